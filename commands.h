@@ -1,0 +1,15 @@
+/* commands: the entry point of every top-level subcommand. Each folder owns
+ * its own: ingest/ (collect), rating/ (rate), invoice/ (invoice, statement),
+ * schema/ (migrate, topics). Each returns the process exit code: 0 success,
+ * 1 failure at run time, 2 bad usage or configuration. */
+#ifndef GPUMETER_COMMANDS_H
+#define GPUMETER_COMMANDS_H
+
+int cmd_collect(int argc, char **argv);
+int cmd_rate(int argc, char **argv);
+int cmd_invoice(int argc, char **argv);
+int cmd_statement(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_topics(int argc, char **argv);
+
+#endif

@@ -1,0 +1,131 @@
+/* cli: table-driven option parsing and subcommand dispatch (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_usage(const struct cli_spec *spec, FILE *out)
+{
+    fprintf(out, "usage: %s\n\n%s\n", spec->usage, spec->summary);
+    if (!spec->opts || !spec->opts[0].name) return;
+    fputs("\noptions:\n", out);
+    for (const struct cli_opt *o = spec->opts; o->name; o++) {
+        char head[64];
+        if (o->type == CLI_BOOL)
+            snprintf(head, sizeof head, "--%s", o->name);
+        else
+            snprintf(head, sizeof head, "--%s %s", o->name, o->arg ? o->arg : "VALUE");
+        fprintf(out, "  %-28s %s\n", head, o->help);
+    }
+    fprintf(out, "  %-28s %s\n", "--help", "show this help and exit");
+}
+
+static enum cli_result cli_bad(const struct cli_spec *spec, const char *fmt, const char *what)
+{
+    fputs("gpumeter: error: ", stderr);
+    fprintf(stderr, fmt, what);
+    fputc('\n', stderr);
+    cli_usage(spec, stderr);
+    return CLI_BAD;
+}
+
+static const struct cli_opt *cli_find(const struct cli_spec *spec, const char *name, size_t len)
+{
+    for (const struct cli_opt *o = spec->opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) return o;
+    return NULL;
+}
+
+static bool cli_set_int(const struct cli_opt *o, const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end) return false;
+    if ((o->min || o->max) && (v < o->min || v > o->max)) return false;
+    *(long long *)o->target = v;
+    return true;
+}
+
+enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, int *npos)
+{
+    int pos = 0;
+    bool only_pos = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            argv[1 + pos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_usage(spec, stdout);
+            return CLI_HELP;
+        }
+        if (a[1] != '-') return cli_bad(spec, "unknown option \"%s\"", a);
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cli_opt *o = cli_find(spec, name, len);
+        if (!o) return cli_bad(spec, "unknown option \"%s\"", a);
+        if (o->type == CLI_BOOL) {
+            if (eq) return cli_bad(spec, "option \"--%s\" takes no value", o->name);
+            *(bool *)o->target = true;
+            continue;
+        }
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!val) return cli_bad(spec, "option \"--%s\" needs a value", o->name);
+        if (o->type == CLI_STR)
+            *(const char **)o->target = val;
+        else if (!cli_set_int(o, val))
+            return cli_bad(spec, "option \"--%s\" needs a whole number in its range", o->name);
+    }
+    if (pos < spec->min_pos) return cli_bad(spec, "%s", "missing argument");
+    if (pos > spec->max_pos)
+        return cli_bad(spec, "unexpected argument \"%s\"", argv[1 + spec->max_pos]);
+    *npos = pos;
+    return CLI_OK;
+}
+
+int cli_exit_code(enum cli_result r)
+{
+    return r == CLI_HELP ? 0 : CLI_EXIT_USAGE;
+}
+
+void cli_list_commands(const char *family, const struct cli_command *cmds, FILE *out)
+{
+    fprintf(out, "usage: %s <command> [options]\n\ncommands:\n", family);
+    for (const struct cli_command *c = cmds; c->name; c++)
+        fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun \"%s <command> --help\" for a command's options.\n", family);
+}
+
+int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_list_commands(family, cmds, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+        if (argc > 2) {
+            for (const struct cli_command *c = cmds; c->name; c++) {
+                if (strcmp(c->name, argv[2]) == 0) {
+                    char *help_argv[] = {argv[2], "--help", NULL};
+                    return c->run(2, help_argv);
+                }
+            }
+        }
+        cli_list_commands(family, cmds, stdout);
+        return 0;
+    }
+    for (const struct cli_command *c = cmds; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "gpumeter: error: unknown command \"%s\"\n", name);
+    cli_list_commands(family, cmds, stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,60 @@
+/* cli: option tables that parse argv and generate their own usage text.
+ *
+ * Each command declares a `struct cli_spec` with a table of long options
+ * (`--name VALUE`, `--name=VALUE`, or a bare `--flag`). cli_parse fills the
+ * targets, leaves positional arguments at argv[1..npos], prints usage for
+ * --help, and on any bad usage prints what was wrong plus the usage to
+ * stderr. Exit codes follow git: bad usage is CLI_EXIT_USAGE (2).
+ *
+ * cli_dispatch runs one entry of a subcommand table, git-style; it serves
+ * both the top level (`gpumeter rate`) and families (`gpumeter invoice run`). */
+#ifndef GPUMETER_CLI_H
+#define GPUMETER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CLI_EXIT_USAGE 2
+
+enum cli_type { CLI_BOOL, CLI_STR, CLI_INT };
+
+struct cli_opt {
+    const char *name; /* without the leading "--" */
+    enum cli_type type;
+    void *target;    /* bool *, const char **, long long * */
+    const char *arg; /* placeholder shown in usage, NULL for CLI_BOOL */
+    const char *help;
+    long long min, max; /* CLI_INT bounds, inclusive; ignored when both 0 */
+};
+
+struct cli_spec {
+    const char *usage;          /* e.g. "gpumeter rate [options]" */
+    const char *summary;        /* one sentence */
+    const struct cli_opt *opts; /* terminated by an entry with name NULL */
+    int min_pos, max_pos;       /* allowed number of positional arguments */
+};
+
+enum cli_result { CLI_OK, CLI_HELP, CLI_BAD };
+
+/* argv[0] is the command's own name. On CLI_OK, *npos positional arguments
+ * stand at argv[1..*npos]. On CLI_HELP the caller exits 0; on CLI_BAD it exits
+ * CLI_EXIT_USAGE (the message is already printed). */
+enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, int *npos);
+void cli_usage(const struct cli_spec *spec, FILE *out);
+
+/* Returns the exit code for a parse result that is not CLI_OK. */
+int cli_exit_code(enum cli_result r);
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* argv[0] is the family's name ("gpumeter", "invoice"), argv[1] the command.
+ * Runs it with argv shifted by one; lists the commands for "help", "--help"
+ * (stdout, exit 0) or a missing/unknown command (stderr, exit 2). */
+int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, char **argv);
+void cli_list_commands(const char *family, const struct cli_command *cmds, FILE *out);
+
+#endif

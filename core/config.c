@@ -1,0 +1,164 @@
+/* config: defaults, file, environment (see config.h). */
+#include "config.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_PG_PORT    "15432"
+#define DEFAULT_KAFKA_PORT "19092"
+
+static int copy_value(char *dst, size_t cap, const char *value, const char *key, char *err,
+                      size_t errlen)
+{
+    if (strlen(value) >= cap) {
+        snprintf(err, errlen, "value of \"%s\" is longer than %zu bytes", key, cap - 1);
+        return -1;
+    }
+    strcpy(dst, value);
+    return 0;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->pg_conninfo, sizeof cfg->pg_conninfo,
+             "host=127.0.0.1 port=%s dbname=gpumeter user=gpumeter",
+             env_or("GPUMETER_PG_PORT", DEFAULT_PG_PORT));
+    snprintf(cfg->kafka_brokers, sizeof cfg->kafka_brokers, "127.0.0.1:%s",
+             env_or("GPUMETER_KAFKA_PORT", DEFAULT_KAFKA_PORT));
+    strcpy(cfg->topic, "gpumeter.usage.v1");
+    strcpy(cfg->group, "gpumeter-rater");
+    cfg->partitions = 6;
+}
+
+static int set_partitions(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (errno || end == value || *end || n < 1 || n > 10000) {
+        snprintf(err, errlen, "kafka.partitions must be a whole number from 1 to 10000");
+        return -1;
+    }
+    cfg->partitions = n;
+    return 0;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(key, "pg.conninfo"))
+        return copy_value(cfg->pg_conninfo, sizeof cfg->pg_conninfo, value, key, err, errlen);
+    if (!strcmp(key, "kafka.brokers"))
+        return copy_value(cfg->kafka_brokers, sizeof cfg->kafka_brokers, value, key, err, errlen);
+    if (!strcmp(key, "kafka.topic"))
+        return copy_value(cfg->topic, sizeof cfg->topic, value, key, err, errlen);
+    if (!strcmp(key, "kafka.group"))
+        return copy_value(cfg->group, sizeof cfg->group, value, key, err, errlen);
+    if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
+    if (!strncmp(key, "rdkafka.", 8) && key[8]) {
+        const char *prop = key + 8;
+        struct config_kv *kv = NULL;
+        for (int i = 0; i < cfg->n_rdkafka; i++)
+            if (!strcmp(cfg->rdkafka[i].key, prop)) kv = &cfg->rdkafka[i];
+        if (!kv) {
+            if (cfg->n_rdkafka == CONFIG_MAX_RDKAFKA) {
+                snprintf(err, errlen, "more than %d rdkafka.* settings", CONFIG_MAX_RDKAFKA);
+                return -1;
+            }
+            kv = &cfg->rdkafka[cfg->n_rdkafka++];
+            if (copy_value(kv->key, sizeof kv->key, prop, key, err, errlen)) return -1;
+        }
+        return copy_value(kv->value, sizeof kv->value, value, key, err, errlen);
+    }
+    snprintf(err, errlen, "unknown key \"%s\"", key);
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[2048], why[512];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = '\0';
+        char *s = trim(line);
+        if (!*s) continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(why, sizeof why, "expected \"key = value\"");
+            rc = -1;
+        } else {
+            *eq = '\0';
+            rc = config_set(cfg, trim(s), trim(eq + 1), why, sizeof why);
+        }
+        if (rc) snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_apply_env(struct config *cfg)
+{
+    static const struct {
+        const char *env, *key;
+    } map[] = {
+        {"GPUMETER_PG", "pg.conninfo"},
+        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"},
+        {"GPUMETER_GROUP", "kafka.group"},
+        {"GPUMETER_PARTITIONS", "kafka.partitions"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        const char *v = getenv(map[i].env);
+        if (v && *v && config_set(cfg, map[i].key, v, err, sizeof err)) {
+            log_error("invalid environment variable %s", map[i].env);
+            log_detail("%s.", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int config_load(struct config *cfg)
+{
+    config_defaults(cfg);
+    const char *path = getenv("GPUMETER_CONFIG");
+    if (path && *path) {
+        char err[1024];
+        if (config_read_file(cfg, path, err, sizeof err)) {
+            log_error("invalid configuration file");
+            log_detail("%s", err);
+            log_hint("See docs/configuration.md for the keys gpumeter accepts.");
+            return -1;
+        }
+    }
+    return config_apply_env(cfg);
+}

@@ -1,0 +1,42 @@
+/* config: where gpumeter finds PostgreSQL and Kafka.
+ *
+ * Sources, later ones winning: built-in defaults (the local services started
+ * by scripts/services.sh), the file named by GPUMETER_CONFIG, then the
+ * environment. The file holds `key = value` lines; `#` starts a comment.
+ * Keys prefixed `rdkafka.` are passed through to librdkafka unchanged.
+ * Every key and variable is documented in docs/configuration.md. */
+#ifndef GPUMETER_CONFIG_H
+#define GPUMETER_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_RDKAFKA 64
+
+struct config_kv {
+    char key[128];
+    char value[512];
+};
+
+struct config {
+    char pg_conninfo[1024];
+    char kafka_brokers[512];
+    char topic[256];
+    char group[256];
+    long partitions;
+    struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
+    int n_rdkafka;
+};
+
+/* Fills defaults, then the file, then the environment. Returns 0, or -1 after
+ * printing what is wrong (file, line, key). */
+int config_load(struct config *cfg);
+
+void config_defaults(struct config *cfg);
+/* Sets one key; on failure writes the reason to err and returns -1. */
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
+/* Parses a config file; on failure writes "path:line: reason" to err. */
+int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Applies GPUMETER_* variables; -1 after printing a bad one. */
+int config_apply_env(struct config *cfg);
+
+#endif

@@ -1,0 +1,113 @@
+/* db: libpq helpers with uniform error reporting (see db.h). */
+#include "db.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void notice_to_debug(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("postgresql: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+static void print_pg_error(const char *message)
+{
+    size_t n = strlen(message);
+    while (n && (message[n - 1] == '\n' || message[n - 1] == ' '))
+        n--;
+    log_detail("%.*s", (int)n, message);
+}
+
+PGconn *db_connect(const struct config *cfg)
+{
+    PGconn *conn = PQconnectdb(cfg->pg_conninfo);
+    if (PQstatus(conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(conn, notice_to_debug, NULL);
+        return conn;
+    }
+    log_error("could not connect to PostgreSQL at host=%s port=%s dbname=%s user=%s",
+              PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",
+              PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
+    print_pg_error(PQerrorMessage(conn));
+    log_hint("Start the local services with \"make services-up\", or point GPUMETER_PG at your "
+             "server (docs/configuration.md).");
+    PQfinish(conn);
+    return NULL;
+}
+
+PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
+                   const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+    log_error("could not %s", what);
+    print_pg_error(PQerrorMessage(conn));
+    PQclear(res);
+    return NULL;
+}
+
+bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = db_query(conn, what, sql, n, params);
+    PQclear(res);
+    return res != NULL;
+}
+
+bool db_begin(PGconn *conn)
+{
+    return db_exec(conn, "begin a transaction", "BEGIN", 0, NULL);
+}
+
+bool db_commit(PGconn *conn)
+{
+    return db_exec(conn, "commit the transaction", "COMMIT", 0, NULL);
+}
+
+void db_rollback(PGconn *conn)
+{
+    PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+bool db_get_int64(const PGresult *res, int row, int col, int64_t *out)
+{
+    if (PQgetisnull(res, row, col)) return false;
+    const char *s = PQgetvalue(res, row, col);
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end) return false;
+    *out = v;
+    return true;
+}
+
+void db_array_open(struct strbuf *sb)
+{
+    sb_reset(sb);
+    sb_putc(sb, '{');
+}
+
+void db_array_add(struct strbuf *sb, const char *elem)
+{
+    if (sb->len > 1) sb_putc(sb, ',');
+    sb_putc(sb, '"');
+    for (const char *p = elem; *p; p++) {
+        if (*p == '"' || *p == '\\') sb_putc(sb, '\\');
+        sb_putc(sb, *p);
+    }
+    sb_putc(sb, '"');
+}
+
+void db_array_add_int(struct strbuf *sb, int64_t v)
+{
+    if (sb->len > 1) sb_putc(sb, ',');
+    sb_printf(sb, "%lld", (long long)v);
+}
+
+void db_array_close(struct strbuf *sb)
+{
+    sb_putc(sb, '}');
+}

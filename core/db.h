@@ -1,0 +1,41 @@
+/* db: PostgreSQL connection and query helpers over libpq.
+ *
+ * Every failure is printed here in the error/DETAIL/HINT shape, naming what
+ * was being done, so callers only decide whether to stop. Values always
+ * travel as libpq parameters, never spliced into SQL text; batches travel as
+ * array literals built with db_array_*. */
+#ifndef GPUMETER_DB_H
+#define GPUMETER_DB_H
+
+#include "config.h"
+#include "strbuf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Connects with cfg->pg_conninfo; NULL after printing where it tried. */
+PGconn *db_connect(const struct config *cfg);
+
+/* Runs sql with n text parameters; returns the result (tuples or command) or
+ * NULL after printing "could not <what>". */
+PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
+                   const char *const *params);
+/* db_query for statements whose result is not needed. */
+bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params);
+
+bool db_begin(PGconn *conn);
+bool db_commit(PGconn *conn);
+void db_rollback(PGconn *conn);
+
+/* Reads an int64 cell; false if NULL or not a whole number in range. */
+bool db_get_int64(const PGresult *res, int row, int col, int64_t *out);
+
+/* PostgreSQL array literals: db_array_open, then db_array_add per element,
+ * then db_array_close; elements are quoted and escaped. */
+void db_array_open(struct strbuf *sb);
+void db_array_add(struct strbuf *sb, const char *elem);
+void db_array_add_int(struct strbuf *sb, int64_t v);
+void db_array_close(struct strbuf *sb);
+
+#endif

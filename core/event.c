@@ -1,0 +1,188 @@
+/* event: decode, validate and encode usage events v1 (see event.h). */
+#include "event.h"
+
+#include "timeutil.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct decoder {
+    const cJSON *obj;
+    char *reason;
+    size_t reason_len;
+};
+
+static enum event_error fail(struct decoder *d, enum event_error err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum event_error fail(struct decoder *d, enum event_error err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->reason, d->reason_len, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+/* Whole numbers only, within the range every JSON parser holds exactly. The
+ * double is a parse artefact, never money: below 2^53 it is the integer. */
+static enum event_error get_int(struct decoder *d, const char *name, bool required, int64_t *out,
+                                bool *present)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(d->obj, name);
+    *present = it != NULL;
+    if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
+    double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+    if (!(v >= 0 && v <= (double)EVENT_INT_MAX) || v != floor(v))
+        return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be a whole number from 0 to %lld",
+                    name, EVENT_INT_MAX);
+    *out = (int64_t)v;
+    return EVENT_OK;
+}
+
+static enum event_error get_str(struct decoder *d, const char *name, bool required, char *out,
+                                size_t cap)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(d->obj, name);
+    out[0] = '\0';
+    if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
+    if (!cJSON_IsString(it))
+        return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be a string", name);
+    size_t n = strlen(it->valuestring);
+    if ((required && n == 0) || n >= cap)
+        return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be 1 to %zu bytes long", name,
+                    cap - 1);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)it->valuestring[i] < 0x20)
+            return fail(d, EVENT_ERR_INVALID, "field \"%s\" contains a control character", name);
+    memcpy(out, it->valuestring, n + 1);
+    return EVENT_OK;
+}
+
+static enum event_error get_time(struct decoder *d, const char *name, int64_t *out)
+{
+    char s[40];
+    enum event_error e = get_str(d, name, true, s, sizeof s);
+    if (e) return e;
+    if (!time_parse_rfc3339(s, out))
+        return fail(d, EVENT_ERR_INVALID,
+                    "field \"%s\" must be an RFC 3339 UTC time like 2026-10-01T08:00:00Z", name);
+    return EVENT_OK;
+}
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        enum event_error e_ = (expr);                                                              \
+        if (e_) return e_;                                                                         \
+    } while (0)
+
+static enum event_error decode_quantity(struct decoder *d, const char *name, unsigned bit,
+                                        int64_t *out, unsigned *has)
+{
+    bool present;
+    TRY(get_int(d, name, false, out, &present));
+    if (present) *has |= bit;
+    return EVENT_OK;
+}
+
+static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
+{
+    bool present;
+    int64_t version;
+    TRY(get_int(d, "v", true, &version, &present));
+    if (version != EVENT_VERSION)
+        return fail(d, EVENT_ERR_VERSION,
+                    "event version %lld is not supported (this build reads %d)", (long long)version,
+                    EVENT_VERSION);
+    TRY(get_str(d, "source", true, ev->source, sizeof ev->source));
+    TRY(get_int(d, "seq", true, &ev->seq, &present));
+    TRY(get_str(d, "account", true, ev->account, sizeof ev->account));
+    TRY(get_str(d, "cluster", true, ev->cluster, sizeof ev->cluster));
+    TRY(get_str(d, "site", true, ev->site, sizeof ev->site));
+    TRY(get_time(d, "start", &ev->start_ms));
+    TRY(get_time(d, "end", &ev->end_ms));
+    if (ev->end_ms < ev->start_ms)
+        return fail(d, EVENT_ERR_INVALID, "field \"end\" is before \"start\"");
+    if (ev->end_ms - ev->start_ms > EVENT_MAX_SPAN)
+        return fail(d, EVENT_ERR_INVALID,
+                    "window from \"start\" to \"end\" is longer than 35 days");
+    TRY(decode_quantity(d, "gpu_ms", EVENT_HAS_GPU_MS, &ev->gpu_ms, &ev->has));
+    TRY(decode_quantity(d, "tokens", EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
+    TRY(decode_quantity(d, "energy_mj", EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
+    TRY(decode_quantity(d, "model_params", EVENT_HAS_MODEL_PARAMS, &ev->model_params, &ev->has));
+    if (!(ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_TOKENS | EVENT_HAS_ENERGY)))
+        return fail(d, EVENT_ERR_MISSING,
+                    "missing quantity: one of \"gpu_ms\", \"tokens\", \"energy_mj\" is required");
+    bool accel = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
+    TRY(get_str(d, "model", accel, ev->model, sizeof ev->model));
+    TRY(get_str(d, "vendor", accel, ev->vendor, sizeof ev->vendor));
+    TRY(get_str(d, "job", false, ev->job, sizeof ev->job));
+    return EVENT_OK;
+}
+
+enum event_error event_decode(const char *buf, size_t len, struct usage_event *ev, char *reason,
+                              size_t reason_len)
+{
+    struct decoder d = {NULL, reason, reason_len};
+    memset(ev, 0, sizeof *ev);
+    reason[0] = '\0';
+    cJSON *root = buf ? cJSON_ParseWithLength(buf, len) : NULL;
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return fail(&d, EVENT_ERR_JSON, "message is not a JSON object");
+    }
+    d.obj = root;
+    enum event_error err = decode_fields(&d, ev);
+    cJSON_Delete(root);
+    return err;
+}
+
+const char *event_error_code(enum event_error err)
+{
+    switch (err) {
+    case EVENT_OK:
+        return "ok";
+    case EVENT_ERR_JSON:
+        return "malformed_json";
+    case EVENT_ERR_VERSION:
+        return "unsupported_version";
+    case EVENT_ERR_MISSING:
+        return "missing_field";
+    case EVENT_ERR_INVALID:
+        return "invalid_field";
+    }
+    return "unknown";
+}
+
+static void put_str(struct strbuf *sb, const char *name, const char *value)
+{
+    sb_printf(sb, ",\"%s\":", name);
+    sb_put_json_string(sb, value);
+}
+
+void event_encode(const struct usage_event *ev, struct strbuf *sb)
+{
+    char start[TIME_TEXT_LEN], end[TIME_TEXT_LEN];
+    time_format_rfc3339(ev->start_ms, start);
+    time_format_rfc3339(ev->end_ms, end);
+    sb_printf(sb, "{\"v\":%d", EVENT_VERSION);
+    put_str(sb, "source", ev->source);
+    sb_printf(sb, ",\"seq\":%lld", (long long)ev->seq);
+    put_str(sb, "account", ev->account);
+    put_str(sb, "cluster", ev->cluster);
+    put_str(sb, "site", ev->site);
+    if (ev->model[0]) put_str(sb, "model", ev->model);
+    if (ev->vendor[0]) put_str(sb, "vendor", ev->vendor);
+    if (ev->job[0]) put_str(sb, "job", ev->job);
+    put_str(sb, "start", start);
+    put_str(sb, "end", end);
+    if (ev->has & EVENT_HAS_GPU_MS) sb_printf(sb, ",\"gpu_ms\":%lld", (long long)ev->gpu_ms);
+    if (ev->has & EVENT_HAS_TOKENS) sb_printf(sb, ",\"tokens\":%lld", (long long)ev->tokens);
+    if (ev->has & EVENT_HAS_ENERGY) sb_printf(sb, ",\"energy_mj\":%lld", (long long)ev->energy_mj);
+    if (ev->has & EVENT_HAS_MODEL_PARAMS)
+        sb_printf(sb, ",\"model_params\":%lld", (long long)ev->model_params);
+    sb_putc(sb, '}');
+}

@@ -1,0 +1,61 @@
+/* event: the usage event contract v1, one shared codec for every component.
+ *
+ * One JSON object per Kafka message (docs/event-contract.md). Integers must be
+ * whole JSON numbers from 0 to 2^53-1 (exact in any JSON parser); times are
+ * RFC 3339 UTC; unknown fields are ignored. event_decode validates every
+ * required field and returns a stable reason code plus a sentence naming the
+ * field, so a rejected event can be set aside with why. event_encode writes
+ * the canonical form that event_decode accepts. */
+#ifndef GPUMETER_EVENT_H
+#define GPUMETER_EVENT_H
+
+#include "strbuf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVENT_VERSION  1
+#define EVENT_INT_MAX  9007199254740991LL  /* 2^53 - 1 */
+#define EVENT_MAX_SPAN (35LL * 86400000LL) /* longest window, ms */
+
+enum event_field_bits {
+    EVENT_HAS_GPU_MS = 1 << 0,
+    EVENT_HAS_TOKENS = 1 << 1,
+    EVENT_HAS_ENERGY = 1 << 2,
+    EVENT_HAS_MODEL_PARAMS = 1 << 3,
+};
+
+struct usage_event {
+    char source[129];
+    int64_t seq;
+    char account[129];
+    char cluster[65];
+    char site[65];
+    char model[65];  /* accelerator model as reported, "" for token-only events */
+    char vendor[33]; /* accelerator vendor, "" for token-only events */
+    char job[129];   /* optional */
+    int64_t start_ms, end_ms;
+    int64_t gpu_ms, tokens, energy_mj, model_params;
+    unsigned has; /* enum event_field_bits */
+};
+
+enum event_error {
+    EVENT_OK = 0,
+    EVENT_ERR_JSON,    /* not a JSON object */
+    EVENT_ERR_VERSION, /* "v" is not a version this build reads */
+    EVENT_ERR_MISSING, /* a required field is absent */
+    EVENT_ERR_INVALID, /* a field has the wrong type, range or form */
+};
+
+/* Decodes and validates len bytes. On error, reason receives one sentence
+ * naming the field (NUL-terminated, truncated to reason_len). */
+enum event_error event_decode(const char *buf, size_t len, struct usage_event *ev, char *reason,
+                              size_t reason_len);
+
+/* Stable lower-case code for counting and dead-letter headers. */
+const char *event_error_code(enum event_error err);
+
+/* Appends the canonical JSON of ev to sb. */
+void event_encode(const struct usage_event *ev, struct strbuf *sb);
+
+#endif

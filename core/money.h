@@ -1,0 +1,46 @@
+/* money: exact integer fixed-point amounts and the one rounding point.
+ *
+ * An amount is an int64 count of the currency's minor unit (fen for CNY,
+ * minor_digits = 2). A unit price is an int64 count of micro-units
+ * (MONEY_PRICE_SCALE = 10^6 per major unit) per pricing unit, so prices
+ * carry six decimals. Quantities are int64 base units (GPU-ms, tokens, mJ).
+ *
+ * A charge is computed once, from an aggregated quantity:
+ *     amount = round(quantity * price / (units_per_price * 10^(6 - minor_digits)))
+ * with a 128-bit numerator and rounding half away from zero ("half-up" on
+ * the magnitude). Nothing else rounds. Every function reports overflow
+ * instead of wrapping. See docs/money.md. */
+#ifndef GPUMETER_MONEY_H
+#define GPUMETER_MONEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MONEY_PRICE_DIGITS 6
+#define MONEY_PRICE_SCALE  1000000
+
+/* num / den rounded half away from zero; den > 0. False if the result does
+ * not fit in int64. */
+bool money_div_round(__int128 num, int64_t den, int64_t *out);
+
+/* The line charge in minor units for quantity base units at price
+ * (micro-units per units_per_price base units). False on overflow or on
+ * minor_digits outside 0..6 or units_per_price <= 0. */
+bool money_line_amount(int64_t quantity, int64_t price_micro, int64_t units_per_price,
+                       int minor_digits, int64_t *amount);
+
+/* amount * ppm / 10^6, rounded once (used for tax). */
+bool money_apply_ppm(int64_t amount, int64_t ppm, int64_t *out);
+
+bool money_add(int64_t a, int64_t b, int64_t *out);
+
+/* Formats amount (in units of 10^-digits) as a plain decimal: "-12.05". */
+void money_format(int64_t amount, int digits, char *buf, size_t len);
+
+/* Parses a plain decimal ("12", "-0.5", "12.345678") into units of 10^-digits
+ * exactly; rejects more fraction digits than `digits`, signs other than a
+ * leading '-', exponents, spaces and overflow. */
+bool money_parse(const char *s, int digits, int64_t *out);
+
+#endif

@@ -1,0 +1,126 @@
+/* timeutil: RFC 3339 UTC times and exact hour splitting (see timeutil.h). */
+#include "timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Howard Hinnant's days_from_civil: exact for any proleptic Gregorian date. */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : dim[m - 1];
+}
+
+bool time_parse_rfc3339(const char *s, int64_t *ms)
+{
+    int y, mo, d, h, mi, se, frac = 0;
+    if (strlen(s) < 20) return false;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, &d) || s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
+        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+        return false;
+    const char *p = s + 19;
+    if (*p == '.') {
+        int n = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 3) frac = frac * 10 + (*p - '0');
+        if (n < 1 || n > 3) return false;
+        for (; n < 3; n++)
+            frac *= 10;
+    }
+    if (p[0] != 'Z' || p[1] != '\0') return false;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        se > 59)
+        return false;
+    int64_t days = time_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *ms = days * MS_PER_DAY + h * MS_PER_HOUR + mi * 60000LL + se * MS_PER_SECOND + frac;
+    return true;
+}
+
+void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN])
+{
+    int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+    int64_t rem = ms - days * MS_PER_DAY;
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    int h = (int)(rem / MS_PER_HOUR), mi = (int)(rem / 60000 % 60), s = (int)(rem / 1000 % 60);
+    int f = (int)(rem % 1000);
+    if (f)
+        snprintf(buf, TIME_TEXT_LEN, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, h, mi, s, f);
+    else
+        snprintf(buf, TIME_TEXT_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, h, mi, s);
+}
+
+bool time_parse_month(const char *s, int *year, int *month)
+{
+    int y, m;
+    if (strlen(s) != 7 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m)) return false;
+    if (y < 1970 || m < 1 || m > 12) return false;
+    *year = y;
+    *month = m;
+    return true;
+}
+
+static int64_t floor_hour(int64_t ms)
+{
+    int64_t h = ms / MS_PER_HOUR;
+    if (ms < 0 && ms % MS_PER_HOUR) h--;
+    return h * MS_PER_HOUR;
+}
+
+void time_split_hours(int64_t start_ms, int64_t end_ms, int64_t quantity, time_hour_emit emit,
+                      void *ctx)
+{
+    int64_t total = end_ms - start_ms;
+    if (total <= 0) {
+        emit(floor_hour(start_ms), quantity, ctx);
+        return;
+    }
+    int64_t given = 0;
+    for (int64_t h = floor_hour(start_ms); h < end_ms; h += MS_PER_HOUR) {
+        int64_t upto = (h + MS_PER_HOUR < end_ms ? h + MS_PER_HOUR : end_ms) - start_ms;
+        int64_t cum = (int64_t)((__int128)quantity * upto / total);
+        if (cum - given > 0 || upto == total) emit(h, cum - given, ctx);
+        given = cum;
+    }
+}

@@ -1,0 +1,39 @@
+/* timeutil: UTC instants as int64 milliseconds since the Unix epoch.
+ *
+ * The event contract carries RFC 3339 UTC times ("2026-10-01T08:00:00Z",
+ * optionally with milliseconds); this module parses and prints exactly that,
+ * with no dependency on the process time zone. It also splits a usage window
+ * across UTC hour boundaries in integer arithmetic so the parts always sum to
+ * the whole. */
+#ifndef GPUMETER_TIMEUTIL_H
+#define GPUMETER_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TIME_TEXT_LEN 48 /* room for any int64 instant */
+#define MS_PER_SECOND 1000LL
+#define MS_PER_HOUR   3600000LL
+#define MS_PER_DAY    86400000LL
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (1 to 3 fraction digits) to ms. */
+bool time_parse_rfc3339(const char *s, int64_t *ms);
+/* Prints ms as "YYYY-MM-DDTHH:MM:SS.fffZ" (".fff" only when non-zero). */
+void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN]);
+
+/* "YYYY-MM" with month 01..12. */
+bool time_parse_month(const char *s, int *year, int *month);
+
+/* Calls emit(hour_start_ms, part, ctx) for each UTC hour that [start, end)
+ * overlaps, giving the hour quantity * overlap / (end - start) rounded so that
+ * the parts sum exactly to quantity: part_i = floor(q*c_i/T) - floor(q*c_{i-1}/T)
+ * where c_i is the cumulative overlap. A zero-length window puts all of the
+ * quantity in the hour of start. Requires start <= end, quantity >= 0. */
+typedef void (*time_hour_emit)(int64_t hour_ms, int64_t part, void *ctx);
+void time_split_hours(int64_t start_ms, int64_t end_ms, int64_t quantity, time_hour_emit emit,
+                      void *ctx);
+
+#endif

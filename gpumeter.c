@@ -1,0 +1,30 @@
+/* gpumeter: per-token and per-GPU-hour metering and billing for GPU compute.
+ *
+ * One binary, git-style: this file only maps subcommand names to the
+ * functions their folders own (see commands.h). */
+#include "commands.h"
+#include "core/cli.h"
+
+#include <signal.h>
+#include <string.h>
+
+static const struct cli_command commands[] = {
+    {"collect", cmd_collect, "read GPU telemetry and produce usage events to Kafka"},
+    {"rate", cmd_rate, "consume usage events exactly once into PostgreSQL"},
+    {"invoice", cmd_invoice, "run, list and show monthly invoices"},
+    {"statement", cmd_statement, "print a customer's usage and charges for a month"},
+    {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
+    {"topics", cmd_topics, "create the Kafka usage topic"},
+    {NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+        puts("gpumeter " GPUMETER_VERSION);
+        return 0;
+    }
+    argv[0] = "gpumeter";
+    return cli_dispatch("gpumeter", commands, argc, argv);
+}

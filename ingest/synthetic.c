@@ -1,0 +1,246 @@
+/* synthetic: generates a month of usage for a fixed small cluster.
+ *
+ * Four accelerator pools (NVIDIA H800, A800, H20 and Huawei Ascend 910B),
+ * five accounts, random jobs drawn from a seeded splitmix64 stream. Each job
+ * reports one event per hour of its run, with windows starting at the job's
+ * own start second, so most windows straddle an hour boundary and exercise
+ * the rater's exact split. Training accounts also report tokens. Jobs are
+ * clamped to the month (in --utc-offset local time), so the month's totals
+ * are exact and written with --totals as CSV: account,meter,model,quantity. */
+#include "ingest/synthetic.h"
+
+#include "core/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "ingest/producer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct pool {
+    const char *model, *vendor, *tag;
+    int nodes;        /* 8 accelerators each */
+    int watts;        /* average draw per accelerator */
+    int tokens_per_s; /* per accelerator, for training jobs */
+};
+
+static const struct pool pools[] = {
+    {"H800", "nvidia", "h800", 4, 700, 3000},
+    {"A800", "nvidia", "a800", 2, 400, 1500},
+    {"H20", "nvidia", "h20", 2, 500, 900},
+    {"Ascend910B", "huawei", "910b", 4, 400, 1400},
+};
+#define NPOOLS  (int)(sizeof pools / sizeof pools[0])
+#define MAXNODE 4
+
+static const struct {
+    const char *name;
+    bool training;
+} accounts[] = {
+    {"ns-alpha", false},   {"ns-beta", false},  {"slurm-gamma", true},
+    {"ns-gamma-ft", true}, {"ns-delta", false},
+};
+#define NACCOUNTS (int)(sizeof accounts / sizeof accounts[0])
+
+static const char *const meters[] = {"gpu_ms", "tokens", "energy_mj"};
+
+struct total {
+    int account, meter, pool; /* pool -1 for tokens */
+    int64_t quantity;
+};
+
+struct generator {
+    uint64_t rng;
+    int64_t month_start, month_end;
+    int64_t seq[NPOOLS][MAXNODE];
+    struct total totals[NACCOUNTS * NPOOLS * 3];
+    int ntotals;
+    struct producer *out; /* NULL: print JSON lines */
+    struct strbuf line;
+    long long events;
+};
+
+static uint64_t next_rand(struct generator *g)
+{
+    uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int64_t rand_below(struct generator *g, int64_t n)
+{
+    return (int64_t)(next_rand(g) % (uint64_t)n);
+}
+
+static void add_total(struct generator *g, int account, int meter, int pool, int64_t q)
+{
+    for (int i = 0; i < g->ntotals; i++) {
+        struct total *t = &g->totals[i];
+        if (t->account == account && t->meter == meter && t->pool == pool) {
+            t->quantity += q;
+            return;
+        }
+    }
+    g->totals[g->ntotals++] = (struct total){account, meter, pool, q};
+}
+
+static bool emit(struct generator *g, const struct usage_event *ev)
+{
+    g->events++;
+    if (g->out) return producer_send_event(g->out, ev);
+    sb_reset(&g->line);
+    event_encode(ev, &g->line);
+    puts(sb_str(&g->line));
+    return true;
+}
+
+static bool emit_job(struct generator *g, int account, int job_no)
+{
+    int p = (int)rand_below(g, NPOOLS);
+    const struct pool *pool = &pools[p];
+    int node = (int)rand_below(g, pool->nodes);
+    static const int sizes[] = {1, 2, 4, 8, 16};
+    int gpus = sizes[rand_below(g, 5)];
+    int64_t span = g->month_end - g->month_start;
+    int64_t start = g->month_start + rand_below(g, span / 1000 - 3600) * 1000;
+    int64_t end = start + (3600 + rand_below(g, 71 * 3600)) * 1000;
+    if (end > g->month_end) end = g->month_end;
+
+    struct usage_event ev = {0};
+    snprintf(ev.source, sizeof ev.source, "synthetic/sh-a/%s-node%d", pool->tag, node);
+    snprintf(ev.account, sizeof ev.account, "%s", accounts[account].name);
+    snprintf(ev.job, sizeof ev.job, "%s-job%d", accounts[account].name, job_no);
+    strcpy(ev.cluster, "sh-a");
+    strcpy(ev.site, "sh-lingang");
+    for (int64_t t = start; t < end; t += MS_PER_HOUR) {
+        int64_t len = (t + MS_PER_HOUR < end ? t + MS_PER_HOUR : end) - t;
+        ev.start_ms = t;
+        ev.end_ms = t + len;
+        ev.has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
+        snprintf(ev.model, sizeof ev.model, "%s", pool->model);
+        snprintf(ev.vendor, sizeof ev.vendor, "%s", pool->vendor);
+        ev.gpu_ms = gpus * len;
+        ev.energy_mj = ev.gpu_ms * pool->watts; /* W x ms = mJ */
+        ev.seq = ++g->seq[p][node];
+        if (!emit(g, &ev)) return false;
+        add_total(g, account, 0, p, ev.gpu_ms);
+        add_total(g, account, 2, p, ev.energy_mj);
+        if (!accounts[account].training) continue;
+        ev.has = EVENT_HAS_TOKENS | EVENT_HAS_MODEL_PARAMS;
+        ev.model[0] = ev.vendor[0] = '\0';
+        ev.tokens = (int64_t)pool->tokens_per_s * gpus * len / 1000;
+        ev.model_params = job_no % 2 ? 70000000000LL : 7000000000LL;
+        ev.seq = ++g->seq[p][node];
+        if (!emit(g, &ev)) return false;
+        add_total(g, account, 1, -1, ev.tokens);
+    }
+    return true;
+}
+
+/* Payloads a real pipeline meets: each must be set aside, never rated. */
+static bool emit_malformed(struct generator *g, long long n)
+{
+    static const char *const bad[] = {
+        "{\"v\":1,\"source\":\"synthetic/bad\",\"seq\":",
+        "{\"v\":1,\"source\":\"synthetic/"
+        "bad\",\"seq\":1,\"cluster\":\"sh-a\",\"site\":\"sh-lingang\","
+        "\"start\":\"2026-01-01T00:00:00Z\",\"end\":\"2026-01-01T01:00:00Z\",\"tokens\":5}",
+        "{\"v\":1,\"source\":\"synthetic/bad\",\"seq\":2,\"account\":\"ns-alpha\",\"cluster\":"
+        "\"sh-a\",\"site\":\"sh-lingang\",\"start\":\"2026-01-01T00:00:00Z\",\"end\":"
+        "\"2026-01-01T01:00:00Z\",\"model\":\"H800\",\"vendor\":\"nvidia\",\"gpu_ms\":-5}",
+        "{\"v\":2,\"source\":\"synthetic/bad\",\"seq\":3}",
+    };
+    for (long long i = 0; i < n; i++) {
+        const char *payload = bad[i % 4];
+        g->events++;
+        if (!g->out)
+            puts(payload);
+        else if (!producer_send(g->out, "synthetic/bad", payload, strlen(payload)))
+            return false;
+    }
+    return true;
+}
+
+static bool write_totals(const struct generator *g, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        log_error("could not write totals to \"%s\"", path);
+        return false;
+    }
+    fputs("account,meter,model,quantity\n", f);
+    for (int i = 0; i < g->ntotals; i++) {
+        const struct total *t = &g->totals[i];
+        fprintf(f, "%s,%s,%s,%lld\n", accounts[t->account].name, meters[t->meter],
+                t->pool < 0 ? "" : pools[t->pool].model, (long long)t->quantity);
+    }
+    return fclose(f) == 0;
+}
+
+static bool parse_offset(const char *s, int64_t *ms)
+{
+    int h, m;
+    char sign;
+    if (sscanf(s, "%c%2d:%2d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 ||
+        m > 59 || strlen(s) != 6)
+        return false;
+    *ms = (sign == '-' ? -1 : 1) * (h * MS_PER_HOUR + m * 60000LL);
+    return true;
+}
+
+int collect_synthetic(int argc, char **argv)
+{
+    const char *month = NULL, *totals = NULL, *offset = "+08:00";
+    long long seed = 1, jobs = 12, malformed = 0;
+    bool print = false;
+    const struct cli_opt opts[] = {
+        {"month", CLI_STR, &month, "YYYY-MM", "month to simulate (required)", 0, 0},
+        {"seed", CLI_INT, &seed, "N", "random seed; same seed, same events (default 1)", 0, 0},
+        {"jobs", CLI_INT, &jobs, "N", "jobs per account (default 12)", 1, 10000},
+        {"malformed", CLI_INT, &malformed, "N", "also send N malformed messages (default 0)", 0,
+         1000000},
+        {"utc-offset", CLI_STR, &offset, "+HH:MM", "offset of the billing time zone (+08:00)", 0,
+         0},
+        {"totals", CLI_STR, &totals, "FILE", "write the exact totals as CSV to FILE", 0, 0},
+        {"print", CLI_BOOL, &print, NULL, "print events as JSON lines instead of producing", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter collect synthetic --month YYYY-MM [options]",
+        "Simulate a month of a mixed GPU/NPU cluster and produce its usage events to Kafka.", opts,
+        0, 0};
+    int npos, y, m;
+    int64_t off;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!month || !time_parse_month(month, &y, &m) || !parse_offset(offset, &off)) {
+        log_error("--month YYYY-MM is required and --utc-offset must look like +08:00");
+        cli_usage(&spec, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    static struct generator g;
+    memset(&g, 0, sizeof g);
+    g.rng = (uint64_t)seed;
+    g.month_start = time_days_from_civil(y, (unsigned)m, 1) * MS_PER_DAY - off;
+    g.month_end =
+        time_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : (unsigned)m + 1, 1) * MS_PER_DAY -
+        off;
+    struct config cfg;
+    if (config_load(&cfg)) return CLI_EXIT_USAGE;
+    if (!print && !(g.out = producer_open(&cfg))) return 1;
+    bool ok = true;
+    for (int j = 0; ok && j < jobs; j++)
+        for (int a = 0; ok && a < NACCOUNTS; a++)
+            ok = emit_job(&g, a, j);
+    ok = ok && emit_malformed(&g, malformed);
+    long long delivered = g.events;
+    if (g.out) ok = producer_close(g.out, &delivered) && ok;
+    sb_free(&g.line);
+    if (ok && totals) ok = write_totals(&g, totals);
+    if (!ok) return 1;
+    log_info("sent %lld events (%lld malformed) for %s to %s", delivered, malformed, month,
+             print ? "stdout" : cfg.topic);
+    return 0;
+}

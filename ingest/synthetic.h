@@ -1,0 +1,8 @@
+/* synthetic: a simulated month of a small mixed cluster, reproducible from a
+ * seed, with its exact totals written beside it so a run can be checked. */
+#ifndef GPUMETER_SYNTHETIC_H
+#define GPUMETER_SYNTHETIC_H
+
+int collect_synthetic(int argc, char **argv);
+
+#endif

@@ -1,0 +1,74 @@
+/* topics: creates the usage topic with the configured partition count.
+ *
+ * Brokers in production often forbid auto-creation and the local broker has
+ * it off, so the topic is created explicitly, once; an existing topic is
+ * left as it is (its partition count is reported, never changed). */
+#include "commands.h"
+#include "core/cli.h"
+#include "core/kafka.h"
+#include "core/log.h"
+
+#include <stdio.h>
+
+static int create_topic(rd_kafka_t *rk, const char *topic, int partitions)
+{
+    char err[512];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, err, sizeof err);
+    if (!nt) {
+        log_error("could not describe topic \"%s\"", topic);
+        log_detail("%s", err);
+        return -1;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = -1;
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    if (!res) {
+        log_error("no answer from Kafka when creating topic \"%s\"", topic);
+    } else {
+        size_t n;
+        const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
+        rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(tr[0]) : rd_kafka_event_error(ev);
+        if (!e) {
+            log_info("created topic %s with %d partitions", topic, partitions);
+            rc = 0;
+        } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            rc = 0;
+        } else {
+            log_error("could not create topic \"%s\"", topic);
+            log_detail("%s", n ? rd_kafka_topic_result_error_string(tr[0])
+                               : rd_kafka_event_error_string(ev));
+        }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
+}
+
+int cmd_topics(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{0}};
+    static const struct cli_spec spec = {
+        "gpumeter topics",
+        "Create the usage topic (kafka.topic, kafka.partitions) if it does not exist.", opts, 0, 0};
+    int npos;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    struct config cfg;
+    if (config_load(&cfg)) return CLI_EXIT_USAGE;
+    rd_kafka_conf_t *conf = kafka_conf_new(&cfg);
+    rd_kafka_t *rk = conf ? kafka_new(RD_KAFKA_PRODUCER, conf) : NULL;
+    if (!rk) return 1;
+    int rc = 1;
+    if (kafka_reachable(rk, &cfg, 10000) && create_topic(rk, cfg.topic, (int)cfg.partitions) == 0) {
+        int have = kafka_check_topic(rk, &cfg, cfg.topic, 10000);
+        if (have > 0) {
+            printf("%s %d\n", cfg.topic, have);
+            rc = 0;
+        }
+    }
+    rd_kafka_destroy(rk);
+    return rc;
+}

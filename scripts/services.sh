@@ -1,0 +1,165 @@
+#!/bin/bash
+# Local PostgreSQL 15 and Apache Kafka (KRaft, single node) for this
+# checkout: services.sh up | down | status. Idempotent. Ports and the state
+# folder come from GPUMETER_PG_PORT, GPUMETER_KAFKA_PORT and
+# GPUMETER_STATE_DIR (docs/configuration.md).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PGBIN=/usr/lib/postgresql/15/bin
+PGDATA=$STATE/pg/data
+PGLOG=$STATE/pg/postgresql.log
+PGSOCK=$STATE/pg/socket
+KDIR=$STATE/kafka
+KLOG=$KDIR/kafka.log
+KPID=$KDIR/kafka.pid
+START_TIMEOUT=${GPUMETER_START_TIMEOUT:-90}
+
+die() {
+    echo "services: error: $1" >&2
+    [ $# -lt 2 ] || echo "HINT: $2" >&2
+    exit 1
+}
+
+# initdb and postgres refuse to run as root; CI runs as root.
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_running() {
+    [ -f "$PGDATA/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
+}
+
+pg_up() {
+    mkdir -p "$STATE"
+    chmod 755 "$STATE"
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then
+        mkdir -p "$STATE/pg"
+        [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$STATE/pg"
+        as_pg mkdir -p "$PGDATA" "$PGSOCK"
+        as_pg "$PGBIN/initdb" -D "$PGDATA" -A trust -U gpumeter -E UTF8 --locale=C \
+            >"$STATE/initdb.log" 2>&1 || die "initdb failed" "See $STATE/initdb.log."
+    fi
+    if ! pg_running; then
+        as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t "$START_TIMEOUT" \
+            -o "-p $PG_PORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c max_connections=200" \
+            start >/dev/null ||
+            die "PostgreSQL did not start within ${START_TIMEOUT} s on port $PG_PORT" "See $PGLOG."
+        echo "services: PostgreSQL 15 up on 127.0.0.1:$PG_PORT (data $PGDATA)"
+    fi
+    if ! psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'gpumeter'" | grep -q 1; then
+        createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter gpumeter
+    fi
+}
+
+KAFKA_JAVA=(java -Xms256m -Xmx512m -Dlog4j2.configurationFile="$KDIR/log4j2.properties"
+    -cp "$KAFKA_JARS/*")
+
+kafka_running() {
+    [ -f "$KPID" ] && kill -0 "$(cat "$KPID")" 2>/dev/null
+}
+
+kafka_port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null
+}
+
+kafka_configure() {
+    mkdir -p "$KDIR/data"
+    cat >"$KDIR/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KDIR/data
+num.partitions=6
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.cleaner.dedupe.buffer.size=16777216
+PROPS
+    cat >"$KDIR/log4j2.properties" <<'PROPS'
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = WARN
+PROPS
+}
+
+kafka_up() {
+    [ -f "$KAFKA_JARS/.complete" ] || die "Kafka jars are missing" "Run \"make setup\"."
+    kafka_configure
+    if [ ! -f "$KDIR/data/meta.properties" ]; then
+        local cluster_id
+        cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$KLOG")
+        "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+            -c "$KDIR/server.properties" --standalone >>"$KLOG" 2>&1 ||
+            die "could not format Kafka storage" "See $KLOG."
+    fi
+    if ! kafka_running; then
+        setsid nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KDIR/server.properties" \
+            >>"$KLOG" 2>&1 </dev/null &
+        echo $! >"$KPID"
+        local waited=0
+        until kafka_port_open && kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 5 >/dev/null 2>&1; do
+            kafka_running || die "Kafka exited during start-up" "See $KLOG."
+            [ "$waited" -lt "$START_TIMEOUT" ] ||
+                die "Kafka did not answer on 127.0.0.1:$KAFKA_PORT within ${START_TIMEOUT} s" \
+                    "See $KLOG."
+            sleep 1
+            waited=$((waited + 1))
+        done
+        echo "services: Kafka up on 127.0.0.1:$KAFKA_PORT (log $KLOG)"
+    fi
+}
+
+kafka_down() {
+    kafka_running || { rm -f "$KPID"; return 0; }
+    local pid waited=0
+    pid=$(cat "$KPID")
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$waited" -ge 60 ]; then kill -9 "$pid"; fi
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+    rm -f "$KPID"
+    echo "services: Kafka stopped"
+}
+
+pg_down() {
+    pg_running || return 0
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+    echo "services: PostgreSQL stopped"
+}
+
+case "${1:-}" in
+up)
+    pg_up
+    kafka_up
+    ;;
+down)
+    kafka_down
+    pg_down
+    ;;
+status)
+    pg_running && echo "postgresql: running on 127.0.0.1:$PG_PORT" || echo "postgresql: stopped"
+    kafka_running && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
+    pg_running && kafka_running
+    ;;
+*)
+    echo "usage: scripts/services.sh up|down|status" >&2
+    exit 2
+    ;;
+esac

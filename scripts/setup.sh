@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs what gpumeter needs on Debian 12 and fetches the pinned Kafka
+# broker jars. Idempotent; prints nothing when everything is present.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
+  libcmocka-dev postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        $missing >/dev/null
+fi
+
+if [ ! -f "$KAFKA_JARS/.complete" ]; then
+    echo "setup: fetching Kafka broker jars (services/pom.xml) into ${KAFKA_JARS#$ROOT/}"
+    rm -rf "$KAFKA_JARS"
+    mvn -B -q -Dstyle.color=never -f "$ROOT/services/pom.xml" \
+        org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$KAFKA_JARS" >/dev/null
+    touch "$KAFKA_JARS/.complete"
+fi

@@ -1,11 +1,14 @@
 # gpumeter: `make demo` and `make check` do all set-up on a fresh Debian 12.
 #
-#   make            build build/gpumeter (optimised)
-#   make setup      install Debian packages and Kafka jars if missing, build
-#   make check      setup + services + unit and integration tests (sanitizers)
-#   make demo       setup + services + the end-to-end demo
+#   make              build build/gpumeter (optimised)
+#   make setup        install missing Debian packages and the Kafka jars, build
+#   make check        setup, then unit and integration tests (ASan + UBSan) on
+#                     the real services, started and stopped by the test run
+#   make unit         unit tests only
+#   make integration  integration tests only
+#   make demo         setup, services, one simulated month end to end
 #   make services-up / services-down
-#   make format     clang-format every C file
+#   make format       clang-format every C file
 
 VERSION  := 0.1.0
 CC       ?= cc
@@ -32,30 +35,35 @@ all: build/gpumeter
 
 build/gen/migrations.c: schema/embed.sh $(MIGRATIONS)
 	@mkdir -p $(@D)
-	sh schema/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	@sh schema/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -MMD -MP -c $< -o $@
+	@echo "  CC asan $<"
+	@$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -MMD -MP -c $< -o $@
 
 build/gpumeter: $(OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 build/asan/gpumeter: $(ASAN_OBJ)
-	$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
+	@echo "  LD asan $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(LIB_ASAN)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -o $@ $^ $(LIBS) -lcmocka
+	@echo "  LD asan $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -o $@ $^ $(LIBS) -lcmocka
 
 build: build/gpumeter build/asan/gpumeter $(UNIT_BIN)
 
 setup:
-	@sh scripts/setup.sh
+	@bash scripts/setup.sh
 	@$(MAKE) --no-print-directory build
 
 services-up: setup
@@ -64,13 +72,13 @@ services-up: setup
 services-down:
 	@bash scripts/services.sh down
 
-unit: build
+unit: setup
 	@bash tests/run.sh unit
 
-integration: services-up
+integration: setup
 	@bash tests/run.sh integration
 
-check: services-up
+check: setup
 	@bash tests/run.sh all
 
 demo: services-up

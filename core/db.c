@@ -38,6 +38,17 @@ PGconn *db_connect(const struct config *cfg)
     return NULL;
 }
 
+PGconn *db_open(struct config *cfg, int *exit_code)
+{
+    if (config_load(cfg)) {
+        *exit_code = 2;
+        return NULL;
+    }
+    PGconn *conn = db_connect(cfg);
+    *exit_code = conn ? 0 : 1;
+    return conn;
+}
+
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
                    const char *const *params)
 {

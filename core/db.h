@@ -16,6 +16,9 @@
 
 /* Connects with cfg->pg_conninfo; NULL after printing where it tried. */
 PGconn *db_connect(const struct config *cfg);
+/* config_load then db_connect, for commands; on NULL, *exit_code is the
+ * command's exit code (2 bad configuration, 1 unreachable). */
+PGconn *db_open(struct config *cfg, int *exit_code);
 
 /* Runs sql with n text parameters; returns the result (tuples or command) or
  * NULL after printing "could not <what>". */

@@ -135,9 +135,9 @@ static int invoice_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct config cfg;
-    if (config_load(&cfg)) return CLI_EXIT_USAGE;
-    struct run_ctx ctx = {.conn = db_connect(&cfg)};
-    if (!ctx.conn) return 1;
+    int rc;
+    struct run_ctx ctx = {.conn = db_open(&cfg, &rc)};
+    if (!ctx.conn) return rc;
     snprintf(ctx.first_day, sizeof ctx.first_day, "%s-01", period);
     bool ok = db_begin(ctx.conn) && bill_load(ctx.conn, period, customer, store_invoice, &ctx) >= 0;
     if (ok && ctx.failed) {
@@ -236,9 +236,9 @@ static int invoice_show(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct config cfg;
-    if (config_load(&cfg)) return CLI_EXIT_USAGE;
-    PGconn *conn = db_connect(&cfg);
-    if (!conn) return 1;
+    int rc;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
     char first_day[16];
     snprintf(first_day, sizeof first_day, "%s-01", period);
     struct bill b = {0};
@@ -266,9 +266,9 @@ static int invoice_list(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct config cfg;
-    if (config_load(&cfg)) return CLI_EXIT_USAGE;
-    PGconn *conn = db_connect(&cfg);
-    if (!conn) return 1;
+    int rc;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
     char first_day[16];
     snprintf(first_day, sizeof first_day, "%s-01", period ? period : "");
     const char *p[] = {period ? first_day : NULL};

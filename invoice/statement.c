@@ -53,9 +53,9 @@ int cmd_statement(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct config cfg;
-    if (config_load(&cfg)) return CLI_EXIT_USAGE;
-    PGconn *conn = db_connect(&cfg);
-    if (!conn) return 1;
+    int rc;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
     int n = bill_load(conn, period, customer, print_statement, &ctx);
     PQfinish(conn);
     return n == 1 && ctx.ok ? 0 : 1;

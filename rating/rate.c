@@ -203,9 +203,9 @@ int cmd_rate(int argc, char **argv)
 
     static struct rater r;
     memset(&r, 0, sizeof r);
-    if (config_load(&r.cfg)) return CLI_EXIT_USAGE;
+    int rc;
+    if (!(r.conn = db_open(&r.cfg, &rc))) return rc;
     r.batch.topic = r.cfg.topic;
-    if (!(r.conn = db_connect(&r.cfg))) return 1;
     rd_kafka_t *rk = open_consumer(&r);
     if (!rk) {
         PQfinish(r.conn);

@@ -77,10 +77,11 @@ int cmd_migrate(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     struct config cfg;
-    if (config_load(&cfg)) return CLI_EXIT_USAGE;
-    PGconn *conn = db_connect(&cfg);
-    if (!conn) return 1;
-    int rc = 1, applied = 0;
+    int rc;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    int applied = 0;
+    rc = 1;
     if (!db_exec(conn, "take the migration lock", "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
                  0, NULL) ||
         !db_exec(conn, "create schema_migration",

@@ -1,0 +1,54 @@
+-- Checks a rated, invoiced month against the generator's exact totals with
+-- arithmetic independent of gpumeter's C code (PostgreSQL numeric, whose
+-- round() is half away from zero like money_div_round).
+-- Variables: totals (CSV path), period (YYYY-MM). Prints one line per
+-- problem, then "mismatches N".
+\set ON_ERROR_STOP 1
+CREATE TEMP TABLE expected (account text, meter text, model text, quantity bigint);
+\set copy '\\copy expected FROM ' :'totals' ' CSV HEADER'
+:copy
+UPDATE expected SET model = '' WHERE model IS NULL;
+
+CREATE TEMP VIEW period_bounds AS
+SELECT (:'period' || '-01')::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS lo,
+       ((:'period' || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai' AS hi;
+
+-- 1. Rated quantities equal generated quantities, per account, meter, model.
+CREATE TEMP TABLE problems AS
+SELECT format('quantity %s %s %s: expected %s, rated %s', coalesce(e.account, r.account),
+              coalesce(e.meter, r.meter), coalesce(e.model, r.model), e.quantity, r.quantity) AS problem
+FROM expected e
+FULL JOIN (SELECT account, meter, model, sum(quantity)::bigint AS quantity
+           FROM usage_hourly, period_bounds WHERE hour >= lo AND hour < hi
+           GROUP BY 1, 2, 3) r USING (account, meter, model)
+WHERE e.quantity IS DISTINCT FROM r.quantity;
+
+-- 2. Invoices equal generated quantities times the plan's prices, rounded
+--    once per line to the fen, tax once on the subtotal.
+WITH line AS (
+    SELECT c.code AS customer, round(sum(e.quantity)::numeric * pp.unit_price
+                                      / (m.units_per_price * 1000000), 2) AS amount
+    FROM expected e
+    JOIN account a ON a.account = e.account
+    JOIN customer c ON c.id = a.customer_id
+    JOIN plan_price pp ON pp.plan_id = c.plan_id AND pp.meter = e.meter AND pp.model = e.model
+    JOIN meter m ON m.code = e.meter
+    GROUP BY c.code, e.meter, e.model, pp.unit_price, m.units_per_price),
+want AS (
+    SELECT l.customer, sum(l.amount) AS subtotal,
+           round(sum(l.amount) * c.tax_rate_ppm / 1000000, 2) AS tax
+    FROM line l JOIN customer c ON c.code = l.customer GROUP BY l.customer, c.tax_rate_ppm),
+got AS (
+    SELECT c.code AS customer, i.subtotal / 100.0 AS subtotal, i.tax / 100.0 AS tax,
+           i.total / 100.0 AS total
+    FROM invoice i JOIN customer c ON c.id = i.customer_id
+    WHERE i.period = (:'period' || '-01')::date)
+INSERT INTO problems
+SELECT format('invoice of customer %s: expected %s + %s, got %s + %s = %s',
+              coalesce(w.customer, g.customer), w.subtotal, w.tax, g.subtotal, g.tax, g.total)
+FROM want w FULL JOIN got g USING (customer)
+WHERE w.subtotal IS DISTINCT FROM g.subtotal OR w.tax IS DISTINCT FROM g.tax
+   OR g.total IS DISTINCT FROM w.subtotal + w.tax;
+
+SELECT problem FROM problems;
+SELECT 'mismatches ' || count(*) FROM problems;

@@ -1,0 +1,67 @@
+# Sourced by each integration test: a database and topic of the test's own
+# on the real local services, the sanitized binary, and assertions that print
+# "ok - ..." / "not ok - ...". The database is dropped on exit.
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+
+TEST=$(basename "$0" .sh)
+GM=$ROOT/build/asan/gpumeter
+TMP=$(mktemp -d)
+DB="gmt_${TEST#test_}_$$"
+export GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$DB user=gpumeter"
+export GPUMETER_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+export GPUMETER_TOPIC="gmt.${TEST#test_}.$$.$(date +%s%N)"
+export GPUMETER_GROUP="gmt-${TEST#test_}-$$"
+export GPUMETER_QUIET=1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+FAILURES=0
+
+# A killed rater holds its partitions until its group session times out
+# (45 s by default); tests shorten it through the rdkafka pass-through.
+cat >"$TMP/gpumeter.conf" <<CONF
+rdkafka.session.timeout.ms = 6000
+rdkafka.heartbeat.interval.ms = 500
+CONF
+export GPUMETER_CONFIG=$TMP/gpumeter.conf
+
+pg() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
+q() { pg -tAc "$1"; }
+
+cleanup() {
+    dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# A fresh database with the schema and the demo customers, and a new topic.
+fresh() {
+    createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB" &&
+        "$GM" migrate && pg -f "$ROOT/scripts/demo-seed.sql" && "$GM" topics >/dev/null
+}
+
+pass() { echo "ok - $1"; }
+fail() {
+    echo "not ok - $1"
+    FAILURES=$((FAILURES + 1))
+}
+check_eq() { # name expected actual
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected [$2], got [$3])"; fi
+}
+check_match() { # name pattern text
+    if printf '%s' "$3" | grep -qE -- "$2"; then pass "$1"; else fail "$1 (no /$2/ in [$3])"; fi
+}
+# Quantities and invoices against generator totals (scripts/check-totals.sql).
+totals_mismatches() { # totals.csv period
+    pg -tA -v totals="$1" -v period="$2" -f "$ROOT/scripts/check-totals.sql" | tail -n 1
+}
+finish() { exit $((FAILURES > 0)); }
+# Messages in the test's topic, counted by kcat (independent of gpumeter).
+topic_messages() {
+    kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '.\n' | wc -l
+}
+counters() { q "SELECT coalesce(sum(consumed), 0) || ' ' || coalesce(sum(rated), 0) || ' ' ||
+                       coalesce(sum(duplicates), 0) || ' ' || coalesce(sum(rejected), 0)
+                FROM rating_counter"; }
+usage_snapshot() { q "SELECT count(*) || ' ' || coalesce(sum(quantity), 0) || ' ' ||
+                             coalesce(sum(events), 0) FROM usage_hourly"; }

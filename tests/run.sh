@@ -1,0 +1,71 @@
+#!/bin/bash
+# Runs the test suites: tests/run.sh unit|integration|all.
+#
+# Unit tests are cmocka binaries built with ASan and UBSan; integration tests
+# are scripts driving the sanitized gpumeter against the real local services,
+# which this script starts if they are down and stops again afterwards. Every
+# test prints "ok - name" or "not ok - name"; a suite that exits non-zero
+# without a "not ok" line (a crash) counts as one failure. Ends with the line
+# "N passed, N failed".
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-all}
+LOGS=$ROOT/build/test-logs
+mkdir -p "$LOGS"
+passed=0
+failed=0
+
+run_suite() { # name, command...
+    local name=$1 log="$LOGS/$1.log" rc
+    shift
+    "$@" >"$log" 2>&1
+    rc=$?
+    local ok bad
+    ok=$(grep -c '^ok ' "$log")
+    bad=$(grep -c '^not ok ' "$log")
+    grep -E '^(not )?ok ' "$log" | sed "s/^/[$name] /"
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        echo "not ok - $name exited with status $rc (see ${log#$ROOT/})"
+        bad=1
+    fi
+    if [ "$bad" -ne 0 ]; then
+        echo "---- ${log#$ROOT/} (last 30 lines)"
+        tail -n 30 "$log"
+        echo "----"
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+}
+
+run_unit() {
+    for t in "$ROOT"/build/asan/tests/test_*; do
+        run_suite "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+    done
+}
+
+run_integration() {
+    local started=0
+    if ! bash "$ROOT/scripts/services.sh" status >/dev/null 2>&1; then
+        bash "$ROOT/scripts/services.sh" up || { failed=$((failed + 1)); return; }
+        started=1
+    fi
+    for t in "$ROOT"/tests/integration/test_*.sh; do
+        run_suite "integration-$(basename "$t" .sh)" bash "$t"
+    done
+    [ "$started" -eq 0 ] || bash "$ROOT/scripts/services.sh" down
+}
+
+case "$MODE" in
+unit) run_unit ;;
+integration) run_integration ;;
+all)
+    run_unit
+    run_integration
+    ;;
+*)
+    echo "usage: tests/run.sh unit|integration|all" >&2
+    exit 2
+    ;;
+esac
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

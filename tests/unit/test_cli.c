@@ -1,0 +1,104 @@
+/* CLI: option tables parse what they declare and reject the rest with the
+ * usage exit code. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/cli.h"
+
+#include <stdio.h>
+
+static const char *name;
+static long long count;
+static bool flag;
+static const struct cli_opt opts[] = {
+    {"name", CLI_STR, &name, "NAME", "a name", 0, 0},
+    {"count", CLI_INT, &count, "N", "a count", 1, 10},
+    {"flag", CLI_BOOL, &flag, NULL, "a flag", 0, 0},
+    {0},
+};
+static const struct cli_spec spec = {"test [options] [ARG]", "Test.", opts, 0, 1};
+
+static enum cli_result parse(int argc, char **argv, int *npos)
+{
+    name = NULL;
+    count = 0;
+    flag = false;
+    return cli_parse(&spec, argc, argv, npos);
+}
+
+static void test_parses_declared_options(void **state)
+{
+    (void)state;
+    char *argv[] = {"test", "--name", "alpha", "--count=3", "--flag", "pos", NULL};
+    int npos = -1;
+    assert_int_equal(parse(6, argv, &npos), CLI_OK);
+    assert_string_equal(name, "alpha");
+    assert_int_equal(count, 3);
+    assert_true(flag);
+    assert_int_equal(npos, 1);
+    assert_string_equal(argv[1], "pos");
+}
+
+static void test_rejects_bad_usage(void **state)
+{
+    (void)state;
+    int npos;
+    char *unknown[] = {"test", "--bogus", NULL};
+    char *missing[] = {"test", "--name", NULL};
+    char *range[] = {"test", "--count", "11", NULL};
+    char *notnum[] = {"test", "--count", "3x", NULL};
+    char *flagval[] = {"test", "--flag=yes", NULL};
+    char *extra[] = {"test", "a", "b", NULL};
+    char *shortopt[] = {"test", "-x", NULL};
+    assert_int_equal(parse(2, unknown, &npos), CLI_BAD);
+    assert_int_equal(parse(2, missing, &npos), CLI_BAD);
+    assert_int_equal(parse(3, range, &npos), CLI_BAD);
+    assert_int_equal(parse(3, notnum, &npos), CLI_BAD);
+    assert_int_equal(parse(2, flagval, &npos), CLI_BAD);
+    assert_int_equal(parse(3, extra, &npos), CLI_BAD);
+    assert_int_equal(parse(2, shortopt, &npos), CLI_BAD);
+    assert_int_equal(cli_exit_code(CLI_BAD), 2);
+}
+
+static void test_help_exits_zero(void **state)
+{
+    (void)state;
+    int npos;
+    char *argv[] = {"test", "--help", NULL};
+    assert_int_equal(parse(2, argv, &npos), CLI_HELP);
+    assert_int_equal(cli_exit_code(CLI_HELP), 0);
+}
+
+static int ran;
+static int run_sub(int argc, char **argv)
+{
+    (void)argv;
+    ran = argc;
+    return 7;
+}
+
+static void test_dispatch(void **state)
+{
+    (void)state;
+    const struct cli_command cmds[] = {{"sub", run_sub, "a sub"}, {NULL, NULL, NULL}};
+    char *ok[] = {"fam", "sub", "x", NULL};
+    char *unknown[] = {"fam", "nope", NULL};
+    char *none[] = {"fam", NULL};
+    assert_int_equal(cli_dispatch("fam", cmds, 3, ok), 7);
+    assert_int_equal(ran, 2);
+    assert_int_equal(cli_dispatch("fam", cmds, 2, unknown), 2);
+    assert_int_equal(cli_dispatch("fam", cmds, 1, none), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parses_declared_options),
+        cmocka_unit_test(test_rejects_bad_usage),
+        cmocka_unit_test(test_help_exits_zero),
+        cmocka_unit_test(test_dispatch),
+    };
+    return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

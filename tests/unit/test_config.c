@@ -1,0 +1,119 @@
+/* Config: defaults for the local services, file keys, rdkafka pass-through,
+ * environment over file, and errors naming the line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[64];
+
+static void write_file(const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/gpumeter-test-config-%d", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int clear_env(void **state)
+{
+    (void)state;
+    const char *vars[] = {"GPUMETER_CONFIG",  "GPUMETER_PG",        "GPUMETER_KAFKA_BROKERS",
+                          "GPUMETER_TOPIC",   "GPUMETER_GROUP",     "GPUMETER_PARTITIONS",
+                          "GPUMETER_PG_PORT", "GPUMETER_KAFKA_PORT"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        unsetenv(vars[i]);
+    if (path[0]) unlink(path);
+    return 0;
+}
+
+static void test_defaults_point_at_local_services(void **state)
+{
+    (void)state;
+    struct config cfg;
+    assert_int_equal(config_load(&cfg), 0);
+    assert_string_equal(cfg.pg_conninfo, "host=127.0.0.1 port=15432 dbname=gpumeter user=gpumeter");
+    assert_string_equal(cfg.kafka_brokers, "127.0.0.1:19092");
+    assert_string_equal(cfg.topic, "gpumeter.usage.v1");
+    assert_string_equal(cfg.group, "gpumeter-rater");
+    assert_int_equal(cfg.partitions, 6);
+    setenv("GPUMETER_PG_PORT", "25432", 1);
+    setenv("GPUMETER_KAFKA_PORT", "29092", 1);
+    assert_int_equal(config_load(&cfg), 0);
+    assert_non_null(strstr(cfg.pg_conninfo, "port=25432"));
+    assert_string_equal(cfg.kafka_brokers, "127.0.0.1:29092");
+}
+
+static void test_file_then_environment(void **state)
+{
+    (void)state;
+    write_file("# production\n"
+               "pg.conninfo = host=db.internal dbname=billing\n"
+               "kafka.brokers = k1:9092,k2:9092   # two brokers\n"
+               "kafka.topic = usage\n\n"
+               "kafka.partitions = 24\n"
+               "rdkafka.security.protocol = SASL_SSL\n"
+               "rdkafka.fetch.max.bytes = 1048576\n"
+               "rdkafka.security.protocol = SSL\n");
+    setenv("GPUMETER_CONFIG", path, 1);
+    setenv("GPUMETER_TOPIC", "usage-from-env", 1);
+    struct config cfg;
+    assert_int_equal(config_load(&cfg), 0);
+    assert_string_equal(cfg.pg_conninfo, "host=db.internal dbname=billing");
+    assert_string_equal(cfg.kafka_brokers, "k1:9092,k2:9092");
+    assert_string_equal(cfg.topic, "usage-from-env");
+    assert_int_equal(cfg.partitions, 24);
+    assert_int_equal(cfg.n_rdkafka, 2);
+    assert_string_equal(cfg.rdkafka[0].key, "security.protocol");
+    assert_string_equal(cfg.rdkafka[0].value, "SSL");
+    assert_string_equal(cfg.rdkafka[1].key, "fetch.max.bytes");
+}
+
+static void test_bad_file_names_path_and_line(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512];
+    write_file("kafka.topic = t\nkafka.bogus = 1\n");
+    config_defaults(&cfg);
+    assert_int_equal(config_read_file(&cfg, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2: unknown key \"kafka.bogus\""));
+    write_file("just words\n");
+    assert_int_equal(config_read_file(&cfg, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":1: expected \"key = value\""));
+    write_file("kafka.partitions = lots\n");
+    assert_int_equal(config_read_file(&cfg, path, err, sizeof err), -1);
+    setenv("GPUMETER_CONFIG", path, 1);
+    assert_int_equal(config_load(&cfg), -1);
+    setenv("GPUMETER_CONFIG", "/nonexistent/gpumeter.conf", 1);
+    assert_int_equal(config_load(&cfg), -1);
+}
+
+static void test_bad_environment_is_an_error(void **state)
+{
+    (void)state;
+    struct config cfg;
+    setenv("GPUMETER_PARTITIONS", "0", 1);
+    assert_int_equal(config_load(&cfg), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_defaults_point_at_local_services, clear_env),
+        cmocka_unit_test_setup(test_file_then_environment, clear_env),
+        cmocka_unit_test_setup(test_bad_file_names_path_and_line, clear_env),
+        cmocka_unit_test_setup(test_bad_environment_is_an_error, clear_env),
+    };
+    int failed = cmocka_run_group_tests_name("config", tests, NULL, NULL);
+    clear_env(NULL);
+    return failed;
+}

@@ -1,0 +1,145 @@
+/* Money: half-up rounding at the one rounding point, 128-bit products,
+ * overflow reported, exact decimal parse and format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/money.h"
+
+#include <string.h>
+
+static int64_t rounded(__int128 num, int64_t den)
+{
+    int64_t out = 12345;
+    assert_true(money_div_round(num, den, &out));
+    return out;
+}
+
+static void test_div_round_half_away_from_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(rounded(5, 2), 3);
+    assert_int_equal(rounded(-5, 2), -3);
+    assert_int_equal(rounded(4, 2), 2);
+    assert_int_equal(rounded(7, 3), 2);
+    assert_int_equal(rounded(2, 3), 1);
+    assert_int_equal(rounded(1, 3), 0);
+    assert_int_equal(rounded(-1, 3), 0);
+    assert_int_equal(rounded(14999, 10000), 1);
+    assert_int_equal(rounded(15000, 10000), 2);
+}
+
+static int64_t line(int64_t qty, int64_t price, int64_t units, int digits)
+{
+    int64_t out = -1;
+    assert_true(money_line_amount(qty, price, units, digits, &out));
+    return out;
+}
+
+static void test_line_amount_rounds_once_to_the_fen(void **state)
+{
+    (void)state;
+    /* one GPU-hour at 16.80 CNY */
+    assert_int_equal(line(3600000, 16800000, 3600000, 2), 1680);
+    /* 1 GPU-ms at 16.80/h is 0.00000467 CNY */
+    assert_int_equal(line(1, 16800000, 3600000, 2), 0);
+    /* 5000 tokens at 1.00/M = 0.005 CNY: exactly half a fen rounds up */
+    assert_int_equal(line(5000, 1000000, 1000000, 2), 1);
+    assert_int_equal(line(4999, 1000000, 1000000, 2), 0);
+    /* 1115.742222 GPU-h at 9.50 = 10599.551111 -> 10599.55 */
+    assert_int_equal(line(4016672000, 9500000, 3600000, 2), 1059955);
+    /* JPY has no minor unit: 1 GPU-hour at 1234.5 JPY rounds to 1235 */
+    assert_int_equal(line(3600000, 1234500000, 3600000, 0), 1235);
+    /* negative quantities (adjustments) round symmetrically */
+    assert_int_equal(line(-5000, 1000000, 1000000, 2), -1);
+}
+
+static void test_line_amount_uses_128_bit_products(void **state)
+{
+    (void)state;
+    /* 9e15 tokens x 9e12 micro-CNY overflows 64 bits; the result fits */
+    assert_int_equal(line(9000000000000000LL, 9000000000000LL, 1000000, 2), 8100000000000000000LL);
+}
+
+static void test_overflow_is_reported(void **state)
+{
+    (void)state;
+    int64_t out = 0;
+    assert_false(money_line_amount(INT64_MAX, INT64_MAX, 1, 2, &out));
+    assert_false(money_line_amount(1, 1, 0, 2, &out));
+    assert_false(money_line_amount(1, 1, 1, 7, &out));
+    assert_false(money_add(INT64_MAX, 1, &out));
+    assert_true(money_add(INT64_MAX - 1, 1, &out));
+    assert_int_equal(out, INT64_MAX);
+}
+
+static void test_apply_ppm_is_tax_on_the_subtotal(void **state)
+{
+    (void)state;
+    int64_t tax = 0;
+    assert_true(money_apply_ppm(3380123, 60000, &tax)); /* 6% of 33801.23 = 2028.0738 */
+    assert_int_equal(tax, 202807);
+    assert_true(money_apply_ppm(1919158, 60000, &tax)); /* 1151.4948 */
+    assert_int_equal(tax, 115149);
+    assert_true(money_apply_ppm(25, 100000, &tax)); /* 10% of 0.25 = 0.025 -> 0.03 */
+    assert_int_equal(tax, 3);
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    char buf[32];
+    money_format(123456, 2, buf, sizeof buf);
+    assert_string_equal(buf, "1234.56");
+    money_format(-5, 2, buf, sizeof buf);
+    assert_string_equal(buf, "-0.05");
+    money_format(0, 2, buf, sizeof buf);
+    assert_string_equal(buf, "0.00");
+    money_format(1235, 0, buf, sizeof buf);
+    assert_string_equal(buf, "1235");
+    money_format(16800000, 6, buf, sizeof buf);
+    assert_string_equal(buf, "16.800000");
+    money_format(INT64_MIN, 2, buf, sizeof buf);
+    assert_string_equal(buf, "-92233720368547758.08");
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_true(money_parse("12.3", 2, &v));
+    assert_int_equal(v, 1230);
+    assert_true(money_parse("-0.5", 6, &v));
+    assert_int_equal(v, -500000);
+    assert_true(money_parse("16.8", 6, &v));
+    assert_int_equal(v, 16800000);
+    assert_true(money_parse("7", 0, &v));
+    assert_int_equal(v, 7);
+    const char *bad[] = {"12.345",
+                         "1e3",
+                         "",
+                         "12.",
+                         ".5",
+                         "+1",
+                         "1 ",
+                         "-",
+                         "99999999999999999999",
+                         "92233720368547758.08"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(money_parse(bad[i], 2, &v));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_div_round_half_away_from_zero),
+        cmocka_unit_test(test_line_amount_rounds_once_to_the_fen),
+        cmocka_unit_test(test_line_amount_uses_128_bit_products),
+        cmocka_unit_test(test_overflow_is_reported),
+        cmocka_unit_test(test_apply_ppm_is_tax_on_the_subtotal),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_parse),
+    };
+    return cmocka_run_group_tests_name("money", tests, NULL, NULL);
+}

@@ -1,0 +1,107 @@
+/* Time: RFC 3339 UTC parse/format, months, and the exact hour split. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/timeutil.h"
+
+static void test_parse_and_format(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    char buf[TIME_TEXT_LEN];
+    assert_true(time_parse_rfc3339("1970-01-01T00:00:00Z", &ms));
+    assert_int_equal(ms, 0);
+    assert_true(time_parse_rfc3339("2026-10-01T08:30:15.5Z", &ms));
+    assert_int_equal(ms, 1790843415500LL);
+    time_format_rfc3339(ms, buf);
+    assert_string_equal(buf, "2026-10-01T08:30:15.500Z");
+    assert_true(time_parse_rfc3339("2024-02-29T23:59:59Z", &ms));
+    time_format_rfc3339(ms, buf);
+    assert_string_equal(buf, "2024-02-29T23:59:59Z");
+    const char *bad[] = {
+        "2026-10-01 08:00:00Z",      "2026-10-01T08:00:00",   "2026-10-01T08:00:00+08:00",
+        "2025-02-29T00:00:00Z",      "2026-13-01T00:00:00Z",  "2026-10-01T24:00:00Z",
+        "2026-10-01T08:00:00.1234Z", "2026-10-01T08:00:00.Z", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(time_parse_rfc3339(bad[i], &ms));
+}
+
+static void test_month(void **state)
+{
+    (void)state;
+    int y = 0, m = 0;
+    assert_true(time_parse_month("2026-10", &y, &m));
+    assert_int_equal(y, 2026);
+    assert_int_equal(m, 10);
+    assert_false(time_parse_month("2026-13", &y, &m));
+    assert_false(time_parse_month("2026-1", &y, &m));
+    assert_false(time_parse_month("2026-10-01", &y, &m));
+}
+
+struct parts {
+    int n;
+    int64_t hour[64], part[64], sum;
+};
+
+static void collect(int64_t hour, int64_t part, void *ctx)
+{
+    struct parts *p = ctx;
+    p->hour[p->n] = hour;
+    p->part[p->n++] = part;
+    p->sum += part;
+}
+
+static void test_split_across_an_hour_boundary(void **state)
+{
+    (void)state;
+    struct parts p = {0};
+    int64_t t0 = 10 * MS_PER_HOUR;
+    time_split_hours(t0 + 30 * 60000, t0 + 90 * 60000, 7, collect, &p);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.hour[0], t0);
+    assert_int_equal(p.part[0], 3); /* floor(7 * 30/60) */
+    assert_int_equal(p.hour[1], t0 + MS_PER_HOUR);
+    assert_int_equal(p.part[1], 4);
+}
+
+static void test_split_parts_always_sum_to_the_whole(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t start = (int64_t)(x % (1000 * MS_PER_HOUR));
+        int64_t len = (int64_t)((x >> 20) % (40 * MS_PER_HOUR));
+        int64_t qty = (int64_t)((x >> 7) % 9007199254740991ULL);
+        struct parts p = {0};
+        time_split_hours(start, start + len, qty, collect, &p);
+        assert_int_equal(p.sum, qty);
+        assert_true(p.n <= 42);
+        for (int k = 1; k < p.n; k++)
+            assert_true(p.hour[k] > p.hour[k - 1]);
+    }
+}
+
+static void test_split_zero_length_window(void **state)
+{
+    (void)state;
+    struct parts p = {0};
+    time_split_hours(5 * MS_PER_HOUR + 5, 5 * MS_PER_HOUR + 5, 11, collect, &p);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.hour[0], 5 * MS_PER_HOUR);
+    assert_int_equal(p.part[0], 11);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_and_format),
+        cmocka_unit_test(test_month),
+        cmocka_unit_test(test_split_across_an_hour_boundary),
+        cmocka_unit_test(test_split_parts_always_sum_to_the_whole),
+        cmocka_unit_test(test_split_zero_length_window),
+    };
+    return cmocka_run_group_tests_name("time", tests, NULL, NULL);
+}

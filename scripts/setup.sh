@@ -24,8 +24,13 @@ fi
 if [ ! -f "$KAFKA_JARS/.complete" ]; then
     echo "setup: fetching Kafka broker jars (services/pom.xml) into ${KAFKA_JARS#$ROOT/}"
     rm -rf "$KAFKA_JARS"
+    mkdir -p "$ROOT/.cache"
     mvn -B -q -Dstyle.color=never -f "$ROOT/services/pom.xml" \
         org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$KAFKA_JARS" >/dev/null
+        -DincludeScope=runtime -DoutputDirectory="$KAFKA_JARS" >"$ROOT/.cache/mvn.log" 2>&1 || {
+        cat "$ROOT/.cache/mvn.log" >&2
+        echo "setup: error: could not fetch the Kafka jars (log above, .cache/mvn.log)" >&2
+        exit 1
+    }
     touch "$KAFKA_JARS/.complete"
 fi

@@ -64,7 +64,7 @@ build: build/gpumeter build/asan/gpumeter $(UNIT_BIN)
 
 setup:
 	@bash scripts/setup.sh
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory all
 
 services-up: setup
 	@bash scripts/services.sh up
@@ -73,12 +73,15 @@ services-down:
 	@bash scripts/services.sh down
 
 unit: setup
+	@$(MAKE) --no-print-directory build
 	@bash tests/run.sh unit
 
 integration: setup
+	@$(MAKE) --no-print-directory build
 	@bash tests/run.sh integration
 
 check: setup
+	@$(MAKE) --no-print-directory build
 	@bash tests/run.sh all
 
 demo: services-up

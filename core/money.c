@@ -50,30 +50,3 @@ void money_format(int64_t amount, int digits, char *buf, size_t len)
         snprintf(buf, len, "%s%llu.%0*llu", amount < 0 ? "-" : "",
                  (unsigned long long)(mag / scale), digits, (unsigned long long)(mag % scale));
 }
-
-bool money_parse(const char *s, int digits, int64_t *out)
-{
-    if (digits < 0 || digits > MONEY_PRICE_DIGITS) return false;
-    bool neg = *s == '-';
-    if (neg) s++;
-    if (*s < '0' || *s > '9') return false;
-    __int128 v = 0;
-    int frac = -1; /* fraction digits seen, -1 before the point */
-    for (; *s; s++) {
-        if (*s == '.' && frac < 0) {
-            frac = 0;
-            continue;
-        }
-        if (*s < '0' || *s > '9') return false;
-        if (frac >= 0 && ++frac > digits) return false;
-        v = v * 10 + (*s - '0');
-        if (v > (__int128)INT64_MAX) return false;
-    }
-    if (frac == 0) return false; /* "12." */
-    for (int i = frac < 0 ? 0 : frac; i < digits; i++) {
-        v *= 10;
-        if (v > (__int128)INT64_MAX) return false;
-    }
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return true;
-}

@@ -38,9 +38,4 @@ bool money_add(int64_t a, int64_t b, int64_t *out);
 /* Formats amount (in units of 10^-digits) as a plain decimal: "-12.05". */
 void money_format(int64_t amount, int digits, char *buf, size_t len);
 
-/* Parses a plain decimal ("12", "-0.5", "12.345678") into units of 10^-digits
- * exactly; rejects more fraction digits than `digits`, signs other than a
- * leading '-', exponents, spaces and overflow. */
-bool money_parse(const char *s, int digits, int64_t *out);
-
 #endif

@@ -62,6 +62,7 @@ static bool store_invoice(struct bill *b, void *opaque)
 {
     struct run_ctx *ctx = opaque;
     char err[512];
+    if (!b->n) return true; /* a named customer without usage gets no invoice */
     if (!bill_price(b, err, sizeof err)) {
         log_error("%s", err);
         ctx->failed++;

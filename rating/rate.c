@@ -128,6 +128,8 @@ static rd_kafka_t *open_consumer(struct rater *r)
         !kafka_conf_set(conf, "enable.auto.offset.store", "false") ||
         !kafka_conf_set(conf, "enable.partition.eof", "true") ||
         !kafka_conf_set(conf, "auto.offset.reset", "earliest") ||
+        /* on_rebalance assigns whole sets: an eager protocol, whatever rdkafka.* says */
+        !kafka_conf_set(conf, "partition.assignment.strategy", "range,roundrobin") ||
         !kafka_conf_set(conf, "isolation.level", "read_committed")) {
         rd_kafka_conf_destroy(conf);
         return NULL;

@@ -21,9 +21,10 @@ die() {
     exit 1
 }
 
-# initdb and postgres refuse to run as root; CI runs as root.
+# initdb and postgres refuse to run as root; CI runs as root. From /, since
+# postgres may not enter the caller's folder.
 as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_running() {
@@ -121,6 +122,11 @@ kafka_up() {
             waited=$((waited + 1))
         done
         echo "services: Kafka up on 127.0.0.1:$KAFKA_PORT (log $KLOG)"
+    fi
+    # The default usage topic, with the configured partition count.
+    if [ -x "$ROOT/build/gpumeter" ]; then
+        GPUMETER_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" GPUMETER_QUIET=1 \
+            "$ROOT/build/gpumeter" topics >/dev/null || die "could not create the usage topic"
     fi
 }
 

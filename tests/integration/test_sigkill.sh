@@ -1,6 +1,7 @@
 #!/bin/bash
-# SIGKILL the rater mid-stream, repeatedly; each restart resumes from the
-# offsets stored in PostgreSQL and the final totals are exact.
+# SIGKILL the rater mid-stream, repeatedly, and stop it once with SIGTERM;
+# each restart resumes from the offsets stored in PostgreSQL and the final
+# totals are exact.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -20,6 +21,16 @@ for round in 1 2 3; do
     kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
     wait "$pid" 2>/dev/null
 done
+before=$(consumed)
+"$GM" rate --batch 50 --batch-ms 20 &
+pid=$!
+for _ in $(seq 1 600); do
+    [ "$(consumed)" -gt "$before" ] && break
+    sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+check_eq "SIGTERM stops the rater cleanly (exit 0)" 0 "$?"
 mid=$(consumed)
 check_eq "the rater was killed three times" 3 "$kills"
 if [ "$mid" -gt 0 ] && [ "$mid" -lt "$sent" ]; then

@@ -1,5 +1,5 @@
 /* Money: half-up rounding at the one rounding point, 128-bit products,
- * overflow reported, exact decimal parse and format. */
+ * overflow reported, exact decimal format. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,32 +104,6 @@ static void test_format(void **state)
     assert_string_equal(buf, "-92233720368547758.08");
 }
 
-static void test_parse(void **state)
-{
-    (void)state;
-    int64_t v = 0;
-    assert_true(money_parse("12.3", 2, &v));
-    assert_int_equal(v, 1230);
-    assert_true(money_parse("-0.5", 6, &v));
-    assert_int_equal(v, -500000);
-    assert_true(money_parse("16.8", 6, &v));
-    assert_int_equal(v, 16800000);
-    assert_true(money_parse("7", 0, &v));
-    assert_int_equal(v, 7);
-    const char *bad[] = {"12.345",
-                         "1e3",
-                         "",
-                         "12.",
-                         ".5",
-                         "+1",
-                         "1 ",
-                         "-",
-                         "99999999999999999999",
-                         "92233720368547758.08"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(money_parse(bad[i], 2, &v));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,7 +113,6 @@ int main(void)
         cmocka_unit_test(test_overflow_is_reported),
         cmocka_unit_test(test_apply_ppm_is_tax_on_the_subtotal),
         cmocka_unit_test(test_format),
-        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);
 }

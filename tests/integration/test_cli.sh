@@ -35,4 +35,6 @@ echo "kafka.bogus = 1" >>"$TMP/bad.conf"
 out=$(GPUMETER_CONFIG=$TMP/bad.conf "$GM" rate 2>&1); rc=$?
 check_eq "bad config file exits 2" 2 "$rc"
 check_match "bad config names file and line" 'bad.conf:2: unknown key "kafka.bogus"' "$out"
+check_eq "services-up created the default usage topic with 6 partitions" 6 \
+    "$(kcat -b "$GPUMETER_KAFKA_BROKERS" -L -t gpumeter.usage.v1 | grep -c 'partition [0-9]')"
 finish

@@ -9,25 +9,25 @@ fresh || { fail "set up database and topic"; finish; }
 sent=$(topic_messages)
 consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter"; }
 
-kills=0
-for round in 1 2 3; do
+# Starts a rater in small batches and returns once it has committed one.
+start_rater() {
+    local before
     before=$(consumed)
     "$GM" rate --batch 50 --batch-ms 20 &
     pid=$!
     for _ in $(seq 1 600); do
-        [ "$(consumed)" -gt "$before" ] && break
+        [ "$(consumed)" -gt "$before" ] && return
         sleep 0.05
     done
+}
+
+kills=0
+for round in 1 2 3; do
+    start_rater
     kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
     wait "$pid" 2>/dev/null
 done
-before=$(consumed)
-"$GM" rate --batch 50 --batch-ms 20 &
-pid=$!
-for _ in $(seq 1 600); do
-    [ "$(consumed)" -gt "$before" ] && break
-    sleep 0.05
-done
+start_rater
 kill -TERM "$pid"
 wait "$pid"
 check_eq "SIGTERM stops the rater cleanly (exit 0)" 0 "$?"

@@ -38,6 +38,15 @@ for c in alpha beta gamma; do
     check_eq "statement csv total of $c equals invoice show" "$shown" "$csv_total"
 done
 
+"$GM" invoice run --period 2026-11 --customer alpha >/dev/null 2>&1
+check_eq "no draft for a customer without usage in the month" 0 \
+    "$(q "SELECT count(*) FROM invoice WHERE period = '2026-11-01'")"
+out=$("$GM" statement --customer nobody --period 2026-10 2>&1); rc=$?
+check_eq "statement of an unknown customer exits 1" 1 "$rc"
+check_match "statement of an unknown customer says so" 'customer "nobody" does not exist' "$out"
+"$GM" invoice show --customer alpha --period 2026-11 >/dev/null 2>&1
+check_eq "showing a missing invoice exits 1" 1 "$?"
+
 usage=$(usage_snapshot)
 counts=$(counters)
 "$GM" rate --until-idle

@@ -224,7 +224,10 @@ int cmd_rate(int argc, char **argv)
             ok = handle_message(&r, m);
             rd_kafka_message_destroy(m);
         }
-        if (r.batch.n && !batch_started) batch_started = now_ms();
+        if (!r.batch.n)
+            batch_started = 0; /* also after a flush in the revoke callback */
+        else if (!batch_started)
+            batch_started = now_ms();
         bool full = (long long)r.batch.n >= batch_max;
         bool due = r.batch.n && now_ms() - batch_started >= batch_ms;
         bool drained = until_idle && all_at_eof(&r);

@@ -28,6 +28,14 @@ check_eq "quantities and invoices match the generator to the fen" "mismatches 0"
 check_match "unowned account usage is reported" 'account "ns-delta".*not billed' \
     "$(GPUMETER_QUIET=0 "$GM" invoice run --period 2026-10 2>&1 >/dev/null)"
 
+list=$("$GM" invoice list --period 2026-10)
+check_eq "invoice list shows one draft per customer" "alpha beta gamma" \
+    "$(echo "$list" | awk '$3 == "draft" {print $1}' | xargs)"
+alpha_total=$(q "SELECT to_char(total / 100.0, 'FM999999990.00') FROM invoice i
+                 JOIN customer c ON c.id = i.customer_id WHERE c.code = 'alpha'")
+check_match "invoice list shows alpha's total to the fen" "^alpha +2026-10 +draft +$alpha_total CNY" \
+    "$list"
+
 for c in alpha beta gamma; do
     inv=$(q "SELECT i.total FROM invoice i JOIN customer c ON c.id = i.customer_id
              WHERE c.code = '$c'")

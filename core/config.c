@@ -55,6 +55,32 @@ static int set_partitions(struct config *cfg, const char *value, char *err, size
     return 0;
 }
 
+/* Sets list[key + prefix_len] = value, adding the entry when it is new. */
+static int put_kv(struct config_kv *list, int *n, int max, const char *key, size_t prefix_len,
+                  const char *value, char *err, size_t errlen)
+{
+    const char *name = key + prefix_len;
+    struct config_kv *kv = NULL;
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(list[i].key, name)) kv = &list[i];
+    if (!kv) {
+        if (*n == max) {
+            snprintf(err, errlen, "more than %d %.*s* settings", max, (int)prefix_len, key);
+            return -1;
+        }
+        kv = &list[(*n)++];
+        if (copy_value(kv->key, sizeof kv->key, name, key, err, errlen)) return -1;
+    }
+    return copy_value(kv->value, sizeof kv->value, value, key, err, errlen);
+}
+
+const char *config_hmac_key(const struct config *cfg, const char *cluster)
+{
+    for (int i = 0; i < cfg->n_hmac; i++)
+        if (!strcmp(cfg->hmac[i].key, cluster)) return cfg->hmac[i].value;
+    return NULL;
+}
+
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     if (!strcmp(key, "pg.conninfo"))
@@ -66,20 +92,15 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     if (!strcmp(key, "kafka.group"))
         return copy_value(cfg->group, sizeof cfg->group, value, key, err, errlen);
     if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
-    if (!strncmp(key, "rdkafka.", 8) && key[8]) {
-        const char *prop = key + 8;
-        struct config_kv *kv = NULL;
-        for (int i = 0; i < cfg->n_rdkafka; i++)
-            if (!strcmp(cfg->rdkafka[i].key, prop)) kv = &cfg->rdkafka[i];
-        if (!kv) {
-            if (cfg->n_rdkafka == CONFIG_MAX_RDKAFKA) {
-                snprintf(err, errlen, "more than %d rdkafka.* settings", CONFIG_MAX_RDKAFKA);
-                return -1;
-            }
-            kv = &cfg->rdkafka[cfg->n_rdkafka++];
-            if (copy_value(kv->key, sizeof kv->key, prop, key, err, errlen)) return -1;
+    if (!strncmp(key, "rdkafka.", 8) && key[8])
+        return put_kv(cfg->rdkafka, &cfg->n_rdkafka, CONFIG_MAX_RDKAFKA, key, 8, value, err,
+                      errlen);
+    if (!strncmp(key, "hmac.", 5) && key[5]) {
+        if (strlen(value) < 16) {
+            snprintf(err, errlen, "value of \"%s\" must be a secret of at least 16 bytes", key);
+            return -1;
         }
-        return copy_value(kv->value, sizeof kv->value, value, key, err, errlen);
+        return put_kv(cfg->hmac, &cfg->n_hmac, CONFIG_MAX_HMAC, key, 5, value, err, errlen);
     }
     snprintf(err, errlen, "unknown key \"%s\"", key);
     return -1;

@@ -3,7 +3,9 @@
  * Sources, later ones winning: built-in defaults (the local services started
  * by scripts/services.sh), the file named by GPUMETER_CONFIG, then the
  * environment. The file holds `key = value` lines; `#` starts a comment.
- * Keys prefixed `rdkafka.` are passed through to librdkafka unchanged.
+ * Keys prefixed `rdkafka.` are passed through to librdkafka unchanged;
+ * `hmac.<cluster>` holds the key that signs (and verifies) that cluster's
+ * events.
  * Every key and variable is documented in docs/configuration.md. */
 #ifndef GPUMETER_CONFIG_H
 #define GPUMETER_CONFIG_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 
 #define CONFIG_MAX_RDKAFKA 64
+#define CONFIG_MAX_HMAC    64
 
 struct config_kv {
     char key[128];
@@ -25,6 +28,8 @@ struct config {
     long partitions;
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
+    struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */
+    int n_hmac;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after
@@ -36,6 +41,8 @@ void config_defaults(struct config *cfg);
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
 /* Parses a config file; on failure writes "path:line: reason" to err. */
 int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The signing key of a cluster, NULL when it has none. */
+const char *config_hmac_key(const struct config *cfg, const char *cluster);
 /* Applies GPUMETER_* variables; -1 after printing a bad one. */
 int config_apply_env(struct config *cfg);
 

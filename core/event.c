@@ -120,6 +120,9 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
     TRY(get_str(d, "model", accel, ev->model, sizeof ev->model));
     TRY(get_str(d, "vendor", accel, ev->vendor, sizeof ev->vendor));
     TRY(get_str(d, "job", false, ev->job, sizeof ev->job));
+    TRY(get_str(d, "sig", false, ev->sig, sizeof ev->sig));
+    if (ev->sig[0] && strspn(ev->sig, "0123456789abcdef") != 64)
+        return fail(d, EVENT_ERR_INVALID, "field \"sig\" must be 64 lower-case hex digits");
     return EVENT_OK;
 }
 
@@ -184,5 +187,6 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     if (ev->has & EVENT_HAS_ENERGY) sb_printf(sb, ",\"energy_mj\":%lld", (long long)ev->energy_mj);
     if (ev->has & EVENT_HAS_MODEL_PARAMS)
         sb_printf(sb, ",\"model_params\":%lld", (long long)ev->model_params);
+    if (ev->sig[0]) put_str(sb, "sig", ev->sig);
     sb_putc(sb, '}');
 }

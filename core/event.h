@@ -37,6 +37,7 @@ struct usage_event {
     int64_t start_ms, end_ms;
     int64_t gpu_ms, tokens, energy_mj, model_params;
     unsigned has; /* enum event_field_bits */
+    char sig[65]; /* hex HMAC-SHA256 (core/signature.h), "" when unsigned */
 };
 
 enum event_error {

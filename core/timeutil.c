@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Howard Hinnant's days_from_civil: exact for any proleptic Gregorian date. */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -123,4 +124,32 @@ void time_split_hours(int64_t start_ms, int64_t end_ms, int64_t quantity, time_h
         if (cum - given > 0 || upto == total) emit(h, cum - given, ctx);
         given = cum;
     }
+}
+
+bool time_parse_utc_offset(const char *s, int64_t *ms)
+{
+    int h, m;
+    char sign;
+    if (strlen(s) != 6 || sscanf(s, "%c%2d:%2d", &sign, &h, &m) != 3 ||
+        (sign != '+' && sign != '-') || h < 0 || h > 14 || m < 0 || m > 59)
+        return false;
+    *ms = (sign == '-' ? -1 : 1) * (h * MS_PER_HOUR + m * 60000LL);
+    return true;
+}
+
+static int64_t clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t time_now_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
+}
+
+int64_t time_monotonic_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }

@@ -24,6 +24,13 @@ bool time_parse_rfc3339(const char *s, int64_t *ms);
 /* Prints ms as "YYYY-MM-DDTHH:MM:SS.fffZ" (".fff" only when non-zero). */
 void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN]);
 
+/* "+HH:MM" or "-HH:MM" (hours up to 14) to a signed offset in ms. */
+bool time_parse_utc_offset(const char *s, int64_t *ms);
+
+/* Wall-clock now, and a monotonic clock for intervals and timeouts. */
+int64_t time_now_ms(void);
+int64_t time_monotonic_ms(void);
+
 /* "YYYY-MM" with month 01..12. */
 bool time_parse_month(const char *s, int *year, int *month);
 

@@ -1,17 +1,98 @@
 /* collect: the family of collectors, one subcommand per telemetry source. */
 #include "commands.h"
 #include "core/cli.h"
+#include "ingest/collector.h"
+#include "ingest/jobs.h"
 #include "ingest/synthetic.h"
+#include "ingest/telemetry.h"
 
 #include <stddef.h>
 
-static const struct cli_command collectors[] = {
-    {"synthetic", collect_synthetic,
-     "generate a simulated month of cluster usage with known totals"},
-    {NULL, NULL, NULL},
+typedef void (*device_parser)(const char *text, size_t len, struct device_source *src);
+
+static long meter_devices(struct cycle *cy, const char *text, size_t len,
+                          const struct collect_env *env, struct report *r, device_parser parse)
+{
+    struct device_set set = {0};
+    struct device_source src = {env->node, env->model, env->account, env->map, &set, r};
+    parse(text, len, &src);
+    device_meter(cy, &set);
+    long n = (long)set.n;
+    device_set_free(&set);
+    return n;
+}
+
+static long meter_dcgm(struct cycle *cy, const char *text, size_t len,
+                       const struct collect_env *env, struct report *r)
+{
+    return meter_devices(cy, text, len, env, r, dcgm_parse);
+}
+
+static long meter_npu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
+                      struct report *r)
+{
+    return meter_devices(cy, text, len, env, r, npu_parse);
+}
+
+static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
+                        const struct collect_env *env, struct report *r)
+{
+    return meter_devices(cy, text, len, env, r, nvsmi_parse);
+}
+
+static long meter_sacct(struct cycle *cy, const char *text, size_t len,
+                        const struct collect_env *env, struct report *r)
+{
+    long before = cy->events;
+    sacct_collect(cy, text, len, env->sacct, r);
+    return cy->events - before;
+}
+
+static long meter_tokens(struct cycle *cy, const char *text, size_t len,
+                         const struct collect_env *env, struct report *r)
+{
+    (void)env;
+    return tokens_collect(cy, text, len, r);
+}
+
+static const struct collector_kind kinds[] = {
+    {"dcgm", "meter GPUs from dcgm-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcgm},
+    {"npu", "meter Ascend NPUs from npu-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_npu},
+    {"nvidia-smi", "meter GPUs from nvidia-smi --query-gpu CSV",
+     OPT_NODE | OPT_MODEL | OPT_ACCOUNT | OPT_MAP | OPT_GAP,
+     "nvidia-smi --query-gpu=uuid,name,power.draw,utilization.gpu --format=csv", meter_nvsmi},
+    {"sacct", "meter Slurm GPU jobs from sacct --parsable2 output", OPT_MODEL | OPT_COLUMNS,
+     "sacct --allusers --parsable2 --starttime now-2days "
+     "--format=JobID,Account,AllocTRES,ElapsedRaw,ConsumedEnergyRaw,Start,End,State",
+     meter_sacct},
+    {"tokens", "meter training tokens from trainer reports (JSON lines, file or HTTP)", OPT_LISTEN,
+     NULL, meter_tokens},
 };
+
+#define KIND_COMMAND(var, index)                                                                   \
+    static int var(int argc, char **argv)                                                          \
+    {                                                                                              \
+        return collector_main(&kinds[index], argc, argv);                                          \
+    }
+KIND_COMMAND(collect_dcgm, 0)
+KIND_COMMAND(collect_npu, 1)
+KIND_COMMAND(collect_nvsmi, 2)
+KIND_COMMAND(collect_sacct, 3)
+KIND_COMMAND(collect_tokens, 4)
+
+static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
+                                               collect_sacct, collect_tokens};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)
 {
-    return cli_dispatch("gpumeter collect", collectors, argc, argv);
+    struct cli_command table[NKINDS + 2];
+    for (size_t i = 0; i < NKINDS; i++)
+        table[i] = (struct cli_command){kinds[i].name, runners[i], kinds[i].summary};
+    table[NKINDS] = (struct cli_command){"synthetic", collect_synthetic,
+                                         "generate a simulated month of usage with known totals"};
+    table[NKINDS + 1] = (struct cli_command){NULL, NULL, NULL};
+    return cli_dispatch("gpumeter collect", table, argc, argv);
 }

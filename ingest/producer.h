@@ -13,7 +13,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <librdkafka/rdkafka.h>
+
 struct producer;
+
+/* The client settings every usage producer uses (idempotence, acks=all,
+ * lz4, a short linger), over the rdkafka.* pass-through; NULL after logging. */
+rd_kafka_conf_t *producer_conf(const struct config *cfg);
 
 /* Checks the broker and topic first; NULL after printing why. */
 struct producer *producer_open(const struct config *cfg);

@@ -179,17 +179,6 @@ static bool write_totals(const struct generator *g, const char *path)
     return fclose(f) == 0;
 }
 
-static bool parse_offset(const char *s, int64_t *ms)
-{
-    int h, m;
-    char sign;
-    if (sscanf(s, "%c%2d:%2d", &sign, &h, &m) != 3 || (sign != '+' && sign != '-') || h > 14 ||
-        m > 59 || strlen(s) != 6)
-        return false;
-    *ms = (sign == '-' ? -1 : 1) * (h * MS_PER_HOUR + m * 60000LL);
-    return true;
-}
-
 int collect_synthetic(int argc, char **argv)
 {
     const char *month = NULL, *totals = NULL, *offset = "+08:00";
@@ -215,7 +204,7 @@ int collect_synthetic(int argc, char **argv)
     int64_t off;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!month || !time_parse_month(month, &y, &m) || !parse_offset(offset, &off)) {
+    if (!month || !time_parse_month(month, &y, &m) || !time_parse_utc_offset(offset, &off)) {
         log_error("--month YYYY-MM is required and --utc-offset must look like +08:00");
         cli_usage(&spec, stderr);
         return CLI_EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include "core/db.h"
 #include "core/kafka.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "rating/batch.h"
 
 #include <signal.h>
@@ -39,13 +40,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool rater_flush(struct rater *r)
@@ -216,7 +210,7 @@ int cmd_rate(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    int64_t started = now_ms(), batch_started = 0;
+    int64_t started = time_monotonic_ms(), batch_started = 0;
     bool ok = true;
     while (ok && !stop_requested && !r.failed) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
@@ -227,16 +221,16 @@ int cmd_rate(int argc, char **argv)
         if (!r.batch.n)
             batch_started = 0; /* also after a flush in the revoke callback */
         else if (!batch_started)
-            batch_started = now_ms();
+            batch_started = time_monotonic_ms();
         bool full = (long long)r.batch.n >= batch_max;
-        bool due = r.batch.n && now_ms() - batch_started >= batch_ms;
+        bool due = r.batch.n && time_monotonic_ms() - batch_started >= batch_ms;
         bool drained = until_idle && all_at_eof(&r);
         if (ok && (full || due || drained)) {
             ok = rater_flush(&r);
             batch_started = 0;
         }
         if (drained) break;
-        if (until_idle && !r.nassigned && now_ms() - started > assign_timeout * 1000) {
+        if (until_idle && !r.nassigned && time_monotonic_ms() - started > assign_timeout * 1000) {
             log_error("no partition of \"%s\" was assigned within %lld s", r.cfg.topic,
                       assign_timeout);
             log_hint("Other raters in group \"%s\" may hold every partition.", r.cfg.group);

@@ -159,13 +159,16 @@ down)
     kafka_down
     pg_down
     ;;
+kafka-up | kafka-down | pg-up | pg-down) # one service, for fault tests
+    "${1%-*}_${1#*-}"
+    ;;
 status)
     pg_running && echo "postgresql: running on 127.0.0.1:$PG_PORT" || echo "postgresql: stopped"
     kafka_running && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
     pg_running && kafka_running
     ;;
 *)
-    echo "usage: scripts/services.sh up|down|status" >&2
+    echo "usage: scripts/services.sh up|down|status|kafka-up|kafka-down|pg-up|pg-down" >&2
     exit 2
     ;;
 esac

@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
-  libcmocka-dev postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat"
+  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat"
 
 missing=""
 for p in $PACKAGES; do

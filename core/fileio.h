@@ -1,0 +1,24 @@
+/* fileio: whole-file reads and crash-safe replacement.
+ *
+ * file_write_atomic is the commit point of every durable collector write:
+ * data goes to a temporary file in the same directory, is fsynced, renamed
+ * over the target and the directory is fsynced, so after a crash or power
+ * loss the file holds either the old or the new content, never a mix. */
+#ifndef GPUMETER_FILEIO_H
+#define GPUMETER_FILEIO_H
+
+#include "strbuf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Appends the file's bytes to out. False with errno set on failure. */
+bool file_read_all(const char *path, struct strbuf *out);
+/* Reads a stream (stdin) to the end. */
+bool file_read_stream(int fd, struct strbuf *out);
+/* False with errno set; the target is untouched on failure. */
+bool file_write_atomic(const char *path, const char *data, size_t len);
+/* mkdir -p for one or two levels; false with errno set. */
+bool file_make_dir(const char *path);
+
+#endif

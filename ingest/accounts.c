@@ -1,0 +1,81 @@
+/* accounts: loading and lookup of the account map (see accounts.h). */
+#include "ingest/accounts.h"
+
+#include "ingest/cycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct account_entry {
+    char key[160]; /* "kind:key" */
+    char account[129];
+};
+
+struct account_map {
+    struct account_entry *v;
+    size_t n;
+};
+
+static const char *parse_line(struct account_map *m, char *line)
+{
+    char *hash = strchr(line, '#');
+    if (hash) *hash = '\0';
+    char key[256], account[256], extra[2];
+    int got = sscanf(line, "%255s %255s %1s", key, account, extra);
+    if (got <= 0) return NULL;
+    if (got != 2) return "expected \"kind:key account\"";
+    if (strncmp(key, "gpu:", 4) && strncmp(key, "node:", 5) && strncmp(key, "job:", 4))
+        return "key must start with gpu:, node: or job:";
+    if (!ident_valid(key, sizeof m->v->key) || !ident_valid(account, sizeof m->v->account))
+        return "key or account too long";
+    if (account_map_find(m, "", key)) return "key listed twice";
+    struct account_entry *e = realloc(m->v, (m->n + 1) * sizeof *m->v);
+    if (!e) abort();
+    m->v = e;
+    strcpy(m->v[m->n].key, key);
+    strcpy(m->v[m->n].account, account);
+    m->n++;
+    return NULL;
+}
+
+struct account_map *account_map_load(const char *path, char *err, size_t errlen)
+{
+    struct account_map *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    if (!path) return m;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read it", path);
+        free(m);
+        return NULL;
+    }
+    char line[1024];
+    const char *why = NULL;
+    int lineno = 0;
+    while (!why && fgets(line, sizeof line, f)) {
+        lineno++;
+        why = parse_line(m, line);
+    }
+    fclose(f);
+    if (!why) return m;
+    snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+    account_map_free(m);
+    return NULL;
+}
+
+const char *account_map_find(const struct account_map *m, const char *kind, const char *key)
+{
+    char full[320];
+    snprintf(full, sizeof full, "%s%s%s", kind, *kind ? ":" : "", key);
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->v[i].key, full)) return m->v[i].account;
+    return NULL;
+}
+
+void account_map_free(struct account_map *m)
+{
+    if (!m) return;
+    free(m->v);
+    free(m);
+}

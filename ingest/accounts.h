@@ -1,0 +1,20 @@
+/* accounts: the operator's mapping from hardware and jobs to accounts.
+ *
+ * Sources whose telemetry carries no tenant (nvidia-smi, Slurm job ids seen
+ * by dcgm) look accounts up here. The file holds `kind:key account` lines,
+ * kind one of gpu (a GPU UUID), node (a host name) or job (a Slurm job id);
+ * `#` starts a comment. A bad line rejects the whole file. */
+#ifndef GPUMETER_ACCOUNTS_H
+#define GPUMETER_ACCOUNTS_H
+
+#include <stddef.h>
+
+struct account_map;
+
+/* NULL path gives an empty map. NULL with err filled ("path:line: why"). */
+struct account_map *account_map_load(const char *path, char *err, size_t errlen);
+/* The account for kind ("gpu", "node", "job") and key, or NULL. */
+const char *account_map_find(const struct account_map *m, const char *kind, const char *key);
+void account_map_free(struct account_map *m);
+
+#endif

@@ -1,0 +1,45 @@
+/* cycle: one collection round, the interface between a source and delivery.
+ *
+ * A source (dcgm, nvidia-smi, sacct, ...) turns one scrape taken at at_ms
+ * into usage events with cycle_emit, reading and updating the collector's
+ * state. cycle_emit fills in the source name "<kind>/<cluster>[/<node>]",
+ * the next seq of that source (kept in the state), cluster, site and the
+ * HMAC signature, and encodes the event as one "source<TAB>json" line. The
+ * caller (collector.c) commits the lines and the state together or not at
+ * all. */
+#ifndef GPUMETER_CYCLE_H
+#define GPUMETER_CYCLE_H
+
+#include "core/event.h"
+#include "core/strbuf.h"
+#include "ingest/state.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cycle_stats {
+    long bad_lines;     /* input lines skipped */
+    long gaps;          /* windows longer than max_gap_ms, not charged */
+    long resets;        /* counters that went down */
+    long idle_units;    /* GPUs or instances with no allocation */
+    int64_t idle_gpu_ms; /* unallocated capacity, never billed */
+};
+
+struct cycle {
+    struct state *state;
+    int64_t at_ms;      /* time of the scrape */
+    int64_t max_gap_ms; /* longer windows are reported, not charged */
+    const char *kind, *cluster, *site;
+    const char *hmac_key; /* NULL: events go unsigned */
+    struct strbuf out;
+    long events;
+    struct cycle_stats st;
+};
+
+void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev);
+
+/* True when s is 1..cap-1 bytes with no control characters: the test every
+ * label value must pass before it names an account, job, node or model. */
+bool ident_valid(const char *s, size_t cap);
+
+#endif

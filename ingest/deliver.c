@@ -1,0 +1,129 @@
+/* deliver: spool to Kafka with per-batch acknowledgement (see deliver.h). */
+#include "ingest/deliver.h"
+
+#include "core/kafka.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "ingest/producer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RETRY_PAUSE_MS 5000
+
+struct deliverer {
+    rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt;
+    struct spool *sp;
+    long long delivered;
+    long failures;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    struct deliverer *d = opaque;
+    struct spool_batch *b = m->_private;
+    if (!m->err) {
+        b->acked++;
+        d->delivered++;
+        return;
+    }
+    b->failed++;
+    if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT &&
+        d->failures++ == 0) {
+        log_error("Kafka did not accept spooled usage events; they stay spooled and are sent again");
+        log_detail("%s", rd_kafka_err2str(m->err));
+    }
+}
+
+static bool user_set(const struct config *cfg, const char *key)
+{
+    for (int i = 0; i < cfg->n_rdkafka; i++)
+        if (!strcmp(cfg->rdkafka[i].key, key)) return true;
+    return false;
+}
+
+struct deliverer *deliver_open(const struct config *cfg, struct spool *sp)
+{
+    rd_kafka_conf_t *conf = producer_conf(cfg);
+    if (!conf) return NULL;
+    /* Wait for the broker as long as it takes: the spool bounds what waits. */
+    if (!user_set(cfg, "message.timeout.ms") && !kafka_conf_set(conf, "message.timeout.ms", "0")) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    struct deliverer *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, d);
+    if (!(d->rk = kafka_new(RD_KAFKA_PRODUCER, conf))) {
+        free(d);
+        return NULL;
+    }
+    d->rkt = rd_kafka_topic_new(d->rk, cfg->topic, NULL);
+    d->sp = sp;
+    return d;
+}
+
+/* Produces b's remaining lines; false when librdkafka's queue is full. */
+static bool produce_batch(struct deliverer *d, struct spool_batch *b)
+{
+    while (b->next < b->len) {
+        char *line = b->data + b->next, *nl = memchr(line, '\n', b->len - b->next);
+        char *tab = memchr(line, '\t', (size_t)(nl - line));
+        if (!nl || !tab) { /* cannot happen for a batch we wrote; skip the rest */
+            log_error("spool batch %lld is malformed; its remaining events were skipped",
+                      (long long)b->no);
+            b->acked += b->nmsg - b->sent;
+            b->sent = b->nmsg;
+            b->next = b->len;
+            return true;
+        }
+        if (rd_kafka_produce(d->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, tab + 1,
+                             (size_t)(nl - tab - 1), line, (size_t)(tab - line), b) != 0) {
+            if (rd_kafka_last_error() == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+            b->failed++; /* counted like a failed delivery: the batch is sent again */
+            if (d->failures++ == 0)
+                log_error("could not queue a spooled event: %s",
+                          rd_kafka_err2str(rd_kafka_last_error()));
+        }
+        b->sent++;
+        b->next = (size_t)(nl - b->data) + 1;
+    }
+    return true;
+}
+
+void deliver_pump(struct deliverer *d, int wait_ms)
+{
+    int64_t now = time_monotonic_ms();
+    for (struct spool_batch *b = d->sp->head; b; b = b->next_batch) {
+        if (b->failed && b->acked + b->failed == b->sent && b->sent == b->nmsg) {
+            b->retry_at_ms = now + RETRY_PAUSE_MS; /* every message is back: start over */
+            b->next = b->sent = b->acked = b->failed = 0;
+        }
+        if (b->retry_at_ms > now) break; /* keep order: nothing after it goes first */
+        if (!produce_batch(d, b)) break;
+    }
+    rd_kafka_poll(d->rk, wait_ms);
+    while (d->sp->head && d->sp->head->acked == d->sp->head->nmsg) {
+        spool_pop(d->sp);
+        if (d->failures) log_info("spooled events are being delivered again");
+        d->failures = 0;
+    }
+}
+
+long long deliver_count(const struct deliverer *d)
+{
+    return d->delivered;
+}
+
+void deliver_close(struct deliverer *d)
+{
+    rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(d->rk, 0);
+    rd_kafka_flush(d->rk, 1000);
+    rd_kafka_topic_destroy(d->rkt);
+    rd_kafka_destroy(d->rk);
+    free(d);
+}

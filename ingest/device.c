@@ -1,0 +1,162 @@
+/* device: metering of per-device readings (see device.h). */
+#include "ingest/device.h"
+
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Trapezoid: (p0 + p1) / 2 mW over dt ms is (p0 + p1) * dt / 2000 mJ. */
+#define POWER_DIVISOR 2000
+
+struct device_reading *device_get(struct device_set *set, const char *node, const char *device,
+                                  const char *instance)
+{
+    for (size_t i = set->n; i-- > 0;) {
+        struct device_reading *r = &set->v[i];
+        if (!strcmp(r->device, device) && !strcmp(r->instance, instance) &&
+            !strcmp(r->node, node))
+            return r;
+    }
+    if (set->n == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 16;
+        set->v = realloc(set->v, set->cap * sizeof *set->v);
+        if (!set->v) abort();
+    }
+    struct device_reading *r = &set->v[set->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->node, sizeof r->node, "%s", node);
+    snprintf(r->device, sizeof r->device, "%s", device);
+    snprintf(r->instance, sizeof r->instance, "%s", instance);
+    r->slices = r->slices_total = 1;
+    return r;
+}
+
+void device_set_free(struct device_set *set)
+{
+    free(set->v);
+    memset(set, 0, sizeof *set);
+}
+
+bool device_mig_slices(const char *profile, const char *model, int *slices, int *total)
+{
+    char *end;
+    long g = strtol(profile, &end, 10);
+    *total = model && strstr(model, "A30") ? 4 : 7;
+    if (end == profile || *end != 'g' || g < 1 || g > *total) return false;
+    *slices = (int)g;
+    return true;
+}
+
+static int by_unit(const void *a, const void *b)
+{
+    const struct device_reading *x = a, *y = b;
+    int c = strcmp(x->node, y->node);
+    if (!c) c = strcmp(x->device, y->device);
+    if (!c) c = strcmp(x->instance, y->instance);
+    return c;
+}
+
+static bool same_device(const struct device_reading *x, const struct device_reading *y)
+{
+    return !strcmp(x->node, y->node) && !strcmp(x->device, y->device);
+}
+
+struct window {
+    int64_t start_ms, dt;
+    bool has_energy;
+    int64_t energy_mj;
+};
+
+/* Measures the physical device's window and moves its state to this scrape.
+ * False when there is nothing to charge (baseline, clock going back, gap). */
+static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, struct window *w)
+{
+    bool has_energy = false, has_power = false;
+    int64_t energy = 0, power = 0;
+    for (size_t i = 0; i < n; i++) { /* MIG instances repeat the parent's figures */
+        if (g[i].has_energy && !has_energy) has_energy = true, energy = g[i].energy_mj;
+        if (g[i].has_power && !has_power) has_power = true, power = g[i].power_mw;
+    }
+    char key[200];
+    snprintf(key, sizeof key, "dev %s %s", g->node, g->device);
+    bool created;
+    struct state_entry *e = state_get(cy->state, key, &created);
+    int64_t dt = cy->at_ms - e->v[0];
+    if (!created && dt <= 0) {
+        log_warn("%s %s: scrape at or before the previous one; not charged", g->node, g->device);
+        return false;
+    }
+    bool charge = !created;
+    if (charge && dt > cy->max_gap_ms) {
+        cy->st.gaps++;
+        log_warn("%s %s: no data for %lld s (limit %lld s); the gap is not charged", g->node,
+                 g->device, (long long)(dt / 1000), (long long)(cy->max_gap_ms / 1000));
+        charge = false;
+    }
+    int64_t remainder = 0;
+    w->has_energy = false;
+    if (charge && has_energy && e->v[1] >= 0) {
+        w->has_energy = true;
+        w->energy_mj = energy >= e->v[1] ? energy - e->v[1] : energy;
+        if (energy < e->v[1]) {
+            cy->st.resets++;
+            log_info("%s %s: energy counter reset (%lld -> %lld mJ), counting from zero",
+                     g->node, g->device, (long long)e->v[1], (long long)energy);
+        }
+    } else if (charge && !has_energy && has_power && e->v[2] >= 0) {
+        int64_t num = (e->v[2] + power) * dt + (e->v[3] > 0 ? e->v[3] : 0);
+        w->has_energy = true;
+        w->energy_mj = num / POWER_DIVISOR;
+        remainder = num % POWER_DIVISOR;
+    }
+    w->start_ms = e->v[0];
+    w->dt = dt;
+    e->v[0] = cy->at_ms;
+    e->v[1] = has_energy ? energy : -1;
+    e->v[2] = has_power ? power : -1;
+    e->v[3] = remainder;
+    e->touched_ms = cy->at_ms;
+    return charge;
+}
+
+static void charge_unit(struct cycle *cy, const struct device_reading *r, const struct window *w)
+{
+    int64_t gpu_ms = w->dt * r->slices / r->slices_total;
+    if (!r->account[0]) {
+        cy->st.idle_units++;
+        cy->st.idle_gpu_ms += gpu_ms;
+        return;
+    }
+    struct usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.account, sizeof ev.account, "%s", r->account);
+    snprintf(ev.job, sizeof ev.job, "%s", r->job);
+    snprintf(ev.model, sizeof ev.model, "%s", r->model);
+    snprintf(ev.vendor, sizeof ev.vendor, "%s", r->vendor);
+    ev.start_ms = w->start_ms;
+    ev.end_ms = cy->at_ms;
+    ev.gpu_ms = gpu_ms;
+    ev.has = EVENT_HAS_GPU_MS;
+    if (w->has_energy) {
+        ev.energy_mj = w->energy_mj * r->slices / r->slices_total;
+        ev.has |= EVENT_HAS_ENERGY;
+    }
+    cycle_emit(cy, r->node, &ev);
+}
+
+void device_meter(struct cycle *cy, struct device_set *set)
+{
+    qsort(set->v, set->n, sizeof *set->v, by_unit);
+    for (size_t i = 0, j; i < set->n; i = j) {
+        for (j = i + 1; j < set->n && same_device(&set->v[i], &set->v[j]); j++)
+            ;
+        struct window w;
+        if (!measure(cy, &set->v[i], j - i, &w)) continue;
+        bool mig = set->v[j - 1].instance[0] != '\0'; /* "" sorts first */
+        for (size_t k = i; k < j; k++)
+            if (!mig || set->v[k].instance[0]) charge_unit(cy, &set->v[k], &w);
+    }
+}

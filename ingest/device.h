@@ -1,0 +1,65 @@
+/* device: per-accelerator readings and the metering rules shared by dcgm,
+ * npu and nvidia-smi.
+ *
+ * A parser fills a device_set with one reading per allocation unit: a whole
+ * GPU/NPU, or one MIG instance (instance != "") holding slices of
+ * slices_total. device_meter then turns the readings at cy->at_ms into
+ * usage events against the state of the previous scrape:
+ *  - the window is (previous scrape of that physical device, at_ms]; the
+ *    first scrape of a device is its baseline; a window longer than
+ *    max_gap_ms is reported as a gap and not charged;
+ *  - the window goes to the allocation seen at its end; MIG instances get
+ *    window x slices/slices_total GPU-ms; unallocated units are idle
+ *    capacity, counted in the stats and never billed;
+ *  - energy comes once per physical device: from the cumulative mJ counter
+ *    (a counter that went down is a reset and counts from zero), or else by
+ *    integrating power over the window (trapezoid, remainder carried in the
+ *    state so nothing is lost to rounding); it is shared like GPU time. */
+#ifndef GPUMETER_DEVICE_H
+#define GPUMETER_DEVICE_H
+
+#include "ingest/accounts.h"
+#include "ingest/cycle.h"
+#include "ingest/report.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct device_reading {
+    char node[65];
+    char device[97];   /* GPU UUID or NPU id: the physical device */
+    char instance[17]; /* MIG GPU_I_ID, "" for the whole device */
+    int slices, slices_total;
+    char model[65], vendor[33];
+    char account[129], job[129]; /* account "" = not allocated */
+    bool has_energy, has_power;
+    int64_t energy_mj; /* cumulative counter */
+    int64_t power_mw;  /* instantaneous draw */
+};
+
+struct device_set {
+    struct device_reading *v;
+    size_t n, cap;
+};
+
+/* Where a scrape came from and what fills the gaps in its labels. */
+struct device_source {
+    const char *node;    /* host name when the scrape has none */
+    const char *model;   /* accelerator model when the scrape has none */
+    const char *account; /* nvidia-smi: account of every GPU not in the map */
+    const struct account_map *map;
+    struct device_set *set;
+    struct report *report;
+};
+
+/* The reading for (node, device, instance), added zeroed (1 of 1 slices) if new. */
+struct device_reading *device_get(struct device_set *set, const char *node, const char *device,
+                                  const char *instance);
+void device_meter(struct cycle *cy, struct device_set *set);
+void device_set_free(struct device_set *set);
+
+/* MIG profile "3g.40gb" -> 3 slices of 7 (4 on an A30); false if unreadable. */
+bool device_mig_slices(const char *profile, const char *model, int *slices, int *total);
+
+#endif

@@ -1,0 +1,173 @@
+/* prom: Prometheus text format parser (see prom.h). */
+#include "ingest/prom.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* One line's worth of unescaped names and values; a line longer than this
+ * cannot fit PROM_MAX_LABELS labels of PROM_MAX_VALUE bytes anyway. */
+#define SCRATCH (PROM_MAX_LABELS * (PROM_MAX_VALUE + 130) + 256)
+
+struct cursor {
+    const char *p, *end;
+    char *out, *out_end; /* scratch being filled */
+};
+
+static bool name_start(char c)
+{
+    return isalpha((unsigned char)c) || c == '_' || c == ':';
+}
+
+static bool name_char(char c)
+{
+    return name_start(c) || isdigit((unsigned char)c);
+}
+
+static void skip_blanks(struct cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+        c->p++;
+}
+
+/* Copies a metric or label name into scratch; NULL if there is none. */
+static const char *take_name(struct cursor *c)
+{
+    if (c->p == c->end || !name_start(*c->p)) return NULL;
+    const char *s = c->p;
+    while (c->p < c->end && name_char(*c->p))
+        c->p++;
+    size_t n = (size_t)(c->p - s);
+    if (n > 128 || c->out + n + 1 > c->out_end) return NULL;
+    char *dst = c->out;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    c->out += n + 1;
+    return dst;
+}
+
+/* Reads "value" with \\, \" and \n escapes into scratch. */
+static const char *take_quoted(struct cursor *c, const char **why)
+{
+    if (c->p == c->end || *c->p != '"') {
+        *why = "label value must be quoted";
+        return NULL;
+    }
+    c->p++;
+    char *dst = c->out;
+    size_t n = 0;
+    while (c->p < c->end && *c->p != '"') {
+        char ch = *c->p++;
+        if (ch == '\\') {
+            if (c->p == c->end) break;
+            char e = *c->p++;
+            ch = e == 'n' ? '\n' : e;
+            if (e != 'n' && e != '\\' && e != '"') {
+                *why = "unknown escape in label value";
+                return NULL;
+            }
+        }
+        if (n == PROM_MAX_VALUE || dst + n + 1 >= c->out_end) {
+            *why = "label value longer than 1024 bytes";
+            return NULL;
+        }
+        dst[n++] = ch;
+    }
+    if (c->p == c->end) {
+        *why = "unterminated label value";
+        return NULL;
+    }
+    c->p++;
+    dst[n] = '\0';
+    c->out += n + 1;
+    return dst;
+}
+
+static const char *parse_labels(struct cursor *c, struct prom_sample *s)
+{
+    const char *why = NULL;
+    c->p++; /* '{' */
+    for (;;) {
+        skip_blanks(c);
+        if (c->p < c->end && *c->p == '}') {
+            c->p++;
+            return NULL;
+        }
+        if (s->nlabels == PROM_MAX_LABELS) return "more than 32 labels";
+        struct prom_label *l = &s->labels[s->nlabels];
+        if (!(l->name = take_name(c))) return "bad label name";
+        skip_blanks(c);
+        if (c->p == c->end || *c->p++ != '=') return "expected '=' after label name";
+        skip_blanks(c);
+        if (!(l->value = take_quoted(c, &why))) return why;
+        for (int i = 0; i < s->nlabels; i++)
+            if (!strcmp(s->labels[i].name, l->name)) return "duplicate label";
+        s->nlabels++;
+        skip_blanks(c);
+        if (c->p < c->end && *c->p == ',') c->p++;
+        else if (c->p == c->end || *c->p != '}')
+            return "expected ',' or '}' after label";
+    }
+}
+
+static const char *parse_line(struct cursor *c, struct prom_sample *s)
+{
+    if (!(s->name = take_name(c))) return "bad metric name";
+    skip_blanks(c);
+    if (c->p < c->end && *c->p == '{') {
+        const char *why = parse_labels(c, s);
+        if (why) return why;
+    }
+    skip_blanks(c);
+    const char *v = c->p;
+    while (c->p < c->end && *c->p != ' ' && *c->p != '\t')
+        c->p++;
+    size_t n = (size_t)(c->p - v);
+    if (n == 0) return "missing value";
+    if (n > 64 || c->out + n + 1 > c->out_end) return "value too long";
+    memcpy(c->out, v, n);
+    c->out[n] = '\0';
+    s->value = c->out;
+    c->out += n + 1;
+    skip_blanks(c);
+    /* An optional integer timestamp; the collector's scrape time rules. */
+    while (c->p < c->end && (isdigit((unsigned char)*c->p) || *c->p == '-'))
+        c->p++;
+    skip_blanks(c);
+    if (c->p < c->end && *c->p != '\r') return "unexpected text after value";
+    return NULL;
+}
+
+void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn fn, void *ctx)
+{
+    static __thread char scratch[SCRATCH];
+    const char *p = text, *end = text + len;
+    long lineno = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        lineno++;
+        struct cursor c = {p, eol, scratch, scratch + sizeof scratch};
+        p = nl ? nl + 1 : end;
+        skip_blanks(&c);
+        if (c.p == eol || *c.p == '#' || *c.p == '\r') continue;
+        if (!nl) {
+            report_bad_line(r, lineno, "last line cut off (no newline at the end of the scrape)");
+            break;
+        }
+        struct prom_sample s = {.nlabels = 0, .lineno = lineno};
+        const char *why = parse_line(&c, &s);
+        if (why) {
+            report_bad_line(r, lineno, "%s", why);
+            continue;
+        }
+        fn(&s, ctx);
+    }
+}
+
+const char *prom_label(const struct prom_sample *s, const char *name)
+{
+    for (int i = 0; i < s->nlabels; i++)
+        if (!strcmp(s->labels[i].name, name)) return s->labels[i].value;
+    return NULL;
+}

@@ -1,0 +1,40 @@
+/* prom: the Prometheus text exposition format, as served by dcgm-exporter
+ * and Ascend npu-exporter.
+ *
+ * prom_parse walks a whole scrape and calls back once per well-formed sample
+ * with its name, unescaped labels and the value as text (callers parse it
+ * exactly with core/decimal). `# HELP`, `# TYPE` and other comments are
+ * skipped. A bad line (syntax, more than PROM_MAX_LABELS labels, a label
+ * value over PROM_MAX_VALUE bytes, a final line cut off without its newline)
+ * goes to the report and the rest of the scrape still counts. No input makes
+ * it read out of bounds: it is a libFuzzer target. */
+#ifndef GPUMETER_PROM_H
+#define GPUMETER_PROM_H
+
+#include "ingest/report.h"
+
+#include <stddef.h>
+
+#define PROM_MAX_LABELS 32
+#define PROM_MAX_VALUE  1024
+
+struct prom_label {
+    const char *name, *value;
+};
+
+struct prom_sample {
+    const char *name;
+    const char *value; /* the sample value as written, e.g. "409.692000" */
+    struct prom_label labels[PROM_MAX_LABELS];
+    int nlabels;
+    long lineno;
+};
+
+typedef void (*prom_sample_fn)(const struct prom_sample *s, void *ctx);
+
+void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn fn, void *ctx);
+
+/* The value of label name, or NULL. */
+const char *prom_label(const struct prom_sample *s, const char *name);
+
+#endif

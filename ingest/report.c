@@ -1,0 +1,24 @@
+/* report: counting and rate-limited logging of bad input lines. */
+#include "ingest/report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
+{
+    r->bad++;
+    if (r->logged >= REPORT_LOGGED_LINES) return;
+    r->logged++;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    log_warn("%s:%ld: skipped: %s", r->origin, lineno, why);
+}
+
+void report_finish(struct report *r)
+{
+    if (r->bad > r->logged)
+        log_warn("%s: %ld more bad lines skipped", r->origin, r->bad - (long)r->logged);
+}

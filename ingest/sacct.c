@@ -1,0 +1,262 @@
+/* sacct: Slurm accounting rows to GPU-time and energy events (see jobs.h). */
+#include "core/decimal.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "ingest/jobs.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 128
+#define MAX_TYPES  8
+/* Longest window one event carries; longer runs are cut into pieces. */
+#define PIECE_MS (28LL * MS_PER_DAY)
+
+enum col { C_JOBID, C_ACCOUNT, C_TRES, C_ELAPSED, C_ENERGY, C_START, C_END, NCOLS };
+static const char *const col_names[NCOLS] = {"JobID", "Account",           "AllocTRES", "ElapsedRaw",
+                                             "ConsumedEnergyRaw", "Start", "End"};
+
+struct text {
+    const char *p;
+    size_t n;
+};
+
+struct gpu_alloc {
+    char model[65];
+    int64_t count;
+};
+
+struct sacct {
+    struct cycle *cy;
+    const struct sacct_opts *o;
+    struct report *r;
+    int col[NCOLS];
+    size_t nfields;
+    bool trailing_bar;
+    struct state seen; /* job ids of this output, to skip repeated rows */
+};
+
+static size_t split(struct text line, struct text *f)
+{
+    size_t n = 0;
+    const char *p = line.p, *end = line.p + line.n;
+    for (;;) {
+        const char *bar = memchr(p, '|', (size_t)(end - p));
+        if (n == MAX_FIELDS) return n + 1;
+        f[n++] = (struct text){p, (size_t)((bar ? bar : end) - p)};
+        if (!bar) return n;
+        p = bar + 1;
+    }
+}
+
+static bool text_is(struct text t, const char *s)
+{
+    return t.n == strlen(s) && !memcmp(t.p, s, t.n);
+}
+
+static bool text_copy(struct text t, char *buf, size_t cap)
+{
+    if (t.n == 0 || t.n >= cap) return false;
+    memcpy(buf, t.p, t.n);
+    buf[t.n] = '\0';
+    return ident_valid(buf, cap);
+}
+
+static bool header(struct sacct *s, struct text line, long lineno)
+{
+    struct text f[MAX_FIELDS + 1];
+    s->trailing_bar = line.n && line.p[line.n - 1] == '|';
+    if (s->trailing_bar) line.n--;
+    s->nfields = split(line, f);
+    for (int c = 0; c < NCOLS; c++) {
+        s->col[c] = -1;
+        for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
+            if (text_is(f[i], col_names[c])) s->col[c] = (int)i;
+        if (s->col[c] < 0 && c != C_ENERGY) {
+            report_bad_line(s->r, lineno, "header has no %s column", col_names[c]);
+            return false;
+        }
+    }
+    return s->nfields <= MAX_FIELDS;
+}
+
+/* AllocTRES "billing=8,cpu=16,gres/gpu:h800=8,gres/gpu=8,mem=64G,node=1". */
+static int gpu_allocs(struct text tres, const char *model, struct gpu_alloc *out)
+{
+    int typed = 0;
+    int64_t untyped = -1;
+    const char *p = tres.p, *end = tres.p + tres.n;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *e = comma ? comma : end, *eq = memchr(p, '=', (size_t)(e - p));
+        int64_t n;
+        if (eq && !strncmp(p, "gres/gpu", 8) &&
+            decimal_parse(eq + 1, (size_t)(e - eq - 1), 0, DECIMAL_EXACT, &n) && n > 0 &&
+            n < 1000000) {
+            if (p + 8 == eq) {
+                untyped = n;
+            } else if (p[8] == ':' && typed < MAX_TYPES) {
+                struct text type = {p + 9, (size_t)(eq - p - 9)};
+                if (text_copy(type, out[typed].model, sizeof out[typed].model))
+                    out[typed++].count = n;
+            }
+        }
+        p = comma ? comma + 1 : end;
+    }
+    if (typed || untyped < 0) return typed;
+    snprintf(out[0].model, sizeof out[0].model, "%s", model);
+    out[0].count = untyped;
+    return 1;
+}
+
+/* "2024-03-15T20:24:16", "2024-03-15-20:24:16" (SLURM_TIME_FORMAT) and the
+ * like, in local time at the given offset. False for Unknown/None. */
+static bool slurm_time(struct text t, int offset_min, int64_t *ms)
+{
+    char buf[32];
+    if (t.n >= sizeof buf) return false;
+    memcpy(buf, t.p, t.n);
+    buf[t.n] = '\0';
+    int y, mo, d, h, mi, sec;
+    char s1, s2, s3, tail;
+    if (sscanf(buf, "%4d%c%2d%c%2d%c%2d:%2d:%2d%c", &y, &s1, &mo, &s2, &d, &s3, &h, &mi, &sec,
+               &tail) != 9 ||
+        mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+        return false;
+    int64_t days = time_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *ms = ((days * 24 + h) * 3600 + mi * 60 + sec) * MS_PER_SECOND - offset_min * 60000LL;
+    return true;
+}
+
+static const char *vendor_of(const char *model)
+{
+    return strcasestr(model, "ascend") || strstr(model, "910") ? "huawei" : "nvidia";
+}
+
+static void emit_pieces(struct sacct *s, const struct usage_event *proto, int64_t gpus,
+                        int64_t from_ms, int64_t to_ms, int64_t energy_mj)
+{
+    for (int64_t a = from_ms; a < to_ms;) {
+        int64_t b = to_ms - a > PIECE_MS ? a + PIECE_MS : to_ms;
+        struct usage_event ev = *proto;
+        ev.start_ms = a;
+        ev.end_ms = b;
+        ev.gpu_ms = gpus * (b - a);
+        ev.has = EVENT_HAS_GPU_MS;
+        if (b == to_ms && energy_mj > 0) {
+            ev.energy_mj = energy_mj;
+            ev.has |= EVENT_HAS_ENERGY;
+        }
+        cycle_emit(s->cy, NULL, &ev);
+        a = b;
+    }
+}
+
+static bool seen_before(struct sacct *s, const char *job)
+{
+    bool created;
+    state_get(&s->seen, job, &created);
+    return !created;
+}
+
+static void job_row(struct sacct *s, const struct text *f, long lineno)
+{
+    char job[129], account[129];
+    if (!text_copy(f[s->col[C_JOBID]], job, sizeof job)) {
+        report_bad_line(s->r, lineno, "no usable JobID");
+        return;
+    }
+    if (strchr(job, '.')) return; /* a step: its figures repeat the job's */
+    struct gpu_alloc gpus[MAX_TYPES];
+    int ntypes = gpu_allocs(f[s->col[C_TRES]], s->o->model, gpus);
+    if (ntypes == 0) return; /* not a GPU job */
+    if (seen_before(s, job)) {
+        report_bad_line(s->r, lineno, "job %s listed again; only its first row counts", job);
+        return;
+    }
+    int64_t start, end, elapsed_s, energy_j = -1;
+    if (!slurm_time(f[s->col[C_START]], s->o->utc_offset_min, &start)) return; /* pending */
+    bool finished = slurm_time(f[s->col[C_END]], s->o->utc_offset_min, &end);
+    if (!text_copy(f[s->col[C_ACCOUNT]], account, sizeof account)) {
+        report_bad_line(s->r, lineno, "job %s has no usable Account", job);
+        return;
+    }
+    struct text el = f[s->col[C_ELAPSED]];
+    if (finished && !decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s)) {
+        report_bad_line(s->r, lineno, "job %s: ElapsedRaw is not a number of seconds", job);
+        return;
+    }
+    if (s->col[C_ENERGY] >= 0) { /* empty, or NO_VAL (2^64-2) when not measured */
+        struct text en = f[s->col[C_ENERGY]];
+        if (!decimal_parse(en.p, en.n, 0, DECIMAL_EXACT, &energy_j) || energy_j > EVENT_INT_MAX / 1000)
+            energy_j = -1;
+    }
+    int64_t upto = finished ? elapsed_s * MS_PER_SECOND : s->cy->at_ms - start;
+    char key[160];
+    snprintf(key, sizeof key, "job %s", job);
+    struct state_entry *e = state_get(s->cy->state, key, NULL);
+    e->touched_ms = s->cy->at_ms;
+    if (e->v[2] == 1 || upto <= 0) return; /* already emitted whole, or not started yet */
+    int64_t from = e->v[0] > 0 ? e->v[0] : 0, energy_done = e->v[1] > 0 ? e->v[1] : 0;
+    int64_t energy_mj = energy_j > energy_done ? (energy_j - energy_done) * 1000 : 0;
+    struct usage_event proto;
+    memset(&proto, 0, sizeof proto);
+    strcpy(proto.account, account);
+    strcpy(proto.job, job);
+    for (int t = 0; t < ntypes && (upto > from || energy_mj > 0); t++) {
+        memcpy(proto.model, gpus[t].model, sizeof proto.model);
+        snprintf(proto.vendor, sizeof proto.vendor, "%s", vendor_of(gpus[t].model));
+        int64_t energy = t ? 0 : energy_mj;
+        if (upto > from) {
+            emit_pieces(s, &proto, gpus[t].count, start + from, start + upto, energy);
+        } else if (energy > 0) { /* energy reported after the time was emitted */
+            struct usage_event ev = proto;
+            ev.start_ms = ev.end_ms = start + from;
+            ev.energy_mj = energy;
+            ev.has = EVENT_HAS_ENERGY;
+            cycle_emit(s->cy, NULL, &ev);
+        }
+    }
+    e->v[0] = upto > from ? upto : from;
+    if (energy_j > energy_done) e->v[1] = energy_j;
+    e->v[2] = finished ? 1 : 0;
+}
+
+void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct sacct_opts *o,
+                   struct report *r)
+{
+    struct sacct s = {.cy = cy, .o = o, .r = r};
+    struct text f[MAX_FIELDS + 1];
+    bool have_header = false;
+    if (o->columns) have_header = header(&s, (struct text){o->columns, strlen(o->columns)}, 0);
+    if (o->columns && !have_header) return;
+    state_init(&s.seen);
+    long lineno = 0;
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        struct text line = {p, (size_t)((nl ? nl : end) - p)};
+        p = nl ? nl + 1 : end;
+        lineno++;
+        while (line.n && (line.p[line.n - 1] == '\r' || line.p[line.n - 1] == ' '))
+            line.n--;
+        if (line.n == 0 || line.p[0] == '#') continue;
+        if (!have_header) {
+            if (!(have_header = header(&s, line, lineno))) break;
+            continue;
+        }
+        if (s.trailing_bar && line.p[line.n - 1] == '|') line.n--;
+        size_t nf = split(line, f);
+        if (nf != s.nfields) {
+            report_bad_line(r, lineno, "%zu fields where the header has %zu", nf, s.nfields);
+            continue;
+        }
+        if (!nl) {
+            report_bad_line(r, lineno, "last line cut off (no newline at the end)");
+            break;
+        }
+        job_row(&s, f, lineno);
+    }
+    state_free(&s.seen);
+}

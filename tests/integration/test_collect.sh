@@ -1,0 +1,78 @@
+#!/bin/bash
+# Every collector against the fixtures in tests/fixtures/ingest, through the
+# spool, the real broker and the rater: exact quantities per account and
+# meter in PostgreSQL, signed events, the token endpoint, and usage errors.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+F=$ROOT/tests/fixtures/ingest
+collect() { "$GM" collect "$@" 2>>"$TMP/collect.log"; }
+
+cat >>"$GPUMETER_CONFIG" <<CONF
+hmac.hpc1 = test-signing-key-0123456789
+CONF
+
+rc=0
+collect dcgm --file "$F/dcgm-k8s-t0.prom" --at 2026-11-01T00:00:00Z --state-dir "$TMP/dcgm" || rc=1
+collect dcgm --file "$F/dcgm-k8s-t1.prom" --at 2026-11-01T00:00:30Z --state-dir "$TMP/dcgm" || rc=1
+collect dcgm --file "$F/dcgm-k8s-t2-reset.prom" --at 2026-11-01T00:01:00Z --state-dir "$TMP/dcgm" || rc=1
+collect dcgm --file "$F/dcgm-mig-t0.prom" --at 2026-11-01T00:00:00Z --state-dir "$TMP/mig" || rc=1
+collect dcgm --file "$F/dcgm-mig-t1.prom" --at 2026-11-01T00:01:10Z --state-dir "$TMP/mig" || rc=1
+for t in 0 1; do
+    collect nvidia-smi --file "$F/nvsmi-units-t$t.csv" --at "2026-11-01T00:0$t:00Z" \
+        --state-dir "$TMP/smi" --account-map "$F/accounts.map" --account team-default || rc=1
+done
+for run in "t0 02:00" "t0 02:00" "t1 02:30" "t1 03:30"; do
+    set -- $run
+    collect sacct --file "$F/sacct-$1.txt" --at "2026-11-01T$2:00Z" --state-dir "$TMP/sacct" \
+        --cluster hpc1 || rc=1
+done
+collect tokens --file - --state-dir "$TMP/tokens" <"$F/tokens.jsonl" || rc=1
+check_eq "every one-shot collector run exits 0" 0 "$rc"
+check_eq "every spool is empty after delivery" "" "$(find "$TMP" -name "*.batch")"
+check_eq "14 events reached the topic" 14 "$(topic_messages)"
+signed=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
+    grep -c '"cluster":"hpc1".*"sig":"[0-9a-f]\{64\}"')
+check_eq "events of a cluster with an hmac key are signed (3 sacct events)" 3 "$signed"
+
+"$GM" rate --until-idle 2>>"$TMP/collect.log"
+check_eq "rater: 14 consumed, 14 rated" "14 14 0 0" "$(counters)"
+got=$(q "SELECT string_agg(account || ' ' || meter || ' ' || total, ', ' ORDER BY account, meter)
+         FROM (SELECT account, meter, sum(quantity) AS total FROM usage_hourly
+               GROUP BY account, meter) t")
+expected="ns-gamma-ft tokens 15000, proj-ft energy_mj 1800000000, proj-ft gpu_ms 5400000, \
+proj-llm energy_mj 7200000000, proj-llm gpu_ms 28800000, slurm-gamma tokens 1000000, \
+team-a energy_mj 28500000, team-a gpu_ms 60000, team-c energy_mj 3000000, team-c gpu_ms 30000, \
+team-d energy_mj 1000000, team-d gpu_ms 10000, team-default energy_mj 6000000, \
+team-default gpu_ms 120000, team-smi energy_mj 39000000, team-smi gpu_ms 60000"
+check_eq "rated quantities per account and meter are exact" "$expected" "$got"
+
+# The token endpoint acknowledges after the spool commit.
+port=$((20000 + $$ % 20000))
+"$GM" collect tokens --listen "127.0.0.1:$port" --state-dir "$TMP/http" 2>>"$TMP/collect.log" &
+pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+reply=$(curl -s -X POST --data-binary "@$F/tokens.jsonl" "http://127.0.0.1:$port/v1/tokens")
+check_eq "POST /v1/tokens accepts 6 reports and rejects 4" '{"accepted":6,"rejected":4}' "$reply"
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/tokens")
+check_eq "GET /v1/tokens is 405" 405 "$status"
+kill -TERM "$pid"
+wait "$pid"
+check_eq "the token server stops cleanly on SIGTERM" 0 "$?"
+check_eq "the 4 billable reports reached the topic" 18 "$(topic_messages)"
+
+# Usage errors exit 2; a second collector on the same state directory is refused.
+"$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" >/dev/null 2>&1
+check_eq "missing --state-dir exits 2" 2 "$?"
+"$GM" collect dcgm --state-dir "$TMP/x" --bogus >/dev/null 2>&1
+check_eq "unknown flag exits 2" 2 "$?"
+"$GM" collect sacct --state-dir "$TMP/x" --file "$F/sacct-t0.txt" --at yesterday >/dev/null 2>&1
+check_eq "bad --at exits 2" 2 "$?"
+out=$("$GM" collect sacct --state-dir "$TMP/x" --file /nonexistent --stdout 2>&1)
+check_eq "unreadable --file exits 1" 1 "$?"
+check_match "and says why" "cannot read /nonexistent" "$out"
+exec 9>"$TMP/dcgm/lock"
+flock 9
+out=$("$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" --state-dir "$TMP/dcgm" --stdout 2>&1)
+check_match "a locked state directory is refused" "another collector is using" "$out"
+finish

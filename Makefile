@@ -8,6 +8,7 @@
 #   make integration  integration tests only
 #   make demo         setup, services, one simulated month end to end
 #   make services-up / services-down
+#   make fuzz         libFuzzer targets (clang), each run FUZZ_SECONDS (60)
 #   make format       clang-format every C file
 
 VERSION  := 0.1.0
@@ -29,8 +30,14 @@ ASAN_OBJ := $(APP_SRC:%.c=build/asan/%.o)
 # Unit tests link the sanitized objects of everything but main().
 LIB_ASAN := $(filter-out build/asan/gpumeter.o,$(ASAN_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+# Fuzz targets: libFuzzer binaries for `make fuzz`, corpus replayers for tests.
+FUZZ_TARGETS := event prom nvsmi jobs
+FUZZ_SECONDS ?= 60
+REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
+FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ := $(filter-out build/fuzz/obj/gpumeter.o,$(APP_SRC:%.c=build/fuzz/obj/%.o))
 
-.PHONY: all setup build check unit integration demo services-up services-down format clean
+.PHONY: all setup build check unit integration demo services-up services-down format clean fuzz
 all: build/gpumeter
 
 build/gen/migrations.c: schema/embed.sh $(MIGRATIONS)
@@ -60,7 +67,21 @@ build/asan/tests/%: tests/unit/%.c $(LIB_ASAN)
 	@echo "  LD asan $@"
 	@$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -o $@ $^ $(LIBS) -lcmocka
 
-build: build/gpumeter build/asan/gpumeter $(UNIT_BIN)
+build/asan/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_ASAN)
+	@mkdir -p $(@D)
+	@echo "  LD asan $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -o $@ $^ $(LIBS)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC fuzz $<"
+	@clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@echo "  LD fuzz $@"
+	@clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+build: build/gpumeter build/asan/gpumeter $(UNIT_BIN) $(REPLAY_BIN)
 
 setup:
 	@bash scripts/setup.sh
@@ -87,10 +108,25 @@ check: setup
 demo: services-up
 	@bash scripts/demo.sh
 
+# Each target runs FUZZ_SECONDS on the seed corpus in tests/fuzz/corpus; new
+# inputs go to build/fuzz/corpus-*, crashes to build/fuzz/artifacts.
+fuzz:
+	@bash scripts/setup.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@mkdir -p build/fuzz/artifacts
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/artifacts/$$t- build/fuzz/corpus-$$t \
+	        tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build/fuzz/$$t.log | sed "s/^/fuzz: $$t /"; \
+	done
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

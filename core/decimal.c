@@ -18,7 +18,7 @@ bool decimal_parse(const char *s, size_t len, int scale, enum decimal_mode mode,
         }
         seen++;
         if (ndigits == 0 && s[i] == '0' && point < 0) continue; /* leading zeros */
-        if (ndigits == (int)sizeof digits) { /* far below any int64 resolution */
+        if (ndigits == (int)sizeof digits) {                    /* far below any int64 resolution */
             if (point < 0 || (mode == DECIMAL_EXACT && s[i] != '0')) return false;
             dropped++;
             continue;

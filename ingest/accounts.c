@@ -66,6 +66,7 @@ struct account_map *account_map_load(const char *path, char *err, size_t errlen)
 
 const char *account_map_find(const struct account_map *m, const char *kind, const char *key)
 {
+    if (!m) return NULL;
     char full[320];
     snprintf(full, sizeof full, "%s%s%s", kind, *kind ? ":" : "", key);
     for (size_t i = 0; i < m->n; i++)

@@ -13,7 +13,7 @@ struct account_map;
 
 /* NULL path gives an empty map. NULL with err filled ("path:line: why"). */
 struct account_map *account_map_load(const char *path, char *err, size_t errlen);
-/* The account for kind ("gpu", "node", "job") and key, or NULL. */
+/* The account for kind ("gpu", "node", "job") and key, or NULL (also for a NULL map). */
 const char *account_map_find(const struct account_map *m, const char *kind, const char *key);
 void account_map_free(struct account_map *m);
 

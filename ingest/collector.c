@@ -84,22 +84,45 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
         struct cli_opt opt;
     } all[] = {
         {0, {"file", CLI_STR, &o->file, "PATH", "read one input from PATH (- for stdin)", 0, 0}},
-        {0, {"at", CLI_STR, &o->at, "TIME", "RFC 3339 time of that input (one-shot; default now)", 0, 0}},
-        {0, {"state-dir", CLI_STR, &o->state_dir, "DIR", "collector state and spool (required)", 0, 0}},
-        {0, {"stdout", CLI_BOOL, &o->to_stdout, NULL, "write events as JSON lines instead of Kafka", 0, 0}},
-        {0, {"interval", CLI_INT, &o->interval, "SECONDS", "run as a daemon, one round per interval", 1, 86400}},
-        {0, {"cluster", CLI_STR, &o->cluster, "NAME", "cluster name in events and its hmac key (default)", 0, 0}},
-        {0, {"site", CLI_STR, &o->site, "NAME", "site (data centre) name in events (default)", 0, 0}},
-        {OPT_NODE, {"node", CLI_STR, &o->node, "NAME", "node name when the input has none (this host)", 0, 0}},
-        {OPT_MODEL, {"model", CLI_STR, &o->model, "NAME", "accelerator model when the input has none", 0, 0}},
-        {OPT_ACCOUNT, {"account", CLI_STR, &o->account, "NAME", "account of GPUs not in the map", 0, 0}},
-        {OPT_MAP, {"account-map", CLI_STR, &o->map, "FILE", "gpu:/node:/job: to account lines", 0, 0}},
-        {OPT_GAP, {"max-gap", CLI_INT, &o->max_gap, "SECONDS", "longest window charged (300)", 1, 86400}},
-        {OPT_COLUMNS, {"columns", CLI_STR, &o->columns, "A|B|..", "column names of --noheader output", 0, 0}},
-        {OPT_COLUMNS, {"utc-offset", CLI_STR, &o->utc_offset, "+HH:MM", "Slurm controller time zone (+08:00)", 0, 0}},
-        {OPT_LISTEN, {"listen", CLI_STR, &o->listen, "ADDR:PORT", "accept token reports over HTTP", 0, 0}},
+        {0,
+         {"at", CLI_STR, &o->at, "TIME", "RFC 3339 time of that input (one-shot; default now)", 0,
+          0}},
+        {0,
+         {"state-dir", CLI_STR, &o->state_dir, "DIR", "collector state and spool (required)", 0,
+          0}},
+        {0,
+         {"stdout", CLI_BOOL, &o->to_stdout, NULL, "write events as JSON lines instead of Kafka", 0,
+          0}},
+        {0,
+         {"interval", CLI_INT, &o->interval, "SECONDS", "run as a daemon, one round per interval",
+          1, 86400}},
+        {0,
+         {"cluster", CLI_STR, &o->cluster, "NAME",
+          "cluster name in events and its hmac key (default)", 0, 0}},
+        {0,
+         {"site", CLI_STR, &o->site, "NAME", "site (data centre) name in events (default)", 0, 0}},
+        {OPT_NODE,
+         {"node", CLI_STR, &o->node, "NAME", "node name when the input has none (this host)", 0,
+          0}},
+        {OPT_MODEL,
+         {"model", CLI_STR, &o->model, "NAME", "accelerator model when the input has none", 0, 0}},
+        {OPT_ACCOUNT,
+         {"account", CLI_STR, &o->account, "NAME", "account of GPUs not in the map", 0, 0}},
+        {OPT_MAP,
+         {"account-map", CLI_STR, &o->map, "FILE", "gpu:/node:/job: to account lines", 0, 0}},
+        {OPT_GAP,
+         {"max-gap", CLI_INT, &o->max_gap, "SECONDS", "longest window charged (300)", 1, 86400}},
+        {OPT_COLUMNS,
+         {"columns", CLI_STR, &o->columns, "A|B|..", "column names of --noheader output", 0, 0}},
+        {OPT_COLUMNS,
+         {"utc-offset", CLI_STR, &o->utc_offset, "+HH:MM", "Slurm controller time zone (+08:00)", 0,
+          0}},
+        {OPT_LISTEN,
+         {"listen", CLI_STR, &o->listen, "ADDR:PORT", "accept token reports over HTTP", 0, 0}},
         {0, {"spool-max-mb", CLI_INT, &o->spool_mb, "MB", "spool size limit (1024)", 1, 1 << 20}},
-        {0, {"timeout", CLI_INT, &o->timeout, "SECONDS", "HTTP and final delivery timeout (10)", 1, 3600}},
+        {0,
+         {"timeout", CLI_INT, &o->timeout, "SECONDS", "HTTP and final delivery timeout (10)", 1,
+          3600}},
     };
     struct cli_opt opts[sizeof all / sizeof all[0] + 1];
     size_t n = 0;
@@ -143,8 +166,8 @@ static bool check_options(struct collector *c, int npos, int64_t *at_ms)
         return usage_error("--cluster and --site must be 1 to 64 printable characters, no '/'");
     if (o->node && (!ident_valid(o->node, 65) || strchr(o->node, '/')))
         return usage_error("--node must be 1 to 64 printable characters, no '/'");
-    c->sacct = (struct sacct_opts){o->columns, o->model ? o->model : "unknown",
-                                   (int)(offset / 60000)};
+    c->sacct =
+        (struct sacct_opts){o->columns, o->model ? o->model : "unknown", (int)(offset / 60000)};
     return true;
 }
 
@@ -213,7 +236,8 @@ static bool lock_state_dir(struct collector *c)
 static bool write_stdout(const struct strbuf *lines)
 {
     for (const char *p = lines->buf, *end = p + lines->len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p)), *tab = memchr(p, '\t', (size_t)(nl - p));
+        const char *nl = memchr(p, '\n', (size_t)(end - p)),
+                   *tab = memchr(p, '\t', (size_t)(nl - p));
         fwrite(tab + 1, 1, (size_t)(nl - tab), stdout);
         p = nl + 1;
     }
@@ -239,7 +263,8 @@ static bool commit(struct collector *c, struct cycle *cy)
     } else if (cy->events) {
         c->state.batch++;
         state_serialize(&c->state, &text);
-        ok = in_batch = spool_commit(&c->spool, c->state.batch, &cy->out, (size_t)cy->events, &text);
+        ok = in_batch =
+            spool_commit(&c->spool, c->state.batch, &cy->out, (size_t)cy->events, &text);
     }
     if (ok) {
         if (!text.len) state_serialize(&c->state, &text);
@@ -271,16 +296,21 @@ static void write_metrics(struct collector *c)
         {"bad_lines_total", "counter", "Input lines skipped as malformed.", c->t.bad_lines},
         {"gaps_total", "counter", "Windows longer than --max-gap, not charged.", c->t.gaps},
         {"counter_resets_total", "counter", "Counters that went down.", c->t.resets},
-        {"idle_gpu_ms_total", "counter", "Unallocated GPU time seen, never billed.", c->t.idle_gpu_ms},
-        {"input_errors_total", "counter", "Inputs that could not be read or fetched.", c->t.input_errors},
+        {"idle_gpu_ms_total", "counter", "Unallocated GPU time seen, never billed.",
+         c->t.idle_gpu_ms},
+        {"input_errors_total", "counter", "Inputs that could not be read or fetched.",
+         c->t.input_errors},
         {"spool_batches", "gauge", "Batches waiting for Kafka.", (long long)c->spool.count},
         {"spool_bytes", "gauge", "Bytes waiting for Kafka.", (long long)c->spool.bytes},
-        {"spool_full_total", "counter", "Rounds refused because the spool was full.", c->spool.full},
-        {"delivered_total", "counter", "Events acknowledged by Kafka.", c->out ? deliver_count(c->out) : 0},
+        {"spool_full_total", "counter", "Rounds refused because the spool was full.",
+         c->spool.full},
+        {"delivered_total", "counter", "Events acknowledged by Kafka.",
+         c->out ? deliver_count(c->out) : 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        sb_printf(&m, "# HELP gpumeter_collector_%s %s\n# TYPE gpumeter_collector_%s %s\n"
-                      "gpumeter_collector_%s{source=\"%s\",cluster=\"%s\"} %lld\n",
+        sb_printf(&m,
+                  "# HELP gpumeter_collector_%s %s\n# TYPE gpumeter_collector_%s %s\n"
+                  "gpumeter_collector_%s{source=\"%s\",cluster=\"%s\"} %lld\n",
                   rows[i].name, rows[i].help, rows[i].name, rows[i].type, rows[i].name,
                   c->kind->name, c->o.cluster, rows[i].value);
     if (!file_write_atomic(c->metrics_path, m.buf, m.len))
@@ -318,7 +348,8 @@ static bool gather(struct collector *c, struct cycle *cy)
     if (c->o.file) {
         bool stdin_ = !strcmp(c->o.file, "-");
         if (stdin_ ? file_read_stream(0, &in) : file_read_all(c->o.file, &in))
-            meter_input(c, cy, in.buf ? in.buf : "", in.len, stdin_ ? "stdin" : c->o.file, node, NULL);
+            meter_input(c, cy, in.buf ? in.buf : "", in.len, stdin_ ? "stdin" : c->o.file, node,
+                        NULL);
         else
             ok = false, log_error("cannot read %s: %s", c->o.file, strerror(errno));
     } else if (c->ntargets) {
@@ -328,19 +359,22 @@ static bool gather(struct collector *c, struct cycle *cy)
         size_t *which = calloc(c->ntargets, sizeof *which);
         if (!batch || !which) abort();
         for (size_t i = 0; i < c->ntargets; i++)
-            if (c->targets[i].next_try_ms <= now) batch[n].url = c->targets[i].f.url, which[n++] = i;
+            if (c->targets[i].next_try_ms <= now)
+                batch[n].url = c->targets[i].f.url, which[n++] = i;
         fetch_all(batch, n, c->o.timeout * 1000);
         for (size_t k = 0; k < n; k++) {
             struct target *t = &c->targets[which[k]];
             if (batch[k].ok) {
-                if (t->failures) log_info("%s answers again after %d failed scrapes", t->f.url, t->failures);
+                if (t->failures)
+                    log_info("%s answers again after %d failed scrapes", t->f.url, t->failures);
                 t->failures = 0;
                 t->next_try_ms = 0;
                 meter_input(c, cy, batch[k].body.buf ? batch[k].body.buf : "", batch[k].body.len,
                             t->f.url, c->o.node ? c->o.node : t->host, NULL);
             } else {
                 ok = false;
-                int64_t wait = (c->o.interval ? c->o.interval : 1) * 1000LL << (t->failures < 10 ? t->failures : 10);
+                int64_t wait = (c->o.interval ? c->o.interval : 1) * 1000LL
+                               << (t->failures < 10 ? t->failures : 10);
                 if (wait > MAX_BACKOFF_MS) wait = MAX_BACKOFF_MS;
                 t->next_try_ms = now + wait;
                 if (t->failures++ == 0 || t->failures % 10 == 0)
@@ -449,8 +483,10 @@ static int run(struct collector *c, int64_t at_ms)
         }
         int wait = server ? 50 : (int)(next - now > 200 ? 200 : next - now < 0 ? 0 : next - now);
         if (server) token_server_poll(server, wait);
-        if (c->out) deliver_pump(c->out, server ? 0 : wait);
-        else if (!server) usleep((useconds_t)wait * 1000);
+        if (c->out)
+            deliver_pump(c->out, server ? 0 : wait);
+        else if (!server)
+            usleep((useconds_t)wait * 1000);
     }
     if (server) token_server_stop(server);
     log_info("stopping: delivering what is spooled (up to %lld s)", c->o.timeout);

@@ -18,10 +18,10 @@
 #include <stdint.h>
 
 struct cycle_stats {
-    long bad_lines;     /* input lines skipped */
-    long gaps;          /* windows longer than max_gap_ms, not charged */
-    long resets;        /* counters that went down */
-    long idle_units;    /* GPUs or instances with no allocation */
+    long bad_lines;      /* input lines skipped */
+    long gaps;           /* windows longer than max_gap_ms, not charged */
+    long resets;         /* counters that went down */
+    long idle_units;     /* GPUs or instances with no allocation */
     int64_t idle_gpu_ms; /* unallocated capacity, never billed */
 };
 

@@ -34,7 +34,9 @@ static const char *check_idents(const struct prom_sample *s, const char *const *
 /* Reads a power (W, to mW) or energy (mJ) sample; false when not a valid one. */
 static bool read_quantity(const struct prom_sample *s, int scale, bool *has, int64_t *out)
 {
-    if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, out)) return false;
+    int64_t max = scale ? DEVICE_MAX_POWER_MW : DEVICE_MAX_ENERGY_MJ;
+    if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, out) || *out > max)
+        return false;
     *has = true;
     return true;
 }
@@ -47,9 +49,9 @@ static void set_tenant(struct device_reading *r, const char *account, const char
 
 static void dcgm_sample(const struct prom_sample *s, void *ctx)
 {
-    static const char *const idents[] = {
-        "UUID",          "Hostname", "hostname", "modelName", "GPU_I_ID", "namespace", "pod",
-        "pod_namespace", "pod_name", "pod_uid",  "hpc_job",   NULL};
+    static const char *const idents[] = {"UUID",     "Hostname",  "hostname", "modelName",
+                                         "GPU_I_ID", "namespace", "pod",      "pod_namespace",
+                                         "pod_name", "pod_uid",   "hpc_job",  NULL};
     struct device_source *src = ctx;
     if (strncmp(s->name, "DCGM_", 5)) {
         report_bad_line(src->report, s->lineno, "unknown metric %.64s", s->name);
@@ -66,7 +68,8 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
         return;
     }
     const char *node = first_label(s, "Hostname", "hostname"), *inst = prom_label(s, "GPU_I_ID");
-    struct device_reading *r = device_get(src->set, node ? node : src->node, uuid, inst ? inst : "");
+    struct device_reading *r =
+        device_get(src->set, node ? node : src->node, uuid, inst ? inst : "");
     const char *model = prom_label(s, "modelName");
     snprintf(r->model, sizeof r->model, "%s", model ? model : src->model);
     strcpy(r->vendor, "nvidia");
@@ -89,7 +92,9 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
         ok = read_quantity(s, 0, &r->has_energy, &r->energy_mj);
     else if (!strcmp(s->name, "DCGM_FI_DEV_POWER_USAGE"))
         ok = read_quantity(s, 3, &r->has_power, &r->power_mw);
-    if (!ok) report_bad_line(src->report, s->lineno, "%s must be a non-negative number", s->name);
+    if (!ok)
+        report_bad_line(src->report, s->lineno, "%s is not a plausible non-negative number",
+                        s->name);
 }
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src)
@@ -107,8 +112,8 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     }
     const char *bad = check_idents(s, idents), *id = prom_label(s, "id");
     if (!is_number(s->value) || bad) {
-        report_bad_line(src->report, s->lineno, "%s of %.64s is not valid",
-                        bad ? bad : "value", s->name);
+        report_bad_line(src->report, s->lineno, "%s of %.64s is not valid", bad ? bad : "value",
+                        s->name);
         return;
     }
     if (!id) return; /* machine-level series carry no chip */
@@ -122,7 +127,8 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     if (pod && *pod) set_tenant(r, ns && *ns ? ns : "default", pod);
     if (!strcmp(s->name, "npu_chip_info_power") &&
         !read_quantity(s, 3, &r->has_power, &r->power_mw))
-        report_bad_line(src->report, s->lineno, "npu_chip_info_power must be non-negative");
+        report_bad_line(src->report, s->lineno,
+                        "npu_chip_info_power is not a plausible non-negative number");
 }
 
 void npu_parse(const char *text, size_t len, struct device_source *src)

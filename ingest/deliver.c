@@ -32,7 +32,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     b->failed++;
     if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT &&
         d->failures++ == 0) {
-        log_error("Kafka did not accept spooled usage events; they stay spooled and are sent again");
+        log_error(
+            "Kafka did not accept spooled usage events; they stay spooled and are sent again");
         log_detail("%s", rd_kafka_err2str(m->err));
     }
 }

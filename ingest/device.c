@@ -16,8 +16,7 @@ struct device_reading *device_get(struct device_set *set, const char *node, cons
 {
     for (size_t i = set->n; i-- > 0;) {
         struct device_reading *r = &set->v[i];
-        if (!strcmp(r->device, device) && !strcmp(r->instance, instance) &&
-            !strcmp(r->node, node))
+        if (!strcmp(r->device, device) && !strcmp(r->instance, instance) && !strcmp(r->node, node))
             return r;
     }
     if (set->n == set->cap) {
@@ -103,8 +102,8 @@ static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, 
         w->energy_mj = energy >= e->v[1] ? energy - e->v[1] : energy;
         if (energy < e->v[1]) {
             cy->st.resets++;
-            log_info("%s %s: energy counter reset (%lld -> %lld mJ), counting from zero",
-                     g->node, g->device, (long long)e->v[1], (long long)energy);
+            log_info("%s %s: energy counter reset (%lld -> %lld mJ), counting from zero", g->node,
+                     g->device, (long long)e->v[1], (long long)energy);
         }
     } else if (charge && !has_energy && has_power && e->v[2] >= 0) {
         int64_t num = (e->v[2] + power) * dt + (e->v[3] > 0 ? e->v[3] : 0);
@@ -149,6 +148,7 @@ static void charge_unit(struct cycle *cy, const struct device_reading *r, const 
 
 void device_meter(struct cycle *cy, struct device_set *set)
 {
+    if (set->n == 0) return;
     qsort(set->v, set->n, sizeof *set->v, by_unit);
     for (size_t i = 0, j; i < set->n; i = j) {
         for (j = i + 1; j < set->n && same_device(&set->v[i], &set->v[j]); j++)

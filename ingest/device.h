@@ -26,6 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Readings beyond these are bad input, not usage: no accelerator draws
+ * 100 kW, and integrating such a figure over a day would overflow. */
+#define DEVICE_MAX_POWER_MW  100000000LL
+#define DEVICE_MAX_ENERGY_MJ EVENT_INT_MAX
+
 struct device_reading {
     char node[65];
     char device[97];   /* GPU UUID or NPU id: the physical device */

@@ -64,7 +64,7 @@ static bool power_mw(const struct field *f, int64_t *mw, bool *bad)
     if (!field_value(f, v, sizeof v)) return false;
     char *space = strchr(v, ' ');
     if (space && !strcmp(space, " W")) *space = '\0';
-    *bad = !decimal_parse(v, strlen(v), 3, DECIMAL_TRUNCATE, mw);
+    *bad = !decimal_parse(v, strlen(v), 3, DECIMAL_TRUNCATE, mw) || *mw > DEVICE_MAX_POWER_MW;
     return !*bad;
 }
 
@@ -87,7 +87,8 @@ static void row(struct device_source *src, const int *col, const struct field *f
     strcpy(r->vendor, "nvidia");
     bool bad = false;
     for (int c = COL_POWER; c <= COL_POWER_INSTANT && !r->has_power && !bad; c++)
-        if (col[c] >= 0 && (size_t)col[c] < nf) r->has_power = power_mw(&f[col[c]], &r->power_mw, &bad);
+        if (col[c] >= 0 && (size_t)col[c] < nf)
+            r->has_power = power_mw(&f[col[c]], &r->power_mw, &bad);
     if (bad) {
         report_bad_line(src->report, lineno, "power.draw is not a number of watts");
         r->has_power = false;

@@ -104,7 +104,8 @@ static const char *parse_labels(struct cursor *c, struct prom_sample *s)
             if (!strcmp(s->labels[i].name, l->name)) return "duplicate label";
         s->nlabels++;
         skip_blanks(c);
-        if (c->p < c->end && *c->p == ',') c->p++;
+        if (c->p < c->end && *c->p == ',')
+            c->p++;
         else if (c->p == c->end || *c->p != '}')
             return "expected ',' or '}' after label";
     }

@@ -12,11 +12,12 @@
 #define MAX_FIELDS 128
 #define MAX_TYPES  8
 /* Longest window one event carries; longer runs are cut into pieces. */
-#define PIECE_MS (28LL * MS_PER_DAY)
+#define PIECE_MS      (28LL * MS_PER_DAY)
+#define MAX_ELAPSED_S (10LL * 366 * 86400) /* longer is a corrupt row */
 
 enum col { C_JOBID, C_ACCOUNT, C_TRES, C_ELAPSED, C_ENERGY, C_START, C_END, NCOLS };
-static const char *const col_names[NCOLS] = {"JobID", "Account",           "AllocTRES", "ElapsedRaw",
-                                             "ConsumedEnergyRaw", "Start", "End"};
+static const char *const col_names[NCOLS] = {
+    "JobID", "Account", "AllocTRES", "ElapsedRaw", "ConsumedEnergyRaw", "Start", "End"};
 
 struct text {
     const char *p;
@@ -184,13 +185,15 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
         return;
     }
     struct text el = f[s->col[C_ELAPSED]];
-    if (finished && !decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s)) {
+    if (finished &&
+        (!decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s) || elapsed_s > MAX_ELAPSED_S)) {
         report_bad_line(s->r, lineno, "job %s: ElapsedRaw is not a number of seconds", job);
         return;
     }
     if (s->col[C_ENERGY] >= 0) { /* empty, or NO_VAL (2^64-2) when not measured */
         struct text en = f[s->col[C_ENERGY]];
-        if (!decimal_parse(en.p, en.n, 0, DECIMAL_EXACT, &energy_j) || energy_j > EVENT_INT_MAX / 1000)
+        if (!decimal_parse(en.p, en.n, 0, DECIMAL_EXACT, &energy_j) ||
+            energy_j > EVENT_INT_MAX / 1000)
             energy_j = -1;
     }
     int64_t upto = finished ? elapsed_s * MS_PER_SECOND : s->cy->at_ms - start;

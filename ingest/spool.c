@@ -21,8 +21,10 @@ static void batch_path(const struct spool *sp, int64_t no, char *buf, size_t cap
 
 static void append(struct spool *sp, struct spool_batch *b)
 {
-    if (sp->tail) sp->tail->next_batch = b;
-    else sp->head = b;
+    if (sp->tail)
+        sp->tail->next_batch = b;
+    else
+        sp->head = b;
     sp->tail = b;
     sp->count++;
     sp->bytes += (int64_t)b->file_bytes;
@@ -125,8 +127,8 @@ bool spool_commit(struct spool *sp, int64_t no, const struct strbuf *lines, size
     char path[4200];
     batch_path(sp, no, path, sizeof path);
     if (!ok) {
-        log_error("spool %s is full (%lld of %lld bytes): this round was not collected",
-                  sp->dir, (long long)sp->bytes, (long long)sp->max_bytes);
+        log_error("spool %s is full (%lld of %lld bytes): this round was not collected", sp->dir,
+                  (long long)sp->bytes, (long long)sp->max_bytes);
         log_detail("Kafka has not acknowledged the events already spooled. The usage stays in "
                    "the source counters and is collected once the spool drains.");
         log_hint("Check the broker; raise --spool-max-mb if the outage is expected to last.");
@@ -134,8 +136,10 @@ bool spool_commit(struct spool *sp, int64_t no, const struct strbuf *lines, size
         log_error("cannot write spool batch %s: %s: this round was not collected", path,
                   strerror(errno));
     }
-    if (ok) append(sp, batch_new(no, lines->buf, lines->len, nmsg, f.len));
-    else sp->full++;
+    if (ok)
+        append(sp, batch_new(no, lines->buf, lines->len, nmsg, f.len));
+    else
+        sp->full++;
     sb_free(&f);
     return ok;
 }

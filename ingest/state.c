@@ -96,8 +96,10 @@ static void put_key(struct strbuf *out, const char *k)
 {
     for (; *k; k++) {
         unsigned char c = (unsigned char)*k;
-        if (c <= ' ' || c == '%' || c >= 0x7f) sb_printf(out, "%%%02x", c);
-        else sb_putc(out, (char)c);
+        if (c <= ' ' || c == '%' || c >= 0x7f)
+            sb_printf(out, "%%%02x", c);
+        else
+            sb_putc(out, (char)c);
     }
 }
 

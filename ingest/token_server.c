@@ -40,7 +40,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct token_server *s = cls;
     bool post = !strcmp(method, "POST");
-    if (!strcmp(url, "/healthz") && !strcmp(method, "GET")) return reply(conn, 200, "{\"ok\":true}");
+    if (!strcmp(url, "/healthz") && !strcmp(method, "GET"))
+        return reply(conn, 200, "{\"ok\":true}");
     if (strcmp(url, "/v1/tokens"))
         return reply(conn, 404, "{\"error\":\"not_found\",\"message\":\"POST /v1/tokens\"}");
     if (!post)
@@ -52,8 +53,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*data_size) {
-        if (u->body.len + *data_size > MAX_BODY) u->too_large = true;
-        else sb_append(&u->body, data, *data_size);
+        if (u->body.len + *data_size > MAX_BODY)
+            u->too_large = true;
+        else
+            sb_append(&u->body, data, *data_size);
         *data_size = 0;
         return MHD_YES;
     }
@@ -62,8 +65,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     long accepted = 0, bad = 0;
     if (!collector_ingest(s->c, u->body.buf ? u->body.buf : "", u->body.len, "POST /v1/tokens",
                           &accepted, &bad))
-        return reply(conn, 503, "{\"error\":\"not_collected\",\"message\":\"the reports could not "
-                                "be committed; nothing was counted, retry\"}");
+        return reply(conn, 503,
+                     "{\"error\":\"not_collected\",\"message\":\"the reports could not "
+                     "be committed; nothing was counted, retry\"}");
     char json[128];
     snprintf(json, sizeof json, "{\"accepted\":%ld,\"rejected\":%ld}", accepted, bad);
     return reply(conn, 200, json);

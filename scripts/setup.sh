@@ -4,9 +4,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# `setup.sh fuzz` adds clang and its libFuzzer runtime for `make fuzz` only.
 PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
   libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat"
 
+[ "${1:-}" = fuzz ] && PACKAGES="clang libclang-rt-14-dev"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -20,6 +22,8 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
         $missing >/dev/null
 fi
+
+[ "${1:-}" = fuzz ] && exit 0
 
 if [ ! -f "$KAFKA_JARS/.complete" ]; then
     echo "setup: fetching Kafka broker jars (services/pom.xml) into ${KAFKA_JARS#$ROOT/}"

@@ -38,8 +38,13 @@ run_suite() { # name, command...
 }
 
 run_unit() {
+    cd "$ROOT" || return
     for t in "$ROOT"/build/asan/tests/test_*; do
         run_suite "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+    done
+    for t in "$ROOT"/build/asan/fuzz/replay_*; do
+        local name=${t##*/replay_}
+        run_suite "fuzz-corpus-$name" "$t" "$ROOT"/tests/fuzz/corpus/"$name"/*
     done
 }
 

@@ -1,0 +1,31 @@
+/* Prometheus text as dcgm-exporter and npu-exporter scrapes, metered twice
+ * so the state paths (baseline, delta, reset, integration) run too. */
+#include "ingest/telemetry.h"
+#include "tests/fuzz/fuzz.h"
+
+static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t size,
+                     void (*parse)(const char *, size_t, struct device_source *))
+{
+    struct cycle cy = {.state = st, .at_ms = at, .max_gap_ms = 300000, .kind = "f",
+                       .cluster = "c", .site = "s"};
+    struct device_set set = {0};
+    struct report r = {"fuzz", 0, 0};
+    struct device_source src = {"node", "model", NULL, NULL, &set, &r};
+    parse((const char *)data, size, &src);
+    device_meter(&cy, &set);
+    device_set_free(&set);
+    sb_free(&cy.out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_quiet();
+    struct state st;
+    state_init(&st);
+    round_of(&st, 1000, data, size, dcgm_parse);
+    round_of(&st, 31000, data, size, dcgm_parse);
+    round_of(&st, 1000, data, size, npu_parse);
+    round_of(&st, 31000, data, size, npu_parse);
+    state_free(&st);
+    return 0;
+}

@@ -1,0 +1,550 @@
+/* Ingest: the parsers and metering rules of every collector, on the
+ * fixtures in tests/fixtures/ingest, asserting exact events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/decimal.h"
+#include "core/fileio.h"
+#include "core/signature.h"
+#include "core/timeutil.h"
+#include "ingest/jobs.h"
+#include "ingest/prom.h"
+#include "ingest/spool.h"
+#include "ingest/telemetry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FIXTURES "tests/fixtures/ingest/"
+#define MAX_EVENTS 64
+
+struct run {
+    struct state state;
+    struct usage_event ev[MAX_EVENTS];
+    int n;
+    struct cycle_stats st;
+    long bad;
+};
+
+typedef void (*parser)(const char *text, size_t len, struct device_source *src);
+
+static int64_t at(const char *s)
+{
+    int64_t ms;
+    assert_true(time_parse_rfc3339(s, &ms));
+    return ms;
+}
+
+static void read_fixture(const char *name, struct strbuf *sb)
+{
+    char path[256];
+    snprintf(path, sizeof path, FIXTURES "%s", name);
+    sb_reset(sb);
+    assert_true(file_read_all(path, sb));
+}
+
+static void cycle_start(struct run *r, struct cycle *cy, int64_t at_ms)
+{
+    memset(cy, 0, sizeof *cy);
+    cy->state = &r->state;
+    cy->at_ms = at_ms;
+    cy->max_gap_ms = 300000;
+    cy->kind = "t";
+    cy->cluster = "c1";
+    cy->site = "s1";
+}
+
+/* Decodes the round's events (they must all pass the event contract). */
+static void cycle_end(struct run *r, struct cycle *cy)
+{
+    r->n = 0;
+    for (char *p = cy->out.buf; p && *p;) {
+        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
+        assert_non_null(nl);
+        assert_true(r->n < MAX_EVENTS);
+        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &r->ev[r->n++], why,
+                                      sizeof why),
+                         EVENT_OK);
+        p = nl + 1;
+    }
+    r->st = cy->st;
+    sb_free(&cy->out);
+}
+
+static void scrape(struct run *r, parser parse, const char *file, const char *when,
+                   const struct account_map *map, const char *account)
+{
+    struct strbuf in = STRBUF_INIT;
+    read_fixture(file, &in);
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
+    struct device_set set = {0};
+    struct report rep = {file, 0, 0};
+    struct device_source src = {"this-host", "unknown", account, map, &set, &rep};
+    parse(in.buf, in.len, &src);
+    device_meter(&cy, &set);
+    device_set_free(&set);
+    cy.st.bad_lines = rep.bad;
+    cycle_end(r, &cy);
+    r->bad = rep.bad;
+    sb_free(&in);
+}
+
+static int setup(void **state)
+{
+    struct run *r = calloc(1, sizeof *r);
+    state_init(&r->state);
+    *state = r;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct run *r = *state;
+    state_free(&r->state);
+    free(r);
+    return 0;
+}
+
+static void test_decimal_is_exact(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_true(decimal_parse("409.692000", 10, 3, DECIMAL_TRUNCATE, &v));
+    assert_int_equal(v, 409692);
+    assert_true(decimal_parse("3.19159391e+08", 14, 0, DECIMAL_TRUNCATE, &v));
+    assert_int_equal(v, 319159391);
+    assert_true(decimal_parse("0.0015", 6, 3, DECIMAL_TRUNCATE, &v));
+    assert_int_equal(v, 1);
+    assert_false(decimal_parse("0.0015", 6, 3, DECIMAL_EXACT, &v));
+    assert_true(decimal_parse("+12", 3, 2, DECIMAL_EXACT, &v));
+    assert_int_equal(v, 1200);
+    assert_true(decimal_parse("9223372036854775807", 19, 0, DECIMAL_EXACT, &v));
+    assert_int_equal(v, INT64_MAX);
+    assert_false(decimal_parse("9223372036854775808", 19, 0, DECIMAL_EXACT, &v));
+    const char *bad[] = {"", "-1", "1.2.3", "NaN", "1e", "e5", ".", "1,5", "12 ", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(decimal_parse(bad[i], strlen(bad[i]), 0, DECIMAL_TRUNCATE, &v));
+}
+
+struct seen {
+    int n;
+    char last_value[64], pod[1100];
+};
+
+static void count_sample(const struct prom_sample *s, void *ctx)
+{
+    struct seen *seen = ctx;
+    seen->n++;
+    snprintf(seen->last_value, sizeof seen->last_value, "%s", s->value);
+    const char *pod = prom_label(s, "pod_name");
+    if (pod) snprintf(seen->pod, sizeof seen->pod, "%s", pod);
+}
+
+static void test_prom_escapes_comments_and_bad_lines(void **state)
+{
+    (void)state;
+    struct strbuf in = STRBUF_INIT;
+    read_fixture("dcgm-legacy-t0.prom", &in);
+    struct seen seen = {0};
+    struct report rep = {"t", 0, 0};
+    prom_parse(in.buf, in.len, &rep, count_sample, &seen);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(rep.bad, 0);
+    assert_string_equal(seen.pod, "job \"quoted\" \\ pod");
+    /* 6 broken lines and a final line without its newline, around 2 good ones */
+    read_fixture("dcgm-bad-t0.prom", &in);
+    memset(&seen, 0, sizeof seen);
+    prom_parse(in.buf, in.len, &rep, count_sample, &seen);
+    assert_int_equal(rep.bad, 4); /* unterminated, huge label, no name, cut-off line */
+    assert_int_equal(seen.n, 5); /* the rest is syntactically fine; dcgm judges it */
+    const char text[] = "# HELP x y\n# TYPE x gauge\nx{a=\"1\"} 2.5 1700000000000\n";
+    memset(&seen, 0, sizeof seen);
+    prom_parse(text, sizeof text - 1, &rep, count_sample, &seen);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.last_value, "2.5");
+    sb_free(&in);
+}
+
+static void test_dcgm_kubernetes_baseline_delta_reset(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-k8s-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n, 0); /* the first scrape is the baseline */
+    scrape(r, dcgm_parse, "dcgm-k8s-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    struct usage_event *e = &r->ev[0];
+    assert_string_equal(e->source, "t/c1/gpu-node-01");
+    assert_string_equal(e->account, "team-a");
+    assert_string_equal(e->job, "llm-pretrain-0");
+    assert_string_equal(e->model, "NVIDIA H800");
+    assert_int_equal(e->seq, 1);
+    assert_int_equal(e->gpu_ms, 30000);
+    assert_int_equal(e->energy_mj, 19500000);
+    assert_int_equal(r->st.idle_units, 1); /* GPU1 has no pod: never billed */
+    assert_int_equal(r->st.idle_gpu_ms, 30000);
+    scrape(r, dcgm_parse, "dcgm-k8s-t2-reset.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].seq, 2);
+    assert_int_equal(r->ev[0].energy_mj, 9000000); /* counts from zero after the reset */
+    assert_int_equal(r->st.resets, 1);
+}
+
+static void test_dcgm_gap_is_reported_not_charged(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-k8s-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-k8s-t1.prom", "2026-11-01T00:10:00Z", NULL, NULL);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(r->st.gaps, 2);
+    scrape(r, dcgm_parse, "dcgm-k8s-t1.prom", "2026-11-01T00:10:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 0);
+    scrape(r, dcgm_parse, "dcgm-k8s-t1.prom", "2026-11-01T00:10:30Z", NULL, NULL);
+    assert_int_equal(r->n, 0); /* the same scrape again charges nothing */
+}
+
+static void test_dcgm_legacy_labels(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-legacy-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-legacy-t1.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].source, "t/c1/old-node-7");
+    assert_string_equal(r->ev[0].account, "team-b");
+    assert_string_equal(r->ev[0].job, "job \"quoted\" \\ pod");
+    assert_string_equal(r->ev[0].model, "unknown");
+    assert_int_equal(r->ev[0].energy_mj, 18000000);
+}
+
+static void test_dcgm_mig_energy_once_per_gpu(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-mig-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-mig-t1.prom", "2026-11-01T00:01:10Z", NULL, NULL);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->ev[0].account, "team-c"); /* 3g.40gb: 3 of 7 slices */
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 3000000);
+    assert_string_equal(r->ev[1].account, "team-d"); /* 1g.10gb */
+    assert_int_equal(r->ev[1].gpu_ms, 10000);
+    assert_int_equal(r->ev[1].energy_mj, 1000000);
+    assert_int_equal(r->st.idle_units, 1); /* instance 5 (2g) has no pod */
+    assert_int_equal(r->st.idle_gpu_ms, 20000);
+}
+
+static void test_dcgm_slurm_power_integration(void **state)
+{
+    struct run *r = *state;
+    char err[200];
+    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    assert_non_null(map);
+    scrape(r, dcgm_parse, "dcgm-slurm-t0.prom", "2026-11-01T00:00:00Z", map, NULL);
+    scrape(r, dcgm_parse, "dcgm-slurm-t1.prom", "2026-11-01T00:00:10Z", map, NULL);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->ev[0].account, "slurm-acct-a"); /* job:4711 in the map */
+    assert_string_equal(r->ev[0].job, "4711");
+    assert_int_equal(r->ev[0].energy_mj, 4500000); /* (400 + 500) / 2 W x 10 s */
+    assert_string_equal(r->ev[1].account, "job:4712"); /* unmapped job */
+    assert_int_equal(r->ev[1].energy_mj, 1000015);
+    account_map_free(map);
+}
+
+static void test_power_integration_carries_the_remainder(void **state)
+{
+    struct run *r = *state;
+    /* 1 mW for 1 ms is 1/1000 mJ: 3000 one-ms steps must make exactly 3 mJ. */
+    const char text[] = "DCGM_FI_DEV_POWER_USAGE{UUID=\"G\",Hostname=\"h\",namespace=\"n\",pod=\"p\"} "
+                        "0.001\n";
+    int64_t total = 0, t0 = at("2026-11-01T00:00:00Z");
+    for (int i = 0; i <= 3000; i++) {
+        struct cycle cy;
+        cycle_start(r, &cy, t0 + i);
+        struct device_set set = {0};
+        struct report rep = {"t", 0, 0};
+        struct device_source src = {"h", "m", NULL, NULL, &set, &rep};
+        dcgm_parse(text, sizeof text - 1, &src);
+        device_meter(&cy, &set);
+        device_set_free(&set);
+        cycle_end(r, &cy);
+        for (int k = 0; k < r->n; k++)
+            total += r->ev[k].energy_mj;
+    }
+    assert_int_equal(total, 3);
+}
+
+static void test_dcgm_bad_lines_skip_only_themselves(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-bad-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->bad, 7);
+    scrape(r, dcgm_parse, "dcgm-bad-t1.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->ev[0].energy_mj, 60000);
+    assert_int_equal(r->ev[1].energy_mj, 90000);
+}
+
+static void test_nvsmi_units_na_and_map(void **state)
+{
+    struct run *r = *state;
+    char err[200];
+    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    scrape(r, nvsmi_parse, "nvsmi-units-t0.csv", "2026-11-01T00:00:00Z", map, "team-default");
+    scrape(r, nvsmi_parse, "nvsmi-units-t1.csv", "2026-11-01T00:01:00Z", map, "team-default");
+    assert_int_equal(r->bad, 1); /* the row with missing columns */
+    assert_int_equal(r->n, 3);
+    assert_string_equal(r->ev[0].account, "team-smi");
+    assert_string_equal(r->ev[0].model, "NVIDIA H100 80GB HBM3");
+    assert_int_equal(r->ev[0].energy_mj, 39000000); /* (600 + 700) / 2 W x 60 s */
+    assert_false(r->ev[1].has & EVENT_HAS_ENERGY);   /* power.draw [N/A] */
+    assert_int_equal(r->ev[1].gpu_ms, 60000);
+    assert_int_equal(r->ev[2].energy_mj, 6000000);
+    account_map_free(map);
+}
+
+static void test_nvsmi_nounits_and_idle_without_mapping(void **state)
+{
+    struct run *r = *state;
+    scrape(r, nvsmi_parse, "nvsmi-nounits-t0.csv", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, nvsmi_parse, "nvsmi-nounits-t1.csv", "2026-11-01T00:00:01.500Z", NULL, NULL);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(r->st.idle_gpu_ms, 1500);
+    const char bad_header[] = "index, name\n0, H800\n";
+    struct device_set set = {0};
+    struct report rep = {"t", 0, 0};
+    struct device_source src = {"h", "m", NULL, NULL, &set, &rep};
+    nvsmi_parse(bad_header, sizeof bad_header - 1, &src);
+    assert_int_equal(set.n, 0);
+    assert_int_equal(rep.bad, 1);
+}
+
+static void test_npu_power_and_pod(void **state)
+{
+    struct run *r = *state;
+    scrape(r, npu_parse, "npu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, npu_parse, "npu-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].account, "team-npu");
+    assert_string_equal(r->ev[0].job, "mindspore-0");
+    assert_string_equal(r->ev[0].vendor, "huawei");
+    assert_string_equal(r->ev[0].model, "Ascend910B3");
+    assert_int_equal(r->ev[0].energy_mj, 9600000);
+    assert_int_equal(r->st.idle_units, 1);
+}
+
+static void sacct(struct run *r, const char *file, const char *when, const struct sacct_opts *o)
+{
+    struct strbuf in = STRBUF_INIT;
+    read_fixture(file, &in);
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
+    struct report rep = {file, 0, 0};
+    sacct_collect(&cy, in.buf, in.len, o, &rep);
+    cycle_end(r, &cy);
+    r->bad = rep.bad;
+    sb_free(&in);
+}
+
+static void test_sacct_jobs_once_and_running_incrementally(void **state)
+{
+    struct run *r = *state;
+    struct sacct_opts o = {NULL, "unknown", 480};
+    sacct(r, "sacct-t0.txt", "2026-11-01T02:00:00Z", &o);
+    assert_int_equal(r->bad, 1); /* job 9001 listed twice */
+    assert_int_equal(r->n, 2);   /* steps, the CPU job and the pending job add nothing */
+    assert_string_equal(r->ev[0].job, "9001");
+    assert_int_equal(r->ev[0].gpu_ms, 8 * 3600000LL);
+    assert_int_equal(r->ev[0].energy_mj, 7200000000LL);
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T01:00:00Z"));
+    assert_string_equal(r->ev[1].model, "h800"); /* typed gres, counted once */
+    assert_int_equal(r->ev[1].gpu_ms, 2 * 1800000LL);
+    assert_int_equal(r->ev[1].end_ms, at("2026-11-01T02:00:00Z"));
+    sacct(r, "sacct-t0.txt", "2026-11-01T02:00:00Z", &o);
+    assert_int_equal(r->n, 0);
+    sacct(r, "sacct-t1.txt", "2026-11-01T02:30:00Z", &o);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T02:00:00Z"));
+    assert_int_equal(r->ev[0].end_ms, at("2026-11-01T02:15:00Z"));
+    assert_int_equal(r->ev[0].gpu_ms, 2 * 900000LL);
+    assert_int_equal(r->ev[0].energy_mj, 1800000000LL);
+    sacct(r, "sacct-t1.txt", "2026-11-01T03:30:00Z", &o);
+    assert_int_equal(r->n, 0);
+}
+
+static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
+{
+    struct run *r = *state;
+    struct sacct_opts o = {NULL, "x", 480};
+    sacct(r, "sacct-p.txt", "2026-11-01T02:00:00Z", &o);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].vendor, "huawei");
+    assert_int_equal(r->ev[0].gpu_ms, 4 * 60000);
+    assert_false(r->ev[0].has & EVENT_HAS_ENERGY); /* NO_VAL energy */
+    struct sacct_opts cols = {"JobID|Account|AllocTRES|ElapsedRaw|Start|End", "A800", 0};
+    sacct(r, "sacct-noheader.txt", "2026-11-01T10:00:00Z", &cols);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].gpu_ms, 240000);
+    /* A 40-day job seen only when finished is cut into windows the event
+     * contract accepts, summing exactly. */
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "5|p|gres/gpu=3|3456000|2026-09-01T00:00:00|2026-10-11T00:00:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct report rep = {"t", 0, 0};
+    struct sacct_opts utc = {NULL, "m", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &utc, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->ev[0].gpu_ms + r->ev[1].gpu_ms, 3 * 3456000000LL);
+    assert_int_equal(r->ev[0].end_ms, r->ev[1].start_ms);
+}
+
+static void test_tokens_high_water_mark(void **state)
+{
+    struct run *r = *state;
+    struct strbuf in = STRBUF_INIT;
+    read_fixture("tokens.jsonl", &in);
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-11-01T09:00:00Z"));
+    struct report rep = {"t", 0, 0};
+    assert_int_equal(tokens_collect(&cy, in.buf, in.len, &rep), 6);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 4);
+    assert_int_equal(r->n, 4);
+    int64_t a = 0;
+    for (int i = 0; i < r->n; i++)
+        if (!strcmp(r->ev[i].job, "train-a")) a += r->ev[i].tokens;
+    assert_int_equal(a, 15000); /* 12000, back to 9000, on to 15000: 15000 billed */
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T07:30:00Z"));
+    assert_int_equal(r->ev[0].model_params, 7000000000LL);
+    assert_int_equal(r->ev[2].tokens, 1000000);
+    /* The same reports again bill nothing. */
+    cycle_start(r, &cy, at("2026-11-01T09:01:00Z"));
+    tokens_collect(&cy, in.buf, in.len, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(r->n, 0);
+    sb_free(&in);
+}
+
+static void test_state_round_trip_with_hostile_keys(void **state)
+{
+    struct run *r = *state;
+    struct state_entry *e = state_get(&r->state, "dev a b%\n\x01 é", NULL);
+    e->v[0] = -1;
+    e->v[3] = INT64_MAX;
+    e->touched_ms = 42;
+    r->state.batch = 7;
+    struct strbuf text = STRBUF_INIT;
+    state_serialize(&r->state, &text);
+    struct state copy;
+    state_init(&copy);
+    assert_true(state_parse(&copy, text.buf, text.len));
+    assert_int_equal(copy.batch, 7);
+    const struct state_entry *c = state_find(&copy, "dev a b%\n\x01 é");
+    assert_non_null(c);
+    assert_int_equal(c->v[3], INT64_MAX);
+    assert_int_equal(c->touched_ms, 42);
+    state_prune(&copy, 43);
+    assert_null(state_find(&copy, "dev a b%\n\x01 é"));
+    assert_false(state_parse(&copy, "batch x\n", 8));
+    state_free(&copy);
+    sb_free(&text);
+}
+
+static void test_spool_recovers_state_and_refuses_when_full(void **state)
+{
+    struct run *r = *state;
+    char dir[] = "/tmp/gpumeter-spool-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct spool sp;
+    assert_true(spool_open(&sp, dir, 600, &r->state));
+    struct strbuf lines = STRBUF_INIT, st = STRBUF_INIT;
+    sb_puts(&lines, "src\t{\"a\":1}\nsrc\t{\"a\":2}\n");
+    state_get(&r->state, "seq src", NULL)->v[0] = 2;
+    r->state.batch = 1;
+    state_serialize(&r->state, &st);
+    assert_true(spool_commit(&sp, 1, &lines, 2, &st));
+    struct strbuf big = STRBUF_INIT;
+    for (int i = 0; i < 100; i++)
+        sb_puts(&big, "src\t{\"padding\":\"xxxxxxxx\"}\n");
+    assert_false(spool_commit(&sp, 2, &big, 100, &st)); /* over 600 bytes */
+    assert_int_equal(sp.full, 1);
+    spool_close(&sp);
+    /* A crash after the batch but before the state file: the batch's state wins. */
+    struct state old;
+    state_init(&old);
+    struct spool again;
+    assert_true(spool_open(&again, dir, 600, &old));
+    assert_int_equal(again.count, 1);
+    assert_int_equal(again.head->nmsg, 2);
+    assert_int_equal(old.batch, 1);
+    assert_int_equal(state_find(&old, "seq src")->v[0], 2);
+    spool_pop(&again);
+    spool_close(&again);
+    state_free(&old);
+    assert_int_equal(rmdir(dir), 0); /* the delivered batch file is gone */
+    sb_free(&lines);
+    sb_free(&st);
+    sb_free(&big);
+}
+
+static void test_signature_verifies_and_catches_tampering(void **state)
+{
+    (void)state;
+    struct usage_event ev = {.seq = 9, .start_ms = 0, .end_ms = 1000, .gpu_ms = 1000};
+    strcpy(ev.source, "dcgm/c1/n1");
+    strcpy(ev.account, "team-a");
+    strcpy(ev.cluster, "c1");
+    strcpy(ev.site, "s1");
+    strcpy(ev.model, "H800");
+    strcpy(ev.vendor, "nvidia");
+    ev.has = EVENT_HAS_GPU_MS;
+    event_sign(&ev, "0123456789abcdef-key");
+    assert_int_equal(strlen(ev.sig), 64);
+    /* Through the codec and back, the signature still holds. */
+    struct strbuf sb = STRBUF_INIT;
+    event_encode(&ev, &sb);
+    struct usage_event back;
+    char why[200];
+    assert_int_equal(event_decode(sb.buf, sb.len, &back, why, sizeof why), EVENT_OK);
+    assert_true(event_signature_valid(&back, "0123456789abcdef-key"));
+    assert_false(event_signature_valid(&back, "0123456789abcdef-kez"));
+    back.gpu_ms++;
+    assert_false(event_signature_valid(&back, "0123456789abcdef-key"));
+    sb_free(&sb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decimal_is_exact),
+        cmocka_unit_test(test_prom_escapes_comments_and_bad_lines),
+        cmocka_unit_test_setup_teardown(test_dcgm_kubernetes_baseline_delta_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_gap_is_reported_not_charged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_legacy_labels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_mig_energy_once_per_gpu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_slurm_power_integration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_power_integration_carries_the_remainder, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_bad_lines_skip_only_themselves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvsmi_units_na_and_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvsmi_nounits_and_idle_without_mapping, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_npu_power_and_pod, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_jobs_once_and_running_incrementally, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_high_water_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_round_trip_with_hostile_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spool_recovers_state_and_refuses_when_full, setup,
+                                        teardown),
+        cmocka_unit_test(test_signature_verifies_and_catches_tampering),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

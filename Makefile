@@ -8,6 +8,7 @@
 #   make integration  integration tests only
 #   make demo         setup, services, one simulated month end to end
 #   make services-up / services-down
+#   make bench        benchmarks on the local services, writes bench/REPORT.md
 #   make fuzz         libFuzzer targets (clang), each run FUZZ_SECONDS (60)
 #   make format       clang-format every C file
 
@@ -37,7 +38,7 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(filter-out build/fuzz/obj/gpumeter.o,$(APP_SRC:%.c=build/fuzz/obj/%.o))
 
-.PHONY: all setup build check unit integration demo services-up services-down format clean fuzz
+.PHONY: all setup build check unit integration demo services-up services-down format clean fuzz bench
 all: build/gpumeter
 
 build/gen/migrations.c: schema/embed.sh $(MIGRATIONS)
@@ -107,6 +108,16 @@ check: setup
 
 demo: services-up
 	@bash scripts/demo.sh
+
+LIB_OBJ := $(filter-out build/obj/gpumeter.o,$(OBJ))
+build/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
+bench: services-up
+	@$(MAKE) --no-print-directory build/bench/bench_ingest
+	@bash bench/run.sh
 
 # Each target runs FUZZ_SECONDS on the seed corpus in tests/fuzz/corpus; new
 # inputs go to build/fuzz/corpus-*, crashes to build/fuzz/artifacts.

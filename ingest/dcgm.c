@@ -15,20 +15,33 @@ static bool is_number(const char *v)
     return decimal_parse(v, strlen(v), 0, DECIMAL_TRUNCATE, &ignored);
 }
 
-static const char *first_label(const struct prom_sample *s, const char *a, const char *b)
-{
-    const char *v = prom_label(s, a);
-    return v ? v : prom_label(s, b);
-}
+/* The labels that name things, found in one pass over the sample. */
+enum dcgm_label {
+    L_UUID, L_HOSTNAME, L_HOSTNAME_OLD, L_MODEL, L_INSTANCE, L_PROFILE, L_NAMESPACE,
+    L_NAMESPACE_OLD, L_POD, L_POD_OLD, L_POD_UID, L_JOB, NLABELS
+};
+static const char *const dcgm_names[NLABELS] = {
+    "UUID",          "hostname", "Hostname", "modelName", "GPU_I_ID", "GPU_I_PROFILE",
+    "namespace",     "pod_namespace", "pod", "pod_name", "pod_uid", "hpc_job"};
 
-/* Every label that names something must be printable and fit its field. */
-static const char *check_idents(const struct prom_sample *s, const char *const *names)
+/* False (naming the label) when a label that names something is too long
+ * for its field or not printable. */
+static bool classify(const struct prom_sample *s, const char *const *names, int n,
+                     const char **out, const char **bad)
 {
-    for (; *names; names++) {
-        const char *v = prom_label(s, *names);
-        if (v && !ident_valid(v, 65)) return *names;
-    }
-    return NULL;
+    for (int k = 0; k < n; k++)
+        out[k] = NULL;
+    for (int i = 0; i < s->nlabels; i++)
+        for (int k = 0; k < n; k++)
+            if (s->labels[i].name[0] == names[k][0] && !strcmp(s->labels[i].name, names[k])) {
+                out[k] = s->labels[i].value;
+                if (!ident_valid(out[k], 65)) {
+                    *bad = names[k];
+                    return false;
+                }
+                break;
+            }
+    return true;
 }
 
 /* Reads a power (W, to mW) or energy (mJ) sample; false when not a valid one. */
@@ -41,18 +54,29 @@ static bool read_quantity(const struct prom_sample *s, int scale, bool *has, int
     return true;
 }
 
+static void copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static void set_tenant(struct device_reading *r, const char *account, const char *job)
 {
-    snprintf(r->account, sizeof r->account, "%s", account);
-    snprintf(r->job, sizeof r->job, "%s", job ? job : "");
+    copy(r->account, sizeof r->account, account);
+    copy(r->job, sizeof r->job, job ? job : "");
+}
+
+static const char *either(const char *a, const char *b)
+{
+    return a && *a ? a : b && *b ? b : NULL;
 }
 
 static void dcgm_sample(const struct prom_sample *s, void *ctx)
 {
-    static const char *const idents[] = {"UUID",     "Hostname",  "hostname", "modelName",
-                                         "GPU_I_ID", "namespace", "pod",      "pod_namespace",
-                                         "pod_name", "pod_uid",   "hpc_job",  NULL};
     struct device_source *src = ctx;
+    const char *l[NLABELS], *bad = "UUID";
     if (strncmp(s->name, "DCGM_", 5)) {
         report_bad_line(src->report, s->lineno, "unknown metric %.64s", s->name);
         return;
@@ -61,25 +85,27 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
         report_bad_line(src->report, s->lineno, "value of %.64s is not a number", s->name);
         return;
     }
-    const char *uuid = prom_label(s, "UUID"), *bad = check_idents(s, idents);
-    if (!uuid || bad) {
+    if (!classify(s, dcgm_names, NLABELS, l, &bad) || !l[L_UUID]) {
         report_bad_line(src->report, s->lineno, "label %s is missing, too long or not printable",
-                        bad ? bad : "UUID");
+                        bad);
         return;
     }
-    const char *node = first_label(s, "Hostname", "hostname"), *inst = prom_label(s, "GPU_I_ID");
-    struct device_reading *r =
-        device_get(src->set, node ? node : src->node, uuid, inst ? inst : "");
-    const char *model = prom_label(s, "modelName");
-    snprintf(r->model, sizeof r->model, "%s", model ? model : src->model);
-    strcpy(r->vendor, "nvidia");
-    const char *profile = prom_label(s, "GPU_I_PROFILE");
-    if (inst && profile && !device_mig_slices(profile, r->model, &r->slices, &r->slices_total))
-        report_bad_line(src->report, s->lineno, "MIG profile %.32s not understood", profile);
-    const char *ns = first_label(s, "namespace", "pod_namespace");
-    const char *pod = first_label(s, "pod", "pod_name"), *job = prom_label(s, "hpc_job");
-    if (!pod) pod = prom_label(s, "pod_uid");
-    if (ns && *ns && pod && *pod) {
+    const char *node = either(l[L_HOSTNAME], l[L_HOSTNAME_OLD]);
+    struct device_reading *r = device_get(src->set, node ? node : src->node, l[L_UUID],
+                                          l[L_INSTANCE] ? l[L_INSTANCE] : "");
+    if (!r->model[0]) {
+        copy(r->model, sizeof r->model, l[L_MODEL] ? l[L_MODEL] : src->model);
+        strcpy(r->vendor, "nvidia");
+        if (l[L_INSTANCE] && l[L_PROFILE] &&
+            !device_mig_slices(l[L_PROFILE], r->model, &r->slices, &r->slices_total))
+            report_bad_line(src->report, s->lineno, "MIG profile %.32s not understood",
+                            l[L_PROFILE]);
+    }
+    const char *ns = either(l[L_NAMESPACE], l[L_NAMESPACE_OLD]);
+    const char *pod = either(either(l[L_POD], l[L_POD_OLD]), l[L_POD_UID]), *job = l[L_JOB];
+    if (r->account[0]) {
+        /* already attributed by another series of this GPU */
+    } else if (ns && pod) {
         set_tenant(r, ns, pod);
     } else if (job && *job) {
         const char *mapped = account_map_find(src->map, "job", job);
@@ -102,29 +128,31 @@ void dcgm_parse(const char *text, size_t len, struct device_source *src)
     prom_parse(text, len, src->report, dcgm_sample, src);
 }
 
+enum npu_label { N_ID, N_MODEL, N_NAMESPACE, N_POD, NPU_LABELS };
+static const char *const npu_names[NPU_LABELS] = {"id", "model_name", "namespace", "pod_name"};
+
 static void npu_sample(const struct prom_sample *s, void *ctx)
 {
-    static const char *const idents[] = {"id", "model_name", "namespace", "pod_name", NULL};
     struct device_source *src = ctx;
+    const char *l[NPU_LABELS], *bad = "value";
     if (strncmp(s->name, "npu_", 4) && strncmp(s->name, "machine_npu", 11)) {
         report_bad_line(src->report, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    const char *bad = check_idents(s, idents), *id = prom_label(s, "id");
-    if (!is_number(s->value) || bad) {
-        report_bad_line(src->report, s->lineno, "%s of %.64s is not valid", bad ? bad : "value",
-                        s->name);
+    if (!classify(s, npu_names, NPU_LABELS, l, &bad) || !is_number(s->value)) {
+        report_bad_line(src->report, s->lineno, "%s of %.64s is not valid", bad, s->name);
         return;
     }
-    if (!id) return; /* machine-level series carry no chip */
-    char device[40];
-    snprintf(device, sizeof device, "npu-%s", id);
+    if (!l[N_ID]) return; /* machine-level series carry no chip */
+    char device[80];
+    snprintf(device, sizeof device, "npu-%s", l[N_ID]);
     struct device_reading *r = device_get(src->set, src->node, device, "");
-    const char *model = prom_label(s, "model_name");
-    snprintf(r->model, sizeof r->model, "%s", model ? model : src->model);
-    strcpy(r->vendor, "huawei");
-    const char *pod = prom_label(s, "pod_name"), *ns = prom_label(s, "namespace");
-    if (pod && *pod) set_tenant(r, ns && *ns ? ns : "default", pod);
+    if (!r->model[0]) {
+        copy(r->model, sizeof r->model, l[N_MODEL] ? l[N_MODEL] : src->model);
+        strcpy(r->vendor, "huawei");
+    }
+    if (!r->account[0] && l[N_POD] && *l[N_POD])
+        set_tenant(r, l[N_NAMESPACE] && *l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
     if (!strcmp(s->name, "npu_chip_info_power") &&
         !read_quantity(s, 3, &r->has_power, &r->power_mw))
         report_bad_line(src->report, s->lineno,

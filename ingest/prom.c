@@ -100,8 +100,6 @@ static const char *parse_labels(struct cursor *c, struct prom_sample *s)
         if (c->p == c->end || *c->p++ != '=') return "expected '=' after label name";
         skip_blanks(c);
         if (!(l->value = take_quoted(c, &why))) return why;
-        for (int i = 0; i < s->nlabels; i++)
-            if (!strcmp(s->labels[i].name, l->name)) return "duplicate label";
         s->nlabels++;
         skip_blanks(c);
         if (c->p < c->end && *c->p == ',')

@@ -73,8 +73,12 @@ static void bench_parse(int runs)
         double t0 = now_s();
         for (int i = 0; i < iters; i++) {
             make_scrape(&scrape, 1000000000L + (long)(r * iters + i) * 19500000L);
-            struct cycle cy = {.state = &st, .at_ms = at += 30000, .max_gap_ms = 300000,
-                               .kind = "dcgm", .cluster = "c1", .site = "s1"};
+            struct cycle cy = {.state = &st,
+                               .at_ms = at += 30000,
+                               .max_gap_ms = 300000,
+                               .kind = "dcgm",
+                               .cluster = "c1",
+                               .site = "s1"};
             struct device_set set = {0};
             struct report rep = {"bench", 0, 0};
             struct device_source src = {"n", "m", NULL, NULL, &set, &rep};

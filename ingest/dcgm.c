@@ -17,17 +17,28 @@ static bool is_number(const char *v)
 
 /* The labels that name things, found in one pass over the sample. */
 enum dcgm_label {
-    L_UUID, L_HOSTNAME, L_HOSTNAME_OLD, L_MODEL, L_INSTANCE, L_PROFILE, L_NAMESPACE,
-    L_NAMESPACE_OLD, L_POD, L_POD_OLD, L_POD_UID, L_JOB, NLABELS
+    L_UUID,
+    L_HOSTNAME,
+    L_HOSTNAME_OLD,
+    L_MODEL,
+    L_INSTANCE,
+    L_PROFILE,
+    L_NAMESPACE,
+    L_NAMESPACE_OLD,
+    L_POD,
+    L_POD_OLD,
+    L_POD_UID,
+    L_JOB,
+    NLABELS
 };
 static const char *const dcgm_names[NLABELS] = {
-    "UUID",          "hostname", "Hostname", "modelName", "GPU_I_ID", "GPU_I_PROFILE",
-    "namespace",     "pod_namespace", "pod", "pod_name", "pod_uid", "hpc_job"};
+    "UUID",      "hostname",      "Hostname", "modelName", "GPU_I_ID", "GPU_I_PROFILE",
+    "namespace", "pod_namespace", "pod",      "pod_name",  "pod_uid",  "hpc_job"};
 
 /* False (naming the label) when a label that names something is too long
  * for its field or not printable. */
-static bool classify(const struct prom_sample *s, const char *const *names, int n,
-                     const char **out, const char **bad)
+static bool classify(const struct prom_sample *s, const char *const *names, int n, const char **out,
+                     const char **bad)
 {
     for (int k = 0; k < n; k++)
         out[k] = NULL;

@@ -104,14 +104,13 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
     static __thread struct field f[MAX_COLUMNS + 1];
     int col[NCOLS];
     size_t ncols = 0;
-    long lineno = 0;
-    for (const char *p = text, *end = text + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = (size_t)((nl ? nl : end) - p);
-        const char *line = p;
-        p = nl ? nl + 1 : end;
-        lineno++;
-        while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+    struct line_reader lr = {text, text + len, 0};
+    struct line l;
+    while (line_next(&lr, &l)) {
+        long lineno = lr.lineno;
+        const char *line = l.p;
+        size_t n = l.n;
+        while (n && line[n - 1] == ' ')
             n--;
         if (n == 0) continue;
         size_t nf = split(line, n, f);
@@ -134,7 +133,7 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
             report_bad_line(src->report, lineno, "%zu fields where the header has %zu", nf, ncols);
             continue;
         }
-        if (!nl) {
+        if (!l.terminated) {
             report_bad_line(src->report, lineno, "last line cut off (no newline at the end)");
             break;
         }

@@ -133,24 +133,21 @@ static const char *parse_line(struct cursor *c, struct prom_sample *s)
     while (c->p < c->end && (isdigit((unsigned char)*c->p) || *c->p == '-'))
         c->p++;
     skip_blanks(c);
-    if (c->p < c->end && *c->p != '\r') return "unexpected text after value";
+    if (c->p < c->end) return "unexpected text after value";
     return NULL;
 }
 
 void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn fn, void *ctx)
 {
     static __thread char scratch[SCRATCH];
-    const char *p = text, *end = text + len;
-    long lineno = 0;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        lineno++;
-        struct cursor c = {p, eol, scratch, scratch + sizeof scratch};
-        p = nl ? nl + 1 : end;
+    struct line_reader lr = {text, text + len, 0};
+    struct line l;
+    while (line_next(&lr, &l)) {
+        long lineno = lr.lineno;
+        struct cursor c = {l.p, l.p + l.n, scratch, scratch + sizeof scratch};
         skip_blanks(&c);
-        if (c.p == eol || *c.p == '#' || *c.p == '\r') continue;
-        if (!nl) {
+        if (c.p == c.end || *c.p == '#') continue;
+        if (!l.terminated) {
             report_bad_line(r, lineno, "last line cut off (no newline at the end of the scrape)");
             break;
         }

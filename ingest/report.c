@@ -3,6 +3,20 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+bool line_next(struct line_reader *lr, struct line *out)
+{
+    if (lr->p >= lr->end) return false;
+    const char *nl = memchr(lr->p, '\n', (size_t)(lr->end - lr->p));
+    out->p = lr->p;
+    out->n = (size_t)((nl ? nl : lr->end) - lr->p);
+    out->terminated = nl != NULL;
+    if (out->n && out->p[out->n - 1] == '\r') out->n--;
+    lr->p = nl ? nl + 1 : lr->end;
+    lr->lineno++;
+    return true;
+}
 
 void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
 {

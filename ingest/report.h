@@ -1,4 +1,9 @@
-/* report: how parsers account for input they could not use.
+/* report: how parsers walk their input and account for what they could
+ * not use.
+ *
+ * line_next hands out one line at a time, without its "\n" or a trailing
+ * "\r", numbered from 1, and says whether the line was terminated: a final
+ * line without a newline is a cut-off input.
  *
  * Every bad line is counted, and the first few of each input are logged with
  * the input's name and line number; the rest are summed up in one line, so a
@@ -9,7 +14,23 @@
 
 #include "core/log.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #define REPORT_LOGGED_LINES 5
+
+struct line_reader {
+    const char *p, *end;
+    long lineno;
+};
+
+struct line {
+    const char *p;
+    size_t n;
+    bool terminated;
+};
+
+bool line_next(struct line_reader *lr, struct line *out);
 
 struct report {
     const char *origin; /* file name or URL */

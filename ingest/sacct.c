@@ -236,13 +236,12 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
     if (o->columns) have_header = header(&s, (struct text){o->columns, strlen(o->columns)}, 0);
     if (o->columns && !have_header) return;
     state_init(&s.seen);
-    long lineno = 0;
-    for (const char *p = text, *end = text + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        struct text line = {p, (size_t)((nl ? nl : end) - p)};
-        p = nl ? nl + 1 : end;
-        lineno++;
-        while (line.n && (line.p[line.n - 1] == '\r' || line.p[line.n - 1] == ' '))
+    struct line_reader lr = {text, text + len, 0};
+    struct line l;
+    while (line_next(&lr, &l)) {
+        long lineno = lr.lineno;
+        struct text line = {l.p, l.n};
+        while (line.n && line.p[line.n - 1] == ' ')
             line.n--;
         if (line.n == 0 || line.p[0] == '#') continue;
         if (!have_header) {
@@ -255,7 +254,7 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
             report_bad_line(r, lineno, "%zu fields where the header has %zu", nf, s.nfields);
             continue;
         }
-        if (!nl) {
+        if (!l.terminated) {
             report_bad_line(r, lineno, "last line cut off (no newline at the end)");
             break;
         }

@@ -105,13 +105,13 @@ static void meter(struct cycle *cy, const struct report_line *l)
 
 long tokens_collect(struct cycle *cy, const char *text, size_t len, struct report *r)
 {
-    long lineno = 0, accepted = 0;
-    for (const char *p = text, *end = text + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = (size_t)((nl ? nl : end) - p);
-        const char *line = p;
-        p = nl ? nl + 1 : end;
-        lineno++;
+    long accepted = 0;
+    struct line_reader lr = {text, text + len, 0};
+    struct line ln;
+    while (line_next(&lr, &ln)) {
+        long lineno = lr.lineno;
+        const char *line = ln.p;
+        size_t n = ln.n;
         size_t blank = 0;
         while (blank < n && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r'))
             blank++;

@@ -9,8 +9,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     state_init(&st);
     struct sacct_opts o = {NULL, "gpu", 480};
     for (int64_t at = 1793491200000; at <= 1793494800000; at += 3600000) {
-        struct cycle cy = {.state = &st, .at_ms = at, .max_gap_ms = 300000, .kind = "f",
-                           .cluster = "c", .site = "s"};
+        struct cycle cy = {.state = &st,
+                           .at_ms = at,
+                           .max_gap_ms = 300000,
+                           .kind = "f",
+                           .cluster = "c",
+                           .site = "s"};
         struct report r = {"fuzz", 0, 0};
         sacct_collect(&cy, (const char *)data, size, &o, &r);
         tokens_collect(&cy, (const char *)data, size, &r);

@@ -8,8 +8,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct state st;
     state_init(&st);
     for (int64_t at = 1000; at <= 61000; at += 60000) {
-        struct cycle cy = {.state = &st, .at_ms = at, .max_gap_ms = 300000, .kind = "f",
-                           .cluster = "c", .site = "s"};
+        struct cycle cy = {.state = &st,
+                           .at_ms = at,
+                           .max_gap_ms = 300000,
+                           .kind = "f",
+                           .cluster = "c",
+                           .site = "s"};
         struct device_set set = {0};
         struct report r = {"fuzz", 0, 0};
         struct device_source src = {"node", "model", "acct", NULL, &set, &r};

@@ -6,8 +6,8 @@
 static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t size,
                      void (*parse)(const char *, size_t, struct device_source *))
 {
-    struct cycle cy = {.state = st, .at_ms = at, .max_gap_ms = 300000, .kind = "f",
-                       .cluster = "c", .site = "s"};
+    struct cycle cy = {
+        .state = st, .at_ms = at, .max_gap_ms = 300000, .kind = "f", .cluster = "c", .site = "s"};
     struct device_set set = {0};
     struct report r = {"fuzz", 0, 0};
     struct device_source src = {"node", "model", NULL, NULL, &set, &r};

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FIXTURES "tests/fixtures/ingest/"
+#define FIXTURES   "tests/fixtures/ingest/"
 #define MAX_EVENTS 64
 
 struct run {
@@ -66,9 +66,9 @@ static void cycle_end(struct run *r, struct cycle *cy)
         char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
         assert_non_null(nl);
         assert_true(r->n < MAX_EVENTS);
-        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &r->ev[r->n++], why,
-                                      sizeof why),
-                         EVENT_OK);
+        assert_int_equal(
+            event_decode(tab + 1, (size_t)(nl - tab - 1), &r->ev[r->n++], why, sizeof why),
+            EVENT_OK);
         p = nl + 1;
     }
     r->st = cy->st;
@@ -161,7 +161,7 @@ static void test_prom_escapes_comments_and_bad_lines(void **state)
     memset(&seen, 0, sizeof seen);
     prom_parse(in.buf, in.len, &rep, count_sample, &seen);
     assert_int_equal(rep.bad, 4); /* unterminated, huge label, no name, cut-off line */
-    assert_int_equal(seen.n, 5); /* the rest is syntactically fine; dcgm judges it */
+    assert_int_equal(seen.n, 5);  /* the rest is syntactically fine; dcgm judges it */
     const char text[] = "# HELP x y\n# TYPE x gauge\nx{a=\"1\"} 2.5 1700000000000\n";
     memset(&seen, 0, sizeof seen);
     prom_parse(text, sizeof text - 1, &rep, count_sample, &seen);
@@ -249,7 +249,7 @@ static void test_dcgm_slurm_power_integration(void **state)
     assert_int_equal(r->n, 2);
     assert_string_equal(r->ev[0].account, "slurm-acct-a"); /* job:4711 in the map */
     assert_string_equal(r->ev[0].job, "4711");
-    assert_int_equal(r->ev[0].energy_mj, 4500000); /* (400 + 500) / 2 W x 10 s */
+    assert_int_equal(r->ev[0].energy_mj, 4500000);     /* (400 + 500) / 2 W x 10 s */
     assert_string_equal(r->ev[1].account, "job:4712"); /* unmapped job */
     assert_int_equal(r->ev[1].energy_mj, 1000015);
     account_map_free(map);
@@ -259,8 +259,9 @@ static void test_power_integration_carries_the_remainder(void **state)
 {
     struct run *r = *state;
     /* 1 mW for 1 ms is 1/1000 mJ: 3000 one-ms steps must make exactly 3 mJ. */
-    const char text[] = "DCGM_FI_DEV_POWER_USAGE{UUID=\"G\",Hostname=\"h\",namespace=\"n\",pod=\"p\"} "
-                        "0.001\n";
+    const char text[] =
+        "DCGM_FI_DEV_POWER_USAGE{UUID=\"G\",Hostname=\"h\",namespace=\"n\",pod=\"p\"} "
+        "0.001\n";
     int64_t total = 0, t0 = at("2026-11-01T00:00:00Z");
     for (int i = 0; i <= 3000; i++) {
         struct cycle cy;
@@ -301,7 +302,7 @@ static void test_nvsmi_units_na_and_map(void **state)
     assert_string_equal(r->ev[0].account, "team-smi");
     assert_string_equal(r->ev[0].model, "NVIDIA H100 80GB HBM3");
     assert_int_equal(r->ev[0].energy_mj, 39000000); /* (600 + 700) / 2 W x 60 s */
-    assert_false(r->ev[1].has & EVENT_HAS_ENERGY);   /* power.draw [N/A] */
+    assert_false(r->ev[1].has & EVENT_HAS_ENERGY);  /* power.draw [N/A] */
     assert_int_equal(r->ev[1].gpu_ms, 60000);
     assert_int_equal(r->ev[2].energy_mj, 6000000);
     account_map_free(map);

@@ -37,7 +37,7 @@ void fetch_all(struct fetch *f, size_t n, long timeout_ms)
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f[i].error);
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,file");
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
         curl_easy_setopt(e, CURLOPT_PRIVATE, &f[i]);
         curl_multi_add_handle(multi, e);

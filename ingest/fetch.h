@@ -1,6 +1,7 @@
 /* fetch: scrapes many HTTP endpoints at once with libcurl.
  *
- * fetch_all fetches every URL in parallel, each bounded by timeout_ms and a
+ * URLs may be http, https or file (an exporter's textfile). fetch_all fetches
+ * every URL in parallel, each bounded by timeout_ms and a
  * body limit; a URL that fails (connection, timeout, non-2xx status, body
  * too large) has ok = false and a one-line error. */
 #ifndef GPUMETER_FETCH_H

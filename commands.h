@@ -1,5 +1,6 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
- * its own: ingest/ (collect), rating/ (rate), invoice/ (invoice, statement),
+ * its own: ingest/ (collect), rating/ (rate, conservation), invoice/
+ * (invoice, statement, rerate),
  * schema/ (migrate, topics). Each returns the process exit code: 0 success,
  * 1 failure at run time, 2 bad usage or configuration. */
 #ifndef GPUMETER_COMMANDS_H
@@ -7,6 +8,8 @@
 
 int cmd_collect(int argc, char **argv);
 int cmd_rate(int argc, char **argv);
+int cmd_conservation(int argc, char **argv);
+int cmd_rerate(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);

@@ -11,10 +11,13 @@
 static const struct cli_command commands[] = {
     {"collect", cmd_collect, "read GPU telemetry and produce usage events to Kafka"},
     {"rate", cmd_rate, "consume usage events exactly once into PostgreSQL"},
+    {"conservation", cmd_conservation,
+     "check consumed = rated + duplicates + dead-lettered + parked"},
+    {"rerate", cmd_rerate, "reprice a customer's month after a plan correction"},
     {"invoice", cmd_invoice, "run, list and show monthly invoices"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
-    {"topics", cmd_topics, "create the Kafka usage topic"},
+    {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     {NULL, NULL, NULL},
 };
 

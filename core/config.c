@@ -40,6 +40,28 @@ void config_defaults(struct config *cfg)
     strcpy(cfg->topic, "gpumeter.usage.v1");
     strcpy(cfg->group, "gpumeter-rater");
     cfg->partitions = 6;
+    cfg->max_future_s = 900;
+    cfg->late_horizon_s = 3 * 86400;
+}
+
+const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap)
+{
+    if (cfg->dlq_topic[0]) return cfg->dlq_topic;
+    snprintf(buf, cap, "%s.dlq", cfg->topic);
+    return buf;
+}
+
+static int set_seconds(long *out, const char *key, const char *value, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (errno || end == value || *end || n < 0 || n > 366L * 86400) {
+        snprintf(err, errlen, "%s must be a whole number of seconds from 0 to 31622400", key);
+        return -1;
+    }
+    *out = n;
+    return 0;
 }
 
 static int set_partitions(struct config *cfg, const char *value, char *err, size_t errlen)
@@ -92,6 +114,12 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     if (!strcmp(key, "kafka.group"))
         return copy_value(cfg->group, sizeof cfg->group, value, key, err, errlen);
     if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
+    if (!strcmp(key, "kafka.dlq_topic"))
+        return copy_value(cfg->dlq_topic, sizeof cfg->dlq_topic, value, key, err, errlen);
+    if (!strcmp(key, "rating.max_future_s"))
+        return set_seconds(&cfg->max_future_s, key, value, err, errlen);
+    if (!strcmp(key, "rating.late_horizon_s"))
+        return set_seconds(&cfg->late_horizon_s, key, value, err, errlen);
     if (!strncmp(key, "rdkafka.", 8) && key[8])
         return put_kv(cfg->rdkafka, &cfg->n_rdkafka, CONFIG_MAX_RDKAFKA, key, 8, value, err,
                       errlen);
@@ -150,11 +178,9 @@ int config_apply_env(struct config *cfg)
     static const struct {
         const char *env, *key;
     } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},
-        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"},
-        {"GPUMETER_GROUP", "kafka.group"},
-        {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG", "pg.conninfo"},    {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"}, {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
+        {"GPUMETER_GROUP", "kafka.group"}, {"GPUMETER_PARTITIONS", "kafka.partitions"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

@@ -24,8 +24,11 @@ struct config {
     char pg_conninfo[1024];
     char kafka_brokers[512];
     char topic[256];
+    char dlq_topic[256]; /* "" means topic + ".dlq" (config_dlq_topic) */
     char group[256];
     long partitions;
+    long max_future_s;   /* events ending later than now + this are dead letters */
+    long late_horizon_s; /* events ending earlier than now - this count as late */
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */
@@ -41,6 +44,8 @@ void config_defaults(struct config *cfg);
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
 /* Parses a config file; on failure writes "path:line: reason" to err. */
 int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The dead-letter topic: kafka.dlq_topic, else the usage topic + ".dlq". */
+const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap);
 /* The signing key of a cluster, NULL when it has none. */
 const char *config_hmac_key(const struct config *cfg, const char *cluster);
 /* Applies GPUMETER_* variables; -1 after printing a bad one. */

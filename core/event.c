@@ -83,8 +83,26 @@ static enum event_error decode_quantity(struct decoder *d, const char *name, uns
                                         int64_t *out, unsigned *has)
 {
     bool present;
-    TRY(get_int(d, name, false, out, &present));
+    enum event_error e = get_int(d, name, false, out, &present);
+    if (e) return e == EVENT_ERR_INVALID ? EVENT_ERR_QUANTITY : e;
     if (present) *has |= bit;
+    return EVENT_OK;
+}
+
+static enum event_error check_plausible(struct decoder *d, const struct usage_event *ev)
+{
+    int64_t window = ev->end_ms - ev->start_ms;
+    if ((ev->has & EVENT_HAS_GPU_MS) && ev->gpu_ms > window * EVENT_MAX_ACCELERATORS)
+        return fail(d, EVENT_ERR_QUANTITY,
+                    "absurd \"gpu_ms\": more than %lld accelerators busy in the window",
+                    EVENT_MAX_ACCELERATORS);
+    if ((ev->has & EVENT_HAS_ENERGY) && ((ev->has & EVENT_HAS_GPU_MS) && ev->gpu_ms > 0
+                                             ? ev->energy_mj > ev->gpu_ms * EVENT_MAX_MJ_PER_GPU_MS
+                                             : ev->energy_mj > EVENT_MAX_STANDALONE))
+        return fail(d, EVENT_ERR_QUANTITY,
+                    "absurd \"energy_mj\": more than 10 kW per accelerator or 10^15 mJ");
+    if ((ev->has & EVENT_HAS_TOKENS) && ev->tokens > EVENT_MAX_STANDALONE)
+        return fail(d, EVENT_ERR_QUANTITY, "absurd \"tokens\": more than 10^15 in one event");
     return EVENT_OK;
 }
 
@@ -113,6 +131,7 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
     TRY(decode_quantity(d, "tokens", EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
     TRY(decode_quantity(d, "energy_mj", EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
     TRY(decode_quantity(d, "model_params", EVENT_HAS_MODEL_PARAMS, &ev->model_params, &ev->has));
+    TRY(check_plausible(d, ev));
     if (!(ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_TOKENS | EVENT_HAS_ENERGY)))
         return fail(d, EVENT_ERR_MISSING,
                     "missing quantity: one of \"gpu_ms\", \"tokens\", \"energy_mj\" is required");
@@ -156,6 +175,8 @@ const char *event_error_code(enum event_error err)
         return "missing_field";
     case EVENT_ERR_INVALID:
         return "invalid_field";
+    case EVENT_ERR_QUANTITY:
+        return "invalid_quantity";
     }
     return "unknown";
 }

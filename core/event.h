@@ -42,11 +42,19 @@ struct usage_event {
 
 enum event_error {
     EVENT_OK = 0,
-    EVENT_ERR_JSON,    /* not a JSON object */
-    EVENT_ERR_VERSION, /* "v" is not a version this build reads */
-    EVENT_ERR_MISSING, /* a required field is absent */
-    EVENT_ERR_INVALID, /* a field has the wrong type, range or form */
+    EVENT_ERR_JSON,     /* not a JSON object */
+    EVENT_ERR_VERSION,  /* "v" is not a version this build reads */
+    EVENT_ERR_MISSING,  /* a required field is absent */
+    EVENT_ERR_INVALID,  /* a field has the wrong type, range or form */
+    EVENT_ERR_QUANTITY, /* a quantity is negative, fractional or absurd */
 };
+
+/* Absurd quantities (docs/event-contract.md): more accelerators busy than
+ * any cluster has, more power per accelerator than any draws, or more tokens
+ * than any job processes in one report. */
+#define EVENT_MAX_ACCELERATORS  100000LL
+#define EVENT_MAX_MJ_PER_GPU_MS 10000LL /* 10 kW: a whole node per GPU, not a unit error */
+#define EVENT_MAX_STANDALONE    1000000000000000LL /* 10^15 */
 
 /* Decodes and validates len bytes. On error, reason receives one sentence
  * naming the field (NUL-terminated, truncated to reason_len). */

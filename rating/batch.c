@@ -1,36 +1,47 @@
-/* batch: dedup, hourly split, aggregation and the one commit (see batch.h). */
+/* batch: classification and the one commit of a batch (see batch.h). */
 #include "rating/batch.h"
 
 #include "core/db.h"
 #include "core/log.h"
-#include "core/strbuf.h"
-#include "core/timeutil.h"
+#include "core/signature.h"
+#include "rating/dedup.h"
+#include "rating/park.h"
+#include "rating/usage.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { METER_GPU_MS, METER_TOKENS, METER_ENERGY };
-static const char *const meter_code[] = {"gpu_ms", "tokens", "energy_mj"};
+#define DLQ_TIMEOUT_MS 30000
 
-/* One (account, hour, meter, ...) cell of usage_hourly. */
-struct agg {
-    const struct usage_event *ev; /* supplies account, model, vendor, site, cluster, job */
-    int64_t hour_ms;
-    int meter;
-    int64_t quantity, parts;
+const char *const dead_reason_codes[DEAD_REASONS] = {
+    "malformed_json",   "unsupported_version", "missing_field",   "invalid_field",
+    "invalid_quantity", REASON_BAD_SIGNATURE,  REASON_FUTURE_TIME};
+
+enum outcome { RATED, DUPLICATE, DEAD, PARKED };
+
+struct tally {
+    int32_t partition;
+    int64_t next_offset, epoch;
+    long long consumed, rated, duplicates, dead, parked;
 };
 
-struct aggs {
-    struct agg *v;
-    size_t n, cap;
-    const struct usage_event *ev;
-    int meter;
-};
-
-struct source_max {
-    const char *source;
-    int64_t stored; /* -1 when the source is new */
-    int64_t max;
+struct flush {
+    struct batch *b;
+    const struct flush_ctx *ctx;
+    PGconn *conn;
+    struct dedup dedup;
+    char **mapped; /* accounts with a customer, sorted */
+    size_t nmapped;
+    PGresult *mapped_res;
+    struct tally *tally;
+    size_t ntally;
+    enum outcome *outcome;
+    const char **code; /* dead-letter reason per message */
+    struct usage_set usage;
+    long long late;
 };
 
 void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *payload, size_t len)
@@ -43,340 +54,303 @@ void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *p
     struct batch_msg *m = &b->msgs[b->n++];
     m->partition = partition;
     m->offset = offset;
-    m->payload = NULL;
-    m->len = 0;
+    m->at = b->bytes.len;
+    m->len = len;
+    sb_append(&b->bytes, payload ? payload : "", len);
     m->err = event_decode(payload, len, &m->ev, m->reason, sizeof m->reason);
-    if (m->err) {
-        m->payload = malloc(len ? len : 1);
-        if (!m->payload) abort();
-        memcpy(m->payload, payload, len);
-        m->len = len;
-    }
 }
 
-static void batch_clear(struct batch *b)
+void batch_clear(struct batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        free(b->msgs[i].payload);
     b->n = 0;
+    sb_reset(&b->bytes);
 }
 
 void batch_free(struct batch *b)
 {
-    batch_clear(b);
     free(b->msgs);
-    b->msgs = NULL;
-    b->cap = 0;
+    sb_free(&b->bytes);
+    memset(b, 0, sizeof *b);
 }
 
-static void agg_push(int64_t hour_ms, int64_t part, void *ctx)
+static int str_cmp(const void *a, const void *b)
 {
-    struct aggs *a = ctx;
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 4096;
-        a->v = realloc(a->v, a->cap * sizeof *a->v);
-        if (!a->v) abort();
-    }
-    a->v[a->n++] = (struct agg){a->ev, hour_ms, a->meter, part, 1};
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Tokens are billed whatever hardware ran them, so their cells carry no
- * accelerator. */
-static const char *agg_model(const struct agg *g)
+/* The batch's accounts that belong to a customer. */
+static bool load_mapped(struct flush *f)
 {
-    return g->meter == METER_TOKENS ? "" : g->ev->model;
-}
-
-static const char *agg_vendor(const struct agg *g)
-{
-    return g->meter == METER_TOKENS ? "" : g->ev->vendor;
-}
-
-static int agg_cmp(const void *pa, const void *pb)
-{
-    const struct agg *a = pa, *b = pb;
-    int c;
-    if (a->hour_ms != b->hour_ms) return a->hour_ms < b->hour_ms ? -1 : 1;
-    if (a->meter != b->meter) return a->meter - b->meter;
-    if ((c = strcmp(a->ev->account, b->ev->account))) return c;
-    if ((c = strcmp(agg_model(a), agg_model(b)))) return c;
-    if ((c = strcmp(agg_vendor(a), agg_vendor(b)))) return c;
-    if ((c = strcmp(a->ev->site, b->ev->site))) return c;
-    if ((c = strcmp(a->ev->cluster, b->ev->cluster))) return c;
-    return strcmp(a->ev->job, b->ev->job);
-}
-
-/* Splits each rated event's quantities into hours, then merges equal cells. */
-static void aggregate(struct aggs *a, const struct usage_event *ev)
-{
-    static const unsigned bit[] = {EVENT_HAS_GPU_MS, EVENT_HAS_TOKENS, EVENT_HAS_ENERGY};
-    const int64_t qty[] = {ev->gpu_ms, ev->tokens, ev->energy_mj};
-    a->ev = ev;
-    for (int m = 0; m < 3; m++) {
-        if (!(ev->has & bit[m])) continue;
-        a->meter = m;
-        time_split_hours(ev->start_ms, ev->end_ms, qty[m], agg_push, a);
-    }
-}
-
-static void merge_aggs(struct aggs *a)
-{
-    if (!a->n) return;
-    qsort(a->v, a->n, sizeof *a->v, agg_cmp);
-    size_t w = 0;
-    for (size_t i = 1; i < a->n; i++) {
-        if (agg_cmp(&a->v[w], &a->v[i]) == 0) {
-            a->v[w].quantity += a->v[i].quantity;
-            a->v[w].parts += a->v[i].parts;
-        } else {
-            a->v[++w] = a->v[i];
-        }
-    }
-    a->n = w + 1;
-}
-
-static bool upsert_usage(PGconn *conn, const struct aggs *a)
-{
-    struct strbuf arr[10] = {{0}};
-    for (int k = 0; k < 10; k++)
-        db_array_open(&arr[k]);
-    for (size_t i = 0; i < a->n; i++) {
-        const struct agg *g = &a->v[i];
-        db_array_add(&arr[0], g->ev->account);
-        db_array_add_int(&arr[1], g->hour_ms / 1000);
-        db_array_add(&arr[2], meter_code[g->meter]);
-        db_array_add(&arr[3], agg_model(g));
-        db_array_add(&arr[4], agg_vendor(g));
-        db_array_add(&arr[5], g->ev->site);
-        db_array_add(&arr[6], g->ev->cluster);
-        db_array_add(&arr[7], g->ev->job);
-        db_array_add_int(&arr[8], g->quantity);
-        db_array_add_int(&arr[9], g->parts);
-    }
-    const char *p[10];
-    for (int k = 0; k < 10; k++) {
-        db_array_close(&arr[k]);
-        p[k] = sb_str(&arr[k]);
-    }
-    bool ok = db_exec(
-        conn, "write hourly usage",
-        "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, job, "
-        "quantity, events, first_ingest, last_ingest) "
-        "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now() FROM unnest("
-        "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::bigint[], $10::bigint[]) AS t(a, h, m, mo, v, s, c, j, q, e) "
-        "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job) DO UPDATE SET "
-        "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
-        "last_ingest = now()",
-        10, p);
-    for (int k = 0; k < 10; k++)
-        sb_free(&arr[k]);
-    return ok;
-}
-
-static int source_cmp(const void *pa, const void *pb)
-{
-    const struct source_max *a = pa, *b = pb;
-    return strcmp(a->source, b->source);
-}
-
-/* Distinct sources of the decoded messages, with their stored highest seq,
- * read under row locks so concurrent raters serialise per source. */
-static struct source_max *load_sources(PGconn *conn, const struct batch *b, size_t *count)
-{
-    struct source_max *s = calloc(b->n ? b->n : 1, sizeof *s);
-    if (!s) abort();
+    const char **acc = calloc(f->b->n ? f->b->n : 1, sizeof *acc);
+    if (!acc) abort();
     size_t n = 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (!b->msgs[i].err) s[n++] = (struct source_max){b->msgs[i].ev.source, -1, -1};
-    qsort(s, n, sizeof *s, source_cmp);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w == 0 || strcmp(s[w - 1].source, s[i].source)) s[w++] = s[i];
-    *count = w;
+    for (size_t i = 0; i < f->b->n; i++)
+        if (!f->b->msgs[i].err) acc[n++] = f->b->msgs[i].ev.account;
+    qsort(acc, n, sizeof *acc, str_cmp);
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
-    for (size_t i = 0; i < w; i++)
-        db_array_add(&arr, s[i].source);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(acc[i - 1], acc[i])) db_array_add(&arr, acc[i]);
     db_array_close(&arr);
+    free(acc);
     const char *p[] = {sb_str(&arr)};
-    PGresult *res =
-        db_query(conn, "read the highest rated seq per source",
-                 "SELECT source, max_seq FROM source_seq WHERE source = ANY($1::text[]) "
-                 "FOR UPDATE",
-                 1, p);
+    f->mapped_res = db_query(f->conn, "look up the customers of the batch's accounts",
+                             "SELECT account FROM account WHERE account = ANY($1::text[]) "
+                             "ORDER BY account COLLATE \"C\"",
+                             1, p);
     sb_free(&arr);
-    if (!res) {
-        free(s);
-        return NULL;
-    }
-    for (int r = 0; r < PQntuples(res); r++) {
-        struct source_max key = {PQgetvalue(res, r, 0), 0, 0};
-        struct source_max *hit = bsearch(&key, s, w, sizeof *s, source_cmp);
-        if (hit && db_get_int64(res, r, 1, &hit->stored)) hit->max = hit->stored;
-    }
-    PQclear(res);
-    return s;
+    if (!f->mapped_res) return false;
+    f->nmapped = (size_t)PQntuples(f->mapped_res);
+    f->mapped = calloc(f->nmapped ? f->nmapped : 1, sizeof *f->mapped);
+    if (!f->mapped) abort();
+    for (size_t i = 0; i < f->nmapped; i++)
+        f->mapped[i] = PQgetvalue(f->mapped_res, (int)i, 0);
+    return true;
 }
 
-static bool save_sources(PGconn *conn, const struct source_max *s, size_t n)
+static bool is_mapped(const struct flush *f, const char *account)
 {
-    struct strbuf src = STRBUF_INIT, seq = STRBUF_INIT;
-    db_array_open(&src);
-    db_array_open(&seq);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i].max == s[i].stored) continue;
-        db_array_add(&src, s[i].source);
-        db_array_add_int(&seq, s[i].max);
-    }
-    db_array_close(&src);
-    db_array_close(&seq);
-    const char *p[] = {sb_str(&src), sb_str(&seq)};
-    bool ok = db_exec(conn, "store the highest rated seq per source",
-                      "INSERT INTO source_seq AS s (source, max_seq) "
-                      "SELECT * FROM unnest($1::text[], $2::bigint[]) "
-                      "ON CONFLICT (source) DO UPDATE SET max_seq = excluded.max_seq, "
-                      "updated_at = now()",
-                      2, p);
-    sb_free(&src);
-    sb_free(&seq);
-    return ok;
+    return bsearch(&account, f->mapped, f->nmapped, sizeof *f->mapped, str_cmp) != NULL;
 }
 
-struct partition_tally {
-    int32_t partition;
-    int64_t next_offset;
-    struct batch_counts c;
-};
-
-static struct partition_tally *tally_for(struct partition_tally *t, size_t *n, int32_t partition)
+static struct tally *tally_for(struct flush *f, int32_t partition)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (t[i].partition == partition) return &t[i];
-    t[*n] = (struct partition_tally){partition, 0, {0}};
-    return &t[(*n)++];
+    for (size_t i = 0; i < f->ntally; i++)
+        if (f->tally[i].partition == partition) return &f->tally[i];
+    struct tally *t = &f->tally[f->ntally++];
+    memset(t, 0, sizeof *t);
+    t->partition = partition;
+    t->epoch = -1;
+    for (size_t i = 0; i < f->ctx->nepochs; i++)
+        if (f->ctx->epochs[i].partition == partition) t->epoch = f->ctx->epochs[i].epoch;
+    return t;
 }
 
-static bool save_partitions(PGconn *conn, const char *topic, const struct partition_tally *t,
-                            size_t n)
+static enum outcome dead(struct flush *f, size_t i, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static enum outcome dead(struct flush *f, size_t i, const char *code, const char *fmt, ...)
 {
-    struct strbuf arr[6] = {{0}};
-    for (int k = 0; k < 6; k++)
-        db_array_open(&arr[k]);
-    for (size_t i = 0; i < n; i++) {
-        db_array_add_int(&arr[0], t[i].partition);
-        db_array_add_int(&arr[1], t[i].next_offset);
-        db_array_add_int(&arr[2], t[i].c.consumed);
-        db_array_add_int(&arr[3], t[i].c.rated);
-        db_array_add_int(&arr[4], t[i].c.duplicates);
-        db_array_add_int(&arr[5], t[i].c.rejected);
-    }
-    const char *p[7] = {topic};
-    for (int k = 0; k < 6; k++) {
-        db_array_close(&arr[k]);
-        p[k + 1] = sb_str(&arr[k]);
-    }
-    const char *counters[6] = {topic, p[1], p[3], p[4], p[5], p[6]};
-    bool ok =
-        db_exec(conn, "store consumer offsets",
-                "INSERT INTO consumer_offset AS o (topic, partition, next_offset) "
-                "SELECT $1, * FROM unnest($2::int[], $3::bigint[]) "
-                "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset, "
-                "updated_at = now()",
-                3, p) &&
-        db_exec(conn, "update rating counters",
-                "INSERT INTO rating_counter AS r (topic, partition, consumed, rated, duplicates, "
-                "rejected) SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], "
-                "$5::bigint[], $6::bigint[]) "
-                "ON CONFLICT (topic, partition) DO UPDATE SET "
-                "consumed = r.consumed + excluded.consumed, rated = r.rated + excluded.rated, "
-                "duplicates = r.duplicates + excluded.duplicates, "
-                "rejected = r.rejected + excluded.rejected",
-                6, counters);
-    for (int k = 0; k < 6; k++)
-        sb_free(&arr[k]);
-    return ok;
+    struct batch_msg *m = &f->b->msgs[i];
+    f->code[i] = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->reason, sizeof m->reason, fmt, ap);
+    va_end(ap);
+    return DEAD;
 }
 
-static bool save_reject(PGconn *conn, const char *topic, const struct batch_msg *m)
+static enum outcome classify_one(struct flush *f, size_t i)
 {
+    struct batch_msg *m = &f->b->msgs[i];
+    if (m->err) {
+        f->code[i] = event_error_code(m->err);
+        return DEAD;
+    }
+    const struct usage_event *ev = &m->ev;
+    const char *key = config_hmac_key(f->ctx->cfg, ev->cluster);
+    if (key && !event_signature_valid(ev, key))
+        return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
+                    ev->sig[0] ? "forged" : "missing", ev->cluster);
+    struct seq_window *w = dedup_find(&f->dedup, ev->source);
+    if (dedup_seen(w, ev->seq)) return DUPLICATE;
+    dedup_accept(&f->dedup, w, ev->seq); /* a dead letter below still uses up its seq */
+    int64_t ahead = ev->end_ms - f->ctx->now_ms;
+    if (ahead > f->ctx->cfg->max_future_s * 1000)
+        return dead(f, i, REASON_FUTURE_TIME, "window ends %" PRId64 " s after it was ingested",
+                    ahead / 1000);
+    if (f->ctx->now_ms - ev->end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
+    if (!is_mapped(f, ev->account)) return PARKED;
+    usage_add(&f->usage, ev);
+    return RATED;
+}
+
+static void classify(struct flush *f)
+{
+    for (size_t i = 0; i < f->b->n; i++) {
+        const struct batch_msg *m = &f->b->msgs[i];
+        struct tally *t = tally_for(f, m->partition);
+        if (m->offset + 1 > t->next_offset) t->next_offset = m->offset + 1;
+        t->consumed++;
+        switch ((f->outcome[i] = classify_one(f, i))) {
+        case RATED:
+            t->rated++;
+            break;
+        case DUPLICATE:
+            t->duplicates++;
+            break;
+        case DEAD:
+            t->dead++;
+            break;
+        case PARKED:
+            t->parked++;
+            break;
+        }
+    }
+}
+
+static bool send_dead_letters(struct flush *f)
+{
+    bool any = false, ok = true;
+    for (size_t i = 0; ok && i < f->b->n; i++) {
+        if (f->outcome[i] != DEAD) continue;
+        const struct batch_msg *m = &f->b->msgs[i];
+        any = true;
+        ok = dlq_send(f->ctx->dlq, f->b->bytes.buf + m->at, m->len, f->code[i], m->reason,
+                      f->ctx->topic, m->partition, m->offset);
+    }
+    return ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
+}
+
+static bool save_dead_letter(struct flush *f, size_t i)
+{
+    const struct batch_msg *m = &f->b->msgs[i];
     char part[16], off[24];
-    snprintf(part, sizeof part, "%d", m->partition);
-    snprintf(off, sizeof off, "%lld", (long long)m->offset);
-    const char *p[] = {topic, part, off, event_error_code(m->err), m->reason, m->payload};
+    snprintf(part, sizeof part, "%" PRId32, m->partition);
+    snprintf(off, sizeof off, "%" PRId64, m->offset);
+    const char *p[] = {f->ctx->topic, part, off, f->code[i], m->reason, f->b->bytes.buf + m->at};
     const int len[] = {0, 0, 0, 0, 0, (int)m->len};
     const int fmt[] = {0, 0, 0, 0, 0, 1};
-    PGresult *res = PQexecParams(conn,
-                                 "INSERT INTO rejected_event (topic, partition, kafka_offset, "
-                                 "reason_code, reason, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+    PGresult *res = PQexecParams(f->conn,
+                                 "INSERT INTO dead_letter (topic, partition, kafka_offset, "
+                                 "reason_code, reason, payload) VALUES ($1, $2, $3, $4, $5, $6) "
+                                 "ON CONFLICT DO NOTHING",
                                  6, NULL, p, len, fmt, 0);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) {
-        log_error("could not set aside a rejected event");
-        log_detail("%s", PQerrorMessage(conn));
+        log_error("could not keep a dead letter");
+        log_detail("%s", PQerrorMessage(f->conn));
     }
     PQclear(res);
     return ok;
 }
 
-/* Classifies every message (rated, duplicate, rejected) in offset order per
- * source, feeding rated events to the aggregation. */
-static void classify(struct batch *b, struct source_max *src, size_t nsrc,
-                     struct partition_tally *tally, size_t *ntally, struct aggs *a)
+static bool save_parked(struct flush *f)
 {
-    for (size_t i = 0; i < b->n; i++) {
-        const struct batch_msg *m = &b->msgs[i];
-        struct partition_tally *t = tally_for(tally, ntally, m->partition);
-        if (m->offset + 1 > t->next_offset) t->next_offset = m->offset + 1;
-        t->c.consumed++;
-        if (m->err) {
-            t->c.rejected++;
-            continue;
-        }
-        struct source_max key = {m->ev.source, 0, 0};
-        struct source_max *s = bsearch(&key, src, nsrc, sizeof *src, source_cmp);
-        if (m->ev.seq <= s->max) {
-            t->c.duplicates++;
-            continue;
-        }
-        s->max = m->ev.seq;
-        t->c.rated++;
-        aggregate(a, &m->ev);
+    struct park_rows rows;
+    park_rows_init(&rows);
+    for (size_t i = 0; i < f->b->n; i++) {
+        if (f->outcome[i] != PARKED) continue;
+        const struct batch_msg *m = &f->b->msgs[i];
+        park_rows_add(&rows, m->partition, m->offset, &m->ev, f->b->bytes.buf + m->at, m->len);
     }
+    bool ok = park_rows_write(f->conn, f->ctx->topic, &rows);
+    park_rows_free(&rows);
+    return ok;
 }
 
-bool batch_flush(struct batch *b, PGconn *conn, struct batch_counts *counts)
+/* Offsets, guarded by the epochs, then counters. False with *fenced set when
+ * a partition has moved on to a newer owner. */
+static bool save_partitions(struct flush *f, bool *fenced)
 {
-    if (!b->n) return true;
-    size_t nsrc = 0, ntally = 0;
-    struct aggs a = {0};
-    struct partition_tally *tally = calloc(b->n, sizeof *tally);
-    if (!tally) abort();
-    bool ok = db_begin(conn);
-    struct source_max *src = ok ? load_sources(conn, b, &nsrc) : NULL;
-    ok = src != NULL;
-    if (ok) {
-        classify(b, src, nsrc, tally, &ntally, &a);
-        merge_aggs(&a);
-        ok = (a.n == 0 || upsert_usage(conn, &a)) && save_sources(conn, src, nsrc) &&
-             save_partitions(conn, b->topic, tally, ntally);
+    struct strbuf arr[8] = {{0}};
+    for (int k = 0; k < 8; k++)
+        db_array_open(&arr[k]);
+    for (size_t i = 0; i < f->ntally; i++) {
+        const struct tally *t = &f->tally[i];
+        const int64_t v[8] = {t->partition, t->next_offset, t->epoch, t->consumed,
+                              t->rated,     t->duplicates,  t->dead,  t->parked};
+        for (int k = 0; k < 8; k++)
+            db_array_add_int(&arr[k], v[k]);
     }
-    for (size_t i = 0; ok && i < b->n; i++)
-        if (b->msgs[i].err) ok = save_reject(conn, b->topic, &b->msgs[i]);
-    ok = ok && db_commit(conn);
-    if (ok) {
-        for (size_t i = 0; i < ntally; i++) {
-            counts->consumed += tally[i].c.consumed;
-            counts->rated += tally[i].c.rated;
-            counts->duplicates += tally[i].c.duplicates;
-            counts->rejected += tally[i].c.rejected;
-        }
-        batch_clear(b);
-    } else {
-        db_rollback(conn);
+    const char *p[9] = {f->ctx->topic};
+    for (int k = 0; k < 8; k++) {
+        db_array_close(&arr[k]);
+        p[k + 1] = sb_str(&arr[k]);
     }
-    free(a.v);
-    free(src);
-    free(tally);
+    PGresult *res =
+        db_query(f->conn, "store consumer offsets",
+                 "UPDATE consumer_offset AS o SET next_offset = t.o, updated_at = now() "
+                 "FROM unnest($2::int[], $3::bigint[], $4::bigint[]) AS t(p, o, e) "
+                 "WHERE o.topic = $1 AND o.partition = t.p AND o.epoch = t.e RETURNING o.partition",
+                 4, p);
+    bool ok = res != NULL;
+    if (ok && (size_t)PQntuples(res) != f->ntally) {
+        *fenced = true;
+        ok = false;
+    }
+    PQclear(res);
+    const char *counters[] = {f->ctx->topic, p[1], p[4], p[5], p[6], p[7], p[8]};
+    ok = ok && db_exec(f->conn, "update rating counters",
+                       "INSERT INTO rating_counter AS r (topic, partition, consumed, rated, "
+                       "duplicates, dead_lettered, parked) SELECT $1, * FROM unnest($2::int[], "
+                       "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) "
+                       "ON CONFLICT (topic, partition) DO UPDATE SET "
+                       "consumed = r.consumed + excluded.consumed, "
+                       "rated = r.rated + excluded.rated, "
+                       "duplicates = r.duplicates + excluded.duplicates, "
+                       "dead_lettered = r.dead_lettered + excluded.dead_lettered, "
+                       "parked = r.parked + excluded.parked",
+                       7, counters);
+    for (int k = 0; k < 8; k++)
+        sb_free(&arr[k]);
     return ok;
+}
+
+static bool write_all(struct flush *f, bool *fenced)
+{
+    for (size_t i = 0; i < f->ntally; i++)
+        if (f->tally[i].epoch < 0) { /* consumed from a partition no longer held */
+            *fenced = true;
+            return false;
+        }
+    if (!usage_write(f->conn, &f->usage) || !dedup_save(&f->dedup, f->conn) || !save_parked(f))
+        return false;
+    for (size_t i = 0; i < f->b->n; i++)
+        if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
+    return save_partitions(f, fenced);
+}
+
+static void add_counts(const struct flush *f, struct batch_counts *c)
+{
+    for (size_t i = 0; i < f->ntally; i++) {
+        c->consumed += f->tally[i].consumed;
+        c->rated += f->tally[i].rated;
+        c->duplicates += f->tally[i].duplicates;
+        c->dead_lettered += f->tally[i].dead;
+        c->parked += f->tally[i].parked;
+    }
+    c->late += f->late;
+    c->gaps_closed += f->dedup.gaps_closed;
+    for (size_t i = 0; i < f->b->n; i++)
+        for (int k = 0; f->outcome[i] == DEAD && k < DEAD_REASONS; k++)
+            if (!strcmp(f->code[i], dead_reason_codes[k])) c->dead_by_reason[k]++;
+}
+
+enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
+                              struct batch_counts *counts)
+{
+    if (!b->n) return FLUSH_OK;
+    struct flush f = {.b = b, .ctx = ctx, .conn = conn};
+    f.tally = calloc(b->n, sizeof *f.tally);
+    f.outcome = calloc(b->n, sizeof *f.outcome);
+    f.code = calloc(b->n, sizeof *f.code);
+    const char **sources = calloc(b->n, sizeof *sources);
+    if (!f.tally || !f.outcome || !f.code || !sources) abort();
+    size_t nsrc = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->msgs[i].err) sources[nsrc++] = b->msgs[i].ev.source;
+    bool fenced = false;
+    bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);
+    if (ok) {
+        classify(&f);
+        ok = send_dead_letters(&f) && write_all(&f, &fenced) && db_commit(conn);
+    }
+    if (ok)
+        add_counts(&f, counts);
+    else
+        db_rollback(conn);
+    if (fenced)
+        log_warn("a partition of this batch is now held by another rater; the batch was "
+                 "discarded uncommitted");
+    batch_clear(b);
+    usage_free(&f.usage);
+    dedup_free(&f.dedup);
+    PQclear(f.mapped_res);
+    free(f.mapped);
+    free(f.tally);
+    free(f.outcome);
+    free(f.code);
+    free(sources);
+    return ok ? FLUSH_OK : fenced ? FLUSH_FENCED : FLUSH_FAILED;
 }

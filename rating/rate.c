@@ -1,12 +1,15 @@
-/* rate: the rating consumer.
+/* rate: the rating consumer (docs/rating.md).
  *
- * Joins the Kafka consumer group, and on every assignment seeks each
- * partition to the offset stored in PostgreSQL (never Kafka's committed
- * offset: PostgreSQL is the only record of what was rated). Messages gather
- * in a batch that commits in one transaction (see batch.h); on revocation
- * and on shutdown the batch is flushed first. If a commit fails the process
- * exits non-zero without touching Kafka; a restart resumes from the stored
- * offsets, so nothing is lost or counted twice. */
+ * Joins the consumer group. On every assignment it claims the partitions in
+ * PostgreSQL (raising each one's epoch) and seeks them to the offsets stored
+ * there, never Kafka's: PostgreSQL is the only record of what was rated.
+ * Messages gather in a batch that commits in one transaction, guarded by the
+ * claimed epochs (batch.h); on revocation and on shutdown the batch is
+ * flushed first. When PostgreSQL goes away the rater stops fetching,
+ * reconnects with backoff and resumes from the stored offsets; when a batch
+ * is fenced (a newer owner holds a partition) it is dropped and the rater
+ * waits for the group to settle. Parked events whose account gained a
+ * customer are released every few seconds. */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -14,24 +17,35 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "rating/batch.h"
+#include "rating/metrics_http.h"
+#include "rating/park.h"
+#include "rating/rater_metrics.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-#define MAX_PARTITIONS 10000
+#define MAX_PARTITIONS   10000
+#define RELEASE_EVERY_MS 5000
+#define MAX_FAILURES     5 /* consecutive failed commits with the database up */
 
 struct rater {
     struct config cfg;
     PGconn *conn;
+    rd_kafka_t *rk;
+    struct dlq *dlq;
     struct batch batch;
-    struct batch_counts counts;
-    long long batches;
-    bool failed;
-    int nassigned;
-    int32_t assigned[MAX_PARTITIONS];
+    struct rater_stats stats;
+    char owner[128];
+    int nheld;
+    struct partition_epoch held[MAX_PARTITIONS];
     bool at_eof[MAX_PARTITIONS];
+    rd_kafka_topic_partition_list_t *pending; /* assigned, not yet claimed */
+    bool resync, db_down, fatal;
+    int failures;
+    int64_t retry_at;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -42,73 +56,156 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static bool rater_flush(struct rater *r)
+static bool db_ok(struct rater *r)
 {
-    if (!r->batch.n || r->failed) return !r->failed;
-    if (!batch_flush(&r->batch, r->conn, &r->counts)) {
-        log_hint("Nothing was committed; restart \"gpumeter rate\" to resume from the stored "
-                 "offsets.");
-        r->failed = true;
-        return false;
+    if (!r->db_down && PQstatus(r->conn) == CONNECTION_OK) return true;
+    if (!r->db_down) {
+        log_error("lost the connection to PostgreSQL; fetching paused until it is back");
+        r->db_down = true;
+        rd_kafka_assign(r->rk, NULL); /* stop fetching; resync resumes from stored offsets */
     }
-    r->batches++;
-    return true;
+    return false;
 }
 
-/* Sets each partition's start to the stored next offset, or the beginning. */
-static bool seek_to_stored(struct rater *r, rd_kafka_topic_partition_list_t *parts)
+/* Claims the pending partitions (epoch + 1) and assigns them at their stored
+ * offsets. Leaves them pending if the database is unavailable. */
+static void claim_pending(struct rater *r)
 {
-    const char *p[] = {r->cfg.topic};
-    PGresult *res =
-        db_query(r->conn, "read stored consumer offsets",
-                 "SELECT partition, next_offset FROM consumer_offset WHERE topic = $1", 1, p);
-    if (!res) return false;
+    rd_kafka_topic_partition_list_t *parts = r->pending;
+    struct strbuf arr = STRBUF_INIT;
+    db_array_open(&arr);
     for (int i = 0; i < parts->cnt; i++)
-        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-    for (int row = 0; row < PQntuples(res); row++) {
-        int64_t partition, offset;
-        if (!db_get_int64(res, row, 0, &partition) || !db_get_int64(res, row, 1, &offset)) continue;
+        db_array_add_int(&arr, parts->elems[i].partition);
+    db_array_close(&arr);
+    const char *p[] = {r->cfg.topic, sb_str(&arr), r->owner};
+    PGresult *res =
+        db_query(r->conn, "claim the assigned partitions",
+                 "INSERT INTO consumer_offset AS o (topic, partition, next_offset, epoch, owner) "
+                 "SELECT $1, p, 0, 1, $3 FROM unnest($2::int[]) AS p "
+                 "ON CONFLICT (topic, partition) DO UPDATE SET epoch = o.epoch + 1, owner = $3, "
+                 "updated_at = now() RETURNING partition, next_offset, epoch",
+                 3, p);
+    sb_free(&arr);
+    if (!res) {
+        db_ok(r);
+        return;
+    }
+    r->nheld = 0;
+    for (int row = 0; row < PQntuples(res) && r->nheld < MAX_PARTITIONS; row++) {
+        int64_t partition, offset, epoch;
+        db_get_int64(res, row, 0, &partition);
+        db_get_int64(res, row, 1, &offset);
+        db_get_int64(res, row, 2, &epoch);
         for (int i = 0; i < parts->cnt; i++)
             if (parts->elems[i].partition == partition) parts->elems[i].offset = offset;
+        r->held[r->nheld] = (struct partition_epoch){(int32_t)partition, epoch};
+        r->at_eof[r->nheld++] = false;
+        log_debug("claimed partition %lld at epoch %lld from offset %lld", (long long)partition,
+                  (long long)epoch, (long long)offset);
     }
     PQclear(res);
-    return true;
+    rd_kafka_assign(r->rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    r->pending = NULL;
+}
+
+/* After a failed batch or a reconnect: back to the stored offsets of the
+ * partitions still held at our epochs. */
+static void resync(struct rater *r)
+{
+    const char *p[] = {r->cfg.topic, r->owner};
+    PGresult *res = db_query(r->conn, "read stored consumer offsets",
+                             "SELECT partition, next_offset, epoch FROM consumer_offset "
+                             "WHERE topic = $1 AND owner = $2",
+                             2, p);
+    if (!res) {
+        db_ok(r);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(r->nheld + 1);
+    int kept = 0;
+    for (int i = 0; i < r->nheld; i++) {
+        for (int row = 0; row < PQntuples(res); row++) {
+            int64_t partition, offset, epoch;
+            db_get_int64(res, row, 0, &partition);
+            db_get_int64(res, row, 1, &offset);
+            db_get_int64(res, row, 2, &epoch);
+            if (partition != r->held[i].partition || epoch != r->held[i].epoch) continue;
+            rd_kafka_topic_partition_list_add(parts, r->cfg.topic, (int32_t)partition)->offset =
+                offset;
+            r->held[kept] = r->held[i];
+            r->at_eof[kept++] = false;
+        }
+    }
+    PQclear(res);
+    if (kept < r->nheld) log_warn("%d partitions moved to another rater", r->nheld - kept);
+    r->nheld = kept;
+    rd_kafka_assign(r->rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    r->resync = false;
+}
+
+static void flush(struct rater *r)
+{
+    if (!r->batch.n) return;
+    if (r->db_down) {
+        batch_clear(&r->batch);
+        return;
+    }
+    struct flush_ctx ctx = {&r->cfg,          r->cfg.topic, r->held,
+                            (size_t)r->nheld, r->dlq,       time_now_ms()};
+    size_t n = r->batch.n;
+    int64_t started = time_monotonic_ms();
+    switch (batch_flush(&r->batch, r->conn, &ctx, &r->stats.counts)) {
+    case FLUSH_OK:
+        r->failures = 0;
+        rater_stats_commit(&r->stats, n, time_monotonic_ms() - started);
+        break;
+    case FLUSH_FENCED:
+        r->stats.fenced++;
+        r->nheld = 0;
+        rd_kafka_assign(r->rk, NULL); /* the group will hand out partitions again */
+        break;
+    case FLUSH_FAILED:
+        r->resync = true;
+        if (db_ok(r) && ++r->failures >= MAX_FAILURES) {
+            log_error("%d batches in a row failed to commit with the database up", r->failures);
+            r->fatal = true;
+        }
+        break;
+    }
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     struct rater *r = opaque;
-    r->nassigned = 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        if (!seek_to_stored(r, parts)) {
-            r->failed = true;
-            rd_kafka_assign(rk, NULL);
-            return;
-        }
-        for (int i = 0; i < parts->cnt && i < MAX_PARTITIONS; i++) {
-            r->assigned[r->nassigned] = parts->elems[i].partition;
-            r->at_eof[r->nassigned++] = false;
-            log_debug("assigned partition %d from offset %lld", parts->elems[i].partition,
-                      (long long)parts->elems[i].offset);
-        }
-        rd_kafka_assign(rk, parts);
+        if (r->pending) rd_kafka_topic_partition_list_destroy(r->pending);
+        r->pending = rd_kafka_topic_partition_list_copy(parts);
+        r->nheld = 0;
+        if (!r->db_down) claim_pending(r);
+        if (r->pending) rd_kafka_assign(rk, NULL); /* claimed later, when the database is back */
     } else {
-        rater_flush(r);
+        flush(r);
+        if (r->pending) rd_kafka_topic_partition_list_destroy(r->pending);
+        r->pending = NULL;
+        r->nheld = 0;
         rd_kafka_assign(rk, NULL);
     }
 }
 
-static void mark_eof(struct rater *r, int32_t partition, bool eof)
+static int held_index(const struct rater *r, int32_t partition)
 {
-    for (int i = 0; i < r->nassigned; i++)
-        if (r->assigned[i] == partition) r->at_eof[i] = eof;
+    for (int i = 0; i < r->nheld; i++)
+        if (r->held[i].partition == partition) return i;
+    return -1;
 }
 
 static bool all_at_eof(const struct rater *r)
 {
-    if (!r->nassigned) return false;
-    for (int i = 0; i < r->nassigned; i++)
+    if (!r->nheld || r->pending || r->resync) return false;
+    for (int i = 0; i < r->nheld; i++)
         if (!r->at_eof[i]) return false;
     return true;
 }
@@ -153,8 +250,9 @@ static rd_kafka_t *open_consumer(struct rater *r)
 /* Handles one polled message or event; false on a fatal consumer error. */
 static bool handle_message(struct rater *r, const rd_kafka_message_t *m)
 {
+    int i = held_index(r, m->partition);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        mark_eof(r, m->partition, true);
+        if (i >= 0) r->at_eof[i] = true;
         return true;
     }
     if (m->err) {
@@ -167,25 +265,111 @@ static bool handle_message(struct rater *r, const rd_kafka_message_t *m)
         log_debug("consumer: %s", rd_kafka_message_errstr(m));
         return true;
     }
-    mark_eof(r, m->partition, false);
+    if (i < 0 || r->resync || r->db_down) return true; /* fetched before a reassignment: replayed */
+    r->at_eof[i] = false;
     batch_add(&r->batch, m->partition, m->offset, m->payload, m->len);
     return true;
 }
 
+/* Reconnects with backoff; true once the database answers again. */
+static bool reconnect(struct rater *r)
+{
+    int64_t now = time_monotonic_ms();
+    if (now < r->retry_at) return false;
+    PQreset(r->conn);
+    if (PQstatus(r->conn) != CONNECTION_OK) {
+        r->retry_at = now + 1000;
+        return false;
+    }
+    log_info("reconnected to PostgreSQL; resuming from the stored offsets");
+    r->stats.reconnects++;
+    r->db_down = false;
+    r->resync = true;
+    return true;
+}
+
+static void release_parked(struct rater *r, bool until_empty)
+{
+    long n;
+    do {
+        n = park_release(r->conn, r->cfg.topic);
+        if (n > 0) {
+            r->stats.released += n;
+            log_info("rated %ld parked events whose account now has a customer", n);
+        }
+    } while (until_empty && n > 0);
+    if (n < 0) db_ok(r);
+}
+
+struct options {
+    bool until_idle;
+    long long batch_max, batch_ms, assign_timeout;
+    const char *metrics;
+};
+
+static int run(struct rater *r, const struct options *o, struct metrics_http *metrics)
+{
+    int64_t started = time_monotonic_ms(), batch_started = 0, released_at = 0, published_at = 0;
+    bool ok = true;
+    while (ok && !stop_requested && !r->fatal) {
+        if (r->db_down && !reconnect(r)) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 200); /* serve the group */
+            if (m) rd_kafka_message_destroy(m);
+            continue;
+        }
+        if (r->pending) claim_pending(r);
+        if (r->resync && !r->db_down) resync(r);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
+        if (m) {
+            ok = handle_message(r, m);
+            rd_kafka_message_destroy(m);
+        }
+        int64_t now = time_monotonic_ms();
+        if (!r->batch.n)
+            batch_started = 0; /* also after a flush in the revoke callback */
+        else if (!batch_started)
+            batch_started = now;
+        bool drained = o->until_idle && all_at_eof(r);
+        if (ok && ((long long)r->batch.n >= o->batch_max ||
+                   (r->batch.n && now - batch_started >= o->batch_ms) || drained))
+            flush(r);
+        if (!r->db_down && now - released_at >= RELEASE_EVERY_MS) {
+            release_parked(r, false);
+            released_at = now;
+        }
+        if (metrics && now - published_at >= 1000) {
+            rater_stats_publish(&r->stats, metrics, r->rk, r->cfg.topic, r->held, r->nheld);
+            published_at = now;
+        }
+        if (drained && !r->batch.n && !r->resync && !r->db_down) {
+            release_parked(r, true);
+            break;
+        }
+        if (o->until_idle && !r->nheld && !r->pending && now - started > o->assign_timeout * 1000) {
+            log_error("no partition of \"%s\" was assigned within %lld s", r->cfg.topic,
+                      o->assign_timeout);
+            log_hint("Other raters in group \"%s\" may hold every partition.", r->cfg.group);
+            ok = false;
+        }
+    }
+    if (ok && !r->fatal) flush(r);
+    return ok && !r->fatal ? 0 : 1;
+}
+
 int cmd_rate(int argc, char **argv)
 {
-    bool until_idle = false;
-    long long batch_max = 5000, batch_ms = 1000, assign_timeout = 60;
+    struct options o = {false, 5000, 1000, 60, NULL};
     const struct cli_opt opts[] = {
-        {"until-idle", CLI_BOOL, &until_idle, NULL,
+        {"until-idle", CLI_BOOL, &o.until_idle, NULL,
          "exit once every assigned partition is fully rated", 0, 0},
-        {"batch", CLI_INT, &batch_max, "N", "messages per transaction at most (default 5000)", 1,
+        {"batch", CLI_INT, &o.batch_max, "N", "messages per transaction at most (default 5000)", 1,
          1000000},
-        {"batch-ms", CLI_INT, &batch_ms, "MS", "commit a partial batch after MS (default 1000)", 1,
-         600000},
-        {"assign-timeout", CLI_INT, &assign_timeout, "S",
+        {"batch-ms", CLI_INT, &o.batch_ms, "MS", "commit a partial batch after MS (default 1000)",
+         1, 600000},
+        {"assign-timeout", CLI_INT, &o.assign_timeout, "S",
          "with --until-idle, give up if no partition is assigned in S seconds (default 60)", 1,
          3600},
+        {"metrics", CLI_STR, &o.metrics, "ADDR:PORT", "serve Prometheus metrics on /metrics", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -201,50 +385,28 @@ int cmd_rate(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc;
     if (!(r.conn = db_open(&r.cfg, &rc))) return rc;
-    r.batch.topic = r.cfg.topic;
-    rd_kafka_t *rk = open_consumer(&r);
-    if (!rk) {
-        PQfinish(r.conn);
-        return 1;
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(r.owner, sizeof r.owner, "%s:%d", host, (int)getpid());
+    struct metrics_http *metrics = NULL;
+    rc = 1;
+    if ((!o.metrics || (metrics = metrics_http_start(o.metrics))) && (r.dlq = dlq_open(&r.cfg)) &&
+        (r.rk = open_consumer(&r))) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        rc = run(&r, &o, metrics);
+        rd_kafka_consumer_close(r.rk);
+        rd_kafka_destroy(r.rk);
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-
-    int64_t started = time_monotonic_ms(), batch_started = 0;
-    bool ok = true;
-    while (ok && !stop_requested && !r.failed) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (m) {
-            ok = handle_message(&r, m);
-            rd_kafka_message_destroy(m);
-        }
-        if (!r.batch.n)
-            batch_started = 0; /* also after a flush in the revoke callback */
-        else if (!batch_started)
-            batch_started = time_monotonic_ms();
-        bool full = (long long)r.batch.n >= batch_max;
-        bool due = r.batch.n && time_monotonic_ms() - batch_started >= batch_ms;
-        bool drained = until_idle && all_at_eof(&r);
-        if (ok && (full || due || drained)) {
-            ok = rater_flush(&r);
-            batch_started = 0;
-        }
-        if (drained) break;
-        if (until_idle && !r.nassigned && time_monotonic_ms() - started > assign_timeout * 1000) {
-            log_error("no partition of \"%s\" was assigned within %lld s", r.cfg.topic,
-                      assign_timeout);
-            log_hint("Other raters in group \"%s\" may hold every partition.", r.cfg.group);
-            ok = false;
-        }
-    }
-    if (ok && !r.failed) rater_flush(&r);
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
+    if (r.pending) rd_kafka_topic_partition_list_destroy(r.pending);
+    dlq_close(r.dlq);
+    metrics_http_stop(metrics);
     PQfinish(r.conn);
     batch_free(&r.batch);
-    ok = ok && !r.failed;
-    log_info("consumed %lld events: %lld rated, %lld duplicates, %lld rejected, in %lld "
-             "transactions",
-             r.counts.consumed, r.counts.rated, r.counts.duplicates, r.counts.rejected, r.batches);
-    return ok ? 0 : 1;
+    const struct batch_counts *c = &r.stats.counts;
+    log_info("consumed %lld events: %lld rated, %lld duplicates, %lld dead letters, %lld parked, "
+             "in %lld transactions; %lld parked events released",
+             c->consumed, c->rated, c->duplicates, c->dead_lettered, c->parked, r.stats.commits,
+             r.stats.released);
+    return rc;
 }

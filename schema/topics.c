@@ -1,4 +1,6 @@
-/* topics: creates the usage topic with the configured partition count.
+/* topics: creates the usage topic with the configured partition count, and
+ * its dead-letter topic (one partition: dead letters are rare and read in
+ * order).
  *
  * Brokers in production often forbid auto-creation and the local broker has
  * it off, so the topic is created explicitly, once; an existing topic is
@@ -20,7 +22,11 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions)
         return -1;
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    /* Wait until the broker has the topic, so it can be used right away. */
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opt, 20000, err, sizeof err);
+    rd_kafka_CreateTopics(rk, &nt, 1, opt, q);
+    rd_kafka_AdminOptions_destroy(opt);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
     int rc = -1;
     const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
@@ -52,7 +58,9 @@ int cmd_topics(int argc, char **argv)
     static const struct cli_opt opts[] = {{0}};
     static const struct cli_spec spec = {
         "gpumeter topics",
-        "Create the usage topic (kafka.topic, kafka.partitions) if it does not exist.", opts, 0, 0};
+        "Create the usage topic (kafka.topic, kafka.partitions) and the dead-letter topic "
+        "(kafka.dlq_topic) if they do not exist.",
+        opts, 0, 0};
     int npos;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
@@ -62,10 +70,14 @@ int cmd_topics(int argc, char **argv)
     rd_kafka_t *rk = conf ? kafka_new(RD_KAFKA_PRODUCER, conf) : NULL;
     if (!rk) return 1;
     int rc = 1;
-    if (kafka_reachable(rk, &cfg, 10000) && create_topic(rk, cfg.topic, (int)cfg.partitions) == 0) {
+    char buf[256];
+    const char *dlq = config_dlq_topic(&cfg, buf, sizeof buf);
+    if (kafka_reachable(rk, &cfg, 10000) && create_topic(rk, cfg.topic, (int)cfg.partitions) == 0 &&
+        create_topic(rk, dlq, 1) == 0) {
         int have = kafka_check_topic(rk, &cfg, cfg.topic, 10000);
-        if (have > 0) {
-            printf("%s %d\n", cfg.topic, have);
+        int dead = kafka_check_topic(rk, &cfg, dlq, 10000);
+        if (have > 0 && dead > 0) {
+            printf("%s %d\n%s %d\n", cfg.topic, have, dlq, dead);
             rc = 0;
         }
     }

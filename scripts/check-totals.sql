@@ -13,13 +13,25 @@ CREATE TEMP VIEW period_bounds AS
 SELECT (:'period' || '-01')::date::timestamp AT TIME ZONE 'Asia/Shanghai' AS lo,
        ((:'period' || '-01')::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai' AS hi;
 
--- 1. Rated quantities equal generated quantities, per account, meter, model.
+-- 1. Rated (or parked) quantities equal generated quantities, per account,
+--    meter, model.
 CREATE TEMP TABLE problems AS
 SELECT format('quantity %s %s %s: expected %s, rated %s', coalesce(e.account, r.account),
               coalesce(e.meter, r.meter), coalesce(e.model, r.model), e.quantity, r.quantity) AS problem
 FROM expected e
 FULL JOIN (SELECT account, meter, model, sum(quantity)::bigint AS quantity
-           FROM usage_hourly, period_bounds WHERE hour >= lo AND hour < hi
+           FROM (SELECT account, meter, model, quantity
+                 FROM usage_hourly, period_bounds WHERE hour >= lo AND hour < hi
+                 UNION ALL -- parked events: accepted, waiting for a customer
+                 SELECT e->>'account', m.meter,
+                        CASE m.meter WHEN 'tokens' THEN '' ELSE e->>'model' END,
+                        (e->>m.meter)::bigint
+                 FROM parked_event p
+                 CROSS JOIN LATERAL (SELECT convert_from(p.payload, 'UTF8')::jsonb) AS j(e)
+                 CROSS JOIN (VALUES ('gpu_ms'), ('tokens'), ('energy_mj')) AS m(meter)
+                 CROSS JOIN period_bounds
+                 WHERE e ? m.meter AND (e->>'start')::timestamptz >= lo
+                   AND (e->>'start')::timestamptz < hi) u
            GROUP BY 1, 2, 3) r USING (account, meter, model)
 WHERE e.quantity IS DISTINCT FROM r.quantity;
 

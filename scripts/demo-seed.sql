@@ -19,7 +19,8 @@ FROM (VALUES ('alpha', 'Alpha AI Ltd', 'gpu-standard'),
              ('gamma', 'Gamma LLM Lab', 'token-training')) AS v (code, name, plan)
 JOIN price_plan p ON p.code = v.plan;
 
--- ns-delta stays unowned: its usage is rated and reported, never billed.
+-- ns-delta has no customer at first: the rater parks its events until the
+-- demo maps it (to beta), then rates them.
 INSERT INTO account (account, customer_id)
 SELECT v.account, c.id
 FROM (VALUES ('ns-alpha', 'alpha'), ('ns-beta', 'beta'),

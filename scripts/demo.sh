@@ -27,9 +27,15 @@ psql_demo -f "$ROOT/scripts/demo-seed.sql"
 step "collect: simulate $PERIOD (H800, A800, H20, Ascend 910B; 5 accounts) with 4 malformed messages"
 "$GPUMETER" collect synthetic --month "$PERIOD" --seed 2026 --malformed 4 --totals "$OUT/totals.csv"
 
-step "rate: consume exactly once into PostgreSQL"
+step "rate: consume exactly once into PostgreSQL (ns-delta has no customer yet: parked)"
 "$GPUMETER" rate --until-idle
-psql_demo -c "SELECT reason_code, reason FROM rejected_event ORDER BY kafka_offset"
+psql_demo -c "SELECT reason_code, reason FROM dead_letter ORDER BY kafka_offset"
+"$GPUMETER" conservation
+
+step "sales signs ns-delta to customer beta: the rater releases its parked events"
+psql_demo -c "INSERT INTO account (account, customer_id) SELECT 'ns-delta', id FROM customer WHERE code = 'beta'"
+"$GPUMETER" rate --until-idle
+"$GPUMETER" conservation
 
 step "rate again: nothing new to rate, totals unchanged"
 before=$(psql_demo -tAc "SELECT sum(quantity) FROM usage_hourly")

@@ -60,8 +60,18 @@ finish() { exit $((FAILURES > 0)); }
 topic_messages() {
     kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '.\n' | wc -l
 }
-counters() { q "SELECT coalesce(sum(consumed), 0) || ' ' || coalesce(sum(rated), 0) || ' ' ||
-                       coalesce(sum(duplicates), 0) || ' ' || coalesce(sum(rejected), 0)
+# "consumed accepted duplicates dead_lettered": accepted = rated + parked.
+counters() { q "SELECT coalesce(sum(consumed), 0) || ' ' || coalesce(sum(rated + parked), 0) || ' ' ||
+                       coalesce(sum(duplicates), 0) || ' ' || coalesce(sum(dead_lettered), 0)
                 FROM rating_counter"; }
+parked() { q "SELECT coalesce(sum(parked), 0) FROM rating_counter"; }
+# Maps accounts to customer alpha, so that their usage is rated, not parked.
+map_accounts() { # account...
+    local a
+    for a in "$@"; do
+        q "INSERT INTO account (account, customer_id) SELECT '$a', id FROM customer
+           WHERE code = 'alpha' ON CONFLICT DO NOTHING" >/dev/null
+    done
+}
 usage_snapshot() { q "SELECT count(*) || ' ' || coalesce(sum(quantity), 0) || ' ' ||
                              coalesce(sum(events), 0) FROM usage_hourly"; }

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+map_accounts team-a team-c team-d team-smi team-default proj-llm proj-ft
 F=$ROOT/tests/fixtures/ingest
 collect() { "$GM" collect "$@" 2>>"$TMP/collect.log"; }
 

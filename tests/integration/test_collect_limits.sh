@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+map_accounts ns-x
 F=$ROOT/tests/fixtures/ingest
 
 # Two URLs, one missing: the good one's events are committed, the run exits 1.

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+map_accounts team-a
 F=$ROOT/tests/fixtures/ingest
 S=$TMP/state
 batches() { find "$S/spool" -name '*.batch' 2>/dev/null | wc -l; }

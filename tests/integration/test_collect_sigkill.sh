@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+map_accounts team-a
 F=$ROOT/tests/fixtures/ingest
 S=$TMP/state
 SCRAPES=16

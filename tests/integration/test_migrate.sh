@@ -11,7 +11,8 @@ tables=$(q "SELECT count(*) FROM information_schema.tables WHERE table_schema = 
 GPUMETER_QUIET=0 "$GM" migrate >"$TMP/second" 2>&1; rc=$?
 check_eq "second migrate succeeds" 0 "$rc"
 check_match "second migrate applies nothing" '0 migrations applied now' "$(cat "$TMP/second")"
-check_eq "one row per migration" 1 "$(q 'SELECT count(*) FROM schema_migration')"
+check_eq "one row per migration" "$(ls "$ROOT"/schema/[0-9]*_*.sql | wc -l)" \
+    "$(q 'SELECT count(*) FROM schema_migration')"
 check_eq "no table added by the second run" "$tables" \
     "$(q "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")"
 q "UPDATE schema_migration SET sha256 = 'x' WHERE version = 1" >/dev/null

@@ -11,21 +11,28 @@ check_eq "collector succeeds" 0 "$?"
 sent=$(topic_messages)
 "$GM" rate --until-idle
 check_eq "rater succeeds" 0 "$?"
-check_eq "consumed = rated + 0 duplicates + 4 rejected" "$sent $((sent - 4)) 0 4" "$(counters)"
-check_eq "each malformed message is set aside with its reason" \
-    "invalid_field|1 malformed_json|1 missing_field|1 unsupported_version|1" \
+check_eq "consumed = accepted + 0 duplicates + 4 dead letters" "$sent $((sent - 4)) 0 4" \
+    "$(counters)"
+check_eq "each malformed message is a dead letter with its reason" \
+    "invalid_quantity|1 malformed_json|1 missing_field|1 unsupported_version|1" \
     "$(q "SELECT string_agg(reason_code || '|' || n, ' ' ORDER BY reason_code)
-          FROM (SELECT reason_code, count(*) n FROM rejected_event GROUP BY 1) r")"
-check_eq "rejected payloads are kept byte for byte" 1 \
-    "$(q "SELECT count(*) FROM rejected_event WHERE convert_from(payload, 'UTF8') =
+          FROM (SELECT reason_code, count(*) n FROM dead_letter GROUP BY 1) r")"
+check_eq "dead-letter payloads are kept byte for byte" 1 \
+    "$(q "SELECT count(*) FROM dead_letter WHERE convert_from(payload, 'UTF8') =
           '{\"v\":1,\"source\":\"synthetic/bad\",\"seq\":'")"
+check_eq "the unmapped account's events are parked, each kept" \
+    "$(q "SELECT count(*) FROM parked_event WHERE account = 'ns-delta'")" "$(parked)"
+if [ "$(parked)" -gt 0 ]; then pass "ns-delta has parked events"; else fail "nothing parked"; fi
+"$GM" conservation >"$TMP/conservation.out"
+check_eq "the conservation command passes" 0 "$?"
+check_match "and says so" "conservation: holds" "$(cat "$TMP/conservation.out")"
 
 "$GM" invoice run --period 2026-10 >"$TMP/run.out" 2>"$TMP/run.err"
 check_eq "invoice run succeeds" 0 "$?"
 check_eq "one draft invoice per customer with usage" 3 "$(q 'SELECT count(*) FROM invoice')"
 check_eq "quantities and invoices match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
-check_match "unowned account usage is reported" 'account "ns-delta".*not billed' \
+check_match "parked usage is reported by the invoice run" 'account "ns-delta".*parked.*not billed' \
     "$(GPUMETER_QUIET=0 "$GM" invoice run --period 2026-10 2>&1 >/dev/null)"
 
 list=$("$GM" invoice list --period 2026-10)

@@ -90,11 +90,14 @@ static void test_invalid_values_are_rejected(void **state)
         const char *field, *value;
         enum event_error err;
     } cases[] = {
-        {"gpu_ms", "-5", EVENT_ERR_INVALID},
-        {"gpu_ms", "1.5", EVENT_ERR_INVALID},
-        {"gpu_ms", "\"5\"", EVENT_ERR_INVALID},
+        {"gpu_ms", "-5", EVENT_ERR_QUANTITY},
+        {"gpu_ms", "1.5", EVENT_ERR_QUANTITY},
+        {"gpu_ms", "\"5\"", EVENT_ERR_QUANTITY},
+        {"gpu_ms", "360025000001", EVENT_ERR_QUANTITY},   /* > 100,000 GPUs for the window */
+        {"energy_mj", "36002500001", EVENT_ERR_QUANTITY}, /* > 10 kW per GPU */
+        {"tokens", "1000000000000001", EVENT_ERR_QUANTITY},
         {"seq", "null", EVENT_ERR_INVALID},
-        {"tokens", "true", EVENT_ERR_INVALID},
+        {"tokens", "true", EVENT_ERR_QUANTITY},
         {"account", "\"\"", EVENT_ERR_INVALID},
         {"account", "17", EVENT_ERR_INVALID},
         {"account", "\"ns\\u0001x\"", EVENT_ERR_INVALID},
@@ -146,6 +149,7 @@ static void test_not_an_object_is_malformed(void **state)
     assert_string_equal(event_error_code(EVENT_ERR_MISSING), "missing_field");
     assert_string_equal(event_error_code(EVENT_ERR_INVALID), "invalid_field");
     assert_string_equal(event_error_code(EVENT_ERR_VERSION), "unsupported_version");
+    assert_string_equal(event_error_code(EVENT_ERR_QUANTITY), "invalid_quantity");
 }
 
 static void test_unknown_fields_are_ignored(void **state)

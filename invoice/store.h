@@ -1,0 +1,19 @@
+/* store: draft invoices in PostgreSQL.
+ *
+ * invoice_store writes a priced bill as the customer's draft for the month
+ * (one invoice per customer and period; a non-draft is never touched) with
+ * its lines. invoice_load reads a stored invoice back and checks that its
+ * lines add up to its subtotal and its subtotal and tax to its total. */
+#ifndef GPUMETER_INVOICE_STORE_H
+#define GPUMETER_INVOICE_STORE_H
+
+#include "invoice/billing.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* first_day is "YYYY-MM-01". */
+bool invoice_store(PGconn *conn, const char *first_day, const struct bill *b);
+bool invoice_load(PGconn *conn, const char *customer, const char *first_day, struct bill *b);
+
+#endif

@@ -1,0 +1,184 @@
+/* dedup: per-source sequence windows (see dedup.h). */
+#include "rating/dedup.h"
+
+#include "core/db.h"
+#include "core/log.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int window_cmp(const void *pa, const void *pb)
+{
+    const struct seq_window *a = pa, *b = pb;
+    return strcmp(a->source, b->source);
+}
+
+/* "{3,5,9}" from PostgreSQL into w->above. */
+static void parse_above(struct seq_window *w, const char *text)
+{
+    for (const char *p = text; *p;) {
+        if (*p < '0' || *p > '9') {
+            p++;
+            continue;
+        }
+        char *end;
+        int64_t v = strtoll(p, &end, 10);
+        if (w->n == w->cap) {
+            w->cap = w->cap ? w->cap * 2 : 16;
+            w->above = realloc(w->above, w->cap * sizeof *w->above);
+            if (!w->above) abort();
+        }
+        w->above[w->n++] = v;
+        p = end;
+    }
+}
+
+bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n)
+{
+    d->v = calloc(n ? n : 1, sizeof *d->v);
+    if (!d->v) abort();
+    for (size_t i = 0; i < n; i++)
+        d->v[i].source = sources[i];
+    qsort(d->v, n, sizeof *d->v, window_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || strcmp(d->v[w - 1].source, d->v[i].source)) d->v[w++] = d->v[i];
+    d->n = w;
+    struct strbuf arr = STRBUF_INIT;
+    db_array_open(&arr);
+    for (size_t i = 0; i < w; i++)
+        db_array_add(&arr, d->v[i].source);
+    db_array_close(&arr);
+    const char *p[] = {sb_str(&arr)};
+    PGresult *res = db_query(conn, "read the dedup state of the batch's sources",
+                             "SELECT source, contiguous_seq, above FROM source_seq "
+                             "WHERE source = ANY($1::text[]) ORDER BY source FOR UPDATE",
+                             1, p);
+    sb_free(&arr);
+    if (!res) return false;
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct seq_window *hit = dedup_find(d, PQgetvalue(res, r, 0));
+        if (!hit) continue;
+        db_get_int64(res, r, 1, &hit->contiguous);
+        parse_above(hit, PQgetvalue(res, r, 2));
+    }
+    PQclear(res);
+    return true;
+}
+
+struct seq_window *dedup_find(struct dedup *d, const char *source)
+{
+    struct seq_window key = {.source = source};
+    return bsearch(&key, d->v, d->n, sizeof *d->v, window_cmp);
+}
+
+static bool in_above(const struct seq_window *w, int64_t seq)
+{
+    size_t lo = w->head, hi = w->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->above[mid] == seq) return true;
+        if (w->above[mid] < seq) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
+bool dedup_seen(const struct seq_window *w, int64_t seq)
+{
+    return seq <= w->contiguous || in_above(w, seq);
+}
+
+/* Moves contiguous over the run at the head of above. */
+static void advance(struct seq_window *w)
+{
+    while (w->head < w->n && w->above[w->head] == w->contiguous + 1) {
+        w->contiguous++;
+        w->head++;
+    }
+    if (w->head == w->n) w->head = w->n = 0;
+}
+
+void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq)
+{
+    w->dirty = true;
+    if (seq == w->contiguous + 1) { /* the common case: in order */
+        w->contiguous = seq;
+        advance(w);
+        return;
+    }
+    if (w->n == w->cap) {
+        if (w->head) { /* reuse the consumed front */
+            memmove(w->above, w->above + w->head, (w->n - w->head) * sizeof *w->above);
+            w->n -= w->head;
+            w->head = 0;
+        } else {
+            w->cap = w->cap ? w->cap * 2 : 16;
+            w->above = realloc(w->above, w->cap * sizeof *w->above);
+            if (!w->above) abort();
+        }
+    }
+    size_t i = w->n;
+    while (i > w->head && w->above[i - 1] > seq) { /* insertion from the top: arrivals are near it */
+        w->above[i] = w->above[i - 1];
+        i--;
+    }
+    w->above[i] = seq;
+    w->n++;
+    if (w->n - w->head > DEDUP_MAX_ABOVE) {
+        log_warn("source %s: seq %" PRId64 " still missing after %d later events; taken as lost",
+                 w->source, w->contiguous + 1, DEDUP_MAX_ABOVE);
+        d->gaps_closed++;
+        w->contiguous = w->above[w->head] - 1;
+        advance(w);
+    }
+}
+
+bool dedup_save(struct dedup *d, PGconn *conn)
+{
+    struct strbuf src = STRBUF_INIT, seq = STRBUF_INIT, above = STRBUF_INIT, one = STRBUF_INIT;
+    db_array_open(&src);
+    db_array_open(&seq);
+    db_array_open(&above);
+    size_t changed = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const struct seq_window *w = &d->v[i];
+        if (!w->dirty) continue;
+        changed++;
+        db_array_add(&src, w->source);
+        db_array_add_int(&seq, w->contiguous);
+        sb_reset(&one);
+        sb_putc(&one, '{');
+        for (size_t k = w->head; k < w->n; k++)
+            sb_printf(&one, "%s%" PRId64, k > w->head ? "," : "", w->above[k]);
+        sb_putc(&one, '}');
+        db_array_add(&above, sb_str(&one));
+    }
+    db_array_close(&src);
+    db_array_close(&seq);
+    db_array_close(&above);
+    const char *p[] = {sb_str(&src), sb_str(&seq), sb_str(&above)};
+    bool ok = !changed ||
+              db_exec(conn, "store the dedup state",
+                      "INSERT INTO source_seq AS s (source, contiguous_seq, above) "
+                      "SELECT s, c, a::bigint[] FROM unnest($1::text[], $2::bigint[], $3::text[]) "
+                      "AS t(s, c, a) ON CONFLICT (source) DO UPDATE SET "
+                      "contiguous_seq = excluded.contiguous_seq, above = excluded.above, "
+                      "updated_at = now()",
+                      3, p);
+    sb_free(&src);
+    sb_free(&seq);
+    sb_free(&above);
+    sb_free(&one);
+    return ok;
+}
+
+void dedup_free(struct dedup *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->v[i].above);
+    free(d->v);
+    memset(d, 0, sizeof *d);
+}

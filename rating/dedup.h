@@ -1,0 +1,46 @@
+/* dedup: which (source, seq) pairs were already accepted.
+ *
+ * The contract numbers each source's events 1, 2, 3, ... Per source the
+ * rater keeps `contiguous` (every seq up to it was accepted) and `above`
+ * (accepted seqs beyond it, ascending, while an earlier one is missing). A
+ * seq at or below contiguous, or in above, is a duplicate. Accepting a seq
+ * adds it and moves contiguous over any run that is now complete. So events
+ * that arrive out of order (a collector's spool replayed after a newer
+ * batch) are rated, never mistaken for duplicates. A gap that stays open
+ * while DEDUP_MAX_ABOVE later seqs arrive is closed (logged and counted): its
+ * seq is taken as lost upstream, which bounds the state of a broken source.
+ * The windows are read FOR UPDATE and written in the batch's transaction. */
+#ifndef GPUMETER_DEDUP_H
+#define GPUMETER_DEDUP_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEDUP_MAX_ABOVE 10000
+
+struct seq_window {
+    const char *source; /* borrowed from the caller */
+    int64_t contiguous;
+    int64_t *above;
+    size_t head, n, cap; /* above[head .. n) are live */
+    bool dirty;
+};
+
+struct dedup {
+    struct seq_window *v;
+    size_t n;
+    long gaps_closed;
+};
+
+/* Loads the windows of these sources (duplicates allowed), new ones empty. */
+bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n);
+struct seq_window *dedup_find(struct dedup *d, const char *source);
+bool dedup_seen(const struct seq_window *w, int64_t seq);
+void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq);
+/* Writes the windows that changed. */
+bool dedup_save(struct dedup *d, PGconn *conn);
+void dedup_free(struct dedup *d);
+
+#endif

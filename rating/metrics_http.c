@@ -1,0 +1,101 @@
+/* metrics_http: GET /metrics on libmicrohttpd (see metrics_http.h). */
+#include "rating/metrics_http.h"
+
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct metrics_http {
+    struct MHD_Daemon *d;
+    pthread_mutex_t lock;
+    char *page;
+    size_t len;
+};
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *data_size, void **con_cls)
+{
+    (void)version, (void)data, (void)data_size, (void)con_cls;
+    struct metrics_http *m = cls;
+    struct MHD_Response *r;
+    unsigned status = 200;
+    if (strcmp(method, "GET")) {
+        status = 405;
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else if (!strcmp(url, "/metrics")) {
+        pthread_mutex_lock(&m->lock);
+        r = MHD_create_response_from_buffer(m->len, m->page ? m->page : (void *)"",
+                                            MHD_RESPMEM_MUST_COPY);
+        pthread_mutex_unlock(&m->lock);
+        MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    } else if (!strcmp(url, "/healthz")) {
+        r = MHD_create_response_from_buffer(3, (void *)"ok\n", MHD_RESPMEM_PERSISTENT);
+    } else {
+        status = 404;
+        r = MHD_create_response_from_buffer(10, (void *)"not found\n", MHD_RESPMEM_PERSISTENT);
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+struct metrics_http *metrics_http_start(const char *listen)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    char host[64];
+    unsigned port;
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon - listen >= (long)sizeof host || sscanf(colon + 1, "%5u", &port) != 1 ||
+        port == 0 || port > 65535) {
+        log_error("--metrics must look like 127.0.0.1:9478");
+        return NULL;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        log_error("--metrics needs an IPv4 address, not \"%s\"", host);
+        return NULL;
+    }
+    addr.sin_port = htons((uint16_t)port);
+    struct metrics_http *m = calloc(1, sizeof *m);
+    if (!m) abort();
+    pthread_mutex_init(&m->lock, NULL);
+    m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port,
+                            NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&addr, MHD_OPTION_END);
+    if (!m->d) {
+        log_error("cannot serve metrics on %s", listen);
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void metrics_http_publish(struct metrics_http *m, const char *text, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) abort();
+    memcpy(copy, text, len);
+    pthread_mutex_lock(&m->lock);
+    char *old = m->page;
+    m->page = copy;
+    m->len = len;
+    pthread_mutex_unlock(&m->lock);
+    free(old);
+}
+
+void metrics_http_stop(struct metrics_http *m)
+{
+    if (!m) return;
+    MHD_stop_daemon(m->d);
+    pthread_mutex_destroy(&m->lock);
+    free(m->page);
+    free(m);
+}

@@ -1,0 +1,137 @@
+/* park: holding and releasing events of unmapped accounts (see park.h). */
+#include "rating/park.h"
+
+#include "core/db.h"
+#include "core/log.h"
+#include "rating/usage.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void park_rows_init(struct park_rows *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int k = 0; k < 6; k++)
+        db_array_open(&r->col[k]);
+}
+
+void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset,
+                   const struct usage_event *ev, const char *payload, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    db_array_add_int(&r->col[0], partition);
+    db_array_add_int(&r->col[1], offset);
+    db_array_add(&r->col[2], ev->account);
+    db_array_add(&r->col[3], ev->source);
+    db_array_add_int(&r->col[4], ev->seq);
+    struct strbuf h = STRBUF_INIT;
+    sb_puts(&h, "\\x");
+    for (size_t i = 0; i < len; i++) {
+        sb_putc(&h, hex[(unsigned char)payload[i] >> 4]);
+        sb_putc(&h, hex[(unsigned char)payload[i] & 15]);
+    }
+    db_array_add(&r->col[5], sb_str(&h));
+    sb_free(&h);
+    r->n++;
+}
+
+bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r)
+{
+    if (!r->n) return true;
+    const char *p[7] = {topic};
+    for (int k = 0; k < 6; k++) {
+        db_array_close(&r->col[k]);
+        p[k + 1] = sb_str(&r->col[k]);
+    }
+    return db_exec(conn, "park events of accounts without a customer",
+                   "INSERT INTO parked_event (topic, partition, kafka_offset, account, source, "
+                   "seq, payload) SELECT $1, p, o, a, s, q, b::bytea FROM unnest($2::int[], "
+                   "$3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[]) "
+                   "AS t(p, o, a, s, q, b) ON CONFLICT DO NOTHING",
+                   7, p);
+}
+
+void park_rows_free(struct park_rows *r)
+{
+    for (int k = 0; k < 6; k++)
+        sb_free(&r->col[k]);
+}
+
+struct released {
+    int32_t partition;
+    long long n;
+};
+
+static bool count_back(PGconn *conn, const char *topic, const struct released *r, size_t n)
+{
+    struct strbuf part = STRBUF_INIT, cnt = STRBUF_INIT;
+    db_array_open(&part);
+    db_array_open(&cnt);
+    for (size_t i = 0; i < n; i++) {
+        db_array_add_int(&part, r[i].partition);
+        db_array_add_int(&cnt, r[i].n);
+    }
+    db_array_close(&part);
+    db_array_close(&cnt);
+    const char *p[] = {topic, sb_str(&part), sb_str(&cnt)};
+    bool ok = db_exec(conn, "move released events from parked to rated",
+                      "UPDATE rating_counter AS r SET parked = r.parked - t.n, rated = r.rated + t.n "
+                      "FROM unnest($2::int[], $3::bigint[]) AS t(p, n) "
+                      "WHERE r.topic = $1 AND r.partition = t.p",
+                      3, p);
+    sb_free(&part);
+    sb_free(&cnt);
+    return ok;
+}
+
+static struct released *released_for(struct released *r, size_t *n, int32_t partition)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (r[i].partition == partition) return &r[i];
+    r[*n] = (struct released){partition, 0};
+    return &r[(*n)++];
+}
+
+long park_release(PGconn *conn, const char *topic)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", PARK_RELEASE_MAX);
+    const char *p[] = {topic, limit};
+    if (!db_begin(conn)) return -1;
+    PGresult *res = db_query(
+        conn, "release parked events of mapped accounts",
+        "DELETE FROM parked_event WHERE (topic, partition, kafka_offset) IN ("
+        "SELECT p.topic, p.partition, p.kafka_offset FROM parked_event p "
+        "WHERE p.topic = $1 AND EXISTS (SELECT 1 FROM account a WHERE a.account = p.account) "
+        "ORDER BY p.partition, p.kafka_offset LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "RETURNING partition, payload",
+        2, p);
+    int rows = res ? PQntuples(res) : 0;
+    struct usage_event *ev = calloc(rows ? (size_t)rows : 1, sizeof *ev);
+    struct released *rel = calloc(rows ? (size_t)rows : 1, sizeof *rel);
+    if (!ev || !rel) abort();
+    size_t nrel = 0;
+    struct usage_set usage = {0};
+    bool ok = res != NULL;
+    for (int i = 0; ok && i < rows; i++) {
+        size_t len;
+        unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 1), &len);
+        char why[200];
+        ok = bytes && event_decode((const char *)bytes, len, &ev[i], why, sizeof why) == EVENT_OK;
+        PQfreemem(bytes);
+        if (!ok) {
+            log_error("a parked event no longer decodes");
+            break;
+        }
+        usage_add(&usage, &ev[i]);
+        released_for(rel, &nrel, atoi(PQgetvalue(res, i, 0)))->n++;
+    }
+    ok = ok && usage_write(conn, &usage) && count_back(conn, topic, rel, nrel) && db_commit(conn);
+    if (!ok) db_rollback(conn);
+    PQclear(res);
+    usage_free(&usage);
+    free(ev);
+    free(rel);
+    return ok ? rows : -1;
+}

@@ -1,0 +1,37 @@
+/* park: accepted events of accounts that belong to no customer yet.
+ *
+ * They are not dead letters: the event is fine, the contract data is
+ * missing. They wait in parked_event (the original bytes, already past
+ * dedup) and park_release rates them once their account is mapped: it takes
+ * a slice of such events (SKIP LOCKED, so raters share the work), splits
+ * them into hourly usage exactly as if they had just arrived, and moves them
+ * from `parked` to `rated` in the counters, in one transaction. */
+#ifndef GPUMETER_PARK_H
+#define GPUMETER_PARK_H
+
+#include "core/event.h"
+#include "core/strbuf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PARK_RELEASE_MAX 20000
+
+struct park_rows {
+    struct strbuf col[6];
+    size_t n;
+};
+
+void park_rows_init(struct park_rows *r);
+void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset,
+                   const struct usage_event *ev, const char *payload, size_t len);
+bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r);
+void park_rows_free(struct park_rows *r);
+
+/* Rates up to PARK_RELEASE_MAX parked events of mapped accounts; the number
+ * released, or -1 after logging (nothing changed). */
+long park_release(PGconn *conn, const char *topic);
+
+#endif

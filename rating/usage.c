@@ -1,0 +1,135 @@
+/* usage: hourly split, merge and upsert of rated events (see usage.h). */
+#include "rating/usage.h"
+
+#include "core/db.h"
+#include "core/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { METER_GPU_MS, METER_TOKENS, METER_ENERGY };
+static const char *const meter_code[] = {"gpu_ms", "tokens", "energy_mj"};
+
+struct split_ctx {
+    struct usage_set *u;
+    const struct usage_event *ev;
+    int meter;
+};
+
+static void push(int64_t hour_ms, int64_t part, void *ctx)
+{
+    struct split_ctx *c = ctx;
+    struct usage_set *u = c->u;
+    if (u->n == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 4096;
+        u->v = realloc(u->v, u->cap * sizeof *u->v);
+        if (!u->v) abort();
+    }
+    u->v[u->n++] = (struct usage_cell){c->ev, hour_ms, c->meter, part, 1};
+}
+
+void usage_add(struct usage_set *u, const struct usage_event *ev)
+{
+    static const unsigned bit[] = {EVENT_HAS_GPU_MS, EVENT_HAS_TOKENS, EVENT_HAS_ENERGY};
+    const int64_t qty[] = {ev->gpu_ms, ev->tokens, ev->energy_mj};
+    struct split_ctx c = {u, ev, 0};
+    for (int m = 0; m < 3; m++) {
+        if (!(ev->has & bit[m])) continue;
+        c.meter = m;
+        time_split_hours(ev->start_ms, ev->end_ms, qty[m], push, &c);
+    }
+}
+
+/* Tokens are billed whatever hardware ran them, so their cells carry no
+ * accelerator. */
+static const char *cell_model(const struct usage_cell *g)
+{
+    return g->meter == METER_TOKENS ? "" : g->ev->model;
+}
+
+static const char *cell_vendor(const struct usage_cell *g)
+{
+    return g->meter == METER_TOKENS ? "" : g->ev->vendor;
+}
+
+static int cell_cmp(const void *pa, const void *pb)
+{
+    const struct usage_cell *a = pa, *b = pb;
+    int c;
+    if (a->hour_ms != b->hour_ms) return a->hour_ms < b->hour_ms ? -1 : 1;
+    if (a->meter != b->meter) return a->meter - b->meter;
+    if (a->ev == b->ev) return 0;
+    if ((c = strcmp(a->ev->account, b->ev->account))) return c;
+    if ((c = strcmp(cell_model(a), cell_model(b)))) return c;
+    if ((c = strcmp(cell_vendor(a), cell_vendor(b)))) return c;
+    if ((c = strcmp(a->ev->site, b->ev->site))) return c;
+    if ((c = strcmp(a->ev->cluster, b->ev->cluster))) return c;
+    return strcmp(a->ev->job, b->ev->job);
+}
+
+static void merge(struct usage_set *u)
+{
+    qsort(u->v, u->n, sizeof *u->v, cell_cmp);
+    size_t w = 0;
+    for (size_t i = 1; i < u->n; i++) {
+        if (cell_cmp(&u->v[w], &u->v[i]) == 0) {
+            u->v[w].quantity += u->v[i].quantity;
+            u->v[w].events += u->v[i].events;
+        } else {
+            u->v[++w] = u->v[i];
+        }
+    }
+    u->n = w + 1;
+}
+
+bool usage_write(PGconn *conn, struct usage_set *u)
+{
+    if (!u->n) return true;
+    merge(u);
+    struct strbuf arr[10] = {{0}};
+    for (int k = 0; k < 10; k++)
+        db_array_open(&arr[k]);
+    for (size_t i = 0; i < u->n; i++) {
+        const struct usage_cell *g = &u->v[i];
+        db_array_add(&arr[0], g->ev->account);
+        db_array_add_int(&arr[1], g->hour_ms / 1000);
+        db_array_add(&arr[2], meter_code[g->meter]);
+        db_array_add(&arr[3], cell_model(g));
+        db_array_add(&arr[4], cell_vendor(g));
+        db_array_add(&arr[5], g->ev->site);
+        db_array_add(&arr[6], g->ev->cluster);
+        db_array_add(&arr[7], g->ev->job);
+        db_array_add_int(&arr[8], g->quantity);
+        db_array_add_int(&arr[9], g->events);
+    }
+    const char *p[10];
+    for (int k = 0; k < 10; k++) {
+        db_array_close(&arr[k]);
+        p[k] = sb_str(&arr[k]);
+    }
+    bool ok = db_exec(
+        conn, "write hourly usage",
+        "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, job, "
+        "quantity, events, first_ingest, last_ingest) "
+        "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now() FROM unnest("
+        "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::bigint[], $10::bigint[]) AS t(a, h, m, mo, v, s, c, j, q, e) "
+        "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job) DO UPDATE SET "
+        "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
+        "last_ingest = now()",
+        10, p);
+    for (int k = 0; k < 10; k++)
+        sb_free(&arr[k]);
+    return ok;
+}
+
+void usage_reset(struct usage_set *u)
+{
+    u->n = 0;
+}
+
+void usage_free(struct usage_set *u)
+{
+    free(u->v);
+    memset(u, 0, sizeof *u);
+}

@@ -81,8 +81,8 @@ static bool reprice(struct bill *b, void *opaque)
     char was[32], now[32], total[24];
     money_format(r->old.total, b->minor_digits, was, sizeof was);
     money_format(b->total, b->minor_digits, now, sizeof now);
-    printf("total %s -> %s %s (%d lines changed)%s\n", r->had_old ? was : "none", now,
-           b->currency, r->changed,
+    printf("total %s -> %s %s (%d lines changed)%s\n", r->had_old ? was : "none", now, b->currency,
+           r->changed,
            issued ? "; the invoice is issued: the change is recorded, not applied" : "");
     snprintf(total, sizeof total, "%" PRId64, b->total);
     snprintf(was, sizeof was, "%" PRId64, r->old.total);

@@ -116,4 +116,3 @@ bool invoice_load(PGconn *conn, const char *customer, const char *first_day, str
     }
     return ok;
 }
-

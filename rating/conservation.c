@@ -44,15 +44,15 @@ int cmd_conservation(int argc, char **argv)
     const char *p[] = {cfg.topic};
     PGresult *res = db_query(conn, "read the rating counters", sql, 1, p);
     bool ok = res != NULL;
-    if (ok) printf("topic %s\n%-10s %12s %12s %12s %14s %10s\n", cfg.topic, "partition",
-                   "consumed", "rated", "duplicates", "dead_lettered", "parked");
+    if (ok)
+        printf("topic %s\n%-10s %12s %12s %12s %14s %10s\n", cfg.topic, "partition", "consumed",
+               "rated", "duplicates", "dead_lettered", "parked");
     for (int i = 0; ok && i < PQntuples(res); i++) {
         int64_t v[7] = {0};
         for (int k = 0; k < 7; k++)
             db_get_int64(res, i, k + 2, &v[k]);
-        printf("%-10s %12lld %12lld %12lld %14lld %10lld\n", PQgetvalue(res, i, 1),
-               (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
-               (long long)v[4]);
+        printf("%-10s %12lld %12lld %12lld %14lld %10lld\n", PQgetvalue(res, i, 1), (long long)v[0],
+               (long long)v[1], (long long)v[2], (long long)v[3], (long long)v[4]);
         if (v[0] != v[1] + v[2] + v[3] + v[4]) {
             log_error("partition %s: consumed %lld != rated + duplicates + dead_lettered + parked",
                       PQgetvalue(res, i, 1), (long long)v[0]);

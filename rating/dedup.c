@@ -80,8 +80,10 @@ static bool in_above(const struct seq_window *w, int64_t seq)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (w->above[mid] == seq) return true;
-        if (w->above[mid] < seq) lo = mid + 1;
-        else hi = mid;
+        if (w->above[mid] < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return false;
 }
@@ -121,7 +123,8 @@ void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq)
         }
     }
     size_t i = w->n;
-    while (i > w->head && w->above[i - 1] > seq) { /* insertion from the top: arrivals are near it */
+    while (i > w->head &&
+           w->above[i - 1] > seq) { /* insertion from the top: arrivals are near it */
         w->above[i] = w->above[i - 1];
         i--;
     }

@@ -75,11 +75,12 @@ static bool count_back(PGconn *conn, const char *topic, const struct released *r
     db_array_close(&part);
     db_array_close(&cnt);
     const char *p[] = {topic, sb_str(&part), sb_str(&cnt)};
-    bool ok = db_exec(conn, "move released events from parked to rated",
-                      "UPDATE rating_counter AS r SET parked = r.parked - t.n, rated = r.rated + t.n "
-                      "FROM unnest($2::int[], $3::bigint[]) AS t(p, n) "
-                      "WHERE r.topic = $1 AND r.partition = t.p",
-                      3, p);
+    bool ok =
+        db_exec(conn, "move released events from parked to rated",
+                "UPDATE rating_counter AS r SET parked = r.parked - t.n, rated = r.rated + t.n "
+                "FROM unnest($2::int[], $3::bigint[]) AS t(p, n) "
+                "WHERE r.topic = $1 AND r.partition = t.p",
+                3, p);
     sb_free(&part);
     sb_free(&cnt);
     return ok;

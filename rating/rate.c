@@ -331,8 +331,10 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
             batch_started = now;
         bool drained = o->until_idle && all_at_eof(r);
         if (ok && ((long long)r->batch.n >= o->batch_max ||
-                   (r->batch.n && now - batch_started >= o->batch_ms) || drained))
+                   (r->batch.n && now - batch_started >= o->batch_ms) || drained)) {
             flush(r);
+            batch_started = 0;
+        }
         if (!r->db_down && now - released_at >= RELEASE_EVERY_MS) {
             release_parked(r, false);
             released_at = now;

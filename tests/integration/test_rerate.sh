@@ -1,0 +1,33 @@
+#!/bin/bash
+# A plan correction is a recomputation: rerate reprices the month from the
+# rated quantities, refreshes the draft and records what changed; a second
+# rerate changes nothing.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+"$GM" collect synthetic --month 2026-10 --seed 41 --jobs 8 --totals "$TMP/totals.csv"
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+before=$(q "SELECT total FROM invoice i JOIN customer c ON c.id = i.customer_id
+            WHERE c.code = 'alpha'")
+# The H800 price was wrong: 16.80 should have been 15.80 CNY per GPU-hour.
+q "UPDATE plan_price SET unit_price = 15800000 WHERE model = 'H800'" >/dev/null
+out=$("$GM" rerate --customer alpha --period 2026-10)
+check_eq "rerate succeeds" 0 "$?"
+check_match "and prints the changed line" "gpu_ms +H800" "$out"
+after=$(q "SELECT total FROM invoice i JOIN customer c ON c.id = i.customer_id
+           WHERE c.code = 'alpha'")
+check_eq "the draft total changed" "t" "$(q "SELECT $after < $before")"
+"$GM" rerate --customer beta --period 2026-10 >/dev/null # beta's plan has H800 too
+check_eq "the totals check agrees with the new price" "mismatches 0" \
+    "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
+check_eq "the rerate is recorded with the old and new totals" "$before $after 1" \
+    "$(q "SELECT old_total || ' ' || new_total || ' ' || jsonb_array_length(changes)
+          FROM rerate_log ORDER BY id LIMIT 1")"
+"$GM" rerate --customer alpha --period 2026-10 >/dev/null
+check_eq "a second rerate changes nothing" "$after $after 0" \
+    "$(q "SELECT old_total || ' ' || new_total || ' ' || jsonb_array_length(changes)
+          FROM rerate_log ORDER BY id DESC LIMIT 1")"
+"$GM" rerate --customer alpha >/dev/null 2>&1
+check_eq "rerate without --period exits 2" 2 "$?"
+finish

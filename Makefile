@@ -116,7 +116,7 @@ build/bench/%: bench/%.c $(LIB_OBJ)
 	@$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
 bench: services-up
-	@$(MAKE) --no-print-directory build/bench/bench_ingest
+	@$(MAKE) --no-print-directory build/bench/bench_ingest build/bench/bench_rate
 	@bash bench/run.sh
 
 # Each target runs FUZZ_SECONDS on the seed corpus in tests/fuzz/corpus; new

@@ -9,11 +9,47 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The fields this version reads, found in one pass over the object. */
+enum field {
+    F_V,
+    F_SOURCE,
+    F_SEQ,
+    F_ACCOUNT,
+    F_CLUSTER,
+    F_SITE,
+    F_START,
+    F_END,
+    F_GPU_MS,
+    F_TOKENS,
+    F_ENERGY,
+    F_PARAMS,
+    F_MODEL,
+    F_VENDOR,
+    F_JOB,
+    F_SIG,
+    NFIELDS
+};
+static const char *const field_name[NFIELDS] = {
+    "v",      "source", "seq",       "account",      "cluster", "site",   "start", "end",
+    "gpu_ms", "tokens", "energy_mj", "model_params", "model",   "vendor", "job",   "sig"};
+
 struct decoder {
-    const cJSON *obj;
+    const cJSON *field[NFIELDS]; /* the first member of each name, as cJSON would find */
     char *reason;
     size_t reason_len;
 };
+
+static void index_fields(struct decoder *d, const cJSON *obj)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        if (!it->string) continue;
+        for (int k = 0; k < NFIELDS; k++)
+            if (it->string[0] == field_name[k][0] && !strcmp(it->string, field_name[k])) {
+                if (!d->field[k]) d->field[k] = it;
+                break;
+            }
+    }
+}
 
 static enum event_error fail(struct decoder *d, enum event_error err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -29,10 +65,11 @@ static enum event_error fail(struct decoder *d, enum event_error err, const char
 
 /* Whole numbers only, within the range every JSON parser holds exactly. The
  * double is a parse artefact, never money: below 2^53 it is the integer. */
-static enum event_error get_int(struct decoder *d, const char *name, bool required, int64_t *out,
+static enum event_error get_int(struct decoder *d, enum field f, bool required, int64_t *out,
                                 bool *present)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(d->obj, name);
+    const char *name = field_name[f];
+    const cJSON *it = d->field[f];
     *present = it != NULL;
     if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
     double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
@@ -43,10 +80,11 @@ static enum event_error get_int(struct decoder *d, const char *name, bool requir
     return EVENT_OK;
 }
 
-static enum event_error get_str(struct decoder *d, const char *name, bool required, char *out,
+static enum event_error get_str(struct decoder *d, enum field f, bool required, char *out,
                                 size_t cap)
 {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(d->obj, name);
+    const char *name = field_name[f];
+    const cJSON *it = d->field[f];
     out[0] = '\0';
     if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
     if (!cJSON_IsString(it))
@@ -62,10 +100,11 @@ static enum event_error get_str(struct decoder *d, const char *name, bool requir
     return EVENT_OK;
 }
 
-static enum event_error get_time(struct decoder *d, const char *name, int64_t *out)
+static enum event_error get_time(struct decoder *d, enum field f, int64_t *out)
 {
+    const char *name = field_name[f];
     char s[40];
-    enum event_error e = get_str(d, name, true, s, sizeof s);
+    enum event_error e = get_str(d, f, true, s, sizeof s);
     if (e) return e;
     if (!time_parse_rfc3339(s, out))
         return fail(d, EVENT_ERR_INVALID,
@@ -79,11 +118,11 @@ static enum event_error get_time(struct decoder *d, const char *name, int64_t *o
         if (e_) return e_;                                                                         \
     } while (0)
 
-static enum event_error decode_quantity(struct decoder *d, const char *name, unsigned bit,
-                                        int64_t *out, unsigned *has)
+static enum event_error decode_quantity(struct decoder *d, enum field f, unsigned bit, int64_t *out,
+                                        unsigned *has)
 {
     bool present;
-    enum event_error e = get_int(d, name, false, out, &present);
+    enum event_error e = get_int(d, f, false, out, &present);
     if (e) return e == EVENT_ERR_INVALID ? EVENT_ERR_QUANTITY : e;
     if (present) *has |= bit;
     return EVENT_OK;
@@ -110,36 +149,36 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
 {
     bool present;
     int64_t version;
-    TRY(get_int(d, "v", true, &version, &present));
+    TRY(get_int(d, F_V, true, &version, &present));
     if (version != EVENT_VERSION)
         return fail(d, EVENT_ERR_VERSION,
                     "event version %lld is not supported (this build reads %d)", (long long)version,
                     EVENT_VERSION);
-    TRY(get_str(d, "source", true, ev->source, sizeof ev->source));
-    TRY(get_int(d, "seq", true, &ev->seq, &present));
-    TRY(get_str(d, "account", true, ev->account, sizeof ev->account));
-    TRY(get_str(d, "cluster", true, ev->cluster, sizeof ev->cluster));
-    TRY(get_str(d, "site", true, ev->site, sizeof ev->site));
-    TRY(get_time(d, "start", &ev->start_ms));
-    TRY(get_time(d, "end", &ev->end_ms));
+    TRY(get_str(d, F_SOURCE, true, ev->source, sizeof ev->source));
+    TRY(get_int(d, F_SEQ, true, &ev->seq, &present));
+    TRY(get_str(d, F_ACCOUNT, true, ev->account, sizeof ev->account));
+    TRY(get_str(d, F_CLUSTER, true, ev->cluster, sizeof ev->cluster));
+    TRY(get_str(d, F_SITE, true, ev->site, sizeof ev->site));
+    TRY(get_time(d, F_START, &ev->start_ms));
+    TRY(get_time(d, F_END, &ev->end_ms));
     if (ev->end_ms < ev->start_ms)
         return fail(d, EVENT_ERR_INVALID, "field \"end\" is before \"start\"");
     if (ev->end_ms - ev->start_ms > EVENT_MAX_SPAN)
         return fail(d, EVENT_ERR_INVALID,
                     "window from \"start\" to \"end\" is longer than 35 days");
-    TRY(decode_quantity(d, "gpu_ms", EVENT_HAS_GPU_MS, &ev->gpu_ms, &ev->has));
-    TRY(decode_quantity(d, "tokens", EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
-    TRY(decode_quantity(d, "energy_mj", EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
-    TRY(decode_quantity(d, "model_params", EVENT_HAS_MODEL_PARAMS, &ev->model_params, &ev->has));
+    TRY(decode_quantity(d, F_GPU_MS, EVENT_HAS_GPU_MS, &ev->gpu_ms, &ev->has));
+    TRY(decode_quantity(d, F_TOKENS, EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
+    TRY(decode_quantity(d, F_ENERGY, EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
+    TRY(decode_quantity(d, F_PARAMS, EVENT_HAS_MODEL_PARAMS, &ev->model_params, &ev->has));
     TRY(check_plausible(d, ev));
     if (!(ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_TOKENS | EVENT_HAS_ENERGY)))
         return fail(d, EVENT_ERR_MISSING,
                     "missing quantity: one of \"gpu_ms\", \"tokens\", \"energy_mj\" is required");
     bool accel = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
-    TRY(get_str(d, "model", accel, ev->model, sizeof ev->model));
-    TRY(get_str(d, "vendor", accel, ev->vendor, sizeof ev->vendor));
-    TRY(get_str(d, "job", false, ev->job, sizeof ev->job));
-    TRY(get_str(d, "sig", false, ev->sig, sizeof ev->sig));
+    TRY(get_str(d, F_MODEL, accel, ev->model, sizeof ev->model));
+    TRY(get_str(d, F_VENDOR, accel, ev->vendor, sizeof ev->vendor));
+    TRY(get_str(d, F_JOB, false, ev->job, sizeof ev->job));
+    TRY(get_str(d, F_SIG, false, ev->sig, sizeof ev->sig));
     if (ev->sig[0] && strspn(ev->sig, "0123456789abcdef") != 64)
         return fail(d, EVENT_ERR_INVALID, "field \"sig\" must be 64 lower-case hex digits");
     return EVENT_OK;
@@ -148,7 +187,7 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
 enum event_error event_decode(const char *buf, size_t len, struct usage_event *ev, char *reason,
                               size_t reason_len)
 {
-    struct decoder d = {NULL, reason, reason_len};
+    struct decoder d = {.reason = reason, .reason_len = reason_len};
     memset(ev, 0, sizeof *ev);
     reason[0] = '\0';
     cJSON *root = buf ? cJSON_ParseWithLength(buf, len) : NULL;
@@ -156,7 +195,7 @@ enum event_error event_decode(const char *buf, size_t len, struct usage_event *e
         cJSON_Delete(root);
         return fail(&d, EVENT_ERR_JSON, "message is not a JSON object");
     }
-    d.obj = root;
+    index_fields(&d, root);
     enum event_error err = decode_fields(&d, ev);
     cJSON_Delete(root);
     return err;

@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/signature.h"
+#include "core/strset.h"
 #include "rating/dedup.h"
 #include "rating/park.h"
 #include "rating/usage.h"
@@ -36,6 +37,8 @@ struct flush {
     char **mapped; /* accounts with a customer, sorted */
     size_t nmapped;
     PGresult *mapped_res;
+    const char *last_account; /* is_mapped's last answer */
+    bool last_mapped;
     struct tally *tally;
     size_t ntally;
     enum outcome *outcome;
@@ -81,18 +84,14 @@ static int str_cmp(const void *a, const void *b)
 /* The batch's accounts that belong to a customer. */
 static bool load_mapped(struct flush *f)
 {
-    const char **acc = calloc(f->b->n ? f->b->n : 1, sizeof *acc);
-    if (!acc) abort();
-    size_t n = 0;
-    for (size_t i = 0; i < f->b->n; i++)
-        if (!f->b->msgs[i].err) acc[n++] = f->b->msgs[i].ev.account;
-    qsort(acc, n, sizeof *acc, str_cmp);
+    struct strset seen = {0};
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(acc[i - 1], acc[i])) db_array_add(&arr, acc[i]);
+    for (size_t i = 0; i < f->b->n; i++)
+        if (!f->b->msgs[i].err && strset_add(&seen, f->b->msgs[i].ev.account))
+            db_array_add(&arr, f->b->msgs[i].ev.account);
     db_array_close(&arr);
-    free(acc);
+    strset_free(&seen);
     const char *p[] = {sb_str(&arr)};
     f->mapped_res = db_query(f->conn, "look up the customers of the batch's accounts",
                              "SELECT account FROM account WHERE account = ANY($1::text[]) "
@@ -108,9 +107,12 @@ static bool load_mapped(struct flush *f)
     return true;
 }
 
-static bool is_mapped(const struct flush *f, const char *account)
+static bool is_mapped(struct flush *f, const char *account)
 {
-    return bsearch(&account, f->mapped, f->nmapped, sizeof *f->mapped, str_cmp) != NULL;
+    if (f->last_account && !strcmp(f->last_account, account)) return f->last_mapped;
+    f->last_account = account;
+    f->last_mapped = bsearch(&account, f->mapped, f->nmapped, sizeof *f->mapped, str_cmp) != NULL;
+    return f->last_mapped;
 }
 
 static struct tally *tally_for(struct flush *f, int32_t partition)
@@ -328,8 +330,11 @@ enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_
     const char **sources = calloc(b->n, sizeof *sources);
     if (!f.tally || !f.outcome || !f.code || !sources) abort();
     size_t nsrc = 0;
+    struct strset distinct = {0};
     for (size_t i = 0; i < b->n; i++)
-        if (!b->msgs[i].err) sources[nsrc++] = b->msgs[i].ev.source;
+        if (!b->msgs[i].err && strset_add(&distinct, b->msgs[i].ev.source))
+            sources[nsrc++] = b->msgs[i].ev.source;
+    strset_free(&distinct);
     bool fenced = false;
     bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);
     if (ok) {

@@ -70,8 +70,11 @@ bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_
 
 struct seq_window *dedup_find(struct dedup *d, const char *source)
 {
+    if (d->last && !strcmp(d->last->source, source)) return d->last; /* runs of one source */
     struct seq_window key = {.source = source};
-    return bsearch(&key, d->v, d->n, sizeof *d->v, window_cmp);
+    struct seq_window *w = bsearch(&key, d->v, d->n, sizeof *d->v, window_cmp);
+    if (w) d->last = w;
+    return w;
 }
 
 static bool in_above(const struct seq_window *w, int64_t seq)

@@ -32,6 +32,7 @@ struct dedup {
     struct seq_window *v;
     size_t n;
     long gaps_closed;
+    struct seq_window *last; /* the window found last */
 };
 
 /* Loads the windows of these sources (duplicates allowed), new ones empty. */

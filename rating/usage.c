@@ -2,8 +2,10 @@
 #include "rating/usage.h"
 
 #include "core/db.h"
+#include "core/strset.h"
 #include "core/timeutil.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,19 +69,55 @@ static int cell_cmp(const void *pa, const void *pb)
     return strcmp(a->ev->job, b->ev->job);
 }
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x9e3779b97f4a7c15ULL;
+}
+
+static uint64_t cell_hash(const struct usage_cell *g)
+{
+    uint64_t h = mix((uint64_t)g->hour_ms, (uint64_t)g->meter);
+    h = mix(h, strset_hash(g->ev->account));
+    h = mix(h, strset_hash(cell_model(g)));
+    h = mix(h, strset_hash(g->ev->site));
+    h = mix(h, strset_hash(g->ev->cluster));
+    return mix(h, strset_hash(g->ev->job)); /* vendor follows the model */
+}
+
+/* Merges equal cells through a hash table, then sorts the (far fewer)
+ * merged cells so that concurrent raters upsert rows in one order and
+ * cannot deadlock. */
 static void merge(struct usage_set *u)
 {
-    qsort(u->v, u->n, sizeof *u->v, cell_cmp);
-    size_t w = 0;
-    for (size_t i = 1; i < u->n; i++) {
-        if (cell_cmp(&u->v[w], &u->v[i]) == 0) {
-            u->v[w].quantity += u->v[i].quantity;
-            u->v[w].events += u->v[i].events;
+    size_t cap = 64;
+    while (cap < 2 * u->n)
+        cap *= 2;
+    size_t *slot = malloc(cap * sizeof *slot), w = 0;
+    if (!slot) abort();
+    memset(slot, 0xff, cap * sizeof *slot);
+    const struct usage_event *ev = NULL;
+    uint64_t ev_hash = 0;
+    for (size_t i = 0; i < u->n; i++) {
+        struct usage_cell *c = &u->v[i];
+        if (c->ev != ev) { /* an event's cells share every string */
+            ev = c->ev;
+            ev_hash = cell_hash(&(struct usage_cell){ev, 0, 0, 0, 0});
+        }
+        size_t j = mix(ev_hash, mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1)) & (cap - 1);
+        if (c->meter == METER_TOKENS) j = cell_hash(c) & (cap - 1);
+        for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
+            if (cell_cmp(&u->v[slot[j]], c) == 0) break;
+        if (slot[j] == SIZE_MAX) {
+            u->v[w] = *c;
+            slot[j] = w++;
         } else {
-            u->v[++w] = u->v[i];
+            u->v[slot[j]].quantity += c->quantity;
+            u->v[slot[j]].events += c->events;
         }
     }
-    u->n = w + 1;
+    free(slot);
+    u->n = w;
+    qsort(u->v, u->n, sizeof *u->v, cell_cmp);
 }
 
 bool usage_write(PGconn *conn, struct usage_set *u)

@@ -1,0 +1,127 @@
+/* bench_rate: the rater next to a bare librdkafka consume loop.
+ *
+ *   bench_rate produce N       N dcgm-like events to the configured topic:
+ *                              2,000 GPUs on 250 nodes (one source each),
+ *                              30 s windows, 20 accounts
+ *   bench_rate consume N       a bare consumer reads the topic from the
+ *                              start until it has N messages; prints events/s
+ *   bench_rate run N CMD...    runs CMD (the rater), prints events/s for N
+ *                              events and the command's peak RSS
+ * bench/run.sh alternates the last two, several times, in one run. */
+#include "core/config.h"
+#include "core/event.h"
+#include "core/kafka.h"
+#include "ingest/producer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GPUS  2000
+#define NODES 250
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int produce(const struct config *cfg, long n)
+{
+    struct producer *p = producer_open(cfg);
+    if (!p) return 1;
+    struct usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    strcpy(ev.cluster, "bench");
+    strcpy(ev.site, "s1");
+    strcpy(ev.model, "H800");
+    strcpy(ev.vendor, "nvidia");
+    ev.has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
+    static int64_t seq[NODES];
+    bool ok = true;
+    for (long i = 0; ok && i < n; i++) {
+        int gpu = (int)(i % GPUS), node = gpu / (GPUS / NODES);
+        snprintf(ev.source, sizeof ev.source, "dcgm/bench/node%03d", node);
+        snprintf(ev.account, sizeof ev.account, "ns-%02d", gpu % 20);
+        snprintf(ev.job, sizeof ev.job, "pod-%04d", gpu);
+        ev.seq = ++seq[node];
+        ev.start_ms = 1790812800000LL + (i / GPUS) * 30000; /* 2026-10-01T00:00:00Z */
+        ev.end_ms = ev.start_ms + 30000;
+        ev.gpu_ms = 30000;
+        ev.energy_mj = 19500000 + gpu;
+        ok = producer_send_event(p, &ev);
+    }
+    long long delivered;
+    return producer_close(p, &delivered) && ok ? 0 : 1;
+}
+
+static int consume(const struct config *cfg, long n)
+{
+    rd_kafka_conf_t *conf = kafka_conf_new(cfg);
+    kafka_conf_set(conf, "group.id", "bench-bare");
+    kafka_conf_set(conf, "enable.auto.commit", "false");
+    rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf);
+    int parts = rk ? kafka_check_topic(rk, cfg, cfg->topic, 10000) : -1;
+    if (parts < 0) return 1;
+    double t0 = now_s();
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(parts);
+    for (int i = 0; i < parts; i++)
+        rd_kafka_topic_partition_list_add(list, cfg->topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    long got = 0;
+    size_t bytes = 0;
+    while (got < n) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (!m) continue;
+        if (!m->err) {
+            got++;
+            bytes += m->len;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    double secs = now_s() - t0;
+    printf("%.0f\n", got / secs);
+    fprintf(stderr, "bench: bare consumer: %ld messages, %zu bytes in %.2f s\n", got, bytes, secs);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return 0;
+}
+
+static int run(long n, char **cmd)
+{
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(cmd[0], cmd);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) return 1;
+    double secs = now_s() - t0;
+    printf("%.0f %ld\n", n / secs, ru.ru_maxrss);
+    fprintf(stderr, "bench: %s: %ld events in %.2f s, peak RSS %ld KiB\n", cmd[0], n, secs,
+            ru.ru_maxrss);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    if (argc < 3 || config_load(&cfg) != 0) {
+        fprintf(stderr, "usage: bench_rate produce|consume N | run N CMD...\n");
+        return 2;
+    }
+    long n = atol(argv[2]);
+    if (!strcmp(argv[1], "produce")) return produce(&cfg, n);
+    if (!strcmp(argv[1], "consume")) return consume(&cfg, n);
+    if (!strcmp(argv[1], "run") && argc > 3) return run(n, argv + 3);
+    fprintf(stderr, "usage: bench_rate produce|consume N | run N CMD...\n");
+    return 2;
+}

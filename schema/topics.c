@@ -10,6 +10,7 @@
 #include "core/kafka.h"
 #include "core/log.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 static int create_topic(rd_kafka_t *rk, const char *topic, int partitions)
@@ -53,6 +54,22 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions)
     return rc;
 }
 
+/* A new topic reaches the broker's metadata a moment after its creation is
+ * acknowledged; wait for it quietly before the check that reports. */
+static void wait_for_topic(rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    for (int i = 0; i < 100; i++) {
+        const struct rd_kafka_metadata *md = NULL;
+        bool ready = !rd_kafka_metadata(rk, 0, rkt, &md, 2000) && md->topic_cnt == 1 &&
+                     !md->topics[0].err && md->topics[0].partition_cnt > 0;
+        if (md) rd_kafka_metadata_destroy(md);
+        if (ready) break;
+        rd_kafka_poll(rk, 100);
+    }
+    rd_kafka_topic_destroy(rkt);
+}
+
 int cmd_topics(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{0}};
@@ -74,6 +91,8 @@ int cmd_topics(int argc, char **argv)
     const char *dlq = config_dlq_topic(&cfg, buf, sizeof buf);
     if (kafka_reachable(rk, &cfg, 10000) && create_topic(rk, cfg.topic, (int)cfg.partitions) == 0 &&
         create_topic(rk, dlq, 1) == 0) {
+        wait_for_topic(rk, cfg.topic);
+        wait_for_topic(rk, dlq);
         int have = kafka_check_topic(rk, &cfg, cfg.topic, 10000);
         int dead = kafka_check_topic(rk, &cfg, dlq, 10000);
         if (have > 0 && dead > 0) {

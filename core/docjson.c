@@ -1,0 +1,137 @@
+/* docjson: path-tagged document checks (see docjson.h). */
+#include "docjson.h"
+
+#include "decimal.h"
+#include "timeutil.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void doc_error(struct doc_check *c, const char *path, const char *fmt, ...)
+{
+    if (c->n++ >= DOC_MAX_ERRORS) return;
+    sb_printf(&c->errors, "%s: ", path);
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    sb_puts(&c->errors, why);
+    sb_putc(&c->errors, '\n');
+}
+
+void doc_path(char *buf, const char *parent, const char *field)
+{
+    snprintf(buf, DOC_PATH_LEN, "%s.%s", parent, field);
+}
+
+void doc_path_index(char *buf, const char *parent, int index)
+{
+    snprintf(buf, DOC_PATH_LEN, "%s[%d]", parent, index);
+}
+
+void doc_only(struct doc_check *c, const char *path, const cJSON *obj,
+              const char *const *allowed)
+{
+    for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
+        bool known = false;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = it->string && !strcmp(it->string, *a);
+        if (!known) {
+            char p[DOC_PATH_LEN];
+            doc_path(p, path, it->string ? it->string : "?");
+            doc_error(c, p, "unknown field");
+        }
+    }
+}
+
+const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj,
+                       const char *name, bool required)
+{
+    const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+    if (!it && required) {
+        char p[DOC_PATH_LEN];
+        doc_path(p, path, name);
+        doc_error(c, p, "is required");
+    }
+    return it;
+}
+
+bool doc_string(struct doc_check *c, const char *path, const cJSON *item, size_t max_len,
+                const char **out)
+{
+    if (!cJSON_IsString(item) || !item->valuestring[0] || strlen(item->valuestring) > max_len) {
+        doc_error(c, path, "must be a string of 1 to %zu characters", max_len);
+        return false;
+    }
+    for (const char *s = item->valuestring; *s; s++)
+        if ((unsigned char)*s < 0x20) {
+            doc_error(c, path, "must not contain control characters");
+            return false;
+        }
+    *out = item->valuestring;
+    return true;
+}
+
+bool doc_object(struct doc_check *c, const char *path, const cJSON *item)
+{
+    if (cJSON_IsObject(item)) return true;
+    doc_error(c, path, "must be an object");
+    return false;
+}
+
+bool doc_array(struct doc_check *c, const char *path, const cJSON *item, int min_items)
+{
+    if (cJSON_IsArray(item) && cJSON_GetArraySize(item) >= min_items) return true;
+    doc_error(c, path, "must be an array of at least %d item%s", min_items,
+              min_items == 1 ? "" : "s");
+    return false;
+}
+
+bool doc_int(struct doc_check *c, const char *path, const cJSON *item, int64_t min, int64_t max,
+             int64_t *out)
+{
+    double v = cJSON_IsNumber(item) ? item->valuedouble : NAN;
+    /* below 2^53 the double is the integer */
+    if (!(v >= (double)min && v <= (double)max) || v != floor(v) || fabs(v) > 9007199254740991.0) {
+        doc_error(c, path, "must be a whole number from %lld to %lld", (long long)min,
+                  (long long)max);
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int digits,
+                 int64_t *out)
+{
+    if (cJSON_IsString(item) &&
+        decimal_parse(item->valuestring, strlen(item->valuestring), digits, DECIMAL_EXACT, out))
+        return true;
+    if (cJSON_IsString(item) && item->valuestring[0] == '-')
+        doc_error(c, path, "must not be negative");
+    else
+        doc_error(c, path, "must be a decimal string like \"16.80\" with at most %d decimals",
+                  digits);
+    return false;
+}
+
+bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t *days)
+{
+    int y, m, d;
+    char tail;
+    if (cJSON_IsString(item) &&
+        sscanf(item->valuestring, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 &&
+        strlen(item->valuestring) == 10 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && y >= 2000) {
+        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (d <= mdays[m - 1] && !(m == 2 && d == 29 && !leap)) {
+            *days = time_days_from_civil(y, (unsigned)m, (unsigned)d);
+            return true;
+        }
+    }
+    doc_error(c, path, "must be a date like \"2026-01-01\"");
+    return false;
+}

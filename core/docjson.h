@@ -1,0 +1,52 @@
+/* docjson: checks a JSON document and collects every problem with its path.
+ *
+ * Documents that sales and finance write (plans, contracts, vouchers) are
+ * rejected whole, with every error at once, each as "JSON path: reason"
+ * ($.gpu_hours.models[2].unit_price: must be a decimal string like "16.80").
+ * The helpers read a field of the expected type, record an error when it is
+ * missing or wrong, and report fields the document format does not have. */
+#ifndef GPUMETER_DOCJSON_H
+#define GPUMETER_DOCJSON_H
+
+#include "strbuf.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DOC_MAX_ERRORS 100
+
+struct doc_check {
+    struct strbuf errors; /* one "path: reason" per line */
+    int n;
+};
+
+void doc_error(struct doc_check *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "$.a" + "b" -> "$.a.b"; "$.a" + index 2 -> "$.a[2]" (buf of DOC_PATH_LEN). */
+#define DOC_PATH_LEN 256
+void doc_path(char *buf, const char *parent, const char *field);
+void doc_path_index(char *buf, const char *parent, int index);
+
+/* Errors for members of obj not in allowed (NULL-terminated). */
+void doc_only(struct doc_check *c, const char *path, const cJSON *obj,
+              const char *const *allowed);
+
+/* The member, or NULL (with an error when required). */
+const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj,
+                       const char *name, bool required);
+/* Typed reads of a member that is present; false (and an error) when wrong. */
+bool doc_string(struct doc_check *c, const char *path, const cJSON *item, size_t max_len,
+                const char **out);
+bool doc_object(struct doc_check *c, const char *path, const cJSON *item);
+bool doc_array(struct doc_check *c, const char *path, const cJSON *item, int min_items);
+/* A whole JSON number from min to max. */
+bool doc_int(struct doc_check *c, const char *path, const cJSON *item, int64_t min, int64_t max,
+             int64_t *out);
+/* A decimal string ("16.80") with at most `digits` decimals, >= 0, exact. */
+bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int digits,
+                 int64_t *out);
+/* "YYYY-MM-DD" as days since 1970-01-01. */
+bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t *days);
+
+#endif

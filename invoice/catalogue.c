@@ -1,0 +1,71 @@
+/* catalogue: accelerator models and name normalisation (see catalogue.h). */
+#include "invoice/catalogue.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+static const struct accelerator entries[] = {
+    {"A100", "nvidia", false},      {"A800", "nvidia", false},      {"A30", "nvidia", false},
+    {"H100", "nvidia", false},      {"H200", "nvidia", false},      {"H800", "nvidia", false},
+    {"H20", "nvidia", false},       {"L20", "nvidia", false},       {"L40S", "nvidia", false},
+    {"B200", "nvidia", false},      {"Ascend910B", "huawei", true}, {"Ascend910C", "huawei", true},
+    {"Ascend310P", "huawei", true}, {"MLU370", "cambricon", true},  {"MLU590", "cambricon", true},
+    {"KunlunR300", "kunlunxin", true}, {"DCUZ100", "hygon", true},
+};
+#define NENTRIES (int)(sizeof entries / sizeof entries[0])
+
+/* Other spellings, normalised, and the model they mean. */
+static const struct {
+    const char *alias, *model;
+} aliases[] = {
+    {"910B", "Ascend910B"}, {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
+    {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"}, {"R300", "KunlunR300"},
+};
+
+static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI", "CAMBRICON", "HYGON",
+                                              "KUNLUNXIN", "TESLA"};
+
+/* Letters and digits only, upper case. */
+static void normalise(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *in && n + 1 < cap; in++)
+        if (isalnum((unsigned char)*in)) out[n++] = (char)toupper((unsigned char)*in);
+    out[n] = '\0';
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return !strncmp(s, prefix, strlen(prefix));
+}
+
+const struct accelerator *catalogue_find(const char *reported)
+{
+    char name[128], key[64];
+    normalise(reported, name, sizeof name);
+    const char *rest = name;
+    for (size_t i = 0; i < sizeof vendor_prefixes / sizeof vendor_prefixes[0]; i++)
+        if (starts_with(rest, vendor_prefixes[i])) rest += strlen(vendor_prefixes[i]);
+    const struct accelerator *best = NULL;
+    size_t best_len = 0;
+    for (int i = 0; i < NENTRIES; i++) {
+        normalise(entries[i].model, key, sizeof key);
+        if (starts_with(rest, key) && strlen(key) > best_len) {
+            best = &entries[i];
+            best_len = strlen(key);
+        }
+    }
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (starts_with(rest, aliases[i].alias) && strlen(aliases[i].alias) > best_len) {
+            best = catalogue_find(aliases[i].model);
+            best_len = strlen(aliases[i].alias);
+        }
+    return best;
+}
+
+const struct accelerator *catalogue_all(int *n)
+{
+    *n = NENTRIES;
+    return entries;
+}

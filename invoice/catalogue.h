@@ -1,0 +1,28 @@
+/* catalogue: the accelerator models gpumeter prices, and what telemetry
+ * calls them.
+ *
+ * Telemetry reports the same accelerator many ways ("NVIDIA H800",
+ * "H800 80GB HBM3", "A800-SXM4-80GB", "Ascend910B3", a Slurm gres type
+ * "910b"). catalogue_find maps any of them to one catalogue entry: the
+ * canonical model that plans price, its vendor, and whether it is a domestic
+ * (Chinese-made) accelerator, which vouchers and subsidies ask about. The
+ * rule: drop everything but letters and digits, ignore case and a leading
+ * vendor name, and take the longest catalogue name (or alias) the rest
+ * starts with. docs/plans.md lists the catalogue. */
+#ifndef GPUMETER_CATALOGUE_H
+#define GPUMETER_CATALOGUE_H
+
+#include <stdbool.h>
+
+struct accelerator {
+    const char *model; /* canonical, as plans write it */
+    const char *vendor;
+    bool domestic;
+};
+
+/* NULL when the name matches no catalogue entry. */
+const struct accelerator *catalogue_find(const char *reported);
+/* The entries, for listing; *n receives their count. */
+const struct accelerator *catalogue_all(int *n);
+
+#endif

@@ -1,0 +1,214 @@
+/* Plans: every validation rule with its JSON path, the catalogue, and
+ * worked pricing examples computed by hand to the fen (docs/plans.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "invoice/catalogue.h"
+#include "invoice/price.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char valid[] =
+    "{\"plan\":\"gpu-2027\",\"name\":\"GPU 2027\",\"currency\":\"CNY\","
+    "\"effective_from\":\"2027-01-01\","
+    "\"gpu_hours\":{\"increment_seconds\":60,\"prices\":["
+    "{\"model\":\"H800\",\"unit_price\":\"16.80\"},"
+    "{\"model\":\"Ascend910B\",\"tiers\":{\"mode\":\"graduated\",\"steps\":["
+    "{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}]}}],"
+    "\"time_of_use\":[{\"band\":\"peak\",\"from\":8,\"to\":12,\"multiplier\":\"1.5\"},"
+    "{\"band\":\"valley\",\"from\":23,\"to\":7,\"multiplier\":\"0.6\"}]},"
+    "\"tokens\":{\"brackets\":[{\"up_to_params\":16000000000,\"unit_price\":\"3.00\"},"
+    "{\"unit_price\":\"6.00\"}]},"
+    "\"energy_kwh\":{\"unit_price\":\"0.80\"}}";
+
+/* Parses json; returns the error text ("" when valid). */
+static const char *check(const char *json, struct plan *p)
+{
+    static char out[4096];
+    cJSON *doc = cJSON_Parse(json);
+    assert_non_null(doc);
+    struct doc_check c = {0};
+    plan_doc_parse(doc, p, &c);
+    snprintf(out, sizeof out, "%s", sb_str(&c.errors));
+    sb_free(&c.errors);
+    cJSON_Delete(doc);
+    return out;
+}
+
+/* valid with one substring replaced. */
+static const char *variant(const char *from, const char *to)
+{
+    static char buf[4096];
+    const char *at = strstr(valid, from);
+    assert_non_null(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - valid), valid, to, at + strlen(from));
+    return buf;
+}
+
+static void test_valid_plan_reads_exactly(void **state)
+{
+    (void)state;
+    static struct plan p;
+    assert_string_equal(check(valid, &p), "");
+    assert_string_equal(p.code, "gpu-2027");
+    assert_int_equal(p.increment_s, 60);
+    assert_int_equal(p.nmodels, 2);
+    assert_int_equal(p.models[0].price.unit_price[0], 16800000);
+    assert_int_equal(p.models[1].price.mode, TIERS_GRADUATED);
+    assert_int_equal(p.models[1].price.up_to[0], 1000);
+    assert_int_equal(p.ngpu_bands, 2);
+    assert_int_equal(p.gpu_bands[1].from, 23);
+    assert_int_equal(p.gpu_bands[1].to, 7);
+    assert_int_equal(p.gpu_bands[0].multiplier_ppm, 1500000);
+    assert_int_equal(p.brackets[0].up_to_params, 16000000000LL);
+    assert_int_equal(p.energy.unit_price[0], 800000);
+}
+
+static void test_every_rule_names_its_path(void **state)
+{
+    (void)state;
+    static struct plan p;
+    const struct {
+        const char *from, *to, *error;
+    } cases[] = {
+        {"\"name\"", "\"nmae\"",
+         "$.nmae: unknown field\n$.name: is required\n"},
+        {"\"unit_price\":\"16.80\"", "\"unit_price\":\"-16.80\"",
+         "$.gpu_hours.prices[0].unit_price: must not be negative\n"},
+        {"\"unit_price\":\"16.80\"", "\"unit_price\":16.80",
+         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 decimals\n"},
+        {"\"unit_price\":\"16.80\"", "\"unit_price\":\"16.8000001\"",
+         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 decimals\n"},
+        {"\"model\":\"H800\"", "\"model\":\"Z9000\"",
+         "$.gpu_hours.prices[0].model: unknown accelerator model \"Z9000\"\n"},
+        {"\"model\":\"H800\"", "\"model\":\"NVIDIA H800\"",
+         "$.gpu_hours.prices[0].model: write the catalogue name \"H800\" for \"NVIDIA H800\"\n"},
+        {"\"model\":\"Ascend910B\"", "\"model\":\"H800\"",
+         "$.gpu_hours.prices[1].model: model \"H800\" is priced twice\n"},
+        {"{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}",
+         "{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"up_to\":900,\"unit_price\":\"8.20\"},"
+         "{\"unit_price\":\"8.00\"}",
+         "$.gpu_hours.prices[1].tiers.steps[1].up_to: tiers overlap: must be above the previous step's 1000\n"},
+        {"{\"unit_price\":\"8.00\"}]", "{\"up_to\":2000,\"unit_price\":\"8.00\"}]",
+         "$.gpu_hours.prices[1].tiers.steps[1].up_to: the last step has no upper bound\n"},
+        {"\"graduated\"", "\"stepped\"",
+         "$.gpu_hours.prices[1].tiers.mode: must be \"graduated\" or \"volume\"\n"},
+        {"\"from\":23,\"to\":7", "\"from\":11,\"to\":14",
+         "$.gpu_hours.time_of_use[1]: overlaps band \"peak\" at 11:00\n"},
+        {"\"from\":8,\"to\":12", "\"from\":8,\"to\":25",
+         "$.gpu_hours.time_of_use[0].to: must be a whole number from 0 to 24\n"},
+        {"\"effective_from\":\"2027-01-01\"", "\"effective_from\":\"2027-02-30\"",
+         "$.effective_from: must be a date like \"2026-01-01\"\n"},
+        {"\"currency\":\"CNY\"", "\"currency\":\"cny\"",
+         "$.currency: must be an ISO 4217 code like \"CNY\"\n"},
+        {"\"up_to_params\":16000000000,", "",
+         "$.tokens.brackets[0].up_to_params: is required on every bracket but the last\n"},
+        {"{\"unit_price\":\"0.80\"}", "{\"unit_price\":\"0.80\",\"tiers\":{}}",
+         "$.energy_kwh: needs exactly one of \"unit_price\" and \"tiers\"\n"},
+        {"\"increment_seconds\":60", "\"increment_seconds\":0",
+         "$.gpu_hours.increment_seconds: must be a whole number from 1 to 3600\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = check(variant(cases[i].from, cases[i].to), &p);
+        if (strcmp(got, cases[i].error))
+            fail_msg("case %zu: expected [%s], got [%s]", i, cases[i].error, got);
+    }
+    /* Every problem at once, not only the first. */
+    const char *two = check("{\"plan\":\"X\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\"}", &p);
+    assert_string_equal(two, "$.plan: use lower-case letters, digits, '-' and '_'\n"
+                             "$.name: is required\n"
+                             "$: prices no meter: give gpu_hours, tokens or energy_kwh\n");
+}
+
+static void test_catalogue_normalises_reported_names(void **state)
+{
+    (void)state;
+    const struct {
+        const char *reported, *model;
+        bool domestic;
+    } cases[] = {
+        {"NVIDIA H800", "H800", false},        {"H800 80GB HBM3", "H800", false},
+        {"A800-SXM4-80GB", "A800", false},     {"NVIDIA H100 80GB HBM3", "H100", false},
+        {"NVIDIA H20", "H20", false},          {"H200", "H200", false},
+        {"Ascend910B3", "Ascend910B", true},   {"910b", "Ascend910B", true},
+        {"Ascend910B", "Ascend910B", true},    {"MLU370-X8", "MLU370", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct accelerator *a = catalogue_find(cases[i].reported);
+        if (!a || strcmp(a->model, cases[i].model) || a->domestic != cases[i].domestic)
+            fail_msg("%s gave %s", cases[i].reported, a ? a->model : "nothing");
+    }
+    assert_null(catalogue_find("Z9000"));
+    assert_null(catalogue_find(""));
+}
+
+/* docs/plans.md, example 1: 1,234,567,891 tokens at 3.00 per million up to
+ * 1,000 million and 2.50 above.
+ *   graduated: 1000 x 3.00 + 234.567891 x 2.50 = 3000 + 586.4197275 = 3586.42
+ *   volume:    1234.567891 x 2.50                                   = 3086.42 */
+static void test_graduated_versus_volume_tiers_on_tokens(void **state)
+{
+    (void)state;
+    struct price p = {TIERS_GRADUATED, 2, {1000, -1}, {3000000, 2500000}};
+    int64_t amount;
+    assert_true(price_amount(&p, 1234567891, 1000000, 1000000, 2, &amount));
+    assert_int_equal(amount, 358642);
+    p.mode = TIERS_VOLUME;
+    assert_true(price_amount(&p, 1234567891, 1000000, 1000000, 2, &amount));
+    assert_int_equal(amount, 308642);
+    /* exactly on the bound: the lower step, both ways */
+    assert_true(price_amount(&p, 1000000000, 1000000, 1000000, 2, &amount));
+    assert_int_equal(amount, 300000);
+    p.mode = TIERS_GRADUATED;
+    assert_true(price_amount(&p, 1000000000, 1000000, 1000000, 2, &amount));
+    assert_int_equal(amount, 300000);
+}
+
+/* Example 2: 8 H800s from 11:40 to 12:25 local; peak 08-12 at x1.5 of 16.80.
+ * The rater's hour split puts 20 minutes x 8 = 9,600,000 GPU-ms in hour 11
+ * and 25 x 8 = 12,000,000 in hour 12.
+ *   peak: 9,600,000 / 3,600,000 x 16.80 x 1.5 = 67.20
+ *   flat: 12,000,000 / 3,600,000 x 16.80      = 56.00 */
+static void test_time_of_use_across_a_band_boundary(void **state)
+{
+    (void)state;
+    static struct plan p;
+    assert_string_equal(check(valid, &p), "");
+    const struct price *h800 = &p.models[0].price;
+    int64_t peak, flat;
+    int64_t m11 = band_multiplier(p.gpu_bands, p.ngpu_bands, 11);
+    int64_t m12 = band_multiplier(p.gpu_bands, p.ngpu_bands, 12);
+    assert_int_equal(m11, 1500000);
+    assert_int_equal(m12, 1000000);
+    assert_int_equal(band_multiplier(p.gpu_bands, p.ngpu_bands, 2), 600000); /* wraps midnight */
+    assert_true(price_amount(h800, 9600000, 3600000, m11, 2, &peak));
+    assert_true(price_amount(h800, 12000000, 3600000, m12, 2, &flat));
+    assert_int_equal(peak, 6720);
+    assert_int_equal(flat, 5600);
+}
+
+static void test_energy_units_do_not_overflow(void **state)
+{
+    (void)state;
+    /* 10 MWh at 0.80 per kWh = 8,000.00, in mJ (3.6e9 per kWh) */
+    struct price p = {TIERS_NONE, 1, {-1}, {800000}};
+    int64_t amount;
+    assert_true(price_amount(&p, 36000000000000LL, 3600000000LL, 1000000, 2, &amount));
+    assert_int_equal(amount, 800000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_plan_reads_exactly),
+        cmocka_unit_test(test_every_rule_names_its_path),
+        cmocka_unit_test(test_catalogue_normalises_reported_names),
+        cmocka_unit_test(test_graduated_versus_volume_tiers_on_tokens),
+        cmocka_unit_test(test_time_of_use_across_a_band_boundary),
+        cmocka_unit_test(test_energy_units_do_not_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

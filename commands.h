@@ -1,6 +1,6 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
  * its own: ingest/ (collect), rating/ (rate, conservation), invoice/
- * (invoice, statement, rerate),
+ * (invoice, statement, rerate, plan),
  * schema/ (migrate, topics). Each returns the process exit code: 0 success,
  * 1 failure at run time, 2 bad usage or configuration. */
 #ifndef GPUMETER_COMMANDS_H
@@ -11,6 +11,7 @@ int cmd_rate(int argc, char **argv);
 int cmd_conservation(int argc, char **argv);
 int cmd_rerate(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);

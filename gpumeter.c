@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
      "check consumed = rated + duplicates + dead-lettered + parked"},
     {"rerate", cmd_rerate, "reprice a customer's month after a plan correction"},
     {"invoice", cmd_invoice, "run, list and show monthly invoices"},
+    {"plan", cmd_plan, "apply, list, show and diff price plan documents"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},

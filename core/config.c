@@ -42,6 +42,7 @@ void config_defaults(struct config *cfg)
     cfg->partitions = 6;
     cfg->max_future_s = 900;
     cfg->late_horizon_s = 3 * 86400;
+    snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
 }
 
 const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap)
@@ -116,6 +117,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
     if (!strcmp(key, "kafka.dlq_topic"))
         return copy_value(cfg->dlq_topic, sizeof cfg->dlq_topic, value, key, err, errlen);
+    if (!strcmp(key, "audit.actor"))
+        return copy_value(cfg->actor, sizeof cfg->actor, value, key, err, errlen);
     if (!strcmp(key, "rating.max_future_s"))
         return set_seconds(&cfg->max_future_s, key, value, err, errlen);
     if (!strcmp(key, "rating.late_horizon_s"))
@@ -178,9 +181,13 @@ int config_apply_env(struct config *cfg)
     static const struct {
         const char *env, *key;
     } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},    {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"}, {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
-        {"GPUMETER_GROUP", "kafka.group"}, {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG", "pg.conninfo"},
+        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"},
+        {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
+        {"GPUMETER_ACTOR", "audit.actor"},
+        {"GPUMETER_GROUP", "kafka.group"},
+        {"GPUMETER_PARTITIONS", "kafka.partitions"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

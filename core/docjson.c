@@ -32,8 +32,7 @@ void doc_path_index(char *buf, const char *parent, int index)
     snprintf(buf, DOC_PATH_LEN, "%s[%d]", parent, index);
 }
 
-void doc_only(struct doc_check *c, const char *path, const cJSON *obj,
-              const char *const *allowed)
+void doc_only(struct doc_check *c, const char *path, const cJSON *obj, const char *const *allowed)
 {
     for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
         bool known = false;
@@ -47,8 +46,8 @@ void doc_only(struct doc_check *c, const char *path, const cJSON *obj,
     }
 }
 
-const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj,
-                       const char *name, bool required)
+const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                       bool required)
 {
     const cJSON *it = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
     if (!it && required) {
@@ -104,8 +103,7 @@ bool doc_int(struct doc_check *c, const char *path, const cJSON *item, int64_t m
     return true;
 }
 
-bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int digits,
-                 int64_t *out)
+bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int digits, int64_t *out)
 {
     if (cJSON_IsString(item) &&
         decimal_parse(item->valuestring, strlen(item->valuestring), digits, DECIMAL_EXACT, out))

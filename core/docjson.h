@@ -29,12 +29,11 @@ void doc_path(char *buf, const char *parent, const char *field);
 void doc_path_index(char *buf, const char *parent, int index);
 
 /* Errors for members of obj not in allowed (NULL-terminated). */
-void doc_only(struct doc_check *c, const char *path, const cJSON *obj,
-              const char *const *allowed);
+void doc_only(struct doc_check *c, const char *path, const cJSON *obj, const char *const *allowed);
 
 /* The member, or NULL (with an error when required). */
-const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj,
-                       const char *name, bool required);
+const cJSON *doc_field(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                       bool required);
 /* Typed reads of a member that is present; false (and an error) when wrong. */
 bool doc_string(struct doc_check *c, const char *path, const cJSON *item, size_t max_len,
                 const char **out);

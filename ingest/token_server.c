@@ -1,6 +1,7 @@
 /* token_server: POST /v1/tokens on libmicrohttpd (see token_server.h). */
 #include "ingest/token_server.h"
 
+#include "core/listen.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "ingest/collector.h"
@@ -86,26 +87,12 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 struct token_server *token_server_start(struct collector *c, const char *listen)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    char host[64];
-    unsigned port;
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon - listen >= (long)sizeof host || sscanf(colon + 1, "%5u", &port) != 1 ||
-        port == 0 || port > 65535) {
-        log_error("--listen must look like 127.0.0.1:9477");
-        return NULL;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        log_error("--listen needs an IPv4 address, not \"%s\"", host);
-        return NULL;
-    }
-    addr.sin_port = htons((uint16_t)port);
+    struct sockaddr_in addr;
+    if (!listen_parse(listen, "--listen", &addr)) return NULL;
     struct token_server *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->c = c;
-    s->d = MHD_start_daemon(MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, on_request, s,
+    s->d = MHD_start_daemon(MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);

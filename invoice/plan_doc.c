@@ -1,7 +1,7 @@
 /* plan_doc: validation of price plan documents (see plan_doc.h). */
 #include "invoice/plan_doc.h"
 
-#include "invoice/catalogue.h"
+#include "core/catalogue.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +32,12 @@ static void read_price(struct doc_check *c, const char *path, const cJSON *obj, 
     const char *m = NULL;
     doc_path(q, p, "mode");
     if (mode && doc_string(c, q, mode, 16, &m)) {
-        if (!strcmp(m, "graduated")) out->mode = TIERS_GRADUATED;
-        else if (!strcmp(m, "volume")) out->mode = TIERS_VOLUME;
-        else doc_error(c, q, "must be \"graduated\" or \"volume\"");
+        if (!strcmp(m, "graduated"))
+            out->mode = TIERS_GRADUATED;
+        else if (!strcmp(m, "volume"))
+            out->mode = TIERS_VOLUME;
+        else
+            doc_error(c, q, "must be \"graduated\" or \"volume\"");
     }
     const cJSON *steps = doc_field(c, p, tiers, "steps", true);
     doc_path(q, p, "steps");
@@ -192,8 +195,10 @@ static void read_tokens(struct doc_check *c, const cJSON *tok, struct plan *pl)
         doc_only(c, q, b, bracket_fields);
         const cJSON *up = doc_field(c, q, b, "up_to_params", false);
         doc_path(f, q, "up_to_params");
-        if (i == n - 1 && up) doc_error(c, f, "the last bracket has no upper bound");
-        else if (i < n - 1 && !up) doc_error(c, f, "is required on every bracket but the last");
+        if (i == n - 1 && up)
+            doc_error(c, f, "the last bracket has no upper bound");
+        else if (i < n - 1 && !up)
+            doc_error(c, f, "is required on every bracket but the last");
         else if (up && doc_int(c, f, up, 1, 100000000000000LL, &br->up_to_params) && i > 0 &&
                  pl->brackets[i - 1].up_to_params > 0 &&
                  br->up_to_params <= pl->brackets[i - 1].up_to_params)
@@ -218,7 +223,7 @@ static void read_energy(struct doc_check *c, const cJSON *en, struct plan *pl)
 
 bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)
 {
-    static const char *const fields[] = {"plan", "name", "currency", "effective_from",
+    static const char *const fields[] = {"plan",      "name",   "currency",   "effective_from",
                                          "gpu_hours", "tokens", "energy_kwh", NULL};
     memset(pl, 0, sizeof *pl);
     pl->increment_s = 1;
@@ -233,8 +238,7 @@ bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)
     }
     if ((it = doc_field(c, "$", doc, "name", true)) && doc_string(c, "$.name", it, 128, &s))
         snprintf(pl->name, sizeof pl->name, "%s", s);
-    if ((it = doc_field(c, "$", doc, "currency", true)) &&
-        doc_string(c, "$.currency", it, 3, &s)) {
+    if ((it = doc_field(c, "$", doc, "currency", true)) && doc_string(c, "$.currency", it, 3, &s)) {
         if (strlen(s) != 3 || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
             doc_error(c, "$.currency", "must be an ISO 4217 code like \"CNY\"");
         snprintf(pl->currency, sizeof pl->currency, "%s", s);

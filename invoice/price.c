@@ -45,7 +45,8 @@ int64_t band_multiplier(const struct band *bands, int nbands, int hour)
 {
     for (int i = 0; i < nbands; i++) {
         const struct band *b = &bands[i];
-        bool in = b->from < b->to ? hour >= b->from && hour < b->to : hour >= b->from || hour < b->to;
+        bool in =
+            b->from < b->to ? hour >= b->from && hour < b->to : hour >= b->from || hour < b->to;
         if (in) return b->multiplier_ppm;
     }
     return 1000000;

@@ -1,6 +1,7 @@
 /* metrics_http: GET /metrics on libmicrohttpd (see metrics_http.h). */
 #include "rating/metrics_http.h"
 
+#include "core/listen.h"
 #include "core/log.h"
 
 #include <arpa/inet.h>
@@ -47,27 +48,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 struct metrics_http *metrics_http_start(const char *listen)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET};
-    char host[64];
-    unsigned port;
-    const char *colon = strrchr(listen, ':');
-    if (!colon || colon - listen >= (long)sizeof host || sscanf(colon + 1, "%5u", &port) != 1 ||
-        port == 0 || port > 65535) {
-        log_error("--metrics must look like 127.0.0.1:9478");
-        return NULL;
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        log_error("--metrics needs an IPv4 address, not \"%s\"", host);
-        return NULL;
-    }
-    addr.sin_port = htons((uint16_t)port);
+    struct sockaddr_in addr;
+    if (!listen_parse(listen, "--metrics", &addr)) return NULL;
     struct metrics_http *m = calloc(1, sizeof *m);
     if (!m) abort();
     pthread_mutex_init(&m->lock, NULL);
-    m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port,
-                            NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
+    m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                            ntohs(addr.sin_port), NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&addr, MHD_OPTION_END);
     if (!m->d) {
         log_error("cannot serve metrics on %s", listen);

@@ -1,11 +1,13 @@
 /* usage: hourly split, merge and upsert of rated events (see usage.h). */
 #include "rating/usage.h"
 
+#include "core/catalogue.h"
 #include "core/db.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ struct split_ctx {
     struct usage_set *u;
     const struct usage_event *ev;
     int meter;
+    const char *model, *vendor;
 };
 
 static void push(int64_t hour_ms, int64_t part, void *ctx)
@@ -27,14 +30,27 @@ static void push(int64_t hour_ms, int64_t part, void *ctx)
         u->v = realloc(u->v, u->cap * sizeof *u->v);
         if (!u->v) abort();
     }
-    u->v[u->n++] = (struct usage_cell){c->ev, hour_ms, c->meter, part, 1};
+    bool tokens = c->meter == METER_TOKENS; /* billed whatever hardware ran them */
+    u->v[u->n++] = (struct usage_cell){
+        c->ev, tokens ? "" : c->model, tokens ? "" : c->vendor, hour_ms, c->meter, part, 1};
+}
+
+static void canonical(struct usage_set *u, const struct usage_event *ev)
+{
+    if (!strcmp(u->last_reported, ev->model) && u->last_model) return;
+    snprintf(u->last_reported, sizeof u->last_reported, "%s", ev->model);
+    const struct accelerator *a = ev->model[0] ? catalogue_find(ev->model) : NULL;
+    u->last_model = a ? a->model : NULL;
+    u->last_vendor = a ? a->vendor : NULL;
 }
 
 void usage_add(struct usage_set *u, const struct usage_event *ev)
 {
     static const unsigned bit[] = {EVENT_HAS_GPU_MS, EVENT_HAS_TOKENS, EVENT_HAS_ENERGY};
     const int64_t qty[] = {ev->gpu_ms, ev->tokens, ev->energy_mj};
-    struct split_ctx c = {u, ev, 0};
+    canonical(u, ev);
+    struct split_ctx c = {u, ev, 0, u->last_model ? u->last_model : ev->model,
+                          u->last_model ? u->last_vendor : ev->vendor};
     for (int m = 0; m < 3; m++) {
         if (!(ev->has & bit[m])) continue;
         c.meter = m;
@@ -42,16 +58,14 @@ void usage_add(struct usage_set *u, const struct usage_event *ev)
     }
 }
 
-/* Tokens are billed whatever hardware ran them, so their cells carry no
- * accelerator. */
 static const char *cell_model(const struct usage_cell *g)
 {
-    return g->meter == METER_TOKENS ? "" : g->ev->model;
+    return g->model;
 }
 
 static const char *cell_vendor(const struct usage_cell *g)
 {
-    return g->meter == METER_TOKENS ? "" : g->ev->vendor;
+    return g->vendor;
 }
 
 static int cell_cmp(const void *pa, const void *pb)
@@ -74,14 +88,13 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return (h ^ v) * 0x9e3779b97f4a7c15ULL;
 }
 
-static uint64_t cell_hash(const struct usage_cell *g)
+/* The strings an event gives all its cells. */
+static uint64_t event_hash(const struct usage_event *ev)
 {
-    uint64_t h = mix((uint64_t)g->hour_ms, (uint64_t)g->meter);
-    h = mix(h, strset_hash(g->ev->account));
-    h = mix(h, strset_hash(cell_model(g)));
-    h = mix(h, strset_hash(g->ev->site));
-    h = mix(h, strset_hash(g->ev->cluster));
-    return mix(h, strset_hash(g->ev->job)); /* vendor follows the model */
+    uint64_t h = strset_hash(ev->account);
+    h = mix(h, strset_hash(ev->site));
+    h = mix(h, strset_hash(ev->cluster));
+    return mix(h, strset_hash(ev->job));
 }
 
 /* Merges equal cells through a hash table, then sorts the (far fewer)
@@ -99,12 +112,12 @@ static void merge(struct usage_set *u)
     uint64_t ev_hash = 0;
     for (size_t i = 0; i < u->n; i++) {
         struct usage_cell *c = &u->v[i];
-        if (c->ev != ev) { /* an event's cells share every string */
+        if (c->ev != ev) { /* an event's cells share these strings: hash them once */
             ev = c->ev;
-            ev_hash = cell_hash(&(struct usage_cell){ev, 0, 0, 0, 0});
+            ev_hash = event_hash(ev);
         }
-        size_t j = mix(ev_hash, mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1)) & (cap - 1);
-        if (c->meter == METER_TOKENS) j = cell_hash(c) & (cap - 1);
+        uint64_t h = mix(ev_hash, strset_hash(c->model)); /* the vendor follows the model */
+        size_t j = mix(h, mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1)) & (cap - 1);
         for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
             if (cell_cmp(&u->v[slot[j]], c) == 0) break;
         if (slot[j] == SIZE_MAX) {

@@ -5,8 +5,11 @@
  * usage_write merges equal cells and adds them to usage_hourly in one
  * statement, stamping ingest time. Hours are the finest grain: a day, a
  * month or a time-of-use band in any whole-hour time zone is a set of whole
- * hours, so every such boundary is split exactly too. Events must outlive
- * the set until usage_write. */
+ * hours, so every such boundary is split exactly too. Accelerators are
+ * recorded under their catalogue model and vendor (core/catalogue.h), so
+ * "NVIDIA H800" and "H800 80GB HBM3" are one H800 to every plan; a model the
+ * catalogue does not know stays as reported. Events must outlive the set
+ * until usage_write. */
 #ifndef GPUMETER_USAGE_H
 #define GPUMETER_USAGE_H
 
@@ -17,7 +20,8 @@
 #include <stddef.h>
 
 struct usage_cell {
-    const struct usage_event *ev; /* supplies account, model, vendor, site, cluster, job */
+    const struct usage_event *ev; /* supplies account, site, cluster, job */
+    const char *model, *vendor;   /* catalogue names; "" for tokens */
     int64_t hour_ms;
     int meter;
     int64_t quantity, events;
@@ -26,6 +30,8 @@ struct usage_cell {
 struct usage_set {
     struct usage_cell *v;
     size_t n, cap;
+    char last_reported[65]; /* the last catalogue lookup, reused for runs */
+    const char *last_model, *last_vendor;
 };
 
 void usage_add(struct usage_set *u, const struct usage_event *ev);

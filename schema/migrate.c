@@ -5,32 +5,23 @@
  * runs cannot both apply one. A recorded migration whose SHA-256 no longer
  * matches the embedded text is an error: schema history is append-only. */
 #include "commands.h"
+#include "core/digest.h"
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "schema/migrations.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MIGRATE_LOCK_KEY "7262415130" /* arbitrary, constant: pg_advisory_lock key */
-
-static void sha256_hex(const char *text, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
-    for (unsigned int i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", md[i]);
-}
 
 /* Returns 1 if applied now, 0 if already applied, -1 on error. */
 static int apply_one(PGconn *conn, const struct migration *m)
 {
     char version[16], sum[65];
     snprintf(version, sizeof version, "%d", m->version);
-    sha256_hex(m->sql, sum);
+    digest_sha256_hex(m->sql, strlen(m->sql), sum);
     const char *p[] = {version};
     PGresult *res = db_query(conn, "read schema_migration",
                              "SELECT sha256 FROM schema_migration WHERE version = $1", 1, p);

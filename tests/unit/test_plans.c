@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "invoice/catalogue.h"
+#include "core/catalogue.h"
 #include "invoice/price.h"
 
 #include <stdio.h>
@@ -74,14 +74,15 @@ static void test_every_rule_names_its_path(void **state)
     const struct {
         const char *from, *to, *error;
     } cases[] = {
-        {"\"name\"", "\"nmae\"",
-         "$.nmae: unknown field\n$.name: is required\n"},
+        {"\"name\"", "\"nmae\"", "$.nmae: unknown field\n$.name: is required\n"},
         {"\"unit_price\":\"16.80\"", "\"unit_price\":\"-16.80\"",
          "$.gpu_hours.prices[0].unit_price: must not be negative\n"},
         {"\"unit_price\":\"16.80\"", "\"unit_price\":16.80",
-         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 decimals\n"},
+         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 "
+         "decimals\n"},
         {"\"unit_price\":\"16.80\"", "\"unit_price\":\"16.8000001\"",
-         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 decimals\n"},
+         "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 "
+         "decimals\n"},
         {"\"model\":\"H800\"", "\"model\":\"Z9000\"",
          "$.gpu_hours.prices[0].model: unknown accelerator model \"Z9000\"\n"},
         {"\"model\":\"H800\"", "\"model\":\"NVIDIA H800\"",
@@ -91,7 +92,8 @@ static void test_every_rule_names_its_path(void **state)
         {"{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}",
          "{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"up_to\":900,\"unit_price\":\"8.20\"},"
          "{\"unit_price\":\"8.00\"}",
-         "$.gpu_hours.prices[1].tiers.steps[1].up_to: tiers overlap: must be above the previous step's 1000\n"},
+         "$.gpu_hours.prices[1].tiers.steps[1].up_to: tiers overlap: must be above the previous "
+         "step's 1000\n"},
         {"{\"unit_price\":\"8.00\"}]", "{\"up_to\":2000,\"unit_price\":\"8.00\"}]",
          "$.gpu_hours.prices[1].tiers.steps[1].up_to: the last step has no upper bound\n"},
         {"\"graduated\"", "\"stepped\"",
@@ -117,7 +119,8 @@ static void test_every_rule_names_its_path(void **state)
             fail_msg("case %zu: expected [%s], got [%s]", i, cases[i].error, got);
     }
     /* Every problem at once, not only the first. */
-    const char *two = check("{\"plan\":\"X\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\"}", &p);
+    const char *two =
+        check("{\"plan\":\"X\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\"}", &p);
     assert_string_equal(two, "$.plan: use lower-case letters, digits, '-' and '_'\n"
                              "$.name: is required\n"
                              "$: prices no meter: give gpu_hours, tokens or energy_kwh\n");
@@ -130,11 +133,11 @@ static void test_catalogue_normalises_reported_names(void **state)
         const char *reported, *model;
         bool domestic;
     } cases[] = {
-        {"NVIDIA H800", "H800", false},        {"H800 80GB HBM3", "H800", false},
-        {"A800-SXM4-80GB", "A800", false},     {"NVIDIA H100 80GB HBM3", "H100", false},
-        {"NVIDIA H20", "H20", false},          {"H200", "H200", false},
-        {"Ascend910B3", "Ascend910B", true},   {"910b", "Ascend910B", true},
-        {"Ascend910B", "Ascend910B", true},    {"MLU370-X8", "MLU370", true},
+        {"NVIDIA H800", "H800", false},      {"H800 80GB HBM3", "H800", false},
+        {"A800-SXM4-80GB", "A800", false},   {"NVIDIA H100 80GB HBM3", "H100", false},
+        {"NVIDIA H20", "H20", false},        {"H200", "H200", false},
+        {"Ascend910B3", "Ascend910B", true}, {"910b", "Ascend910B", true},
+        {"Ascend910B", "Ascend910B", true},  {"MLU370-X8", "MLU370", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct accelerator *a = catalogue_find(cases[i].reported);

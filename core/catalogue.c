@@ -1,17 +1,20 @@
 /* catalogue: accelerator models and name normalisation (see catalogue.h). */
-#include "invoice/catalogue.h"
+#include "catalogue.h"
 
 #include <ctype.h>
 #include <stddef.h>
 #include <string.h>
 
 static const struct accelerator entries[] = {
-    {"A100", "nvidia", false},      {"A800", "nvidia", false},      {"A30", "nvidia", false},
-    {"H100", "nvidia", false},      {"H200", "nvidia", false},      {"H800", "nvidia", false},
-    {"H20", "nvidia", false},       {"L20", "nvidia", false},       {"L40S", "nvidia", false},
-    {"B200", "nvidia", false},      {"Ascend910B", "huawei", true}, {"Ascend910C", "huawei", true},
-    {"Ascend310P", "huawei", true}, {"MLU370", "cambricon", true},  {"MLU590", "cambricon", true},
-    {"KunlunR300", "kunlunxin", true}, {"DCUZ100", "hygon", true},
+    {"A100", "nvidia", false},      {"A800", "nvidia", false},
+    {"A30", "nvidia", false},       {"H100", "nvidia", false},
+    {"H200", "nvidia", false},      {"H800", "nvidia", false},
+    {"H20", "nvidia", false},       {"L20", "nvidia", false},
+    {"L40S", "nvidia", false},      {"B200", "nvidia", false},
+    {"Ascend910B", "huawei", true}, {"Ascend910C", "huawei", true},
+    {"Ascend310P", "huawei", true}, {"MLU370", "cambricon", true},
+    {"MLU590", "cambricon", true},  {"KunlunR300", "kunlunxin", true},
+    {"DCUZ100", "hygon", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -19,12 +22,12 @@ static const struct accelerator entries[] = {
 static const struct {
     const char *alias, *model;
 } aliases[] = {
-    {"910B", "Ascend910B"}, {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
-    {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"}, {"R300", "KunlunR300"},
+    {"910B", "Ascend910B"},        {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
+    {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"},    {"R300", "KunlunR300"},
 };
 
-static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI", "CAMBRICON", "HYGON",
-                                              "KUNLUNXIN", "TESLA"};
+static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",
+                                              "HYGON",  "KUNLUNXIN", "TESLA"};
 
 /* Letters and digits only, upper case. */
 static void normalise(const char *in, char *out, size_t cap)

@@ -98,8 +98,8 @@ static int plan_apply(int argc, char **argv)
                              "AND effective_from = $2::date FOR UPDATE",
                              2, key);
     const char *check_currency[] = {p.currency};
-    PGresult *curr = db_query(conn, "check the currency",
-                              "SELECT 1 FROM currency WHERE code = $1", 1, check_currency);
+    PGresult *curr = db_query(conn, "check the currency", "SELECT 1 FROM currency WHERE code = $1",
+                              1, check_currency);
     bool ok = cur && curr;
     if (ok && PQntuples(curr) == 0) {
         log_error("plan document %s rejected: 1 problem, nothing applied", argv[1]);
@@ -131,8 +131,12 @@ static int plan_apply(int argc, char **argv)
     }
     if (ok && !dry_run) {
         const char *pv[] = {p.code, from, p.name, p.currency, canonical, sha, who};
-        const char *audit[] = {who, p.code, from, exists ? "replace" : "create",
-                               exists ? PQgetvalue(cur, 0, 1) : NULL, canonical};
+        const char *audit[] = {who,
+                               p.code,
+                               from,
+                               exists ? "replace" : "create",
+                               exists ? PQgetvalue(cur, 0, 1) : NULL,
+                               canonical};
         ok = db_exec(conn, "store the plan version",
                      "INSERT INTO plan_version (plan, effective_from, name, currency, document, "
                      "sha256, applied_by) VALUES ($1, $2::date, $3, $4, $5::jsonb, $6, $7) "
@@ -176,11 +180,12 @@ static int plan_list(int argc, char **argv)
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    PGresult *res = db_query(conn, "list plan versions",
-                             "SELECT plan, to_char(effective_from, 'YYYY-MM-DD'), currency, "
-                             "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-                             "applied_by, name FROM plan_version ORDER BY plan, effective_from",
-                             0, NULL);
+    PGresult *res =
+        db_query(conn, "list plan versions",
+                 "SELECT plan, to_char(effective_from, 'YYYY-MM-DD'), currency, "
+                 "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                 "applied_by, name FROM plan_version ORDER BY plan, effective_from",
+                 0, NULL);
     for (int i = 0; res && i < PQntuples(res); i++)
         printf("%-24s %s  %s  %s  %-16s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
                PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
@@ -248,8 +253,10 @@ static void flatten(const cJSON *it, const char *path, struct strbuf *out)
     if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
         int i = 0;
         for (const cJSON *c = it->child; c; c = c->next, i++) {
-            if (cJSON_IsObject(it)) doc_path(p, path, c->string);
-            else doc_path_index(p, path, i);
+            if (cJSON_IsObject(it))
+                doc_path(p, path, c->string);
+            else
+                doc_path_index(p, path, i);
             flatten(c, p, out);
         }
         return;
@@ -305,10 +312,10 @@ static int plan_diff(int argc, char **argv)
         cJSON *old = stored_version(conn, p.code, date, from, true, &failed);
         if (old) flatten(old, "$", &a);
         flatten(doc, "$", &b);
-        printf("plan %s: %s against %s%s\n", p.code, argv[1], old ? "version " : "no stored version",
-               from);
-        int changes = missing_lines(sb_str(&a), sb_str(&b), '-') +
-                      missing_lines(sb_str(&b), sb_str(&a), '+');
+        printf("plan %s: %s against %s%s\n", p.code, argv[1],
+               old ? "version " : "no stored version", from);
+        int changes =
+            missing_lines(sb_str(&a), sb_str(&b), '-') + missing_lines(sb_str(&b), sb_str(&a), '+');
         if (!changes) printf("no changes\n");
         rc = failed ? 1 : 0;
         cJSON_Delete(old);

@@ -68,6 +68,13 @@ static const char *cell_vendor(const struct usage_cell *g)
     return g->vendor;
 }
 
+/* The parameter count of the trained model, on token cells only. */
+static int64_t cell_params(const struct usage_cell *g)
+{
+    return g->meter == METER_TOKENS && (g->ev->has & EVENT_HAS_MODEL_PARAMS) ? g->ev->model_params
+                                                                             : 0;
+}
+
 static int cell_cmp(const void *pa, const void *pb)
 {
     const struct usage_cell *a = pa, *b = pb;
@@ -75,6 +82,7 @@ static int cell_cmp(const void *pa, const void *pb)
     if (a->hour_ms != b->hour_ms) return a->hour_ms < b->hour_ms ? -1 : 1;
     if (a->meter != b->meter) return a->meter - b->meter;
     if (a->ev == b->ev) return 0;
+    if (cell_params(a) != cell_params(b)) return cell_params(a) < cell_params(b) ? -1 : 1;
     if ((c = strcmp(a->ev->account, b->ev->account))) return c;
     if ((c = strcmp(cell_model(a), cell_model(b)))) return c;
     if ((c = strcmp(cell_vendor(a), cell_vendor(b)))) return c;
@@ -117,6 +125,7 @@ static void merge(struct usage_set *u)
             ev_hash = event_hash(ev);
         }
         uint64_t h = mix(ev_hash, strset_hash(c->model)); /* the vendor follows the model */
+        h = mix(h, (uint64_t)cell_params(c));
         size_t j = mix(h, mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1)) & (cap - 1);
         for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
             if (cell_cmp(&u->v[slot[j]], c) == 0) break;
@@ -137,8 +146,8 @@ bool usage_write(PGconn *conn, struct usage_set *u)
 {
     if (!u->n) return true;
     merge(u);
-    struct strbuf arr[10] = {{0}};
-    for (int k = 0; k < 10; k++)
+    struct strbuf arr[11] = {{0}};
+    for (int k = 0; k < 11; k++)
         db_array_open(&arr[k]);
     for (size_t i = 0; i < u->n; i++) {
         const struct usage_cell *g = &u->v[i];
@@ -152,24 +161,27 @@ bool usage_write(PGconn *conn, struct usage_set *u)
         db_array_add(&arr[7], g->ev->job);
         db_array_add_int(&arr[8], g->quantity);
         db_array_add_int(&arr[9], g->events);
+        db_array_add_int(&arr[10], cell_params(g));
     }
-    const char *p[10];
-    for (int k = 0; k < 10; k++) {
+    const char *p[11];
+    for (int k = 0; k < 11; k++) {
         db_array_close(&arr[k]);
         p[k] = sb_str(&arr[k]);
     }
     bool ok = db_exec(
         conn, "write hourly usage",
         "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, job, "
-        "quantity, events, first_ingest, last_ingest) "
-        "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now() FROM unnest("
+        "quantity, events, first_ingest, last_ingest, model_params) "
+        "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now(), mp FROM unnest("
         "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::bigint[], $10::bigint[]) AS t(a, h, m, mo, v, s, c, j, q, e) "
-        "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job) DO UPDATE SET "
+        "$8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) "
+        "AS t(a, h, m, mo, v, s, c, j, q, e, mp) "
+        "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job, model_params) "
+        "DO UPDATE SET "
         "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
         "last_ingest = now()",
-        10, p);
-    for (int k = 0; k < 10; k++)
+        11, p);
+    for (int k = 0; k < 11; k++)
         sb_free(&arr[k]);
     return ok;
 }

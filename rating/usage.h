@@ -8,8 +8,9 @@
  * hours, so every such boundary is split exactly too. Accelerators are
  * recorded under their catalogue model and vendor (core/catalogue.h), so
  * "NVIDIA H800" and "H800 80GB HBM3" are one H800 to every plan; a model the
- * catalogue does not know stays as reported. Events must outlive the set
- * until usage_write. */
+ * catalogue does not know stays as reported. Token cells keep the trained
+ * model's parameter count (plans price tokens by model size). Events must
+ * outlive the set until usage_write. */
 #ifndef GPUMETER_USAGE_H
 #define GPUMETER_USAGE_H
 

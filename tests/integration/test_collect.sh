@@ -47,6 +47,10 @@ team-a energy_mj 28500000, team-a gpu_ms 60000, team-c energy_mj 3000000, team-c
 team-d energy_mj 1000000, team-d gpu_ms 10000, team-default energy_mj 6000000, \
 team-default gpu_ms 120000, team-smi energy_mj 39000000, team-smi gpu_ms 60000"
 check_eq "rated quantities per account and meter are exact" "$expected" "$got"
+check_eq "token usage keeps the trained model's size (7B for train-a, unknown for train-b)" \
+    "0 7000000000" \
+    "$(q "SELECT string_agg(DISTINCT model_params::text, ' ') FROM usage_hourly
+          WHERE meter = 'tokens'")"
 check_eq "reported model names are rated under the catalogue's (H800 for \"NVIDIA H800\")" \
     "A800|nvidia H100|nvidia H800|nvidia unknown|nvidia" \
     "$(q "SELECT string_agg(DISTINCT model || '|' || vendor, ' ') FROM usage_hourly

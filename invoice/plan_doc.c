@@ -167,6 +167,12 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
     const cJSON *tou = doc_field(c, path, gpu, "time_of_use", false);
     doc_path(p, path, "time_of_use");
     if (tou) pl->ngpu_bands = read_bands(c, p, tou, pl->gpu_bands);
+    for (int i = 0; tou && i < pl->nmodels; i++)
+        if (pl->models[i].price.mode != TIERS_NONE) {
+            doc_error(c, p, "tiered prices (model \"%s\") cannot also have time-of-use bands",
+                      pl->models[i].model);
+            break;
+        }
 }
 
 static void read_tokens(struct doc_check *c, const cJSON *tok, struct plan *pl)
@@ -219,6 +225,8 @@ static void read_energy(struct doc_check *c, const cJSON *en, struct plan *pl)
     const cJSON *tou = doc_field(c, path, en, "time_of_use", false);
     doc_path(p, path, "time_of_use");
     if (tou) pl->nenergy_bands = read_bands(c, p, tou, pl->energy_bands);
+    if (tou && pl->energy.mode != TIERS_NONE)
+        doc_error(c, p, "tiered prices cannot also have time-of-use bands");
 }
 
 bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)

@@ -16,12 +16,12 @@ static const char valid[] =
     "\"effective_from\":\"2027-01-01\","
     "\"gpu_hours\":{\"increment_seconds\":60,\"prices\":["
     "{\"model\":\"H800\",\"unit_price\":\"16.80\"},"
-    "{\"model\":\"Ascend910B\",\"tiers\":{\"mode\":\"graduated\",\"steps\":["
-    "{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}]}}],"
+    "{\"model\":\"Ascend910B\",\"unit_price\":\"8.50\"}],"
     "\"time_of_use\":[{\"band\":\"peak\",\"from\":8,\"to\":12,\"multiplier\":\"1.5\"},"
     "{\"band\":\"valley\",\"from\":23,\"to\":7,\"multiplier\":\"0.6\"}]},"
     "\"tokens\":{\"brackets\":[{\"up_to_params\":16000000000,\"unit_price\":\"3.00\"},"
-    "{\"unit_price\":\"6.00\"}]},"
+    "{\"tiers\":{\"mode\":\"graduated\",\"steps\":["
+    "{\"up_to\":1000,\"unit_price\":\"6.00\"},{\"unit_price\":\"5.00\"}]}}]},"
     "\"energy_kwh\":{\"unit_price\":\"0.80\"}}";
 
 /* Parses json; returns the error text ("" when valid). */
@@ -43,7 +43,7 @@ static const char *variant(const char *from, const char *to)
 {
     static char buf[4096];
     const char *at = strstr(valid, from);
-    assert_non_null(at);
+    if (!at) fail_msg("no [%s] in the valid document", from);
     snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - valid), valid, to, at + strlen(from));
     return buf;
 }
@@ -57,8 +57,9 @@ static void test_valid_plan_reads_exactly(void **state)
     assert_int_equal(p.increment_s, 60);
     assert_int_equal(p.nmodels, 2);
     assert_int_equal(p.models[0].price.unit_price[0], 16800000);
-    assert_int_equal(p.models[1].price.mode, TIERS_GRADUATED);
-    assert_int_equal(p.models[1].price.up_to[0], 1000);
+    assert_int_equal(p.brackets[1].price.mode, TIERS_GRADUATED);
+    assert_int_equal(p.brackets[1].price.up_to[0], 1000);
+    assert_int_equal(p.brackets[1].up_to_params, -1);
     assert_int_equal(p.ngpu_bands, 2);
     assert_int_equal(p.gpu_bands[1].from, 23);
     assert_int_equal(p.gpu_bands[1].to, 7);
@@ -89,15 +90,20 @@ static void test_every_rule_names_its_path(void **state)
          "$.gpu_hours.prices[0].model: write the catalogue name \"H800\" for \"NVIDIA H800\"\n"},
         {"\"model\":\"Ascend910B\"", "\"model\":\"H800\"",
          "$.gpu_hours.prices[1].model: model \"H800\" is priced twice\n"},
-        {"{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}",
-         "{\"up_to\":1000,\"unit_price\":\"8.50\"},{\"up_to\":900,\"unit_price\":\"8.20\"},"
-         "{\"unit_price\":\"8.00\"}",
-         "$.gpu_hours.prices[1].tiers.steps[1].up_to: tiers overlap: must be above the previous "
+        {"{\"up_to\":1000,\"unit_price\":\"6.00\"},{\"unit_price\":\"5.00\"}",
+         "{\"up_to\":1000,\"unit_price\":\"6.00\"},{\"up_to\":900,\"unit_price\":\"5.50\"},"
+         "{\"unit_price\":\"5.00\"}",
+         "$.tokens.brackets[1].tiers.steps[1].up_to: tiers overlap: must be above the previous "
          "step's 1000\n"},
-        {"{\"unit_price\":\"8.00\"}]", "{\"up_to\":2000,\"unit_price\":\"8.00\"}]",
-         "$.gpu_hours.prices[1].tiers.steps[1].up_to: the last step has no upper bound\n"},
+        {"{\"unit_price\":\"5.00\"}]", "{\"up_to\":2000,\"unit_price\":\"5.00\"}]",
+         "$.tokens.brackets[1].tiers.steps[1].up_to: the last step has no upper bound\n"},
         {"\"graduated\"", "\"stepped\"",
-         "$.gpu_hours.prices[1].tiers.mode: must be \"graduated\" or \"volume\"\n"},
+         "$.tokens.brackets[1].tiers.mode: must be \"graduated\" or \"volume\"\n"},
+        {"{\"model\":\"Ascend910B\",\"unit_price\":\"8.50\"}",
+         "{\"model\":\"Ascend910B\",\"tiers\":{\"mode\":\"volume\",\"steps\":["
+         "{\"up_to\":10,\"unit_price\":\"8.50\"},{\"unit_price\":\"8.00\"}]}}",
+         "$.gpu_hours.time_of_use: tiered prices (model \"Ascend910B\") cannot also have "
+         "time-of-use bands\n"},
         {"\"from\":23,\"to\":7", "\"from\":11,\"to\":14",
          "$.gpu_hours.time_of_use[1]: overlaps band \"peak\" at 11:00\n"},
         {"\"from\":8,\"to\":12", "\"from\":8,\"to\":25",

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/catalogue.h"
+#include "invoice/charges.h"
 #include "invoice/price.h"
 
 #include <stdio.h>
@@ -209,6 +210,58 @@ static void test_energy_units_do_not_overflow(void **state)
     assert_int_equal(amount, 800000);
 }
 
+/* plan_charges on the example plan: bands, brackets, PUE and increments. */
+static void test_a_month_priced_into_lines(void **state)
+{
+    (void)state;
+    static struct plan p;
+    assert_string_equal(check(valid, &p), "");
+    const struct usage_row rows[] = {
+        {"gpu_ms", "H800", 11, 0, 9600000},  /* peak: 67.20 (see above) */
+        {"gpu_ms", "H800", 12, 0, 12000000}, /* flat: 56.00 */
+        {"gpu_ms", "H800", 2, 0, 3600000},   /* valley: 16.80 x 0.6 = 10.08 */
+        {"gpu_ms", "Ascend910B", 14, 0,
+         90500}, /* 90.5 s -> 2 minutes: 8.50 / 30 = 0.2833 -> 0.28 */
+        {"tokens", "", 0, 7000000000LL, 2000000000},  /* <=16B: 2,000 M x 3.00 = 6,000.00 */
+        {"tokens", "", 0, 0, 500000000},              /* size unknown: smallest bracket, 1,500.00 */
+        {"tokens", "", 0, 70000000000LL, 1500000000}, /* graduated 1,000 x 6 + 500 x 5 = 8,500.00 */
+        {"energy_mj", "H800", 9, 0, 720000000000LL},  /* 200 kWh x PUE 1.25 x 0.80 = 200.00 */
+        {"model_params", "", 0, 0, 5},                /* not a meter: no line */
+    };
+    struct charges c;
+    char err[256];
+    assert_true(
+        plan_charges(&p, rows, sizeof rows / sizeof rows[0], 1250000, 2, &c, err, sizeof err));
+    const struct {
+        const char *meter, *model, *band;
+        int64_t quantity, amount;
+    } want[] = {
+        {"gpu_ms", "H800", "peak", 9600000, 6720},
+        {"gpu_ms", "H800", "flat", 12000000, 5600},
+        {"gpu_ms", "H800", "valley", 3600000, 1008},
+        {"gpu_ms", "Ascend910B", "flat", 120000, 28},
+        {"tokens", "<=16000000000 params", "", 2500000000, 750000},
+        {"tokens", ">16000000000 params", "", 1500000000, 850000},
+        {"energy_mj", "H800", "", 720000000000LL, 20000},
+    };
+    assert_int_equal(c.n, sizeof want / sizeof want[0]);
+    int64_t sum = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        const struct charge_line *l = &c.v[i];
+        if (strcmp(l->meter, want[i].meter) || strcmp(l->model, want[i].model) ||
+            strcmp(l->band, want[i].band) || l->quantity != want[i].quantity ||
+            l->amount != want[i].amount)
+            fail_msg("line %zu: %s %s %s %lld -> %lld", i, l->meter, l->model, l->band,
+                     (long long)l->quantity, (long long)l->amount);
+        sum += want[i].amount;
+    }
+    assert_int_equal(c.subtotal, sum);
+    charges_free(&c);
+    const struct usage_row unpriced[] = {{"gpu_ms", "H20", 1, 0, 1000}};
+    assert_false(plan_charges(&p, unpriced, 1, 1000000, 2, &c, err, sizeof err));
+    assert_string_equal(err, "plan \"gpu-2027\" has no gpu_hours price for model \"H20\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_graduated_versus_volume_tiers_on_tokens),
         cmocka_unit_test(test_time_of_use_across_a_band_boundary),
         cmocka_unit_test(test_energy_units_do_not_overflow),
+        cmocka_unit_test(test_a_month_priced_into_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,18 +11,12 @@
 #define TOKENS_PER_MILLION 1000000LL
 #define MJ_PER_KWH         3600000000LL
 
-static const char *band_name(const struct band *b, int nbands, int hour, int64_t *ppm)
+/* The band's name ("flat" for hours no band covers) and multiplier. */
+static const char *band_name(const struct band *bands, int nbands, int hour, int64_t *ppm)
 {
-    for (int i = 0; i < nbands; i++) {
-        bool in = b[i].from < b[i].to ? hour >= b[i].from && hour < b[i].to
-                                      : hour >= b[i].from || hour < b[i].to;
-        if (in) {
-            *ppm = b[i].multiplier_ppm;
-            return b[i].name;
-        }
-    }
-    *ppm = 1000000;
-    return nbands ? "flat" : "";
+    const struct band *b = band_at(bands, nbands, hour);
+    *ppm = b ? b->multiplier_ppm : 1000000;
+    return b ? b->name : nbands ? "flat" : "";
 }
 
 static struct charge_line *line_for(struct charges *c, const char *meter, const char *model,
@@ -130,8 +124,7 @@ bool plan_charges(const struct plan *p, const struct usage_row *rows, size_t n, 
             int64_t inc = (int64_t)p->increment_s * 1000;
             l->quantity = (l->quantity + inc - 1) / inc * inc;
         }
-        ok = price_amount(prices[i], l->quantity, upp, l->multiplier_ppm, minor_digits,
-                          &l->amount);
+        ok = price_amount(prices[i], l->quantity, upp, l->multiplier_ppm, minor_digits, &l->amount);
         if (!ok) snprintf(err, errlen, "the %s line for %s overflows", l->meter, l->model);
         out->subtotal += ok ? l->amount : 0;
     }

@@ -77,6 +77,13 @@ static bool covers(const struct band *b, int hour)
     return b->from < b->to ? hour >= b->from && hour < b->to : hour >= b->from || hour < b->to;
 }
 
+const struct band *band_at(const struct band *bands, int nbands, int hour)
+{
+    for (int i = 0; i < nbands; i++)
+        if (covers(&bands[i], hour)) return &bands[i];
+    return NULL;
+}
+
 static int read_bands(struct doc_check *c, const char *path, const cJSON *arr, struct band *out)
 {
     static const char *const band_fields[] = {"band", "from", "to", "multiplier", NULL};

@@ -63,6 +63,9 @@ struct plan {
     struct price energy;
 };
 
+/* The band covering local hour 0..23, or NULL (a flat hour). */
+const struct band *band_at(const struct band *bands, int nbands, int hour);
+
 /* False with c->errors filled when the document is not a valid plan. */
 bool plan_doc_parse(const cJSON *doc, struct plan *p, struct doc_check *c);
 

@@ -43,11 +43,6 @@ bool price_amount(const struct price *p, int64_t quantity, int64_t units_per_pri
 
 int64_t band_multiplier(const struct band *bands, int nbands, int hour)
 {
-    for (int i = 0; i < nbands; i++) {
-        const struct band *b = &bands[i];
-        bool in =
-            b->from < b->to ? hour >= b->from && hour < b->to : hour >= b->from || hour < b->to;
-        if (in) return b->multiplier_ppm;
-    }
-    return 1000000;
+    const struct band *b = band_at(bands, nbands, hour);
+    return b ? b->multiplier_ppm : 1000000;
 }

@@ -22,7 +22,5 @@ struct accelerator {
 
 /* NULL when the name matches no catalogue entry. */
 const struct accelerator *catalogue_find(const char *reported);
-/* The entries, for listing; *n receives their count. */
-const struct accelerator *catalogue_all(int *n);
 
 #endif

@@ -116,6 +116,13 @@ bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int d
     return false;
 }
 
+bool doc_time(struct doc_check *c, const char *path, const cJSON *item, int64_t *ms)
+{
+    if (cJSON_IsString(item) && time_parse_rfc3339(item->valuestring, ms)) return true;
+    doc_error(c, path, "must be an RFC 3339 UTC time like \"2026-10-01T08:00:00Z\"");
+    return false;
+}
+
 bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t *days)
 {
     int y, m, d;

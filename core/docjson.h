@@ -45,6 +45,8 @@ bool doc_int(struct doc_check *c, const char *path, const cJSON *item, int64_t m
 /* A decimal string ("16.80") with at most `digits` decimals, >= 0, exact. */
 bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int digits,
                  int64_t *out);
+/* An RFC 3339 UTC time ("2026-10-01T08:00:00Z") as ms since the epoch. */
+bool doc_time(struct doc_check *c, const char *path, const cJSON *item, int64_t *ms);
 /* "YYYY-MM-DD" as days since 1970-01-01. */
 bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t *days);
 

@@ -1,10 +1,10 @@
 /* tokens: trainer token reports to token events (see jobs.h). */
+#include "core/docjson.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "ingest/jobs.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,55 +14,26 @@ struct report_line {
     bool has_params, has_start;
 };
 
-static const char *get_count(const cJSON *o, const char *name, bool required, int64_t *out,
-                             bool *has)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (has) *has = it != NULL;
-    if (!it) return required ? "missing" : NULL;
-    double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
-    if (!(v >= 0 && v <= (double)EVENT_INT_MAX) || v != floor(v)) return "not a whole number";
-    *out = (int64_t)v; /* below 2^53 the double is the integer */
-    return NULL;
-}
-
-static const char *get_time(const cJSON *o, const char *name, int64_t *out, bool *has)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (has) *has = it != NULL;
-    if (!it) return has ? NULL : "missing";
-    if (!cJSON_IsString(it) || !time_parse_rfc3339(it->valuestring, out))
-        return "not an RFC 3339 UTC time";
-    return NULL;
-}
-
-static const char *get_ident(const cJSON *o, const char *name, const char **out)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!it) return "missing";
-    if (!cJSON_IsString(it) || !ident_valid(it->valuestring, 129))
-        return "not a printable string of 1 to 128 bytes";
-    *out = it->valuestring;
-    return NULL;
-}
-
-/* Validates one report; on failure names the field and the problem. */
+/* Validates one report; on failure, why names the field and the problem. */
 static bool parse_report(const cJSON *o, struct report_line *l, char *why, size_t cap)
 {
-    const char *field, *err = NULL;
-    if (!cJSON_IsObject(o)) {
-        snprintf(why, cap, "not a JSON object");
-        return false;
+    struct doc_check c = {0};
+    const cJSON *it;
+    if (doc_object(&c, "$", o)) {
+        if ((it = doc_field(&c, "$", o, "job", true))) doc_string(&c, "$.job", it, 128, &l->job);
+        if ((it = doc_field(&c, "$", o, "account", true)))
+            doc_string(&c, "$.account", it, 128, &l->account);
+        if ((it = doc_field(&c, "$", o, "tokens", true)))
+            doc_int(&c, "$.tokens", it, 0, EVENT_INT_MAX, &l->tokens);
+        if ((l->has_params = (it = doc_field(&c, "$", o, "model_params", false))))
+            doc_int(&c, "$.model_params", it, 0, EVENT_INT_MAX, &l->model_params);
+        if ((it = doc_field(&c, "$", o, "time", true))) doc_time(&c, "$.time", it, &l->time_ms);
+        if ((l->has_start = (it = doc_field(&c, "$", o, "start", false))))
+            doc_time(&c, "$.start", it, &l->start_ms);
     }
-    if ((err = get_ident(o, field = "job", &l->job)) ||
-        (err = get_ident(o, field = "account", &l->account)) ||
-        (err = get_count(o, field = "tokens", true, &l->tokens, NULL)) ||
-        (err = get_count(o, field = "model_params", false, &l->model_params, &l->has_params)) ||
-        (err = get_time(o, field = "time", &l->time_ms, NULL)) ||
-        (err = get_time(o, field = "start", &l->start_ms, &l->has_start))) {
-        snprintf(why, cap, "field \"%s\" %s", field, err);
-        return false;
-    }
+    if (c.n) snprintf(why, cap, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"), sb_str(&c.errors));
+    sb_free(&c.errors);
+    if (c.n) return false;
     if (l->has_start && l->start_ms > l->time_ms) l->start_ms = l->time_ms;
     return true;
 }

@@ -40,9 +40,3 @@ bool price_amount(const struct price *p, int64_t quantity, int64_t units_per_pri
         den *= 10;
     return div_round(sum * multiplier_ppm, den, amount);
 }
-
-int64_t band_multiplier(const struct band *bands, int nbands, int hour)
-{
-    const struct band *b = band_at(bands, nbands, hour);
-    return b ? b->multiplier_ppm : 1000000;
-}

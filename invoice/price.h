@@ -21,7 +21,4 @@
 bool price_amount(const struct price *p, int64_t quantity, int64_t units_per_price,
                   int64_t multiplier_ppm, int minor_digits, int64_t *amount);
 
-/* The multiplier (ppm) of the band covering local hour 0..23, or 1000000. */
-int64_t band_multiplier(const struct band *bands, int nbands, int hour);
-
 #endif

@@ -77,11 +77,6 @@ bool dlq_flush(struct dlq *q, int timeout_ms)
     return ok;
 }
 
-const char *dlq_topic(const struct dlq *q)
-{
-    return q->topic;
-}
-
 void dlq_close(struct dlq *q)
 {
     if (!q) return;

@@ -23,7 +23,6 @@ bool dlq_send(struct dlq *q, const char *payload, size_t len, const char *reason
               const char *detail, const char *source_topic, int32_t partition, int64_t offset);
 /* True when every dead letter sent so far is acknowledged within timeout_ms. */
 bool dlq_flush(struct dlq *q, int timeout_ms);
-const char *dlq_topic(const struct dlq *q);
 void dlq_close(struct dlq *q);
 
 #endif

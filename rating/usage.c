@@ -186,11 +186,6 @@ bool usage_write(PGconn *conn, struct usage_set *u)
     return ok;
 }
 
-void usage_reset(struct usage_set *u)
-{
-    u->n = 0;
-}
-
 void usage_free(struct usage_set *u)
 {
     free(u->v);

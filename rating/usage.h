@@ -38,7 +38,6 @@ struct usage_set {
 void usage_add(struct usage_set *u, const struct usage_event *ev);
 /* Merges and upserts the cells (none: nothing to do); false after logging. */
 bool usage_write(PGconn *conn, struct usage_set *u);
-void usage_reset(struct usage_set *u);
 void usage_free(struct usage_set *u);
 
 #endif

@@ -189,11 +189,12 @@ static void test_time_of_use_across_a_band_boundary(void **state)
     assert_string_equal(check(valid, &p), "");
     const struct price *h800 = &p.models[0].price;
     int64_t peak, flat;
-    int64_t m11 = band_multiplier(p.gpu_bands, p.ngpu_bands, 11);
-    int64_t m12 = band_multiplier(p.gpu_bands, p.ngpu_bands, 12);
+    const struct band *b11 = band_at(p.gpu_bands, p.ngpu_bands, 11);
+    assert_non_null(b11);
+    assert_null(band_at(p.gpu_bands, p.ngpu_bands, 12));                             /* flat */
+    assert_int_equal(band_at(p.gpu_bands, p.ngpu_bands, 2)->multiplier_ppm, 600000); /* wraps */
+    int64_t m11 = b11->multiplier_ppm, m12 = 1000000;
     assert_int_equal(m11, 1500000);
-    assert_int_equal(m12, 1000000);
-    assert_int_equal(band_multiplier(p.gpu_bands, p.ngpu_bands, 2), 600000); /* wraps midnight */
     assert_true(price_amount(h800, 9600000, 3600000, m11, 2, &peak));
     assert_true(price_amount(h800, 12000000, 3600000, m12, 2, &flat));
     assert_int_equal(peak, 6720);

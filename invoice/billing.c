@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "invoice/charges.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,16 @@ void bill_free(struct bill *b)
 bool bill_price(struct bill *b, char *err, size_t errlen)
 {
     int64_t subtotal = 0;
+    if (b->price_error[0]) {
+        snprintf(err, errlen, "customer \"%s\": %s", b->customer, b->price_error);
+        return false;
+    }
     for (size_t i = 0; i < b->n; i++) {
         struct bill_line *l = &b->lines[i];
+        if (b->priced) {
+            if (!money_add(subtotal, l->amount, &subtotal)) break;
+            continue;
+        }
         l->amount = 0;
         if (!l->billed && l->meter_billed) {
             snprintf(err, errlen,
@@ -88,6 +97,7 @@ static void copy_cell(char *dst, size_t cap, const PGresult *res, int row, int c
 static bool read_line(struct bill *b, const PGresult *res, int row)
 {
     struct bill_line *l = bill_add_line(b);
+    l->multiplier_ppm = 1000000;
     copy_cell(l->meter, sizeof l->meter, res, row, 7);
     copy_cell(l->model, sizeof l->model, res, row, 8);
     copy_cell(l->base_unit, sizeof l->base_unit, res, row, 11);
@@ -113,6 +123,95 @@ static void read_header(struct bill *b, const PGresult *res, int row)
     copy_cell(b->period, sizeof b->period, res, row, 6);
 }
 
+static const char version_sql[] =
+    "SELECT v.document::text, v.currency, cur.minor_digits FROM plan_version v "
+    "JOIN currency cur ON cur.code = v.currency "
+    "WHERE v.plan = $1 AND v.effective_from <= $2::date ORDER BY v.effective_from DESC LIMIT 1";
+
+/* meter, model, local hour, model size, quantity, and the meter's units. */
+static const char rows_sql[] =
+    "SELECT h.meter, h.model, extract(hour FROM h.hour AT TIME ZONE c.time_zone)::int, "
+    "       h.model_params, sum(h.quantity)::bigint, m.units_per_price, m.base_unit, "
+    "       m.price_unit "
+    "FROM customer c JOIN account a ON a.customer_id = c.id "
+    "JOIN usage_hourly h ON h.account = a.account JOIN meter m ON m.code = h.meter "
+    "WHERE c.code = $1 AND h.hour >= $2::date::timestamp AT TIME ZONE c.time_zone "
+    "  AND h.hour < ($2::date + interval '1 month')::timestamp AT TIME ZONE c.time_zone "
+    "GROUP BY 1, 2, 3, 4, 6, 7, 8 ORDER BY 1, 2, 3, 4";
+
+/* Reprices b through its plan's document version in effect on first_day,
+ * if there is one; false only on a database error. */
+static bool apply_document(PGconn *conn, struct bill *b, const char *first_day)
+{
+    const char *p[] = {b->plan, first_day};
+    PGresult *v = db_query(conn, "read the plan version in effect", version_sql, 2, p);
+    if (!v) return false;
+    if (PQntuples(v) == 0) {
+        PQclear(v);
+        return true;
+    }
+    cJSON *doc = cJSON_Parse(PQgetvalue(v, 0, 0));
+    static struct plan plan;
+    struct doc_check check = {0};
+    bool valid = doc && plan_doc_parse(doc, &plan, &check);
+    int64_t digits = 2;
+    db_get_int64(v, 0, 2, &digits);
+    snprintf(b->currency, sizeof b->currency, "%s", PQgetvalue(v, 0, 1));
+    b->minor_digits = (int)digits;
+    PQclear(v);
+    cJSON_Delete(doc);
+    sb_free(&check.errors);
+    b->priced = true;
+    if (!valid) {
+        snprintf(b->price_error, sizeof b->price_error, "stored plan %s does not validate",
+                 b->plan);
+        return true;
+    }
+    const char *q[] = {b->customer, first_day};
+    PGresult *res = db_query(conn, "read usage by local hour", rows_sql, 2, q);
+    if (!res) return false;
+    int n = PQntuples(res);
+    struct usage_row *rows = calloc(n ? (size_t)n : 1, sizeof *rows);
+    if (!rows) abort();
+    for (int i = 0; i < n; i++) {
+        int64_t hour = 0;
+        rows[i].meter = PQgetvalue(res, i, 0);
+        rows[i].model = PQgetvalue(res, i, 1);
+        db_get_int64(res, i, 2, &hour);
+        rows[i].local_hour = (int)hour;
+        db_get_int64(res, i, 3, &rows[i].model_params);
+        db_get_int64(res, i, 4, &rows[i].quantity);
+    }
+    struct charges c;
+    b->n = 0;
+    if (plan_charges(&plan, rows, (size_t)n, 1000000, b->minor_digits, &c, b->price_error,
+                     sizeof b->price_error)) {
+        for (size_t i = 0; i < c.n; i++) {
+            struct bill_line *l = bill_add_line(b);
+            const struct charge_line *cl = &c.v[i];
+            snprintf(l->meter, sizeof l->meter, "%s", cl->meter);
+            snprintf(l->model, sizeof l->model, "%s", cl->model);
+            snprintf(l->band, sizeof l->band, "%s", cl->band);
+            for (int r = 0; r < n; r++) /* the meter's units, from any of its rows */
+                if (!strcmp(rows[r].meter, cl->meter)) {
+                    snprintf(l->base_unit, sizeof l->base_unit, "%s", PQgetvalue(res, r, 6));
+                    snprintf(l->price_unit, sizeof l->price_unit, "%s", PQgetvalue(res, r, 7));
+                    db_get_int64(res, r, 5, &l->units_per_price);
+                    break;
+                }
+            l->quantity = cl->quantity;
+            l->unit_price = cl->unit_price;
+            l->multiplier_ppm = cl->multiplier_ppm;
+            l->amount = cl->amount;
+            l->billed = l->meter_billed = true;
+        }
+        charges_free(&c);
+    }
+    free(rows);
+    PQclear(res);
+    return true;
+}
+
 int bill_load(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx)
 {
     char first_day[16];
@@ -126,7 +225,7 @@ int bill_load(PGconn *conn, const char *period, const char *customer, bill_fn fn
     for (int row = 0; ok && row < rows; row++) {
         if (row == 0 || strcmp(PQgetvalue(res, row, 0), b.customer) != 0) {
             if (row > 0) {
-                ok = fn(&b, ctx);
+                ok = apply_document(conn, &b, first_day) && fn(&b, ctx);
                 bill_free(&b);
                 bills++;
                 if (!ok) break;
@@ -139,7 +238,7 @@ int bill_load(PGconn *conn, const char *period, const char *customer, bill_fn fn
         }
     }
     if (ok && rows > 0) {
-        ok = fn(&b, ctx);
+        ok = apply_document(conn, &b, first_day) && fn(&b, ctx);
         bills++;
     }
     bill_free(&b);

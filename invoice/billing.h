@@ -7,7 +7,11 @@
  * sum of the lines, tax is one line on the subtotal, total = subtotal + tax.
  * Invoices and statements both price through it, so they always agree.
  *
- * A plan bills exactly the meters it prices; a meter it prices but for which
+ * When the customer's plan has a document version in effect for the month
+ * (docs/plans.md), bill_load prices the month through it instead: usage by
+ * meter, model, local hour and model size goes through plan_charges, and
+ * bill_price only totals. Otherwise the plan's flat prices (plan_price)
+ * apply. A plan bills exactly the meters it prices; a meter it prices but for which
  * it lacks the model used is an error, never a silent zero. Meters it does
  * not price (GPU time on a by-token plan) appear as unbilled lines. */
 #ifndef GPUMETER_BILLING_H
@@ -20,7 +24,9 @@
 
 struct bill_line {
     char meter[16];
-    char model[65];
+    char model[65]; /* or, for tokens under a plan document, the size bracket */
+    char band[33];  /* time-of-use band under a plan document, else "" */
+    int64_t multiplier_ppm;
     char base_unit[16];
     char price_unit[32];
     int64_t quantity;        /* base units */
@@ -43,6 +49,8 @@ struct bill {
     struct bill_line *lines;
     size_t n, cap;
     int64_t subtotal, tax, total;
+    bool priced;           /* lines already priced by a plan document (charges.h) */
+    char price_error[256]; /* why the plan document could not price the month */
 };
 
 /* Prices every line and the totals; false with a reason on an unpriced

@@ -45,8 +45,10 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             snprintf(pr, sizeof pr, "not billed");
             snprintf(amount, sizeof amount, "-");
         }
-        fprintf(out, "%-3zu %-10s %-12s %26s %28s %16s\n", i + 1, l->meter,
-                l->model[0] ? l->model : "-", q, pr, amount);
+        char model[112];
+        snprintf(model, sizeof model, "%s%s%s", l->model[0] ? l->model : "-",
+                 l->band[0] ? " @" : "", l->band);
+        fprintf(out, "%-3zu %-10s %-12s %26s %28s %16s\n", i + 1, l->meter, model, q, pr, amount);
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
@@ -95,6 +97,11 @@ static void render_json(const struct bill *b, FILE *out)
         json_field(&sb, "meter", l->meter);
         sb_putc(&sb, ',');
         json_field(&sb, "model", l->model);
+        if (l->band[0]) {
+            sb_putc(&sb, ',');
+            json_field(&sb, "band", l->band);
+            sb_printf(&sb, ",\"multiplier_ppm\":%lld", (long long)l->multiplier_ppm);
+        }
         sb_printf(&sb, ",\"quantity\":%lld,", (long long)l->quantity);
         json_field(&sb, "base_unit", l->base_unit);
         sb_putc(&sb, ',');
@@ -135,7 +142,7 @@ static void csv_field(const char *s, FILE *out)
 static void render_csv(const struct bill *b, FILE *out)
 {
     char price[32], amount[32];
-    fputs("kind,meter,model,quantity,base_unit,unit_price,price_unit,amount,currency\n", out);
+    fputs("kind,meter,model,band,quantity,base_unit,unit_price,price_unit,amount,currency\n", out);
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
         price[0] = amount[0] = '\0';
@@ -145,6 +152,8 @@ static void render_csv(const struct bill *b, FILE *out)
         }
         fprintf(out, "%s,%s,", l->billed ? "usage" : "unbilled", l->meter);
         csv_field(l->model, out);
+        fputc(',', out);
+        csv_field(l->band, out);
         fprintf(out, ",%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, l->base_unit, price,
                 l->price_unit, amount, b->currency);
     }
@@ -154,7 +163,7 @@ static void render_csv(const struct bill *b, FILE *out)
     } sums[] = {{"subtotal", b->subtotal}, {"tax", b->tax}, {"total", b->total}};
     for (int i = 0; i < 3; i++) {
         money_format(sums[i].v, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%s,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
+        fprintf(out, "%s,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
     }
 }
 

@@ -9,8 +9,8 @@
 
 static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill *b)
 {
-    struct strbuf arr[6] = {{0}};
-    for (int k = 0; k < 6; k++)
+    struct strbuf arr[8] = {{0}};
+    for (int k = 0; k < 8; k++)
         db_array_open(&arr[k]);
     int line_no = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -22,9 +22,11 @@ static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill 
         db_array_add_int(&arr[3], l->quantity);
         db_array_add_int(&arr[4], l->unit_price);
         db_array_add_int(&arr[5], l->amount);
+        db_array_add(&arr[6], l->band);
+        db_array_add_int(&arr[7], l->multiplier_ppm ? l->multiplier_ppm : 1000000);
     }
-    const char *p[7] = {invoice_id};
-    for (int k = 0; k < 6; k++) {
+    const char *p[9] = {invoice_id};
+    for (int k = 0; k < 8; k++) {
         db_array_close(&arr[k]);
         p[k + 1] = sb_str(&arr[k]);
     }
@@ -32,10 +34,11 @@ static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill 
                       "DELETE FROM invoice_line WHERE invoice_id = $1", 1, p) &&
               db_exec(conn, "write invoice lines",
                       "INSERT INTO invoice_line (invoice_id, line_no, meter, model, quantity, "
-                      "unit_price, amount) SELECT $1, * FROM unnest($2::int[], $3::text[], "
-                      "$4::text[], $5::bigint[], $6::bigint[], $7::bigint[])",
-                      7, p);
-    for (int k = 0; k < 6; k++)
+                      "unit_price, amount, band, multiplier_ppm) SELECT $1, * FROM unnest("
+                      "$2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
+                      "$7::bigint[], $8::text[], $9::bigint[])",
+                      9, p);
+    for (int k = 0; k < 8; k++)
         sb_free(&arr[k]);
     return ok;
 }
@@ -67,7 +70,7 @@ static const char show_sql[] =
     "SELECT c.code, c.name, pl.code, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, "
     "       l.meter, l.model, l.quantity, m.units_per_price, m.base_unit, m.price_unit, "
-    "       l.unit_price, l.amount "
+    "       l.unit_price, l.amount, l.band, l.multiplier_ppm "
     "FROM invoice i JOIN customer c ON c.id = i.customer_id "
     "JOIN price_plan pl ON pl.id = c.plan_id JOIN currency cur ON cur.code = i.currency "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id LEFT JOIN meter m ON m.code = l.meter "
@@ -104,7 +107,9 @@ bool invoice_load(PGconn *conn, const char *customer, const char *first_day, str
         l->billed = l->meter_billed = true;
         ok = ok && db_get_int64(res, row, 13, &l->quantity) &&
              db_get_int64(res, row, 14, &l->units_per_price) &&
-             db_get_int64(res, row, 17, &l->unit_price) && db_get_int64(res, row, 18, &l->amount);
+             db_get_int64(res, row, 17, &l->unit_price) && db_get_int64(res, row, 18, &l->amount) &&
+             db_get_int64(res, row, 20, &l->multiplier_ppm);
+        snprintf(l->band, sizeof l->band, "%s", PQgetvalue(res, row, 19));
         sum += l->amount;
     }
     PQclear(res);

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/kafka.h"
+#include "core/timeutil.h"
 #include "ingest/producer.h"
 
 #include <stdio.h>
@@ -18,17 +19,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define GPUS  2000
 #define NODES 250
 
+/* Seconds on the monotonic clock, for timing loops. */
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return time_monotonic_ms() / 1000.0;
 }
 
 static int produce(const struct config *cfg, long n)

@@ -66,3 +66,10 @@ const struct accelerator *catalogue_find(const char *reported)
         }
     return best;
 }
+
+bool catalogue_has_vendor(const char *vendor)
+{
+    for (int i = 0; i < NENTRIES; i++)
+        if (!strcmp(entries[i].vendor, vendor)) return true;
+    return false;
+}

@@ -22,5 +22,7 @@ struct accelerator {
 
 /* NULL when the name matches no catalogue entry. */
 const struct accelerator *catalogue_find(const char *reported);
+/* Whether a vendor ("nvidia", "huawei", ...) makes a catalogue model. */
+bool catalogue_has_vendor(const char *vendor);
 
 #endif

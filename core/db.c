@@ -1,6 +1,8 @@
 /* db: libpq helpers with uniform error reporting (see db.h). */
 #include "db.h"
 
+#include "cli.h"
+
 #include "log.h"
 
 #include <errno.h>
@@ -104,6 +106,10 @@ void db_array_open(struct strbuf *sb)
 void db_array_add(struct strbuf *sb, const char *elem)
 {
     if (sb->len > 1) sb_putc(sb, ',');
+    if (!elem) {
+        sb_puts(sb, "NULL");
+        return;
+    }
     sb_putc(sb, '"');
     for (const char *p = elem; *p; p++) {
         if (*p == '"' || *p == '\\') sb_putc(sb, '\\');
@@ -121,4 +127,16 @@ void db_array_add_int(struct strbuf *sb, int64_t v)
 void db_array_close(struct strbuf *sb)
 {
     sb_putc(sb, '}');
+}
+
+PGconn *db_open_command(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
+                        int *exit_code)
+{
+    int npos;
+    enum cli_result r = cli_parse(spec, argc, argv, &npos);
+    if (r != CLI_OK) {
+        *exit_code = cli_exit_code(r);
+        return NULL;
+    }
+    return db_open(cfg, exit_code);
 }

@@ -20,6 +20,12 @@ PGconn *db_connect(const struct config *cfg);
  * command's exit code (2 bad configuration, 1 unreachable). */
 PGconn *db_open(struct config *cfg, int *exit_code);
 
+/* A command's usual start: parse its command line (spec), then db_open.
+ * NULL with the command's exit code in *exit_code when either fails. */
+struct cli_spec;
+PGconn *db_open_command(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
+                        int *exit_code);
+
 /* Runs sql with n text parameters; returns the result (tuples or command) or
  * NULL after printing "could not <what>". */
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
@@ -35,7 +41,7 @@ void db_rollback(PGconn *conn);
 bool db_get_int64(const PGresult *res, int row, int col, int64_t *out);
 
 /* PostgreSQL array literals: db_array_open, then db_array_add per element,
- * then db_array_close; elements are quoted and escaped. */
+ * then db_array_close; elements are quoted and escaped, NULL stays NULL. */
 void db_array_open(struct strbuf *sb);
 void db_array_add(struct strbuf *sb, const char *elem);
 void db_array_add_int(struct strbuf *sb, int64_t v);

@@ -140,3 +140,91 @@ bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t 
     doc_error(c, path, "must be a date like \"2026-01-01\"");
     return false;
 }
+
+bool doc_get_string(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                    bool required, char *out, size_t cap)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    char p[DOC_PATH_LEN];
+    const char *s;
+    doc_path(p, path, name);
+    if (!it || !doc_string(c, p, it, cap - 1, &s)) return false;
+    snprintf(out, cap, "%s", s);
+    return true;
+}
+
+bool doc_get_code(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool required, char *out, size_t cap)
+{
+    if (!doc_get_string(c, path, obj, name, required, out, cap < 65 ? cap : 65)) return false;
+    if (strspn(out, "abcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(out)) return true;
+    char p[DOC_PATH_LEN];
+    doc_path(p, path, name);
+    doc_error(c, p, "use lower-case letters, digits, '-' and '_'");
+    return false;
+}
+
+bool doc_get_decimal(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                     bool required, int digits, int64_t *out)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    char p[DOC_PATH_LEN];
+    doc_path(p, path, name);
+    return it && doc_decimal(c, p, it, digits, out);
+}
+
+bool doc_get_int(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                 bool required, int64_t min, int64_t max, int64_t *out)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    char p[DOC_PATH_LEN];
+    doc_path(p, path, name);
+    return it && doc_int(c, p, it, min, max, out);
+}
+
+bool doc_get_date(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool required, int64_t *days)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    char p[DOC_PATH_LEN];
+    doc_path(p, path, name);
+    return it && doc_date(c, p, it, days);
+}
+
+bool doc_get_bool(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool *out)
+{
+    const cJSON *it = doc_field(c, path, obj, name, false);
+    if (!it) return false;
+    if (cJSON_IsBool(it)) {
+        *out = cJSON_IsTrue(it);
+        return true;
+    }
+    char p[DOC_PATH_LEN];
+    doc_path(p, path, name);
+    doc_error(c, p, "must be true or false");
+    return false;
+}
+
+const cJSON *doc_get_array(struct doc_check *c, const char *path, const cJSON *obj,
+                           const char *name, bool required, int min_items, int max_items,
+                           char *item_path)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    doc_path(item_path, path, name);
+    if (!it || !doc_array(c, item_path, it, min_items)) return NULL;
+    if (cJSON_GetArraySize(it) <= max_items) return it;
+    doc_error(c, item_path, "at most %d items", max_items);
+    return NULL;
+}
+
+const cJSON *doc_get_object(struct doc_check *c, const char *path, const cJSON *obj,
+                            const char *name, bool required, const char *const *allowed,
+                            char *obj_path)
+{
+    const cJSON *it = doc_field(c, path, obj, name, required);
+    doc_path(obj_path, path, name);
+    if (!it || !doc_object(c, obj_path, it)) return NULL;
+    doc_only(c, obj_path, it, allowed);
+    return it;
+}

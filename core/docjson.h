@@ -50,4 +50,29 @@ bool doc_time(struct doc_check *c, const char *path, const cJSON *item, int64_t 
 /* "YYYY-MM-DD" as days since 1970-01-01. */
 bool doc_date(struct doc_check *c, const char *path, const cJSON *item, int64_t *days);
 
+/* Member readers: the member `name` of obj (at path) read as the type into
+ * *out; false when absent (an error when required) or wrong. */
+bool doc_get_string(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                    bool required, char *out, size_t cap);
+/* A code: lower-case letters, digits, '-' and '_', at most 64. */
+bool doc_get_code(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool required, char *out, size_t cap);
+bool doc_get_decimal(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                     bool required, int digits, int64_t *out);
+bool doc_get_int(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                 bool required, int64_t min, int64_t max, int64_t *out);
+bool doc_get_date(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool required, int64_t *days);
+bool doc_get_bool(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                  bool *out);
+/* An object member with only the allowed fields (NULL-terminated); its
+ * path in obj_path. NULL when absent (an error when required) or wrong. */
+const cJSON *doc_get_object(struct doc_check *c, const char *path, const cJSON *obj,
+                            const char *name, bool required, const char *const *allowed,
+                            char *obj_path);
+/* An array member with min_items to max_items items; its path in item_path. */
+const cJSON *doc_get_array(struct doc_check *c, const char *path, const cJSON *obj,
+                           const char *name, bool required, int min_items, int max_items,
+                           char *item_path);
+
 #endif

@@ -6,7 +6,7 @@
 
 static const int64_t pow10_table[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
 
-bool money_div_round(__int128 num, int64_t den, int64_t *out)
+bool money_div_round(__int128 num, __int128 den, int64_t *out)
 {
     if (den <= 0) return false;
     bool neg = num < 0;
@@ -49,4 +49,14 @@ void money_format(int64_t amount, int digits, char *buf, size_t len)
     else
         snprintf(buf, len, "%s%llu.%0*llu", amount < 0 ? "-" : "",
                  (unsigned long long)(mag / scale), digits, (unsigned long long)(mag % scale));
+}
+
+bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor)
+{
+    int64_t scale = 1;
+    for (int d = minor_digits; d < MONEY_PRICE_DIGITS; d++)
+        scale *= 10;
+    if (minor_digits < 0 || minor_digits > MONEY_PRICE_DIGITS || micro % scale) return false;
+    *minor = micro / scale;
+    return true;
 }

@@ -22,7 +22,7 @@
 
 /* num / den rounded half away from zero; den > 0. False if the result does
  * not fit in int64. */
-bool money_div_round(__int128 num, int64_t den, int64_t *out);
+bool money_div_round(__int128 num, __int128 den, int64_t *out);
 
 /* The line charge in minor units for quantity base units at price
  * (micro-units per units_per_price base units). False on overflow or on
@@ -34,6 +34,10 @@ bool money_line_amount(int64_t quantity, int64_t price_micro, int64_t units_per_
 bool money_apply_ppm(int64_t amount, int64_t ppm, int64_t *out);
 
 bool money_add(int64_t a, int64_t b, int64_t *out);
+
+/* A document amount in micro-units as minor units; false unless exact (an
+ * amount with more decimals than the currency has). */
+bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor);
 
 /* Formats amount (in units of 10^-digits) as a plain decimal: "-12.05". */
 void money_format(int64_t amount, int digits, char *buf, size_t len);

@@ -16,7 +16,7 @@ int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+void time_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -83,7 +83,7 @@ void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN])
     int64_t rem = ms - days * MS_PER_DAY;
     int y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    time_civil_from_days(days, &y, &m, &d);
     int h = (int)(rem / MS_PER_HOUR), mi = (int)(rem / 60000 % 60), s = (int)(rem / 1000 % 60);
     int f = (int)(rem % 1000);
     if (f)
@@ -152,4 +152,12 @@ int64_t time_now_ms(void)
 int64_t time_monotonic_ms(void)
 {
     return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t time_month_of_day(int64_t days)
+{
+    int y;
+    unsigned m, d;
+    time_civil_from_days(days, &y, &m, &d);
+    return ((int64_t)y - 1970) * 12 + (m - 1);
 }

@@ -18,6 +18,9 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
+void time_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
+/* Months since 1970-01 of the month a day falls in (billing periods). */
+int64_t time_month_of_day(int64_t days);
 
 /* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (1 to 3 fraction digits) to ms. */
 bool time_parse_rfc3339(const char *s, int64_t *ms);

@@ -28,7 +28,7 @@ for r in $(seq 1 "$RUNS"); do
     dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
     createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
     "$ROOT/build/gpumeter" migrate
-    psql_bench -f "$ROOT/scripts/demo-seed.sql"
+    "$ROOT/scripts/seed.sh" "$ROOT/build/gpumeter"
     psql_bench -c "INSERT INTO account SELECT 'ns-' || lpad(g::text, 2, '0'), id
                    FROM customer, generate_series(0, 19) g WHERE code = 'alpha'"
     set -- $(GPUMETER_QUIET=0 GPUMETER_GROUP="bench-rate-$r-$$" "$ROOT/build/bench/bench_rate" \

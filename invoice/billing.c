@@ -1,14 +1,49 @@
-/* billing: quantities to money, one pricing path (see billing.h). */
+/* billing: a month of every customer's contract, set-based (see billing.h). */
 #include "invoice/billing.h"
 
 #include "core/db.h"
+#include "core/decimal.h"
 #include "core/log.h"
-#include "core/money.h"
+#include "core/timeutil.h"
 #include "invoice/charges.h"
+#include "invoice/docstore.h"
+#include "invoice/settle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const kind_names[] = {"usage",           "gpu_floor",   "shortfall",
+                                         "carry_forward",   "makeup_draw", "subsidy",
+                                         "voucher_discount"};
+
+const char *line_kind_name(enum line_kind k)
+{
+    return kind_names[k];
+}
+
+bool line_kind_parse(const char *s, enum line_kind *k)
+{
+    for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++)
+        if (!strcmp(s, kind_names[i])) {
+            *k = (enum line_kind)i;
+            return true;
+        }
+    return false;
+}
+
+const struct meter_units *meter_units(const char *meter)
+{
+    static const struct {
+        const char *code;
+        struct meter_units u;
+    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", 3600000}},
+                 {"tokens", {"token", "million tokens", 1000000}},
+                 {"energy_mj", {"mJ", "kWh", 3600000000LL}}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(meter, units[i].code)) return &units[i].u;
+    return NULL;
+}
 
 struct bill_line *bill_add_line(struct bill *b)
 {
@@ -29,223 +64,287 @@ void bill_free(struct bill *b)
     b->n = b->cap = 0;
 }
 
-bool bill_price(struct bill *b, char *err, size_t errlen)
+bool bill_has_content(const struct bill *b)
 {
-    int64_t subtotal = 0;
-    if (b->price_error[0]) {
-        snprintf(err, errlen, "customer \"%s\": %s", b->customer, b->price_error);
-        return false;
-    }
-    for (size_t i = 0; i < b->n; i++) {
-        struct bill_line *l = &b->lines[i];
-        if (b->priced) {
-            if (!money_add(subtotal, l->amount, &subtotal)) break;
-            continue;
+    return b->n > 0 || b->nclaims > 0;
+}
+
+/* The contract of each customer in effect for the month ($1 its first day),
+ * as a relation: used by every query below. */
+#define CONTRACTS                                                                                  \
+    "k AS (SELECT c.id, c.code, c.name, d.code AS contract, d.document, "                          \
+    "             coalesce(d.document->>'time_zone', 'Asia/Shanghai') AS tz "                      \
+    "      FROM customer c JOIN LATERAL (SELECT x.code, x.document FROM document x "               \
+    "          WHERE x.kind = 'contract' AND x.customer = c.code AND x.effective_from <= "         \
+    "$1::date "                                                                                    \
+    "          ORDER BY x.effective_from DESC LIMIT 1) d ON true "                                 \
+    "      WHERE ($2::text IS NULL OR c.code = $2) "                                               \
+    "        AND (d.document->>'until' IS NULL OR (d.document->>'until')::date >= $1::date)) "
+
+static const char contracts_sql[] =
+    "WITH " CONTRACTS "SELECT k.code, k.name, k.contract, k.document::text, "
+    "       (SELECT p.document::text FROM document p WHERE p.kind = 'plan' "
+    "        AND p.code = k.document->>'plan' AND p.effective_from <= $1::date "
+    "        ORDER BY p.effective_from DESC LIMIT 1), cur.minor_digits, to_char($1::date, "
+    "'YYYY-MM') "
+    "FROM k LEFT JOIN currency cur ON cur.code = k.document->>'currency' "
+    "ORDER BY k.code COLLATE \"C\"";
+
+/* Usage of the contract's accounts (and job prefixes) on their days, in the
+ * contract's time zone; training: the job reports tokens this month. */
+static const char usage_sql[] =
+    "WITH " CONTRACTS
+    ", tj AS (SELECT DISTINCT account, job FROM usage_hourly WHERE meter = 'tokens' "
+    "         AND job <> '' AND hour >= $1::date - 1 AND hour < $1::date + 32) "
+    "SELECT k.code, h.meter, h.model, h.site, "
+    "       extract(hour FROM h.hour AT TIME ZONE k.tz)::int, h.model_params, "
+    "       h.meter = 'tokens' OR tj.job IS NOT NULL, sum(h.quantity)::bigint "
+    "FROM k JOIN account a ON a.customer_id = k.id "
+    "JOIN usage_hourly h ON h.account = a.account AND starts_with(h.job, a.job_prefix) "
+    " AND h.hour >= greatest($1::date, a.valid_from)::timestamp AT TIME ZONE k.tz "
+    " AND h.hour < least(($1::date + interval '1 month')::date, "
+    "                    coalesce(a.valid_until + 1, 'infinity'::date))::timestamp AT TIME ZONE "
+    "k.tz "
+    "LEFT JOIN tj ON tj.account = h.account AND tj.job = h.job "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY k.code COLLATE \"C\", 2, 3, 4, 5, 6, 7";
+
+/* Customers with usage this month (UTC) but no contract in effect. */
+static const char uncontracted_sql[] =
+    "WITH " CONTRACTS
+    "SELECT DISTINCT c.code FROM customer c JOIN account a ON a.customer_id = c.id "
+    "JOIN usage_hourly h ON h.account = a.account "
+    "WHERE ($2::text IS NULL OR c.code = $2) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = c.id) "
+    "  AND h.hour >= $1::date::timestamp AT TIME ZONE 'UTC' "
+    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' ORDER BY 1";
+
+static const char sites_sql[] =
+    "SELECT DISTINCT ON (code) code, document->>'pue' FROM document "
+    "WHERE kind = 'site' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
+
+/* Open bank entries: one per month that made one (a month either falls
+ * short or runs over, never both). */
+static const char bank_sql[] =
+    "SELECT c.code, ((extract(year FROM l.entry_period) - 1970) * 12 "
+    "       + extract(month FROM l.entry_period) - 1)::bigint, bool_or(l.kind = 'carry'), "
+    "       sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.units ELSE -l.units END), "
+    "       sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.value ELSE -l.value END) "
+    "FROM commitment_ledger l JOIN customer c ON c.id = l.customer_id "
+    "WHERE l.period < $1::date AND ($2::text IS NULL OR c.code = $2) "
+    "GROUP BY c.code, l.entry_period "
+    "HAVING sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.units ELSE -l.units END) > 0 "
+    "ORDER BY c.code COLLATE \"C\", 2";
+
+/* Vouchers valid this month, what each has paid before, and what its
+ * program paid the customer earlier in the year. */
+static const char vouchers_sql[] =
+    "SELECT d.customer, d.document::text, "
+    "  (SELECT coalesce(sum(r.amount), 0) FROM voucher_redemption r "
+    "   WHERE r.voucher = d.code AND r.period < $1::date), "
+    "  (SELECT coalesce(sum(r.amount), 0) FROM voucher_redemption r JOIN customer c "
+    "   ON c.id = r.customer_id WHERE c.code = d.customer "
+    "   AND r.program = d.document->>'program' "
+    "   AND r.period >= date_trunc('year', $1::date) AND r.period < $1::date) "
+    "FROM document d WHERE d.kind = 'voucher' AND d.effective_from <= $1::date "
+    "  AND (d.document->>'valid_until')::date >= $1::date "
+    "  AND ($2::text IS NULL OR d.customer = $2) ORDER BY d.customer COLLATE \"C\", d.code";
+
+static const char subsidies_sql[] =
+    "SELECT DISTINCT ON (code) document::text FROM document "
+    "WHERE kind = 'subsidy' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
+
+/* Everything a month's bills need, read once. */
+struct month {
+    int64_t period;
+    const char *first_day;
+    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
+    struct subsidy *subsidies;
+    size_t nsubsidies;
+    int usage_at, bank_at, vouchers_at; /* merge cursors, by customer */
+};
+
+static int64_t site_pue(const struct month *m, const char *site)
+{
+    int64_t ppm = 1000000;
+    for (int i = 0; i < PQntuples(m->sites); i++)
+        if (!strcmp(PQgetvalue(m->sites, i, 0), site)) {
+            const char *v = PQgetvalue(m->sites, i, 1);
+            decimal_parse(v, strlen(v), 6, DECIMAL_EXACT, &ppm);
         }
-        l->amount = 0;
-        if (!l->billed && l->meter_billed) {
-            snprintf(err, errlen,
-                     "plan \"%s\" has no %s price for model \"%s\" used by customer \"%s\"",
-                     b->plan, l->meter, l->model, b->customer);
-            return false;
-        }
-        if (!l->billed) continue;
-        if (!money_line_amount(l->quantity, l->unit_price, l->units_per_price, b->minor_digits,
-                               &l->amount) ||
-            !money_add(subtotal, l->amount, &subtotal)) {
-            snprintf(err, errlen, "amount of %s %s for customer \"%s\" overflows", l->meter,
-                     l->model, b->customer);
-            return false;
-        }
-    }
-    b->subtotal = subtotal;
-    if (!money_apply_ppm(subtotal, b->tax_ppm, &b->tax) ||
-        !money_add(b->subtotal, b->tax, &b->total)) {
-        snprintf(err, errlen, "total for customer \"%s\" overflows", b->customer);
-        return false;
-    }
-    return true;
+    return ppm;
 }
 
-/* Customer header columns 0..6, line columns 7..15 (NULL meter: no usage). */
-static const char bill_sql[] =
-    "SELECT c.code, c.name, pl.code, pl.currency, cur.minor_digits, c.tax_rate_ppm, "
-    "       to_char($1::date, 'YYYY-MM'), "
-    "       u.meter, u.model, u.quantity, m.units_per_price, m.base_unit, m.price_unit, "
-    "       pp.unit_price, "
-    "       EXISTS (SELECT 1 FROM plan_price x WHERE x.plan_id = pl.id AND x.meter = u.meter) "
-    "FROM customer c "
-    "JOIN price_plan pl ON pl.id = c.plan_id "
-    "JOIN currency cur ON cur.code = pl.currency "
-    "LEFT JOIN LATERAL ( "
-    "    SELECT h.meter, h.model, sum(h.quantity)::bigint AS quantity "
-    "    FROM account a JOIN usage_hourly h ON h.account = a.account "
-    "    WHERE a.customer_id = c.id "
-    "      AND h.hour >= $1::date::timestamp AT TIME ZONE c.time_zone "
-    "      AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE c.time_zone "
-    "    GROUP BY h.meter, h.model) u ON true "
-    "LEFT JOIN meter m ON m.code = u.meter "
-    "LEFT JOIN plan_price pp ON pp.plan_id = pl.id AND pp.meter = u.meter AND pp.model = u.model "
-    "WHERE ($2::text IS NULL OR c.code = $2) AND ($2::text IS NOT NULL OR u.meter IS NOT NULL) "
-    "ORDER BY c.code, u.meter, u.model";
-
-static void copy_cell(char *dst, size_t cap, const PGresult *res, int row, int col)
+static bool read_month(PGconn *conn, struct month *m, const char *customer)
 {
-    snprintf(dst, cap, "%s", PQgetvalue(res, row, col));
-}
-
-static bool read_line(struct bill *b, const PGresult *res, int row)
-{
-    struct bill_line *l = bill_add_line(b);
-    l->multiplier_ppm = 1000000;
-    copy_cell(l->meter, sizeof l->meter, res, row, 7);
-    copy_cell(l->model, sizeof l->model, res, row, 8);
-    copy_cell(l->base_unit, sizeof l->base_unit, res, row, 11);
-    copy_cell(l->price_unit, sizeof l->price_unit, res, row, 12);
-    l->billed = !PQgetisnull(res, row, 13);
-    l->meter_billed = PQgetvalue(res, row, 14)[0] == 't';
-    return db_get_int64(res, row, 9, &l->quantity) &&
-           db_get_int64(res, row, 10, &l->units_per_price) &&
-           (!l->billed || db_get_int64(res, row, 13, &l->unit_price));
-}
-
-static void read_header(struct bill *b, const PGresult *res, int row)
-{
-    int64_t digits = 2;
-    memset(b, 0, sizeof *b);
-    copy_cell(b->customer, sizeof b->customer, res, row, 0);
-    copy_cell(b->customer_name, sizeof b->customer_name, res, row, 1);
-    copy_cell(b->plan, sizeof b->plan, res, row, 2);
-    copy_cell(b->currency, sizeof b->currency, res, row, 3);
-    db_get_int64(res, row, 4, &digits);
-    b->minor_digits = (int)digits;
-    db_get_int64(res, row, 5, &b->tax_ppm);
-    copy_cell(b->period, sizeof b->period, res, row, 6);
-}
-
-static const char version_sql[] =
-    "SELECT v.document::text, v.currency, cur.minor_digits FROM plan_version v "
-    "JOIN currency cur ON cur.code = v.currency "
-    "WHERE v.plan = $1 AND v.effective_from <= $2::date ORDER BY v.effective_from DESC LIMIT 1";
-
-/* meter, model, local hour, model size, quantity, and the meter's units. */
-static const char rows_sql[] =
-    "SELECT h.meter, h.model, extract(hour FROM h.hour AT TIME ZONE c.time_zone)::int, "
-    "       h.model_params, sum(h.quantity)::bigint, m.units_per_price, m.base_unit, "
-    "       m.price_unit "
-    "FROM customer c JOIN account a ON a.customer_id = c.id "
-    "JOIN usage_hourly h ON h.account = a.account JOIN meter m ON m.code = h.meter "
-    "WHERE c.code = $1 AND h.hour >= $2::date::timestamp AT TIME ZONE c.time_zone "
-    "  AND h.hour < ($2::date + interval '1 month')::timestamp AT TIME ZONE c.time_zone "
-    "GROUP BY 1, 2, 3, 4, 6, 7, 8 ORDER BY 1, 2, 3, 4";
-
-/* Reprices b through its plan's document version in effect on first_day,
- * if there is one; false only on a database error. */
-static bool apply_document(PGconn *conn, struct bill *b, const char *first_day)
-{
-    const char *p[] = {b->plan, first_day};
-    PGresult *v = db_query(conn, "read the plan version in effect", version_sql, 2, p);
-    if (!v) return false;
-    if (PQntuples(v) == 0) {
-        PQclear(v);
-        return true;
+    const char *p[] = {m->first_day, customer};
+    m->contracts = db_query(conn, "read the contracts in effect", contracts_sql, 2, p);
+    m->usage = m->contracts ? db_query(conn, "read usage for billing", usage_sql, 2, p) : NULL;
+    m->sites = m->usage ? db_query(conn, "read site PUE", sites_sql, 1, p) : NULL;
+    m->bank = m->sites ? db_query(conn, "read the commitment banks", bank_sql, 2, p) : NULL;
+    m->vouchers = m->bank ? db_query(conn, "read vouchers", vouchers_sql, 2, p) : NULL;
+    m->subsidies_res = m->vouchers ? db_query(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
+    if (!m->subsidies_res) return false;
+    int n = PQntuples(m->subsidies_res);
+    m->subsidies = calloc((size_t)n + 1, sizeof *m->subsidies);
+    if (!m->subsidies) abort();
+    for (int i = 0; i < n; i++) {
+        struct subsidy *s = &m->subsidies[m->nsubsidies];
+        if (docstore_parse(&subsidy_kind, PQgetvalue(m->subsidies_res, i, 0), s) &&
+            (s->until < 0 || time_month_of_day(s->until) >= m->period))
+            m->nsubsidies++;
     }
-    cJSON *doc = cJSON_Parse(PQgetvalue(v, 0, 0));
-    static struct plan plan;
-    struct doc_check check = {0};
-    bool valid = doc && plan_doc_parse(doc, &plan, &check);
-    int64_t digits = 2;
-    db_get_int64(v, 0, 2, &digits);
-    snprintf(b->currency, sizeof b->currency, "%s", PQgetvalue(v, 0, 1));
-    b->minor_digits = (int)digits;
-    PQclear(v);
-    cJSON_Delete(doc);
-    sb_free(&check.errors);
-    b->priced = true;
-    if (!valid) {
-        snprintf(b->price_error, sizeof b->price_error, "stored plan %s does not validate",
-                 b->plan);
-        return true;
-    }
-    const char *q[] = {b->customer, first_day};
-    PGresult *res = db_query(conn, "read usage by local hour", rows_sql, 2, q);
-    if (!res) return false;
-    int n = PQntuples(res);
-    struct usage_row *rows = calloc(n ? (size_t)n : 1, sizeof *rows);
+    PGresult *none = db_query(conn, "look for usage without a contract", uncontracted_sql, 2, p);
+    bool ok = none && PQntuples(none) == 0;
+    for (int i = 0; none && i < PQntuples(none); i++)
+        log_error("customer \"%s\" has usage in %.7s but no contract in effect",
+                  PQgetvalue(none, i, 0), m->first_day);
+    if (none && !ok) log_hint("Apply a contract for the month: gpumeter contract apply FILE");
+    PQclear(none);
+    return ok;
+}
+
+static void free_month(struct month *m)
+{
+    PQclear(m->contracts);
+    PQclear(m->usage);
+    PQclear(m->sites);
+    PQclear(m->bank);
+    PQclear(m->vouchers);
+    PQclear(m->subsidies_res);
+    free(m->subsidies);
+}
+
+/* Advances *at over res's rows of customer (column 0), returning the first. */
+static int rows_of(const PGresult *res, int *at, const char *customer, int *count)
+{
+    while (*at < PQntuples(res) && strcmp(PQgetvalue(res, *at, 0), customer) < 0)
+        (*at)++;
+    int first = *at;
+    while (*at < PQntuples(res) && !strcmp(PQgetvalue(res, *at, 0), customer))
+        (*at)++;
+    *count = *at - first;
+    return first;
+}
+
+static bool price_usage(struct month *m, struct bill *b, const struct plan *plan,
+                        const struct contract *k)
+{
+    int n, first = rows_of(m->usage, &m->usage_at, b->customer, &n);
+    struct usage_row *rows = calloc((size_t)n + 1, sizeof *rows);
     if (!rows) abort();
     for (int i = 0; i < n; i++) {
+        int r = first + i;
         int64_t hour = 0;
-        rows[i].meter = PQgetvalue(res, i, 0);
-        rows[i].model = PQgetvalue(res, i, 1);
-        db_get_int64(res, i, 2, &hour);
+        rows[i].meter = PQgetvalue(m->usage, r, 1);
+        rows[i].model = PQgetvalue(m->usage, r, 2);
+        rows[i].site = PQgetvalue(m->usage, r, 3);
+        db_get_int64(m->usage, r, 4, &hour);
         rows[i].local_hour = (int)hour;
-        db_get_int64(res, i, 3, &rows[i].model_params);
-        db_get_int64(res, i, 4, &rows[i].quantity);
+        db_get_int64(m->usage, r, 5, &rows[i].model_params);
+        rows[i].training = PQgetvalue(m->usage, r, 6)[0] == 't';
+        rows[i].pue_ppm = site_pue(m, rows[i].site);
+        db_get_int64(m->usage, r, 7, &rows[i].quantity);
     }
-    struct charges c;
-    b->n = 0;
-    if (plan_charges(&plan, rows, (size_t)n, 1000000, b->minor_digits, &c, b->price_error,
-                     sizeof b->price_error)) {
-        for (size_t i = 0; i < c.n; i++) {
-            struct bill_line *l = bill_add_line(b);
-            const struct charge_line *cl = &c.v[i];
-            snprintf(l->meter, sizeof l->meter, "%s", cl->meter);
-            snprintf(l->model, sizeof l->model, "%s", cl->model);
-            snprintf(l->band, sizeof l->band, "%s", cl->band);
-            for (int r = 0; r < n; r++) /* the meter's units, from any of its rows */
-                if (!strcmp(rows[r].meter, cl->meter)) {
-                    snprintf(l->base_unit, sizeof l->base_unit, "%s", PQgetvalue(res, r, 6));
-                    snprintf(l->price_unit, sizeof l->price_unit, "%s", PQgetvalue(res, r, 7));
-                    db_get_int64(res, r, 5, &l->units_per_price);
-                    break;
-                }
-            l->quantity = cl->quantity;
-            l->unit_price = cl->unit_price;
-            l->multiplier_ppm = cl->multiplier_ppm;
-            l->amount = cl->amount;
-            l->billed = l->meter_billed = true;
-        }
-        charges_free(&c);
-    }
+    bool ok = plan_charges(plan, k, rows, (size_t)n, b->minor_digits, b, b->error, sizeof b->error);
     free(rows);
-    PQclear(res);
-    return true;
+    return ok;
 }
 
-int bill_load(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx)
+static bool settle_terms(struct month *m, struct bill *b, const struct contract *k)
+{
+    int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
+    int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
+    struct bank_entry *bank = calloc((size_t)nb + 1, sizeof *bank);
+    struct voucher *vouchers = calloc((size_t)nv + 1, sizeof *vouchers);
+    struct voucher_state *states = calloc((size_t)nv + 1, sizeof *states);
+    if (!bank || !vouchers || !states) abort();
+    for (int i = 0; i < nb; i++) {
+        db_get_int64(m->bank, fb + i, 1, &bank[i].period);
+        bank[i].carry = PQgetvalue(m->bank, fb + i, 2)[0] == 't';
+        db_get_int64(m->bank, fb + i, 3, &bank[i].units);
+        db_get_int64(m->bank, fb + i, 4, &bank[i].value);
+    }
+    bool ok = true;
+    for (int i = 0; ok && i < nv; i++) {
+        states[i].v = &vouchers[i];
+        ok = docstore_parse(&voucher_kind, PQgetvalue(m->vouchers, fv + i, 1), &vouchers[i]) &&
+             db_get_int64(m->vouchers, fv + i, 2, &states[i].spent) &&
+             db_get_int64(m->vouchers, fv + i, 3, &states[i].year_used);
+    }
+    struct settle_terms t = {k,      m->period, bank, (size_t)nb, m->subsidies, m->nsubsidies,
+                             states, (size_t)nv};
+    if (!ok)
+        snprintf(b->error, sizeof b->error, "a stored voucher does not validate");
+    else
+        ok = settle(b, &t, b->error, sizeof b->error);
+    free(bank);
+    free(vouchers);
+    free(states);
+    return ok;
+}
+
+/* Prices and settles the bill of contracts row r. */
+static void bill_customer(struct month *m, int r, const struct plan *proposed, struct bill *b)
+{
+    static struct contract k;
+    static struct plan plan;
+    int64_t digits = 2;
+    memset(b, 0, sizeof *b);
+    snprintf(b->customer, sizeof b->customer, "%s", PQgetvalue(m->contracts, r, 0));
+    snprintf(b->customer_name, sizeof b->customer_name, "%s", PQgetvalue(m->contracts, r, 1));
+    snprintf(b->contract, sizeof b->contract, "%s", PQgetvalue(m->contracts, r, 2));
+    snprintf(b->period, sizeof b->period, "%s", PQgetvalue(m->contracts, r, 6));
+    db_get_int64(m->contracts, r, 5, &digits);
+    b->minor_digits = (int)digits;
+    if (!docstore_parse(&contract_kind, PQgetvalue(m->contracts, r, 3), &k)) {
+        snprintf(b->error, sizeof b->error, "stored contract %s does not validate", b->contract);
+        return;
+    }
+    snprintf(b->currency, sizeof b->currency, "%s", k.currency);
+    snprintf(b->plan, sizeof b->plan, "%s", proposed ? proposed->code : k.plan);
+    b->tax_ppm = k.tax_ppm;
+    const struct plan *p = proposed;
+    if (!p && PQgetisnull(m->contracts, r, 4))
+        snprintf(b->error, sizeof b->error, "plan \"%s\" has no version in effect on %s", k.plan,
+                 m->first_day);
+    else if (!p && !docstore_parse(&plan_kind, PQgetvalue(m->contracts, r, 4), &plan))
+        snprintf(b->error, sizeof b->error, "stored plan %s does not validate", k.plan);
+    else if (!p)
+        p = &plan;
+    if (p && strcmp(p->currency, k.currency))
+        snprintf(b->error, sizeof b->error, "plan %s prices in %s, contract %s bills in %s",
+                 p->code, p->currency, k.code, k.currency);
+    if (b->error[0]) return;
+    if (price_usage(m, b, p, &k)) settle_terms(m, b, &k);
+}
+
+int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
+              bill_fn fn, void *ctx)
 {
     char first_day[16];
+    int y, mo;
     snprintf(first_day, sizeof first_day, "%s-01", period);
-    const char *p[] = {first_day, customer};
-    PGresult *res = db_query(conn, "read usage for billing", bill_sql, 2, p);
-    if (!res) return -1;
-    int rows = PQntuples(res), bills = 0;
-    struct bill b = {0};
-    bool ok = true;
-    for (int row = 0; ok && row < rows; row++) {
-        if (row == 0 || strcmp(PQgetvalue(res, row, 0), b.customer) != 0) {
-            if (row > 0) {
-                ok = apply_document(conn, &b, first_day) && fn(&b, ctx);
-                bill_free(&b);
-                bills++;
-                if (!ok) break;
-            }
-            read_header(&b, res, row);
-        }
-        if (!PQgetisnull(res, row, 7) && !read_line(&b, res, row)) {
-            log_error("unreadable usage row for customer \"%s\"", b.customer);
-            ok = false;
-        }
-    }
-    if (ok && rows > 0) {
-        ok = apply_document(conn, &b, first_day) && fn(&b, ctx);
+    if (!time_parse_month(period, &y, &mo)) return -1;
+    struct month m = {.first_day = first_day, .period = ((int64_t)y - 1970) * 12 + mo - 1};
+    bool ok = read_month(conn, &m, customer);
+    int bills = 0;
+    for (int r = 0; ok && r < PQntuples(m.contracts); r++) {
+        struct bill b;
+        bill_customer(&m, r, proposed, &b);
+        ok = fn(&b, ctx);
+        bill_free(&b);
         bills++;
     }
-    bill_free(&b);
-    PQclear(res);
-    if (ok && customer && rows == 0) {
-        log_error("customer \"%s\" does not exist", customer);
-        return -1;
+    if (ok && customer && bills == 0) {
+        const char *p[] = {customer};
+        PGresult *res =
+            db_query(conn, "look up the customer", "SELECT 1 FROM customer WHERE code = $1", 1, p);
+        if (res && PQntuples(res) == 0)
+            log_error("customer \"%s\" does not exist", customer);
+        else if (res)
+            log_error("customer \"%s\" has no contract in effect in %s", customer, period);
+        PQclear(res);
+        ok = false;
     }
+    free_month(&m);
     return ok ? bills : -1;
 }

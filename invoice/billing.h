@@ -1,19 +1,15 @@
-/* billing: turns a customer's aggregated quantities for a month into money.
+/* billing: a customer's month under its contract, as a bill.
  *
- * bill_load reads, in one set-based query, every customer's quantities per
- * meter and accelerator model for the month (in the customer's time zone),
- * with the plan's unit prices. bill_price is the one pure pricing function:
- * each billed line is rounded once (money_line_amount), the subtotal is the
- * sum of the lines, tax is one line on the subtotal, total = subtotal + tax.
- * Invoices and statements both price through it, so they always agree.
- *
- * When the customer's plan has a document version in effect for the month
- * (docs/plans.md), bill_load prices the month through it instead: usage by
- * meter, model, local hour and model size goes through plan_charges, and
- * bill_price only totals. Otherwise the plan's flat prices (plan_price)
- * apply. A plan bills exactly the meters it prices; a meter it prices but for which
- * it lacks the model used is an error, never a silent zero. Meters it does
- * not price (GPU time on a by-token plan) appear as unbilled lines. */
+ * bill_load finds, set-based, every customer's contract in effect for the
+ * month, the plan version in effect on its first day, the usage of the
+ * contract's accounts (by meter, model, site, local hour, model size and
+ * whether the job reports tokens), the sites' PUE, the commitment bank,
+ * the customer's vouchers and the subsidy programs in effect. It prices the
+ * usage through plan_charges (charges.h) and settles the contract's terms
+ * through settle (settle.h), so invoices, statements, rerate and `plan
+ * simulate` share one calculation (docs/contracts.md, "Calculation order").
+ * A customer with usage and no contract in effect is an error, never a
+ * silent zero. */
 #ifndef GPUMETER_BILLING_H
 #define GPUMETER_BILLING_H
 
@@ -22,24 +18,59 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum line_kind {
+    LINE_USAGE,
+    LINE_GPU_FLOOR,        /* by token with a GPU-hour floor: the difference */
+    LINE_SHORTFALL,        /* take-or-pay: billed up to the commitment */
+    LINE_CARRY_FORWARD,    /* earlier over-use set against the shortfall */
+    LINE_MAKEUP_DRAW,      /* paid shortfall drawn against over-use */
+    LINE_SUBSIDY,          /* an energy subsidy program's part */
+    LINE_VOUCHER_DISCOUNT, /* a pre-tax voucher */
+};
+const char *line_kind_name(enum line_kind k);
+bool line_kind_parse(const char *s, enum line_kind *k);
+
 struct bill_line {
-    char meter[16];
-    char model[65]; /* or, for tokens under a plan document, the size bracket */
-    char band[33];  /* time-of-use band under a plan document, else "" */
-    int64_t multiplier_ppm;
-    char base_unit[16];
-    char price_unit[32];
-    int64_t quantity;        /* base units */
-    int64_t units_per_price; /* base units one unit price covers */
-    bool billed;
-    bool meter_billed;  /* the plan prices this meter (for some model) */
-    int64_t unit_price; /* micro-units per price unit */
-    int64_t amount;     /* minor units; 0 when not billed */
+    enum line_kind kind;
+    char meter[16];            /* "gpu_ms", "tokens", "energy_mj"; "" on adjustments */
+    char model[65];            /* accelerator model, or the token bracket */
+    char band[33];             /* time-of-use band, "" without bands */
+    char site[65];             /* energy lines: the site (its PUE) */
+    char detail[129];          /* adjustments: the voucher, program or bank entries */
+    int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
+    int64_t training_quantity; /* of quantity, from jobs that report tokens */
+    int64_t unit_price;        /* micro-units per price unit */
+    int64_t multiplier_ppm, pue_ppm, override_ppm;
+    int64_t amount; /* minor units, signed: adjustments may be credits */
+};
+
+/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ... */
+struct meter_units {
+    const char *base_unit, *price_unit;
+    int64_t per_price;
+};
+const struct meter_units *meter_units(const char *meter); /* NULL if unknown */
+
+#define BILL_MAX_CLAIMS 32
+#define BILL_MAX_LEDGER 256
+
+struct voucher_claim {
+    char voucher[65], program[65];
+    bool pre_tax;
+    int64_t amount;
+};
+
+/* A commitment ledger row this month writes (schema 006). */
+struct ledger_row {
+    int64_t entry_period; /* months since 1970-01 */
+    char kind[16];        /* shortfall, carry, makeup_draw, carry_use, expiry */
+    int64_t units, value;
 };
 
 struct bill {
     char customer[129];
     char customer_name[257];
+    char contract[65];
     char plan[129];
     char currency[4];
     char period[8];  /* YYYY-MM */
@@ -48,22 +79,30 @@ struct bill {
     int64_t tax_ppm;
     struct bill_line *lines;
     size_t n, cap;
-    int64_t subtotal, tax, total;
-    bool priced;           /* lines already priced by a plan document (charges.h) */
-    char price_error[256]; /* why the plan document could not price the month */
+    int64_t subtotal, tax, total, claimed, due;
+    struct voucher_claim claims[BILL_MAX_CLAIMS];
+    int nclaims;
+    struct ledger_row ledger[BILL_MAX_LEDGER];
+    int nledger;
+    char error[256]; /* why the month could not be billed; "" when it was */
 };
-
-/* Prices every line and the totals; false with a reason on an unpriced
- * model or overflow. */
-bool bill_price(struct bill *b, char *err, size_t errlen);
 
 typedef bool (*bill_fn)(struct bill *b, void *ctx);
 
-/* Calls fn with each unpriced bill for period (YYYY-MM), for one customer
- * (code) or all (NULL), in customer code order. A named customer with no
- * usage still gets an empty bill. Returns the number of bills, or -1 after
- * printing the error (or when fn returned false). */
-int bill_load(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx);
+/* Where bill_load takes the plan from: the contract's (NULL), or a proposed
+ * plan document priced in its place (`plan simulate`). */
+struct plan;
+
+/* Calls fn with each settled bill for period (YYYY-MM), for one customer
+ * (code) or all (NULL), in customer code order: every customer with a
+ * contract in effect. A bill that could not be priced has error set.
+ * Returns the number of bills, or -1 after printing the error (or when fn
+ * returned false). */
+int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
+              bill_fn fn, void *ctx);
+
+/* Whether the bill has anything to invoice: a line or a voucher claim. */
+bool bill_has_content(const struct bill *b);
 
 struct bill_line *bill_add_line(struct bill *b);
 void bill_free(struct bill *b);

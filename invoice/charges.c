@@ -1,4 +1,5 @@
-/* charges: usage rows to priced lines under a plan (see charges.h). */
+/* charges: usage rows to priced lines under a plan and contract (see
+ * charges.h). */
 #include "invoice/charges.h"
 
 #include "invoice/price.h"
@@ -6,10 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MS_PER_GPU_HOUR    3600000LL
-#define TOKENS_PER_MILLION 1000000LL
-#define MJ_PER_KWH         3600000000LL
 
 /* The band's name ("flat" for hours no band covers) and multiplier. */
 static const char *band_name(const struct band *bands, int nbands, int hour, int64_t *ppm)
@@ -19,23 +16,36 @@ static const char *band_name(const struct band *bands, int nbands, int hour, int
     return b ? b->name : nbands ? "flat" : "";
 }
 
-static struct charge_line *line_for(struct charges *c, const char *meter, const char *model,
-                                    const char *band)
+/* A line and the price it is charged at (lines are found by key). */
+struct priced {
+    struct bill *bill;
+    size_t first; /* the bill's lines before these */
+    struct price *prices;
+    size_t cap;
+};
+
+static struct bill_line *line_for(struct priced *pr, const struct usage_row *r, const char *model,
+                                  const char *band)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->v[i].meter, meter) && !strcmp(c->v[i].model, model) &&
-            !strcmp(c->v[i].band, band))
-            return &c->v[i];
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 16;
-        c->v = realloc(c->v, c->cap * sizeof *c->v);
-        if (!c->v) abort();
+    struct bill *b = pr->bill;
+    const char *site = strcmp(r->meter, "energy_mj") ? "" : r->site;
+    for (size_t i = pr->first; i < b->n; i++) {
+        struct bill_line *l = &b->lines[i];
+        if (!strcmp(l->meter, r->meter) && !strcmp(l->model, model) && !strcmp(l->band, band) &&
+            !strcmp(l->site, site))
+            return l;
     }
-    struct charge_line *l = &c->v[c->n++];
-    memset(l, 0, sizeof *l);
-    snprintf(l->meter, sizeof l->meter, "%s", meter);
+    struct bill_line *l = bill_add_line(b);
+    snprintf(l->meter, sizeof l->meter, "%s", r->meter);
     snprintf(l->model, sizeof l->model, "%s", model);
     snprintf(l->band, sizeof l->band, "%s", band);
+    snprintf(l->site, sizeof l->site, "%s", site);
+    l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
+    if (b->n - pr->first > pr->cap) {
+        pr->cap = pr->cap ? pr->cap * 2 : 16;
+        pr->prices = realloc(pr->prices, pr->cap * sizeof *pr->prices);
+        if (!pr->prices) abort();
+    }
     return l;
 }
 
@@ -54,87 +64,150 @@ static const struct price *gpu_price(const struct plan *p, const char *model)
     return NULL;
 }
 
-/* Which line a row adds to, with its price; false when the plan does not
- * price the meter (*price NULL) or on an unpriced model (err set). */
-static bool place(const struct plan *p, const struct usage_row *r, int64_t pue_ppm,
-                  struct charges *out, struct charge_line **line, const struct price **price,
-                  char *err, size_t errlen)
+/* The contract's override of a meter's price for a model: the model's own,
+ * else the meter's. */
+static const struct price_override *override_for(const struct contract *k, unsigned meter,
+                                                 const char *model)
+{
+    const struct price_override *any = NULL;
+    for (int i = 0; k && i < k->noverrides; i++) {
+        const struct price_override *o = &k->overrides[i];
+        if (o->meter != meter) continue;
+        if (!strcmp(o->model, model)) return o;
+        if (!o->model[0]) any = o;
+    }
+    return any;
+}
+
+static void bracket_label(const struct plan *p, const struct bracket *b, char *out, size_t len)
+{
+    if (b->up_to_params < 0 && b != p->brackets)
+        snprintf(out, len, ">%lld params", (long long)b[-1].up_to_params);
+    else if (b->up_to_params < 0)
+        snprintf(out, len, "any size");
+    else
+        snprintf(out, len, "<=%lld params", (long long)b->up_to_params);
+}
+
+/* Adds a row to its line; false on an unpriced model (err set). A row of a
+ * meter the plan does not price adds nothing. */
+static bool place(const struct plan *p, const struct contract *k, const struct usage_row *r,
+                  struct priced *out, char *err, size_t errlen)
 {
     char label[65];
     int64_t ppm = 1000000;
     const char *band = "";
-    *price = NULL;
-    if (!strcmp(r->meter, "gpu_ms")) {
-        if (!p->has_gpu) return true;
-        if (!(*price = gpu_price(p, r->model))) {
+    const struct price *price = NULL;
+    unsigned bit = meter_bit_code(r->meter);
+    if (bit == METER_BIT_GPU && p->has_gpu) {
+        if (!(price = gpu_price(p, r->model))) {
             snprintf(err, errlen, "plan \"%s\" has no gpu_hours price for model \"%s\"", p->code,
                      r->model);
             return false;
         }
         band = band_name(p->gpu_bands, p->ngpu_bands, r->local_hour, &ppm);
         snprintf(label, sizeof label, "%s", r->model);
-    } else if (!strcmp(r->meter, "tokens")) {
-        if (!p->has_tokens) return true;
+    } else if (bit == METER_BIT_TOKENS && p->has_tokens) {
         const struct bracket *b = bracket_for(p, r->model_params);
-        *price = &b->price;
-        if (b->up_to_params < 0 && b != p->brackets)
-            snprintf(label, sizeof label, ">%lld params", (long long)b[-1].up_to_params);
-        else if (b->up_to_params < 0)
-            snprintf(label, sizeof label, "any size");
-        else
-            snprintf(label, sizeof label, "<=%lld params", (long long)b->up_to_params);
-    } else if (!strcmp(r->meter, "energy_mj")) {
-        if (!p->has_energy) return true;
-        *price = &p->energy;
+        price = &b->price;
+        bracket_label(p, b, label, sizeof label);
+    } else if (bit == METER_BIT_ENERGY && p->has_energy) {
+        price = &p->energy;
         band = band_name(p->energy_bands, p->nenergy_bands, r->local_hour, &ppm);
-        ppm = ppm * pue_ppm / 1000000;
         snprintf(label, sizeof label, "%s", r->model);
     } else {
         return true;
     }
-    *line = line_for(out, r->meter, label, band);
-    (*line)->multiplier_ppm = ppm;
-    (*line)->unit_price = (*price)->unit_price[0];
-    (*line)->tiers = (*price)->mode;
+    struct bill_line *l = line_for(out, r, label, band);
+    size_t at = (size_t)(l - out->bill->lines) - out->first;
+    const struct price_override *o = override_for(k, bit, bit == METER_BIT_TOKENS ? "" : r->model);
+    out->prices[at] = *price;
+    if (o && o->absolute) out->prices[at] = (struct price){TIERS_NONE, 1, {-1}, {o->unit_price}};
+    l->override_ppm = o && !o->absolute ? o->multiplier_ppm : 1000000;
+    l->multiplier_ppm = ppm;
+    l->pue_ppm = bit == METER_BIT_ENERGY ? r->pue_ppm : 1000000;
+    l->unit_price = out->prices[at].unit_price[0];
+    l->quantity += r->quantity;
+    l->training_quantity += r->training ? r->quantity : 0;
     return true;
 }
 
-bool plan_charges(const struct plan *p, const struct usage_row *rows, size_t n, int64_t pue_ppm,
-                  int minor_digits, struct charges *out, char *err, size_t errlen)
+static bool price_lines(const struct plan *p, struct priced *pr, int minor_digits, char *err,
+                        size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    const struct price **prices = calloc(n + 1, sizeof *prices);
-    if (!prices) abort();
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++) {
-        struct charge_line *l = NULL;
-        const struct price *pr;
-        ok = place(p, &rows[i], pue_ppm, out, &l, &pr, err, errlen);
-        if (ok && l) {
-            l->quantity += rows[i].quantity;
-            prices[l - out->v] = pr; /* one price per line */
-        }
-    }
-    for (size_t i = 0; ok && i < out->n; i++) {
-        struct charge_line *l = &out->v[i];
-        int64_t upp = !strcmp(l->meter, "gpu_ms")   ? MS_PER_GPU_HOUR
-                      : !strcmp(l->meter, "tokens") ? TOKENS_PER_MILLION
-                                                    : MJ_PER_KWH;
+    for (size_t i = pr->first; i < pr->bill->n; i++) {
+        struct bill_line *l = &pr->bill->lines[i];
         if (!strcmp(l->meter, "gpu_ms")) { /* whole increments, rounded up */
             int64_t inc = (int64_t)p->increment_s * 1000;
             l->quantity = (l->quantity + inc - 1) / inc * inc;
+            if (l->training_quantity > l->quantity) l->training_quantity = l->quantity;
         }
-        ok = price_amount(prices[i], l->quantity, upp, l->multiplier_ppm, minor_digits, &l->amount);
-        if (!ok) snprintf(err, errlen, "the %s line for %s overflows", l->meter, l->model);
-        out->subtotal += ok ? l->amount : 0;
+        struct factors f = {l->multiplier_ppm, l->pue_ppm, l->override_ppm};
+        if (!price_amount(&pr->prices[i - pr->first], l->quantity, meter_units(l->meter)->per_price,
+                          f, minor_digits, &l->amount)) {
+            snprintf(err, errlen, "the %s line for %s overflows", l->meter, l->model);
+            return false;
+        }
     }
-    free(prices);
-    if (!ok) charges_free(out);
+    return true;
+}
+
+/* Whether the contract's basis bills the row (training GPU time and energy
+ * are billed by their tokens instead). */
+static bool billed(const struct contract *k, const struct usage_row *r)
+{
+    unsigned bit = meter_bit_code(r->meter);
+    if (!k) return true;
+    if (k->basis == BASIS_GPU_HOURS) return bit != METER_BIT_TOKENS;
+    return bit == METER_BIT_TOKENS || !r->training;
+}
+
+/* Under tokens_with_gpu_floor: what the training jobs' GPU time would have
+ * cost, above their token lines, as a gpu_floor line. */
+static bool gpu_floor(const struct plan *p, const struct contract *k, const struct usage_row *rows,
+                      size_t n, int minor_digits, struct bill *out, char *err, size_t errlen)
+{
+    struct bill shadow = {0};
+    struct priced pr = {&shadow, 0, NULL, 0};
+    bool ok = true;
+    int64_t gpu = 0, gpu_ms = 0, tokens = 0;
+    for (size_t i = 0; ok && i < n; i++)
+        if (rows[i].training && meter_bit_code(rows[i].meter) == METER_BIT_GPU)
+            ok = place(p, k, &rows[i], &pr, err, errlen);
+    ok = ok && price_lines(p, &pr, minor_digits, err, errlen);
+    for (size_t i = 0; ok && i < shadow.n; i++) {
+        gpu += shadow.lines[i].amount;
+        gpu_ms += shadow.lines[i].quantity;
+    }
+    for (size_t i = 0; ok && i < out->n; i++)
+        if (out->lines[i].kind == LINE_USAGE && !strcmp(out->lines[i].meter, "tokens"))
+            tokens += out->lines[i].amount;
+    if (ok && gpu > tokens) {
+        struct bill_line *l = bill_add_line(out);
+        l->kind = LINE_GPU_FLOOR;
+        snprintf(l->meter, sizeof l->meter, "gpu_ms");
+        snprintf(l->detail, sizeof l->detail, "GPU-hour value %lld above token charges %lld",
+                 (long long)gpu, (long long)tokens);
+        l->quantity = l->training_quantity = gpu_ms;
+        l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
+        l->amount = gpu - tokens;
+    }
+    free(pr.prices);
+    bill_free(&shadow);
     return ok;
 }
 
-void charges_free(struct charges *c)
+bool plan_charges(const struct plan *p, const struct contract *k, const struct usage_row *rows,
+                  size_t n, int minor_digits, struct bill *out, char *err, size_t errlen)
 {
-    free(c->v);
-    memset(c, 0, sizeof *c);
+    struct priced pr = {out, out->n, NULL, 0};
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++)
+        if (billed(k, &rows[i]) && meter_units(rows[i].meter))
+            ok = place(p, k, &rows[i], &pr, err, errlen);
+    ok = ok && price_lines(p, &pr, minor_digits, err, errlen);
+    free(pr.prices);
+    if (ok && k && k->basis == BASIS_TOKENS_GPU_FLOOR)
+        ok = gpu_floor(p, k, rows, n, minor_digits, out, err, errlen);
+    return ok;
 }

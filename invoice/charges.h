@@ -1,21 +1,30 @@
-/* charges: a month of usage priced under one plan version, as lines.
+/* charges: a month of usage priced under a plan and a contract, as lines.
  *
  * plan_charges is pure. Usage arrives as rows of (meter, catalogue model,
- * local hour of day in the contract's time zone, model size for tokens,
- * quantity in base units) and leaves as one line per meter x model (or
- * token bracket) x time-of-use band, each priced once by price_amount:
+ * site, local hour of day in the contract's time zone, model size for
+ * tokens, whether the job reports tokens, the site's PUE, quantity in base
+ * units) and leaves as usage lines of the bill, one per meter x model (or
+ * token bracket) x time-of-use band (x site for energy), each priced once
+ * by price_amount:
  *  - GPU time: the model's price; the line's GPU-ms rounded up to whole
  *    increments of the plan's increment_seconds; the band's multiplier;
  *  - tokens: the bracket of the model size (a report without a size is
  *    priced at the smallest bracket); per million tokens;
- *  - energy: accelerator mJ x the site's PUE (pue_ppm) priced per facility
- *    kWh, with the energy bands' multipliers.
- * Meters the plan does not price make no line. A GPU model the plan does
- * not price is an error, never a silent zero. */
+ *  - energy: accelerator mJ x the site's PUE priced per facility kWh, with
+ *    the energy bands' multipliers.
+ * The contract (NULL: bill every meter the plan prices, as it prices it)
+ * picks the meters by its billing basis and overrides prices: an absolute
+ * unit price replaces the plan's (tiers included), a multiplier is one more
+ * exact factor. Under "tokens", GPU time and energy of jobs that report
+ * tokens are not billed; under "tokens_with_gpu_floor" a gpu_floor line
+ * adds what their GPU time would have cost above the token lines. Meters
+ * not billed make no line. A GPU model the plan does not price is an error,
+ * never a silent zero. */
 #ifndef GPUMETER_CHARGES_H
 #define GPUMETER_CHARGES_H
 
-#include "invoice/plan_doc.h"
+#include "invoice/billing.h"
+#include "invoice/terms_doc.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,27 +33,16 @@
 struct usage_row {
     const char *meter; /* "gpu_ms", "tokens", "energy_mj" */
     const char *model; /* catalogue model; "" for tokens */
-    int local_hour;    /* 0..23 */
+    const char *site;
+    int local_hour; /* 0..23 */
     int64_t model_params;
+    bool training;   /* the job reports tokens */
+    int64_t pue_ppm; /* the site's, 1000000 when it has none */
     int64_t quantity;
 };
 
-struct charge_line {
-    char meter[16];
-    char model[65]; /* the model, or the token bracket ("<=16000000000 params") */
-    char band[33];  /* "" without time-of-use bands */
-    int64_t quantity, unit_price, multiplier_ppm, amount;
-    enum tier_mode tiers;
-};
-
-struct charges {
-    struct charge_line *v;
-    size_t n, cap;
-    int64_t subtotal;
-};
-
-bool plan_charges(const struct plan *p, const struct usage_row *rows, size_t n, int64_t pue_ppm,
-                  int minor_digits, struct charges *out, char *err, size_t errlen);
-void charges_free(struct charges *c);
+/* Appends the usage lines to out (its subtotal untouched). */
+bool plan_charges(const struct plan *p, const struct contract *k, const struct usage_row *rows,
+                  size_t n, int minor_digits, struct bill *out, char *err, size_t errlen);
 
 #endif

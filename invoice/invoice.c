@@ -1,7 +1,8 @@
 /* invoice: the monthly invoice batch and its views.
  *
  * `invoice run` prices every customer's month through billing.h and writes
- * one draft invoice per customer with usage, all in one transaction: a run
+ * one draft invoice per customer with usage, a commitment or a voucher
+ * claim, all in one transaction: a run
  * either refreshes every draft or changes nothing, and rerunning it never
  * duplicates anything (one invoice per customer and period). Any pricing
  * error stops the whole run, listing every customer affected. Usage of
@@ -29,13 +30,12 @@ struct run_ctx {
 static bool store_invoice(struct bill *b, void *opaque)
 {
     struct run_ctx *ctx = opaque;
-    char err[512];
-    if (!b->n) return true; /* a named customer without usage gets no invoice */
-    if (!bill_price(b, err, sizeof err)) {
-        log_error("%s", err);
+    if (b->error[0]) {
+        log_error("customer \"%s\": %s", b->customer, b->error);
         ctx->failed++;
         return true; /* report every customer's problem, then roll back */
     }
+    if (!bill_has_content(b)) return true; /* nothing used, committed or claimed */
     if (!invoice_store(ctx->conn, ctx->first_day, b)) return false;
     char amount[32];
     money_format(b->total, b->minor_digits, amount, sizeof amount);
@@ -87,7 +87,8 @@ static int invoice_run(int argc, char **argv)
     struct run_ctx ctx = {.conn = db_open(&cfg, &rc)};
     if (!ctx.conn) return rc;
     snprintf(ctx.first_day, sizeof ctx.first_day, "%s-01", period);
-    bool ok = db_begin(ctx.conn) && bill_load(ctx.conn, period, customer, store_invoice, &ctx) >= 0;
+    bool ok =
+        db_begin(ctx.conn) && bill_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0;
     if (ok && ctx.failed) {
         log_error("invoice run for %s stopped: %d customer%s could not be priced", period,
                   ctx.failed, ctx.failed == 1 ? "" : "s");

@@ -270,3 +270,46 @@ bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)
     if ((pl->has_energy = en)) read_energy(c, en, pl);
     return c->n == 0;
 }
+
+static const struct {
+    const char *doc, *code;
+    unsigned bit;
+} meter_names[] = {{"gpu_hours", "gpu_ms", METER_BIT_GPU},
+                   {"tokens", "tokens", METER_BIT_TOKENS},
+                   {"energy_kwh", "energy_mj", METER_BIT_ENERGY}};
+
+unsigned meter_bit(const char *name)
+{
+    for (size_t i = 0; i < sizeof meter_names / sizeof meter_names[0]; i++)
+        if (!strcmp(name, meter_names[i].doc)) return meter_names[i].bit;
+    return 0;
+}
+
+unsigned meter_bit_code(const char *code)
+{
+    for (size_t i = 0; i < sizeof meter_names / sizeof meter_names[0]; i++)
+        if (!strcmp(code, meter_names[i].code)) return meter_names[i].bit;
+    return 0;
+}
+
+unsigned doc_get_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name)
+{
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN];
+    if (!doc_field(c, path, obj, name, false))
+        return METER_BIT_GPU | METER_BIT_TOKENS | METER_BIT_ENERGY;
+    const cJSON *arr = doc_get_array(c, path, obj, name, false, 1, 3, p);
+    unsigned bits = 0;
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *m = cJSON_GetArrayItem(arr, i);
+        const char *s;
+        doc_path_index(q, p, i);
+        if (!doc_string(c, q, m, 16, &s)) continue;
+        unsigned bit = meter_bit(s);
+        if (!bit)
+            doc_error(c, q, "must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+        else if (bits & bit)
+            doc_error(c, q, "meter \"%s\" is listed twice", s);
+        bits |= bit;
+    }
+    return bits;
+}

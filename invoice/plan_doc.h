@@ -63,6 +63,15 @@ struct plan {
     struct price energy;
 };
 
+/* Meters as sets (contracts' commitments, vouchers): bits named in documents
+ * "gpu_hours", "tokens", "energy_kwh", stored as "gpu_ms", "tokens",
+ * "energy_mj". */
+enum { METER_BIT_GPU = 1, METER_BIT_TOKENS = 2, METER_BIT_ENERGY = 4 };
+unsigned meter_bit(const char *doc_name);  /* 0 when unknown */
+unsigned meter_bit_code(const char *code); /* 0 when unknown */
+/* An array of meter names as a set of bits (all three when absent). */
+unsigned doc_get_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name);
+
 /* The band covering local hour 0..23, or NULL (a flat hour). */
 const struct band *band_at(const struct band *bands, int nbands, int hour);
 

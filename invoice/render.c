@@ -19,46 +19,68 @@ bool render_parse_format(const char *s, enum render_format *f)
 
 static void in_price_units(const struct bill_line *l, char *buf, size_t len)
 {
+    const struct meter_units *u = meter_units(l->meter);
     int64_t v = 0;
-    money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, l->units_per_price, &v);
+    if (u) money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, u->per_price, &v);
     money_format(v, MONEY_PRICE_DIGITS, buf, len);
+}
+
+void render_line_label(const struct bill_line *l, char *buf, size_t len)
+{
+    if (l->kind == LINE_USAGE)
+        snprintf(buf, len, "%s%s%s%s%s", l->model[0] ? l->model : "-", l->band[0] ? " @" : "",
+                 l->band, l->site[0] ? " site " : "", l->site);
+    else
+        snprintf(buf, len, "%s%s%s", line_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
+}
+
+static void text_sum(FILE *out, const char *label, int64_t v, const struct bill *b)
+{
+    char amount[32];
+    money_format(v, b->minor_digits, amount, sizeof amount);
+    fprintf(out, "%83s %16s\n", label, amount);
 }
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
 {
-    char qty[32], price[32], amount[32], label[48];
+    char qty[32], price[32], amount[32], label[200];
     fprintf(out, "%s%s%s\n", title, b->status[0] ? " " : "", b->status);
-    fprintf(out, "customer  %s (%s)\nperiod    %s\nplan      %s\ncurrency  %s\n\n", b->customer,
-            b->customer_name, b->period, b->plan, b->currency);
-    fprintf(out, "%-3s %-10s %-12s %26s %28s %16s\n", "#", "meter", "model", "quantity",
+    fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
+            b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
+    fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
             "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
-        char q[80], pr[80];
-        in_price_units(l, qty, sizeof qty);
-        snprintf(q, sizeof q, "%s %s", qty, l->price_unit);
-        if (l->billed) {
-            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
-            snprintf(pr, sizeof pr, "%s/%s", price, l->price_unit);
-            money_format(l->amount, b->minor_digits, amount, sizeof amount);
-        } else {
-            snprintf(pr, sizeof pr, "not billed");
-            snprintf(amount, sizeof amount, "-");
+        const struct meter_units *u = meter_units(l->meter);
+        char q[80] = "", pr[80] = "";
+        if (u) {
+            in_price_units(l, qty, sizeof qty);
+            snprintf(q, sizeof q, "%s %s", qty, u->price_unit);
         }
-        char model[112];
-        snprintf(model, sizeof model, "%s%s%s", l->model[0] ? l->model : "-",
-                 l->band[0] ? " @" : "", l->band);
-        fprintf(out, "%-3zu %-10s %-12s %26s %28s %16s\n", i + 1, l->meter, model, q, pr, amount);
+        if (l->kind == LINE_USAGE) {
+            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+            snprintf(pr, sizeof pr, "%s", price);
+        }
+        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        render_line_label(l, label, sizeof label);
+        fprintf(out, "%-3zu %-10s %-28s %22s %16s %16s\n", i + 1, l->meter[0] ? l->meter : "-",
+                label, q, pr, amount);
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
-    money_format(b->subtotal, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "\n%83s %16s\n", "subtotal", amount);
-    money_format(b->tax, b->minor_digits, amount, sizeof amount);
+    fputc('\n', out);
+    text_sum(out, "subtotal", b->subtotal, b);
     snprintf(label, sizeof label, "tax %s%%", rate);
-    fprintf(out, "%83s %16s\n", label, amount);
-    money_format(b->total, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%83s %16s %s\n", "total", amount, b->currency);
+    text_sum(out, label, b->tax, b);
+    text_sum(out, "total", b->total, b);
+    for (int i = 0; i < b->nclaims; i++)
+        if (!b->claims[i].pre_tax) {
+            snprintf(label, sizeof label, "paid by voucher %s (%s)", b->claims[i].voucher,
+                     b->claims[i].program);
+            text_sum(out, label, -b->claims[i].amount, b);
+        }
+    money_format(b->due, b->minor_digits, amount, sizeof amount);
+    fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
 }
 
 static void json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
@@ -70,55 +92,74 @@ static void json_money(struct strbuf *sb, const char *name, int64_t v, int digit
 
 static void json_field(struct strbuf *sb, const char *name, const char *value)
 {
-    sb_printf(sb, "\"%s\":", name);
+    sb_printf(sb, ",\"%s\":", name);
     sb_put_json_string(sb, value);
+}
+
+static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
+{
+    char price[32];
+    sb_printf(sb, "{\"kind\":\"%s\"", line_kind_name(l->kind));
+    json_field(sb, "meter", l->meter);
+    json_field(sb, "model", l->model);
+    if (l->band[0]) {
+        json_field(sb, "band", l->band);
+        sb_printf(sb, ",\"multiplier_ppm\":%lld", (long long)l->multiplier_ppm);
+    }
+    if (l->site[0]) {
+        json_field(sb, "site", l->site);
+        sb_printf(sb, ",\"pue_ppm\":%lld", (long long)l->pue_ppm);
+    }
+    if (l->override_ppm != 1000000)
+        sb_printf(sb, ",\"override_ppm\":%lld", (long long)l->override_ppm);
+    if (l->detail[0]) json_field(sb, "detail", l->detail);
+    sb_printf(sb, ",\"quantity\":%lld", (long long)l->quantity);
+    const struct meter_units *u = meter_units(l->meter);
+    if (u) {
+        json_field(sb, "base_unit", u->base_unit);
+        json_field(sb, "price_unit", u->price_unit);
+    }
+    if (l->kind == LINE_USAGE) {
+        money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+        sb_printf(sb, ",\"unit_price\":\"%s\"", price);
+    }
+    json_money(sb, "amount", l->amount, digits);
+    sb_putc(sb, '}');
 }
 
 static void render_json(const struct bill *b, FILE *out)
 {
     struct strbuf sb = STRBUF_INIT;
-    char price[32];
-    sb_putc(&sb, '{');
-    json_field(&sb, "customer", b->customer);
-    sb_putc(&sb, ',');
+    sb_puts(&sb, "{\"customer\":");
+    sb_put_json_string(&sb, b->customer);
     json_field(&sb, "customer_name", b->customer_name);
-    sb_putc(&sb, ',');
+    json_field(&sb, "contract", b->contract);
     json_field(&sb, "plan", b->plan);
-    sb_putc(&sb, ',');
     json_field(&sb, "period", b->period);
-    sb_putc(&sb, ',');
     json_field(&sb, "status", b->status[0] ? b->status : "statement");
-    sb_putc(&sb, ',');
     json_field(&sb, "currency", b->currency);
     sb_puts(&sb, ",\"lines\":[");
     for (size_t i = 0; i < b->n; i++) {
-        const struct bill_line *l = &b->lines[i];
-        sb_puts(&sb, i ? ",{" : "{");
-        json_field(&sb, "meter", l->meter);
-        sb_putc(&sb, ',');
-        json_field(&sb, "model", l->model);
-        if (l->band[0]) {
-            sb_putc(&sb, ',');
-            json_field(&sb, "band", l->band);
-            sb_printf(&sb, ",\"multiplier_ppm\":%lld", (long long)l->multiplier_ppm);
-        }
-        sb_printf(&sb, ",\"quantity\":%lld,", (long long)l->quantity);
-        json_field(&sb, "base_unit", l->base_unit);
-        sb_putc(&sb, ',');
-        json_field(&sb, "price_unit", l->price_unit);
-        sb_printf(&sb, ",\"billed\":%s", l->billed ? "true" : "false");
-        if (l->billed) {
-            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
-            sb_printf(&sb, ",\"unit_price\":\"%s\"", price);
-            json_money(&sb, "amount", l->amount, b->minor_digits);
-        }
-        sb_putc(&sb, '}');
+        if (i) sb_putc(&sb, ',');
+        json_line(&sb, &b->lines[i], b->minor_digits);
     }
     sb_putc(&sb, ']');
     json_money(&sb, "subtotal", b->subtotal, b->minor_digits);
     sb_printf(&sb, ",\"tax_rate_ppm\":%lld", (long long)b->tax_ppm);
     json_money(&sb, "tax", b->tax, b->minor_digits);
     json_money(&sb, "total", b->total, b->minor_digits);
+    sb_puts(&sb, ",\"vouchers\":[");
+    for (int i = 0; i < b->nclaims; i++) {
+        sb_puts(&sb, i ? ",{\"voucher\":" : "{\"voucher\":");
+        sb_put_json_string(&sb, b->claims[i].voucher);
+        json_field(&sb, "program", b->claims[i].program);
+        json_field(&sb, "applies", b->claims[i].pre_tax ? "pre_tax" : "after_tax");
+        json_money(&sb, "amount", b->claims[i].amount, b->minor_digits);
+        sb_putc(&sb, '}');
+    }
+    sb_putc(&sb, ']');
+    json_money(&sb, "claimed", b->claimed, b->minor_digits);
+    json_money(&sb, "due", b->due, b->minor_digits);
     sb_puts(&sb, "}\n");
     fputs(sb_str(&sb), out);
     sb_free(&sb);
@@ -142,20 +183,24 @@ static void csv_field(const char *s, FILE *out)
 static void render_csv(const struct bill *b, FILE *out)
 {
     char price[32], amount[32];
-    fputs("kind,meter,model,band,quantity,base_unit,unit_price,price_unit,amount,currency\n", out);
+    fputs("kind,meter,model,band,site,detail,quantity,base_unit,unit_price,price_unit,amount,"
+          "currency\n",
+          out);
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
-        price[0] = amount[0] = '\0';
-        if (l->billed) {
+        const struct meter_units *u = meter_units(l->meter);
+        price[0] = '\0';
+        if (l->kind == LINE_USAGE)
             money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
-            money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        fprintf(out, "%s,%s,", line_kind_name(l->kind), l->meter);
+        const char *text[] = {l->model, l->band, l->site, l->detail};
+        for (int k = 0; k < 4; k++) {
+            csv_field(text[k], out);
+            fputc(',', out);
         }
-        fprintf(out, "%s,%s,", l->billed ? "usage" : "unbilled", l->meter);
-        csv_field(l->model, out);
-        fputc(',', out);
-        csv_field(l->band, out);
-        fprintf(out, ",%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, l->base_unit, price,
-                l->price_unit, amount, b->currency);
+        fprintf(out, "%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, u ? u->base_unit : "", price,
+                u ? u->price_unit : "", amount, b->currency);
     }
     const struct {
         const char *kind;
@@ -163,8 +208,17 @@ static void render_csv(const struct bill *b, FILE *out)
     } sums[] = {{"subtotal", b->subtotal}, {"tax", b->tax}, {"total", b->total}};
     for (int i = 0; i < 3; i++) {
         money_format(sums[i].v, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%s,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
+        fprintf(out, "%s,,,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
     }
+    for (int i = 0; i < b->nclaims; i++)
+        if (!b->claims[i].pre_tax) {
+            money_format(b->claims[i].amount, b->minor_digits, amount, sizeof amount);
+            fprintf(out, "voucher_claim,,,,,");
+            csv_field(b->claims[i].voucher, out);
+            fprintf(out, ",,,,,%s,%s\n", amount, b->currency);
+        }
+    money_format(b->due, b->minor_digits, amount, sizeof amount);
+    fprintf(out, "due,,,,,,,,,,%s,%s\n", amount, b->currency);
 }
 
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out)

@@ -14,6 +14,10 @@
 
 enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV };
 
+/* What a line is, for people: "H800 @peak", "H800 site sz1", "shortfall",
+ * "subsidy green-sz". */
+void render_line_label(const struct bill_line *l, char *buf, size_t len);
+
 bool render_parse_format(const char *s, enum render_format *f);
 /* title: "Invoice" or "Statement". */
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out);

@@ -32,8 +32,9 @@ struct rerate {
 static const struct bill_line *find_line(const struct bill *b, const struct bill_line *l)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (b->lines[i].billed && !strcmp(b->lines[i].meter, l->meter) &&
-            !strcmp(b->lines[i].model, l->model))
+        if (b->lines[i].kind == l->kind && !strcmp(b->lines[i].meter, l->meter) &&
+            !strcmp(b->lines[i].model, l->model) && !strcmp(b->lines[i].band, l->band) &&
+            !strcmp(b->lines[i].site, l->site) && !strcmp(b->lines[i].detail, l->detail))
             return &b->lines[i];
     return NULL;
 }
@@ -45,7 +46,7 @@ static void change(struct rerate *r, const struct bill_line *was, const struct b
         was->amount == now->amount)
         return;
     sb_puts(&r->changes, r->changed++ ? "," : "[");
-    sb_puts(&r->changes, "{\"meter\":");
+    sb_printf(&r->changes, "{\"kind\":\"%s\",\"meter\":", line_kind_name(l->kind));
     sb_put_json_string(&r->changes, l->meter);
     sb_puts(&r->changes, ",\"model\":");
     sb_put_json_string(&r->changes, l->model);
@@ -58,26 +59,27 @@ static void change(struct rerate *r, const struct bill_line *was, const struct b
     char a[32], b[32];
     money_format(was ? was->amount : 0, r->old.minor_digits ? r->old.minor_digits : 2, a, sizeof a);
     money_format(now ? now->amount : 0, r->old.minor_digits ? r->old.minor_digits : 2, b, sizeof b);
-    printf("  %-10s %-20s %14s -> %14s\n", l->meter, l->model[0] ? l->model : "-", a, b);
+    printf("  %-10s %-20s %14s -> %14s\n",
+           l->kind == LINE_USAGE ? l->meter : line_kind_name(l->kind),
+           l->model[0] ? l->model : l->detail, a, b);
 }
 
 static bool reprice(struct bill *b, void *opaque)
 {
     struct rerate *r = opaque;
-    char err[512];
-    if (!bill_price(b, err, sizeof err)) {
-        log_error("%s", err);
+    if (b->error[0]) {
+        log_error("customer \"%s\": %s", b->customer, b->error);
         return false;
     }
     printf("rerate %s %s: changed lines (old -> new amount, %s)\n", b->customer, b->period,
            b->currency);
     for (size_t i = 0; i < b->n; i++)
-        if (b->lines[i].billed) change(r, find_line(&r->old, &b->lines[i]), &b->lines[i]);
+        change(r, find_line(&r->old, &b->lines[i]), &b->lines[i]);
     for (size_t i = 0; i < r->old.n; i++)
         if (!find_line(b, &r->old.lines[i])) change(r, &r->old.lines[i], NULL);
     sb_puts(&r->changes, r->changed ? "]" : "[]");
     bool issued = r->had_old && strcmp(r->old.status, "draft");
-    if (b->n && !issued && !invoice_store(r->conn, r->first_day, b)) return false;
+    if (bill_has_content(b) && !issued && !invoice_store(r->conn, r->first_day, b)) return false;
     char was[32], now[32], total[24];
     money_format(r->old.total, b->minor_digits, was, sizeof was);
     money_format(b->total, b->minor_digits, now, sizeof now);
@@ -132,7 +134,8 @@ int cmd_rerate(int argc, char **argv)
     r.had_old = ok && PQntuples(has) == 1;
     PQclear(has);
     if (ok && r.had_old) ok = invoice_load(r.conn, customer, r.first_day, &r.old);
-    ok = ok && bill_load(r.conn, period, customer, reprice, &r) >= 0 && r.done && db_commit(r.conn);
+    ok = ok && bill_load(r.conn, period, customer, NULL, reprice, &r) >= 0 && r.done &&
+         db_commit(r.conn);
     if (!ok) db_rollback(r.conn);
     bill_free(&r.old);
     sb_free(&r.changes);

@@ -1,6 +1,6 @@
 /* statement: a customer's usage and charges for a month, priced live.
  *
- * Prices through the same bill_load/bill_price path as `invoice run`, so a
+ * Prices through the same bill_load path as `invoice run`, so a
  * statement for a closed month equals its invoice to the fen. */
 #include "commands.h"
 #include "core/cli.h"
@@ -20,9 +20,8 @@ struct statement_ctx {
 static bool print_statement(struct bill *b, void *opaque)
 {
     struct statement_ctx *ctx = opaque;
-    char err[512];
-    if (!bill_price(b, err, sizeof err)) {
-        log_error("%s", err);
+    if (b->error[0]) {
+        log_error("customer \"%s\": %s", b->customer, b->error);
         ctx->ok = false;
         return false;
     }
@@ -56,7 +55,7 @@ int cmd_statement(int argc, char **argv)
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    int n = bill_load(conn, period, customer, print_statement, &ctx);
+    int n = bill_load(conn, period, customer, NULL, print_statement, &ctx);
     PQfinish(conn);
     return n == 1 && ctx.ok ? 0 : 1;
 }

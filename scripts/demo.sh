@@ -21,7 +21,8 @@ step "fresh database $DB, schema, demo customers and plans, topic $GPUMETER_TOPI
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
 "$GPUMETER" migrate
-psql_demo -f "$ROOT/scripts/demo-seed.sql"
+"$ROOT/scripts/seed.sh" "$GPUMETER"
+"$GPUMETER" customer list
 "$GPUMETER" topics
 
 step "collect: simulate $PERIOD (H800, A800, H20, Ascend 910B; 5 accounts) with 4 malformed messages"
@@ -33,7 +34,8 @@ psql_demo -c "SELECT reason_code, reason FROM dead_letter ORDER BY kafka_offset"
 "$GPUMETER" conservation
 
 step "sales signs ns-delta to customer beta: the rater releases its parked events"
-psql_demo -c "INSERT INTO account (account, customer_id) SELECT 'ns-delta', id FROM customer WHERE code = 'beta'"
+"$GPUMETER" contract diff "$ROOT/scripts/seed/contract-beta-with-delta.json"
+"$GPUMETER" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" --actor sales-demo
 "$GPUMETER" rate --until-idle
 "$GPUMETER" conservation
 

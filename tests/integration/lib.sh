@@ -37,7 +37,7 @@ trap cleanup EXIT
 # A fresh database with the schema and the demo customers, and a new topic.
 fresh() {
     createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB" &&
-        "$GM" migrate && pg -f "$ROOT/scripts/demo-seed.sql" && "$GM" topics >/dev/null
+        "$GM" migrate && "$ROOT/scripts/seed.sh" "$GM" && "$GM" topics >/dev/null
 }
 
 pass() { echo "ok - $1"; }

@@ -1,11 +1,23 @@
 #!/bin/bash
-# A customer whose plan has a document version in effect is invoiced
-# through it: GPU time split at a time-of-use band boundary, token brackets
-# by model size, each line to the fen; statement and invoice agree.
+# A customer is invoiced through the contract and plan versions in effect
+# for the month: GPU time split at a time-of-use band boundary, token
+# brackets by model size, each line to the fen; statement and invoice agree.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-map_accounts ns-plan
+# From October alpha is billed by token, and also owns account ns-plan.
+cat >"$TMP/contract.json" <<'JSON'
+{"contract": "alpha-2026-q4", "customer": "alpha", "effective_from": "2026-10-01",
+ "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06", "billing_basis": "tokens",
+ "accounts": [{"account": "ns-alpha"}, {"account": "ns-plan"}]}
+JSON
+check_eq "a second contract version is applied" "contract alpha-2026-q4 version 2026-10-01: created" \
+    "$("$GM" contract apply "$TMP/contract.json")"
+check_eq "the first version's accounts end the day before" \
+    "ns-alpha|2026-01-01|2026-09-30|alpha-2026 ns-alpha|2026-10-01||alpha-2026-q4 ns-plan|2026-10-01||alpha-2026-q4" \
+    "$(q "SELECT string_agg(account || '|' || valid_from || '|' || coalesce(valid_until::text, '')
+                            || '|' || contract, ' ' ORDER BY account, valid_from)
+          FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'alpha'")"
 # Customer alpha's plan is "gpu-standard": give it a document version from
 # October 2026, with a peak band 08:00-12:00 (Asia/Shanghai) at x1.5.
 cat >"$TMP/plan.json" <<'JSON'
@@ -39,6 +51,6 @@ check_eq "subtotal, tax and total" "762320 45739 808059" \
     "$(q "SELECT subtotal || ' ' || tax || ' ' || total FROM invoice")"
 check_match "the statement agrees with the invoice" '"total_minor":808059' \
     "$("$GM" statement --customer alpha --period 2026-10 --format json)"
-check_match "invoice csv shows the band" '^usage,gpu_ms,H800,peak,9600000,' \
+check_match "invoice csv shows the band" '^usage,gpu_ms,H800,peak,,,9600000,' \
     "$("$GM" invoice show --customer alpha --period 2026-10 --format csv)"
 finish

@@ -11,7 +11,8 @@ check_eq "a valid plan is created" "plan gpu-2027 version 2027-01-01: created" "
 out=$("$GM" plan apply "$DOC" --actor alice)
 check_eq "applying it again is a no-op" "plan gpu-2027 version 2027-01-01: unchanged" "$out"
 check_eq "one audit row: the creation, by alice" "alice|create|true" \
-    "$(q "SELECT actor || '|' || action || '|' || (before IS NULL) FROM audit_log")"
+    "$(q "SELECT actor || '|' || action || '|' || (before IS NULL) FROM audit_log
+          WHERE key LIKE 'gpu-2027@%'")"
 
 sed -e 's/"9.50"/"-9.50"/' -e 's/"model": "H20"/"model": "H2O"/' \
     -e 's/"from": 17/"from": 11/' -e 's/"name": "GPU-hour/"nmae": "GPU-hour/' "$DOC" >"$TMP/bad.json"
@@ -30,7 +31,8 @@ sed 's/"CNY"/"XYZ"/' "$DOC" >"$TMP/usd.json"
 check_match "an unknown currency is rejected" '\$.currency: unknown currency "XYZ"' \
     "$("$GM" plan apply "$TMP/usd.json" 2>&1)"
 check_eq "nothing of the rejected documents was stored" "1 1" \
-    "$(q "SELECT (SELECT count(*) FROM plan_version) || ' ' || (SELECT count(*) FROM audit_log)")"
+    "$(q "SELECT (SELECT count(*) FROM document WHERE code = 'gpu-2027') || ' ' ||
+                 (SELECT count(*) FROM audit_log WHERE key LIKE 'gpu-2027@%')")"
 
 sed 's/"16.80"/"15.80"/' "$DOC" >"$TMP/cheaper.json"
 check_eq "diff shows the one changed price" "- \$.gpu_hours.prices[0].unit_price = \"16.80\"
@@ -46,7 +48,7 @@ check_eq "a replacement is audited with the actor from the configuration" \
 sed -e 's/"2027-01-01"/"2027-07-01"/' -e 's/"16.80"/"14.80"/' "$DOC" >"$TMP/july.json"
 "$GM" plan apply "$TMP/july.json" >/dev/null
 check_eq "versions are listed by effective date" "2027-01-01 2027-07-01" \
-    "$("$GM" plan list | awk '{print $2}' | xargs)"
+    "$("$GM" plan list | awk '$1 == "gpu-2027" {print $2}' | xargs)"
 check_match "show --at picks the version in effect" '"unit_price":\s*"15.80"' \
     "$("$GM" plan show gpu-2027 --at 2027-03-31 | tr -d '\n\t')"
 check_match "and the later one after its date" '"unit_price":\s*"14.80"' \

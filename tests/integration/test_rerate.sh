@@ -5,13 +5,16 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+# Sales first applied the H800 at 17.80 by mistake; the seed's 16.80 is right.
+sed 's/"16.80"/"17.80"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/wrong.json"
+"$GM" plan apply "$TMP/wrong.json" >/dev/null
 "$GM" collect synthetic --month 2026-10 --seed 41 --jobs 8 --totals "$TMP/totals.csv"
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 before=$(q "SELECT total FROM invoice i JOIN customer c ON c.id = i.customer_id
             WHERE c.code = 'alpha'")
-# The H800 price was wrong: 16.80 should have been 15.80 CNY per GPU-hour.
-q "UPDATE plan_price SET unit_price = 15800000 WHERE model = 'H800'" >/dev/null
+check_eq "the plan correction replaces the version (drafts only)" "plan gpu-standard version 2026-01-01: replaced" \
+    "$("$GM" plan apply "$ROOT/scripts/seed/plan-gpu-standard.json")"
 out=$("$GM" rerate --customer alpha --period 2026-10)
 check_eq "rerate succeeds" 0 "$?"
 check_match "and prints the changed line" "gpu_ms +H800" "$out"

@@ -47,7 +47,7 @@ for c in alpha beta gamma; do
     inv=$(q "SELECT i.total FROM invoice i JOIN customer c ON c.id = i.customer_id
              WHERE c.code = '$c'")
     json=$("$GM" statement --customer "$c" --period 2026-10 --format json)
-    check_match "statement json total of $c equals its invoice" "\"total_minor\":$inv}" "$json"
+    check_match "statement json total of $c equals its invoice" "\"total_minor\":$inv," "$json"
     csv_total=$("$GM" statement --customer "$c" --period 2026-10 --format csv | grep '^total,')
     shown=$("$GM" invoice show --customer "$c" --period 2026-10 --format csv | grep '^total,')
     check_eq "statement csv total of $c equals invoice show" "$shown" "$csv_total"

@@ -1,0 +1,56 @@
+/* settle: a month's usage lines through the contract's terms, to the
+ * amount due. Pure; docs/contracts.md ("Calculation order") works every
+ * step to the fen. After the usage lines (charges.h), in this order:
+ *  1. take-or-pay: bank entries past their life expire; eligible usage
+ *     below the commitment bills a shortfall line (less earlier over-use
+ *     carried forward), and the paid shortfall is banked; eligible usage
+ *     above it draws the bank, oldest entry first (makeup_draw line), and
+ *     what is left over may be carried forward;
+ *  2. energy subsidies, by program code: the eligible energy lines' part,
+ *     per facility kWh or as a share, at most the program's cap for the
+ *     month and never more than those lines' charge;
+ *  3. pre-tax vouchers (discount lines);
+ *  4. subtotal = sum of all lines; tax = subtotal x rate, rounded once;
+ *     total = subtotal + tax;
+ *  5. after-tax vouchers: claimed from their programs; due = total -
+ *     claimed.
+ * Vouchers go by priority, then earliest valid_until, then code. A voucher
+ * claims coverage x its eligible charges (with their tax when after tax),
+ * but never more than the customer still owes after the vouchers before
+ * it, its remaining face value, or what its program's yearly cap leaves
+ * for the customer. Every amount is rounded once, half away from zero. */
+#ifndef GPUMETER_SETTLE_H
+#define GPUMETER_SETTLE_H
+
+#include "invoice/billing.h"
+#include "invoice/terms_doc.h"
+
+/* An open take-or-pay bank entry: what is left of it. */
+struct bank_entry {
+    int64_t period; /* months since 1970-01 of the month that made it */
+    bool carry;     /* over-use carried forward; else paid shortfall */
+    int64_t units;  /* minor units (money commitment) or GPU-ms */
+    int64_t value;  /* money paid for those units (0 for carry) */
+};
+
+struct voucher_state {
+    const struct voucher *v;
+    int64_t spent;     /* minor units claimed on earlier invoices */
+    int64_t year_used; /* minor units its program paid the customer earlier this year */
+};
+
+struct settle_terms {
+    const struct contract *k;
+    int64_t period; /* months since 1970-01 */
+    const struct bank_entry *bank;
+    size_t nbank; /* oldest first */
+    const struct subsidy *subsidies;
+    size_t nsubsidies;
+    struct voucher_state *vouchers; /* valid this month, any order */
+    size_t nvouchers;
+};
+
+/* Appends the adjustment lines, sets the totals, claims and ledger rows. */
+bool settle(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
+
+#endif

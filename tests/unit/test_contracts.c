@@ -1,0 +1,541 @@
+/* Contracts, vouchers, subsidies: every validation rule with its JSON path,
+ * and the worked examples of docs/contracts.md computed by hand to the fen:
+ * an override, billing bases, a take-or-pay shortfall month, a month that
+ * draws the make-up bank and an entry expiring unused, carry-forward, a 30%
+ * voucher hitting its cap, two vouchers in priority order, a pre-tax
+ * voucher, and an energy subsidy for domestic accelerators at PUE 1.25. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "invoice/charges.h"
+#include "invoice/docstore.h"
+#include "invoice/settle.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char plan_json[] =
+    "{\"plan\":\"p\",\"name\":\"P\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\","
+    "\"gpu_hours\":{\"prices\":[{\"model\":\"H800\",\"unit_price\":\"16.80\"},"
+    "{\"model\":\"A800\",\"unit_price\":\"9.50\"},{\"model\":\"Ascend910B\",\"unit_price\":\"8.50\"}],"
+    "\"time_of_use\":[{\"band\":\"peak\",\"from\":8,\"to\":12,\"multiplier\":\"1.5\"}]},"
+    "\"tokens\":{\"brackets\":[{\"unit_price\":\"3.00\"}]},"
+    "\"energy_kwh\":{\"unit_price\":\"0.80\"}}";
+
+static const char contract_json[] =
+    "{\"contract\":\"alpha-2027\",\"customer\":\"alpha\",\"effective_from\":\"2027-01-01\","
+    "\"until\":\"2027-12-31\",\"plan\":\"p\",\"currency\":\"CNY\",\"tax_rate\":\"0.06\","
+    "\"accounts\":[{\"account\":\"ns-alpha\"},"
+    "{\"account\":\"slurm-shared\",\"job_prefix\":\"alpha-\",\"from\":\"2027-03-01\"}],"
+    "\"overrides\":[{\"meter\":\"gpu_hours\",\"model\":\"H800\",\"multiplier\":\"0.90\"},"
+    "{\"meter\":\"gpu_hours\",\"model\":\"A800\",\"unit_price\":\"9.00\"}],"
+    "\"commitment\":{\"amount\":\"10000.00\",\"meters\":[\"gpu_hours\"],\"makeup_periods\":2}}";
+
+/* Parses json as a document of kind k into out; returns the error text
+ * ("" when valid). */
+static const char *check(const struct doc_kind *k, const char *json, void *out)
+{
+    static char text[8192];
+    cJSON *doc = cJSON_Parse(json);
+    assert_non_null(doc);
+    struct doc_check c = {0};
+    k->parse(doc, out, &c);
+    snprintf(text, sizeof text, "%s", sb_str(&c.errors));
+    sb_free(&c.errors);
+    cJSON_Delete(doc);
+    return text;
+}
+
+static void expect_problem(const char *errors, const char *line)
+{
+    if (!strstr(errors, line)) fail_msg("no [%s] in:\n%s", line, errors);
+}
+
+static void test_valid_contract_reads_exactly(void **state)
+{
+    (void)state;
+    static struct contract k;
+    assert_string_equal(check(&contract_kind, contract_json, &k), "");
+    assert_string_equal(k.customer, "alpha");
+    assert_string_equal(k.time_zone, "Asia/Shanghai");
+    assert_int_equal(k.tax_ppm, 60000);
+    assert_int_equal(k.basis, BASIS_GPU_HOURS);
+    assert_int_equal(k.naccounts, 2);
+    assert_string_equal(k.accounts[1].job_prefix, "alpha-");
+    assert_int_equal(k.accounts[0].from, k.effective_from);
+    assert_int_equal(k.accounts[1].until, k.until);
+    assert_int_equal(k.noverrides, 2);
+    assert_int_equal(k.overrides[0].multiplier_ppm, 900000);
+    assert_true(k.overrides[1].absolute);
+    assert_int_equal(k.overrides[1].unit_price, 9000000);
+    assert_int_equal(k.commit.kind, COMMIT_MONEY);
+    assert_int_equal(k.commit.amount_micro, 10000000000LL);
+    assert_int_equal(k.commit.meters, METER_BIT_GPU);
+    assert_int_equal(k.commit.makeup_periods, 2);
+}
+
+static void test_every_contract_rule_names_its_path(void **state)
+{
+    (void)state;
+    static struct contract k;
+    const char *bad =
+        "{\"contract\":\"Alpha\",\"customer\":\"alpha\",\"effective_from\":\"2027-01-02\","
+        "\"until\":\"2027-12-30\",\"plan\":\"p\",\"currency\":\"cny\",\"tax_rate\":\"1.5\","
+        "\"billing_basis\":\"by_magic\",\"colour\":\"red\","
+        "\"accounts\":[{\"account\":\"ns-a\"},{\"account\":\"ns-a\",\"job_prefix\":\"x-\"},"
+        "{\"account\":\"ns-b\",\"from\":\"2027-03-01\",\"until\":\"2027-02-28\"},"
+        "{\"account\":\"ns-c\",\"from\":\"2026-03-01\"}],"
+        "\"overrides\":[{\"meter\":\"gpu_hours\",\"model\":\"H2O\",\"multiplier\":\"0.9\","
+        "\"unit_price\":\"1\"},{\"meter\":\"tokens\",\"model\":\"H800\",\"multiplier\":\"-1\"},"
+        "{\"meter\":\"watts\",\"multiplier\":\"1\"}],"
+        "\"commitment\":{\"amount\":\"1\",\"gpu_hours\":10,\"makeup_periods\":-1}}";
+    const char *e = check(&contract_kind, bad, &k);
+    expect_problem(e, "$.colour: unknown field");
+    expect_problem(e, "$.contract: use lower-case letters, digits, '-' and '_'");
+    expect_problem(e, "$.effective_from: must be the first day of a month");
+    expect_problem(e, "$.until: must be the last day of a month");
+    expect_problem(e, "$.currency: must be an ISO 4217 code like \"CNY\"");
+    expect_problem(e, "$.tax_rate: must be at most 1 (a fraction: 0.06 is 6%)");
+    expect_problem(e, "$.billing_basis: must be \"gpu_hours\", \"tokens\" or");
+    expect_problem(e, "$.accounts[1]: overlaps accounts[0]: the same usage would be billed twice");
+    expect_problem(e, "$.accounts[2].until: dates out of order: before the account's from");
+    expect_problem(e, "$.accounts[3].from: dates out of order: before the contract's");
+    expect_problem(e, "$.overrides[0].model: unknown accelerator model \"H2O\"");
+    expect_problem(e, "$.overrides[0]: needs exactly one of \"multiplier\" and \"unit_price\"");
+    expect_problem(e, "$.overrides[1].model: token prices are by model size: leave model out");
+    expect_problem(e, "$.overrides[1].multiplier: must not be negative");
+    expect_problem(e, "$.overrides[2].meter: must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+    expect_problem(e, "$.commitment: needs exactly one of \"amount\" and \"gpu_hours\"");
+    expect_problem(e, "$.commitment.makeup_periods: must be a whole number from 0 to 120");
+    /* a gpu_hours commitment needs the price its shortfall is billed at */
+    assert_non_null(strstr(check(&contract_kind,
+                                 "{\"contract\":\"c\",\"customer\":\"a\",\"effective_from\":"
+                                 "\"2027-01-01\",\"plan\":\"p\",\"currency\":\"CNY\",\"tax_rate\":"
+                                 "\"0\",\"accounts\":[{\"account\":\"x\"}],\"commitment\":"
+                                 "{\"gpu_hours\":100}}",
+                                 &k),
+                           "$.commitment.shortfall_price: is required with gpu_hours"));
+}
+
+static void test_voucher_subsidy_and_site_rules(void **state)
+{
+    (void)state;
+    static struct voucher v;
+    static struct subsidy s;
+    static struct site site;
+    const char *e = check(&voucher_kind,
+                          "{\"voucher\":\"v1\",\"program\":\"sz\",\"customer\":\"alpha\","
+                          "\"currency\":\"CNY\",\"face_value\":\"0\",\"coverage\":\"1.5\","
+                          "\"valid_from\":\"2027-03-01\",\"valid_until\":\"2027-01-31\","
+                          "\"applies\":\"sometimes\",\"eligible\":{\"meters\":[\"gpu_hours\","
+                          "\"gpu_hours\"],\"domestic_only\":\"yes\"}}",
+                          &v);
+    expect_problem(e, "$.face_value: must be above 0");
+    expect_problem(e, "$.coverage: must be at most 1 (a fraction: 0.30 is 30%)");
+    expect_problem(e, "$.valid_until: dates out of order: before the start");
+    expect_problem(e, "$.applies: must be \"after_tax\" or \"pre_tax\"");
+    expect_problem(e, "$.eligible.meters[1]: meter \"gpu_hours\" is listed twice");
+    expect_problem(e, "$.eligible.domestic_only: must be true or false");
+    e = check(&subsidy_kind,
+              "{\"subsidy\":\"green\",\"name\":\"Green\",\"currency\":\"CNY\","
+              "\"effective_from\":\"2027-01-01\",\"sites\":[],\"vendors\":[\"acme\"],"
+              "\"rate_per_kwh\":\"0.2\",\"share\":\"0.5\"}",
+              &s);
+    expect_problem(e, "$.sites: must be an array of at least 1 item");
+    expect_problem(e, "$.vendors[0]: unknown accelerator vendor \"acme\"");
+    expect_problem(e, "$: needs exactly one of \"rate_per_kwh\" and \"share\"");
+    e = check(&site_kind,
+              "{\"site\":\"sz1\",\"name\":\"Shenzhen 1\",\"effective_from\":\"2027-01-01\","
+              "\"pue\":\"0.9\"}",
+              &site);
+    expect_problem(e, "$.pue: must be from 1 to 5 (facility energy over IT energy)");
+}
+
+/* A bill of usage rows priced under plan_json and contract k. */
+static void price(const struct contract *k, const struct usage_row *rows, size_t n, struct bill *b)
+{
+    static struct plan p;
+    assert_string_equal(check(&plan_kind, plan_json, &p), "");
+    memset(b, 0, sizeof *b);
+    b->minor_digits = 2;
+    strcpy(b->currency, "CNY");
+    char err[256];
+    if (!plan_charges(&p, k, rows, n, 2, b, err, sizeof err)) fail_msg("%s", err);
+}
+
+static int64_t line_amount(const struct bill *b, enum line_kind kind, const char *model,
+                           const char *band)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->lines[i].kind == kind && !strcmp(b->lines[i].model, model) &&
+            !strcmp(b->lines[i].band, band))
+            return b->lines[i].amount;
+    fail_msg("no %s line %s %s", line_kind_name(kind), model, band);
+    return 0;
+}
+
+#define HOUR 3600000LL
+
+/* docs/contracts.md, example 1. H800 at 16.80 x 0.90; A800 at an absolute
+ * 9.00 instead of 9.50; Ascend910B as planned:
+ *   H800 flat 10 h:  10 x 16.80 x 0.90        = 151.20
+ *   H800 peak 1 h:    1 x 16.80 x 1.5 x 0.90  =  22.68
+ *   A800 flat 5 h:    5 x 9.00                 =  45.00
+ *   910B flat 2 h:    2 x 8.50                 =  17.00 */
+static void test_override(void **state)
+{
+    (void)state;
+    static struct contract k;
+    assert_string_equal(check(&contract_kind, contract_json, &k), "");
+    const struct usage_row rows[] = {
+        {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 10 * HOUR},
+        {"gpu_ms", "H800", "s", 9, 0, false, 1000000, HOUR},
+        {"gpu_ms", "A800", "s", 14, 0, false, 1000000, 5 * HOUR},
+        {"gpu_ms", "Ascend910B", "s", 14, 0, false, 1000000, 2 * HOUR},
+    };
+    struct bill b;
+    price(&k, rows, 4, &b);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "H800", "flat"), 15120);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "H800", "peak"), 2268);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "A800", "flat"), 4500);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "Ascend910B", "flat"), 1700);
+    bill_free(&b);
+}
+
+/* Billing bases, on one month: job t (training, reports 2,000 M tokens at
+ * 3.00 = 6,000.00) ran 400 H800 hours; job i (inference) ran 10 hours.
+ *   gpu_hours: 410 x 16.80 = 6,888.00, tokens not billed;
+ *   tokens: 6,000.00 + 10 x 16.80 = 168.00;
+ *   tokens_with_gpu_floor: the training GPU time is worth 400 x 16.80 =
+ *   6,720.00, above the 6,000.00 of tokens: a gpu_floor line of 720.00. */
+static void test_billing_bases(void **state)
+{
+    (void)state;
+    static struct contract k;
+    const struct usage_row rows[] = {
+        {"gpu_ms", "H800", "s", 14, 0, true, 1000000, 400 * HOUR},
+        {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 10 * HOUR},
+        {"tokens", "", "s", 14, 7000000000LL, true, 1000000, 2000000000},
+    };
+    struct bill b;
+    k.basis = BASIS_GPU_HOURS;
+    price(&k, rows, 3, &b);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.lines[0].amount, 688800);
+    assert_int_equal(b.lines[0].training_quantity, 400 * HOUR);
+    bill_free(&b);
+    k.basis = BASIS_TOKENS;
+    price(&k, rows, 3, &b);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "H800", "flat"), 16800);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "any size", ""), 600000);
+    bill_free(&b);
+    k.basis = BASIS_TOKENS_GPU_FLOOR;
+    price(&k, rows, 3, &b);
+    assert_int_equal(b.n, 3);
+    assert_int_equal(line_amount(&b, LINE_GPU_FLOOR, "", ""), 72000);
+    bill_free(&b);
+}
+
+/* A CNY bill of one GPU usage line of model worth amount fen. */
+static void gpu_bill(struct bill *b, const char *model, int64_t amount)
+{
+    memset(b, 0, sizeof *b);
+    b->minor_digits = 2;
+    strcpy(b->currency, "CNY");
+    struct bill_line *l = bill_add_line(b);
+    strcpy(l->meter, "gpu_ms");
+    strcpy(l->model, model);
+    l->amount = amount;
+}
+
+/* One month of GPU usage worth `amount` fen, settled under k with bank. */
+static void settle_month(const struct contract *k, int64_t period, int64_t amount,
+                         const struct bank_entry *bank, size_t nbank, struct bill *b)
+{
+    gpu_bill(b, "H800", amount);
+    struct settle_terms t = {.k = k, .period = period, .bank = bank, .nbank = nbank};
+    char err[256];
+    if (!settle(b, &t, err, sizeof err)) fail_msg("%s", err);
+}
+
+static const struct ledger_row *ledger_of(const struct bill *b, const char *kind)
+{
+    for (int i = 0; i < b->nledger; i++)
+        if (!strcmp(b->ledger[i].kind, kind)) return &b->ledger[i];
+    return NULL;
+}
+
+/* Example 3: 10,000.00 a month on GPU-hours, paid shortfall banked for 2
+ * months, 6% tax.
+ *   2027-01: usage 6,000.00: shortfall 4,000.00; subtotal 10,000.00, tax
+ *            600.00, total 10,600.00; bank: 4,000.00 from 2027-01.
+ *   2027-02: usage 11,500.00: 1,500.00 over, drawn from the 2027-01 entry;
+ *            subtotal 10,000.00, total 10,600.00; bank left 2,500.00.
+ *   2027-03: usage 9,000.00: shortfall 1,000.00 (a new entry); the old
+ *            entry is still in its life (2027-02 and 2027-03).
+ *   2027-04: the 2027-01 entry expires unused (2,500.00); usage 12,500.00
+ *            is 2,500.00 over and draws the 2027-03 entry's 1,000.00. */
+static void test_take_or_pay_shortfall_draw_and_expiry(void **state)
+{
+    (void)state;
+    static struct contract k;
+    assert_string_equal(check(&contract_kind, contract_json, &k), "");
+    const int64_t jan = (2027 - 1970) * 12;
+    struct bill b;
+
+    settle_month(&k, jan, 600000, NULL, 0, &b);
+    assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 400000);
+    assert_int_equal(b.subtotal, 1000000);
+    assert_int_equal(b.tax, 60000);
+    assert_int_equal(b.total, 1060000);
+    assert_int_equal(b.due, 1060000);
+    const struct ledger_row *r = ledger_of(&b, "shortfall");
+    assert_non_null(r);
+    assert_int_equal(r->entry_period, jan);
+    assert_int_equal(r->value, 400000);
+    bill_free(&b);
+
+    struct bank_entry bank[2] = {{jan, false, 400000, 400000}};
+    settle_month(&k, jan + 1, 1150000, bank, 1, &b);
+    assert_int_equal(line_amount(&b, LINE_MAKEUP_DRAW, "", ""), -150000);
+    assert_int_equal(b.subtotal, 1000000);
+    assert_int_equal(b.total, 1060000);
+    r = ledger_of(&b, "makeup_draw");
+    assert_int_equal(r->entry_period, jan);
+    assert_int_equal(r->units, 150000);
+    bill_free(&b);
+
+    bank[0].units = bank[0].value = 250000;
+    settle_month(&k, jan + 2, 900000, bank, 1, &b);
+    assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 100000);
+    assert_null(ledger_of(&b, "expiry"));
+    assert_int_equal(b.total, 1060000);
+    bill_free(&b);
+
+    bank[1] = (struct bank_entry){jan + 2, false, 100000, 100000};
+    settle_month(&k, jan + 3, 1250000, bank, 2, &b);
+    r = ledger_of(&b, "expiry");
+    assert_non_null(r);
+    assert_int_equal(r->entry_period, jan);
+    assert_int_equal(r->value, 250000);
+    assert_int_equal(line_amount(&b, LINE_MAKEUP_DRAW, "", ""), -100000);
+    assert_int_equal(b.subtotal, 1150000);
+    assert_int_equal(b.total, 1219000);
+    bill_free(&b);
+}
+
+/* Carry-forward and a GPU-hour commitment: 100 GPU-hours a month, short
+ * hours billed at 12.00, over-use carried 1 month.
+ *   month 1: 130 h used: 30 h carried forward;
+ *   month 2: 80 h used: 20 h short, all covered by the carry: shortfall
+ *            240.00 and carry_forward -240.00;
+ *   month 3: 70 h used, the carry is used up: shortfall 360.00. */
+static void test_gpu_hour_commitment_with_carry_forward(void **state)
+{
+    (void)state;
+    static struct contract k;
+    k.tax_ppm = 0;
+    k.commit = (struct commitment){COMMIT_GPU_HOURS, 0, 100 * HOUR, 12000000, METER_BIT_GPU, 0, 1};
+    struct bill b;
+    memset(&b, 0, sizeof b);
+    const int64_t m1 = 700;
+    const struct usage_row r1 = {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 130 * HOUR};
+    price(&k, &r1, 1, &b);
+    struct settle_terms t = {.k = &k, .period = m1};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    const struct ledger_row *r = ledger_of(&b, "carry");
+    assert_non_null(r);
+    assert_int_equal(r->units, 30 * HOUR);
+    bill_free(&b);
+
+    struct bank_entry carry = {m1, true, 30 * HOUR, 0};
+    const struct usage_row r2 = {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 80 * HOUR};
+    price(&k, &r2, 1, &b);
+    t = (struct settle_terms){.k = &k, .period = m1 + 1, .bank = &carry, .nbank = 1};
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 24000);
+    assert_int_equal(line_amount(&b, LINE_CARRY_FORWARD, "", ""), -24000);
+    assert_int_equal(b.subtotal, 134400); /* 80 x 16.80 */
+    assert_int_equal(ledger_of(&b, "carry_use")->units, 20 * HOUR);
+    bill_free(&b);
+
+    carry.units = 10 * HOUR;
+    const struct usage_row r3 = {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 70 * HOUR};
+    price(&k, &r3, 1, &b);
+    t = (struct settle_terms){.k = &k, .period = m1 + 2, .bank = &carry, .nbank = 1};
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(ledger_of(&b, "expiry")->units, 10 * HOUR); /* carried 1 month only */
+    assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 36000);
+    bill_free(&b);
+}
+
+static struct voucher voucher(const char *code, const char *program, int priority,
+                              int64_t coverage_ppm, int64_t face_micro, int64_t cap_micro)
+{
+    struct voucher v = {.coverage_ppm = coverage_ppm, .face_micro = face_micro,
+                        .yearly_cap_micro = cap_micro, .priority = priority,
+                        .valid_until = 20000, .meters = 7};
+    strcpy(v.code, code);
+    strcpy(v.program, program);
+    strcpy(v.currency, "CNY");
+    return v;
+}
+
+/* Example 4: a 30% voucher whose program caps the customer at 20,000.00 a
+ * year, 15,000.00 already paid on earlier invoices. Usage 40,000.00 + 6%
+ * tax = 42,400.00; 30% is 12,720.00 but only 5,000.00 of the cap is left:
+ * claimed 5,000.00, due 37,400.00. */
+static void test_voucher_hits_its_yearly_cap(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct voucher v = voucher("v1", "sz-2027", 1, 300000, 100000000000LL, 20000000000LL);
+    struct voucher_state vs = {&v, 1500000, 1500000};
+    struct bill b;
+    gpu_bill(&b, "Ascend910B", 4000000);
+    struct settle_terms t = {.k = &k, .vouchers = &vs, .nvouchers = 1};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.total, 4240000);
+    assert_int_equal(b.nclaims, 1);
+    assert_int_equal(b.claims[0].amount, 500000);
+    assert_int_equal(b.claimed, 500000);
+    assert_int_equal(b.due, 3740000);
+    /* without the cap: 30% of 42,400.00 */
+    vs = (struct voucher_state){&v, 0, 0};
+    v.yearly_cap_micro = -1;
+    b.n = 1;
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.claims[0].amount, 1272000);
+    bill_free(&b);
+}
+
+/* Example 5: two vouchers on a 10,600.00 invoice (10,000.00 + 6%). A
+ * (priority 1, 50%, face 3,000.00) claims min(5,300.00, 3,000.00) =
+ * 3,000.00; B (priority 2, 20%) then covers 20% of the 7,600.00 still owed:
+ * 1,520.00. Claimed 4,520.00, due 6,080.00. Listed B first: same result. */
+static void test_two_vouchers_in_priority_order(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct voucher a = voucher("a", "prog-a", 1, 500000, 3000000000LL, -1);
+    struct voucher b2 = voucher("b", "prog-b", 2, 200000, 100000000000LL, -1);
+    struct voucher_state vs[] = {{&b2, 0, 0}, {&a, 0, 0}};
+    struct bill b;
+    gpu_bill(&b, "H800", 1000000);
+    struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 2};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.nclaims, 2);
+    assert_string_equal(b.claims[0].voucher, "a");
+    assert_int_equal(b.claims[0].amount, 300000);
+    assert_string_equal(b.claims[1].voucher, "b");
+    assert_int_equal(b.claims[1].amount, 152000);
+    assert_int_equal(b.claimed, 452000);
+    assert_int_equal(b.due, 608000);
+    assert_int_equal(b.total, b.claimed + b.due);
+    bill_free(&b);
+}
+
+/* A pre-tax voucher is a discount line: 10% of 10,000.00 = 1,000.00 off;
+ * subtotal 9,000.00, tax 540.00, total 9,540.00 = due. Domestic-only
+ * vouchers leave the H800 line alone. */
+static void test_pre_tax_voucher_and_eligibility(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct voucher v = voucher("d", "prog-d", 1, 100000, 100000000000LL, -1);
+    v.pre_tax = true;
+    struct voucher dom = voucher("e", "prog-e", 2, 500000, 100000000000LL, -1);
+    dom.domestic_only = true;
+    struct voucher_state vs[] = {{&v, 0, 0}, {&dom, 0, 0}};
+    struct bill b;
+    gpu_bill(&b, "H800", 1000000);
+    struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 2};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_VOUCHER_DISCOUNT, "", ""), -100000);
+    assert_int_equal(b.subtotal, 900000);
+    assert_int_equal(b.tax, 54000);
+    assert_int_equal(b.total, 954000);
+    assert_int_equal(b.claimed, 0);
+    assert_int_equal(b.due, 954000);
+    assert_int_equal(b.nclaims, 1);
+    bill_free(&b);
+}
+
+/* Example 6: site sz1 has PUE 1.25. 1,000 kWh of Ascend910B energy and 800
+ * kWh of H800 energy there, at 0.80 per facility kWh:
+ *   Ascend910B: 1,250 facility kWh x 0.80 = 1,000.00
+ *   H800:       1,000 facility kWh x 0.80 =   800.00
+ * A domestic-only subsidy of 0.20 per facility kWh at sz1 pays 1,250 x
+ * 0.20 = 250.00 (H800 energy is not eligible); with a 200.00 cap, 200.00;
+ * as a 50% share instead, 500.00. */
+static void test_energy_subsidy_domestic_only_at_pue_1_25(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 0};
+    const struct usage_row rows[] = {
+        {"energy_mj", "Ascend910B", "sz1", 14, 0, false, 1250000, 1000 * 3600000000LL},
+        {"energy_mj", "H800", "sz1", 14, 0, false, 1250000, 800 * 3600000000LL},
+    };
+    static struct subsidy s;
+    assert_string_equal(check(&subsidy_kind,
+                              "{\"subsidy\":\"green\",\"name\":\"Green compute\",\"currency\":"
+                              "\"CNY\",\"effective_from\":\"2027-01-01\",\"sites\":[\"sz1\"],"
+                              "\"domestic_only\":true,\"rate_per_kwh\":\"0.20\"}",
+                              &s),
+                        "");
+    struct bill b;
+    price(&k, rows, 2, &b);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "Ascend910B", ""), 100000);
+    assert_int_equal(line_amount(&b, LINE_USAGE, "H800", ""), 80000);
+    struct settle_terms t = {.k = &k, .subsidies = &s, .nsubsidies = 1};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -25000);
+    assert_int_equal(b.total, 155000);
+    bill_free(&b);
+
+    s.cap_micro = 200000000;
+    price(&k, rows, 2, &b);
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -20000);
+    bill_free(&b);
+
+    s.cap_micro = -1;
+    s.per_kwh = false;
+    s.share_ppm = 500000;
+    price(&k, rows, 2, &b);
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -50000);
+    bill_free(&b);
+
+    strcpy(s.sites[0], "bj2"); /* another site: nothing */
+    price(&k, rows, 2, &b);
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.n, 2);
+    bill_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_contract_reads_exactly),
+        cmocka_unit_test(test_every_contract_rule_names_its_path),
+        cmocka_unit_test(test_voucher_subsidy_and_site_rules),
+        cmocka_unit_test(test_override),
+        cmocka_unit_test(test_billing_bases),
+        cmocka_unit_test(test_take_or_pay_shortfall_draw_and_expiry),
+        cmocka_unit_test(test_gpu_hour_commitment_with_carry_forward),
+        cmocka_unit_test(test_voucher_hits_its_yearly_cap),
+        cmocka_unit_test(test_two_vouchers_in_priority_order),
+        cmocka_unit_test(test_pre_tax_voucher_and_eligibility),
+        cmocka_unit_test(test_energy_subsidy_domestic_only_at_pue_1_25),
+    };
+    return cmocka_run_group_tests_name("contracts", tests, NULL, NULL);
+}

@@ -117,6 +117,19 @@ static const char uncontracted_sql[] =
     "  AND h.hour >= $1::date::timestamp AT TIME ZONE 'UTC' "
     "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' ORDER BY 1";
 
+static const char uncovered_sql[] =
+    "WITH " CONTRACTS
+    "SELECT h.account, count(*), string_agg(DISTINCT h.job, ', ') FROM usage_hourly h "
+    "WHERE h.hour >= $1::date::timestamp AT TIME ZONE 'UTC' "
+    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' "
+    "  AND EXISTS (SELECT 1 FROM account a WHERE a.account = h.account) "
+    "  AND NOT EXISTS (SELECT 1 FROM account a JOIN k ON k.id = a.customer_id "
+    "      WHERE a.account = h.account AND starts_with(h.job, a.job_prefix) "
+    "        AND h.hour >= a.valid_from::timestamp AT TIME ZONE k.tz "
+    "        AND (a.valid_until IS NULL "
+    "             OR h.hour < (a.valid_until + 1)::timestamp AT TIME ZONE k.tz)) "
+    "GROUP BY 1 ORDER BY 1";
+
 static const char sites_sql[] =
     "SELECT DISTINCT ON (code) code, document->>'pue' FROM document "
     "WHERE kind = 'site' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
@@ -347,4 +360,24 @@ int bill_load(PGconn *conn, const char *period, const char *customer, const stru
     }
     free_month(&m);
     return ok ? bills : -1;
+}
+
+int bill_warn_uncovered(PGconn *conn, const char *period)
+{
+    char first_day[16];
+    snprintf(first_day, sizeof first_day, "%s-01", period);
+    const char *p[] = {first_day, NULL};
+    PGresult *res = db_query(conn, "look for usage no contract covers", uncovered_sql, 2, p);
+    if (!res) return -1;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++)
+        log_warn(
+            "account \"%s\" has %s hourly usage rows in %s that no contract covers (jobs: %s): "
+            "not billed",
+            PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), period, PQgetvalue(res, i, 2));
+    if (n)
+        log_hint("Apply a contract whose accounts cover those days and jobs; the next run bills "
+                 "them.");
+    PQclear(res);
+    return n;
 }

@@ -101,6 +101,12 @@ struct plan;
 int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
               bill_fn fn, void *ctx);
 
+/* Warns about rated usage of the month (UTC) that no contract in effect
+ * covers: an account a contract names, but on other days or for other job
+ * names. Such usage stays rated and is billed once a contract covers it.
+ * Returns the number of accounts warned about, -1 on a database error. */
+int bill_warn_uncovered(PGconn *conn, const char *period);
+
 /* Whether the bill has anything to invoice: a line or a voucher claim. */
 bool bill_has_content(const struct bill *b);
 

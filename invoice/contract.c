@@ -193,16 +193,21 @@ static bool contract_stored(PGconn *conn, const void *parsed, struct doc_check *
                 at = i;
         char path[DOC_PATH_LEN];
         doc_path_index(path, "$.accounts", at);
-        doc_error(c, path, "account \"%s\"%s%s%s is already billed to customer \"%s\" from %s",
-                  acc, pre[0] ? " (jobs \"" : "", pre, pre[0] ? "*\")" : "",
-                  PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+        doc_error(c, path, "account \"%s\"%s%s%s is already billed to customer \"%s\" from %s", acc,
+                  pre[0] ? " (jobs \"" : "", pre, pre[0] ? "*\")" : "", PQgetvalue(res, r, 2),
+                  PQgetvalue(res, r, 3));
     }
     PQclear(res);
     return true;
 }
 
 const struct doc_kind contract_kind = {
-    "contract", true, sizeof(struct contract), contract_parse, contract_identify, contract_check,
+    "contract",
+    true,
+    sizeof(struct contract),
+    contract_parse,
+    contract_identify,
+    contract_check,
     contract_stored,
     "SELECT count(*) FROM invoice WHERE contract = $1 AND status <> 'draft' "
     "AND period + interval '1 month' > $2::date"};
@@ -222,7 +227,13 @@ static void site_identify(const void *parsed, struct doc_identity *id)
 }
 
 const struct doc_kind site_kind = {
-    "site", true, sizeof(struct site), site_parse, site_identify, NULL, NULL,
+    "site",
+    true,
+    sizeof(struct site),
+    site_parse,
+    site_identify,
+    NULL,
+    NULL,
     "SELECT count(*) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
     "WHERE l.site = $1 AND i.status <> 'draft' AND i.period + interval '1 month' > $2::date"};
 
@@ -274,9 +285,16 @@ static bool voucher_check(PGconn *conn, const void *parsed, struct doc_check *c)
 }
 
 const struct doc_kind voucher_kind = {
-    "voucher", false, sizeof(struct voucher), voucher_parse, voucher_identify, voucher_check, NULL,
+    "voucher",
+    false,
+    sizeof(struct voucher),
+    voucher_parse,
+    voucher_identify,
+    voucher_check,
+    NULL,
     "SELECT count(*) FROM voucher_redemption r JOIN invoice i ON i.customer_id = r.customer_id "
-    "AND i.period = r.period WHERE r.voucher = $1 AND i.status <> 'draft' AND $2::date IS NOT NULL"};
+    "AND i.period = r.period WHERE r.voucher = $1 AND i.status <> 'draft' AND $2::date IS NOT "
+    "NULL"};
 
 /* ---- subsidies ---- */
 
@@ -315,17 +333,32 @@ static bool subsidy_check(PGconn *conn, const void *parsed, struct doc_check *c)
 }
 
 const struct doc_kind subsidy_kind = {
-    "subsidy", true, sizeof(struct subsidy), subsidy_parse, subsidy_identify, subsidy_check, NULL,
+    "subsidy",
+    true,
+    sizeof(struct subsidy),
+    subsidy_parse,
+    subsidy_identify,
+    subsidy_check,
+    NULL,
     "SELECT count(*) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
     "WHERE l.kind = 'subsidy' AND l.detail = $1 AND i.status <> 'draft' "
     "AND i.period + interval '1 month' > $2::date"};
 
 /* ---- commands ---- */
 
-#define DOC_COMMANDS(name, kind)                                                                 \
-    static int name##_apply(int argc, char **argv) { return docstore_apply(&kind, argc, argv); } \
-    static int name##_list(int argc, char **argv) { return docstore_list(&kind, argc, argv); }   \
-    static int name##_show(int argc, char **argv) { return docstore_show(&kind, argc, argv); }
+#define DOC_COMMANDS(name, kind)                                                                   \
+    static int name##_apply(int argc, char **argv)                                                 \
+    {                                                                                              \
+        return docstore_apply(&kind, argc, argv);                                                  \
+    }                                                                                              \
+    static int name##_list(int argc, char **argv)                                                  \
+    {                                                                                              \
+        return docstore_list(&kind, argc, argv);                                                   \
+    }                                                                                              \
+    static int name##_show(int argc, char **argv)                                                  \
+    {                                                                                              \
+        return docstore_show(&kind, argc, argv);                                                   \
+    }
 
 DOC_COMMANDS(contract, contract_kind)
 DOC_COMMANDS(site, site_kind)
@@ -355,17 +388,18 @@ static int voucher_show(int argc, char **argv)
     if (!conn) return rc;
     const char *p[] = {argv[1]};
     PGresult *res = NULL;
-    bool ok = docstore_print(conn, &voucher_kind, argv[1], "9999-12-31") &&
-              (res = db_query(conn, "read the voucher's redemptions",
-                              "SELECT to_char(r.period, 'YYYY-MM'), coalesce(i.status, '-'), "
-                              "r.amount, cur.minor_digits, sum(r.amount) OVER (ORDER BY r.period), "
-                              "((d.document->>'face_value')::numeric * 10 ^ cur.minor_digits)::bigint "
-                              "FROM voucher_redemption r JOIN document d ON d.kind = 'voucher' "
-                              "AND d.code = r.voucher JOIN currency cur "
-                              "ON cur.code = d.document->>'currency' "
-                              "LEFT JOIN invoice i ON i.customer_id = r.customer_id "
-                              "AND i.period = r.period WHERE r.voucher = $1 ORDER BY r.period",
-                              1, p));
+    bool ok =
+        docstore_print(conn, &voucher_kind, argv[1], "9999-12-31") &&
+        (res = db_query(conn, "read the voucher's redemptions",
+                        "SELECT to_char(r.period, 'YYYY-MM'), coalesce(i.status, '-'), "
+                        "r.amount, cur.minor_digits, sum(r.amount) OVER (ORDER BY r.period), "
+                        "((d.document->>'face_value')::numeric * 10 ^ cur.minor_digits)::bigint "
+                        "FROM voucher_redemption r JOIN document d ON d.kind = 'voucher' "
+                        "AND d.code = r.voucher JOIN currency cur "
+                        "ON cur.code = d.document->>'currency' "
+                        "LEFT JOIN invoice i ON i.customer_id = r.customer_id "
+                        "AND i.period = r.period WHERE r.voucher = $1 ORDER BY r.period",
+                        1, p));
     for (int i = 0; ok && i < PQntuples(res); i++) {
         int64_t amount = 0, digits = 2, spent = 0, face = 0;
         char a[32], left[32];

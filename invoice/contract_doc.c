@@ -19,7 +19,8 @@ void terms_check_span(struct doc_check *c, const char *from_path, int64_t from,
     if (until >= 0) {
         time_civil_from_days(until + 1, &y, &m, &d);
         if (d != 1) doc_error(c, until_path, "must be the last day of a month");
-        if (from >= 0 && until < from) doc_error(c, until_path, "dates out of order: before the start");
+        if (from >= 0 && until < from)
+            doc_error(c, until_path, "dates out of order: before the start");
     }
 }
 
@@ -27,8 +28,7 @@ static void read_accounts(struct doc_check *c, const cJSON *doc, struct contract
 {
     static const char *const fields[] = {"account", "job_prefix", "from", "until", NULL};
     char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN], g[DOC_PATH_LEN];
-    const cJSON *arr =
-        doc_get_array(c, "$", doc, "accounts", true, 1, CONTRACT_MAX_ACCOUNTS, p);
+    const cJSON *arr = doc_get_array(c, "$", doc, "accounts", true, 1, CONTRACT_MAX_ACCOUNTS, p);
     for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
         const cJSON *a = cJSON_GetArrayItem(arr, i);
         struct contract_account *ca = &k->accounts[k->naccounts++];
@@ -54,8 +54,8 @@ static void read_accounts(struct doc_check *c, const cJSON *doc, struct contract
             size_t la = strlen(ca->job_prefix), lo = strlen(o->job_prefix);
             bool same_jobs = !strcmp(o->account, ca->account) &&
                              !strncmp(o->job_prefix, ca->job_prefix, la < lo ? la : lo);
-            bool same_days = (o->until < 0 || ca->from <= o->until) &&
-                             (ca->until < 0 || o->from <= ca->until);
+            bool same_days =
+                (o->until < 0 || ca->from <= o->until) && (ca->until < 0 || o->from <= ca->until);
             if (same_jobs && same_days)
                 doc_error(c, q, "overlaps accounts[%d]: the same usage would be billed twice", j);
         }
@@ -86,8 +86,7 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
             else if (!a)
                 doc_error(c, f, "unknown accelerator model \"%s\"", po->model);
             else if (strcmp(a->model, po->model))
-                doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model,
-                          po->model);
+                doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, po->model);
         }
         doc_get_decimal(c, q, o, "multiplier", false, 6, &po->multiplier_ppm);
         po->absolute = doc_get_decimal(c, q, o, "unit_price", false, 6, &po->unit_price);
@@ -101,9 +100,8 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
 
 static void read_commitment(struct doc_check *c, const cJSON *doc, struct contract *k)
 {
-    static const char *const fields[] = {"amount",         "gpu_hours",
-                                         "shortfall_price", "meters",
-                                         "makeup_periods", "carry_forward_periods",
+    static const char *const fields[] = {"amount", "gpu_hours",      "shortfall_price",
+                                         "meters", "makeup_periods", "carry_forward_periods",
                                          NULL};
     char p[DOC_PATH_LEN];
     const cJSON *o = doc_get_object(c, "$", doc, "commitment", false, fields, p);
@@ -133,8 +131,8 @@ static void read_commitment(struct doc_check *c, const cJSON *doc, struct contra
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
-        "contract",  "customer",      "effective_from", "until",    "plan",       "currency",
-        "tax_rate",  "time_zone",     "billing_basis",  "accounts", "overrides", "commitment",
+        "contract", "customer",  "effective_from", "until",    "plan",      "currency",
+        "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
         NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;

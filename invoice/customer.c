@@ -37,16 +37,16 @@ static int customer_add(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {code, name, actor ? actor : cfg.actor};
-    PGresult *res = db_query(
-        conn, "add the customer",
-        "WITH old AS (SELECT name FROM customer WHERE code = $1), "
-        "new AS (INSERT INTO customer (code, name) SELECT $1, $2 "
-        "        WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING code), "
-        "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
-        "        SELECT $3, 'customer', code, 'add', jsonb_build_object('code', $1::text, "
-        "        'name', $2::text) FROM new) "
-        "SELECT (SELECT count(*) FROM new), (SELECT name FROM old)",
-        3, p);
+    PGresult *res =
+        db_query(conn, "add the customer",
+                 "WITH old AS (SELECT name FROM customer WHERE code = $1), "
+                 "new AS (INSERT INTO customer (code, name) SELECT $1, $2 "
+                 "        WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING code), "
+                 "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
+                 "        SELECT $3, 'customer', code, 'add', jsonb_build_object('code', $1::text, "
+                 "        'name', $2::text) FROM new) "
+                 "SELECT (SELECT count(*) FROM new), (SELECT name FROM old)",
+                 3, p);
     rc = 1;
     if (res && !strcmp(PQgetvalue(res, 0, 0), "1")) {
         printf("customer %s: added\n", code);

@@ -71,7 +71,8 @@ static void date_text(int64_t days, char out[16])
 /* The currency and customer a document names must exist. */
 static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc_check *c)
 {
-    const char *p[] = {id->currency[0] ? id->currency : NULL, id->customer[0] ? id->customer : NULL};
+    const char *p[] = {id->currency[0] ? id->currency : NULL,
+                       id->customer[0] ? id->customer : NULL};
     PGresult *res = db_query(conn, "check the currency and customer",
                              "SELECT $1::text IS NULL OR EXISTS (SELECT 1 FROM currency "
                              "WHERE code = $1), $2::text IS NULL OR EXISTS (SELECT 1 FROM "
@@ -81,8 +82,7 @@ static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc
     if (PQgetvalue(res, 0, 0)[0] != 't')
         doc_error(c, "$.currency", "unknown currency \"%s\"", id->currency);
     if (PQgetvalue(res, 0, 1)[0] != 't')
-        doc_error(c, "$.customer", "unknown customer \"%s\" (gpumeter customer add)",
-                  id->customer);
+        doc_error(c, "$.customer", "unknown customer \"%s\" (gpumeter customer add)", id->customer);
     PQclear(res);
     return true;
 }
@@ -99,8 +99,7 @@ static PGresult *current(PGconn *conn, const struct doc_kind *k, const struct do
                     4, p);
 }
 
-static bool guard_issued(PGconn *conn, const struct doc_kind *k, const char *code,
-                         const char *from)
+static bool guard_issued(PGconn *conn, const struct doc_kind *k, const char *code, const char *from)
 {
     if (!k->issued_sql) return true;
     const char *p[] = {code, from};
@@ -122,13 +121,17 @@ static bool store(PGconn *conn, const struct doc_kind *k, const struct doc_ident
     char key[96];
     snprintf(key, sizeof key, "%s@%s", id->code, from);
     const char *del[] = {k->kind, id->code};
-    const char *doc[] = {k->kind, id->code, from, id->customer[0] ? id->customer : NULL,
-                         canonical, sha, who};
-    const char *audit[] = {who, k->kind, key, exists ? "replace" : "create",
-                           exists ? PQgetvalue(cur, 0, 1) : NULL, canonical};
-    return (k->versioned || db_exec(conn, "replace the document",
-                                    "DELETE FROM document WHERE kind = $1 AND code = $2", 2,
-                                    del)) &&
+    const char *doc[] = {k->kind,   id->code, from, id->customer[0] ? id->customer : NULL,
+                         canonical, sha,      who};
+    const char *audit[] = {who,
+                           k->kind,
+                           key,
+                           exists ? "replace" : "create",
+                           exists ? PQgetvalue(cur, 0, 1) : NULL,
+                           canonical};
+    return (k->versioned ||
+            db_exec(conn, "replace the document",
+                    "DELETE FROM document WHERE kind = $1 AND code = $2", 2, del)) &&
            db_exec(conn, "store the document",
                    "INSERT INTO document (kind, code, effective_from, customer, document, "
                    "sha256, applied_by) VALUES ($1, $2, $3::date, $4, $5::jsonb, $6, $7) "
@@ -181,8 +184,8 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     if (!conn) goto out;
     const char *who = actor ? actor : cfg.actor;
     rc = 1;
-    if (!db_begin(conn) || !check_common(conn, &id, &c) || (k->check && !k->check(conn, parsed, &c)) ||
-        !(cur = current(conn, k, &id, from)))
+    if (!db_begin(conn) || !check_common(conn, &id, &c) ||
+        (k->check && !k->check(conn, parsed, &c)) || !(cur = current(conn, k, &id, from)))
         goto out;
     if (c.n) {
         report(k, argv[1], &c);

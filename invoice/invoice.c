@@ -6,7 +6,8 @@
  * either refreshes every draft or changes nothing, and rerunning it never
  * duplicates anything (one invoice per customer and period). Any pricing
  * error stops the whole run, listing every customer affected. Usage of
- * accounts that no customer owns is reported, never silently dropped. */
+ * accounts that no customer owns, or on days or jobs no contract covers, is
+ * reported, never silently dropped. */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -104,7 +105,10 @@ static int invoice_run(int argc, char **argv)
         db_rollback(ctx.conn);
         ok = false;
     }
-    if (ok && !customer) warn_parked(ctx.conn);
+    if (ok && !customer) {
+        warn_parked(ctx.conn);
+        bill_warn_uncovered(ctx.conn, period);
+    }
     PQfinish(ctx.conn);
     return ok ? 0 : 1;
 }

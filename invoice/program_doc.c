@@ -53,9 +53,8 @@ static void read_eligibility(struct doc_check *c, const cJSON *doc, struct vouch
 bool voucher_doc_parse(const cJSON *doc, struct voucher *v, struct doc_check *c)
 {
     static const char *const fields[] = {
-        "voucher",     "program",    "customer", "currency", "face_value", "coverage",
-        "valid_from",  "valid_until", "yearly_cap", "priority", "applies",   "eligible",
-        NULL};
+        "voucher",     "program",    "customer", "currency", "face_value", "coverage", "valid_from",
+        "valid_until", "yearly_cap", "priority", "applies",  "eligible",   NULL};
     memset(v, 0, sizeof *v);
     v->yearly_cap_micro = -1;
     v->priority = 100;
@@ -107,9 +106,8 @@ static int read_names(struct doc_check *c, const cJSON *doc, const char *name, b
 bool subsidy_doc_parse(const cJSON *doc, struct subsidy *s, struct doc_check *c)
 {
     static const char *const fields[] = {
-        "subsidy", "name",          "currency",     "effective_from", "until", "sites",
-        "vendors", "domestic_only", "rate_per_kwh", "share",          "cap_per_period",
-        NULL};
+        "subsidy", "name",          "currency",     "effective_from", "until",          "sites",
+        "vendors", "domestic_only", "rate_per_kwh", "share",          "cap_per_period", NULL};
     memset(s, 0, sizeof *s);
     s->until = s->cap_micro = -1;
     if (!doc_object(c, "$", doc)) return false;

@@ -131,8 +131,8 @@ static bool subsidy_covers(const struct subsidy *s, const struct bill_line *l)
     const struct accelerator *a = catalogue_find(l->model);
     return l->kind == LINE_USAGE && !strcmp(l->meter, "energy_mj") &&
            in_list(l->site, s->sites[0], sizeof s->sites[0], s->nsites) &&
-           (!s->nvendors || (a && in_list(a->vendor, s->vendors[0], sizeof s->vendors[0],
-                                          s->nvendors))) &&
+           (!s->nvendors ||
+            (a && in_list(a->vendor, s->vendors[0], sizeof s->vendors[0], s->nvendors))) &&
            (!s->domestic_only || (a && a->domestic));
 }
 
@@ -207,8 +207,8 @@ static int voucher_order(const void *pa, const void *pb)
 }
 
 /* Claims the vouchers of one kind (pre_tax or not) against `owed`. */
-static bool claim_vouchers(struct bill *b, const struct settle_terms *t, bool pre_tax,
-                           int64_t owed, char *err, size_t errlen)
+static bool claim_vouchers(struct bill *b, const struct settle_terms *t, bool pre_tax, int64_t owed,
+                           char *err, size_t errlen)
 {
     for (size_t k = 0; k < t->nvouchers; k++) {
         struct voucher_state *vs = &t->vouchers[k];
@@ -252,8 +252,10 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, bool pr
         snprintf(c->program, sizeof c->program, "%s", v->program);
         c->pre_tax = pre_tax;
         c->amount = amount;
-        if (pre_tax) adjustment(b, LINE_VOUCHER_DISCOUNT, 0, -amount, v->code);
-        else b->claimed += amount;
+        if (pre_tax)
+            adjustment(b, LINE_VOUCHER_DISCOUNT, 0, -amount, v->code);
+        else
+            b->claimed += amount;
     }
     return true;
 }

@@ -43,9 +43,9 @@ enum commitment_kind { COMMIT_NONE, COMMIT_MONEY, COMMIT_GPU_HOURS };
  * shortfalls. */
 struct commitment {
     enum commitment_kind kind;
-    int64_t amount_micro;     /* COMMIT_MONEY */
-    int64_t gpu_ms;           /* COMMIT_GPU_HOURS */
-    int64_t shortfall_price;  /* micro-units per GPU-hour short (COMMIT_GPU_HOURS) */
+    int64_t amount_micro;    /* COMMIT_MONEY */
+    int64_t gpu_ms;          /* COMMIT_GPU_HOURS */
+    int64_t shortfall_price; /* micro-units per GPU-hour short (COMMIT_GPU_HOURS) */
     unsigned meters;
     int makeup_periods, carry_periods;
 };
@@ -83,9 +83,9 @@ struct subsidy {
     char sites[TERMS_MAX_LIST][65], vendors[TERMS_MAX_LIST][33];
     int nsites, nvendors; /* nvendors 0: any vendor */
     bool domestic_only;
-    bool per_kwh;            /* rate_micro per facility kWh, else share_ppm of the charge */
+    bool per_kwh; /* rate_micro per facility kWh, else share_ppm of the charge */
     int64_t rate_micro, share_ppm;
-    int64_t cap_micro;       /* per month, -1: none */
+    int64_t cap_micro; /* per month, -1: none */
 };
 
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c);

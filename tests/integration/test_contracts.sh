@@ -166,4 +166,13 @@ check_eq "alpha's 2026 contract ends where the 2027 version begins" \
     "$(q "SELECT string_agg(account || '|' || coalesce(valid_until::text, '') || '|' || contract,
                             ' ' ORDER BY account, valid_from)
           FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'alpha'")"
+# slurm-shared is alpha's from March 2027, for jobs named alpha-*: its usage
+# of May 2026 is rated (a contract names the account) but billed to nobody,
+# and the invoice run says so.
+printf 's\t{"v":1,"source":"s","seq":1,"account":"slurm-shared","cluster":"c","site":"sz1","job":"alpha-train","model":"H800","vendor":"nvidia","gpu_ms":3600000,"start":"2026-05-10T12:00:00Z","end":"2026-05-10T13:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+check_match "usage no contract covers is reported by the invoice run" \
+    'account "slurm-shared" has 1 hourly usage rows in 2026-05 that no contract covers \(jobs: alpha-train\): not billed' \
+    "$("$GM" invoice run --period 2026-05 2>&1)"
 finish

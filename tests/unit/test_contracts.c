@@ -19,7 +19,8 @@
 static const char plan_json[] =
     "{\"plan\":\"p\",\"name\":\"P\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\","
     "\"gpu_hours\":{\"prices\":[{\"model\":\"H800\",\"unit_price\":\"16.80\"},"
-    "{\"model\":\"A800\",\"unit_price\":\"9.50\"},{\"model\":\"Ascend910B\",\"unit_price\":\"8.50\"}],"
+    "{\"model\":\"A800\",\"unit_price\":\"9.50\"},{\"model\":\"Ascend910B\",\"unit_price\":\"8."
+    "50\"}],"
     "\"time_of_use\":[{\"band\":\"peak\",\"from\":8,\"to\":12,\"multiplier\":\"1.5\"}]},"
     "\"tokens\":{\"brackets\":[{\"unit_price\":\"3.00\"}]},"
     "\"energy_kwh\":{\"unit_price\":\"0.80\"}}";
@@ -376,9 +377,12 @@ static void test_gpu_hour_commitment_with_carry_forward(void **state)
 static struct voucher voucher(const char *code, const char *program, int priority,
                               int64_t coverage_ppm, int64_t face_micro, int64_t cap_micro)
 {
-    struct voucher v = {.coverage_ppm = coverage_ppm, .face_micro = face_micro,
-                        .yearly_cap_micro = cap_micro, .priority = priority,
-                        .valid_until = 20000, .meters = 7};
+    struct voucher v = {.coverage_ppm = coverage_ppm,
+                        .face_micro = face_micro,
+                        .yearly_cap_micro = cap_micro,
+                        .priority = priority,
+                        .valid_until = 20000,
+                        .meters = 7};
     strcpy(v.code, code);
     strcpy(v.program, program);
     strcpy(v.currency, "CNY");

@@ -17,7 +17,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_GNU_SOURCE
 CPPFLAGS := -I. -Ibuild/gen -I/usr/include/postgresql -DGPUMETER_VERSION='"$(VERSION)"'
-LIBS     := -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd -lm
+LIBS     := -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd -lhpdf -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)

@@ -42,6 +42,8 @@ void config_defaults(struct config *cfg)
     cfg->partitions = 6;
     cfg->max_future_s = 900;
     cfg->late_horizon_s = 3 * 86400;
+    cfg->grace_s = 3 * 86400;
+    snprintf(cfg->seller, sizeof cfg->seller, "GPU compute operator");
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
 }
 
@@ -52,17 +54,23 @@ const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap)
     return buf;
 }
 
-static int set_seconds(long *out, const char *key, const char *value, char *err, size_t errlen)
+static int set_whole(long *out, const char *key, const char *value, long max, const char *unit,
+                     char *err, size_t errlen)
 {
     char *end;
     errno = 0;
     long n = strtol(value, &end, 10);
-    if (errno || end == value || *end || n < 0 || n > 366L * 86400) {
-        snprintf(err, errlen, "%s must be a whole number of seconds from 0 to 31622400", key);
+    if (errno || end == value || *end || n < 0 || n > max) {
+        snprintf(err, errlen, "%s must be a whole number of %s from 0 to %ld", key, unit, max);
         return -1;
     }
     *out = n;
     return 0;
+}
+
+static int set_seconds(long *out, const char *key, const char *value, char *err, size_t errlen)
+{
+    return set_whole(out, key, value, 366L * 86400, "seconds", err, errlen);
 }
 
 static int set_partitions(struct config *cfg, const char *value, char *err, size_t errlen)
@@ -123,6 +131,14 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return set_seconds(&cfg->max_future_s, key, value, err, errlen);
     if (!strcmp(key, "rating.late_horizon_s"))
         return set_seconds(&cfg->late_horizon_s, key, value, err, errlen);
+    if (!strcmp(key, "invoice.seller"))
+        return copy_value(cfg->seller, sizeof cfg->seller, value, key, err, errlen);
+    if (!strcmp(key, "invoice.grace_days")) {
+        long days = 0;
+        int rc = set_whole(&days, key, value, 366, "days", err, errlen);
+        cfg->grace_s = days * 86400;
+        return rc;
+    }
     if (!strncmp(key, "rdkafka.", 8) && key[8])
         return put_kv(cfg->rdkafka, &cfg->n_rdkafka, CONFIG_MAX_RDKAFKA, key, 8, value, err,
                       errlen);
@@ -181,13 +197,10 @@ int config_apply_env(struct config *cfg)
     static const struct {
         const char *env, *key;
     } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},
-        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"},
-        {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
-        {"GPUMETER_ACTOR", "audit.actor"},
-        {"GPUMETER_GROUP", "kafka.group"},
-        {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG", "pg.conninfo"},    {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"}, {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
+        {"GPUMETER_ACTOR", "audit.actor"}, {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
+        {"GPUMETER_GROUP", "kafka.group"}, {"GPUMETER_PARTITIONS", "kafka.partitions"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

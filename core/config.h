@@ -30,6 +30,8 @@ struct config {
     long max_future_s;   /* events ending later than now + this are dead letters */
     long late_horizon_s; /* events ending earlier than now - this count as late */
     char actor[129];     /* who changes plans and contracts, for the audit log */
+    long grace_s;        /* drafts stay open this long after their month ends */
+    char seller[257];    /* the operator, as printed on invoices */
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */

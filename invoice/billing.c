@@ -7,15 +7,16 @@
 #include "core/timeutil.h"
 #include "invoice/charges.h"
 #include "invoice/docstore.h"
+#include "invoice/prior.h"
 #include "invoice/settle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"usage",           "gpu_floor",   "shortfall",
-                                         "carry_forward",   "makeup_draw", "subsidy",
-                                         "voucher_discount"};
+static const char *const kind_names[] = {
+    "usage",       "gpu_floor", "shortfall",        "carry_forward",
+    "makeup_draw", "subsidy",   "voucher_discount", "prior_period"};
 
 const char *line_kind_name(enum line_kind k)
 {
@@ -135,25 +136,30 @@ static const char sites_sql[] =
     "WHERE kind = 'site' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
 
 /* Open bank entries: one per month that made one (a month either falls
- * short or runs over, never both). */
+ * short or runs over, never both); reversal rows of void invoices count
+ * negative. */
+#define LEDGER_SIGN(col)                                                                           \
+    "CASE WHEN l.reversal THEN -1 ELSE 1 END * CASE WHEN l.kind IN ('shortfall', 'carry') "        \
+    "THEN l." col " ELSE -l." col " END"
 static const char bank_sql[] =
     "SELECT c.code, ((extract(year FROM l.entry_period) - 1970) * 12 "
     "       + extract(month FROM l.entry_period) - 1)::bigint, bool_or(l.kind = 'carry'), "
-    "       sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.units ELSE -l.units END), "
-    "       sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.value ELSE -l.value END) "
-    "FROM commitment_ledger l JOIN customer c ON c.id = l.customer_id "
-    "WHERE l.period < $1::date AND ($2::text IS NULL OR c.code = $2) "
-    "GROUP BY c.code, l.entry_period "
-    "HAVING sum(CASE WHEN l.kind IN ('shortfall', 'carry') THEN l.units ELSE -l.units END) > 0 "
-    "ORDER BY c.code COLLATE \"C\", 2";
+    "       sum(" LEDGER_SIGN("units") "), sum(" LEDGER_SIGN(
+        "value") ") "
+                 "FROM commitment_ledger l JOIN customer c ON c.id = l.customer_id "
+                 "WHERE l.period < $1::date AND ($2::text IS NULL OR c.code = $2) "
+                 "GROUP BY c.code, l.entry_period HAVING sum(" LEDGER_SIGN(
+                     "units") ") > 0 "
+                              "ORDER BY c.code COLLATE \"C\", 2";
 
 /* Vouchers valid this month, what each has paid before, and what its
- * program paid the customer earlier in the year. */
+ * program paid the customer earlier in the year (reversals negative). */
+#define REDEEMED "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
 static const char vouchers_sql[] =
     "SELECT d.customer, d.document::text, "
-    "  (SELECT coalesce(sum(r.amount), 0) FROM voucher_redemption r "
+    "  (SELECT coalesce(sum(" REDEEMED "), 0) FROM voucher_redemption r "
     "   WHERE r.voucher = d.code AND r.period < $1::date), "
-    "  (SELECT coalesce(sum(r.amount), 0) FROM voucher_redemption r JOIN customer c "
+    "  (SELECT coalesce(sum(" REDEEMED "), 0) FROM voucher_redemption r JOIN customer c "
     "   ON c.id = r.customer_id WHERE c.code = d.customer "
     "   AND r.program = d.document->>'program' "
     "   AND r.period >= date_trunc('year', $1::date) AND r.period < $1::date) "
@@ -167,6 +173,8 @@ static const char subsidies_sql[] =
 
 /* Everything a month's bills need, read once. */
 struct month {
+    bool usage_only; /* usage lines only: no terms, no prior-period lines */
+    struct prior_lines prior;
     int64_t period;
     const char *first_day;
     PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
@@ -326,19 +334,23 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
     if (p && strcmp(p->currency, k.currency))
         snprintf(b->error, sizeof b->error, "plan %s prices in %s, contract %s bills in %s",
                  p->code, p->currency, k.code, k.currency);
-    if (b->error[0]) return;
-    if (price_usage(m, b, p, &k)) settle_terms(m, b, &k);
+    if (b->error[0] || !price_usage(m, b, p, &k) || m->usage_only) return;
+    prior_append(&m->prior, b);
+    settle_terms(m, b, &k);
 }
 
-int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
-              bill_fn fn, void *ctx)
+static int load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
+                bool usage_only, bill_fn fn, void *ctx)
 {
     char first_day[16];
     int y, mo;
     snprintf(first_day, sizeof first_day, "%s-01", period);
     if (!time_parse_month(period, &y, &mo)) return -1;
-    struct month m = {.first_day = first_day, .period = ((int64_t)y - 1970) * 12 + mo - 1};
-    bool ok = read_month(conn, &m, customer);
+    struct month m = {.usage_only = usage_only,
+                      .first_day = first_day,
+                      .period = ((int64_t)y - 1970) * 12 + mo - 1};
+    bool ok = read_month(conn, &m, customer) &&
+              (usage_only || prior_load(conn, first_day, customer, &m.prior));
     int bills = 0;
     for (int r = 0; ok && r < PQntuples(m.contracts); r++) {
         struct bill b;
@@ -359,7 +371,19 @@ int bill_load(PGconn *conn, const char *period, const char *customer, const stru
         ok = false;
     }
     free_month(&m);
+    prior_free(&m.prior);
     return ok ? bills : -1;
+}
+
+int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
+              bill_fn fn, void *ctx)
+{
+    return load(conn, period, customer, proposed, false, fn, ctx);
+}
+
+int bill_load_usage(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx)
+{
+    return load(conn, period, customer, NULL, true, fn, ctx);
 }
 
 int bill_warn_uncovered(PGconn *conn, const char *period)

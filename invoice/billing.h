@@ -26,6 +26,7 @@ enum line_kind {
     LINE_MAKEUP_DRAW,      /* paid shortfall drawn against over-use */
     LINE_SUBSIDY,          /* an energy subsidy program's part */
     LINE_VOUCHER_DISCOUNT, /* a pre-tax voucher */
+    LINE_PRIOR_PERIOD,     /* late usage of an issued month: what it rates to now, less billed */
 };
 const char *line_kind_name(enum line_kind k);
 bool line_kind_parse(const char *s, enum line_kind *k);
@@ -37,6 +38,7 @@ struct bill_line {
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */
     char detail[129];          /* adjustments: the voucher, program or bank entries */
+    char adjusts[8];           /* prior_period lines: the month corrected, YYYY-MM */
     int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
     int64_t training_quantity; /* of quantity, from jobs that report tokens */
     int64_t unit_price;        /* micro-units per price unit */
@@ -73,8 +75,12 @@ struct bill {
     char contract[65];
     char plan[129];
     char currency[4];
-    char period[8];  /* YYYY-MM */
-    char status[16]; /* "draft" for invoices, "" for live statements */
+    char period[8];   /* YYYY-MM */
+    char status[16];  /* draft, issued, void; "" for live statements */
+    char kind[16];    /* invoice, credit_note */
+    char number[32];  /* once issued */
+    char credits[32]; /* a credit note: the number of the invoice it credits */
+    char issued_at[32], void_reason[257];
     int minor_digits;
     int64_t tax_ppm;
     struct bill_line *lines;
@@ -100,6 +106,10 @@ struct plan;
  * returned false). */
 int bill_load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
               bill_fn fn, void *ctx);
+
+/* bill_load without the contract's terms or prior-period lines: the usage
+ * lines a month rates to (prior.h compares them with what was invoiced). */
+int bill_load_usage(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx);
 
 /* Warns about rated usage of the month (UTC) that no contract in effect
  * covers: an account a contract names, but on other days or for other job

@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "invoice/billing.h"
+#include "invoice/lifecycle.h"
 #include "invoice/render.h"
 #include "invoice/store.h"
 
@@ -115,22 +116,26 @@ static int invoice_run(int argc, char **argv)
 
 static int invoice_show(int argc, char **argv)
 {
-    const char *customer = NULL, *period = NULL, *format = "text";
+    const char *customer = NULL, *period = NULL, *format = "text", *out = NULL;
     const struct cli_opt opts[] = {
-        {"customer", CLI_STR, &customer, "CODE", "customer code (required)", 0, 0},
-        {"period", CLI_STR, &period, "YYYY-MM", "invoice month (required)", 0, 0},
-        {"format", CLI_STR, &format, "FORMAT", "text, json or csv (default text)", 0, 0},
+        {"customer", CLI_STR, &customer, "CODE", "customer code (without NUMBER)", 0, 0},
+        {"period", CLI_STR, &period, "YYYY-MM", "invoice month (without NUMBER)", 0, 0},
+        {"format", CLI_STR, &format, "FORMAT", "text, json, csv or pdf (default text)", 0, 0},
+        {"output", CLI_STR, &out, "FILE", "write to FILE (required for pdf)", 0, 0},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter invoice show --customer CODE --period YYYY-MM",
-                                  "Print one stored invoice.", opts, 0, 0};
+    const struct cli_spec spec = {
+        "gpumeter invoice show NUMBER | --customer CODE --period YYYY-MM [options]",
+        "Print one stored invoice or credit note.", opts, 0, 1};
     int npos, y, m;
     enum render_format fmt;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !period || !time_parse_month(period, &y, &m) ||
-        !render_parse_format(format, &fmt)) {
-        log_error("--customer and --period YYYY-MM are required; --format is text, json or csv");
+    const char *number = npos ? argv[1] : NULL;
+    if ((!number && (!customer || !period || !time_parse_month(period, &y, &m))) ||
+        !render_parse_format(format, &fmt) || (fmt == RENDER_PDF && !out)) {
+        log_error("give NUMBER, or --customer and --period YYYY-MM; --format is text, json, csv "
+                  "or pdf (pdf needs --output FILE)");
         cli_usage(&spec, stderr);
         return CLI_EXIT_USAGE;
     }
@@ -139,10 +144,14 @@ static int invoice_show(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", period);
+    snprintf(first_day, sizeof first_day, "%s-01", period ? period : "");
     struct bill b = {0};
-    bool ok = invoice_load(conn, customer, first_day, &b);
-    if (ok) render_bill(&b, fmt, "Invoice", stdout);
+    bool ok = invoice_load(conn, number, customer, period ? first_day : NULL, &b);
+    if (ok && out) {
+        ok = render_bill_file(&b, fmt, "Invoice", cfg.seller, out);
+    } else if (ok) {
+        render_bill(&b, fmt, "Invoice", stdout);
+    }
     bill_free(&b);
     PQfinish(conn);
     return ok ? 0 : 1;
@@ -173,11 +182,11 @@ static int invoice_list(int argc, char **argv)
     const char *p[] = {period ? first_day : NULL};
     PGresult *res = db_query(conn, "list invoices",
                              "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "
-                             "cur.minor_digits, i.currency FROM invoice i "
+                             "cur.minor_digits, i.currency, coalesce(i.number, '-') FROM invoice i "
                              "JOIN customer c ON c.id = i.customer_id "
                              "JOIN currency cur ON cur.code = i.currency "
                              "WHERE $1::date IS NULL OR i.period = $1::date "
-                             "ORDER BY i.period, c.code",
+                             "ORDER BY i.period, c.code, i.id",
                              1, p);
     for (int i = 0; res && i < PQntuples(res); i++) {
         int64_t total = 0, digits = 2;
@@ -185,8 +194,8 @@ static int invoice_list(int argc, char **argv)
         db_get_int64(res, i, 3, &total);
         db_get_int64(res, i, 4, &digits);
         money_format(total, (int)digits, amount, sizeof amount);
-        printf("%-24s %s  %-6s %16s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               PQgetvalue(res, i, 2), amount, PQgetvalue(res, i, 5));
+        printf("%-16s %-24s %s  %-6s %16s %s\n", PQgetvalue(res, i, 6), PQgetvalue(res, i, 0),
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), amount, PQgetvalue(res, i, 5));
     }
     PQclear(res);
     PQfinish(conn);
@@ -195,6 +204,8 @@ static int invoice_list(int argc, char **argv)
 
 static const struct cli_command invoice_commands[] = {
     {"run", invoice_run, "write or refresh the draft invoices of a month"},
+    {"issue", invoice_issue, "number and issue the drafts of a month"},
+    {"void", invoice_void, "void an issued invoice with a credit note"},
     {"show", invoice_show, "print one invoice (text, json, csv)"},
     {"list", invoice_list, "list invoices"},
     {NULL, NULL, NULL},

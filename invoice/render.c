@@ -8,8 +8,8 @@
 
 bool render_parse_format(const char *s, enum render_format *f)
 {
-    static const char *const names[] = {"text", "json", "csv"};
-    for (int i = 0; i < 3; i++)
+    static const char *const names[] = {"text", "json", "csv", "pdf"};
+    for (int i = 0; i < 4; i++)
         if (!strcmp(s, names[i])) {
             *f = (enum render_format)i;
             return true;
@@ -17,12 +17,16 @@ bool render_parse_format(const char *s, enum render_format *f)
     return false;
 }
 
-static void in_price_units(const struct bill_line *l, char *buf, size_t len)
+void render_quantity(const struct bill_line *l, char *buf, size_t len)
 {
     const struct meter_units *u = meter_units(l->meter);
     int64_t v = 0;
-    if (u) money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, u->per_price, &v);
-    money_format(v, MONEY_PRICE_DIGITS, buf, len);
+    char q[32];
+    buf[0] = '\0';
+    if (!u) return;
+    money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, u->per_price, &v);
+    money_format(v, MONEY_PRICE_DIGITS, q, sizeof q);
+    snprintf(buf, len, "%s %s", q, u->price_unit);
 }
 
 void render_line_label(const struct bill_line *l, char *buf, size_t len)
@@ -30,6 +34,9 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
     if (l->kind == LINE_USAGE)
         snprintf(buf, len, "%s%s%s%s%s", l->model[0] ? l->model : "-", l->band[0] ? " @" : "",
                  l->band, l->site[0] ? " site " : "", l->site);
+    else if (l->kind == LINE_PRIOR_PERIOD)
+        snprintf(buf, len, "%s%s%s prior_period: %s", l->model, l->band[0] ? " @" : "", l->band,
+                 l->detail);
     else
         snprintf(buf, len, "%s%s%s", line_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
@@ -43,20 +50,20 @@ static void text_sum(FILE *out, const char *label, int64_t v, const struct bill 
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
 {
-    char qty[32], price[32], amount[32], label[200];
-    fprintf(out, "%s%s%s\n", title, b->status[0] ? " " : "", b->status);
+    char price[32], amount[32], label[200];
+    bool credit = !strcmp(b->kind, "credit_note");
+    fprintf(out, "%s%s%s%s%s\n", credit ? "Credit note" : title, b->number[0] ? " " : "", b->number,
+            b->status[0] ? " " : "", b->status);
+    if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
+    if (b->void_reason[0]) fprintf(out, "void      %s\n", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
     fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
             "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
-        const struct meter_units *u = meter_units(l->meter);
-        char q[80] = "", pr[80] = "";
-        if (u) {
-            in_price_units(l, qty, sizeof qty);
-            snprintf(q, sizeof q, "%s %s", qty, u->price_unit);
-        }
+        char q[80], pr[80] = "";
+        render_quantity(l, q, sizeof q);
         if (l->kind == LINE_USAGE) {
             money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
             snprintf(pr, sizeof pr, "%s", price);
@@ -113,6 +120,7 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
     if (l->override_ppm != 1000000)
         sb_printf(sb, ",\"override_ppm\":%lld", (long long)l->override_ppm);
     if (l->detail[0]) json_field(sb, "detail", l->detail);
+    if (l->adjusts[0]) json_field(sb, "adjusts", l->adjusts);
     sb_printf(sb, ",\"quantity\":%lld", (long long)l->quantity);
     const struct meter_units *u = meter_units(l->meter);
     if (u) {
@@ -137,6 +145,10 @@ static void render_json(const struct bill *b, FILE *out)
     json_field(&sb, "plan", b->plan);
     json_field(&sb, "period", b->period);
     json_field(&sb, "status", b->status[0] ? b->status : "statement");
+    if (b->number[0]) json_field(&sb, "number", b->number);
+    if (b->kind[0]) json_field(&sb, "kind", b->kind);
+    if (b->credits[0]) json_field(&sb, "credits", b->credits);
+    if (b->issued_at[0]) json_field(&sb, "issued_at", b->issued_at);
     json_field(&sb, "currency", b->currency);
     sb_puts(&sb, ",\"lines\":[");
     for (size_t i = 0; i < b->n; i++) {
@@ -229,4 +241,17 @@ void render_bill(const struct bill *b, enum render_format f, const char *title, 
         render_csv(b, out);
     else
         render_text(b, title, out);
+}
+
+bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
+                      const char *seller, const char *path)
+{
+    if (f == RENDER_PDF) return render_pdf(b, seller, path);
+    FILE *out = fopen(path, "w");
+    if (out) render_bill(b, f, title, out);
+    if (!out || fclose(out) != 0) {
+        fprintf(stderr, "gpumeter: error: cannot write %s\n", path);
+        return false;
+    }
+    return true;
 }

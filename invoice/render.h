@@ -12,14 +12,23 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV };
+enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV, RENDER_PDF };
 
 /* What a line is, for people: "H800 @peak", "H800 site sz1", "shortfall",
  * "subsidy green-sz". */
 void render_line_label(const struct bill_line *l, char *buf, size_t len);
 
+/* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
+void render_quantity(const struct bill_line *l, char *buf, size_t len);
+
 bool render_parse_format(const char *s, enum render_format *f);
 /* title: "Invoice" or "Statement". */
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out);
+/* Writes the bill to path in any format (pdf only to a file); seller names
+ * the operator on a PDF. False after printing why. */
+bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
+                      const char *seller, const char *path);
+/* pdf.c: a printable invoice with Chinese and English labels. */
+bool render_pdf(const struct bill *b, const char *seller, const char *path);
 
 #endif

@@ -133,7 +133,7 @@ int cmd_rerate(int argc, char **argv)
     ok = has != NULL;
     r.had_old = ok && PQntuples(has) == 1;
     PQclear(has);
-    if (ok && r.had_old) ok = invoice_load(r.conn, customer, r.first_day, &r.old);
+    if (ok && r.had_old) ok = invoice_load(r.conn, NULL, customer, r.first_day, &r.old);
     ok = ok && bill_load(r.conn, period, customer, NULL, reprice, &r) >= 0 && r.done &&
          db_commit(r.conn);
     if (!ok) db_rollback(r.conn);

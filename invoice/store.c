@@ -6,8 +6,9 @@
 #include "core/strbuf.h"
 
 #include <stdio.h>
+#include <string.h>
 
-#define LINE_COLUMNS 13
+#define LINE_COLUMNS 14
 
 static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill *b)
 {
@@ -29,6 +30,9 @@ static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill 
         db_array_add_int(&arr[10], l->pue_ppm);
         db_array_add_int(&arr[11], l->override_ppm);
         db_array_add(&arr[12], l->detail);
+        char adjusts[16];
+        snprintf(adjusts, sizeof adjusts, "%s-01", l->adjusts);
+        db_array_add(&arr[13], l->adjusts[0] ? adjusts : NULL);
     }
     const char *p[LINE_COLUMNS + 1] = {invoice_id};
     for (int k = 0; k < LINE_COLUMNS; k++) {
@@ -40,18 +44,19 @@ static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill 
               db_exec(conn, "write invoice lines",
                       "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, "
                       "quantity, unit_price, amount, band, multiplier_ppm, site, pue_ppm, "
-                      "override_ppm, detail) SELECT $1, * FROM unnest($2::int[], $3::text[], "
-                      "$4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], "
-                      "$9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], "
-                      "$14::text[])",
+                      "override_ppm, detail, adjusts) SELECT $1, * FROM unnest($2::int[], "
+                      "$3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], "
+                      "$8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], "
+                      "$13::bigint[], $14::text[], $15::date[])",
                       LINE_COLUMNS + 1, p);
     for (int k = 0; k < LINE_COLUMNS; k++)
         sb_free(&arr[k]);
     return ok;
 }
 
-/* The month's commitment ledger rows and voucher redemptions, rewritten. */
-static bool store_ledgers(PGconn *conn, const char *first_day, const struct bill *b)
+/* The draft's commitment ledger rows and voucher redemptions, rewritten. */
+static bool store_ledgers(PGconn *conn, const char *invoice_id, const char *first_day,
+                          const struct bill *b)
 {
     struct strbuf a[7] = {{0}};
     for (int k = 0; k < 7; k++)
@@ -71,30 +76,27 @@ static bool store_ledgers(PGconn *conn, const char *first_day, const struct bill
         db_array_add(&a[5], b->claims[i].program);
         db_array_add_int(&a[6], b->claims[i].amount);
     }
-    const char *p[9] = {b->customer, first_day};
+    const char *p[10] = {b->customer, first_day};
     for (int k = 0; k < 7; k++) {
         db_array_close(&a[k]);
         p[k + 2] = sb_str(&a[k]);
     }
-    const char *who[] = {b->customer, first_day};
+    p[9] = invoice_id;
+    const char *id[] = {invoice_id};
     bool ok =
-        db_exec(conn, "clear the month's commitment ledger",
-                "DELETE FROM commitment_ledger l USING customer c WHERE c.id = l.customer_id "
-                "AND c.code = $1 AND l.period = $2::date",
-                2, who) &&
-        db_exec(conn, "clear the month's voucher redemptions",
-                "DELETE FROM voucher_redemption r USING customer c WHERE c.id = r.customer_id "
-                "AND c.code = $1 AND r.period = $2::date",
-                2, who) &&
+        db_exec(conn, "clear the draft's commitment ledger",
+                "DELETE FROM commitment_ledger WHERE invoice_id = $1", 1, id) &&
+        db_exec(conn, "clear the draft's voucher redemptions",
+                "DELETE FROM voucher_redemption WHERE invoice_id = $1", 1, id) &&
         db_exec(conn, "write the commitment ledger and voucher redemptions",
                 "WITH c AS (SELECT id FROM customer WHERE code = $1), "
                 "l AS (INSERT INTO commitment_ledger (customer_id, period, entry_period, kind, "
-                "      units, value) SELECT c.id, $2::date, u.* FROM c, "
+                "      units, value, invoice_id) SELECT c.id, $2::date, u.*, $10 FROM c, "
                 "      unnest($3::date[], $4::text[], $5::bigint[], $6::bigint[]) u) "
-                "INSERT INTO voucher_redemption (voucher, program, customer_id, period, amount) "
-                "SELECT u.v, u.p, c.id, $2::date, u.a FROM c, "
+                "INSERT INTO voucher_redemption (voucher, program, customer_id, period, amount, "
+                "invoice_id) SELECT u.v, u.p, c.id, $2::date, u.a, $10 FROM c, "
                 "unnest($7::text[], $8::text[], $9::bigint[]) u(v, p, a)",
-                9, p);
+                10, p);
     for (int k = 0; k < 7; k++)
         sb_free(&a[k]);
     return ok;
@@ -116,35 +118,41 @@ bool invoice_store(PGconn *conn, const char *first_day, const struct bill *b)
         "INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, subtotal, tax, "
         "total, claimed, due, contract, plan) SELECT id, $2::date, $3, $4, $5, $6, $7, $8, $9, "
         "$10, $11 FROM customer WHERE code = $1 "
-        "ON CONFLICT (customer_id, period) DO UPDATE SET currency = excluded.currency, "
+        "ON CONFLICT (customer_id, period) WHERE kind = 'invoice' AND status <> 'void' "
+        "DO UPDATE SET currency = excluded.currency, "
         "tax_rate_ppm = excluded.tax_rate_ppm, subtotal = excluded.subtotal, "
         "tax = excluded.tax, total = excluded.total, claimed = excluded.claimed, "
         "due = excluded.due, contract = excluded.contract, plan = excluded.plan, "
         "updated_at = now() WHERE i.status = 'draft' RETURNING id",
         11, p);
     if (!res) return false;
-    bool ok = PQntuples(res) != 1 ||
-              (store_lines(conn, PQgetvalue(res, 0, 0), b) && store_ledgers(conn, first_day, b));
+    bool ok = PQntuples(res) != 1 || (store_lines(conn, PQgetvalue(res, 0, 0), b) &&
+                                      store_ledgers(conn, PQgetvalue(res, 0, 0), first_day, b));
     PQclear(res);
     return ok;
 }
 
+/* Header columns 0..18, line columns 19..31; $1 the invoice id. */
 static const char show_sql[] =
     "SELECT c.code, c.name, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
-    "       i.due, i.contract, l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
+    "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
+    "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
+    "       coalesce(i.void_reason, ''), "
+    "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
     "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
-    "       l.override_ppm, l.detail "
+    "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), '') "
     "FROM invoice i JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
+    "LEFT JOIN invoice cr ON cr.id = i.credits "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
-    "WHERE c.code = $1 AND i.period = $2::date ORDER BY l.line_no";
+    "WHERE i.id = $1 ORDER BY l.line_no";
 
 static const char claims_sql[] =
     "SELECT r.voucher, r.program, r.amount, d.document->>'applies' = 'pre_tax' "
-    "FROM voucher_redemption r JOIN customer c ON c.id = r.customer_id "
+    "FROM voucher_redemption r "
     "LEFT JOIN document d ON d.kind = 'voucher' AND d.code = r.voucher "
-    "WHERE c.code = $1 AND r.period = $2::date ORDER BY r.voucher";
+    "WHERE r.invoice_id = $1 AND NOT r.reversal ORDER BY r.voucher";
 
 static void cell(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
@@ -161,6 +169,11 @@ static bool read_header(struct bill *b, const PGresult *res)
     cell(b->period, sizeof b->period, res, 0, 6);
     cell(b->status, sizeof b->status, res, 0, 7);
     cell(b->contract, sizeof b->contract, res, 0, 13);
+    cell(b->kind, sizeof b->kind, res, 0, 14);
+    cell(b->number, sizeof b->number, res, 0, 15);
+    cell(b->credits, sizeof b->credits, res, 0, 16);
+    cell(b->issued_at, sizeof b->issued_at, res, 0, 17);
+    cell(b->void_reason, sizeof b->void_reason, res, 0, 18);
     bool ok = db_get_int64(res, 0, 4, &digits) && db_get_int64(res, 0, 5, &b->tax_ppm) &&
               db_get_int64(res, 0, 8, &b->subtotal) && db_get_int64(res, 0, 9, &b->tax) &&
               db_get_int64(res, 0, 10, &b->total) && db_get_int64(res, 0, 11, &b->claimed) &&
@@ -172,21 +185,22 @@ static bool read_header(struct bill *b, const PGresult *res)
 static bool read_line(struct bill *b, const PGresult *res, int row)
 {
     struct bill_line *l = bill_add_line(b);
-    cell(l->meter, sizeof l->meter, res, row, 15);
-    cell(l->model, sizeof l->model, res, row, 16);
-    cell(l->band, sizeof l->band, res, row, 20);
-    cell(l->site, sizeof l->site, res, row, 22);
-    cell(l->detail, sizeof l->detail, res, row, 25);
-    return line_kind_parse(PQgetvalue(res, row, 14), &l->kind) &&
-           db_get_int64(res, row, 17, &l->quantity) && db_get_int64(res, row, 18, &l->unit_price) &&
-           db_get_int64(res, row, 19, &l->amount) &&
-           db_get_int64(res, row, 21, &l->multiplier_ppm) &&
-           db_get_int64(res, row, 23, &l->pue_ppm) && db_get_int64(res, row, 24, &l->override_ppm);
+    cell(l->meter, sizeof l->meter, res, row, 20);
+    cell(l->model, sizeof l->model, res, row, 21);
+    cell(l->band, sizeof l->band, res, row, 25);
+    cell(l->site, sizeof l->site, res, row, 27);
+    cell(l->detail, sizeof l->detail, res, row, 30);
+    cell(l->adjusts, sizeof l->adjusts, res, row, 31);
+    return line_kind_parse(PQgetvalue(res, row, 19), &l->kind) &&
+           db_get_int64(res, row, 22, &l->quantity) && db_get_int64(res, row, 23, &l->unit_price) &&
+           db_get_int64(res, row, 24, &l->amount) &&
+           db_get_int64(res, row, 26, &l->multiplier_ppm) &&
+           db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm);
 }
 
-static bool read_claims(PGconn *conn, struct bill *b, const char *const *p)
+static bool read_claims(PGconn *conn, struct bill *b, const char *const *id)
 {
-    PGresult *res = db_query(conn, "read the voucher claims", claims_sql, 2, p);
+    PGresult *res = db_query(conn, "read the voucher claims", claims_sql, 1, id);
     bool ok = res != NULL;
     for (int i = 0; ok && i < PQntuples(res) && i < BILL_MAX_CLAIMS; i++) {
         struct voucher_claim *c = &b->claims[b->nclaims++];
@@ -199,28 +213,44 @@ static bool read_claims(PGconn *conn, struct bill *b, const char *const *p)
     return ok;
 }
 
-/* Reads a stored invoice into b; checks that its totals equal its lines. */
-bool invoice_load(PGconn *conn, const char *customer, const char *first_day, struct bill *b)
+bool invoice_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
+                  struct bill *b)
 {
-    const char *p[] = {customer, first_day};
-    PGresult *res = db_query(conn, "read the invoice", show_sql, 2, p);
-    if (!res) return false;
-    bool ok = PQntuples(res) > 0;
-    if (!ok) log_error("no invoice for customer \"%s\" in %.7s", customer, first_day);
+    const char *p[] = {number, customer, first_day};
+    PGresult *idr = db_query(conn, "find the invoice",
+                             "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+                             "WHERE ($1::text IS NOT NULL AND i.number = $1) OR ($1::text IS NULL "
+                             "AND c.code = $2 AND i.period = $3::date AND i.kind = 'invoice' "
+                             "AND i.status <> 'void')",
+                             3, p);
+    if (!idr) return false;
+    if (PQntuples(idr) != 1) {
+        if (number)
+            log_error("no invoice numbered \"%s\"", number);
+        else
+            log_error("no invoice for customer \"%s\" in %.7s", customer, first_day);
+        PQclear(idr);
+        return false;
+    }
+    const char *id[] = {PQgetvalue(idr, 0, 0)};
+    PGresult *res = db_query(conn, "read the invoice", show_sql, 1, id);
+    bool ok = res && read_header(b, res);
     int64_t sum = 0, claimed = 0;
-    ok = ok && read_header(b, res);
     for (int row = 0; ok && row < PQntuples(res); row++)
-        if (!PQgetisnull(res, row, 14)) {
+        if (!PQgetisnull(res, row, 19)) {
             ok = read_line(b, res, row);
             sum += ok ? b->lines[b->n - 1].amount : 0;
         }
     PQclear(res);
-    ok = ok && read_claims(conn, b, p);
+    ok = ok && read_claims(conn, b, id);
+    PQclear(idr);
     for (int i = 0; ok && i < b->nclaims; i++)
         claimed += b->claims[i].pre_tax ? 0 : b->claims[i].amount;
+    if (!strcmp(b->kind, "credit_note")) claimed = b->claimed; /* its claims stay on the invoice */
     if (ok && (sum != b->subtotal || b->subtotal + b->tax != b->total || claimed != b->claimed ||
                b->claimed + b->due != b->total)) {
-        log_error("stored invoice for customer \"%s\" in %s does not add up", customer, b->period);
+        log_error("stored invoice of customer \"%s\" for %s does not add up", b->customer,
+                  b->period);
         log_detail("Lines sum to %lld, subtotal is %lld, tax %lld, total %lld, claimed %lld of "
                    "%lld in redemptions, due %lld (minor units).",
                    (long long)sum, (long long)b->subtotal, (long long)b->tax, (long long)b->total,

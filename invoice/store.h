@@ -14,6 +14,9 @@
 
 /* first_day is "YYYY-MM-01". */
 bool invoice_store(PGconn *conn, const char *first_day, const struct bill *b);
-bool invoice_load(PGconn *conn, const char *customer, const char *first_day, struct bill *b);
+/* Reads an invoice (by number, or else the open invoice of customer for
+ * the month) and checks that its totals equal its lines. */
+bool invoice_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
+                  struct bill *b);
 
 #endif

@@ -37,10 +37,10 @@ check_match "parked usage is reported by the invoice run" 'account "ns-delta".*p
 
 list=$("$GM" invoice list --period 2026-10)
 check_eq "invoice list shows one draft per customer" "alpha beta gamma" \
-    "$(echo "$list" | awk '$3 == "draft" {print $1}' | xargs)"
+    "$(echo "$list" | awk '$4 == "draft" {print $2}' | xargs)"
 alpha_total=$(q "SELECT to_char(total / 100.0, 'FM999999990.00') FROM invoice i
                  JOIN customer c ON c.id = i.customer_id WHERE c.code = 'alpha'")
-check_match "invoice list shows alpha's total to the fen" "^alpha +2026-10 +draft +$alpha_total CNY" \
+check_match "invoice list shows alpha's total to the fen" "^- +alpha +2026-10 +draft +$alpha_total CNY" \
     "$list"
 
 for c in alpha beta gamma; do

@@ -1,0 +1,10 @@
+/* lifecycle: issuing and voiding invoices (see lifecycle.c): numbers
+ * gap-free per series and year, credit notes, ledger reversals. Both are
+ * `gpumeter invoice` subcommands and return the process exit code. */
+#ifndef GPUMETER_LIFECYCLE_H
+#define GPUMETER_LIFECYCLE_H
+
+int invoice_issue(int argc, char **argv);
+int invoice_void(int argc, char **argv);
+
+#endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: measures on the local real services and writes bench/REPORT.md.
 # Sizes: BENCH_EVENTS (1,000,000 events per produce run), BENCH_RATE_EVENTS
-# (1,000,000 events rated per run), BENCH_RUNS (3).
+# (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
+# customers with a month of hourly usage each), BENCH_RUNS (3).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 EVENTS=${BENCH_EVENTS:-1000000}
@@ -41,6 +42,34 @@ for r in $(seq 1 "$RUNS"); do
     [ "$(psql_bench -tAc "SELECT sum(rated) FROM rating_counter")" = "$RATE_EVENTS" ] ||
         { echo "bench: the rater did not rate every event" >&2; exit 1; }
 done
+dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
+
+# Invoicing: one month of hourly usage for many customers, the invoice batch
+# next to one plain SQL aggregate over the same rows, alternating.
+CUSTOMERS=${BENCH_INVOICE_CUSTOMERS:-10000}
+createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
+"$ROOT/build/gpumeter" migrate
+echo "bench: loading $CUSTOMERS customers with a month of hourly usage" >&2
+psql_bench -v customers="$CUSTOMERS" -f "$ROOT/bench/invoice-data.sql"
+usage_rows=$(psql_bench -tAc "SELECT count(*) FROM usage_hourly")
+now_s() { date +%s.%N; }
+batch_s=() sql_s=()
+for r in $(seq 1 "$RUNS"); do
+    echo "bench: invoice run $r of $RUNS" >&2
+    t0=$(now_s)
+    psql_bench -tAc "SELECT count(*) FROM (SELECT a.customer_id, h.meter, h.model,
+        sum(h.quantity) FROM usage_hourly h JOIN account a ON a.account = h.account
+        WHERE h.hour >= '2026-10-01'::timestamp AT TIME ZONE 'Asia/Shanghai'
+          AND h.hour < '2026-11-01'::timestamp AT TIME ZONE 'Asia/Shanghai'
+        GROUP BY 1, 2, 3) x" >/dev/null
+    t1=$(now_s)
+    "$ROOT/build/gpumeter" invoice run --period 2026-10 >/dev/null
+    t2=$(now_s)
+    sql_s+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
+    batch_s+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')")
+done
+[ "$(psql_bench -tAc "SELECT count(*) FROM invoice")" = "$CUSTOMERS" ] ||
+    { echo "bench: the invoice batch did not write one draft per customer" >&2; exit 1; }
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 bare=$(median "${bare_rates[@]}")
@@ -89,5 +118,22 @@ this stream: a batch of 100,000 events writes about 2,000 rows. The bare
 consumer never parses a message, so the ratio is mostly the cost of JSON per
 event. Next steps, not taken: decode on a second thread, intern key strings
 once per batch, and a leaner decoder than cJSON's tree.
+
+## Invoicing
+
+| figure | value | limit | ratio |
+|---|---|---|---|
+| \`invoice run\`: $CUSTOMERS customers, contracts, usage, settlement, drafts with lines and ledgers in one transaction | $(median "${batch_s[@]}") s | 60 s (target) | $(ratio "$(median "${batch_s[@]}")" 60) of the target |
+| the same batch against one plain SQL aggregate (customer x meter x model) over the same $usage_rows usage rows | $(median "${batch_s[@]}") s | $(median "${sql_s[@]}") s | $(ratio "$(median "${batch_s[@]}")" "$(median "${sql_s[@]}")") |
+
+Each customer has one contract and account and a month of hourly GPU usage
+across 5 accelerator models (bench/invoice-data.sql). The first run writes
+the drafts, later runs refresh them. The 60 s target is met; **within 2x of
+the plain aggregate is not**. Most of the batch is its one usage query: it
+joins each account's contract window (days, job prefix, time zone) and
+groups by site, model size and whether the job trains, where the aggregate
+only groups by customer, meter and model, and PostgreSQL runs the aggregate
+on three processes but the window join on one. Writing 10,000 drafts takes
+a handful of set-based statements (1,000 drafts each).
 REPORT
 cat "$ROOT/bench/REPORT.md"

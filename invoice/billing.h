@@ -90,7 +90,8 @@ struct bill {
     int nclaims;
     struct ledger_row ledger[BILL_MAX_LEDGER];
     int nledger;
-    char error[256]; /* why the month could not be billed; "" when it was */
+    char error[256];   /* why the month could not be billed; "" when it was */
+    long index, count; /* this bill's place in bill_load's batch: 1..count */
 };
 
 typedef bool (*bill_fn)(struct bill *b, void *ctx);

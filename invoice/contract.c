@@ -374,7 +374,10 @@ static int voucher_list(int argc, char **argv)
     return docstore_list(&voucher_kind, argc, argv);
 }
 
-/* The voucher, what it paid on each invoice, and what is left of it. */
+#define REDEEMED "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
+
+/* The voucher, what it paid on each invoice (and what a void gave back),
+ * and what is left of it. */
 static int voucher_show(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{0}};
@@ -391,14 +394,15 @@ static int voucher_show(int argc, char **argv)
     bool ok =
         docstore_print(conn, &voucher_kind, argv[1], "9999-12-31") &&
         (res = db_query(conn, "read the voucher's redemptions",
-                        "SELECT to_char(r.period, 'YYYY-MM'), coalesce(i.status, '-'), "
-                        "r.amount, cur.minor_digits, sum(r.amount) OVER (ORDER BY r.period), "
+                        "SELECT to_char(r.period, 'YYYY-MM'), i.status, " REDEEMED ", "
+                        "cur.minor_digits, sum(" REDEEMED ") OVER (ORDER BY r.period, "
+                        "r.reversal, i.id), "
                         "((d.document->>'face_value')::numeric * 10 ^ cur.minor_digits)::bigint "
                         "FROM voucher_redemption r JOIN document d ON d.kind = 'voucher' "
                         "AND d.code = r.voucher JOIN currency cur "
                         "ON cur.code = d.document->>'currency' "
-                        "LEFT JOIN invoice i ON i.customer_id = r.customer_id "
-                        "AND i.period = r.period WHERE r.voucher = $1 ORDER BY r.period",
+                        "JOIN invoice i ON i.id = r.invoice_id WHERE r.voucher = $1 "
+                        "ORDER BY r.period, r.reversal, i.id",
                         1, p));
     for (int i = 0; ok && i < PQntuples(res); i++) {
         int64_t amount = 0, digits = 2, spent = 0, face = 0;

@@ -13,6 +13,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/progress.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "invoice/billing.h"
@@ -21,29 +22,48 @@
 #include "invoice/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Drafts are written this many at a time, in a few statements each. */
+#define STORE_BATCH 1000
 
 struct run_ctx {
     PGconn *conn;
+    struct progress progress;
     char first_day[16];
     int written, failed;
+    struct bill *pending; /* STORE_BATCH bills waiting to be written */
+    size_t npending;
 };
+
+static bool flush(struct run_ctx *ctx)
+{
+    bool ok = ctx->failed || invoice_store(ctx->conn, ctx->first_day, ctx->pending, ctx->npending);
+    for (size_t i = 0; i < ctx->npending; i++)
+        bill_free(&ctx->pending[i]);
+    ctx->npending = 0;
+    return ok;
+}
 
 static bool store_invoice(struct bill *b, void *opaque)
 {
     struct run_ctx *ctx = opaque;
+    progress_step(&ctx->progress, "invoice run", b->count);
     if (b->error[0]) {
         log_error("customer \"%s\": %s", b->customer, b->error);
         ctx->failed++;
         return true; /* report every customer's problem, then roll back */
     }
     if (!bill_has_content(b)) return true; /* nothing used, committed or claimed */
-    if (!invoice_store(ctx->conn, ctx->first_day, b)) return false;
     char amount[32];
     money_format(b->total, b->minor_digits, amount, sizeof amount);
     printf("%-24s %s  draft  %16s %s\n", b->customer, b->period, amount, b->currency);
     ctx->written++;
-    return true;
+    ctx->pending[ctx->npending++] = *b;
+    b->lines = NULL; /* now owned by pending */
+    b->n = b->cap = 0;
+    return ctx->npending < STORE_BATCH || flush(ctx);
 }
 
 /* Events the rater parked because no customer owns their account. */
@@ -88,9 +108,13 @@ static int invoice_run(int argc, char **argv)
     int rc;
     struct run_ctx ctx = {.conn = db_open(&cfg, &rc)};
     if (!ctx.conn) return rc;
+    ctx.pending = calloc(STORE_BATCH, sizeof *ctx.pending);
+    if (!ctx.pending) abort();
     snprintf(ctx.first_day, sizeof ctx.first_day, "%s-01", period);
-    bool ok =
-        db_begin(ctx.conn) && bill_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0;
+    bool ok = db_begin(ctx.conn) &&
+              bill_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0 && flush(&ctx);
+    progress_end(&ctx.progress);
+    free(ctx.pending);
     if (ok && ctx.failed) {
         log_error("invoice run for %s stopped: %d customer%s could not be priced", period,
                   ctx.failed, ctx.failed == 1 ? "" : "s");

@@ -166,12 +166,12 @@ int invoice_void(int argc, char **argv)
     const char *p[] = {argv[1], reason};
     PGresult *v = NULL, *cn = NULL;
     char number[32] = "";
-    bool ok = db_begin(conn) &&
-              (v = db_query(conn, "void the invoice",
-                            "UPDATE invoice SET status = 'void', voided_at = now(), "
-                            "void_reason = $2 WHERE number = $1 AND status = 'issued' "
-                            "AND kind = 'invoice' RETURNING id",
-                            2, p));
+    bool ok =
+        db_begin(conn) && (v = db_query(conn, "void the invoice",
+                                        "UPDATE invoice SET status = 'void', voided_at = now(), "
+                                        "void_reason = $2 WHERE number = $1 AND status = 'issued' "
+                                        "AND kind = 'invoice' RETURNING id",
+                                        2, p));
     if (ok && PQntuples(v) != 1) {
         log_error("no issued invoice numbered \"%s\"", argv[1]);
         ok = false;

@@ -63,7 +63,8 @@ static struct prior_line *add(struct prior_lines *p, const char *customer)
 
 static bool same_key(const struct bill_line *l, const PGresult *res, int row)
 {
-    return !strcmp(l->meter, PQgetvalue(res, row, 1)) && !strcmp(l->model, PQgetvalue(res, row, 2)) &&
+    return !strcmp(l->meter, PQgetvalue(res, row, 1)) &&
+           !strcmp(l->model, PQgetvalue(res, row, 2)) &&
            !strcmp(l->band, PQgetvalue(res, row, 3)) && !strcmp(l->site, PQgetvalue(res, row, 4));
 }
 
@@ -179,8 +180,7 @@ static bool billed_later(PGconn *conn, const char *const *p, struct prior_lines 
     return ok;
 }
 
-bool prior_load(PGconn *conn, const char *first_day, const char *customer,
-                struct prior_lines *out)
+bool prior_load(PGconn *conn, const char *first_day, const char *customer, struct prior_lines *out)
 {
     const char *p[] = {first_day, customer};
     PGresult *late = db_query(conn, "look for late usage of issued months", late_sql, 2, p);

@@ -22,14 +22,13 @@ struct prior_lines {
     struct prior_line {
         char customer[129];
         struct bill_line line;
-    } *v;
+    } * v;
     size_t n, cap;
 };
 
 /* Adjustments for bills of the month starting first_day (one customer, or
  * all when NULL). False after printing a database error. */
-bool prior_load(PGconn *conn, const char *first_day, const char *customer,
-                struct prior_lines *out);
+bool prior_load(PGconn *conn, const char *first_day, const char *customer, struct prior_lines *out);
 /* Appends b->customer's adjustment lines to b. */
 void prior_append(const struct prior_lines *p, struct bill *b);
 void prior_free(struct prior_lines *p);

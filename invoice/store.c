@@ -8,127 +8,203 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINE_COLUMNS 14
+/* Arrays of n columns, one PostgreSQL array literal each. */
+struct columns {
+    struct strbuf v[16];
+    int n;
+};
 
-static bool store_lines(PGconn *conn, const char *invoice_id, const struct bill *b)
+static void columns_open(struct columns *c, int n)
 {
-    struct strbuf arr[LINE_COLUMNS] = {{0}};
-    for (int k = 0; k < LINE_COLUMNS; k++)
-        db_array_open(&arr[k]);
-    for (size_t i = 0; i < b->n; i++) {
-        const struct bill_line *l = &b->lines[i];
-        db_array_add_int(&arr[0], (int64_t)i + 1);
-        db_array_add(&arr[1], line_kind_name(l->kind));
-        db_array_add(&arr[2], l->meter[0] ? l->meter : NULL);
-        db_array_add(&arr[3], l->model);
-        db_array_add_int(&arr[4], l->quantity);
-        db_array_add_int(&arr[5], l->unit_price);
-        db_array_add_int(&arr[6], l->amount);
-        db_array_add(&arr[7], l->band);
-        db_array_add_int(&arr[8], l->multiplier_ppm);
-        db_array_add(&arr[9], l->site);
-        db_array_add_int(&arr[10], l->pue_ppm);
-        db_array_add_int(&arr[11], l->override_ppm);
-        db_array_add(&arr[12], l->detail);
-        char adjusts[16];
-        snprintf(adjusts, sizeof adjusts, "%s-01", l->adjusts);
-        db_array_add(&arr[13], l->adjusts[0] ? adjusts : NULL);
+    c->n = n;
+    for (int k = 0; k < n; k++) {
+        c->v[k] = (struct strbuf)STRBUF_INIT;
+        db_array_open(&c->v[k]);
     }
-    const char *p[LINE_COLUMNS + 1] = {invoice_id};
-    for (int k = 0; k < LINE_COLUMNS; k++) {
-        db_array_close(&arr[k]);
-        p[k + 1] = sb_str(&arr[k]);
-    }
-    bool ok = db_exec(conn, "clear draft invoice lines",
-                      "DELETE FROM invoice_line WHERE invoice_id = $1", 1, p) &&
-              db_exec(conn, "write invoice lines",
-                      "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, "
-                      "quantity, unit_price, amount, band, multiplier_ppm, site, pue_ppm, "
-                      "override_ppm, detail, adjusts) SELECT $1, * FROM unnest($2::int[], "
-                      "$3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], "
-                      "$8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], "
-                      "$13::bigint[], $14::text[], $15::date[])",
-                      LINE_COLUMNS + 1, p);
-    for (int k = 0; k < LINE_COLUMNS; k++)
-        sb_free(&arr[k]);
-    return ok;
 }
 
-/* The draft's commitment ledger rows and voucher redemptions, rewritten. */
-static bool store_ledgers(PGconn *conn, const char *invoice_id, const char *first_day,
-                          const struct bill *b)
+/* Closes the arrays into p[first..first+n). */
+static void columns_close(struct columns *c, const char **p, int first)
 {
-    struct strbuf a[7] = {{0}};
-    for (int k = 0; k < 7; k++)
-        db_array_open(&a[k]);
-    for (int i = 0; i < b->nledger; i++) {
-        const struct ledger_row *r = &b->ledger[i];
-        char month[48];
-        snprintf(month, sizeof month, "%04lld-%02lld-01", (long long)(1970 + r->entry_period / 12),
-                 (long long)(r->entry_period % 12 + 1));
-        db_array_add(&a[0], month);
-        db_array_add(&a[1], r->kind);
-        db_array_add_int(&a[2], r->units);
-        db_array_add_int(&a[3], r->value);
+    for (int k = 0; k < c->n; k++) {
+        db_array_close(&c->v[k]);
+        p[first + k] = sb_str(&c->v[k]);
     }
-    for (int i = 0; i < b->nclaims; i++) {
-        db_array_add(&a[4], b->claims[i].voucher);
-        db_array_add(&a[5], b->claims[i].program);
-        db_array_add_int(&a[6], b->claims[i].amount);
-    }
-    const char *p[10] = {b->customer, first_day};
-    for (int k = 0; k < 7; k++) {
-        db_array_close(&a[k]);
-        p[k + 2] = sb_str(&a[k]);
-    }
-    p[9] = invoice_id;
-    const char *id[] = {invoice_id};
-    bool ok =
-        db_exec(conn, "clear the draft's commitment ledger",
-                "DELETE FROM commitment_ledger WHERE invoice_id = $1", 1, id) &&
-        db_exec(conn, "clear the draft's voucher redemptions",
-                "DELETE FROM voucher_redemption WHERE invoice_id = $1", 1, id) &&
-        db_exec(conn, "write the commitment ledger and voucher redemptions",
-                "WITH c AS (SELECT id FROM customer WHERE code = $1), "
-                "l AS (INSERT INTO commitment_ledger (customer_id, period, entry_period, kind, "
-                "      units, value, invoice_id) SELECT c.id, $2::date, u.*, $10 FROM c, "
-                "      unnest($3::date[], $4::text[], $5::bigint[], $6::bigint[]) u) "
-                "INSERT INTO voucher_redemption (voucher, program, customer_id, period, amount, "
-                "invoice_id) SELECT u.v, u.p, c.id, $2::date, u.a, $10 FROM c, "
-                "unnest($7::text[], $8::text[], $9::bigint[]) u(v, p, a)",
-                10, p);
-    for (int k = 0; k < 7; k++)
-        sb_free(&a[k]);
-    return ok;
 }
 
-bool invoice_store(PGconn *conn, const char *first_day, const struct bill *b)
+static void columns_free(struct columns *c)
 {
-    char tax_ppm[24], sub[24], tax[24], total[24], claimed[24], due[24];
-    snprintf(tax_ppm, sizeof tax_ppm, "%lld", (long long)b->tax_ppm);
-    snprintf(sub, sizeof sub, "%lld", (long long)b->subtotal);
-    snprintf(tax, sizeof tax, "%lld", (long long)b->tax);
-    snprintf(total, sizeof total, "%lld", (long long)b->total);
-    snprintf(claimed, sizeof claimed, "%lld", (long long)b->claimed);
-    snprintf(due, sizeof due, "%lld", (long long)b->due);
-    const char *p[] = {b->customer, first_day, b->currency, tax_ppm,     sub,    tax,
-                       total,       claimed,   due,         b->contract, b->plan};
+    for (int k = 0; k < c->n; k++)
+        sb_free(&c->v[k]);
+}
+
+static void add_int(struct strbuf *sb, int64_t v)
+{
+    db_array_add_int(sb, v);
+}
+
+/* Upserts the drafts' headers; ids[i] is bill i's draft id, or "" when its
+ * invoice is no longer a draft (never touched). */
+static PGresult *store_headers(PGconn *conn, const char *first_day, const struct bill *b, size_t n)
+{
+    struct columns c;
+    columns_open(&c, 10);
+    for (size_t i = 0; i < n; i++) {
+        db_array_add(&c.v[0], b[i].customer);
+        db_array_add(&c.v[1], b[i].currency);
+        add_int(&c.v[2], b[i].tax_ppm);
+        add_int(&c.v[3], b[i].subtotal);
+        add_int(&c.v[4], b[i].tax);
+        add_int(&c.v[5], b[i].total);
+        add_int(&c.v[6], b[i].claimed);
+        add_int(&c.v[7], b[i].due);
+        db_array_add(&c.v[8], b[i].contract);
+        db_array_add(&c.v[9], b[i].plan);
+    }
+    const char *p[11] = {first_day};
+    columns_close(&c, p, 1);
     PGresult *res = db_query(
-        conn, "write the draft invoice",
-        "INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, subtotal, tax, "
-        "total, claimed, due, contract, plan) SELECT id, $2::date, $3, $4, $5, $6, $7, $8, $9, "
-        "$10, $11 FROM customer WHERE code = $1 "
-        "ON CONFLICT (customer_id, period) WHERE kind = 'invoice' AND status <> 'void' "
-        "DO UPDATE SET currency = excluded.currency, "
-        "tax_rate_ppm = excluded.tax_rate_ppm, subtotal = excluded.subtotal, "
-        "tax = excluded.tax, total = excluded.total, claimed = excluded.claimed, "
-        "due = excluded.due, contract = excluded.contract, plan = excluded.plan, "
-        "updated_at = now() WHERE i.status = 'draft' RETURNING id",
+        conn, "write the draft invoices",
+        "WITH ins AS (INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, "
+        "  subtotal, tax, total, claimed, due, contract, plan) "
+        "  SELECT c.id, $1::date, u.cur, u.tax_ppm, u.sub, u.tax, u.total, u.claimed, u.due, "
+        "         u.contract, u.plan FROM unnest($2::text[], $3::text[], $4::bigint[], "
+        "    $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], "
+        "    $11::text[]) u(code, cur, tax_ppm, sub, tax, total, claimed, due, contract, plan) "
+        "  JOIN customer c ON c.code = u.code "
+        "  ON CONFLICT (customer_id, period) WHERE kind = 'invoice' AND status <> 'void' "
+        "  DO UPDATE SET currency = excluded.currency, tax_rate_ppm = excluded.tax_rate_ppm, "
+        "  subtotal = excluded.subtotal, tax = excluded.tax, total = excluded.total, "
+        "  claimed = excluded.claimed, due = excluded.due, contract = excluded.contract, "
+        "  plan = excluded.plan, updated_at = now() WHERE i.status = 'draft' "
+        "  RETURNING i.id, i.customer_id) "
+        "SELECT ins.id, c.code FROM ins JOIN customer c ON c.id = ins.customer_id",
         11, p);
-    if (!res) return false;
-    bool ok = PQntuples(res) != 1 || (store_lines(conn, PQgetvalue(res, 0, 0), b) &&
-                                      store_ledgers(conn, PQgetvalue(res, 0, 0), first_day, b));
-    PQclear(res);
+    columns_free(&c);
+    return res;
+}
+
+/* The invoice id written for bill b, or NULL (not a draft). */
+static const char *id_of(const PGresult *ids, const struct bill *b)
+{
+    for (int r = 0; r < PQntuples(ids); r++)
+        if (!strcmp(PQgetvalue(ids, r, 1), b->customer)) return PQgetvalue(ids, r, 0);
+    return NULL;
+}
+
+static void add_line(struct columns *c, const char *id, size_t line_no, const struct bill_line *l)
+{
+    char adjusts[16];
+    snprintf(adjusts, sizeof adjusts, "%s-01", l->adjusts);
+    db_array_add(&c->v[0], id);
+    add_int(&c->v[1], (int64_t)line_no);
+    db_array_add(&c->v[2], line_kind_name(l->kind));
+    db_array_add(&c->v[3], l->meter[0] ? l->meter : NULL);
+    db_array_add(&c->v[4], l->model);
+    add_int(&c->v[5], l->quantity);
+    add_int(&c->v[6], l->unit_price);
+    add_int(&c->v[7], l->amount);
+    db_array_add(&c->v[8], l->band);
+    add_int(&c->v[9], l->multiplier_ppm);
+    db_array_add(&c->v[10], l->site);
+    add_int(&c->v[11], l->pue_ppm);
+    add_int(&c->v[12], l->override_ppm);
+    db_array_add(&c->v[13], l->detail);
+    db_array_add(&c->v[14], l->adjusts[0] ? adjusts : NULL);
+}
+
+static void add_ledger(struct columns *c, const char *id, const struct bill *b,
+                       const struct ledger_row *r)
+{
+    char month[48];
+    snprintf(month, sizeof month, "%04lld-%02lld-01", (long long)(1970 + r->entry_period / 12),
+             (long long)(r->entry_period % 12 + 1));
+    db_array_add(&c->v[0], id);
+    db_array_add(&c->v[1], b->customer);
+    db_array_add(&c->v[2], month);
+    db_array_add(&c->v[3], r->kind);
+    add_int(&c->v[4], r->units);
+    add_int(&c->v[5], r->value);
+}
+
+static void add_claim(struct columns *c, const char *id, const struct bill *b,
+                      const struct voucher_claim *v)
+{
+    db_array_add(&c->v[0], id);
+    db_array_add(&c->v[1], b->customer);
+    db_array_add(&c->v[2], v->voucher);
+    db_array_add(&c->v[3], v->program);
+    add_int(&c->v[4], v->amount);
+}
+
+/* Rewrites the drafts' lines, commitment ledger rows and voucher
+ * redemptions (the triggers of schema 007 allow it for drafts only). */
+static bool store_details(PGconn *conn, const char *first_day, const PGresult *ids,
+                          const struct bill *b, size_t n)
+{
+    struct columns lines, ledger, claims;
+    struct strbuf all = STRBUF_INIT;
+    columns_open(&lines, 15);
+    columns_open(&ledger, 6);
+    columns_open(&claims, 5);
+    db_array_open(&all);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_of(ids, &b[i]);
+        if (!id) continue;
+        db_array_add(&all, id);
+        for (size_t k = 0; k < b[i].n; k++)
+            add_line(&lines, id, k + 1, &b[i].lines[k]);
+        for (int k = 0; k < b[i].nledger; k++)
+            add_ledger(&ledger, id, &b[i], &b[i].ledger[k]);
+        for (int k = 0; k < b[i].nclaims; k++)
+            add_claim(&claims, id, &b[i], &b[i].claims[k]);
+    }
+    db_array_close(&all);
+    const char *del[] = {sb_str(&all)};
+    const char *pl[15], *pg[7] = {first_day}, *pc[6] = {first_day};
+    columns_close(&lines, pl, 0);
+    columns_close(&ledger, pg, 1);
+    columns_close(&claims, pc, 1);
+    bool ok =
+        db_exec(conn, "clear the drafts' lines",
+                "DELETE FROM invoice_line WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "clear the drafts' commitment ledger",
+                "DELETE FROM commitment_ledger WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "clear the drafts' voucher redemptions",
+                "DELETE FROM voucher_redemption WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "write the invoice lines",
+                "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, "
+                "unit_price, amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, "
+                "adjusts) SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], "
+                "$5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], "
+                "$10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], "
+                "$15::date[])",
+                15, pl) &&
+        db_exec(conn, "write the commitment ledger",
+                "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "
+                "kind, units, value) SELECT u.id, c.id, $1::date, u.e, u.k, u.units, u.v "
+                "FROM unnest($2::bigint[], $3::text[], $4::date[], $5::text[], $6::bigint[], "
+                "$7::bigint[]) u(id, code, e, k, units, v) JOIN customer c ON c.code = u.code",
+                7, pg) &&
+        db_exec(conn, "write the voucher redemptions",
+                "INSERT INTO voucher_redemption (invoice_id, customer_id, period, voucher, "
+                "program, amount) SELECT u.id, c.id, $1::date, u.v, u.p, u.a "
+                "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
+                "u(id, code, v, p, a) JOIN customer c ON c.code = u.code",
+                6, pc);
+    columns_free(&lines);
+    columns_free(&ledger);
+    columns_free(&claims);
+    sb_free(&all);
+    return ok;
+}
+
+bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n)
+{
+    if (!n) return true;
+    PGresult *ids = store_headers(conn, first_day, bills, n);
+    bool ok = ids && store_details(conn, first_day, ids, bills, n);
+    PQclear(ids);
     return ok;
 }
 

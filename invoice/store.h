@@ -1,8 +1,9 @@
 /* store: draft invoices in PostgreSQL.
  *
- * invoice_store writes a priced bill as the customer's draft for the month
- * (one invoice per customer and period; a non-draft is never touched) with
- * its lines. invoice_load reads a stored invoice back and checks that its
+ * invoice_store writes settled bills as their customers' drafts for the
+ * month (one open invoice per customer and period; a non-draft is never
+ * touched) with their lines and ledger rows, set-based: a handful of
+ * statements for any number of bills. invoice_load reads a stored invoice back and checks that its
  * lines add up to its subtotal and its subtotal and tax to its total. */
 #ifndef GPUMETER_INVOICE_STORE_H
 #define GPUMETER_INVOICE_STORE_H
@@ -13,7 +14,7 @@
 #include <stdbool.h>
 
 /* first_day is "YYYY-MM-01". */
-bool invoice_store(PGconn *conn, const char *first_day, const struct bill *b);
+bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n);
 /* Reads an invoice (by number, or else the open invoice of customer for
  * the month) and checks that its totals equal its lines. */
 bool invoice_load(PGconn *conn, const char *number, const char *customer, const char *first_day,

@@ -141,6 +141,25 @@ check_eq "rerunning a month refreshes its draft, nothing doubles" "1060000 63600
     "$(inv 01) $(q "SELECT count(*) FROM commitment_ledger WHERE period = '2026-01-01' OR
                                      (period = '2026-02-01' AND kind = 'makeup_draw')")"
 
+check_eq "the commitments report: shortfall, drawn, expired, bank after" \
+"delta 2026-01 4000.00 0.00 0.00 4000.00
+delta 2026-02 0.00 3000.00 0.00 1000.00
+delta 2026-03 10000.00 0.00 0.00 11000.00
+delta 2026-04 0.00 0.00 1000.00 10000.00" \
+    "$("$GM" report commitments --customer delta | awk 'NR > 1 {print $1, $2, $3, $4, $5, $6}')"
+for m in 01 02; do "$GM" invoice issue --period 2026-$m --customer delta >/dev/null 2>&1; done
+check_match "the voucher report is the program's claim" \
+    'delta +szv-0001 +INV-2026-000002 +issued +92.00 CNY' \
+    "$("$GM" report vouchers --program sz-compute-2026 --period 2026-02)"
+"$GM" invoice void INV-2026-000002 --reason "voucher claimed twice" >/dev/null
+check_eq "voiding February appends reversal rows to both ledgers" "1 1" \
+    "$(q "SELECT (SELECT count(*) FROM commitment_ledger WHERE reversal) || ' ' ||
+                 (SELECT count(*) FROM voucher_redemption WHERE reversal)")"
+check_match "the voucher report nets the reversal out of the claim" 'claim \(issued invoices\) +0.00' \
+    "$("$GM" report vouchers --program sz-compute-2026 --period 2026-02)"
+err=$(pg -c "DELETE FROM voucher_redemption WHERE NOT reversal" 2>&1)
+check_match "the ledgers are append-only once invoiced" "append-only" "$err"
+
 # A proposed plan at 18.00 per H800 hour: the H800 line falls by 500.00 and
 # the shortfall grows by as much, so the total stays (take-or-pay).
 sed 's/"20.00"/"18.00"/' "$TMP/plan.json" >"$TMP/proposed.json"
@@ -153,8 +172,9 @@ check_eq "simulate stores nothing" 1 \
     "$(q "SELECT count(*) FROM document WHERE kind = 'plan' AND code = 'delta-2026'")"
 "$GM" plan simulate --customer delta --period 2026-01 2>/dev/null
 check_eq "simulate without --plan exits 2" 2 "$?"
-check_match "voucher show lists what it paid and what is left" '2026-02  draft  paid +92.00  left +48000.00' \
-    "$("$GM" voucher show szv-0001)"
+vs=$("$GM" voucher show szv-0001)
+check_match "voucher show lists what it paid and what is left" '2026-02  void   paid +92.00  left +48000.00' "$vs"
+check_match "and what the void gave back" '2026-02  void   paid +-92.00  left +48092.00' "$vs"
 
 # The documented examples apply as they are.
 "$GM" plan apply "$ROOT/docs/examples/plan-gpu-2027.json" >/dev/null &&

@@ -1,6 +1,9 @@
 /* cli: table-driven option parsing and subcommand dispatch (see cli.h). */
 #include "cli.h"
 
+#include "log.h"
+#include "timeutil.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +131,16 @@ int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, c
     fprintf(stderr, "gpumeter: error: unknown command \"%s\"\n", name);
     cli_list_commands(family, cmds, stderr);
     return CLI_EXIT_USAGE;
+}
+
+bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16])
+{
+    int y, m;
+    if (period && time_parse_month(period, &y, &m)) {
+        snprintf(first_day, 16, "%04d-%02d-01", y, m);
+        return true;
+    }
+    log_error("--period YYYY-MM is required");
+    cli_usage(spec, stderr);
+    return false;
 }

@@ -96,21 +96,15 @@ static int invoice_run(int argc, char **argv)
     const struct cli_spec spec = {
         "gpumeter invoice run --period YYYY-MM [options]",
         "Write or refresh one draft invoice per customer with usage in the month.", opts, 0, 0};
-    int npos, y, m;
+    int npos, rc;
+    struct run_ctx ctx = {0};
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!period || !time_parse_month(period, &y, &m)) {
-        log_error("--period YYYY-MM is required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!cli_period(&spec, period, ctx.first_day)) return CLI_EXIT_USAGE;
     struct config cfg;
-    int rc;
-    struct run_ctx ctx = {.conn = db_open(&cfg, &rc)};
-    if (!ctx.conn) return rc;
+    if (!(ctx.conn = db_open(&cfg, &rc))) return rc;
     ctx.pending = calloc(STORE_BATCH, sizeof *ctx.pending);
     if (!ctx.pending) abort();
-    snprintf(ctx.first_day, sizeof ctx.first_day, "%s-01", period);
     bool ok = db_begin(ctx.conn) &&
               bill_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0 && flush(&ctx);
     progress_end(&ctx.progress);

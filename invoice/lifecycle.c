@@ -74,19 +74,14 @@ int invoice_issue(int argc, char **argv)
         "Number and issue the month's drafts (held until the month ends plus "
         "invoice.grace_days).",
         opts, 0, 0};
-    int npos, y, m, rc;
+    int npos, rc;
+    char first_day[16], grace[24];
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!period || !time_parse_month(period, &y, &m)) {
-        log_error("--period YYYY-MM is required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    char first_day[16], grace[24];
-    snprintf(first_day, sizeof first_day, "%s-01", period);
     snprintf(grace, sizeof grace, "%ld", cfg.grace_s);
     const char *p[] = {first_day, customer, grace};
     PGresult *res = db_query(conn, "list the drafts", drafts_sql, 3, p);

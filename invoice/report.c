@@ -92,7 +92,8 @@ static const char commitments_sql[] =
     "  WHERE ($1::text IS NULL OR c.code = $1) GROUP BY 1, 2) "
     "SELECT m.code, to_char(m.period, 'YYYY-MM'), m.shortfall, m.drawn, m.expired, "
     "       sum(m.shortfall - m.drawn - m.expired) OVER (PARTITION BY m.code ORDER BY m.period), "
-    "       coalesce((SELECT i.number || ' ' || i.status FROM invoice i JOIN customer c "
+    "       coalesce((SELECT coalesce(i.number, '-') || ' ' || i.status FROM invoice i JOIN "
+    "customer c "
     "                 ON c.id = i.customer_id WHERE c.code = m.code AND i.period = m.period "
     "                 AND i.kind = 'invoice' AND i.status <> 'void'), '-'), "
     "       coalesce((SELECT cur.minor_digits FROM invoice i JOIN customer c "
@@ -125,8 +126,8 @@ static int report_commitments(int argc, char **argv)
         db_get_int64(res, i, 7, &digits);
         for (int k = 0; k < 4; k++)
             amount(res, i, 2 + k, (int)digits, v[k], sizeof v[k]);
-        printf("%-24s %-7s %14s %14s %14s %14s  %s\n", PQgetvalue(res, i, 0),
-               PQgetvalue(res, i, 1), v[0], v[1], v[2], v[3], PQgetvalue(res, i, 6));
+        printf("%-24s %-7s %14s %14s %14s %14s  %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+               v[0], v[1], v[2], v[3], PQgetvalue(res, i, 6));
     }
     PQclear(res);
     PQfinish(conn);

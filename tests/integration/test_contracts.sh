@@ -74,6 +74,14 @@ check_match "a voucher ratio above 1 is refused" '\$.coverage: must be at most 1
     "$("$GM" voucher issue "$TMP/big.json" 2>&1)"
 check_eq "the voucher is issued" "voucher szv-0001 version 2026-01-01: created" \
     "$("$GM" voucher issue "$TMP/voucher.json")"
+# A second program's voucher for April only: 10% of every charge, after sz.
+cat >"$TMP/voucher2.json" <<'JSON'
+{"voucher": "gdv-0001", "program": "gd-ai-2026", "customer": "delta", "currency": "CNY",
+ "face_value": "20000.00", "coverage": "0.10", "valid_from": "2026-04-01",
+ "valid_until": "2026-04-30", "priority": 200}
+JSON
+"$GM" voucher issue "$TMP/voucher2.json" >/dev/null
+check_eq "a second program's voucher is issued" 0 "$?"
 check_eq "every change is audited with its actor" "contract|delta-2026@2026-01-01|carol|create" \
     "$(q "SELECT object || '|' || key || '|' || actor || '|' || action FROM audit_log
           WHERE object = 'contract' AND key LIKE 'delta%'")"
@@ -123,14 +131,18 @@ check_eq "February lines" "usage:1300000 makeup_draw:-300000" "$(lines 02)"
 check_eq "February: make-up draw, voucher at its cap" "1000000 60000 1060000 9200 1050800" \
     "$(inv 02)"
 check_eq "March: no usage, the whole commitment is short" "shortfall:1000000" "$(lines 03)"
-check_eq "April: exactly the commitment" "1000000 60000 1060000 0 1060000" "$(inv 04)"
+# April: exactly the commitment, 10,600.00 with tax. The sz program's cap
+# is used up (1,908.00 + 92.00), so the gd program's 10% pays 1,060.00.
+check_eq "April: two programs, the first at its cap" "1000000 60000 1060000 106000 954000" \
+    "$(inv 04)"
 check_eq "the bank: January's entry drawn, then its last 1,000.00 expired in April" \
     "2026-01-01|2026-01-01|shortfall|400000 2026-02-01|2026-01-01|makeup_draw|300000 2026-03-01|2026-03-01|shortfall|1000000 2026-04-01|2026-01-01|expiry|100000" \
     "$(q "SELECT string_agg(period || '|' || entry_period || '|' || kind || '|' || value, ' '
                             ORDER BY period, entry_period)
           FROM commitment_ledger")"
-check_eq "voucher redemptions reach the yearly cap exactly" "190800 9200" \
-    "$(q "SELECT string_agg(amount::text, ' ' ORDER BY period) FROM voucher_redemption")"
+check_eq "voucher redemptions reach the yearly cap exactly, then the second program pays" \
+    "szv-0001:190800 szv-0001:9200 gdv-0001:106000" \
+    "$(q "SELECT string_agg(voucher || ':' || amount, ' ' ORDER BY period) FROM voucher_redemption")"
 check_match "the invoice shows the claim and the amount due" \
     'paid by voucher szv-0001 \(sz-compute-2026\) +-92.00' \
     "$("$GM" invoice show --customer delta --period 2026-02)"

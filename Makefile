@@ -21,7 +21,7 @@ LIBS     := -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd -lhpdf -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)
-CMD_SRC  := $(wildcard ingest/*.c rating/*.c invoice/*.c schema/*.c)
+CMD_SRC  := $(wildcard ingest/*.c rating/*.c invoice/*.c api/*.c schema/*.c)
 APP_SRC  := gpumeter.c $(CORE_SRC) $(CMD_SRC) build/gen/migrations.c
 MIGRATIONS := $(sort $(wildcard schema/[0-9]*_*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -1,7 +1,7 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
  * its own: ingest/ (collect), rating/ (rate, conservation), invoice/
  * (invoice, statement, rerate, plan, contract, customer, site, voucher,
- * subsidy, report),
+ * subsidy, report), api/ (serve),
  * schema/ (migrate, topics). Each returns the process exit code: 0 success,
  * 1 failure at run time, 2 bad usage or configuration. */
 #ifndef GPUMETER_COMMANDS_H
@@ -19,6 +19,7 @@ int cmd_site(int argc, char **argv);
 int cmd_voucher(int argc, char **argv);
 int cmd_subsidy(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);

@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
     {"voucher", cmd_voucher, "issue, list and show compute vouchers"},
     {"subsidy", cmd_subsidy, "apply and list energy subsidy programs"},
     {"report", cmd_report, "voucher redemptions and commitment use, from the ledgers"},
+    {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},

@@ -8,6 +8,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "api/keys.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +94,7 @@ int cmd_customer(int argc, char **argv)
     static const struct cli_command commands[] = {
         {"add", customer_add, "add a customer"},
         {"list", customer_list, "list customers"},
+        {"key", cmd_customer_key, "create, list and revoke API keys"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter customer", commands, argc, argv);

@@ -1,6 +1,7 @@
--- make bench, invoice batch: :customers customers, each with a contract on
--- one account and a month (October 2026, Asia/Shanghai) of hourly H800,
--- A800, H20, Ascend910B and L20 usage, one model per hour in turn. Documents
+-- make bench: :customers customers, each with a contract on one account and
+-- hourly H800, A800, H20, Ascend910B and L20 usage, one model per hour in
+-- turn, from :'first' to :'last' (UTC hours; October 2026 in Asia/Shanghai
+-- for the invoice batch, a year for the statements API). Documents
 -- and accounts are written directly (the CLI would take minutes for 10,000
 -- contracts); they are exactly what `contract apply` writes.
 \set ON_ERROR_STOP 1
@@ -27,6 +28,6 @@ SELECT 'ns-' || c.code, h, 'gpu_ms',
        (ARRAY['H800', 'A800', 'H20', 'Ascend910B', 'L20'])[1 + (extract(epoch FROM h)::bigint / 3600 + c.id) % 5],
        'v', 's1', 'c1', '', 3600000 * (1 + c.id % 8), 120, h, h
 FROM customer c,
-     generate_series('2026-09-30 16:00+00'::timestamptz, '2026-10-31 15:00+00', interval '1 hour') h
+     generate_series(:'first'::timestamptz, :'last'::timestamptz, interval '1 hour') h
 WHERE c.code LIKE 'b%';
 ANALYZE;

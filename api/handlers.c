@@ -1,0 +1,364 @@
+/* handlers: the statements API's resources (see http.h, docs/api.md).
+ *
+ * Every parameter is checked against its exact shape before use and goes to
+ * PostgreSQL as a libpq parameter; SQL text is only ever built from fixed
+ * fragments chosen by those checks. Statements and invoices render through
+ * the same code as the CLI (billing.h, store.h, render.h), so the API and
+ * `gpumeter statement` / `invoice show` return the same numbers. */
+#include "api/http.h"
+#include "core/db.h"
+#include "core/money.h"
+#include "core/timeutil.h"
+#include "invoice/billing.h"
+#include "invoice/render.h"
+#include "invoice/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_RANGE_DAYS 366
+#define MAX_PAGE_SIZE  1000
+
+static bool parse_day(const char *s, int64_t *days)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
+    char again[16];
+    *days = time_days_from_civil(y, (unsigned)m, (unsigned)d);
+    time_civil_from_days(*days, &y, (unsigned *)&m, (unsigned *)&d);
+    snprintf(again, sizeof again, "%04d-%02d-%02d", y, m, d);
+    return m >= 1 && !strcmp(again, s); /* rejects 2026-02-30 */
+}
+
+static bool parse_count(const char *s, long def, long max, long *out)
+{
+    char *end;
+    if (!s) {
+        *out = def;
+        return true;
+    }
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > max) return false;
+    *out = v;
+    return true;
+}
+
+/* format: json (default) or csv; pdf where allowed. */
+static bool parse_format(struct request *r, bool pdf, enum render_format *f)
+{
+    const char *s = http_param(r, "format");
+    if (!s || !strcmp(s, "json")) {
+        *f = RENDER_JSON;
+    } else if (!strcmp(s, "csv")) {
+        *f = RENDER_CSV;
+    } else if (pdf && !strcmp(s, "pdf")) {
+        *f = RENDER_PDF;
+    } else {
+        return http_error(r, 400, "bad_request", "format must be json%s or csv",
+                          pdf ? ", pdf" : "");
+    }
+    return true;
+}
+
+static void render_into(struct request *r, const struct bill *b, enum render_format f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) abort();
+    render_bill(b, f, "Statement", mem);
+    fclose(mem);
+    sb_append(&r->body, text, len);
+    free(text);
+    r->content_type = f == RENDER_CSV ? "text/csv" : "application/json";
+}
+
+/* ---- /v1/usage ---- */
+
+/* The grouping columns a group_by names, from a fixed list. */
+struct grouping {
+    const char *grain; /* hour, day, month */
+    bool job, model;
+};
+
+static bool parse_group_by(struct request *r, struct grouping *g)
+{
+    const char *s = http_param(r, "group_by");
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", s ? s : "day");
+    memset(g, 0, sizeof *g);
+    int i = 0;
+    for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), i++) {
+        bool grain = !strcmp(t, "hour") || !strcmp(t, "day") || !strcmp(t, "month");
+        if (i == 0 && grain)
+            g->grain = !strcmp(t, "hour") ? "hour" : !strcmp(t, "day") ? "day" : "month";
+        else if (i > 0 && !strcmp(t, "job") && !g->job)
+            g->job = true;
+        else if (i > 0 && !strcmp(t, "model") && !g->model)
+            g->model = true;
+        else if (i > 0 && !strcmp(t, "meter"))
+            continue; /* quantities are always per meter */
+        else
+            return http_error(r, 400, "bad_request",
+                              "group_by is hour, day or month, then any of job, model, meter");
+    }
+    if (!g->grain || (s && strlen(s) >= sizeof buf))
+        return http_error(r, 400, "bad_request",
+                          "group_by is hour, day or month, then any of job, model, meter");
+    return true;
+}
+
+bool handle_usage(struct request *r)
+{
+    const char *customer;
+    struct grouping g;
+    int64_t from, to;
+    long page, size;
+    enum render_format f;
+    if (!http_customer(r, &customer) || !parse_group_by(r, &g) || !parse_format(r, false, &f))
+        return false;
+    if (!parse_day(http_param(r, "from"), &from) || !parse_day(http_param(r, "to"), &to) ||
+        to < from)
+        return http_error(r, 400, "bad_request", "from and to are dates YYYY-MM-DD, from <= to");
+    if (to - from >= MAX_RANGE_DAYS)
+        return http_error(r, 400, "bad_request", "at most %d days per request", MAX_RANGE_DAYS);
+    if (!parse_count(http_param(r, "page"), 1, 1000000, &page) ||
+        !parse_count(http_param(r, "page_size"), 100, MAX_PAGE_SIZE, &size))
+        return http_error(r, 400, "bad_request", "page >= 1; page_size from 1 to %d",
+                          MAX_PAGE_SIZE);
+    static const char *const fmt[] = {"YYYY-MM-DD\"T\"HH24:00", "YYYY-MM-DD", "YYYY-MM"};
+    const char *tfmt = !strcmp(g.grain, "hour") ? fmt[0] : !strcmp(g.grain, "day") ? fmt[1] : fmt[2];
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, "
+             "  greatest($2::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo, "
+             "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date))::timestamp "
+             "      AT TIME ZONE k.tz AS hi "
+             "  FROM (SELECT c.id, coalesce((SELECT d.document->>'time_zone' FROM document d "
+             "        WHERE d.kind = 'contract' AND d.customer = c.code "
+             "        ORDER BY d.effective_from DESC LIMIT 1), 'Asia/Shanghai') AS tz "
+             "        FROM customer c WHERE c.code = $1) k "
+             "  JOIN account a ON a.customer_id = k.id) "
+             "SELECT to_char(date_trunc('%s', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
+             "       sum(h.quantity)::bigint, count(*) OVER ()::bigint "
+             "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo "
+             " AND h.hour < w.hi AND starts_with(h.job, w.job_prefix) "
+             "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $4 OFFSET $5",
+             g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
+    char from_s[16], to_s[16], lim[24], off[24];
+    snprintf(from_s, sizeof from_s, "%s", http_param(r, "from"));
+    snprintf(to_s, sizeof to_s, "%s", http_param(r, "to"));
+    snprintf(lim, sizeof lim, "%ld", size);
+    snprintf(off, sizeof off, "%ld", (page - 1) * size);
+    const char *p[] = {customer, from_s, to_s, lim, off};
+    PGresult *res = db_query(r->conn, "read usage", sql, 5, p);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    int n = PQntuples(res);
+    if (f == RENDER_CSV) {
+        r->content_type = "text/csv";
+        sb_puts(&r->body, "time,job,model,meter,quantity,unit\n");
+    } else {
+        sb_puts(&r->body, "{\"customer\":");
+        sb_put_json_string(&r->body, customer);
+        sb_printf(&r->body,
+                  ",\"from\":\"%s\",\"to\":\"%s\",\"group_by\":\"%s%s%s\",\"page\":%ld,"
+                  "\"page_size\":%ld,\"total_rows\":%s,\"rows\":[",
+                  from_s, to_s, g.grain, g.job ? ",job" : "", g.model ? ",model" : "", page, size,
+                  n ? PQgetvalue(res, 0, 5) : "0");
+    }
+    for (int i = 0; i < n; i++) {
+        const struct meter_units *u = meter_units(PQgetvalue(res, i, 3));
+        const char *unit = u ? u->base_unit : "";
+        if (f == RENDER_CSV) {
+            sb_printf(&r->body, "%s,", PQgetvalue(res, i, 0));
+            for (int c = 1; c <= 3; c++) {
+                const char *v = PQgetvalue(res, i, c);
+                bool quote = v[strcspn(v, ",\"\r\n")] != '\0';
+                if (quote) sb_putc(&r->body, '"');
+                for (; *v; v++) {
+                    if (*v == '"') sb_putc(&r->body, '"');
+                    sb_putc(&r->body, *v);
+                }
+                sb_puts(&r->body, quote ? "\"," : ",");
+            }
+            sb_printf(&r->body, "%s,%s\n", PQgetvalue(res, i, 4), unit);
+            continue;
+        }
+        sb_printf(&r->body, "%s{\"time\":\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
+        if (g.job) {
+            sb_puts(&r->body, ",\"job\":");
+            sb_put_json_string(&r->body, PQgetvalue(res, i, 1));
+        }
+        if (g.model) {
+            sb_puts(&r->body, ",\"model\":");
+            sb_put_json_string(&r->body, PQgetvalue(res, i, 2));
+        }
+        sb_printf(&r->body, ",\"meter\":\"%s\",\"quantity\":%s,\"unit\":\"%s\"}",
+                  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), unit);
+    }
+    if (f != RENDER_CSV) sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}
+
+/* ---- /v1/statement and /v1/usage/current ---- */
+
+struct one_bill {
+    struct request *r;
+    enum render_format f;
+    bool done;
+};
+
+static bool render_one(struct bill *b, void *opaque)
+{
+    struct one_bill *o = opaque;
+    if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
+    render_into(o->r, b, o->f);
+    o->done = true;
+    return true;
+}
+
+static bool statement_of(struct request *r, const char *customer, const char *period,
+                         enum render_format f)
+{
+    struct one_bill o = {r, f, false};
+    int n = bill_load(r->conn, period, customer, NULL, render_one, &o);
+    if (n < 0 && r->status == 200)
+        return http_error(r, 404, "not_found", "no contract of customer %s in effect in %s",
+                          customer, period);
+    return o.done;
+}
+
+bool handle_statement(struct request *r)
+{
+    const char *customer, *period = http_param(r, "period");
+    enum render_format f;
+    int y, m;
+    if (!http_customer(r, &customer) || !parse_format(r, false, &f)) return false;
+    if (!period || strlen(period) != 7 || !time_parse_month(period, &y, &m))
+        return http_error(r, 400, "bad_request", "period is a month YYYY-MM");
+    return statement_of(r, customer, period, f);
+}
+
+bool handle_usage_current(struct request *r)
+{
+    const char *customer;
+    if (!http_customer(r, &customer)) return false;
+    char now[TIME_TEXT_LEN], period[8], first_day[16];
+    time_format_rfc3339(time_now_ms(), now);
+    snprintf(period, sizeof period, "%.7s", now);
+    snprintf(first_day, sizeof first_day, "%.7s-01", now);
+    sb_puts(&r->body, "{\"month_to_date\":");
+    if (!statement_of(r, customer, period, RENDER_JSON)) return false;
+    while (r->body.len && r->body.buf[r->body.len - 1] == '\n')
+        r->body.len--;
+    const char *p[] = {customer, first_day};
+    PGresult *res = db_query(
+        r->conn, "read balances",
+        "SELECT (SELECT coalesce(json_agg(json_build_object('voucher', d.code, 'program', "
+        "  d.document->>'program', 'face_value', d.document->>'face_value', 'paid_minor', "
+        "  (SELECT coalesce(sum(CASE WHEN x.reversal THEN -x.amount ELSE x.amount END), 0) "
+        "   FROM voucher_redemption x WHERE x.voucher = d.code)) ORDER BY d.code), '[]') "
+        "  FROM document d WHERE d.kind = 'voucher' AND d.customer = $1 "
+        "  AND (d.document->>'valid_until')::date >= $2::date), "
+        " (SELECT coalesce(sum(CASE WHEN l.reversal THEN -1 ELSE 1 END * CASE WHEN l.kind = "
+        "  'shortfall' THEN l.value ELSE -l.value END), 0) FROM commitment_ledger l "
+        "  JOIN customer c ON c.id = l.customer_id WHERE c.code = $1 AND l.period < $2::date), "
+        " (SELECT d.document->'commitment' FROM document d WHERE d.kind = 'contract' "
+        "  AND d.customer = $1 AND d.effective_from <= $2::date ORDER BY d.effective_from DESC "
+        "  LIMIT 1)",
+        2, p);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_printf(&r->body, ",\"vouchers\":%s,\"makeup_bank_minor\":%s,\"commitment\":%s}\n",
+              PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+              PQgetisnull(res, 0, 2) ? "null" : PQgetvalue(res, 0, 2));
+    PQclear(res);
+    r->content_type = "application/json";
+    return true;
+}
+
+/* ---- /v1/invoices ---- */
+
+bool handle_invoices(struct request *r)
+{
+    const char *customer;
+    long page, size;
+    if (!http_customer(r, &customer)) return false;
+    if (!parse_count(http_param(r, "page"), 1, 1000000, &page) ||
+        !parse_count(http_param(r, "page_size"), 100, MAX_PAGE_SIZE, &size))
+        return http_error(r, 400, "bad_request", "page >= 1; page_size from 1 to %d",
+                          MAX_PAGE_SIZE);
+    char lim[24], off[24];
+    snprintf(lim, sizeof lim, "%ld", size);
+    snprintf(off, sizeof off, "%ld", (page - 1) * size);
+    const char *p[] = {customer, lim, off};
+    PGresult *res = db_query(
+        r->conn, "list invoices",
+        "SELECT coalesce(json_agg(json_build_object('number', i.number, 'kind', i.kind, "
+        "  'period', to_char(i.period, 'YYYY-MM'), 'status', i.status, 'currency', i.currency, "
+        "  'total_minor', i.total, 'due_minor', i.due) ORDER BY i.number), '[]') "
+        "FROM (SELECT i.* FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "      WHERE c.code = $1 AND i.status <> 'draft' ORDER BY i.number "
+        "      LIMIT $2 OFFSET $3) i",
+        3, p);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_printf(&r->body, "{\"customer\":");
+    sb_put_json_string(&r->body, customer);
+    sb_printf(&r->body, ",\"page\":%ld,\"page_size\":%ld,\"invoices\":%s}\n", page, size,
+              PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return true;
+}
+
+bool handle_invoice(struct request *r)
+{
+    enum render_format f;
+    const char *number = r->path_arg;
+    if (!parse_format(r, true, &f)) return false;
+    if (strlen(number) > 31 || strspn(number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+                                   strlen(number))
+        return http_error(r, 404, "not_found", "no such invoice");
+    const char *p[] = {number};
+    PGresult *owner = db_query(r->conn, "find the invoice",
+                               "SELECT c.code FROM invoice i JOIN customer c ON "
+                               "c.id = i.customer_id WHERE i.number = $1",
+                               1, p);
+    if (!owner) return http_error(r, 503, "unavailable", "the database failed the query");
+    bool visible = PQntuples(owner) == 1 &&
+                   (r->who.finance || !strcmp(PQgetvalue(owner, 0, 0), r->who.customer));
+    PQclear(owner);
+    if (!visible) return http_error(r, 404, "not_found", "no such invoice"); /* not even whose */
+    struct bill b = {0};
+    if (!invoice_load(r->conn, number, NULL, NULL, &b)) {
+        bill_free(&b);
+        return http_error(r, 500, "internal", "the stored invoice does not add up");
+    }
+    bool ok = true;
+    if (f == RENDER_PDF) {
+        char path[] = "/tmp/gpumeter-invoice-XXXXXX";
+        int fd = mkstemp(path);
+        struct strbuf pdf = STRBUF_INIT;
+        ok = fd >= 0 && render_pdf(&b, r->cfg->seller, path);
+        FILE *in = ok ? fopen(path, "rb") : NULL;
+        char chunk[8192];
+        size_t got;
+        while (in && (got = fread(chunk, 1, sizeof chunk, in)) > 0)
+            sb_append(&pdf, chunk, got);
+        if (in) fclose(in);
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        sb_append(&r->body, pdf.buf ? pdf.buf : "", pdf.len);
+        sb_free(&pdf);
+        r->content_type = "application/pdf";
+        if (!ok) http_error(r, 500, "internal", "the PDF could not be rendered");
+    } else {
+        render_into(r, &b, f);
+    }
+    bill_free(&b);
+    return ok;
+}

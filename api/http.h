@@ -1,0 +1,47 @@
+/* http: one API request as the handlers see it (serve.c owns the server).
+ *
+ * A handler reads validated parameters, the caller and a database
+ * connection of its own thread, and fills the response: a status and a body
+ * (JSON by default, CSV or PDF on request). Every error is a JSON body
+ * {"error": {"code": ..., "message": ...}} with its HTTP status. */
+#ifndef GPUMETER_HTTP_H
+#define GPUMETER_HTTP_H
+
+#include "api/keys.h"
+#include "core/strbuf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#define HTTP_MAX_PARAMS 16
+
+struct request {
+    const char *path_arg; /* {number} of /v1/invoices/{number}, else NULL */
+    const char *names[HTTP_MAX_PARAMS], *values[HTTP_MAX_PARAMS];
+    int nparams;
+    struct caller who;
+    PGconn *conn;
+    const struct config *cfg;
+    /* the response */
+    unsigned status;
+    const char *content_type;
+    struct strbuf body;
+};
+
+/* The value of parameter name, or NULL. */
+const char *http_param(const struct request *r, const char *name);
+/* Sets an error response; returns false for `return http_error(...)`. */
+bool http_error(struct request *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The customer a request is about: the caller's own, or for finance keys
+ * the `customer` parameter. False with 400/403 set when not allowed. */
+bool http_customer(struct request *r, const char **customer);
+
+/* handlers.c */
+bool handle_usage(struct request *r);
+bool handle_usage_current(struct request *r);
+bool handle_statement(struct request *r);
+bool handle_invoices(struct request *r);
+bool handle_invoice(struct request *r);
+
+#endif

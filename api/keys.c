@@ -1,0 +1,176 @@
+/* keys: creating, listing, revoking and verifying API keys (see keys.h). */
+#include "api/keys.h"
+
+#include "core/cli.h"
+#include "core/db.h"
+#include "core/digest.h"
+#include "core/log.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KEY_PREFIX "gmk_"
+
+static void hex(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* "gmk_<12 hex id>_<64 hex secret>": the id into id[13]. */
+static bool split_key(const char *key, char id[13])
+{
+    size_t n = strlen(key);
+    if (n != 4 + 12 + 1 + 64 || strncmp(key, KEY_PREFIX, 4) || key[16] != '_') return false;
+    for (size_t i = 4; i < n; i++)
+        if (i != 16 && !strchr("0123456789abcdef", key[i])) return false;
+    memcpy(id, key + 4, 12);
+    id[12] = '\0';
+    return true;
+}
+
+enum key_result key_verify(PGconn *conn, const char *presented, struct caller *who)
+{
+    char id[13], hash[65];
+    memset(who, 0, sizeof *who);
+    if (!presented || !split_key(presented, id)) return KEY_INVALID;
+    digest_sha256_hex(presented, strlen(presented), hash);
+    const char *p[] = {id};
+    PGresult *res = db_query(conn, "look up the API key",
+                             "SELECT k.sha256, k.role, coalesce(c.code, '') FROM api_key k "
+                             "LEFT JOIN customer c ON c.id = k.customer_id "
+                             "WHERE k.id = $1 AND k.revoked_at IS NULL",
+                             1, p);
+    if (!res) return KEY_ERROR;
+    enum key_result r = KEY_INVALID;
+    if (PQntuples(res) == 1 && CRYPTO_memcmp(PQgetvalue(res, 0, 0), hash, 64) == 0) {
+        snprintf(who->key_id, sizeof who->key_id, "%s", id);
+        who->finance = !strcmp(PQgetvalue(res, 0, 1), "finance");
+        snprintf(who->customer, sizeof who->customer, "%s", PQgetvalue(res, 0, 2));
+        r = KEY_OK;
+    }
+    PQclear(res);
+    return r;
+}
+
+static int key_create(int argc, char **argv)
+{
+    bool finance = false;
+    const char *label = "", *actor = NULL;
+    const struct cli_opt opts[] = {
+        {"finance", CLI_BOOL, &finance, NULL, "a finance key: reads every customer", 0, 0},
+        {"label", CLI_STR, &label, "TEXT", "what the key is for", 0, 0},
+        {"actor", CLI_STR, &actor, "NAME", "who creates it (default: audit.actor, $USER)", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {"gpumeter customer key create (CODE | --finance) [--label TEXT]",
+                                  "Create an API key and print it once; only its SHA-256 is kept.",
+                                  opts, 0, 1};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (finance == (npos == 1)) {
+        log_error("give a customer CODE or --finance, not both");
+        cli_usage(&spec, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    unsigned char raw[38];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        log_error("the OpenSSL random generator failed");
+        return 1;
+    }
+    char id[13], secret[65], key[96], hash[65];
+    hex(raw, 6, id);
+    hex(raw + 6, 32, secret);
+    snprintf(key, sizeof key, KEY_PREFIX "%s_%s", id, secret);
+    digest_sha256_hex(key, strlen(key), hash);
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    const char *p[] = {id, finance ? NULL : argv[1], hash, label, actor ? actor : cfg.actor};
+    PGresult *res = db_query(
+        conn, "create the API key",
+        "INSERT INTO api_key (id, customer_id, role, sha256, label, created_by) "
+        "SELECT $1, c.id, CASE WHEN $2::text IS NULL THEN 'finance' ELSE 'customer' END, $3, $4, "
+        "$5 FROM (SELECT NULL) x LEFT JOIN customer c ON c.code = $2 "
+        "WHERE $2::text IS NULL OR c.id IS NOT NULL RETURNING id",
+        5, p);
+    rc = 1;
+    if (res && PQntuples(res) == 1) {
+        printf("%s\n", key);
+        fprintf(stderr, "gpumeter: key %s created; it is shown only now\n", id);
+        rc = 0;
+    } else if (res) {
+        log_error("customer \"%s\" does not exist", argv[1]);
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+static int key_list(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{0}};
+    static const struct cli_spec spec = {"gpumeter customer key list",
+                                         "List API keys: id, customer or finance, created, "
+                                         "revoked, label (never the key).",
+                                         opts, 0, 0};
+    int rc;
+    struct config cfg;
+    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    if (!conn) return rc;
+    PGresult *res = db_query(
+        conn, "list API keys",
+        "SELECT k.id, coalesce(c.code, '(finance)'), "
+        "to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "coalesce(to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "'active'), k.label FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
+        "ORDER BY k.created_at, k.id",
+        0, NULL);
+    for (int i = 0; res && i < PQntuples(res); i++)
+        printf("%s  %-24s %s  %-20s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+               PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+    PQclear(res);
+    PQfinish(conn);
+    return res ? 0 : 1;
+}
+
+static int key_revoke(int argc, char **argv)
+{
+    static const struct cli_opt opts[] = {{0}};
+    static const struct cli_spec spec = {"gpumeter customer key revoke ID",
+                                         "Revoke an API key; the next request with it gets 401.",
+                                         opts, 1, 1};
+    int rc;
+    struct config cfg;
+    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    if (!conn) return rc;
+    const char *p[] = {argv[1]};
+    PGresult *res = db_query(conn, "revoke the API key",
+                             "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) "
+                             "WHERE id = $1 RETURNING id",
+                             1, p);
+    rc = 1;
+    if (res && PQntuples(res) == 1) {
+        printf("key %s: revoked\n", argv[1]);
+        rc = 0;
+    } else if (res) {
+        log_error("no API key %s", argv[1]);
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
+int cmd_customer_key(int argc, char **argv)
+{
+    static const struct cli_command commands[] = {
+        {"create", key_create, "create an API key (shown once)"},
+        {"list", key_list, "list API keys"},
+        {"revoke", key_revoke, "revoke an API key"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch("gpumeter customer key", commands, argc, argv);
+}

@@ -1,0 +1,337 @@
+/* serve: `gpumeter serve`, the customer statements API on libmicrohttpd.
+ *
+ * A thread pool (one per core by default) answers requests; each thread
+ * keeps its own PostgreSQL connection. Every request but /healthz and
+ * /metrics needs `Authorization: Bearer <key>` (keys.h), checked against
+ * the database each time, so a revoked key fails on its next request.
+ * Requests are GET only (405), without a body (413), with only the
+ * parameters their route knows (400), at most api.rate_per_s per key
+ * (429). Parameters reach SQL only as libpq parameters. The routes are in
+ * one table, printed by --routes, which the OpenAPI document
+ * (docs/openapi.yaml) is tested against. */
+#include "api/http.h"
+#include "commands.h"
+#include "core/cli.h"
+#include "core/db.h"
+#include "core/listen.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct route {
+    const char *path; /* a trailing "{number}" matches one path segment */
+    bool (*handle)(struct request *r);
+    const char *params; /* allowed query parameters, space-separated */
+};
+
+static const struct route routes[] = {
+    {"/healthz", NULL, ""},
+    {"/metrics", NULL, ""},
+    {"/v1/usage", handle_usage, "customer from to group_by format page page_size"},
+    {"/v1/usage/current", handle_usage_current, "customer"},
+    {"/v1/statement", handle_statement, "customer period format"},
+    {"/v1/invoices", handle_invoices, "customer page page_size"},
+    {"/v1/invoices/{number}", handle_invoice, "format"},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+struct server {
+    struct MHD_Daemon *d;
+    struct config cfg;
+    pthread_mutex_t lock; /* the rate buckets */
+    struct bucket {
+        char key[13];
+        double tokens;
+        int64_t at_ms;
+    } buckets[1024];
+    PGconn *conns[64]; /* every thread's connection, closed on stop */
+    int nconns;
+    atomic_long requests[6]; /* by status class 1xx..5xx, [0] unused */
+    atomic_long micros;      /* total handling time */
+};
+
+static _Thread_local PGconn *thread_conn;
+
+const char *http_param(const struct request *r, const char *name)
+{
+    for (int i = 0; i < r->nparams; i++)
+        if (!strcmp(r->names[i], name)) return r->values[i];
+    return NULL;
+}
+
+bool http_error(struct request *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->status = status;
+    r->content_type = "application/json";
+    sb_reset(&r->body);
+    sb_printf(&r->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+    sb_put_json_string(&r->body, msg);
+    sb_puts(&r->body, "}}\n");
+    return false;
+}
+
+bool http_customer(struct request *r, const char **customer)
+{
+    const char *asked = http_param(r, "customer");
+    if (!r->who.finance) {
+        if (asked && strcmp(asked, r->who.customer))
+            return http_error(r, 403, "forbidden", "this key reads only customer %s",
+                              r->who.customer);
+        *customer = r->who.customer;
+        return true;
+    }
+    if (!asked)
+        return http_error(r, 400, "bad_request", "a finance key must name the customer");
+    if (strlen(asked) > 64 || strspn(asked, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(asked))
+        return http_error(r, 400, "bad_request", "customer must be a customer code");
+    *customer = asked;
+    return true;
+}
+
+/* The route of a path, and its {number} argument. */
+static const struct route *route_of(const char *url, const char **arg)
+{
+    *arg = NULL;
+    for (size_t i = 0; i < NROUTES; i++) {
+        const char *brace = strchr(routes[i].path, '{');
+        if (!brace && !strcmp(url, routes[i].path)) return &routes[i];
+        size_t n = brace ? (size_t)(brace - routes[i].path) : 0;
+        if (brace && !strncmp(url, routes[i].path, n) && url[n] && !strchr(url + n, '/')) {
+            *arg = url + n;
+            return &routes[i];
+        }
+    }
+    return NULL;
+}
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct request *r = cls;
+    if (r->nparams < HTTP_MAX_PARAMS) {
+        r->names[r->nparams] = key;
+        r->values[r->nparams] = value ? value : "";
+    }
+    r->nparams++;
+    return MHD_YES;
+}
+
+static bool params_known(struct request *r, const struct route *rt)
+{
+    if (r->nparams > HTTP_MAX_PARAMS)
+        return http_error(r, 400, "bad_request", "too many parameters");
+    for (int i = 0; i < r->nparams; i++) {
+        size_t n = strlen(r->names[i]);
+        bool known = false;
+        for (const char *p = rt->params; n && *p && !known; p += strcspn(p, " "), p += *p == ' ')
+            known = strcspn(p, " ") == n && !strncmp(p, r->names[i], n);
+        for (int j = 0; known && j < i; j++)
+            known = strcmp(r->names[j], r->names[i]) != 0;
+        if (!known)
+            return http_error(r, 400, "bad_request", "unknown or repeated parameter \"%.64s\"",
+                              r->names[i]);
+    }
+    return true;
+}
+
+static bool within_rate(struct server *s, const char *key)
+{
+    int64_t now = time_monotonic_ms();
+    unsigned h = 5381;
+    for (const char *c = key; *c; c++)
+        h = h * 33 + (unsigned char)*c;
+    pthread_mutex_lock(&s->lock);
+    struct bucket *b = &s->buckets[h % 1024];
+    if (strcmp(b->key, key)) { /* a new key (or a collision): a full bucket */
+        snprintf(b->key, sizeof b->key, "%s", key);
+        b->tokens = (double)s->cfg.api_rate;
+        b->at_ms = now;
+    }
+    b->tokens += (double)(now - b->at_ms) * (double)s->cfg.api_rate / 1000.0;
+    if (b->tokens > (double)s->cfg.api_rate) b->tokens = (double)s->cfg.api_rate;
+    b->at_ms = now;
+    bool ok = b->tokens >= 1.0;
+    if (ok) b->tokens -= 1.0;
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+static PGconn *connection(struct server *s)
+{
+    if (thread_conn && PQstatus(thread_conn) != CONNECTION_OK) PQreset(thread_conn);
+    if (!thread_conn && (thread_conn = db_connect(&s->cfg))) {
+        pthread_mutex_lock(&s->lock);
+        if (s->nconns < 64) s->conns[s->nconns++] = thread_conn;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return thread_conn && PQstatus(thread_conn) == CONNECTION_OK ? thread_conn : NULL;
+}
+
+static void metrics(struct server *s, struct request *r)
+{
+    static const char *const classes[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    r->content_type = "text/plain; version=0.0.4";
+    sb_puts(&r->body, "# HELP gpumeter_api_requests_total API requests by status class.\n"
+                      "# TYPE gpumeter_api_requests_total counter\n");
+    for (int i = 1; i < 6; i++)
+        sb_printf(&r->body, "gpumeter_api_requests_total{status=\"%s\"} %ld\n", classes[i],
+                  atomic_load(&s->requests[i]));
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_request_seconds_total Time spent answering requests.\n"
+              "# TYPE gpumeter_api_request_seconds_total counter\n"
+              "gpumeter_api_request_seconds_total %.6f\n",
+              (double)atomic_load(&s->micros) / 1e6);
+}
+
+/* Fills r's response for a complete request. */
+static void dispatch(struct server *s, struct MHD_Connection *conn, const char *url,
+                     const char *method, bool too_large, struct request *r)
+{
+    const struct route *rt = route_of(url, &r->path_arg);
+    if (!rt) {
+        http_error(r, 404, "not_found", "no such resource");
+        return;
+    }
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        http_error(r, 405, "method_not_allowed", "only GET is allowed here");
+        return;
+    }
+    if (too_large) {
+        http_error(r, 413, "payload_too_large", "requests carry no body");
+        return;
+    }
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
+    if (!params_known(r, rt)) return;
+    if (!rt->handle && !strcmp(rt->path, "/metrics")) {
+        metrics(s, r);
+        return;
+    }
+    if (!(r->conn = connection(s))) {
+        http_error(r, 503, "unavailable", "the database is not reachable");
+        return;
+    }
+    if (!rt->handle) { /* /healthz */
+        r->content_type = "text/plain";
+        sb_puts(&r->body, "ok\n");
+        return;
+    }
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    enum key_result k = auth && !strncmp(auth, "Bearer ", 7)
+                            ? key_verify(r->conn, auth + 7, &r->who)
+                            : KEY_INVALID;
+    if (k == KEY_ERROR) {
+        http_error(r, 503, "unavailable", "the database is not reachable");
+    } else if (k != KEY_OK) {
+        http_error(r, 401, "unauthorized", "a valid API key is required (Authorization: Bearer)");
+    } else if (!within_rate(s, r->who.key_id)) {
+        http_error(r, 429, "too_many_requests", "more than %ld requests per second",
+                   s->cfg.api_rate);
+    } else {
+        rt->handle(r);
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *data_size, void **state)
+{
+    (void)version, (void)data;
+    struct server *s = cls;
+    static int started, too_large;
+    if (!*state) { /* headers only: wait for the body, if any */
+        *state = &started;
+        return MHD_YES;
+    }
+    if (*data_size) { /* a body: refused, but read to the end first */
+        *data_size = 0;
+        *state = &too_large;
+        return MHD_YES;
+    }
+    int64_t t0 = time_monotonic_ms();
+    struct request r = {.status = 200, .content_type = "application/json", .cfg = &s->cfg};
+    dispatch(s, conn, url, method, *state == &too_large, &r);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r.body.len, r.body.buf ? r.body.buf : (void *)"",
+                                        MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(resp, "Content-Type", r.content_type);
+    if (r.status == 405) MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    enum MHD_Result ret = MHD_queue_response(conn, r.status, resp);
+    MHD_destroy_response(resp);
+    sb_free(&r.body);
+    atomic_fetch_add(&s->requests[r.status / 100 % 6], 1);
+    atomic_fetch_add(&s->micros, (time_monotonic_ms() - t0) * 1000);
+    return ret;
+}
+
+static volatile sig_atomic_t stopping;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:8080";
+    long long threads = 0;
+    bool list_routes = false;
+    const struct cli_opt opts[] = {
+        {"listen", CLI_STR, &listen, "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", 0,
+         0},
+        {"threads", CLI_INT, &threads, "N", "worker threads (default: one per core)", 1, 64},
+        {"routes", CLI_BOOL, &list_routes, NULL, "print the routes and exit", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {"gpumeter serve [--listen ADDR:PORT] [--threads N]",
+                                  "Serve the customer statements API over HTTP.", opts, 0, 0};
+    int npos;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (list_routes) {
+        for (size_t i = 0; i < NROUTES; i++)
+            printf("GET %s%s%s\n", routes[i].path, routes[i].params[0] ? " " : "",
+                   routes[i].params);
+        return 0;
+    }
+    struct sockaddr_in addr;
+    if (!listen_parse(listen, "--listen", &addr)) return CLI_EXIT_USAGE;
+    static struct server s;
+    if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
+    pthread_mutex_init(&s.lock, NULL);
+    if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
+    s.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+                           ntohs(addr.sin_port), NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
+                           (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+                           (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                           MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+    if (!s.d) {
+        log_error("cannot listen on %s", listen);
+        return 1;
+    }
+    log_info("serving the API on %s with %lld threads", listen, threads);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    while (!stopping)
+        pause();
+    MHD_stop_daemon(s.d);
+    for (int i = 0; i < s.nconns; i++)
+        PQfinish(s.conns[i]);
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,113 @@
+#!/bin/bash
+# The statements API on the real database: each key sees only its own
+# customer's usage and invoices; another customer's invoice is 404; a revoked
+# key is 401; injection strings in every parameter are 400 and change
+# nothing; CSV and JSON agree; the statement equals the issued invoice and
+# the CLI; 405, 413, 429 and /metrics.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+ev() { # seq account gpu-hours
+    printf 'a\t{"v":1,"source":"a","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"2026-01-10T02:00:00Z","end":"2026-01-10T03:00:00Z"}\n' \
+        "$1" "$2" $(($3 * 3600000))
+}
+{ ev 1 ns-alpha 10; ev 2 ns-beta 7; } | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1 && "$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+alpha_inv=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'alpha'")
+beta_inv=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'beta'")
+KA=$("$GM" customer key create alpha --label test 2>/dev/null)
+KB=$("$GM" customer key create beta 2>/dev/null)
+KF=$("$GM" customer key create --finance 2>/dev/null)
+check_match "a key is printed once" '^gmk_[0-9a-f]{12}_[0-9a-f]{64}$' "$KA"
+check_eq "only hashes are stored" 0 "$(q "SELECT count(*) FROM api_key WHERE sha256 = '$KA' OR id = '$KA'")"
+
+# The OpenAPI document has exactly the server's routes and query parameters.
+doc_routes=$(awk '/^  \/[^:]*:$/ { path = substr($1, 1, length($1) - 1); print "GET " path }
+                  /in: query/ { sub(/.*name: /, ""); sub(/,.*/, ""); print "GET " path " " $0 }' \
+    "$ROOT/docs/openapi.yaml" | sort)
+server_routes=$("$GM" serve --routes | awk '{ print $1 " " $2; for (i = 3; i <= NF; i++) print $1 " " $2 " " $i }' | sort)
+check_eq "docs/openapi.yaml matches the route table" "$server_routes" "$doc_routes"
+
+PORT=$((20000 + $$ % 20000))
+"$GM" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
+SERVER=$!
+trap 'kill $SERVER $SERVER2 2>/dev/null; cleanup' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+U="http://127.0.0.1:$PORT"
+get() { # key path -> "status body"
+    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
+    printf ' %s' "$(cat "$TMP/body")"
+}
+check_eq "healthz" "200 ok" "$(get none /healthz)"
+check_match "no key is 401 with a JSON error" '^401 \{"error":\{"code":"unauthorized"' "$(get none /v1/usage?from=2026-01-01\&to=2026-01-31)"
+a=$(get "$KA" "/v1/usage?from=2026-01-01&to=2026-01-31&group_by=day,model")
+check_match "alpha sees its own usage" '^200 .*"rows":\[\{"time":"2026-01-10","model":"H800","meter":"gpu_ms","quantity":36000000,"unit":"GPU-ms"\}\]' "$a"
+check_match "beta sees its own" '"quantity":25200000' "$(get "$KB" "/v1/usage?from=2026-01-01&to=2026-01-31")"
+check_match "alpha asking for beta is 403" '^403 ' "$(get "$KA" "/v1/usage?from=2026-01-01&to=2026-01-31&customer=beta")"
+check_match "finance reads beta" '"quantity":25200000' "$(get "$KF" "/v1/usage?from=2026-01-01&to=2026-01-31&customer=beta")"
+check_match "finance must name the customer" '^400 ' "$(get "$KF" "/v1/usage?from=2026-01-01&to=2026-01-31")"
+inv=$(get "$KA" /v1/invoices)
+check_match "alpha lists its invoice" "\"number\" : \"$alpha_inv\"" "$inv"
+check_eq "and not beta's" "" "$(echo "$inv" | grep -o "$beta_inv")"
+check_match "beta's invoice number is 404 for alpha" '^404 ' "$(get "$KA" "/v1/invoices/$beta_inv")"
+check_match "and 200 for finance" '^200 ' "$(get "$KF" "/v1/invoices/$beta_inv")"
+check_match "alpha's invoice as JSON" "^200 .*\"number\":\"$alpha_inv\"" "$(get "$KA" "/v1/invoices/$alpha_inv")"
+curl -s -H "Authorization: Bearer $KA" "$U/v1/invoices/$alpha_inv?format=pdf" -o "$TMP/a.pdf"
+check_match "and as PDF" "Total +178.08" "$(pdftotext -layout "$TMP/a.pdf" - 2>/dev/null)"
+
+total=$(q "SELECT total FROM invoice WHERE number = '$alpha_inv'")
+st=$(get "$KA" "/v1/statement?period=2026-01")
+check_match "the statement equals the issued invoice" "\"total_minor\":$total," "$st"
+check_eq "and the CLI statement, byte for byte" "$("$GM" statement --customer alpha --period 2026-01 --format json)" \
+    "$(curl -s -H "Authorization: Bearer $KA" "$U/v1/statement?period=2026-01")"
+csv_sum=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/usage?from=2026-01-01&to=2026-01-31&group_by=hour,job&customer=alpha&format=csv" |
+    awk -F, 'NR > 1 { s += $5 } END { print s }')
+json_sum=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/usage?from=2026-01-01&to=2026-01-31&group_by=hour,job&customer=alpha" |
+    grep -o '"quantity":[0-9]*' | awk -F: '{ s += $2 } END { print s }')
+check_eq "CSV and JSON agree" "36000000 36000000" "$csv_sum $json_sum"
+check_match "usage/current has the month to date and balances" '^200 \{"month_to_date":.*"makeup_bank_minor":0' \
+    "$(get "$KA" /v1/usage/current)"
+
+before=$(q "SELECT count(*) || ' ' || sum(total) FROM invoice")
+bad=0
+for path in "/v1/usage?from=2026-01-01%27%20OR%201%3D1--&to=2026-01-31" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31%27;DROP%20TABLE%20invoice;--" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&group_by=day;DROP%20TABLE%20usage_hourly" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&page=1%20OR%201=1" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&page_size=10;--" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&format=json%27" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&customer=alpha%27%20OR%20%27a%27=%27a" \
+    "/v1/statement?period=2026-01%27%20OR%201=1" \
+    "/v1/invoices?page=0%20UNION%20SELECT%201" \
+    "/v1/usage?from=2026-01-01&to=2026-01-31&sql=1"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KF" "$U$path")
+    [ "$code" = 400 ] || { bad=$((bad + 1)); echo "# $path -> $code"; }
+done
+check_eq "injection strings in every parameter are 400" 0 "$bad"
+check_match "an injected invoice number is 404" '^404 ' \
+    "$(get "$KF" "/v1/invoices/INV-2026-000001%27%20OR%20%271%27=%271")"
+check_eq "and nothing changed" "$before" "$(q "SELECT count(*) || ' ' || sum(total) FROM invoice")"
+check_match "more than a year is 400" '^400 ' "$(get "$KA" "/v1/usage?from=2025-01-01&to=2026-01-31")"
+check_match "POST is 405" '^405$' "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KA" "$U/v1/invoices")"
+check_match "a body is 413" '^413$' "$(curl -s -o /dev/null -w '%{http_code}' -X GET --data 'x=1' -H "Authorization: Bearer $KA" "$U/v1/invoices")"
+check_match "an unknown path is 404" '^404 ' "$(get "$KA" /v2/nothing)"
+
+"$GM" customer key revoke "$(echo "$KA" | cut -c5-16)" >/dev/null
+check_match "a revoked key is 401 at once" '^401 ' "$(get "$KA" /v1/invoices)"
+check_match "the other keys still work" '^200 ' "$(get "$KB" /v1/invoices)"
+check_match "metrics count requests by status" 'gpumeter_api_requests_total\{status="4xx"\} [1-9]' \
+    "$(curl -s "$U/metrics")"
+
+PORT2=$((PORT + 1))
+GPUMETER_API_RATE=3 "$GM" serve --listen "127.0.0.1:$PORT2" --threads 1 2>/dev/null &
+SERVER2=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT2/healthz" >/dev/null && break; sleep 0.1; done
+codes=$(for _ in 1 2 3 4 5 6 7 8; do
+    curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KB" "http://127.0.0.1:$PORT2/v1/invoices"
+done | sort | uniq -c | awk '{ print $2 ":" $1 }' | xargs)
+check_match "over the rate a key gets 429" '429:[1-9]' "$codes"
+kill $SERVER $SERVER2 2>/dev/null
+wait $SERVER 2>/dev/null
+check_eq "the server stops on SIGTERM" 0 "$?"
+finish

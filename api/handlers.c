@@ -130,7 +130,9 @@ bool handle_usage(struct request *r)
         return http_error(r, 400, "bad_request", "page >= 1; page_size from 1 to %d",
                           MAX_PAGE_SIZE);
     static const char *const fmt[] = {"YYYY-MM-DD\"T\"HH24:00", "YYYY-MM-DD", "YYYY-MM"};
-    const char *tfmt = !strcmp(g.grain, "hour") ? fmt[0] : !strcmp(g.grain, "day") ? fmt[1] : fmt[2];
+    const char *tfmt = !strcmp(g.grain, "hour")  ? fmt[0]
+                       : !strcmp(g.grain, "day") ? fmt[1]
+                                                 : fmt[2];
     char sql[2048];
     snprintf(sql, sizeof sql,
              "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, "
@@ -318,8 +320,8 @@ bool handle_invoice(struct request *r)
     enum render_format f;
     const char *number = r->path_arg;
     if (!parse_format(r, true, &f)) return false;
-    if (strlen(number) > 31 || strspn(number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
-                                   strlen(number))
+    if (strlen(number) > 31 ||
+        strspn(number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != strlen(number))
         return http_error(r, 404, "not_found", "no such invoice");
     const char *p[] = {number};
     PGresult *owner = db_query(r->conn, "find the invoice",

@@ -95,9 +95,9 @@ bool http_customer(struct request *r, const char **customer)
         *customer = r->who.customer;
         return true;
     }
-    if (!asked)
-        return http_error(r, 400, "bad_request", "a finance key must name the customer");
-    if (strlen(asked) > 64 || strspn(asked, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(asked))
+    if (!asked) return http_error(r, 400, "bad_request", "a finance key must name the customer");
+    if (strlen(asked) > 64 ||
+        strspn(asked, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(asked))
         return http_error(r, 400, "bad_request", "customer must be a customer code");
     *customer = asked;
     return true;
@@ -232,9 +232,8 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         return;
     }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    enum key_result k = auth && !strncmp(auth, "Bearer ", 7)
-                            ? key_verify(r->conn, auth + 7, &r->who)
-                            : KEY_INVALID;
+    enum key_result k =
+        auth && !strncmp(auth, "Bearer ", 7) ? key_verify(r->conn, auth + 7, &r->who) : KEY_INVALID;
     if (k == KEY_ERROR) {
         http_error(r, 503, "unavailable", "the database is not reachable");
     } else if (k != KEY_OK) {
@@ -266,9 +265,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     int64_t t0 = time_monotonic_ms();
     struct request r = {.status = 200, .content_type = "application/json", .cfg = &s->cfg};
     dispatch(s, conn, url, method, *state == &too_large, &r);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r.body.len, r.body.buf ? r.body.buf : (void *)"",
-                                        MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r.body.len, r.body.buf ? r.body.buf : (void *)"", MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", r.content_type);
     if (r.status == 405) MHD_add_response_header(resp, "Allow", "GET, HEAD");
     enum MHD_Result ret = MHD_queue_response(conn, r.status, resp);
@@ -292,8 +290,7 @@ int cmd_serve(int argc, char **argv)
     long long threads = 0;
     bool list_routes = false;
     const struct cli_opt opts[] = {
-        {"listen", CLI_STR, &listen, "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", 0,
-         0},
+        {"listen", CLI_STR, &listen, "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", 0, 0},
         {"threads", CLI_INT, &threads, "N", "worker threads (default: one per core)", 1, 64},
         {"routes", CLI_BOOL, &list_routes, NULL, "print the routes and exit", 0, 0},
         {0},
@@ -315,11 +312,11 @@ int cmd_serve(int argc, char **argv)
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
-    s.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-                           ntohs(addr.sin_port), NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
-                           (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-                           (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                           MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+    s.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port),
+                           NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
+                           (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                           MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+                           MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

@@ -37,11 +37,23 @@ struct run_ctx {
     size_t npending;
 };
 
+/* Writes the pending drafts and lists them (an issued month is left alone). */
 static bool flush(struct run_ctx *ctx)
 {
-    bool ok = ctx->failed || invoice_store(ctx->conn, ctx->first_day, ctx->pending, ctx->npending);
-    for (size_t i = 0; i < ctx->npending; i++)
+    bool written[STORE_BATCH] = {false};
+    bool ok = ctx->failed ||
+              invoice_store(ctx->conn, ctx->first_day, ctx->pending, ctx->npending, written);
+    for (size_t i = 0; i < ctx->npending; i++) {
+        const struct bill *b = &ctx->pending[i];
+        char amount[32];
+        money_format(b->total, b->minor_digits, amount, sizeof amount);
+        if (ok && !ctx->failed)
+            printf("%-24s %s  %-6s %16s %s\n", b->customer, b->period,
+                   written[i] ? "draft" : "issued", written[i] ? amount : "(left alone)",
+                   written[i] ? b->currency : "");
+        ctx->written += ok && written[i];
         bill_free(&ctx->pending[i]);
+    }
     ctx->npending = 0;
     return ok;
 }
@@ -56,10 +68,6 @@ static bool store_invoice(struct bill *b, void *opaque)
         return true; /* report every customer's problem, then roll back */
     }
     if (!bill_has_content(b)) return true; /* nothing used, committed or claimed */
-    char amount[32];
-    money_format(b->total, b->minor_digits, amount, sizeof amount);
-    printf("%-24s %s  draft  %16s %s\n", b->customer, b->period, amount, b->currency);
-    ctx->written++;
     ctx->pending[ctx->npending++] = *b;
     b->lines = NULL; /* now owned by pending */
     b->n = b->cap = 0;

@@ -79,7 +79,8 @@ static bool reprice(struct bill *b, void *opaque)
         if (!find_line(b, &r->old.lines[i])) change(r, &r->old.lines[i], NULL);
     sb_puts(&r->changes, r->changed ? "]" : "[]");
     bool issued = r->had_old && strcmp(r->old.status, "draft");
-    if (bill_has_content(b) && !issued && !invoice_store(r->conn, r->first_day, b, 1)) return false;
+    if (bill_has_content(b) && !issued && !invoice_store(r->conn, r->first_day, b, 1, NULL))
+        return false;
     char was[32], now[32], total[24];
     money_format(r->old.total, b->minor_digits, was, sizeof was);
     money_format(b->total, b->minor_digits, now, sizeof now);

@@ -199,11 +199,14 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
     return ok;
 }
 
-bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n)
+bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
+                   bool *written)
 {
     if (!n) return true;
     PGresult *ids = store_headers(conn, first_day, bills, n);
     bool ok = ids && store_details(conn, first_day, ids, bills, n);
+    for (size_t i = 0; ok && written && i < n; i++)
+        written[i] = id_of(ids, &bills[i]) != NULL;
     PQclear(ids);
     return ok;
 }

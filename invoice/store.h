@@ -14,7 +14,10 @@
 #include <stdbool.h>
 
 /* first_day is "YYYY-MM-01". */
-bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n);
+/* written[i] (when not NULL): whether bill i's draft was written, false
+ * when its month's invoice is already issued. */
+bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
+                   bool *written);
 /* Reads an invoice (by number, or else the open invoice of customer for
  * the month) and checks that its totals equal its lines. */
 bool invoice_load(PGconn *conn, const char *number, const char *customer, const char *first_day,

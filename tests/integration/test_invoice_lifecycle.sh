@@ -42,8 +42,9 @@ check_match "and its deletion" "cannot be deleted" "$err"
 # next month's invoice carries them: 84.00 + 5.04 = 89.04.
 h800 2026-01-20T02:00:00Z 2026-01-20T03:00:00Z 5
 "$GM" rate --until-idle 2>/dev/null
-"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+out=$("$GM" invoice run --period 2026-01 2>/dev/null)
 check_eq "the issued month is untouched by a rerun" "INV-2026-000001|issued|17808" "$(inv 01)"
+check_match "and the run says so" '^alpha +2026-01 +issued +\(left alone\)' "$out"
 "$GM" invoice run --period 2026-02 >/dev/null 2>&1
 check_eq "February carries January's late usage" "-|draft|8904" "$(inv 02)"
 check_eq "as a prior-period line for January" "prior_period|gpu_ms|H800|18000000|8400|2026-01-01" \

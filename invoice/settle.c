@@ -279,7 +279,8 @@ bool settle(struct bill *b, const struct settle_terms *t, char *err, size_t errl
         !claim_vouchers(b, t, true, lines_sum(b), err, errlen))
         return false;
     b->subtotal = lines_sum(b);
-    if (b->subtotal < 0 || !money_apply_ppm(b->subtotal, b->tax_ppm, &b->tax) ||
+    /* a month of only prior-period credits may be negative: a credit balance */
+    if (!money_apply_ppm(b->subtotal, b->tax_ppm, &b->tax) ||
         !money_add(b->subtotal, b->tax, &b->total)) {
         snprintf(err, errlen, "the subtotal %lld cannot be taxed", (long long)b->subtotal);
         return false;

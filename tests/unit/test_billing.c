@@ -1,6 +1,7 @@
 /* Settling a bill without commitments, subsidies or vouchers: subtotal =
  * sum of the lines, tax once on the subtotal, total = subtotal + tax = due;
- * a subtotal too large to tax is an error, not a wrapped number. */
+ * a credit month is negative; a subtotal too large to tax is an error, not
+ * a wrapped number. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,26 @@ static void test_lines_then_tax_once(void **state)
     bill_free(&b);
 }
 
+/* A month of only a prior-period credit (usage rated lower after its
+ * invoice was issued) is a credit balance, taxed the same way: -100.00,
+ * tax -6.00, total and due -106.00. */
+static void test_a_credit_month_is_negative_not_an_error(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct bill b = {.minor_digits = 2};
+    usage_line(&b, "gpu_ms", "H800", -10000);
+    b.lines[0].kind = LINE_PRIOR_PERIOD;
+    struct settle_terms t = {.k = &k};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.subtotal, -10000);
+    assert_int_equal(b.tax, -600);
+    assert_int_equal(b.total, -10600);
+    assert_int_equal(b.due, -10600);
+    bill_free(&b);
+}
+
 static void test_untaxable_subtotal_is_an_error(void **state)
 {
     (void)state;
@@ -57,6 +78,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_then_tax_once),
+        cmocka_unit_test(test_a_credit_month_is_negative_not_an_error),
         cmocka_unit_test(test_untaxable_subtotal_is_an_error),
     };
     return cmocka_run_group_tests_name("billing", tests, NULL, NULL);

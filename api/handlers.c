@@ -156,7 +156,11 @@ bool handle_usage(struct request *r)
     snprintf(lim, sizeof lim, "%ld", size);
     snprintf(off, sizeof off, "%ld", (page - 1) * size);
     const char *p[] = {customer, from_s, to_s, lim, off};
-    PGresult *res = db_query(r->conn, "read usage", sql, 5, p);
+    int slot = (!strcmp(g.grain, "hour")  ? 0
+                : !strcmp(g.grain, "day") ? 4
+                                          : 8) +
+               g.job * 2 + g.model;
+    PGresult *res = http_query(r, slot, "read usage", sql, 5, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
     int n = PQntuples(res);
     if (f == RENDER_CSV) {

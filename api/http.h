@@ -28,6 +28,11 @@ struct request {
     struct strbuf body;
 };
 
+/* db_query_prepared on the request's connection (slots of serve.c's
+ * thread). */
+PGresult *http_query(struct request *r, int slot, const char *what, const char *sql, int n,
+                     const char *const *params);
+
 /* The value of parameter name, or NULL. */
 const char *http_param(const struct request *r, const char *name);
 /* Sets an error response; returns false for `return http_error(...)`. */

@@ -104,7 +104,7 @@ for r in $(seq 1 "$RUNS"); do
     api_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
     api_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
     api_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
-    pb=$(pgbench -n -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -c 32 -j 2 -T 10 \
+    pb=$(pgbench -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -c 32 -j 2 -T 10 \
         -D customers="$API_CUSTOMERS" -f "$ROOT/bench/statement-query.sql" "$DB" 2>&1)
     sql_tps+=("$(echo "$pb" | awk '/^tps/ { printf "%.0f", $3 }')")
     sql_ms+=("$(echo "$pb" | awk '/latency average/ { printf "%.2f", $4 }')")
@@ -183,7 +183,7 @@ a handful of set-based statements (1,000 drafts each).
 | figure | value | limit | ratio |
 |---|---|---|---|
 | \`GET /v1/usage\` month by day, random customer, wrk 32 connections | $(median "${api_rps[@]}") requests/s | 10,000 requests/s (target) | $(ratio "$(median "${api_rps[@]}")" 10000) of the target |
-| the same, against pgbench running its SQL at the same concurrency | $(median "${api_rps[@]}") requests/s | $(median "${sql_tps[@]}") queries/s | $(ratio "$(median "${api_rps[@]}")" "$(median "${sql_tps[@]}")") |
+| the same, against pgbench running its SQL (prepared, as the server does) at the same concurrency | $(median "${api_rps[@]}") requests/s | $(median "${sql_tps[@]}") queries/s | $(ratio "$(median "${api_rps[@]}")" "$(median "${sql_tps[@]}")") |
 | latency p50 / p99 (wrk) | $(median "${api_p50[@]}") ms / $(median "${api_p99[@]}") ms | p99 10 ms (target) | |
 | pgbench average latency of the SQL alone | $(median "${sql_ms[@]}") ms | | |
 | server peak RSS | $((server_rss / 1024)) MiB | | |

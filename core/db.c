@@ -51,16 +51,35 @@ PGconn *db_open(struct config *cfg, int *exit_code)
     return conn;
 }
 
-PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
-                   const char *const *params)
+/* res if it succeeded; else NULL after printing "could not <what>". */
+static PGresult *checked(PGconn *conn, const char *what, PGresult *res)
 {
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
     log_error("could not %s", what);
     print_pg_error(PQerrorMessage(conn));
     PQclear(res);
     return NULL;
+}
+
+PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
+                   const char *const *params)
+{
+    return checked(conn, what, PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0));
+}
+
+PGresult *db_query_prepared(PGconn *conn, unsigned *prepared, int slot, const char *what,
+                            const char *sql, int n, const char *const *params)
+{
+    char name[16];
+    snprintf(name, sizeof name, "gm%d", slot);
+    if (!(*prepared & (1u << slot))) {
+        PGresult *p = checked(conn, what, PQprepare(conn, name, sql, n, NULL));
+        if (!p) return NULL;
+        PQclear(p);
+        *prepared |= 1u << slot;
+    }
+    return checked(conn, what, PQexecPrepared(conn, name, n, params, NULL, NULL, 0));
 }
 
 bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params)

@@ -30,6 +30,13 @@ PGconn *db_open_command(const struct cli_spec *spec, int argc, char **argv, stru
  * NULL after printing "could not <what>". */
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
                    const char *const *params);
+/* db_query through a statement prepared once per connection, for queries
+ * run many times (the API): slot 0..31 names it ("gm<slot>", one SQL text
+ * per slot); *prepared holds the connection's prepared slots and must be
+ * zeroed when the connection is new or reset. */
+PGresult *db_query_prepared(PGconn *conn, unsigned *prepared, int slot, const char *what,
+                            const char *sql, int n, const char *const *params);
+
 /* db_query for statements whose result is not needed. */
 bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params);
 

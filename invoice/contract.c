@@ -145,6 +145,7 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
         }
         if (ok) add_rows(&a, &k, end);
     }
+    if (!ok) log_error("a stored contract of customer \"%s\" no longer validates", customer);
     PQclear(res);
     const char *q[6] = {customer};
     for (int i = 0; i < 5; i++) {

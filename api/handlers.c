@@ -266,8 +266,8 @@ bool handle_usage_current(struct request *r)
         r->conn, "read balances",
         "SELECT (SELECT coalesce(json_agg(json_build_object('voucher', d.code, 'program', "
         "  d.document->>'program', 'face_value', d.document->>'face_value', 'paid_minor', "
-        "  (SELECT coalesce(sum(CASE WHEN x.reversal THEN -x.amount ELSE x.amount END), 0) "
-        "   FROM voucher_redemption x WHERE x.voucher = d.code)) ORDER BY d.code), '[]') "
+        "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL "), 0) "
+        "   FROM voucher_redemption r WHERE r.voucher = d.code)) ORDER BY d.code), '[]') "
         "  FROM document d WHERE d.kind = 'voucher' AND d.customer = $1 "
         "  AND (d.document->>'valid_until')::date >= $2::date), "
         " (SELECT coalesce(sum(CASE WHEN l.reversal THEN -1 ELSE 1 END * CASE WHEN l.kind = "

@@ -161,3 +161,17 @@ int64_t time_month_of_day(int64_t days)
     time_civil_from_days(days, &y, &m, &d);
     return ((int64_t)y - 1970) * 12 + (m - 1);
 }
+
+void time_format_date(int64_t days, char out[16])
+{
+    int y;
+    unsigned m, d;
+    time_civil_from_days(days, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02u-%02u", y, m, d);
+}
+
+void time_format_month(int64_t month, char out[16])
+{
+    int64_t y = 1970 + (month >= 0 ? month / 12 : (month - 11) / 12);
+    snprintf(out, 16, "%04d-%02d", (int)(y % 100000), (int)(month - (y - 1970) * 12 + 1));
+}

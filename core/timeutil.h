@@ -21,6 +21,10 @@ int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 void time_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* Months since 1970-01 of the month a day falls in (billing periods). */
 int64_t time_month_of_day(int64_t days);
+/* Days since 1970-01-01 as "YYYY-MM-DD"; months since 1970-01 as
+ * "YYYY-MM". */
+void time_format_date(int64_t days, char out[16]);
+void time_format_month(int64_t month, char out[16]);
 
 /* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (1 to 3 fraction digits) to ms. */
 bool time_parse_rfc3339(const char *s, int64_t *ms);

@@ -7,6 +7,7 @@
 #include "core/timeutil.h"
 #include "invoice/charges.h"
 #include "invoice/docstore.h"
+#include "invoice/store.h"
 #include "invoice/prior.h"
 #include "invoice/settle.h"
 
@@ -163,12 +164,12 @@ static const char bank_sql[] =
 
 /* Vouchers valid this month, what each has paid before, and what its
  * program paid the customer earlier in the year (reversals negative). */
-#define REDEEMED "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
 static const char vouchers_sql[] =
     "SELECT d.customer, d.document::text, "
-    "  (SELECT coalesce(sum(" REDEEMED "), 0) FROM voucher_redemption r "
+    "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL "), 0) FROM voucher_redemption r "
     "   WHERE r.voucher = d.code AND r.period < $1::date), "
-    "  (SELECT coalesce(sum(" REDEEMED "), 0) FROM voucher_redemption r JOIN customer c "
+    "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL
+    "), 0) FROM voucher_redemption r JOIN customer c "
     "   ON c.id = r.customer_id WHERE c.code = d.customer "
     "   AND r.program = d.document->>'program' "
     "   AND r.period >= date_trunc('year', $1::date) AND r.period < $1::date) "

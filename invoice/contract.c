@@ -14,18 +14,12 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "invoice/docstore.h"
+#include "invoice/store.h"
 #include "invoice/terms_doc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void date_text(int64_t days, char out[16])
-{
-    char t[TIME_TEXT_LEN];
-    time_format_rfc3339(days * MS_PER_DAY, t);
-    snprintf(out, 16, "%.10s", t);
-}
 
 /* The minor digits of a currency, or -1 when unknown (reported elsewhere). */
 static bool currency_digits(PGconn *conn, const char *currency, int *digits)
@@ -68,7 +62,7 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
 {
     const struct contract *k = parsed;
     char from[16];
-    date_text(k->effective_from, from);
+    time_format_date(k->effective_from, from);
     const char *p[] = {k->plan, k->currency, k->time_zone, k->customer, from, k->code};
     PGresult *res = db_query(
         conn, "check the contract's plan and time zone",
@@ -110,8 +104,8 @@ static void add_rows(struct account_rows *a, const struct contract *k, int64_t e
         if (end >= 0 && (until < 0 || until > end)) until = end;
         if (until >= 0 && until < from) continue;
         char f[16], u[16];
-        date_text(from, f);
-        date_text(until, u);
+        time_format_date(from, f);
+        time_format_date(until, u);
         db_array_add(&a->v[0], ca->account);
         db_array_add(&a->v[1], ca->job_prefix);
         db_array_add(&a->v[2], f);
@@ -375,8 +369,6 @@ static int voucher_list(int argc, char **argv)
     return docstore_list(&voucher_kind, argc, argv);
 }
 
-#define REDEEMED "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
-
 /* The voucher, what it paid on each invoice (and what a void gave back),
  * and what is left of it. */
 static int voucher_show(int argc, char **argv)
@@ -395,8 +387,8 @@ static int voucher_show(int argc, char **argv)
     bool ok =
         docstore_print(conn, &voucher_kind, argv[1], "9999-12-31") &&
         (res = db_query(conn, "read the voucher's redemptions",
-                        "SELECT to_char(r.period, 'YYYY-MM'), i.status, " REDEEMED ", "
-                        "cur.minor_digits, sum(" REDEEMED ") OVER (ORDER BY r.period, "
+                        "SELECT to_char(r.period, 'YYYY-MM'), i.status, " REDEMPTION_AMOUNT_SQL ", "
+                        "cur.minor_digits, sum(" REDEMPTION_AMOUNT_SQL ") OVER (ORDER BY r.period, "
                         "r.reversal, i.id), "
                         "((d.document->>'face_value')::numeric * 10 ^ cur.minor_digits)::bigint "
                         "FROM voucher_redemption r JOIN document d ON d.kind = 'voucher' "

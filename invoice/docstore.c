@@ -61,13 +61,6 @@ cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *pars
     return doc;
 }
 
-static void date_text(int64_t days, char out[16])
-{
-    char t[TIME_TEXT_LEN];
-    time_format_rfc3339(days * MS_PER_DAY, t);
-    snprintf(out, 16, "%.10s", t);
-}
-
 /* The currency and customer a document names must exist. */
 static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc_check *c)
 {
@@ -176,7 +169,7 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     k->identify(parsed, &id);
     char *canonical = cJSON_PrintUnformatted(doc), sha[65], from[16];
     digest_sha256_hex(canonical, strlen(canonical), sha);
-    date_text(id.effective_from, from);
+    time_format_date(id.effective_from, from);
     struct config cfg;
     struct doc_check c = {0};
     PGresult *cur = NULL;
@@ -380,7 +373,7 @@ int docstore_diff(const struct doc_kind *k, int argc, char **argv)
         struct doc_identity id = {0};
         k->identify(parsed, &id);
         char date[16], from[16] = "";
-        date_text(id.effective_from, date);
+        time_format_date(id.effective_from, date);
         struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
         bool failed;
         cJSON *old = stored_version(conn, k, id.code, date, from, true, &failed);

@@ -12,13 +12,14 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "invoice/store.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char vouchers_sql[] =
     "SELECT c.code, r.voucher, coalesce(i.number, '-'), i.status, "
-    "       sum(CASE WHEN r.reversal THEN -r.amount ELSE r.amount END)::bigint, "
+    "       sum(" REDEMPTION_AMOUNT_SQL ")::bigint, "
     "       cur.minor_digits, i.currency "
     "FROM voucher_redemption r JOIN customer c ON c.id = r.customer_id "
     "JOIN invoice i ON i.id = r.invoice_id JOIN currency cur ON cur.code = i.currency "

@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "core/money.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,9 @@ static bool counts(const struct bill_line *l, unsigned meters)
 static void entry_label(char *buf, size_t len, int64_t period)
 {
     size_t at = strlen(buf);
-    snprintf(buf + at, len - at, "%s%04lld-%02lld", at ? " " : "", (long long)(1970 + period / 12),
-             (long long)(period % 12 + 1));
+    char month[16];
+    time_format_month(period, month);
+    snprintf(buf + at, len - at, "%s%s", at ? " " : "", month);
 }
 
 static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err, size_t errlen)

@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -116,12 +117,12 @@ static void add_line(struct columns *c, const char *id, size_t line_no, const st
 static void add_ledger(struct columns *c, const char *id, const struct bill *b,
                        const struct ledger_row *r)
 {
-    char month[48];
-    snprintf(month, sizeof month, "%04lld-%02lld-01", (long long)(1970 + r->entry_period / 12),
-             (long long)(r->entry_period % 12 + 1));
+    char month[16], first_day[24];
+    time_format_month(r->entry_period, month);
+    snprintf(first_day, sizeof first_day, "%s-01", month);
     db_array_add(&c->v[0], id);
     db_array_add(&c->v[1], b->customer);
-    db_array_add(&c->v[2], month);
+    db_array_add(&c->v[2], first_day);
     db_array_add(&c->v[3], r->kind);
     add_int(&c->v[4], r->units);
     add_int(&c->v[5], r->value);

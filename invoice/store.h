@@ -13,6 +13,10 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* SQL: the signed amount of voucher_redemption row r (a reversal counts
+ * negative), for every sum over the ledger. */
+#define REDEMPTION_AMOUNT_SQL "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
+
 /* first_day is "YYYY-MM-01". */
 /* written[i] (when not NULL): whether bill i's draft was written, false
  * when its month's invoice is already issued. */

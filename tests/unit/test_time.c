@@ -28,6 +28,22 @@ static void test_parse_and_format(void **state)
         assert_false(time_parse_rfc3339(bad[i], &ms));
 }
 
+/* Billing dates and months as text: a leap day, and December's month index
+ * (months since 1970-01) not rolling into the next year. */
+static void test_date_and_month_text(void **state)
+{
+    (void)state;
+    char out[16];
+    time_format_date(time_days_from_civil(2028, 2, 29), out);
+    assert_string_equal(out, "2028-02-29");
+    time_format_month((2026 - 1970) * 12 + 11, out);
+    assert_string_equal(out, "2026-12");
+    time_format_month((2027 - 1970) * 12, out);
+    assert_string_equal(out, "2027-01");
+    assert_int_equal(time_month_of_day(time_days_from_civil(2026, 12, 31)),
+                     (2026 - 1970) * 12 + 11);
+}
+
 static void test_month(void **state)
 {
     (void)state;
@@ -102,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_split_across_an_hour_boundary),
         cmocka_unit_test(test_split_parts_always_sum_to_the_whole),
         cmocka_unit_test(test_split_zero_length_window),
+        cmocka_unit_test(test_date_and_month_text),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
 }

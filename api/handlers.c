@@ -129,6 +129,12 @@ bool handle_usage(struct request *r)
         !parse_count(http_param(r, "page_size"), 100, MAX_PAGE_SIZE, &size))
         return http_error(r, 400, "bad_request", "page >= 1; page_size from 1 to %d",
                           MAX_PAGE_SIZE);
+    /* Everything the response depends on besides the usage version. */
+    char key[256];
+    snprintf(key, sizeof key, "usage %s %s %s %s%s%s %ld %ld %s", customer, http_param(r, "from"),
+             http_param(r, "to"), g.grain, g.job ? ",job" : "", g.model ? ",model" : "", page, size,
+             f == RENDER_CSV ? "csv" : "json");
+    if (cache_get(r->cache, key, r->who.usage_version, &r->body, &r->content_type)) return true;
     static const char *const fmt[] = {"YYYY-MM-DD\"T\"HH24:00", "YYYY-MM-DD", "YYYY-MM"};
     const char *tfmt = !strcmp(g.grain, "hour")  ? fmt[0]
                        : !strcmp(g.grain, "day") ? fmt[1]
@@ -207,6 +213,7 @@ bool handle_usage(struct request *r)
     }
     if (f != RENDER_CSV) sb_puts(&r->body, "]}\n");
     PQclear(res);
+    cache_put(r->cache, key, r->who.usage_version, r->content_type, r->body.buf, r->body.len);
     return true;
 }
 

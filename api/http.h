@@ -7,6 +7,7 @@
 #ifndef GPUMETER_HTTP_H
 #define GPUMETER_HTTP_H
 
+#include "api/cache.h"
 #include "api/keys.h"
 #include "core/strbuf.h"
 
@@ -22,6 +23,7 @@ struct request {
     struct caller who;
     PGconn *conn;
     const struct config *cfg;
+    struct cache *cache; /* usage responses by usage version (cache.h) */
     /* the response */
     unsigned status;
     const char *content_type;

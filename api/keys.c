@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KEY_PREFIX "gmk_"
@@ -31,24 +32,29 @@ static bool split_key(const char *key, char id[13])
     return true;
 }
 
-enum key_result key_verify(PGconn *conn, const char *presented, struct caller *who)
+enum key_result key_verify(PGconn *conn, unsigned *prepared, const char *presented,
+                           const char *asked, struct caller *who)
 {
     char id[13], hash[65];
     memset(who, 0, sizeof *who);
     if (!presented || !split_key(presented, id)) return KEY_INVALID;
     digest_sha256_hex(presented, strlen(presented), hash);
-    const char *p[] = {id};
-    PGresult *res = db_query(conn, "look up the API key",
-                             "SELECT k.sha256, k.role, coalesce(c.code, '') FROM api_key k "
-                             "LEFT JOIN customer c ON c.id = k.customer_id "
-                             "WHERE k.id = $1 AND k.revoked_at IS NULL",
-                             1, p);
+    const char *p[] = {id, asked};
+    PGresult *res = db_query_prepared(
+        conn, prepared, KEY_VERIFY_SLOT, "look up the API key",
+        "SELECT k.sha256, k.role, coalesce(c.code, ''), coalesce((SELECT v.version "
+        "  FROM usage_version v JOIN customer u ON u.id = v.customer_id "
+        "  WHERE u.code = coalesce($2, c.code)), 0) "
+        "FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
+        "WHERE k.id = $1 AND k.revoked_at IS NULL",
+        2, p);
     if (!res) return KEY_ERROR;
     enum key_result r = KEY_INVALID;
     if (PQntuples(res) == 1 && CRYPTO_memcmp(PQgetvalue(res, 0, 0), hash, 64) == 0) {
         snprintf(who->key_id, sizeof who->key_id, "%s", id);
         who->finance = !strcmp(PQgetvalue(res, 0, 1), "finance");
         snprintf(who->customer, sizeof who->customer, "%s", PQgetvalue(res, 0, 2));
+        who->usage_version = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
         r = KEY_OK;
     }
     PQclear(res);

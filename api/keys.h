@@ -2,7 +2,9 @@
  *
  * key_verify checks a presented key: the row of its public id, not revoked,
  * with the SHA-256 of the whole key equal in constant time. It answers who
- * the caller is: a customer (its id and code) or finance (every customer).
+ * the caller is: a customer (its id and code) or finance (every customer),
+ * and, in the same query, the usage version (schema 009) of the customer
+ * the request is about, which decides whether a cached response is current.
  * `gpumeter customer key create|list|revoke` manage them; a new key is
  * printed once and never stored. */
 #ifndef GPUMETER_KEYS_H
@@ -14,12 +16,19 @@
 struct caller {
     char key_id[13];
     bool finance;
-    char customer[65]; /* "" for finance */
+    char customer[65];       /* "" for finance */
+    long long usage_version; /* of the customer asked about; 0 when it has none */
 };
 
 enum key_result { KEY_OK, KEY_INVALID, KEY_ERROR };
 
-enum key_result key_verify(PGconn *conn, const char *presented, struct caller *who);
+/* The statement slot key_verify prepares on a connection (db.h). */
+#define KEY_VERIFY_SLOT 31
+
+/* asked: the customer code the request names, or NULL for the caller's
+ * own. prepared: the connection's prepared slots (db_query_prepared). */
+enum key_result key_verify(PGconn *conn, unsigned *prepared, const char *presented,
+                           const char *asked, struct caller *who);
 
 /* `gpumeter customer key ...` */
 int cmd_customer_key(int argc, char **argv);

@@ -4,12 +4,15 @@
  * keeps its own PostgreSQL connection, with the usage queries prepared on
  * it once (planning was a third of a statement's time). Every request but /healthz and
  * /metrics needs `Authorization: Bearer <key>` (keys.h), checked against
- * the database each time, so a revoked key fails on its next request.
+ * the database each time, so a revoked key fails on its next request; the
+ * same query reads the usage version that keeps cached usage responses
+ * exact (cache.h).
  * Requests are GET only (405), without a body (413), with only the
  * parameters their route knows (400), at most api.rate_per_s per key
  * (429). Parameters reach SQL only as libpq parameters. The routes are in
  * one table, printed by --routes, which the OpenAPI document
  * (docs/openapi.yaml) is tested against. */
+#include "api/cache.h"
 #include "api/http.h"
 #include "commands.h"
 #include "core/cli.h"
@@ -55,7 +58,8 @@ struct server {
         double tokens;
         int64_t at_ms;
     } buckets[1024];
-    PGconn *conns[64]; /* every thread's connection, closed on stop */
+    struct cache *cache; /* usage responses (api.cache_mb) */
+    PGconn *conns[64];   /* every thread's connection, closed on stop */
     int nconns;
     atomic_long requests[6]; /* by status class 1xx..5xx, [0] unused */
     atomic_long micros;      /* total handling time */
@@ -208,6 +212,17 @@ static void metrics(struct server *s, struct request *r)
               "# TYPE gpumeter_api_request_seconds_total counter\n"
               "gpumeter_api_request_seconds_total %.6f\n",
               (double)atomic_load(&s->micros) / 1e6);
+    long hits, misses;
+    cache_counts(s->cache, &hits, &misses);
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_cache_lookups_total Usage responses looked up in the cache.\n"
+              "# TYPE gpumeter_api_cache_lookups_total counter\n"
+              "gpumeter_api_cache_lookups_total{result=\"hit\"} %ld\n"
+              "gpumeter_api_cache_lookups_total{result=\"miss\"} %ld\n"
+              "# HELP gpumeter_api_cache_bytes Memory held by cached responses.\n"
+              "# TYPE gpumeter_api_cache_bytes gauge\n"
+              "gpumeter_api_cache_bytes %zu\n",
+              hits, misses, cache_bytes(s->cache));
 }
 
 /* Fills r's response for a complete request. */
@@ -244,7 +259,9 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
     }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     enum key_result k =
-        auth && !strncmp(auth, "Bearer ", 7) ? key_verify(r->conn, auth + 7, &r->who) : KEY_INVALID;
+        auth && !strncmp(auth, "Bearer ", 7)
+            ? key_verify(r->conn, &thread_prepared, auth + 7, http_param(r, "customer"), &r->who)
+            : KEY_INVALID;
     if (k == KEY_ERROR) {
         http_error(r, 503, "unavailable", "the database is not reachable");
     } else if (k != KEY_OK) {
@@ -274,7 +291,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     int64_t t0 = time_monotonic_ms();
-    struct request r = {.status = 200, .content_type = "application/json", .cfg = &s->cfg};
+    struct request r = {
+        .status = 200, .content_type = "application/json", .cfg = &s->cfg, .cache = s->cache};
     dispatch(s, conn, url, method, *state == &too_large, &r);
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         r.body.len, r.body.buf ? r.body.buf : (void *)"", MHD_RESPMEM_MUST_COPY);
@@ -322,6 +340,7 @@ int cmd_serve(int argc, char **argv)
     static struct server s;
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
+    s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
     s.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port),
                            NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
@@ -340,6 +359,7 @@ int cmd_serve(int argc, char **argv)
     MHD_stop_daemon(s.d);
     for (int i = 0; i < s.nconns; i++)
         PQfinish(s.conns[i]);
+    cache_free(s.cache);
     log_info("stopped");
     return 0;
 }

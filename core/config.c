@@ -45,6 +45,7 @@ void config_defaults(struct config *cfg)
     cfg->grace_s = 3 * 86400;
     snprintf(cfg->seller, sizeof cfg->seller, "GPU compute operator");
     cfg->api_rate = 1000;
+    cfg->api_cache_mb = 64;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
 }
 
@@ -134,6 +135,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return set_seconds(&cfg->late_horizon_s, key, value, err, errlen);
     if (!strcmp(key, "api.rate_per_s"))
         return set_whole(&cfg->api_rate, key, value, 1000000, "requests per second", err, errlen);
+    if (!strcmp(key, "api.cache_mb"))
+        return set_whole(&cfg->api_cache_mb, key, value, 1 << 20, "MiB", err, errlen);
     if (!strcmp(key, "invoice.seller"))
         return copy_value(cfg->seller, sizeof cfg->seller, value, key, err, errlen);
     if (!strcmp(key, "invoice.grace_days")) {
@@ -200,15 +203,11 @@ int config_apply_env(struct config *cfg)
     static const struct {
         const char *env, *key;
     } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},
-        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"},
-        {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
-        {"GPUMETER_ACTOR", "audit.actor"},
-        {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
-        {"GPUMETER_API_RATE", "api.rate_per_s"},
-        {"GPUMETER_GROUP", "kafka.group"},
-        {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG", "pg.conninfo"},          {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"},       {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
+        {"GPUMETER_ACTOR", "audit.actor"},       {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
+        {"GPUMETER_API_RATE", "api.rate_per_s"}, {"GPUMETER_API_CACHE_MB", "api.cache_mb"},
+        {"GPUMETER_GROUP", "kafka.group"},       {"GPUMETER_PARTITIONS", "kafka.partitions"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

@@ -33,6 +33,7 @@ struct config {
     long grace_s;        /* drafts stay open this long after their month ends */
     char seller[257];    /* the operator, as printed on invoices */
     long api_rate;       /* requests per second per API key (gpumeter serve) */
+    long api_cache_mb;   /* memory for cached usage responses; 0 disables */
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */

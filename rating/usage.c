@@ -168,19 +168,26 @@ bool usage_write(PGconn *conn, struct usage_set *u)
         db_array_close(&arr[k]);
         p[k] = sb_str(&arr[k]);
     }
-    bool ok = db_exec(
-        conn, "write hourly usage",
-        "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, job, "
-        "quantity, events, first_ingest, last_ingest, model_params) "
-        "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now(), mp FROM unnest("
-        "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) "
-        "AS t(a, h, m, mo, v, s, c, j, q, e, mp) "
-        "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job, model_params) "
-        "DO UPDATE SET "
-        "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
-        "last_ingest = now()",
-        11, p);
+    /* Locks the counters the usage triggers move (schema 009) in customer
+     * order, so that concurrent raters cannot deadlock on them. */
+    bool ok =
+        db_exec(conn, "move the usage versions", "SELECT usage_version_bump($1::text[])", 1, p);
+    ok =
+        ok &&
+        db_exec(
+            conn, "write hourly usage",
+            "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, "
+            "job, "
+            "quantity, events, first_ingest, last_ingest, model_params) "
+            "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now(), mp FROM unnest("
+            "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+            "$8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) "
+            "AS t(a, h, m, mo, v, s, c, j, q, e, mp) "
+            "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job, model_params) "
+            "DO UPDATE SET "
+            "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
+            "last_ingest = now()",
+            11, p);
     for (int k = 0; k < 11; k++)
         sb_free(&arr[k]);
     return ok;

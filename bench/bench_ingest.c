@@ -6,7 +6,9 @@
  *           broker until Kafka acknowledged all of them, against a bare
  *           librdkafka produce loop of the same messages with the same
  *           client settings, alternating, several runs each.
- * Prints one line per figure; bench/run.sh turns them into the report. */
+ * Prints one line per figure; bench/run.sh turns them into the report.
+ * `bench_ingest scrape HOST` prints that scrape, for a node HOST, to feed a
+ * real collector daemon (its memory is measured by run.sh). */
 #include "core/config.h"
 #include "core/kafka.h"
 #include "core/timeutil.h"
@@ -37,7 +39,7 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
-static void make_scrape(struct strbuf *sb, long energy)
+static void make_scrape(struct strbuf *sb, long energy, const char *host)
 {
     static const char *const metrics[] = {"DCGM_FI_DEV_SM_CLOCK", "DCGM_FI_DEV_MEM_CLOCK",
                                           "DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_POWER_USAGE",
@@ -51,9 +53,9 @@ static void make_scrape(struct strbuf *sb, long energy)
             sb_printf(sb,
                       "%s%s{gpu=\"%d\",UUID=\"GPU-5fd4c6b4-0d2c-4a5e-9b7d-00000000000%d\","
                       "pci_bus_id=\"00000000:%02d:00.0\",device=\"nvidia%d\",modelName=\"NVIDIA "
-                      "H800\",Hostname=\"gpu-node-017\",DCGM_FI_DRIVER_VERSION=\"550.54.15\","
+                      "H800\",Hostname=\"%s\",DCGM_FI_DRIVER_VERSION=\"550.54.15\","
                       "container=\"main\",namespace=\"team-%d\",pod=\"train-%d\"} %ld\n",
-                      name, m >= 5 ? "" : "", g, g, 0x18 + g, g, g, g,
+                      name, m >= 5 ? "" : "", g, g, 0x18 + g, g, host, g, g,
                       m % 5 == 4 ? energy + g : 400 + g);
     }
 }
@@ -70,7 +72,7 @@ static void bench_parse(int runs)
     for (int r = 0; r < runs; r++) {
         double t0 = now_s();
         for (int i = 0; i < iters; i++) {
-            make_scrape(&scrape, 1000000000L + (long)(r * iters + i) * 19500000L);
+            make_scrape(&scrape, 1000000000L + (long)(r * iters + i) * 19500000L, "gpu-node-017");
             struct cycle cy = {.state = &st,
                                .at_ms = at += 30000,
                                .max_gap_ms = 300000,
@@ -91,7 +93,7 @@ static void bench_parse(int runs)
     /* The same loop building the text only: what the parse itself costs. */
     double t0 = now_s();
     for (int i = 0; i < iters; i++)
-        make_scrape(&scrape, 1000000000L + i);
+        make_scrape(&scrape, 1000000000L + i, "gpu-node-017");
     double build = (now_s() - t0) / iters;
     printf("parse_scrape_bytes %zu\n", scrape.len);
     printf("parse_scrape_us %.1f\n", (median(per, runs) - build) * 1e6);
@@ -199,10 +201,17 @@ static double bare_rate(const struct config *cfg, const struct strbuf *lines, lo
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "scrape")) {
+        struct strbuf scrape = STRBUF_INIT;
+        make_scrape(&scrape, 1000000000L, argv[2]);
+        fwrite(scrape.buf, 1, scrape.len, stdout);
+        sb_free(&scrape);
+        return 0;
+    }
     long n = argc > 1 ? atol(argv[1]) : 1000000;
     int runs = argc > 2 ? atoi(argv[2]) : 3;
     if (n < 1 || runs < 1 || runs > 16) {
-        fprintf(stderr, "usage: bench_ingest [EVENTS] [RUNS 1..16]\n");
+        fprintf(stderr, "usage: bench_ingest [EVENTS] [RUNS 1..16] | scrape HOST\n");
         return 2;
     }
     struct config cfg;

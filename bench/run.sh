@@ -14,6 +14,24 @@ export GPUMETER_TOPIC=gpumeter.bench.v1
 RATE_EVENTS=${BENCH_RATE_EVENTS:-1000000}
 out=$("$ROOT/build/bench/bench_ingest" "$EVENTS" "$RUNS")
 
+# Collector memory: a dcgm daemon scraping 64 nodes of 8 GPUs (file:// URLs
+# of generated scrapes) every second, delivering to the broker.
+echo "bench: a collector daemon on 64 nodes for 20 s" >&2
+nodes=$ROOT/build/bench-nodes
+rm -rf "$nodes" && mkdir -p "$nodes/state"
+urls=()
+for i in $(seq -w 1 64); do
+    "$ROOT/build/bench/bench_ingest" scrape "gpu-node-$i" >"$nodes/$i.prom"
+    urls+=("file://$nodes/$i.prom")
+done
+"$ROOT/build/gpumeter" collect dcgm --interval 1 --state-dir "$nodes/state" --cluster bench \
+    "${urls[@]}" 2>"$ROOT/build/bench-collect.log" &
+collector=$!
+sleep 20
+collector_rss=$(awk '/VmHWM/ { print $2 }' "/proc/$collector/status")
+kill "$collector"
+wait "$collector" 2>/dev/null || true
+
 # Rating: one topic of dcgm-like events, rated into a fresh database per run,
 # next to a bare consumer reading the same topic, alternating.
 export GPUMETER_TOPIC="gpumeter.bench.rate.$(date +%s)"
@@ -151,6 +169,8 @@ by side in the same run.
 |---|---|---|---|
 | parse + meter an 8-GPU dcgm scrape ($(val parse_scrape_bytes) bytes, 40 metrics per GPU) | $(val parse_scrape_us) µs | 1000 µs (target) | $(ratio "$(val parse_scrape_us)" 1000) of the target |
 | collector delivery: spool commit + idempotent produce until acknowledged | $(val produce_collector_per_s) events/s | bare librdkafka loop, same messages and settings: $(val produce_bare_per_s) events/s | $(ratio "$(val produce_collector_per_s)" "$(val produce_bare_per_s)") |
+
+| collector daemon peak RSS: dcgm, 64 nodes of 8 GPUs scraped every second for 20 s | $((collector_rss / 1024)) MiB | | |
 
 $(val produce_events) events of $(val produce_message_bytes) bytes per produce run, 64 sources.
 

@@ -6,6 +6,7 @@
 #                     the real services, started and stopped by the test run
 #   make unit         unit tests only
 #   make integration  integration tests only
+#   make faults       the fault scenarios (a subset of integration), one line each
 #   make demo         setup, services, one simulated month end to end
 #   make services-up / services-down
 #   make bench        benchmarks on the local services, writes bench/REPORT.md
@@ -38,7 +39,7 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(filter-out build/fuzz/obj/gpumeter.o,$(APP_SRC:%.c=build/fuzz/obj/%.o))
 
-.PHONY: all setup build check unit integration demo services-up services-down format clean fuzz bench
+.PHONY: all setup build check unit integration faults demo services-up services-down format clean fuzz bench
 all: build/gpumeter
 
 build/gen/migrations.c: schema/embed.sh $(MIGRATIONS)
@@ -105,6 +106,10 @@ integration: setup
 check: setup
 	@$(MAKE) --no-print-directory build
 	@bash tests/run.sh all
+
+faults: setup
+	@$(MAKE) --no-print-directory build
+	@bash tests/run.sh faults
 
 demo: services-up
 	@bash scripts/demo.sh

@@ -169,7 +169,6 @@ by side in the same run.
 |---|---|---|---|
 | parse + meter an 8-GPU dcgm scrape ($(val parse_scrape_bytes) bytes, 40 metrics per GPU) | $(val parse_scrape_us) µs | 1000 µs (target) | $(ratio "$(val parse_scrape_us)" 1000) of the target |
 | collector delivery: spool commit + idempotent produce until acknowledged | $(val produce_collector_per_s) events/s | bare librdkafka loop, same messages and settings: $(val produce_bare_per_s) events/s | $(ratio "$(val produce_collector_per_s)" "$(val produce_bare_per_s)") |
-
 | collector daemon peak RSS: dcgm, 64 nodes of 8 GPUs scraped every second for 20 s | $((collector_rss / 1024)) MiB | | |
 
 $(val produce_events) events of $(val produce_message_bytes) bytes per produce run, 64 sources.

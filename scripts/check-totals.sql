@@ -2,7 +2,8 @@
 -- arithmetic independent of gpumeter's C code (PostgreSQL numeric, whose
 -- round() is half away from zero like money_div_round).
 -- Variables: totals (CSV path), period (YYYY-MM). Prints one line per
--- problem, then "mismatches N".
+-- problem, then "money expected X got Y" (all invoices of the period, in
+-- currency units), then "mismatches N".
 \set ON_ERROR_STOP 1
 CREATE TEMP TABLE expected (account text, meter text, model text, quantity bigint);
 \set copy '\\copy expected FROM ' :'totals' ' CSV HEADER'
@@ -46,6 +47,7 @@ INSERT INTO price VALUES
     ('beta', 'gpu_ms', 'H800', 16800000), ('beta', 'gpu_ms', 'A800', 9500000),
     ('beta', 'gpu_ms', 'H20', 7250000), ('beta', 'gpu_ms', 'Ascend910B', 8333333),
     ('gamma', 'tokens', '', 3000000);
+CREATE TEMP TABLE want AS
 WITH line AS (
     SELECT c.code AS customer, round(sum(e.quantity)::numeric * pp.unit_price
                                       / (m.units_per_price * 1000000), 2) AS amount
@@ -54,15 +56,14 @@ WITH line AS (
     JOIN customer c ON c.id = a.customer_id
     JOIN price pp ON pp.customer = c.code AND pp.meter = e.meter AND pp.model = e.model
     JOIN meter m ON m.code = e.meter
-    GROUP BY c.code, e.meter, e.model, pp.unit_price, m.units_per_price),
-want AS (
-    SELECT l.customer, sum(l.amount) AS subtotal, round(sum(l.amount) * 0.06, 2) AS tax
-    FROM line l GROUP BY l.customer),
-got AS (
-    SELECT c.code AS customer, i.subtotal / 100.0 AS subtotal, i.tax / 100.0 AS tax,
-           i.total / 100.0 AS total
-    FROM invoice i JOIN customer c ON c.id = i.customer_id
-    WHERE i.period = (:'period' || '-01')::date)
+    GROUP BY c.code, e.meter, e.model, pp.unit_price, m.units_per_price)
+SELECT l.customer, sum(l.amount) AS subtotal, round(sum(l.amount) * 0.06, 2) AS tax
+FROM line l GROUP BY l.customer;
+CREATE TEMP TABLE got AS
+SELECT c.code AS customer, i.subtotal / 100.0 AS subtotal, i.tax / 100.0 AS tax,
+       i.total / 100.0 AS total
+FROM invoice i JOIN customer c ON c.id = i.customer_id
+WHERE i.period = (:'period' || '-01')::date;
 INSERT INTO problems
 SELECT format('invoice of customer %s: expected %s + %s, got %s + %s = %s',
               coalesce(w.customer, g.customer), w.subtotal, w.tax, g.subtotal, g.tax, g.total)
@@ -71,4 +72,7 @@ WHERE w.subtotal IS DISTINCT FROM g.subtotal OR w.tax IS DISTINCT FROM g.tax
    OR g.total IS DISTINCT FROM w.subtotal + w.tax;
 
 SELECT problem FROM problems;
+SELECT format('money expected %s got %s',
+              (SELECT coalesce(sum(subtotal + tax), 0)::numeric(20, 2) FROM want),
+              (SELECT coalesce(sum(total), 0)::numeric(20, 2) FROM got));
 SELECT 'mismatches ' || count(*) FROM problems;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the test suites: tests/run.sh unit|integration|all.
+# Runs the test suites: tests/run.sh unit|integration|faults|all.
 #
 # Unit tests are cmocka binaries built with ASan and UBSan; integration tests
 # are scripts driving the sanitized gpumeter against the real local services,
@@ -48,27 +48,36 @@ run_unit() {
     done
 }
 
-run_integration() {
+run_integration() { # script glob
     local started=0
     if ! bash "$ROOT/scripts/services.sh" status >/dev/null 2>&1; then
         bash "$ROOT/scripts/services.sh" up || { failed=$((failed + 1)); return; }
         started=1
     fi
-    for t in "$ROOT"/tests/integration/test_*.sh; do
+    for t in "$ROOT"/tests/integration/$1; do
         run_suite "integration-$(basename "$t" .sh)" bash "$t"
     done
     [ "$started" -eq 0 ] || bash "$ROOT/scripts/services.sh" down
 }
 
+# The fault scenarios (test_fault_*.sh), then their closing lines: events
+# in, rated, duplicates, dead letters, parked, money against expected.
+run_faults() {
+    run_integration 'test_fault_*.sh'
+    echo
+    cat "$LOGS"/integration-test_fault_*.log | grep '^scenario '
+}
+
 case "$MODE" in
 unit) run_unit ;;
-integration) run_integration ;;
+integration) run_integration 'test_*.sh' ;;
+faults) run_faults ;;
 all)
     run_unit
-    run_integration
+    run_integration 'test_*.sh'
     ;;
 *)
-    echo "usage: tests/run.sh unit|integration|all" >&2
+    echo "usage: tests/run.sh unit|integration|faults|all" >&2
     exit 2
     ;;
 esac

@@ -56,6 +56,26 @@ totals_mismatches() { # totals.csv period
     pg -tA -v totals="$1" -v period="$2" -f "$ROOT/scripts/check-totals.sql" | tail -n 1
 }
 finish() { exit $((FAILURES > 0)); }
+# The closing line of a fault scenario (make faults, tests/run.sh): events
+# that went in, what the rater did with them, and the money of the period's
+# invoices against the generator's totals (scripts/check-totals.sql). The
+# scenario passes when its own checks did, every event in was consumed and
+# accounted for (rated + duplicates + dead letters + parked), and quantities
+# and money match to the fen.
+scenario() { # name events-in totals.csv period
+    local consumed rated dups dead parked expected got mismatches
+    read -r consumed rated dups dead parked <<<"$(q "SELECT coalesce(sum(consumed), 0),
+        coalesce(sum(rated), 0), coalesce(sum(duplicates), 0), coalesce(sum(dead_lettered), 0),
+        coalesce(sum(parked), 0) FROM rating_counter" | tr '|' ' ')"
+    read -r _ _ expected _ got mismatches <<<"$(pg -tA -v totals="$3" -v period="$4" \
+        -f "$ROOT/scripts/check-totals.sql" | tail -n 2 | sed 's/^mismatches //' | xargs)"
+    check_eq "$1: every event in was consumed and accounted for" \
+        "$2 $2" "$consumed $((rated + dups + dead + parked))"
+    check_eq "$1: quantities and money match the generator" "0 $expected" "$mismatches $got"
+    printf 'scenario %-40s in %8s  rated %8s  duplicates %7s  dead %3s  parked %4s  money %s expected %s  %s\n' \
+        "$1" "$2" "$rated" "$dups" "$dead" "$parked" "$got" "$expected" \
+        "$([ "$FAILURES" -eq 0 ] && echo pass || echo FAIL)"
+}
 # Messages in the test's topic, counted by kcat (independent of gpumeter).
 topic_messages() {
     kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '.\n' | wc -l

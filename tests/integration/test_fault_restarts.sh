@@ -47,4 +47,5 @@ check_eq "every message consumed once" "$sent $sent 0 0" "$(counters)"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
+scenario "broker, then PostgreSQL, restarted" "$sent" "$TMP/totals.csv" 2026-10
 finish

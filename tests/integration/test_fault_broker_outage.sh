@@ -51,4 +51,9 @@ last=$(date -d "$(echo "$window" | tail -1)" +%s%3N)
 check_eq "rated GPU time covers first to last scrape exactly" "$((last - first))" \
     "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'gpu_ms'")"
 check_eq "no event was rated twice" "$events $events 0 0" "$(counters)"
+period=$(TZ=Asia/Shanghai date -d "@$((first / 1000))" +%Y-%m)
+printf 'account,meter,model,quantity\nteam-a,gpu_ms,H800,%s\nteam-a,energy_mj,H800,0\n' \
+    $((last - first)) >"$TMP/totals.csv"
+"$GM" invoice run --period "$period" >/dev/null 2>&1
+scenario "broker stop/start under a collector" "$events" "$TMP/totals.csv" "$period"
 finish

@@ -42,4 +42,8 @@ check_eq "rated energy is exact (with the reset)" "$expected_energy" \
 check_eq "every window was rated once" "$((SCRAPES - 1))" \
     "$(q "SELECT sum(events) FROM usage_hourly WHERE meter = 'gpu_ms'")"
 check_eq "nothing left in the spool" 0 "$(find "$S/spool" -name '*.batch' | wc -l)"
+printf 'account,meter,model,quantity\nteam-a,gpu_ms,H800,%s\nteam-a,energy_mj,H800,%s\n' \
+    $((30000 * (SCRAPES - 1))) "$expected_energy" >"$TMP/totals.csv"
+"$GM" invoice run --period 2026-11 >/dev/null 2>&1
+scenario "collector SIGKILL x$kills" "$(topic_messages)" "$TMP/totals.csv" 2026-11
 finish

@@ -51,4 +51,5 @@ check_eq "after the restarts: every message consumed once, no duplicates" "$sent
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
 check_match "conservation holds" "conservation: holds" "$("$GM" conservation)"
+scenario "rater SIGKILL x$kills" "$sent" "$TMP/totals.csv" 2026-10
 finish

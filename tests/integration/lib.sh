@@ -85,6 +85,49 @@ counters() { q "SELECT coalesce(sum(consumed), 0) || ' ' || coalesce(sum(rated +
                        coalesce(sum(duplicates), 0) || ' ' || coalesce(sum(dead_lettered), 0)
                 FROM rating_counter"; }
 parked() { q "SELECT coalesce(sum(parked), 0) FROM rating_counter"; }
+# Waits up to N seconds until the command succeeds.
+wait_for() { # seconds, condition...
+    local n=$(($1 * 10))
+    shift
+    for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
+# Messages the raters have consumed (0 while PostgreSQL is away).
+consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter" 2>/dev/null || echo 0; }
+# Waits up to two minutes until the raters have consumed at least N.
+wait_consumed() { # n
+    for _ in $(seq 1 1200); do
+        [ "$(consumed)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# The end of a collector daemon scenario (state directory S, account team-a
+# on the fixture's H800): every event the collector counted reached the
+# topic with seq 1..N, the rated GPU time covers its first to last scrape
+# exactly, and the scenario line of the month it ran in.
+collector_daemon_scenario() { # name state-dir
+    local events seqs window first last period
+    events=$(sed -n 's/^gpumeter_collector_events_total{.*} //p' "$2/metrics.prom")
+    seqs=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
+        grep -o '"seq":[0-9]*' | cut -d: -f2 | sort -n | uniq)
+    check_eq "every collected event reached the topic, seq 1..N without a gap" \
+        "$(seq 1 "$events" | xargs)" "$(echo $seqs | xargs)"
+    window=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
+        grep -o '"start":"[^"]*","end":"[^"]*"' | sort |
+        sed -n '1s/"start":"\([^"]*\)".*/\1/p;$s/.*"end":"\([^"]*\)"/\1/p')
+    first=$(date -d "$(echo "$window" | head -1)" +%s%3N)
+    last=$(date -d "$(echo "$window" | tail -1)" +%s%3N)
+    "$GM" rate --until-idle 2>>"$TMP/rate.log"
+    check_eq "no event was rated twice" "$events $events 0 0" "$(counters)"
+    check_eq "rated GPU time covers first to last scrape exactly" "$((last - first))" \
+        "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'gpu_ms'")"
+    period=$(TZ=Asia/Shanghai date -d "@$((first / 1000))" +%Y-%m)
+    printf 'account,meter,model,quantity\nteam-a,gpu_ms,H800,%s\nteam-a,energy_mj,H800,0\n' \
+        $((last - first)) >"$TMP/totals.csv"
+    "$GM" invoice run --period "$period" >/dev/null 2>&1
+    scenario "$1" "$events" "$TMP/totals.csv" "$period"
+}
 # Maps accounts to customer alpha, so that their usage is rated, not parked.
 map_accounts() { # account...
     local a

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter"; }
 "$GM" rate --batch 3000 --batch-ms 100 2>>"$TMP/rate.log" &
 rater=$!
 producers=()
@@ -20,7 +19,7 @@ rc=0
 for pid in "${producers[@]}"; do wait "$pid" || rc=1; done
 check_eq "five producers sent the stream" 0 "$rc"
 sent=$(topic_messages)
-for _ in $(seq 1 1200); do [ "$(consumed)" -ge "$sent" ] && break; sleep 0.1; done
+wait_consumed "$sent"
 kill -TERM "$rater"
 wait "$rater"
 check_eq "the rater stops cleanly" 0 "$?"

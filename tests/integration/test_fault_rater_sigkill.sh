@@ -11,7 +11,6 @@ fresh || { fail "set up database and topic"; finish; }
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
 if [ "$sent" -ge 1000000 ]; then pass "$sent events to rate"; else fail "only $sent events"; fi
-consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter"; }
 
 # Starts a rater and returns once it has committed something new.
 start_rater() {

@@ -10,7 +10,6 @@ fresh || { fail "set up database and topic"; finish; }
 "$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 41 --jobs 800 \
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
-consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter"; }
 claims() { q "SELECT coalesce(sum(epoch), 0) FROM consumer_offset"; }
 raters=()
 join() {

@@ -8,7 +8,6 @@ fresh || { fail "set up database and topic"; finish; }
 "$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 31 --jobs 1500 \
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
-consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter" 2>/dev/null || echo 0; }
 wait_consumed_above() { # n seconds
     for _ in $(seq 1 $(($2 * 10))); do
         [ "$(consumed)" -gt "$1" ] && return 0
@@ -35,10 +34,7 @@ bash "$ROOT/scripts/services.sh" pg-up >/dev/null
 at=$(consumed)
 wait_consumed_above "$at" 90
 check_eq "after a PostgreSQL restart the rater goes on by itself" 0 "$?"
-for _ in $(seq 1 1200); do
-    [ "$(consumed)" -ge "$sent" ] && break
-    sleep 0.1
-done
+wait_consumed "$sent"
 kill -TERM "$pid"
 wait "$pid"
 check_eq "and stops cleanly" 0 "$?"

@@ -24,12 +24,6 @@ check_eq "the state directory is a 96 KiB tmpfs" "tmpfs 96" \
     "$(df -k --output=fstype,size "$S" | tail -n 1 | xargs)"
 batches() { find "$S/spool" -name '*.batch' 2>/dev/null | wc -l; }
 refused() { grep -c "No space left on device" "$TMP/collector.log"; }
-wait_for() { # seconds, condition...
-    local n=$(($1 * 10))
-    shift
-    for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
 disk_full() { [ "$(refused)" -ge 3 ]; }
 spool_empty() { [ "$(batches)" -eq 0 ]; }
 delivered_again() { [ "$(topic_messages)" -gt "$before" ]; }
@@ -53,20 +47,6 @@ kill -TERM "$pid"
 wait "$pid"
 check_eq "SIGTERM stops the daemon cleanly after delivering (exit 0)" 0 "$?"
 
-events=$(sed -n 's/^gpumeter_collector_events_total{.*} //p' "$S/metrics.prom")
-seqs=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
-    grep -o '"seq":[0-9]*' | cut -d: -f2 | sort -n | uniq)
-check_eq "every spooled event reached the topic, seq 1..N without a gap" \
-    "$(seq 1 "$events" | xargs)" "$(echo $seqs | xargs)"
-window=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
-    grep -o '"start":"[^"]*","end":"[^"]*"' | sort | sed -n '1s/"start":"\([^"]*\)".*/\1/p;$s/.*"end":"\([^"]*\)"/\1/p')
-first=$(date -d "$(echo "$window" | head -1)" +%s%3N)
-last=$(date -d "$(echo "$window" | tail -1)" +%s%3N)
-period=$(TZ=Asia/Shanghai date -d "@$((first / 1000))" +%Y-%m)
-printf 'account,meter,model,quantity\nteam-a,gpu_ms,H800,%s\nteam-a,energy_mj,H800,0\n' \
-    $((last - first)) >"$TMP/totals.csv"
-"$GM" rate --until-idle 2>>"$TMP/collector.log"
-"$GM" invoice run --period "$period" >/dev/null 2>&1
-scenario "spool disk full (tmpfs, broker down)" "$(topic_messages)" "$TMP/totals.csv" "$period"
+collector_daemon_scenario "spool disk full (tmpfs, broker down)" "$S"
 umount "$S"
 finish

@@ -43,10 +43,7 @@ port=$((20000 + $$ % 20000))
 GPUMETER_LOG_FORMAT=json GPUMETER_QUIET=0 "$GM" rate --metrics "127.0.0.1:$port" \
     2>"$TMP/rate.log" &
 pid=$!
-for _ in $(seq 1 300); do
-    [ "$(q "SELECT coalesce(sum(consumed), 0) FROM rating_counter")" -ge 12 ] && break
-    sleep 0.1
-done
+wait_consumed 12
 sleep 1.5 # one metrics refresh
 metrics=$(curl -s "http://127.0.0.1:$port/metrics")
 kill -TERM "$pid"

@@ -9,7 +9,6 @@ fresh || { fail "set up database and topic"; finish; }
 "$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 21 --jobs 800 \
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
-consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter"; }
 owners() { q "SELECT count(DISTINCT owner) FROM consumer_offset"; }
 
 "$GM" rate --batch 5000 --batch-ms 200 2>>"$TMP/a.log" &
@@ -27,10 +26,7 @@ wait "$a" 2>/dev/null
 mid=$(consumed)
 if [ "$mid" -lt "$sent" ]; then pass "one rater killed mid-way ($mid of $sent)"; else
     fail "the stream was done before the kill"; fi
-for _ in $(seq 1 1200); do
-    [ "$(consumed)" -ge "$sent" ] && break
-    sleep 0.1
-done
+wait_consumed "$sent"
 kill -TERM "$b"
 wait "$b"
 check_eq "the survivor stops cleanly" 0 "$?"

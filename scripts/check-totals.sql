@@ -39,7 +39,9 @@ WHERE e.quantity IS DISTINCT FROM r.quantity;
 -- 2. Invoices equal generated quantities times the prices of the demo's
 --    plans (scripts/seed/, written again here so that the check does not
 --    read them through gpumeter), rounded once per line to the fen, tax once
---    on the subtotal. Alpha and beta are billed by GPU-hour; gamma by token.
+--    on the subtotal. GPU time is billed in whole seconds (the plans'
+--    default increment), rounded up once per line. Alpha and beta are
+--    billed by GPU-hour; gamma by token.
 CREATE TEMP TABLE price (customer text, meter text, model text, unit_price bigint);
 INSERT INTO price VALUES
     ('alpha', 'gpu_ms', 'H800', 16800000), ('alpha', 'gpu_ms', 'A800', 9500000),
@@ -49,8 +51,10 @@ INSERT INTO price VALUES
     ('gamma', 'tokens', '', 3000000);
 CREATE TEMP TABLE want AS
 WITH line AS (
-    SELECT c.code AS customer, round(sum(e.quantity)::numeric * pp.unit_price
-                                      / (m.units_per_price * 1000000), 2) AS amount
+    SELECT c.code AS customer,
+           round(CASE e.meter WHEN 'gpu_ms' THEN ceil(sum(e.quantity) / 1000.0) * 1000
+                 ELSE sum(e.quantity) END * pp.unit_price
+                 / (m.units_per_price * 1000000), 2) AS amount
     FROM expected e
     JOIN account a ON a.account = e.account
     JOIN customer c ON c.id = a.customer_id

@@ -67,8 +67,11 @@ scenario() { # name events-in totals.csv period
     read -r consumed rated dups dead parked <<<"$(q "SELECT coalesce(sum(consumed), 0),
         coalesce(sum(rated), 0), coalesce(sum(duplicates), 0), coalesce(sum(dead_lettered), 0),
         coalesce(sum(parked), 0) FROM rating_counter" | tr '|' ' ')"
-    read -r _ _ expected _ got mismatches <<<"$(pg -tA -v totals="$3" -v period="$4" \
-        -f "$ROOT/scripts/check-totals.sql" | tail -n 2 | sed 's/^mismatches //' | xargs)"
+    local check
+    check=$(pg -tA -v totals="$3" -v period="$4" -f "$ROOT/scripts/check-totals.sql")
+    read -r _ _ expected _ got mismatches <<<"$(echo "$check" | tail -n 2 |
+        sed 's/^mismatches //' | xargs)"
+    echo "$check" | head -n -2 | sed 's/^/# /' # the problems, if any
     check_eq "$1: every event in was consumed and accounted for" \
         "$2 $2" "$consumed $((rated + dups + dead + parked))"
     check_eq "$1: quantities and money match the generator" "0 $expected" "$mismatches $got"

@@ -58,6 +58,49 @@ static void contract_identify(const void *parsed, struct doc_identity *id)
     id->effective_from = k->effective_from;
 }
 
+/* An override changes a price the plan has: its meter, and for GPU time
+ * its model, must be priced by some version of the plan. Otherwise it would
+ * be accepted and never apply. */
+static bool overrides_priced(PGconn *conn, const struct contract *k, struct doc_check *c)
+{
+    struct strbuf meters = STRBUF_INIT, models = STRBUF_INIT;
+    db_array_open(&meters);
+    db_array_open(&models);
+    for (int i = 0; i < k->noverrides; i++) {
+        db_array_add(&meters, meter_bit_name(k->overrides[i].meter));
+        db_array_add(&models, k->overrides[i].model);
+    }
+    db_array_close(&meters);
+    db_array_close(&models);
+    const char *p[] = {k->plan, sb_str(&meters), sb_str(&models)};
+    PGresult *res = db_query(
+        conn, "check the contract's overrides against its plan",
+        "SELECT o.i - 1 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY o(meter, model, i) "
+        "WHERE EXISTS (SELECT 1 FROM document WHERE kind = 'plan' AND code = $1) "
+        "  AND NOT EXISTS (SELECT 1 FROM document d WHERE d.kind = 'plan' AND d.code = $1 "
+        "    AND d.document ? o.meter AND (o.meter <> 'gpu_hours' OR o.model = '' OR EXISTS ("
+        "      SELECT 1 FROM jsonb_array_elements(d.document->'gpu_hours'->'prices') e "
+        "      WHERE e->>'model' = o.model))) ORDER BY 1",
+        3, p);
+    sb_free(&meters);
+    sb_free(&models);
+    for (int r = 0; res && r < PQntuples(res); r++) {
+        const struct price_override *po = &k->overrides[atoi(PQgetvalue(res, r, 0))];
+        bool by_model = po->model[0] && po->meter == METER_BIT_GPU;
+        char path[DOC_PATH_LEN];
+        snprintf(path, sizeof path, "$.overrides[%s].%s", PQgetvalue(res, r, 0),
+                 by_model ? "model" : "meter");
+        if (by_model)
+            doc_error(c, path, "plan \"%s\" has no GPU-hour price for %s to override", k->plan,
+                      po->model);
+        else
+            doc_error(c, path, "plan \"%s\" does not price %s", k->plan, meter_bit_name(po->meter));
+    }
+    bool ok = res != NULL;
+    PQclear(res);
+    return ok;
+}
+
 static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c)
 {
     const struct contract *k = parsed;
@@ -84,6 +127,7 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         doc_error(c, "$.effective_from", "contract \"%s\" of customer \"%s\" also starts on %s",
                   PQgetvalue(res, 0, 3), k->customer, from);
     PQclear(res);
+    if (!overrides_priced(conn, k, c)) return false;
     int digits;
     if (!currency_digits(conn, k->currency, &digits)) return false;
     if (k->commit.kind == COMMIT_MONEY)

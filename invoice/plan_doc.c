@@ -292,6 +292,13 @@ unsigned meter_bit_code(const char *code)
     return 0;
 }
 
+const char *meter_bit_name(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof meter_names / sizeof meter_names[0]; i++)
+        if (bit == meter_names[i].bit) return meter_names[i].doc;
+    return "";
+}
+
 unsigned doc_get_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name)
 {
     char p[DOC_PATH_LEN], q[DOC_PATH_LEN];

@@ -69,6 +69,7 @@ struct plan {
 enum { METER_BIT_GPU = 1, METER_BIT_TOKENS = 2, METER_BIT_ENERGY = 4 };
 unsigned meter_bit(const char *doc_name);  /* 0 when unknown */
 unsigned meter_bit_code(const char *code); /* 0 when unknown */
+const char *meter_bit_name(unsigned bit);  /* the document name of one bit */
 /* An array of meter names as a set of bits (all three when absent). */
 unsigned doc_get_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name);
 

@@ -59,6 +59,12 @@ sed 's/{"account": "ns-d"}/{"account": "ns-d"}, {"account": "ns-beta"}/' "$TMP/c
 "$GM" site apply "$TMP/site.json" >/dev/null && "$GM" plan apply "$TMP/plan.json" >/dev/null &&
     "$GM" subsidy apply "$TMP/subsidy.json" >/dev/null
 check_eq "site, plan and subsidy are applied" 0 "$?"
+sed 's/"accounts": \[{"account": "ns-d"}\],/"accounts": [{"account": "ns-d"}], "overrides": [{"meter": "gpu_hours", "model": "H100", "multiplier": "0.9"}, {"meter": "tokens", "unit_price": "2.00"}, {"meter": "energy_kwh", "model": "H800", "multiplier": "0.5"}, {"meter": "gpu_hours", "model": "H800", "unit_price": "18.00"}],/' \
+    "$TMP/contract.json" >"$TMP/unpriced.json"
+err=$("$GM" contract apply "$TMP/unpriced.json" 2>&1 >/dev/null)
+check_eq "an override of a price the plan does not have exits 2" 2 "$?"
+check_eq "at its JSON path" '$.overrides[0].model: plan "delta-2026" has no GPU-hour price for H100 to override
+$.overrides[1].meter: plan "delta-2026" does not price tokens' "$(echo "$err" | grep '^\$')"
 check_match "an account another customer is billed for is refused" \
     '\$.accounts\[1\]: account "ns-beta" is already billed to customer "beta" from 2026-01-01' \
     "$("$GM" contract apply "$TMP/taken.json" 2>&1)"

@@ -63,11 +63,10 @@ finish() { exit $((FAILURES > 0)); }
 # accounted for (rated + duplicates + dead letters + parked), and quantities
 # and money match to the fen.
 scenario() { # name events-in totals.csv period
-    local consumed rated dups dead parked expected got mismatches
+    local consumed rated dups dead parked expected got mismatches check
     read -r consumed rated dups dead parked <<<"$(q "SELECT coalesce(sum(consumed), 0),
         coalesce(sum(rated), 0), coalesce(sum(duplicates), 0), coalesce(sum(dead_lettered), 0),
         coalesce(sum(parked), 0) FROM rating_counter" | tr '|' ' ')"
-    local check
     check=$(pg -tA -v totals="$3" -v period="$4" -f "$ROOT/scripts/check-totals.sql")
     read -r _ _ expected _ got mismatches <<<"$(echo "$check" | tail -n 2 |
         sed 's/^mismatches //' | xargs)"
@@ -98,13 +97,8 @@ wait_for() { # seconds, condition...
 # Messages the raters have consumed (0 while PostgreSQL is away).
 consumed() { q "SELECT coalesce(sum(consumed), 0) FROM rating_counter" 2>/dev/null || echo 0; }
 # Waits up to two minutes until the raters have consumed at least N.
-wait_consumed() { # n
-    for _ in $(seq 1 1200); do
-        [ "$(consumed)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+consumed_at_least() { [ "$(consumed)" -ge "$1" ]; }
+wait_consumed() { wait_for 120 consumed_at_least "$1"; } # n
 # The end of a collector daemon scenario (state directory S, account team-a
 # on the fixture's H800): every event the collector counted reached the
 # topic with seq 1..N, the rated GPU time covers its first to last scrape

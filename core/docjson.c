@@ -2,12 +2,16 @@
 #include "docjson.h"
 
 #include "decimal.h"
+#include "json.h"
 #include "timeutil.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define DOC_MAX_MEMBERS 4096 /* per object: duplicate keys are found by a linear scan */
 
 void doc_error(struct doc_check *c, const char *path, const char *fmt, ...)
 {
@@ -22,14 +26,140 @@ void doc_error(struct doc_check *c, const char *path, const char *fmt, ...)
     sb_putc(&c->errors, '\n');
 }
 
+/* Paths deeper than DOC_PATH_LEN are cut short; they stay readable. */
+static void path_append(char *tmp, size_t *n, const char *s)
+{
+    while (*s && *n < DOC_PATH_LEN - 1)
+        tmp[(*n)++] = *s++;
+    tmp[*n] = '\0';
+}
+
 void doc_path(char *buf, const char *parent, const char *field)
 {
-    snprintf(buf, DOC_PATH_LEN, "%s.%s", parent, field);
+    char tmp[DOC_PATH_LEN];
+    size_t n = 0;
+    path_append(tmp, &n, parent);
+    path_append(tmp, &n, ".");
+    path_append(tmp, &n, field);
+    memcpy(buf, tmp, n + 1);
 }
 
 void doc_path_index(char *buf, const char *parent, int index)
 {
-    snprintf(buf, DOC_PATH_LEN, "%s[%d]", parent, index);
+    char tmp[DOC_PATH_LEN], num[24];
+    size_t n = 0;
+    snprintf(num, sizeof num, "[%d]", index);
+    path_append(tmp, &n, parent);
+    path_append(tmp, &n, num);
+    memcpy(buf, tmp, n + 1);
+}
+
+struct frame {
+    cJSON *node;
+    char path[DOC_PATH_LEN];
+    int members;
+};
+
+/* The cJSON value of a scalar token (validated by the reader). */
+static cJSON *scalar(const struct json_token *t)
+{
+    switch (t->kind) {
+    case JSON_STRING: {
+        char *s = malloc(t->n + 1); /* decoding never makes a string longer */
+        if (!s) abort();
+        json_string(t, s, t->n + 1);
+        cJSON *item = cJSON_CreateString(s);
+        free(s);
+        return item;
+    }
+    case JSON_NUMBER: {
+        char buf[512];
+        size_t n = t->n < sizeof buf - 1 ? t->n : sizeof buf - 1;
+        memcpy(buf, t->p, n);
+        buf[n] = '\0';
+        return cJSON_CreateNumber(strtod(buf, NULL)); /* out of range reads as +-HUGE_VAL */
+    }
+    case JSON_TRUE:
+        return cJSON_CreateTrue();
+    case JSON_FALSE:
+        return cJSON_CreateFalse();
+    default:
+        return cJSON_CreateNull();
+    }
+}
+
+static bool has_member(const cJSON *obj, const char *name)
+{
+    for (const cJSON *it = obj->child; it; it = it->next)
+        if (!strcmp(it->string, name)) return true;
+    return false;
+}
+
+cJSON *doc_parse(const char *text, size_t len, struct doc_check *c)
+{
+    struct json_reader r;
+    struct json_token t;
+    struct frame *stack = malloc(JSON_MAX_DEPTH * sizeof *stack);
+    if (!stack) abort();
+    int depth = 0, errors = c->n;
+    bool member = false; /* a key was read; path is its member's */
+    cJSON *root = NULL;
+    char *key = NULL, path[DOC_PATH_LEN];
+    json_reader_init(&r, text, len);
+    for (enum json_kind k; (k = json_next(&r, &t)) != JSON_EOF;) {
+        struct frame *top = depth ? &stack[depth - 1] : NULL;
+        if (k == JSON_ERROR) { /* where it stands: the member or item being read */
+            if (top && !member && cJSON_IsArray(top->node))
+                doc_path_index(path, top->path, cJSON_GetArraySize(top->node));
+            else if (!member)
+                snprintf(path, sizeof path, "%s", top ? top->path : "$");
+            doc_error(c, path, "not valid JSON: %s (byte %zu)", r.error, r.error_at);
+            break;
+        }
+        if (k == JSON_OBJECT_END || k == JSON_ARRAY_END) {
+            depth--;
+            member = false;
+            continue;
+        }
+        if (k == JSON_KEY) {
+            free(key);
+            if (!(key = malloc(t.n + 1))) abort();
+            json_string(&t, key, t.n + 1);
+            doc_path(path, top->path, key);
+            if (++top->members > DOC_MAX_MEMBERS) {
+                doc_error(c, top->path, "more than %d members", DOC_MAX_MEMBERS);
+                break;
+            }
+            if (has_member(top->node, key)) doc_error(c, path, "duplicate key");
+            member = true;
+            continue;
+        }
+        member = false;
+        cJSON *item = k == JSON_OBJECT  ? cJSON_CreateObject()
+                      : k == JSON_ARRAY ? cJSON_CreateArray()
+                                        : scalar(&t);
+        if (!item) abort();
+        if (!top) {
+            root = item;
+            snprintf(path, sizeof path, "$");
+        } else if (cJSON_IsObject(top->node)) {
+            cJSON_AddItemToObject(top->node, key, item); /* path was set by the key */
+        } else {
+            doc_path_index(path, top->path, cJSON_GetArraySize(top->node));
+            cJSON_AddItemToArray(top->node, item);
+        }
+        if (k == JSON_OBJECT || k == JSON_ARRAY) {
+            struct frame *f = &stack[depth++]; /* the reader bounds the depth */
+            f->node = item;
+            f->members = 0;
+            memcpy(f->path, path, sizeof f->path);
+        }
+    }
+    free(key);
+    free(stack);
+    if (c->n == errors) return root;
+    cJSON_Delete(root);
+    return NULL;
 }
 
 void doc_only(struct doc_check *c, const char *path, const cJSON *obj, const char *const *allowed)

@@ -1,10 +1,15 @@
-/* docjson: checks a JSON document and collects every problem with its path.
+/* docjson: reads a JSON document and collects every problem with its path.
  *
  * Documents that sales and finance write (plans, contracts, vouchers) are
  * rejected whole, with every error at once, each as "JSON path: reason"
  * ($.gpu_hours.models[2].unit_price: must be a decimal string like "16.80").
- * The helpers read a field of the expected type, record an error when it is
- * missing or wrong, and report fields the document format does not have. */
+ * doc_parse reads the text with the strict reader (core/json.h) and refuses
+ * a duplicate key at any depth and anything after the document, so the tree
+ * that is validated is the document PostgreSQL stores (jsonb would keep the
+ * last of two keys where a validator reads the first). The helpers read a
+ * field of the expected type, record an error when it is missing or wrong,
+ * and report fields the document format does not have. Thread-safe: all
+ * state is in the caller's doc_check. */
 #ifndef GPUMETER_DOCJSON_H
 #define GPUMETER_DOCJSON_H
 
@@ -27,6 +32,12 @@ void doc_error(struct doc_check *c, const char *path, const char *fmt, ...)
 #define DOC_PATH_LEN 256
 void doc_path(char *buf, const char *parent, const char *field);
 void doc_path_index(char *buf, const char *parent, int index);
+
+/* The document in text[0..len) as a cJSON tree (the caller deletes it), or
+ * NULL with every problem added to c: a syntax error where it stands, each
+ * duplicate key ("$.meters.gpu_hours: duplicate key"), data after the
+ * document. */
+cJSON *doc_parse(const char *text, size_t len, struct doc_check *c);
 
 /* Errors for members of obj not in allowed (NULL-terminated). */
 void doc_only(struct doc_check *c, const char *path, const cJSON *obj, const char *const *allowed);

@@ -1,10 +1,10 @@
 /* event: decode, validate and encode usage events v1 (see event.h). */
 #include "event.h"
 
+#include "json.h"
 #include "timeutil.h"
+#include "utf8.h"
 
-#include <cjson/cJSON.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,22 +34,10 @@ static const char *const field_name[NFIELDS] = {
     "gpu_ms", "tokens", "energy_mj", "model_params", "model",   "vendor", "job",   "sig"};
 
 struct decoder {
-    const cJSON *field[NFIELDS]; /* the first member of each name, as cJSON would find */
+    struct json_token field[NFIELDS]; /* kind JSON_ERROR (0) when absent */
     char *reason;
     size_t reason_len;
 };
-
-static void index_fields(struct decoder *d, const cJSON *obj)
-{
-    for (const cJSON *it = obj->child; it; it = it->next) {
-        if (!it->string) continue;
-        for (int k = 0; k < NFIELDS; k++)
-            if (it->string[0] == field_name[k][0] && !strcmp(it->string, field_name[k])) {
-                if (!d->field[k]) d->field[k] = it;
-                break;
-            }
-    }
-}
 
 static enum event_error fail(struct decoder *d, enum event_error err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -63,19 +51,63 @@ static enum event_error fail(struct decoder *d, enum event_error err, const char
     return err;
 }
 
-/* Whole numbers only, within the range every JSON parser holds exactly. The
- * double is a parse artefact, never money: below 2^53 it is the integer. */
-static enum event_error get_int(struct decoder *d, enum field f, bool required, int64_t *out,
-                                bool *present)
+static int field_index(const struct json_token *key)
+{
+    char name[16];
+    const char *p = key->p;
+    size_t n = key->n;
+    if (key->escaped) { /* "\u0073ource" is "source" too */
+        long len = json_string(key, name, sizeof name);
+        if (len < 0) return -1;
+        p = name, n = (size_t)len;
+    }
+    if (n == 0 || n > 12) return -1;
+    for (int k = 0; k < NFIELDS; k++)
+        if (p[0] == field_name[k][0] && strlen(field_name[k]) == n && !memcmp(p, field_name[k], n))
+            return k;
+    return -1;
+}
+
+/* One pass over the object: the value token of every field this version
+ * reads; unknown members are skipped (their JSON still has to be valid). */
+static enum event_error index_fields(struct decoder *d, const char *buf, size_t len)
+{
+    struct json_reader r;
+    struct json_token t;
+    json_reader_init(&r, buf, len);
+    if (json_next(&r, &t) != JSON_OBJECT)
+        return t.kind == JSON_ERROR
+                   ? fail(d, EVENT_ERR_JSON, "message is not valid JSON: %s at byte %zu", r.error,
+                          r.error_at)
+                   : fail(d, EVENT_ERR_JSON, "message is not a JSON object");
+    enum json_kind k;
+    while ((k = json_next(&r, &t)) == JSON_KEY) {
+        int f = field_index(&t);
+        if (json_next(&r, &t) == JSON_ERROR || !json_skip(&r, &t)) break;
+        if (f < 0) continue;
+        if (d->field[f].kind != JSON_ERROR)
+            return fail(d, EVENT_ERR_INVALID, "field \"%s\" appears twice", field_name[f]);
+        d->field[f] = t;
+    }
+    if (k == JSON_OBJECT_END && json_next(&r, &t) == JSON_EOF) return EVENT_OK;
+    return fail(d, EVENT_ERR_JSON, "message is not valid JSON: %s at byte %zu", r.error,
+                r.error_at);
+}
+
+/* Whole numbers only, spelled as digits ("3.6e6" and "-0" are not), within
+ * the range every JSON parser holds exactly. */
+static enum event_error get_int(struct decoder *d, enum field f, bool required, int64_t min,
+                                int64_t *out, bool *present)
 {
     const char *name = field_name[f];
-    const cJSON *it = d->field[f];
-    *present = it != NULL;
-    if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
-    double v = cJSON_IsNumber(it) ? it->valuedouble : NAN;
-    if (!(v >= 0 && v <= (double)EVENT_INT_MAX) || v != floor(v))
-        return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be a whole number from 0 to %lld",
-                    name, EVENT_INT_MAX);
+    const struct json_token *t = &d->field[f];
+    *present = t->kind != JSON_ERROR;
+    if (!*present)
+        return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
+    uint64_t v;
+    if (!json_uint(t, EVENT_INT_MAX, &v) || (int64_t)v < min)
+        return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be a whole number from %lld to %lld",
+                    name, (long long)min, EVENT_INT_MAX);
     *out = (int64_t)v;
     return EVENT_OK;
 }
@@ -84,19 +116,18 @@ static enum event_error get_str(struct decoder *d, enum field f, bool required, 
                                 size_t cap)
 {
     const char *name = field_name[f];
-    const cJSON *it = d->field[f];
+    const struct json_token *t = &d->field[f];
     out[0] = '\0';
-    if (!it) return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
-    if (!cJSON_IsString(it))
+    if (t->kind == JSON_ERROR)
+        return required ? fail(d, EVENT_ERR_MISSING, "missing field \"%s\"", name) : EVENT_OK;
+    if (t->kind != JSON_STRING)
         return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be a string", name);
-    size_t n = strlen(it->valuestring);
-    if ((required && n == 0) || n >= cap)
+    long n = json_string(t, out, cap);
+    if ((required && n == 0) || n < 0)
         return fail(d, EVENT_ERR_INVALID, "field \"%s\" must be 1 to %zu bytes long", name,
                     cap - 1);
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)it->valuestring[i] < 0x20)
-            return fail(d, EVENT_ERR_INVALID, "field \"%s\" contains a control character", name);
-    memcpy(out, it->valuestring, n + 1);
+    const char *why = utf8_ident_problem(out, (size_t)n);
+    if (why) return fail(d, EVENT_ERR_INVALID, "field \"%s\" %s", name, why);
     return EVENT_OK;
 }
 
@@ -122,7 +153,7 @@ static enum event_error decode_quantity(struct decoder *d, enum field f, unsigne
                                         unsigned *has)
 {
     bool present;
-    enum event_error e = get_int(d, f, false, out, &present);
+    enum event_error e = get_int(d, f, false, 0, out, &present);
     if (e) return e == EVENT_ERR_INVALID ? EVENT_ERR_QUANTITY : e;
     if (present) *has |= bit;
     return EVENT_OK;
@@ -148,14 +179,14 @@ static enum event_error check_plausible(struct decoder *d, const struct usage_ev
 static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
 {
     bool present;
-    int64_t version;
-    TRY(get_int(d, F_V, true, &version, &present));
+    int64_t version = 0;
+    TRY(get_int(d, F_V, true, 0, &version, &present));
     if (version != EVENT_VERSION)
         return fail(d, EVENT_ERR_VERSION,
                     "event version %lld is not supported (this build reads %d)", (long long)version,
                     EVENT_VERSION);
     TRY(get_str(d, F_SOURCE, true, ev->source, sizeof ev->source));
-    TRY(get_int(d, F_SEQ, true, &ev->seq, &present));
+    TRY(get_int(d, F_SEQ, true, 1, &ev->seq, &present));
     TRY(get_str(d, F_ACCOUNT, true, ev->account, sizeof ev->account));
     TRY(get_str(d, F_CLUSTER, true, ev->cluster, sizeof ev->cluster));
     TRY(get_str(d, F_SITE, true, ev->site, sizeof ev->site));
@@ -190,15 +221,8 @@ enum event_error event_decode(const char *buf, size_t len, struct usage_event *e
     struct decoder d = {.reason = reason, .reason_len = reason_len};
     memset(ev, 0, sizeof *ev);
     reason[0] = '\0';
-    cJSON *root = buf ? cJSON_ParseWithLength(buf, len) : NULL;
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return fail(&d, EVENT_ERR_JSON, "message is not a JSON object");
-    }
-    index_fields(&d, root);
-    enum event_error err = decode_fields(&d, ev);
-    cJSON_Delete(root);
-    return err;
+    enum event_error err = index_fields(&d, buf, len);
+    return err ? err : decode_fields(&d, ev);
 }
 
 const char *event_error_code(enum event_error err)

@@ -1,11 +1,14 @@
 /* event: the usage event contract v1, one shared codec for every component.
  *
- * One JSON object per Kafka message (docs/event-contract.md). Integers must be
- * whole JSON numbers from 0 to 2^53-1 (exact in any JSON parser); times are
- * RFC 3339 UTC; unknown fields are ignored. event_decode validates every
- * required field and returns a stable reason code plus a sentence naming the
- * field, so a rejected event can be set aside with why. event_encode writes
- * the canonical form that event_decode accepts. */
+ * One JSON object per Kafka message (docs/event-contract.md), read with the
+ * strict reader (core/json.h) and nothing after it. Integers are spelled as
+ * digits, from 0 (seq: 1) to 2^53-1; strings are strict UTF-8 without
+ * control or bidirectional formatting characters (core/utf8.h); a field
+ * given twice is refused; times are RFC 3339 UTC; unknown fields are
+ * ignored. event_decode validates every required field and returns a stable
+ * reason code plus a sentence naming the field, so a rejected event can be
+ * set aside with why. event_encode writes the canonical form, which
+ * event_decode accepts and decodes to the same event. Thread-safe. */
 #ifndef GPUMETER_EVENT_H
 #define GPUMETER_EVENT_H
 

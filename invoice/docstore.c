@@ -24,8 +24,8 @@ static void report(const struct doc_kind *k, const char *path, struct doc_check 
 
 bool docstore_parse(const struct doc_kind *k, const char *text, void *out)
 {
-    cJSON *doc = cJSON_Parse(text);
     struct doc_check check = {0};
+    cJSON *doc = doc_parse(text, strlen(text), &check);
     bool ok = doc && k->parse(doc, out, &check);
     cJSON_Delete(doc);
     sb_free(&check.errors);
@@ -41,16 +41,9 @@ cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *pars
         sb_free(&text);
         return NULL;
     }
-    const char *json = text.buf ? text.buf : "";
-    cJSON *doc = cJSON_ParseWithLength(json, text.len);
     struct doc_check c = {0};
-    if (!doc) {
-        const char *at = cJSON_GetErrorPtr();
-        doc_error(&c, "$", "not valid JSON (near byte %ld)",
-                  at && at >= json && at <= json + text.len ? (long)(at - json) : 0L);
-    } else {
-        k->parse(doc, parsed, &c);
-    }
+    cJSON *doc = doc_parse(text.buf, text.len, &c);
+    if (doc) k->parse(doc, parsed, &c);
     sb_free(&text);
     if (c.n) {
         report(k, path, &c);
@@ -80,16 +73,18 @@ static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc
     return true;
 }
 
-/* The stored version this document would create or replace, FOR UPDATE. */
+/* The stored version this document would create or replace, FOR UPDATE,
+ * and whether it holds the same document: jsonb equality, so the order of
+ * keys and the spelling of numbers and strings do not make a change. */
 static PGresult *current(PGconn *conn, const struct doc_kind *k, const struct doc_identity *id,
-                         const char *from)
+                         const char *from, const char *canonical)
 {
-    const char *p[] = {k->kind, id->code, from, k->versioned ? "t" : "f"};
+    const char *p[] = {k->kind, id->code, from, k->versioned ? "t" : "f", canonical};
     return db_query(conn, "read the stored version",
-                    "SELECT sha256, document::text, to_char(effective_from, 'YYYY-MM-DD') "
-                    "FROM document WHERE kind = $1 AND code = $2 "
+                    "SELECT sha256, document::text, to_char(effective_from, 'YYYY-MM-DD'), "
+                    "document = $5::jsonb FROM document WHERE kind = $1 AND code = $2 "
                     "AND (effective_from = $3::date OR NOT $4::bool) FOR UPDATE",
-                    4, p);
+                    5, p);
 }
 
 static bool guard_issued(PGconn *conn, const struct doc_kind *k, const char *code, const char *from)
@@ -178,7 +173,8 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     const char *who = actor ? actor : cfg.actor;
     rc = 1;
     if (!db_begin(conn) || !check_common(conn, &id, &c) ||
-        (k->check && !k->check(conn, parsed, &c)) || !(cur = current(conn, k, &id, from)))
+        (k->check && !k->check(conn, parsed, &c)) ||
+        !(cur = current(conn, k, &id, from, canonical)))
         goto out;
     if (c.n) {
         report(k, argv[1], &c);
@@ -186,7 +182,7 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
         goto out;
     }
     bool exists = PQntuples(cur) == 1;
-    if (exists && !strcmp(PQgetvalue(cur, 0, 0), sha)) {
+    if (exists && PQgetvalue(cur, 0, 3)[0] == 't') {
         printf("%s %s version %s: unchanged\n", k->kind, id.code, from);
         rc = 0;
         goto out;
@@ -265,7 +261,9 @@ static cJSON *stored_version(PGconn *conn, const struct doc_kind *k, const char 
                              3, p);
     cJSON *doc = NULL;
     if (res && PQntuples(res) == 1) {
-        doc = cJSON_Parse(PQgetvalue(res, 0, 0));
+        struct doc_check check = {0};
+        doc = doc_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), &check);
+        sb_free(&check.errors);
         snprintf(from, 16, "%s", PQgetvalue(res, 0, 1));
     } else if (res && !quiet) {
         log_error("%s \"%s\" has no version in effect on %s", k->kind, code, date);

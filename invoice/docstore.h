@@ -7,9 +7,9 @@
  *    line as "JSON path: reason" (exit 2);
  *  - a valid document becomes the version of its code for its effective
  *    date (a kind that is not versioned has one document per code): created,
- *    replaced, or left alone when identical (same SHA-256 of its canonical
- *    JSON); creations and replacements are written to audit_log with the
- *    actor, before and after, in the same transaction;
+ *    replaced, or left alone when it is the same document as stored (jsonb
+ *    equality: key order and spelling do not count); creations and replacements are written to
+ * audit_log with the actor, before and after, in the same transaction;
  *  - a version that priced an issued invoice is never replaced;
  *  - list, show and diff read them back. */
 #ifndef GPUMETER_DOCSTORE_H

@@ -1,7 +1,12 @@
-/* Documents sales and finance write: any bytes through every validator
- * (plan, contract, site, voucher, subsidy), which must reject or accept
- * without crashing, and, when a plan and contract both validate, price a
- * few usage rows through them. */
+/* Documents sales and finance write: any bytes through the strict reader
+ * and every validator (plan, contract, site, voucher, subsidy), which must
+ * reject or accept without crashing. Checked as a property: a document that
+ * validates is stored the way PostgreSQL stores it (docstore keeps
+ * cJSON's canonical print in a jsonb column, which drops whitespace, orders
+ * each object's keys by length then bytes and re-escapes strings; that is
+ * emulated here) and read back, and must then validate to the same terms,
+ * byte for byte. When a plan and contract both validate, a few usage rows
+ * are priced through them. */
 #include "invoice/charges.h"
 #include "invoice/docstore.h"
 #include "tests/fuzz/fuzz.h"
@@ -9,29 +14,95 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int jsonb_key_order(const void *pa, const void *pb)
+{
+    const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+    size_t la = strlen(a->string), lb = strlen(b->string);
+    if (la != lb) return la < lb ? -1 : 1;
+    return memcmp(a->string, b->string, la);
+}
+
+/* Reorders every object's members as jsonb keeps them. */
+static void jsonb_order(cJSON *node)
+{
+    size_t n = 0;
+    for (cJSON *it = node->child; it; it = it->next) {
+        jsonb_order(it);
+        n++;
+    }
+    if (!cJSON_IsObject(node) || n < 2) return;
+    cJSON **v = malloc(n * sizeof *v);
+    if (!v) abort();
+    n = 0;
+    for (cJSON *it = node->child; it; it = it->next)
+        v[n++] = it;
+    qsort(v, n, sizeof *v, jsonb_key_order);
+    for (size_t i = 0; i < n; i++) {
+        v[i]->prev = i ? v[i - 1] : v[n - 1]; /* cJSON: the first member's prev is the last */
+        v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+    }
+    node->child = v[0];
+    free(v);
+}
+
+/* The document as PostgreSQL hands it back: canonical print, through jsonb. */
+static cJSON *stored_and_read_back(const cJSON *doc)
+{
+    struct doc_check c = {0};
+    char *canonical = cJSON_PrintUnformatted(doc);
+    cJSON *stored = doc_parse(canonical, strlen(canonical), &c);
+    if (!stored) __builtin_trap(); /* the canonical form must itself be strict JSON */
+    jsonb_order(stored);
+    char *text = cJSON_PrintUnformatted(stored);
+    cJSON *back = doc_parse(text, strlen(text), &c);
+    if (!back) __builtin_trap();
+    cJSON_free(canonical);
+    cJSON_free(text);
+    cJSON_Delete(stored);
+    sb_free(&c.errors);
+    return back;
+}
+
+static union {
+    struct plan p;
+    struct contract k;
+    struct site s;
+    struct voucher v;
+    struct subsidy b;
+} first, second;
+
+/* True when doc validates as kind; then its reading back must give the
+ * same terms. */
+static bool validates_the_same(const struct doc_kind *k, const cJSON *doc, void *out)
+{
+    struct doc_check c = {0};
+    memset(out, 0, k->size);
+    bool ok = k->parse(doc, out, &c);
+    sb_free(&c.errors);
+    if (!ok) return false;
+    cJSON *back = stored_and_read_back(doc);
+    memset(&second, 0, k->size);
+    memset(&c, 0, sizeof c);
+    if (!k->parse(back, &second, &c) || memcmp(out, &second, k->size)) __builtin_trap();
+    sb_free(&c.errors);
+    cJSON_Delete(back);
+    return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
-    cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
     static struct plan plan;
     static struct contract contract;
-    static union {
-        struct site s;
-        struct voucher v;
-        struct subsidy b;
-    } other;
     struct doc_check c = {0};
-    bool priced_plan = plan_kind.parse(doc, &plan, &c);
+    cJSON *doc = doc_parse((const char *)data, size, &c);
     sb_free(&c.errors);
-    memset(&c, 0, sizeof c);
-    bool priced_contract = contract_kind.parse(doc, &contract, &c);
+    if (!doc) return 0;
+    bool priced_plan = validates_the_same(&plan_kind, doc, &plan);
+    bool priced_contract = validates_the_same(&contract_kind, doc, &contract);
     const struct doc_kind *kinds[] = {&site_kind, &voucher_kind, &subsidy_kind};
-    for (size_t i = 0; i < 3; i++) {
-        sb_free(&c.errors);
-        memset(&c, 0, sizeof c);
-        kinds[i]->parse(doc, &other, &c);
-    }
-    sb_free(&c.errors);
+    for (size_t i = 0; i < 3; i++)
+        validates_the_same(kinds[i], doc, &first);
     if (priced_plan) {
         const struct usage_row rows[] = {
             {"gpu_ms", "H800", "s", 9, 0, true, 1250000, 36000000},

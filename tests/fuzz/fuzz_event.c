@@ -1,19 +1,37 @@
-/* The usage event codec: decode, and re-encode what decodes. */
+/* The usage event codec, checked as properties rather than only for
+ * crashes: every event the decoder accepts has identifier strings that
+ * PostgreSQL stores unchanged (strict UTF-8, no control or bidirectional
+ * formatting characters, core/utf8.h), and its canonical encoding decodes
+ * to the same event and encodes to the same bytes again. */
 #include "core/event.h"
+#include "core/utf8.h"
 #include "tests/fuzz/fuzz.h"
 
 #include <string.h>
+
+static void check_ident(const char *s)
+{
+    if (utf8_ident_problem(s, strlen(s))) __builtin_trap();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct usage_event ev, again;
     char why[256];
     if (event_decode((const char *)data, size, &ev, why, sizeof why) != EVENT_OK) return 0;
-    struct strbuf sb = STRBUF_INIT;
-    event_encode(&ev, &sb);
-    if (event_decode(sb.buf, sb.len, &again, why, sizeof why) != EVENT_OK) __builtin_trap();
-    if (again.gpu_ms != ev.gpu_ms || again.seq != ev.seq || strcmp(again.account, ev.account))
+    const char *strings[] = {ev.source, ev.account, ev.cluster, ev.site,
+                             ev.model,  ev.vendor,  ev.job,     ev.sig};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        check_ident(strings[i]);
+    if (!ev.source[0] || !ev.account[0] || !ev.cluster[0] || !ev.site[0] || ev.seq < 1)
         __builtin_trap();
-    sb_free(&sb);
+    struct strbuf one = STRBUF_INIT, two = STRBUF_INIT;
+    event_encode(&ev, &one);
+    if (event_decode(one.buf, one.len, &again, why, sizeof why) != EVENT_OK) __builtin_trap();
+    if (memcmp(&ev, &again, sizeof ev)) __builtin_trap();
+    event_encode(&again, &two);
+    if (one.len != two.len || memcmp(one.buf, two.buf, one.len)) __builtin_trap();
+    sb_free(&one);
+    sb_free(&two);
     return 0;
 }

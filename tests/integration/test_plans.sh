@@ -55,4 +55,32 @@ check_match "and the later one after its date" '"unit_price":\s*"14.80"' \
     "$("$GM" plan show gpu-2027 --at 2027-07-01 | tr -d '\n\t')"
 "$GM" plan show gpu-2027 --at 2026-12-31 >/dev/null 2>&1
 check_eq "show before the first version exits 1" 1 "$?"
+# Duplicate keys and trailing data (issue 14): jsonb keeps the last of two
+# keys while a reader takes the first, so a document with one is refused at
+# any depth, with its path; so is anything after the document.
+{ sed '$d' "$DOC"; echo ', "gpu_hours": {"prices": [{"model": "H800", "unit_price": "0.01"}]}}'; } \
+    >"$TMP/dup.json"
+sed '0,/"unit_price": "16.80"/s//"unit_price": "16.80", "unit_price": "0.01"/' "$DOC" >"$TMP/dup2.json"
+{ cat "$DOC"; echo '{}'; } >"$TMP/trailing.json"
+sed 's/"name": "GPU-hour/"name": "GPU\\u0000-hour/' "$DOC" >"$TMP/nul.json"
+printf '{"plan": "x\xff"}' >"$TMP/utf8.json"
+for bad in 'dup.json|\$\.gpu_hours: duplicate key' \
+    'dup2.json|\$\.gpu_hours\.prices\[0\]\.unit_price: duplicate key' \
+    'trailing.json|\$: not valid JSON: unexpected data after the JSON value' \
+    'nul.json|\$\.name: not valid JSON: \\u0000 \(NUL\) is not allowed' \
+    'utf8.json|\$\.plan: not valid JSON: invalid UTF-8 in string'; do
+    err=$("$GM" plan apply "$TMP/${bad%%|*}" 2>&1 >/dev/null)
+    check_eq "${bad%%|*} is rejected with exit 2" 2 "$?"
+    check_match "naming its path" "^${bad#*|}" "$(echo "$err" | grep '^\$')"
+done
+check_eq "none of them was stored: H800 stays at 15.80, no new audit row" "15.80 3" \
+    "$(q "SELECT (SELECT document #>> '{gpu_hours,prices,0,unit_price}' FROM document
+                  WHERE code = 'gpu-2027' AND effective_from = '2027-01-01') || ' ' ||
+                 (SELECT count(*) FROM audit_log WHERE key LIKE 'gpu-2027@%')")"
+# What is stored is what was validated: the stored text, read back, is the
+# same document (the same canonical form and digest).
+q "SELECT document::text FROM document WHERE code = 'gpu-2027' AND effective_from = '2027-01-01'" \
+    >"$TMP/stored.json"
+check_eq "the stored document, applied again, is unchanged" \
+    "plan gpu-2027 version 2027-01-01: unchanged" "$("$GM" plan apply "$TMP/stored.json")"
 finish

@@ -22,15 +22,20 @@ static enum event_error decode(const char *json, struct usage_event *ev, char *r
     return event_decode(json, strlen(json), ev, reason, 256);
 }
 
-/* valid with one field replaced (value NULL removes it). */
+/* valid with one field replaced (value NULL removes it). The value is
+ * spliced in as written, so spellings like 3.6e6 reach the decoder. */
 static enum event_error decode_with(const char *field, const char *value, char *reason)
 {
     cJSON *root = cJSON_Parse(valid);
     cJSON_DeleteItemFromObjectCaseSensitive(root, field);
-    if (value) cJSON_AddItemToObject(root, field, cJSON_Parse(value));
     char *json = cJSON_PrintUnformatted(root);
+    struct strbuf sb = STRBUF_INIT;
+    sb_append(&sb, json, strlen(json) - 1);
+    if (value) sb_printf(&sb, ",\"%s\":%s", field, value);
+    sb_putc(&sb, '}');
     struct usage_event ev;
-    enum event_error err = decode(json, &ev, reason);
+    enum event_error err = decode(sb_str(&sb), &ev, reason);
+    sb_free(&sb);
     cJSON_free(json);
     cJSON_Delete(root);
     return err;
@@ -178,6 +183,172 @@ static void test_token_event_needs_no_accelerator(void **state)
     assert_non_null(strstr(reason, "quantity"));
 }
 
+/* valid with its "account" value replaced by raw bytes (not through cJSON,
+ * which would re-escape or reject them). */
+static enum event_error decode_account(const char *raw, size_t n, char *reason)
+{
+    char json[1024];
+    const char *head = "{\"v\":1,\"source\":\"s\",\"seq\":1,\"account\":\"";
+    const char *tail = "\",\"cluster\":\"c\",\"site\":\"s\",\"start\":\"2026-10-01T08:00:00Z\","
+                       "\"end\":\"2026-10-01T08:00:00Z\",\"tokens\":1}";
+    size_t a = strlen(head), b = strlen(tail);
+    memcpy(json, head, a);
+    memcpy(json + a, raw, n);
+    memcpy(json + a + n, tail, b);
+    struct usage_event ev;
+    return event_decode(json, a + n + b, &ev, reason, 256);
+}
+
+/* Every byte PostgreSQL's text type refuses is a dead letter before it can
+ * reach a batch: malformed JSON when the text is not UTF-8 at all, an
+ * invalid field when it is UTF-8 but not a usable name. */
+static void test_hostile_strings_are_refused(void **state)
+{
+    (void)state;
+    char reason[256];
+    const struct {
+        const char *raw;
+        size_t n;
+        enum event_error err;
+    } cases[] = {
+        {"ns-\xff", 4, EVENT_ERR_JSON},                /* not UTF-8 */
+        {"ns-\xc0\xaf", 5, EVENT_ERR_JSON},            /* overlong '/' */
+        {"ns-\xed\xa0\x80", 6, EVENT_ERR_JSON},        /* an encoded surrogate */
+        {"ns-\xf4\x90\x80\x80", 7, EVENT_ERR_JSON},    /* above U+10FFFF */
+        {"ns-\xe2\x82", 5, EVENT_ERR_JSON},            /* cut in the middle */
+        {"ns-alpha\\u0000-spoof", 20, EVENT_ERR_JSON}, /* NUL would cut the name */
+        {"ns\\ud800x", 9, EVENT_ERR_JSON},             /* lone surrogate escape */
+        {"ns\\udc00", 8, EVENT_ERR_JSON},              /* lone low surrogate */
+        {"ns-\x01", 4, EVENT_ERR_JSON},                /* raw control character */
+        {"ns\\u001f", 8, EVENT_ERR_INVALID},           /* escaped control character */
+        {"ns\\u007f", 8, EVENT_ERR_INVALID},           /* DEL */
+        {"ns\\u0085", 8, EVENT_ERR_INVALID},           /* C1 control */
+        {"ns-\xe2\x80\xae"
+         "ahpla",
+         11, EVENT_ERR_INVALID},                /* U+202E right-to-left override */
+        {"ns-\\u2066x", 10, EVENT_ERR_INVALID}, /* U+2066 left-to-right isolate */
+        {"ns-\\u200f", 9, EVENT_ERR_INVALID},   /* U+200F right-to-left mark */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum event_error err = decode_account(cases[i].raw, cases[i].n, reason);
+        if (err != cases[i].err) fail_msg("case %zu gave %d (%s)", i, err, reason);
+    }
+    /* Non-ASCII names are fine: U+4E2D U+6587 raw, an emoji as a surrogate pair. */
+    assert_int_equal(decode_account("\xe4\xb8\xad\xe6\x96\x87", 6, reason), EVENT_OK);
+    assert_int_equal(decode_account("ns\\ud83d\\ude00", 14, reason), EVENT_OK);
+}
+
+static void test_trailing_data_is_refused(void **state)
+{
+    (void)state;
+    struct usage_event ev;
+    char reason[256];
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, valid);
+    sb_puts(&sb, " \n\t");
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_OK); /* whitespace is fine */
+    sb_puts(&sb, "x");
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_ERR_JSON);
+    assert_non_null(strstr(reason, "after the JSON value"));
+    sb_reset(&sb);
+    for (int i = 0; i < 30; i++) { /* thirty events in one message: none of them is rated */
+        sb_puts(&sb, valid);
+        sb_putc(&sb, '\n');
+    }
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_ERR_JSON);
+    sb_free(&sb);
+}
+
+static void test_integers_are_spelled_as_digits(void **state)
+{
+    (void)state;
+    char reason[256];
+    const char *quantities[] = {"3.6e6", "3600000.0", "36E5", "-0", "1e0", "0.0"};
+    for (size_t i = 0; i < sizeof quantities / sizeof quantities[0]; i++)
+        if (decode_with("gpu_ms", quantities[i], reason) != EVENT_ERR_QUANTITY)
+            fail_msg("gpu_ms=%s was accepted", quantities[i]);
+    assert_int_equal(decode_with("seq", "-0", reason), EVENT_ERR_INVALID);
+    assert_int_equal(decode_with("seq", "0", reason), EVENT_ERR_INVALID); /* seqs start at 1 */
+    assert_int_equal(decode_with("v", "1.0", reason), EVENT_ERR_INVALID);
+    assert_int_equal(decode_with("seq", "1", reason), EVENT_OK);
+}
+
+static void test_a_field_given_twice_is_refused(void **state)
+{
+    (void)state;
+    struct usage_event ev;
+    char reason[256];
+    struct strbuf sb = STRBUF_INIT;
+    sb_append(&sb, valid, strlen(valid) - 1);
+    sb_puts(&sb, ",\"account\":\"ns-beta\"}");
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_ERR_INVALID);
+    assert_non_null(strstr(reason, "\"account\" appears twice"));
+    sb_reset(&sb);
+    sb_append(&sb, valid, strlen(valid) - 1);
+    sb_puts(&sb, ",\"\\u0061ccount\":\"ns-beta\"}"); /* the same name, escaped */
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_ERR_INVALID);
+    sb_free(&sb);
+}
+
+static void test_unknown_values_are_still_json(void **state)
+{
+    (void)state;
+    char reason[256];
+    struct strbuf deep = STRBUF_INIT;
+    for (int i = 0; i < 100000; i++)
+        sb_putc(&deep, '[');
+    for (int i = 0; i < 100000; i++)
+        sb_putc(&deep, ']');
+    struct usage_event ev;
+    struct strbuf sb = STRBUF_INIT;
+    sb_append(&sb, valid, strlen(valid) - 1);
+    sb_puts(&sb, ",\"x\":");
+    sb_puts(&sb, deep.buf);
+    sb_putc(&sb, '}');
+    assert_int_equal(decode(sb_str(&sb), &ev, reason), EVENT_ERR_JSON);
+    assert_non_null(strstr(reason, "nested too deeply"));
+    sb_free(&sb);
+    sb_free(&deep);
+    /* 10^400 is a valid JSON number: ignored where unknown, refused as a quantity. */
+    char big[420] = "1";
+    memset(big + 1, '0', 400);
+    big[401] = '\0';
+    assert_int_equal(decode_with("x_big", big, reason), EVENT_OK);
+    assert_int_equal(decode_with("tokens", big, reason), EVENT_ERR_QUANTITY);
+    assert_int_equal(decode_with("x_bad", "\"\\ud800\"", reason), EVENT_ERR_JSON);
+}
+
+/* What the decoder accepts, the encoder writes in one canonical form that
+ * decodes to the same event, byte for byte. */
+static void test_canonical_form_is_a_fixed_point(void **state)
+{
+    (void)state;
+    const char *spelled =
+        "{ \"seq\" : 42, \"v\":1,\"source\":\"dcgm/sh-a/node7\",\"account\":\"ns-\\u03b1\","
+        "\"cluster\":\"sh-a\",\"site\":\"sh\\/lingang\",\"model\":\"H800\",\"vendor\":\"nvidia\","
+        "\"start\":\"2026-10-01T08:00:00.000Z\",\"end\":\"2026-10-01T09:00:00Z\",\"gpu_ms\":"
+        "3600000,"
+        "\"x\":{\"ignored\":[true,false,null]}}\n";
+    struct usage_event a, b;
+    char reason[256];
+    assert_int_equal(decode(spelled, &a, reason), EVENT_OK);
+    assert_string_equal(a.account, "ns-\xce\xb1");
+    assert_string_equal(a.site, "sh/lingang");
+    struct strbuf one = STRBUF_INIT, two = STRBUF_INIT;
+    event_encode(&a, &one);
+    assert_string_equal(
+        sb_str(&one),
+        "{\"v\":1,\"source\":\"dcgm/sh-a/node7\",\"seq\":42,\"account\":\"ns-\xce\xb1\","
+        "\"cluster\":\"sh-a\",\"site\":\"sh/lingang\",\"model\":\"H800\","
+        "\"vendor\":\"nvidia\",\"start\":\"2026-10-01T08:00:00Z\","
+        "\"end\":\"2026-10-01T09:00:00Z\",\"gpu_ms\":3600000}");
+    assert_int_equal(decode(sb_str(&one), &b, reason), EVENT_OK);
+    event_encode(&b, &two);
+    assert_string_equal(sb_str(&one), sb_str(&two));
+    sb_free(&one);
+    sb_free(&two);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +360,12 @@ int main(void)
         cmocka_unit_test(test_not_an_object_is_malformed),
         cmocka_unit_test(test_unknown_fields_are_ignored),
         cmocka_unit_test(test_token_event_needs_no_accelerator),
+        cmocka_unit_test(test_hostile_strings_are_refused),
+        cmocka_unit_test(test_trailing_data_is_refused),
+        cmocka_unit_test(test_integers_are_spelled_as_digits),
+        cmocka_unit_test(test_a_field_given_twice_is_refused),
+        cmocka_unit_test(test_unknown_values_are_still_json),
+        cmocka_unit_test(test_canonical_form_is_a_fixed_point),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }

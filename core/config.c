@@ -46,6 +46,9 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->seller, sizeof cfg->seller, "GPU compute operator");
     cfg->api_rate = 1000;
     cfg->api_cache_mb = 64;
+    cfg->signing_required = -1;
+    cfg->tokens_max_connections = 32;
+    cfg->tokens_max_body_kb = 8192;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
 }
 
@@ -107,6 +110,24 @@ static int put_kv(struct config_kv *list, int *n, int max, const char *key, size
     return copy_value(kv->value, sizeof kv->value, value, key, err, errlen);
 }
 
+bool config_signing_required(const struct config *cfg)
+{
+    return cfg->signing_required >= 0 ? cfg->signing_required : cfg->n_hmac > 0;
+}
+
+static int set_bool(int *out, const char *key, const char *value, char *err, size_t errlen)
+{
+    if (!strcmp(value, "true") || !strcmp(value, "on") || !strcmp(value, "1")) {
+        *out = 1;
+    } else if (!strcmp(value, "false") || !strcmp(value, "off") || !strcmp(value, "0")) {
+        *out = 0;
+    } else {
+        snprintf(err, errlen, "%s must be true or false", key);
+        return -1;
+    }
+    return 0;
+}
+
 const char *config_hmac_key(const struct config *cfg, const char *cluster)
 {
     for (int i = 0; i < cfg->n_hmac; i++)
@@ -137,6 +158,26 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return set_whole(&cfg->api_rate, key, value, 1000000, "requests per second", err, errlen);
     if (!strcmp(key, "api.cache_mb"))
         return set_whole(&cfg->api_cache_mb, key, value, 1 << 20, "MiB", err, errlen);
+    if (!strcmp(key, "signing.required"))
+        return set_bool(&cfg->signing_required, key, value, err, errlen);
+    if (!strcmp(key, "tokens.bearer")) {
+        if (*value && strlen(value) < 16) {
+            snprintf(err, errlen, "tokens.bearer must be a secret of at least 16 bytes");
+            return -1;
+        }
+        return copy_value(cfg->tokens_bearer, sizeof cfg->tokens_bearer, value, key, err, errlen);
+    }
+    if (!strcmp(key, "tokens.max_connections") || !strcmp(key, "tokens.max_body_kb")) {
+        bool conns = !strcmp(key, "tokens.max_connections");
+        long *out = conns ? &cfg->tokens_max_connections : &cfg->tokens_max_body_kb;
+        if (set_whole(out, key, value, conns ? 10000 : 1 << 20, conns ? "connections" : "KiB", err,
+                      errlen) == 0 &&
+            *out > 0)
+            return 0;
+        snprintf(err, errlen, "%s must be a whole number from 1 to %d", key,
+                 conns ? 10000 : 1 << 20);
+        return -1;
+    }
     if (!strcmp(key, "invoice.seller"))
         return copy_value(cfg->seller, sizeof cfg->seller, value, key, err, errlen);
     if (!strcmp(key, "invoice.grace_days")) {

@@ -5,11 +5,13 @@
  * environment. The file holds `key = value` lines; `#` starts a comment.
  * Keys prefixed `rdkafka.` are passed through to librdkafka unchanged;
  * `hmac.<cluster>` holds the key that signs (and verifies) that cluster's
- * events.
+ * events, and once any is set every event must be signed by its cluster's
+ * key (`signing.required`, on by default then).
  * Every key and variable is documented in docs/configuration.md. */
 #ifndef GPUMETER_CONFIG_H
 #define GPUMETER_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_MAX_RDKAFKA 64
@@ -27,13 +29,17 @@ struct config {
     char dlq_topic[256]; /* "" means topic + ".dlq" (config_dlq_topic) */
     char group[256];
     long partitions;
-    long max_future_s;   /* events ending later than now + this are dead letters */
-    long late_horizon_s; /* events ending earlier than now - this count as late */
-    char actor[129];     /* who changes plans and contracts, for the audit log */
-    long grace_s;        /* drafts stay open this long after their month ends */
-    char seller[257];    /* the operator, as printed on invoices */
-    long api_rate;       /* requests per second per API key (gpumeter serve) */
-    long api_cache_mb;   /* memory for cached usage responses; 0 disables */
+    long max_future_s;    /* events ending later than now + this are dead letters */
+    long late_horizon_s;  /* events ending earlier than now - this count as late */
+    char actor[129];      /* who changes plans and contracts, for the audit log */
+    long grace_s;         /* drafts stay open this long after their month ends */
+    char seller[257];     /* the operator, as printed on invoices */
+    long api_rate;        /* requests per second per API key (gpumeter serve) */
+    long api_cache_mb;    /* memory for cached usage responses; 0 disables */
+    int signing_required; /* 1, 0, or -1: on when any hmac key is set (config_signing_required) */
+    char tokens_bearer[257];     /* secret trainers present to the token endpoint; "" for none */
+    long tokens_max_connections; /* concurrent token uploads */
+    long tokens_max_body_kb;     /* largest token upload */
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */
@@ -53,6 +59,8 @@ int config_read_file(struct config *cfg, const char *path, char *err, size_t err
 const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap);
 /* The signing key of a cluster, NULL when it has none. */
 const char *config_hmac_key(const struct config *cfg, const char *cluster);
+/* Whether every event must carry a valid signature of its cluster's key. */
+bool config_signing_required(const struct config *cfg);
 /* Applies GPUMETER_* variables; -1 after printing a bad one. */
 int config_apply_env(struct config *cfg);
 

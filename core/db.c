@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,15 +52,33 @@ PGconn *db_open(struct config *cfg, int *exit_code)
     return conn;
 }
 
+/* The last failure this thread saw, for callers that must tell a refused
+ * row from a lost server (db_last_sqlstate). */
+static __thread char last_state[6], last_message[256];
+
 /* res if it succeeded; else NULL after printing "could not <what>". */
 static PGresult *checked(PGconn *conn, const char *what, PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(last_state, sizeof last_state, "%s", state ? state : "");
+    snprintf(last_message, sizeof last_message, "%s", primary ? primary : PQerrorMessage(conn));
     log_error("could not %s", what);
     print_pg_error(PQerrorMessage(conn));
     PQclear(res);
     return NULL;
+}
+
+const char *db_last_sqlstate(void)
+{
+    return last_state;
+}
+
+const char *db_last_error(void)
+{
+    return last_message;
 }
 
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,

@@ -3,7 +3,9 @@
  * Every failure is printed here in the error/DETAIL/HINT shape, naming what
  * was being done, so callers only decide whether to stop. Values always
  * travel as libpq parameters, never spliced into SQL text; batches travel as
- * array literals built with db_array_*. */
+ * array literals built with db_array_*. A connection is used by one thread
+ * at a time; the helpers keep no shared state (the last error is per
+ * thread). */
 #ifndef GPUMETER_DB_H
 #define GPUMETER_DB_H
 
@@ -39,6 +41,12 @@ PGresult *db_query_prepared(PGconn *conn, unsigned *prepared, int slot, const ch
 
 /* db_query for statements whose result is not needed. */
 bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params);
+
+/* The SQLSTATE and primary message of the last statement that failed in
+ * db_* on this thread ("" when it had none, as when the connection was
+ * lost). */
+const char *db_last_sqlstate(void);
+const char *db_last_error(void);
 
 bool db_begin(PGconn *conn);
 bool db_commit(PGconn *conn);

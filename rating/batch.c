@@ -18,8 +18,9 @@
 #define DLQ_TIMEOUT_MS 30000
 
 const char *const dead_reason_codes[DEAD_REASONS] = {
-    "malformed_json",   "unsupported_version", "missing_field",   "invalid_field",
-    "invalid_quantity", REASON_BAD_SIGNATURE,  REASON_FUTURE_TIME};
+    "malformed_json",   "unsupported_version", "missing_field",        "invalid_field",
+    "invalid_quantity", REASON_BAD_SIGNATURE,  REASON_UNKNOWN_CLUSTER, REASON_SOURCE_CLUSTER,
+    REASON_FUTURE_TIME, REASON_REJECTED};
 
 enum outcome { RATED, DUPLICATE, DEAD, PARKED };
 
@@ -29,8 +30,12 @@ struct tally {
     long long consumed, rated, duplicates, dead, parked;
 };
 
+/* One transaction over msgs[0..n) of a batch (all of it, or a part while a
+ * refused message is being isolated). */
 struct flush {
-    struct batch *b;
+    struct batch_msg *msgs;
+    size_t n;
+    const char *bytes; /* the batch's payloads */
     const struct flush_ctx *ctx;
     PGconn *conn;
     struct dedup dedup;
@@ -60,6 +65,7 @@ void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *p
     m->at = b->bytes.len;
     m->len = len;
     sb_append(&b->bytes, payload ? payload : "", len);
+    m->rejected = false;
     m->err = event_decode(payload, len, &m->ev, m->reason, sizeof m->reason);
 }
 
@@ -87,9 +93,9 @@ static bool load_mapped(struct flush *f)
     struct strset seen = {0};
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
-    for (size_t i = 0; i < f->b->n; i++)
-        if (!f->b->msgs[i].err && strset_add(&seen, f->b->msgs[i].ev.account))
-            db_array_add(&arr, f->b->msgs[i].ev.account);
+    for (size_t i = 0; i < f->n; i++)
+        if (!f->msgs[i].err && strset_add(&seen, f->msgs[i].ev.account))
+            db_array_add(&arr, f->msgs[i].ev.account);
     db_array_close(&arr);
     strset_free(&seen);
     const char *p[] = {sb_str(&arr)};
@@ -133,7 +139,7 @@ static enum outcome dead(struct flush *f, size_t i, const char *code, const char
 
 static enum outcome dead(struct flush *f, size_t i, const char *code, const char *fmt, ...)
 {
-    struct batch_msg *m = &f->b->msgs[i];
+    struct batch_msg *m = &f->msgs[i];
     f->code[i] = code;
     va_list ap;
     va_start(ap, fmt);
@@ -144,7 +150,11 @@ static enum outcome dead(struct flush *f, size_t i, const char *code, const char
 
 static enum outcome classify_one(struct flush *f, size_t i)
 {
-    struct batch_msg *m = &f->b->msgs[i];
+    struct batch_msg *m = &f->msgs[i];
+    if (m->rejected) {
+        f->code[i] = REASON_REJECTED;
+        return DEAD;
+    }
     if (m->err) {
         f->code[i] = event_error_code(m->err);
         return DEAD;
@@ -154,9 +164,17 @@ static enum outcome classify_one(struct flush *f, size_t i)
     if (key && !event_signature_valid(ev, key))
         return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
                     ev->sig[0] ? "forged" : "missing", ev->cluster);
+    if (!key && f->ctx->signing_required)
+        return dead(f, i, REASON_UNKNOWN_CLUSTER,
+                    "cluster \"%s\" has no signing key (hmac.<cluster>) and signing is required",
+                    ev->cluster);
     struct seq_window *w = dedup_find(&f->dedup, ev->source);
+    if (w->cluster[0] && strcmp(w->cluster, ev->cluster))
+        return dead(f, i, REASON_SOURCE_CLUSTER,
+                    "source \"%s\" belongs to cluster \"%s\", not \"%s\"", ev->source, w->cluster,
+                    ev->cluster);
     if (dedup_seen(w, ev->seq)) return DUPLICATE;
-    dedup_accept(&f->dedup, w, ev->seq); /* a dead letter below still uses up its seq */
+    dedup_accept(&f->dedup, w, ev->seq, ev->cluster); /* a dead letter below still uses it up */
     int64_t ahead = ev->end_ms - f->ctx->now_ms;
     if (ahead > f->ctx->cfg->max_future_s * 1000)
         return dead(f, i, REASON_FUTURE_TIME, "window ends %" PRId64 " s after it was ingested",
@@ -169,8 +187,8 @@ static enum outcome classify_one(struct flush *f, size_t i)
 
 static void classify(struct flush *f)
 {
-    for (size_t i = 0; i < f->b->n; i++) {
-        const struct batch_msg *m = &f->b->msgs[i];
+    for (size_t i = 0; i < f->n; i++) {
+        const struct batch_msg *m = &f->msgs[i];
         struct tally *t = tally_for(f, m->partition);
         if (m->offset + 1 > t->next_offset) t->next_offset = m->offset + 1;
         t->consumed++;
@@ -194,23 +212,23 @@ static void classify(struct flush *f)
 static bool send_dead_letters(struct flush *f)
 {
     bool any = false, ok = true;
-    for (size_t i = 0; ok && i < f->b->n; i++) {
+    for (size_t i = 0; ok && i < f->n; i++) {
         if (f->outcome[i] != DEAD) continue;
-        const struct batch_msg *m = &f->b->msgs[i];
+        const struct batch_msg *m = &f->msgs[i];
         any = true;
-        ok = dlq_send(f->ctx->dlq, f->b->bytes.buf + m->at, m->len, f->code[i], m->reason,
-                      f->ctx->topic, m->partition, m->offset);
+        ok = dlq_send(f->ctx->dlq, f->bytes + m->at, m->len, f->code[i], m->reason, f->ctx->topic,
+                      m->partition, m->offset);
     }
     return ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
 }
 
 static bool save_dead_letter(struct flush *f, size_t i)
 {
-    const struct batch_msg *m = &f->b->msgs[i];
+    const struct batch_msg *m = &f->msgs[i];
     char part[16], off[24];
     snprintf(part, sizeof part, "%" PRId32, m->partition);
     snprintf(off, sizeof off, "%" PRId64, m->offset);
-    const char *p[] = {f->ctx->topic, part, off, f->code[i], m->reason, f->b->bytes.buf + m->at};
+    const char *p[] = {f->ctx->topic, part, off, f->code[i], m->reason, f->bytes + m->at};
     const int len[] = {0, 0, 0, 0, 0, (int)m->len};
     const int fmt[] = {0, 0, 0, 0, 0, 1};
     PGresult *res = PQexecParams(f->conn,
@@ -231,10 +249,10 @@ static bool save_parked(struct flush *f)
 {
     struct park_rows rows;
     park_rows_init(&rows);
-    for (size_t i = 0; i < f->b->n; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         if (f->outcome[i] != PARKED) continue;
-        const struct batch_msg *m = &f->b->msgs[i];
-        park_rows_add(&rows, m->partition, m->offset, &m->ev, f->b->bytes.buf + m->at, m->len);
+        const struct batch_msg *m = &f->msgs[i];
+        park_rows_add(&rows, m->partition, m->offset, &m->ev, f->bytes + m->at, m->len);
     }
     bool ok = park_rows_write(f->conn, f->ctx->topic, &rows);
     park_rows_free(&rows);
@@ -298,7 +316,7 @@ static bool write_all(struct flush *f, bool *fenced)
         }
     if (!usage_write(f->conn, &f->usage) || !dedup_save(&f->dedup, f->conn) || !save_parked(f))
         return false;
-    for (size_t i = 0; i < f->b->n; i++)
+    for (size_t i = 0; i < f->n; i++)
         if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
     return save_partitions(f, fenced);
 }
@@ -314,26 +332,27 @@ static void add_counts(const struct flush *f, struct batch_counts *c)
     }
     c->late += f->late;
     c->gaps_closed += f->dedup.gaps_closed;
-    for (size_t i = 0; i < f->b->n; i++)
+    for (size_t i = 0; i < f->n; i++)
         for (int k = 0; f->outcome[i] == DEAD && k < DEAD_REASONS; k++)
             if (!strcmp(f->code[i], dead_reason_codes[k])) c->dead_by_reason[k]++;
 }
 
-enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
-                              struct batch_counts *counts)
+/* Commits msgs[0..n) in one transaction. */
+static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const char *bytes,
+                                      PGconn *conn, const struct flush_ctx *ctx,
+                                      struct batch_counts *counts)
 {
-    if (!b->n) return FLUSH_OK;
-    struct flush f = {.b = b, .ctx = ctx, .conn = conn};
-    f.tally = calloc(b->n, sizeof *f.tally);
-    f.outcome = calloc(b->n, sizeof *f.outcome);
-    f.code = calloc(b->n, sizeof *f.code);
-    const char **sources = calloc(b->n, sizeof *sources);
+    struct flush f = {.msgs = msgs, .n = n, .bytes = bytes, .ctx = ctx, .conn = conn};
+    f.tally = calloc(n, sizeof *f.tally);
+    f.outcome = calloc(n, sizeof *f.outcome);
+    f.code = calloc(n, sizeof *f.code);
+    const char **sources = calloc(n, sizeof *sources);
     if (!f.tally || !f.outcome || !f.code || !sources) abort();
     size_t nsrc = 0;
     struct strset distinct = {0};
-    for (size_t i = 0; i < b->n; i++)
-        if (!b->msgs[i].err && strset_add(&distinct, b->msgs[i].ev.source))
-            sources[nsrc++] = b->msgs[i].ev.source;
+    for (size_t i = 0; i < n; i++)
+        if (!msgs[i].err && strset_add(&distinct, msgs[i].ev.source))
+            sources[nsrc++] = msgs[i].ev.source;
     strset_free(&distinct);
     bool fenced = false;
     bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);
@@ -348,7 +367,6 @@ enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_
     if (fenced)
         log_warn("a partition of this batch is now held by another rater; the batch was "
                  "discarded uncommitted");
-    batch_clear(b);
     usage_free(&f.usage);
     dedup_free(&f.dedup);
     PQclear(f.mapped_res);
@@ -358,4 +376,54 @@ enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_
     free(f.code);
     free(sources);
     return ok ? FLUSH_OK : fenced ? FLUSH_FENCED : FLUSH_FAILED;
+}
+
+/* A failure tied to the data of some message, which committing without
+ * that message cures: a data exception, an integrity violation, a program
+ * limit, or an exception raised by a trigger. A lost connection, a lock, a
+ * permission or a missing table is never blamed on a message. */
+static bool refused_for_data(PGconn *conn)
+{
+    const char *s = db_last_sqlstate();
+    return PQstatus(conn) == CONNECTION_OK && s[0] &&
+           (!strncmp(s, "22", 2) || !strncmp(s, "23", 2) || !strncmp(s, "54", 2) ||
+            !strncmp(s, "P0", 2));
+}
+
+/* msgs[0..n) failed for its data: commits it in halves, in order (so each
+ * partition's offsets only move forward), down to the one message that
+ * fails alone, which is then committed as a dead letter. */
+static enum flush_result isolate(struct batch_msg *msgs, size_t n, const char *bytes, PGconn *conn,
+                                 const struct flush_ctx *ctx, struct batch_counts *counts)
+{
+    if (n == 1) {
+        if (msgs->rejected) return FLUSH_FAILED; /* refused even as a dead letter */
+        log_warn("PostgreSQL refuses the message at partition %d offset %lld; it becomes a dead "
+                 "letter and the rest of its batch is rated",
+                 msgs->partition, (long long)msgs->offset);
+        msgs->rejected = true;
+        snprintf(msgs->reason, sizeof msgs->reason, "PostgreSQL refused it: %s (SQLSTATE %s)",
+                 db_last_error(), db_last_sqlstate());
+        return commit_range(msgs, 1, bytes, conn, ctx, counts);
+    }
+    size_t half = n / 2;
+    const size_t from[2] = {0, half}, len[2] = {half, n - half};
+    for (int k = 0; k < 2; k++) {
+        enum flush_result r = commit_range(msgs + from[k], len[k], bytes, conn, ctx, counts);
+        if (r == FLUSH_FAILED && refused_for_data(conn))
+            r = isolate(msgs + from[k], len[k], bytes, conn, ctx, counts);
+        if (r != FLUSH_OK) return r;
+    }
+    return FLUSH_OK;
+}
+
+enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
+                              struct batch_counts *counts)
+{
+    if (!b->n) return FLUSH_OK;
+    enum flush_result r = commit_range(b->msgs, b->n, b->bytes.buf, conn, ctx, counts);
+    if (r == FLUSH_FAILED && refused_for_data(conn))
+        r = isolate(b->msgs, b->n, b->bytes.buf, conn, ctx, counts);
+    batch_clear(b);
+    return r;
 }

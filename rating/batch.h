@@ -2,8 +2,10 @@
  *
  * Each message ends as exactly one of (docs/rating.md):
  *  - dead letter: undecodable, invalid or absurd, a missing or forged
- *    signature (when its cluster has a key), or ending too far in the
- *    future; copied to the dead-letter topic and kept in dead_letter;
+ *    signature, a cluster without a key while signing is required, a
+ *    source claimed from another cluster than its own, ending too far in
+ *    the future, or refused by PostgreSQL itself; copied to the dead-letter
+ *    topic and kept in dead_letter;
  *  - duplicate: its (source, seq) was accepted before (dedup.h);
  *  - parked: accepted, but its account has no customer yet; kept in
  *    parked_event and rated when the mapping appears (park.h);
@@ -12,7 +14,13 @@
  * every partition and the counters (consumed = rated + duplicates +
  * dead_lettered + parked, a CHECK in PostgreSQL) in one transaction, and
  * only if every partition is still held at the epoch it was consumed under:
- * a rater that lost a partition (a zombie) cannot commit for it. */
+ * a rater that lost a partition (a zombie) cannot commit for it.
+ *
+ * No single message can stop rating: when PostgreSQL refuses the batch for
+ * its data (SQLSTATE classes 22, 23, 54 and raised exceptions, never a lost
+ * connection or a permission), the batch is committed in halves until the
+ * message that fails alone is found, and that message becomes a dead letter
+ * (rejected_by_database, with PostgreSQL's message) while the rest commits. */
 #ifndef GPUMETER_BATCH_H
 #define GPUMETER_BATCH_H
 
@@ -27,10 +35,13 @@
 #include <stdint.h>
 
 /* Reasons beyond the codec's (event_error_code). */
-#define REASON_BAD_SIGNATURE "bad_signature"
-#define REASON_FUTURE_TIME   "future_time"
+#define REASON_BAD_SIGNATURE   "bad_signature"
+#define REASON_UNKNOWN_CLUSTER "unknown_cluster" /* no key for it, and signing is required */
+#define REASON_SOURCE_CLUSTER  "source_cluster"  /* the source belongs to another cluster */
+#define REASON_FUTURE_TIME     "future_time"
+#define REASON_REJECTED        "rejected_by_database"
 /* Every dead-letter reason code, for counting. */
-#define DEAD_REASONS 7
+#define DEAD_REASONS 10
 extern const char *const dead_reason_codes[DEAD_REASONS];
 
 struct batch_msg {
@@ -38,8 +49,9 @@ struct batch_msg {
     int64_t offset;
     size_t at, len; /* payload bytes in batch.bytes */
     enum event_error err;
+    bool rejected;         /* isolated as the message PostgreSQL refuses */
     struct usage_event ev; /* when err == EVENT_OK */
-    char reason[200];      /* when err != EVENT_OK */
+    char reason[200];      /* when err != EVENT_OK or rejected */
 };
 
 struct batch_counts {
@@ -70,13 +82,15 @@ struct flush_ctx {
     const struct partition_epoch *epochs; /* of the partitions this process holds */
     size_t nepochs;
     struct dlq *dlq;
-    int64_t now_ms; /* ingest time */
+    int64_t now_ms;        /* ingest time */
+    bool signing_required; /* config_signing_required */
 };
 
 /* Decodes and keeps one message. */
 void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *payload, size_t len);
 /* Commits and empties the batch (also when FENCED or FAILED: the caller
- * replays from the stored offsets), adding what it committed to *counts. */
+ * replays from the stored offsets), adding what it committed to *counts.
+ * A batch refused for one message's data commits without it (above). */
 enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
                               struct batch_counts *counts);
 void batch_clear(struct batch *b);

@@ -53,7 +53,7 @@ bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_
     db_array_close(&arr);
     const char *p[] = {sb_str(&arr)};
     PGresult *res = db_query(conn, "read the dedup state of the batch's sources",
-                             "SELECT source, contiguous_seq, above FROM source_seq "
+                             "SELECT source, contiguous_seq, above, cluster FROM source_seq "
                              "WHERE source = ANY($1::text[]) ORDER BY source FOR UPDATE",
                              1, p);
     sb_free(&arr);
@@ -63,6 +63,7 @@ bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_
         if (!hit) continue;
         db_get_int64(res, r, 1, &hit->contiguous);
         parse_above(hit, PQgetvalue(res, r, 2));
+        snprintf(hit->cluster, sizeof hit->cluster, "%s", PQgetvalue(res, r, 3));
     }
     PQclear(res);
     return true;
@@ -106,9 +107,10 @@ static void advance(struct seq_window *w)
     if (w->head == w->n) w->head = w->n = 0;
 }
 
-void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq)
+void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char *cluster)
 {
     w->dirty = true;
+    if (!w->cluster[0]) snprintf(w->cluster, sizeof w->cluster, "%s", cluster);
     if (seq == w->contiguous + 1) { /* the common case: in order */
         w->contiguous = seq;
         advance(w);
@@ -144,8 +146,10 @@ void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq)
 
 bool dedup_save(struct dedup *d, PGconn *conn)
 {
-    struct strbuf src = STRBUF_INIT, seq = STRBUF_INIT, above = STRBUF_INIT, one = STRBUF_INIT;
+    struct strbuf src = STRBUF_INIT, seq = STRBUF_INIT, above = STRBUF_INIT, one = STRBUF_INIT,
+                  cluster = STRBUF_INIT;
     db_array_open(&src);
+    db_array_open(&cluster);
     db_array_open(&seq);
     db_array_open(&above);
     size_t changed = 0;
@@ -154,6 +158,7 @@ bool dedup_save(struct dedup *d, PGconn *conn)
         if (!w->dirty) continue;
         changed++;
         db_array_add(&src, w->source);
+        db_array_add(&cluster, w->cluster);
         db_array_add_int(&seq, w->contiguous);
         sb_reset(&one);
         sb_putc(&one, '{');
@@ -165,19 +170,21 @@ bool dedup_save(struct dedup *d, PGconn *conn)
     db_array_close(&src);
     db_array_close(&seq);
     db_array_close(&above);
-    const char *p[] = {sb_str(&src), sb_str(&seq), sb_str(&above)};
+    db_array_close(&cluster);
+    const char *p[] = {sb_str(&src), sb_str(&seq), sb_str(&above), sb_str(&cluster)};
     bool ok = !changed ||
               db_exec(conn, "store the dedup state",
-                      "INSERT INTO source_seq AS s (source, contiguous_seq, above) "
-                      "SELECT s, c, a::bigint[] FROM unnest($1::text[], $2::bigint[], $3::text[]) "
-                      "AS t(s, c, a) ON CONFLICT (source) DO UPDATE SET "
+                      "INSERT INTO source_seq AS s (source, contiguous_seq, above, cluster) "
+                      "SELECT s, c, a::bigint[], k FROM unnest($1::text[], $2::bigint[], "
+                      "$3::text[], $4::text[]) AS t(s, c, a, k) ON CONFLICT (source) DO UPDATE SET "
                       "contiguous_seq = excluded.contiguous_seq, above = excluded.above, "
-                      "updated_at = now()",
-                      3, p);
+                      "cluster = excluded.cluster, updated_at = now()",
+                      4, p);
     sb_free(&src);
     sb_free(&seq);
     sb_free(&above);
     sb_free(&one);
+    sb_free(&cluster);
     return ok;
 }
 

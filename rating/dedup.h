@@ -9,7 +9,12 @@
  * batch) are rated, never mistaken for duplicates. A gap that stays open
  * while DEDUP_MAX_ABOVE later seqs arrive is closed (logged and counted): its
  * seq is taken as lost upstream, which bounds the state of a broken source.
- * The windows are read FOR UPDATE and written in the batch's transaction. */
+ * The windows are read FOR UPDATE and written in the batch's transaction.
+ *
+ * A window also records the cluster its source belongs to: the cluster of
+ * the first event accepted from it ("" until then). The rater refuses an
+ * event that claims a bound source from another cluster before it can use
+ * up a seq (schema 010). */
 #ifndef GPUMETER_DEDUP_H
 #define GPUMETER_DEDUP_H
 
@@ -22,6 +27,7 @@
 
 struct seq_window {
     const char *source; /* borrowed from the caller */
+    char cluster[65];   /* the source's cluster, "" while unbound */
     int64_t contiguous;
     int64_t *above;
     size_t head, n, cap; /* above[head .. n) are live */
@@ -39,7 +45,8 @@ struct dedup {
 bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n);
 struct seq_window *dedup_find(struct dedup *d, const char *source);
 bool dedup_seen(const struct seq_window *w, int64_t seq);
-void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq);
+/* Accepts seq from an event of cluster (which binds an unbound source). */
+void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char *cluster);
 /* Writes the windows that changed. */
 bool dedup_save(struct dedup *d, PGconn *conn);
 void dedup_free(struct dedup *d);

@@ -5,6 +5,8 @@
 #include "core/log.h"
 #include "rating/usage.h"
 
+#include <libpq-fe.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,29 +62,58 @@ void park_rows_free(struct park_rows *r)
 
 struct released {
     int32_t partition;
-    long long n;
+    long long n, dead;
 };
 
+/* Moves the counts of released events from parked to rated, and of those
+ * that no longer decode from parked to dead_lettered. */
 static bool count_back(PGconn *conn, const char *topic, const struct released *r, size_t n)
 {
-    struct strbuf part = STRBUF_INIT, cnt = STRBUF_INIT;
+    struct strbuf part = STRBUF_INIT, cnt = STRBUF_INIT, dead = STRBUF_INIT;
     db_array_open(&part);
     db_array_open(&cnt);
+    db_array_open(&dead);
     for (size_t i = 0; i < n; i++) {
         db_array_add_int(&part, r[i].partition);
         db_array_add_int(&cnt, r[i].n);
+        db_array_add_int(&dead, r[i].dead);
     }
     db_array_close(&part);
     db_array_close(&cnt);
-    const char *p[] = {topic, sb_str(&part), sb_str(&cnt)};
-    bool ok =
-        db_exec(conn, "move released events from parked to rated",
-                "UPDATE rating_counter AS r SET parked = r.parked - t.n, rated = r.rated + t.n "
-                "FROM unnest($2::int[], $3::bigint[]) AS t(p, n) "
-                "WHERE r.topic = $1 AND r.partition = t.p",
-                3, p);
+    db_array_close(&dead);
+    const char *p[] = {topic, sb_str(&part), sb_str(&cnt), sb_str(&dead)};
+    bool ok = db_exec(conn, "move released events from parked to rated",
+                      "UPDATE rating_counter AS r SET parked = r.parked - t.n - t.d, "
+                      "rated = r.rated + t.n, dead_lettered = r.dead_lettered + t.d "
+                      "FROM unnest($2::int[], $3::bigint[], $4::bigint[]) AS t(p, n, d) "
+                      "WHERE r.topic = $1 AND r.partition = t.p",
+                      4, p);
     sb_free(&part);
     sb_free(&cnt);
+    sb_free(&dead);
+    return ok;
+}
+
+/* A parked event that a stricter build no longer decodes is not retried
+ * for ever: it becomes a dead letter, on the topic and in the table. */
+static bool bury(PGconn *conn, struct dlq *q, const char *topic, const char *partition,
+                 const char *offset, const unsigned char *bytes, size_t len, enum event_error err,
+                 const char *why)
+{
+    log_warn("parked event at partition %s offset %s no longer decodes: %s", partition, offset,
+             why);
+    int32_t part = (int32_t)atoi(partition);
+    int64_t off = atoll(offset);
+    const char *p[] = {topic, partition, offset, event_error_code(err), why, (const char *)bytes};
+    const int lens[] = {0, 0, 0, 0, 0, (int)len}, fmts[] = {0, 0, 0, 0, 0, 1};
+    PGresult *res = PQexecParams(conn,
+                                 "INSERT INTO dead_letter (topic, partition, kafka_offset, "
+                                 "reason_code, reason, payload) VALUES ($1, $2, $3, $4, $5, $6) "
+                                 "ON CONFLICT DO NOTHING",
+                                 6, NULL, p, lens, fmts, 0);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK &&
+              dlq_send(q, (const char *)bytes, len, event_error_code(err), why, topic, part, off);
+    PQclear(res);
     return ok;
 }
 
@@ -90,11 +121,11 @@ static struct released *released_for(struct released *r, size_t *n, int32_t part
 {
     for (size_t i = 0; i < *n; i++)
         if (r[i].partition == partition) return &r[i];
-    r[*n] = (struct released){partition, 0};
+    r[*n] = (struct released){partition, 0, 0};
     return &r[(*n)++];
 }
 
-long park_release(PGconn *conn, const char *topic)
+long park_release(PGconn *conn, const char *topic, struct dlq *q)
 {
     char limit[16];
     snprintf(limit, sizeof limit, "%d", PARK_RELEASE_MAX);
@@ -106,7 +137,7 @@ long park_release(PGconn *conn, const char *topic)
         "SELECT p.topic, p.partition, p.kafka_offset FROM parked_event p "
         "WHERE p.topic = $1 AND EXISTS (SELECT 1 FROM account a WHERE a.account = p.account) "
         "ORDER BY p.partition, p.kafka_offset LIMIT $2 FOR UPDATE SKIP LOCKED) "
-        "RETURNING partition, payload",
+        "RETURNING partition, payload, kafka_offset",
         2, p);
     int rows = res ? PQntuples(res) : 0;
     struct usage_event *ev = calloc(rows ? (size_t)rows : 1, sizeof *ev);
@@ -114,20 +145,26 @@ long park_release(PGconn *conn, const char *topic)
     if (!ev || !rel) abort();
     size_t nrel = 0;
     struct usage_set usage = {0};
-    bool ok = res != NULL;
+    bool ok = res != NULL, buried = false;
     for (int i = 0; ok && i < rows; i++) {
         size_t len;
         unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 1), &len);
+        if (!bytes) abort();
         char why[200];
-        ok = bytes && event_decode((const char *)bytes, len, &ev[i], why, sizeof why) == EVENT_OK;
-        PQfreemem(bytes);
-        if (!ok) {
-            log_error("a parked event no longer decodes");
-            break;
+        enum event_error err = event_decode((const char *)bytes, len, &ev[i], why, sizeof why);
+        struct released *r = released_for(rel, &nrel, atoi(PQgetvalue(res, i, 0)));
+        if (err == EVENT_OK) {
+            usage_add(&usage, &ev[i]);
+            r->n++;
+        } else {
+            ok = bury(conn, q, topic, PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), bytes, len, err,
+                      why);
+            r->dead++;
+            buried = true;
         }
-        usage_add(&usage, &ev[i]);
-        released_for(rel, &nrel, atoi(PQgetvalue(res, i, 0)))->n++;
+        PQfreemem(bytes);
     }
+    if (buried) ok = ok && dlq_flush(q, 30000);
     ok = ok && usage_write(conn, &usage) && count_back(conn, topic, rel, nrel) && db_commit(conn);
     if (!ok) db_rollback(conn);
     PQclear(res);

@@ -11,6 +11,7 @@
 
 #include "core/event.h"
 #include "core/strbuf.h"
+#include "rating/dlq.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -31,7 +32,9 @@ bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r);
 void park_rows_free(struct park_rows *r);
 
 /* Rates up to PARK_RELEASE_MAX parked events of mapped accounts; the number
- * released, or -1 after logging (nothing changed). */
-long park_release(PGconn *conn, const char *topic);
+ * released, or -1 after logging (nothing changed). One that no longer
+ * decodes (parked by a laxer build) becomes a dead letter on q and in
+ * dead_letter instead of holding the others back. */
+long park_release(PGconn *conn, const char *topic, struct dlq *q);
 
 #endif

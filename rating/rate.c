@@ -152,8 +152,13 @@ static void flush(struct rater *r)
         batch_clear(&r->batch);
         return;
     }
-    struct flush_ctx ctx = {&r->cfg,          r->cfg.topic, r->held,
-                            (size_t)r->nheld, r->dlq,       time_now_ms()};
+    struct flush_ctx ctx = {&r->cfg,
+                            r->cfg.topic,
+                            r->held,
+                            (size_t)r->nheld,
+                            r->dlq,
+                            time_now_ms(),
+                            config_signing_required(&r->cfg)};
     size_t n = r->batch.n;
     int64_t started = time_monotonic_ms();
     switch (batch_flush(&r->batch, r->conn, &ctx, &r->stats.counts)) {
@@ -292,7 +297,7 @@ static void release_parked(struct rater *r, bool until_empty)
 {
     long n;
     do {
-        n = park_release(r->conn, r->cfg.topic);
+        n = park_release(r->conn, r->cfg.topic, r->dlq);
         if (n > 0) {
             r->stats.released += n;
             log_info("rated %ld parked events whose account now has a customer", n);
@@ -387,6 +392,14 @@ int cmd_rate(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc;
     if (!(r.conn = db_open(&r.cfg, &rc))) return rc;
+    if (r.cfg.signing_required == 1 && r.cfg.n_hmac == 0) {
+        log_error("signing.required is on but no hmac.<cluster> key is configured");
+        log_detail("Every event would be a dead letter (unknown_cluster).");
+        log_hint("Add the clusters' keys to the configuration file, or set signing.required = "
+                 "false.");
+        PQfinish(r.conn);
+        return CLI_EXIT_USAGE;
+    }
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     snprintf(r.owner, sizeof r.owner, "%s:%d", host, (int)getpid());

@@ -8,7 +8,10 @@
 fresh || { fail "set up database and topic"; finish; }
 map_accounts ns-x
 KEY=integration-signing-key-0123
-echo "hmac.signed = $KEY" >>"$GPUMETER_CONFIG"
+# Cluster c1 has no key: with signing.required off its unsigned events are
+# rated while those of cluster "signed" must verify (test_rate_hostile.sh
+# covers the default, where they would be dead letters too).
+printf 'hmac.signed = %s\nsigning.required = false\n' "$KEY" >>"$GPUMETER_CONFIG"
 DLQ="$GPUMETER_TOPIC.dlq"
 ev() { # source seq extra-fields
     printf '{"v":1,"source":"%s","seq":%s,"account":"ns-x","cluster":"c1","site":"s1","model":"H800","vendor":"nvidia","start":"2026-10-01T00:00:00Z","end":"2026-10-01T01:00:00Z"%s}' "$1" "$2" "$3"

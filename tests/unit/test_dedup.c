@@ -23,7 +23,7 @@ static int offer(struct dedup *d, struct seq_window *w, const int64_t *seqs, siz
     int fresh = 0;
     for (size_t i = 0; i < n; i++)
         if (!dedup_seen(w, seqs[i])) {
-            dedup_accept(d, w, seqs[i]);
+            dedup_accept(d, w, seqs[i], "c");
             fresh++;
         }
     return fresh;
@@ -68,7 +68,7 @@ static void test_a_gap_open_too_long_is_closed(void **state)
     struct seq_window w = window();
     /* seq 1 never comes; 2 .. DEDUP_MAX_ABOVE + 2 do */
     for (int64_t s = 2; s <= DEDUP_MAX_ABOVE + 2; s++)
-        dedup_accept(&d, &w, s);
+        dedup_accept(&d, &w, s, "c");
     assert_int_equal(d.gaps_closed, 1);
     assert_int_equal(w.contiguous, DEDUP_MAX_ABOVE + 2);
     assert_true(dedup_seen(&w, 1)); /* given up on: a late copy would be a duplicate */

@@ -1,4 +1,7 @@
-/* listen: "ADDR:PORT" for the HTTP servers gpumeter runs (IPv4). */
+/* listen: "ADDR:PORT" for the HTTP servers gpumeter runs (IPv4).
+ *
+ * A bare "PORT" or ":PORT" binds to 127.0.0.1: a server listens beyond
+ * the machine only when told an address. Thread-safe. */
 #ifndef GPUMETER_LISTEN_H
 #define GPUMETER_LISTEN_H
 

@@ -14,8 +14,11 @@ static long meter_devices(struct cycle *cy, const char *text, size_t len,
                           const struct collect_env *env, struct report *r, device_parser parse)
 {
     struct device_set set = {0};
-    struct device_source src = {env->node, env->model, env->account, env->map, &set, r};
+    struct device_source src = {
+        env->node, env->node_override, env->model, env->account, env->map, &set, r};
     parse(text, len, &src);
+    if (set.n == 0 && !r->unusable[0])
+        report_unusable(r, "no accelerator in it (%ld bad lines)", r->bad);
     device_meter(cy, &set);
     long n = (long)set.n;
     device_set_free(&set);
@@ -59,7 +62,7 @@ static const struct collector_kind kinds[] = {
     {"dcgm", "meter GPUs from dcgm-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcgm},
     {"npu", "meter Ascend NPUs from npu-exporter scrapes (Prometheus text)",
-     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_npu},
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_npu},
     {"nvidia-smi", "meter GPUs from nvidia-smi --query-gpu CSV",
      OPT_NODE | OPT_MODEL | OPT_ACCOUNT | OPT_MAP | OPT_GAP,
      "nvidia-smi --query-gpu=uuid,name,power.draw,utilization.gpu --format=csv", meter_nvsmi},

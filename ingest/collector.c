@@ -102,7 +102,7 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
         {0,
          {"site", CLI_STR, &o->site, "NAME", "site (data centre) name in events (default)", 0, 0}},
         {OPT_NODE,
-         {"node", CLI_STR, &o->node, "NAME", "node name when the input has none (this host)", 0,
+         {"node", CLI_STR, &o->node, "NAME", "node name of the input, over any host name in it", 0,
           0}},
         {OPT_MODEL,
          {"model", CLI_STR, &o->model, "NAME", "accelerator model when the input has none", 0, 0}},
@@ -118,7 +118,8 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
          {"utc-offset", CLI_STR, &o->utc_offset, "+HH:MM", "Slurm controller time zone (+08:00)", 0,
           0}},
         {OPT_LISTEN,
-         {"listen", CLI_STR, &o->listen, "ADDR:PORT", "accept token reports over HTTP", 0, 0}},
+         {"listen", CLI_STR, &o->listen, "[ADDR:]PORT",
+          "accept token reports over HTTP (address 127.0.0.1 unless given)", 0, 0}},
         {0, {"spool-max-mb", CLI_INT, &o->spool_mb, "MB", "spool size limit (1024)", 1, 1 << 20}},
         {0,
          {"timeout", CLI_INT, &o->timeout, "SECONDS", "HTTP and final delivery timeout (10)", 1,
@@ -321,13 +322,18 @@ static void write_metrics(struct collector *c)
 static void meter_input(struct collector *c, struct cycle *cy, const char *text, size_t len,
                         const char *origin, const char *node, long *accepted)
 {
-    struct report r = {origin, 0, 0};
-    struct collect_env env = {node, c->o.model ? c->o.model : "unknown", c->o.account, c->map,
-                              &c->sacct};
+    struct report r = {.origin = origin};
+    struct collect_env env = {
+        node,   c->o.node != NULL, c->o.model ? c->o.model : "unknown", c->o.account,
+        c->map, &c->sacct};
     long n = c->kind->meter(cy, text, len, &env, &r);
     if (accepted) *accepted += n;
     report_finish(&r);
     cy->st.bad_lines += r.bad;
+    if (r.unusable[0]) {
+        log_error("%s: unusable input: %s", origin, r.unusable);
+        cy->st.unusable++;
+    }
 }
 
 static bool read_command(const char *cmd, struct strbuf *out)
@@ -391,6 +397,7 @@ static bool gather(struct collector *c, struct cycle *cy)
         else
             ok = false, log_error("command failed: %s", c->kind->command);
     }
+    if (cy->st.unusable) ok = false;
     if (!ok) c->t.input_errors++;
     sb_free(&in);
     return ok;
@@ -469,7 +476,7 @@ static bool drain(struct collector *c)
 static int run(struct collector *c, int64_t at_ms)
 {
     struct token_server *server = NULL;
-    if (c->o.listen && !(server = token_server_start(c, c->o.listen))) return 1;
+    if (c->o.listen && !(server = token_server_start(c, &c->cfg, c->o.listen))) return 1;
     if (!c->o.interval && !server) {
         bool ok = run_round(c, at_ms ? at_ms : time_now_ms());
         return drain(c) && ok ? 0 : 1;

@@ -37,7 +37,8 @@ enum collector_option {
 
 /* What a source's meter function may consult besides the input. */
 struct collect_env {
-    const char *node; /* node of this input: the URL's host, --node or this host */
+    const char *node;   /* node of this input: --node, else the URL's host or this host */
+    bool node_override; /* --node was given: it wins over host names in the input */
     const char *model, *account;
     const struct account_map *map;
     const struct sacct_opts *sacct;

@@ -2,6 +2,7 @@
 #include "ingest/cycle.h"
 
 #include "core/signature.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,8 +33,5 @@ void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev)
 bool ident_valid(const char *s, size_t cap)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= cap) return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
-    return true;
+    return n > 0 && n < cap && !utf8_ident_problem(s, n);
 }

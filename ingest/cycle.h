@@ -23,6 +23,7 @@ struct cycle_stats {
     long resets;         /* counters that went down */
     long idle_units;     /* GPUs or instances with no allocation */
     int64_t idle_gpu_ms; /* unallocated capacity, never billed */
+    long unusable;       /* inputs unusable as a whole (report_unusable) */
 };
 
 struct cycle {
@@ -38,8 +39,10 @@ struct cycle {
 
 void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev);
 
-/* True when s is 1..cap-1 bytes with no control characters: the test every
- * label value must pass before it names an account, job, node or model. */
+/* True when s is 1..cap-1 bytes that may be an identifier (core/utf8.h:
+ * strict UTF-8, no control or bidirectional formatting characters): the
+ * test every label value must pass before it names an account, job, node
+ * or model, so a collector never sends what the rater would refuse. */
 bool ident_valid(const char *s, size_t cap);
 
 #endif

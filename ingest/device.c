@@ -11,13 +11,12 @@
 /* Trapezoid: (p0 + p1) / 2 mW over dt ms is (p0 + p1) * dt / 2000 mJ. */
 #define POWER_DIVISOR 2000
 
-struct device_reading *device_get(struct device_set *set, const char *node, const char *device,
-                                  const char *instance)
+struct device_reading *device_get(struct device_set *set, const char *key, const char *instance,
+                                  const char *node, const char *device)
 {
     for (size_t i = set->n; i-- > 0;) {
         struct device_reading *r = &set->v[i];
-        if (!strcmp(r->device, device) && !strcmp(r->instance, instance) && !strcmp(r->node, node))
-            return r;
+        if (!strcmp(r->key, key) && !strcmp(r->instance, instance)) return r;
     }
     if (set->n == set->cap) {
         set->cap = set->cap ? set->cap * 2 : 16;
@@ -26,11 +25,24 @@ struct device_reading *device_get(struct device_set *set, const char *node, cons
     }
     struct device_reading *r = &set->v[set->n++];
     memset(r, 0, sizeof *r);
+    snprintf(r->key, sizeof r->key, "%s", key);
     snprintf(r->node, sizeof r->node, "%s", node);
     snprintf(r->device, sizeof r->device, "%s", device);
     snprintf(r->instance, sizeof r->instance, "%s", instance);
     r->slices = r->slices_total = 1;
     return r;
+}
+
+const char *device_node(const struct device_source *src, const char *reported)
+{
+    return src->node_override || !reported || !*reported ? src->node : reported;
+}
+
+const char *device_mapped_account(const struct device_source *src, const char *device,
+                                  const char *node)
+{
+    const char *a = account_map_find(src->map, "gpu", device);
+    return a ? a : account_map_find(src->map, "node", node);
 }
 
 void device_set_free(struct device_set *set)
@@ -52,15 +64,32 @@ bool device_mig_slices(const char *profile, const char *model, int *slices, int 
 static int by_unit(const void *a, const void *b)
 {
     const struct device_reading *x = a, *y = b;
-    int c = strcmp(x->node, y->node);
-    if (!c) c = strcmp(x->device, y->device);
-    if (!c) c = strcmp(x->instance, y->instance);
-    return c;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->instance, y->instance);
 }
 
 static bool same_device(const struct device_reading *x, const struct device_reading *y)
 {
-    return !strcmp(x->node, y->node) && !strcmp(x->device, y->device);
+    return !strcmp(x->key, y->key);
+}
+
+/* The device's state. State written before devices were keyed by UUID
+ * ("dev <node> <device>") carries over, so an upgrade loses no window. */
+static struct state_entry *device_state(struct state *st, const struct device_reading *g,
+                                        bool *created)
+{
+    char key[200];
+    snprintf(key, sizeof key, "dev %s", g->key);
+    struct state_entry *e = state_get(st, key, created);
+    if (*created) {
+        snprintf(key, sizeof key, "dev %s %s", g->node, g->device);
+        const struct state_entry *old = state_find(st, key);
+        if (old) {
+            memcpy(e->v, old->v, sizeof e->v);
+            *created = false;
+        }
+    }
+    return e;
 }
 
 struct window {
@@ -79,10 +108,8 @@ static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, 
         if (g[i].has_energy && !has_energy) has_energy = true, energy = g[i].energy_mj;
         if (g[i].has_power && !has_power) has_power = true, power = g[i].power_mw;
     }
-    char key[200];
-    snprintf(key, sizeof key, "dev %s %s", g->node, g->device);
     bool created;
-    struct state_entry *e = state_get(cy->state, key, &created);
+    struct state_entry *e = device_state(cy->state, g, &created);
     int64_t dt = cy->at_ms - e->v[0];
     if (!created && dt <= 0) {
         log_warn("%s %s: scrape at or before the previous one; not charged", g->node, g->device);

@@ -3,8 +3,12 @@
  *
  * A parser fills a device_set with one reading per allocation unit: a whole
  * GPU/NPU, or one MIG instance (instance != "") holding slices of
- * slices_total. device_meter then turns the readings at cy->at_ms into
- * usage events against the state of the previous scrape:
+ * slices_total. A physical device is known by its key: the GPU's UUID, or
+ * an NPU's id with its node, so its state survives a change of the node
+ * name the exporter reports (2.x-3.x dcgm-exporters on Kubernetes report
+ * their own pod's name, which changes when the pod restarts). device_meter
+ * then turns the readings at cy->at_ms into usage events against the state
+ * of the previous scrape:
  *  - the window is (previous scrape of that physical device, at_ms]; the
  *    first scrape of a device is its baseline; a window longer than
  *    max_gap_ms is reported as a gap and not charged;
@@ -32,11 +36,13 @@
 #define DEVICE_MAX_ENERGY_MJ EVENT_INT_MAX
 
 struct device_reading {
-    char node[65];
-    char device[97];   /* GPU UUID or NPU id: the physical device */
+    char key[170];     /* the physical device: GPU UUID, or "<node>/npu-<id>" */
+    char node[65];     /* where it is now, for the event's source */
+    char device[97];   /* GPU UUID or "npu-<id>", for logs */
     char instance[17]; /* MIG GPU_I_ID, "" for the whole device */
     int slices, slices_total;
     char model[65], vendor[33];
+    bool model_reported;         /* model from the input, not --model */
     char account[129], job[129]; /* account "" = not allocated */
     bool has_energy, has_power;
     int64_t energy_mj; /* cumulative counter */
@@ -51,6 +57,7 @@ struct device_set {
 /* Where a scrape came from and what fills the gaps in its labels. */
 struct device_source {
     const char *node;    /* host name when the scrape has none */
+    bool node_override;  /* --node: node wins over the scrape's own host names */
     const char *model;   /* accelerator model when the scrape has none */
     const char *account; /* nvidia-smi: account of every GPU not in the map */
     const struct account_map *map;
@@ -58,9 +65,16 @@ struct device_source {
     struct report *report;
 };
 
-/* The reading for (node, device, instance), added zeroed (1 of 1 slices) if new. */
-struct device_reading *device_get(struct device_set *set, const char *node, const char *device,
-                                  const char *instance);
+/* The reading of (key, instance), added zeroed (1 of 1 slices, at node,
+ * named device) if new. */
+struct device_reading *device_get(struct device_set *set, const char *key, const char *instance,
+                                  const char *node, const char *device);
+/* The node a reading is at: the scrape's host name unless --node overrides it. */
+const char *device_node(const struct device_source *src, const char *reported);
+/* The account the operator's map gives a device without tenant labels:
+ * gpu:<device>, then node:<node>; NULL when neither is mapped. */
+const char *device_mapped_account(const struct device_source *src, const char *device,
+                                  const char *node);
 void device_meter(struct cycle *cy, struct device_set *set);
 void device_set_free(struct device_set *set);
 

@@ -11,9 +11,10 @@
  * polled. Times are the controller's local time at utc_offset_min.
  *
  * tokens_collect reads JSON lines {"job","account","tokens" (cumulative),
- * "time", optional "model_params", "start"}. Billed tokens follow the job's
- * high-water mark: a report below it (a restart from a checkpoint) bills
- * nothing until the counter passes the mark again. A job's first report
+ * "time", optional "model_params", "start"}. Billed tokens follow the
+ * high-water mark of the job within its account (two accounts' jobs of the
+ * same name are two jobs): a report below it (a restart from a checkpoint)
+ * bills nothing until the counter passes the mark again. A job's first report
  * bills its whole count: trainers count from zero at job start. Returns the
  * number of lines accepted. */
 #ifndef GPUMETER_JOBS_H

@@ -76,11 +76,12 @@ static void row(struct device_source *src, const int *col, const struct field *f
         report_bad_line(src->report, lineno, "no usable uuid");
         return;
     }
-    const char *node = src->node;
-    if (col[COL_HOST] >= 0 && field_value(&f[col[COL_HOST]], host, sizeof host) &&
-        ident_valid(host, 64))
-        node = host;
-    struct device_reading *r = device_get(src->set, node, uuid, "");
+    const char *node =
+        device_node(src, col[COL_HOST] >= 0 && field_value(&f[col[COL_HOST]], host, sizeof host) &&
+                                 ident_valid(host, 64)
+                             ? host
+                             : NULL);
+    struct device_reading *r = device_get(src->set, uuid, "", node, uuid);
     bool has_name = col[COL_NAME] >= 0 && field_value(&f[col[COL_NAME]], name, sizeof name) &&
                     ident_valid(name, 64);
     snprintf(r->model, sizeof r->model, "%s", has_name ? name : src->model);
@@ -93,8 +94,7 @@ static void row(struct device_source *src, const int *col, const struct field *f
         report_bad_line(src->report, lineno, "power.draw is not a number of watts");
         r->has_power = false;
     }
-    const char *account = account_map_find(src->map, "gpu", uuid);
-    if (!account) account = account_map_find(src->map, "node", node);
+    const char *account = device_mapped_account(src, uuid, r->node);
     if (!account) account = src->account;
     if (account) snprintf(r->account, sizeof r->account, "%s", account);
 }
@@ -122,9 +122,10 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
                     if (field_is(&f[i], column_names[c])) col[c] = (int)i;
             }
             if (nf > MAX_COLUMNS || col[COL_UUID] < 0 || col[COL_POWER] < 0) {
-                report_bad_line(src->report, lineno,
-                                "header needs uuid and power.draw columns (at most %d)",
-                                MAX_COLUMNS);
+                report_unusable(src->report,
+                                "the header (line %ld) needs uuid and power.draw columns, at most "
+                                "%d in all",
+                                lineno, MAX_COLUMNS);
                 return;
             }
             continue;

@@ -95,12 +95,16 @@ static const char *parse_labels(struct cursor *c, struct prom_sample *s)
         }
         if (s->nlabels == PROM_MAX_LABELS) return "more than 32 labels";
         struct prom_label *l = &s->labels[s->nlabels];
+        char *mark = c->out;
         if (!(l->name = take_name(c))) return "bad label name";
         skip_blanks(c);
         if (c->p == c->end || *c->p++ != '=') return "expected '=' after label name";
         skip_blanks(c);
         if (!(l->value = take_quoted(c, &why))) return why;
-        s->nlabels++;
+        if (l->value[0])
+            s->nlabels++;
+        else
+            c->out = mark; /* an empty value is an absent label (dcgm-exporter 2.x, 4.x pod_uid) */
         skip_blanks(c);
         if (c->p < c->end && *c->p == ',')
             c->p++;

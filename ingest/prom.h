@@ -3,7 +3,10 @@
  *
  * prom_parse walks a whole scrape and calls back once per well-formed sample
  * with its name, unescaped labels and the value as text (callers parse it
- * exactly with core/decimal). `# HELP`, `# TYPE` and other comments are
+ * exactly with core/decimal). A label with an empty value is absent, as
+ * Prometheus itself treats it: dcgm-exporter 2.x writes
+ * container="",namespace="",pod="" on idle GPUs and 4.x pod_uid="" beside
+ * the real pod labels. `# HELP`, `# TYPE` and other comments are
  * skipped. A bad line (syntax, more than PROM_MAX_LABELS labels, a label
  * value over PROM_MAX_VALUE bytes, a final line cut off without its newline)
  * goes to the report and the rest of the scrape still counts. No input makes

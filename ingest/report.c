@@ -31,6 +31,14 @@ void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
     log_warn("%s:%ld: skipped: %s", r->origin, lineno, why);
 }
 
+void report_unusable(struct report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->unusable, sizeof r->unusable, fmt, ap);
+    va_end(ap);
+}
+
 void report_finish(struct report *r)
 {
     if (r->bad > r->logged)

@@ -8,7 +8,12 @@
  * Every bad line is counted, and the first few of each input are logged with
  * the input's name and line number; the rest are summed up in one line, so a
  * hostile or broken scrape cannot flood the log. Parsing always continues
- * with the next line. */
+ * with the next line.
+ *
+ * An input that is unusable as a whole (a CSV or sacct header without the
+ * columns it needs, a scrape with no device in it) is marked with
+ * report_unusable; the collector then says so in one error line and the run
+ * exits non-zero, so a cron job notices. */
 #ifndef GPUMETER_INGEST_REPORT_H
 #define GPUMETER_INGEST_REPORT_H
 
@@ -36,9 +41,11 @@ struct report {
     const char *origin; /* file name or URL */
     long bad;           /* lines skipped */
     int logged;
+    char unusable[200]; /* why the whole input is unusable, "" when it is not */
 };
 
 void report_bad_line(struct report *r, long lineno, const char *fmt, ...) LOG_PRINTF(3, 4);
+void report_unusable(struct report *r, const char *fmt, ...) LOG_PRINTF(2, 3);
 /* Logs how many bad lines were not shown individually. */
 void report_finish(struct report *r);
 

@@ -15,9 +15,9 @@
 #define PIECE_MS      (28LL * MS_PER_DAY)
 #define MAX_ELAPSED_S (10LL * 366 * 86400) /* longer is a corrupt row */
 
-enum col { C_JOBID, C_ACCOUNT, C_TRES, C_ELAPSED, C_ENERGY, C_START, C_END, NCOLS };
+enum col { C_JOBID, C_ACCOUNT, C_TRES, C_ELAPSED, C_ENERGY, C_START, C_END, C_ELAPSED_TEXT, NCOLS };
 static const char *const col_names[NCOLS] = {
-    "JobID", "Account", "AllocTRES", "ElapsedRaw", "ConsumedEnergyRaw", "Start", "End"};
+    "JobID", "Account", "AllocTRES", "ElapsedRaw", "ConsumedEnergyRaw", "Start", "End", "Elapsed"};
 
 struct text {
     const char *p;
@@ -75,12 +75,21 @@ static bool header(struct sacct *s, struct text line, long lineno)
         s->col[c] = -1;
         for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
             if (text_is(f[i], col_names[c])) s->col[c] = (int)i;
-        if (s->col[c] < 0 && c != C_ENERGY) {
-            report_bad_line(s->r, lineno, "header has no %s column", col_names[c]);
+        bool optional = c == C_ENERGY || c == C_ELAPSED_TEXT || c == C_ELAPSED;
+        if (s->col[c] < 0 && !optional) {
+            report_unusable(s->r, "the header (%s) has no %s column",
+                            lineno ? "its first line" : "--columns", col_names[c]);
             return false;
         }
     }
-    return s->nfields <= MAX_FIELDS;
+    if (s->col[C_ELAPSED] < 0 && s->col[C_ELAPSED_TEXT] < 0) {
+        report_unusable(s->r, "the header (%s) has neither an ElapsedRaw nor an Elapsed column",
+                        lineno ? "its first line" : "--columns");
+        return false;
+    }
+    if (s->nfields <= MAX_FIELDS) return true;
+    report_unusable(s->r, "the header has more than %d columns", MAX_FIELDS);
+    return false;
 }
 
 /* AllocTRES "billing=8,cpu=16,gres/gpu:h800=8,gres/gpu=8,mem=64G,node=1". */
@@ -128,6 +137,26 @@ static bool slurm_time(struct text t, int offset_min, int64_t *ms)
         return false;
     int64_t days = time_days_from_civil(y, (unsigned)mo, (unsigned)d);
     *ms = ((days * 24 + h) * 3600 + mi * 60 + sec) * MS_PER_SECOND - offset_min * 60000LL;
+    return true;
+}
+
+/* Elapsed as sacct prints it: [D-]HH:MM:SS, or MM:SS. */
+static bool elapsed_text(struct text t, int64_t *seconds)
+{
+    char buf[32];
+    if (t.n == 0 || t.n >= sizeof buf) return false;
+    memcpy(buf, t.p, t.n);
+    buf[t.n] = '\0';
+    long d = 0, h = 0, m, sec;
+    char tail;
+    const char *hms = strchr(buf, '-') ? strchr(buf, '-') + 1 : buf;
+    if (hms != buf && sscanf(buf, "%ld-", &d) != 1) return false;
+    int got = sscanf(hms, "%ld:%ld:%ld%c", &h, &m, &sec, &tail);
+    if (got == 2) sec = m, m = h, h = 0; /* MM:SS */
+    if ((got != 3 && got != 2) || d < 0 || h < 0 || m < 0 || m > 59 || sec < 0 || sec > 59)
+        return false;
+    if (strspn(buf, "0123456789-:") != t.n) return false;
+    *seconds = ((d * 24 + h) * 60 + m) * 60 + sec;
     return true;
 }
 
@@ -184,10 +213,13 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
         report_bad_line(s->r, lineno, "job %s has no usable Account", job);
         return;
     }
-    struct text el = f[s->col[C_ELAPSED]];
-    if (finished &&
-        (!decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s) || elapsed_s > MAX_ELAPSED_S)) {
-        report_bad_line(s->r, lineno, "job %s: ElapsedRaw is not a number of seconds", job);
+    bool raw = s->col[C_ELAPSED] >= 0;
+    struct text el = f[s->col[raw ? C_ELAPSED : C_ELAPSED_TEXT]];
+    if (finished && (!(raw ? decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s)
+                           : elapsed_text(el, &elapsed_s)) ||
+                     elapsed_s > MAX_ELAPSED_S)) {
+        report_bad_line(s->r, lineno, "job %s: %s is not a duration", job,
+                        raw ? "ElapsedRaw" : "Elapsed");
         return;
     }
     if (s->col[C_ENERGY] >= 0) { /* empty, or NO_VAL (2^64-2) when not measured */

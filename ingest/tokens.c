@@ -40,15 +40,27 @@ static bool parse_report(const cJSON *o, struct report_line *l, char *why, size_
 
 static void meter(struct cycle *cy, const struct report_line *l)
 {
-    char key[160];
-    snprintf(key, sizeof key, "tok %s", l->job);
+    /* One high-water mark per account and job: two customers' jobs called
+     * "train" are two jobs. Accounts hold no control characters, so 0x1f
+     * separates the two unambiguously. */
+    char key[300];
+    snprintf(key, sizeof key, "tok %s\x1f%s", l->account, l->job);
     bool created;
     struct state_entry *e = state_get(cy->state, key, &created);
+    if (created) { /* state written before marks were per account: "tok <job>" */
+        char legacy[160];
+        snprintf(legacy, sizeof legacy, "tok %s", l->job);
+        const struct state_entry *old = state_find(cy->state, legacy);
+        if (old) {
+            memcpy(e->v, old->v, sizeof e->v);
+            created = false;
+        }
+    }
     int64_t mark = created ? 0 : e->v[0], last_ms = e->v[1];
     if (!created && l->tokens < e->v[2])
-        log_info("job %s went back from %lld to %lld tokens (restart from a checkpoint); "
+        log_info("job %s of %s went back from %lld to %lld tokens (restart from a checkpoint); "
                  "tokens up to its high-water mark %lld are not billed again",
-                 l->job, (long long)e->v[2], (long long)l->tokens, (long long)mark);
+                 l->job, l->account, (long long)e->v[2], (long long)l->tokens, (long long)mark);
     if (l->tokens > mark) {
         struct usage_event ev;
         memset(&ev, 0, sizeof ev);
@@ -87,11 +99,13 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
         while (blank < n && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r'))
             blank++;
         if (blank == n) continue;
-        cJSON *o = cJSON_ParseWithLength(line, n);
+        struct doc_check c = {0};
+        cJSON *o = doc_parse(line, n, &c);
         struct report_line l;
         char why[160];
         if (!o) {
-            report_bad_line(r, lineno, "not valid JSON");
+            report_bad_line(r, lineno, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"),
+                            sb_str(&c.errors));
         } else if (!parse_report(o, &l, why, sizeof why)) {
             report_bad_line(r, lineno, "%s", why);
         } else {
@@ -99,6 +113,11 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
             accepted++;
         }
         cJSON_Delete(o);
+        sb_free(&c.errors);
     }
+    if (!accepted && r->bad)
+        report_unusable(r, "none of its %ld reports is usable", r->bad);
+    else if (!accepted)
+        report_unusable(r, "it holds no report");
     return accepted;
 }

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .kind = "f",
                            .cluster = "c",
                            .site = "s"};
-        struct report r = {"fuzz", 0, 0};
+        struct report r = {.origin = "fuzz"};
         sacct_collect(&cy, (const char *)data, size, &o, &r);
         tokens_collect(&cy, (const char *)data, size, &r);
         sb_free(&cy.out);

@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .cluster = "c",
                            .site = "s"};
         struct device_set set = {0};
-        struct report r = {"fuzz", 0, 0};
-        struct device_source src = {"node", "model", "acct", NULL, &set, &r};
+        struct report r = {.origin = "fuzz"};
+        struct device_source src = {"node", false, "model", "acct", NULL, &set, &r};
         nvsmi_parse((const char *)data, size, &src);
         device_meter(&cy, &set);
         device_set_free(&set);

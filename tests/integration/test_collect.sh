@@ -9,8 +9,11 @@ map_accounts team-a team-c team-d team-smi team-default proj-llm proj-ft
 F=$ROOT/tests/fixtures/ingest
 collect() { "$GM" collect "$@" 2>>"$TMP/collect.log"; }
 
+# Once any cluster has a key every event must be signed (signing.required):
+# the collectors of cluster "default" sign with their own.
 cat >>"$GPUMETER_CONFIG" <<CONF
 hmac.hpc1 = test-signing-key-0123456789
+hmac.default = default-signing-key-0123456789
 CONF
 
 rc=0
@@ -80,6 +83,23 @@ check_eq "bad --at exits 2" 2 "$?"
 out=$("$GM" collect sacct --state-dir "$TMP/x" --file /nonexistent --stdout 2>&1)
 check_eq "unreadable --file exits 1" 1 "$?"
 check_match "and says why" "cannot read /nonexistent" "$out"
+# A run whose whole input is unusable exits 1 with one clear line (issue 14).
+: >"$TMP/empty.prom"
+printf 'index, name\n0, H800\n' >"$TMP/noheader.csv"
+printf 'JobID|State\n9001|RUNNING\n' >"$TMP/nocols.txt"
+for run in "dcgm $TMP/empty.prom no accelerator in it" \
+    "npu $TMP/empty.prom no accelerator in it" \
+    "nvidia-smi $TMP/noheader.csv needs uuid and power.draw columns" \
+    "sacct $TMP/nocols.txt has no Account column" \
+    "tokens $TMP/empty.prom it holds no report"; do
+    set -- $run
+    kind=$1 file=$2
+    shift 2
+    out=$("$GM" collect "$kind" --file "$file" --state-dir "$TMP/u-$kind" --stdout 2>&1)
+    check_eq "collect $kind of an unusable input exits 1" 1 "$?"
+    check_eq "with one error line saying why" "1 1" \
+        "$(echo "$out" | grep -c 'error:') $(echo "$out" | grep -c "unusable input: .*$*")"
+done
 exec 9>"$TMP/dcgm/lock"
 flock 9
 out=$("$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" --state-dir "$TMP/dcgm" --stdout 2>&1)

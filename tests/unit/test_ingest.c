@@ -75,22 +75,30 @@ static void cycle_end(struct run *r, struct cycle *cy)
     sb_free(&cy->out);
 }
 
-static void scrape(struct run *r, parser parse, const char *file, const char *when,
-                   const struct account_map *map, const char *account)
+/* One round over text at when, as the collector runs one: parse, meter. */
+static void scrape_text(struct run *r, parser parse, const char *text, size_t len,
+                        const char *origin, const char *when, const struct account_map *map,
+                        const char *account)
 {
-    struct strbuf in = STRBUF_INIT;
-    read_fixture(file, &in);
     struct cycle cy;
     cycle_start(r, &cy, at(when));
     struct device_set set = {0};
-    struct report rep = {file, 0, 0};
-    struct device_source src = {"this-host", "unknown", account, map, &set, &rep};
-    parse(in.buf, in.len, &src);
+    struct report rep = {.origin = origin};
+    struct device_source src = {"this-host", false, "unknown", account, map, &set, &rep};
+    parse(text, len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
     cy.st.bad_lines = rep.bad;
     cycle_end(r, &cy);
     r->bad = rep.bad;
+}
+
+static void scrape(struct run *r, parser parse, const char *file, const char *when,
+                   const struct account_map *map, const char *account)
+{
+    struct strbuf in = STRBUF_INIT;
+    read_fixture(file, &in);
+    scrape_text(r, parse, in.buf, in.len, file, when, map, account);
     sb_free(&in);
 }
 
@@ -151,7 +159,7 @@ static void test_prom_escapes_comments_and_bad_lines(void **state)
     struct strbuf in = STRBUF_INIT;
     read_fixture("dcgm-legacy-t0.prom", &in);
     struct seen seen = {0};
-    struct report rep = {"t", 0, 0};
+    struct report rep = {.origin = "t"};
     prom_parse(in.buf, in.len, &rep, count_sample, &seen);
     assert_int_equal(seen.n, 2);
     assert_int_equal(rep.bad, 0);
@@ -267,8 +275,8 @@ static void test_power_integration_carries_the_remainder(void **state)
         struct cycle cy;
         cycle_start(r, &cy, t0 + i);
         struct device_set set = {0};
-        struct report rep = {"t", 0, 0};
-        struct device_source src = {"h", "m", NULL, NULL, &set, &rep};
+        struct report rep = {.origin = "t"};
+        struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
         dcgm_parse(text, sizeof text - 1, &src);
         device_meter(&cy, &set);
         device_set_free(&set);
@@ -288,6 +296,127 @@ static void test_dcgm_bad_lines_skip_only_themselves(void **state)
     assert_int_equal(r->n, 2);
     assert_int_equal(r->ev[0].energy_mj, 60000);
     assert_int_equal(r->ev[1].energy_mj, 90000);
+}
+
+/* Scrapes the text of a fixture with its host name replaced. */
+static void scrape_renamed(struct run *r, const char *file, const char *when, const char *from,
+                           const char *to)
+{
+    struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+    read_fixture(file, &in);
+    for (const char *p = in.buf, *hit; p && *p; p = hit + strlen(from)) {
+        if (!(hit = strstr(p, from))) {
+            sb_puts(&out, p);
+            break;
+        }
+        sb_append(&out, p, (size_t)(hit - p));
+        sb_puts(&out, to);
+    }
+    scrape_text(r, dcgm_parse, out.buf, out.len, file, when, NULL, NULL);
+    sb_free(&in);
+    sb_free(&out);
+}
+
+/* A 2.x-3.x exporter on Kubernetes reports its own pod's name as the host,
+ * and that changes when the pod restarts: the GPU's UUID keeps its window,
+ * so the 30 s across the restart are billed, once (issue 14). */
+static void test_dcgm_exporter_rename_keeps_the_window(void **state)
+{
+    struct run *r = *state;
+    scrape_renamed(r, "dcgm-k8s-t0.prom", "2026-11-01T00:00:00Z", "gpu-node-01",
+                   "dcgm-exporter-abc12");
+    assert_int_equal(r->n, 0);
+    scrape_renamed(r, "dcgm-k8s-t1.prom", "2026-11-01T00:00:30Z", "gpu-node-01",
+                   "dcgm-exporter-xyz89");
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].source, "t/c1/dcgm-exporter-xyz89");
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 19500000);
+    assert_int_equal(r->st.idle_gpu_ms, 30000);
+    scrape_renamed(r, "dcgm-k8s-t1.prom", "2026-11-01T00:00:30Z", "gpu-node-01",
+                   "dcgm-exporter-abc12");
+    assert_int_equal(r->n, 0); /* the same scrape under the old name again: not billed twice */
+}
+
+/* State written before devices were keyed by UUID carries over, so the
+ * upgrade itself loses no window. */
+static void test_dcgm_state_of_older_builds_carries_over(void **state)
+{
+    struct run *r = *state;
+    struct state_entry *e = state_get(&r->state, "dev gpu-node-01 GPU-aaaa0000", NULL);
+    e->v[0] = at("2026-11-01T00:00:00Z");
+    e->v[1] = 1000000000; /* the energy counter then */
+    e->v[2] = 650500;
+    e->v[3] = 0;
+    scrape(r, dcgm_parse, "dcgm-k8s-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 19500000);
+}
+
+/* The same dcgm text scraped at 00:00:00 and 00:00:30, each without a bad
+ * line; the events are those of the second. */
+static void scrape_twice(struct run *r, const char *text, const struct account_map *map)
+{
+    for (int i = 0; i < 2; i++) {
+        scrape_text(r, dcgm_parse, text, strlen(text), "t",
+                    i ? "2026-11-01T00:00:30Z" : "2026-11-01T00:00:00Z", map, NULL);
+        assert_int_equal(r->bad, 0);
+    }
+}
+
+/* Bare metal: no tenant labels, so the operator's map names the account,
+ * by GPU first, then by node; an empty label is no label. */
+static void test_dcgm_bare_metal_uses_the_map(void **state)
+{
+    struct run *r = *state;
+    char err[200];
+    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    assert_non_null(map);
+    const char *t0 = "DCGM_FI_DEV_GPU_TEMP{gpu=\"0\",UUID=\"GPU-1\",Hostname=\"smi-node\","
+                     "container=\"\",namespace=\"\",pod=\"\",pod_uid=\"\"} 40\n"
+                     "DCGM_FI_DEV_GPU_TEMP{gpu=\"1\",UUID=\"GPU-ffff0000\",Hostname=\"smi-node\","
+                     "namespace=\"\",pod=\"\"} 40\n";
+    scrape_twice(r, t0, map); /* empty labels are absent, not malformed */
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->ev[0].account, "team-node"); /* node:smi-node */
+    assert_string_equal(r->ev[1].account, "team-smi");  /* gpu:GPU-ffff0000 wins over node: */
+    account_map_free(map);
+}
+
+/* DCGM's blanks (not supported, not found) are no reading, not a bad line. */
+static void test_dcgm_blank_values_are_no_reading(void **state)
+{
+    struct run *r = *state;
+    const char *text =
+        "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{UUID=\"G\",Hostname=\"h\",namespace=\"n\","
+        "pod=\"p\"} 9223372036854775794\n"
+        "DCGM_FI_DEV_POWER_USAGE{UUID=\"G\",Hostname=\"h\",namespace=\"n\",pod=\"p\"} "
+        "140737488355328.000000\n"
+        "DCGM_FI_DEV_XID_ERRORS{UUID=\"G\",Hostname=\"h\"} 18446744073709551615\n";
+    scrape_twice(r, text, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_false(r->ev[0].has & EVENT_HAS_ENERGY);
+}
+
+/* A label that could not name an account (not UTF-8, a bidirectional
+ * override) makes its line bad at the collector, so no event carries what
+ * the rater would refuse. */
+static void test_dcgm_labels_that_cannot_be_names(void **state)
+{
+    struct run *r = *state;
+    const char *text = "DCGM_FI_DEV_GPU_TEMP{UUID=\"G1\",Hostname=\"h\",namespace=\"ns\xff\","
+                       "pod=\"p\"} 40\n"
+                       "DCGM_FI_DEV_GPU_TEMP{UUID=\"G2\",Hostname=\"h\",namespace=\"ns-\xe2\x80\xae"
+                       "x\",pod=\"p\"} 40\n"
+                       "DCGM_FI_DEV_GPU_TEMP{UUID=\"G3\",Hostname=\"h\",namespace=\"\xe4\xb8\xad\","
+                       "pod=\"p\"} 40\n";
+    scrape_text(r, dcgm_parse, text, strlen(text), "t", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->bad, 2);
+    scrape_text(r, dcgm_parse, text, strlen(text), "t", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].account, "\xe4\xb8\xad"); /* a CJK name is fine */
 }
 
 static void test_nvsmi_units_na_and_map(void **state)
@@ -317,11 +446,12 @@ static void test_nvsmi_nounits_and_idle_without_mapping(void **state)
     assert_int_equal(r->st.idle_gpu_ms, 1500);
     const char bad_header[] = "index, name\n0, H800\n";
     struct device_set set = {0};
-    struct report rep = {"t", 0, 0};
-    struct device_source src = {"h", "m", NULL, NULL, &set, &rep};
+    struct report rep = {.origin = "t"};
+    struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
     nvsmi_parse(bad_header, sizeof bad_header - 1, &src);
     assert_int_equal(set.n, 0);
-    assert_int_equal(rep.bad, 1);
+    assert_int_equal(rep.bad, 0); /* not a bad line: the whole input is unusable */
+    assert_non_null(strstr(rep.unusable, "needs uuid and power.draw columns"));
 }
 
 static void test_npu_power_and_pod(void **state)
@@ -344,7 +474,7 @@ static void sacct(struct run *r, const char *file, const char *when, const struc
     read_fixture(file, &in);
     struct cycle cy;
     cycle_start(r, &cy, at(when));
-    struct report rep = {file, 0, 0};
+    struct report rep = {.origin = file};
     sacct_collect(&cy, in.buf, in.len, o, &rep);
     cycle_end(r, &cy);
     r->bad = rep.bad;
@@ -396,13 +526,24 @@ static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
                         "5|p|gres/gpu=3|3456000|2026-09-01T00:00:00|2026-10-11T00:00:00\n";
     struct cycle cy;
     cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
-    struct report rep = {"t", 0, 0};
+    struct report rep = {.origin = "t"};
     struct sacct_opts utc = {NULL, "m", 0};
     sacct_collect(&cy, text, sizeof text - 1, &utc, &rep);
     cycle_end(r, &cy);
     assert_int_equal(r->n, 2);
     assert_int_equal(r->ev[0].gpu_ms + r->ev[1].gpu_ms, 3 * 3456000000LL);
     assert_int_equal(r->ev[0].end_ms, r->ev[1].start_ms);
+}
+
+/* One collector round over token report lines at when; the lines accepted. */
+static long tokens_round(struct run *r, const char *text, size_t len, const char *when,
+                         struct report *rep)
+{
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
+    long accepted = tokens_collect(&cy, text, len, rep);
+    cycle_end(r, &cy);
+    return accepted;
 }
 
 static void test_tokens_high_water_mark(void **state)
@@ -412,7 +553,7 @@ static void test_tokens_high_water_mark(void **state)
     read_fixture("tokens.jsonl", &in);
     struct cycle cy;
     cycle_start(r, &cy, at("2026-11-01T09:00:00Z"));
-    struct report rep = {"t", 0, 0};
+    struct report rep = {.origin = "t"};
     assert_int_equal(tokens_collect(&cy, in.buf, in.len, &rep), 6);
     cycle_end(r, &cy);
     assert_int_equal(rep.bad, 4);
@@ -430,6 +571,58 @@ static void test_tokens_high_water_mark(void **state)
     cycle_end(r, &cy);
     assert_int_equal(r->n, 0);
     sb_free(&in);
+}
+
+/* Two customers both train a job called "train": each is billed its own
+ * tokens (issue 14: one was billed 100,000 of 1,600,000). */
+static void test_tokens_marks_are_per_account_and_job(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "{\"job\":\"train\",\"account\":\"cust-a\",\"tokens\":1500000,\"time\":"
+                        "\"2026-11-01T08:00:00Z\"}\n"
+                        "{\"job\":\"train\",\"account\":\"cust-b\",\"tokens\":1600000,\"time\":"
+                        "\"2026-11-01T08:00:00Z\"}\n"
+                        "{\"job\":\"train\",\"account\":\"cust-a\",\"tokens\":1700000,\"time\":"
+                        "\"2026-11-01T09:00:00Z\"}\n"
+                        "{\"job\":\"train\",\"account\":\"cust-b\",\"tokens\":900000,\"time\":"
+                        "\"2026-11-01T09:00:00Z\"}\n";
+    struct report rep = {.origin = "t"};
+    assert_int_equal(tokens_round(r, text, sizeof text - 1, "2026-11-01T09:00:00Z", &rep), 4);
+    int64_t a = 0, b = 0;
+    for (int i = 0; i < r->n; i++)
+        *(strcmp(r->ev[i].account, "cust-a") ? &b : &a) += r->ev[i].tokens;
+    assert_int_equal(a, 1700000);
+    assert_int_equal(b, 1600000); /* its restart to 900,000 bills nothing */
+    /* A mark kept by an older build, per job only, carries over: no job is
+     * billed its whole count again after an upgrade. */
+    struct state_entry *legacy = state_get(&r->state, "tok old-job", NULL);
+    legacy->v[0] = legacy->v[2] = 5000;
+    legacy->v[1] = at("2026-11-01T08:00:00Z");
+    const char again[] = "{\"job\":\"old-job\",\"account\":\"cust-a\",\"tokens\":6000,\"time\":"
+                         "\"2026-11-01T10:00:00Z\"}\n";
+    tokens_round(r, again, sizeof again - 1, "2026-11-01T10:00:00Z", &rep);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].tokens, 1000);
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T08:00:00Z"));
+}
+
+/* A report line is one JSON object, read strictly. */
+static void test_tokens_lines_are_strict_json(void **state)
+{
+    struct run *r = *state;
+    const char text[] =
+        "{\"job\":\"j\",\"account\":\"a\",\"tokens\":10,\"tokens\":99,\"time\":\"2026-11-01T08:00:"
+        "00Z\"}\n"
+        "{\"job\":\"j\",\"account\":\"a\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"} x\n"
+        "{\"job\":\"j\",\"account\":\"a\\u0000b\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"}"
+        "\n"
+        "{\"job\":\"j\",\"account\":\"a\xff\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"}\n"
+        "{\"job\":\"j\",\"account\":\"a\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"}\n";
+    struct report rep = {.origin = "t"};
+    assert_int_equal(tokens_round(r, text, sizeof text - 1, "2026-11-01T08:00:00Z", &rep), 1);
+    assert_int_equal(rep.bad, 4); /* duplicate key, trailing data, NUL, invalid UTF-8 */
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].tokens, 10);
 }
 
 static void test_state_round_trip_with_hostile_keys(void **state)
@@ -533,6 +726,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_power_integration_carries_the_remainder, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_bad_lines_skip_only_themselves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_exporter_rename_keeps_the_window, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_state_of_older_builds_carries_over, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_bare_metal_uses_the_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_blank_values_are_no_reading, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_labels_that_cannot_be_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvsmi_units_na_and_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvsmi_nounits_and_idle_without_mapping, setup,
                                         teardown),
@@ -542,6 +742,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tokens_high_water_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_marks_are_per_account_and_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_lines_are_strict_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_round_trip_with_hostile_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spool_recovers_state_and_refuses_when_full, setup,
                                         teardown),

@@ -6,12 +6,14 @@
  * own start second, so most windows straddle an hour boundary and exercise
  * the rater's exact split. Training accounts also report tokens. Jobs are
  * clamped to the month (in --utc-offset local time), so the month's totals
- * are exact and written with --totals as CSV: account,meter,model,quantity. */
+ * are exact and written with --totals as CSV: account,meter,model,quantity.
+ * Events are signed when the configuration has a key for cluster sh-a. */
 #include "ingest/synthetic.h"
 
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/signature.h"
 #include "core/timeutil.h"
 #include "ingest/producer.h"
 
@@ -57,6 +59,7 @@ struct generator {
     struct total totals[NACCOUNTS * NPOOLS * 3];
     int ntotals;
     struct producer *out; /* NULL: print JSON lines */
+    const char *key;      /* hmac.sh-a, when configured: events are signed */
     struct strbuf line;
     long long events;
 };
@@ -86,9 +89,11 @@ static void add_total(struct generator *g, int account, int meter, int pool, int
     g->totals[g->ntotals++] = (struct total){account, meter, pool, q};
 }
 
-static bool emit(struct generator *g, const struct usage_event *ev)
+static bool emit(struct generator *g, struct usage_event *ev)
 {
     g->events++;
+    ev->sig[0] = '\0';
+    if (g->key) event_sign(ev, g->key);
     if (g->out) return producer_send_event(g->out, ev);
     sb_reset(&g->line);
     event_encode(ev, &g->line);
@@ -219,6 +224,7 @@ int collect_synthetic(int argc, char **argv)
     struct config cfg;
     if (config_load(&cfg)) return CLI_EXIT_USAGE;
     if (!print && !(g.out = producer_open(&cfg))) return 1;
+    g.key = config_hmac_key(&cfg, "sh-a");
     bool ok = true;
     for (int j = 0; ok && j < jobs; j++)
         for (int a = 0; ok && a < NACCOUNTS; a++)

@@ -19,6 +19,54 @@ bool money_div_round(__int128 num, __int128 den, int64_t *out)
     return true;
 }
 
+/* 256-bit unsigned: hi:lo. */
+struct u256 {
+    unsigned __int128 hi, lo;
+};
+
+static struct u256 mul_128(unsigned __int128 a, unsigned __int128 b)
+{
+    const unsigned __int128 mask = ~(uint64_t)0;
+    unsigned __int128 a0 = a & mask, a1 = a >> 64, b0 = b & mask, b1 = b >> 64;
+    unsigned __int128 p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    unsigned __int128 mid = (p00 >> 64) + (p01 & mask) + (p10 & mask);
+    struct u256 r;
+    r.lo = (p00 & mask) | (mid << 64);
+    r.hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    return r;
+}
+
+bool money_mul_div_round(unsigned __int128 a, unsigned __int128 b, unsigned __int128 den,
+                         int64_t *out)
+{
+    if (den == 0) return false;
+    struct u256 n = mul_128(a, b);
+    unsigned __int128 rem = 0, q = 0;
+    if (n.hi == 0) { /* the common case: the product fits 128 bits */
+        q = n.lo / den;
+        rem = n.lo % den;
+    } else {
+        /* Long division, one bit at a time: the remainder stays below den, and
+         * den < 2^127 keeps 2 x remainder within 128 bits. The quotient only
+         * matters while it fits in int64; beyond, the result is refused. */
+        if (den >> 127) return false;
+        for (int bit = 255; bit >= 0; bit--) {
+            unsigned __int128 word = bit >= 128 ? n.hi : n.lo;
+            rem = rem << 1 | ((word >> (bit & 127)) & 1);
+            q <<= 1;
+            if (rem >= den) {
+                rem -= den;
+                q |= 1;
+            }
+            if (q > (unsigned __int128)INT64_MAX) return false;
+        }
+    }
+    if (rem >= den - rem) q++; /* rem >= den / 2: half away from zero */
+    if (q > (unsigned __int128)INT64_MAX) return false;
+    *out = (int64_t)q;
+    return true;
+}
+
 bool money_line_amount(int64_t quantity, int64_t price_micro, int64_t units_per_price,
                        int minor_digits, int64_t *amount)
 {

@@ -7,9 +7,9 @@
  *
  * A charge is computed once, from an aggregated quantity:
  *     amount = round(quantity * price / (units_per_price * 10^(6 - minor_digits)))
- * with a 128-bit numerator and rounding half away from zero ("half-up" on
- * the magnitude). Nothing else rounds. Every function reports overflow
- * instead of wrapping. See docs/money.md. */
+ * exact (a 128-bit numerator; 256 bits with a line's factors) and rounded
+ * half away from zero ("half-up" on the magnitude). Nothing else rounds. Every function reports overflow
+ * instead of wrapping. See docs/money.md. Pure; thread-safe. */
 #ifndef GPUMETER_MONEY_H
 #define GPUMETER_MONEY_H
 
@@ -23,6 +23,11 @@
 /* num / den rounded half away from zero; den > 0. False if the result does
  * not fit in int64. */
 bool money_div_round(__int128 num, __int128 den, int64_t *out);
+/* a x b / den, the product exact in 256 bits, rounded once half away from
+ * zero; a, b >= 0, den > 0. False only if the result does not fit in int64:
+ * no intermediate limits a line (docs/money.md, "Limits"). */
+bool money_mul_div_round(unsigned __int128 a, unsigned __int128 b, unsigned __int128 den,
+                         int64_t *out);
 
 /* The line charge in minor units for quantity base units at price
  * (micro-units per units_per_price base units). False on overflow or on

@@ -25,13 +25,17 @@ bool price_amount(const struct price *p, int64_t quantity, int64_t units_per_pri
             lower = (int64_t)(upper < quantity ? upper : quantity);
         }
     }
-    __int128 den = units_per_price;
-    for (int i = 0; i < 3; i++) { /* every factor exact: one rounding, at the end */
-        if (ppm[i] < 0 || (ppm[i] && sum > ((__int128)1 << 125) / ppm[i])) return false;
-        sum *= ppm[i];
+    /* Every factor exact, multiplied together, then one rounding: the
+     * product quantity x price x factors is exact in 256 bits, so only an
+     * amount that does not fit int64 is refused (docs/money.md). */
+    unsigned __int128 factor = 1, den = (unsigned __int128)units_per_price;
+    for (int i = 0; i < 3; i++) {
+        if (ppm[i] < 0) return false;
+        if (__builtin_mul_overflow(factor, (unsigned __int128)ppm[i], &factor))
+            return sum == 0 ? (*amount = 0, true) : false;
         den *= 1000000;
     }
     for (int d = minor_digits; d < MONEY_PRICE_DIGITS; d++)
         den *= 10;
-    return money_div_round(sum, den, amount);
+    return money_mul_div_round((unsigned __int128)sum, factor, den, amount);
 }

@@ -7,10 +7,11 @@
  *   flat:      q x p x m
  *   graduated: (sum over steps of the part of q inside the step x its price) x m
  *   volume:    q x (the price of the step q falls in) x m
- * all divided by (units_per_price x 10^6 x 10^18 / 10^minor_digits). Step
- * bounds are in price units (GPU-hours, million tokens, kWh): a quantity
- * exactly on a bound belongs to the lower step. docs/plans.md works
- * examples to the fen. */
+ * all divided by (units_per_price x 10^6 x 10^18 / 10^minor_digits), the
+ * product exact in 256 bits: false only when the rounded amount does not fit
+ * int64 (docs/money.md, "Limits"). Step bounds are in price units (GPU-hours, million tokens, kWh):
+ * a quantity exactly on a bound belongs to the lower step. docs/plans.md works examples to the fen.
+ */
 #ifndef GPUMETER_PRICE_H
 #define GPUMETER_PRICE_H
 

@@ -74,6 +74,41 @@ static void test_overflow_is_reported(void **state)
     assert_int_equal(out, INT64_MAX);
 }
 
+/* The product of a x b is exact in 256 bits; only the quotient must fit. */
+static void test_mul_div_beyond_128_bits(void **state)
+{
+    (void)state;
+    int64_t out = 0;
+    unsigned __int128 big = (unsigned __int128)1 << 100;
+    /* 2^100 x 2^80 / 2^125 = 2^55 */
+    assert_true(
+        money_mul_div_round(big, (unsigned __int128)1 << 80, (unsigned __int128)1 << 125, &out));
+    assert_int_equal(out, (int64_t)1 << 55);
+    /* 10^20 x 10^20 / (2 x 10^27) = 5 x 10^12 */
+    unsigned __int128 e20 = (unsigned __int128)10000000000 * 10000000000;
+    unsigned __int128 e27 = (unsigned __int128)1000000000 * 1000000000 * 1000000000;
+    assert_true(money_mul_div_round(e20, e20, 2 * e27, &out));
+    assert_int_equal(out, 5000000000000LL);
+    /* rounding at 256 bits: (2^127 + 1) x 6 / 2^67 = 3 x 2^61 and a sliver,
+     * rounded down; (2^127 + 2^65) / 2^66 = 2^61 + 1/2, rounded up */
+    unsigned __int128 t127 = (unsigned __int128)1 << 127;
+    assert_true(money_mul_div_round(t127 + 1, 6, (unsigned __int128)1 << 67, &out));
+    assert_int_equal(out, 3LL << 61);
+    assert_true(money_mul_div_round(t127 + ((unsigned __int128)1 << 65), 2,
+                                    (unsigned __int128)1 << 67, &out));
+    assert_int_equal(out, (1LL << 61) + 1);
+    assert_true(money_mul_div_round(t127 + ((unsigned __int128)1 << 65) - 1, 2,
+                                    (unsigned __int128)1 << 67, &out));
+    assert_int_equal(out, 1LL << 61); /* just under the half: down */
+    assert_false(money_mul_div_round(big, big, 1, &out));
+    assert_false(money_mul_div_round(1, 1, 0, &out));
+    assert_true(money_mul_div_round(INT64_MAX, 1, 1, &out));
+    assert_int_equal(out, INT64_MAX);
+    assert_false(money_mul_div_round((unsigned __int128)INT64_MAX + 1, 1, 1, &out));
+    assert_true(money_mul_div_round(3, 1, 2, &out)); /* 1.5 -> 2 */
+    assert_int_equal(out, 2);
+}
+
 static void test_apply_ppm_is_tax_on_the_subtotal(void **state)
 {
     (void)state;
@@ -111,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_line_amount_rounds_once_to_the_fen),
         cmocka_unit_test(test_line_amount_uses_128_bit_products),
         cmocka_unit_test(test_overflow_is_reported),
+        cmocka_unit_test(test_mul_div_beyond_128_bits),
         cmocka_unit_test(test_apply_ppm_is_tax_on_the_subtotal),
         cmocka_unit_test(test_format),
     };

@@ -213,6 +213,73 @@ static void test_energy_units_do_not_overflow(void **state)
     assert_int_equal(amount, 800000);
 }
 
+/* No limit on a line but the amount itself (issue 15). A node's month of
+ * energy: 17,000 accelerator kWh at 0.55 per facility kWh, PUE 1.25, a band
+ * of x1.5 and an override of x0.90 = 17,000 x 1.25 x 0.55 x 1.5 x 0.90 =
+ * 15,778.125, rounded once: 15,778.13. A large customer's month: 704,000
+ * H800-hours at 16.80 = 11,827,200.00; with the same factors and a PUE on
+ * GPU time for the product's sake: x 1.25 x 1.5 x 0.90 = 19,958,400.00. Both
+ * "overflowed" the old 4 x 10^19 bound on the numerator. */
+static void test_large_lines_are_exact(void **state)
+{
+    (void)state;
+    struct price energy = {TIERS_NONE, 1, {-1}, {550000}};
+    struct price h800 = {TIERS_NONE, 1, {-1}, {16800000}};
+    struct factors all = {1500000, 1250000, 900000};
+    int64_t amount;
+    assert_true(price_amount(&energy, 17000LL * 3600000000LL, 3600000000LL, all, 2, &amount));
+    assert_int_equal(amount, 1577813);
+    assert_true(price_amount(&h800, 704000LL * 3600000, 3600000, FACTORS_NONE, 2, &amount));
+    assert_int_equal(amount, 1182720000);
+    assert_true(price_amount(&h800, 704000LL * 3600000, 3600000, all, 2, &amount));
+    assert_int_equal(amount, 1995840000);
+    /* A year of a 100,000-GPU fleet on one line: 876,000,000 H800-hours. */
+    assert_true(price_amount(&h800, 876000000LL * 3600000, 3600000, all, 2, &amount));
+    assert_int_equal(amount, 2483460000000LL); /* 14,716,800,000 x 1.6875 = 24,834,600,000.00 */
+}
+
+/* The edges of docs/money.md: the largest line is INT64_MAX minor units.
+ * At 36,000.00 per GPU-hour one GPU-ms costs exactly 1 fen, so the largest
+ * quantity is a line of 9,223,372,036,854,775,807 fen; with a band of x2
+ * the quantity 4,611,686,018,427,387,903 is 2 fen short of the limit and
+ * one more GPU-ms is the first line refused. Rounding counts: at half a fen
+ * per GPU-ms, INT64_MAX x 2 - 1 GPU-ms would round up past the limit. */
+static void test_the_largest_line_and_the_first_refused(void **state)
+{
+    (void)state;
+    struct price fen_per_ms = {TIERS_NONE, 1, {-1}, {36000000000LL}};
+    struct factors x2 = {2000000, 1000000, 1000000};
+    int64_t amount;
+    assert_true(price_amount(&fen_per_ms, INT64_MAX, 3600000, FACTORS_NONE, 2, &amount));
+    assert_int_equal(amount, INT64_MAX);
+    assert_true(price_amount(&fen_per_ms, 4611686018427387903LL, 3600000, x2, 2, &amount));
+    assert_int_equal(amount, 9223372036854775806LL);
+    assert_false(price_amount(&fen_per_ms, 4611686018427387904LL, 3600000, x2, 2, &amount));
+    /* half a fen per GPU-ms with a band of x1: the quantity INT64_MAX is
+     * 4,611,686,018,427,387,903.5 fen, rounded to ...904: valid */
+    struct price half = {TIERS_NONE, 1, {-1}, {18000000000LL}};
+    assert_true(price_amount(&half, INT64_MAX, 3600000, FACTORS_NONE, 2, &amount));
+    assert_int_equal(amount, 4611686018427387904LL);
+    /* x4 of that is 18,446,744,073,709,551,614 fen: refused */
+    struct factors x4 = {4000000, 1000000, 1000000};
+    assert_false(price_amount(&half, INT64_MAX, 3600000, x4, 2, &amount));
+    /* at the rounding edge, half a fen per GPU-ms x3 (1.5 fen):
+     * 6,148,914,691,236,517,205 GPU-ms is INT64_MAX + 0.5 fen, which rounds
+     * to 2^63: refused, while one GPU-ms less is INT64_MAX - 1. A quarter
+     * fen x3 on the same quantity is ...903.75 fen, rounded up once. */
+    struct factors x3 = {3000000, 1000000, 1000000};
+    struct price half_x3 = {TIERS_NONE, 1, {-1}, {9000000000LL}}; /* 0.25 fen */
+    assert_true(price_amount(&half_x3, 6148914691236517205LL, 3600000, x3, 2, &amount));
+    assert_int_equal(amount, 4611686018427387904LL); /* ...903.75 rounds up */
+    assert_true(price_amount(&half, 6148914691236517204LL, 3600000, x3, 2, &amount));
+    assert_int_equal(amount, 9223372036854775806LL);
+    assert_false(price_amount(&half, 6148914691236517205LL, 3600000, x3, 2, &amount));
+    /* and JPY (no minor unit) rounds to whole yen the same way */
+    struct price yen = {TIERS_NONE, 1, {-1}, {2500000}}; /* 2.50 JPY per GPU-hour */
+    assert_true(price_amount(&yen, 5400000, 3600000, FACTORS_NONE, 0, &amount));
+    assert_int_equal(amount, 4); /* 1.5 h x 2.50 = 3.75, rounded once: 4 */
+}
+
 /* plan_charges on the example plan: bands, brackets, PUE and increments. */
 static void test_a_month_priced_into_lines(void **state)
 {
@@ -276,6 +343,8 @@ int main(void)
         cmocka_unit_test(test_graduated_versus_volume_tiers_on_tokens),
         cmocka_unit_test(test_time_of_use_across_a_band_boundary),
         cmocka_unit_test(test_energy_units_do_not_overflow),
+        cmocka_unit_test(test_large_lines_are_exact),
+        cmocka_unit_test(test_the_largest_line_and_the_first_refused),
         cmocka_unit_test(test_a_month_priced_into_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,11 +59,52 @@ struct bill_line *bill_add_line(struct bill *b)
     return l;
 }
 
+/* Grows *v (of *cap items of size) to hold one more than n. */
+static void *grow(void *v, int n, int *cap, size_t size)
+{
+    if (n < *cap) return v;
+    *cap = *cap ? *cap * 2 : 8;
+    v = realloc(v, (size_t)*cap * size);
+    if (!v) abort();
+    return v;
+}
+
+struct voucher_claim *bill_add_claim(struct bill *b)
+{
+    b->claims = grow(b->claims, b->nclaims, &b->claims_cap, sizeof *b->claims);
+    struct voucher_claim *c = &b->claims[b->nclaims++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+struct ledger_row *bill_add_ledger(struct bill *b)
+{
+    b->ledger = grow(b->ledger, b->nledger, &b->ledger_cap, sizeof *b->ledger);
+    struct ledger_row *r = &b->ledger[b->nledger++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+void bill_move(struct bill *dst, struct bill *src)
+{
+    *dst = *src;
+    src->lines = NULL;
+    src->claims = NULL;
+    src->ledger = NULL;
+    src->n = src->cap = 0;
+    src->nclaims = src->claims_cap = src->nledger = src->ledger_cap = 0;
+}
+
 void bill_free(struct bill *b)
 {
     free(b->lines);
+    free(b->claims);
+    free(b->ledger);
     b->lines = NULL;
+    b->claims = NULL;
+    b->ledger = NULL;
     b->n = b->cap = 0;
+    b->nclaims = b->claims_cap = b->nledger = b->ledger_cap = 0;
 }
 
 bool bill_has_content(const struct bill *b)
@@ -88,15 +129,21 @@ static const char contracts_sql[] =
     "       (SELECT p.document::text FROM document p WHERE p.kind = 'plan' "
     "        AND p.code = k.document->>'plan' AND p.effective_from <= $1::date "
     "        ORDER BY p.effective_from DESC LIMIT 1), cur.minor_digits, to_char($1::date, "
-    "'YYYY-MM') "
+    "'YYYY-MM'), "
+    /* whether the zone is off whole hours at either end of the month */
+    "       (SELECT bool_or(extract(epoch FROM (t AT TIME ZONE k.tz) - (t AT TIME ZONE 'UTC'))"
+    "               ::bigint % 3600 <> 0) FROM (VALUES ($1::date::timestamp AT TIME ZONE k.tz), "
+    "        (($1::date + interval '1 month')::timestamp AT TIME ZONE k.tz)) v(t)), k.tz "
     "FROM k LEFT JOIN currency cur ON cur.code = k.document->>'currency' "
     "ORDER BY k.code COLLATE \"C\"";
 
 /* Usage of the contract's accounts (and job prefixes) on their days, in the
  * contract's time zone (w: each account's window as instants, computed
  * once); the local hour only for customers whose plan has time-of-use
- * bands ($3), since it multiplies the groups by 24; training: the job
- * reports tokens this month. */
+ * bands ($3), since it multiplies the groups by 24. Training jobs (tj) are
+ * the jobs that report tokens in the same local month; their GPU rows are
+ * flagged, and their GPU time by model size and accelerator model follows
+ * as rows of the pseudo-meter tokens_gpu (plan_token_gpu). */
 static const char usage_sql[] =
     "WITH " CONTRACTS ", w AS MATERIALIZED (SELECT k.code, k.tz, a.account, a.job_prefix, "
     "       greatest($1::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo, "
@@ -105,36 +152,52 @@ static const char usage_sql[] =
     "hi, "
     "       k.code = ANY($3::text[]) AS hours "
     "     FROM k JOIN account a ON a.customer_id = k.id) "
-    ", tj AS (SELECT DISTINCT account, job FROM usage_hourly WHERE meter = 'tokens' "
-    "         AND job <> '' AND hour >= $1::date - 1 AND hour < $1::date + 32) "
-    "SELECT w.code, h.meter, h.model, h.site, "
+    ", tj AS MATERIALIZED (SELECT DISTINCT w.code, t.account, t.job, t.model_params, w.lo, w.hi "
+    "         FROM w JOIN usage_hourly t ON t.account = w.account AND t.meter = 'tokens' "
+    "         AND t.job <> '' AND t.hour >= w.lo AND t.hour < w.hi "
+    "         AND starts_with(t.job, w.job_prefix)) "
+    "SELECT * FROM (SELECT w.code AS customer, h.meter, h.model, h.site, "
     "       CASE WHEN w.hours THEN extract(hour FROM h.hour AT TIME ZONE w.tz)::int ELSE 0 END, "
-    "       h.model_params, h.meter = 'tokens' OR tj.job IS NOT NULL, sum(h.quantity)::bigint "
+    "       h.model_params, h.meter = 'tokens' OR tj.job IS NOT NULL, sum(h.quantity) "
     "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo AND h.hour < w.hi "
     " AND starts_with(h.job, w.job_prefix) "
-    "LEFT JOIN tj ON tj.account = h.account AND tj.job = h.job "
-    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY w.code COLLATE \"C\", 2, 3, 4, 5, 6, 7";
+    "LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = h.account "
+    " AND tj.job = h.job "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "UNION ALL "
+    "SELECT tj.code, 'tokens_gpu', g.model, '', 0, tj.model_params, true, sum(g.quantity) "
+    "FROM tj JOIN usage_hourly g ON g.account = tj.account AND g.job = tj.job "
+    " AND g.meter = 'gpu_ms' AND g.hour >= tj.lo AND g.hour < tj.hi "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7) u "
+    "ORDER BY customer COLLATE \"C\", 2, 3, 4, 5, 6, 7";
 
-/* Customers with usage this month (UTC) but no contract in effect. */
+/* Customers with usage in the month but no contract in effect; the month
+ * is local to the time zone of the customer's latest contract (Asia/Shanghai
+ * without one). */
 static const char uncontracted_sql[] =
-    "WITH " CONTRACTS
-    "SELECT DISTINCT c.code FROM customer c JOIN account a ON a.customer_id = c.id "
-    "JOIN usage_hourly h ON h.account = a.account "
+    "WITH " CONTRACTS "SELECT DISTINCT c.code, c.name FROM customer c "
+    "CROSS JOIN LATERAL (SELECT coalesce((SELECT d.document->>'time_zone' FROM document d "
+    "    WHERE d.kind = 'contract' AND d.customer = c.code ORDER BY d.effective_from DESC "
+    "    LIMIT 1), 'Asia/Shanghai') AS tz) z "
+    "JOIN account a ON a.customer_id = c.id JOIN usage_hourly h ON h.account = a.account "
     "WHERE ($2::text IS NULL OR c.code = $2) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = c.id) "
-    "  AND h.hour >= $1::date::timestamp AT TIME ZONE 'UTC' "
-    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' ORDER BY 1";
+    "  AND h.hour >= $1::date::timestamp AT TIME ZONE z.tz "
+    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE z.tz ORDER BY 1";
 
+/* Usage of the month, local to its customer's contract, on days or of jobs
+ * that no account row of the contract covers. */
 static const char uncovered_sql[] =
     "WITH " CONTRACTS ", whole AS (SELECT a.account FROM account a JOIN k ON k.id = a.customer_id "
     "            WHERE a.job_prefix = '' AND a.valid_from <= $1::date - 1 "
     "              AND (a.valid_until IS NULL OR a.valid_until > ($1::date + interval '1 "
-    "month')::date)) "
-    "SELECT h.account, count(*), string_agg(DISTINCT h.job, ', ') FROM usage_hourly h "
-    "WHERE h.hour >= $1::date::timestamp AT TIME ZONE 'UTC' "
-    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE 'UTC' "
-    "  AND h.account NOT IN (SELECT account FROM whole) " /* covered all month: skip */
-    "  AND EXISTS (SELECT 1 FROM account a WHERE a.account = h.account) "
-    "  AND NOT EXISTS (SELECT 1 FROM account a JOIN k ON k.id = a.customer_id "
+    "month')::date)), "
+    "acct AS (SELECT DISTINCT a.account, k.tz FROM account a JOIN k ON k.id = a.customer_id "
+    "         WHERE a.account NOT IN (SELECT account FROM whole)) " /* covered all month: skip */
+    "SELECT h.account, count(*), string_agg(DISTINCT h.job, ', ') FROM acct "
+    "JOIN usage_hourly h ON h.account = acct.account "
+    " AND h.hour >= $1::date::timestamp AT TIME ZONE acct.tz "
+    " AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE acct.tz "
+    "WHERE NOT EXISTS (SELECT 1 FROM account a JOIN k ON k.id = a.customer_id "
     "      WHERE a.account = h.account AND starts_with(h.job, a.job_prefix) "
     "        AND h.hour >= a.valid_from::timestamp AT TIME ZONE k.tz "
     "        AND (a.valid_until IS NULL "
@@ -189,6 +252,7 @@ struct month {
     int64_t period;
     const char *first_day;
     PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
+    PGresult *uncontracted; /* customers with usage and no contract: failed bills */
     struct subsidy *subsidies;
     size_t nsubsidies;
     int usage_at, bank_at, vouchers_at; /* merge cursors, by customer */
@@ -264,14 +328,8 @@ static bool read_month(PGconn *conn, struct month *m, const char *customer)
             (s->until < 0 || time_month_of_day(s->until) >= m->period))
             m->nsubsidies++;
     }
-    PGresult *none = db_query(conn, "look for usage without a contract", uncontracted_sql, 2, p);
-    bool ok = none && PQntuples(none) == 0;
-    for (int i = 0; none && i < PQntuples(none); i++)
-        log_error("customer \"%s\" has usage in %.7s but no contract in effect",
-                  PQgetvalue(none, i, 0), m->first_day);
-    if (none && !ok) log_hint("Apply a contract for the month: gpumeter contract apply FILE");
-    PQclear(none);
-    return ok;
+    m->uncontracted = db_query(conn, "look for usage without a contract", uncontracted_sql, 2, p);
+    return m->uncontracted != NULL;
 }
 
 static void free_month(struct month *m)
@@ -282,6 +340,7 @@ static void free_month(struct month *m)
     PQclear(m->bank);
     PQclear(m->vouchers);
     PQclear(m->subsidies_res);
+    PQclear(m->uncontracted);
     free(m->subsidies);
 }
 
@@ -302,22 +361,44 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
 {
     int n, first = rows_of(m->usage, &m->usage_at, b->customer, &n);
     struct usage_row *rows = calloc((size_t)n + 1, sizeof *rows);
-    if (!rows) abort();
-    for (int i = 0; i < n; i++) {
+    struct training_gpu *gpu = calloc((size_t)n + 1, sizeof *gpu);
+    if (!rows || !gpu) abort();
+    size_t nrows = 0, ngpu = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
         int r = first + i;
         int64_t hour = 0;
-        rows[i].meter = PQgetvalue(m->usage, r, 1);
-        rows[i].model = PQgetvalue(m->usage, r, 2);
-        rows[i].site = PQgetvalue(m->usage, r, 3);
+        /* the sum of a month's hourly rows (numeric in SQL) may not fit */
+        if (!db_get_int64(m->usage, r, 7, &(int64_t){0})) {
+            snprintf(b->error, sizeof b->error,
+                     "the %s usage of %s in %s is more than %lld base units",
+                     PQgetvalue(m->usage, r, 1), PQgetvalue(m->usage, r, 2), b->period,
+                     (long long)INT64_MAX);
+            ok = false;
+            break;
+        }
+        if (!strcmp(PQgetvalue(m->usage, r, 1), "tokens_gpu")) {
+            struct training_gpu *g = &gpu[ngpu++];
+            g->model = PQgetvalue(m->usage, r, 2);
+            db_get_int64(m->usage, r, 5, &g->model_params);
+            db_get_int64(m->usage, r, 7, &g->gpu_ms);
+            continue;
+        }
+        struct usage_row *u = &rows[nrows++];
+        u->meter = PQgetvalue(m->usage, r, 1);
+        u->model = PQgetvalue(m->usage, r, 2);
+        u->site = PQgetvalue(m->usage, r, 3);
         db_get_int64(m->usage, r, 4, &hour);
-        rows[i].local_hour = (int)hour;
-        db_get_int64(m->usage, r, 5, &rows[i].model_params);
-        rows[i].training = PQgetvalue(m->usage, r, 6)[0] == 't';
-        rows[i].pue_ppm = site_pue(m, rows[i].site);
-        db_get_int64(m->usage, r, 7, &rows[i].quantity);
+        u->local_hour = (int)hour;
+        db_get_int64(m->usage, r, 5, &u->model_params);
+        u->training = PQgetvalue(m->usage, r, 6)[0] == 't';
+        u->pue_ppm = site_pue(m, u->site);
+        db_get_int64(m->usage, r, 7, &u->quantity);
     }
-    bool ok = plan_charges(plan, k, rows, (size_t)n, b->minor_digits, b, b->error, sizeof b->error);
+    ok = ok && plan_charges(plan, k, rows, nrows, b->minor_digits, b, b->error, sizeof b->error);
+    ok = ok && plan_token_gpu(plan, b, gpu, ngpu, b->error, sizeof b->error);
     free(rows);
+    free(gpu);
     return ok;
 }
 
@@ -371,6 +452,13 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
         snprintf(b->error, sizeof b->error, "stored contract %s does not validate", b->contract);
         return;
     }
+    if (PQgetvalue(m->contracts, r, 7)[0] == 't') { /* applied before such zones were refused */
+        snprintf(b->error, sizeof b->error,
+                 "time zone %s is not a whole number of hours from UTC in %s: usage is kept in "
+                 "UTC hours, so its local month cannot be billed exactly",
+                 PQgetvalue(m->contracts, r, 8), b->period);
+        return;
+    }
     snprintf(b->currency, sizeof b->currency, "%s", k.currency);
     snprintf(b->plan, sizeof b->plan, "%s", proposed ? proposed->code : k.plan);
     b->tax_ppm = k.tax_ppm;
@@ -409,6 +497,24 @@ static int load(PGconn *conn, const char *period, const char *customer, const st
         bill_customer(&m, r, proposed, &b);
         b.index = r + 1;
         b.count = PQntuples(m.contracts);
+        ok = fn(&b, ctx);
+        bill_free(&b);
+        bills++;
+    }
+    /* usage nobody can price: reported like any other customer that fails,
+     * never a silent zero, and it stops nobody else */
+    int none = ok ? PQntuples(m.uncontracted) : 0;
+    for (int r = 0; ok && r < none; r++) {
+        struct bill b;
+        memset(&b, 0, sizeof b);
+        b.minor_digits = 2;
+        snprintf(b.customer, sizeof b.customer, "%s", PQgetvalue(m.uncontracted, r, 0));
+        snprintf(b.customer_name, sizeof b.customer_name, "%s", PQgetvalue(m.uncontracted, r, 1));
+        snprintf(b.period, sizeof b.period, "%s", period);
+        snprintf(b.error, sizeof b.error,
+                 "usage in %s but no contract in effect (gpumeter contract apply FILE)", period);
+        b.index = PQntuples(m.contracts) + r + 1;
+        b.count = PQntuples(m.contracts) + none;
         ok = fn(&b, ctx);
         bill_free(&b);
         bills++;

@@ -44,6 +44,10 @@ struct bill_line {
     int64_t unit_price;        /* micro-units per price unit */
     int64_t multiplier_ppm, pue_ppm, override_ppm;
     int64_t amount; /* minor units, signed: adjustments may be credits */
+    /* token lines: the GPU time of the training jobs whose tokens these
+     * are, and the part of it on domestic accelerators (domestic-only
+     * vouchers cover the line in that proportion) */
+    int64_t jobs_gpu_ms, jobs_domestic_ms;
 };
 
 /* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ... */
@@ -52,9 +56,6 @@ struct meter_units {
     int64_t per_price;
 };
 const struct meter_units *meter_units(const char *meter); /* NULL if unknown */
-
-#define BILL_MAX_CLAIMS 32
-#define BILL_MAX_LEDGER 256
 
 struct voucher_claim {
     char voucher[65], program[65];
@@ -86,10 +87,10 @@ struct bill {
     struct bill_line *lines;
     size_t n, cap;
     int64_t subtotal, tax, total, claimed, due;
-    struct voucher_claim claims[BILL_MAX_CLAIMS];
-    int nclaims;
-    struct ledger_row ledger[BILL_MAX_LEDGER];
-    int nledger;
+    struct voucher_claim *claims; /* grown by bill_add_claim: no cap */
+    int nclaims, claims_cap;
+    struct ledger_row *ledger; /* grown by bill_add_ledger: no cap */
+    int nledger, ledger_cap;
     char error[256];   /* why the month could not be billed; "" when it was */
     long index, count; /* this bill's place in bill_load's batch: 1..count */
 };
@@ -112,16 +113,21 @@ int bill_load(PGconn *conn, const char *period, const char *customer, const stru
  * lines a month rates to (prior.h compares them with what was invoiced). */
 int bill_load_usage(PGconn *conn, const char *period, const char *customer, bill_fn fn, void *ctx);
 
-/* Warns about rated usage of the month (UTC) that no contract in effect
- * covers: an account a contract names, but on other days or for other job
- * names. Such usage stays rated and is billed once a contract covers it.
- * Returns the number of accounts warned about, -1 on a database error. */
+/* Warns about rated usage of the month (local to the customer's contract)
+ * that no contract in effect covers: an account a contract names, but on other days or for other
+ * job names. Such usage stays rated and is billed once a contract covers it. Returns the number of
+ * accounts warned about, -1 on a database error. */
 int bill_warn_uncovered(PGconn *conn, const char *period);
 
 /* Whether the bill has anything to invoice: a line or a voucher claim. */
 bool bill_has_content(const struct bill *b);
 
+/* Appended, zeroed; the arrays grow as needed (allocation failure aborts). */
 struct bill_line *bill_add_line(struct bill *b);
+struct voucher_claim *bill_add_claim(struct bill *b);
+struct ledger_row *bill_add_ledger(struct bill *b);
+/* Moves src into dst (dst's arrays must be free); src keeps no arrays. */
+void bill_move(struct bill *dst, struct bill *src);
 void bill_free(struct bill *b);
 
 #endif

@@ -2,6 +2,8 @@
  * charges.h). */
 #include "invoice/charges.h"
 
+#include "core/catalogue.h"
+#include "core/money.h"
 #include "invoice/price.h"
 
 #include <stdio.h>
@@ -127,8 +129,12 @@ static bool place(const struct plan *p, const struct contract *k, const struct u
     l->multiplier_ppm = ppm;
     l->pue_ppm = bit == METER_BIT_ENERGY ? r->pue_ppm : 1000000;
     l->unit_price = out->prices[at].unit_price[0];
-    l->quantity += r->quantity;
-    l->training_quantity += r->training ? r->quantity : 0;
+    if (__builtin_add_overflow(l->quantity, r->quantity, &l->quantity)) {
+        snprintf(err, errlen, "the %s usage of %s in the month is more than %lld base units",
+                 r->meter, label, (long long)INT64_MAX);
+        return false;
+    }
+    l->training_quantity += r->training ? r->quantity : 0; /* at most quantity */
     return true;
 }
 
@@ -138,14 +144,23 @@ static bool price_lines(const struct plan *p, struct priced *pr, int minor_digit
     for (size_t i = pr->first; i < pr->bill->n; i++) {
         struct bill_line *l = &pr->bill->lines[i];
         if (!strcmp(l->meter, "gpu_ms")) { /* whole increments, rounded up */
-            int64_t inc = (int64_t)p->increment_s * 1000;
-            l->quantity = (l->quantity + inc - 1) / inc * inc;
+            int64_t inc = (int64_t)p->increment_s * 1000, up = l->quantity / inc * inc;
+            if (up < l->quantity && __builtin_add_overflow(up, inc, &up)) {
+                snprintf(err, errlen,
+                         "the gpu_ms usage of %s in the month is more than %lld "
+                         "base units",
+                         l->model, (long long)INT64_MAX);
+                return false;
+            }
+            l->quantity = up;
             if (l->training_quantity > l->quantity) l->training_quantity = l->quantity;
         }
         struct factors f = {l->multiplier_ppm, l->pue_ppm, l->override_ppm};
         if (!price_amount(&pr->prices[i - pr->first], l->quantity, meter_units(l->meter)->per_price,
                           f, minor_digits, &l->amount)) {
-            snprintf(err, errlen, "the %s line for %s overflows", l->meter, l->model);
+            snprintf(err, errlen,
+                     "the %s line for %s comes to more than the largest amount, %lld minor units",
+                     l->meter, l->model, (long long)INT64_MAX);
             return false;
         }
     }
@@ -175,13 +190,14 @@ static bool gpu_floor(const struct plan *p, const struct contract *k, const stru
         if (rows[i].training && meter_bit_code(rows[i].meter) == METER_BIT_GPU)
             ok = place(p, k, &rows[i], &pr, err, errlen);
     ok = ok && price_lines(p, &pr, minor_digits, err, errlen);
-    for (size_t i = 0; ok && i < shadow.n; i++) {
-        gpu += shadow.lines[i].amount;
-        gpu_ms += shadow.lines[i].quantity;
-    }
+    for (size_t i = 0; ok && i < shadow.n; i++)
+        ok = money_add(gpu, shadow.lines[i].amount, &gpu) &&
+             !__builtin_add_overflow(gpu_ms, shadow.lines[i].quantity, &gpu_ms);
     for (size_t i = 0; ok && i < out->n; i++)
         if (out->lines[i].kind == LINE_USAGE && !strcmp(out->lines[i].meter, "tokens"))
-            tokens += out->lines[i].amount;
+            ok = money_add(tokens, out->lines[i].amount, &tokens);
+    if (!ok && !err[0])
+        snprintf(err, errlen, "the training jobs' GPU time comes to more than the largest amount");
     if (ok && gpu > tokens) {
         struct bill_line *l = bill_add_line(out);
         l->kind = LINE_GPU_FLOOR;
@@ -210,4 +226,29 @@ bool plan_charges(const struct plan *p, const struct contract *k, const struct u
     if (ok && k && k->basis == BASIS_TOKENS_GPU_FLOOR)
         ok = gpu_floor(p, k, rows, n, minor_digits, out, err, errlen);
     return ok;
+}
+
+bool plan_token_gpu(const struct plan *p, struct bill *b, const struct training_gpu *g, size_t n,
+                    char *err, size_t errlen)
+{
+    if (!p->has_tokens) return true;
+    for (size_t i = 0; i < n; i++) {
+        char label[65];
+        bracket_label(p, bracket_for(p, g[i].model_params), label, sizeof label);
+        const struct accelerator *a = catalogue_find(g[i].model);
+        for (size_t k = 0; k < b->n; k++) {
+            struct bill_line *l = &b->lines[k];
+            if (l->kind != LINE_USAGE || strcmp(l->meter, "tokens") || strcmp(l->model, label))
+                continue;
+            if (__builtin_add_overflow(l->jobs_gpu_ms, g[i].gpu_ms, &l->jobs_gpu_ms)) {
+                snprintf(err, errlen,
+                         "the training jobs' GPU time in the month is more than "
+                         "%lld GPU-ms",
+                         (long long)INT64_MAX);
+                return false;
+            }
+            if (a && a->domestic) l->jobs_domestic_ms += g[i].gpu_ms; /* at most the above */
+        }
+    }
+    return true;
 }

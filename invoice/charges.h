@@ -45,4 +45,19 @@ struct usage_row {
 bool plan_charges(const struct plan *p, const struct contract *k, const struct usage_row *rows,
                   size_t n, int minor_digits, struct bill *out, char *err, size_t errlen);
 
+/* GPU time of the month's training jobs (jobs that report tokens), by the
+ * model size they reported and the accelerator they ran on. */
+struct training_gpu {
+    int64_t model_params;
+    const char *model; /* catalogue model */
+    int64_t gpu_ms;
+};
+
+/* Attributes each token line of b (one per size bracket) the GPU time of
+ * the training jobs of its bracket, and the part on domestic accelerators:
+ * the rule by which a domestic-only voucher covers tokens
+ * (docs/contracts.md). False (err set) if that time does not fit int64. */
+bool plan_token_gpu(const struct plan *p, struct bill *b, const struct training_gpu *g, size_t n,
+                    char *err, size_t errlen);
+
 #endif

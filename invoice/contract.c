@@ -106,7 +106,18 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
     const struct contract *k = parsed;
     char from[16];
     time_format_date(k->effective_from, from);
-    const char *p[] = {k->plan, k->currency, k->time_zone, k->customer, from, k->code};
+    char until[16];
+    time_format_date(k->until, until);
+    const char *p[] = {k->plan,
+                       k->currency,
+                       k->time_zone,
+                       k->customer,
+                       from,
+                       k->code,
+                       k->until >= 0 ? until : NULL};
+    /* Usage is kept in UTC hours: a zone whose offset is ever not a whole
+     * number of hours during the contract (looked at daily, over ten years
+     * when it is open) would put a local month's edge inside an hour. */
     PGresult *res = db_query(
         conn, "check the contract's plan and time zone",
         "SELECT (SELECT count(*) FROM document WHERE kind = 'plan' AND code = $1), "
@@ -114,8 +125,17 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         "        WHERE kind = 'plan' AND code = $1), "
         "       EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $3), "
         "       (SELECT min(code) FROM document WHERE kind = 'contract' AND customer = $4 "
-        "        AND effective_from = $5::date AND code <> $6)",
-        6, p);
+        "        AND effective_from = $5::date AND code <> $6), "
+        "       CASE WHEN EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $3) THEN "
+        "       (SELECT min(format('%s, UTC%s%s:%s', to_char(t AT TIME ZONE $3, 'YYYY-MM-DD'), "
+        "               CASE WHEN e < 0 THEN '-' ELSE '+' END, lpad((abs(e) / 3600)::text, 2, "
+        "               '0'), lpad((abs(e) % 3600 / 60)::text, 2, '0'))) "
+        "        FROM generate_series($5::date::timestamp AT TIME ZONE 'UTC', "
+        "             coalesce($7::date + 1, $5::date + interval '10 years')::timestamp "
+        "             AT TIME ZONE 'UTC', interval '1 day') t "
+        "        CROSS JOIN LATERAL (SELECT extract(epoch FROM (t AT TIME ZONE $3) - "
+        "             (t AT TIME ZONE 'UTC'))::bigint AS e) o WHERE e % 3600 <> 0) END",
+        7, p);
     if (!res) return false;
     if (!strcmp(PQgetvalue(res, 0, 0), "0"))
         doc_error(c, "$.plan", "unknown plan \"%s\" (gpumeter plan apply)", k->plan);
@@ -123,6 +143,11 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         doc_error(c, "$.plan", "plan \"%s\" does not price in %s", k->plan, k->currency);
     if (PQgetvalue(res, 0, 2)[0] != 't')
         doc_error(c, "$.time_zone", "unknown time zone \"%s\"", k->time_zone);
+    else if (!PQgetisnull(res, 0, 4))
+        doc_error(c, "$.time_zone",
+                  "time zone \"%s\" is not a whole number of hours from UTC (on %s): usage is "
+                  "kept in UTC hours, so its local days and months cannot be billed exactly",
+                  k->time_zone, PQgetvalue(res, 0, 4));
     if (!PQgetisnull(res, 0, 3))
         doc_error(c, "$.effective_from", "contract \"%s\" of customer \"%s\" also starts on %s",
                   PQgetvalue(res, 0, 3), k->customer, from);

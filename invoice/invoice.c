@@ -4,8 +4,10 @@
  * one draft invoice per customer with usage, a commitment or a voucher
  * claim, all in one transaction: a run
  * either refreshes every draft or changes nothing, and rerunning it never
- * duplicates anything (one invoice per customer and period). Any pricing
- * error stops the whole run, listing every customer affected. Usage of
+ * duplicates anything (one invoice per customer and period). A customer
+ * whose month cannot be priced stops nobody else: it is reported with its
+ * reason, recorded in invoice_problem, its stale draft removed, and the run
+ * exits 1 after writing everyone else's. Usage of
  * accounts that no customer owns, or on days or jobs no contract covers, is
  * reported, never silently dropped. */
 #include "commands.h"
@@ -35,19 +37,19 @@ struct run_ctx {
     int written, failed;
     struct bill *pending; /* STORE_BATCH bills waiting to be written */
     size_t npending;
+    struct strbuf failed_codes, failed_reasons; /* array literals */
 };
 
 /* Writes the pending drafts and lists them (an issued month is left alone). */
 static bool flush(struct run_ctx *ctx)
 {
     bool written[STORE_BATCH] = {false};
-    bool ok = ctx->failed ||
-              invoice_store(ctx->conn, ctx->first_day, ctx->pending, ctx->npending, written);
+    bool ok = invoice_store(ctx->conn, ctx->first_day, ctx->pending, ctx->npending, written);
     for (size_t i = 0; i < ctx->npending; i++) {
         const struct bill *b = &ctx->pending[i];
         char amount[32];
         money_format(b->total, b->minor_digits, amount, sizeof amount);
-        if (ok && !ctx->failed)
+        if (ok)
             printf("%-24s %s  %-6s %16s %s\n", b->customer, b->period,
                    written[i] ? "draft" : "issued", written[i] ? amount : "(left alone)",
                    written[i] ? b->currency : "");
@@ -63,14 +65,15 @@ static bool store_invoice(struct bill *b, void *opaque)
     struct run_ctx *ctx = opaque;
     progress_step(&ctx->progress, "invoice run", b->count);
     if (b->error[0]) {
-        log_error("customer \"%s\": %s", b->customer, b->error);
+        log_error("customer \"%s\" not invoiced: %s", b->customer, b->error);
+        printf("%-24s %s  %-6s %16s\n", b->customer, b->period, "failed", "(see the error)");
+        db_array_add(&ctx->failed_codes, b->customer);
+        db_array_add(&ctx->failed_reasons, b->error);
         ctx->failed++;
-        return true; /* report every customer's problem, then roll back */
+        return true; /* everyone else is still invoiced */
     }
     if (!bill_has_content(b)) return true; /* nothing used, committed or claimed */
-    ctx->pending[ctx->npending++] = *b;
-    b->lines = NULL; /* now owned by pending */
-    b->n = b->cap = 0;
+    bill_move(&ctx->pending[ctx->npending++], b);
     return ctx->npending < STORE_BATCH || flush(ctx);
 }
 
@@ -113,21 +116,31 @@ static int invoice_run(int argc, char **argv)
     if (!(ctx.conn = db_open(&cfg, &rc))) return rc;
     ctx.pending = calloc(STORE_BATCH, sizeof *ctx.pending);
     if (!ctx.pending) abort();
+    db_array_open(&ctx.failed_codes);
+    db_array_open(&ctx.failed_reasons);
     bool ok = db_begin(ctx.conn) &&
               bill_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0 && flush(&ctx);
+    db_array_close(&ctx.failed_codes);
+    db_array_close(&ctx.failed_reasons);
+    ok = ok && invoice_store_problems(ctx.conn, ctx.first_day, customer, sb_str(&ctx.failed_codes),
+                                      sb_str(&ctx.failed_reasons));
     progress_end(&ctx.progress);
     free(ctx.pending);
-    if (ok && ctx.failed) {
-        log_error("invoice run for %s stopped: %d customer%s could not be priced", period,
-                  ctx.failed, ctx.failed == 1 ? "" : "s");
-        log_detail("Nothing was written.");
-        ok = false;
-    }
+    sb_free(&ctx.failed_codes);
+    sb_free(&ctx.failed_reasons);
     if (ok && dry_run) {
         db_rollback(ctx.conn);
         log_info("dry run: %d invoices priced, nothing written", ctx.written);
     } else if (ok && db_commit(ctx.conn)) {
         log_info("%d draft invoices written for %s", ctx.written, period);
+        if (ctx.failed) {
+            log_error("%d customer%s of %s could not be priced and %s not invoiced", ctx.failed,
+                      ctx.failed == 1 ? "" : "s", period, ctx.failed == 1 ? "is" : "are");
+            log_detail("Every other customer's draft was written; a draft an earlier run left "
+                       "for them was removed, so no stale amount can be issued.");
+            log_hint("Fix what each error names and run the month again; invoice issue issues "
+                     "the rest meanwhile.");
+        }
     } else {
         db_rollback(ctx.conn);
         ok = false;
@@ -137,7 +150,7 @@ static int invoice_run(int argc, char **argv)
         bill_warn_uncovered(ctx.conn, period);
     }
     PQfinish(ctx.conn);
-    return ok ? 0 : 1;
+    return ok && !ctx.failed ? 0 : 1;
 }
 
 static int invoice_show(int argc, char **argv)

@@ -105,6 +105,18 @@ int invoice_issue(int argc, char **argv)
     }
     PQclear(res);
     if (ok) log_info("%d invoices issued for %s", issued, period);
+    PGresult *problems =
+        ok ? db_query(conn, "read the customers not invoiced",
+                      "SELECT c.code, p.reason FROM invoice_problem p JOIN customer c "
+                      "ON c.id = p.customer_id WHERE p.period = $1::date "
+                      "AND ($2::text IS NULL OR c.code = $2) ORDER BY c.code",
+                      2, p)
+           : NULL;
+    for (int i = 0; problems && i < PQntuples(problems); i++)
+        log_warn("customer \"%s\" has no invoice for %s: the last invoice run could not price "
+                 "it: %s",
+                 PQgetvalue(problems, i, 0), period, PQgetvalue(problems, i, 1));
+    PQclear(problems);
     if (held)
         log_warn("%d drafts held: %s has not ended plus its grace of %ld days", held, period,
                  cfg.grace_s / 86400);

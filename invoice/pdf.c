@@ -192,7 +192,7 @@ bool render_pdf(const struct bill *b, const char *seller, const char *path)
     }
     rule(&p, p.y + 6);
     p.y -= 8;
-    char rate[32], zh[64], en[64];
+    char rate[32], zh[64], en[96];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
     total_row(&p, b, "小计", "Subtotal", b->subtotal);
     snprintf(zh, sizeof zh, "税额");

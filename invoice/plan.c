@@ -63,9 +63,7 @@ static int plan_diff(int argc, char **argv)
 static bool keep(struct bill *b, void *opaque)
 {
     struct bill *out = opaque;
-    *out = *b;
-    b->lines = NULL; /* now owned by out */
-    b->n = b->cap = 0;
+    bill_move(out, b);
     return true;
 }
 

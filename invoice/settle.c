@@ -5,6 +5,7 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,8 @@ static int64_t min64(int64_t a, int64_t b)
 
 static void ledger(struct bill *b, int64_t period, const char *kind, int64_t units, int64_t value)
 {
-    if (b->nledger >= BILL_MAX_LEDGER || units <= 0) return;
-    struct ledger_row *r = &b->ledger[b->nledger++];
+    if (units <= 0) return;
+    struct ledger_row *r = bill_add_ledger(b);
     r->entry_period = period;
     snprintf(r->kind, sizeof r->kind, "%s", kind);
     r->units = units;
@@ -121,6 +122,34 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
     return true;
 }
 
+/* What each usage line still costs before tax, after the discounts so far
+ * (subsidies, pre-tax vouchers, the pre-tax part of after-tax claims): one
+ * subsidy per charge. A discount is shared by the lines it covers in
+ * proportion to what each of them still costs (its eligible part), exactly:
+ * the shares sum to the discount and no line goes below zero. */
+struct costs {
+    int64_t *rest; /* per line of the bill at the start of settlement */
+    size_t n;
+};
+
+/* share_i = floor(amount x c_i / W) - floor(amount x c_(i-1) / W), c the
+ * running sum of the weights: exact, each share at most its weight when
+ * amount <= W. */
+static void allocate(struct costs *c, int64_t amount, const int64_t *weight)
+{
+    int64_t total = 0, run = 0, before = 0;
+    for (size_t i = 0; i < c->n; i++)
+        total += weight[i];
+    if (total <= 0 || amount <= 0) return;
+    for (size_t i = 0; i < c->n; i++) {
+        if (!weight[i]) continue;
+        run += weight[i];
+        int64_t upto = (int64_t)((__int128)amount * run / total);
+        c->rest[i] -= upto - before;
+        before = upto;
+    }
+}
+
 static bool in_list(const char *s, const char *list, size_t stride, int n)
 {
     for (int i = 0; i < n; i++)
@@ -138,31 +167,29 @@ static bool subsidy_covers(const struct subsidy *s, const struct bill_line *l)
            (!s->domestic_only || (a && a->domestic));
 }
 
-static bool subsidies(struct bill *b, const struct settle_terms *t, char *err, size_t errlen)
+static bool subsidies(struct bill *b, const struct settle_terms *t, struct costs *c, char *err,
+                      size_t errlen)
 {
-    int64_t *left = calloc(b->n + 1, sizeof *left); /* what each energy line can still lose */
-    if (!left) abort();
-    size_t nusage = b->n;
-    for (size_t i = 0; i < nusage; i++)
-        left[i] = b->lines[i].amount;
+    int64_t *weight = calloc(c->n + 1, sizeof *weight);
+    if (!weight) abort();
     bool ok = true;
     for (size_t k = 0; ok && k < t->nsubsidies; k++) {
         const struct subsidy *s = &t->subsidies[k];
-        __int128 facility = 0; /* mJ x ppm */
-        int64_t charge = 0, room = 0, amount = 0, cap = -1, mj = 0;
-        for (size_t i = 0; i < nusage; i++)
-            if (subsidy_covers(s, &b->lines[i])) {
-                facility += (__int128)b->lines[i].quantity * b->lines[i].pue_ppm;
-                mj += b->lines[i].quantity;
-                charge += b->lines[i].amount;
-                room += left[i];
-            }
+        __int128 facility = 0;                          /* mJ x ppm */
+        int64_t room = 0, amount = 0, cap = -1, mj = 0; /* room: what those lines still cost */
+        for (size_t i = 0; i < c->n; i++) {
+            weight[i] = subsidy_covers(s, &b->lines[i]) ? c->rest[i] : 0;
+            if (!subsidy_covers(s, &b->lines[i])) continue;
+            facility += (__int128)b->lines[i].quantity * b->lines[i].pue_ppm;
+            mj += b->lines[i].quantity;
+            room += c->rest[i];
+        }
         if (!mj) continue;
         __int128 den = (__int128)MJ_PER_KWH * 1000000 * 1000000; /* per kWh, ppm, micro */
         for (int d = 0; d < b->minor_digits; d++)
             den /= 10;
         ok = s->per_kwh ? money_div_round(facility * s->rate_micro, den, &amount)
-                        : money_div_round((__int128)charge * s->share_ppm, 1000000, &amount);
+                        : money_div_round((__int128)room * s->share_ppm, 1000000, &amount);
         if (ok && s->cap_micro >= 0 && !money_from_micro(s->cap_micro, b->minor_digits, &cap)) {
             snprintf(err, errlen, "subsidy %s: cap has more decimals than %s allows", s->code,
                      b->currency);
@@ -172,31 +199,40 @@ static bool subsidies(struct bill *b, const struct settle_terms *t, char *err, s
         amount = min64(amount, room);
         if (cap >= 0) amount = min64(amount, cap);
         if (amount <= 0) continue;
-        int64_t rest = amount;
-        for (size_t i = 0; i < nusage && rest; i++)
-            if (subsidy_covers(s, &b->lines[i])) {
-                int64_t take = min64(rest, left[i]);
-                left[i] -= take;
-                rest -= take;
-            }
+        allocate(c, amount, weight);
         adjustment(b, LINE_SUBSIDY, mj, -amount, s->code);
     }
-    free(left);
+    free(weight);
     if (!ok && !err[0]) snprintf(err, errlen, "an energy subsidy overflows");
     return ok;
 }
 
-static bool voucher_covers(const struct voucher *v, const struct bill_line *l, int64_t *eligible)
+/* The part of what line l still costs (rest) that voucher v covers:
+ * its meters; domestic accelerators only (a token line in proportion to
+ * the GPU time its training jobs ran on domestic accelerators); training
+ * jobs only (pro rata by quantity). */
+static int64_t voucher_eligible(const struct voucher *v, const struct bill_line *l, int64_t rest)
 {
-    const struct accelerator *a = catalogue_find(l->model);
-    *eligible = 0;
-    if (l->kind != LINE_USAGE && l->kind != LINE_GPU_FLOOR) return false;
-    if (!(meter_bit_code(l->meter) & v->meters)) return false;
-    if (v->domestic_only && !(a && a->domestic && strcmp(l->meter, "tokens"))) return false;
-    *eligible = l->amount;
-    if (v->training_only && l->quantity > 0 && l->training_quantity < l->quantity)
-        money_div_round((__int128)l->amount * l->training_quantity, l->quantity, eligible);
-    return *eligible > 0;
+    if (rest <= 0 || (l->kind != LINE_USAGE && l->kind != LINE_GPU_FLOOR)) return 0;
+    if (!(meter_bit_code(l->meter) & v->meters)) return 0;
+    unsigned __int128 num = 1, den = 1;
+    if (v->domestic_only) {
+        if (!strcmp(l->meter, "tokens")) {
+            if (l->jobs_gpu_ms <= 0) return 0; /* no GPU time to tell: not covered */
+            num = (unsigned __int128)l->jobs_domestic_ms;
+            den = (unsigned __int128)l->jobs_gpu_ms;
+        } else {
+            const struct accelerator *a = catalogue_find(l->model);
+            if (!(a && a->domestic)) return 0;
+        }
+    }
+    if (v->training_only && l->quantity > 0 && l->training_quantity < l->quantity) {
+        num *= (unsigned __int128)l->training_quantity;
+        den *= (unsigned __int128)l->quantity;
+    }
+    int64_t e = 0;
+    money_mul_div_round((unsigned __int128)rest, num, den, &e);
+    return e;
 }
 
 static int voucher_order(const void *pa, const void *pb)
@@ -208,36 +244,45 @@ static int voucher_order(const void *pa, const void *pb)
     return strcmp(a->code, b->code);
 }
 
-/* Claims the vouchers of one kind (pre_tax or not) against `owed`. */
-static bool claim_vouchers(struct bill *b, const struct settle_terms *t, bool pre_tax, int64_t owed,
-                           char *err, size_t errlen)
+/* Claims the vouchers of one kind (pre_tax or not) against `owed`. Each
+ * voucher's base is what its eligible charges still cost (with their tax
+ * when after tax), after every discount and claim before it; what it pays
+ * comes off those charges for the vouchers after it. */
+static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct costs *c,
+                           bool pre_tax, int64_t owed, char *err, size_t errlen)
 {
-    for (size_t k = 0; k < t->nvouchers; k++) {
+    int64_t *eligible = calloc(c->n + 1, sizeof *eligible);
+    if (!eligible) abort();
+    bool ok = true;
+    for (size_t k = 0; ok && k < t->nvouchers; k++) {
         struct voucher_state *vs = &t->vouchers[k];
         const struct voucher *v = vs->v;
         if (v->pre_tax != pre_tax) continue;
-        int64_t face, cap = -1, base = 0, e;
+        int64_t face, cap = -1, base = 0, gross;
         if (strcmp(v->currency, b->currency)) {
             snprintf(err, errlen, "voucher %s is in %s, the contract bills %s", v->code,
                      v->currency, b->currency);
-            return false;
+            ok = false;
+            break;
         }
         if (!money_from_micro(v->face_micro, b->minor_digits, &face) ||
             (v->yearly_cap_micro >= 0 &&
              !money_from_micro(v->yearly_cap_micro, b->minor_digits, &cap))) {
             snprintf(err, errlen, "voucher %s has more decimals than %s allows", v->code,
                      b->currency);
-            return false;
+            ok = false;
+            break;
         }
-        for (size_t i = 0; i < b->n; i++)
-            if (voucher_covers(v, &b->lines[i], &e)) base += e;
+        for (size_t i = 0; i < c->n; i++)
+            base += eligible[i] = voucher_eligible(v, &b->lines[i], c->rest[i]);
+        gross = base;
         if (!pre_tax) { /* the eligible charges with their tax */
             int64_t tax = 0;
             money_apply_ppm(base, b->tax_ppm, &tax);
-            base += tax;
+            gross += tax;
         }
         int64_t amount = 0;
-        money_div_round((__int128)min64(base, owed) * v->coverage_ppm, 1000000, &amount);
+        money_div_round((__int128)min64(gross, owed) * v->coverage_ppm, 1000000, &amount);
         amount = min64(amount, face - vs->spent);
         if (cap >= 0) amount = min64(amount, cap - vs->year_used);
         if (amount <= 0) continue;
@@ -245,29 +290,35 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, bool pr
         for (size_t j = 0; j < t->nvouchers; j++) /* the program's yearly cap is shared */
             if (!strcmp(t->vouchers[j].v->program, v->program)) t->vouchers[j].year_used += amount;
         vs->spent += amount;
-        if (b->nclaims >= BILL_MAX_CLAIMS) {
-            snprintf(err, errlen, "more than %d vouchers apply", BILL_MAX_CLAIMS);
-            return false;
-        }
-        struct voucher_claim *c = &b->claims[b->nclaims++];
-        snprintf(c->voucher, sizeof c->voucher, "%s", v->code);
-        snprintf(c->program, sizeof c->program, "%s", v->program);
-        c->pre_tax = pre_tax;
-        c->amount = amount;
+        struct voucher_claim *cl = bill_add_claim(b);
+        snprintf(cl->voucher, sizeof cl->voucher, "%s", v->code);
+        snprintf(cl->program, sizeof cl->program, "%s", v->program);
+        cl->pre_tax = pre_tax;
+        cl->amount = amount;
+        /* what the claim paid of the charges themselves (after tax: its
+         * pre-tax part), taken off them for the vouchers after it */
+        int64_t paid = amount;
+        if (!pre_tax) money_mul_div_round((unsigned __int128)base, amount, gross, &paid);
+        allocate(c, min64(paid, base), eligible);
         if (pre_tax)
             adjustment(b, LINE_VOUCHER_DISCOUNT, 0, -amount, v->code);
         else
             b->claimed += amount;
     }
-    return true;
+    free(eligible);
+    return ok;
 }
 
-static int64_t lines_sum(const struct bill *b)
+/* The sum of the lines; false (err set) when it does not fit an amount. */
+static bool lines_total(const struct bill *b, int64_t *sum, char *err, size_t errlen)
 {
-    int64_t sum = 0;
+    *sum = 0;
     for (size_t i = 0; i < b->n; i++)
-        sum += b->lines[i].amount;
-    return sum;
+        if (!money_add(*sum, b->lines[i].amount, sum)) {
+            snprintf(err, errlen, "the lines add up to more than the largest amount");
+            return false;
+        }
+    return true;
 }
 
 bool settle(struct bill *b, const struct settle_terms *t, char *err, size_t errlen)
@@ -277,17 +328,29 @@ bool settle(struct bill *b, const struct settle_terms *t, char *err, size_t errl
     b->claimed = 0;
     b->tax_ppm = t->k->tax_ppm;
     if (t->nvouchers) qsort(t->vouchers, t->nvouchers, sizeof *t->vouchers, voucher_order);
-    if (!take_or_pay(b, t, err, errlen) || !subsidies(b, t, err, errlen) ||
-        !claim_vouchers(b, t, true, lines_sum(b), err, errlen))
-        return false;
-    b->subtotal = lines_sum(b);
+    if (!take_or_pay(b, t, err, errlen)) return false;
+    /* the charges discounts apply to: the lines priced so far */
+    struct costs c = {calloc(b->n + 1, sizeof *c.rest), b->n};
+    if (!c.rest) abort();
+    for (size_t i = 0; i < c.n; i++)
+        c.rest[i] = b->lines[i].kind == LINE_USAGE || b->lines[i].kind == LINE_GPU_FLOOR
+                        ? b->lines[i].amount
+                        : 0;
+    int64_t sum = 0;
+    bool ok = subsidies(b, t, &c, err, errlen) && lines_total(b, &sum, err, errlen) &&
+              claim_vouchers(b, t, &c, true, sum, err, errlen) &&
+              lines_total(b, &b->subtotal, err, errlen);
     /* a month of only prior-period credits may be negative: a credit balance */
-    if (!money_apply_ppm(b->subtotal, b->tax_ppm, &b->tax) ||
-        !money_add(b->subtotal, b->tax, &b->total)) {
+    if (ok && (!money_apply_ppm(b->subtotal, b->tax_ppm, &b->tax) ||
+               !money_add(b->subtotal, b->tax, &b->total))) {
         snprintf(err, errlen, "the subtotal %lld cannot be taxed", (long long)b->subtotal);
-        return false;
+        ok = false;
     }
-    if (!claim_vouchers(b, t, false, b->total, err, errlen)) return false;
+    ok = ok && claim_vouchers(b, t, &c, false, b->total, err, errlen);
+    free(c.rest);
+    if (!ok) return false;
     b->due = b->total - b->claimed;
+    assert(b->claimed + b->due == b->total);
+    assert(b->subtotal + b->tax == b->total);
     return true;
 }

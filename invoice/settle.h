@@ -14,11 +14,15 @@
  *     total = subtotal + tax;
  *  5. after-tax vouchers: claimed from their programs; due = total -
  *     claimed.
- * Vouchers go by priority, then earliest valid_until, then code. A voucher
- * claims coverage x its eligible charges (with their tax when after tax),
- * but never more than the customer still owes after the vouchers before
- * it, its remaining face value, or what its program's yearly cap leaves
- * for the customer. Every amount is rounded once, half away from zero. */
+ * Vouchers go by priority, then earliest valid_until, then code. One
+ * subsidy per charge: every program's base is what its eligible charges
+ * still cost after the subsidies, vouchers and claims before it (with
+ * their tax when after tax); what it pays comes off those charges, shared
+ * exactly in proportion. A voucher claims coverage x its base, but never
+ * more than the customer still owes, its remaining face value, or what its
+ * program's yearly cap leaves for the customer. Claims and ledger rows
+ * grow without a cap. Every amount is rounded once, half away from zero;
+ * claimed + due = total and subtotal + tax = total are asserted. */
 #ifndef GPUMETER_SETTLE_H
 #define GPUMETER_SETTLE_H
 

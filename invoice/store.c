@@ -212,6 +212,36 @@ bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills
     return ok;
 }
 
+bool invoice_store_problems(PGconn *conn, const char *first_day, const char *customer,
+                            const char *codes, const char *reasons)
+{
+    const char *p[] = {first_day, codes, reasons, customer};
+    static const char drafts[] =
+        "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "WHERE i.period = $1::date AND i.status = 'draft' "
+        "AND i.kind = 'invoice' AND c.code = ANY($2::text[])";
+    char ledger[512], redemptions[512], invoices[512];
+    snprintf(ledger, sizeof ledger, "DELETE FROM commitment_ledger WHERE invoice_id IN (%s)",
+             drafts);
+    snprintf(redemptions, sizeof redemptions,
+             "DELETE FROM voucher_redemption WHERE invoice_id IN (%s)", drafts);
+    snprintf(invoices, sizeof invoices, "DELETE FROM invoice WHERE id IN (%s)", drafts);
+    return db_exec(conn, "remove the drafts that could not be priced", ledger, 2, p) &&
+           db_exec(conn, "remove the drafts that could not be priced", redemptions, 2, p) &&
+           db_exec(conn, "remove the drafts that could not be priced", invoices, 2, p) &&
+           db_exec(conn, "record the customers that could not be priced",
+                   "WITH f AS (SELECT c.id, u.why FROM unnest($2::text[], $3::text[]) u(code, why) "
+                   "           JOIN customer c ON c.code = u.code), "
+                   "gone AS (DELETE FROM invoice_problem p USING customer c "
+                   "         WHERE c.id = p.customer_id AND p.period = $1::date "
+                   "           AND ($4::text IS NULL OR c.code = $4) "
+                   "           AND p.customer_id NOT IN (SELECT id FROM f)) "
+                   "INSERT INTO invoice_problem (customer_id, period, reason) "
+                   "SELECT id, $1::date, why FROM f ON CONFLICT (customer_id, period) "
+                   "DO UPDATE SET reason = excluded.reason, found_at = now()",
+                   4, p);
+}
+
 /* Header columns 0..18, line columns 19..31; $1 the invoice id. */
 static const char show_sql[] =
     "SELECT c.code, c.name, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
@@ -282,8 +312,8 @@ static bool read_claims(PGconn *conn, struct bill *b, const char *const *id)
 {
     PGresult *res = db_query(conn, "read the voucher claims", claims_sql, 1, id);
     bool ok = res != NULL;
-    for (int i = 0; ok && i < PQntuples(res) && i < BILL_MAX_CLAIMS; i++) {
-        struct voucher_claim *c = &b->claims[b->nclaims++];
+    for (int i = 0; ok && i < PQntuples(res); i++) {
+        struct voucher_claim *c = bill_add_claim(b);
         cell(c->voucher, sizeof c->voucher, res, i, 0);
         cell(c->program, sizeof c->program, res, i, 1);
         c->pre_tax = PQgetvalue(res, i, 3)[0] == 't';

@@ -22,6 +22,12 @@
  * when its month's invoice is already issued. */
 bool invoice_store(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
                    bool *written);
+/* Records the month's customers that could not be priced (codes and
+ * reasons as parallel array literals) in invoice_problem and removes their
+ * drafts of the month; forgets earlier problems of the others (of customer
+ * only, when not NULL). */
+bool invoice_store_problems(PGconn *conn, const char *first_day, const char *customer,
+                            const char *codes, const char *reasons);
 /* Reads an invoice (by number, or else the open invoice of customer for
  * the month) and checks that its totals equal its lines. */
 bool invoice_load(PGconn *conn, const char *number, const char *customer, const char *first_day,

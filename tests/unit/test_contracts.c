@@ -526,9 +526,159 @@ static void test_energy_subsidy_domestic_only_at_pue_1_25(void **state)
     bill_free(&b);
 }
 
+/* A usage line of meter/model worth amount fen. */
+static struct bill_line *usage_line(struct bill *b, const char *meter, const char *model,
+                                    int64_t amount)
+{
+    struct bill_line *l = bill_add_line(b);
+    strcpy(l->meter, meter);
+    strcpy(l->model, model);
+    l->amount = amount;
+    l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
+    return l;
+}
+
+/* One subsidy per charge (issue 15, docs/contracts.md example 7). GPU
+ * 10,000.00 and tokens 5,000.00, tax 6%. Pre-tax voucher P (priority 1,
+ * 20%, GPU only): 20% x 10,000.00 = 2,000.00 off; the GPU line now costs
+ * 8,000.00. Subtotal 13,000.00, tax 780.00, total 13,780.00. After-tax
+ * voucher A (priority 2, 30%, GPU only): its base is what the GPU charge
+ * still costs with its tax, 8,000.00 + 480.00 = 8,480.00: claims 2,544.00.
+ * (Before, its base was the whole 10,600.00: 3,180.00, 636.00 too much.)
+ * After-tax voucher B (priority 3, 10%, all meters): the GPU line's pre-tax
+ * cost after A is 8,000.00 - 2,400.00 = 5,600.00; with the tokens,
+ * 10,600.00 + 636.00 tax = 11,236.00: claims 1,123.60. Claimed 3,667.60,
+ * due 10,112.40. */
+static void test_one_subsidy_per_charge(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct voucher pre = voucher("p", "prog-p", 1, 200000, 100000000000LL, -1);
+    pre.pre_tax = true;
+    pre.meters = METER_BIT_GPU;
+    struct voucher a = voucher("a", "prog-a", 2, 300000, 100000000000LL, -1);
+    a.meters = METER_BIT_GPU;
+    struct voucher b2 = voucher("b", "prog-b", 3, 100000, 100000000000LL, -1);
+    struct voucher_state vs[] = {{&b2, 0, 0}, {&a, 0, 0}, {&pre, 0, 0}};
+    struct bill b = {.minor_digits = 2};
+    strcpy(b.currency, "CNY");
+    usage_line(&b, "gpu_ms", "H800", 1000000);
+    usage_line(&b, "tokens", "any size", 500000);
+    struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 3};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_VOUCHER_DISCOUNT, "", ""), -200000);
+    assert_int_equal(b.subtotal, 1300000);
+    assert_int_equal(b.tax, 78000);
+    assert_int_equal(b.total, 1378000);
+    assert_int_equal(b.nclaims, 3);
+    assert_string_equal(b.claims[1].voucher, "a");
+    assert_int_equal(b.claims[1].amount, 254400);
+    assert_string_equal(b.claims[2].voucher, "b");
+    assert_int_equal(b.claims[2].amount, 112360);
+    assert_int_equal(b.claimed, 366760);
+    assert_int_equal(b.due, 1011240);
+    bill_free(&b);
+}
+
+/* A subsidy and a voucher on the same energy charge: the voucher covers
+ * what the subsidy left. Energy Ascend910B at sz1, 1,000 kWh x PUE 1.25 x
+ * 0.80 = 1,000.00; the domestic subsidy pays 0.20 per facility kWh:
+ * 250.00; a 30% after-tax voucher on energy then covers 750.00 + 45.00 tax
+ * = 795.00: 238.50 (before: 30% of 1,060.00 = 318.00). */
+static void test_voucher_after_a_subsidy(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    static struct subsidy s = {.per_kwh = true, .rate_micro = 200000, .cap_micro = -1, .nsites = 1};
+    strcpy(s.code, "green");
+    strcpy(s.sites[0], "sz1");
+    struct voucher v = voucher("v", "prog-v", 1, 300000, 100000000000LL, -1);
+    v.meters = METER_BIT_ENERGY;
+    struct voucher_state vs = {&v, 0, 0};
+    struct bill b = {.minor_digits = 2};
+    strcpy(b.currency, "CNY");
+    struct bill_line *l = usage_line(&b, "energy_mj", "Ascend910B", 100000);
+    strcpy(l->site, "sz1");
+    l->quantity = 1000LL * 3600000000LL;
+    l->pue_ppm = 1250000;
+    struct settle_terms t = {
+        .k = &k, .subsidies = &s, .nsubsidies = 1, .vouchers = &vs, .nvouchers = 1};
+    char err[256];
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -25000);
+    assert_int_equal(b.subtotal, 75000);
+    assert_int_equal(b.total, 79500);
+    assert_int_equal(b.claimed, 23850);
+    assert_int_equal(b.due, 55650);
+    bill_free(&b);
+}
+
+/* Domestic-only vouchers cover tokens by the GPU time of the training jobs
+ * on domestic accelerators (docs/contracts.md example 8). A token line of
+ * 6,000.00 whose jobs ran 300 h on Ascend910B and 100 h on H800: 75%
+ * domestic, so a 30% domestic-only after-tax voucher covers 4,500.00 +
+ * 270.00 tax = 4,770.00 x 30% = 1,431.00. A token line whose jobs ran on
+ * no GPU we saw is not covered. */
+static void test_domestic_voucher_covers_tokens(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    static struct plan p;
+    assert_string_equal(check(&plan_kind, plan_json, &p), "");
+    struct voucher v = voucher("dom", "prog-dom", 1, 300000, 100000000000LL, -1);
+    v.domestic_only = true;
+    struct voucher_state vs = {&v, 0, 0};
+    struct bill b = {.minor_digits = 2};
+    strcpy(b.currency, "CNY");
+    usage_line(&b, "tokens", "any size", 600000)->quantity = 2000000000;
+    const struct training_gpu gpu[] = {{7000000000LL, "Ascend910B", 300 * HOUR},
+                                       {7000000000LL, "H800", 100 * HOUR}};
+    char err[256];
+    assert_true(plan_token_gpu(&p, &b, gpu, 2, err, sizeof err));
+    assert_int_equal(b.lines[0].jobs_gpu_ms, 400 * HOUR);
+    assert_int_equal(b.lines[0].jobs_domestic_ms, 300 * HOUR);
+    struct settle_terms t = {.k = &k, .vouchers = &vs, .nvouchers = 1};
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.total, 636000);
+    assert_int_equal(b.claimed, 143100);
+    bill_free(&b);
+    memset(&b, 0, sizeof b);
+    b.minor_digits = 2;
+    strcpy(b.currency, "CNY");
+    vs.spent = vs.year_used = 0;
+    usage_line(&b, "tokens", "any size", 600000);
+    assert_true(settle(&b, &t, err, sizeof err));
+    assert_int_equal(b.claimed, 0);
+    bill_free(&b);
+}
+
+/* No silent caps: 300 bank entries expire in one month and all 300
+ * ledger rows are written (there was room for 256). */
+static void test_every_ledger_row_is_kept(void **state)
+{
+    (void)state;
+    static struct contract k;
+    assert_string_equal(check(&contract_kind, contract_json, &k), "");
+    static struct bank_entry bank[300];
+    for (int i = 0; i < 300; i++)
+        bank[i] = (struct bank_entry){i, false, 100 + i, 100 + i};
+    struct bill b;
+    settle_month(&k, 400, 1000000, bank, 300, &b);
+    int expiries = 0;
+    for (int i = 0; i < b.nledger; i++)
+        expiries += !strcmp(b.ledger[i].kind, "expiry");
+    assert_int_equal(expiries, 300);
+    bill_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_subsidy_per_charge),
+        cmocka_unit_test(test_voucher_after_a_subsidy),
+        cmocka_unit_test(test_domestic_voucher_covers_tokens),
+        cmocka_unit_test(test_every_ledger_row_is_kept),
         cmocka_unit_test(test_valid_contract_reads_exactly),
         cmocka_unit_test(test_every_contract_rule_names_its_path),
         cmocka_unit_test(test_voucher_subsidy_and_site_rules),

@@ -4,6 +4,12 @@
 -- Variables: totals (CSV path), period (YYYY-MM). Prints one line per
 -- problem, then "money expected X got Y" (all invoices of the period, in
 -- currency units), then "mismatches N".
+--
+-- Optional, to price customers other than the demo's (section 3): terms
+-- (CSV customer,time_zone,basis,tax,job_prefix), prices (CSV
+-- customer,meter,model,unit_price,pue) and vouchers (CSV
+-- customer,voucher,priority,pre_tax,coverage,meters,domestic_only); with
+-- vouchers a line "claims expected X got Y" comes before the last one.
 \set ON_ERROR_STOP 1
 CREATE TEMP TABLE expected (account text, meter text, model text, quantity bigint);
 \set copy '\\copy expected FROM ' :'totals' ' CSV HEADER'
@@ -49,6 +55,13 @@ INSERT INTO price VALUES
     ('beta', 'gpu_ms', 'H800', 16800000), ('beta', 'gpu_ms', 'A800', 9500000),
     ('beta', 'gpu_ms', 'H20', 7250000), ('beta', 'gpu_ms', 'Ascend910B', 8333333),
     ('gamma', 'tokens', '', 3000000);
+CREATE TEMP TABLE terms (customer text, time_zone text, basis text, tax numeric,
+                         job_prefix text);
+\if :{?terms}
+\set copy '\\copy terms FROM ' :'terms' ' CSV HEADER'
+:copy
+UPDATE terms SET job_prefix = '' WHERE job_prefix IS NULL;
+\endif
 CREATE TEMP TABLE want AS
 WITH line AS (
     SELECT c.code AS customer,
@@ -60,12 +73,15 @@ WITH line AS (
     JOIN customer c ON c.id = a.customer_id
     JOIN price pp ON pp.customer = c.code AND pp.meter = e.meter AND pp.model = e.model
     JOIN meter m ON m.code = e.meter
+    WHERE c.code NOT IN (SELECT customer FROM terms)
     GROUP BY c.code, e.meter, e.model, pp.unit_price, m.units_per_price)
-SELECT l.customer, sum(l.amount) AS subtotal, round(sum(l.amount) * 0.06, 2) AS tax
+SELECT l.customer, sum(l.amount) AS subtotal, round(sum(l.amount) * 0.06, 2) AS tax,
+       0::numeric AS claimed
 FROM line l GROUP BY l.customer;
+\ir check-totals-terms.sql
 CREATE TEMP TABLE got AS
 SELECT c.code AS customer, i.subtotal / 100.0 AS subtotal, i.tax / 100.0 AS tax,
-       i.total / 100.0 AS total
+       i.total / 100.0 AS total, i.claimed / 100.0 AS claimed
 FROM invoice i JOIN customer c ON c.id = i.customer_id
 WHERE i.period = (:'period' || '-01')::date;
 INSERT INTO problems
@@ -73,10 +89,16 @@ SELECT format('invoice of customer %s: expected %s + %s, got %s + %s = %s',
               coalesce(w.customer, g.customer), w.subtotal, w.tax, g.subtotal, g.tax, g.total)
 FROM want w FULL JOIN got g USING (customer)
 WHERE w.subtotal IS DISTINCT FROM g.subtotal OR w.tax IS DISTINCT FROM g.tax
-   OR g.total IS DISTINCT FROM w.subtotal + w.tax;
+   OR g.total IS DISTINCT FROM w.subtotal + w.tax
+   OR coalesce(w.claimed, 0) IS DISTINCT FROM coalesce(g.claimed, 0);
 
 SELECT problem FROM problems;
 SELECT format('money expected %s got %s',
               (SELECT coalesce(sum(subtotal + tax), 0)::numeric(20, 2) FROM want),
               (SELECT coalesce(sum(total), 0)::numeric(20, 2) FROM got));
+\if :{?vouchers}
+SELECT format('claims expected %s got %s',
+              (SELECT coalesce(sum(claimed), 0)::numeric(20, 2) FROM want),
+              (SELECT coalesce(sum(claimed), 0)::numeric(20, 2) FROM got));
+\endif
 SELECT 'mismatches ' || count(*) FROM problems;

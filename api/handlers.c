@@ -30,7 +30,9 @@ static bool parse_day(const char *s, int64_t *days)
     *days = time_days_from_civil(y, (unsigned)m, (unsigned)d);
     time_civil_from_days(*days, &y, (unsigned *)&m, (unsigned *)&d);
     snprintf(again, sizeof again, "%04d-%02d-%02d", y, m, d);
-    return m >= 1 && !strcmp(again, s); /* rejects 2026-02-30 */
+    /* rejects 2026-02-30, and days before usage can exist (0000-01-01 is
+     * no date at all to PostgreSQL) */
+    return y >= 1970 && m >= 1 && !strcmp(again, s);
 }
 
 static bool parse_count(const char *s, long def, long max, long *out)
@@ -141,15 +143,18 @@ bool handle_usage(struct request *r)
                                                  : fmt[2];
     char sql[2048];
     snprintf(sql, sizeof sql,
+             /* each month of the range in the time zone of the contract in
+              * effect for it (the schema's contract_in_effect), as statements */
              "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, "
-             "  greatest($2::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo, "
-             "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date))::timestamp "
-             "      AT TIME ZONE k.tz AS hi "
-             "  FROM (SELECT c.id, coalesce((SELECT d.document->>'time_zone' FROM document d "
-             "        WHERE d.kind = 'contract' AND d.customer = c.code "
-             "        ORDER BY d.effective_from DESC LIMIT 1), 'Asia/Shanghai') AS tz "
-             "        FROM customer c WHERE c.code = $1) k "
-             "  JOIN account a ON a.customer_id = k.id) "
+             "  greatest($2::date, a.valid_from, k.month)::timestamp AT TIME ZONE k.tz AS lo, "
+             "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date), "
+             "        (k.month + interval '1 month')::date)::timestamp AT TIME ZONE k.tz AS hi "
+             "  FROM (SELECT m.month, e.customer_id, e.time_zone AS tz "
+             "        FROM generate_series(date_trunc('month', $2::date::timestamp), "
+             "$3::date::timestamp, "
+             "             interval '1 month') g(t) CROSS JOIN LATERAL (SELECT t::date AS month) m "
+             "        CROSS JOIN LATERAL contract_in_effect(m.month) e WHERE e.customer = $1) k "
+             "  JOIN account a ON a.customer_id = k.customer_id) "
              "SELECT to_char(date_trunc('%s', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
              "       sum(h.quantity)::bigint, count(*) OVER ()::bigint "
              "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo "
@@ -273,16 +278,14 @@ bool handle_usage_current(struct request *r)
         r->conn, "read balances",
         "SELECT (SELECT coalesce(json_agg(json_build_object('voucher', d.code, 'program', "
         "  d.document->>'program', 'face_value', d.document->>'face_value', 'paid_minor', "
-        "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL "), 0) "
-        "   FROM voucher_redemption r WHERE r.voucher = d.code)) ORDER BY d.code), '[]') "
-        "  FROM document d WHERE d.kind = 'voucher' AND d.customer = $1 "
+        "  (SELECT coalesce(sum(r.signed_amount), 0) "
+        "   FROM voucher_redemption_signed r WHERE r.voucher = d.code)) ORDER BY d.code), '[]') "
+        "  FROM document_in_effect('voucher', '9999-12-31') d WHERE d.customer = $1 "
         "  AND (d.document->>'valid_until')::date >= $2::date), "
-        " (SELECT coalesce(sum(CASE WHEN l.reversal THEN -1 ELSE 1 END * CASE WHEN l.kind = "
-        "  'shortfall' THEN l.value ELSE -l.value END), 0) FROM commitment_ledger l "
+        " (SELECT coalesce(sum(l.signed_value), 0) FROM commitment_ledger_signed l "
         "  JOIN customer c ON c.id = l.customer_id WHERE c.code = $1 AND l.period < $2::date), "
-        " (SELECT d.document->'commitment' FROM document d WHERE d.kind = 'contract' "
-        "  AND d.customer = $1 AND d.effective_from <= $2::date ORDER BY d.effective_from DESC "
-        "  LIMIT 1)",
+        " (SELECT k.document->'commitment' FROM contract_in_effect($2::date) k "
+        "  WHERE k.customer = $1)",
         2, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
     sb_printf(&r->body, ",\"vouchers\":%s,\"makeup_bank_minor\":%s,\"commitment\":%s}\n",

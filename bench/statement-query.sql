@@ -2,12 +2,16 @@
 -- customer of the statements benchmark), as api/handlers.c sends it.
 \set c random(1, :customers)
 WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz,
-  greatest('2026-10-01'::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo,
-  least('2026-10-31'::date + 1, coalesce(a.valid_until + 1, 'infinity'::date))::timestamp AT TIME ZONE k.tz AS hi
-  FROM (SELECT c.id, coalesce((SELECT d.document->>'time_zone' FROM document d
-        WHERE d.kind = 'contract' AND d.customer = c.code ORDER BY d.effective_from DESC LIMIT 1),
-        'Asia/Shanghai') AS tz FROM customer c WHERE c.code = 'b' || lpad(:c::text, 6, '0')) k
-  JOIN account a ON a.customer_id = k.id)
+  greatest('2026-10-01'::date, a.valid_from, k.month)::timestamp AT TIME ZONE k.tz AS lo,
+  least('2026-10-31'::date + 1, coalesce(a.valid_until + 1, 'infinity'::date),
+        (k.month + interval '1 month')::date)::timestamp AT TIME ZONE k.tz AS hi
+  FROM (SELECT m.month, e.customer_id, e.time_zone AS tz
+        FROM generate_series(date_trunc('month', '2026-10-01'::date::timestamp),
+             '2026-10-31'::date::timestamp, interval '1 month') g(t)
+        CROSS JOIN LATERAL (SELECT t::date AS month) m
+        CROSS JOIN LATERAL contract_in_effect(m.month) e
+        WHERE e.customer = 'b' || lpad(:c::text, 6, '0')) k
+  JOIN account a ON a.customer_id = k.customer_id)
 SELECT to_char(date_trunc('day', h.hour AT TIME ZONE w.tz), 'YYYY-MM-DD'), '', '', h.meter,
        sum(h.quantity)::bigint, count(*) OVER ()::bigint
 FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo AND h.hour < w.hi

@@ -26,7 +26,10 @@ static void print_pg_error(const char *message)
 
 PGconn *db_connect(const struct config *cfg)
 {
-    PGconn *conn = PQconnectdb(cfg->pg_conninfo);
+    /* pg.conninfo, with the user of this process's role in place of its own */
+    const char *const keys[] = {"dbname", cfg->pg_user[0] ? "user" : NULL, NULL};
+    const char *const values[] = {cfg->pg_conninfo, cfg->pg_user, NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) == CONNECTION_OK) {
         PQsetNoticeProcessor(conn, notice_to_debug, NULL);
         return conn;
@@ -35,8 +38,16 @@ PGconn *db_connect(const struct config *cfg)
               PQhost(conn) ? PQhost(conn) : "?", PQport(conn) ? PQport(conn) : "?",
               PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
     print_pg_error(PQerrorMessage(conn));
-    log_hint("Start the local services with \"make services-up\", or point GPUMETER_PG at your "
-             "server (docs/configuration.md).");
+    if (strstr(PQerrorMessage(conn), "role \"") && strstr(PQerrorMessage(conn), "does not exist"))
+        log_hint("Each command connects as its own role: run \"gpumeter migrate\" as the "
+                 "database's administrator to create them, or set pg.%s_user "
+                 "(docs/configuration.md).",
+                 strstr(cfg->pg_user, "rater") ? "rater"
+                 : strstr(cfg->pg_user, "api") ? "api"
+                                               : "billing");
+    else
+        log_hint("Start the local services with \"make services-up\", or point GPUMETER_PG at "
+                 "your server (docs/configuration.md).");
     PQfinish(conn);
     return NULL;
 }
@@ -99,6 +110,58 @@ PGresult *db_query_prepared(PGconn *conn, unsigned *prepared, int slot, const ch
         *prepared |= 1u << slot;
     }
     return checked(conn, what, PQexecPrepared(conn, name, n, params, NULL, NULL, 0));
+}
+
+/* Statements db_query_reused prepared, by SQL text address: per thread,
+ * so no lock. A slot remembers the connection it was prepared on; on
+ * another connection (or the same address reconnected, which the SQLSTATE
+ * 26000 retry finds) it is prepared again. */
+#define REUSED_MAX 48
+static __thread struct reused {
+    const PGconn *conn;
+    const char *sql;
+} reused[REUSED_MAX];
+static __thread int nreused;
+
+/* Prepares slot's statement; true also when this session already has it. */
+static bool prepare_reused(PGconn *conn, int slot, const char *sql, int n)
+{
+    char name[16];
+    snprintf(name, sizeof name, "gr%d", slot);
+    PGresult *p = PQprepare(conn, name, sql, n, NULL);
+    const char *state = PQresultErrorField(p, PG_DIAG_SQLSTATE);
+    bool ok = PQresultStatus(p) == PGRES_COMMAND_OK || (state && !strcmp(state, "42P05"));
+    PQclear(p);
+    return ok;
+}
+
+PGresult *db_query_reused(PGconn *conn, const char *what, const char *sql, int n,
+                          const char *const *params)
+{
+    int slot = -1;
+    for (int i = 0; i < nreused && slot < 0; i++)
+        if (reused[i].sql == sql) slot = i;
+    if (slot < 0 && nreused < REUSED_MAX) {
+        slot = nreused++;
+        reused[slot] = (struct reused){NULL, sql};
+    }
+    if (slot < 0) return db_query(conn, what, sql, n, params);
+    if (reused[slot].conn != conn) {
+        if (!prepare_reused(conn, slot, sql, n)) return db_query(conn, what, sql, n, params);
+        reused[slot].conn = conn;
+    }
+    char name[16];
+    snprintf(name, sizeof name, "gr%d", slot);
+    PGresult *res = PQexecPrepared(conn, name, n, params, NULL, NULL, 0);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && !strcmp(state, "26000")) { /* a new session: prepare it again */
+        PQclear(res);
+        reused[slot].conn = NULL;
+        if (!prepare_reused(conn, slot, sql, n)) return db_query(conn, what, sql, n, params);
+        reused[slot].conn = conn;
+        res = PQexecPrepared(conn, name, n, params, NULL, NULL, 0);
+    }
+    return checked(conn, what, res);
 }
 
 bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params)

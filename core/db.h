@@ -39,6 +39,14 @@ PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
 PGresult *db_query_prepared(PGconn *conn, unsigned *prepared, int slot, const char *what,
                             const char *sql, int n, const char *const *params);
 
+/* db_query through a statement prepared on this connection the first time
+ * this thread runs sql (matched by address: pass static strings), so that
+ * a long-lived connection (the API's) plans it once, or lets PostgreSQL
+ * keep custom plans where a generic one would be worse. Up to 48 per
+ * thread; beyond, plain db_query. */
+PGresult *db_query_reused(PGconn *conn, const char *what, const char *sql, int n,
+                          const char *const *params);
+
 /* db_query for statements whose result is not needed. */
 bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char *const *params);
 

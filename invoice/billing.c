@@ -113,23 +113,16 @@ bool bill_has_content(const struct bill *b)
 }
 
 /* The contract of each customer in effect for the month ($1 its first day),
- * as a relation: used by every query below. */
+ * as a relation used by every query below: the schema's one definition,
+ * contract_in_effect (schema/012_one_definition.sql). */
 #define CONTRACTS                                                                                  \
-    "k AS MATERIALIZED (SELECT c.id, c.code, c.name, d.code AS contract, d.document, "             \
-    "             coalesce(d.document->>'time_zone', 'Asia/Shanghai') AS tz "                      \
-    "      FROM customer c JOIN LATERAL (SELECT x.code, x.document FROM document x "               \
-    "          WHERE x.kind = 'contract' AND x.customer = c.code AND x.effective_from <= "         \
-    "$1::date "                                                                                    \
-    "          ORDER BY x.effective_from DESC LIMIT 1) d ON true "                                 \
-    "      WHERE ($2::text IS NULL OR c.code = $2) "                                               \
-    "        AND (d.document->>'until' IS NULL OR (d.document->>'until')::date >= $1::date)) "
+    "k AS MATERIALIZED (SELECT customer_id AS id, customer AS code, customer_name AS name, "       \
+    "       contract, document, time_zone AS tz, plan_document "                                   \
+    "  FROM contract_in_effect($1::date) WHERE ($2::text IS NULL OR customer = $2)) "
 
 static const char contracts_sql[] =
     "WITH " CONTRACTS "SELECT k.code, k.name, k.contract, k.document::text, "
-    "       (SELECT p.document::text FROM document p WHERE p.kind = 'plan' "
-    "        AND p.code = k.document->>'plan' AND p.effective_from <= $1::date "
-    "        ORDER BY p.effective_from DESC LIMIT 1), cur.minor_digits, to_char($1::date, "
-    "'YYYY-MM'), "
+    "       k.plan_document::text, cur.minor_digits, to_char($1::date, 'YYYY-MM'), "
     /* whether the zone is off whole hours at either end of the month */
     "       (SELECT bool_or(extract(epoch FROM (t AT TIME ZONE k.tz) - (t AT TIME ZONE 'UTC'))"
     "               ::bigint % 3600 <> 0) FROM (VALUES ($1::date::timestamp AT TIME ZONE k.tz), "
@@ -172,13 +165,10 @@ static const char usage_sql[] =
     "ORDER BY customer COLLATE \"C\", 2, 3, 4, 5, 6, 7";
 
 /* Customers with usage in the month but no contract in effect; the month
- * is local to the time zone of the customer's latest contract (Asia/Shanghai
- * without one). */
+ * is local to customer_time_zone (their latest contract's). */
 static const char uncontracted_sql[] =
     "WITH " CONTRACTS "SELECT DISTINCT c.code, c.name FROM customer c "
-    "CROSS JOIN LATERAL (SELECT coalesce((SELECT d.document->>'time_zone' FROM document d "
-    "    WHERE d.kind = 'contract' AND d.customer = c.code ORDER BY d.effective_from DESC "
-    "    LIMIT 1), 'Asia/Shanghai') AS tz) z "
+    "CROSS JOIN LATERAL (SELECT customer_time_zone(c.id, $1::date) AS tz) z "
     "JOIN account a ON a.customer_id = c.id JOIN usage_hourly h ON h.account = a.account "
     "WHERE ($2::text IS NULL OR c.code = $2) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = c.id) "
     "  AND h.hour >= $1::date::timestamp AT TIME ZONE z.tz "
@@ -205,44 +195,36 @@ static const char uncovered_sql[] =
     "GROUP BY 1 ORDER BY 1";
 
 static const char sites_sql[] =
-    "SELECT DISTINCT ON (code) code, document->>'pue' FROM document "
-    "WHERE kind = 'site' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
+    "SELECT code, document->>'pue' FROM document_in_effect('site', $1::date)";
 
 /* Open bank entries: one per month that made one (a month either falls
- * short or runs over, never both); reversal rows of void invoices count
- * negative. */
-#define LEDGER_SIGN(col)                                                                           \
-    "CASE WHEN l.reversal THEN -1 ELSE 1 END * CASE WHEN l.kind IN ('shortfall', 'carry') "        \
-    "THEN l." col " ELSE -l." col " END"
+ * short or runs over, never both), signed by the schema's
+ * commitment_ledger_signed. */
 static const char bank_sql[] =
     "SELECT c.code, ((extract(year FROM l.entry_period) - 1970) * 12 "
     "       + extract(month FROM l.entry_period) - 1)::bigint, bool_or(l.kind = 'carry'), "
-    "       sum(" LEDGER_SIGN("units") "), sum(" LEDGER_SIGN(
-        "value") ") "
-                 "FROM commitment_ledger l JOIN customer c ON c.id = l.customer_id "
-                 "WHERE l.period < $1::date AND ($2::text IS NULL OR c.code = $2) "
-                 "GROUP BY c.code, l.entry_period HAVING sum(" LEDGER_SIGN(
-                     "units") ") > 0 "
-                              "ORDER BY c.code COLLATE \"C\", 2";
+    "       sum(l.signed_units), sum(l.signed_value) "
+    "FROM commitment_ledger_signed l JOIN customer c ON c.id = l.customer_id "
+    "WHERE l.period < $1::date AND ($2::text IS NULL OR c.code = $2) "
+    "GROUP BY c.code, l.entry_period HAVING sum(l.signed_units) > 0 "
+    "ORDER BY c.code COLLATE \"C\", 2";
 
 /* Vouchers valid this month, what each has paid before, and what its
  * program paid the customer earlier in the year (reversals negative). */
 static const char vouchers_sql[] =
     "SELECT d.customer, d.document::text, "
-    "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL "), 0) FROM voucher_redemption r "
+    "  (SELECT coalesce(sum(r.signed_amount), 0) FROM voucher_redemption_signed r "
     "   WHERE r.voucher = d.code AND r.period < $1::date), "
-    "  (SELECT coalesce(sum(" REDEMPTION_AMOUNT_SQL
-    "), 0) FROM voucher_redemption r JOIN customer c "
-    "   ON c.id = r.customer_id WHERE c.code = d.customer "
+    "  (SELECT coalesce(sum(r.signed_amount), 0) FROM voucher_redemption_signed r "
+    "   JOIN customer c ON c.id = r.customer_id WHERE c.code = d.customer "
     "   AND r.program = d.document->>'program' "
     "   AND r.period >= date_trunc('year', $1::date) AND r.period < $1::date) "
-    "FROM document d WHERE d.kind = 'voucher' AND d.effective_from <= $1::date "
-    "  AND (d.document->>'valid_until')::date >= $1::date "
+    "FROM document_in_effect('voucher', $1::date) d "
+    "WHERE (d.document->>'valid_until')::date >= $1::date "
     "  AND ($2::text IS NULL OR d.customer = $2) ORDER BY d.customer COLLATE \"C\", d.code";
 
 static const char subsidies_sql[] =
-    "SELECT DISTINCT ON (code) document::text FROM document "
-    "WHERE kind = 'subsidy' AND effective_from <= $1::date ORDER BY code, effective_from DESC";
+    "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
 
 /* Everything a month's bills need, read once. */
 struct month {
@@ -253,6 +235,10 @@ struct month {
     const char *first_day;
     PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
     PGresult *uncontracted; /* customers with usage and no contract: failed bills */
+    /* parsed documents of the row being billed: on the heap of this one
+     * bill_load, so concurrent loads (the API's threads) share nothing */
+    struct contract *k;
+    struct plan *plan, *banded_plan;
     struct subsidy *subsidies;
     size_t nsubsidies;
     int usage_at, bank_at, vouchers_at; /* merge cursors, by customer */
@@ -274,17 +260,22 @@ static int64_t site_pue(const struct month *m, const char *site)
  * this one query (and JIT compilation only adds seconds to it). */
 static bool hash_plan(PGconn *conn, bool on)
 {
-    return db_exec(conn, "set the billing query plan", on ? "SET jit = off" : "RESET jit", 0,
-                   NULL) &&
-           db_exec(conn, "set the billing query plan",
-                   on ? "SET enable_sort = off" : "RESET enable_sort", 0, NULL);
+    static const char set[] = "SELECT set_config('jit', 'off', false), "
+                              "set_config('enable_sort', 'off', false)";
+    static const char reset[] = "SELECT set_config('jit', (SELECT reset_val FROM pg_settings "
+                                "WHERE name = 'jit'), false), set_config('enable_sort', "
+                                "(SELECT reset_val FROM pg_settings WHERE name = 'enable_sort'), "
+                                "false)";
+    PGresult *res = db_query_reused(conn, "set the billing query plan", on ? set : reset, 0, NULL);
+    PQclear(res);
+    return res != NULL;
 }
 
 /* The customers (contracts rows) whose plan has time-of-use bands, as an
  * array literal: only their usage is read by local hour. */
 static void banded_customers(const struct month *m, struct strbuf *out)
 {
-    static struct plan plan;
+    struct plan *plan = m->banded_plan;
     const char *parsed = NULL; /* plans are shared: parse each text once in a row */
     bool banded = false;
     db_array_open(out);
@@ -294,7 +285,7 @@ static void banded_customers(const struct month *m, struct strbuf *out)
             banded = m->proposed->ngpu_bands || m->proposed->nenergy_bands;
         } else if (!parsed || strcmp(parsed, text)) {
             banded =
-                docstore_parse(&plan_kind, text, &plan) && (plan.ngpu_bands || plan.nenergy_bands);
+                docstore_parse(&plan_kind, text, plan) && (plan->ngpu_bands || plan->nenergy_bands);
             parsed = text;
         }
         if (banded) db_array_add(out, PQgetvalue(m->contracts, r, 0));
@@ -306,18 +297,19 @@ static bool read_month(PGconn *conn, struct month *m, const char *customer)
 {
     struct strbuf banded = STRBUF_INIT;
     const char *p[] = {m->first_day, customer, NULL};
-    m->contracts = db_query(conn, "read the contracts in effect", contracts_sql, 2, p);
+    m->contracts = db_query_reused(conn, "read the contracts in effect", contracts_sql, 2, p);
     if (m->contracts) banded_customers(m, &banded);
     p[2] = sb_str(&banded);
     m->usage = m->contracts && hash_plan(conn, true)
-                   ? db_query(conn, "read usage for billing", usage_sql, 3, p)
+                   ? db_query_reused(conn, "read usage for billing", usage_sql, 3, p)
                    : NULL;
     sb_free(&banded);
     if (m->usage && !hash_plan(conn, false)) return false;
-    m->sites = m->usage ? db_query(conn, "read site PUE", sites_sql, 1, p) : NULL;
-    m->bank = m->sites ? db_query(conn, "read the commitment banks", bank_sql, 2, p) : NULL;
-    m->vouchers = m->bank ? db_query(conn, "read vouchers", vouchers_sql, 2, p) : NULL;
-    m->subsidies_res = m->vouchers ? db_query(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
+    m->sites = m->usage ? db_query_reused(conn, "read site PUE", sites_sql, 1, p) : NULL;
+    m->bank = m->sites ? db_query_reused(conn, "read the commitment banks", bank_sql, 2, p) : NULL;
+    m->vouchers = m->bank ? db_query_reused(conn, "read vouchers", vouchers_sql, 2, p) : NULL;
+    m->subsidies_res =
+        m->vouchers ? db_query_reused(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
     if (!m->subsidies_res) return false;
     int n = PQntuples(m->subsidies_res);
     m->subsidies = calloc((size_t)n + 1, sizeof *m->subsidies);
@@ -328,7 +320,8 @@ static bool read_month(PGconn *conn, struct month *m, const char *customer)
             (s->until < 0 || time_month_of_day(s->until) >= m->period))
             m->nsubsidies++;
     }
-    m->uncontracted = db_query(conn, "look for usage without a contract", uncontracted_sql, 2, p);
+    m->uncontracted =
+        db_query_reused(conn, "look for usage without a contract", uncontracted_sql, 2, p);
     return m->uncontracted != NULL;
 }
 
@@ -342,6 +335,9 @@ static void free_month(struct month *m)
     PQclear(m->subsidies_res);
     PQclear(m->uncontracted);
     free(m->subsidies);
+    free(m->k);
+    free(m->plan);
+    free(m->banded_plan);
 }
 
 /* Advances *at over res's rows of customer (column 0), returning the first. */
@@ -438,8 +434,8 @@ static bool settle_terms(struct month *m, struct bill *b, const struct contract 
 /* Prices and settles the bill of contracts row r. */
 static void bill_customer(struct month *m, int r, const struct plan *proposed, struct bill *b)
 {
-    static struct contract k;
-    static struct plan plan;
+    struct contract *k = m->k;
+    struct plan *plan = m->plan;
     int64_t digits = 2;
     memset(b, 0, sizeof *b);
     snprintf(b->customer, sizeof b->customer, "%s", PQgetvalue(m->contracts, r, 0));
@@ -448,7 +444,7 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
     snprintf(b->period, sizeof b->period, "%s", PQgetvalue(m->contracts, r, 6));
     db_get_int64(m->contracts, r, 5, &digits);
     b->minor_digits = (int)digits;
-    if (!docstore_parse(&contract_kind, PQgetvalue(m->contracts, r, 3), &k)) {
+    if (!docstore_parse(&contract_kind, PQgetvalue(m->contracts, r, 3), k)) {
         snprintf(b->error, sizeof b->error, "stored contract %s does not validate", b->contract);
         return;
     }
@@ -459,23 +455,23 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
                  PQgetvalue(m->contracts, r, 8), b->period);
         return;
     }
-    snprintf(b->currency, sizeof b->currency, "%s", k.currency);
-    snprintf(b->plan, sizeof b->plan, "%s", proposed ? proposed->code : k.plan);
-    b->tax_ppm = k.tax_ppm;
+    snprintf(b->currency, sizeof b->currency, "%s", k->currency);
+    snprintf(b->plan, sizeof b->plan, "%s", proposed ? proposed->code : k->plan);
+    b->tax_ppm = k->tax_ppm;
     const struct plan *p = proposed;
     if (!p && PQgetisnull(m->contracts, r, 4))
-        snprintf(b->error, sizeof b->error, "plan \"%s\" has no version in effect on %s", k.plan,
+        snprintf(b->error, sizeof b->error, "plan \"%s\" has no version in effect on %s", k->plan,
                  m->first_day);
-    else if (!p && !docstore_parse(&plan_kind, PQgetvalue(m->contracts, r, 4), &plan))
-        snprintf(b->error, sizeof b->error, "stored plan %s does not validate", k.plan);
+    else if (!p && !docstore_parse(&plan_kind, PQgetvalue(m->contracts, r, 4), plan))
+        snprintf(b->error, sizeof b->error, "stored plan %s does not validate", k->plan);
     else if (!p)
-        p = &plan;
-    if (p && strcmp(p->currency, k.currency))
+        p = plan;
+    if (p && strcmp(p->currency, k->currency))
         snprintf(b->error, sizeof b->error, "plan %s prices in %s, contract %s bills in %s",
-                 p->code, p->currency, k.code, k.currency);
-    if (b->error[0] || !price_usage(m, b, p, &k) || m->usage_only) return;
+                 p->code, p->currency, k->code, k->currency);
+    if (b->error[0] || !price_usage(m, b, p, k) || m->usage_only) return;
     prior_append(&m->prior, b);
-    settle_terms(m, b, &k);
+    settle_terms(m, b, k);
 }
 
 static int load(PGconn *conn, const char *period, const char *customer, const struct plan *proposed,
@@ -488,7 +484,11 @@ static int load(PGconn *conn, const char *period, const char *customer, const st
     struct month m = {.usage_only = usage_only,
                       .proposed = proposed,
                       .first_day = first_day,
-                      .period = ((int64_t)y - 1970) * 12 + mo - 1};
+                      .period = ((int64_t)y - 1970) * 12 + mo - 1,
+                      .k = calloc(1, sizeof(struct contract)),
+                      .plan = calloc(1, sizeof(struct plan)),
+                      .banded_plan = calloc(1, sizeof(struct plan))};
+    if (!m.k || !m.plan || !m.banded_plan) abort();
     bool ok = read_month(conn, &m, customer) &&
               (usage_only || prior_load(conn, first_day, customer, &m.prior));
     int bills = 0;

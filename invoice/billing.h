@@ -8,8 +8,10 @@
  * usage through plan_charges (charges.h) and settles the contract's terms
  * through settle (settle.h), so invoices, statements, rerate and `plan
  * simulate` share one calculation (docs/contracts.md, "Calculation order").
- * A customer with usage and no contract in effect is an error, never a
- * silent zero. */
+ * A customer with usage and no contract in effect comes as a bill whose
+ * error says so, never a silent zero. Reentrant: a bill_load keeps
+ * everything it parses on its own heap, so concurrent loads on different
+ * connections (the API's threads) share nothing. */
 #ifndef GPUMETER_BILLING_H
 #define GPUMETER_BILLING_H
 

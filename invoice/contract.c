@@ -110,7 +110,7 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
     time_format_date(k->until, until);
     const char *p[] = {k->plan,
                        k->currency,
-                       k->time_zone,
+                       k->time_zone[0] ? k->time_zone : NULL, /* default_time_zone() */
                        k->customer,
                        from,
                        k->code,
@@ -123,17 +123,21 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         "SELECT (SELECT count(*) FROM document WHERE kind = 'plan' AND code = $1), "
         "       (SELECT coalesce(bool_and(document->>'currency' = $2), true) FROM document "
         "        WHERE kind = 'plan' AND code = $1), "
-        "       EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $3), "
+        "       EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = coalesce($3, "
+        "default_time_zone())), "
         "       (SELECT min(code) FROM document WHERE kind = 'contract' AND customer = $4 "
         "        AND effective_from = $5::date AND code <> $6), "
-        "       CASE WHEN EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $3) THEN "
-        "       (SELECT min(format('%s, UTC%s%s:%s', to_char(t AT TIME ZONE $3, 'YYYY-MM-DD'), "
+        "       CASE WHEN EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = coalesce($3, "
+        "default_time_zone())) THEN "
+        "       (SELECT min(format('%s, UTC%s%s:%s', to_char(t AT TIME ZONE coalesce($3, "
+        "default_time_zone()), 'YYYY-MM-DD'), "
         "               CASE WHEN e < 0 THEN '-' ELSE '+' END, lpad((abs(e) / 3600)::text, 2, "
         "               '0'), lpad((abs(e) % 3600 / 60)::text, 2, '0'))) "
         "        FROM generate_series($5::date::timestamp AT TIME ZONE 'UTC', "
         "             coalesce($7::date + 1, $5::date + interval '10 years')::timestamp "
         "             AT TIME ZONE 'UTC', interval '1 day') t "
-        "        CROSS JOIN LATERAL (SELECT extract(epoch FROM (t AT TIME ZONE $3) - "
+        "        CROSS JOIN LATERAL (SELECT extract(epoch FROM (t AT TIME ZONE coalesce($3, "
+        "default_time_zone())) - "
         "             (t AT TIME ZONE 'UTC'))::bigint AS e) o WHERE e % 3600 <> 0) END",
         7, p);
     if (!res) return false;
@@ -456,11 +460,11 @@ static int voucher_show(int argc, char **argv)
     bool ok =
         docstore_print(conn, &voucher_kind, argv[1], "9999-12-31") &&
         (res = db_query(conn, "read the voucher's redemptions",
-                        "SELECT to_char(r.period, 'YYYY-MM'), i.status, " REDEMPTION_AMOUNT_SQL ", "
-                        "cur.minor_digits, sum(" REDEMPTION_AMOUNT_SQL ") OVER (ORDER BY r.period, "
+                        "SELECT to_char(r.period, 'YYYY-MM'), i.status, r.signed_amount, "
+                        "cur.minor_digits, sum(r.signed_amount) OVER (ORDER BY r.period, "
                         "r.reversal, i.id), "
                         "((d.document->>'face_value')::numeric * 10 ^ cur.minor_digits)::bigint "
-                        "FROM voucher_redemption r JOIN document d ON d.kind = 'voucher' "
+                        "FROM voucher_redemption_signed r JOIN document d ON d.kind = 'voucher' "
                         "AND d.code = r.voucher JOIN currency cur "
                         "ON cur.code = d.document->>'currency' "
                         "JOIN invoice i ON i.id = r.invoice_id WHERE r.voucher = $1 "

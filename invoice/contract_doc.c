@@ -136,7 +136,6 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
         NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
-    snprintf(k->time_zone, sizeof k->time_zone, "Asia/Shanghai");
     if (!doc_object(c, "$", doc)) return false;
     doc_only(c, "$", doc, fields);
     doc_get_code(c, "$", doc, "contract", true, k->code, sizeof k->code);

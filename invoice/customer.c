@@ -68,16 +68,16 @@ static int customer_list(int argc, char **argv)
     static const struct cli_opt opts[] = {{0}};
     static const struct cli_spec spec = {
         "gpumeter customer list",
-        "List customers: code, the contract in effect today, accounts, name.", opts, 0, 0};
+        "List customers: code, the contract in effect this month, accounts, name.", opts, 0, 0};
     int rc;
     struct config cfg;
     PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     PGresult *res = db_query(
         conn, "list customers",
-        "SELECT c.code, coalesce((SELECT d.code FROM document d WHERE d.kind = 'contract' "
-        "  AND d.customer = c.code AND d.effective_from <= current_date "
-        "  ORDER BY d.effective_from DESC LIMIT 1), '-'), "
+        "SELECT c.code, coalesce((SELECT k.contract FROM "
+        "  contract_in_effect(date_trunc('month', current_date)::date) k "
+        "  WHERE k.customer_id = c.id), '-'), "
         "  (SELECT count(DISTINCT a.account) FROM account a WHERE a.customer_id = c.id), c.name "
         "FROM customer c ORDER BY c.code",
         0, NULL);

@@ -255,9 +255,7 @@ static cJSON *stored_version(PGconn *conn, const struct doc_kind *k, const char 
     const char *p[] = {k->kind, code, date};
     PGresult *res = db_query(conn, "read the stored version",
                              "SELECT document::text, to_char(effective_from, 'YYYY-MM-DD') "
-                             "FROM document WHERE kind = $1 AND code = $2 "
-                             "AND effective_from <= $3::date "
-                             "ORDER BY effective_from DESC LIMIT 1",
+                             "FROM document_in_effect($1, $3::date) WHERE code = $2",
                              3, p);
     cJSON *doc = NULL;
     if (res && PQntuples(res) == 1) {

@@ -22,10 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The time zone of an invoice's contract (i is the invoice). */
-#define INVOICE_TZ                                                                                 \
-    "coalesce((SELECT d.document->>'time_zone' FROM document d WHERE d.kind = 'contract' "         \
-    "AND d.code = i.contract ORDER BY d.effective_from DESC LIMIT 1), 'Asia/Shanghai')"
+/* The time zone of an invoice's month (i is the invoice): the schema's. */
+#define INVOICE_TZ "customer_time_zone(i.customer_id, i.period)"
 
 /* Issues draft $1 with the next number of series $2; no row if it is no
  * longer a draft. */

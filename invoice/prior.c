@@ -135,7 +135,7 @@ static bool month_adjustments(PGconn *conn, const PGresult *late, const char *mo
     const char *p[] = {first_day, customer};
     PGresult *inv = NULL;
     bool ok = bill_load_usage(conn, month, customer, collect, &r) >= 0 &&
-              (inv = db_query(conn, "read what was invoiced", invoiced_sql, 2, p));
+              (inv = db_query_reused(conn, "read what was invoiced", invoiced_sql, 2, p));
     for (size_t i = 0; ok && i < r.lines.n; i++) {
         const struct prior_line *n = &r.lines.v[i];
         int row = -1;
@@ -158,7 +158,8 @@ static bool month_adjustments(PGconn *conn, const PGresult *late, const char *mo
 /* Deductions for what later invoices already billed of this month. */
 static bool billed_later(PGconn *conn, const char *const *p, struct prior_lines *out)
 {
-    PGresult *res = db_query(conn, "read what later invoices billed", billed_later_sql, 2, p);
+    PGresult *res =
+        db_query_reused(conn, "read what later invoices billed", billed_later_sql, 2, p);
     for (int k = 0; res && k < PQntuples(res); k++) {
         struct bill_line *l = &add(out, PQgetvalue(res, k, 0))->line;
         int64_t q = 0, a = 0;
@@ -183,7 +184,7 @@ static bool billed_later(PGconn *conn, const char *const *p, struct prior_lines 
 bool prior_load(PGconn *conn, const char *first_day, const char *customer, struct prior_lines *out)
 {
     const char *p[] = {first_day, customer};
-    PGresult *late = db_query(conn, "look for late usage of issued months", late_sql, 2, p);
+    PGresult *late = db_query_reused(conn, "look for late usage of issued months", late_sql, 2, p);
     bool ok = late != NULL && billed_later(conn, p, out);
     for (int i = 0; ok && i < PQntuples(late); i++)
         if (i == 0 || strcmp(PQgetvalue(late, i, 1), PQgetvalue(late, i - 1, 1)))

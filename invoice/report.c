@@ -19,9 +19,9 @@
 
 static const char vouchers_sql[] =
     "SELECT c.code, r.voucher, coalesce(i.number, '-'), i.status, "
-    "       sum(" REDEMPTION_AMOUNT_SQL ")::bigint, "
+    "       sum(r.signed_amount)::bigint, "
     "       cur.minor_digits, i.currency "
-    "FROM voucher_redemption r JOIN customer c ON c.id = r.customer_id "
+    "FROM voucher_redemption_signed r JOIN customer c ON c.id = r.customer_id "
     "JOIN invoice i ON i.id = r.invoice_id JOIN currency cur ON cur.code = i.currency "
     "WHERE r.program = $1 AND r.period = $2::date "
     "GROUP BY c.code, r.voucher, i.number, i.status, cur.minor_digits, i.currency, i.id "
@@ -85,11 +85,10 @@ static int report_vouchers(int argc, char **argv)
 /* Per customer and month: shortfall, drawn, expired (money), bank after. */
 static const char commitments_sql[] =
     "WITH m AS (SELECT c.code, l.period, "
-    "    sum(CASE WHEN l.kind = 'shortfall' THEN s.v * l.value ELSE 0 END) AS shortfall, "
-    "    sum(CASE WHEN l.kind = 'makeup_draw' THEN s.v * l.value ELSE 0 END) AS drawn, "
-    "    sum(CASE WHEN l.kind = 'expiry' THEN s.v * l.value ELSE 0 END) AS expired "
-    "  FROM commitment_ledger l JOIN customer c ON c.id = l.customer_id, "
-    "  LATERAL (SELECT CASE WHEN l.reversal THEN -1 ELSE 1 END AS v) s "
+    "    sum(CASE WHEN l.kind = 'shortfall' THEN l.signed_value ELSE 0 END) AS shortfall, "
+    "    -sum(CASE WHEN l.kind = 'makeup_draw' THEN l.signed_value ELSE 0 END) AS drawn, "
+    "    -sum(CASE WHEN l.kind = 'expiry' THEN l.signed_value ELSE 0 END) AS expired "
+    "  FROM commitment_ledger_signed l JOIN customer c ON c.id = l.customer_id "
     "  WHERE ($1::text IS NULL OR c.code = $1) GROUP BY 1, 2) "
     "SELECT m.code, to_char(m.period, 'YYYY-MM'), m.shortfall, m.drawn, m.expired, "
     "       sum(m.shortfall - m.drawn - m.expired) OVER (PARTITION BY m.code ORDER BY m.period), "

@@ -4,7 +4,8 @@
  * month (one open invoice per customer and period; a non-draft is never
  * touched) with their lines and ledger rows, set-based: a handful of
  * statements for any number of bills. invoice_load reads a stored invoice back and checks that its
- * lines add up to its subtotal and its subtotal and tax to its total. */
+ * lines add up to its subtotal and its subtotal and tax to its total. Reentrant: works on the
+ * caller's connection. */
 #ifndef GPUMETER_INVOICE_STORE_H
 #define GPUMETER_INVOICE_STORE_H
 
@@ -12,10 +13,6 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
-
-/* SQL: the signed amount of voucher_redemption row r (a reversal counts
- * negative), for every sum over the ledger. */
-#define REDEMPTION_AMOUNT_SQL "CASE WHEN r.reversal THEN -r.amount ELSE r.amount END"
 
 /* first_day is "YYYY-MM-01". */
 /* written[i] (when not NULL): whether bill i's draft was written, false

@@ -10,6 +10,7 @@
 #   make demo         setup, services, one simulated month end to end
 #   make services-up / services-down
 #   make bench        benchmarks on the local services, writes bench/REPORT.md
+#   make tsan         the API tests against a ThreadSanitizer build of serve
 #   make fuzz         libFuzzer targets (clang), each run FUZZ_SECONDS (60)
 #   make format       clang-format every C file
 
@@ -39,12 +40,12 @@ REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(filter-out build/fuzz/obj/gpumeter.o,$(APP_SRC:%.c=build/fuzz/obj/%.o))
 
-.PHONY: all setup build check unit integration faults demo services-up services-down format clean fuzz bench
+.PHONY: all setup build check unit integration faults demo services-up services-down format clean fuzz bench tsan
 all: build/gpumeter
 
-build/gen/migrations.c: schema/embed.sh $(MIGRATIONS)
+build/gen/migrations.c: schema/embed.sh $(MIGRATIONS) schema/roles.sql
 	@mkdir -p $(@D)
-	@sh schema/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	@sh schema/embed.sh $(MIGRATIONS) schema/roles.sql > $@.tmp && mv $@.tmp $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -83,7 +84,30 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	@echo "  LD fuzz $@"
 	@clang $(WARN) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
-build: build/gpumeter build/asan/gpumeter $(UNIT_BIN) $(REPLAY_BIN)
+# Test tools: clients the integration tests drive the server with.
+build/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+# A ThreadSanitizer build of the whole binary: the API tests run
+# `gpumeter serve` under it with concurrent clients (make tsan; make check).
+TSAN     := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJ := $(APP_SRC:%.c=build/tsan/%.o)
+build/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC tsan $<"
+	@$(CC) $(WARN) $(CPPFLAGS) $(TSAN) -MMD -MP -c $< -o $@
+
+build/tsan/gpumeter: $(TSAN_OBJ)
+	@echo "  LD tsan $@"
+	@$(CC) $(TSAN) -o $@ $^ $(LIBS)
+
+tsan: setup
+	@$(MAKE) --no-print-directory build
+	@bash tests/run.sh tsan
+
+build: build/gpumeter build/asan/gpumeter build/tsan/gpumeter build/tools/slow_clients $(UNIT_BIN) $(REPLAY_BIN)
 
 setup:
 	@bash scripts/setup.sh
@@ -145,4 +169,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

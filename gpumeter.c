@@ -4,9 +4,20 @@
  * functions their folders own (see commands.h). */
 #include "commands.h"
 #include "core/cli.h"
+#include "core/config.h"
 
 #include <signal.h>
 #include <string.h>
+
+/* The PostgreSQL role each command connects as (core/config.h); commands
+ * not listed work as billing, and collect and topics do not connect. */
+static const struct {
+    const char *command;
+    enum db_role role;
+} roles[] = {{"rate", DB_ROLE_RATER},
+             {"conservation", DB_ROLE_RATER},
+             {"serve", DB_ROLE_API},
+             {"migrate", DB_ROLE_ADMIN}};
 
 static const struct cli_command commands[] = {
     {"collect", cmd_collect, "read GPU telemetry and produce usage events to Kafka"},
@@ -37,5 +48,7 @@ int main(int argc, char **argv)
         return 0;
     }
     argv[0] = "gpumeter";
+    for (size_t i = 0; argc > 1 && i < sizeof roles / sizeof roles[0]; i++)
+        if (!strcmp(argv[1], roles[i].command)) config_use_role(roles[i].role);
     return cli_dispatch("gpumeter", commands, argc, argv);
 }

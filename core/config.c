@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,17 @@ static int copy_value(char *dst, size_t cap, const char *value, const char *key,
     strcpy(dst, value);
     return 0;
 }
+
+/* Written once by main() before any thread, then only read. */
+static enum db_role process_role = DB_ROLE_BILLING;
+
+void config_use_role(enum db_role role)
+{
+    process_role = role;
+}
+
+static const char *const role_keys[DB_ROLES] = {"", "pg.rater_user", "pg.billing_user",
+                                                "pg.api_user"};
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -46,10 +58,18 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->seller, sizeof cfg->seller, "GPU compute operator");
     cfg->api_rate = 1000;
     cfg->api_cache_mb = 64;
+    cfg->api_max_connections = 4096;
+    cfg->api_max_connections_per_ip = 64;
+    cfg->api_request_timeout_s = 10;
+    cfg->api_idle_timeout_s = 30;
+    cfg->api_auth_failures_per_min = 30;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 32;
     cfg->tokens_max_body_kb = 8192;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
+    strcpy(cfg->pg_role_user[DB_ROLE_RATER], "gpumeter_rater");
+    strcpy(cfg->pg_role_user[DB_ROLE_BILLING], "gpumeter_billing");
+    strcpy(cfg->pg_role_user[DB_ROLE_API], "gpumeter_api");
 }
 
 const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap)
@@ -137,6 +157,15 @@ const char *config_hmac_key(const struct config *cfg, const char *cluster)
 
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
+    for (int r = DB_ROLE_RATER; r < DB_ROLES; r++)
+        if (!strcmp(key, role_keys[r])) {
+            if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(value)) {
+                snprintf(err, errlen, "\"%s\" is a PostgreSQL user name: a-z, 0-9 and _", key);
+                return -1;
+            }
+            return copy_value(cfg->pg_role_user[r], sizeof cfg->pg_role_user[r], value, key, err,
+                              errlen);
+        }
     if (!strcmp(key, "pg.conninfo"))
         return copy_value(cfg->pg_conninfo, sizeof cfg->pg_conninfo, value, key, err, errlen);
     if (!strcmp(key, "kafka.brokers"))
@@ -158,6 +187,33 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return set_whole(&cfg->api_rate, key, value, 1000000, "requests per second", err, errlen);
     if (!strcmp(key, "api.cache_mb"))
         return set_whole(&cfg->api_cache_mb, key, value, 1 << 20, "MiB", err, errlen);
+    static const struct {
+        const char *key, *unit;
+        size_t offset;
+        long min, max;
+    } api_limits[] = {
+        {"api.max_connections", "connections", offsetof(struct config, api_max_connections), 1,
+         60000},
+        {"api.max_connections_per_ip", "connections",
+         offsetof(struct config, api_max_connections_per_ip), 1, 60000},
+        {"api.request_timeout_s", "seconds", offsetof(struct config, api_request_timeout_s), 1,
+         3600},
+        {"api.idle_timeout_s", "seconds", offsetof(struct config, api_idle_timeout_s), 1, 3600},
+        {"api.auth_failures_per_min", "failures",
+         offsetof(struct config, api_auth_failures_per_min), 1, 1000000},
+    };
+    for (size_t i = 0; i < sizeof api_limits / sizeof api_limits[0]; i++) {
+        if (strcmp(key, api_limits[i].key)) continue;
+        long *out = (long *)((char *)cfg + api_limits[i].offset), v = 0;
+        if (set_whole(&v, key, value, api_limits[i].max, api_limits[i].unit, err, errlen) ||
+            v < api_limits[i].min) {
+            snprintf(err, errlen, "%s must be a whole number of %s from %ld to %ld", key,
+                     api_limits[i].unit, api_limits[i].min, api_limits[i].max);
+            return -1;
+        }
+        *out = v;
+        return 0;
+    }
     if (!strcmp(key, "signing.required"))
         return set_bool(&cfg->signing_required, key, value, err, errlen);
     if (!strcmp(key, "tokens.bearer")) {
@@ -244,11 +300,19 @@ int config_apply_env(struct config *cfg)
     static const struct {
         const char *env, *key;
     } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},          {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"},       {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
-        {"GPUMETER_ACTOR", "audit.actor"},       {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
-        {"GPUMETER_API_RATE", "api.rate_per_s"}, {"GPUMETER_API_CACHE_MB", "api.cache_mb"},
-        {"GPUMETER_GROUP", "kafka.group"},       {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG", "pg.conninfo"},
+        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
+        {"GPUMETER_TOPIC", "kafka.topic"},
+        {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
+        {"GPUMETER_ACTOR", "audit.actor"},
+        {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
+        {"GPUMETER_API_RATE", "api.rate_per_s"},
+        {"GPUMETER_API_CACHE_MB", "api.cache_mb"},
+        {"GPUMETER_GROUP", "kafka.group"},
+        {"GPUMETER_PARTITIONS", "kafka.partitions"},
+        {"GPUMETER_PG_RATER_USER", "pg.rater_user"},
+        {"GPUMETER_PG_BILLING_USER", "pg.billing_user"},
+        {"GPUMETER_PG_API_USER", "pg.api_user"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -275,5 +339,7 @@ int config_load(struct config *cfg)
             return -1;
         }
     }
-    return config_apply_env(cfg);
+    if (config_apply_env(cfg)) return -1;
+    snprintf(cfg->pg_user, sizeof cfg->pg_user, "%s", cfg->pg_role_user[process_role]);
+    return 0;
 }

@@ -22,20 +22,40 @@ struct config_kv {
     char value[512];
 };
 
+/* The PostgreSQL role a command works as (roles.sql): each command connects
+ * as its own, least-privileged user by default. */
+enum db_role {
+    DB_ROLE_ADMIN,   /* migrate: the user pg.conninfo names */
+    DB_ROLE_RATER,   /* rate, conservation */
+    DB_ROLE_BILLING, /* invoices, documents, customers, reports, keys */
+    DB_ROLE_API,     /* serve: reads only */
+};
+#define DB_ROLES 4
+
 struct config {
     char pg_conninfo[1024];
+    /* the user each role connects as (pg.<role>_user); "" keeps
+     * pg.conninfo's. pg_user is the one of this process's role. */
+    char pg_role_user[DB_ROLES][64];
+    char pg_user[64];
     char kafka_brokers[512];
     char topic[256];
     char dlq_topic[256]; /* "" means topic + ".dlq" (config_dlq_topic) */
     char group[256];
     long partitions;
-    long max_future_s;    /* events ending later than now + this are dead letters */
-    long late_horizon_s;  /* events ending earlier than now - this count as late */
-    char actor[129];      /* who changes plans and contracts, for the audit log */
-    long grace_s;         /* drafts stay open this long after their month ends */
-    char seller[257];     /* the operator, as printed on invoices */
-    long api_rate;        /* requests per second per API key (gpumeter serve) */
-    long api_cache_mb;    /* memory for cached usage responses; 0 disables */
+    long max_future_s;   /* events ending later than now + this are dead letters */
+    long late_horizon_s; /* events ending earlier than now - this count as late */
+    char actor[129];     /* who changes plans and contracts, for the audit log */
+    long grace_s;        /* drafts stay open this long after their month ends */
+    char seller[257];    /* the operator, as printed on invoices */
+    long api_rate;       /* requests per second per API key (gpumeter serve) */
+    long api_cache_mb;   /* memory for cached usage responses; 0 disables */
+    /* gpumeter serve's limits (docs/api.md, "Limits") */
+    long api_max_connections;        /* open connections in all */
+    long api_max_connections_per_ip; /* open connections from one client address */
+    long api_request_timeout_s;      /* to read a whole request, not reset by each byte */
+    long api_idle_timeout_s;         /* a kept-alive connection with no request */
+    long api_auth_failures_per_min;  /* failed authentications per client address */
     int signing_required; /* 1, 0, or -1: on when any hmac key is set (config_signing_required) */
     char tokens_bearer[257];     /* secret trainers present to the token endpoint; "" for none */
     long tokens_max_connections; /* concurrent token uploads */
@@ -49,6 +69,10 @@ struct config {
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after
  * printing what is wrong (file, line, key). */
 int config_load(struct config *cfg);
+
+/* The role this process's commands work as; set once by main() before any
+ * thread starts (the default is DB_ROLE_BILLING). */
+void config_use_role(enum db_role role);
 
 void config_defaults(struct config *cfg);
 /* Sets one key; on failure writes the reason to err and returns -1. */

@@ -86,6 +86,19 @@ int cmd_migrate(int argc, char **argv)
         if (n < 0) goto out;
         applied += n;
     }
+    /* roles and privileges, also over what the migrations just added */
+    if (!db_begin(conn)) goto out;
+    PGresult *roles = PQexec(conn, roles_sql);
+    if (PQresultStatus(roles) != PGRES_COMMAND_OK) {
+        log_error("could not set up the database roles (schema/roles.sql)");
+        log_detail("%s", PQerrorMessage(conn));
+        log_hint("migrate needs a superuser, or a user with CREATEROLE that owns the database.");
+        PQclear(roles);
+        db_rollback(conn);
+        goto out;
+    }
+    PQclear(roles);
+    if (!db_commit(conn)) goto out;
     log_info("schema is at version %d (%d migration%s applied now)",
              migrations[migration_count - 1].version, applied, applied == 1 ? "" : "s");
     rc = 0;

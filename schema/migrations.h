@@ -12,5 +12,8 @@ struct migration {
 
 extern const struct migration migrations[];
 extern const int migration_count;
+/* schema/roles.sql: the roles and the privilege matrix, applied after the
+ * migrations on every run (idempotent). */
+extern const char roles_sql[];
 
 #endif

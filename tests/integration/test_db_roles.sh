@@ -1,0 +1,152 @@
+#!/bin/bash
+# Least privilege and immutability held by PostgreSQL, tried as an insider
+# with psql: each command works as its own role (the month below is rated,
+# invoiced, issued and voided through them), and every bypass that once
+# worked now fails, as the application's roles and, for the guard
+# triggers, even as the superuser that owns nothing of the data.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+as() { # role sql -> output and errors
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$1" -d "$DB" -tAc "$2" 2>&1
+}
+refused() { # name role sql pattern
+    local out
+    out=$(as "$2" "$3")
+    if [ $? -ne 0 ] && printf '%s' "$out" | grep -qE -- "$4"; then
+        pass "$1"
+    else
+        fail "$1 (as $2: [$out])"
+    fi
+}
+
+check_eq "the roles exist, none a superuser, none able to create roles or databases" \
+    "gpumeter_api|false|false|false|false gpumeter_billing|false|false|false|false gpumeter_owner|false|false|false|false gpumeter_rater|false|false|false|false" \
+    "$(q "SELECT string_agg(rolname || '|' || rolsuper || '|' || rolcreaterole || '|' ||
+                            rolcreatedb || '|' || rolbypassrls, ' ' ORDER BY rolname)
+          FROM pg_roles WHERE rolname LIKE 'gpumeter\_%'")"
+check_eq "every table, view and function belongs to gpumeter_owner" "0" \
+    "$(q "SELECT (SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+                    AND c.relkind IN ('r', 'v', 'S') AND c.relowner <> 'gpumeter_owner'::regrole)
+               + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+                    AND proowner <> 'gpumeter_owner'::regrole)")"
+
+# A month with a commitment and a voucher, through the commands (each
+# connecting as its role): January issued, then voided and reissued;
+# February a draft.
+sed 's/"accounts"/"commitment": {"amount": "500.00", "meters": ["gpu_hours"], "makeup_periods": 2}, "accounts"/' \
+    "$ROOT/scripts/seed/contract-alpha.json" >"$TMP/alpha.json"
+cat >"$TMP/voucher.json" <<'JSON'
+{"voucher": "v-1", "program": "p", "customer": "alpha", "currency": "CNY", "face_value": "1000.00",
+ "coverage": "0.10", "valid_from": "2026-01-01", "valid_until": "2026-12-31"}
+JSON
+"$GM" contract apply "$TMP/alpha.json" >/dev/null && "$GM" voucher issue "$TMP/voucher.json" >/dev/null
+check_eq "documents are applied as gpumeter_billing" 0 "$?"
+for m in 01 02; do
+    printf 'a\t{"v":1,"source":"a","seq":%d,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":36000000,"start":"2026-%s-10T02:00:00Z","end":"2026-%s-10T03:00:00Z"}\n' \
+        "${m#0}" "$m" "$m"
+done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+check_eq "the rater rates as gpumeter_rater" "2 2 0 0" "$(counters)"
+GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-01 >/dev/null 2>&1 &&
+    GPUMETER_GRACE_DAYS=0 "$GM" invoice issue --period 2026-01 >/dev/null 2>&1 &&
+    GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-02 >/dev/null 2>&1
+check_eq "invoice run and issue work as gpumeter_billing" 0 "$?"
+issued=$(q "SELECT id FROM invoice WHERE status = 'issued'")
+draft=$(q "SELECT id FROM invoice WHERE status = 'draft'")
+check_eq "one issued invoice and one draft, each with ledger rows" "1 1 2 2" \
+    "$(q "SELECT count(DISTINCT i.id) FILTER (WHERE status = 'issued') || ' ' ||
+                 count(DISTINCT i.id) FILTER (WHERE status = 'draft') || ' ' ||
+                 (SELECT count(*) FROM commitment_ledger) || ' ' ||
+                 (SELECT count(*) FROM voucher_redemption) FROM invoice i")"
+before=$(q "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+              SELECT i::text AS t FROM invoice i UNION ALL SELECT l::text FROM invoice_line l
+              UNION ALL SELECT c::text FROM commitment_ledger c
+              UNION ALL SELECT r::text FROM voucher_redemption r
+              UNION ALL SELECT a::text FROM audit_log a) x")
+
+# The bypasses of issue 16, as the billing role (which writes invoices).
+refused "moving an issued invoice's lines into a draft" gpumeter_billing \
+    "UPDATE invoice_line SET invoice_id = $draft WHERE invoice_id = $issued" 'immutable'
+refused "moving its commitment ledger rows" gpumeter_billing \
+    "UPDATE commitment_ledger SET invoice_id = $draft WHERE invoice_id = $issued" 'permission denied'
+refused "moving its voucher redemptions" gpumeter_billing \
+    "UPDATE voucher_redemption SET invoice_id = $draft WHERE invoice_id = $issued" 'permission denied'
+refused "deleting an issued invoice's redemptions" gpumeter_billing \
+    "DELETE FROM voucher_redemption WHERE invoice_id = $issued" 'append-only'
+refused "deleting a line of an issued invoice" gpumeter_billing \
+    "DELETE FROM invoice_line WHERE invoice_id = $issued" 'immutable'
+refused "adding a line to an issued invoice" gpumeter_billing \
+    "INSERT INTO invoice_line SELECT * FROM invoice_line WHERE invoice_id = $draft LIMIT 0;
+     INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, unit_price, amount)
+     VALUES ($issued, 99, 'usage', 'gpu_ms', 'H800', 1, 1, 1)" 'immutable'
+refused "turning an issued invoice back into a draft" gpumeter_billing \
+    "UPDATE invoice SET status = 'draft', number = NULL WHERE id = $issued" 'immutable'
+refused "TRUNCATE invoice CASCADE" gpumeter_billing "TRUNCATE invoice CASCADE" 'permission denied'
+refused "TRUNCATE of a ledger" gpumeter_billing "TRUNCATE voucher_redemption" 'permission denied'
+refused "disabling the guard triggers" gpumeter_billing \
+    "ALTER TABLE invoice_line DISABLE TRIGGER ALL" 'must be owner'
+refused "session_replication_role = replica" gpumeter_billing \
+    "SET session_replication_role = replica" 'permission denied'
+refused "becoming the owner" gpumeter_billing "SET ROLE gpumeter_owner" 'permission denied'
+refused "creating a table" gpumeter_billing "CREATE TABLE x (a int)" 'permission denied'
+refused "changing the audit log" gpumeter_billing "UPDATE audit_log SET actor = 'nobody'" \
+    'permission denied'
+refused "deleting the audit log" gpumeter_billing "DELETE FROM audit_log" 'permission denied'
+refused "taking an invoice number back" gpumeter_billing \
+    "UPDATE invoice_number SET last = last - 1" 'gap-free'
+refused "deleting invoice numbers" gpumeter_billing "DELETE FROM invoice_number" 'permission denied'
+
+# The API reads and nothing else; the rater writes usage and nothing else.
+refused "the API role cannot change an invoice" gpumeter_api "UPDATE invoice SET total = 0" \
+    'permission denied'
+refused "nor add a key" gpumeter_api \
+    "INSERT INTO api_key (id, role, sha256, label, created_by) VALUES ('x', 'finance', 'x', '', 'x')" \
+    'permission denied'
+refused "nor delete usage" gpumeter_api "DELETE FROM usage_hourly" 'permission denied'
+refused "nor write a document" gpumeter_api "DELETE FROM document" 'permission denied'
+refused "the rater cannot touch invoices" gpumeter_rater "UPDATE invoice SET total = 0" \
+    'permission denied'
+refused "nor read API keys" gpumeter_rater "SELECT sha256 FROM api_key" 'permission denied'
+refused "nor write documents" gpumeter_rater "UPDATE document SET applied_by = 'x'" \
+    'permission denied'
+refused "nor TRUNCATE usage" gpumeter_rater "TRUNCATE usage_hourly" 'permission denied'
+
+# The guard triggers hold whoever connects: the superuser that created the
+# database (and owns none of its tables now) meets them too.
+refused "even the superuser cannot move issued lines" gpumeter \
+    "UPDATE invoice_line SET invoice_id = $draft WHERE invoice_id = $issued" 'immutable'
+refused "nor move ledger rows" gpumeter \
+    "UPDATE commitment_ledger SET invoice_id = $draft WHERE invoice_id = $issued" 'append-only'
+refused "nor change a draft's redemption in place" gpumeter \
+    "UPDATE voucher_redemption SET amount = amount + 1 WHERE invoice_id = $draft" 'append-only'
+refused "nor delete an issued invoice's redemptions" gpumeter \
+    "DELETE FROM voucher_redemption WHERE invoice_id = $issued" 'append-only'
+refused "nor take an invoice number back" gpumeter "DELETE FROM invoice_number" 'gap-free'
+refused "nor TRUNCATE invoices" gpumeter "TRUNCATE invoice CASCADE" 'TRUNCATE of invoice is refused'
+refused "nor change the audit log" gpumeter "DELETE FROM audit_log" 'append-only'
+check_eq "and nothing changed" "$before" \
+    "$(q "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+              SELECT i::text AS t FROM invoice i UNION ALL SELECT l::text FROM invoice_line l
+              UNION ALL SELECT c::text FROM commitment_ledger c
+              UNION ALL SELECT r::text FROM voucher_redemption r
+              UNION ALL SELECT a::text FROM audit_log a) x")"
+
+# What the application does legitimately still works under the roles:
+# rerunning a draft, voiding the issued month and reissuing it.
+number=$(q "SELECT number FROM invoice WHERE id = $issued")
+GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-02 >/dev/null 2>&1 &&
+    "$GM" invoice void "$number" --reason "roles test" >/dev/null 2>&1 &&
+    GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-01 >/dev/null 2>&1 &&
+    GPUMETER_GRACE_DAYS=0 "$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+check_eq "rerun, void and reissue work as gpumeter_billing" 0 "$?"
+check_eq "the void appended reversal rows" "1 1" \
+    "$(q "SELECT (SELECT count(*) FROM commitment_ledger WHERE reversal) || ' ' ||
+                 (SELECT count(*) FROM voucher_redemption WHERE reversal)")"
+"$GM" migrate >/dev/null 2>&1
+check_eq "migrate again changes no privilege" \
+    "$(q "SELECT md5(string_agg(relname || relacl::text, ',' ORDER BY relname)) FROM pg_class
+          WHERE relnamespace = 'public'::regnamespace")" \
+    "$("$GM" migrate >/dev/null 2>&1; q "SELECT md5(string_agg(relname || relacl::text, ',' ORDER BY relname))
+          FROM pg_class WHERE relnamespace = 'public'::regnamespace")"
+finish

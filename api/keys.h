@@ -6,7 +6,7 @@
  * and, in the same query, the usage version (schema 009) of the customer
  * the request is about, which decides whether a cached response is current.
  * `gpumeter customer key create|list|revoke` manage them; a new key is
- * printed once and never stored. */
+ * printed once and never stored. Thread-safe: key_verify works on the caller's connection only. */
 #ifndef GPUMETER_KEYS_H
 #define GPUMETER_KEYS_H
 

@@ -11,7 +11,19 @@
  * parameters their route knows (400), at most api.rate_per_s per key
  * (429). Parameters reach SQL only as libpq parameters. The routes are in
  * one table, printed by --routes, which the OpenAPI document
- * (docs/openapi.yaml) is tested against. */
+ * (docs/openapi.yaml) is tested against.
+ *
+ * One client cannot take the server (docs/api.md, "Limits"): connections
+ * are capped in all and per client address; a request must arrive whole
+ * within api.request_timeout_s of its connection (or of the previous
+ * response), however slowly its bytes trickle in, or a sweeper thread cuts
+ * it; failed authentications are rate limited per address before the
+ * database is asked.
+ *
+ * Threads: libmicrohttpd's pool runs on_request; the sweeper runs
+ * sweep(). What they share (rate buckets, the connection registry, the
+ * connection list) is under a mutex; counters are atomic; everything a
+ * request prices lives on its own heap (billing.h is reentrant). */
 #include "api/cache.h"
 #include "api/http.h"
 #include "commands.h"
@@ -49,15 +61,34 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
+/* Token buckets by a short key (an API key id, a client address). */
+struct bucket {
+    char key[48];
+    double tokens;
+    int64_t at_ms;
+};
+#define NBUCKETS 1024
+
+/* A connection between its accept and its close; fd is only shut down
+ * (never closed) here, under the registry lock, so it cannot be reused
+ * meanwhile: libmicrohttpd notifies the close before closing the fd. */
+struct conn_state {
+    int fd;
+    int64_t since_ms; /* accepted, or the previous response sent */
+    bool busy;        /* a complete request is being answered */
+    bool cut;
+    struct conn_state *prev, *next;
+};
+
 struct server {
     struct MHD_Daemon *d;
     struct config cfg;
-    pthread_mutex_t lock; /* the rate buckets */
-    struct bucket {
-        char key[13];
-        double tokens;
-        int64_t at_ms;
-    } buckets[1024];
+    pthread_mutex_t lock; /* the rate buckets and conns[] */
+    struct bucket buckets[NBUCKETS], auth_failures[NBUCKETS];
+    pthread_mutex_t registry_lock; /* open connections */
+    struct conn_state *open;
+    pthread_t sweeper;
+    atomic_long timed_out, auth_limited;
     struct cache *cache; /* usage responses (api.cache_mb) */
     PGconn *conns[64];   /* every thread's connection, closed on stop */
     int nconns;
@@ -162,26 +193,139 @@ static bool params_known(struct request *r, const struct route *rt)
     return true;
 }
 
-static bool within_rate(struct server *s, const char *key)
+/* Takes one token from key's bucket (rate per second, full at burst) if
+ * it has one; with take false, only tells whether it has one. A new key,
+ * or one colliding with another, starts full. */
+static bool bucket_take(struct server *s, struct bucket *table, const char *key, double rate,
+                        double burst, bool take)
 {
     int64_t now = time_monotonic_ms();
     unsigned h = 5381;
     for (const char *c = key; *c; c++)
         h = h * 33 + (unsigned char)*c;
     pthread_mutex_lock(&s->lock);
-    struct bucket *b = &s->buckets[h % 1024];
-    if (strcmp(b->key, key)) { /* a new key (or a collision): a full bucket */
+    struct bucket *b = &table[h % NBUCKETS];
+    if (strcmp(b->key, key)) {
         snprintf(b->key, sizeof b->key, "%s", key);
-        b->tokens = (double)s->cfg.api_rate;
+        b->tokens = burst;
         b->at_ms = now;
     }
-    b->tokens += (double)(now - b->at_ms) * (double)s->cfg.api_rate / 1000.0;
-    if (b->tokens > (double)s->cfg.api_rate) b->tokens = (double)s->cfg.api_rate;
+    b->tokens += (double)(now - b->at_ms) * rate / 1000.0;
+    if (b->tokens > burst) b->tokens = burst;
     b->at_ms = now;
     bool ok = b->tokens >= 1.0;
-    if (ok) b->tokens -= 1.0;
+    if (ok && take) b->tokens -= 1.0;
     pthread_mutex_unlock(&s->lock);
     return ok;
+}
+
+static bool within_rate(struct server *s, const char *key)
+{
+    return bucket_take(s, s->buckets, key, (double)s->cfg.api_rate, (double)s->cfg.api_rate, true);
+}
+
+/* Failed authentications of a client address: api.auth_failures_per_min,
+ * as a burst and refilled over the minute. */
+static bool auth_failure(struct server *s, const char *addr, bool take)
+{
+    double per_min = (double)s->cfg.api_auth_failures_per_min;
+    return bucket_take(s, s->auth_failures, addr, per_min / 60.0, per_min, take);
+}
+
+static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(buf, len, "?");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                  (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+                  (socklen_t)len);
+}
+
+static struct conn_state *conn_state_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd: a connection was accepted or is about to be closed. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode what)
+{
+    struct server *s = cls;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn_state *c = calloc(1, sizeof *c);
+        if (!c) abort();
+        c->fd = ci ? ci->connect_fd : -1;
+        c->since_ms = time_monotonic_ms();
+        pthread_mutex_lock(&s->registry_lock);
+        c->next = s->open;
+        if (s->open) s->open->prev = c;
+        s->open = c;
+        pthread_mutex_unlock(&s->registry_lock);
+        *socket_context = c;
+    } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct conn_state *c = *socket_context;
+        pthread_mutex_lock(&s->registry_lock);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            s->open = c->next;
+        if (c->next) c->next->prev = c->prev;
+        pthread_mutex_unlock(&s->registry_lock);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* Marks a connection answering (busy) or waiting for its next request. */
+static void conn_busy(struct server *s, struct MHD_Connection *conn, bool busy)
+{
+    struct conn_state *c = conn_state_of(conn);
+    if (!c) return;
+    pthread_mutex_lock(&s->registry_lock);
+    c->busy = busy;
+    if (!busy) c->since_ms = time_monotonic_ms();
+    pthread_mutex_unlock(&s->registry_lock);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)state, (void)why;
+    conn_busy(cls, conn, false);
+}
+
+static volatile sig_atomic_t stopping;
+static atomic_bool sweeping = true;
+
+/* Cuts every connection that has not delivered a whole request within
+ * api.request_timeout_s; libmicrohttpd then sees it end and closes it. */
+static void *sweep(void *arg)
+{
+    struct server *s = arg;
+    int64_t limit = s->cfg.api_request_timeout_s * 1000;
+    while (atomic_load(&sweeping)) {
+        int64_t now = time_monotonic_ms();
+        pthread_mutex_lock(&s->registry_lock);
+        for (struct conn_state *c = s->open; c; c = c->next)
+            if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->cut = true;
+                atomic_fetch_add(&s->timed_out, 1);
+            }
+        pthread_mutex_unlock(&s->registry_lock);
+        usleep(100 * 1000);
+    }
+    return NULL;
 }
 
 static PGconn *connection(struct server *s)
@@ -223,6 +367,16 @@ static void metrics(struct server *s, struct request *r)
               "# TYPE gpumeter_api_cache_bytes gauge\n"
               "gpumeter_api_cache_bytes %zu\n",
               hits, misses, cache_bytes(s->cache));
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_requests_timed_out_total Connections cut for not delivering a "
+              "whole request within api.request_timeout_s.\n"
+              "# TYPE gpumeter_api_requests_timed_out_total counter\n"
+              "gpumeter_api_requests_timed_out_total %ld\n"
+              "# HELP gpumeter_api_auth_limited_total Requests refused for too many failed "
+              "authentications from their address.\n"
+              "# TYPE gpumeter_api_auth_limited_total counter\n"
+              "gpumeter_api_auth_limited_total %ld\n",
+              atomic_load(&s->timed_out), atomic_load(&s->auth_limited));
 }
 
 /* Fills r's response for a complete request. */
@@ -257,11 +411,21 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         sb_puts(&r->body, "ok\n");
         return;
     }
+    char addr[48];
+    client_address(conn, addr, sizeof addr);
+    if (!auth_failure(s, addr, false)) { /* before any work for it */
+        atomic_fetch_add(&s->auth_limited, 1);
+        http_error(r, 429, "too_many_requests",
+                   "more than %ld failed authentications a minute from this address",
+                   s->cfg.api_auth_failures_per_min);
+        return;
+    }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     enum key_result k =
         auth && !strncmp(auth, "Bearer ", 7)
             ? key_verify(r->conn, &thread_prepared, auth + 7, http_param(r, "customer"), &r->who)
             : KEY_INVALID;
+    if (k == KEY_INVALID) auth_failure(s, addr, true);
     if (k == KEY_ERROR) {
         http_error(r, 503, "unavailable", "the database is not reachable");
     } else if (k != KEY_OK) {
@@ -290,6 +454,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *state = &too_large;
         return MHD_YES;
     }
+    conn_busy(s, conn, true);
     int64_t t0 = time_monotonic_ms();
     struct request r = {
         .status = 200, .content_type = "application/json", .cfg = &s->cfg, .cache = s->cache};
@@ -306,7 +471,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
-static volatile sig_atomic_t stopping;
 static void on_signal(int sig)
 {
     (void)sig;
@@ -340,22 +504,29 @@ int cmd_serve(int argc, char **argv)
     static struct server s;
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.registry_lock, NULL);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
-    s.d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port),
-                           NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
-                           (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-                           MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                           MHD_OPTION_END);
+    s.d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL, NULL,
+        on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections_per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        &s, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;
     }
+    if (pthread_create(&s.sweeper, NULL, sweep, &s)) abort();
     log_info("serving the API on %s with %lld threads", listen, threads);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     while (!stopping)
         pause();
+    atomic_store(&sweeping, false);
+    pthread_join(s.sweeper, NULL);
     MHD_stop_daemon(s.d);
     for (int i = 0; i < s.nconns; i++)
         PQfinish(s.conns[i]);

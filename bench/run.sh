@@ -140,6 +140,33 @@ for r in $(seq 1 "$RUNS"); do
     sql_tps+=("$(echo "$pb" | awk '/^tps/ { printf "%.0f", $3 }')")
     sql_ms+=("$(echo "$pb" | awk '/latency average/ { printf "%.2f", $4 }')")
 done
+# Statements (priced per request, no cache), and one client's statement
+# while 4,000 slow connections from another address flood the server.
+cat >"$ROOT/build/bench-statement.lua" <<LUA
+request = function()
+  local c = string.format("b%06d", math.random(1, $API_CUSTOMERS))
+  return wrk.format("GET", "/v1/statement?period=2026-10&customer=" .. c,
+                    {["Authorization"] = "Bearer $key"})
+end
+LUA
+st_rps=() flood_ms=()
+for r in $(seq 1 "$RUNS"); do
+    echo "bench: statements run $r of $RUNS, then under a slowloris flood" >&2
+    w=$(wrk -t2 -c32 -d10s --latency -s "$ROOT/build/bench-statement.lua" "http://127.0.0.1:$API_PORT")
+    st_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
+    "$ROOT/build/tools/slow_clients" 127.0.0.1 "$API_PORT" 127.0.0.1 4000 12 >"$ROOT/build/bench-slow.out" &
+    slow=$!
+    sleep 2
+    times=$(for i in $(seq 20); do
+        curl -s --interface 127.0.0.2 -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" \
+            "http://127.0.0.1:$API_PORT/v1/statement?period=2026-10&customer=b$(printf '%06d' "$i")"
+    done | sort -n)
+    flood_ms+=("$(echo "$times" | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f", v[int((NR + 1) / 2)] }')")
+    flood_max=$(echo "$times" | tail -n 1 | awk '{ printf "%.1f", $1 * 1000 }')
+    flood_rss=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$server/status")
+    wait $slow
+done
+flood_out=$(cat "$ROOT/build/bench-slow.out")
 server_rss=$(awk '/VmHWM/ { print $2 }' "/proc/$server/status")
 cache_hits=$(curl -s "http://127.0.0.1:$API_PORT/metrics" | awk '/result="hit"/ { h = $2 } /result="miss"/ { m = $2 } END { printf "%.4f", h / (h + m) }')
 kill "$server" "$uncached"
@@ -220,10 +247,18 @@ a handful of set-based statements (1,000 drafts each).
 | the same without the cache (\`api.cache_mb = 0\`), against pgbench running its SQL (prepared, as the server does) at the same concurrency | $(median "${cold_rps[@]}") requests/s | $(median "${sql_tps[@]}") queries/s | $(ratio "$(median "${cold_rps[@]}")" "$(median "${sql_tps[@]}")") |
 | latency p50 / p99 (wrk), without the cache | $(median "${cold_p50[@]}") ms / $(median "${cold_p99[@]}") ms | | |
 | pgbench average latency of the SQL alone | $(median "${sql_ms[@]}") ms | | |
-| server peak RSS, cache included | $((server_rss / 1024)) MiB | | |
+| \`GET /v1/statement\` (priced per request: contract, plan, usage, terms), random customer, wrk 32 connections | $(median "${st_rps[@]}") requests/s | | |
+| one client's statement (from 127.0.0.2) while 4,000 slowloris connections come from 127.0.0.1, median of 20 (last run's slowest) | $(median "${flood_ms[@]}") ms ($flood_max ms) | 100 ms (target) | $(ratio "$(median "${flood_ms[@]}")" 100) of the target |
+| server peak RSS, cache included; RSS during the flood | $((server_rss / 1024)) MiB; $flood_rss MiB | | |
 
 $API_CUSTOMERS customers with a year of hourly usage ($api_rows rows), one
 finance key; a share of $cache_hits of the cached server's lookups hit. The
+server runs as it ships: connected as the read-only role \`gpumeter_api\`
+(docs/operations.md#database-roles) with the default limits (64 connections
+per address, 10 s to deliver a request, docs/api.md#limits-and-errors). The
+flood (tests/tools/slow_clients: a header line a second, never a whole
+request) ended as \`$flood_out\`: the server held the 64 its limit allows and
+cut them after the request timeout. The
 server keeps each usage response with its customer's usage version
 (schema 009), which triggers move in the same transaction as any change to
 that customer's usage, accounts or contracts, and reads the version in the

@@ -8,7 +8,7 @@
  * (Chinese-made) accelerator, which vouchers and subsidies ask about. The
  * rule: drop everything but letters and digits, ignore case and a leading
  * vendor name, and take the longest catalogue name (or alias) the rest
- * starts with. docs/plans.md lists the catalogue. */
+ * starts with. docs/plans.md lists the catalogue. Constant tables: thread-safe. */
 #ifndef GPUMETER_CATALOGUE_H
 #define GPUMETER_CATALOGUE_H
 

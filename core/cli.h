@@ -7,7 +7,8 @@
  * stderr. Exit codes follow git: bad usage is CLI_EXIT_USAGE (2).
  *
  * cli_dispatch runs one entry of a subcommand table, git-style; it serves
- * both the top level (`gpumeter rate`) and families (`gpumeter invoice run`). */
+ * both the top level (`gpumeter rate`) and families (`gpumeter invoice run`). Runs on the main
+ * thread, before a command starts any other. */
 #ifndef GPUMETER_CLI_H
 #define GPUMETER_CLI_H
 

@@ -4,7 +4,7 @@
  * "3.19159391e+08"); money and quantities in gpumeter are integers. This
  * parses a non-negative decimal with optional fraction and exponent into
  * value * 10^scale. Digits beyond the scale are truncated (telemetry) or
- * rejected (exact mode, for amounts that must not lose a digit). */
+ * rejected (exact mode, for amounts that must not lose a digit). Pure; thread-safe. */
 #ifndef GPUMETER_DECIMAL_H
 #define GPUMETER_DECIMAL_H
 

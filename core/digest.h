@@ -1,5 +1,5 @@
 /* digest: SHA-256 as lower-case hex, for change detection (migrations,
- * applied documents). */
+ * applied documents). Pure; thread-safe. */
 #ifndef GPUMETER_DIGEST_H
 #define GPUMETER_DIGEST_H
 

@@ -3,7 +3,8 @@
  * file_write_atomic is the commit point of every durable collector write:
  * data goes to a temporary file in the same directory, is fsynced, renamed
  * over the target and the directory is fsynced, so after a crash or power
- * loss the file holds either the old or the new content, never a mix. */
+ * loss the file holds either the old or the new content, never a mix. No shared state; two threads
+ * must not write one path. */
 #ifndef GPUMETER_FILEIO_H
 #define GPUMETER_FILEIO_H
 

@@ -4,7 +4,8 @@
  * property; librdkafka's own log lines go to debug output so a user sees one
  * clear error from gpumeter rather than a stream of retries.
  * kafka_check_topic proves the broker answers and the topic exists before any
- * work starts, naming what was tried when it does not. */
+ * work starts, naming what was tried when it does not. A handle is driven by one thread (librdkafka
+ * runs its own). */
 #ifndef GPUMETER_KAFKA_H
 #define GPUMETER_KAFKA_H
 

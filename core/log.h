@@ -5,7 +5,8 @@
  * do. All of it goes to stderr so stdout stays machine-readable (CSV, JSON).
  * Info lines are suppressed with GPUMETER_QUIET=1; debug lines appear with
  * GPUMETER_DEBUG=1. GPUMETER_LOG_FORMAT=json writes each line as one JSON
- * object (ts, level, msg) instead, for log shippers. */
+ * object (ts, level, msg) instead, for log shippers. Thread-safe: each line is one stdio call on
+ * stderr. */
 #ifndef GPUMETER_LOG_H
 #define GPUMETER_LOG_H
 

@@ -8,8 +8,8 @@
  * A charge is computed once, from an aggregated quantity:
  *     amount = round(quantity * price / (units_per_price * 10^(6 - minor_digits)))
  * exact (a 128-bit numerator; 256 bits with a line's factors) and rounded
- * half away from zero ("half-up" on the magnitude). Nothing else rounds. Every function reports overflow
- * instead of wrapping. See docs/money.md. Pure; thread-safe. */
+ * half away from zero ("half-up" on the magnitude). Nothing else rounds. Every function reports
+ * overflow instead of wrapping. See docs/money.md. Pure; thread-safe. */
 #ifndef GPUMETER_MONEY_H
 #define GPUMETER_MONEY_H
 

@@ -1,7 +1,7 @@
 /* progress: how far a long batch is, on stderr: "done / total" and the
  * elapsed time, as a bar redrawn in place on a terminal, or as a line every
  * five seconds (and at the end) when stderr is a file or pipe. Silent when
- * GPUMETER_QUIET is set. */
+ * GPUMETER_QUIET is set. One per command, on its main thread. */
 #ifndef GPUMETER_PROGRESS_H
 #define GPUMETER_PROGRESS_H
 

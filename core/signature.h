@@ -4,7 +4,7 @@
  * with its "sig" field empty, so any JSON spelling of the same values
  * verifies; fields this build does not know are not signed (they are not
  * rated either). The signature is 64 lower-case hex digits, compared in
- * constant time. docs/event-contract.md gives a worked example. */
+ * constant time. docs/event-contract.md gives a worked example. Pure; thread-safe. */
 #ifndef GPUMETER_SIGNATURE_H
 #define GPUMETER_SIGNATURE_H
 

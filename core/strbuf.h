@@ -1,7 +1,8 @@
 /* strbuf: a growable NUL-terminated byte buffer.
  *
  * Allocation failure aborts the process: every caller would otherwise have to
- * carry an error path for a condition it cannot recover from. */
+ * carry an error path for a condition it cannot recover from. A buffer belongs to one thread at a
+ * time; no shared state. */
 #ifndef GPUMETER_STRBUF_H
 #define GPUMETER_STRBUF_H
 

@@ -2,7 +2,8 @@
  *
  * For the hot paths that would otherwise sort every message's key: collect
  * the distinct keys of a batch (sources, accounts) in linear time, then sort
- * only those. Strings are not copied; they must outlive the set. */
+ * only those. Strings are not copied; they must outlive the set. A set belongs to one thread at a
+ * time. */
 #ifndef GPUMETER_STRSET_H
 #define GPUMETER_STRSET_H
 

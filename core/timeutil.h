@@ -4,7 +4,7 @@
  * optionally with milliseconds); this module parses and prints exactly that,
  * with no dependency on the process time zone. It also splits a usage window
  * across UTC hour boundaries in integer arithmetic so the parts always sum to
- * the whole. */
+ * the whole. Pure (no libc time zone state); thread-safe. */
 #ifndef GPUMETER_TIMEUTIL_H
 #define GPUMETER_TIMEUTIL_H
 

@@ -19,7 +19,7 @@
  * tokens are not billed; under "tokens_with_gpu_floor" a gpu_floor line
  * adds what their GPU time would have cost above the token lines. Meters
  * not billed make no line. A GPU model the plan does not price is an error,
- * never a silent zero. */
+ * never a silent zero. Pure; thread-safe. */
 #ifndef GPUMETER_CHARGES_H
 #define GPUMETER_CHARGES_H
 

@@ -11,7 +11,8 @@
  *    equality: key order and spelling do not count); creations and replacements are written to
  * audit_log with the actor, before and after, in the same transaction;
  *  - a version that priced an issued invoice is never replaced;
- *  - list, show and diff read them back. */
+ *  - list, show and diff read them back. Reentrant: state is the caller's (connection, parsed
+ * document). */
 #ifndef GPUMETER_DOCSTORE_H
 #define GPUMETER_DOCSTORE_H
 

@@ -6,7 +6,7 @@
  * tiers whose bounds do not increase, overlapping time-of-use bands,
  * unknown or non-canonical accelerator models, a model priced twice. Prices
  * are exact micro-units per price unit (GPU-hour, million tokens, facility
- * kWh); multipliers are parts per million. */
+ * kWh); multipliers are parts per million. Pure; thread-safe. */
 #ifndef GPUMETER_PLAN_DOC_H
 #define GPUMETER_PLAN_DOC_H
 

@@ -11,7 +11,7 @@
  * product exact in 256 bits: false only when the rounded amount does not fit
  * int64 (docs/money.md, "Limits"). Step bounds are in price units (GPU-hours, million tokens, kWh):
  * a quantity exactly on a bound belongs to the lower step. docs/plans.md works examples to the fen.
- */
+ * Pure; thread-safe. */
 #ifndef GPUMETER_PRICE_H
 #define GPUMETER_PRICE_H
 

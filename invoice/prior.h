@@ -10,7 +10,7 @@
  * billed once at its own month's prices, and nothing twice. A new invoice
  * for a month whose first was void deducts what later invoices already
  * billed of it the same way. The month's own take-or-pay, subsidies and
- * vouchers stand as issued (docs/invoices.md). */
+ * vouchers stand as issued (docs/invoices.md). Reentrant: state is the caller's. */
 #ifndef GPUMETER_PRIOR_H
 #define GPUMETER_PRIOR_H
 

@@ -3,7 +3,7 @@
  * JSON and CSV carry exact values: quantities in base units as integers,
  * money as plain decimals in the currency's minor unit (and, in JSON, the
  * integer minor units beside them). Text adds quantities in the price unit
- * (six decimals, for reading only). */
+ * (six decimals, for reading only). Pure (writes to the caller's FILE); thread-safe. */
 #ifndef GPUMETER_RENDER_H
 #define GPUMETER_RENDER_H
 

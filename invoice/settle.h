@@ -22,7 +22,7 @@
  * more than the customer still owes, its remaining face value, or what its
  * program's yearly cap leaves for the customer. Claims and ledger rows
  * grow without a cap. Every amount is rounded once, half away from zero;
- * claimed + due = total and subtotal + tax = total are asserted. */
+ * claimed + due = total and subtotal + tax = total are asserted. Pure; thread-safe. */
 #ifndef GPUMETER_SETTLE_H
 #define GPUMETER_SETTLE_H
 

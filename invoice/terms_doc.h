@@ -9,7 +9,7 @@
  * turned into the currency's minor units when billed (checked exact on
  * apply). Dates are days since 1970-01-01; -1 is "open". Contracts,
  * vouchers and subsidies start on the first day of a month and end on the
- * last, so every invoice month sees one set of terms. */
+ * last, so every invoice month sees one set of terms. Pure; thread-safe. */
 #ifndef GPUMETER_TERMS_DOC_H
 #define GPUMETER_TERMS_DOC_H
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs the test suites: tests/run.sh unit|integration|faults|all.
+# Runs the test suites: tests/run.sh unit|integration|faults|tsan|all.
 #
 # Unit tests are cmocka binaries built with ASan and UBSan; integration tests
 # are scripts driving the sanitized gpumeter against the real local services,
@@ -48,14 +48,15 @@ run_unit() {
     done
 }
 
-run_integration() { # script glob
-    local started=0
+run_integration() { # script glob [suffix VAR=value...]: env for every script
+    local glob=$1 suffix=${2:-} started=0
+    shift $(($# < 2 ? $# : 2))
     if ! bash "$ROOT/scripts/services.sh" status >/dev/null 2>&1; then
         bash "$ROOT/scripts/services.sh" up || { failed=$((failed + 1)); return; }
         started=1
     fi
-    for t in "$ROOT"/tests/integration/$1; do
-        run_suite "integration-$(basename "$t" .sh)" bash "$t"
+    for t in "$ROOT"/tests/integration/$glob; do
+        run_suite "integration-$(basename "$t" .sh)$suffix" env "$@" bash "$t"
     done
     [ "$started" -eq 0 ] || bash "$ROOT/scripts/services.sh" down
 }
@@ -68,16 +69,29 @@ run_faults() {
     cat "$LOGS"/integration-test_fault_*.log | grep '^scenario '
 }
 
+# The API tests again, with `gpumeter serve` built with ThreadSanitizer:
+# its report fails them (tests/integration/lib.sh, sanitizer_clean).
+run_tsan() {
+    run_integration 'test_api.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+    run_integration 'test_api_concurrent.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter \
+        STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
+}
+
 case "$MODE" in
 unit) run_unit ;;
-integration) run_integration 'test_*.sh' ;;
+integration)
+    run_integration 'test_*.sh'
+    run_tsan
+    ;;
 faults) run_faults ;;
+tsan) run_tsan ;;
 all)
     run_unit
     run_integration 'test_*.sh'
+    run_tsan
     ;;
 *)
-    echo "usage: tests/run.sh unit|integration|faults|all" >&2
+    echo "usage: tests/run.sh unit|integration|faults|tsan|all" >&2
     exit 2
     ;;
 esac

@@ -6,6 +6,9 @@ set -uo pipefail
 
 TEST=$(basename "$0" .sh)
 GM=$ROOT/build/asan/gpumeter
+# `gpumeter serve` may run another build (make tsan: ThreadSanitizer).
+GM_SERVE=$ROOT/${GPUMETER_SERVE_BINARY:-build/asan/gpumeter}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 second_deadlock_stack=1}
 TMP=$(mktemp -d)
 DB="gmt_${TEST#test_}_$$"
 export GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$DB user=gpumeter"
@@ -56,6 +59,26 @@ totals_mismatches() { # totals.csv period
     pg -tA -v totals="$1" -v period="$2" -f "$ROOT/scripts/check-totals.sql" | tail -n 1
 }
 finish() { exit $((FAILURES > 0)); }
+# A server's stderr has no sanitizer report (ASan, UBSan or TSan).
+sanitizer_clean() { # name log
+    if grep -qE 'ThreadSanitizer|AddressSanitizer|runtime error:' "$2"; then
+        fail "$1 ($(grep -m1 -E 'ThreadSanitizer|AddressSanitizer|runtime error:' "$2"))"
+        sed -n '1,60p' "$2" | sed 's/^/# /'
+    else
+        pass "$1"
+    fi
+}
+# Starts `gpumeter serve` on a free port: SERVER (pid), U (base URL).
+start_server() { # log args...
+    local log=$1
+    shift
+    PORT=$((20000 + ($$ + RANDOM) % 20000))
+    "$GM_SERVE" serve --listen "127.0.0.1:$PORT" "$@" 2>"$log" &
+    SERVER=$!
+    U="http://127.0.0.1:$PORT"
+    for _ in $(seq 100); do curl -sf "$U/healthz" >/dev/null && return 0; sleep 0.1; done
+    return 1
+}
 # The closing line of a fault scenario (make faults, tests/run.sh): events
 # that went in, what the rater did with them, and the money of the period's
 # invoices against the generator's totals (scripts/check-totals.sql). The

@@ -30,7 +30,7 @@ server_routes=$("$GM" serve --routes | awk '{ print $1 " " $2; for (i = 3; i <= 
 check_eq "docs/openapi.yaml matches the route table" "$server_routes" "$doc_routes"
 
 PORT=$((20000 + $$ % 20000))
-"$GM" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
+"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
 SERVER=$!
 trap 'kill $SERVER $SERVER2 2>/dev/null; cleanup' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -127,4 +127,5 @@ check_match "over the rate a key gets 429" '429:[1-9]' "$codes"
 kill $SERVER $SERVER2 2>/dev/null
 wait $SERVER 2>/dev/null
 check_eq "the server stops on SIGTERM" 0 "$?"
+sanitizer_clean "the server reported no sanitizer error (${GPUMETER_SERVE_BINARY:-build/asan/gpumeter})" "$TMP/serve.log"
 finish

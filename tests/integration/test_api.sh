@@ -86,6 +86,20 @@ check_eq "(a cache hit, counted in /metrics)" $((h0 + 1)) "$(hits)"
 check_match "usage/current has the month to date and balances" '^200 \{"month_to_date":.*"makeup_bank_minor":0' \
     "$(get "$KA" /v1/usage/current)"
 
+# Usage days follow the contract in effect for their month (the schema's
+# contract_in_effect), as statements do, not alpha's latest version: from
+# December alpha's contract is in UTC, but 2026-10-31T20:00Z is still
+# November 1st in Asia/Shanghai, the zone of the contract for November.
+sed -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-12-01"/' \
+    -e 's/"tax_rate": "0.06"/"tax_rate": "0.06", "time_zone": "UTC"/' \
+    "$ROOT/scripts/seed/contract-alpha.json" >"$TMP/alpha-utc.json"
+"$GM" contract apply "$TMP/alpha-utc.json" >/dev/null
+printf 'a\t{"v":1,"source":"a","seq":9,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":3600000,"start":"2026-10-31T20:00:00Z","end":"2026-10-31T21:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+check_match "usage is bucketed in the zone of the contract in effect for its month" \
+    '"rows":\[\{"time":"2026-11-01","meter":"gpu_ms","quantity":3600000' \
+    "$(get "$KA" "/v1/usage?from=2026-10-01&to=2026-12-31")"
 before=$(q "SELECT count(*) || ' ' || sum(total) FROM invoice")
 bad=0
 for path in "/v1/usage?from=2026-01-01%27%20OR%201%3D1--&to=2026-01-31" \

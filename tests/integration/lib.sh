@@ -52,7 +52,9 @@ check_eq() { # name expected actual
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected [$2], got [$3])"; fi
 }
 check_match() { # name pattern text
-    if printf '%s' "$3" | grep -qE -- "$2"; then pass "$1"; else fail "$1 (no /$2/ in [$3])"; fi
+    # A here-string, not a pipe: under pipefail, grep -q exiting at the first
+    # match would kill a line-buffered printf still writing (SIGPIPE, 141).
+    if grep -qE -- "$2" <<<"$3"; then pass "$1"; else fail "$1 (no /$2/ in [$3])"; fi
 }
 # Quantities and invoices against generator totals (scripts/check-totals.sql).
 totals_mismatches() { # totals.csv period

@@ -13,7 +13,7 @@ as() { # role sql -> output and errors
 refused() { # name role sql pattern
     local out
     out=$(as "$2" "$3")
-    if [ $? -ne 0 ] && printf '%s' "$out" | grep -qE -- "$4"; then
+    if [ $? -ne 0 ] && grep -qE -- "$4" <<<"$out"; then
         pass "$1"
     else
         fail "$1 (as $2: [$out])"

@@ -15,6 +15,7 @@ int cmd_invoice(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_contract(int argc, char **argv);
 int cmd_customer(int argc, char **argv);
+int cmd_customer_key(int argc, char **argv); /* api/keys.c: `customer key` */
 int cmd_site(int argc, char **argv);
 int cmd_voucher(int argc, char **argv);
 int cmd_subsidy(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* cache: versioned API responses in memory (see cache.h). */
 #include "api/cache.h"
+#include "core/alloc.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,8 +37,7 @@ static size_t slot_of(const char *key)
 struct cache *cache_new(size_t max_bytes)
 {
     if (!max_bytes) return NULL;
-    struct cache *c = calloc(1, sizeof *c);
-    if (!c) abort();
+    struct cache *c = xcalloc(1, sizeof *c);
     c->max_bytes = max_bytes;
     for (int i = 0; i < STRIPES; i++)
         pthread_mutex_init(&c->locks[i], NULL);
@@ -96,9 +96,8 @@ void cache_put(struct cache *c, const char *key, int64_t version, const char *co
     entry_clear(c, e);
     /* Reserve the bytes first: concurrent puts together stay within max. */
     if (atomic_fetch_add(&c->bytes, size) + size <= c->max_bytes) {
-        e->key = strdup(key);
-        e->body = malloc(len ? len : 1);
-        if (!e->key || !e->body) abort();
+        e->key = xstrdup(key);
+        e->body = xmalloc(len ? len : 1);
         memcpy(e->body, body, len);
         e->len = len;
         e->version = version;

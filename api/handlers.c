@@ -6,6 +6,7 @@
  * the same code as the CLI (billing.h, store.h, render.h), so the API and
  * `gpumeter statement` / `invoice show` return the same numbers. */
 #include "api/http.h"
+#include "core/csv.h"
 #include "core/db.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -21,20 +22,6 @@
 #define MAX_RANGE_DAYS 366
 #define MAX_PAGE_SIZE  1000
 
-static bool parse_day(const char *s, int64_t *days)
-{
-    int y, m, d;
-    char tail;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
-    char again[16];
-    *days = time_days_from_civil(y, (unsigned)m, (unsigned)d);
-    time_civil_from_days(*days, &y, (unsigned *)&m, (unsigned *)&d);
-    snprintf(again, sizeof again, "%04d-%02d-%02d", y, m, d);
-    /* rejects 2026-02-30, and days before usage can exist (0000-01-01 is
-     * no date at all to PostgreSQL) */
-    return y >= 1970 && m >= 1 && !strcmp(again, s);
-}
-
 static bool parse_count(const char *s, long def, long max, long *out)
 {
     char *end;
@@ -48,20 +35,14 @@ static bool parse_count(const char *s, long def, long max, long *out)
     return true;
 }
 
-/* format: json (default) or csv; pdf where allowed. */
+/* format: json (default) or csv; pdf where allowed (render's parser). */
 static bool parse_format(struct request *r, bool pdf, enum render_format *f)
 {
     const char *s = http_param(r, "format");
-    if (!s || !strcmp(s, "json")) {
-        *f = RENDER_JSON;
-    } else if (!strcmp(s, "csv")) {
-        *f = RENDER_CSV;
-    } else if (pdf && !strcmp(s, "pdf")) {
-        *f = RENDER_PDF;
-    } else {
+    *f = RENDER_JSON;
+    if (s && (!render_parse_format(s, f) || *f == RENDER_TEXT || (*f == RENDER_PDF && !pdf)))
         return http_error(r, 400, "bad_request", "format must be json%s or csv",
                           pdf ? ", pdf" : "");
-    }
     return true;
 }
 
@@ -122,8 +103,8 @@ bool handle_usage(struct request *r)
     enum render_format f;
     if (!http_customer(r, &customer) || !parse_group_by(r, &g) || !parse_format(r, false, &f))
         return false;
-    if (!parse_day(http_param(r, "from"), &from) || !parse_day(http_param(r, "to"), &to) ||
-        to < from)
+    if (!time_parse_date(http_param(r, "from"), &from) ||
+        !time_parse_date(http_param(r, "to"), &to) || to < from)
         return http_error(r, 400, "bad_request", "from and to are dates YYYY-MM-DD, from <= to");
     if (to - from >= MAX_RANGE_DAYS)
         return http_error(r, 400, "bad_request", "at most %d days per request", MAX_RANGE_DAYS);
@@ -195,14 +176,8 @@ bool handle_usage(struct request *r)
         if (f == RENDER_CSV) {
             sb_printf(&r->body, "%s,", PQgetvalue(res, i, 0));
             for (int c = 1; c <= 3; c++) {
-                const char *v = PQgetvalue(res, i, c);
-                bool quote = v[strcspn(v, ",\"\r\n")] != '\0';
-                if (quote) sb_putc(&r->body, '"');
-                for (; *v; v++) {
-                    if (*v == '"') sb_putc(&r->body, '"');
-                    sb_putc(&r->body, *v);
-                }
-                sb_puts(&r->body, quote ? "\"," : ",");
+                csv_field(&r->body, PQgetvalue(res, i, c));
+                sb_putc(&r->body, ',');
             }
             sb_printf(&r->body, "%s,%s\n", PQgetvalue(res, i, 4), unit);
             continue;
@@ -271,7 +246,7 @@ bool handle_usage_current(struct request *r)
     char now[TIME_TEXT_LEN], period[8], first_day[16];
     time_format_rfc3339(time_now_ms(), now);
     snprintf(period, sizeof period, "%.7s", now);
-    snprintf(first_day, sizeof first_day, "%.7s-01", now);
+    time_month_first_day(now, first_day);
     sb_puts(&r->body, "{\"month_to_date\":");
     if (!statement_of(r, customer, period, RENDER_JSON)) return false;
     while (r->body.len && r->body.buf[r->body.len - 1] == '\n')

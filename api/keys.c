@@ -1,6 +1,7 @@
 /* keys: creating, listing, revoking and verifying API keys (see keys.h). */
 #include "api/keys.h"
 
+#include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/digest.h"
@@ -106,7 +107,7 @@ static int key_create(int argc, char **argv)
     rc = 1;
     if (res && PQntuples(res) == 1) {
         printf("%s\n", key);
-        fprintf(stderr, "gpumeter: key %s created; it is shown only now\n", id);
+        log_info("key %s created; it is shown only now", id);
         rc = 0;
     } else if (res) {
         log_error("customer \"%s\" does not exist", argv[1]);
@@ -125,7 +126,7 @@ static int key_list(int argc, char **argv)
                                          opts, 0, 0};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     PGresult *res = db_query(
         conn, "list API keys",
@@ -151,7 +152,7 @@ static int key_revoke(int argc, char **argv)
                                          opts, 1, 1};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {argv[1]};
     PGresult *res = db_query(conn, "revoke the API key",

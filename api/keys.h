@@ -30,7 +30,4 @@ enum key_result { KEY_OK, KEY_INVALID, KEY_ERROR };
 enum key_result key_verify(PGconn *conn, unsigned *prepared, const char *presented,
                            const char *asked, struct caller *who);
 
-/* `gpumeter customer key ...` */
-int cmd_customer_key(int argc, char **argv);
-
 #endif

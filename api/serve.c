@@ -32,6 +32,7 @@
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -262,8 +263,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (what == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        struct conn_state *c = calloc(1, sizeof *c);
-        if (!c) abort();
+        struct conn_state *c = xcalloc(1, sizeof *c);
         c->fd = ci ? ci->connect_fd : -1;
         c->since_ms = time_monotonic_ms();
         pthread_mutex_lock(&s->registry_lock);

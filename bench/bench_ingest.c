@@ -177,7 +177,7 @@ static void bare_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opa
 
 static double bare_rate(const struct config *cfg, const struct strbuf *lines, long n)
 {
-    rd_kafka_conf_t *conf = producer_conf(cfg);
+    rd_kafka_conf_t *conf = kafka_producer_conf(cfg);
     long failed = 0;
     rd_kafka_conf_set_dr_msg_cb(conf, bare_delivery);
     rd_kafka_conf_set_opaque(conf, &failed);

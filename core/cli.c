@@ -1,6 +1,7 @@
 /* cli: table-driven option parsing and subcommand dispatch (see cli.h). */
 #include "cli.h"
 
+#include "db.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -26,9 +27,12 @@ void cli_usage(const struct cli_spec *spec, FILE *out)
 
 static enum cli_result cli_bad(const struct cli_spec *spec, const char *fmt, const char *what)
 {
-    fputs("gpumeter: error: ", stderr);
-    fprintf(stderr, fmt, what);
-    fputc('\n', stderr);
+    char msg[512];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(msg, sizeof msg, fmt, what); /* fmt: one of this file's literals */
+#pragma GCC diagnostic pop
+    log_error("%s", msg);
     cli_usage(spec, stderr);
     return CLI_BAD;
 }
@@ -128,7 +132,7 @@ int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, c
     }
     for (const struct cli_command *c = cmds; c->name; c++)
         if (strcmp(c->name, name) == 0) return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "gpumeter: error: unknown command \"%s\"\n", name);
+    log_error("unknown command \"%s\"", name);
     cli_list_commands(family, cmds, stderr);
     return CLI_EXIT_USAGE;
 }
@@ -137,10 +141,22 @@ bool cli_period(const struct cli_spec *spec, const char *period, char first_day[
 {
     int y, m;
     if (period && time_parse_month(period, &y, &m)) {
-        snprintf(first_day, 16, "%04d-%02d-01", y, m);
+        time_month_first_day(period, first_day);
         return true;
     }
     log_error("--period YYYY-MM is required");
     cli_usage(spec, stderr);
     return false;
+}
+
+PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
+                    int *exit_code)
+{
+    int npos;
+    enum cli_result r = cli_parse(spec, argc, argv, &npos);
+    if (r != CLI_OK) {
+        *exit_code = cli_exit_code(r);
+        return NULL;
+    }
+    return db_open(cfg, exit_code);
 }

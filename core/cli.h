@@ -62,4 +62,11 @@ struct cli_command {
 int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, char **argv);
 void cli_list_commands(const char *family, const struct cli_command *cmds, FILE *out);
 
+/* A command's usual start: parse its command line (spec), then db_open
+ * (db.h). NULL with the command's exit code in *exit_code when either fails. */
+struct config;
+typedef struct pg_conn PGconn;
+PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
+                    int *exit_code);
+
 #endif

@@ -1,8 +1,6 @@
 /* db: libpq helpers with uniform error reporting (see db.h). */
 #include "db.h"
 
-#include "cli.h"
-
 #include "log.h"
 
 #include <errno.h>
@@ -198,6 +196,29 @@ bool db_get_int64(const PGresult *res, int row, int col, int64_t *out)
     return true;
 }
 
+void db_columns_open(struct db_columns *c, int n)
+{
+    c->n = n;
+    for (int k = 0; k < n; k++) {
+        c->v[k] = (struct strbuf)STRBUF_INIT;
+        db_array_open(&c->v[k]);
+    }
+}
+
+void db_columns_close(struct db_columns *c, const char **params, int first)
+{
+    for (int k = 0; k < c->n; k++) {
+        db_array_close(&c->v[k]);
+        params[first + k] = sb_str(&c->v[k]);
+    }
+}
+
+void db_columns_free(struct db_columns *c)
+{
+    for (int k = 0; k < c->n; k++)
+        sb_free(&c->v[k]);
+}
+
 void db_array_open(struct strbuf *sb)
 {
     sb_reset(sb);
@@ -228,16 +249,4 @@ void db_array_add_int(struct strbuf *sb, int64_t v)
 void db_array_close(struct strbuf *sb)
 {
     sb_putc(sb, '}');
-}
-
-PGconn *db_open_command(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
-                        int *exit_code)
-{
-    int npos;
-    enum cli_result r = cli_parse(spec, argc, argv, &npos);
-    if (r != CLI_OK) {
-        *exit_code = cli_exit_code(r);
-        return NULL;
-    }
-    return db_open(cfg, exit_code);
 }

@@ -22,12 +22,6 @@ PGconn *db_connect(const struct config *cfg);
  * command's exit code (2 bad configuration, 1 unreachable). */
 PGconn *db_open(struct config *cfg, int *exit_code);
 
-/* A command's usual start: parse its command line (spec), then db_open.
- * NULL with the command's exit code in *exit_code when either fails. */
-struct cli_spec;
-PGconn *db_open_command(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
-                        int *exit_code);
-
 /* Runs sql with n text parameters; returns the result (tuples or command) or
  * NULL after printing "could not <what>". */
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
@@ -69,5 +63,16 @@ void db_array_open(struct strbuf *sb);
 void db_array_add(struct strbuf *sb, const char *elem);
 void db_array_add_int(struct strbuf *sb, int64_t v);
 void db_array_close(struct strbuf *sb);
+
+/* Rows sent as columns: n array literals (v[0..n)) filled with db_array_add
+ * per row, then closed into params[first..first+n) for unnest($k::type[]). */
+#define DB_COLUMNS_MAX 16
+struct db_columns {
+    struct strbuf v[DB_COLUMNS_MAX];
+    int n;
+};
+void db_columns_open(struct db_columns *c, int n);
+void db_columns_close(struct db_columns *c, const char **params, int first);
+void db_columns_free(struct db_columns *c);
 
 #endif

@@ -101,3 +101,15 @@ int kafka_check_topic(rd_kafka_t *rk, const struct config *cfg, const char *topi
     }
     return partitions;
 }
+
+rd_kafka_conf_t *kafka_producer_conf(const struct config *cfg)
+{
+    rd_kafka_conf_t *conf = kafka_conf_new(cfg);
+    if (conf && !(kafka_conf_set(conf, "enable.idempotence", "true") &&
+                  kafka_conf_set(conf, "acks", "all") && kafka_conf_set(conf, "linger.ms", "20") &&
+                  kafka_conf_set(conf, "compression.codec", "lz4"))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}

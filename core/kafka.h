@@ -18,6 +18,9 @@
 rd_kafka_conf_t *kafka_conf_new(const struct config *cfg);
 /* Sets one property; false after printing why. */
 bool kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value);
+/* The client settings every usage producer uses (idempotence, acks=all,
+ * lz4, a short linger), over the rdkafka.* pass-through; NULL after logging. */
+rd_kafka_conf_t *kafka_producer_conf(const struct config *cfg);
 /* Creates a handle (takes ownership of conf); NULL after printing why. */
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf);
 

@@ -68,6 +68,11 @@ void log_hint(const char *fmt, ...)
     LOG_BODY("hint", "HINT: ");
 }
 
+void log_item(const char *fmt, ...)
+{
+    LOG_BODY("detail", "");
+}
+
 void log_info(const char *fmt, ...)
 {
     if (env_on("GPUMETER_QUIET")) return;

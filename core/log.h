@@ -18,5 +18,8 @@ void log_detail(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_hint(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* One item of the error above it, printed as it is ("$.plan: unknown
+ * plan"); level "detail" in JSON. */
+void log_item(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif

@@ -1,6 +1,7 @@
 /* progress: batch progress on stderr (see progress.h). */
 #include "progress.h"
 
+#include "log.h"
 #include "timeutil.h"
 
 #include <stdio.h>
@@ -16,7 +17,7 @@ static void show(struct progress *p, bool last)
                 "##############################", width - fill, "", p->done, p->total, s,
                 last ? "\n" : "");
     } else {
-        fprintf(stderr, "gpumeter: %s: %ld / %ld done, %.1f s\n", p->what, p->done, p->total, s);
+        log_info("%s: %ld / %ld done, %.1f s", p->what, p->done, p->total, s);
     }
     p->shown_ms = time_monotonic_ms();
 }

@@ -1,5 +1,6 @@
 /* strbuf: growable buffer (see strbuf.h). */
 #include "strbuf.h"
+#include "alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +13,7 @@ static void sb_grow(struct strbuf *sb, size_t extra)
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < sb->len + extra + 1)
         cap *= 2;
-    char *p = realloc(sb->buf, cap);
-    if (!p) {
-        fputs("gpumeter: error: out of memory\n", stderr);
-        abort();
-    }
-    sb->buf = p;
+    sb->buf = xrealloc(sb->buf, cap);
     sb->cap = cap;
 }
 

@@ -1,5 +1,6 @@
 /* strset: open addressing with linear probing (see strset.h). */
 #include "strset.h"
+#include "alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,7 @@ uint64_t strset_hash(const char *s)
 static void grow(struct strset *set)
 {
     size_t cap = set->cap ? set->cap * 2 : 64;
-    const char **slot = calloc(cap, sizeof *slot);
-    if (!slot) abort();
+    const char **slot = xcalloc(cap, sizeof *slot);
     for (size_t i = 0; i < set->cap; i++) {
         if (!set->slot[i]) continue;
         size_t j = strset_hash(set->slot[i]) & (cap - 1);

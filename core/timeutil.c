@@ -92,6 +92,25 @@ void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN])
         snprintf(buf, TIME_TEXT_LEN, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, h, mi, s);
 }
 
+bool time_parse_date(const char *s, int64_t *out)
+{
+    int y, m, d, yy;
+    unsigned mm, dd;
+    if (!s || strlen(s) != 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) || y < 1970 || m < 1 || m > 12 || d < 1)
+        return false;
+    int64_t days = time_days_from_civil(y, (unsigned)m, (unsigned)d);
+    time_civil_from_days(days, &yy, &mm, &dd); /* 2026-02-30 comes back as 03-02 */
+    if (yy != y || (int)mm != m || (int)dd != d) return false;
+    *out = days;
+    return true;
+}
+
+void time_month_first_day(const char *period, char buf[16])
+{
+    snprintf(buf, 16, "%.7s-01", period);
+}
+
 bool time_parse_month(const char *s, int *year, int *month)
 {
     int y, m;

@@ -40,6 +40,12 @@ int64_t time_monotonic_ms(void);
 
 /* "YYYY-MM" with month 01..12. */
 bool time_parse_month(const char *s, int *year, int *month);
+/* "YYYY-MM-DD", a real calendar day from 1970 to 9999, as days since
+ * 1970-01-01; false for anything else (2026-02-30, 0000-01-01, "2026-1-1"). */
+bool time_parse_date(const char *s, int64_t *days);
+/* The first day of period "YYYY-MM" as "YYYY-MM-01" (the SQL date of a
+ * month everywhere); period must have been checked by time_parse_month. */
+void time_month_first_day(const char *period, char buf[16]);
 
 /* Calls emit(hour_start_ms, part, ctx) for each UTC hour that [start, end)
  * overlaps, giving the hour quantity * overlap / (end - start) rounded so that

@@ -2,6 +2,7 @@
 #include "ingest/accounts.h"
 
 #include "ingest/cycle.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,7 @@ static const char *parse_line(struct account_map *m, char *line)
     if (!ident_valid(key, sizeof m->v->key) || !ident_valid(account, sizeof m->v->account))
         return "key or account too long";
     if (account_map_find(m, "", key)) return "key listed twice";
-    struct account_entry *e = realloc(m->v, (m->n + 1) * sizeof *m->v);
-    if (!e) abort();
+    struct account_entry *e = xrealloc(m->v, (m->n + 1) * sizeof *m->v);
     m->v = e;
     strcpy(m->v[m->n].key, key);
     strcpy(m->v[m->n].account, account);
@@ -41,8 +41,7 @@ static const char *parse_line(struct account_map *m, char *line)
 
 struct account_map *account_map_load(const char *path, char *err, size_t errlen)
 {
-    struct account_map *m = calloc(1, sizeof *m);
-    if (!m) abort();
+    struct account_map *m = xcalloc(1, sizeof *m);
     if (!path) return m;
     FILE *f = fopen(path, "r");
     if (!f) {

@@ -10,6 +10,7 @@
 #include "ingest/fetch.h"
 #include "ingest/spool.h"
 #include "ingest/token_server.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -361,9 +362,8 @@ static bool gather(struct collector *c, struct cycle *cy)
     } else if (c->ntargets) {
         size_t n = 0;
         int64_t now = time_monotonic_ms();
-        struct fetch *batch = calloc(c->ntargets, sizeof *batch);
-        size_t *which = calloc(c->ntargets, sizeof *which);
-        if (!batch || !which) abort();
+        struct fetch *batch = xcalloc(c->ntargets, sizeof *batch);
+        size_t *which = xcalloc(c->ntargets, sizeof *which);
         for (size_t i = 0; i < c->ntargets; i++)
             if (c->targets[i].next_try_ms <= now)
                 batch[n].url = c->targets[i].f.url, which[n++] = i;
@@ -517,8 +517,7 @@ int collector_main(const struct collector_kind *kind, int argc, char **argv)
     if (gethostname(c.host, sizeof c.host - 1) != 0 || !ident_valid(c.host, sizeof c.host))
         strcpy(c.host, "localhost");
     c.ntargets = (size_t)npos;
-    c.targets = calloc(c.ntargets ? c.ntargets : 1, sizeof *c.targets);
-    if (!c.targets) abort();
+    c.targets = xcalloc(c.ntargets ? c.ntargets : 1, sizeof *c.targets);
     for (size_t i = 0; i < c.ntargets; i++) {
         c.targets[i].f.url = argv[1 + i];
         url_host(argv[1 + i], c.targets[i].host, sizeof c.targets[i].host);

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "ingest/producer.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,15 +48,14 @@ static bool user_set(const struct config *cfg, const char *key)
 
 struct deliverer *deliver_open(const struct config *cfg, struct spool *sp)
 {
-    rd_kafka_conf_t *conf = producer_conf(cfg);
+    rd_kafka_conf_t *conf = kafka_producer_conf(cfg);
     if (!conf) return NULL;
     /* Wait for the broker as long as it takes: the spool bounds what waits. */
     if (!user_set(cfg, "message.timeout.ms") && !kafka_conf_set(conf, "message.timeout.ms", "0")) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    struct deliverer *d = calloc(1, sizeof *d);
-    if (!d) abort();
+    struct deliverer *d = xcalloc(1, sizeof *d);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, d);
     if (!(d->rk = kafka_new(RD_KAFKA_PRODUCER, conf))) {

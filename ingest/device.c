@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,7 @@ struct device_reading *device_get(struct device_set *set, const char *key, const
         struct device_reading *r = &set->v[i];
         if (!strcmp(r->key, key) && !strcmp(r->instance, instance)) return r;
     }
-    if (set->n == set->cap) {
-        set->cap = set->cap ? set->cap * 2 : 16;
-        set->v = realloc(set->v, set->cap * sizeof *set->v);
-        if (!set->v) abort();
-    }
+    ALLOC_GROW(set->v, set->n, set->cap, 16);
     struct device_reading *r = &set->v[set->n++];
     memset(r, 0, sizeof *r);
     snprintf(r->key, sizeof r->key, "%s", key);

@@ -1,5 +1,6 @@
 /* fetch: parallel HTTP GETs with curl_multi (see fetch.h). */
 #include "ingest/fetch.h"
+#include "core/alloc.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ void fetch_all(struct fetch *f, size_t n, long timeout_ms)
         initialised = true;
     }
     CURLM *multi = curl_multi_init();
-    CURL **easy = calloc(n ? n : 1, sizeof *easy);
+    CURL **easy = xcalloc(n ? n : 1, sizeof *easy);
     if (!multi || !easy) abort();
     for (size_t i = 0; i < n; i++) {
         sb_reset(&f[i].body);

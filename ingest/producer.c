@@ -4,6 +4,7 @@
 #include "core/kafka.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +32,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-rd_kafka_conf_t *producer_conf(const struct config *cfg)
-{
-    rd_kafka_conf_t *conf = kafka_conf_new(cfg);
-    if (conf && !(kafka_conf_set(conf, "enable.idempotence", "true") &&
-                  kafka_conf_set(conf, "acks", "all") && kafka_conf_set(conf, "linger.ms", "20") &&
-                  kafka_conf_set(conf, "compression.codec", "lz4"))) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    return conf;
-}
-
 struct producer *producer_open(const struct config *cfg)
 {
-    struct producer *p = calloc(1, sizeof *p);
-    rd_kafka_conf_t *conf = producer_conf(cfg);
+    struct producer *p = xcalloc(1, sizeof *p);
+    rd_kafka_conf_t *conf = kafka_producer_conf(cfg);
     if (!p || !conf) goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);

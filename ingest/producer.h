@@ -17,10 +17,6 @@
 
 struct producer;
 
-/* The client settings every usage producer uses (idempotence, acks=all,
- * lz4, a short linger), over the rdkafka.* pass-through; NULL after logging. */
-rd_kafka_conf_t *producer_conf(const struct config *cfg);
-
 /* Checks the broker and topic first; NULL after printing why. */
 struct producer *producer_open(const struct config *cfg);
 /* Queues one message (waits while the local queue is full). */

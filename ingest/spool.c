@@ -3,6 +3,7 @@
 
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/alloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,8 +34,8 @@ static void append(struct spool *sp, struct spool_batch *b)
 static struct spool_batch *batch_new(int64_t no, const char *lines, size_t len, size_t nmsg,
                                      size_t file_bytes)
 {
-    struct spool_batch *b = calloc(1, sizeof *b);
-    if (!b || !(b->data = malloc(len + 1))) abort();
+    struct spool_batch *b = xcalloc(1, sizeof *b);
+    b->data = xmalloc(len + 1);
     memcpy(b->data, lines, len);
     b->data[len] = '\0';
     b->no = no;

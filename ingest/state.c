@@ -1,5 +1,6 @@
 /* state: a persisted string-keyed map of counters (see state.h). */
 #include "ingest/state.h"
+#include "core/alloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,8 +19,7 @@ void state_init(struct state *s)
 {
     memset(s, 0, sizeof *s);
     s->nbuckets = 256;
-    s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    if (!s->buckets) abort();
+    s->buckets = xcalloc(s->nbuckets, sizeof *s->buckets);
 }
 
 void state_free(struct state *s)
@@ -44,8 +44,7 @@ struct state_entry *state_find(const struct state *s, const char *key)
 static void grow(struct state *s)
 {
     size_t n = s->nbuckets * 4;
-    struct state_entry **b = calloc(n, sizeof *b);
-    if (!b) abort();
+    struct state_entry **b = xcalloc(n, sizeof *b);
     for (size_t i = 0; i < s->nbuckets; i++)
         for (struct state_entry *e = s->buckets[i], *next; e; e = next) {
             next = e->next;
@@ -64,8 +63,8 @@ struct state_entry *state_get(struct state *s, const char *key, bool *created)
     if (created) *created = e == NULL;
     if (e) return e;
     if (s->count >= s->nbuckets) grow(s);
-    e = calloc(1, sizeof *e);
-    if (!e || !(e->key = strdup(key))) abort();
+    e = xcalloc(1, sizeof *e);
+    e->key = xstrdup(key);
     for (int i = 0; i < STATE_VALUES; i++)
         e->v[i] = -1;
     size_t j = hash(key) % s->nbuckets;
@@ -154,8 +153,7 @@ static bool parse_entry(struct state *s, char *line)
 
 bool state_parse(struct state *s, const char *text, size_t len)
 {
-    char *copy = strndup(text, len), *save = NULL;
-    if (!copy) abort();
+    char *copy = xstrndup(text, len), *save = NULL;
     bool ok = true, first = true;
     for (char *line = strtok_r(copy, "\n", &save); ok && line; line = strtok_r(NULL, "\n", &save)) {
         if (first) {

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "ingest/collector.h"
+#include "core/alloc.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -77,7 +78,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return reply(conn, 413,
                          "{\"error\":\"too_large\",\"message\":\"body over the "
                          "limit (tokens.max_body_kb)\"}");
-        if (!(u = calloc(1, sizeof *u))) return MHD_NO;
+        if (!(u = xcalloc(1, sizeof *u))) return MHD_NO;
         *con_cls = u;
         return MHD_YES;
     }
@@ -127,8 +128,7 @@ struct token_server *token_server_start(struct collector *c, const struct config
 {
     struct sockaddr_in addr;
     if (!listen_parse(listen, "--listen", &addr)) return NULL;
-    struct token_server *s = calloc(1, sizeof *s);
-    if (!s) abort();
+    struct token_server *s = xcalloc(1, sizeof *s);
     s->c = c;
     s->max_body = (size_t)cfg->tokens_max_body_kb << 10;
     s->bearer = cfg->tokens_bearer;

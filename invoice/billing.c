@@ -10,6 +10,7 @@
 #include "invoice/store.h"
 #include "invoice/prior.h"
 #include "invoice/settle.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,29 +50,15 @@ const struct meter_units *meter_units(const char *meter)
 
 struct bill_line *bill_add_line(struct bill *b)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->lines = realloc(b->lines, b->cap * sizeof *b->lines);
-        if (!b->lines) abort();
-    }
+    ALLOC_GROW(b->lines, b->n, b->cap, 16);
     struct bill_line *l = &b->lines[b->n++];
     memset(l, 0, sizeof *l);
     return l;
 }
 
-/* Grows *v (of *cap items of size) to hold one more than n. */
-static void *grow(void *v, int n, int *cap, size_t size)
-{
-    if (n < *cap) return v;
-    *cap = *cap ? *cap * 2 : 8;
-    v = realloc(v, (size_t)*cap * size);
-    if (!v) abort();
-    return v;
-}
-
 struct voucher_claim *bill_add_claim(struct bill *b)
 {
-    b->claims = grow(b->claims, b->nclaims, &b->claims_cap, sizeof *b->claims);
+    ALLOC_GROW(b->claims, b->nclaims, b->claims_cap, 8);
     struct voucher_claim *c = &b->claims[b->nclaims++];
     memset(c, 0, sizeof *c);
     return c;
@@ -79,7 +66,7 @@ struct voucher_claim *bill_add_claim(struct bill *b)
 
 struct ledger_row *bill_add_ledger(struct bill *b)
 {
-    b->ledger = grow(b->ledger, b->nledger, &b->ledger_cap, sizeof *b->ledger);
+    ALLOC_GROW(b->ledger, b->nledger, b->ledger_cap, 8);
     struct ledger_row *r = &b->ledger[b->nledger++];
     memset(r, 0, sizeof *r);
     return r;
@@ -312,8 +299,7 @@ static bool read_month(PGconn *conn, struct month *m, const char *customer)
         m->vouchers ? db_query_reused(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
     if (!m->subsidies_res) return false;
     int n = PQntuples(m->subsidies_res);
-    m->subsidies = calloc((size_t)n + 1, sizeof *m->subsidies);
-    if (!m->subsidies) abort();
+    m->subsidies = xcalloc((size_t)n + 1, sizeof *m->subsidies);
     for (int i = 0; i < n; i++) {
         struct subsidy *s = &m->subsidies[m->nsubsidies];
         if (docstore_parse(&subsidy_kind, PQgetvalue(m->subsidies_res, i, 0), s) &&
@@ -356,9 +342,8 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
                         const struct contract *k)
 {
     int n, first = rows_of(m->usage, &m->usage_at, b->customer, &n);
-    struct usage_row *rows = calloc((size_t)n + 1, sizeof *rows);
-    struct training_gpu *gpu = calloc((size_t)n + 1, sizeof *gpu);
-    if (!rows || !gpu) abort();
+    struct usage_row *rows = xcalloc((size_t)n + 1, sizeof *rows);
+    struct training_gpu *gpu = xcalloc((size_t)n + 1, sizeof *gpu);
     size_t nrows = 0, ngpu = 0;
     bool ok = true;
     for (int i = 0; ok && i < n; i++) {
@@ -402,10 +387,9 @@ static bool settle_terms(struct month *m, struct bill *b, const struct contract 
 {
     int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
     int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
-    struct bank_entry *bank = calloc((size_t)nb + 1, sizeof *bank);
-    struct voucher *vouchers = calloc((size_t)nv + 1, sizeof *vouchers);
-    struct voucher_state *states = calloc((size_t)nv + 1, sizeof *states);
-    if (!bank || !vouchers || !states) abort();
+    struct bank_entry *bank = xcalloc((size_t)nb + 1, sizeof *bank);
+    struct voucher *vouchers = xcalloc((size_t)nv + 1, sizeof *vouchers);
+    struct voucher_state *states = xcalloc((size_t)nv + 1, sizeof *states);
     for (int i = 0; i < nb; i++) {
         db_get_int64(m->bank, fb + i, 1, &bank[i].period);
         bank[i].carry = PQgetvalue(m->bank, fb + i, 2)[0] == 't';
@@ -479,16 +463,15 @@ static int load(PGconn *conn, const char *period, const char *customer, const st
 {
     char first_day[16];
     int y, mo;
-    snprintf(first_day, sizeof first_day, "%s-01", period);
+    time_month_first_day(period, first_day);
     if (!time_parse_month(period, &y, &mo)) return -1;
     struct month m = {.usage_only = usage_only,
                       .proposed = proposed,
                       .first_day = first_day,
                       .period = ((int64_t)y - 1970) * 12 + mo - 1,
-                      .k = calloc(1, sizeof(struct contract)),
-                      .plan = calloc(1, sizeof(struct plan)),
-                      .banded_plan = calloc(1, sizeof(struct plan))};
-    if (!m.k || !m.plan || !m.banded_plan) abort();
+                      .k = xcalloc(1, sizeof(struct contract)),
+                      .plan = xcalloc(1, sizeof(struct plan)),
+                      .banded_plan = xcalloc(1, sizeof(struct plan))};
     bool ok = read_month(conn, &m, customer) &&
               (usage_only || prior_load(conn, first_day, customer, &m.prior));
     int bills = 0;
@@ -549,7 +532,7 @@ int bill_load_usage(PGconn *conn, const char *period, const char *customer, bill
 int bill_warn_uncovered(PGconn *conn, const char *period)
 {
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", period);
+    time_month_first_day(period, first_day);
     const char *p[] = {first_day, NULL};
     PGresult *res = db_query(conn, "look for usage no contract covers", uncovered_sql, 2, p);
     if (!res) return -1;

@@ -5,6 +5,7 @@
 #include "core/catalogue.h"
 #include "core/money.h"
 #include "invoice/price.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,7 @@ static struct bill_line *line_for(struct priced *pr, const struct usage_row *r, 
     l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
     if (b->n - pr->first > pr->cap) {
         pr->cap = pr->cap ? pr->cap * 2 : 16;
-        pr->prices = realloc(pr->prices, pr->cap * sizeof *pr->prices);
-        if (!pr->prices) abort();
+        pr->prices = xreallocarray(pr->prices, pr->cap, sizeof *pr->prices);
     }
     return l;
 }

@@ -164,11 +164,7 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
     return true;
 }
 
-struct account_rows {
-    struct strbuf v[6];
-};
-
-static void add_rows(struct account_rows *a, const struct contract *k, int64_t end)
+static void add_rows(struct db_columns *a, const struct contract *k, int64_t end)
 {
     for (int i = 0; i < k->naccounts; i++) {
         const struct contract_account *ca = &k->accounts[i];
@@ -196,11 +192,8 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
                              "AND customer = $1 ORDER BY effective_from",
                              1, p);
     if (!res) return false;
-    struct account_rows a;
-    for (int i = 0; i < 6; i++) {
-        a.v[i] = (struct strbuf)STRBUF_INIT;
-        db_array_open(&a.v[i]);
-    }
+    struct db_columns a;
+    db_columns_open(&a, 5);
     static struct contract k, next;
     bool ok = true;
     for (int i = 0; ok && i < PQntuples(res); i++) {
@@ -215,10 +208,7 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
     if (!ok) log_error("a stored contract of customer \"%s\" no longer validates", customer);
     PQclear(res);
     const char *q[6] = {customer};
-    for (int i = 0; i < 5; i++) {
-        db_array_close(&a.v[i]);
-        q[i + 1] = sb_str(&a.v[i]);
-    }
+    db_columns_close(&a, q, 1);
     ok = ok &&
          db_exec(conn, "clear the customer's contract accounts",
                  "DELETE FROM account a USING customer c WHERE c.id = a.customer_id "
@@ -230,8 +220,7 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
                  "unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::text[]) "
                  "u(a, j, f, t, k) WHERE c.code = $1",
                  6, q);
-    for (int i = 0; i < 6; i++)
-        sb_free(&a.v[i]);
+    db_columns_free(&a);
     return ok;
 }
 
@@ -453,7 +442,7 @@ static int voucher_show(int argc, char **argv)
         1, 1};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {argv[1]};
     PGresult *res = NULL;

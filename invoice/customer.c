@@ -8,7 +8,6 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
-#include "api/keys.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +70,7 @@ static int customer_list(int argc, char **argv)
         "List customers: code, the contract in effect this month, accounts, name.", opts, 0, 0};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     PGresult *res = db_query(
         conn, "list customers",

@@ -8,6 +8,7 @@
 #include "core/fileio.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,8 +19,13 @@ static void report(const struct doc_kind *k, const char *path, struct doc_check 
 {
     log_error("%s document %s rejected: %d problem%s, nothing applied", k->kind, path, c->n,
               c->n == 1 ? "" : "s");
-    fputs(sb_str(&c->errors), stderr);
-    if (c->n > DOC_MAX_ERRORS) fprintf(stderr, "... and %d more\n", c->n - DOC_MAX_ERRORS);
+    /* one item per problem, "$.path: reason" */
+    const char *s = sb_str(&c->errors);
+    for (const char *nl; *s; s = nl + (*nl != '\0')) {
+        nl = s + strcspn(s, "\n");
+        log_item("%.*s", (int)(nl - s), s);
+    }
+    if (c->n > DOC_MAX_ERRORS) log_item("... and %d more", c->n - DOC_MAX_ERRORS);
 }
 
 bool docstore_parse(const struct doc_kind *k, const char *text, void *out)
@@ -153,8 +159,7 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    void *parsed = calloc(1, k->size);
-    if (!parsed) abort();
+    void *parsed = xcalloc(1, k->size);
     cJSON *doc = docstore_load_file(k, argv[1], parsed, &rc);
     if (!doc) {
         free(parsed);
@@ -229,7 +234,7 @@ int docstore_list(const struct doc_kind *k, int argc, char **argv)
                                   opts, 0, 0};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {k->kind};
     PGresult *res =
@@ -298,7 +303,7 @@ int docstore_show(const struct doc_kind *k, int argc, char **argv)
     const struct cli_spec spec = {usage, "Print a stored document.", opts, 1, 1};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     bool ok = docstore_print(conn, k, argv[1], at);
     PQfinish(conn);
@@ -360,8 +365,7 @@ int docstore_diff(const struct doc_kind *k, int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    void *parsed = calloc(1, k->size);
-    if (!parsed) abort();
+    void *parsed = xcalloc(1, k->size);
     cJSON *doc = docstore_load_file(k, argv[1], parsed, &rc);
     struct config cfg;
     PGconn *conn = doc ? db_open(&cfg, &rc) : NULL;

@@ -22,6 +22,7 @@
 #include "invoice/lifecycle.h"
 #include "invoice/render.h"
 #include "invoice/store.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,8 +115,7 @@ static int invoice_run(int argc, char **argv)
     if (!cli_period(&spec, period, ctx.first_day)) return CLI_EXIT_USAGE;
     struct config cfg;
     if (!(ctx.conn = db_open(&cfg, &rc))) return rc;
-    ctx.pending = calloc(STORE_BATCH, sizeof *ctx.pending);
-    if (!ctx.pending) abort();
+    ctx.pending = xcalloc(STORE_BATCH, sizeof *ctx.pending);
     db_array_open(&ctx.failed_codes);
     db_array_open(&ctx.failed_reasons);
     bool ok = db_begin(ctx.conn) &&
@@ -183,7 +183,7 @@ static int invoice_show(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", period ? period : "");
+    time_month_first_day(period ? period : "", first_day);
     struct bill b = {0};
     bool ok = invoice_load(conn, number, customer, period ? first_day : NULL, &b);
     if (ok && out) {
@@ -217,7 +217,7 @@ static int invoice_list(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", period ? period : "");
+    time_month_first_day(period ? period : "", first_day);
     const char *p[] = {period ? first_day : NULL};
     PGresult *res = db_query(conn, "list invoices",
                              "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "

@@ -6,6 +6,7 @@
  * extractor reads every amount as printed. One A4 page per 30 lines. */
 #include "invoice/render.h"
 
+#include "core/log.h"
 #include "core/money.h"
 
 #include <hpdf.h>
@@ -27,8 +28,8 @@ static void on_error(HPDF_STATUS error, HPDF_STATUS detail, void *opaque)
 {
     struct pdf *p = opaque;
     p->failed = true;
-    fprintf(stderr, "gpumeter: error: PDF rendering failed (libharu error 0x%04lX, %lu)\n",
-            (unsigned long)error, (unsigned long)detail);
+    log_error("PDF rendering failed (libharu error 0x%04lX, %lu)", (unsigned long)error,
+              (unsigned long)detail);
 }
 
 /* UTF-8 to GB2312 for SimSun; characters outside it become '?'. */

@@ -3,6 +3,8 @@
 
 #include "core/db.h"
 #include "core/log.h"
+#include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +52,7 @@ static const char billed_later_sql[] =
 
 static struct prior_line *add(struct prior_lines *p, const char *customer)
 {
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 16;
-        p->v = realloc(p->v, p->cap * sizeof *p->v);
-        if (!p->v) abort();
-    }
+    ALLOC_GROW(p->v, p->n, p->cap, 16);
     struct prior_line *l = &p->v[p->n++];
     memset(l, 0, sizeof *l);
     snprintf(l->customer, sizeof l->customer, "%s", customer);
@@ -131,7 +129,7 @@ static bool month_adjustments(PGconn *conn, const PGresult *late, const char *mo
 {
     struct rated_now r = {late, month, {0}};
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", month);
+    time_month_first_day(month, first_day);
     const char *p[] = {first_day, customer};
     PGresult *inv = NULL;
     bool ok = bill_load_usage(conn, month, customer, collect, &r) >= 0 &&

@@ -1,6 +1,8 @@
 /* render: text, JSON and CSV views of a bill (see render.h). */
 #include "invoice/render.h"
 
+#include "core/csv.h"
+#include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
 
@@ -177,27 +179,12 @@ static void render_json(const struct bill *b, FILE *out)
     sb_free(&sb);
 }
 
-/* Quotes a field that holds a comma, quote or line break (RFC 4180). */
-static void csv_field(const char *s, FILE *out)
-{
-    if (!s[strcspn(s, ",\"\r\n")]) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void render_csv(const struct bill *b, FILE *out)
 {
     char price[32], amount[32];
-    fputs("kind,meter,model,band,site,detail,quantity,base_unit,unit_price,price_unit,amount,"
-          "currency\n",
-          out);
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, "kind,meter,model,band,site,detail,quantity,base_unit,unit_price,price_unit,"
+                 "amount,currency\n");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
         const struct meter_units *u = meter_units(l->meter);
@@ -205,14 +192,14 @@ static void render_csv(const struct bill *b, FILE *out)
         if (l->kind == LINE_USAGE)
             money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%s,%s,", line_kind_name(l->kind), l->meter);
+        sb_printf(&sb, "%s,%s,", line_kind_name(l->kind), l->meter);
         const char *text[] = {l->model, l->band, l->site, l->detail};
         for (int k = 0; k < 4; k++) {
-            csv_field(text[k], out);
-            fputc(',', out);
+            csv_field(&sb, text[k]);
+            sb_putc(&sb, ',');
         }
-        fprintf(out, "%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, u ? u->base_unit : "", price,
-                u ? u->price_unit : "", amount, b->currency);
+        sb_printf(&sb, "%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, u ? u->base_unit : "",
+                  price, u ? u->price_unit : "", amount, b->currency);
     }
     const struct {
         const char *kind;
@@ -220,17 +207,19 @@ static void render_csv(const struct bill *b, FILE *out)
     } sums[] = {{"subtotal", b->subtotal}, {"tax", b->tax}, {"total", b->total}};
     for (int i = 0; i < 3; i++) {
         money_format(sums[i].v, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%s,,,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
+        sb_printf(&sb, "%s,,,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
     }
     for (int i = 0; i < b->nclaims; i++)
         if (!b->claims[i].pre_tax) {
             money_format(b->claims[i].amount, b->minor_digits, amount, sizeof amount);
-            fprintf(out, "voucher_claim,,,,,");
-            csv_field(b->claims[i].voucher, out);
-            fprintf(out, ",,,,,%s,%s\n", amount, b->currency);
+            sb_puts(&sb, "voucher_claim,,,,,");
+            csv_field(&sb, b->claims[i].voucher);
+            sb_printf(&sb, ",,,,,%s,%s\n", amount, b->currency);
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "due,,,,,,,,,,%s,%s\n", amount, b->currency);
+    sb_printf(&sb, "due,,,,,,,,,,%s,%s\n", amount, b->currency);
+    fputs(sb_str(&sb), out);
+    sb_free(&sb);
 }
 
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out)
@@ -250,7 +239,7 @@ bool render_bill_file(const struct bill *b, enum render_format f, const char *ti
     FILE *out = fopen(path, "w");
     if (out) render_bill(b, f, title, out);
     if (!out || fclose(out) != 0) {
-        fprintf(stderr, "gpumeter: error: cannot write %s\n", path);
+        log_error("cannot write %s", path);
         return false;
     }
     return true;

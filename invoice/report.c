@@ -58,7 +58,7 @@ static int report_vouchers(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     char first_day[16];
-    snprintf(first_day, sizeof first_day, "%s-01", period);
+    time_month_first_day(period, first_day);
     const char *p[] = {program, first_day};
     PGresult *res = db_query(conn, "read the voucher redemptions", vouchers_sql, 2, p);
     int64_t total = 0, digits = 2;
@@ -114,7 +114,7 @@ static int report_commitments(int argc, char **argv)
                                   opts, 0, 0};
     int rc;
     struct config cfg;
-    PGconn *conn = db_open_command(&spec, argc, argv, &cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {customer};
     PGresult *res = db_query(conn, "read the commitment ledger", commitments_sql, 1, p);

@@ -123,7 +123,7 @@ int cmd_rerate(int argc, char **argv)
     int rc;
     struct rerate r = {.conn = db_open(&cfg, &rc)};
     if (!r.conn) return rc;
-    snprintf(r.first_day, sizeof r.first_day, "%s-01", period);
+    time_month_first_day(period, r.first_day);
     const char *p[] = {customer, r.first_day};
     bool ok = db_begin(r.conn);
     PGresult *has = ok ? db_query(r.conn, "look for the invoice",

@@ -4,6 +4,7 @@
 #include "core/catalogue.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -76,8 +77,7 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
     for (size_t i = 0; i < b->n; i++)
         if (counts(&b->lines[i], c->meters))
             used += c->kind == COMMIT_MONEY ? b->lines[i].amount : b->lines[i].quantity;
-    struct bank_entry *bank = calloc(t->nbank + 1, sizeof *bank);
-    if (!bank) abort();
+    struct bank_entry *bank = xcalloc(t->nbank + 1, sizeof *bank);
     size_t n = 0;
     for (size_t i = 0; i < t->nbank; i++) { /* expire what has outlived its life */
         int life = t->bank[i].carry ? c->carry_periods : c->makeup_periods;
@@ -170,8 +170,7 @@ static bool subsidy_covers(const struct subsidy *s, const struct bill_line *l)
 static bool subsidies(struct bill *b, const struct settle_terms *t, struct costs *c, char *err,
                       size_t errlen)
 {
-    int64_t *weight = calloc(c->n + 1, sizeof *weight);
-    if (!weight) abort();
+    int64_t *weight = xcalloc(c->n + 1, sizeof *weight);
     bool ok = true;
     for (size_t k = 0; ok && k < t->nsubsidies; k++) {
         const struct subsidy *s = &t->subsidies[k];
@@ -251,8 +250,7 @@ static int voucher_order(const void *pa, const void *pb)
 static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct costs *c,
                            bool pre_tax, int64_t owed, char *err, size_t errlen)
 {
-    int64_t *eligible = calloc(c->n + 1, sizeof *eligible);
-    if (!eligible) abort();
+    int64_t *eligible = xcalloc(c->n + 1, sizeof *eligible);
     bool ok = true;
     for (size_t k = 0; ok && k < t->nvouchers; k++) {
         struct voucher_state *vs = &t->vouchers[k];
@@ -330,8 +328,7 @@ bool settle(struct bill *b, const struct settle_terms *t, char *err, size_t errl
     if (t->nvouchers) qsort(t->vouchers, t->nvouchers, sizeof *t->vouchers, voucher_order);
     if (!take_or_pay(b, t, err, errlen)) return false;
     /* the charges discounts apply to: the lines priced so far */
-    struct costs c = {calloc(b->n + 1, sizeof *c.rest), b->n};
-    if (!c.rest) abort();
+    struct costs c = {xcalloc(b->n + 1, sizeof *c.rest), b->n};
     for (size_t i = 0; i < c.n; i++)
         c.rest[i] = b->lines[i].kind == LINE_USAGE || b->lines[i].kind == LINE_GPU_FLOOR
                         ? b->lines[i].amount

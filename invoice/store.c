@@ -9,36 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Arrays of n columns, one PostgreSQL array literal each. */
-struct columns {
-    struct strbuf v[16];
-    int n;
-};
-
-static void columns_open(struct columns *c, int n)
-{
-    c->n = n;
-    for (int k = 0; k < n; k++) {
-        c->v[k] = (struct strbuf)STRBUF_INIT;
-        db_array_open(&c->v[k]);
-    }
-}
-
-/* Closes the arrays into p[first..first+n). */
-static void columns_close(struct columns *c, const char **p, int first)
-{
-    for (int k = 0; k < c->n; k++) {
-        db_array_close(&c->v[k]);
-        p[first + k] = sb_str(&c->v[k]);
-    }
-}
-
-static void columns_free(struct columns *c)
-{
-    for (int k = 0; k < c->n; k++)
-        sb_free(&c->v[k]);
-}
-
 static void add_int(struct strbuf *sb, int64_t v)
 {
     db_array_add_int(sb, v);
@@ -48,8 +18,8 @@ static void add_int(struct strbuf *sb, int64_t v)
  * invoice is no longer a draft (never touched). */
 static PGresult *store_headers(PGconn *conn, const char *first_day, const struct bill *b, size_t n)
 {
-    struct columns c;
-    columns_open(&c, 10);
+    struct db_columns c;
+    db_columns_open(&c, 10);
     for (size_t i = 0; i < n; i++) {
         db_array_add(&c.v[0], b[i].customer);
         db_array_add(&c.v[1], b[i].currency);
@@ -63,7 +33,7 @@ static PGresult *store_headers(PGconn *conn, const char *first_day, const struct
         db_array_add(&c.v[9], b[i].plan);
     }
     const char *p[11] = {first_day};
-    columns_close(&c, p, 1);
+    db_columns_close(&c, p, 1);
     PGresult *res = db_query(
         conn, "write the draft invoices",
         "WITH ins AS (INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, "
@@ -81,7 +51,7 @@ static PGresult *store_headers(PGconn *conn, const char *first_day, const struct
         "  RETURNING i.id, i.customer_id) "
         "SELECT ins.id, c.code FROM ins JOIN customer c ON c.id = ins.customer_id",
         11, p);
-    columns_free(&c);
+    db_columns_free(&c);
     return res;
 }
 
@@ -93,10 +63,11 @@ static const char *id_of(const PGresult *ids, const struct bill *b)
     return NULL;
 }
 
-static void add_line(struct columns *c, const char *id, size_t line_no, const struct bill_line *l)
+static void add_line(struct db_columns *c, const char *id, size_t line_no,
+                     const struct bill_line *l)
 {
     char adjusts[16];
-    snprintf(adjusts, sizeof adjusts, "%s-01", l->adjusts);
+    time_month_first_day(l->adjusts, adjusts);
     db_array_add(&c->v[0], id);
     add_int(&c->v[1], (int64_t)line_no);
     db_array_add(&c->v[2], line_kind_name(l->kind));
@@ -114,12 +85,12 @@ static void add_line(struct columns *c, const char *id, size_t line_no, const st
     db_array_add(&c->v[14], l->adjusts[0] ? adjusts : NULL);
 }
 
-static void add_ledger(struct columns *c, const char *id, const struct bill *b,
+static void add_ledger(struct db_columns *c, const char *id, const struct bill *b,
                        const struct ledger_row *r)
 {
     char month[16], first_day[24];
     time_format_month(r->entry_period, month);
-    snprintf(first_day, sizeof first_day, "%s-01", month);
+    time_month_first_day(month, first_day);
     db_array_add(&c->v[0], id);
     db_array_add(&c->v[1], b->customer);
     db_array_add(&c->v[2], first_day);
@@ -128,7 +99,7 @@ static void add_ledger(struct columns *c, const char *id, const struct bill *b,
     add_int(&c->v[5], r->value);
 }
 
-static void add_claim(struct columns *c, const char *id, const struct bill *b,
+static void add_claim(struct db_columns *c, const char *id, const struct bill *b,
                       const struct voucher_claim *v)
 {
     db_array_add(&c->v[0], id);
@@ -143,11 +114,11 @@ static void add_claim(struct columns *c, const char *id, const struct bill *b,
 static bool store_details(PGconn *conn, const char *first_day, const PGresult *ids,
                           const struct bill *b, size_t n)
 {
-    struct columns lines, ledger, claims;
+    struct db_columns lines, ledger, claims;
     struct strbuf all = STRBUF_INIT;
-    columns_open(&lines, 15);
-    columns_open(&ledger, 6);
-    columns_open(&claims, 5);
+    db_columns_open(&lines, 15);
+    db_columns_open(&ledger, 6);
+    db_columns_open(&claims, 5);
     db_array_open(&all);
     for (size_t i = 0; i < n; i++) {
         const char *id = id_of(ids, &b[i]);
@@ -163,9 +134,9 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
     db_array_close(&all);
     const char *del[] = {sb_str(&all)};
     const char *pl[15], *pg[7] = {first_day}, *pc[6] = {first_day};
-    columns_close(&lines, pl, 0);
-    columns_close(&ledger, pg, 1);
-    columns_close(&claims, pc, 1);
+    db_columns_close(&lines, pl, 0);
+    db_columns_close(&ledger, pg, 1);
+    db_columns_close(&claims, pc, 1);
     bool ok =
         db_exec(conn, "clear the drafts' lines",
                 "DELETE FROM invoice_line WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
@@ -193,9 +164,9 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
                 "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
                 "u(id, code, v, p, a) JOIN customer c ON c.code = u.code",
                 6, pc);
-    columns_free(&lines);
-    columns_free(&ledger);
-    columns_free(&claims);
+    db_columns_free(&lines);
+    db_columns_free(&ledger);
+    db_columns_free(&claims);
     sb_free(&all);
     return ok;
 }

@@ -8,6 +8,7 @@
 #include "rating/dedup.h"
 #include "rating/park.h"
 #include "rating/usage.h"
+#include "core/alloc.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -54,11 +55,7 @@ struct flush {
 
 void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *payload, size_t len)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 1024;
-        b->msgs = realloc(b->msgs, b->cap * sizeof *b->msgs);
-        if (!b->msgs) abort();
-    }
+    ALLOC_GROW(b->msgs, b->n, b->cap, 1024);
     struct batch_msg *m = &b->msgs[b->n++];
     m->partition = partition;
     m->offset = offset;
@@ -106,8 +103,7 @@ static bool load_mapped(struct flush *f)
     sb_free(&arr);
     if (!f->mapped_res) return false;
     f->nmapped = (size_t)PQntuples(f->mapped_res);
-    f->mapped = calloc(f->nmapped ? f->nmapped : 1, sizeof *f->mapped);
-    if (!f->mapped) abort();
+    f->mapped = xcalloc(f->nmapped ? f->nmapped : 1, sizeof *f->mapped);
     for (size_t i = 0; i < f->nmapped; i++)
         f->mapped[i] = PQgetvalue(f->mapped_res, (int)i, 0);
     return true;
@@ -263,21 +259,17 @@ static bool save_parked(struct flush *f)
  * a partition has moved on to a newer owner. */
 static bool save_partitions(struct flush *f, bool *fenced)
 {
-    struct strbuf arr[8] = {{0}};
-    for (int k = 0; k < 8; k++)
-        db_array_open(&arr[k]);
+    struct db_columns arr;
+    db_columns_open(&arr, 8);
     for (size_t i = 0; i < f->ntally; i++) {
         const struct tally *t = &f->tally[i];
         const int64_t v[8] = {t->partition, t->next_offset, t->epoch, t->consumed,
                               t->rated,     t->duplicates,  t->dead,  t->parked};
         for (int k = 0; k < 8; k++)
-            db_array_add_int(&arr[k], v[k]);
+            db_array_add_int(&arr.v[k], v[k]);
     }
     const char *p[9] = {f->ctx->topic};
-    for (int k = 0; k < 8; k++) {
-        db_array_close(&arr[k]);
-        p[k + 1] = sb_str(&arr[k]);
-    }
+    db_columns_close(&arr, p, 1);
     PGresult *res =
         db_query(f->conn, "store consumer offsets",
                  "UPDATE consumer_offset AS o SET next_offset = t.o, updated_at = now() "
@@ -302,8 +294,7 @@ static bool save_partitions(struct flush *f, bool *fenced)
                        "dead_lettered = r.dead_lettered + excluded.dead_lettered, "
                        "parked = r.parked + excluded.parked",
                        7, counters);
-    for (int k = 0; k < 8; k++)
-        sb_free(&arr[k]);
+    db_columns_free(&arr);
     return ok;
 }
 
@@ -343,11 +334,10 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
                                       struct batch_counts *counts)
 {
     struct flush f = {.msgs = msgs, .n = n, .bytes = bytes, .ctx = ctx, .conn = conn};
-    f.tally = calloc(n, sizeof *f.tally);
-    f.outcome = calloc(n, sizeof *f.outcome);
-    f.code = calloc(n, sizeof *f.code);
-    const char **sources = calloc(n, sizeof *sources);
-    if (!f.tally || !f.outcome || !f.code || !sources) abort();
+    f.tally = xcalloc(n, sizeof *f.tally);
+    f.outcome = xcalloc(n, sizeof *f.outcome);
+    f.code = xcalloc(n, sizeof *f.code);
+    const char **sources = xcalloc(n, sizeof *sources);
     size_t nsrc = 0;
     struct strset distinct = {0};
     for (size_t i = 0; i < n; i++)

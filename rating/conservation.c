@@ -34,12 +34,9 @@ int cmd_conservation(int argc, char **argv)
         "Check, per partition of the usage topic, that consumed = rated + duplicates + "
         "dead_lettered + parked, and that every dead letter and parked event is kept.",
         opts, 0, 0};
-    int npos;
-    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
-    if (r != CLI_OK) return cli_exit_code(r);
     struct config cfg;
     int rc;
-    PGconn *conn = db_open(&cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {cfg.topic};
     PGresult *res = db_query(conn, "read the rating counters", sql, 1, p);

@@ -3,6 +3,7 @@
 
 #include "core/db.h"
 #include "core/log.h"
+#include "core/alloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,11 +26,7 @@ static void parse_above(struct seq_window *w, const char *text)
         }
         char *end;
         int64_t v = strtoll(p, &end, 10);
-        if (w->n == w->cap) {
-            w->cap = w->cap ? w->cap * 2 : 16;
-            w->above = realloc(w->above, w->cap * sizeof *w->above);
-            if (!w->above) abort();
-        }
+        ALLOC_GROW(w->above, w->n, w->cap, 16);
         w->above[w->n++] = v;
         p = end;
     }
@@ -37,8 +34,7 @@ static void parse_above(struct seq_window *w, const char *text)
 
 bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n)
 {
-    d->v = calloc(n ? n : 1, sizeof *d->v);
-    if (!d->v) abort();
+    d->v = xcalloc(n ? n : 1, sizeof *d->v);
     for (size_t i = 0; i < n; i++)
         d->v[i].source = sources[i];
     qsort(d->v, n, sizeof *d->v, window_cmp);
@@ -123,8 +119,7 @@ void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char
             w->head = 0;
         } else {
             w->cap = w->cap ? w->cap * 2 : 16;
-            w->above = realloc(w->above, w->cap * sizeof *w->above);
-            if (!w->above) abort();
+            w->above = xreallocarray(w->above, w->cap, sizeof *w->above);
         }
     }
     size_t i = w->n;

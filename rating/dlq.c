@@ -3,7 +3,7 @@
 
 #include "core/kafka.h"
 #include "core/log.h"
-#include "ingest/producer.h"
+#include "core/alloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,10 +28,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 struct dlq *dlq_open(const struct config *cfg)
 {
-    rd_kafka_conf_t *conf = producer_conf(cfg);
+    rd_kafka_conf_t *conf = kafka_producer_conf(cfg);
     if (!conf) return NULL;
-    struct dlq *q = calloc(1, sizeof *q);
-    if (!q) abort();
+    struct dlq *q = xcalloc(1, sizeof *q);
     char buf[sizeof q->topic];
     snprintf(q->topic, sizeof q->topic, "%s", config_dlq_topic(cfg, buf, sizeof buf));
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);

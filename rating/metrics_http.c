@@ -3,6 +3,7 @@
 
 #include "core/listen.h"
 #include "core/log.h"
+#include "core/alloc.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -50,8 +51,7 @@ struct metrics_http *metrics_http_start(const char *listen)
 {
     struct sockaddr_in addr;
     if (!listen_parse(listen, "--metrics", &addr)) return NULL;
-    struct metrics_http *m = calloc(1, sizeof *m);
-    if (!m) abort();
+    struct metrics_http *m = xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->lock, NULL);
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
                             ntohs(addr.sin_port), NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
@@ -67,8 +67,7 @@ struct metrics_http *metrics_http_start(const char *listen)
 
 void metrics_http_publish(struct metrics_http *m, const char *text, size_t len)
 {
-    char *copy = malloc(len + 1);
-    if (!copy) abort();
+    char *copy = xmalloc(len + 1);
     memcpy(copy, text, len);
     pthread_mutex_lock(&m->lock);
     char *old = m->page;

@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "rating/usage.h"
+#include "core/alloc.h"
 
 #include <libpq-fe.h>
 
@@ -14,26 +15,25 @@
 void park_rows_init(struct park_rows *r)
 {
     memset(r, 0, sizeof *r);
-    for (int k = 0; k < 6; k++)
-        db_array_open(&r->col[k]);
+    db_columns_open(&r->col, 6);
 }
 
 void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset,
                    const struct usage_event *ev, const char *payload, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    db_array_add_int(&r->col[0], partition);
-    db_array_add_int(&r->col[1], offset);
-    db_array_add(&r->col[2], ev->account);
-    db_array_add(&r->col[3], ev->source);
-    db_array_add_int(&r->col[4], ev->seq);
+    db_array_add_int(&r->col.v[0], partition);
+    db_array_add_int(&r->col.v[1], offset);
+    db_array_add(&r->col.v[2], ev->account);
+    db_array_add(&r->col.v[3], ev->source);
+    db_array_add_int(&r->col.v[4], ev->seq);
     struct strbuf h = STRBUF_INIT;
     sb_puts(&h, "\\x");
     for (size_t i = 0; i < len; i++) {
         sb_putc(&h, hex[(unsigned char)payload[i] >> 4]);
         sb_putc(&h, hex[(unsigned char)payload[i] & 15]);
     }
-    db_array_add(&r->col[5], sb_str(&h));
+    db_array_add(&r->col.v[5], sb_str(&h));
     sb_free(&h);
     r->n++;
 }
@@ -42,10 +42,7 @@ bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r)
 {
     if (!r->n) return true;
     const char *p[7] = {topic};
-    for (int k = 0; k < 6; k++) {
-        db_array_close(&r->col[k]);
-        p[k + 1] = sb_str(&r->col[k]);
-    }
+    db_columns_close(&r->col, p, 1);
     return db_exec(conn, "park events of accounts without a customer",
                    "INSERT INTO parked_event (topic, partition, kafka_offset, account, source, "
                    "seq, payload) SELECT $1, p, o, a, s, q, b::bytea FROM unnest($2::int[], "
@@ -56,8 +53,7 @@ bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r)
 
 void park_rows_free(struct park_rows *r)
 {
-    for (int k = 0; k < 6; k++)
-        sb_free(&r->col[k]);
+    db_columns_free(&r->col);
 }
 
 struct released {
@@ -140,9 +136,8 @@ long park_release(PGconn *conn, const char *topic, struct dlq *q)
         "RETURNING partition, payload, kafka_offset",
         2, p);
     int rows = res ? PQntuples(res) : 0;
-    struct usage_event *ev = calloc(rows ? (size_t)rows : 1, sizeof *ev);
-    struct released *rel = calloc(rows ? (size_t)rows : 1, sizeof *rel);
-    if (!ev || !rel) abort();
+    struct usage_event *ev = xcalloc(rows ? (size_t)rows : 1, sizeof *ev);
+    struct released *rel = xcalloc(rows ? (size_t)rows : 1, sizeof *rel);
     size_t nrel = 0;
     struct usage_set usage = {0};
     bool ok = res != NULL, buried = false;

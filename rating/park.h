@@ -10,7 +10,7 @@
 #define GPUMETER_PARK_H
 
 #include "core/event.h"
-#include "core/strbuf.h"
+#include "core/db.h"
 #include "rating/dlq.h"
 
 #include <libpq-fe.h>
@@ -21,7 +21,7 @@
 #define PARK_RELEASE_MAX 20000
 
 struct park_rows {
-    struct strbuf col[6];
+    struct db_columns col;
     size_t n;
 };
 

@@ -5,6 +5,7 @@
 #include "core/db.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
+#include "core/alloc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -25,11 +26,7 @@ static void push(int64_t hour_ms, int64_t part, void *ctx)
 {
     struct split_ctx *c = ctx;
     struct usage_set *u = c->u;
-    if (u->n == u->cap) {
-        u->cap = u->cap ? u->cap * 2 : 4096;
-        u->v = realloc(u->v, u->cap * sizeof *u->v);
-        if (!u->v) abort();
-    }
+    ALLOC_GROW(u->v, u->n, u->cap, 4096);
     bool tokens = c->meter == METER_TOKENS; /* billed whatever hardware ran them */
     u->v[u->n++] = (struct usage_cell){
         c->ev, tokens ? "" : c->model, tokens ? "" : c->vendor, hour_ms, c->meter, part, 1};
@@ -113,8 +110,7 @@ static void merge(struct usage_set *u)
     size_t cap = 64;
     while (cap < 2 * u->n)
         cap *= 2;
-    size_t *slot = malloc(cap * sizeof *slot), w = 0;
-    if (!slot) abort();
+    size_t *slot = xmalloc(cap * sizeof *slot), w = 0;
     memset(slot, 0xff, cap * sizeof *slot);
     const struct usage_event *ev = NULL;
     uint64_t ev_hash = 0;
@@ -146,28 +142,24 @@ bool usage_write(PGconn *conn, struct usage_set *u)
 {
     if (!u->n) return true;
     merge(u);
-    struct strbuf arr[11] = {{0}};
-    for (int k = 0; k < 11; k++)
-        db_array_open(&arr[k]);
+    struct db_columns arr;
+    db_columns_open(&arr, 11);
     for (size_t i = 0; i < u->n; i++) {
         const struct usage_cell *g = &u->v[i];
-        db_array_add(&arr[0], g->ev->account);
-        db_array_add_int(&arr[1], g->hour_ms / 1000);
-        db_array_add(&arr[2], meter_code[g->meter]);
-        db_array_add(&arr[3], cell_model(g));
-        db_array_add(&arr[4], cell_vendor(g));
-        db_array_add(&arr[5], g->ev->site);
-        db_array_add(&arr[6], g->ev->cluster);
-        db_array_add(&arr[7], g->ev->job);
-        db_array_add_int(&arr[8], g->quantity);
-        db_array_add_int(&arr[9], g->events);
-        db_array_add_int(&arr[10], cell_params(g));
+        db_array_add(&arr.v[0], g->ev->account);
+        db_array_add_int(&arr.v[1], g->hour_ms / 1000);
+        db_array_add(&arr.v[2], meter_code[g->meter]);
+        db_array_add(&arr.v[3], cell_model(g));
+        db_array_add(&arr.v[4], cell_vendor(g));
+        db_array_add(&arr.v[5], g->ev->site);
+        db_array_add(&arr.v[6], g->ev->cluster);
+        db_array_add(&arr.v[7], g->ev->job);
+        db_array_add_int(&arr.v[8], g->quantity);
+        db_array_add_int(&arr.v[9], g->events);
+        db_array_add_int(&arr.v[10], cell_params(g));
     }
     const char *p[11];
-    for (int k = 0; k < 11; k++) {
-        db_array_close(&arr[k]);
-        p[k] = sb_str(&arr[k]);
-    }
+    db_columns_close(&arr, p, 0);
     /* Locks the counters the usage triggers move (schema 009) in customer
      * order, so that concurrent raters cannot deadlock on them. */
     bool ok =
@@ -188,8 +180,7 @@ bool usage_write(PGconn *conn, struct usage_set *u)
             "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
             "last_ingest = now()",
             11, p);
-    for (int k = 0; k < 11; k++)
-        sb_free(&arr[k]);
+    db_columns_free(&arr);
     return ok;
 }
 

@@ -64,12 +64,9 @@ int cmd_migrate(int argc, char **argv)
     static const struct cli_spec spec = {
         "gpumeter migrate",
         "Apply the schema migrations this build carries, in order; safe to run again.", opts, 0, 0};
-    int npos;
-    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
-    if (r != CLI_OK) return cli_exit_code(r);
     struct config cfg;
     int rc;
-    PGconn *conn = db_open(&cfg, &rc);
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
     if (!conn) return rc;
     int applied = 0;
     rc = 1;

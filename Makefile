@@ -23,7 +23,7 @@ LIBS     := -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd -lhpdf -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)
-CMD_SRC  := $(wildcard ingest/*.c rating/*.c invoice/*.c api/*.c schema/*.c)
+CMD_SRC  := $(wildcard ingest/*.c rating/*.c pricing/*.c terms/*.c billing/*.c render/*.c api/*.c schema/*.c)
 APP_SRC  := gpumeter.c $(CORE_SRC) $(CMD_SRC) build/gen/migrations.c
 MIGRATIONS := $(sort $(wildcard schema/[0-9]*_*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -64,6 +64,15 @@ build/gpumeter: $(OBJ)
 build/asan/gpumeter: $(ASAN_OBJ)
 	@echo "  LD asan $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
+
+# The pricing engine links alone: no libpq, no cJSON, no I/O (pricing/README.md).
+PURE_UNIT := build/asan/tests/test_pricing build/asan/tests/test_billing
+PURE_ASAN := $(patsubst %.c,build/asan/%.o,$(wildcard pricing/*.c) core/money.c core/catalogue.c \
+                 core/timeutil.c core/alloc.c)
+$(PURE_UNIT): build/asan/tests/%: tests/unit/%.c $(PURE_ASAN)
+	@mkdir -p $(@D)
+	@echo "  LD asan $@ (pure)"
+	@$(CC) $(WARN) $(CPPFLAGS) $(SANITIZE) -o $@ $^ -lcmocka
 
 build/asan/tests/%: tests/unit/%.c $(LIB_ASAN)
 	@mkdir -p $(@D)

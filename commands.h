@@ -1,9 +1,11 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
- * its own: ingest/ (collect), rating/ (rate, conservation), invoice/
- * (invoice, statement, rerate, plan, contract, customer, site, voucher,
- * subsidy, report), api/ (serve),
- * schema/ (migrate, topics). Each returns the process exit code: 0 success,
- * 1 failure at run time, 2 bad usage or configuration. */
+ * its own: ingest/ (collect), rating/ (rate, conservation), terms/ (plan,
+ * contract, customer, site, voucher, subsidy), billing/ (invoice,
+ * statement, rerate, report, plan simulate), api/ (serve, customer key),
+ * schema/ (migrate, topics). Any folder may include this header: it is how
+ * a command reaches one that lives higher up (terms/plan.c dispatches
+ * `plan simulate` to billing/) without including that folder. Each returns the process exit code: 0
+ * success, 1 failure at run time, 2 bad usage or configuration. */
 #ifndef GPUMETER_COMMANDS_H
 #define GPUMETER_COMMANDS_H
 
@@ -13,6 +15,7 @@ int cmd_conservation(int argc, char **argv);
 int cmd_rerate(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_plan_simulate(int argc, char **argv); /* billing/simulate.c: `plan simulate` */
 int cmd_contract(int argc, char **argv);
 int cmd_customer(int argc, char **argv);
 int cmd_customer_key(int argc, char **argv); /* api/keys.c: `customer key` */

@@ -1,18 +1,21 @@
-/* handlers: the statements API's resources (see http.h, docs/api.md).
+/* handlers: the statements API's resources (see handlers.h, docs/api.md).
  *
  * Every parameter is checked against its exact shape before use and goes to
  * PostgreSQL as a libpq parameter; SQL text is only ever built from fixed
  * fragments chosen by those checks. Statements and invoices render through
  * the same code as the CLI (billing.h, store.h, render.h), so the API and
  * `gpumeter statement` / `invoice show` return the same numbers. */
-#include "api/http.h"
+#include "api/handlers.h"
+
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/money.h"
 #include "core/timeutil.h"
-#include "invoice/billing.h"
-#include "invoice/render.h"
-#include "invoice/store.h"
+#include "billing/billing.h"
+#include "render/render.h"
+#include "billing/store.h"
+#include "pricing/meter.h"
+#include "render/pdf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,7 +224,7 @@ static bool statement_of(struct request *r, const char *customer, const char *pe
                          enum render_format f)
 {
     struct one_bill o = {r, f, false};
-    int n = bill_load(r->conn, period, customer, NULL, render_one, &o);
+    int n = billing_load(r->conn, period, customer, NULL, render_one, &o);
     if (n < 0 && r->status == 200)
         return http_error(r, 404, "not_found", "no contract of customer %s in effect in %s",
                           customer, period);
@@ -326,7 +329,7 @@ bool handle_invoice(struct request *r)
     PQclear(owner);
     if (!visible) return http_error(r, 404, "not_found", "no such invoice"); /* not even whose */
     struct bill b = {0};
-    if (!invoice_load(r->conn, number, NULL, NULL, &b)) {
+    if (!store_load(r->conn, number, NULL, NULL, &b)) {
         bill_free(&b);
         return http_error(r, 500, "internal", "the stored invoice does not add up");
     }
@@ -335,7 +338,7 @@ bool handle_invoice(struct request *r)
         char path[] = "/tmp/gpumeter-invoice-XXXXXX";
         int fd = mkstemp(path);
         struct strbuf pdf = STRBUF_INIT;
-        ok = fd >= 0 && render_pdf(&b, r->cfg->seller, path);
+        ok = fd >= 0 && pdf_render(&b, r->cfg->seller, path);
         FILE *in = ok ? fopen(path, "rb") : NULL;
         char chunk[8192];
         size_t got;

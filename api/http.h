@@ -44,11 +44,4 @@ bool http_error(struct request *r, unsigned status, const char *code, const char
  * the `customer` parameter. False with 400/403 set when not allowed. */
 bool http_customer(struct request *r, const char **customer);
 
-/* handlers.c */
-bool handle_usage(struct request *r);
-bool handle_usage_current(struct request *r);
-bool handle_statement(struct request *r);
-bool handle_invoices(struct request *r);
-bool handle_invoice(struct request *r);
-
 #endif

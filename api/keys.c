@@ -124,24 +124,14 @@ static int key_list(int argc, char **argv)
                                          "List API keys: id, customer or finance, created, "
                                          "revoked, label (never the key).",
                                          opts, 0, 0};
-    int rc;
-    struct config cfg;
-    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
-    if (!conn) return rc;
-    PGresult *res = db_query(
-        conn, "list API keys",
+    return cli_list(
+        &spec, argc, argv, "list API keys",
         "SELECT k.id, coalesce(c.code, '(finance)'), "
         "to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "coalesce(to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "'active'), k.label FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
         "ORDER BY k.created_at, k.id",
-        0, NULL);
-    for (int i = 0; res && i < PQntuples(res); i++)
-        printf("%s  %-24s %s  %-20s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
-    PQclear(res);
-    PQfinish(conn);
-    return res ? 0 : 1;
+        0, NULL, "%s  %-24s %s  %-20s %s\n");
 }
 
 static int key_revoke(int argc, char **argv)

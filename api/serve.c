@@ -25,6 +25,7 @@
  * connection list) is under a mutex; counters are atomic; everything a
  * request prices lives on its own heap (billing.h is reentrant). */
 #include "api/cache.h"
+#include "api/handlers.h"
 #include "api/http.h"
 #include "commands.h"
 #include "core/cli.h"

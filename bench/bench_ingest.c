@@ -14,7 +14,8 @@
 #include "core/timeutil.h"
 #include "ingest/deliver.h"
 #include "ingest/producer.h"
-#include "ingest/telemetry.h"
+#include "ingest/dcgm.h"
+#include "ingest/nvsmi.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -90,6 +90,34 @@ for r in $(seq 1 "$RUNS"); do
 done
 [ "$(psql_bench -tAc "SELECT count(*) FROM invoice")" = "$CUSTOMERS" ] ||
     { echo "bench: the invoice batch did not write one draft per customer" >&2; exit 1; }
+
+# Late usage: October issued, then November's batch with and without two
+# late October H800 hours for LATE of the customers (1 in 10), alternating.
+# Each late customer's November draft gets one prior_period line of 33.60.
+LATE=${BENCH_LATE_CUSTOMERS:-$((CUSTOMERS / 10))}
+echo "bench: issuing October, loading November" >&2
+"$ROOT/build/gpumeter" invoice issue --period 2026-10 >/dev/null
+psql_bench -v first='2026-10-31 16:00+00' -v last='2026-11-30 15:00+00' \
+    -f "$ROOT/bench/usage-rows.sql"
+"$ROOT/build/gpumeter" invoice run --period 2026-11 >/dev/null
+clean_s=() late_s=()
+for r in $(seq 1 "$RUNS"); do
+    echo "bench: November's batch $r of $RUNS, without and with late usage" >&2
+    psql_bench -v late="$LATE" -v remove=1 -f "$ROOT/bench/late-rows.sql"
+    t0=$(now_s)
+    "$ROOT/build/gpumeter" invoice run --period 2026-11 >/dev/null
+    t1=$(now_s)
+    psql_bench -v late="$LATE" -v remove=0 -f "$ROOT/bench/late-rows.sql"
+    t2=$(now_s)
+    "$ROOT/build/gpumeter" invoice run --period 2026-11 >/dev/null
+    t3=$(now_s)
+    clean_s+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
+    late_s+=("$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", b - a }')")
+    [ "$(psql_bench -tAc "SELECT count(*) || ' ' || sum(l.amount) FROM invoice_line l
+          JOIN invoice i ON i.id = l.invoice_id
+          WHERE i.period = '2026-11-01' AND l.kind = 'prior_period'")" = "$LATE $((LATE * 3360))" ] ||
+        { echo "bench: late usage was not billed once per late customer" >&2; exit 1; }
+done
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 
 # Statements API: wrk on a month-by-day usage statement of a random customer,
@@ -237,6 +265,18 @@ groups by site, model size and whether the job trains, where the aggregate
 only groups by customer, meter and model, and PostgreSQL runs the aggregate
 on three processes but the window join on one. Writing 10,000 drafts takes
 a handful of set-based statements (1,000 drafts each).
+
+## Late usage
+
+| figure | value | limit | ratio |
+|---|---|---|---|
+| November's \`invoice run\` ($CUSTOMERS customers) with late October usage for $LATE of them, October issued | $(median "${late_s[@]}") s | the same batch without late usage: $(median "${clean_s[@]}") s | $(ratio "$(median "${late_s[@]}")" "$(median "${clean_s[@]}")") (target at most 1.50) |
+
+Late usage rates its month again for the late customers only (one
+\`billing_load_usage\` over an array of their codes) and compares it with
+what was invoiced in one sorted pass (pricing/prior.c); each late
+customer's draft gets one prior_period line of 33.60, checked after every
+run.
 
 ## Statements API
 

@@ -22,12 +22,4 @@ SELECT 'contract', c.code, '2026-01-01', c.code,
 FROM customer c WHERE c.code LIKE 'b%';
 INSERT INTO account (account, customer_id, valid_from, contract)
 SELECT 'ns-' || code, id, '2026-01-01', code FROM customer WHERE code LIKE 'b%';
-INSERT INTO usage_hourly (account, hour, meter, model, vendor, site, cluster, job, quantity,
-                          events, first_ingest, last_ingest)
-SELECT 'ns-' || c.code, h, 'gpu_ms',
-       (ARRAY['H800', 'A800', 'H20', 'Ascend910B', 'L20'])[1 + (extract(epoch FROM h)::bigint / 3600 + c.id) % 5],
-       'v', 's1', 'c1', '', 3600000 * (1 + c.id % 8), 120, h, h
-FROM customer c,
-     generate_series(:'first'::timestamptz, :'last'::timestamptz, interval '1 hour') h
-WHERE c.code LIKE 'b%';
-ANALYZE;
+\ir usage-rows.sql

@@ -6,6 +6,7 @@
 #include "timeutil.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +160,24 @@ PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct c
         return NULL;
     }
     return db_open(cfg, exit_code);
+}
+
+int cli_list(const struct cli_spec *spec, int argc, char **argv, const char *what, const char *sql,
+             int n, const char *const *params, const char *fmt)
+{
+    int rc;
+    struct config cfg;
+    PGconn *conn = cli_open_db(spec, argc, argv, &cfg, &rc);
+    if (!conn) return rc;
+    PGresult *res = db_query(conn, what, sql, n, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *v[8] = {""};
+        for (int k = 0; k < PQnfields(res) && k < 8; k++)
+            v[k] = PQgetvalue(res, i, k);
+        printf(fmt, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    }
+    rc = res ? 0 : 1;
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
 }

@@ -69,4 +69,10 @@ typedef struct pg_conn PGconn;
 PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
                     int *exit_code);
 
+/* A list command whole: cli_open_db, then sql (n params) with each row
+ * printed through fmt, a printf format of one %s per column (at most 8).
+ * Returns the command's exit code. */
+int cli_list(const struct cli_spec *spec, int argc, char **argv, const char *what, const char *sql,
+             int n, const char *const *params, const char *fmt);
+
 #endif

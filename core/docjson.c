@@ -349,3 +349,42 @@ const cJSON *doc_get_object(struct doc_check *c, const char *path, const cJSON *
     doc_only(c, obj_path, it, allowed);
     return it;
 }
+
+bool doc_get_currency(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                      bool required, char out[4])
+{
+    char p[DOC_PATH_LEN];
+    if (!doc_get_string(c, path, obj, name, required, out, 4)) return false;
+    if (strlen(out) == 3 && strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3) return true;
+    doc_path(p, path, name);
+    doc_error(c, p, "must be an ISO 4217 code like \"CNY\"");
+    return false;
+}
+
+bool doc_get_ratio(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                   bool required, int64_t *ppm)
+{
+    char p[DOC_PATH_LEN];
+    if (!doc_get_decimal(c, path, obj, name, required, 6, ppm)) return false;
+    if (*ppm <= 1000000) return true;
+    doc_path(p, path, name);
+    doc_error(c, p, "must be at most 1 (a fraction: 0.30 is 30%%)");
+    return false;
+}
+
+void doc_check_month_span(struct doc_check *c, const char *from_path, int64_t from,
+                          const char *until_path, int64_t until)
+{
+    int y;
+    unsigned m, d;
+    if (from >= 0) {
+        time_civil_from_days(from, &y, &m, &d);
+        if (d != 1) doc_error(c, from_path, "must be the first day of a month");
+    }
+    if (until >= 0) {
+        time_civil_from_days(until + 1, &y, &m, &d);
+        if (d != 1) doc_error(c, until_path, "must be the last day of a month");
+        if (from >= 0 && until < from)
+            doc_error(c, until_path, "dates out of order: before the start");
+    }
+}

@@ -76,6 +76,16 @@ bool doc_get_date(struct doc_check *c, const char *path, const cJSON *obj, const
                   bool required, int64_t *days);
 bool doc_get_bool(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
                   bool *out);
+/* An ISO 4217 code like "CNY" (three capitals). */
+bool doc_get_currency(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                      bool required, char out[4]);
+/* A fraction from 0 to 1 as parts per million. */
+bool doc_get_ratio(struct doc_check *c, const char *path, const cJSON *obj, const char *name,
+                   bool required, int64_t *ppm);
+/* Terms start on the first day of a month and end on the last (until -1:
+ * open), so every invoice month sees one set: problems added to c. */
+void doc_check_month_span(struct doc_check *c, const char *from_path, int64_t from,
+                          const char *until_path, int64_t until);
 /* An object member with only the allowed fields (NULL-terminated); its
  * path in obj_path. NULL when absent (an error when required) or wrong. */
 const cJSON *doc_get_object(struct doc_check *c, const char *path, const cJSON *obj,

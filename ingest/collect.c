@@ -2,9 +2,11 @@
 #include "commands.h"
 #include "core/cli.h"
 #include "ingest/collector.h"
-#include "ingest/jobs.h"
+#include "ingest/sacct.h"
+#include "ingest/tokens.h"
 #include "ingest/synthetic.h"
-#include "ingest/telemetry.h"
+#include "ingest/dcgm.h"
+#include "ingest/nvsmi.h"
 
 #include <stddef.h>
 
@@ -34,7 +36,7 @@ static long meter_dcgm(struct cycle *cy, const char *text, size_t len,
 static long meter_npu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
                       struct report *r)
 {
-    return meter_devices(cy, text, len, env, r, npu_parse);
+    return meter_devices(cy, text, len, env, r, dcgm_parse_npu);
 }
 
 static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,

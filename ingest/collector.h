@@ -18,7 +18,8 @@
 
 #include "ingest/accounts.h"
 #include "ingest/cycle.h"
-#include "ingest/jobs.h"
+#include "ingest/sacct.h"
+#include "ingest/tokens.h"
 #include "ingest/report.h"
 
 #include <stdbool.h>

@@ -1,7 +1,7 @@
-/* dcgm: dcgm-exporter and npu-exporter scrapes to device readings (see telemetry.h). */
+/* dcgm: dcgm-exporter and npu-exporter scrapes to device readings (see dcgm.h). */
 #include "core/decimal.h"
 #include "ingest/prom.h"
-#include "ingest/telemetry.h"
+#include "ingest/dcgm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -232,7 +232,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
                         "npu_chip_info_power is not a plausible non-negative number");
 }
 
-void npu_parse(const char *text, size_t len, struct device_source *src)
+void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->report, npu_sample, src);
 }

@@ -1,6 +1,6 @@
-/* nvsmi: nvidia-smi --query-gpu CSV to device readings (see telemetry.h). */
+/* nvsmi: nvidia-smi --query-gpu CSV to device readings (see nvsmi.h). */
 #include "core/decimal.h"
-#include "ingest/telemetry.h"
+#include "ingest/nvsmi.h"
 
 #include <ctype.h>
 #include <stdio.h>

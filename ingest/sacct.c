@@ -1,8 +1,8 @@
-/* sacct: Slurm accounting rows to GPU-time and energy events (see jobs.h). */
+/* sacct: Slurm accounting rows to GPU-time and energy events (see sacct.h). */
 #include "core/decimal.h"
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "ingest/jobs.h"
+#include "ingest/sacct.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* token_server: the local HTTP endpoint trainers post token reports to.
  *
- * POST /v1/tokens with JSON lines (jobs.h) as the body. The reply comes
+ * POST /v1/tokens with JSON lines (tokens.h) as the body. The reply comes
  * after the reports are committed to the collector's spool: 200 with
  * {"accepted":N,"rejected":M} (rejected lines are logged and skipped), 401
  * without the configured bearer secret (tokens.bearer), 413 for a body over

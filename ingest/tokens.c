@@ -1,8 +1,8 @@
-/* tokens: trainer token reports to token events (see jobs.h). */
+/* tokens: trainer token reports to token events (see tokens.h). */
 #include "core/docjson.h"
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "ingest/jobs.h"
+#include "ingest/tokens.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

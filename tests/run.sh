@@ -39,6 +39,7 @@ run_suite() { # name, command...
 
 run_unit() {
     cd "$ROOT" || return
+    run_suite layout bash "$ROOT/scripts/check-layout.sh"
     for t in "$ROOT"/build/asan/tests/test_*; do
         run_suite "unit-$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
     done

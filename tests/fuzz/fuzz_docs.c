@@ -7,8 +7,9 @@
  * emulated here) and read back, and must then validate to the same terms,
  * byte for byte. When a plan and contract both validate, a few usage rows
  * are priced through them. */
-#include "invoice/charges.h"
-#include "invoice/docstore.h"
+#include "pricing/charges.h"
+#include "terms/contract.h"
+#include "terms/plan.h"
 #include "tests/fuzz/fuzz.h"
 
 #include <stdlib.h>
@@ -111,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         };
         struct bill b = {0};
         char err[256];
-        plan_charges(&plan, priced_contract ? &contract : NULL, rows, 3, 2, &b, err, sizeof err);
+        charges_price(&plan, priced_contract ? &contract : NULL, rows, 3, 2, &b, err, sizeof err);
         bill_free(&b);
     }
     cJSON_Delete(doc);

@@ -1,5 +1,6 @@
 /* Slurm sacct output and trainer token lines, each polled twice. */
-#include "ingest/jobs.h"
+#include "ingest/sacct.h"
+#include "ingest/tokens.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

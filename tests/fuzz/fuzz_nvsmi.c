@@ -1,5 +1,5 @@
 /* nvidia-smi --query-gpu CSV. */
-#include "ingest/telemetry.h"
+#include "ingest/nvsmi.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

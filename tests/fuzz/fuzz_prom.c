@@ -1,6 +1,6 @@
 /* Prometheus text as dcgm-exporter and npu-exporter scrapes, metered twice
  * so the state paths (baseline, delta, reset, integration) run too. */
-#include "ingest/telemetry.h"
+#include "ingest/dcgm.h"
 #include "tests/fuzz/fuzz.h"
 
 static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t size,
@@ -24,8 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     state_init(&st);
     round_of(&st, 1000, data, size, dcgm_parse);
     round_of(&st, 31000, data, size, dcgm_parse);
-    round_of(&st, 1000, data, size, npu_parse);
-    round_of(&st, 31000, data, size, npu_parse);
+    round_of(&st, 1000, data, size, dcgm_parse_npu);
+    round_of(&st, 31000, data, size, dcgm_parse_npu);
     state_free(&st);
     return 0;
 }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "invoice/settle.h"
+#include "pricing/settle.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -30,7 +30,7 @@ static void test_lines_then_tax_once(void **state)
     usage_line(&b, "gpu_ms", "H800", 1823278);
     struct settle_terms t = {.k = &k};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.n, 2); /* no adjustment lines */
     assert_int_equal(b.subtotal, 1059955 + 1823278);
     assert_int_equal(b.tax, 172994); /* 6% of 28832.33 = 1729.9398 -> 1729.94 */
@@ -53,7 +53,7 @@ static void test_a_credit_month_is_negative_not_an_error(void **state)
     b.lines[0].kind = LINE_PRIOR_PERIOD;
     struct settle_terms t = {.k = &k};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.subtotal, -10000);
     assert_int_equal(b.tax, -600);
     assert_int_equal(b.total, -10600);
@@ -69,7 +69,7 @@ static void test_untaxable_subtotal_is_an_error(void **state)
     usage_line(&b, "tokens", "", INT64_MAX / 2 + 1);
     struct settle_terms t = {.k = &k};
     char err[256];
-    assert_false(settle(&b, &t, err, sizeof err));
+    assert_false(settle_bill(&b, &t, err, sizeof err));
     assert_non_null(strstr(err, "cannot be taxed"));
     bill_free(&b);
 }

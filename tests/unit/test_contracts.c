@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "invoice/charges.h"
-#include "invoice/docstore.h"
-#include "invoice/settle.h"
+#include "pricing/charges.h"
+#include "terms/contract.h"
+#include "terms/plan.h"
+#include "pricing/settle.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -163,7 +164,7 @@ static void price(const struct contract *k, const struct usage_row *rows, size_t
     b->minor_digits = 2;
     strcpy(b->currency, "CNY");
     char err[256];
-    if (!plan_charges(&p, k, rows, n, 2, b, err, sizeof err)) fail_msg("%s", err);
+    if (!charges_price(&p, k, rows, n, 2, b, err, sizeof err)) fail_msg("%s", err);
 }
 
 static int64_t line_amount(const struct bill *b, enum line_kind kind, const char *model,
@@ -173,7 +174,7 @@ static int64_t line_amount(const struct bill *b, enum line_kind kind, const char
         if (b->lines[i].kind == kind && !strcmp(b->lines[i].model, model) &&
             !strcmp(b->lines[i].band, band))
             return b->lines[i].amount;
-    fail_msg("no %s line %s %s", line_kind_name(kind), model, band);
+    fail_msg("no %s line %s %s", bill_kind_name(kind), model, band);
     return 0;
 }
 
@@ -259,7 +260,7 @@ static void settle_month(const struct contract *k, int64_t period, int64_t amoun
     gpu_bill(b, "H800", amount);
     struct settle_terms t = {.k = k, .period = period, .bank = bank, .nbank = nbank};
     char err[256];
-    if (!settle(b, &t, err, sizeof err)) fail_msg("%s", err);
+    if (!settle_bill(b, &t, err, sizeof err)) fail_msg("%s", err);
 }
 
 static const struct ledger_row *ledger_of(const struct bill *b, const char *kind)
@@ -347,7 +348,7 @@ static void test_gpu_hour_commitment_with_carry_forward(void **state)
     price(&k, &r1, 1, &b);
     struct settle_terms t = {.k = &k, .period = m1};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     const struct ledger_row *r = ledger_of(&b, "carry");
     assert_non_null(r);
     assert_int_equal(r->units, 30 * HOUR);
@@ -357,7 +358,7 @@ static void test_gpu_hour_commitment_with_carry_forward(void **state)
     const struct usage_row r2 = {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 80 * HOUR};
     price(&k, &r2, 1, &b);
     t = (struct settle_terms){.k = &k, .period = m1 + 1, .bank = &carry, .nbank = 1};
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 24000);
     assert_int_equal(line_amount(&b, LINE_CARRY_FORWARD, "", ""), -24000);
     assert_int_equal(b.subtotal, 134400); /* 80 x 16.80 */
@@ -368,7 +369,7 @@ static void test_gpu_hour_commitment_with_carry_forward(void **state)
     const struct usage_row r3 = {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 70 * HOUR};
     price(&k, &r3, 1, &b);
     t = (struct settle_terms){.k = &k, .period = m1 + 2, .bank = &carry, .nbank = 1};
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(ledger_of(&b, "expiry")->units, 10 * HOUR); /* carried 1 month only */
     assert_int_equal(line_amount(&b, LINE_SHORTFALL, "", ""), 36000);
     bill_free(&b);
@@ -403,7 +404,7 @@ static void test_voucher_hits_its_yearly_cap(void **state)
     gpu_bill(&b, "Ascend910B", 4000000);
     struct settle_terms t = {.k = &k, .vouchers = &vs, .nvouchers = 1};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.total, 4240000);
     assert_int_equal(b.nclaims, 1);
     assert_int_equal(b.claims[0].amount, 500000);
@@ -413,7 +414,7 @@ static void test_voucher_hits_its_yearly_cap(void **state)
     vs = (struct voucher_state){&v, 0, 0};
     v.yearly_cap_micro = -1;
     b.n = 1;
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.claims[0].amount, 1272000);
     bill_free(&b);
 }
@@ -433,7 +434,7 @@ static void test_two_vouchers_in_priority_order(void **state)
     gpu_bill(&b, "H800", 1000000);
     struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 2};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.nclaims, 2);
     assert_string_equal(b.claims[0].voucher, "a");
     assert_int_equal(b.claims[0].amount, 300000);
@@ -461,7 +462,7 @@ static void test_pre_tax_voucher_and_eligibility(void **state)
     gpu_bill(&b, "H800", 1000000);
     struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 2};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_VOUCHER_DISCOUNT, "", ""), -100000);
     assert_int_equal(b.subtotal, 900000);
     assert_int_equal(b.tax, 54000);
@@ -500,14 +501,14 @@ static void test_energy_subsidy_domestic_only_at_pue_1_25(void **state)
     assert_int_equal(line_amount(&b, LINE_USAGE, "H800", ""), 80000);
     struct settle_terms t = {.k = &k, .subsidies = &s, .nsubsidies = 1};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -25000);
     assert_int_equal(b.total, 155000);
     bill_free(&b);
 
     s.cap_micro = 200000000;
     price(&k, rows, 2, &b);
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -20000);
     bill_free(&b);
 
@@ -515,13 +516,13 @@ static void test_energy_subsidy_domestic_only_at_pue_1_25(void **state)
     s.per_kwh = false;
     s.share_ppm = 500000;
     price(&k, rows, 2, &b);
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -50000);
     bill_free(&b);
 
     strcpy(s.sites[0], "bj2"); /* another site: nothing */
     price(&k, rows, 2, &b);
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.n, 2);
     bill_free(&b);
 }
@@ -566,7 +567,7 @@ static void test_one_subsidy_per_charge(void **state)
     usage_line(&b, "tokens", "any size", 500000);
     struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 3};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_VOUCHER_DISCOUNT, "", ""), -200000);
     assert_int_equal(b.subtotal, 1300000);
     assert_int_equal(b.tax, 78000);
@@ -605,7 +606,7 @@ static void test_voucher_after_a_subsidy(void **state)
     struct settle_terms t = {
         .k = &k, .subsidies = &s, .nsubsidies = 1, .vouchers = &vs, .nvouchers = 1};
     char err[256];
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(line_amount(&b, LINE_SUBSIDY, "", ""), -25000);
     assert_int_equal(b.subtotal, 75000);
     assert_int_equal(b.total, 79500);
@@ -635,11 +636,11 @@ static void test_domestic_voucher_covers_tokens(void **state)
     const struct training_gpu gpu[] = {{7000000000LL, "Ascend910B", 300 * HOUR},
                                        {7000000000LL, "H800", 100 * HOUR}};
     char err[256];
-    assert_true(plan_token_gpu(&p, &b, gpu, 2, err, sizeof err));
+    assert_true(charges_token_gpu(&p, &b, gpu, 2, err, sizeof err));
     assert_int_equal(b.lines[0].jobs_gpu_ms, 400 * HOUR);
     assert_int_equal(b.lines[0].jobs_domestic_ms, 300 * HOUR);
     struct settle_terms t = {.k = &k, .vouchers = &vs, .nvouchers = 1};
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.total, 636000);
     assert_int_equal(b.claimed, 143100);
     bill_free(&b);
@@ -648,7 +649,7 @@ static void test_domestic_voucher_covers_tokens(void **state)
     strcpy(b.currency, "CNY");
     vs.spent = vs.year_used = 0;
     usage_line(&b, "tokens", "any size", 600000);
-    assert_true(settle(&b, &t, err, sizeof err));
+    assert_true(settle_bill(&b, &t, err, sizeof err));
     assert_int_equal(b.claimed, 0);
     bill_free(&b);
 }

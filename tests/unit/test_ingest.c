@@ -9,10 +9,12 @@
 #include "core/fileio.h"
 #include "core/signature.h"
 #include "core/timeutil.h"
-#include "ingest/jobs.h"
+#include "ingest/sacct.h"
+#include "ingest/tokens.h"
 #include "ingest/prom.h"
 #include "ingest/spool.h"
-#include "ingest/telemetry.h"
+#include "ingest/dcgm.h"
+#include "ingest/nvsmi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,8 +459,8 @@ static void test_nvsmi_nounits_and_idle_without_mapping(void **state)
 static void test_npu_power_and_pod(void **state)
 {
     struct run *r = *state;
-    scrape(r, npu_parse, "npu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
-    scrape(r, npu_parse, "npu-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    scrape(r, dcgm_parse_npu, "npu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse_npu, "npu-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
     assert_int_equal(r->n, 1);
     assert_string_equal(r->ev[0].account, "team-npu");
     assert_string_equal(r->ev[0].job, "mindspore-0");

@@ -6,8 +6,9 @@
 #include <cmocka.h>
 
 #include "core/catalogue.h"
-#include "invoice/charges.h"
-#include "invoice/price.h"
+#include "pricing/charges.h"
+#include "pricing/price.h"
+#include "terms/plan_doc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -189,10 +190,11 @@ static void test_time_of_use_across_a_band_boundary(void **state)
     assert_string_equal(check(valid, &p), "");
     const struct price *h800 = &p.models[0].price;
     int64_t peak, flat;
-    const struct band *b11 = band_at(p.gpu_bands, p.ngpu_bands, 11);
+    const struct band *b11 = plan_band_at(p.gpu_bands, p.ngpu_bands, 11);
     assert_non_null(b11);
-    assert_null(band_at(p.gpu_bands, p.ngpu_bands, 12));                             /* flat */
-    assert_int_equal(band_at(p.gpu_bands, p.ngpu_bands, 2)->multiplier_ppm, 600000); /* wraps */
+    assert_null(plan_band_at(p.gpu_bands, p.ngpu_bands, 12)); /* flat */
+    assert_int_equal(plan_band_at(p.gpu_bands, p.ngpu_bands, 2)->multiplier_ppm,
+                     600000); /* wraps */
     int64_t m11 = b11->multiplier_ppm, m12 = 1000000;
     assert_int_equal(m11, 1500000);
     assert_true(
@@ -280,7 +282,7 @@ static void test_the_largest_line_and_the_first_refused(void **state)
     assert_int_equal(amount, 4); /* 1.5 h x 2.50 = 3.75, rounded once: 4 */
 }
 
-/* plan_charges on the example plan: bands, brackets, PUE and increments. */
+/* charges_price on the example plan: bands, brackets, PUE and increments. */
 static void test_a_month_priced_into_lines(void **state)
 {
     (void)state;
@@ -305,7 +307,8 @@ static void test_a_month_priced_into_lines(void **state)
     };
     struct bill c = {0};
     char err[256];
-    assert_true(plan_charges(&p, NULL, rows, sizeof rows / sizeof rows[0], 2, &c, err, sizeof err));
+    assert_true(
+        charges_price(&p, NULL, rows, sizeof rows / sizeof rows[0], 2, &c, err, sizeof err));
     const struct {
         const char *meter, *model, *band;
         int64_t quantity, amount;
@@ -329,7 +332,7 @@ static void test_a_month_priced_into_lines(void **state)
     }
     bill_free(&c);
     const struct usage_row unpriced[] = {{"gpu_ms", "H20", "s", 1, 0, false, 1000000, 1000}};
-    assert_false(plan_charges(&p, NULL, unpriced, 1, 2, &c, err, sizeof err));
+    assert_false(charges_price(&p, NULL, unpriced, 1, 2, &c, err, sizeof err));
     assert_string_equal(err, "plan \"gpu-2027\" has no gpu_hours price for model \"H20\"");
     bill_free(&c);
 }

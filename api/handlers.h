@@ -1,0 +1,19 @@
+/* handlers: the API's resources, each answering one request (http.h) from
+ * billing/ and render/: usage by day, month-to-date usage, statements,
+ * invoices and one invoice (JSON, CSV or PDF). Each sets r's response and
+ * returns false after an error response. Reentrant: everything lives on
+ * the request. */
+#ifndef GPUMETER_HANDLERS_H
+#define GPUMETER_HANDLERS_H
+
+#include "api/http.h"
+
+#include <stdbool.h>
+
+bool handle_usage(struct request *r);
+bool handle_usage_current(struct request *r);
+bool handle_statement(struct request *r);
+bool handle_invoices(struct request *r);
+bool handle_invoice(struct request *r);
+
+#endif

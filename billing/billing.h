@@ -1,0 +1,50 @@
+/* billing: a customer's month under its contract, as a bill.
+ *
+ * billing_load reads late usage of earlier months (late.h), then finds,
+ * set-based, every customer's contract in effect for the month, the plan
+ * version in effect on its first day, the usage of the
+ * contract's accounts (by meter, model, site, local hour, model size and
+ * whether the job reports tokens), the sites' PUE, the commitment bank,
+ * the customer's vouchers and the subsidy programs in effect. It prices the
+ * usage through charges_price (charges.h) and settles the contract's terms
+ * through settle_bill (settle.h), so invoices, statements, rerate and `plan
+ * simulate` share one calculation (docs/contracts.md, "Calculation order").
+ * A customer with usage and no contract in effect comes as a bill whose
+ * error says so, never a silent zero. Reentrant: a billing_load keeps
+ * everything it parses on its own heap, so concurrent loads on different
+ * connections (the API's threads) share nothing. */
+#ifndef GPUMETER_BILLING_H
+#define GPUMETER_BILLING_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pricing/bill.h"
+
+/* Where billing_load takes the plan from: the contract's (NULL), or a proposed
+ * plan document priced in its place (`plan simulate`). */
+struct plan;
+
+/* Calls fn with each settled bill for period (YYYY-MM), for one customer
+ * (code) or all (NULL), in customer code order: every customer with a
+ * contract in effect. A bill that could not be priced has error set.
+ * Returns the number of bills, or -1 after printing the error (or when fn
+ * returned false). */
+int billing_load(PGconn *conn, const char *period, const char *customer,
+                 const struct plan *proposed, bill_fn fn, void *ctx);
+
+/* billing_load without the contract's terms or prior-period lines, for the
+ * customers in a text array literal (db_array_*; NULL: all): the usage lines
+ * a month rates to (late.h compares them with what was invoiced). */
+int billing_load_usage(PGconn *conn, const char *period, const char *customers, bill_fn fn,
+                       void *ctx);
+
+/* Warns about rated usage of the month (local to the customer's contract)
+ * that no contract in effect covers: an account a contract names, but on other days or for other
+ * job names. Such usage stays rated and is billed once a contract covers it. Returns the number of
+ * accounts warned about, -1 on a database error. */
+int billing_warn_uncovered(PGconn *conn, const char *period);
+
+#endif

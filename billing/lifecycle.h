@@ -1,0 +1,11 @@
+/* lifecycle: issuing and voiding invoices (see lifecycle.c): numbers
+ * gap-free per series and year, credit notes, ledger reversals. Both are
+ * `gpumeter invoice` subcommands and return the process exit code. Commands: run on the main
+ * thread. */
+#ifndef GPUMETER_LIFECYCLE_H
+#define GPUMETER_LIFECYCLE_H
+
+int lifecycle_issue(int argc, char **argv);
+int lifecycle_void(int argc, char **argv);
+
+#endif

@@ -1,0 +1,145 @@
+/* report: `gpumeter report vouchers|commitments`, read from the append-only
+ * ledgers (schema 007), with reversals of void invoices netted out.
+ *
+ * vouchers lists, for one program and month, what each voucher paid on each
+ * customer's invoice: the figures of the program's reimbursement claim
+ * (issued invoices only count in the total). commitments shows, per
+ * customer and month, the take-or-pay shortfall billed, the make-up bank
+ * drawn and expired, and the bank left, in money. */
+#include "commands.h"
+#include "core/cli.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/timeutil.h"
+#include "billing/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char vouchers_sql[] =
+    "SELECT c.code, r.voucher, coalesce(i.number, '-'), i.status, "
+    "       sum(r.signed_amount)::bigint, "
+    "       cur.minor_digits, i.currency "
+    "FROM voucher_redemption_signed r JOIN customer c ON c.id = r.customer_id "
+    "JOIN invoice i ON i.id = r.invoice_id JOIN currency cur ON cur.code = i.currency "
+    "WHERE r.program = $1 AND r.period = $2::date "
+    "GROUP BY c.code, r.voucher, i.number, i.status, cur.minor_digits, i.currency, i.id "
+    "ORDER BY c.code, r.voucher, i.id";
+
+static void amount(const PGresult *res, int row, int col, int digits, char *buf, size_t len)
+{
+    int64_t v = 0;
+    db_get_int64(res, row, col, &v);
+    money_format(v, digits, buf, len);
+}
+
+static int report_vouchers(int argc, char **argv)
+{
+    const char *program = NULL, *period = NULL;
+    const struct cli_opt opts[] = {
+        {"program", CLI_STR, &program, "CODE", "voucher program (required)", 0, 0},
+        {"period", CLI_STR, &period, "YYYY-MM", "invoice month (required)", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {"gpumeter report vouchers --program CODE --period YYYY-MM",
+                                  "What a voucher program paid, per customer, voucher and "
+                                  "invoice: its reimbursement claim for the month.",
+                                  opts, 0, 0};
+    int npos, y, m, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!program || !period || !time_parse_month(period, &y, &m)) {
+        log_error("--program and --period YYYY-MM are required");
+        cli_usage(&spec, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    char first_day[16];
+    time_month_first_day(period, first_day);
+    const char *p[] = {program, first_day};
+    PGresult *res = db_query(conn, "read the voucher redemptions", vouchers_sql, 2, p);
+    int64_t total = 0, digits = 2;
+    printf("program %s, %s\n%-24s %-20s %-18s %-7s %14s\n", program, period, "customer", "voucher",
+           "invoice", "status", "paid");
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        char a[32];
+        int64_t v = 0;
+        db_get_int64(res, i, 5, &digits);
+        db_get_int64(res, i, 4, &v);
+        amount(res, i, 4, (int)digits, a, sizeof a);
+        printf("%-24s %-20s %-18s %-7s %14s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+               PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), a, PQgetvalue(res, i, 6));
+        if (!strcmp(PQgetvalue(res, i, 3), "issued")) total += v;
+    }
+    char t[32];
+    money_format(total, (int)digits, t, sizeof t);
+    if (res) printf("%-72s %14s\n", "claim (issued invoices)", t);
+    PQclear(res);
+    PQfinish(conn);
+    return res ? 0 : 1;
+}
+
+/* Per customer and month: shortfall, drawn, expired (money), bank after. */
+static const char commitments_sql[] =
+    "WITH m AS (SELECT c.code, l.period, "
+    "    sum(CASE WHEN l.kind = 'shortfall' THEN l.signed_value ELSE 0 END) AS shortfall, "
+    "    -sum(CASE WHEN l.kind = 'makeup_draw' THEN l.signed_value ELSE 0 END) AS drawn, "
+    "    -sum(CASE WHEN l.kind = 'expiry' THEN l.signed_value ELSE 0 END) AS expired "
+    "  FROM commitment_ledger_signed l JOIN customer c ON c.id = l.customer_id "
+    "  WHERE ($1::text IS NULL OR c.code = $1) GROUP BY 1, 2) "
+    "SELECT m.code, to_char(m.period, 'YYYY-MM'), m.shortfall, m.drawn, m.expired, "
+    "       sum(m.shortfall - m.drawn - m.expired) OVER (PARTITION BY m.code ORDER BY m.period), "
+    "       coalesce((SELECT coalesce(i.number, '-') || ' ' || i.status FROM invoice i JOIN "
+    "customer c "
+    "                 ON c.id = i.customer_id WHERE c.code = m.code AND i.period = m.period "
+    "                 AND i.kind = 'invoice' AND i.status <> 'void'), '-'), "
+    "       coalesce((SELECT cur.minor_digits FROM invoice i JOIN customer c "
+    "                 ON c.id = i.customer_id JOIN currency cur ON cur.code = i.currency "
+    "                 WHERE c.code = m.code ORDER BY i.period DESC LIMIT 1), 2) "
+    "FROM m ORDER BY 1, 2";
+
+static int report_commitments(int argc, char **argv)
+{
+    const char *customer = NULL;
+    const struct cli_opt opts[] = {
+        {"customer", CLI_STR, &customer, "CODE", "only this customer", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {"gpumeter report commitments [--customer CODE]",
+                                  "Take-or-pay per customer and month: shortfall billed, make-up "
+                                  "bank drawn and expired, bank left.",
+                                  opts, 0, 0};
+    int rc;
+    struct config cfg;
+    PGconn *conn = cli_open_db(&spec, argc, argv, &cfg, &rc);
+    if (!conn) return rc;
+    const char *p[] = {customer};
+    PGresult *res = db_query(conn, "read the commitment ledger", commitments_sql, 1, p);
+    printf("%-24s %-7s %14s %14s %14s %14s  %s\n", "customer", "month", "shortfall", "drawn",
+           "expired", "bank after", "invoice");
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        int64_t digits = 2;
+        char v[4][32];
+        db_get_int64(res, i, 7, &digits);
+        for (int k = 0; k < 4; k++)
+            amount(res, i, 2 + k, (int)digits, v[k], sizeof v[k]);
+        printf("%-24s %-7s %14s %14s %14s %14s  %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+               v[0], v[1], v[2], v[3], PQgetvalue(res, i, 6));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return res ? 0 : 1;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct cli_command commands[] = {
+        {"vouchers", report_vouchers, "what a voucher program paid in a month, per customer"},
+        {"commitments", report_commitments, "take-or-pay use, shortfall, bank and expiries"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch("gpumeter report", commands, argc, argv);
+}

@@ -1,0 +1,345 @@
+/* store: draft invoices in PostgreSQL (see store.h). */
+#include "billing/store.h"
+
+#include "core/db.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/timeutil.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+static void add_int(struct strbuf *sb, int64_t v)
+{
+    db_array_add_int(sb, v);
+}
+
+/* Upserts the drafts' headers; ids[i] is bill i's draft id, or "" when its
+ * invoice is no longer a draft (never touched). */
+static PGresult *store_headers(PGconn *conn, const char *first_day, const struct bill *b, size_t n)
+{
+    struct db_columns c;
+    db_columns_open(&c, 10);
+    for (size_t i = 0; i < n; i++) {
+        db_array_add(&c.v[0], b[i].customer);
+        db_array_add(&c.v[1], b[i].currency);
+        add_int(&c.v[2], b[i].tax_ppm);
+        add_int(&c.v[3], b[i].subtotal);
+        add_int(&c.v[4], b[i].tax);
+        add_int(&c.v[5], b[i].total);
+        add_int(&c.v[6], b[i].claimed);
+        add_int(&c.v[7], b[i].due);
+        db_array_add(&c.v[8], b[i].contract);
+        db_array_add(&c.v[9], b[i].plan);
+    }
+    const char *p[11] = {first_day};
+    db_columns_close(&c, p, 1);
+    PGresult *res = db_query(
+        conn, "write the draft invoices",
+        "WITH ins AS (INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, "
+        "  subtotal, tax, total, claimed, due, contract, plan) "
+        "  SELECT c.id, $1::date, u.cur, u.tax_ppm, u.sub, u.tax, u.total, u.claimed, u.due, "
+        "         u.contract, u.plan FROM unnest($2::text[], $3::text[], $4::bigint[], "
+        "    $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], "
+        "    $11::text[]) u(code, cur, tax_ppm, sub, tax, total, claimed, due, contract, plan) "
+        "  JOIN customer c ON c.code = u.code "
+        "  ON CONFLICT (customer_id, period) WHERE kind = 'invoice' AND status <> 'void' "
+        "  DO UPDATE SET currency = excluded.currency, tax_rate_ppm = excluded.tax_rate_ppm, "
+        "  subtotal = excluded.subtotal, tax = excluded.tax, total = excluded.total, "
+        "  claimed = excluded.claimed, due = excluded.due, contract = excluded.contract, "
+        "  plan = excluded.plan, updated_at = now() WHERE i.status = 'draft' "
+        "  RETURNING i.id, i.customer_id) "
+        "SELECT ins.id, c.code FROM ins JOIN customer c ON c.id = ins.customer_id",
+        11, p);
+    db_columns_free(&c);
+    return res;
+}
+
+/* The invoice id written for bill b, or NULL (not a draft). */
+static const char *id_of(const PGresult *ids, const struct bill *b)
+{
+    for (int r = 0; r < PQntuples(ids); r++)
+        if (!strcmp(PQgetvalue(ids, r, 1), b->customer)) return PQgetvalue(ids, r, 0);
+    return NULL;
+}
+
+static void add_line(struct db_columns *c, const char *id, size_t line_no,
+                     const struct bill_line *l)
+{
+    char adjusts[16];
+    time_month_first_day(l->adjusts, adjusts);
+    db_array_add(&c->v[0], id);
+    add_int(&c->v[1], (int64_t)line_no);
+    db_array_add(&c->v[2], bill_kind_name(l->kind));
+    db_array_add(&c->v[3], l->meter[0] ? l->meter : NULL);
+    db_array_add(&c->v[4], l->model);
+    add_int(&c->v[5], l->quantity);
+    add_int(&c->v[6], l->unit_price);
+    add_int(&c->v[7], l->amount);
+    db_array_add(&c->v[8], l->band);
+    add_int(&c->v[9], l->multiplier_ppm);
+    db_array_add(&c->v[10], l->site);
+    add_int(&c->v[11], l->pue_ppm);
+    add_int(&c->v[12], l->override_ppm);
+    db_array_add(&c->v[13], l->detail);
+    db_array_add(&c->v[14], l->adjusts[0] ? adjusts : NULL);
+}
+
+static void add_ledger(struct db_columns *c, const char *id, const struct bill *b,
+                       const struct ledger_row *r)
+{
+    char month[16], first_day[24];
+    time_format_month(r->entry_period, month);
+    time_month_first_day(month, first_day);
+    db_array_add(&c->v[0], id);
+    db_array_add(&c->v[1], b->customer);
+    db_array_add(&c->v[2], first_day);
+    db_array_add(&c->v[3], r->kind);
+    add_int(&c->v[4], r->units);
+    add_int(&c->v[5], r->value);
+}
+
+static void add_claim(struct db_columns *c, const char *id, const struct bill *b,
+                      const struct voucher_claim *v)
+{
+    db_array_add(&c->v[0], id);
+    db_array_add(&c->v[1], b->customer);
+    db_array_add(&c->v[2], v->voucher);
+    db_array_add(&c->v[3], v->program);
+    add_int(&c->v[4], v->amount);
+}
+
+/* Rewrites the drafts' lines, commitment ledger rows and voucher
+ * redemptions (the triggers of schema 007 allow it for drafts only). */
+static bool store_details(PGconn *conn, const char *first_day, const PGresult *ids,
+                          const struct bill *b, size_t n)
+{
+    struct db_columns lines, ledger, claims;
+    struct strbuf all = STRBUF_INIT;
+    db_columns_open(&lines, 15);
+    db_columns_open(&ledger, 6);
+    db_columns_open(&claims, 5);
+    db_array_open(&all);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_of(ids, &b[i]);
+        if (!id) continue;
+        db_array_add(&all, id);
+        for (size_t k = 0; k < b[i].n; k++)
+            add_line(&lines, id, k + 1, &b[i].lines[k]);
+        for (int k = 0; k < b[i].nledger; k++)
+            add_ledger(&ledger, id, &b[i], &b[i].ledger[k]);
+        for (int k = 0; k < b[i].nclaims; k++)
+            add_claim(&claims, id, &b[i], &b[i].claims[k]);
+    }
+    db_array_close(&all);
+    const char *del[] = {sb_str(&all)};
+    const char *pl[15], *pg[7] = {first_day}, *pc[6] = {first_day};
+    db_columns_close(&lines, pl, 0);
+    db_columns_close(&ledger, pg, 1);
+    db_columns_close(&claims, pc, 1);
+    bool ok =
+        db_exec(conn, "clear the drafts' lines",
+                "DELETE FROM invoice_line WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "clear the drafts' commitment ledger",
+                "DELETE FROM commitment_ledger WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "clear the drafts' voucher redemptions",
+                "DELETE FROM voucher_redemption WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "write the invoice lines",
+                "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, "
+                "unit_price, amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, "
+                "adjusts) SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], "
+                "$5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], "
+                "$10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], "
+                "$15::date[])",
+                15, pl) &&
+        db_exec(conn, "write the commitment ledger",
+                "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "
+                "kind, units, value) SELECT u.id, c.id, $1::date, u.e, u.k, u.units, u.v "
+                "FROM unnest($2::bigint[], $3::text[], $4::date[], $5::text[], $6::bigint[], "
+                "$7::bigint[]) u(id, code, e, k, units, v) JOIN customer c ON c.code = u.code",
+                7, pg) &&
+        db_exec(conn, "write the voucher redemptions",
+                "INSERT INTO voucher_redemption (invoice_id, customer_id, period, voucher, "
+                "program, amount) SELECT u.id, c.id, $1::date, u.v, u.p, u.a "
+                "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
+                "u(id, code, v, p, a) JOIN customer c ON c.code = u.code",
+                6, pc);
+    db_columns_free(&lines);
+    db_columns_free(&ledger);
+    db_columns_free(&claims);
+    sb_free(&all);
+    return ok;
+}
+
+bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
+                    bool *written)
+{
+    if (!n) return true;
+    for (size_t i = 0; i < n; i++) /* only settled bills are stored */
+        assert(!bills[i].error[0] && bill_totals_hold(&bills[i]));
+    PGresult *ids = store_headers(conn, first_day, bills, n);
+    bool ok = ids && store_details(conn, first_day, ids, bills, n);
+    for (size_t i = 0; ok && written && i < n; i++)
+        written[i] = id_of(ids, &bills[i]) != NULL;
+    PQclear(ids);
+    return ok;
+}
+
+bool store_problems(PGconn *conn, const char *first_day, const char *customer, const char *codes,
+                    const char *reasons)
+{
+    const char *p[] = {first_day, codes, reasons, customer};
+    static const char drafts[] =
+        "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "WHERE i.period = $1::date AND i.status = 'draft' "
+        "AND i.kind = 'invoice' AND c.code = ANY($2::text[])";
+    char ledger[512], redemptions[512], invoices[512];
+    snprintf(ledger, sizeof ledger, "DELETE FROM commitment_ledger WHERE invoice_id IN (%s)",
+             drafts);
+    snprintf(redemptions, sizeof redemptions,
+             "DELETE FROM voucher_redemption WHERE invoice_id IN (%s)", drafts);
+    snprintf(invoices, sizeof invoices, "DELETE FROM invoice WHERE id IN (%s)", drafts);
+    return db_exec(conn, "remove the drafts that could not be priced", ledger, 2, p) &&
+           db_exec(conn, "remove the drafts that could not be priced", redemptions, 2, p) &&
+           db_exec(conn, "remove the drafts that could not be priced", invoices, 2, p) &&
+           db_exec(conn, "record the customers that could not be priced",
+                   "WITH f AS (SELECT c.id, u.why FROM unnest($2::text[], $3::text[]) u(code, why) "
+                   "           JOIN customer c ON c.code = u.code), "
+                   "gone AS (DELETE FROM invoice_problem p USING customer c "
+                   "         WHERE c.id = p.customer_id AND p.period = $1::date "
+                   "           AND ($4::text IS NULL OR c.code = $4) "
+                   "           AND p.customer_id NOT IN (SELECT id FROM f)) "
+                   "INSERT INTO invoice_problem (customer_id, period, reason) "
+                   "SELECT id, $1::date, why FROM f ON CONFLICT (customer_id, period) "
+                   "DO UPDATE SET reason = excluded.reason, found_at = now()",
+                   4, p);
+}
+
+/* Header columns 0..18, line columns 19..31; $1 the invoice id. */
+static const char show_sql[] =
+    "SELECT c.code, c.name, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
+    "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
+    "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
+    "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
+    "       coalesce(i.void_reason, ''), "
+    "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
+    "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
+    "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), '') "
+    "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "JOIN currency cur ON cur.code = i.currency "
+    "LEFT JOIN invoice cr ON cr.id = i.credits "
+    "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
+    "WHERE i.id = $1 ORDER BY l.line_no";
+
+static const char claims_sql[] =
+    "SELECT r.voucher, r.program, r.amount, d.document->>'applies' = 'pre_tax' "
+    "FROM voucher_redemption r "
+    "LEFT JOIN document d ON d.kind = 'voucher' AND d.code = r.voucher "
+    "WHERE r.invoice_id = $1 AND NOT r.reversal ORDER BY r.voucher";
+
+static void cell(char *dst, size_t cap, const PGresult *res, int row, int col)
+{
+    snprintf(dst, cap, "%s", PQgetvalue(res, row, col));
+}
+
+static bool read_header(struct bill *b, const PGresult *res)
+{
+    int64_t digits = 2;
+    cell(b->customer, sizeof b->customer, res, 0, 0);
+    cell(b->customer_name, sizeof b->customer_name, res, 0, 1);
+    cell(b->plan, sizeof b->plan, res, 0, 2);
+    cell(b->currency, sizeof b->currency, res, 0, 3);
+    cell(b->period, sizeof b->period, res, 0, 6);
+    cell(b->status, sizeof b->status, res, 0, 7);
+    cell(b->contract, sizeof b->contract, res, 0, 13);
+    cell(b->kind, sizeof b->kind, res, 0, 14);
+    cell(b->number, sizeof b->number, res, 0, 15);
+    cell(b->credits, sizeof b->credits, res, 0, 16);
+    cell(b->issued_at, sizeof b->issued_at, res, 0, 17);
+    cell(b->void_reason, sizeof b->void_reason, res, 0, 18);
+    bool ok = db_get_int64(res, 0, 4, &digits) && db_get_int64(res, 0, 5, &b->tax_ppm) &&
+              db_get_int64(res, 0, 8, &b->subtotal) && db_get_int64(res, 0, 9, &b->tax) &&
+              db_get_int64(res, 0, 10, &b->total) && db_get_int64(res, 0, 11, &b->claimed) &&
+              db_get_int64(res, 0, 12, &b->due);
+    b->minor_digits = (int)digits;
+    return ok;
+}
+
+static bool read_line(struct bill *b, const PGresult *res, int row)
+{
+    struct bill_line *l = bill_add_line(b);
+    cell(l->meter, sizeof l->meter, res, row, 20);
+    cell(l->model, sizeof l->model, res, row, 21);
+    cell(l->band, sizeof l->band, res, row, 25);
+    cell(l->site, sizeof l->site, res, row, 27);
+    cell(l->detail, sizeof l->detail, res, row, 30);
+    cell(l->adjusts, sizeof l->adjusts, res, row, 31);
+    return bill_kind_parse(PQgetvalue(res, row, 19), &l->kind) &&
+           db_get_int64(res, row, 22, &l->quantity) && db_get_int64(res, row, 23, &l->unit_price) &&
+           db_get_int64(res, row, 24, &l->amount) &&
+           db_get_int64(res, row, 26, &l->multiplier_ppm) &&
+           db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm);
+}
+
+static bool read_claims(PGconn *conn, struct bill *b, const char *const *id)
+{
+    PGresult *res = db_query(conn, "read the voucher claims", claims_sql, 1, id);
+    bool ok = res != NULL;
+    for (int i = 0; ok && i < PQntuples(res); i++) {
+        struct voucher_claim *c = bill_add_claim(b);
+        cell(c->voucher, sizeof c->voucher, res, i, 0);
+        cell(c->program, sizeof c->program, res, i, 1);
+        c->pre_tax = PQgetvalue(res, i, 3)[0] == 't';
+        ok = db_get_int64(res, i, 2, &c->amount);
+    }
+    PQclear(res);
+    return ok;
+}
+
+bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
+                struct bill *b)
+{
+    const char *p[] = {number, customer, first_day};
+    PGresult *idr = db_query(conn, "find the invoice",
+                             "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+                             "WHERE ($1::text IS NOT NULL AND i.number = $1) OR ($1::text IS NULL "
+                             "AND c.code = $2 AND i.period = $3::date AND i.kind = 'invoice' "
+                             "AND i.status <> 'void')",
+                             3, p);
+    if (!idr) return false;
+    if (PQntuples(idr) != 1) {
+        if (number)
+            log_error("no invoice numbered \"%s\"", number);
+        else
+            log_error("no invoice for customer \"%s\" in %.7s", customer, first_day);
+        PQclear(idr);
+        return false;
+    }
+    const char *id[] = {PQgetvalue(idr, 0, 0)};
+    PGresult *res = db_query(conn, "read the invoice", show_sql, 1, id);
+    bool ok = res && read_header(b, res);
+    int64_t sum = 0, claimed = 0;
+    for (int row = 0; ok && row < PQntuples(res); row++)
+        if (!PQgetisnull(res, row, 19)) {
+            ok = read_line(b, res, row);
+            sum += ok ? b->lines[b->n - 1].amount : 0;
+        }
+    PQclear(res);
+    ok = ok && read_claims(conn, b, id);
+    PQclear(idr);
+    for (int i = 0; ok && i < b->nclaims; i++)
+        claimed += b->claims[i].pre_tax ? 0 : b->claims[i].amount;
+    if (!strcmp(b->kind, "credit_note")) claimed = b->claimed; /* its claims stay on the invoice */
+    if (ok && (sum != b->subtotal || b->subtotal + b->tax != b->total || claimed != b->claimed ||
+               b->claimed + b->due != b->total)) {
+        log_error("stored invoice of customer \"%s\" for %s does not add up", b->customer,
+                  b->period);
+        log_detail("Lines sum to %lld, subtotal is %lld, tax %lld, total %lld, claimed %lld of "
+                   "%lld in redemptions, due %lld (minor units).",
+                   (long long)sum, (long long)b->subtotal, (long long)b->tax, (long long)b->total,
+                   (long long)b->claimed, (long long)claimed, (long long)b->due);
+        ok = false;
+    }
+    return ok;
+}

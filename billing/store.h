@@ -1,0 +1,33 @@
+/* store: draft invoices in PostgreSQL.
+ *
+ * invoice_store writes settled bills as their customers' drafts for the
+ * month (one open invoice per customer and period; a non-draft is never
+ * touched) with their lines and ledger rows, set-based: a handful of
+ * statements for any number of bills. store_load reads a stored invoice back and checks that its
+ * lines add up to its subtotal and its subtotal and tax to its total. Reentrant: works on the
+ * caller's connection. */
+#ifndef GPUMETER_INVOICE_STORE_H
+#define GPUMETER_INVOICE_STORE_H
+
+#include "billing/billing.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* first_day is "YYYY-MM-01". */
+/* written[i] (when not NULL): whether bill i's draft was written, false
+ * when its month's invoice is already issued. */
+bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
+                    bool *written);
+/* Records the month's customers that could not be priced (codes and
+ * reasons as parallel array literals) in invoice_problem and removes their
+ * drafts of the month; forgets earlier problems of the others (of customer
+ * only, when not NULL). */
+bool store_problems(PGconn *conn, const char *first_day, const char *customer, const char *codes,
+                    const char *reasons);
+/* Reads an invoice (by number, or else the open invoice of customer for
+ * the month) and checks that its totals equal its lines. */
+bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
+                struct bill *b);
+
+#endif

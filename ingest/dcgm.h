@@ -1,0 +1,29 @@
+/* dcgm: Prometheus exporters' telemetry into device readings: dcgm-exporter
+ * (dcgm_parse) and the Ascend npu-exporter (dcgm_parse_npu), which share
+ * the exposition format and the tenant labels.
+ * Parses one whole scrape (text, len) into src->set (see device.h),
+ * skipping and reporting bad lines; never allocates per line nor can be
+ * crashed by its input (a libFuzzer target). Reentrant: all state is src's.
+ *
+ *  dcgm_parse:  dcgm-exporter Prometheus text. Node from Hostname/hostname;
+ *               device = UUID, MIG instance = GPU_I_ID with GPU_I_PROFILE;
+ *               energy from DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (mJ), power
+ *               from DCGM_FI_DEV_POWER_USAGE (W). Tenant from namespace/pod
+ *               (or legacy pod_namespace/pod_name, pod_uid), else Slurm
+ *               hpc_job (account from the map's job: entry, else
+ *               "job:<id>"); no such labels means idle.
+ *  dcgm_parse_npu:  Ascend npu-exporter Prometheus text. Device = "npu-<id>",
+ *               power from npu_chip_info_power (W), tenant from
+ *               namespace/pod_name (a pod without namespace is in "default").
+ */
+#ifndef GPUMETER_DCGM_H
+#define GPUMETER_DCGM_H
+
+#include "ingest/device.h"
+
+#include <stddef.h>
+
+void dcgm_parse(const char *text, size_t len, struct device_source *src);
+void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
+
+#endif

@@ -1,0 +1,106 @@
+/* bill: the value a month of one customer prices to, and its lines.
+ *
+ * A bill holds usage lines (priced by charges.h), adjustment lines (settle.h,
+ * prior.h), voucher claims and commitment ledger rows, with the totals
+ * settle_bill sets: subtotal = sum of the lines, total = subtotal + tax,
+ * total = claimed + due. Amounts are signed minor units of the currency.
+ * Pure: no I/O, no database. A bill is owned by one thread at a time. */
+#ifndef GPUMETER_BILL_H
+#define GPUMETER_BILL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum line_kind {
+    LINE_USAGE,
+    LINE_GPU_FLOOR,        /* by token with a GPU-hour floor: the difference */
+    LINE_SHORTFALL,        /* take-or-pay: billed up to the commitment */
+    LINE_CARRY_FORWARD,    /* earlier over-use set against the shortfall */
+    LINE_MAKEUP_DRAW,      /* paid shortfall drawn against over-use */
+    LINE_SUBSIDY,          /* an energy subsidy program's part */
+    LINE_VOUCHER_DISCOUNT, /* a pre-tax voucher */
+    LINE_PRIOR_PERIOD,     /* late usage of an issued month: what it rates to now, less billed */
+};
+/* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
+const char *bill_kind_name(enum line_kind k);
+bool bill_kind_parse(const char *s, enum line_kind *k);
+
+struct bill_line {
+    enum line_kind kind;
+    char meter[16];            /* "gpu_ms", "tokens", "energy_mj"; "" on adjustments */
+    char model[65];            /* accelerator model, or the token bracket */
+    char band[33];             /* time-of-use band, "" without bands */
+    char site[65];             /* energy lines: the site (its PUE) */
+    char detail[129];          /* adjustments: the voucher, program or bank entries */
+    char adjusts[8];           /* prior_period lines: the month corrected, YYYY-MM */
+    int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
+    int64_t training_quantity; /* of quantity, from jobs that report tokens */
+    int64_t unit_price;        /* micro-units per price unit */
+    int64_t multiplier_ppm, pue_ppm, override_ppm;
+    int64_t amount; /* minor units, signed: adjustments may be credits */
+    /* token lines: the GPU time of the training jobs whose tokens these
+     * are, and the part of it on domestic accelerators (domestic-only
+     * vouchers cover the line in that proportion) */
+    int64_t jobs_gpu_ms, jobs_domestic_ms;
+};
+
+struct voucher_claim {
+    char voucher[65], program[65];
+    bool pre_tax;
+    int64_t amount;
+};
+
+/* A commitment ledger row this month writes (schema 006). */
+struct ledger_row {
+    int64_t entry_period; /* months since 1970-01 */
+    char kind[16];        /* shortfall, carry, makeup_draw, carry_use, expiry */
+    int64_t units, value;
+};
+
+struct bill {
+    char customer[129];
+    char customer_name[257];
+    char contract[65];
+    char plan[129];
+    char currency[4];
+    char period[8];   /* YYYY-MM */
+    char status[16];  /* draft, issued, void; "" for live statements */
+    char kind[16];    /* invoice, credit_note */
+    char number[32];  /* once issued */
+    char credits[32]; /* a credit note: the number of the invoice it credits */
+    char issued_at[32], void_reason[257];
+    int minor_digits;
+    int64_t tax_ppm;
+    struct bill_line *lines;
+    size_t n, cap;
+    int64_t subtotal, tax, total, claimed, due;
+    struct voucher_claim *claims; /* grown by bill_add_claim: no cap */
+    int nclaims, claims_cap;
+    struct ledger_row *ledger; /* grown by bill_add_ledger: no cap */
+    int nledger, ledger_cap;
+    char error[256];   /* why the month could not be billed; "" when it was */
+    long index, count; /* this bill's place in the batch it was loaded in: 1..count */
+};
+
+/* Handed each bill of a batch; false stops the batch. */
+typedef bool (*bill_fn)(struct bill *b, void *ctx);
+
+/* Whether the bill has anything to invoice: a line or a voucher claim. */
+bool bill_has_content(const struct bill *b);
+
+/* Whether a settled bill's totals hold: the lines sum to the subtotal,
+ * subtotal + tax = total, claimed + due = total, the after-tax claims sum
+ * to claimed and the pre-tax ones to minus the voucher discount lines.
+ * settle_bill and store_invoices assert it: it never fails. */
+bool bill_totals_hold(const struct bill *b);
+
+/* Appended, zeroed; the arrays grow as needed (allocation failure aborts). */
+struct bill_line *bill_add_line(struct bill *b);
+struct voucher_claim *bill_add_claim(struct bill *b);
+struct ledger_row *bill_add_ledger(struct bill *b);
+/* Moves src into dst (dst's arrays must be free); src keeps no arrays. */
+void bill_move(struct bill *dst, struct bill *src);
+void bill_free(struct bill *b);
+
+#endif

@@ -1,0 +1,16 @@
+/* plan: lookups on a validated plan (see plan.h). */
+#include "pricing/plan.h"
+
+#include <stddef.h>
+
+bool plan_band_covers(const struct band *b, int hour)
+{
+    return b->from < b->to ? hour >= b->from && hour < b->to : hour >= b->from || hour < b->to;
+}
+
+const struct band *plan_band_at(const struct band *bands, int nbands, int hour)
+{
+    for (int i = 0; i < nbands; i++)
+        if (plan_band_covers(&bands[i], hour)) return &bands[i];
+    return NULL;
+}

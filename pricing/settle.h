@@ -1,0 +1,60 @@
+/* settle: a month's usage lines through the contract's terms, to the
+ * amount due. Pure; docs/contracts.md ("Calculation order") works every
+ * step to the fen. After the usage lines (charges.h), in this order:
+ *  1. take-or-pay: bank entries past their life expire; eligible usage
+ *     below the commitment bills a shortfall line (less earlier over-use
+ *     carried forward), and the paid shortfall is banked; eligible usage
+ *     above it draws the bank, oldest entry first (makeup_draw line), and
+ *     what is left over may be carried forward;
+ *  2. energy subsidies, by program code: the eligible energy lines' part,
+ *     per facility kWh or as a share, at most the program's cap for the
+ *     month and never more than those lines' charge;
+ *  3. pre-tax vouchers (discount lines);
+ *  4. subtotal = sum of all lines; tax = subtotal x rate, rounded once;
+ *     total = subtotal + tax;
+ *  5. after-tax vouchers: claimed from their programs; due = total -
+ *     claimed.
+ * Vouchers go by priority, then earliest valid_until, then code. One
+ * subsidy per charge: every program's base is what its eligible charges
+ * still cost after the subsidies, vouchers and claims before it (with
+ * their tax when after tax); what it pays comes off those charges, shared
+ * exactly in proportion. A voucher claims coverage x its base, but never
+ * more than the customer still owes, its remaining face value, or what its
+ * program's yearly cap leaves for the customer. Claims and ledger rows
+ * grow without a cap. Every amount is rounded once, half away from zero;
+ * claimed + due = total and subtotal + tax = total are asserted. Pure; thread-safe. */
+#ifndef GPUMETER_SETTLE_H
+#define GPUMETER_SETTLE_H
+
+#include "pricing/bill.h"
+#include "pricing/terms.h"
+
+/* An open take-or-pay bank entry: what is left of it. */
+struct bank_entry {
+    int64_t period; /* months since 1970-01 of the month that made it */
+    bool carry;     /* over-use carried forward; else paid shortfall */
+    int64_t units;  /* minor units (money commitment) or GPU-ms */
+    int64_t value;  /* money paid for those units (0 for carry) */
+};
+
+struct voucher_state {
+    const struct voucher *v;
+    int64_t spent;     /* minor units claimed on earlier invoices */
+    int64_t year_used; /* minor units its program paid the customer earlier this year */
+};
+
+struct settle_terms {
+    const struct contract *k;
+    int64_t period; /* months since 1970-01 */
+    const struct bank_entry *bank;
+    size_t nbank; /* oldest first */
+    const struct subsidy *subsidies;
+    size_t nsubsidies;
+    struct voucher_state *vouchers; /* valid this month, any order */
+    size_t nvouchers;
+};
+
+/* Appends the adjustment lines, sets the totals, claims and ledger rows. */
+bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
+
+#endif

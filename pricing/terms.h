@@ -1,0 +1,95 @@
+/* terms: what a customer pays beyond the plan's prices, as pricing reads
+ * it (docs/contracts.md; terms/ validates the documents into these):
+ *  - a contract: customer, accounts with dates, plan, currency, tax, time
+ *    zone, billing basis, overrides and a take-or-pay commitment;
+ *  - a site: its PUE (facility energy = accelerator energy x PUE);
+ *  - a voucher: a program's compute voucher issued to one customer;
+ *  - a subsidy: an energy subsidy program.
+ * Money in documents is a decimal string, held here in micro-units and
+ * turned into the currency's minor units when billed (checked exact on
+ * apply). Dates are days since 1970-01-01; -1 is "open". Contracts,
+ * vouchers and subsidies start on the first day of a month and end on the
+ * last, so every invoice month sees one set of terms. Plain data. */
+#ifndef GPUMETER_TERMS_H
+#define GPUMETER_TERMS_H
+
+#include "pricing/meter.h"
+#include "pricing/plan.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONTRACT_MAX_ACCOUNTS 64
+#define TERMS_MAX_LIST        16
+
+enum billing_basis { BASIS_GPU_HOURS, BASIS_TOKENS, BASIS_TOKENS_GPU_FLOOR };
+
+struct contract_account {
+    char account[129], job_prefix[129];
+    int64_t from, until; /* local days, inclusive */
+};
+
+/* Replaces the plan's price of a meter (for one model, or all): either a
+ * multiplier on it or an absolute flat unit price. */
+struct price_override {
+    unsigned meter; /* METER_BIT_* */
+    char model[65]; /* "" for every model */
+    bool absolute;
+    int64_t multiplier_ppm, unit_price;
+};
+
+enum commitment_kind { COMMIT_NONE, COMMIT_MONEY, COMMIT_GPU_HOURS };
+
+/* Take-or-pay, per month: eligible usage below the commitment is billed up
+ * to it (shortfall); paid shortfall is banked for makeup_periods months and
+ * drawn, oldest first, against eligible usage above a later month's
+ * commitment. Over-use may be carried carry_periods months against future
+ * shortfalls. */
+struct commitment {
+    enum commitment_kind kind;
+    int64_t amount_micro;    /* COMMIT_MONEY */
+    int64_t gpu_ms;          /* COMMIT_GPU_HOURS */
+    int64_t shortfall_price; /* micro-units per GPU-hour short (COMMIT_GPU_HOURS) */
+    unsigned meters;
+    int makeup_periods, carry_periods;
+};
+
+struct contract {
+    char code[65], customer[65], plan[65], currency[4], time_zone[65];
+    int64_t effective_from, until;
+    int64_t tax_ppm;
+    enum billing_basis basis;
+    struct contract_account accounts[CONTRACT_MAX_ACCOUNTS];
+    int naccounts;
+    struct price_override overrides[PLAN_MAX_ITEMS];
+    int noverrides;
+    struct commitment commit;
+};
+
+struct site {
+    char code[65], name[129];
+    int64_t effective_from, pue_ppm;
+};
+
+struct voucher {
+    char code[65], program[65], customer[65], currency[4];
+    int64_t face_micro, coverage_ppm, yearly_cap_micro; /* cap -1: none */
+    int64_t valid_from, valid_until;
+    int priority;
+    bool pre_tax;
+    unsigned meters;
+    bool domestic_only, training_only;
+};
+
+struct subsidy {
+    char code[65], name[129], currency[4];
+    int64_t effective_from, until;
+    char sites[TERMS_MAX_LIST][65], vendors[TERMS_MAX_LIST][33];
+    int nsites, nvendors; /* nvendors 0: any vendor */
+    bool domestic_only;
+    bool per_kwh; /* rate_micro per facility kWh, else share_ppm of the charge */
+    int64_t rate_micro, share_ppm;
+    int64_t cap_micro; /* per month, -1: none */
+};
+
+#endif

@@ -1,0 +1,248 @@
+/* render: text, JSON and CSV views of a bill (see render.h). */
+#include "render/render.h"
+
+#include "core/csv.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/strbuf.h"
+#include "pricing/meter.h"
+#include "render/pdf.h"
+
+#include <string.h>
+
+bool render_parse_format(const char *s, enum render_format *f)
+{
+    static const char *const names[] = {"text", "json", "csv", "pdf"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, names[i])) {
+            *f = (enum render_format)i;
+            return true;
+        }
+    return false;
+}
+
+void render_quantity(const struct bill_line *l, char *buf, size_t len)
+{
+    const struct meter_units *u = meter_units(l->meter);
+    int64_t v = 0;
+    char q[32];
+    buf[0] = '\0';
+    if (!u) return;
+    money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, u->per_price, &v);
+    money_format(v, MONEY_PRICE_DIGITS, q, sizeof q);
+    snprintf(buf, len, "%s %s", q, u->price_unit);
+}
+
+void render_line_label(const struct bill_line *l, char *buf, size_t len)
+{
+    if (l->kind == LINE_USAGE)
+        snprintf(buf, len, "%s%s%s%s%s", l->model[0] ? l->model : "-", l->band[0] ? " @" : "",
+                 l->band, l->site[0] ? " site " : "", l->site);
+    else if (l->kind == LINE_PRIOR_PERIOD)
+        snprintf(buf, len, "%s%s%s prior_period: %s", l->model, l->band[0] ? " @" : "", l->band,
+                 l->detail);
+    else
+        snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
+}
+
+static void text_sum(FILE *out, const char *label, int64_t v, const struct bill *b)
+{
+    char amount[32];
+    money_format(v, b->minor_digits, amount, sizeof amount);
+    fprintf(out, "%83s %16s\n", label, amount);
+}
+
+static void render_text(const struct bill *b, const char *title, FILE *out)
+{
+    char price[32], amount[32], label[200];
+    bool credit = !strcmp(b->kind, "credit_note");
+    fprintf(out, "%s%s%s%s%s\n", credit ? "Credit note" : title, b->number[0] ? " " : "", b->number,
+            b->status[0] ? " " : "", b->status);
+    if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
+    if (b->void_reason[0]) fprintf(out, "void      %s\n", b->void_reason);
+    fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
+            b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
+    fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
+            "unit price", "amount");
+    for (size_t i = 0; i < b->n; i++) {
+        const struct bill_line *l = &b->lines[i];
+        char q[80], pr[80] = "";
+        render_quantity(l, q, sizeof q);
+        if (l->kind == LINE_USAGE) {
+            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+            snprintf(pr, sizeof pr, "%s", price);
+        }
+        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        render_line_label(l, label, sizeof label);
+        fprintf(out, "%-3zu %-10s %-28s %22s %16s %16s\n", i + 1, l->meter[0] ? l->meter : "-",
+                label, q, pr, amount);
+    }
+    char rate[32];
+    money_format(b->tax_ppm, 4, rate, sizeof rate);
+    fputc('\n', out);
+    text_sum(out, "subtotal", b->subtotal, b);
+    snprintf(label, sizeof label, "tax %s%%", rate);
+    text_sum(out, label, b->tax, b);
+    text_sum(out, "total", b->total, b);
+    for (int i = 0; i < b->nclaims; i++)
+        if (!b->claims[i].pre_tax) {
+            snprintf(label, sizeof label, "paid by voucher %s (%s)", b->claims[i].voucher,
+                     b->claims[i].program);
+            text_sum(out, label, -b->claims[i].amount, b);
+        }
+    money_format(b->due, b->minor_digits, amount, sizeof amount);
+    fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
+}
+
+static void json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
+{
+    char buf[32];
+    money_format(v, digits, buf, sizeof buf);
+    sb_printf(sb, ",\"%s\":\"%s\",\"%s_minor\":%lld", name, buf, name, (long long)v);
+}
+
+static void json_field(struct strbuf *sb, const char *name, const char *value)
+{
+    sb_printf(sb, ",\"%s\":", name);
+    sb_put_json_string(sb, value);
+}
+
+static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
+{
+    char price[32];
+    sb_printf(sb, "{\"kind\":\"%s\"", bill_kind_name(l->kind));
+    json_field(sb, "meter", l->meter);
+    json_field(sb, "model", l->model);
+    if (l->band[0]) {
+        json_field(sb, "band", l->band);
+        sb_printf(sb, ",\"multiplier_ppm\":%lld", (long long)l->multiplier_ppm);
+    }
+    if (l->site[0]) {
+        json_field(sb, "site", l->site);
+        sb_printf(sb, ",\"pue_ppm\":%lld", (long long)l->pue_ppm);
+    }
+    if (l->override_ppm != 1000000)
+        sb_printf(sb, ",\"override_ppm\":%lld", (long long)l->override_ppm);
+    if (l->detail[0]) json_field(sb, "detail", l->detail);
+    if (l->adjusts[0]) json_field(sb, "adjusts", l->adjusts);
+    sb_printf(sb, ",\"quantity\":%lld", (long long)l->quantity);
+    const struct meter_units *u = meter_units(l->meter);
+    if (u) {
+        json_field(sb, "base_unit", u->base_unit);
+        json_field(sb, "price_unit", u->price_unit);
+    }
+    if (l->kind == LINE_USAGE) {
+        money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+        sb_printf(sb, ",\"unit_price\":\"%s\"", price);
+    }
+    json_money(sb, "amount", l->amount, digits);
+    sb_putc(sb, '}');
+}
+
+static void render_json(const struct bill *b, FILE *out)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, "{\"customer\":");
+    sb_put_json_string(&sb, b->customer);
+    json_field(&sb, "customer_name", b->customer_name);
+    json_field(&sb, "contract", b->contract);
+    json_field(&sb, "plan", b->plan);
+    json_field(&sb, "period", b->period);
+    json_field(&sb, "status", b->status[0] ? b->status : "statement");
+    if (b->number[0]) json_field(&sb, "number", b->number);
+    if (b->kind[0]) json_field(&sb, "kind", b->kind);
+    if (b->credits[0]) json_field(&sb, "credits", b->credits);
+    if (b->issued_at[0]) json_field(&sb, "issued_at", b->issued_at);
+    json_field(&sb, "currency", b->currency);
+    sb_puts(&sb, ",\"lines\":[");
+    for (size_t i = 0; i < b->n; i++) {
+        if (i) sb_putc(&sb, ',');
+        json_line(&sb, &b->lines[i], b->minor_digits);
+    }
+    sb_putc(&sb, ']');
+    json_money(&sb, "subtotal", b->subtotal, b->minor_digits);
+    sb_printf(&sb, ",\"tax_rate_ppm\":%lld", (long long)b->tax_ppm);
+    json_money(&sb, "tax", b->tax, b->minor_digits);
+    json_money(&sb, "total", b->total, b->minor_digits);
+    sb_puts(&sb, ",\"vouchers\":[");
+    for (int i = 0; i < b->nclaims; i++) {
+        sb_puts(&sb, i ? ",{\"voucher\":" : "{\"voucher\":");
+        sb_put_json_string(&sb, b->claims[i].voucher);
+        json_field(&sb, "program", b->claims[i].program);
+        json_field(&sb, "applies", b->claims[i].pre_tax ? "pre_tax" : "after_tax");
+        json_money(&sb, "amount", b->claims[i].amount, b->minor_digits);
+        sb_putc(&sb, '}');
+    }
+    sb_putc(&sb, ']');
+    json_money(&sb, "claimed", b->claimed, b->minor_digits);
+    json_money(&sb, "due", b->due, b->minor_digits);
+    sb_puts(&sb, "}\n");
+    fputs(sb_str(&sb), out);
+    sb_free(&sb);
+}
+
+static void render_csv(const struct bill *b, FILE *out)
+{
+    char price[32], amount[32];
+    struct strbuf sb = STRBUF_INIT;
+    sb_puts(&sb, "kind,meter,model,band,site,detail,quantity,base_unit,unit_price,price_unit,"
+                 "amount,currency\n");
+    for (size_t i = 0; i < b->n; i++) {
+        const struct bill_line *l = &b->lines[i];
+        const struct meter_units *u = meter_units(l->meter);
+        price[0] = '\0';
+        if (l->kind == LINE_USAGE)
+            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        sb_printf(&sb, "%s,%s,", bill_kind_name(l->kind), l->meter);
+        const char *text[] = {l->model, l->band, l->site, l->detail};
+        for (int k = 0; k < 4; k++) {
+            csv_field(&sb, text[k]);
+            sb_putc(&sb, ',');
+        }
+        sb_printf(&sb, "%lld,%s,%s,%s,%s,%s\n", (long long)l->quantity, u ? u->base_unit : "",
+                  price, u ? u->price_unit : "", amount, b->currency);
+    }
+    const struct {
+        const char *kind;
+        int64_t v;
+    } sums[] = {{"subtotal", b->subtotal}, {"tax", b->tax}, {"total", b->total}};
+    for (int i = 0; i < 3; i++) {
+        money_format(sums[i].v, b->minor_digits, amount, sizeof amount);
+        sb_printf(&sb, "%s,,,,,,,,,,%s,%s\n", sums[i].kind, amount, b->currency);
+    }
+    for (int i = 0; i < b->nclaims; i++)
+        if (!b->claims[i].pre_tax) {
+            money_format(b->claims[i].amount, b->minor_digits, amount, sizeof amount);
+            sb_puts(&sb, "voucher_claim,,,,,");
+            csv_field(&sb, b->claims[i].voucher);
+            sb_printf(&sb, ",,,,,%s,%s\n", amount, b->currency);
+        }
+    money_format(b->due, b->minor_digits, amount, sizeof amount);
+    sb_printf(&sb, "due,,,,,,,,,,%s,%s\n", amount, b->currency);
+    fputs(sb_str(&sb), out);
+    sb_free(&sb);
+}
+
+void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out)
+{
+    if (f == RENDER_JSON)
+        render_json(b, out);
+    else if (f == RENDER_CSV)
+        render_csv(b, out);
+    else
+        render_text(b, title, out);
+}
+
+bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
+                      const char *seller, const char *path)
+{
+    if (f == RENDER_PDF) return pdf_render(b, seller, path);
+    FILE *out = fopen(path, "w");
+    if (out) render_bill(b, f, title, out);
+    if (!out || fclose(out) != 0) {
+        log_error("cannot write %s", path);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,32 @@
+/* render: prints a bill as text (for people), JSON or CSV (for programs).
+ *
+ * JSON and CSV carry exact values: quantities in base units as integers,
+ * money as plain decimals in the currency's minor unit (and, in JSON, the
+ * integer minor units beside them). Text adds quantities in the price unit
+ * (six decimals, for reading only). Pure (writes to the caller's FILE); thread-safe. */
+#ifndef GPUMETER_RENDER_H
+#define GPUMETER_RENDER_H
+
+#include "pricing/bill.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV, RENDER_PDF };
+
+/* What a line is, for people: "H800 @peak", "H800 site sz1", "shortfall",
+ * "subsidy green-sz". */
+void render_line_label(const struct bill_line *l, char *buf, size_t len);
+
+/* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
+void render_quantity(const struct bill_line *l, char *buf, size_t len);
+
+bool render_parse_format(const char *s, enum render_format *f);
+/* title: "Invoice" or "Statement". */
+void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out);
+/* Writes the bill to path in any format (pdf only to a file); seller names
+ * the operator on a PDF. False after printing why. */
+bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
+                      const char *seller, const char *path);
+
+#endif

@@ -1,0 +1,151 @@
+/* contract_doc: validation of contract documents (see contract_doc.h). */
+#include "terms/contract_doc.h"
+
+#include "terms/plan_doc.h"
+
+#include "core/catalogue.h"
+#include "core/timeutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void read_accounts(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"account", "job_prefix", "from", "until", NULL};
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN], g[DOC_PATH_LEN];
+    const cJSON *arr = doc_get_array(c, "$", doc, "accounts", true, 1, CONTRACT_MAX_ACCOUNTS, p);
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *a = cJSON_GetArrayItem(arr, i);
+        struct contract_account *ca = &k->accounts[k->naccounts++];
+        doc_path_index(q, p, i);
+        if (!doc_object(c, q, a)) continue;
+        doc_only(c, q, a, fields);
+        doc_get_string(c, q, a, "account", true, ca->account, sizeof ca->account);
+        doc_get_string(c, q, a, "job_prefix", false, ca->job_prefix, sizeof ca->job_prefix);
+        ca->from = k->effective_from;
+        ca->until = k->until;
+        bool from = doc_get_date(c, q, a, "from", false, &ca->from);
+        bool until = doc_get_date(c, q, a, "until", false, &ca->until);
+        doc_path(f, q, "from");
+        doc_path(g, q, "until");
+        if (from && ca->from < k->effective_from)
+            doc_error(c, f, "dates out of order: before the contract's effective_from");
+        if (until && ca->until < ca->from)
+            doc_error(c, g, "dates out of order: before the account's from");
+        else if (until && k->until >= 0 && ca->until > k->until)
+            doc_error(c, g, "dates out of order: after the contract's until");
+        for (int j = 0; j < i; j++) { /* no usage may belong twice */
+            const struct contract_account *o = &k->accounts[j];
+            size_t la = strlen(ca->job_prefix), lo = strlen(o->job_prefix);
+            bool same_jobs = !strcmp(o->account, ca->account) &&
+                             !strncmp(o->job_prefix, ca->job_prefix, la < lo ? la : lo);
+            bool same_days =
+                (o->until < 0 || ca->from <= o->until) && (ca->until < 0 || o->from <= ca->until);
+            if (same_jobs && same_days)
+                doc_error(c, q, "overlaps accounts[%d]: the same usage would be billed twice", j);
+        }
+    }
+}
+
+static void read_overrides(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"meter", "model", "multiplier", "unit_price", NULL};
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN];
+    const cJSON *arr = doc_get_array(c, "$", doc, "overrides", false, 1, PLAN_MAX_ITEMS, p);
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *o = cJSON_GetArrayItem(arr, i);
+        struct price_override *po = &k->overrides[k->noverrides++];
+        char meter[16] = "";
+        doc_path_index(q, p, i);
+        if (!doc_object(c, q, o)) continue;
+        doc_only(c, q, o, fields);
+        doc_path(f, q, "meter");
+        if (doc_get_string(c, q, o, "meter", true, meter, sizeof meter) &&
+            !(po->meter = meter_bit(meter)))
+            doc_error(c, f, "must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+        if (doc_get_string(c, q, o, "model", false, po->model, sizeof po->model)) {
+            const struct accelerator *a = catalogue_find(po->model);
+            doc_path(f, q, "model");
+            if (po->meter == METER_BIT_TOKENS)
+                doc_error(c, f, "token prices are by model size: leave model out");
+            else if (!a)
+                doc_error(c, f, "unknown accelerator model \"%s\"", po->model);
+            else if (strcmp(a->model, po->model))
+                doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, po->model);
+        }
+        doc_get_decimal(c, q, o, "multiplier", false, 6, &po->multiplier_ppm);
+        po->absolute = doc_get_decimal(c, q, o, "unit_price", false, 6, &po->unit_price);
+        if (!doc_field(c, q, o, "multiplier", false) == !doc_field(c, q, o, "unit_price", false))
+            doc_error(c, q, "needs exactly one of \"multiplier\" and \"unit_price\"");
+        for (int j = 0; j < i; j++)
+            if (k->overrides[j].meter == po->meter && !strcmp(k->overrides[j].model, po->model))
+                doc_error(c, q, "overrides the same price as overrides[%d]", j);
+    }
+}
+
+static void read_commitment(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"amount", "gpu_hours",      "shortfall_price",
+                                         "meters", "makeup_periods", "carry_forward_periods",
+                                         NULL};
+    char p[DOC_PATH_LEN];
+    const cJSON *o = doc_get_object(c, "$", doc, "commitment", false, fields, p);
+    struct commitment *cm = &k->commit;
+    if (!o) return;
+    int64_t hours = 0, v = 0;
+    bool money = doc_get_decimal(c, p, o, "amount", false, 6, &cm->amount_micro);
+    bool gpu = doc_get_int(c, p, o, "gpu_hours", false, 1, 100000000, &hours);
+    if (!doc_field(c, p, o, "amount", false) == !doc_field(c, p, o, "gpu_hours", false))
+        doc_error(c, p, "needs exactly one of \"amount\" and \"gpu_hours\"");
+    cm->kind = money ? COMMIT_MONEY : gpu ? COMMIT_GPU_HOURS : COMMIT_NONE;
+    cm->gpu_ms = hours * 3600000;
+    bool price = doc_get_decimal(c, p, o, "shortfall_price", false, 6, &cm->shortfall_price);
+    if (doc_field(c, p, o, "gpu_hours", false) && !doc_field(c, p, o, "shortfall_price", false))
+        doc_error(c, "$.commitment.shortfall_price", "is required with gpu_hours");
+    if (price && money)
+        doc_error(c, "$.commitment.shortfall_price", "only a gpu_hours commitment has one");
+    cm->meters = plan_doc_meters(c, p, o, "meters");
+    if (gpu && cm->meters != METER_BIT_GPU && doc_field(c, p, o, "meters", false))
+        doc_error(c, "$.commitment.meters", "a gpu_hours commitment counts gpu_hours only");
+    if (gpu) cm->meters = METER_BIT_GPU;
+    if (doc_get_int(c, p, o, "makeup_periods", false, 0, 120, &v)) cm->makeup_periods = (int)v;
+    if (doc_get_int(c, p, o, "carry_forward_periods", false, 0, 120, &v))
+        cm->carry_periods = (int)v;
+}
+
+bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
+{
+    static const char *const fields[] = {
+        "contract", "customer",  "effective_from", "until",    "plan",      "currency",
+        "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
+        NULL};
+    memset(k, 0, sizeof *k);
+    k->until = -1;
+    if (!doc_object(c, "$", doc)) return false;
+    doc_only(c, "$", doc, fields);
+    doc_get_code(c, "$", doc, "contract", true, k->code, sizeof k->code);
+    doc_get_code(c, "$", doc, "customer", true, k->customer, sizeof k->customer);
+    doc_get_code(c, "$", doc, "plan", true, k->plan, sizeof k->plan);
+    doc_get_currency(c, "$", doc, "currency", true, k->currency);
+    doc_get_date(c, "$", doc, "effective_from", true, &k->effective_from);
+    doc_get_date(c, "$", doc, "until", false, &k->until);
+    doc_check_month_span(c, "$.effective_from", k->effective_from, "$.until", k->until);
+    if (doc_get_decimal(c, "$", doc, "tax_rate", true, 6, &k->tax_ppm) && k->tax_ppm > 1000000)
+        doc_error(c, "$.tax_rate", "must be at most 1 (a fraction: 0.06 is 6%%)");
+    doc_get_string(c, "$", doc, "time_zone", false, k->time_zone, sizeof k->time_zone);
+    char basis[32] = "gpu_hours";
+    doc_get_string(c, "$", doc, "billing_basis", false, basis, sizeof basis);
+    if (!strcmp(basis, "gpu_hours"))
+        k->basis = BASIS_GPU_HOURS;
+    else if (!strcmp(basis, "tokens"))
+        k->basis = BASIS_TOKENS;
+    else if (!strcmp(basis, "tokens_with_gpu_floor"))
+        k->basis = BASIS_TOKENS_GPU_FLOOR;
+    else
+        doc_error(c, "$.billing_basis",
+                  "must be \"gpu_hours\", \"tokens\" or \"tokens_with_gpu_floor\"");
+    read_accounts(c, doc, k);
+    read_overrides(c, doc, k);
+    read_commitment(c, doc, k);
+    return c->n == 0;
+}

@@ -1,0 +1,16 @@
+/* contract_doc: contract documents (docs/contracts.md), validated whole:
+ * customer, accounts with dates, plan, currency, tax, time zone, billing
+ * basis, overrides and a take-or-pay commitment; every problem as "JSON
+ * path: reason". Pure; thread-safe. */
+#ifndef GPUMETER_CONTRACT_DOC_H
+#define GPUMETER_CONTRACT_DOC_H
+
+#include "core/docjson.h"
+#include "pricing/terms.h"
+
+#include <stdbool.h>
+
+/* False with c->errors filled when the document is not a valid contract. */
+bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c);
+
+#endif

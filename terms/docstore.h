@@ -1,0 +1,64 @@
+/* docstore: what sales configures, as versioned documents in PostgreSQL.
+ *
+ * Plans, contracts, sites, vouchers and subsidy programs share one life
+ * cycle (schema 006, table document), written once here:
+ *  - apply validates the whole file (the kind's parser, then its checks
+ *    against the database) and rejects it whole, every problem on its own
+ *    line as "JSON path: reason" (exit 2);
+ *  - a valid document becomes the version of its code for its effective
+ *    date (a kind that is not versioned has one document per code): created,
+ *    replaced, or left alone when it is the same document as stored (jsonb
+ *    equality: key order and spelling do not count); creations and replacements are written to
+ * audit_log with the actor, before and after, in the same transaction;
+ *  - a version that priced an issued invoice is never replaced;
+ *  - list, show and diff read them back. Reentrant: state is the caller's (connection, parsed
+ * document). */
+#ifndef GPUMETER_DOCSTORE_H
+#define GPUMETER_DOCSTORE_H
+
+#include "core/docjson.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct doc_identity {
+    char code[65], customer[65], currency[4]; /* customer, currency "" when none */
+    int64_t effective_from;                   /* days since 1970-01-01 */
+};
+
+struct doc_kind {
+    const char *kind; /* document.kind: "plan", "contract", ... */
+    bool versioned;   /* false: one document per code, replaced in place */
+    size_t size;      /* of the parsed struct */
+    bool (*parse)(const cJSON *doc, void *out, struct doc_check *c);
+    void (*identify)(const void *parsed, struct doc_identity *id);
+    /* Checks against the database, problems added to c; false on a
+     * database error. NULL: none beyond the currency and customer. */
+    bool (*check)(PGconn *conn, const void *parsed, struct doc_check *c);
+    /* Runs after the document is stored, in its transaction (contracts
+     * rewrite their account rows); problems added to c roll it back. */
+    bool (*stored)(PGconn *conn, const void *parsed, struct doc_check *c);
+    /* Counts issued invoices priced by version ($1 code, $2 effective_from). */
+    const char *issued_sql;
+};
+
+/* The kinds of document are declared by plan.h and contract.h; their parse
+ * functions read a document into struct plan, contract, site, voucher,
+ * subsidy. */
+/* Parses a stored document (text) into out; false when it no longer
+ * validates, which only a hand edit of the database can cause. */
+bool docstore_parse(const struct doc_kind *k, const char *text, void *out);
+
+/* Reads and validates a file; NULL after printing why (exit code in *rc). */
+cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);
+
+/* Prints the version of code in effect on at (YYYY-MM-DD); false if none. */
+bool docstore_print(PGconn *conn, const struct doc_kind *k, const char *code, const char *at);
+
+int docstore_apply(const struct doc_kind *k, int argc, char **argv);
+int docstore_list(const struct doc_kind *k, int argc, char **argv);
+int docstore_show(const struct doc_kind *k, int argc, char **argv);
+int docstore_diff(const struct doc_kind *k, int argc, char **argv);
+
+#endif

@@ -1,0 +1,68 @@
+/* plan: `gpumeter plan apply|list|show|diff|simulate`.
+ *
+ * Plans are versioned documents (docstore.h, format in plan_doc.h and
+ * docs/plans.md). simulate prices a month, so it lives with billing
+ * (billing/simulate.c) and is reached through commands.h. */
+#include "terms/plan.h"
+
+#include "commands.h"
+#include "core/cli.h"
+#include "terms/plan_doc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool parse(const cJSON *doc, void *out, struct doc_check *c)
+{
+    return plan_doc_parse(doc, out, c);
+}
+
+static void identify(const void *parsed, struct doc_identity *id)
+{
+    const struct plan *p = parsed;
+    snprintf(id->code, sizeof id->code, "%s", p->code);
+    snprintf(id->currency, sizeof id->currency, "%s", p->currency);
+    id->effective_from = p->effective_from;
+}
+
+const struct doc_kind plan_kind = {
+    "plan",
+    true,
+    sizeof(struct plan),
+    parse,
+    identify,
+    NULL,
+    NULL,
+    "SELECT count(*) FROM invoice WHERE plan = $1 AND status <> 'draft' "
+    "AND period + interval '1 month' > $2::date"};
+
+static int plan_apply(int argc, char **argv)
+{
+    return docstore_apply(&plan_kind, argc, argv);
+}
+static int plan_list(int argc, char **argv)
+{
+    return docstore_list(&plan_kind, argc, argv);
+}
+static int plan_show(int argc, char **argv)
+{
+    return docstore_show(&plan_kind, argc, argv);
+}
+static int plan_diff(int argc, char **argv)
+{
+    return docstore_diff(&plan_kind, argc, argv);
+}
+
+static const struct cli_command plan_commands[] = {
+    {"apply", plan_apply, "validate a plan document and store it as a version"},
+    {"list", plan_list, "list plan versions"},
+    {"show", plan_show, "print the version in effect on a date"},
+    {"diff", plan_diff, "show what applying a document would change"},
+    {"simulate", cmd_plan_simulate, "price a customer's month under a proposed plan, side by side"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_plan(int argc, char **argv)
+{
+    return cli_dispatch("gpumeter plan", plan_commands, argc, argv);
+}

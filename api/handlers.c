@@ -224,7 +224,10 @@ static bool statement_of(struct request *r, const char *customer, const char *pe
                          enum render_format f)
 {
     struct one_bill o = {r, f, false};
+    db_clear_error();
     int n = billing_load(r->conn, period, customer, NULL, render_one, &o);
+    if (n < 0 && r->status == 200 && db_last_error()[0]) /* not the customer's fault */
+        return http_error(r, 503, "unavailable", "the database failed the query");
     if (n < 0 && r->status == 200)
         return http_error(r, 404, "not_found", "no contract of customer %s in effect in %s",
                           customer, period);

@@ -33,8 +33,8 @@ static bool split_key(const char *key, char id[13])
     return true;
 }
 
-enum key_result key_verify(PGconn *conn, unsigned *prepared, const char *presented,
-                           const char *asked, struct caller *who)
+enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presented,
+                            const char *asked, struct caller *who)
 {
     char id[13], hash[65];
     memset(who, 0, sizeof *who);

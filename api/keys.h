@@ -1,12 +1,12 @@
 /* keys: API keys for gpumeter serve (schema 008).
  *
- * key_verify checks a presented key: the row of its public id, not revoked,
+ * keys_verify checks a presented key: the row of its public id, not revoked,
  * with the SHA-256 of the whole key equal in constant time. It answers who
  * the caller is: a customer (its id and code) or finance (every customer),
  * and, in the same query, the usage version (schema 009) of the customer
  * the request is about, which decides whether a cached response is current.
  * `gpumeter customer key create|list|revoke` manage them; a new key is
- * printed once and never stored. Thread-safe: key_verify works on the caller's connection only. */
+ * printed once and never stored. Thread-safe: keys_verify works on the caller's connection only. */
 #ifndef GPUMETER_KEYS_H
 #define GPUMETER_KEYS_H
 
@@ -22,12 +22,12 @@ struct caller {
 
 enum key_result { KEY_OK, KEY_INVALID, KEY_ERROR };
 
-/* The statement slot key_verify prepares on a connection (db.h). */
+/* The statement slot keys_verify prepares on a connection (db.h). */
 #define KEY_VERIFY_SLOT 31
 
 /* asked: the customer code the request names, or NULL for the caller's
  * own. prepared: the connection's prepared slots (db_query_prepared). */
-enum key_result key_verify(PGconn *conn, unsigned *prepared, const char *presented,
-                           const char *asked, struct caller *who);
+enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presented,
+                            const char *asked, struct caller *who);
 
 #endif

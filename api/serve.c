@@ -424,7 +424,7 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     enum key_result k =
         auth && !strncmp(auth, "Bearer ", 7)
-            ? key_verify(r->conn, &thread_prepared, auth + 7, http_param(r, "customer"), &r->who)
+            ? keys_verify(r->conn, &thread_prepared, auth + 7, http_param(r, "customer"), &r->who)
             : KEY_INVALID;
     if (k == KEY_INVALID) auth_failure(s, addr, true);
     if (k == KEY_ERROR) {

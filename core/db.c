@@ -90,6 +90,11 @@ const char *db_last_error(void)
     return last_message;
 }
 
+void db_clear_error(void)
+{
+    last_state[0] = last_message[0] = '\0';
+}
+
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,
                    const char *const *params)
 {

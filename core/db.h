@@ -49,6 +49,8 @@ bool db_exec(PGconn *conn, const char *what, const char *sql, int n, const char 
  * lost). */
 const char *db_last_sqlstate(void);
 const char *db_last_error(void);
+/* Forgets this thread's last failure ("" again). */
+void db_clear_error(void);
 
 bool db_begin(PGconn *conn);
 bool db_commit(PGconn *conn);

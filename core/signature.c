@@ -24,12 +24,12 @@ static void compute(const struct usage_event *ev, const char *key, char hex[65])
     hex[64] = '\0';
 }
 
-void event_sign(struct usage_event *ev, const char *key)
+void signature_sign(struct usage_event *ev, const char *key)
 {
     compute(ev, key, ev->sig);
 }
 
-bool event_signature_valid(const struct usage_event *ev, const char *key)
+bool signature_valid(const struct usage_event *ev, const char *key)
 {
     if (strlen(ev->sig) != 64) return false;
     char expected[65];

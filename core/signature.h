@@ -13,8 +13,8 @@
 #include <stdbool.h>
 
 /* Sets ev->sig. key is the cluster's secret as configured (hmac.<cluster>). */
-void event_sign(struct usage_event *ev, const char *key);
+void signature_sign(struct usage_event *ev, const char *key);
 /* True when ev->sig is the signature of ev under key. */
-bool event_signature_valid(const struct usage_event *ev, const char *key);
+bool signature_valid(const struct usage_event *ev, const char *key);
 
 #endif

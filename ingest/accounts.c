@@ -28,9 +28,10 @@ static const char *parse_line(struct account_map *m, char *line)
     if (got != 2) return "expected \"kind:key account\"";
     if (strncmp(key, "gpu:", 4) && strncmp(key, "node:", 5) && strncmp(key, "job:", 4))
         return "key must start with gpu:, node: or job:";
-    if (!ident_valid(key, sizeof m->v->key) || !ident_valid(account, sizeof m->v->account))
+    if (!cycle_ident_valid(key, sizeof m->v->key) ||
+        !cycle_ident_valid(account, sizeof m->v->account))
         return "key or account too long";
-    if (account_map_find(m, "", key)) return "key listed twice";
+    if (accounts_find(m, "", key)) return "key listed twice";
     struct account_entry *e = xrealloc(m->v, (m->n + 1) * sizeof *m->v);
     m->v = e;
     strcpy(m->v[m->n].key, key);
@@ -39,7 +40,7 @@ static const char *parse_line(struct account_map *m, char *line)
     return NULL;
 }
 
-struct account_map *account_map_load(const char *path, char *err, size_t errlen)
+struct account_map *accounts_load(const char *path, char *err, size_t errlen)
 {
     struct account_map *m = xcalloc(1, sizeof *m);
     if (!path) return m;
@@ -59,11 +60,11 @@ struct account_map *account_map_load(const char *path, char *err, size_t errlen)
     fclose(f);
     if (!why) return m;
     snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-    account_map_free(m);
+    accounts_free(m);
     return NULL;
 }
 
-const char *account_map_find(const struct account_map *m, const char *kind, const char *key)
+const char *accounts_find(const struct account_map *m, const char *kind, const char *key)
 {
     if (!m) return NULL;
     char full[320];
@@ -73,7 +74,7 @@ const char *account_map_find(const struct account_map *m, const char *kind, cons
     return NULL;
 }
 
-void account_map_free(struct account_map *m)
+void accounts_free(struct account_map *m)
 {
     if (!m) return;
     free(m->v);

@@ -12,9 +12,9 @@
 struct account_map;
 
 /* NULL path gives an empty map. NULL with err filled ("path:line: why"). */
-struct account_map *account_map_load(const char *path, char *err, size_t errlen);
+struct account_map *accounts_load(const char *path, char *err, size_t errlen);
 /* The account for kind ("gpu", "node", "job") and key, or NULL (also for a NULL map). */
-const char *account_map_find(const struct account_map *m, const char *kind, const char *key);
-void account_map_free(struct account_map *m);
+const char *accounts_find(const struct account_map *m, const char *kind, const char *key);
+void accounts_free(struct account_map *m);
 
 #endif

@@ -96,7 +96,7 @@ int cmd_collect(int argc, char **argv)
     struct cli_command table[NKINDS + 2];
     for (size_t i = 0; i < NKINDS; i++)
         table[i] = (struct cli_command){kinds[i].name, runners[i], kinds[i].summary};
-    table[NKINDS] = (struct cli_command){"synthetic", collect_synthetic,
+    table[NKINDS] = (struct cli_command){"synthetic", synthetic_collect,
                                          "generate a simulated month of usage with known totals"};
     table[NKINDS + 1] = (struct cli_command){NULL, NULL, NULL};
     return cli_dispatch("gpumeter collect", table, argc, argv);

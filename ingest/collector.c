@@ -164,9 +164,10 @@ static bool check_options(struct collector *c, int npos, int64_t *at_ms)
         return usage_error("--file - (stdin) is read once; it cannot be used with --interval");
     if (!time_parse_utc_offset(o->utc_offset, &offset))
         return usage_error("--utc-offset must look like +08:00");
-    if (!ident_valid(o->cluster, 65) || strchr(o->cluster, '/') || !ident_valid(o->site, 65))
+    if (!cycle_ident_valid(o->cluster, 65) || strchr(o->cluster, '/') ||
+        !cycle_ident_valid(o->site, 65))
         return usage_error("--cluster and --site must be 1 to 64 printable characters, no '/'");
-    if (o->node && (!ident_valid(o->node, 65) || strchr(o->node, '/')))
+    if (o->node && (!cycle_ident_valid(o->node, 65) || strchr(o->node, '/')))
         return usage_error("--node must be 1 to 64 printable characters, no '/'");
     c->sacct =
         (struct sacct_opts){o->columns, o->model ? o->model : "unknown", (int)(offset / 60000)};
@@ -182,7 +183,7 @@ static void url_host(const char *url, char *out, size_t cap)
     if (n >= cap) n = cap - 1;
     memcpy(out, p, n);
     out[n] = '\0';
-    if (!ident_valid(out, cap)) snprintf(out, cap, "unknown");
+    if (!cycle_ident_valid(out, cap)) snprintf(out, cap, "unknown");
 }
 
 /* ---- state ---- */
@@ -509,12 +510,12 @@ int collector_main(const struct collector_kind *kind, int argc, char **argv)
     if (pr != CLI_OK) return cli_exit_code(pr);
     if (!check_options(&c, npos, &at_ms)) return CLI_EXIT_USAGE;
     char err[512];
-    if (!(c.map = account_map_load(c.o.map, err, sizeof err))) {
+    if (!(c.map = accounts_load(c.o.map, err, sizeof err))) {
         log_error("invalid account map");
         log_detail("%s", err);
         return CLI_EXIT_USAGE;
     }
-    if (gethostname(c.host, sizeof c.host - 1) != 0 || !ident_valid(c.host, sizeof c.host))
+    if (gethostname(c.host, sizeof c.host - 1) != 0 || !cycle_ident_valid(c.host, sizeof c.host))
         strcpy(c.host, "localhost");
     c.ntargets = (size_t)npos;
     c.targets = xcalloc(c.ntargets ? c.ntargets : 1, sizeof *c.targets);
@@ -543,7 +544,7 @@ out:
     spool_close(&c.spool);
     state_free(&c.state);
     sb_free(&c.committed);
-    account_map_free(c.map);
+    accounts_free(c.map);
     free(c.targets);
     if (c.lock_fd >= 0) close(c.lock_fd);
     return rc;

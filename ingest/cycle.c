@@ -22,7 +22,7 @@ void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev)
     e->touched_ms = cy->at_ms;
     ev->seq = e->v[0];
     ev->sig[0] = '\0';
-    if (cy->hmac_key) event_sign(ev, cy->hmac_key);
+    if (cy->hmac_key) signature_sign(ev, cy->hmac_key);
     sb_puts(&cy->out, ev->source);
     sb_putc(&cy->out, '\t');
     event_encode(ev, &cy->out);
@@ -30,7 +30,7 @@ void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev)
     cy->events++;
 }
 
-bool ident_valid(const char *s, size_t cap)
+bool cycle_ident_valid(const char *s, size_t cap)
 {
     size_t n = strlen(s);
     return n > 0 && n < cap && !utf8_ident_problem(s, n);

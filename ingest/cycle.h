@@ -43,6 +43,6 @@ void cycle_emit(struct cycle *cy, const char *node, struct usage_event *ev);
  * strict UTF-8, no control or bidirectional formatting characters): the
  * test every label value must pass before it names an account, job, node
  * or model, so a collector never sends what the rater would refuse. */
-bool ident_valid(const char *s, size_t cap);
+bool cycle_ident_valid(const char *s, size_t cap);
 
 #endif

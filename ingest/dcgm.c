@@ -81,7 +81,7 @@ static bool classify(const struct prom_sample *s, const char *const *names, int 
         for (int k = 0; k < n; k++)
             if (s->labels[i].name[0] == names[k][0] && !strcmp(s->labels[i].name, names[k])) {
                 out[k] = s->labels[i].value;
-                if (!ident_valid(out[k], 65)) {
+                if (!cycle_ident_valid(out[k], 65)) {
                     *bad = names[k];
                     return false;
                 }
@@ -167,7 +167,7 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     } else if (ns && pod) {
         set_tenant(r, ns, pod);
     } else if (job) {
-        mapped = account_map_find(src->map, "job", job);
+        mapped = accounts_find(src->map, "job", job);
         char fallback[80];
         snprintf(fallback, sizeof fallback, "job:%.64s", job);
         set_tenant(r, mapped ? mapped : fallback, job);

@@ -38,8 +38,8 @@ const char *device_node(const struct device_source *src, const char *reported)
 const char *device_mapped_account(const struct device_source *src, const char *device,
                                   const char *node)
 {
-    const char *a = account_map_find(src->map, "gpu", device);
-    return a ? a : account_map_find(src->map, "node", node);
+    const char *a = accounts_find(src->map, "gpu", device);
+    return a ? a : accounts_find(src->map, "node", node);
 }
 
 void device_set_free(struct device_set *set)

@@ -72,18 +72,18 @@ static void row(struct device_source *src, const int *col, const struct field *f
                 long lineno)
 {
     char uuid[97], name[65], host[65];
-    if (!field_value(&f[col[COL_UUID]], uuid, sizeof uuid) || !ident_valid(uuid, 96)) {
+    if (!field_value(&f[col[COL_UUID]], uuid, sizeof uuid) || !cycle_ident_valid(uuid, 96)) {
         report_bad_line(src->report, lineno, "no usable uuid");
         return;
     }
     const char *node =
         device_node(src, col[COL_HOST] >= 0 && field_value(&f[col[COL_HOST]], host, sizeof host) &&
-                                 ident_valid(host, 64)
+                                 cycle_ident_valid(host, 64)
                              ? host
                              : NULL);
     struct device_reading *r = device_get(src->set, uuid, "", node, uuid);
     bool has_name = col[COL_NAME] >= 0 && field_value(&f[col[COL_NAME]], name, sizeof name) &&
-                    ident_valid(name, 64);
+                    cycle_ident_valid(name, 64);
     snprintf(r->model, sizeof r->model, "%s", has_name ? name : src->model);
     strcpy(r->vendor, "nvidia");
     bool bad = false;
@@ -106,7 +106,7 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
     size_t ncols = 0;
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (line_next(&lr, &l)) {
+    while (report_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         const char *line = l.p;
         size_t n = l.n;

@@ -146,7 +146,7 @@ void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn f
     static __thread char scratch[SCRATCH];
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (line_next(&lr, &l)) {
+    while (report_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         struct cursor c = {l.p, l.p + l.n, scratch, scratch + sizeof scratch};
         skip_blanks(&c);

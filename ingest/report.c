@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool line_next(struct line_reader *lr, struct line *out)
+bool report_line_next(struct line_reader *lr, struct line *out)
 {
     if (lr->p >= lr->end) return false;
     const char *nl = memchr(lr->p, '\n', (size_t)(lr->end - lr->p));

@@ -1,7 +1,7 @@
 /* report: how parsers walk their input and account for what they could
  * not use.
  *
- * line_next hands out one line at a time, without its "\n" or a trailing
+ * report_line_next hands out one line at a time, without its "\n" or a trailing
  * "\r", numbered from 1, and says whether the line was terminated: a final
  * line without a newline is a cut-off input.
  *
@@ -35,7 +35,7 @@ struct line {
     bool terminated;
 };
 
-bool line_next(struct line_reader *lr, struct line *out);
+bool report_line_next(struct line_reader *lr, struct line *out);
 
 struct report {
     const char *origin; /* file name or URL */

@@ -62,7 +62,7 @@ static bool text_copy(struct text t, char *buf, size_t cap)
     if (t.n == 0 || t.n >= cap) return false;
     memcpy(buf, t.p, t.n);
     buf[t.n] = '\0';
-    return ident_valid(buf, cap);
+    return cycle_ident_valid(buf, cap);
 }
 
 static bool header(struct sacct *s, struct text line, long lineno)
@@ -270,7 +270,7 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
     state_init(&s.seen);
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (line_next(&lr, &l)) {
+    while (report_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         struct text line = {l.p, l.n};
         while (line.n && line.p[line.n - 1] == ' ')

@@ -93,7 +93,7 @@ static bool emit(struct generator *g, struct usage_event *ev)
 {
     g->events++;
     ev->sig[0] = '\0';
-    if (g->key) event_sign(ev, g->key);
+    if (g->key) signature_sign(ev, g->key);
     if (g->out) return producer_send_event(g->out, ev);
     sb_reset(&g->line);
     event_encode(ev, &g->line);
@@ -184,7 +184,7 @@ static bool write_totals(const struct generator *g, const char *path)
     return fclose(f) == 0;
 }
 
-int collect_synthetic(int argc, char **argv)
+int synthetic_collect(int argc, char **argv)
 {
     const char *month = NULL, *totals = NULL, *offset = "+08:00";
     long long seed = 1, jobs = 12, malformed = 0;

@@ -3,6 +3,6 @@
 #ifndef GPUMETER_SYNTHETIC_H
 #define GPUMETER_SYNTHETIC_H
 
-int collect_synthetic(int argc, char **argv);
+int synthetic_collect(int argc, char **argv);
 
 #endif

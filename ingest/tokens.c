@@ -91,7 +91,7 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
     long accepted = 0;
     struct line_reader lr = {text, text + len, 0};
     struct line ln;
-    while (line_next(&lr, &ln)) {
+    while (report_line_next(&lr, &ln)) {
         long lineno = lr.lineno;
         const char *line = ln.p;
         size_t n = ln.n;

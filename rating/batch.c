@@ -157,7 +157,7 @@ static enum outcome classify_one(struct flush *f, size_t i)
     }
     const struct usage_event *ev = &m->ev;
     const char *key = config_hmac_key(f->ctx->cfg, ev->cluster);
-    if (key && !event_signature_valid(ev, key))
+    if (key && !signature_valid(ev, key))
         return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
                     ev->sig[0] ? "forged" : "missing", ev->cluster);
     if (!key && f->ctx->signing_required)

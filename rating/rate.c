@@ -164,7 +164,7 @@ static void flush(struct rater *r)
     switch (batch_flush(&r->batch, r->conn, &ctx, &r->stats.counts)) {
     case FLUSH_OK:
         r->failures = 0;
-        rater_stats_commit(&r->stats, n, time_monotonic_ms() - started);
+        rater_metrics_commit(&r->stats, n, time_monotonic_ms() - started);
         break;
     case FLUSH_FENCED:
         r->stats.fenced++;
@@ -345,7 +345,7 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
             released_at = now;
         }
         if (metrics && now - published_at >= 1000) {
-            rater_stats_publish(&r->stats, metrics, r->rk, r->cfg.topic, r->held, r->nheld);
+            rater_metrics_publish(&r->stats, metrics, r->rk, r->cfg.topic, r->held, r->nheld);
             published_at = now;
         }
         if (drained && !r->batch.n && !r->resync && !r->db_down) {

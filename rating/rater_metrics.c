@@ -3,7 +3,7 @@
 
 #include "core/strbuf.h"
 
-void rater_stats_commit(struct rater_stats *s, size_t events, int64_t commit_ms)
+void rater_metrics_commit(struct rater_stats *s, size_t events, int64_t commit_ms)
 {
     s->commits++;
     s->batch_events_sum += (long long)events;
@@ -35,8 +35,8 @@ static void lag(struct strbuf *sb, rd_kafka_t *rk, const char *topic,
     rd_kafka_topic_partition_list_destroy(parts);
 }
 
-void rater_stats_publish(const struct rater_stats *s, struct metrics_http *m, rd_kafka_t *rk,
-                         const char *topic, const struct partition_epoch *held, int nheld)
+void rater_metrics_publish(const struct rater_stats *s, struct metrics_http *m, rd_kafka_t *rk,
+                           const char *topic, const struct partition_epoch *held, int nheld)
 {
     const struct batch_counts *c = &s->counts;
     struct strbuf sb = STRBUF_INIT;

@@ -17,9 +17,9 @@ struct rater_stats {
     long long fenced, reconnects, released;
 };
 
-void rater_stats_commit(struct rater_stats *s, size_t events, int64_t commit_ms);
+void rater_metrics_commit(struct rater_stats *s, size_t events, int64_t commit_ms);
 /* Renders the page (lag queried from rk's cached watermarks) and publishes it. */
-void rater_stats_publish(const struct rater_stats *s, struct metrics_http *m, rd_kafka_t *rk,
-                         const char *topic, const struct partition_epoch *held, int nheld);
+void rater_metrics_publish(const struct rater_stats *s, struct metrics_http *m, rd_kafka_t *rk,
+                           const char *topic, const struct partition_epoch *held, int nheld);
 
 #endif

@@ -73,11 +73,12 @@ END $$;
 GRANT USAGE ON SCHEMA public TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
 -- Everyone reads the reference data and the schema's shared rules.
-GRANT SELECT ON currency, meter, customer, account, document, usage_version,
+GRANT SELECT ON currency, meter, customer, account, document, usage_version, usage_day_changed,
                 schema_migration TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
 -- The rater.
 GRANT SELECT, INSERT, UPDATE ON usage_hourly, consumer_offset, source_seq, rating_counter,
+                                usage_day_changed,
                                 usage_version TO gpumeter_rater;
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)

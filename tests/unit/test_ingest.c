@@ -252,7 +252,7 @@ static void test_dcgm_slurm_power_integration(void **state)
 {
     struct run *r = *state;
     char err[200];
-    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    struct account_map *map = accounts_load(FIXTURES "accounts.map", err, sizeof err);
     assert_non_null(map);
     scrape(r, dcgm_parse, "dcgm-slurm-t0.prom", "2026-11-01T00:00:00Z", map, NULL);
     scrape(r, dcgm_parse, "dcgm-slurm-t1.prom", "2026-11-01T00:00:10Z", map, NULL);
@@ -262,7 +262,7 @@ static void test_dcgm_slurm_power_integration(void **state)
     assert_int_equal(r->ev[0].energy_mj, 4500000);     /* (400 + 500) / 2 W x 10 s */
     assert_string_equal(r->ev[1].account, "job:4712"); /* unmapped job */
     assert_int_equal(r->ev[1].energy_mj, 1000015);
-    account_map_free(map);
+    accounts_free(map);
 }
 
 static void test_power_integration_carries_the_remainder(void **state)
@@ -373,7 +373,7 @@ static void test_dcgm_bare_metal_uses_the_map(void **state)
 {
     struct run *r = *state;
     char err[200];
-    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    struct account_map *map = accounts_load(FIXTURES "accounts.map", err, sizeof err);
     assert_non_null(map);
     const char *t0 = "DCGM_FI_DEV_GPU_TEMP{gpu=\"0\",UUID=\"GPU-1\",Hostname=\"smi-node\","
                      "container=\"\",namespace=\"\",pod=\"\",pod_uid=\"\"} 40\n"
@@ -383,7 +383,7 @@ static void test_dcgm_bare_metal_uses_the_map(void **state)
     assert_int_equal(r->n, 2);
     assert_string_equal(r->ev[0].account, "team-node"); /* node:smi-node */
     assert_string_equal(r->ev[1].account, "team-smi");  /* gpu:GPU-ffff0000 wins over node: */
-    account_map_free(map);
+    accounts_free(map);
 }
 
 /* DCGM's blanks (not supported, not found) are no reading, not a bad line. */
@@ -425,7 +425,7 @@ static void test_nvsmi_units_na_and_map(void **state)
 {
     struct run *r = *state;
     char err[200];
-    struct account_map *map = account_map_load(FIXTURES "accounts.map", err, sizeof err);
+    struct account_map *map = accounts_load(FIXTURES "accounts.map", err, sizeof err);
     scrape(r, nvsmi_parse, "nvsmi-units-t0.csv", "2026-11-01T00:00:00Z", map, "team-default");
     scrape(r, nvsmi_parse, "nvsmi-units-t1.csv", "2026-11-01T00:01:00Z", map, "team-default");
     assert_int_equal(r->bad, 1); /* the row with missing columns */
@@ -436,7 +436,7 @@ static void test_nvsmi_units_na_and_map(void **state)
     assert_false(r->ev[1].has & EVENT_HAS_ENERGY);  /* power.draw [N/A] */
     assert_int_equal(r->ev[1].gpu_ms, 60000);
     assert_int_equal(r->ev[2].energy_mj, 6000000);
-    account_map_free(map);
+    accounts_free(map);
 }
 
 static void test_nvsmi_nounits_and_idle_without_mapping(void **state)
@@ -700,7 +700,7 @@ static void test_signature_verifies_and_catches_tampering(void **state)
     strcpy(ev.model, "H800");
     strcpy(ev.vendor, "nvidia");
     ev.has = EVENT_HAS_GPU_MS;
-    event_sign(&ev, "0123456789abcdef-key");
+    signature_sign(&ev, "0123456789abcdef-key");
     assert_int_equal(strlen(ev.sig), 64);
     /* Through the codec and back, the signature still holds. */
     struct strbuf sb = STRBUF_INIT;
@@ -708,10 +708,10 @@ static void test_signature_verifies_and_catches_tampering(void **state)
     struct usage_event back;
     char why[200];
     assert_int_equal(event_decode(sb.buf, sb.len, &back, why, sizeof why), EVENT_OK);
-    assert_true(event_signature_valid(&back, "0123456789abcdef-key"));
-    assert_false(event_signature_valid(&back, "0123456789abcdef-kez"));
+    assert_true(signature_valid(&back, "0123456789abcdef-key"));
+    assert_false(signature_valid(&back, "0123456789abcdef-kez"));
     back.gpu_ms++;
-    assert_false(event_signature_valid(&back, "0123456789abcdef-key"));
+    assert_false(signature_valid(&back, "0123456789abcdef-key"));
     sb_free(&sb);
 }
 

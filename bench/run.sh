@@ -95,11 +95,13 @@ done
 # late October H800 hours for LATE of the customers (1 in 10), alternating.
 # Each late customer's November draft gets one prior_period line of 33.60.
 LATE=${BENCH_LATE_CUSTOMERS:-$((CUSTOMERS / 10))}
-# November's usage is rated before October is issued (as it is when the
-# grace days end), so only the late rows below arrive after the issue.
+# As at a real month end: November's first hours are rated before
+# October's last run and its issue (the grace days), so only the late rows
+# below arrive after October's invoices were last refreshed.
 echo "bench: loading November, issuing October" >&2
 psql_bench -v first='2026-10-31 16:00+00' -v last='2026-11-30 15:00+00' \
     -f "$ROOT/bench/usage-rows.sql"
+"$ROOT/build/gpumeter" invoice run --period 2026-10 >/dev/null
 "$ROOT/build/gpumeter" invoice issue --period 2026-10 >/dev/null
 "$ROOT/build/gpumeter" invoice run --period 2026-11 >/dev/null
 clean_s=() late_s=()

@@ -14,25 +14,28 @@
 #include <string.h>
 
 /* (customer, month) pairs: an issued invoice with usage ingested after it,
- * or the last issued invoice adjusting it, was last refreshed (r.at; the
- * window is a day wider than any time zone). The days whose usage changed
- * since (usage_day_changed, schema 014) pick the candidates from a few rows
- * per invoice; only their hours are then read. */
+ * or the last issued invoice adjusting it, was last refreshed (iss.at,
+ * computed once per invoice: adj groups the adjusting lines in one pass;
+ * the window is a day wider than any time zone). The days whose usage
+ * changed since (usage_day_changed, schema 014) pick the candidates from a
+ * few rows per invoice; only their hours are then read. */
 static const char late_sql[] =
-    "SELECT c.code, to_char(i.period, 'YYYY-MM') FROM invoice i "
-    "JOIN customer c ON c.id = i.customer_id "
-    "CROSS JOIN LATERAL (SELECT greatest(i.updated_at, (SELECT max(j.updated_at) "
+    "WITH adj AS MATERIALIZED (SELECT j.customer_id, l.adjusts, max(j.updated_at) AS at "
     "    FROM invoice j JOIN invoice_line l ON l.invoice_id = j.id "
-    "    WHERE j.customer_id = i.customer_id AND j.status = 'issued' "
-    "      AND l.adjusts = i.period)) AS at) r "
-    "WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.period < $1::date "
-    "  AND ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
-    "  AND EXISTS (SELECT 1 FROM usage_day_changed d WHERE d.customer_id = i.customer_id "
-    "      AND d.day >= i.period - 1 AND d.day < i.period + interval '1 month 1 day' "
-    "      AND d.changed_at > r.at) "
-    "  AND EXISTS (SELECT 1 FROM account a JOIN usage_hourly h ON h.account = a.account "
-    "      WHERE a.customer_id = i.customer_id AND h.hour >= i.period - 1 "
-    "        AND h.hour < i.period + interval '1 month 1 day' AND h.last_ingest > r.at) "
+    "    WHERE j.status = 'issued' AND l.adjusts IS NOT NULL GROUP BY 1, 2), "
+    "iss AS MATERIALIZED (SELECT i.customer_id, c.code, i.period, "
+    "           greatest(i.updated_at, adj.at) AS at "
+    "    FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "    LEFT JOIN adj ON adj.customer_id = i.customer_id AND adj.adjusts = i.period "
+    "    WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.period < $1::date "
+    "      AND ($2::text[] IS NULL OR c.code = ANY($2::text[]))), "
+    "cand AS MATERIALIZED (SELECT * FROM iss WHERE EXISTS (SELECT 1 FROM usage_day_changed d "
+    "    WHERE d.customer_id = iss.customer_id AND d.day >= iss.period - 1 "
+    "      AND d.day < iss.period + interval '1 month 1 day' AND d.changed_at > iss.at)) "
+    "SELECT cand.code, to_char(cand.period, 'YYYY-MM') FROM cand "
+    "WHERE EXISTS (SELECT 1 FROM account a JOIN usage_hourly h ON h.account = a.account "
+    "    WHERE a.customer_id = cand.customer_id AND h.hour >= cand.period - 1 "
+    "      AND h.hour < cand.period + interval '1 month 1 day' AND h.last_ingest > cand.at) "
     "ORDER BY 2, 1";
 
 /* What was invoiced for month $1 per usage line key, for the customers $2:

@@ -78,11 +78,8 @@ static int key_create(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (finance == (npos == 1)) {
-        log_error("give a customer CODE or --finance, not both");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (finance == (npos == 1))
+        return cli_usage_error(&spec, "give a customer CODE or --finance, not both");
     unsigned char raw[38];
     if (RAND_bytes(raw, sizeof raw) != 1) {
         log_error("the OpenSSL random generator failed");

@@ -173,12 +173,10 @@ static int invoice_show(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     const char *number = npos ? argv[1] : NULL;
     if ((!number && (!customer || !period || !time_parse_month(period, &y, &m))) ||
-        !render_parse_format(format, &fmt) || (fmt == RENDER_PDF && !out)) {
-        log_error("give NUMBER, or --customer and --period YYYY-MM; --format is text, json, csv "
-                  "or pdf (pdf needs --output FILE)");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+        !render_parse_format(format, &fmt) || (fmt == RENDER_PDF && !out))
+        return cli_usage_error(
+            &spec, "give NUMBER, or --customer and --period YYYY-MM; --format is text, json, csv "
+                   "or pdf (pdf needs --output FILE)");
     struct config cfg;
     int rc;
     PGconn *conn = db_open(&cfg, &rc);

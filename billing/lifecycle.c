@@ -160,11 +160,8 @@ int lifecycle_void(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!reason || !reason[0] || strlen(reason) > 256) {
-        log_error("--reason (1 to 256 characters) is required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!reason || !reason[0] || strlen(reason) > 256)
+        return cli_usage_error(&spec, "--reason (1 to 256 characters) is required");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

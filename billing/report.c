@@ -53,11 +53,8 @@ static int report_vouchers(int argc, char **argv)
     int npos, y, m, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!program || !period || !time_parse_month(period, &y, &m)) {
-        log_error("--program and --period YYYY-MM are required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!program || !period || !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--program and --period YYYY-MM are required");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
@@ -195,11 +192,8 @@ static int report_contracts(int argc, char **argv)
     int npos, y, m, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (from && !time_parse_month(from, &y, &m)) {
-        log_error("--from must look like YYYY-MM");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (from && !time_parse_month(from, &y, &m))
+        return cli_usage_error(&spec, "--from must look like YYYY-MM");
     char first_day[16], now[TIME_TEXT_LEN], n[24];
     if (!from) { /* this month: the first 7 characters of now in RFC 3339 */
         time_format_rfc3339(time_now_ms(), now);

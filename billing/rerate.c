@@ -114,11 +114,8 @@ int cmd_rerate(int argc, char **argv)
     int npos, y, m;
     enum cli_result res = cli_parse(&spec, argc, argv, &npos);
     if (res != CLI_OK) return cli_exit_code(res);
-    if (!customer || !period || !time_parse_month(period, &y, &m)) {
-        log_error("--customer and --period YYYY-MM are required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!customer || !period || !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--customer and --period YYYY-MM are required");
     struct config cfg;
     int rc;
     struct rerate r = {.conn = db_open(&cfg, &rc)};

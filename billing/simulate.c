@@ -96,11 +96,8 @@ int cmd_plan_simulate(int argc, char **argv)
     int npos, rc, y, m;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !period || !file || !time_parse_month(period, &y, &m)) {
-        log_error("--customer, --period YYYY-MM and --plan FILE are required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!customer || !period || !file || !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--customer, --period YYYY-MM and --plan FILE are required");
     struct plan *proposed = xcalloc(1, sizeof *proposed);
     cJSON *doc = docstore_load_file(&plan_kind, file, proposed, &rc);
     struct config cfg;

@@ -46,11 +46,9 @@ int cmd_statement(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!customer || !period || !time_parse_month(period, &y, &m) ||
-        !render_parse_format(format, &ctx.format)) {
-        log_error("--customer and --period YYYY-MM are required; --format is text, json or csv");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+        !render_parse_format(format, &ctx.format))
+        return cli_usage_error(
+            &spec, "--customer and --period YYYY-MM are required; --format is text, json or csv");
     struct config cfg;
     int rc;
     PGconn *conn = db_open(&cfg, &rc);

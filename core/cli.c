@@ -181,3 +181,10 @@ int cli_list(const struct cli_spec *spec, int argc, char **argv, const char *wha
     PQfinish(conn);
     return rc;
 }
+
+int cli_usage_error(const struct cli_spec *spec, const char *msg)
+{
+    log_error("%s", msg);
+    cli_usage(spec, stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -62,6 +62,10 @@ struct cli_command {
 int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, char **argv);
 void cli_list_commands(const char *family, const struct cli_command *cmds, FILE *out);
 
+/* Bad usage found after parsing: prints msg and the usage, returns
+ * CLI_EXIT_USAGE for `return cli_usage_error(&spec, "...")`. */
+int cli_usage_error(const struct cli_spec *spec, const char *msg);
+
 /* A command's usual start: parse its command line (spec), then db_open
  * (db.h). NULL with the command's exit code in *exit_code when either fails. */
 struct config;

@@ -209,11 +209,9 @@ int synthetic_collect(int argc, char **argv)
     int64_t off;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!month || !time_parse_month(month, &y, &m) || !time_parse_utc_offset(offset, &off)) {
-        log_error("--month YYYY-MM is required and --utc-offset must look like +08:00");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (!month || !time_parse_month(month, &y, &m) || !time_parse_utc_offset(offset, &off))
+        return cli_usage_error(
+            &spec, "--month YYYY-MM is required and --utc-offset must look like +08:00");
     static struct generator g;
     memset(&g, 0, sizeof g);
     g.rng = (uint64_t)seed;

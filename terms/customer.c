@@ -28,11 +28,9 @@ static int customer_add(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     const char *code = argv[1];
     if (!name || !name[0] || strlen(name) > 256 || !code[0] || strlen(code) > 64 ||
-        strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(code)) {
-        log_error("CODE is 1 to 64 lower-case letters, digits, '-' or '_'; --name is required");
-        cli_usage(&spec, stderr);
-        return CLI_EXIT_USAGE;
-    }
+        strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(code))
+        return cli_usage_error(
+            &spec, "CODE is 1 to 64 lower-case letters, digits, '-' or '_'; --name is required");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

@@ -12,6 +12,7 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "billing/billing.h"
+#include "billing/calendar.h"
 #include "render/render.h"
 #include "billing/store.h"
 #include "pricing/meter.h"
@@ -361,4 +362,27 @@ bool handle_invoice(struct request *r)
     }
     bill_free(&b);
     return ok;
+}
+
+bool handle_operator_contracts(struct request *r)
+{
+    if (!r->who.finance)
+        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
+    const char *from = http_param(r, "from");
+    char now[TIME_TEXT_LEN], first_day[16];
+    long horizon;
+    int y, m;
+    if (!from) { /* this month, UTC */
+        time_format_rfc3339(time_now_ms(), now);
+        now[7] = '\0';
+        from = now;
+    }
+    if (!time_parse_month(from, &y, &m) || !parse_count(http_param(r, "horizon"), 6, 120, &horizon))
+        return http_error(r, 400, "bad_request", "from is YYYY-MM; horizon from 1 to 120");
+    time_month_first_day(from, first_day);
+    PGresult *res = calendar_read(r->conn, first_day, (int)horizon);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    calendar_json(res, first_day, &r->body);
+    PQclear(res);
+    return true;
 }

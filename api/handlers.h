@@ -1,6 +1,6 @@
 /* handlers: the API's resources, each answering one request (http.h) from
  * billing/ and render/: usage by day, month-to-date usage, statements,
- * invoices and one invoice (JSON, CSV or PDF). Each sets r's response and
+ * invoices and one invoice (JSON, CSV or PDF), the contract calendar. Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
  * the request. */
 #ifndef GPUMETER_HANDLERS_H
@@ -15,5 +15,6 @@ bool handle_usage_current(struct request *r);
 bool handle_statement(struct request *r);
 bool handle_invoices(struct request *r);
 bool handle_invoice(struct request *r);
+bool handle_operator_contracts(struct request *r); /* finance keys only */
 
 #endif

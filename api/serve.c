@@ -60,6 +60,7 @@ static const struct route routes[] = {
     {"/v1/statement", handle_statement, "customer period format"},
     {"/v1/invoices", handle_invoices, "customer page page_size"},
     {"/v1/invoices/{number}", handle_invoice, "format"},
+    {"/v1/operator/contracts", handle_operator_contracts, "from horizon"},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

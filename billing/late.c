@@ -22,7 +22,9 @@
 static const char late_sql[] =
     "WITH adj AS MATERIALIZED (SELECT j.customer_id, l.adjusts, max(j.updated_at) AS at "
     "    FROM invoice j JOIN invoice_line l ON l.invoice_id = j.id "
-    "    WHERE j.status = 'issued' AND l.adjusts IS NOT NULL GROUP BY 1, 2), "
+    "    JOIN customer jc ON jc.id = j.customer_id "
+    "    WHERE j.status = 'issued' AND l.adjusts IS NOT NULL "
+    "      AND ($2::text[] IS NULL OR jc.code = ANY($2::text[])) GROUP BY 1, 2), "
     "iss AS MATERIALIZED (SELECT i.customer_id, c.code, i.period, "
     "           greatest(i.updated_at, adj.at) AS at "
     "    FROM invoice i JOIN customer c ON c.id = i.customer_id "

@@ -15,7 +15,9 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "billing/calendar.h"
 #include "billing/store.h"
 
 #include <stdio.h>
@@ -135,85 +137,51 @@ static int report_commitments(int argc, char **argv)
     return res ? 0 : 1;
 }
 
-/* The contract calendar, months $1 (first day) to $1 + $2 - 1: contracts
- * in force (contract_in_effect, schema 012) with their money commitments
- * summed per currency and GPU-hour commitments; contracts ending (in force
- * that month, the customer has none the next); and, for those, the GPUs
- * their accounts kept busy on average in the month before $1 (GPU-ms over
- * the milliseconds of that UTC month), by accelerator model. */
-static const char contracts_sql[] =
-    "WITH months AS (SELECT g::date AS m FROM generate_series($1::date, "
-    "      $1::date + $2::int * interval '1 month', interval '1 month') g), "
-    "k AS (SELECT months.m, k.customer_id, k.contract, k.document FROM months "
-    "      CROSS JOIN LATERAL contract_in_effect(months.m) k), "
-    "shown AS (SELECT * FROM k WHERE m < $1::date + $2::int * interval '1 month'), "
-    "ending AS (SELECT s.* FROM shown s LEFT JOIN k n ON n.customer_id = s.customer_id "
-    "      AND n.m = (s.m + interval '1 month')::date WHERE n.customer_id IS NULL), "
-    "busy AS (SELECT a.customer_id, h.model, sum(h.quantity) AS gpu_ms "
-    "      FROM usage_hourly h JOIN (SELECT DISTINCT account, customer_id FROM account) a "
-    "        ON a.account = h.account "
-    "      WHERE h.meter = 'gpu_ms' "
-    "        AND h.hour >= ($1::date - interval '1 month')::timestamp AT TIME ZONE 'UTC' "
-    "        AND h.hour < $1::date::timestamp AT TIME ZONE 'UTC' "
-    "        AND a.customer_id IN (SELECT customer_id FROM ending) GROUP BY 1, 2), "
-    "span AS (SELECT extract(epoch FROM $1::date::timestamp "
-    "      - ($1::date - interval '1 month')::timestamp)::numeric * 1000 AS ms) "
-    "SELECT to_char(mo.m, 'YYYY-MM'), "
-    "  (SELECT count(*) FROM shown s WHERE s.m = mo.m), "
-    "  coalesce((SELECT string_agg(x, ', ' ORDER BY x) FROM (SELECT "
-    "      sum((s.document->'commitment'->>'amount')::numeric)::text || ' ' "
-    "      || (s.document->>'currency') AS x FROM shown s "
-    "      WHERE s.m = mo.m AND s.document->'commitment' ? 'amount' "
-    "      GROUP BY s.document->>'currency') c), '-'), "
-    "  coalesce((SELECT sum((s.document->'commitment'->>'gpu_hours')::numeric) FROM shown s "
-    "      WHERE s.m = mo.m AND s.document->'commitment' ? 'gpu_hours'), 0), "
-    "  coalesce((SELECT string_agg(e.contract, ', ' ORDER BY e.contract) FROM ending e "
-    "      WHERE e.m = mo.m), '-'), "
-    "  coalesce((SELECT string_agg(r.model || ' ' || round(r.gpus, 1), ', ' ORDER BY r.model) "
-    "      FROM (SELECT b.model, sum(b.gpu_ms) / (SELECT ms FROM span) AS gpus FROM ending e "
-    "            JOIN busy b ON b.customer_id = e.customer_id WHERE e.m = mo.m "
-    "            GROUP BY b.model) r), '-') "
-    "FROM months mo WHERE mo.m < $1::date + $2::int * interval '1 month' ORDER BY mo.m";
-
 static int report_contracts(int argc, char **argv)
 {
-    const char *from = NULL;
+    const char *from = NULL, *format = "text";
     long long horizon = 6;
     const struct cli_opt opts[] = {
         {"from", CLI_STR, &from, "YYYY-MM", "first month (default: this month, UTC)", 0, 0},
         {"horizon", CLI_INT, &horizon, "N", "months to show (default 6)", 1, 120},
+        {"format", CLI_STR, &format, "FORMAT", "text (default) or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report contracts [--from YYYY-MM] [--horizon N]",
+        "gpumeter report contracts [--from YYYY-MM] [--horizon N] [--format text|json]",
         "The contract calendar: per month, the contracts in force and what they commit, the "
         "contracts ending and the GPUs their accounts kept busy last month (what goes idle).",
         opts, 0, 0};
     int npos, y, m, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (from && !time_parse_month(from, &y, &m))
-        return cli_usage_error(&spec, "--from must look like YYYY-MM");
-    char first_day[16], now[TIME_TEXT_LEN], n[24];
+    bool json = !strcmp(format, "json");
+    if ((from && !time_parse_month(from, &y, &m)) || (!json && strcmp(format, "text")))
+        return cli_usage_error(&spec, "--from must look like YYYY-MM; --format is text or json");
+    char first_day[16], now[TIME_TEXT_LEN];
     if (!from) { /* this month: the first 7 characters of now in RFC 3339 */
         time_format_rfc3339(time_now_ms(), now);
         now[7] = '\0';
         from = now;
     }
     time_month_first_day(from, first_day);
-    snprintf(n, sizeof n, "%lld", horizon);
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    const char *p[] = {first_day, n};
-    PGresult *res = db_query(conn, "read the contract calendar", contracts_sql, 2, p);
-    if (res)
+    PGresult *res = calendar_read(conn, first_day, (int)horizon);
+    if (res && json) { /* the API's body (GET /v1/operator/contracts) */
+        struct strbuf sb = STRBUF_INIT;
+        calendar_json(res, first_day, &sb);
+        fputs(sb_str(&sb), stdout);
+        sb_free(&sb);
+    } else if (res) {
         printf("%-7s %9s  %-24s %12s  %-24s %s\n", "month", "contracts", "committed (money)",
                "GPU-hours", "ending", "their GPUs busy last month (average)");
-    for (int i = 0; res && i < PQntuples(res); i++)
-        printf("%-7s %9s  %-24s %12s  %-24s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-               PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-               PQgetvalue(res, i, 5));
+        for (int i = 0; i < PQntuples(res); i++)
+            printf("%-7s %9s  %-24s %12s  %-24s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                   PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+                   PQgetvalue(res, i, 5));
+    }
     rc = res ? 0 : 1;
     PQclear(res);
     PQfinish(conn);

@@ -57,4 +57,30 @@ check_eq "a bad --from exits 2" 2 "$?"
 check_eq "a horizon of 0 exits 2" 2 "$?"
 check_match "without --from it starts this month" "^$(date -u +%Y-%m) " \
     "$("$GM" report contracts --horizon 1 2>&1 | sed -n 2p)"
+
+# The same calendar as JSON, from the CLI and from the API (finance keys).
+json='{"from":"2026-12","months":[{"month" : "2026-12", "contracts" : 5, "committed" : [{"amount" : "10000.00", "currency" : "CNY"}], "gpu_hours" : 500, "ending" : ["delta-2026"], "gpus_busy_last_month" : [{"model" : "A800", "gpus" : "0.5"}, {"model" : "H800", "gpus" : "1.0"}]},{"month" : "2027-01", "contracts" : 4, "committed" : [], "gpu_hours" : 500, "ending" : ["eps-2026"], "gpus_busy_last_month" : [{"model" : "Ascend910B", "gpus" : "2.0"}]}]}'
+check_eq "as JSON" "$json" "$("$GM" report contracts --from 2026-12 --horizon 2 --format json)"
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KD=$("$GM" customer key create delta 2>/dev/null)
+PORT=$((20000 + $$ % 20000))
+"$GM" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+api() { # key path -> "status body"
+    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "http://127.0.0.1:$PORT$2"
+    printf ' %s' "$(cat "$TMP/body")"
+}
+check_eq "GET /v1/operator/contracts is the same document" "200 $json" \
+    "$(api "$KF" "/v1/operator/contracts?from=2026-12&horizon=2")"
+check_match "a customer's key may not read it" '^403 .*"forbidden"' \
+    "$(api "$KD" "/v1/operator/contracts?from=2026-12")"
+for bad in "from=2026-13" "from=0000-01" "horizon=0" "horizon=121" "from=2026-12%27"; do
+    check_match "$bad is 400" '^400 ' "$(api "$KF" "/v1/operator/contracts?$bad")"
+done
+kill $SERVER
+wait $SERVER
+check_eq "the server stops cleanly" 0 "$?"
+sanitizer_clean "no sanitizer report" "$TMP/serve.log"
 finish

@@ -1,0 +1,68 @@
+/* calendar: the contract calendar (see calendar.h). */
+#include "billing/calendar.h"
+
+#include "core/db.h"
+#include "core/strbuf.h"
+
+#include <stdio.h>
+
+static const char calendar_sql[] =
+    "WITH months AS (SELECT g::date AS m FROM generate_series($1::date, "
+    "      $1::date + $2::int * interval '1 month', interval '1 month') g), "
+    /* one month more than shown: whether a contract goes on */
+    "k AS (SELECT months.m, k.customer_id, k.contract, k.document FROM months "
+    "      CROSS JOIN LATERAL contract_in_effect(months.m) k), "
+    "shown AS (SELECT * FROM k WHERE m < $1::date + $2::int * interval '1 month'), "
+    "ending AS (SELECT s.* FROM shown s LEFT JOIN k n ON n.customer_id = s.customer_id "
+    "      AND n.m = (s.m + interval '1 month')::date WHERE n.customer_id IS NULL), "
+    "busy AS (SELECT a.customer_id, h.model, sum(h.quantity) AS gpu_ms "
+    "      FROM usage_hourly h JOIN (SELECT DISTINCT account, customer_id FROM account) a "
+    "        ON a.account = h.account "
+    "      WHERE h.meter = 'gpu_ms' "
+    "        AND h.hour >= ($1::date - interval '1 month')::timestamp AT TIME ZONE 'UTC' "
+    "        AND h.hour < $1::date::timestamp AT TIME ZONE 'UTC' "
+    "        AND a.customer_id IN (SELECT customer_id FROM ending) GROUP BY 1, 2), "
+    "span AS (SELECT extract(epoch FROM $1::date::timestamp "
+    "      - ($1::date - interval '1 month')::timestamp)::numeric * 1000 AS ms), "
+    "committed AS (SELECT s.m, s.document->>'currency' AS currency, "
+    "      sum((s.document->'commitment'->>'amount')::numeric) AS amount FROM shown s "
+    "      WHERE s.document->'commitment' ? 'amount' GROUP BY 1, 2), "
+    "released AS (SELECT e.m, b.model, round(sum(b.gpu_ms) / (SELECT ms FROM span), 1) AS gpus "
+    "      FROM ending e JOIN busy b ON b.customer_id = e.customer_id GROUP BY 1, 2), "
+    "per AS (SELECT mo.m, (SELECT count(*) FROM shown s WHERE s.m = mo.m) AS contracts, "
+    "  (SELECT coalesce(sum((s.document->'commitment'->>'gpu_hours')::numeric), 0) "
+    "     FROM shown s WHERE s.m = mo.m AND s.document->'commitment' ? 'gpu_hours') AS gpu_hours, "
+    "  ARRAY(SELECT c.amount::text || ' ' || c.currency FROM committed c WHERE c.m = mo.m "
+    "        ORDER BY c.currency) AS committed, "
+    "  (SELECT json_agg(json_build_object('amount', c.amount::text, 'currency', c.currency) "
+    "          ORDER BY c.currency) FROM committed c WHERE c.m = mo.m) AS committed_json, "
+    "  ARRAY(SELECT e.contract FROM ending e WHERE e.m = mo.m ORDER BY e.contract) AS ending, "
+    "  ARRAY(SELECT r.model || ' ' || r.gpus FROM released r WHERE r.m = mo.m "
+    "        ORDER BY r.model) AS released, "
+    "  (SELECT json_agg(json_build_object('model', r.model, 'gpus', r.gpus::text) "
+    "          ORDER BY r.model) FROM released r WHERE r.m = mo.m) AS released_json "
+    "  FROM months mo WHERE mo.m < $1::date + $2::int * interval '1 month') "
+    "SELECT to_char(m, 'YYYY-MM'), contracts, "
+    "  coalesce(nullif(array_to_string(committed, ', '), ''), '-'), gpu_hours, "
+    "  coalesce(nullif(array_to_string(ending, ', '), ''), '-'), "
+    "  coalesce(nullif(array_to_string(released, ', '), ''), '-'), "
+    "  json_build_object('month', to_char(m, 'YYYY-MM'), 'contracts', contracts, "
+    "    'committed', coalesce(committed_json, '[]'), 'gpu_hours', gpu_hours, "
+    "    'ending', to_json(ending), 'gpus_busy_last_month', coalesce(released_json, '[]'))::text "
+    "FROM per ORDER BY m";
+
+PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%d", horizon);
+    const char *p[] = {first_day, n};
+    return db_query(conn, "read the contract calendar", calendar_sql, 2, p);
+}
+
+void calendar_json(const PGresult *res, const char *first_day, struct strbuf *out)
+{
+    sb_printf(out, "{\"from\":\"%.7s\",\"months\":[", first_day);
+    for (int i = 0; i < PQntuples(res); i++)
+        sb_printf(out, "%s%s", i ? "," : "", PQgetvalue(res, i, 6));
+    sb_puts(out, "]}\n");
+}

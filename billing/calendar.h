@@ -1,0 +1,28 @@
+/* calendar: the contract calendar an operator plans capacity by
+ * (docs/operator.md), one query for `report contracts` and
+ * GET /v1/operator/contracts alike.
+ *
+ * For each of horizon months from first_day: the contracts in force
+ * (contract_in_effect, schema 012) with their money commitments summed per
+ * currency (exact) and their GPU-hour commitments; the contracts ending (in
+ * force that month, none for the customer the next); and for those, the
+ * GPUs their accounts kept busy on average in the full UTC month before
+ * first_day, by accelerator model. Reentrant. */
+#ifndef GPUMETER_CALENDAR_H
+#define GPUMETER_CALENDAR_H
+
+#include <libpq-fe.h>
+
+/* Columns per month: month (YYYY-MM), contracts, committed ("10000.00 CNY,
+ * ..." or "-"), GPU-hours, ending ("a, b" or "-"), GPUs busy ("H800 1.0,
+ * ..." or "-"), then the same month as one JSON object. NULL after
+ * printing a database error. */
+PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon);
+
+/* The months of res as one JSON document, {"from": "YYYY-MM", "months":
+ * [...]}: the body of GET /v1/operator/contracts and of `report contracts
+ * --format json`. */
+struct strbuf;
+void calendar_json(const PGresult *res, const char *first_day, struct strbuf *out);
+
+#endif

@@ -177,14 +177,14 @@ static int invoice_show(int argc, char **argv)
         return cli_usage_error(
             &spec, "give NUMBER, or --customer and --period YYYY-MM; --format is text, json, csv "
                    "or pdf (pdf needs --output FILE)");
+    char first_day[16];
+    const char *start = cli_month_start(period, first_day);
     struct config cfg;
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    char first_day[16];
-    time_month_first_day(period ? period : "", first_day);
     struct bill b = {0};
-    bool ok = store_load(conn, number, customer, period ? first_day : NULL, &b);
+    bool ok = store_load(conn, number, customer, start, &b);
     if (ok && out) {
         ok = render_bill_file(&b, fmt, "Invoice", cfg.seller, out);
     } else if (ok) {
@@ -207,17 +207,14 @@ static int invoice_list(int argc, char **argv)
     int npos, y, m;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (period && !time_parse_month(period, &y, &m)) {
-        log_error("--period must look like YYYY-MM");
-        return CLI_EXIT_USAGE;
-    }
+    if (period && !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--period must look like YYYY-MM");
+    char first_day[16];
+    const char *p[] = {cli_month_start(period, first_day)};
     struct config cfg;
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    char first_day[16];
-    time_month_first_day(period ? period : "", first_day);
-    const char *p[] = {period ? first_day : NULL};
     PGresult *res = db_query(conn, "list invoices",
                              "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "
                              "cur.minor_digits, i.currency, coalesce(i.number, '-') FROM invoice i "

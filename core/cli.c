@@ -150,6 +150,13 @@ bool cli_period(const struct cli_spec *spec, const char *period, char first_day[
     return false;
 }
 
+const char *cli_month_start(const char *period, char first_day[16])
+{
+    if (!period) return NULL;
+    time_month_first_day(period, first_day);
+    return first_day;
+}
+
 PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
                     int *exit_code)
 {

@@ -46,6 +46,10 @@ void cli_usage(const struct cli_spec *spec, FILE *out);
 /* Returns the exit code for a parse result that is not CLI_OK. */
 int cli_exit_code(enum cli_result r);
 
+/* An optional --period: its first day ("YYYY-MM-01") in first_day, or
+ * NULL when period is NULL (checked by the caller). */
+const char *cli_month_start(const char *period, char first_day[16]);
+
 /* A required --period: "YYYY-MM" into its first day "YYYY-MM-01". False
  * after printing the error and usage (the command exits CLI_EXIT_USAGE). */
 bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16]);

@@ -1,6 +1,7 @@
-/* contract: `gpumeter contract|site|voucher|subsidy ...` and `customer
- * add|list`: the documents of terms_doc.h through the one document life
- * cycle (docstore.h), with the checks each needs against the database.
+/* contract: `gpumeter contract|site|voucher|subsidy ...`: the documents of
+ * pricing/terms.h (validated by contract_doc.c, site_doc.c, voucher_doc.c,
+ * subsidy_doc.c) through the one document life cycle (docstore.h), with the
+ * checks each needs against the database.
  *
  * Applying a contract rewrites its customer's account rows (which usage is
  * theirs on which days) from every version of their contracts: a version

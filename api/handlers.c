@@ -250,10 +250,9 @@ bool handle_usage_current(struct request *r)
 {
     const char *customer;
     if (!http_customer(r, &customer)) return false;
-    char now[TIME_TEXT_LEN], period[8], first_day[16];
-    time_format_rfc3339(time_now_ms(), now);
-    snprintf(period, sizeof period, "%.7s", now);
-    time_month_first_day(now, first_day);
+    char period[8], first_day[16];
+    time_current_month(period);
+    time_month_first_day(period, first_day);
     sb_puts(&r->body, "{\"month_to_date\":");
     if (!statement_of(r, customer, period, RENDER_JSON)) return false;
     while (r->body.len && r->body.buf[r->body.len - 1] == '\n')
@@ -369,12 +368,11 @@ bool handle_operator_contracts(struct request *r)
     if (!r->who.finance)
         return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
     const char *from = http_param(r, "from");
-    char now[TIME_TEXT_LEN], first_day[16];
+    char now[8], first_day[16];
     long horizon;
     int y, m;
     if (!from) { /* this month, UTC */
-        time_format_rfc3339(time_now_ms(), now);
-        now[7] = '\0';
+        time_current_month(now);
         from = now;
     }
     if (!time_parse_month(from, &y, &m) || !parse_count(http_param(r, "horizon"), 6, 120, &horizon))

@@ -158,10 +158,9 @@ static int report_contracts(int argc, char **argv)
     bool json = !strcmp(format, "json");
     if ((from && !time_parse_month(from, &y, &m)) || (!json && strcmp(format, "text")))
         return cli_usage_error(&spec, "--from must look like YYYY-MM; --format is text or json");
-    char first_day[16], now[TIME_TEXT_LEN];
-    if (!from) { /* this month: the first 7 characters of now in RFC 3339 */
-        time_format_rfc3339(time_now_ms(), now);
-        now[7] = '\0';
+    char first_day[16], now[8];
+    if (!from) { /* this month, UTC */
+        time_current_month(now);
         from = now;
     }
     time_month_first_day(from, first_day);

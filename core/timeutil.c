@@ -194,3 +194,11 @@ void time_format_month(int64_t month, char out[16])
     int64_t y = 1970 + (month >= 0 ? month / 12 : (month - 11) / 12);
     snprintf(out, 16, "%04d-%02d", (int)(y % 100000), (int)(month - (y - 1970) * 12 + 1));
 }
+
+void time_current_month(char out[8])
+{
+    char now[TIME_TEXT_LEN];
+    time_format_rfc3339(time_now_ms(), now);
+    memcpy(out, now, 7); /* "YYYY-MM" of "YYYY-MM-DDTHH:MM:SS...Z" */
+    out[7] = '\0';
+}

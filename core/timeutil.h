@@ -36,6 +36,8 @@ bool time_parse_utc_offset(const char *s, int64_t *ms);
 
 /* Wall-clock now, and a monotonic clock for intervals and timeouts. */
 int64_t time_now_ms(void);
+/* The current month in UTC, "YYYY-MM". */
+void time_current_month(char out[8]);
 int64_t time_monotonic_ms(void);
 
 /* "YYYY-MM" with month 01..12. */

@@ -1,6 +1,7 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
  * its own: ingest/ (collect), rating/ (rate, conservation), terms/ (plan,
- * contract, customer, site, voucher, subsidy), billing/ (invoice,
+ * contract, customer, site, voucher, subsidy,
+ * tariff, asset), billing/ (invoice,
  * statement, rerate, report, plan simulate), api/ (serve, customer key),
  * schema/ (migrate, topics). Any folder may include this header: it is how
  * a command reaches one that lives higher up (terms/plan.c dispatches
@@ -22,6 +23,8 @@ int cmd_customer_key(int argc, char **argv); /* api/keys.c: `customer key` */
 int cmd_site(int argc, char **argv);
 int cmd_voucher(int argc, char **argv);
 int cmd_subsidy(int argc, char **argv);
+int cmd_tariff(int argc, char **argv);
+int cmd_asset(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);

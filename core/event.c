@@ -27,11 +27,17 @@ enum field {
     F_VENDOR,
     F_JOB,
     F_SIG,
+    F_KIND,
+    F_NODE,
+    F_DEVICES,
+    F_ALLOCATED,
+    F_IDLE_ENERGY,
     NFIELDS
 };
 static const char *const field_name[NFIELDS] = {
-    "v",      "source", "seq",       "account",      "cluster", "site",   "start", "end",
-    "gpu_ms", "tokens", "energy_mj", "model_params", "model",   "vendor", "job",   "sig"};
+    "v",   "source", "seq",    "account",   "cluster",      "site",         "start",
+    "end", "gpu_ms", "tokens", "energy_mj", "model_params", "model",        "vendor",
+    "job", "sig",    "kind",   "node",      "devices",      "allocated_ms", "idle_energy_mj"};
 
 struct decoder {
     struct json_token field[NFIELDS]; /* kind JSON_ERROR (0) when absent */
@@ -61,7 +67,7 @@ static int field_index(const struct json_token *key)
         if (len < 0) return -1;
         p = name, n = (size_t)len;
     }
-    if (n == 0 || n > 12) return -1;
+    if (n == 0 || n >= sizeof name) return -1;
     for (int k = 0; k < NFIELDS; k++)
         if (p[0] == field_name[k][0] && strlen(field_name[k]) == n && !memcmp(p, field_name[k], n))
             return k;
@@ -176,27 +182,27 @@ static enum event_error check_plausible(struct decoder *d, const struct usage_ev
     return EVENT_OK;
 }
 
-static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
+static bool present(const struct decoder *d, enum field f)
 {
-    bool present;
-    int64_t version = 0;
-    TRY(get_int(d, F_V, true, 0, &version, &present));
-    if (version != EVENT_VERSION)
-        return fail(d, EVENT_ERR_VERSION,
-                    "event version %lld is not supported (this build reads %d)", (long long)version,
-                    EVENT_VERSION);
-    TRY(get_str(d, F_SOURCE, true, ev->source, sizeof ev->source));
-    TRY(get_int(d, F_SEQ, true, 1, &ev->seq, &present));
+    return d->field[f].kind != JSON_ERROR;
+}
+
+/* Fields of the other kind are refused, so that no reader takes a capacity
+ * event for usage or the other way round. */
+static enum event_error refuse(struct decoder *d, const enum field *f, size_t n, const char *kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (present(d, f[i]))
+            return fail(d, EVENT_ERR_INVALID, "field \"%s\" does not belong in a %s event",
+                        field_name[f[i]], kind);
+    return EVENT_OK;
+}
+
+static enum event_error decode_usage(struct decoder *d, struct usage_event *ev)
+{
+    static const enum field capacity_only[] = {F_NODE, F_DEVICES, F_ALLOCATED, F_IDLE_ENERGY};
+    TRY(refuse(d, capacity_only, 4, "usage"));
     TRY(get_str(d, F_ACCOUNT, true, ev->account, sizeof ev->account));
-    TRY(get_str(d, F_CLUSTER, true, ev->cluster, sizeof ev->cluster));
-    TRY(get_str(d, F_SITE, true, ev->site, sizeof ev->site));
-    TRY(get_time(d, F_START, &ev->start_ms));
-    TRY(get_time(d, F_END, &ev->end_ms));
-    if (ev->end_ms < ev->start_ms)
-        return fail(d, EVENT_ERR_INVALID, "field \"end\" is before \"start\"");
-    if (ev->end_ms - ev->start_ms > EVENT_MAX_SPAN)
-        return fail(d, EVENT_ERR_INVALID,
-                    "window from \"start\" to \"end\" is longer than 35 days");
     TRY(decode_quantity(d, F_GPU_MS, EVENT_HAS_GPU_MS, &ev->gpu_ms, &ev->has));
     TRY(decode_quantity(d, F_TOKENS, EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
     TRY(decode_quantity(d, F_ENERGY, EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
@@ -208,7 +214,68 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
     bool accel = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
     TRY(get_str(d, F_MODEL, accel, ev->model, sizeof ev->model));
     TRY(get_str(d, F_VENDOR, accel, ev->vendor, sizeof ev->vendor));
-    TRY(get_str(d, F_JOB, false, ev->job, sizeof ev->job));
+    return get_str(d, F_JOB, false, ev->job, sizeof ev->job);
+}
+
+/* A node's devices over the window: installed time is devices x window,
+ * of which allocated_ms was allocated; idle_energy_mj is what the idle
+ * part drew (absent when the node reports no energy). */
+static enum event_error decode_capacity(struct decoder *d, struct usage_event *ev)
+{
+    static const enum field usage_only[] = {F_ACCOUNT, F_JOB,    F_GPU_MS,
+                                            F_TOKENS,  F_ENERGY, F_PARAMS};
+    TRY(refuse(d, usage_only, 6, "capacity"));
+    TRY(get_str(d, F_NODE, true, ev->node, sizeof ev->node));
+    TRY(get_str(d, F_MODEL, true, ev->model, sizeof ev->model));
+    TRY(get_str(d, F_VENDOR, true, ev->vendor, sizeof ev->vendor));
+    bool has;
+    TRY(get_int(d, F_DEVICES, true, 1, &ev->devices, &has));
+    if (ev->devices > EVENT_MAX_ACCELERATORS)
+        return fail(d, EVENT_ERR_QUANTITY, "absurd \"devices\": more than %lld on one node",
+                    EVENT_MAX_ACCELERATORS);
+    int64_t installed = ev->devices * (ev->end_ms - ev->start_ms);
+    enum event_error e = get_int(d, F_ALLOCATED, true, 0, &ev->allocated_ms, &has);
+    if (e) return e == EVENT_ERR_INVALID ? EVENT_ERR_QUANTITY : e;
+    if (ev->allocated_ms > installed)
+        return fail(d, EVENT_ERR_QUANTITY,
+                    "\"allocated_ms\" is more than \"devices\" times the window");
+    TRY(decode_quantity(d, F_IDLE_ENERGY, EVENT_HAS_IDLE_ENERGY, &ev->idle_energy_mj, &ev->has));
+    if ((ev->has & EVENT_HAS_IDLE_ENERGY) &&
+        ev->idle_energy_mj / EVENT_MAX_MJ_PER_GPU_MS > installed - ev->allocated_ms)
+        return fail(d, EVENT_ERR_QUANTITY,
+                    "absurd \"idle_energy_mj\": more than 10 kW per idle accelerator");
+    return EVENT_OK;
+}
+
+static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
+{
+    bool has;
+    int64_t version = 0;
+    TRY(get_int(d, F_V, true, 0, &version, &has));
+    if (version != EVENT_VERSION)
+        return fail(d, EVENT_ERR_VERSION,
+                    "event version %lld is not supported (this build reads %d)", (long long)version,
+                    EVENT_VERSION);
+    char kind[16];
+    if (present(d, F_KIND)) {
+        TRY(get_str(d, F_KIND, true, kind, sizeof kind));
+        if (!strcmp(kind, "capacity"))
+            ev->kind = EVENT_KIND_CAPACITY;
+        else if (strcmp(kind, "usage"))
+            return fail(d, EVENT_ERR_INVALID, "field \"kind\" must be \"usage\" or \"capacity\"");
+    }
+    TRY(get_str(d, F_SOURCE, true, ev->source, sizeof ev->source));
+    TRY(get_int(d, F_SEQ, true, 1, &ev->seq, &has));
+    TRY(get_str(d, F_CLUSTER, true, ev->cluster, sizeof ev->cluster));
+    TRY(get_str(d, F_SITE, true, ev->site, sizeof ev->site));
+    TRY(get_time(d, F_START, &ev->start_ms));
+    TRY(get_time(d, F_END, &ev->end_ms));
+    if (ev->end_ms < ev->start_ms)
+        return fail(d, EVENT_ERR_INVALID, "field \"end\" is before \"start\"");
+    if (ev->end_ms - ev->start_ms > EVENT_MAX_SPAN)
+        return fail(d, EVENT_ERR_INVALID,
+                    "window from \"start\" to \"end\" is longer than 35 days");
+    TRY(ev->kind == EVENT_KIND_CAPACITY ? decode_capacity(d, ev) : decode_usage(d, ev));
     TRY(get_str(d, F_SIG, false, ev->sig, sizeof ev->sig));
     if (ev->sig[0] && strspn(ev->sig, "0123456789abcdef") != 64)
         return fail(d, EVENT_ERR_INVALID, "field \"sig\" must be 64 lower-case hex digits");
@@ -256,11 +323,13 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     time_format_rfc3339(ev->start_ms, start);
     time_format_rfc3339(ev->end_ms, end);
     sb_printf(sb, "{\"v\":%d", EVENT_VERSION);
+    if (ev->kind == EVENT_KIND_CAPACITY) put_str(sb, "kind", "capacity");
     put_str(sb, "source", ev->source);
     sb_printf(sb, ",\"seq\":%lld", (long long)ev->seq);
-    put_str(sb, "account", ev->account);
+    if (ev->kind != EVENT_KIND_CAPACITY) put_str(sb, "account", ev->account);
     put_str(sb, "cluster", ev->cluster);
     put_str(sb, "site", ev->site);
+    if (ev->kind == EVENT_KIND_CAPACITY) put_str(sb, "node", ev->node);
     if (ev->model[0]) put_str(sb, "model", ev->model);
     if (ev->vendor[0]) put_str(sb, "vendor", ev->vendor);
     if (ev->job[0]) put_str(sb, "job", ev->job);
@@ -271,6 +340,11 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     if (ev->has & EVENT_HAS_ENERGY) sb_printf(sb, ",\"energy_mj\":%lld", (long long)ev->energy_mj);
     if (ev->has & EVENT_HAS_MODEL_PARAMS)
         sb_printf(sb, ",\"model_params\":%lld", (long long)ev->model_params);
+    if (ev->kind == EVENT_KIND_CAPACITY)
+        sb_printf(sb, ",\"devices\":%lld,\"allocated_ms\":%lld", (long long)ev->devices,
+                  (long long)ev->allocated_ms);
+    if (ev->has & EVENT_HAS_IDLE_ENERGY)
+        sb_printf(sb, ",\"idle_energy_mj\":%lld", (long long)ev->idle_energy_mj);
     if (ev->sig[0]) put_str(sb, "sig", ev->sig);
     sb_putc(sb, '}');
 }

@@ -7,7 +7,9 @@
  * given twice is refused; times are RFC 3339 UTC; unknown fields are
  * ignored. event_decode validates every required field and returns a stable
  * reason code plus a sentence naming the field, so a rejected event can be
- * set aside with why. event_encode writes the canonical form, which
+ * set aside with why. Capacity events (kind "capacity") share the
+ * envelope and carry devices, allocated_ms and idle_energy_mj instead of
+ * usage quantities. event_encode writes the canonical form, which
  * event_decode accepts and decodes to the same event. Thread-safe. */
 #ifndef GPUMETER_EVENT_H
 #define GPUMETER_EVENT_H
@@ -26,9 +28,16 @@ enum event_field_bits {
     EVENT_HAS_TOKENS = 1 << 1,
     EVENT_HAS_ENERGY = 1 << 2,
     EVENT_HAS_MODEL_PARAMS = 1 << 3,
+    EVENT_HAS_IDLE_ENERGY = 1 << 4,
 };
 
+/* What an event reports: usage billed to an account, or the capacity of
+ * one node's devices over the window (installed, allocated and the energy
+ * of what was idle), which is never billed (docs/event-contract.md). */
+enum event_kind { EVENT_KIND_USAGE = 0, EVENT_KIND_CAPACITY = 1 };
+
 struct usage_event {
+    enum event_kind kind;
     char source[129];
     int64_t seq;
     char account[129];
@@ -39,6 +48,10 @@ struct usage_event {
     char job[129];   /* optional */
     int64_t start_ms, end_ms;
     int64_t gpu_ms, tokens, energy_mj, model_params;
+    /* capacity events: the node, how many devices it had over the whole
+     * window, the GPU-ms of them allocated, and the energy of the idle part */
+    char node[65];
+    int64_t devices, allocated_ms, idle_energy_mj;
     unsigned has; /* enum event_field_bits */
     char sig[65]; /* hex HMAC-SHA256 (core/signature.h), "" when unsigned */
 };

@@ -145,7 +145,56 @@ static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, 
     return charge;
 }
 
-static void charge_unit(struct cycle *cy, const struct device_reading *r, const struct window *w)
+/* What one scrape saw of a node's devices that share a window, for its
+ * capacity event. */
+struct capacity {
+    const struct device_reading *first; /* node, model, vendor */
+    int64_t start_ms, devices, allocated_ms, energy_mj, allocated_energy_mj;
+    bool all_energy; /* every device reported energy: the idle energy is known */
+};
+
+struct capacity_set {
+    struct capacity *v;
+    size_t n, cap;
+};
+
+static struct capacity *capacity_for(struct capacity_set *cs, const struct device_reading *r,
+                                     int64_t start_ms)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        struct capacity *c = &cs->v[i];
+        if (c->start_ms == start_ms && !strcmp(c->first->node, r->node) &&
+            !strcmp(c->first->model, r->model) && !strcmp(c->first->vendor, r->vendor))
+            return c;
+    }
+    ALLOC_GROW(cs->v, cs->n, cs->cap, 8);
+    struct capacity *c = &cs->v[cs->n++];
+    *c = (struct capacity){.first = r, .start_ms = start_ms, .all_energy = true};
+    return c;
+}
+
+static void emit_capacity(struct cycle *cy, const struct capacity *c)
+{
+    struct usage_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = EVENT_KIND_CAPACITY;
+    snprintf(ev.node, sizeof ev.node, "%s", c->first->node);
+    snprintf(ev.model, sizeof ev.model, "%s", c->first->model);
+    snprintf(ev.vendor, sizeof ev.vendor, "%s", c->first->vendor);
+    ev.start_ms = c->start_ms;
+    ev.end_ms = cy->at_ms;
+    ev.devices = c->devices;
+    ev.allocated_ms = c->allocated_ms;
+    if (c->all_energy) {
+        ev.idle_energy_mj = c->energy_mj - c->allocated_energy_mj;
+        ev.has = EVENT_HAS_IDLE_ENERGY;
+    }
+    cycle_emit(cy, c->first->node, &ev);
+}
+
+/* Charges one allocation unit and adds what it used to its capacity. */
+static void charge_unit(struct cycle *cy, const struct device_reading *r, const struct window *w,
+                        struct capacity *cap)
 {
     int64_t gpu_ms = w->dt * r->slices / r->slices_total;
     if (!r->account[0]) {
@@ -153,6 +202,7 @@ static void charge_unit(struct cycle *cy, const struct device_reading *r, const 
         cy->st.idle_gpu_ms += gpu_ms;
         return;
     }
+    cap->allocated_ms += gpu_ms;
     struct usage_event ev;
     memset(&ev, 0, sizeof ev);
     snprintf(ev.account, sizeof ev.account, "%s", r->account);
@@ -166,6 +216,7 @@ static void charge_unit(struct cycle *cy, const struct device_reading *r, const 
     if (w->has_energy) {
         ev.energy_mj = w->energy_mj * r->slices / r->slices_total;
         ev.has |= EVENT_HAS_ENERGY;
+        cap->allocated_energy_mj += ev.energy_mj;
     }
     cycle_emit(cy, r->node, &ev);
 }
@@ -174,13 +225,23 @@ void device_meter(struct cycle *cy, struct device_set *set)
 {
     if (set->n == 0) return;
     qsort(set->v, set->n, sizeof *set->v, by_unit);
+    struct capacity_set caps = {0};
     for (size_t i = 0, j; i < set->n; i = j) {
         for (j = i + 1; j < set->n && same_device(&set->v[i], &set->v[j]); j++)
             ;
         struct window w;
         if (!measure(cy, &set->v[i], j - i, &w)) continue;
+        struct capacity *cap = capacity_for(&caps, &set->v[i], w.start_ms);
+        cap->devices++;
+        if (w.has_energy)
+            cap->energy_mj += w.energy_mj;
+        else
+            cap->all_energy = false;
         bool mig = set->v[j - 1].instance[0] != '\0'; /* "" sorts first */
         for (size_t k = i; k < j; k++)
-            if (!mig || set->v[k].instance[0]) charge_unit(cy, &set->v[k], &w);
+            if (!mig || set->v[k].instance[0]) charge_unit(cy, &set->v[k], &w, cap);
     }
+    for (size_t i = 0; i < caps.n; i++)
+        emit_capacity(cy, &caps.v[i]);
+    free(caps.v);
 }

@@ -15,6 +15,8 @@
  *  - the window goes to the allocation seen at its end; MIG instances get
  *    window x slices/slices_total GPU-ms; unallocated units are idle
  *    capacity, counted in the stats and never billed;
+ *  - after the usage, one capacity event per node, model and window: the
+ *    devices metered, the GPU-ms allocated and the energy of the rest;
  *  - energy comes once per physical device: from the cumulative mJ counter
  *    (a counter that went down is a reset and counts from zero), or else by
  *    integrating power over the window (trapezoid, remainder carried in the

@@ -7,7 +7,15 @@
  * the rater's exact split. Training accounts also report tokens. Jobs are
  * clamped to the month (in --utc-offset local time), so the month's totals
  * are exact and written with --totals as CSV: account,meter,model,quantity.
- * Events are signed when the configuration has a key for cluster sh-a. */
+ * Events are signed when the configuration has a key for cluster sh-a.
+ *
+ * With --capacity the cluster is scheduled: each job (at most one node's 8
+ * accelerators) goes to the first node of its pool, from the one drawn,
+ * with room for it in every hour it touches, or is left out when none has;
+ * then every node reports its capacity hour by hour (8 devices, the GPU-ms
+ * its jobs were allocated, idle energy at the pool's idle draw), so some
+ * nodes sit idle whole and some GPUs are stranded beside busy ones. The
+ * capacity totals per model go to --capacity-totals as CSV. */
 #include "ingest/synthetic.h"
 
 #include "core/cli.h"
@@ -24,17 +32,33 @@ struct pool {
     const char *model, *vendor, *tag;
     int nodes;        /* 8 accelerators each */
     int watts;        /* average draw per accelerator */
+    int idle_watts;   /* draw of an idle accelerator */
     int tokens_per_s; /* per accelerator, for training jobs */
 };
 
 static const struct pool pools[] = {
-    {"H800", "nvidia", "h800", 4, 700, 3000},
-    {"A800", "nvidia", "a800", 2, 400, 1500},
-    {"H20", "nvidia", "h20", 2, 500, 900},
-    {"Ascend910B", "huawei", "910b", 4, 400, 1400},
+    {"H800", "nvidia", "h800", 4, 700, 60, 3000},
+    {"A800", "nvidia", "a800", 2, 400, 50, 1500},
+    {"H20", "nvidia", "h20", 2, 500, 55, 900},
+    {"Ascend910B", "huawei", "910b", 4, 400, 70, 1400},
 };
-#define NPOOLS  (int)(sizeof pools / sizeof pools[0])
-#define MAXNODE 4
+#define NPOOLS    (int)(sizeof pools / sizeof pools[0])
+#define MAXNODE   4
+#define NODE_GPUS 8
+#define MAX_HOURS (32 * 24) /* a month in any offset, and the hour it starts in */
+
+/* What --capacity schedules: GPUs taken per node and hour (a job counts
+ * for every hour it touches), and the exact GPU-ms allocated. */
+struct schedule {
+    unsigned char busy[NPOOLS][MAXNODE][MAX_HOURS];
+    int64_t allocated[NPOOLS][MAXNODE][MAX_HOURS];
+    int64_t first_hour; /* UTC hour the month starts in */
+    long long skipped;
+};
+
+struct capacity_total {
+    int64_t installed, allocated, whole, stranded, idle_energy;
+};
 
 static const struct {
     const char *name;
@@ -58,6 +82,8 @@ struct generator {
     int64_t seq[NPOOLS][MAXNODE];
     struct total totals[NACCOUNTS * NPOOLS * 3];
     int ntotals;
+    struct schedule *sched; /* --capacity, else NULL */
+    struct capacity_total capacity[NPOOLS];
     struct producer *out; /* NULL: print JSON lines */
     const char *key;      /* hmac.sh-a, when configured: events are signed */
     struct strbuf line;
@@ -101,6 +127,90 @@ static bool emit(struct generator *g, struct usage_event *ev)
     return true;
 }
 
+static int hour_of(const struct generator *g, int64_t t)
+{
+    return (int)((t - g->sched->first_hour) / MS_PER_HOUR);
+}
+
+/* The node of pool p, from `node` on, with room for the job in every hour
+ * of [start, end), its GPUs taken there; -1 when none has room. */
+static int place(struct generator *g, int p, int node, int *gpus, int64_t start, int64_t end)
+{
+    struct schedule *s = g->sched;
+    if (*gpus > NODE_GPUS) *gpus = NODE_GPUS;
+    int h0 = hour_of(g, start), h1 = hour_of(g, end - 1);
+    for (int k = 0; k < pools[p].nodes; k++) {
+        int n = (node + k) % pools[p].nodes, h;
+        for (h = h0; h <= h1 && s->busy[p][n][h] + *gpus <= NODE_GPUS; h++)
+            ;
+        if (h <= h1) continue;
+        for (h = h0; h <= h1; h++) {
+            int64_t from = s->first_hour + (int64_t)h * MS_PER_HOUR, to = from + MS_PER_HOUR;
+            s->busy[p][n][h] += (unsigned char)*gpus;
+            s->allocated[p][n][h] +=
+                *gpus * ((to < end ? to : end) - (from > start ? from : start));
+        }
+        return n;
+    }
+    s->skipped++;
+    return -1;
+}
+
+/* Every node's capacity, hour by hour over the month. */
+static bool emit_capacity(struct generator *g)
+{
+    struct schedule *s = g->sched;
+    struct usage_event ev = {0};
+    ev.kind = EVENT_KIND_CAPACITY;
+    strcpy(ev.cluster, "sh-a");
+    strcpy(ev.site, "sh-lingang");
+    ev.devices = NODE_GPUS;
+    ev.has = EVENT_HAS_IDLE_ENERGY;
+    for (int p = 0; p < NPOOLS; p++)
+        for (int n = 0; n < pools[p].nodes; n++) {
+            snprintf(ev.node, sizeof ev.node, "%s-node%d", pools[p].tag, n);
+            snprintf(ev.source, sizeof ev.source, "synthetic/sh-a/%s", ev.node);
+            snprintf(ev.model, sizeof ev.model, "%s", pools[p].model);
+            snprintf(ev.vendor, sizeof ev.vendor, "%s", pools[p].vendor);
+            for (int h = 0; h < MAX_HOURS; h++) {
+                int64_t from = s->first_hour + (int64_t)h * MS_PER_HOUR, to = from + MS_PER_HOUR;
+                if (from < g->month_start) from = g->month_start;
+                if (to > g->month_end) to = g->month_end;
+                if (to <= from) continue;
+                ev.start_ms = from;
+                ev.end_ms = to;
+                ev.allocated_ms = s->allocated[p][n][h];
+                int64_t installed = NODE_GPUS * (to - from), idle = installed - ev.allocated_ms;
+                ev.idle_energy_mj = idle * pools[p].idle_watts; /* W x ms = mJ */
+                ev.seq = ++g->seq[p][n];
+                if (!emit(g, &ev)) return false;
+                struct capacity_total *t = &g->capacity[p];
+                t->installed += installed;
+                t->allocated += ev.allocated_ms;
+                *(ev.allocated_ms ? &t->stranded : &t->whole) += idle;
+                t->idle_energy += ev.idle_energy_mj;
+            }
+        }
+    return true;
+}
+
+static bool write_capacity_totals(const struct generator *g, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        log_error("could not write capacity totals to \"%s\"", path);
+        return false;
+    }
+    fputs("model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms,idle_energy_mj\n", f);
+    for (int p = 0; p < NPOOLS; p++) {
+        const struct capacity_total *t = &g->capacity[p];
+        fprintf(f, "%s,%lld,%lld,%lld,%lld,%lld\n", pools[p].model, (long long)t->installed,
+                (long long)t->allocated, (long long)t->whole, (long long)t->stranded,
+                (long long)t->idle_energy);
+    }
+    return fclose(f) == 0;
+}
+
 static bool emit_job(struct generator *g, int account, int job_no)
 {
     int p = (int)rand_below(g, NPOOLS);
@@ -112,6 +222,7 @@ static bool emit_job(struct generator *g, int account, int job_no)
     int64_t start = g->month_start + rand_below(g, span / 1000 - 3600) * 1000;
     int64_t end = start + (3600 + rand_below(g, 71 * 3600)) * 1000;
     if (end > g->month_end) end = g->month_end;
+    if (g->sched && (node = place(g, p, node, &gpus, start, end)) < 0) return true;
 
     struct usage_event ev = {0};
     snprintf(ev.source, sizeof ev.source, "synthetic/sh-a/%s-node%d", pool->tag, node);
@@ -186,9 +297,9 @@ static bool write_totals(const struct generator *g, const char *path)
 
 int synthetic_collect(int argc, char **argv)
 {
-    const char *month = NULL, *totals = NULL, *offset = "+08:00";
+    const char *month = NULL, *totals = NULL, *capacity_totals = NULL, *offset = "+08:00";
     long long seed = 1, jobs = 12, malformed = 0;
-    bool print = false;
+    bool print = false, capacity = false;
     const struct cli_opt opts[] = {
         {"month", CLI_STR, &month, "YYYY-MM", "month to simulate (required)", 0, 0},
         {"seed", CLI_INT, &seed, "N", "random seed; same seed, same events (default 1)", 0, 0},
@@ -199,6 +310,10 @@ int synthetic_collect(int argc, char **argv)
          0},
         {"totals", CLI_STR, &totals, "FILE", "write the exact totals as CSV to FILE", 0, 0},
         {"print", CLI_BOOL, &print, NULL, "print events as JSON lines instead of producing", 0, 0},
+        {"capacity", CLI_BOOL, &capacity, NULL,
+         "schedule jobs on the nodes and report every node's capacity", 0, 0},
+        {"capacity-totals", CLI_STR, &capacity_totals, "FILE",
+         "with --capacity, write the capacity totals per model as CSV to FILE", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -212,13 +327,22 @@ int synthetic_collect(int argc, char **argv)
     if (!month || !time_parse_month(month, &y, &m) || !time_parse_utc_offset(offset, &off))
         return cli_usage_error(
             &spec, "--month YYYY-MM is required and --utc-offset must look like +08:00");
+    if (capacity_totals && !capacity)
+        return cli_usage_error(&spec, "--capacity-totals needs --capacity");
     static struct generator g;
+    static struct schedule sched;
     memset(&g, 0, sizeof g);
+    memset(&sched, 0, sizeof sched);
     g.rng = (uint64_t)seed;
     g.month_start = time_days_from_civil(y, (unsigned)m, 1) * MS_PER_DAY - off;
     g.month_end =
         time_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : (unsigned)m + 1, 1) * MS_PER_DAY -
         off;
+    if (capacity) {
+        g.sched = &sched;
+        sched.first_hour =
+            g.month_start - ((g.month_start % MS_PER_HOUR) + MS_PER_HOUR) % MS_PER_HOUR;
+    }
     struct config cfg;
     if (config_load(&cfg)) return CLI_EXIT_USAGE;
     if (!print && !(g.out = producer_open(&cfg))) return 1;
@@ -227,12 +351,16 @@ int synthetic_collect(int argc, char **argv)
     for (int j = 0; ok && j < jobs; j++)
         for (int a = 0; ok && a < NACCOUNTS; a++)
             ok = emit_job(&g, a, j);
-    ok = ok && emit_malformed(&g, malformed);
+    ok = ok && (!capacity || emit_capacity(&g)) && emit_malformed(&g, malformed);
     long long delivered = g.events;
     if (g.out) ok = producer_close(g.out, &delivered) && ok;
     sb_free(&g.line);
     if (ok && totals) ok = write_totals(&g, totals);
+    if (ok && capacity_totals) ok = write_capacity_totals(&g, capacity_totals);
     if (!ok) return 1;
+    if (capacity)
+        log_info("scheduled the jobs; %lld found no node with room and were left out",
+                 sched.skipped);
     log_info("sent %lld events (%lld malformed) for %s to %s", delivered, malformed, month,
              print ? "stdout" : cfg.topic);
     return 0;

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/strset.h"
+#include "rating/capacity.h"
 #include "rating/dedup.h"
 #include "rating/park.h"
 #include "rating/usage.h"
@@ -50,6 +51,7 @@ struct flush {
     enum outcome *outcome;
     const char **code; /* dead-letter reason per message */
     struct usage_set usage;
+    struct capacity_set capacity;
     long long late;
 };
 
@@ -176,6 +178,10 @@ static enum outcome classify_one(struct flush *f, size_t i)
         return dead(f, i, REASON_FUTURE_TIME, "window ends %" PRId64 " s after it was ingested",
                     ahead / 1000);
     if (f->ctx->now_ms - ev->end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
+    if (ev->kind == EVENT_KIND_CAPACITY) { /* the operator's own: never parked */
+        capacity_add(&f->capacity, ev);
+        return RATED;
+    }
     if (!is_mapped(f, ev->account)) return PARKED;
     usage_add(&f->usage, ev);
     return RATED;
@@ -305,7 +311,8 @@ static bool write_all(struct flush *f, bool *fenced)
             *fenced = true;
             return false;
         }
-    if (!usage_write(f->conn, &f->usage) || !dedup_save(&f->dedup, f->conn) || !save_parked(f))
+    if (!usage_write(f->conn, &f->usage) || !capacity_write(f->conn, &f->capacity) ||
+        !dedup_save(&f->dedup, f->conn) || !save_parked(f))
         return false;
     for (size_t i = 0; i < f->n; i++)
         if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
@@ -358,6 +365,7 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
         log_warn("a partition of this batch is now held by another rater; the batch was "
                  "discarded uncommitted");
     usage_free(&f.usage);
+    capacity_free(&f.capacity);
     dedup_free(&f.dedup);
     PQclear(f.mapped_res);
     free(f.mapped);

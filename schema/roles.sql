@@ -77,8 +77,8 @@ GRANT SELECT ON currency, meter, customer, account, document, usage_version, usa
                 schema_migration TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
 -- The rater.
-GRANT SELECT, INSERT, UPDATE ON usage_hourly, consumer_offset, source_seq, rating_counter,
-                                usage_day_changed,
+GRANT SELECT, INSERT, UPDATE ON usage_hourly, capacity_hourly, consumer_offset, source_seq,
+                                rating_counter, usage_day_changed,
                                 usage_version TO gpumeter_rater;
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)
@@ -94,7 +94,7 @@ GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
 -- The API: statements, usage, invoices and its keys, read only.
-GRANT SELECT ON usage_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
+GRANT SELECT ON usage_hourly, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 

@@ -407,20 +407,6 @@ const struct doc_kind subsidy_kind = {
 
 /* ---- commands ---- */
 
-#define DOC_COMMANDS(name, kind)                                                                   \
-    static int name##_apply(int argc, char **argv)                                                 \
-    {                                                                                              \
-        return docstore_apply(&kind, argc, argv);                                                  \
-    }                                                                                              \
-    static int name##_list(int argc, char **argv)                                                  \
-    {                                                                                              \
-        return docstore_list(&kind, argc, argv);                                                   \
-    }                                                                                              \
-    static int name##_show(int argc, char **argv)                                                  \
-    {                                                                                              \
-        return docstore_show(&kind, argc, argv);                                                   \
-    }
-
 DOC_COMMANDS(contract, contract_kind)
 DOC_COMMANDS(site, site_kind)
 DOC_COMMANDS(subsidy, subsidy_kind)

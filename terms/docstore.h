@@ -56,6 +56,21 @@ cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *pars
 /* Prints the version of code in effect on at (YYYY-MM-DD); false if none. */
 bool docstore_print(PGconn *conn, const struct doc_kind *k, const char *code, const char *at);
 
+/* Defines static name_apply, name_list and name_show commands of a kind. */
+#define DOC_COMMANDS(name, kind)                                                                   \
+    static int name##_apply(int argc, char **argv)                                                 \
+    {                                                                                              \
+        return docstore_apply(&kind, argc, argv);                                                  \
+    }                                                                                              \
+    static int name##_list(int argc, char **argv)                                                  \
+    {                                                                                              \
+        return docstore_list(&kind, argc, argv);                                                   \
+    }                                                                                              \
+    static int name##_show(int argc, char **argv)                                                  \
+    {                                                                                              \
+        return docstore_show(&kind, argc, argv);                                                   \
+    }
+
 int docstore_apply(const struct doc_kind *k, int argc, char **argv);
 int docstore_list(const struct doc_kind *k, int argc, char **argv);
 int docstore_show(const struct doc_kind *k, int argc, char **argv);

@@ -36,18 +36,7 @@ const struct doc_kind plan_kind = {
     "SELECT count(*) FROM invoice WHERE plan = $1 AND status <> 'draft' "
     "AND period + interval '1 month' > $2::date"};
 
-static int plan_apply(int argc, char **argv)
-{
-    return docstore_apply(&plan_kind, argc, argv);
-}
-static int plan_list(int argc, char **argv)
-{
-    return docstore_list(&plan_kind, argc, argv);
-}
-static int plan_show(int argc, char **argv)
-{
-    return docstore_show(&plan_kind, argc, argv);
-}
+DOC_COMMANDS(plan, plan_kind)
 static int plan_diff(int argc, char **argv)
 {
     return docstore_diff(&plan_kind, argc, argv);

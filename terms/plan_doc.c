@@ -72,7 +72,7 @@ static void read_price(struct doc_check *c, const char *path, const cJSON *obj, 
     }
 }
 
-static int read_bands(struct doc_check *c, const char *path, const cJSON *arr, struct band *out)
+int plan_doc_bands(struct doc_check *c, const char *path, const cJSON *arr, struct band *out)
 {
     static const char *const band_fields[] = {"band", "from", "to", "multiplier", NULL};
     if (!doc_array(c, path, arr, 1)) return 0;
@@ -162,7 +162,7 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
     }
     const cJSON *tou = doc_field(c, path, gpu, "time_of_use", false);
     doc_path(p, path, "time_of_use");
-    if (tou) pl->ngpu_bands = read_bands(c, p, tou, pl->gpu_bands);
+    if (tou) pl->ngpu_bands = plan_doc_bands(c, p, tou, pl->gpu_bands);
     for (int i = 0; tou && i < pl->nmodels; i++)
         if (pl->models[i].price.mode != TIERS_NONE) {
             doc_error(c, p, "tiered prices (model \"%s\") cannot also have time-of-use bands",
@@ -220,7 +220,7 @@ static void read_energy(struct doc_check *c, const cJSON *en, struct plan *pl)
     char p[DOC_PATH_LEN];
     const cJSON *tou = doc_field(c, path, en, "time_of_use", false);
     doc_path(p, path, "time_of_use");
-    if (tou) pl->nenergy_bands = read_bands(c, p, tou, pl->energy_bands);
+    if (tou) pl->nenergy_bands = plan_doc_bands(c, p, tou, pl->energy_bands);
     if (tou && pl->energy.mode != TIERS_NONE)
         doc_error(c, p, "tiered prices cannot also have time-of-use bands");
 }

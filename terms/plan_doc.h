@@ -20,6 +20,11 @@
 /* An array of meter names as a set of METER_BIT_* (all three when absent). */
 unsigned plan_doc_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name);
 
+/* Reads an array of time-of-use bands ({"band", "from", "to",
+ * "multiplier"}, at most PLAN_MAX_BANDS, none overlapping) into out;
+ * returns how many there are. Shared by plans and energy tariffs. */
+int plan_doc_bands(struct doc_check *c, const char *path, const cJSON *arr, struct band *out);
+
 /* False with c->errors filled when the document is not a valid plan. */
 bool plan_doc_parse(const cJSON *doc, struct plan *p, struct doc_check *c);
 

@@ -34,13 +34,24 @@ done
 collect tokens --file - --state-dir "$TMP/tokens" <"$F/tokens.jsonl" || rc=1
 check_eq "every one-shot collector run exits 0" 0 "$rc"
 check_eq "every spool is empty after delivery" "" "$(find "$TMP" -name "*.batch")"
-check_eq "14 events reached the topic" 14 "$(topic_messages)"
+# 14 usage events and 4 capacity events (dcgm k8s rounds 2 and 3, MIG,
+# nvidia-smi); sacct and tokens see no devices.
+check_eq "18 events reached the topic" 18 "$(topic_messages)"
 signed=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\n' |
     grep -c '"cluster":"hpc1".*"sig":"[0-9a-f]\{64\}"')
 check_eq "events of a cluster with an hmac key are signed (3 sacct events)" 3 "$signed"
 
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
-check_eq "rater: 14 consumed, 14 rated" "14 14 0 0" "$(counters)"
+check_eq "rater: 18 consumed, 18 rated" "18 18 0 0" "$(counters)"
+q "SELECT node, model, installed_ms, allocated_ms, idle_whole_ms, idle_stranded_ms, idle_energy_mj,
+          energy_ms, events FROM capacity_hourly ORDER BY node" >"$TMP/capacity"
+# gpu-node-01: 2 H800s for 2 x 30 s, GPU0 allocated, GPU1 stranded beside it,
+# drawing 2,107,500 mJ per round by its counter; mig-node: one A800 for 70 s,
+# 3/7 + 1/7 allocated, the rest stranded, 7,000,000 - 3,000,000 - 1,000,000
+# mJ idle; vm: 3 H100s for 60 s, all allocated, GPU1 without power.
+check_eq "capacity per node is exact" "gpu-node-01|H800|120000|60000|0|60000|4215000|120000|2
+mig-node|A800|70000|40000|0|30000|3000000|70000|1
+vm|H100|180000|180000|0|0|0|0|1" "$(cat "$TMP/capacity")"
 got=$(q "SELECT string_agg(account || ' ' || meter || ' ' || total, ', ' ORDER BY account, meter)
          FROM (SELECT account, meter, sum(quantity) AS total FROM usage_hourly
                GROUP BY account, meter) t")
@@ -71,7 +82,7 @@ check_eq "GET /v1/tokens is 405" 405 "$status"
 kill -TERM "$pid"
 wait "$pid"
 check_eq "the token server stops cleanly on SIGTERM" 0 "$?"
-check_eq "the 4 billable reports reached the topic" 18 "$(topic_messages)"
+check_eq "the 4 billable reports reached the topic" 22 "$(topic_messages)"
 
 # Usage errors exit 2; a second collector on the same state directory is refused.
 "$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" >/dev/null 2>&1

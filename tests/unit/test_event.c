@@ -349,6 +349,83 @@ static void test_canonical_form_is_a_fixed_point(void **state)
     sb_free(&two);
 }
 
+static const char capacity[] =
+    "{\"v\":1,\"kind\":\"capacity\",\"source\":\"dcgm/sh-a/node7\",\"seq\":43,"
+    "\"cluster\":\"sh-a\",\"site\":\"sh-lingang\",\"node\":\"node7\",\"model\":\"H800\","
+    "\"vendor\":\"nvidia\",\"start\":\"2026-10-01T08:00:00Z\",\"end\":\"2026-10-01T08:00:30Z\","
+    "\"devices\":8,\"allocated_ms\":90000,\"idle_energy_mj\":7500000}";
+
+/* capacity with the text at `from` replaced by `to`. */
+static enum event_error capacity_with(const char *from, const char *to, char *reason)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *at = strstr(capacity, from);
+    assert_non_null(at);
+    sb_append(&sb, capacity, (size_t)(at - capacity));
+    sb_puts(&sb, to);
+    sb_puts(&sb, at + strlen(from));
+    struct usage_event ev;
+    enum event_error err = decode(sb_str(&sb), &ev, reason);
+    sb_free(&sb);
+    return err;
+}
+
+static void test_capacity_event_decodes_and_round_trips(void **state)
+{
+    (void)state;
+    struct usage_event ev, again;
+    char reason[256];
+    assert_int_equal(decode(capacity, &ev, reason), EVENT_OK);
+    assert_int_equal(ev.kind, EVENT_KIND_CAPACITY);
+    assert_string_equal(ev.node, "node7");
+    assert_string_equal(ev.account, "");
+    assert_int_equal(ev.devices, 8);
+    assert_int_equal(ev.allocated_ms, 90000);
+    assert_int_equal(ev.idle_energy_mj, 7500000);
+    assert_int_equal(ev.has, EVENT_HAS_IDLE_ENERGY);
+    struct strbuf sb = STRBUF_INIT;
+    event_encode(&ev, &sb);
+    assert_string_equal(sb_str(&sb), capacity); /* the fixture is canonical */
+    assert_int_equal(event_decode(sb.buf, sb.len, &again, reason, 256), EVENT_OK);
+    assert_memory_equal(&ev, &again, sizeof ev);
+    sb_free(&sb);
+    /* "kind":"usage" is the default, spelled or not */
+    assert_int_equal(decode_with("kind", "\"usage\"", reason), EVENT_OK);
+}
+
+static void test_capacity_event_refuses_what_is_not_capacity(void **state)
+{
+    (void)state;
+    char reason[256];
+    assert_int_equal(capacity_with("\"capacity\"", "\"Capacity\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"kind\" must be \"usage\" or \"capacity\"");
+    assert_int_equal(capacity_with("\"devices\"", "\"account\":\"ns-a\",\"devices\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"account\" does not belong in a capacity event");
+    assert_int_equal(capacity_with("\"devices\"", "\"gpu_ms\":1,\"devices\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_int_equal(capacity_with("\"node\":\"node7\",", "", reason), EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"node\"");
+    assert_int_equal(capacity_with("\"devices\":8", "\"devices\":0", reason), EVENT_ERR_INVALID);
+    /* 8 devices for 30 s are 240,000 device-ms: no more can be allocated */
+    assert_int_equal(
+        capacity_with("90000,\"idle_energy_mj\":7500000", "240000,\"idle_energy_mj\":0", reason),
+        EVENT_OK);
+    /* nothing idle draws no idle energy */
+    assert_int_equal(capacity_with("90000", "240000", reason), EVENT_ERR_QUANTITY);
+    assert_int_equal(capacity_with("90000", "240001", reason), EVENT_ERR_QUANTITY);
+    assert_string_equal(reason, "\"allocated_ms\" is more than \"devices\" times the window");
+    assert_int_equal(capacity_with("90000", "-1", reason), EVENT_ERR_QUANTITY);
+    /* idle 150,000 device-ms at 10 kW at most: 1.5 x 10^9 mJ */
+    assert_int_equal(capacity_with("7500000", "1500000000", reason), EVENT_OK);
+    assert_int_equal(capacity_with("7500000", "1500010000", reason), EVENT_ERR_QUANTITY);
+    assert_int_equal(capacity_with("\"devices\":8", "\"devices\":100001", reason),
+                     EVENT_ERR_QUANTITY);
+    /* and a usage event may not carry capacity's fields */
+    assert_int_equal(decode_with("devices", "8", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"devices\" does not belong in a usage event");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_a_field_given_twice_is_refused),
         cmocka_unit_test(test_unknown_values_are_still_json),
         cmocka_unit_test(test_canonical_form_is_a_fixed_point),
+        cmocka_unit_test(test_capacity_event_decodes_and_round_trips),
+        cmocka_unit_test(test_capacity_event_refuses_what_is_not_capacity),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }

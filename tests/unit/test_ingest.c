@@ -26,8 +26,10 @@
 
 struct run {
     struct state state;
-    struct usage_event ev[MAX_EVENTS];
+    struct usage_event ev[MAX_EVENTS]; /* usage */
     int n;
+    struct usage_event cap[MAX_EVENTS]; /* capacity, in order */
+    int ncap;
     struct cycle_stats st;
     long bad;
 };
@@ -63,14 +65,18 @@ static void cycle_start(struct run *r, struct cycle *cy, int64_t at_ms)
 /* Decodes the round's events (they must all pass the event contract). */
 static void cycle_end(struct run *r, struct cycle *cy)
 {
-    r->n = 0;
+    r->n = r->ncap = 0;
     for (char *p = cy->out.buf; p && *p;) {
         char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
+        struct usage_event ev;
         assert_non_null(nl);
-        assert_true(r->n < MAX_EVENTS);
-        assert_int_equal(
-            event_decode(tab + 1, (size_t)(nl - tab - 1), &r->ev[r->n++], why, sizeof why),
-            EVENT_OK);
+        assert_true(r->n < MAX_EVENTS && r->ncap < MAX_EVENTS);
+        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &ev, why, sizeof why),
+                         EVENT_OK);
+        if (ev.kind == EVENT_KIND_CAPACITY)
+            r->cap[r->ncap++] = ev;
+        else
+            r->ev[r->n++] = ev;
         p = nl + 1;
     }
     r->st = cy->st;
@@ -197,9 +203,22 @@ static void test_dcgm_kubernetes_baseline_delta_reset(void **state)
     assert_int_equal(e->energy_mj, 19500000);
     assert_int_equal(r->st.idle_units, 1); /* GPU1 has no pod: never billed */
     assert_int_equal(r->st.idle_gpu_ms, 30000);
+    /* and the node's capacity: 2 GPUs for 30 s, one allocated, the idle
+     * one stranded beside it, drawing what GPU1's counter moved */
+    assert_int_equal(r->ncap, 1);
+    e = &r->cap[0];
+    assert_string_equal(e->source, "t/c1/gpu-node-01");
+    assert_int_equal(e->seq, 2); /* after the node's usage, in its sequence */
+    assert_string_equal(e->node, "gpu-node-01");
+    assert_string_equal(e->model, "NVIDIA H800");
+    assert_int_equal(e->devices, 2);
+    assert_int_equal(e->end_ms - e->start_ms, 30000);
+    assert_int_equal(e->allocated_ms, 30000);
+    assert_int_equal(e->has, EVENT_HAS_IDLE_ENERGY);
+    assert_int_equal(e->idle_energy_mj, 502107500 - 500000000);
     scrape(r, dcgm_parse, "dcgm-k8s-t2-reset.prom", "2026-11-01T00:01:00Z", NULL, NULL);
     assert_int_equal(r->n, 1);
-    assert_int_equal(r->ev[0].seq, 2);
+    assert_int_equal(r->ev[0].seq, 3);
     assert_int_equal(r->ev[0].energy_mj, 9000000); /* counts from zero after the reset */
     assert_int_equal(r->st.resets, 1);
 }
@@ -246,6 +265,12 @@ static void test_dcgm_mig_energy_once_per_gpu(void **state)
     assert_int_equal(r->ev[1].energy_mj, 1000000);
     assert_int_equal(r->st.idle_units, 1); /* instance 5 (2g) has no pod */
     assert_int_equal(r->st.idle_gpu_ms, 20000);
+    /* one GPU for 70 s: 40,000 ms allocated (3 + 1 of 7 slices), the other
+     * 30,000 stranded, and the GPU's energy less what the instances drew */
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 1);
+    assert_int_equal(r->cap[0].allocated_ms, 40000);
+    assert_int_equal(r->cap[0].idle_energy_mj, 107000000 - 100000000 - 3000000 - 1000000);
 }
 
 static void test_dcgm_slurm_power_integration(void **state)

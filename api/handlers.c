@@ -13,6 +13,8 @@
 #include "core/timeutil.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
+#include "billing/idle.h"
+#include "billing/yield.h"
 #include "render/render.h"
 #include "billing/store.h"
 #include "pricing/meter.h"
@@ -382,5 +384,38 @@ bool handle_operator_contracts(struct request *r)
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
     calendar_json(res, first_day, &r->body);
     PQclear(res);
+    return true;
+}
+
+bool handle_operator_yield(struct request *r)
+{
+    if (!r->who.finance)
+        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
+    const char *period = http_param(r, "period"), *by_text = http_param(r, "by");
+    const char *currency = http_param(r, "currency");
+    enum yield_by by = YIELD_BY_MODEL;
+    int y, m;
+    if (!period || !time_parse_month(period, &y, &m) || (by_text && !yield_by_parse(by_text, &by)))
+        return http_error(r, 400, "bad_request", "period is YYYY-MM; by is model, site or node");
+    if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+        return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
+    if (!yield_report(r->conn, period, currency ? currency : "CNY", by, REPORT_JSON, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    return true;
+}
+
+bool handle_operator_capacity(struct request *r)
+{
+    if (!r->who.finance)
+        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
+    const char *from = http_param(r, "from"), *to = http_param(r, "to"), *by = http_param(r, "by");
+    int64_t d0, d1;
+    if (!from || !to || !time_parse_date(from, &d0) || !time_parse_date(to, &d1) || d1 < d0 ||
+        d1 - d0 > 366 || (by && strcmp(by, "hour") && strcmp(by, "day")))
+        return http_error(r, 400, "bad_request",
+                          "from and to are days (YYYY-MM-DD), to not before from, at most a year "
+                          "apart; by is hour or day");
+    if (!idle_report(r->conn, from, to, by && !strcmp(by, "hour"), REPORT_JSON, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

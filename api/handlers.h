@@ -16,5 +16,7 @@ bool handle_statement(struct request *r);
 bool handle_invoices(struct request *r);
 bool handle_invoice(struct request *r);
 bool handle_operator_contracts(struct request *r); /* finance keys only */
+bool handle_operator_yield(struct request *r);     /* finance keys only */
+bool handle_operator_capacity(struct request *r);  /* finance keys only */
 
 #endif

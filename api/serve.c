@@ -61,6 +61,8 @@ static const struct route routes[] = {
     {"/v1/invoices", handle_invoices, "customer page page_size"},
     {"/v1/invoices/{number}", handle_invoice, "format"},
     {"/v1/operator/contracts", handle_operator_contracts, "from horizon"},
+    {"/v1/operator/yield", handle_operator_yield, "period by currency"},
+    {"/v1/operator/capacity", handle_operator_capacity, "from to by"},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

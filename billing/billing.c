@@ -2,6 +2,7 @@
 #include "billing/billing.h"
 
 #include "billing/late.h"
+#include "billing/owned.h"
 #include "core/alloc.h"
 #include "core/db.h"
 #include "core/decimal.h"
@@ -15,15 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The contract of each customer in effect for the month ($1 its first day),
- * as a relation used by every query below: the schema's one definition,
- * contract_in_effect (schema/012_one_definition.sql). */
-#define CONTRACTS                                                                                  \
-    "k AS MATERIALIZED (SELECT customer_id AS id, customer AS code, customer_name AS name, "       \
-    "       contract, document, time_zone AS tz, plan_document "                                   \
-    "  FROM contract_in_effect($1::date) "                                                         \
-    "  WHERE ($2::text[] IS NULL OR customer = ANY($2::text[]))) "
 
 static const char contracts_sql[] =
     "WITH " CONTRACTS "SELECT k.code, k.name, k.contract, k.document::text, "
@@ -43,17 +35,7 @@ static const char contracts_sql[] =
  * flagged, and their GPU time by model size and accelerator model follows
  * as rows of the pseudo-meter tokens_gpu (charges_token_gpu). */
 static const char usage_sql[] =
-    "WITH " CONTRACTS ", w AS MATERIALIZED (SELECT k.code, k.tz, a.account, a.job_prefix, "
-    "       greatest($1::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo, "
-    "       least(($1::date + interval '1 month')::date, "
-    "             coalesce(a.valid_until + 1, 'infinity'::date))::timestamp AT TIME ZONE k.tz AS "
-    "hi, "
-    "       k.code = ANY($3::text[]) AS hours "
-    "     FROM k JOIN account a ON a.customer_id = k.id) "
-    ", tj AS MATERIALIZED (SELECT DISTINCT w.code, t.account, t.job, t.model_params, w.lo, w.hi "
-    "         FROM w JOIN usage_hourly t ON t.account = w.account AND t.meter = 'tokens' "
-    "         AND t.job <> '' AND t.hour >= w.lo AND t.hour < w.hi "
-    "         AND starts_with(t.job, w.job_prefix)) "
+    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " TRAINING_JOBS
     "SELECT * FROM (SELECT w.code AS customer, h.meter, h.model, h.site, "
     "       CASE WHEN w.hours THEN extract(hour FROM h.hour AT TIME ZONE w.tz)::int ELSE 0 END, "
     "       h.model_params, h.meter = 'tokens' OR tj.job IS NOT NULL, sum(h.quantity) "

@@ -18,6 +18,8 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "billing/calendar.h"
+#include "billing/idle.h"
+#include "billing/yield.h"
 #include "billing/store.h"
 
 #include <stdio.h>
@@ -187,12 +189,90 @@ static int report_contracts(int argc, char **argv)
     return rc;
 }
 
+static int report_yield(int argc, char **argv)
+{
+    const char *period = NULL, *by_text = "model", *format_text = "text", *currency = "CNY";
+    const struct cli_opt opts[] = {
+        {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
+        {"by", CLI_STR, &by_text, "model|site|node",
+         "rows per accelerator model (default), "
+         "site or node",
+         0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"currency", CLI_STR, &currency, "CODE", "currency of the books (default CNY)", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report yield --period YYYY-MM [--by model|site|node] [--format text|csv|json]",
+        "What each GPU earned: capacity and utilisation, revenue allocated to the hardware, "
+        "energy cost, depreciation, margin and payback (docs/operator.md).",
+        opts, 0, 0};
+    int npos, y, m, rc;
+    enum yield_by by;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!period || !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--period YYYY-MM is required");
+    if (!yield_by_parse(by_text, &by) || !report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--by is model, site or node; --format is text, csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    bool ok = yield_report(conn, period, currency, by, format, &out);
+    if (ok) fputs(sb_str(&out), stdout);
+    sb_free(&out);
+    PQfinish(conn);
+    return ok ? 0 : 1;
+}
+
+static int report_capacity(int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL, *by = "day", *format_text = "text";
+    const struct cli_opt opts[] = {
+        {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required)", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required)", 0, 0},
+        {"by", CLI_STR, &by, "hour|day", "rows per hour or day (default day)", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report capacity --from YYYY-MM-DD --to YYYY-MM-DD [--by hour|day] "
+        "[--format text|csv|json]",
+        "Idle capacity by site and model, hour by hour or day by day: what whole idle nodes "
+        "could take an 8-GPU job, and what is fragments (docs/operator.md).",
+        opts, 0, 0};
+    int npos, rc;
+    int64_t d0, d1;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!from || !to || !time_parse_date(from, &d0) || !time_parse_date(to, &d1) || d1 < d0 ||
+        d1 - d0 > 366)
+        return cli_usage_error(&spec, "--from and --to are days (YYYY-MM-DD), --to not before "
+                                      "--from, at most a year apart");
+    if ((strcmp(by, "hour") && strcmp(by, "day")) || !report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--by is hour or day; --format is text, csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    bool ok = idle_report(conn, from, to, !strcmp(by, "hour"), format, &out);
+    if (ok) fputs(sb_str(&out), stdout);
+    sb_free(&out);
+    PQfinish(conn);
+    return ok ? 0 : 1;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct cli_command commands[] = {
         {"vouchers", report_vouchers, "what a voucher program paid in a month, per customer"},
         {"commitments", report_commitments, "take-or-pay use, shortfall, bank and expiries"},
         {"contracts", report_contracts, "the contract calendar: commitments, endings, GPUs freed"},
+        {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs"},
+        {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter report", commands, argc, argv);

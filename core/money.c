@@ -108,3 +108,23 @@ bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor)
     *minor = micro / scale;
     return true;
 }
+
+bool money_split(int64_t amount, const int64_t *weight, size_t n, int64_t *share)
+{
+    __int128 total = 0, run = 0;
+    for (size_t i = 0; i < n; i++)
+        total += weight[i];
+    int64_t before = 0, sign = amount < 0 ? -1 : 1;
+    __int128 a = (__int128)amount * sign;
+    for (size_t i = 0; i < n; i++) {
+        if (total <= 0) {
+            share[i] = 0;
+            continue;
+        }
+        run += weight[i];
+        int64_t upto = (int64_t)(a * run / total);
+        share[i] = sign * (upto - before);
+        before = upto;
+    }
+    return total > 0;
+}

@@ -29,6 +29,13 @@ bool money_div_round(__int128 num, __int128 den, int64_t *out);
 bool money_mul_div_round(unsigned __int128 a, unsigned __int128 b, unsigned __int128 den,
                          int64_t *out);
 
+/* Splits amount (either sign) over n weights >= 0 in proportion, exactly:
+ * share_i = floor(|amount| x c_i / W) - floor(|amount| x c_(i-1) / W) with
+ * the sign of amount, c the running sum of the weights and W their total,
+ * so the shares sum to amount (the same rule as the hourly split of usage).
+ * False, every share 0, when W is 0. */
+bool money_split(int64_t amount, const int64_t *weight, size_t n, int64_t *share);
+
 /* The line charge in minor units for quantity base units at price
  * (micro-units per units_per_price base units). False on overflow or on
  * minor_digits outside 0..6 or units_per_price <= 0. */

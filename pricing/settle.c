@@ -132,22 +132,15 @@ struct costs {
     size_t n;
 };
 
-/* share_i = floor(amount x c_i / W) - floor(amount x c_(i-1) / W), c the
- * running sum of the weights: exact, each share at most its weight when
- * amount <= W. */
+/* money_split: exact, each share at most its weight when amount <= W. */
 static void allocate(struct costs *c, int64_t amount, const int64_t *weight)
 {
-    int64_t total = 0, run = 0, before = 0;
-    for (size_t i = 0; i < c->n; i++)
-        total += weight[i];
-    if (total <= 0 || amount <= 0) return;
-    for (size_t i = 0; i < c->n; i++) {
-        if (!weight[i]) continue;
-        run += weight[i];
-        int64_t upto = (int64_t)((__int128)amount * run / total);
-        c->rest[i] -= upto - before;
-        before = upto;
-    }
+    if (amount <= 0) return;
+    int64_t *share = xcalloc(c->n ? c->n : 1, sizeof *share);
+    if (money_split(amount, weight, c->n, share))
+        for (size_t i = 0; i < c->n; i++)
+            c->rest[i] -= share[i];
+    free(share);
 }
 
 static bool in_list(const char *s, const char *list, size_t stride, int n)

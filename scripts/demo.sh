@@ -25,8 +25,16 @@ createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
 "$GPUMETER" customer list
 "$GPUMETER" topics
 
-step "collect: simulate $PERIOD (H800, A800, H20, Ascend 910B; 5 accounts) with 4 malformed messages"
-"$GPUMETER" collect synthetic --month "$PERIOD" --seed 2026 --malformed 4 --totals "$OUT/totals.csv"
+step "the operator's site, its energy tariff and its fleet (what the hardware costs)"
+"$GPUMETER" site apply "$ROOT/scripts/seed/site-sh-lingang.json" --actor ops-demo
+"$GPUMETER" tariff apply "$ROOT/scripts/seed/tariff-sh-lingang.json" --actor ops-demo
+for asset in "$ROOT"/scripts/seed/asset-sh-lingang-*.json; do
+    "$GPUMETER" asset apply "$asset" --actor ops-demo
+done
+
+step "collect: simulate $PERIOD (12 nodes of H800, A800, H20, Ascend 910B; 5 accounts), jobs scheduled on the nodes, each node's capacity hour by hour, 4 malformed messages"
+"$GPUMETER" collect synthetic --month "$PERIOD" --seed 2026 --malformed 4 --totals "$OUT/totals.csv" \
+    --capacity --capacity-totals "$OUT/capacity.csv"
 
 step "rate: consume exactly once into PostgreSQL (ns-delta has no customer yet: parked)"
 "$GPUMETER" rate --until-idle
@@ -60,3 +68,24 @@ if [ "$(echo "$result" | tail -n 1)" != "mismatches 0" ]; then
     exit 3
 fi
 echo "demo: OK, all quantities and invoice totals match the generator to the fen"
+
+step "capacity: every node's hours against the generator's, per model"
+psql_demo -c "CREATE TEMP TABLE want (model text, installed bigint, allocated bigint, whole bigint,
+                                      stranded bigint, energy bigint)" \
+    -c "\\copy want FROM '$OUT/capacity.csv' CSV HEADER" \
+    -c "SELECT 'capacity mismatches ' || count(*) FROM want w FULL JOIN (
+          SELECT model, sum(installed_ms) installed, sum(allocated_ms) allocated,
+                 sum(idle_whole_ms) whole, sum(idle_stranded_ms) stranded,
+                 sum(idle_energy_mj) energy FROM capacity_hourly GROUP BY 1) g USING (model)
+        WHERE (w.installed, w.allocated, w.whole, w.stranded, w.energy)
+              IS DISTINCT FROM (g.installed, g.allocated, g.whole, g.stranded, g.energy)" \
+    -tA | tee "$OUT/capacity-check.txt"
+grep -qx "capacity mismatches 0" "$OUT/capacity-check.txt" ||
+    { echo "demo: FAILED, capacity differs from what the generator scheduled" >&2; exit 3; }
+
+step "finance issues $PERIOD; the operator's view: what each GPU earned in $PERIOD"
+"$GPUMETER" invoice issue --period "$PERIOD"
+"$GPUMETER" report capacity --from "$PERIOD-01" --to "$PERIOD-03" --by day
+"$GPUMETER" report yield --period "$PERIOD" --by site
+"$GPUMETER" report yield --period "$PERIOD"
+echo "demo: yield of $PERIOD above (docs/operator.md explains every column)"

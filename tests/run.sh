@@ -70,12 +70,14 @@ run_faults() {
     cat "$LOGS"/integration-test_fault_*.log | grep '^scenario '
 }
 
-# The API tests again, with `gpumeter serve` built with ThreadSanitizer:
+# The API tests (and the operator reports' concurrent clients) again, with
+# `gpumeter serve` built with ThreadSanitizer:
 # its report fails them (tests/integration/lib.sh, sanitizer_clean).
 run_tsan() {
     run_integration 'test_api.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
     run_integration 'test_api_concurrent.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter \
         STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
+    run_integration 'test_report_yield.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
 }
 
 case "$MODE" in

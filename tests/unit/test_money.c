@@ -139,6 +139,35 @@ static void test_format(void **state)
     assert_string_equal(buf, "-92233720368547758.08");
 }
 
+/* money_split: the shares sum to the amount exactly, in weight order by
+ * cumulative floors, negative amounts mirrored, zero weights get nothing. */
+static void test_split_is_exact(void **state)
+{
+    (void)state;
+    int64_t share[4];
+    const int64_t w[] = {2057142, 21600000};
+    assert_true(money_split(87314, w, 2, share));
+    assert_int_equal(share[0], 7592); /* floor(87314 x 2057142 / 23657142) */
+    assert_int_equal(share[1], 79722);
+    assert_true(money_split(-87314, w, 2, share));
+    assert_int_equal(share[0], -7592);
+    assert_int_equal(share[1], -79722);
+    const int64_t thirds[] = {1, 0, 1, 1};
+    assert_true(money_split(100, thirds, 4, share));
+    assert_int_equal(share[0], 33);
+    assert_int_equal(share[1], 0);
+    assert_int_equal(share[2], 33);
+    assert_int_equal(share[3], 34);
+    const int64_t none[] = {0, 0};
+    share[0] = share[1] = 7;
+    assert_false(money_split(5, none, 2, share));
+    assert_int_equal(share[0] + share[1], 0);
+    /* a fleet's month: 10^13 fen over weights near 2^62 stays exact */
+    const int64_t big[] = {INT64_MAX / 3, INT64_MAX / 3, INT64_MAX / 3};
+    assert_true(money_split(10000000000000LL, big, 3, share));
+    assert_int_equal(share[0] + share[1] + share[2], 10000000000000LL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_mul_div_beyond_128_bits),
         cmocka_unit_test(test_apply_ppm_is_tax_on_the_subtotal),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_split_is_exact),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);
 }

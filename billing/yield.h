@@ -1,0 +1,38 @@
+/* yield: what each GPU earns (docs/operator.md, "Yield"), one engine for
+ * `report yield` and GET /v1/operator/yield.
+ *
+ * For a month (the operator's time zone, default_time_zone()) and one
+ * currency, per site and accelerator model (a cell): capacity from
+ * capacity_hourly; revenue of the month's issued invoices, GPU-hour and
+ * energy lines to their own cell, every other amount of a customer (token
+ * lines by the GPU time of its training jobs, shortfall, floors, make-up,
+ * prior periods, vouchers and subsidies by all its GPU time) split over its
+ * cells with money_split, exact to the minor unit; energy cost of allocated
+ * and idle facility energy at the site's tariff and time-of-use bands,
+ * rounded once per cell; straight-line depreciation from the asset
+ * documents; margin, and payback so far (the cells' margins summed from
+ * their asset's first month). Rows by model or site sum cells; by node,
+ * each cell's figures are split over its nodes by allocated time (revenue,
+ * allocated energy), idle energy and installed time (depreciation).
+ * Reentrant: everything lives in the caller's strbuf and the call's heap. */
+#ifndef GPUMETER_YIELD_H
+#define GPUMETER_YIELD_H
+
+#include "core/strbuf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+enum yield_by { YIELD_BY_MODEL, YIELD_BY_SITE, YIELD_BY_NODE };
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
+
+/* "model", "site", "node" / "text", "csv", "json"; false for anything else. */
+bool yield_by_parse(const char *s, enum yield_by *out);
+bool report_format_parse(const char *s, enum report_format *out);
+
+/* Appends the report of period (YYYY-MM, checked) in currency to out.
+ * False after printing a database error. */
+bool yield_report(PGconn *conn, const char *period, const char *currency, enum yield_by by,
+                  enum report_format format, struct strbuf *out);
+
+#endif

@@ -1,0 +1,231 @@
+#!/bin/bash
+# The operator's reports on a small mixed fleet, every figure hand-computed
+# (docs/operator.md, "Worked example: yield"): site sz1 (PUE 1.25, tariff
+# 0.50 per kWh, x1.2 from 08:00 to 22:00 local), one hour of 2026-09-10
+# (10:00-11:00 in Shanghai):
+#   h1  8 x H800, 6 allocated to hq (2 stranded, 50 W each)
+#   h2  8 x H800, idle whole (50 W each)
+#   a1  8 x Ascend910B, all 8 training tk's job train-1 (1e9 tokens, 7B)
+#   m1  1 x A800 in MIG, 4/7 allocated to hq, the rest stranded
+# hq pays by GPU-hour with a 1,000.00 take-or-pay commitment (shortfall)
+# and a 30% voucher; tk pays 2.00 per million tokens.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+cd "$TMP" || exit 1
+cat >site.json <<'JSON'
+{"site": "sz1", "name": "Shenzhen 1", "effective_from": "2026-01-01", "pue": "1.25"}
+JSON
+cat >tariff.json <<'JSON'
+{"site": "sz1", "effective_from": "2026-01-01", "currency": "CNY", "price_per_kwh": "0.50",
+ "time_of_use": [{"band": "day", "from": 8, "to": 22, "multiplier": "1.2"}]}
+JSON
+asset() { # model devices cost life
+    printf '{"site": "sz1", "model": "%s", "effective_from": "2026-09-01", "currency": "CNY",
+             "devices": %s, "cost_per_device": "%s", "life_months": %s}\n' "$@"
+}
+asset H800 16 2000000.00 60 >asset-h800.json
+asset Ascend910B 8 1000000.00 48 >asset-910b.json
+asset A800 1 1200000.00 60 >asset-a800.json
+cat >plan-hq.json <<'JSON'
+{"plan": "hq-plan", "name": "HQ", "currency": "CNY", "effective_from": "2026-01-01",
+ "gpu_hours": {"prices": [{"model": "H800", "unit_price": "20.00"},
+                          {"model": "A800", "unit_price": "12.00"}]},
+ "energy_kwh": {"unit_price": "0.80"}}
+JSON
+cat >plan-tk.json <<'JSON'
+{"plan": "tk-plan", "name": "TK", "currency": "CNY", "effective_from": "2026-01-01",
+ "tokens": {"brackets": [{"unit_price": "2.00"}]}}
+JSON
+cat >contract-hq.json <<'JSON'
+{"contract": "hq-2026", "customer": "hq", "effective_from": "2026-01-01", "plan": "hq-plan",
+ "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-hq"}],
+ "commitment": {"amount": "1000.00", "meters": ["gpu_hours"], "makeup_periods": 2}}
+JSON
+cat >contract-tk.json <<'JSON'
+{"contract": "tk-2026", "customer": "tk", "effective_from": "2026-01-01", "plan": "tk-plan",
+ "currency": "CNY", "tax_rate": "0.06", "billing_basis": "tokens",
+ "accounts": [{"account": "slurm-tk"}]}
+JSON
+cat >voucher.json <<'JSON'
+{"voucher": "hqv-1", "program": "sz-compute", "customer": "hq", "currency": "CNY",
+ "face_value": "50000.00", "coverage": "0.30", "valid_from": "2026-01-01",
+ "valid_until": "2026-12-31", "eligible": {"meters": ["gpu_hours"]}}
+JSON
+
+# Documents: the asset and tariff kinds reject a bad document whole.
+"$GM" tariff apply tariff.json >/dev/null 2>&1
+check_eq "a tariff for a site without a site document exits 2" 2 "$?"
+sed -e 's/"0.50"/"-1"/' -e 's/"from": 8/"from": 25/' tariff.json >bad-tariff.json
+check_eq "a bad tariff names every problem at its JSON path" '$.price_per_kwh: must not be negative
+$.time_of_use[0].from: must be a whole number from 0 to 23' \
+    "$("$GM" tariff apply bad-tariff.json 2>&1 | grep '^\$' | sort)"
+asset "NVIDIA H800" 0 1.0000001 0 >bad-asset.json
+check_eq "a bad asset names every problem at its JSON path" '$.cost_per_device: must be a decimal string like "16.80" with at most 6 decimals
+$.life_months: must be a whole number from 1 to 600
+$.model: write the catalogue name "H800" for "NVIDIA H800"' \
+    "$("$GM" asset apply bad-asset.json 2>&1 | grep '^\$' | sort)"
+"$GM" customer add hq --name "HQ Inference" >/dev/null && "$GM" customer add tk --name "TK Labs" >/dev/null
+for doc in "site apply site.json" "tariff apply tariff.json" "asset apply asset-h800.json" \
+    "asset apply asset-910b.json" "asset apply asset-a800.json" "plan apply plan-hq.json" \
+    "plan apply plan-tk.json" "contract apply contract-hq.json" "contract apply contract-tk.json" \
+    "voucher issue voucher.json"; do
+    # shellcheck disable=SC2086
+    "$GM" $doc >/dev/null || fail "$doc"
+done
+check_eq "asset versions are listed under site/model" "sz1/A800 sz1/Ascend910B sz1/H800" \
+    "$(q "SELECT string_agg(code, ' ' ORDER BY code) FROM document WHERE kind = 'asset'")"
+check_match "applying a tariff again is a no-op" "unchanged" "$("$GM" tariff apply tariff.json)"
+
+# One hour of usage and capacity, from 10:00 to 11:00 in Shanghai.
+W='"start":"2026-09-10T02:00:00Z","end":"2026-09-10T03:00:00Z"'
+use() { # source seq account job model gpu_ms energy_mj
+    printf '%s\t{"v":1,"source":"%s","seq":%s,"account":"%s","cluster":"c1","site":"sz1","model":"%s","vendor":"v","job":"%s",%s,"gpu_ms":%s,"energy_mj":%s}\n' \
+        "$1" "$1" "$2" "$3" "$5" "$4" "$W" "$6" "$7"
+}
+cap() { # source seq node model devices allocated idle_energy
+    printf '%s\t{"v":1,"kind":"capacity","source":"%s","seq":%s,"cluster":"c1","site":"sz1","node":"%s","model":"%s","vendor":"v",%s,"devices":%s,"allocated_ms":%s,"idle_energy_mj":%s}\n' \
+        "$1" "$1" "$2" "$3" "$4" "$W" "$5" "$6" "$7"
+}
+{
+    use dcgm/c1/h1 1 ns-hq svc-1 H800 21600000 15120000000 # 6 H800s at 700 W
+    cap dcgm/c1/h1 2 h1 H800 8 21600000 360000000          # 2 idle at 50 W
+    cap dcgm/c1/h2 1 h2 H800 8 0 1440000000                # 8 idle at 50 W
+    use dcgm/c1/m1 1 ns-hq nb-1 A800 2057142 1000000000    # 4 of 7 slices
+    cap dcgm/c1/m1 2 m1 A800 1 2057142 100000000
+    use npu/c1/a1 1 slurm-tk train-1 Ascend910B 28800000 11520000000 # 8 at 400 W
+    cap npu/c1/a1 2 a1 Ascend910B 8 28800000 0
+    printf 'tokens/c1\t{"v":1,"source":"tokens/c1","seq":1,"account":"slurm-tk","cluster":"c1","site":"sz1","job":"train-1",%s,"tokens":1000000000,"model_params":7000000000}\n' "$W"
+} | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>>rate.log
+check_eq "8 events rated" "8 8 0 0" "$(counters)"
+"$GM" invoice run --period 2026-09 >/dev/null && "$GM" invoice issue --period 2026-09 >/dev/null
+# hq: H800 6 h x 20.00 = 120.00; A800 2,057.142 s billed as 2,058 s x 12.00 / h = 6.86;
+# energy H800 4.2 kWh x 1.25 x 0.80 = 4.20, A800 0.2778 kWh x 1.25 x 0.80 = 0.28;
+# shortfall 1,000.00 - 126.86 = 873.14; subtotal 1,004.48, tax 60.27; the voucher
+# claims 30% of the GPU-hour lines with their tax: 0.3 x 126.86 x 1.06 = 40.34.
+# tk: 1,000 million tokens x 2.00 = 2,000.00.
+check_eq "the invoices the report starts from" "hq 100448 6027 4034|tk 200000 12000 0" \
+    "$(q "SELECT string_agg(c.code || ' ' || subtotal || ' ' || tax || ' ' || claimed, '|'
+                 ORDER BY c.code) FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE status = 'issued'")"
+
+y() { "$GM" report yield --period 2026-09 --format json "$@"; }
+field() { # json row-selector key
+    jq -r "$2 | .$3" <<<"$1"
+}
+J=$(y)
+check_eq "yield: rows by model" "A800 Ascend910B H800" "$(jq -r '[.rows[].model] | join(" ")' <<<"$J")"
+# Capacity, to the GPU-millisecond.
+check_eq "H800: 16 GPUs x 1 h installed, 6 allocated, 8 idle whole, 2 stranded (ms)" \
+    "57600000 21600000 28800000 7200000 37.5" \
+    "$(jq -r '.rows[] | select(.model == "H800") | "\(.installed_ms) \(.allocated_ms) \(.idle_whole_ms) \(.idle_stranded_ms) \(.utilisation_pct)"' <<<"$J")"
+check_eq "A800 (MIG): 1 GPU x 1 h, 4/7 allocated, the rest stranded (ms)" \
+    "3600000 2057142 0 1542858 57.1" \
+    "$(jq -r '.rows[] | select(.model == "A800") | "\(.installed_ms) \(.allocated_ms) \(.idle_whole_ms) \(.idle_stranded_ms) \(.utilisation_pct)"' <<<"$J")"
+check_eq "Ascend910B: fully allocated" "28800000 28800000 0 0 100.0" \
+    "$(jq -r '.rows[] | select(.model == "Ascend910B") | "\(.installed_ms) \(.allocated_ms) \(.idle_whole_ms) \(.idle_stranded_ms) \(.utilisation_pct)"' <<<"$J")"
+# Revenue: GPU-hour and energy lines to their model; hq's shortfall (873.14)
+# and voucher claim (40.34) split by hq's GPU time in cell order (A800, then
+# H800), A800 2,057,142 of 23,657,142 ms: floor(87314 x 2057142 / 23657142)
+# = 7592, H800 the rest, 79722; floor(4034 x 2057142 / 23657142) = 350,
+# H800 3684. tk's tokens go to the Ascend910B its training job ran on.
+check_eq "H800 revenue: 120.00 GPU + 4.20 energy + 797.22 shortfall = 921.42; vouchers 36.84" \
+    "921.42 120.00 0.00 4.20 797.22 36.84 0.00" \
+    "$(jq -r '.rows[] | select(.model == "H800") | "\(.revenue) \(.revenue_gpu_hours) \(.revenue_tokens) \(.energy_billed) \(.revenue_other) \(.paid_by_vouchers) \(.paid_by_subsidies)"' <<<"$J")"
+check_eq "A800 revenue: 6.86 + 0.28 + 75.92 = 83.06; vouchers 3.50" \
+    "83.06 6.86 0.00 0.28 75.92 3.50" \
+    "$(jq -r '.rows[] | select(.model == "A800") | "\(.revenue) \(.revenue_gpu_hours) \(.revenue_tokens) \(.energy_billed) \(.revenue_other) \(.paid_by_vouchers)"' <<<"$J")"
+check_eq "Ascend910B revenue: 2,000.00 of tokens" "2000.00 0.00 2000.00 0.00" \
+    "$(jq -r '.rows[] | select(.model == "Ascend910B") | "\(.revenue) \(.revenue_gpu_hours) \(.revenue_tokens) \(.revenue_other)"' <<<"$J")"
+check_eq "every fen of the invoices is allocated: 1,004.48 + 2,000.00" "3004.48" \
+    "$(jq -r '[.rows[].revenue | tonumber] | add | . * 100 | round / 100 | tostring' <<<"$J")"
+# Per GPU-hour: H800 921.42 / 16 h = 57.58875 -> 57.59 installed, / 6 h =
+# 153.57 allocated.
+check_eq "H800 revenue per installed and allocated GPU-hour" "57.59 153.57" \
+    "$(jq -r '.rows[] | select(.model == "H800") | "\(.revenue_per_installed_gpu_hour) \(.revenue_per_allocated_gpu_hour)"' <<<"$J")"
+# Energy at the tariff, x1.2 by day, PUE 1.25, 0.50 per kWh: H800 allocated
+# 4.2 kWh x 1.25 = 5.25 kWh -> 3.15, idle 0.5 kWh x 1.25 = 0.625 kWh ->
+# 0.375 -> 0.38: 3.53. A800: 0.347 kWh -> 0.2083 -> 0.21, idle 0.035 kWh ->
+# 0.0208 -> 0.02: 0.23. Ascend910B: 4.0 kWh -> 2.40.
+check_eq "facility kWh allocated and idle, energy cost" \
+    "A800 0.347 0.035 0.23|Ascend910B 4.000 0.000 2.40|H800 5.250 0.625 3.53" \
+    "$(jq -r '[.rows[] | "\(.model) \(.facility_kwh_allocated) \(.facility_kwh_idle) \(.energy_cost)"] | join("|")' <<<"$J")"
+# Depreciation: 16 x 2,000,000.00 / 60 = 533,333.33; 8 x 1,000,000.00 / 48 =
+# 166,666.67; 1,200,000.00 / 60 = 20,000.00. Margin = revenue - energy -
+# depreciation; September is the assets' first month: to date = this month.
+check_eq "depreciation, margin, margin to date, purchase cost, payback" \
+    "A800 20000.00 -19917.17 -19917.17 1200000.00 -1.7|Ascend910B 166666.67 -164669.07 -164669.07 8000000.00 -2.1|H800 533333.33 -532415.44 -532415.44 32000000.00 -1.7" \
+    "$(jq -r '[.rows[] | "\(.model) \(.depreciation) \(.margin) \(.margin_to_date) \(.purchase_cost) \(.payback_pct)"] | join("|")' <<<"$J")"
+check_eq "by-token: 1e9 tokens on 8 Ascend GPU-hours, 125,000,000 per GPU-hour, 250.00 per GPU-hour paid" \
+    "Ascend910B <=16B 1000000000 28800000 125000000 -|Ascend910B all 1000000000 28800000 125000000 2000.00 250.00" \
+    "$(jq -r '[.tokens[] | "\(.model) \(.size) \(.tokens) \(.gpu_ms) \(.tokens_per_gpu_hour) \(.token_revenue)\(if .size == "all" then " " + .token_revenue_per_gpu_hour else "" end)"] | join("|")' <<<"$J" | sed 's/ -\([|]\|$\)/ -\1/g')"
+# By node: each cell's figures split over its nodes in node order by the
+# same rule. h2 (idle whole) earns nothing; depreciation goes by installed
+# time, half each: floor(53333333 / 2) = 26666666 to h1, the rest to h2;
+# the idle energy cost (0.38) by idle energy, 3.6e8 of 1.8e9 mJ:
+# floor(38 x 0.2) = 7 to h1 (with all 3.15 allocated: 3.22), 31 to h2.
+N=$(y --by node)
+check_eq "by node: rows" "sz1/a1 Ascend910B|sz1/h1 H800|sz1/h2 H800|sz1/m1 A800" \
+    "$(jq -r '[.rows[] | "\(.site)/\(.node) \(.model)"] | join("|")' <<<"$N")"
+check_eq "by node: h1 and h2 revenue, energy cost and depreciation" \
+    "h1 921.42 3.22 266666.66|h2 0.00 0.31 266666.67" \
+    "$(jq -r '[.rows[] | select(.model == "H800") | "\(.node) \(.revenue) \(.energy_cost) \(.depreciation)"] | join("|")' <<<"$N")"
+# By site: 52,457,142 of 90,000,000 ms allocated: 58.3%.
+check_eq "by site: one row, the sum of the models" "sz1 3004.48 58.3 6.16 720000.00" \
+    "$(y --by site | jq -r '.rows[] | "\(.site) \(.revenue) \(.utilisation_pct) \(.energy_cost) \(.depreciation)"')"
+check_match "text: the H800 line" '^H800 +16\.000 +6\.000 +37\.5 +8\.000 +2\.000 +921\.42 +57\.59 +153\.57 +36\.84 +0\.00$' \
+    "$("$GM" report yield --period 2026-09)"
+check_eq "csv: header and one row per model" 4 "$("$GM" report yield --period 2026-09 --format csv | sed '/^$/q' | grep -c .)"
+
+# Capacity: whole idle nodes of 8 GPUs (h2) against fragments (h1's two,
+# m1's 3/7 of a GPU).
+C=$("$GM" report capacity --from 2026-09-10 --to 2026-09-10 --format json)
+check_eq "capacity by day: installed, allocated, idle, idle whole on 8-GPU nodes, fragments (ms)" \
+    "A800 1 3600000 2057142 1542858 0 1542858|Ascend910B 1 28800000 28800000 0 0 0|H800 2 57600000 21600000 36000000 28800000 7200000" \
+    "$(jq -r '[.rows[] | "\(.model) \(.nodes) \(.installed_ms) \(.allocated_ms) \(.idle_ms) \(.idle_whole_8gpu_ms) \(.idle_fragments_ms)"] | join("|")' <<<"$C")"
+check_eq "capacity by hour: one hour, 10:00 local" "2026-09-10T10:00" \
+    "$("$GM" report capacity --from 2026-09-10 --to 2026-09-10 --by hour --format json | jq -r '[.rows[].hour] | unique | join(" ")')"
+"$GM" report capacity --from 2026-09-10 --to 2026-09-01 >/dev/null 2>&1
+check_eq "report capacity with --to before --from exits 2" 2 "$?"
+"$GM" report yield --period 2026-09 --by rack >/dev/null 2>&1
+check_eq "report yield --by rack exits 2" 2 "$?"
+
+# The same documents from the API, for finance keys only, and under
+# concurrent clients the same answers as one at a time.
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KH=$("$GM" customer key create hq 2>/dev/null)
+start_server "$TMP/serve.log" --threads 4 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+api() { # key path -> "status body"
+    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
+    printf ' %s' "$(cat "$TMP/body")"
+}
+check_eq "GET /v1/operator/yield is the report's JSON" "200 $J" "$(api "$KF" "/v1/operator/yield?period=2026-09")"
+check_eq "by node too" "200 $N" "$(api "$KF" "/v1/operator/yield?period=2026-09&by=node")"
+check_eq "GET /v1/operator/capacity is the report's JSON" "200 $C" \
+    "$(api "$KF" "/v1/operator/capacity?from=2026-09-10&to=2026-09-10")"
+check_match "a customer's key may not read the yield" '^403 .*"forbidden"' \
+    "$(api "$KH" "/v1/operator/yield?period=2026-09")"
+check_match "nor the capacity" '^403 .*"forbidden"' \
+    "$(api "$KH" "/v1/operator/capacity?from=2026-09-10&to=2026-09-10")"
+for bad in "period=2026-13" "period=2026-09&by=rack" "period=2026-09&currency=cny" "by=node" \
+    "period=2026-09%27"; do
+    check_match "yield $bad is 400" '^400 ' "$(api "$KF" "/v1/operator/yield?$bad")"
+done
+for bad in "from=2026-09-10" "from=2026-09-10&to=2026-09-01" "from=2026-09-10&to=2026-09-10&by=week" \
+    "from=2026-02-30&to=2026-03-01" "from=2026-01-01&to=2027-12-31"; do
+    check_match "capacity $bad is 400" '^400 ' "$(api "$KF" "/v1/operator/capacity?$bad")"
+done
+for i in $(seq 1 24); do
+    curl -s -H "Authorization: Bearer $KF" "$U/v1/operator/yield?period=2026-09&by=node" >"$TMP/c$i" &
+done
+wait_all=0
+for job in $(jobs -p); do [ "$job" = "$SERVER" ] || wait "$job" || wait_all=1; done
+check_eq "24 concurrent clients get the serial answer" "0 24" \
+    "$wait_all $(for i in $(seq 1 24); do cmp -s "$TMP/c$i" <(printf '%s\n' "$N") && echo same; done | grep -c same)"
+kill $SERVER
+wait $SERVER
+check_eq "the server stops cleanly" 0 "$?"
+sanitizer_clean "no sanitizer report" "$TMP/serve.log"
+finish

@@ -126,6 +126,31 @@ for r in $(seq 1 "$RUNS"); do
           WHERE i.period = '2026-11-01' AND l.kind = 'prior_period'")" = "$LATE $((LATE * 3360))" ] ||
         { echo "bench: late usage was not billed once per late customer" >&2; exit 1; }
 done
+
+# The operator's reports over the same 10,000 customers' issued October and
+# a 10,000-GPU fleet's capacity (bench/capacity-rows.sql), against
+# October's invoice batch above: the target is within 2x of it.
+NODES=${BENCH_NODES:-1250}
+echo "bench: loading October's capacity of $NODES nodes" >&2
+psql_bench -v nodes="$NODES" -f "$ROOT/bench/capacity-rows.sql"
+capacity_rows=$(psql_bench -tAc "SELECT count(*) FROM capacity_hourly")
+yield_s=() node_s=() idle_s=()
+for r in $(seq 1 "$RUNS"); do
+    echo "bench: the operator's reports $r of $RUNS" >&2
+    t0=$(now_s)
+    "$ROOT/build/gpumeter" report yield --period 2026-10 >"$ROOT/build/bench-yield.txt"
+    t1=$(now_s)
+    "$ROOT/build/gpumeter" report yield --period 2026-10 --by node --format csv >/dev/null
+    t2=$(now_s)
+    "$ROOT/build/gpumeter" report capacity --from 2026-10-01 --to 2026-10-31 --by hour \
+        --format csv >/dev/null
+    t3=$(now_s)
+    yield_s+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
+    node_s+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')")
+    idle_s+=("$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", b - a }')")
+done
+grep -q "^H800 " "$ROOT/build/bench-yield.txt" ||
+    { echo "bench: the yield report has no H800 row" >&2; exit 1; }
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 
 # Statements API: wrk on a month-by-day usage statement of a random customer,
@@ -285,6 +310,19 @@ Late usage rates its month again for the late customers only (one
 what was invoiced in one sorted pass (pricing/prior.c); each late
 customer's draft gets one prior_period line of 33.60, checked after every
 run.
+
+## The operator's reports
+
+| figure | value | limit | ratio |
+|---|---|---|---|
+| \`report yield --period 2026-10\` by model: $CUSTOMERS customers' issued invoices allocated to the hardware, $capacity_rows capacity rows, tariff, assets, payback from January | $(median "${yield_s[@]}") s | October's invoice batch: $(median "${batch_s[@]}") s | $(ratio "$(median "${yield_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
+| the same \`--by node\` ($NODES nodes), CSV | $(median "${node_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${node_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
+| \`report capacity\` for October by hour, CSV | $(median "${idle_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${idle_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
+
+A fleet of $NODES nodes of 8 GPUs (10,000 GPUs) at one site, the 5 bench
+models in turn, each node busy 0 to 8 GPUs an hour (bench/capacity-rows.sql),
+assets from January: the yield report also computes February to September
+for payback (no usage or invoices there, but each month's queries run).
 
 ## Statements API
 

@@ -266,14 +266,24 @@ static bool read_revenue(PGconn *conn, const char *const *p, struct month *m,
 {
     const char *pw[] = {p[0], NULL, "{}"};
     PGresult *rev = db_query(conn, "read the month's invoices", revenue_sql, 2, p);
+    /* GPU time is needed only for amounts that are not on a site and model
+     * of their own (a month without invoices, as before an asset earns,
+     * needs none) */
+    bool split = false;
+    for (int r = 0; rev && r < PQntuples(rev); r++) {
+        int cls = (int)get(rev, r, 1);
+        split |= !((cls == R_GPU || cls == R_ENERGY) && PQgetvalue(rev, r, 2)[0] &&
+                   PQgetvalue(rev, r, 3)[0]);
+    }
     PGresult *wts =
-        rev ? db_query(conn, "read each customer's GPU time", weights_sql, 3, pw) : NULL;
+        rev && split ? db_query(conn, "read each customer's GPU time", weights_sql, 3, pw) : NULL;
+    bool ok = rev && (wts || !split);
     int cursor = 0;
     int64_t in = 0, before = 0, after = 0;
     for (size_t i = 0; i < m->n; i++)
         for (int k = 0; k < NREV; k++)
             before += m->v[i].rev[k];
-    for (int r = 0; wts && r < PQntuples(rev); r++) {
+    for (int r = 0; ok && r < PQntuples(rev); r++) {
         const char *customer = PQgetvalue(rev, r, 0);
         int cls = (int)get(rev, r, 1);
         int64_t amount = get(rev, r, 4);
@@ -299,8 +309,7 @@ static bool read_revenue(PGconn *conn, const char *const *p, struct month *m,
     for (size_t i = 0; i < m->n; i++)
         for (int k = 0; k < NREV; k++)
             after += m->v[i].rev[k];
-    assert(!wts || after - before == in); /* every amount went to exactly one cell */
-    bool ok = wts != NULL;
+    assert(!ok || after - before == in); /* every amount went to exactly one cell */
     PQclear(rev);
     PQclear(wts);
     return ok;
@@ -723,7 +732,7 @@ static int token_cmp(const void *pa, const void *pb)
  * models by tokens) and what that paid per GPU-hour of training. */
 static void put_tokens(struct tokens *t, const struct fmt *f)
 {
-    qsort(t->v, t->n, sizeof *t->v, token_cmp);
+    if (t->n) qsort(t->v, t->n, sizeof *t->v, token_cmp);
     if (f->format == REPORT_TEXT)
         sb_printf(f->out,
                   "\nby-token training: tokens per GPU-hour and what they paid\n%-16s "
@@ -887,8 +896,19 @@ bool yield_report(PGconn *conn, const char *period, const char *currency, enum y
         ok = split_nodes(conn, first_day, &cells, &rows);
     else if (ok)
         group(&cells, by, &rows);
+    /* What the report leaves out, said rather than dropped silently. */
+    const char *pn[] = {first_day, currency};
+    PGresult *left =
+        ok ? db_query(conn, "look for invoices the report leaves out",
+                      "SELECT count(*) FILTER (WHERE status = 'draft' AND currency = $2), "
+                      "coalesce(string_agg(DISTINCT currency, ', ' ORDER BY currency) FILTER "
+                      "(WHERE status = 'issued' AND currency <> $2), '') FROM invoice "
+                      "WHERE kind = 'invoice' AND period = $1::date",
+                      2, pn)
+           : NULL;
+    ok = ok && left;
     if (ok) {
-        qsort(rows.v, rows.n, sizeof *rows.v, row_cmp);
+        if (rows.n) qsort(rows.v, rows.n, sizeof *rows.v, row_cmp);
         static const char *const by_name[] = {"model", "site", "node"};
         if (format == REPORT_TEXT)
             sb_printf(out, "yield of %s in %s, by %s (GPU-hours; money in %s)\n\n", period,
@@ -896,10 +916,23 @@ bool yield_report(PGconn *conn, const char *period, const char *currency, enum y
         if (format == REPORT_JSON)
             sb_printf(out, "{\"period\":\"%s\",\"currency\":\"%s\",\"by\":\"%s\"", period, currency,
                       by_name[by]);
+        const char *drafts = PQgetvalue(left, 0, 0), *others = PQgetvalue(left, 0, 1);
+        if (format == REPORT_JSON) {
+            sb_printf(out, ",\"drafts_not_counted\":%s,\"other_currencies\":", drafts);
+            sb_put_json_string(out, others);
+        }
         put_rows(&rows, by, by != YIELD_BY_NODE, &f);
         put_tokens(&tokens, &f);
         if (format == REPORT_JSON) sb_puts(out, "}\n");
+        if (format == REPORT_TEXT && strcmp(drafts, "0"))
+            sb_printf(out, "\nnote: %s draft invoices of %s are not counted until issued\n", drafts,
+                      period);
+        if (format == REPORT_TEXT && others[0])
+            sb_printf(out,
+                      "\nnote: issued invoices of %s in %s are not in this report (--currency)\n",
+                      period, others);
     }
+    PQclear(left);
     free(cells.v);
     free(rows.v);
     free(tokens.v);

@@ -1,5 +1,6 @@
 /* Documents sales and finance write: any bytes through the strict reader
- * and every validator (plan, contract, site, voucher, subsidy), which must
+ * and every validator (plan, contract, site, voucher, subsidy, tariff,
+ * asset), which must
  * reject or accept without crashing. Checked as a property: a document that
  * validates is stored the way PostgreSQL stores it (docstore keeps
  * cJSON's canonical print in a jsonb column, which drops whitespace, orders
@@ -8,6 +9,8 @@
  * byte for byte. When a plan and contract both validate, a few usage rows
  * are priced through them. */
 #include "pricing/charges.h"
+#include "terms/asset.h"
+#include "terms/asset_doc.h"
 #include "terms/contract.h"
 #include "terms/plan.h"
 #include "tests/fuzz/fuzz.h"
@@ -70,6 +73,8 @@ static union {
     struct site s;
     struct voucher v;
     struct subsidy b;
+    struct tariff t;
+    struct asset a;
 } first, second;
 
 /* True when doc validates as kind; then its reading back must give the
@@ -101,8 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!doc) return 0;
     bool priced_plan = validates_the_same(&plan_kind, doc, &plan);
     bool priced_contract = validates_the_same(&contract_kind, doc, &contract);
-    const struct doc_kind *kinds[] = {&site_kind, &voucher_kind, &subsidy_kind};
-    for (size_t i = 0; i < 3; i++)
+    const struct doc_kind *kinds[] = {&site_kind, &voucher_kind, &subsidy_kind, &tariff_kind,
+                                      &asset_kind};
+    for (size_t i = 0; i < 5; i++)
         validates_the_same(kinds[i], doc, &first);
     if (priced_plan) {
         const struct usage_row rows[] = {

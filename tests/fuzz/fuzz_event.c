@@ -2,11 +2,13 @@
  * crashes: every event the decoder accepts has identifier strings that
  * PostgreSQL stores unchanged (strict UTF-8, no control or bidirectional
  * formatting characters, core/utf8.h), and its canonical encoding decodes
- * to the same event and encodes to the same bytes again. */
+ * to the same event and encodes to the same bytes again. A capacity event
+ * never carries an account, never more allocated time than it installed. */
 #include "core/event.h"
 #include "core/utf8.h"
 #include "tests/fuzz/fuzz.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static void check_ident(const char *s)
@@ -19,11 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct usage_event ev, again;
     char why[256];
     if (event_decode((const char *)data, size, &ev, why, sizeof why) != EVENT_OK) return 0;
-    const char *strings[] = {ev.source, ev.account, ev.cluster, ev.site,
-                             ev.model,  ev.vendor,  ev.job,     ev.sig};
+    const char *strings[] = {ev.source, ev.account, ev.cluster, ev.site, ev.model,
+                             ev.vendor, ev.job,     ev.node,    ev.sig};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         check_ident(strings[i]);
-    if (!ev.source[0] || !ev.account[0] || !ev.cluster[0] || !ev.site[0] || ev.seq < 1)
+    if (!ev.source[0] || !ev.cluster[0] || !ev.site[0] || ev.seq < 1) __builtin_trap();
+    /* usage names its account; capacity its node and devices, no account */
+    bool capacity = ev.kind == EVENT_KIND_CAPACITY;
+    if (capacity ? !ev.node[0] || ev.account[0] || ev.devices < 1 ||
+                       ev.allocated_ms > ev.devices * (ev.end_ms - ev.start_ms)
+                 : !ev.account[0] || ev.node[0])
         __builtin_trap();
     struct strbuf one = STRBUF_INIT, two = STRBUF_INIT;
     event_encode(&ev, &one);

@@ -111,6 +111,16 @@ refused "nor read API keys" gpumeter_rater "SELECT sha256 FROM api_key" 'permiss
 refused "nor write documents" gpumeter_rater "UPDATE document SET applied_by = 'x'" \
     'permission denied'
 refused "nor TRUNCATE usage" gpumeter_rater "TRUNCATE usage_hourly" 'permission denied'
+refused "nor delete capacity" gpumeter_rater "DELETE FROM capacity_hourly" 'permission denied'
+refused "the API role cannot write capacity" gpumeter_api \
+    "UPDATE capacity_hourly SET allocated_ms = 0" 'permission denied'
+refused "nor can billing" gpumeter_billing "UPDATE capacity_hourly SET allocated_ms = 0" \
+    'permission denied'
+refused "capacity adds up, whoever writes it" gpumeter_rater \
+    "INSERT INTO capacity_hourly VALUES ('2026-10-01 00:00+00', 's', 'c', 'n', 'm', 'v', 10, 5, 0, 4, 0, 0, 1, now(), now())" \
+    'capacity_hourly_check'
+check_eq "the API role reads capacity (the operator's reports)" 0 \
+    "$(as gpumeter_api "SELECT count(*) FROM capacity_hourly")"
 
 # The guard triggers hold whoever connects: the superuser that created the
 # database (and owns none of its tables now) meets them too.

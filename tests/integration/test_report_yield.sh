@@ -191,6 +191,49 @@ check_eq "report capacity with --to before --from exits 2" 2 "$?"
 "$GM" report yield --period 2026-09 --by rack >/dev/null 2>&1
 check_eq "report yield --by rack exits 2" 2 "$?"
 
+# What the report cannot place is said, not dropped: a by-token customer
+# with no GPU time at all (its 1,000.00 stays on a "(no GPU time)" row), an
+# issued invoice in USD (named, not added to CNY), a draft (counted as such).
+"$GM" customer add nogpu --name "No GPU" >/dev/null && "$GM" customer add usd1 --name "USD One" >/dev/null &&
+    "$GM" customer add dd --name "Draft" >/dev/null
+sed -e 's/"tk-2026"/"nogpu-2026"/' -e 's/"customer": "tk"/"customer": "nogpu"/' \
+    -e 's/slurm-tk/ns-nogpu/' contract-tk.json >contract-nogpu.json
+contract() { # code customer plan currency account
+    printf '{"contract": "%s", "customer": "%s", "effective_from": "2026-01-01", "plan": "%s",
+             "currency": "%s", "tax_rate": "0.06", "accounts": [{"account": "%s"}]}\n' "$@"
+}
+contract dd-2026 dd hq-plan CNY ns-dd >contract-dd.json
+contract usd1-2026 usd1 usd-plan USD ns-usd1 >contract-usd1.json
+sed -e 's/"hq-plan"/"usd-plan"/' -e 's/"CNY"/"USD"/' plan-hq.json >plan-usd.json
+for doc in "contract apply contract-nogpu.json" "contract apply contract-dd.json" \
+    "plan apply plan-usd.json" "contract apply contract-usd1.json"; do
+    # shellcheck disable=SC2086
+    "$GM" $doc >/dev/null || fail "$doc"
+done
+{
+    printf 'tokens/c2\t{"v":1,"source":"tokens/c2","seq":1,"account":"ns-nogpu","cluster":"c1","site":"sz1","job":"t-9",%s,"tokens":500000000,"model_params":70000000000}\n' "$W"
+    printf 'dcgm/c1/u1\t{"v":1,"source":"dcgm/c1/u1","seq":1,"account":"ns-usd1","cluster":"c1","site":"sz1","model":"H800","vendor":"v",%s,"gpu_ms":3600000}\n' "$W"
+    printf 'dcgm/c1/d1\t{"v":1,"source":"dcgm/c1/d1","seq":1,"account":"ns-dd","cluster":"c1","site":"sz1","model":"H800","vendor":"v",%s,"gpu_ms":3600000}\n' "$W"
+} | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>>rate.log
+"$GM" invoice run --period 2026-09 >/dev/null
+"$GM" invoice issue --period 2026-09 --customer nogpu >/dev/null &&
+    "$GM" invoice issue --period 2026-09 --customer usd1 >/dev/null
+J2=$(y)
+check_eq "the by-token customer without GPU time: 1,000.00 on its own row" "- - 1000.00 1000.00" \
+    "$(jq -r '.rows[-1] | "\(.site) \(.model) \(.revenue) \(.revenue_tokens)"' <<<"$J2")"
+check_eq "the other rows are unchanged" "$(jq -c '.rows' <<<"$J")" "$(jq -c '.rows[:-1]' <<<"$J2")"
+check_eq "one draft not counted, USD named" "1 USD" \
+    "$(jq -r '"\(.drafts_not_counted) \(.other_currencies)"' <<<"$J2")"
+check_match "text says so" 'note: 1 draft invoices of 2026-09 are not counted until issued' \
+    "$("$GM" report yield --period 2026-09)"
+check_match "and names the other currency" 'note: issued invoices of 2026-09 in USD are not in this report' \
+    "$("$GM" report yield --period 2026-09)"
+check_eq "in USD, only usd1's H800-hour at 20.00 USD" "H800 20.00" \
+    "$(y --currency USD | jq -r '.rows[] | select(.revenue != "0.00") | "\(.model) \(.revenue)"')"
+check_eq "tokens without GPU time are counted on model -" "- 500000000 1000.00" \
+    "$(jq -r '.tokens[] | select(.model == "-" and .size == "all") | "\(.model) \(.tokens) \(.token_revenue)"' <<<"$J2")"
+
 # The same documents from the API, for finance keys only, and under
 # concurrent clients the same answers as one at a time.
 KF=$("$GM" customer key create --finance 2>/dev/null)
@@ -201,8 +244,9 @@ api() { # key path -> "status body"
     curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
     printf ' %s' "$(cat "$TMP/body")"
 }
-check_eq "GET /v1/operator/yield is the report's JSON" "200 $J" "$(api "$KF" "/v1/operator/yield?period=2026-09")"
-check_eq "by node too" "200 $N" "$(api "$KF" "/v1/operator/yield?period=2026-09&by=node")"
+check_eq "GET /v1/operator/yield is the report's JSON" "200 $J2" "$(api "$KF" "/v1/operator/yield?period=2026-09")"
+N2=$(y --by node)
+check_eq "by node too" "200 $N2" "$(api "$KF" "/v1/operator/yield?period=2026-09&by=node")"
 check_eq "GET /v1/operator/capacity is the report's JSON" "200 $C" \
     "$(api "$KF" "/v1/operator/capacity?from=2026-09-10&to=2026-09-10")"
 check_match "a customer's key may not read the yield" '^403 .*"forbidden"' \
@@ -223,7 +267,7 @@ done
 wait_all=0
 for job in $(jobs -p); do [ "$job" = "$SERVER" ] || wait "$job" || wait_all=1; done
 check_eq "24 concurrent clients get the serial answer" "0 24" \
-    "$wait_all $(for i in $(seq 1 24); do cmp -s "$TMP/c$i" <(printf '%s\n' "$N") && echo same; done | grep -c same)"
+    "$wait_all $(for i in $(seq 1 24); do cmp -s "$TMP/c$i" <(printf '%s\n' "$N2") && echo same; done | grep -c same)"
 kill $SERVER
 wait $SERVER
 check_eq "the server stops cleanly" 0 "$?"

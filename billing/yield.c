@@ -795,24 +795,30 @@ static void put_rows(const struct month *rows, enum yield_by by, bool payback, c
 {
     static const char *const by_name[] = {"model", "site", "node"};
     if (f->format == REPORT_TEXT) {
-        sb_printf(f->out, "%-24s %12s %12s %6s %12s %12s %14s %12s %12s %12s %12s\n", by_name[by],
+        int w = 24; /* the name column fits the longest name */
+        for (size_t i = 0; i < rows->n; i++) {
+            char name[200];
+            int len = (int)strlen(row_name(&rows->v[i], by, name, sizeof name));
+            if (len > w) w = len;
+        }
+        sb_printf(f->out, "%-*s %12s %12s %6s %12s %12s %14s %12s %12s %12s %12s\n", w, by_name[by],
                   "installed", "allocated", "util%", "idle whole", "stranded", "revenue",
                   "/inst GPU-h", "/alloc GPU-h", "vouchers", "subsidies");
         for (size_t i = 0; i < rows->n; i++) {
             char v[NCOLS][40], name[200];
             row_values(&rows->v[i], f->digits, payback, v);
-            sb_printf(f->out, "%-24s %12s %12s %6s %12s %12s %14s %12s %12s %12s %12s\n",
+            sb_printf(f->out, "%-*s %12s %12s %6s %12s %12s %14s %12s %12s %12s %12s\n", w,
                       row_name(&rows->v[i], by, name, sizeof name), v[C_INSTALLED], v[C_ALLOCATED],
                       v[C_UTIL], v[C_WHOLE], v[C_STRANDED], v[C_REVENUE], v[C_PER_INSTALLED],
                       v[C_PER_ALLOCATED], v[C_VOUCHERS], v[C_SUBSIDIES]);
         }
-        sb_printf(f->out, "\n%-24s %14s %14s %12s %12s %12s %14s %14s %14s %8s\n", by_name[by],
+        sb_printf(f->out, "\n%-*s %14s %14s %12s %13s %12s %14s %14s %14s %8s\n", w, by_name[by],
                   "kWh allocated", "kWh idle", "energy cost", "energy billed", "depreciation",
                   "margin", "margin to date", "purchase", "payback%");
         for (size_t i = 0; i < rows->n; i++) {
             char v[NCOLS][40], name[200];
             row_values(&rows->v[i], f->digits, payback, v);
-            sb_printf(f->out, "%-24s %14s %14s %12s %12s %12s %14s %14s %14s %8s\n",
+            sb_printf(f->out, "%-*s %14s %14s %12s %13s %12s %14s %14s %14s %8s\n", w,
                       row_name(&rows->v[i], by, name, sizeof name), v[C_KWH_ALLOCATED],
                       v[C_KWH_IDLE], v[C_ENERGY_COST], v[C_ENERGY_BILLED], v[C_DEPRECIATION],
                       v[C_MARGIN], v[C_MARGIN_TO_DATE], v[C_PURCHASE], v[C_PAYBACK]);

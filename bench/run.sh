@@ -322,7 +322,13 @@ run.
 A fleet of $NODES nodes of 8 GPUs (10,000 GPUs) at one site, the 5 bench
 models in turn, each node busy 0 to 8 GPUs an hour (bench/capacity-rows.sql),
 assets from January: the yield report also computes February to September
-for payback (no usage or invoices there, but each month's queries run).
+for payback (no usage or invoices there, but each month's capacity and
+energy queries run; the energy of usage is found by scanning the month's
+rows, since usage_hourly is keyed by account). By node skips payback, so
+the difference between the first two rows is what payback's eight earlier
+months cost. With invoices in every earlier month each would also read its
+customers' GPU time; keeping each closed month's margins, or one query over
+the whole range, is the next step if history grows.
 
 ## Statements API
 

@@ -140,7 +140,8 @@ for r in $(seq 1 "$RUNS"); do
     t0=$(now_s)
     "$ROOT/build/gpumeter" report yield --period 2026-10 >"$ROOT/build/bench-yield.txt"
     t1=$(now_s)
-    "$ROOT/build/gpumeter" report yield --period 2026-10 --by node --format csv >/dev/null
+    "$ROOT/build/gpumeter" report yield --period 2026-10 --by node --format csv \
+        >"$ROOT/build/bench-yield-nodes.csv"
     t2=$(now_s)
     "$ROOT/build/gpumeter" report capacity --from 2026-10-01 --to 2026-10-31 --by hour \
         --format csv >/dev/null
@@ -151,6 +152,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 grep -q "^H800 " "$ROOT/build/bench-yield.txt" ||
     { echo "bench: the yield report has no H800 row" >&2; exit 1; }
+[ "$(sed '/^$/q' "$ROOT/build/bench-yield-nodes.csv" | grep -c '^s1,n')" = "$NODES" ] ||
+    { echo "bench: the yield report by node does not have one row per node" >&2; exit 1; }
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 
 # Statements API: wrk on a month-by-day usage statement of a random customer,

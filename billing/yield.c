@@ -76,13 +76,14 @@ static const char cells_sql[] =
     "  div(2 * coalesce(used_e, 0) * pue + 3600000, 7200000) "
     "FROM x ORDER BY site COLLATE \"C\", model COLLATE \"C\"";
 
+/* Each cell's nodes together (split_nodes walks them as runs). */
 static const char nodes_sql[] =
     "WITH win AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "
     "        ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi) "
     "SELECT c.site, c.node, c.model, sum(installed_ms), sum(allocated_ms), sum(idle_whole_ms), "
     "  sum(idle_stranded_ms), sum(idle_energy_mj) FROM capacity_hourly c CROSS JOIN win "
     "WHERE c.hour >= win.lo AND c.hour < win.hi "
-    "GROUP BY 1, 2, 3 ORDER BY c.site COLLATE \"C\", c.node COLLATE \"C\", c.model COLLATE \"C\"";
+    "GROUP BY 1, 2, 3 ORDER BY c.site COLLATE \"C\", c.model COLLATE \"C\", c.node COLLATE \"C\"";
 
 /* The month's issued invoices, line amounts by what they are; $2 currency. */
 static const char revenue_sql[] =
@@ -483,19 +484,21 @@ static void split_cell(const struct cell *c, const PGresult *nodes, int from, in
     int64_t *w[3], *share = xcalloc((size_t)n + 1, sizeof *share);
     for (int k = 0; k < 3; k++)
         w[k] = xcalloc((size_t)n + 1, sizeof *w[k]);
-    struct cell **row = xcalloc((size_t)n + 1, sizeof *row);
+    /* rows by index: adding a row may move them all */
+    size_t *at = xcalloc((size_t)n + 1, sizeof *at);
     for (int i = 0; i < n; i++) {
         int r = from + i;
-        row[i] = cell_get(out, c->site, PQgetvalue(nodes, r, 1), c->model);
-        int64_t *q[] = {&row[i]->installed, &row[i]->allocated, &row[i]->whole, &row[i]->stranded,
-                        &row[i]->idle_mj};
+        struct cell *row = cell_get(out, c->site, PQgetvalue(nodes, r, 1), c->model);
+        at[i] = (size_t)(row - out->v);
+        int64_t *q[] = {&row->installed, &row->allocated, &row->whole, &row->stranded,
+                        &row->idle_mj};
         for (int k = 0; k < 5; k++)
             *q[k] = get(nodes, r, 3 + k);
-        w[0][i] = row[i]->allocated;
-        w[1][i] = row[i]->idle_mj;
-        w[2][i] = row[i]->installed;
-        row[i]->tariff = c->tariff;
-        row[i]->asset = c->asset;
+        w[0][i] = row->allocated;
+        w[1][i] = row->idle_mj;
+        w[2][i] = row->installed;
+        row->tariff = c->tariff;
+        row->asset = c->asset;
     }
     /* each figure over the nodes by its weight, falling back to installed */
 #define SPLIT(field, k)                                                                            \
@@ -503,7 +506,7 @@ static void split_cell(const struct cell *c, const PGresult *nodes, int from, in
         if (!money_split(c->field, w[k], (size_t)n, share))                                        \
             money_split(c->field, w[2], (size_t)n, share);                                         \
         for (int i = 0; i < n; i++)                                                                \
-            row[i]->field += share[i];                                                             \
+            out->v[at[i]].field += share[i];                                                       \
     } while (0)
     for (int k = 0; k < NREV; k++)
         SPLIT(rev[k], 0);
@@ -517,7 +520,7 @@ static void split_cell(const struct cell *c, const PGresult *nodes, int from, in
     for (int k = 0; k < 3; k++)
         free(w[k]);
     free(share);
-    free(row);
+    free(at);
 }
 
 static bool split_nodes(PGconn *conn, const char *first_day, const struct month *m,

@@ -272,4 +272,23 @@ kill $SERVER
 wait $SERVER
 check_eq "the server stops cleanly" 0 "$?"
 sanitizer_clean "no sanitizer report" "$TMP/serve.log"
+
+# A fleet wider than the report's first allocation of rows: 40 more idle
+# H800 nodes, named after m1 so a model's nodes are not adjacent by name.
+# By node, every row must be there and right (the nodes of a cell were once
+# read as a run in node order, and a row pointer was kept across a
+# reallocation; ASan aborts on the latter).
+for i in $(seq 1 40); do
+    cap "dcgm/c1/x$i" 1 "x$i" H800 8 0 1440000000
+done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>>rate.log
+W3=$(y --by node) || fail "report yield --by node on 44 nodes"
+check_eq "44 node rows and the no-GPU-time row" 45 "$(jq '.rows | length' <<<"$W3")"
+check_eq "h1 keeps its revenue; the 42 H800 nodes share depreciation by installed time" \
+    "921.42 533333.33" \
+    "$(jq -r '[.rows[] | select(.node == "h1") | .revenue][0] + " " +
+              ([.rows[] | select(.model == "H800") | .depreciation | tonumber] | add | . * 100 | round / 100 | tostring)' <<<"$W3")"
+check_eq "each idle x node's share of H800 depreciation is 53333333 / 42 fen, floor or ceiling" \
+    "12698.41 12698.42" \
+    "$(jq -r '[.rows[] | select(.node | startswith("x")) | .depreciation] | unique | join(" ")' <<<"$W3")"
 finish

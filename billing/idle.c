@@ -1,6 +1,7 @@
 /* idle: the capacity report (see idle.h). */
 #include "billing/idle.h"
 
+#include "core/csv.h"
 #include "core/db.h"
 #include "core/money.h"
 
@@ -68,7 +69,11 @@ bool idle_report(PGconn *conn, const char *from, const char *to, bool hourly,
                 sb_printf(out, " %12s", h[k]);
             sb_putc(out, '\n');
         } else if (format == REPORT_CSV) {
-            sb_printf(out, "%s,%s,%s,%s", bucket, site, model, nodes);
+            sb_printf(out, "%s,", bucket);
+            csv_field(out, site); /* collectors' names: quoted if need be */
+            sb_putc(out, ',');
+            csv_field(out, model);
+            sb_printf(out, ",%s", nodes);
             for (int k = 0; k < 6; k++)
                 sb_printf(out, ",%s", PQgetvalue(res, r, 4 + k));
             sb_putc(out, '\n');

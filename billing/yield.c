@@ -3,6 +3,7 @@
 
 #include "billing/owned.h"
 #include "core/alloc.h"
+#include "core/csv.h"
 #include "core/db.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -775,10 +776,11 @@ static void put_tokens(struct tokens *t, const struct fmt *f)
             if (f->format == REPORT_TEXT)
                 sb_printf(f->out, "%-16s %-8s %18lld %14s %16s %16s %16s\n", t->v[i].model, size,
                           (long long)tk, hours, tph, r, eff);
-            else if (f->format == REPORT_CSV)
-                sb_printf(f->out, "%s,%s,%lld,%s,%lld,%s,%s,%s\n", t->v[i].model, size,
-                          (long long)tk, hours, (long long)g, tph, r, eff);
-            else {
+            else if (f->format == REPORT_CSV) {
+                csv_field(f->out, t->v[i].model);
+                sb_printf(f->out, ",%s,%lld,%s,%lld,%s,%s,%s\n", size, (long long)tk, hours,
+                          (long long)g, tph, r, eff);
+            } else {
                 sb_puts(f->out, first ? "{\"model\":" : ",{\"model\":");
                 sb_put_json_string(f->out, t->v[i].model);
                 sb_printf(f->out,
@@ -842,9 +844,14 @@ static void put_rows(const struct month *rows, enum yield_by by, bool payback, c
         row_values(c, f->digits, payback, v);
         const char *site = by == YIELD_BY_MODEL && strcmp(c->site, "-") ? "" : c->site;
         if (f->format == REPORT_CSV) {
-            sb_printf(f->out, "%s,%s,%s,%lld,%lld,%lld,%lld", site, c->node, c->model,
-                      (long long)c->installed, (long long)c->allocated, (long long)c->whole,
-                      (long long)c->stranded);
+            const char *names[] = {site, c->node,
+                                   c->model}; /* collectors' names: quoted if need be */
+            for (int k = 0; k < 3; k++) {
+                if (k) sb_putc(f->out, ',');
+                csv_field(f->out, names[k]);
+            }
+            sb_printf(f->out, ",%lld,%lld,%lld,%lld", (long long)c->installed,
+                      (long long)c->allocated, (long long)c->whole, (long long)c->stranded);
             for (int k = 0; k < NCOLS; k++)
                 sb_printf(f->out, ",%s", v[k]);
             sb_putc(f->out, '\n');

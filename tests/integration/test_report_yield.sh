@@ -291,4 +291,11 @@ check_eq "h1 keeps its revenue; the 42 H800 nodes share depreciation by installe
 check_eq "each idle x node's share of H800 depreciation is 53333333 / 42 fen, floor or ceiling" \
     "12698.41 12698.42" \
     "$(jq -r '[.rows[] | select(.node | startswith("x")) | .depreciation] | unique | join(" ")' <<<"$W3")"
+# Names are the collectors': CSV quotes them (RFC 4180), JSON escapes them.
+printf '%s\t{"v":1,"kind":"capacity","source":"dcgm/c1/q","seq":1,"cluster":"c1","site":"sz1","node":"r,\\"7\\"","model":"H800","vendor":"v",%s,"devices":8,"allocated_ms":0}\n' \
+    dcgm/c1/q "$W" | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>>rate.log
+check_match "a node name with a comma and quotes is one CSV field" '^sz1,"r,""7""",H800,28800000,0,28800000,0,' \
+    "$("$GM" report yield --period 2026-09 --by node --format csv)"
+check_eq "and one JSON string" 'r,"7"' "$(y --by node | jq -r '.rows[] | select(.node | startswith("r,")) | .node')"
 finish

@@ -3,7 +3,6 @@
 
 #include "core/csv.h"
 #include "core/db.h"
-#include "core/money.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,26 +19,26 @@ static const char idle_sql[] =
     "         CASE $3 WHEN 'hour' THEN 'YYYY-MM-DD\"T\"HH24:00' ELSE 'YYYY-MM-DD' END), "
     "  c.site, c.model, count(DISTINCT (c.cluster, c.node)), sum(c.installed_ms), "
     "  sum(c.allocated_ms), sum(c.idle_whole_ms + c.idle_stranded_ms), "
-    "  coalesce(sum(c.idle_whole_ms) FILTER (WHERE nd.devices >= 8), 0), "
-    "  sum(c.idle_stranded_ms) + coalesce(sum(c.idle_whole_ms) FILTER (WHERE nd.devices < 8), 0), "
+    "  coalesce(sum(c.idle_whole_ms) FILTER (WHERE nd.devices >= $4), 0), "
+    "  sum(c.idle_stranded_ms) + coalesce(sum(c.idle_whole_ms) FILTER (WHERE nd.devices < $4), 0), "
     "  sum(c.idle_stranded_ms) "
     "FROM c JOIN nd USING (site, cluster, node, model) GROUP BY 1, 2, 3 "
     "ORDER BY 1, c.site COLLATE \"C\", c.model COLLATE \"C\"";
 
 static void hours(const PGresult *res, int r, int c, char *buf, size_t len)
 {
-    int64_t ms = 0, milli = 0;
+    int64_t ms = 0;
     db_get_int64(res, r, c, &ms);
-    money_div_round(ms, 3600, &milli);
-    money_format(milli, 3, buf, len);
+    report_gpu_hours(ms, buf, len);
 }
 
 bool idle_report(PGconn *conn, const char *from, const char *to, bool hourly,
                  enum report_format format, struct strbuf *out)
 {
-    _Static_assert(JOB_GPUS == 8, "idle_sql spells the job size");
-    const char *p[] = {from, to, hourly ? "hour" : "day"};
-    PGresult *res = db_query(conn, "read capacity", idle_sql, 3, p);
+    char job[8];
+    snprintf(job, sizeof job, "%d", JOB_GPUS);
+    const char *p[] = {from, to, hourly ? "hour" : "day", job};
+    PGresult *res = db_query(conn, "read capacity", idle_sql, 4, p);
     if (!res) return false;
     static const char *const names[] = {"installed_ms",      "allocated_ms",
                                         "idle_ms",           "idle_whole_8gpu_ms",

@@ -15,21 +15,28 @@
 
 #define MAX_PAYBACK_MONTHS 120
 
-/* The multiplier of each site's tariff for each local hour (1 outside its
- * bands), and the month as instants in the operator's zone. Costs are
- * rounded half up once per cell: mJ x multiplier x PUE x price per kWh x
- * 10^digits / 3.6e9, exact in numeric, then div(2x + d, 2d). */
-#define TARIFF_BANDS                                                                               \
+/* The month whose first day is $1 as instants in the operator's zone. */
+#define OPERATOR_MONTH                                                                             \
     "win AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "                  \
-    "        ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi), " \
-    "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, document "    \
-    "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "      \
-    "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "                   \
-    "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "              \
-    "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                            \
-    "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "                  \
-    "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS mult "  \
-    "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
+    "        ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi)"
+
+/* The multiplier of each site's tariff for each local hour (1 outside its
+ * bands), after OPERATOR_MONTH. Costs are rounded half up once per cell:
+ * mJ x multiplier x PUE x price per kWh x 10^digits / 3.6e9, exact in
+ * numeric, then div(2x + d, 2d). */
+#define TARIFF_BANDS                                                                               \
+    OPERATOR_MONTH                                                                                 \
+        ", "                                                                                       \
+        "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "         \
+        "document "                                                                                \
+        "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "  \
+        "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "               \
+        "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "          \
+        "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                        \
+        "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "              \
+        "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "   \
+        "mult "                                                                                    \
+        "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
 
 static const char cells_sql[] =
     "WITH " TARIFF_BANDS ", "
@@ -79,8 +86,7 @@ static const char cells_sql[] =
 
 /* Each cell's nodes together (split_nodes walks them as runs). */
 static const char nodes_sql[] =
-    "WITH win AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "
-    "        ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi) "
+    "WITH " OPERATOR_MONTH " "
     "SELECT c.site, c.node, c.model, sum(installed_ms), sum(allocated_ms), sum(idle_whole_ms), "
     "  sum(idle_stranded_ms), sum(idle_energy_mj) FROM capacity_hourly c CROSS JOIN win "
     "WHERE c.hour >= win.lo AND c.hour < win.hi "
@@ -589,13 +595,7 @@ struct fmt {
     enum report_format format;
 };
 
-static void money_text(int64_t v, int digits, char *buf, size_t len)
-{
-    money_format(v, digits, buf, len);
-}
-
-/* ms as GPU-hours with 3 decimals, rounded half up. */
-static void hours_text(int64_t ms, char *buf, size_t len)
+void report_gpu_hours(int64_t ms, char *buf, size_t len)
 {
     int64_t milli = 0;
     money_div_round(ms, 3600, &milli);
@@ -689,34 +689,34 @@ static const char *const col_name[NCOLS] = {"installed_gpu_hours",
 /* Every column of a row as text. */
 static void row_values(const struct cell *c, int digits, bool payback, char v[NCOLS][40])
 {
-    hours_text(c->installed, v[C_INSTALLED], 40);
-    hours_text(c->allocated, v[C_ALLOCATED], 40);
+    report_gpu_hours(c->installed, v[C_INSTALLED], 40);
+    report_gpu_hours(c->allocated, v[C_ALLOCATED], 40);
     percent(c->allocated, c->installed, v[C_UTIL], 40);
-    hours_text(c->whole, v[C_WHOLE], 40);
-    hours_text(c->stranded, v[C_STRANDED], 40);
-    money_text(revenue(c), digits, v[C_REVENUE], 40);
-    money_text(c->rev[R_GPU], digits, v[C_GPU], 40);
-    money_text(c->rev[R_TOKENS], digits, v[C_TOKENS], 40);
-    money_text(c->rev[R_ENERGY], digits, v[C_ENERGY_BILLED], 40);
-    money_text(c->rev[R_OTHER], digits, v[C_OTHER], 40);
+    report_gpu_hours(c->whole, v[C_WHOLE], 40);
+    report_gpu_hours(c->stranded, v[C_STRANDED], 40);
+    money_format(revenue(c), digits, v[C_REVENUE], 40);
+    money_format(c->rev[R_GPU], digits, v[C_GPU], 40);
+    money_format(c->rev[R_TOKENS], digits, v[C_TOKENS], 40);
+    money_format(c->rev[R_ENERGY], digits, v[C_ENERGY_BILLED], 40);
+    money_format(c->rev[R_OTHER], digits, v[C_OTHER], 40);
     per_hour(revenue(c), c->installed, digits, v[C_PER_INSTALLED], 40);
     per_hour(revenue(c), c->allocated, digits, v[C_PER_ALLOCATED], 40);
-    money_text(c->rev[R_VOUCHER], digits, v[C_VOUCHERS], 40);
-    money_text(c->rev[R_SUBSIDY], digits, v[C_SUBSIDIES], 40);
+    money_format(c->rev[R_VOUCHER], digits, v[C_VOUCHERS], 40);
+    money_format(c->rev[R_SUBSIDY], digits, v[C_SUBSIDIES], 40);
     money_format(c->used_mkwh, 3, v[C_KWH_ALLOCATED], 40);
     money_format(c->idle_mkwh, 3, v[C_KWH_IDLE], 40);
     if (c->tariff)
-        money_text(c->idle_cost + c->used_cost, digits, v[C_ENERGY_COST], 40);
+        money_format(c->idle_cost + c->used_cost, digits, v[C_ENERGY_COST], 40);
     else
         snprintf(v[C_ENERGY_COST], 40, "-");
     if (c->asset)
-        money_text(c->depreciation, digits, v[C_DEPRECIATION], 40);
+        money_format(c->depreciation, digits, v[C_DEPRECIATION], 40);
     else
         snprintf(v[C_DEPRECIATION], 40, "-");
-    money_text(margin(c), digits, v[C_MARGIN], 40);
+    money_format(margin(c), digits, v[C_MARGIN], 40);
     if (payback && c->asset) {
-        money_text(c->margin_to_date, digits, v[C_MARGIN_TO_DATE], 40);
-        money_text(c->purchase, digits, v[C_PURCHASE], 40);
+        money_format(c->margin_to_date, digits, v[C_MARGIN_TO_DATE], 40);
+        money_format(c->purchase, digits, v[C_PURCHASE], 40);
         percent(c->margin_to_date, c->purchase, v[C_PAYBACK], 40);
     } else {
         for (int k = C_MARGIN_TO_DATE; k <= C_PAYBACK; k++)
@@ -761,7 +761,7 @@ static void put_tokens(struct tokens *t, const struct fmt *f)
             const char *size = all ? "all" : t->v[k].bracket;
             int64_t tk = all ? tokens : t->v[k].tokens, g = all ? ms : t->v[k].gpu_ms, per;
             char hours[40], tph[40], r[40], eff[40];
-            hours_text(g, hours, sizeof hours);
+            report_gpu_hours(g, hours, sizeof hours);
             if (g > 0 && money_div_round((__int128)tk * 3600000, g, &per))
                 snprintf(tph, sizeof tph, "%lld", (long long)per);
             else

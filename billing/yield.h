@@ -22,6 +22,8 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 enum yield_by { YIELD_BY_MODEL, YIELD_BY_SITE, YIELD_BY_NODE };
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
@@ -29,6 +31,10 @@ enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 /* "model", "site", "node" / "text", "csv", "json"; false for anything else. */
 bool yield_by_parse(const char *s, enum yield_by *out);
 bool report_format_parse(const char *s, enum report_format *out);
+
+/* ms as GPU-hours with 3 decimals, rounded half up: how every report
+ * prints GPU time. */
+void report_gpu_hours(int64_t ms, char *buf, size_t len);
 
 /* Appends the report of period (YYYY-MM, checked) in currency to out.
  * False after printing a database error. */

@@ -121,7 +121,7 @@ bool time_parse_month(const char *s, int *year, int *month)
     return true;
 }
 
-static int64_t floor_hour(int64_t ms)
+int64_t time_floor_hour(int64_t ms)
 {
     int64_t h = ms / MS_PER_HOUR;
     if (ms < 0 && ms % MS_PER_HOUR) h--;
@@ -133,11 +133,11 @@ void time_split_hours(int64_t start_ms, int64_t end_ms, int64_t quantity, time_h
 {
     int64_t total = end_ms - start_ms;
     if (total <= 0) {
-        emit(floor_hour(start_ms), quantity, ctx);
+        emit(time_floor_hour(start_ms), quantity, ctx);
         return;
     }
     int64_t given = 0;
-    for (int64_t h = floor_hour(start_ms); h < end_ms; h += MS_PER_HOUR) {
+    for (int64_t h = time_floor_hour(start_ms); h < end_ms; h += MS_PER_HOUR) {
         int64_t upto = (h + MS_PER_HOUR < end_ms ? h + MS_PER_HOUR : end_ms) - start_ms;
         int64_t cum = (int64_t)((__int128)quantity * upto / total);
         if (cum - given > 0 || upto == total) emit(h, cum - given, ctx);

@@ -49,6 +49,9 @@ bool time_parse_date(const char *s, int64_t *days);
  * month everywhere); period must have been checked by time_parse_month. */
 void time_month_first_day(const char *period, char buf[16]);
 
+/* The start of the UTC hour holding ms (also before 1970). */
+int64_t time_floor_hour(int64_t ms);
+
 /* Calls emit(hour_start_ms, part, ctx) for each UTC hour that [start, end)
  * overlaps, giving the hour quantity * overlap / (end - start) rounded so that
  * the parts sum exactly to quantity: part_i = floor(q*c_i/T) - floor(q*c_{i-1}/T)

@@ -340,8 +340,7 @@ int synthetic_collect(int argc, char **argv)
         off;
     if (capacity) {
         g.sched = &sched;
-        sched.first_hour =
-            g.month_start - ((g.month_start % MS_PER_HOUR) + MS_PER_HOUR) % MS_PER_HOUR;
+        sched.first_hour = time_floor_hour(g.month_start);
     }
     struct config cfg;
     if (config_load(&cfg)) return CLI_EXIT_USAGE;

@@ -28,7 +28,7 @@ void capacity_add(struct capacity_set *cs, const struct usage_event *ev)
 {
     if (ev->end_ms <= ev->start_ms) return; /* nothing installed in no time */
     const struct accelerator *a = catalogue_find(ev->model);
-    int64_t first = ev->start_ms - ((ev->start_ms % MS_PER_HOUR) + MS_PER_HOUR) % MS_PER_HOUR;
+    int64_t first = time_floor_hour(ev->start_ms);
     size_t hours = (size_t)((ev->end_ms - first + MS_PER_HOUR - 1) / MS_PER_HOUR);
     size_t last = cs->n + hours - 1;
     while (last >= cs->cap)

@@ -71,14 +71,25 @@ sanitizer_clean() { # name log
     fi
 }
 # Starts `gpumeter serve` on a free port: SERVER (pid), U (base URL).
+# A random port may be taken (by another listener, or as some client's
+# ephemeral port): a server that exits at once is started again on another,
+# up to three times. The server's log is shown when it never answers.
 start_server() { # log args...
-    local log=$1
+    local log=$1 try
     shift
-    PORT=$((20000 + ($$ + RANDOM) % 20000))
-    "$GM_SERVE" serve --listen "127.0.0.1:$PORT" "$@" 2>"$log" &
-    SERVER=$!
-    U="http://127.0.0.1:$PORT"
-    for _ in $(seq 100); do curl -sf "$U/healthz" >/dev/null && return 0; sleep 0.1; done
+    for try in 1 2 3; do
+        PORT=$((20000 + ($$ + RANDOM) % 12000))
+        "$GM_SERVE" serve --listen "127.0.0.1:$PORT" "$@" 2>"$log" &
+        SERVER=$!
+        U="http://127.0.0.1:$PORT"
+        for _ in $(seq 300); do
+            curl -sf "$U/healthz" >/dev/null && return 0
+            kill -0 "$SERVER" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$SERVER" 2>/dev/null && break # alive but not answering: no retry
+    done
+    sed 's/^/server log: /' "$log" >&2
     return 1
 }
 # The closing line of a fault scenario (make faults, tests/run.sh): events

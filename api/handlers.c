@@ -128,14 +128,33 @@ bool handle_usage(struct request *r)
     const char *tfmt = !strcmp(g.grain, "hour")  ? fmt[0]
                        : !strcmp(g.grain, "day") ? fmt[1]
                                                  : fmt[2];
+    /* By hour from usage_hourly; by day or month from the daily rollup in
+     * the contract's zone (schema 018), a row per day instead of 24. */
+    bool hourly = !strcmp(g.grain, "hour");
+    char source[512];
+    if (hourly)
+        snprintf(source, sizeof source,
+                 "to_char(date_trunc('hour', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
+                 "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
+                 "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= "
+                 "w.lo_day::timestamp AT TIME ZONE w.tz AND h.hour < w.hi_day::timestamp AT TIME "
+                 "ZONE w.tz AND starts_with(h.job, w.job_prefix) ",
+                 tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
+    else
+        snprintf(source, sizeof source,
+                 "to_char(date_trunc('%s', h.day::timestamp), '%s'), %s, %s, h.meter, "
+                 "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
+                 "FROM w JOIN usage_daily h ON h.tz = w.tz AND h.account = w.account "
+                 "AND h.day >= w.lo_day AND h.day < w.hi_day AND starts_with(h.job, w.job_prefix) ",
+                 g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
     char sql[2048];
     snprintf(sql, sizeof sql,
              /* each month of the range in the time zone of the contract in
               * effect for it (the schema's contract_in_effect), as statements */
              "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, "
-             "  greatest($2::date, a.valid_from, k.month)::timestamp AT TIME ZONE k.tz AS lo, "
+             "  greatest($2::date, a.valid_from, k.month) AS lo_day, "
              "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date), "
-             "        (k.month + interval '1 month')::date)::timestamp AT TIME ZONE k.tz AS hi "
+             "        (k.month + interval '1 month')::date) AS hi_day "
              /* at most 13 months (MAX_RANGE_DAYS) as a VALUES list, so that
               * the planner knows w is a few rows and reads usage by index */
              "  FROM (SELECT m.month, e.customer_id, e.time_zone AS tz "
@@ -145,12 +164,8 @@ bool handle_usage(struct request *r)
              "        CROSS JOIN LATERAL contract_in_effect(m.month) e "
              "        WHERE m.month <= $3::date AND e.customer = $1) k "
              "  JOIN account a ON a.customer_id = k.customer_id) "
-             "SELECT to_char(date_trunc('%s', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
-             "       sum(h.quantity)::bigint, count(*) OVER ()::bigint "
-             "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo "
-             " AND h.hour < w.hi AND starts_with(h.job, w.job_prefix) "
-             "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $4 OFFSET $5",
-             g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
+             "SELECT %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $4 OFFSET $5",
+             source);
     char from_s[16], to_s[16], lim[24], off[24];
     snprintf(from_s, sizeof from_s, "%s", http_param(r, "from"));
     snprintf(to_s, sizeof to_s, "%s", http_param(r, "to"));

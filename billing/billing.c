@@ -28,27 +28,24 @@ static const char contracts_sql[] =
     "ORDER BY k.code COLLATE \"C\"";
 
 /* Usage of the contract's accounts (and job prefixes) on their days, in the
- * contract's time zone (w: each account's window as instants, computed
- * once); the local hour only for customers whose plan has time-of-use
- * bands ($3), since it multiplies the groups by 24. Training jobs (tj) are
- * the jobs that report tokens in the same local month; their GPU rows are
- * flagged, and their GPU time by model size and accelerator model follows
- * as rows of the pseudo-meter tokens_gpu (charges_token_gpu). */
+ * contract's time zone (owned.h: by day from the rollup; by local hour only
+ * for customers whose plan has time-of-use bands, $3, since it multiplies
+ * the groups by 24). Training jobs (tj) are the jobs that report tokens in
+ * the same local month; their GPU rows are flagged, and their GPU time by
+ * model size and accelerator model follows as rows of the pseudo-meter
+ * tokens_gpu (charges_token_gpu). */
 static const char usage_sql[] =
-    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " TRAINING_JOBS
-    "SELECT * FROM (SELECT w.code AS customer, h.meter, h.model, h.site, "
-    "       CASE WHEN w.hours THEN extract(hour FROM h.hour AT TIME ZONE w.tz)::int ELSE 0 END, "
-    "       h.model_params, h.meter = 'tokens' OR tj.job IS NOT NULL, sum(h.quantity) "
-    "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo AND h.hour < w.hi "
-    " AND starts_with(h.job, w.job_prefix) "
-    "LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = h.account "
-    " AND tj.job = h.job "
+    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
+    "SELECT * FROM (SELECT u.code AS customer, u.meter, u.model, u.site, u.hour, "
+    "       u.model_params, u.meter = 'tokens' OR tj.job IS NOT NULL, sum(u.quantity) "
+    "FROM u LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = u.account "
+    " AND tj.job = u.job "
     "GROUP BY 1, 2, 3, 4, 5, 6, 7 "
     "UNION ALL "
     "SELECT tj.code, 'tokens_gpu', g.model, '', 0, tj.model_params, true, sum(g.quantity) "
-    "FROM tj JOIN usage_hourly g ON g.account = tj.account AND g.job = tj.job "
-    " AND g.meter = 'gpu_ms' AND g.hour >= tj.lo AND g.hour < tj.hi "
-    "GROUP BY 1, 2, 3, 4, 5, 6, 7) u "
+    "FROM tj JOIN u g ON g.account = tj.account AND g.job = tj.job AND g.meter = 'gpu_ms' "
+    " AND g.lo = tj.lo AND g.hi = tj.hi "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7) x "
     "ORDER BY customer COLLATE \"C\", 2, 3, 4, 5, 6, 7";
 
 /* Customers with usage in the month but no contract in effect; the month

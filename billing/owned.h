@@ -5,12 +5,15 @@
  * CONTRACTS (k): each customer's contract in effect for the month whose
  * first day is $1, for the customers in $2 (text[], NULL: all), from the
  * schema's contract_in_effect. OWNED_WINDOWS (w, after k): each account row
- * (and job prefix) of those customers as the instants [lo, hi) of the
- * contract's local month it covers; `hours` marks the customers in $3
- * (text[]) whose usage is read by local hour. TRAINING_JOBS (tj, after w):
- * the jobs that report tokens in that window, with the trained model's
- * size. A usage row h is owned by w when h.account = w.account, h.hour in
- * [w.lo, w.hi) and starts_with(h.job, w.job_prefix). */
+ * (and job prefix) of those customers as the local days [lo_day, hi_day)
+ * of the contract's month it covers, and as the instants [lo, hi) of their
+ * local midnights; `hours` marks the customers in $3 (text[]) whose usage
+ * is read by local hour. OWNED_USAGE (u, after w): the usage each window
+ * owns (job prefix included), from the daily rollup in the contract's zone
+ * (schema 018; summing the days of a window equals summing its hours), or
+ * from usage_hourly with its local hour for the `hours` customers (hour 0
+ * otherwise). TRAINING_JOBS (tj, after u): the jobs that report tokens in
+ * a window, with the trained model's size. */
 #ifndef GPUMETER_OWNED_H
 #define GPUMETER_OWNED_H
 
@@ -21,18 +24,28 @@
     "  WHERE ($2::text[] IS NULL OR customer = ANY($2::text[]))) "
 
 #define OWNED_WINDOWS                                                                              \
-    "w AS MATERIALIZED (SELECT k.id, k.code, k.tz, a.account, a.job_prefix, "                      \
-    "       greatest($1::date, a.valid_from)::timestamp AT TIME ZONE k.tz AS lo, "                 \
-    "       least(($1::date + interval '1 month')::date, "                                         \
-    "             coalesce(a.valid_until + 1, 'infinity'::date))::timestamp AT TIME ZONE k.tz AS " \
+    "w AS MATERIALIZED (SELECT k.id, k.code, k.tz, a.account, a.job_prefix, lo_day, hi_day, "      \
+    "       lo_day::timestamp AT TIME ZONE k.tz AS lo, hi_day::timestamp AT TIME ZONE k.tz AS "    \
     "hi, "                                                                                         \
     "       k.code = ANY($3::text[]) AS hours "                                                    \
-    "     FROM k JOIN account a ON a.customer_id = k.id) "
+    "     FROM k JOIN account a ON a.customer_id = k.id "                                          \
+    "     CROSS JOIN LATERAL (SELECT greatest($1::date, a.valid_from) AS lo_day, "                 \
+    "       least(($1::date + interval '1 month')::date, "                                         \
+    "             coalesce(a.valid_until + 1, 'infinity'::date)) AS hi_day) d) "
+
+#define OWNED_USAGE                                                                                \
+    "u AS MATERIALIZED (SELECT w.id, w.code, w.account, w.lo, w.hi, d.job, d.meter, d.model, "     \
+    "       d.site, d.model_params, 0 AS hour, d.quantity "                                        \
+    "     FROM w JOIN usage_daily d ON d.tz = w.tz AND d.account = w.account "                     \
+    "      AND d.day >= w.lo_day AND d.day < w.hi_day AND starts_with(d.job, w.job_prefix) "       \
+    "     WHERE NOT w.hours "                                                                      \
+    "   UNION ALL SELECT w.id, w.code, w.account, w.lo, w.hi, h.job, h.meter, h.model, h.site, "   \
+    "       h.model_params, extract(hour FROM h.hour AT TIME ZONE w.tz)::int, h.quantity "         \
+    "     FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo "                 \
+    "      AND h.hour < w.hi AND starts_with(h.job, w.job_prefix) WHERE w.hours) "
 
 #define TRAINING_JOBS                                                                              \
-    "tj AS MATERIALIZED (SELECT DISTINCT w.id, w.code, t.account, t.job, t.model_params, w.lo, "   \
-    "         w.hi FROM w JOIN usage_hourly t ON t.account = w.account AND t.meter = 'tokens' "    \
-    "         AND t.job <> '' AND t.hour >= w.lo AND t.hour < w.hi "                               \
-    "         AND starts_with(t.job, w.job_prefix)) "
+    "tj AS MATERIALIZED (SELECT DISTINCT id, code, account, job, model_params, lo, hi FROM u "     \
+    "     WHERE meter = 'tokens' AND job <> '') "
 
 #endif

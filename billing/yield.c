@@ -26,17 +26,17 @@
  * numeric, then div(2x + d, 2d). */
 #define TARIFF_BANDS                                                                               \
     OPERATOR_MONTH                                                                                 \
-        ", "                                                                                       \
-        "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "         \
-        "document "                                                                                \
-        "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "  \
-        "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "               \
-        "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "          \
-        "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                        \
-        "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "              \
-        "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "   \
-        "mult "                                                                                    \
-        "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
+    ", "                                                                                           \
+    "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "             \
+    "document "                                                                                    \
+    "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "      \
+    "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "                   \
+    "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "              \
+    "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                            \
+    "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "                  \
+    "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "       \
+    "mult "                                                                                        \
+    "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
 
 static const char cells_sql[] =
     "WITH " TARIFF_BANDS ", "
@@ -111,26 +111,23 @@ static const char revenue_sql[] =
 /* Each customer's GPU time by cell, all of it and its training jobs'
  * (owned.h: the usage its invoice billed). */
 static const char weights_sql[] =
-    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " TRAINING_JOBS
-    "SELECT w.id, h.site, h.model, sum(h.quantity), "
-    "  coalesce(sum(h.quantity) FILTER (WHERE tj.job IS NOT NULL), 0) "
-    "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo AND h.hour < w.hi "
-    " AND starts_with(h.job, w.job_prefix) AND h.meter = 'gpu_ms' "
-    "LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = h.account "
-    " AND tj.job = h.job "
-    "GROUP BY 1, 2, 3 ORDER BY w.id, h.site COLLATE \"C\", h.model COLLATE \"C\"";
+    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
+    "SELECT u.id, u.site, u.model, sum(u.quantity), "
+    "  coalesce(sum(u.quantity) FILTER (WHERE tj.job IS NOT NULL), 0) "
+    "FROM u LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = u.account "
+    " AND tj.job = u.job WHERE u.meter = 'gpu_ms' "
+    "GROUP BY 1, 2, 3 ORDER BY u.id, u.site COLLATE \"C\", u.model COLLATE \"C\"";
 
 /* Per training job (customer, account, job, model size): its tokens (model
  * '') and its GPU time on each accelerator model. */
 static const char tokens_sql[] =
-    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " TRAINING_JOBS
+    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
     "SELECT * FROM (SELECT tj.id, tj.account, tj.job, tj.model_params AS params, g.model, "
-    " sum(g.quantity) FROM tj JOIN usage_hourly g "
+    " sum(g.quantity) FROM tj JOIN u g "
     " ON g.account = tj.account AND g.job = tj.job AND g.meter = 'gpu_ms' "
-    " AND g.hour >= tj.lo AND g.hour < tj.hi GROUP BY 1, 2, 3, 4, 5 "
-    "UNION ALL SELECT w.id, t.account, t.job, t.model_params, '', sum(t.quantity) "
-    " FROM w JOIN usage_hourly t ON t.account = w.account AND t.hour >= w.lo AND t.hour < w.hi "
-    " AND starts_with(t.job, w.job_prefix) AND t.meter = 'tokens' GROUP BY 1, 2, 3, 4) t "
+    " AND g.lo = tj.lo AND g.hi = tj.hi GROUP BY 1, 2, 3, 4, 5 "
+    "UNION ALL SELECT u.id, u.account, u.job, u.model_params, '', sum(u.quantity) "
+    " FROM u WHERE u.meter = 'tokens' GROUP BY 1, 2, 3, 4) t "
     "ORDER BY id, account COLLATE \"C\", job COLLATE \"C\", params, model COLLATE \"C\"";
 
 enum rev { R_GPU, R_ENERGY, R_TOKENS, R_OTHER, R_SUBSIDY, R_VOUCHER, NREV };

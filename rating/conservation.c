@@ -3,8 +3,9 @@
  * Per partition of the usage topic: consumed = rated + duplicates +
  * dead_lettered + parked (PostgreSQL also enforces it with a CHECK); and
  * the kept rows agree with the counters: one dead_letter row per dead
- * letter, one parked_event row per parked event still waiting. Exit 0 when
- * everything holds, 1 otherwise. */
+ * letter, one parked_event row per parked event still waiting; and the
+ * daily rollup equals the hourly rows it sums (schema 018; this reads every
+ * usage row). Exit 0 when everything holds, 1 otherwise. */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -64,7 +65,21 @@ int cmd_conservation(int argc, char **argv)
             }
         }
     }
-    if (res) printf("conservation: %s\n", ok ? "holds" : "VIOLATED");
+    PQclear(res);
+    res = ok ? db_query(conn, "compare the daily rollup with the hourly usage",
+                        "SELECT count(*) FROM usage_daily_mismatch", 0, NULL)
+             : NULL;
+    if (res) {
+        printf("daily rollup groups that disagree with their hourly rows: %s\n",
+               PQgetvalue(res, 0, 0));
+        if (strcmp(PQgetvalue(res, 0, 0), "0")) {
+            log_error("the daily rollup disagrees with usage_hourly");
+            log_detail("SELECT * FROM usage_daily_mismatch lists the groups.");
+            ok = false;
+        }
+    } else
+        ok = false;
+    printf("conservation: %s\n", ok ? "holds" : "VIOLATED");
     PQclear(res);
     PQfinish(conn);
     return ok ? 0 : 1;

@@ -392,6 +392,16 @@ int cmd_rate(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc;
     if (!(r.conn = db_open(&r.cfg, &rc))) return rc;
+    /* This month's and next month's usage partitions (schema 017), made
+     * outside any batch so that no batch at a month's turn holds the lock
+     * that creating one takes on usage_hourly. */
+    if (!db_exec(r.conn, "make this month's usage partitions",
+                 "SELECT usage_hourly_partitions(date_trunc('month', now()), "
+                 "date_trunc('month', now()) + interval '2 months')",
+                 0, NULL)) {
+        PQfinish(r.conn);
+        return 1;
+    }
     if (r.cfg.signing_required == 1 && r.cfg.n_hmac == 0) {
         log_error("signing.required is on but no hmac.<cluster> key is configured");
         log_detail("Every event would be a dead letter (unknown_cluster).");

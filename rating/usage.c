@@ -164,6 +164,13 @@ bool usage_write(PGconn *conn, struct usage_set *u)
      * order, so that concurrent raters cannot deadlock on them. */
     bool ok =
         db_exec(conn, "move the usage versions", "SELECT usage_version_bump($1::text[])", 1, p);
+    /* A catalogue lookup per month of the batch; the partition is made only
+     * for a month that has none yet (schema 017). */
+    ok = ok && db_exec(conn, "make the months' usage partitions",
+                       "SELECT usage_hourly_partition(m) FROM (SELECT DISTINCT "
+                       "(date_trunc('month', to_timestamp(h) AT TIME ZONE 'UTC'))::date AS m "
+                       "FROM unnest($1::bigint[]) h ORDER BY 1) s",
+                       1, p + 1);
     ok =
         ok &&
         db_exec(

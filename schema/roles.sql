@@ -66,6 +66,9 @@ END $$;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM gpumeter_rater, gpumeter_billing, gpumeter_api;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM gpumeter_rater, gpumeter_billing, gpumeter_api;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- The owner makes each month's usage partition (usage_hourly_partition, a
+-- security definer function the rater calls; schema 017).
+GRANT CREATE ON SCHEMA public TO gpumeter_owner;
 DO $$ BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO gpumeter_rater, gpumeter_billing, gpumeter_api',
                    current_database());
@@ -74,7 +77,7 @@ GRANT USAGE ON SCHEMA public TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
 -- Everyone reads the reference data and the schema's shared rules.
 GRANT SELECT ON currency, meter, customer, account, document, usage_version, usage_day_changed,
-                schema_migration TO gpumeter_rater, gpumeter_billing, gpumeter_api;
+                usage_zone, schema_migration TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
 -- The rater.
 GRANT SELECT, INSERT, UPDATE ON usage_hourly, capacity_hourly, consumer_offset, source_seq,
@@ -83,7 +86,7 @@ GRANT SELECT, INSERT, UPDATE ON usage_hourly, capacity_hourly, consumer_offset, 
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)
 GRANT SELECT, INSERT, UPDATE, DELETE ON parked_event TO gpumeter_rater;
-GRANT SELECT ON dead_letter_count TO gpumeter_rater;
+GRANT SELECT ON dead_letter_count, usage_daily_mismatch TO gpumeter_rater;
 
 -- Billing: reads everything, writes what finance and sales change.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO gpumeter_billing;
@@ -94,7 +97,7 @@ GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
 -- The API: statements, usage, invoices and its keys, read only.
-GRANT SELECT ON usage_hourly, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
+GRANT SELECT ON usage_hourly, usage_daily, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 

@@ -240,6 +240,7 @@ check_match "and it can tell when they differ" "line of customer local gpu_ms H8
 # write it: two hours of 6 x 10^18 tokens (their sum is beyond int64 in
 # SQL), and two model sizes in one bracket (beyond it when the line adds
 # them). Each is that customer's error; the month goes on.
+q "SELECT usage_hourly_partitions('2026-03-01Z', '2026-04-01Z')" >/dev/null
 q "INSERT INTO usage_hourly (account, hour, meter, model, vendor, site, cluster, job, quantity,
                              events, first_ingest, last_ingest, model_params)
    SELECT a, h, 'tokens', '', '', 's', 'c', 'j', 6000000000000000000, 1, now(), now(), p

@@ -1,0 +1,146 @@
+#!/bin/bash
+# The daily rollup (schema 018) and the monthly partitions of usage_hourly
+# (017): the rater makes the months it writes, the rollup equals its hourly
+# rows in every zone after any change (rated, duplicated, deleted, a new
+# zone), the invoice and the usage API read it and agree with the hourly
+# rows, a corrupted rollup fails `gpumeter conservation`, only the triggers
+# can write it, and an archived month keeps its statements.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+seq=0
+gpu() { # account model start-iso hours gpus
+    seq=$((seq + 1))
+    printf 'r\t{"v":1,"source":"r","seq":%d,"account":"%s","cluster":"c","site":"s","model":"%s","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$seq" "$1" "$2" $(($4 * $5 * 3600000)) "$3" "$(date -u -d "$3 + $4 hour" +%Y-%m-%dT%H:%M:%SZ)"
+}
+# (to a file first: a pipeline would count seq in a subshell)
+send() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'; }
+mismatch() { q "SELECT count(*) FROM usage_daily_mismatch"; }
+# GPU-ms of an account from usage_hourly over the local month P (YYYY-MM) in zone Z.
+hourly_sum() { # account month zone
+    q "SELECT coalesce(sum(quantity), 0) FROM usage_hourly WHERE account = '$1'
+       AND hour >= '$2-01'::timestamp AT TIME ZONE '$3'
+       AND hour < ('$2-01'::date + interval '1 month')::timestamp AT TIME ZONE '$3'"
+}
+usage_qty() { # customer period: the usage lines' quantity on its invoice
+    q "SELECT coalesce(sum(l.quantity), 0) FROM invoice i JOIN customer c ON c.id = i.customer_id
+       JOIN invoice_line l ON l.invoice_id = i.id
+       WHERE c.code = '$1' AND i.period = '$2-01' AND l.kind = 'usage'"
+}
+
+# alpha (Asia/Shanghai, UTC+8): 6 hours of 2 GPUs across October's first
+# local midnight (16:00Z), 5 across its last, and a day in the middle; the
+# first window twice (a duplicate).
+{
+    gpu ns-alpha H800 2026-09-30T13:00:00Z 6 2
+    gpu ns-alpha H800 2026-10-31T13:00:00Z 5 2
+    gpu ns-alpha A800 2026-10-15T00:00:00Z 24 1
+} >"$TMP/events"
+send <"$TMP/events"
+head -1 "$TMP/events" | send
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "every event rated once, the duplicate counted" "4 3 1 0" "$(counters)"
+check_eq "the rater made the partitions of September and October (and this month's)" \
+    "usage_hourly_2026_09 usage_hourly_2026_10 $(date -u +usage_hourly_%Y_%m)" \
+    "$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i
+          JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'usage_hourly'::regclass
+          AND c.relname <= '$(date -u +usage_hourly_%Y_%m)'")"
+check_eq "the rollup equals the hourly rows" 0 "$(mismatch)"
+check_eq "October in Shanghai by day: Oct 1 has 3 of the first window's hours, Oct 31 3" \
+    "2026-10-01 21600000 3|2026-10-15 57600000 16|2026-10-16 28800000 8|2026-10-31 21600000 3|2026-11-01 14400000 2" \
+    "$(q "SELECT string_agg(day || ' ' || quantity || ' ' || hours, '|' ORDER BY day)
+          FROM usage_daily WHERE tz = 'Asia/Shanghai' AND account = 'ns-alpha' AND day >= '2026-10-01'")"
+
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+check_eq "October's invoice bills what the hourly rows hold for the local month" \
+    "$(hourly_sum ns-alpha 2026-10 Asia/Shanghai)" "$(usage_qty alpha 2026-10)"
+check_eq "which is 3 hours of 2 GPUs, 24 of 1 and 3 of 2" "129600000" "$(usage_qty alpha 2026-10)"
+
+# The usage API by day (rollup) and by hour (usage_hourly) agree.
+KF=$("$GM" customer key create --finance 2>/dev/null)
+start_server "$TMP/serve.log" || { fail "the server starts"; finish; }
+api_sum() { # group_by
+    curl -s -H "Authorization: Bearer $KF" \
+        "$U/v1/usage?from=2026-10-01&to=2026-10-31&group_by=$1&customer=alpha&format=csv&page_size=1000" |
+        awk -F, 'NR > 1 { s += $5 } END { print s + 0 }'
+}
+check_eq "GET /v1/usage by day sums what by hour does" "$(api_sum hour)" "$(api_sum day)"
+check_eq "and by month, the invoice's quantity" "129600000" "$(api_sum month)"
+check_eq "by day, model: 31 Oct's H800 hours are a row of their own" \
+    "2026-10-31,,H800,gpu_ms,21600000,GPU-ms" \
+    "$(curl -s -H "Authorization: Bearer $KF" \
+        "$U/v1/usage?from=2026-10-31&to=2026-10-31&group_by=day,model&customer=alpha&format=csv" | sed -n 2p)"
+
+# A contract in a new zone adds the zone and rolls all usage up into it.
+cat >"$TMP/alpha-utc.json" <<'JSON'
+{ "contract": "alpha-2026-utc", "customer": "alpha", "effective_from": "2026-11-01",
+  "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06", "time_zone": "UTC",
+  "accounts": [ { "account": "ns-alpha" } ] }
+JSON
+"$GM" contract apply "$TMP/alpha-utc.json" >/dev/null 2>&1
+check_eq "the contract's zone has its rollup" "Asia/Shanghai UTC" \
+    "$(q "SELECT string_agg(tz, ' ' ORDER BY tz) FROM usage_zone")"
+check_eq "rolled up from all usage so far" 0 "$(mismatch)"
+gpu ns-alpha H800 2026-11-30T20:00:00Z 6 1 >"$TMP/events"
+send <"$TMP/events"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+"$GM" invoice run --period 2026-11 >/dev/null 2>&1
+check_eq "November in UTC: the invoice bills the hourly rows of the UTC month" \
+    "$(hourly_sum ns-alpha 2026-11 UTC)" "$(usage_qty alpha 2026-11)"
+check_eq "which is 30 Nov's last 4 hours (Shanghai's 1 Nov hours are UTC October)" "14400000" \
+    "$(usage_qty alpha 2026-11)"
+
+# Deletes and updates (an insider's psql) keep it exact too.
+q "UPDATE usage_hourly SET quantity = quantity + 7 WHERE account = 'ns-alpha'
+   AND hour = '2026-10-15 05:00Z'" >/dev/null
+q "DELETE FROM usage_hourly WHERE account = 'ns-alpha' AND hour = '2026-10-15 06:00Z'" >/dev/null
+check_eq "after an update and a delete" 0 "$(mismatch)"
+q "DELETE FROM usage_hourly WHERE account = 'ns-alpha' AND hour >= '2026-10-15 00:00Z'
+   AND hour < '2026-10-16 00:00Z'" >/dev/null
+check_eq "a group whose hours are all deleted leaves the rollup" "0 0" \
+    "$(mismatch) $(q "SELECT count(*) FROM usage_daily WHERE model = 'A800'")"
+
+# Only the triggers write the rollup and make partitions.
+as_rater() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" -tAc "SET ROLE gpumeter_rater; $1" 2>&1; }
+check_match "the rater cannot write the rollup" "permission denied" \
+    "$(as_rater "UPDATE usage_daily SET quantity = 0")"
+check_match "nor create a table" "permission denied" \
+    "$(as_rater "CREATE TABLE usage_hourly_x PARTITION OF usage_hourly FOR VALUES FROM ('2030-01-01Z') TO ('2030-02-01Z')")"
+check_match "nor archive a month" "permission denied" \
+    "$(as_rater "SELECT usage_hourly_archive('2026-09-01')")"
+check_eq "but it may make a month's partition through the schema's function" "usage_hourly_2030_01" \
+    "$(as_rater "SELECT usage_hourly_partition('2030-01-15')" >/dev/null
+       q "SELECT relname FROM pg_class WHERE relname = 'usage_hourly_2030_01'")"
+
+# A rollup that disagrees with its hourly rows fails the conservation check.
+check_match "conservation holds with the rollup" \
+    "disagree with their hourly rows: 0.*conservation: holds" "$("$GM" conservation | tr '\n' ' ')"
+q "UPDATE usage_daily SET quantity = quantity + 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+out=$("$GM" conservation 2>&1)
+check_eq "a corrupted rollup: conservation exits 1" 1 "$?"
+check_match "and says so" "disagree with their hourly rows: 1.*conservation: VIOLATED" \
+    "$(echo "$out" | tr '\n' ' ')"
+q "UPDATE usage_daily SET quantity = quantity - 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+
+# Archiving September: the partition leaves, its rollups and October's
+# invoice stay; late September usage gets a new partition.
+before=$(curl -s -H "Authorization: Bearer $KF" \
+    "$U/v1/usage?from=2026-09-30&to=2026-09-30&group_by=day&customer=alpha&format=csv")
+check_eq "the owner archives September" "usage_archive_2026_09" \
+    "$(q "SELECT usage_hourly_archive('2026-09-01')")"
+check_eq "its rows left usage_hourly" 0 \
+    "$(q "SELECT count(*) FROM usage_hourly WHERE hour < '2026-10-01Z'")"
+check_eq "30 Sep's statement still reads from the rollup" "$before" \
+    "$(curl -s -H "Authorization: Bearer $KF" \
+        "$U/v1/usage?from=2026-09-30&to=2026-09-30&group_by=day&customer=alpha&format=csv")"
+gpu ns-alpha H800 2026-09-10T00:00:00Z 1 1 >"$TMP/events"
+send <"$TMP/events"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "late usage of the archived month is rated into a new partition" "1" \
+    "$(q "SELECT count(*) FROM usage_hourly WHERE hour = '2026-09-10 00:00Z'")"
+check_match "and conservation holds" "conservation: holds" "$("$GM" conservation)"
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null
+sanitizer_clean "server" "$TMP/serve.log"
+finish

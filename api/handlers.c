@@ -128,10 +128,11 @@ bool handle_usage(struct request *r)
     const char *tfmt = !strcmp(g.grain, "hour")  ? fmt[0]
                        : !strcmp(g.grain, "day") ? fmt[1]
                                                  : fmt[2];
-    /* By hour from usage_hourly; by day or month from the daily rollup in
-     * the contract's zone (schema 018), a row per day instead of 24. */
+    /* By hour from usage_hourly; by day or month from the rollup in the
+     * contract's zone (schema 018): by month, a whole month's row per group
+     * (a part month's days), by day a row per day instead of 24. */
     bool hourly = !strcmp(g.grain, "hour");
-    char source[512];
+    char source[1024];
     if (hourly)
         snprintf(source, sizeof source,
                  "to_char(date_trunc('hour', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
@@ -144,14 +145,17 @@ bool handle_usage(struct request *r)
         snprintf(source, sizeof source,
                  "to_char(date_trunc('%s', h.day::timestamp), '%s'), %s, %s, h.meter, "
                  "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
-                 "FROM w JOIN usage_daily h ON h.tz = w.tz AND h.account = w.account "
+                 "FROM w JOIN usage_rollup h ON h.tz = w.tz AND h.span = CASE WHEN '%s' = 'month' "
+                 "AND w.lo_day = w.month AND w.hi_day = w.next THEN 'month' ELSE 'day' END "
+                 "AND h.account = w.account "
                  "AND h.day >= w.lo_day AND h.day < w.hi_day AND starts_with(h.job, w.job_prefix) ",
-                 g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
+                 g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''", g.grain);
     char sql[2048];
     snprintf(sql, sizeof sql,
              /* each month of the range in the time zone of the contract in
               * effect for it (the schema's contract_in_effect), as statements */
-             "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, "
+             "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, k.month, "
+             "  (k.month + interval '1 month')::date AS next, "
              "  greatest($2::date, a.valid_from, k.month) AS lo_day, "
              "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date), "
              "        (k.month + interval '1 month')::date) AS hi_day "

@@ -143,16 +143,13 @@ static int64_t site_pue(const struct month *m, const char *site)
 }
 
 /* The planner misjudges the account-window join by three orders of
- * magnitude and sorts a month of usage on disk; hashing it is right for
- * this one query (and JIT compilation only adds seconds to it). */
+ * magnitude and sorts the month's rollup rows on disk; hashing them is
+ * right for this one query (JIT is off for every connection, db.c). */
 static bool hash_plan(PGconn *conn, bool on)
 {
-    static const char set[] = "SELECT set_config('jit', 'off', false), "
-                              "set_config('enable_sort', 'off', false)";
-    static const char reset[] = "SELECT set_config('jit', (SELECT reset_val FROM pg_settings "
-                                "WHERE name = 'jit'), false), set_config('enable_sort', "
-                                "(SELECT reset_val FROM pg_settings WHERE name = 'enable_sort'), "
-                                "false)";
+    static const char set[] = "SELECT set_config('enable_sort', 'off', false)";
+    static const char reset[] = "SELECT set_config('enable_sort', (SELECT reset_val FROM "
+                                "pg_settings WHERE name = 'enable_sort'), false)";
     PGresult *res = db_query_reused(conn, "set the billing query plan", on ? set : reset, 0, NULL);
     PQclear(res);
     return res != NULL;

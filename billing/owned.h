@@ -8,12 +8,14 @@
  * (and job prefix) of those customers as the local days [lo_day, hi_day)
  * of the contract's month it covers, and as the instants [lo, hi) of their
  * local midnights; `hours` marks the customers in $3 (text[]) whose usage
- * is read by local hour. OWNED_USAGE (u, after w): the usage each window
- * owns (job prefix included), from the daily rollup in the contract's zone
- * (schema 018; summing the days of a window equals summing its hours), or
+ * is read by local hour; `span` is 'month' for a window of the whole month.
+ * OWNED_USAGE (u, after w): the usage each window owns (job prefix
+ * included), from the rollup in the contract's zone (schema 018: the
+ * month's row for a whole month, else the days'; summing them equals
+ * summing the window's hours), or
  * from usage_hourly with its local hour for the `hours` customers (hour 0
- * otherwise). TRAINING_JOBS (tj, after u): the jobs that report tokens in
- * a window, with the trained model's size. */
+ * otherwise), summed over the days (or hours) of the window. TRAINING_JOBS (tj, after u): the jobs
+ * that report tokens in a window, with the trained model's size. */
 #ifndef GPUMETER_OWNED_H
 #define GPUMETER_OWNED_H
 
@@ -27,7 +29,9 @@
     "w AS MATERIALIZED (SELECT k.id, k.code, k.tz, a.account, a.job_prefix, lo_day, hi_day, "      \
     "       lo_day::timestamp AT TIME ZONE k.tz AS lo, hi_day::timestamp AT TIME ZONE k.tz AS "    \
     "hi, "                                                                                         \
-    "       k.code = ANY($3::text[]) AS hours "                                                    \
+    "       k.code = ANY($3::text[]) AS hours, "                                                   \
+    "       CASE WHEN lo_day = $1::date AND hi_day = ($1::date + interval '1 month')::date "       \
+    "            THEN 'month' ELSE 'day' END AS span "                                             \
     "     FROM k JOIN account a ON a.customer_id = k.id "                                          \
     "     CROSS JOIN LATERAL (SELECT greatest($1::date, a.valid_from) AS lo_day, "                 \
     "       least(($1::date + interval '1 month')::date, "                                         \
@@ -35,14 +39,16 @@
 
 #define OWNED_USAGE                                                                                \
     "u AS MATERIALIZED (SELECT w.id, w.code, w.account, w.lo, w.hi, d.job, d.meter, d.model, "     \
-    "       d.site, d.model_params, 0 AS hour, d.quantity "                                        \
-    "     FROM w JOIN usage_daily d ON d.tz = w.tz AND d.account = w.account "                     \
+    "       d.site, d.model_params, 0 AS hour, sum(d.quantity) AS quantity "                       \
+    "     FROM w JOIN usage_rollup d ON d.tz = w.tz AND d.span = w.span "                          \
+    "      AND d.account = w.account "                                                             \
     "      AND d.day >= w.lo_day AND d.day < w.hi_day AND starts_with(d.job, w.job_prefix) "       \
-    "     WHERE NOT w.hours "                                                                      \
+    "     WHERE NOT w.hours GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "                               \
     "   UNION ALL SELECT w.id, w.code, w.account, w.lo, w.hi, h.job, h.meter, h.model, h.site, "   \
-    "       h.model_params, extract(hour FROM h.hour AT TIME ZONE w.tz)::int, h.quantity "         \
+    "       h.model_params, extract(hour FROM h.hour AT TIME ZONE w.tz)::int, sum(h.quantity) "    \
     "     FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= w.lo "                 \
-    "      AND h.hour < w.hi AND starts_with(h.job, w.job_prefix) WHERE w.hours) "
+    "      AND h.hour < w.hi AND starts_with(h.job, w.job_prefix) WHERE w.hours "                  \
+    "     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11) "
 
 #define TRAINING_JOBS                                                                              \
     "tj AS MATERIALIZED (SELECT DISTINCT id, code, account, job, model_params, lo, hi FROM u "     \

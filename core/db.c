@@ -30,6 +30,9 @@ PGconn *db_connect(const struct config *cfg)
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn) == CONNECTION_OK) {
         PQsetNoticeProcessor(conn, notice_to_debug, NULL);
+        /* gpumeter's queries are index-driven; compiling them with JIT cost
+         * the invoice batch 1.3 s of 4 (bench/REPORT.md) and saved nothing. */
+        PQclear(PQexec(conn, "SET jit = off"));
         return conn;
     }
     log_error("could not connect to PostgreSQL at host=%s port=%s dbname=%s user=%s",

@@ -4,7 +4,7 @@
  * dead_lettered + parked (PostgreSQL also enforces it with a CHECK); and
  * the kept rows agree with the counters: one dead_letter row per dead
  * letter, one parked_event row per parked event still waiting; and the
- * daily rollup equals the hourly rows it sums (schema 018; this reads every
+ * rollups equal the hourly rows they sum (schema 018; this reads every
  * usage row). Exit 0 when everything holds, 1 otherwise. */
 #include "commands.h"
 #include "core/cli.h"
@@ -66,15 +66,14 @@ int cmd_conservation(int argc, char **argv)
         }
     }
     PQclear(res);
-    res = ok ? db_query(conn, "compare the daily rollup with the hourly usage",
-                        "SELECT count(*) FROM usage_daily_mismatch", 0, NULL)
+    res = ok ? db_query(conn, "compare the usage rollup with the hourly usage",
+                        "SELECT count(*) FROM usage_rollup_mismatch", 0, NULL)
              : NULL;
     if (res) {
-        printf("daily rollup groups that disagree with their hourly rows: %s\n",
-               PQgetvalue(res, 0, 0));
+        printf("rollup groups that disagree with their hourly rows: %s\n", PQgetvalue(res, 0, 0));
         if (strcmp(PQgetvalue(res, 0, 0), "0")) {
-            log_error("the daily rollup disagrees with usage_hourly");
-            log_detail("SELECT * FROM usage_daily_mismatch lists the groups.");
+            log_error("the usage rollup disagrees with usage_hourly");
+            log_detail("SELECT * FROM usage_rollup_mismatch lists the groups.");
             ok = false;
         }
     } else

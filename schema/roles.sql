@@ -86,7 +86,7 @@ GRANT SELECT, INSERT, UPDATE ON usage_hourly, capacity_hourly, consumer_offset, 
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)
 GRANT SELECT, INSERT, UPDATE, DELETE ON parked_event TO gpumeter_rater;
-GRANT SELECT ON dead_letter_count, usage_daily_mismatch TO gpumeter_rater;
+GRANT SELECT ON dead_letter_count, usage_rollup_mismatch TO gpumeter_rater;
 
 -- Billing: reads everything, writes what finance and sales change.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO gpumeter_billing;
@@ -97,7 +97,7 @@ GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
 -- The API: statements, usage, invoices and its keys, read only.
-GRANT SELECT ON usage_hourly, usage_daily, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
+GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 

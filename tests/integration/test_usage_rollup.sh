@@ -1,5 +1,5 @@
 #!/bin/bash
-# The daily rollup (schema 018) and the monthly partitions of usage_hourly
+# The usage rollup by day and month (schema 018) and the monthly partitions of usage_hourly
 # (017): the rater makes the months it writes, the rollup equals its hourly
 # rows in every zone after any change (rated, duplicated, deleted, a new
 # zone), the invoice and the usage API read it and agree with the hourly
@@ -16,7 +16,7 @@ gpu() { # account model start-iso hours gpus
 }
 # (to a file first: a pipeline would count seq in a subshell)
 send() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'; }
-mismatch() { q "SELECT count(*) FROM usage_daily_mismatch"; }
+mismatch() { q "SELECT count(*) FROM usage_rollup_mismatch"; }
 # GPU-ms of an account from usage_hourly over the local month P (YYYY-MM) in zone Z.
 hourly_sum() { # account month zone
     q "SELECT coalesce(sum(quantity), 0) FROM usage_hourly WHERE account = '$1'
@@ -50,8 +50,13 @@ check_eq "the rollup equals the hourly rows" 0 "$(mismatch)"
 check_eq "October in Shanghai by day: Oct 1 has 3 of the first window's hours, Oct 31 3" \
     "2026-10-01 21600000 3|2026-10-15 57600000 16|2026-10-16 28800000 8|2026-10-31 21600000 3|2026-11-01 14400000 2" \
     "$(q "SELECT string_agg(day || ' ' || quantity || ' ' || hours, '|' ORDER BY day)
-          FROM usage_daily WHERE tz = 'Asia/Shanghai' AND account = 'ns-alpha' AND day >= '2026-10-01'")"
+          FROM usage_rollup WHERE tz = 'Asia/Shanghai' AND span = 'day' AND account = 'ns-alpha'
+          AND day >= '2026-10-01'")"
 
+check_eq "and by local month: October's two models, November's first hours" \
+    "2026-09-01 H800 21600000|2026-10-01 A800 86400000|2026-10-01 H800 43200000|2026-11-01 H800 14400000" \
+    "$(q "SELECT string_agg(day || ' ' || model || ' ' || quantity, '|' ORDER BY day, model)
+          FROM usage_rollup WHERE tz = 'Asia/Shanghai' AND span = 'month'")"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "October's invoice bills what the hourly rows hold for the local month" \
     "$(hourly_sum ns-alpha 2026-10 Asia/Shanghai)" "$(usage_qty alpha 2026-10)"
@@ -99,12 +104,12 @@ check_eq "after an update and a delete" 0 "$(mismatch)"
 q "DELETE FROM usage_hourly WHERE account = 'ns-alpha' AND hour >= '2026-10-15 00:00Z'
    AND hour < '2026-10-16 00:00Z'" >/dev/null
 check_eq "a group whose hours are all deleted leaves the rollup" "0 0" \
-    "$(mismatch) $(q "SELECT count(*) FROM usage_daily WHERE model = 'A800'")"
+    "$(mismatch) $(q "SELECT count(*) FROM usage_rollup WHERE model = 'A800'")"
 
 # Only the triggers write the rollup and make partitions.
 as_rater() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" -tAc "SET ROLE gpumeter_rater; $1" 2>&1; }
 check_match "the rater cannot write the rollup" "permission denied" \
-    "$(as_rater "UPDATE usage_daily SET quantity = 0")"
+    "$(as_rater "UPDATE usage_rollup SET quantity = 0")"
 check_match "nor create a table" "permission denied" \
     "$(as_rater "CREATE TABLE usage_hourly_x PARTITION OF usage_hourly FOR VALUES FROM ('2030-01-01Z') TO ('2030-02-01Z')")"
 check_match "nor archive a month" "permission denied" \
@@ -116,12 +121,12 @@ check_eq "but it may make a month's partition through the schema's function" "us
 # A rollup that disagrees with its hourly rows fails the conservation check.
 check_match "conservation holds with the rollup" \
     "disagree with their hourly rows: 0.*conservation: holds" "$("$GM" conservation | tr '\n' ' ')"
-q "UPDATE usage_daily SET quantity = quantity + 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+q "UPDATE usage_rollup SET quantity = quantity + 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
 out=$("$GM" conservation 2>&1)
 check_eq "a corrupted rollup: conservation exits 1" 1 "$?"
 check_match "and says so" "disagree with their hourly rows: 1.*conservation: VIOLATED" \
     "$(echo "$out" | tr '\n' ' ')"
-q "UPDATE usage_daily SET quantity = quantity - 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+q "UPDATE usage_rollup SET quantity = quantity - 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
 
 # Archiving September: the partition leaves, its rollups and October's
 # invoice stay; late September usage gets a new partition.

@@ -1,4 +1,4 @@
--- 018_usage_daily: hourly usage rolled up by local day, kept exact by
+-- 018_usage_rollup: hourly usage rolled up by local day and local month, kept exact by
 -- triggers in the same transaction as every change to usage_hourly (like
 -- the usage version, 009), so it is never stale. The invoice batch and the
 -- statements read it wherever hourly detail is not needed (a plan with
@@ -19,16 +19,19 @@ CREATE TABLE usage_zone (
     tz text PRIMARY KEY
 );
 
--- What the invoice batch and statements group by; vendor and cluster are
--- summed over. `hours` counts the hourly rows summed, so a group exists
+-- What the invoice batch and statements group by, per local day
+-- (span 'day') and per local month (span 'month', day its first day): a
+-- month's invoice reads one row per group, a statement by day 31; vendor
+-- and cluster are summed over. `hours` counts the hourly rows summed, so a group exists
 -- here exactly when hourly rows exist for it. quantity is numeric: a day
 -- of direct inserts may sum beyond bigint, which the batch reports as that
 -- customer's error rather than this trigger failing the writer. No CHECK
 -- on the sums: PostgreSQL checks the row an upsert proposes (a negative
--- delta) before it finds the row it updates; usage_daily_mismatch is the
+-- delta) before it finds the row it updates; usage_rollup_mismatch is the
 -- check.
-CREATE TABLE usage_daily (
+CREATE TABLE usage_rollup (
     tz           text NOT NULL,
+    span         text NOT NULL CHECK (span IN ('day', 'month')),
     account      text NOT NULL,
     day          date NOT NULL,
     meter        text NOT NULL,
@@ -38,8 +41,19 @@ CREATE TABLE usage_daily (
     model_params bigint NOT NULL,
     quantity     numeric NOT NULL,
     hours        bigint NOT NULL,
-    PRIMARY KEY (tz, account, day, meter, model, site, job, model_params)
+    PRIMARY KEY (tz, span, account, day, meter, model, site, job, model_params)
 );
+
+-- The spans kept, and the first day of the span of zone `tz` that hour
+-- `hour` falls in (the one rule the trigger, the backfill and the check
+-- share).
+CREATE TABLE usage_span (span text PRIMARY KEY);
+INSERT INTO usage_span VALUES ('day'), ('month');
+CREATE FUNCTION usage_rollup_day(span text, hour timestamptz, tz text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE span WHEN 'day' THEN (hour AT TIME ZONE tz)::date
+                     ELSE date_trunc('month', hour AT TIME ZONE tz)::date END
+$$;
 
 -- The statement-level trigger of every change to usage_hourly: adds the
 -- rows a statement wrote (`changed`) and takes away the rows it replaced or
@@ -48,7 +62,7 @@ CREATE TABLE usage_daily (
 -- rater already holds its customers' usage versions, 009, before it
 -- writes). Dynamic SQL, because a transition table exists only for the
 -- events that declare it; EXECUTE sees them all.
-CREATE FUNCTION usage_daily_changed() RETURNS trigger
+CREATE FUNCTION usage_rollup_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     cols constant text := 'account, hour, meter, model, site, job, model_params';
@@ -61,38 +75,39 @@ DECLARE
         END);
 BEGIN
     EXECUTE format(
-        'INSERT INTO usage_daily AS d (tz, account, day, meter, model, site, job, model_params, '
-        '                              quantity, hours) '
-        'SELECT z.tz, c.account, (c.hour AT TIME ZONE z.tz)::date, c.meter, c.model, c.site, '
-        '       c.job, c.model_params, sum(c.quantity), sum(c.hours) '
-        'FROM (%s) c CROSS JOIN usage_zone z GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 '
-        'HAVING sum(c.quantity) <> 0 OR sum(c.hours) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8 '
-        'ON CONFLICT (tz, account, day, meter, model, site, job, model_params) DO UPDATE '
+        'INSERT INTO usage_rollup AS d (tz, span, account, day, meter, model, site, job, '
+        '                               model_params, quantity, hours) '
+        'SELECT z.tz, s.span, c.account, usage_rollup_day(s.span, c.hour, z.tz), c.meter, '
+        '       c.model, c.site, c.job, c.model_params, sum(c.quantity), sum(c.hours) '
+        'FROM (%s) c CROSS JOIN usage_zone z CROSS JOIN usage_span s '
+        'GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 '
+        'HAVING sum(c.quantity) <> 0 OR sum(c.hours) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9 '
+        'ON CONFLICT (tz, span, account, day, meter, model, site, job, model_params) DO UPDATE '
         'SET quantity = d.quantity + excluded.quantity, hours = d.hours + excluded.hours', rows);
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM usage_daily d USING before r CROSS JOIN usage_zone z
+        DELETE FROM usage_rollup d USING before r CROSS JOIN usage_zone z
         WHERE d.hours = 0 AND d.tz = z.tz AND d.account = r.account
-          AND d.day = (r.hour AT TIME ZONE z.tz)::date AND d.meter = r.meter
+          AND d.day = usage_rollup_day(d.span, r.hour, z.tz) AND d.meter = r.meter
           AND d.model = r.model AND d.site = r.site AND d.job = r.job
           AND d.model_params = r.model_params;
     END IF;
     RETURN NULL;
 END $$;
-CREATE FUNCTION usage_daily_truncated() RETURNS trigger
+CREATE FUNCTION usage_rollup_truncated() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    DELETE FROM usage_daily;
+    DELETE FROM usage_rollup;
     RETURN NULL;
 END $$;
-CREATE TRIGGER usage_daily_inserted AFTER INSERT ON usage_hourly
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION usage_daily_changed();
-CREATE TRIGGER usage_daily_updated AFTER UPDATE ON usage_hourly
+CREATE TRIGGER usage_rollup_inserted AFTER INSERT ON usage_hourly
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_changed();
+CREATE TRIGGER usage_rollup_updated AFTER UPDATE ON usage_hourly
     REFERENCING OLD TABLE AS before NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION usage_daily_changed();
-CREATE TRIGGER usage_daily_deleted AFTER DELETE ON usage_hourly
-    REFERENCING OLD TABLE AS before FOR EACH STATEMENT EXECUTE FUNCTION usage_daily_changed();
-CREATE TRIGGER usage_daily_truncated AFTER TRUNCATE ON usage_hourly
-    FOR EACH STATEMENT EXECUTE FUNCTION usage_daily_truncated();
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_changed();
+CREATE TRIGGER usage_rollup_deleted AFTER DELETE ON usage_hourly
+    REFERENCING OLD TABLE AS before FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_changed();
+CREATE TRIGGER usage_rollup_truncated AFTER TRUNCATE ON usage_hourly
+    FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_truncated();
 
 -- Keeps the rollup in zone `zone` from now on, rolling up all usage so far.
 -- SHARE on usage_hourly waits for the writers in flight and holds new ones
@@ -109,11 +124,11 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    INSERT INTO usage_daily (tz, account, day, meter, model, site, job, model_params, quantity,
-                             hours)
-    SELECT zone, account, (hour AT TIME ZONE zone)::date, meter, model, site, job, model_params,
-           sum(quantity), count(*)
-    FROM usage_hourly GROUP BY 2, 3, 4, 5, 6, 7, 8;
+    INSERT INTO usage_rollup (tz, span, account, day, meter, model, site, job, model_params,
+                              quantity, hours)
+    SELECT zone, s.span, u.account, usage_rollup_day(s.span, u.hour, zone), u.meter, u.model,
+           u.site, u.job, u.model_params, sum(u.quantity), count(*)
+    FROM usage_hourly u CROSS JOIN usage_span s GROUP BY 2, 3, 4, 5, 6, 7, 8, 9;
 END $$;
 
 -- Every zone a contract names (or the default, when it names none), as
@@ -141,16 +156,19 @@ SELECT usage_zone_add(z) FROM (SELECT DISTINCT document->>'time_zone' AS z FROM 
 -- not a query for the hot path. Archived months (017) and the local days
 -- that straddle them are not compared: their hourly rows left the table,
 -- their rollups stay.
-CREATE VIEW usage_daily_mismatch AS
-WITH h AS (SELECT z.tz, u.account, (u.hour AT TIME ZONE z.tz)::date AS day, u.meter, u.model,
-                  u.site, u.job, u.model_params, sum(u.quantity) AS quantity,
+CREATE VIEW usage_rollup_mismatch AS
+WITH h AS (SELECT z.tz, s.span, u.account, usage_rollup_day(s.span, u.hour, z.tz) AS day,
+                  u.meter, u.model, u.site, u.job, u.model_params, sum(u.quantity) AS quantity,
                   count(*) AS hours
-           FROM usage_hourly u CROSS JOIN usage_zone z GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)
-SELECT coalesce(h.tz, d.tz) AS tz, coalesce(h.account, d.account) AS account,
+           FROM usage_hourly u CROSS JOIN usage_zone z CROSS JOIN usage_span s
+           GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9)
+SELECT coalesce(h.tz, d.tz) AS tz, coalesce(h.span, d.span) AS span,
+       coalesce(h.account, d.account) AS account,
        coalesce(h.day, d.day) AS day, coalesce(h.meter, d.meter) AS meter,
        coalesce(h.model, d.model) AS model, h.quantity AS hourly_quantity,
        d.quantity AS daily_quantity, h.hours AS hourly_rows, d.hours AS daily_hours
-FROM h FULL JOIN usage_daily d USING (tz, account, day, meter, model, site, job, model_params)
+FROM h FULL JOIN usage_rollup d USING (tz, span, account, day, meter, model, site, job, model_params)
 WHERE (h.quantity IS DISTINCT FROM d.quantity OR h.hours IS DISTINCT FROM d.hours)
-  AND NOT EXISTS (SELECT 1 FROM usage_archive a WHERE coalesce(h.day, d.day) >= a.month - 1
-                  AND coalesce(h.day, d.day) <= (a.month + interval '1 month')::date);
+  AND NOT EXISTS (SELECT 1 FROM usage_archive a
+                  WHERE coalesce(h.day, d.day) >= (a.month - interval '1 month')::date
+                    AND coalesce(h.day, d.day) <= (a.month + interval '1 month')::date);

@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/strset.h"
 #include "core/timeutil.h"
 
 #include <assert.h>
@@ -110,65 +111,132 @@ static void add_claim(struct db_columns *c, const char *id, const struct bill *b
     add_int(&c->v[4], v->amount);
 }
 
-/* Rewrites the drafts' lines, commitment ledger rows and voucher
- * redemptions (the triggers of schema 007 allow it for drafts only). */
+/* The columns of the drafts' lines, ledger rows and redemptions, of the
+ * bills whose id is in `only` (NULL: all of them), and their ids. */
+struct details {
+    struct db_columns lines, ledger, claims;
+    struct strbuf all;
+};
+
+static void collect(struct details *d, const PGresult *ids, const struct bill *b, size_t n,
+                    const struct strset *only)
+{
+    db_columns_open(&d->lines, 15);
+    db_columns_open(&d->ledger, 6);
+    db_columns_open(&d->claims, 5);
+    d->all = (struct strbuf)STRBUF_INIT;
+    db_array_open(&d->all);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_of(ids, &b[i]);
+        if (!id || (only && !strset_has(only, id))) continue;
+        db_array_add(&d->all, id);
+        for (size_t k = 0; k < b[i].n; k++)
+            add_line(&d->lines, id, k + 1, &b[i].lines[k]);
+        for (int k = 0; k < b[i].nledger; k++)
+            add_ledger(&d->ledger, id, &b[i], &b[i].ledger[k]);
+        for (int k = 0; k < b[i].nclaims; k++)
+            add_claim(&d->claims, id, &b[i], &b[i].claims[k]);
+    }
+    db_array_close(&d->all);
+}
+
+static void details_free(struct details *d)
+{
+    db_columns_free(&d->lines);
+    db_columns_free(&d->ledger);
+    db_columns_free(&d->claims);
+    sb_free(&d->all);
+}
+
+#define LINE_ARRAYS                                                                                \
+    "$2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], "    \
+    "$9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], "        \
+    "$15::text[], $16::date[]"
+#define LINE_COLUMNS                                                                               \
+    "invoice_id, line_no, kind, meter, model, quantity, unit_price, amount, band, "                \
+    "multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts"
+
+/* The drafts among d->all whose stored lines, ledger rows or redemptions
+ * differ from d's: a refresh where nothing changed rewrites nothing (the
+ * rewrite, through the guard triggers, was most of a refreshing batch). */
+static PGresult *changed_drafts(PGconn *conn, struct details *d)
+{
+    const char *p[27];
+    p[0] = sb_str(&d->all);
+    db_columns_close(&d->lines, p + 1, 0);
+    db_columns_close(&d->ledger, p + 16, 0);
+    db_columns_close(&d->claims, p + 22, 0);
+    return db_query(
+        conn, "compare the drafts with what they held",
+        "WITH nl AS (SELECT * FROM unnest(" LINE_ARRAYS ") AS t(" LINE_COLUMNS ")), "
+        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($1::bigint[])), "
+        "ng AS (SELECT u.id, u.e, u.k, u.units, u.v FROM unnest($17::bigint[], $18::text[], "
+        "       $19::date[], $20::text[], $21::bigint[], $22::bigint[]) u(id, code, e, k, units, "
+        "v)), "
+        "og AS (SELECT invoice_id, entry_period, kind, units, value FROM commitment_ledger "
+        "       WHERE invoice_id = ANY($1::bigint[])), "
+        "nc AS (SELECT u.id, u.v, u.p, u.a FROM unnest($23::bigint[], $24::text[], $25::text[], "
+        "       $26::text[], $27::bigint[]) u(id, code, v, p, a)), "
+        "oc AS (SELECT invoice_id, voucher, program, amount FROM voucher_redemption "
+        "       WHERE invoice_id = ANY($1::bigint[])) "
+        "SELECT invoice_id FROM (SELECT * FROM nl EXCEPT ALL SELECT * FROM ol) a "
+        "UNION SELECT invoice_id FROM (SELECT * FROM ol EXCEPT ALL SELECT * FROM nl) b "
+        "UNION SELECT id FROM (SELECT * FROM ng EXCEPT ALL SELECT * FROM og) c "
+        "UNION SELECT invoice_id FROM (SELECT * FROM og EXCEPT ALL SELECT * FROM ng) e "
+        "UNION SELECT id FROM (SELECT * FROM nc EXCEPT ALL SELECT * FROM oc) f "
+        "UNION SELECT invoice_id FROM (SELECT * FROM oc EXCEPT ALL SELECT * FROM nc) g",
+        27, p);
+}
+
+/* Rewrites the lines, commitment ledger rows and voucher redemptions of
+ * the drafts that changed (the triggers of schema 007 allow it for drafts
+ * only). */
 static bool store_details(PGconn *conn, const char *first_day, const PGresult *ids,
                           const struct bill *b, size_t n)
 {
-    struct db_columns lines, ledger, claims;
-    struct strbuf all = STRBUF_INIT;
-    db_columns_open(&lines, 15);
-    db_columns_open(&ledger, 6);
-    db_columns_open(&claims, 5);
-    db_array_open(&all);
-    for (size_t i = 0; i < n; i++) {
-        const char *id = id_of(ids, &b[i]);
-        if (!id) continue;
-        db_array_add(&all, id);
-        for (size_t k = 0; k < b[i].n; k++)
-            add_line(&lines, id, k + 1, &b[i].lines[k]);
-        for (int k = 0; k < b[i].nledger; k++)
-            add_ledger(&ledger, id, &b[i], &b[i].ledger[k]);
-        for (int k = 0; k < b[i].nclaims; k++)
-            add_claim(&claims, id, &b[i], &b[i].claims[k]);
-    }
-    db_array_close(&all);
-    const char *del[] = {sb_str(&all)};
+    struct details every, d;
+    collect(&every, ids, b, n, NULL);
+    PGresult *changed = changed_drafts(conn, &every);
+    details_free(&every);
+    if (!changed) return false;
+    struct strset only = {0};
+    for (int r = 0; r < PQntuples(changed); r++)
+        strset_add(&only, PQgetvalue(changed, r, 0));
+    collect(&d, ids, b, n, &only);
+    const char *del[] = {sb_str(&d.all)};
     const char *pl[15], *pg[7] = {first_day}, *pc[6] = {first_day};
-    db_columns_close(&lines, pl, 0);
-    db_columns_close(&ledger, pg, 1);
-    db_columns_close(&claims, pc, 1);
+    db_columns_close(&d.lines, pl, 0);
+    db_columns_close(&d.ledger, pg, 1);
+    db_columns_close(&d.claims, pc, 1);
     bool ok =
-        db_exec(conn, "clear the drafts' lines",
-                "DELETE FROM invoice_line WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
-        db_exec(conn, "clear the drafts' commitment ledger",
-                "DELETE FROM commitment_ledger WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
-        db_exec(conn, "clear the drafts' voucher redemptions",
-                "DELETE FROM voucher_redemption WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
-        db_exec(conn, "write the invoice lines",
-                "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, "
-                "unit_price, amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, "
-                "adjusts) SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], "
-                "$5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], "
-                "$10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], "
-                "$15::date[])",
-                15, pl) &&
-        db_exec(conn, "write the commitment ledger",
-                "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "
-                "kind, units, value) SELECT u.id, c.id, $1::date, u.e, u.k, u.units, u.v "
-                "FROM unnest($2::bigint[], $3::text[], $4::date[], $5::text[], $6::bigint[], "
-                "$7::bigint[]) u(id, code, e, k, units, v) JOIN customer c ON c.code = u.code",
-                7, pg) &&
-        db_exec(conn, "write the voucher redemptions",
-                "INSERT INTO voucher_redemption (invoice_id, customer_id, period, voucher, "
-                "program, amount) SELECT u.id, c.id, $1::date, u.v, u.p, u.a "
-                "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
-                "u(id, code, v, p, a) JOIN customer c ON c.code = u.code",
-                6, pc);
-    db_columns_free(&lines);
-    db_columns_free(&ledger);
-    db_columns_free(&claims);
-    sb_free(&all);
+        !only.n ||
+        (db_exec(conn, "clear the drafts' lines",
+                 "DELETE FROM invoice_line WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+         db_exec(conn, "clear the drafts' commitment ledger",
+                 "DELETE FROM commitment_ledger WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+         db_exec(conn, "clear the drafts' voucher redemptions",
+                 "DELETE FROM voucher_redemption WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+         db_exec(conn, "write the invoice lines",
+                 "INSERT INTO invoice_line (" LINE_COLUMNS ") SELECT * FROM unnest("
+                 "$1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], "
+                 "$7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], "
+                 "$12::bigint[], $13::bigint[], $14::text[], $15::date[])",
+                 15, pl) &&
+         db_exec(conn, "write the commitment ledger",
+                 "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "
+                 "kind, units, value) SELECT u.id, c.id, $1::date, u.e, u.k, u.units, u.v "
+                 "FROM unnest($2::bigint[], $3::text[], $4::date[], $5::text[], $6::bigint[], "
+                 "$7::bigint[]) u(id, code, e, k, units, v) JOIN customer c ON c.code = u.code",
+                 7, pg) &&
+         db_exec(conn, "write the voucher redemptions",
+                 "INSERT INTO voucher_redemption (invoice_id, customer_id, period, voucher, "
+                 "program, amount) SELECT u.id, c.id, $1::date, u.v, u.p, u.a "
+                 "FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[]) "
+                 "u(id, code, v, p, a) JOIN customer c ON c.code = u.code",
+                 6, pc));
+    strset_free(&only);
+    PQclear(changed);
+    details_free(&d);
     return ok;
 }
 

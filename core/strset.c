@@ -40,6 +40,14 @@ bool strset_add(struct strset *set, const char *s)
     return true;
 }
 
+bool strset_has(const struct strset *set, const char *s)
+{
+    if (!set->cap) return false;
+    for (size_t j = strset_hash(s) & (set->cap - 1); set->slot[j]; j = (j + 1) & (set->cap - 1))
+        if (!strcmp(set->slot[j], s)) return true;
+    return false;
+}
+
 void strset_free(struct strset *set)
 {
     free(set->slot);

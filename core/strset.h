@@ -19,6 +19,8 @@ struct strset {
 uint64_t strset_hash(const char *s);
 /* Adds s; true when it was not there yet. */
 bool strset_add(struct strset *set, const char *s);
+/* Whether s is in the set. */
+bool strset_has(const struct strset *set, const char *s);
 void strset_free(struct strset *set);
 
 #endif

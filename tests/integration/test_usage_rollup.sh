@@ -61,6 +61,23 @@ check_eq "and by local month: October's two models, November's first hours" \
 check_eq "October's invoice bills what the hourly rows hold for the local month" \
     "$(hourly_sum ns-alpha 2026-10 Asia/Shanghai)" "$(usage_qty alpha 2026-10)"
 check_eq "which is 3 hours of 2 GPUs, 24 of 1 and 3 of 2" "129600000" "$(usage_qty alpha 2026-10)"
+# A refresh rewrites only the drafts whose lines changed.
+line_rows() { q "SELECT string_agg(l.xmin::text || ':' || l.line_no, ' ' ORDER BY l.line_no)
+                 FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                 JOIN customer c ON c.id = i.customer_id WHERE c.code = '$1' AND i.period = '$2-01'"; }
+before_rows=$(line_rows alpha 2026-10)
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+check_eq "an unchanged draft's lines are not rewritten by a refresh" "$before_rows" \
+    "$(line_rows alpha 2026-10)"
+gpu ns-alpha A800 2026-10-20T00:00:00Z 1 1 >"$TMP/events"
+send <"$TMP/events"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+check_eq "a changed one's are, with the new hour" "133200000 1" \
+    "$(usage_qty alpha 2026-10) $([ "$(line_rows alpha 2026-10)" != "$before_rows" ] && echo 1)"
+q "DELETE FROM usage_hourly WHERE account = 'ns-alpha' AND hour = '2026-10-20 00:00Z'" >/dev/null
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+check_eq "and back" "129600000" "$(usage_qty alpha 2026-10)"
 
 # The usage API by day (rollup) and by hour (usage_hourly) agree.
 KF=$("$GM" customer key create --finance 2>/dev/null)

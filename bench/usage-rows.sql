@@ -3,7 +3,9 @@
 -- (UTC hours), ingested when it happened. Included by usage-data.sql; run
 -- alone for November's usage of the late-usage bench.
 \set ON_ERROR_STOP 1
+\o /dev/null
 SELECT usage_hourly_partitions(:'first', :'last'::timestamptz + interval '1 hour');
+\o
 INSERT INTO usage_hourly (account, hour, meter, model, vendor, site, cluster, job, quantity,
                           events, first_ingest, last_ingest)
 SELECT 'ns-' || c.code, h, 'gpu_ms',

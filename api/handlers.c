@@ -132,6 +132,9 @@ bool handle_usage(struct request *r)
      * contract's zone (schema 018): by month, a whole month's row per group
      * (a part month's days), by day a row per day instead of 24. */
     bool hourly = !strcmp(g.grain, "hour");
+    const char *span = strcmp(g.grain, "month") ? "'day'"
+                                                : "CASE WHEN w.lo_day = w.month AND w.hi_day = "
+                                                  "w.next THEN 'month' ELSE 'day' END";
     char source[1024];
     if (hourly)
         snprintf(source, sizeof source,
@@ -142,14 +145,13 @@ bool handle_usage(struct request *r)
                  "ZONE w.tz AND starts_with(h.job, w.job_prefix) ",
                  tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
     else
-        snprintf(source, sizeof source,
-                 "to_char(date_trunc('%s', h.day::timestamp), '%s'), %s, %s, h.meter, "
-                 "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
-                 "FROM w JOIN usage_rollup h ON h.tz = w.tz AND h.span = CASE WHEN '%s' = 'month' "
-                 "AND w.lo_day = w.month AND w.hi_day = w.next THEN 'month' ELSE 'day' END "
-                 "AND h.account = w.account "
-                 "AND h.day >= w.lo_day AND h.day < w.hi_day AND starts_with(h.job, w.job_prefix) ",
-                 g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''", g.grain);
+        snprintf(
+            source, sizeof source,
+            "to_char(date_trunc('%s', h.day::timestamp), '%s'), %s, %s, h.meter, "
+            "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
+            "FROM w JOIN usage_rollup h ON h.tz = w.tz AND h.span = %s AND h.account = w.account "
+            "AND h.day >= w.lo_day AND h.day < w.hi_day AND starts_with(h.job, w.job_prefix) ",
+            g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''", span);
     char sql[2048];
     snprintf(sql, sizeof sql,
              /* each month of the range in the time zone of the contract in

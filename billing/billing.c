@@ -28,7 +28,7 @@ static const char contracts_sql[] =
     "ORDER BY k.code COLLATE \"C\"";
 
 /* Usage of the contract's accounts (and job prefixes) on their days, in the
- * contract's time zone (owned.h: by day from the rollup; by local hour only
+ * contract's time zone (owned.h: from the rollup; by local hour only
  * for customers whose plan has time-of-use bands, $3, since it multiplies
  * the groups by 24). Training jobs (tj) are the jobs that report tokens in
  * the same local month; their GPU rows are flagged, and their GPU time by

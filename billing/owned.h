@@ -10,12 +10,12 @@
  * local midnights; `hours` marks the customers in $3 (text[]) whose usage
  * is read by local hour; `span` is 'month' for a window of the whole month.
  * OWNED_USAGE (u, after w): the usage each window owns (job prefix
- * included), from the rollup in the contract's zone (schema 018: the
- * month's row for a whole month, else the days'; summing them equals
- * summing the window's hours), or
- * from usage_hourly with its local hour for the `hours` customers (hour 0
- * otherwise), summed over the days (or hours) of the window. TRAINING_JOBS (tj, after u): the jobs
- * that report tokens in a window, with the trained model's size. */
+ * included), summed over the window: from the rollup in the contract's
+ * zone (schema 018: the month's row for a whole month, else the days';
+ * summing them equals summing the window's hours), or from usage_hourly by
+ * local hour for the `hours` customers (hour 0 otherwise). TRAINING_JOBS
+ * (tj, after u): the jobs that report tokens in a window, with the trained
+ * model's size. */
 #ifndef GPUMETER_OWNED_H
 #define GPUMETER_OWNED_H
 

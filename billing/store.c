@@ -148,10 +148,11 @@ static void details_free(struct details *d)
     sb_free(&d->all);
 }
 
+/* The line columns as parameters $1..$15 (db_columns_close of d->lines). */
 #define LINE_ARRAYS                                                                                \
-    "$2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], "    \
-    "$9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], "        \
-    "$15::text[], $16::date[]"
+    "$1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], "    \
+    "$8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], "         \
+    "$14::text[], $15::date[]"
 #define LINE_COLUMNS                                                                               \
     "invoice_id, line_no, kind, meter, model, quantity, unit_price, amount, band, "                \
     "multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts"
@@ -162,23 +163,23 @@ static void details_free(struct details *d)
 static PGresult *changed_drafts(PGconn *conn, struct details *d)
 {
     const char *p[27];
-    p[0] = sb_str(&d->all);
-    db_columns_close(&d->lines, p + 1, 0);
+    db_columns_close(&d->lines, p, 0);
+    p[15] = sb_str(&d->all);
     db_columns_close(&d->ledger, p + 16, 0);
     db_columns_close(&d->claims, p + 22, 0);
     return db_query(
         conn, "compare the drafts with what they held",
         "WITH nl AS (SELECT * FROM unnest(" LINE_ARRAYS ") AS t(" LINE_COLUMNS ")), "
-        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($1::bigint[])), "
+        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($16::bigint[])), "
         "ng AS (SELECT u.id, u.e, u.k, u.units, u.v FROM unnest($17::bigint[], $18::text[], "
         "       $19::date[], $20::text[], $21::bigint[], $22::bigint[]) u(id, code, e, k, units, "
         "v)), "
         "og AS (SELECT invoice_id, entry_period, kind, units, value FROM commitment_ledger "
-        "       WHERE invoice_id = ANY($1::bigint[])), "
+        "       WHERE invoice_id = ANY($16::bigint[])), "
         "nc AS (SELECT u.id, u.v, u.p, u.a FROM unnest($23::bigint[], $24::text[], $25::text[], "
         "       $26::text[], $27::bigint[]) u(id, code, v, p, a)), "
         "oc AS (SELECT invoice_id, voucher, program, amount FROM voucher_redemption "
-        "       WHERE invoice_id = ANY($1::bigint[])) "
+        "       WHERE invoice_id = ANY($16::bigint[])) "
         "SELECT invoice_id FROM (SELECT * FROM nl EXCEPT ALL SELECT * FROM ol) a "
         "UNION SELECT invoice_id FROM (SELECT * FROM ol EXCEPT ALL SELECT * FROM nl) b "
         "UNION SELECT id FROM (SELECT * FROM ng EXCEPT ALL SELECT * FROM og) c "
@@ -217,10 +218,8 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
          db_exec(conn, "clear the drafts' voucher redemptions",
                  "DELETE FROM voucher_redemption WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
          db_exec(conn, "write the invoice lines",
-                 "INSERT INTO invoice_line (" LINE_COLUMNS ") SELECT * FROM unnest("
-                 "$1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], "
-                 "$7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::text[], "
-                 "$12::bigint[], $13::bigint[], $14::text[], $15::date[])",
+                 "INSERT INTO invoice_line (" LINE_COLUMNS ") SELECT * FROM unnest(" LINE_ARRAYS
+                 ")",
                  15, pl) &&
          db_exec(conn, "write the commitment ledger",
                  "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "

@@ -26,17 +26,17 @@
  * numeric, then div(2x + d, 2d). */
 #define TARIFF_BANDS                                                                               \
     OPERATOR_MONTH                                                                                 \
-    ", "                                                                                           \
-    "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "             \
-    "document "                                                                                    \
-    "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "      \
-    "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "                   \
-    "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "              \
-    "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                            \
-    "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "                  \
-    "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "       \
-    "mult "                                                                                        \
-    "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
+        ", "                                                                                       \
+        "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "         \
+        "document "                                                                                \
+        "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "  \
+        "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "               \
+        "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "          \
+        "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                        \
+        "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "              \
+        "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "   \
+        "mult "                                                                                    \
+        "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
 
 static const char cells_sql[] =
     "WITH " TARIFF_BANDS ", "

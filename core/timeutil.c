@@ -173,6 +173,11 @@ int64_t time_monotonic_ms(void)
     return clock_ms(CLOCK_MONOTONIC);
 }
 
+int64_t time_coarse_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC_COARSE);
+}
+
 int64_t time_month_of_day(int64_t days)
 {
     int y;

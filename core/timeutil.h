@@ -39,6 +39,9 @@ int64_t time_now_ms(void);
 /* The current month in UTC, "YYYY-MM". */
 void time_current_month(char out[8]);
 int64_t time_monotonic_ms(void);
+/* The same clock read coarsely (a few ms of resolution, no clock read):
+ * for loops that check a deadline once per message. */
+int64_t time_coarse_ms(void);
 
 /* "YYYY-MM" with month 01..12. */
 bool time_parse_month(const char *s, int *year, int *month);

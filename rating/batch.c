@@ -18,6 +18,7 @@
 #include <string.h>
 
 #define DLQ_TIMEOUT_MS 30000
+#define REASON_LEN     200 /* a dead letter's sentence, truncated */
 
 const char *const dead_reason_codes[DEAD_REASONS] = {
     "malformed_json",   "unsupported_version", "missing_field",        "invalid_field",
@@ -65,20 +66,64 @@ void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *p
     m->len = len;
     sb_append(&b->bytes, payload ? payload : "", len);
     m->rejected = false;
-    m->err = event_decode(payload, len, &m->ev, m->reason, sizeof m->reason);
+    m->reason = NULL;
+    char reason[REASON_LEN];
+    m->err = event_decode(payload, len, &m->ev, reason, sizeof reason);
+    if (m->err) m->reason = xstrdup(reason);
+}
+
+/* Replaces m's reason with the formatted sentence. */
+static void set_reason(struct batch_msg *m, const char *fmt, va_list ap)
+{
+    char reason[REASON_LEN];
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    free(m->reason);
+    m->reason = xstrdup(reason);
+}
+
+static void set_reasonf(struct batch_msg *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_reasonf(struct batch_msg *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_reason(m, fmt, ap);
+    va_end(ap);
+}
+
+void batch_counts_add(struct batch_counts *to, const struct batch_counts *from)
+{
+    to->consumed += from->consumed;
+    to->rated += from->rated;
+    to->duplicates += from->duplicates;
+    to->dead_lettered += from->dead_lettered;
+    to->parked += from->parked;
+    to->late += from->late;
+    to->gaps_closed += from->gaps_closed;
+    for (int k = 0; k < DEAD_REASONS; k++)
+        to->dead_by_reason[k] += from->dead_by_reason[k];
 }
 
 void batch_clear(struct batch *b)
 {
+    for (size_t i = 0; i < b->n; i++)
+        free(b->msgs[i].reason);
     b->n = 0;
     sb_reset(&b->bytes);
 }
 
 void batch_free(struct batch *b)
 {
+    batch_clear(b);
     free(b->msgs);
     sb_free(&b->bytes);
     memset(b, 0, sizeof *b);
+}
+
+static const char *msg_reason(const struct batch_msg *m)
+{
+    return m->reason ? m->reason : "";
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -141,7 +186,7 @@ static enum outcome dead(struct flush *f, size_t i, const char *code, const char
     f->code[i] = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m->reason, sizeof m->reason, fmt, ap);
+    set_reason(m, fmt, ap);
     va_end(ap);
     return DEAD;
 }
@@ -218,8 +263,8 @@ static bool send_dead_letters(struct flush *f)
         if (f->outcome[i] != DEAD) continue;
         const struct batch_msg *m = &f->msgs[i];
         any = true;
-        ok = dlq_send(f->ctx->dlq, f->bytes + m->at, m->len, f->code[i], m->reason, f->ctx->topic,
-                      m->partition, m->offset);
+        ok = dlq_send(f->ctx->dlq, f->bytes + m->at, m->len, f->code[i], msg_reason(m),
+                      f->ctx->topic, m->partition, m->offset);
     }
     return ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
 }
@@ -230,7 +275,7 @@ static bool save_dead_letter(struct flush *f, size_t i)
     char part[16], off[24];
     snprintf(part, sizeof part, "%" PRId32, m->partition);
     snprintf(off, sizeof off, "%" PRId64, m->offset);
-    const char *p[] = {f->ctx->topic, part, off, f->code[i], m->reason, f->bytes + m->at};
+    const char *p[] = {f->ctx->topic, part, off, f->code[i], msg_reason(m), f->bytes + m->at};
     const int len[] = {0, 0, 0, 0, 0, (int)m->len};
     const int fmt[] = {0, 0, 0, 0, 0, 1};
     PGresult *res = PQexecParams(f->conn,
@@ -400,8 +445,8 @@ static enum flush_result isolate(struct batch_msg *msgs, size_t n, const char *b
                  "letter and the rest of its batch is rated",
                  msgs->partition, (long long)msgs->offset);
         msgs->rejected = true;
-        snprintf(msgs->reason, sizeof msgs->reason, "PostgreSQL refused it: %s (SQLSTATE %s)",
-                 db_last_error(), db_last_sqlstate());
+        set_reasonf(msgs, "PostgreSQL refused it: %s (SQLSTATE %s)", db_last_error(),
+                    db_last_sqlstate());
         return commit_range(msgs, 1, bytes, conn, ctx, counts);
     }
     size_t half = n / 2;

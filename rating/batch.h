@@ -51,7 +51,8 @@ struct batch_msg {
     enum event_error err;
     bool rejected;         /* isolated as the message PostgreSQL refuses */
     struct usage_event ev; /* when err == EVENT_OK */
-    char reason[200];      /* when err != EVENT_OK or rejected */
+    char *reason;          /* when err != EVENT_OK or rejected; NULL otherwise (rare, so
+                              kept off the message: a batch holds 100,000 of them) */
 };
 
 struct batch_counts {
@@ -94,6 +95,7 @@ void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *p
 enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
                               struct batch_counts *counts);
 void batch_clear(struct batch *b);
+void batch_counts_add(struct batch_counts *to, const struct batch_counts *from);
 void batch_free(struct batch *b);
 
 #endif

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "rating/batch.h"
+#include "rating/flusher.h"
 #include "rating/metrics_http.h"
 #include "rating/park.h"
 #include "rating/rater_metrics.h"
@@ -36,7 +37,8 @@ struct rater {
     PGconn *conn;
     rd_kafka_t *rk;
     struct dlq *dlq;
-    struct batch batch;
+    struct batch batch;      /* being consumed into */
+    struct flusher *flusher; /* the batch before it, committing */
     struct rater_stats stats;
     char owner[128];
     int nheld;
@@ -56,6 +58,8 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+static void collect(struct rater *r);
+
 static bool db_ok(struct rater *r)
 {
     if (!r->db_down && PQstatus(r->conn) == CONNECTION_OK) return true;
@@ -71,6 +75,8 @@ static bool db_ok(struct rater *r)
  * offsets. Leaves them pending if the database is unavailable. */
 static void claim_pending(struct rater *r)
 {
+    collect(r); /* the connection is the flusher's while a batch is in flight */
+    if (r->db_down || !r->pending) return;
     rd_kafka_topic_partition_list_t *parts = r->pending;
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
@@ -113,6 +119,8 @@ static void claim_pending(struct rater *r)
  * partitions still held at our epochs. */
 static void resync(struct rater *r)
 {
+    collect(r);
+    if (r->db_down) return;
     const char *p[] = {r->cfg.topic, r->owner};
     PGresult *res = db_query(r->conn, "read stored consumer offsets",
                              "SELECT partition, next_offset, epoch FROM consumer_offset "
@@ -145,27 +153,19 @@ static void resync(struct rater *r)
     r->resync = false;
 }
 
-static void flush(struct rater *r)
+/* Takes the outcome of the batch in flight, if any. Unless it committed,
+ * what was consumed since is dropped: the rater resumes from the stored
+ * offsets (or, fenced, from wherever the group hands partitions out). */
+static void take_outcome(struct rater *r, bool wait)
 {
-    if (!r->batch.n) return;
-    if (r->db_down) {
-        batch_clear(&r->batch);
-        return;
-    }
-    struct flush_ctx ctx = {&r->cfg,
-                            r->cfg.topic,
-                            r->held,
-                            (size_t)r->nheld,
-                            r->dlq,
-                            time_now_ms(),
-                            config_signing_required(&r->cfg)};
-    size_t n = r->batch.n;
-    int64_t started = time_monotonic_ms();
-    switch (batch_flush(&r->batch, r->conn, &ctx, &r->stats.counts)) {
+    struct flush_outcome o;
+    if (!(wait ? flusher_wait(r->flusher, &o) : flusher_done(r->flusher, &o))) return;
+    batch_counts_add(&r->stats.counts, &o.counts);
+    switch (o.result) {
     case FLUSH_OK:
         r->failures = 0;
-        rater_metrics_commit(&r->stats, n, time_monotonic_ms() - started);
-        break;
+        rater_metrics_commit(&r->stats, o.events, o.ms);
+        return;
     case FLUSH_FENCED:
         r->stats.fenced++;
         r->nheld = 0;
@@ -179,6 +179,39 @@ static void flush(struct rater *r)
         }
         break;
     }
+    batch_clear(&r->batch);
+}
+
+static void collect(struct rater *r)
+{
+    take_outcome(r, true);
+}
+
+/* Hands the batch to the flusher once the one before it has committed, and
+ * goes on consuming. */
+static void flush_async(struct rater *r)
+{
+    collect(r);
+    if (!r->batch.n) return;
+    if (r->db_down || r->resync || r->fatal) {
+        batch_clear(&r->batch);
+        return;
+    }
+    struct flush_ctx ctx = {&r->cfg,
+                            r->cfg.topic,
+                            r->held,
+                            (size_t)r->nheld,
+                            r->dlq,
+                            time_now_ms(),
+                            config_signing_required(&r->cfg)};
+    flusher_start(r->flusher, &r->batch, r->conn, &ctx);
+}
+
+/* Everything consumed so far committed (or dropped) before returning. */
+static void flush(struct rater *r)
+{
+    flush_async(r);
+    collect(r);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -279,6 +312,7 @@ static bool handle_message(struct rater *r, const rd_kafka_message_t *m)
 /* Reconnects with backoff; true once the database answers again. */
 static bool reconnect(struct rater *r)
 {
+    collect(r);
     int64_t now = time_monotonic_ms();
     if (now < r->retry_at) return false;
     PQreset(r->conn);
@@ -295,6 +329,8 @@ static bool reconnect(struct rater *r)
 
 static void release_parked(struct rater *r, bool until_empty)
 {
+    collect(r);
+    if (r->db_down) return;
     long n;
     do {
         n = park_release(r->conn, r->cfg.topic, r->dlq);
@@ -314,7 +350,7 @@ struct options {
 
 static int run(struct rater *r, const struct options *o, struct metrics_http *metrics)
 {
-    int64_t started = time_monotonic_ms(), batch_started = 0, released_at = 0, published_at = 0;
+    int64_t started = time_coarse_ms(), batch_started = 0, released_at = 0, published_at = 0;
     bool ok = true;
     while (ok && !stop_requested && !r->fatal) {
         if (r->db_down && !reconnect(r)) {
@@ -324,20 +360,24 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
         }
         if (r->pending) claim_pending(r);
         if (r->resync && !r->db_down) resync(r);
+        take_outcome(r, false); /* counters and failures as soon as known */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
         if (m) {
             ok = handle_message(r, m);
             rd_kafka_message_destroy(m);
         }
-        int64_t now = time_monotonic_ms();
+        int64_t now = time_coarse_ms();
         if (!r->batch.n)
             batch_started = 0; /* also after a flush in the revoke callback */
         else if (!batch_started)
             batch_started = now;
         bool drained = o->until_idle && all_at_eof(r);
-        if (ok && ((long long)r->batch.n >= o->batch_max ||
-                   (r->batch.n && now - batch_started >= o->batch_ms) || drained)) {
+        if (ok && drained) {
             flush(r);
+            batch_started = 0;
+        } else if (ok && ((long long)r->batch.n >= o->batch_max ||
+                          (r->batch.n && now - batch_started >= o->batch_ms))) {
+            flush_async(r);
             batch_started = 0;
         }
         if (!r->db_down && now - released_at >= RELEASE_EVERY_MS) {
@@ -359,7 +399,10 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
             ok = false;
         }
     }
-    if (ok && !r->fatal) flush(r);
+    if (ok && !r->fatal)
+        flush(r);
+    else
+        collect(r);
     return ok && !r->fatal ? 0 : 1;
 }
 
@@ -416,13 +459,14 @@ int cmd_rate(int argc, char **argv)
     struct metrics_http *metrics = NULL;
     rc = 1;
     if ((!o.metrics || (metrics = metrics_http_start(o.metrics))) && (r.dlq = dlq_open(&r.cfg)) &&
-        (r.rk = open_consumer(&r))) {
+        (r.flusher = flusher_new()) && (r.rk = open_consumer(&r))) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         rc = run(&r, &o, metrics);
         rd_kafka_consumer_close(r.rk);
         rd_kafka_destroy(r.rk);
     }
+    flusher_free(r.flusher); /* after the consumer's close, whose revocation flushes */
     if (r.pending) rd_kafka_topic_partition_list_destroy(r.pending);
     dlq_close(r.dlq);
     metrics_http_stop(metrics);

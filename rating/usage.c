@@ -19,7 +19,9 @@ struct split_ctx {
     struct usage_set *u;
     const struct usage_event *ev;
     int meter;
+    uint32_t key;
     const char *model, *vendor;
+    int64_t model_params;
 };
 
 static void push(int64_t hour_ms, int64_t part, void *ctx)
@@ -27,9 +29,8 @@ static void push(int64_t hour_ms, int64_t part, void *ctx)
     struct split_ctx *c = ctx;
     struct usage_set *u = c->u;
     ALLOC_GROW(u->v, u->n, u->cap, 4096);
-    bool tokens = c->meter == METER_TOKENS; /* billed whatever hardware ran them */
-    u->v[u->n++] = (struct usage_cell){
-        c->ev, tokens ? "" : c->model, tokens ? "" : c->vendor, hour_ms, c->meter, part, 1};
+    u->v[u->n++] = (struct usage_cell){c->ev,  c->model,        c->vendor, hour_ms, c->meter,
+                                       c->key, c->model_params, part,      1};
 }
 
 static void canonical(struct usage_set *u, const struct usage_event *ev)
@@ -41,70 +42,106 @@ static void canonical(struct usage_set *u, const struct usage_event *ev)
     u->last_vendor = a ? a->vendor : NULL;
 }
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x9e3779b97f4a7c15ULL;
+}
+
+static bool key_equal(const struct usage_key *k, const struct usage_event *ev, const char *model,
+                      const char *vendor)
+{
+    return (k->ev == ev ||
+            (!strcmp(k->ev->account, ev->account) && !strcmp(k->ev->site, ev->site) &&
+             !strcmp(k->ev->cluster, ev->cluster) && !strcmp(k->ev->job, ev->job))) &&
+           (k->model == model || !strcmp(k->model, model)) &&
+           (k->vendor == vendor || !strcmp(k->vendor, vendor));
+}
+
+static void rehash(struct usage_set *u)
+{
+    u->slot_cap = u->slot_cap ? u->slot_cap * 2 : 256;
+    free(u->slot);
+    u->slot = xmalloc(u->slot_cap * sizeof *u->slot);
+    memset(u->slot, 0xff, u->slot_cap * sizeof *u->slot);
+    for (uint32_t i = 0; i < u->nkeys; i++) {
+        size_t j = u->keys[i].hash & (u->slot_cap - 1);
+        while (u->slot[j] != UINT32_MAX)
+            j = (j + 1) & (u->slot_cap - 1);
+        u->slot[j] = i;
+    }
+}
+
+/* The id of the event's strings with this model and vendor (base: the hash
+ * of account, site, cluster and job). */
+static uint32_t intern(struct usage_set *u, const struct usage_event *ev, uint64_t base,
+                       const char *model, const char *vendor)
+{
+    if (2 * ((size_t)u->nkeys + 1) > u->slot_cap) rehash(u);
+    uint64_t h = mix(mix(base, strset_hash(model)), strset_hash(vendor));
+    size_t j = h & (u->slot_cap - 1);
+    for (; u->slot[j] != UINT32_MAX; j = (j + 1) & (u->slot_cap - 1)) {
+        const struct usage_key *k = &u->keys[u->slot[j]];
+        if (k->hash == h && key_equal(k, ev, model, vendor)) return u->slot[j];
+    }
+    ALLOC_GROW(u->keys, u->nkeys, u->keys_cap, 256);
+    u->keys[u->nkeys] = (struct usage_key){ev, model, vendor, h};
+    u->slot[j] = u->nkeys;
+    return u->nkeys++;
+}
+
 void usage_add(struct usage_set *u, const struct usage_event *ev)
 {
     static const unsigned bit[] = {EVENT_HAS_GPU_MS, EVENT_HAS_TOKENS, EVENT_HAS_ENERGY};
     const int64_t qty[] = {ev->gpu_ms, ev->tokens, ev->energy_mj};
     canonical(u, ev);
-    struct split_ctx c = {u, ev, 0, u->last_model ? u->last_model : ev->model,
-                          u->last_model ? u->last_vendor : ev->vendor};
+    const char *model = u->last_model ? u->last_model : ev->model;
+    const char *vendor = u->last_model ? u->last_vendor : ev->vendor;
+    uint64_t base =
+        mix(mix(mix(strset_hash(ev->account), strset_hash(ev->site)), strset_hash(ev->cluster)),
+            strset_hash(ev->job));
+    bool hardware = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
+    uint32_t hardware_key = hardware ? intern(u, ev, base, model, vendor) : 0;
     for (int m = 0; m < 3; m++) {
         if (!(ev->has & bit[m])) continue;
-        c.meter = m;
+        /* tokens are billed whatever hardware ran them, by the model's size */
+        bool tokens = m == METER_TOKENS;
+        struct split_ctx c = {u,
+                              ev,
+                              m,
+                              tokens ? intern(u, ev, base, "", "") : hardware_key,
+                              tokens ? "" : model,
+                              tokens ? "" : vendor,
+                              tokens && (ev->has & EVENT_HAS_MODEL_PARAMS) ? ev->model_params : 0};
         time_split_hours(ev->start_ms, ev->end_ms, qty[m], push, &c);
     }
 }
 
-static const char *cell_model(const struct usage_cell *g)
-{
-    return g->model;
-}
-
-static const char *cell_vendor(const struct usage_cell *g)
-{
-    return g->vendor;
-}
-
-/* The parameter count of the trained model, on token cells only. */
-static int64_t cell_params(const struct usage_cell *g)
-{
-    return g->meter == METER_TOKENS && (g->ev->has & EVENT_HAS_MODEL_PARAMS) ? g->ev->model_params
-                                                                             : 0;
-}
-
+/* The order rows are written in, the same in every rater (no deadlocks). */
 static int cell_cmp(const void *pa, const void *pb)
 {
     const struct usage_cell *a = pa, *b = pb;
     int c;
     if (a->hour_ms != b->hour_ms) return a->hour_ms < b->hour_ms ? -1 : 1;
     if (a->meter != b->meter) return a->meter - b->meter;
-    if (a->ev == b->ev) return 0;
-    if (cell_params(a) != cell_params(b)) return cell_params(a) < cell_params(b) ? -1 : 1;
+    if (a->key == b->key && a->model_params == b->model_params) return 0;
+    if (a->model_params != b->model_params) return a->model_params < b->model_params ? -1 : 1;
     if ((c = strcmp(a->ev->account, b->ev->account))) return c;
-    if ((c = strcmp(cell_model(a), cell_model(b)))) return c;
-    if ((c = strcmp(cell_vendor(a), cell_vendor(b)))) return c;
+    if ((c = strcmp(a->model, b->model))) return c;
+    if ((c = strcmp(a->vendor, b->vendor))) return c;
     if ((c = strcmp(a->ev->site, b->ev->site))) return c;
     if ((c = strcmp(a->ev->cluster, b->ev->cluster))) return c;
     return strcmp(a->ev->job, b->ev->job);
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
+static bool same_cell(const struct usage_cell *a, const struct usage_cell *b)
 {
-    return (h ^ v) * 0x9e3779b97f4a7c15ULL;
+    return a->hour_ms == b->hour_ms && a->meter == b->meter && a->key == b->key &&
+           a->model_params == b->model_params;
 }
 
-/* The strings an event gives all its cells. */
-static uint64_t event_hash(const struct usage_event *ev)
-{
-    uint64_t h = strset_hash(ev->account);
-    h = mix(h, strset_hash(ev->site));
-    h = mix(h, strset_hash(ev->cluster));
-    return mix(h, strset_hash(ev->job));
-}
-
-/* Merges equal cells through a hash table, then sorts the (far fewer)
- * merged cells so that concurrent raters upsert rows in one order and
- * cannot deadlock. */
+/* Merges equal cells through a hash table of integer keys, then sorts the
+ * (far fewer) merged cells so that concurrent raters upsert rows in one
+ * order and cannot deadlock. */
 static void merge(struct usage_set *u)
 {
     size_t cap = 64;
@@ -112,19 +149,13 @@ static void merge(struct usage_set *u)
         cap *= 2;
     size_t *slot = xmalloc(cap * sizeof *slot), w = 0;
     memset(slot, 0xff, cap * sizeof *slot);
-    const struct usage_event *ev = NULL;
-    uint64_t ev_hash = 0;
     for (size_t i = 0; i < u->n; i++) {
         struct usage_cell *c = &u->v[i];
-        if (c->ev != ev) { /* an event's cells share these strings: hash them once */
-            ev = c->ev;
-            ev_hash = event_hash(ev);
-        }
-        uint64_t h = mix(ev_hash, strset_hash(c->model)); /* the vendor follows the model */
-        h = mix(h, (uint64_t)cell_params(c));
-        size_t j = mix(h, mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1)) & (cap - 1);
+        uint64_t h = mix(mix((uint64_t)c->key + 1, (uint64_t)c->model_params),
+                         mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1));
+        size_t j = (h ^ (h >> 29)) & (cap - 1);
         for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
-            if (cell_cmp(&u->v[slot[j]], c) == 0) break;
+            if (same_cell(&u->v[slot[j]], c)) break;
         if (slot[j] == SIZE_MAX) {
             u->v[w] = *c;
             slot[j] = w++;
@@ -149,14 +180,14 @@ bool usage_write(PGconn *conn, struct usage_set *u)
         db_array_add(&arr.v[0], g->ev->account);
         db_array_add_int(&arr.v[1], g->hour_ms / 1000);
         db_array_add(&arr.v[2], meter_code[g->meter]);
-        db_array_add(&arr.v[3], cell_model(g));
-        db_array_add(&arr.v[4], cell_vendor(g));
+        db_array_add(&arr.v[3], g->model);
+        db_array_add(&arr.v[4], g->vendor);
         db_array_add(&arr.v[5], g->ev->site);
         db_array_add(&arr.v[6], g->ev->cluster);
         db_array_add(&arr.v[7], g->ev->job);
         db_array_add_int(&arr.v[8], g->quantity);
         db_array_add_int(&arr.v[9], g->events);
-        db_array_add_int(&arr.v[10], cell_params(g));
+        db_array_add_int(&arr.v[10], g->model_params);
     }
     const char *p[11];
     db_columns_close(&arr, p, 0);
@@ -194,5 +225,7 @@ bool usage_write(PGconn *conn, struct usage_set *u)
 void usage_free(struct usage_set *u)
 {
     free(u->v);
+    free(u->keys);
+    free(u->slot);
     memset(u, 0, sizeof *u);
 }

@@ -25,12 +25,26 @@ struct usage_cell {
     const char *model, *vendor;   /* catalogue names; "" for tokens */
     int64_t hour_ms;
     int meter;
+    uint32_t key;         /* interned (account, site, cluster, job, model, vendor) */
+    int64_t model_params; /* token cells only; 0 otherwise */
     int64_t quantity, events;
+};
+
+/* The distinct string keys of a set's cells, each compared once per event
+ * (usage_add) so that the merge compares integers. */
+struct usage_key {
+    const struct usage_event *ev;
+    const char *model, *vendor;
+    uint64_t hash;
 };
 
 struct usage_set {
     struct usage_cell *v;
     size_t n, cap;
+    struct usage_key *keys;
+    uint32_t nkeys, keys_cap;
+    uint32_t *slot; /* open addressing over keys, slot_cap a power of two */
+    size_t slot_cap;
     char last_reported[65]; /* the last catalogue lookup, reused for runs */
     const char *last_model, *last_vendor;
 };

@@ -71,13 +71,15 @@ run_faults() {
 }
 
 # The API tests (and the operator reports' concurrent clients) again, with
-# `gpumeter serve` built with ThreadSanitizer:
+# `gpumeter serve` built with ThreadSanitizer, and the rebalance storm with
+# `gpumeter rate` built so (its consumer and commit threads):
 # its report fails them (tests/integration/lib.sh, sanitizer_clean).
 run_tsan() {
     run_integration 'test_api.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
     run_integration 'test_api_concurrent.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter \
         STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
     run_integration 'test_report_yield.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+    run_integration 'test_fault_rebalance_storm.sh' -tsan GPUMETER_RATE_BINARY=build/tsan/gpumeter
 }
 
 case "$MODE" in

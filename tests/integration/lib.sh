@@ -8,7 +8,9 @@ TEST=$(basename "$0" .sh)
 GM=$ROOT/build/asan/gpumeter
 # `gpumeter serve` may run another build (make tsan: ThreadSanitizer).
 GM_SERVE=$ROOT/${GPUMETER_SERVE_BINARY:-build/asan/gpumeter}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 second_deadlock_stack=1}
+# and `gpumeter rate` where a test says so (its consumer and commit threads).
+GM_RATE=$ROOT/${GPUMETER_RATE_BINARY:-build/asan/gpumeter}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan.supp}
 TMP=$(mktemp -d)
 DB="gmt_${TEST#test_}_$$"
 export GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$DB user=gpumeter"

@@ -13,7 +13,7 @@ sent=$(topic_messages)
 claims() { q "SELECT coalesce(sum(epoch), 0) FROM consumer_offset"; }
 raters=()
 join() {
-    "$GM" rate --batch 2000 --batch-ms 100 2>>"$TMP/rate.log" &
+    "$GM_RATE" rate --batch 2000 --batch-ms 100 2>>"$TMP/rate.log" &
     raters+=($!)
 }
 join
@@ -40,7 +40,9 @@ for pid in "${raters[@]}"; do kill -TERM "$pid"; done
 clean=0
 for pid in "${raters[@]}"; do wait "$pid" || clean=1; done
 check_eq "the raters left standing stop cleanly" 0 "$clean"
-"$GM" rate --until-idle 2>>"$TMP/rate.log"
+"$GM_RATE" rate --until-idle 2>>"$TMP/rate.log"
+sanitizer_clean "the raters reported no sanitizer error (${GPUMETER_RATE_BINARY:-build/asan/gpumeter})" \
+    "$TMP/rate.log"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 scenario "rebalance storm" "$sent" "$TMP/totals.csv" 2026-10
 finish

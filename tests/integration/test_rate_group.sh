@@ -11,9 +11,9 @@ fresh || { fail "set up database and topic"; finish; }
 sent=$(topic_messages)
 owners() { q "SELECT count(DISTINCT owner) FROM consumer_offset"; }
 
-"$GM" rate --batch 5000 --batch-ms 200 2>>"$TMP/a.log" &
+"$GM_RATE" rate --batch 5000 --batch-ms 200 2>>"$TMP/a.log" &
 a=$!
-"$GM" rate --batch 5000 --batch-ms 200 2>>"$TMP/b.log" &
+"$GM_RATE" rate --batch 5000 --batch-ms 200 2>>"$TMP/b.log" &
 b=$!
 for _ in $(seq 1 600); do
     [ "$(owners)" -eq 2 ] && [ "$(consumed)" -gt 0 ] && break
@@ -43,7 +43,7 @@ more=50
 for s in $(seq 1 $more); do
     printf 'zombie-src\t{"v":1,"source":"zombie-src","seq":%s,"account":"ns-alpha","cluster":"c1","site":"s1","start":"2026-11-01T00:00:00Z","end":"2026-11-01T00:00:00Z","tokens":7}\n' "$s"
 done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-"$GM" rate --batch 1000000 --batch-ms 5000 2>"$TMP/zombie.log" &
+"$GM_RATE" rate --batch 1000000 --batch-ms 5000 2>"$TMP/zombie.log" &
 z=$!
 for _ in $(seq 1 200); do
     [ "$(q "SELECT string_agg(epoch::text, ',' ORDER BY partition) FROM consumer_offset")" != \
@@ -57,7 +57,7 @@ check_eq "the zombie committed nothing" "$sent" "$(consumed)"
 check_match "and knows why" "held by another rater" "$(cat "$TMP/zombie.log")"
 kill -9 "$z"
 wait "$z" 2>/dev/null
-"$GM" rate --until-idle 2>/dev/null
+"$GM_RATE" rate --until-idle 2>/dev/null
 check_eq "a fresh rater rates the rest exactly once" "$((sent + more)) $((sent + more)) 0 0" \
     "$(counters)"
 finish

@@ -311,10 +311,23 @@ const char *event_error_code(enum event_error err)
     return "unknown";
 }
 
+static void put_name(struct strbuf *sb, const char *name)
+{
+    sb_append(sb, ",\"", 2);
+    sb_puts(sb, name);
+    sb_append(sb, "\":", 2);
+}
+
 static void put_str(struct strbuf *sb, const char *name, const char *value)
 {
-    sb_printf(sb, ",\"%s\":", name);
+    put_name(sb, name);
     sb_put_json_string(sb, value);
+}
+
+static void put_int(struct strbuf *sb, const char *name, long long value)
+{
+    put_name(sb, name);
+    sb_put_int(sb, value);
 }
 
 void event_encode(const struct usage_event *ev, struct strbuf *sb)
@@ -322,10 +335,11 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     char start[TIME_TEXT_LEN], end[TIME_TEXT_LEN];
     time_format_rfc3339(ev->start_ms, start);
     time_format_rfc3339(ev->end_ms, end);
-    sb_printf(sb, "{\"v\":%d", EVENT_VERSION);
+    sb_append(sb, "{\"v\":", 5);
+    sb_put_int(sb, EVENT_VERSION);
     if (ev->kind == EVENT_KIND_CAPACITY) put_str(sb, "kind", "capacity");
     put_str(sb, "source", ev->source);
-    sb_printf(sb, ",\"seq\":%lld", (long long)ev->seq);
+    put_int(sb, "seq", (long long)ev->seq);
     if (ev->kind != EVENT_KIND_CAPACITY) put_str(sb, "account", ev->account);
     put_str(sb, "cluster", ev->cluster);
     put_str(sb, "site", ev->site);
@@ -335,16 +349,16 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     if (ev->job[0]) put_str(sb, "job", ev->job);
     put_str(sb, "start", start);
     put_str(sb, "end", end);
-    if (ev->has & EVENT_HAS_GPU_MS) sb_printf(sb, ",\"gpu_ms\":%lld", (long long)ev->gpu_ms);
-    if (ev->has & EVENT_HAS_TOKENS) sb_printf(sb, ",\"tokens\":%lld", (long long)ev->tokens);
-    if (ev->has & EVENT_HAS_ENERGY) sb_printf(sb, ",\"energy_mj\":%lld", (long long)ev->energy_mj);
-    if (ev->has & EVENT_HAS_MODEL_PARAMS)
-        sb_printf(sb, ",\"model_params\":%lld", (long long)ev->model_params);
-    if (ev->kind == EVENT_KIND_CAPACITY)
-        sb_printf(sb, ",\"devices\":%lld,\"allocated_ms\":%lld", (long long)ev->devices,
-                  (long long)ev->allocated_ms);
+    if (ev->has & EVENT_HAS_GPU_MS) put_int(sb, "gpu_ms", (long long)ev->gpu_ms);
+    if (ev->has & EVENT_HAS_TOKENS) put_int(sb, "tokens", (long long)ev->tokens);
+    if (ev->has & EVENT_HAS_ENERGY) put_int(sb, "energy_mj", (long long)ev->energy_mj);
+    if (ev->has & EVENT_HAS_MODEL_PARAMS) put_int(sb, "model_params", (long long)ev->model_params);
+    if (ev->kind == EVENT_KIND_CAPACITY) {
+        put_int(sb, "devices", (long long)ev->devices);
+        put_int(sb, "allocated_ms", (long long)ev->allocated_ms);
+    }
     if (ev->has & EVENT_HAS_IDLE_ENERGY)
-        sb_printf(sb, ",\"idle_energy_mj\":%lld", (long long)ev->idle_energy_mj);
+        put_int(sb, "idle_energy_mj", (long long)ev->idle_energy_mj);
     if (ev->sig[0]) put_str(sb, "sig", ev->sig);
     sb_putc(sb, '}');
 }

@@ -11,6 +11,7 @@ static void compute(const struct usage_event *ev, const char *key, char hex[65])
     struct usage_event unsigned_ev = *ev;
     unsigned_ev.sig[0] = '\0';
     struct strbuf sb = STRBUF_INIT;
+    sb_reserve(&sb, 512); /* one allocation for a typical event, not four */
     event_encode(&unsigned_ev, &sb);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;

@@ -17,6 +17,11 @@ static void sb_grow(struct strbuf *sb, size_t extra)
     sb->cap = cap;
 }
 
+void sb_reserve(struct strbuf *sb, size_t n)
+{
+    sb_grow(sb, n);
+}
+
 void sb_append(struct strbuf *sb, const char *s, size_t n)
 {
     sb_grow(sb, n);
@@ -66,32 +71,56 @@ const char *sb_str(const struct strbuf *sb)
     return sb->buf ? sb->buf : "";
 }
 
+/* Decimal digits of v, written backwards from end; returns the first. */
+static char *digits_back(char *end, unsigned long long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
+void sb_put_int(struct strbuf *sb, long long v)
+{
+    char buf[24], *end = buf + sizeof buf;
+    /* -(v + 1) + 1 avoids negating LLONG_MIN */
+    unsigned long long mag = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+    char *p = digits_back(end, mag);
+    if (v < 0) *--p = '-';
+    sb_append(sb, p, (size_t)(end - p));
+}
+
 void sb_put_json_string(struct strbuf *sb, const char *s)
 {
     sb_putc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        /* copy the run that needs no escape in one append */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run) sb_append(sb, (const char *)run, (size_t)(p - run));
+        if (!*p) break;
         switch (*p) {
         case '"':
-            sb_puts(sb, "\\\"");
+            sb_append(sb, "\\\"", 2);
             break;
         case '\\':
-            sb_puts(sb, "\\\\");
+            sb_append(sb, "\\\\", 2);
             break;
         case '\n':
-            sb_puts(sb, "\\n");
+            sb_append(sb, "\\n", 2);
             break;
         case '\r':
-            sb_puts(sb, "\\r");
+            sb_append(sb, "\\r", 2);
             break;
         case '\t':
-            sb_puts(sb, "\\t");
+            sb_append(sb, "\\t", 2);
             break;
         default:
-            if (*p < 0x20)
-                sb_printf(sb, "\\u%04x", *p);
-            else
-                sb_putc(sb, (char)*p);
+            sb_printf(sb, "\\u%04x", *p);
         }
+        p++;
     }
     sb_putc(sb, '"');
 }

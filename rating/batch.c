@@ -56,7 +56,8 @@ struct flush {
     long long late;
 };
 
-void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *payload, size_t len)
+void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int64_t offset,
+               const char *payload, size_t len)
 {
     ALLOC_GROW(b->msgs, b->n, b->cap, 1024);
     struct batch_msg *m = &b->msgs[b->n++];
@@ -69,7 +70,12 @@ void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *p
     m->reason = NULL;
     char reason[REASON_LEN];
     m->err = event_decode(payload, len, &m->ev, reason, sizeof reason);
-    if (m->err) m->reason = xstrdup(reason);
+    if (m->err) {
+        m->reason = xstrdup(reason);
+        return;
+    }
+    const char *key = config_hmac_key(cfg, m->ev.cluster);
+    m->sig = !key ? SIG_NO_KEY : signature_valid(&m->ev, key) ? SIG_VALID : SIG_INVALID;
 }
 
 /* Replaces m's reason with the formatted sentence. */
@@ -203,11 +209,10 @@ static enum outcome classify_one(struct flush *f, size_t i)
         return DEAD;
     }
     const struct usage_event *ev = &m->ev;
-    const char *key = config_hmac_key(f->ctx->cfg, ev->cluster);
-    if (key && !signature_valid(ev, key))
+    if (m->sig == SIG_INVALID)
         return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
                     ev->sig[0] ? "forged" : "missing", ev->cluster);
-    if (!key && f->ctx->signing_required)
+    if (m->sig == SIG_NO_KEY && f->ctx->signing_required)
         return dead(f, i, REASON_UNKNOWN_CLUSTER,
                     "cluster \"%s\" has no signing key (hmac.<cluster>) and signing is required",
                     ev->cluster);

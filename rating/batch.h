@@ -44,12 +44,17 @@
 #define DEAD_REASONS 10
 extern const char *const dead_reason_codes[DEAD_REASONS];
 
+/* A decoded event's signature, checked when it is consumed (batch_add),
+ * on the consuming thread rather than the committing one. */
+enum batch_sig { SIG_NO_KEY, SIG_VALID, SIG_INVALID };
+
 struct batch_msg {
     int32_t partition;
     int64_t offset;
     size_t at, len; /* payload bytes in batch.bytes */
     enum event_error err;
     bool rejected;         /* isolated as the message PostgreSQL refuses */
+    enum batch_sig sig;    /* under its cluster's key (hmac.<cluster>), when err == EVENT_OK */
     struct usage_event ev; /* when err == EVENT_OK */
     char *reason;          /* when err != EVENT_OK or rejected; NULL otherwise (rare, so
                               kept off the message: a batch holds 100,000 of them) */
@@ -87,8 +92,10 @@ struct flush_ctx {
     bool signing_required; /* config_signing_required */
 };
 
-/* Decodes and keeps one message. */
-void batch_add(struct batch *b, int32_t partition, int64_t offset, const char *payload, size_t len);
+/* Decodes one message, checks its signature under cfg's key for its
+ * cluster, and keeps it. */
+void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int64_t offset,
+               const char *payload, size_t len);
 /* Commits and empties the batch (also when FENCED or FAILED: the caller
  * replays from the stored offsets), adding what it committed to *counts.
  * A batch refused for one message's data commits without it (above). */

@@ -305,7 +305,7 @@ static bool handle_message(struct rater *r, const rd_kafka_message_t *m)
     }
     if (i < 0 || r->resync || r->db_down) return true; /* fetched before a reassignment: replayed */
     r->at_eof[i] = false;
-    batch_add(&r->batch, m->partition, m->offset, m->payload, m->len);
+    batch_add(&r->batch, &r->cfg, m->partition, m->offset, m->payload, m->len);
     return true;
 }
 

@@ -4,7 +4,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "core/strbuf.h"
 #include "core/timeutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 
 static void test_parse_and_format(void **state)
 {
@@ -110,6 +115,70 @@ static void test_split_zero_length_window(void **state)
     assert_int_equal(p.part[0], 11);
 }
 
+/* The hand-written formatters (no printf: the signing rater formats two
+ * instants, a dozen integers and strings per event) agree with printf over
+ * every shape: each field's width, milliseconds or not, years outside
+ * 0000-9999, and the integer extremes. */
+static void test_fast_formatters_agree_with_printf(void **state)
+{
+    (void)state;
+    int64_t at[] = {0,
+                    1,
+                    999,
+                    1000,
+                    59999,
+                    1790843415500LL,
+                    1790843415000LL,
+                    -1,
+                    -86400001LL,
+                    253402300799999LL /* 9999-12-31T23:59:59.999Z */,
+                    253402300800000LL /* 10000-01-01 */,
+                    -62167219200001LL /* before year 0 */};
+    char fast[TIME_TEXT_LEN], slow[TIME_TEXT_LEN];
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        time_format_rfc3339(at[i], fast);
+        int64_t days = at[i] >= 0 ? at[i] / MS_PER_DAY : -((-at[i] + MS_PER_DAY - 1) / MS_PER_DAY);
+        int64_t rem = at[i] - days * MS_PER_DAY;
+        int y;
+        unsigned m, d;
+        time_civil_from_days(days, &y, &m, &d);
+        int f = (int)(rem % 1000);
+        snprintf(slow, sizeof slow,
+                 f ? "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ" : "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m,
+                 d, (int)(rem / MS_PER_HOUR), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), f);
+        assert_string_equal(fast, slow);
+    }
+    time_format_rfc3339(253402300799999LL, fast);
+    assert_string_equal(fast, "9999-12-31T23:59:59.999Z");
+    long long ints[] = {0, 1, -1, 9, 10, -10, 1LL << 53, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        struct strbuf sb = STRBUF_INIT;
+        sb_put_int(&sb, ints[i]);
+        snprintf(slow, sizeof slow, "%lld", ints[i]);
+        assert_string_equal(sb_str(&sb), slow);
+        sb_free(&sb);
+    }
+    /* every byte but NUL, through the JSON string writer */
+    char all[256];
+    for (int c = 1; c < 256; c++)
+        all[c - 1] = (char)c;
+    all[255] = '\0';
+    struct strbuf sb = STRBUF_INIT;
+    sb_put_json_string(&sb, all);
+    const char *want =
+        "\"\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\u0008\\t\\n\\u000b\\u000c\\r";
+    assert_memory_equal(sb_str(&sb), want, strlen(want));
+    const char *mid = strstr(sb_str(&sb), "\\u001f !\\\"#");
+    assert_non_null(mid);
+    assert_non_null(strstr(sb_str(&sb), "[\\\\]"));
+    /* two quotes; 28 control bytes as six-character escapes and three
+     * (tab, newline, return) as two; 224 bytes as they are, and one more
+     * byte each for the escaped quote and backslash */
+    assert_int_equal(sb.len, 2 + 28 * 6 + 3 * 2 + 224 + 2);
+    assert_int_equal((unsigned char)sb.buf[sb.len - 2], 0xff);
+    sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_split_parts_always_sum_to_the_whole),
         cmocka_unit_test(test_split_zero_length_window),
         cmocka_unit_test(test_date_and_month_text),
+        cmocka_unit_test(test_fast_formatters_agree_with_printf),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
 }

@@ -7,13 +7,21 @@
  *                              start until it has N messages; prints events/s
  *   bench_rate run N CMD...    runs CMD (the rater), prints events/s for N
  *                              events and the command's peak RSS
+ *   bench_rate hmac N          a bare OpenSSL HMAC-SHA256 loop over the
+ *                              same N messages under hmac.bench; prints
+ *                              messages/s
+ * With hmac.bench configured, produce signs every event with it.
  * bench/run.sh alternates the last two, several times, in one run. */
 #include "core/config.h"
 #include "core/event.h"
 #include "core/kafka.h"
+#include "core/signature.h"
+#include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "ingest/producer.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,33 +38,74 @@ static double now_s(void)
     return time_monotonic_ms() / 1000.0;
 }
 
+/* Event i of the stream; seq counts per node. */
+static void bench_event(long i, int64_t *seq, struct usage_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    strcpy(ev->cluster, "bench");
+    strcpy(ev->site, "s1");
+    strcpy(ev->model, "H800");
+    strcpy(ev->vendor, "nvidia");
+    ev->has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
+    int gpu = (int)(i % GPUS), node = gpu / (GPUS / NODES);
+    snprintf(ev->source, sizeof ev->source, "dcgm/bench/node%03d", node);
+    snprintf(ev->account, sizeof ev->account, "ns-%02d", gpu % 20);
+    snprintf(ev->job, sizeof ev->job, "pod-%04d", gpu);
+    ev->seq = ++seq[node];
+    ev->start_ms = 1790812800000LL + (i / GPUS) * 30000; /* 2026-10-01T00:00:00Z */
+    ev->end_ms = ev->start_ms + 30000;
+    ev->gpu_ms = 30000;
+    ev->energy_mj = 19500000 + gpu;
+}
+
 static int produce(const struct config *cfg, long n)
 {
     struct producer *p = producer_open(cfg);
     if (!p) return 1;
-    struct usage_event ev;
-    memset(&ev, 0, sizeof ev);
-    strcpy(ev.cluster, "bench");
-    strcpy(ev.site, "s1");
-    strcpy(ev.model, "H800");
-    strcpy(ev.vendor, "nvidia");
-    ev.has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
+    const char *key = config_hmac_key(cfg, "bench");
     static int64_t seq[NODES];
+    struct usage_event ev;
     bool ok = true;
     for (long i = 0; ok && i < n; i++) {
-        int gpu = (int)(i % GPUS), node = gpu / (GPUS / NODES);
-        snprintf(ev.source, sizeof ev.source, "dcgm/bench/node%03d", node);
-        snprintf(ev.account, sizeof ev.account, "ns-%02d", gpu % 20);
-        snprintf(ev.job, sizeof ev.job, "pod-%04d", gpu);
-        ev.seq = ++seq[node];
-        ev.start_ms = 1790812800000LL + (i / GPUS) * 30000; /* 2026-10-01T00:00:00Z */
-        ev.end_ms = ev.start_ms + 30000;
-        ev.gpu_ms = 30000;
-        ev.energy_mj = 19500000 + gpu;
+        bench_event(i, seq, &ev);
+        if (key) signature_sign(&ev, key);
         ok = producer_send_event(p, &ev);
     }
     long long delivered;
     return producer_close(p, &delivered) && ok ? 0 : 1;
+}
+
+/* HMAC-SHA256 of each message's signed bytes, and nothing else. */
+static int hmac_loop(const struct config *cfg, long n)
+{
+    const char *key = config_hmac_key(cfg, "bench");
+    if (!key) {
+        fprintf(stderr, "bench_rate: hmac needs hmac.bench in the configuration\n");
+        return 2;
+    }
+    static int64_t seq[NODES];
+    struct usage_event ev;
+    struct strbuf all = STRBUF_INIT;
+    size_t *end = calloc((size_t)n, sizeof *end);
+    for (long i = 0; i < n; i++) {
+        bench_event(i, seq, &ev);
+        event_encode(&ev, &all);
+        end[i] = all.len;
+    }
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned len, sum = 0;
+    double t0 = now_s();
+    for (long i = 0, at = 0; i < n; at = (long)end[i++]) {
+        HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)all.buf + at,
+             end[i] - (size_t)at, mac, &len);
+        sum += mac[0];
+    }
+    double secs = now_s() - t0;
+    printf("%.0f\n", n / secs);
+    fprintf(stderr, "bench: bare HMAC-SHA256: %ld messages in %.3f s (%u)\n", n, secs, sum);
+    free(end);
+    sb_free(&all);
+    return 0;
 }
 
 static int consume(const struct config *cfg, long n)
@@ -114,13 +163,14 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     if (argc < 3 || config_load(&cfg) != 0) {
-        fprintf(stderr, "usage: bench_rate produce|consume N | run N CMD...\n");
+        fprintf(stderr, "usage: bench_rate produce|consume|hmac N | run N CMD...\n");
         return 2;
     }
     long n = atol(argv[2]);
     if (!strcmp(argv[1], "produce")) return produce(&cfg, n);
     if (!strcmp(argv[1], "consume")) return consume(&cfg, n);
     if (!strcmp(argv[1], "run") && argc > 3) return run(n, argv + 3);
-    fprintf(stderr, "usage: bench_rate produce|consume N | run N CMD...\n");
+    if (!strcmp(argv[1], "hmac")) return hmac_loop(&cfg, n);
+    fprintf(stderr, "usage: bench_rate produce|consume|hmac N | run N CMD...\n");
     return 2;
 }

@@ -46,10 +46,15 @@ static const char cells_sql[] =
     "        LEFT JOIN band b ON b.site = c.site "
     "         AND b.h = extract(hour FROM c.hour AT TIME ZONE default_time_zone()) "
     "        WHERE c.hour >= win.lo AND c.hour < win.hi GROUP BY 1, 2), "
+    /* The window as scalar subqueries, not a join with win: PostgreSQL
+     * then prunes usage_hourly's monthly partitions when it runs the
+     * query, so a month without usage (payback's earlier months) reads
+     * none of them instead of every one. */
     "used AS (SELECT u.site, u.model, sum(u.quantity) e, sum(u.quantity * b.mult) en "
-    "        FROM usage_hourly u CROSS JOIN win LEFT JOIN band b ON b.site = u.site "
+    "        FROM usage_hourly u LEFT JOIN band b ON b.site = u.site "
     "         AND b.h = extract(hour FROM u.hour AT TIME ZONE default_time_zone()) "
-    "        WHERE u.meter = 'energy_mj' AND u.hour >= win.lo AND u.hour < win.hi "
+    "        WHERE u.meter = 'energy_mj' AND u.hour >= (SELECT lo FROM win) "
+    "          AND u.hour < (SELECT hi FROM win) "
     "        GROUP BY 1, 2), "
     "asset AS (SELECT d.document->>'site' AS site, d.document->>'model' AS model, "
     "        (d.document->>'devices')::numeric AS devices, "

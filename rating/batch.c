@@ -68,6 +68,7 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
     sb_append(&b->bytes, payload ? payload : "", len);
     m->rejected = false;
     m->reason = NULL;
+    m->sig = SIG_NO_KEY; /* read only when the event decodes */
     char reason[REASON_LEN];
     m->err = event_decode(payload, len, &m->ev, reason, sizeof reason);
     if (m->err) {

@@ -431,6 +431,10 @@ int cmd_rate(int argc, char **argv)
     enum cli_result res = cli_parse(&spec, argc, argv, &npos);
     if (res != CLI_OK) return cli_exit_code(res);
 
+    /* From the start: a SIGTERM while connecting is a stop like any other
+     * (run() then returns at once), not the default death. */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     static struct rater r;
     memset(&r, 0, sizeof r);
     int rc;
@@ -460,8 +464,6 @@ int cmd_rate(int argc, char **argv)
     rc = 1;
     if ((!o.metrics || (metrics = metrics_http_start(o.metrics))) && (r.dlq = dlq_open(&r.cfg)) &&
         (r.flusher = flusher_new()) && (r.rk = open_consumer(&r))) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
         rc = run(&r, &o, metrics);
         rd_kafka_consumer_close(r.rk);
         rd_kafka_destroy(r.rk);

@@ -12,9 +12,13 @@ fresh || { fail "set up database and topic"; finish; }
 sent=$(topic_messages)
 claims() { q "SELECT coalesce(sum(epoch), 0) FROM consumer_offset"; }
 raters=()
+# A rater is up once it catches SIGTERM (SigCgt bit 15); before that, under
+# a sanitizer's slow start, a SIGTERM would be the default death.
+catches_term() { (( 0x$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0) & 0x4000 )); }
 join() {
     "$GM_RATE" rate --batch 2000 --batch-ms 100 2>>"$TMP/rate.log" &
     raters+=($!)
+    for _ in $(seq 1 300); do catches_term "$!" && break; sleep 0.05; done
 }
 join
 join

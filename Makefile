@@ -18,8 +18,12 @@ VERSION  := 0.1.0
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_GNU_SOURCE
-CPPFLAGS := -I. -Ibuild/gen -I/usr/include/postgresql -DGPUMETER_VERSION='"$(VERSION)"'
-LIBS     := -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd -lhpdf -lm
+# Pango's flags are asked of pkg-config when first used, not when make
+# starts: on a fresh machine `make check` installs it (setup) first.
+PANGO_CFLAGS = $(eval PANGO_CFLAGS := $(shell pkg-config --cflags pangocairo))$(PANGO_CFLAGS)
+PANGO_LIBS   = $(eval PANGO_LIBS := $(shell pkg-config --libs pangocairo))$(PANGO_LIBS)
+CPPFLAGS = -I. -Ibuild/gen -I/usr/include/postgresql $(PANGO_CFLAGS) -DGPUMETER_VERSION='"$(VERSION)"'
+LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)

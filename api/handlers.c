@@ -364,7 +364,7 @@ bool handle_invoice(struct request *r)
         char path[] = "/tmp/gpumeter-invoice-XXXXXX";
         int fd = mkstemp(path);
         struct strbuf pdf = STRBUF_INIT;
-        ok = fd >= 0 && pdf_render(&b, r->cfg->seller, path);
+        ok = fd >= 0 && pdf_render(&b, &r->cfg->seller, path);
         FILE *in = ok ? fopen(path, "rb") : NULL;
         char chunk[8192];
         size_t got;

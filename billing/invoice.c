@@ -186,7 +186,7 @@ static int invoice_show(int argc, char **argv)
     struct bill b = {0};
     bool ok = store_load(conn, number, customer, start, &b);
     if (ok && out) {
-        ok = render_bill_file(&b, fmt, "Invoice", cfg.seller, out);
+        ok = render_bill_file(&b, fmt, "Invoice", &cfg.seller, out);
     } else if (ok) {
         render_bill(&b, fmt, "Invoice", stdout);
     }

@@ -55,7 +55,7 @@ void config_defaults(struct config *cfg)
     cfg->max_future_s = 900;
     cfg->late_horizon_s = 3 * 86400;
     cfg->grace_s = 3 * 86400;
-    snprintf(cfg->seller, sizeof cfg->seller, "GPU compute operator");
+    snprintf(cfg->seller.name, sizeof cfg->seller.name, "GPU compute operator");
     cfg->api_rate = 1000;
     cfg->api_cache_mb = 64;
     cfg->api_max_connections = 4096;
@@ -234,8 +234,23 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
                  conns ? 10000 : 1 << 20);
         return -1;
     }
-    if (!strcmp(key, "invoice.seller"))
-        return copy_value(cfg->seller, sizeof cfg->seller, value, key, err, errlen);
+    static const struct {
+        const char *key;
+        size_t offset, cap;
+    } seller_keys[] = {
+#define SELLER_KEY(k, f) {k, offsetof(struct seller, f), sizeof(((struct seller *)0)->f)}
+        SELLER_KEY("invoice.seller", name),
+        SELLER_KEY("invoice.seller_tax_id", tax_id),
+        SELLER_KEY("invoice.seller_address", address),
+        SELLER_KEY("invoice.seller_phone", phone),
+        SELLER_KEY("invoice.seller_bank", bank),
+        SELLER_KEY("invoice.seller_account", account),
+#undef SELLER_KEY
+    };
+    for (size_t i = 0; i < sizeof seller_keys / sizeof seller_keys[0]; i++)
+        if (!strcmp(key, seller_keys[i].key))
+            return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap,
+                              value, key, err, errlen);
     if (!strcmp(key, "invoice.grace_days")) {
         long days = 0;
         int rc = set_whole(&days, key, value, 366, "days", err, errlen);

@@ -32,6 +32,14 @@ enum db_role {
 };
 #define DB_ROLES 4
 
+/* The operator as an invoice names it (invoice.seller*, docs/configuration.md). */
+struct seller {
+    char name[257];
+    char tax_id[33]; /* 统一社会信用代码, 18 characters in China */
+    char address[257], phone[65];
+    char bank[257], account[65];
+};
+
 struct config {
     char pg_conninfo[1024];
     /* the user each role connects as (pg.<role>_user); "" keeps
@@ -43,13 +51,13 @@ struct config {
     char dlq_topic[256]; /* "" means topic + ".dlq" (config_dlq_topic) */
     char group[256];
     long partitions;
-    long max_future_s;   /* events ending later than now + this are dead letters */
-    long late_horizon_s; /* events ending earlier than now - this count as late */
-    char actor[129];     /* who changes plans and contracts, for the audit log */
-    long grace_s;        /* drafts stay open this long after their month ends */
-    char seller[257];    /* the operator, as printed on invoices */
-    long api_rate;       /* requests per second per API key (gpumeter serve) */
-    long api_cache_mb;   /* memory for cached usage responses; 0 disables */
+    long max_future_s;    /* events ending later than now + this are dead letters */
+    long late_horizon_s;  /* events ending earlier than now - this count as late */
+    char actor[129];      /* who changes plans and contracts, for the audit log */
+    long grace_s;         /* drafts stay open this long after their month ends */
+    struct seller seller; /* the operator, as printed on invoices */
+    long api_rate;        /* requests per second per API key (gpumeter serve) */
+    long api_cache_mb;    /* memory for cached usage responses; 0 disables */
     /* gpumeter serve's limits (docs/api.md, "Limits") */
     long api_max_connections;        /* open connections in all */
     long api_max_connections_per_ip; /* open connections from one client address */

@@ -61,6 +61,7 @@ struct ledger_row {
 struct bill {
     char customer[129];
     char customer_name[257];
+    char tax_id[33]; /* the buyer's taxpayer number, "" when not recorded */
     char contract[65];
     char plan[129];
     char currency[4];

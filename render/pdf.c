@@ -1,9 +1,14 @@
 /* pdf: a printable invoice, with Chinese and English labels (pdf.h).
  *
- * Rendered with libharu (Debian's libhpdf), whose built-in CJK fonts need
- * no font files: Chinese text in SimSun (GB-EUC-H, converted from UTF-8 by
- * glibc iconv), numbers and codes in Helvetica, so that a PDF text
- * extractor reads every amount as printed. One A4 page per 30 lines. */
+ * Drawn with Cairo's PDF surface and laid out with Pango, in Noto Sans
+ * CJK SC (Debian's fonts-noto-cjk), which Cairo embeds as a subset of the
+ * glyphs used: the PDF shows the same to every reader, on any machine, and
+ * keeps what archival PDF asks of fonts. One family for Chinese, Latin and
+ * digits, so a PDF text extractor reads every amount as printed.
+ *
+ * Pages: the first carries the seller and buyer; every page repeats the
+ * title, number and column heads and ends with "Page n of N"; the totals
+ * follow the last line, on a page of their own when they do not fit. */
 #include "render/pdf.h"
 
 #include "render/render.h"
@@ -11,208 +16,272 @@
 #include "core/log.h"
 #include "core/money.h"
 
-#include <hpdf.h>
-#include <iconv.h>
+#include <assert.h>
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <string.h>
 
-#define LINES_PER_PAGE 30
+#define FONT      "Noto Sans CJK SC"
+#define PAGE_W    595.276 /* A4 in points */
+#define PAGE_H    841.890
+#define LEFT      40.0
+#define RIGHT     555.0
+#define ROW_H     24.0  /* a line: Chinese description above English */
+#define TOP_ROWS  200.0 /* where lines start on the first page (below the parties) */
+#define NEXT_ROWS 140.0 /* and on the pages after it */
+#define BOTTOM    770.0 /* lines stop above the footer */
+#define TOTALS_H  120.0 /* room the totals need below the last line */
 
 struct pdf {
-    HPDF_Doc doc;
-    HPDF_Page page;
-    HPDF_Font latin, cjk;
-    float y;
-    bool failed;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    PangoLayout *layout;
+    PangoFontDescription *font;
+    double y;
+    int page, pages;
 };
 
-static void on_error(HPDF_STATUS error, HPDF_STATUS detail, void *opaque)
+enum align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
+
+/* Draws s (UTF-8; invalid bytes are shown as U+FFFD) at size points with
+ * its top at y; ALIGN_RIGHT ends it at x, ALIGN_CENTER centres it on x.
+ * width > 0 ellipsizes it there. */
+static void text(struct pdf *p, double size, bool bold, double x, double y, enum align a,
+                 double width, const char *s)
 {
-    struct pdf *p = opaque;
-    p->failed = true;
-    log_error("PDF rendering failed (libharu error 0x%04lX, %lu)", (unsigned long)error,
-              (unsigned long)detail);
+    char *valid = g_utf8_make_valid(s, -1);
+    pango_font_description_set_absolute_size(p->font, size * PANGO_SCALE);
+    pango_font_description_set_weight(p->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    pango_layout_set_font_description(p->layout, p->font);
+    pango_layout_set_width(p->layout, width > 0 ? (int)(width * PANGO_SCALE) : -1);
+    pango_layout_set_ellipsize(p->layout, width > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+    pango_layout_set_text(p->layout, valid, -1);
+    int w, h;
+    pango_layout_get_size(p->layout, &w, &h);
+    double dx = a == ALIGN_RIGHT    ? (double)w / PANGO_SCALE
+                : a == ALIGN_CENTER ? (double)w / PANGO_SCALE / 2
+                                    : 0;
+    cairo_move_to(p->cr, x - dx, y);
+    pango_cairo_show_layout(p->cr, p->layout);
+    g_free(valid);
 }
 
-/* UTF-8 to GB2312 for SimSun; characters outside it become '?'. */
-static void to_gb(const char *utf8, char *out, size_t cap)
+/* A bilingual label: Chinese, then English beside it in grey. */
+static void label(struct pdf *p, double x, double y, const char *zh, const char *en)
 {
-    iconv_t cd = iconv_open("GB2312//TRANSLIT", "UTF-8");
-    size_t inleft = strlen(utf8), outleft = cap - 1;
-    char *in = (char *)utf8, *o = out;
-    while (cd != (iconv_t)-1 && inleft && outleft &&
-           iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
-        in++, inleft--; /* skip the byte it could not convert */
-        if (outleft) *o++ = '?', outleft--;
+    text(p, 8.5, true, x, y, ALIGN_LEFT, 0, zh);
+    int w, h;
+    pango_layout_get_size(p->layout, &w, &h);
+    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    text(p, 7.5, false, x + (double)w / PANGO_SCALE + 4, y + 1, ALIGN_LEFT, 0, en);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+}
+
+static void rule(struct pdf *p, double y, double width)
+{
+    cairo_set_line_width(p->cr, width);
+    cairo_move_to(p->cr, LEFT, y);
+    cairo_line_to(p->cr, RIGHT, y);
+    cairo_stroke(p->cr);
+}
+
+static bool is_credit(const struct bill *b)
+{
+    return !strcmp(b->kind, "credit_note");
+}
+
+static void footer(struct pdf *p, const struct bill *b)
+{
+    char s[160];
+    snprintf(s, sizeof s, "%s · 第 %d 页，共 %d 页 · Page %d of %d",
+             b->number[0] ? b->number : "DRAFT", p->page, p->pages, p->page, p->pages);
+    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    text(p, 7.5, false, PAGE_W / 2, BOTTOM + 30, ALIGN_CENTER, 0, s);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+}
+
+static void column_heads(struct pdf *p)
+{
+    label(p, LEFT, p->y, "项目", "Item");
+    label(p, 300, p->y, "数量", "Quantity");
+    label(p, 410, p->y, "单价", "Unit price");
+    label(p, 500, p->y, "金额", "Amount");
+    p->y += 15;
+    rule(p, p->y, 0.6);
+    p->y += 5;
+}
+
+/* A page's title and number, then the column heads; the parties on the first. */
+static void party(struct pdf *p, double x, double y, const char *zh, const char *en,
+                  const char *const *rows, int n)
+{
+    label(p, x, y, zh, en);
+    for (int i = 0; i < n; i++)
+        if (rows[i] && rows[i][0])
+            text(p, i ? 8 : 10, i == 0, x, y += i ? 12 : 14, ALIGN_LEFT, 250, rows[i]);
+}
+
+static void begin_page(struct pdf *p, const struct bill *b, const struct seller *s)
+{
+    if (p->page) {
+        footer(p, b);
+        cairo_show_page(p->cr);
     }
-    *o = '\0';
-    if (cd != (iconv_t)-1) iconv_close(cd);
-}
-
-static void text(struct pdf *p, HPDF_Font font, float size, float x, float y, const char *s)
-{
-    char buf[1024];
-    bool ascii = true;
-    for (const char *c = s; *c && ascii; c++)
-        ascii = (unsigned char)*c < 0x80;
-    if (ascii) font = p->latin; /* GB-EUC-H would print ASCII full width */
-    if (font == p->cjk) {
-        to_gb(s, buf, sizeof buf);
-        s = buf;
-    }
-    HPDF_Page_BeginText(p->page);
-    HPDF_Page_SetFontAndSize(p->page, font, size);
-    HPDF_Page_TextOut(p->page, x, y, s);
-    HPDF_Page_EndText(p->page);
-}
-
-/* Right-aligned Latin text ending at x. */
-static void right(struct pdf *p, float size, float x, float y, const char *s)
-{
-    HPDF_Page_SetFontAndSize(p->page, p->latin, size);
-    text(p, p->latin, size, x - HPDF_Page_TextWidth(p->page, s), y, s);
-}
-
-/* A bilingual label: Chinese, then English. */
-static void label(struct pdf *p, float x, float y, const char *zh, const char *en)
-{
-    text(p, p->cjk, 9, x, y, zh);
-    text(p, p->latin, 8, x + 9.5f * (float)(strlen(zh) / 3) + 4, y, en);
-}
-
-static void rule(struct pdf *p, float y)
-{
-    HPDF_Page_SetLineWidth(p->page, 0.5f);
-    HPDF_Page_MoveTo(p->page, 40, y);
-    HPDF_Page_LineTo(p->page, 555, y);
-    HPDF_Page_Stroke(p->page);
-}
-
-static void new_page(struct pdf *p, const struct bill *b)
-{
-    p->page = HPDF_AddPage(p->doc);
-    HPDF_Page_SetSize(p->page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
-    bool credit = !strcmp(b->kind, "credit_note");
-    text(p, p->cjk, 18, 40, 790, credit ? "贷项通知单" : "发票");
-    text(p, p->latin, 14, 140, 790, credit ? "Credit note" : "Invoice");
-    char line[256];
-    snprintf(line, sizeof line, "%s%s%s", b->number[0] ? b->number : "DRAFT",
+    p->page++;
+    bool credit = is_credit(b);
+    text(p, 18, true, LEFT, 36, ALIGN_LEFT, 0, credit ? "贷项通知单 Credit note" : "发票 Invoice");
+    char num[96];
+    snprintf(num, sizeof num, "%s%s%s", b->number[0] ? b->number : "DRAFT",
              b->status[0] && strcmp(b->status, "issued") ? "  " : "",
              b->status[0] && strcmp(b->status, "issued") ? b->status : "");
-    right(p, 12, 555, 790, line);
-    p->y = 760;
-}
-
-static void party(struct pdf *p, float x, const char *zh, const char *en, const char *name,
-                  const char *code)
-{
-    label(p, x, p->y, zh, en);
-    text(p, p->cjk, 10, x, p->y - 14, name);
-    text(p, p->latin, 9, x, p->y - 27, code);
-}
-
-static void header(struct pdf *p, const struct bill *b, const char *seller)
-{
-    party(p, 40, "销售方", "Seller", seller, "");
-    party(p, 300, "购买方", "Buyer", b->customer_name, b->customer);
-    p->y -= 50;
-    char line[256];
-    label(p, 40, p->y, "账期", "Period");
-    text(p, p->latin, 10, 120, p->y, b->period);
-    label(p, 300, p->y, "合同", "Contract");
-    snprintf(line, sizeof line, "%s (plan %s)", b->contract, b->plan);
-    text(p, p->latin, 10, 380, p->y, line);
-    p->y -= 16;
-    label(p, 40, p->y, "开具日期", "Issued");
-    text(p, p->latin, 10, 120, p->y, b->issued_at[0] ? b->issued_at : "-");
-    label(p, 300, p->y, "币种", "Currency");
-    text(p, p->latin, 10, 380, p->y, b->currency);
-    if (b->credits[0]) {
-        p->y -= 16;
-        label(p, 40, p->y, "冲销发票", "Credits invoice");
-        text(p, p->latin, 10, 160, p->y, b->credits);
+    text(p, 12, true, RIGHT, 40, ALIGN_RIGHT, 0, num);
+    rule(p, 64, 1.2);
+    if (p->page > 1) {
+        p->y = NEXT_ROWS - 30;
+        column_heads(p);
+        return;
     }
-    p->y -= 26;
-    label(p, 40, p->y, "项目", "Item");
-    label(p, 330, p->y, "数量", "Quantity");
-    label(p, 430, p->y, "单价", "Unit price");
-    label(p, 510, p->y, "金额", "Amount");
-    p->y -= 6;
-    rule(p, p->y);
-    p->y -= 14;
+    char addr[400], bank[400], tax[120], buyer_tax[120];
+    snprintf(addr, sizeof addr, "%s%s%s", s->address, s->address[0] && s->phone[0] ? "  " : "",
+             s->phone);
+    snprintf(bank, sizeof bank, "%s%s%s", s->bank, s->bank[0] && s->account[0] ? "  " : "",
+             s->account);
+    snprintf(tax, sizeof tax, "%s%s", s->tax_id[0] ? "纳税人识别号 Tax ID " : "", s->tax_id);
+    snprintf(buyer_tax, sizeof buyer_tax, "%s%s", b->tax_id[0] ? "纳税人识别号 Tax ID " : "",
+             b->tax_id);
+    const char *seller_rows[] = {s->name, tax, addr, bank};
+    const char *buyer_rows[] = {b->customer_name, buyer_tax, b->customer};
+    party(p, LEFT, 76, "销售方", "Seller", seller_rows, 4);
+    party(p, 305, 76, "购买方", "Buyer", buyer_rows, 3);
+    double y = 140;
+    char contract[300];
+    snprintf(contract, sizeof contract, "%s · %s", b->contract, b->plan);
+    label(p, LEFT, y, "账期", "Period");
+    text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->period);
+    label(p, 305, y, "合同", "Contract");
+    text(p, 9, false, 385, y, ALIGN_LEFT, 170, contract);
+    y += 15;
+    label(p, LEFT, y, "开具日期", "Issued");
+    text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->issued_at[0] ? b->issued_at : "-");
+    label(p, 305, y, "币种", "Currency");
+    text(p, 9, false, 385, y, ALIGN_LEFT, 0, b->currency);
+    if (b->credits[0]) {
+        y += 15;
+        label(p, LEFT, y, "冲销发票", "Credits invoice");
+        text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
+    }
+    p->y = TOP_ROWS - 20;
+    column_heads(p);
 }
 
 static void line_row(struct pdf *p, const struct bill *b, const struct bill_line *l)
 {
-    char label[256], item[320], qty[64], price[32], amount[32];
-    render_line_label(l, label, sizeof label);
-    if (l->kind == LINE_USAGE || l->kind == LINE_PRIOR_PERIOD)
-        snprintf(item, sizeof item, "%s %s%s%s", l->meter, label, l->adjusts[0] ? " for " : "",
-                 l->adjusts);
-    else
-        snprintf(item, sizeof item, "%s", label);
+    char zh[400], en[400], qty[64], price[32] = "", amount[32];
+    render_line_description(l, zh, sizeof zh, en, sizeof en);
     render_quantity(l, qty, sizeof qty);
-    price[0] = '\0';
     if (l->kind == LINE_USAGE) money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
     money_format(l->amount, b->minor_digits, amount, sizeof amount);
-    text(p, p->latin, 8, 40, p->y, item);
-    right(p, 8, 420, p->y, qty);
-    right(p, 8, 495, p->y, price);
-    right(p, 8, 555, p->y, amount);
-    p->y -= 13;
+    text(p, 8.5, false, LEFT, p->y, ALIGN_LEFT, 250, zh);
+    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    text(p, 7.5, false, LEFT, p->y + 11, ALIGN_LEFT, 250, en);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    text(p, 8.5, false, 400, p->y, ALIGN_RIGHT, 0, qty);
+    text(p, 8.5, false, 485, p->y, ALIGN_RIGHT, 0, price);
+    text(p, 8.5, false, RIGHT, p->y, ALIGN_RIGHT, 0, amount);
+    p->y += ROW_H;
 }
 
 static void total_row(struct pdf *p, const struct bill *b, const char *zh, const char *en,
-                      int64_t v)
+                      int64_t v, bool bold)
 {
     char amount[32];
     money_format(v, b->minor_digits, amount, sizeof amount);
     label(p, 330, p->y, zh, en);
-    right(p, 10, 555, p->y, amount);
-    p->y -= 15;
+    text(p, bold ? 10.5 : 9.5, bold, RIGHT, p->y - 1, ALIGN_RIGHT, 0, amount);
+    p->y += 16;
 }
 
-bool pdf_render(const struct bill *b, const char *seller, const char *path)
+/* Pages the bill takes: lines fill each page to BOTTOM, and the totals
+ * need TOTALS_H after the last. */
+static int count_pages(const struct bill *b)
 {
-    struct pdf p = {0};
-    p.doc = HPDF_New(on_error, &p);
-    if (!p.doc) return false;
-    HPDF_SetCompressionMode(p.doc, HPDF_COMP_ALL);
-    HPDF_UseCNSFonts(p.doc);
-    HPDF_UseCNSEncodings(p.doc);
-    p.latin = HPDF_GetFont(p.doc, "Helvetica", NULL);
-    p.cjk = HPDF_GetFont(p.doc, "SimSun", "GB-EUC-H");
-    char title[256];
-    snprintf(title, sizeof title, "%s %s", b->number[0] ? b->number : "draft", b->customer);
-    HPDF_SetInfoAttr(p.doc, HPDF_INFO_TITLE, title);
-    HPDF_SetInfoAttr(p.doc, HPDF_INFO_CREATOR, "gpumeter");
-    for (size_t i = 0; !p.failed && (i < b->n || i == 0); i++) {
-        if (i % LINES_PER_PAGE == 0) {
-            new_page(&p, b);
-            header(&p, b, seller);
-        }
-        if (i < b->n) line_row(&p, b, &b->lines[i]);
+    int pages = 1;
+    double y = TOP_ROWS;
+    for (size_t i = 0; i < b->n; i++) {
+        if (y + ROW_H > BOTTOM) pages++, y = NEXT_ROWS;
+        y += ROW_H;
     }
-    rule(&p, p.y + 6);
-    p.y -= 8;
-    char rate[32], zh[64], en[96];
-    money_format(b->tax_ppm, 4, rate, sizeof rate);
-    total_row(&p, b, "小计", "Subtotal", b->subtotal);
-    snprintf(zh, sizeof zh, "税额");
-    snprintf(en, sizeof en, "Tax %s%%", rate);
-    total_row(&p, b, zh, en, b->tax);
-    total_row(&p, b, "价税合计", "Total", b->total);
+    if (y + TOTALS_H > BOTTOM) pages++;
+    return pages;
+}
+
+static void totals(struct pdf *p, const struct bill *b)
+{
+    rule(p, p->y, 0.6);
+    p->y += 8;
+    char rate[32], en[160];
+    render_percent(b->tax_ppm, rate, sizeof rate);
+    total_row(p, b, "小计", "Subtotal", b->subtotal, false);
+    snprintf(en, sizeof en, "Tax %s", rate);
+    char zh[64];
+    snprintf(zh, sizeof zh, "税额 %s", rate);
+    total_row(p, b, zh, "Tax", b->tax, false);
+    total_row(p, b, "价税合计", "Total", b->total, true);
     for (int i = 0; i < b->nclaims; i++)
         if (!b->claims[i].pre_tax) {
-            snprintf(en, sizeof en, "Voucher %s", b->claims[i].voucher);
-            total_row(&p, b, "算力券抵扣", en, -b->claims[i].amount);
+            snprintf(en, sizeof en, "Compute voucher %s", b->claims[i].voucher);
+            total_row(p, b, "算力券抵扣", en, -b->claims[i].amount, false);
         }
-    total_row(&p, b, "应付金额", "Due from customer", b->due);
+    char due[64];
+    snprintf(due, sizeof due, "Due from customer (%s)", b->currency);
+    total_row(p, b, "应付金额", due, b->due, true);
     if (b->void_reason[0]) {
-        label(&p, 40, p.y - 10, "作废原因", "Void");
-        text(&p, p.cjk, 9, 150, p.y - 10, b->void_reason);
+        p->y += 6;
+        label(p, LEFT, p->y, "作废原因", "Void");
+        text(p, 9, false, 150, p->y, ALIGN_LEFT, 400, b->void_reason);
     }
-    bool ok = !p.failed && HPDF_SaveToFile(p.doc, path) == HPDF_OK && !p.failed;
-    HPDF_Free(p.doc);
-    return ok;
+}
+
+bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
+{
+    struct pdf p = {0};
+    p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+    if (cairo_surface_status(p.surface) != CAIRO_STATUS_SUCCESS) {
+        log_error("cannot write %s: %s", path,
+                  cairo_status_to_string(cairo_surface_status(p.surface)));
+        cairo_surface_destroy(p.surface);
+        return false;
+    }
+    char title[256];
+    snprintf(title, sizeof title, "%s %s %s", is_credit(b) ? "Credit note" : "Invoice",
+             b->number[0] ? b->number : "draft", b->customer);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, title);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, s->name);
+    cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "gpumeter");
+    p.cr = cairo_create(p.surface);
+    p.layout = pango_cairo_create_layout(p.cr);
+    p.font = pango_font_description_from_string(FONT);
+    p.pages = count_pages(b);
+    begin_page(&p, b, s);
+    for (size_t i = 0; i < b->n; i++) {
+        if (p.y + ROW_H > BOTTOM) begin_page(&p, b, s);
+        line_row(&p, b, &b->lines[i]);
+    }
+    if (p.y + TOTALS_H > BOTTOM) begin_page(&p, b, s);
+    totals(&p, b);
+    footer(&p, b);
+    cairo_show_page(p.cr);
+    assert(p.page == p.pages); /* count_pages and the drawing agree */
+    pango_font_description_free(p.font);
+    g_object_unref(p.layout);
+    cairo_destroy(p.cr);
+    cairo_surface_finish(p.surface);
+    cairo_status_t st = cairo_surface_status(p.surface);
+    cairo_surface_destroy(p.surface);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        log_error("cannot write %s: %s", path, cairo_status_to_string(st));
+        return false;
+    }
+    return true;
 }

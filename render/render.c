@@ -235,7 +235,7 @@ void render_bill(const struct bill *b, enum render_format f, const char *title, 
 }
 
 bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
-                      const char *seller, const char *path)
+                      const struct seller *seller, const char *path)
 {
     if (f == RENDER_PDF) return pdf_render(b, seller, path);
     FILE *out = fopen(path, "w");

@@ -7,6 +7,7 @@
 #ifndef GPUMETER_RENDER_H
 #define GPUMETER_RENDER_H
 
+#include "core/config.h"
 #include "pricing/bill.h"
 
 #include <stdbool.h>
@@ -18,6 +19,16 @@ enum render_format { RENDER_TEXT, RENDER_JSON, RENDER_CSV, RENDER_PDF };
  * "subsidy green-sz". */
 void render_line_label(const struct bill_line *l, char *buf, size_t len);
 
+/* What a line is, for a customer, in Chinese and English: "GPU 时长 · H800"
+ * and "GPU time · H800"; adjustments are named for what they are
+ * ("Take-or-pay shortfall", "Compute voucher · v-1"). */
+void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, char *en,
+                             size_t enlen);
+
+/* A rate in ppm of the whole as a percentage without trailing zeros:
+ * 60000 is "6%", 65000 "6.5%". */
+void render_percent(int64_t ppm, char *buf, size_t len);
+
 /* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
 void render_quantity(const struct bill_line *l, char *buf, size_t len);
 
@@ -27,6 +38,6 @@ void render_bill(const struct bill *b, enum render_format f, const char *title, 
 /* Writes the bill to path in any format (pdf only to a file); seller names
  * the operator on a PDF. False after printing why. */
 bool render_bill_file(const struct bill *b, enum render_format f, const char *title,
-                      const char *seller, const char *path);
+                      const struct seller *seller, const char *path);
 
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # `setup.sh fuzz` adds clang and its libFuzzer runtime for `make fuzz` only.
 PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
-  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libhpdf-dev poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq"
+  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq"
 
 [ "${1:-}" = fuzz ] && PACKAGES="clang libclang-rt-14-dev"
 missing=""

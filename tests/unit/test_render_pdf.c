@@ -1,0 +1,113 @@
+/* What a customer reads on a PDF invoice: line descriptions in Chinese and
+ * English without meter codes, tax as "6%", and a bill too long for one
+ * page laid out on as many pages as count_pages says (asserted inside
+ * pdf_render). The fonts and the pixels are checked by
+ * tests/integration/test_invoice_pdf.sh with poppler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "render/pdf.h"
+#include "render/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void describe(enum line_kind kind, const char *meter, const char *model, const char *band,
+                     const char *detail, const char *zh, const char *en)
+{
+    struct bill_line l = {.kind = kind};
+    snprintf(l.meter, sizeof l.meter, "%s", meter);
+    snprintf(l.model, sizeof l.model, "%s", model);
+    snprintf(l.band, sizeof l.band, "%s", band);
+    snprintf(l.detail, sizeof l.detail, "%s", detail);
+    if (kind == LINE_PRIOR_PERIOD) strcpy(l.adjusts, "2026-09");
+    char z[400], e[400];
+    render_line_description(&l, z, sizeof z, e, sizeof e);
+    assert_string_equal(z, zh);
+    assert_string_equal(e, en);
+}
+
+static void test_lines_are_described_for_people(void **state)
+{
+    (void)state;
+    describe(LINE_USAGE, "gpu_ms", "H800", "", "", "GPU 时长 · H800", "GPU time · H800");
+    describe(LINE_USAGE, "gpu_ms", "A800", "peak", "", "GPU 时长 · A800 · peak",
+             "GPU time · A800 · peak");
+    describe(LINE_USAGE, "tokens", "16B-80B", "", "", "训练 Token · 16B-80B",
+             "Training tokens · 16B-80B");
+    describe(LINE_SHORTFALL, "", "", "", "", "承诺用量不足补足", "Take-or-pay shortfall");
+    describe(LINE_VOUCHER_DISCOUNT, "", "", "", "v-sz-1", "算力券抵扣 · v-sz-1",
+             "Compute voucher · v-sz-1");
+    describe(LINE_PRIOR_PERIOD, "gpu_ms", "H800", "", "", "以前期间调整 2026-09 · GPU 时长 · H800",
+             "Prior-period correction 2026-09 · GPU time · H800");
+}
+
+static void test_tax_rate_prints_without_trailing_zeros(void **state)
+{
+    (void)state;
+    char s[32];
+    render_percent(60000, s, sizeof s);
+    assert_string_equal(s, "6%");
+    render_percent(130000, s, sizeof s);
+    assert_string_equal(s, "13%");
+    render_percent(65000, s, sizeof s);
+    assert_string_equal(s, "6.5%");
+    render_percent(1, s, sizeof s);
+    assert_string_equal(s, "0.0001%");
+    render_percent(0, s, sizeof s);
+    assert_string_equal(s, "0%");
+}
+
+static void test_a_long_bill_spans_pages(void **state)
+{
+    (void)state;
+    struct bill b = {.minor_digits = 2, .tax_ppm = 60000};
+    strcpy(b.customer, "alpha");
+    strcpy(b.customer_name, "阿尔法智能科技有限公司");
+    strcpy(b.tax_id, "91440300MA5XXXXXX1");
+    strcpy(b.currency, "CNY");
+    strcpy(b.period, "2026-10");
+    strcpy(b.kind, "invoice");
+    strcpy(b.status, "issued");
+    strcpy(b.number, "INV-2026-000042");
+    for (int i = 0; i < 70; i++) {
+        struct bill_line *l = bill_add_line(&b);
+        strcpy(l->meter, "gpu_ms");
+        snprintf(l->model, sizeof l->model, "H800 \xff bad byte %d", i); /* invalid UTF-8 too */
+        l->quantity = 3600000LL * (i + 1);
+        l->unit_price = 12000000;
+        l->amount = 1200 * (i + 1);
+        b.subtotal += l->amount;
+    }
+    b.tax = b.subtotal * 6 / 100;
+    b.total = b.due = b.subtotal + b.tax;
+    struct seller s = {.name = "深圳算力运营有限公司", .tax_id = "91440300MA5YYYYYY2"};
+    char path[] = "/tmp/gpumeter-test-pdf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(pdf_render(&b, &s, path));
+    FILE *f = fopen(path, "rb");
+    char head[6] = {0};
+    assert_int_equal(fread(head, 1, 5, f), 5);
+    fclose(f);
+    assert_string_equal(head, "%PDF-");
+    const char *keep = getenv("GPUMETER_TEST_PDF"); /* to look at it */
+    if (keep) assert_int_equal(rename(path, keep), 0);
+    unlink(path);
+    bill_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines_are_described_for_people),
+        cmocka_unit_test(test_tax_rate_prints_without_trailing_zeros),
+        cmocka_unit_test(test_a_long_bill_spans_pages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

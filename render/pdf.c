@@ -233,9 +233,8 @@ static void totals(struct pdf *p, const struct bill *b)
             snprintf(en, sizeof en, "Compute voucher %s", b->claims[i].voucher);
             total_row(p, b, "算力券抵扣", en, -b->claims[i].amount, false);
         }
-    char due[64];
-    snprintf(due, sizeof due, "Due from customer (%s)", b->currency);
-    total_row(p, b, "应付金额", due, b->due, true);
+    /* The currency stands in the header block, once, not on each total. */
+    total_row(p, b, "应付金额", "Due from customer", b->due, true);
     if (b->void_reason[0]) {
         p->y += 6;
         label(p, LEFT, p->y, "作废原因", "Void");

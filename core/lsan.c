@@ -13,3 +13,12 @@ const char *__lsan_default_suppressions(void)
     return "leak:libfontconfig.so.1\nleak:libcairo.so.2\n";
 }
 #endif
+
+#ifdef __SANITIZE_ADDRESS__
+/* Quiet about the suppressions above: a report is still printed. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
+}
+#endif

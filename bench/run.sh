@@ -326,7 +326,10 @@ request = function()
                     {["Authorization"] = "Bearer $key"})
 end
 LUA
-api_rps=() api_p50=() api_p99=() cold_rps=() cold_p50=() cold_p99=() sql_tps=() sql_ms=()
+api_rps=() api_p50=() api_p99=() cold_rps=() cold_p50=() cold_p99=() sql_tps=() sql_ms=() sql_p99=()
+# pgbench's per-transaction log (-l): field 3 is each transaction's latency in µs.
+p99_of_log() { cat "$@" | awk '{ print $3 }' | sort -n |
+    awk '{ a[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", a[i] / 1000 }'; }
 ms() { awk '{ v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else v = v * 1000; printf "%.2f", v }'; }
 echo "bench: warming the response cache" >&2
 wrk -t2 -c32 -d5s -s "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$API_PORT" >/dev/null
@@ -340,10 +343,13 @@ for r in $(seq 1 "$RUNS"); do
     cold_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
     cold_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
     cold_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
+    rm -f "$ROOT"/build/bench-pgbench-log.*
     pb=$(pgbench -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -c 32 -j 2 -T 10 \
+        -l --log-prefix="$ROOT/build/bench-pgbench-log" \
         -D customers="$API_CUSTOMERS" -f "$ROOT/bench/statement-query.sql" "$DB" 2>&1)
     sql_tps+=("$(echo "$pb" | awk '/^tps/ { printf "%.0f", $3 }')")
     sql_ms+=("$(echo "$pb" | awk '/latency average/ { printf "%.2f", $4 }')")
+    sql_p99+=("$(p99_of_log "$ROOT"/build/bench-pgbench-log.*)")
 done
 # Statements (priced per request, no cache), and one client's statement
 # while 4,000 slow connections from another address flood the server.
@@ -601,7 +607,8 @@ and local day kept like usage_rollup.
 | \`GET /v1/usage\` month by day, random customer, wrk 32 connections, from the response cache | $(median "${api_rps[@]}") requests/s | 10,000 requests/s (target) | $(ratio "$(median "${api_rps[@]}")" 10000) of the target |
 | latency p50 / p99 (wrk), from the cache | $(median "${api_p50[@]}") ms / $(median "${api_p99[@]}") ms | p99 10 ms (target) | $(ratio "$(median "${api_p99[@]}")" 10) of the target |
 | the same without the cache (\`api.cache_mb = 0\`), against pgbench running its SQL (prepared, as the server does) at the same concurrency | $(median "${cold_rps[@]}") requests/s | $(median "${sql_tps[@]}") queries/s | $(ratio "$(median "${cold_rps[@]}")" "$(median "${sql_tps[@]}")") |
-| latency p50 / p99 (wrk), without the cache | $(median "${cold_p50[@]}") ms / $(median "${cold_p99[@]}") ms | | |
+| latency p50 / p99 (wrk), without the cache | $(median "${cold_p50[@]}") ms / $(median "${cold_p99[@]}") ms | p99 20 ms (target) | $(ratio "$(median "${cold_p99[@]}")" 20) of the target |
+| the same p99, against pgbench's own p99 of the SQL at the same concurrency | $(median "${cold_p99[@]}") ms | $(median "${sql_p99[@]}") ms | $(ratio "$(median "${cold_p99[@]}")" "$(median "${sql_p99[@]}")") |
 | pgbench average latency of the SQL alone | $(median "${sql_ms[@]}") ms | | |
 | \`GET /v1/statement\` (priced per request: contract, plan, usage, terms), random customer, wrk 32 connections | $(median "${st_rps[@]}") requests/s | | |
 | one client's statement (from 127.0.0.2) while 4,000 slowloris connections come from 127.0.0.1, median of 20 (last run's slowest) | $(median "${flood_ms[@]}") ms ($flood_max ms) | 100 ms (target) | $(ratio "$(median "${flood_ms[@]}")" 100) of the target |
@@ -625,6 +632,11 @@ aggregating 744 hourly rows. With the cache the 10,000 requests/s and
     'BEGIN { print (r >= 10000 && p < 10) ? "are met" : "are **not met**" }') in this run on this 2-core machine (wrk itself takes most of
 one core). Without it, the server runs at about the rate PostgreSQL answers
 the same SQL: the aggregate is the bound, and the first request for a
-customer and month after its usage changed pays it.
+customer and month after its usage changed pays it. Its p99 target of 20 ms
+$(awk -v p="$(median "${cold_p99[@]}")" -v s="$(median "${sql_p99[@]}")" 'BEGIN {
+    if (p < 20) print "is met in this run.";
+    else if (s >= 20 * 0.8) print "is **not met** in this run, and pgbench alone, with no HTTP server, sees a p99 of " s " ms: the tail is PostgreSQL sharing 2 cores with 32 clients, not the server.";
+    else print "is **not met** in this run, while pgbench alone sees " s " ms: the server adds the tail (wrk, the server and PostgreSQL share 2 cores).";
+}')
 REPORT
 cat "$ROOT/bench/REPORT.md"

@@ -23,7 +23,7 @@ WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_GNU_SOURCE
 PANGO_CFLAGS = $(eval PANGO_CFLAGS := $(shell pkg-config --cflags pangocairo))$(PANGO_CFLAGS)
 PANGO_LIBS   = $(eval PANGO_LIBS := $(shell pkg-config --libs pangocairo))$(PANGO_LIBS)
 CPPFLAGS = -I. -Ibuild/gen -I/usr/include/postgresql $(PANGO_CFLAGS) -DGPUMETER_VERSION='"$(VERSION)"'
-LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) -lm
+LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) -lxlsxwriter -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)

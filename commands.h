@@ -2,7 +2,7 @@
  * its own: ingest/ (collect), rating/ (rate, conservation), terms/ (plan,
  * contract, customer, site, voucher, subsidy,
  * tariff, asset), billing/ (invoice,
- * statement, rerate, report, plan simulate), api/ (serve, customer key),
+ * statement, rerate, report, export, plan simulate), api/ (serve, customer key),
  * schema/ (migrate, topics). Any folder may include this header: it is how
  * a command reaches one that lives higher up (terms/plan.c dispatches
  * `plan simulate` to billing/) without including that folder. Each returns the process exit code: 0
@@ -26,6 +26,7 @@ int cmd_subsidy(int argc, char **argv);
 int cmd_tariff(int argc, char **argv);
 int cmd_asset(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);

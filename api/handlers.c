@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
+#include "billing/focus.h"
 #include "billing/idle.h"
 #include "billing/yield.h"
 #include "render/render.h"
@@ -384,6 +385,26 @@ bool handle_invoice(struct request *r)
     }
     bill_free(&b);
     return ok;
+}
+
+/* ---- /v1/focus ---- */
+
+/* A customer key gets its own rows; a finance key every customer's, or
+ * one customer's with ?customer=. */
+bool handle_focus(struct request *r)
+{
+    const char *period = http_param(r, "period"), *customer = NULL;
+    int y, m;
+    if ((!r->who.finance || http_param(r, "customer")) && !http_customer(r, &customer))
+        return false;
+    if (!period || strlen(period) != 7 || !time_parse_month(period, &y, &m))
+        return http_error(r, 400, "bad_request", "period is a month YYYY-MM");
+    char first_day[16];
+    time_month_first_day(period, first_day);
+    if (!focus_export(r->conn, first_day, customer, &r->cfg->seller, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    r->content_type = "text/csv";
+    return true;
 }
 
 bool handle_operator_contracts(struct request *r)

@@ -15,6 +15,7 @@ bool handle_usage_current(struct request *r);
 bool handle_statement(struct request *r);
 bool handle_invoices(struct request *r);
 bool handle_invoice(struct request *r);
+bool handle_focus(struct request *r); /* CSV */
 bool handle_operator_contracts(struct request *r); /* finance keys only */
 bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */

@@ -60,6 +60,7 @@ static const struct route routes[] = {
     {"/v1/statement", handle_statement, "customer period format"},
     {"/v1/invoices", handle_invoices, "customer page page_size"},
     {"/v1/invoices/{number}", handle_invoice, "format"},
+    {"/v1/focus", handle_focus, "period customer"},
     {"/v1/operator/contracts", handle_operator_contracts, "from horizon"},
     {"/v1/operator/yield", handle_operator_yield, "period by currency"},
     {"/v1/operator/capacity", handle_operator_capacity, "from to by"},
@@ -144,8 +145,7 @@ bool http_customer(struct request *r, const char **customer)
         return true;
     }
     if (!asked) return http_error(r, 400, "bad_request", "a finance key must name the customer");
-    if (strlen(asked) > 64 ||
-        strspn(asked, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(asked))
+    if (!cli_code_valid(asked))
         return http_error(r, 400, "bad_request", "customer must be a customer code");
     *customer = asked;
     return true;

@@ -19,6 +19,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "billing/billing.h"
+#include "billing/etax.h"
 #include "billing/lifecycle.h"
 #include "render/render.h"
 #include "billing/store.h"
@@ -198,51 +199,98 @@ static int invoice_show(int argc, char **argv)
 static int invoice_list(int argc, char **argv)
 {
     const char *period = NULL;
+    bool no_fapiao = false;
     const struct cli_opt opts[] = {
         {"period", CLI_STR, &period, "YYYY-MM", "only invoices of this month", 0, 0},
+        {"no-fapiao", CLI_BOOL, &no_fapiao, NULL,
+         "only issued (or void) ones whose fapiao number is not recorded yet", 0, 0},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter invoice list [--period YYYY-MM]",
-                                  "List invoices: customer, period, status, total.", opts, 0, 0};
+    const struct cli_spec spec = {
+        "gpumeter invoice list [--period YYYY-MM] [--no-fapiao]",
+        "List invoices: number, customer, period, status, total, and the fapiao number "
+        "(\"no-fapiao\" for an issued one that lacks it).",
+        opts, 0, 0};
     int npos, y, m;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (period && !time_parse_month(period, &y, &m))
         return cli_usage_error(&spec, "--period must look like YYYY-MM");
     char first_day[16];
-    const char *p[] = {cli_month_start(period, first_day)};
+    const char *p[] = {cli_month_start(period, first_day), no_fapiao ? "t" : "f"};
     struct config cfg;
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    PGresult *res = db_query(conn, "list invoices",
-                             "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "
-                             "cur.minor_digits, i.currency, coalesce(i.number, '-') FROM invoice i "
-                             "JOIN customer c ON c.id = i.customer_id "
-                             "JOIN currency cur ON cur.code = i.currency "
-                             "WHERE $1::date IS NULL OR i.period = $1::date "
-                             "ORDER BY i.period, c.code, i.id",
-                             1, p);
+    PGresult *res = db_query(
+        conn, "list invoices",
+        "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "
+        "cur.minor_digits, i.currency, coalesce(i.number, '-'), "
+        "CASE WHEN i.status = 'draft' THEN '-' ELSE coalesce(i.fapiao_number, 'no-fapiao') END "
+        "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "JOIN currency cur ON cur.code = i.currency "
+        "WHERE ($1::date IS NULL OR i.period = $1::date) "
+        "  AND (NOT $2::bool OR (i.status <> 'draft' AND i.fapiao_number IS NULL)) "
+        "ORDER BY i.period, c.code, i.id",
+        2, p);
     for (int i = 0; res && i < PQntuples(res); i++) {
         int64_t total = 0, digits = 2;
         char amount[32];
         db_get_int64(res, i, 3, &total);
         db_get_int64(res, i, 4, &digits);
         money_format(total, (int)digits, amount, sizeof amount);
-        printf("%-16s %-24s %s  %-6s %16s %s\n", PQgetvalue(res, i, 6), PQgetvalue(res, i, 0),
-               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), amount, PQgetvalue(res, i, 5));
+        printf("%-16s %-24s %s  %-6s %16s %s  %s\n", PQgetvalue(res, i, 6),
+               PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), amount,
+               PQgetvalue(res, i, 5), PQgetvalue(res, i, 7));
     }
     PQclear(res);
     PQfinish(conn);
     return res ? 0 : 1;
 }
 
+static int invoice_export(int argc, char **argv)
+{
+    const char *period = NULL, *format = NULL, *output = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"period", CLI_STR, &period, "YYYY-MM", "the month (required)", 0, 0},
+        {"format", CLI_STR, &format, "etax",
+         "etax: the e-tax bureau's bulk issuing layout, XLSX (required)", 0, 0},
+        {"output", CLI_STR, &output, "FILE", "where to write it (required)", 0, 0},
+        {"all", CLI_BOOL, &all, NULL,
+         "also invoices whose fapiao (or red fapiao) is recorded already", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter invoice export --period YYYY-MM --format etax --output FILE.xlsx [--all]",
+        "Write what finance hands to the tax system for the month: a fapiao for each issued "
+        "invoice that has none yet, and a red-reversal request for each void one whose fapiao "
+        "was issued (docs/invoices.md).",
+        opts, 0, 0};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
+    if (!format || strcmp(format, "etax"))
+        return cli_usage_error(&spec, "--format etax is the one export format");
+    if (!output || !output[0]) return cli_usage_error(&spec, "--output FILE is required");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    rc = etax_export(first_day, output, all, &cfg, conn);
+    PQfinish(conn);
+    return rc;
+}
+
 static const struct cli_command invoice_commands[] = {
     {"run", invoice_run, "write or refresh the draft invoices of a month"},
     {"issue", lifecycle_issue, "number and issue the drafts of a month"},
     {"void", lifecycle_void, "void an issued invoice with a credit note"},
+    {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice"},
     {"show", invoice_show, "print one invoice (text, json, csv)"},
     {"list", invoice_list, "list invoices"},
+    {"export", invoice_export, "write the month's fapiao hand-off for the tax system (etax)"},
     {NULL, NULL, NULL},
 };
 

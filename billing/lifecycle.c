@@ -34,8 +34,10 @@ static const char issue_sql[] =
     "      ON CONFLICT (series, year) DO UPDATE SET last = invoice_number.last + 1 "
     "      RETURNING year, last) "
     "UPDATE invoice SET status = 'issued', issued_at = now(), "
-    "       number = format('%s-%s-%s', $2::text, n.year, lpad(n.last::text, 6, '0')) "
-    "FROM n, inv WHERE invoice.id = inv.id RETURNING invoice.number";
+    "       number = format('%s-%s-%s', $2::text, n.year, lpad(n.last::text, 6, '0')), "
+    "       buyer_name = c.name, buyer_tax_id = c.tax_id " /* the buyer as issued to (019) */
+    "FROM n, inv, customer c WHERE invoice.id = inv.id AND c.id = invoice.customer_id "
+    "RETURNING invoice.number";
 
 static bool issue_one(PGconn *conn, const char *id, const char *series, char *number, size_t cap)
 {
@@ -147,13 +149,17 @@ static const char reverse_sql[] =
 
 int lifecycle_void(int argc, char **argv)
 {
-    const char *reason = NULL;
+    const char *reason = NULL, *code = "01";
     const struct cli_opt opts[] = {
         {"reason", CLI_STR, &reason, "TEXT", "why it is void (required)", 0, 0},
+        {"code", CLI_STR, &code, "NN",
+         "the red-reversal reason for the fapiao: 01 开票有误 wrong invoice (default), 02 销货退回 "
+         "returned, 03 服务中止 service ended, 04 销售折让 discount",
+         0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter invoice void NUMBER --reason TEXT",
+        "gpumeter invoice void NUMBER --reason TEXT [--code 01|02|03|04]",
         "Void an issued invoice and issue the credit note that reverses it; the month can then "
         "be invoiced again.",
         opts, 1, 1};
@@ -162,18 +168,20 @@ int lifecycle_void(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     if (!reason || !reason[0] || strlen(reason) > 256)
         return cli_usage_error(&spec, "--reason (1 to 256 characters) is required");
+    if (strlen(code) != 2 || code[0] != '0' || code[1] < '1' || code[1] > '4')
+        return cli_usage_error(&spec, "--code is 01, 02, 03 or 04");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    const char *p[] = {argv[1], reason};
+    const char *p[] = {argv[1], reason, code};
     PGresult *v = NULL, *cn = NULL;
     char number[32] = "";
     bool ok =
         db_begin(conn) && (v = db_query(conn, "void the invoice",
                                         "UPDATE invoice SET status = 'void', voided_at = now(), "
-                                        "void_reason = $2 WHERE number = $1 AND status = 'issued' "
-                                        "AND kind = 'invoice' RETURNING id",
-                                        2, p));
+                                        "void_reason = $2, void_code = $3 WHERE number = $1 "
+                                        "AND status = 'issued' AND kind = 'invoice' RETURNING id",
+                                        3, p));
     if (ok && PQntuples(v) != 1) {
         log_error("no issued invoice numbered \"%s\"", argv[1]);
         ok = false;
@@ -192,4 +200,71 @@ int lifecycle_void(int argc, char **argv)
     PQclear(cn);
     PQfinish(conn);
     return ok ? 0 : 1;
+}
+
+/* The official number is the one change an issued (or void) invoice accepts,
+ * once (schema 019's guard), and it is written to audit_log with the same
+ * statement. */
+int lifecycle_fapiao(int argc, char **argv)
+{
+    const char *number = NULL, *date = NULL, *actor = NULL;
+    const struct cli_opt opts[] = {
+        {"number", CLI_STR, &number, "DIGITS", "the fapiao's 20-digit number (required)", 0, 0},
+        {"date", CLI_STR, &date, "YYYY-MM-DD", "the date it was issued on (required)", 0, 0},
+        {"actor", CLI_STR, &actor, "NAME", "who records it (default: audit.actor, $USER)", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter invoice fapiao NUMBER --number DIGITS --date YYYY-MM-DD [--actor NAME]",
+        "Record the number and date the tax system gave the fapiao of an issued invoice (or the "
+        "red fapiao of a credit note). Recorded once; audited.",
+        opts, 1, 1};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    int64_t days;
+    if (!number || strlen(number) != 20 || strspn(number, "0123456789") != 20)
+        return cli_usage_error(&spec, "--number is the fapiao's 20 digits");
+    if (!date || !time_parse_date(date, &days))
+        return cli_usage_error(&spec, "--date must be a date, YYYY-MM-DD");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    const char *p[] = {argv[1], number, date, actor ? actor : cfg.actor};
+    PGresult *res = db_query(
+        conn, "record the fapiao",
+        "WITH old AS (SELECT id, status, fapiao_number, to_char(fapiao_date, 'YYYY-MM-DD') AS d "
+        "             FROM invoice WHERE number = $1 FOR UPDATE), "
+        "upd AS (UPDATE invoice i SET fapiao_number = $2, fapiao_date = $3::date FROM old "
+        "        WHERE i.id = old.id AND old.fapiao_number IS NULL "
+        "          AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.fapiao_number = $2) "
+        "        RETURNING i.id), "
+        "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
+        "          SELECT $4, 'invoice', $1, 'fapiao', jsonb_build_object('fapiao_number', "
+        "          $2::text, 'fapiao_date', $3::text) FROM upd) "
+        "SELECT (SELECT count(*) FROM old), (SELECT count(*) FROM upd), "
+        "       (SELECT coalesce(fapiao_number, '') FROM old), (SELECT coalesce(d, '') FROM old), "
+        "       (SELECT number FROM invoice WHERE fapiao_number = $2)",
+        4, p);
+    rc = 1;
+    if (!res) {
+    } else if (!strcmp(PQgetvalue(res, 0, 0), "0")) {
+        log_error("no issued invoice or credit note numbered \"%s\"", argv[1]);
+    } else if (!strcmp(PQgetvalue(res, 0, 1), "1")) {
+        printf("%s: fapiao %s of %s recorded\n", argv[1], number, date);
+        rc = 0;
+    } else if (!strcmp(PQgetvalue(res, 0, 2), number) && !strcmp(PQgetvalue(res, 0, 3), date)) {
+        printf("%s: fapiao %s of %s, unchanged\n", argv[1], number, date);
+        rc = 0;
+    } else if (PQgetvalue(res, 0, 2)[0]) {
+        log_error("%s already has fapiao %s of %s", argv[1], PQgetvalue(res, 0, 2),
+                  PQgetvalue(res, 0, 3));
+        log_hint("A recorded fapiao number never changes; a wrong fapiao is reversed with a red "
+                 "one: void the invoice (invoice void --code 01).");
+    } else {
+        log_error("fapiao %s is recorded on %s already", number, PQgetvalue(res, 0, 4));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
 }

@@ -1,4 +1,4 @@
-/* lifecycle: issuing and voiding invoices (see lifecycle.c): numbers
+/* lifecycle: issuing and voiding invoices, and recording their fapiao (see lifecycle.c): numbers
  * gap-free per series and year, credit notes, ledger reversals. Both are
  * `gpumeter invoice` subcommands and return the process exit code. Commands: run on the main
  * thread. */
@@ -7,5 +7,6 @@
 
 int lifecycle_issue(int argc, char **argv);
 int lifecycle_void(int argc, char **argv);
+int lifecycle_fapiao(int argc, char **argv);
 
 #endif

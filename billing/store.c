@@ -285,14 +285,18 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
 
 /* Header columns 0..18, line columns 19..31; $1 the invoice id. */
 static const char show_sql[] =
-    "SELECT c.code, c.name, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
+    "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name ELSE coalesce(i.buyer_name, c.name) "
+    "       END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
     "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
     "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
     "       coalesce(i.void_reason, ''), "
     "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
     "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
-    "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), '') "
+    "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), ''), "
+    "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.buyer_tax_id END, ''), "
+    "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), ''), "
+    "       coalesce(i.void_code, '') "
     "FROM invoice i JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
     "LEFT JOIN invoice cr ON cr.id = i.credits "
@@ -325,6 +329,10 @@ static bool read_header(struct bill *b, const PGresult *res)
     cell(b->credits, sizeof b->credits, res, 0, 16);
     cell(b->issued_at, sizeof b->issued_at, res, 0, 17);
     cell(b->void_reason, sizeof b->void_reason, res, 0, 18);
+    cell(b->tax_id, sizeof b->tax_id, res, 0, 32);
+    cell(b->fapiao_number, sizeof b->fapiao_number, res, 0, 33);
+    cell(b->fapiao_date, sizeof b->fapiao_date, res, 0, 34);
+    cell(b->void_code, sizeof b->void_code, res, 0, 35);
     bool ok = db_get_int64(res, 0, 4, &digits) && db_get_int64(res, 0, 5, &b->tax_ppm) &&
               db_get_int64(res, 0, 8, &b->subtotal) && db_get_int64(res, 0, 9, &b->tax) &&
               db_get_int64(res, 0, 10, &b->total) && db_get_int64(res, 0, 11, &b->claimed) &&

@@ -73,3 +73,14 @@ bool catalogue_has_vendor(const char *vendor)
         if (!strcmp(entries[i].vendor, vendor)) return true;
     return false;
 }
+
+const char *catalogue_vendor_name(const char *vendor)
+{
+    static const struct {
+        const char *vendor, *name;
+    } names[] = {{"nvidia", "NVIDIA"},       {"huawei", "Huawei"}, {"cambricon", "Cambricon"},
+                 {"kunlunxin", "Kunlunxin"}, {"hygon", "Hygon"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(vendor, names[i].vendor)) return names[i].name;
+    return vendor;
+}

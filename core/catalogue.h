@@ -24,5 +24,8 @@ struct accelerator {
 const struct accelerator *catalogue_find(const char *reported);
 /* Whether a vendor ("nvidia", "huawei", ...) makes a catalogue model. */
 bool catalogue_has_vendor(const char *vendor);
+/* The vendor as a customer reads it: "NVIDIA", "Huawei"; the vendor itself
+ * when it has no other name. */
+const char *catalogue_vendor_name(const char *vendor);
 
 #endif

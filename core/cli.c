@@ -138,6 +138,12 @@ int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, c
     return CLI_EXIT_USAGE;
 }
 
+bool cli_code_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
 bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16])
 {
     int y, m;

@@ -53,6 +53,9 @@ const char *cli_month_start(const char *period, char first_day[16]);
 /* A required --period: "YYYY-MM" into its first day "YYYY-MM-01". False
  * after printing the error and usage (the command exits CLI_EXIT_USAGE). */
 bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16]);
+/* Whether s is a code (customer, contract, plan): 1 to 64 lower-case
+ * letters, digits, '-' or '_'. */
+bool cli_code_valid(const char *s);
 
 struct cli_command {
     const char *name;

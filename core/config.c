@@ -56,6 +56,7 @@ void config_defaults(struct config *cfg)
     cfg->late_horizon_s = 3 * 86400;
     cfg->grace_s = 3 * 86400;
     snprintf(cfg->seller.name, sizeof cfg->seller.name, "GPU compute operator");
+    cfg->fapiao.special = true;
     cfg->api_rate = 1000;
     cfg->api_cache_mb = 64;
     cfg->api_max_connections = 4096;
@@ -251,6 +252,30 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         if (!strcmp(key, seller_keys[i].key))
             return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap,
                               value, key, err, errlen);
+    if (!strcmp(key, "fapiao.invoice_type")) {
+        if (strcmp(value, "special") && strcmp(value, "normal")) {
+            snprintf(err, errlen, "%s must be special (增值税专用发票) or normal (普通发票)", key);
+            return -1;
+        }
+        cfg->fapiao.special = !strcmp(value, "special");
+        return 0;
+    }
+    if (!strncmp(key, "fapiao.tax_code", 15) && (!key[15] || key[15] == '.')) {
+        char *dst = NULL;
+        if (!key[15]) dst = cfg->fapiao.tax_code;
+        for (int i = 0; key[15] && i < FAPIAO_METERS; i++)
+            if (!strcmp(key + 16, fapiao_meters[i])) dst = cfg->fapiao.meter_tax_code[i];
+        if (!dst) {
+            snprintf(err, errlen, "unknown key \"%s\" (the meters are gpu_ms, tokens, energy_mj)",
+                     key);
+            return -1;
+        }
+        if (strlen(value) != 19 || strspn(value, "0123456789") != 19) {
+            snprintf(err, errlen, "%s must be a tax classification code of 19 digits", key);
+            return -1;
+        }
+        return copy_value(dst, 20, value, key, err, errlen);
+    }
     if (!strcmp(key, "invoice.grace_days")) {
         long days = 0;
         int rc = set_whole(&days, key, value, 366, "days", err, errlen);
@@ -357,4 +382,14 @@ int config_load(struct config *cfg)
     if (config_apply_env(cfg)) return -1;
     snprintf(cfg->pg_user, sizeof cfg->pg_user, "%s", cfg->pg_role_user[process_role]);
     return 0;
+}
+
+const char *const fapiao_meters[FAPIAO_METERS] = {"gpu_ms", "tokens", "energy_mj"};
+
+const char *config_fapiao_tax_code(const struct fapiao_config *f, const char *meter)
+{
+    for (int i = 0; i < FAPIAO_METERS; i++)
+        if (!strcmp(meter, fapiao_meters[i]) && f->meter_tax_code[i][0])
+            return f->meter_tax_code[i];
+    return f->tax_code;
 }

@@ -40,6 +40,21 @@ struct seller {
     char bank[257], account[65];
 };
 
+/* What the fapiao hand-off needs (fapiao.*, docs/invoices.md): the kind of
+ * fapiao and the tax classification codes (税收分类编码, 19 digits), one for
+ * every line and one per usage meter that overrides it; "" when not set. */
+#define FAPIAO_METERS 3 /* gpu_ms, tokens, energy_mj */
+struct fapiao_config {
+    bool special;                           /* 增值税专用发票 (default), else 普通发票 */
+    char tax_code[20];                      /* fapiao.tax_code */
+    char meter_tax_code[FAPIAO_METERS][20]; /* fapiao.tax_code.<meter> */
+};
+/* The meters fapiao.tax_code.<meter> names, in meter_tax_code's order. */
+extern const char *const fapiao_meters[FAPIAO_METERS];
+/* The code of a line of meter ("" for an adjustment): the meter's own,
+ * else fapiao.tax_code; "" when neither is configured. */
+const char *config_fapiao_tax_code(const struct fapiao_config *f, const char *meter);
+
 struct config {
     char pg_conninfo[1024];
     /* the user each role connects as (pg.<role>_user); "" keeps
@@ -56,8 +71,9 @@ struct config {
     char actor[129];      /* who changes plans and contracts, for the audit log */
     long grace_s;         /* drafts stay open this long after their month ends */
     struct seller seller; /* the operator, as printed on invoices */
-    long api_rate;        /* requests per second per API key (gpumeter serve) */
-    long api_cache_mb;    /* memory for cached usage responses; 0 disables */
+    struct fapiao_config fapiao;
+    long api_rate;     /* requests per second per API key (gpumeter serve) */
+    long api_cache_mb; /* memory for cached usage responses; 0 disables */
     /* gpumeter serve's limits (docs/api.md, "Limits") */
     long api_max_connections;        /* open connections in all */
     long api_max_connections_per_ip; /* open connections from one client address */

@@ -99,6 +99,21 @@ void money_format(int64_t amount, int digits, char *buf, size_t len)
                  (unsigned long long)(mag / scale), digits, (unsigned long long)(mag % scale));
 }
 
+void money_format_trimmed(int64_t v, int digits, char *buf, size_t len)
+{
+    if (digits < 0 || digits > 18) digits = 0;
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, scale = 1;
+    for (int i = 0; i < digits; i++)
+        scale *= 10;
+    char frac[24];
+    snprintf(frac, sizeof frac, ".%0*llu", digits, (unsigned long long)(mag % scale));
+    size_t n = digits ? strlen(frac) : 0;
+    while (n > 1 && frac[n - 1] == '0')
+        n--;
+    frac[n > 1 ? n : 0] = '\0';
+    snprintf(buf, len, "%s%llu%s", v < 0 ? "-" : "", (unsigned long long)(mag / scale), frac);
+}
+
 bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor)
 {
     int64_t scale = 1;

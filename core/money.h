@@ -53,5 +53,8 @@ bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor);
 
 /* Formats amount (in units of 10^-digits) as a plain decimal: "-12.05". */
 void money_format(int64_t amount, int digits, char *buf, size_t len);
+/* v in units of 10^-digits (0..18) as a decimal without trailing zeros:
+ * 74400000000 at 8 digits is "744", 1680000000 is "16.8". */
+void money_format_trimmed(int64_t v, int digits, char *buf, size_t len);
 
 #endif

@@ -2,6 +2,8 @@
 #include "pricing/bill.h"
 
 #include "core/alloc.h"
+#include "core/money.h"
+#include "pricing/meter.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,4 +90,40 @@ bool bill_totals_hold(const struct bill *b)
         *(b->claims[i].pre_tax ? &before : &after) += b->claims[i].amount;
     return lines == b->subtotal && (__int128)b->subtotal + b->tax == b->total &&
            (__int128)b->claimed + b->due == b->total && after == b->claimed && before == discounts;
+}
+
+static __int128 pow10_128(int n)
+{
+    __int128 p = 1;
+    while (n-- > 0)
+        p *= 10;
+    return p;
+}
+
+bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimals,
+                        int64_t *quantity, int64_t *rate)
+{
+    const struct meter_units *u = l->meter[0] ? meter_units(l->meter) : NULL;
+    int64_t q, p = 0;
+    if (!u || l->quantity == 0 || decimals < 6 || decimals > 9 || minor_digits < 0 ||
+        minor_digits > decimals ||
+        !money_div_round((__int128)l->quantity * pow10_128(decimals), u->per_price, &q) || q == 0)
+        return false;
+    /* unit_price is in 10^-6 of the currency and the factors in ppm: the
+     * rate to 10^-6 after two of them, then to 10^-decimals after the
+     * third (a rate for people: the tolerance below is what counts) */
+    bool ok = l->unit_price > 0 &&
+              money_div_round((__int128)l->unit_price * l->multiplier_ppm * l->pue_ppm,
+                              (__int128)1000000 * 1000000, &p) &&
+              money_div_round((__int128)p * l->override_ppm * pow10_128(decimals - 6), 1000000,
+                              &p);
+    /* |q x p - amount| <= 0.01, in units of 10^-(2 decimals) */
+    __int128 diff = (__int128)q * p - (__int128)l->amount * pow10_128(2 * decimals - minor_digits);
+    if (diff < 0) diff = -diff;
+    if (!ok || p <= 0 || diff > pow10_128(2 * decimals - 2))
+        ok = money_div_round((__int128)l->amount * pow10_128(2 * decimals - minor_digits), q, &p);
+    if (!ok) return false;
+    *quantity = q;
+    *rate = p;
+    return true;
 }

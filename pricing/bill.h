@@ -61,7 +61,10 @@ struct ledger_row {
 struct bill {
     char customer[129];
     char customer_name[257];
-    char tax_id[33]; /* the buyer's taxpayer number, "" when not recorded */
+    char tax_id[33];        /* the buyer's taxpayer number, "" when not recorded */
+    char fapiao_number[24]; /* the tax system's number for it, "" until recorded */
+    char fapiao_date[16];   /* YYYY-MM-DD, with the number */
+    char void_code[4];      /* a void one's red-reversal reason: 01..04, "" if none */
     char contract[65];
     char plan[129];
     char currency[4];
@@ -95,6 +98,16 @@ bool bill_has_content(const struct bill *b);
  * to claimed and the pre-tax ones to minus the voucher discount lines.
  * settle_bill and store_invoices assert it: it never fails. */
 bool bill_totals_hold(const struct bill *b);
+
+/* A usage line per unit, for documents that show a quantity and a unit
+ * price (the fapiao, FOCUS): its quantity in the price unit and its rate,
+ * both in units of 10^-decimals (6..9), rounded half away from zero. The
+ * rate is the line's own (price x band x PUE x override) when quantity x
+ * rate is within 0.01 of the currency of the amount, else amount /
+ * quantity (graduated and volume tiers, floors, prior-period differences).
+ * False when the line has no meter or no quantity. */
+bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimals,
+                        int64_t *quantity, int64_t *rate);
 
 /* Appended, zeroed; the arrays grow as needed (allocation failure aborts). */
 struct bill_line *bill_add_line(struct bill *b);

@@ -1,9 +1,11 @@
 /* describe: what a bill line is, in Chinese and in English (render.h).
  *
  * Printed on invoices, so it names the service and never a meter code:
- * a customer's finance team reads "GPU 时长 · H800", not "gpu_ms H800". */
+ * a customer's finance team reads "GPU 时长 · NVIDIA H800", not "gpu_ms H800". */
+#include "core/catalogue.h"
 #include "render/render.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,22 +22,53 @@ static void meter_names(const char *meter, const char **zh, const char **en)
         *zh = meter, *en = meter;
 }
 
-/* "GPU 时长 · H800 · peak" and "GPU time · H800 · peak": the meter's
- * service, then what it was on (model or token bracket), band and site. */
+/* What a usage line was on, after its service: the model (with its vendor
+ * when the catalogue knows it: "NVIDIA H800") or token bracket, the band
+ * and the site, joined by " · ". */
+static void usage_spec(const struct bill_line *l, bool zh, char *buf, size_t len)
+{
+    const struct accelerator *a = l->model[0] ? catalogue_find(l->model) : NULL;
+    const char *vendor = a && !strcmp(a->model, l->model) ? catalogue_vendor_name(a->vendor) : "";
+    char site[100] = "";
+    if (l->site[0]) snprintf(site, sizeof site, "%s%s", zh ? "站点 " : "site ", l->site);
+    const char *parts[] = {l->model, l->band, site};
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i][0]) continue;
+        int w = snprintf(buf + n, n < len ? len - n : 0, "%s%s%s%s", n ? " · " : "",
+                         i == 0 ? vendor : "", i == 0 && vendor[0] ? " " : "", parts[i]);
+        if (w > 0) n += (size_t)w;
+        if (n >= len) break;
+    }
+}
+
+/* "GPU 时长 · NVIDIA H800 · peak" and "GPU time · NVIDIA H800 · peak": the
+ * meter's service, then what it was on. */
 static void usage_names(const struct bill_line *l, char *zh, size_t zhlen, char *en, size_t enlen)
 {
     const char *mzh, *men;
     meter_names(l->meter, &mzh, &men);
-    char what[200];
-    snprintf(what, sizeof what, "%s%s%s%s%s", l->model[0] ? " · " : "", l->model,
-             l->band[0] ? " · " : "", l->band, "");
-    char zsite[100] = "", esite[100] = "";
-    if (l->site[0]) {
-        snprintf(zsite, sizeof zsite, " · 站点 %s", l->site);
-        snprintf(esite, sizeof esite, " · site %s", l->site);
+    char zspec[300], espec[300];
+    usage_spec(l, true, zspec, sizeof zspec);
+    usage_spec(l, false, espec, sizeof espec);
+    snprintf(zh, zhlen, "%s%s%s", mzh, zspec[0] ? " · " : "", zspec);
+    snprintf(en, enlen, "%s%s%s", men, espec[0] ? " · " : "", espec);
+}
+
+void render_line_item(const struct bill_line *l, char *item, size_t itemlen, char *spec,
+                      size_t speclen)
+{
+    if (l->kind != LINE_USAGE) { /* adjustments: named whole, no specification */
+        char en[400];
+        render_line_description(l, item, itemlen, en, sizeof en);
+        spec[0] = '\0';
+        return;
     }
-    snprintf(zh, zhlen, "%s%s%s", mzh, what, zsite);
-    snprintf(en, enlen, "%s%s%s", men, what, esite);
+    const char *mzh, *men;
+    meter_names(l->meter, &mzh, &men);
+    snprintf(item, itemlen, "%s", mzh);
+    usage_spec(l, true, spec, speclen);
 }
 
 void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, char *en,

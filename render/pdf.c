@@ -154,24 +154,30 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
     const char *buyer_rows[] = {b->customer_name, buyer_tax, b->customer};
     party(p, LEFT, 76, "销售方", "Seller", seller_rows, 4);
     party(p, 305, 76, "购买方", "Buyer", buyer_rows, 3);
-    double y = 140;
+    double y = 140; /* three rows of 13 above the column heads */
     char contract[300];
     snprintf(contract, sizeof contract, "%s · %s", b->contract, b->plan);
     label(p, LEFT, y, "账期", "Period");
     text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->period);
     label(p, 305, y, "合同", "Contract");
     text(p, 9, false, 385, y, ALIGN_LEFT, 170, contract);
-    y += 15;
+    y += 13;
     label(p, LEFT, y, "开具日期", "Issued");
     text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->issued_at[0] ? b->issued_at : "-");
     label(p, 305, y, "币种", "Currency");
     text(p, 9, false, 385, y, ALIGN_LEFT, 0, b->currency);
     if (b->credits[0]) {
-        y += 15;
+        y += 13;
         label(p, LEFT, y, "冲销发票", "Credits invoice");
         text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
     }
-    p->y = TOP_ROWS - 20;
+    if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
+        char fapiao[64];
+        snprintf(fapiao, sizeof fapiao, "%s  %s", b->fapiao_number, b->fapiao_date);
+        label(p, 305, 166, "发票号码", "Fapiao");
+        text(p, 9, false, 385, 166, ALIGN_LEFT, 170, fapiao);
+    }
+    p->y = TOP_ROWS - 20; /* the heads take 20: lines start at TOP_ROWS */
     column_heads(p);
 }
 
@@ -226,7 +232,7 @@ static void totals(struct pdf *p, const struct bill *b)
     snprintf(en, sizeof en, "Tax %s", rate);
     char zh[64];
     snprintf(zh, sizeof zh, "税额 %s", rate);
-    total_row(p, b, zh, "Tax", b->tax, false);
+    total_row(p, b, zh, en, b->tax, false);
     total_row(p, b, "价税合计", "Total", b->total, true);
     for (int i = 0; i < b->nclaims; i++)
         if (!b->claims[i].pre_tax) {

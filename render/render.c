@@ -145,6 +145,7 @@ static void render_json(const struct bill *b, FILE *out)
     sb_puts(&sb, "{\"customer\":");
     sb_put_json_string(&sb, b->customer);
     json_field(&sb, "customer_name", b->customer_name);
+    if (b->tax_id[0]) json_field(&sb, "customer_tax_id", b->tax_id);
     json_field(&sb, "contract", b->contract);
     json_field(&sb, "plan", b->plan);
     json_field(&sb, "period", b->period);
@@ -153,6 +154,9 @@ static void render_json(const struct bill *b, FILE *out)
     if (b->kind[0]) json_field(&sb, "kind", b->kind);
     if (b->credits[0]) json_field(&sb, "credits", b->credits);
     if (b->issued_at[0]) json_field(&sb, "issued_at", b->issued_at);
+    if (b->fapiao_number[0]) json_field(&sb, "fapiao_number", b->fapiao_number);
+    if (b->fapiao_date[0]) json_field(&sb, "fapiao_date", b->fapiao_date);
+    if (b->void_code[0]) json_field(&sb, "void_code", b->void_code);
     json_field(&sb, "currency", b->currency);
     sb_puts(&sb, ",\"lines\":[");
     for (size_t i = 0; i < b->n; i++) {

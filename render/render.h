@@ -25,6 +25,12 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len);
 void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, char *en,
                              size_t enlen);
 
+/* A line as a fapiao names it, in Chinese: the item ("GPU 时长", or an
+ * adjustment's whole name) and its specification ("NVIDIA H800 · peak";
+ * "" for adjustments). */
+void render_line_item(const struct bill_line *l, char *item, size_t itemlen, char *spec,
+                      size_t speclen);
+
 /* A rate in ppm of the whole as a percentage without trailing zeros:
  * 60000 is "6%", 65000 "6.5%". */
 void render_percent(int64_t ppm, char *buf, size_t len);

@@ -5,9 +5,10 @@
 set -euo pipefail
 GM=$1
 SEED=$(dirname "$0")/seed
-"$GM" customer add alpha --name "Alpha AI Ltd" >/dev/null
-"$GM" customer add beta --name "Beta Robotics Co" >/dev/null
-"$GM" customer add gamma --name "Gamma LLM Lab" >/dev/null
+# Taxpayer numbers in the 18-character form of a 统一社会信用代码, made up.
+"$GM" customer add alpha --name "Alpha AI Ltd" --tax-id 91310115MA1H8XKP3N >/dev/null
+"$GM" customer add beta --name "Beta Robotics Co" --tax-id 91440300MA5G2R7T4B >/dev/null
+"$GM" customer add gamma --name "Gamma LLM Lab" --tax-id 91110108MA01W6DQ8K >/dev/null
 for doc in plan-gpu-standard plan-token-training; do
     "$GM" plan apply "$SEED/$doc.json" >/dev/null
 done

@@ -6,7 +6,7 @@ set -euo pipefail
 
 # `setup.sh fuzz` adds clang and its libFuzzer runtime for `make fuzz` only.
 PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
-  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq"
+  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq python3-venv"
 
 [ "${1:-}" = fuzz ] && PACKAGES="clang libclang-rt-14-dev"
 missing=""
@@ -37,4 +37,18 @@ if [ ! -f "$KAFKA_JARS/.complete" ]; then
         exit 1
     }
     touch "$KAFKA_JARS/.complete"
+fi
+
+if [ ! -f "$FOCUS_VENV/.complete" ]; then
+    echo "setup: installing focus-validator (tests/tools/focus-requirements.txt) into ${FOCUS_VENV#$ROOT/}"
+    rm -rf "$FOCUS_VENV"
+    mkdir -p "$ROOT/.cache"
+    { python3 -m venv "$FOCUS_VENV" &&
+        "$FOCUS_VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
+            -r "$ROOT/tests/tools/focus-requirements.txt"; } >"$ROOT/.cache/pip.log" 2>&1 || {
+        cat "$ROOT/.cache/pip.log" >&2
+        echo "setup: error: could not install focus-validator (log above, .cache/pip.log)" >&2
+        exit 1
+    }
+    touch "$FOCUS_VENV/.complete"
 fi

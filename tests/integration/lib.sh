@@ -33,7 +33,9 @@ export GPUMETER_CONFIG=$TMP/gpumeter.conf
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
 q() { pg -tAc "$1"; }
 
+# KEEP_TMP=DIR keeps a copy of the test's files (PDFs, exports) to look at.
 cleanup() {
+    [ -z "${KEEP_TMP:-}" ] || cp -r "$TMP" "$KEEP_TMP"
     dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB" 2>/dev/null
     rm -rf "$TMP"
 }
@@ -63,6 +65,32 @@ totals_mismatches() { # totals.csv period
     pg -tA -v totals="$1" -v period="$2" -f "$ROOT/scripts/check-totals.sql" | tail -n 1
 }
 finish() { exit $((FAILURES > 0)); }
+
+# The FinOps Foundation's focus-validator (scripts/setup.sh installs it) on
+# a FOCUS CSV: its report, ending "Validation succeeded." or "Validation
+# failed!" (it exits 0 either way). It reads its currency list relative to
+# the working directory, so it runs from its site-packages.
+focus_validate() { # csv
+    local sp
+    sp=$(echo "$FOCUS_VENV"/lib/python3*/site-packages)
+    (cd "$sp" && "$FOCUS_VENV/bin/focus-validator" --data-file "$1" --validate-version 1.0 \
+        --override-file "$ROOT/tests/tools/focus-overrides.yaml") 2>&1
+}
+# BilledCost summed per invoice of a FOCUS CSV, and the rows: "NUMBER TOTAL"
+# lines, then "rows N".
+focus_sums() { python3 "$ROOT/tests/tools/focus_sums.py" "$1"; }
+# The issued invoices' totals as focus_sums prints them, and the rows
+# FOCUS holds for them (a line each and a tax row).
+invoice_sums() { # period-first-day [customer]
+    q "SELECT string_agg(i.number || ' ' || (i.total::numeric / 10 ^ cur.minor_digits)::numeric(20, 2), E'\\n' ORDER BY i.number)
+           || E'\\nrows ' || (SELECT count(*) FROM invoice j JOIN invoice_line l ON l.invoice_id = j.id
+                                JOIN customer d ON d.id = j.customer_id
+                               WHERE j.period = '$1' AND j.kind = 'invoice' AND j.status = 'issued'
+                                 AND ('${2:-}' = '' OR d.code = '${2:-}'))
+                         + count(*)
+       FROM invoice i JOIN customer c ON c.id = i.customer_id JOIN currency cur ON cur.code = i.currency
+       WHERE i.period = '$1' AND i.kind = 'invoice' AND i.status = 'issued' AND ('${2:-}' = '' OR c.code = '${2:-}')"
+}
 # A server's stderr has no sanitizer report (ASan, UBSan or TSan).
 sanitizer_clean() { # name log
     if grep -qE 'ThreadSanitizer|AddressSanitizer|runtime error:' "$2"; then

@@ -213,4 +213,30 @@ printf 's\t{"v":1,"source":"s","seq":1,"account":"slurm-shared","cluster":"c","s
 check_match "usage no contract covers is reported by the invoice run" \
     'account "slurm-shared" has 1 hourly usage rows in 2026-05 that no contract covers \(jobs: alpha-train\): not billed' \
     "$("$GM" invoice run --period 2026-05 2>&1)"
+
+# The four months as FOCUS: February invoiced again after its void, all
+# issued; each month's export passes the FinOps Foundation's validator and
+# sums to its invoice; take-or-pay rows carry the commitment columns.
+"$GM" invoice run --period 2026-02 --customer delta >/dev/null 2>&1
+for m in 02 03 04; do "$GM" invoice issue --period 2026-$m --customer delta >/dev/null 2>&1; done
+for m in 01 02 03 04; do
+    "$GM" export focus --period 2026-$m --customer delta --output "$TMP/focus-$m.csv"
+    check_match "FOCUS of 2026-$m passes focus-validator 1.0" "Validation succeeded" \
+        "$(focus_validate "$TMP/focus-$m.csv")"
+    check_eq "and its BilledCost sums to the invoice" "$(invoice_sums 2026-$m-01 delta)" \
+        "$(focus_sums "$TMP/focus-$m.csv")"
+done
+check_eq "January's rows: usage, shortfall unused against the commitment, subsidy credit, tax" \
+    "Usage||| Usage||| Usage||| Usage|Unused|Spend|delta-2026 Credit||| Tax|||" \
+    "$(python3 -c 'import csv, sys
+print(" ".join("|".join((r["ChargeCategory"], r["CommitmentDiscountStatus"],
+                         r["CommitmentDiscountCategory"], r["CommitmentDiscountId"]))
+               for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8"))))' "$TMP/focus-01.csv")"
+check_match "February's make-up draw is a credit against the commitment" \
+    "^Credit,Recurring,Take-or-pay commitment,Spend,delta-2026,-3000.00$" \
+    "$(python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
+    if r["x_LineKind"] == "makeup_draw":
+        print(",".join((r["ChargeCategory"], r["ChargeFrequency"], r["ServiceName"],
+                        r["CommitmentDiscountCategory"], r["CommitmentDiscountId"], r["BilledCost"])))' "$TMP/focus-02.csv")"
 finish

@@ -121,6 +121,26 @@ static void test_apply_ppm_is_tax_on_the_subtotal(void **state)
     assert_int_equal(tax, 3);
 }
 
+static void test_format_trimmed(void **state)
+{
+    (void)state;
+    char buf[40];
+    money_format_trimmed(74400000000, 8, buf, sizeof buf);
+    assert_string_equal(buf, "744");
+    money_format_trimmed(1680000000, 8, buf, sizeof buf);
+    assert_string_equal(buf, "16.8");
+    money_format_trimmed(-5, 8, buf, sizeof buf);
+    assert_string_equal(buf, "-0.00000005");
+    money_format_trimmed(0, 8, buf, sizeof buf);
+    assert_string_equal(buf, "0");
+    money_format_trimmed(60000, 6, buf, sizeof buf);
+    assert_string_equal(buf, "0.06");
+    money_format_trimmed(123, 0, buf, sizeof buf);
+    assert_string_equal(buf, "123");
+    money_format_trimmed(INT64_MIN, 18, buf, sizeof buf);
+    assert_string_equal(buf, "-9.223372036854775808");
+}
+
 static void test_format(void **state)
 {
     (void)state;
@@ -178,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_mul_div_beyond_128_bits),
         cmocka_unit_test(test_apply_ppm_is_tax_on_the_subtotal),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_trimmed),
         cmocka_unit_test(test_split_is_exact),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);

@@ -32,6 +32,44 @@ static struct bill_line *line(struct prior_lines *p, const char *customer, const
  * invoiced: alpha H800 10 h (168.00) and H20 3 h (no longer rated); beta
  * H800 1 h (unchanged). Expect alpha +5 h H800, +2 h A800 (new key), -3 h
  * H20, in now's order then the vanished key; nothing for beta. */
+/* Quantity and rate per unit, as the fapiao and FOCUS show them. */
+static void test_per_unit(void **state)
+{
+    (void)state;
+    struct bill_line l = {.kind = LINE_USAGE, .meter = "gpu_ms", .quantity = 36000000,
+                          .unit_price = 16800000, .multiplier_ppm = 1000000,
+                          .pue_ppm = 1000000, .override_ppm = 1000000, .amount = 16800};
+    int64_t q, p;
+    /* 10 GPU-hours at 16.80: the line's own rate */
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(q, 1000000000);
+    assert_int_equal(p, 1680000000);
+    /* a peak band of 1.5x and an override of 0.9: 16.80 x 1.35 = 22.68 */
+    l.multiplier_ppm = 1500000, l.override_ppm = 900000, l.amount = 22680;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(p, 2268000000);
+    /* graduated: 10 hours that came to 150.00 do not fit any one step's
+     * rate, so the rate is amount / quantity */
+    l.multiplier_ppm = l.override_ppm = 1000000, l.amount = 15000;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(p, 1500000000);
+    /* 1 GPU-ms is 0.00000028 hours to 8 places; 3 hours at 1/3 of a fen
+     * would not meet the tolerance only past 0.01 */
+    l.quantity = 1, l.amount = 0;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(q, 28);
+    assert_int_equal(p, 1680000000);
+    /* a credit (prior-period, negative): amount / quantity, negative */
+    l.quantity = 36000000, l.amount = -16800, l.unit_price = 16800000;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(p, -1680000000);
+    /* no quantity or no meter: no rate */
+    l.quantity = 0;
+    assert_false(bill_line_per_unit(&l, 2, 8, &q, &p));
+    struct bill_line adj = {.kind = LINE_SHORTFALL, .quantity = 5, .amount = 100};
+    assert_false(bill_line_per_unit(&adj, 2, 8, &q, &p));
+}
+
 static void test_diff_key_by_key(void **state)
 {
     (void)state;
@@ -174,6 +212,7 @@ static void test_charges_then_settle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_per_unit),
         cmocka_unit_test(test_diff_key_by_key),
         cmocka_unit_test(test_diff_sums_what_was_invoiced_twice),
         cmocka_unit_test(test_many_customers),

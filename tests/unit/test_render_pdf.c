@@ -34,16 +34,25 @@ static void describe(enum line_kind kind, const char *meter, const char *model, 
 static void test_lines_are_described_for_people(void **state)
 {
     (void)state;
-    describe(LINE_USAGE, "gpu_ms", "H800", "", "", "GPU 时长 · H800", "GPU time · H800");
-    describe(LINE_USAGE, "gpu_ms", "A800", "peak", "", "GPU 时长 · A800 · peak",
-             "GPU time · A800 · peak");
+    describe(LINE_USAGE, "gpu_ms", "H800", "", "", "GPU 时长 · NVIDIA H800",
+             "GPU time · NVIDIA H800");
+    describe(LINE_USAGE, "gpu_ms", "A800", "peak", "", "GPU 时长 · NVIDIA A800 · peak",
+             "GPU time · NVIDIA A800 · peak");
+    describe(LINE_USAGE, "gpu_ms", "Ascend910B", "", "", "GPU 时长 · Huawei Ascend910B",
+             "GPU time · Huawei Ascend910B");
+    /* a model the catalogue does not know, or knows only by another spelling,
+     * stands as it is */
+    describe(LINE_USAGE, "gpu_ms", "X9", "", "", "GPU 时长 · X9", "GPU time · X9");
+    describe(LINE_USAGE, "gpu_ms", "H800 80GB", "", "", "GPU 时长 · H800 80GB",
+             "GPU time · H800 80GB");
     describe(LINE_USAGE, "tokens", "16B-80B", "", "", "训练 Token · 16B-80B",
              "Training tokens · 16B-80B");
     describe(LINE_SHORTFALL, "", "", "", "", "承诺用量不足补足", "Take-or-pay shortfall");
     describe(LINE_VOUCHER_DISCOUNT, "", "", "", "v-sz-1", "算力券抵扣 · v-sz-1",
              "Compute voucher · v-sz-1");
-    describe(LINE_PRIOR_PERIOD, "gpu_ms", "H800", "", "", "以前期间调整 2026-09 · GPU 时长 · H800",
-             "Prior-period correction 2026-09 · GPU time · H800");
+    describe(LINE_PRIOR_PERIOD, "gpu_ms", "H800", "", "",
+             "以前期间调整 2026-09 · GPU 时长 · NVIDIA H800",
+             "Prior-period correction 2026-09 · GPU time · NVIDIA H800");
 }
 
 static void test_tax_rate_prints_without_trailing_zeros(void **state)

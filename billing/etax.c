@@ -1,0 +1,249 @@
+/* etax: the month's fapiao hand-off, `gpumeter invoice export --format etax`.
+ *
+ * One XLSX in the layout of the e-tax bureau's bulk issuing template
+ * (批量开具, docs/invoices.md names the sources): sheet 1-发票基本信息, one
+ * row per invoice to issue a fapiao for; sheet 2-发票明细信息, one row per
+ * line, joined by 发票流水号 (our invoice number); and sheet
+ * 3-红字确认信息, gpumeter's own, one row per void invoice whose fapiao
+ * must be reversed with a red one. Headers stand on row 3 and data starts
+ * on row 4, as in the template. Every value is written as text, money as
+ * its exact decimal: no float touches an amount.
+ *
+ * Which invoices: the month's issued invoices with no fapiao recorded yet
+ * (--all: every issued one), and its void invoices whose fapiao is recorded
+ * and whose credit note's red fapiao is not. */
+#include "billing/etax.h"
+#include "billing/store.h"
+#include "core/cli.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "render/render.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+#define DECIMALS 8 /* of a quantity and a unit price on the fapiao */
+
+static const char *const basic_heads[] = {
+    [0] = "发票流水号",         [1] = "发票类型",      [3] = "是否含税",        [5] = "购买方名称",
+    [6] = "购买方纳税人识别号", [27] = "销售方开户行", [28] = "销售方银行账号",
+};
+#define BASIC_COLS (int)(sizeof basic_heads / sizeof basic_heads[0])
+static const char *const line_heads[] = {
+    "发票流水号", "项目名称", "商品和服务税收编码", "规格型号", "单位", "数量", "单价",
+    "金额",       "税率",
+};
+static const char *const red_heads[] = {
+    "蓝字发票号码", "蓝字发票开票日期", "红冲原因代码", "红冲原因",
+    "原发票流水号", "贷项通知单号",     "购买方名称",   "购买方纳税人识别号",
+    "红字金额",     "红字税额",         "红字价税合计",
+};
+#define NCOLS(a) (int)(sizeof a / sizeof a[0])
+
+struct export
+{
+    lxw_workbook *wb;
+    lxw_worksheet *basic, *lines, *red;
+    lxw_row_t basic_row, line_row, red_row;
+    const struct config *cfg;
+    int skipped;
+};
+
+static void put(lxw_worksheet *ws, lxw_row_t row, int col, const char *s)
+{
+    if (s && s[0]) worksheet_write_string(ws, row, (lxw_col_t)col, s, NULL);
+}
+
+static lxw_worksheet *sheet(lxw_workbook *wb, const char *name, const char *title,
+                            const char *const *heads, int n)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+    put(ws, 0, 0, title);
+    put(ws, 1, 0, "gpumeter invoice export --format etax");
+    for (int c = 0; c < n; c++)
+        put(ws, 2, c, heads[c]);
+    return ws;
+}
+
+/* A usage line's quantity in its price unit and its unit price, to
+ * DECIMALS places (bill_line_per_unit); both blank when it has none. */
+static bool quantity_and_price(const struct bill_line *l, int digits, char *qty, size_t qlen,
+                               char *price, size_t plen)
+{
+    int64_t q, p;
+    qty[0] = price[0] = '\0';
+    if (!bill_line_per_unit(l, digits, DECIMALS, &q, &p)) return false;
+    money_format_trimmed(q, DECIMALS, qty, qlen);
+    money_format_trimmed(p, DECIMALS, price, plen);
+    return true;
+}
+
+/* What a meter's quantity is counted in on a fapiao. */
+static const char *unit_name(const char *meter)
+{
+    if (!strcmp(meter, "gpu_ms")) return "卡时";
+    if (!strcmp(meter, "tokens")) return "百万Token";
+    if (!strcmp(meter, "energy_mj")) return "千瓦时";
+    return "";
+}
+
+static void rate_text(int64_t ppm, char *buf, size_t len)
+{
+    money_format_trimmed(ppm, 6, buf, len); /* ppm: 60000 is 0.06 */
+}
+
+/* The tax the tax system computes: each line's amount x rate, rounded,
+ * summed. */
+static int64_t line_tax(const struct bill *b)
+{
+    int64_t sum = 0, t;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->lines[i].amount && money_apply_ppm(b->lines[i].amount, b->tax_ppm, &t)) sum += t;
+    return sum;
+}
+
+static bool add_invoice(struct export *x, const struct bill *b)
+{
+    const char *missing = NULL;
+    if (x->cfg->fapiao.special && !b->tax_id[0])
+        missing = "has no taxpayer number, which a 增值税专用发票 needs (customer update "
+                  "--tax-id, before the invoice is issued; or fapiao.invoice_type = normal)";
+    for (size_t i = 0; !missing && i < b->n; i++)
+        if (!config_fapiao_tax_code(&x->cfg->fapiao, b->lines[i].meter)[0])
+            missing = "has a line with no tax classification code: set fapiao.tax_code (or "
+                      "fapiao.tax_code.<meter>) in the configuration";
+    if (missing) {
+        log_error("%s (customer \"%s\") not exported: it %s", b->number, b->customer, missing);
+        x->skipped++;
+        return false;
+    }
+    lxw_row_t r = x->basic_row++;
+    put(x->basic, r, 0, b->number);
+    put(x->basic, r, 1, x->cfg->fapiao.special ? "增值税专用发票" : "普通发票");
+    put(x->basic, r, 3, "否"); /* amounts are before tax */
+    put(x->basic, r, 5, b->customer_name);
+    put(x->basic, r, 6, b->tax_id);
+    put(x->basic, r, 27, x->cfg->seller.bank);
+    put(x->basic, r, 28, x->cfg->seller.account);
+    char rate[32];
+    rate_text(b->tax_ppm, rate, sizeof rate);
+    for (size_t i = 0; i < b->n; i++) {
+        const struct bill_line *l = &b->lines[i];
+        if (!l->amount) continue; /* the tax system refuses a line of 0 */
+        char item[400], spec[300], qty[48], price[48], amount[32];
+        render_line_item(l, item, sizeof item, spec, sizeof spec);
+        bool counted = quantity_and_price(l, b->minor_digits, qty, sizeof qty, price, sizeof price);
+        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        lxw_row_t lr = x->line_row++;
+        put(x->lines, lr, 0, b->number);
+        put(x->lines, lr, 1, item);
+        put(x->lines, lr, 2, config_fapiao_tax_code(&x->cfg->fapiao, l->meter));
+        put(x->lines, lr, 3, spec);
+        put(x->lines, lr, 4, counted ? unit_name(l->meter) : "");
+        put(x->lines, lr, 5, qty);
+        put(x->lines, lr, 6, price);
+        put(x->lines, lr, 7, amount);
+        put(x->lines, lr, 8, rate);
+    }
+    int64_t t = line_tax(b);
+    if (t != b->tax) {
+        char ours[32], theirs[32];
+        money_format(b->tax, b->minor_digits, ours, sizeof ours);
+        money_format(t, b->minor_digits, theirs, sizeof theirs);
+        log_warn("%s: the tax system taxes each line and comes to %s of tax; the invoice, taxed "
+                 "once on its subtotal, says %s",
+                 b->number, theirs, ours);
+    }
+    return true;
+}
+
+static const char *void_reason_name(const char *code)
+{
+    static const char *const names[] = {"开票有误", "销货退回", "服务中止", "销售折让"};
+    int i = code[0] == '0' && code[1] >= '1' && code[1] <= '4' && !code[2] ? code[1] - '1' : -1;
+    return i < 0 ? "" : names[i];
+}
+
+static void add_red(struct export *x, const struct bill *inv, const char *credit_note)
+{
+    const char *code = inv->void_code[0] ? inv->void_code : "01";
+    char sub[32], tax[32], total[32];
+    money_format(-inv->subtotal, inv->minor_digits, sub, sizeof sub);
+    money_format(-inv->tax, inv->minor_digits, tax, sizeof tax);
+    money_format(-inv->total, inv->minor_digits, total, sizeof total);
+    const char *row[] = {inv->fapiao_number,
+                         inv->fapiao_date,
+                         code,
+                         void_reason_name(code),
+                         inv->number,
+                         credit_note,
+                         inv->customer_name,
+                         inv->tax_id,
+                         sub,
+                         tax,
+                         total};
+    lxw_row_t r = x->red_row++;
+    for (int c = 0; c < NCOLS(row); c++)
+        put(x->red, r, c, row[c]);
+}
+
+static const char select_sql[] =
+    "SELECT i.number, i.status, i.fapiao_number IS NOT NULL, coalesce(cn.number, ''), "
+    "       cn.fapiao_number IS NOT NULL "
+    "FROM invoice i LEFT JOIN invoice cn ON cn.credits = i.id AND cn.kind = 'credit_note' "
+    "WHERE i.period = $1::date AND i.kind = 'invoice' AND i.status IN ('issued', 'void') "
+    "ORDER BY i.number";
+
+int etax_export(const char *first_day, const char *path, bool all, const struct config *cfg,
+                PGconn *conn)
+{
+    const char *p[] = {first_day};
+    PGresult *res = db_query(conn, "find the month's invoices", select_sql, 1, p);
+    if (!res) return 1;
+    struct export x = {.cfg = cfg, .basic_row = 3, .line_row = 3, .red_row = 3};
+    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
+    x.wb = workbook_new_opt(path, &opt);
+    if (!x.wb) {
+        log_error("cannot create %s", path);
+        PQclear(res);
+        return 1;
+    }
+    x.basic = sheet(x.wb, "1-发票基本信息", "发票基本信息", basic_heads, BASIC_COLS);
+    x.lines = sheet(x.wb, "2-发票明细信息", "发票明细信息", line_heads, NCOLS(line_heads));
+    x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（蓝字发票全额红冲）", red_heads,
+                  NCOLS(red_heads));
+    bool ok = true;
+    int invoices = 0, reds = 0;
+    for (int i = 0; ok && i < PQntuples(res); i++) {
+        const char *number = PQgetvalue(res, i, 0);
+        bool issued = !strcmp(PQgetvalue(res, i, 1), "issued");
+        bool has_fapiao = !strcmp(PQgetvalue(res, i, 2), "t");
+        bool red_done = !strcmp(PQgetvalue(res, i, 4), "t");
+        if (issued ? has_fapiao && !all : !has_fapiao || (red_done && !all)) {
+            if (!issued && !has_fapiao)
+                log_info("%s is void and had no fapiao: nothing to reverse", number);
+            continue;
+        }
+        struct bill b = {0};
+        ok = store_load(conn, number, NULL, NULL, &b);
+        if (ok && issued)
+            invoices += add_invoice(&x, &b);
+        else if (ok)
+            add_red(&x, &b, PQgetvalue(res, i, 3)), reds++;
+        bill_free(&b);
+    }
+    PQclear(res);
+    lxw_error e = workbook_close(x.wb);
+    if (e != LXW_NO_ERROR) {
+        log_error("cannot write %s: %s", path, lxw_strerror(e));
+        return 1;
+    }
+    if (!ok) return 1;
+    printf("%s: %d invoices to issue a fapiao for, %d to reverse with a red one\n", path, invoices,
+           reds);
+    return x.skipped ? 1 : 0;
+}

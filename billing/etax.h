@@ -1,0 +1,19 @@
+/* etax: the fapiao hand-off (see etax.c and docs/invoices.md): writes the
+ * month's issued invoices (first_day "YYYY-MM-01") that still need a fapiao,
+ * and its void ones that need a red one, to an XLSX in the layout of the
+ * e-tax bureau's bulk issuing template. all: every issued invoice and every
+ * reversal, recorded or not. Returns the exit code: 1 when an invoice could
+ * not be exported (each is named on stderr; the file holds the others).
+ * Works on the caller's connection; main thread. */
+#ifndef GPUMETER_ETAX_H
+#define GPUMETER_ETAX_H
+
+#include "core/config.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+int etax_export(const char *first_day, const char *path, bool all, const struct config *cfg,
+                PGconn *conn);
+
+#endif

@@ -1,0 +1,61 @@
+/* export: `gpumeter export focus`, the month's issued invoices as FinOps
+ * FOCUS 1.0 rows (billing/focus.h), CSV to standard output or a file. */
+#include "billing/focus.h"
+#include "commands.h"
+#include "core/cli.h"
+#include "core/db.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int export_focus(int argc, char **argv)
+{
+    const char *period = NULL, *customer = NULL, *output = NULL;
+    const struct cli_opt opts[] = {
+        {"period", CLI_STR, &period, "YYYY-MM", "the month (required)", 0, 0},
+        {"customer", CLI_STR, &customer, "CODE", "only this customer's invoices", 0, 0},
+        {"output", CLI_STR, &output, "FILE", "write to FILE instead of standard output", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter export focus --period YYYY-MM [--customer CODE] [--output FILE]",
+        "Write the month's issued invoices as FinOps FOCUS 1.0 cost and usage rows, CSV: one "
+        "row per invoice line and one tax row per invoice (docs/invoices.md, \"FOCUS\").",
+        opts, 0, 0};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
+    if (customer && !cli_code_valid(customer))
+        return cli_usage_error(&spec, "--customer must be a customer code");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf csv = STRBUF_INIT;
+    bool ok = focus_export(conn, first_day, customer, &cfg.seller, &csv);
+    PQfinish(conn);
+    FILE *out = ok && output ? fopen(output, "w") : stdout;
+    if (!out) {
+        log_error("cannot write %s: %s", output, strerror(errno));
+        ok = false;
+    } else if (ok) {
+        ok = fwrite(csv.buf ? csv.buf : "", 1, csv.len, out) == csv.len;
+        if (output) ok = fclose(out) == 0 && ok;
+        if (!ok)
+            log_error("cannot write %s: %s", output ? output : "standard output", strerror(errno));
+    }
+    sb_free(&csv);
+    return ok ? 0 : 1;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct cli_command commands[] = {
+        {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch("gpumeter export", commands, argc, argv);
+}

@@ -1,0 +1,145 @@
+#!/bin/bash
+# The fapiao hand-off on the real broker and database: the buyer's taxpayer
+# number (customer add/update --tax-id, audited) is frozen onto an invoice
+# when it is issued; `invoice export --format etax` writes the bulk issuing
+# XLSX, compared cell by cell with a hand-written file; `invoice fapiao`
+# records the official number once (audited; PostgreSQL refuses any other
+# change); `invoice list --no-fapiao` shows what still lacks one; a void
+# invoice with a fapiao becomes a red-reversal row with its reason code.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+cat >>"$GPUMETER_CONFIG" <<'CONF'
+invoice.seller = 上海临港算力科技有限公司
+invoice.seller_tax_id = 91310000MA1FL6TEST
+invoice.seller_bank = 中国工商银行上海临港支行
+invoice.seller_account = 1001234509876543210
+fapiao.tax_code = 3040203000000000000
+fapiao.tax_code.tokens = 3040201000000000000
+CONF
+EXPECT=$ROOT/tests/fixtures/etax
+cells() { python3 "$ROOT/tests/tools/xlsx_cells.py" "$1"; }
+expect() { grep -v '^#' "$EXPECT/$1"; }
+seq=0
+h800() { # account start-iso end-iso gpu-hours
+    seq=$((seq + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$seq" "$1" $(($4 * 3600000)) "$2" "$3" | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
+
+# The buyer's taxpayer number.
+"$GM" customer update alpha --tax-id 91310115mA1H8XKP3N >/dev/null 2>&1
+check_eq "a taxpayer number in lower case is a usage error" 2 "$?"
+"$GM" customer update alpha --tax-id 9131011 >/dev/null 2>&1
+check_eq "and one too short" 2 "$?"
+"$GM" customer update nobody --tax-id 91310115MA1H8XKP3N >/dev/null 2>&1
+check_eq "an unknown customer is an error" 1 "$?"
+check_eq "the seed's number is the customer's" "91310115MA1H8XKP3N" \
+    "$(q "SELECT tax_id FROM customer WHERE code = 'alpha'")"
+check_eq "customer update with the same number changes nothing" "customer alpha: unchanged" \
+    "$("$GM" customer update alpha --tax-id 91310115MA1H8XKP3N --actor fin 2>&1)"
+err=$(pg -c "UPDATE customer SET tax_id = 'bad' WHERE code = 'alpha'" 2>&1)
+check_match "PostgreSQL refuses a malformed number too" "customer_tax_id_check" "$err"
+
+# 10 H800 hours in January at 16.80: 168.00 + 6% = 178.08; issued.
+h800 ns-alpha 2026-01-10T02:00:00Z 2026-01-10T03:00:00Z 10
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+check_eq "customer update sets a new number" "customer alpha: taxpayer number set" \
+    "$("$GM" customer update alpha --tax-id 91310115MA1H8XKP9Z --actor fin 2>&1)"
+check_eq "audited with the number before and after" \
+    "fin|update|91310115MA1H8XKP3N|91310115MA1H8XKP9Z" \
+    "$(q "SELECT actor || '|' || action || '|' || (before->>'tax_id') || '|' || (after->>'tax_id')
+          FROM audit_log WHERE object = 'customer' AND key = 'alpha' AND action = 'update'")"
+json=$("$GM" invoice show INV-2026-000001 --format json)
+check_match "the issued invoice keeps the number it was issued to" \
+    '"customer_tax_id":"91310115MA1H8XKP3N"' "$json"
+
+check_eq "invoice list shows it lacks a fapiao" \
+    "INV-2026-000001 alpha 2026-01 issued 178.08 CNY no-fapiao" \
+    "$("$GM" invoice list --no-fapiao | tr -s ' ')"
+
+# The export, cell by cell.
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan.xlsx" >"$TMP/out" 2>&1
+check_eq "the export succeeds" 0 "$?"
+check_eq "and says what it wrote" "$TMP/jan.xlsx: 1 invoices to issue a fapiao for, 0 to reverse with a red one" \
+    "$(cat "$TMP/out")"
+check_eq "the XLSX holds what finance imports" "$(expect jan-issued.txt)" "$(cells "$TMP/jan.xlsx")"
+"$GM" invoice export --period 2026-01 --format csv --output "$TMP/x" >/dev/null 2>&1
+check_eq "another format is a usage error" 2 "$?"
+"$GM" invoice export --period 2026-13 --format etax --output "$TMP/x" >/dev/null 2>&1
+check_eq "and a bad month" 2 "$?"
+
+# The official number: once, audited, and nothing else changes.
+"$GM" invoice fapiao INV-2026-000001 --number 2631200000001234567 --date 2026-02-03 >/dev/null 2>&1
+check_eq "a fapiao number of 19 digits is a usage error" 2 "$?"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-30 >/dev/null 2>&1
+check_eq "and a date that does not exist" 2 "$?"
+check_eq "invoice fapiao records the number" \
+    "INV-2026-000001: fapiao 26312000000012345678 of 2026-02-03 recorded" \
+    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 --actor fin 2>&1)"
+check_eq "again, the same, changes nothing" \
+    "INV-2026-000001: fapiao 26312000000012345678 of 2026-02-03, unchanged" \
+    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 2>&1)"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000099999999 --date 2026-02-03 >/dev/null 2>&1
+check_eq "another number is refused" 1 "$?"
+check_eq "audited once" "fin|fapiao|26312000000012345678|2026-02-03" \
+    "$(q "SELECT string_agg(actor || '|' || action || '|' || (after->>'fapiao_number') || '|' ||
+                            (after->>'fapiao_date'), ' ') FROM audit_log WHERE object = 'invoice'")"
+err=$(pg -c "UPDATE invoice SET fapiao_number = '26312000000099999999' WHERE number = 'INV-2026-000001'" 2>&1)
+check_match "PostgreSQL refuses to change a recorded number" "issued invoices are immutable" "$err"
+err=$(pg -c "UPDATE invoice SET fapiao_date = NULL, fapiao_number = NULL" 2>&1)
+check_match "or to remove it" "issued invoices are immutable" "$err"
+err=$(pg -c "UPDATE invoice SET fapiao_number = NULL, fapiao_date = NULL, total = 1 WHERE number = 'INV-2026-000001'" 2>&1)
+check_match "or to slip another change in beside it" "immutable" "$err"
+check_eq "the invoice shows its fapiao" '"fapiao_number":"26312000000012345678","fapiao_date":"2026-02-03"' \
+    "$("$GM" invoice show INV-2026-000001 --format json | grep -o '"fapiao_number":"[0-9]*","fapiao_date":"[0-9-]*"')"
+check_eq "nothing lacks a fapiao now" "" "$("$GM" invoice list --no-fapiao)"
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan2.xlsx" >/dev/null 2>&1
+check_eq "so the export has nothing to issue" "$(expect jan-issued.txt | grep -P '^[^!]+!3\t')" \
+    "$(cells "$TMP/jan2.xlsx")"
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan3.xlsx" --all >/dev/null 2>&1
+check_eq "unless --all" "$(expect jan-issued.txt)" "$(cells "$TMP/jan3.xlsx")"
+
+# Void: a red-reversal row with its reason code; the month invoiced again
+# for the new taxpayer number.
+"$GM" invoice void INV-2026-000001 --reason "wrong buyer number" --code 05 >/dev/null 2>&1
+check_eq "a reason code other than 01-04 is a usage error" 2 "$?"
+"$GM" invoice void INV-2026-000001 --reason "wrong buyer number" >/dev/null 2>&1
+check_eq "void defaults to 01 开票有误" "01" "$(q "SELECT void_code FROM invoice WHERE number = 'INV-2026-000001'")"
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/void.xlsx" >"$TMP/out" 2>&1
+check_eq "the export of the voided month" "$(expect jan-void.txt)" "$(cells "$TMP/void.xlsx")"
+check_match "says so" "1 invoices to issue a fapiao for, 1 to reverse with a red one" "$(cat "$TMP/out")"
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345679 --date 2026-02-05 >/dev/null 2>&1
+check_eq "the credit note takes its red fapiao's number" 0 "$?"
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/void2.xlsx" >/dev/null 2>&1
+check_match "after which the reversal is not asked for again" "^1-发票基本信息!4" "$(cells "$TMP/void2.xlsx")"
+check_eq "only the new invoice is" 0 "$(cells "$TMP/void2.xlsx" | grep -c '^3-红字确认信息!4')"
+
+# A buyer without a taxpayer number cannot have a 增值税专用发票; the others
+# are still exported, and with normal fapiao it is too.
+"$GM" customer add nofp --name "No Tax Id Ltd" >/dev/null
+cat >"$TMP/k.json" <<'JSON'
+{ "contract": "nofp-2026", "customer": "nofp", "effective_from": "2026-01-01",
+  "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06",
+  "accounts": [ { "account": "ns-nofp" } ] }
+JSON
+"$GM" contract apply "$TMP/k.json" >/dev/null 2>&1
+h800 ns-nofp 2026-02-10T02:00:00Z 2026-02-10T03:00:00Z 1
+h800 ns-alpha 2026-02-10T02:00:00Z 2026-02-10T03:00:00Z 1
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-02 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-02 >/dev/null 2>&1
+"$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >"$TMP/out" 2>&1
+check_eq "a missing taxpayer number fails the export" 1 "$?"
+check_match "naming the invoice and the fix" "nofp.*not exported: it has no taxpayer number.*customer update" \
+    "$(cat "$TMP/out")"
+check_eq "the file holds the others" "1" "$(cells "$TMP/feb.xlsx" | grep -c '^1-发票基本信息!4')"
+echo "fapiao.invoice_type = normal" >>"$GPUMETER_CONFIG"
+"$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >/dev/null 2>&1
+check_eq "as 普通发票 both are exported" "普通发票 普通发票" \
+    "$(cells "$TMP/feb.xlsx" | grep '^1-发票基本信息![4-9]' | grep -oP '\tB=\K[^\t]*' | tr '\n' ' ' | sed 's/ $//')"
+finish

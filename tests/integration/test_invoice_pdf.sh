@@ -1,0 +1,103 @@
+#!/bin/bash
+# The PDF a customer receives, read as a person and a PDF tool would: every
+# font embedded (pdffonts), the text right (pdftotext: lines named in
+# Chinese and English with the vendor, 税额 6%, the seller and buyer
+# blocks), and each page rendered (pdftoppm) with ink where the Chinese
+# title stands, for an invoice, its credit note and a three-page invoice.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+cat >>"$GPUMETER_CONFIG" <<'CONF'
+invoice.seller = 上海临港算力科技有限公司
+invoice.seller_tax_id = 91310000MA1FL6TEST
+invoice.seller_address = 上海市浦东新区临港大道 1 号
+invoice.seller_phone = 021-5888 0000
+invoice.seller_bank = 中国工商银行上海临港支行
+invoice.seller_account = 1001234509876543210
+CONF
+ink() { python3 "$ROOT/tests/tools/pdf_ink.py" "$@"; }
+# Every font pdffonts lists is embedded: the "emb" column of each row.
+embedded() { # pdf -> "yes yes ..." and the count
+    pdffonts "$1" | awk 'NR == 1 { p = index($0, " emb ") + 1 } NR > 2 { print substr($0, p, 3) }' |
+        sort | uniq -c | awk '{ printf "%s %s ", $2, $1 }' | sed 's/ $//'
+}
+inked() { # name pdf page word: at least a tenth of the word's box is ink
+    local got
+    got=$(ink "$2" "$3" "$4")
+    if awk -v g="$got" 'BEGIN { split(g, f, " "); exit !(f[3] > 0 && f[2] * 10 >= f[3]) }'; then
+        pass "$1 ($got)"
+    else
+        fail "$1 (ink: $got)"
+    fi
+}
+
+seq=0
+event() { # model gpu-hours
+    seq=$((seq + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"ns-alpha","cluster":"c","site":"s","model":"%s","vendor":"%s","gpu_ms":%d,"start":"2026-01-10T02:00:00Z","end":"2026-01-10T03:00:00Z"}\n' \
+        "$seq" "$1" "$([ "$1" = H800 ] && echo nvidia || echo huawei)" $(($2 * 3600000)) |
+        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
+# 10 H800 hours at 16.80 (168.00) and 3 Ascend910B hours at 8.333333
+# (25.00): 193.00, tax 6% 11.58, total 204.58.
+event H800 10
+event Ascend910B 3
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+"$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/inv.pdf"
+check_eq "the invoice is rendered" 0 "$?"
+check_eq "every font is embedded" "yes 2" "$(embedded "$TMP/inv.pdf")"
+check_match "in Noto Sans CJK" "NotoSansCJKsc-Regular.*yes +yes" "$(pdffonts "$TMP/inv.pdf")"
+text=$(pdftotext -layout "$TMP/inv.pdf" - 2>&1)
+check_match "the title in Chinese and English" "发票 Invoice +INV-2026-000001" "$text"
+check_match "a line named for people, with its vendor" "GPU 时长 · NVIDIA H800 +10.000000 GPU-hour +16.800000 +168.00" "$text"
+check_match "in English too" "GPU time · NVIDIA H800" "$text"
+check_match "a domestic accelerator by its vendor" "GPU 时长 · Huawei Ascend910B .* 25.00" "$text"
+check_eq "no meter code anywhere" 0 "$(grep -c 'gpu_ms' <<<"$text")"
+check_match "tax as 6%" "税额 6% Tax 6% +11.58" "$text"
+check_match "the total" "价税合计 Total +204.58" "$text"
+check_match "the seller's name" "上海临港算力科技有限公司" "$text"
+check_match "its taxpayer number" "纳税人识别号 Tax ID 91310000MA1FL6TEST" "$text"
+check_match "address and phone" "上海市浦东新区临港大道 1 号 +021-5888 0000" "$text"
+check_match "bank and account" "中国工商银行上海临港支行 +1001234509876543210" "$text"
+check_match "the buyer and its taxpayer number" "纳税人识别号 Tax ID 91310115MA1H8XKP3N" "$text"
+check_match "the page number" "第 1 页，共 1 页 · Page 1 of 1" "$text"
+pdftoppm -r 72 -png "$TMP/inv.pdf" "$TMP/inv" 2>"$TMP/ppm.err"
+check_eq "poppler renders it without a font complaint" "" "$(cat "$TMP/ppm.err")"
+inked "the Chinese title is ink, not blank" "$TMP/inv.pdf" 1 发票
+inked "and so is the seller's Chinese name" "$TMP/inv.pdf" 1 上海临港算力科技有限公司
+check_eq "while the margin is blank" "- 0 1600" "$(ink "$TMP/inv.pdf" 1 - 5 5 20 20)"
+
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 >/dev/null 2>&1
+"$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/inv2.pdf"
+check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312000000012345678 +2026-02-03" \
+    "$(pdftotext -layout "$TMP/inv2.pdf" -)"
+
+"$GM" invoice void INV-2026-000001 --reason "wrong buyer" >/dev/null 2>&1
+"$GM" invoice show CN-2026-000001 --format pdf --output "$TMP/cn.pdf"
+text=$(pdftotext -layout "$TMP/cn.pdf" - 2>&1)
+check_match "a credit note is titled as one" "贷项通知单 Credit note +CN-2026-000001" "$text"
+check_match "names the invoice it credits" "冲销发票 .*INV-2026-000001" "$text"
+check_match "and negates it" "价税合计 Total +-204.58" "$text"
+check_eq "its fonts are embedded too" "yes 2" "$(embedded "$TMP/cn.pdf")"
+inked "its title is ink" "$TMP/cn.pdf" 1 贷项通知单
+
+# Seventy lines: three pages, each with its title, number, column heads and
+# page number; the totals on the last.
+GPUMETER_TEST_PDF=$TMP/long.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+check_match "a long invoice takes three pages" "Pages: +3" "$(pdfinfo "$TMP/long.pdf" 2>&1)"
+for page in 1 2 3; do
+    text=$(pdftotext -f $page -l $page -layout "$TMP/long.pdf" - 2>&1)
+    check_match "page $page repeats the title and number" "发票 Invoice +INV-2026-000042" "$text"
+    check_match "and the column heads" "项目 Item +数量 Quantity +单价 Unit price +金额 Amount" "$text"
+    check_match "and says which page it is" "第 $page 页，共 3 页 · Page $page of 3" "$text"
+    inked "page $page's title is ink" "$TMP/long.pdf" $page 发票
+done
+check_eq "the parties stand on the first page only" "1 0 0" \
+    "$(for p in 1 2 3; do pdftotext -f $p -l $p "$TMP/long.pdf" - | grep -c '销售方'; done | tr '\n' ' ' | sed 's/ $//')"
+check_match "the totals on the last" "价税合计 Total" "$(pdftotext -f 3 -l 3 -layout "$TMP/long.pdf" -)"
+check_eq "invalid UTF-8 in a model shows as U+FFFD, never breaks the file" "70" \
+    "$(pdftotext "$TMP/long.pdf" - | grep -c 'GPU 时长 · H800 � bad byte')"
+check_eq "all its fonts embedded" "yes 3" "$(embedded "$TMP/long.pdf")"
+finish

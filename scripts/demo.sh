@@ -17,6 +17,17 @@ psql_demo() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumet
 step() { printf '\n== %s\n' "$*"; }
 
 mkdir -p "$OUT"
+# The operator as its invoices and fapiao name it (made-up numbers).
+cat >"$OUT/gpumeter.conf" <<'CONF'
+invoice.seller = 上海临港算力科技有限公司
+invoice.seller_tax_id = 91310000MA1FL6DEMO
+invoice.seller_address = 上海市浦东新区临港新片区 1 号
+invoice.seller_phone = 021-5888 0000
+invoice.seller_bank = 中国工商银行上海临港支行
+invoice.seller_account = 1001234509876543210
+fapiao.tax_code = 3040203000000000000
+CONF
+export GPUMETER_CONFIG=$OUT/gpumeter.conf
 step "fresh database $DB, schema, demo customers and plans, topic $GPUMETER_TOPIC"
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
@@ -89,3 +100,47 @@ step "finance issues $PERIOD; the operator's view: what each GPU earned in $PERI
 "$GPUMETER" report yield --period "$PERIOD" --by site
 "$GPUMETER" report yield --period "$PERIOD"
 echo "demo: yield of $PERIOD above (docs/operator.md explains every column)"
+
+step "the paperwork of $PERIOD: PDFs, the fapiao hand-off, FOCUS"
+psql_demo -tAc "SELECT number FROM invoice WHERE period = '$PERIOD-01' AND status = 'issued' ORDER BY number" |
+    while read -r number; do
+        "$GPUMETER" invoice show "$number" --format pdf --output "$OUT/$number.pdf"
+        pdftoppm -r 80 -png -f 1 -l 1 "$OUT/$number.pdf" "$OUT/$number"
+        if pdffonts "$OUT/$number.pdf" | awk 'NR > 2' | grep -qv ' yes yes '; then
+            echo "demo: FAILED, $number.pdf has a font that is not embedded" >&2
+            exit 3
+        fi
+        echo "$OUT/$number.pdf (page 1 as $OUT/$number-1.png): every font embedded"
+    done
+"$GPUMETER" invoice export --period "$PERIOD" --format etax --output "$OUT/etax-$PERIOD.xlsx"
+"$GPUMETER" export focus --period "$PERIOD" --output "$OUT/focus-$PERIOD.csv"
+site=$(echo "$FOCUS_VENV"/lib/python3*/site-packages)
+verdict=$(cd "$site" && "$FOCUS_VENV/bin/focus-validator" --data-file "$OUT/focus-$PERIOD.csv" \
+    --validate-version 1.0 --override-file "$ROOT/tests/tools/focus-overrides.yaml" 2>&1 | tail -n 1)
+echo "focus-validator 1.0 on $OUT/focus-$PERIOD.csv: $verdict"
+[ "$verdict" = "Validation succeeded." ] ||
+    { echo "demo: FAILED, the FOCUS export does not validate" >&2; exit 3; }
+
+step "the tax system issued alpha's fapiao; then alpha's invoice is voided (03 服务中止): the red reversal"
+alpha=$(psql_demo -tAc "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+                        WHERE c.code = 'alpha' AND i.period = '$PERIOD-01' AND i.status = 'issued'")
+"$GPUMETER" invoice fapiao "$alpha" --number 26312000000000000001 --date "$(date -u -d "$PERIOD-01 + 1 month + 2 days" +%F)" --actor finance-demo
+"$GPUMETER" invoice void "$alpha" --reason "服务中止：合同提前终止" --code 03
+credit=$(psql_demo -tAc "SELECT c.number FROM invoice c JOIN invoice i ON i.id = c.credits WHERE i.number = '$alpha'")
+"$GPUMETER" invoice show "$credit" --format pdf --output "$OUT/$credit.pdf"
+pdftoppm -r 80 -png "$OUT/$credit.pdf" "$OUT/$credit"
+"$GPUMETER" invoice list --period "$PERIOD"
+"$GPUMETER" invoice export --period "$PERIOD" --format etax --output "$OUT/etax-$PERIOD-void.xlsx"
+# The demo month's hand-off, against files written by hand from its
+# invoices (which the check above ties to the generator to the fen).
+if [ "$PERIOD" = 2026-10 ]; then
+    for f in etax-2026-10 etax-2026-10-void; do
+        python3 "$ROOT/tests/tools/xlsx_cells.py" "$OUT/$f.xlsx" >"$OUT/$f.txt"
+        if ! diff <(grep -v '^#' "$ROOT/tests/fixtures/etax/demo-${f#etax-}.txt") "$OUT/$f.txt"; then
+            echo "demo: FAILED, $f.xlsx differs from tests/fixtures/etax/demo-${f#etax-}.txt" >&2
+            exit 3
+        fi
+        echo "$OUT/$f.xlsx: every cell as tests/fixtures/etax/demo-${f#etax-}.txt expects"
+    done
+fi
+echo "demo: OK, the paperwork is in $OUT"

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -168,6 +169,12 @@ int lifecycle_void(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     if (!reason || !reason[0] || strlen(reason) > 256)
         return cli_usage_error(&spec, "--reason (1 to 256 characters) is required");
+    const char *why = utf8_ident_problem(reason, strlen(reason)); /* printed on the PDF */
+    if (why) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "--reason %s", why);
+        return cli_usage_error(&spec, msg);
+    }
     if (strlen(code) != 2 || code[0] != '0' || code[1] < '1' || code[1] > '4')
         return cli_usage_error(&spec, "--code is 01, 02, 03 or 04");
     struct config cfg;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -248,10 +249,16 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         SELLER_KEY("invoice.seller_account", account),
 #undef SELLER_KEY
     };
-    for (size_t i = 0; i < sizeof seller_keys / sizeof seller_keys[0]; i++)
-        if (!strcmp(key, seller_keys[i].key))
-            return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap,
-                              value, key, err, errlen);
+    for (size_t i = 0; i < sizeof seller_keys / sizeof seller_keys[0]; i++) {
+        if (strcmp(key, seller_keys[i].key)) continue;
+        const char *why = utf8_ident_problem(value, strlen(value)); /* printed on invoices */
+        if (why) {
+            snprintf(err, errlen, "value of \"%s\" %s", key, why);
+            return -1;
+        }
+        return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap, value,
+                          key, err, errlen);
+    }
     if (!strcmp(key, "fapiao.invoice_type")) {
         if (strcmp(value, "special") && strcmp(value, "normal")) {
             snprintf(err, errlen, "%s must be special (增值税专用发票) or normal (普通发票)", key);

@@ -8,6 +8,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,6 +46,14 @@ static int customer_add(int argc, char **argv)
             &spec, "CODE is 1 to 64 lower-case letters, digits, '-' or '_'; --name is required");
     if (tax_id && !tax_id_valid(tax_id))
         return cli_usage_error(&spec, "--tax-id is 15 to 20 upper-case letters and digits");
+    /* printed on invoices and fapiao: no control or bidirectional formatting
+     * character may make it display as another name */
+    const char *why = utf8_ident_problem(name, strlen(name));
+    if (why) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "--name %s", why);
+        return cli_usage_error(&spec, msg);
+    }
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

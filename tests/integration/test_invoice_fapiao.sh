@@ -121,7 +121,20 @@ check_eq "only the new invoice is" 0 "$(cells "$TMP/void2.xlsx" | grep -c '^3-�
 
 # A buyer without a taxpayer number cannot have a 增值税专用发票; the others
 # are still exported, and with normal fapiao it is too.
-"$GM" customer add nofp --name "No Tax Id Ltd" >/dev/null
+# Hostile names never reach an invoice; XML's own characters, CJK and an
+# emoji are text like any other and come back from the XLSX as they went in.
+"$GM" customer add evil --name "$(printf 'Evil \xe2\x80\xaeoC')" >/dev/null 2>&1
+check_eq "a name with a bidirectional override is a usage error" 2 "$?"
+"$GM" customer add evil --name "$(printf 'Evil\x01Co')" >/dev/null 2>&1
+check_eq "and one with a control character" 2 "$?"
+"$GM" customer add evil --name "$(printf 'Evil \xff Co')" >/dev/null 2>&1
+check_eq "and one that is not UTF-8" 2 "$?"
+"$GM" invoice void INV-2026-000002 --reason "$(printf 'bad\x1b[31m')" >/dev/null 2>&1
+check_eq "a void reason with an escape sequence is a usage error" 2 "$?"
+printf 'invoice.seller = Op \xe2\x80\xae\n' >"$TMP/bad.conf"
+GPUMETER_CONFIG=$TMP/bad.conf "$GM" invoice list >/dev/null 2>&1
+check_eq "a seller name with a bidirectional override is a configuration error" 2 "$?"
+"$GM" customer add nofp --name "No Tax Id & <Co> 研发 🚀" >/dev/null
 cat >"$TMP/k.json" <<'JSON'
 { "contract": "nofp-2026", "customer": "nofp", "effective_from": "2026-01-01",
   "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06",
@@ -142,4 +155,6 @@ echo "fapiao.invoice_type = normal" >>"$GPUMETER_CONFIG"
 "$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >/dev/null 2>&1
 check_eq "as 普通发票 both are exported" "普通发票 普通发票" \
     "$(cells "$TMP/feb.xlsx" | grep '^1-发票基本信息![4-9]' | grep -oP '\tB=\K[^\t]*' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "a name with XML's characters, CJK and an emoji is written as it is" "No Tax Id & <Co> 研发 🚀" \
+    "$(cells "$TMP/feb.xlsx" | grep -oP '\tF=\KNo Tax[^\t]*')"
 finish

@@ -244,7 +244,24 @@ NODES=${BENCH_NODES:-1250}
 echo "bench: loading October's capacity of $NODES nodes" >&2
 psql_bench -v nodes="$NODES" -f "$ROOT/bench/capacity-rows.sql"
 capacity_rows=$(psql_bench -tAc "SELECT count(*) FROM capacity_hourly")
-yield_s=() node_s=() idle_s=()
+yield_s=() node_s=() idle_s=() focus_s=() etax_s=()
+# The hand-offs of the same issued October: FOCUS rows and the etax XLSX
+# (normal fapiao: the bench's customers have no taxpayer numbers).
+printf 'fapiao.invoice_type = normal\nfapiao.tax_code = 3040203000000000000\n' \
+    >"$ROOT/build/bench-fapiao.conf"
+for r in $(seq 1 "$RUNS"); do
+    echo "bench: the month's hand-offs $r of $RUNS" >&2
+    t0=$(now_s)
+    "$ROOT/build/gpumeter" export focus --period 2026-10 --output "$ROOT/build/bench-focus.csv"
+    t1=$(now_s)
+    GPUMETER_CONFIG=$ROOT/build/bench-fapiao.conf "$ROOT/build/gpumeter" invoice export \
+        --period 2026-10 --format etax --output "$ROOT/build/bench-etax.xlsx" >/dev/null
+    t2=$(now_s)
+    focus_s+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
+    etax_s+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')")
+done
+focus_rows=$(($(wc -l <"$ROOT/build/bench-focus.csv") - 1))
+etax_bytes=$(stat -c %s "$ROOT/build/bench-etax.xlsx")
 for r in $(seq 1 "$RUNS"); do
     echo "bench: the operator's reports $r of $RUNS" >&2
     t0=$(now_s)
@@ -581,6 +598,8 @@ run.
 | \`report yield --period 2026-10\` by model: $CUSTOMERS customers' issued invoices allocated to the hardware, $capacity_rows capacity rows, tariff, assets, payback from January | $(median "${yield_s[@]}") s | October's invoice batch: $(median "${batch_s[@]}") s | $(ratio "$(median "${yield_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
 | the same \`--by node\` ($NODES nodes), CSV | $(median "${node_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${node_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
 | \`report capacity\` for October by hour, CSV | $(median "${idle_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${idle_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
+| \`export focus --period 2026-10\`: $CUSTOMERS issued invoices as $focus_rows FOCUS rows | $(median "${focus_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${focus_s[@]}")" "$(median "${batch_s[@]}")") |
+| \`invoice export --format etax\`: the same invoices as the fapiao hand-off ($((etax_bytes / 1024)) KiB of XLSX) | $(median "${etax_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${etax_s[@]}")" "$(median "${batch_s[@]}")") |
 
 A fleet of $NODES nodes of 8 GPUs (10,000 GPUs) at one site, the 5 bench
 models in turn, each node busy 0 to 8 GPUs an hour (bench/capacity-rows.sql),

@@ -65,7 +65,7 @@ check_eq "a month without issued invoices is the header alone" 1 \
 KA=$("$GM" customer key create alpha 2>/dev/null)
 KF=$("$GM" customer key create --finance 2>/dev/null)
 PORT=$((20000 + $$ % 20000))
-"$GM_SERVE" serve --listen "127.0.0.1:$PORT" 2>"$TMP/serve.log" &
+"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 4 2>"$TMP/serve.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -84,6 +84,21 @@ check_eq "asking for another's is forbidden" 403 \
 check_eq "a bad period is a bad request" 400 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$U/v1/focus?period=2026-1")"
 check_eq "no key, no rows" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/focus?period=2026-01")"
+# Many clients at once get what one gets alone.
+for i in $(seq 1 16); do
+    key=$KF
+    [ $((i % 2)) -eq 0 ] && key=$KA
+    curl -s -H "Authorization: Bearer $key" "$U/v1/focus?period=2026-01" -o "$TMP/par-$i.csv" &
+done
+wait_curls() { for job in $(jobs -p); do [ "$job" = "$SERVER" ] || wait "$job"; done; }
+wait_curls
+same=0
+for i in $(seq 1 16); do
+    want=$TMP/api-all.csv
+    [ $((i % 2)) -eq 0 ] && want=$TMP/api-a.csv
+    cmp -s "$want" "$TMP/par-$i.csv" && same=$((same + 1))
+done
+check_eq "16 concurrent requests answer as the serial ones did" 16 "$same"
 kill $SERVER 2>/dev/null
 wait $SERVER 2>/dev/null
 sanitizer_clean "the server reported no sanitizer error" "$TMP/serve.log"

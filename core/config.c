@@ -256,6 +256,12 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
             snprintf(err, errlen, "value of \"%s\" %s", key, why);
             return -1;
         }
+        size_t n = strlen(value);
+        if (!strcmp(key, "invoice.seller_tax_id") && n &&
+            (n < 15 || n > 20 || strspn(value, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)) {
+            snprintf(err, errlen, "%s must be 15 to 20 upper-case letters and digits", key);
+            return -1;
+        }
         return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap, value,
                           key, err, errlen);
     }

@@ -66,6 +66,18 @@ check_eq "the export succeeds" 0 "$?"
 check_eq "and says what it wrote" "$TMP/jan.xlsx: 1 invoices to issue a fapiao for, 0 to reverse with a red one" \
     "$(cat "$TMP/out")"
 check_eq "the XLSX holds what finance imports" "$(expect jan-issued.txt)" "$(cells "$TMP/jan.xlsx")"
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/no/such/dir.xlsx" >"$TMP/out" 2>&1
+check_eq "an unwritable file is a run-time error" 1 "$?"
+check_match "that says so" "cannot write $TMP/no/such/dir.xlsx" "$(cat "$TMP/out")"
+printf 'invoice.seller_tax_id = 9131-bad\n' >"$TMP/bad.conf"
+GPUMETER_CONFIG=$TMP/bad.conf "$GM" invoice list >/dev/null 2>&1
+check_eq "a malformed seller taxpayer number is a configuration error" 2 "$?"
+printf 'fapiao.tax_code = 304020300000\n' >"$TMP/bad.conf"
+GPUMETER_CONFIG=$TMP/bad.conf "$GM" invoice list >/dev/null 2>&1
+check_eq "and a tax code that is not 19 digits" 2 "$?"
+printf 'fapiao.tax_code.gpu_hours = 3040203000000000000\n' >"$TMP/bad.conf"
+GPUMETER_CONFIG=$TMP/bad.conf "$GM" invoice list >/dev/null 2>&1
+check_eq "and one for an unknown meter" 2 "$?"
 "$GM" invoice export --period 2026-01 --format csv --output "$TMP/x" >/dev/null 2>&1
 check_eq "another format is a usage error" 2 "$?"
 "$GM" invoice export --period 2026-13 --format etax --output "$TMP/x" >/dev/null 2>&1
@@ -84,6 +96,8 @@ check_eq "again, the same, changes nothing" \
     "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 2>&1)"
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000099999999 --date 2026-02-03 >/dev/null 2>&1
 check_eq "another number is refused" 1 "$?"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 --actor x >/dev/null 2>&1
+check_eq "the same number again is a no-op" 0 "$?"
 check_eq "audited once" "fin|fapiao|26312000000012345678|2026-02-03" \
     "$(q "SELECT string_agg(actor || '|' || action || '|' || (after->>'fapiao_number') || '|' ||
                             (after->>'fapiao_date'), ' ') FROM audit_log WHERE object = 'invoice'")"
@@ -113,6 +127,9 @@ check_eq "void defaults to 01 开票有误" "01" "$(q "SELECT void_code FROM inv
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/void.xlsx" >"$TMP/out" 2>&1
 check_eq "the export of the voided month" "$(expect jan-void.txt)" "$(cells "$TMP/void.xlsx")"
 check_match "says so" "1 invoices to issue a fapiao for, 1 to reverse with a red one" "$(cat "$TMP/out")"
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345678 --date 2026-02-05 >"$TMP/out" 2>&1
+check_eq "a number recorded on another invoice is refused" 1 "$?"
+check_match "naming it" "fapiao 26312000000012345678 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
 "$GM" invoice fapiao CN-2026-000001 --number 26312000000012345679 --date 2026-02-05 >/dev/null 2>&1
 check_eq "the credit note takes its red fapiao's number" 0 "$?"
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/void2.xlsx" >/dev/null 2>&1

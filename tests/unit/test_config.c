@@ -105,6 +105,41 @@ static void test_bad_environment_is_an_error(void **state)
     assert_int_equal(config_load(&cfg), -1);
 }
 
+/* The fapiao keys: the kind, one code for every line and one per meter
+ * that overrides it; malformed values are refused with the key's name. */
+static void test_fapiao_keys(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    config_defaults(&cfg);
+    assert_true(cfg.fapiao.special);
+    assert_string_equal(config_fapiao_tax_code(&cfg.fapiao, "gpu_ms"), "");
+    assert_int_equal(config_set(&cfg, "fapiao.invoice_type", "normal", err, sizeof err), 0);
+    assert_false(cfg.fapiao.special);
+    assert_int_equal(config_set(&cfg, "fapiao.tax_code", "3040203000000000000", err, sizeof err),
+                     0);
+    assert_int_equal(
+        config_set(&cfg, "fapiao.tax_code.tokens", "3040201000000000000", err, sizeof err), 0);
+    assert_string_equal(config_fapiao_tax_code(&cfg.fapiao, "tokens"), "3040201000000000000");
+    assert_string_equal(config_fapiao_tax_code(&cfg.fapiao, "gpu_ms"), "3040203000000000000");
+    assert_string_equal(config_fapiao_tax_code(&cfg.fapiao, ""), "3040203000000000000");
+    assert_int_equal(config_set(&cfg, "fapiao.invoice_type", "red", err, sizeof err), -1);
+    assert_non_null(strstr(err, "fapiao.invoice_type"));
+    assert_int_equal(config_set(&cfg, "fapiao.tax_code", "30402030000000000001", err, sizeof err),
+                     -1);
+    assert_int_equal(config_set(&cfg, "fapiao.tax_code", "304020300000000000x", err, sizeof err),
+                     -1);
+    assert_int_equal(
+        config_set(&cfg, "fapiao.tax_code.gpu_hours", "3040203000000000000", err, sizeof err), -1);
+    assert_non_null(strstr(err, "gpu_hours"));
+    assert_int_equal(
+        config_set(&cfg, "invoice.seller_tax_id", "91310000MA1FL6TEST", err, sizeof err), 0);
+    assert_int_equal(config_set(&cfg, "invoice.seller_tax_id", "9131", err, sizeof err), -1);
+    assert_int_equal(config_set(&cfg, "invoice.seller", "Op \xe2\x80\xae", err, sizeof err), -1);
+    assert_non_null(strstr(err, "bidirectional"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +147,7 @@ int main(void)
         cmocka_unit_test_setup(test_file_then_environment, clear_env),
         cmocka_unit_test_setup(test_bad_file_names_path_and_line, clear_env),
         cmocka_unit_test_setup(test_bad_environment_is_an_error, clear_env),
+        cmocka_unit_test_setup(test_fapiao_keys, clear_env),
     };
     int failed = cmocka_run_group_tests_name("config", tests, NULL, NULL);
     clear_env(NULL);

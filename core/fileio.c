@@ -57,14 +57,25 @@ static bool sync_dir_of(const char *path)
 
 bool file_write_atomic(const char *path, const char *data, size_t len)
 {
+    return file_write_atomic_reusing(path, data, len, NULL);
+}
+
+bool file_write_atomic_reusing(const char *path, const char *data, size_t len, const char *reuse)
+{
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         errno = ENAMETOOLONG;
         return false;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* An old file's blocks are overwritten in place (no allocation to sync,
+     * nothing to free), then cut to length; without one, a new file. */
+    int fd = reuse ? open(reuse, O_WRONLY | O_CLOEXEC) : -1;
+    if (fd >= 0)
+        snprintf(tmp, sizeof tmp, "%s", reuse);
+    else
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) return false;
-    bool ok = write_all(fd, data, len) && fsync(fd) == 0;
+    bool ok = write_all(fd, data, len) && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = false;

@@ -19,6 +19,10 @@ bool file_read_all(const char *path, struct strbuf *out);
 bool file_read_stream(int fd, struct strbuf *out);
 /* False with errno set; the target is untouched on failure. */
 bool file_write_atomic(const char *path, const char *data, size_t len);
+/* The same, writing over the file reuse (another name in the same
+ * directory, which it consumes) instead of a new one when it exists: a file
+ * that is no longer needed is recycled rather than deleted and created. */
+bool file_write_atomic_reusing(const char *path, const char *data, size_t len, const char *reuse);
 /* mkdir -p for one or two levels; false with errno set. */
 bool file_make_dir(const char *path);
 

@@ -1,4 +1,4 @@
-/* spool: batch files committed by rename, deleted on delivery (see spool.h). */
+/* spool: batch files committed by rename, recycled on delivery (see spool.h). */
 #include "ingest/spool.h"
 
 #include "core/fileio.h"
@@ -18,6 +18,13 @@
 static void batch_path(const struct spool *sp, int64_t no, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%020" PRId64 ".batch", sp->dir, no);
+}
+
+/* A delivered batch's file kept for reuse: never a batch name, so never
+ * loaded; whatever it holds is written over or removed. */
+static void recycle_path(const struct spool *sp, int k, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/recycle-%d.spool", sp->dir, k);
 }
 
 static void append(struct spool *sp, struct spool_batch *b)
@@ -48,7 +55,7 @@ static struct spool_batch *batch_new(int64_t no, const char *lines, size_t len, 
 /* Parses one batch file; the newest state it carries goes to *st. */
 static bool load_batch(struct spool *sp, const char *name, struct state *st)
 {
-    char path[4200];
+    char path[4352]; /* dir and a d_name of up to 255 bytes */
     snprintf(path, sizeof path, "%s/%s", sp->dir, name);
     struct strbuf f = STRBUF_INIT;
     size_t nmsg, len, slen;
@@ -104,6 +111,11 @@ bool spool_open(struct spool *sp, const char *dir, int64_t max_bytes, struct sta
         log_error("cannot read spool directory %s: %s", dir, strerror(errno));
         return false;
     }
+    char path[4200];
+    for (int k = 0; k < SPOOL_RECYCLED; k++) { /* from before: nothing to keep */
+        recycle_path(sp, k, path, sizeof path);
+        unlink(path);
+    }
     bool ok = true;
     for (int i = 0; i < n; i++) {
         if (ok) ok = load_batch(sp, names[i]->d_name, st);
@@ -133,9 +145,12 @@ bool spool_commit(struct spool *sp, int64_t no, const struct strbuf *lines, size
         log_detail("Kafka has not acknowledged the events already spooled. The usage stays in "
                    "the source counters and is collected once the spool drains.");
         log_hint("Check the broker; raise --spool-max-mb if the outage is expected to last.");
-    } else if (!(ok = file_write_atomic(path, f.buf, f.len))) {
-        log_error("cannot write spool batch %s: %s: this round was not collected", path,
-                  strerror(errno));
+    } else {
+        char reuse[4200] = "";
+        if (sp->recycled) recycle_path(sp, --sp->recycled, reuse, sizeof reuse);
+        if (!(ok = file_write_atomic_reusing(path, f.buf, f.len, reuse[0] ? reuse : NULL)))
+            log_error("cannot write spool batch %s: %s: this round was not collected", path,
+                      strerror(errno));
     }
     if (ok)
         append(sp, batch_new(no, lines->buf, lines->len, nmsg, f.len));
@@ -154,9 +169,15 @@ static void batch_free(struct spool_batch *b)
 void spool_pop(struct spool *sp)
 {
     struct spool_batch *b = sp->head;
-    char path[4200];
+    char path[4200], keep[4200];
     batch_path(sp, b->no, path, sizeof path);
-    if (unlink(path) != 0 && errno != ENOENT)
+    /* Like the unlink it replaces, the rename needs no sync: a batch that
+     * reappears after a crash is sent again, and its events are duplicates
+     * the rater drops. */
+    if (sp->recycled < SPOOL_RECYCLED) recycle_path(sp, sp->recycled, keep, sizeof keep);
+    if (sp->recycled < SPOOL_RECYCLED && rename(path, keep) == 0)
+        sp->recycled++;
+    else if (unlink(path) != 0 && errno != ENOENT)
         log_warn("cannot remove delivered spool batch %s: %s (it will be sent again)", path,
                  strerror(errno));
     sp->head = b->next_batch;
@@ -168,6 +189,11 @@ void spool_pop(struct spool *sp)
 
 void spool_close(struct spool *sp)
 {
+    char path[4200];
+    while (sp->recycled) { /* a stopped collector leaves only what is undelivered */
+        recycle_path(sp, --sp->recycled, path, sizeof path);
+        unlink(path);
+    }
     while (sp->head) {
         struct spool_batch *b = sp->head;
         sp->head = b->next_batch;

@@ -6,7 +6,10 @@
  * point: after it the round's windows are consumed and its events will
  * reach Kafka, whatever crashes next. A batch is deleted only when Kafka
  * acknowledged every event in it. Batches are numbered and delivered in
- * order. The total size is bounded: a batch that does not fit is refused
+ * order. A delivered batch's file is kept, under a recycle name, for the
+ * next batch to be written over (at most SPOOL_RECYCLED of them): renaming
+ * costs less than deleting a file and allocating a new one. The total size
+ * is bounded: a batch that does not fit is refused
  * (the caller keeps its state, so the usage stays in the source counters and
  * is collected later) and counted in `full`. */
 #ifndef GPUMETER_SPOOL_H
@@ -29,8 +32,11 @@ struct spool_batch {
     struct spool_batch *next_batch;
 };
 
+#define SPOOL_RECYCLED 2
+
 struct spool {
     char dir[4000];
+    int recycled; /* delivered batch files kept to be written over */
     int64_t max_bytes, bytes;
     struct spool_batch *head, *tail;
     size_t count;
@@ -46,6 +52,7 @@ bool spool_commit(struct spool *sp, int64_t no, const struct strbuf *lines, size
                   const struct strbuf *state_text);
 /* Removes the delivered head batch. */
 void spool_pop(struct spool *sp);
+/* Frees the batches and removes the recycled files. */
 void spool_close(struct spool *sp);
 
 #endif

@@ -706,9 +706,28 @@ static void test_spool_recovers_state_and_refuses_when_full(void **state)
     assert_int_equal(old.batch, 1);
     assert_int_equal(state_find(&old, "seq src")->v[0], 2);
     spool_pop(&again);
+    assert_int_equal(again.recycled, 1); /* kept to be written over */
+    /* The next batch is written over the delivered one's file, shorter than
+     * it was, and reads back whole. */
+    struct strbuf one = STRBUF_INIT;
+    sb_puts(&one, "src\t{\"a\":3}\n");
+    state_get(&old, "seq src", NULL)->v[0] = 3;
+    old.batch = 2;
+    sb_reset(&st);
+    state_serialize(&old, &st);
+    assert_true(spool_commit(&again, 2, &one, 1, &st));
+    assert_int_equal(again.recycled, 0);
     spool_close(&again);
+    struct spool third;
+    assert_true(spool_open(&third, dir, 600, &old));
+    assert_int_equal(third.count, 1);
+    assert_int_equal(third.head->no, 2);
+    assert_string_equal(third.head->data, "src\t{\"a\":3}\n");
+    spool_pop(&third);
+    spool_close(&third);
+    sb_free(&one);
     state_free(&old);
-    assert_int_equal(rmdir(dir), 0); /* the delivered batch file is gone */
+    assert_int_equal(rmdir(dir), 0); /* the delivered batch files are gone */
     sb_free(&lines);
     sb_free(&st);
     sb_free(&big);

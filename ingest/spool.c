@@ -147,10 +147,16 @@ bool spool_commit(struct spool *sp, int64_t no, const struct strbuf *lines, size
         log_hint("Check the broker; raise --spool-max-mb if the outage is expected to last.");
     } else {
         char reuse[4200] = "";
-        if (sp->recycled) recycle_path(sp, --sp->recycled, reuse, sizeof reuse);
+        for (int k = 0; !reuse[0] && k < SPOOL_RECYCLED; k++)
+            if (sp->recycle[k] == RECYCLE_READY) {
+                recycle_path(sp, k, reuse, sizeof reuse);
+                sp->recycle[k] = RECYCLE_NONE; /* consumed, written or removed */
+            }
         if (!(ok = file_write_atomic_reusing(path, f.buf, f.len, reuse[0] ? reuse : NULL)))
             log_error("cannot write spool batch %s: %s: this round was not collected", path,
                       strerror(errno));
+        for (int k = 0; ok && k < SPOOL_RECYCLED; k++) /* the directory sync made them durable */
+            if (sp->recycle[k] == RECYCLE_PENDING) sp->recycle[k] = RECYCLE_READY;
     }
     if (ok)
         append(sp, batch_new(no, lines->buf, lines->len, nmsg, f.len));
@@ -174,9 +180,12 @@ void spool_pop(struct spool *sp)
     /* Like the unlink it replaces, the rename needs no sync: a batch that
      * reappears after a crash is sent again, and its events are duplicates
      * the rater drops. */
-    if (sp->recycled < SPOOL_RECYCLED) recycle_path(sp, sp->recycled, keep, sizeof keep);
-    if (sp->recycled < SPOOL_RECYCLED && rename(path, keep) == 0)
-        sp->recycled++;
+    int k = 0;
+    while (k < SPOOL_RECYCLED && sp->recycle[k] != RECYCLE_NONE)
+        k++;
+    if (k < SPOOL_RECYCLED) recycle_path(sp, k, keep, sizeof keep);
+    if (k < SPOOL_RECYCLED && rename(path, keep) == 0)
+        sp->recycle[k] = RECYCLE_PENDING;
     else if (unlink(path) != 0 && errno != ENOENT)
         log_warn("cannot remove delivered spool batch %s: %s (it will be sent again)", path,
                  strerror(errno));
@@ -190,10 +199,13 @@ void spool_pop(struct spool *sp)
 void spool_close(struct spool *sp)
 {
     char path[4200];
-    while (sp->recycled) { /* a stopped collector leaves only what is undelivered */
-        recycle_path(sp, --sp->recycled, path, sizeof path);
-        unlink(path);
-    }
+    for (int k = 0; k < SPOOL_RECYCLED;
+         k++) /* a stopped collector leaves only what is undelivered */
+        if (sp->recycle[k] != RECYCLE_NONE) {
+            recycle_path(sp, k, path, sizeof path);
+            unlink(path);
+            sp->recycle[k] = RECYCLE_NONE;
+        }
     while (sp->head) {
         struct spool_batch *b = sp->head;
         sp->head = b->next_batch;

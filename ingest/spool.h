@@ -6,10 +6,12 @@
  * point: after it the round's windows are consumed and its events will
  * reach Kafka, whatever crashes next. A batch is deleted only when Kafka
  * acknowledged every event in it. Batches are numbered and delivered in
- * order. A delivered batch's file is kept, under a recycle name, for the
- * next batch to be written over (at most SPOOL_RECYCLED of them): renaming
- * costs less than deleting a file and allocating a new one. The total size
- * is bounded: a batch that does not fit is refused
+ * order. A delivered batch's file is kept, under a recycle name, for a
+ * later batch to be written over (at most SPOOL_RECYCLED of them): renaming
+ * costs less than deleting a file and allocating a new one. A recycled file
+ * is written over only once a later commit's directory sync has made its
+ * rename durable, so a power loss can never show new bytes under an old
+ * batch's name. The total size is bounded: a batch that does not fit is refused
  * (the caller keeps its state, so the usage stays in the source counters and
  * is collected later) and counted in `full`. */
 #ifndef GPUMETER_SPOOL_H
@@ -32,11 +34,12 @@ struct spool_batch {
     struct spool_batch *next_batch;
 };
 
-#define SPOOL_RECYCLED 2
+#define SPOOL_RECYCLED 8
 
 struct spool {
     char dir[4000];
-    int recycled; /* delivered batch files kept to be written over */
+    /* recycle-N.spool: none, renamed (not yet durable), or durable and free to write over */
+    enum { RECYCLE_NONE, RECYCLE_PENDING, RECYCLE_READY } recycle[SPOOL_RECYCLED];
     int64_t max_bytes, bytes;
     struct spool_batch *head, *tail;
     size_t count;

@@ -14,6 +14,7 @@
  * and whose credit note's red fapiao is not. */
 #include "billing/etax.h"
 #include "billing/store.h"
+#include "core/alloc.h"
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/db.h"
@@ -23,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
@@ -50,7 +52,12 @@ struct export
     lxw_worksheet *basic, *lines, *red;
     lxw_row_t basic_row, line_row, red_row;
     const struct config *cfg;
-    int skipped;
+    int skipped, invoices, reds;
+    const PGresult *res; /* select_sql, and which of its rows the bills come from, in order */
+    int *rows, next;
+    /* invoices whose per-line tax (the tax system's) differs from theirs */
+    int tax_differs;
+    char first_differs[160];
 };
 
 static void put(lxw_worksheet *ws, lxw_row_t row, int col, const char *s)
@@ -150,13 +157,12 @@ static bool add_invoice(struct export *x, const struct bill *b)
         put(x->lines, lr, 8, rate);
     }
     int64_t t = line_tax(b);
-    if (t != b->tax) {
+    if (t != b->tax && !x->tax_differs++) {
         char ours[32], theirs[32];
         money_format(b->tax, b->minor_digits, ours, sizeof ours);
         money_format(t, b->minor_digits, theirs, sizeof theirs);
-        log_warn("%s: the tax system taxes each line and comes to %s of tax; the invoice, taxed "
-                 "once on its subtotal, says %s",
-                 b->number, theirs, ours);
+        snprintf(x->first_differs, sizeof x->first_differs, "%s: %s against %s", b->number, theirs,
+                 ours);
     }
     return true;
 }
@@ -193,10 +199,21 @@ static void add_red(struct export *x, const struct bill *inv, const char *credit
 
 static const char select_sql[] =
     "SELECT i.number, i.status, i.fapiao_number IS NOT NULL, coalesce(cn.number, ''), "
-    "       cn.fapiao_number IS NOT NULL "
+    "       cn.fapiao_number IS NOT NULL, i.id "
     "FROM invoice i LEFT JOIN invoice cn ON cn.credits = i.id AND cn.kind = 'credit_note' "
     "WHERE i.period = $1::date AND i.kind = 'invoice' AND i.status IN ('issued', 'void') "
     "ORDER BY i.number";
+
+static bool add_bill(struct bill *b, void *opaque)
+{
+    struct export *x = opaque;
+    int row = x->rows[x->next++];
+    if (!strcmp(PQgetvalue(x->res, row, 1), "issued"))
+        x->invoices += add_invoice(x, b);
+    else
+        add_red(x, b, PQgetvalue(x->res, row, 3)), x->reds++;
+    return true;
+}
 
 int etax_export(const char *first_day, const char *path, bool all, const struct config *cfg,
                 PGconn *conn)
@@ -204,7 +221,7 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     const char *p[] = {first_day};
     PGresult *res = db_query(conn, "find the month's invoices", select_sql, 1, p);
     if (!res) return 1;
-    struct export x = {.cfg = cfg, .basic_row = 3, .line_row = 3, .red_row = 3};
+    struct export x = {.cfg = cfg, .basic_row = 3, .line_row = 3, .red_row = 3, .res = res};
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
     x.wb = workbook_new_opt(path, &opt);
     if (!x.wb) {
@@ -216,26 +233,29 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     x.lines = sheet(x.wb, "2-发票明细信息", "发票明细信息", line_heads, NCOLS(line_heads));
     x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（蓝字发票全额红冲）", red_heads,
                   NCOLS(red_heads));
-    bool ok = true;
-    int invoices = 0, reds = 0;
-    for (int i = 0; ok && i < PQntuples(res); i++) {
-        const char *number = PQgetvalue(res, i, 0);
+    /* Which invoices: those to issue a fapiao for or to reverse; then all
+     * of them are read in two queries. */
+    x.rows = xcalloc((size_t)PQntuples(res) + 1, sizeof *x.rows);
+    int n = 0;
+    struct strbuf ids = STRBUF_INIT;
+    sb_putc(&ids, '{');
+    for (int i = 0; i < PQntuples(res); i++) {
         bool issued = !strcmp(PQgetvalue(res, i, 1), "issued");
         bool has_fapiao = !strcmp(PQgetvalue(res, i, 2), "t");
         bool red_done = !strcmp(PQgetvalue(res, i, 4), "t");
         if (issued ? has_fapiao && !all : !has_fapiao || (red_done && !all)) {
             if (!issued && !has_fapiao)
-                log_info("%s is void and had no fapiao: nothing to reverse", number);
+                log_info("%s is void and had no fapiao: nothing to reverse", PQgetvalue(res, i, 0));
             continue;
         }
-        struct bill b = {0};
-        ok = store_load(conn, number, NULL, NULL, &b);
-        if (ok && issued)
-            invoices += add_invoice(&x, &b);
-        else if (ok)
-            add_red(&x, &b, PQgetvalue(res, i, 3)), reds++;
-        bill_free(&b);
+        if (n) sb_putc(&ids, ',');
+        sb_puts(&ids, PQgetvalue(res, i, 5));
+        x.rows[n++] = i;
     }
+    sb_putc(&ids, '}');
+    bool ok = store_load_each(conn, sb_str(&ids), add_bill, &x) == n;
+    sb_free(&ids);
+    free(x.rows);
     PQclear(res);
     lxw_error e = workbook_close(x.wb);
     if (e != LXW_NO_ERROR) {
@@ -243,7 +263,13 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
         return 1;
     }
     if (!ok) return 1;
-    printf("%s: %d invoices to issue a fapiao for, %d to reverse with a red one\n", path, invoices,
-           reds);
+    if (x.tax_differs) {
+        log_warn("%d of the %d invoices come to another tax on their fapiao: the tax system taxes "
+                 "each line, the invoice its subtotal once (first: %s)",
+                 x.tax_differs, x.invoices, x.first_differs);
+        log_hint("docs/invoices.md, \"Tax per line\".");
+    }
+    printf("%s: %d invoices to issue a fapiao for, %d to reverse with a red one\n", path,
+           x.invoices, x.reds);
     return x.skipped ? 1 : 0;
 }

@@ -364,7 +364,36 @@ static const char invoices_sql[] =
     "                           AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), ';') "
     "                 FROM (SELECT DISTINCT l.adjusts AS m FROM invoice_line l "
     "                       WHERE l.invoice_id = i.id AND l.adjusts IS NOT NULL) a), '') "
+    "       , i.id "
     "FROM i ORDER BY i.number";
+
+struct export_ctx {
+    struct strbuf *out;
+    const struct seller *seller;
+    const PGresult *res; /* invoices_sql: the bills come in its row order */
+    int row;
+};
+
+static bool put_invoice(struct bill *b, void *opaque)
+{
+    struct export_ctx *e = opaque;
+    const PGresult *res = e->res;
+    int r = e->row++;
+    struct invoice_ctx x = {b,
+                            e->seller,
+                            PQgetvalue(res, r, 1),
+                            PQgetvalue(res, r, 2),
+                            PQgetvalue(res, r, 3),
+                            PQgetvalue(res, r, 4)};
+    int64_t sum = 0;
+    for (size_t l = 0; l < b->n; l++) {
+        put_line(e->out, &x, &b->lines[l]);
+        sum += b->lines[l].amount;
+    }
+    put_tax(e->out, &x);
+    assert(sum + b->tax == b->total); /* BilledCost sums to the invoice's total */
+    return true;
+}
 
 bool focus_export(PGconn *conn, const char *first_day, const char *customer,
                   const struct seller *seller, struct strbuf *out)
@@ -377,27 +406,16 @@ bool focus_export(PGconn *conn, const char *first_day, const char *customer,
         sb_puts(out, heads[c]);
     }
     sb_putc(out, '\n');
-    bool ok = true;
-    for (int i = 0; ok && i < PQntuples(res); i++) {
-        struct bill b = {0};
-        ok = store_load(conn, PQgetvalue(res, i, 0), NULL, NULL, &b);
-        struct invoice_ctx x = {&b,
-                                seller,
-                                PQgetvalue(res, i, 1),
-                                PQgetvalue(res, i, 2),
-                                PQgetvalue(res, i, 3),
-                                PQgetvalue(res, i, 4)};
-        int64_t sum = 0;
-        for (size_t l = 0; ok && l < b.n; l++) {
-            put_line(out, &x, &b.lines[l]);
-            sum += b.lines[l].amount;
-        }
-        if (ok) {
-            put_tax(out, &x);
-            assert(sum + b.tax == b.total); /* BilledCost sums to the invoice's total */
-        }
-        bill_free(&b);
+    struct strbuf ids = STRBUF_INIT;
+    sb_putc(&ids, '{');
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (i) sb_putc(&ids, ',');
+        sb_puts(&ids, PQgetvalue(res, i, 5));
     }
+    sb_putc(&ids, '}');
+    struct export_ctx e = {out, seller, res, 0};
+    bool ok = store_load_each(conn, sb_str(&ids), put_invoice, &e) == PQntuples(res);
+    sb_free(&ids);
     PQclear(res);
     return ok;
 }

@@ -283,7 +283,9 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
                    4, p);
 }
 
-/* Header columns 0..18, line columns 19..31; $1 the invoice id. */
+/* Header columns 0..18 and 32..35, line columns 19..31, and 36 the
+ * invoice's place in $1, an array of invoice ids: in that order, each
+ * invoice's lines in theirs. */
 static const char show_sql[] =
     "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name ELSE coalesce(i.buyer_name, c.name) "
     "       END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
@@ -296,47 +298,51 @@ static const char show_sql[] =
     "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), ''), "
     "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.buyer_tax_id END, ''), "
     "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_code, '') "
-    "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "       coalesce(i.void_code, ''), u.ord "
+    "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
+    "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
     "LEFT JOIN invoice cr ON cr.id = i.credits "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
-    "WHERE i.id = $1 ORDER BY l.line_no";
+    "ORDER BY u.ord, l.line_no";
+#define SHOW_ORD 36
 
+/* Column 4: the claim's invoice's place in $1. */
 static const char claims_sql[] =
-    "SELECT r.voucher, r.program, r.amount, d.document->>'applies' = 'pre_tax' "
-    "FROM voucher_redemption r "
+    "SELECT r.voucher, r.program, r.amount, d.document->>'applies' = 'pre_tax', u.ord "
+    "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
+    "JOIN voucher_redemption r ON r.invoice_id = u.id AND NOT r.reversal "
     "LEFT JOIN document d ON d.kind = 'voucher' AND d.code = r.voucher "
-    "WHERE r.invoice_id = $1 AND NOT r.reversal ORDER BY r.voucher";
+    "ORDER BY u.ord, r.voucher";
 
 static void cell(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
     snprintf(dst, cap, "%s", PQgetvalue(res, row, col));
 }
 
-static bool read_header(struct bill *b, const PGresult *res)
+static bool read_header(struct bill *b, const PGresult *res, int row)
 {
     int64_t digits = 2;
-    cell(b->customer, sizeof b->customer, res, 0, 0);
-    cell(b->customer_name, sizeof b->customer_name, res, 0, 1);
-    cell(b->plan, sizeof b->plan, res, 0, 2);
-    cell(b->currency, sizeof b->currency, res, 0, 3);
-    cell(b->period, sizeof b->period, res, 0, 6);
-    cell(b->status, sizeof b->status, res, 0, 7);
-    cell(b->contract, sizeof b->contract, res, 0, 13);
-    cell(b->kind, sizeof b->kind, res, 0, 14);
-    cell(b->number, sizeof b->number, res, 0, 15);
-    cell(b->credits, sizeof b->credits, res, 0, 16);
-    cell(b->issued_at, sizeof b->issued_at, res, 0, 17);
-    cell(b->void_reason, sizeof b->void_reason, res, 0, 18);
-    cell(b->tax_id, sizeof b->tax_id, res, 0, 32);
-    cell(b->fapiao_number, sizeof b->fapiao_number, res, 0, 33);
-    cell(b->fapiao_date, sizeof b->fapiao_date, res, 0, 34);
-    cell(b->void_code, sizeof b->void_code, res, 0, 35);
-    bool ok = db_get_int64(res, 0, 4, &digits) && db_get_int64(res, 0, 5, &b->tax_ppm) &&
-              db_get_int64(res, 0, 8, &b->subtotal) && db_get_int64(res, 0, 9, &b->tax) &&
-              db_get_int64(res, 0, 10, &b->total) && db_get_int64(res, 0, 11, &b->claimed) &&
-              db_get_int64(res, 0, 12, &b->due);
+    cell(b->customer, sizeof b->customer, res, row, 0);
+    cell(b->customer_name, sizeof b->customer_name, res, row, 1);
+    cell(b->plan, sizeof b->plan, res, row, 2);
+    cell(b->currency, sizeof b->currency, res, row, 3);
+    cell(b->period, sizeof b->period, res, row, 6);
+    cell(b->status, sizeof b->status, res, row, 7);
+    cell(b->contract, sizeof b->contract, res, row, 13);
+    cell(b->kind, sizeof b->kind, res, row, 14);
+    cell(b->number, sizeof b->number, res, row, 15);
+    cell(b->credits, sizeof b->credits, res, row, 16);
+    cell(b->issued_at, sizeof b->issued_at, res, row, 17);
+    cell(b->void_reason, sizeof b->void_reason, res, row, 18);
+    cell(b->tax_id, sizeof b->tax_id, res, row, 32);
+    cell(b->fapiao_number, sizeof b->fapiao_number, res, row, 33);
+    cell(b->fapiao_date, sizeof b->fapiao_date, res, row, 34);
+    cell(b->void_code, sizeof b->void_code, res, row, 35);
+    bool ok = db_get_int64(res, row, 4, &digits) && db_get_int64(res, row, 5, &b->tax_ppm) &&
+              db_get_int64(res, row, 8, &b->subtotal) && db_get_int64(res, row, 9, &b->tax) &&
+              db_get_int64(res, row, 10, &b->total) && db_get_int64(res, row, 11, &b->claimed) &&
+              db_get_int64(res, row, 12, &b->due);
     b->minor_digits = (int)digits;
     return ok;
 }
@@ -357,19 +363,64 @@ static bool read_line(struct bill *b, const PGresult *res, int row)
            db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm);
 }
 
-static bool read_claims(PGconn *conn, struct bill *b, const char *const *id)
+static bool read_claim(struct bill *b, const PGresult *res, int row)
 {
-    PGresult *res = db_query(conn, "read the voucher claims", claims_sql, 1, id);
-    bool ok = res != NULL;
-    for (int i = 0; ok && i < PQntuples(res); i++) {
-        struct voucher_claim *c = bill_add_claim(b);
-        cell(c->voucher, sizeof c->voucher, res, i, 0);
-        cell(c->program, sizeof c->program, res, i, 1);
-        c->pre_tax = PQgetvalue(res, i, 3)[0] == 't';
-        ok = db_get_int64(res, i, 2, &c->amount);
+    struct voucher_claim *c = bill_add_claim(b);
+    cell(c->voucher, sizeof c->voucher, res, row, 0);
+    cell(c->program, sizeof c->program, res, row, 1);
+    c->pre_tax = PQgetvalue(res, row, 3)[0] == 't';
+    return db_get_int64(res, row, 2, &c->amount);
+}
+
+/* Whether a stored invoice's totals equal its lines and claims. */
+static bool adds_up(const struct bill *b)
+{
+    int64_t sum = 0, claimed = 0;
+    for (size_t i = 0; i < b->n; i++)
+        sum += b->lines[i].amount;
+    for (int i = 0; i < b->nclaims; i++)
+        claimed += b->claims[i].pre_tax ? 0 : b->claims[i].amount;
+    if (!strcmp(b->kind, "credit_note")) claimed = b->claimed; /* its claims stay on the invoice */
+    if (sum == b->subtotal && b->subtotal + b->tax == b->total && claimed == b->claimed &&
+        b->claimed + b->due == b->total)
+        return true;
+    log_error("stored invoice of customer \"%s\" for %s does not add up", b->customer, b->period);
+    log_detail("Lines sum to %lld, subtotal is %lld, tax %lld, total %lld, claimed %lld of "
+               "%lld in redemptions, due %lld (minor units).",
+               (long long)sum, (long long)b->subtotal, (long long)b->tax, (long long)b->total,
+               (long long)b->claimed, (long long)claimed, (long long)b->due);
+    return false;
+}
+
+long store_load_each(PGconn *conn, const char *ids, bill_fn fn, void *ctx)
+{
+    const char *p[] = {ids};
+    PGresult *res = db_query(conn, "read the invoices", show_sql, 1, p);
+    PGresult *claims = res ? db_query(conn, "read the voucher claims", claims_sql, 1, p) : NULL;
+    bool ok = claims != NULL;
+    long n = 0;
+    int rows = ok ? PQntuples(res) : 0, crow = 0, nclaims = ok ? PQntuples(claims) : 0;
+    for (int row = 0; ok && row < rows;) {
+        const char *ord = PQgetvalue(res, row, SHOW_ORD);
+        struct bill b = {0};
+        ok = read_header(&b, res, row);
+        for (; ok && row < rows && !strcmp(PQgetvalue(res, row, SHOW_ORD), ord); row++)
+            if (!PQgetisnull(res, row, 19)) ok = read_line(&b, res, row);
+        for (; ok && crow < nclaims && !strcmp(PQgetvalue(claims, crow, 4), ord); crow++)
+            ok = read_claim(&b, claims, crow);
+        ok = ok && adds_up(&b) && fn(&b, ctx);
+        n += ok;
+        bill_free(&b);
     }
     PQclear(res);
-    return ok;
+    PQclear(claims);
+    return ok ? n : -1;
+}
+
+static bool keep_one(struct bill *b, void *ctx)
+{
+    bill_move(ctx, b);
+    return true;
 }
 
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
@@ -377,7 +428,8 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
 {
     const char *p[] = {number, customer, first_day};
     PGresult *idr = db_query(conn, "find the invoice",
-                             "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+                             "SELECT '{' || i.id || '}' FROM invoice i "
+                             "JOIN customer c ON c.id = i.customer_id "
                              "WHERE ($1::text IS NOT NULL AND i.number = $1) OR ($1::text IS NULL "
                              "AND c.code = $2 AND i.period = $3::date AND i.kind = 'invoice' "
                              "AND i.status <> 'void')",
@@ -391,30 +443,7 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
         PQclear(idr);
         return false;
     }
-    const char *id[] = {PQgetvalue(idr, 0, 0)};
-    PGresult *res = db_query(conn, "read the invoice", show_sql, 1, id);
-    bool ok = res && read_header(b, res);
-    int64_t sum = 0, claimed = 0;
-    for (int row = 0; ok && row < PQntuples(res); row++)
-        if (!PQgetisnull(res, row, 19)) {
-            ok = read_line(b, res, row);
-            sum += ok ? b->lines[b->n - 1].amount : 0;
-        }
-    PQclear(res);
-    ok = ok && read_claims(conn, b, id);
+    bool ok = store_load_each(conn, PQgetvalue(idr, 0, 0), keep_one, b) == 1;
     PQclear(idr);
-    for (int i = 0; ok && i < b->nclaims; i++)
-        claimed += b->claims[i].pre_tax ? 0 : b->claims[i].amount;
-    if (!strcmp(b->kind, "credit_note")) claimed = b->claimed; /* its claims stay on the invoice */
-    if (ok && (sum != b->subtotal || b->subtotal + b->tax != b->total || claimed != b->claimed ||
-               b->claimed + b->due != b->total)) {
-        log_error("stored invoice of customer \"%s\" for %s does not add up", b->customer,
-                  b->period);
-        log_detail("Lines sum to %lld, subtotal is %lld, tax %lld, total %lld, claimed %lld of "
-                   "%lld in redemptions, due %lld (minor units).",
-                   (long long)sum, (long long)b->subtotal, (long long)b->tax, (long long)b->total,
-                   (long long)b->claimed, (long long)claimed, (long long)b->due);
-        ok = false;
-    }
     return ok;
 }

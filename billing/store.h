@@ -29,5 +29,10 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
  * the month) and checks that its totals equal its lines. */
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
                 struct bill *b);
+/* Reads the invoices ids names (an array literal of invoice ids, "{4,2}"),
+ * in that order, in two queries whatever their number: each is checked like
+ * store_load's and handed to fn, then freed (fn may bill_move it). Returns
+ * how many were handed, -1 after logging a failure (fn's false stops it). */
+long store_load_each(PGconn *conn, const char *ids, bill_fn fn, void *ctx);
 
 #endif

@@ -259,4 +259,10 @@ check_match "and in the line's" \
     "$(cat "$TMP/run.err")"
 check_eq "the issued invoices are left alone" "4" \
     "$(grep -c ' issued ' "$TMP/run.out")"
+# The month's hand-offs read every issued invoice at once (vouchers, a
+# 10^15 amount, domestic-only claims) and keep each to the fen.
+"$GM" export focus --period 2026-03 --output "$TMP/focus.csv"
+check_eq "FOCUS sums to every issued invoice, read in one pass" "$(invoice_sums 2026-03-01)" \
+    "$(focus_sums "$TMP/focus.csv")"
+check_match "and passes focus-validator 1.0" "Validation succeeded" "$(focus_validate "$TMP/focus.csv")"
 finish

@@ -27,8 +27,8 @@ LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) -lx
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)
-CMD_SRC  := $(wildcard ingest/*.c rating/*.c pricing/*.c terms/*.c billing/*.c render/*.c api/*.c schema/*.c)
-APP_SRC  := gpumeter.c $(CORE_SRC) $(CMD_SRC) build/gen/migrations.c
+CMD_SRC  := $(wildcard ingest/*.c rating/*.c pricing/*.c terms/*.c billing/*.c render/*.c api/*.c schema/*.c console/*.c)
+APP_SRC  := gpumeter.c $(CORE_SRC) $(CMD_SRC) build/gen/migrations.c build/gen/console_assets.c
 MIGRATIONS := $(sort $(wildcard schema/[0-9]*_*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -50,6 +50,19 @@ all: build/gpumeter
 build/gen/migrations.c: schema/embed.sh $(MIGRATIONS) schema/roles.sql
 	@mkdir -p $(@D)
 	@sh schema/embed.sh $(MIGRATIONS) schema/roles.sql > $@.tmp && mv $@.tmp $@
+
+# The console's files, and ECharts from the pinned lock file (npm ci puts
+# it and the tests' Chromium driver in console/node_modules, never committed).
+CONSOLE_STATIC := $(sort $(wildcard console/static/*))
+ECHARTS := console/node_modules/echarts/dist/echarts.min.js
+$(ECHARTS): console/package.json console/package-lock.json
+	@echo "  NPM     console (package-lock.json)"
+	@cd console && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+build/gen/console_assets.c: console/embed.sh $(CONSOLE_STATIC) $(ECHARTS)
+	@mkdir -p $(@D)
+	@sh console/embed.sh $(foreach f,$(CONSOLE_STATIC),$(notdir $(f))=$(f)) echarts.min.js=$(ECHARTS) > $@.tmp && mv $@.tmp $@
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)

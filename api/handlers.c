@@ -66,6 +66,23 @@ static void render_into(struct request *r, const struct bill *b, enum render_for
     r->content_type = f == RENDER_CSV ? "text/csv" : "application/json";
 }
 
+/* ---- /v1/me ---- */
+
+bool handle_me(struct request *r)
+{
+    sb_printf(&r->body, "{\"key_id\":\"%s\",\"role\":\"%s\",\"customer\":", r->who.key_id,
+              r->who.finance ? "finance"
+              : r->who.sales ? "sales"
+                             : "customer");
+    if (!r->who.customer[0])
+        sb_puts(&r->body, "null");
+    else
+        sb_put_json_string(&r->body, r->who.customer);
+    sb_puts(&r->body, "}\n");
+    r->content_type = "application/json";
+    return true;
+}
+
 /* ---- /v1/usage ---- */
 
 /* The grouping columns a group_by names, from a fixed list. */
@@ -293,11 +310,18 @@ bool handle_usage_current(struct request *r)
         " (SELECT coalesce(sum(l.signed_value), 0) FROM commitment_ledger_signed l "
         "  JOIN customer c ON c.id = l.customer_id WHERE c.code = $1 AND l.period < $2::date), "
         " (SELECT k.document->'commitment' FROM contract_in_effect($2::date) k "
-        "  WHERE k.customer = $1)",
+        "  WHERE k.customer = $1), "
+        " (SELECT cu.minor_digits FROM contract_in_effect($2::date) k "
+        "  JOIN currency cu ON cu.code = k.document->>'currency' WHERE k.customer = $1)",
         2, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
-    sb_printf(&r->body, ",\"vouchers\":%s,\"makeup_bank_minor\":%s,\"commitment\":%s}\n",
-              PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+    char bank[40];
+    money_format(strtoll(PQgetvalue(res, 0, 1), NULL, 10), atoi(PQgetvalue(res, 0, 3)), bank,
+                 sizeof bank);
+    sb_printf(&r->body,
+              ",\"vouchers\":%s,\"makeup_bank\":\"%s\",\"makeup_bank_minor\":%s,"
+              "\"commitment\":%s}\n",
+              PQgetvalue(res, 0, 0), bank, PQgetvalue(res, 0, 1),
               PQgetisnull(res, 0, 2) ? "null" : PQgetvalue(res, 0, 2));
     PQclear(res);
     r->content_type = "application/json";
@@ -319,20 +343,36 @@ bool handle_invoices(struct request *r)
     snprintf(lim, sizeof lim, "%ld", size);
     snprintf(off, sizeof off, "%ld", (page - 1) * size);
     const char *p[] = {customer, lim, off};
-    PGresult *res = db_query(
-        r->conn, "list invoices",
-        "SELECT coalesce(json_agg(json_build_object('number', i.number, 'kind', i.kind, "
-        "  'period', to_char(i.period, 'YYYY-MM'), 'status', i.status, 'currency', i.currency, "
-        "  'total_minor', i.total, 'due_minor', i.due) ORDER BY i.number), '[]') "
-        "FROM (SELECT i.* FROM invoice i JOIN customer c ON c.id = i.customer_id "
-        "      WHERE c.code = $1 AND i.status <> 'draft' ORDER BY i.number "
-        "      LIMIT $2 OFFSET $3) i",
-        3, p);
+    PGresult *res = db_query(r->conn, "list invoices",
+                             "SELECT i.number, i.kind, to_char(i.period, 'YYYY-MM'), i.status, "
+                             "  i.currency, i.total, i.due, c.minor_digits, "
+                             "  coalesce(i.fapiao_number, '') "
+                             "FROM invoice i JOIN customer u ON u.id = i.customer_id "
+                             "JOIN currency c ON c.code = i.currency "
+                             "WHERE u.code = $1 AND i.status <> 'draft' ORDER BY i.number "
+                             "LIMIT $2 OFFSET $3",
+                             3, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
     sb_printf(&r->body, "{\"customer\":");
     sb_put_json_string(&r->body, customer);
-    sb_printf(&r->body, ",\"page\":%ld,\"page_size\":%ld,\"invoices\":%s}\n", page, size,
-              PQgetvalue(res, 0, 0));
+    sb_printf(&r->body, ",\"page\":%ld,\"page_size\":%ld,\"invoices\":[", page, size);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int digits = atoi(PQgetvalue(res, i, 7));
+        char total[32], due[32];
+        money_format(strtoll(PQgetvalue(res, i, 5), NULL, 10), digits, total, sizeof total);
+        money_format(strtoll(PQgetvalue(res, i, 6), NULL, 10), digits, due, sizeof due);
+        sb_printf(&r->body,
+                  "%s{\"number\":\"%s\",\"kind\":\"%s\",\"period\":\"%s\",\"status\":\"%s\","
+                  "\"currency\":\"%s\",\"total\":\"%s\",\"total_minor\":%s,\"due\":\"%s\","
+                  "\"due_minor\":%s",
+                  i ? "," : "", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+                  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), total, PQgetvalue(res, i, 5), due,
+                  PQgetvalue(res, i, 6));
+        if (*PQgetvalue(res, i, 8))
+            sb_printf(&r->body, ",\"fapiao_number\":\"%s\"", PQgetvalue(res, i, 8));
+        sb_putc(&r->body, '}');
+    }
+    sb_puts(&r->body, "]}\n");
     PQclear(res);
     return true;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+bool handle_me(struct request *r); /* who the key or session is */
 bool handle_usage(struct request *r);
 bool handle_usage_current(struct request *r);
 bool handle_statement(struct request *r);
@@ -19,5 +20,11 @@ bool handle_focus(struct request *r); /* CSV */
 bool handle_operator_contracts(struct request *r); /* finance keys only */
 bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */
+/* office.c: what finance and sales read */
+bool handle_customers(struct request *r);        /* finance and sales keys */
+bool handle_finance_month(struct request *r);    /* finance keys only */
+bool handle_finance_vouchers(struct request *r); /* finance keys only */
+bool handle_plans(struct request *r);            /* finance and sales keys */
+bool handle_simulate(struct request *r);         /* POST; finance and sales keys */
 
 #endif

@@ -24,10 +24,16 @@ struct request {
     PGconn *conn;
     const struct config *cfg;
     struct cache *cache; /* usage responses by usage version (cache.h) */
+    const struct strbuf *upload; /* the body of a POST route, else NULL */
     /* the response */
     unsigned status;
     const char *content_type;
     struct strbuf body;
+    const unsigned char *fixed; /* a body that outlives the request (console files) */
+    size_t fixed_len;
+    const char *cache_control, *etag; /* console files */
+    bool console_page;                /* index.html: its security policy */
+    char set_cookie[192];             /* a Set-Cookie header, when signing in or out */
 };
 
 /* db_query_prepared on the request's connection (slots of serve.c's

@@ -54,6 +54,7 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
     if (PQntuples(res) == 1 && CRYPTO_memcmp(PQgetvalue(res, 0, 0), hash, 64) == 0) {
         snprintf(who->key_id, sizeof who->key_id, "%s", id);
         who->finance = !strcmp(PQgetvalue(res, 0, 1), "finance");
+        who->sales = !strcmp(PQgetvalue(res, 0, 1), "sales");
         snprintf(who->customer, sizeof who->customer, "%s", PQgetvalue(res, 0, 2));
         who->usage_version = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
         r = KEY_OK;
@@ -64,22 +65,23 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
 
 static int key_create(int argc, char **argv)
 {
-    bool finance = false;
+    bool finance = false, sales = false;
     const char *label = "", *actor = NULL;
     const struct cli_opt opts[] = {
         {"finance", CLI_BOOL, &finance, NULL, "a finance key: reads every customer", 0, 0},
+        {"sales", CLI_BOOL, &sales, NULL, "a sales key: plans, customers and simulations", 0, 0},
         {"label", CLI_STR, &label, "TEXT", "what the key is for", 0, 0},
         {"actor", CLI_STR, &actor, "NAME", "who creates it (default: audit.actor, $USER)", 0, 0},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter customer key create (CODE | --finance) [--label TEXT]",
-                                  "Create an API key and print it once; only its SHA-256 is kept.",
-                                  opts, 0, 1};
+    const struct cli_spec spec = {
+        "gpumeter customer key create (CODE | --finance | --sales) [--label TEXT]",
+        "Create an API key and print it once; only its SHA-256 is kept.", opts, 0, 1};
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (finance == (npos == 1))
-        return cli_usage_error(&spec, "give a customer CODE or --finance, not both");
+    if (finance + sales + (npos == 1) != 1)
+        return cli_usage_error(&spec, "give one of a customer CODE, --finance or --sales");
     unsigned char raw[38];
     if (RAND_bytes(raw, sizeof raw) != 1) {
         log_error("the OpenSSL random generator failed");
@@ -93,14 +95,15 @@ static int key_create(int argc, char **argv)
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    const char *p[] = {id, finance ? NULL : argv[1], hash, label, actor ? actor : cfg.actor};
-    PGresult *res = db_query(
-        conn, "create the API key",
-        "INSERT INTO api_key (id, customer_id, role, sha256, label, created_by) "
-        "SELECT $1, c.id, CASE WHEN $2::text IS NULL THEN 'finance' ELSE 'customer' END, $3, $4, "
-        "$5 FROM (SELECT NULL) x LEFT JOIN customer c ON c.code = $2 "
-        "WHERE $2::text IS NULL OR c.id IS NOT NULL RETURNING id",
-        5, p);
+    const char *p[] = {id,    npos == 1 ? argv[1] : NULL, hash,
+                       label, actor ? actor : cfg.actor,  sales ? "sales" : "finance"};
+    PGresult *res =
+        db_query(conn, "create the API key",
+                 "INSERT INTO api_key (id, customer_id, role, sha256, label, created_by) "
+                 "SELECT $1, c.id, CASE WHEN $2::text IS NULL THEN $6 ELSE 'customer' END, $3, $4, "
+                 "$5 FROM (SELECT NULL) x LEFT JOIN customer c ON c.code = $2 "
+                 "WHERE $2::text IS NULL OR c.id IS NOT NULL RETURNING id",
+                 6, p);
     rc = 1;
     if (res && PQntuples(res) == 1) {
         printf("%s\n", key);
@@ -123,7 +126,7 @@ static int key_list(int argc, char **argv)
                                          opts, 0, 0};
     return cli_list(
         &spec, argc, argv, "list API keys",
-        "SELECT k.id, coalesce(c.code, '(finance)'), "
+        "SELECT k.id, coalesce(c.code, '(' || k.role || ')'), "
         "to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "coalesce(to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "'active'), k.label FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "

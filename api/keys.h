@@ -2,7 +2,8 @@
  *
  * keys_verify checks a presented key: the row of its public id, not revoked,
  * with the SHA-256 of the whole key equal in constant time. It answers who
- * the caller is: a customer (its id and code) or finance (every customer),
+ * the caller is: a customer (its id and code), finance (every customer) or
+ * sales (plans, the customer list and simulations),
  * and, in the same query, the usage version (schema 009) of the customer
  * the request is about, which decides whether a cached response is current.
  * `gpumeter customer key create|list|revoke` manage them; a new key is
@@ -16,7 +17,8 @@
 struct caller {
     char key_id[13];
     bool finance;
-    char customer[65];       /* "" for finance */
+    bool sales;              /* plans, customers and simulations only (schema 020) */
+    char customer[65];       /* "" for finance and sales */
     long long usage_version; /* of the customer asked about; 0 when it has none */
 };
 

@@ -27,6 +27,8 @@
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/http.h"
+#include "api/session.h"
+#include "console/console.h"
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -37,6 +39,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,26 +47,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 struct route {
     const char *path; /* a trailing "{number}" matches one path segment */
     bool (*handle)(struct request *r);
     const char *params; /* allowed query parameters, space-separated */
+    const char *method; /* NULL: GET (and HEAD) */
 };
 
+/* The one route with a body: a plan document. */
+#define UPLOAD_PATH "/v1/simulate"
+#define UPLOAD_MAX  (256 * 1024)
+
 static const struct route routes[] = {
-    {"/healthz", NULL, ""},
-    {"/metrics", NULL, ""},
-    {"/v1/usage", handle_usage, "customer from to group_by format page page_size"},
-    {"/v1/usage/current", handle_usage_current, "customer"},
-    {"/v1/statement", handle_statement, "customer period format"},
-    {"/v1/invoices", handle_invoices, "customer page page_size"},
-    {"/v1/invoices/{number}", handle_invoice, "format"},
-    {"/v1/focus", handle_focus, "period customer"},
-    {"/v1/operator/contracts", handle_operator_contracts, "from horizon"},
-    {"/v1/operator/yield", handle_operator_yield, "period by currency"},
-    {"/v1/operator/capacity", handle_operator_capacity, "from to by"},
+    {"/healthz", NULL, "", NULL},
+    {"/metrics", NULL, "", NULL},
+    {"/v1/me", handle_me, "", NULL},
+    {"/v1/usage", handle_usage, "customer from to group_by format page page_size", NULL},
+    {"/v1/usage/current", handle_usage_current, "customer", NULL},
+    {"/v1/statement", handle_statement, "customer period format", NULL},
+    {"/v1/invoices", handle_invoices, "customer page page_size", NULL},
+    {"/v1/invoices/{number}", handle_invoice, "format", NULL},
+    {"/v1/focus", handle_focus, "period customer", NULL},
+    {"/v1/operator/contracts", handle_operator_contracts, "from horizon", NULL},
+    {"/v1/operator/yield", handle_operator_yield, "period by currency", NULL},
+    {"/v1/operator/capacity", handle_operator_capacity, "from to by", NULL},
+    {"/v1/customers", handle_customers, "", NULL},
+    {"/v1/finance/month", handle_finance_month, "period", NULL},
+    {"/v1/finance/vouchers", handle_finance_vouchers, "period", NULL},
+    {"/v1/plans", handle_plans, "", NULL},
+    {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
+    /* the console's sign-in and sign-out (session_route) */
+    {"/v1/session", NULL, "", "POST"},
+    {"/v1/session", NULL, "", "DELETE"},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -95,8 +113,9 @@ struct server {
     struct conn_state *open;
     pthread_t sweeper;
     atomic_long timed_out, auth_limited;
-    struct cache *cache; /* usage responses (api.cache_mb) */
-    PGconn *conns[64];   /* every thread's connection, closed on stop */
+    struct cache *cache;       /* usage responses (api.cache_mb) */
+    struct sessions *sessions; /* the console's sign-ins (session.h) */
+    PGconn *conns[64];         /* every thread's connection, closed on stop */
     int nconns;
     atomic_long requests[6]; /* by status class 1xx..5xx, [0] unused */
     atomic_long micros;      /* total handling time */
@@ -137,6 +156,9 @@ bool http_error(struct request *r, unsigned status, const char *code, const char
 bool http_customer(struct request *r, const char **customer)
 {
     const char *asked = http_param(r, "customer");
+    if (r->who.sales)
+        return http_error(r, 403, "forbidden",
+                          "a sales key reads plans, customers and simulations only");
     if (!r->who.finance) {
         if (asked && strcmp(asked, r->who.customer))
             return http_error(r, 403, "forbidden", "this key reads only customer %s",
@@ -301,10 +323,28 @@ static void conn_busy(struct server *s, struct MHD_Connection *conn, bool busy)
     pthread_mutex_unlock(&s->registry_lock);
 }
 
+/* A request's state: one of these two markers, or an upload's body. */
+static int started, refused;
+struct upload {
+    struct strbuf body;
+    bool too_large;
+};
+
+static bool is_upload(void *state)
+{
+    return state && state != &started && state != &refused;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
                          enum MHD_RequestTerminationCode why)
 {
-    (void)state, (void)why;
+    (void)why;
+    if (is_upload(*state)) {
+        struct upload *up = *state;
+        sb_free(&up->body);
+        free(up);
+        *state = NULL;
+    }
     conn_busy(cls, conn, false);
 }
 
@@ -383,21 +423,162 @@ static void metrics(struct server *s, struct request *r)
               atomic_load(&s->timed_out), atomic_load(&s->auth_limited));
 }
 
+/* The client's address into addr; true with 429 set when it has failed
+ * too many authentications, checked before any work is done for it. */
+static bool auth_refused(struct server *s, struct MHD_Connection *conn, struct request *r,
+                         char *addr, size_t len)
+{
+    client_address(conn, addr, len);
+    if (auth_failure(s, addr, false)) return false;
+    atomic_fetch_add(&s->auth_limited, 1);
+    http_error(r, 429, "too_many_requests",
+               "more than %ld failed authentications a minute from this address",
+               s->cfg.api_auth_failures_per_min);
+    return true;
+}
+
+/* ---- the web console: its files and its sessions (docs/console.md) ---- */
+
+/* Behind a TLS-terminating proxy (which must set X-Forwarded-Proto itself)
+ * the session cookie is Secure. */
+static bool behind_tls(struct MHD_Connection *conn)
+{
+    const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    return proto && !strcasecmp(proto, "https");
+}
+
+static void clear_cookie(struct MHD_Connection *conn, struct request *r)
+{
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+             behind_tls(conn) ? "; Secure" : "");
+}
+
+/* An entity tag per file: FNV-1a of its bytes, computed once. */
+static const char *etag_of(const struct console_asset *a)
+{
+    static char tags[64][24];
+    static atomic_bool done[64];
+    int i = (int)(a - console_assets);
+    if (i < 0 || i >= 64) return NULL;
+    if (!atomic_load(&done[i])) {
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t j = 0; j < a->len; j++)
+            h = (h ^ a->data[j]) * 1099511628211ULL;
+        snprintf(tags[i], sizeof tags[i], "\"%016llx\"", (unsigned long long)h);
+        atomic_store(&done[i], true); /* two threads at once write the same bytes */
+    }
+    return tags[i];
+}
+
+/* GET / and /console/NAME: the embedded files, no key needed (they hold no
+ * data; everything they show comes from the API under a key). */
+static void console_file(struct MHD_Connection *conn, const char *method,
+                         const struct console_asset *a, struct request *r)
+{
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        http_error(r, 405, "method_not_allowed", "only GET is allowed here");
+        return;
+    }
+    r->etag = etag_of(a);
+    r->cache_control = "no-cache"; /* revalidated, so a new binary's files are used at once */
+    r->console_page = !strcmp(a->name, "index.html");
+    const char *match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    if (match && r->etag && !strcmp(match, r->etag)) {
+        r->status = 304;
+        r->content_type = a->type;
+        return;
+    }
+    r->content_type = a->type;
+    r->fixed = a->data;
+    r->fixed_len = a->len;
+}
+
+/* POST /v1/session signs in: the key in `Authorization: Bearer` becomes a
+ * session whose token only the HttpOnly cookie carries. DELETE signs out. */
+static void session_route(struct server *s, struct MHD_Connection *conn, const char *method,
+                          bool too_large, struct request *r)
+{
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    if (!strcmp(method, "DELETE")) {
+        if (cookie) session_end(s->sessions, cookie);
+        clear_cookie(conn, r);
+        sb_puts(&r->body, "{\"signed_in\":false}\n");
+        return;
+    }
+    if (strcmp(method, "POST")) {
+        http_error(r, 405, "method_not_allowed", "POST signs in, DELETE signs out");
+        return;
+    }
+    if (too_large) {
+        http_error(r, 413, "payload_too_large", "the key goes in the Authorization header");
+        return;
+    }
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
+    if (r->nparams) {
+        http_error(r, 400, "bad_request", "signing in takes no parameters");
+        return;
+    }
+    if (!(r->conn = connection(s))) {
+        http_error(r, 503, "unavailable", "the database is not reachable");
+        return;
+    }
+    char addr[48];
+    if (auth_refused(s, conn, r, addr, sizeof addr)) return;
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    enum key_result k = auth && !strncmp(auth, "Bearer ", 7)
+                            ? keys_verify(r->conn, &thread_prepared, auth + 7, NULL, &r->who)
+                            : KEY_INVALID;
+    char token[SESSION_TOKEN_LEN + 1];
+    if (k == KEY_ERROR) {
+        http_error(r, 503, "unavailable", "the database is not reachable");
+    } else if (k != KEY_OK) {
+        auth_failure(s, addr, true);
+        http_error(r, 401, "unauthorized", "a valid API key is required (Authorization: Bearer)");
+    } else if (!within_rate(s, r->who.key_id)) {
+        http_error(r, 429, "too_many_requests", "more than %ld requests per second",
+                   s->cfg.api_rate);
+    } else if (!session_start(s->sessions, auth + 7, time_monotonic_ms(), token)) {
+        http_error(r, 503, "unavailable", "too many console sessions; try again later");
+    } else {
+        if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
+        snprintf(r->set_cookie, sizeof r->set_cookie,
+                 SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", token,
+                 s->cfg.api_session_max_s, behind_tls(conn) ? "; Secure" : "");
+        OPENSSL_cleanse(token, sizeof token);
+        handle_me(r);
+    }
+}
+
 /* Fills r's response for a complete request. */
 static void dispatch(struct server *s, struct MHD_Connection *conn, const char *url,
                      const char *method, bool too_large, struct request *r)
 {
+    if (!strcmp(url, "/v1/session")) {
+        session_route(s, conn, method, too_large, r);
+        return;
+    }
+    const struct console_asset *asset = console_find(url);
+    if (asset) {
+        console_file(conn, method, asset, r);
+        return;
+    }
     const struct route *rt = route_of(url, &r->path_arg);
     if (!rt) {
         http_error(r, 404, "not_found", "no such resource");
         return;
     }
-    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-        http_error(r, 405, "method_not_allowed", "only GET is allowed here");
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    if (rt->method ? strcmp(method, rt->method) : !get) {
+        http_error(r, 405, "method_not_allowed", "only %s is allowed here",
+                   rt->method ? rt->method : "GET");
         return;
     }
     if (too_large) {
-        http_error(r, 413, "payload_too_large", "requests carry no body");
+        if (rt->method)
+            http_error(r, 413, "payload_too_large", "the body is at most %d bytes", UPLOAD_MAX);
+        else
+            http_error(r, 413, "payload_too_large", "requests carry no body");
         return;
     }
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
@@ -416,20 +597,26 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         return;
     }
     char addr[48];
-    client_address(conn, addr, sizeof addr);
-    if (!auth_failure(s, addr, false)) { /* before any work for it */
-        atomic_fetch_add(&s->auth_limited, 1);
-        http_error(r, 429, "too_many_requests",
-                   "more than %ld failed authentications a minute from this address",
-                   s->cfg.api_auth_failures_per_min);
-        return;
-    }
+    if (auth_refused(s, conn, r, addr, sizeof addr)) return;
+    /* A bearer key, or the key of the console session in the cookie: the
+     * same check either way, so a revoked key ends its sessions here. */
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    enum key_result k =
-        auth && !strncmp(auth, "Bearer ", 7)
-            ? keys_verify(r->conn, &thread_prepared, auth + 7, http_param(r, "customer"), &r->who)
-            : KEY_INVALID;
-    if (k == KEY_INVALID) auth_failure(s, addr, true);
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    char session_key_buf[SESSION_KEY_MAX];
+    const char *presented = NULL;
+    bool via_session = false;
+    if (auth && !strncmp(auth, "Bearer ", 7))
+        presented = auth + 7;
+    else if (cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+        presented = session_key_buf, via_session = true;
+    enum key_result k = presented ? keys_verify(r->conn, &thread_prepared, presented,
+                                                http_param(r, "customer"), &r->who)
+                                  : KEY_INVALID;
+    OPENSSL_cleanse(session_key_buf, sizeof session_key_buf);
+    if (k == KEY_INVALID && via_session) session_end(s->sessions, cookie);
+    if (k == KEY_INVALID && cookie && !auth) clear_cookie(conn, r);
+    /* Only presented keys count as failures: a stale cookie is no guess. */
+    if (k == KEY_INVALID && (auth || !cookie)) auth_failure(s, addr, true);
     if (k == KEY_ERROR) {
         http_error(r, 503, "unavailable", "the database is not reachable");
     } else if (k != KEY_OK) {
@@ -448,25 +635,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)version, (void)data;
     struct server *s = cls;
-    static int started, too_large;
     if (!*state) { /* headers only: wait for the body, if any */
-        *state = &started;
+        *state = !strcmp(url, UPLOAD_PATH) && !strcmp(method, "POST")
+                     ? (void *)xcalloc(1, sizeof(struct upload))
+                     : (void *)&started;
         return MHD_YES;
     }
-    if (*data_size) { /* a body: refused, but read to the end first */
+    if (*data_size) { /* a body: kept for the upload route, else refused; read to the end */
+        struct upload *up = is_upload(*state) ? *state : NULL;
+        if (up && !up->too_large && up->body.len + *data_size <= UPLOAD_MAX)
+            sb_append(&up->body, data, *data_size);
+        else if (up)
+            up->too_large = true;
+        else
+            *state = &refused;
         *data_size = 0;
-        *state = &too_large;
         return MHD_YES;
     }
+    struct upload *up = is_upload(*state) ? *state : NULL;
     conn_busy(s, conn, true);
     int64_t t0 = time_monotonic_ms();
-    struct request r = {
-        .status = 200, .content_type = "application/json", .cfg = &s->cfg, .cache = s->cache};
-    dispatch(s, conn, url, method, *state == &too_large, &r);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        r.body.len, r.body.buf ? r.body.buf : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct request r = {.status = 200,
+                        .content_type = "application/json",
+                        .cfg = &s->cfg,
+                        .cache = s->cache,
+                        .upload = up ? &up->body : NULL};
+    dispatch(s, conn, url, method, *state == &refused || (up && up->too_large), &r);
+    struct MHD_Response *resp =
+        r.fixed && r.status == 200
+            ? MHD_create_response_from_buffer(r.fixed_len, (void *)r.fixed, MHD_RESPMEM_PERSISTENT)
+            : MHD_create_response_from_buffer(r.body.len, r.body.buf ? r.body.buf : (void *)"",
+                                              MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", r.content_type);
-    if (r.status == 405) MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r.status == 405)
+        MHD_add_response_header(resp, "Allow",
+                                !strcmp(url, "/v1/session") ? "POST, DELETE"
+                                : !strcmp(url, UPLOAD_PATH) ? "POST"
+                                                            : "GET, HEAD");
+    if (r.set_cookie[0]) MHD_add_response_header(resp, "Set-Cookie", r.set_cookie);
+    if (r.set_cookie[0] || !strcmp(url, "/v1/session"))
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r.cache_control) MHD_add_response_header(resp, "Cache-Control", r.cache_control);
+    if (r.etag) MHD_add_response_header(resp, "ETag", r.etag);
+    if (r.console_page) {
+        /* Scripts and styles only from this server; ECharts' tooltips set
+         * inline styles. No framing, no referrer leaving the console. */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self' "
+                                "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    }
     enum MHD_Result ret = MHD_queue_response(conn, r.status, resp);
     MHD_destroy_response(resp);
     sb_free(&r.body);
@@ -499,8 +720,8 @@ int cmd_serve(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     if (list_routes) {
         for (size_t i = 0; i < NROUTES; i++)
-            printf("GET %s%s%s\n", routes[i].path, routes[i].params[0] ? " " : "",
-                   routes[i].params);
+            printf("%s %s%s%s\n", routes[i].method ? routes[i].method : "GET", routes[i].path,
+                   routes[i].params[0] ? " " : "", routes[i].params);
         return 0;
     }
     struct sockaddr_in addr;
@@ -510,6 +731,8 @@ int cmd_serve(int argc, char **argv)
     pthread_mutex_init(&s.lock, NULL);
     pthread_mutex_init(&s.registry_lock, NULL);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
+    s.sessions = sessions_new((size_t)s.cfg.api_max_connections, s.cfg.api_session_idle_s,
+                              s.cfg.api_session_max_s);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
     s.d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL, NULL,
@@ -535,6 +758,7 @@ int cmd_serve(int argc, char **argv)
     for (int i = 0; i < s.nconns; i++)
         PQfinish(s.conns[i]);
     cache_free(s.cache);
+    sessions_free(s.sessions);
     log_info("stopped");
     return 0;
 }

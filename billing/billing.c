@@ -444,12 +444,24 @@ int billing_load_usage(PGconn *conn, const char *period, const char *customers, 
     return load(conn, period, customers, NULL, NULL, NULL, fn, ctx);
 }
 
+PGresult *billing_uncovered(PGconn *conn, const char *first_day)
+{
+    const char *p[] = {first_day, NULL};
+    return db_query(conn, "look for usage no contract covers", uncovered_sql, 2, p);
+}
+
+PGresult *billing_parked(PGconn *conn)
+{
+    return db_query(conn, "look for parked usage",
+                    "SELECT account, count(*) FROM parked_event GROUP BY account ORDER BY account",
+                    0, NULL);
+}
+
 int billing_warn_uncovered(PGconn *conn, const char *period)
 {
     char first_day[16];
     time_month_first_day(period, first_day);
-    const char *p[] = {first_day, NULL};
-    PGresult *res = db_query(conn, "look for usage no contract covers", uncovered_sql, 2, p);
+    PGresult *res = billing_uncovered(conn, first_day);
     if (!res) return -1;
     int n = PQntuples(res);
     for (int i = 0; i < n; i++)

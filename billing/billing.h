@@ -46,5 +46,11 @@ int billing_load_usage(PGconn *conn, const char *period, const char *customers, 
  * job names. Such usage stays rated and is billed once a contract covers it. Returns the number of
  * accounts warned about, -1 on a database error. */
 int billing_warn_uncovered(PGconn *conn, const char *period);
+/* What an invoice run cannot bill, as rows: hourly usage of the month
+ * starting first_day that no contract covers (account, rows, jobs), and
+ * events parked because no customer owns their account (account, events).
+ * NULL after a database error. */
+PGresult *billing_uncovered(PGconn *conn, const char *first_day);
+PGresult *billing_parked(PGconn *conn);
 
 #endif

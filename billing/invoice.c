@@ -82,10 +82,7 @@ static bool store_invoice(struct bill *b, void *opaque)
 /* Events the rater parked because no customer owns their account. */
 static void warn_parked(PGconn *conn)
 {
-    PGresult *res = db_query(conn, "look for parked usage",
-                             "SELECT account, count(*) FROM parked_event "
-                             "GROUP BY account ORDER BY account",
-                             0, NULL);
+    PGresult *res = billing_parked(conn);
     if (!res) return;
     for (int i = 0; i < PQntuples(res); i++)
         log_warn("account \"%s\" has %s parked usage events, not billed: no customer owns it",

@@ -10,6 +10,7 @@
  * contract calendar (docs/operator.md): per month ahead, the contracts in
  * force and what they commit, the contracts ending and the GPUs their
  * accounts kept busy, which go idle when they end. */
+#include "billing/claims.h"
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -24,16 +25,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-static const char vouchers_sql[] =
-    "SELECT c.code, r.voucher, coalesce(i.number, '-'), i.status, "
-    "       sum(r.signed_amount)::bigint, "
-    "       cur.minor_digits, i.currency "
-    "FROM voucher_redemption_signed r JOIN customer c ON c.id = r.customer_id "
-    "JOIN invoice i ON i.id = r.invoice_id JOIN currency cur ON cur.code = i.currency "
-    "WHERE r.program = $1 AND r.period = $2::date "
-    "GROUP BY c.code, r.voucher, i.number, i.status, cur.minor_digits, i.currency, i.id "
-    "ORDER BY c.code, r.voucher, i.id";
 
 static void amount(const PGresult *res, int row, int col, int digits, char *buf, size_t len)
 {
@@ -64,8 +55,7 @@ static int report_vouchers(int argc, char **argv)
     if (!conn) return rc;
     char first_day[16];
     time_month_first_day(period, first_day);
-    const char *p[] = {program, first_day};
-    PGresult *res = db_query(conn, "read the voucher redemptions", vouchers_sql, 2, p);
+    PGresult *res = claims_read(conn, program, first_day);
     int64_t total = 0, digits = 2;
     printf("program %s, %s\n%-24s %-20s %-18s %-7s %14s\n", program, period, "customer", "voucher",
            "invoice", "status", "paid");

@@ -1,7 +1,9 @@
 /* simulate: `gpumeter plan simulate`. Prices one customer's real month twice
  * through the one billing path, under its contract's plan and under a
  * proposed plan document (not stored), and prints both side by side, line
- * by line. */
+ * by line. The comparison serves `POST /v1/simulate` too (simulate.h). */
+#include "billing/simulate.h"
+
 #include "commands.h"
 #include "billing/billing.h"
 #include "core/alloc.h"
@@ -33,15 +35,6 @@ static bool same_line(const struct bill_line *a, const struct bill_line *b)
            !strcmp(a->band, b->band) && !strcmp(a->site, b->site) && !strcmp(a->detail, b->detail);
 }
 
-static void row(const char *label, bool has_a, int64_t a, bool has_b, int64_t b, int digits)
-{
-    char x[32] = "-", y[32] = "-", d[32];
-    if (has_a) money_format(a, digits, x, sizeof x);
-    if (has_b) money_format(b, digits, y, sizeof y);
-    money_format((has_b ? b : 0) - (has_a ? a : 0), digits, d, sizeof d);
-    printf("%-44s %16s %16s %16s\n", label, x, y, d);
-}
-
 static void line_name(const struct bill_line *l, char *buf, size_t len)
 {
     char label[256];
@@ -50,33 +43,84 @@ static void line_name(const struct bill_line *l, char *buf, size_t len)
              l->kind == LINE_USAGE ? " " : "", label);
 }
 
-static void print_side_by_side(const struct bill *cur, const struct bill *new)
+void simulate_compare(const struct bill *cur, const struct bill *new, simulate_row_fn fn, void *ctx)
 {
-    char label[512];
-    int d = cur->minor_digits;
-    printf("simulate %s %s (%s): current plan %s, proposed plan %s\n", cur->customer, cur->period,
-           cur->currency, cur->plan, new->plan);
-    printf("%-44s %16s %16s %16s\n", "line", "current", "proposed", "difference");
+    struct simulate_row r;
     for (size_t i = 0; i < cur->n; i++) {
         const struct bill_line *l = &cur->lines[i], *m = NULL;
         for (size_t j = 0; j < new->n && !m; j++)
             if (same_line(l, &new->lines[j])) m = &new->lines[j];
-        line_name(l, label, sizeof label);
-        row(label, true, l->amount, m != NULL, m ? m->amount : 0, d);
+        r = (struct simulate_row){.has_cur = true,
+                                  .cur = l->amount,
+                                  .has_new = m != NULL,
+                                  .new = m ? m->amount : 0,
+                                  .line = l};
+        line_name(l, r.label, sizeof r.label);
+        fn(&r, ctx);
     }
     for (size_t j = 0; j < new->n; j++) {
         bool found = false;
         for (size_t i = 0; i < cur->n && !found; i++)
             found = same_line(&cur->lines[i], &new->lines[j]);
         if (found) continue;
-        line_name(&new->lines[j], label, sizeof label);
-        row(label, false, 0, true, new->lines[j].amount, d);
+        r = (struct simulate_row){
+            .has_new = true, .new = new->lines[j].amount, .line = &new->lines[j]};
+        line_name(&new->lines[j], r.label, sizeof r.label);
+        fn(&r, ctx);
     }
-    row("subtotal", true, cur->subtotal, true, new->subtotal, d);
-    row("tax", true, cur->tax, true, new->tax, d);
-    row("total", true, cur->total, true, new->total, d);
-    row("claimed from voucher programs", true, cur->claimed, true, new->claimed, d);
-    row("due from customer", true, cur->due, true, new->due, d);
+    const struct {
+        const char *label;
+        int64_t cur, new;
+    } totals[] = {
+        {"subtotal", cur->subtotal, new->subtotal},
+        {"tax", cur->tax, new->tax},
+        {"total", cur->total, new->total},
+        {"claimed from voucher programs", cur->claimed, new->claimed},
+        {"due from customer", cur->due, new->due},
+    };
+    for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
+        r = (struct simulate_row){.has_cur = true,
+                                  .cur = totals[i].cur,
+                                  .has_new = true,
+                                  .new = totals[i].new,
+                                  .total = true};
+        snprintf(r.label, sizeof r.label, "%s", totals[i].label);
+        fn(&r, ctx);
+    }
+}
+
+bool simulate_price(PGconn *conn, const char *period, const char *customer,
+                    const struct plan *proposed, struct bill *cur, struct bill *new, char *why,
+                    size_t whylen)
+{
+    why[0] = '\0';
+    if (billing_load(conn, period, customer, NULL, keep, cur) != 1 ||
+        billing_load(conn, period, customer, proposed, keep, new) != 1) {
+        snprintf(why, whylen, "no contract of customer %s in effect in %s", customer, period);
+        return false;
+    }
+    const char *error = cur->error[0] ? cur->error : new->error;
+    snprintf(why, whylen, "%s", error);
+    return !error[0];
+}
+
+static void print_row(const struct simulate_row *r, void *ctx)
+{
+    int digits = *(const int *)ctx;
+    char x[32] = "-", y[32] = "-", d[32];
+    if (r->has_cur) money_format(r->cur, digits, x, sizeof x);
+    if (r->has_new) money_format(r->new, digits, y, sizeof y);
+    money_format(r->new - r->cur, digits, d, sizeof d);
+    printf("%-44s %16s %16s %16s\n", r->label, x, y, d);
+}
+
+static void print_side_by_side(const struct bill *cur, const struct bill *new)
+{
+    int d = cur->minor_digits;
+    printf("simulate %s %s (%s): current plan %s, proposed plan %s\n", cur->customer, cur->period,
+           cur->currency, cur->plan, new->plan);
+    printf("%-44s %16s %16s %16s\n", "line", "current", "proposed", "difference");
+    simulate_compare(cur, new, print_row, &d);
 }
 
 int cmd_plan_simulate(int argc, char **argv)
@@ -108,13 +152,9 @@ int cmd_plan_simulate(int argc, char **argv)
         return rc;
     }
     struct bill cur = {0}, new = {0};
-    bool ok = billing_load(conn, period, customer, NULL, keep, &cur) == 1 &&
-              billing_load(conn, period, customer, proposed, keep, &new) == 1;
-    const char *why = cur.error[0] ? cur.error : new.error;
-    if (ok && why[0]) {
-        log_error("customer \"%s\": %s", customer, why);
-        ok = false;
-    }
+    char why[512];
+    bool ok = simulate_price(conn, period, customer, proposed, &cur, &new, why, sizeof why);
+    if (!ok && (cur.error[0] || new.error[0])) log_error("customer \"%s\": %s", customer, why);
     if (ok) print_side_by_side(&cur, &new);
     bill_free(&cur);
     bill_free(&new);

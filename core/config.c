@@ -65,6 +65,8 @@ void config_defaults(struct config *cfg)
     cfg->api_request_timeout_s = 10;
     cfg->api_idle_timeout_s = 30;
     cfg->api_auth_failures_per_min = 30;
+    cfg->api_session_idle_s = 1800;
+    cfg->api_session_max_s = 43200;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 32;
     cfg->tokens_max_body_kb = 8192;
@@ -203,6 +205,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         {"api.idle_timeout_s", "seconds", offsetof(struct config, api_idle_timeout_s), 1, 3600},
         {"api.auth_failures_per_min", "failures",
          offsetof(struct config, api_auth_failures_per_min), 1, 1000000},
+        {"api.session_idle_s", "seconds", offsetof(struct config, api_session_idle_s), 1, 86400},
+        {"api.session_max_s", "seconds", offsetof(struct config, api_session_max_s), 1, 604800},
     };
     for (size_t i = 0; i < sizeof api_limits / sizeof api_limits[0]; i++) {
         if (strcmp(key, api_limits[i].key)) continue;

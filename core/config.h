@@ -80,6 +80,8 @@ struct config {
     long api_request_timeout_s;      /* to read a whole request, not reset by each byte */
     long api_idle_timeout_s;         /* a kept-alive connection with no request */
     long api_auth_failures_per_min;  /* failed authentications per client address */
+    long api_session_idle_s;         /* a console session unused this long ends */
+    long api_session_max_s;          /* a console session ends this long after sign-in */
     int signing_required; /* 1, 0, or -1: on when any hmac key is set (config_signing_required) */
     char tokens_bearer[257];     /* secret trainers present to the token endpoint; "" for none */
     long tokens_max_connections; /* concurrent token uploads */

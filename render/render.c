@@ -125,11 +125,20 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
         sb_printf(sb, ",\"override_ppm\":%lld", (long long)l->override_ppm);
     if (l->detail[0]) json_field(sb, "detail", l->detail);
     if (l->adjusts[0]) json_field(sb, "adjusts", l->adjusts);
+    /* What a person reads: the line's name in both languages and its
+     * quantity in the price unit (render_quantity, rounded there once). */
+    char zh[256], en[256], q[64];
+    render_line_description(l, zh, sizeof zh, en, sizeof en);
+    json_field(sb, "description_zh", zh);
+    json_field(sb, "description_en", en);
     sb_printf(sb, ",\"quantity\":%lld", (long long)l->quantity);
     const struct meter_units *u = meter_units(l->meter);
     if (u) {
         json_field(sb, "base_unit", u->base_unit);
         json_field(sb, "price_unit", u->price_unit);
+        render_quantity(l, q, sizeof q);
+        q[strcspn(q, " ")] = '\0';
+        json_field(sb, "price_unit_quantity", q);
     }
     if (l->kind == LINE_USAGE) {
         money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);

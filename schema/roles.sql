@@ -98,6 +98,7 @@ GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
 -- The API: statements, usage, invoices and its keys, read only.
 GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
+                invoice_problem, parked_event,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 

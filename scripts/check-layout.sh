@@ -2,7 +2,7 @@
 # The layout's rules, checked over the #include lines (make check runs it):
 #  - folders are levels, and a file includes only its own folder or a lower
 #    level, never a folder beside its own:
-#      0 core   1 pricing   2 terms, rating, ingest, render, schema
+#      0 core   1 pricing   2 terms, rating, ingest, render, schema, console
 #      3 billing   4 api   5 gpumeter.c
 #    commands.h (every cmd_*) may be included from anywhere: it is how a
 #    command reaches one that lives higher up;
@@ -23,11 +23,11 @@ bad() {
 level() { # folder -> level, or nothing for a folder the layout does not know
     case $1 in
     core) echo 0 ;; pricing) echo 1 ;;
-    terms | rating | ingest | render | schema) echo 2 ;;
+    terms | rating | ingest | render | schema | console) echo 2 ;;
     billing) echo 3 ;; api) echo 4 ;; .) echo 5 ;;
     esac
 }
-FOLDERS="core pricing terms rating ingest render schema billing api"
+FOLDERS="core pricing terms rating ingest render schema console billing api"
 
 # "file<TAB>included" for every quoted include of the product's sources
 edges=$(for f in gpumeter.c commands.h $(for d in $FOLDERS; do ls "$d"/*.[ch]; done); do

@@ -28,12 +28,19 @@ static void report(const struct doc_kind *k, const char *path, struct doc_check 
     if (c->n > DOC_MAX_ERRORS) log_item("... and %d more", c->n - DOC_MAX_ERRORS);
 }
 
+bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len, void *out,
+                         struct doc_check *c)
+{
+    cJSON *doc = doc_parse(text, len, c);
+    bool ok = doc && k->parse(doc, out, c) && c->n == 0;
+    cJSON_Delete(doc);
+    return ok;
+}
+
 bool docstore_parse(const struct doc_kind *k, const char *text, void *out)
 {
     struct doc_check check = {0};
-    cJSON *doc = doc_parse(text, strlen(text), &check);
-    bool ok = doc && k->parse(doc, out, &check);
-    cJSON_Delete(doc);
+    bool ok = docstore_parse_text(k, text, strlen(text), out, &check);
     sb_free(&check.errors);
     return ok;
 }

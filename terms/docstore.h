@@ -49,6 +49,11 @@ struct doc_kind {
 /* Parses a stored document (text) into out; false when it no longer
  * validates, which only a hand edit of the database can cause. */
 bool docstore_parse(const struct doc_kind *k, const char *text, void *out);
+/* Parses and validates len bytes of a document from outside (an API
+ * request's body): false with every problem in c ("$.path: reason" lines,
+ * free c->errors after). Nothing is read from the database. */
+bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len, void *out,
+                         struct doc_check *c);
 
 /* Reads and validates a file; NULL after printing why (exit code in *rc). */
 cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);

@@ -23,8 +23,9 @@ check_match "a key is printed once" '^gmk_[0-9a-f]{12}_[0-9a-f]{64}$' "$KA"
 check_eq "only hashes are stored" 0 "$(q "SELECT count(*) FROM api_key WHERE sha256 = '$KA' OR id = '$KA'")"
 
 # The OpenAPI document has exactly the server's routes and query parameters.
-doc_routes=$(awk '/^  \/[^:]*:$/ { path = substr($1, 1, length($1) - 1); print "GET " path }
-                  /in: query/ { sub(/.*name: /, ""); sub(/,.*/, ""); print "GET " path " " $0 }' \
+doc_routes=$(awk '/^  \/[^:]*:$/ { path = substr($1, 1, length($1) - 1) }
+                  /^    (get|post|delete):$/ { m = toupper(substr($1, 1, length($1) - 1)); print m " " path }
+                  /in: query/ { sub(/.*name: /, ""); sub(/,.*/, ""); print m " " path " " $0 }' \
     "$ROOT/docs/openapi.yaml" | sort)
 server_routes=$("$GM" serve --routes | awk '{ print $1 " " $2; for (i = 3; i <= NF; i++) print $1 " " $2 " " $i }' | sort)
 check_eq "docs/openapi.yaml matches the route table" "$server_routes" "$doc_routes"
@@ -48,7 +49,7 @@ check_match "alpha asking for beta is 403" '^403 ' "$(get "$KA" "/v1/usage?from=
 check_match "finance reads beta" '"quantity":25200000' "$(get "$KF" "/v1/usage?from=2026-01-01&to=2026-01-31&customer=beta")"
 check_match "finance must name the customer" '^400 ' "$(get "$KF" "/v1/usage?from=2026-01-01&to=2026-01-31")"
 inv=$(get "$KA" /v1/invoices)
-check_match "alpha lists its invoice" "\"number\" : \"$alpha_inv\"" "$inv"
+check_match "alpha lists its invoice, amounts as decimals and minor units" "\"number\":\"$alpha_inv\",\"kind\":\"invoice\",\"period\":\"2026-01\",\"status\":\"issued\",\"currency\":\"CNY\",\"total\":\"178.08\",\"total_minor\":17808,\"due\":\"178.08\",\"due_minor\":17808" "$inv"
 check_eq "and not beta's" "" "$(echo "$inv" | grep -o "$beta_inv")"
 check_match "beta's invoice number is 404 for alpha" '^404 ' "$(get "$KA" "/v1/invoices/$beta_inv")"
 check_match "and 200 for finance" '^200 ' "$(get "$KF" "/v1/invoices/$beta_inv")"

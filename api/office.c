@@ -1,0 +1,348 @@
+/* office: the resources finance and sales read (handlers.h, docs/api.md):
+ * the customer list, a month's invoices across customers with what the
+ * invoice run could not bill, voucher claims per program, the price plans
+ * with their versions, and plan simulation. Each answer comes from the
+ * same queries and code as the CLI (billing/claims.h, billing/billing.h,
+ * billing/simulate.h), so the console and `gpumeter` never disagree.
+ * Reentrant: everything lives on the request. */
+#include "api/handlers.h"
+
+#include "billing/billing.h"
+#include "billing/claims.h"
+#include "billing/simulate.h"
+#include "core/alloc.h"
+#include "core/cli.h"
+#include "core/db.h"
+#include "core/money.h"
+#include "core/timeutil.h"
+#include "render/render.h"
+#include "terms/docstore.h"
+#include "terms/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool finance_only(struct request *r)
+{
+    return r->who.finance || http_error(r, 403, "forbidden", "this resource needs a finance key");
+}
+
+static bool finance_or_sales(struct request *r)
+{
+    return r->who.finance || r->who.sales ||
+           http_error(r, 403, "forbidden", "this resource needs a finance or sales key");
+}
+
+/* period=YYYY-MM into first_day; false with 400 set. */
+static bool month_param(struct request *r, char *first_day)
+{
+    const char *period = http_param(r, "period");
+    int y, m;
+    if (!period || strlen(period) != 7 || !time_parse_month(period, &y, &m))
+        return http_error(r, 400, "bad_request", "period is a month YYYY-MM");
+    time_month_first_day(period, first_day);
+    return true;
+}
+
+/* "name":"decimal","name_minor":minor of a column in minor units. */
+static void money_pair(struct strbuf *sb, const char *name, const char *minor, int digits)
+{
+    char text[40];
+    money_format(strtoll(minor, NULL, 10), digits, text, sizeof text);
+    sb_printf(sb, ",\"%s\":\"%s\",\"%s_minor\":%s", name, text, name, minor);
+}
+
+static void string_field(struct strbuf *sb, const char *name, const char *value)
+{
+    sb_printf(sb, ",\"%s\":", name);
+    sb_put_json_string(sb, value);
+}
+
+bool handle_customers(struct request *r)
+{
+    if (!finance_or_sales(r)) return false;
+    PGresult *res = db_query(r->conn, "list customers",
+                             "SELECT code, name FROM customer ORDER BY code", 0, NULL);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_puts(&r->body, "{\"customers\":[");
+    for (int i = 0; i < PQntuples(res); i++) {
+        sb_printf(&r->body, "%s{\"code\":", i ? "," : "");
+        sb_put_json_string(&r->body, PQgetvalue(res, i, 0));
+        string_field(&r->body, "name", PQgetvalue(res, i, 1));
+        sb_putc(&r->body, '}');
+    }
+    sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}
+
+/* ---- /v1/finance/month ---- */
+
+static bool not_billed(struct request *r, const char *first_day)
+{
+    const char *p[] = {first_day};
+    PGresult *problems =
+        db_query(r->conn, "read the invoice problems",
+                 "SELECT c.code, p.reason FROM invoice_problem p JOIN customer c ON "
+                 "c.id = p.customer_id WHERE p.period = $1::date ORDER BY c.code",
+                 1, p);
+    PGresult *uncovered = problems ? billing_uncovered(r->conn, first_day) : NULL;
+    PGresult *parked = uncovered ? billing_parked(r->conn) : NULL;
+    bool ok = parked != NULL;
+    if (ok) {
+        sb_puts(&r->body, ",\"not_billed\":{\"problems\":[");
+        for (int i = 0; i < PQntuples(problems); i++) {
+            sb_printf(&r->body, "%s{\"customer\":", i ? "," : "");
+            sb_put_json_string(&r->body, PQgetvalue(problems, i, 0));
+            string_field(&r->body, "reason", PQgetvalue(problems, i, 1));
+            sb_putc(&r->body, '}');
+        }
+        sb_puts(&r->body, "],\"uncovered\":[");
+        for (int i = 0; i < PQntuples(uncovered); i++) {
+            sb_printf(&r->body, "%s{\"account\":", i ? "," : "");
+            sb_put_json_string(&r->body, PQgetvalue(uncovered, i, 0));
+            sb_printf(&r->body, ",\"rows\":%s", PQgetvalue(uncovered, i, 1));
+            string_field(&r->body, "jobs", PQgetvalue(uncovered, i, 2));
+            sb_putc(&r->body, '}');
+        }
+        sb_puts(&r->body, "],\"parked\":[");
+        for (int i = 0; i < PQntuples(parked); i++) {
+            sb_printf(&r->body, "%s{\"account\":", i ? "," : "");
+            sb_put_json_string(&r->body, PQgetvalue(parked, i, 0));
+            sb_printf(&r->body, ",\"events\":%s}", PQgetvalue(parked, i, 1));
+        }
+        sb_puts(&r->body, "]}");
+    }
+    PQclear(problems);
+    PQclear(uncovered);
+    PQclear(parked);
+    return ok;
+}
+
+bool handle_finance_month(struct request *r)
+{
+    char first_day[16];
+    if (!finance_only(r) || !month_param(r, first_day)) return false;
+    const char *p[] = {first_day};
+    PGresult *res = db_query(
+        r->conn, "read the month's invoices",
+        "SELECT c.code, c.name, coalesce(i.number, ''), i.kind, i.status, i.currency, i.subtotal, "
+        "  i.tax, i.total, i.claimed, i.due, cur.minor_digits, coalesce(i.fapiao_number, '') "
+        "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "JOIN currency cur ON cur.code = i.currency WHERE i.period = $1::date "
+        "ORDER BY c.code, i.id",
+        1, p);
+    PGresult *sums = res ? db_query(r->conn, "sum the month's invoices",
+                                    "SELECT i.status, i.currency, count(*), sum(i.total)::bigint, "
+                                    "  cur.minor_digits FROM invoice i "
+                                    "JOIN currency cur ON cur.code = i.currency "
+                                    "WHERE i.period = $1::date GROUP BY 1, 2, 5 ORDER BY 1, 2",
+                                    1, p)
+                         : NULL;
+    if (!sums) {
+        PQclear(res);
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    }
+    sb_printf(&r->body, "{\"period\":\"%.7s\",\"invoices\":[", first_day);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int digits = atoi(PQgetvalue(res, i, 11));
+        sb_printf(&r->body, "%s{\"customer\":", i ? "," : "");
+        sb_put_json_string(&r->body, PQgetvalue(res, i, 0));
+        string_field(&r->body, "customer_name", PQgetvalue(res, i, 1));
+        if (*PQgetvalue(res, i, 2)) string_field(&r->body, "number", PQgetvalue(res, i, 2));
+        sb_printf(&r->body, ",\"kind\":\"%s\",\"status\":\"%s\",\"currency\":\"%s\"",
+                  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), PQgetvalue(res, i, 5));
+        static const char *const names[] = {"subtotal", "tax", "total", "claimed", "due"};
+        for (int k = 0; k < 5; k++)
+            money_pair(&r->body, names[k], PQgetvalue(res, i, 6 + k), digits);
+        if (*PQgetvalue(res, i, 12))
+            string_field(&r->body, "fapiao_number", PQgetvalue(res, i, 12));
+        sb_putc(&r->body, '}');
+    }
+    sb_puts(&r->body, "],\"totals\":[");
+    for (int i = 0; i < PQntuples(sums); i++) {
+        sb_printf(&r->body, "%s{\"status\":\"%s\",\"currency\":\"%s\",\"count\":%s", i ? "," : "",
+                  PQgetvalue(sums, i, 0), PQgetvalue(sums, i, 1), PQgetvalue(sums, i, 2));
+        money_pair(&r->body, "total", PQgetvalue(sums, i, 3), atoi(PQgetvalue(sums, i, 4)));
+        sb_putc(&r->body, '}');
+    }
+    sb_putc(&r->body, ']');
+    PQclear(res);
+    PQclear(sums);
+    if (!not_billed(r, first_day))
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_puts(&r->body, "}\n");
+    return true;
+}
+
+/* ---- /v1/finance/vouchers ---- */
+
+/* Each program's redemptions and its claim: the sum over issued invoices,
+ * as `gpumeter report vouchers` counts it. */
+bool handle_finance_vouchers(struct request *r)
+{
+    char first_day[16];
+    if (!finance_only(r) || !month_param(r, first_day)) return false;
+    PGresult *res = claims_read(r->conn, NULL, first_day);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_printf(&r->body, "{\"period\":\"%.7s\",\"programs\":[", first_day);
+    int n = PQntuples(res);
+    for (int i = 0; i < n;) {
+        const char *program = PQgetvalue(res, i, 7), *currency = PQgetvalue(res, i, 6);
+        int digits = atoi(PQgetvalue(res, i, 5));
+        int64_t claim = 0;
+        sb_printf(&r->body, "%s{\"program\":", i ? "," : "");
+        sb_put_json_string(&r->body, program);
+        sb_puts(&r->body, ",\"vouchers\":[");
+        int j = i;
+        for (; j < n && !strcmp(PQgetvalue(res, j, 7), program) &&
+               !strcmp(PQgetvalue(res, j, 6), currency);
+             j++) {
+            sb_printf(&r->body, "%s{\"customer\":", j > i ? "," : "");
+            sb_put_json_string(&r->body, PQgetvalue(res, j, 0));
+            string_field(&r->body, "voucher", PQgetvalue(res, j, 1));
+            string_field(&r->body, "invoice", PQgetvalue(res, j, 2));
+            sb_printf(&r->body, ",\"status\":\"%s\",\"currency\":\"%s\"", PQgetvalue(res, j, 3),
+                      currency);
+            money_pair(&r->body, "paid", PQgetvalue(res, j, 4), digits);
+            sb_putc(&r->body, '}');
+            if (!strcmp(PQgetvalue(res, j, 3), "issued"))
+                claim += strtoll(PQgetvalue(res, j, 4), NULL, 10);
+        }
+        char minor[24];
+        snprintf(minor, sizeof minor, "%lld", (long long)claim);
+        sb_printf(&r->body, "],\"currency\":\"%s\"", currency);
+        money_pair(&r->body, "claim", minor, digits);
+        sb_putc(&r->body, '}');
+        i = j;
+    }
+    sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}
+
+/* ---- /v1/plans ---- */
+
+bool handle_plans(struct request *r)
+{
+    if (!finance_or_sales(r)) return false;
+    PGresult *res = db_query(r->conn, "list the plans",
+                             "SELECT code, to_char(effective_from, 'YYYY-MM-DD'), "
+                             "  document::text, applied_by, "
+                             "  to_char(applied_at AT TIME ZONE 'UTC', "
+                             "          'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                             "FROM document WHERE kind = 'plan' ORDER BY code, effective_from",
+                             0, NULL);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_puts(&r->body, "{\"plans\":[");
+    int n = PQntuples(res);
+    for (int i = 0; i < n;) {
+        sb_printf(&r->body, "%s{\"code\":", i ? "," : "");
+        sb_put_json_string(&r->body, PQgetvalue(res, i, 0));
+        sb_puts(&r->body, ",\"versions\":[");
+        int j = i;
+        for (; j < n && !strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)); j++) {
+            sb_printf(&r->body, "%s{\"effective_from\":\"%s\",\"applied_at\":\"%s\"",
+                      j > i ? "," : "", PQgetvalue(res, j, 1), PQgetvalue(res, j, 4));
+            string_field(&r->body, "applied_by", PQgetvalue(res, j, 3));
+            /* jsonb's own text: valid JSON that PostgreSQL checked on the way in */
+            sb_printf(&r->body, ",\"document\":%s}", PQgetvalue(res, j, 2));
+        }
+        sb_puts(&r->body, "]}");
+        i = j;
+    }
+    sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}
+
+/* ---- POST /v1/simulate ---- */
+
+struct rows_json {
+    struct strbuf *sb;
+    int digits, n;
+};
+
+static void row_json(const struct simulate_row *row, void *ctx)
+{
+    struct rows_json *o = ctx;
+    char minor[3][24];
+    snprintf(minor[0], sizeof minor[0], "%lld", (long long)row->cur);
+    snprintf(minor[1], sizeof minor[1], "%lld", (long long)row->new);
+    snprintf(minor[2], sizeof minor[2], "%lld", (long long)(row->new - row->cur));
+    sb_printf(o->sb, "%s{\"line\":", o->n++ ? "," : "");
+    sb_put_json_string(o->sb, row->label);
+    if (row->line) {
+        char zh[256], en[256];
+        render_line_description(row->line, zh, sizeof zh, en, sizeof en);
+        string_field(o->sb, "description_zh", zh);
+        string_field(o->sb, "description_en", en);
+    }
+    sb_printf(o->sb, ",\"total\":%s", row->total ? "true" : "false");
+    if (row->has_cur)
+        money_pair(o->sb, "current", minor[0], o->digits);
+    else
+        sb_puts(o->sb, ",\"current\":null,\"current_minor\":null");
+    if (row->has_new)
+        money_pair(o->sb, "proposed", minor[1], o->digits);
+    else
+        sb_puts(o->sb, ",\"proposed\":null,\"proposed_minor\":null");
+    money_pair(o->sb, "difference", minor[2], o->digits);
+    sb_putc(o->sb, '}');
+}
+
+bool handle_simulate(struct request *r)
+{
+    const char *customer = http_param(r, "customer"), *period = http_param(r, "period");
+    int y, m;
+    if (!finance_or_sales(r)) return false;
+    if (!customer || !cli_code_valid(customer))
+        return http_error(r, 400, "bad_request", "customer must be a customer code");
+    if (!period || strlen(period) != 7 || !time_parse_month(period, &y, &m))
+        return http_error(r, 400, "bad_request", "period is a month YYYY-MM");
+    if (!r->upload || !r->upload->len)
+        return http_error(r, 400, "bad_request", "the body is the proposed plan document (JSON)");
+    struct plan *proposed = xcalloc(1, sizeof *proposed);
+    struct doc_check c = {0};
+    if (!docstore_parse_text(&plan_kind, r->upload->buf, r->upload->len, proposed, &c)) {
+        /* the first problem names itself ("$.path: reason"); all of them follow */
+        struct strbuf *e = &c.errors;
+        while (e->len && e->buf[e->len - 1] == '\n')
+            e->buf[--e->len] = '\0';
+        for (size_t i = 0; i < e->len; i++)
+            if (e->buf[i] == '\n') e->buf[i] = ';';
+        http_error(r, 422, "invalid_document", "plan document rejected: %.400s",
+                   e->len ? e->buf : "not a plan document");
+        sb_free(&c.errors);
+        free(proposed);
+        return false;
+    }
+    sb_free(&c.errors);
+    struct bill cur = {0}, new = {0};
+    char why[512];
+    db_clear_error();
+    bool ok = simulate_price(r->conn, period, customer, proposed, &cur, &new, why, sizeof why);
+    if (!ok && db_last_error()[0]) /* not the document's fault */
+        http_error(r, 503, "unavailable", "the database failed the query");
+    else if (!ok && !cur.error[0] && !new.error[0])
+        http_error(r, 404, "not_found", "%s", why);
+    else if (!ok)
+        http_error(r, 409, "cannot_price", "%s", why);
+    if (ok) {
+        struct rows_json o = {&r->body, cur.minor_digits, 0};
+        sb_puts(&r->body, "{\"customer\":");
+        sb_put_json_string(&r->body, cur.customer);
+        string_field(&r->body, "period", cur.period);
+        string_field(&r->body, "currency", cur.currency);
+        string_field(&r->body, "current_plan", cur.plan);
+        string_field(&r->body, "proposed_plan", new.plan);
+        sb_puts(&r->body, ",\"rows\":[");
+        simulate_compare(&cur, &new, row_json, &o);
+        sb_puts(&r->body, "]}\n");
+    }
+    bill_free(&cur);
+    bill_free(&new);
+    free(proposed);
+    return ok;
+}

@@ -1,0 +1,133 @@
+/* session: see session.h. The table is small (api.max_connections is the
+ * scale of its users) and a lookup compares SHA-256 digests in constant
+ * time over every slot, so a token's position or prefix leaks nothing. */
+#include "api/session.h"
+
+#include "core/alloc.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct slot {
+    unsigned char digest[SHA256_DIGEST_LENGTH]; /* of the token; the token is never kept */
+    char key[SESSION_KEY_MAX];
+    int64_t started_ms, used_ms;
+    bool live;
+};
+
+struct sessions {
+    pthread_mutex_t lock;
+    struct slot *slots;
+    size_t n;
+    int64_t idle_ms, max_ms;
+};
+
+struct sessions *sessions_new(size_t capacity, long idle_s, long max_s)
+{
+    struct sessions *s = xcalloc(1, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    s->slots = xcalloc(capacity, sizeof *s->slots);
+    s->n = capacity;
+    s->idle_ms = (int64_t)idle_s * 1000;
+    s->max_ms = (int64_t)max_s * 1000;
+    return s;
+}
+
+void sessions_free(struct sessions *s)
+{
+    if (!s) return;
+    OPENSSL_cleanse(s->slots, s->n * sizeof *s->slots);
+    free(s->slots);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static bool expired(const struct sessions *s, const struct slot *x, int64_t now_ms)
+{
+    return now_ms - x->used_ms >= s->idle_ms || now_ms - x->started_ms >= s->max_ms;
+}
+
+static void clear(struct slot *x)
+{
+    OPENSSL_cleanse(x, sizeof *x);
+}
+
+static void digest_of(const char *token, unsigned char *out)
+{
+    SHA256((const unsigned char *)token, strlen(token), out);
+}
+
+bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token)
+{
+    unsigned char raw[SESSION_TOKEN_LEN / 2];
+    if (strlen(key) >= SESSION_KEY_MAX || RAND_bytes(raw, sizeof raw) != 1) return false;
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(token + 2 * i, 3, "%02x", raw[i]);
+    OPENSSL_cleanse(raw, sizeof raw);
+    bool ok = false;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n && !ok; i++) {
+        struct slot *x = &s->slots[i];
+        if (x->live && !expired(s, x, now_ms)) continue;
+        clear(x);
+        digest_of(token, x->digest);
+        snprintf(x->key, sizeof x->key, "%s", key);
+        x->started_ms = x->used_ms = now_ms;
+        x->live = ok = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+/* The slot of token, or NULL; called under the lock. */
+static struct slot *find(struct sessions *s, const char *token)
+{
+    if (strlen(token) != SESSION_TOKEN_LEN ||
+        strspn(token, "0123456789abcdef") != SESSION_TOKEN_LEN)
+        return NULL;
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    digest_of(token, d);
+    struct slot *found = NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->slots[i].live && !CRYPTO_memcmp(s->slots[i].digest, d, sizeof d))
+            found = &s->slots[i];
+    return found;
+}
+
+bool session_key(struct sessions *s, const char *token, int64_t now_ms, char *key)
+{
+    pthread_mutex_lock(&s->lock);
+    struct slot *x = find(s, token);
+    bool ok = x && !expired(s, x, now_ms);
+    if (ok) {
+        x->used_ms = now_ms;
+        memcpy(key, x->key, SESSION_KEY_MAX);
+    } else if (x) {
+        clear(x);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+void session_end(struct sessions *s, const char *token)
+{
+    pthread_mutex_lock(&s->lock);
+    struct slot *x = find(s, token);
+    if (x) clear(x);
+    pthread_mutex_unlock(&s->lock);
+}
+
+size_t session_count(struct sessions *s, int64_t now_ms)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n; i++)
+        n += s->slots[i].live && !expired(s, &s->slots[i], now_ms);
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}

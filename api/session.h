@@ -1,0 +1,43 @@
+/* session: the web console's sign-in sessions (docs/console.md#sign-in).
+ *
+ * Signing in exchanges an API key, once, for a random session token that
+ * travels only in an HttpOnly cookie. The table maps the token's SHA-256 to
+ * the key it was made from; every request through a session presents that
+ * key to keys_verify again, so a revoked key ends its sessions on their
+ * next request. A session ends at sign-out, after api.session_idle_s
+ * unused or api.session_max_s after its sign-in, whichever comes first; a
+ * full table refuses new sessions rather than ending live ones. Sessions
+ * live in the server's memory only: a restart signs everyone out.
+ * Thread-safe: one mutex guards the table. */
+#ifndef GPUMETER_SESSION_H
+#define GPUMETER_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SESSION_TOKEN_LEN 64 /* hex characters of 32 random bytes */
+#define SESSION_KEY_MAX   96 /* a key is gmk_<12>_<64>: 81 characters */
+#define SESSION_COOKIE    "gm_session"
+
+struct sessions;
+
+struct sessions *sessions_new(size_t capacity, long idle_s, long max_s);
+void sessions_free(struct sessions *s);
+
+/* A new session for key (already verified) at now_ms; writes its token
+ * (SESSION_TOKEN_LEN + 1 bytes) and returns true, or false when the key is
+ * too long, randomness fails or the table is full of live sessions. */
+bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token);
+
+/* The key of a live session into key (SESSION_KEY_MAX bytes) and marks it
+ * used at now_ms; false for an unknown, ended or expired token. */
+bool session_key(struct sessions *s, const char *token, int64_t now_ms, char *key);
+
+/* Ends the session of token, if any. */
+void session_end(struct sessions *s, const char *token);
+
+/* Live sessions at now_ms (for /metrics and tests). */
+size_t session_count(struct sessions *s, int64_t now_ms);
+
+#endif

@@ -1,0 +1,469 @@
+/* gpumeter console (docs/console.md). Reads only the API's own JSON and
+ * shows it: every amount is the API's decimal string, formatted for the
+ * locale with Intl.NumberFormat's exact string formatting, never a float.
+ * Text from the API is set with textContent only, never parsed as HTML.
+ * Read-only: changes stay in the audited CLI. */
+"use strict";
+
+/* ---- words, in both languages ---- */
+
+const WORDS = {
+  en: {
+    signin: "Sign in", signout: "Sign out", key: "API key", keyHint: "A customer, finance or sales key from `gpumeter customer key create`. It is exchanged once for a session; the key itself is not kept in the browser.",
+    badKey: "That key is not valid, or it was revoked.", ended: "Your session has ended. Sign in again.",
+    customer: "Customer", finance: "Finance", sales: "Sales", period: "Month", load: "Show",
+    estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
+    lines: "Lines", line: "Line", quantity: "Quantity", unitPrice: "Unit price", amount: "Amount",
+    gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
+    balances: "Balances today", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", none: "None",
+    invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
+    monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
+    claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
+    plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
+    simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
+    noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
+  },
+  zh: {
+    signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
+    badKey: "密钥无效或已被吊销。", ended: "会话已结束，请重新登录。",
+    customer: "客户", finance: "财务", sales: "销售", period: "月份", load: "查看",
+    estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
+    lines: "明细", line: "项目", quantity: "数量", unitPrice: "单价", amount: "金额",
+    gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
+    balances: "当前余额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", none: "无",
+    invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
+    monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
+    claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
+    plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
+    simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
+    noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
+  },
+};
+
+let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
+const t = (k) => WORDS[lang][k] || k;
+const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
+
+/* ---- formatting: exact decimal strings, per locale ---- */
+
+function money(amount, currency) {
+  if (amount === undefined || amount === null) return "";
+  const digits = (String(amount).split(".")[1] || "").length;
+  return new Intl.NumberFormat(locale(), {
+    style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+  }).format(String(amount)); /* a string is formatted exactly (Intl.NumberFormat v3) */
+}
+/* Minor units (an integer, as the API sends them) as money: the decimal
+ * point placed by string, with the currency's ISO digits. */
+function minorMoney(minor, currency) {
+  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  const neg = String(minor).startsWith("-");
+  const d = String(minor).replace("-", "").padStart(digits + 1, "0");
+  const text = digits ? `${d.slice(0, -digits)}.${d.slice(-digits)}` : d;
+  return money(`${neg ? "-" : ""}${text}`, currency);
+}
+function num(v, digits) {
+  const o = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+  return new Intl.NumberFormat(locale(), o).format(String(v));
+}
+function monthName(period) {
+  const [y, m] = period.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { year: "numeric", month: "long", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, 1)));
+}
+function dayName(day) {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { month: "short", day: "numeric", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+function thisMonth() {
+  return new Date().toISOString().slice(0, 7);
+}
+function lastDay(period) {
+  const [y, m] = period.split("-").map(Number);
+  return `${period}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, "0")}`;
+}
+
+/* ---- the page, built with textContent only ---- */
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const k of kids.flat()) if (k !== undefined && k !== null) e.append(k.nodeType ? k : String(k));
+  return e;
+}
+const main = () => document.getElementById("main");
+function show(...kids) {
+  disposeCharts();
+  main().replaceChildren(...kids);
+}
+function card(title, ...kids) {
+  return el("section", { class: "card" }, title ? el("h2", {}, title) : null, ...kids);
+}
+function table(heads, rows, opts) {
+  const o = opts || {};
+  return el("div", { class: "scroll" }, el("table", { "data-table": o.name },
+    el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { class: o.num && o.num.includes(i) ? "num" : null }, h)))),
+    el("tbody", {}, rows)));
+}
+function td(v, attrs) {
+  return el("td", attrs || {}, v);
+}
+function pill(status) {
+  return el("span", { class: `pill ${status}` }, t(status));
+}
+
+/* ---- the API ---- */
+
+class SignedOut extends Error {}
+
+async function api(path, init) {
+  const res = await fetch(path, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, init || {}));
+  if (res.status === 401) throw new SignedOut();
+  const body = await res.text();
+  let json = null;
+  try { json = JSON.parse(body); } catch (e) { /* CSV and PDF are not JSON */ }
+  if (!res.ok) throw new Error(json && json.error ? `${res.status} ${json.error.code}: ${json.error.message}` : `${res.status}`);
+  return json === null ? body : json;
+}
+
+/* Every page of /v1/usage for a month (page_size 1000, the API's most). */
+async function usageRows(customer, period, groupBy) {
+  const rows = [];
+  for (let page = 1; ; page++) {
+    const q = new URLSearchParams({ customer, from: `${period}-01`, to: lastDay(period), group_by: groupBy, page, page_size: 1000 });
+    const r = await api(`/v1/usage?${q}`);
+    rows.push(...r.rows);
+    if (rows.length >= r.total_rows || r.rows.length === 0) return rows;
+  }
+}
+
+async function usageCsv(customer, period) {
+  let out = "";
+  for (let page = 1; ; page++) {
+    const q = new URLSearchParams({ customer, from: `${period}-01`, to: lastDay(period), group_by: "day,job,model", format: "csv", page, page_size: 1000 });
+    const text = await api(`/v1/usage?${q}`);
+    const lines = text.split("\n").filter((l) => l);
+    out += (page === 1 ? lines : lines.slice(1)).map((l) => `${l}\n`).join("");
+    if (lines.length - 1 < 1000) break;
+  }
+  const a = el("a", { href: URL.createObjectURL(new Blob([out], { type: "text/csv" })), download: `usage-${customer}-${period}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/* ---- charts (ECharts) ---- */
+
+let charts = [];
+function disposeCharts() {
+  charts.forEach((c) => c.dispose());
+  charts = [];
+}
+window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+
+/* A stacked bar chart of value by day per series. */
+function dayChart(name, rows, seriesOf, valueOf) {
+  const div = el("div", { class: "chart", "data-chart": name });
+  if (!rows.length) return el("p", { class: "muted" }, t("noUsage"));
+  const days = [...new Set(rows.map((r) => r.time))].sort();
+  const names = [...new Set(rows.map(seriesOf))].sort();
+  const data = new Map(names.map((n) => [n, new Map()]));
+  for (const r of rows) {
+    const m = data.get(seriesOf(r));
+    m.set(r.time, (m.get(r.time) || 0) + valueOf(r));
+  }
+  requestAnimationFrame(() => {
+    if (!window.echarts || !div.isConnected) return;
+    const c = echarts.init(div, null, { renderer: "canvas" });
+    c.setOption({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { type: "scroll", top: 0 },
+      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: days.map(dayName) },
+      yAxis: { type: "value" },
+      series: names.map((n) => ({ name: n || "-", type: "bar", stack: "all", data: days.map((d) => data.get(n).get(d) || 0) })),
+    });
+    charts.push(c);
+  });
+  return div;
+}
+
+/* ---- sign in ---- */
+
+let me = null;
+
+function signinView(message) {
+  me = null;
+  renderNav();
+  const input = el("input", { type: "password", id: "key", autocomplete: "off", spellcheck: "false", placeholder: "gmk_…" });
+  const err = el("p", { class: "error", id: "signin-error" }, message || "");
+  const form = el("form", { class: "card signin", id: "signin" },
+    el("h1", {}, t("signin")), el("label", { for: "key" }, t("key")), input,
+    el("button", { class: "primary", type: "submit" }, t("signin")),
+    el("p", { class: "sub" }, t("keyHint")), err);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const res = await fetch("/v1/session", { method: "POST", credentials: "same-origin", headers: { Authorization: `Bearer ${input.value.trim()}` } });
+    input.value = "";
+    if (!res.ok) {
+      err.textContent = res.status === 401 ? t("badKey") : `${res.status}`;
+      return;
+    }
+    me = await res.json();
+    location.hash = home();
+    route();
+  });
+  show(form);
+}
+
+function home() {
+  return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
+}
+function views() {
+  return me.role === "finance" ? ["customer", "finance", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+}
+
+function renderNav() {
+  const nav = document.getElementById("nav");
+  const [view] = parseHash();
+  nav.replaceChildren(...(me ? views().map((v) => el("a", { href: `#/${v}`, class: v === view ? "active" : null, "data-view": v }, t(v))) : []));
+  const out = document.getElementById("signout");
+  out.hidden = !me;
+  out.textContent = t("signout");
+  document.getElementById("lang").textContent = lang === "zh" ? "EN" : "中文";
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+}
+
+function parseHash() {
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  return [path || "", new URLSearchParams(query || "")];
+}
+function go(view, params) {
+  location.hash = `#/${view}?${new URLSearchParams(params)}`;
+}
+
+/* The month and, for finance and sales keys, the customer a view is about. */
+async function toolbar(view, params, withCustomer) {
+  const period = el("input", { type: "month", id: "period", value: params.get("period") || thisMonth() });
+  const kids = [el("label", {}, t("period"), period)];
+  let pick = null;
+  if (withCustomer && me.role !== "customer") {
+    const list = await api("/v1/customers");
+    pick = el("select", { id: "customer" }, list.customers.map((c) => el("option", { value: c.code, selected: c.code === params.get("customer") }, `${c.code} · ${c.name}`)));
+    kids.unshift(el("label", {}, t("customer"), pick));
+  }
+  const bar = el("form", { class: "toolbar" }, kids, el("button", { class: "primary", type: "submit" }, t("load")));
+  bar.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = { period: period.value };
+    if (pick) p.customer = pick.value;
+    go(view, p);
+  });
+  return { bar, period: period.value, customer: pick ? pick.value : me.customer };
+}
+
+/* ---- the customer's view ---- */
+
+function statementCard(title, s) {
+  const c = s.currency;
+  const rows = s.lines.map((l) => el("tr", {},
+    td(lang === "zh" ? l.description_zh : l.description_en),
+    td(l.kind === "usage" && l.price_unit_quantity ? `${num(l.price_unit_quantity)} ${l.price_unit}` : "", { class: "num" }),
+    td(l.unit_price ? `${money(l.unit_price, c)} / ${l.price_unit}` : "", { class: "num" }),
+    td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
+  const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
+  rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${num(s.tax_rate_ppm / 10000)}%`), sum("total", t("total"), "total"));
+  if (s.claimed_minor) rows.push(sum("claimed", t("claimed")));
+  rows.push(sum("due", t("due"), "total"));
+  return card(title,
+    el("div", { class: "figure", "data-figure": "due", "data-minor": s.due_minor }, money(s.due, c)),
+    el("p", { class: "sub" }, `${s.customer_name || s.customer} · ${s.contract || ""} · ${t("plan")} ${s.plan || ""} · ${monthName(s.period)}`),
+    table([t("line"), t("quantity"), t("unitPrice"), t("amount")], rows, { name: "statement", num: [1, 2, 3] }));
+}
+
+async function customerView(params) {
+  const { bar, period, customer } = await toolbar("customer", params, true);
+  if (!customer) return show(bar);
+  const q = (o) => new URLSearchParams(Object.assign({ customer }, o));
+  const [statement, current, invoices, gpu, tok, energy] = await Promise.all([
+    api(`/v1/statement?${q({ period })}`).catch((e) => e),
+    api(`/v1/usage/current?${q({})}`).catch((e) => e),
+    api(`/v1/invoices?${q({})}`),
+    usageRows(customer, period, "day,model").then((r) => r.filter((x) => x.meter === "gpu_ms")),
+    usageRows(customer, period, "day,job").then((r) => r.filter((x) => x.meter === "tokens")),
+    usageRows(customer, period, "day").then((r) => r.filter((x) => x.meter === "energy_mj")),
+  ]);
+  if (statement instanceof SignedOut || current instanceof SignedOut) throw new SignedOut();
+  const grid = el("div", { class: "grid" });
+  grid.append(statement instanceof Error
+    ? card(t("estimate"), el("p", { class: "error" }, statement.message))
+    : statementCard(period === thisMonth() ? t("mtd") : `${t("statementOf")} · ${monthName(period)}`, statement));
+  if (!(current instanceof Error)) {
+    const c = current.month_to_date.currency;
+    const vrows = current.vouchers.map((v) => el("tr", {}, td(v.voucher), td(v.program), td(money(v.face_value, c), { class: "num" }), td(minorMoney(v.paid_minor, c), { class: "num", "data-minor": v.paid_minor })));
+    const k = current.commitment;
+    const commitment = !k ? t("none")
+      : [k.amount ? money(k.amount, c) : `${num(k.gpu_hours)} GPU-hour`, k.meters ? k.meters.join(", ") : null,
+        k.makeup_periods !== undefined ? `${t("makeup")} ${k.makeup_periods}` : null].filter(Boolean).join(" · ");
+    grid.append(card(t("balances"),
+      el("p", {}, `${t("makeup")}: `, el("strong", { "data-minor": current.makeup_bank_minor, "data-field": "makeup" }, money(current.makeup_bank, c))),
+      el("p", {}, `${t("commitment")}: `, el("span", { "data-field": "commitment" }, commitment)),
+      el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
+      vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid")], vrows, { name: "vouchers", num: [2, 3] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
+  }
+  grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => r.quantity / 3600000)));
+  grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
+  grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => r.quantity / 3600000000)));
+  const irows = invoices.invoices.map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(i.period), td(pill(i.status)),
+    td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
+    td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
+  const csv = el("button", { class: "primary", type: "button", id: "csv" }, t("csv"));
+  csv.addEventListener("click", () => usageCsv(customer, period).catch(fail));
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("invoices")),
+    table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("pdf")], irows, { name: "invoices", num: [4] }), el("p", {}, csv)));
+  show(el("h1", {}, `${t("customer")} · ${customer}`), bar, grid);
+}
+
+/* ---- the finance view ---- */
+
+async function financeView(params) {
+  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  const { bar, period } = await toolbar("finance", params, false);
+  const [month, claims, yld, cap, cal] = await Promise.all([
+    api(`/v1/finance/month?period=${period}`),
+    api(`/v1/finance/vouchers?period=${period}`),
+    api(`/v1/operator/yield?period=${period}`).catch((e) => e),
+    api(`/v1/operator/capacity?from=${period}-01&to=${lastDay(period)}&by=day`).catch((e) => e),
+    api(`/v1/operator/contracts?from=${period}`).catch((e) => e),
+  ]);
+  const grid = el("div", { class: "grid" });
+  const inv = month.invoices.map((i) => el("tr", { "data-invoice": i.number, "data-customer": i.customer },
+    td(i.customer), td(i.customer_name), td(i.number || "-"), td(t(i.kind)), td(pill(i.status)),
+    td(money(i.subtotal, i.currency), { class: "num" }), td(money(i.tax, i.currency), { class: "num" }),
+    td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }), td(money(i.due, i.currency), { class: "num" })));
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("monthInvoices")} · ${monthName(period)}`),
+    table([t("customer"), "", t("number"), t("kind"), t("status"), t("subtotal"), t("tax"), t("total"), t("due")], inv, { name: "month", num: [5, 6, 7, 8] }),
+    el("h2", {}, t("totals")),
+    table([t("status"), t("count"), t("total")], month.totals.map((x) => el("tr", { "data-total": `${x.status} ${x.currency}` }, td(pill(x.status)), td(x.count, { class: "num" }), td(money(x.total, x.currency), { class: "num", "data-minor": x.total_minor }))), { name: "totals", num: [1, 2] })));
+  const nb = month.not_billed;
+  const nbRows = [
+    ...nb.problems.map((p) => el("tr", {}, td(p.customer), td(p.reason))),
+    ...nb.uncovered.map((u) => el("tr", {}, td(u.account), td(`${num(u.rows)} ${t("rows")} · ${t("jobs")}: ${u.jobs}`))),
+    ...nb.parked.map((p) => el("tr", {}, td(p.account), td(`${num(p.events)} ${t("events")}`))),
+  ];
+  grid.append(card(t("notBilled"), nbRows.length ? table([t("customer"), t("reason")], nbRows, { name: "not-billed" }) : el("p", { class: "muted", "data-empty": "not-billed" }, t("nothingNotBilled"))));
+  const crow = [];
+  for (const p of claims.programs) {
+    for (const v of p.vouchers) crow.push(el("tr", {}, td(p.program), td(`${v.voucher} · ${v.invoice}`), td(v.customer), td(money(v.paid, v.currency), { class: "num", "data-minor": v.paid_minor })));
+    crow.push(el("tr", { class: "total", "data-program": p.program }, td(`${p.program} · ${t("claim")}`), td(""), td(""), td(money(p.claim, p.currency), { class: "num", "data-minor": p.claim_minor })));
+  }
+  grid.append(card(t("claims"), crow.length ? table([t("program"), t("voucher"), t("customer"), t("paid")], crow, { name: "claims", num: [3] }) : el("p", { class: "muted" }, t("none"))));
+  if (!(yld instanceof Error)) {
+    const div = el("div", { class: "chart", "data-chart": "yield" });
+    requestAnimationFrame(() => {
+      if (!window.echarts || !div.isConnected) return;
+      const c = echarts.init(div);
+      c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: yld.rows.map((r) => r.model) }, yAxis: { type: "value" },
+        series: [{ name: t("revenue"), type: "bar", data: yld.rows.map((r) => Number(r.revenue)) }, { name: t("margin"), type: "bar", data: yld.rows.map((r) => Number(r.margin)) }] });
+      charts.push(c);
+    });
+    grid.append(el("section", { class: "card wide" }, el("h2", {}, t("yieldT")), div,
+      table([t("model"), t("installed"), t("allocated"), t("utilisation"), t("revenue"), t("margin")], yld.rows.map((r) => el("tr", {},
+        td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }), td(num(r.utilisation_pct), { class: "num" }),
+        td(money(r.revenue, yld.currency), { class: "num" }), td(money(r.margin, yld.currency), { class: "num" }))), { name: "yield", num: [1, 2, 3, 4, 5] })));
+  }
+  if (!(cap instanceof Error)) {
+    const rows = cap.rows.map((r) => ({ time: r.day, model: r.model, whole: r.idle_whole_8gpu_ms, stranded: r.idle_stranded_ms }));
+    grid.append(card(t("capacityT"), dayChart("capacity", rows.flatMap((r) => [{ time: r.time, s: `${r.model} ${t("idleWhole")}`, q: r.whole }, { time: r.time, s: `${r.model} ${t("idleStranded")}`, q: r.stranded }]), (r) => r.s, (r) => r.q / 3600000)));
+  }
+  if (!(cal instanceof Error)) {
+    grid.append(card(t("contractsT"), table([t("month"), t("contracts"), t("committed"), t("ending")], cal.months.map((m) => el("tr", {},
+      td(monthName(m.month)), td(m.contracts, { class: "num" }), td(m.committed.map((c) => `${c.currency || ""} ${c.amount || JSON.stringify(c)}`).join(", ") || "-"), td(m.ending.map((e) => e.customer || JSON.stringify(e)).join(", ") || "-"))), { name: "contracts", num: [1] })));
+  }
+  show(el("h1", {}, t("finance")), bar, grid);
+}
+
+/* ---- the sales view ---- */
+
+async function salesView(params) {
+  if (me.role === "customer") return show(el("p", { class: "error" }, t("noAccess")));
+  const { bar, period, customer } = await toolbar("sales", params, true);
+  const plans = await api("/v1/plans");
+  const grid = el("div", { class: "grid" });
+  for (const p of plans.plans) {
+    grid.append(card(`${t("plan")} ${p.code}`, table([t("validFrom"), t("document")], p.versions.map((v) => el("tr", { "data-plan": `${p.code} ${v.effective_from}` },
+      td(v.effective_from), td(el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2))))), { name: `plan-${p.code}` })));
+  }
+  const text = el("textarea", { id: "proposed", spellcheck: "false" });
+  if (plans.plans.length && plans.plans[0].versions.length) text.value = JSON.stringify(plans.plans[0].versions.at(-1).document, null, 2);
+  const file = el("input", { type: "file", accept: "application/json,.json", id: "plan-file" });
+  file.addEventListener("change", async () => { if (file.files[0]) text.value = await file.files[0].text(); });
+  const out = el("div", { id: "simulation" });
+  const go2 = el("button", { class: "primary", type: "button", id: "simulate" }, t("run"));
+  go2.addEventListener("click", async () => {
+    out.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    try {
+      const q = new URLSearchParams({ customer, period });
+      const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text.value });
+      const c = r.currency;
+      out.replaceChildren(table([t("line"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
+        td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }), td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }),
+        td(money(x.difference, c), { class: `num${x.difference_minor < 0 ? " neg" : ""}`, "data-minor": x.difference_minor }))), { name: "simulation", num: [1, 2, 3] }));
+    } catch (e) {
+      if (e instanceof SignedOut) return signinView(t("ended"));
+      out.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  });
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("simulate")} · ${customer} · ${monthName(period)}`),
+    el("label", { for: "proposed" }, t("proposed")), text, el("p", {}, `${t("upload")}: `, file), el("p", {}, go2), out));
+  show(el("h1", {}, t("sales")), bar, grid);
+}
+
+/* ---- routing ---- */
+
+function fail(e) {
+  if (e instanceof SignedOut) return signinView(t("ended"));
+  show(el("p", { class: "error", id: "error" }, e.message));
+}
+
+async function route() {
+  try {
+    if (!me) me = await api("/v1/me");
+  } catch (e) {
+    return e instanceof SignedOut ? signinView() : fail(e);
+  }
+  const [view, params] = parseHash();
+  if (!views().includes(view)) {
+    location.replace(home());
+    return;
+  }
+  renderNav();
+  main().replaceChildren(el("p", { class: "muted" }, t("loading")));
+  try {
+    await { customer: customerView, finance: financeView, sales: salesView }[view](params);
+    document.body.dataset.ready = view; /* for tests: the view has drawn */
+  } catch (e) {
+    fail(e);
+  }
+}
+
+document.getElementById("lang").addEventListener("click", () => {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem("gm_lang", lang);
+  if (me) route(); else signinView();
+});
+document.getElementById("signout").addEventListener("click", async () => {
+  await fetch("/v1/session", { method: "DELETE", credentials: "same-origin" });
+  location.hash = "";
+  signinView();
+});
+window.addEventListener("hashchange", () => { delete document.body.dataset.ready; route(); });
+route();

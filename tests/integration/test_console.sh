@@ -1,0 +1,244 @@
+#!/bin/bash
+# The web console as people use it: headless Chromium (Debian's, driven by
+# tests/tools/console_drive.mjs) signs in with a customer, a finance and a
+# sales key on the demo month (the demo's generator, seed and steps), opens
+# every view, and what it shows must equal `gpumeter statement`, `invoice
+# show`, `report vouchers` and `plan simulate` to the fen. A customer never
+# sees another; a revoked key's session ends; sign-out ends it on the
+# server. curl checks the session cookie, the files' headers and many
+# sessions at once. Screenshots of every view go to build/console/.
+. "$(dirname "$0")/lib.sh"
+
+PERIOD=2026-10
+SHOTS=$ROOT/build/console
+mkdir -p "$SHOTS"
+fresh || { fail "set up database and topic"; finish; }
+cat >>"$GPUMETER_CONFIG" <<'CONF'
+invoice.seller = 上海临港算力科技有限公司
+invoice.seller_tax_id = 91310000MA1FL6TEST
+CONF
+# The demo month: the generator's October on the seed customers, delta's
+# parked usage signed to beta, and a compute voucher of beta's.
+"$GM" site apply "$ROOT/scripts/seed/site-sh-lingang.json" >/dev/null
+cat >"$TMP/voucher.json" <<'JSON'
+{"voucher": "shv-0001", "program": "sh-ai-2026", "customer": "beta", "currency": "CNY",
+ "face_value": "5000.00", "coverage": "0.10", "valid_from": "2026-10-01",
+ "valid_until": "2026-12-31", "priority": 100}
+JSON
+"$GM" voucher issue "$TMP/voucher.json" >/dev/null
+check_eq "beta's voucher is issued" 0 "$?"
+"$GM" collect synthetic --month "$PERIOD" --seed 2026 --totals "$TMP/totals.csv" \
+    --capacity --capacity-totals "$TMP/capacity.csv" >/dev/null 2>&1
+# and one event of an account no customer owns: parked, not billed
+printf 'x\t{"v":1,"source":"x","seq":1,"account":"ns-nobody","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":3600000,"start":"2026-10-10T02:00:00Z","end":"2026-10-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle >/dev/null 2>&1
+"$GM" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" >/dev/null 2>&1
+"$GM" rate --until-idle >/dev/null 2>&1
+"$GM" invoice run --period "$PERIOD" >/dev/null 2>&1
+"$GM" invoice issue --period "$PERIOD" >/dev/null 2>&1
+alpha=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+           WHERE c.code = 'alpha' AND i.status = 'issued'")
+"$GM" invoice void "$alpha" --reason "合同提前终止" --code 03 >/dev/null 2>&1
+check_eq "the month is issued, alpha's voided with a credit note" "4 1" \
+    "$(q "SELECT count(*) || ' ' || count(*) FILTER (WHERE kind = 'credit_note') FROM invoice
+          WHERE period = '$PERIOD-01' AND status <> 'draft'")"
+
+KC=$("$GM" customer key create gamma 2>/dev/null)
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KS=$("$GM" customer key create --sales --label "sales team" 2>/dev/null)
+check_match "a sales key is created" '^gmk_[0-9a-f]{12}_[0-9a-f]{64}$' "$KS"
+check_match "and listed as such" "$(cut -d_ -f2 <<<"$KS")  \(sales\) " "$("$GM" customer key list)"
+"$GM" customer key create --sales gamma >/dev/null 2>&1
+check_eq "a sales key of a customer is a usage error" 2 "$?"
+
+PORT=$((20000 + $$ % 20000))
+"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 4 2>"$TMP/serve.log" &
+SERVER=$!
+trap 'kill $SERVER $SERVER2 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+U="http://127.0.0.1:$PORT"
+
+# ---- the files and the session, as curl sees them ----
+head=$(curl -s -D - -o "$TMP/index.html" "$U/")
+check_match "/ is the console page" '^HTTP/1.1 200' "$head"
+check_match "as HTML" 'Content-Type: text/html; charset=utf-8' "$head"
+check_match "scripts only from the server itself" "Content-Security-Policy: default-src 'self'; script-src 'self';" "$head"
+check_match "never framed" "frame-ancestors 'none'" "$head"
+check_eq "the page names its scripts" 2 "$(grep -c '<script src="/console/' "$TMP/index.html")"
+etag=$(curl -s -D - -o "$TMP/echarts.js" "$U/console/echarts.min.js" | tr -d '\r' | sed -n 's/^ETag: //p')
+check_eq "ECharts is served as embedded, byte for byte" \
+    "$(sha256sum <"$ROOT/console/node_modules/echarts/dist/echarts.min.js")" "$(sha256sum <"$TMP/echarts.js")"
+check_eq "and not sent again when unchanged" 304 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/console/echarts.min.js")"
+check_eq "an unknown file is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$U/console/../../etc/passwd")"
+check_eq "the console's files take no POST" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/")"
+signin=$(curl -s -D - -X POST -H "Authorization: Bearer $KC" "$U/v1/session")
+check_match "signing in answers who the key is" '"role":"customer","customer":"gamma"' "$signin"
+check_match "with an HttpOnly SameSite=Strict cookie" \
+    'Set-Cookie: gm_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200' "$signin"
+check_eq "not Secure on plain HTTP" 0 "$(grep -c 'Secure' <<<"$signin")"
+check_match "Secure behind a TLS proxy" 'HttpOnly; SameSite=Strict; Max-Age=43200; Secure' \
+    "$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KC" -H 'X-Forwarded-Proto: https' "$U/v1/session")"
+bad=$(curl -s -D - -X POST -H "Authorization: Bearer gmk_000000000000_00" "$U/v1/session")
+check_match "a wrong key gets no session" '^HTTP/1.1 401' "$bad"
+check_eq "and no cookie" 0 "$(grep -c 'Set-Cookie' <<<"$bad")"
+check_eq "the key goes in the header, not a body" 413 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $KC" --data "key=$KC" "$U/v1/session")"
+check_eq "signing in takes no GET" 405 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KC" "$U/v1/session")"
+cookie=$(sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p' <<<"$signin")
+check_eq "the cookie reads the customer's statement" \
+    "$(curl -s -H "Authorization: Bearer $KC" "$U/v1/statement?period=$PERIOD")" \
+    "$(curl -s -b "gm_session=$cookie" "$U/v1/statement?period=$PERIOD")"
+check_eq "a forged cookie is 401" 401 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=${cookie%?}0" "$U/v1/me")"
+check_match "and is cleared" 'gm_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0' \
+    "$(curl -s -D - -o /dev/null -b "gm_session=$(printf 'f%.0s' $(seq 64))" "$U/v1/me")"
+check_eq "stale cookies do not count as failed sign-ins" 200 \
+    "$(for _ in $(seq 40); do curl -s -o /dev/null -b gm_session=00 "$U/v1/me"; done
+       curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KF" "$U/v1/me")"
+curl -s -o /dev/null -X DELETE -b "gm_session=$cookie" "$U/v1/session"
+check_eq "DELETE signs out" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$cookie" "$U/v1/me")"
+
+# Many sessions at once: 16 sign in together and read their statements,
+# which must equal the serial answers.
+for k in "$KC" "$KF"; do
+    curl -s -H "Authorization: Bearer $k" "$U/v1/statement?period=$PERIOD&customer=gamma" >"$TMP/serial.$(cut -c5-8 <<<"$k")"
+done
+pids=""
+for i in $(seq 16); do
+    k=$([ $((i % 2)) = 0 ] && echo "$KC" || echo "$KF")
+    (c=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $k" "$U/v1/session" |
+        sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')
+     for _ in 1 2 3; do curl -s -b "gm_session=$c" "$U/v1/statement?period=$PERIOD&customer=gamma"; echo; done \
+        >"$TMP/par.$i.$(cut -c5-8 <<<"$k")") &
+    pids="$pids $!"
+done
+wait $pids
+same=0
+for f in "$TMP"/par.*; do
+    s=$TMP/serial.${f##*.}
+    [ "$(grep -v '^$' "$f" | sort -u)" = "$(cat "$s")" ] && same=$((same + 1))
+done
+check_eq "16 sessions at once answer as one alone" 16 "$same"
+
+# Sales keys: plans, customers and simulations; nothing of a customer's.
+sget() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KS" "$U$1"; }
+check_eq "sales reads the plans" 200 "$(sget /v1/plans)"
+check_eq "and the customer list" 200 "$(sget /v1/customers)"
+check_eq "not a statement" 403 "$(sget "/v1/statement?customer=beta&period=$PERIOD")"
+check_eq "not usage" 403 "$(sget "/v1/usage?customer=beta&from=$PERIOD-01&to=$PERIOD-02")"
+check_eq "not an invoice" 404 "$(sget "/v1/invoices/$alpha")"
+check_eq "not FOCUS" 403 "$(sget "/v1/focus?period=$PERIOD")"
+check_eq "not the month's invoices" 403 "$(sget "/v1/finance/month?period=$PERIOD")"
+check_eq "not the operator's reports" 403 "$(sget "/v1/operator/yield?period=$PERIOD")"
+check_eq "a customer key reads no plans" 403 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KC" "$U/v1/plans")"
+
+# ---- the browser ----
+sed 's/"16.80"/"15.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/proposed.json"
+(cd "$TMP" && node "$ROOT/tests/tools/console_drive.mjs" "$U/" "$PERIOD" "$SHOTS" "$GM" "$KC" beta \
+    "$KF" "$KS" "$TMP/proposed.json") >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove every view" 0 "$?"
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+
+st=$("$GM" statement --customer gamma --period "$PERIOD" --format json)
+for f in subtotal tax total due; do
+    check_eq "the customer sees its $f as gpumeter statement" "$(jq -r ".${f}_minor" <<<"$st")" "$(seen "customer.$f")"
+done
+check_eq "the total reads as the statement's, to the fen" "CN¥$(jq -r .total <<<"$st" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta')" \
+    "$(seen customer.total.text)"
+check_eq "every line of the statement is shown" "$(jq '.lines | length' <<<"$st")" "$(seen customer.lines)"
+check_eq "named for people" "$(jq -r '.lines[0].description_en' <<<"$st")" "$(seen customer.line1)"
+gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'gamma'")
+check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
+    "$(seen customer.invoices)"
+check_eq "three usage charts drawn" 3 "$(seen customer.charts)"
+check_eq "its PDF through the session" "200 application/pdf true" "$(seen customer.pdf)"
+check_eq "the CSV download has the API's columns" "time,job,model,meter,quantity,unit" "$(seen customer.csv.head)"
+check_eq "and every token of the month" \
+    "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'tokens' AND account IN
+          (SELECT a.account FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'gamma')")" \
+    "$(seen customer.csv.tokens)"
+check_eq "another customer's statement is refused" 403 "$(seen customer.other.statement)"
+check_eq "its usage too" 403 "$(seen customer.other.usage)"
+check_eq "its invoices too" 403 "$(seen customer.other.invoices)"
+check_eq "and finance's month" 403 "$(seen customer.finance)"
+check_eq "asking for another customer in the address shows one's own" "Customer · gamma" \
+    "$(seen customer.other.heading)"
+check_eq "a customer's only view is its own" customer "$(seen customer.nav)"
+check_eq "the browser holds an HttpOnly SameSite=Strict cookie" \
+    "gm_session httpOnly=true sameSite=Strict secure=false" "$(seen cookie)"
+check_eq "that scripts cannot read" '""' "$(seen cookie.script)"
+check_eq "and never the key" false "$(seen key.stored)"
+check_eq "in Chinese, the same total" "$(seen customer.total.text | sed 's/CN¥/¥/')" "$(seen customer.zh.total)"
+check_match "with Chinese headings" '项目.*数量.*单价.*金额' "$(seen customer.zh.heading)"
+check_eq "a revoked key's session ends at once" 401 "$(seen revoked.me)"
+check_eq "and stays ended" 401 "$(seen revoked.again)"
+check_eq "the console asks to sign in again" sign-in "$(seen revoked.view)"
+check_eq "its cookie, presented again, is refused" 401 "$(seen revoked.cookie)"
+check_eq "on a phone's width nothing overflows sideways" 0 "$(seen phone.overflow)"
+
+want=$(q "SELECT string_agg(number || '=' || total, ',' ORDER BY c.code, i.id) FROM invoice i
+          JOIN customer c ON c.id = i.customer_id WHERE i.period = '$PERIOD-01'")
+shown=$(seen finance.invoices)
+check_eq "finance sees every invoice of the month" "$want" "$shown"
+ok=0
+for pair in ${shown//,/ }; do
+    [ "$("$GM" invoice show "${pair%=*}" --format json | jq .total_minor)" = "${pair#*=}" ] && ok=$((ok + 1))
+done
+check_eq "each as invoice show" 4 "$ok"
+check_eq "the month's totals by status" \
+    "$(q "SELECT string_agg(status || ':' || currency || '=' || s, ',' ORDER BY status, currency) FROM
+          (SELECT status, currency, sum(total) s FROM invoice WHERE period = '$PERIOD-01' GROUP BY 1, 2) x")" \
+    "$(seen finance.totals)"
+claim=$("$GM" report vouchers --program sh-ai-2026 --period "$PERIOD" | sed -n 's/^claim (issued invoices) *\([-0-9.]*\).*/\1/p')
+check_eq "the voucher program's claim as report vouchers" "sh-ai-2026=${claim//./}" "$(seen finance.claims)"
+check_match "and it is not nothing" '=[1-9]' "$(seen finance.claims)"
+check_eq "what the run did not bill: the parked account" "ns-nobody1 events" "$(seen finance.not_billed)"
+check_eq "yield by model" "$(q "SELECT count(DISTINCT model) FROM capacity_hourly")" "$(seen finance.yield.rows)"
+check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"
+check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
+check_eq "finance reads beta's month as gpumeter statement" \
+    "$("$GM" statement --customer beta --period "$PERIOD" --format json | jq .due_minor)" "$(seen finance.customer.due)"
+check_eq "sign-out ends the session on the server" 401 "$(seen signout.me)"
+check_eq "its cookie, presented again, is refused" 401 "$(seen signout.cookie)"
+
+check_eq "a sales key sees only the sales view" sales "$(seen sales.nav)"
+check_eq "every plan version" \
+    "$(q "SELECT string_agg(code || ' ' || effective_from, ',' ORDER BY code, effective_from) FROM document WHERE kind = 'plan'")" \
+    "$(seen sales.plans)"
+# plan simulate's table: label, then current, proposed, difference (decimals).
+# compare as minor units: strip the decimal point from each amount
+cli_minor=$(sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0-9])#\1\2\3#g' <<<"$("$GM" plan simulate --customer beta --period "$PERIOD" --plan "$TMP/proposed.json" |
+    awk 'NR > 2 { d = $NF; p = $(NF-1); c = $(NF-2); $NF = ""; $(NF-1) = ""; $(NF-2) = ""; sub(/ +$/, "");
+                  printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $0, c, p, d }')")
+check_eq "the simulation, line by line, as plan simulate" "$cli_minor" "$(seen sales.simulation)"
+check_match "and the proposed price moves the total" 'due from customer=[0-9]+/[0-9]+/-[1-9]' "$(seen sales.simulation)"
+check_match "a bad document is rejected at its JSON path" '^422 invalid_document: plan document rejected: \$.plan: duplicate key' "$(seen sales.bad)"
+check_eq "sales' session reads no statement" 403 "$(seen sales.statement)"
+check_eq "no script error on any page" none "$(seen page.errors)"
+
+for v in customer customer-zh phone finance finance-customer sales; do
+    check_eq "a screenshot of the $v view" 1 "$(find "$SHOTS/console-$v.png" -size +20k 2>/dev/null | wc -l)"
+done
+
+# Sessions end when unused: a server whose sessions last 1 s unused.
+cat >>"$GPUMETER_CONFIG" <<'CONF'
+api.session_idle_s = 1
+CONF
+PORT2=$((PORT + 1))
+"$GM_SERVE" serve --listen "127.0.0.1:$PORT2" --threads 2 2>"$TMP/serve2.log" &
+SERVER2=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT2/healthz" >/dev/null && break; sleep 0.1; done
+c=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KF" "http://127.0.0.1:$PORT2/v1/session" |
+    sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')
+check_eq "a fresh session works" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "http://127.0.0.1:$PORT2/v1/me")"
+sleep 2
+check_eq "an unused one ends" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "http://127.0.0.1:$PORT2/v1/me")"
+kill $SERVER $SERVER2
+wait $SERVER
+check_eq "the server stops cleanly" 0 "$?"
+wait $SERVER2 2>/dev/null
+finish

@@ -1,0 +1,166 @@
+// Drives the web console in Debian's headless Chromium (playwright-core,
+// pinned in console/package-lock.json) as its three kinds of user, and
+// prints what a person would read, one "name value" line each, for
+// tests/integration/test_console.sh to compare with the CLI. Screenshots
+// of every view go to OUT. Console errors other than the 401, 403 and 422
+// answers the scenario provokes are reported.
+//
+// node console_drive.mjs URL PERIOD OUT GPUMETER CUSTOMER_KEY OTHER_CUSTOMER FINANCE_KEY SALES_KEY PLAN_FILE
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(new URL("../../console/", import.meta.url));
+const { chromium } = require("playwright-core");
+const [url, period, out, gpumeter, customerKey, other, financeKey, salesKey, planFile] = process.argv.slice(2);
+
+const say = (name, value) => console.log(`${name} ${value}`);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const errors = [];
+
+async function open(width) {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: "en-GB", acceptDownloads: true });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => { if (m.type() === "error" && !/ (401|403|422) /.test(m.text())) errors.push(m.text()); });
+  return { context, page };
+}
+async function ready(page, view) {
+  await page.waitForFunction((v) => document.body.dataset.ready === v, view, { timeout: 20000 });
+  await page.waitForTimeout(300); // charts draw on the next frame
+}
+async function signIn(page, key, view) {
+  await page.goto(url);
+  await page.waitForSelector("#key");
+  await page.fill("#key", key);
+  await page.click("#signin button");
+  await ready(page, view);
+}
+async function view(page, hash, name) {
+  await page.goto(`${url}${hash}`);
+  await ready(page, name);
+}
+const minor = (page, sel) => page.$eval(sel, (e) => e.dataset.minor).catch(() => "none");
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim()).catch(() => "none");
+const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetch(p, i)).status, [path, init || {}]);
+
+// ---- a customer ----
+{
+  const { context, page } = await open(1280);
+  await signIn(page, customerKey, "customer");
+  await view(page, `#/customer?period=${period}`, "customer");
+  say("customer.heading", await text(page, "h1"));
+  for (const f of ["subtotal", "tax", "total", "due"]) {
+    say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
+    say(`customer.${f}.text`, (await text(page, `[data-table=statement] [data-field=${f}]`)).replace(/\s/g, ""));
+  }
+  say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total)", (rows) => rows.length - 2));
+  say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
+  say("customer.invoices", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
+  say("customer.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
+  say("customer.makeup", await minor(page, "[data-field=makeup]"));
+  await page.screenshot({ path: `${out}/console-customer.png`, fullPage: true });
+  // the invoice's PDF through the session
+  const pdf = await page.$eval("[data-table=invoices] a", (a) => a.href);
+  say("customer.pdf", await page.evaluate(async (h) => { const r = await fetch(h); return `${r.status} ${r.headers.get("content-type")} ${(await r.arrayBuffer()).byteLength > 1000}`; }, pdf));
+  // the usage CSV, as downloaded
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
+  const csv = readFileSync(await download.path(), "utf8").trim().split("\n");
+  say("customer.csv.head", csv[0]);
+  say("customer.csv.rows", csv.length - 1);
+  say("customer.csv.tokens", csv.slice(1).filter((l) => l.split(",")[3] === "tokens").reduce((s, l) => s + BigInt(l.split(",")[4]), 0n));
+  // another customer's numbers: refused by the API, and the view stays its own
+  say("customer.other.statement", await status(page, `/v1/statement?customer=${other}&period=${period}`));
+  say("customer.other.usage", await status(page, `/v1/usage?customer=${other}&from=${period}-01&to=${period}-28`));
+  say("customer.other.invoices", await status(page, `/v1/invoices?customer=${other}`));
+  say("customer.finance", await status(page, `/v1/finance/month?period=${period}`));
+  await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
+  say("customer.other.heading", await text(page, "h1"));
+  await page.goto(`${url}#/finance?period=${period}`);
+  await page.waitForTimeout(500);
+  say("customer.nav", await page.$$eval("#nav a", (a) => a.map((x) => x.dataset.view).join(",")));
+  // what the browser keeps: an HttpOnly SameSite=Strict cookie, no key
+  const [cookie] = await context.cookies();
+  say("cookie", `${cookie.name} httpOnly=${cookie.httpOnly} sameSite=${cookie.sameSite} secure=${cookie.secure}`);
+  say("cookie.script", JSON.stringify(await page.evaluate(() => document.cookie)));
+  say("key.stored", await page.evaluate(() => JSON.stringify(localStorage).includes("gmk_") || JSON.stringify(sessionStorage).includes("gmk_")));
+  // in Chinese
+  await view(page, `#/customer?period=${period}`, "customer");
+  await page.click("#lang");
+  await ready(page, "customer");
+  say("customer.zh.total", (await text(page, "[data-table=statement] [data-field=total]")).replace(/\s/g, ""));
+  say("customer.zh.heading", await text(page, "[data-table=statement] thead"));
+  await page.screenshot({ path: `${out}/console-customer-zh.png`, fullPage: true });
+  await page.click("#lang");
+  // the key is revoked: the session ends on its next request
+  const id = customerKey.split("_")[1];
+  execFileSync(gpumeter, ["customer", "key", "revoke", id], { stdio: "ignore" });
+  say("revoked.me", await status(page, "/v1/me"));
+  say("revoked.again", await status(page, "/v1/me"));
+  await page.reload();
+  await page.waitForSelector("#signin");
+  say("revoked.view", await page.$eval("#signin", () => "sign-in"));
+  // the ended session's cookie, presented again, is refused
+  await context.addCookies([{ ...cookie }]);
+  say("revoked.cookie", await status(page, "/v1/me"));
+  await context.close();
+}
+
+// ---- on a phone ----
+{
+  const { context, page } = await open(390);
+  await signIn(page, financeKey, "finance");
+  await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
+  say("phone.overflow", await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth));
+  await page.screenshot({ path: `${out}/console-phone.png`, fullPage: true });
+  await context.close();
+}
+
+// ---- finance ----
+{
+  const { context, page } = await open(1280);
+  await signIn(page, financeKey, "finance");
+  await view(page, `#/finance?period=${period}`, "finance");
+  say("finance.invoices", await page.$$eval("[data-table=month] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
+  say("finance.totals", await page.$$eval("[data-table=totals] [data-total]", (rows) => rows.map((r) => `${r.dataset.total.replace(" ", ":")}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
+  say("finance.not_billed", await page.$$eval("[data-table=not-billed] tbody tr", (rows) => rows.map((r) => r.textContent).join("|")).catch(() => "none"));
+  say("finance.claims", await page.$$eval("[data-table=claims] [data-program]", (rows) => rows.map((r) => `${r.dataset.program}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")).catch(() => "none"));
+  say("finance.yield.rows", await page.$$eval("[data-table=yield] tbody tr", (r) => r.length).catch(() => 0));
+  say("finance.contracts.rows", await page.$$eval("[data-table=contracts] tbody tr", (r) => r.length).catch(() => 0));
+  say("finance.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
+  await page.screenshot({ path: `${out}/console-finance.png`, fullPage: true });
+  await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
+  say("finance.customer.due", await minor(page, "[data-table=statement] [data-field=due]"));
+  await page.screenshot({ path: `${out}/console-finance-customer.png`, fullPage: true });
+  // sign out ends the session on the server, not only in the browser
+  const [cookie] = await context.cookies();
+  await page.click("#signout");
+  await page.waitForSelector("#signin");
+  say("signout.me", await status(page, "/v1/me"));
+  await context.addCookies([{ ...cookie }]);
+  say("signout.cookie", await status(page, "/v1/me"));
+  await context.close();
+}
+
+// ---- sales ----
+{
+  const { context, page } = await open(1280);
+  await signIn(page, salesKey, "sales");
+  await view(page, `#/sales?period=${period}&customer=${other}`, "sales");
+  say("sales.nav", await page.$$eval("#nav a", (a) => a.map((x) => x.dataset.view).join(",")));
+  say("sales.plans", await page.$$eval("[data-plan]", (rows) => rows.map((r) => r.dataset.plan).join(",")));
+  await page.fill("#proposed", readFileSync(planFile, "utf8"));
+  await page.click("#simulate");
+  await page.waitForSelector("[data-table=simulation]", { timeout: 20000 });
+  say("sales.simulation", await page.$$eval("[data-table=simulation] [data-row]", (rows) => rows.map((r) => { const m = [...r.querySelectorAll("[data-minor]")].map((x) => x.dataset.minor); return `${r.dataset.row}=${m.join("/")}`; }).join(";")));
+  await page.screenshot({ path: `${out}/console-sales.png`, fullPage: true });
+  await page.fill("#proposed", '{"plan": "x", "plan": "y"}');
+  await page.click("#simulate");
+  await page.waitForSelector("#simulation .error");
+  say("sales.bad", await text(page, "#simulation .error"));
+  say("sales.statement", await status(page, `/v1/statement?customer=${other}&period=${period}`));
+  await context.close();
+}
+
+say("page.errors", errors.length ? errors.join(" | ") : "none");
+await browser.close();

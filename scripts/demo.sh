@@ -144,3 +144,35 @@ if [ "$PERIOD" = 2026-10 ]; then
     done
 fi
 echo "demo: OK, the paperwork is in $OUT"
+
+step "the web console on the demo month (docs/console.md)"
+if [ -f "$OUT/serve.pid" ]; then # the previous demo's
+    kill "$(cat "$OUT/serve.pid")" 2>/dev/null || true
+    rm -f "$OUT/serve.pid"
+fi
+# 8080, or the next free port of the ten after it
+for port in $(seq 8080 8090); do
+    LISTEN=${DEMO_CONSOLE:-127.0.0.1:$port}
+    setsid nohup "$GPUMETER" serve --listen "$LISTEN" >"$OUT/serve.log" 2>&1 </dev/null &
+    pid=$!
+    for _ in $(seq 100); do
+        curl -sf "http://$LISTEN/healthz" >/dev/null && break 2
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+done
+echo "$pid" >"$OUT/serve.pid"
+customer_key=$("$GPUMETER" customer key create gamma --label "demo console" --actor finance-demo)
+finance_key=$("$GPUMETER" customer key create --finance --label "demo console" --actor finance-demo)
+sales_key=$("$GPUMETER" customer key create --sales --label "demo console" --actor finance-demo)
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $finance_key" "http://$LISTEN/v1/session")
+[ "$status" = 200 ] || { echo "demo: FAILED, the console at http://$LISTEN/ does not sign in (see $OUT/serve.log)" >&2; exit 3; }
+cat >"$OUT/console.txt" <<TXT
+The console: http://$LISTEN/#/customer?period=$PERIOD
+  customer key (gamma): $customer_key
+  finance key:          $finance_key
+  sales key:            $sales_key
+It keeps serving after the demo; make services-down stops it.
+TXT
+cat "$OUT/console.txt"

@@ -156,6 +156,11 @@ up)
     kafka_up
     ;;
 down)
+    # the console `make demo` left serving its month, if any
+    if [ -f "$ROOT/build/demo/serve.pid" ]; then
+        kill "$(cat "$ROOT/build/demo/serve.pid")" 2>/dev/null || true
+        rm -f "$ROOT/build/demo/serve.pid"
+    fi
     kafka_down
     pg_down
     ;;

@@ -80,6 +80,7 @@ run_tsan() {
         STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
     run_integration 'test_report_yield.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
     run_integration 'test_focus.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+    run_integration 'test_console.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
     run_integration 'test_fault_rebalance_storm.sh' -tsan GPUMETER_RATE_BINARY=build/tsan/gpumeter
 }
 

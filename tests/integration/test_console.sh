@@ -52,12 +52,9 @@ check_match "and listed as such" "$(cut -d_ -f2 <<<"$KS")  \(sales\) " "$("$GM" 
 "$GM" customer key create --sales gamma >/dev/null 2>&1
 check_eq "a sales key of a customer is a usage error" 2 "$?"
 
-PORT=$((20000 + $$ % 20000))
-"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 4 2>"$TMP/serve.log" &
-SERVER=$!
+start_server "$TMP/serve.log" --threads 4 || { fail "the server starts"; finish; }
+SERVER2=
 trap 'kill $SERVER $SERVER2 2>/dev/null; cleanup' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-U="http://127.0.0.1:$PORT"
 
 # ---- the files and the session, as curl sees them ----
 head=$(curl -s -D - -o "$TMP/index.html" "$U/")
@@ -228,17 +225,19 @@ done
 cat >>"$GPUMETER_CONFIG" <<'CONF'
 api.session_idle_s = 1
 CONF
-PORT2=$((PORT + 1))
-"$GM_SERVE" serve --listen "127.0.0.1:$PORT2" --threads 2 2>"$TMP/serve2.log" &
-SERVER2=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT2/healthz" >/dev/null && break; sleep 0.1; done
-c=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KF" "http://127.0.0.1:$PORT2/v1/session" |
+SERVER1=$SERVER U1=$U
+start_server "$TMP/serve2.log" --threads 2 || fail "a second server starts"
+SERVER2=$SERVER U2=$U SERVER=$SERVER1 U=$U1
+c=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KF" "$U2/v1/session" |
     sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')
-check_eq "a fresh session works" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "http://127.0.0.1:$PORT2/v1/me")"
+check_eq "a fresh session works" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "$U2/v1/me")"
 sleep 2
-check_eq "an unused one ends" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "http://127.0.0.1:$PORT2/v1/me")"
+check_eq "an unused one ends" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$c" "$U2/v1/me")"
 kill $SERVER $SERVER2
 wait $SERVER
 check_eq "the server stops cleanly" 0 "$?"
-wait $SERVER2 2>/dev/null
+wait $SERVER2
+check_eq "and the second" 0 "$?"
+sanitizer_clean "the server reported no sanitizer error" "$TMP/serve.log"
+sanitizer_clean "nor the second" "$TMP/serve2.log"
 finish

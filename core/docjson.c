@@ -4,6 +4,7 @@
 #include "decimal.h"
 #include "json.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "alloc.h"
 
 #include <math.h>
@@ -194,11 +195,13 @@ bool doc_string(struct doc_check *c, const char *path, const cJSON *item, size_t
         doc_error(c, path, "must be a string of 1 to %zu characters", max_len);
         return false;
     }
-    for (const char *s = item->valuestring; *s; s++)
-        if ((unsigned char)*s < 0x20) {
-            doc_error(c, path, "must not contain control characters");
-            return false;
-        }
+    /* Names reach invoices, PDFs and the console: no control or
+     * bidirectional formatting character may reorder what a person reads. */
+    const char *why = utf8_ident_problem(item->valuestring, strlen(item->valuestring));
+    if (why) {
+        doc_error(c, path, "%s", why);
+        return false;
+    }
     *out = item->valuestring;
     return true;
 }

@@ -174,7 +174,9 @@ static void render_json(const struct bill *b, FILE *out)
     }
     sb_putc(&sb, ']');
     json_money(&sb, "subtotal", b->subtotal, b->minor_digits);
-    sb_printf(&sb, ",\"tax_rate_ppm\":%lld", (long long)b->tax_ppm);
+    char percent[32];
+    render_percent(b->tax_ppm, percent, sizeof percent);
+    sb_printf(&sb, ",\"tax_rate_ppm\":%lld,\"tax_rate\":\"%s\"", (long long)b->tax_ppm, percent);
     json_money(&sb, "tax", b->tax, b->minor_digits);
     json_money(&sb, "total", b->total, b->minor_digits);
     sb_puts(&sb, ",\"vouchers\":[");

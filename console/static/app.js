@@ -15,7 +15,7 @@ const WORDS = {
     estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
     lines: "Lines", line: "Line", quantity: "Quantity", unitPrice: "Unit price", amount: "Amount",
     gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
-    balances: "Balances today", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", none: "None",
+    balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", none: "None",
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
     monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
@@ -30,7 +30,7 @@ const WORDS = {
     estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
     lines: "明细", line: "项目", quantity: "数量", unitPrice: "单价", amount: "金额",
     gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
-    balances: "当前余额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", none: "无",
+    balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", none: "无",
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
     monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
@@ -279,7 +279,7 @@ function statementCard(title, s) {
     td(l.unit_price ? `${money(l.unit_price, c)} / ${l.price_unit}` : "", { class: "num" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
-  rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${num(s.tax_rate_ppm / 10000)}%`), sum("total", t("total"), "total"));
+  rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${s.tax_rate}`), sum("total", t("total"), "total"));
   if (s.claimed_minor) rows.push(sum("claimed", t("claimed")));
   rows.push(sum("due", t("due"), "total"));
   return card(title,
@@ -295,7 +295,7 @@ async function customerView(params) {
   const [statement, current, invoices, gpu, tok, energy] = await Promise.all([
     api(`/v1/statement?${q({ period })}`).catch((e) => e),
     api(`/v1/usage/current?${q({})}`).catch((e) => e),
-    api(`/v1/invoices?${q({})}`),
+    api(`/v1/invoices?${q({ page_size: 1000 })}`),
     usageRows(customer, period, "day,model").then((r) => r.filter((x) => x.meter === "gpu_ms")),
     usageRows(customer, period, "day,job").then((r) => r.filter((x) => x.meter === "tokens")),
     usageRows(customer, period, "day").then((r) => r.filter((x) => x.meter === "energy_mj")),
@@ -315,13 +315,21 @@ async function customerView(params) {
     grid.append(card(t("balances"),
       el("p", {}, `${t("makeup")}: `, el("strong", { "data-minor": current.makeup_bank_minor, "data-field": "makeup" }, money(current.makeup_bank, c))),
       el("p", {}, `${t("commitment")}: `, el("span", { "data-field": "commitment" }, commitment)),
+      /* its use this month: the statement's own take-or-pay lines */
+      k && !(statement instanceof Error)
+        ? el("p", { "data-field": "commitment-use" }, `${t("commitmentUse")}: `,
+          ...(() => {
+            const used = statement.lines.filter((l) => ["shortfall", "carry_forward", "makeup_draw"].includes(l.kind));
+            return used.length ? used.map((l) => el("span", { class: "pill" }, `${lang === "zh" ? l.description_zh : l.description_en} ${money(l.amount, statement.currency)}`)) : [t("commitmentMet")];
+          })())
+        : null,
       el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
       vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid")], vrows, { name: "vouchers", num: [2, 3] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }
   grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => r.quantity / 3600000)));
   grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
   grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => r.quantity / 3600000000)));
-  const irows = invoices.invoices.map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(i.period), td(pill(i.status)),
+  const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(i.period), td(pill(i.status)),
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
     td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
   const csv = el("button", { class: "primary", type: "button", id: "csv" }, t("csv"));
@@ -399,8 +407,11 @@ async function salesView(params) {
   const plans = await api("/v1/plans");
   const grid = el("div", { class: "grid" });
   for (const p of plans.plans) {
-    grid.append(card(`${t("plan")} ${p.code}`, table([t("validFrom"), t("document")], p.versions.map((v) => el("tr", { "data-plan": `${p.code} ${v.effective_from}` },
-      td(v.effective_from), td(el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2))))), { name: `plan-${p.code}` })));
+    /* versions side by side, oldest first, each in its own column */
+    grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("plan")} ${p.code}`),
+      el("div", { class: "versions", "data-table": `plan-${p.code}` }, p.versions.map((v) => el("div", { class: "version", "data-plan": `${p.code} ${v.effective_from}` },
+        el("h3", {}, `${t("validFrom")} ${v.effective_from}`), el("p", { class: "sub" }, `${v.applied_by} · ${v.applied_at}`),
+        el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2)))))));
   }
   const text = el("textarea", { id: "proposed", spellcheck: "false" });
   if (plans.plans.length && plans.plans[0].versions.length) text.value = JSON.stringify(plans.plans[0].versions.at(-1).document, null, 2);

@@ -40,10 +40,16 @@ printf 'x\t{"v":1,"source":"x","seq":1,"account":"ns-nobody","cluster":"c","site
 alpha=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
            WHERE c.code = 'alpha' AND i.status = 'issued'")
 "$GM" invoice void "$alpha" --reason "合同提前终止" --code 03 >/dev/null 2>&1
+# A second version of a plan, for next year: sales sees both side by side.
+sed 's/"16.80"/"15.80"/; s/"2026-01-01"/"2027-01-01"/; s/standard 2026/standard 2027/' \
+    "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan-2027.json"
+"$GM" plan apply "$TMP/plan-2027.json" >/dev/null 2>&1
 check_eq "the month is issued, alpha's voided with a credit note" "4 1" \
     "$(q "SELECT count(*) || ' ' || count(*) FILTER (WHERE kind = 'credit_note') FROM invoice
           WHERE period = '$PERIOD-01' AND status <> 'draft'")"
 
+# A name that is markup: the console must show it as text, never run it.
+"$GM" customer add evil --name '<img src=x onerror="document.title=1">&amp;<b>' >/dev/null
 KC=$("$GM" customer key create gamma 2>/dev/null)
 KF=$("$GM" customer key create --finance 2>/dev/null)
 KS=$("$GM" customer key create --sales --label "sales team" 2>/dev/null)
@@ -132,6 +138,29 @@ check_eq "not the operator's reports" 403 "$(sget "/v1/operator/yield?period=$PE
 check_eq "a customer key reads no plans" 403 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KC" "$U/v1/plans")"
 
+# Hostile plan documents: each rejected whole with its reason, the server
+# unharmed.
+post_plan() { # file -> "status code"
+    curl -s -o "$TMP/plan.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $KS" \
+        --data-binary @"$1" "$U/v1/simulate?customer=beta&period=$PERIOD"
+    printf ' %s' "$(jq -r .error.code "$TMP/plan.out" 2>/dev/null)"
+}
+printf '{"plan": "gpu-\xff\xfe"}' >"$TMP/h.utf8"
+printf '{"plan": "gpu\0standard"}' >"$TMP/h.nul"
+printf '{"plan": "x"} {"plan": "y"}' >"$TMP/h.trailing"
+python3 -c 'print("[" * 100000 + "]" * 100000)' >"$TMP/h.deep"
+sed 's/"16.80"/1e400/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/h.huge"
+sed 's/"16.80"/"1'"$(printf '0%.0s' $(seq 400))"'"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/h.big"
+sed 's/"GPU-hour standard 2026"/"GPU\\u202e2026"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/h.bidi"
+for h in utf8 nul trailing deep huge big bidi; do
+    check_eq "a plan with $h is rejected whole" "422 invalid_document" "$(post_plan "$TMP/h.$h")"
+done
+check_match "at its JSON path" 'rejected: \$.gpu_hours.prices\[0\].unit_price: ' "$(post_plan "$TMP/h.big"; cat "$TMP/plan.out")"
+check_match "a name that would reorder what people read is refused" \
+    '"plan document rejected: \$.name: contains a bidirectional formatting character"' "$(post_plan "$TMP/h.bidi"; cat "$TMP/plan.out")"
+check_eq "an empty body is a bad request" "400 bad_request" "$(post_plan /dev/null)"
+check_eq "and the server is unharmed" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")"
+
 # ---- the browser ----
 sed 's/"16.80"/"15.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/proposed.json"
 (cd "$TMP" && node "$ROOT/tests/tools/console_drive.mjs" "$U/" "$PERIOD" "$SHOTS" "$GM" "$KC" beta \
@@ -215,6 +244,8 @@ check_eq "the simulation, line by line, as plan simulate" "$cli_minor" "$(seen s
 check_match "and the proposed price moves the total" 'due from customer=[0-9]+/[0-9]+/-[1-9]' "$(seen sales.simulation)"
 check_match "a bad document is rejected at its JSON path" '^422 invalid_document: plan document rejected: \$.plan: duplicate key' "$(seen sales.bad)"
 check_eq "sales' session reads no statement" 403 "$(seen sales.statement)"
+check_eq "a name that is markup is shown as text, never run" \
+    'evil · <img src=x onerror="document.title=1">&amp;<b> 0 gpumeter' "$(seen finance.markup)"
 check_eq "no script error on any page" none "$(seen page.errors)"
 
 for v in customer customer-zh phone finance finance-customer sales; do

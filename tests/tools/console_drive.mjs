@@ -131,6 +131,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await page.screenshot({ path: `${out}/console-finance.png`, fullPage: true });
   await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
   say("finance.customer.due", await minor(page, "[data-table=statement] [data-field=due]"));
+  say("finance.markup", await page.evaluate(() => `${[...document.querySelectorAll("#customer option")].find((o) => o.value === "evil").textContent} ${document.querySelectorAll("main img, main b").length} ${document.title}`));
   await page.screenshot({ path: `${out}/console-finance-customer.png`, fullPage: true });
   // sign out ends the session on the server, not only in the browser
   const [cookie] = await context.cookies();

@@ -120,6 +120,12 @@ static void test_every_rule_names_its_path(void **state)
          "$.energy_kwh: needs exactly one of \"unit_price\" and \"tiers\"\n"},
         {"\"increment_seconds\":60", "\"increment_seconds\":0",
          "$.gpu_hours.increment_seconds: must be a whole number from 1 to 3600\n"},
+        /* names reach invoices and the console as people read them */
+        {"\"GPU 2027\"", "\"GPU \\u202e7202\"",
+         "$.name: contains a bidirectional formatting character\n"},
+        {"\"GPU 2027\"", "\"GPU \\u0085 2027\"", "$.name: contains a control character\n"},
+        {"\"GPU 2027\"", "\"GPU \x7f 2027\"", "$.name: contains a control character\n"},
+        {"\"GPU 2027\"", "\"GPU \\t2027\"", "$.name: contains a control character\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *got = check(variant(cases[i].from, cases[i].to), &p);

@@ -85,6 +85,10 @@ bool idle_report(PGconn *conn, const char *from, const char *to, bool hourly,
             sb_printf(out, ",\"nodes\":%s", nodes);
             for (int k = 0; k < 6; k++)
                 sb_printf(out, ",\"%s\":%s", names[k], PQgetvalue(res, r, 4 + k));
+            /* and as the text report prints them, for people (the console) */
+            for (int k = 0; k < 6; k++)
+                sb_printf(out, ",\"%.*s_gpu_hours\":\"%s\"", (int)strlen(names[k]) - 3, names[k],
+                          h[k]);
             sb_putc(out, '}');
         }
     }

@@ -18,7 +18,7 @@ const WORDS = {
     balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", none: "None",
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
     monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
-    claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
+    claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
     plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
     noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
@@ -33,7 +33,7 @@ const WORDS = {
     balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", none: "无",
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
     monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
-    claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
+    claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
     plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
     noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
@@ -390,7 +390,11 @@ async function financeView(params) {
   }
   if (!(cap instanceof Error)) {
     const rows = cap.rows.map((r) => ({ time: r.day, model: r.model, whole: r.idle_whole_8gpu_ms, stranded: r.idle_stranded_ms }));
-    grid.append(card(t("capacityT"), dayChart("capacity", rows.flatMap((r) => [{ time: r.time, s: `${r.model} ${t("idleWhole")}`, q: r.whole }, { time: r.time, s: `${r.model} ${t("idleStranded")}`, q: r.stranded }]), (r) => r.s, (r) => r.q / 3600000)));
+    grid.append(card(t("capacityT"), dayChart("capacity", rows.flatMap((r) => [{ time: r.time, s: `${r.model} ${t("idleWhole")}`, q: r.whole }, { time: r.time, s: `${r.model} ${t("idleStranded")}`, q: r.stranded }]), (r) => r.s, (r) => r.q / 3600000),
+      el("details", {}, el("summary", {}, t("table")),
+        table([t("day"), t("model"), t("installed"), t("allocated"), t("idleWhole"), t("idleStranded")], cap.rows.map((r) => el("tr", {},
+          td(r.day), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),
+          td(num(r.idle_whole_8gpu_gpu_hours), { class: "num" }), td(num(r.idle_stranded_gpu_hours), { class: "num" }))), { name: "capacity", num: [2, 3, 4, 5] }))));
   }
   if (!(cal instanceof Error)) {
     grid.append(card(t("contractsT"), table([t("month"), t("contracts"), t("committed"), t("ending")], cal.months.map((m) => el("tr", {},

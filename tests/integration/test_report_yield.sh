@@ -184,6 +184,9 @@ C=$("$GM" report capacity --from 2026-09-10 --to 2026-09-10 --format json)
 check_eq "capacity by day: installed, allocated, idle, idle whole on 8-GPU nodes, fragments (ms)" \
     "A800 1 3600000 2057142 1542858 0 1542858|Ascend910B 1 28800000 28800000 0 0 0|H800 2 57600000 21600000 36000000 28800000 7200000" \
     "$(jq -r '[.rows[] | "\(.model) \(.nodes) \(.installed_ms) \(.allocated_ms) \(.idle_ms) \(.idle_whole_8gpu_ms) \(.idle_fragments_ms)"] | join("|")' <<<"$C")"
+check_eq "and as GPU-hours for people, as the text report prints them" \
+    "A800 1.000 0.571 0.429 0.000 0.429 0.429|Ascend910B 8.000 8.000 0.000 0.000 0.000 0.000|H800 16.000 6.000 10.000 8.000 2.000 2.000" \
+    "$(jq -r '[.rows[] | "\(.model) \(.installed_gpu_hours) \(.allocated_gpu_hours) \(.idle_gpu_hours) \(.idle_whole_8gpu_gpu_hours) \(.idle_fragments_gpu_hours) \(.idle_stranded_gpu_hours)"] | join("|")' <<<"$C")"
 check_eq "capacity by hour: one hour, 10:00 local" "2026-09-10T10:00" \
     "$("$GM" report capacity --from 2026-09-10 --to 2026-09-10 --by hour --format json | jq -r '[.rows[].hour] | unique | join(" ")')"
 "$GM" report capacity --from 2026-09-10 --to 2026-09-01 >/dev/null 2>&1

@@ -9,7 +9,7 @@ echo '#include "console/console.h"'
 i=0
 for arg in "$@"; do
     file=${arg#*=}
-    [ -f "$file" ] || { echo "embed.sh: $file is missing (make console-deps)" >&2; exit 1; }
+    [ -f "$file" ] || { echo "embed.sh: $file is missing (run npm ci in console/)" >&2; exit 1; }
     echo "static const unsigned char asset$i[] = {"
     od -An -v -tx1 "$file" | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e '/^$/d'
     echo '};'

@@ -301,11 +301,16 @@ bool handle_usage_current(struct request *r)
     const char *p[] = {customer, first_day};
     PGresult *res = db_query(
         r->conn, "read balances",
+        /* remaining: the face value in minor units (exact: numeric) less
+         * what the voucher has paid */
         "SELECT (SELECT coalesce(json_agg(json_build_object('voucher', d.code, 'program', "
         "  d.document->>'program', 'face_value', d.document->>'face_value', 'paid_minor', "
-        "  (SELECT coalesce(sum(r.signed_amount), 0) "
-        "   FROM voucher_redemption_signed r WHERE r.voucher = d.code)) ORDER BY d.code), '[]') "
-        "  FROM document_in_effect('voucher', '9999-12-31') d WHERE d.customer = $1 "
+        "  p.paid, 'remaining_minor', ((d.document->>'face_value')::numeric "
+        "  * 10 ^ cu.minor_digits)::bigint - p.paid) ORDER BY d.code), '[]') "
+        "  FROM document_in_effect('voucher', '9999-12-31') d "
+        "  JOIN currency cu ON cu.code = d.document->>'currency' "
+        "  CROSS JOIN LATERAL (SELECT coalesce(sum(r.signed_amount), 0)::bigint AS paid "
+        "   FROM voucher_redemption_signed r WHERE r.voucher = d.code) p WHERE d.customer = $1 "
         "  AND (d.document->>'valid_until')::date >= $2::date), "
         " (SELECT coalesce(sum(l.signed_value), 0) FROM commitment_ledger_signed l "
         "  JOIN customer c ON c.id = l.customer_id WHERE c.code = $1 AND l.period < $2::date), "

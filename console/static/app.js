@@ -15,7 +15,7 @@ const WORDS = {
     estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
     lines: "Lines", line: "Line", quantity: "Quantity", unitPrice: "Unit price", amount: "Amount",
     gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
-    balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", none: "None",
+    balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", remaining: "Remaining", none: "None",
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
     monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
@@ -30,7 +30,7 @@ const WORDS = {
     estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
     lines: "明细", line: "项目", quantity: "数量", unitPrice: "单价", amount: "金额",
     gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
-    balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", none: "无",
+    balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", remaining: "余额", none: "无",
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
     monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
@@ -74,6 +74,11 @@ function monthName(period) {
 function dayName(day) {
   const [y, m, d] = day.split("-").map(Number);
   return new Intl.DateTimeFormat(locale(), { month: "short", day: "numeric", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+function dateName(date) {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Intl.DateTimeFormat(locale(), { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" })
     .format(new Date(Date.UTC(y, m - 1, d)));
 }
 function thisMonth() {
@@ -307,7 +312,8 @@ async function customerView(params) {
     : statementCard(period === thisMonth() ? t("mtd") : `${t("statementOf")} · ${monthName(period)}`, statement));
   if (!(current instanceof Error)) {
     const c = current.month_to_date.currency;
-    const vrows = current.vouchers.map((v) => el("tr", {}, td(v.voucher), td(v.program), td(money(v.face_value, c), { class: "num" }), td(minorMoney(v.paid_minor, c), { class: "num", "data-minor": v.paid_minor })));
+    const vrows = current.vouchers.map((v) => el("tr", { "data-voucher": v.voucher }, td(v.voucher), td(v.program), td(money(v.face_value, c), { class: "num" }),
+      td(minorMoney(v.paid_minor, c), { class: "num", "data-minor": v.paid_minor }), td(minorMoney(v.remaining_minor, c), { class: "num", "data-minor": v.remaining_minor, "data-field": "remaining" })));
     const k = current.commitment;
     const commitment = !k ? t("none")
       : [k.amount ? money(k.amount, c) : `${num(k.gpu_hours)} GPU-hour`, k.meters ? k.meters.join(", ") : null,
@@ -324,12 +330,12 @@ async function customerView(params) {
           })())
         : null,
       el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
-      vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid")], vrows, { name: "vouchers", num: [2, 3] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
+      vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid"), t("remaining")], vrows, { name: "vouchers", num: [2, 3, 4] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }
   grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => r.quantity / 3600000)));
   grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
   grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => r.quantity / 3600000000)));
-  const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(i.period), td(pill(i.status)),
+  const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(monthName(i.period)), td(pill(i.status)),
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
     td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
   const csv = el("button", { class: "primary", type: "button", id: "csv" }, t("csv"));
@@ -393,7 +399,7 @@ async function financeView(params) {
     grid.append(card(t("capacityT"), dayChart("capacity", rows.flatMap((r) => [{ time: r.time, s: `${r.model} ${t("idleWhole")}`, q: r.whole }, { time: r.time, s: `${r.model} ${t("idleStranded")}`, q: r.stranded }]), (r) => r.s, (r) => r.q / 3600000),
       el("details", {}, el("summary", {}, t("table")),
         table([t("day"), t("model"), t("installed"), t("allocated"), t("idleWhole"), t("idleStranded")], cap.rows.map((r) => el("tr", {},
-          td(r.day), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),
+          td(dateName(r.day)), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),
           td(num(r.idle_whole_8gpu_gpu_hours), { class: "num" }), td(num(r.idle_stranded_gpu_hours), { class: "num" }))), { name: "capacity", num: [2, 3, 4, 5] }))));
   }
   if (!(cal instanceof Error)) {
@@ -414,7 +420,7 @@ async function salesView(params) {
     /* versions side by side, oldest first, each in its own column */
     grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("plan")} ${p.code}`),
       el("div", { class: "versions", "data-table": `plan-${p.code}` }, p.versions.map((v) => el("div", { class: "version", "data-plan": `${p.code} ${v.effective_from}` },
-        el("h3", {}, `${t("validFrom")} ${v.effective_from}`), el("p", { class: "sub" }, `${v.applied_by} · ${v.applied_at}`),
+        el("h3", {}, `${t("validFrom")} ${dateName(v.effective_from)}`), el("p", { class: "sub" }, `${v.applied_by} · ${v.applied_at}`),
         el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2)))))));
   }
   const text = el("textarea", { id: "proposed", spellcheck: "false" });

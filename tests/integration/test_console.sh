@@ -205,6 +205,9 @@ check_eq "and stays ended" 401 "$(seen revoked.again)"
 check_eq "the console asks to sign in again" sign-in "$(seen revoked.view)"
 check_eq "its cookie, presented again, is refused" 401 "$(seen revoked.cookie)"
 check_eq "on a phone's width nothing overflows sideways" 0 "$(seen phone.overflow)"
+check_eq "beta's voucher: what is left of its face value" \
+    "shv-0001 $(q "SELECT 500000 - sum(signed_amount) FROM voucher_redemption_signed WHERE voucher = 'shv-0001'")" \
+    "$(seen phone.voucher)"
 
 want=$(q "SELECT string_agg(number || '=' || total, ',' ORDER BY c.code, i.id) FROM invoice i
           JOIN customer c ON c.id = i.customer_id WHERE i.period = '$PERIOD-01'")

@@ -111,6 +111,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   const { context, page } = await open(390);
   await signIn(page, financeKey, "finance");
   await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
+  say("phone.voucher", await page.$eval("[data-voucher] [data-field=remaining]", (e) => `${e.closest("tr").dataset.voucher} ${e.dataset.minor}`).catch(() => "none"));
   say("phone.overflow", await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth));
   await page.screenshot({ path: `${out}/console-phone.png`, fullPage: true });
   await context.close();

@@ -125,6 +125,11 @@ for f in "$TMP"/par.*; do
 done
 check_eq "16 sessions at once answer as one alone" 16 "$same"
 
+# wrk: the console's files under 16 connections, every answer a 200.
+w=$(wrk -t2 -c16 -d2s "$U/console/app.js" 2>&1)
+check_match "wrk fetched the console's script many times" '[0-9]+ requests in' "$w"
+check_eq "every one answered 200" 0 "$(grep -c 'Non-2xx' <<<"$w")"
+
 # Sales keys: plans, customers and simulations; nothing of a customer's.
 sget() { curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KS" "$U$1"; }
 check_eq "sales reads the plans" 200 "$(sget /v1/plans)"

@@ -454,21 +454,25 @@ static void clear_cookie(struct MHD_Connection *conn, struct request *r)
              behind_tls(conn) ? "; Secure" : "");
 }
 
-/* An entity tag per file: FNV-1a of its bytes, computed once. */
+/* An entity tag per file: FNV-1a of its bytes, computed once before the
+ * request threads start (etags_init), read-only after. */
+#define MAX_ASSETS 64
+static char etags[MAX_ASSETS][24];
+
+static void etags_init(void)
+{
+    for (int i = 0; i < console_asset_count && i < MAX_ASSETS; i++) {
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t j = 0; j < console_assets[i].len; j++)
+            h = (h ^ console_assets[i].data[j]) * 1099511628211ULL;
+        snprintf(etags[i], sizeof etags[i], "\"%016llx\"", (unsigned long long)h);
+    }
+}
+
 static const char *etag_of(const struct console_asset *a)
 {
-    static char tags[64][24];
-    static atomic_bool done[64];
-    int i = (int)(a - console_assets);
-    if (i < 0 || i >= 64) return NULL;
-    if (!atomic_load(&done[i])) {
-        uint64_t h = 1469598103934665603ULL;
-        for (size_t j = 0; j < a->len; j++)
-            h = (h ^ a->data[j]) * 1099511628211ULL;
-        snprintf(tags[i], sizeof tags[i], "\"%016llx\"", (unsigned long long)h);
-        atomic_store(&done[i], true); /* two threads at once write the same bytes */
-    }
-    return tags[i];
+    long i = a - console_assets;
+    return i >= 0 && i < MAX_ASSETS && etags[i][0] ? etags[i] : NULL;
 }
 
 /* GET / and /console/NAME: the embedded files, no key needed (they hold no
@@ -731,6 +735,7 @@ int cmd_serve(int argc, char **argv)
     pthread_mutex_init(&s.lock, NULL);
     pthread_mutex_init(&s.registry_lock, NULL);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
+    etags_init();
     s.sessions = sessions_new((size_t)s.cfg.api_max_connections, s.cfg.api_session_idle_s,
                               s.cfg.api_session_max_s);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;

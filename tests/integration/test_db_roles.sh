@@ -105,6 +105,16 @@ refused "nor add a key" gpumeter_api \
     'permission denied'
 refused "nor delete usage" gpumeter_api "DELETE FROM usage_hourly" 'permission denied'
 refused "nor write a document" gpumeter_api "DELETE FROM document" 'permission denied'
+refused "nor release parked events (it only reads them for finance)" gpumeter_api \
+    "DELETE FROM parked_event" 'permission denied'
+refused "nor clear the invoice run's problems" gpumeter_api "DELETE FROM invoice_problem" \
+    'permission denied'
+refused "a sales key belongs to no customer (schema 020)" gpumeter_billing \
+    "INSERT INTO api_key (id, customer_id, role, sha256, label, created_by) SELECT 'bbbbbbbbbbbb', id, 'sales', repeat('b', 64), '', 'x' FROM customer LIMIT 1" \
+    'api_key_check'
+refused "nor create a sales key" gpumeter_api \
+    "INSERT INTO api_key (id, role, sha256, label, created_by) VALUES ('aaaaaaaaaaaa', 'sales', repeat('a', 64), '', 'x')" \
+    'permission denied'
 refused "the rater cannot touch invoices" gpumeter_rater "UPDATE invoice SET total = 0" \
     'permission denied'
 refused "nor read API keys" gpumeter_rater "SELECT sha256 FROM api_key" 'permission denied'

@@ -150,18 +150,23 @@ if [ -f "$OUT/serve.pid" ]; then # the previous demo's
     kill "$(cat "$OUT/serve.pid")" 2>/dev/null || true
     rm -f "$OUT/serve.pid"
 fi
-# 8080, or the next free port of the ten after it
+# 8080, or the next free port of the ten after it: one where nothing
+# answers yet, and then our own server (alive) does.
+pid=
 for port in $(seq 8080 8090); do
     LISTEN=${DEMO_CONSOLE:-127.0.0.1:$port}
+    curl -s -o /dev/null --max-time 1 "http://$LISTEN/" && continue # taken
     setsid nohup "$GPUMETER" serve --listen "$LISTEN" >"$OUT/serve.log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 100); do
-        curl -sf "http://$LISTEN/healthz" >/dev/null && break 2
         kill -0 "$pid" 2>/dev/null || break
+        curl -sf "http://$LISTEN/healthz" >/dev/null && break 2
         sleep 0.1
     done
     kill "$pid" 2>/dev/null || true
+    pid=
 done
+[ -n "$pid" ] || { echo "demo: FAILED, no free port for the console from 8080 to 8090" >&2; exit 3; }
 echo "$pid" >"$OUT/serve.pid"
 customer_key=$("$GPUMETER" customer key create gamma --label "demo console" --actor finance-demo)
 finance_key=$("$GPUMETER" customer key create --finance --label "demo console" --actor finance-demo)

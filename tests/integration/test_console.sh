@@ -32,6 +32,9 @@ check_eq "beta's voucher is issued" 0 "$?"
 # and one event of an account no customer owns: parked, not billed
 printf 'x\t{"v":1,"source":"x","seq":1,"account":"ns-nobody","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":3600000,"start":"2026-10-10T02:00:00Z","end":"2026-10-10T03:00:00Z"}\n' |
     kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+# and a trainer's report under a job named with markup (collectors pass it)
+printf 't\t{"v":1,"source":"t","seq":1,"account":"slurm-gamma","cluster":"c","site":"s","job":"<img src=x onerror=\\"document.title=2\\">","tokens":1000000,"model_params":7000000000,"start":"2026-10-10T02:00:00Z","end":"2026-10-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle >/dev/null 2>&1
 "$GM" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" >/dev/null 2>&1
 "$GM" rate --until-idle >/dev/null 2>&1
@@ -186,6 +189,9 @@ gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.custom
 check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
     "$(seen customer.invoices)"
 check_eq "three usage charts drawn" 3 "$(seen customer.charts)"
+check_eq "the job named with markup is rated" 1 \
+    "$(q "SELECT count(*) FROM usage_hourly WHERE job = '<img src=x onerror=\"document.title=2\">'")"
+check_eq "and its chart's tooltip shows the name as text, never runs it" "true 0 gpumeter" "$(seen customer.tooltip)"
 check_eq "its PDF through the session" "200 application/pdf true" "$(seen customer.pdf)"
 check_eq "the CSV download has the API's columns" "time,job,model,meter,quantity,unit" "$(seen customer.csv.head)"
 check_eq "and every token of the month" \

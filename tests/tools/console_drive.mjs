@@ -58,6 +58,16 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
   say("customer.invoices", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
   say("customer.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
+  // hover the tokens chart across its days until the tooltip names the job with markup
+  {
+    const box = await page.$eval("[data-chart=tokens]", (e) => { e.scrollIntoView(); const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+    let found = false;
+    for (let x = box.x + 30; x < box.x + box.w - 5 && !found; x += 5) {
+      await page.mouse.move(x, box.y + box.h * 0.7);
+      found = await page.$eval("[data-chart=tokens]", (e) => e.innerText.includes("onerror"));
+    }
+    say("customer.tooltip", `${found} ${await page.evaluate(() => document.querySelectorAll("img").length)} ${await page.title()}`);
+  }
   say("customer.makeup", await minor(page, "[data-field=makeup]"));
   await page.screenshot({ path: `${out}/console-customer.png`, fullPage: true });
   // the invoice's PDF through the session

@@ -16,9 +16,13 @@
 /* (customer, month) pairs: an issued invoice with usage ingested after it,
  * or the last issued invoice adjusting it, was last refreshed (iss.at,
  * computed once per invoice: adj groups the adjusting lines in one pass;
- * the window is a day wider than any time zone). The days whose usage
+ * the window is a day wider than any time zone). The UTC days whose usage
  * changed since (usage_day_changed, schema 014) pick the candidates from a
- * few rows per invoice; only their hours are then read. */
+ * few rows per invoice; only the hours of those days are then read. An
+ * hour ingested after iss.at lies on such a day: the rater writes its
+ * last_ingest and its day's changed_at with the same now(). Reading the
+ * candidates' whole months instead took most of a month-end run with late
+ * usage (bench: 1,000 late customers, 350,000 hourly rows read for 2,000). */
 static const char late_sql[] =
     "WITH adj AS MATERIALIZED (SELECT j.customer_id, l.adjusts, max(j.updated_at) AS at "
     "    FROM invoice j JOIN invoice_line l ON l.invoice_id = j.id "
@@ -31,12 +35,15 @@ static const char late_sql[] =
     "    LEFT JOIN adj ON adj.customer_id = i.customer_id AND adj.adjusts = i.period "
     "    WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.period < $1::date "
     "      AND ($2::text[] IS NULL OR c.code = ANY($2::text[]))), "
-    "cand AS MATERIALIZED (SELECT * FROM iss WHERE EXISTS (SELECT 1 FROM usage_day_changed d "
-    "    WHERE d.customer_id = iss.customer_id AND d.day >= iss.period - 1 "
-    "      AND d.day < iss.period + interval '1 month 1 day' AND d.changed_at > iss.at)) "
-    "SELECT cand.code, to_char(cand.period, 'YYYY-MM') FROM cand "
+    "cand AS MATERIALIZED (SELECT iss.*, d.day FROM iss JOIN usage_day_changed d "
+    "    ON d.customer_id = iss.customer_id AND d.day >= iss.period - 1 "
+    "      AND d.day < iss.period + interval '1 month 1 day' AND d.changed_at > iss.at) "
+    "SELECT DISTINCT cand.code, to_char(cand.period, 'YYYY-MM') FROM cand "
     "WHERE EXISTS (SELECT 1 FROM account a JOIN usage_hourly h ON h.account = a.account "
-    "    WHERE a.customer_id = cand.customer_id AND h.hour >= cand.period - 1 "
+    "    WHERE a.customer_id = cand.customer_id "
+    "      AND h.hour >= cand.day::timestamp AT TIME ZONE 'UTC' "
+    "      AND h.hour < (cand.day + 1)::timestamp AT TIME ZONE 'UTC' "
+    "      AND h.hour >= cand.period - 1 "
     "      AND h.hour < cand.period + interval '1 month 1 day' AND h.last_ingest > cand.at) "
     "ORDER BY 2, 1";
 

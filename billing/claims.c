@@ -15,6 +15,6 @@ PGresult *claims_read(PGconn *conn, const char *program, const char *first_day)
         "WHERE ($1::text IS NULL OR r.program = $1) AND r.period = $2::date "
         "GROUP BY r.program, c.code, r.voucher, i.number, i.status, cur.minor_digits, "
         "         i.currency, i.id "
-        "ORDER BY r.program, c.code, r.voucher, i.id",
+        "ORDER BY r.program, i.currency, c.code, r.voucher, i.id",
         2, p);
 }

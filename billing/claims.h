@@ -10,7 +10,8 @@
 /* Rows of program (NULL: every program) for the month starting first_day:
  * customer, voucher, invoice number ('-' if none), invoice status, paid
  * (minor units), the currency's minor digits, currency, program; ordered
- * by program, customer, voucher, invoice. NULL after a database error. */
+ * by program, currency, customer, voucher, invoice (a claim is per program
+ * and currency). NULL after a database error. */
 PGresult *claims_read(PGconn *conn, const char *program, const char *first_day);
 
 #endif

@@ -132,7 +132,10 @@ async function api(path, init) {
   if (res.status === 401) throw new SignedOut();
   const body = await res.text();
   let json = null;
-  try { json = JSON.parse(body); } catch (e) { /* CSV and PDF are not JSON */ }
+  /* An integer past 2^53 (minor units of a very large amount) would lose
+   * digits as a Number: it is kept as its source text, exactly. */
+  const exact = (k, v, ctx) => (typeof v === "number" && !Number.isSafeInteger(v) && ctx && /^-?[0-9]+$/.test(ctx.source) ? ctx.source : v);
+  try { json = JSON.parse(body, exact); } catch (e) { /* CSV and PDF are not JSON */ }
   if (!res.ok) throw new Error(json && json.error ? `${res.status} ${json.error.code}: ${json.error.message}` : `${res.status}`);
   return json === null ? body : json;
 }

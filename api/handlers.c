@@ -320,13 +320,10 @@ bool handle_usage_current(struct request *r)
         "  JOIN currency cu ON cu.code = k.document->>'currency' WHERE k.customer = $1)",
         2, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
-    char bank[40];
-    money_format(strtoll(PQgetvalue(res, 0, 1), NULL, 10), atoi(PQgetvalue(res, 0, 3)), bank,
-                 sizeof bank);
-    sb_printf(&r->body,
-              ",\"vouchers\":%s,\"makeup_bank\":\"%s\",\"makeup_bank_minor\":%s,"
-              "\"commitment\":%s}\n",
-              PQgetvalue(res, 0, 0), bank, PQgetvalue(res, 0, 1),
+    sb_printf(&r->body, ",\"vouchers\":%s", PQgetvalue(res, 0, 0));
+    render_json_money(&r->body, "makeup_bank", strtoll(PQgetvalue(res, 0, 1), NULL, 10),
+                      atoi(PQgetvalue(res, 0, 3)));
+    sb_printf(&r->body, ",\"commitment\":%s}\n",
               PQgetisnull(res, 0, 2) ? "null" : PQgetvalue(res, 0, 2));
     PQclear(res);
     r->content_type = "application/json";
@@ -363,16 +360,13 @@ bool handle_invoices(struct request *r)
     sb_printf(&r->body, ",\"page\":%ld,\"page_size\":%ld,\"invoices\":[", page, size);
     for (int i = 0; i < PQntuples(res); i++) {
         int digits = atoi(PQgetvalue(res, i, 7));
-        char total[32], due[32];
-        money_format(strtoll(PQgetvalue(res, i, 5), NULL, 10), digits, total, sizeof total);
-        money_format(strtoll(PQgetvalue(res, i, 6), NULL, 10), digits, due, sizeof due);
         sb_printf(&r->body,
                   "%s{\"number\":\"%s\",\"kind\":\"%s\",\"period\":\"%s\",\"status\":\"%s\","
-                  "\"currency\":\"%s\",\"total\":\"%s\",\"total_minor\":%s,\"due\":\"%s\","
-                  "\"due_minor\":%s",
+                  "\"currency\":\"%s\"",
                   i ? "," : "", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-                  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), total, PQgetvalue(res, i, 5), due,
-                  PQgetvalue(res, i, 6));
+                  PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+        render_json_money(&r->body, "total", strtoll(PQgetvalue(res, i, 5), NULL, 10), digits);
+        render_json_money(&r->body, "due", strtoll(PQgetvalue(res, i, 6), NULL, 10), digits);
         if (*PQgetvalue(res, i, 8))
             sb_printf(&r->body, ",\"fapiao_number\":\"%s\"", PQgetvalue(res, i, 8));
         sb_putc(&r->body, '}');

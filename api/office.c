@@ -13,7 +13,6 @@
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/db.h"
-#include "core/money.h"
 #include "core/timeutil.h"
 #include "render/render.h"
 #include "terms/docstore.h"
@@ -45,12 +44,10 @@ static bool month_param(struct request *r, char *first_day)
     return true;
 }
 
-/* "name":"decimal","name_minor":minor of a column in minor units. */
+/* A column of minor units as render_json_money writes amounts. */
 static void money_pair(struct strbuf *sb, const char *name, const char *minor, int digits)
 {
-    char text[40];
-    money_format(strtoll(minor, NULL, 10), digits, text, sizeof text);
-    sb_printf(sb, ",\"%s\":\"%s\",\"%s_minor\":%s", name, text, name, minor);
+    render_json_money(sb, name, strtoll(minor, NULL, 10), digits);
 }
 
 static void string_field(struct strbuf *sb, const char *name, const char *value)
@@ -210,10 +207,8 @@ bool handle_finance_vouchers(struct request *r)
             if (!strcmp(PQgetvalue(res, j, 3), "issued"))
                 claim += strtoll(PQgetvalue(res, j, 4), NULL, 10);
         }
-        char minor[24];
-        snprintf(minor, sizeof minor, "%lld", (long long)claim);
         sb_printf(&r->body, "],\"currency\":\"%s\"", currency);
-        money_pair(&r->body, "claim", minor, digits);
+        render_json_money(&r->body, "claim", claim, digits);
         sb_putc(&r->body, '}');
         i = j;
     }
@@ -267,10 +262,6 @@ struct rows_json {
 static void row_json(const struct simulate_row *row, void *ctx)
 {
     struct rows_json *o = ctx;
-    char minor[3][24];
-    snprintf(minor[0], sizeof minor[0], "%lld", (long long)row->cur);
-    snprintf(minor[1], sizeof minor[1], "%lld", (long long)row->new);
-    snprintf(minor[2], sizeof minor[2], "%lld", (long long)(row->new - row->cur));
     sb_printf(o->sb, "%s{\"line\":", o->n++ ? "," : "");
     sb_put_json_string(o->sb, row->label);
     if (row->line) {
@@ -281,14 +272,14 @@ static void row_json(const struct simulate_row *row, void *ctx)
     }
     sb_printf(o->sb, ",\"total\":%s", row->total ? "true" : "false");
     if (row->has_cur)
-        money_pair(o->sb, "current", minor[0], o->digits);
+        render_json_money(o->sb, "current", row->cur, o->digits);
     else
         sb_puts(o->sb, ",\"current\":null,\"current_minor\":null");
     if (row->has_new)
-        money_pair(o->sb, "proposed", minor[1], o->digits);
+        render_json_money(o->sb, "proposed", row->new, o->digits);
     else
         sb_puts(o->sb, ",\"proposed\":null,\"proposed_minor\":null");
-    money_pair(o->sb, "difference", minor[2], o->digits);
+    render_json_money(o->sb, "difference", row->new - row->cur, o->digits);
     sb_putc(o->sb, '}');
 }
 

@@ -94,7 +94,7 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
     fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
 }
 
-static void json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
+void render_json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
 {
     char buf[32];
     money_format(v, digits, buf, sizeof buf);
@@ -144,7 +144,7 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
         money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
         sb_printf(sb, ",\"unit_price\":\"%s\"", price);
     }
-    json_money(sb, "amount", l->amount, digits);
+    render_json_money(sb, "amount", l->amount, digits);
     sb_putc(sb, '}');
 }
 
@@ -173,24 +173,24 @@ static void render_json(const struct bill *b, FILE *out)
         json_line(&sb, &b->lines[i], b->minor_digits);
     }
     sb_putc(&sb, ']');
-    json_money(&sb, "subtotal", b->subtotal, b->minor_digits);
+    render_json_money(&sb, "subtotal", b->subtotal, b->minor_digits);
     char percent[32];
     render_percent(b->tax_ppm, percent, sizeof percent);
     sb_printf(&sb, ",\"tax_rate_ppm\":%lld,\"tax_rate\":\"%s\"", (long long)b->tax_ppm, percent);
-    json_money(&sb, "tax", b->tax, b->minor_digits);
-    json_money(&sb, "total", b->total, b->minor_digits);
+    render_json_money(&sb, "tax", b->tax, b->minor_digits);
+    render_json_money(&sb, "total", b->total, b->minor_digits);
     sb_puts(&sb, ",\"vouchers\":[");
     for (int i = 0; i < b->nclaims; i++) {
         sb_puts(&sb, i ? ",{\"voucher\":" : "{\"voucher\":");
         sb_put_json_string(&sb, b->claims[i].voucher);
         json_field(&sb, "program", b->claims[i].program);
         json_field(&sb, "applies", b->claims[i].pre_tax ? "pre_tax" : "after_tax");
-        json_money(&sb, "amount", b->claims[i].amount, b->minor_digits);
+        render_json_money(&sb, "amount", b->claims[i].amount, b->minor_digits);
         sb_putc(&sb, '}');
     }
     sb_putc(&sb, ']');
-    json_money(&sb, "claimed", b->claimed, b->minor_digits);
-    json_money(&sb, "due", b->due, b->minor_digits);
+    render_json_money(&sb, "claimed", b->claimed, b->minor_digits);
+    render_json_money(&sb, "due", b->due, b->minor_digits);
     sb_puts(&sb, "}\n");
     fputs(sb_str(&sb), out);
     sb_free(&sb);

@@ -8,6 +8,7 @@
 #define GPUMETER_RENDER_H
 
 #include "core/config.h"
+#include "core/strbuf.h"
 #include "pricing/bill.h"
 
 #include <stdbool.h>
@@ -37,6 +38,10 @@ void render_percent(int64_t ppm, char *buf, size_t len);
 
 /* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
 void render_quantity(const struct bill_line *l, char *buf, size_t len);
+
+/* ,"name":"12.34","name_minor":1234 — an amount in JSON as every JSON
+ * answer carries it: the decimal for people, the minor units exactly. */
+void render_json_money(struct strbuf *sb, const char *name, int64_t v, int digits);
 
 bool render_parse_format(const char *s, enum render_format *f);
 /* title: "Invoice" or "Statement". */

@@ -387,10 +387,10 @@ static void test_dcgm_shared_gpu_is_split_exactly(void **state)
         const struct {
             const char *account, *job;
             int64_t gpu_ms, energy_mj;
-        } want[] = {{"team-a", "infer-0", 10333, 723333},
-                    {"team-a", "infer-1", 10333, 723333},
-                    {"team-b", "embed-0", 10334, 723334},
-                    {"team-c", "train-0", 31000, 2170000}};
+        } want[] = {{"team-a", "infer-0", 10333, 7233333},
+                    {"team-a", "infer-1", 10333, 7233333},
+                    {"team-b", "embed-0", 10334, 7233334},
+                    {"team-c", "train-0", 31000, 21700000}};
         int64_t seq = r->ev[0].seq;
         for (int i = 0; i < 4; i++) {
             assert_string_equal(r->ev[i].account, want[i].account);

@@ -88,8 +88,9 @@ struct device_source {
  * named device) if new. */
 struct device_reading *device_get(struct device_set *set, const char *key, const char *instance,
                                   const char *node, const char *device);
-/* Adds a tenant (job may be NULL) to the unit unless it is there already;
- * false when the unit already has DEVICE_MAX_TENANTS others. */
+/* Adds a tenant (job may be NULL) to the unit unless it is there already
+ * or account is NULL or ""; false when the unit already has
+ * DEVICE_MAX_TENANTS others. */
 bool device_add_tenant(struct device_reading *r, const char *account, const char *job);
 /* The node a reading is at: the scrape's host name unless --node overrides it. */
 const char *device_node(const struct device_source *src, const char *reported);

@@ -331,11 +331,19 @@ static void meter_input(struct collector *c, struct cycle *cy, const char *text,
     long n = c->kind->meter(cy, text, len, &env, &r);
     if (accepted) *accepted += n;
     report_finish(&r);
-    cy->st.bad_lines += r.bad;
     if (r.unusable[0]) {
         log_error("%s: unusable input: %s", origin, r.unusable);
         cy->st.unusable++;
+        long lines = report_count_lines(text, len); /* refused whole: every line is bad */
+        if (r.bad < lines) r.bad = lines;
     }
+    if (r.refused) {
+        log_error("%s: %ld rows refused (their fields do not line up with the header)", origin,
+                  r.refused);
+        log_hint("They may hold billable usage: see the warnings above and docs/collectors.md.");
+        cy->st.refused_rows += r.refused;
+    }
+    cy->st.bad_lines += r.bad;
 }
 
 static bool read_command(const char *cmd, struct strbuf *out)
@@ -398,7 +406,7 @@ static bool gather(struct collector *c, struct cycle *cy)
         else
             ok = false, log_error("command failed: %s", c->kind->command);
     }
-    if (cy->st.unusable) ok = false;
+    if (cy->st.unusable || cy->st.refused_rows || cy->st.refused_units) ok = false;
     if (!ok) c->t.input_errors++;
     sb_free(&in);
     return ok;
@@ -429,10 +437,18 @@ static bool finish_round(struct collector *c, struct cycle *cy)
     c->t.bad_lines += cy->st.bad_lines;
     char at[TIME_TEXT_LEN];
     time_format_rfc3339(cy->at_ms, at);
+    char extra[96] = "";
+    if (cy->st.refused_rows || cy->st.refused_units)
+        snprintf(extra, sizeof extra, "; %ld rows and %ld units refused", cy->st.refused_rows,
+                 cy->st.refused_units);
+    if (cy->st.shared_units)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                 "; %ld shared units split between %ld tenants", cy->st.shared_units,
+                 cy->st.shared_tenants);
     log_info("%s round at %s: %ld events%s, %ld bad lines, %ld gaps, %ld resets, %ld idle units "
-             "(%lld GPU-ms unallocated)",
+             "(%lld GPU-ms unallocated)%s",
              c->kind->name, at, cy->events, ok ? "" : " NOT committed", cy->st.bad_lines,
-             cy->st.gaps, cy->st.resets, cy->st.idle_units, (long long)cy->st.idle_gpu_ms);
+             cy->st.gaps, cy->st.resets, cy->st.idle_units, (long long)cy->st.idle_gpu_ms, extra);
     write_metrics(c);
     sb_free(&cy->out);
     return ok;

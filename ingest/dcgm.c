@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 /* A Prometheus sample value: a decimal in any notation, NaN or +/-Inf. Its
  * range is not checked here: only the values metered are read (and those
@@ -54,18 +53,28 @@ static const char *const dcgm_names[NLABELS] = {
     "UUID",      "uuid",          "hostname", "Hostname", "modelName", "GPU_I_ID", "GPU_I_PROFILE",
     "namespace", "pod_namespace", "pod",      "pod_name", "pod_uid",   "hpc_job"};
 
-/* The series metered, as dcgm-exporter names them and as scrapes are met in
- * the wild: 1.x's dcgm_* names, and names lower-cased on their way (a
- * relabelling rule, a paste through another tool). */
+/* Metric names are matched exactly, case included, as Prometheus defines
+ * them: dcgm-exporter 2.x-4.x writes DCGM_FI_* (and DCGM_EXP_*), 1.x wrote
+ * lower-case dcgm_* names of its own (dcgm_power_usage, never dcgm_fi_*).
+ * A lower-cased paste of the newer names (dcgm_fi_dev_power_usage) is not
+ * a series dcgm-exporter writes: it is a bad line, never a device read as
+ * idle capacity. */
+static bool is_dcgm_metric(const char *name)
+{
+    if (!strncmp(name, "DCGM_", 5)) return true;
+    return !strncmp(name, "dcgm_", 5) && strncmp(name, "dcgm_fi_", 8) &&
+           strncmp(name, "dcgm_exp_", 9);
+}
+
 static bool is_energy(const char *name)
 {
-    return !strcasecmp(name, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION") ||
+    return !strcmp(name, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION") ||
            !strcmp(name, "dcgm_total_energy_consumption");
 }
 
 static bool is_power(const char *name)
 {
-    return !strcasecmp(name, "DCGM_FI_DEV_POWER_USAGE") || !strcmp(name, "dcgm_power_usage");
+    return !strcmp(name, "DCGM_FI_DEV_POWER_USAGE") || !strcmp(name, "dcgm_power_usage");
 }
 
 /* False (naming the label) when a label that names something is too long
@@ -119,10 +128,29 @@ static void copy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static void set_tenant(struct device_reading *r, const char *account, const char *job)
+/* A series naming a tenant adds it to the unit: several pods on one GPU
+ * (time-slicing, MPS; dcgm-exporter 4.x writes one copy of every series
+ * per pod, told apart by a vgpu label) share it (device.h). */
+static void add_tenant(const struct prom_sample *s, struct device_source *src,
+                       struct device_reading *r, const char *account, const char *job)
 {
-    copy(r->account, sizeof r->account, account);
-    copy(r->job, sizeof r->job, job ? job : "");
+    if (!device_add_tenant(r, account, job))
+        report_bad_line(src->report, s->lineno, "more than %d tenants on %s", DEVICE_MAX_TENANTS,
+                        r->device);
+}
+
+/* Bare metal: a unit no series named a tenant for is the map's (gpu:, then
+ * node:), once every series of the scrape is read, so a series without pod
+ * labels never outranks one with them, whatever their order. */
+static void tenants_from_map(struct device_source *src)
+{
+    for (size_t i = 0; i < src->set->n; i++) {
+        struct device_reading *r = &src->set->v[i];
+        const char *mapped = r->ntenants || r->too_many_tenants
+                                 ? NULL
+                                 : device_mapped_account(src, r->key, r->node);
+        if (mapped) device_add_tenant(r, mapped, NULL);
+    }
 }
 
 static const char *either(const char *a, const char *b)
@@ -134,8 +162,9 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
 {
     struct device_source *src = ctx;
     const char *l[NLABELS], *bad = "UUID";
-    if (strncasecmp(s->name, "DCGM_", 5)) {
-        report_bad_line(src->report, s->lineno, "unknown metric %.64s", s->name);
+    if (!is_dcgm_metric(s->name)) {
+        report_bad_line(src->report, s->lineno, "unknown metric %.64s (names are case-sensitive)",
+                        s->name);
         return;
     }
     if (!is_number(s->value)) {
@@ -161,18 +190,13 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     }
     const char *ns = either(l[L_NAMESPACE], l[L_NAMESPACE_OLD]);
     const char *pod = either(either(l[L_POD], l[L_POD_OLD]), l[L_POD_UID]), *job = l[L_JOB];
-    const char *mapped;
-    if (r->account[0]) {
-        /* already attributed by another series of this GPU */
-    } else if (ns && pod) {
-        set_tenant(r, ns, pod);
+    if (ns && pod) {
+        add_tenant(s, src, r, ns, pod);
     } else if (job) {
-        mapped = accounts_find(src->map, "job", job);
+        const char *mapped = accounts_find(src->map, "job", job);
         char fallback[80];
         snprintf(fallback, sizeof fallback, "job:%.64s", job);
-        set_tenant(r, mapped ? mapped : fallback, job);
-    } else if ((mapped = device_mapped_account(src, l[L_UUID], r->node))) {
-        set_tenant(r, mapped, NULL); /* bare metal: the operator's map */
+        add_tenant(s, src, r, mapped ? mapped : fallback, job);
     }
     bool ok = true;
     if (is_energy(s->name))
@@ -187,6 +211,7 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
 void dcgm_parse(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->report, dcgm_sample, src);
+    tenants_from_map(src);
 }
 
 enum npu_label { N_ID, N_MODEL, N_NAMESPACE, N_POD, N_NAME, NPU_LABELS };
@@ -218,14 +243,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
         r->model_reported = model != NULL;
         strcpy(r->vendor, "huawei");
     }
-    const char *mapped;
-    if (r->account[0]) {
-        /* already attributed */
-    } else if (l[N_POD]) {
-        set_tenant(r, l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
-    } else if ((mapped = device_mapped_account(src, key, src->node))) {
-        set_tenant(r, mapped, NULL);
-    }
+    if (l[N_POD]) add_tenant(s, src, r, l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
     if (!strcmp(s->name, "npu_chip_info_power") &&
         !read_quantity(s, 3, &r->has_power, &r->power_mw))
         report_bad_line(src->report, s->lineno,
@@ -235,4 +253,5 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->report, npu_sample, src);
+    tenants_from_map(src);
 }

@@ -11,7 +11,13 @@
  *               from DCGM_FI_DEV_POWER_USAGE (W). Tenant from namespace/pod
  *               (or legacy pod_namespace/pod_name, pod_uid), else Slurm
  *               hpc_job (account from the map's job: entry, else
- *               "job:<id>"); no such labels means idle.
+ *               "job:<id>"); every tenant a GPU's series name shares it
+ *               (device.h: dcgm-exporter 4.x copies each series per pod
+ *               of a time-sliced or MPS GPU, with a vgpu label). A GPU no
+ *               series names a tenant for takes the map's gpu:/node: entry
+ *               once the scrape is read, else it is idle. Metric names are
+ *               matched exactly (DCGM_*, 1.x dcgm_*): a lower-cased
+ *               dcgm_fi_* paste is bad lines.
  *  dcgm_parse_npu:  Ascend npu-exporter Prometheus text. Device = "npu-<id>",
  *               power from npu_chip_info_power (W), tenant from
  *               namespace/pod_name (a pod without namespace is in "default").

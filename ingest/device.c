@@ -2,9 +2,11 @@
 #include "ingest/device.h"
 
 #include "core/log.h"
+#include "core/money.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,33 @@ struct device_reading *device_get(struct device_set *set, const char *key, const
     return r;
 }
 
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+bool device_add_tenant(struct device_reading *r, const char *account, const char *job)
+{
+    if (!account || !account[0]) return true; /* no tenant: the unit stays idle */
+    if (!job) job = "";
+    for (size_t i = 0; i < r->ntenants; i++)
+        if (!strncmp(r->tenants[i].account, account, sizeof r->tenants[i].account - 1) &&
+            !strncmp(r->tenants[i].job, job, sizeof r->tenants[i].job - 1))
+            return true;
+    if (r->ntenants == DEVICE_MAX_TENANTS) {
+        r->too_many_tenants = true;
+        return false;
+    }
+    ALLOC_GROW(r->tenants, r->ntenants, r->tenants_cap, 2);
+    struct device_tenant *t = &r->tenants[r->ntenants++];
+    copy_text(t->account, sizeof t->account, account);
+    copy_text(t->job, sizeof t->job, job);
+    return true;
+}
+
 const char *device_node(const struct device_source *src, const char *reported)
 {
     return src->node_override || !reported || !*reported ? src->node : reported;
@@ -44,6 +73,8 @@ const char *device_mapped_account(const struct device_source *src, const char *d
 
 void device_set_free(struct device_set *set)
 {
+    for (size_t i = 0; i < set->n; i++)
+        free(set->v[i].tenants);
     free(set->v);
     memset(set, 0, sizeof *set);
 }
@@ -192,33 +223,68 @@ static void emit_capacity(struct cycle *cy, const struct capacity *c)
     cycle_emit(cy, c->first->node, &ev);
 }
 
-/* Charges one allocation unit and adds what it used to its capacity. */
-static void charge_unit(struct cycle *cy, const struct device_reading *r, const struct window *w,
+static int by_tenant(const void *a, const void *b)
+{
+    const struct device_tenant *x = a, *y = b;
+    int c = strcmp(x->account, y->account);
+    return c ? c : strcmp(x->job, y->job);
+}
+
+/* Charges one allocation unit and adds what it used to its capacity: the
+ * whole unit to its tenant, or equal shares to each of several (the rule in
+ * device.h), each share its own event. */
+static void charge_unit(struct cycle *cy, struct device_reading *r, const struct window *w,
                         struct capacity *cap)
 {
     int64_t gpu_ms = w->dt * r->slices / r->slices_total;
-    if (!r->account[0]) {
+    int64_t energy_mj = w->has_energy ? w->energy_mj * r->slices / r->slices_total : 0;
+    if (r->too_many_tenants) {
+        cy->st.refused_units++;
+        log_warn("%s %s%s%s: more than %d tenants at once; %lld GPU-ms not charged", r->node,
+                 r->device, r->instance[0] ? " instance " : "", r->instance, DEVICE_MAX_TENANTS,
+                 (long long)gpu_ms);
+        return;
+    }
+    if (r->ntenants == 0) {
         cy->st.idle_units++;
         cy->st.idle_gpu_ms += gpu_ms;
         return;
     }
-    cap->allocated_ms += gpu_ms;
-    struct usage_event ev;
-    memset(&ev, 0, sizeof ev);
-    snprintf(ev.account, sizeof ev.account, "%s", r->account);
-    snprintf(ev.job, sizeof ev.job, "%s", r->job);
-    snprintf(ev.model, sizeof ev.model, "%s", r->model);
-    snprintf(ev.vendor, sizeof ev.vendor, "%s", r->vendor);
-    ev.start_ms = w->start_ms;
-    ev.end_ms = cy->at_ms;
-    ev.gpu_ms = gpu_ms;
-    ev.has = EVENT_HAS_GPU_MS;
-    if (w->has_energy) {
-        ev.energy_mj = w->energy_mj * r->slices / r->slices_total;
-        ev.has |= EVENT_HAS_ENERGY;
-        cap->allocated_energy_mj += ev.energy_mj;
+    size_t n = r->ntenants;
+    qsort(r->tenants, n, sizeof *r->tenants, by_tenant);
+    int64_t *weight = xcalloc(3 * n, sizeof *weight), *gpu = weight + n, *energy = gpu + n;
+    for (size_t i = 0; i < n; i++)
+        weight[i] = 1;
+    money_split(gpu_ms, weight, n, gpu);
+    money_split(energy_mj, weight, n, energy);
+    if (n > 1) {
+        cy->st.shared_units++;
+        cy->st.shared_tenants += (long)n;
     }
-    cycle_emit(cy, r->node, &ev);
+    int64_t sum_gpu = 0, sum_energy = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct usage_event ev;
+        memset(&ev, 0, sizeof ev);
+        snprintf(ev.account, sizeof ev.account, "%s", r->tenants[i].account);
+        snprintf(ev.job, sizeof ev.job, "%s", r->tenants[i].job);
+        snprintf(ev.model, sizeof ev.model, "%s", r->model);
+        snprintf(ev.vendor, sizeof ev.vendor, "%s", r->vendor);
+        ev.start_ms = w->start_ms;
+        ev.end_ms = cy->at_ms;
+        ev.gpu_ms = gpu[i];
+        ev.has = EVENT_HAS_GPU_MS;
+        if (w->has_energy) {
+            ev.energy_mj = energy[i];
+            ev.has |= EVENT_HAS_ENERGY;
+        }
+        sum_gpu += gpu[i];
+        sum_energy += energy[i];
+        cycle_emit(cy, r->node, &ev);
+    }
+    assert(sum_gpu == gpu_ms && sum_energy == energy_mj); /* the shares are the whole */
+    cap->allocated_ms += gpu_ms;
+    if (w->has_energy) cap->allocated_energy_mj += energy_mj;
+    free(weight);
 }
 
 void device_meter(struct cycle *cy, struct device_set *set)

@@ -15,6 +15,11 @@
  *  - the window goes to the allocation seen at its end; MIG instances get
  *    window x slices/slices_total GPU-ms; unallocated units are idle
  *    capacity, counted in the stats and never billed;
+ *  - a unit that several tenants use at once (time-slicing, MPS: one GPU
+ *    under several pods) is shared equally: its GPU-ms and energy are split
+ *    with money_split over equal weights, the tenants in (account, job)
+ *    order, so the shares sum exactly to the unit's and never depend on the
+ *    order of the scrape's lines; one usage event per share;
  *  - after the usage, one capacity event per node, model and window: the
  *    devices metered, the GPU-ms allocated and the energy of the rest;
  *  - energy comes once per physical device: from the cumulative mJ counter
@@ -37,6 +42,16 @@
 #define DEVICE_MAX_POWER_MW  100000000LL
 #define DEVICE_MAX_ENERGY_MJ EVENT_INT_MAX
 
+/* Who uses a unit: the account billed and the job (pod, Slurm job). */
+struct device_tenant {
+    char account[129], job[129];
+};
+
+/* More tenants than this on one unit is not a real time-sliced or MPS GPU
+ * (MPS serves at most 48 clients; time-slicing replicas are a handful) but
+ * broken input; such a unit's window is reported and not charged. */
+#define DEVICE_MAX_TENANTS 256
+
 struct device_reading {
     char key[170];     /* the physical device: GPU UUID, or "<node>/npu-<id>" */
     char node[65];     /* where it is now, for the event's source */
@@ -45,7 +60,9 @@ struct device_reading {
     int slices, slices_total;
     char model[65], vendor[33];
     bool model_reported;         /* model from the input, not --model */
-    char account[129], job[129]; /* account "" = not allocated */
+    struct device_tenant *tenants; /* none = not allocated; more = shared */
+    size_t ntenants, tenants_cap;
+    bool too_many_tenants; /* more than DEVICE_MAX_TENANTS: not charged */
     bool has_energy, has_power;
     int64_t energy_mj; /* cumulative counter */
     int64_t power_mw;  /* instantaneous draw */
@@ -71,6 +88,10 @@ struct device_source {
  * named device) if new. */
 struct device_reading *device_get(struct device_set *set, const char *key, const char *instance,
                                   const char *node, const char *device);
+/* Adds a tenant (job may be NULL) to the unit unless it is there already
+ * or account is NULL or ""; false when the unit already has
+ * DEVICE_MAX_TENANTS others. */
+bool device_add_tenant(struct device_reading *r, const char *account, const char *job);
 /* The node a reading is at: the scrape's host name unless --node overrides it. */
 const char *device_node(const struct device_source *src, const char *reported);
 /* The account the operator's map gives a device without tenant labels:

@@ -96,7 +96,7 @@ static void row(struct device_source *src, const int *col, const struct field *f
     }
     const char *account = device_mapped_account(src, uuid, r->node);
     if (!account) account = src->account;
-    if (account) snprintf(r->account, sizeof r->account, "%s", account);
+    if (account) device_add_tenant(r, account, NULL);
 }
 
 void nvsmi_parse(const char *text, size_t len, struct device_source *src)

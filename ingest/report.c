@@ -18,17 +18,46 @@ bool report_line_next(struct line_reader *lr, struct line *out)
     return true;
 }
 
-void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
+static void bad_line(struct report *r, long lineno, const char *what, const char *fmt,
+                     va_list ap)
 {
     r->bad++;
     if (r->logged >= REPORT_LOGGED_LINES) return;
     r->logged++;
     char why[256];
+    vsnprintf(why, sizeof why, fmt, ap);
+    log_warn("%s:%ld: %s: %s", r->origin, lineno, what, why);
+}
+
+void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
+    bad_line(r, lineno, "skipped", fmt, ap);
     va_end(ap);
-    log_warn("%s:%ld: skipped: %s", r->origin, lineno, why);
+}
+
+void report_refused_row(struct report *r, long lineno, const char *fmt, ...)
+{
+    r->refused++;
+    va_list ap;
+    va_start(ap, fmt);
+    bad_line(r, lineno, "refused", fmt, ap);
+    va_end(ap);
+}
+
+long report_count_lines(const char *text, size_t len)
+{
+    struct line_reader lr = {text, text + len, 0};
+    struct line l;
+    long n = 0;
+    while (report_line_next(&lr, &l)) {
+        size_t i = 0;
+        while (i < l.n && (l.p[i] == ' ' || l.p[i] == '\t'))
+            i++;
+        if (i < l.n) n++;
+    }
+    return n;
 }
 
 void report_unusable(struct report *r, const char *fmt, ...)

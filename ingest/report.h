@@ -12,8 +12,14 @@
  *
  * An input that is unusable as a whole (a CSV or sacct header without the
  * columns it needs, a scrape with no device in it) is marked with
- * report_unusable; the collector then says so in one error line and the run
- * exits non-zero, so a cron job notices. */
+ * report_unusable; the collector then says so in one error line, counts
+ * every line of it as bad, and the run exits non-zero, so a cron job
+ * notices.
+ *
+ * A row that may hold billable usage but cannot be read (a sacct row whose
+ * fields do not line up with its header) is refused with
+ * report_refused_row: a bad line that also makes the run exit non-zero,
+ * never a quiet skip. */
 #ifndef GPUMETER_INGEST_REPORT_H
 #define GPUMETER_INGEST_REPORT_H
 
@@ -40,12 +46,17 @@ bool report_line_next(struct line_reader *lr, struct line *out);
 struct report {
     const char *origin; /* file name or URL */
     long bad;           /* lines skipped */
+    long refused;       /* of which rows that may have held usage */
     int logged;
     char unusable[200]; /* why the whole input is unusable, "" when it is not */
 };
 
 void report_bad_line(struct report *r, long lineno, const char *fmt, ...) LOG_PRINTF(3, 4);
+void report_refused_row(struct report *r, long lineno, const char *fmt, ...) LOG_PRINTF(3, 4);
 void report_unusable(struct report *r, const char *fmt, ...) LOG_PRINTF(2, 3);
+/* Lines of text that are not blank: what an input refused whole counts as
+ * bad lines. */
+long report_count_lines(const char *text, size_t len);
 /* Logs how many bad lines were not shown individually. */
 void report_finish(struct report *r);
 

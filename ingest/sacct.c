@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_FIELDS 128
 #define MAX_TYPES  8
@@ -18,6 +19,14 @@
 enum col { C_JOBID, C_ACCOUNT, C_TRES, C_ELAPSED, C_ENERGY, C_START, C_END, C_ELAPSED_TEXT, NCOLS };
 static const char *const col_names[NCOLS] = {
     "JobID", "Account", "AllocTRES", "ElapsedRaw", "ConsumedEnergyRaw", "Start", "End", "Elapsed"};
+
+/* Columns whose text users or admins choose freely, so a '|' may be in it:
+ * sacct --parsable2 prints every field as it is, never escaped. (Constraints
+ * and Licenses take '|' as "or" in their own syntax.) */
+static const char *const free_text_names[] = {
+    "JobName", "Comment",   "AdminComment", "SystemComment", "SubmitLine", "WorkDir", "Constraints",
+    "WCKey",   "Licenses",  "StdIn",        "StdOut",        "StdErr",     "Extra",   "Container",
+    "Reason",  "MCSLabel"};
 
 struct text {
     const char *p;
@@ -35,6 +44,7 @@ struct sacct {
     struct report *r;
     int col[NCOLS];
     size_t nfields;
+    int free_col, nfree; /* the free-text column (if one) and how many there are */
     bool trailing_bar;
     struct state seen; /* job ids of this output, to skip repeated rows */
 };
@@ -57,6 +67,40 @@ static bool text_is(struct text t, const char *s)
     return t.n == strlen(s) && !memcmp(t.p, s, t.n);
 }
 
+static bool is_free_text(struct text t)
+{
+    for (size_t i = 0; i < sizeof free_text_names / sizeof free_text_names[0]; i++)
+        if (t.n == strlen(free_text_names[i]) && !strncasecmp(t.p, free_text_names[i], t.n))
+            return true;
+    return false;
+}
+
+/* Splits a row of a header with exactly one free-text column at col: the
+ * fields before it from the left, those after it from the right, and what
+ * is between (bars included) is its text. False when the row has fewer
+ * bars than the header. */
+static bool split_around(struct text line, size_t nfields, size_t col, struct text *f)
+{
+    const char *p = line.p, *end = line.p + line.n;
+    for (size_t i = 0; i < col; i++) {
+        const char *bar = memchr(p, '|', (size_t)(end - p));
+        if (!bar) return false;
+        f[i] = (struct text){p, (size_t)(bar - p)};
+        p = bar + 1;
+    }
+    const char *e = end;
+    for (size_t i = nfields - 1; i > col; i--) {
+        const char *bar = e;
+        while (bar > p && bar[-1] != '|')
+            bar--;
+        if (bar == p) return false;
+        f[i] = (struct text){bar, (size_t)(e - bar)};
+        e = bar - 1;
+    }
+    f[col] = (struct text){p, (size_t)(e - p)};
+    return true;
+}
+
 static bool text_copy(struct text t, char *buf, size_t cap)
 {
     if (t.n == 0 || t.n >= cap) return false;
@@ -71,6 +115,9 @@ static bool header(struct sacct *s, struct text line, long lineno)
     s->trailing_bar = line.n && line.p[line.n - 1] == '|';
     if (s->trailing_bar) line.n--;
     s->nfields = split(line, f);
+    s->nfree = 0;
+    for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
+        if (is_free_text(f[i])) s->free_col = (int)i, s->nfree++;
     for (int c = 0; c < NCOLS; c++) {
         s->col[c] = -1;
         for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
@@ -259,6 +306,29 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
     e->v[2] = finished ? 1 : 0;
 }
 
+/* The row's fields, one per header column. A row whose fields do not line
+ * up with the header (a '|' in a free-text column that cannot be placed,
+ * a line broken in two) may hold billable time nobody can read: it is
+ * refused, and the run fails rather than skip it quietly. */
+static bool row_fields(struct sacct *s, struct text line, struct text *f, long lineno)
+{
+    if (s->nfree == 1) {
+        if (split_around(line, s->nfields, (size_t)s->free_col, f)) return true;
+        report_refused_row(s->r, lineno, "fewer fields than the header's %zu", s->nfields);
+        return false;
+    }
+    size_t nf = split(line, f);
+    if (nf == s->nfields) return true;
+    if (nf > s->nfields && s->nfree > 1)
+        report_refused_row(s->r, lineno,
+                           "%zu fields where the header has %zu, and %d free-text columns "
+                           "(JobName, WorkDir, ...) could each hold the extra '|'",
+                           nf, s->nfields, s->nfree);
+    else
+        report_refused_row(s->r, lineno, "%zu fields where the header has %zu", nf, s->nfields);
+    return false;
+}
+
 void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct sacct_opts *o,
                    struct report *r)
 {
@@ -281,15 +351,11 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
             continue;
         }
         if (s.trailing_bar && line.p[line.n - 1] == '|') line.n--;
-        size_t nf = split(line, f);
-        if (nf != s.nfields) {
-            report_bad_line(r, lineno, "%zu fields where the header has %zu", nf, s.nfields);
-            continue;
-        }
         if (!l.terminated) {
             report_bad_line(r, lineno, "last line cut off (no newline at the end)");
             break;
         }
+        if (!row_fields(&s, line, f, lineno)) continue;
         job_row(&s, f, lineno);
     }
     state_free(&s.seen);

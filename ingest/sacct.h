@@ -8,7 +8,14 @@
  * `gres/gpu=N`. The state keeps per job how much elapsed time and energy was
  * already emitted, so a running job is emitted up to the scrape time and a
  * finished job exactly up to Start + ElapsedRaw, once, however often it is
- * polled. Times are the controller's local time at utc_offset_min. */
+ * polled. Times are the controller's local time at utc_offset_min.
+ *
+ * sacct never escapes a '|' inside a field. With one free-text column
+ * (JobName, Comment, WorkDir, ...) in the header, a row is split around it,
+ * so its text may hold any number of bars; a row that cannot be placed
+ * (two or more free-text columns, or too few fields) is refused with
+ * report_refused_row, and the collector exits non-zero: billable time is
+ * never skipped quietly. */
 #ifndef GPUMETER_SACCT_H
 #define GPUMETER_SACCT_H
 

@@ -94,23 +94,75 @@ check_eq "bad --at exits 2" 2 "$?"
 out=$("$GM" collect sacct --state-dir "$TMP/x" --file /nonexistent --stdout 2>&1)
 check_eq "unreadable --file exits 1" 1 "$?"
 check_match "and says why" "cannot read /nonexistent" "$out"
-# A run whose whole input is unusable exits 1 with one clear line (issue 14).
+# A run whose whole input is unusable exits 1 with one clear line (issue 14),
+# and every line of it counts as a bad line in the round summary (issue 31).
 : >"$TMP/empty.prom"
 printf 'index, name\n0, H800\n' >"$TMP/noheader.csv"
 printf 'JobID|State\n9001|RUNNING\n' >"$TMP/nocols.txt"
-for run in "dcgm $TMP/empty.prom no accelerator in it" \
-    "npu $TMP/empty.prom no accelerator in it" \
-    "nvidia-smi $TMP/noheader.csv needs uuid and power.draw columns" \
-    "sacct $TMP/nocols.txt has no Account column" \
-    "tokens $TMP/empty.prom it holds no report"; do
+printf 'JobID|Account|AllocTRES|State\n9001|p|gres/gpu=8|RUNNING\n9002|p|gres/gpu=1|RUNNING\n' \
+    >"$TMP/notimes.txt"
+# metric names are case-sensitive: a lower-cased paste is not read as GPUs
+grep -v '^#' "$F/dcgm-k8s-t1.prom" | tr 'A-Z' 'a-z' >"$TMP/lower.prom"
+for run in "dcgm $TMP/empty.prom 0 no accelerator in it" \
+    "dcgm $TMP/lower.prom 6 no accelerator in it (6 bad lines)" \
+    "npu $TMP/empty.prom 0 no accelerator in it" \
+    "nvidia-smi $TMP/noheader.csv 2 needs uuid and power.draw columns" \
+    "sacct $TMP/nocols.txt 2 has no Account column" \
+    "sacct $TMP/notimes.txt 3 has no Start column" \
+    "tokens $TMP/empty.prom 0 it holds no report"; do
     set -- $run
-    kind=$1 file=$2
-    shift 2
-    out=$("$GM" collect "$kind" --file "$file" --state-dir "$TMP/u-$kind" --stdout 2>&1)
-    check_eq "collect $kind of an unusable input exits 1" 1 "$?"
+    kind=$1 file=$2 bad=$3
+    shift 3
+    out=$(GPUMETER_QUIET=0 "$GM" collect "$kind" --file "$file" --state-dir "$TMP/u-$kind-$bad" \
+        --stdout 2>&1)
+    rc=$?
+    check_eq "collect $kind of an unusable $(basename "$file") exits 1" 1 "$rc"
     check_eq "with one error line saying why" "1 1" \
         "$(echo "$out" | grep -c 'error:') $(echo "$out" | grep -c "unusable input: .*$*")"
+    check_match "and counts its $bad lines as bad lines" " 0 events, $bad bad lines," "$out"
 done
+
+# sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
+# free-text column the row is placed and billed; where it cannot be placed
+# (JobName and WorkDir both present) it is refused and the run exits 1.
+out=$(GPUMETER_QUIET=0 "$GM" collect sacct --file "$F/sacct-jobname-bar.txt" --state-dir "$TMP/bar" \
+    --at 2026-11-01T02:00:00Z --stdout 2>"$TMP/bar.err")
+check_eq "sacct with a '|' in JobName exits 0" 0 "$?"
+check_eq "and bills all 3 GPU jobs" "7001 1200000 7002 300000 7003 60000" \
+    "$(echo "$out" | sed 's/.*"job":"\([^"]*\)".*"gpu_ms":\([0-9]*\).*/\1 \2/' | tr '\n' ' ' | sed 's/ $//')"
+check_match "with no bad line" " 3 events, 0 bad lines," "$(cat "$TMP/bar.err")"
+cori="Account|AllocNodes|AllocTRES|ConsumedEnergyRaw|CPUTimeRaw|Elapsed|End|ExitCode|JobID|JobName"
+cori="$cori|NCPUS|NNodes|QOS|ReqMem|ReqNodes|Start|State|Submit|UID|User|WorkDir"
+for run in "sacct-cori-jobname-bar.txt 0" "sacct-jobname-bar-two-free-columns.txt 1"; do
+    set -- $run
+    cols=()
+    [ "$1" = sacct-cori-jobname-bar.txt ] && cols=(--columns "$cori" --utc-offset -07:00)
+    out=$(GPUMETER_QUIET=0 "$GM" collect sacct --file "$F/$1" --state-dir "$TMP/refuse-$2" \
+        --at 2026-11-01T02:00:00Z --stdout "${cols[@]}" 2>"$TMP/refuse.err")
+    rc=$?
+    check_eq "$1: a row that cannot be placed makes the run exit 1" 1 "$rc"
+    check_eq "$1: the rows that line up still count ($2 events)" "$2" \
+        "$(echo -n "$out" | grep -c '"gpu_ms"')"
+    check_match "$1: it is refused, counted and named" \
+        "1 rows refused.* $2 events, 1 bad lines,.*; 1 rows and 0 units refused" \
+        "$(tr '\n' ' ' <"$TMP/refuse.err")"
+done
+# The collector's own sacct command asks for no free-text column at all.
+mkdir -p "$TMP/bin"
+cat >"$TMP/bin/sacct" <<SH
+#!/bin/sh
+printf '%s\n' "\$@" >"$TMP/sacct.args"
+cat "$F/sacct-t0.txt"
+SH
+chmod +x "$TMP/bin/sacct"
+PATH="$TMP/bin:$PATH" "$GM" collect sacct --state-dir "$TMP/own" --at 2026-11-01T02:00:00Z \
+    --stdout >/dev/null 2>&1
+check_eq "collect sacct runs sacct itself and exits 0" 0 "$?"
+check_match "with --parsable2 and its own --format" \
+    "--parsable2 .*--format=JobID,Account,AllocTRES," "$(tr '\n' ' ' <"$TMP/sacct.args")"
+check_eq "which names no free-text column (JobName, Comment, WorkDir, ...)" "" \
+    "$(grep -ioE 'jobname|comment|workdir|submitline|constraints|wckey|std(in|out|err)' \
+        "$TMP/sacct.args")"
 exec 9>"$TMP/dcgm/lock"
 flock 9
 out=$("$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" --state-dir "$TMP/dcgm" --stdout 2>&1)

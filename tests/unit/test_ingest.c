@@ -31,7 +31,7 @@ struct run {
     struct usage_event cap[MAX_EVENTS]; /* capacity, in order */
     int ncap;
     struct cycle_stats st;
-    long bad;
+    long bad, refused;
 };
 
 typedef void (*parser)(const char *text, size_t len, struct device_source *src);
@@ -325,6 +325,96 @@ static void test_dcgm_bad_lines_skip_only_themselves(void **state)
     assert_int_equal(r->ev[1].energy_mj, 90000);
 }
 
+/* Metric names are case-sensitive (issue 31): a lower-cased paste of
+ * dcgm-exporter 2.x+ names is bad lines, not devices read as idle; the
+ * 1.x names (dcgm_power_usage) are dcgm-exporter's own and still read. */
+static void test_dcgm_metric_names_are_exact(void **state)
+{
+    struct run *r = *state;
+    const char text[] =
+        "dcgm_fi_dev_power_usage{UUID=\"GPU-1\",Hostname=\"n\",namespace=\"a\",pod=\"p\"} 300\n"
+        "dcgm_fi_dev_total_energy_consumption{UUID=\"GPU-1\",Hostname=\"n\"} 1000\n"
+        "Dcgm_FI_DEV_GPU_UTIL{UUID=\"GPU-1\",Hostname=\"n\"} 0\n"
+        "dcgm_exp_xid_errors_count{UUID=\"GPU-1\",Hostname=\"n\"} 0\n"
+        "dcgm_power_usage{uuid=\"GPU-2\",Hostname=\"n\"} 300\n";
+    struct device_set set = {0};
+    struct report rep = {.origin = "t"};
+    struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
+    dcgm_parse(text, sizeof text - 1, &src);
+    assert_int_equal(rep.bad, 4);
+    assert_int_equal(set.n, 1); /* only the 1.x series' GPU */
+    assert_string_equal(set.v[0].key, "GPU-2");
+    assert_true(set.v[0].has_power);
+    device_set_free(&set);
+    (void)r;
+}
+
+/* The lines of text in a permuted order: the order is i * step mod n. */
+static void permute_lines(const char *text, size_t step, struct strbuf *out)
+{
+    const char *line[64];
+    size_t len[64], n = 0;
+    for (const char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        assert_true(n < 64);
+        line[n] = p;
+        len[n++] = (size_t)(nl - p) + 1;
+    }
+    sb_reset(out);
+    for (size_t i = 0; i < n; i++)
+        sb_append(out, line[i * step % n], len[i * step % n]);
+}
+
+/* A GPU that several pods share (time-slicing, MPS; dcgm-exporter 4.x's
+ * vgpu copies) is split between them equally, to the millisecond and the
+ * millijoule, the remainder to the last in (namespace, pod) order, one
+ * event per pod, whatever the order of the scrape's lines (issue 31). */
+static void test_dcgm_shared_gpu_is_split_exactly(void **state)
+{
+    struct run *r = *state;
+    struct strbuf t0 = STRBUF_INIT, t1 = STRBUF_INIT, perm = STRBUF_INIT;
+    read_fixture("dcgm-shared-t0.prom", &t0);
+    read_fixture("dcgm-shared-t1.prom", &t1);
+    const size_t steps[] = {1, 7, 11, 13, 23}; /* prime to the 29 lines: permutations */
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        state_free(&r->state);
+        state_init(&r->state);
+        permute_lines(t0.buf, steps[k], &perm);
+        scrape_text(r, dcgm_parse, perm.buf, perm.len, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+        permute_lines(t1.buf, steps[k], &perm);
+        scrape_text(r, dcgm_parse, perm.buf, perm.len, "t1", "2026-11-01T00:00:31Z", NULL, NULL);
+        assert_int_equal(r->bad, 0);
+        assert_int_equal(r->n, 4);
+        const struct {
+            const char *account, *job;
+            int64_t gpu_ms, energy_mj;
+        } want[] = {{"team-a", "infer-0", 10333, 7233333},
+                    {"team-a", "infer-1", 10333, 7233333},
+                    {"team-b", "embed-0", 10334, 7233334},
+                    {"team-c", "train-0", 31000, 21700000}};
+        int64_t seq = r->ev[0].seq;
+        for (int i = 0; i < 4; i++) {
+            assert_string_equal(r->ev[i].account, want[i].account);
+            assert_string_equal(r->ev[i].job, want[i].job);
+            assert_int_equal(r->ev[i].gpu_ms, want[i].gpu_ms);
+            assert_int_equal(r->ev[i].energy_mj, want[i].energy_mj);
+            assert_int_equal(r->ev[i].start_ms, at("2026-11-01T00:00:00Z"));
+            assert_int_equal(r->ev[i].seq, seq + i); /* each share its own event */
+        }
+        assert_int_equal(r->st.shared_units, 1);
+        assert_int_equal(r->st.shared_tenants, 3);
+        assert_int_equal(r->ncap, 1); /* the shares add up to the GPU, counted once */
+        assert_int_equal(r->cap[0].devices, 2);
+        assert_int_equal(r->cap[0].allocated_ms, 2 * 31000);
+        assert_int_equal(r->cap[0].idle_energy_mj, 0);
+        /* the same scrape again charges nothing, split or whole */
+        scrape_text(r, dcgm_parse, perm.buf, perm.len, "t1", "2026-11-01T00:00:31Z", NULL, NULL);
+        assert_int_equal(r->n, 0);
+    }
+    sb_free(&t0);
+    sb_free(&t1);
+    sb_free(&perm);
+}
+
 /* Scrapes the text of a fixture with its host name replaced. */
 static void scrape_renamed(struct run *r, const char *file, const char *when, const char *from,
                            const char *to)
@@ -505,6 +595,7 @@ static void sacct(struct run *r, const char *file, const char *when, const struc
     sacct_collect(&cy, in.buf, in.len, o, &rep);
     cycle_end(r, &cy);
     r->bad = rep.bad;
+    r->refused = rep.refused;
     sb_free(&in);
 }
 
@@ -560,6 +651,75 @@ static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
     assert_int_equal(r->n, 2);
     assert_int_equal(r->ev[0].gpu_ms + r->ev[1].gpu_ms, 3 * 3456000000LL);
     assert_int_equal(r->ev[0].end_ms, r->ev[1].start_ms);
+}
+
+/* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
+ * free-text column the fields around it are where the header says and the
+ * name is what is left between, so no GPU job goes unbilled. */
+static void test_sacct_bar_in_job_name_is_placed(void **state)
+{
+    struct run *r = *state;
+    struct sacct_opts o = {NULL, "unknown", 480};
+    sacct(r, "sacct-jobname-bar.txt", "2026-11-01T02:00:00Z", &o);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->refused, 0);
+    assert_int_equal(r->n, 3);
+    assert_string_equal(r->ev[0].job, "7001"); /* JobName "train|eval" */
+    assert_string_equal(r->ev[0].account, "proj-llm");
+    assert_int_equal(r->ev[0].gpu_ms, 2 * 600000LL);
+    assert_int_equal(r->ev[0].energy_mj, 120000000LL);
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T01:00:00Z"));
+    assert_string_equal(r->ev[1].job, "7002"); /* JobName "|x|" */
+    assert_string_equal(r->ev[1].account, "proj-ft");
+    assert_string_equal(r->ev[1].model, "h800");
+    assert_int_equal(r->ev[1].gpu_ms, 300000);
+    assert_string_equal(r->ev[2].job, "7003");
+    assert_int_equal(r->ev[2].gpu_ms, 60000);
+    /* -p output (a '|' after every field) reads the same */
+    struct strbuf in = STRBUF_INIT, p = STRBUF_INIT;
+    read_fixture("sacct-jobname-bar.txt", &in);
+    for (char *line = in.buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        sb_append(&p, line, (size_t)(nl - line));
+        sb_puts(&p, "|\n");
+    }
+    struct run *fresh = calloc(1, sizeof *fresh);
+    state_init(&fresh->state);
+    struct cycle cy;
+    cycle_start(fresh, &cy, at("2026-11-01T02:00:00Z"));
+    struct report rep = {.origin = "p"};
+    sacct_collect(&cy, p.buf, p.len, &o, &rep);
+    cycle_end(fresh, &cy);
+    assert_int_equal(rep.bad, 0);
+    assert_int_equal(fresh->n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fresh->ev[i].gpu_ms, r->ev[i].gpu_ms);
+    state_free(&fresh->state);
+    free(fresh);
+    sb_free(&in);
+    sb_free(&p);
+}
+
+/* With two free-text columns (JobName and WorkDir) the extra field could
+ * belong to either: the row is refused, counted and makes the run fail,
+ * never skipped quietly; the rows that line up still count. */
+static void test_sacct_refuses_a_row_it_cannot_place(void **state)
+{
+    struct run *r = *state;
+    struct sacct_opts o = {NULL, "unknown", 480};
+    sacct(r, "sacct-jobname-bar-two-free-columns.txt", "2026-11-01T02:00:00Z", &o);
+    assert_int_equal(r->bad, 1);
+    assert_int_equal(r->refused, 1);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].job, "7102");
+    /* the real Cori row of tests/fixtures/real with a '|' in its JobName */
+    struct sacct_opts cori = {"Account|AllocNodes|AllocTRES|ConsumedEnergyRaw|CPUTimeRaw|Elapsed|"
+                              "End|ExitCode|JobID|JobName|NCPUS|NNodes|QOS|ReqMem|ReqNodes|Start|"
+                              "State|Submit|UID|User|WorkDir",
+                              "unknown", -420};
+    sacct(r, "sacct-cori-jobname-bar.txt", "2026-11-01T02:00:00Z", &cori);
+    assert_int_equal(r->bad, 1);
+    assert_int_equal(r->refused, 1);
+    assert_int_equal(r->n, 0);
 }
 
 /* One collector round over token report lines at when; the lines accepted. */
@@ -784,6 +944,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_state_of_older_builds_carries_over, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_bare_metal_uses_the_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_metric_names_are_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_shared_gpu_is_split_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_blank_values_are_no_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_labels_that_cannot_be_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvsmi_units_na_and_map, setup, teardown),
@@ -793,6 +955,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_jobs_once_and_running_incrementally, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tokens_high_water_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_marks_are_per_account_and_job, setup, teardown),

@@ -1,6 +1,6 @@
 /* What a customer reads on a PDF invoice: line descriptions in Chinese and
  * English without meter codes, tax as "6%", and a bill too long for one
- * page laid out on as many pages as count_pages says (asserted inside
+ * page laid out on as many pages as its dry pass counts (asserted inside
  * pdf_render). The fonts and the pixels are checked by
  * tests/integration/test_invoice_pdf.sh with poppler. */
 #include <setjmp.h>

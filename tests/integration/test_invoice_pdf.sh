@@ -101,6 +101,28 @@ check_eq "invalid UTF-8 in a model shows as U+FFFD, never breaks the file" "70" 
     "$(pdftotext "$TMP/long.pdf" - | grep -c 'GPU 时长 · H800 � bad byte')"
 check_eq "all its fonts embedded" "yes 3" "$(embedded "$TMP/long.pdf")"
 
+# Text as long as its fields hold (tests/unit/test_render_pdf.c): a name,
+# an address, 45 lines of 64-character models and a 256-byte void reason,
+# all wrapped. Every page says it is one of as many as there are, and no
+# word is drawn outside the margins or into the footer.
+GPUMETER_TEST_PDF_WRAPPED=$TMP/wrapped.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+pages=$(pdfinfo "$TMP/wrapped.pdf" 2>&1 | awk '/^Pages:/ { print $2 }')
+check_eq "wrapped text: every page's number agrees with the page count" \
+    "$(seq -s ' ' 1 "$pages" | sed "s/\([0-9]*\)/\1\/$pages/g")" \
+    "$(for p in $(seq "$pages"); do pdftotext -f $p -l $p "$TMP/wrapped.pdf" - | sed -n 's/.*Page \([0-9]*\) of \([0-9]*\).*/\1\/\2/p'; done | tr '\n' ' ' | sed 's/ $//')"
+check_eq "wrapped text: no word outside the margins (40 to 555 pt) or below the lines (770 pt)" "" \
+    "$(pdftotext -bbox "$TMP/wrapped.pdf" - | python3 -c 'import re, sys
+page = 0
+for line in sys.stdin:
+    if "<page " in line: page += 1
+    m = re.search(r"<word xMin=\"([\d.]+)\" yMin=\"([\d.]+)\" xMax=\"([\d.]+)\" yMax=\"([\d.]+)\">([^<]*)", line)
+    if not m: continue
+    x0, y0, x1, y1 = map(float, m.group(1, 2, 3, 4))
+    if x0 < 39 or x1 > 556 or (y1 > 772 and y0 < 795):
+        print("page %d: %s at %.0f,%.0f-%.0f,%.0f" % (page, m.group(5), x0, y0, x1, y1))')"
+check_eq "wrapped text: the whole void reason is there" 15 \
+    "$(pdftotext -f "$pages" -l "$pages" "$TMP/wrapped.pdf" - | grep -o 'wrong buyer name' | wc -l)"
+
 # A 60-character buyer name, Chinese and English, as `customer add` accepts
 # it: drawn in full within the buyer's column (each word's box from
 # pdftotext -bbox inside it, and inked on the rendered page, so a name cut

@@ -203,7 +203,8 @@ static bool write_capacity_totals(const struct generator *g, const char *path)
         return false;
     }
     struct strbuf csv = STRBUF_INIT; /* names through the one CSV writer */
-    sb_puts(&csv, "model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms,idle_energy_mj\n");
+    sb_puts(&csv,
+            "model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms,idle_energy_mj\n");
     for (int p = 0; p < NPOOLS; p++) {
         const struct capacity_total *t = &g->capacity[p];
         csv_field(&csv, pools[p].model);

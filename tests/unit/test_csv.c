@@ -36,7 +36,8 @@ static void test_quotes_as_rfc4180(void **state)
 static void test_formulas_become_text(void **state)
 {
     (void)state;
-    field_is("=HYPERLINK(\"http://x.example/\",\"y\")", "\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"y\"\")\"");
+    field_is("=HYPERLINK(\"http://x.example/\",\"y\")",
+             "\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"y\"\")\"");
     field_is("@SUM(A1:A9)", "\"'@SUM(A1:A9)\"");
     field_is("+1+1", "\"'+1+1\"");
     field_is("-2+3", "\"'-2+3\"");

@@ -146,7 +146,9 @@ static void test_long_text_wraps_and_pages_agree(void **state)
 {
     (void)state;
     struct bill b;
-    a_bill(&b, "上海临港新片区人工智能大模型训练与推理算力基础设施运营服务联合体股份有限公司",
+    a_bill(&b,
+           "上海临港新片区人工智能大模型训练与推理算力基础设施运营服务联合体"
+           "股份有限公司",
            "INV-2026-000043", "void", 45, spaceless_model);
     for (size_t i = 0; i + 1 < sizeof b.void_reason; i++)
         b.void_reason[i] = "wrong buyer name "[i % 17];

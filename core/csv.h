@@ -1,6 +1,15 @@
 /* csv: one field of RFC 4180 CSV, the only CSV writer (statements,
- * invoices, usage exports): quoted when it holds a comma, a quote or a
- * line break, quotes doubled. Pure; thread-safe. */
+ * invoices, usage exports, FOCUS, reports): quoted when it holds a comma,
+ * a quote or a line break, quotes doubled.
+ *
+ * Safe to open in a spreadsheet (OWASP "CSV Injection"): a field that a
+ * spreadsheet would read as a formula, one that begins with = + - @, a
+ * tab or a carriage return, or with the full-width ＝ ＋ － ＠, is written
+ * with a single quote before it, and quoted. Plain decimal numbers
+ * (-?[0-9]+(.[0-9]+)?, so -12.34 as gpumeter writes credits) and the lone
+ * "-" gpumeter writes for "none" are written as they are: a spreadsheet
+ * computes nothing from them and a program reads them unchanged.
+ * docs/api.md "CSV" states the rule for readers. Pure; thread-safe. */
 #ifndef GPUMETER_CSV_H
 #define GPUMETER_CSV_H
 

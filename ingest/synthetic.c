@@ -20,6 +20,7 @@
 
 #include "core/cli.h"
 #include "core/config.h"
+#include "core/csv.h"
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/timeutil.h"
@@ -201,13 +202,18 @@ static bool write_capacity_totals(const struct generator *g, const char *path)
         log_error("could not write capacity totals to \"%s\"", path);
         return false;
     }
-    fputs("model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms,idle_energy_mj\n", f);
+    struct strbuf csv = STRBUF_INIT; /* names through the one CSV writer */
+    sb_puts(&csv,
+            "model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms,idle_energy_mj\n");
     for (int p = 0; p < NPOOLS; p++) {
         const struct capacity_total *t = &g->capacity[p];
-        fprintf(f, "%s,%lld,%lld,%lld,%lld,%lld\n", pools[p].model, (long long)t->installed,
-                (long long)t->allocated, (long long)t->whole, (long long)t->stranded,
-                (long long)t->idle_energy);
+        csv_field(&csv, pools[p].model);
+        sb_printf(&csv, ",%lld,%lld,%lld,%lld,%lld\n", (long long)t->installed,
+                  (long long)t->allocated, (long long)t->whole, (long long)t->stranded,
+                  (long long)t->idle_energy);
     }
+    fputs(sb_str(&csv), f);
+    sb_free(&csv);
     return fclose(f) == 0;
 }
 
@@ -286,12 +292,20 @@ static bool write_totals(const struct generator *g, const char *path)
         log_error("could not write totals to \"%s\"", path);
         return false;
     }
-    fputs("account,meter,model,quantity\n", f);
+    struct strbuf csv = STRBUF_INIT;
+    sb_puts(&csv, "account,meter,model,quantity\n");
     for (int i = 0; i < g->ntotals; i++) {
         const struct total *t = &g->totals[i];
-        fprintf(f, "%s,%s,%s,%lld\n", accounts[t->account].name, meters[t->meter],
-                t->pool < 0 ? "" : pools[t->pool].model, (long long)t->quantity);
+        const char *names[] = {accounts[t->account].name, meters[t->meter],
+                               t->pool < 0 ? "" : pools[t->pool].model};
+        for (int k = 0; k < 3; k++) {
+            csv_field(&csv, names[k]);
+            sb_putc(&csv, ',');
+        }
+        sb_printf(&csv, "%lld\n", (long long)t->quantity);
     }
+    fputs(sb_str(&csv), f);
+    sb_free(&csv);
     return fclose(f) == 0;
 }
 

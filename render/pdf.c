@@ -8,7 +8,15 @@
  *
  * Pages: the first carries the seller and buyer; every page repeats the
  * title, number and column heads and ends with "Page n of N"; the totals
- * follow the last line, on a page of their own when they do not fit. */
+ * follow the last line, on a page of their own when they do not fit.
+ *
+ * Free text wraps within its column, never cut: the parties' names,
+ * addresses and bank rows, line descriptions and a void reason (a 60-
+ * character 有限公司 name takes two or three lines); what follows moves
+ * down. The document is laid out twice with the same code, first without
+ * drawing (p->dry) to count its pages, so "Page n of N" and the page
+ * breaks cannot disagree however the text wraps. Identifiers (contract
+ * and plan codes, numbers) stay on one line, ellipsized at their column. */
 #include "render/pdf.h"
 
 #include "render/render.h"
@@ -27,7 +35,8 @@
 #define PAGE_H    841.890
 #define LEFT      40.0
 #define RIGHT     555.0
-#define ROW_H     24.0  /* a line: Chinese description above English */
+#define ROW_H     24.0  /* a line: Chinese description above English, unwrapped */
+#define COLUMN_W  250.0 /* a party's column, and a line's description */
 #define TOP_ROWS  200.0 /* where lines start on the first page (below the parties) */
 #define NEXT_ROWS 140.0 /* and on the pages after it */
 #define BOTTOM    770.0 /* lines stop above the footer */
@@ -40,23 +49,41 @@ struct pdf {
     PangoFontDescription *font;
     double y;
     int page, pages;
+    bool dry; /* lay out only: measure, draw nothing */
 };
 
 enum align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
 
-/* Draws s (UTF-8; invalid bytes are shown as U+FFFD) at size points with
- * its top at y; ALIGN_RIGHT ends it at x, ALIGN_CENTER centres it on x.
- * width > 0 ellipsizes it there. */
-static void text(struct pdf *p, double size, bool bold, double x, double y, enum align a,
-                 double width, const char *s)
+/* Lays out s (UTF-8; invalid bytes are shown as U+FFFD) at size points;
+ * width > 0 wraps it there (wrap) or ellipsizes it (!wrap). Returns its
+ * height in points; *extra, if given, the height below its first line. */
+static double layout(struct pdf *p, double size, bool bold, double width, bool wrap,
+                     const char *s, double *extra)
 {
     char *valid = g_utf8_make_valid(s, -1);
     pango_font_description_set_absolute_size(p->font, size * PANGO_SCALE);
     pango_font_description_set_weight(p->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
     pango_layout_set_font_description(p->layout, p->font);
     pango_layout_set_width(p->layout, width > 0 ? (int)(width * PANGO_SCALE) : -1);
-    pango_layout_set_ellipsize(p->layout, width > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
+    /* word by word, and within a word too long for the column (a name
+     * without spaces; Chinese breaks between characters anyway) */
+    pango_layout_set_wrap(p->layout, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_ellipsize(p->layout,
+                               width > 0 && !wrap ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
     pango_layout_set_text(p->layout, valid, -1);
+    g_free(valid);
+    int w, h, lines = pango_layout_get_line_count(p->layout);
+    pango_layout_get_size(p->layout, &w, &h);
+    double height = (double)h / PANGO_SCALE;
+    if (extra) *extra = lines > 1 ? height - height / lines : 0;
+    return height;
+}
+
+/* Draws the layout just made with its top at y; ALIGN_RIGHT ends it at x,
+ * ALIGN_CENTER centres it on x. Nothing on a dry pass. */
+static void show(struct pdf *p, double x, double y, enum align a)
+{
+    if (p->dry) return;
     int w, h;
     pango_layout_get_size(p->layout, &w, &h);
     double dx = a == ALIGN_RIGHT    ? (double)w / PANGO_SCALE
@@ -64,7 +91,26 @@ static void text(struct pdf *p, double size, bool bold, double x, double y, enum
                                     : 0;
     cairo_move_to(p->cr, x - dx, y);
     pango_cairo_show_layout(p->cr, p->layout);
-    g_free(valid);
+}
+
+/* One line of s with its top at y; width > 0 ellipsizes it there (for
+ * identifiers, whose column is sized for them). */
+static void text(struct pdf *p, double size, bool bold, double x, double y, enum align a,
+                 double width, const char *s)
+{
+    layout(p, size, bold, width, false, s, NULL);
+    show(p, x, y, a);
+}
+
+/* Free text from its top at y, wrapped within width: every character
+ * drawn. Returns the height below its first line (0 when it fits one). */
+static double text_wrapped(struct pdf *p, double size, bool bold, double x, double y,
+                           double width, const char *s)
+{
+    double extra;
+    layout(p, size, bold, width, true, s, &extra);
+    show(p, x, y, ALIGN_LEFT);
+    return extra;
 }
 
 /* A bilingual label: Chinese, then English beside it in grey. */
@@ -80,6 +126,7 @@ static void label(struct pdf *p, double x, double y, const char *zh, const char 
 
 static void rule(struct pdf *p, double y, double width)
 {
+    if (p->dry) return;
     cairo_set_line_width(p->cr, width);
     cairo_move_to(p->cr, LEFT, y);
     cairo_line_to(p->cr, RIGHT, y);
@@ -93,6 +140,7 @@ static bool is_credit(const struct bill *b)
 
 static void footer(struct pdf *p, const struct bill *b)
 {
+    if (p->dry) return;
     char s[160];
     snprintf(s, sizeof s, "%s · 第 %d 页，共 %d 页 · Page %d of %d",
              b->number[0] ? b->number : "DRAFT", p->page, p->pages, p->page, p->pages);
@@ -112,21 +160,29 @@ static void column_heads(struct pdf *p)
     p->y += 5;
 }
 
-/* A page's title and number, then the column heads; the parties on the first. */
-static void party(struct pdf *p, double x, double y, const char *zh, const char *en,
-                  const char *const *rows, int n)
+/* A party's block from its label at y: the name, then its rows, each
+ * wrapped within the column, a row starting 12 below the last line of the
+ * one before. Returns where the block ends. */
+static double party(struct pdf *p, double x, double y, const char *zh, const char *en,
+                    const char *const *rows, int n)
 {
     label(p, x, y, zh, en);
+    double top = y + 2, height = 12; /* the name's top is 14 below the label's */
     for (int i = 0; i < n; i++)
-        if (rows[i] && rows[i][0])
-            text(p, i ? 8 : 10, i == 0, x, y += i ? 12 : 14, ALIGN_LEFT, 250, rows[i]);
+        if (rows[i] && rows[i][0]) {
+            top += 12;
+            top += text_wrapped(p, i ? 8 : 10, i == 0, x, top, COLUMN_W, rows[i]);
+            height = layout(p, i ? 8 : 10, i == 0, COLUMN_W, true, "|", NULL);
+        }
+    return top + height;
 }
 
+/* A page's title and number, then the column heads; the parties on the first. */
 static void begin_page(struct pdf *p, const struct bill *b, const struct seller *s)
 {
     if (p->page) {
         footer(p, b);
-        cairo_show_page(p->cr);
+        if (!p->dry) cairo_show_page(p->cr);
     }
     p->page++;
     bool credit = is_credit(b);
@@ -152,9 +208,13 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
              b->tax_id);
     const char *seller_rows[] = {s->name, tax, addr, bank};
     const char *buyer_rows[] = {b->customer_name, buyer_tax, b->customer};
-    party(p, LEFT, 76, "销售方", "Seller", seller_rows, 4);
-    party(p, 305, 76, "购买方", "Buyer", buyer_rows, 3);
-    double y = 140; /* three rows of 13 above the column heads */
+    double seller_end = party(p, LEFT, 76, "销售方", "Seller", seller_rows, 4);
+    double buyer_end = party(p, 305, 76, "购买方", "Buyer", buyer_rows, 3);
+    /* Four one-line seller rows end at 138; a party that wraps moves the
+     * rest of the page down by what it takes beyond that. */
+    double end = seller_end > buyer_end ? seller_end : buyer_end;
+    double shift = end > 138 ? end - 138 : 0;
+    double y = 140 + shift; /* three rows of 13 above the column heads */
     char contract[300];
     snprintf(contract, sizeof contract, "%s · %s", b->contract, b->plan);
     label(p, LEFT, y, "账期", "Period");
@@ -174,28 +234,40 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
         char fapiao[64];
         snprintf(fapiao, sizeof fapiao, "%s  %s", b->fapiao_number, b->fapiao_date);
-        label(p, 305, 166, "发票号码", "Fapiao");
-        text(p, 9, false, 385, 166, ALIGN_LEFT, 170, fapiao);
+        label(p, 305, 166 + shift, "发票号码", "Fapiao");
+        text(p, 9, false, 385, 166 + shift, ALIGN_LEFT, 170, fapiao);
     }
-    p->y = TOP_ROWS - 20; /* the heads take 20: lines start at TOP_ROWS */
+    p->y = TOP_ROWS - 20 + shift; /* the heads take 20: lines start at TOP_ROWS */
     column_heads(p);
 }
 
-static void line_row(struct pdf *p, const struct bill *b, const struct bill_line *l)
+/* A line at p->y: its description wrapped within its column, English
+ * below the Chinese. Returns the height it takes (ROW_H when unwrapped). */
+static double line_row(struct pdf *p, const struct bill *b, const struct bill_line *l)
 {
     char zh[400], en[400], qty[64], price[32] = "", amount[32];
     render_line_description(l, zh, sizeof zh, en, sizeof en);
     render_quantity(l, qty, sizeof qty);
     if (l->kind == LINE_USAGE) money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
     money_format(l->amount, b->minor_digits, amount, sizeof amount);
-    text(p, 8.5, false, LEFT, p->y, ALIGN_LEFT, 250, zh);
+    double en_y = p->y + 11 + text_wrapped(p, 8.5, false, LEFT, p->y, COLUMN_W, zh);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-    text(p, 7.5, false, LEFT, p->y + 11, ALIGN_LEFT, 250, en);
+    double en_extra = text_wrapped(p, 7.5, false, LEFT, en_y, COLUMN_W, en);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     text(p, 8.5, false, 400, p->y, ALIGN_RIGHT, 0, qty);
     text(p, 8.5, false, 485, p->y, ALIGN_RIGHT, 0, price);
     text(p, 8.5, false, RIGHT, p->y, ALIGN_RIGHT, 0, amount);
-    p->y += ROW_H;
+    return en_y - p->y + en_extra + ROW_H - 11;
+}
+
+/* The height line_row will take, drawing nothing. */
+static double line_height(struct pdf *p, const struct bill *b, const struct bill_line *l)
+{
+    bool dry = p->dry;
+    p->dry = true;
+    double h = line_row(p, b, l);
+    p->dry = dry;
+    return h;
 }
 
 static void total_row(struct pdf *p, const struct bill *b, const char *zh, const char *en,
@@ -206,20 +278,6 @@ static void total_row(struct pdf *p, const struct bill *b, const char *zh, const
     label(p, 330, p->y, zh, en);
     text(p, bold ? 10.5 : 9.5, bold, RIGHT, p->y - 1, ALIGN_RIGHT, 0, amount);
     p->y += 16;
-}
-
-/* Pages the bill takes: lines fill each page to BOTTOM, and the totals
- * need TOTALS_H after the last. */
-static int count_pages(const struct bill *b)
-{
-    int pages = 1;
-    double y = TOP_ROWS;
-    for (size_t i = 0; i < b->n; i++) {
-        if (y + ROW_H > BOTTOM) pages++, y = NEXT_ROWS;
-        y += ROW_H;
-    }
-    if (y + TOTALS_H > BOTTOM) pages++;
-    return pages;
 }
 
 static void totals(struct pdf *p, const struct bill *b)
@@ -244,8 +302,39 @@ static void totals(struct pdf *p, const struct bill *b)
     if (b->void_reason[0]) {
         p->y += 6;
         label(p, LEFT, p->y, "作废原因", "Void");
-        text(p, 9, false, 150, p->y, ALIGN_LEFT, 400, b->void_reason);
+        p->y += text_wrapped(p, 9, false, 150, p->y, RIGHT - 150, b->void_reason) + 16;
     }
+}
+
+/* The height the totals take, drawing nothing: TOTALS_H, or more for a
+ * void reason that wraps. */
+static double totals_height(struct pdf *p, const struct bill *b)
+{
+    bool dry = p->dry;
+    double y = p->y;
+    p->dry = true;
+    totals(p, b);
+    double h = p->y - y;
+    p->y = y;
+    p->dry = dry;
+    return h > TOTALS_H ? h : TOTALS_H;
+}
+
+/* The whole document: on a dry pass, only its pages counted (p->page). */
+static void lay_out(struct pdf *p, const struct bill *b, const struct seller *s)
+{
+    p->page = 0;
+    begin_page(p, b, s);
+    for (size_t i = 0; i < b->n; i++) {
+        double h = line_height(p, b, &b->lines[i]);
+        if (p->y + h > BOTTOM) begin_page(p, b, s);
+        line_row(p, b, &b->lines[i]);
+        p->y += h;
+    }
+    if (p->y + totals_height(p, b) > BOTTOM) begin_page(p, b, s);
+    totals(p, b);
+    footer(p, b);
+    if (!p->dry) cairo_show_page(p->cr);
 }
 
 bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
@@ -267,17 +356,12 @@ bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
     p.cr = cairo_create(p.surface);
     p.layout = pango_cairo_create_layout(p.cr);
     p.font = pango_font_description_from_string(FONT);
-    p.pages = count_pages(b);
-    begin_page(&p, b, s);
-    for (size_t i = 0; i < b->n; i++) {
-        if (p.y + ROW_H > BOTTOM) begin_page(&p, b, s);
-        line_row(&p, b, &b->lines[i]);
-    }
-    if (p.y + TOTALS_H > BOTTOM) begin_page(&p, b, s);
-    totals(&p, b);
-    footer(&p, b);
-    cairo_show_page(p.cr);
-    assert(p.page == p.pages); /* count_pages and the drawing agree */
+    p.dry = true; /* count the pages, then draw them */
+    lay_out(&p, b, s);
+    p.pages = p.page;
+    p.dry = false;
+    lay_out(&p, b, s);
+    assert(p.page == p.pages); /* the dry pass and the drawing agree */
     pango_font_description_free(p.font);
     g_object_unref(p.layout);
     cairo_destroy(p.cr);

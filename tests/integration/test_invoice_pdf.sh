@@ -100,4 +100,69 @@ check_match "the totals on the last" "价税合计 Total" "$(pdftotext -f 3 -l 3
 check_eq "invalid UTF-8 in a model shows as U+FFFD, never breaks the file" "70" \
     "$(pdftotext "$TMP/long.pdf" - | grep -c 'GPU 时长 · H800 � bad byte')"
 check_eq "all its fonts embedded" "yes 3" "$(embedded "$TMP/long.pdf")"
+
+# Text as long as its fields hold (tests/unit/test_render_pdf.c): a name,
+# an address, 45 lines of 64-character models and a 256-byte void reason,
+# all wrapped. Every page says it is one of as many as there are, and no
+# word is drawn outside the margins or into the footer.
+GPUMETER_TEST_PDF_WRAPPED=$TMP/wrapped.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+pages=$(pdfinfo "$TMP/wrapped.pdf" 2>&1 | awk '/^Pages:/ { print $2 }')
+check_eq "wrapped text: every page's number agrees with the page count" \
+    "$(seq -s ' ' 1 "$pages" | sed "s/\([0-9]*\)/\1\/$pages/g")" \
+    "$(for p in $(seq "$pages"); do pdftotext -f $p -l $p "$TMP/wrapped.pdf" - | sed -n 's/.*Page \([0-9]*\) of \([0-9]*\).*/\1\/\2/p'; done | tr '\n' ' ' | sed 's/ $//')"
+check_eq "wrapped text: no word outside the margins (40 to 555 pt) or below the lines (770 pt)" "" \
+    "$(pdftotext -bbox "$TMP/wrapped.pdf" - | python3 -c 'import re, sys
+page = 0
+for line in sys.stdin:
+    if "<page " in line: page += 1
+    m = re.search(r"<word xMin=\"([\d.]+)\" yMin=\"([\d.]+)\" xMax=\"([\d.]+)\" yMax=\"([\d.]+)\">([^<]*)", line)
+    if not m: continue
+    x0, y0, x1, y1 = map(float, m.group(1, 2, 3, 4))
+    if x0 < 39 or x1 > 556 or (y1 > 772 and y0 < 795):
+        print("page %d: %s at %.0f,%.0f-%.0f,%.0f" % (page, m.group(5), x0, y0, x1, y1))')"
+check_eq "wrapped text: the whole void reason is there" 15 \
+    "$(pdftotext -f "$pages" -l "$pages" "$TMP/wrapped.pdf" - | grep -o 'wrong buyer name' | wc -l)"
+
+# A 60-character buyer name, Chinese and English, as `customer add` accepts
+# it: drawn in full within the buyer's column (each word's box from
+# pdftotext -bbox inside it, and inked on the rendered page, so a name cut
+# or ellipsized while the text layer keeps it fails), with the taxpayer
+# number and the period below it, not over it.
+zh_name=上海临港新片区人工智能大模型训练与推理算力基础设施运营服务联合体股份有限公司第二分公司上海浦东张江高科技园区数据中心项目
+en_name="Lingang Artificial Intelligence Computing Services Group Ltd"
+check_eq "the names are 60 characters" "60 60" "${#zh_name} ${#en_name}"
+"$GM" customer add longname --name "$zh_name" >/dev/null 2>&1
+check_eq "customer add accepts a 60-character name" 0 "$?"
+# The buyer column's words from its label to the taxpayer number, in
+# order: "TEXT xMin yMin xMax yMax" each; then "after Y" for the top of
+# 账期 (Period), the first row below the parties.
+buyer_words() {
+    pdftotext -f 1 -l 1 -bbox "$1" - | python3 -c 'import html, re, sys
+words = [(html.unescape(m.group(5)), *map(float, m.group(1, 2, 3, 4)))
+         for m in re.finditer(r"<word xMin=\"([\d.]+)\" yMin=\"([\d.]+)\" xMax=\"([\d.]+)\" yMax=\"([\d.]+)\">([^<]*)</word>", sys.stdin.read())]
+on = False
+for w in words:
+    if w[0] == "购买方": on = True; continue
+    if w[1] > 300 and w[0] in ("纳税人识别号", "alpha", "合同"): break
+    if on and w[1] > 300 and w[0] != "Buyer": print("%s %.1f %.1f %.1f %.1f" % w)
+print("after %.1f" % min(w[2] for w in words if w[0] == "账期"))'
+}
+for name in "$zh_name" "$en_name"; do
+    echo "UPDATE customer SET name = :'name' WHERE code = 'alpha'" | pg -v name="$name"
+    "$GM" invoice run --period 2026-01 --customer alpha >/dev/null 2>&1
+    "$GM" invoice show --customer alpha --period 2026-01 --format pdf --output "$TMP/name.pdf"
+    bw=$(buyer_words "$TMP/name.pdf")
+    words=$(grep -v '^after ' <<<"$bw")
+    check_eq "[${name:0:8}...] every character is on the page" "${name// /}" \
+        "$(awk '{ printf "%s", $1 }' <<<"$words")"
+    check_eq "[${name:0:8}...] every word lies inside the buyer's column (305 to 555 pt)" "" \
+        "$(awk '$2 < 304 || $4 > 556 { print }' <<<"$words")"
+    check_match "[${name:0:8}...] on more than one line" "^[2-9]$" \
+        "$(awk '{ print $3 }' <<<"$words" | sort -u | wc -l)"
+    check_eq "[${name:0:8}...] the period row stands below the name" "yes" \
+        "$(awk -v after="$(sed -n 's/^after //p' <<<"$bw")" '$5 > m { m = $5 } END { print (m < after ? "yes" : "no " m " " after) }' <<<"$words")"
+    last=$(tail -1 <<<"$words" | cut -d' ' -f1)
+    inked "[${name:0:8}...] its last word ($last) is ink" "$TMP/name.pdf" 1 "$last"
+    cp "$TMP/name.pdf" "$TMP/name-${#last}.pdf"
+done
 finish

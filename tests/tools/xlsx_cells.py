@@ -8,6 +8,13 @@ only non-empty cells; each value's tabs and newlines are escaped. Reads the
 file with the standard library alone (an XLSX is a zip of XML), so the test
 set-up needs nothing more, and reads it independently of the library that
 wrote it. Exits 1 with a message if the file is not a readable XLSX.
+
+A string's text is decoded as Excel decodes it: OOXML (ECMA-376 Part 1,
+22.9.2.19 ST_Xstring) writes a character XML cannot hold as _xHHHH_, so
+Excel reads every _xHHHH_ in a cell as that character, and a writer that
+means the text "_x0041_" must write "_x005F_x0041_". A test that compares
+what this prints with what was written thus sees what a person opening
+the file in Excel sees.
 """
 import re
 import sys
@@ -21,8 +28,18 @@ NS = {
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def excel_text(s):
+    """_xHHHH_ sequences as the UTF-16 code units they name, left to right,
+    as Excel reads them (a surrogate pair is written as two)."""
+    units = ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), s)
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def text_of(node):
-    return "".join(t.text or "" for t in node.iter("{%s}t" % NS["m"]))
+    return excel_text("".join(t.text or "" for t in node.iter("{%s}t" % NS["m"])))
 
 
 def main():

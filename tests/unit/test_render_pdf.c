@@ -1,6 +1,6 @@
 /* What a customer reads on a PDF invoice: line descriptions in Chinese and
  * English without meter codes, tax as "6%", and a bill too long for one
- * page laid out on as many pages as count_pages says (asserted inside
+ * page laid out on as many pages as its dry pass counts (asserted inside
  * pdf_render). The fonts and the pixels are checked by
  * tests/integration/test_invoice_pdf.sh with poppler. */
 #include <setjmp.h>
@@ -71,43 +71,91 @@ static void test_tax_rate_prints_without_trailing_zeros(void **state)
     assert_string_equal(s, "0%");
 }
 
-static void test_a_long_bill_spans_pages(void **state)
+/* An invoice of n lines of one GPU-hour each at 12.00, model named by
+ * model(line, i), to name with its status; totals with 6% tax. */
+static void a_bill(struct bill *b, const char *name, const char *number, const char *status,
+                   int n, void (*model)(struct bill_line *, int))
 {
-    (void)state;
-    struct bill b = {.minor_digits = 2, .tax_ppm = 60000};
-    strcpy(b.customer, "alpha");
-    strcpy(b.customer_name, "阿尔法智能科技有限公司");
-    strcpy(b.tax_id, "91440300MA5XXXXXX1");
-    strcpy(b.currency, "CNY");
-    strcpy(b.period, "2026-10");
-    strcpy(b.kind, "invoice");
-    strcpy(b.status, "issued");
-    strcpy(b.number, "INV-2026-000042");
-    for (int i = 0; i < 70; i++) {
-        struct bill_line *l = bill_add_line(&b);
+    *b = (struct bill){.minor_digits = 2, .tax_ppm = 60000};
+    strcpy(b->customer, "alpha");
+    snprintf(b->customer_name, sizeof b->customer_name, "%s", name);
+    strcpy(b->currency, "CNY");
+    strcpy(b->period, "2026-10");
+    strcpy(b->kind, "invoice");
+    strcpy(b->status, status);
+    strcpy(b->number, number);
+    for (int i = 0; i < n; i++) {
+        struct bill_line *l = bill_add_line(b);
         strcpy(l->meter, "gpu_ms");
-        snprintf(l->model, sizeof l->model, "H800 \xff bad byte %d", i); /* invalid UTF-8 too */
+        model(l, i);
         l->quantity = 3600000LL * (i + 1);
         l->unit_price = 12000000;
         l->amount = 1200 * (i + 1);
-        b.subtotal += l->amount;
+        b->subtotal += l->amount;
     }
-    b.tax = b.subtotal * 6 / 100;
-    b.total = b.due = b.subtotal + b.tax;
-    struct seller s = {.name = "深圳算力运营有限公司", .tax_id = "91440300MA5YYYYYY2"};
+    b->tax = b->subtotal * 6 / 100;
+    b->total = b->due = b->subtotal + b->tax;
+}
+
+/* Renders b as s's invoice to a temporary file, checks it is a PDF, and
+ * keeps it where the environment variable keep names (to look at it). */
+static void render(const struct bill *b, const struct seller *s, const char *keep)
+{
     char path[] = "/tmp/gpumeter-test-pdf-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    assert_true(pdf_render(&b, &s, path));
+    assert_true(pdf_render(b, s, path));
     FILE *f = fopen(path, "rb");
     char head[6] = {0};
     assert_int_equal(fread(head, 1, 5, f), 5);
     fclose(f);
     assert_string_equal(head, "%PDF-");
-    const char *keep = getenv("GPUMETER_TEST_PDF"); /* to look at it */
-    if (keep) assert_int_equal(rename(path, keep), 0);
+    if (getenv(keep)) assert_int_equal(rename(path, getenv(keep)), 0);
     unlink(path);
+}
+
+static void bad_byte_model(struct bill_line *l, int i)
+{
+    snprintf(l->model, sizeof l->model, "H800 \xff bad byte %d", i); /* invalid UTF-8 too */
+}
+
+static void test_a_long_bill_spans_pages(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b, "阿尔法智能科技有限公司", "INV-2026-000042", "issued", 70, bad_byte_model);
+    strcpy(b.tax_id, "91440300MA5XXXXXX1");
+    struct seller s = {.name = "深圳算力运营有限公司", .tax_id = "91440300MA5YYYYYY2"};
+    render(&b, &s, "GPUMETER_TEST_PDF");
+    bill_free(&b);
+}
+
+static void spaceless_model(struct bill_line *l, int i)
+{
+    memset(l->model, 'X', sizeof l->model - 1); /* 64 bytes, no space to wrap at */
+    l->model[0] = (char)('A' + i % 26);
+}
+
+/* Names and free text as long as their fields hold: the longest seller
+ * address, a 64-character model on every line, a 256-byte void reason.
+ * They wrap, so rows grow and the page breaks move; pdf_render asserts the
+ * dry pass counted the pages drawn. tests/integration/test_invoice_pdf.sh
+ * checks every word's box on every page (GPUMETER_TEST_PDF_WRAPPED). */
+static void test_long_text_wraps_and_pages_agree(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b,
+           "上海临港新片区人工智能大模型训练与推理算力基础设施运营服务联合体"
+           "股份有限公司",
+           "INV-2026-000043", "void", 45, spaceless_model);
+    for (size_t i = 0; i + 1 < sizeof b.void_reason; i++)
+        b.void_reason[i] = "wrong buyer name "[i % 17];
+    struct seller s = {.name = "深圳算力运营有限公司", .tax_id = "91440300MA5YYYYYY2"};
+    for (size_t i = 0; i + 3 < sizeof s.address; i += 3)
+        memcpy(s.address + i, "路", 3); /* 85 characters of an address */
+    render(&b, &s, "GPUMETER_TEST_PDF_WRAPPED");
     bill_free(&b);
 }
 
@@ -117,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_lines_are_described_for_people),
         cmocka_unit_test(test_tax_rate_prints_without_trailing_zeros),
         cmocka_unit_test(test_a_long_bill_spans_pages),
+        cmocka_unit_test(test_long_text_wraps_and_pages_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

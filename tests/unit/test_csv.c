@@ -1,0 +1,80 @@
+/* CSV: RFC 4180 quoting, and cells a spreadsheet would evaluate written as
+ * text (OWASP "CSV Injection") while the numbers gpumeter writes stay as
+ * they are (core/csv.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/csv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* csv_field(in) must be exactly want; the message names both. */
+static void field_is(const char *in, const char *want)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char got[256];
+    csv_field(&sb, in);
+    snprintf(got, sizeof got, "%s", sb_str(&sb));
+    sb_free(&sb);
+    if (strcmp(got, want)) fail_msg("csv_field(\"%s\"): expected [%s], got [%s]", in, want, got);
+}
+
+static void test_quotes_as_rfc4180(void **state)
+{
+    (void)state;
+    field_is("", "");
+    field_is("llama-70b", "llama-70b");
+    field_is("a,b", "\"a,b\"");
+    field_is("say \"hi\"", "\"say \"\"hi\"\"\"");
+    field_is("two\nlines", "\"two\nlines\"");
+    field_is("上海临港算力科技有限公司", "上海临港算力科技有限公司");
+}
+
+static void test_formulas_become_text(void **state)
+{
+    (void)state;
+    field_is("=HYPERLINK(\"http://x.example/\",\"y\")",
+             "\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"y\"\")\"");
+    field_is("@SUM(A1:A9)", "\"'@SUM(A1:A9)\"");
+    field_is("+1+1", "\"'+1+1\"");
+    field_is("-2+3", "\"'-2+3\"");
+    field_is("\t=1+1", "\"'\t=1+1\"");
+    field_is("\r=1+1", "\"'\r=1+1\"");
+    field_is("=", "\"'=\"");
+    field_is("-1e3", "\"'-1e3\"");
+    field_is("-.5", "\"'-.5\"");
+    field_is("-5.", "\"'-5.\"");
+    field_is("--5", "\"'--5\"");
+    /* full-width ＝ ＋ － ＠, read as their ASCII forms under an East Asian
+     * input locale */
+    field_is("＝1+1", "\"'＝1+1\"");
+    field_is("＋1", "\"'＋1\"");
+    field_is("－1", "\"'－1\"");
+    field_is("＠SUM(1)", "\"'＠SUM(1)\"");
+}
+
+static void test_numbers_and_dates_stay(void **state)
+{
+    (void)state;
+    field_is("-12.34", "-12.34"); /* a credit note's amount */
+    field_is("-7", "-7");
+    field_is("0.000000001", "0.000000001");
+    field_is("36000000", "36000000");
+    field_is("-", "-"); /* gpumeter's "none" in reports */
+    field_is("2026-01-31T16:00:00Z", "2026-01-31T16:00:00Z");
+    field_is("2026-01", "2026-01");
+    field_is("a=b", "a=b"); /* only the first character counts */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quotes_as_rfc4180),
+        cmocka_unit_test(test_formulas_become_text),
+        cmocka_unit_test(test_numbers_and_dates_stay),
+    };
+    return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
+}

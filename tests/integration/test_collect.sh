@@ -72,10 +72,13 @@ check_eq "reported model names are rated under the catalogue's (H800 for \"NVIDI
 
 # The token endpoint acknowledges after the spool commit.
 port=$((20000 + $$ % 20000))
+echo "tokens.reporters = $TMP/reporters" >>"$GPUMETER_CONFIG"
+cred=$("$GM" collect reporter create trainer --accounts 'ns-gamma-*,slurm-gamma,ns-x' 2>/dev/null)
 "$GM" collect tokens --listen "127.0.0.1:$port" --state-dir "$TMP/http" 2>>"$TMP/collect.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-reply=$(curl -s -X POST --data-binary "@$F/tokens.jsonl" "http://127.0.0.1:$port/v1/tokens")
+reply=$(curl -s -X POST -H "Authorization: Bearer $cred" --data-binary "@$F/tokens.jsonl" \
+    "http://127.0.0.1:$port/v1/tokens")
 check_eq "POST /v1/tokens accepts 6 reports and rejects 4" '{"accepted":6,"rejected":4}' "$reply"
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/tokens")
 check_eq "GET /v1/tokens is 405" 405 "$status"

@@ -68,7 +68,7 @@ void config_defaults(struct config *cfg)
     cfg->api_session_idle_s = 1800;
     cfg->api_session_max_s = 43200;
     cfg->signing_required = -1;
-    cfg->tokens_max_connections = 32;
+    cfg->tokens_max_connections = 256;
     cfg->tokens_max_body_kb = 4096;
     cfg->tokens_request_timeout_s = 60;
     cfg->tokens_max_inflight_mb = 32;

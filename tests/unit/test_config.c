@@ -114,6 +114,7 @@ static void test_tokens_keys(void **state)
     char err[256];
     config_defaults(&cfg);
     assert_int_equal(cfg.tokens_max_body_kb, 4096);
+    assert_int_equal(cfg.tokens_max_connections, 256);
     assert_int_equal(cfg.tokens_max_inflight_mb, 32);
     assert_int_equal(cfg.tokens_request_timeout_s, 60);
     assert_string_equal(cfg.tokens_reporters, "");

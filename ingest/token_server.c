@@ -21,12 +21,16 @@
 #define HEADER_MEMORY (64u << 10) /* per connection: request line and headers */
 #define IDLE_TIMEOUT  30u         /* seconds without a byte before a connection is closed */
 #define BEARER_NAME   "tokens.bearer"
+/* A body this small is every connection's own, like its headers, and never
+ * waits for the shared budget: a trainer's report (a few hundred bytes a
+ * job) is served even while large uploads hold all of it. */
+#define SMALL_BODY (64u << 10)
 
 struct token_server {
     struct MHD_Daemon *d;
     struct collector *c;
     size_t max_body;
-    size_t budget, in_flight; /* bytes of body buffers: allowed, held now */
+    size_t budget, in_flight; /* bytes of bodies over SMALL_BODY: allowed, held now */
     int64_t deadline_ms;      /* tokens.request_timeout_s */
     struct deadlines deadlines;
     const char *bearer, *bearer_accounts; /* "" for none */
@@ -40,7 +44,7 @@ struct upload {
     char name[REPORTER_NAME_MAX + 1];
     char patterns[REPORTER_PATTERNS_MAX + 1];
     char *buf;        /* the body, never more than max_body */
-    size_t len, cap;  /* cap is what is charged to the budget */
+    size_t len, cap;
     bool too_large, over_budget;
 };
 
@@ -83,6 +87,12 @@ static enum auth authenticate(struct token_server *s, struct MHD_Connection *con
     return AUTH_OK;
 }
 
+/* What a body buffer of cap bytes takes from the shared budget. */
+static size_t charged(size_t cap)
+{
+    return cap > SMALL_BODY ? cap : 0;
+}
+
 /* Makes room for need bytes of body within max_body and the budget:
  * exactly need for a declared length, else doubling (chunked bodies) but
  * never past max_body. Over either limit the body is dropped and the rest
@@ -95,16 +105,16 @@ static void body_reserve(struct token_server *s, struct upload *u, size_t need, 
         size_t want = exact ? need : u->cap * 2 > 4096 ? u->cap * 2 : 4096;
         if (want < need) want = need;
         if (want > s->max_body) want = s->max_body;
-        if (s->in_flight - u->cap + want > s->budget) {
+        if (s->in_flight - charged(u->cap) + charged(want) > s->budget) {
             u->over_budget = true;
         } else {
             u->buf = xrealloc(u->buf, want);
-            s->in_flight += want - u->cap;
+            s->in_flight += charged(want) - charged(u->cap);
             u->cap = want;
         }
     }
     if (u->too_large || u->over_budget) {
-        s->in_flight -= u->cap;
+        s->in_flight -= charged(u->cap);
         free(u->buf);
         u->buf = NULL;
         u->len = u->cap = 0;
@@ -238,7 +248,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     deadline_busy(&s->deadlines, conn, false);
     struct upload *u = *con_cls;
     if (!u) return;
-    s->in_flight -= u->cap;
+    s->in_flight -= charged(u->cap);
     free(u->buf);
     free(u);
     *con_cls = NULL;

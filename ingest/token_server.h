@@ -19,9 +19,11 @@
  * It binds to 127.0.0.1 unless given an address and holds at most
  * tokens.max_connections connections; each must deliver a whole request
  * within tokens.request_timeout_s (core/deadline.h) however slowly it
- * trickles. Its memory is bounded: 64 KiB of headers per connection and
- * at most tokens.max_inflight_mb of bodies over all of them, each body
- * buffered at exactly its declared length. libmicrohttpd runs in the
+ * trickles. Its memory is bounded: 64 KiB of headers and 64 KiB of small
+ * body per connection (a report is a few hundred bytes a job, so it never
+ * waits behind large uploads), and at most tokens.max_inflight_mb of larger
+ * bodies over all of them, each buffered at exactly its declared length.
+ * libmicrohttpd runs in the
  * collector's own loop (one thread), so rounds never overlap and nothing
  * here is shared between threads. */
 #ifndef GPUMETER_TOKEN_SERVER_H

@@ -17,7 +17,7 @@
  * are capped in all and per client address; a request must arrive whole
  * within api.request_timeout_s of its connection (or of the previous
  * response), however slowly its bytes trickle in, or a sweeper thread cuts
- * it (core/deadline.h, shared with the token endpoint); failed authentications are rate limited per address before the
+ * it; failed authentications are rate limited per address before the
  * database is asked.
  *
  * Threads: libmicrohttpd's pool runs on_request; the sweeper runs
@@ -292,7 +292,8 @@ static volatile sig_atomic_t stopping;
 static atomic_bool sweeping = true;
 
 /* Cuts every connection that has not delivered a whole request within
- * api.request_timeout_s; libmicrohttpd then sees it end and closes it. */
+ * api.request_timeout_s; libmicrohttpd then sees it end and closes it
+ * (core/deadline.h, shared with the token endpoint). */
 static void *sweep(void *arg)
 {
     struct server *s = arg;
@@ -677,8 +678,8 @@ int cmd_serve(int argc, char **argv)
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections_per_ip,
-        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        &s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &s, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

@@ -35,7 +35,8 @@ bool credential_new(const char *prefix, char key[CREDENTIAL_LEN + 1],
 bool credential_split(const char *prefix, const char *presented, char id[CREDENTIAL_ID_LEN + 1])
 {
     size_t n = strlen(presented);
-    if (n != CREDENTIAL_LEN || strncmp(presented, prefix, 4) || presented[4 + CREDENTIAL_ID_LEN] != '_')
+    if (n != CREDENTIAL_LEN || strncmp(presented, prefix, 4) ||
+        presented[4 + CREDENTIAL_ID_LEN] != '_')
         return false;
     for (size_t i = 4; i < n; i++)
         if (i != 4 + CREDENTIAL_ID_LEN && !strchr("0123456789abcdef", presented[i])) return false;

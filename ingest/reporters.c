@@ -115,7 +115,8 @@ static bool parse_line(char *line, struct reporter *r, char *why, size_t cap)
     else if (!name_valid(f[2]))
         snprintf(why, cap, "the name is not 1 to %d letters, digits, '.', '_' or '-'",
                  REPORTER_NAME_MAX);
-    else if (strlen(f[3]) > REPORTER_PATTERNS_MAX || !reporters_patterns_valid(f[3], pwhy, sizeof pwhy))
+    else if (strlen(f[3]) > REPORTER_PATTERNS_MAX ||
+             !reporters_patterns_valid(f[3], pwhy, sizeof pwhy))
         snprintf(why, cap, "the accounts %s",
                  strlen(f[3]) > REPORTER_PATTERNS_MAX ? "are too long" : pwhy);
     else if (strlen(f[4]) >= sizeof r->created || !time_valid(f[4]))

@@ -3,42 +3,24 @@
 
 #include "commands.h"
 #include "core/cli.h"
+#include "core/credential.h"
 #include "core/db.h"
 #include "core/digest.h"
 #include "core/log.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEY_PREFIX "gmk_"
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* "gmk_<12 hex id>_<64 hex secret>": the id into id[13]. */
-static bool split_key(const char *key, char id[13])
-{
-    size_t n = strlen(key);
-    if (n != 4 + 12 + 1 + 64 || strncmp(key, KEY_PREFIX, 4) || key[16] != '_') return false;
-    for (size_t i = 4; i < n; i++)
-        if (i != 16 && !strchr("0123456789abcdef", key[i])) return false;
-    memcpy(id, key + 4, 12);
-    id[12] = '\0';
-    return true;
-}
-
 enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presented,
                             const char *asked, struct caller *who)
 {
-    char id[13], hash[65];
+    char id[CREDENTIAL_ID_LEN + 1], hash[65];
     memset(who, 0, sizeof *who);
-    if (!presented || !split_key(presented, id)) return KEY_INVALID;
+    if (!presented || !credential_split(KEY_PREFIX, presented, id)) return KEY_INVALID;
     digest_sha256_hex(presented, strlen(presented), hash);
     const char *p[] = {id, asked};
     PGresult *res = db_query_prepared(
@@ -82,16 +64,8 @@ static int key_create(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     if (finance + sales + (npos == 1) != 1)
         return cli_usage_error(&spec, "give one of a customer CODE, --finance or --sales");
-    unsigned char raw[38];
-    if (RAND_bytes(raw, sizeof raw) != 1) {
-        log_error("the OpenSSL random generator failed");
-        return 1;
-    }
-    char id[13], secret[65], key[96], hash[65];
-    hex(raw, 6, id);
-    hex(raw + 6, 32, secret);
-    snprintf(key, sizeof key, KEY_PREFIX "%s_%s", id, secret);
-    digest_sha256_hex(key, strlen(key), hash);
+    char id[CREDENTIAL_ID_LEN + 1], key[CREDENTIAL_LEN + 1], hash[65];
+    if (!credential_new(KEY_PREFIX, key, id, hash)) return 1;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

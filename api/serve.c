@@ -32,6 +32,7 @@
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
+#include "core/deadline.h"
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -93,24 +94,12 @@ struct bucket {
 };
 #define NBUCKETS 1024
 
-/* A connection between its accept and its close; fd is only shut down
- * (never closed) here, under the registry lock, so it cannot be reused
- * meanwhile: libmicrohttpd notifies the close before closing the fd. */
-struct conn_state {
-    int fd;
-    int64_t since_ms; /* accepted, or the previous response sent */
-    bool busy;        /* a complete request is being answered */
-    bool cut;
-    struct conn_state *prev, *next;
-};
-
 struct server {
     struct MHD_Daemon *d;
     struct config cfg;
     pthread_mutex_t lock; /* the rate buckets and conns[] */
     struct bucket buckets[NBUCKETS], auth_failures[NBUCKETS];
-    pthread_mutex_t registry_lock; /* open connections */
-    struct conn_state *open;
+    struct deadlines deadlines; /* open connections and their request clocks */
     pthread_t sweeper;
     atomic_long timed_out, auth_limited;
     struct cache *cache;       /* usage responses (api.cache_mb) */
@@ -274,55 +263,6 @@ static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
                   (socklen_t)len);
 }
 
-static struct conn_state *conn_state_of(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci ? ci->socket_context : NULL;
-}
-
-/* libmicrohttpd: a connection was accepted or is about to be closed. */
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode what)
-{
-    struct server *s = cls;
-    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        struct conn_state *c = xcalloc(1, sizeof *c);
-        c->fd = ci ? ci->connect_fd : -1;
-        c->since_ms = time_monotonic_ms();
-        pthread_mutex_lock(&s->registry_lock);
-        c->next = s->open;
-        if (s->open) s->open->prev = c;
-        s->open = c;
-        pthread_mutex_unlock(&s->registry_lock);
-        *socket_context = c;
-    } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
-        struct conn_state *c = *socket_context;
-        pthread_mutex_lock(&s->registry_lock);
-        if (c->prev)
-            c->prev->next = c->next;
-        else
-            s->open = c->next;
-        if (c->next) c->next->prev = c->prev;
-        pthread_mutex_unlock(&s->registry_lock);
-        free(c);
-        *socket_context = NULL;
-    }
-}
-
-/* Marks a connection answering (busy) or waiting for its next request. */
-static void conn_busy(struct server *s, struct MHD_Connection *conn, bool busy)
-{
-    struct conn_state *c = conn_state_of(conn);
-    if (!c) return;
-    pthread_mutex_lock(&s->registry_lock);
-    c->busy = busy;
-    if (!busy) c->since_ms = time_monotonic_ms();
-    pthread_mutex_unlock(&s->registry_lock);
-}
-
 /* A request's state: one of these two markers, or an upload's body. */
 static int started, refused;
 struct upload {
@@ -345,28 +285,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
         free(up);
         *state = NULL;
     }
-    conn_busy(cls, conn, false);
+    deadline_busy(&((struct server *)cls)->deadlines, conn, false);
 }
 
 static volatile sig_atomic_t stopping;
 static atomic_bool sweeping = true;
 
 /* Cuts every connection that has not delivered a whole request within
- * api.request_timeout_s; libmicrohttpd then sees it end and closes it. */
+ * api.request_timeout_s; libmicrohttpd then sees it end and closes it
+ * (core/deadline.h, shared with the token endpoint). */
 static void *sweep(void *arg)
 {
     struct server *s = arg;
     int64_t limit = s->cfg.api_request_timeout_s * 1000;
     while (atomic_load(&sweeping)) {
-        int64_t now = time_monotonic_ms();
-        pthread_mutex_lock(&s->registry_lock);
-        for (struct conn_state *c = s->open; c; c = c->next)
-            if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit) {
-                shutdown(c->fd, SHUT_RDWR);
-                c->cut = true;
-                atomic_fetch_add(&s->timed_out, 1);
-            }
-        pthread_mutex_unlock(&s->registry_lock);
+        atomic_fetch_add(&s->timed_out, deadline_sweep(&s->deadlines, limit));
         usleep(100 * 1000);
     }
     return NULL;
@@ -657,7 +590,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     struct upload *up = is_upload(*state) ? *state : NULL;
-    conn_busy(s, conn, true);
+    deadline_busy(&s->deadlines, conn, true);
     int64_t t0 = time_monotonic_ms();
     struct request r = {.status = 200,
                         .content_type = "application/json",
@@ -733,7 +666,7 @@ int cmd_serve(int argc, char **argv)
     static struct server s;
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
-    pthread_mutex_init(&s.registry_lock, NULL);
+    deadlines_init(&s.deadlines);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
     etags_init();
     s.sessions = sessions_new((size_t)s.cfg.api_max_connections, s.cfg.api_session_idle_s,
@@ -745,8 +678,8 @@ int cmd_serve(int argc, char **argv)
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections_per_ip,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        &s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &s, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

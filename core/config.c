@@ -68,8 +68,10 @@ void config_defaults(struct config *cfg)
     cfg->api_session_idle_s = 1800;
     cfg->api_session_max_s = 43200;
     cfg->signing_required = -1;
-    cfg->tokens_max_connections = 32;
-    cfg->tokens_max_body_kb = 8192;
+    cfg->tokens_max_connections = 256;
+    cfg->tokens_max_body_kb = 4096;
+    cfg->tokens_request_timeout_s = 60;
+    cfg->tokens_max_inflight_mb = 32;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
     strcpy(cfg->pg_role_user[DB_ROLE_RATER], "gpumeter_rater");
     strcpy(cfg->pg_role_user[DB_ROLE_BILLING], "gpumeter_billing");
@@ -207,6 +209,13 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
          offsetof(struct config, api_auth_failures_per_min), 1, 1000000},
         {"api.session_idle_s", "seconds", offsetof(struct config, api_session_idle_s), 1, 86400},
         {"api.session_max_s", "seconds", offsetof(struct config, api_session_max_s), 1, 604800},
+        {"tokens.max_connections", "connections", offsetof(struct config, tokens_max_connections),
+         1, 10000},
+        {"tokens.max_body_kb", "KiB", offsetof(struct config, tokens_max_body_kb), 1, 1 << 20},
+        {"tokens.request_timeout_s", "seconds", offsetof(struct config, tokens_request_timeout_s),
+         1, 3600},
+        {"tokens.max_inflight_mb", "MiB", offsetof(struct config, tokens_max_inflight_mb), 1,
+         1 << 20},
     };
     for (size_t i = 0; i < sizeof api_limits / sizeof api_limits[0]; i++) {
         if (strcmp(key, api_limits[i].key)) continue;
@@ -229,17 +238,12 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         }
         return copy_value(cfg->tokens_bearer, sizeof cfg->tokens_bearer, value, key, err, errlen);
     }
-    if (!strcmp(key, "tokens.max_connections") || !strcmp(key, "tokens.max_body_kb")) {
-        bool conns = !strcmp(key, "tokens.max_connections");
-        long *out = conns ? &cfg->tokens_max_connections : &cfg->tokens_max_body_kb;
-        if (set_whole(out, key, value, conns ? 10000 : 1 << 20, conns ? "connections" : "KiB", err,
-                      errlen) == 0 &&
-            *out > 0)
-            return 0;
-        snprintf(err, errlen, "%s must be a whole number from 1 to %d", key,
-                 conns ? 10000 : 1 << 20);
-        return -1;
-    }
+    if (!strcmp(key, "tokens.bearer_accounts"))
+        return copy_value(cfg->tokens_bearer_accounts, sizeof cfg->tokens_bearer_accounts, value,
+                          key, err, errlen);
+    if (!strcmp(key, "tokens.reporters"))
+        return copy_value(cfg->tokens_reporters, sizeof cfg->tokens_reporters, value, key, err,
+                          errlen);
     static const struct {
         const char *key;
         size_t offset, cap;

@@ -83,9 +83,14 @@ struct config {
     long api_session_idle_s;         /* a console session unused this long ends */
     long api_session_max_s;          /* a console session ends this long after sign-in */
     int signing_required; /* 1, 0, or -1: on when any hmac key is set (config_signing_required) */
-    char tokens_bearer[257];     /* secret trainers present to the token endpoint; "" for none */
-    long tokens_max_connections; /* concurrent token uploads */
-    long tokens_max_body_kb;     /* largest token upload */
+    char tokens_bearer[257];     /* the one shared secret of earlier builds; "" for none */
+    char tokens_bearer_accounts[1024]; /* accounts (a trailing * a prefix) tokens.bearer may
+                                        * report for, comma-separated; required with it */
+    char tokens_reporters[4096];  /* file of per-reporter credentials (ingest/reporters.h) */
+    long tokens_max_connections;  /* concurrent token uploads */
+    long tokens_max_body_kb;      /* largest token upload */
+    long tokens_request_timeout_s; /* to read a whole request, not reset by each byte */
+    long tokens_max_inflight_mb;  /* bodies buffered at once, over every connection */
     struct config_kv rdkafka[CONFIG_MAX_RDKAFKA];
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */

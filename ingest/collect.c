@@ -4,6 +4,7 @@
 #include "ingest/collector.h"
 #include "ingest/sacct.h"
 #include "ingest/tokens.h"
+#include "ingest/reporters.h"
 #include "ingest/synthetic.h"
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
@@ -93,11 +94,14 @@ static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collec
 
 int cmd_collect(int argc, char **argv)
 {
-    struct cli_command table[NKINDS + 2];
+    struct cli_command table[NKINDS + 3];
     for (size_t i = 0; i < NKINDS; i++)
         table[i] = (struct cli_command){kinds[i].name, runners[i], kinds[i].summary};
     table[NKINDS] = (struct cli_command){"synthetic", synthetic_collect,
                                          "generate a simulated month of usage with known totals"};
-    table[NKINDS + 1] = (struct cli_command){NULL, NULL, NULL};
+    table[NKINDS + 1] = (struct cli_command){
+        "reporter", cmd_collect_reporter,
+        "create, list and revoke the token endpoint's per-reporter credentials"};
+    table[NKINDS + 2] = (struct cli_command){NULL, NULL, NULL};
     return cli_dispatch("gpumeter collect", table, argc, argv);
 }

@@ -40,6 +40,7 @@ struct target {
 
 struct totals {
     long long rounds, events, bad_lines, gaps, resets, idle_gpu_ms, input_errors;
+    long long refused; /* token reports for accounts their reporter may not report for */
 };
 
 struct collector {
@@ -303,6 +304,9 @@ static void write_metrics(struct collector *c)
          c->t.idle_gpu_ms},
         {"input_errors_total", "counter", "Inputs that could not be read or fetched.",
          c->t.input_errors},
+        {"reports_refused_total", "counter",
+         "Token reports refused (403) for an account their reporter may not report for.",
+         c->t.refused},
         {"spool_batches", "gauge", "Batches waiting for Kafka.", (long long)c->spool.count},
         {"spool_bytes", "gauge", "Bytes waiting for Kafka.", (long long)c->spool.bytes},
         {"spool_full_total", "counter", "Rounds refused because the spool was full.",
@@ -471,6 +475,12 @@ bool collector_ingest(struct collector *c, const char *text, size_t len, const c
     meter_input(c, &cy, text, len, origin, c->host, accepted);
     *bad = cy.st.bad_lines;
     return finish_round(c, &cy);
+}
+
+void collector_refused(struct collector *c)
+{
+    c->t.refused++;
+    write_metrics(c);
 }
 
 /* ---- the loop ---- */

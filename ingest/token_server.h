@@ -1,15 +1,31 @@
 /* token_server: the local HTTP endpoint trainers post token reports to.
  *
- * POST /v1/tokens with JSON lines (tokens.h) as the body. The reply comes
- * after the reports are committed to the collector's spool: 200 with
- * {"accepted":N,"rejected":M} (rejected lines are logged and skipped), 401
- * without the configured bearer secret (tokens.bearer), 413 for a body over
- * tokens.max_body_kb, 503 when the round could not be committed (nothing of
- * the request counts; the trainer retries). GET /healthz answers 200.
- * It binds to 127.0.0.1 unless given an address, and holds at most
- * tokens.max_connections connections of at most 64 KiB of headers and one
- * body each, so its memory is bounded. libmicrohttpd runs in the
- * collector's own loop (one thread), so rounds never overlap. */
+ * POST /v1/tokens with JSON lines (tokens.h) as the body, and
+ * "Authorization: Bearer <credential>": a reporter's own (reporters.h,
+ * tokens.reporters, re-read when the file changes) or, for a migration,
+ * the shared tokens.bearer, which must then name its accounts in
+ * tokens.bearer_accounts (refused at start otherwise, and without any
+ * credential at all). The reply comes after the reports are committed to
+ * the collector's spool: 200 with {"accepted":N,"rejected":M} (rejected
+ * lines are logged and skipped), 400 when no line is a usable report, 401
+ * without a valid, unrevoked credential, 403 when a line names an account
+ * the credential may not report for (the whole body refused, nothing
+ * counted, the refusal logged and counted in metrics.prom), 413 for a body
+ * over tokens.max_body_kb, 503 when the round could not be committed, the
+ * reporters file cannot be used, or the bodies being received would exceed
+ * tokens.max_inflight_mb (with Retry-After; nothing of the request counts,
+ * the trainer retries). GET /healthz answers 200.
+ *
+ * It binds to 127.0.0.1 unless given an address and holds at most
+ * tokens.max_connections connections; each must deliver a whole request
+ * within tokens.request_timeout_s (core/deadline.h) however slowly it
+ * trickles. Its memory is bounded: 64 KiB of headers and 64 KiB of small
+ * body per connection (a report is a few hundred bytes a job, so it never
+ * waits behind large uploads), and at most tokens.max_inflight_mb of larger
+ * bodies over all of them, each buffered at exactly its declared length.
+ * libmicrohttpd runs in the
+ * collector's own loop (one thread), so rounds never overlap and nothing
+ * here is shared between threads. */
 #ifndef GPUMETER_TOKEN_SERVER_H
 #define GPUMETER_TOKEN_SERVER_H
 

@@ -2,6 +2,7 @@
 #include "core/docjson.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "ingest/reporters.h"
 #include "ingest/tokens.h"
 
 #include <cjson/cJSON.h>
@@ -86,6 +87,15 @@ static void meter(struct cycle *cy, const struct report_line *l)
     e->touched_ms = cy->at_ms;
 }
 
+/* A line of spaces and tabs only, which is no report and no error. */
+static bool blank(const struct line *ln)
+{
+    size_t i = 0;
+    while (i < ln->n && (ln->p[i] == ' ' || ln->p[i] == '\t' || ln->p[i] == '\r'))
+        i++;
+    return i == ln->n;
+}
+
 long tokens_collect(struct cycle *cy, const char *text, size_t len, struct report *r)
 {
     long accepted = 0;
@@ -95,10 +105,7 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
         long lineno = lr.lineno;
         const char *line = ln.p;
         size_t n = ln.n;
-        size_t blank = 0;
-        while (blank < n && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r'))
-            blank++;
-        if (blank == n) continue;
+        if (blank(&ln)) continue;
         struct doc_check c = {0};
         cJSON *o = doc_parse(line, n, &c);
         struct report_line l;
@@ -120,4 +127,25 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
     else if (!accepted)
         report_unusable(r, "it holds no report");
     return accepted;
+}
+
+long tokens_foreign_line(const char *text, size_t len, const char *patterns, char *account,
+                         size_t cap)
+{
+    struct line_reader lr = {text, text + len, 0};
+    struct line ln;
+    long foreign = 0;
+    while (!foreign && report_line_next(&lr, &ln)) {
+        if (blank(&ln)) continue;
+        struct doc_check c = {0};
+        cJSON *o = doc_parse(ln.p, ln.n, &c);
+        const cJSON *a = o ? cJSON_GetObjectItemCaseSensitive(o, "account") : NULL;
+        if (cJSON_IsString(a) && !reporters_may_report(patterns, a->valuestring)) {
+            snprintf(account, cap, "%s", a->valuestring);
+            foreign = lr.lineno;
+        }
+        cJSON_Delete(o);
+        sb_free(&c.errors);
+    }
+    return foreign;
 }

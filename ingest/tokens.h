@@ -17,4 +17,12 @@
 
 long tokens_collect(struct cycle *cy, const char *text, size_t len, struct report *r);
 
+/* The number (from 1, as tokens_collect counts lines) of the first line
+ * whose report names an account outside patterns (reporters.h), that
+ * account into account[cap]; 0 when every account is allowed. A line that
+ * is no JSON object or names no account string is left to tokens_collect,
+ * which counts it bad. Pure; thread-safe. */
+long tokens_foreign_line(const char *text, size_t len, const char *patterns, char *account,
+                         size_t cap);
+
 #endif

@@ -1,4 +1,5 @@
-/* Slurm sacct output and trainer token lines, each polled twice. */
+/* Slurm sacct output and trainer token lines, each polled twice, and the
+ * token endpoint's check of every line's account (issue 31). */
 #include "ingest/sacct.h"
 #include "ingest/tokens.h"
 #include "tests/fuzz/fuzz.h"
@@ -22,5 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sb_free(&cy.out);
     }
     state_free(&st);
+    char account[256];
+    tokens_foreign_line((const char *)data, size, "ns-*,slurm-gamma", account, sizeof account);
     return 0;
 }

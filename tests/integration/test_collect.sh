@@ -72,17 +72,37 @@ check_eq "reported model names are rated under the catalogue's (H800 for \"NVIDI
 
 # The token endpoint acknowledges after the spool commit.
 port=$((20000 + $$ % 20000))
-"$GM" collect tokens --listen "127.0.0.1:$port" --state-dir "$TMP/http" 2>>"$TMP/collect.log" &
+printf 'tokens.reporters = %s\nhmac.http = http-signing-key-0123456789\n' "$TMP/reporters" \
+    >>"$GPUMETER_CONFIG"
+cred=$("$GM" collect reporter create trainer --accounts 'ns-gamma-*,slurm-gamma,ns-x' 2>/dev/null)
+# Its own cluster, so its source (tokens/http) is not the file run's above.
+"$GM" collect tokens --listen "127.0.0.1:$port" --state-dir "$TMP/http" --cluster http \
+    2>>"$TMP/collect.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-reply=$(curl -s -X POST --data-binary "@$F/tokens.jsonl" "http://127.0.0.1:$port/v1/tokens")
+reply=$(curl -s -X POST -H "Authorization: Bearer $cred" --data-binary "@$F/tokens.jsonl" \
+    "http://127.0.0.1:$port/v1/tokens")
 check_eq "POST /v1/tokens accepts 6 reports and rejects 4" '{"accepted":6,"rejected":4}' "$reply"
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/tokens")
 check_eq "GET /v1/tokens is 405" 405 "$status"
+# Issue 31: the same credential naming alpha's account (a customer's, so it
+# would be rated, not parked) is refused and nothing reaches the rater.
+forged='{"job":"x","account":"ns-alpha","tokens":1000000000,"time":"2026-11-01T09:00:00Z"}'
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $cred" \
+    --data-binary "$forged" "http://127.0.0.1:$port/v1/tokens")
+check_eq "a report for an account the reporter may not report for is 403" 403 "$status"
 kill -TERM "$pid"
 wait "$pid"
 check_eq "the token server stops cleanly on SIGTERM" 0 "$?"
 check_eq "the 4 billable reports reached the topic" 22 "$(topic_messages)"
+"$GM" rate --until-idle 2>>"$TMP/collect.log"
+check_eq "the rater rated them" "22 22 0 0" "$(counters)"
+check_eq "no tokens were rated for the forged account" 0 \
+    "$(q "SELECT count(*) FROM usage_hourly WHERE account = 'ns-alpha' AND meter = 'tokens'")"
+check_eq "the trainer's tokens are billed to gamma's accounts (the file's and the endpoint's)" \
+    "ns-gamma-ft 30000 slurm-gamma 2000000" \
+    "$(q "SELECT string_agg(account || ' ' || total, ' ' ORDER BY account) FROM (SELECT account,
+          sum(quantity) AS total FROM usage_hourly WHERE meter = 'tokens' GROUP BY account) t")"
 
 # Usage errors exit 2; a second collector on the same state directory is refused.
 "$GM" collect dcgm --file "$F/dcgm-k8s-t0.prom" >/dev/null 2>&1

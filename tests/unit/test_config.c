@@ -105,6 +105,36 @@ static void test_bad_environment_is_an_error(void **state)
     assert_int_equal(config_load(&cfg), -1);
 }
 
+/* The token endpoint's keys (issue 31): defaults sized for real reports,
+ * limits refused out of range with the key's name. */
+static void test_tokens_keys(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    config_defaults(&cfg);
+    assert_int_equal(cfg.tokens_max_body_kb, 4096);
+    assert_int_equal(cfg.tokens_max_connections, 256);
+    assert_int_equal(cfg.tokens_max_inflight_mb, 32);
+    assert_int_equal(cfg.tokens_request_timeout_s, 60);
+    assert_string_equal(cfg.tokens_reporters, "");
+    assert_int_equal(config_set(&cfg, "tokens.reporters", "/etc/gpumeter/reporters", err,
+                                sizeof err),
+                     0);
+    assert_string_equal(cfg.tokens_reporters, "/etc/gpumeter/reporters");
+    assert_int_equal(config_set(&cfg, "tokens.bearer_accounts", "acme-*,beta", err, sizeof err),
+                     0);
+    assert_string_equal(cfg.tokens_bearer_accounts, "acme-*,beta");
+    assert_int_equal(config_set(&cfg, "tokens.request_timeout_s", "5", err, sizeof err), 0);
+    assert_int_equal(cfg.tokens_request_timeout_s, 5);
+    assert_int_equal(config_set(&cfg, "tokens.request_timeout_s", "0", err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokens.request_timeout_s"));
+    assert_int_equal(config_set(&cfg, "tokens.max_inflight_mb", "0", err, sizeof err), -1);
+    assert_non_null(strstr(err, "tokens.max_inflight_mb"));
+    assert_int_equal(config_set(&cfg, "tokens.max_body_kb", "x", err, sizeof err), -1);
+    assert_int_equal(config_set(&cfg, "tokens.max_connections", "10001", err, sizeof err), -1);
+}
+
 /* The fapiao keys: the kind, one code for every line and one per meter
  * that overrides it; malformed values are refused with the key's name. */
 static void test_fapiao_keys(void **state)
@@ -148,6 +178,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_file_names_path_and_line, clear_env),
         cmocka_unit_test_setup(test_bad_environment_is_an_error, clear_env),
         cmocka_unit_test_setup(test_fapiao_keys, clear_env),
+        cmocka_unit_test_setup(test_tokens_keys, clear_env),
     };
     int failed = cmocka_run_group_tests_name("config", tests, NULL, NULL);
     clear_env(NULL);

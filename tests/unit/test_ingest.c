@@ -10,6 +10,7 @@
 #include "core/signature.h"
 #include "core/timeutil.h"
 #include "ingest/sacct.h"
+#include "ingest/reporters.h"
 #include "ingest/tokens.h"
 #include "ingest/prom.h"
 #include "ingest/spool.h"
@@ -926,10 +927,53 @@ static void test_signature_verifies_and_catches_tampering(void **state)
     sb_free(&sb);
 }
 
+/* Issue 31: a reporter's accounts are exact names or "prefix*"; a prefix
+ * never matches a longer name that merely starts alike without it. */
+static void test_reporter_account_patterns(void **state)
+{
+    (void)state;
+    const char *p = "acme-*,slurm-gamma";
+    assert_true(reporters_may_report(p, "acme-prod"));
+    assert_true(reporters_may_report(p, "acme-"));
+    assert_false(reporters_may_report(p, "acmex"));
+    assert_false(reporters_may_report(p, "acme"));
+    assert_true(reporters_may_report(p, "slurm-gamma"));
+    assert_false(reporters_may_report(p, "slurm-gamma2"));
+    assert_false(reporters_may_report(p, "slurm-gamm"));
+    assert_false(reporters_may_report(p, ""));
+    char why[160];
+    assert_true(reporters_patterns_valid(p, why, sizeof why));
+    assert_false(reporters_patterns_valid("*", why, sizeof why));
+    assert_false(reporters_patterns_valid("a*b", why, sizeof why));
+    assert_false(reporters_patterns_valid("a,,b", why, sizeof why));
+    assert_false(reporters_patterns_valid("a b", why, sizeof why));
+    assert_false(reporters_patterns_valid("", why, sizeof why));
+}
+
+/* The first line naming a foreign account, counted as tokens_collect
+ * counts lines (blank lines included); unparsable lines are left alone. */
+static void test_tokens_foreign_line(void **state)
+{
+    (void)state;
+    const char body[] = "{\"job\":\"a\",\"account\":\"acme-1\",\"tokens\":1}\n"
+                        "\n"
+                        "not json, account victim\n"
+                        "{\"job\":\"b\",\"account\":\"victim\",\"tokens\":9}\n";
+    char account[64] = "";
+    assert_int_equal(tokens_foreign_line(body, sizeof body - 1, "acme-*", account, sizeof account),
+                     4);
+    assert_string_equal(account, "victim");
+    assert_int_equal(tokens_foreign_line(body, sizeof body - 1, "acme-*,victim", account,
+                                         sizeof account),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decimal_is_exact),
+        cmocka_unit_test(test_reporter_account_patterns),
+        cmocka_unit_test(test_tokens_foreign_line),
         cmocka_unit_test(test_prom_escapes_comments_and_bad_lines),
         cmocka_unit_test_setup_teardown(test_dcgm_kubernetes_baseline_delta_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_gap_is_reported_not_charged, setup, teardown),

@@ -1,0 +1,85 @@
+/* deadline: whole-request deadlines for libmicrohttpd servers (see deadline.h). */
+#include "core/deadline.h"
+
+#include "core/alloc.h"
+#include "core/timeutil.h"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+
+/* A connection between its accept and its close. */
+struct deadline_conn {
+    int fd;
+    int64_t since_ms; /* accepted, or the previous answer sent */
+    bool busy;        /* a complete request is being answered */
+    bool cut;
+    struct deadline_conn *prev, *next;
+};
+
+void deadlines_init(struct deadlines *d)
+{
+    pthread_mutex_init(&d->lock, NULL);
+    d->open = NULL;
+}
+
+void deadlines_destroy(struct deadlines *d)
+{
+    pthread_mutex_destroy(&d->lock);
+}
+
+void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode what)
+{
+    struct deadlines *d = cls;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct deadline_conn *c = xcalloc(1, sizeof *c);
+        c->fd = ci ? ci->connect_fd : -1;
+        c->since_ms = time_monotonic_ms();
+        pthread_mutex_lock(&d->lock);
+        c->next = d->open;
+        if (d->open) d->open->prev = c;
+        d->open = c;
+        pthread_mutex_unlock(&d->lock);
+        *socket_context = c;
+    } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        struct deadline_conn *c = *socket_context;
+        pthread_mutex_lock(&d->lock);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            d->open = c->next;
+        if (c->next) c->next->prev = c->prev;
+        pthread_mutex_unlock(&d->lock);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct deadline_conn *c = ci ? ci->socket_context : NULL;
+    if (!c) return;
+    pthread_mutex_lock(&d->lock);
+    c->busy = busy;
+    if (!busy) c->since_ms = time_monotonic_ms();
+    pthread_mutex_unlock(&d->lock);
+}
+
+long deadline_sweep(struct deadlines *d, int64_t limit_ms)
+{
+    long cut = 0;
+    int64_t now = time_monotonic_ms();
+    pthread_mutex_lock(&d->lock);
+    for (struct deadline_conn *c = d->open; c; c = c->next)
+        if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit_ms) {
+            shutdown(c->fd, SHUT_RDWR);
+            c->cut = true;
+            cut++;
+        }
+    pthread_mutex_unlock(&d->lock);
+    return cut;
+}

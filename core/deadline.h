@@ -1,0 +1,45 @@
+/* deadline: a whole HTTP request within a time, however slowly it trickles.
+ *
+ * libmicrohttpd's own timeout is an idle timeout: every byte resets it, so
+ * a client sending a header line every few seconds holds a connection for
+ * ever (slowloris). A registry of open connections fixes that for both
+ * HTTP servers gpumeter runs (`serve`, and `collect tokens --listen`):
+ * deadline_notify, given to MHD_OPTION_NOTIFY_CONNECTION with the
+ * registry as its closure, records each connection's accept time;
+ * deadline_busy marks a connection answering a complete request (not
+ * timed) and, when the answer is done, starts its next request's clock;
+ * deadline_sweep shuts down (never closes: libmicrohttpd does, and
+ * notifies first, so the descriptor cannot be reused meanwhile) every
+ * connection that has not delivered a whole request within limit_ms of its
+ * accept or of its previous answer. libmicrohttpd then sees it end.
+ *
+ * Thread-safe: the registry is under its own mutex, so the API's pool
+ * threads and its sweeper thread share one; the token endpoint calls all
+ * three from its one thread. */
+#ifndef GPUMETER_DEADLINE_H
+#define GPUMETER_DEADLINE_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct deadline_conn;
+
+struct deadlines {
+    pthread_mutex_t lock;
+    struct deadline_conn *open;
+};
+
+void deadlines_init(struct deadlines *d);
+/* After the daemon is stopped (every connection notified closed). */
+void deadlines_destroy(struct deadlines *d);
+/* MHD_NotifyConnectionCallback; cls is the struct deadlines. */
+void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode what);
+/* A complete request is being answered (true) or was answered (false). */
+void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy);
+/* Cuts the connections past limit_ms; returns how many it cut now. */
+long deadline_sweep(struct deadlines *d, int64_t limit_ms);
+
+#endif

@@ -21,8 +21,7 @@ static void hex(const unsigned char *b, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* "gmk_<12 hex id>_<64 hex secret>": the id into id[13]. */
-static bool split_key(const char *key, char id[13])
+bool keys_id(const char *key, char id[13])
 {
     size_t n = strlen(key);
     if (n != 4 + 12 + 1 + 64 || strncmp(key, KEY_PREFIX, 4) || key[16] != '_') return false;
@@ -38,7 +37,7 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
 {
     char id[13], hash[65];
     memset(who, 0, sizeof *who);
-    if (!presented || !split_key(presented, id)) return KEY_INVALID;
+    if (!presented || !keys_id(presented, id)) return KEY_INVALID;
     digest_sha256_hex(presented, strlen(presented), hash);
     const char *p[] = {id, asked};
     PGresult *res = db_query_prepared(

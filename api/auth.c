@@ -9,9 +9,11 @@
 #include "api/keyring.h"
 #include "core/alloc.h"
 #include "core/digest.h"
+#include "core/netaddr.h"
 #include "core/timeutil.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +42,29 @@ void auth_free(struct auth *a)
     free(a);
 }
 
+/* What failures of addr count against: the address, or for IPv6 its /64
+ * (one host is given a whole /64 and could otherwise start afresh with
+ * each of its addresses). */
+static void client_of(const char *addr, char *out, size_t cap)
+{
+    unsigned char a[16];
+    char text[NETADDR_TEXT];
+    if (!strchr(addr, ':') || !netaddr_parse(addr, a)) {
+        snprintf(out, cap, "%s", addr);
+        return;
+    }
+    memset(a + 8, 0, 8);
+    netaddr_text(a, text);
+    snprintf(out, cap, "%s/64", text);
+}
+
 enum auth_result auth_check(struct auth *a, PGconn *conn, unsigned *prepared,
-                            const char *presented, const char *asked, const char *addr,
+                            const char *presented, const char *asked, const char *peer,
                             bool guess, struct caller *who)
 {
     memset(who, 0, sizeof *who);
-    char id[13] = "", digest[65] = "";
+    char id[13] = "", digest[65] = "", addr[NETADDR_TEXT + 4];
+    client_of(peer, addr, sizeof addr);
     bool shaped = presented && keys_id(presented, id);
     if (shaped) digest_sha256_hex(presented, strlen(presented), digest);
     int64_t now = time_monotonic_ms();

@@ -3,7 +3,8 @@
  *
  * A failed authentication counts against what failed: the key id it
  * presented (gmk_<id>_..., when the credential has that shape) and the
- * client's address (the forwarded one behind api.trusted_proxies). Once
+ * client's address (the forwarded one behind api.trusted_proxies; for
+ * IPv6, its /64, which one host is given whole). Once
  * either has failed api.auth_failures_per_min times within the minute, a
  * request presenting it is "limited": its credential is still checked, but
  * reaches the database only when the keyring (keyring.h) knows it as a

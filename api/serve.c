@@ -44,6 +44,7 @@
 #include "core/alloc.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -581,7 +582,10 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
         return;
     }
     if (!authenticated(s, conn, r, false)) return;
-    const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization") + 7;
+    /* without sessions, only a bearer key authenticates */
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    assert(auth && !strncmp(auth, "Bearer ", 7));
+    const char *key = auth + 7;
     char token[SESSION_TOKEN_LEN + 1];
     if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
     if (!session_start(s->sessions, key, time_monotonic_ms(), token)) {

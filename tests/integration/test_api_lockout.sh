@@ -111,6 +111,13 @@ check_eq "A cannot escape by writing its own X-Forwarded-For (the proxy appends 
             "$U/v1/invoices"
         echo
     done | codes)"
+check_eq "an IPv6 client is limited by its /64: a new address of it starts no new budget" \
+    "401:10 429:2 " "$(for i in $(seq 12); do
+        code -H "X-Forwarded-For: 2001:db8:7:7::$i" -H "Authorization: Bearer wrong" "$U/v1/invoices"
+        echo
+    done | codes)"
+check_eq "another /64 is not" 401 \
+    "$(code -H "X-Forwarded-For: 2001:db8:7:8::1" -H "Authorization: Bearer wrong" "$U/v1/invoices")"
 check_eq "an untrusted peer's X-Forwarded-For is ignored: it is limited as itself" \
     "401:10 429:2 " "$(for i in $(seq 12); do
         code --interface 127.0.0.10 -H "X-Forwarded-For: 198.51.100.$i" \

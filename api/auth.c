@@ -79,7 +79,7 @@ enum auth_result auth_check(struct auth *a, PGconn *conn, unsigned *prepared,
                             ? KEY_INVALID
                             : keys_verify(conn, prepared, presented, asked, who);
     if (k == KEY_OK) {
-        keyring_learn(a->ring, id, digest, now);
+        if (m != KEYRING_MATCH) keyring_learn(a->ring, id, digest, now);
         if (limited) atomic_fetch_add(&a->served_while_limited, 1);
         return AUTH_OK;
     }

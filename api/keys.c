@@ -15,6 +15,11 @@
 
 #define KEY_PREFIX "gmk_"
 
+bool keys_id(const char *key, char id[CREDENTIAL_ID_LEN + 1])
+{
+    return credential_split(KEY_PREFIX, key, id);
+}
+
 enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presented,
                             const char *asked, struct caller *who)
 {

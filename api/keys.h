@@ -27,6 +27,10 @@ enum key_result { KEY_OK, KEY_INVALID, KEY_ERROR };
 /* The statement slot keys_verify prepares on a connection (db.h). */
 #define KEY_VERIFY_SLOT 31
 
+/* Whether key has the shape of a key, "gmk_<12 hex id>_<64 hex secret>";
+ * then its public id into id. */
+bool keys_id(const char *key, char id[13]);
+
 /* asked: the customer code the request names, or NULL for the caller's
  * own. prepared: the connection's prepared slots (db_query_prepared). */
 enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presented,

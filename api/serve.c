@@ -17,13 +17,18 @@
  * are capped in all and per client address; a request must arrive whole
  * within api.request_timeout_s of its connection (or of the previous
  * response), however slowly its bytes trickle in, or a sweeper thread cuts
- * it; failed authentications are rate limited per address before the
- * database is asked.
+ * it. Failed authentications are limited on what failed, the key id and
+ * the client address (behind api.trusted_proxies, the forwarded one), and
+ * a limited request is refused only once its credential was found not
+ * valid (auth.h): another client's failures never refuse a valid key.
  *
  * Threads: libmicrohttpd's pool runs on_request; the sweeper runs
  * sweep(). What they share (rate buckets, the connection registry, the
- * connection list) is under a mutex; counters are atomic; everything a
- * request prices lives on its own heap (billing.h is reentrant). */
+ * connection list, the keyring) is under a mutex; counters are atomic;
+ * everything a request prices lives on its own heap (billing.h is
+ * reentrant). */
+#include "api/auth.h"
+#include "api/bucket.h"
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/http.h"
@@ -35,10 +40,12 @@
 #include "core/deadline.h"
 #include "core/listen.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -86,22 +93,16 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-/* Token buckets by a short key (an API key id, a client address). */
-struct bucket {
-    char key[48];
-    double tokens;
-    int64_t at_ms;
-};
-#define NBUCKETS 1024
 
 struct server {
     struct MHD_Daemon *d;
     struct config cfg;
-    pthread_mutex_t lock; /* the rate buckets and conns[] */
-    struct bucket buckets[NBUCKETS], auth_failures[NBUCKETS];
+    pthread_mutex_t lock; /* conns[] */
+    struct buckets *rate;       /* requests per key (api.rate_per_s) */
+    struct auth *auth;          /* credentials and failed-authentication limits */
     struct deadlines deadlines; /* open connections and their request clocks */
     pthread_t sweeper;
-    atomic_long timed_out, auth_limited;
+    atomic_long timed_out;
     struct cache *cache;       /* usage responses (api.cache_mb) */
     struct sessions *sessions; /* the console's sign-ins (session.h) */
     PGconn *conns[64];         /* every thread's connection, closed on stop */
@@ -209,46 +210,13 @@ static bool params_known(struct request *r, const struct route *rt)
     return true;
 }
 
-/* Takes one token from key's bucket (rate per second, full at burst) if
- * it has one; with take false, only tells whether it has one. A new key,
- * or one colliding with another, starts full. */
-static bool bucket_take(struct server *s, struct bucket *table, const char *key, double rate,
-                        double burst, bool take)
-{
-    int64_t now = time_monotonic_ms();
-    unsigned h = 5381;
-    for (const char *c = key; *c; c++)
-        h = h * 33 + (unsigned char)*c;
-    pthread_mutex_lock(&s->lock);
-    struct bucket *b = &table[h % NBUCKETS];
-    if (strcmp(b->key, key)) {
-        snprintf(b->key, sizeof b->key, "%s", key);
-        b->tokens = burst;
-        b->at_ms = now;
-    }
-    b->tokens += (double)(now - b->at_ms) * rate / 1000.0;
-    if (b->tokens > burst) b->tokens = burst;
-    b->at_ms = now;
-    bool ok = b->tokens >= 1.0;
-    if (ok && take) b->tokens -= 1.0;
-    pthread_mutex_unlock(&s->lock);
-    return ok;
-}
-
 static bool within_rate(struct server *s, const char *key)
 {
-    return bucket_take(s, s->buckets, key, (double)s->cfg.api_rate, (double)s->cfg.api_rate, true);
+    return bucket_take(s->rate, key, time_monotonic_ms(), true);
 }
 
-/* Failed authentications of a client address: api.auth_failures_per_min,
- * as a burst and refilled over the minute. */
-static bool auth_failure(struct server *s, const char *addr, bool take)
-{
-    double per_min = (double)s->cfg.api_auth_failures_per_min;
-    return bucket_take(s, s->auth_failures, addr, per_min / 60.0, per_min, take);
-}
-
-static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
+/* The address of the connection's peer. */
+static void peer_address(struct MHD_Connection *conn, char *buf, size_t len)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -348,26 +316,70 @@ static void metrics(struct server *s, struct request *r)
               "# HELP gpumeter_api_requests_timed_out_total Connections cut for not delivering a "
               "whole request within api.request_timeout_s.\n"
               "# TYPE gpumeter_api_requests_timed_out_total counter\n"
-              "gpumeter_api_requests_timed_out_total %ld\n"
-              "# HELP gpumeter_api_auth_limited_total Requests refused for too many failed "
-              "authentications from their address.\n"
+              "gpumeter_api_requests_timed_out_total %ld\n",
+              atomic_load(&s->timed_out));
+    struct auth_counts a;
+    auth_counts(s->auth, &a);
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_auth_failures_total Requests presenting a credential that "
+              "is not valid (answered 401 or 429).\n"
+              "# TYPE gpumeter_api_auth_failures_total counter\n"
+              "gpumeter_api_auth_failures_total %ld\n"
+              "# HELP gpumeter_api_auth_limited_total Of those, refused with 429: their key id "
+              "or client address was over api.auth_failures_per_min.\n"
               "# TYPE gpumeter_api_auth_limited_total counter\n"
-              "gpumeter_api_auth_limited_total %ld\n",
-              atomic_load(&s->timed_out), atomic_load(&s->auth_limited));
+              "gpumeter_api_auth_limited_total %ld\n"
+              "# HELP gpumeter_api_auth_served_while_limited_total Requests with a valid key "
+              "answered although its id or the client's address was over its limit.\n"
+              "# TYPE gpumeter_api_auth_served_while_limited_total counter\n"
+              "gpumeter_api_auth_served_while_limited_total %ld\n"
+              "# HELP gpumeter_api_keyring_loads_total Reads of every live key's id and digest "
+              "(at most one a second, only while some id or address is limited).\n"
+              "# TYPE gpumeter_api_keyring_loads_total counter\n"
+              "gpumeter_api_keyring_loads_total %ld\n",
+              a.failures, a.limited, a.served_while_limited, a.keyring_loads);
+    long per_key, table_full;
+    session_evictions(s->sessions, &per_key, &table_full);
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_sessions Live console sessions.\n"
+              "# TYPE gpumeter_api_sessions gauge\n"
+              "gpumeter_api_sessions %zu\n"
+              "# HELP gpumeter_api_sessions_evicted_total Console sessions ended by another "
+              "sign-in: of the same key over api.sessions_per_key, or in a full table.\n"
+              "# TYPE gpumeter_api_sessions_evicted_total counter\n"
+              "gpumeter_api_sessions_evicted_total{reason=\"per_key\"} %ld\n"
+              "gpumeter_api_sessions_evicted_total{reason=\"table_full\"} %ld\n",
+              session_count(s->sessions, time_monotonic_ms()), per_key, table_full);
 }
 
-/* The client's address into addr; true with 429 set when it has failed
- * too many authentications, checked before any work is done for it. */
-static bool auth_refused(struct server *s, struct MHD_Connection *conn, struct request *r,
-                         char *addr, size_t len)
+/* Joins every X-Forwarded-For header, in order, with commas. */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
-    client_address(conn, addr, len);
-    if (auth_failure(s, addr, false)) return false;
-    atomic_fetch_add(&s->auth_limited, 1);
-    http_error(r, 429, "too_many_requests",
-               "more than %ld failed authentications a minute from this address",
-               s->cfg.api_auth_failures_per_min);
-    return true;
+    (void)kind;
+    struct strbuf *xff = cls;
+    if (value && !strcasecmp(key, "X-Forwarded-For")) {
+        if (xff->len) sb_putc(xff, ',');
+        sb_puts(xff, value);
+    }
+    return MHD_YES;
+}
+
+/* The client's address (NETADDR_TEXT bytes): the peer's, or behind a
+ * trusted proxy the one it forwarded for (netaddr_forwarded_client). */
+static void client_address(struct server *s, struct MHD_Connection *conn, char *out)
+{
+    char peer[NETADDR_TEXT];
+    peer_address(conn, peer, sizeof peer);
+    if (!s->cfg.n_trusted_proxies) {
+        snprintf(out, NETADDR_TEXT, "%s", peer);
+        return;
+    }
+    struct strbuf xff = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_forwarded, &xff);
+    netaddr_forwarded_client(s->cfg.api_trusted_proxies, (size_t)s->cfg.n_trusted_proxies, peer,
+                             xff.len ? sb_str(&xff) : NULL, out);
+    sb_free(&xff);
 }
 
 /* ---- the web console: its files and its sessions (docs/console.md) ---- */
@@ -385,6 +397,49 @@ static void clear_cookie(struct MHD_Connection *conn, struct request *r)
     snprintf(r->set_cookie, sizeof r->set_cookie,
              SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
              behind_tls(conn) ? "; Secure" : "");
+}
+
+/* Who the request is (auth.h): its bearer key, else, where sessions count
+ * (every route but sign-in), the key of the console session in its cookie:
+ * the same check either way, so a revoked key ends its sessions here. True
+ * with r->who set, or false with 401, 429 or 503 set. */
+static bool authenticated(struct server *s, struct MHD_Connection *conn, struct request *r,
+                          bool sessions)
+{
+    char addr[NETADDR_TEXT];
+    client_address(s, conn, addr);
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    const char *cookie =
+        sessions ? MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE) : NULL;
+    char session_key_buf[SESSION_KEY_MAX];
+    const char *presented = NULL;
+    bool via_session = false;
+    if (auth && !strncmp(auth, "Bearer ", 7))
+        presented = auth + 7;
+    else if (cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+        presented = session_key_buf, via_session = true;
+    /* Only what the client presented is a guess: a stale cookie is none. */
+    enum auth_result a = auth_check(s->auth, r->conn, &thread_prepared, presented,
+                                    http_param(r, "customer"), addr, auth && !via_session,
+                                    &r->who);
+    OPENSSL_cleanse(session_key_buf, sizeof session_key_buf);
+    bool invalid = a == AUTH_INVALID || a == AUTH_LIMITED;
+    if (invalid && via_session) session_end(s->sessions, cookie);
+    if (invalid && cookie && !auth) clear_cookie(conn, r);
+    if (a == AUTH_ERROR)
+        return http_error(r, 503, "unavailable", "the database is not reachable");
+    if (a == AUTH_LIMITED)
+        return http_error(r, 429, "too_many_requests",
+                          "more than %ld failed authentications a minute with this key id or "
+                          "from this address",
+                          s->cfg.api_auth_failures_per_min);
+    if (a == AUTH_INVALID)
+        return http_error(r, 401, "unauthorized",
+                          "a valid API key is required (Authorization: Bearer)");
+    if (!within_rate(s, r->who.key_id))
+        return http_error(r, 429, "too_many_requests", "more than %ld requests per second",
+                          s->cfg.api_rate);
+    return true;
 }
 
 /* An entity tag per file: FNV-1a of its bytes, computed once before the
@@ -460,25 +515,16 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
         http_error(r, 503, "unavailable", "the database is not reachable");
         return;
     }
-    char addr[48];
-    if (auth_refused(s, conn, r, addr, sizeof addr)) return;
+    if (!authenticated(s, conn, r, false)) return;
+    /* without sessions, only a bearer key authenticates */
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    enum key_result k = auth && !strncmp(auth, "Bearer ", 7)
-                            ? keys_verify(r->conn, &thread_prepared, auth + 7, NULL, &r->who)
-                            : KEY_INVALID;
+    assert(auth && !strncmp(auth, "Bearer ", 7));
+    const char *key = auth + 7;
     char token[SESSION_TOKEN_LEN + 1];
-    if (k == KEY_ERROR) {
-        http_error(r, 503, "unavailable", "the database is not reachable");
-    } else if (k != KEY_OK) {
-        auth_failure(s, addr, true);
-        http_error(r, 401, "unauthorized", "a valid API key is required (Authorization: Bearer)");
-    } else if (!within_rate(s, r->who.key_id)) {
-        http_error(r, 429, "too_many_requests", "more than %ld requests per second",
-                   s->cfg.api_rate);
-    } else if (!session_start(s->sessions, auth + 7, time_monotonic_ms(), token)) {
-        http_error(r, 503, "unavailable", "too many console sessions; try again later");
+    if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
+    if (!session_start(s->sessions, key, time_monotonic_ms(), token)) {
+        http_error(r, 503, "unavailable", "the session could not be started");
     } else {
-        if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
         snprintf(r->set_cookie, sizeof r->set_cookie,
                  SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", token,
                  s->cfg.api_session_max_s, behind_tls(conn) ? "; Secure" : "");
@@ -533,37 +579,7 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         sb_puts(&r->body, "ok\n");
         return;
     }
-    char addr[48];
-    if (auth_refused(s, conn, r, addr, sizeof addr)) return;
-    /* A bearer key, or the key of the console session in the cookie: the
-     * same check either way, so a revoked key ends its sessions here. */
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
-    char session_key_buf[SESSION_KEY_MAX];
-    const char *presented = NULL;
-    bool via_session = false;
-    if (auth && !strncmp(auth, "Bearer ", 7))
-        presented = auth + 7;
-    else if (cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
-        presented = session_key_buf, via_session = true;
-    enum key_result k = presented ? keys_verify(r->conn, &thread_prepared, presented,
-                                                http_param(r, "customer"), &r->who)
-                                  : KEY_INVALID;
-    OPENSSL_cleanse(session_key_buf, sizeof session_key_buf);
-    if (k == KEY_INVALID && via_session) session_end(s->sessions, cookie);
-    if (k == KEY_INVALID && cookie && !auth) clear_cookie(conn, r);
-    /* Only presented keys count as failures: a stale cookie is no guess. */
-    if (k == KEY_INVALID && (auth || !cookie)) auth_failure(s, addr, true);
-    if (k == KEY_ERROR) {
-        http_error(r, 503, "unavailable", "the database is not reachable");
-    } else if (k != KEY_OK) {
-        http_error(r, 401, "unauthorized", "a valid API key is required (Authorization: Bearer)");
-    } else if (!within_rate(s, r->who.key_id)) {
-        http_error(r, 429, "too_many_requests", "more than %ld requests per second",
-                   s->cfg.api_rate);
-    } else {
-        rt->handle(r);
-    }
+    if (authenticated(s, conn, r, true)) rt->handle(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -667,10 +683,13 @@ int cmd_serve(int argc, char **argv)
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
     deadlines_init(&s.deadlines);
+    s.rate = buckets_new((double)s.cfg.api_rate, (double)s.cfg.api_rate);
+    s.auth = auth_new(s.cfg.api_auth_failures_per_min);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
     etags_init();
-    s.sessions = sessions_new((size_t)s.cfg.api_max_connections, s.cfg.api_session_idle_s,
-                              s.cfg.api_session_max_s);
+    s.sessions =
+        sessions_new((size_t)s.cfg.api_max_connections, (size_t)s.cfg.api_sessions_per_key,
+                     s.cfg.api_session_idle_s, s.cfg.api_session_max_s);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
     s.d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL, NULL,
@@ -697,6 +716,8 @@ int cmd_serve(int argc, char **argv)
         PQfinish(s.conns[i]);
     cache_free(s.cache);
     sessions_free(s.sessions);
+    auth_free(s.auth);
+    buckets_free(s.rate);
     log_info("stopped");
     return 0;
 }

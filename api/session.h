@@ -5,9 +5,14 @@
  * the key it was made from; every request through a session presents that
  * key to keys_verify again, so a revoked key ends its sessions on their
  * next request. A session ends at sign-out, after api.session_idle_s
- * unused or api.session_max_s after its sign-in, whichever comes first; a
- * full table refuses new sessions rather than ending live ones. Sessions
- * live in the server's memory only: a restart signs everyone out.
+ * unused or api.session_max_s after its sign-in, whichever comes first.
+ * One key holds at most api.sessions_per_key sessions: signing in again
+ * ends that key's oldest (by sign-in), so one key cannot fill the table.
+ * A table full of live sessions of many keys takes a new sign-in by ending
+ * the least recently used session of the key holding the most (so the
+ * sign-in of a valid key always succeeds, and the cost falls on whoever
+ * holds most). Sessions live in the server's memory only: a restart signs
+ * everyone out.
  * Thread-safe: one mutex guards the table. */
 #ifndef GPUMETER_SESSION_H
 #define GPUMETER_SESSION_H
@@ -22,12 +27,14 @@
 
 struct sessions;
 
-struct sessions *sessions_new(size_t capacity, long idle_s, long max_s);
+/* capacity: sessions in all; per_key: sessions one key holds (>= 1). */
+struct sessions *sessions_new(size_t capacity, size_t per_key, long idle_s, long max_s);
 void sessions_free(struct sessions *s);
 
-/* A new session for key (already verified) at now_ms; writes its token
+/* A new session for key (already verified) at now_ms, ending another as
+ * above when the key or the table is full; writes its token
  * (SESSION_TOKEN_LEN + 1 bytes) and returns true, or false when the key is
- * too long, randomness fails or the table is full of live sessions. */
+ * too long or randomness fails. */
 bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token);
 
 /* The key of a live session into key (SESSION_KEY_MAX bytes) and marks it
@@ -39,5 +46,8 @@ void session_end(struct sessions *s, const char *token);
 
 /* Live sessions at now_ms (for /metrics and tests). */
 size_t session_count(struct sessions *s, int64_t now_ms);
+
+/* Sessions ended by a sign-in: for their key's cap, and for a full table. */
+void session_evictions(struct sessions *s, long *per_key, long *table_full);
 
 #endif

@@ -67,6 +67,7 @@ void config_defaults(struct config *cfg)
     cfg->api_auth_failures_per_min = 30;
     cfg->api_session_idle_s = 1800;
     cfg->api_session_max_s = 43200;
+    cfg->api_sessions_per_key = 16;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 256;
     cfg->tokens_max_body_kb = 4096;
@@ -154,6 +155,36 @@ static int set_bool(int *out, const char *key, const char *value, char *err, siz
     return 0;
 }
 
+/* api.trusted_proxies: addresses or prefixes, separated by commas or
+ * spaces; "" trusts none. The whole list replaces the previous one. */
+static int set_trusted_proxies(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+    int n = 0;
+    for (const char *p = value; *p;) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (!len) break;
+        char item[NETADDR_TEXT + 8];
+        if (n == CONFIG_MAX_PROXIES) {
+            snprintf(err, errlen, "api.trusted_proxies holds at most %d addresses or prefixes",
+                     CONFIG_MAX_PROXIES);
+            return -1;
+        }
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        if (len >= sizeof item || !netaddr_prefix_parse(item, &cfg->api_trusted_proxies[n])) {
+            snprintf(err, errlen,
+                     "api.trusted_proxies: \"%.*s\" is not an IP address or prefix "
+                     "(10.0.0.5, 10.0.0.0/8, fd00::/8)",
+                     (int)(len > 64 ? 64 : len), p);
+            return -1;
+        }
+        n++;
+        p += len;
+    }
+    cfg->n_trusted_proxies = n;
+    return 0;
+}
+
 const char *config_hmac_key(const struct config *cfg, const char *cluster)
 {
     for (int i = 0; i < cfg->n_hmac; i++)
@@ -209,6 +240,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
          offsetof(struct config, api_auth_failures_per_min), 1, 1000000},
         {"api.session_idle_s", "seconds", offsetof(struct config, api_session_idle_s), 1, 86400},
         {"api.session_max_s", "seconds", offsetof(struct config, api_session_max_s), 1, 604800},
+        {"api.sessions_per_key", "sessions", offsetof(struct config, api_sessions_per_key), 1,
+         60000},
         {"tokens.max_connections", "connections", offsetof(struct config, tokens_max_connections),
          1, 10000},
         {"tokens.max_body_kb", "KiB", offsetof(struct config, tokens_max_body_kb), 1, 1 << 20},
@@ -229,6 +262,7 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         *out = v;
         return 0;
     }
+    if (!strcmp(key, "api.trusted_proxies")) return set_trusted_proxies(cfg, value, err, errlen);
     if (!strcmp(key, "signing.required"))
         return set_bool(&cfg->signing_required, key, value, err, errlen);
     if (!strcmp(key, "tokens.bearer")) {

@@ -11,10 +11,13 @@
 #ifndef GPUMETER_CONFIG_H
 #define GPUMETER_CONFIG_H
 
+#include "netaddr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_MAX_RDKAFKA 64
+#define CONFIG_MAX_PROXIES 32
 #define CONFIG_MAX_HMAC    64
 
 struct config_kv {
@@ -79,9 +82,13 @@ struct config {
     long api_max_connections_per_ip; /* open connections from one client address */
     long api_request_timeout_s;      /* to read a whole request, not reset by each byte */
     long api_idle_timeout_s;         /* a kept-alive connection with no request */
-    long api_auth_failures_per_min;  /* failed authentications per client address */
+    long api_auth_failures_per_min;  /* failed authentications per key id and per client */
     long api_session_idle_s;         /* a console session unused this long ends */
     long api_session_max_s;          /* a console session ends this long after sign-in */
+    long api_sessions_per_key;       /* console sessions one key holds; its oldest ends */
+    /* proxies whose X-Forwarded-For names the client (api.trusted_proxies) */
+    struct netaddr_prefix api_trusted_proxies[CONFIG_MAX_PROXIES];
+    int n_trusted_proxies;
     int signing_required; /* 1, 0, or -1: on when any hmac key is set (config_signing_required) */
     char tokens_bearer[257];     /* the one shared secret of earlier builds; "" for none */
     char tokens_bearer_accounts[1024]; /* accounts (a trailing * a prefix) tokens.bearer may

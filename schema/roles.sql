@@ -14,7 +14,10 @@
 --
 -- None is a superuser, owns a table, may create roles or databases, or
 -- TRUNCATE; so none can disable a trigger or change
--- session_replication_role. Roles are the cluster's, shared by its
+-- session_replication_role. No function is executable by PUBLIC: each role
+-- may execute exactly the functions it calls (below), so none can reach a
+-- security definer function it has no business with.
+-- tests/fixtures/db/grants.txt is the whole result, line by line. Roles are the cluster's, shared by its
 -- databases; privileges are this database's. Who may log in as which role
 -- is pg_hba.conf's business (docs/operations.md).
 DO $$
@@ -65,11 +68,17 @@ END $$;
 -- Start from nothing, then grant exactly the matrix.
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM gpumeter_rater, gpumeter_billing, gpumeter_api;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM gpumeter_rater, gpumeter_billing, gpumeter_api;
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- Every grant below names its role: PUBLIC (every role of the cluster)
+-- may neither create in the schema nor look it up, nor make temporary
+-- tables here, so no role can put an object where a search path finds it
+-- (CVE-2018-1058). Who may CONNECT is pg_hba.conf's business.
+REVOKE CREATE, USAGE ON SCHEMA public FROM PUBLIC;
 -- The owner makes each month's usage partition (usage_hourly_partition, a
--- security definer function the rater calls; schema 017).
-GRANT CREATE ON SCHEMA public TO gpumeter_owner;
+-- security definer function the rater calls; schema 017), and looks its
+-- own objects up there (foreign key checks and views run as it).
+GRANT CREATE, USAGE ON SCHEMA public TO gpumeter_owner;
 DO $$ BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO gpumeter_rater, gpumeter_billing, gpumeter_api',
                    current_database());
 END $$;
@@ -79,9 +88,14 @@ GRANT USAGE ON SCHEMA public TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 GRANT SELECT ON currency, meter, customer, account, document, usage_version, usage_day_changed,
                 usage_zone, schema_migration TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 
--- The rater.
-GRANT SELECT, INSERT, UPDATE ON usage_hourly, capacity_hourly, consumer_offset, source_seq,
-                                rating_counter, usage_day_changed,
+-- The rater. Rated usage and capacity only grow (schema 021): it may
+-- update only the columns its upserts add to, never a row's key, and
+-- usage_hourly_only_grows refuses a lower quantity.
+GRANT SELECT, INSERT ON usage_hourly, capacity_hourly TO gpumeter_rater;
+GRANT UPDATE (quantity, events, last_ingest) ON usage_hourly TO gpumeter_rater;
+GRANT UPDATE (installed_ms, allocated_ms, idle_whole_ms, idle_stranded_ms, idle_energy_mj,
+              energy_ms, events, last_ingest) ON capacity_hourly TO gpumeter_rater;
+GRANT SELECT, INSERT, UPDATE ON consumer_offset, source_seq, rating_counter, usage_day_changed,
                                 usage_version TO gpumeter_rater;
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)
@@ -102,4 +116,48 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_rater, gpumeter_billing;
+-- Only billing inserts into tables with serial ids (invoices, customers,
+-- the audit and rerate logs); the rater's tables have none.
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_billing;
+
+-- Functions. PostgreSQL lets PUBLIC execute every new function; here
+-- nobody may but its owner, and then each role exactly what it calls:
+-- - the shared rules (schema 012) and the rollup's day (018) read with the
+--   caller's own rights and write nothing: every application role (the
+--   views that use them, such as usage_rollup_mismatch, need them too);
+-- - what writes, locks or runs as the owner: only the role whose commands
+--   or triggers call it. A trigger fires whoever may execute its
+--   function, so trigger functions are granted to nobody, but what a
+--   trigger function running as the writer calls is granted to the
+--   writer (usage_hourly_changed -> usage_version_bump, the rater's;
+--   account_changed, contract_changed -> usage_version_bump_customers and
+--   contract_zones_added -> usage_zone_add, billing's);
+-- - usage_hourly_archive: the owner's alone (maintenance).
+-- tests/fixtures/db/grants.txt lists the result; test_db_roles.sh and
+-- test_db_grants.sh hold it.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public
+    FROM PUBLIC, gpumeter_rater, gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION default_time_zone(), document_in_effect(text, date),
+                          contract_in_effect(date), customer_time_zone(bigint, date),
+                          usage_rollup_day(text, timestamptz, text)
+    TO gpumeter_rater, gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
+                          usage_hourly_partitions(timestamptz, timestamptz),
+                          usage_version_bump(text[])
+    TO gpumeter_rater;
+GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text)
+    TO gpumeter_billing;
+-- and a function a later migration adds is the owner's alone from the
+-- start, whichever of the two creates it, until this file grants it. One
+-- the administrator makes keeps what PUBLIC gave the owner: a new month's
+-- partition, made as the owner, clones usage_hourly's triggers, which
+-- needs EXECUTE on their functions (a trigger added by hand included).
+DO $$ BEGIN
+    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC',
+                   current_user);
+    IF current_user <> 'gpumeter_owner' THEN
+        EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I GRANT EXECUTE ON FUNCTIONS '
+                       'TO gpumeter_owner', current_user);
+    END IF;
+END $$;
+ALTER DEFAULT PRIVILEGES FOR ROLE gpumeter_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;

@@ -3,7 +3,10 @@
 # with psql: each command works as its own role (the month below is rated,
 # invoiced, issued and voided through them), and every bypass that once
 # worked now fails, as the application's roles and, for the guard
-# triggers, even as the superuser that owns nothing of the data.
+# triggers, even as the superuser that owns nothing of the data. Every
+# privilege is on the documented list (tests/fixtures/db/grants.txt), every
+# function is called as each role (only those that need it may), and the
+# rater can only add usage (issue 31).
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -30,6 +33,109 @@ check_eq "every table, view and function belongs to gpumeter_owner" "0" \
                     AND c.relkind IN ('r', 'v', 'S') AND c.relowner <> 'gpumeter_owner'::regrole)
                + (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
                     AND proowner <> 'gpumeter_owner'::regrole)")"
+
+# Every privilege of the database, line by line, against the documented
+# list (docs/operations.md#database-roles). A change to roles.sql or a new
+# table or function shows here as a diff: review it, then regenerate the
+# list from a freshly migrated database (the command in the hint).
+grants=$(pg -tA -f "$ROOT/tests/tools/db_grants.sql")
+if [ "$grants" = "$(cat "$ROOT/tests/fixtures/db/grants.txt")" ]; then
+    pass "every grant is on the documented list (tests/fixtures/db/grants.txt)"
+else
+    fail "every grant is on the documented list (tests/fixtures/db/grants.txt): the diff, documented (-) against found (+), follows"
+    diff "$ROOT/tests/fixtures/db/grants.txt" - <<<"$grants" | sed 's/^/# /'
+    echo "# if intended: psql -XtA -f tests/tools/db_grants.sql >tests/fixtures/db/grants.txt (a fresh database)"
+fi
+check_eq "no function is executable by PUBLIC" "" \
+    "$(q "SELECT string_agg(p.oid::regprocedure::text, ' ') FROM pg_proc p
+          WHERE p.pronamespace = 'public'::regnamespace
+            AND has_function_privilege('public', p.oid, 'EXECUTE')")"
+check_eq "every security definer function searches public then pg_temp (pg_catalog first, implicitly)" "" \
+    "$(q "SELECT string_agg(p.oid::regprocedure::text || ' ' || coalesce(p.proconfig::text, 'no search_path'), ', ')
+          FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef
+            AND p.proconfig IS DISTINCT FROM '{\"search_path=public, pg_temp\"}'")"
+check_eq "a function a later migration adds is its owner's alone (default privileges)" \
+    "false false false false true" \
+    "$(q "BEGIN;
+          CREATE FUNCTION probe_admin() RETURNS int LANGUAGE sql AS 'SELECT 1';
+          SET LOCAL ROLE gpumeter_owner;
+          CREATE FUNCTION probe_owner() RETURNS int LANGUAGE sql AS 'SELECT 1';
+          SELECT has_function_privilege('gpumeter_api', 'probe_admin()', 'EXECUTE') || ' ' ||
+                 has_function_privilege('gpumeter_rater', 'probe_admin()', 'EXECUTE') || ' ' ||
+                 has_function_privilege('gpumeter_api', 'probe_owner()', 'EXECUTE') || ' ' ||
+                 has_function_privilege('gpumeter_rater', 'probe_owner()', 'EXECUTE') || ' ' ||
+                 has_function_privilege('gpumeter_owner', 'probe_admin()', 'EXECUTE');
+          ROLLBACK")"
+
+# Each function, called as each application role: the roles that may call
+# it (roles.sql) succeed, every other is refused before the function runs.
+# A role's call is rolled back. Trigger functions: nobody (a trigger fires
+# whoever may execute its function; the rating and invoicing above and
+# below go through them).
+APP_ROLES="gpumeter_api gpumeter_billing gpumeter_rater"
+readers=$APP_ROLES
+calls="default_time_zone()|SELECT default_time_zone()|$readers
+document_in_effect(text,date)|SELECT count(*) FROM document_in_effect('contract', '2026-01-01')|$readers
+contract_in_effect(date)|SELECT count(*) FROM contract_in_effect('2026-01-01')|$readers
+customer_time_zone(bigint,date)|SELECT customer_time_zone(1, '2026-01-01')|$readers
+usage_rollup_day(text,timestamp with time zone,text)|SELECT usage_rollup_day('day', now(), 'UTC')|$readers
+usage_hourly_partition(date)|SELECT usage_hourly_partition('2199-01-01')|gpumeter_rater
+usage_hourly_partitions(timestamp with time zone,timestamp with time zone)|SELECT usage_hourly_partitions('2199-01-01Z', '2199-03-01Z')|gpumeter_rater
+usage_version_bump(text[])|SELECT usage_version_bump(ARRAY['ns-alpha'])|gpumeter_rater
+usage_version_bump_customers(bigint[])|SELECT usage_version_bump_customers(ARRAY[1::bigint])|gpumeter_billing
+usage_zone_add(text)|SELECT usage_zone_add('America/Lima')|gpumeter_billing
+usage_hourly_archive(date)|SELECT usage_hourly_archive('2199-01-01')|"
+try_as() { # role sql -> ok | refused | the error
+    local out
+    if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then
+        echo ok
+    elif grep -q 'permission denied for function' <<<"$out"; then
+        echo refused
+    else
+        echo "$out" | head -n 1
+    fi
+}
+while IFS='|' read -r fn kind; do
+    row=$(grep -F "$fn|" <<<"$calls")
+    if [ "$kind" = trigger ]; then
+        call="SELECT $fn" may=""
+    elif [ -z "$row" ]; then
+        fail "$fn is called as each role here (add it to the calls above with the roles that may)"
+        continue
+    else
+        call=$(cut -d'|' -f2 <<<"$row") may=$(cut -d'|' -f3 <<<"$row")
+    fi
+    expected="" actual=""
+    for r in $APP_ROLES; do
+        if grep -qw "$r" <<<"$may"; then expected+="$r:ok "; else expected+="$r:refused "; fi
+        actual+="$r:$(try_as "$r" "$call") "
+    done
+    check_eq "$fn as each role" "$expected" "$actual"
+done < <(q "SELECT p.oid::regprocedure, CASE WHEN p.prorettype = 'trigger'::regtype THEN 'trigger' END
+            FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY p.oid::regprocedure::text")
+
+# The attacks of issue 31, as the read-only API role: a table made through
+# the partition function, the rollup doubled (and usage_hourly locked)
+# through the zone function. Not rolled back: nothing may have happened.
+rollups=$(q "SELECT count(*) FROM usage_rollup")
+refused "the API role cannot make a partition" gpumeter_api \
+    "SELECT usage_hourly_partition('2199-01-01')" 'permission denied for function'
+refused "nor add a zone to the rollup" gpumeter_api \
+    "SELECT usage_zone_add('America/Lima')" 'permission denied for function'
+refused "nor can the rater add a zone" gpumeter_rater \
+    "SELECT usage_zone_add('America/Lima')" 'permission denied for function'
+refused "nor billing make a partition" gpumeter_billing \
+    "SELECT usage_hourly_partition('2199-01-01')" 'permission denied for function'
+check_eq "no table, zone or rollup row appeared" "0 Asia/Shanghai $rollups" \
+    "$(q "SELECT (SELECT count(*) FROM pg_class WHERE relname = 'usage_hourly_2199_01') || ' ' ||
+                 (SELECT string_agg(tz, ',' ORDER BY tz) FROM usage_zone) || ' ' ||
+                 (SELECT count(*) FROM usage_rollup)")"
+refused "billing, which applies contracts, cannot add a zone PostgreSQL does not know" \
+    gpumeter_billing "SELECT usage_zone_add('No/Such_Zone')" 'time zone "No/Such_Zone" not recognized'
+for r in $APP_ROLES; do
+    refused "$r cannot make an object a search path would find (a temporary table)" "$r" \
+        "CREATE TEMP TABLE usage_zone (tz text)" 'permission denied to create temporary tables'
+done
 
 # A month with a commitment and a voucher, through the commands (each
 # connecting as its role): January issued, then voided and reissued;
@@ -169,4 +275,40 @@ check_eq "migrate again changes no privilege" \
           WHERE relnamespace = 'public'::regnamespace")" \
     "$("$GM" migrate >/dev/null 2>&1; q "SELECT md5(string_agg(relname || relacl::text, ',' ORDER BY relname))
           FROM pg_class WHERE relnamespace = 'public'::regnamespace")"
+
+# The rater only adds usage (schema 021). It rates late usage into
+# January, invoiced, through its upsert (the same hour and cell: the
+# quantity grows); then every way it could lower that month is refused.
+printf 'a\t{"v":1,"source":"a","seq":3,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":36000000,"start":"2026-01-10T02:00:00Z","end":"2026-01-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+jan="account = 'ns-alpha' AND hour = '2026-01-10 02:00Z'"
+check_eq "the rater's upsert adds late usage to an invoiced month" "3 3 0 0|72000000|2" \
+    "$(counters)|$(q "SELECT quantity || '|' || events FROM usage_hourly WHERE $jan")"
+refused "the rater cannot zero an invoiced month's usage" gpumeter_rater \
+    "UPDATE usage_hourly SET quantity = 0 WHERE hour < '2026-02-01Z'" 'usage_hourly only grows'
+refused "nor lower it by one" gpumeter_rater \
+    "UPDATE usage_hourly SET quantity = quantity - 1 WHERE $jan" 'usage_hourly only grows'
+refused "nor lower its event count" gpumeter_rater \
+    "UPDATE usage_hourly SET events = 0 WHERE $jan" 'usage_hourly only grows'
+refused "nor lower it through its own upsert" gpumeter_rater \
+    "INSERT INTO usage_hourly AS u SELECT * FROM usage_hourly WHERE $jan
+     ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job, model_params)
+     DO UPDATE SET quantity = 1" 'usage_hourly only grows'
+refused "nor move usage to another account" gpumeter_rater \
+    "UPDATE usage_hourly SET account = 'ns-beta' WHERE $jan" 'permission denied'
+refused "nor to another month" gpumeter_rater \
+    "UPDATE usage_hourly SET hour = '2026-03-10 02:00Z' WHERE $jan" 'permission denied'
+refused "nor delete it" gpumeter_rater "DELETE FROM usage_hourly WHERE $jan" 'permission denied'
+refused "nor lower capacity it rated" gpumeter_rater \
+    "INSERT INTO capacity_hourly VALUES ('2026-10-01 00:00Z', 's', 'c', 'n', 'm', 'v', 10, 5, 5, 0, 0, 0, 1, now(), now());
+     UPDATE capacity_hourly SET allocated_ms = 0, idle_whole_ms = 10" 'capacity_hourly only grows'
+check_eq "the rater may still add (rolled back)" "72000001" \
+    "$(as gpumeter_rater "BEGIN; UPDATE usage_hourly SET quantity = quantity + 1 WHERE $jan
+                          RETURNING quantity; ROLLBACK")"
+check_eq "January's usage and its rollup are as rated" "72000000|0" \
+    "$(q "SELECT quantity FROM usage_hourly WHERE $jan")|$(q "SELECT count(*) FROM usage_rollup_mismatch")"
+check_eq "the administrator (the owner's member) may still correct usage" "71999999" \
+    "$(q "BEGIN; UPDATE usage_hourly SET quantity = quantity - 1 WHERE $jan RETURNING quantity;
+          ROLLBACK")"
 finish

@@ -23,7 +23,11 @@ static bool formula_like(const char *s)
     static const char *const wide[] = {"\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\x9D",
                                        "\xEF\xBC\xA0"};
     if (!*s || plain_number(s) || !strcmp(s, "-")) return false;
-    if (strchr("=+-@\t\r", *s)) return true;
+    if (*s == '\t' || *s == '\r') return true;
+    /* LibreOffice's "Trim spaces" (and other readers) drop the blanks before
+     * an unquoted " =1+1" and evaluate what is left */
+    s += strspn(s, " \t\r\n");
+    if (*s && strchr("=+-@", *s)) return true;
     for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
         if (!strncmp(s, wide[i], 3)) return true;
     return false;
@@ -32,7 +36,10 @@ static bool formula_like(const char *s)
 void csv_field(struct strbuf *sb, const char *s)
 {
     bool formula = formula_like(s);
-    if (!formula && !s[strcspn(s, ",\"\r\n")]) {
+    /* ';' and tab too: a reader whose separator is ';' (a European
+     * locale's) or a tab would start a new cell there, and the text after
+     * it could be a formula */
+    if (!formula && !s[strcspn(s, ",;\t\"\r\n")]) {
         sb_puts(sb, s);
         return;
     }

@@ -4,8 +4,10 @@
  *
  * Safe to open in a spreadsheet (OWASP "CSV Injection"): a field that a
  * spreadsheet would read as a formula, one that begins with = + - @, a
- * tab or a carriage return, or with the full-width ＝ ＋ － ＠, is written
- * with a single quote before it, and quoted. Plain decimal numbers
+ * tab or a carriage return, or with the full-width ＝ ＋ － ＠ (after any
+ * blanks: a reader that trims spaces sees " =1+1" as "=1+1"), is written
+ * with a single quote before it, and quoted. A field holding ';' or a tab
+ * is quoted too, so a reader splitting on either finds no new cell inside. Plain decimal numbers
  * (-?[0-9]+(.[0-9]+)?, so -12.34 as gpumeter writes credits) and the lone
  * "-" gpumeter writes for "none" are written as they are: a spreadsheet
  * computes nothing from them and a program reads them unchanged.

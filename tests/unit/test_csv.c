@@ -56,6 +56,27 @@ static void test_formulas_become_text(void **state)
     field_is("＠SUM(1)", "\"'＠SUM(1)\"");
 }
 
+/* Found by opening the CSV in LibreOffice 7.4: with "Trim spaces" on, an
+ * unquoted " =1+1" is trimmed and evaluated; with ';' or tab as the
+ * separator (a European locale's default), an unquoted "x;=1+1" becomes two
+ * cells, the second a formula. */
+static void test_formulas_behind_blanks_or_separators(void **state)
+{
+    (void)state;
+    field_is(" =1+1", "\"' =1+1\"");
+    field_is("   =cmd|' /C calc'!A0", "\"'   =cmd|' /C calc'!A0\"");
+    field_is(" +1+1", "\"' +1+1\"");
+    field_is("\n@SUM(1)", "\"'\n@SUM(1)\"");
+    field_is(" \t-2+3", "\"' \t-2+3\"");
+    field_is(" ＝1+1", "\"' ＝1+1\"");
+    field_is("x;=1+1", "\"x;=1+1\"");
+    field_is("x\t=1+1", "\"x\t=1+1\"");
+    field_is("a; b", "\"a; b\"");
+    /* blanks before ordinary text change nothing */
+    field_is(" llama", " llama");
+    field_is("  ", "  ");
+}
+
 static void test_numbers_and_dates_stay(void **state)
 {
     (void)state;
@@ -74,6 +95,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quotes_as_rfc4180),
         cmocka_unit_test(test_formulas_become_text),
+        cmocka_unit_test(test_formulas_behind_blanks_or_separators),
         cmocka_unit_test(test_numbers_and_dates_stay),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);

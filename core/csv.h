@@ -4,8 +4,14 @@
  *
  * Safe to open in a spreadsheet (OWASP "CSV Injection"): a field that a
  * spreadsheet would read as a formula, one that begins with = + - @, a
- * tab or a carriage return, or with the full-width ＝ ＋ － ＠, is written
- * with a single quote before it, and quoted. Plain decimal numbers
+ * tab or a carriage return, or with the full-width ＝ ＋ － ＠ (after any
+ * blanks: a reader that trims spaces sees " =1+1" as "=1+1"), is written
+ * with a single quote before it, and quoted. A field holding ';' or a tab
+ * is quoted too; and since a reader that splits on ';' or tabs does not take
+ * our quotes (they are not at the start of its cells) and so also breaks
+ * rows at a line break inside a field, a formula character after a ';', a
+ * tab, a CR or a LF inside a field (blanks between) gets its quote too:
+ * "x;=1+1" is written "x;'=1+1". Plain decimal numbers
  * (-?[0-9]+(.[0-9]+)?, so -12.34 as gpumeter writes credits) and the lone
  * "-" gpumeter writes for "none" are written as they are: a spreadsheet
  * computes nothing from them and a program reads them unchanged.

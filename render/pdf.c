@@ -13,9 +13,11 @@
  * Free text wraps within its column, never cut: the parties' names,
  * addresses and bank rows, line descriptions and a void reason (a 60-
  * character 有限公司 name takes two or three lines); what follows moves
- * down. The document is laid out twice with the same code, first without
- * drawing (p->dry) to count its pages, so "Page n of N" and the page
- * breaks cannot disagree however the text wraps. Identifiers (contract
+ * down. A word too long for its column is broken between characters
+ * with no hyphen drawn (the text is printed as it is). The document is
+ * laid out twice with the same code, first without drawing (p->dry) to
+ * count its pages, so "Page n of N" and the page breaks cannot disagree
+ * however the text wraps. Identifiers (contract
  * and plan codes, numbers) stay on one line, ellipsized at their column. */
 #include "render/pdf.h"
 
@@ -355,6 +357,13 @@ bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
     cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "gpumeter");
     p.cr = cairo_create(p.surface);
     p.layout = pango_cairo_create_layout(p.cr);
+    /* a word broken at the column's edge is broken bare: Pango would draw a
+     * hyphen there that is not in the text, and "WWW-" printed in a buyer's
+     * name is another name (or an ambiguous one, beside its own hyphens) */
+    PangoAttrList *attrs = pango_attr_list_new();
+    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+    pango_layout_set_attributes(p.layout, attrs);
+    pango_attr_list_unref(attrs);
     p.font = pango_font_description_from_string(FONT);
     p.dry = true; /* count the pages, then draw them */
     lay_out(&p, b, s);

@@ -41,9 +41,17 @@ static int customer_add(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     const char *code = argv[1];
-    if (!name || !name[0] || strlen(name) > 256 || !cli_code_valid(code))
+    if (!name || !name[0] || !cli_code_valid(code))
         return cli_usage_error(
             &spec, "CODE is 1 to 64 lower-case letters, digits, '-' or '_'; --name is required");
+    /* what pricing/bill.h keeps of a name and the invoice's PDF and
+     * fapiao print: a longer one is refused, with its length, not cut */
+    if (strlen(name) > 256) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "--name is at most 256 bytes of UTF-8; this one is %zu",
+                 strlen(name));
+        return cli_usage_error(&spec, msg);
+    }
     if (tax_id && !tax_id_valid(tax_id))
         return cli_usage_error(&spec, "--tax-id is 15 to 20 upper-case letters and digits");
     /* printed on invoices and fapiao: no control or bidirectional formatting

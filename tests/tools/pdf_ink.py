@@ -18,7 +18,9 @@ import sys
 DPI = 144
 
 
-def ink(pdf, page, x, y, w, h):
+def grey_box(pdf, page, x, y, w, h):
+    """The box X Y W H (points) of PAGE rendered grey: width, height and
+    the pixels, a byte each, row by row (darker than 128 is ink)."""
     s = DPI / 72.0
     out = subprocess.run(
         ["pdftoppm", "-gray", "-r", str(DPI), "-f", str(page), "-l", str(page),
@@ -27,7 +29,20 @@ def ink(pdf, page, x, y, w, h):
         check=True, capture_output=True).stdout
     # P5 PGM: magic, width, height, maxval, then the bytes
     parts = out.split(maxsplit=4)
-    width, height, pixels = int(parts[1]), int(parts[2]), parts[4]
+    return int(parts[1]), int(parts[2]), parts[4]
+
+
+def words(pdf, page):
+    """The words pdftotext -bbox finds on PAGE: (text, x0, y0, x1, y1)."""
+    text = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), pdf, "-"],
+                          check=True, capture_output=True, text=True).stdout
+    return [(html.unescape(m.group(5)), *map(float, m.groups()[:4]))
+            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                 r'yMax="([\d.]+)">([^<]*)</word>', text)]
+
+
+def ink(pdf, page, x, y, w, h):
+    width, height, pixels = grey_box(pdf, page, x, y, w, h)
     dark = sum(1 for b in pixels[: width * height] if b < 128)
     return dark, width * height
 
@@ -37,12 +52,8 @@ def main():
     if word == "-":
         x, y, w, h = map(float, sys.argv[4:8])
     else:
-        text = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), pdf, "-"],
-                              check=True, capture_output=True, text=True).stdout
-        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                             r'yMax="([\d.]+)">([^<]*)</word>', text):
-            if html.unescape(m.group(5)) == word:
-                x0, y0, x1, y1 = map(float, m.groups()[:4])
+        for text, x0, y0, x1, y1 in words(pdf, page):
+            if text == word:
                 x, y, w, h = x0, y0, x1 - x0, y1 - y0
                 break
         else:

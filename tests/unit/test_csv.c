@@ -41,8 +41,11 @@ static void test_formulas_become_text(void **state)
     field_is("@SUM(A1:A9)", "\"'@SUM(A1:A9)\"");
     field_is("+1+1", "\"'+1+1\"");
     field_is("-2+3", "\"'-2+3\"");
-    field_is("\t=1+1", "\"'\t=1+1\"");
-    field_is("\r=1+1", "\"'\r=1+1\"");
+    /* the tab or CR may split the cell for a reader (below): each part
+     * gets its quote */
+    field_is("\t=1+1", "\"'\t'=1+1\"");
+    field_is("\r=1+1", "\"'\r'=1+1\"");
+    field_is("\tx", "\"'\tx\"");
     field_is("=", "\"'=\"");
     field_is("-1e3", "\"'-1e3\"");
     field_is("-.5", "\"'-.5\"");
@@ -54,6 +57,38 @@ static void test_formulas_become_text(void **state)
     field_is("＋1", "\"'＋1\"");
     field_is("－1", "\"'－1\"");
     field_is("＠SUM(1)", "\"'＠SUM(1)\"");
+}
+
+/* Found by opening the CSV in LibreOffice 7.4: with "Trim spaces" on, an
+ * unquoted " =1+1" is trimmed and evaluated; with ';' or tab as the
+ * separator (a European locale's default), "x;=1+1" becomes two cells, the
+ * second a formula, quoted or not. */
+static void test_formulas_behind_blanks_or_separators(void **state)
+{
+    (void)state;
+    field_is(" =1+1", "\"' =1+1\"");
+    field_is("   =cmd|' /C calc'!A0", "\"'   =cmd|' /C calc'!A0\"");
+    field_is(" +1+1", "\"' +1+1\"");
+    field_is("\n@SUM(1)", "\"'\n'@SUM(1)\"");
+    field_is(" \t-2+3", "\"' \t'-2+3\"");
+    field_is(" ＝1+1", "\"' ＝1+1\"");
+    /* such a reader does not take the quotes either (they are not at the
+     * start of its cell), so what follows a ';', a tab or a line break
+     * inside the field is a cell of its own, or a row's first */
+    field_is("x;=1+1;", "\"x;'=1+1;\"");
+    field_is("x;=cmd|' /C calc'!A0", "\"x;'=cmd|' /C calc'!A0\"");
+    field_is("x\t=1+1", "\"x\t'=1+1\"");
+    field_is("x\n=1+1", "\"x\n'=1+1\"");
+    field_is("x\r\n@SUM(1)", "\"x\r\n'@SUM(1)\"");
+    field_is("x; -2+3", "\"x; '-2+3\"");
+    field_is("x;\t+1", "\"x;\t'+1\"");
+    field_is("x;＝1", "\"x;'＝1\"");
+    field_is("=1;=2", "\"'=1;'=2\"");
+    field_is("a; b", "\"a; b\"");
+    field_is("a;b=c", "\"a;b=c\"");
+    /* blanks before ordinary text change nothing */
+    field_is(" llama", " llama");
+    field_is("  ", "  ");
 }
 
 static void test_numbers_and_dates_stay(void **state)
@@ -74,6 +109,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quotes_as_rfc4180),
         cmocka_unit_test(test_formulas_become_text),
+        cmocka_unit_test(test_formulas_behind_blanks_or_separators),
         cmocka_unit_test(test_numbers_and_dates_stay),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);

@@ -12,7 +12,9 @@
  * patterns comma-separated, created an RFC 3339 time, revoked one or "-".
  * The credential itself is printed once by `collect reporter create` and
  * stored nowhere. The file must not be writable by group or others nor
- * readable by others (the command writes it 0600): whoever can write it can
+ * readable by others (the commands write it 0600 from its creation, and
+ * hold "<path>.lock" while they read, change and replace it, so commands
+ * run at once never lose one another's change): whoever can write it can
  * report for any account. A file that cannot be read, is open to others or
  * has one malformed line is an error as a whole, never "accept all".
  *

@@ -34,6 +34,25 @@ check_match "reporter list names each with its accounts" \
 check_eq "a '*' inside an account is a usage error" 2 "$?"
 "$GM" collect reporter create bad --accounts '*' >/dev/null 2>&1
 check_eq "a bare '*' (any account) is a usage error" 2 "$?"
+# Two operators (or a script) at once: each command reads, changes and
+# replaces the file, so without a lock one's change, a revocation
+# included, is lost and the revoked credential keeps working.
+RACE=$TMP/race-reporters
+for i in $(seq 1 12); do
+    "$GM" collect reporter create "old$i" --accounts "acct-$i" --reporters "$RACE" >/dev/null
+done
+for id in $("$GM" collect reporter list --reporters "$RACE" | awk '{print $1}'); do
+    "$GM" collect reporter revoke "$id" --reporters "$RACE" >/dev/null 2>&1 &
+done
+for i in $(seq 1 6); do
+    "$GM" collect reporter create "new$i" --accounts "acct-new-$i" --reporters "$RACE" \
+        >"$TMP/race-cred-$i" 2>&1 &
+done
+wait
+check_eq "12 revocations and 6 creations at once: every one kept" "12 revoked, 6 active" \
+    "$("$GM" collect reporter list --reporters "$RACE" |
+        awk '$NF == "active" {a++} $NF != "active" {r++} END {printf "%d revoked, %d active", r, a}')"
+check_eq "and the file is still the operator's alone" 600 "$(stat -c %a "$RACE")"
 
 "$GM" collect tokens --listen "$port" --state-dir "$TMP/st" --stdout >"$TMP/events" \
     2>"$TMP/server.log" &

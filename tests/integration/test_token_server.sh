@@ -109,6 +109,28 @@ check_match "listed as revoked" "acme +acme-\* +[0-9TZ:-]+  [0-9TZ:-]+$" \
     "$("$GM" collect reporter list | grep ' acme ')"
 check_eq "the other reporter is still served" 200 \
     "$(post "$TRAINER" --data-binary "@$F/tokens.jsonl")"
+# Revoked while its request's body is still arriving: the headers passed,
+# but the report is judged when whole, so it is refused and not collected.
+LATE=$("$GM" collect reporter create late --accounts 'ns-late')
+before=$(events)
+check_eq "a credential revoked between its headers and its body: 401" 401 "$(
+    python3 - "$port" "$LATE" "$GM" <<'PY'
+import json, socket, subprocess, sys
+port, cred, gm = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+body = json.dumps({"job": "late-1", "account": "ns-late", "tokens": 5,
+                   "time": "2024-05-01T10:00:00Z"}).encode() + b"\n"
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(b"POST /v1/tokens HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + cred.encode() +
+          b"\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+interim = s.recv(4096)  # 100 Continue: the headers, credential included, passed
+assert interim.startswith(b"HTTP/1.1 100"), interim
+subprocess.run([gm, "collect", "reporter", "revoke", cred[4:16]], check=True,
+               stdout=subprocess.DEVNULL)
+s.sendall(body)
+print(s.recv(4096).split(b" ")[1].decode())
+PY
+)"
+check_eq "and nothing of it collected" "$before" "$(events)"
 # A file that cannot be trusted refuses everyone rather than accepting all.
 cp -p "$TMP/reporters" "$TMP/reporters.good"
 chmod 644 "$TMP/reporters"
@@ -118,7 +140,7 @@ cp -p "$TMP/reporters.good" "$TMP/reporters.new"
 echo "garbage line" >>"$TMP/reporters.new"
 mv "$TMP/reporters.new" "$TMP/reporters"
 check_eq "a malformed reporters file: 503" 503 "$(post "$TRAINER" --data-binary "@$F/tokens.jsonl")"
-check_match "logged with the line" "reporters:4: expected 6 fields" "$(cat "$TMP/server.log")"
+check_match "logged with the line" "reporters:5: expected 6 fields" "$(cat "$TMP/server.log")"
 cp -p "$TMP/reporters.good" "$TMP/reporters"
 check_eq "fixed, the reporter is served again" 200 \
     "$(post "$TRAINER" --data-binary "@$F/tokens.jsonl")"

@@ -5,12 +5,14 @@
 #include "core/timeutil.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* A connection between its accept and its close. */
 struct deadline_conn {
     int fd;
-    int64_t since_ms; /* accepted, or the previous answer sent */
+    unsigned char peer[16]; /* netaddr.h's form; all zero when unknown */
+    int64_t since_ms;       /* accepted, or the previous answer sent */
     bool busy;        /* a complete request is being answered */
     bool cut;
     struct deadline_conn *prev, *next;
@@ -18,8 +20,30 @@ struct deadline_conn {
 
 void deadlines_init(struct deadlines *d)
 {
+    memset(d, 0, sizeof *d);
     pthread_mutex_init(&d->lock, NULL);
-    d->open = NULL;
+}
+
+void deadlines_cap_per_peer(struct deadlines *d, unsigned cap, const struct netaddr_prefix *exempt,
+                            size_t n)
+{
+    d->per_peer = cap;
+    d->exempt = exempt;
+    d->n_exempt = n;
+}
+
+/* Whether c, just registered, is one more than its address may hold; under
+ * the lock. */
+static bool over_cap(const struct deadlines *d, const struct deadline_conn *c)
+{
+    static const unsigned char unknown[16];
+    if (!d->per_peer || !memcmp(c->peer, unknown, sizeof unknown) ||
+        netaddr_in(d->exempt, d->n_exempt, c->peer))
+        return false;
+    unsigned held = 0;
+    for (const struct deadline_conn *o = d->open; o; o = o->next)
+        held += !o->cut && !memcmp(o->peer, c->peer, sizeof c->peer);
+    return held > d->per_peer;
 }
 
 void deadlines_destroy(struct deadlines *d)
@@ -37,10 +61,17 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
         struct deadline_conn *c = xcalloc(1, sizeof *c);
         c->fd = ci ? ci->connect_fd : -1;
         c->since_ms = time_monotonic_ms();
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && ai->client_addr) netaddr_from_sockaddr(ai->client_addr, c->peer);
         pthread_mutex_lock(&d->lock);
         c->next = d->open;
         if (d->open) d->open->prev = c;
         d->open = c;
+        if (c->fd >= 0 && over_cap(d, c)) { /* libmicrohttpd sees it end and closes it */
+            shutdown(c->fd, SHUT_RDWR);
+            c->cut = true;
+        }
         pthread_mutex_unlock(&d->lock);
         *socket_context = c;
     } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {

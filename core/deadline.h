@@ -13,11 +13,20 @@
  * connection that has not delivered a whole request within limit_ms of its
  * accept or of its previous answer. libmicrohttpd then sees it end.
  *
+ * deadlines_cap_per_peer caps the connections one address holds open at
+ * once, trusted proxies excepted: libmicrohttpd's own per-IP limit counts
+ * a proxy like any client, so behind the TLS proxy one client holding that
+ * many connections through it (or the proxy's own idle upstream pool)
+ * refused every other user's. A connection over the cap is shut down as it
+ * opens (the client sees it closed at once, as before).
+ *
  * Thread-safe: the registry is under its own mutex, so the API's pool
  * threads and its sweeper thread share one; the token endpoint calls all
  * three from its one thread. */
 #ifndef GPUMETER_DEADLINE_H
 #define GPUMETER_DEADLINE_H
+
+#include "core/netaddr.h"
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -29,9 +38,17 @@ struct deadline_conn;
 struct deadlines {
     pthread_mutex_t lock;
     struct deadline_conn *open;
+    unsigned per_peer; /* 0: no cap */
+    const struct netaddr_prefix *exempt;
+    size_t n_exempt;
 };
 
 void deadlines_init(struct deadlines *d);
+/* At most cap connections open at once from one address (0: no cap),
+ * except from the n addresses or prefixes of exempt (which must outlive the
+ * registry). Before the daemon starts. */
+void deadlines_cap_per_peer(struct deadlines *d, unsigned cap, const struct netaddr_prefix *exempt,
+                            size_t n);
 /* After the daemon is stopped (every connection notified closed). */
 void deadlines_destroy(struct deadlines *d);
 /* MHD_NotifyConnectionCallback; cls is the struct deadlines. */

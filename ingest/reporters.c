@@ -12,6 +12,7 @@
 #include "core/timeutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,10 +171,21 @@ static bool parse_file(const char *path, char *text, struct reporters *rs, char 
 bool reporters_read(const char *path, bool missing_ok, struct reporters *rs, char *err, size_t cap)
 {
     memset(rs, 0, sizeof *rs);
+    /* Opened once and judged by what was opened (fstat), so a file swapped
+     * between the check and the read cannot slip through; without waiting,
+     * so a FIFO put in its place cannot hang the endpoint's one thread. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
-    if (stat(path, &st)) {
-        if (errno == ENOENT && missing_ok) return true;
-        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+    if (fd < 0 || fstat(fd, &st)) {
+        int saved = errno;
+        if (fd >= 0) close(fd);
+        if (saved == ENOENT && missing_ok) return true;
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(saved));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, cap, "%s is not a regular file", path);
+        close(fd);
         return false;
     }
     if (st.st_mode & 027) {
@@ -181,12 +193,15 @@ bool reporters_read(const char *path, bool missing_ok, struct reporters *rs, cha
                  "%s may be %s by others (mode %04o): whoever can write it can report for any "
                  "account; chmod 600 it",
                  path, st.st_mode & 022 ? "written" : "read", (unsigned)(st.st_mode & 07777));
+        close(fd);
         return false;
     }
     struct strbuf text = STRBUF_INIT;
-    bool ok = file_read_all(path, &text);
+    bool ok = file_read_stream(fd, &text);
+    int saved = errno;
+    close(fd);
     if (!ok)
-        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(saved));
     else if (text.len && memchr(text.buf, '\0', text.len)) {
         snprintf(err, cap, "%s holds a NUL byte", path);
         ok = false;

@@ -15,8 +15,9 @@
  * readable by others (the commands write it 0600 from its creation, and
  * hold "<path>.lock" while they read, change and replace it, so commands
  * run at once never lose one another's change): whoever can write it can
- * report for any account. A file that cannot be read, is open to others or
- * has one malformed line is an error as a whole, never "accept all".
+ * report for any account. A file that cannot be read, is open to others,
+ * is not a regular file (a FIFO would hang its reader) or has one
+ * malformed line is an error as a whole, never "accept all".
  *
  * reporters_watch re-reads the file when it changes (inode, size, times),
  * so a revocation takes effect on the next request without a restart.

@@ -141,6 +141,14 @@ echo "garbage line" >>"$TMP/reporters.new"
 mv "$TMP/reporters.new" "$TMP/reporters"
 check_eq "a malformed reporters file: 503" 503 "$(post "$TRAINER" --data-binary "@$F/tokens.jsonl")"
 check_match "logged with the line" "reporters:5: expected 6 fields" "$(cat "$TMP/server.log")"
+rm "$TMP/reporters"
+mkfifo -m 600 "$TMP/reporters"
+check_eq "a FIFO in the file's place: 503, not an endpoint stuck reading it" 503 \
+    "$(post "$TRAINER" --max-time 20 --data-binary "@$F/tokens.jsonl")"
+check_match "logged as no regular file" "reporters is not a regular file" \
+    "$(cat "$TMP/server.log")"
+exec 3<>"$TMP/reporters" 3>&- # a writer's end-of-file frees a reader stuck on it, if one is
+rm "$TMP/reporters"
 cp -p "$TMP/reporters.good" "$TMP/reporters"
 check_eq "fixed, the reporter is served again" 200 \
     "$(post "$TRAINER" --data-binary "@$F/tokens.jsonl")"

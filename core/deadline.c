@@ -14,6 +14,7 @@ struct deadline_conn {
     unsigned char peer[16]; /* netaddr.h's form; all zero when unknown */
     int64_t since_ms;       /* accepted, or the previous answer sent */
     bool busy;        /* a complete request is being answered */
+    bool vouched;     /* its request's credential passed (deadline_vouch) */
     bool cut;
     struct deadline_conn *prev, *next;
 };
@@ -30,6 +31,34 @@ void deadlines_cap_per_peer(struct deadlines *d, unsigned cap, const struct neta
     d->per_peer = cap;
     d->exempt = exempt;
     d->n_exempt = n;
+}
+
+void deadlines_cap_total(struct deadlines *d, unsigned total)
+{
+    d->total = total;
+}
+
+static void cut(struct deadline_conn *c)
+{
+    shutdown(c->fd, SHUT_RDWR);
+    c->cut = true;
+}
+
+/* With more than d->total open now that c is registered: cuts the one
+ * waiting longest for a request no one vouched for, c itself only when no
+ * other may be cut. Under the lock. */
+static void make_room(struct deadlines *d, struct deadline_conn *c)
+{
+    unsigned live = 0;
+    struct deadline_conn *oldest = NULL;
+    for (struct deadline_conn *o = d->open; o; o = o->next) {
+        if (o->cut) continue;
+        live++;
+        if (o != c && !o->vouched && !o->busy && o->fd >= 0 &&
+            (!oldest || o->since_ms < oldest->since_ms))
+            oldest = o;
+    }
+    if (live > d->total) cut(oldest ? oldest : c);
 }
 
 /* Whether c, just registered, is one more than its address may hold; under
@@ -68,10 +97,10 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
         c->next = d->open;
         if (d->open) d->open->prev = c;
         d->open = c;
-        if (c->fd >= 0 && over_cap(d, c)) { /* libmicrohttpd sees it end and closes it */
-            shutdown(c->fd, SHUT_RDWR);
-            c->cut = true;
-        }
+        if (c->fd >= 0 && over_cap(d, c)) /* libmicrohttpd sees it end and closes it */
+            cut(c);
+        else if (c->fd >= 0 && d->total)
+            make_room(d, c);
         pthread_mutex_unlock(&d->lock);
         *socket_context = c;
     } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
@@ -88,29 +117,45 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
     }
 }
 
-void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy)
+static struct deadline_conn *registered(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct deadline_conn *c = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy)
+{
+    struct deadline_conn *c = registered(conn);
     if (!c) return;
     pthread_mutex_lock(&d->lock);
     c->busy = busy;
-    if (!busy) c->since_ms = time_monotonic_ms();
+    if (!busy) {
+        c->since_ms = time_monotonic_ms();
+        c->vouched = false; /* its next request is judged afresh */
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+void deadline_vouch(struct deadlines *d, struct MHD_Connection *conn)
+{
+    struct deadline_conn *c = registered(conn);
+    if (!c) return;
+    pthread_mutex_lock(&d->lock);
+    c->vouched = true;
     pthread_mutex_unlock(&d->lock);
 }
 
 long deadline_sweep(struct deadlines *d, int64_t limit_ms)
 {
-    long cut = 0;
+    long n = 0;
     int64_t now = time_monotonic_ms();
     pthread_mutex_lock(&d->lock);
     for (struct deadline_conn *c = d->open; c; c = c->next)
         if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit_ms) {
-            shutdown(c->fd, SHUT_RDWR);
-            c->cut = true;
-            cut++;
+            cut(c);
+            n++;
         }
     pthread_mutex_unlock(&d->lock);
-    return cut;
+    return n;
 }

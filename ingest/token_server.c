@@ -20,6 +20,10 @@
 
 #define HEADER_MEMORY (64u << 10) /* per connection: request line and headers */
 #define IDLE_TIMEOUT  30u         /* seconds without a byte before a connection is closed */
+/* Connections libmicrohttpd holds above tokens.max_connections: a new one
+ * must be accepted to make room for itself (core/deadline.h), and the one
+ * it cut is closed on the loop's next turn. */
+#define ROOM_MAKERS 16u
 #define BEARER_NAME   "tokens.bearer"
 /* A body this small is every connection's own, like its headers, and never
  * waits for the shared budget: a trainer's report (a few hundred bytes a
@@ -166,6 +170,7 @@ static enum MHD_Result on_headers(struct token_server *s, struct MHD_Connection 
     memset(&who, 0, sizeof who);
     enum auth a = authenticate(s, conn, &who);
     if (a != AUTH_OK) return refuse(s, conn, a);
+    deadline_vouch(&s->deadlines, conn); /* never the one cut to make room for another */
     unsigned long long declared = declared_length(conn);
     if (declared > s->max_body) return reply(s, conn, 413, too_large_json);
     struct upload *u = xcalloc(1, sizeof *u);
@@ -327,6 +332,7 @@ struct token_server *token_server_start(struct collector *c, const struct config
     s->use_reporters = cfg->tokens_reporters[0] != '\0';
     s->watch.path = cfg->tokens_reporters;
     deadlines_init(&s->deadlines);
+    deadlines_cap_total(&s->deadlines, (unsigned)cfg->tokens_max_connections);
     if (!credentials_usable(s, cfg)) {
         token_server_stop(s);
         return NULL;
@@ -336,7 +342,7 @@ struct token_server *token_server_start(struct collector *c, const struct config
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
         MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s->deadlines,
         MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->tokens_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (unsigned)cfg->tokens_max_connections + ROOM_MAKERS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HEADER_MEMORY, MHD_OPTION_END);
     if (!s->d) {
         log_error("cannot listen on %s", listen);

@@ -18,7 +18,10 @@
  * the trainer retries). GET /healthz answers 200.
  *
  * It binds to 127.0.0.1 unless given an address and holds at most
- * tokens.max_connections connections; each must deliver a whole request
+ * tokens.max_connections connections (a new one past it cuts the one
+ * waiting longest for a request no credential vouched for, so clients
+ * without one cannot keep a trainer out by reconnecting: core/deadline.h);
+ * each must deliver a whole request
  * within tokens.request_timeout_s (core/deadline.h) however slowly it
  * trickles. Its memory is bounded: 64 KiB of headers and 64 KiB of small
  * body per connection (a report is a few hundred bytes a job, so it never

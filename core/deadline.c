@@ -15,6 +15,7 @@ struct deadline_conn {
     int64_t since_ms;       /* accepted, or the previous answer sent */
     bool busy;        /* a complete request is being answered */
     bool vouched;     /* its request's credential passed (deadline_vouch) */
+    long born;        /* the sweep count when it was accepted */
     bool cut;
     struct deadline_conn *prev, *next;
 };
@@ -46,7 +47,11 @@ static void cut(struct deadline_conn *c)
 
 /* With more than d->total open now that c is registered: cuts the one
  * waiting longest for a request no one vouched for, c itself only when no
- * other may be cut. Under the lock. */
+ * other may be cut. A connection accepted since the last sweep but one is
+ * spared: its server may not have read the request it already sent (the
+ * token endpoint sweeps once a turn of its loop), and clients reconnecting
+ * as fast as they are cut would otherwise cut a trainer's before its
+ * credential was seen. Under the lock. */
 static void make_room(struct deadlines *d, struct deadline_conn *c)
 {
     unsigned live = 0;
@@ -54,7 +59,7 @@ static void make_room(struct deadlines *d, struct deadline_conn *c)
     for (struct deadline_conn *o = d->open; o; o = o->next) {
         if (o->cut) continue;
         live++;
-        if (o != c && !o->vouched && !o->busy && o->fd >= 0 &&
+        if (o != c && !o->vouched && !o->busy && o->fd >= 0 && d->sweeps - o->born >= 2 &&
             (!oldest || o->since_ms < oldest->since_ms))
             oldest = o;
     }
@@ -94,6 +99,7 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         if (ai && ai->client_addr) netaddr_from_sockaddr(ai->client_addr, c->peer);
         pthread_mutex_lock(&d->lock);
+        c->born = d->sweeps;
         c->next = d->open;
         if (d->open) d->open->prev = c;
         d->open = c;
@@ -151,6 +157,7 @@ long deadline_sweep(struct deadlines *d, int64_t limit_ms)
     long n = 0;
     int64_t now = time_monotonic_ms();
     pthread_mutex_lock(&d->lock);
+    d->sweeps++;
     for (struct deadline_conn *c = d->open; c; c = c->next)
         if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit_ms) {
             cut(c);

@@ -49,6 +49,7 @@ struct deadlines {
     struct deadline_conn *open;
     unsigned per_peer; /* 0: no cap */
     unsigned total;    /* 0: no cap (the daemon's limit refuses instead) */
+    long sweeps;       /* deadline_sweep calls so far */
     const struct netaddr_prefix *exempt;
     size_t n_exempt;
 };

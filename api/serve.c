@@ -683,6 +683,10 @@ int cmd_serve(int argc, char **argv)
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
     deadlines_init(&s.deadlines);
+    /* api.max_connections_per_ip, but not for a trusted proxy, which holds
+     * every client's connections (core/deadline.h) */
+    deadlines_cap_per_peer(&s.deadlines, (unsigned)s.cfg.api_max_connections_per_ip,
+                           s.cfg.api_trusted_proxies, (size_t)s.cfg.n_trusted_proxies);
     s.rate = buckets_new((double)s.cfg.api_rate, (double)s.cfg.api_rate);
     s.auth = auth_new(s.cfg.api_auth_failures_per_min);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
@@ -696,7 +700,6 @@ int cmd_serve(int argc, char **argv)
         on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections_per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, &s, MHD_OPTION_END);
     if (!s.d) {

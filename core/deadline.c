@@ -5,21 +5,79 @@
 #include "core/timeutil.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* A connection between its accept and its close. */
 struct deadline_conn {
     int fd;
-    int64_t since_ms; /* accepted, or the previous answer sent */
+    unsigned char peer[16]; /* netaddr.h's form; all zero when unknown */
+    int64_t since_ms;       /* accepted, or the previous answer sent */
     bool busy;        /* a complete request is being answered */
+    bool vouched;     /* its request's credential passed (deadline_vouch) */
+    long born;        /* the sweep count when it was accepted */
     bool cut;
     struct deadline_conn *prev, *next;
 };
 
 void deadlines_init(struct deadlines *d)
 {
+    memset(d, 0, sizeof *d);
     pthread_mutex_init(&d->lock, NULL);
-    d->open = NULL;
+}
+
+void deadlines_cap_per_peer(struct deadlines *d, unsigned cap, const struct netaddr_prefix *exempt,
+                            size_t n)
+{
+    d->per_peer = cap;
+    d->exempt = exempt;
+    d->n_exempt = n;
+}
+
+void deadlines_cap_total(struct deadlines *d, unsigned total)
+{
+    d->total = total;
+}
+
+static void cut(struct deadline_conn *c)
+{
+    shutdown(c->fd, SHUT_RDWR);
+    c->cut = true;
+}
+
+/* With more than d->total open now that c is registered: cuts the one
+ * waiting longest for a request no one vouched for, c itself only when no
+ * other may be cut. A connection accepted since the last sweep but one is
+ * spared: its server may not have read the request it already sent (the
+ * token endpoint sweeps once a turn of its loop), and clients reconnecting
+ * as fast as they are cut would otherwise cut a trainer's before its
+ * credential was seen. Under the lock. */
+static void make_room(struct deadlines *d, struct deadline_conn *c)
+{
+    unsigned live = 0;
+    struct deadline_conn *oldest = NULL;
+    for (struct deadline_conn *o = d->open; o; o = o->next) {
+        if (o->cut) continue;
+        live++;
+        if (o != c && !o->vouched && !o->busy && o->fd >= 0 && d->sweeps - o->born >= 2 &&
+            (!oldest || o->since_ms < oldest->since_ms))
+            oldest = o;
+    }
+    if (live > d->total) cut(oldest ? oldest : c);
+}
+
+/* Whether c, just registered, is one more than its address may hold; under
+ * the lock. */
+static bool over_cap(const struct deadlines *d, const struct deadline_conn *c)
+{
+    static const unsigned char unknown[16];
+    if (!d->per_peer || !memcmp(c->peer, unknown, sizeof unknown) ||
+        netaddr_in(d->exempt, d->n_exempt, c->peer))
+        return false;
+    unsigned held = 0;
+    for (const struct deadline_conn *o = d->open; o; o = o->next)
+        held += !o->cut && !memcmp(o->peer, c->peer, sizeof c->peer);
+    return held > d->per_peer;
 }
 
 void deadlines_destroy(struct deadlines *d)
@@ -37,10 +95,18 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
         struct deadline_conn *c = xcalloc(1, sizeof *c);
         c->fd = ci ? ci->connect_fd : -1;
         c->since_ms = time_monotonic_ms();
+        const union MHD_ConnectionInfo *ai =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ai && ai->client_addr) netaddr_from_sockaddr(ai->client_addr, c->peer);
         pthread_mutex_lock(&d->lock);
+        c->born = d->sweeps;
         c->next = d->open;
         if (d->open) d->open->prev = c;
         d->open = c;
+        if (c->fd >= 0 && over_cap(d, c)) /* libmicrohttpd sees it end and closes it */
+            cut(c);
+        else if (c->fd >= 0 && d->total)
+            make_room(d, c);
         pthread_mutex_unlock(&d->lock);
         *socket_context = c;
     } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
@@ -57,29 +123,46 @@ void deadline_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
     }
 }
 
-void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy)
+static struct deadline_conn *registered(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct deadline_conn *c = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+void deadline_busy(struct deadlines *d, struct MHD_Connection *conn, bool busy)
+{
+    struct deadline_conn *c = registered(conn);
     if (!c) return;
     pthread_mutex_lock(&d->lock);
     c->busy = busy;
-    if (!busy) c->since_ms = time_monotonic_ms();
+    if (!busy) {
+        c->since_ms = time_monotonic_ms();
+        c->vouched = false; /* its next request is judged afresh */
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+void deadline_vouch(struct deadlines *d, struct MHD_Connection *conn)
+{
+    struct deadline_conn *c = registered(conn);
+    if (!c) return;
+    pthread_mutex_lock(&d->lock);
+    c->vouched = true;
     pthread_mutex_unlock(&d->lock);
 }
 
 long deadline_sweep(struct deadlines *d, int64_t limit_ms)
 {
-    long cut = 0;
+    long n = 0;
     int64_t now = time_monotonic_ms();
     pthread_mutex_lock(&d->lock);
+    d->sweeps++;
     for (struct deadline_conn *c = d->open; c; c = c->next)
         if (!c->busy && !c->cut && c->fd >= 0 && now - c->since_ms > limit_ms) {
-            shutdown(c->fd, SHUT_RDWR);
-            c->cut = true;
-            cut++;
+            cut(c);
+            n++;
         }
     pthread_mutex_unlock(&d->lock);
-    return cut;
+    return n;
 }

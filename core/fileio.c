@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,12 +56,10 @@ static bool sync_dir_of(const char *path)
     return ok;
 }
 
-bool file_write_atomic(const char *path, const char *data, size_t len)
-{
-    return file_write_atomic_reusing(path, data, len, NULL);
-}
-
-bool file_write_atomic_reusing(const char *path, const char *data, size_t len, const char *reuse)
+/* mode: the new file's (0640), or 0600 forced even on a temporary file a
+ * crash left behind with another. */
+static bool write_atomic(const char *path, const char *data, size_t len, const char *reuse,
+                         mode_t mode)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
@@ -73,9 +72,10 @@ bool file_write_atomic_reusing(const char *path, const char *data, size_t len, c
     if (fd >= 0)
         snprintf(tmp, sizeof tmp, "%s", reuse);
     else
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return false;
-    bool ok = write_all(fd, data, len) && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+    bool ok = (mode == 0640 || fchmod(fd, mode) == 0) && write_all(fd, data, len) &&
+              ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = false;
@@ -91,6 +91,37 @@ bool file_write_atomic_reusing(const char *path, const char *data, size_t len, c
         return false;
     }
     return sync_dir_of(path);
+}
+
+bool file_write_atomic(const char *path, const char *data, size_t len)
+{
+    return write_atomic(path, data, len, NULL, 0640);
+}
+
+bool file_write_atomic_reusing(const char *path, const char *data, size_t len, const char *reuse)
+{
+    return write_atomic(path, data, len, reuse, 0640);
+}
+
+bool file_write_atomic_private(const char *path, const char *data, size_t len)
+{
+    return write_atomic(path, data, len, NULL, 0600);
+}
+
+int file_lock(const char *path, bool wait)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return -1;
+    int r;
+    while ((r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR)
+        ;
+    if (r != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 bool file_make_dir(const char *path)

@@ -23,6 +23,17 @@ bool file_write_atomic(const char *path, const char *data, size_t len);
  * directory, which it consumes) instead of a new one when it exists: a file
  * that is no longer needed is recycled rather than deleted and created. */
 bool file_write_atomic_reusing(const char *path, const char *data, size_t len, const char *reuse);
+/* As file_write_atomic, the file its owner's alone (mode 0600) from the
+ * moment it is created: never, not even between the rename and a chmod,
+ * open to its group (a secret's file, or one whose readers refuse a file
+ * others may read). */
+bool file_write_atomic_private(const char *path, const char *data, size_t len);
+/* Opens path (created, mode 0640, when missing) and takes an exclusive
+ * flock(2) on it, waiting for it when wait: the descriptor, which holds the
+ * lock until closed, or -1 with errno set (EWOULDBLOCK: another process
+ * holds it and wait is false). Serialises processes that read, change and
+ * replace one file. */
+int file_lock(const char *path, bool wait);
 /* mkdir -p for one or two levels; false with errno set. */
 bool file_make_dir(const char *path);
 

@@ -18,6 +18,19 @@ bool netaddr_parse(const char *text, unsigned char addr[16])
     return inet_pton(AF_INET6, text, addr) == 1;
 }
 
+bool netaddr_from_sockaddr(const struct sockaddr *sa, unsigned char addr[16])
+{
+    memset(addr, 0, 16);
+    if (sa->sa_family == AF_INET) {
+        addr[10] = addr[11] = 0xff;
+        memcpy(addr + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa->sa_family != AF_INET6) return false;
+    memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    return true;
+}
+
 static bool is_mapped_v4(const unsigned char addr[16])
 {
     static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

@@ -20,6 +20,10 @@ struct netaddr_prefix {
 
 /* An IPv4 or IPv6 address literal (no port, no brackets) into addr. */
 bool netaddr_parse(const char *text, unsigned char addr[16]);
+/* A socket address (AF_INET or AF_INET6) into addr; false (addr zeroed)
+ * for another family. */
+struct sockaddr;
+bool netaddr_from_sockaddr(const struct sockaddr *sa, unsigned char addr[16]);
 /* "ADDR" (all of it) or "ADDR/BITS" (0..32 for IPv4, 0..128 for IPv6). */
 bool netaddr_prefix_parse(const char *text, struct netaddr_prefix *out);
 /* Whether addr is in one of the n prefixes. */

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #define RETAIN_MS      (62LL * MS_PER_DAY) /* state of devices and jobs not seen since */
@@ -223,16 +222,12 @@ static bool lock_state_dir(struct collector *c)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/lock", c->o.state_dir);
-    if (!file_make_dir(c->o.state_dir) ||
-        (c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
-        log_error("cannot use state directory %s: %s", c->o.state_dir, strerror(errno));
-        return false;
-    }
-    if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (file_make_dir(c->o.state_dir) && (c->lock_fd = file_lock(path, false)) >= 0) return true;
+    if (errno == EWOULDBLOCK)
         log_error("another collector is using state directory %s", c->o.state_dir);
-        return false;
-    }
-    return true;
+    else
+        log_error("cannot use state directory %s: %s", c->o.state_dir, strerror(errno));
+    return false;
 }
 
 /* ---- one round ---- */

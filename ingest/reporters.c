@@ -12,10 +12,12 @@
 #include "core/timeutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PREFIX      "gmr_"
 #define ACCOUNT_MAX 128 /* an event's account (docs/event-contract.md) */
@@ -169,10 +171,21 @@ static bool parse_file(const char *path, char *text, struct reporters *rs, char 
 bool reporters_read(const char *path, bool missing_ok, struct reporters *rs, char *err, size_t cap)
 {
     memset(rs, 0, sizeof *rs);
+    /* Opened once and judged by what was opened (fstat), so a file swapped
+     * between the check and the read cannot slip through; without waiting,
+     * so a FIFO put in its place cannot hang the endpoint's one thread. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
-    if (stat(path, &st)) {
-        if (errno == ENOENT && missing_ok) return true;
-        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+    if (fd < 0 || fstat(fd, &st)) {
+        int saved = errno;
+        if (fd >= 0) close(fd);
+        if (saved == ENOENT && missing_ok) return true;
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(saved));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, cap, "%s is not a regular file", path);
+        close(fd);
         return false;
     }
     if (st.st_mode & 027) {
@@ -180,12 +193,15 @@ bool reporters_read(const char *path, bool missing_ok, struct reporters *rs, cha
                  "%s may be %s by others (mode %04o): whoever can write it can report for any "
                  "account; chmod 600 it",
                  path, st.st_mode & 022 ? "written" : "read", (unsigned)(st.st_mode & 07777));
+        close(fd);
         return false;
     }
     struct strbuf text = STRBUF_INIT;
-    bool ok = file_read_all(path, &text);
+    bool ok = file_read_stream(fd, &text);
+    int saved = errno;
+    close(fd);
     if (!ok)
-        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(saved));
     else if (text.len && memchr(text.buf, '\0', text.len)) {
         snprintf(err, cap, "%s holds a NUL byte", path);
         ok = false;
@@ -207,7 +223,7 @@ bool reporters_write(const char *path, const struct reporters *rs)
         sb_printf(&out, "%s %s %s %s %s %s\n", r->id, r->sha256, r->name, r->patterns, r->created,
                   r->revoked);
     }
-    bool ok = file_write_atomic(path, out.buf, out.len) && chmod(path, 0600) == 0;
+    bool ok = file_write_atomic_private(path, out.buf, out.len);
     if (!ok) log_error("cannot write %s: %s", path, strerror(errno));
     sb_free(&out);
     return ok;
@@ -271,10 +287,14 @@ bool reporters_watch(struct reporters_watch *w)
     {"reporters", CLI_STR, &path, "PATH", "the reporters file (default: tokens.reporters)", 0, 0}
 
 /* A reporter command's start: its command line, then the file (--reporters,
- * else tokens.reporters; empty when it does not exist yet) into rs.
- * Returns -1 when the command goes on, else its exit code. */
+ * else tokens.reporters; empty when it does not exist yet) into rs. A
+ * command that changes the file (lock non-NULL) first takes "<path>.lock",
+ * held until it closes *lock: two commands at once (a revoke while a
+ * create runs) would each write back what it read, and one's change, a
+ * revocation included, would be lost. Returns -1 when the command goes on,
+ * else its exit code. */
 static int start(const struct cli_spec *spec, int argc, char **argv, const char **path,
-                 struct reporters *rs)
+                 struct reporters *rs, int *lock)
 {
     int npos;
     enum cli_result r = cli_parse(spec, argc, argv, &npos);
@@ -287,8 +307,17 @@ static int start(const struct cli_spec *spec, int argc, char **argv, const char 
         *path = cfg.tokens_reporters;
     }
     char err[512];
+    if (lock) {
+        char lock_path[4200];
+        snprintf(lock_path, sizeof lock_path, "%s.lock", *path);
+        if ((*lock = file_lock(lock_path, true)) < 0) {
+            log_error("cannot lock %s: %s", lock_path, strerror(errno));
+            return 1;
+        }
+    }
     if (reporters_read(*path, true, rs, err, sizeof err)) return -1;
     log_error("%s", err);
+    if (lock) close(*lock);
     return 1;
 }
 
@@ -307,7 +336,8 @@ static int reporter_create(int argc, char **argv)
         "Create a token reporter's credential and print it once; only its SHA-256 is kept.", opts,
         1, 1};
     struct reporters rs;
-    int rc = start(&spec, argc, argv, &path, &rs);
+    int lock = -1;
+    int rc = start(&spec, argc, argv, &path, &rs, &lock);
     if (rc >= 0) return rc;
     char why[256], msg[320];
     if (!name_valid(argv[1]))
@@ -337,6 +367,7 @@ static int reporter_create(int argc, char **argv)
         }
     }
     reporters_free(&rs);
+    close(lock);
     return rc;
 }
 
@@ -349,7 +380,7 @@ static int reporter_list(int argc, char **argv)
                                   "(never the credential).",
                                   opts, 0, 0};
     struct reporters rs;
-    int rc = start(&spec, argc, argv, &path, &rs);
+    int rc = start(&spec, argc, argv, &path, &rs, NULL);
     if (rc >= 0) return rc;
     for (size_t i = 0; i < rs.n; i++)
         printf("%s  %-20s %-32s %s  %s\n", rs.v[i].id, rs.v[i].name, rs.v[i].patterns,
@@ -367,7 +398,8 @@ static int reporter_revoke(int argc, char **argv)
         "Revoke a token reporter; its next report gets 401 (the endpoint re-reads the file).",
         opts, 1, 1};
     struct reporters rs;
-    int rc = start(&spec, argc, argv, &path, &rs);
+    int lock = -1;
+    int rc = start(&spec, argc, argv, &path, &rs, &lock);
     if (rc >= 0) return rc;
     rc = 1;
     size_t i = 0;
@@ -384,6 +416,7 @@ static int reporter_revoke(int argc, char **argv)
         }
     }
     reporters_free(&rs);
+    close(lock);
     return rc;
 }
 

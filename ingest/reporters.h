@@ -12,9 +12,12 @@
  * patterns comma-separated, created an RFC 3339 time, revoked one or "-".
  * The credential itself is printed once by `collect reporter create` and
  * stored nowhere. The file must not be writable by group or others nor
- * readable by others (the command writes it 0600): whoever can write it can
- * report for any account. A file that cannot be read, is open to others or
- * has one malformed line is an error as a whole, never "accept all".
+ * readable by others (the commands write it 0600 from its creation, and
+ * hold "<path>.lock" while they read, change and replace it, so commands
+ * run at once never lose one another's change): whoever can write it can
+ * report for any account. A file that cannot be read, is open to others,
+ * is not a regular file (a FIFO would hang its reader) or has one
+ * malformed line is an error as a whole, never "accept all".
  *
  * reporters_watch re-reads the file when it changes (inode, size, times),
  * so a revocation takes effect on the next request without a restart.

@@ -20,6 +20,10 @@
 
 #define HEADER_MEMORY (64u << 10) /* per connection: request line and headers */
 #define IDLE_TIMEOUT  30u         /* seconds without a byte before a connection is closed */
+/* Connections libmicrohttpd holds above tokens.max_connections: a new one
+ * must be accepted to make room for itself (core/deadline.h), and the one
+ * it cut is closed on the loop's next turn. */
+#define ROOM_MAKERS 16u
 #define BEARER_NAME   "tokens.bearer"
 /* A body this small is every connection's own, like its headers, and never
  * waits for the shared budget: a trainer's report (a few hundred bytes a
@@ -39,7 +43,7 @@ struct token_server {
 };
 
 /* Who sent a request, copied: the reporters file may be re-read before its
- * body has arrived. */
+ * body has arrived (the credential is checked again then: on_body). */
 struct upload {
     char name[REPORTER_NAME_MAX + 1];
     char patterns[REPORTER_PATTERNS_MAX + 1];
@@ -133,6 +137,19 @@ static bool expects_continue(struct MHD_Connection *conn)
     return e && !strcasecmp(e, "100-continue");
 }
 
+/* The answer to a request whose credential did not pass. */
+static enum MHD_Result refuse(struct token_server *s, struct MHD_Connection *conn, enum auth a)
+{
+    assert(a != AUTH_OK);
+    if (a == AUTH_UNAVAILABLE)
+        return reply(s, conn, 503,
+                     "{\"error\":\"reporters_unavailable\",\"message\":\"the reporters file "
+                     "(tokens.reporters) cannot be used; nothing was counted, retry\"}");
+    return reply(s, conn, 401,
+                 "{\"error\":\"unauthorized\",\"message\":\"send Authorization: Bearer "
+                 "<your reporter credential>\"}");
+}
+
 static const char too_large_json[] = "{\"error\":\"too_large\",\"message\":\"body over the limit "
                                      "(tokens.max_body_kb)\"}";
 static const char busy_json[] =
@@ -152,14 +169,8 @@ static enum MHD_Result on_headers(struct token_server *s, struct MHD_Connection 
     struct upload who;
     memset(&who, 0, sizeof who);
     enum auth a = authenticate(s, conn, &who);
-    if (a == AUTH_UNAVAILABLE)
-        return reply(s, conn, 503,
-                     "{\"error\":\"reporters_unavailable\",\"message\":\"the reporters file "
-                     "(tokens.reporters) cannot be used; nothing was counted, retry\"}");
-    if (a != AUTH_OK)
-        return reply(s, conn, 401,
-                     "{\"error\":\"unauthorized\",\"message\":\"send Authorization: Bearer "
-                     "<your reporter credential>\"}");
+    if (a != AUTH_OK) return refuse(s, conn, a);
+    deadline_vouch(&s->deadlines, conn); /* never the one cut to make room for another */
     unsigned long long declared = declared_length(conn);
     if (declared > s->max_body) return reply(s, conn, 413, too_large_json);
     struct upload *u = xcalloc(1, sizeof *u);
@@ -180,6 +191,11 @@ static enum MHD_Result on_body(struct token_server *s, struct MHD_Connection *co
 {
     if (u->too_large) return reply(s, conn, 413, too_large_json);
     if (u->over_budget) return reply(s, conn, 503, busy_json);
+    /* The credential again, now that the body is whole: a revocation (or a
+     * reporter's accounts changed) while the body was arriving applies to
+     * it, not only to the next request. */
+    enum auth a = authenticate(s, conn, u);
+    if (a != AUTH_OK) return refuse(s, conn, a);
     const char *body = u->buf ? u->buf : "";
     char account[256];
     long line = tokens_foreign_line(body, u->len, u->patterns, account, sizeof account);
@@ -316,6 +332,7 @@ struct token_server *token_server_start(struct collector *c, const struct config
     s->use_reporters = cfg->tokens_reporters[0] != '\0';
     s->watch.path = cfg->tokens_reporters;
     deadlines_init(&s->deadlines);
+    deadlines_cap_total(&s->deadlines, (unsigned)cfg->tokens_max_connections);
     if (!credentials_usable(s, cfg)) {
         token_server_stop(s);
         return NULL;
@@ -325,7 +342,7 @@ struct token_server *token_server_start(struct collector *c, const struct config
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
         MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s->deadlines,
         MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->tokens_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (unsigned)cfg->tokens_max_connections + ROOM_MAKERS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HEADER_MEMORY, MHD_OPTION_END);
     if (!s->d) {
         log_error("cannot listen on %s", listen);

@@ -8,7 +8,8 @@
  * credential at all). The reply comes after the reports are committed to
  * the collector's spool: 200 with {"accepted":N,"rejected":M} (rejected
  * lines are logged and skipped), 400 when no line is a usable report, 401
- * without a valid, unrevoked credential, 403 when a line names an account
+ * without a valid, unrevoked credential (checked when the headers arrive
+ * and again when the body is whole, so a revocation meanwhile counts), 403 when a line names an account
  * the credential may not report for (the whole body refused, nothing
  * counted, the refusal logged and counted in metrics.prom), 413 for a body
  * over tokens.max_body_kb, 503 when the round could not be committed, the
@@ -17,7 +18,10 @@
  * the trainer retries). GET /healthz answers 200.
  *
  * It binds to 127.0.0.1 unless given an address and holds at most
- * tokens.max_connections connections; each must deliver a whole request
+ * tokens.max_connections connections (a new one past it cuts the one
+ * waiting longest for a request no credential vouched for, so clients
+ * without one cannot keep a trainer out by reconnecting: core/deadline.h);
+ * each must deliver a whole request
  * within tokens.request_timeout_s (core/deadline.h) however slowly it
  * trickles. Its memory is bounded: 64 KiB of headers and 64 KiB of small
  * body per connection (a report is a few hundred bytes a job, so it never

@@ -19,6 +19,7 @@ api.auth_failures_per_min = 10
 api.trusted_proxies = 127.0.0.1
 api.max_connections = 32
 api.sessions_per_key = 4
+api.max_connections_per_ip = 4
 CONF
 start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
@@ -140,6 +141,36 @@ check_eq "alpha's four newest sessions live, its older ones ended (first, 36th, 
 check_eq "41 sign-ins of alpha in all ended 37 of its sessions" 37 \
     "$(metric 'gpumeter_api_sessions_evicted_total{reason="per_key"}')"
 check_eq "none for a full table" 0 "$(metric 'gpumeter_api_sessions_evicted_total{reason="table_full"}')"
+
+# ---- connections: the per-address cap spares the trusted proxy ----
+# Every client's connections come from the proxy's address: libmicrohttpd's
+# per-IP limit counted them as one client's, so one client holding
+# api.max_connections_per_ip connections through the proxy (or the proxy's
+# own idle upstream pool) had every other user's refused.
+held() { # source-address count -> how many of count connections, all open at once, are answered
+    python3 - "$1" "$PORT" "$2" <<'PY'
+import socket, sys
+src, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.settimeout(20)
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    socks.append(s)
+answered = 0
+for s in socks:  # all connected before any request: each counts against the others
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        answered += s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        pass
+print(answered)
+PY
+}
+check_eq "a client's 6 connections at once: 4 answered (api.max_connections_per_ip)" 4 \
+    "$(held 127.0.0.12 6)"
+check_eq "the trusted proxy's 6 at once: every one answered" 6 "$(held 127.0.0.1 6)"
 
 kill $SERVER
 wait $SERVER

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/netaddr.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,6 +81,34 @@ static void test_forwarded_client(void **state)
     client("10.0.0.5", "10.0.0.5", "::ffff:203.0.113.7", "203.0.113.7"); /* one form */
 }
 
+/* A connection's address (core/deadline.h's per-address cap) reads as
+ * the same 16 bytes as its text, so a prefix matches it either way. */
+static void test_from_sockaddr(void **state)
+{
+    (void)state;
+    unsigned char a[16], b[16];
+    char text[NETADDR_TEXT];
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "10.1.2.3", &v4.sin_addr);
+    assert_true(netaddr_from_sockaddr((const struct sockaddr *)&v4, a));
+    assert_true(netaddr_parse("10.1.2.3", b));
+    assert_memory_equal(a, b, 16);
+    netaddr_text(a, text);
+    assert_string_equal(text, "10.1.2.3");
+    struct netaddr_prefix p;
+    assert_true(netaddr_prefix_parse("10.0.0.0/8", &p));
+    assert_true(netaddr_in(&p, 1, a));
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    inet_pton(AF_INET6, "2001:db8::7", &v6.sin6_addr);
+    assert_true(netaddr_from_sockaddr((const struct sockaddr *)&v6, a));
+    netaddr_text(a, text);
+    assert_string_equal(text, "2001:db8::7");
+    struct sockaddr other = {.sa_family = AF_UNIX};
+    assert_false(netaddr_from_sockaddr(&other, a));
+    static const unsigned char zero[16];
+    assert_memory_equal(a, zero, 16);
+}
+
 static void test_config(void **state)
 {
     (void)state;
@@ -113,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_prefixes),
         cmocka_unit_test(test_forwarded_client),
+        cmocka_unit_test(test_from_sockaddr),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests_name("netaddr", tests, NULL, NULL);

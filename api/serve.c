@@ -36,6 +36,7 @@
 #include "console/console.h"
 #include "commands.h"
 #include "core/cli.h"
+#include "core/credential.h"
 #include "core/db.h"
 #include "core/deadline.h"
 #include "core/listen.h"
@@ -412,11 +413,9 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     const char *cookie =
         sessions ? MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE) : NULL;
     char session_key_buf[SESSION_KEY_MAX];
-    const char *presented = NULL;
+    const char *presented = credential_from_authorization(auth);
     bool via_session = false;
-    if (auth && !strncmp(auth, "Bearer ", 7))
-        presented = auth + 7;
-    else if (cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+    if (!presented && cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
         presented = session_key_buf, via_session = true;
     /* Only what the client presented is a guess: a stale cookie is none. */
     enum auth_result a = auth_check(s->auth, r->conn, &thread_prepared, presented,
@@ -518,8 +517,8 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
     if (!authenticated(s, conn, r, false)) return;
     /* without sessions, only a bearer key authenticates */
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    assert(auth && !strncmp(auth, "Bearer ", 7));
-    const char *key = auth + 7;
+    const char *key = credential_from_authorization(auth);
+    assert(key);
     char token[SESSION_TOKEN_LEN + 1];
     if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
     if (!session_start(s->sessions, key, time_monotonic_ms(), token)) {

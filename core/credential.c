@@ -5,6 +5,7 @@
 #include "core/log.h"
 
 #include <assert.h>
+#include <strings.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,4 +44,14 @@ bool credential_split(const char *prefix, const char *presented, char id[CREDENT
     memcpy(id, presented + 4, CREDENTIAL_ID_LEN);
     id[CREDENTIAL_ID_LEN] = '\0';
     return true;
+}
+
+const char *credential_from_authorization(const char *header)
+{
+    if (!header || strncasecmp(header, "Bearer", 6) || (header[6] != ' ' && header[6] != '\t'))
+        return NULL;
+    const char *c = header + 6;
+    while (*c == ' ' || *c == '\t')
+        c++;
+    return *c ? c : NULL;
 }

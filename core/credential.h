@@ -22,4 +22,10 @@ bool credential_new(const char *prefix, char key[CREDENTIAL_LEN + 1],
 /* Whether presented has the shape of a credential of prefix; its id into id. */
 bool credential_split(const char *prefix, const char *presented, char id[CREDENTIAL_ID_LEN + 1]);
 
+/* The credential of an Authorization header's value, "Bearer <credential>":
+ * the scheme in any case and blanks after it, as RFC 9110 section 11.1
+ * allows a client to send it (a trainer writing "bearer" is not a guess);
+ * NULL for another scheme, none, or no credential after it. */
+const char *credential_from_authorization(const char *header);
+
 #endif

@@ -2,6 +2,7 @@
 #include "ingest/token_server.h"
 
 #include "core/alloc.h"
+#include "core/credential.h"
 #include "core/deadline.h"
 #include "core/listen.h"
 #include "core/log.h"
@@ -74,8 +75,8 @@ static enum auth authenticate(struct token_server *s, struct MHD_Connection *con
                               struct upload *who)
 {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7)) return AUTH_REFUSED;
-    const char *presented = h + 7;
+    const char *presented = credential_from_authorization(h);
+    if (!presented) return AUTH_REFUSED;
     size_t n = strlen(s->bearer);
     if (n && strlen(presented) == n && CRYPTO_memcmp(presented, s->bearer, n) == 0) {
         snprintf(who->name, sizeof who->name, "%s", BEARER_NAME);

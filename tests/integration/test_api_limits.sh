@@ -58,6 +58,10 @@ check_eq "a right key from that address is answered" 200 \
     "$(curl -s --interface 127.0.0.4 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$U/v1/invoices")"
 check_eq "another address is served" 200 \
     "$(curl -s --interface 127.0.0.5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$U/v1/invoices")"
+# RFC 9110 11.1: the scheme's case is the client's choice; a right key sent
+# as "bearer" is answered, not counted as a failure.
+check_eq "a right key behind 'authorization: bearer' is answered" 200 \
+    "$(curl -s --interface 127.0.0.5 -o /dev/null -w '%{http_code}' -H "authorization: bearer $KA" "$U/v1/invoices")"
 
 for path in "/v1/usage?from=0000-01-01&to=0000-01-31" "/v1/usage?from=1969-12-31&to=1970-01-01" \
     "/v1/usage?from=2026-02-30&to=2026-03-01" "/v1/statement?period=0000-01" \

@@ -100,6 +100,9 @@ check_eq "acme-* does not match acmex" 403 "$(post "$ACME" --data-binary "$(acme
 check_eq "nor acme" 403 "$(post "$ACME" --data-binary "$(acme_line acme)")"
 check_eq "acme-* matches acme-prod" 200 "$(post "$ACME" --data-binary "$(acme_line acme-prod)")"
 check_eq "which was collected" 5 "$(events)"
+check_eq "the scheme in any case (RFC 9110): 'bearer' is answered 200" 200 \
+    "$(post "" -H "authorization: bearer $ACME" --data-binary "$(acme_line acme-dev)")"
+check_eq "and collected" 6 "$(events)"
 
 # A revocation takes effect on the next request, without a restart.
 "$GM" collect reporter revoke "$(sed -n 's/^\([0-9a-f]*\) [0-9a-f]* acme .*/\1/p' "$TMP/reporters")" \

@@ -10,6 +10,7 @@
 #include "api/bucket.h"
 #include "api/keyring.h"
 #include "api/keys.h"
+#include "core/credential.h"
 
 #include <string.h>
 
@@ -52,6 +53,22 @@ static void test_key_shape(void **state)
     assert_false(keys_id("wrong", id));
 }
 
+/* RFC 9110 11.1: the scheme is case-insensitive; a valid key sent as
+ * "bearer KEY" must not count as a failed authentication. */
+static void test_authorization_header(void **state)
+{
+    (void)state;
+    assert_string_equal(credential_from_authorization("Bearer gmk_x"), "gmk_x");
+    assert_string_equal(credential_from_authorization("bearer gmk_x"), "gmk_x");
+    assert_string_equal(credential_from_authorization("BEARER  gmk_x"), "gmk_x");
+    assert_string_equal(credential_from_authorization("Bearer\tgmk_x"), "gmk_x");
+    assert_null(credential_from_authorization("Bearer"));
+    assert_null(credential_from_authorization("Bearer "));
+    assert_null(credential_from_authorization("Bearergmk_x"));
+    assert_null(credential_from_authorization("Basic Z206eA=="));
+    assert_null(credential_from_authorization(NULL));
+}
+
 static void test_buckets(void **state)
 {
     (void)state;
@@ -72,6 +89,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyring),
         cmocka_unit_test(test_key_shape),
+        cmocka_unit_test(test_authorization_header),
         cmocka_unit_test(test_buckets),
     };
     return cmocka_run_group_tests_name("keyring", tests, NULL, NULL);

@@ -55,7 +55,7 @@ long report_count_lines(const char *text, size_t len)
         size_t i = 0;
         while (i < l.n && (l.p[i] == ' ' || l.p[i] == '\t'))
             i++;
-        if (i < l.n) n++;
+        if (i < l.n && l.p[i] != '#') n++; /* a comment (Prometheus' HELP, TYPE) is no bad line */
     }
     return n;
 }

@@ -54,8 +54,9 @@ struct report {
 void report_bad_line(struct report *r, long lineno, const char *fmt, ...) LOG_PRINTF(3, 4);
 void report_refused_row(struct report *r, long lineno, const char *fmt, ...) LOG_PRINTF(3, 4);
 void report_unusable(struct report *r, const char *fmt, ...) LOG_PRINTF(2, 3);
-/* Lines of text that are not blank: what an input refused whole counts as
- * bad lines. */
+/* Lines of text that are neither blank nor a comment ('#' first, as
+ * Prometheus' HELP and TYPE lines): what an input refused whole counts as
+ * bad lines, the same lines its parser skipped. */
 long report_count_lines(const char *text, size_t len);
 /* Logs how many bad lines were not shown individually. */
 void report_finish(struct report *r);

@@ -121,8 +121,10 @@ printf 'index, name\n0, H800\n' >"$TMP/noheader.csv"
 printf 'JobID|State\n9001|RUNNING\n' >"$TMP/nocols.txt"
 printf 'JobID|Account|AllocTRES|State\n9001|p|gres/gpu=8|RUNNING\n9002|p|gres/gpu=1|RUNNING\n' \
     >"$TMP/notimes.txt"
-# metric names are case-sensitive: a lower-cased paste is not read as GPUs
-grep -v '^#' "$F/dcgm-k8s-t1.prom" | tr 'A-Z' 'a-z' >"$TMP/lower.prom"
+# metric names are case-sensitive: a lower-cased paste is not read as GPUs;
+# its HELP and TYPE comments are no bad lines, so the error line and the
+# round summary give the same count
+tr 'A-Z' 'a-z' <"$F/dcgm-k8s-t1.prom" >"$TMP/lower.prom"
 for run in "dcgm $TMP/empty.prom 0 no accelerator in it" \
     "dcgm $TMP/lower.prom 6 no accelerator in it (6 bad lines)" \
     "npu $TMP/empty.prom 0 no accelerator in it" \

@@ -281,7 +281,7 @@ static const char fapiao_correct_audit_sql[] =
     "       jsonb_build_object('fapiao_number', $2::text, 'fapiao_date', $3::text, "
     "                          'reason', $5::text) "
     "FROM invoice WHERE number = $1 AND fapiao_number = $6 AND fapiao_date = $7::date "
-    "RETURNING id";
+    "FOR UPDATE RETURNING id"; /* the row held, so the UPDATE below changes it */
 static const char fapiao_correct_sql[] =
     "UPDATE invoice SET fapiao_number = $2, fapiao_date = $3::date WHERE number = $1 "
     "AND fapiao_number = $4 AND fapiao_date = $5::date";
@@ -387,7 +387,8 @@ int lifecycle_fapiao(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     const char *who = actor ? actor : cfg.actor;
-    PGresult *dates = db_query(conn, "read the invoice", fapiao_dates_sql, 1, (const char *[]){argv[1]});
+    PGresult *dates =
+        db_query(conn, "read the invoice", fapiao_dates_sql, 1, (const char *[]){argv[1]});
     rc = 1;
     if (!dates) {
     } else if (PQntuples(dates) != 1) {

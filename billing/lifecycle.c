@@ -10,7 +10,9 @@
  * credit note that negates it line by line, and appends reversal rows to the
  * commitment and voucher ledgers, all in one transaction; the month can then
  * be invoiced again. PostgreSQL triggers (schema 007) keep issued invoices,
- * their lines and ledgers immutable whatever the client. */
+ * their lines and ledgers immutable whatever the client. Every issue, void,
+ * fapiao record and fapiao correction is written to audit_log in the
+ * transaction that makes it (schema 022 requires the correction's row). */
 #include "billing/lifecycle.h"
 
 #include "core/cli.h"
@@ -26,24 +28,52 @@
 /* The time zone of an invoice's month (i is the invoice): the schema's. */
 #define INVOICE_TZ "customer_time_zone(i.customer_id, i.period)"
 
+#define ACTOR_HELP "who does it, for the audit log (default: audit.actor, $USER)"
+
+/* A reason as void and fapiao --correct take it: 1 to 256 characters that
+ * print safely (the void's reason is printed on the PDF); false after the
+ * usage error is printed. */
+static bool reason_ok(const struct cli_spec *spec, const char *reason)
+{
+    if (!reason || !reason[0] || strlen(reason) > 256) {
+        cli_usage_error(spec, "--reason (1 to 256 characters) is required");
+        return false;
+    }
+    const char *why = utf8_ident_problem(reason, strlen(reason));
+    if (why) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "--reason %s", why);
+        cli_usage_error(spec, msg);
+        return false;
+    }
+    return true;
+}
+
 /* Issues draft $1 with the next number of series $2; no row if it is no
- * longer a draft. */
+ * longer a draft. With actor $3 the issue is written to audit_log by the
+ * same statement; a credit note (actor NULL) is audited by its void. */
 static const char issue_sql[] =
     "WITH inv AS (SELECT i.id, extract(year FROM now() AT TIME ZONE " INVOICE_TZ ")::int AS year "
     "             FROM invoice i WHERE i.id = $1 AND i.status = 'draft' FOR UPDATE OF i), "
     "n AS (INSERT INTO invoice_number (series, year, last) SELECT $2, year, 1 FROM inv "
     "      ON CONFLICT (series, year) DO UPDATE SET last = invoice_number.last + 1 "
-    "      RETURNING year, last) "
-    "UPDATE invoice SET status = 'issued', issued_at = now(), "
+    "      RETURNING year, last), "
+    "upd AS (UPDATE invoice SET status = 'issued', issued_at = now(), "
     "       number = format('%s-%s-%s', $2::text, n.year, lpad(n.last::text, 6, '0')), "
     "       buyer_name = c.name, buyer_tax_id = c.tax_id " /* the buyer as issued to (019) */
     "FROM n, inv, customer c WHERE invoice.id = inv.id AND c.id = invoice.customer_id "
-    "RETURNING invoice.number";
+    "RETURNING invoice.number, c.code, invoice.period, invoice.total, invoice.currency), "
+    "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
+    "          SELECT $3, 'invoice', number, 'issue', jsonb_build_object('status', 'issued', "
+    "          'customer', code, 'period', to_char(period, 'YYYY-MM'), 'total', total, "
+    "          'currency', currency) FROM upd WHERE $3::text IS NOT NULL) "
+    "SELECT number FROM upd";
 
-static bool issue_one(PGconn *conn, const char *id, const char *series, char *number, size_t cap)
+static bool issue_one(PGconn *conn, const char *id, const char *series, const char *actor,
+                      char *number, size_t cap)
 {
-    const char *p[] = {id, series};
-    PGresult *res = db_query(conn, "issue the invoice", issue_sql, 2, p);
+    const char *p[] = {id, series, actor};
+    PGresult *res = db_query(conn, "issue the invoice", issue_sql, 3, p);
     if (!res) return false;
     number[0] = '\0';
     if (PQntuples(res) == 1) snprintf(number, cap, "%s", PQgetvalue(res, 0, 0));
@@ -64,16 +94,17 @@ static const char drafts_sql[] =
 
 int lifecycle_issue(int argc, char **argv)
 {
-    const char *period = NULL, *customer = NULL;
+    const char *period = NULL, *customer = NULL, *actor = NULL;
     const struct cli_opt opts[] = {
         {"period", CLI_STR, &period, "YYYY-MM", "month whose drafts to issue (required)", 0, 0},
         {"customer", CLI_STR, &customer, "CODE", "only this customer", 0, 0},
+        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter invoice issue --period YYYY-MM [--customer CODE]",
+        "gpumeter invoice issue --period YYYY-MM [--customer CODE] [--actor NAME]",
         "Number and issue the month's drafts (held until the month ends plus "
-        "invoice.grace_days).",
+        "invoice.grace_days); each issue is audited.",
         opts, 0, 0};
     int npos, rc;
     char first_day[16], grace[24];
@@ -95,7 +126,8 @@ int lifecycle_issue(int argc, char **argv)
         }
         char number[32], amount[32];
         int64_t total = 0, digits = 2;
-        ok = issue_one(conn, PQgetvalue(res, i, 0), "INV", number, sizeof number);
+        ok = issue_one(conn, PQgetvalue(res, i, 0), "INV", actor ? actor : cfg.actor, number,
+                       sizeof number);
         if (!ok || !number[0]) continue; /* issued by another batch meanwhile */
         db_get_int64(res, i, 2, &total);
         db_get_int64(res, i, 3, &digits);
@@ -150,9 +182,10 @@ static const char reverse_sql[] =
 
 int lifecycle_void(int argc, char **argv)
 {
-    const char *reason = NULL, *code = "01";
+    const char *reason = NULL, *code = "01", *actor = NULL;
     const struct cli_opt opts[] = {
         {"reason", CLI_STR, &reason, "TEXT", "why it is void (required)", 0, 0},
+        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
         {"code", CLI_STR, &code, "NN",
          "the red-reversal reason for the fapiao: 01 开票有误 wrong invoice (default), 02 销货退回 "
          "returned, 03 服务中止 service ended, 04 销售折让 discount",
@@ -160,21 +193,14 @@ int lifecycle_void(int argc, char **argv)
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter invoice void NUMBER --reason TEXT [--code 01|02|03|04]",
+        "gpumeter invoice void NUMBER --reason TEXT [--code 01|02|03|04] [--actor NAME]",
         "Void an issued invoice and issue the credit note that reverses it; the month can then "
-        "be invoiced again.",
+        "be invoiced again. Audited.",
         opts, 1, 1};
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!reason || !reason[0] || strlen(reason) > 256)
-        return cli_usage_error(&spec, "--reason (1 to 256 characters) is required");
-    const char *why = utf8_ident_problem(reason, strlen(reason)); /* printed on the PDF */
-    if (why) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "--reason %s", why);
-        return cli_usage_error(&spec, msg);
-    }
+    if (!reason_ok(&spec, reason)) return CLI_EXIT_USAGE;
     if (strlen(code) != 2 || code[0] != '0' || code[1] < '1' || code[1] > '4')
         return cli_usage_error(&spec, "--code is 01, 02, 03 or 04");
     struct config cfg;
@@ -197,8 +223,17 @@ int lifecycle_void(int argc, char **argv)
     ok = ok && (cn = db_query(conn, "write the credit note", credit_sql, 1, id));
     const char *ids[] = {id[0], ok ? PQgetvalue(cn, 0, 0) : NULL};
     ok = ok && db_exec(conn, "write the credit note's lines", credit_lines_sql, 2, ids) &&
-         issue_one(conn, ids[1], "CN", number, sizeof number) && number[0] &&
-         db_exec(conn, "reverse the ledgers", reverse_sql, 1, id) && db_commit(conn);
+         issue_one(conn, ids[1], "CN", NULL, number, sizeof number) && number[0] &&
+         db_exec(conn, "reverse the ledgers", reverse_sql, 1, id);
+    const char *a[] = {actor ? actor : cfg.actor, argv[1], reason, code, number};
+    ok = ok &&
+         db_exec(conn, "write the audit log",
+                 "INSERT INTO audit_log (actor, object, key, action, before, after) "
+                 "VALUES ($1, 'invoice', $2, 'void', '{\"status\": \"issued\"}', "
+                 "jsonb_build_object('status', 'void', 'reason', $3::text, 'code', $4::text, "
+                 "'credit_note', $5::text))",
+                 5, a) &&
+         db_commit(conn);
     if (ok)
         printf("%s: void; credit note %s issued\n", argv[1], number);
     else
@@ -209,22 +244,134 @@ int lifecycle_void(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-/* The official number is the one change an issued (or void) invoice accepts,
- * once (schema 019's guard), and it is written to audit_log with the same
- * statement. */
+/* The dates a fapiao of invoice $1 may bear: from its issue date to
+ * today, both in the invoice's time zone (the one that bounds its month and
+ * numbers it); with its recorded number and date. No row: no such issued or
+ * void invoice or credit note. */
+static const char fapiao_dates_sql[] =
+    "SELECT to_char(i.issued_at AT TIME ZONE " INVOICE_TZ ", 'YYYY-MM-DD'), "
+    "       to_char(now() AT TIME ZONE " INVOICE_TZ ", 'YYYY-MM-DD'), "
+    "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), '') "
+    "FROM invoice i WHERE i.number = $1 AND i.status <> 'draft'";
+
+/* Records fapiao $2 of $3 on invoice $1 if it has none, audited by actor $4
+ * in the same statement. */
+static const char fapiao_record_sql[] =
+    "WITH old AS (SELECT id, status, fapiao_number, to_char(fapiao_date, 'YYYY-MM-DD') AS d "
+    "             FROM invoice WHERE number = $1 FOR UPDATE), "
+    "upd AS (UPDATE invoice i SET fapiao_number = $2, fapiao_date = $3::date FROM old "
+    "        WHERE i.id = old.id AND old.fapiao_number IS NULL "
+    "          AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.fapiao_number = $2) "
+    "        RETURNING i.id), "
+    "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
+    "          SELECT $4, 'invoice', $1, 'fapiao', jsonb_build_object('fapiao_number', "
+    "          $2::text, 'fapiao_date', $3::text) FROM upd) "
+    "SELECT (SELECT count(*) FROM old), (SELECT count(*) FROM upd), "
+    "       (SELECT coalesce(fapiao_number, '') FROM old), (SELECT coalesce(d, '') FROM old), "
+    "       (SELECT number FROM invoice WHERE fapiao_number = $2)";
+
+/* Corrects the recorded fapiao of invoice $1 from $6 of $7 to $2 of $3:
+ * the audit row first, since schema 022's guard lets the two columns change
+ * again only beside a 'correct' row of the same transaction that holds the
+ * record before and after. No row if the record is no longer $6 of $7. */
+static const char fapiao_correct_audit_sql[] =
+    "INSERT INTO audit_log (actor, object, key, action, before, after) "
+    "SELECT $4, 'invoice', $1, 'correct', "
+    "       jsonb_build_object('fapiao_number', $6::text, 'fapiao_date', $7::text), "
+    "       jsonb_build_object('fapiao_number', $2::text, 'fapiao_date', $3::text, "
+    "                          'reason', $5::text) "
+    "FROM invoice WHERE number = $1 AND fapiao_number = $6 AND fapiao_date = $7::date "
+    "FOR UPDATE RETURNING id"; /* the row held, so the UPDATE below changes it */
+static const char fapiao_correct_sql[] =
+    "UPDATE invoice SET fapiao_number = $2, fapiao_date = $3::date WHERE number = $1 "
+    "AND fapiao_number = $4 AND fapiao_date = $5::date";
+
+static int fapiao_record(PGconn *conn, const char *invoice, const char *number,
+                         const char *date, const char *actor)
+{
+    const char *p[] = {invoice, number, date, actor};
+    PGresult *res = db_query(conn, "record the fapiao", fapiao_record_sql, 4, p);
+    int rc = 1;
+    if (!res) {
+    } else if (!strcmp(PQgetvalue(res, 0, 1), "1")) {
+        printf("%s: fapiao %s of %s recorded\n", invoice, number, date);
+        rc = 0;
+    } else if (!strcmp(PQgetvalue(res, 0, 2), number) && !strcmp(PQgetvalue(res, 0, 3), date)) {
+        printf("%s: fapiao %s of %s, unchanged\n", invoice, number, date);
+        rc = 0;
+    } else if (PQgetvalue(res, 0, 2)[0]) {
+        log_error("%s already has fapiao %s of %s", invoice, PQgetvalue(res, 0, 2),
+                  PQgetvalue(res, 0, 3));
+        log_hint("A mistyped record is corrected with: gpumeter invoice fapiao %s --number "
+                 "DIGITS --date YYYY-MM-DD --correct --reason TEXT; a wrong fapiao is reversed "
+                 "with a red one: invoice void --code 01.",
+                 invoice);
+    } else {
+        log_error("fapiao %s is recorded on %s already", number, PQgetvalue(res, 0, 4));
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int fapiao_correct(PGconn *conn, const char *const rec[5], const char *old_number,
+                          const char *old_date)
+{
+    const char *invoice = rec[0], *number = rec[1], *date = rec[2];
+    if (!strcmp(old_number, number) && !strcmp(old_date, date)) {
+        printf("%s: fapiao %s of %s, unchanged\n", invoice, number, date);
+        return 0;
+    }
+    const char *p[] = {rec[0], rec[1], rec[2], rec[3], rec[4], old_number, old_date};
+    const char *u[] = {invoice, number, date, old_number, old_date};
+    PGresult *other = NULL, *audit = NULL;
+    bool ok = db_begin(conn) &&
+              (other = db_query(conn, "look for the number",
+                                "SELECT number FROM invoice WHERE fapiao_number = $1 "
+                                "AND number <> $2",
+                                2, (const char *[]){number, invoice}));
+    if (ok && PQntuples(other) == 1) {
+        log_error("fapiao %s is recorded on %s already", number, PQgetvalue(other, 0, 0));
+        ok = false;
+    }
+    ok = ok && (audit = db_query(conn, "write the audit log", fapiao_correct_audit_sql, 7, p));
+    if (ok && PQntuples(audit) != 1) {
+        log_error("the fapiao of %s changed meanwhile; run the command again", invoice);
+        ok = false;
+    }
+    ok = ok && db_exec(conn, "correct the fapiao", fapiao_correct_sql, 5, u) && db_commit(conn);
+    if (ok)
+        printf("%s: fapiao %s of %s corrected to %s of %s\n", invoice, old_number, old_date,
+               number, date);
+    else
+        db_rollback(conn);
+    PQclear(other);
+    PQclear(audit);
+    return ok ? 0 : 1;
+}
+
+/* The official number is the one change an issued (or void) invoice accepts:
+ * once (schema 019's guard), and then only as an audited correction (022).
+ * Every record and correction is written to audit_log. */
 int lifecycle_fapiao(int argc, char **argv)
 {
-    const char *number = NULL, *date = NULL, *actor = NULL;
+    const char *number = NULL, *date = NULL, *actor = NULL, *reason = NULL;
+    bool correct = false;
     const struct cli_opt opts[] = {
         {"number", CLI_STR, &number, "DIGITS", "the fapiao's 20-digit number (required)", 0, 0},
-        {"date", CLI_STR, &date, "YYYY-MM-DD", "the date it was issued on (required)", 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", "who records it (default: audit.actor, $USER)", 0, 0},
+        {"date", CLI_STR, &date, "YYYY-MM-DD",
+         "the date it was issued on (required): from the invoice's issue date to today", 0, 0},
+        {"correct", CLI_BOOL, &correct, NULL, "correct a fapiao record already made", 0, 0},
+        {"reason", CLI_STR, &reason, "TEXT", "why it is corrected (required with --correct)", 0,
+         0},
+        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter invoice fapiao NUMBER --number DIGITS --date YYYY-MM-DD [--actor NAME]",
+        "gpumeter invoice fapiao NUMBER --number DIGITS --date YYYY-MM-DD "
+        "[--correct --reason TEXT] [--actor NAME]",
         "Record the number and date the tax system gave the fapiao of an issued invoice (or the "
-        "red fapiao of a credit note). Recorded once; audited.",
+        "red fapiao of a credit note). Recorded once; a mistyped record is corrected with "
+        "--correct; audited.",
         opts, 1, 1};
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
@@ -234,44 +381,37 @@ int lifecycle_fapiao(int argc, char **argv)
         return cli_usage_error(&spec, "--number is the fapiao's 20 digits");
     if (!date || !time_parse_date(date, &days))
         return cli_usage_error(&spec, "--date must be a date, YYYY-MM-DD");
+    if (correct && !reason_ok(&spec, reason)) return CLI_EXIT_USAGE;
+    if (!correct && reason) return cli_usage_error(&spec, "--reason goes with --correct");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    const char *p[] = {argv[1], number, date, actor ? actor : cfg.actor};
-    PGresult *res = db_query(
-        conn, "record the fapiao",
-        "WITH old AS (SELECT id, status, fapiao_number, to_char(fapiao_date, 'YYYY-MM-DD') AS d "
-        "             FROM invoice WHERE number = $1 FOR UPDATE), "
-        "upd AS (UPDATE invoice i SET fapiao_number = $2, fapiao_date = $3::date FROM old "
-        "        WHERE i.id = old.id AND old.fapiao_number IS NULL "
-        "          AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.fapiao_number = $2) "
-        "        RETURNING i.id), "
-        "audit AS (INSERT INTO audit_log (actor, object, key, action, after) "
-        "          SELECT $4, 'invoice', $1, 'fapiao', jsonb_build_object('fapiao_number', "
-        "          $2::text, 'fapiao_date', $3::text) FROM upd) "
-        "SELECT (SELECT count(*) FROM old), (SELECT count(*) FROM upd), "
-        "       (SELECT coalesce(fapiao_number, '') FROM old), (SELECT coalesce(d, '') FROM old), "
-        "       (SELECT number FROM invoice WHERE fapiao_number = $2)",
-        4, p);
+    const char *who = actor ? actor : cfg.actor;
+    PGresult *dates =
+        db_query(conn, "read the invoice", fapiao_dates_sql, 1, (const char *[]){argv[1]});
     rc = 1;
-    if (!res) {
-    } else if (!strcmp(PQgetvalue(res, 0, 0), "0")) {
+    if (!dates) {
+    } else if (PQntuples(dates) != 1) {
         log_error("no issued invoice or credit note numbered \"%s\"", argv[1]);
-    } else if (!strcmp(PQgetvalue(res, 0, 1), "1")) {
-        printf("%s: fapiao %s of %s recorded\n", argv[1], number, date);
-        rc = 0;
-    } else if (!strcmp(PQgetvalue(res, 0, 2), number) && !strcmp(PQgetvalue(res, 0, 3), date)) {
-        printf("%s: fapiao %s of %s, unchanged\n", argv[1], number, date);
-        rc = 0;
-    } else if (PQgetvalue(res, 0, 2)[0]) {
-        log_error("%s already has fapiao %s of %s", argv[1], PQgetvalue(res, 0, 2),
-                  PQgetvalue(res, 0, 3));
-        log_hint("A recorded fapiao number never changes; a wrong fapiao is reversed with a red "
-                 "one: void the invoice (invoice void --code 01).");
+    } else if (strcmp(date, PQgetvalue(dates, 0, 0)) < 0 ||
+               strcmp(date, PQgetvalue(dates, 0, 1)) > 0) {
+        /* YYYY-MM-DD compares as text as it does as a date */
+        char msg[160];
+        snprintf(msg, sizeof msg, "--date %s is %s: a fapiao of %s is dated from %s to %s", date,
+                 strcmp(date, PQgetvalue(dates, 0, 0)) < 0 ? "before the invoice was issued"
+                                                            : "in the future",
+                 argv[1], PQgetvalue(dates, 0, 0), PQgetvalue(dates, 0, 1));
+        rc = cli_usage_error(&spec, msg);
+    } else if (correct && !PQgetvalue(dates, 0, 2)[0]) {
+        log_error("%s has no fapiao recorded: there is nothing to correct", argv[1]);
+        log_hint("Record it without --correct.");
+    } else if (correct) {
+        const char *rec[] = {argv[1], number, date, who, reason};
+        rc = fapiao_correct(conn, rec, PQgetvalue(dates, 0, 2), PQgetvalue(dates, 0, 3));
     } else {
-        log_error("fapiao %s is recorded on %s already", number, PQgetvalue(res, 0, 4));
+        rc = fapiao_record(conn, argv[1], number, date, who);
     }
-    PQclear(res);
+    PQclear(dates);
     PQfinish(conn);
     return rc;
 }

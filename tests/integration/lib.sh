@@ -32,6 +32,10 @@ export GPUMETER_CONFIG=$TMP/gpumeter.conf
 
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
 q() { pg -tAc "$1"; }
+# The date invoice $1 was issued on, in its time zone: the first date its
+# fapiao may bear (invoice fapiao refuses one before it, or in the future).
+issued_on() { q "SELECT to_char(issued_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
+                 FROM invoice WHERE number = '$1'"; }
 
 # KEEP_TMP=DIR keeps a copy of the test's files (PDFs, exports) to look at.
 cleanup() {

@@ -3,8 +3,9 @@
 # number (customer add/update --tax-id, audited) is frozen onto an invoice
 # when it is issued; `invoice export --format etax` writes the bulk issuing
 # XLSX, compared cell by cell with a hand-written file; `invoice fapiao`
-# records the official number once (audited; PostgreSQL refuses any other
-# change); `invoice list --no-fapiao` shows what still lacks one; a void
+# records the official number once, dated from the invoice's issue to today
+# (audited; PostgreSQL refuses any other change), and corrects a mistyped
+# record only with a reason and its audit row; issue and void are audited; `invoice list --no-fapiao` shows what still lacks one; a void
 # invoice with a fapiao becomes a red-reversal row with its reason code.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,7 +46,13 @@ check_match "PostgreSQL refuses a malformed number too" "customer_tax_id_check" 
 h800 ns-alpha 2026-01-10T02:00:00Z 2026-01-10T03:00:00Z 10
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-01 >/dev/null 2>&1
-"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+GPUMETER_ACTOR=fin-default "$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+check_eq "the issue is audited once, by the configured actor" \
+    "fin-default|issue|INV-2026-000001|issued|alpha|2026-01|17808|CNY" \
+    "$(q "SELECT string_agg(actor || '|' || action || '|' || key || '|' || (after->>'status') || '|' ||
+                            (after->>'customer') || '|' || (after->>'period') || '|' ||
+                            (after->>'total') || '|' || (after->>'currency'), ' ')
+          FROM audit_log WHERE object = 'invoice'")"
 check_eq "customer update sets a new number" "customer alpha: taxpayer number set" \
     "$("$GM" customer update alpha --tax-id 91310115MA1H8XKP9Z --actor fin 2>&1)"
 check_eq "audited with the number before and after" \
@@ -83,31 +90,55 @@ check_eq "another format is a usage error" 2 "$?"
 "$GM" invoice export --period 2026-13 --format etax --output "$TMP/x" >/dev/null 2>&1
 check_eq "and a bad month" 2 "$?"
 
-# The official number: once, audited, and nothing else changes.
-"$GM" invoice fapiao INV-2026-000001 --number 2631200000001234567 --date 2026-02-03 >/dev/null 2>&1
+# The official number: once, audited, and nothing else changes. A fapiao
+# is dated from its invoice's issue date to today, in the invoice's time
+# zone: the issue here is today (the month is long over).
+day=$(issued_on INV-2026-000001)
+today=$(q "SELECT to_char(now() AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
+           FROM invoice WHERE number = 'INV-2026-000001'")
+check_eq "issued today" "$today" "$day"
+"$GM" invoice fapiao INV-2026-000001 --number 2631200000001234567 --date "$day" >/dev/null 2>&1
 check_eq "a fapiao number of 19 digits is a usage error" 2 "$?"
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-30 >/dev/null 2>&1
 check_eq "and a date that does not exist" 2 "$?"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2020-01-01 >"$TMP/out" 2>&1
+check_eq "a date before the invoice was issued is a usage error" 2 "$?"
+check_match "naming the date and the dates allowed" \
+    "error: --date 2020-01-01 is before the invoice was issued: a fapiao of INV-2026-000001 is dated from $day to $today" \
+    "$(cat "$TMP/out")"
+tomorrow=$(date -u -d "$today + 1 day" +%F)
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$tomorrow" >"$TMP/out" 2>&1
+check_eq "and a date in the future" 2 "$?"
+check_match "naming it" "error: --date $tomorrow is in the future: a fapiao of INV-2026-000001 is dated from $day to $today" "$(cat "$TMP/out")"
+check_eq "neither is recorded" "|0" \
+    "$(q "SELECT coalesce(fapiao_number, '') || '|' || (SELECT count(*) FROM audit_log WHERE action = 'fapiao')
+          FROM invoice WHERE number = 'INV-2026-000001'")"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" --reason typo >/dev/null 2>&1
+check_eq "a reason without --correct is a usage error" 2 "$?"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" --correct --reason typo >"$TMP/out" 2>&1
+check_eq "a correction of nothing recorded is refused" 1 "$?"
+check_match "saying so" "INV-2026-000001 has no fapiao recorded: there is nothing to correct" "$(cat "$TMP/out")"
 check_eq "invoice fapiao records the number" \
-    "INV-2026-000001: fapiao 26312000000012345678 of 2026-02-03 recorded" \
-    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 --actor fin 2>&1)"
+    "INV-2026-000001: fapiao 26312000000012345678 of $day recorded" \
+    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" --actor fin 2>&1)"
 check_eq "again, the same, changes nothing" \
-    "INV-2026-000001: fapiao 26312000000012345678 of 2026-02-03, unchanged" \
-    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 2>&1)"
-"$GM" invoice fapiao INV-2026-000001 --number 26312000000099999999 --date 2026-02-03 >/dev/null 2>&1
+    "INV-2026-000001: fapiao 26312000000012345678 of $day, unchanged" \
+    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" 2>&1)"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000099999999 --date "$day" >"$TMP/out" 2>&1
 check_eq "another number is refused" 1 "$?"
-"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 --actor x >/dev/null 2>&1
+check_match "pointing at --correct" "invoice fapiao INV-2026-000001 .*--correct --reason TEXT" "$(cat "$TMP/out")"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" --actor x >/dev/null 2>&1
 check_eq "the same number again is a no-op" 0 "$?"
-check_eq "audited once" "fin|fapiao|26312000000012345678|2026-02-03" \
+check_eq "audited once" "fin|fapiao|26312000000012345678|$day" \
     "$(q "SELECT string_agg(actor || '|' || action || '|' || (after->>'fapiao_number') || '|' ||
-                            (after->>'fapiao_date'), ' ') FROM audit_log WHERE object = 'invoice'")"
+                            (after->>'fapiao_date'), ' ') FROM audit_log WHERE action = 'fapiao'")"
 err=$(pg -c "UPDATE invoice SET fapiao_number = '26312000000099999999' WHERE number = 'INV-2026-000001'" 2>&1)
 check_match "PostgreSQL refuses to change a recorded number" "issued invoices are immutable" "$err"
 err=$(pg -c "UPDATE invoice SET fapiao_date = NULL, fapiao_number = NULL" 2>&1)
 check_match "or to remove it" "issued invoices are immutable" "$err"
 err=$(pg -c "UPDATE invoice SET fapiao_number = NULL, fapiao_date = NULL, total = 1 WHERE number = 'INV-2026-000001'" 2>&1)
 check_match "or to slip another change in beside it" "immutable" "$err"
-check_eq "the invoice shows its fapiao" '"fapiao_number":"26312000000012345678","fapiao_date":"2026-02-03"' \
+check_eq "the invoice shows its fapiao" "\"fapiao_number\":\"26312000000012345678\",\"fapiao_date\":\"$day\"" \
     "$("$GM" invoice show INV-2026-000001 --format json | grep -o '"fapiao_number":"[0-9]*","fapiao_date":"[0-9-]*"')"
 check_eq "nothing lacks a fapiao now" "" "$("$GM" invoice list --no-fapiao)"
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan2.xlsx" >/dev/null 2>&1
@@ -116,22 +147,72 @@ check_eq "so the export has nothing to issue" "$(expect jan-issued.txt | grep -P
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan3.xlsx" --all >/dev/null 2>&1
 check_eq "unless --all" "$(expect jan-issued.txt)" "$(cells "$TMP/jan3.xlsx")"
 
+# A mistyped record is corrected, with a reason, audited with the record
+# before and after; PostgreSQL lets the two columns change again only
+# beside that audit row, in the same transaction (schema 022).
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345670 --date "$day" --correct >"$TMP/out" 2>&1
+check_eq "a correction without --reason is a usage error" 2 "$?"
+check_match "saying so" "error: --reason .1 to 256 characters. is required" "$(cat "$TMP/out")"
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345670 --date 2020-01-01 --correct --reason typo >/dev/null 2>&1
+check_eq "a correction to a date before the issue is a usage error" 2 "$?"
+check_eq "neither changed anything" "26312000000012345678|0" \
+    "$(q "SELECT fapiao_number || '|' || (SELECT count(*) FROM audit_log WHERE action = 'correct')
+          FROM invoice WHERE number = 'INV-2026-000001'")"
+check_eq "a correction with its reason" \
+    "INV-2026-000001: fapiao 26312000000012345678 of $day corrected to 26312000000012345670 of $day" \
+    "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345670 --date "$day" --correct \
+        --reason "digit mistyped" --actor fin2 2>&1)"
+check_eq "changes the record" "26312000000012345670|$day" \
+    "$(q "SELECT fapiao_number || '|' || fapiao_date FROM invoice WHERE number = 'INV-2026-000001'")"
+check_eq "and is audited once with the record before and after and the reason" \
+    "fin2|INV-2026-000001|26312000000012345678|$day|26312000000012345670|$day|digit mistyped" \
+    "$(q "SELECT string_agg(actor || '|' || key || '|' || (before->>'fapiao_number') || '|' ||
+                            (before->>'fapiao_date') || '|' || (after->>'fapiao_number') || '|' ||
+                            (after->>'fapiao_date') || '|' || (after->>'reason'), ' ')
+          FROM audit_log WHERE action = 'correct'")"
+err=$(pg -c "UPDATE invoice SET fapiao_number = '26312000000099999999' WHERE number = 'INV-2026-000001'" 2>&1)
+check_match "without its audit row PostgreSQL still refuses a change" "issued invoices are immutable" "$err"
+err=$(pg -c "BEGIN; INSERT INTO audit_log (actor, object, key, action, before, after) VALUES ('x', 'invoice',
+    'INV-2026-000001', 'correct', '{\"fapiao_number\": \"26312000000012345670\", \"fapiao_date\": \"$day\"}',
+    '{\"fapiao_number\": \"26312000000099999999\", \"fapiao_date\": \"$day\"}');
+    UPDATE invoice SET fapiao_number = '26312000000099999999', total = 1 WHERE number = 'INV-2026-000001'; COMMIT" 2>&1)
+check_match "and, with one, any other column beside it" "issued invoices are immutable" "$err"
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan4.xlsx" --all >/dev/null 2>&1
+check_eq "the corrected record leaves the export as it was" "$(expect jan-issued.txt)" "$(cells "$TMP/jan4.xlsx")"
+
 # Void: a red-reversal row with its reason code; the month invoiced again
 # for the new taxpayer number.
 "$GM" invoice void INV-2026-000001 --reason "wrong buyer number" --code 05 >/dev/null 2>&1
 check_eq "a reason code other than 01-04 is a usage error" 2 "$?"
-"$GM" invoice void INV-2026-000001 --reason "wrong buyer number" >/dev/null 2>&1
+"$GM" invoice void INV-2026-000001 --reason "wrong buyer number" --actor fin3 >/dev/null 2>&1
 check_eq "void defaults to 01 开票有误" "01" "$(q "SELECT void_code FROM invoice WHERE number = 'INV-2026-000001'")"
+check_eq "the void is audited once, by the actor given, naming its credit note" \
+    "fin3|INV-2026-000001|issued|void|wrong buyer number|01|CN-2026-000001" \
+    "$(q "SELECT string_agg(actor || '|' || key || '|' || (before->>'status') || '|' || (after->>'status')
+                            || '|' || (after->>'reason') || '|' || (after->>'code') || '|' ||
+                            (after->>'credit_note'), ' ') FROM audit_log WHERE action = 'void'")"
+check_eq "its credit note's issue is in that row, not one of its own" "1" \
+    "$(q "SELECT count(*) FROM audit_log WHERE action = 'issue'")"
 "$GM" invoice run --period 2026-01 >/dev/null 2>&1
-"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-01 --actor fin4 >/dev/null 2>&1
+check_eq "the new issue is audited by the actor given" "fin4|INV-2026-000002" \
+    "$(q "SELECT actor || '|' || key FROM audit_log WHERE action = 'issue' AND actor <> 'fin-default'")"
+GPUMETER_ACTOR=fin5 "$GM" invoice void INV-2026-000002 --reason x --code 09 >/dev/null 2>&1
+check_eq "a void refused writes nothing" "1" "$(q "SELECT count(*) FROM audit_log WHERE action = 'void'")"
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/void.xlsx" >"$TMP/out" 2>&1
-check_eq "the export of the voided month" "$(expect jan-void.txt)" "$(cells "$TMP/void.xlsx")"
+check_eq "the export of the voided month reverses the corrected fapiao" \
+    "$(expect jan-void.txt | sed "s/A=26312000000012345678\tB=2026-02-03/A=26312000000012345670\tB=$day/")" \
+    "$(cells "$TMP/void.xlsx")"
 check_match "says so" "1 invoices to issue a fapiao for, 1 to reverse with a red one" "$(cat "$TMP/out")"
-"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345678 --date 2026-02-05 >"$TMP/out" 2>&1
+cn_day=$(issued_on CN-2026-000001)
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345670 --date "$cn_day" >"$TMP/out" 2>&1
 check_eq "a number recorded on another invoice is refused" 1 "$?"
-check_match "naming it" "fapiao 26312000000012345678 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
-"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345679 --date 2026-02-05 >/dev/null 2>&1
+check_match "naming it" "fapiao 26312000000012345670 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345679 --date "$cn_day" >/dev/null 2>&1
 check_eq "the credit note takes its red fapiao's number" 0 "$?"
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012345670 --date "$cn_day" --correct --reason x >"$TMP/out" 2>&1
+check_eq "a correction to a number recorded on another invoice is refused" 1 "$?"
+check_match "naming it" "fapiao 26312000000012345670 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/void2.xlsx" >/dev/null 2>&1
 check_match "after which the reversal is not asked for again" "^1-发票基本信息!4" "$(cells "$TMP/void2.xlsx")"
 check_eq "only the new invoice is" 0 "$(cells "$TMP/void2.xlsx" | grep -c '^3-红字确认信息!4')"

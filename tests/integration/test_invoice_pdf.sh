@@ -69,9 +69,10 @@ inked "the Chinese title is ink, not blank" "$TMP/inv.pdf" 1 发票
 inked "and so is the seller's Chinese name" "$TMP/inv.pdf" 1 上海临港算力科技有限公司
 check_eq "while the margin is blank" "- 0 1600" "$(ink "$TMP/inv.pdf" 1 - 5 5 20 20)"
 
-"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date 2026-02-03 >/dev/null 2>&1
+day=$(issued_on INV-2026-000001)
+"$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" >/dev/null 2>&1
 "$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/inv2.pdf"
-check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312000000012345678 +2026-02-03" \
+check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312000000012345678 +$day" \
     "$(pdftotext -layout "$TMP/inv2.pdf" -)"
 
 "$GM" invoice void INV-2026-000001 --reason "wrong buyer" >/dev/null 2>&1

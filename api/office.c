@@ -130,13 +130,7 @@ bool handle_finance_month(struct request *r)
         "JOIN currency cur ON cur.code = i.currency WHERE i.period = $1::date "
         "ORDER BY c.code, i.id",
         1, p);
-    PGresult *sums = res ? db_query(r->conn, "sum the month's invoices",
-                                    "SELECT i.status, i.currency, count(*), sum(i.total)::bigint, "
-                                    "  cur.minor_digits FROM invoice i "
-                                    "JOIN currency cur ON cur.code = i.currency "
-                                    "WHERE i.period = $1::date GROUP BY 1, 2, 5 ORDER BY 1, 2",
-                                    1, p)
-                         : NULL;
+    PGresult *sums = res ? billing_month_money(r->conn, first_day) : NULL;
     if (!sums) {
         PQclear(res);
         return http_error(r, 503, "unavailable", "the database failed the query");
@@ -159,7 +153,7 @@ bool handle_finance_month(struct request *r)
     }
     sb_puts(&r->body, "],\"totals\":[");
     for (int i = 0; i < PQntuples(sums); i++) {
-        sb_printf(&r->body, "%s{\"status\":\"%s\",\"currency\":\"%s\",\"count\":%s", i ? "," : "",
+        sb_printf(&r->body, "%s{\"line\":\"%s\",\"currency\":\"%s\",\"count\":%s", i ? "," : "",
                   PQgetvalue(sums, i, 0), PQgetvalue(sums, i, 1), PQgetvalue(sums, i, 2));
         money_pair(&r->body, "total", PQgetvalue(sums, i, 3), atoi(PQgetvalue(sums, i, 4)));
         sb_putc(&r->body, '}');

@@ -450,6 +450,34 @@ PGresult *billing_uncovered(PGconn *conn, const char *first_day)
     return db_query(conn, "look for usage no contract covers", uncovered_sql, 2, p);
 }
 
+/* Four rows per currency zipped from parallel arrays, so a line that has
+ * nothing this month still reads 0 (a month whose invoices are all void
+ * has a net of 0, not no net). */
+#define ISSUED_INVOICE "kind = 'invoice' AND status <> 'draft'"
+#define ISSUED_CREDIT_NOTE "kind = 'credit_note' AND status <> 'draft'"
+static const char month_money_sql[] =
+    "WITH m AS (SELECT currency, "
+    "  ARRAY[count(*) FILTER (WHERE status = 'draft'), "
+    "        count(*) FILTER (WHERE " ISSUED_INVOICE "), "
+    "        count(*) FILTER (WHERE " ISSUED_CREDIT_NOTE "), "
+    "        count(*) FILTER (WHERE " INVOICE_STANDS("") ")] AS n, "
+    "  ARRAY[coalesce(sum(total) FILTER (WHERE status = 'draft'), 0), "
+    "        coalesce(sum(total) FILTER (WHERE " ISSUED_INVOICE "), 0), "
+    "        coalesce(sum(total) FILTER (WHERE " ISSUED_CREDIT_NOTE "), 0), "
+    "        coalesce(sum(total) FILTER (WHERE " INVOICE_STANDS("") "), 0)]"
+    "    ::bigint[] AS total "
+    "  FROM invoice WHERE period = $1::date GROUP BY currency) "
+    "SELECT l.line, m.currency, l.n, l.total, cur.minor_digits FROM m "
+    "CROSS JOIN LATERAL unnest(ARRAY['draft', 'issued', 'credited', 'net'], m.n, m.total) "
+    "  WITH ORDINALITY AS l(line, n, total, o) "
+    "JOIN currency cur ON cur.code = m.currency ORDER BY m.currency, l.o";
+
+PGresult *billing_month_money(PGconn *conn, const char *first_day)
+{
+    const char *p[] = {first_day};
+    return db_query(conn, "sum the month's invoiced money", month_money_sql, 1, p);
+}
+
 PGresult *billing_parked(PGconn *conn)
 {
     return db_query(conn, "look for parked usage",

@@ -53,4 +53,23 @@ int billing_warn_uncovered(PGconn *conn, const char *period);
 PGresult *billing_uncovered(PGconn *conn, const char *first_day);
 PGresult *billing_parked(PGconn *conn);
 
+/* The one predicate of an invoice that stands: issued and not voided since
+ * (a credit note or a draft never stands). Every view of the month's net
+ * money (finance view, FOCUS, yield) filters with it. a is the table's
+ * alias with its dot ("i.") or "". */
+#define INVOICE_STANDS(a) "(" a "kind = 'invoice' AND " a "status = 'issued')"
+
+/* The one definition of a month's invoiced money (docs/invoices.md, "The
+ * month's money"), each invoice and credit note of the month counted once:
+ * per currency four rows (line, currency, count, total in minor units,
+ * minor_digits), line in this order:
+ *   draft    - invoices and credit notes not issued yet (not money issued);
+ *   issued   - gross: every invoice issued for the month, including those
+ *              voided since;
+ *   credited - the credit notes issued for the month (negative totals);
+ *   net      - the invoices that stand (issued, not void).
+ * net = issued + credited whenever each void invoice has its credit note.
+ * NULL after a database error. */
+PGresult *billing_month_money(PGconn *conn, const char *first_day);
+
 #endif

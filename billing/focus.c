@@ -8,6 +8,7 @@
  * unit prices are in the price unit to 9 places (bill_line_per_unit);
  * x_Quantity keeps the exact base units. */
 #include "billing/focus.h"
+#include "billing/billing.h"
 #include "billing/store.h"
 #include "core/csv.h"
 #include "core/db.h"
@@ -345,7 +346,7 @@ static const char invoices_sql[] =
     "WITH i AS (SELECT i.id, i.number, i.period, i.contract, "
     "                  customer_time_zone(i.customer_id, i.period) AS tz "
     "           FROM invoice i JOIN customer c ON c.id = i.customer_id "
-    "           WHERE i.period = $1::date AND i.kind = 'invoice' AND i.status = 'issued' "
+    "           WHERE i.period = $1::date AND " INVOICE_STANDS("i.") " "
     "             AND ($2::text IS NULL OR c.code = $2)) "
     "SELECT i.number, "
     "       to_char(i.period::timestamp AT TIME ZONE i.tz AT TIME ZONE 'UTC', "

@@ -1,6 +1,7 @@
 /* yield: the operator's yield report (see yield.h). */
 #include "billing/yield.h"
 
+#include "billing/billing.h"
 #include "billing/owned.h"
 #include "core/alloc.h"
 #include "core/csv.h"
@@ -106,10 +107,10 @@ static const char revenue_sql[] =
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.site ELSE '' END AS site, "
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.model ELSE '' END AS model, "
     "  sum(l.amount) AS amount FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "
-    "WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.period = $1::date "
+    "WHERE " INVOICE_STANDS("i.") " AND i.period = $1::date "
     "  AND i.currency = $2 GROUP BY 1, 2, 3, 4 "
     "UNION ALL SELECT customer_id, 6, '', '', sum(claimed) FROM invoice "
-    "WHERE kind = 'invoice' AND status = 'issued' AND period = $1::date AND currency = $2 "
+    "WHERE " INVOICE_STANDS("") " AND period = $1::date AND currency = $2 "
     "  AND claimed <> 0 GROUP BY 1) r "
     "ORDER BY customer_id, cls, site COLLATE \"C\", model COLLATE \"C\"";
 

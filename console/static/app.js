@@ -17,7 +17,7 @@ const WORDS = {
     gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
     balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", remaining: "Remaining", none: "None",
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
-    monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
+    monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", line: "Line", line_draft: "Drafts (not issued)", line_issued: "Issued (incl. voided since)", line_credited: "Credit notes", line_net: "Net (invoices that stand)", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
     plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
@@ -32,7 +32,7 @@ const WORDS = {
     gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
     balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", remaining: "余额", none: "无",
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
-    monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
+    monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", line: "项目", line_draft: "草稿（未开具）", line_issued: "已开具（含其后作废）", line_credited: "红字冲销", line_net: "净额（有效发票）", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
     plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
@@ -368,7 +368,7 @@ async function financeView(params) {
   grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("monthInvoices")} · ${monthName(period)}`),
     table([t("customer"), "", t("number"), t("kind"), t("status"), t("subtotal"), t("tax"), t("total"), t("due")], inv, { name: "month", num: [5, 6, 7, 8] }),
     el("h2", {}, t("totals")),
-    table([t("status"), t("count"), t("total")], month.totals.map((x) => el("tr", { "data-total": `${x.status} ${x.currency}` }, td(pill(x.status)), td(x.count, { class: "num" }), td(money(x.total, x.currency), { class: "num", "data-minor": x.total_minor }))), { name: "totals", num: [1, 2] })));
+    table([t("line"), t("count"), t("total")], month.totals.map((x) => el("tr", { "data-total": `${x.line} ${x.currency}` }, td(t(`line_${x.line}`)), td(x.count, { class: "num" }), td(money(x.total, x.currency), { class: "num", "data-minor": x.total_minor }))), { name: "totals", num: [1, 2] })));
   const nb = month.not_billed;
   const nbRows = [
     ...nb.problems.map((p) => el("tr", {}, td(p.customer), td(p.reason))),

@@ -229,10 +229,20 @@ for pair in ${shown//,/ }; do
     [ "$("$GM" invoice show "${pair%=*}" --format json | jq .total_minor)" = "${pair#*=}" ] && ok=$((ok + 1))
 done
 check_eq "each as invoice show" 4 "$ok"
-check_eq "the month's totals by status" \
-    "$(q "SELECT string_agg(status || ':' || currency || '=' || s, ',' ORDER BY status, currency) FROM
-          (SELECT status, currency, sum(total) s FROM invoice WHERE period = '$PERIOD-01' GROUP BY 1, 2) x")" \
+# Each invoice and credit note once (docs/invoices.md, "The month's money"):
+# gross issued (voided ones included), credited, net (the invoices that stand).
+check_eq "the month's totals: drafts, issued, credited, net" \
+    "$(q "SELECT string_agg(l || ':' || currency || '=' || s, ',' ORDER BY currency, o) FROM
+          (SELECT currency, o, l, coalesce(sum(total) FILTER (WHERE w), 0) s FROM invoice,
+                  LATERAL (VALUES (1, 'draft', status = 'draft'),
+                                  (2, 'issued', kind = 'invoice' AND status <> 'draft'),
+                                  (3, 'credited', kind = 'credit_note' AND status <> 'draft'),
+                                  (4, 'net', kind = 'invoice' AND status = 'issued')) v(o, l, w)
+           WHERE period = '$PERIOD-01' GROUP BY currency, o, l) x")" \
     "$(seen finance.totals)"
+check_match "net is issued less the voided invoice's credit note, not less it twice" \
+    "net:CNY=$(q "SELECT sum(total) FROM invoice WHERE period = '$PERIOD-01' AND kind = 'invoice'
+                  AND status = 'issued'")(,|$)" "$(seen finance.totals)"
 claim=$("$GM" report vouchers --program sh-ai-2026 --period "$PERIOD" | sed -n 's/^claim (issued invoices) *\([-0-9.]*\).*/\1/p')
 check_eq "the voucher program's claim as report vouchers" "sh-ai-2026=${claim//./}" "$(seen finance.claims)"
 check_match "and it is not nothing" '=[1-9]' "$(seen finance.claims)"

@@ -5,7 +5,10 @@
  * row per invoice to issue a fapiao for; sheet 2-发票明细信息, one row per
  * line, joined by 发票流水号 (our invoice number); and sheet
  * 3-红字确认信息, gpumeter's own, one row per void invoice whose fapiao
- * must be reversed with a red one. Headers stand on row 3 and data starts
+ * must be reversed with a red one; and 4-红字明细信息, gpumeter's own, the
+ * red fapiao's lines: each line of the blue fapiao negated, with its tax,
+ * so a red reversal mirrors the blue line for line and its sums are the
+ * blue's negated to the fen. Headers stand on row 3 and data starts
  * on row 4, as in the template. Every value is written as text, money as
  * its exact decimal: no float touches an amount.
  *
@@ -23,6 +26,7 @@
 #include "core/strbuf.h"
 #include "render/render.h"
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +44,10 @@ static const char *const line_heads[] = {
     "发票流水号", "项目名称", "商品和服务税收编码", "规格型号", "单位", "数量", "单价",
     "金额",       "税率",
 };
+static const char *const red_line_heads[] = {
+    "蓝字发票号码", "原发票流水号", "项目名称", "商品和服务税收编码", "规格型号", "单位",
+    "数量",         "单价",         "金额",     "税率",               "税额",
+};
 static const char *const red_heads[] = {
     "蓝字发票号码", "蓝字发票开票日期", "红冲原因代码", "红冲原因",
     "原发票流水号", "贷项通知单号",     "购买方名称",   "购买方纳税人识别号",
@@ -50,8 +58,8 @@ static const char *const red_heads[] = {
 struct export
 {
     lxw_workbook *wb;
-    lxw_worksheet *basic, *lines, *red;
-    lxw_row_t basic_row, line_row, red_row;
+    lxw_worksheet *basic, *lines, *red, *red_lines;
+    lxw_row_t basic_row, line_row, red_row, red_line_row;
     const struct config *cfg;
     int skipped, invoices, reds;
     const PGresult *res; /* select_sql, and which of its rows the bills come from, in order */
@@ -101,15 +109,16 @@ static lxw_worksheet *sheet(lxw_workbook *wb, const char *name, const char *titl
     return ws;
 }
 
-/* A usage line's quantity in its price unit and its unit price, to
- * DECIMALS places (bill_line_per_unit); both blank when it has none. */
-static bool quantity_and_price(const struct bill_line *l, int digits, char *qty, size_t qlen,
-                               char *price, size_t plen)
+/* A usage line's quantity in its price unit (times sign: -1 on a red
+ * fapiao) and its unit price, to DECIMALS places (bill_line_per_unit);
+ * both blank when it has none. */
+static bool quantity_and_price(const struct bill_line *l, int digits, int sign, char *qty,
+                               size_t qlen, char *price, size_t plen)
 {
     int64_t q, p;
     qty[0] = price[0] = '\0';
     if (!bill_line_per_unit(l, digits, DECIMALS, &q, &p)) return false;
-    money_format_trimmed(q, DECIMALS, qty, qlen);
+    money_format_trimmed(sign * q, DECIMALS, qty, qlen);
     money_format_trimmed(p, DECIMALS, price, plen);
     return true;
 }
@@ -128,14 +137,30 @@ static void rate_text(int64_t ppm, char *buf, size_t len)
     money_format_trimmed(ppm, 6, buf, len); /* ppm: 60000 is 0.06 */
 }
 
-/* The tax the tax system computes: each line's amount x rate, rounded,
- * summed. */
-static int64_t line_tax(const struct bill *b)
+/* One line of a fapiao from column col on: 项目名称, 商品和服务税收编码,
+ * 规格型号, 单位, 数量, 单价, 金额, 税率 (sign -1: a red fapiao's line,
+ * quantity and amount negated); then, with_tax, its 税额 (bill_line_tax,
+ * negated likewise). Returns that tax. */
+static int64_t put_line(struct export *x, lxw_worksheet *ws, lxw_row_t r, int col,
+                        const struct bill *b, const struct bill_line *l, int sign, bool with_tax)
 {
-    int64_t sum = 0, t;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->lines[i].amount && money_apply_ppm(b->lines[i].amount, b->tax_ppm, &t)) sum += t;
-    return sum;
+    char item[400], spec[300], qty[48], price[48], amount[32], rate[32], tax[32];
+    int64_t t = 0;
+    bool taxed = bill_line_tax(l, b->tax_ppm, &t);
+    assert(taxed); /* the bill's tax, the sum of these, fitted when it was settled */
+    render_line_item(l, item, sizeof item, spec, sizeof spec);
+    bool counted = quantity_and_price(l, b->minor_digits, sign, qty, sizeof qty, price, sizeof price);
+    money_format(sign * l->amount, b->minor_digits, amount, sizeof amount);
+    rate_text(b->tax_ppm, rate, sizeof rate);
+    money_format(sign * t, b->minor_digits, tax, sizeof tax);
+    const char *cells[] = {item,  config_fapiao_tax_code(&x->cfg->fapiao, l->meter),
+                           spec,  counted ? unit_name(l->meter) : "",
+                           qty,   price,
+                           amount, rate,
+                           tax};
+    for (int c = 0; c < NCOLS(cells) - !with_tax; c++)
+        put(ws, r, col + c, cells[c]);
+    return sign * t;
 }
 
 static bool add_invoice(struct export *x, const struct bill *b)
@@ -161,27 +186,15 @@ static bool add_invoice(struct export *x, const struct bill *b)
     put(x->basic, r, 6, b->tax_id);
     put(x->basic, r, 27, x->cfg->seller.bank);
     put(x->basic, r, 28, x->cfg->seller.account);
-    char rate[32];
-    rate_text(b->tax_ppm, rate, sizeof rate);
+    int64_t t = 0; /* the fapiao's tax: its lines', as the tax system computes them */
     for (size_t i = 0; i < b->n; i++) {
-        const struct bill_line *l = &b->lines[i];
-        if (!l->amount) continue; /* the tax system refuses a line of 0 */
-        char item[400], spec[300], qty[48], price[48], amount[32];
-        render_line_item(l, item, sizeof item, spec, sizeof spec);
-        bool counted = quantity_and_price(l, b->minor_digits, qty, sizeof qty, price, sizeof price);
-        money_format(l->amount, b->minor_digits, amount, sizeof amount);
+        if (!b->lines[i].amount) continue; /* the tax system refuses a line of 0 */
         lxw_row_t lr = x->line_row++;
         put(x->lines, lr, 0, b->number);
-        put(x->lines, lr, 1, item);
-        put(x->lines, lr, 2, config_fapiao_tax_code(&x->cfg->fapiao, l->meter));
-        put(x->lines, lr, 3, spec);
-        put(x->lines, lr, 4, counted ? unit_name(l->meter) : "");
-        put(x->lines, lr, 5, qty);
-        put(x->lines, lr, 6, price);
-        put(x->lines, lr, 7, amount);
-        put(x->lines, lr, 8, rate);
+        t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false);
     }
-    int64_t t = line_tax(b);
+    /* Never since the tax is taxed per line (bill_lines_tax); an invoice
+     * stored under the old rule (tax on the subtotal) still warns. */
     if (t != b->tax && !x->tax_differs++) {
         char ours[32], theirs[32];
         money_format(b->tax, b->minor_digits, ours, sizeof ours);
@@ -199,13 +212,30 @@ static const char *void_reason_name(const char *code)
     return i < 0 ? "" : names[i];
 }
 
+/* The red reversal of a void invoice's blue fapiao: the blue's lines
+ * negated on sheet 4, and on sheet 3 their sums. The blue fapiao was
+ * issued from the invoice's lines, which never change, with the tax the
+ * tax system computed per line: the red takes the same per-line taxes,
+ * not the invoice's stored tax (an invoice issued before the tax was
+ * taxed per line may differ from its fapiao by a fen; the red reverses
+ * the fapiao the buyer holds). */
 static void add_red(struct export *x, const struct bill *inv, const char *credit_note)
 {
     const char *code = inv->void_code[0] ? inv->void_code : "01";
+    int64_t red_sub = 0, red_tax = 0;
+    for (size_t i = 0; i < inv->n; i++) {
+        if (!inv->lines[i].amount) continue; /* not on the blue fapiao */
+        lxw_row_t lr = x->red_line_row++;
+        put(x->red_lines, lr, 0, inv->fapiao_number);
+        put(x->red_lines, lr, 1, inv->number);
+        red_tax += put_line(x, x->red_lines, lr, 2, inv, &inv->lines[i], -1, true);
+        red_sub -= inv->lines[i].amount;
+    }
+    assert(red_sub == -inv->subtotal); /* the lines sum to the subtotal (store_load_each) */
     char sub[32], tax[32], total[32];
-    money_format(-inv->subtotal, inv->minor_digits, sub, sizeof sub);
-    money_format(-inv->tax, inv->minor_digits, tax, sizeof tax);
-    money_format(-inv->total, inv->minor_digits, total, sizeof total);
+    money_format(red_sub, inv->minor_digits, sub, sizeof sub);
+    money_format(red_tax, inv->minor_digits, tax, sizeof tax);
+    money_format(red_sub + red_tax, inv->minor_digits, total, sizeof total);
     const char *row[] = {inv->fapiao_number,
                          inv->fapiao_date,
                          code,
@@ -246,7 +276,8 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     const char *p[] = {first_day};
     PGresult *res = db_query(conn, "find the month's invoices", select_sql, 1, p);
     if (!res) return 1;
-    struct export x = {.cfg = cfg, .basic_row = 3, .line_row = 3, .red_row = 3, .res = res};
+    struct export x = {
+        .cfg = cfg, .basic_row = 3, .line_row = 3, .red_row = 3, .red_line_row = 3, .res = res};
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
     x.wb = workbook_new_opt(path, &opt);
     if (!x.wb) {
@@ -258,6 +289,8 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     x.lines = sheet(x.wb, "2-发票明细信息", "发票明细信息", line_heads, NCOLS(line_heads));
     x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（蓝字发票全额红冲）", red_heads,
                   NCOLS(red_heads));
+    x.red_lines = sheet(x.wb, "4-红字明细信息", "红字发票明细（蓝字发票逐行红冲）", red_line_heads,
+                        NCOLS(red_line_heads));
     /* Which invoices: those to issue a fapiao for or to reverse; then all
      * of them are read in two queries. */
     x.rows = xcalloc((size_t)PQntuples(res) + 1, sizeof *x.rows);

@@ -1,7 +1,9 @@
 /* etax: the fapiao hand-off (see etax.c and docs/invoices.md): writes the
  * month's issued invoices (first_day "YYYY-MM-01") that still need a fapiao,
  * and its void ones that need a red one, to an XLSX in the layout of the
- * e-tax bureau's bulk issuing template. all: every issued invoice and every
+ * e-tax bureau's bulk issuing template. A red one negates the blue fapiao
+ * line for line, each line's tax as the tax system computed it
+ * (bill_line_tax), and sums them. all: every issued invoice and every
  * reversal, recorded or not. Returns the exit code: 1 when an invoice could
  * not be exported (each is named on stderr; the file holds the others).
  * Works on the caller's connection; main thread. */

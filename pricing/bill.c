@@ -78,8 +78,26 @@ bool bill_has_content(const struct bill *b)
     return b->n > 0 || b->nclaims > 0;
 }
 
+bool bill_line_tax(const struct bill_line *l, int64_t tax_ppm, int64_t *tax)
+{
+    return money_apply_ppm(l->amount, tax_ppm, tax);
+}
+
+bool bill_lines_tax(const struct bill *b, int64_t *tax)
+{
+    int64_t sum = 0, t;
+    for (size_t i = 0; i < b->n; i++)
+        if (!bill_line_tax(&b->lines[i], b->tax_ppm, &t) || !money_add(sum, t, &sum)) {
+            *tax = 0;
+            return false;
+        }
+    *tax = sum;
+    return true;
+}
+
 bool bill_totals_hold(const struct bill *b)
 {
+    int64_t tax;
     /* in 128 bits: the sums are checked, not trusted to fit */
     __int128 lines = 0, discounts = 0, after = 0, before = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -88,7 +106,8 @@ bool bill_totals_hold(const struct bill *b)
     }
     for (int i = 0; i < b->nclaims; i++)
         *(b->claims[i].pre_tax ? &before : &after) += b->claims[i].amount;
-    return lines == b->subtotal && (__int128)b->subtotal + b->tax == b->total &&
+    return lines == b->subtotal && bill_lines_tax(b, &tax) && tax == b->tax &&
+           (__int128)b->subtotal + b->tax == b->total &&
            (__int128)b->claimed + b->due == b->total && after == b->claimed && before == discounts;
 }
 

@@ -93,8 +93,20 @@ typedef bool (*bill_fn)(struct bill *b, void *ctx);
 /* Whether the bill has anything to invoice: a line or a voucher claim. */
 bool bill_has_content(const struct bill *b);
 
+/* The tax on a bill, as the tax system (数电发票) computes it: each line's
+ * amount x the rate, rounded once half away from zero, summed. A negative
+ * line (a discount, subsidy, carry-forward, make-up draw, prior-period
+ * credit) is taxed the same way, so its tax is minus the tax of its
+ * magnitude; a line of 0 has none (the fapiao leaves it out). This is the
+ * one definition of the tax (docs/money.md, "Tax per line"): settle_bill
+ * sets it, the etax export and its red reversal show it line by line.
+ * bill_line_tax: one line's; false when it does not fit an amount.
+ * bill_lines_tax: their sum; false (tax 0) when it does not fit. */
+bool bill_line_tax(const struct bill_line *l, int64_t tax_ppm, int64_t *tax);
+bool bill_lines_tax(const struct bill *b, int64_t *tax);
+
 /* Whether a settled bill's totals hold: the lines sum to the subtotal,
- * subtotal + tax = total, claimed + due = total, the after-tax claims sum
+ * the tax is the sum of the lines' taxes (bill_lines_tax), subtotal + tax = total, claimed + due = total, the after-tax claims sum
  * to claimed and the pre-tax ones to minus the voucher discount lines.
  * settle_bill and store_invoices assert it: it never fails. */
 bool bill_totals_hold(const struct bill *b);

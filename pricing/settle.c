@@ -249,7 +249,7 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct 
         struct voucher_state *vs = &t->vouchers[k];
         const struct voucher *v = vs->v;
         if (v->pre_tax != pre_tax) continue;
-        int64_t face, cap = -1, base = 0, gross;
+        int64_t face, cap = -1, base = 0;
         if (strcmp(v->currency, b->currency)) {
             snprintf(err, errlen, "voucher %s is in %s, the contract bills %s", v->code,
                      v->currency, b->currency);
@@ -266,14 +266,18 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct 
         }
         for (size_t i = 0; i < c->n; i++)
             base += eligible[i] = voucher_eligible(v, &b->lines[i], c->rest[i]);
-        gross = base;
-        if (!pre_tax) { /* the eligible charges with their tax */
-            int64_t tax = 0;
-            money_apply_ppm(base, b->tax_ppm, &tax);
-            gross += tax;
+        /* coverage x base (after tax: x (1 + rate), the base's tax exact),
+         * held to what is still owed and rounded once: min(round(x), owed)
+         * = round(min(x, owed)) as owed is whole */
+        int64_t scale = pre_tax ? 1000000 : 1000000 + b->tax_ppm, amount = 0;
+        if (!money_mul_div_round((unsigned __int128)base * (unsigned __int128)v->coverage_ppm,
+                                 (unsigned __int128)scale, (unsigned __int128)1000000 * 1000000,
+                                 &amount)) {
+            snprintf(err, errlen, "voucher %s: its claim does not fit an amount", v->code);
+            ok = false;
+            break;
         }
-        int64_t amount = 0;
-        money_div_round((__int128)min64(gross, owed) * v->coverage_ppm, 1000000, &amount);
+        amount = min64(amount, owed);
         amount = min64(amount, face - vs->spent);
         if (cap >= 0) amount = min64(amount, cap - vs->year_used);
         if (amount <= 0) continue;
@@ -287,9 +291,10 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct 
         cl->pre_tax = pre_tax;
         cl->amount = amount;
         /* what the claim paid of the charges themselves (after tax: its
-         * pre-tax part), taken off them for the vouchers after it */
+         * pre-tax part, amount / (1 + rate)), taken off them for the
+         * vouchers after it */
         int64_t paid = amount;
-        if (!pre_tax) money_mul_div_round((unsigned __int128)base, amount, gross, &paid);
+        if (!pre_tax) money_mul_div_round((unsigned __int128)amount, 1000000, (unsigned __int128)scale, &paid);
         allocate(c, min64(paid, base), eligible);
         if (pre_tax)
             adjustment(b, LINE_VOUCHER_DISCOUNT, 0, -amount, v->code);
@@ -331,7 +336,7 @@ bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t
               claim_vouchers(b, t, &c, true, sum, err, errlen) &&
               lines_total(b, &b->subtotal, err, errlen);
     /* a month of only prior-period credits may be negative: a credit balance */
-    if (ok && (!money_apply_ppm(b->subtotal, b->tax_ppm, &b->tax) ||
+    if (ok && (!bill_lines_tax(b, &b->tax) ||
                !money_add(b->subtotal, b->tax, &b->total))) {
         snprintf(err, errlen, "the subtotal %lld cannot be taxed", (long long)b->subtotal);
         ok = false;

@@ -10,7 +10,9 @@
  *     per facility kWh or as a share, at most the program's cap for the
  *     month and never more than those lines' charge;
  *  3. pre-tax vouchers (discount lines);
- *  4. subtotal = sum of all lines; tax = subtotal x rate, rounded once;
+ *  4. subtotal = sum of all lines; tax = the sum of each line's amount x
+ *     rate, each rounded once (bill_lines_tax: as the tax system taxes
+ *     the fapiao, so the invoice and its fapiao agree to the fen);
  *     total = subtotal + tax;
  *  5. after-tax vouchers: claimed from their programs; due = total -
  *     claimed.
@@ -18,9 +20,11 @@
  * subsidy per charge: every program's base is what its eligible charges
  * still cost after the subsidies, vouchers and claims before it (with
  * their tax when after tax); what it pays comes off those charges, shared
- * exactly in proportion. A voucher claims coverage x its base, but never
- * more than the customer still owes, its remaining face value, or what its
- * program's yearly cap leaves for the customer. Claims and ledger rows
+ * exactly in proportion. A voucher claims min(coverage x its base, what
+ * the customer still owes), the base after tax being its charges x
+ * (1 + rate) exactly, computed in 128 bits and rounded once; then never
+ * more than its remaining face value, or what its program's yearly cap
+ * leaves for the customer. Claims and ledger rows
  * grow without a cap. Every amount is rounded once, half away from zero;
  * claimed + due = total and subtotal + tax = total are asserted. Pure; thread-safe. */
 #ifndef GPUMETER_SETTLE_H

@@ -7,10 +7,12 @@
 --   that local month; its GPU time and energy are not billed;
 -- - a line is quantity x unit price x PUE, rounded once to the fen (GPU
 --   time first rounded up to whole seconds), per meter, model (and site for
---   energy); tax once on the subtotal;
+--   energy); tax per line, each line (a pre-tax voucher's discount line too)
+--   x rate rounded once to the fen, summed;
 -- - vouchers in priority order, each on what its lines still cost after
---   every discount and claim before it (one subsidy per charge); after tax
---   with that cost's tax; a domestic-only voucher covers GPU and energy
+--   every discount and claim before it (one subsidy per charge); each claims
+--   min(coverage x base, owed) rounded once, the base after tax being that
+--   cost x (1 + rate) exactly; a domestic-only voucher covers GPU and energy
 --   lines of domestic accelerators and a token line by the share of its
 --   training jobs' GPU time on them. Face values and yearly caps are not
 --   modelled: keep the cases below them.
@@ -99,36 +101,39 @@ DECLARE
     claim numeric;
     paid numeric;
     owed numeric;
+    line_tax numeric; -- the tax of the lines so far: usage, then discounts
 BEGIN
     CREATE TEMP TABLE rest AS
     SELECT l.meter, l.model, l.dshare, l.amount AS cost, 0::numeric AS eligible
     FROM term_line l WHERE l.customer = who;
     subtotal := (SELECT coalesce(sum(cost), 0) FROM rest);
+    line_tax := (SELECT coalesce(sum(round(cost * rate, 2)), 0) FROM rest);
     owed := subtotal;
     claimed := 0;
     FOR v IN SELECT * FROM vouchers WHERE customer = who
              ORDER BY NOT pre_tax, priority, voucher LOOP
         IF NOT v.pre_tax AND tax IS NULL THEN
-            tax := round(subtotal * rate, 2);
+            tax := line_tax;
             owed := subtotal + tax;
         END IF;
         UPDATE rest SET eligible =
             CASE WHEN v.meters <> '' AND NOT meter = ANY (string_to_array(v.meters, ' ')) THEN 0
                  WHEN v.domestic_only THEN round(cost * dshare, 2) ELSE cost END;
         base := (SELECT sum(eligible) FROM rest);
-        gross := CASE WHEN v.pre_tax THEN base ELSE base + round(base * rate, 2) END;
-        claim := round(least(gross, owed) * v.coverage, 2);
+        gross := CASE WHEN v.pre_tax THEN base ELSE base * (1 + rate) END;
+        claim := least(round(gross * v.coverage, 2), owed);
         CONTINUE WHEN claim <= 0;
-        paid := CASE WHEN v.pre_tax THEN claim ELSE claim * base / gross END;
+        paid := CASE WHEN v.pre_tax THEN claim ELSE claim / (1 + rate) END;
         UPDATE rest SET cost = cost - paid * eligible / base WHERE eligible > 0;
         owed := owed - claim;
         IF v.pre_tax THEN
             subtotal := subtotal - claim;
+            line_tax := line_tax + round(-claim * rate, 2);
         ELSE
             claimed := claimed + claim;
         END IF;
     END LOOP;
-    tax := round(subtotal * rate, 2);
+    tax := line_tax;
     DROP TABLE rest;
 END $$;
 

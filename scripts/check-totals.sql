@@ -44,8 +44,9 @@ WHERE e.quantity IS DISTINCT FROM r.quantity;
 
 -- 2. Invoices equal generated quantities times the prices of the demo's
 --    plans (scripts/seed/, written again here so that the check does not
---    read them through gpumeter), rounded once per line to the fen, tax once
---    on the subtotal. GPU time is billed in whole seconds (the plans'
+--    read them through gpumeter), rounded once per line to the fen, tax per
+--    line as the tax system computes it (each line x rate rounded once to
+--    the fen, summed: docs/money.md). GPU time is billed in whole seconds (the plans'
 --    default increment), rounded up once per line. Alpha and beta are
 --    billed by GPU-hour; gamma by token.
 CREATE TEMP TABLE price (customer text, meter text, model text, unit_price bigint);
@@ -75,7 +76,7 @@ WITH line AS (
     JOIN meter m ON m.code = e.meter
     WHERE c.code NOT IN (SELECT customer FROM terms)
     GROUP BY c.code, e.meter, e.model, pp.unit_price, m.units_per_price)
-SELECT l.customer, sum(l.amount) AS subtotal, round(sum(l.amount) * 0.06, 2) AS tax,
+SELECT l.customer, sum(l.amount) AS subtotal, sum(round(l.amount * 0.06, 2)) AS tax,
        0::numeric AS claimed
 FROM line l GROUP BY l.customer;
 \ir check-totals-terms.sql

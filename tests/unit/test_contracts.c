@@ -473,6 +473,104 @@ static void test_pre_tax_voucher_and_eligibility(void **state)
     bill_free(&b);
 }
 
+/* Tax per line, as the tax system taxes the fapiao (docs/money.md): two
+ * lines of 100.25 at 6% are taxed 100.25 x 0.06 = 6.015 -> 6.02 each, 12.04;
+ * taxed once on the subtotal, 200.50 x 0.06 = 12.03 would be a fen short
+ * of the fapiao. A pre-tax voucher's discount line is taxed the same way:
+ * 10% of 200.50 = -20.05, -20.05 x 0.06 = -1.203 -> -1.20; subtotal 180.45,
+ * tax 6.02 + 6.02 - 1.20 = 10.84 (on the subtotal: 10.827 -> 10.83). */
+static void two_lines_of_100_25(struct bill *b)
+{
+    gpu_bill(b, "H800", 10025);
+    struct bill_line *l = bill_add_line(b);
+    strcpy(l->meter, "gpu_ms");
+    strcpy(l->model, "A800");
+    l->amount = 10025;
+}
+
+static void test_tax_per_line(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct bill b;
+    two_lines_of_100_25(&b);
+    struct settle_terms t = {.k = &k};
+    char err[256];
+    assert_true(settle_bill(&b, &t, err, sizeof err));
+    assert_int_equal(b.subtotal, 20050);
+    assert_int_equal(b.tax, 1204);
+    assert_int_equal(b.total, 21254);
+    bill_free(&b);
+
+    struct voucher v = voucher("p", "prog-p", 1, 100000, 100000000000LL, -1);
+    v.pre_tax = true;
+    struct voucher_state vs[] = {{&v, 0, 0}};
+    two_lines_of_100_25(&b);
+    t.vouchers = vs;
+    t.nvouchers = 1;
+    assert_true(settle_bill(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_VOUCHER_DISCOUNT, "", ""), -2005);
+    assert_int_equal(b.subtotal, 18045);
+    assert_int_equal(b.tax, 1084);
+    assert_int_equal(b.total, 19129);
+    assert_int_equal(b.due, 19129);
+    bill_free(&b);
+}
+
+/* An after-tax claim is rounded once, from its exact base with tax: 25% of
+ * 912.43 x 1.06 = 0.25 x 967.1758 = 241.79395 -> 241.79. Rounding the
+ * base's tax first (54.7458 -> 54.75) and then the claim (0.25 x 967.18 =
+ * 241.795 -> 241.80) pays a fen too many. Invoice: 912.43 + tax 54.75 =
+ * 967.18; claimed 241.79, due 725.39. */
+static void test_after_tax_claim_rounded_once(void **state)
+{
+    (void)state;
+    static struct contract k = {.tax_ppm = 60000};
+    struct voucher v = voucher("q", "prog-q", 1, 250000, 100000000000LL, -1);
+    struct voucher_state vs[] = {{&v, 0, 0}};
+    struct bill b;
+    gpu_bill(&b, "H800", 91243);
+    struct settle_terms t = {.k = &k, .vouchers = vs, .nvouchers = 1};
+    char err[256];
+    assert_true(settle_bill(&b, &t, err, sizeof err));
+    assert_int_equal(b.tax, 5475);
+    assert_int_equal(b.total, 96718);
+    assert_int_equal(b.claimed, 24179);
+    assert_int_equal(b.due, 72539);
+    bill_free(&b);
+}
+
+/* The documented rule: a claim is min(coverage x base, owed), not
+ * coverage x min(base, owed). Usage 10,000.00 less a make-up draw of
+ * 5,000.00 (a paid shortfall from an earlier month): subtotal 5,000.00, tax
+ * 600.00 - 300.00 = 300.00, total 5,300.00 owed. A 20% after-tax voucher on
+ * the GPU-hours (10,000.00 + tax = 10,600.00) claims 20% x 10,600.00 =
+ * 2,120.00, below the 5,300.00 owed (not 20% x 5,300.00 = 1,060.00); due
+ * 3,180.00. */
+static void test_voucher_claim_in_a_makeup_draw_month(void **state)
+{
+    (void)state;
+    static struct contract k;
+    assert_string_equal(check(&contract_kind, contract_json, &k), "");
+    k.commit.amount_micro = 5000000000LL; /* 5,000.00 a month */
+    struct voucher v = voucher("m", "prog-m", 1, 200000, 100000000000LL, -1);
+    struct voucher_state vs[] = {{&v, 0, 0}};
+    const int64_t feb = (2027 - 1970) * 12 + 1;
+    const struct bank_entry bank[] = {{.period = feb - 1, .carry = false, .units = 500000, .value = 500000}};
+    struct bill b;
+    gpu_bill(&b, "H800", 1000000);
+    struct settle_terms t = {.k = &k, .period = feb, .bank = bank, .nbank = 1, .vouchers = vs, .nvouchers = 1};
+    char err[256];
+    assert_true(settle_bill(&b, &t, err, sizeof err));
+    assert_int_equal(line_amount(&b, LINE_MAKEUP_DRAW, "", ""), -500000);
+    assert_int_equal(b.subtotal, 500000);
+    assert_int_equal(b.tax, 30000);
+    assert_int_equal(b.total, 530000);
+    assert_int_equal(b.claimed, 212000);
+    assert_int_equal(b.due, 318000);
+    bill_free(&b);
+}
+
 /* Example 6: site sz1 has PUE 1.25. 1,000 kWh of Ascend910B energy and 800
  * kWh of H800 energy there, at 0.80 per facility kWh:
  *   Ascend910B: 1,250 facility kWh x 0.80 = 1,000.00
@@ -690,6 +788,9 @@ int main(void)
         cmocka_unit_test(test_voucher_hits_its_yearly_cap),
         cmocka_unit_test(test_two_vouchers_in_priority_order),
         cmocka_unit_test(test_pre_tax_voucher_and_eligibility),
+        cmocka_unit_test(test_tax_per_line),
+        cmocka_unit_test(test_after_tax_claim_rounded_once),
+        cmocka_unit_test(test_voucher_claim_in_a_makeup_draw_month),
         cmocka_unit_test(test_energy_subsidy_domestic_only_at_pue_1_25),
     };
     return cmocka_run_group_tests_name("contracts", tests, NULL, NULL);

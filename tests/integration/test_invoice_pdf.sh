@@ -136,6 +136,17 @@ check_match "labelled 千瓦时 / kWh" "Energy +千瓦时 kWh" "$text"
 check_match "million tokens at 3.20" "训练 Token · 16B-80B +2.5 +3.20 +8.00" "$text"
 check_match "labelled 百万Token / million tokens" "Training tokens · 16B-80B +百万Token million tokens" "$text"
 
+# A partial credit note (tests/unit/test_render_pdf.c): part of a line's
+# GPU-hours and an amount line without a quantity, its own reason (04) and
+# the balance it leaves on the invoice.
+GPUMETER_TEST_PDF_CREDIT=$TMP/partial.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+text=$(pdftotext -layout "$TMP/partial.pdf" - 2>&1)
+check_match "partial credit: the part of a line it credits" "GPU 时长 · NVIDIA H800 +2.5 +12.50 +31.25" "$text"
+check_match "partial credit: an amount line, positive" "能耗补贴 · allowance +10.00" "$text"
+check_match "partial credit: the amount credited" "冲减金额 Amount credited +43.73" "$text"
+check_match "partial credit: its reason" "冲减原因 Reason +04 销售折让 sales allowance · SLA credit" "$text"
+check_match "partial credit: the balance left on the invoice" "原发票余额 Original invoice balance +162.58" "$text"
+
 # Seventy lines: three pages, each with its title, number, column heads and
 # page number; the totals on the last.
 GPUMETER_TEST_PDF=$TMP/long.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1

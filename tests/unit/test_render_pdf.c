@@ -234,6 +234,42 @@ static void test_each_meter_has_its_unit(void **state)
     bill_free(&b);
 }
 
+/* A partial credit note: one line, part of an invoice's GPU-hours, and one
+ * amount without a quantity (an allowance), with its own reason and the
+ * balance it leaves; for the integration test to read and to look at
+ * (GPUMETER_TEST_PDF_CREDIT). */
+static void test_a_partial_credit_note(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b, "阿尔法智能科技有限公司", "CN-2026-000007", "issued", 0, NULL);
+    strcpy(b.kind, "credit_note");
+    strcpy(b.credits, "INV-2026-000044");
+    strcpy(b.credited_issued_at, "2026-11-02");
+    strcpy(b.credited_fapiao_number, "26312000000012345678");
+    strcpy(b.credited_fapiao_date, "2026-11-03");
+    strcpy(b.reason_code, "04");
+    strcpy(b.reason, "SLA credit for the outage of 2026-10-14");
+    b.credited_balance_known = true;
+    b.credited_balance = 16258;
+    struct bill_line *l = bill_add_line(&b);
+    strcpy(l->meter, "gpu_ms");
+    strcpy(l->model, "H800");
+    l->quantity = -9000000; /* 2.5 of the invoice's 12.5 GPU-hours */
+    l->unit_price = 12500000;
+    l->amount = -3125;
+    l = bill_add_line(&b);
+    l->kind = LINE_SUBSIDY; /* an amount line: no meter, no quantity */
+    strcpy(l->detail, "allowance");
+    l->amount = -1000;
+    b.subtotal = -4125;
+    b.tax = -248;
+    b.total = b.due = b.subtotal + b.tax;
+    struct seller s = {.name = "深圳算力运营有限公司"};
+    render(&b, &s, "GPUMETER_TEST_PDF_CREDIT");
+    bill_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_unit_prices_print_to_the_plans_precision),
         cmocka_unit_test(test_quantities_print_as_exact_decimals),
         cmocka_unit_test(test_each_meter_has_its_unit),
+        cmocka_unit_test(test_a_partial_credit_note),
         cmocka_unit_test(test_a_long_bill_spans_pages),
         cmocka_unit_test(test_long_text_wraps_and_pages_agree),
     };

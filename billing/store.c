@@ -291,6 +291,11 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
  * it credits), that invoice's issue date and fapiao, and its total less the
  * credit notes against it up to this one (NULL unless a credit note). */
 static const char show_sql[] =
+    "WITH credited AS ( " /* the credit notes against these invoices and those they credit: one scan */
+    "  SELECT x.id, x.credits, x.number, x.total, x.status FROM invoice x "
+    "  WHERE x.kind = 'credit_note' AND x.credits IN ("
+    "    SELECT id FROM unnest($1::bigint[]) id "
+    "    UNION SELECT i.credits FROM invoice i WHERE i.id = ANY ($1::bigint[]))) "
     "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name ELSE coalesce(i.buyer_name, c.name) "
     "       END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
@@ -316,11 +321,10 @@ static const char show_sql[] =
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
     "LEFT JOIN invoice cr ON cr.id = i.credits "
-    "LEFT JOIN LATERAL (SELECT string_agg(x.number, ', ' ORDER BY x.id) AS numbers "
-    "                   FROM invoice x WHERE x.credits = i.id AND x.kind = 'credit_note' "
-    "                     AND x.number IS NOT NULL) cn ON true "
-    "LEFT JOIN LATERAL (SELECT coalesce(sum(x.total), 0) AS credited FROM invoice x "
-    "                   WHERE x.credits = cr.id AND x.kind = 'credit_note' AND x.id <= i.id "
+    "LEFT JOIN (SELECT credits, string_agg(number, ', ' ORDER BY id) AS numbers FROM credited "
+    "           WHERE number IS NOT NULL GROUP BY credits) cn ON cn.credits = i.id "
+    "LEFT JOIN LATERAL (SELECT coalesce(sum(x.total), 0) AS credited FROM credited x "
+    "                   WHERE x.credits = cr.id AND x.id <= i.id "
     "                     AND (x.status <> 'draft' OR x.id = i.id)) bal ON true "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
     "ORDER BY u.ord, l.line_no";

@@ -366,12 +366,24 @@ static void note_row(struct pdf *p, const char *zh, const char *en, const char *
     p->y += text_wrapped(p, 9, false, NOTE_X, p->y, RIGHT - NOTE_X, value) + 14;
 }
 
+/* A red-reversal reason as people read it: the tax system's code and its
+ * names, then the free text ("01 开票有误 wrong invoice · wrong buyer"). */
+static void reason_text(const char *code, const char *why, char *buf, size_t len)
+{
+    const char *zh, *en;
+    render_reason_names(code, &zh, &en);
+    snprintf(buf, len, "%s%s%s%s%s%s%s", code, zh[0] ? " " : "", zh, en[0] ? " " : "", en,
+             code[0] && why[0] ? " · " : "", why);
+}
+
 /* A void invoice: when, why, and the credit notes that reverse it. */
 static void void_notes(struct pdf *p, const struct bill *b)
 {
+    char v[400];
     p->y += 6;
     if (b->voided_at[0]) note_row(p, "作废日期", "Voided on", b->voided_at);
-    if (b->void_reason[0]) note_row(p, "作废原因", "Void reason", b->void_reason);
+    reason_text(b->void_code, b->void_reason, v, sizeof v);
+    if (v[0]) note_row(p, "作废原因", "Void reason", v);
     if (b->credit_notes[0]) note_row(p, "贷项通知单", "Credit notes", b->credit_notes);
 }
 
@@ -390,13 +402,8 @@ static void credit_notes(struct pdf *p, const struct bill *b)
                  b->credited_fapiao_date[0] ? "  " : "", b->credited_fapiao_date);
         note_row(p, "蓝字发票号码", "Blue fapiao", v);
     }
-    const char *zh, *en;
-    render_reason_names(b->reason_code, &zh, &en);
-    if (b->reason_code[0] || b->reason[0]) {
-        snprintf(v, sizeof v, "%s%s%s%s%s%s%s", b->reason_code, zh[0] ? " " : "", zh,
-                 en[0] ? " " : "", en, b->reason[0] && (b->reason_code[0]) ? " · " : "", b->reason);
-        note_row(p, "冲减原因", "Reason", v);
-    }
+    reason_text(b->reason_code, b->reason, v, sizeof v);
+    if (v[0]) note_row(p, "冲减原因", "Reason", v);
     if (b->credited_balance_known) {
         char amount[32];
         money_format(b->credited_balance, b->minor_digits, amount, sizeof amount);

@@ -103,7 +103,7 @@ voided=$(q "SELECT to_char(voided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM invo
 text=$(pdftotext -layout "$TMP/void.pdf" - 2>&1)
 check_match "a void invoice says so beside its number" "INV-2026-000001 +作废 VOID" "$text"
 check_match "with the day it was voided" "作废日期 Voided on +$voided" "$text"
-check_match "why" "作废原因 Void reason +wrong buyer" "$text"
+check_match "why, by the red reversal's code and name" "作废原因 Void reason +01 开票有误 wrong invoice · wrong buyer" "$text"
 check_match "and the credit note that reverses it" "贷项通知单 Credit notes +CN-2026-000001" "$text"
 check_match "its figures still read" "GPU 时长 · NVIDIA H800 +10 +16.80 +168.00" "$text"
 check_match "a mark across the page, in red" "^[1-9][0-9]{3,}$" "$(red "$TMP/void.pdf")"

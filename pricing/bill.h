@@ -74,6 +74,18 @@ struct bill {
     char number[32];  /* once issued */
     char credits[32]; /* a credit note: the number of the invoice it credits */
     char issued_at[32], void_reason[257];
+    /* What a stored document says of the others (store_load_each; empty
+     * on a live bill): a void invoice's void date and the credit notes
+     * issued against it; a credit note's reason (its own, else the void's
+     * of the invoice it credits) and that invoice as its buyer knows it,
+     * with its total less every credit note against it up to this one. */
+    char voided_at[16];     /* YYYY-MM-DD */
+    char credit_notes[160]; /* an invoice: its credit notes' numbers, ", " between */
+    char reason_code[4];    /* a credit note: 01..04 (the red reversal's reason) */
+    char reason[257];
+    char credited_issued_at[16], credited_fapiao_number[24], credited_fapiao_date[16];
+    bool credited_balance_known;
+    int64_t credited_balance; /* minor units */
     int minor_digits;
     int64_t tax_ppm;
     struct bill_line *lines;

@@ -9,9 +9,9 @@ const struct meter_units *meter_units(const char *meter)
     static const struct {
         const char *code;
         struct meter_units u;
-    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", 3600000}},
-                 {"tokens", {"token", "million tokens", 1000000}},
-                 {"energy_mj", {"mJ", "kWh", 3600000000LL}}};
+    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", 3600000, "卡时", "GPU-hours"}},
+                 {"tokens", {"token", "million tokens", 1000000, "百万Token", "million tokens"}},
+                 {"energy_mj", {"mJ", "kWh", 3600000000LL, "千瓦时", "kWh"}}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (!strcmp(meter, units[i].code)) return &units[i].u;
     return NULL;

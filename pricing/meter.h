@@ -9,10 +9,14 @@
 
 #include <stdint.h>
 
-/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ... */
+/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ...; and the
+ * price unit as documents for people label a quantity, in Chinese and
+ * English: 卡时 / GPU-hours, 百万Token / million tokens, 千瓦时 / kWh (the
+ * one table of unit labels: the PDF and any view for people read it). */
 struct meter_units {
     const char *base_unit, *price_unit;
     int64_t per_price;
+    const char *label_zh, *label_en;
 };
 const struct meter_units *meter_units(const char *meter); /* NULL if unknown */
 

@@ -126,3 +126,16 @@ void render_percent(int64_t ppm, char *buf, size_t len)
         f[i] = '\0';
     snprintf(buf, len, "%s%lld.%s%%", ppm < 0 && !whole ? "-" : "", (long long)whole, f);
 }
+
+void render_reason_names(const char *code, const char **zh, const char **en)
+{
+    /* the tax system's red-reversal reasons (红字确认单), by their codes */
+    static const char *const names[][2] = {{"开票有误", "wrong invoice"},
+                                           {"销货退回", "goods or services returned"},
+                                           {"服务中止", "service ended"},
+                                           {"销售折让", "sales allowance"}};
+    int i = code && code[0] == '0' && code[1] >= '1' && code[1] <= '4' && !code[2] ? code[1] - '1'
+                                                                                  : -1;
+    *zh = i < 0 ? "" : names[i][0];
+    *en = i < 0 ? "" : names[i][1];
+}

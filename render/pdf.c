@@ -6,6 +6,16 @@
  * keeps what archival PDF asks of fonts. One family for Chinese, Latin and
  * digits, so a PDF text extractor reads every amount as printed.
  *
+ * What it is, said on it: a settlement statement (结算单 Statement of
+ * charges), never titled 发票, which a Chinese reader takes for the tax
+ * invoice; every page's foot says the fapiao is issued separately by the
+ * tax system, with its number once recorded. A credit note (贷项通知单)
+ * prints what it credits as positive amounts, and after its totals the
+ * invoice it credits, that invoice's fapiao, the reason and the balance
+ * left. A void invoice carries 作废 VOID across every page (drawn as
+ * shapes under the figures, pale, so they stay readable), beside its
+ * number, and after its totals the void's date, reason and credit notes.
+ *
  * Pages: the first carries the seller and buyer; every page repeats the
  * title, number and column heads and ends with "Page n of N"; the totals
  * follow the last line, on a page of their own when they do not fit.
@@ -26,6 +36,8 @@
 #include "core/log.h"
 #include "core/money.h"
 
+#include "pricing/meter.h"
+
 #include <assert.h>
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
@@ -43,6 +55,7 @@
 #define NEXT_ROWS 140.0 /* and on the pages after it */
 #define BOTTOM    770.0 /* lines stop above the footer */
 #define TOTALS_H  120.0 /* room the totals need below the last line */
+#define NOTE_X    210.0 /* where a value after the totals starts (its label before) */
 
 struct pdf {
     cairo_surface_t *surface;
@@ -140,23 +153,70 @@ static bool is_credit(const struct bill *b)
     return !strcmp(b->kind, "credit_note");
 }
 
+static bool is_void(const struct bill *b)
+{
+    return !strcmp(b->status, "void");
+}
+
+/* An amount as the document shows it: a credit note shows what it
+ * credits, so its stored (negative) amounts print positive. */
+static int64_t shown(const struct bill *b, int64_t v)
+{
+    return is_credit(b) ? -v : v;
+}
+
+/* The page's foot: the number and page, and what this document is not. */
 static void footer(struct pdf *p, const struct bill *b)
 {
     if (p->dry) return;
-    char s[160];
+    char s[160], zh[160], en[200];
     snprintf(s, sizeof s, "%s · 第 %d 页，共 %d 页 · Page %d of %d",
              b->number[0] ? b->number : "DRAFT", p->page, p->pages, p->page, p->pages);
+    bool fapiao = b->fapiao_number[0];
+    snprintf(zh, sizeof zh, "本单据不是发票：增值税发票由税务系统另行开具%s%s%s",
+             fapiao ? "，发票号码 " : "。", b->fapiao_number, fapiao ? "。" : "");
+    snprintf(en, sizeof en, "Not a tax invoice: the fapiao is issued separately by the tax system%s%s.",
+             fapiao ? ", fapiao no. " : "", b->fapiao_number);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     text(p, 7.5, false, PAGE_W / 2, BOTTOM + 30, ALIGN_CENTER, 0, s);
+    text(p, 6.5, false, PAGE_W / 2, BOTTOM + 42, ALIGN_CENTER, RIGHT - LEFT, zh);
+    text(p, 6.5, false, PAGE_W / 2, BOTTOM + 51, ALIGN_CENTER, RIGHT - LEFT, en);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
 }
 
-static void column_heads(struct pdf *p)
+/* 作废 VOID across the page, pale red, under what is drawn next: drawn as
+ * the glyphs' outlines, so the text a PDF tool reads is the page's own
+ * (the status beside the number says 作废 VOID in text). */
+static void void_mark(struct pdf *p)
+{
+    if (p->dry) return;
+    layout(p, 110, true, 0, false, "作废 VOID", NULL);
+    int w, h;
+    pango_layout_get_size(p->layout, &w, &h);
+    cairo_save(p->cr);
+    cairo_translate(p->cr, PAGE_W / 2, PAGE_H / 2);
+    cairo_rotate(p->cr, -0.85); /* about the page's diagonal */
+    cairo_move_to(p->cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
+    pango_cairo_update_layout(p->cr, p->layout);
+    pango_cairo_layout_path(p->cr, p->layout);
+    cairo_set_source_rgba(p->cr, 0.85, 0.1, 0.1, 0.12); /* pale inside, the figures over it */
+    cairo_fill_preserve(p->cr);
+    cairo_set_source_rgba(p->cr, 0.8, 0.05, 0.05, 0.45); /* and outlined, to be read */
+    cairo_set_line_width(p->cr, 1.5);
+    cairo_stroke(p->cr);
+    cairo_restore(p->cr);
+    pango_cairo_update_layout(p->cr, p->layout);
+}
+
+static void column_heads(struct pdf *p, const struct bill *b)
 {
     label(p, LEFT, p->y, "项目", "Item");
     label(p, 300, p->y, "数量", "Quantity");
     label(p, 410, p->y, "单价", "Unit price");
-    label(p, 500, p->y, "金额", "Amount");
+    if (is_credit(b))
+        label(p, 474, p->y, "冲减金额", "Credited");
+    else
+        label(p, 500, p->y, "金额", "Amount");
     p->y += 15;
     rule(p, p->y, 0.6);
     p->y += 5;
@@ -187,17 +247,30 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
         if (!p->dry) cairo_show_page(p->cr);
     }
     p->page++;
+    if (is_void(b)) void_mark(p);
     bool credit = is_credit(b);
-    text(p, 18, true, LEFT, 36, ALIGN_LEFT, 0, credit ? "贷项通知单 Credit note" : "发票 Invoice");
+    text(p, 18, true, LEFT, 36, ALIGN_LEFT, 0,
+         credit ? "贷项通知单 Credit note" : "结算单 Statement of charges");
+    const char *status = is_void(b)                      ? "作废 VOID"
+                         : !strcmp(b->status, "draft")   ? "草稿 DRAFT"
+                         : b->status[0] && strcmp(b->status, "issued") ? b->status
+                                                         : "";
     char num[96];
-    snprintf(num, sizeof num, "%s%s%s", b->number[0] ? b->number : "DRAFT",
-             b->status[0] && strcmp(b->status, "issued") ? "  " : "",
-             b->status[0] && strcmp(b->status, "issued") ? b->status : "");
-    text(p, 12, true, RIGHT, 40, ALIGN_RIGHT, 0, num);
+    snprintf(num, sizeof num, "%s%s", b->number[0] ? b->number : "DRAFT", status[0] ? "  " : "");
+    double status_w = 0;
+    if (status[0]) { /* after the number, in red when void */
+        int w, h;
+        if (is_void(b) && !p->dry) cairo_set_source_rgb(p->cr, 0.75, 0.05, 0.05);
+        text(p, 12, true, RIGHT, 40, ALIGN_RIGHT, 0, status);
+        if (!p->dry) cairo_set_source_rgb(p->cr, 0, 0, 0);
+        pango_layout_get_size(p->layout, &w, &h);
+        status_w = (double)w / PANGO_SCALE;
+    }
+    text(p, 12, true, RIGHT - status_w, 40, ALIGN_RIGHT, 0, num);
     rule(p, 64, 1.2);
     if (p->page > 1) {
         p->y = NEXT_ROWS - 30;
-        column_heads(p);
+        column_heads(p, b);
         return;
     }
     char addr[400], bank[400], tax[120], buyer_tax[120];
@@ -230,7 +303,7 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
     text(p, 9, false, 385, y, ALIGN_LEFT, 0, b->currency);
     if (b->credits[0]) {
         y += 13;
-        label(p, LEFT, y, "冲销发票", "Credits invoice");
+        label(p, LEFT, y, "原发票", "Original invoice");
         text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
     }
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
@@ -240,21 +313,25 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
         text(p, 9, false, 385, 166 + shift, ALIGN_LEFT, 170, fapiao);
     }
     p->y = TOP_ROWS - 20 + shift; /* the heads take 20: lines start at TOP_ROWS */
-    column_heads(p);
+    column_heads(p, b);
 }
 
 /* A line at p->y: its description wrapped within its column, English
  * below the Chinese. Returns the height it takes (ROW_H when unwrapped). */
 static double line_row(struct pdf *p, const struct bill *b, const struct bill_line *l)
 {
-    char zh[400], en[400], qty[64], price[32] = "", amount[32];
+    char zh[400], en[400], qty[64], unit[96] = "", price[32] = "", amount[32];
     render_line_description(l, zh, sizeof zh, en, sizeof en);
-    render_quantity(l, qty, sizeof qty);
-    if (l->kind == LINE_USAGE) money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
-    money_format(l->amount, b->minor_digits, amount, sizeof amount);
+    /* the quantity in its unit, the unit's labels below it on the English row */
+    render_quantity_decimal(l->meter, shown(b, l->quantity), qty, sizeof qty);
+    const struct meter_units *u = l->meter[0] ? meter_units(l->meter) : NULL;
+    if (u && qty[0]) snprintf(unit, sizeof unit, "%s %s", u->label_zh, u->label_en);
+    if (l->kind == LINE_USAGE) render_unit_price(l->unit_price, b->minor_digits, price, sizeof price);
+    money_format(shown(b, l->amount), b->minor_digits, amount, sizeof amount);
     double en_y = p->y + 11 + text_wrapped(p, 8.5, false, LEFT, p->y, COLUMN_W, zh);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     double en_extra = text_wrapped(p, 7.5, false, LEFT, en_y, COLUMN_W, en);
+    text(p, 7.5, false, 400, p->y + 11, ALIGN_RIGHT, 0, unit);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     text(p, 8.5, false, 400, p->y, ALIGN_RIGHT, 0, qty);
     text(p, 8.5, false, 485, p->y, ALIGN_RIGHT, 0, price);
@@ -282,17 +359,82 @@ static void total_row(struct pdf *p, const struct bill *b, const char *zh, const
     p->y += 16;
 }
 
+/* A row after the totals: a label, and its value wrapped beside it. */
+static void note_row(struct pdf *p, const char *zh, const char *en, const char *value)
+{
+    label(p, LEFT, p->y, zh, en);
+    p->y += text_wrapped(p, 9, false, NOTE_X, p->y, RIGHT - NOTE_X, value) + 14;
+}
+
+/* A red-reversal reason as people read it: the tax system's code and its
+ * names, then the free text ("01 开票有误 wrong invoice · wrong buyer"). */
+static void reason_text(const char *code, const char *why, char *buf, size_t len)
+{
+    const char *zh, *en;
+    render_reason_names(code, &zh, &en);
+    snprintf(buf, len, "%s%s%s%s%s%s%s", code, zh[0] ? " " : "", zh, en[0] ? " " : "", en,
+             code[0] && why[0] ? " · " : "", why);
+}
+
+/* A void invoice: when, why, and the credit notes that reverse it. */
+static void void_notes(struct pdf *p, const struct bill *b)
+{
+    char v[400];
+    p->y += 6;
+    if (b->voided_at[0]) note_row(p, "作废日期", "Voided on", b->voided_at);
+    reason_text(b->void_code, b->void_reason, v, sizeof v);
+    if (v[0]) note_row(p, "作废原因", "Void reason", v);
+    if (b->credit_notes[0]) note_row(p, "贷项通知单", "Credit notes", b->credit_notes);
+}
+
+/* A credit note: the invoice it credits as its buyer knows it (number,
+ * issue date, blue fapiao), why, and what that invoice still stands at. */
+static void credit_notes(struct pdf *p, const struct bill *b)
+{
+    char v[400];
+    p->y += 6;
+    if (b->credits[0]) {
+        /* its number stands in the header; here when it was issued */
+        if (b->credited_issued_at[0])
+            note_row(p, "原发票开具日期", "Original invoice issued", b->credited_issued_at);
+        snprintf(v, sizeof v, "%s%s%s",
+                 b->credited_fapiao_number[0] ? b->credited_fapiao_number : "未登记 not recorded",
+                 b->credited_fapiao_date[0] ? "  " : "", b->credited_fapiao_date);
+        note_row(p, "蓝字发票号码", "Blue fapiao", v);
+    }
+    reason_text(b->reason_code, b->reason, v, sizeof v);
+    if (v[0]) note_row(p, "冲减原因", "Reason", v);
+    if (b->credited_balance_known) {
+        char amount[32];
+        money_format(b->credited_balance, b->minor_digits, amount, sizeof amount);
+        note_row(p, "原发票余额", "Original invoice balance", amount);
+    }
+}
+
 static void totals(struct pdf *p, const struct bill *b)
 {
     rule(p, p->y, 0.6);
     p->y += 8;
+    bool credit = is_credit(b);
     char rate[32], en[160];
     render_percent(b->tax_ppm, rate, sizeof rate);
-    total_row(p, b, "小计", "Subtotal", b->subtotal, false);
-    snprintf(en, sizeof en, "Tax %s", rate);
+    total_row(p, b, credit ? "冲减小计" : "小计", credit ? "Subtotal credited" : "Subtotal",
+              shown(b, b->subtotal), false);
+    snprintf(en, sizeof en, "Tax %s%s", rate, credit ? " credited" : "");
     char zh[64];
-    snprintf(zh, sizeof zh, "税额 %s", rate);
-    total_row(p, b, zh, en, b->tax, false);
+    snprintf(zh, sizeof zh, "%s %s", credit ? "冲减税额" : "税额", rate);
+    total_row(p, b, zh, en, shown(b, b->tax), false);
+    if (credit) {
+        /* what the credit note takes off the invoice, positive; its part
+         * paid by vouchers stays with the vouchers' programs */
+        total_row(p, b, "冲减金额", "Amount credited", -b->total, true);
+        if (b->claimed) {
+            total_row(p, b, "其中算力券部分", "Of which compute vouchers", -b->claimed, false);
+            total_row(p, b, "冲减应付金额", "Credited against amount due", -b->due, true);
+        }
+        credit_notes(p, b);
+        return;
+    }
     total_row(p, b, "价税合计", "Total", b->total, true);
     for (int i = 0; i < b->nclaims; i++)
         if (!b->claims[i].pre_tax) {
@@ -301,15 +443,11 @@ static void totals(struct pdf *p, const struct bill *b)
         }
     /* The currency stands in the header block, once, not on each total. */
     total_row(p, b, "应付金额", "Due from customer", b->due, true);
-    if (b->void_reason[0]) {
-        p->y += 6;
-        label(p, LEFT, p->y, "作废原因", "Void");
-        p->y += text_wrapped(p, 9, false, 150, p->y, RIGHT - 150, b->void_reason) + 16;
-    }
+    if (is_void(b) || b->void_reason[0]) void_notes(p, b);
 }
 
-/* The height the totals take, drawing nothing: TOTALS_H, or more for a
- * void reason that wraps. */
+/* The height the totals take, drawing nothing: TOTALS_H, or more for the
+ * rows after them (a void's or a credit note's, whose reasons wrap). */
 static double totals_height(struct pdf *p, const struct bill *b)
 {
     bool dry = p->dry;
@@ -350,7 +488,7 @@ bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
         return false;
     }
     char title[256];
-    snprintf(title, sizeof title, "%s %s %s", is_credit(b) ? "Credit note" : "Invoice",
+    snprintf(title, sizeof title, "%s %s %s", is_credit(b) ? "Credit note" : "Statement of charges",
              b->number[0] ? b->number : "draft", b->customer);
     cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_TITLE, title);
     cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, s->name);

@@ -33,6 +33,33 @@ void render_quantity(const struct bill_line *l, char *buf, size_t len)
     snprintf(buf, len, "%s %s", q, u->price_unit);
 }
 
+void render_quantity_decimal(const char *meter, int64_t quantity, char *buf, size_t len)
+{
+    const struct meter_units *u = meter_units(meter);
+    int64_t v = 0;
+    buf[0] = '\0';
+    if (!u || !money_div_round((__int128)quantity * MONEY_PRICE_SCALE, u->per_price, &v)) return;
+    char q[32];
+    money_format_trimmed(v, MONEY_PRICE_DIGITS, q, sizeof q);
+    /* a quantity with more than six decimals (a GPU-hour is 3,600,000
+     * GPU-ms): rounded at the sixth, and said to be */
+    bool exact = (__int128)quantity * MONEY_PRICE_SCALE % u->per_price == 0;
+    snprintf(buf, len, "%s%s", exact ? "" : "≈", q);
+}
+
+void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len)
+{
+    money_format(micro, MONEY_PRICE_DIGITS, buf, len);
+    char *dot = strchr(buf, '.');
+    if (!dot) return;
+    /* six decimals less the zeros after the last significant one, but as
+     * many as the currency has: 12.500000 is 12.50, 0.000800 is 0.0008 */
+    size_t keep = minor_digits > 0 ? (size_t)minor_digits : 0, n = strlen(dot + 1);
+    while (n > keep && dot[n] == '0')
+        dot[n--] = '\0';
+    if (n == 0) *dot = '\0';
+}
+
 void render_line_label(const struct bill_line *l, char *buf, size_t len)
 {
     if (l->kind == LINE_USAGE)

@@ -32,12 +32,30 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
 void render_line_item(const struct bill_line *l, char *item, size_t itemlen, char *spec,
                       size_t speclen);
 
+/* The names of a red-reversal reason code, in Chinese and English: "01"
+ * is 开票有误 / wrong invoice, "02" 销货退回, "03" 服务中止, "04" 销售折让
+ * (sales allowance); "" and "" for any other code. */
+void render_reason_names(const char *code, const char **zh, const char **en);
+
 /* A rate in ppm of the whole as a percentage without trailing zeros:
  * 60000 is "6%", 65000 "6.5%". */
 void render_percent(int64_t ppm, char *buf, size_t len);
 
 /* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
 void render_quantity(const struct bill_line *l, char *buf, size_t len);
+
+/* A quantity of meter's base units in its price unit as a decimal for
+ * people, without trailing zeros: "12.5", "3", "-0.25"; exact when it
+ * has at most six decimals, else rounded at the sixth after "≈"
+ * ("≈0.333333"). "" for an unknown meter. The unit's labels are
+ * meter_units(meter)->label_zh and label_en (pricing/meter.h). */
+void render_quantity_decimal(const char *meter, int64_t quantity, char *buf, size_t len);
+
+/* A unit price in micro-units to the precision a plan states it: its six
+ * decimals without trailing zeros, but never fewer than the currency's
+ * minor digits: 12500000 is "12.50", 800 "0.0008", 8333333 "8.333333".
+ * Exact: the digits stored, never a float. */
+void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len);
 
 /* ,"name":"12.34","name_minor":1234 — an amount in JSON as every JSON
  * answer carries it: the decimal for people, the minor units exactly. */

@@ -83,7 +83,7 @@ check_match "its text has the number" "INV-2026-000003" "$text"
 check_match "the total" "Total +178.08" "$text"
 check_match "the due amount" "Due from customer +178.08" "$text"
 check_match "and the deduction" "-84.00" "$text"
-check_match "with Chinese labels" "发票 +Invoice" "$text"
+check_match "with Chinese labels" "结算单 +Statement of charges" "$text"
 check_match "on the total too" "价税合计 Total" "$text"
 "$GM" invoice show --format pdf INV-2026-000003 2>/dev/null
 check_eq "pdf without --output exits 2" 2 "$?"

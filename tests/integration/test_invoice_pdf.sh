@@ -1,9 +1,14 @@
 #!/bin/bash
 # The PDF a customer receives, read as a person and a PDF tool would: every
-# font embedded (pdffonts), the text right (pdftotext: lines named in
-# Chinese and English with the vendor, 税额 6%, the seller and buyer
-# blocks), and each page rendered (pdftoppm) with ink where the Chinese
-# title stands, for an invoice, its credit note and a three-page invoice.
+# font embedded (pdffonts), the text right (pdftotext: a settlement
+# statement, never titled 发票, saying the fapiao comes from the tax
+# system; lines named in Chinese and English with the vendor, quantities
+# in 卡时 / GPU-hours and the like, unit prices as the plan states them,
+# 税额 6%, the seller and buyer blocks), and each page rendered (pdftoppm)
+# with ink where the Chinese title stands, for an invoice, the same invoice
+# void (作废 VOID across the page), its credit note (what it credits,
+# positive, with the original's fapiao and the reason) and a three-page
+# invoice.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -16,6 +21,15 @@ invoice.seller_bank = 中国工商银行上海临港支行
 invoice.seller_account = 1001234509876543210
 CONF
 ink() { python3 "$ROOT/tests/tools/pdf_ink.py" "$@"; }
+# The red pixels of page 1's middle (a 200-point square about its centre,
+# below a short invoice's totals): a void mark's, none on a valid page.
+red() {
+    pdftoppm -f 1 -l 1 -r 72 -x 198 -y 321 -W 200 -H 200 "$1" | python3 -c 'import sys
+d = sys.stdin.buffer.read()
+w, h = map(int, d.split()[1:3])  # P6 W H 255, then W x H RGB pixels
+d = d[len(d) - w * h * 3:]
+print(sum(1 for j in range(0, len(d), 3) if d[j] - d[j+1] > 15))'
+}
 # Every font pdffonts lists is embedded: the "emb" column of each row.
 embedded() { # pdf -> "yes yes ..." and the count
     pdffonts "$1" | awk 'NR == 1 { p = index($0, " emb ") + 1 } NR > 2 { print substr($0, p, 3) }' |
@@ -50,10 +64,17 @@ check_eq "the invoice is rendered" 0 "$?"
 check_eq "every font is embedded" "yes 2" "$(embedded "$TMP/inv.pdf")"
 check_match "in Noto Sans CJK" "NotoSansCJKsc-Regular.*yes +yes" "$(pdffonts "$TMP/inv.pdf")"
 text=$(pdftotext -layout "$TMP/inv.pdf" - 2>&1)
-check_match "the title in Chinese and English" "发票 Invoice +INV-2026-000001" "$text"
-check_match "a line named for people, with its vendor" "GPU 时长 · NVIDIA H800 +10.000000 GPU-hour +16.800000 +168.00" "$text"
-check_match "in English too" "GPU time · NVIDIA H800" "$text"
-check_match "a domestic accelerator by its vendor" "GPU 时长 · Huawei Ascend910B .* 25.00" "$text"
+check_match "a settlement statement, in Chinese and English" "^结算单 Statement of charges +INV-2026-000001" "$text"
+check_eq "never titled 发票, the tax invoice's name" 0 "$(grep -c '发票 Invoice' <<<"$text")"
+check_match "which says the fapiao is the tax system's" "本单据不是发票：增值税发票由税务系统另行开具。" "$text"
+check_match "in English too" "Not a tax invoice: the fapiao is issued separately by the tax system\\." "$text"
+check_match "a line named for people, with its vendor, in GPU-hours at the plan's 16.80" \
+    "GPU 时长 · NVIDIA H800 +10 +16.80 +168.00" "$text"
+check_match "in English too, with the unit's labels" "GPU time · NVIDIA H800 +卡时 GPU-hours" "$text"
+check_match "a domestic accelerator by its vendor, at the plan's six decimals" \
+    "GPU 时长 · Huawei Ascend910B +3 +8.333333 +25.00" "$text"
+check_eq "a valid invoice is not marked void" 0 "$(grep -c '作废\|VOID' <<<"$text")"
+check_eq "and its page has no mark across it" 0 "$(red "$TMP/inv.pdf")"
 check_eq "no meter code anywhere" 0 "$(grep -c 'gpu_ms' <<<"$text")"
 check_match "tax as 6%" "税额 6% Tax 6% +11.58" "$text"
 check_match "the total" "价税合计 Total +204.58" "$text"
@@ -65,24 +86,66 @@ check_match "the buyer and its taxpayer number" "纳税人识别号 Tax ID 91310
 check_match "the page number" "第 1 页，共 1 页 · Page 1 of 1" "$text"
 pdftoppm -r 72 -png "$TMP/inv.pdf" "$TMP/inv" 2>"$TMP/ppm.err"
 check_eq "poppler renders it without a font complaint" "" "$(cat "$TMP/ppm.err")"
-inked "the Chinese title is ink, not blank" "$TMP/inv.pdf" 1 发票
+inked "the Chinese title is ink, not blank" "$TMP/inv.pdf" 1 结算单
 inked "and so is the seller's Chinese name" "$TMP/inv.pdf" 1 上海临港算力科技有限公司
 check_eq "while the margin is blank" "- 0 1600" "$(ink "$TMP/inv.pdf" 1 - 5 5 20 20)"
 
 day=$(issued_on INV-2026-000001)
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" >/dev/null 2>&1
 "$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/inv2.pdf"
-check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312000000012345678 +$day" \
-    "$(pdftotext -layout "$TMP/inv2.pdf" -)"
+text=$(pdftotext -layout "$TMP/inv2.pdf" -)
+check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312000000012345678 +$day" "$text"
+check_match "and the foot gives its number" "增值税发票由税务系统另行开具，发票号码 26312000000012345678。" "$text"
 
 "$GM" invoice void INV-2026-000001 --reason "wrong buyer" >/dev/null 2>&1
+voided=$(q "SELECT to_char(voided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM invoice WHERE number = 'INV-2026-000001'")
+"$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/void.pdf"
+text=$(pdftotext -layout "$TMP/void.pdf" - 2>&1)
+check_match "a void invoice says so beside its number" "INV-2026-000001 +作废 VOID" "$text"
+check_match "with the day it was voided" "作废日期 Voided on +$voided" "$text"
+check_match "why, by the red reversal's code and name" "作废原因 Void reason +01 开票有误 wrong invoice · wrong buyer" "$text"
+check_match "and the credit note that reverses it" "贷项通知单 Credit notes +CN-2026-000001" "$text"
+check_match "its figures still read" "GPU 时长 · NVIDIA H800 +10 +16.80 +168.00" "$text"
+check_match "a mark across the page, in red" "^[1-9][0-9]{3,}$" "$(red "$TMP/void.pdf")"
+inked "beside its number in ink" "$TMP/void.pdf" 1 作废
+
 "$GM" invoice show CN-2026-000001 --format pdf --output "$TMP/cn.pdf"
 text=$(pdftotext -layout "$TMP/cn.pdf" - 2>&1)
-check_match "a credit note is titled as one" "贷项通知单 Credit note +CN-2026-000001" "$text"
-check_match "names the invoice it credits" "冲销发票 .*INV-2026-000001" "$text"
-check_match "and negates it" "价税合计 Total +-204.58" "$text"
+check_match "a credit note is titled as one" "^贷项通知单 Credit note +CN-2026-000001" "$text"
+check_match "names the invoice it credits" "原发票 Original invoice +INV-2026-000001" "$text"
+check_match "and when it was issued" "原发票开具日期 Original invoice issued +$day" "$text"
+check_match "the blue fapiao the buyer holds" "蓝字发票号码 Blue fapiao +26312000000012345678 +$day" "$text"
+check_match "the reason, by its code and name" "冲减原因 Reason +01 开票有误 wrong invoice · wrong buyer" "$text"
+check_match "what it credits, positive" "冲减金额 Amount credited +204.58" "$text"
+check_match "line by line, positive too" "GPU 时长 · NVIDIA H800 +10 +16.80 +168.00" "$text"
+check_match "under a head that says so" "冲减金额 Credited" "$text"
+check_eq "never a negative amount due" 0 "$(grep -c -- '-204.58\|Due from customer' <<<"$text")"
+check_match "and what the invoice stands at after it" "原发票余额 Original invoice balance +0.00" "$text"
+check_eq "a credit note is not itself void" 0 "$(grep -c '作废 VOID' <<<"$text")"
 check_eq "its fonts are embedded too" "yes 2" "$(embedded "$TMP/cn.pdf")"
 inked "its title is ink" "$TMP/cn.pdf" 1 贷项通知单
+
+# One line of each meter (tests/unit/test_render_pdf.c): each quantity in
+# its unit, labelled in Chinese and English, at the plan's stated price.
+GPUMETER_TEST_PDF_UNITS=$TMP/units.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+text=$(pdftotext -layout "$TMP/units.pdf" - 2>&1)
+check_match "GPU-hours at 12.50, not 12.500000" "GPU 时长 · NVIDIA H800 +12.5 +12.50 +156.25" "$text"
+check_match "labelled 卡时 / GPU-hours" "GPU time · NVIDIA H800 +卡时 GPU-hours" "$text"
+check_match "kWh at 0.0008" "电力 +10000 +0.0008 +8.00" "$text"
+check_match "labelled 千瓦时 / kWh" "Energy +千瓦时 kWh" "$text"
+check_match "million tokens at 3.20" "训练 Token · 16B-80B +2.5 +3.20 +8.00" "$text"
+check_match "labelled 百万Token / million tokens" "Training tokens · 16B-80B +百万Token million tokens" "$text"
+
+# A partial credit note (tests/unit/test_render_pdf.c): part of a line's
+# GPU-hours and an amount line without a quantity, its own reason (04) and
+# the balance it leaves on the invoice.
+GPUMETER_TEST_PDF_CREDIT=$TMP/partial.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/null 2>&1
+text=$(pdftotext -layout "$TMP/partial.pdf" - 2>&1)
+check_match "partial credit: the part of a line it credits" "GPU 时长 · NVIDIA H800 +2.5 +12.50 +31.25" "$text"
+check_match "partial credit: an amount line, positive" "能耗补贴 · allowance +10.00" "$text"
+check_match "partial credit: the amount credited" "冲减金额 Amount credited +43.73" "$text"
+check_match "partial credit: its reason" "冲减原因 Reason +04 销售折让 sales allowance · SLA credit" "$text"
+check_match "partial credit: the balance left on the invoice" "原发票余额 Original invoice balance +162.58" "$text"
 
 # Seventy lines: three pages, each with its title, number, column heads and
 # page number; the totals on the last.
@@ -90,10 +153,10 @@ GPUMETER_TEST_PDF=$TMP/long.pdf "$ROOT/build/asan/tests/test_render_pdf" >/dev/n
 check_match "a long invoice takes three pages" "Pages: +3" "$(pdfinfo "$TMP/long.pdf" 2>&1)"
 for page in 1 2 3; do
     text=$(pdftotext -f $page -l $page -layout "$TMP/long.pdf" - 2>&1)
-    check_match "page $page repeats the title and number" "发票 Invoice +INV-2026-000042" "$text"
+    check_match "page $page repeats the title and number" "结算单 Statement of charges +INV-2026-000042" "$text"
     check_match "and the column heads" "项目 Item +数量 Quantity +单价 Unit price +金额 Amount" "$text"
     check_match "and says which page it is" "第 $page 页，共 3 页 · Page $page of 3" "$text"
-    inked "page $page's title is ink" "$TMP/long.pdf" $page 发票
+    inked "page $page's title is ink" "$TMP/long.pdf" $page 结算单
 done
 check_eq "the parties stand on the first page only" "1 0 0" \
     "$(for p in 1 2 3; do pdftotext -f $p -l $p "$TMP/long.pdf" - | grep -c '销售方'; done | tr '\n' ' ' | sed 's/ $//')"
@@ -121,8 +184,9 @@ for line in sys.stdin:
     x0, y0, x1, y1 = map(float, m.group(1, 2, 3, 4))
     if x0 < 39 or x1 > 556 or (y1 > 772 and y0 < 795):
         print("page %d: %s at %.0f,%.0f-%.0f,%.0f" % (page, m.group(5), x0, y0, x1, y1))')"
+# (read as one run of words: where its lines break depends on its column)
 check_eq "wrapped text: the whole void reason is there" 15 \
-    "$(pdftotext -f "$pages" -l "$pages" "$TMP/wrapped.pdf" - | grep -o 'wrong buyer name' | wc -l)"
+    "$(pdftotext -f "$pages" -l "$pages" "$TMP/wrapped.pdf" - | tr -s ' \n' '  ' | grep -o 'wrong buyer name' | wc -l)"
 
 # A 60-character buyer name, Chinese and English, as `customer add` accepts
 # it: drawn in full within the buyer's column (each word's box from

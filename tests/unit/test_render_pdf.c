@@ -71,6 +71,51 @@ static void test_tax_rate_prints_without_trailing_zeros(void **state)
     assert_string_equal(s, "0%");
 }
 
+/* Unit prices as the plan states them, never six decimals by habit: the
+ * stored micro-units less their trailing zeros, down to the currency's
+ * minor digits. */
+static void test_unit_prices_print_to_the_plans_precision(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t micro;
+        int digits;
+        const char *want;
+    } cases[] = {{12500000, 2, "12.50"}, {800, 2, "0.0008"},     {8333333, 2, "8.333333"},
+                 {16800000, 2, "16.80"}, {1000000, 0, "1"},      {1230000, 0, "1.23"},
+                 {0, 2, "0.00"},         {-2500000, 2, "-2.50"}, {12345678901, 2, "12345.678901"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char s[32];
+        render_unit_price(cases[i].micro, cases[i].digits, s, sizeof s);
+        if (strcmp(s, cases[i].want))
+            fail_msg("unit price %lld micro at %d digits: expected \"%s\", got \"%s\"",
+                     (long long)cases[i].micro, cases[i].digits, cases[i].want, s);
+    }
+}
+
+/* Quantities in the unit people buy, as exact decimals; "≈" where the
+ * base units do not make one within six decimals. */
+static void test_quantities_print_as_exact_decimals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *meter;
+        int64_t quantity;
+        const char *want;
+    } cases[] = {{"gpu_ms", 45000000, "12.5"},          {"gpu_ms", 3600000, "1"},
+                 {"gpu_ms", 1200, "≈0.000333"},         {"gpu_ms", -9000000, "-2.5"},
+                 {"energy_mj", 1800000000, "0.5"},      {"energy_mj", 36000000000000LL, "10000"},
+                 {"tokens", 2500000, "2.5"},            {"tokens", 1, "0.000001"},
+                 {"nope", 5, ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char s[32];
+        render_quantity_decimal(cases[i].meter, cases[i].quantity, s, sizeof s);
+        if (strcmp(s, cases[i].want))
+            fail_msg("%lld %s: expected \"%s\", got \"%s\"", (long long)cases[i].quantity,
+                     cases[i].meter, cases[i].want, s);
+    }
+}
+
 /* An invoice of n lines of one GPU-hour each at 12.00, model named by
  * model(line, i), to name with its status; totals with 6% tax. */
 static void a_bill(struct bill *b, const char *name, const char *number, const char *status,
@@ -159,11 +204,81 @@ static void test_long_text_wraps_and_pages_agree(void **state)
     bill_free(&b);
 }
 
+/* One line of each meter at plan prices of 12.50 a GPU-hour, 0.0008 a
+ * kWh and 3.20 a million tokens, for the integration test to read their
+ * unit labels and prices (GPUMETER_TEST_PDF_UNITS). */
+static void test_each_meter_has_its_unit(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b, "阿尔法智能科技有限公司", "INV-2026-000044", "issued", 0, NULL);
+    static const struct {
+        const char *meter, *model;
+        int64_t quantity, price, amount;
+    } lines[] = {{"gpu_ms", "H800", 45000000, 12500000, 15625},
+                 {"energy_mj", "", 36000000000000LL, 800, 800},
+                 {"tokens", "16B-80B", 2500000, 3200000, 800}};
+    for (size_t i = 0; i < 3; i++) {
+        struct bill_line *l = bill_add_line(&b);
+        strcpy(l->meter, lines[i].meter);
+        strcpy(l->model, lines[i].model);
+        l->quantity = lines[i].quantity;
+        l->unit_price = lines[i].price;
+        l->amount = lines[i].amount;
+        b.subtotal += l->amount;
+    }
+    b.tax = b.subtotal * 6 / 100;
+    b.total = b.due = b.subtotal + b.tax;
+    struct seller s = {.name = "深圳算力运营有限公司"};
+    render(&b, &s, "GPUMETER_TEST_PDF_UNITS");
+    bill_free(&b);
+}
+
+/* A partial credit note: one line, part of an invoice's GPU-hours, and one
+ * amount without a quantity (an allowance), with its own reason and the
+ * balance it leaves; for the integration test to read and to look at
+ * (GPUMETER_TEST_PDF_CREDIT). */
+static void test_a_partial_credit_note(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b, "阿尔法智能科技有限公司", "CN-2026-000007", "issued", 0, NULL);
+    strcpy(b.kind, "credit_note");
+    strcpy(b.credits, "INV-2026-000044");
+    strcpy(b.credited_issued_at, "2026-11-02");
+    strcpy(b.credited_fapiao_number, "26312000000012345678");
+    strcpy(b.credited_fapiao_date, "2026-11-03");
+    strcpy(b.reason_code, "04");
+    strcpy(b.reason, "SLA credit for the outage of 2026-10-14");
+    b.credited_balance_known = true;
+    b.credited_balance = 16258;
+    struct bill_line *l = bill_add_line(&b);
+    strcpy(l->meter, "gpu_ms");
+    strcpy(l->model, "H800");
+    l->quantity = -9000000; /* 2.5 of the invoice's 12.5 GPU-hours */
+    l->unit_price = 12500000;
+    l->amount = -3125;
+    l = bill_add_line(&b);
+    l->kind = LINE_SUBSIDY; /* an amount line: no meter, no quantity */
+    strcpy(l->detail, "allowance");
+    l->amount = -1000;
+    b.subtotal = -4125;
+    b.tax = -248;
+    b.total = b.due = b.subtotal + b.tax;
+    struct seller s = {.name = "深圳算力运营有限公司"};
+    render(&b, &s, "GPUMETER_TEST_PDF_CREDIT");
+    bill_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_are_described_for_people),
         cmocka_unit_test(test_tax_rate_prints_without_trailing_zeros),
+        cmocka_unit_test(test_unit_prices_print_to_the_plans_precision),
+        cmocka_unit_test(test_quantities_print_as_exact_decimals),
+        cmocka_unit_test(test_each_meter_has_its_unit),
+        cmocka_unit_test(test_a_partial_credit_note),
         cmocka_unit_test(test_a_long_bill_spans_pages),
         cmocka_unit_test(test_long_text_wraps_and_pages_agree),
     };

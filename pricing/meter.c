@@ -1,6 +1,8 @@
 /* meter: units and names of the meters (see meter.h). */
 #include "pricing/meter.h"
 
+#include "core/units.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -9,9 +11,9 @@ const struct meter_units *meter_units(const char *meter)
     static const struct {
         const char *code;
         struct meter_units u;
-    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", 3600000}},
-                 {"tokens", {"token", "million tokens", 1000000}},
-                 {"energy_mj", {"mJ", "kWh", 3600000000LL}}};
+    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", UNITS_MS_PER_GPU_HOUR, "gpu_hours"}},
+                 {"tokens", {"token", "million tokens", UNITS_TOKENS_PER_MILLION, "million_tokens"}},
+                 {"energy_mj", {"mJ", "kWh", UNITS_MJ_PER_KWH, "kwh"}}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (!strcmp(meter, units[i].code)) return &units[i].u;
     return NULL;

@@ -9,10 +9,13 @@
 
 #include <stdint.h>
 
-/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ... */
+/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ...; readable
+ * names the field that carries a quantity in the price unit for people
+ * ("gpu_hours", "million_tokens", "kwh": the usage API and its CSV). */
 struct meter_units {
     const char *base_unit, *price_unit;
     int64_t per_price;
+    const char *readable;
 };
 const struct meter_units *meter_units(const char *meter); /* NULL if unknown */
 

@@ -1,6 +1,7 @@
 /* office: the resources finance and sales read (handlers.h, docs/api.md):
  * the customer list, a month's invoices across customers with what the
- * invoice run could not bill, voucher claims per program, the price plans
+ * invoice run could not bill, voucher claims per program, the money audit
+ * trail of the month's invoices (audit_log), the price plans
  * with their versions, and plan simulation. Each answer comes from the
  * same queries and code as the CLI (billing/claims.h, billing/billing.h,
  * billing/simulate.h), so the console and `gpumeter` never disagree.

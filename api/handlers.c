@@ -11,6 +11,7 @@
 #include "core/db.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "core/units.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
 #include "billing/focus.h"
@@ -118,6 +119,10 @@ static bool parse_group_by(struct request *r, struct grouping *g)
     return true;
 }
 
+/* The CSV's columns of quantities in price units, one per meter
+ * (meter_units' readable names), in this order. */
+static const char *const usage_readable[] = {"gpu_hours", "million_tokens", "kwh"};
+
 bool handle_usage(struct request *r)
 {
     const char *customer;
@@ -205,7 +210,10 @@ bool handle_usage(struct request *r)
     int n = PQntuples(res);
     if (f == RENDER_CSV) {
         r->content_type = "text/csv";
-        sb_puts(&r->body, "time,job,model,meter,quantity,unit\n");
+        sb_puts(&r->body, "time,job,model,meter,quantity,unit");
+        for (size_t k = 0; k < sizeof usage_readable / sizeof usage_readable[0]; k++)
+            sb_printf(&r->body, ",%s", usage_readable[k]);
+        sb_putc(&r->body, '\n');
     } else {
         sb_puts(&r->body, "{\"customer\":");
         sb_put_json_string(&r->body, customer);
@@ -218,13 +226,22 @@ bool handle_usage(struct request *r)
     for (int i = 0; i < n; i++) {
         const struct meter_units *u = meter_units(PQgetvalue(res, i, 3));
         const char *unit = u ? u->base_unit : "";
+        /* the quantity in its price unit for people (core/units.h) */
+        char readable[48] = "";
+        if (u) units_format(strtoll(PQgetvalue(res, i, 4), NULL, 10), u->per_price, readable,
+                            sizeof readable);
         if (f == RENDER_CSV) {
             sb_printf(&r->body, "%s,", PQgetvalue(res, i, 0));
             for (int c = 1; c <= 3; c++) {
                 csv_field(&r->body, PQgetvalue(res, i, c));
                 sb_putc(&r->body, ',');
             }
-            sb_printf(&r->body, "%s,%s\n", PQgetvalue(res, i, 4), unit);
+            sb_printf(&r->body, "%s,%s", PQgetvalue(res, i, 4), unit);
+            /* one column per meter, so that a spreadsheet sums a column */
+            for (size_t k = 0; k < sizeof usage_readable / sizeof usage_readable[0]; k++)
+                sb_printf(&r->body, ",%s",
+                          u && !strcmp(u->readable, usage_readable[k]) ? readable : "");
+            sb_putc(&r->body, '\n');
             continue;
         }
         sb_printf(&r->body, "%s{\"time\":\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
@@ -236,8 +253,10 @@ bool handle_usage(struct request *r)
             sb_puts(&r->body, ",\"model\":");
             sb_put_json_string(&r->body, PQgetvalue(res, i, 2));
         }
-        sb_printf(&r->body, ",\"meter\":\"%s\",\"quantity\":%s,\"unit\":\"%s\"}",
+        sb_printf(&r->body, ",\"meter\":\"%s\",\"quantity\":%s,\"unit\":\"%s\"",
                   PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), unit);
+        if (u) sb_printf(&r->body, ",\"%s\":\"%s\"", u->readable, readable);
+        sb_putc(&r->body, '}');
     }
     if (f != RENDER_CSV) sb_puts(&r->body, "]}\n");
     PQclear(res);

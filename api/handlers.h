@@ -24,6 +24,7 @@ bool handle_operator_capacity(struct request *r);  /* finance keys only */
 bool handle_customers(struct request *r);        /* finance and sales keys */
 bool handle_finance_month(struct request *r);    /* finance keys only */
 bool handle_finance_vouchers(struct request *r); /* finance keys only */
+bool handle_finance_audit(struct request *r);    /* finance keys only */
 bool handle_plans(struct request *r);            /* finance and sales keys */
 bool handle_simulate(struct request *r);         /* POST; finance and sales keys */
 

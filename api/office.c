@@ -1,6 +1,7 @@
 /* office: the resources finance and sales read (handlers.h, docs/api.md):
  * the customer list, a month's invoices across customers with what the
- * invoice run could not bill, voucher claims per program, the price plans
+ * invoice run could not bill, voucher claims per program, the money audit
+ * trail of the month's invoices (audit_log), the price plans
  * with their versions, and plan simulation. Each answer comes from the
  * same queries and code as the CLI (billing/claims.h, billing/billing.h,
  * billing/simulate.h), so the console and `gpumeter` never disagree.
@@ -205,6 +206,40 @@ bool handle_finance_vouchers(struct request *r)
         render_json_money(&r->body, "claim", claim, digits);
         sb_putc(&r->body, '}');
         i = j;
+    }
+    sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}
+
+/* ---- /v1/finance/audit ---- */
+
+/* The money audit trail of the month: every audit_log row on an invoice or
+ * credit note of the billing month (issue, void, fapiao, correct, credit
+ * and whatever action comes next), whenever it was written, oldest first.
+ * before and after are the row's own jsonb, valid JSON as stored. */
+bool handle_finance_audit(struct request *r)
+{
+    char first_day[16];
+    if (!finance_only(r) || !month_param(r, first_day)) return false;
+    const char *p[] = {first_day};
+    PGresult *res = db_query(
+        r->conn, "read the month's money audit",
+        "SELECT to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.actor, "
+        "  a.key, a.action, c.code, i.kind, coalesce(a.before::text, 'null'), a.after::text "
+        "FROM audit_log a JOIN invoice i ON i.number = a.key "
+        "JOIN customer c ON c.id = i.customer_id "
+        "WHERE a.object = 'invoice' AND i.period = $1::date ORDER BY a.at, a.id",
+        1, p);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_printf(&r->body, "{\"period\":\"%.7s\",\"rows\":[", first_day);
+    for (int i = 0; i < PQntuples(res); i++) {
+        sb_printf(&r->body, "%s{\"at\":\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
+        static const char *const names[] = {"actor", "invoice", "action", "customer", "kind"};
+        for (int k = 0; k < 5; k++)
+            string_field(&r->body, names[k], PQgetvalue(res, i, 1 + k));
+        sb_printf(&r->body, ",\"before\":%s,\"after\":%s}", PQgetvalue(res, i, 6),
+                  PQgetvalue(res, i, 7));
     }
     sb_puts(&r->body, "]}\n");
     PQclear(res);

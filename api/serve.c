@@ -86,6 +86,7 @@ static const struct route routes[] = {
     {"/v1/customers", handle_customers, "", NULL},
     {"/v1/finance/month", handle_finance_month, "period", NULL},
     {"/v1/finance/vouchers", handle_finance_vouchers, "period", NULL},
+    {"/v1/finance/audit", handle_finance_audit, "period", NULL},
     {"/v1/plans", handle_plans, "", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
     /* the console's sign-in and sign-out (session_route) */

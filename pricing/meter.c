@@ -1,6 +1,8 @@
 /* meter: units and names of the meters (see meter.h). */
 #include "pricing/meter.h"
 
+#include "core/units.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -9,9 +11,10 @@ const struct meter_units *meter_units(const char *meter)
     static const struct {
         const char *code;
         struct meter_units u;
-    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", 3600000, "卡时", "GPU-hours"}},
-                 {"tokens", {"token", "million tokens", 1000000, "百万Token", "million tokens"}},
-                 {"energy_mj", {"mJ", "kWh", 3600000000LL, "千瓦时", "kWh"}}};
+    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", UNITS_MS_PER_GPU_HOUR, "卡时", "GPU-hours", "gpu_hours"}},
+                 {"tokens", {"token", "million tokens", UNITS_TOKENS_PER_MILLION, "百万Token", "million tokens",
+                             "million_tokens"}},
+                 {"energy_mj", {"mJ", "kWh", UNITS_MJ_PER_KWH, "千瓦时", "kWh", "kwh"}}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (!strcmp(meter, units[i].code)) return &units[i].u;
     return NULL;

@@ -9,14 +9,17 @@
 
 #include <stdint.h>
 
-/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ...; and the
- * price unit as documents for people label a quantity, in Chinese and
- * English: 卡时 / GPU-hours, 百万Token / million tokens, 千瓦时 / kWh (the
- * one table of unit labels: the PDF and any view for people read it). */
+/* Units of a meter: "GPU-ms" per "GPU-hour" (3,600,000), ...; the price
+ * unit as documents for people label a quantity, in Chinese and English:
+ * 卡时 / GPU-hours, 百万Token / million tokens, 千瓦时 / kWh (the one table
+ * of unit labels: the PDF and any view for people read it); readable names
+ * the field that carries a quantity in the price unit for people
+ * ("gpu_hours", "million_tokens", "kwh": the usage API and its CSV). */
 struct meter_units {
     const char *base_unit, *price_unit;
     int64_t per_price;
     const char *label_zh, *label_en;
+    const char *readable;
 };
 const struct meter_units *meter_units(const char *meter); /* NULL if unknown */
 

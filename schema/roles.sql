@@ -110,9 +110,10 @@ GRANT INSERT, DELETE ON commitment_ledger, voucher_redemption TO gpumeter_billin
 GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
--- The API: statements, usage, invoices and its keys, read only.
+-- The API: statements, usage, invoices and its keys, read only; the audit
+-- log for the finance console's money audit trail (finance keys only).
 GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_line, commitment_ledger, voucher_redemption,
-                invoice_problem, parked_event,
+                invoice_problem, parked_event, audit_log,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
 

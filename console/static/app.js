@@ -22,6 +22,9 @@ const WORDS = {
     plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
     noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
+    usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)", unit_gpu_ms: "GPU-hours", unit_tokens: "million tokens", unit_energy_mj: "kWh",
+    audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
+    audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
   },
   zh: {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
@@ -37,11 +40,14 @@ const WORDS = {
     plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
     noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
+    usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）", unit_gpu_ms: "卡时", unit_tokens: "百万Token", unit_energy_mj: "千瓦时",
+    audit: "本月发票的资金审计记录", at: "时间（UTC）", actor: "操作人", action: "操作", detail: "详情", noAudit: "本月发票尚无记录。",
+    audit_issue: "开具", audit_void: "作废", audit_fapiao: "登记数电发票", audit_correct: "更正发票登记", audit_credit: "部分红冲",
   },
 };
 
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
-const t = (k) => WORDS[lang][k] || k;
+const t = (k) => (Object.hasOwn(WORDS[lang], k) ? WORDS[lang][k] : k);
 const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
 
 /* ---- formatting: exact decimal strings, per locale ---- */
@@ -65,6 +71,10 @@ function minorMoney(minor, currency) {
 function num(v, digits) {
   const o = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
   return new Intl.NumberFormat(locale(), o).format(String(v));
+}
+/* A decimal string with every digit it has (a quantity's six decimals). */
+function exact(v) {
+  return num(v, (String(v).split(".")[1] || "").length);
 }
 function monthName(period) {
   const [y, m] = period.split("-").map(Number);
@@ -283,30 +293,46 @@ function statementCard(title, s) {
   const c = s.currency;
   const rows = s.lines.map((l) => el("tr", {},
     td(lang === "zh" ? l.description_zh : l.description_en),
-    td(l.kind === "usage" && l.price_unit_quantity ? `${num(l.price_unit_quantity)} ${l.price_unit}` : "", { class: "num" }),
+    td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${t(`unit_${l.meter}`)}` : "", { class: "num", "data-field": "quantity" }),
     td(l.unit_price ? `${money(l.unit_price, c)} / ${l.price_unit}` : "", { class: "num" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
   rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${s.tax_rate}`), sum("total", t("total"), "total"));
   if (s.claimed_minor) rows.push(sum("claimed", t("claimed")));
   rows.push(sum("due", t("due"), "total"));
-  return card(title,
+  /* the whole width: quantities carry six decimals beside their unit */
+  return el("section", { class: "card wide" }, el("h2", {}, title),
     el("div", { class: "figure", "data-figure": "due", "data-minor": s.due_minor }, money(s.due, c)),
     el("p", { class: "sub" }, `${s.customer_name || s.customer} · ${s.contract || ""} · ${t("plan")} ${s.plan || ""} · ${monthName(s.period)}`),
     table([t("line"), t("quantity"), t("unitPrice"), t("amount")], rows, { name: "statement", num: [1, 2, 3] }));
+}
+
+/* The month's usage per meter in the units people read (GPU-hours, million
+ * tokens, kWh: the API's exact six-decimal strings, docs/api.md#units) beside
+ * the exact integer the API also gives. */
+const READABLE = { gpu_ms: "gpu_hours", tokens: "million_tokens", energy_mj: "kwh" };
+function usageCard(rows) {
+  const known = Object.keys(READABLE).flatMap((m) => rows.filter((r) => r.meter === m));
+  return card(t("usageMonth"), known.length
+    ? table([t("meter"), t("quantity"), t("exact")], known.map((r) => el("tr", { "data-usage": r.meter },
+      td(t(`unit_${r.meter}`)),
+      td(`${exact(r[READABLE[r.meter]])} ${t(`unit_${r.meter}`)}`, { class: "num", "data-exact": r[READABLE[r.meter]] }),
+      td(`${num(r.quantity)} ${r.unit}`, { class: "num" }))), { name: "usage", num: [1, 2] })
+    : el("p", { class: "muted" }, t("noUsage")));
 }
 
 async function customerView(params) {
   const { bar, period, customer } = await toolbar("customer", params, true);
   if (!customer) return show(bar);
   const q = (o) => new URLSearchParams(Object.assign({ customer }, o));
-  const [statement, current, invoices, gpu, tok, energy] = await Promise.all([
+  const [statement, current, invoices, gpu, tok, energy, month] = await Promise.all([
     api(`/v1/statement?${q({ period })}`).catch((e) => e),
     api(`/v1/usage/current?${q({})}`).catch((e) => e),
     api(`/v1/invoices?${q({ page_size: 1000 })}`),
     usageRows(customer, period, "day,model").then((r) => r.filter((x) => x.meter === "gpu_ms")),
     usageRows(customer, period, "day,job").then((r) => r.filter((x) => x.meter === "tokens")),
     usageRows(customer, period, "day").then((r) => r.filter((x) => x.meter === "energy_mj")),
+    usageRows(customer, period, "month"),
   ]);
   if (statement instanceof SignedOut || current instanceof SignedOut) throw new SignedOut();
   const grid = el("div", { class: "grid" });
@@ -335,9 +361,11 @@ async function customerView(params) {
       el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
       vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid"), t("remaining")], vrows, { name: "vouchers", num: [2, 3, 4] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }
-  grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => r.quantity / 3600000)));
+  grid.append(usageCard(month));
+  /* charts draw numbers; the exact decimals are in the usage card above */
+  grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => Number(r.gpu_hours))));
   grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
-  grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => r.quantity / 3600000000)));
+  grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => Number(r.kwh))));
   const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(monthName(i.period)), td(pill(i.status)),
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
     td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
@@ -350,12 +378,30 @@ async function customerView(params) {
 
 /* ---- the finance view ---- */
 
+/* One audit row's detail, whatever its action: what it recorded (after),
+ * and for a correction what it was before. Text only (textContent). */
+function auditDetail(row) {
+  /* an issue row's total is in minor units beside its currency: shown as money */
+  const value = (o, k, v) => (k === "total" && Number.isInteger(v) && o.currency ? minorMoney(v, o.currency) : typeof v === "object" ? JSON.stringify(v) : v);
+  const pairs = (o) => Object.entries(o || {}).map(([k, v]) => `${k}: ${value(o, k, v)}`).join(", ");
+  return row.before ? `${pairs(row.before)} → ${pairs(row.after)}` : pairs(row.after);
+}
+function auditCard(audit) {
+  const rows = audit.rows.map((a) => el("tr", { "data-audit": `${a.invoice} ${a.action}` },
+    td(a.at.replace("T", " ").replace("Z", "")), td(a.actor), td(a.invoice), td(a.customer),
+    td(t(`audit_${a.action}`) === `audit_${a.action}` ? a.action : t(`audit_${a.action}`)), td(auditDetail(a))));
+  return el("section", { class: "card wide" }, el("h2", {}, `${t("audit")} · ${monthName(audit.period)}`),
+    rows.length ? table([t("at"), t("actor"), t("number"), t("customer"), t("action"), t("detail")], rows, { name: "audit" })
+      : el("p", { class: "muted", "data-empty": "audit" }, t("noAudit")));
+}
+
 async function financeView(params) {
   if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
   const { bar, period } = await toolbar("finance", params, false);
-  const [month, claims, yld, cap, cal] = await Promise.all([
+  const [month, claims, audit, yld, cap, cal] = await Promise.all([
     api(`/v1/finance/month?period=${period}`),
     api(`/v1/finance/vouchers?period=${period}`),
+    api(`/v1/finance/audit?period=${period}`),
     api(`/v1/operator/yield?period=${period}`).catch((e) => e),
     api(`/v1/operator/capacity?from=${period}-01&to=${lastDay(period)}&by=day`).catch((e) => e),
     api(`/v1/operator/contracts?from=${period}`).catch((e) => e),
@@ -382,6 +428,7 @@ async function financeView(params) {
     crow.push(el("tr", { class: "total", "data-program": p.program }, td(`${p.program} · ${t("claim")}`), td(""), td(""), td(money(p.claim, p.currency), { class: "num", "data-minor": p.claim_minor })));
   }
   grid.append(card(t("claims"), crow.length ? table([t("program"), t("voucher"), t("customer"), t("paid")], crow, { name: "claims", num: [3] }) : el("p", { class: "muted" }, t("none"))));
+  grid.append(auditCard(audit));
   if (!(yld instanceof Error)) {
     const div = el("div", { class: "chart", "data-chart": "yield" });
     requestAnimationFrame(() => {

@@ -43,7 +43,7 @@ get() { # key path -> "status body"
 check_eq "healthz" "200 ok" "$(get none /healthz)"
 check_match "no key is 401 with a JSON error" '^401 \{"error":\{"code":"unauthorized"' "$(get none /v1/usage?from=2026-01-01\&to=2026-01-31)"
 a=$(get "$KA" "/v1/usage?from=2026-01-01&to=2026-01-31&group_by=day,model")
-check_match "alpha sees its own usage" '^200 .*"rows":\[\{"time":"2026-01-10","model":"H800","meter":"gpu_ms","quantity":36000000,"unit":"GPU-ms"\}\]' "$a"
+check_match "alpha sees its own usage, in GPU-hours too" '^200 .*"rows":\[\{"time":"2026-01-10","model":"H800","meter":"gpu_ms","quantity":36000000,"unit":"GPU-ms","gpu_hours":"10.000000"\}\]' "$a"
 check_match "beta sees its own" '"quantity":25200000' "$(get "$KB" "/v1/usage?from=2026-01-01&to=2026-01-31")"
 check_match "alpha asking for beta is 403" '^403 ' "$(get "$KA" "/v1/usage?from=2026-01-01&to=2026-01-31&customer=beta")"
 check_match "finance reads beta" '"quantity":25200000' "$(get "$KF" "/v1/usage?from=2026-01-01&to=2026-01-31&customer=beta")"
@@ -86,6 +86,24 @@ check_match "beta's usage is still cached after alpha's changed" '"quantity":252
 check_eq "(a cache hit, counted in /metrics)" $((h0 + 1)) "$(hits)"
 check_match "usage/current has the month to date and balances" '^200 \{"month_to_date":.*"makeup_bank_minor":0' \
     "$(get "$KA" /v1/usage/current)"
+
+# GPU-hours and kWh for people beside the exact integers (docs/api.md#units):
+# six decimals, rounded once half away from zero. By hand: 10,801,799 GPU-ms
+# / 3,600,000 = 3.000499722... -> 3.000500 (a truncation would say
+# 3.000499); 11,111,111,111 mJ / 3,600,000,000 = 3.086419753... -> 3.086420.
+printf 'b\t{"v":1,"source":"a","seq":20,"account":"ns-beta","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":10801799,"energy_mj":11111111111,"start":"2026-03-05T02:00:00Z","end":"2026-03-05T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+u=$(get "$KB" "/v1/usage?from=2026-03-01&to=2026-03-31&group_by=month")
+check_match "usage JSON: GPU-hours and kWh as exact decimal strings beside gpu_ms and mJ" \
+    '^200 .*"rows":\[\{"time":"2026-03","meter":"energy_mj","quantity":11111111111,"unit":"mJ","kwh":"3.086420"\},\{"time":"2026-03","meter":"gpu_ms","quantity":10801799,"unit":"GPU-ms","gpu_hours":"3.000500"\}\]' "$u"
+curl -s -H "Authorization: Bearer $KB" "$U/v1/usage?from=2026-03-01&to=2026-03-31&group_by=day,job,model&format=csv" >"$TMP/u.csv"
+check_eq "usage CSV: its header, a column per unit people read" \
+    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh" "$(head -n 1 "$TMP/u.csv")"
+check_eq "usage CSV: a row fills its meter's column, exactly" \
+    "2026-03-05,,H800,gpu_ms,10801799,GPU-ms,3.000500,," "$(grep gpu_ms "$TMP/u.csv")"
+check_eq "usage CSV: and the energy row its kWh" \
+    "2026-03-05,,H800,energy_mj,11111111111,mJ,,,3.086420" "$(grep energy_mj "$TMP/u.csv")"
 
 # Usage days follow the contract in effect for their month (the schema's
 # contract_in_effect), as statements do, not alpha's latest version: from
@@ -131,6 +149,29 @@ check_match "a database failure on a statement is 503, not 404" '^503 .*"unavail
     "$(get "$KA" "/v1/statement?period=2026-01")"
 pg -c "GRANT SELECT ON usage_day_changed TO gpumeter_api" >/dev/null
 check_match "and 200 again once it is back" '^200 ' "$(get "$KA" "/v1/statement?period=2026-01")"
+
+# The month's money audit trail, finance keys only (docs/api.md): the issue
+# of both invoices (the configured actor), a fapiao recorded and corrected
+# by a named actor, oldest first, before and after as JSON; the actor's
+# text is a JSON string whatever it holds.
+day=$(issued_on "$alpha_inv")
+GPUMETER_ACTOR=billing-bot "$GM" invoice fapiao "$alpha_inv" --number 26000000000000000001 --date "$day" >/dev/null 2>&1
+"$GM" invoice fapiao "$alpha_inv" --number 26000000000000000002 --date "$day" --correct \
+    --reason 'typed "1" for "2"' --actor 'li <b>"wei"</b>' >/dev/null 2>&1
+au=$(get "$KF" "/v1/finance/audit?period=2026-01")
+check_match "finance reads the month's money audit" '^200 \{"period":"2026-01","rows":\[\{"at":"2026-[0-9-]+T[0-9:]+Z","actor":' "$au"
+cfg_actor=$(q "SELECT actor FROM audit_log WHERE action = 'issue' LIMIT 1")
+check_eq "its rows, oldest first: both issues, then the fapiao and its correction, with actor, before and after" \
+"$cfg_actor|$alpha_inv|issue|alpha|invoice|null|{\"total\":$total,\"period\":\"2026-01\",\"status\":\"issued\",\"currency\":\"CNY\",\"customer\":\"alpha\"}
+$cfg_actor|$beta_inv|issue|beta|invoice|null|{\"total\":$(q "SELECT total FROM invoice WHERE number = '$beta_inv'"),\"period\":\"2026-01\",\"status\":\"issued\",\"currency\":\"CNY\",\"customer\":\"beta\"}
+billing-bot|$alpha_inv|fapiao|alpha|invoice|null|{\"fapiao_date\":\"$day\",\"fapiao_number\":\"26000000000000000001\"}
+li <b>\"wei\"</b>|$alpha_inv|correct|alpha|invoice|{\"fapiao_date\":\"$day\",\"fapiao_number\":\"26000000000000000001\"}|{\"reason\":\"typed \\\"1\\\" for \\\"2\\\"\",\"fapiao_date\":\"$day\",\"fapiao_number\":\"26000000000000000002\"}" \
+    "$(jq -r '.rows[] | [.actor, .invoice, .action, .customer, .kind, (.before | tojson), (.after | tojson)] | join("|")' <<<"${au#* }")"
+check_match "a customer key may not read it (403)" '^403 .*"forbidden"' "$(get "$KA" "/v1/finance/audit?period=2026-01")"
+KS=$("$GM" customer key create --sales 2>/dev/null)
+check_match "nor a sales key (403)" '^403 .*"forbidden"' "$(get "$KS" "/v1/finance/audit?period=2026-01")"
+check_match "a bad month is 400" '^400 ' "$(get "$KF" "/v1/finance/audit?period=2026-1")"
+check_eq "another month has its own (none)" '200 {"period":"2025-12","rows":[]}' "$(get "$KF" "/v1/finance/audit?period=2025-12")"
 
 "$GM" customer key revoke "$(echo "$KA" | cut -c5-16)" >/dev/null
 check_match "a revoked key is 401 at once" '^401 ' "$(get "$KA" /v1/invoices)"

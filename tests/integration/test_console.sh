@@ -43,6 +43,14 @@ printf 't\t{"v":1,"source":"t","seq":1,"account":"slurm-gamma","cluster":"c","si
 alpha=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
            WHERE c.code = 'alpha' AND i.status = 'issued'")
 "$GM" invoice void "$alpha" --reason "合同提前终止" --code 03 >/dev/null 2>&1
+# gamma's fapiao recorded, then corrected by an actor and for a reason that
+# are markup: the finance page's audit trail must show them as text.
+gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'gamma'")
+"$GM" invoice fapiao "$gamma_inv" --number 26310000000000000007 --date "$(issued_on "$gamma_inv")" >/dev/null 2>&1
+"$GM" invoice fapiao "$gamma_inv" --number 26310000000000000008 --date "$(issued_on "$gamma_inv")" --correct \
+    --reason '<script>document.title=4</script>' --actor '<img src=x onerror="document.title=3">' >/dev/null 2>&1
+check_eq "gamma's fapiao is recorded and corrected" 26310000000000000008 \
+    "$(q "SELECT fapiao_number FROM invoice WHERE number = '$gamma_inv'")"
 # A second version of a plan, for next year: sales sees both side by side.
 sed 's/"16.80"/"15.80"/; s/"2026-01-01"/"2027-01-01"/; s/standard 2026/standard 2027/' \
     "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan-2027.json"
@@ -188,7 +196,9 @@ check_eq "the total reads as the statement's, to the fen" "CN¥$(jq -r .total <<
     "$(seen customer.total.text)"
 check_eq "every line of the statement is shown" "$(jq '.lines | length' <<<"$st")" "$(seen customer.lines)"
 check_eq "named for people" "$(jq -r '.lines[0].description_en' <<<"$st")" "$(seen customer.line1)"
-gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'gamma'")
+check_eq "its quantity in the price unit with every decimal the statement gives" \
+    "$(jq -r '.lines[0].price_unit_quantity' <<<"$st" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta') million tokens" \
+    "$(seen customer.line1.quantity)"
 check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
     "$(seen customer.invoices)"
 check_eq "three usage charts drawn" 3 "$(seen customer.charts)"
@@ -196,7 +206,21 @@ check_eq "the job named with markup is rated" 1 \
     "$(q "SELECT count(*) FROM usage_hourly WHERE job = '<img src=x onerror=\"document.title=2\">'")"
 check_eq "and its chart's tooltip shows the name as text, never runs it" "true 0 gpumeter" "$(seen customer.tooltip)"
 check_eq "its PDF through the session" "200 application/pdf true" "$(seen customer.pdf)"
-check_eq "the CSV download has the API's columns" "time,job,model,meter,quantity,unit" "$(seen customer.csv.head)"
+check_eq "the CSV download has the API's columns, GPU-hours, million tokens and kWh among them" \
+    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh" "$(seen customer.csv.head)"
+gpu_row=$(seen customer.csv.gpu)
+check_eq "a GPU row's GPU-hours are its GPU-ms / 3,600,000 to six decimals (PostgreSQL's numeric, half away from zero)" \
+    "$(q "SELECT round($(cut -d, -f5 <<<"$gpu_row") / 3600000.0, 6)")" "$(cut -d, -f7 <<<"$gpu_row")"
+# By hand: gamma's October is 8,745,326,000 GPU-ms (the issue's figure) =
+# 2429.2572222... GPU-hours -> 2429.257222.
+check_match "the customer's page gives the month's usage in GPU-hours, exactly" \
+    '(^|,)gpu_ms=2429\.257222(,|$)' "$(seen customer.usage)"
+check_eq "then million tokens and kWh, as the API's exact decimals" \
+    "$(curl -s -H "Authorization: Bearer $KF" "$U/v1/usage?customer=gamma&from=$PERIOD-01&to=$PERIOD-31&group_by=month" |
+       jq -r '[.rows[] | "\(.meter)=\(.gpu_hours // .million_tokens // .kwh)"] | sort_by(sub("^gpu"; "0") | sub("^tok"; "1")) | join(",")')" \
+    "$(seen customer.usage)"
+check_match "written for people, with their units" \
+    '^2,429\.257222 GPU-hours\|[0-9,]+\.[0-9]{6} million tokens\|[0-9,]+\.[0-9]{6} kWh$' "$(seen customer.usage.text)"
 check_eq "and every token of the month" \
     "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'tokens' AND account IN
           (SELECT a.account FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'gamma')")" \
@@ -249,6 +273,16 @@ check_match "net is issued less the voided invoice's credit note, not less it tw
 claim=$("$GM" report vouchers --program sh-ai-2026 --period "$PERIOD" | sed -n 's/^claim (issued invoices) *\([-0-9.]*\).*/\1/p')
 check_eq "the voucher program's claim as report vouchers" "sh-ai-2026=${claim//./}" "$(seen finance.claims)"
 check_match "and it is not nothing" '=[1-9]' "$(seen finance.claims)"
+# The money audit trail, oldest first: the three issues (by invoice id),
+# alpha's void, gamma's fapiao and its correction.
+check_eq "finance sees the month's money audit trail" \
+    "$(q "SELECT string_agg(number || ' issue', ',' ORDER BY id) FROM invoice
+          WHERE period = '$PERIOD-01' AND kind = 'invoice'"),$alpha void,$gamma_inv fapiao,$gamma_inv correct" \
+    "$(seen finance.audit)"
+check_eq "an actor and a reason that are markup are shown as text, never run" \
+    "<img src=x onerror=\"document.title=3\">|$gamma_inv|gamma|fapiao record corrected|fapiao_date: $(issued_on "$gamma_inv"), fapiao_number: 26310000000000000007 → reason: <script>document.title=4</script>, fapiao_date: $(issued_on "$gamma_inv"), fapiao_number: 26310000000000000008" \
+    "$(seen finance.audit.hostile)"
+check_eq "(no element made of them, the title untouched)" "0 gpumeter" "$(seen finance.audit.markup)"
 check_eq "what the run did not bill: the parked account" "ns-nobody1 events" "$(seen finance.not_billed)"
 check_eq "yield by model" "$(q "SELECT count(DISTINCT model) FROM capacity_hourly")" "$(seen finance.yield.rows)"
 check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"

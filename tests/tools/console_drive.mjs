@@ -56,6 +56,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   }
   say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total)", (rows) => rows.length - 2));
   say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
+  say("customer.line1.quantity", await text(page, "[data-table=statement] tbody tr td:nth-child(2)"));
   say("customer.invoices", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
   say("customer.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
   // hover the tokens chart across its days until the tooltip names the job with markup
@@ -69,6 +70,9 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
     say("customer.tooltip", `${found} ${await page.evaluate(() => document.querySelectorAll("img").length)} ${await page.title()}`);
   }
   say("customer.makeup", await minor(page, "[data-field=makeup]"));
+  // the month's usage in the units people read, as the page shows it
+  say("customer.usage", await page.$$eval("[data-table=usage] [data-usage]", (rows) => rows.map((r) => `${r.dataset.usage}=${r.querySelector("[data-exact]").dataset.exact}`).join(",")));
+  say("customer.usage.text", await page.$$eval("[data-table=usage] [data-usage] [data-exact]", (c) => c.map((x) => x.textContent).join("|")));
   await page.screenshot({ path: `${out}/console-customer.png`, fullPage: true });
   // the invoice's PDF through the session
   const pdf = await page.$eval("[data-table=invoices] a", (a) => a.href);
@@ -78,6 +82,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   const csv = readFileSync(await download.path(), "utf8").trim().split("\n");
   say("customer.csv.head", csv[0]);
   say("customer.csv.rows", csv.length - 1);
+  say("customer.csv.gpu", csv.find((l) => l.split(",")[3] === "gpu_ms"));
   say("customer.csv.tokens", csv.slice(1).filter((l) => l.split(",")[3] === "tokens").reduce((s, l) => s + BigInt(l.split(",")[4]), 0n));
   // another customer's numbers: refused by the API, and the view stays its own
   say("customer.other.statement", await status(page, `/v1/statement?customer=${other}&period=${period}`));
@@ -139,6 +144,10 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("finance.yield.rows", await page.$$eval("[data-table=yield] tbody tr", (r) => r.length).catch(() => 0));
   say("finance.contracts.rows", await page.$$eval("[data-table=contracts] tbody tr", (r) => r.length).catch(() => 0));
   say("finance.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
+  // the money audit trail: each row's invoice, action and actor as text; markup in it never runs
+  say("finance.audit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.map((r) => r.dataset.audit).join(",")));
+  say("finance.audit.hostile", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" correct")).map((r) => [...r.cells].slice(1).map((c) => c.textContent).join("|")).join("")));
+  say("finance.audit.markup", await page.evaluate(() => `${document.querySelectorAll("main img, main script, main b").length} ${document.title}`));
   await page.screenshot({ path: `${out}/console-finance.png`, fullPage: true });
   await view(page, `#/customer?period=${period}&customer=${other}`, "customer");
   say("finance.customer.due", await minor(page, "[data-table=statement] [data-field=due]"));

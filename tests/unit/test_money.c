@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/money.h"
+#include "core/units.h"
 
 #include <string.h>
 
@@ -188,6 +189,34 @@ static void test_split_is_exact(void **state)
     assert_int_equal(share[0] + share[1] + share[2], 10000000000000LL);
 }
 
+/* GPU-hours, million tokens and kWh for people: six decimals, rounded once
+ * half away from zero, exact in 128 bits (core/units.h). */
+static void test_units_format(void **state)
+{
+    (void)state;
+    char b[40];
+    assert_true(units_format(8745326000LL, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "2429.257222"); /* 2429.2572222... */
+    assert_true(units_format(5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "1.500000");
+    assert_true(units_format(1800, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "0.000500"); /* 0.0005 exactly */
+    assert_true(units_format(1799, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "0.000500"); /* 0.00049972... rounds up once */
+    assert_true(units_format(1, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "0.000000");
+    assert_true(units_format(1800000000LL, UNITS_MJ_PER_KWH, b, sizeof b));
+    assert_string_equal(b, "0.500000");
+    assert_true(units_format(11111111111LL, UNITS_MJ_PER_KWH, b, sizeof b));
+    assert_string_equal(b, "3.086420"); /* 3.0864197530... */
+    assert_true(units_format(1234567, UNITS_TOKENS_PER_MILLION, b, sizeof b));
+    assert_string_equal(b, "1.234567");
+    assert_true(units_format(INT64_MAX, UNITS_TOKENS_PER_MILLION, b, sizeof b));
+    assert_string_equal(b, "9223372036854.775807");
+    assert_true(units_format(-5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_string_equal(b, "-1.500000");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_trimmed),
         cmocka_unit_test(test_split_is_exact),
+        cmocka_unit_test(test_units_format),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);
 }

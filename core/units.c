@@ -1,0 +1,16 @@
+/* units: base-unit quantities as decimals of their price unit (see units.h). */
+#include "core/units.h"
+
+#include <assert.h>
+
+#include "core/money.h"
+
+bool units_format(int64_t quantity, int64_t per_unit, char *buf, size_t len)
+{
+    assert(per_unit > 0 && len > 0);
+    int64_t millionths;
+    buf[0] = '\0';
+    if (!money_div_round((__int128)quantity * 1000000, per_unit, &millionths)) return false;
+    money_format(millionths, UNITS_DIGITS, buf, len);
+    return true;
+}

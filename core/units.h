@@ -23,6 +23,11 @@
 #define UNITS_TOKENS_PER_MILLION 1000000LL   /* tokens in a million tokens */
 #define UNITS_MJ_PER_KWH        3600000000LL /* mJ in a kWh */
 
+/* quantity / per_unit in millionths of the price unit, rounded once, half
+ * away from zero; *exact (may be NULL) says whether nothing was rounded.
+ * per_unit > 0. False if the result does not fit in int64. */
+bool units_millionths(int64_t quantity, int64_t per_unit, int64_t *out, bool *exact);
+
 /* quantity / per_unit to UNITS_DIGITS decimals: 8745326000 GPU-ms at
  * 3,600,000 per GPU-hour is "2429.257222". per_unit > 0. False (buf "")
  * only if the result does not fit in int64 millionths, which no int64

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
+#include "core/units.h"
 #include "pricing/meter.h"
 #include "render/pdf.h"
 
@@ -24,12 +25,9 @@ bool render_parse_format(const char *s, enum render_format *f)
 void render_quantity(const struct bill_line *l, char *buf, size_t len)
 {
     const struct meter_units *u = meter_units(l->meter);
-    int64_t v = 0;
     char q[32];
     buf[0] = '\0';
-    if (!u) return;
-    money_div_round((__int128)l->quantity * MONEY_PRICE_SCALE, u->per_price, &v);
-    money_format(v, MONEY_PRICE_DIGITS, q, sizeof q);
+    if (!u || !units_format(l->quantity, u->per_price, q, sizeof q)) return;
     snprintf(buf, len, "%s %s", q, u->price_unit);
 }
 
@@ -37,13 +35,13 @@ void render_quantity_decimal(const char *meter, int64_t quantity, char *buf, siz
 {
     const struct meter_units *u = meter_units(meter);
     int64_t v = 0;
+    bool exact;
     buf[0] = '\0';
-    if (!u || !money_div_round((__int128)quantity * MONEY_PRICE_SCALE, u->per_price, &v)) return;
+    if (!u || !units_millionths(quantity, u->per_price, &v, &exact)) return;
     char q[32];
-    money_format_trimmed(v, MONEY_PRICE_DIGITS, q, sizeof q);
+    money_format_trimmed(v, UNITS_DIGITS, q, sizeof q);
     /* a quantity with more than six decimals (a GPU-hour is 3,600,000
      * GPU-ms): rounded at the sixth, and said to be */
-    bool exact = (__int128)quantity * MONEY_PRICE_SCALE % u->per_price == 0;
     snprintf(buf, len, "%s%s", exact ? "" : "≈", q);
 }
 

@@ -119,10 +119,10 @@ static void print_row(const struct simulate_row *r, void *ctx)
 static void print_side_by_side(const struct bill *cur, const struct bill *new)
 {
     int d = cur->minor_digits;
-    printf("simulate %s %s (%s): current plan %s, proposed plan %s\n", cur->customer, cur->period,
-           cur->currency, cur->plan, new->plan);
-    if (cur->status[0]) /* the month is issued: current is what was issued */
-        printf("current: issued invoice %s (the month is frozen)\n", cur->number);
+    /* an issued month: current is what was issued, and says so */
+    printf("simulate %s %s (%s): current plan %s%s%s, proposed plan %s\n", cur->customer,
+           cur->period, cur->currency, cur->plan, cur->status[0] ? " as issued on invoice " : "",
+           cur->number, new->plan);
     printf("%-44s %16s %16s %16s\n", "line", "current", "proposed", "difference");
     simulate_compare(cur, new, print_row, &d);
 }

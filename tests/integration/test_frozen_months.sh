@@ -113,7 +113,8 @@ sed -e 's/"2026-01-01"/"2026-12-01"/' -e 's/"16.80"/"20.00"/' \
 sim=$("$GM" plan simulate --customer alpha --period 2026-10 --plan "$TMP/proposed.json")
 check_match "the simulation's current column is the issued money" \
     "^total +178\.08 +212\.00 +33\.92$" "$sim"
-check_match "and says where it comes from" "^current: issued invoice $INV" "$sim"
+check_match "and says where it comes from" \
+    "^simulate alpha 2026-10 \\(CNY\\): current plan gpu-standard as issued on invoice $INV, proposed plan gpu-standard$" "$sim"
 
 KF=$("$GM" customer key create --finance 2>/dev/null)
 start_server "$TMP/serve.log" --threads 2 || { fail "start the server"; finish; }

@@ -146,9 +146,13 @@ static bool guard_frozen(PGconn *conn, const struct doc_kind *k, const struct do
     if (n) {
         log_error("%s %s version %s would price %d issued month%s", k->kind, id->code, from, n,
                   n == 1 ? "" : "s");
-        for (int i = 0; i < n; i++)
+        /* years of a plan's many customers would bury the hint: the first
+         * FROZEN_NAMED, then how many more */
+        enum { FROZEN_NAMED = 50 };
+        for (int i = 0; i < n && i < FROZEN_NAMED; i++)
             log_item("customer %s %s: invoice %s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
                      PQgetvalue(res, i, 2));
+        if (n > FROZEN_NAMED) log_item("... and %d more", n - FROZEN_NAMED);
         log_detail("An issued month is frozen: its invoice stays as issued and no version "
                    "prices it again.");
         log_hint("Set effective_from to %s (the first month after them) or later. To correct "

@@ -188,6 +188,8 @@ check_eq "the total reads as the statement's, to the fen" "CN¥$(jq -r .total <<
     "$(seen customer.total.text)"
 check_eq "every line of the statement is shown" "$(jq '.lines | length' <<<"$st")" "$(seen customer.lines)"
 check_eq "named for people" "$(jq -r '.lines[0].description_en' <<<"$st")" "$(seen customer.line1)"
+check_eq "the issued month is marked as its issued invoice" \
+    "As issued on invoice $(jq -r .number <<<"$st")" "$(seen customer.source)"
 gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id WHERE c.code = 'gamma'")
 check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
     "$(seen customer.invoices)"
@@ -268,6 +270,10 @@ cli_minor=$(sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0
     awk 'NR > 2 { d = $NF; p = $(NF-1); c = $(NF-2); $NF = ""; $(NF-1) = ""; $(NF-2) = ""; sub(/ +$/, "");
                   printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $0, c, p, d }')")
 check_eq "the simulation, line by line, as plan simulate" "$cli_minor" "$(seen sales.simulation)"
+check_eq "its current column marked as the issued invoice" \
+    "Current: As issued on invoice $(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+        WHERE c.code = 'beta' AND i.period = '$PERIOD-01' AND i.kind = 'invoice' AND i.status = 'issued'")" \
+    "$(seen sales.source)"
 check_match "and the proposed price moves the total" 'due from customer=[0-9]+/[0-9]+/-[1-9]' "$(seen sales.simulation)"
 check_match "a bad document is rejected at its JSON path" '^422 invalid_document: plan document rejected: \$.plan: duplicate key' "$(seen sales.bad)"
 check_eq "sales' session reads no statement" 403 "$(seen sales.statement)"

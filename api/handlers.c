@@ -286,7 +286,7 @@ static bool statement_of(struct request *r, const char *customer, const char *pe
 {
     struct one_bill o = {r, f, false};
     db_clear_error();
-    int n = billing_load(r->conn, period, customer, NULL, render_one, &o);
+    int n = store_load_month(r->conn, period, customer, render_one, &o);
     if (n < 0 && r->status == 200 && db_last_error()[0]) /* not the customer's fault */
         return http_error(r, 503, "unavailable", "the database failed the query");
     if (n < 0 && r->status == 200)

@@ -356,6 +356,15 @@ bool handle_simulate(struct request *r)
         string_field(&r->body, "period", cur.period);
         string_field(&r->body, "currency", cur.currency);
         string_field(&r->body, "current_plan", cur.plan);
+        /* current_source: the issued invoice an issued month stands on */
+        sb_printf(&r->body, ",\"current_issued\":%s", cur.status[0] ? "true" : "false");
+        if (cur.status[0]) {
+            char source[64];
+            snprintf(source, sizeof source, "issued invoice %s", cur.number);
+            string_field(&r->body, "current_source", source);
+        } else {
+            string_field(&r->body, "current_source", "priced live");
+        }
         string_field(&r->body, "proposed_plan", new.plan);
         sb_puts(&r->body, ",\"rows\":[");
         simulate_compare(&cur, &new, row_json, &o);

@@ -53,11 +53,9 @@ int billing_warn_uncovered(PGconn *conn, const char *period);
 PGresult *billing_uncovered(PGconn *conn, const char *first_day);
 PGresult *billing_parked(PGconn *conn);
 
-/* The one predicate of an invoice that stands: issued and not voided since
- * (a credit note or a draft never stands). Every view of the month's net
- * money (finance view, FOCUS, yield) filters with it. a is the table's
- * alias with its dot ("i.") or "". */
-#define INVOICE_STANDS(a) "(" a "kind = 'invoice' AND " a "status = 'issued')"
+/* INVOICE_STANDS, the one predicate of an invoice that stands, is in
+ * pricing/bill.h (included above) so that terms/ can freeze issued months
+ * with it too. */
 
 /* The one definition of a month's invoiced money (docs/invoices.md, "The
  * month's money"), each invoice and credit note of the month counted once:

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "billing/billing.h"
+#include "billing/store.h"
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -94,7 +95,8 @@ bool simulate_price(PGconn *conn, const char *period, const char *customer,
                     size_t whylen)
 {
     why[0] = '\0';
-    if (billing_load(conn, period, customer, NULL, keep, cur) != 1 ||
+    /* current: what the month stands on, its issued invoice once issued */
+    if (store_load_month(conn, period, customer, keep, cur) != 1 ||
         billing_load(conn, period, customer, proposed, keep, new) != 1) {
         snprintf(why, whylen, "no contract of customer %s in effect in %s", customer, period);
         return false;
@@ -117,8 +119,10 @@ static void print_row(const struct simulate_row *r, void *ctx)
 static void print_side_by_side(const struct bill *cur, const struct bill *new)
 {
     int d = cur->minor_digits;
-    printf("simulate %s %s (%s): current plan %s, proposed plan %s\n", cur->customer, cur->period,
-           cur->currency, cur->plan, new->plan);
+    /* an issued month: current is what was issued, and says so */
+    printf("simulate %s %s (%s): current plan %s%s%s, proposed plan %s\n", cur->customer,
+           cur->period, cur->currency, cur->plan, cur->status[0] ? " as issued on invoice " : "",
+           cur->number, new->plan);
     printf("%-44s %16s %16s %16s\n", "line", "current", "proposed", "difference");
     simulate_compare(cur, new, print_row, &d);
 }

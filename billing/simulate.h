@@ -1,5 +1,6 @@
-/* simulate: a customer's real month priced under its contract's plan and
- * under a proposed plan (not stored), compared line by line. One
+/* simulate: a customer's real month as it stands (its issued invoice once
+ * issued, else priced under its contract's plan) and priced under a
+ * proposed plan (not stored), compared line by line. One
  * comparison serves `gpumeter plan simulate` and `POST /v1/simulate`.
  * Reentrant: everything lives on the caller's bills. */
 #ifndef GPUMETER_SIMULATE_H
@@ -22,7 +23,10 @@ struct simulate_row {
 };
 typedef void (*simulate_row_fn)(const struct simulate_row *row, void *ctx);
 
-/* Prices the month both ways into cur and new (bill_free both after);
+/* The month both ways into cur and new (bill_free both after): cur as it
+ * stands (store_load_month: its issued invoice once the month is issued
+ * for the customer, status "issued" and its number; else priced live under
+ * the contract's plan), new priced live under the proposed plan;
  * false with why when the customer has no contract then or either plan
  * cannot price it. */
 bool simulate_price(PGconn *conn, const char *period, const char *customer,

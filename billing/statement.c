@@ -1,13 +1,17 @@
-/* statement: a customer's usage and charges for a month, priced live.
+/* statement: a customer's usage and charges for a month.
  *
- * Prices through the same billing_load path as `invoice run`, so a
- * statement for a closed month equals its invoice to the fen. */
+ * An open month is priced live through the same billing_load path as
+ * `invoice run`; an issued month is its issued invoice, read back and
+ * marked as such, never priced again under today's documents
+ * (store_load_month). Either way a statement equals its invoice to the
+ * fen. */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "billing/billing.h"
+#include "billing/store.h"
 #include "render/render.h"
 
 #include <stdio.h>
@@ -53,7 +57,7 @@ int cmd_statement(int argc, char **argv)
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    int n = billing_load(conn, period, customer, NULL, print_statement, &ctx);
+    int n = store_load_month(conn, period, customer, print_statement, &ctx);
     PQfinish(conn);
     return n == 1 && ctx.ok ? 0 : 1;
 }

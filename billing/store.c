@@ -479,3 +479,25 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
     PQclear(idr);
     return ok;
 }
+
+int store_load_month(PGconn *conn, const char *period, const char *customer, bill_fn fn,
+                     void *ctx)
+{
+    char first_day[16];
+    time_month_first_day(period, first_day);
+    const char *p[] = {customer, first_day};
+    /* one invoice at most stands for a customer's month (schema 007) */
+    PGresult *res = db_query(conn, "look for the month's issued invoice",
+                             "SELECT '{' || i.id || '}' FROM invoice i "
+                             "JOIN customer c ON c.id = i.customer_id "
+                             "WHERE c.code = $1 AND i.period = $2::date AND " INVOICE_STANDS("i."),
+                             2, p);
+    if (!res) return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return billing_load(conn, period, customer, NULL, fn, ctx);
+    }
+    long n = store_load_each(conn, PQgetvalue(res, 0, 0), fn, ctx);
+    PQclear(res);
+    return n == 1 ? 1 : -1;
+}

@@ -29,6 +29,15 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
  * the month) and checks that its totals equal its lines. */
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
                 struct bill *b);
+/* A customer's month (YYYY-MM) as statements and simulations show it,
+ * handed to fn: the invoice that stands for it (INVOICE_STANDS) when the
+ * month is issued for the customer, read back as issued (status "issued",
+ * its number) and never priced again; otherwise the month priced live by
+ * billing_load under the documents in effect. Returns what billing_load
+ * returns: 1, or -1 after logging (no contract in effect, a database
+ * error, fn's false). */
+int store_load_month(PGconn *conn, const char *period, const char *customer, bill_fn fn,
+                     void *ctx);
 /* Reads the invoices ids names (an array literal of invoice ids, "{4,2}"),
  * in that order, in two queries whatever their number: each is checked like
  * store_load's and handed to fn, then freed (fn may bill_move it). Returns

@@ -99,6 +99,15 @@ struct bill {
     long index, count; /* this bill's place in the batch it was loaded in: 1..count */
 };
 
+/* The one predicate of an invoice that stands: issued and not voided since
+ * (a credit note or a draft never stands). Every view of the month's net
+ * money (finance view, FOCUS, yield) filters with it, and so does the rule
+ * that an issued month is frozen (statements, simulations, plan and
+ * contract versions: docs/plans.md, "Issued months are frozen"). a is the
+ * table's alias with its dot ("i.") or "". A SQL text only: pricing stays
+ * without I/O. */
+#define INVOICE_STANDS(a) "(" a "kind = 'invoice' AND " a "status = 'issued')"
+
 /* Handed each bill of a batch; false stops the batch. */
 typedef bool (*bill_fn)(struct bill *b, void *ctx);
 

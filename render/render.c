@@ -83,6 +83,11 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
     bool credit = !strcmp(b->kind, "credit_note");
     fprintf(out, "%s%s%s%s%s\n", credit ? "Credit note" : title, b->number[0] ? " " : "", b->number,
             b->status[0] ? " " : "", b->status);
+    /* A statement of an issued month is its invoice, read back as issued:
+     * it says so, so nobody takes it for a pricing under today's plan. */
+    if (!strcmp(title, "Statement") && b->status[0])
+        fprintf(out, "source    %s %s %s: the month is frozen, not priced again\n", b->status,
+                credit ? "credit note" : "invoice", b->number);
     if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
     if (b->void_reason[0]) fprintf(out, "void      %s\n", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
@@ -184,6 +189,18 @@ static void render_json(const struct bill *b, FILE *out)
     json_field(&sb, "plan", b->plan);
     json_field(&sb, "period", b->period);
     json_field(&sb, "status", b->status[0] ? b->status : "statement");
+    /* issued: this is the issued invoice the month stands on, not a
+     * pricing (a statement of an issued month); source says which. */
+    bool stands = !strcmp(b->status, "issued") && strcmp(b->kind, "credit_note");
+    sb_printf(&sb, ",\"issued\":%s", stands ? "true" : "false");
+    char source[96];
+    if (b->status[0])
+        snprintf(source, sizeof source, "%s %s%s%s", b->status,
+                 strcmp(b->kind, "credit_note") ? "invoice" : "credit note", b->number[0] ? " " : "",
+                 b->number);
+    else
+        snprintf(source, sizeof source, "priced live");
+    json_field(&sb, "source", source);
     if (b->number[0]) json_field(&sb, "number", b->number);
     if (b->kind[0]) json_field(&sb, "kind", b->kind);
     if (b->credits[0]) json_field(&sb, "credits", b->credits);

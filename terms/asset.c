@@ -44,7 +44,8 @@ static bool tariff_check(PGconn *conn, const void *parsed, struct doc_check *c)
 }
 
 const struct doc_kind tariff_kind = {
-    "tariff", true, sizeof(struct tariff), tariff_parse, tariff_identify, tariff_check, NULL, NULL};
+    "tariff", true, sizeof(struct tariff), tariff_parse, tariff_identify, tariff_check, NULL, NULL,
+    false};
 
 static bool asset_parse(const cJSON *doc, void *out, struct doc_check *c)
 {
@@ -65,7 +66,8 @@ static bool asset_check(PGconn *conn, const void *parsed, struct doc_check *c)
 }
 
 const struct doc_kind asset_kind = {
-    "asset", true, sizeof(struct asset), asset_parse, asset_identify, asset_check, NULL, NULL};
+    "asset", true, sizeof(struct asset), asset_parse, asset_identify, asset_check, NULL, NULL,
+    false};
 
 DOC_COMMANDS(tariff, tariff_kind)
 DOC_COMMANDS(asset, asset_kind)

@@ -270,8 +270,8 @@ const struct doc_kind contract_kind = {
     contract_identify,
     contract_check,
     contract_stored,
-    "SELECT count(*) FROM invoice WHERE contract = $1 AND status <> 'draft' "
-    "AND period + interval '1 month' > $2::date"};
+    NULL, /* frozen: docstore_frozen_months */
+    true};
 
 /* ---- sites ---- */
 
@@ -296,7 +296,8 @@ const struct doc_kind site_kind = {
     NULL,
     NULL,
     "SELECT count(*) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
-    "WHERE l.site = $1 AND i.status <> 'draft' AND i.period + interval '1 month' > $2::date"};
+    "WHERE l.site = $1 AND i.status <> 'draft' AND i.period + interval '1 month' > $2::date",
+    false};
 
 /* ---- vouchers ---- */
 
@@ -355,7 +356,8 @@ const struct doc_kind voucher_kind = {
     NULL,
     "SELECT count(*) FROM voucher_redemption r JOIN invoice i ON i.customer_id = r.customer_id "
     "AND i.period = r.period WHERE r.voucher = $1 AND i.status <> 'draft' AND $2::date IS NOT "
-    "NULL"};
+    "NULL",
+    false};
 
 /* ---- subsidies ---- */
 
@@ -403,7 +405,8 @@ const struct doc_kind subsidy_kind = {
     NULL,
     "SELECT count(*) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id "
     "WHERE l.kind = 'subsidy' AND l.detail = $1 AND i.status <> 'draft' "
-    "AND i.period + interval '1 month' > $2::date"};
+    "AND i.period + interval '1 month' > $2::date",
+    false};
 
 /* ---- commands ---- */
 

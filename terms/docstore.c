@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
+#include "pricing/bill.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +115,56 @@ static bool guard_issued(PGconn *conn, const struct doc_kind *k, const char *cod
     return ok;
 }
 
+PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
+                                 const char *from, const char *customer)
+{
+    const char *p[] = {kind, code, from, customer};
+    return db_query(
+        conn, "look for issued months",
+        "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.number, "
+        "       to_char(max(i.period) OVER () + interval '1 month', 'YYYY-MM-DD') "
+        "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        "WHERE " INVOICE_STANDS("i.") " AND i.period >= $3::date "
+        "  AND i.period < coalesce((SELECT min(d.effective_from) FROM document d "
+        "      WHERE d.kind = $1 AND d.effective_from > $3::date "
+        "        AND CASE WHEN $4::text IS NULL THEN d.code = $2 ELSE d.customer = $4 END), "
+        "      'infinity'::date) "
+        "  AND CASE WHEN $4::text IS NULL THEN i.plan = $2 ELSE c.code = $4 END "
+        "ORDER BY c.code, i.period",
+        4, p);
+}
+
+/* Refuses a plan or contract version that would price an issued month
+ * (exit 2 in *rc, every customer and month named); true when none would. */
+static bool guard_frozen(PGconn *conn, const struct doc_kind *k, const struct doc_identity *id,
+                         const char *from, int *rc)
+{
+    PGresult *res = docstore_frozen_months(conn, k->kind, id->code, from,
+                                           id->customer[0] ? id->customer : NULL);
+    if (!res) return false;
+    int n = PQntuples(res);
+    if (n) {
+        log_error("%s %s version %s would price %d issued month%s", k->kind, id->code, from, n,
+                  n == 1 ? "" : "s");
+        /* years of a plan's many customers would bury the hint: the first
+         * FROZEN_NAMED, then how many more */
+        enum { FROZEN_NAMED = 50 };
+        for (int i = 0; i < n && i < FROZEN_NAMED; i++)
+            log_item("customer %s %s: invoice %s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                     PQgetvalue(res, i, 2));
+        if (n > FROZEN_NAMED) log_item("... and %d more", n - FROZEN_NAMED);
+        log_detail("An issued month is frozen: its invoice stays as issued and no version "
+                   "prices it again.");
+        log_hint("Set effective_from to %s (the first month after them) or later. To correct "
+                 "an issued month, void its invoice (gpumeter invoice void), then apply the "
+                 "version and reprice the month (gpumeter rerate).",
+                 PQgetvalue(res, 0, 3));
+        *rc = CLI_EXIT_USAGE;
+    }
+    PQclear(res);
+    return n == 0;
+}
+
 static bool store(PGconn *conn, const struct doc_kind *k, const struct doc_identity *id,
                   const char *from, const char *canonical, const char *sha, const char *who,
                   PGresult *cur)
@@ -199,7 +250,9 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (exists && !guard_issued(conn, k, id.code, PQgetvalue(cur, 0, 2))) goto out;
+    if (k->frozen ? !guard_frozen(conn, k, &id, from, &rc)
+                  : exists && !guard_issued(conn, k, id.code, PQgetvalue(cur, 0, 2)))
+        goto out;
     if (!store(conn, k, &id, from, canonical, sha, who, cur) ||
         (k->stored && !k->stored(conn, parsed, &c)))
         goto out;

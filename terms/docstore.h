@@ -10,7 +10,12 @@
  *    replaced, or left alone when it is the same document as stored (jsonb
  *    equality: key order and spelling do not count); creations and replacements are written to
  * audit_log with the actor, before and after, in the same transaction;
- *  - a version that priced an issued invoice is never replaced;
+ *  - an issued month is frozen: a plan or contract version that would
+ *    price a month already issued for a customer is refused, created or
+ *    replaced (exit 2, naming the customers and months); one that prices
+ *    nothing issued may be replaced (docstore_frozen_months, the one
+ *    definition; docs/plans.md, "Issued months are frozen"). Other kinds:
+ *    a version that priced an issued invoice is never replaced;
  *  - list, show and diff read them back. Reentrant: state is the caller's (connection, parsed
  * document). */
 #ifndef GPUMETER_DOCSTORE_H
@@ -39,8 +44,13 @@ struct doc_kind {
     /* Runs after the document is stored, in its transaction (contracts
      * rewrite their account rows); problems added to c roll it back. */
     bool (*stored)(PGconn *conn, const void *parsed, struct doc_check *c);
-    /* Counts issued invoices priced by version ($1 code, $2 effective_from). */
+    /* Counts issued invoices priced by version ($1 code, $2 effective_from),
+     * checked when a version is replaced. NULL: none, or frozen below. */
     const char *issued_sql;
+    /* Versions price whole months (plans and contracts): a version is
+     * refused, created or replaced, when a month it would price is issued
+     * for a customer it prices (docstore_frozen_months). */
+    bool frozen;
 };
 
 /* The kinds of document are declared by plan.h and contract.h; their parse
@@ -54,6 +64,18 @@ bool docstore_parse(const struct doc_kind *k, const char *text, void *out);
  * free c->errors after). Nothing is read from the database. */
 bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len, void *out,
                          struct doc_check *c);
+
+/* The one definition of which issued months a version prices: the
+ * invoices that stand (INVOICE_STANDS) of the months from the version's
+ * effective_from (YYYY-MM-DD) up to the next version's, a plan's next
+ * version of its code (invoices of that plan) or a contract's the
+ * customer's next contract version (invoices of that customer); the
+ * version in effect on a month's first day prices the month. Rows:
+ * customer code, month YYYY-MM, invoice number, the first month after the
+ * last of them (YYYY-MM-DD, every row), in customer and month order.
+ * customer is NULL for a plan. NULL after a database error. */
+PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
+                                 const char *from, const char *customer);
 
 /* Reads and validates a file; NULL after printing why (exit code in *rc). */
 cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);

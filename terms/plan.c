@@ -33,8 +33,8 @@ const struct doc_kind plan_kind = {
     identify,
     NULL,
     NULL,
-    "SELECT count(*) FROM invoice WHERE plan = $1 AND status <> 'draft' "
-    "AND period + interval '1 month' > $2::date"};
+    NULL, /* frozen: docstore_frozen_months */
+    true};
 
 DOC_COMMANDS(plan, plan_kind)
 static int plan_diff(int argc, char **argv)

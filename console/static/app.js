@@ -12,7 +12,7 @@ const WORDS = {
     signin: "Sign in", signout: "Sign out", key: "API key", keyHint: "A customer, finance or sales key from `gpumeter customer key create`. It is exchanged once for a session; the key itself is not kept in the browser.",
     badKey: "That key is not valid, or it was revoked.", ended: "Your session has ended. Sign in again.",
     customer: "Customer", finance: "Finance", sales: "Sales", period: "Month", load: "Show",
-    estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
+    estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", frozen: "As issued on invoice", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
     lines: "Lines", line: "Line", quantity: "Quantity", unitPrice: "Unit price", amount: "Amount",
     gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
     balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", remaining: "Remaining", none: "None",
@@ -30,7 +30,7 @@ const WORDS = {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
     badKey: "密钥无效或已被吊销。", ended: "会话已结束，请重新登录。",
     customer: "客户", finance: "财务", sales: "销售", period: "月份", load: "查看",
-    estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
+    estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", frozen: "按已开具账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
     lines: "明细", line: "项目", quantity: "数量", unitPrice: "单价", amount: "金额",
     gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
     balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", remaining: "余额", none: "无",
@@ -304,6 +304,8 @@ function statementCard(title, s) {
   return el("section", { class: "card wide" }, el("h2", {}, title),
     el("div", { class: "figure", "data-figure": "due", "data-minor": s.due_minor }, money(s.due, c)),
     el("p", { class: "sub" }, `${s.customer_name || s.customer} · ${s.contract || ""} · ${t("plan")} ${s.plan || ""} · ${monthName(s.period)}`),
+    /* an issued month is its invoice, frozen: say so */
+    s.issued ? el("p", { class: "pill", "data-source": "issued" }, `${t("frozen")} ${s.number}`) : null,
     table([t("line"), t("quantity"), t("unitPrice"), t("amount")], rows, { name: "statement", num: [1, 2, 3] }));
 }
 
@@ -485,7 +487,7 @@ async function salesView(params) {
       const q = new URLSearchParams({ customer, period });
       const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text.value });
       const c = r.currency;
-      out.replaceChildren(table([t("line"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
+      out.replaceChildren(...(r.current_issued ? [el("p", { class: "pill", "data-source": "issued" }, `${t("current")}: ${t("frozen")} ${r.current_source.replace(/^issued invoice /, "")}`)] : []), table([t("line"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
         td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }), td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }),
         td(money(x.difference, c), { class: `num${x.difference_minor < 0 ? " neg" : ""}`, "data-minor": x.difference_minor }))), { name: "simulation", num: [1, 2, 3] }));
     } catch (e) {

@@ -143,12 +143,18 @@ check_match "POST is 405" '^405$' "$(curl -s -o /dev/null -w '%{http_code}' -X P
 check_match "a body is 413" '^413$' "$(curl -s -o /dev/null -w '%{http_code}' -X GET --data 'x=1' -H "Authorization: Bearer $KA" "$U/v1/invoices")"
 check_match "an unknown path is 404" '^404 ' "$(get "$KA" /v2/nothing)"
 # A statement the database fails (here: a privilege taken away) is 503,
-# never a 404 that says the customer has no contract.
+# never a 404 that says the customer has no contract: an open month's, priced
+# live, and an issued month's, read back from its invoice.
 pg -c "REVOKE SELECT ON usage_day_changed FROM gpumeter_api" >/dev/null
 check_match "a database failure on a statement is 503, not 404" '^503 .*"unavailable"' \
-    "$(get "$KA" "/v1/statement?period=2026-01")"
+    "$(get "$KA" "/v1/statement?period=2026-02")"
 pg -c "GRANT SELECT ON usage_day_changed TO gpumeter_api" >/dev/null
-check_match "and 200 again once it is back" '^200 ' "$(get "$KA" "/v1/statement?period=2026-01")"
+check_match "and 200 again once it is back" '^200 ' "$(get "$KA" "/v1/statement?period=2026-02")"
+pg -c "REVOKE SELECT ON invoice_line FROM gpumeter_api" >/dev/null
+check_match "an issued month's too" '^503 .*"unavailable"' "$(get "$KA" "/v1/statement?period=2026-01")"
+pg -c "GRANT SELECT ON invoice_line TO gpumeter_api" >/dev/null
+check_match "and 200 again once it is back" '^200 .*"issued":true' \
+    "$(get "$KA" "/v1/statement?period=2026-01")"
 
 # The month's money audit trail, finance keys only (docs/api.md): the issue
 # of both invoices (the configured actor), a fapiao recorded and corrected

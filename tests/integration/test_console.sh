@@ -199,6 +199,8 @@ check_eq "named for people" "$(jq -r '.lines[0].description_en' <<<"$st")" "$(se
 check_eq "its quantity in the price unit with every decimal the statement gives" \
     "$(jq -r '.lines[0].price_unit_quantity' <<<"$st" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta') million tokens" \
     "$(seen customer.line1.quantity)"
+check_eq "the issued month is marked as its issued invoice" \
+    "As issued on invoice $(jq -r .number <<<"$st")" "$(seen customer.source)"
 check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
     "$(seen customer.invoices)"
 check_eq "three usage charts drawn" 3 "$(seen customer.charts)"
@@ -302,6 +304,10 @@ cli_minor=$(sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0
     awk 'NR > 2 { d = $NF; p = $(NF-1); c = $(NF-2); $NF = ""; $(NF-1) = ""; $(NF-2) = ""; sub(/ +$/, "");
                   printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $0, c, p, d }')")
 check_eq "the simulation, line by line, as plan simulate" "$cli_minor" "$(seen sales.simulation)"
+check_eq "its current column marked as the issued invoice" \
+    "Current: As issued on invoice $(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+        WHERE c.code = 'beta' AND i.period = '$PERIOD-01' AND i.kind = 'invoice' AND i.status = 'issued'")" \
+    "$(seen sales.source)"
 check_match "and the proposed price moves the total" 'due from customer=[0-9]+/[0-9]+/-[1-9]' "$(seen sales.simulation)"
 check_match "a bad document is rejected at its JSON path" '^422 invalid_document: plan document rejected: \$.plan: duplicate key' "$(seen sales.bad)"
 check_eq "sales' session reads no statement" 403 "$(seen sales.statement)"

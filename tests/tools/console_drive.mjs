@@ -57,6 +57,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total)", (rows) => rows.length - 2));
   say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
   say("customer.line1.quantity", await text(page, "[data-table=statement] tbody tr td:nth-child(2)"));
+  say("customer.source", await page.$$eval("[data-source=issued]", (e) => e.map((x) => x.textContent).join("|")));
   say("customer.invoices", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
   say("customer.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
   // hover the tokens chart across its days until the tooltip names the job with markup
@@ -174,6 +175,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await page.click("#simulate");
   await page.waitForSelector("[data-table=simulation]", { timeout: 20000 });
   say("sales.simulation", await page.$$eval("[data-table=simulation] [data-row]", (rows) => rows.map((r) => { const m = [...r.querySelectorAll("[data-minor]")].map((x) => x.dataset.minor); return `${r.dataset.row}=${m.join("/")}`; }).join(";")));
+  say("sales.source", await page.$$eval("#simulation [data-source=issued]", (e) => e.map((x) => x.textContent).join("|")));
   await page.screenshot({ path: `${out}/console-sales.png`, fullPage: true });
   await page.fill("#proposed", '{"plan": "x", "plan": "y"}');
   await page.click("#simulate");

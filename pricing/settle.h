@@ -57,4 +57,11 @@ struct settle_terms {
 /* Appends the adjustment lines, sets the totals, claims and ledger rows. */
 bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
 
+/* The invoice's tax rule, in one place: sets b->tax and b->total from
+ * b->subtotal and b->tax_ppm (the lines' sum, either sign). settle_bill
+ * taxes every invoice with it and `invoice credit` every partial credit
+ * note, so a credit is taxed as the invoice it credits. False (err set) on
+ * overflow. */
+bool settle_tax(struct bill *b, char *err, size_t errlen);
+
 #endif

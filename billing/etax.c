@@ -4,14 +4,15 @@
  * (批量开具, docs/invoices.md names the sources): sheet 1-发票基本信息, one
  * row per invoice to issue a fapiao for; sheet 2-发票明细信息, one row per
  * line, joined by 发票流水号 (our invoice number); and sheet
- * 3-红字确认信息, gpumeter's own, one row per void invoice whose fapiao
- * must be reversed with a red one. Headers stand on row 3 and data starts
+ * 3-红字确认信息, gpumeter's own, one row per credit note (a void's, or a
+ * partial credit's) whose blue fapiao must be reversed, in full or in part,
+ * with a red one. Headers stand on row 3 and data starts
  * on row 4, as in the template. Every value is written as text, money as
  * its exact decimal: no float touches an amount.
  *
  * Which invoices: the month's issued invoices with no fapiao recorded yet
- * (--all: every issued one), and its void invoices whose fapiao is recorded
- * and whose credit note's red fapiao is not. */
+ * (--all: every issued one), and its credit notes whose invoice's fapiao is
+ * recorded and whose own red fapiao is not. */
 #include "billing/etax.h"
 #include "billing/store.h"
 #include "core/alloc.h"
@@ -43,7 +44,7 @@ static const char *const line_heads[] = {
 static const char *const red_heads[] = {
     "蓝字发票号码", "蓝字发票开票日期", "红冲原因代码", "红冲原因",
     "原发票流水号", "贷项通知单号",     "购买方名称",   "购买方纳税人识别号",
-    "红字金额",     "红字税额",         "红字价税合计",
+    "红字金额",     "红字税额",         "红字价税合计", "红冲方式",
 };
 #define NCOLS(a) (int)(sizeof a / sizeof a[0])
 
@@ -192,51 +193,61 @@ static bool add_invoice(struct export *x, const struct bill *b)
     return true;
 }
 
-static const char *void_reason_name(const char *code)
+const char *etax_reason_name(const char *code)
 {
     static const char *const names[] = {"开票有误", "销货退回", "服务中止", "销售折让"};
     int i = code[0] == '0' && code[1] >= '1' && code[1] <= '4' && !code[2] ? code[1] - '1' : -1;
     return i < 0 ? "" : names[i];
 }
 
-static void add_red(struct export *x, const struct bill *inv, const char *credit_note)
+/* A credit note's red reversal: the blue fapiao it reverses, its reason,
+ * and its own amounts (negative): all that remained of the invoice for a
+ * void's credit note, or a part (部分红冲) for `invoice credit`'s. */
+static void add_red(struct export *x, const struct bill *cn, bool whole)
 {
-    const char *code = inv->void_code[0] ? inv->void_code : "01";
+    const char *code = cn->void_code[0] ? cn->void_code : "01";
     char sub[32], tax[32], total[32];
-    money_format(-inv->subtotal, inv->minor_digits, sub, sizeof sub);
-    money_format(-inv->tax, inv->minor_digits, tax, sizeof tax);
-    money_format(-inv->total, inv->minor_digits, total, sizeof total);
-    const char *row[] = {inv->fapiao_number,
-                         inv->fapiao_date,
+    money_format(cn->subtotal, cn->minor_digits, sub, sizeof sub);
+    money_format(cn->tax, cn->minor_digits, tax, sizeof tax);
+    money_format(cn->total, cn->minor_digits, total, sizeof total);
+    const char *row[] = {cn->credits_fapiao_number,
+                         cn->credits_fapiao_date,
                          code,
-                         void_reason_name(code),
-                         inv->number,
-                         credit_note,
-                         inv->customer_name,
-                         inv->tax_id,
+                         etax_reason_name(code),
+                         cn->credits,
+                         cn->number,
+                         cn->customer_name,
+                         cn->tax_id,
                          sub,
                          tax,
-                         total};
+                         total,
+                         whole ? "全额红冲" : "部分红冲"};
     lxw_row_t r = x->red_row++;
     for (int c = 0; c < NCOLS(row); c++)
         put(x->red, r, c, row[c]);
 }
 
+/* The month's invoices (to issue a fapiao for) and credit notes (to
+ * reverse one): number, whether it is an invoice, whether the fapiao it
+ * needs is there (an invoice: its own; a credit note: the blue one it
+ * reverses), whether it has its own (a credit note: the red one), id, and
+ * whether a credit note reverses the whole invoice (全额红冲). */
 static const char select_sql[] =
-    "SELECT i.number, i.status, i.fapiao_number IS NOT NULL, coalesce(cn.number, ''), "
-    "       cn.fapiao_number IS NOT NULL, i.id "
-    "FROM invoice i LEFT JOIN invoice cn ON cn.credits = i.id AND cn.kind = 'credit_note' "
-    "WHERE i.period = $1::date AND i.kind = 'invoice' AND i.status IN ('issued', 'void') "
-    "ORDER BY i.number";
+    "SELECT i.number, i.kind = 'invoice', "
+    "       CASE WHEN i.kind = 'invoice' THEN i.fapiao_number IS NOT NULL "
+    "            ELSE o.fapiao_number IS NOT NULL END, i.fapiao_number IS NOT NULL, i.id, "
+    "       i.total = -o.total "
+    "FROM invoice i LEFT JOIN invoice o ON o.id = i.credits "
+    "WHERE i.period = $1::date AND i.status = 'issued' ORDER BY i.kind DESC, i.number";
 
 static bool add_bill(struct bill *b, void *opaque)
 {
     struct export *x = opaque;
     int row = x->rows[x->next++];
-    if (!strcmp(PQgetvalue(x->res, row, 1), "issued"))
+    if (!strcmp(PQgetvalue(x->res, row, 1), "t"))
         x->invoices += add_invoice(x, b);
     else
-        add_red(x, b, PQgetvalue(x->res, row, 3)), x->reds++;
+        add_red(x, b, !strcmp(PQgetvalue(x->res, row, 5), "t")), x->reds++;
     return true;
 }
 
@@ -256,7 +267,7 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     }
     x.basic = sheet(x.wb, "1-发票基本信息", "发票基本信息", basic_heads, BASIC_COLS);
     x.lines = sheet(x.wb, "2-发票明细信息", "发票明细信息", line_heads, NCOLS(line_heads));
-    x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（蓝字发票全额红冲）", red_heads,
+    x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（全额或部分红冲）", red_heads,
                   NCOLS(red_heads));
     /* Which invoices: those to issue a fapiao for or to reverse; then all
      * of them are read in two queries. */
@@ -265,16 +276,17 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     struct strbuf ids = STRBUF_INIT;
     sb_putc(&ids, '{');
     for (int i = 0; i < PQntuples(res); i++) {
-        bool issued = !strcmp(PQgetvalue(res, i, 1), "issued");
-        bool has_fapiao = !strcmp(PQgetvalue(res, i, 2), "t");
-        bool red_done = !strcmp(PQgetvalue(res, i, 4), "t");
-        if (issued ? has_fapiao && !all : !has_fapiao || (red_done && !all)) {
-            if (!issued && !has_fapiao)
-                log_info("%s is void and had no fapiao: nothing to reverse", PQgetvalue(res, i, 0));
+        bool invoice = !strcmp(PQgetvalue(res, i, 1), "t");
+        bool needed = !strcmp(PQgetvalue(res, i, 2), "t"); /* a credit note: the blue fapiao */
+        bool own = !strcmp(PQgetvalue(res, i, 3), "t");
+        if (invoice ? needed && !all : !needed || (own && !all)) {
+            if (!invoice && !needed)
+                log_info("%s credits an invoice that had no fapiao: nothing to reverse",
+                         PQgetvalue(res, i, 0));
             continue;
         }
         if (n) sb_putc(&ids, ',');
-        sb_puts(&ids, PQgetvalue(res, i, 5));
+        sb_puts(&ids, PQgetvalue(res, i, 4));
         x.rows[n++] = i;
     }
     sb_putc(&ids, '}');

@@ -285,20 +285,28 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
 
 /* Header columns 0..18 and 32..35, line columns 19..31, and 36 the
  * invoice's place in $1, an array of invoice ids: in that order, each
- * invoice's lines in theirs. */
+ * invoice's lines in theirs. 37..39: the fapiao of the invoice a credit
+ * note credits, and the sum of the credit notes issued against an invoice.
+ * A credit note's reason (18) and code (35) are its own (a partial credit)
+ * or its void invoice's, and its buyer (1, 32) is the one the invoice it
+ * credits was issued to: the red fapiao reverses the blue one's buyer. */
 static const char show_sql[] =
-    "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name ELSE coalesce(i.buyer_name, c.name) "
-    "       END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
+    "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name WHEN cr.id IS NOT NULL "
+    "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
     "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
     "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_reason, ''), "
+    "       coalesce(i.void_reason, nullif(i.credit_reason, ''), cr.void_reason, ''), "
     "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
     "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
     "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), ''), "
-    "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.buyer_tax_id END, ''), "
+    "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id WHEN cr.id IS NOT NULL "
+    "                     THEN cr.buyer_tax_id ELSE i.buyer_tax_id END, ''), "
     "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_code, ''), u.ord "
+    "       coalesce(i.void_code, i.credit_code, cr.void_code, ''), u.ord, "
+    "       coalesce(cr.fapiao_number, ''), coalesce(to_char(cr.fapiao_date, 'YYYY-MM-DD'), ''), "
+    "       (SELECT coalesce(sum(x.total), 0) FROM invoice x "
+    "        WHERE x.credits = i.id AND x.status = 'issued') "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -339,10 +347,12 @@ static bool read_header(struct bill *b, const PGresult *res, int row)
     cell(b->fapiao_number, sizeof b->fapiao_number, res, row, 33);
     cell(b->fapiao_date, sizeof b->fapiao_date, res, row, 34);
     cell(b->void_code, sizeof b->void_code, res, row, 35);
+    cell(b->credits_fapiao_number, sizeof b->credits_fapiao_number, res, row, 37);
+    cell(b->credits_fapiao_date, sizeof b->credits_fapiao_date, res, row, 38);
     bool ok = db_get_int64(res, row, 4, &digits) && db_get_int64(res, row, 5, &b->tax_ppm) &&
               db_get_int64(res, row, 8, &b->subtotal) && db_get_int64(res, row, 9, &b->tax) &&
               db_get_int64(res, row, 10, &b->total) && db_get_int64(res, row, 11, &b->claimed) &&
-              db_get_int64(res, row, 12, &b->due);
+              db_get_int64(res, row, 12, &b->due) && db_get_int64(res, row, 39, &b->credited);
     b->minor_digits = (int)digits;
     return ok;
 }

@@ -64,7 +64,10 @@ struct bill {
     char tax_id[33];        /* the buyer's taxpayer number, "" when not recorded */
     char fapiao_number[24]; /* the tax system's number for it, "" until recorded */
     char fapiao_date[16];   /* YYYY-MM-DD, with the number */
-    char void_code[4];      /* a void one's red-reversal reason: 01..04, "" if none */
+    char void_code[4];      /* a void one's red-reversal reason: 01..04, "" if none; a credit
+                               note's: its own (partial credit) or its void invoice's */
+    char credits_fapiao_number[24], credits_fapiao_date[16]; /* a credit note: the blue fapiao
+                                                               of the invoice it credits */
     char contract[65];
     char plan[129];
     char currency[4];
@@ -73,12 +76,14 @@ struct bill {
     char kind[16];    /* invoice, credit_note */
     char number[32];  /* once issued */
     char credits[32]; /* a credit note: the number of the invoice it credits */
-    char issued_at[32], void_reason[257];
+    char issued_at[32], void_reason[257]; /* a credit note: its reason (note) */
     int minor_digits;
     int64_t tax_ppm;
     struct bill_line *lines;
     size_t n, cap;
     int64_t subtotal, tax, total, claimed, due;
+    int64_t credited; /* an issued invoice: the sum of the credit notes issued against it (<= 0);
+                         total + credited is what remains of it */
     struct voucher_claim *claims; /* grown by bill_add_claim: no cap */
     int nclaims, claims_cap;
     struct ledger_row *ledger; /* grown by bill_add_ledger: no cap */

@@ -1,0 +1,145 @@
+#!/bin/bash
+# Partial credit notes (issue 32, deliverable 3), hand-computed to the fen on
+# the real broker and database: a credit by amount and one by line quantity
+# against alpha's January (10 H800 hours at 16.80, tax 6%: 168.00 + 10.08 =
+# 178.08); what remains of the invoice in invoice show and its JSON; the
+# month's money, FOCUS and the fapiao hand-off's red-letter sheet follow;
+# every refusal exits 2 naming why; two credits racing never credit more
+# than remains; each credit is audited; a void then reverses what is left.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+cells() { python3 "$ROOT/tests/tools/xlsx_cells.py" "$1"; }
+printf 'c\t{"v":1,"source":"c","seq":1,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":36000000,"start":"2026-01-10T02:00:00Z","end":"2026-01-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+# The draft first: only an issued invoice is credited.
+"$GM" invoice credit INV-2026-000001 --amount 1 --reason 04 >/dev/null 2>&1
+check_eq "a number no invoice has yet is refused with exit 2" 2 "$?"
+"$GM" invoice issue --period 2026-01 >/dev/null 2>&1
+INV=INV-2026-000001
+check_eq "January is 178.08" "17808" "$(q "SELECT total FROM invoice WHERE number = '$INV'")"
+"$GM" invoice fapiao "$INV" --number 26312000000012345678 --date "$(issued_on "$INV")" >/dev/null 2>&1
+
+refused() { # name pattern args...: exit 2 and the message
+    local name=$1 pattern=$2 out rc
+    shift 2
+    out=$("$GM" invoice credit "$@" 2>&1)
+    rc=$?
+    check_eq "$name: exit 2" 2 "$rc"
+    check_match "$name: says why" "$pattern" "$out"
+}
+refused "an amount of 0" 'not an amount above 0' "$INV" --amount 0 --reason 04
+refused "a negative amount" 'not an amount above 0' "$INV" --amount -1 --reason 04
+refused "three decimals" 'at most 2 decimals' "$INV" --amount 1.001 --reason 04
+refused "an unknown reason" '"99" is not a red-letter reason: 01 开票有误, 02 销货退回, 03 服务中止 or 04 销售折让' \
+    "$INV" --amount 1 --reason 99
+refused "开票有误 in part" '01 开票有误 reverses a fapiao in full' "$INV" --amount 1 --reason 开票有误
+refused "both --amount and --line" 'give --amount or --line' "$INV" --amount 1 --line 1 --reason 04
+refused "a line that does not exist" 'has no line "2": its lines are 1 to 1' "$INV" --line 2 --reason 02
+refused "a quantity above the line's" 'quantity 10.5 is more than the 36000000 GPU-ms it has left' \
+    "$INV" --line 1:10.5 --reason 02
+refused "more than the invoice" 'more than what remains of INV-2026-000001: 168.00 before tax' \
+    "$INV" --amount 168.01 --reason 04
+check_eq "nothing refused wrote anything" "0 0" \
+    "$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM audit_log WHERE action = 'credit')
+          FROM invoice WHERE kind = 'credit_note'")"
+
+# By amount: 10.01 before tax, tax 10.01 x 6% = 0.6006 -> 0.60, total 10.61;
+# 178.08 - 10.61 = 167.47 remains.
+check_eq "a credit of 10.01 (销售折让)" \
+    "$INV: credit note CN-2026-000001 issued: -10.01 + tax -0.60 = -10.61 CNY; 167.47 remains" \
+    "$("$GM" invoice credit "$INV" --amount 10.01 --reason 04 --note "SLA credit" --actor fin-ann 2>&1)"
+# By quantity: 2.5 of the line's 10 hours, of what the line still bills
+# (168.00 - 10.01 = 157.99): 157.99 x 2.5 / 10 = 39.4975 -> 39.50; tax 2.37;
+# total 41.87; 167.47 - 41.87 = 125.60 remains.
+check_eq "a credit of 2.5 GPU-hours (销货退回, by name)" \
+    "$INV: credit note CN-2026-000002 issued: -39.50 + tax -2.37 = -41.87 CNY; 125.60 remains" \
+    "$("$GM" invoice credit "$INV" --line 1:2.5 --reason 销货退回 2>&1)"
+check_eq "the credit notes' lines: the amount's takes no quantity, the line's 2.5 h" \
+    "CN-2026-000001|1|0|-1001|04|SLA credit CN-2026-000002|1|-9000000|-3950|02|" \
+    "$(q "SELECT string_agg(i.number || '|' || l.line_no || '|' || l.quantity || '|' || l.amount
+                            || '|' || i.credit_code || '|' || coalesce(i.credit_reason, ''), ' '
+                            ORDER BY i.number)
+          FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id WHERE i.kind = 'credit_note'")"
+refused "more than remains after two credits" 'more than what remains of INV-2026-000001: 118.49 before tax' \
+    "$INV" --amount 118.50 --reason 04
+refused "more hours than remain on the line" 'quantity 7.6 is more than the 27000000 GPU-ms it has left' \
+    "$INV" --line 1:7.6 --reason 03
+
+check_eq "invoice show: what remains" "-52.48 125.60" \
+    "$("$GM" invoice show "$INV" --format json | jq -r '"\(.credited) \(.remaining)"')"
+check_match "and in its text" 'remaining +125.60' "$("$GM" invoice show "$INV")"
+check_eq "a credit note loads its invoice, reason, amount and blue fapiao" \
+    "INV-2026-000001|04|SLA credit|-10.61|26312000000012345678" \
+    "$("$GM" invoice show CN-2026-000001 --format json |
+        jq -r '"\(.credits)|\(.void_code)|\(.reason)|\(.total)|\(.credits_fapiao_number)"')"
+
+KF=$("$GM" customer key create --finance 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || { fail "the server starts"; finish; }
+totals() { curl -sf -H "Authorization: Bearer $KF" "$U/v1/finance/month?period=2026-01" |
+    jq -r '[.totals[] | "\(.line):\(.count)=\(.total_minor)"] | join(",")'; }
+# issued 178.08; credited -10.61 - 41.87 = -52.48; net 178.08 - 52.48 = 125.60.
+check_eq "the month's money: the invoice stands, net of its partial credits" \
+    "draft:0=0,issued:1=17808,credited:2=-5248,net:3=12560" "$(totals)"
+"$GM" export focus --period 2026-01 --output "$TMP/focus.csv" 2>/dev/null
+check_eq "FOCUS: each document's BilledCost sums to its total" \
+    "CN-2026-000001 -10.61,CN-2026-000002 -41.87,INV-2026-000001 178.08" \
+    "$(focus_sums "$TMP/focus.csv" | grep -v '^rows' | awk '{print $1, $2}' | paste -sd,)"
+check_eq "FOCUS bills the month's net to the fen" "125.60" \
+    "$(focus_sums "$TMP/focus.csv" | grep -v '^rows' | python3 -c '
+import sys
+from decimal import Decimal
+print(sum((Decimal(l.split()[1]) for l in sys.stdin), Decimal("0.00")))')"
+check_eq "FOCUS: a partial credit's line is a Credit" "Credit Credit" \
+    "$(python3 -c 'import csv,sys
+rows=[r for r in csv.DictReader(open(sys.argv[1])) if r["x_InvoiceId"].startswith("CN") and r["ChargeCategory"]!="Tax"]
+print(" ".join(r["ChargeCategory"] for r in rows))' "$TMP/focus.csv")"
+
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan.xlsx" >"$TMP/export.out" 2>&1
+day=$(issued_on "$INV")
+T=$'\t'
+check_eq "the red-letter sheet: a partial reversal per credit note, with the blue fapiao" \
+    "3-红字确认信息!4${T}A=26312000000012345678${T}B=$day${T}C=04${T}D=销售折让${T}E=$INV${T}F=CN-2026-000001${T}G=Alpha AI Ltd${T}H=91310115MA1H8XKP3N${T}I=-10.01${T}J=-0.60${T}K=-10.61${T}L=部分红冲
+3-红字确认信息!5${T}A=26312000000012345678${T}B=$day${T}C=02${T}D=销货退回${T}E=$INV${T}F=CN-2026-000002${T}G=Alpha AI Ltd${T}H=91310115MA1H8XKP3N${T}I=-39.50${T}J=-2.37${T}K=-41.87${T}L=部分红冲" \
+    "$(cells "$TMP/jan.xlsx" | grep '^3-红字确认信息![45]')"
+check_eq "and says what it wrote" "$TMP/jan.xlsx: 0 invoices to issue a fapiao for, 2 to reverse with a red one" \
+    "$(cat "$TMP/export.out")"
+
+check_eq "the audit log: the credit, its actor, reason, amount and credit note" \
+    "fin-ann|$INV|17808|CN-2026-000001|04|销售折让|SLA credit|-1001|-60|-1061|16747" \
+    "$(q "SELECT actor || '|' || key || '|' || (before->>'remaining') || '|' || (after->>'credit_note')
+                 || '|' || (after->>'code') || '|' || (after->>'reason') || '|' || (after->>'note')
+                 || '|' || (after->>'subtotal') || '|' || (after->>'tax') || '|' || (after->>'total')
+                 || '|' || (after->>'remaining')
+          FROM audit_log WHERE action = 'credit' ORDER BY id LIMIT 1")"
+
+# Two credits of 100.00 race; 118.49 remains before tax: one is issued, the
+# other refused, whichever comes second.
+"$GM" invoice credit "$INV" --amount 100 --reason 04 >"$TMP/race1" 2>&1 &
+p1=$!
+"$GM" invoice credit "$INV" --amount 100 --reason 04 >"$TMP/race2" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check_eq "two racing credits: one issued, one refused" "0 2" "$(printf '%s\n' $r1 $r2 | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "never credited more than the invoice" "3 -15848" \
+    "$(q "SELECT count(*) || ' ' || sum(total) FROM invoice WHERE credits =
+          (SELECT id FROM invoice WHERE number = '$INV')")"
+
+# The void reverses what the three credits left: 178.08 - 158.48 = 19.60
+# (18.49 before tax + 1.11 tax), so its credit notes sum to minus the invoice.
+"$GM" invoice void "$INV" --reason "contract ended" --code 03 >/dev/null 2>&1
+check_eq "a void after partial credits reverses only what remains" "-1849|-111|-1960|-27000000" \
+    "$(q "SELECT subtotal || '|' || tax || '|' || total || '|' || (SELECT quantity FROM invoice_line
+          WHERE invoice_id = i.id) FROM invoice i WHERE number = 'CN-2026-000004'")"
+check_eq "the month: issued 178.08, credited -178.08, net 0" \
+    "draft:0=0,issued:1=17808,credited:4=-17808,net:0=0" "$(totals)"
+refused "a void invoice" 'is void: only an issued invoice is credited' "$INV" --amount 1 --reason 04
+refused "a credit note" 'is a credit note' CN-2026-000001 --amount 1 --reason 04
+
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+sanitizer_clean "the server ran clean" "$TMP/serve.log"
+finish

@@ -5,7 +5,8 @@
 # 178.08); what remains of the invoice in invoice show and its JSON; the
 # month's money, FOCUS and the fapiao hand-off's red-letter sheet follow;
 # every refusal exits 2 naming why; two credits racing never credit more
-# than remains; each credit is audited; a void then reverses what is left.
+# than remains, and PostgreSQL refuses a credit note that would; each
+# credit is audited; a void then reverses what is left.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -114,6 +115,20 @@ check_eq "the audit log: the credit, its actor, reason, amount and credit note" 
                  || '|' || (after->>'subtotal') || '|' || (after->>'tax') || '|' || (after->>'total')
                  || '|' || (after->>'remaining')
           FROM audit_log WHERE action = 'credit' ORDER BY id LIMIT 1")"
+
+# The schema holds the rule whatever the client: a credit note of 118.50
+# written and issued straight in SQL, past the command, is refused.
+err=$(pg -c "BEGIN;
+  INSERT INTO invoice (customer_id, period, status, currency, tax_rate_ppm, subtotal, tax, total,
+                       claimed, due, contract, plan, kind, credits)
+  SELECT customer_id, period, 'draft', currency, tax_rate_ppm, -11850, 0, -11850, 0, -11850,
+         contract, plan, 'credit_note', id FROM invoice WHERE number = '$INV';
+  UPDATE invoice SET status = 'issued', number = 'CN-2026-999999' WHERE kind = 'credit_note'
+     AND status = 'draft';
+  COMMIT;" 2>&1)
+check_match "PostgreSQL refuses a credit note above what remains" \
+    'credit note CN-2026-999999 would credit more than remains of invoice INV-2026-000001' "$err"
+check_eq "and nothing of it stays" 2 "$(q "SELECT count(*) FROM invoice WHERE kind = 'credit_note'")"
 
 # Two credits of 100.00 race; 118.49 remains before tax: one is issued, the
 # other refused, whichever comes second.

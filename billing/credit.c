@@ -3,7 +3,8 @@
  *
  * The credit is an amount before tax, spread over the invoice's lines in
  * proportion to what each still bills (money_split), or chosen lines, whole
- * or a quantity of them. It is taxed by the invoice's own rule (settle_tax),
+ * or a quantity of them. It is taxed by the invoice's own rule (settle_tax, on
+ * the credit note's lines),
  * except that a credit taking all that remains of the subtotal takes all
  * that remains of the tax, so credits never leave a fen behind. The invoice
  * row is held (FOR UPDATE) from the first read of what remains to the
@@ -24,6 +25,7 @@
 #include "pricing/meter.h"
 #include "pricing/settle.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +211,18 @@ static bool settle_credit(const struct credit *c, struct bill *cn)
     char err[160], rem[32], sub[32];
     cn->tax_ppm = c->tax_ppm;
     cn->subtotal = 0;
-    for (int i = 0; i < c->n; i++)
-        cn->subtotal += c->lines[i].credit_a;
+    for (int i = 0; i < c->n; i++) { /* its lines, for a rule that taxes each line */
+        const struct line *l = &c->lines[i];
+        if (!l->chosen) continue;
+        struct bill_line *bl = bill_add_line(cn);
+        bool known = bill_kind_parse(l->kind, &bl->kind);
+        assert(known); /* the schema's check holds the same kinds */
+        (void)known;
+        snprintf(bl->meter, sizeof bl->meter, "%s", l->meter);
+        bl->quantity = l->credit_q;
+        bl->amount = l->credit_a;
+        cn->subtotal += l->credit_a;
+    }
     money_format(c->rem_sub, c->digits, rem, sizeof rem);
     money_format(-cn->subtotal, c->digits, sub, sizeof sub);
     if (cn->subtotal == 0) {
@@ -393,6 +405,7 @@ out:
     if (rc) db_rollback(conn);
     PQclear(inv);
     free(c.lines);
+    bill_free(&cn);
     PQfinish(conn);
     return rc;
 }

@@ -154,6 +154,49 @@ check_eq "the month: issued 178.08, credited -178.08, net 0" \
 refused "a void invoice" 'is void: only an issued invoice is credited' "$INV" --amount 1 --reason 04
 refused "a credit note" 'is a credit note' CN-2026-000001 --amount 1 --reason 04
 
+# February, two lines: H800 10 h x 16.80 = 168.00 and A800 7 h x 9.50 =
+# 66.50; subtotal 234.50, tax 14.07, total 248.57.
+printf 'c\t{"v":1,"source":"c","seq":2,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":36000000,"start":"2026-02-10T02:00:00Z","end":"2026-02-10T03:00:00Z"}\nc\t{"v":1,"source":"c","seq":3,"account":"ns-alpha","cluster":"c","site":"s","model":"A800","vendor":"nvidia","gpu_ms":25200000,"start":"2026-02-10T02:00:00Z","end":"2026-02-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-02 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-02 >/dev/null 2>&1
+FEB=INV-2026-000002
+check_eq "February's lines, in their order" "1|A800|6650 2|H800|16800 24857" \
+    "$(q "SELECT string_agg(l.line_no || '|' || l.model || '|' || l.amount, ' ' ORDER BY l.line_no)
+                 || ' ' || min(i.total) FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id
+          WHERE i.number = '$FEB'")"
+# 100.00 spread in proportion to 66.50 and 168.00 (money_split: floor of the
+# running share): line 1 floor(10000 x 6650 / 23450) = floor(2835.82) =
+# 2835, line 2 10000 - 2835 = 7165; tax 6.00; 248.57 - 106.00 = 142.57.
+check_eq "100.00 spread over two lines" \
+    "$FEB: credit note CN-2026-000005 issued: -100.00 + tax -6.00 = -106.00 CNY; 142.57 remains" \
+    "$("$GM" invoice credit "$FEB" --amount 100 --reason 04 2>&1)"
+cn_lines() { q "SELECT string_agg(l.line_no || '|' || l.amount, ' ' ORDER BY l.line_no)
+                FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id WHERE i.number = '$1'"; }
+check_eq "in proportion, to the fen" "1|-2835 2|-7165" "$(cn_lines CN-2026-000005)"
+# 0.25 over what the lines still bill, 38.15 and 96.35: line 1
+# floor(25 x 3815 / 13450) = floor(7.09) = 7, line 2 18; tax 0.015 -> 0.02;
+# 142.57 - 0.27 = 142.30 (134.25 before tax, 8.05 tax).
+check_eq "0.25 spread over what the lines still bill" \
+    "$FEB: credit note CN-2026-000006 issued: -0.25 + tax -0.02 = -0.27 CNY; 142.30 remains" \
+    "$("$GM" invoice credit "$FEB" --amount 0.25 --reason 04 2>&1)"
+check_eq "in proportion, to the fen" "1|-7 2|-18" "$(cn_lines CN-2026-000006)"
+# Both lines whole: all of the 134.25 that remains, so all of the 8.05 tax
+# that remains (134.25 x 6% alone would be 8.055 -> 8.06, a fen more than
+# remains, and the credit would be refused): the invoice is credited in full.
+check_eq "the rest of the lines takes the rest of the tax" \
+    "$FEB: credit note CN-2026-000007 issued: -134.25 + tax -8.05 = -142.30 CNY; 0.00 remains" \
+    "$("$GM" invoice credit "$FEB" --line 1,2 --reason 服务中止 2>&1)"
+check_eq "each line credited whole: quantity and amount" "1|-25200000|-3808 2|-36000000|-9617" \
+    "$(q "SELECT string_agg(l.line_no || '|' || l.quantity || '|' || l.amount, ' ' ORDER BY l.line_no)
+          FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id WHERE i.number = 'CN-2026-000007'")"
+refused "nothing left" 'has nothing left to credit' "$FEB" --line 1 --reason 02
+fig() { curl -sf -H "Authorization: Bearer $KF" "$U/v1/finance/month?period=2026-02" |
+    jq -r '[.totals[] | "\(.line):\(.count)=\(.total_minor)"] | join(",")'; }
+check_eq "February: credited in full by three partial credits, it stands at 0" \
+    "draft:0=0,issued:1=24857,credited:3=-24857,net:4=0" "$(fig)"
+
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 sanitizer_clean "the server ran clean" "$TMP/serve.log"

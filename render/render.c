@@ -59,7 +59,9 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
     fprintf(out, "%s%s%s%s%s\n", credit ? "Credit note" : title, b->number[0] ? " " : "", b->number,
             b->status[0] ? " " : "", b->status);
     if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
-    if (b->void_reason[0]) fprintf(out, "void      %s\n", b->void_reason);
+    if (b->void_reason[0]) /* a credit note's: the reason it credits (its own, or the void's) */
+        fprintf(out, "%s%s%s%s\n", credit ? "reason    " : "void      ", credit ? b->void_code : "",
+                credit && b->void_code[0] ? " " : "", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
     fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",

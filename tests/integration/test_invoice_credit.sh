@@ -72,6 +72,7 @@ refused "more hours than remain on the line" 'quantity 7.6 is more than the 2700
 check_eq "invoice show: what remains" "-52.48 125.60" \
     "$("$GM" invoice show "$INV" --format json | jq -r '"\(.credited) \(.remaining)"')"
 check_match "and in its text" 'remaining +125.60' "$("$GM" invoice show "$INV")"
+check_match "its text gives the reason, not a void" '^reason +04 SLA credit$' "$("$GM" invoice show CN-2026-000001)"
 check_eq "a credit note loads its invoice, reason, amount and blue fapiao" \
     "INV-2026-000001|04|SLA credit|-10.61|26312000000012345678" \
     "$("$GM" invoice show CN-2026-000001 --format json |

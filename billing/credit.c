@@ -122,11 +122,14 @@ static struct line *find_line(struct credit *c, int no)
  * discount) take none. */
 static bool spread(struct credit *c, int64_t amount)
 {
-    int64_t *w = xcalloc((size_t)c->n + 1, sizeof *w), *share = xcalloc((size_t)c->n + 1, sizeof *share);
+    int64_t *w = xcalloc((size_t)c->n + 1, sizeof *w);
+    int64_t *share = xcalloc((size_t)c->n + 1, sizeof *share);
     for (int i = 0; i < c->n; i++)
         w[i] = c->lines[i].amount > 0 ? c->lines[i].amount : 0;
     bool ok = money_split(-amount, w, (size_t)c->n, share);
-    if (!ok) log_error("%s has no line left that bills anything: nothing remains to credit", c->invoice);
+    if (!ok)
+        log_error("%s has no line left that bills anything: nothing remains to credit",
+                  c->invoice);
     for (int i = 0; ok && i < c->n; i++) {
         c->lines[i].credit_a = share[i];
         c->lines[i].chosen = share[i] != 0;
@@ -159,8 +162,8 @@ static bool choose(struct credit *c, const char *spec)
             log_error("line %ld of %s (%s) has no quantity: credit it whole, or by --amount", no,
                       c->invoice, l->kind);
         else if (qty && !quantity_base(qty, l->meter, &l->credit_q))
-            log_error("line %ld: quantity \"%s\" is not a positive quantity in %s (at most one "
-                      "%s)",
+            log_error("line %ld: quantity \"%s\" is not a positive quantity in %s, exact to "
+                      "the %s",
                       no, qty, meter_units(l->meter)->price_unit, meter_units(l->meter)->base_unit);
         else if (qty && l->credit_q > l->quantity)
             log_error("line %ld of %s: quantity %s is more than the %lld %s it has left", no,
@@ -286,7 +289,8 @@ static bool write_credit(PGconn *conn, const struct credit *c, const char *id,
          db_exec(conn, "write the audit log",
                  "INSERT INTO audit_log (actor, object, key, action, before, after) "
                  "SELECT $1, 'invoice', $2, 'credit', jsonb_build_object('remaining', $3::bigint), "
-                 "jsonb_build_object('credit_note', $4::text, 'code', $5::text, 'reason', $6::text, "
+                 "jsonb_build_object('credit_note', $4::text, 'code', $5::text, "
+                 "'reason', $6::text, "
                  "'note', $7::text, 'subtotal', $8::bigint, 'tax', $9::bigint, 'total', "
                  "$10::bigint, 'remaining', $11::bigint, 'currency', i.currency) "
                  "FROM invoice i WHERE i.number = $2",
@@ -376,7 +380,8 @@ int lifecycle_credit(int argc, char **argv)
     rc = 1;
     if (!db_begin(conn) ||
         !db_exec(conn, "hold the invoice", lock_sql, 1, (const char *[]){argv[1]}) ||
-        !(inv = db_query(conn, "read what remains of the invoice", hold_sql, 1, (const char *[]){argv[1]})))
+        !(inv = db_query(conn, "read what remains of the invoice", hold_sql, 1,
+                         (const char *[]){argv[1]})))
         goto out;
     if ((rc = check_invoice(inv, argv[1], &c)) || (rc = 1, !load(conn, inv, &c))) goto out;
     rc = CLI_EXIT_USAGE;

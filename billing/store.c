@@ -292,11 +292,13 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
  * credits was issued to: the red fapiao reverses the blue one's buyer. */
 static const char show_sql[] =
     "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name WHEN cr.id IS NOT NULL "
-    "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
+    "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, "
+    "       i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
     "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
     "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_reason, nullif(i.credit_reason, ''), cr.void_reason, ''), "
+    "       CASE WHEN i.credit_code IS NOT NULL THEN coalesce(i.credit_reason, '') "
+    "            ELSE coalesce(i.void_reason, cr.void_reason, '') END, "
     "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
     "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
     "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), ''), "

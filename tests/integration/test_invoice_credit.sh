@@ -150,6 +150,10 @@ check_eq "never credited more than the invoice" "3 -15848" \
 check_eq "a void after partial credits reverses only what remains" "-1849|-111|-1960|-27000000" \
     "$(q "SELECT subtotal || '|' || tax || '|' || total || '|' || (SELECT quantity FROM invoice_line
           WHERE invoice_id = i.id) FROM invoice i WHERE number = 'CN-2026-000004'")"
+check_eq "a partial credit note keeps its own reason (none noted), not the void's" "02|" \
+    "$("$GM" invoice show CN-2026-000002 --format json | jq -r '"\(.void_code)|\(.reason // "")"')"
+check_eq "the void's credit note gives the void's" "03|contract ended" \
+    "$("$GM" invoice show CN-2026-000004 --format json | jq -r '"\(.void_code)|\(.reason // "")"')"
 check_eq "the month: issued 178.08, credited -178.08, net 0" \
     "draft:0=0,issued:1=17808,credited:4=-17808,net:0=0" "$(totals)"
 refused "a void invoice" 'is void: only an issued invoice is credited' "$INV" --amount 1 --reason 04

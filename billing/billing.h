@@ -57,6 +57,14 @@ PGresult *billing_parked(PGconn *conn);
  * pricing/bill.h (included above) so that terms/ can freeze issued months
  * with it too. */
 
+/* The one predicate of the documents a month's net money sums: the invoices
+ * that stand and the partial credit notes issued against them (`invoice
+ * credit`). A void invoice's credit notes, partial ones included, are left
+ * out with it. Needs the table to be `invoice` (a correlated look-up). */
+#define INVOICE_NETS(a)                                                                     \
+    "(" INVOICE_STANDS(a) " OR (" a "kind = 'credit_note' AND " a "status = 'issued' AND " \
+    "EXISTS (SELECT 1 FROM invoice o WHERE o.id = " a "credits AND " INVOICE_STANDS("o.") ")))"
+
 /* The one definition of a month's invoiced money (docs/invoices.md, "The
  * month's money"), each invoice and credit note of the month counted once:
  * per currency four rows (line, currency, count, total in minor units,
@@ -64,9 +72,12 @@ PGresult *billing_parked(PGconn *conn);
  *   draft    - invoices and credit notes not issued yet (not money issued);
  *   issued   - gross: every invoice issued for the month, including those
  *              voided since;
- *   credited - the credit notes issued for the month (negative totals);
- *   net      - the invoices that stand (issued, not void).
- * net = issued + credited whenever each void invoice has its credit note.
+ *   credited - the credit notes issued for the month (negative totals):
+ *              those of void invoices and partial ones alike;
+ *   net      - INVOICE_NETS: the invoices that stand less their partial
+ *              credit notes.
+ * net = issued + credited, since a void invoice's credit notes sum to minus
+ * its total (void credits what the partial ones left).
  * NULL after a database error. */
 PGresult *billing_month_money(PGconn *conn, const char *first_day);
 

@@ -4,17 +4,18 @@
  * (批量开具, docs/invoices.md names the sources): sheet 1-发票基本信息, one
  * row per invoice to issue a fapiao for; sheet 2-发票明细信息, one row per
  * line, joined by 发票流水号 (our invoice number); and sheet
- * 3-红字确认信息, gpumeter's own, one row per void invoice whose fapiao
- * must be reversed with a red one; and 4-红字明细信息, gpumeter's own, the
- * red fapiao's lines: each line of the blue fapiao negated, with its tax,
- * so a red reversal mirrors the blue line for line and its sums are the
- * blue's negated to the fen. Headers stand on row 3 and data starts
- * on row 4, as in the template. Every value is written as text, money as
+ * 3-红字确认信息, gpumeter's own, one row per credit note (a void's, or a
+ * partial credit's) whose blue fapiao must be reversed, in full or in part,
+ * with a red one; and 4-红字明细信息, gpumeter's own, the red fapiao's
+ * lines: each line the credit note takes from the blue fapiao, negated,
+ * with its tax, so a full reversal mirrors the blue line for line and its
+ * sums are the blue's negated to the fen. Headers stand on row 3 and data
+ * starts on row 4, as in the template. Every value is written as text, money as
  * its exact decimal: no float touches an amount.
  *
  * Which invoices: the month's issued invoices with no fapiao recorded yet
- * (--all: every issued one), and its void invoices whose fapiao is recorded
- * and whose credit note's red fapiao is not. */
+ * (--all: every issued one), and its credit notes whose invoice's fapiao is
+ * recorded and whose own red fapiao is not. */
 #include "billing/etax.h"
 #include "billing/store.h"
 #include "core/alloc.h"
@@ -45,13 +46,13 @@ static const char *const line_heads[] = {
     "金额",       "税率",
 };
 static const char *const red_line_heads[] = {
-    "蓝字发票号码", "原发票流水号", "项目名称", "商品和服务税收编码", "规格型号", "单位",
-    "数量",         "单价",         "金额",     "税率",               "税额",
+    "蓝字发票号码", "原发票流水号", "贷项通知单号", "项目名称", "商品和服务税收编码", "规格型号",
+    "单位",         "数量",         "单价",         "金额",     "税率",               "税额",
 };
 static const char *const red_heads[] = {
     "蓝字发票号码", "蓝字发票开票日期", "红冲原因代码", "红冲原因",
     "原发票流水号", "贷项通知单号",     "购买方名称",   "购买方纳税人识别号",
-    "红字金额",     "红字税额",         "红字价税合计",
+    "红字金额",     "红字税额",         "红字价税合计", "红冲方式",
 };
 #define NCOLS(a) (int)(sizeof a / sizeof a[0])
 
@@ -137,17 +138,35 @@ static void rate_text(int64_t ppm, char *buf, size_t len)
     money_format_trimmed(ppm, 6, buf, len); /* ppm: 60000 is 0.06 */
 }
 
+/* Whether a document's tax is the tax of the fapiao lines written for it
+ * (t), counted for the export's warning when it is not. Never for an
+ * invoice since the tax is taxed per line (bill_lines_tax); an invoice
+ * stored under the old rule (tax on the subtotal) still differs, and so
+ * may the credit note that takes the last of an invoice (it takes the tax
+ * that remains, so that no fen is left behind, docs/invoices.md). */
+static void tax_agrees(struct export *x, const struct bill *b, int64_t t)
+{
+    if (t == b->tax || x->tax_differs++) return;
+    char ours[32], theirs[32];
+    money_format(b->tax, b->minor_digits, ours, sizeof ours);
+    money_format(t, b->minor_digits, theirs, sizeof theirs);
+    snprintf(x->first_differs, sizeof x->first_differs, "%s: %s against %s", b->number, theirs,
+             ours);
+}
+
 /* One line of a fapiao from column col on: 项目名称, 商品和服务税收编码,
  * 规格型号, 单位, 数量, 单价, 金额, 税率 (sign -1: a red fapiao's line,
  * quantity and amount negated); then, with_tax, its 税额 (bill_line_tax,
  * negated likewise). Returns that tax. */
 static int64_t put_line(struct export *x, lxw_worksheet *ws, lxw_row_t r, int col,
-                        const struct bill *b, const struct bill_line *l, int sign, bool with_tax)
+                        const struct bill *b, const struct bill_line *l, int sign, bool with_tax,
+                        int64_t tax_adjust)
 {
     char item[400], spec[300], qty[48], price[48], amount[32], rate[32], tax[32];
     int64_t t = 0;
     bool taxed = bill_line_tax(l, b->tax_ppm, &t);
     assert(taxed); /* the bill's tax, the sum of these, fitted when it was settled */
+    t += tax_adjust;
     render_line_item(l, item, sizeof item, spec, sizeof spec);
     bool counted = quantity_and_price(l, b->minor_digits, sign, qty, sizeof qty, price, sizeof price);
     money_format(sign * l->amount, b->minor_digits, amount, sizeof amount);
@@ -191,82 +210,98 @@ static bool add_invoice(struct export *x, const struct bill *b)
         if (!b->lines[i].amount) continue; /* the tax system refuses a line of 0 */
         lxw_row_t lr = x->line_row++;
         put(x->lines, lr, 0, b->number);
-        t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false);
+        t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false, 0);
     }
-    /* Never since the tax is taxed per line (bill_lines_tax); an invoice
-     * stored under the old rule (tax on the subtotal) still warns. */
-    if (t != b->tax && !x->tax_differs++) {
-        char ours[32], theirs[32];
-        money_format(b->tax, b->minor_digits, ours, sizeof ours);
-        money_format(t, b->minor_digits, theirs, sizeof theirs);
-        snprintf(x->first_differs, sizeof x->first_differs, "%s: %s against %s", b->number, theirs,
-                 ours);
-    }
+    tax_agrees(x, b, t);
     return true;
 }
 
-static const char *void_reason_name(const char *code)
+const char *etax_reason_name(const char *code)
 {
     static const char *const names[] = {"开票有误", "销货退回", "服务中止", "销售折让"};
     int i = code[0] == '0' && code[1] >= '1' && code[1] <= '4' && !code[2] ? code[1] - '1' : -1;
     return i < 0 ? "" : names[i];
 }
 
-/* The red reversal of a void invoice's blue fapiao: the blue's lines
- * negated on sheet 4, and on sheet 3 their sums. The blue fapiao was
- * issued from the invoice's lines, which never change, with the tax the
- * tax system computed per line: the red takes the same per-line taxes,
- * not the invoice's stored tax (an invoice issued before the tax was
- * taxed per line may differ from its fapiao by a fen; the red reverses
- * the fapiao the buyer holds). */
-static void add_red(struct export *x, const struct bill *inv, const char *credit_note)
+/* The most a line's tax may differ from its amount x the rate on a fapiao
+ * (the tax system accepts 0.06 yuan per line): room for the fen a partial
+ * credit note takes to leave nothing of its invoice's tax behind. */
+#define LINE_TAX_TOLERANCE_FEN 6
+
+/* A credit note's red reversal: its lines on sheet 4, each a line of the
+ * blue fapiao negated (all that remained of the invoice for a void's credit
+ * note, a part, 部分红冲, for `invoice credit`'s), taxed line by line as the
+ * tax system taxes them, and on sheet 3 their sums with the blue fapiao it
+ * reverses and its reason. A whole reversal mirrors the blue fapiao exactly.
+ * A partial one that takes the last of an invoice took the tax that
+ * remained (billing/credit.c), which its lines' taxes may miss by a fen or
+ * two: the difference goes on its largest line, within the tax system's
+ * tolerance, so that the red fapiao is the credit note to the fen. */
+static void add_red(struct export *x, const struct bill *cn, bool whole)
 {
-    const char *code = inv->void_code[0] ? inv->void_code : "01";
-    int64_t red_sub = 0, red_tax = 0;
-    for (size_t i = 0; i < inv->n; i++) {
-        if (!inv->lines[i].amount) continue; /* not on the blue fapiao */
-        lxw_row_t lr = x->red_line_row++;
-        put(x->red_lines, lr, 0, inv->fapiao_number);
-        put(x->red_lines, lr, 1, inv->number);
-        red_tax += put_line(x, x->red_lines, lr, 2, inv, &inv->lines[i], -1, true);
-        red_sub -= inv->lines[i].amount;
+    const char *code = cn->void_code[0] ? cn->void_code : "01";
+    int64_t red_sub = 0, red_tax = 0, lines_tax = 0, t;
+    size_t largest = 0;
+    for (size_t i = 0; i < cn->n; i++) {
+        if (bill_line_tax(&cn->lines[i], cn->tax_ppm, &t)) lines_tax += t;
+        if (llabs(cn->lines[i].amount) > llabs(cn->lines[largest].amount)) largest = i;
     }
-    assert(red_sub == -inv->subtotal); /* the lines sum to the subtotal (store_load_each) */
+    int64_t adjust = cn->tax - lines_tax;
+    if (whole || cn->minor_digits != 2 || llabs(adjust) > LINE_TAX_TOLERANCE_FEN) adjust = 0;
+    for (size_t i = 0; i < cn->n; i++) {
+        if (!cn->lines[i].amount) continue; /* nothing of it reversed */
+        lxw_row_t lr = x->red_line_row++;
+        put(x->red_lines, lr, 0, cn->credited_fapiao_number);
+        put(x->red_lines, lr, 1, cn->credits);
+        put(x->red_lines, lr, 2, cn->number); /* which red fapiao: a blue may have several */
+        red_tax += put_line(x, x->red_lines, lr, 3, cn, &cn->lines[i], 1, true,
+                            i == largest ? adjust : 0);
+        red_sub += cn->lines[i].amount;
+    }
+    assert(red_sub == cn->subtotal); /* the lines sum to the subtotal (store_load_each) */
+    tax_agrees(x, cn, red_tax);
     char sub[32], tax[32], total[32];
-    money_format(red_sub, inv->minor_digits, sub, sizeof sub);
-    money_format(red_tax, inv->minor_digits, tax, sizeof tax);
-    money_format(red_sub + red_tax, inv->minor_digits, total, sizeof total);
-    const char *row[] = {inv->fapiao_number,
-                         inv->fapiao_date,
+    money_format(red_sub, cn->minor_digits, sub, sizeof sub);
+    money_format(red_tax, cn->minor_digits, tax, sizeof tax);
+    money_format(red_sub + red_tax, cn->minor_digits, total, sizeof total);
+    const char *row[] = {cn->credited_fapiao_number,
+                         cn->credited_fapiao_date,
                          code,
-                         void_reason_name(code),
-                         inv->number,
-                         credit_note,
-                         inv->customer_name,
-                         inv->tax_id,
+                         etax_reason_name(code),
+                         cn->credits,
+                         cn->number,
+                         cn->customer_name,
+                         cn->tax_id,
                          sub,
                          tax,
-                         total};
+                         total,
+                         whole ? "全额红冲" : "部分红冲"};
     lxw_row_t r = x->red_row++;
     for (int c = 0; c < NCOLS(row); c++)
         put(x->red, r, c, row[c]);
 }
 
+/* The month's invoices (to issue a fapiao for) and credit notes (to
+ * reverse one): number, whether it is an invoice, whether the fapiao it
+ * needs is there (an invoice: its own; a credit note: the blue one it
+ * reverses), whether it has its own (a credit note: the red one), id, and
+ * whether a credit note reverses the whole invoice (全额红冲). */
 static const char select_sql[] =
-    "SELECT i.number, i.status, i.fapiao_number IS NOT NULL, coalesce(cn.number, ''), "
-    "       cn.fapiao_number IS NOT NULL, i.id "
-    "FROM invoice i LEFT JOIN invoice cn ON cn.credits = i.id AND cn.kind = 'credit_note' "
-    "WHERE i.period = $1::date AND i.kind = 'invoice' AND i.status IN ('issued', 'void') "
-    "ORDER BY i.number";
+    "SELECT i.number, i.kind = 'invoice', "
+    "       CASE WHEN i.kind = 'invoice' THEN i.fapiao_number IS NOT NULL "
+    "            ELSE o.fapiao_number IS NOT NULL END, i.fapiao_number IS NOT NULL, i.id, "
+    "       i.total = -o.total "
+    "FROM invoice i LEFT JOIN invoice o ON o.id = i.credits "
+    "WHERE i.period = $1::date AND i.status = 'issued' ORDER BY i.kind DESC, i.number";
 
 static bool add_bill(struct bill *b, void *opaque)
 {
     struct export *x = opaque;
     int row = x->rows[x->next++];
-    if (!strcmp(PQgetvalue(x->res, row, 1), "issued"))
+    if (!strcmp(PQgetvalue(x->res, row, 1), "t"))
         x->invoices += add_invoice(x, b);
     else
-        add_red(x, b, PQgetvalue(x->res, row, 3)), x->reds++;
+        add_red(x, b, !strcmp(PQgetvalue(x->res, row, 5), "t")), x->reds++;
     return true;
 }
 
@@ -287,7 +322,7 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     }
     x.basic = sheet(x.wb, "1-发票基本信息", "发票基本信息", basic_heads, BASIC_COLS);
     x.lines = sheet(x.wb, "2-发票明细信息", "发票明细信息", line_heads, NCOLS(line_heads));
-    x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（蓝字发票全额红冲）", red_heads,
+    x.red = sheet(x.wb, "3-红字确认信息", "红字确认信息（全额或部分红冲）", red_heads,
                   NCOLS(red_heads));
     x.red_lines = sheet(x.wb, "4-红字明细信息", "红字发票明细（蓝字发票逐行红冲）", red_line_heads,
                         NCOLS(red_line_heads));
@@ -298,16 +333,17 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     struct strbuf ids = STRBUF_INIT;
     sb_putc(&ids, '{');
     for (int i = 0; i < PQntuples(res); i++) {
-        bool issued = !strcmp(PQgetvalue(res, i, 1), "issued");
-        bool has_fapiao = !strcmp(PQgetvalue(res, i, 2), "t");
-        bool red_done = !strcmp(PQgetvalue(res, i, 4), "t");
-        if (issued ? has_fapiao && !all : !has_fapiao || (red_done && !all)) {
-            if (!issued && !has_fapiao)
-                log_info("%s is void and had no fapiao: nothing to reverse", PQgetvalue(res, i, 0));
+        bool invoice = !strcmp(PQgetvalue(res, i, 1), "t");
+        bool needed = !strcmp(PQgetvalue(res, i, 2), "t"); /* a credit note: the blue fapiao */
+        bool own = !strcmp(PQgetvalue(res, i, 3), "t");
+        if (invoice ? needed && !all : !needed || (own && !all)) {
+            if (!invoice && !needed)
+                log_info("%s credits an invoice that had no fapiao: nothing to reverse",
+                         PQgetvalue(res, i, 0));
             continue;
         }
         if (n) sb_putc(&ids, ',');
-        sb_puts(&ids, PQgetvalue(res, i, 5));
+        sb_puts(&ids, PQgetvalue(res, i, 4));
         x.rows[n++] = i;
     }
     sb_putc(&ids, '}');
@@ -322,9 +358,9 @@ int etax_export(const char *first_day, const char *path, bool all, const struct 
     }
     if (!ok) return 1;
     if (x.tax_differs) {
-        log_warn("%d of the %d invoices come to another tax on their fapiao: the tax system taxes "
-                 "each line, the invoice its subtotal once (first: %s)",
-                 x.tax_differs, x.invoices, x.first_differs);
+        log_warn("%d of the %d documents come to another tax on their fapiao than they state: the "
+                 "tax system taxes each line (first: %s)",
+                 x.tax_differs, x.invoices + x.reds, x.first_differs);
         log_hint("docs/invoices.md, \"Tax per line\".");
     }
     printf("%s: %d invoices to issue a fapiao for, %d to reverse with a red one\n", path,

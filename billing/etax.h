@@ -17,5 +17,8 @@
 
 int etax_export(const char *first_day, const char *path, bool all, const struct config *cfg,
                 PGconn *conn);
+/* The tax system's name of a red-letter reason code ("01" 开票有误, "02"
+ * 销货退回, "03" 服务中止, "04" 销售折让); "" for any other. */
+const char *etax_reason_name(const char *code);
 
 #endif

@@ -251,7 +251,8 @@ static void put_line(struct strbuf *out, const struct invoice_ctx *x, const stru
     render_line_description(l, zh, sizeof zh, desc, sizeof desc);
     v[BILLED_COST] = v[CONTRACTED_COST] = v[EFFECTIVE_COST] = v[LIST_COST] = amount;
     v[X_AMOUNT_MINOR] = minor;
-    v[CHARGE_CATEGORY] = k.category;
+    /* a partial credit note's lines give back part of the invoice's: a Credit */
+    v[CHARGE_CATEGORY] = strcmp(x->b->kind, "credit_note") ? k.category : "Credit";
     v[CHARGE_CLASS] = k.charge_class;
     v[CHARGE_FREQUENCY] = k.frequency;
     v[CHARGE_DESCRIPTION] = desc;
@@ -339,14 +340,14 @@ static void put_tax(struct strbuf *out, const struct invoice_ctx *x)
     put_row(out, v);
 }
 
-/* The month's issued invoices: number, the billing period's bounds in UTC
+/* The month's issued invoices that stand and their partial credit notes: number, the billing period's bounds in UTC
  * (local months of the contract's time zone), the commitment's category,
  * and the bounds of each month its prior-period lines adjust. */
 static const char invoices_sql[] =
     "WITH i AS (SELECT i.id, i.number, i.period, i.contract, "
     "                  customer_time_zone(i.customer_id, i.period) AS tz "
     "           FROM invoice i JOIN customer c ON c.id = i.customer_id "
-    "           WHERE i.period = $1::date AND " INVOICE_STANDS("i.") " "
+    "           WHERE i.period = $1::date AND " INVOICE_NETS("i.") " "
     "             AND ($2::text IS NULL OR c.code = $2)) "
     "SELECT i.number, "
     "       to_char(i.period::timestamp AT TIME ZONE i.tz AT TIME ZONE 'UTC', "

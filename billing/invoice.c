@@ -284,6 +284,7 @@ static const struct cli_command invoice_commands[] = {
     {"run", invoice_run, "write or refresh the draft invoices of a month"},
     {"issue", lifecycle_issue, "number and issue the drafts of a month"},
     {"void", lifecycle_void, "void an issued invoice with a credit note"},
+    {"credit", lifecycle_credit, "credit part of an issued invoice with a credit note"},
     {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice"},
     {"show", invoice_show, "print one invoice (text, json, csv)"},
     {"list", invoice_list, "list invoices"},

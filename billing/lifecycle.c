@@ -7,7 +7,8 @@
  * is skipped without taking a number. A draft is held until its month has
  * ended plus invoice.grace_days (in its contract's time zone), so late
  * usage still refreshes it. void marks an issued invoice void, issues a
- * credit note that negates it line by line, and appends reversal rows to the
+ * credit note that negates what remains of it line by line (all of it, less
+ * what partial credit notes, credit.c, took), and appends reversal rows to the
  * commitment and voucher ledgers, all in one transaction; the month can then
  * be invoiced again. PostgreSQL triggers (schema 007) keep issued invoices,
  * their lines and ledgers immutable whatever the client. Every issue, void,
@@ -28,25 +29,30 @@
 /* The time zone of an invoice's month (i is the invoice): the schema's. */
 #define INVOICE_TZ "customer_time_zone(i.customer_id, i.period)"
 
-#define ACTOR_HELP "who does it, for the audit log (default: audit.actor, $USER)"
+#define ACTOR_HELP LIFECYCLE_ACTOR_HELP
 
-/* A reason as void and fapiao --correct take it: 1 to 256 characters that
- * print safely (the void's reason is printed on the PDF); false after the
- * usage error is printed. */
-static bool reason_ok(const struct cli_spec *spec, const char *reason)
+/* The void's reason, a credit's note and fapiao --correct's reason are
+ * printed on the PDF. */
+bool lifecycle_text_ok(const struct cli_spec *spec, const char *opt, const char *text)
 {
-    if (!reason || !reason[0] || strlen(reason) > 256) {
-        cli_usage_error(spec, "--reason (1 to 256 characters) is required");
+    char msg[160];
+    if (!text || !text[0] || strlen(text) > 256) {
+        snprintf(msg, sizeof msg, "%s (1 to 256 characters) is required", opt);
+        cli_usage_error(spec, msg);
         return false;
     }
-    const char *why = utf8_ident_problem(reason, strlen(reason));
+    const char *why = utf8_ident_problem(text, strlen(text));
     if (why) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "--reason %s", why);
+        snprintf(msg, sizeof msg, "%s %s", opt, why);
         cli_usage_error(spec, msg);
         return false;
     }
     return true;
+}
+
+static bool reason_ok(const struct cli_spec *spec, const char *reason)
+{
+    return lifecycle_text_ok(spec, "--reason", reason);
 }
 
 /* Issues draft $1 with the next number of series $2; no row if it is no
@@ -69,7 +75,7 @@ static const char issue_sql[] =
     "          'currency', currency) FROM upd WHERE $3::text IS NOT NULL) "
     "SELECT number FROM upd";
 
-static bool issue_one(PGconn *conn, const char *id, const char *series, const char *actor,
+bool lifecycle_number(PGconn *conn, const char *id, const char *series, const char *actor,
                       char *number, size_t cap)
 {
     const char *p[] = {id, series, actor};
@@ -126,7 +132,7 @@ int lifecycle_issue(int argc, char **argv)
         }
         char number[32], amount[32];
         int64_t total = 0, digits = 2;
-        ok = issue_one(conn, PQgetvalue(res, i, 0), "INV", actor ? actor : cfg.actor, number,
+        ok = lifecycle_number(conn, PQgetvalue(res, i, 0), "INV", actor ? actor : cfg.actor, number,
                        sizeof number);
         if (!ok || !number[0]) continue; /* issued by another batch meanwhile */
         db_get_int64(res, i, 2, &total);
@@ -157,20 +163,32 @@ int lifecycle_issue(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-/* The credit note of invoice $1, as a draft (issued next): every amount
- * and line negated. */
+/* The credit note of invoice $1, as a draft (issued next): what remains of
+ * it after the partial credit notes issued against it (all of it when there
+ * are none), negated, line by line. So a void after partial credits
+ * reverses only what they left, and the credit notes of a void invoice
+ * always sum to minus its total. */
+#define CREDITED_SQL                                                                    \
+    "(SELECT coalesce(sum(subtotal), 0) s, coalesce(sum(tax), 0) t, "                  \
+    " coalesce(sum(total), 0) n, coalesce(sum(claimed), 0) c, coalesce(sum(due), 0) d " \
+    " FROM invoice WHERE credits = $1 AND status = 'issued')"
 static const char credit_sql[] =
     "INSERT INTO invoice (customer_id, period, status, currency, tax_rate_ppm, subtotal, tax, "
     "  total, claimed, due, contract, plan, kind, credits) "
-    "SELECT customer_id, period, 'draft', currency, tax_rate_ppm, -subtotal, -tax, -total, "
-    "       -claimed, -due, contract, plan, 'credit_note', id FROM invoice WHERE id = $1 "
+    "SELECT customer_id, period, 'draft', currency, tax_rate_ppm, -(subtotal + p.s), "
+    "       -(tax + p.t), -(total + p.n), -(claimed + p.c), -(due + p.d), contract, plan, "
+    "       'credit_note', id FROM invoice, " CREDITED_SQL " p WHERE id = $1 "
     "RETURNING id";
 static const char credit_lines_sql[] =
     "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, unit_price, "
     "  amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts) "
-    "SELECT $2, line_no, kind, meter, model, -quantity, unit_price, -amount, band, "
-    "       multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts "
-    "FROM invoice_line WHERE invoice_id = $1";
+    "SELECT $2, l.line_no, l.kind, l.meter, l.model, -(l.quantity + coalesce(p.q, 0)), "
+    "       l.unit_price, -(l.amount + coalesce(p.a, 0)), l.band, l.multiplier_ppm, l.site, "
+    "       l.pue_ppm, l.override_ppm, l.detail, l.adjusts "
+    "FROM invoice_line l LEFT JOIN (SELECT cl.line_no, sum(cl.quantity) q, sum(cl.amount) a "
+    "  FROM invoice_line cl JOIN invoice cn ON cn.id = cl.invoice_id "
+    "  WHERE cn.credits = $1 AND cn.status = 'issued' GROUP BY cl.line_no) p USING (line_no) "
+    "WHERE l.invoice_id = $1";
 
 static const char reverse_sql[] =
     "WITH c AS (INSERT INTO commitment_ledger (customer_id, period, entry_period, kind, units, "
@@ -223,7 +241,7 @@ int lifecycle_void(int argc, char **argv)
     ok = ok && (cn = db_query(conn, "write the credit note", credit_sql, 1, id));
     const char *ids[] = {id[0], ok ? PQgetvalue(cn, 0, 0) : NULL};
     ok = ok && db_exec(conn, "write the credit note's lines", credit_lines_sql, 2, ids) &&
-         issue_one(conn, ids[1], "CN", NULL, number, sizeof number) && number[0] &&
+         lifecycle_number(conn, ids[1], "CN", NULL, number, sizeof number) && number[0] &&
          db_exec(conn, "reverse the ledgers", reverse_sql, 1, id);
     const char *a[] = {actor ? actor : cfg.actor, argv[1], reason, code, number};
     ok = ok &&

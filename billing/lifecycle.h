@@ -1,14 +1,34 @@
-/* lifecycle: issuing and voiding invoices, and recording their fapiao (see lifecycle.c): numbers
- * gap-free per series and year, credit notes, ledger reversals. Each issue, void, fapiao record
- * and fapiao correction writes its audit_log row (--actor, else audit.actor) in its own
+/* lifecycle: issuing, voiding and partly crediting invoices, and recording their fapiao (see
+ * lifecycle.c, credit.c): numbers
+ * gap-free per series and year, credit notes, ledger reversals. Each issue, void, credit, fapiao
+ * record and fapiao correction writes its audit_log row (--actor, else audit.actor) in its own
  * transaction; a fapiao date outside [issue date, today] in the invoice's time zone exits 2. Both are
  * `gpumeter invoice` subcommands and return the process exit code. Commands: run on the main
  * thread. */
 #ifndef GPUMETER_LIFECYCLE_H
 #define GPUMETER_LIFECYCLE_H
 
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
 int lifecycle_issue(int argc, char **argv);
 int lifecycle_void(int argc, char **argv);
 int lifecycle_fapiao(int argc, char **argv);
+/* `invoice credit` (credit.c): a partial credit note against an issued
+ * invoice, by amount or by lines; never more than remains of the invoice. */
+int lifecycle_credit(int argc, char **argv);
+
+/* Shared by the lifecycle's commands. */
+#define LIFECYCLE_ACTOR_HELP "who does it, for the audit log (default: audit.actor, $USER)"
+struct cli_spec;
+/* Free text for the record (a reason, a note): 1 to 256 characters that
+ * print safely; false after the usage error naming opt is printed. */
+bool lifecycle_text_ok(const struct cli_spec *spec, const char *opt, const char *text);
+/* Issues draft id with the next number of series ("INV", "CN") into
+ * number, audited as an 'issue' by actor (NULL: its command audits it);
+ * number is "" if id is no longer a draft. False on a database error. */
+bool lifecycle_number(PGconn *conn, const char *id, const char *series, const char *actor,
+                      char *number, size_t cap);
 
 #endif

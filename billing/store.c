@@ -283,40 +283,44 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
                    4, p);
 }
 
-/* Header columns 0..18, 32..35 and 37..44, line columns 19..31, and 36
+/* Header columns 0..18, 32..35 and 37..43, line columns 19..31, and 36
  * the invoice's place in $1, an array of invoice ids: in that order, each
- * invoice's lines in theirs. 37..44 are what the PDF says of the other
- * documents (struct bill): the void date, the credit notes against an
- * invoice, a credit note's reason (its own, else the void's of the invoice
- * it credits), that invoice's issue date and fapiao, and its total less the
- * credit notes against it up to this one (NULL unless a credit note). */
+ * invoice's lines in theirs. A credit note's reason (18) and code (35) are
+ * its own (a partial credit) or its void invoice's, and its buyer (1, 32)
+ * is the one the invoice it credits was issued to: the red fapiao reverses
+ * the blue one's buyer. 37..43 are what the documents say of the others
+ * (struct bill): the void date, the credit notes against an invoice, the
+ * issue date and fapiao of the invoice a credit note credits and its total
+ * less the credit notes against it up to this one (NULL unless a credit
+ * note), and the sum of the issued credit notes against an invoice. */
 static const char show_sql[] =
     "WITH credited AS ( " /* the credit notes against these invoices and those they credit: one scan */
     "  SELECT x.id, x.credits, x.number, x.total, x.status FROM invoice x "
     "  WHERE x.kind = 'credit_note' AND x.credits IN ("
     "    SELECT id FROM unnest($1::bigint[]) id "
     "    UNION SELECT i.credits FROM invoice i WHERE i.id = ANY ($1::bigint[]))) "
-    "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name ELSE coalesce(i.buyer_name, c.name) "
-    "       END, i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
+    "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name WHEN cr.id IS NOT NULL "
+    "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, "
+    "       i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
     "       to_char(i.period, 'YYYY-MM'), i.status, i.subtotal, i.tax, i.total, i.claimed, "
     "       i.due, i.contract, i.kind, coalesce(i.number, ''), coalesce(cr.number, ''), "
     "       coalesce(to_char(i.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_reason, ''), "
+    "       CASE WHEN i.credit_code IS NOT NULL THEN coalesce(i.credit_reason, '') "
+    "            ELSE coalesce(nullif(i.void_reason, ''), cr.void_reason, '') END, "
     "       l.kind, coalesce(l.meter, ''), l.model, l.quantity, "
     "       l.unit_price, l.amount, l.band, l.multiplier_ppm, l.site, l.pue_ppm, "
     "       l.override_ppm, l.detail, coalesce(to_char(l.adjusts, 'YYYY-MM'), ''), "
-    "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id ELSE i.buyer_tax_id END, ''), "
+    "       coalesce(CASE WHEN i.status = 'draft' THEN c.tax_id WHEN cr.id IS NOT NULL "
+    "                     THEN cr.buyer_tax_id ELSE i.buyer_tax_id END, ''), "
     "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), ''), "
-    "       coalesce(i.void_code, ''), u.ord, "
+    "       coalesce(nullif(i.void_code, ''), i.credit_code, cr.void_code, ''), u.ord, "
     "       coalesce(to_char(i.voided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
     "       coalesce(cn.numbers, ''), "
-    "       coalesce(CASE WHEN i.kind = 'credit_note' "
-    "                THEN coalesce(nullif(i.void_code, ''), cr.void_code) END, ''), "
-    "       coalesce(CASE WHEN i.kind = 'credit_note' "
-    "                THEN coalesce(nullif(i.void_reason, ''), cr.void_reason) END, ''), "
     "       coalesce(to_char(cr.issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
     "       coalesce(cr.fapiao_number, ''), coalesce(to_char(cr.fapiao_date, 'YYYY-MM-DD'), ''), "
-    "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END "
+    "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END, "
+    "       (SELECT coalesce(sum(x.total), 0) FROM credited x "
+    "        WHERE x.credits = i.id AND x.status = 'issued') "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -364,17 +368,16 @@ static bool read_header(struct bill *b, const PGresult *res, int row)
     cell(b->void_code, sizeof b->void_code, res, row, 35);
     cell(b->voided_at, sizeof b->voided_at, res, row, 37);
     cell(b->credit_notes, sizeof b->credit_notes, res, row, 38);
-    cell(b->reason_code, sizeof b->reason_code, res, row, 39);
-    cell(b->reason, sizeof b->reason, res, row, 40);
-    cell(b->credited_issued_at, sizeof b->credited_issued_at, res, row, 41);
-    cell(b->credited_fapiao_number, sizeof b->credited_fapiao_number, res, row, 42);
-    cell(b->credited_fapiao_date, sizeof b->credited_fapiao_date, res, row, 43);
-    b->credited_balance_known = !PQgetisnull(res, row, 44);
+    cell(b->credited_issued_at, sizeof b->credited_issued_at, res, row, 39);
+    cell(b->credited_fapiao_number, sizeof b->credited_fapiao_number, res, row, 40);
+    cell(b->credited_fapiao_date, sizeof b->credited_fapiao_date, res, row, 41);
+    b->credited_balance_known = !PQgetisnull(res, row, 42);
     bool ok = db_get_int64(res, row, 4, &digits) && db_get_int64(res, row, 5, &b->tax_ppm) &&
               db_get_int64(res, row, 8, &b->subtotal) && db_get_int64(res, row, 9, &b->tax) &&
               db_get_int64(res, row, 10, &b->total) && db_get_int64(res, row, 11, &b->claimed) &&
               db_get_int64(res, row, 12, &b->due) &&
-              (!b->credited_balance_known || db_get_int64(res, row, 44, &b->credited_balance));
+              (!b->credited_balance_known || db_get_int64(res, row, 42, &b->credited_balance)) &&
+              db_get_int64(res, row, 43, &b->credited);
     b->minor_digits = (int)digits;
     return ok;
 }

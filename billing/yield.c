@@ -98,7 +98,8 @@ static const char nodes_sql[] =
     "WHERE c.hour >= win.lo AND c.hour < win.hi "
     "GROUP BY 1, 2, 3 ORDER BY c.site COLLATE \"C\", c.model COLLATE \"C\", c.node COLLATE \"C\"";
 
-/* The month's issued invoices, line amounts by what they are; $2 currency. */
+/* The month's issued invoices net of their partial credit notes, line
+ * amounts by what they are; $2 currency. */
 static const char revenue_sql[] =
     "SELECT * FROM (SELECT i.customer_id, CASE WHEN l.kind = 'usage' AND l.meter = 'gpu_ms' THEN 0 "
     "  WHEN l.kind = 'usage' AND l.meter = 'energy_mj' THEN 1 "
@@ -107,7 +108,7 @@ static const char revenue_sql[] =
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.site ELSE '' END AS site, "
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.model ELSE '' END AS model, "
     "  sum(l.amount) AS amount FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "
-    "WHERE " INVOICE_STANDS("i.") " AND i.period = $1::date "
+    "WHERE " INVOICE_NETS("i.") " AND i.period = $1::date "
     "  AND i.currency = $2 GROUP BY 1, 2, 3, 4 "
     "UNION ALL SELECT customer_id, 6, '', '', sum(claimed) FROM invoice "
     "WHERE " INVOICE_STANDS("") " AND period = $1::date AND currency = $2 "

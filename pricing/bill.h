@@ -64,7 +64,8 @@ struct bill {
     char tax_id[33];        /* the buyer's taxpayer number, "" when not recorded */
     char fapiao_number[24]; /* the tax system's number for it, "" until recorded */
     char fapiao_date[16];   /* YYYY-MM-DD, with the number */
-    char void_code[4];      /* a void one's red-reversal reason: 01..04, "" if none */
+    char void_code[4];      /* a void one's red-reversal reason: 01..04, "" if none; a credit
+                               note's: its own (partial credit) or its void invoice's */
     char contract[65];
     char plan[129];
     char currency[4];
@@ -73,16 +74,16 @@ struct bill {
     char kind[16];    /* invoice, credit_note */
     char number[32];  /* once issued */
     char credits[32]; /* a credit note: the number of the invoice it credits */
-    char issued_at[32], void_reason[257];
+    char issued_at[32];
+    char void_reason[257]; /* a void invoice's reason; a credit note's: its own note (a
+                              partial credit), else the void's of the invoice it credits */
     /* What a stored document says of the others (store_load_each; empty
      * on a live bill): a void invoice's void date and the credit notes
-     * issued against it; a credit note's reason (its own, else the void's
-     * of the invoice it credits) and that invoice as its buyer knows it,
-     * with its total less every credit note against it up to this one. */
+     * issued against it; for a credit note, the invoice it credits as its
+     * buyer knows it (issue date, blue fapiao), with that invoice's total
+     * less every credit note against it up to this one. */
     char voided_at[16];     /* YYYY-MM-DD */
     char credit_notes[160]; /* an invoice: its credit notes' numbers, ", " between */
-    char reason_code[4];    /* a credit note: 01..04 (the red reversal's reason) */
-    char reason[257];
     char credited_issued_at[16], credited_fapiao_number[24], credited_fapiao_date[16];
     bool credited_balance_known;
     int64_t credited_balance; /* minor units */
@@ -91,6 +92,8 @@ struct bill {
     struct bill_line *lines;
     size_t n, cap;
     int64_t subtotal, tax, total, claimed, due;
+    int64_t credited; /* an issued invoice: the sum of the credit notes issued against it (<= 0);
+                         total + credited is what remains of it */
     struct voucher_claim *claims; /* grown by bill_add_claim: no cap */
     int nclaims, claims_cap;
     struct ledger_row *ledger; /* grown by bill_add_ledger: no cap */

@@ -317,6 +317,15 @@ static bool lines_total(const struct bill *b, int64_t *sum, char *err, size_t er
     return true;
 }
 
+bool settle_tax(struct bill *b, char *err, size_t errlen)
+{
+    if (!bill_lines_tax(b, &b->tax) || !money_add(b->subtotal, b->tax, &b->total)) {
+        snprintf(err, errlen, "the subtotal %lld cannot be taxed", (long long)b->subtotal);
+        return false;
+    }
+    return true;
+}
+
 bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen)
 {
     err[0] = '\0';
@@ -336,11 +345,7 @@ bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t
               claim_vouchers(b, t, &c, true, sum, err, errlen) &&
               lines_total(b, &b->subtotal, err, errlen);
     /* a month of only prior-period credits may be negative: a credit balance */
-    if (ok && (!bill_lines_tax(b, &b->tax) ||
-               !money_add(b->subtotal, b->tax, &b->total))) {
-        snprintf(err, errlen, "the subtotal %lld cannot be taxed", (long long)b->subtotal);
-        ok = false;
-    }
+    ok = ok && settle_tax(b, err, errlen);
     ok = ok && claim_vouchers(b, t, &c, false, b->total, err, errlen);
     free(c.rest);
     if (!ok) return false;

@@ -61,4 +61,12 @@ struct settle_terms {
 /* Appends the adjustment lines, sets the totals, claims and ledger rows. */
 bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
 
+/* Sets b->tax and b->total from the lines and b->subtotal by the one tax
+ * rule (bill_lines_tax: each line taxed, rounded once, summed, as the
+ * fapiao taxes it; the subtotal is the lines' sum, either sign). settle_bill
+ * taxes every invoice with it and `invoice credit` every partial credit
+ * note, so a credit is taxed as the invoice it credits. False (err set) on
+ * overflow. */
+bool settle_tax(struct bill *b, char *err, size_t errlen);
+
 #endif

@@ -402,7 +402,7 @@ static void credit_notes(struct pdf *p, const struct bill *b)
                  b->credited_fapiao_date[0] ? "  " : "", b->credited_fapiao_date);
         note_row(p, "蓝字发票号码", "Blue fapiao", v);
     }
-    reason_text(b->reason_code, b->reason, v, sizeof v);
+    reason_text(b->void_code, b->void_reason, v, sizeof v);
     if (v[0]) note_row(p, "冲减原因", "Reason", v);
     if (b->credited_balance_known) {
         char amount[32];

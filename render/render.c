@@ -89,7 +89,9 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         fprintf(out, "source    %s %s %s: the month is frozen, not priced again\n", b->status,
                 credit ? "credit note" : "invoice", b->number);
     if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
-    if (b->void_reason[0]) fprintf(out, "void      %s\n", b->void_reason);
+    if (b->void_reason[0]) /* a credit note's: the reason it credits (its own, or the void's) */
+        fprintf(out, "%s%s%s%s\n", credit ? "reason    " : "void      ", credit ? b->void_code : "",
+                credit && b->void_code[0] ? " " : "", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
     fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
@@ -122,6 +124,10 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
     fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
+    if (b->credited) { /* partial credit notes: what of the invoice remains */
+        text_sum(out, "credited by credit notes", b->credited, b);
+        text_sum(out, "remaining", b->total + b->credited, b);
+    }
 }
 
 void render_json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
@@ -221,6 +227,16 @@ static void render_json(const struct bill *b, FILE *out)
     sb_printf(&sb, ",\"tax_rate_ppm\":%lld,\"tax_rate\":\"%s\"", (long long)b->tax_ppm, percent);
     render_json_money(&sb, "tax", b->tax, b->minor_digits);
     render_json_money(&sb, "total", b->total, b->minor_digits);
+    if (!strcmp(b->kind, "invoice") && b->number[0]) { /* issued: what credit notes left */
+        render_json_money(&sb, "credited", b->credited, b->minor_digits);
+        render_json_money(&sb, "remaining", b->total + b->credited, b->minor_digits);
+    }
+    if (b->credited_fapiao_number[0]) {
+        json_field(&sb, "credits_fapiao_number", b->credited_fapiao_number);
+        json_field(&sb, "credits_fapiao_date", b->credited_fapiao_date);
+    }
+    if (b->void_reason[0] && !strcmp(b->kind, "credit_note"))
+        json_field(&sb, "reason", b->void_reason);
     sb_puts(&sb, ",\"vouchers\":[");
     for (int i = 0; i < b->nclaims; i++) {
         sb_puts(&sb, i ? ",{\"voucher\":" : "{\"voucher\":");

@@ -177,7 +177,7 @@ for b in rows(blue_path, "2-发票明细信息", "A"):
     tax = (Decimal(b["H"]) * Decimal(b["I"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     want.append([b.get(k, "") for k in "BCDE"] + [neg(b.get("F", "")), b.get("G", ""),
                 neg(b["H"]), b["I"], str(-tax)])
-got = [[r.get(k, "") for k in "CDEFGHIJK"] for r in rows(red_path, "4-红字明细信息", "B")]
+got = [[r.get(k, "") for k in "DEFGHIJKL"] for r in rows(red_path, "4-红字明细信息", "B")]
 print("same" if want == got and want else "blue negated %s\nred %s" % (want, got))
 PY
 check_eq "the red fapiao's lines are the blue's negated, line for line" "same" "$(cat "$TMP/mirror")"
@@ -195,7 +195,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
     head, *cells = line.rstrip("\n").split("\t")
     if head.startswith("4-红字明细信息!") and int(head.split("!")[1]) >= 4:
         c = dict(x.split("=", 1) for x in cells)
-        a += Decimal(c["I"]); t += Decimal(c["K"])
+        a += Decimal(c["J"]); t += Decimal(c["L"])
 print(a, t, a + t)
 PY
 )"

@@ -248,8 +248,8 @@ static void test_a_partial_credit_note(void **state)
     strcpy(b.credited_issued_at, "2026-11-02");
     strcpy(b.credited_fapiao_number, "26312000000012345678");
     strcpy(b.credited_fapiao_date, "2026-11-03");
-    strcpy(b.reason_code, "04");
-    strcpy(b.reason, "SLA credit for the outage of 2026-10-14");
+    strcpy(b.void_code, "04");
+    strcpy(b.void_reason, "SLA credit for the outage of 2026-10-14");
     b.credited_balance_known = true;
     b.credited_balance = 16258;
     struct bill_line *l = bill_add_line(&b);

@@ -7,20 +7,31 @@
 # test prints "ok - name" or "not ok - name"; a suite that exits non-zero
 # without a "not ok" line (a crash) counts as one failure. Ends with the line
 # "N passed, N failed".
+#
+# Integration suites run GPUMETER_TEST_JOBS (3) at a time: each has its own
+# database, topic, consumer group and server port (tests/integration/lib.sh),
+# and most of their time is spent waiting on the broker, PostgreSQL and the
+# processes they start, not on the 2 cores. A suite that stops or restarts a
+# service (scripts/services.sh kafka-down|pg-down ...) would break the
+# others, and one whose checks count time (a limit refilled by the minute)
+# would be broken by them, so those run alone, after the rest. Results print
+# in a fixed order as they complete; the slowest suites start first so that
+# they do not end the run alone.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODE=${1:-all}
 LOGS=$ROOT/build/test-logs
+JOBS=${GPUMETER_TEST_JOBS:-3}
+case "$JOBS" in
+'' | *[!0-9]* | 0) echo "tests/run.sh: GPUMETER_TEST_JOBS must be a positive integer, not '$JOBS'" >&2; exit 2 ;;
+esac
 mkdir -p "$LOGS"
 passed=0
 failed=0
 
-run_suite() { # name, command...
-    local name=$1 log="$LOGS/$1.log" rc
-    shift
-    "$@" >"$log" 2>&1
-    rc=$?
-    local ok bad
+# Prints a finished suite's results from its log and exit status, and counts them.
+report_suite() { # name rc
+    local name=$1 rc=$2 log="$LOGS/$1.log" ok bad
     ok=$(grep -c '^ok ' "$log")
     bad=$(grep -c '^not ok ' "$log")
     grep -E '^(not )?ok ' "$log" | sed "s/^/[$name] /"
@@ -37,6 +48,38 @@ run_suite() { # name, command...
     failed=$((failed + bad))
 }
 
+run_suite() { # name, command...: runs it now, in the foreground
+    local name=$1
+    shift
+    "$@" >"$LOGS/$name.log" 2>&1
+    report_suite "$name" $?
+}
+
+# The pool: suites started in the background, reported in the order started.
+POOL=()
+reported=0
+pool_report_done() { # reports the finished suites at the head of the order
+    while [ "$reported" -lt "${#POOL[@]}" ] && [ -e "$LOGS/${POOL[$reported]}.rc" ]; do
+        report_suite "${POOL[$reported]}" "$(cat "$LOGS/${POOL[$reported]}.rc")"
+        reported=$((reported + 1))
+    done
+}
+pool_start() { # name, command...: starts it once fewer than JOBS run
+    local name=$1
+    shift
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+        wait -n
+        pool_report_done
+    done
+    rm -f "$LOGS/$name.rc"
+    POOL+=("$name")
+    { "$@" >"$LOGS/$name.log" 2>&1 </dev/null; echo $? >"$LOGS/$name.rc"; } &
+}
+pool_drain() {
+    wait
+    pool_report_done
+}
+
 run_unit() {
     cd "$ROOT" || return
     run_suite layout bash "$ROOT/scripts/check-layout.sh"
@@ -49,23 +92,63 @@ run_unit() {
     done
 }
 
-run_integration() { # script glob [suffix VAR=value...]: env for every script
-    local glob=$1 suffix=${2:-} started=0
-    shift $(($# < 2 ? $# : 2))
+# The suites known to take longest, started first (build/test-logs keeps
+# each suite's log; its time is in the run's own output).
+SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_api_concurrent test_rate_group
+    test_console test_token_server test_capacity test_fault_exporter_restart'
+
+# A suite runs alone when it stops or starts a service, or says so in a
+# line "# tests/run.sh: alone (why)" (one that counts time, not work).
+runs_alone() { grep -qE 'services\.sh"? +(kafka|pg)-(down|up)|^# tests/run\.sh: alone' "$1"; }
+
+services_up() { # sets STARTED=1 when this run started them
+    STARTED=0
     if ! bash "$ROOT/scripts/services.sh" status >/dev/null 2>&1; then
-        bash "$ROOT/scripts/services.sh" up || { failed=$((failed + 1)); return; }
-        started=1
+        bash "$ROOT/scripts/services.sh" up || { failed=$((failed + 1)); return 1; }
+        STARTED=1
     fi
-    for t in "$ROOT"/tests/integration/$glob; do
-        run_suite "integration-$(basename "$t" .sh)$suffix" env "$@" bash "$t"
+}
+services_down() { [ "$STARTED" -eq 0 ] || bash "$ROOT/scripts/services.sh" down; }
+
+# Integration suites: each entry is "glob suffix VAR=value..." (one line);
+# every script matching the glob runs with that environment and its name
+# gets the suffix. Those that must (runs_alone) run alone, after the pool.
+run_integration() { # entry lines on stdin (a here-string: a pipe would run it in a subshell
+    # and lose its counts)
+    local entries alone=() line glob suffix t name s
+    entries=$(cat)
+    services_up || return
+    for s in $SLOW_FIRST ''; do
+        while read -r glob suffix env; do
+            [ -n "$glob" ] || continue
+            [ "$suffix" != - ] || suffix=
+            for t in "$ROOT"/tests/integration/$glob; do
+                name=$(basename "$t" .sh)
+                # first the slow ones in their order, then the rest in theirs
+                if [ -n "$s" ]; then [ "$name" = "$s" ] || continue
+                elif [[ " $SLOW_FIRST " == *" $name "* ]]; then continue; fi
+                if runs_alone "$t"; then
+                    alone+=("$name$suffix|$env|$t")
+                    continue
+                fi
+                # shellcheck disable=SC2086 # env is words VAR=value
+                pool_start "integration-$name$suffix" env $env bash "$t"
+            done
+        done <<<"$entries"
     done
-    [ "$started" -eq 0 ] || bash "$ROOT/scripts/services.sh" down
+    pool_drain
+    for line in "${alone[@]}"; do
+        IFS='|' read -r name env t <<<"$line"
+        # shellcheck disable=SC2086
+        run_suite "integration-$name" env $env bash "$t"
+    done
+    services_down
 }
 
 # The fault scenarios (test_fault_*.sh), then their closing lines: events
 # in, rated, duplicates, dead letters, parked, money against expected.
 run_faults() {
-    run_integration 'test_fault_*.sh'
+    run_integration <<<'test_fault_*.sh -'
     echo
     cat "$LOGS"/integration-test_fault_*.log | grep '^scenario '
 }
@@ -74,28 +157,23 @@ run_faults() {
 # `gpumeter serve` built with ThreadSanitizer, and the rebalance storm with
 # `gpumeter rate` built so (its consumer and commit threads):
 # its report fails them (tests/integration/lib.sh, sanitizer_clean).
-run_tsan() {
-    run_integration 'test_api.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
-    run_integration 'test_api_concurrent.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter \
-        STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
-    run_integration 'test_report_yield.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
-    run_integration 'test_focus.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
-    run_integration 'test_console.sh' -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
-    run_integration 'test_fault_rebalance_storm.sh' -tsan GPUMETER_RATE_BINARY=build/tsan/gpumeter
-}
+TSAN_SUITES='test_api.sh -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+test_api_concurrent.sh -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter STATEMENTS_PER_CUSTOMER_AND_CLIENT=20
+test_report_yield.sh -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+test_focus.sh -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+test_console.sh -tsan GPUMETER_SERVE_BINARY=build/tsan/gpumeter
+test_fault_rebalance_storm.sh -tsan GPUMETER_RATE_BINARY=build/tsan/gpumeter'
 
 case "$MODE" in
 unit) run_unit ;;
-integration)
-    run_integration 'test_*.sh'
-    run_tsan
-    ;;
+integration) run_integration <<<"test_*.sh -
+$TSAN_SUITES" ;;
 faults) run_faults ;;
-tsan) run_tsan ;;
+tsan) run_integration <<<"$TSAN_SUITES" ;;
 all)
     run_unit
-    run_integration 'test_*.sh'
-    run_tsan
+    run_integration <<<"test_*.sh -
+$TSAN_SUITES"
     ;;
 *)
     echo "usage: tests/run.sh unit|integration|faults|tsan|all" >&2

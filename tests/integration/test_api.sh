@@ -30,12 +30,9 @@ doc_routes=$(awk '/^  \/[^:]*:$/ { path = substr($1, 1, length($1) - 1) }
 server_routes=$("$GM" serve --routes | awk '{ print $1 " " $2; for (i = 3; i <= NF; i++) print $1 " " $2 " " $i }' | sort)
 check_eq "docs/openapi.yaml matches the route table" "$server_routes" "$doc_routes"
 
-PORT=$((20000 + $$ % 20000))
-"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
-SERVER=$!
+SERVER2=
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
 trap 'kill $SERVER $SERVER2 2>/dev/null; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-U="http://127.0.0.1:$PORT"
 get() { # key path -> "status body"
     curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
     printf ' %s' "$(cat "$TMP/body")"
@@ -185,12 +182,11 @@ check_match "the other keys still work" '^200 ' "$(get "$KB" /v1/invoices)"
 check_match "metrics count requests by status" 'gpumeter_api_requests_total\{status="4xx"\} [1-9]' \
     "$(curl -s "$U/metrics")"
 
-PORT2=$((PORT + 1))
-GPUMETER_API_RATE=3 "$GM" serve --listen "127.0.0.1:$PORT2" --threads 1 2>/dev/null &
-SERVER2=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT2/healthz" >/dev/null && break; sleep 0.1; done
+SERVER1=$SERVER U1=$U
+GPUMETER_API_RATE=3 start_server "$TMP/serve2.log" --threads 1 || fail "the second server starts"
+SERVER2=$SERVER U2=$U SERVER=$SERVER1 U=$U1
 codes=$(for _ in 1 2 3 4 5 6 7 8; do
-    curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KB" "http://127.0.0.1:$PORT2/v1/invoices"
+    curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KB" "$U2/v1/invoices"
 done | sort | uniq -c | awk '{ print $2 ":" $1 }' | xargs)
 check_match "over the rate a key gets 429" '429:[1-9]' "$codes"
 kill $SERVER $SERVER2 2>/dev/null

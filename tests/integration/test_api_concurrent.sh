@@ -4,14 +4,16 @@
 # statement requests to `gpumeter serve --threads 4`, every answer compared
 # with the serial one (curl); then the server is still alive and, when it
 # is a sanitizer build, reported nothing. The server is the optimised build
-# (96,000 statements take minutes; a statement is a dozen queries) unless
-# GPUMETER_SERVE_BINARY names another: tests/run.sh tsan runs 20 per
+# unless GPUMETER_SERVE_BINARY names another: tests/run.sh tsan runs 20 per
 # customer and client under ThreadSanitizer.
-# STATEMENTS_PER_CUSTOMER_AND_CLIENT (1000) scales the run.
+# STATEMENTS_PER_CUSTOMER_AND_CLIENT (100: 9,600 statements) scales the run.
+# The test is judged on correctness only, bounded by its request count: wrk
+# runs until every answer is in, however busy the machine (make bench
+# measures the statement throughput).
 GPUMETER_SERVE_BINARY=${GPUMETER_SERVE_BINARY:-build/gpumeter}
 . "$(dirname "$0")/lib.sh"
 
-N=${STATEMENTS_PER_CUSTOMER_AND_CLIENT:-1000}
+N=${STATEMENTS_PER_CUSTOMER_AND_CLIENT:-100}
 CLIENTS=32
 fresh || { fail "set up database and topic"; finish; }
 ev() { # seq account fields
@@ -59,8 +61,15 @@ result=$(grep '^answers ' "$TMP/wrk.out")
 check_match "wrk made $((CLIENTS * 3 * N)) requests, all answered 200, each equal to the serial one" \
     "^answers $((CLIENTS * 3 * N)) non_200 0 mismatched 0 " "$result"
 read -r _ _ _ _ _ _ _ na _ nb _ ng <<<"$result"
-check_eq "a third of them for each customer" "1 1 1" \
-    "$((na >= CLIENTS * N - CLIENTS)) $((nb >= CLIENTS * N - CLIENTS)) $((ng >= CLIENTS * N - CLIENTS))"
+# Connections take the customers in turn, so each has a third of the
+# answers but for the last turn of each connection.
+least=$((CLIENTS * N - CLIENTS))
+got=
+for c in alpha:${na:-0} beta:${nb:-0} gamma:${ng:-0}; do
+    if [ "${c#*:}" -ge "$least" ]; then got+="${c%:*}>=$least "; else got+="${c%:*}=${c#*:} "; fi
+done
+check_eq "a third of them for each customer: at least $least statements each" \
+    "alpha>=$least beta>=$least gamma>=$least" "${got% }"
 check_eq "the server is alive" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")"
 for c in alpha beta gamma; do
     curl -s -H "Authorization: Bearer $KF" "$U/v1/statement?period=2026-10&customer=$c" >"$TMP/$c.after"

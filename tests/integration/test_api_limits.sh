@@ -29,7 +29,7 @@ serial=$(statement 127.0.0.2)
 check_match "a statement before" '^200 ' "$serial"
 rss0=$(rss)
 
-"$ROOT/build/tools/slow_clients" 127.0.0.1 "$PORT" 127.0.0.1 4000 7 >"$TMP/slow.out" &
+"$ROOT/build/tools/slow_clients" 127.0.0.1 "$PORT" 127.0.0.1 4000 7 3 >"$TMP/slow.out" &
 SLOW=$!
 sleep 1.5
 during=$(statement 127.0.0.2)

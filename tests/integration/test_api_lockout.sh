@@ -8,6 +8,8 @@
 # forwarded client), a valid key or session is answered whatever its
 # address or id suffered, only the attacker gets 429, and each key holds
 # at most api.sessions_per_key sessions, its oldest ended first.
+# tests/run.sh: alone (the limit refills a guess every six seconds, and the
+# checks expect none refilled between the first burst and the last flood)
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }

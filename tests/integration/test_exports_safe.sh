@@ -119,7 +119,7 @@ for m in 1 2 3 4 5 6; do
 done
 KF=$("$GM" customer key create --finance 2>/dev/null)
 curl -s -H "Authorization: Bearer $KF" "$U/v1/focus?period=2026-01" -o "$TMP/api-focus.csv"
-check_eq "GET /v1/focus writes the same bytes" "" "$(diff "$TMP/focus1.csv" "$TMP/api-focus.csv")"
+check_eq "GET /v1/focus writes the same bytes" "" "$(diff "$TMP/focus1.csv" "$TMP/api-focus.csv" 2>&1)"
 check_match "focus-validator 1.0 still accepts it" "Validation succeeded" "$(focus_validate "$TMP/focus1.csv")"
 # The fapiao XLSX: OOXML reads _xHHHH_ in a cell as the character HHHH, so
 # a name that holds one must read back as written, not as "A".

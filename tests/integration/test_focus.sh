@@ -64,20 +64,16 @@ check_eq "a month without issued invoices is the header alone" 1 \
 # The API: the same rows; a customer key only its own.
 KA=$("$GM" customer key create alpha 2>/dev/null)
 KF=$("$GM" customer key create --finance 2>/dev/null)
-PORT=$((20000 + $$ % 20000))
-"$GM_SERVE" serve --listen "127.0.0.1:$PORT" --threads 4 2>"$TMP/serve.log" &
-SERVER=$!
+start_server "$TMP/serve.log" --threads 4 || fail "the server starts"
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-U="http://127.0.0.1:$PORT"
 curl -s -H "Authorization: Bearer $KF" "$U/v1/focus?period=2026-01" -o "$TMP/api-all.csv"
 check_eq "a finance key gets every customer's rows, the same as the CLI" "" \
-    "$(diff "$TMP/jan.csv" "$TMP/api-all.csv")"
+    "$(diff "$TMP/jan.csv" "$TMP/api-all.csv" 2>&1)"
 curl -s -D "$TMP/h" -H "Authorization: Bearer $KA" "$U/v1/focus?period=2026-01" -o "$TMP/api-a.csv"
 check_match "as CSV" "Content-Type: text/csv" "$(cat "$TMP/h")"
 "$GM" export focus --period 2026-01 --customer alpha --output "$TMP/jan-a.csv"
 check_eq "a customer key gets its own rows, the same as the CLI for it" "" \
-    "$(diff "$TMP/jan-a.csv" "$TMP/api-a.csv")"
+    "$(diff "$TMP/jan-a.csv" "$TMP/api-a.csv" 2>&1)"
 check_eq "and none of another's" 0 "$(grep -c ',beta,' "$TMP/api-a.csv")"
 check_eq "asking for another's is forbidden" 403 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" "$U/v1/focus?period=2026-01&customer=beta")"

@@ -63,11 +63,8 @@ json='{"from":"2026-12","months":[{"month" : "2026-12", "contracts" : 5, "commit
 check_eq "as JSON" "$json" "$("$GM" report contracts --from 2026-12 --horizon 2 --format json)"
 KF=$("$GM" customer key create --finance 2>/dev/null)
 KD=$("$GM" customer key create delta 2>/dev/null)
-PORT=$((20000 + $$ % 20000))
-"$GM" serve --listen "127.0.0.1:$PORT" --threads 2 2>"$TMP/serve.log" &
-SERVER=$!
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 api() { # key path -> "status body"
     curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "http://127.0.0.1:$PORT$2"
     printf ' %s' "$(cat "$TMP/body")"

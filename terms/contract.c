@@ -142,7 +142,14 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         "             AT TIME ZONE 'UTC', interval '1 day') t "
         "        CROSS JOIN LATERAL (SELECT extract(epoch FROM (t AT TIME ZONE coalesce($3, "
         "default_time_zone())) - "
-        "             (t AT TIME ZONE 'UTC'))::bigint AS e) o WHERE e % 3600 <> 0) END",
+        "             (t AT TIME ZONE 'UTC'))::bigint AS e) o WHERE e % 3600 <> 0) END, "
+        /* another of the customer's contract versions in another zone */
+        "       (SELECT min(format('%s version %s is in %s', code, effective_from, "
+        "               coalesce(document->>'time_zone', default_time_zone()))) "
+        "        FROM document WHERE kind = 'contract' AND customer = $4 "
+        "        AND NOT (code = $6 AND effective_from = $5::date) "
+        "        AND coalesce(document->>'time_zone', default_time_zone()) "
+        "            <> coalesce($3, default_time_zone()))",
         7, p);
     if (!res) return false;
     if (!strcmp(PQgetvalue(res, 0, 0), "0"))
@@ -159,6 +166,16 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
     if (!PQgetisnull(res, 0, 3))
         doc_error(c, "$.effective_from", "contract \"%s\" of customer \"%s\" also starts on %s",
                   PQgetvalue(res, 0, 3), k->customer, from);
+    /* A customer's months are local months of one zone: two zones' month
+     * edges are hours apart, and the hours between them would be billed in
+     * both months, or in neither (docs/contracts.md, "Time zone"). */
+    if (!PQgetisnull(res, 0, 5))
+        doc_error(c, "$.time_zone",
+                  "customer \"%s\" is billed in one time zone: contract %s; a version in "
+                  "\"%s\" would bill the hours between the two zones' month edges twice or "
+                  "never",
+                  k->customer, PQgetvalue(res, 0, 5),
+                  k->time_zone[0] ? k->time_zone : "the default time zone");
     PQclear(res);
     if (!overrides_priced(conn, k, c)) return false;
     int digits;

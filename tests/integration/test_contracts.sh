@@ -248,4 +248,22 @@ for r in csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")):
     if r["x_LineKind"] == "makeup_draw":
         print(",".join((r["ChargeCategory"], r["ChargeFrequency"], r["ServiceName"],
                         r["CommitmentDiscountCategory"], r["CommitmentDiscountId"], r["BilledCost"])))' "$TMP/focus-02.csv")"
+# A customer's months are in one time zone: a version in another would bill
+# the hours between the two zones' month edges twice (UTC's March ends 14
+# hours after Kiritimati's April begins) or never.
+sed -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-09-01"/' \
+    -e 's/"tax_rate": "0.06"/"tax_rate": "0.06", "time_zone": "Pacific\/Kiritimati"/' \
+    "$TMP/contract.json" >"$TMP/kiritimati.json"
+err=$("$GM" contract apply "$TMP/kiritimati.json" 2>&1 >/dev/null)
+check_eq "a version in another time zone exits 2" 2 "$?"
+check_eq "naming the zone the customer is billed in" \
+    '$.time_zone: customer "delta" is billed in one time zone: contract delta-2026 version 2026-01-01 is in Asia/Shanghai; a version in "Pacific/Kiritimati" would bill the hours between the two zones'"'"' month edges twice or never' \
+    "$(echo "$err" | grep '^\$')"
+check_eq "and nothing is stored" 0 \
+    "$(q "SELECT count(*) FROM document WHERE kind = 'contract' AND customer = 'delta' AND effective_from = '2026-09-01'")"
+sed -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-09-01"/' \
+    -e 's/"tax_rate": "0.06"/"tax_rate": "0.06", "time_zone": "Asia\/Shanghai"/' \
+    "$TMP/contract.json" >"$TMP/same-zone.json"
+check_match "a version in the same zone, named, is applied" 'created' \
+    "$("$GM" contract apply "$TMP/same-zone.json" 2>&1)"
 finish

@@ -94,24 +94,27 @@ check_eq "by day, model: 31 Oct's H800 hours are a row of their own (6 GPU-hours
     "$(curl -s -H "Authorization: Bearer $KF" \
         "$U/v1/usage?from=2026-10-31&to=2026-10-31&group_by=day,model&customer=alpha&format=csv" | sed -n 2p)"
 
-# A contract in a new zone adds the zone and rolls all usage up into it.
-cat >"$TMP/alpha-utc.json" <<'JSON'
-{ "contract": "alpha-2026-utc", "customer": "alpha", "effective_from": "2026-11-01",
+# A contract in a new zone adds the zone and rolls all usage up into it. A
+# customer keeps one zone (docs/contracts.md, "Time zone"): the new zone is
+# a new customer's.
+"$GM" customer add omega --name "Omega Labs" >/dev/null 2>&1
+cat >"$TMP/omega-utc.json" <<'JSON'
+{ "contract": "omega-2026-utc", "customer": "omega", "effective_from": "2026-11-01",
   "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06", "time_zone": "UTC",
-  "accounts": [ { "account": "ns-alpha" } ] }
+  "accounts": [ { "account": "ns-omega" } ] }
 JSON
-"$GM" contract apply "$TMP/alpha-utc.json" >/dev/null 2>&1
+"$GM" contract apply "$TMP/omega-utc.json" >/dev/null 2>&1
 check_eq "the contract's zone has its rollup" "Asia/Shanghai UTC" \
     "$(q "SELECT string_agg(tz, ' ' ORDER BY tz) FROM usage_zone")"
 check_eq "rolled up from all usage so far" 0 "$(mismatch)"
-gpu ns-alpha H800 2026-11-30T20:00:00Z 6 1 >"$TMP/events"
+gpu ns-omega H800 2026-11-30T20:00:00Z 6 1 >"$TMP/events"
 send <"$TMP/events"
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
 "$GM" invoice run --period 2026-11 >/dev/null 2>&1
 check_eq "November in UTC: the invoice bills the hourly rows of the UTC month" \
-    "$(hourly_sum ns-alpha 2026-11 UTC)" "$(usage_qty alpha 2026-11)"
-check_eq "which is 30 Nov's last 4 hours (Shanghai's 1 Nov hours are UTC October)" "14400000" \
-    "$(usage_qty alpha 2026-11)"
+    "$(hourly_sum ns-omega 2026-11 UTC)" "$(usage_qty omega 2026-11)"
+check_eq "which is 30 Nov's last 4 hours (the other 2 are UTC December)" "14400000" \
+    "$(usage_qty omega 2026-11)"
 
 # Deletes and updates (an insider's psql) keep it exact too.
 q "UPDATE usage_hourly SET quantity = quantity + 7 WHERE account = 'ns-alpha'

@@ -11,8 +11,9 @@
 --   (credit_note_match); credit_note_guard (025) now also fires on
 --   INSERT, so its over-credit rule holds however the row got there.
 -- - A fapiao date is never before the invoice's issue date nor after
---   today, both in the invoice's time zone (customer_time_zone, as
---   `invoice fapiao` checks), whatever the client (invoice_fapiao_date).
+--   today, both in the invoice's time zone: invoice_fapiao_dates, which
+--   `invoice fapiao` reads too, held for every client by
+--   invoice_fapiao_date.
 -- - At COMMIT (invoice_commit_guard, deferred): an issued row bears the
 --   next number of its series (INV or CN) taken by the same transaction;
 --   an invoice made void has issued credit notes summing to minus its
@@ -64,20 +65,28 @@ END $$;
 CREATE TRIGGER credit_note_match BEFORE INSERT OR UPDATE ON invoice
     FOR EACH ROW EXECUTE FUNCTION credit_note_match();
 
--- A fapiao's date, recorded or corrected, is from the invoice's issue date
--- to today, both in the invoice's time zone: the rule `invoice fapiao`
--- checks before it writes (billing/lifecycle.c), here for every client.
+-- The dates a fapiao of invoice $1 may bear: from its issue date to today,
+-- both in the invoice's time zone (the one that bounds its month and
+-- numbers it). The tax system issues the fapiao after our invoice and
+-- never in the future. The one definition: `invoice fapiao` reads it to
+-- refuse a date with exit 2 (billing/lifecycle.c), and the trigger below
+-- holds it for every client. NULLs for a draft (never issued).
+CREATE FUNCTION invoice_fapiao_dates(invoice_id bigint, OUT first_day date, OUT last_day date)
+    LANGUAGE sql STABLE AS $$
+    SELECT (i.issued_at AT TIME ZONE tz)::date, (now() AT TIME ZONE tz)::date
+    FROM invoice i, customer_time_zone(i.customer_id, i.period) tz WHERE i.id = $1
+$$;
+
 CREATE FUNCTION invoice_fapiao_date() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    issued_on date;
-    today date;
+    d record;
 BEGIN
     IF NEW.fapiao_date IS NOT NULL AND NEW.fapiao_date IS DISTINCT FROM OLD.fapiao_date THEN
-        SELECT (NEW.issued_at AT TIME ZONE tz)::date, (now() AT TIME ZONE tz)::date
-          INTO issued_on, today FROM customer_time_zone(NEW.customer_id, NEW.period) tz;
-        IF issued_on IS NULL OR NEW.fapiao_date NOT BETWEEN issued_on AND today THEN
+        d := invoice_fapiao_dates(NEW.id);
+        IF d.first_day IS NULL OR NEW.fapiao_date NOT BETWEEN d.first_day AND d.last_day THEN
             RAISE EXCEPTION 'fapiao date % of invoice % is refused: a fapiao date is from the invoice''s issue date (%) to today (%)',
-                NEW.fapiao_date, NEW.number, issued_on, today USING ERRCODE = 'check_violation';
+                NEW.fapiao_date, NEW.number, d.first_day, d.last_day
+                USING ERRCODE = 'check_violation';
         END IF;
     END IF;
     RETURN NEW;

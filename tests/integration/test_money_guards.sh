@@ -59,6 +59,9 @@ insider "a credit note of -106,000.00 inserted issued is refused as an over-cred
     "$(cn issued -10600000 alpha)" "credit note CN-2026-999998 would credit more than remains of invoice $A"
 insider "beta's credit note of alpha's invoice is refused, even as a draft" \
     "$(cn draft -100 beta)" 'credit note \(draft\) is refused: a credit note credits an invoice of its own customer, currency and period'
+insider "and alpha's credit note of its January dated February" \
+    "$(cn draft -100 alpha | sed 's/SELECT c.id, i.period,/SELECT c.id, date '"'"'2026-02-01'"'"',/')" \
+    'credit note \(draft\) is refused: a credit note credits an invoice of its own customer, currency and period'
 insider "a draft credit note issued with a number outside the series is refused at commit" \
     "BEGIN; $(cn draft -100 alpha);
      UPDATE invoice SET status = 'issued', issued_at = now(), number = 'CN-2026-999998'

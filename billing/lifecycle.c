@@ -262,15 +262,14 @@ int lifecycle_void(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-/* The dates a fapiao of invoice $1 may bear: from its issue date to
- * today, both in the invoice's time zone (the one that bounds its month and
- * numbers it); with its recorded number and date. No row: no such issued or
- * void invoice or credit note. */
+/* The dates a fapiao of invoice $1 may bear (schema 027's
+ * invoice_fapiao_dates: from its issue date to today, in its time zone);
+ * with its recorded number and date. No row: no such issued or void
+ * invoice or credit note. */
 static const char fapiao_dates_sql[] =
-    "SELECT to_char(i.issued_at AT TIME ZONE " INVOICE_TZ ", 'YYYY-MM-DD'), "
-    "       to_char(now() AT TIME ZONE " INVOICE_TZ ", 'YYYY-MM-DD'), "
+    "SELECT to_char(d.first_day, 'YYYY-MM-DD'), to_char(d.last_day, 'YYYY-MM-DD'), "
     "       coalesce(i.fapiao_number, ''), coalesce(to_char(i.fapiao_date, 'YYYY-MM-DD'), '') "
-    "FROM invoice i WHERE i.number = $1 AND i.status <> 'draft'";
+    "FROM invoice i, invoice_fapiao_dates(i.id) d WHERE i.number = $1 AND i.status <> 'draft'";
 
 /* Records fapiao $2 of $3 on invoice $1 if it has none, audited by actor $4
  * in the same statement. */

@@ -2,7 +2,10 @@
  * lifecycle.c, credit.c): numbers
  * gap-free per series and year, credit notes, ledger reversals. Each issue, void, credit, fapiao
  * record and fapiao correction writes its audit_log row (--actor, else audit.actor) in its own
- * transaction; a fapiao date outside [issue date, today] in the invoice's time zone exits 2. Both are
+ * transaction; a fapiao date outside [issue date, today] in the invoice's time zone
+ * (invoice_fapiao_dates) exits 2. Rows are inserted as drafts and issued by update, and a void,
+ * a credit note's issue and a first fapiao record commit only with the rows schema 027 checks
+ * at COMMIT (credit notes, series number, audit row). Both are
  * `gpumeter invoice` subcommands and return the process exit code. Commands: run on the main
  * thread. */
 #ifndef GPUMETER_LIFECYCLE_H

@@ -132,7 +132,8 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_billing;
 --   trigger function running as the writer calls is granted to the
 --   writer (usage_hourly_changed -> usage_version_bump, the rater's;
 --   account_changed, contract_changed -> usage_version_bump_customers and
---   contract_zones_added -> usage_zone_add, billing's);
+--   contract_zones_added -> usage_zone_add, billing's; invoice_fapiao_date
+--   -> invoice_fapiao_dates, billing's, which `invoice fapiao` reads too);
 -- - usage_hourly_archive: the owner's alone (maintenance).
 -- tests/fixtures/db/grants.txt lists the result; test_db_roles.sh and
 -- test_db_grants.sh hold it.
@@ -146,7 +147,8 @@ GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
                           usage_hourly_partitions(timestamptz, timestamptz),
                           usage_version_bump(text[])
     TO gpumeter_rater;
-GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text)
+GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text),
+                          invoice_fapiao_dates(bigint)
     TO gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One

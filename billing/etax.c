@@ -139,11 +139,10 @@ static void rate_text(int64_t ppm, char *buf, size_t len)
 }
 
 /* Whether a document's tax is the tax of the fapiao lines written for it
- * (t), counted for the export's warning when it is not. Never for an
- * invoice since the tax is taxed per line (bill_lines_tax); an invoice
- * stored under the old rule (tax on the subtotal) still differs, and so
- * may the credit note that takes the last of an invoice (it takes the tax
- * that remains, so that no fen is left behind, docs/invoices.md). */
+ * (t, their stored taxes), counted for the export's warning when it is
+ * not. Never for a document written since schema 026 (each line's tax is
+ * stored and the document's tax is their sum); an invoice stored under
+ * the old rule (tax on the subtotal), or a credit note of one, still may. */
 static void tax_agrees(struct export *x, const struct bill *b, int64_t t)
 {
     if (t == b->tax || x->tax_differs++) return;

@@ -55,6 +55,12 @@ check_eq "the blue fapiao's lines on sheet 2" \
     "$(pick "$TMP/blue.xlsx" 2- D E F G H)"
 check_eq "and nothing to warn about" "$TMP/blue.xlsx: 1 invoices to issue a fapiao for, 0 to reverse with a red one" \
     "$(cat "$TMP/export.out")"
+# An issued line's tax never changes (invoice_line_guard, schema 007/013).
+err=$(pg -c "UPDATE invoice_line SET tax = 0 WHERE invoice_id =
+             (SELECT id FROM invoice WHERE number = '$INV')" 2>&1)
+check_match "an issued line's tax cannot change" 'the lines of an invoice that is issued are immutable' "$err"
+check_eq "and stays" "1538" "$(q "SELECT sum(l.tax) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                                  WHERE i.number = '$INV'")"
 "$GM" invoice fapiao "$INV" --number 26312000000011112222 --date "$(issued_on "$INV")" >/dev/null 2>&1
 
 # CN-1, 10.00 by amount, split in proportion (money_split, floor of the

@@ -3,10 +3,11 @@
  *
  * The credit is an amount before tax, spread over the invoice's lines in
  * proportion to what each still bills (money_split), or chosen lines, whole
- * or a quantity of them. It is taxed by the invoice's own rule (settle_tax, on
- * the credit note's lines),
- * except that a credit taking all that remains of the subtotal takes all
- * that remains of the tax, so credits never leave a fen behind. The invoice
+ * or a quantity of them. Each of its lines is taxed once and stored
+ * (credit_line_tax): a line that takes all that remains of an invoice line
+ * takes all that remains of that line's tax, any other its own amount x
+ * the rate; the credit note's tax is the sum. So the red fapiaos reverse
+ * the blue line taxes exactly, line by line, and no fen is stranded. The invoice
  * row is held (FOR UPDATE) from the first read of what remains to the
  * commit; void holds the same row, so two credits, or a credit and a void,
  * racing on one invoice never credit more than it billed. The credit note
@@ -14,6 +15,7 @@
  * transaction. docs/invoices.md, "Partial credit notes". */
 #include "billing/etax.h"
 #include "billing/lifecycle.h"
+#include "billing/store.h"
 
 #include "core/alloc.h"
 #include "core/cli.h"
@@ -23,7 +25,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "pricing/meter.h"
-#include "pricing/settle.h"
+#include "pricing/bill.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -45,18 +47,14 @@ static const char hold_sql[] =
     "                   WHERE credits = i.id AND status = 'issued') c ON true";
 
 /* The invoice's lines and what remains of each (line_no, kind, meter,
- * quantity, amount): the line less what credit notes took of it. */
+ * quantity, amount, tax): the line less what credit notes took of it. */
 static const char remaining_lines_sql[] =
-    "SELECT l.line_no, l.kind, coalesce(l.meter, ''), l.quantity + coalesce(c.q, 0), "
-    "       l.amount + coalesce(c.a, 0) "
-    "FROM invoice_line l LEFT JOIN (SELECT cl.line_no, sum(cl.quantity) q, sum(cl.amount) a "
-    "  FROM invoice_line cl JOIN invoice cn ON cn.id = cl.invoice_id "
-    "  WHERE cn.credits = $1 AND cn.status = 'issued' GROUP BY cl.line_no) c USING (line_no) "
-    "WHERE l.invoice_id = $1 ORDER BY l.line_no";
+    "SELECT r.line_no, r.kind, coalesce(r.meter, ''), r.rem_quantity, r.rem_amount, r.rem_tax "
+    "FROM " REMAINING_LINES_SQL " r ORDER BY r.line_no";
 
 /* The credit note of invoice $1 as a draft (numbered next): $2 subtotal,
  * $3 tax, $4 total, $5 code, $6 note; its lines ($7 line numbers, $8
- * quantities, $9 amounts) are the invoice's lines with those. */
+ * quantities, $9 amounts, $10 taxes) are the invoice's lines with those. */
 static const char write_sql[] =
     "WITH cn AS (INSERT INTO invoice (customer_id, period, status, currency, tax_rate_ppm, "
     "  subtotal, tax, total, claimed, due, contract, plan, kind, credits, credit_code, "
@@ -64,18 +62,19 @@ static const char write_sql[] =
     "  0, $4, contract, plan, 'credit_note', id, $5, $6 FROM invoice WHERE id = $1 "
     "  RETURNING id), "
     "l AS (INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, "
-    "  unit_price, amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts) "
+    "  unit_price, amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts, "
+    "  tax) "
     "  SELECT cn.id, l.line_no, l.kind, l.meter, l.model, u.q, l.unit_price, u.a, l.band, "
-    "         l.multiplier_ppm, l.site, l.pue_ppm, l.override_ppm, l.detail, l.adjusts "
-    "  FROM cn, unnest($7::int[], $8::bigint[], $9::bigint[]) u(n, q, a) "
+    "         l.multiplier_ppm, l.site, l.pue_ppm, l.override_ppm, l.detail, l.adjusts, u.t "
+    "  FROM cn, unnest($7::int[], $8::bigint[], $9::bigint[], $10::bigint[]) u(n, q, a, t) "
     "  JOIN invoice_line l ON l.invoice_id = $1 AND l.line_no = u.n) "
     "SELECT id FROM cn";
 
 struct line {
     int no;
     char kind[24], meter[16];
-    int64_t quantity, amount; /* what remains */
-    int64_t credit_q, credit_a; /* what this credit takes (negative), 0 if nothing */
+    int64_t quantity, amount, tax; /* what remains */
+    int64_t credit_q, credit_a, credit_t; /* what this credit takes (negative), 0 if nothing */
     bool chosen;
 };
 
@@ -199,7 +198,7 @@ static bool load(PGconn *conn, const PGresult *inv, struct credit *c)
         struct line *l = &c->lines[i];
         int64_t no = 0;
         ok = db_get_int64(res, i, 0, &no) && db_get_int64(res, i, 3, &l->quantity) &&
-             db_get_int64(res, i, 4, &l->amount);
+             db_get_int64(res, i, 4, &l->amount) && db_get_int64(res, i, 5, &l->tax);
         l->no = (int)no;
         snprintf(l->kind, sizeof l->kind, "%s", PQgetvalue(res, i, 1));
         snprintf(l->meter, sizeof l->meter, "%s", PQgetvalue(res, i, 2));
@@ -208,14 +207,28 @@ static bool load(PGconn *conn, const PGresult *inv, struct credit *c)
     return ok;
 }
 
-/* The credit note's totals: false after saying why it is refused. */
-static bool settle_credit(const struct credit *c, struct bill *cn)
+/* The tax of what a credit takes of a line (docs/invoices.md, "Each
+ * line's tax"): all that remains of the line's tax when it takes all that
+ * remains of its amount, else its part x the rate (bill_line_tax), so the
+ * red lines of an invoice line sum to its blue tax negated. */
+static bool credit_line_tax(const struct line *l, const struct bill_line *part, int64_t tax_ppm,
+                            int64_t *tax)
 {
-    char err[160], rem[32], sub[32];
+    if (part->amount == -l->amount) {
+        *tax = -l->tax;
+        return true;
+    }
+    return bill_line_tax(part, tax_ppm, tax);
+}
+
+/* The credit note's totals: false after saying why it is refused. */
+static bool settle_credit(struct credit *c, struct bill *cn)
+{
+    char rem[32], sub[32];
     cn->tax_ppm = c->tax_ppm;
-    cn->subtotal = 0;
-    for (int i = 0; i < c->n; i++) { /* its lines, for a rule that taxes each line */
-        const struct line *l = &c->lines[i];
+    cn->subtotal = cn->tax = 0;
+    for (int i = 0; i < c->n; i++) { /* its lines, each taxed once */
+        struct line *l = &c->lines[i];
         if (!l->chosen) continue;
         struct bill_line *bl = bill_add_line(cn);
         bool known = bill_kind_parse(l->kind, &bl->kind);
@@ -224,6 +237,12 @@ static bool settle_credit(const struct credit *c, struct bill *cn)
         snprintf(bl->meter, sizeof bl->meter, "%s", l->meter);
         bl->quantity = l->credit_q;
         bl->amount = l->credit_a;
+        if (!credit_line_tax(l, bl, c->tax_ppm, &l->credit_t) ||
+            !money_add(cn->tax, l->credit_t, &cn->tax)) {
+            log_error("the credit of line %d cannot be taxed", l->no);
+            return false;
+        }
+        bl->tax = l->credit_t;
         cn->subtotal += l->credit_a;
     }
     money_format(c->rem_sub, c->digits, rem, sizeof rem);
@@ -237,11 +256,8 @@ static bool settle_credit(const struct credit *c, struct bill *cn)
                   c->invoice, rem);
         return false;
     }
-    if (-cn->subtotal == c->rem_sub) { /* the rest: the tax left, so no fen is stranded */
-        cn->tax = -c->rem_tax;
-        cn->total = -c->rem_total;
-    } else if (!settle_tax(cn, err, sizeof err)) {
-        log_error("%s", err);
+    if (!money_add(cn->subtotal, cn->tax, &cn->total)) {
+        log_error("a credit of %s cannot be taxed", sub);
         return false;
     }
     if (-cn->total > c->rem_total) {
@@ -258,27 +274,30 @@ static bool write_credit(PGconn *conn, const struct credit *c, const char *id,
                          const struct bill *cn, const char *const who[3], char *number,
                          size_t cap)
 {
-    struct strbuf nos, qs, as;
+    struct strbuf nos, qs, as, ts;
     db_array_open(&nos);
     db_array_open(&qs);
     db_array_open(&as);
+    db_array_open(&ts);
     for (int i = 0; i < c->n; i++) {
         if (!c->lines[i].chosen) continue;
         db_array_add_int(&nos, c->lines[i].no);
         db_array_add_int(&qs, c->lines[i].credit_q);
         db_array_add_int(&as, c->lines[i].credit_a);
+        db_array_add_int(&ts, c->lines[i].credit_t);
     }
     db_array_close(&nos);
     db_array_close(&qs);
     db_array_close(&as);
+    db_array_close(&ts);
     char sub[24], tax[24], total[24], rem[24];
     snprintf(sub, sizeof sub, "%lld", (long long)cn->subtotal);
     snprintf(tax, sizeof tax, "%lld", (long long)cn->tax);
     snprintf(total, sizeof total, "%lld", (long long)cn->total);
     snprintf(rem, sizeof rem, "%lld", (long long)(c->rem_total + cn->total));
     const char *p[] = {id, sub, tax, total, who[1], who[2], sb_str(&nos), sb_str(&qs),
-                       sb_str(&as)};
-    PGresult *res = db_query(conn, "write the credit note", write_sql, 9, p);
+                       sb_str(&as), sb_str(&ts)};
+    PGresult *res = db_query(conn, "write the credit note", write_sql, 10, p);
     bool ok = res && PQntuples(res) == 1 &&
               lifecycle_number(conn, PQgetvalue(res, 0, 0), "CN", NULL, number, cap) && number[0];
     char before[24];
@@ -299,6 +318,7 @@ static bool write_credit(PGconn *conn, const struct credit *c, const char *id,
     sb_free(&nos);
     sb_free(&qs);
     sb_free(&as);
+    sb_free(&ts);
     return ok;
 }
 

@@ -139,11 +139,10 @@ static void rate_text(int64_t ppm, char *buf, size_t len)
 }
 
 /* Whether a document's tax is the tax of the fapiao lines written for it
- * (t), counted for the export's warning when it is not. Never for an
- * invoice since the tax is taxed per line (bill_lines_tax); an invoice
- * stored under the old rule (tax on the subtotal) still differs, and so
- * may the credit note that takes the last of an invoice (it takes the tax
- * that remains, so that no fen is left behind, docs/invoices.md). */
+ * (t, their stored taxes), counted for the export's warning when it is
+ * not. Never for a document written since schema 026 (each line's tax is
+ * stored and the document's tax is their sum); an invoice stored under
+ * the old rule (tax on the subtotal), or a credit note of one, still may. */
 static void tax_agrees(struct export *x, const struct bill *b, int64_t t)
 {
     if (t == b->tax || x->tax_differs++) return;
@@ -156,17 +155,13 @@ static void tax_agrees(struct export *x, const struct bill *b, int64_t t)
 
 /* One line of a fapiao from column col on: 项目名称, 商品和服务税收编码,
  * 规格型号, 单位, 数量, 单价, 金额, 税率 (sign -1: a red fapiao's line,
- * quantity and amount negated); then, with_tax, its 税额 (bill_line_tax,
- * negated likewise). Returns that tax. */
+ * quantity and amount negated); then, with_tax, its 税额 (the tax stored
+ * for the line, invoice_line.tax, negated likewise). Returns that tax. */
 static int64_t put_line(struct export *x, lxw_worksheet *ws, lxw_row_t r, int col,
-                        const struct bill *b, const struct bill_line *l, int sign, bool with_tax,
-                        int64_t tax_adjust)
+                        const struct bill *b, const struct bill_line *l, int sign, bool with_tax)
 {
     char item[400], spec[300], qty[48], price[48], amount[32], rate[32], tax[32];
-    int64_t t = 0;
-    bool taxed = bill_line_tax(l, b->tax_ppm, &t);
-    assert(taxed); /* the bill's tax, the sum of these, fitted when it was settled */
-    t += tax_adjust;
+    int64_t t = l->tax;
     render_line_item(l, item, sizeof item, spec, sizeof spec);
     bool counted = quantity_and_price(l, b->minor_digits, sign, qty, sizeof qty, price, sizeof price);
     money_format(sign * l->amount, b->minor_digits, amount, sizeof amount);
@@ -210,7 +205,7 @@ static bool add_invoice(struct export *x, const struct bill *b)
         if (!b->lines[i].amount) continue; /* the tax system refuses a line of 0 */
         lxw_row_t lr = x->line_row++;
         put(x->lines, lr, 0, b->number);
-        t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false, 0);
+        t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false);
     }
     tax_agrees(x, b, t);
     return true;
@@ -223,39 +218,24 @@ const char *etax_reason_name(const char *code)
     return i < 0 ? "" : names[i];
 }
 
-/* The most a line's tax may differ from its amount x the rate on a fapiao
- * (the tax system accepts 0.06 yuan per line): room for the fen a partial
- * credit note takes to leave nothing of its invoice's tax behind. */
-#define LINE_TAX_TOLERANCE_FEN 6
-
 /* A credit note's red reversal: its lines on sheet 4, each a line of the
  * blue fapiao negated (all that remained of the invoice for a void's credit
- * note, a part, 部分红冲, for `invoice credit`'s), taxed line by line as the
- * tax system taxes them, and on sheet 3 their sums with the blue fapiao it
- * reverses and its reason. A whole reversal mirrors the blue fapiao exactly.
- * A partial one that takes the last of an invoice took the tax that
- * remained (billing/credit.c), which its lines' taxes may miss by a fen or
- * two: the difference goes on its largest line, within the tax system's
- * tolerance, so that the red fapiao is the credit note to the fen. */
+ * note, a part, 部分红冲, for `invoice credit`'s), each with the tax stored
+ * for it (invoice_line.tax: a line that takes the rest of a blue line takes
+ * the rest of its tax, billing/credit.c), and on sheet 3 their sums with
+ * the blue fapiao it reverses and its reason. So the red lines of a blue
+ * line, over all its credit notes, sum to it and its tax exactly. */
 static void add_red(struct export *x, const struct bill *cn, bool whole)
 {
     const char *code = cn->void_code[0] ? cn->void_code : "01";
-    int64_t red_sub = 0, red_tax = 0, lines_tax = 0, t;
-    size_t largest = 0;
+    int64_t red_sub = 0, red_tax = 0;
     for (size_t i = 0; i < cn->n; i++) {
-        if (bill_line_tax(&cn->lines[i], cn->tax_ppm, &t)) lines_tax += t;
-        if (llabs(cn->lines[i].amount) > llabs(cn->lines[largest].amount)) largest = i;
-    }
-    int64_t adjust = cn->tax - lines_tax;
-    if (whole || cn->minor_digits != 2 || llabs(adjust) > LINE_TAX_TOLERANCE_FEN) adjust = 0;
-    for (size_t i = 0; i < cn->n; i++) {
-        if (!cn->lines[i].amount) continue; /* nothing of it reversed */
+        if (!cn->lines[i].amount && !cn->lines[i].tax) continue; /* nothing of it reversed */
         lxw_row_t lr = x->red_line_row++;
         put(x->red_lines, lr, 0, cn->credited_fapiao_number);
         put(x->red_lines, lr, 1, cn->credits);
         put(x->red_lines, lr, 2, cn->number); /* which red fapiao: a blue may have several */
-        red_tax += put_line(x, x->red_lines, lr, 3, cn, &cn->lines[i], 1, true,
-                            i == largest ? adjust : 0);
+        red_tax += put_line(x, x->red_lines, lr, 3, cn, &cn->lines[i], 1, true);
         red_sub += cn->lines[i].amount;
     }
     assert(red_sub == cn->subtotal); /* the lines sum to the subtotal (store_load_each) */

@@ -15,6 +15,7 @@
  * fapiao record and fapiao correction is written to audit_log in the
  * transaction that makes it (schema 022 requires the correction's row). */
 #include "billing/lifecycle.h"
+#include "billing/store.h"
 
 #include "core/cli.h"
 #include "core/db.h"
@@ -179,16 +180,18 @@ static const char credit_sql[] =
     "       -(tax + p.t), -(total + p.n), -(claimed + p.c), -(due + p.d), contract, plan, "
     "       'credit_note', id FROM invoice, " CREDITED_SQL " p WHERE id = $1 "
     "RETURNING id";
+/* Its lines: each line's rest (REMAINING_LINES_SQL) negated, with the
+ * rest of its tax, so the void's red fapiao and the partial ones before it
+ * reverse each blue line and its tax exactly (docs/invoices.md, "Each
+ * line's tax": the void takes all that remains of every line); a line with
+ * nothing left to reverse is left out. */
 static const char credit_lines_sql[] =
     "INSERT INTO invoice_line (invoice_id, line_no, kind, meter, model, quantity, unit_price, "
-    "  amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts) "
-    "SELECT $2, l.line_no, l.kind, l.meter, l.model, -(l.quantity + coalesce(p.q, 0)), "
-    "       l.unit_price, -(l.amount + coalesce(p.a, 0)), l.band, l.multiplier_ppm, l.site, "
-    "       l.pue_ppm, l.override_ppm, l.detail, l.adjusts "
-    "FROM invoice_line l LEFT JOIN (SELECT cl.line_no, sum(cl.quantity) q, sum(cl.amount) a "
-    "  FROM invoice_line cl JOIN invoice cn ON cn.id = cl.invoice_id "
-    "  WHERE cn.credits = $1 AND cn.status = 'issued' GROUP BY cl.line_no) p USING (line_no) "
-    "WHERE l.invoice_id = $1";
+    "  amount, band, multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts, tax) "
+    "SELECT $2, r.line_no, r.kind, r.meter, r.model, -r.rem_quantity, r.unit_price, "
+    "       -r.rem_amount, r.band, r.multiplier_ppm, r.site, r.pue_ppm, r.override_ppm, "
+    "       r.detail, r.adjusts, -r.rem_tax "
+    "FROM " REMAINING_LINES_SQL " r WHERE r.rem_amount <> 0 OR r.rem_tax <> 0";
 
 static const char reverse_sql[] =
     "WITH c AS (INSERT INTO commitment_ledger (customer_id, period, entry_period, kind, units, "

@@ -66,9 +66,13 @@ static const char *id_of(const PGresult *ids, const struct bill *b)
 }
 
 static void add_line(struct db_columns *c, const char *id, size_t line_no,
-                     const struct bill_line *l)
+                     const struct bill *b, const struct bill_line *l)
 {
     char adjusts[16];
+    int64_t tax = 0;
+    bool taxed = bill_line_tax(l, b->tax_ppm, &tax);
+    assert(taxed); /* settle_bill taxed the same lines (bill_totals_hold) */
+    (void)taxed;
     time_month_first_day(l->adjusts, adjusts);
     db_array_add(&c->v[0], id);
     add_int(&c->v[1], (int64_t)line_no);
@@ -85,6 +89,7 @@ static void add_line(struct db_columns *c, const char *id, size_t line_no,
     add_int(&c->v[12], l->override_ppm);
     db_array_add(&c->v[13], l->detail);
     db_array_add(&c->v[14], l->adjusts[0] ? adjusts : NULL);
+    add_int(&c->v[15], tax);
 }
 
 static void add_ledger(struct db_columns *c, const char *id, const struct bill *b,
@@ -121,7 +126,7 @@ struct details {
 static void collect(struct details *d, const PGresult *ids, const struct bill *b, size_t n,
                     const struct strset *only)
 {
-    db_columns_open(&d->lines, 15);
+    db_columns_open(&d->lines, 16);
     db_columns_open(&d->ledger, 6);
     db_columns_open(&d->claims, 5);
     d->all = (struct strbuf)STRBUF_INIT;
@@ -131,7 +136,7 @@ static void collect(struct details *d, const PGresult *ids, const struct bill *b
         if (!id || (only && !strset_has(only, id))) continue;
         db_array_add(&d->all, id);
         for (size_t k = 0; k < b[i].n; k++)
-            add_line(&d->lines, id, k + 1, &b[i].lines[k]);
+            add_line(&d->lines, id, k + 1, &b[i], &b[i].lines[k]);
         for (int k = 0; k < b[i].nledger; k++)
             add_ledger(&d->ledger, id, &b[i], &b[i].ledger[k]);
         for (int k = 0; k < b[i].nclaims; k++)
@@ -148,45 +153,45 @@ static void details_free(struct details *d)
     sb_free(&d->all);
 }
 
-/* The line columns as parameters $1..$15 (db_columns_close of d->lines). */
+/* The line columns as parameters $1..$16 (db_columns_close of d->lines). */
 #define LINE_ARRAYS                                                                                \
     "$1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], "    \
     "$8::bigint[], $9::text[], $10::bigint[], $11::text[], $12::bigint[], $13::bigint[], "         \
-    "$14::text[], $15::date[]"
+    "$14::text[], $15::date[], $16::bigint[]"
 #define LINE_COLUMNS                                                                               \
     "invoice_id, line_no, kind, meter, model, quantity, unit_price, amount, band, "                \
-    "multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts"
+    "multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts, tax"
 
 /* The drafts among d->all whose stored lines, ledger rows or redemptions
  * differ from d's: a refresh where nothing changed rewrites nothing (the
  * rewrite, through the guard triggers, was most of a refreshing batch). */
 static PGresult *changed_drafts(PGconn *conn, struct details *d)
 {
-    const char *p[27];
+    const char *p[28];
     db_columns_close(&d->lines, p, 0);
-    p[15] = sb_str(&d->all);
-    db_columns_close(&d->ledger, p + 16, 0);
-    db_columns_close(&d->claims, p + 22, 0);
+    p[16] = sb_str(&d->all);
+    db_columns_close(&d->ledger, p + 17, 0);
+    db_columns_close(&d->claims, p + 23, 0);
     return db_query(
         conn, "compare the drafts with what they held",
         "WITH nl AS (SELECT * FROM unnest(" LINE_ARRAYS ") AS t(" LINE_COLUMNS ")), "
-        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($16::bigint[])), "
-        "ng AS (SELECT u.id, u.e, u.k, u.units, u.v FROM unnest($17::bigint[], $18::text[], "
-        "       $19::date[], $20::text[], $21::bigint[], $22::bigint[]) u(id, code, e, k, units, "
+        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($17::bigint[])), "
+        "ng AS (SELECT u.id, u.e, u.k, u.units, u.v FROM unnest($18::bigint[], $19::text[], "
+        "       $20::date[], $21::text[], $22::bigint[], $23::bigint[]) u(id, code, e, k, units, "
         "v)), "
         "og AS (SELECT invoice_id, entry_period, kind, units, value FROM commitment_ledger "
-        "       WHERE invoice_id = ANY($16::bigint[])), "
-        "nc AS (SELECT u.id, u.v, u.p, u.a FROM unnest($23::bigint[], $24::text[], $25::text[], "
-        "       $26::text[], $27::bigint[]) u(id, code, v, p, a)), "
+        "       WHERE invoice_id = ANY($17::bigint[])), "
+        "nc AS (SELECT u.id, u.v, u.p, u.a FROM unnest($24::bigint[], $25::text[], $26::text[], "
+        "       $27::text[], $28::bigint[]) u(id, code, v, p, a)), "
         "oc AS (SELECT invoice_id, voucher, program, amount FROM voucher_redemption "
-        "       WHERE invoice_id = ANY($16::bigint[])) "
+        "       WHERE invoice_id = ANY($17::bigint[])) "
         "SELECT invoice_id FROM (SELECT * FROM nl EXCEPT ALL SELECT * FROM ol) a "
         "UNION SELECT invoice_id FROM (SELECT * FROM ol EXCEPT ALL SELECT * FROM nl) b "
         "UNION SELECT id FROM (SELECT * FROM ng EXCEPT ALL SELECT * FROM og) c "
         "UNION SELECT invoice_id FROM (SELECT * FROM og EXCEPT ALL SELECT * FROM ng) e "
         "UNION SELECT id FROM (SELECT * FROM nc EXCEPT ALL SELECT * FROM oc) f "
         "UNION SELECT invoice_id FROM (SELECT * FROM oc EXCEPT ALL SELECT * FROM nc) g",
-        27, p);
+        28, p);
 }
 
 /* Rewrites the lines, commitment ledger rows and voucher redemptions of
@@ -205,7 +210,7 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
         strset_add(&only, PQgetvalue(changed, r, 0));
     collect(&d, ids, b, n, &only);
     const char *del[] = {sb_str(&d.all)};
-    const char *pl[15], *pg[7] = {first_day}, *pc[6] = {first_day};
+    const char *pl[16], *pg[7] = {first_day}, *pc[6] = {first_day};
     db_columns_close(&d.lines, pl, 0);
     db_columns_close(&d.ledger, pg, 1);
     db_columns_close(&d.claims, pc, 1);
@@ -220,7 +225,7 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
          db_exec(conn, "write the invoice lines",
                  "INSERT INTO invoice_line (" LINE_COLUMNS ") SELECT * FROM unnest(" LINE_ARRAYS
                  ")",
-                 15, pl) &&
+                 16, pl) &&
          db_exec(conn, "write the commitment ledger",
                  "INSERT INTO commitment_ledger (invoice_id, customer_id, period, entry_period, "
                  "kind, units, value) SELECT u.id, c.id, $1::date, u.e, u.k, u.units, u.v "
@@ -283,7 +288,8 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
                    4, p);
 }
 
-/* Header columns 0..18, 32..35 and 37..43, line columns 19..31, and 36
+/* Header columns 0..18, 32..35 and 37..43, line columns 19..31 and 44
+ * (its tax, LINE_TAX_SQL), and 36
  * the invoice's place in $1, an array of invoice ids: in that order, each
  * invoice's lines in theirs. A credit note's reason (18) and code (35) are
  * its own (a partial credit) or its void invoice's, and its buyer (1, 32)
@@ -320,7 +326,8 @@ static const char show_sql[] =
     "       coalesce(cr.fapiao_number, ''), coalesce(to_char(cr.fapiao_date, 'YYYY-MM-DD'), ''), "
     "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END, "
     "       (SELECT coalesce(sum(x.total), 0) FROM credited x "
-    "        WHERE x.credits = i.id AND x.status = 'issued') "
+    "        WHERE x.credits = i.id AND x.status = 'issued'), "
+    "       " LINE_TAX_SQL("l.", "i.") " "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -395,7 +402,8 @@ static bool read_line(struct bill *b, const PGresult *res, int row)
            db_get_int64(res, row, 22, &l->quantity) && db_get_int64(res, row, 23, &l->unit_price) &&
            db_get_int64(res, row, 24, &l->amount) &&
            db_get_int64(res, row, 26, &l->multiplier_ppm) &&
-           db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm);
+           db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm) &&
+           db_get_int64(res, row, 44, &l->tax);
 }
 
 static bool read_claim(struct bill *b, const PGresult *res, int row)

@@ -14,6 +14,31 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* A stored line's tax (invoice_line.tax, schema 026) as SQL, l and i the
+ * aliases of the line and its invoice with their dots: the stored tax, or
+ * for a row written before 026 (NULL) its amount x the invoice's rate
+ * rounded once half away from zero, as bill_line_tax computed it then
+ * (PostgreSQL's numeric round rounds half away from zero). */
+#define LINE_TAX_SQL(l, i)                                                                   \
+    "coalesce(" l "tax, round(" l "amount::numeric * " i "tax_rate_ppm / 1000000)::bigint)"
+
+/* What remains of each line of invoice $1 after the credit notes issued
+ * against it, as a subquery: the line's columns and rem_quantity,
+ * rem_amount, rem_tax (its tax plus the taxes of the credit notes' lines of
+ * the same line_no, each LINE_TAX_SQL). The one reading of what a credit
+ * may take (billing/credit.c) and of what a void reverses (lifecycle.c). */
+#define REMAINING_LINES_SQL                                                                   \
+    "(SELECT l.*, l.quantity + coalesce(c.q, 0) AS rem_quantity, "                            \
+    "        l.amount + coalesce(c.a, 0) AS rem_amount, "                                     \
+    "        " LINE_TAX_SQL("l.", "i.") " + coalesce(c.t, 0) AS rem_tax "                      \
+    " FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "                             \
+    " LEFT JOIN (SELECT cl.line_no, sum(cl.quantity) q, sum(cl.amount) a, "                   \
+    "                   sum(" LINE_TAX_SQL("cl.", "cn.") ") t "                               \
+    "            FROM invoice_line cl JOIN invoice cn ON cn.id = cl.invoice_id "              \
+    "            WHERE cn.credits = $1 AND cn.status = 'issued' GROUP BY cl.line_no) c "      \
+    "   ON c.line_no = l.line_no "                                                            \
+    " WHERE i.id = $1)"
+
 /* first_day is "YYYY-MM-01". */
 /* written[i] (when not NULL): whether bill i's draft was written, false
  * when its month's invoice is already issued. */

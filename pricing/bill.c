@@ -139,8 +139,12 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
     /* |q x p - amount| <= 0.01, in units of 10^-(2 decimals) */
     __int128 diff = (__int128)q * p - (__int128)l->amount * pow10_128(2 * decimals - minor_digits);
     if (diff < 0) diff = -diff;
+    /* the divisor positive (money_div_round's contract): a credit note's
+     * negative quantity and amount give the same positive rate */
     if (!ok || p <= 0 || diff > pow10_128(2 * decimals - 2))
-        ok = money_div_round((__int128)l->amount * pow10_128(2 * decimals - minor_digits), q, &p);
+        ok = money_div_round((__int128)l->amount * (q < 0 ? -1 : 1) *
+                                 pow10_128(2 * decimals - minor_digits),
+                             q < 0 ? -(__int128)q : q, &p);
     if (!ok) return false;
     *quantity = q;
     *rate = p;

@@ -39,6 +39,10 @@ struct bill_line {
     int64_t unit_price;        /* micro-units per price unit */
     int64_t multiplier_ppm, pue_ppm, override_ppm;
     int64_t amount; /* minor units, signed: adjustments may be credits */
+    /* its tax as the fapiao carries it (invoice_line.tax, schema 026): set
+     * on stored documents only (store_load_each); an invoice's line's is
+     * bill_line_tax, a credit note's line's follows billing/credit.c */
+    int64_t tax;
     /* token lines: the GPU time of the training jobs whose tokens these
      * are, and the part of it on domestic accelerators (domestic-only
      * vouchers cover the line in that proportion) */
@@ -136,12 +140,15 @@ bool bill_lines_tax(const struct bill *b, int64_t *tax);
 bool bill_totals_hold(const struct bill *b);
 
 /* A usage line per unit, for documents that show a quantity and a unit
- * price (the fapiao, FOCUS): its quantity in the price unit and its rate,
- * both in units of 10^-decimals (6..9), rounded half away from zero. The
- * rate is the line's own (price x band x PUE x override) when quantity x
- * rate is within 0.01 of the currency of the amount, else amount /
- * quantity (graduated and volume tiers, floors, prior-period differences).
- * False when the line has no meter or no quantity. */
+ * price (the fapiao, FOCUS, the PDF): its quantity in the price unit and
+ * its rate, both in units of 10^-decimals (6..9), rounded half away from
+ * zero. The rate is the line's own (price x band x PUE x override) when
+ * quantity x rate is within 0.01 of the currency of the amount, else
+ * amount / quantity (graduated and volume tiers, floors, prior-period
+ * differences, a credit-note line whose amount an amount credit lowered).
+ * A credit-note line's quantity is negative: the quantity keeps its sign,
+ * the rate is positive. False when the line has no meter or no quantity
+ * (a credit by amount changes no quantity: its lines carry neither). */
 bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimals,
                         int64_t *quantity, int64_t *rate);
 

@@ -320,13 +320,15 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
  * below the Chinese. Returns the height it takes (ROW_H when unwrapped). */
 static double line_row(struct pdf *p, const struct bill *b, const struct bill_line *l)
 {
-    char zh[400], en[400], qty[64], unit[96] = "", price[32] = "", amount[32];
+    char zh[400], en[400], qty[64] = "", unit[96] = "", price[32] = "", amount[32];
+    int64_t unit_price;
     render_line_description(l, zh, sizeof zh, en, sizeof en);
     /* the quantity in its unit, the unit's labels below it on the English row */
-    render_quantity_decimal(l->meter, shown(b, l->quantity), qty, sizeof qty);
+    if (render_line_unit_price(b, l, &unit_price))
+        render_quantity_decimal(l->meter, shown(b, l->quantity), qty, sizeof qty);
     const struct meter_units *u = l->meter[0] ? meter_units(l->meter) : NULL;
     if (u && qty[0]) snprintf(unit, sizeof unit, "%s %s", u->label_zh, u->label_en);
-    if (l->kind == LINE_USAGE) render_unit_price(l->unit_price, b->minor_digits, price, sizeof price);
+    if (unit_price >= 0) render_unit_price(unit_price, b->minor_digits, price, sizeof price);
     money_format(shown(b, l->amount), b->minor_digits, amount, sizeof amount);
     double en_y = p->y + 11 + text_wrapped(p, 8.5, false, LEFT, p->y, COLUMN_W, zh);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);

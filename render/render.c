@@ -22,6 +22,21 @@ bool render_parse_format(const char *s, enum render_format *f)
     return false;
 }
 
+bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int64_t *price)
+{
+    int64_t q;
+    *price = -1;
+    if (!l->meter[0]) return false;
+    if (strcmp(b->kind, "credit_note")) {
+        if (l->kind == LINE_USAGE) *price = l->unit_price;
+        return true;
+    }
+    if (l->quantity == 0) return false;
+    if (l->kind == LINE_USAGE && !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
+        *price = -1;
+    return true;
+}
+
 void render_quantity(const struct bill_line *l, char *buf, size_t len)
 {
     const struct meter_units *u = meter_units(l->meter);
@@ -98,10 +113,11 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
-        char q[80], pr[80] = "";
-        render_quantity(l, q, sizeof q);
-        if (l->kind == LINE_USAGE) {
-            money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+        char q[80] = "", pr[80] = "";
+        int64_t unit_price;
+        if (render_line_unit_price(b, l, &unit_price)) render_quantity(l, q, sizeof q);
+        if (unit_price >= 0) {
+            money_format(unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
             snprintf(pr, sizeof pr, "%s", price);
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);

@@ -41,6 +41,17 @@ void render_reason_names(const char *code, const char **zh, const char **en);
  * 60000 is "6%", 65000 "6.5%". */
 void render_percent(int64_t ppm, char *buf, size_t len);
 
+/* What a line of b shows per unit, the one rule of the PDF, `invoice show`
+ * and the statement: false when it shows no quantity (no meter; or a
+ * credit note's line with none, which an amount credit is: it changes no
+ * quantity, so the line carries neither a quantity nor a unit price, as
+ * the tax system allows for a 销售折让). Else *price is its unit price in
+ * micro-units, -1 when it shows none (not a usage line): an invoice's,
+ * the line's own; a credit note's, bill_line_per_unit's, so quantity x
+ * price is the amount within 0.01 (an amount credit may have lowered the
+ * line before). docs/invoices.md, "Partial credit notes". */
+bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int64_t *price);
+
 /* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */
 void render_quantity(const struct bill_line *l, char *buf, size_t len);
 

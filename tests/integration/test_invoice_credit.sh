@@ -188,10 +188,11 @@ check_eq "0.25 spread over what the lines still bill" \
     "$FEB: credit note CN-2026-000006 issued: -0.25 + tax -0.01 = -0.26 CNY; 142.31 remains" \
     "$("$GM" invoice credit "$FEB" --amount 0.25 --reason 04 2>&1)"
 check_eq "in proportion, to the fen" "1|-7 2|-18" "$(cn_lines CN-2026-000006)"
-# Both lines whole: all of the 134.25 that remains, so all of the 8.06 tax
-# that remains (taxed per line alone, 38.08 x 6% = 2.2848 -> 2.28 and
-# 96.17 x 6% = 5.7702 -> 5.77 would be 8.05, and a fen of tax would stay
-# owed on an invoice credited in full): the invoice is credited in full.
+# Both lines whole: all of the 134.25 that remains, so each line takes all
+# that remains of its tax (docs/invoices.md, "Each line's tax"): line 1
+# 3.99 - 1.70 - 0.00 = 2.29, line 2 10.08 - 4.30 - 0.01 = 5.77, 8.06 in all
+# (taxed alone, 38.08 x 6% -> 2.28 and 96.17 x 6% -> 5.77 would be 8.05,
+# and a fen of tax would stay owed): the invoice is credited in full.
 check_eq "the rest of the lines takes the rest of the tax" \
     "$FEB: credit note CN-2026-000007 issued: -134.25 + tax -8.06 = -142.31 CNY; 0.00 remains" \
     "$("$GM" invoice credit "$FEB" --line 1,2 --reason 服务中止 2>&1)"
@@ -205,15 +206,14 @@ check_eq "February: credited in full by three partial credits, it stands at 0" \
     "draft:0=0,issued:1=24857,credited:3=-24857,net:4=0" "$(fig)"
 
 # The red fapiao are the credit notes to the fen, line by line: sheet 4's
-# lines per credit note (I 金额, K 税额) and sheet 3's sums. The last one
-# took the 8.06 of tax that remained, where its lines taxed alone come to
-# 2.28 + 5.77 = 8.05: the fen goes on its largest line (96.17, 5.78: 0.0098
-# from 96.17 x 6%, within the tax system's 0.06 a line), so the three red
-# fapiao reverse the blue one's 14.07 of tax exactly (6.00 + 0.01 + 8.06).
+# lines per credit note (I 金额, K 税额, the tax stored for each line) and
+# sheet 3's sums. Each blue line is reversed exactly: line 1's 3.99 of tax
+# by 1.70 + 0.00 + 2.29, line 2's 10.08 by 4.30 + 0.01 + 5.77; so the three
+# red fapiao reverse the blue one's 14.07 of tax (6.00 + 0.01 + 8.06).
 "$GM" invoice fapiao "$FEB" --number 26312000000087654321 --date "$(issued_on "$FEB")" >/dev/null 2>&1
 "$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >"$TMP/export.out" 2>&1
-check_eq "February's red lines: each credit note's, taxed line by line, the last fen on the largest" \
-    "CN-2026-000005:-28.35:-1.70 CN-2026-000005:-71.65:-4.30 CN-2026-000006:-0.07:0.00 CN-2026-000006:-0.18:-0.01 CN-2026-000007:-38.08:-2.28 CN-2026-000007:-96.17:-5.78" \
+check_eq "February's red lines: each credit note's, the last taking the rest of each line's tax" \
+    "CN-2026-000005:-28.35:-1.70 CN-2026-000005:-71.65:-4.30 CN-2026-000006:-0.07:0.00 CN-2026-000006:-0.18:-0.01 CN-2026-000007:-38.08:-2.29 CN-2026-000007:-96.17:-5.77" \
     "$(cells "$TMP/feb.xlsx" | grep '^4-红字明细信息![4-9]' |
         sed -E 's/.*\tC=([^\t]*)\t.*\tJ=([^\t]*)\t.*\tL=([^\t]*)$/\1:\2:\3/' | xargs)"
 check_eq "and sheet 3's sums are each credit note's: 106.00, 0.26, 142.31" \

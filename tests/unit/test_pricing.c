@@ -63,6 +63,18 @@ static void test_per_unit(void **state)
     l.quantity = 36000000, l.amount = -16800, l.unit_price = 16800000;
     assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
     assert_int_equal(p, -1680000000);
+    /* a credit note's line (schema 026 review, finding 2): quantity
+     * negative, rate positive. 10 hours at 16.80 credited: -10 x 16.80 */
+    l.quantity = -36000000, l.amount = -16800;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(q, -1000000000);
+    assert_int_equal(p, 1680000000);
+    /* 2.5 hours of a line an amount credit lowered: -2.5 x 16.80 = -42.00
+     * misses -40.00, so -40.00 / -2.5 = 16.00 (q x p = amount) */
+    l.quantity = -9000000, l.amount = -4000;
+    assert_true(bill_line_per_unit(&l, 2, 8, &q, &p));
+    assert_int_equal(q, -250000000);
+    assert_int_equal(p, 1600000000);
     /* no quantity or no meter: no rate */
     l.quantity = 0;
     assert_false(bill_line_per_unit(&l, 2, 8, &q, &p));

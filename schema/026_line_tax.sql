@@ -1,0 +1,16 @@
+-- 026_line_tax: each line's tax, stored once, as the fapiao carries it
+-- (issue 32, the red fapiao line for line).
+--
+-- - invoice_line.tax: the tax of the line in minor units. An invoice's line:
+--   its amount x the rate, rounded once (bill_line_tax). A credit note's
+--   line: all that remains of the invoice line's tax when it takes all
+--   that remains of its amount, else its own amount x the rate (docs/
+--   invoices.md, "Each line's tax"). So the red fapiaos of an invoice
+--   reverse its blue line taxes exactly, line by line.
+-- - NULL on rows written before this migration: they are read as their
+--   amount x the rate, rounded once (LINE_TAX_SQL, billing/lifecycle.h),
+--   which is what they were exported with.
+-- - Nothing new guards it: invoice_line_guard (007, 013) already refuses
+--   any UPDATE or DELETE of a line of an invoice that is not a draft, so an
+--   issued line's tax never changes.
+ALTER TABLE invoice_line ADD COLUMN tax bigint;

@@ -4,10 +4,10 @@
  * The credit is an amount before tax, spread over the invoice's lines in
  * proportion to what each still bills (money_split), or chosen lines, whole
  * or a quantity of them. Each of its lines is taxed once and stored
- * (credit_line_tax): a line that takes all that remains of an invoice line
- * takes all that remains of that line's tax, any other its own amount x
- * the rate; the credit note's tax is the sum. So the red fapiaos reverse
- * the blue line taxes exactly, line by line, and no fen is stranded. The invoice
+ * (credit_line_tax): the credit notes of an invoice line are taxed
+ * together, as one amount rounded once, each taking the difference; the
+ * credit note's tax is the sum. So the red fapiaos reverse the blue line
+ * taxes exactly, line by line, never more, and no fen is stranded. The invoice
  * row is held (FOR UPDATE) from the first read of what remains to the
  * commit; void holds the same row, so two credits, or a credit and a void,
  * racing on one invoice never credit more than it billed. The credit note
@@ -49,7 +49,8 @@ static const char hold_sql[] =
 /* The invoice's lines and what remains of each (line_no, kind, meter,
  * quantity, amount, tax): the line less what credit notes took of it. */
 static const char remaining_lines_sql[] =
-    "SELECT r.line_no, r.kind, coalesce(r.meter, ''), r.rem_quantity, r.rem_amount, r.rem_tax "
+    "SELECT r.line_no, r.kind, coalesce(r.meter, ''), r.rem_quantity, r.rem_amount, r.rem_tax, "
+    "       r.amount, r.billed_tax "
     "FROM " REMAINING_LINES_SQL " r ORDER BY r.line_no";
 
 /* The credit note of invoice $1 as a draft (numbered next): $2 subtotal,
@@ -74,6 +75,7 @@ struct line {
     int no;
     char kind[24], meter[16];
     int64_t quantity, amount, tax; /* what remains */
+    int64_t billed, billed_tax;    /* the invoice line's own amount and tax */
     int64_t credit_q, credit_a, credit_t; /* what this credit takes (negative), 0 if nothing */
     bool chosen;
 };
@@ -198,7 +200,8 @@ static bool load(PGconn *conn, const PGresult *inv, struct credit *c)
         struct line *l = &c->lines[i];
         int64_t no = 0;
         ok = db_get_int64(res, i, 0, &no) && db_get_int64(res, i, 3, &l->quantity) &&
-             db_get_int64(res, i, 4, &l->amount) && db_get_int64(res, i, 5, &l->tax);
+             db_get_int64(res, i, 4, &l->amount) && db_get_int64(res, i, 5, &l->tax) &&
+             db_get_int64(res, i, 6, &l->billed) && db_get_int64(res, i, 7, &l->billed_tax);
         l->no = (int)no;
         snprintf(l->kind, sizeof l->kind, "%s", PQgetvalue(res, i, 1));
         snprintf(l->meter, sizeof l->meter, "%s", PQgetvalue(res, i, 2));
@@ -208,17 +211,25 @@ static bool load(PGconn *conn, const PGresult *inv, struct credit *c)
 }
 
 /* The tax of what a credit takes of a line (docs/invoices.md, "Each
- * line's tax"): all that remains of the line's tax when it takes all that
- * remains of its amount, else its part x the rate (bill_line_tax), so the
- * red lines of an invoice line sum to its blue tax negated. */
+ * line's tax"): the credit notes of an invoice line are taxed together, as
+ * one amount rounded once, and each takes the difference. So this part's
+ * tax is the tax of all that is credited of the line with it (its amount x
+ * the rate, rounded once: bill_line_tax) less the tax the earlier credit
+ * notes took. The red lines of an invoice line never reverse more tax
+ * than its blue line bears, however many credits (263 credits of 0.25
+ * each rounded up alone would), each stays within a fen of its own amount
+ * x the rate, and a credit that takes the rest of the line takes exactly
+ * the rest of its tax. */
 static bool credit_line_tax(const struct line *l, const struct bill_line *part, int64_t tax_ppm,
                             int64_t *tax)
 {
-    if (part->amount == -l->amount) {
-        *tax = -l->tax;
-        return true;
-    }
-    return bill_line_tax(part, tax_ppm, tax);
+    struct bill_line credited = *part;
+    int64_t all;
+    /* what remains less what the line billed: the earlier credits (<= 0) */
+    credited.amount = l->amount - l->billed + part->amount;
+    if (!bill_line_tax(&credited, tax_ppm, &all)) return false;
+    *tax = all - (l->tax - l->billed_tax);
+    return true;
 }
 
 /* The credit note's totals: false after saying why it is refused. */

@@ -23,12 +23,14 @@
     "coalesce(" l "tax, round(" l "amount::numeric * " i "tax_rate_ppm / 1000000)::bigint)"
 
 /* What remains of each line of invoice $1 after the credit notes issued
- * against it, as a subquery: the line's columns and rem_quantity,
- * rem_amount, rem_tax (its tax plus the taxes of the credit notes' lines of
- * the same line_no, each LINE_TAX_SQL). The one reading of what a credit
- * may take (billing/credit.c) and of what a void reverses (lifecycle.c). */
+ * against it, as a subquery: the line's columns, billed_tax (its own tax,
+ * LINE_TAX_SQL) and rem_quantity, rem_amount, rem_tax (its tax plus the
+ * taxes of the credit notes' lines of the same line_no, each LINE_TAX_SQL).
+ * The one reading of what a credit may take (billing/credit.c) and of what
+ * a void reverses (lifecycle.c). */
 #define REMAINING_LINES_SQL                                                                   \
-    "(SELECT l.*, l.quantity + coalesce(c.q, 0) AS rem_quantity, "                            \
+    "(SELECT l.*, " LINE_TAX_SQL("l.", "i.") " AS billed_tax, "                                \
+    "        l.quantity + coalesce(c.q, 0) AS rem_quantity, "                                 \
     "        l.amount + coalesce(c.a, 0) AS rem_amount, "                                     \
     "        " LINE_TAX_SQL("l.", "i.") " + coalesce(c.t, 0) AS rem_tax "                      \
     " FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "                             \

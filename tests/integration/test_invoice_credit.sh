@@ -181,20 +181,20 @@ cn_lines() { q "SELECT string_agg(l.line_no || '|' || l.amount, ' ' ORDER BY l.l
                 FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id WHERE i.number = '$1'"; }
 check_eq "in proportion, to the fen" "1|-2835 2|-7165" "$(cn_lines CN-2026-000005)"
 # 0.25 over what the lines still bill, 38.15 and 96.35: line 1
-# floor(25 x 3815 / 13450) = floor(7.09) = 7, line 2 18; tax per line
-# (docs/money.md): 0.07 x 6% = 0.0042 -> 0.00, 0.18 x 6% = 0.0108 -> 0.01,
-# so 0.01; 142.57 - 0.26 = 142.31 (134.25 before tax, 8.06 tax).
+# floor(25 x 3815 / 13450) = floor(7.09) = 7, line 2 18. A line's credits
+# are taxed together (docs/invoices.md, "Each line's tax"): line 1 has now
+# 28.42 credited, 28.42 x 6% = 1.7052 -> 1.71, less the 1.70 taken: 0.01;
+# line 2 71.83 x 6% = 4.3098 -> 4.31, less 4.30: 0.01; so 0.02.
+# 142.57 - 0.27 = 142.30 (134.25 before tax, 8.05 tax).
 check_eq "0.25 spread over what the lines still bill" \
-    "$FEB: credit note CN-2026-000006 issued: -0.25 + tax -0.01 = -0.26 CNY; 142.31 remains" \
+    "$FEB: credit note CN-2026-000006 issued: -0.25 + tax -0.02 = -0.27 CNY; 142.30 remains" \
     "$("$GM" invoice credit "$FEB" --amount 0.25 --reason 04 2>&1)"
 check_eq "in proportion, to the fen" "1|-7 2|-18" "$(cn_lines CN-2026-000006)"
 # Both lines whole: all of the 134.25 that remains, so each line takes all
-# that remains of its tax (docs/invoices.md, "Each line's tax"): line 1
-# 3.99 - 1.70 - 0.00 = 2.29, line 2 10.08 - 4.30 - 0.01 = 5.77, 8.06 in all
-# (taxed alone, 38.08 x 6% -> 2.28 and 96.17 x 6% -> 5.77 would be 8.05,
-# and a fen of tax would stay owed): the invoice is credited in full.
+# that remains of its tax: line 1 3.99 - 1.71 = 2.28, line 2 10.08 - 4.31
+# = 5.77, 8.05 in all: the invoice is credited in full, no fen owed.
 check_eq "the rest of the lines takes the rest of the tax" \
-    "$FEB: credit note CN-2026-000007 issued: -134.25 + tax -8.06 = -142.31 CNY; 0.00 remains" \
+    "$FEB: credit note CN-2026-000007 issued: -134.25 + tax -8.05 = -142.30 CNY; 0.00 remains" \
     "$("$GM" invoice credit "$FEB" --line 1,2 --reason 服务中止 2>&1)"
 check_eq "each line credited whole: quantity and amount" "1|-25200000|-3808 2|-36000000|-9617" \
     "$(q "SELECT string_agg(l.line_no || '|' || l.quantity || '|' || l.amount, ' ' ORDER BY l.line_no)
@@ -208,20 +208,40 @@ check_eq "February: credited in full by three partial credits, it stands at 0" \
 # The red fapiao are the credit notes to the fen, line by line: sheet 4's
 # lines per credit note (I 金额, K 税额, the tax stored for each line) and
 # sheet 3's sums. Each blue line is reversed exactly: line 1's 3.99 of tax
-# by 1.70 + 0.00 + 2.29, line 2's 10.08 by 4.30 + 0.01 + 5.77; so the three
-# red fapiao reverse the blue one's 14.07 of tax (6.00 + 0.01 + 8.06).
+# by 1.70 + 0.01 + 2.28, line 2's 10.08 by 4.30 + 0.01 + 5.77; so the three
+# red fapiao reverse the blue one's 14.07 of tax (6.00 + 0.02 + 8.05).
 "$GM" invoice fapiao "$FEB" --number 26312000000087654321 --date "$(issued_on "$FEB")" >/dev/null 2>&1
 "$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >"$TMP/export.out" 2>&1
 check_eq "February's red lines: each credit note's, the last taking the rest of each line's tax" \
-    "CN-2026-000005:-28.35:-1.70 CN-2026-000005:-71.65:-4.30 CN-2026-000006:-0.07:0.00 CN-2026-000006:-0.18:-0.01 CN-2026-000007:-38.08:-2.29 CN-2026-000007:-96.17:-5.77" \
+    "CN-2026-000005:-28.35:-1.70 CN-2026-000005:-71.65:-4.30 CN-2026-000006:-0.07:-0.01 CN-2026-000006:-0.18:-0.01 CN-2026-000007:-38.08:-2.28 CN-2026-000007:-96.17:-5.77" \
     "$(cells "$TMP/feb.xlsx" | grep '^4-红字明细信息![4-9]' |
         sed -E 's/.*\tC=([^\t]*)\t.*\tJ=([^\t]*)\t.*\tL=([^\t]*)$/\1:\2:\3/' | xargs)"
-check_eq "and sheet 3's sums are each credit note's: 106.00, 0.26, 142.31" \
-    "CN-2026-000005:-100.00:-6.00:-106.00 CN-2026-000006:-0.25:-0.01:-0.26 CN-2026-000007:-134.25:-8.06:-142.31" \
+check_eq "and sheet 3's sums are each credit note's: 106.00, 0.27, 142.30" \
+    "CN-2026-000005:-100.00:-6.00:-106.00 CN-2026-000006:-0.25:-0.02:-0.27 CN-2026-000007:-134.25:-8.05:-142.30" \
     "$(cells "$TMP/feb.xlsx" | grep '^3-红字确认信息![4-9]' |
         sed -E 's/.*\tF=([^\t]*)\t.*\tI=([^\t]*)\tJ=([^\t]*)\tK=([^\t]*)\t.*/\1:\2:\3:\4/' | xargs)"
 check_eq "with nothing to warn about" "$TMP/feb.xlsx: 0 invoices to issue a fapiao for, 3 to reverse with a red one" \
     "$(cat "$TMP/export.out")"
+
+# Many small credits never reverse more tax than the line bore: March's
+# one line of 16.80 (tax 1.01); forty credits of 0.42, each 0.0252 of tax
+# alone (-> 0.03, 1.20 in all, more than the 1.01 billed), are taxed
+# together: the k-th takes round(0.42k x 6%) - round(0.42(k-1) x 6%), so
+# after all forty (16.80) exactly the 1.01.
+printf 'd\t{"v":1,"source":"d","seq":1,"account":"ns-alpha","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":3600000,"start":"2026-03-10T02:00:00Z","end":"2026-03-10T03:00:00Z"}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+"$GM" invoice issue --period 2026-03 >/dev/null 2>&1
+MAR=$(q "SELECT number FROM invoice WHERE period = '2026-03-01' AND kind = 'invoice' AND status = 'issued'")
+check_eq "March: one line of 16.80, tax 1.01" "1680 101" \
+    "$(q "SELECT subtotal || ' ' || tax FROM invoice WHERE number = '$MAR'")"
+for _ in $(seq 40); do "$GM" invoice credit "$MAR" --amount 0.42 --reason 04 >/dev/null 2>&1; done
+check_eq "forty credits of 0.42: 16.80 credited with exactly its 1.01 of tax, each 0.02 or 0.03, nothing left" \
+    "40 -1680 -101 -3 -2 0" \
+    "$(q "SELECT count(*) || ' ' || sum(subtotal) || ' ' || sum(tax) || ' ' || min(tax) || ' ' || max(tax)
+          || ' ' || (SELECT total FROM invoice WHERE number = '$MAR') + sum(total) FROM invoice
+          WHERE credits = (SELECT id FROM invoice WHERE number = '$MAR') AND status = 'issued'")"
 
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null

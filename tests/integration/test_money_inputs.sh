@@ -107,6 +107,14 @@ KF=$("$GM" customer key create --finance 2>/dev/null)
 start_server "$TMP/serve.log" --threads 1 || fail "the server starts"
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
 get() { curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $KF" "$U$1"; echo " $(cat "$TMP/body")"; }
+# GET /v1/invoices (7, in part): the credit above is in credited and remaining,
+# the figures of invoice show's JSON (178.08 - 1.06 = 177.02).
+check_eq "invoice show: credited and remaining" "-1.06 177.02" \
+    "$("$GM" invoice show "$INV" --format json | jq -r '"\(.credited) \(.remaining)"')"
+check_eq "GET /v1/invoices lists the same for the invoice, none for its credit note" \
+    "CN-2026-000001 null null|$INV -1.06 177.02" \
+    "$(get "/v1/invoices?customer=alpha" | sed 's/^200 //' |
+        jq -r '[.invoices[] | "\(.number) \(.credited) \(.remaining)"] | join("|")')"
 check_match "period=2026-01 is 200" '^200 ' "$(get "/v1/finance/audit?period=2026-01")"
 check_match "period=2026-01%00 is 400 naming it" '^400 .*parameter \\"period\\" contains a NUL byte' \
     "$(get "/v1/finance/audit?period=2026-01%00")"

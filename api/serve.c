@@ -241,8 +241,10 @@ static void peer_address(struct MHD_Connection *conn, char *buf, size_t len)
                   (socklen_t)len);
 }
 
-/* A request's state: one of these two markers, or an upload's body. */
-static int started, refused;
+/* A request's state: one of these markers, or an upload's body. nul_path:
+ * the raw path holds %00, which MHD decodes into a NUL that would cut the
+ * path short unseen (/v1/invoices/INV-2026-000001%00x read as the invoice). */
+static int started, refused, nul_path;
 struct upload {
     struct strbuf body;
     bool too_large;
@@ -250,7 +252,18 @@ struct upload {
 
 static bool is_upload(void *state)
 {
-    return state && state != &started && state != &refused;
+    return state && state != &started && state != &refused && state != &nul_path;
+}
+
+/* MHD's URI log callback: the raw URI, before decoding; its answer is the
+ * request's first state. */
+static void *raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    size_t path = strcspn(uri, "?");
+    for (size_t i = 0; i + 2 < path; i++)
+        if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0') return &nul_path;
+    return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -621,7 +634,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         .cfg = &s->cfg,
                         .cache = s->cache,
                         .upload = up ? &up->body : NULL};
-    dispatch(s, conn, url, method, *state == &refused || (up && up->too_large), &r);
+    if (*state == &nul_path)
+        http_error(&r, 400, "bad_request", "the path contains a NUL byte (%%00)");
+    else
+        dispatch(s, conn, url, method, *state == &refused || (up && up->too_large), &r);
     struct MHD_Response *resp =
         r.fixed && r.status == 200
             ? MHD_create_response_from_buffer(r.fixed_len, (void *)r.fixed, MHD_RESPMEM_PERSISTENT)
@@ -709,7 +725,7 @@ int cmd_serve(int argc, char **argv)
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
         MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &s, MHD_OPTION_END);
+        on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, raw_uri, NULL, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

@@ -120,6 +120,8 @@ check_match "period=2026-01%00 is 400 naming it" '^400 .*parameter \\"period\\" 
     "$(get "/v1/finance/audit?period=2026-01%00")"
 check_match "customer=alpha%00x on /v1/usage is 400" '^400 .*\\"customer\\" contains a NUL' \
     "$(get "/v1/usage?from=2026-01-01&to=2026-01-31&customer=alpha%00x")"
+check_match "$INV is 200 by its number" '^200 ' "$(get "/v1/invoices/$INV")"
+check_match "$INV%00x in the path is 400, not read as $INV" '^400 .*the path contains a NUL byte' "$(get "/v1/invoices/$INV%00x")"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 sanitizer_clean "the server ran clean" "$TMP/serve.log"

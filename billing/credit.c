@@ -153,7 +153,7 @@ struct pick {
 static bool parse_lines(char *copy, const char *spec, struct pick **picks, int *n)
 {
     *n = 0;
-    *picks = xcalloc(strlen(copy) / 2 + 1, sizeof **picks); /* items <= commas + 1 */
+    *picks = xcalloc(strlen(copy) + 1, sizeof **picks); /* items <= commas + 1 */
     for (char *tok = copy, *next; tok; tok = next) {
         next = strchr(tok, ',');
         if (next) *next++ = '\0';

@@ -367,7 +367,10 @@ bool handle_invoices(struct request *r)
     PGresult *res = db_query(r->conn, "list invoices",
                              "SELECT i.number, i.kind, to_char(i.period, 'YYYY-MM'), i.status, "
                              "  i.currency, i.total, i.due, c.minor_digits, "
-                             "  coalesce(i.fapiao_number, '') "
+                             "  coalesce(i.fapiao_number, ''), "
+                             /* what invoice show's JSON calls credited (billing/store.c) */
+                             "  (SELECT coalesce(sum(x.total), 0) FROM invoice x "
+                             "   WHERE x.credits = i.id AND x.status = 'issued') "
                              "FROM invoice i JOIN customer u ON u.id = i.customer_id "
                              "JOIN currency c ON c.code = i.currency "
                              "WHERE u.code = $1 AND i.status <> 'draft' ORDER BY i.number "
@@ -386,6 +389,12 @@ bool handle_invoices(struct request *r)
                   PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
         render_json_money(&r->body, "total", strtoll(PQgetvalue(res, i, 5), NULL, 10), digits);
         render_json_money(&r->body, "due", strtoll(PQgetvalue(res, i, 6), NULL, 10), digits);
+        if (!strcmp(PQgetvalue(res, i, 1), "invoice")) { /* as invoice show's JSON */
+            long long total = strtoll(PQgetvalue(res, i, 5), NULL, 10),
+                      credited = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+            render_json_money(&r->body, "credited", credited, digits);
+            render_json_money(&r->body, "remaining", total + credited, digits);
+        }
         if (*PQgetvalue(res, i, 8))
             sb_printf(&r->body, ",\"fapiao_number\":\"%s\"", PQgetvalue(res, i, 8));
         sb_putc(&r->body, '}');

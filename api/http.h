@@ -20,6 +20,7 @@ struct request {
     const char *path_arg; /* {number} of /v1/invoices/{number}, else NULL */
     const char *names[HTTP_MAX_PARAMS], *values[HTTP_MAX_PARAMS];
     int nparams;
+    const char *nul_param; /* the first parameter whose name or value holds a NUL byte */
     struct caller who;
     PGconn *conn;
     const struct config *cfg;

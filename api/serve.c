@@ -181,11 +181,16 @@ static const struct route *route_of(const char *url, const char **arg)
     return NULL;
 }
 
+/* With their lengths: a %00 inside a name or value would otherwise cut it
+ * short unseen (period=2026-01%00 read as 2026-01). */
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
+                                     size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
     struct request *r = cls;
+    if (!r->nul_param &&
+        (strlen(key) != key_size || (value && strlen(value) != value_size)))
+        r->nul_param = key;
     if (r->nparams < HTTP_MAX_PARAMS) {
         r->names[r->nparams] = key;
         r->values[r->nparams] = value ? value : "";
@@ -198,6 +203,9 @@ static bool params_known(struct request *r, const struct route *rt)
 {
     if (r->nparams > HTTP_MAX_PARAMS)
         return http_error(r, 400, "bad_request", "too many parameters");
+    if (r->nul_param)
+        return http_error(r, 400, "bad_request", "parameter \"%.64s\" contains a NUL byte",
+                          r->nul_param);
     for (int i = 0; i < r->nparams; i++) {
         size_t n = strlen(r->names[i]);
         bool known = false;
@@ -233,8 +241,10 @@ static void peer_address(struct MHD_Connection *conn, char *buf, size_t len)
                   (socklen_t)len);
 }
 
-/* A request's state: one of these two markers, or an upload's body. */
-static int started, refused;
+/* A request's state: one of these markers, or an upload's body. nul_path:
+ * the raw path holds %00, which MHD decodes into a NUL that would cut the
+ * path short unseen (/v1/invoices/INV-2026-000001%00x read as the invoice). */
+static int started, refused, nul_path;
 struct upload {
     struct strbuf body;
     bool too_large;
@@ -242,7 +252,18 @@ struct upload {
 
 static bool is_upload(void *state)
 {
-    return state && state != &started && state != &refused;
+    return state && state != &started && state != &refused && state != &nul_path;
+}
+
+/* MHD's URI log callback: the raw URI, before decoding; its answer is the
+ * request's first state. */
+static void *raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    size_t path = strcspn(uri, "?");
+    for (size_t i = 0; i + 2 < path; i++)
+        if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0') return &nul_path;
+    return NULL;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -506,7 +527,7 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
         http_error(r, 413, "payload_too_large", "the key goes in the Authorization header");
         return;
     }
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
     if (r->nparams) {
         http_error(r, 400, "bad_request", "signing in takes no parameters");
         return;
@@ -564,7 +585,7 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
             http_error(r, 413, "payload_too_large", "requests carry no body");
         return;
     }
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
     if (!params_known(r, rt)) return;
     if (!rt->handle && !strcmp(rt->path, "/metrics")) {
         metrics(s, r);
@@ -613,7 +634,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         .cfg = &s->cfg,
                         .cache = s->cache,
                         .upload = up ? &up->body : NULL};
-    dispatch(s, conn, url, method, *state == &refused || (up && up->too_large), &r);
+    if (*state == &nul_path)
+        http_error(&r, 400, "bad_request", "the path contains a NUL byte (%%00)");
+    else
+        dispatch(s, conn, url, method, *state == &refused || (up && up->too_large), &r);
     struct MHD_Response *resp =
         r.fixed && r.status == 200
             ? MHD_create_response_from_buffer(r.fixed_len, (void *)r.fixed, MHD_RESPMEM_PERSISTENT)
@@ -701,7 +725,7 @@ int cmd_serve(int argc, char **argv)
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
         MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &s, MHD_OPTION_END);
+        on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, raw_uri, NULL, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

@@ -141,33 +141,67 @@ static bool spread(struct credit *c, int64_t amount)
 }
 
 /* The lines chosen by "N[:QTY],...": false after saying why. */
-static bool choose(struct credit *c, const char *spec)
+/* One item of --line: a line number and, optionally, a quantity's text. */
+struct pick {
+    int no;
+    const char *qty; /* NULL: the whole of what remains */
+};
+
+/* Parses --line's items, comma-separated, each N (1 to 999999, no sign,
+ * space or leading zero) or N:QTY (QTY a plain decimal), before anything is
+ * read: a malformed item is named whatever the invoice holds. copy is
+ * spec's copy, cut up in place; *picks (freed by the caller) points into it. */
+static bool parse_lines(char *copy, const char *spec, struct pick **picks, int *n)
 {
-    char *copy = xstrdup(spec), *save = NULL;
-    bool ok = true;
-    for (char *tok = strtok_r(copy, ",", &save); ok && tok; tok = strtok_r(NULL, ",", &save)) {
-        char *qty = strchr(tok, ':'), *end = NULL;
+    *n = 0;
+    *picks = xcalloc(strlen(copy) + 1, sizeof **picks); /* items <= commas + 1 */
+    for (char *tok = copy, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next) *next++ = '\0';
+        char *qty = strchr(tok, ':');
         if (qty) *qty++ = '\0';
-        long no = strtol(tok, &end, 10);
-        struct line *l = *tok && !*end && no > 0 && no < 1000000 ? find_line(c, (int)no) : NULL;
+        size_t d = strspn(tok, "0123456789");
+        if (d == 0 || d > 6 || tok[d] || tok[0] == '0') {
+            log_error("--line \"%s\": \"%s\" is not a line number (1 to 999999)", spec, tok);
+            return false;
+        }
+        if (qty && !money_text_plain(qty)) {
+            log_error("--line \"%s\": quantity \"%s\" of line %s is not a plain decimal "
+                      "(digits, optionally '.' and more digits)",
+                      spec, qty, tok);
+            return false;
+        }
+        (*picks)[*n].no = atoi(tok);
+        (*picks)[(*n)++].qty = qty;
+    }
+    return true;
+}
+
+static bool choose(struct credit *c, const struct pick *picks, int n)
+{
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        int no = picks[i].no;
+        const char *qty = picks[i].qty;
+        struct line *l = find_line(c, no);
         ok = false;
         if (!l)
-            log_error("%s has no line \"%s\": its lines are 1 to %d (invoice show %s)", c->invoice,
-                      tok, c->n, c->invoice);
+            log_error("%s has no line \"%d\": its lines are 1 to %d (invoice show %s)", c->invoice,
+                      no, c->n, c->invoice);
         else if (l->chosen)
-            log_error("line %ld is named twice", no);
+            log_error("line %d is named twice", no);
         else if (l->amount <= 0)
-            log_error("line %ld of %s has nothing left to credit (it bills %lld minor units)", no,
+            log_error("line %d of %s has nothing left to credit (it bills %lld minor units)", no,
                       c->invoice, (long long)l->amount);
         else if (qty && !l->meter[0])
-            log_error("line %ld of %s (%s) has no quantity: credit it whole, or by --amount", no,
+            log_error("line %d of %s (%s) has no quantity: credit it whole, or by --amount", no,
                       c->invoice, l->kind);
         else if (qty && !quantity_base(qty, l->meter, &l->credit_q))
-            log_error("line %ld: quantity \"%s\" is not a positive quantity in %s, exact to "
+            log_error("line %d: quantity \"%s\" is not a positive quantity in %s, exact to "
                       "the %s",
                       no, qty, meter_units(l->meter)->price_unit, meter_units(l->meter)->base_unit);
         else if (qty && l->credit_q > l->quantity)
-            log_error("line %ld of %s: quantity %s is more than the %lld %s it has left", no,
+            log_error("line %d of %s: quantity %s is more than the %lld %s it has left", no,
                       c->invoice, qty, (long long)l->quantity, meter_units(l->meter)->base_unit);
         else
             ok = true;
@@ -184,7 +218,6 @@ static bool choose(struct credit *c, const char *spec)
             l->credit_a = -a;
         }
     }
-    free(copy);
     return ok;
 }
 
@@ -372,8 +405,8 @@ int lifecycle_credit(int argc, char **argv)
          "the red-letter reason (required): 02 销货退回, 03 服务中止 or 04 销售折让, the code or "
          "the name (01 开票有误 is a full reversal: invoice void)",
          0, 0},
-        {"note", CLI_STR, &note, "TEXT", "finance's note, printed with the reason", 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, 0},
+        {"note", CLI_TEXT, &note, "TEXT", "finance's note, printed with the reason", 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
@@ -386,6 +419,7 @@ int lifecycle_credit(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!amount == !lines) return cli_usage_error(&spec, "give --amount or --line, one of them");
+    if (!lifecycle_number_ok(&spec, "NUMBER", argv[1])) return CLI_EXIT_USAGE;
     const char *code = reason ? reason_code(reason) : NULL;
     if (!code) {
         char msg[256];
@@ -399,10 +433,32 @@ int lifecycle_credit(int argc, char **argv)
         return cli_usage_error(&spec, "--reason 01 开票有误 reverses a fapiao in full, never in "
                                       "part: void the invoice (invoice void NUMBER --code 01); "
                                       "a partial credit is 02 销货退回, 03 服务中止 or 04 销售折让");
-    if (note[0] && !lifecycle_text_ok(&spec, "--note", note)) return CLI_EXIT_USAGE;
+    if (amount && !money_text_plain(amount)) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "--amount \"%.64s\" is not a plain decimal (digits, optionally '.' and more "
+                 "digits: 12, 0.5, 12.50)",
+                 amount);
+        return cli_usage_error(&spec, msg);
+    }
+    /* parsed whole before the invoice is read: a malformed item is refused
+     * as such, never as a line with nothing left */
+    char *copy = lines ? xstrdup(lines) : NULL;
+    struct pick *picks = NULL;
+    int npicks = 0;
+    if (lines && !parse_lines(copy, lines, &picks, &npicks)) {
+        free(copy);
+        free(picks);
+        cli_usage(&spec, stderr);
+        return CLI_EXIT_USAGE;
+    }
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
-    if (!conn) return rc;
+    if (!conn) {
+        free(copy);
+        free(picks);
+        return rc;
+    }
     struct credit c = {.invoice = argv[1]};
     struct bill cn = {0};
     PGresult *inv = NULL;
@@ -416,13 +472,20 @@ int lifecycle_credit(int argc, char **argv)
         goto out;
     if ((rc = check_invoice(inv, argv[1], &c)) || (rc = 1, !load(conn, inv, &c))) goto out;
     rc = CLI_EXIT_USAGE;
-    if (amount && (!decimal_parse(amount, strlen(amount), c.digits, DECIMAL_EXACT, &minor) ||
-                   minor <= 0 || strpbrk(amount, "eE+"))) {
-        log_error("--amount \"%s\" is not an amount above 0 with at most %d decimals", amount,
-                  c.digits);
+    if (amount && !decimal_parse(amount, strlen(amount), c.digits, DECIMAL_EXACT, &minor)) {
+        const char *dot = strchr(amount, '.');
+        if (dot && strlen(dot + 1) > (size_t)c.digits)
+            log_error("--amount \"%s\" has too many decimals: at most %d decimals", amount,
+                      c.digits);
+        else
+            log_error("--amount \"%s\" is larger than any amount an invoice holds", amount);
         goto out;
     }
-    if (amount ? !spread(&c, minor) : !choose(&c, lines)) goto out;
+    if (amount && minor <= 0) {
+        log_error("--amount \"%s\" is not above 0", amount);
+        goto out;
+    }
+    if (amount ? !spread(&c, minor) : !choose(&c, picks, npicks)) goto out;
     if (!settle_credit(&c, &cn)) goto out;
     const char *who[] = {actor ? actor : cfg.actor, code, note};
     rc = 1;
@@ -441,6 +504,8 @@ out:
     if (rc) db_rollback(conn);
     PQclear(inv);
     free(c.lines);
+    free(copy);
+    free(picks);
     bill_free(&cn);
     PQfinish(conn);
     return rc;

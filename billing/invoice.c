@@ -175,6 +175,7 @@ static int invoice_show(int argc, char **argv)
         return cli_usage_error(
             &spec, "give NUMBER, or --customer and --period YYYY-MM; --format is text, json, csv "
                    "or pdf (pdf needs --output FILE)");
+    if (number && !lifecycle_number_ok(&spec, "NUMBER", number)) return CLI_EXIT_USAGE;
     char first_day[16];
     const char *start = cli_month_start(period, first_day);
     struct config cfg;

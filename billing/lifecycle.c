@@ -32,28 +32,11 @@
 
 #define ACTOR_HELP LIFECYCLE_ACTOR_HELP
 
-/* The void's reason, a credit's note and fapiao --correct's reason are
- * printed on the PDF. */
-bool lifecycle_text_ok(const struct cli_spec *spec, const char *opt, const char *text)
-{
-    char msg[160];
-    if (!text || !text[0] || strlen(text) > 256) {
-        snprintf(msg, sizeof msg, "%s (1 to 256 characters) is required", opt);
-        cli_usage_error(spec, msg);
-        return false;
-    }
-    const char *why = utf8_ident_problem(text, strlen(text));
-    if (why) {
-        snprintf(msg, sizeof msg, "%s %s", opt, why);
-        cli_usage_error(spec, msg);
-        return false;
-    }
-    return true;
-}
-
+/* The void's reason and fapiao --correct's reason are printed on the PDF:
+ * a required --reason follows cli_text_ok's rule. */
 static bool reason_ok(const struct cli_spec *spec, const char *reason)
 {
-    return lifecycle_text_ok(spec, "--reason", reason);
+    return cli_text_ok(spec, "--reason", reason, CLI_TEXT_MAX);
 }
 
 /* Issues draft $1 with the next number of series $2; no row if it is no
@@ -75,6 +58,35 @@ static const char issue_sql[] =
     "          'customer', code, 'period', to_char(period, 'YYYY-MM'), 'total', total, "
     "          'currency', currency) FROM upd WHERE $3::text IS NOT NULL) "
     "SELECT number FROM upd";
+
+static bool digits(const char *s, size_t n)
+{
+    return strspn(s, "0123456789") >= n;
+}
+
+bool lifecycle_number_ok(const struct cli_spec *spec, const char *what, const char *number)
+{
+    size_t n = strlen(number), series = !strncmp(number, "INV-", 4) ? 3
+                                       : !strncmp(number, "CN-", 3) ? 2
+                                                                    : 0;
+    const char *year = number + series + 1, *seq = year + 5;
+    if (series && n >= series + 12 && n <= series + 18 && digits(year, 4) && year[4] == '-' &&
+        digits(seq, n - (size_t)(seq - number)))
+        return true;
+    char msg[160];
+    /* the value as printable ASCII, other bytes as \xNN: it may be anything */
+    char shown[64] = "";
+    for (size_t i = 0, k = 0; number[i] && k + 5 < sizeof shown; i++) {
+        unsigned char c = (unsigned char)number[i];
+        k += (size_t)snprintf(shown + k, sizeof shown - k, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x",
+                              c);
+    }
+    snprintf(msg, sizeof msg,
+             "%s \"%s\" is not an invoice or credit note number (INV-YYYY-NNNNNN, CN-YYYY-NNNNNN)",
+             what, shown);
+    cli_usage_error(spec, msg);
+    return false;
+}
 
 bool lifecycle_number(PGconn *conn, const char *id, const char *series, const char *actor,
                       char *number, size_t cap)
@@ -105,7 +117,7 @@ int lifecycle_issue(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"period", CLI_STR, &period, "YYYY-MM", "month whose drafts to issue (required)", 0, 0},
         {"customer", CLI_STR, &customer, "CODE", "only this customer", 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
@@ -205,8 +217,8 @@ int lifecycle_void(int argc, char **argv)
 {
     const char *reason = NULL, *code = "01", *actor = NULL;
     const struct cli_opt opts[] = {
-        {"reason", CLI_STR, &reason, "TEXT", "why it is void (required)", 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
+        {"reason", CLI_TEXT, &reason, "TEXT", "why it is void (required)", 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {"code", CLI_STR, &code, "NN",
          "the red-reversal reason for the fapiao: 01 开票有误 wrong invoice (default), 02 销货退回 "
          "returned, 03 服务中止 service ended, 04 销售折让 discount",
@@ -221,7 +233,8 @@ int lifecycle_void(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!reason_ok(&spec, reason)) return CLI_EXIT_USAGE;
+    if (!reason_ok(&spec, reason) || !lifecycle_number_ok(&spec, "NUMBER", argv[1]))
+        return CLI_EXIT_USAGE;
     if (strlen(code) != 2 || code[0] != '0' || code[1] < '1' || code[1] > '4')
         return cli_usage_error(&spec, "--code is 01, 02, 03 or 04");
     struct config cfg;
@@ -322,12 +335,14 @@ static int fapiao_record(PGconn *conn, const char *invoice, const char *number,
     } else if (PQgetvalue(res, 0, 2)[0]) {
         log_error("%s already has fapiao %s of %s", invoice, PQgetvalue(res, 0, 2),
                   PQgetvalue(res, 0, 3));
+        rc = CLI_EXIT_USAGE; /* a refusal of --number, not a failure */
         log_hint("A mistyped record is corrected with: gpumeter invoice fapiao %s --number "
                  "DIGITS --date YYYY-MM-DD --correct --reason TEXT; a wrong fapiao is reversed "
                  "with a red one: invoice void --code 01.",
                  invoice);
     } else {
         log_error("fapiao %s is recorded on %s already", number, PQgetvalue(res, 0, 4));
+        rc = CLI_EXIT_USAGE;
     }
     PQclear(res);
     return rc;
@@ -349,7 +364,8 @@ static int fapiao_correct(PGconn *conn, const char *const rec[5], const char *ol
                                 "SELECT number FROM invoice WHERE fapiao_number = $1 "
                                 "AND number <> $2",
                                 2, (const char *[]){number, invoice}));
-    if (ok && PQntuples(other) == 1) {
+    bool taken = ok && PQntuples(other) == 1;
+    if (taken) {
         log_error("fapiao %s is recorded on %s already", number, PQgetvalue(other, 0, 0));
         ok = false;
     }
@@ -366,7 +382,7 @@ static int fapiao_correct(PGconn *conn, const char *const rec[5], const char *ol
         db_rollback(conn);
     PQclear(other);
     PQclear(audit);
-    return ok ? 0 : 1;
+    return ok ? 0 : taken ? CLI_EXIT_USAGE : 1;
 }
 
 /* The official number is the one change an issued (or void) invoice accepts:
@@ -381,9 +397,9 @@ int lifecycle_fapiao(int argc, char **argv)
         {"date", CLI_STR, &date, "YYYY-MM-DD",
          "the date it was issued on (required): from the invoice's issue date to today", 0, 0},
         {"correct", CLI_BOOL, &correct, NULL, "correct a fapiao record already made", 0, 0},
-        {"reason", CLI_STR, &reason, "TEXT", "why it is corrected (required with --correct)", 0,
+        {"reason", CLI_TEXT, &reason, "TEXT", "why it is corrected (required with --correct)", 0,
          0},
-        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
@@ -397,8 +413,13 @@ int lifecycle_fapiao(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     int64_t days;
-    if (!number || strlen(number) != 20 || strspn(number, "0123456789") != 20)
-        return cli_usage_error(&spec, "--number is the fapiao's 20 digits");
+    if (!lifecycle_number_ok(&spec, "NUMBER", argv[1])) return CLI_EXIT_USAGE;
+    /* 数电发票: 2 digits of the year, 2 of the region, 1 of the channel, then
+     * a 15-digit sequence that starts at 1 */
+    if (!number || strlen(number) != 20 || strspn(number, "0123456789") != 20 ||
+        strspn(number + 5, "0") == 15)
+        return cli_usage_error(&spec, "--number is the fapiao's 20 digits, its last 15 (the "
+                                      "sequence) not all zeros");
     if (!date || !time_parse_date(date, &days))
         return cli_usage_error(&spec, "--date must be a date, YYYY-MM-DD");
     if (correct && !reason_ok(&spec, reason)) return CLI_EXIT_USAGE;

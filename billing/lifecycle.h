@@ -25,9 +25,11 @@ int lifecycle_credit(int argc, char **argv);
 /* Shared by the lifecycle's commands. */
 #define LIFECYCLE_ACTOR_HELP "who does it, for the audit log (default: audit.actor, $USER)"
 struct cli_spec;
-/* Free text for the record (a reason, a note): 1 to 256 characters that
- * print safely; false after the usage error naming opt is printed. */
-bool lifecycle_text_ok(const struct cli_spec *spec, const char *opt, const char *text);
+/* Whether number has the shape lifecycle_number gives: "INV" or "CN", '-',
+ * a 4-digit year, '-', 6 to 12 digits. False after printing the usage
+ * error naming what (e.g. "NUMBER") and the value; checked before any query
+ * so that a mistyped or hostile number never reaches PostgreSQL. */
+bool lifecycle_number_ok(const struct cli_spec *spec, const char *what, const char *number);
 /* Issues draft id with the next number of series ("INV", "CN") into
  * number, audited as an 'issue' by actor (NULL: its command audits it);
  * number is "" if id is no longer a draft. False on a database error. */

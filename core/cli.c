@@ -4,6 +4,9 @@
 #include "db.h"
 #include "log.h"
 #include "timeutil.h"
+#include "utf8.h"
+
+#include <assert.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,9 +59,30 @@ static bool cli_set_int(const struct cli_opt *o, const char *s)
     return true;
 }
 
+bool cli_text_ok(const struct cli_spec *spec, const char *opt, const char *text, size_t max)
+{
+    char msg[200];
+    size_t n = text ? strlen(text) : 0;
+    const char *why = text ? utf8_text_problem(text, n) : "is required";
+    if (!why && utf8_chars(text, n) > max) {
+        snprintf(msg, sizeof msg, "%s is %zu characters long; at most %zu are allowed", opt,
+                 utf8_chars(text, n), max);
+        cli_usage_error(spec, msg);
+        return false;
+    }
+    if (!why) return true;
+    snprintf(msg, sizeof msg, "%s %s (it takes 1 to %zu printable characters)", opt, why, max);
+    cli_usage_error(spec, msg);
+    return false;
+}
+
+/* The options a command line gave so far: the table's index of each. */
+#define CLI_MAX_OPTS 64
+
 enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, int *npos)
 {
     int pos = 0;
+    bool seen[CLI_MAX_OPTS] = {false};
     bool only_pos = false;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
@@ -80,6 +104,12 @@ enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, in
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const struct cli_opt *o = cli_find(spec, name, len);
         if (!o) return cli_bad(spec, "unknown option \"%s\"", a);
+        size_t idx = (size_t)(o - spec->opts);
+        assert(idx < CLI_MAX_OPTS);
+        /* The last of two would silently win: a typo'd re-run or a script
+         * that appends would record something other than what was meant. */
+        if (seen[idx]) return cli_bad(spec, "option \"--%s\" is given more than once", o->name);
+        seen[idx] = true;
         if (o->type == CLI_BOOL) {
             if (eq) return cli_bad(spec, "option \"--%s\" takes no value", o->name);
             *(bool *)o->target = true;
@@ -87,7 +117,13 @@ enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, in
         }
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!val) return cli_bad(spec, "option \"--%s\" needs a value", o->name);
-        if (o->type == CLI_STR)
+        if (o->type == CLI_TEXT) {
+            char opt[80];
+            snprintf(opt, sizeof opt, "--%s", o->name);
+            if (!cli_text_ok(spec, opt, val, o->max ? (size_t)o->max : CLI_TEXT_MAX))
+                return CLI_BAD;
+            *(const char **)o->target = val;
+        } else if (o->type == CLI_STR)
             *(const char **)o->target = val;
         else if (!cli_set_int(o, val))
             return cli_bad(spec, "option \"--%s\" needs a whole number in its range", o->name);

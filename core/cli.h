@@ -17,7 +17,12 @@
 
 #define CLI_EXIT_USAGE 2
 
-enum cli_type { CLI_BOOL, CLI_STR, CLI_INT };
+/* CLI_TEXT is a CLI_STR a person writes for a record (an actor, a note, a
+ * reason): cli_text_ok's rule, at most `max` characters (0: CLI_TEXT_MAX). */
+enum cli_type { CLI_BOOL, CLI_STR, CLI_INT, CLI_TEXT };
+
+#define CLI_TEXT_MAX  256 /* characters (code points) of a note or reason */
+#define CLI_ACTOR_MAX 64  /* characters of an actor */
 
 struct cli_opt {
     const char *name; /* without the leading "--" */
@@ -25,7 +30,8 @@ struct cli_opt {
     void *target;    /* bool *, const char **, long long * */
     const char *arg; /* placeholder shown in usage, NULL for CLI_BOOL */
     const char *help;
-    long long min, max; /* CLI_INT bounds, inclusive; ignored when both 0 */
+    long long min, max; /* CLI_INT bounds, inclusive; ignored when both 0;
+                           CLI_TEXT: max characters */
 };
 
 struct cli_spec {
@@ -37,11 +43,18 @@ struct cli_spec {
 
 enum cli_result { CLI_OK, CLI_HELP, CLI_BAD };
 
-/* argv[0] is the command's own name. On CLI_OK, *npos positional arguments
+/* Each option may be given once: a repeat is bad usage naming it.
+ * argv[0] is the command's own name. On CLI_OK, *npos positional arguments
  * stand at argv[1..*npos]. On CLI_HELP the caller exits 0; on CLI_BAD it exits
  * CLI_EXIT_USAGE (the message is already printed). */
 enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, int *npos);
 void cli_usage(const struct cli_spec *spec, FILE *out);
+
+/* Whether text may be stored as option opt's value (e.g. "--actor"):
+ * strict UTF-8, no control or bidirectional formatting character, not
+ * blank (utf8_text_problem), 1 to max characters. False after printing
+ * what was wrong (naming opt) and the usage. */
+bool cli_text_ok(const struct cli_spec *spec, const char *opt, const char *text, size_t max);
 
 /* Returns the exit code for a parse result that is not CLI_OK. */
 int cli_exit_code(enum cli_result r);

@@ -1,6 +1,7 @@
 /* config: defaults, file, environment (see config.h). */
 #include "config.h"
 
+#include "cli.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -23,6 +24,21 @@ static int copy_value(char *dst, size_t cap, const char *value, const char *key,
     }
     strcpy(dst, value);
     return 0;
+}
+
+/* The same rule as every --actor (cli_text_ok): it is written to audit_log. */
+static int set_actor(struct config *cfg, const char *key, const char *value, char *err,
+                     size_t errlen)
+{
+    size_t n = strlen(value);
+    const char *why = utf8_text_problem(value, n);
+    if (!why && utf8_chars(value, n) > CLI_ACTOR_MAX) why = "is too long";
+    if (why) {
+        snprintf(err, errlen, "%s %s (it takes 1 to %d printable characters)", key, why,
+                 CLI_ACTOR_MAX);
+        return -1;
+    }
+    return copy_value(cfg->actor, sizeof cfg->actor, value, key, err, errlen);
 }
 
 /* Written once by main() before any thread, then only read. */
@@ -74,6 +90,9 @@ void config_defaults(struct config *cfg)
     cfg->tokens_request_timeout_s = 60;
     cfg->tokens_max_inflight_mb = 32;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
+    size_t n = strlen(cfg->actor);
+    if (utf8_text_problem(cfg->actor, n) || utf8_chars(cfg->actor, n) > CLI_ACTOR_MAX)
+        strcpy(cfg->actor, "unknown"); /* a $USER no --actor could be: not a name */
     strcpy(cfg->pg_role_user[DB_ROLE_RATER], "gpumeter_rater");
     strcpy(cfg->pg_role_user[DB_ROLE_BILLING], "gpumeter_billing");
     strcpy(cfg->pg_role_user[DB_ROLE_API], "gpumeter_api");
@@ -214,8 +233,7 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
     if (!strcmp(key, "kafka.dlq_topic"))
         return copy_value(cfg->dlq_topic, sizeof cfg->dlq_topic, value, key, err, errlen);
-    if (!strcmp(key, "audit.actor"))
-        return copy_value(cfg->actor, sizeof cfg->actor, value, key, err, errlen);
+    if (!strcmp(key, "audit.actor")) return set_actor(cfg, key, value, err, errlen);
     if (!strcmp(key, "rating.max_future_s"))
         return set_seconds(&cfg->max_future_s, key, value, err, errlen);
     if (!strcmp(key, "rating.late_horizon_s"))

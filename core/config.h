@@ -71,7 +71,8 @@ struct config {
     long partitions;
     long max_future_s;    /* events ending later than now + this are dead letters */
     long late_horizon_s;  /* events ending earlier than now - this count as late */
-    char actor[129];      /* who changes plans and contracts, for the audit log */
+    char actor[257]; /* who changes plans and contracts, for the audit log: CLI_ACTOR_MAX
+                        characters of UTF-8 */
     long grace_s;         /* drafts stay open this long after their month ends */
     struct seller seller; /* the operator, as printed on invoices */
     struct fapiao_config fapiao;

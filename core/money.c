@@ -143,3 +143,12 @@ bool money_split(int64_t amount, const int64_t *weight, size_t n, int64_t *share
     }
     return total > 0;
 }
+
+bool money_text_plain(const char *s)
+{
+    size_t whole = strspn(s, "0123456789");
+    if (whole == 0 || (s[0] == '0' && whole > 1)) return false;
+    if (s[whole] == '\0') return true;
+    size_t frac = strspn(s + whole + 1, "0123456789");
+    return s[whole] == '.' && frac > 0 && s[whole + 1 + frac] == '\0';
+}

@@ -51,6 +51,12 @@ bool money_add(int64_t a, int64_t b, int64_t *out);
  * amount with more decimals than the currency has). */
 bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor);
 
+/* Whether s is a plain decimal as a person types an amount or a quantity:
+ * "0" or digits without a leading zero, then optionally '.' and at least
+ * one digit ("12", "0.5", "12.50"; never "1.", ".5", "01", "+1", "1e1",
+ * " 1"). Its value and decimals are decimal_parse's to check. */
+bool money_text_plain(const char *s);
+
 /* Formats amount (in units of 10^-digits) as a plain decimal: "-12.05". */
 void money_format(int64_t amount, int digits, char *buf, size_t len);
 /* v in units of 10^-digits (0..18) as a decimal without trailing zeros:

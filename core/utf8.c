@@ -1,6 +1,8 @@
 /* utf8: strict decoding and identifier rules (see utf8.h). */
 #include "utf8.h"
 
+#include <assert.h>
+
 int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     if (n == 0) return 0;
@@ -92,4 +94,38 @@ const char *utf8_ident_problem(const char *s, size_t n)
         p += len;
     }
     return NULL;
+}
+
+/* Space and the characters that show nothing: a note of only these would
+ * print as nothing on the PDF. */
+static bool is_blank(uint32_t cp)
+{
+    return cp == ' ' || cp == 0x00a0 || cp == 0x00ad || cp == 0x034f || cp == 0x1680 ||
+           cp == 0x180e || (cp >= 0x2000 && cp <= 0x200d) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202f || (cp >= 0x205f && cp <= 0x2064) || cp == 0x3000 || cp == 0x3164 ||
+           cp == 0xfeff || cp == 0xffa0 || (cp >= 0xfe00 && cp <= 0xfe0f);
+}
+
+const char *utf8_text_problem(const char *s, size_t n)
+{
+    if (n == 0) return "is empty";
+    const char *why = utf8_ident_problem(s, n);
+    if (why) return why;
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        uint32_t cp;
+        int len = utf8_decode(p, (size_t)(end - p), &cp);
+        assert(len > 0); /* utf8_ident_problem checked it */
+        if (!is_blank(cp)) return NULL;
+        p += len;
+    }
+    return "is blank (only spaces or invisible characters)";
+}
+
+size_t utf8_chars(const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return chars;
 }

@@ -33,4 +33,13 @@ bool utf8_valid(const char *s, size_t n);
  * formatting character"). Length limits are the caller's. */
 const char *utf8_ident_problem(const char *s, size_t n);
 
+/* NULL when s[0..n) is text a person wrote for a record (an actor, a
+ * note, a reason): an identifier by the rules above that has something
+ * visible in it; else why not, as for utf8_ident_problem, or "is empty",
+ * "is blank (only spaces or invisible characters)". Length limits are the
+ * caller's, in code points (utf8_chars). */
+const char *utf8_text_problem(const char *s, size_t n);
+/* The number of code points in s[0..n), which must be valid UTF-8. */
+size_t utf8_chars(const char *s, size_t n);
+
 #endif

@@ -31,7 +31,7 @@ static int customer_add(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"name", CLI_STR, &name, "NAME", "the customer's name (required)", 0, 0},
         {"tax-id", CLI_STR, &tax_id, "ID", TAX_ID_HELP, 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
@@ -105,7 +105,7 @@ static int customer_update(int argc, char **argv)
     const char *actor = NULL, *tax_id = NULL;
     const struct cli_opt opts[] = {
         {"tax-id", CLI_STR, &tax_id, "ID", TAX_ID_HELP " (required)", 0, 0},
-        {"actor", CLI_STR, &actor, "NAME", ACTOR_HELP, 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {"gpumeter customer update CODE --tax-id ID [--actor NAME]",

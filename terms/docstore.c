@@ -202,8 +202,8 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     const char *actor = NULL;
     bool dry_run = false;
     const struct cli_opt opts[] = {
-        {"actor", CLI_STR, &actor, "NAME", "who makes the change (default: audit.actor, $USER)", 0,
-         0},
+        {"actor", CLI_TEXT, &actor, "NAME", "who makes the change (default: audit.actor, $USER)", 0,
+         CLI_ACTOR_MAX},
         {"dry-run", CLI_BOOL, &dry_run, NULL, "validate and report, change nothing", 0, 0},
         {0},
     };

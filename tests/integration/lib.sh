@@ -37,6 +37,12 @@ q() { pg -tAc "$1"; }
 issued_on() { q "SELECT to_char(issued_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
                  FROM invoice WHERE number = '$1'"; }
 
+# Rates what is on the topic, then invoices and issues month $1 (YYYY-MM).
+rate_and_issue() {
+    "$GM" rate --until-idle 2>/dev/null
+    "$GM" invoice run --period "$1" >/dev/null 2>&1 && "$GM" invoice issue --period "$1" >/dev/null 2>&1
+}
+
 # KEEP_TMP=DIR keeps a copy of the test's files (PDFs, exports) to look at.
 cleanup() {
     [ -z "${KEEP_TMP:-}" ] || cp -r "$TMP" "$KEEP_TMP"

@@ -31,8 +31,8 @@ refused() { # name pattern args...: exit 2 and the message
     check_eq "$name: exit 2" 2 "$rc"
     check_match "$name: says why" "$pattern" "$out"
 }
-refused "an amount of 0" 'not an amount above 0' "$INV" --amount 0 --reason 04
-refused "a negative amount" 'not an amount above 0' "$INV" --amount -1 --reason 04
+refused "an amount of 0" '"0" is not above 0' "$INV" --amount 0 --reason 04
+refused "a negative amount" '"-1" is not a plain decimal' "$INV" --amount -1 --reason 04
 refused "three decimals" 'at most 2 decimals' "$INV" --amount 1.001 --reason 04
 refused "an unknown reason" '"99" is not a red-letter reason: 01 开票有误, 02 销货退回, 03 服务中止 or 04 销售折让' \
     "$INV" --amount 1 --reason 99

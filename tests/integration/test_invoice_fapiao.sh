@@ -125,7 +125,7 @@ check_eq "again, the same, changes nothing" \
     "INV-2026-000001: fapiao 26312000000012345678 of $day, unchanged" \
     "$("$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" 2>&1)"
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000099999999 --date "$day" >"$TMP/out" 2>&1
-check_eq "another number is refused" 1 "$?"
+check_eq "another number is refused (exit 2: a bad --number)" 2 "$?"
 check_match "pointing at --correct" "invoice fapiao INV-2026-000001 .*--correct --reason TEXT" "$(cat "$TMP/out")"
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000012345678 --date "$day" --actor x >/dev/null 2>&1
 check_eq "the same number again is a no-op" 0 "$?"
@@ -152,7 +152,7 @@ check_eq "unless --all" "$(expect jan-issued.txt)" "$(cells "$TMP/jan3.xlsx")"
 # beside that audit row, in the same transaction (schema 022).
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000012345670 --date "$day" --correct >"$TMP/out" 2>&1
 check_eq "a correction without --reason is a usage error" 2 "$?"
-check_match "saying so" "error: --reason .1 to 256 characters. is required" "$(cat "$TMP/out")"
+check_match "saying so" "error: --reason is required .it takes 1 to 256 printable characters." "$(cat "$TMP/out")"
 "$GM" invoice fapiao INV-2026-000001 --number 26312000000012345670 --date 2020-01-01 --correct --reason typo >/dev/null 2>&1
 check_eq "a correction to a date before the issue is a usage error" 2 "$?"
 check_eq "neither changed anything" "26312000000012345678|0" \
@@ -207,12 +207,12 @@ check_eq "the export of the voided month reverses the corrected fapiao" \
 check_match "says so" "1 invoices to issue a fapiao for, 1 to reverse with a red one" "$(cat "$TMP/out")"
 cn_day=$(issued_on CN-2026-000001)
 "$GM" invoice fapiao CN-2026-000001 --number 26312000000012345670 --date "$cn_day" >"$TMP/out" 2>&1
-check_eq "a number recorded on another invoice is refused" 1 "$?"
+check_eq "a number recorded on another invoice is refused (exit 2)" 2 "$?"
 check_match "naming it" "fapiao 26312000000012345670 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
 "$GM" invoice fapiao CN-2026-000001 --number 26312000000012345679 --date "$cn_day" >/dev/null 2>&1
 check_eq "the credit note takes its red fapiao's number" 0 "$?"
 "$GM" invoice fapiao CN-2026-000001 --number 26312000000012345670 --date "$cn_day" --correct --reason x >"$TMP/out" 2>&1
-check_eq "a correction to a number recorded on another invoice is refused" 1 "$?"
+check_eq "a correction to a number recorded on another invoice is refused (exit 2)" 2 "$?"
 check_match "naming it" "fapiao 26312000000012345670 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
 "$GM" invoice export --period 2026-01 --format etax --output "$TMP/void2.xlsx" >/dev/null 2>&1
 check_match "after which the reversal is not asked for again" "^1-发票基本信息!4" "$(cells "$TMP/void2.xlsx")"

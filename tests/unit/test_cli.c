@@ -8,12 +8,16 @@
 #include "core/cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *name;
 static long long count;
 static bool flag;
+static const char *note, *actor;
 static const struct cli_opt opts[] = {
     {"name", CLI_STR, &name, "NAME", "a name", 0, 0},
+    {"note", CLI_TEXT, &note, "TEXT", "a note", 0, 0},
+    {"actor", CLI_TEXT, &actor, "NAME", "an actor", 0, CLI_ACTOR_MAX},
     {"count", CLI_INT, &count, "N", "a count", 1, 10},
     {"flag", CLI_BOOL, &flag, NULL, "a flag", 0, 0},
     {0},
@@ -22,7 +26,7 @@ static const struct cli_spec spec = {"test [options] [ARG]", "Test.", opts, 0, 1
 
 static enum cli_result parse(int argc, char **argv, int *npos)
 {
-    name = NULL;
+    name = note = actor = NULL;
     count = 0;
     flag = false;
     return cli_parse(&spec, argc, argv, npos);
@@ -62,6 +66,53 @@ static void test_rejects_bad_usage(void **state)
     assert_int_equal(cli_exit_code(CLI_BAD), 2);
 }
 
+/* A second value would silently win: refused, whichever the option's type
+ * and spelling (--x v or --x=v). */
+static void test_refuses_repeats(void **state)
+{
+    (void)state;
+    int npos;
+    char *str[] = {"test", "--name", "a", "--name=b", NULL};
+    char *num[] = {"test", "--count", "1", "--count", "2", NULL};
+    char *flg[] = {"test", "--flag", "--flag", NULL};
+    char *once[] = {"test", "--name", "a", "--count", "2", "--flag", NULL};
+    assert_int_equal(parse(4, str, &npos), CLI_BAD);
+    assert_int_equal(parse(5, num, &npos), CLI_BAD);
+    assert_int_equal(parse(3, flg, &npos), CLI_BAD);
+    assert_int_equal(parse(6, once, &npos), CLI_OK);
+}
+
+static enum cli_result text(const char *opt, const char *value)
+{
+    char *argv[] = {"test", (char *)opt, (char *)value, NULL};
+    int npos;
+    return parse(3, argv, &npos);
+}
+
+/* Text for the record: code points, not bytes; never blank or unsafe. */
+static void test_text_rule(void **state)
+{
+    (void)state;
+    char cjk[256 * 3 + 4] = "", long_actor[80] = "";
+    for (int i = 0; i < 256; i++)
+        strcat(cjk, "\xe5\xad\x97"); /* 字 */
+    assert_int_equal(text("--note", cjk), CLI_OK);
+    assert_int_equal(text("--actor", "Zhang San"), CLI_OK);
+    assert_string_equal(actor, "Zhang San");
+    strcat(cjk, "\xe5\xad\x97");
+    assert_int_equal(text("--note", cjk), CLI_BAD); /* 257 characters */
+    memset(long_actor, 'a', 65);
+    assert_int_equal(text("--actor", long_actor), CLI_BAD);
+    long_actor[64] = '\0';
+    assert_int_equal(text("--actor", long_actor), CLI_OK);
+    const char *bad[] = {"", " ", "\xe2\x80\x8b", "\xe3\x80\x80 \xc2\xa0", "ev\xe2\x80\xaeil",
+                         "a\nb", "\xff", "a\x7f"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (text("--note", bad[i]) != CLI_BAD) fail_msg("--note bad[%zu] was taken", i);
+        if (text("--actor", bad[i]) != CLI_BAD) fail_msg("--actor bad[%zu] was taken", i);
+    }
+}
+
 static void test_help_exits_zero(void **state)
 {
     (void)state;
@@ -97,6 +148,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parses_declared_options),
         cmocka_unit_test(test_rejects_bad_usage),
+        cmocka_unit_test(test_refuses_repeats),
+        cmocka_unit_test(test_text_rule),
         cmocka_unit_test(test_help_exits_zero),
         cmocka_unit_test(test_dispatch),
     };

@@ -137,6 +137,27 @@ static void test_tokens_keys(void **state)
 
 /* The fapiao keys: the kind, one code for every line and one per meter
  * that overrides it; malformed values are refused with the key's name. */
+/* audit.actor is written to audit_log: the --actor rule (1 to 64
+ * characters, printable, not blank), refused with the key named. */
+static void test_actor_key(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    config_defaults(&cfg);
+    assert_int_equal(config_set(&cfg, "audit.actor", "Zhang San", err, sizeof err), 0);
+    assert_string_equal(cfg.actor, "Zhang San");
+    assert_int_equal(config_set(&cfg, "audit.actor", "\xe5\xbc\xa0\xe4\xb8\x89", err, sizeof err), 0);
+    const char *bad[] = {" ", "ev\xe2\x80\xaeil", "a\nb", "\xff", "\xe2\x80\x8b",
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (config_set(&cfg, "audit.actor", bad[i], err, sizeof err) != -1)
+            fail_msg("audit.actor bad[%zu] was taken", i);
+        assert_non_null(strstr(err, "audit.actor"));
+    }
+    assert_string_equal(cfg.actor, "\xe5\xbc\xa0\xe4\xb8\x89"); /* unchanged by a refusal */
+}
+
 static void test_fapiao_keys(void **state)
 {
     (void)state;
@@ -179,6 +200,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_environment_is_an_error, clear_env),
         cmocka_unit_test_setup(test_fapiao_keys, clear_env),
         cmocka_unit_test_setup(test_tokens_keys, clear_env),
+        cmocka_unit_test_setup(test_actor_key, clear_env),
     };
     int failed = cmocka_run_group_tests_name("config", tests, NULL, NULL);
     clear_env(NULL);

@@ -217,6 +217,19 @@ static void test_units_format(void **state)
     assert_string_equal(b, "-1.500000");
 }
 
+/* What a person may type as an amount or quantity: plain decimals only. */
+static void test_text_plain(void **state)
+{
+    (void)state;
+    const char *good[] = {"0", "12", "0.5", "12.50", "100.00", "9223372036854775807"};
+    const char *bad[] = {"", "1.", ".5", "01", "00000000000000000001.00", "+1", "-1", "1e1",
+                         " 1", "1 ", "1,5", "1..5", "\xef\xbc\x91", "1:1", "0x10"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (!money_text_plain(good[i])) fail_msg("expected \"%s\" plain, it was refused", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (money_text_plain(bad[i])) fail_msg("expected \"%s\" refused, it was taken", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_format_trimmed),
         cmocka_unit_test(test_split_is_exact),
         cmocka_unit_test(test_units_format),
+        cmocka_unit_test(test_text_plain),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);
 }

@@ -54,13 +54,14 @@ static bool parse_format(struct request *r, bool pdf, enum render_format *f)
     return true;
 }
 
-static void render_into(struct request *r, const struct bill *b, enum render_format f)
+static void render_into(struct request *r, const struct bill *b, enum render_format f,
+                        const char *title)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (!mem) abort();
-    render_bill(b, f, "Statement", mem);
+    render_bill(b, f, title, mem);
     fclose(mem);
     sb_append(&r->body, text, len);
     free(text);
@@ -276,7 +277,7 @@ static bool render_one(struct bill *b, void *opaque)
 {
     struct one_bill *o = opaque;
     if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
-    render_into(o->r, b, o->f);
+    render_into(o->r, b, o->f, "Statement");
     o->done = true;
     return true;
 }
@@ -367,7 +368,10 @@ bool handle_invoices(struct request *r)
     PGresult *res = db_query(r->conn, "list invoices",
                              "SELECT i.number, i.kind, to_char(i.period, 'YYYY-MM'), i.status, "
                              "  i.currency, i.total, i.due, c.minor_digits, "
-                             "  coalesce(i.fapiao_number, '') "
+                             "  coalesce(i.fapiao_number, ''), "
+                             "  (SELECT coalesce(sum(x.total), 0) FROM invoice x " /* store_load's */
+                             "   WHERE x.credits = i.id AND x.kind = 'credit_note' "
+                             "     AND x.status = 'issued') "
                              "FROM invoice i JOIN customer u ON u.id = i.customer_id "
                              "JOIN currency c ON c.code = i.currency "
                              "WHERE u.code = $1 AND i.status <> 'draft' ORDER BY i.number "
@@ -386,6 +390,12 @@ bool handle_invoices(struct request *r)
                   PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
         render_json_money(&r->body, "total", strtoll(PQgetvalue(res, i, 5), NULL, 10), digits);
         render_json_money(&r->body, "due", strtoll(PQgetvalue(res, i, 6), NULL, 10), digits);
+        if (!strcmp(PQgetvalue(res, i, 1), "invoice")) { /* as the invoice's own JSON has them */
+            int64_t credited = strtoll(PQgetvalue(res, i, 9), NULL, 10);
+            render_json_money(&r->body, "credited", credited, digits);
+            render_json_money(&r->body, "remaining",
+                              strtoll(PQgetvalue(res, i, 5), NULL, 10) + credited, digits);
+        }
         if (*PQgetvalue(res, i, 8))
             sb_printf(&r->body, ",\"fapiao_number\":\"%s\"", PQgetvalue(res, i, 8));
         sb_putc(&r->body, '}');
@@ -439,7 +449,7 @@ bool handle_invoice(struct request *r)
         r->content_type = "application/pdf";
         if (!ok) http_error(r, 500, "internal", "the PDF could not be rendered");
     } else {
-        render_into(r, &b, f);
+        render_into(r, &b, f, "Invoice");
     }
     bill_free(&b);
     return ok;

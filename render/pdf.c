@@ -318,14 +318,17 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
         text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
     }
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
-        char fapiao[64];
-        snprintf(fapiao, sizeof fapiao, "%s  %s", b->fapiao_number, b->fapiao_date);
         /* a credit note's own is the red fapiao, beside the blue it reverses;
-         * its longer label moves the number right, never over it */
-        double label_end = is_credit(b) ? label(p, 305, 166 + shift, "红字发票号码", "Red fapiao")
-                                  : label(p, 305, 166 + shift, "发票号码", "Fapiao");
+         * its longer label moves the number right, never over it, and the
+         * number and date close up a little to fit whole in what is left */
+        bool red = is_credit(b);
+        char fapiao[64];
+        snprintf(fapiao, sizeof fapiao, "%s%s%s", b->fapiao_number, red ? " " : "  ",
+                 b->fapiao_date);
+        double label_end = red ? label(p, 305, 166 + shift, "红字发票号码", "Red fapiao")
+                               : label(p, 305, 166 + shift, "发票号码", "Fapiao");
         double x = label_end + 6 > 385 ? label_end + 6 : 385;
-        text(p, 9, false, x, 166 + shift, ALIGN_LEFT, RIGHT - x, fapiao);
+        text(p, red ? 8.5 : 9, false, x, 166 + shift, ALIGN_LEFT, RIGHT - x, fapiao);
     }
     p->y = TOP_ROWS - 20 + shift; /* the heads take 20: lines start at TOP_ROWS */
     column_heads(p, b);

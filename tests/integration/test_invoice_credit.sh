@@ -163,7 +163,8 @@ check_eq "and says what it wrote" "$TMP/jan.xlsx: 0 invoices to issue a fapiao f
     --date "$(issued_on CN-2026-000001)" >/dev/null 2>&1
 "$GM" invoice show CN-2026-000001 --format pdf --output "$TMP/cn1.pdf" >/dev/null 2>&1
 pdf=$(pdftotext -layout "$TMP/cn1.pdf" - 2>/dev/null)
-check_match "a credit note's own fapiao is the red one" '红字发票号码 Red fapiao +26312000000012340001' "$pdf"
+check_match "a credit note's own fapiao is the red one, its date whole beside it" \
+    "红字发票号码 Red fapiao +26312000000012340001 $(issued_on CN-2026-000001)\$" "$pdf"
 check_match "beside the blue one it reverses" '蓝字发票号码 Blue fapiao +26312000000012345678' "$pdf"
 check_eq "and no plain 发票号码 label on it" "0" "$(grep -c '^ *发票号码\| 发票号码 Fapiao' <<<"$pdf")"
 check_eq "the audit log: the credit, its actor, reason, amount and credit note" \

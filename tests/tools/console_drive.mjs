@@ -60,7 +60,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
     say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
     say(`customer.${f}.row`, await page.$eval(`[data-table=statement] [data-field=${f}]`, (e) => [...e.closest("tr").cells].map((c) => c.textContent.trim()).filter(Boolean).join(" ")).catch(() => "none"));
   }
-  say("customer.invoices.credited", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-field=credited]").textContent.replace(/\s/g, "")}/${r.querySelector("[data-field=remaining]").textContent.replace(/\s/g, "")}`).join(",")));
+  say("customer.invoices.credited", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${(r.querySelector("[data-field=credited]")?.textContent ?? "none").replace(/\s/g, "")}/${(r.querySelector("[data-field=remaining]")?.textContent ?? "none").replace(/\s/g, "")}`).join(",")));
   say("customer.line1.price", await text(page, "[data-table=statement] tbody tr [data-field=unit-price]"));
   say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
   say("customer.line1.quantity", await text(page, "[data-table=statement] tbody tr td:nth-child(2)"));

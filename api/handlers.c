@@ -54,13 +54,14 @@ static bool parse_format(struct request *r, bool pdf, enum render_format *f)
     return true;
 }
 
-static void render_into(struct request *r, const struct bill *b, enum render_format f)
+static void render_into(struct request *r, const struct bill *b, enum render_format f,
+                        const char *title)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (!mem) abort();
-    render_bill(b, f, "Statement", mem);
+    render_bill(b, f, title, mem);
     fclose(mem);
     sb_append(&r->body, text, len);
     free(text);
@@ -276,7 +277,7 @@ static bool render_one(struct bill *b, void *opaque)
 {
     struct one_bill *o = opaque;
     if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
-    render_into(o->r, b, o->f);
+    render_into(o->r, b, o->f, "Statement");
     o->done = true;
     return true;
 }
@@ -448,7 +449,7 @@ bool handle_invoice(struct request *r)
         r->content_type = "application/pdf";
         if (!ok) http_error(r, 500, "internal", "the PDF could not be rendered");
     } else {
-        render_into(r, &b, f);
+        render_into(r, &b, f, "Invoice");
     }
     bill_free(&b);
     return ok;

@@ -217,7 +217,8 @@ bool handle_finance_vouchers(struct request *r)
 /* The money audit trail of the month: every audit_log row on an invoice or
  * credit note of the billing month (issue, void, fapiao, correct, credit
  * and whatever action comes next), whenever it was written, oldest first.
- * before and after are the row's own jsonb, valid JSON as stored. */
+ * before and after are the row's own jsonb, valid JSON as stored; currency
+ * is the invoice's, the unit of the minor-unit amounts they hold. */
 bool handle_finance_audit(struct request *r)
 {
     char first_day[16];
@@ -226,7 +227,8 @@ bool handle_finance_audit(struct request *r)
     PGresult *res = db_query(
         r->conn, "read the month's money audit",
         "SELECT to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.actor, "
-        "  a.key, a.action, c.code, i.kind, coalesce(a.before::text, 'null'), a.after::text "
+        "  a.key, a.action, c.code, i.kind, coalesce(a.before::text, 'null'), a.after::text, "
+        "  i.currency "
         "FROM audit_log a JOIN invoice i ON i.number = a.key "
         "JOIN customer c ON c.id = i.customer_id "
         "WHERE a.object = 'invoice' AND i.period = $1::date ORDER BY a.at, a.id",
@@ -238,6 +240,8 @@ bool handle_finance_audit(struct request *r)
         static const char *const names[] = {"actor", "invoice", "action", "customer", "kind"};
         for (int k = 0; k < 5; k++)
             string_field(&r->body, names[k], PQgetvalue(res, i, 1 + k));
+        /* the invoice's: the currency of the minor units before and after hold */
+        string_field(&r->body, "currency", PQgetvalue(res, i, 8));
         sb_printf(&r->body, ",\"before\":%s,\"after\":%s}", PQgetvalue(res, i, 6),
                   PQgetvalue(res, i, 7));
     }

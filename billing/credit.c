@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
+#include "core/units.h"
 #include "pricing/meter.h"
 #include "pricing/bill.h"
 
@@ -200,10 +201,14 @@ static bool choose(struct credit *c, const struct pick *picks, int n)
             log_error("line %d: quantity \"%s\" is not a positive quantity in %s, exact to "
                       "the %s",
                       no, qty, meter_units(l->meter)->price_unit, meter_units(l->meter)->base_unit);
-        else if (qty && l->credit_q > l->quantity)
-            log_error("line %d of %s: quantity %s is more than the %lld %s it has left", no,
-                      c->invoice, qty, (long long)l->quantity, meter_units(l->meter)->base_unit);
-        else
+        else if (qty && l->credit_q > l->quantity) {
+            /* said in the unit the user typed (the price unit), not in base units */
+            const struct meter_units *u = meter_units(l->meter);
+            char left[32];
+            units_format(l->quantity, u->per_price, left, sizeof left);
+            log_error("line %d of %s: quantity %s is more than the %s %s it has left", no,
+                      c->invoice, qty, left, u->label_en);
+        } else
             ok = true;
         if (!ok) break;
         l->chosen = true;

@@ -12,9 +12,13 @@
  * tax system, with its number once recorded. A credit note (贷项通知单)
  * prints what it credits as positive amounts, and after its totals the
  * invoice it credits, that invoice's fapiao, the reason and the balance
- * left. A void invoice carries 作废 VOID across every page (drawn as
+ * left; its own fapiao, once recorded, is labelled the red fapiao (红字发票
+ * 号码). A void invoice carries 作废 VOID across every page (drawn as
  * shapes under the figures, pale, so they stay readable), beside its
  * number, and after its totals the void's date, reason and credit notes.
+ * An issued invoice with partial credit notes against it ends with what
+ * they credited (已冲减), the balance left (余额, total less them: the
+ * "remaining" of the JSON, CSV and text) and the credit notes' numbers.
  *
  * Pages: the first carries the seller and buyer; every page repeats the
  * title, number and column heads and ends with "Page n of N"; the totals
@@ -128,15 +132,19 @@ static double text_wrapped(struct pdf *p, double size, bool bold, double x, doub
     return extra;
 }
 
-/* A bilingual label: Chinese, then English beside it in grey. */
-static void label(struct pdf *p, double x, double y, const char *zh, const char *en)
+/* A bilingual label: Chinese, then English beside it in grey. Returns
+ * where it ends, for a value that must start after a long label. */
+static double label(struct pdf *p, double x, double y, const char *zh, const char *en)
 {
     text(p, 8.5, true, x, y, ALIGN_LEFT, 0, zh);
     int w, h;
     pango_layout_get_size(p->layout, &w, &h);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-    text(p, 7.5, false, x + (double)w / PANGO_SCALE + 4, y + 1, ALIGN_LEFT, 0, en);
+    double en_x = x + (double)w / PANGO_SCALE + 4;
+    text(p, 7.5, false, en_x, y + 1, ALIGN_LEFT, 0, en);
+    pango_layout_get_size(p->layout, &w, &h);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
+    return en_x + (double)w / PANGO_SCALE;
 }
 
 static void rule(struct pdf *p, double y, double width)
@@ -173,10 +181,13 @@ static void footer(struct pdf *p, const struct bill *b)
     snprintf(s, sizeof s, "%s · 第 %d 页，共 %d 页 · Page %d of %d",
              b->number[0] ? b->number : "DRAFT", p->page, p->pages, p->page, p->pages);
     bool fapiao = b->fapiao_number[0];
+    /* a credit note's own fapiao is the red one that reverses the blue */
+    bool red = is_credit(b);
     snprintf(zh, sizeof zh, "本单据不是发票：增值税发票由税务系统另行开具%s%s%s",
-             fapiao ? "，发票号码 " : "。", b->fapiao_number, fapiao ? "。" : "");
+             !fapiao ? "。" : red ? "，红字发票号码 " : "，发票号码 ", b->fapiao_number,
+             fapiao ? "。" : "");
     snprintf(en, sizeof en, "Not a tax invoice: the fapiao is issued separately by the tax system%s%s.",
-             fapiao ? ", fapiao no. " : "", b->fapiao_number);
+             !fapiao ? "" : red ? ", red fapiao no. " : ", fapiao no. ", b->fapiao_number);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     text(p, 7.5, false, PAGE_W / 2, BOTTOM + 30, ALIGN_CENTER, 0, s);
     text(p, 6.5, false, PAGE_W / 2, BOTTOM + 42, ALIGN_CENTER, RIGHT - LEFT, zh);
@@ -307,10 +318,17 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
         text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
     }
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
+        /* a credit note's own is the red fapiao, beside the blue it reverses;
+         * its longer label moves the number right, never over it, and the
+         * number and date close up a little to fit whole in what is left */
+        bool red = is_credit(b);
         char fapiao[64];
-        snprintf(fapiao, sizeof fapiao, "%s  %s", b->fapiao_number, b->fapiao_date);
-        label(p, 305, 166 + shift, "发票号码", "Fapiao");
-        text(p, 9, false, 385, 166 + shift, ALIGN_LEFT, 170, fapiao);
+        snprintf(fapiao, sizeof fapiao, "%s%s%s", b->fapiao_number, red ? " " : "  ",
+                 b->fapiao_date);
+        double label_end = red ? label(p, 305, 166 + shift, "红字发票号码", "Red fapiao")
+                               : label(p, 305, 166 + shift, "发票号码", "Fapiao");
+        double x = label_end + 6 > 385 ? label_end + 6 : 385;
+        text(p, red ? 8.5 : 9, false, x, 166 + shift, ALIGN_LEFT, RIGHT - x, fapiao);
     }
     p->y = TOP_ROWS - 20 + shift; /* the heads take 20: lines start at TOP_ROWS */
     column_heads(p, b);
@@ -368,23 +386,13 @@ static void note_row(struct pdf *p, const char *zh, const char *en, const char *
     p->y += text_wrapped(p, 9, false, NOTE_X, p->y, RIGHT - NOTE_X, value) + 14;
 }
 
-/* A red-reversal reason as people read it: the tax system's code and its
- * names, then the free text ("01 开票有误 wrong invoice · wrong buyer"). */
-static void reason_text(const char *code, const char *why, char *buf, size_t len)
-{
-    const char *zh, *en;
-    render_reason_names(code, &zh, &en);
-    snprintf(buf, len, "%s%s%s%s%s%s%s", code, zh[0] ? " " : "", zh, en[0] ? " " : "", en,
-             code[0] && why[0] ? " · " : "", why);
-}
-
 /* A void invoice: when, why, and the credit notes that reverse it. */
 static void void_notes(struct pdf *p, const struct bill *b)
 {
     char v[400];
     p->y += 6;
     if (b->voided_at[0]) note_row(p, "作废日期", "Voided on", b->voided_at);
-    reason_text(b->void_code, b->void_reason, v, sizeof v);
+    render_reason_text(b->void_code, b->void_reason, v, sizeof v);
     if (v[0]) note_row(p, "作废原因", "Void reason", v);
     if (b->credit_notes[0]) note_row(p, "贷项通知单", "Credit notes", b->credit_notes);
 }
@@ -404,7 +412,7 @@ static void credit_notes(struct pdf *p, const struct bill *b)
                  b->credited_fapiao_date[0] ? "  " : "", b->credited_fapiao_date);
         note_row(p, "蓝字发票号码", "Blue fapiao", v);
     }
-    reason_text(b->void_code, b->void_reason, v, sizeof v);
+    render_reason_text(b->void_code, b->void_reason, v, sizeof v);
     if (v[0]) note_row(p, "冲减原因", "Reason", v);
     if (b->credited_balance_known) {
         char amount[32];
@@ -445,7 +453,18 @@ static void totals(struct pdf *p, const struct bill *b)
         }
     /* The currency stands in the header block, once, not on each total. */
     total_row(p, b, "应付金额", "Due from customer", b->due, true);
-    if (is_void(b) || b->void_reason[0]) void_notes(p, b);
+    if (is_void(b) || b->void_reason[0]) {
+        void_notes(p, b); /* its credit notes are listed there */
+        return;
+    }
+    if (b->credited) { /* partial credit notes against an issued invoice: what stands */
+        total_row(p, b, "已冲减", "Credited by credit notes", b->credited, false);
+        total_row(p, b, "余额", "Balance after credit notes", b->total + b->credited, true);
+        if (b->credit_notes[0]) {
+            p->y += 6;
+            note_row(p, "贷项通知单", "Credit notes", b->credit_notes);
+        }
+    }
 }
 
 /* The height the totals take, drawing nothing: TOTALS_H, or more for the

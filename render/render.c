@@ -85,6 +85,14 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
 
+void render_reason_text(const char *code, const char *note, char *buf, size_t len)
+{
+    const char *zh, *en;
+    render_reason_names(code, &zh, &en);
+    snprintf(buf, len, "%s%s%s%s%s%s%s", code, zh[0] ? " " : "", zh, en[0] ? " " : "", en,
+             code[0] && note[0] ? " · " : "", note);
+}
+
 static void text_sum(FILE *out, const char *label, int64_t v, const struct bill *b)
 {
     char amount[32];
@@ -104,9 +112,14 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         fprintf(out, "source    %s %s %s: the month is frozen, not priced again\n", b->status,
                 credit ? "credit note" : "invoice", b->number);
     if (b->credits[0]) fprintf(out, "credits   %s\n", b->credits);
-    if (b->void_reason[0]) /* a credit note's: the reason it credits (its own, or the void's) */
-        fprintf(out, "%s%s%s%s\n", credit ? "reason    " : "void      ", credit ? b->void_code : "",
-                credit && b->void_code[0] ? " " : "", b->void_reason);
+    if (credit && (b->void_code[0] || b->void_reason[0])) {
+        /* a credit note's reason (its own, or its void's): the tax system's
+         * code and its names, then the note when there is one, as the PDF */
+        char reason[400];
+        render_reason_text(b->void_code, b->void_reason, reason, sizeof reason);
+        fprintf(out, "reason    %s\n", reason);
+    } else if (b->void_reason[0])
+        fprintf(out, "void      %s\n", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
     fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
@@ -116,8 +129,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         char q[80] = "", pr[80] = "";
         int64_t unit_price;
         if (render_line_unit_price(b, l, &unit_price)) render_quantity(l, q, sizeof q);
-        if (unit_price >= 0) {
-            money_format(unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
+        if (unit_price >= 0) { /* to the plan's precision, as the PDF prints it */
+            render_unit_price(unit_price, b->minor_digits, price, sizeof price);
             snprintf(pr, sizeof pr, "%s", price);
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
@@ -141,6 +154,7 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
     money_format(b->due, b->minor_digits, amount, sizeof amount);
     fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
     if (b->credited) { /* partial credit notes: what of the invoice remains */
+        if (b->credit_notes[0]) fprintf(out, "%83s %s\n", "credit notes", b->credit_notes);
         text_sum(out, "credited by credit notes", b->credited, b);
         text_sum(out, "remaining", b->total + b->credited, b);
     }
@@ -200,7 +214,7 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
     sb_putc(sb, '}');
 }
 
-static void render_json(const struct bill *b, FILE *out)
+static void render_json(const struct bill *b, const char *title, FILE *out)
 {
     struct strbuf sb = STRBUF_INIT;
     sb_puts(&sb, "{\"customer\":");
@@ -211,18 +225,21 @@ static void render_json(const struct bill *b, FILE *out)
     json_field(&sb, "plan", b->plan);
     json_field(&sb, "period", b->period);
     json_field(&sb, "status", b->status[0] ? b->status : "statement");
-    /* issued: this is the issued invoice the month stands on, not a
-     * pricing (a statement of an issued month); source says which. */
-    bool stands = !strcmp(b->status, "issued") && strcmp(b->kind, "credit_note");
-    sb_printf(&sb, ",\"issued\":%s", stands ? "true" : "false");
-    char source[96];
-    if (b->status[0])
-        snprintf(source, sizeof source, "%s %s%s%s", b->status,
-                 strcmp(b->kind, "credit_note") ? "invoice" : "credit note", b->number[0] ? " " : "",
-                 b->number);
-    else
-        snprintf(source, sizeof source, "priced live");
-    json_field(&sb, "source", source);
+    if (!strcmp(title, "Statement")) {
+        /* a statement's only: issued says it is the issued invoice the month
+         * stands on, not a pricing; source says which. An invoice's JSON
+         * has its status, and no flag that could contradict it. */
+        bool stands = !strcmp(b->status, "issued") && strcmp(b->kind, "credit_note");
+        sb_printf(&sb, ",\"issued\":%s", stands ? "true" : "false");
+        char source[96];
+        if (b->status[0])
+            snprintf(source, sizeof source, "%s %s%s%s", b->status,
+                     strcmp(b->kind, "credit_note") ? "invoice" : "credit note",
+                     b->number[0] ? " " : "", b->number);
+        else
+            snprintf(source, sizeof source, "priced live");
+        json_field(&sb, "source", source);
+    }
     if (b->number[0]) json_field(&sb, "number", b->number);
     if (b->kind[0]) json_field(&sb, "kind", b->kind);
     if (b->credits[0]) json_field(&sb, "credits", b->credits);
@@ -246,13 +263,24 @@ static void render_json(const struct bill *b, FILE *out)
     if (!strcmp(b->kind, "invoice") && b->number[0]) { /* issued: what credit notes left */
         render_json_money(&sb, "credited", b->credited, b->minor_digits);
         render_json_money(&sb, "remaining", b->total + b->credited, b->minor_digits);
+        if (b->credit_notes[0]) json_field(&sb, "credit_notes", b->credit_notes);
     }
     if (b->credited_fapiao_number[0]) {
         json_field(&sb, "credits_fapiao_number", b->credited_fapiao_number);
         json_field(&sb, "credits_fapiao_date", b->credited_fapiao_date);
     }
-    if (b->void_reason[0] && !strcmp(b->kind, "credit_note"))
+    if (!strcmp(b->kind, "credit_note") && (b->void_code[0] || b->void_reason[0])) {
+        /* reason: the note (free text, "" when none); the code's names beside
+         * it, and reason_text all of it as the text and the PDF print it */
+        const char *zh, *en;
+        char reason[400];
+        render_reason_names(b->void_code, &zh, &en);
         json_field(&sb, "reason", b->void_reason);
+        json_field(&sb, "reason_zh", zh);
+        json_field(&sb, "reason_en", en);
+        render_reason_text(b->void_code, b->void_reason, reason, sizeof reason);
+        json_field(&sb, "reason_text", reason);
+    }
     sb_puts(&sb, ",\"vouchers\":[");
     for (int i = 0; i < b->nclaims; i++) {
         sb_puts(&sb, i ? ",{\"voucher\":" : "{\"voucher\":");
@@ -309,6 +337,12 @@ static void render_csv(const struct bill *b, FILE *out)
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
     sb_printf(&sb, "due,,,,,,,,,,%s,%s\n", amount, b->currency);
+    if (b->credited) { /* an issued invoice with credit notes: what they took, what remains */
+        money_format(b->credited, b->minor_digits, amount, sizeof amount);
+        sb_printf(&sb, "credited,,,,,,,,,,%s,%s\n", amount, b->currency);
+        money_format(b->total + b->credited, b->minor_digits, amount, sizeof amount);
+        sb_printf(&sb, "remaining,,,,,,,,,,%s,%s\n", amount, b->currency);
+    }
     fputs(sb_str(&sb), out);
     sb_free(&sb);
 }
@@ -316,7 +350,7 @@ static void render_csv(const struct bill *b, FILE *out)
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out)
 {
     if (f == RENDER_JSON)
-        render_json(b, out);
+        render_json(b, title, out);
     else if (f == RENDER_CSV)
         render_csv(b, out);
     else

@@ -37,6 +37,12 @@ void render_line_item(const struct bill_line *l, char *item, size_t itemlen, cha
  * (sales allowance); "" and "" for any other code. */
 void render_reason_names(const char *code, const char **zh, const char **en);
 
+/* A reason as people read it, everywhere a document prints one (text,
+ * JSON's reason_text, PDF): the code, its names, then the note after " · "
+ * when there is one: "04 销售折让 sales allowance · SLA credit", "02 销货退回
+ * sales return". */
+void render_reason_text(const char *code, const char *note, char *buf, size_t len);
+
 /* A rate in ppm of the whole as a percentage without trailing zeros:
  * 60000 is "6%", 65000 "6.5%". */
 void render_percent(int64_t ppm, char *buf, size_t len);
@@ -73,7 +79,8 @@ void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len);
 void render_json_money(struct strbuf *sb, const char *name, int64_t v, int digits);
 
 bool render_parse_format(const char *s, enum render_format *f);
-/* title: "Invoice" or "Statement". */
+/* title: "Invoice" or "Statement"; only a statement's JSON carries issued
+ * and source (whether the month stands on an issued invoice). */
 void render_bill(const struct bill *b, enum render_format f, const char *title, FILE *out);
 /* Writes the bill to path in any format (pdf only to a file); seller names
  * the operator on a PDF. False after printing why. */

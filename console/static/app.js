@@ -15,7 +15,7 @@ const WORDS = {
     estimate: "Charges for the month", mtd: "Month to date (estimate)", statementOf: "Statement", frozen: "As issued on invoice", due: "Due", subtotal: "Subtotal", tax: "Tax", total: "Total", claimed: "Paid by vouchers",
     lines: "Lines", line: "Line", quantity: "Quantity", unitPrice: "Unit price", amount: "Amount",
     gpuHours: "GPU hours by accelerator model", tokens: "Tokens by job", energy: "Energy (kWh)", noUsage: "No usage in this month.",
-    balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", remaining: "Remaining", none: "None",
+    balances: "Balances today", commitmentUse: "Commitment in the month shown", commitmentMet: "met, nothing short", makeup: "Make-up bank", commitment: "Commitment", vouchers: "Vouchers", voucher: "Voucher", program: "Program", faceValue: "Face value", paid: "Paid", remaining: "Remaining", none: "None", credited: "Credited by credit notes", balanceAfter: "Balance after credit notes",
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
     monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", line: "Line", line_draft: "Drafts (not issued)", line_issued: "Issued (incl. voided since)", line_credited: "Credit notes", line_net: "Net (invoices that stand, less partial credits)", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
@@ -33,7 +33,7 @@ const WORDS = {
     estimate: "本月费用", mtd: "本月至今（预估）", statementOf: "对账单", frozen: "按已开具账单", due: "应付", subtotal: "小计", tax: "税额", total: "合计", claimed: "算力券抵扣",
     lines: "明细", line: "项目", quantity: "数量", unitPrice: "单价", amount: "金额",
     gpuHours: "按加速卡型号的 GPU 时长", tokens: "按任务的 Token 数", energy: "电量（千瓦时）", noUsage: "本月没有用量。",
-    balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", remaining: "余额", none: "无",
+    balances: "当前余额", commitmentUse: "所选月份的承诺使用", commitmentMet: "已达承诺，无差额", makeup: "补足额度", commitment: "承诺消费", vouchers: "算力券", voucher: "算力券", program: "项目", faceValue: "面值", paid: "已抵扣", remaining: "余额", none: "无", credited: "已冲减", balanceAfter: "冲减后余额",
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
     monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", line: "项目", line_draft: "草稿（未开具）", line_issued: "已开具（含其后作废）", line_credited: "红字冲销", line_net: "净额（有效发票减部分红冲）", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
@@ -58,6 +58,16 @@ function money(amount, currency) {
   return new Intl.NumberFormat(locale(), {
     style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
   }).format(String(amount)); /* a string is formatted exactly (Intl.NumberFormat v3) */
+}
+/* A unit price (the API's six-decimal string) to the precision the plan
+ * states it, as the PDF prints it (render_unit_price): trailing zeros off,
+ * but never fewer decimals than the currency's: "9.500000" is "9.50". */
+function unitPrice(price, currency) {
+  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  const [whole, frac = ""] = String(price).split(".");
+  let keep = frac.replace(/0+$/, "");
+  if (keep.length < digits) keep = frac.slice(0, digits).padEnd(digits, "0");
+  return keep ? `${whole}.${keep}` : whole;
 }
 /* Minor units (an integer, as the API sends them) as money: the decimal
  * point placed by string, with the currency's ISO digits. */
@@ -294,12 +304,14 @@ function statementCard(title, s) {
   const rows = s.lines.map((l) => el("tr", {},
     td(lang === "zh" ? l.description_zh : l.description_en),
     td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${t(`unit_${l.meter}`)}` : "", { class: "num", "data-field": "quantity" }),
-    td(l.unit_price ? `${money(l.unit_price, c)} / ${l.price_unit}` : "", { class: "num" }),
+    td(l.unit_price ? `${money(unitPrice(l.unit_price, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
   rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${s.tax_rate}`), sum("total", t("total"), "total"));
   if (s.claimed_minor) rows.push(sum("claimed", t("claimed")));
   rows.push(sum("due", t("due"), "total"));
+  /* an issued invoice with credit notes against it: what they took, what stands */
+  if (s.credited_minor) rows.push(sum("credited", `${t("credited")}${s.credit_notes ? ` (${s.credit_notes})` : ""}`, "credit"), sum("remaining", t("balanceAfter"), "total"));
   /* the whole width: quantities carry six decimals beside their unit */
   return el("section", { class: "card wide" }, el("h2", {}, title),
     el("div", { class: "figure", "data-figure": "due", "data-minor": s.due_minor }, money(s.due, c)),
@@ -370,11 +382,13 @@ async function customerView(params) {
   grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => Number(r.kwh))));
   const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(monthName(i.period)), td(pill(i.status)),
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
+    td(i.credited_minor ? money(i.credited, i.currency) : "", { class: "num", "data-field": "credited", "data-minor": i.credited_minor }),
+    td(i.credited_minor ? money(i.remaining, i.currency) : "", { class: "num", "data-field": "remaining", "data-minor": i.remaining_minor }),
     td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
   const csv = el("button", { class: "primary", type: "button", id: "csv" }, t("csv"));
   csv.addEventListener("click", () => usageCsv(customer, period).catch(fail));
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("invoices")),
-    table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("pdf")], irows, { name: "invoices", num: [4] }), el("p", {}, csv)));
+    table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("credited"), t("balanceAfter"), t("pdf")], irows, { name: "invoices", num: [4, 5, 6] }), el("p", {}, csv)));
   show(el("h1", {}, `${t("customer")} · ${customer}`), bar, grid);
 }
 
@@ -382,9 +396,13 @@ async function customerView(params) {
 
 /* One audit row's detail, whatever its action: what it recorded (after),
  * and for a correction what it was before. Text only (textContent). */
+const MONEY_KEYS = /^(subtotal|tax|total|remaining|due|claimed|credited|amount)$|_minor$/;
 function auditDetail(row) {
-  /* an issue row's total is in minor units beside its currency: shown as money */
-  const value = (o, k, v) => (k === "total" && Number.isInteger(v) && o.currency ? minorMoney(v, o.currency) : typeof v === "object" ? JSON.stringify(v) : v);
+  /* the money a row holds is in minor units (issue: total; credit: subtotal,
+   * tax, total, remaining before and after): shown as money in the row's
+   * currency (the invoice's, which the API gives beside the row) */
+  const currency = row.currency || (row.after && row.after.currency);
+  const value = (o, k, v) => (MONEY_KEYS.test(k) && Number.isInteger(v) && currency ? minorMoney(v, currency) : typeof v === "object" ? JSON.stringify(v) : v);
   const pairs = (o) => Object.entries(o || {}).map(([k, v]) => `${k}: ${value(o, k, v)}`).join(", ");
   return row.before ? `${pairs(row.before)} → ${pairs(row.after)}` : pairs(row.after);
 }

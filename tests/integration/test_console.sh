@@ -51,11 +51,22 @@ gamma_inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.custom
     --reason '<script>document.title=4</script>' --actor '<img src=x onerror="document.title=3">' >/dev/null 2>&1
 check_eq "gamma's fapiao is recorded and corrected" 26310000000000000008 \
     "$(q "SELECT fapiao_number FROM invoice WHERE number = '$gamma_inv'")"
+# and a partial credit of 100.00 before tax against it: tax 6% = 6.00, so
+# 106.00 credited and gamma's total less 106.00 remaining.
+gamma_total=$(q "SELECT total FROM invoice WHERE number = '$gamma_inv'")
+"$GM" invoice credit "$gamma_inv" --amount 100 --reason 04 --note "SLA credit" --actor fin-ann >/dev/null 2>&1
+gamma_cn=$(q "SELECT number FROM invoice WHERE kind = 'credit_note' AND credits =
+              (SELECT id FROM invoice WHERE number = '$gamma_inv')")
+check_eq "gamma's partial credit note: -100.00 - 6.00 = -106.00" "-10000 -600 -10600" \
+    "$(q "SELECT subtotal || ' ' || tax || ' ' || total FROM invoice WHERE number = '$gamma_cn'")"
+# minor units as en-US prints CNY: 2025298 is CN¥20,252.98, -10600 -CN¥106.00
+cny() { local m=${1#-} sign=""; [ "$m" = "$1" ] || sign=-; m=$(printf '%03d' "$m")
+        echo "${sign}CN¥$(sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta' <<<"${m%??}").${m: -2}"; }
 # A second version of a plan, for next year: sales sees both side by side.
 sed 's/"16.80"/"15.80"/; s/"2026-01-01"/"2027-01-01"/; s/standard 2026/standard 2027/' \
     "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan-2027.json"
 "$GM" plan apply "$TMP/plan-2027.json" >/dev/null 2>&1
-check_eq "the month is issued, alpha's voided with a credit note" "4 1" \
+check_eq "the month is issued, alpha's voided with a credit note, gamma's credited in part" "5 2" \
     "$(q "SELECT count(*) || ' ' || count(*) FILTER (WHERE kind = 'credit_note') FROM invoice
           WHERE period = '$PERIOD-01' AND status <> 'draft'")"
 
@@ -201,8 +212,20 @@ check_eq "its quantity in the price unit with every decimal the statement gives"
     "$(seen customer.line1.quantity)"
 check_eq "the issued month is marked as its issued invoice" \
     "As issued on invoice $(jq -r .number <<<"$st")" "$(seen customer.source)"
-check_eq "its invoice as invoice show" "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor)" \
+check_eq "its invoice and credit note as invoice show" \
+    "$gamma_inv=$("$GM" invoice show "$gamma_inv" --format json | jq .total_minor),$gamma_cn=-10600" \
     "$(seen customer.invoices)"
+check_eq "the statement of the issued month: what the credit note took" "-10600" "$(seen customer.credited)"
+check_eq "with the credit note's number" "Credited by credit notes ($gamma_cn) $(cny -10600)" \
+    "$(seen customer.credited.row)"
+check_eq "and what remains, to the fen" "$((gamma_total - 10600))" "$(seen customer.remaining)"
+check_eq "as money" "Balance after credit notes $(cny $((gamma_total - 10600)))" "$(seen customer.remaining.row)"
+check_eq "as gpumeter statement says it" "$((gamma_total - 10600))" "$(jq .remaining_minor <<<"$st")"
+check_eq "the invoices list: credited and remaining beside the total (a credit note has none)" \
+    "$gamma_inv=$(cny -10600)/$(cny $((gamma_total - 10600))),$gamma_cn=/" "$(seen customer.invoices.credited)"
+# the plan's ¥3.00 per million tokens, stored as 3.000000: printed as the PDF does
+check_eq "a unit price to the plan's precision, as the PDF" "CN¥3.00 / million tokens" "$(seen customer.line1.price)"
+check_eq "(the API keeps six decimals for programs)" "3.000000" "$(jq -r '.lines[0].unit_price' <<<"$st")"
 check_eq "three usage charts drawn" 3 "$(seen customer.charts)"
 check_eq "the job named with markup is rated" 1 \
     "$(q "SELECT count(*) FROM usage_hourly WHERE job = '<img src=x onerror=\"document.title=2\">'")"
@@ -240,6 +263,7 @@ check_eq "that scripts cannot read" '""' "$(seen cookie.script)"
 check_eq "and never the key" false "$(seen key.stored)"
 check_eq "in Chinese, the same total" "$(seen customer.total.text | sed 's/CN¥/¥/')" "$(seen customer.zh.total)"
 check_match "with Chinese headings" '项目.*数量.*单价.*金额' "$(seen customer.zh.heading)"
+check_eq "in Chinese, what was credited" "已冲减 ($gamma_cn) -¥106.00" "$(seen customer.zh.credited)"
 check_eq "a revoked key's session ends at once" 401 "$(seen revoked.me)"
 check_eq "and stays ended" 401 "$(seen revoked.again)"
 check_eq "the console asks to sign in again" sign-in "$(seen revoked.view)"
@@ -257,7 +281,7 @@ ok=0
 for pair in ${shown//,/ }; do
     [ "$("$GM" invoice show "${pair%=*}" --format json | jq .total_minor)" = "${pair#*=}" ] && ok=$((ok + 1))
 done
-check_eq "each as invoice show" 4 "$ok"
+check_eq "each as invoice show" 5 "$ok"
 # Each invoice and credit note once (docs/invoices.md, "The month's money"):
 # gross issued (voided ones included), credited, net (the invoices that stand).
 check_eq "the month's totals: drafts, issued, credited, net" \
@@ -266,12 +290,15 @@ check_eq "the month's totals: drafts, issued, credited, net" \
                   LATERAL (VALUES (1, 'draft', status = 'draft'),
                                   (2, 'issued', kind = 'invoice' AND status <> 'draft'),
                                   (3, 'credited', kind = 'credit_note' AND status <> 'draft'),
-                                  (4, 'net', kind = 'invoice' AND status = 'issued')) v(o, l, w)
+                                  (4, 'net', status = 'issued' AND (kind = 'invoice' OR EXISTS
+                                      (SELECT 1 FROM invoice o WHERE o.id = invoice.credits
+                                       AND o.status = 'issued')))) v(o, l, w)
            WHERE period = '$PERIOD-01' GROUP BY currency, o, l) x")" \
     "$(seen finance.totals)"
+# net: the invoices that stand less gamma's partial credit of 106.00
 check_match "net is issued less the voided invoice's credit note, not less it twice" \
-    "net:CNY=$(q "SELECT sum(total) FROM invoice WHERE period = '$PERIOD-01' AND kind = 'invoice'
-                  AND status = 'issued'")(,|$)" "$(seen finance.totals)"
+    "net:CNY=$(( $(q "SELECT sum(total) FROM invoice WHERE period = '$PERIOD-01' AND kind = 'invoice'
+                     AND status = 'issued'") - 10600 ))(,|$)" "$(seen finance.totals)"
 claim=$("$GM" report vouchers --program sh-ai-2026 --period "$PERIOD" | sed -n 's/^claim (issued invoices) *\([-0-9.]*\).*/\1/p')
 check_eq "the voucher program's claim as report vouchers" "sh-ai-2026=${claim//./}" "$(seen finance.claims)"
 check_match "and it is not nothing" '=[1-9]' "$(seen finance.claims)"
@@ -279,8 +306,14 @@ check_match "and it is not nothing" '=[1-9]' "$(seen finance.claims)"
 # alpha's void, gamma's fapiao and its correction.
 check_eq "finance sees the month's money audit trail" \
     "$(q "SELECT string_agg(number || ' issue', ',' ORDER BY id) FROM invoice
-          WHERE period = '$PERIOD-01' AND kind = 'invoice'"),$alpha void,$gamma_inv fapiao,$gamma_inv correct" \
+          WHERE period = '$PERIOD-01' AND kind = 'invoice'"),$alpha void,$gamma_inv fapiao,$gamma_inv correct,$gamma_inv credit" \
     "$(seen finance.audit)"
+audit_credit=$(seen finance.audit.credit)
+check_match "the credit row: what remained before, as money" "^remaining: $(cny "$gamma_total") → " "$audit_credit"
+for f in "subtotal: $(cny -10000)" "tax: $(cny -600)" "total: $(cny -10600)" "remaining: $(cny $((gamma_total - 10600)))"; do
+    check_match "the credit row's $f, as money" "(^|, | → )$f(,|$)" "$audit_credit"
+done
+check_eq "no amount left in bare minor units" "" "$(grep -oE '(subtotal|tax|total|remaining): -?[0-9]+(,|$)' <<<"$audit_credit")"
 check_eq "an actor and a reason that are markup are shown as text, never run" \
     "<img src=x onerror=\"document.title=3\">|$gamma_inv|gamma|fapiao record corrected|fapiao_date: $(issued_on "$gamma_inv"), fapiao_number: 26310000000000000007 → reason: <script>document.title=4</script>, fapiao_date: $(issued_on "$gamma_inv"), fapiao_number: 26310000000000000008" \
     "$(seen finance.audit.hostile)"

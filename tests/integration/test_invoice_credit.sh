@@ -39,7 +39,8 @@ refused "an unknown reason" '"99" is not a red-letter reason: 01 开票有误, 0
 refused "开票有误 in part" '01 开票有误 reverses a fapiao in full' "$INV" --amount 1 --reason 开票有误
 refused "both --amount and --line" 'give --amount or --line' "$INV" --amount 1 --line 1 --reason 04
 refused "a line that does not exist" 'has no line "2": its lines are 1 to 1' "$INV" --line 2 --reason 02
-refused "a quantity above the line's" 'quantity 10.5 is more than the 36000000 GPU-ms it has left' \
+# said in the unit the user typed: 36,000,000 GPU-ms are 10 GPU-hours
+refused "a quantity above the line's" 'quantity 10.5 is more than the 10.000000 GPU-hours it has left' \
     "$INV" --line 1:10.5 --reason 02
 refused "more than the invoice" 'more than what remains of INV-2026-000001: 168.00 before tax' \
     "$INV" --amount 168.01 --reason 04
@@ -66,13 +67,43 @@ check_eq "the credit notes' lines: the amount's takes no quantity, the line's 2.
           FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id WHERE i.kind = 'credit_note'")"
 refused "more than remains after two credits" 'more than what remains of INV-2026-000001: 118.49 before tax' \
     "$INV" --amount 118.50 --reason 04
-refused "more hours than remain on the line" 'quantity 7.6 is more than the 27000000 GPU-ms it has left' \
+refused "more hours than remain on the line" 'quantity 7.6 is more than the 7.500000 GPU-hours it has left' \
     "$INV" --line 1:7.6 --reason 03
 
 check_eq "invoice show: what remains" "-52.48 125.60" \
     "$("$GM" invoice show "$INV" --format json | jq -r '"\(.credited) \(.remaining)"')"
 check_match "and in its text" 'remaining +125.60' "$("$GM" invoice show "$INV")"
-check_match "its text gives the reason, not a void" '^reason +04 SLA credit$' "$("$GM" invoice show CN-2026-000001)"
+check_match "its text gives the reason, its names and the note, not a void" \
+    '^reason +04 销售折让 sales allowance · SLA credit$' "$("$GM" invoice show CN-2026-000001)"
+check_match "a credit note with no note still gives its reason code and names" \
+    '^reason +02 销货退回 goods or services returned$' "$("$GM" invoice show CN-2026-000002)"
+check_eq "and its JSON: the note (none), the names and the reason as printed" \
+    "|销货退回|goods or services returned|02 销货退回 goods or services returned" \
+    "$("$GM" invoice show CN-2026-000002 --format json |
+        jq -r '"\(.reason)|\(.reason_zh)|\(.reason_en)|\(.reason_text)"')"
+check_eq "an invoice's JSON has its status and no statement flags" "issued|false|false" \
+    "$("$GM" invoice show CN-2026-000001 --format json | jq -r '"\(.status)|\(has("issued"))|\(has("source"))"')"
+# 16.800000 a GPU-hour stated by the plan as 16.80: printed as the PDF does
+check_match "invoice show prints the unit price to the plan's precision" \
+    '^1 +gpu_ms +H800 +10\.000000 GPU-hour +16\.80 +168\.00$' "$("$GM" invoice show "$INV")"
+# 178.08 less 10.61 and 41.87 credited: -52.48 credited, 125.60 remains
+tail2() { tail -n "$1" | paste -sd' '; }
+check_eq "invoice show's CSV: credited and remaining after due" \
+    "due,,,,,,,,,,178.08,CNY credited,,,,,,,,,,-52.48,CNY remaining,,,,,,,,,,125.60,CNY" \
+    "$("$GM" invoice show "$INV" --format csv | tail2 3)"
+check_eq "the issued month's statement CSV: the same rows" \
+    "due,,,,,,,,,,178.08,CNY credited,,,,,,,,,,-52.48,CNY remaining,,,,,,,,,,125.60,CNY" \
+    "$("$GM" statement --customer alpha --period 2026-01 --format csv | tail2 3)"
+check_match "invoice show's text names the credit notes" \
+    'credit notes CN-2026-000001, CN-2026-000002' "$("$GM" invoice show "$INV")"
+check_eq "a credit note's CSV ends at due: nothing credits it" \
+    "due,,,,,,,,,,-10.61,CNY" "$("$GM" invoice show CN-2026-000001 --format csv | tail2 1)"
+"$GM" invoice show "$INV" --format pdf --output "$TMP/inv.pdf" >/dev/null 2>&1
+pdf=$(pdftotext -layout "$TMP/inv.pdf" - 2>/dev/null)
+check_match "the invoice's PDF: what the credit notes took" '已冲减 Credited by credit notes +-52\.48' "$pdf"
+check_match "the invoice's PDF: the balance after them" '余额 Balance after credit notes +125\.60' "$pdf"
+check_match "the invoice's PDF: the credit notes by number" 'CN-2026-000001, CN-2026-000002' "$pdf"
+check_match "the invoice's PDF: the unit price to the plan's precision" ' 16\.80 +168\.00' "$pdf"
 check_eq "a credit note loads its invoice, reason, amount and blue fapiao" \
     "INV-2026-000001|04|SLA credit|-10.61|26312000000012345678" \
     "$("$GM" invoice show CN-2026-000001 --format json |
@@ -85,6 +116,23 @@ totals() { curl -sf -H "Authorization: Bearer $KF" "$U/v1/finance/month?period=2
 # issued 178.08; credited -10.61 - 41.87 = -52.48; net 178.08 - 52.48 = 125.60.
 check_eq "the month's money: the invoice stands, net of its partial credits" \
     "draft:0=0,issued:1=17808,credited:2=-5248,net:3=12560" "$(totals)"
+api() { curl -sf -H "Authorization: Bearer $KF" "$U$1"; }
+check_eq "GET /v1/invoices/CN-...: its status, no statement flag" "issued|false|false" \
+    "$(api /v1/invoices/CN-2026-000001 | jq -r '"\(.status)|\(has("issued"))|\(has("source"))"')"
+check_eq "GET /v1/invoices/INV-...: credited, remaining and the credit notes" \
+    "-52.48|125.60|CN-2026-000001, CN-2026-000002" \
+    "$(api "/v1/invoices/$INV" | jq -r '"\(.credited)|\(.remaining)|\(.credit_notes)"')"
+check_eq "GET /v1/invoices: the list carries them too (credit notes none)" \
+    "INV-2026-000001:-5248:12560 CN-2026-000002:null:null CN-2026-000001:null:null" \
+    "$(api "/v1/invoices?customer=alpha" |
+        jq -r '[.invoices[] | "\(.number):\(.credited_minor):\(.remaining_minor)"] | sort | reverse | join(" ")')"
+check_eq "GET /v1/statement of the issued month: the issued invoice, credited, remaining" \
+    "true|-52.48|125.60" \
+    "$(api "/v1/statement?customer=alpha&period=2026-01" | jq -r '"\(.issued)|\(.credited)|\(.remaining)"')"
+check_eq "and its CSV" "credited,,,,,,,,,,-52.48,CNY remaining,,,,,,,,,,125.60,CNY" \
+    "$(api "/v1/statement?customer=alpha&period=2026-01&format=csv" | tail2 2)"
+check_eq "GET /v1/finance/audit: each row's currency, the invoice's" "4 CNY" \
+    "$(api "/v1/finance/audit?period=2026-01" | jq -r '"\(.rows | length) \([.rows[].currency] | unique | join(" "))"')"
 "$GM" export focus --period 2026-01 --output "$TMP/focus.csv" 2>/dev/null
 check_eq "FOCUS: each document's BilledCost sums to its total" \
     "CN-2026-000001 -10.61,CN-2026-000002 -41.87,INV-2026-000001 178.08" \
@@ -109,6 +157,16 @@ check_eq "the red-letter sheet: a partial reversal per credit note, with the blu
 check_eq "and says what it wrote" "$TMP/jan.xlsx: 0 invoices to issue a fapiao for, 2 to reverse with a red one" \
     "$(cat "$TMP/export.out")"
 
+# The red fapiao of CN-2026-000001 recorded (after the hand-off above,
+# which it would take off the red-letter sheet): its PDF labels it red.
+"$GM" invoice fapiao CN-2026-000001 --number 26312000000012340001 \
+    --date "$(issued_on CN-2026-000001)" >/dev/null 2>&1
+"$GM" invoice show CN-2026-000001 --format pdf --output "$TMP/cn1.pdf" >/dev/null 2>&1
+pdf=$(pdftotext -layout "$TMP/cn1.pdf" - 2>/dev/null)
+check_match "a credit note's own fapiao is the red one, its date whole beside it" \
+    "红字发票号码 Red fapiao +26312000000012340001 $(issued_on CN-2026-000001)\$" "$pdf"
+check_match "beside the blue one it reverses" '蓝字发票号码 Blue fapiao +26312000000012345678' "$pdf"
+check_eq "and no plain 发票号码 label on it" "0" "$(grep -c '^ *发票号码\| 发票号码 Fapiao' <<<"$pdf")"
 check_eq "the audit log: the credit, its actor, reason, amount and credit note" \
     "fin-ann|$INV|17808|CN-2026-000001|04|销售折让|SLA credit|-1001|-60|-1061|16747" \
     "$(q "SELECT actor || '|' || key || '|' || (before->>'remaining') || '|' || (after->>'credit_note')

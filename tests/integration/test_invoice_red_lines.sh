@@ -168,6 +168,6 @@ check_match "CN-1's PDF shows its lines' amounts" '2\.59' "$cn1"
 check_match "CN-2's PDF: 2.5 x 9.132 = 22.83" '2\.5[[:space:]]+9\.132[[:space:]]+22\.83' "$cn2"
 show1=$("$GM" invoice show CN-2026-000001)
 check_eq "invoice show CN-1: no quantity, no unit price" "" "$(grep -E 'GPU-hour|9\.50' <<<"$show1")"
-check_match "invoice show CN-2: 2.5 GPU-hours at 9.132" '2\.5[0-9]* GPU-hour +9\.132000 +-22\.83' \
+check_match "invoice show CN-2: 2.5 GPU-hours at 9.132" '2\.5[0-9]* GPU-hour +9\.132 +-22\.83' \
     "$("$GM" invoice show CN-2026-000002)"
 finish

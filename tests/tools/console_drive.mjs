@@ -54,7 +54,14 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
     say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
     say(`customer.${f}.text`, (await text(page, `[data-table=statement] [data-field=${f}]`)).replace(/\s/g, ""));
   }
-  say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total)", (rows) => rows.length - 2));
+  say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total):not(.credit)", (rows) => rows.length - 2));
+  // an issued invoice with a partial credit: what was credited and what remains, beside the total
+  for (const f of ["credited", "remaining"]) {
+    say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
+    say(`customer.${f}.row`, await page.$eval(`[data-table=statement] [data-field=${f}]`, (e) => [...e.closest("tr").cells].map((c) => c.textContent.trim()).filter(Boolean).join(" ")).catch(() => "none"));
+  }
+  say("customer.invoices.credited", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${(r.querySelector("[data-field=credited]")?.textContent ?? "none").replace(/\s/g, "")}/${(r.querySelector("[data-field=remaining]")?.textContent ?? "none").replace(/\s/g, "")}`).join(",")));
+  say("customer.line1.price", await text(page, "[data-table=statement] tbody tr [data-field=unit-price]"));
   say("customer.line1", await page.$eval("[data-table=statement] tbody tr td", (e) => e.textContent));
   say("customer.line1.quantity", await text(page, "[data-table=statement] tbody tr td:nth-child(2)"));
   say("customer.source", await page.$$eval("[data-source=issued]", (e) => e.map((x) => x.textContent).join("|")));
@@ -106,6 +113,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await ready(page, "customer");
   say("customer.zh.total", (await text(page, "[data-table=statement] [data-field=total]")).replace(/\s/g, ""));
   say("customer.zh.heading", await text(page, "[data-table=statement] thead"));
+  say("customer.zh.credited", await page.$eval("[data-table=statement] [data-field=credited]", (e) => [...e.closest("tr").cells].map((c) => c.textContent.trim()).filter(Boolean).join(" ")).catch(() => "none"));
   await page.screenshot({ path: `${out}/console-customer-zh.png`, fullPage: true });
   await page.click("#lang");
   // the key is revoked: the session ends on its next request
@@ -148,6 +156,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   // the money audit trail: each row's invoice, action and actor as text; markup in it never runs
   say("finance.audit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.map((r) => r.dataset.audit).join(",")));
   say("finance.audit.hostile", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" correct")).map((r) => [...r.cells].slice(1).map((c) => c.textContent).join("|")).join("")));
+  say("finance.audit.credit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" credit")).map((r) => r.cells[5].textContent).join("")));
   say("finance.audit.markup", await page.evaluate(() => `${document.querySelectorAll("main img, main script, main b").length} ${document.title}`));
   await page.screenshot({ path: `${out}/console-finance.png`, fullPage: true });
   await view(page, `#/customer?period=${period}&customer=${other}`, "customer");

@@ -314,8 +314,8 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
     text(p, 9, false, 385, y, ALIGN_LEFT, 0, b->currency);
     if (b->credits[0]) {
         y += 13;
-        label(p, LEFT, y, "原发票", "Original invoice");
-        text(p, 9, false, 160, y, ALIGN_LEFT, 0, b->credits);
+        label(p, LEFT, y, "原结算单", "Original");
+        text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->credits);
     }
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
         /* a credit note's own is the red fapiao, beside the blue it reverses;
@@ -406,7 +406,7 @@ static void credit_notes(struct pdf *p, const struct bill *b)
     if (b->credits[0]) {
         /* its number stands in the header; here when it was issued */
         if (b->credited_issued_at[0])
-            note_row(p, "原发票开具日期", "Original invoice issued", b->credited_issued_at);
+            note_row(p, "原结算单开具日期", "Original invoice issued", b->credited_issued_at);
         snprintf(v, sizeof v, "%s%s%s",
                  b->credited_fapiao_number[0] ? b->credited_fapiao_number : "未登记 not recorded",
                  b->credited_fapiao_date[0] ? "  " : "", b->credited_fapiao_date);
@@ -417,7 +417,7 @@ static void credit_notes(struct pdf *p, const struct bill *b)
     if (b->credited_balance_known) {
         char amount[32];
         money_format(b->credited_balance, b->minor_digits, amount, sizeof amount);
-        note_row(p, "原发票余额", "Original invoice balance", amount);
+        note_row(p, "原结算单余额", "Original invoice balance", amount);
     }
 }
 

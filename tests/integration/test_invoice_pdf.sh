@@ -112,15 +112,15 @@ inked "beside its number in ink" "$TMP/void.pdf" 1 作废
 "$GM" invoice show CN-2026-000001 --format pdf --output "$TMP/cn.pdf"
 text=$(pdftotext -layout "$TMP/cn.pdf" - 2>&1)
 check_match "a credit note is titled as one" "^贷项通知单 Credit note +CN-2026-000001" "$text"
-check_match "names the invoice it credits" "原发票 Original invoice +INV-2026-000001" "$text"
-check_match "and when it was issued" "原发票开具日期 Original invoice issued +$day" "$text"
+check_match "names the invoice it credits" "原结算单 Original +INV-2026-000001" "$text"
+check_match "and when it was issued" "原结算单开具日期 Original invoice issued +$day" "$text"
 check_match "the blue fapiao the buyer holds" "蓝字发票号码 Blue fapiao +26312000000012345678 +$day" "$text"
 check_match "the reason, by its code and name" "冲减原因 Reason +01 开票有误 wrong invoice · wrong buyer" "$text"
 check_match "what it credits, positive" "冲减金额 Amount credited +204.58" "$text"
 check_match "line by line, positive too" "GPU 时长 · NVIDIA H800 +10 +16.80 +168.00" "$text"
 check_match "under a head that says so" "冲减金额 Credited" "$text"
 check_eq "never a negative amount due" 0 "$(grep -c -- '-204.58\|Due from customer' <<<"$text")"
-check_match "and what the invoice stands at after it" "原发票余额 Original invoice balance +0.00" "$text"
+check_match "and what the invoice stands at after it" "原结算单余额 Original invoice balance +0.00" "$text"
 check_eq "a credit note is not itself void" 0 "$(grep -c '作废 VOID' <<<"$text")"
 check_eq "its fonts are embedded too" "yes 2" "$(embedded "$TMP/cn.pdf")"
 inked "its title is ink" "$TMP/cn.pdf" 1 贷项通知单
@@ -145,7 +145,7 @@ check_match "partial credit: the part of a line it credits" "GPU 时长 · NVIDI
 check_match "partial credit: an amount line, positive" "能耗补贴 · allowance +10.00" "$text"
 check_match "partial credit: the amount credited" "冲减金额 Amount credited +43.73" "$text"
 check_match "partial credit: its reason" "冲减原因 Reason +04 销售折让 sales allowance · SLA credit" "$text"
-check_match "partial credit: the balance left on the invoice" "原发票余额 Original invoice balance +162.58" "$text"
+check_match "partial credit: the balance left on the invoice" "原结算单余额 Original invoice balance +162.58" "$text"
 
 # Seventy lines: three pages, each with its title, number, column heads and
 # page number; the totals on the last.

@@ -13,12 +13,14 @@
 # and most of their time is spent waiting on the broker, PostgreSQL and the
 # processes they start, not on the 2 cores. A suite that stops or restarts a
 # service (scripts/services.sh kafka-down|pg-down ...) would break the
-# others, and one whose checks count time (a limit refilled by the minute)
-# would be broken by them, so those run alone, after the rest. Results print
-# in a fixed order as they complete; the slowest suites start first so that
-# they do not end the run alone.
+# others: those run one after another in a lane beside the pool, on a
+# PostgreSQL and a Kafka of their own. One whose checks count time (a limit
+# refilled by the minute) would be broken by the others: it runs alone,
+# after the rest. Results print in a fixed order as they complete; the
+# slowest suites start first so that they do not end the run alone.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib.sh" # STATE, PG_PORT, KAFKA_PORT: the lane's services are beside them
 MODE=${1:-all}
 LOGS=$ROOT/build/test-logs
 JOBS=${GPUMETER_TEST_JOBS:-3}
@@ -67,7 +69,7 @@ pool_report_done() { # reports the finished suites at the head of the order
 pool_start() { # name, command...: starts it once fewer than JOBS run
     local name=$1
     shift
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+    while [ "$(jobs -rp | grep -cvx "${LANE:-none}")" -ge "$JOBS" ]; do
         wait -n
         pool_report_done
     done
@@ -97,9 +99,12 @@ run_unit() {
 SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_api_concurrent test_rate_group
     test_console test_token_server test_capacity test_fault_exporter_restart'
 
-# A suite runs alone when it stops or starts a service, or says so in a
-# line "# tests/run.sh: alone (why)" (one that counts time, not work).
-runs_alone() { grep -qE 'services\.sh"? +(kafka|pg)-(down|up)|^# tests/run\.sh: alone' "$1"; }
+# A suite that stops or starts a service runs in the lane: one after
+# another, on services of their own (lane_env), beside the pool. One whose
+# checks count time says so in a line "# tests/run.sh: alone (why)" and
+# runs alone, after the pool.
+stops_services() { grep -qE 'services\.sh"? +(kafka|pg)-(down|up)' "$1"; }
+runs_alone() { grep -qE '^# tests/run\.sh: alone' "$1"; }
 
 services_up() { # sets STARTED=1 when this run started them
     STARTED=0
@@ -110,12 +115,41 @@ services_up() { # sets STARTED=1 when this run started them
 }
 services_down() { [ "$STARTED" -eq 0 ] || bash "$ROOT/scripts/services.sh" down; }
 
+# The lane's services: another state folder and ports (PostgreSQL's and
+# Kafka's + 2, Kafka's controller + 3), so that a suite stopping its broker
+# or database stops no one else's.
+lane_env() {
+    echo "GPUMETER_STATE_DIR=$STATE-lane GPUMETER_PG_PORT=$((PG_PORT + 2))" \
+        "GPUMETER_KAFKA_PORT=$((KAFKA_PORT + 2)) GPUMETER_KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 3))"
+}
+run_lane() { # "name|env|script"...: each in turn on the lane's services, its status in its .rc
+    local line name env t rc=0
+    # shellcheck disable=SC2046 # lane_env is words VAR=value
+    export $(lane_env)
+    bash "$ROOT/scripts/services.sh" up >"$LOGS/lane-services.log" 2>&1 || rc=1
+    for line in "$@"; do
+        IFS='|' read -r name env t <<<"$line"
+        if [ "$rc" -ne 0 ]; then
+            echo "not ok - the lane's services did not start (see build/test-logs/lane-services.log)" \
+                >"$LOGS/$name.log"
+            echo 1 >"$LOGS/$name.rc"
+            continue
+        fi
+        # shellcheck disable=SC2086 # env is words VAR=value
+        env $env bash "$t" >"$LOGS/$name.log" 2>&1 </dev/null
+        echo $? >"$LOGS/$name.rc"
+    done
+    bash "$ROOT/scripts/services.sh" kafka-down >>"$LOGS/lane-services.log" 2>&1
+    bash "$ROOT/scripts/services.sh" pg-down >>"$LOGS/lane-services.log" 2>&1
+}
+
 # Integration suites: each entry is "glob suffix VAR=value..." (one line);
 # every script matching the glob runs with that environment and its name
-# gets the suffix. Those that must (runs_alone) run alone, after the pool.
+# gets the suffix. Those that stop a service run in the lane, those that
+# must (runs_alone) alone, after the pool.
 run_integration() { # entry lines on stdin (a here-string: a pipe would run it in a subshell
     # and lose its counts)
-    local entries alone=() line glob suffix t name s
+    local entries pool=() alone=() lane=() line glob suffix t name s
     entries=$(cat)
     services_up || return
     for s in $SLOW_FIRST ''; do
@@ -127,20 +161,31 @@ run_integration() { # entry lines on stdin (a here-string: a pipe would run it i
                 # first the slow ones in their order, then the rest in theirs
                 if [ -n "$s" ]; then [ "$name" = "$s" ] || continue
                 elif [[ " $SLOW_FIRST " == *" $name "* ]]; then continue; fi
-                if runs_alone "$t"; then
-                    alone+=("$name$suffix|$env|$t")
-                    continue
+                if stops_services "$t"; then
+                    lane+=("integration-$name$suffix|$env|$t")
+                elif runs_alone "$t"; then
+                    alone+=("integration-$name$suffix|$env|$t")
+                else
+                    pool+=("integration-$name$suffix|$env|$t")
                 fi
-                # shellcheck disable=SC2086 # env is words VAR=value
-                pool_start "integration-$name$suffix" env $env bash "$t"
             done
         done <<<"$entries"
     done
+    LANE=
+    [ "${#lane[@]}" -eq 0 ] || { run_lane "${lane[@]}" & LANE=$!; }
+    for line in "${pool[@]}"; do
+        IFS='|' read -r name env t <<<"$line"
+        # shellcheck disable=SC2086 # env is words VAR=value
+        pool_start "$name" env $env bash "$t"
+    done
     pool_drain
+    for line in "${lane[@]}"; do
+        report_suite "${line%%|*}" "$(cat "$LOGS/${line%%|*}.rc")"
+    done
     for line in "${alone[@]}"; do
         IFS='|' read -r name env t <<<"$line"
         # shellcheck disable=SC2086
-        run_suite "integration-$name" env $env bash "$t"
+        run_suite "$name" env $env bash "$t"
     done
     services_down
 }

@@ -262,7 +262,6 @@ static const struct key keys[] = {
     LIST("hmac.", KEY_KV_SECRET, hmac, n_hmac, 16, "<cluster>"),
 };
 
-
 /* The key of the table a name is, NULL if none; a prefix kind matches any
  * name that starts with its prefix and goes on. */
 static const struct key *key_find(const char *name)
@@ -276,23 +275,65 @@ static const struct key *key_find(const char *name)
     return NULL;
 }
 
-/* A KEY_PER_METER key's destination: the meter's slot, NULL for no meter. */
-static char *per_meter_slot(struct config *cfg, const struct key *k, const char *key)
+/* A KEY_PER_METER key's destination, the slot of the meter its name ends
+ * in; NULL, with err naming the meters, for no meter. */
+static char *per_meter_slot(struct config *cfg, const struct key *k, const char *key, char *err,
+                            size_t errlen)
 {
     const char *meter = key + strlen(k->name);
     for (int i = 0; i < FAPIAO_METERS; i++)
         if (!strcmp(meter, fapiao_meters[i])) return (char *)cfg + k->offset + i * k->size;
+    char meters[256] = "";
+    for (int i = 0; i < FAPIAO_METERS; i++)
+        snprintf(meters + strlen(meters), sizeof meters - strlen(meters), "%s%s", i ? ", " : "",
+                 fapiao_meters[i]);
+    snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key, meters);
     return NULL;
 }
 
-static int set_secret(const struct key *k, const char *key, const char *value, char *err,
+/* Checks a value that is kept as text (every kind but the parsed ones);
+ * -1 with the reason, the key named, in err. */
+static int check_text(const struct key *k, const char *key, const char *value, char *err,
                       size_t errlen)
 {
-    if ((*value || k->kind == KEY_KV_SECRET) && strlen(value) < (size_t)k->min) {
+    size_t n = strlen(value);
+    const char *why = NULL;
+    switch (k->kind) {
+    case KEY_ROLE_USER:
+        if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") == n) return 0;
+        snprintf(err, errlen, "\"%s\" is a PostgreSQL user name: a-z, 0-9 and _", key);
+        return -1;
+    case KEY_ACTOR: /* the --actor rule (cli_text_ok): it is written to audit_log */
+        why = utf8_text_problem(value, n);
+        if (!why && utf8_chars(value, n) > CLI_ACTOR_MAX) why = "is too long";
+        if (!why) return 0;
+        snprintf(err, errlen, "%s %s (it takes 1 to %d printable characters)", key, why,
+                 CLI_ACTOR_MAX);
+        return -1;
+    case KEY_PRINTED:
+    case KEY_TAX_ID:
+        if ((why = utf8_ident_problem(value, n))) { /* printed on invoices */
+            snprintf(err, errlen, "value of \"%s\" %s", key, why);
+            return -1;
+        }
+        if (k->kind == KEY_PRINTED || !n ||
+            (n >= 15 && n <= 20 && strspn(value, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n))
+            return 0;
+        snprintf(err, errlen, "%s must be 15 to 20 upper-case letters and digits", key);
+        return -1;
+    case KEY_SECRET:    /* "" is none */
+    case KEY_KV_SECRET: /* a list's entry is a secret or not there */
+        if ((!*value && k->kind == KEY_SECRET) || n >= (size_t)k->min) return 0;
         snprintf(err, errlen, "%s must be a secret of at least %ld bytes", key, k->min);
         return -1;
+    case KEY_TAX_CODE:
+    case KEY_PER_METER:
+        if (n == 19 && strspn(value, "0123456789") == 19) return 0;
+        snprintf(err, errlen, "%s must be a tax classification code of 19 digits", key);
+        return -1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
@@ -303,56 +344,20 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return -1;
     }
     char *field = (char *)cfg + k->offset;
-    size_t n = strlen(value);
-    const char *why;
-    switch (k->kind) {
-    case KEY_TEXT:
-        break;
-    case KEY_ROLE_USER:
-        if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
-            snprintf(err, errlen, "\"%s\" is a PostgreSQL user name: a-z, 0-9 and _", key);
-            return -1;
-        }
-        break;
-    case KEY_WHOLE: {
-        long v;
-        if (parse_whole(value, k->min, k->max, &v)) {
+    long whole;
+    switch (k->kind) { /* the kinds parsed into something else than text */
+    case KEY_WHOLE:
+        if (parse_whole(value, k->min, k->max, &whole)) {
             snprintf(err, errlen, "%s must be a whole number%s%s from %ld to %ld", key,
                      k->unit ? " of " : "", k->unit ? k->unit : "", k->min, k->max);
             return -1;
         }
         assert(k->size == sizeof(long));
-        *(long *)field = v * k->scale;
+        *(long *)field = whole * k->scale;
         return 0;
-    }
     case KEY_BOOL:
         assert(k->size == sizeof(int));
         return set_bool((int *)field, key, value, err, errlen);
-    case KEY_ACTOR:
-        why = utf8_text_problem(value, n);
-        if (!why && utf8_chars(value, n) > CLI_ACTOR_MAX) why = "is too long";
-        if (why) {
-            snprintf(err, errlen, "%s %s (it takes 1 to %d printable characters)", key, why,
-                     CLI_ACTOR_MAX);
-            return -1;
-        }
-        break;
-    case KEY_PRINTED:
-    case KEY_TAX_ID:
-        why = utf8_ident_problem(value, n);
-        if (why) {
-            snprintf(err, errlen, "value of \"%s\" %s", key, why);
-            return -1;
-        }
-        if (k->kind == KEY_TAX_ID && n &&
-            (n < 15 || n > 20 || strspn(value, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)) {
-            snprintf(err, errlen, "%s must be 15 to 20 upper-case letters and digits", key);
-            return -1;
-        }
-        break;
-    case KEY_SECRET:
-        if (set_secret(k, key, value, err, errlen)) return -1;
-        break;
     case KEY_PROXIES:
         return set_trusted_proxies(cfg, value, err, errlen);
     case KEY_FAPIAO_TYPE:
@@ -364,32 +369,15 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         assert(k->size == sizeof(bool));
         *(bool *)field = !strcmp(value, "special");
         return 0;
-    case KEY_PER_METER:
-        field = per_meter_slot(cfg, k, key);
-        if (!field) {
-            char meters[256] = "";
-            for (int i = 0; i < FAPIAO_METERS; i++)
-                snprintf(meters + strlen(meters), sizeof meters - strlen(meters), "%s%s",
-                         i ? ", " : "", fapiao_meters[i]);
-            snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key, meters);
-            return -1;
-        }
-        /* a meter's code is a tax code */
-        /* fall through */
-    case KEY_TAX_CODE:
-        if (n != 19 || strspn(value, "0123456789") != 19) {
-            snprintf(err, errlen, "%s must be a tax classification code of 19 digits", key);
-            return -1;
-        }
+    default:
         break;
-    case KEY_KV_SECRET:
-        if (set_secret(k, key, value, err, errlen)) return -1;
-        /* a secret of a list is kept as the list's pair */
-        /* fall through */
-    case KEY_KV:
+    }
+    if (k->kind == KEY_PER_METER && !(field = per_meter_slot(cfg, k, key, err, errlen)))
+        return -1;
+    if (check_text(k, key, value, err, errlen)) return -1;
+    if (k->kind == KEY_KV || k->kind == KEY_KV_SECRET)
         return put_kv((struct config_kv *)field, (int *)((char *)cfg + k->count), (int)k->max,
                       key, strlen(k->name), value, err, errlen);
-    }
     return copy_value(field, k->size, value, key, err, errlen);
 }
 

@@ -213,6 +213,12 @@ static void test_refusals_name_the_key(void **state)
         {"signing.required", "maybe", "signing.required must be true or false"},
         {"tokens.bearer", "short", "tokens.bearer must be a secret of at least 16 bytes"},
         {"hmac.c1", "short", "hmac.c1 must be a secret of at least 16 bytes"},
+        {"hmac.c2", "", "hmac.c2 must be a secret of at least 16 bytes"},
+        {"tokens.bearer", "", NULL}, /* none */
+        {"invoice.seller_tax_id", "", NULL},
+        {"invoice.seller_bank", "a\nb",
+         "value of \"invoice.seller_bank\" contains a control character"},
+        {"pg.billing_user", "", NULL},
         {"fapiao.tax_code", "123",
          "fapiao.tax_code must be a tax classification code of 19 digits"},
         {"fapiao.tax_code.tokens", "x",

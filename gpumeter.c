@@ -35,7 +35,7 @@ static const struct cli_command commands[] = {
     {"tariff", cmd_tariff, "apply and list the energy tariff each site pays"},
     {"asset", cmd_asset, "apply and list each fleet's size, purchase cost and life"},
     {"report", cmd_report, "vouchers, commitments, contracts, yield and capacity"},
-    {"export", cmd_export, "the month's invoices as FinOps FOCUS cost and usage data"},
+    {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},

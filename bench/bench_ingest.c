@@ -81,7 +81,7 @@ static void bench_parse(int runs)
                                .cluster = "c1",
                                .site = "s1"};
             struct device_set set = {0};
-            struct report rep = {.origin = "bench"};
+            struct rejects rep = {.origin = "bench"};
             struct device_source src = {"n", false, "m", NULL, NULL, &set, &rep};
             dcgm_parse(scrape.buf, scrape.len, &src);
             device_meter(&cy, &set);

@@ -1,4 +1,4 @@
-/* etax: the month's fapiao hand-off, `gpumeter invoice export --format etax`.
+/* etax: the month's fapiao hand-off, `gpumeter export etax`.
  *
  * One XLSX in the layout of the e-tax bureau's bulk issuing template
  * (批量开具, docs/invoices.md names the sources): sheet 1-发票基本信息, one

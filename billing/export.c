@@ -1,5 +1,13 @@
-/* export: `gpumeter export focus`, the month's issued invoices as FinOps
- * FOCUS 1.0 rows (billing/focus.h), CSV to standard output or a file. */
+/* export: `gpumeter export etax|focus`, the one command that writes a
+ * month's paperwork for a system outside gpumeter:
+ *   etax   the fapiao hand-off (billing/etax.h): a fapiao for each issued
+ *          invoice that has none yet and a red reversal for each void one
+ *          whose fapiao was issued, one XLSX in the e-tax bureau's layout;
+ *   focus  the issued invoices as FinOps FOCUS 1.0 rows (billing/focus.h),
+ *          CSV to standard output or a file.
+ * `invoice export --format etax`, the spelling before issue 33, is an alias
+ * of `export etax` for one release (invoice.c). Main thread only. */
+#include "billing/etax.h"
 #include "billing/focus.h"
 #include "commands.h"
 #include "core/cli.h"
@@ -9,6 +17,37 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+static int export_etax(int argc, char **argv)
+{
+    const char *period = NULL, *output = NULL;
+    bool all = false;
+    const struct cli_opt opts[] = {
+        {"period", CLI_STR, &period, "YYYY-MM", "the month (required)", 0, 0},
+        {"output", CLI_STR, &output, "FILE", "where to write it (required)", 0, 0},
+        {"all", CLI_BOOL, &all, NULL,
+         "also invoices whose fapiao (or red fapiao) is recorded already", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter export etax --period YYYY-MM --output FILE.xlsx [--all]",
+        "Write what finance hands to the tax system for the month, in the e-tax bureau's bulk "
+        "issuing layout (XLSX): a fapiao for each issued invoice that has none yet, and a "
+        "red-reversal request for each void one whose fapiao was issued (docs/invoices.md).",
+        opts, 0, 0};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
+    if (!output || !output[0]) return cli_usage_error(&spec, "--output FILE is required");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    rc = etax_export(first_day, output, all, &cfg, conn);
+    PQfinish(conn);
+    return rc;
+}
 
 static int export_focus(int argc, char **argv)
 {
@@ -54,6 +93,7 @@ static int export_focus(int argc, char **argv)
 int cmd_export(int argc, char **argv)
 {
     static const struct cli_command commands[] = {
+        {"etax", export_etax, "the month's fapiao and red reversals for the tax system (XLSX)"},
         {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)"},
         {NULL, NULL, NULL},
     };

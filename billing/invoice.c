@@ -19,7 +19,6 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "billing/billing.h"
-#include "billing/etax.h"
 #include "billing/lifecycle.h"
 #include "render/render.h"
 #include "billing/store.h"
@@ -246,38 +245,39 @@ static int invoice_list(int argc, char **argv)
     return res ? 0 : 1;
 }
 
+/* `invoice export --format etax ...`: the spelling before `export etax`
+ * (issue 33), kept working for one release so that finance's scripts go on
+ * while they are changed: a one-line warning on stderr, then `export etax`
+ * with the same options less --format. Any --format but etax is refused as
+ * before (exit 2). */
 static int invoice_export(int argc, char **argv)
 {
-    const char *period = NULL, *format = NULL, *output = NULL;
-    bool all = false;
-    const struct cli_opt opts[] = {
-        {"period", CLI_STR, &period, "YYYY-MM", "the month (required)", 0, 0},
-        {"format", CLI_STR, &format, "etax",
-         "etax: the e-tax bureau's bulk issuing layout, XLSX (required)", 0, 0},
-        {"output", CLI_STR, &output, "FILE", "where to write it (required)", 0, 0},
-        {"all", CLI_BOOL, &all, NULL,
-         "also invoices whose fapiao (or red fapiao) is recorded already", 0, 0},
-        {0},
-    };
-    const struct cli_spec spec = {
-        "gpumeter invoice export --period YYYY-MM --format etax --output FILE.xlsx [--all]",
-        "Write what finance hands to the tax system for the month: a fapiao for each issued "
-        "invoice that has none yet, and a red-reversal request for each void one whose fapiao "
-        "was issued (docs/invoices.md).",
-        opts, 0, 0};
-    int npos, rc;
-    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
-    if (r != CLI_OK) return cli_exit_code(r);
-    char first_day[16];
-    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
-    if (!format || strcmp(format, "etax"))
-        return cli_usage_error(&spec, "--format etax is the one export format");
-    if (!output || !output[0]) return cli_usage_error(&spec, "--output FILE is required");
-    struct config cfg;
-    PGconn *conn = db_open(&cfg, &rc);
-    if (!conn) return rc;
-    rc = etax_export(first_day, output, all, &cfg, conn);
-    PQfinish(conn);
+    log_warn("\"gpumeter invoice export --format etax\" is deprecated and goes in the next "
+             "release: use \"gpumeter export etax\"");
+    char **args = xcalloc((size_t)argc + 2, sizeof *args);
+    int n = 0;
+    const char *format = NULL;
+    args[n++] = "export";
+    args[n++] = "etax";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            format = argv[++i];
+        else if (!strncmp(argv[i], "--format=", 9))
+            format = argv[i] + 9;
+        else
+            args[n++] = argv[i];
+    }
+    for (int i = 2; i < n && !format; i++) /* --help needs no --format */
+        if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) format = "etax";
+    int rc;
+    if (!format || strcmp(format, "etax")) {
+        log_error("--format etax is the one export format");
+        log_hint("Run \"gpumeter export etax --period YYYY-MM --output FILE.xlsx\".");
+        rc = CLI_EXIT_USAGE;
+    } else {
+        rc = cmd_export(n, args);
+    }
+    free(args);
     return rc;
 }
 
@@ -289,7 +289,7 @@ static const struct cli_command invoice_commands[] = {
     {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice"},
     {"show", invoice_show, "print one invoice (text, json, csv)"},
     {"list", invoice_list, "list invoices"},
-    {"export", invoice_export, "write the month's fapiao hand-off for the tax system (etax)"},
+    {"export", invoice_export, "deprecated: \"gpumeter export etax\" (the fapiao hand-off)"},
     {NULL, NULL, NULL},
 };
 

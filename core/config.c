@@ -5,6 +5,7 @@
 #include "log.h"
 #include "utf8.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -26,21 +27,6 @@ static int copy_value(char *dst, size_t cap, const char *value, const char *key,
     return 0;
 }
 
-/* The same rule as every --actor (cli_text_ok): it is written to audit_log. */
-static int set_actor(struct config *cfg, const char *key, const char *value, char *err,
-                     size_t errlen)
-{
-    size_t n = strlen(value);
-    const char *why = utf8_text_problem(value, n);
-    if (!why && utf8_chars(value, n) > CLI_ACTOR_MAX) why = "is too long";
-    if (why) {
-        snprintf(err, errlen, "%s %s (it takes 1 to %d printable characters)", key, why,
-                 CLI_ACTOR_MAX);
-        return -1;
-    }
-    return copy_value(cfg->actor, sizeof cfg->actor, value, key, err, errlen);
-}
-
 /* Written once by main() before any thread, then only read. */
 static enum db_role process_role = DB_ROLE_BILLING;
 
@@ -48,9 +34,6 @@ void config_use_role(enum db_role role)
 {
     process_role = role;
 }
-
-static const char *const role_keys[DB_ROLES] = {"", "pg.rater_user", "pg.billing_user",
-                                                "pg.api_user"};
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -105,35 +88,14 @@ const char *config_dlq_topic(const struct config *cfg, char *buf, size_t cap)
     return buf;
 }
 
-static int set_whole(long *out, const char *key, const char *value, long max, const char *unit,
-                     char *err, size_t errlen)
+/* A whole number from min to max, as strtol reads it; -1 if it is not one. */
+static int parse_whole(const char *value, long min, long max, long *out)
 {
     char *end;
     errno = 0;
     long n = strtol(value, &end, 10);
-    if (errno || end == value || *end || n < 0 || n > max) {
-        snprintf(err, errlen, "%s must be a whole number of %s from 0 to %ld", key, unit, max);
-        return -1;
-    }
+    if (errno || end == value || *end || n < min || n > max) return -1;
     *out = n;
-    return 0;
-}
-
-static int set_seconds(long *out, const char *key, const char *value, char *err, size_t errlen)
-{
-    return set_whole(out, key, value, 366L * 86400, "seconds", err, errlen);
-}
-
-static int set_partitions(struct config *cfg, const char *value, char *err, size_t errlen)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(value, &end, 10);
-    if (errno || end == value || *end || n < 1 || n > 10000) {
-        snprintf(err, errlen, "kafka.partitions must be a whole number from 1 to 10000");
-        return -1;
-    }
-    cfg->partitions = n;
     return 0;
 }
 
@@ -211,162 +173,231 @@ const char *config_hmac_key(const struct config *cfg, const char *cluster)
     return NULL;
 }
 
-int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
+/* What a key's value is, and so how config_set parses and checks it. */
+enum key_kind {
+    KEY_TEXT,        /* copied as it is, up to the field's size */
+    KEY_ROLE_USER,   /* a PostgreSQL user name: a-z, 0-9 and _ */
+    KEY_WHOLE,       /* a whole number from min to max of unit, times scale */
+    KEY_BOOL,        /* true/on/1 or false/off/0, into an int */
+    KEY_ACTOR,       /* the --actor rule (cli_text_ok): it is written to audit_log */
+    KEY_PRINTED,     /* printed on invoices: no control or bidirectional characters */
+    KEY_TAX_ID,      /* KEY_PRINTED, and "" or 15 to 20 upper-case letters and digits */
+    KEY_SECRET,      /* "" (none) or a secret of at least min bytes */
+    KEY_PROXIES,     /* api.trusted_proxies: addresses or prefixes */
+    KEY_FAPIAO_TYPE, /* special (增值税专用发票) or normal (普通发票) */
+    KEY_TAX_CODE,    /* a tax classification code of 19 digits */
+    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per fapiao_meters entry */
+    KEY_KV,          /* name + "<anything>": a pair in a list of up to max */
+    KEY_KV_SECRET,   /* KEY_KV whose value is a secret of at least min bytes */
+};
+
+/* One key: its name as docs/configuration.md writes it (a prefix kind's
+ * name ends in '.'), its variable (NULL: file only), and where and how its
+ * value goes. offset/size: the field in struct config and its bytes (for a
+ * KEY_PER_METER the size of one meter's); count: a KEY_KV list's count. */
+struct key {
+    const char *name, *env;
+    enum key_kind kind;
+    size_t offset, size, count;
+    long min, max, scale;
+    const char *unit; /* KEY_WHOLE: "seconds", "MiB" ...; NULL: a bare number.
+                       * KEY_KV*: what follows the prefix, "<cluster>" */
+};
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define OF_KIND(k, env, kind, f) {k, env, kind, FIELD(f), 0, 0, 0, 0, NULL}
+#define TEXT(k, env, f)          OF_KIND(k, env, KEY_TEXT, f)
+#define ROLE(k, env, role)       OF_KIND(k, env, KEY_ROLE_USER, pg_role_user[role])
+#define WHOLE(k, env, f, lo, hi, u) {k, env, KEY_WHOLE, FIELD(f), 0, lo, hi, 1, u}
+#define LIST(k, kind, f, n, min, what)                                                             \
+    {k, NULL, kind, FIELD(f), offsetof(struct config, n), min,                                     \
+     sizeof(((struct config *)0)->f) / sizeof(struct config_kv), 0, what}
+#define SECONDS_MAX (366L * 86400)
+
+static const struct key keys[] = {
+    TEXT("pg.conninfo", "GPUMETER_PG", pg_conninfo),
+    ROLE("pg.rater_user", "GPUMETER_PG_RATER_USER", DB_ROLE_RATER),
+    ROLE("pg.billing_user", "GPUMETER_PG_BILLING_USER", DB_ROLE_BILLING),
+    ROLE("pg.api_user", "GPUMETER_PG_API_USER", DB_ROLE_API),
+    TEXT("kafka.brokers", "GPUMETER_KAFKA_BROKERS", kafka_brokers),
+    TEXT("kafka.topic", "GPUMETER_TOPIC", topic),
+    TEXT("kafka.dlq_topic", "GPUMETER_DLQ_TOPIC", dlq_topic),
+    TEXT("kafka.group", "GPUMETER_GROUP", group),
+    WHOLE("kafka.partitions", "GPUMETER_PARTITIONS", partitions, 1, 10000, NULL),
+    OF_KIND("audit.actor", "GPUMETER_ACTOR", KEY_ACTOR, actor),
+    {"invoice.grace_days", "GPUMETER_GRACE_DAYS", KEY_WHOLE, FIELD(grace_s), 0, 0, 366, 86400,
+     "days"}, /* into seconds */
+    WHOLE("rating.max_future_s", NULL, max_future_s, 0, SECONDS_MAX, "seconds"),
+    WHOLE("rating.late_horizon_s", NULL, late_horizon_s, 0, SECONDS_MAX, "seconds"),
+    WHOLE("api.rate_per_s", "GPUMETER_API_RATE", api_rate, 0, 1000000, "requests per second"),
+    WHOLE("api.cache_mb", "GPUMETER_API_CACHE_MB", api_cache_mb, 0, 1 << 20, "MiB"),
+    WHOLE("api.max_connections", NULL, api_max_connections, 1, 60000, "connections"),
+    WHOLE("api.max_connections_per_ip", NULL, api_max_connections_per_ip, 1, 60000,
+          "connections"),
+    WHOLE("api.request_timeout_s", NULL, api_request_timeout_s, 1, 3600, "seconds"),
+    WHOLE("api.idle_timeout_s", NULL, api_idle_timeout_s, 1, 3600, "seconds"),
+    WHOLE("api.auth_failures_per_min", NULL, api_auth_failures_per_min, 1, 1000000, "failures"),
+    WHOLE("api.session_idle_s", NULL, api_session_idle_s, 1, 86400, "seconds"),
+    WHOLE("api.session_max_s", NULL, api_session_max_s, 1, 604800, "seconds"),
+    WHOLE("api.sessions_per_key", NULL, api_sessions_per_key, 1, 60000, "sessions"),
+    OF_KIND("api.trusted_proxies", NULL, KEY_PROXIES, api_trusted_proxies),
+    OF_KIND("signing.required", NULL, KEY_BOOL, signing_required),
+    {"tokens.bearer", NULL, KEY_SECRET, FIELD(tokens_bearer), 0, 16, 0, 0, NULL}, /* 16 bytes */
+    TEXT("tokens.bearer_accounts", NULL, tokens_bearer_accounts),
+    TEXT("tokens.reporters", NULL, tokens_reporters),
+    WHOLE("tokens.max_connections", NULL, tokens_max_connections, 1, 10000, "connections"),
+    WHOLE("tokens.max_body_kb", NULL, tokens_max_body_kb, 1, 1 << 20, "KiB"),
+    WHOLE("tokens.request_timeout_s", NULL, tokens_request_timeout_s, 1, 3600, "seconds"),
+    WHOLE("tokens.max_inflight_mb", NULL, tokens_max_inflight_mb, 1, 1 << 20, "MiB"),
+    OF_KIND("invoice.seller", NULL, KEY_PRINTED, seller.name),
+    OF_KIND("invoice.seller_tax_id", NULL, KEY_TAX_ID, seller.tax_id),
+    OF_KIND("invoice.seller_address", NULL, KEY_PRINTED, seller.address),
+    OF_KIND("invoice.seller_phone", NULL, KEY_PRINTED, seller.phone),
+    OF_KIND("invoice.seller_bank", NULL, KEY_PRINTED, seller.bank),
+    OF_KIND("invoice.seller_account", NULL, KEY_PRINTED, seller.account),
+    OF_KIND("fapiao.invoice_type", NULL, KEY_FAPIAO_TYPE, fapiao.special),
+    OF_KIND("fapiao.tax_code", NULL, KEY_TAX_CODE, fapiao.tax_code),
+    OF_KIND("fapiao.tax_code.", NULL, KEY_PER_METER, fapiao.meter_tax_code[0]),
+    LIST("rdkafka.", KEY_KV, rdkafka, n_rdkafka, 0, "<property>"),
+    LIST("hmac.", KEY_KV_SECRET, hmac, n_hmac, 16, "<cluster>"),
+};
+
+/* The key of the table a name is, NULL if none; a prefix kind matches any
+ * name that starts with its prefix and goes on. */
+static const struct key *key_find(const char *name)
 {
-    for (int r = DB_ROLE_RATER; r < DB_ROLES; r++)
-        if (!strcmp(key, role_keys[r])) {
-            if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(value)) {
-                snprintf(err, errlen, "\"%s\" is a PostgreSQL user name: a-z, 0-9 and _", key);
-                return -1;
-            }
-            return copy_value(cfg->pg_role_user[r], sizeof cfg->pg_role_user[r], value, key, err,
-                              errlen);
-        }
-    if (!strcmp(key, "pg.conninfo"))
-        return copy_value(cfg->pg_conninfo, sizeof cfg->pg_conninfo, value, key, err, errlen);
-    if (!strcmp(key, "kafka.brokers"))
-        return copy_value(cfg->kafka_brokers, sizeof cfg->kafka_brokers, value, key, err, errlen);
-    if (!strcmp(key, "kafka.topic"))
-        return copy_value(cfg->topic, sizeof cfg->topic, value, key, err, errlen);
-    if (!strcmp(key, "kafka.group"))
-        return copy_value(cfg->group, sizeof cfg->group, value, key, err, errlen);
-    if (!strcmp(key, "kafka.partitions")) return set_partitions(cfg, value, err, errlen);
-    if (!strcmp(key, "kafka.dlq_topic"))
-        return copy_value(cfg->dlq_topic, sizeof cfg->dlq_topic, value, key, err, errlen);
-    if (!strcmp(key, "audit.actor")) return set_actor(cfg, key, value, err, errlen);
-    if (!strcmp(key, "rating.max_future_s"))
-        return set_seconds(&cfg->max_future_s, key, value, err, errlen);
-    if (!strcmp(key, "rating.late_horizon_s"))
-        return set_seconds(&cfg->late_horizon_s, key, value, err, errlen);
-    if (!strcmp(key, "api.rate_per_s"))
-        return set_whole(&cfg->api_rate, key, value, 1000000, "requests per second", err, errlen);
-    if (!strcmp(key, "api.cache_mb"))
-        return set_whole(&cfg->api_cache_mb, key, value, 1 << 20, "MiB", err, errlen);
-    static const struct {
-        const char *key, *unit;
-        size_t offset;
-        long min, max;
-    } api_limits[] = {
-        {"api.max_connections", "connections", offsetof(struct config, api_max_connections), 1,
-         60000},
-        {"api.max_connections_per_ip", "connections",
-         offsetof(struct config, api_max_connections_per_ip), 1, 60000},
-        {"api.request_timeout_s", "seconds", offsetof(struct config, api_request_timeout_s), 1,
-         3600},
-        {"api.idle_timeout_s", "seconds", offsetof(struct config, api_idle_timeout_s), 1, 3600},
-        {"api.auth_failures_per_min", "failures",
-         offsetof(struct config, api_auth_failures_per_min), 1, 1000000},
-        {"api.session_idle_s", "seconds", offsetof(struct config, api_session_idle_s), 1, 86400},
-        {"api.session_max_s", "seconds", offsetof(struct config, api_session_max_s), 1, 604800},
-        {"api.sessions_per_key", "sessions", offsetof(struct config, api_sessions_per_key), 1,
-         60000},
-        {"tokens.max_connections", "connections", offsetof(struct config, tokens_max_connections),
-         1, 10000},
-        {"tokens.max_body_kb", "KiB", offsetof(struct config, tokens_max_body_kb), 1, 1 << 20},
-        {"tokens.request_timeout_s", "seconds", offsetof(struct config, tokens_request_timeout_s),
-         1, 3600},
-        {"tokens.max_inflight_mb", "MiB", offsetof(struct config, tokens_max_inflight_mb), 1,
-         1 << 20},
-    };
-    for (size_t i = 0; i < sizeof api_limits / sizeof api_limits[0]; i++) {
-        if (strcmp(key, api_limits[i].key)) continue;
-        long *out = (long *)((char *)cfg + api_limits[i].offset), v = 0;
-        if (set_whole(&v, key, value, api_limits[i].max, api_limits[i].unit, err, errlen) ||
-            v < api_limits[i].min) {
-            snprintf(err, errlen, "%s must be a whole number of %s from %ld to %ld", key,
-                     api_limits[i].unit, api_limits[i].min, api_limits[i].max);
-            return -1;
-        }
-        *out = v;
-        return 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t n = strlen(keys[i].name);
+        bool prefix = keys[i].name[n - 1] == '.';
+        if (prefix ? !strncmp(name, keys[i].name, n) && name[n] : !strcmp(name, keys[i].name))
+            return &keys[i];
     }
-    if (!strcmp(key, "api.trusted_proxies")) return set_trusted_proxies(cfg, value, err, errlen);
-    if (!strcmp(key, "signing.required"))
-        return set_bool(&cfg->signing_required, key, value, err, errlen);
-    if (!strcmp(key, "tokens.bearer")) {
-        if (*value && strlen(value) < 16) {
-            snprintf(err, errlen, "tokens.bearer must be a secret of at least 16 bytes");
-            return -1;
-        }
-        return copy_value(cfg->tokens_bearer, sizeof cfg->tokens_bearer, value, key, err, errlen);
-    }
-    if (!strcmp(key, "tokens.bearer_accounts"))
-        return copy_value(cfg->tokens_bearer_accounts, sizeof cfg->tokens_bearer_accounts, value,
-                          key, err, errlen);
-    if (!strcmp(key, "tokens.reporters"))
-        return copy_value(cfg->tokens_reporters, sizeof cfg->tokens_reporters, value, key, err,
-                          errlen);
-    static const struct {
-        const char *key;
-        size_t offset, cap;
-    } seller_keys[] = {
-#define SELLER_KEY(k, f) {k, offsetof(struct seller, f), sizeof(((struct seller *)0)->f)}
-        SELLER_KEY("invoice.seller", name),
-        SELLER_KEY("invoice.seller_tax_id", tax_id),
-        SELLER_KEY("invoice.seller_address", address),
-        SELLER_KEY("invoice.seller_phone", phone),
-        SELLER_KEY("invoice.seller_bank", bank),
-        SELLER_KEY("invoice.seller_account", account),
-#undef SELLER_KEY
-    };
-    for (size_t i = 0; i < sizeof seller_keys / sizeof seller_keys[0]; i++) {
-        if (strcmp(key, seller_keys[i].key)) continue;
-        const char *why = utf8_ident_problem(value, strlen(value)); /* printed on invoices */
-        if (why) {
+    return NULL;
+}
+
+/* A KEY_PER_METER key's destination, the slot of the meter its name ends
+ * in; NULL, with err naming the meters, for no meter. */
+static char *per_meter_slot(struct config *cfg, const struct key *k, const char *key, char *err,
+                            size_t errlen)
+{
+    const char *meter = key + strlen(k->name);
+    for (int i = 0; i < FAPIAO_METERS; i++)
+        if (!strcmp(meter, fapiao_meters[i])) return (char *)cfg + k->offset + i * k->size;
+    char meters[256] = "";
+    for (int i = 0; i < FAPIAO_METERS; i++)
+        snprintf(meters + strlen(meters), sizeof meters - strlen(meters), "%s%s", i ? ", " : "",
+                 fapiao_meters[i]);
+    snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key, meters);
+    return NULL;
+}
+
+/* Checks a value that is kept as text (every kind but the parsed ones);
+ * -1 with the reason, the key named, in err. */
+static int check_text(const struct key *k, const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+    size_t n = strlen(value);
+    const char *why = NULL;
+    switch (k->kind) {
+    case KEY_ROLE_USER:
+        if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_") == n) return 0;
+        snprintf(err, errlen, "\"%s\" is a PostgreSQL user name: a-z, 0-9 and _", key);
+        return -1;
+    case KEY_ACTOR: /* the --actor rule (cli_text_ok): it is written to audit_log */
+        why = utf8_text_problem(value, n);
+        if (!why && utf8_chars(value, n) > CLI_ACTOR_MAX) why = "is too long";
+        if (!why) return 0;
+        snprintf(err, errlen, "%s %s (it takes 1 to %d printable characters)", key, why,
+                 CLI_ACTOR_MAX);
+        return -1;
+    case KEY_PRINTED:
+    case KEY_TAX_ID:
+        if ((why = utf8_ident_problem(value, n))) { /* printed on invoices */
             snprintf(err, errlen, "value of \"%s\" %s", key, why);
             return -1;
         }
-        size_t n = strlen(value);
-        if (!strcmp(key, "invoice.seller_tax_id") && n &&
-            (n < 15 || n > 20 || strspn(value, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)) {
-            snprintf(err, errlen, "%s must be 15 to 20 upper-case letters and digits", key);
-            return -1;
-        }
-        return copy_value((char *)&cfg->seller + seller_keys[i].offset, seller_keys[i].cap, value,
-                          key, err, errlen);
-    }
-    if (!strcmp(key, "fapiao.invoice_type")) {
-        if (strcmp(value, "special") && strcmp(value, "normal")) {
-            snprintf(err, errlen, "%s must be special (增值税专用发票) or normal (普通发票)", key);
-            return -1;
-        }
-        cfg->fapiao.special = !strcmp(value, "special");
+        if (k->kind == KEY_PRINTED || !n ||
+            (n >= 15 && n <= 20 && strspn(value, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n))
+            return 0;
+        snprintf(err, errlen, "%s must be 15 to 20 upper-case letters and digits", key);
+        return -1;
+    case KEY_SECRET:    /* "" is none */
+    case KEY_KV_SECRET: /* a list's entry is a secret or not there */
+        if ((!*value && k->kind == KEY_SECRET) || n >= (size_t)k->min) return 0;
+        snprintf(err, errlen, "%s must be a secret of at least %ld bytes", key, k->min);
+        return -1;
+    case KEY_TAX_CODE:
+    case KEY_PER_METER:
+        if (n == 19 && strspn(value, "0123456789") == 19) return 0;
+        snprintf(err, errlen, "%s must be a tax classification code of 19 digits", key);
+        return -1;
+    default:
         return 0;
     }
-    if (!strncmp(key, "fapiao.tax_code", 15) && (!key[15] || key[15] == '.')) {
-        char *dst = NULL;
-        if (!key[15]) dst = cfg->fapiao.tax_code;
-        for (int i = 0; key[15] && i < FAPIAO_METERS; i++)
-            if (!strcmp(key + 16, fapiao_meters[i])) dst = cfg->fapiao.meter_tax_code[i];
-        if (!dst) {
-            snprintf(err, errlen, "unknown key \"%s\" (the meters are gpu_ms, tokens, energy_mj)",
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    const struct key *k = key_find(key);
+    if (!k) {
+        snprintf(err, errlen, "unknown key \"%s\"", key);
+        return -1;
+    }
+    char *field = (char *)cfg + k->offset;
+    long whole;
+    switch (k->kind) { /* the kinds parsed into something else than text */
+    case KEY_WHOLE:
+        if (parse_whole(value, k->min, k->max, &whole)) {
+            snprintf(err, errlen, "%s must be a whole number%s%s from %ld to %ld", key,
+                     k->unit ? " of " : "", k->unit ? k->unit : "", k->min, k->max);
+            return -1;
+        }
+        assert(k->size == sizeof(long));
+        *(long *)field = whole * k->scale;
+        return 0;
+    case KEY_BOOL:
+        assert(k->size == sizeof(int));
+        return set_bool((int *)field, key, value, err, errlen);
+    case KEY_PROXIES:
+        return set_trusted_proxies(cfg, value, err, errlen);
+    case KEY_FAPIAO_TYPE:
+        if (strcmp(value, "special") && strcmp(value, "normal")) {
+            snprintf(err, errlen, "%s must be special (增值税专用发票) or normal (普通发票)",
                      key);
             return -1;
         }
-        if (strlen(value) != 19 || strspn(value, "0123456789") != 19) {
-            snprintf(err, errlen, "%s must be a tax classification code of 19 digits", key);
-            return -1;
+        assert(k->size == sizeof(bool));
+        *(bool *)field = !strcmp(value, "special");
+        return 0;
+    default:
+        break;
+    }
+    if (k->kind == KEY_PER_METER && !(field = per_meter_slot(cfg, k, key, err, errlen)))
+        return -1;
+    if (check_text(k, key, value, err, errlen)) return -1;
+    if (k->kind == KEY_KV || k->kind == KEY_KV_SECRET)
+        return put_kv((struct config_kv *)field, (int *)((char *)cfg + k->count), (int)k->max,
+                      key, strlen(k->name), value, err, errlen);
+    return copy_value(field, k->size, value, key, err, errlen);
+}
+
+void config_each_key(void (*fn)(const char *key, const char *env, void *ctx), void *ctx)
+{
+    char name[128];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct key *k = &keys[i];
+        if (k->kind == KEY_PER_METER) {
+            for (int m = 0; m < FAPIAO_METERS; m++) {
+                snprintf(name, sizeof name, "%s%s", k->name, fapiao_meters[m]);
+                fn(name, k->env, ctx);
+            }
+        } else if (k->kind == KEY_KV || k->kind == KEY_KV_SECRET) {
+            snprintf(name, sizeof name, "%s%s", k->name, k->unit);
+            fn(name, k->env, ctx);
+        } else {
+            fn(k->name, k->env, ctx);
         }
-        return copy_value(dst, 20, value, key, err, errlen);
     }
-    if (!strcmp(key, "invoice.grace_days")) {
-        long days = 0;
-        int rc = set_whole(&days, key, value, 366, "days", err, errlen);
-        cfg->grace_s = days * 86400;
-        return rc;
-    }
-    if (!strncmp(key, "rdkafka.", 8) && key[8])
-        return put_kv(cfg->rdkafka, &cfg->n_rdkafka, CONFIG_MAX_RDKAFKA, key, 8, value, err,
-                      errlen);
-    if (!strncmp(key, "hmac.", 5) && key[5]) {
-        if (strlen(value) < 16) {
-            snprintf(err, errlen, "value of \"%s\" must be a secret of at least 16 bytes", key);
-            return -1;
-        }
-        return put_kv(cfg->hmac, &cfg->n_hmac, CONFIG_MAX_HMAC, key, 5, value, err, errlen);
-    }
-    snprintf(err, errlen, "unknown key \"%s\"", key);
-    return -1;
 }
 
 static char *trim(char *s)
@@ -408,30 +439,14 @@ int config_read_file(struct config *cfg, const char *path, char *err, size_t err
     return rc;
 }
 
+
 int config_apply_env(struct config *cfg)
 {
-    static const struct {
-        const char *env, *key;
-    } map[] = {
-        {"GPUMETER_PG", "pg.conninfo"},
-        {"GPUMETER_KAFKA_BROKERS", "kafka.brokers"},
-        {"GPUMETER_TOPIC", "kafka.topic"},
-        {"GPUMETER_DLQ_TOPIC", "kafka.dlq_topic"},
-        {"GPUMETER_ACTOR", "audit.actor"},
-        {"GPUMETER_GRACE_DAYS", "invoice.grace_days"},
-        {"GPUMETER_API_RATE", "api.rate_per_s"},
-        {"GPUMETER_API_CACHE_MB", "api.cache_mb"},
-        {"GPUMETER_GROUP", "kafka.group"},
-        {"GPUMETER_PARTITIONS", "kafka.partitions"},
-        {"GPUMETER_PG_RATER_USER", "pg.rater_user"},
-        {"GPUMETER_PG_BILLING_USER", "pg.billing_user"},
-        {"GPUMETER_PG_API_USER", "pg.api_user"},
-    };
     char err[256];
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        const char *v = getenv(map[i].env);
-        if (v && *v && config_set(cfg, map[i].key, v, err, sizeof err)) {
-            log_error("invalid environment variable %s", map[i].env);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = keys[i].env ? getenv(keys[i].env) : NULL;
+        if (v && *v && config_set(cfg, keys[i].name, v, err, sizeof err)) {
+            log_error("invalid environment variable %s", keys[i].env);
             log_detail("%s.", err);
             return -1;
         }

@@ -7,7 +7,10 @@
  * `hmac.<cluster>` holds the key that signs (and verifies) that cluster's
  * events, and once any is set every event must be signed by its cluster's
  * key (`signing.required`, on by default then).
- * Every key and variable is documented in docs/configuration.md. */
+ * Every key and variable is documented in docs/configuration.md, which
+ * tests/unit/test_config.c checks against config_each_key.
+ * Thread-safety: loaded once by main() before any thread starts, then only
+ * read. */
 #ifndef GPUMETER_CONFIG_H
 #define GPUMETER_CONFIG_H
 
@@ -114,8 +117,14 @@ int config_load(struct config *cfg);
 void config_use_role(enum db_role role);
 
 void config_defaults(struct config *cfg);
-/* Sets one key; on failure writes the reason to err and returns -1. */
+/* Sets one key; on failure writes the reason to err and returns -1. The
+ * keys are one table in config.c (name, variable, kind, field, bounds,
+ * unit); a key's kind says how its value is parsed and checked. */
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
+/* Calls fn once for every key of that table, as docs/configuration.md names
+ * it (a list as "hmac.<cluster>", a per-meter key once per meter), with its
+ * environment variable or NULL (file only). Pure; thread-safe. */
+void config_each_key(void (*fn)(const char *key, const char *env, void *ctx), void *ctx);
 /* Parses a config file; on failure writes "path:line: reason" to err. */
 int config_read_file(struct config *cfg, const char *path, char *err, size_t errlen);
 /* The dead-letter topic: kafka.dlq_topic, else the usage topic + ".dlq". */

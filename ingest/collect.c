@@ -14,14 +14,14 @@
 typedef void (*device_parser)(const char *text, size_t len, struct device_source *src);
 
 static long meter_devices(struct cycle *cy, const char *text, size_t len,
-                          const struct collect_env *env, struct report *r, device_parser parse)
+                          const struct collect_env *env, struct rejects *r, device_parser parse)
 {
     struct device_set set = {0};
     struct device_source src = {
         env->node, env->node_override, env->model, env->account, env->map, &set, r};
     parse(text, len, &src);
     if (set.n == 0 && !r->unusable[0])
-        report_unusable(r, "no accelerator in it (%ld bad lines)", r->bad);
+        rejects_unusable(r, "no accelerator in it (%ld bad lines)", r->bad);
     device_meter(cy, &set);
     long n = (long)set.n;
     device_set_free(&set);
@@ -29,25 +29,25 @@ static long meter_devices(struct cycle *cy, const char *text, size_t len,
 }
 
 static long meter_dcgm(struct cycle *cy, const char *text, size_t len,
-                       const struct collect_env *env, struct report *r)
+                       const struct collect_env *env, struct rejects *r)
 {
     return meter_devices(cy, text, len, env, r, dcgm_parse);
 }
 
 static long meter_npu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
-                      struct report *r)
+                      struct rejects *r)
 {
     return meter_devices(cy, text, len, env, r, dcgm_parse_npu);
 }
 
 static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
-                        const struct collect_env *env, struct report *r)
+                        const struct collect_env *env, struct rejects *r)
 {
     return meter_devices(cy, text, len, env, r, nvsmi_parse);
 }
 
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
-                        const struct collect_env *env, struct report *r)
+                        const struct collect_env *env, struct rejects *r)
 {
     long before = cy->events;
     sacct_collect(cy, text, len, env->sacct, r);
@@ -55,7 +55,7 @@ static long meter_sacct(struct cycle *cy, const char *text, size_t len,
 }
 
 static long meter_tokens(struct cycle *cy, const char *text, size_t len,
-                         const struct collect_env *env, struct report *r)
+                         const struct collect_env *env, struct rejects *r)
 {
     (void)env;
     return tokens_collect(cy, text, len, r);

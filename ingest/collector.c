@@ -323,17 +323,17 @@ static void write_metrics(struct collector *c)
 static void meter_input(struct collector *c, struct cycle *cy, const char *text, size_t len,
                         const char *origin, const char *node, long *accepted)
 {
-    struct report r = {.origin = origin};
+    struct rejects r = {.origin = origin};
     struct collect_env env = {
         node,   c->o.node != NULL, c->o.model ? c->o.model : "unknown", c->o.account,
         c->map, &c->sacct};
     long n = c->kind->meter(cy, text, len, &env, &r);
     if (accepted) *accepted += n;
-    report_finish(&r);
+    rejects_finish(&r);
     if (r.unusable[0]) {
         log_error("%s: unusable input: %s", origin, r.unusable);
         cy->st.unusable++;
-        long lines = report_count_lines(text, len); /* refused whole: every line is bad */
+        long lines = rejects_count_lines(text, len); /* refused whole: every line is bad */
         if (r.bad < lines) r.bad = lines;
     }
     if (r.refused) {

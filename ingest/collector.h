@@ -20,7 +20,7 @@
 #include "ingest/cycle.h"
 #include "ingest/sacct.h"
 #include "ingest/tokens.h"
-#include "ingest/report.h"
+#include "ingest/rejects.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,7 +51,7 @@ struct collector_kind {
     const char *command; /* run when there is no --file or URL, or NULL */
     /* Returns the number of input records accepted. */
     long (*meter)(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
-                  struct report *r);
+                  struct rejects *r);
 };
 
 struct collector;

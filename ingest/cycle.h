@@ -23,7 +23,7 @@ struct cycle_stats {
     long resets;         /* counters that went down */
     long idle_units;     /* GPUs or instances with no allocation */
     int64_t idle_gpu_ms; /* unallocated capacity, never billed */
-    long unusable;       /* inputs unusable as a whole (report_unusable) */
+    long unusable;       /* inputs unusable as a whole (rejects_unusable) */
     long refused_rows;   /* rows that may hold usage but could not be read */
     long refused_units;  /* units with more tenants than can be real, not charged */
     long shared_units;   /* GPUs or instances split between several tenants */

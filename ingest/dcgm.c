@@ -135,7 +135,7 @@ static void add_tenant(const struct prom_sample *s, struct device_source *src,
                        struct device_reading *r, const char *account, const char *job)
 {
     if (!device_add_tenant(r, account, job))
-        report_bad_line(src->report, s->lineno, "more than %d tenants on %s", DEVICE_MAX_TENANTS,
+        rejects_bad_line(src->rejects, s->lineno, "more than %d tenants on %s", DEVICE_MAX_TENANTS,
                         r->device);
 }
 
@@ -163,17 +163,17 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     struct device_source *src = ctx;
     const char *l[NLABELS], *bad = "UUID";
     if (!is_dcgm_metric(s->name)) {
-        report_bad_line(src->report, s->lineno, "unknown metric %.64s (names are case-sensitive)",
+        rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s (names are case-sensitive)",
                         s->name);
         return;
     }
     if (!is_number(s->value)) {
-        report_bad_line(src->report, s->lineno, "value of %.64s is not a number", s->name);
+        rejects_bad_line(src->rejects, s->lineno, "value of %.64s is not a number", s->name);
         return;
     }
     if (!classify(s, dcgm_names, NLABELS, l, &bad) ||
         !(l[L_UUID] = either(l[L_UUID], l[L_UUID_LOWER]))) {
-        report_bad_line(src->report, s->lineno, "label %s is missing, too long or not printable",
+        rejects_bad_line(src->rejects, s->lineno, "label %s is missing, too long or not printable",
                         bad);
         return;
     }
@@ -185,7 +185,7 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
         strcpy(r->vendor, "nvidia");
         if (l[L_INSTANCE] && l[L_PROFILE] &&
             !device_mig_slices(l[L_PROFILE], r->model, &r->slices, &r->slices_total))
-            report_bad_line(src->report, s->lineno, "MIG profile %.32s not understood",
+            rejects_bad_line(src->rejects, s->lineno, "MIG profile %.32s not understood",
                             l[L_PROFILE]);
     }
     const char *ns = either(l[L_NAMESPACE], l[L_NAMESPACE_OLD]);
@@ -204,13 +204,13 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     else if (is_power(s->name))
         ok = read_quantity(s, 3, &r->has_power, &r->power_mw);
     if (!ok)
-        report_bad_line(src->report, s->lineno, "%s is not a plausible non-negative number",
+        rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
                         s->name);
 }
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src)
 {
-    prom_parse(text, len, src->report, dcgm_sample, src);
+    prom_parse(text, len, src->rejects, dcgm_sample, src);
     tenants_from_map(src);
 }
 
@@ -223,11 +223,11 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     struct device_source *src = ctx;
     const char *l[NPU_LABELS], *bad = "value";
     if (strncmp(s->name, "npu_", 4) && strncmp(s->name, "machine_npu", 11)) {
-        report_bad_line(src->report, s->lineno, "unknown metric %.64s", s->name);
+        rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
     if (!classify(s, npu_names, NPU_LABELS, l, &bad) || !is_number(s->value)) {
-        report_bad_line(src->report, s->lineno, "%s of %.64s is not valid", bad, s->name);
+        rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is not valid", bad, s->name);
         return;
     }
     if (!l[N_ID]) return; /* machine-level series carry no chip */
@@ -246,12 +246,12 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     if (l[N_POD]) add_tenant(s, src, r, l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
     if (!strcmp(s->name, "npu_chip_info_power") &&
         !read_quantity(s, 3, &r->has_power, &r->power_mw))
-        report_bad_line(src->report, s->lineno,
+        rejects_bad_line(src->rejects, s->lineno,
                         "npu_chip_info_power is not a plausible non-negative number");
 }
 
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 {
-    prom_parse(text, len, src->report, npu_sample, src);
+    prom_parse(text, len, src->rejects, npu_sample, src);
     tenants_from_map(src);
 }

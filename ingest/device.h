@@ -31,7 +31,7 @@
 
 #include "ingest/accounts.h"
 #include "ingest/cycle.h"
-#include "ingest/report.h"
+#include "ingest/rejects.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,7 +81,7 @@ struct device_source {
     const char *account; /* nvidia-smi: account of every GPU not in the map */
     const struct account_map *map;
     struct device_set *set;
-    struct report *report;
+    struct rejects *rejects; /* where bad lines are counted */
 };
 
 /* The reading of (key, instance), added zeroed (1 of 1 slices, at node,

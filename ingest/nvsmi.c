@@ -73,7 +73,7 @@ static void row(struct device_source *src, const int *col, const struct field *f
 {
     char uuid[97], name[65], host[65];
     if (!field_value(&f[col[COL_UUID]], uuid, sizeof uuid) || !cycle_ident_valid(uuid, 96)) {
-        report_bad_line(src->report, lineno, "no usable uuid");
+        rejects_bad_line(src->rejects, lineno, "no usable uuid");
         return;
     }
     const char *node =
@@ -91,7 +91,7 @@ static void row(struct device_source *src, const int *col, const struct field *f
         if (col[c] >= 0 && (size_t)col[c] < nf)
             r->has_power = power_mw(&f[col[c]], &r->power_mw, &bad);
     if (bad) {
-        report_bad_line(src->report, lineno, "power.draw is not a number of watts");
+        rejects_bad_line(src->rejects, lineno, "power.draw is not a number of watts");
         r->has_power = false;
     }
     const char *account = device_mapped_account(src, uuid, r->node);
@@ -106,7 +106,7 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
     size_t ncols = 0;
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (report_line_next(&lr, &l)) {
+    while (rejects_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         const char *line = l.p;
         size_t n = l.n;
@@ -122,7 +122,7 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
                     if (field_is(&f[i], column_names[c])) col[c] = (int)i;
             }
             if (nf > MAX_COLUMNS || col[COL_UUID] < 0 || col[COL_POWER] < 0) {
-                report_unusable(src->report,
+                rejects_unusable(src->rejects,
                                 "the header (line %ld) needs uuid and power.draw columns, at most "
                                 "%d in all",
                                 lineno, MAX_COLUMNS);
@@ -131,11 +131,12 @@ void nvsmi_parse(const char *text, size_t len, struct device_source *src)
             continue;
         }
         if (nf != ncols) {
-            report_bad_line(src->report, lineno, "%zu fields where the header has %zu", nf, ncols);
+            rejects_bad_line(src->rejects, lineno, "%zu fields where the header has %zu", nf,
+                             ncols);
             continue;
         }
         if (!l.terminated) {
-            report_bad_line(src->report, lineno, "last line cut off (no newline at the end)");
+            rejects_bad_line(src->rejects, lineno, "last line cut off (no newline at the end)");
             break;
         }
         row(src, col, f, nf, lineno);

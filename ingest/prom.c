@@ -141,24 +141,24 @@ static const char *parse_line(struct cursor *c, struct prom_sample *s)
     return NULL;
 }
 
-void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn fn, void *ctx)
+void prom_parse(const char *text, size_t len, struct rejects *r, prom_sample_fn fn, void *ctx)
 {
     static __thread char scratch[SCRATCH];
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (report_line_next(&lr, &l)) {
+    while (rejects_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         struct cursor c = {l.p, l.p + l.n, scratch, scratch + sizeof scratch};
         skip_blanks(&c);
         if (c.p == c.end || *c.p == '#') continue;
         if (!l.terminated) {
-            report_bad_line(r, lineno, "last line cut off (no newline at the end of the scrape)");
+            rejects_bad_line(r, lineno, "last line cut off (no newline at the end of the scrape)");
             break;
         }
         struct prom_sample s = {.nlabels = 0, .lineno = lineno};
         const char *why = parse_line(&c, &s);
         if (why) {
-            report_bad_line(r, lineno, "%s", why);
+            rejects_bad_line(r, lineno, "%s", why);
             continue;
         }
         fn(&s, ctx);

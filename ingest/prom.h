@@ -9,12 +9,12 @@
  * the real pod labels. `# HELP`, `# TYPE` and other comments are
  * skipped. A bad line (syntax, more than PROM_MAX_LABELS labels, a label
  * value over PROM_MAX_VALUE bytes, a final line cut off without its newline)
- * goes to the report and the rest of the scrape still counts. No input makes
+ * is counted in the rejects (rejects.h) and the rest of the scrape still counts. No input makes
  * it read out of bounds: it is a libFuzzer target. */
 #ifndef GPUMETER_PROM_H
 #define GPUMETER_PROM_H
 
-#include "ingest/report.h"
+#include "ingest/rejects.h"
 
 #include <stddef.h>
 
@@ -35,7 +35,7 @@ struct prom_sample {
 
 typedef void (*prom_sample_fn)(const struct prom_sample *s, void *ctx);
 
-void prom_parse(const char *text, size_t len, struct report *r, prom_sample_fn fn, void *ctx);
+void prom_parse(const char *text, size_t len, struct rejects *r, prom_sample_fn fn, void *ctx);
 
 /* The value of label name, or NULL. */
 const char *prom_label(const struct prom_sample *s, const char *name);

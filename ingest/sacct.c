@@ -41,7 +41,7 @@ struct gpu_alloc {
 struct sacct {
     struct cycle *cy;
     const struct sacct_opts *o;
-    struct report *r;
+    struct rejects *r;
     int col[NCOLS];
     size_t nfields;
     int free_col, nfree; /* the free-text column (if one) and how many there are */
@@ -124,18 +124,18 @@ static bool header(struct sacct *s, struct text line, long lineno)
             if (text_is(f[i], col_names[c])) s->col[c] = (int)i;
         bool optional = c == C_ENERGY || c == C_ELAPSED_TEXT || c == C_ELAPSED;
         if (s->col[c] < 0 && !optional) {
-            report_unusable(s->r, "the header (%s) has no %s column",
+            rejects_unusable(s->r, "the header (%s) has no %s column",
                             lineno ? "its first line" : "--columns", col_names[c]);
             return false;
         }
     }
     if (s->col[C_ELAPSED] < 0 && s->col[C_ELAPSED_TEXT] < 0) {
-        report_unusable(s->r, "the header (%s) has neither an ElapsedRaw nor an Elapsed column",
+        rejects_unusable(s->r, "the header (%s) has neither an ElapsedRaw nor an Elapsed column",
                         lineno ? "its first line" : "--columns");
         return false;
     }
     if (s->nfields <= MAX_FIELDS) return true;
-    report_unusable(s->r, "the header has more than %d columns", MAX_FIELDS);
+    rejects_unusable(s->r, "the header has more than %d columns", MAX_FIELDS);
     return false;
 }
 
@@ -242,7 +242,7 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
 {
     char job[129], account[129];
     if (!text_copy(f[s->col[C_JOBID]], job, sizeof job)) {
-        report_bad_line(s->r, lineno, "no usable JobID");
+        rejects_bad_line(s->r, lineno, "no usable JobID");
         return;
     }
     if (strchr(job, '.')) return; /* a step: its figures repeat the job's */
@@ -250,14 +250,14 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
     int ntypes = gpu_allocs(f[s->col[C_TRES]], s->o->model, gpus);
     if (ntypes == 0) return; /* not a GPU job */
     if (seen_before(s, job)) {
-        report_bad_line(s->r, lineno, "job %s listed again; only its first row counts", job);
+        rejects_bad_line(s->r, lineno, "job %s listed again; only its first row counts", job);
         return;
     }
     int64_t start, end, elapsed_s, energy_j = -1;
     if (!slurm_time(f[s->col[C_START]], s->o->utc_offset_min, &start)) return; /* pending */
     bool finished = slurm_time(f[s->col[C_END]], s->o->utc_offset_min, &end);
     if (!text_copy(f[s->col[C_ACCOUNT]], account, sizeof account)) {
-        report_bad_line(s->r, lineno, "job %s has no usable Account", job);
+        rejects_bad_line(s->r, lineno, "job %s has no usable Account", job);
         return;
     }
     bool raw = s->col[C_ELAPSED] >= 0;
@@ -265,7 +265,7 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
     if (finished && (!(raw ? decimal_parse(el.p, el.n, 0, DECIMAL_EXACT, &elapsed_s)
                            : elapsed_text(el, &elapsed_s)) ||
                      elapsed_s > MAX_ELAPSED_S)) {
-        report_bad_line(s->r, lineno, "job %s: %s is not a duration", job,
+        rejects_bad_line(s->r, lineno, "job %s: %s is not a duration", job,
                         raw ? "ElapsedRaw" : "Elapsed");
         return;
     }
@@ -314,23 +314,23 @@ static bool row_fields(struct sacct *s, struct text line, struct text *f, long l
 {
     if (s->nfree == 1) {
         if (split_around(line, s->nfields, (size_t)s->free_col, f)) return true;
-        report_refused_row(s->r, lineno, "fewer fields than the header's %zu", s->nfields);
+        rejects_refused_row(s->r, lineno, "fewer fields than the header's %zu", s->nfields);
         return false;
     }
     size_t nf = split(line, f);
     if (nf == s->nfields) return true;
     if (nf > s->nfields && s->nfree > 1)
-        report_refused_row(s->r, lineno,
+        rejects_refused_row(s->r, lineno,
                            "%zu fields where the header has %zu, and %d free-text columns "
                            "(JobName, WorkDir, ...) could each hold the extra '|'",
                            nf, s->nfields, s->nfree);
     else
-        report_refused_row(s->r, lineno, "%zu fields where the header has %zu", nf, s->nfields);
+        rejects_refused_row(s->r, lineno, "%zu fields where the header has %zu", nf, s->nfields);
     return false;
 }
 
 void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct sacct_opts *o,
-                   struct report *r)
+                   struct rejects *r)
 {
     struct sacct s = {.cy = cy, .o = o, .r = r};
     struct text f[MAX_FIELDS + 1];
@@ -340,7 +340,7 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
     state_init(&s.seen);
     struct line_reader lr = {text, text + len, 0};
     struct line l;
-    while (report_line_next(&lr, &l)) {
+    while (rejects_line_next(&lr, &l)) {
         long lineno = lr.lineno;
         struct text line = {l.p, l.n};
         while (line.n && line.p[line.n - 1] == ' ')
@@ -352,7 +352,7 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
         }
         if (s.trailing_bar && line.p[line.n - 1] == '|') line.n--;
         if (!l.terminated) {
-            report_bad_line(r, lineno, "last line cut off (no newline at the end)");
+            rejects_bad_line(r, lineno, "last line cut off (no newline at the end)");
             break;
         }
         if (!row_fields(&s, line, f, lineno)) continue;

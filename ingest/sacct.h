@@ -14,13 +14,13 @@
  * (JobName, Comment, WorkDir, ...) in the header, a row is split around it,
  * so its text may hold any number of bars; a row that cannot be placed
  * (two or more free-text columns, or too few fields) is refused with
- * report_refused_row, and the collector exits non-zero: billable time is
+ * rejects_refused_row, and the collector exits non-zero: billable time is
  * never skipped quietly. */
 #ifndef GPUMETER_SACCT_H
 #define GPUMETER_SACCT_H
 
 #include "ingest/cycle.h"
-#include "ingest/report.h"
+#include "ingest/rejects.h"
 
 #include <stddef.h>
 
@@ -31,6 +31,6 @@ struct sacct_opts {
 };
 
 void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct sacct_opts *o,
-                   struct report *r);
+                   struct rejects *r);
 
 #endif

@@ -96,12 +96,12 @@ static bool blank(const struct line *ln)
     return i == ln->n;
 }
 
-long tokens_collect(struct cycle *cy, const char *text, size_t len, struct report *r)
+long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejects *r)
 {
     long accepted = 0;
     struct line_reader lr = {text, text + len, 0};
     struct line ln;
-    while (report_line_next(&lr, &ln)) {
+    while (rejects_line_next(&lr, &ln)) {
         long lineno = lr.lineno;
         const char *line = ln.p;
         size_t n = ln.n;
@@ -111,10 +111,10 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
         struct report_line l;
         char why[160];
         if (!o) {
-            report_bad_line(r, lineno, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"),
+            rejects_bad_line(r, lineno, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"),
                             sb_str(&c.errors));
         } else if (!parse_report(o, &l, why, sizeof why)) {
-            report_bad_line(r, lineno, "%s", why);
+            rejects_bad_line(r, lineno, "%s", why);
         } else {
             meter(cy, &l);
             accepted++;
@@ -123,9 +123,9 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct repor
         sb_free(&c.errors);
     }
     if (!accepted && r->bad)
-        report_unusable(r, "none of its %ld reports is usable", r->bad);
+        rejects_unusable(r, "none of its %ld reports is usable", r->bad);
     else if (!accepted)
-        report_unusable(r, "it holds no report");
+        rejects_unusable(r, "it holds no report");
     return accepted;
 }
 
@@ -135,7 +135,7 @@ long tokens_foreign_line(const char *text, size_t len, const char *patterns, cha
     struct line_reader lr = {text, text + len, 0};
     struct line ln;
     long foreign = 0;
-    while (!foreign && report_line_next(&lr, &ln)) {
+    while (!foreign && rejects_line_next(&lr, &ln)) {
         if (blank(&ln)) continue;
         struct doc_check c = {0};
         cJSON *o = doc_parse(ln.p, ln.n, &c);

@@ -11,11 +11,11 @@
 #define GPUMETER_TOKENS_H
 
 #include "ingest/cycle.h"
-#include "ingest/report.h"
+#include "ingest/rejects.h"
 
 #include <stddef.h>
 
-long tokens_collect(struct cycle *cy, const char *text, size_t len, struct report *r);
+long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejects *r);
 
 /* The number (from 1, as tokens_collect counts lines) of the first line
  * whose report names an account outside patterns (reporters.h), that

@@ -112,7 +112,7 @@ psql_demo -tAc "SELECT number FROM invoice WHERE period = '$PERIOD-01' AND statu
         fi
         echo "$OUT/$number.pdf (page 1 as $OUT/$number-1.png): every font embedded"
     done
-"$GPUMETER" invoice export --period "$PERIOD" --format etax --output "$OUT/etax-$PERIOD.xlsx"
+"$GPUMETER" export etax --period "$PERIOD" --output "$OUT/etax-$PERIOD.xlsx"
 "$GPUMETER" export focus --period "$PERIOD" --output "$OUT/focus-$PERIOD.csv"
 site=$(echo "$FOCUS_VENV"/lib/python3*/site-packages)
 verdict=$(cd "$site" && "$FOCUS_VENV/bin/focus-validator" --data-file "$OUT/focus-$PERIOD.csv" \
@@ -134,7 +134,7 @@ credit=$(psql_demo -tAc "SELECT c.number FROM invoice c JOIN invoice i ON i.id =
 "$GPUMETER" invoice show "$credit" --format pdf --output "$OUT/$credit.pdf"
 pdftoppm -r 80 -png "$OUT/$credit.pdf" "$OUT/$credit"
 "$GPUMETER" invoice list --period "$PERIOD"
-"$GPUMETER" invoice export --period "$PERIOD" --format etax --output "$OUT/etax-$PERIOD-void.xlsx"
+"$GPUMETER" export etax --period "$PERIOD" --output "$OUT/etax-$PERIOD-void.xlsx"
 # The demo month's hand-off, against files written by hand from its
 # invoices (which the check above ties to the generator to the fen).
 if [ "$PERIOD" = 2026-10 ]; then

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .kind = "f",
                            .cluster = "c",
                            .site = "s"};
-        struct report r = {.origin = "fuzz"};
+        struct rejects r = {.origin = "fuzz"};
         sacct_collect(&cy, (const char *)data, size, &o, &r);
         tokens_collect(&cy, (const char *)data, size, &r);
         sb_free(&cy.out);

@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            .cluster = "c",
                            .site = "s"};
         struct device_set set = {0};
-        struct report r = {.origin = "fuzz"};
+        struct rejects r = {.origin = "fuzz"};
         struct device_source src = {"node", false, "model", "acct", NULL, &set, &r};
         nvsmi_parse((const char *)data, size, &src);
         device_meter(&cy, &set);

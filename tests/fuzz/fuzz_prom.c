@@ -9,7 +9,7 @@ static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t s
     struct cycle cy = {
         .state = st, .at_ms = at, .max_gap_ms = 300000, .kind = "f", .cluster = "c", .site = "s"};
     struct device_set set = {0};
-    struct report r = {.origin = "fuzz"};
+    struct rejects r = {.origin = "fuzz"};
     struct device_source src = {"node", false, "model", NULL, NULL, &set, &r};
     parse((const char *)data, size, &src);
     device_meter(&cy, &set);

@@ -130,7 +130,7 @@ for name in 'Alpha _x0041_ Ltd' 'Beta _x005F_x0041_ 有限公司' '_x00e9__X0041
         --reason "renamed" >/dev/null 2>&1
     "$GM" invoice run --period 2026-03 --customer alpha >/dev/null 2>&1
     "$GM" invoice issue --period 2026-03 --customer alpha >/dev/null 2>&1
-    "$GM" invoice export --period 2026-03 --format etax --output "$TMP/etax.xlsx" >/dev/null 2>&1
+    "$GM" export etax --period 2026-03 --output "$TMP/etax.xlsx" >/dev/null 2>&1
     check_eq "fapiao XLSX: the buyer [$name] reads back exactly" "$name" \
         "$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/etax.xlsx" | grep '^1-发票基本信息!4' | tr '\t' '\n' | sed -n 's/^F=//p')"
 done

@@ -147,7 +147,7 @@ check_eq "FOCUS: a partial credit's line is a Credit" "Credit Credit" \
 rows=[r for r in csv.DictReader(open(sys.argv[1])) if r["x_InvoiceId"].startswith("CN") and r["ChargeCategory"]!="Tax"]
 print(" ".join(r["ChargeCategory"] for r in rows))' "$TMP/focus.csv")"
 
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan.xlsx" >"$TMP/export.out" 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/jan.xlsx" >"$TMP/export.out" 2>&1
 day=$(issued_on "$INV")
 T=$'\t'
 check_eq "the red-letter sheet: a partial reversal per credit note, with the blue fapiao" \
@@ -269,7 +269,7 @@ check_eq "February: credited in full by three partial credits, it stands at 0" \
 # by 1.70 + 0.01 + 2.28, line 2's 10.08 by 4.30 + 0.01 + 5.77; so the three
 # red fapiao reverse the blue one's 14.07 of tax (6.00 + 0.02 + 8.05).
 "$GM" invoice fapiao "$FEB" --number 26312000000087654321 --date "$(issued_on "$FEB")" >/dev/null 2>&1
-"$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >"$TMP/export.out" 2>&1
+"$GM" export etax --period 2026-02 --output "$TMP/feb.xlsx" >"$TMP/export.out" 2>&1
 check_eq "February's red lines: each credit note's, the last taking the rest of each line's tax" \
     "CN-2026-000005:-28.35:-1.70 CN-2026-000005:-71.65:-4.30 CN-2026-000006:-0.07:-0.01 CN-2026-000006:-0.18:-0.01 CN-2026-000007:-38.08:-2.28 CN-2026-000007:-96.17:-5.77" \
     "$(cells "$TMP/feb.xlsx" | grep '^4-红字明细信息![4-9]' |

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The fapiao hand-off on the real broker and database: the buyer's taxpayer
 # number (customer add/update --tax-id, audited) is frozen onto an invoice
-# when it is issued; `invoice export --format etax` writes the bulk issuing
+# when it is issued; `export etax` writes the bulk issuing
 # XLSX, compared cell by cell with a hand-written file; `invoice fapiao`
 # records the official number once, dated from the invoice's issue to today
 # (audited; PostgreSQL refuses any other change), and corrects a mistyped
@@ -68,12 +68,12 @@ check_eq "invoice list shows it lacks a fapiao" \
     "$("$GM" invoice list --no-fapiao | tr -s ' ')"
 
 # The export, cell by cell.
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan.xlsx" >"$TMP/out" 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/jan.xlsx" >"$TMP/out" 2>&1
 check_eq "the export succeeds" 0 "$?"
 check_eq "and says what it wrote" "$TMP/jan.xlsx: 1 invoices to issue a fapiao for, 0 to reverse with a red one" \
     "$(cat "$TMP/out")"
 check_eq "the XLSX holds what finance imports" "$(expect jan-issued.txt)" "$(cells "$TMP/jan.xlsx")"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/no/such/dir.xlsx" >"$TMP/out" 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/no/such/dir.xlsx" >"$TMP/out" 2>&1
 check_eq "an unwritable file is a run-time error" 1 "$?"
 check_match "that says so" "cannot write $TMP/no/such/dir.xlsx" "$(cat "$TMP/out")"
 printf 'invoice.seller_tax_id = 9131-bad\n' >"$TMP/bad.conf"
@@ -85,9 +85,22 @@ check_eq "and a tax code that is not 19 digits" 2 "$?"
 printf 'fapiao.tax_code.gpu_hours = 3040203000000000000\n' >"$TMP/bad.conf"
 GPUMETER_CONFIG=$TMP/bad.conf "$GM" invoice list >/dev/null 2>&1
 check_eq "and one for an unknown meter" 2 "$?"
-"$GM" invoice export --period 2026-01 --format csv --output "$TMP/x" >/dev/null 2>&1
+# The spelling before `export etax` (issue 33) works for one release: the
+# same file, and one line on stderr naming the new command.
+"$GM" invoice export --period 2026-01 --format etax --output "$TMP/old.xlsx" >"$TMP/out" 2>"$TMP/err"
+check_eq "the old spelling still exports" 0 "$?"
+check_eq "the same cells" "$(cells "$TMP/jan.xlsx")" "$(cells "$TMP/old.xlsx")"
+check_eq "with a one-line hint naming the new command" \
+    'gpumeter: warning: "gpumeter invoice export --format etax" is deprecated and goes in the next release: use "gpumeter export etax"' \
+    "$(cat "$TMP/err")"
+"$GM" invoice export --period 2026-01 --format csv --output "$TMP/x" >/dev/null 2>"$TMP/err"
 check_eq "another format is a usage error" 2 "$?"
-"$GM" invoice export --period 2026-13 --format etax --output "$TMP/x" >/dev/null 2>&1
+check_match "naming the new command" 'Run "gpumeter export etax' "$(cat "$TMP/err")"
+"$GM" export etax --period 2026-01 --format etax --output "$TMP/x" >/dev/null 2>&1
+check_eq "export etax takes no --format" 2 "$?"
+"$GM" export etax --period 2026-01 >/dev/null 2>&1
+check_eq "and needs --output" 2 "$?"
+"$GM" export etax --period 2026-13 --output "$TMP/x" >/dev/null 2>&1
 check_eq "and a bad month" 2 "$?"
 
 # The official number: once, audited, and nothing else changes. A fapiao
@@ -141,10 +154,10 @@ check_match "or to slip another change in beside it" "immutable" "$err"
 check_eq "the invoice shows its fapiao" "\"fapiao_number\":\"26312000000012345678\",\"fapiao_date\":\"$day\"" \
     "$("$GM" invoice show INV-2026-000001 --format json | grep -o '"fapiao_number":"[0-9]*","fapiao_date":"[0-9-]*"')"
 check_eq "nothing lacks a fapiao now" "" "$("$GM" invoice list --no-fapiao)"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan2.xlsx" >/dev/null 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/jan2.xlsx" >/dev/null 2>&1
 check_eq "so the export has nothing to issue" "$(expect jan-issued.txt | grep -P '^[^!]+!3\t')" \
     "$(cells "$TMP/jan2.xlsx")"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan3.xlsx" --all >/dev/null 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/jan3.xlsx" --all >/dev/null 2>&1
 check_eq "unless --all" "$(expect jan-issued.txt)" "$(cells "$TMP/jan3.xlsx")"
 
 # A mistyped record is corrected, with a reason, audited with the record
@@ -177,7 +190,7 @@ err=$(pg -c "BEGIN; INSERT INTO audit_log (actor, object, key, action, before, a
     '{\"fapiao_number\": \"26312000000099999999\", \"fapiao_date\": \"$day\"}');
     UPDATE invoice SET fapiao_number = '26312000000099999999', total = 1 WHERE number = 'INV-2026-000001'; COMMIT" 2>&1)
 check_match "and, with one, any other column beside it" "issued invoices are immutable" "$err"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/jan4.xlsx" --all >/dev/null 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/jan4.xlsx" --all >/dev/null 2>&1
 check_eq "the corrected record leaves the export as it was" "$(expect jan-issued.txt)" "$(cells "$TMP/jan4.xlsx")"
 
 # Void: a red-reversal row with its reason code; the month invoiced again
@@ -199,7 +212,7 @@ check_eq "the new issue is audited by the actor given" "fin4|INV-2026-000002" \
     "$(q "SELECT actor || '|' || key FROM audit_log WHERE action = 'issue' AND actor <> 'fin-default'")"
 GPUMETER_ACTOR=fin5 "$GM" invoice void INV-2026-000002 --reason x --code 09 >/dev/null 2>&1
 check_eq "a void refused writes nothing" "1" "$(q "SELECT count(*) FROM audit_log WHERE action = 'void'")"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/void.xlsx" >"$TMP/out" 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/void.xlsx" >"$TMP/out" 2>&1
 check_eq "the export of the voided month reverses the corrected fapiao" \
     "$(expect jan-void.txt | sed "s/A=26312000000012345678\tB=2026-02-03/A=26312000000012345670\tB=$day/
                                   s/A=26312000000012345678\tB=INV/A=26312000000012345670\tB=INV/")" \
@@ -214,7 +227,7 @@ check_eq "the credit note takes its red fapiao's number" 0 "$?"
 "$GM" invoice fapiao CN-2026-000001 --number 26312000000012345670 --date "$cn_day" --correct --reason x >"$TMP/out" 2>&1
 check_eq "a correction to a number recorded on another invoice is refused (exit 2)" 2 "$?"
 check_match "naming it" "fapiao 26312000000012345670 is recorded on INV-2026-000001" "$(cat "$TMP/out")"
-"$GM" invoice export --period 2026-01 --format etax --output "$TMP/void2.xlsx" >/dev/null 2>&1
+"$GM" export etax --period 2026-01 --output "$TMP/void2.xlsx" >/dev/null 2>&1
 check_match "after which the reversal is not asked for again" "^1-发票基本信息!4" "$(cells "$TMP/void2.xlsx")"
 check_eq "only the new invoice is" 0 "$(cells "$TMP/void2.xlsx" | grep -c '^3-红字确认信息!4')"
 
@@ -245,13 +258,13 @@ h800 ns-alpha 2026-02-10T02:00:00Z 2026-02-10T03:00:00Z 1
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-02 >/dev/null 2>&1
 "$GM" invoice issue --period 2026-02 >/dev/null 2>&1
-"$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >"$TMP/out" 2>&1
+"$GM" export etax --period 2026-02 --output "$TMP/feb.xlsx" >"$TMP/out" 2>&1
 check_eq "a missing taxpayer number fails the export" 1 "$?"
 check_match "naming the invoice and the fix" "nofp.*not exported: it has no taxpayer number.*customer update" \
     "$(cat "$TMP/out")"
 check_eq "the file holds the others" "1" "$(cells "$TMP/feb.xlsx" | grep -c '^1-发票基本信息!4')"
 echo "fapiao.invoice_type = normal" >>"$GPUMETER_CONFIG"
-"$GM" invoice export --period 2026-02 --format etax --output "$TMP/feb.xlsx" >/dev/null 2>&1
+"$GM" export etax --period 2026-02 --output "$TMP/feb.xlsx" >/dev/null 2>&1
 check_eq "as 普通发票 both are exported" "普通发票 普通发票" \
     "$(cells "$TMP/feb.xlsx" | grep '^1-发票基本信息![4-9]' | grep -oP '\tB=\K[^\t]*' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "a name with XML's characters, CJK and an emoji is written as it is" "No Tax Id & <Co> 研发 🚀" \

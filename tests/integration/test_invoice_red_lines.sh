@@ -49,7 +49,7 @@ check_eq "the blue lines: amount and stored tax, and the invoice's tax is their 
           FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id WHERE i.number = '$INV'")"
 # The blue fapiao to issue (sheet 2: D 规格型号, E 单位, F 数量, G 单价, H 金额) with
 # nothing to warn about: its lines' taxes are the invoice's 15.38.
-"$GM" invoice export --period 2026-03 --format etax --output "$TMP/blue.xlsx" >"$TMP/export.out" 2>&1
+"$GM" export etax --period 2026-03 --output "$TMP/blue.xlsx" >"$TMP/export.out" 2>&1
 check_eq "the blue fapiao's lines on sheet 2" \
     "NVIDIA A800:卡时:7:9.5:66.50 NVIDIA H20:卡时:3:7.25:21.75 NVIDIA H800:卡时:10:16.8:168.00" \
     "$(pick "$TMP/blue.xlsx" 2- D E F G H)"
@@ -97,7 +97,7 @@ check_eq "every credit note's tax is the sum of its lines' taxes" "" \
 
 # The etax export: sheet 2's blue lines and sheet 4's red lines (A blue
 # fapiao, C credit note, G 单位, H 数量, I 单价, J 金额, L 税额).
-"$GM" invoice export --period 2026-03 --format etax --output "$TMP/mar.xlsx" >"$TMP/export.out" 2>&1
+"$GM" export etax --period 2026-03 --output "$TMP/mar.xlsx" >"$TMP/export.out" 2>&1
 check_eq "the export has nothing to warn about" \
     "$TMP/mar.xlsx: 0 invoices to issue a fapiao for, 4 to reverse with a red one" "$(cat "$TMP/export.out")"
 cells "$TMP/mar.xlsx" >"$TMP/cells.txt"

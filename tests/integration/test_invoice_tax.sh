@@ -135,7 +135,7 @@ for line in open(path, encoding="utf-8"):
 print(amount, tax, amount + tax)
 PY
 }
-"$GM" invoice export --period 2026-05 --format etax --output "$TMP/may.xlsx" >"$TMP/out" 2>"$TMP/err"
+"$GM" export etax --period 2026-05 --output "$TMP/may.xlsx" >"$TMP/out" 2>"$TMP/err"
 check_eq "the export succeeds" 0 "$?"
 check_eq "with nothing to warn about" "" "$(cat "$TMP/err")"
 cells "$TMP/may.xlsx" >"$TMP/may.txt"
@@ -151,7 +151,7 @@ check_eq "the negative lines go to the tax system as they are" "-219.40 -121.94"
 check_eq "the fapiao is recorded" 0 "$?"
 "$GM" invoice void "$may" --reason "allowance agreed" --code 04 >/dev/null 2>&1
 check_eq "the invoice is voided" "void" "$(q "SELECT status FROM invoice WHERE number = '$may'")"
-"$GM" invoice export --period 2026-05 --format etax --output "$TMP/red.xlsx" >"$TMP/out" 2>"$TMP/err"
+"$GM" export etax --period 2026-05 --output "$TMP/red.xlsx" >"$TMP/out" 2>"$TMP/err"
 check_eq "the export of the voided month succeeds" 0 "$?"
 check_eq "still with nothing to warn about" "" "$(cat "$TMP/err")"
 cells "$TMP/red.xlsx" >"$TMP/red.txt"

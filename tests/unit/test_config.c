@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,154 @@ static void test_fapiao_keys(void **state)
     assert_non_null(strstr(err, "bidirectional"));
 }
 
+/* Each kind of key refuses a bad value with the message it gave before the
+ * keys became one table (issue 33), the key named in it. */
+static void test_refusals_name_the_key(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *value, *message;
+    } cases[] = {
+        {"kafka.partitions", "0", "kafka.partitions must be a whole number from 1 to 10000"},
+        {"rating.max_future_s", "-1",
+         "rating.max_future_s must be a whole number of seconds from 0 to 31622400"},
+        {"invoice.grace_days", "367",
+         "invoice.grace_days must be a whole number of days from 0 to 366"},
+        {"api.rate_per_s", "x",
+         "api.rate_per_s must be a whole number of requests per second from 0 to 1000000"},
+        {"api.session_max_s", "0",
+         "api.session_max_s must be a whole number of seconds from 1 to 604800"},
+        {"pg.api_user", "Api", "\"pg.api_user\" is a PostgreSQL user name: a-z, 0-9 and _"},
+        {"signing.required", "maybe", "signing.required must be true or false"},
+        {"tokens.bearer", "short", "tokens.bearer must be a secret of at least 16 bytes"},
+        {"hmac.c1", "short", "hmac.c1 must be a secret of at least 16 bytes"},
+        {"hmac.c2", "", "hmac.c2 must be a secret of at least 16 bytes"},
+        {"tokens.bearer", "", NULL}, /* none */
+        {"invoice.seller_tax_id", "", NULL},
+        {"invoice.seller_bank", "a\nb",
+         "value of \"invoice.seller_bank\" contains a control character"},
+        {"pg.billing_user", "", NULL},
+        {"fapiao.tax_code", "123",
+         "fapiao.tax_code must be a tax classification code of 19 digits"},
+        {"fapiao.tax_code.tokens", "x",
+         "fapiao.tax_code.tokens must be a tax classification code of 19 digits"},
+        {"fapiao.tax_code.gpu_hours", "3040203000000000000",
+         "unknown key \"fapiao.tax_code.gpu_hours\" (the meters are gpu_ms, tokens, energy_mj)"},
+        {"invoice.seller_tax_id", "9131",
+         "invoice.seller_tax_id must be 15 to 20 upper-case letters and digits"},
+        {"kafka.topic", "", NULL},
+        {"hmac.", "0123456789abcdef", "unknown key \"hmac.\""},
+        {"pg.conninfox", "", "unknown key \"pg.conninfox\""},
+    };
+    struct config cfg;
+    char err[256];
+    config_defaults(&cfg);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        err[0] = '\0';
+        int rc = config_set(&cfg, cases[i].key, cases[i].value, err, sizeof err);
+        if (!cases[i].message && rc != 0)
+            fail_msg("%s = \"%s\": expected to be taken, refused: %s", cases[i].key,
+                     cases[i].value, err);
+        if (cases[i].message && (rc != -1 || strcmp(err, cases[i].message)))
+            fail_msg("%s = \"%s\": expected -1 and \"%s\", got %d and \"%s\"", cases[i].key,
+                     cases[i].value, cases[i].message, rc, err);
+    }
+    /* the scaled kind: days into seconds */
+    assert_int_equal(config_set(&cfg, "invoice.grace_days", "2", err, sizeof err), 0);
+    assert_int_equal(cfg.grace_s, 2 * 86400);
+    assert_int_equal(config_set(&cfg, "hmac.c1", "0123456789abcdef", err, sizeof err), 0);
+    assert_string_equal(config_hmac_key(&cfg, "c1"), "0123456789abcdef");
+    assert_int_equal(config_set(&cfg, "pg.rater_user", "r1", err, sizeof err), 0);
+    assert_string_equal(cfg.pg_role_user[DB_ROLE_RATER], "r1");
+}
+
+/* docs/configuration.md's table "Keys and variables", parsed: each row's
+ * keys (the backquoted names of its first column) and its variable. */
+#define DOC_PATH     "docs/configuration.md"
+#define DOC_MAX_KEYS 128
+struct doc_key {
+    char key[128], env[64]; /* env "" for "(file only)" */
+    bool seen;              /* named by config_each_key */
+};
+struct doc_keys {
+    struct doc_key k[DOC_MAX_KEYS];
+    int n;
+    char problems[4096]; /* what config_each_key and the doc disagree on */
+};
+
+/* Copies the first `...` at or after *p (before end) into out; false when none. */
+static bool next_quoted(const char **p, const char *end, char *out, size_t cap)
+{
+    const char *a = memchr(*p, '`', (size_t)(end - *p));
+    const char *b = a ? memchr(a + 1, '`', (size_t)(end - a - 1)) : NULL;
+    if (!b) return false;
+    snprintf(out, cap, "%.*s", (int)(b - a - 1), a + 1);
+    *p = b + 1;
+    return true;
+}
+
+static void read_doc_keys(struct doc_keys *d)
+{
+    FILE *f = fopen(DOC_PATH, "r");
+    if (!f) fail_msg("expected to read %s (run from the repository's root), could not", DOC_PATH);
+    char line[4096];
+    bool in_table = false;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "## ", 3)) in_table = !strncmp(line, "## Keys and variables", 21);
+        if (!in_table || strncmp(line, "| `", 3)) continue; /* a row with a key */
+        const char *keys = line + 1, *keys_end = strchr(keys, '|');
+        const char *env = keys_end + 1, *env_end = strchr(env, '|');
+        assert_non_null(env_end);
+        char envname[64] = "";
+        const char *q = env;
+        if (!next_quoted(&q, env_end, envname, sizeof envname)) envname[0] = '\0';
+        char name[128];
+        while (next_quoted(&keys, keys_end, name, sizeof name)) {
+            if (d->n == DOC_MAX_KEYS) fail_msg("more than %d keys in %s", DOC_MAX_KEYS, DOC_PATH);
+            snprintf(d->k[d->n].key, sizeof d->k[d->n].key, "%s", name);
+            snprintf(d->k[d->n].env, sizeof d->k[d->n].env, "%s", envname);
+            d->n++;
+        }
+    }
+    fclose(f);
+}
+
+static void check_documented(const char *key, const char *env, void *ctx)
+{
+    struct doc_keys *d = ctx;
+    size_t used = strlen(d->problems), room = sizeof d->problems - used;
+    for (int i = 0; i < d->n; i++) {
+        if (strcmp(d->k[i].key, key)) continue;
+        d->k[i].seen = true;
+        if (strcmp(d->k[i].env, env ? env : ""))
+            snprintf(d->problems + used, room,
+                     "  %s: expected variable \"%s\", the doc says \"%s\"\n",
+                     key, env ? env : "(file only)", d->k[i].env[0] ? d->k[i].env : "(file only)");
+        return;
+    }
+    snprintf(d->problems + used, room, "  %s: a key config_set takes, not in %s\n", key, DOC_PATH);
+}
+
+/* Every key config_set takes is documented, with its variable, and every
+ * key documented is one config_set takes (issue 33: one table of keys). */
+static void test_doc_names_every_key(void **state)
+{
+    (void)state;
+    static struct doc_keys d;
+    memset(&d, 0, sizeof d);
+    read_doc_keys(&d);
+    if (d.n < 10) fail_msg("expected the keys of %s, read %d", DOC_PATH, d.n);
+    config_each_key(check_documented, &d);
+    for (int i = 0; i < d.n; i++)
+        if (!d.k[i].seen) {
+            size_t used = strlen(d.problems);
+            snprintf(d.problems + used, sizeof d.problems - used,
+                     "  %s: documented in %s, not a key config_set takes\n", d.k[i].key, DOC_PATH);
+        }
+    if (d.problems[0])
+        fail_msg("expected the table of keys and %s to agree:\n%s", DOC_PATH, d.problems);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +350,8 @@ int main(void)
         cmocka_unit_test_setup(test_fapiao_keys, clear_env),
         cmocka_unit_test_setup(test_tokens_keys, clear_env),
         cmocka_unit_test_setup(test_actor_key, clear_env),
+        cmocka_unit_test(test_refusals_name_the_key),
+        cmocka_unit_test(test_doc_names_every_key),
     };
     int failed = cmocka_run_group_tests_name("config", tests, NULL, NULL);
     clear_env(NULL);

@@ -92,7 +92,7 @@ static void scrape_text(struct run *r, parser parse, const char *text, size_t le
     struct cycle cy;
     cycle_start(r, &cy, at(when));
     struct device_set set = {0};
-    struct report rep = {.origin = origin};
+    struct rejects rep = {.origin = origin};
     struct device_source src = {"this-host", false, "unknown", account, map, &set, &rep};
     parse(text, len, &src);
     device_meter(&cy, &set);
@@ -168,7 +168,7 @@ static void test_prom_escapes_comments_and_bad_lines(void **state)
     struct strbuf in = STRBUF_INIT;
     read_fixture("dcgm-legacy-t0.prom", &in);
     struct seen seen = {0};
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     prom_parse(in.buf, in.len, &rep, count_sample, &seen);
     assert_int_equal(seen.n, 2);
     assert_int_equal(rep.bad, 0);
@@ -303,7 +303,7 @@ static void test_power_integration_carries_the_remainder(void **state)
         struct cycle cy;
         cycle_start(r, &cy, t0 + i);
         struct device_set set = {0};
-        struct report rep = {.origin = "t"};
+        struct rejects rep = {.origin = "t"};
         struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
         dcgm_parse(text, sizeof text - 1, &src);
         device_meter(&cy, &set);
@@ -339,7 +339,7 @@ static void test_dcgm_metric_names_are_exact(void **state)
         "dcgm_exp_xid_errors_count{UUID=\"GPU-1\",Hostname=\"n\"} 0\n"
         "dcgm_power_usage{uuid=\"GPU-2\",Hostname=\"n\"} 300\n";
     struct device_set set = {0};
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
     dcgm_parse(text, sizeof text - 1, &src);
     assert_int_equal(rep.bad, 4);
@@ -564,7 +564,7 @@ static void test_nvsmi_nounits_and_idle_without_mapping(void **state)
     assert_int_equal(r->st.idle_gpu_ms, 1500);
     const char bad_header[] = "index, name\n0, H800\n";
     struct device_set set = {0};
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
     nvsmi_parse(bad_header, sizeof bad_header - 1, &src);
     assert_int_equal(set.n, 0);
@@ -592,7 +592,7 @@ static void sacct(struct run *r, const char *file, const char *when, const struc
     read_fixture(file, &in);
     struct cycle cy;
     cycle_start(r, &cy, at(when));
-    struct report rep = {.origin = file};
+    struct rejects rep = {.origin = file};
     sacct_collect(&cy, in.buf, in.len, o, &rep);
     cycle_end(r, &cy);
     r->bad = rep.bad;
@@ -645,7 +645,7 @@ static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
                         "5|p|gres/gpu=3|3456000|2026-09-01T00:00:00|2026-10-11T00:00:00\n";
     struct cycle cy;
     cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     struct sacct_opts utc = {NULL, "m", 0};
     sacct_collect(&cy, text, sizeof text - 1, &utc, &rep);
     cycle_end(r, &cy);
@@ -687,7 +687,7 @@ static void test_sacct_bar_in_job_name_is_placed(void **state)
     state_init(&fresh->state);
     struct cycle cy;
     cycle_start(fresh, &cy, at("2026-11-01T02:00:00Z"));
-    struct report rep = {.origin = "p"};
+    struct rejects rep = {.origin = "p"};
     sacct_collect(&cy, p.buf, p.len, &o, &rep);
     cycle_end(fresh, &cy);
     assert_int_equal(rep.bad, 0);
@@ -725,7 +725,7 @@ static void test_sacct_refuses_a_row_it_cannot_place(void **state)
 
 /* One collector round over token report lines at when; the lines accepted. */
 static long tokens_round(struct run *r, const char *text, size_t len, const char *when,
-                         struct report *rep)
+                         struct rejects *rep)
 {
     struct cycle cy;
     cycle_start(r, &cy, at(when));
@@ -741,7 +741,7 @@ static void test_tokens_high_water_mark(void **state)
     read_fixture("tokens.jsonl", &in);
     struct cycle cy;
     cycle_start(r, &cy, at("2026-11-01T09:00:00Z"));
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     assert_int_equal(tokens_collect(&cy, in.buf, in.len, &rep), 6);
     cycle_end(r, &cy);
     assert_int_equal(rep.bad, 4);
@@ -774,7 +774,7 @@ static void test_tokens_marks_are_per_account_and_job(void **state)
                         "\"2026-11-01T09:00:00Z\"}\n"
                         "{\"job\":\"train\",\"account\":\"cust-b\",\"tokens\":900000,\"time\":"
                         "\"2026-11-01T09:00:00Z\"}\n";
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     assert_int_equal(tokens_round(r, text, sizeof text - 1, "2026-11-01T09:00:00Z", &rep), 4);
     int64_t a = 0, b = 0;
     for (int i = 0; i < r->n; i++)
@@ -806,7 +806,7 @@ static void test_tokens_lines_are_strict_json(void **state)
         "\n"
         "{\"job\":\"j\",\"account\":\"a\xff\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"}\n"
         "{\"job\":\"j\",\"account\":\"a\",\"tokens\":10,\"time\":\"2026-11-01T08:00:00Z\"}\n";
-    struct report rep = {.origin = "t"};
+    struct rejects rep = {.origin = "t"};
     assert_int_equal(tokens_round(r, text, sizeof text - 1, "2026-11-01T08:00:00Z", &rep), 1);
     assert_int_equal(rep.bad, 4); /* duplicate key, trailing data, NUL, invalid UTF-8 */
     assert_int_equal(r->n, 1);

@@ -1,11 +1,11 @@
-/* report: counting and rate-limited logging of bad input lines. */
-#include "ingest/report.h"
+/* rejects: counting and rate-limited logging of bad input lines (see rejects.h). */
+#include "ingest/rejects.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-bool report_line_next(struct line_reader *lr, struct line *out)
+bool rejects_line_next(struct line_reader *lr, struct line *out)
 {
     if (lr->p >= lr->end) return false;
     const char *nl = memchr(lr->p, '\n', (size_t)(lr->end - lr->p));
@@ -18,18 +18,18 @@ bool report_line_next(struct line_reader *lr, struct line *out)
     return true;
 }
 
-static void bad_line(struct report *r, long lineno, const char *what, const char *fmt,
+static void bad_line(struct rejects *r, long lineno, const char *what, const char *fmt,
                      va_list ap)
 {
     r->bad++;
-    if (r->logged >= REPORT_LOGGED_LINES) return;
+    if (r->logged >= REJECTS_LOGGED_LINES) return;
     r->logged++;
     char why[256];
     vsnprintf(why, sizeof why, fmt, ap);
     log_warn("%s:%ld: %s: %s", r->origin, lineno, what, why);
 }
 
-void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
+void rejects_bad_line(struct rejects *r, long lineno, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -37,7 +37,7 @@ void report_bad_line(struct report *r, long lineno, const char *fmt, ...)
     va_end(ap);
 }
 
-void report_refused_row(struct report *r, long lineno, const char *fmt, ...)
+void rejects_refused_row(struct rejects *r, long lineno, const char *fmt, ...)
 {
     r->refused++;
     va_list ap;
@@ -46,12 +46,12 @@ void report_refused_row(struct report *r, long lineno, const char *fmt, ...)
     va_end(ap);
 }
 
-long report_count_lines(const char *text, size_t len)
+long rejects_count_lines(const char *text, size_t len)
 {
     struct line_reader lr = {text, text + len, 0};
     struct line l;
     long n = 0;
-    while (report_line_next(&lr, &l)) {
+    while (rejects_line_next(&lr, &l)) {
         size_t i = 0;
         while (i < l.n && (l.p[i] == ' ' || l.p[i] == '\t'))
             i++;
@@ -60,7 +60,7 @@ long report_count_lines(const char *text, size_t len)
     return n;
 }
 
-void report_unusable(struct report *r, const char *fmt, ...)
+void rejects_unusable(struct rejects *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -68,7 +68,7 @@ void report_unusable(struct report *r, const char *fmt, ...)
     va_end(ap);
 }
 
-void report_finish(struct report *r)
+void rejects_finish(struct rejects *r)
 {
     if (r->bad > r->logged)
         log_warn("%s: %ld more bad lines skipped", r->origin, r->bad - (long)r->logged);

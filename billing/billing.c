@@ -11,23 +11,26 @@
 #include "core/timeutil.h"
 
 /* Usage of the month, local to its customer's contract, on days or of jobs
- * that no account row of the contract covers. */
+ * that no account window of a contract covers (account_window, schema 029).
+ * The windows reach a day before the month and two after (wider than any
+ * zone's offset), so that an hour of the month in one customer's zone is
+ * judged against every row of its account whatever that row's owner's
+ * zone; an account whose one whole-job row spans all of that is covered
+ * and skipped unread. */
 static const char uncovered_sql[] =
-    "WITH " CONTRACTS ", whole AS (SELECT a.account FROM account a JOIN k ON k.id = a.customer_id "
-    "            WHERE a.job_prefix = '' AND a.valid_from <= $1::date - 1 "
-    "              AND (a.valid_until IS NULL OR a.valid_until > ($1::date + interval '1 "
-    "month')::date)), "
+    "WITH " CONTRACTS ", "
+    "aw AS MATERIALIZED (SELECT a.* FROM k CROSS JOIN LATERAL account_window(k.id, k.tz, "
+    "       $1::date - 1, ($1::date + interval '1 month 2 days')::date) a), "
+    "whole AS (SELECT account FROM aw WHERE job_prefix = '' AND lo_day = $1::date - 1 "
+    "          AND hi_day = ($1::date + interval '1 month 2 days')::date), "
     "acct AS (SELECT DISTINCT a.account, k.tz FROM account a JOIN k ON k.id = a.customer_id "
-    "         WHERE a.account NOT IN (SELECT account FROM whole)) " /* covered all month: skip */
+    "         WHERE a.account NOT IN (SELECT account FROM whole)) "
     "SELECT h.account, count(*), string_agg(DISTINCT h.job, ', ') FROM acct "
     "JOIN usage_hourly h ON h.account = acct.account "
     " AND h.hour >= $1::date::timestamp AT TIME ZONE acct.tz "
     " AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE acct.tz "
-    "WHERE NOT EXISTS (SELECT 1 FROM account a JOIN k ON k.id = a.customer_id "
-    "      WHERE a.account = h.account AND starts_with(h.job, a.job_prefix) "
-    "        AND h.hour >= a.valid_from::timestamp AT TIME ZONE k.tz "
-    "        AND (a.valid_until IS NULL "
-    "             OR h.hour < (a.valid_until + 1)::timestamp AT TIME ZONE k.tz)) "
+    "WHERE NOT EXISTS (SELECT 1 FROM aw WHERE aw.account = h.account "
+    "      AND starts_with(h.job, aw.job_prefix) AND h.hour >= aw.lo AND h.hour < aw.hi) "
     "GROUP BY 1 ORDER BY 1";
 
 int billing_load(PGconn *conn, const char *period, const char *customer,

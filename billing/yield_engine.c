@@ -4,10 +4,14 @@
 
 #include "billing/billing.h"
 #include "billing/owned.h"
+#include "billing/yield_cost.h"
 #include "core/alloc.h"
 #include "core/db.h"
+#include "core/decimal.h"
+#include "core/log.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "terms/asset.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -21,74 +25,58 @@
     "win AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "                  \
     "        ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi)"
 
-/* The multiplier of each site's tariff for each local hour (1 outside its
- * bands), after OPERATOR_MONTH. Costs are rounded half up once per cell:
- * mJ x multiplier x PUE x price per kWh x 10^digits / 3.6e9, exact in
- * numeric, then div(2x + d, 2d). */
-#define TARIFF_BANDS                                                                               \
-    OPERATOR_MONTH                                                                                 \
-        ", "                                                                                       \
-        "tariff AS (SELECT code AS site, (document->>'price_per_kwh')::numeric AS price, "         \
-        "document "                                                                                \
-        "        FROM document_in_effect('tariff', $1::date) WHERE document->>'currency' = $2), "  \
-        "band AS (SELECT t.site, h.h, coalesce((SELECT (b->>'multiplier')::numeric "               \
-        "        FROM jsonb_array_elements(coalesce(t.document->'time_of_use', '[]')) b "          \
-        "        WHERE CASE WHEN (b->>'from')::int < (b->>'to')::int % 24 "                        \
-        "              THEN h.h >= (b->>'from')::int AND h.h < (b->>'to')::int % 24 "              \
-        "              ELSE h.h >= (b->>'from')::int OR h.h < (b->>'to')::int % 24 END), 1) AS "   \
-        "mult "                                                                                    \
-        "        FROM tariff t CROSS JOIN generate_series(0, 23) h(h)) "
-
+/* Per cell (site and accelerator model): capacity, IT energy, the site's
+ * tariff in the report's currency and PUE, its asset (devices, cost per
+ * device, life, first month, age in months) and the currency's minor
+ * digits; the costs are priced in C (yield_cost.h), never in SQL. */
 static const char cells_sql[] =
-    "WITH " TARIFF_BANDS ", "
+    "WITH " OPERATOR_MONTH ", "
+    "tariff AS (SELECT code AS site, document FROM document_in_effect('tariff', $1::date) "
+    "        WHERE document->>'currency' = $2), "
     "cap AS (SELECT c.site, c.model, sum(c.installed_ms) i, sum(c.allocated_ms) a, "
-    "        sum(c.idle_whole_ms) w, sum(c.idle_stranded_ms) s, sum(c.idle_energy_mj) e, "
-    "        sum(c.idle_energy_mj * b.mult) en FROM capacity_hourly c CROSS JOIN win "
-    "        LEFT JOIN band b ON b.site = c.site "
-    "         AND b.h = extract(hour FROM c.hour AT TIME ZONE default_time_zone()) "
+    "        sum(c.idle_whole_ms) w, sum(c.idle_stranded_ms) s, sum(c.idle_energy_mj) e "
+    "        FROM capacity_hourly c CROSS JOIN win "
     "        WHERE c.hour >= win.lo AND c.hour < win.hi GROUP BY 1, 2), "
     /* The window as scalar subqueries, not a join with win: PostgreSQL
      * then prunes usage_hourly's monthly partitions when it runs the
      * query, so a month without usage (payback's earlier months) reads
      * none of them instead of every one. */
-    "used AS (SELECT u.site, u.model, sum(u.quantity) e, sum(u.quantity * b.mult) en "
-    "        FROM usage_hourly u LEFT JOIN band b ON b.site = u.site "
-    "         AND b.h = extract(hour FROM u.hour AT TIME ZONE default_time_zone()) "
+    "used AS (SELECT u.site, u.model, sum(u.quantity) e FROM usage_hourly u "
     "        WHERE u.meter = 'energy_mj' AND u.hour >= (SELECT lo FROM win) "
     "          AND u.hour < (SELECT hi FROM win) "
     "        GROUP BY 1, 2), "
     "asset AS (SELECT d.document->>'site' AS site, d.document->>'model' AS model, "
-    "        (d.document->>'devices')::numeric AS devices, "
-    "        (d.document->>'cost_per_device')::numeric AS cost, "
+    "        (d.document->>'devices')::bigint AS devices, d.document->>'cost_per_device' AS cost, "
     "        (d.document->>'life_months')::int AS life, "
     "        (SELECT min(x.effective_from) FROM document x WHERE x.kind = 'asset' "
     "          AND x.code = d.code) AS since "
     "        FROM document_in_effect('asset', $1::date) d WHERE d.document->>'currency' = $2), "
     "cells AS (SELECT site, model FROM cap UNION SELECT site, model FROM used "
-    "        UNION SELECT site, model FROM asset), "
-    "x AS (SELECT cl.site, cl.model, cap.i, cap.a, cap.w, cap.s, cap.e AS idle_e, "
-    "        cap.en AS idle_en, used.e AS used_e, used.en AS used_en, t.price, "
-    "        coalesce((SELECT (s.document->>'pue')::numeric FROM document_in_effect('site', "
-    "          $1::date) s WHERE s.code = cl.site), 1) AS pue, "
-    "        power(10::numeric, (SELECT minor_digits FROM currency WHERE code = $2)) AS unit, "
-    "        asset.devices, asset.cost, asset.life, asset.since, "
-    "        (extract(year FROM $1::date) - extract(year FROM asset.since)) * 12 "
-    "          + extract(month FROM $1::date) - extract(month FROM asset.since) AS age "
-    "      FROM cells cl LEFT JOIN cap USING (site, model) LEFT JOIN used USING (site, model) "
-    "      LEFT JOIN asset USING (site, model) LEFT JOIN tariff t ON t.site = cl.site) "
-    "SELECT site, model, coalesce(i, 0), coalesce(a, 0), coalesce(w, 0), coalesce(s, 0), "
-    "  coalesce(idle_e, 0), coalesce(used_e, 0), price IS NOT NULL, devices IS NOT NULL, "
-    "  CASE WHEN price IS NULL THEN 0 ELSE "
-    "    div(2 * coalesce(idle_en, 0) * pue * price * unit + 3600000000, 7200000000) END, "
-    "  CASE WHEN price IS NULL THEN 0 ELSE "
-    "    div(2 * coalesce(used_en, 0) * pue * price * unit + 3600000000, 7200000000) END, "
-    "  CASE WHEN devices IS NULL OR age >= life OR age < 0 THEN 0 ELSE "
-    "    div(2 * devices * cost * unit + life, 2 * life) END, "
-    "  coalesce(div(2 * devices * cost * unit + 1, 2), 0), coalesce(to_char(since, 'YYYY-MM'), "
-    "''), "
-    "  div(2 * coalesce(idle_e, 0) * pue + 3600000, 7200000), "
-    "  div(2 * coalesce(used_e, 0) * pue + 3600000, 7200000) "
-    "FROM x ORDER BY site COLLATE \"C\", model COLLATE \"C\"";
+    "        UNION SELECT site, model FROM asset) "
+    "SELECT cl.site, cl.model, coalesce(cap.i, 0), coalesce(cap.a, 0), coalesce(cap.w, 0), "
+    "  coalesce(cap.s, 0), coalesce(cap.e, 0), coalesce(used.e, 0), t.document::text, "
+    "  (SELECT s.document->>'pue' FROM document_in_effect('site', $1::date) s "
+    "    WHERE s.code = cl.site), "
+    "  asset.devices, asset.cost, asset.life, coalesce(to_char(asset.since, 'YYYY-MM'), ''), "
+    "  (extract(year FROM $1::date) - extract(year FROM asset.since)) * 12 "
+    "    + extract(month FROM $1::date) - extract(month FROM asset.since), "
+    "  (SELECT minor_digits FROM currency WHERE code = $2) "
+    "FROM cells cl LEFT JOIN cap USING (site, model) LEFT JOIN used USING (site, model) "
+    "LEFT JOIN asset USING (site, model) LEFT JOIN tariff t ON t.site = cl.site "
+    "ORDER BY cl.site COLLATE \"C\", cl.model COLLATE \"C\"";
+
+/* IT energy by cell and local hour of the operator's day: idle (capacity)
+ * and allocated (the energy meter), for the time-of-use bands. */
+static const char energy_sql[] =
+    "WITH " OPERATOR_MONTH " "
+    "SELECT site, model, h, sum(idle), sum(used) FROM ("
+    "  SELECT c.site, c.model, extract(hour FROM c.hour AT TIME ZONE default_time_zone())::int h, "
+    "    c.idle_energy_mj idle, 0 used FROM capacity_hourly c CROSS JOIN win "
+    "    WHERE c.hour >= win.lo AND c.hour < win.hi "
+    "  UNION ALL SELECT u.site, u.model, "
+    "    extract(hour FROM u.hour AT TIME ZONE default_time_zone())::int, 0, u.quantity "
+    "    FROM usage_hourly u WHERE u.meter = 'energy_mj' AND u.hour >= (SELECT lo FROM win) "
+    "    AND u.hour < (SELECT hi FROM win)) x GROUP BY 1, 2, 3";
 
 /* Each cell's nodes together (split_nodes walks them as runs). */
 static const char nodes_sql[] =
@@ -161,26 +149,78 @@ static int64_t get(const PGresult *res, int r, int c)
     return v;
 }
 
+/* A stored decimal (at most 6 decimals, validated) in millionths; dflt
+ * when NULL. */
+static bool get_micro(const PGresult *res, int r, int c, int64_t dflt, int64_t *out)
+{
+    *out = dflt;
+    if (PQgetisnull(res, r, c)) return true;
+    const char *v = PQgetvalue(res, r, c);
+    return decimal_parse(v, strlen(v), 6, DECIMAL_EXACT, out);
+}
+
+/* Row r of cells_sql priced into c, with its energy by local hour: idle
+ * (mj[0]) and allocated (mj[1]). */
+static bool cell_costs(const PGresult *res, int r, const int64_t mj[2][YIELD_HOURS],
+                       struct yield_cell *c)
+{
+    int64_t pue = 0, cost = 0, digits = 0, devices = 0, life = 0, age = 0;
+    bool ok = get_micro(res, r, 9, 1000000, &pue) && get_micro(res, r, 11, 0, &cost);
+    bool priced = !PQgetisnull(res, r, 15); /* a currency that exists */
+    db_get_int64(res, r, 15, &digits);
+    ok = ok && yield_facility_mkwh(c->idle_mj, pue, &c->idle_mkwh) &&
+         yield_facility_mkwh(c->used_mj, pue, &c->used_mkwh);
+    c->tariff = !PQgetisnull(res, r, 8);
+    if (ok && c->tariff && priced) {
+        struct tariff t;
+        ok = docstore_parse(&tariff_kind, PQgetvalue(res, r, 8), &t) &&
+             yield_energy_cost(mj[0], &t, pue, (int)digits, &c->idle_cost) &&
+             yield_energy_cost(mj[1], &t, pue, (int)digits, &c->used_cost);
+    }
+    c->asset = !PQgetisnull(res, r, 10);
+    if (ok && c->asset && priced) {
+        db_get_int64(res, r, 10, &devices);
+        db_get_int64(res, r, 12, &life);
+        db_get_int64(res, r, 14, &age);
+        ok = yield_purchase(devices, cost, (int)digits, &c->purchase) &&
+             (age >= life || age < 0 ||
+              yield_depreciation(devices, cost, life, (int)digits, &c->depreciation));
+    }
+    snprintf(c->since, sizeof c->since, "%s", PQgetvalue(res, r, 13));
+    if (!ok) log_error("the costs of %s %s do not validate or do not fit in 64 bits", c->site,
+                       c->model);
+    return ok;
+}
+
 static bool read_cells(PGconn *conn, const char *const *p, struct yield_cells *m)
 {
+    assert(m->n == 0); /* row r of cells_sql is cell r */
     PGresult *res = db_query(conn, "read capacity, energy and assets", cells_sql, 2, p);
-    for (int r = 0; res && r < PQntuples(res); r++) {
+    PGresult *hours = res ? db_query(conn, "read energy by local hour", energy_sql, 1, p) : NULL;
+    int n = res ? PQntuples(res) : 0;
+    int64_t(*mj)[2][YIELD_HOURS] = xcalloc((size_t)n + 1, sizeof *mj);
+    for (int r = 0; hours && r < n; r++) {
         struct yield_cell *c = cell_get(m, PQgetvalue(res, r, 0), "", PQgetvalue(res, r, 1));
         int64_t *q[] = {&c->installed, &c->allocated, &c->whole,
                         &c->stranded,  &c->idle_mj,   &c->used_mj};
         for (int k = 0; k < 6; k++)
             *q[k] = get(res, r, 2 + k);
-        c->tariff = PQgetvalue(res, r, 8)[0] == 't';
-        c->asset = PQgetvalue(res, r, 9)[0] == 't';
-        c->idle_cost = get(res, r, 10);
-        c->used_cost = get(res, r, 11);
-        c->depreciation = get(res, r, 12);
-        c->purchase = get(res, r, 13);
-        snprintf(c->since, sizeof c->since, "%s", PQgetvalue(res, r, 14));
-        c->idle_mkwh = get(res, r, 15);
-        c->used_mkwh = get(res, r, 16);
     }
-    bool ok = res != NULL;
+    for (int r = 0; hours && r < PQntuples(hours); r++) {
+        size_t i = 0;
+        while (i < m->n && (strcmp(m->v[i].site, PQgetvalue(hours, r, 0)) ||
+                            strcmp(m->v[i].model, PQgetvalue(hours, r, 1))))
+            i++;
+        int64_t h = get(hours, r, 2);
+        assert(i < m->n && h >= 0 && h < YIELD_HOURS); /* every such cell is a row */
+        mj[i][0][h] = get(hours, r, 3);
+        mj[i][1][h] = get(hours, r, 4);
+    }
+    bool ok = hours != NULL;
+    for (int r = 0; ok && r < n; r++)
+        ok = cell_costs(res, r, mj[r], &m->v[r]);
+    free(mj);
+    PQclear(hours);
     PQclear(res);
     return ok;
 }

@@ -3,7 +3,8 @@
  *
  * A cell is a site and accelerator model (by node: and a node). For a
  * month and currency, yield_read_month reads each cell's capacity,
- * energy, costs and assets, then allocates the month's issued invoices
+ * energy (in total and by local hour) and assets, prices its costs
+ * (yield_cost.h), then allocates the month's issued invoices
  * (net of partial credit notes) to cells: GPU-hour and energy lines to
  * their own cell, every other amount of a customer over its cells by GPU
  * time (token lines by its training jobs' GPU time) with money_split, so

@@ -2,6 +2,7 @@
  * money from yield_engine.h, the rows through yield_output.h. */
 #include "billing/yield.h"
 
+#include "billing/yield_alloc.h"
 #include "billing/yield_engine.h"
 #include "billing/yield_output.h"
 #include "core/db.h"

@@ -1,9 +1,8 @@
-/* yield_engine: the yield's cells and the allocation of invoiced money to
- * them (see yield_engine.h). */
+/* yield_engine: the yield's month as cells, their costs, payback and rows
+ * (see yield_engine.h). */
 #include "billing/yield_engine.h"
 
-#include "billing/billing.h"
-#include "billing/owned.h"
+#include "billing/yield_alloc.h"
 #include "billing/yield_cost.h"
 #include "core/alloc.h"
 #include "core/db.h"
@@ -86,69 +85,6 @@ static const char nodes_sql[] =
     "WHERE c.hour >= win.lo AND c.hour < win.hi "
     "GROUP BY 1, 2, 3 ORDER BY c.site COLLATE \"C\", c.model COLLATE \"C\", c.node COLLATE \"C\"";
 
-/* The month's issued invoices net of their partial credit notes, line
- * amounts by what they are; $2 currency. */
-static const char revenue_sql[] =
-    "SELECT * FROM (SELECT i.customer_id, CASE WHEN l.kind = 'usage' AND l.meter = 'gpu_ms' THEN 0 "
-    "  WHEN l.kind = 'usage' AND l.meter = 'energy_mj' THEN 1 "
-    "  WHEN l.kind = 'usage' AND l.meter = 'tokens' THEN 2 WHEN l.kind = 'subsidy' THEN 4 "
-    "  WHEN l.kind = 'voucher_discount' THEN 5 ELSE 3 END AS cls, "
-    "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.site ELSE '' END AS site, "
-    "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.model ELSE '' END AS model, "
-    "  sum(l.amount) AS amount FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "
-    "WHERE " INVOICE_NETS("i.") " AND i.period = $1::date "
-    "  AND i.currency = $2 GROUP BY 1, 2, 3, 4 "
-    "UNION ALL SELECT customer_id, 6, '', '', sum(claimed) FROM invoice "
-    "WHERE " INVOICE_STANDS("") " AND period = $1::date AND currency = $2 "
-    "  AND claimed <> 0 GROUP BY 1) r "
-    "ORDER BY customer_id, cls, site COLLATE \"C\", model COLLATE \"C\"";
-
-/* Each customer's GPU time by cell, all of it and its training jobs'
- * (owned.h: the usage its invoice billed). */
-static const char weights_sql[] =
-    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
-    "SELECT u.id, u.site, u.model, sum(u.quantity), "
-    "  coalesce(sum(u.quantity) FILTER (WHERE tj.job IS NOT NULL), 0) "
-    "FROM u LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = u.account "
-    " AND tj.job = u.job WHERE u.meter = 'gpu_ms' "
-    "GROUP BY 1, 2, 3 ORDER BY u.id, u.site COLLATE \"C\", u.model COLLATE \"C\"";
-
-/* Per training job (customer, account, job, model size): its tokens (model
- * '') and its GPU time on each accelerator model. */
-static const char tokens_sql[] =
-    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
-    "SELECT * FROM (SELECT tj.id, tj.account, tj.job, tj.model_params AS params, g.model, "
-    " sum(g.quantity) FROM tj JOIN u g "
-    " ON g.account = tj.account AND g.job = tj.job AND g.meter = 'gpu_ms' "
-    " AND g.lo = tj.lo AND g.hi = tj.hi GROUP BY 1, 2, 3, 4, 5 "
-    "UNION ALL SELECT u.id, u.account, u.job, u.model_params, '', sum(u.quantity) "
-    " FROM u WHERE u.meter = 'tokens' GROUP BY 1, 2, 3, 4) t "
-    "ORDER BY id, account COLLATE \"C\", job COLLATE \"C\", params, model COLLATE \"C\"";
-
-
-static struct yield_cell *cell_get(struct yield_cells *m, const char *site, const char *node,
-                                   const char *model)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->v[i].site, site) && !strcmp(m->v[i].node, node) &&
-            !strcmp(m->v[i].model, model))
-            return &m->v[i];
-    ALLOC_GROW(m->v, m->n, m->cap, 16);
-    struct yield_cell *c = &m->v[m->n++];
-    memset(c, 0, sizeof *c);
-    snprintf(c->site, sizeof c->site, "%s", site);
-    snprintf(c->node, sizeof c->node, "%s", node);
-    snprintf(c->model, sizeof c->model, "%s", model);
-    return c;
-}
-
-static int64_t get(const PGresult *res, int r, int c)
-{
-    int64_t v = 0;
-    db_get_int64(res, r, c, &v);
-    return v;
-}
-
 /* A stored decimal (at most 6 decimals, validated) in millionths; dflt
  * when NULL. */
 static bool get_micro(const PGresult *res, int r, int c, int64_t dflt, int64_t *out)
@@ -200,21 +136,21 @@ static bool read_cells(PGconn *conn, const char *const *p, struct yield_cells *m
     int n = res ? PQntuples(res) : 0;
     int64_t(*mj)[2][YIELD_HOURS] = xcalloc((size_t)n + 1, sizeof *mj);
     for (int r = 0; hours && r < n; r++) {
-        struct yield_cell *c = cell_get(m, PQgetvalue(res, r, 0), "", PQgetvalue(res, r, 1));
+        struct yield_cell *c = yield_cell_get(m, PQgetvalue(res, r, 0), "", PQgetvalue(res, r, 1));
         int64_t *q[] = {&c->installed, &c->allocated, &c->whole,
                         &c->stranded,  &c->idle_mj,   &c->used_mj};
         for (int k = 0; k < 6; k++)
-            *q[k] = get(res, r, 2 + k);
+            *q[k] = yield_int(res, r, 2 + k);
     }
     for (int r = 0; hours && r < PQntuples(hours); r++) {
         size_t i = 0;
         while (i < m->n && (strcmp(m->v[i].site, PQgetvalue(hours, r, 0)) ||
                             strcmp(m->v[i].model, PQgetvalue(hours, r, 1))))
             i++;
-        int64_t h = get(hours, r, 2);
+        int64_t h = yield_int(hours, r, 2);
         assert(i < m->n && h >= 0 && h < YIELD_HOURS); /* every such cell is a row */
-        mj[i][0][h] = get(hours, r, 3);
-        mj[i][1][h] = get(hours, r, 4);
+        mj[i][0][h] = yield_int(hours, r, 3);
+        mj[i][1][h] = yield_int(hours, r, 4);
     }
     bool ok = hours != NULL;
     for (int r = 0; ok && r < n; r++)
@@ -225,217 +161,11 @@ static bool read_cells(PGconn *conn, const char *const *p, struct yield_cells *m
     return ok;
 }
 
-/* One customer's GPU time by cell, rows [from, to) of weights_sql. */
-struct weights {
-    const PGresult *res;
-    int from, to;
-};
-
-static void weights_of(const PGresult *res, int *cursor, const char *customer, struct weights *w)
-{
-    int n = PQntuples(res);
-    long long id = atoll(customer);
-    while (*cursor < n && atoll(PQgetvalue(res, *cursor, 0)) < id)
-        ++*cursor;
-    w->res = res;
-    w->from = w->to = *cursor; /* the cursor stays on the customer's first row */
-    while (w->to < n && atoll(PQgetvalue(res, w->to, 0)) == id)
-        w->to++;
-}
-
-/* Splits amount of class cls over the customer's cells by GPU time
- * (column 3, all; 4, its training jobs'), only over the cells of model
- * when model is not NULL; with no such time, over all its GPU time; with
- * none at all, to the unallocated cell. */
-static void split_amount(struct yield_cells *m, const struct weights *w, int column,
-                         const char *model, enum rev cls, int64_t amount)
-{
-    int n = w->to - w->from;
-    int64_t *weight = xcalloc((size_t)n + 1, sizeof *weight);
-    int64_t *share = xcalloc((size_t)n + 1, sizeof *share);
-    for (int i = 0; i < n; i++)
-        weight[i] = model && strcmp(PQgetvalue(w->res, w->from + i, 2), model)
-                        ? 0
-                        : get(w->res, w->from + i, column);
-    for (int i = 0; i < n; i++) /* usage is never negative (schema 001's CHECK) */
-        assert(weight[i] >= 0 && get(w->res, w->from + i, 3) >= weight[i]);
-    if (!money_split(amount, weight, (size_t)n, share)) {
-        for (int i = 0; i < n; i++)
-            weight[i] = get(w->res, w->from + i, 3);
-        money_split(amount, weight, (size_t)n, share);
-    }
-    int64_t given = 0;
-    for (int i = 0; i < n; i++) {
-        if (!share[i]) continue;
-        cell_get(m, PQgetvalue(w->res, w->from + i, 1), "", PQgetvalue(w->res, w->from + i, 2))
-            ->rev[cls] += share[i];
-        given += share[i];
-    }
-    if (given != amount) cell_get(m, "-", "", "-")->rev[cls] += amount - given;
-    free(weight);
-    free(share);
-}
-
-/* What a by-token customer's token lines came to, for the token section. */
-
-static bool read_revenue(PGconn *conn, const char *const *p, struct yield_cells *m,
-                         struct yield_token_revenues *tr)
-{
-    const char *pw[] = {p[0], NULL, "{}"};
-    PGresult *rev = db_query(conn, "read the month's invoices", revenue_sql, 2, p);
-    /* GPU time is needed only for amounts that are not on a site and model
-     * of their own (a month without invoices, as before an asset earns,
-     * needs none) */
-    bool split = false;
-    for (int r = 0; rev && r < PQntuples(rev); r++) {
-        int cls = (int)get(rev, r, 1);
-        split |= !((cls == R_GPU || cls == R_ENERGY) && PQgetvalue(rev, r, 2)[0] &&
-                   PQgetvalue(rev, r, 3)[0]);
-    }
-    PGresult *wts =
-        rev && split ? db_query(conn, "read each customer's GPU time", weights_sql, 3, pw) : NULL;
-    bool ok = rev && (wts || !split);
-    int cursor = 0;
-    int64_t in = 0, before = 0, after = 0;
-    for (size_t i = 0; i < m->n; i++)
-        for (int k = 0; k < NREV; k++)
-            before += m->v[i].rev[k];
-    for (int r = 0; ok && r < PQntuples(rev); r++) {
-        const char *customer = PQgetvalue(rev, r, 0);
-        int cls = (int)get(rev, r, 1);
-        int64_t amount = get(rev, r, 4);
-        const char *site = PQgetvalue(rev, r, 2), *model = PQgetvalue(rev, r, 3);
-        /* programs' payments count positive; claims (6) are after-tax vouchers */
-        enum rev to = cls == 6 ? R_VOUCHER : (enum rev)cls;
-        if (cls == R_SUBSIDY || cls == R_VOUCHER) amount = -amount;
-        in += amount;
-        if ((cls == R_GPU || cls == R_ENERGY) && site[0] && model[0]) {
-            cell_get(m, site, "", model)->rev[to] += amount;
-            continue;
-        }
-        struct weights w;
-        weights_of(wts, &cursor, customer, &w);
-        if (cls == R_TOKENS) m->has_tokens = true;
-        if (cls == R_TOKENS && tr) {
-            ALLOC_GROW(tr->v, tr->n, tr->cap, 16);
-            tr->v[tr->n++] = (struct yield_token_revenue){atoll(customer), amount};
-        }
-        bool by_model = (cls == R_GPU || cls == R_ENERGY) && model[0];
-        split_amount(m, &w, cls == R_TOKENS ? 4 : 3, by_model ? model : NULL, to, amount);
-    }
-    for (size_t i = 0; i < m->n; i++)
-        for (int k = 0; k < NREV; k++)
-            after += m->v[i].rev[k];
-    assert(!ok || after - before == in); /* every amount went to exactly one cell */
-    PQclear(rev);
-    PQclear(wts);
-    return ok;
-}
-
-static const char *bracket(int64_t params)
-{
-    if (params <= 0) return "unknown";
-    if (params <= 16000000000LL) return "<=16B";
-    if (params <= 80000000000LL) return "16B-80B";
-    return ">80B";
-}
-
-static struct yield_token_row *token_row(struct yield_tokens *t, const char *model, const char *br)
-{
-    for (size_t i = 0; i < t->n; i++)
-        if (!strcmp(t->v[i].model, model) && !strcmp(t->v[i].bracket, br)) return &t->v[i];
-    ALLOC_GROW(t->v, t->n, t->cap, 8);
-    struct yield_token_row *row = &t->v[t->n++];
-    memset(row, 0, sizeof *row);
-    snprintf(row->model, sizeof row->model, "%s", model);
-    row->bracket = br;
-    return row;
-}
-
-/* The columns of tokens_sql that make one training job. */
-static bool same_job(const PGresult *res, int a, int b)
-{
-    for (int k = 0; k < 4; k++)
-        if (strcmp(PQgetvalue(res, a, k), PQgetvalue(res, b, k))) return false;
-    return true;
-}
-
-/* Each job's tokens split over the accelerator models it ran on by GPU
- * time (one model: all of them), summed per model and model size; then each
- * by-token customer's token revenue split over its models by those tokens.
- * Rows of tokens_sql. */
-bool yield_read_tokens(PGconn *conn, const char *first_day,
-                       const struct yield_token_revenues *tr, struct yield_tokens *t)
-{
-    const char *p[] = {first_day, NULL, "{}"};
-    PGresult *res = db_query(conn, "read training tokens", tokens_sql, 3, p);
-    int n = res ? PQntuples(res) : 0;
-    struct yield_tokens mine = {0}; /* the current customer's tokens per model ("all" size) */
-    for (int r = 0; r < n;) {
-        int end = r;
-        while (end < n && same_job(res, r, end))
-            end++;
-        /* '' sorts first: the job's tokens, then its GPU time per model */
-        int64_t tokens = PQgetvalue(res, r, 4)[0] ? 0 : get(res, r, 5);
-        int first = PQgetvalue(res, r, 4)[0] ? r : r + 1, k = end - first;
-        const char *br = bracket(get(res, r, 3));
-        int64_t *weight = xcalloc((size_t)k + 1, sizeof *weight);
-        int64_t *share = xcalloc((size_t)k + 1, sizeof *share);
-        for (int i = 0; i < k; i++) {
-            weight[i] = get(res, first + i, 5);
-            assert(weight[i] >= 0); /* GPU time (schema 001's CHECK) */
-        }
-        bool split = money_split(tokens, weight, (size_t)k, share);
-        for (int i = 0; i < (split ? k : 1); i++) {
-            const char *model = split ? PQgetvalue(res, first + i, 4) : "-";
-            int64_t tk = split ? share[i] : tokens, ms = split ? weight[i] : 0;
-            struct yield_token_row *row = token_row(t, model, br);
-            row->tokens += tk;
-            row->gpu_ms += ms;
-            token_row(&mine, model, "all")->tokens += tk;
-        }
-        free(weight);
-        free(share);
-        bool last_of_customer = end == n || strcmp(PQgetvalue(res, end, 0), PQgetvalue(res, r, 0));
-        if (last_of_customer) {
-            long long id = atoll(PQgetvalue(res, r, 0));
-            for (size_t i = 0; tr && i < tr->n; i++) {
-                if (tr->v[i].customer != id) continue;
-                int64_t *tk = xcalloc(mine.n + 1, sizeof *tk),
-                        *sh = xcalloc(mine.n + 1, sizeof *sh);
-                for (size_t j = 0; j < mine.n; j++)
-                    tk[j] = mine.v[j].tokens;
-                if (money_split(tr->v[i].amount, tk, mine.n, sh))
-                    for (size_t j = 0; j < mine.n; j++) /* kept on the model's "all" row */
-                        token_row(t, mine.v[j].model, "all")->revenue += sh[j];
-                free(tk);
-                free(sh);
-            }
-            mine.n = 0;
-        }
-        r = end;
-    }
-    free(mine.v);
-    bool ok = res != NULL;
-    PQclear(res);
-    return ok;
-}
-
-int64_t yield_revenue(const struct yield_cell *c)
-{
-    return c->rev[R_GPU] + c->rev[R_ENERGY] + c->rev[R_TOKENS] + c->rev[R_OTHER];
-}
-
-int64_t yield_margin(const struct yield_cell *c)
-{
-    return yield_revenue(c) - c->idle_cost - c->used_cost - c->depreciation;
-}
-
 bool yield_read_month(PGconn *conn, const char *first_day, const char *currency,
                       struct yield_cells *m, struct yield_token_revenues *tr)
 {
     const char *p[] = {first_day, currency};
-    return read_cells(conn, p, m) && read_revenue(conn, p, m, tr);
+    return read_cells(conn, p, m) && yield_allocate(conn, p, m, tr);
 }
 
 /* Adds to each cell of m its margins from its asset's first month up to the
@@ -506,12 +236,12 @@ static void split_cell(const struct yield_cell *c, const PGresult *nodes, int fr
     size_t *at = xcalloc((size_t)n + 1, sizeof *at);
     for (int i = 0; i < n; i++) {
         int r = from + i;
-        struct yield_cell *row = cell_get(out, c->site, PQgetvalue(nodes, r, 1), c->model);
+        struct yield_cell *row = yield_cell_get(out, c->site, PQgetvalue(nodes, r, 1), c->model);
         at[i] = (size_t)(row - out->v);
         int64_t *q[] = {&row->installed, &row->allocated, &row->whole, &row->stranded,
                         &row->idle_mj};
         for (int k = 0; k < 5; k++)
-            *q[k] = get(nodes, r, 3 + k);
+            *q[k] = yield_int(nodes, r, 3 + k);
         w[0][i] = row->allocated;
         w[1][i] = row->idle_mj;
         w[2][i] = row->installed;
@@ -563,7 +293,7 @@ bool yield_split_nodes(PGconn *conn, const char *first_day, const struct yield_c
         if (from < n) {
             split_cell(c, nodes, from, to, out);
         } else { /* no capacity metered: one row for the cell */
-            struct yield_cell *row = cell_get(out, c->site, "-", c->model);
+            struct yield_cell *row = yield_cell_get(out, c->site, "-", c->model);
             add_cell(row, c);
             row->margin_to_date = 0;
         }
@@ -578,7 +308,7 @@ void yield_group(const struct yield_cells *m, enum yield_by by, struct yield_cel
     for (size_t i = 0; i < m->n; i++) {
         const struct yield_cell *c = &m->v[i];
         bool unallocated = !strcmp(c->site, "-");
-        add_cell(cell_get(out,
+        add_cell(yield_cell_get(out,
                           by == YIELD_BY_SITE ? c->site
                           : unallocated       ? "-"
                                               : "",

@@ -19,6 +19,7 @@
 #include "billing/yield.h"
 #include "render/render.h"
 #include "billing/store.h"
+#include "billing/usage.h"
 #include "pricing/meter.h"
 #include "render/pdf.h"
 
@@ -148,54 +149,13 @@ bool handle_usage(struct request *r)
              http_param(r, "to"), g.grain, g.job ? ",job" : "", g.model ? ",model" : "", page, size,
              f == RENDER_CSV ? "csv" : "json");
     if (cache_get(r->cache, key, r->who.usage_version, &r->body, &r->content_type)) return true;
-    static const char *const fmt[] = {"YYYY-MM-DD\"T\"HH24:00", "YYYY-MM-DD", "YYYY-MM"};
-    const char *tfmt = !strcmp(g.grain, "hour")  ? fmt[0]
-                       : !strcmp(g.grain, "day") ? fmt[1]
-                                                 : fmt[2];
-    /* By hour from usage_hourly; by day or month from the rollup in the
-     * contract's zone (schema 018): by month, a whole month's row per group
-     * (a part month's days), by day a row per day instead of 24. */
-    bool hourly = !strcmp(g.grain, "hour");
-    const char *span = strcmp(g.grain, "month") ? "'day'"
-                                                : "CASE WHEN w.lo_day = w.month AND w.hi_day = "
-                                                  "w.next THEN 'month' ELSE 'day' END";
-    char source[1024];
-    if (hourly)
-        snprintf(source, sizeof source,
-                 "to_char(date_trunc('hour', h.hour AT TIME ZONE w.tz), '%s'), %s, %s, h.meter, "
-                 "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
-                 "FROM w JOIN usage_hourly h ON h.account = w.account AND h.hour >= "
-                 "w.lo_day::timestamp AT TIME ZONE w.tz AND h.hour < w.hi_day::timestamp AT TIME "
-                 "ZONE w.tz AND starts_with(h.job, w.job_prefix) ",
-                 tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''");
-    else
-        snprintf(
-            source, sizeof source,
-            "to_char(date_trunc('%s', h.day::timestamp), '%s'), %s, %s, h.meter, "
-            "sum(h.quantity)::bigint, count(*) OVER ()::bigint "
-            "FROM w JOIN usage_rollup h ON h.tz = w.tz AND h.span = %s AND h.account = w.account "
-            "AND h.day >= w.lo_day AND h.day < w.hi_day AND starts_with(h.job, w.job_prefix) ",
-            g.grain, tfmt, g.job ? "h.job" : "''", g.model ? "h.model" : "''", span);
-    char sql[2048];
-    snprintf(sql, sizeof sql,
-             /* each month of the range in the time zone of the contract in
-              * effect for it (the schema's contract_in_effect), as statements */
-             "WITH w AS MATERIALIZED (SELECT a.account, a.job_prefix, k.tz, k.month, "
-             "  (k.month + interval '1 month')::date AS next, "
-             "  greatest($2::date, a.valid_from, k.month) AS lo_day, "
-             "  least($3::date + 1, coalesce(a.valid_until + 1, 'infinity'::date), "
-             "        (k.month + interval '1 month')::date) AS hi_day "
-             /* at most 13 months (MAX_RANGE_DAYS) as a VALUES list, so that
-              * the planner knows w is a few rows and reads usage by index */
-             "  FROM (SELECT m.month, e.customer_id, e.time_zone AS tz "
-             "        FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), "
-             "             (11), (12)) v(i) CROSS JOIN LATERAL (SELECT (date_trunc('month', "
-             "             $2::date) + v.i * interval '1 month')::date AS month) m "
-             "        CROSS JOIN LATERAL contract_in_effect(m.month) e "
-             "        WHERE m.month <= $3::date AND e.customer = $1) k "
-             "  JOIN account a ON a.customer_id = k.customer_id) "
-             "SELECT %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT $4 OFFSET $5",
-             source);
+    /* the query is billing's (usage.h): the invoices' account windows */
+    enum usage_grain grain = !strcmp(g.grain, "hour")  ? USAGE_BY_HOUR
+                             : !strcmp(g.grain, "day") ? USAGE_BY_DAY
+                                                       : USAGE_BY_MONTH;
+    char sql[4096];
+    if (!usage_sql(grain, g.job, g.model, sql, sizeof sql))
+        return http_error(r, 500, "internal", "the usage query does not fit");
     char from_s[16], to_s[16], lim[24], off[24];
     snprintf(from_s, sizeof from_s, "%s", http_param(r, "from"));
     snprintf(to_s, sizeof to_s, "%s", http_param(r, "to"));

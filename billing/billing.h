@@ -1,6 +1,7 @@
 /* billing: a customer's month under its contract, as a bill.
  *
- * billing_load reads late usage of earlier months (late.h), then finds,
+ * billing_load reads late usage of earlier months (late.h), then loads the
+ * month (month.h, which late.h shares: neither calls the other), which finds,
  * set-based, every customer's contract in effect for the month, the plan
  * version in effect on its first day, the usage of the
  * contract's accounts (by meter, model, site, local hour, model size and
@@ -34,12 +35,6 @@ struct plan;
  * returned false). */
 int billing_load(PGconn *conn, const char *period, const char *customer,
                  const struct plan *proposed, bill_fn fn, void *ctx);
-
-/* billing_load without the contract's terms or prior-period lines, for the
- * customers in a text array literal (db_array_*; NULL: all): the usage lines
- * a month rates to (late.h compares them with what was invoiced). */
-int billing_load_usage(PGconn *conn, const char *period, const char *customers, bill_fn fn,
-                       void *ctx);
 
 /* Warns about rated usage of the month (local to the customer's contract)
  * that no contract in effect covers: an account a contract names, but on other days or for other

@@ -12,7 +12,8 @@
 #ifndef GPUMETER_IDLE_H
 #define GPUMETER_IDLE_H
 
-#include "billing/yield.h"
+#include "billing/report_format.h"
+#include "core/strbuf.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>

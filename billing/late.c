@@ -2,7 +2,7 @@
  * late.h; the comparison itself is pricing/prior.c). */
 #include "billing/late.h"
 
-#include "billing/billing.h"
+#include "billing/month.h"
 #include "core/alloc.h"
 #include "core/db.h"
 #include "core/log.h"
@@ -111,7 +111,7 @@ static bool month_adjustments(PGconn *conn, const char *month, const char *custo
     time_month_first_day(month, first_day);
     const char *p[] = {first_day, customers};
     PGresult *inv = NULL;
-    bool ok = billing_load_usage(conn, month, customers, collect, &r) >= 0 &&
+    bool ok = month_load(conn, month, customers, NULL, NULL, NULL, collect, &r) >= 0 &&
               (inv = db_query_reused(conn, "read what was invoiced", invoiced_sql, 2, p));
     if (r.nfailed) qsort(r.failed, r.nfailed, sizeof r.failed[0], by_name);
     for (int k = 0; ok && k < PQntuples(inv); k++) {

@@ -2,7 +2,8 @@
  *
  * late_load finds the issued months (before the one being billed) with
  * usage ingested after their invoice was last refreshed, rates each of them
- * again for the customers concerned only (billing_load_usage), reads what
+ * again for the customers concerned only (month_load without terms; month.h,
+ * the loader billing.c shares, so neither calls the other), reads what
  * was invoiced for it, and leaves the differences to prior_diff
  * (pricing/prior.h). A new invoice for a month whose first was void
  * deducts what later invoices already billed of it. The month's own

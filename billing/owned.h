@@ -7,7 +7,9 @@
  * schema's contract_in_effect. OWNED_WINDOWS (w, after k): each account row
  * (and job prefix) of those customers as the local days [lo_day, hi_day)
  * of the contract's month it covers, and as the instants [lo, hi) of their
- * local midnights; `hours` marks the customers in $3 (text[]) whose usage
+ * local midnights, from the schema's account_window (029: the one rule of
+ * whose usage it is, which billing_usage_sql in usage.h and
+ * billing_uncovered read too); `hours` marks the customers in $3 (text[]) whose usage
  * is read by local hour; `span` is 'month' for a window of the whole month.
  * OWNED_USAGE (u, after w): the usage each window owns (job prefix
  * included), summed over the window: from the rollup in the contract's
@@ -26,16 +28,12 @@
     "  WHERE ($2::text[] IS NULL OR customer = ANY($2::text[]))) "
 
 #define OWNED_WINDOWS                                                                              \
-    "w AS MATERIALIZED (SELECT k.id, k.code, k.tz, a.account, a.job_prefix, lo_day, hi_day, "      \
-    "       lo_day::timestamp AT TIME ZONE k.tz AS lo, hi_day::timestamp AT TIME ZONE k.tz AS "    \
-    "hi, "                                                                                         \
-    "       k.code = ANY($3::text[]) AS hours, "                                                   \
-    "       CASE WHEN lo_day = $1::date AND hi_day = ($1::date + interval '1 month')::date "       \
+    "w AS MATERIALIZED (SELECT k.id, k.code, k.tz, a.account, a.job_prefix, a.lo_day, a.hi_day, "  \
+    "       a.lo, a.hi, k.code = ANY($3::text[]) AS hours, "                                       \
+    "       CASE WHEN a.lo_day = $1::date AND a.hi_day = ($1::date + interval '1 month')::date "   \
     "            THEN 'month' ELSE 'day' END AS span "                                             \
-    "     FROM k JOIN account a ON a.customer_id = k.id "                                          \
-    "     CROSS JOIN LATERAL (SELECT greatest($1::date, a.valid_from) AS lo_day, "                 \
-    "       least(($1::date + interval '1 month')::date, "                                         \
-    "             coalesce(a.valid_until + 1, 'infinity'::date)) AS hi_day) d) "
+    "     FROM k CROSS JOIN LATERAL account_window(k.id, k.tz, $1::date, "                         \
+    "       ($1::date + interval '1 month')::date) a) "
 
 #define OWNED_USAGE                                                                                \
     "u AS MATERIALIZED (SELECT w.id, w.code, w.account, w.lo, w.hi, d.job, d.meter, d.model, "     \

@@ -14,10 +14,13 @@
  * their asset's first month). Rows by model or site sum cells; by node,
  * each cell's figures are split over its nodes by allocated time (revenue,
  * allocated energy), idle energy and installed time (depreciation).
+ * The engine (cells and allocation) is yield_engine.h, the rows' text, CSV
+ * and JSON yield_output.h, the formats every report shares report_format.h.
  * Reentrant: everything lives in the caller's strbuf and the call's heap. */
 #ifndef GPUMETER_YIELD_H
 #define GPUMETER_YIELD_H
 
+#include "billing/report_format.h"
 #include "core/strbuf.h"
 
 #include <libpq-fe.h>
@@ -26,15 +29,9 @@
 #include <stdint.h>
 
 enum yield_by { YIELD_BY_MODEL, YIELD_BY_SITE, YIELD_BY_NODE };
-enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 
-/* "model", "site", "node" / "text", "csv", "json"; false for anything else. */
+/* "model", "site", "node"; false for anything else. */
 bool yield_by_parse(const char *s, enum yield_by *out);
-bool report_format_parse(const char *s, enum report_format *out);
-
-/* ms as GPU-hours with 3 decimals, rounded half up: how every report
- * prints GPU time. */
-void report_gpu_hours(int64_t ms, char *buf, size_t len);
 
 /* Appends the report of period (YYYY-MM, checked) in currency to out.
  * False after printing a database error. */

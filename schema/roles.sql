@@ -143,6 +143,8 @@ GRANT EXECUTE ON FUNCTION default_time_zone(), document_in_effect(text, date),
                           contract_in_effect(date), customer_time_zone(bigint, date),
                           usage_rollup_day(text, timestamptz, text)
     TO gpumeter_rater, gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION account_window(bigint, text, date, date)
+    TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
                           usage_hourly_partitions(timestamptz, timestamptz),
                           usage_version_bump(text[])

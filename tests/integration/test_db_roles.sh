@@ -78,6 +78,7 @@ calls="default_time_zone()|SELECT default_time_zone()|$readers
 document_in_effect(text,date)|SELECT count(*) FROM document_in_effect('contract', '2026-01-01')|$readers
 contract_in_effect(date)|SELECT count(*) FROM contract_in_effect('2026-01-01')|$readers
 customer_time_zone(bigint,date)|SELECT customer_time_zone(1, '2026-01-01')|$readers
+account_window(bigint,text,date,date)|SELECT count(*) FROM account_window(1, 'UTC', '2026-01-01', '2026-02-01')|gpumeter_api gpumeter_billing
 usage_rollup_day(text,timestamp with time zone,text)|SELECT usage_rollup_day('day', now(), 'UTC')|$readers
 usage_hourly_partition(date)|SELECT usage_hourly_partition('2199-01-01')|gpumeter_rater
 usage_hourly_partitions(timestamp with time zone,timestamp with time zone)|SELECT usage_hourly_partitions('2199-01-01Z', '2199-03-01Z')|gpumeter_rater

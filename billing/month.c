@@ -1,0 +1,394 @@
+/* month: a month's bills read and priced, set-based (see month.h). */
+#include "billing/month.h"
+
+#include "billing/owned.h"
+#include "core/alloc.h"
+#include "core/db.h"
+#include "core/decimal.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "pricing/charges.h"
+#include "pricing/settle.h"
+#include "terms/contract.h"
+#include "terms/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char contracts_sql[] =
+    "WITH " CONTRACTS "SELECT k.code, k.name, k.contract, k.document::text, "
+    "       k.plan_document::text, cur.minor_digits, to_char($1::date, 'YYYY-MM'), "
+    /* whether the zone is off whole hours at either end of the month */
+    "       (SELECT bool_or(extract(epoch FROM (t AT TIME ZONE k.tz) - (t AT TIME ZONE 'UTC'))"
+    "               ::bigint % 3600 <> 0) FROM (VALUES ($1::date::timestamp AT TIME ZONE k.tz), "
+    "        (($1::date + interval '1 month')::timestamp AT TIME ZONE k.tz)) v(t)), k.tz "
+    "FROM k LEFT JOIN currency cur ON cur.code = k.document->>'currency' "
+    "ORDER BY k.code COLLATE \"C\"";
+
+/* Usage of the contract's accounts (and job prefixes) on their days, in the
+ * contract's time zone (owned.h: from the rollup; by local hour only
+ * for customers whose plan has time-of-use bands, $3, since it multiplies
+ * the groups by 24). Training jobs (tj) are the jobs that report tokens in
+ * the same local month; their GPU rows are flagged, and their GPU time by
+ * model size and accelerator model follows as rows of the pseudo-meter
+ * tokens_gpu (charges_token_gpu). */
+static const char usage_sql[] =
+    "WITH " CONTRACTS ", " OWNED_WINDOWS ", " OWNED_USAGE ", " TRAINING_JOBS
+    "SELECT * FROM (SELECT u.code AS customer, u.meter, u.model, u.site, u.hour, "
+    "       u.model_params, u.meter = 'tokens' OR tj.job IS NOT NULL, sum(u.quantity) "
+    "FROM u LEFT JOIN (SELECT DISTINCT account, job FROM tj) tj ON tj.account = u.account "
+    " AND tj.job = u.job "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "UNION ALL "
+    "SELECT tj.code, 'tokens_gpu', g.model, '', 0, tj.model_params, true, sum(g.quantity) "
+    "FROM tj JOIN u g ON g.account = tj.account AND g.job = tj.job AND g.meter = 'gpu_ms' "
+    " AND g.lo = tj.lo AND g.hi = tj.hi "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7) x "
+    "ORDER BY customer COLLATE \"C\", 2, 3, 4, 5, 6, 7";
+
+/* Customers with usage in the month but no contract in effect; the month
+ * is local to customer_time_zone (their latest contract's). */
+static const char uncontracted_sql[] =
+    "WITH " CONTRACTS "SELECT DISTINCT c.code, c.name FROM customer c "
+    "CROSS JOIN LATERAL (SELECT customer_time_zone(c.id, $1::date) AS tz) z "
+    "JOIN account a ON a.customer_id = c.id JOIN usage_hourly h ON h.account = a.account "
+    "WHERE ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
+    "  AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = c.id) "
+    "  AND h.hour >= $1::date::timestamp AT TIME ZONE z.tz "
+    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE z.tz ORDER BY 1";
+
+static const char sites_sql[] =
+    "SELECT code, document->>'pue' FROM document_in_effect('site', $1::date)";
+
+/* Open bank entries: one per month that made one (a month either falls
+ * short or runs over, never both), signed by the schema's
+ * commitment_ledger_signed. */
+static const char bank_sql[] =
+    "SELECT c.code, ((extract(year FROM l.entry_period) - 1970) * 12 "
+    "       + extract(month FROM l.entry_period) - 1)::bigint, bool_or(l.kind = 'carry'), "
+    "       sum(l.signed_units), sum(l.signed_value) "
+    "FROM commitment_ledger_signed l JOIN customer c ON c.id = l.customer_id "
+    "WHERE l.period < $1::date AND ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
+    "GROUP BY c.code, l.entry_period HAVING sum(l.signed_units) > 0 "
+    "ORDER BY c.code COLLATE \"C\", 2";
+
+/* Vouchers valid this month, what each has paid before, and what its
+ * program paid the customer earlier in the year (reversals negative). */
+static const char vouchers_sql[] =
+    "SELECT d.customer, d.document::text, "
+    "  (SELECT coalesce(sum(r.signed_amount), 0) FROM voucher_redemption_signed r "
+    "   WHERE r.voucher = d.code AND r.period < $1::date), "
+    "  (SELECT coalesce(sum(r.signed_amount), 0) FROM voucher_redemption_signed r "
+    "   JOIN customer c ON c.id = r.customer_id WHERE c.code = d.customer "
+    "   AND r.program = d.document->>'program' "
+    "   AND r.period >= date_trunc('year', $1::date) AND r.period < $1::date) "
+    "FROM document_in_effect('voucher', $1::date) d "
+    "WHERE (d.document->>'valid_until')::date >= $1::date "
+    "  AND ($2::text[] IS NULL OR d.customer = ANY($2::text[])) "
+    "ORDER BY d.customer COLLATE \"C\", d.code";
+
+static const char subsidies_sql[] =
+    "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
+
+/* Everything a month's bills need, read once. */
+struct month {
+    const struct plan *proposed;
+    /* the prior-period lines of late usage (late.h, sorted), or NULL for
+     * usage lines only: no terms, no prior-period lines */
+    const struct prior_lines *prior;
+    int64_t period;
+    const char *first_day;
+    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
+    PGresult *uncontracted; /* customers with usage and no contract: failed bills */
+    /* parsed documents of the row being billed: on the heap of this one
+     * billing_load, so concurrent loads (the API's threads) share nothing */
+    struct contract *k;
+    struct plan *plan, *banded_plan;
+    struct subsidy *subsidies;
+    size_t nsubsidies;
+    int usage_at, bank_at, vouchers_at; /* merge cursors, by customer */
+};
+
+static int64_t site_pue(const struct month *m, const char *site)
+{
+    int64_t ppm = 1000000;
+    for (int i = 0; i < PQntuples(m->sites); i++)
+        if (!strcmp(PQgetvalue(m->sites, i, 0), site)) {
+            const char *v = PQgetvalue(m->sites, i, 1);
+            decimal_parse(v, strlen(v), 6, DECIMAL_EXACT, &ppm);
+        }
+    return ppm;
+}
+
+/* The planner misjudges the account-window join by three orders of
+ * magnitude and sorts the month's rollup rows on disk; hashing them is
+ * right for this one query (JIT is off for every connection, db.c). */
+static bool hash_plan(PGconn *conn, bool on)
+{
+    static const char set[] = "SELECT set_config('enable_sort', 'off', false)";
+    static const char reset[] = "SELECT set_config('enable_sort', (SELECT reset_val FROM "
+                                "pg_settings WHERE name = 'enable_sort'), false)";
+    PGresult *res = db_query_reused(conn, "set the billing query plan", on ? set : reset, 0, NULL);
+    PQclear(res);
+    return res != NULL;
+}
+
+/* The customers (contracts rows) whose plan has time-of-use bands, as an
+ * array literal: only their usage is read by local hour. */
+static void banded_customers(const struct month *m, struct strbuf *out)
+{
+    struct plan *plan = m->banded_plan;
+    const char *parsed = NULL; /* plans are shared: parse each text once in a row */
+    bool banded = false;
+    db_array_open(out);
+    for (int r = 0; r < PQntuples(m->contracts); r++) {
+        const char *text = PQgetvalue(m->contracts, r, 4);
+        if (m->proposed) {
+            banded = m->proposed->ngpu_bands || m->proposed->nenergy_bands;
+        } else if (!parsed || strcmp(parsed, text)) {
+            banded =
+                docstore_parse(&plan_kind, text, plan) && (plan->ngpu_bands || plan->nenergy_bands);
+            parsed = text;
+        }
+        if (banded) db_array_add(out, PQgetvalue(m->contracts, r, 0));
+    }
+    db_array_close(out);
+}
+
+static bool read_month(PGconn *conn, struct month *m, const char *customers)
+{
+    struct strbuf banded = STRBUF_INIT;
+    const char *p[] = {m->first_day, customers, NULL};
+    m->contracts = db_query_reused(conn, "read the contracts in effect", contracts_sql, 2, p);
+    if (m->contracts) banded_customers(m, &banded);
+    p[2] = sb_str(&banded);
+    m->usage = m->contracts && hash_plan(conn, true)
+                   ? db_query_reused(conn, "read usage for billing", usage_sql, 3, p)
+                   : NULL;
+    sb_free(&banded);
+    if (m->usage && !hash_plan(conn, false)) return false;
+    m->sites = m->usage ? db_query_reused(conn, "read site PUE", sites_sql, 1, p) : NULL;
+    m->bank = m->sites ? db_query_reused(conn, "read the commitment banks", bank_sql, 2, p) : NULL;
+    m->vouchers = m->bank ? db_query_reused(conn, "read vouchers", vouchers_sql, 2, p) : NULL;
+    m->subsidies_res =
+        m->vouchers ? db_query_reused(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
+    if (!m->subsidies_res) return false;
+    int n = PQntuples(m->subsidies_res);
+    m->subsidies = xcalloc((size_t)n + 1, sizeof *m->subsidies);
+    for (int i = 0; i < n; i++) {
+        struct subsidy *s = &m->subsidies[m->nsubsidies];
+        if (docstore_parse(&subsidy_kind, PQgetvalue(m->subsidies_res, i, 0), s) &&
+            (s->until < 0 || time_month_of_day(s->until) >= m->period))
+            m->nsubsidies++;
+    }
+    m->uncontracted =
+        db_query_reused(conn, "look for usage without a contract", uncontracted_sql, 2, p);
+    return m->uncontracted != NULL;
+}
+
+static void free_month(struct month *m)
+{
+    PQclear(m->contracts);
+    PQclear(m->usage);
+    PQclear(m->sites);
+    PQclear(m->bank);
+    PQclear(m->vouchers);
+    PQclear(m->subsidies_res);
+    PQclear(m->uncontracted);
+    free(m->subsidies);
+    free(m->k);
+    free(m->plan);
+    free(m->banded_plan);
+}
+
+/* Advances *at over res's rows of customer (column 0), returning the first. */
+static int rows_of(const PGresult *res, int *at, const char *customer, int *count)
+{
+    while (*at < PQntuples(res) && strcmp(PQgetvalue(res, *at, 0), customer) < 0)
+        (*at)++;
+    int first = *at;
+    while (*at < PQntuples(res) && !strcmp(PQgetvalue(res, *at, 0), customer))
+        (*at)++;
+    *count = *at - first;
+    return first;
+}
+
+static bool price_usage(struct month *m, struct bill *b, const struct plan *plan,
+                        const struct contract *k)
+{
+    int n, first = rows_of(m->usage, &m->usage_at, b->customer, &n);
+    struct usage_row *rows = xcalloc((size_t)n + 1, sizeof *rows);
+    struct training_gpu *gpu = xcalloc((size_t)n + 1, sizeof *gpu);
+    size_t nrows = 0, ngpu = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        int r = first + i;
+        int64_t hour = 0;
+        /* the sum of a month's hourly rows (numeric in SQL) may not fit */
+        if (!db_get_int64(m->usage, r, 7, &(int64_t){0})) {
+            snprintf(b->error, sizeof b->error,
+                     "the %s usage of %s in %s is more than %lld base units",
+                     PQgetvalue(m->usage, r, 1), PQgetvalue(m->usage, r, 2), b->period,
+                     (long long)INT64_MAX);
+            ok = false;
+            break;
+        }
+        if (!strcmp(PQgetvalue(m->usage, r, 1), "tokens_gpu")) {
+            struct training_gpu *g = &gpu[ngpu++];
+            g->model = PQgetvalue(m->usage, r, 2);
+            db_get_int64(m->usage, r, 5, &g->model_params);
+            db_get_int64(m->usage, r, 7, &g->gpu_ms);
+            continue;
+        }
+        struct usage_row *u = &rows[nrows++];
+        u->meter = PQgetvalue(m->usage, r, 1);
+        u->model = PQgetvalue(m->usage, r, 2);
+        u->site = PQgetvalue(m->usage, r, 3);
+        db_get_int64(m->usage, r, 4, &hour);
+        u->local_hour = (int)hour;
+        db_get_int64(m->usage, r, 5, &u->model_params);
+        u->training = PQgetvalue(m->usage, r, 6)[0] == 't';
+        u->pue_ppm = site_pue(m, u->site);
+        db_get_int64(m->usage, r, 7, &u->quantity);
+    }
+    ok = ok && charges_price(plan, k, rows, nrows, b->minor_digits, b, b->error, sizeof b->error);
+    ok = ok && charges_token_gpu(plan, b, gpu, ngpu, b->error, sizeof b->error);
+    free(rows);
+    free(gpu);
+    return ok;
+}
+
+static bool settle_terms(struct month *m, struct bill *b, const struct contract *k)
+{
+    int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
+    int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
+    struct bank_entry *bank = xcalloc((size_t)nb + 1, sizeof *bank);
+    struct voucher *vouchers = xcalloc((size_t)nv + 1, sizeof *vouchers);
+    struct voucher_state *states = xcalloc((size_t)nv + 1, sizeof *states);
+    for (int i = 0; i < nb; i++) {
+        db_get_int64(m->bank, fb + i, 1, &bank[i].period);
+        bank[i].carry = PQgetvalue(m->bank, fb + i, 2)[0] == 't';
+        db_get_int64(m->bank, fb + i, 3, &bank[i].units);
+        db_get_int64(m->bank, fb + i, 4, &bank[i].value);
+    }
+    bool ok = true;
+    for (int i = 0; ok && i < nv; i++) {
+        states[i].v = &vouchers[i];
+        ok = docstore_parse(&voucher_kind, PQgetvalue(m->vouchers, fv + i, 1), &vouchers[i]) &&
+             db_get_int64(m->vouchers, fv + i, 2, &states[i].spent) &&
+             db_get_int64(m->vouchers, fv + i, 3, &states[i].year_used);
+    }
+    struct settle_terms t = {k,      m->period, bank, (size_t)nb, m->subsidies, m->nsubsidies,
+                             states, (size_t)nv};
+    if (!ok)
+        snprintf(b->error, sizeof b->error, "a stored voucher does not validate");
+    else
+        ok = settle_bill(b, &t, b->error, sizeof b->error);
+    free(bank);
+    free(vouchers);
+    free(states);
+    return ok;
+}
+
+/* Prices and settles the bill of contracts row r. */
+static void bill_customer(struct month *m, int r, const struct plan *proposed, struct bill *b)
+{
+    struct contract *k = m->k;
+    struct plan *plan = m->plan;
+    int64_t digits = 2;
+    memset(b, 0, sizeof *b);
+    snprintf(b->customer, sizeof b->customer, "%s", PQgetvalue(m->contracts, r, 0));
+    snprintf(b->customer_name, sizeof b->customer_name, "%s", PQgetvalue(m->contracts, r, 1));
+    snprintf(b->contract, sizeof b->contract, "%s", PQgetvalue(m->contracts, r, 2));
+    snprintf(b->period, sizeof b->period, "%s", PQgetvalue(m->contracts, r, 6));
+    db_get_int64(m->contracts, r, 5, &digits);
+    b->minor_digits = (int)digits;
+    if (!docstore_parse(&contract_kind, PQgetvalue(m->contracts, r, 3), k)) {
+        snprintf(b->error, sizeof b->error, "stored contract %s does not validate", b->contract);
+        return;
+    }
+    if (PQgetvalue(m->contracts, r, 7)[0] == 't') { /* applied before such zones were refused */
+        snprintf(b->error, sizeof b->error,
+                 "time zone %s is not a whole number of hours from UTC in %s: usage is kept in "
+                 "UTC hours, so its local month cannot be billed exactly",
+                 PQgetvalue(m->contracts, r, 8), b->period);
+        return;
+    }
+    snprintf(b->currency, sizeof b->currency, "%s", k->currency);
+    snprintf(b->plan, sizeof b->plan, "%s", proposed ? proposed->code : k->plan);
+    b->tax_ppm = k->tax_ppm;
+    const struct plan *p = proposed;
+    if (!p && PQgetisnull(m->contracts, r, 4))
+        snprintf(b->error, sizeof b->error, "plan \"%s\" has no version in effect on %s", k->plan,
+                 m->first_day);
+    else if (!p && !docstore_parse(&plan_kind, PQgetvalue(m->contracts, r, 4), plan))
+        snprintf(b->error, sizeof b->error, "stored plan %s does not validate", k->plan);
+    else if (!p)
+        p = plan;
+    if (p && strcmp(p->currency, k->currency))
+        snprintf(b->error, sizeof b->error, "plan %s prices in %s, contract %s bills in %s",
+                 p->code, p->currency, k->code, k->currency);
+    if (b->error[0] || !price_usage(m, b, p, k) || !m->prior) return;
+    prior_append(m->prior, b);
+    settle_terms(m, b, k);
+}
+
+int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,
+               const struct plan *proposed, const struct prior_lines *prior, bill_fn fn,
+               void *ctx)
+{
+    char first_day[16];
+    int y, mo;
+    time_month_first_day(period, first_day);
+    if (!time_parse_month(period, &y, &mo)) return -1;
+    struct month m = {.prior = prior,
+                      .proposed = proposed,
+                      .first_day = first_day,
+                      .period = ((int64_t)y - 1970) * 12 + mo - 1,
+                      .k = xcalloc(1, sizeof(struct contract)),
+                      .plan = xcalloc(1, sizeof(struct plan)),
+                      .banded_plan = xcalloc(1, sizeof(struct plan))};
+    bool ok = read_month(conn, &m, customers);
+    int bills = 0;
+    for (int r = 0; ok && r < PQntuples(m.contracts); r++) {
+        struct bill b;
+        bill_customer(&m, r, proposed, &b);
+        b.index = r + 1;
+        b.count = PQntuples(m.contracts);
+        ok = fn(&b, ctx);
+        bill_free(&b);
+        bills++;
+    }
+    /* usage nobody can price: reported like any other customer that fails,
+     * never a silent zero, and it stops nobody else */
+    int none = ok ? PQntuples(m.uncontracted) : 0;
+    for (int r = 0; ok && r < none; r++) {
+        struct bill b;
+        memset(&b, 0, sizeof b);
+        b.minor_digits = 2;
+        snprintf(b.customer, sizeof b.customer, "%s", PQgetvalue(m.uncontracted, r, 0));
+        snprintf(b.customer_name, sizeof b.customer_name, "%s", PQgetvalue(m.uncontracted, r, 1));
+        snprintf(b.period, sizeof b.period, "%s", period);
+        snprintf(b.error, sizeof b.error,
+                 "usage in %s but no contract in effect (gpumeter contract apply FILE)", period);
+        b.index = PQntuples(m.contracts) + r + 1;
+        b.count = PQntuples(m.contracts) + none;
+        ok = fn(&b, ctx);
+        bill_free(&b);
+        bills++;
+    }
+    if (ok && customer && bills == 0) {
+        const char *p[] = {customer};
+        PGresult *res =
+            db_query(conn, "look up the customer", "SELECT 1 FROM customer WHERE code = $1", 1, p);
+        if (res && PQntuples(res) == 0)
+            log_error("customer \"%s\" does not exist", customer);
+        else if (res)
+            log_error("customer \"%s\" has no contract in effect in %s", customer, period);
+        PQclear(res);
+        ok = false;
+    }
+    free_month(&m);
+    return ok ? bills : -1;
+}

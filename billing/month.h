@@ -1,0 +1,37 @@
+/* month: the month loader that billing_load (billing.h) and late usage
+ * (late.h) share, so that neither calls the other.
+ *
+ * month_load finds, set-based, every customer's contract in effect for the
+ * month, the plan version in effect on its first day, the usage its
+ * account windows own (owned.h), the sites' PUE, the commitment bank, the
+ * customer's vouchers and the subsidy programs in effect; it prices the
+ * usage through charges_price (charges.h) and, when given prior-period
+ * lines, appends them and settles the contract's terms through settle_bill
+ * (settle.h). A customer with usage and no contract in effect comes as a
+ * bill whose error says so, never a silent zero. Reentrant: a month_load
+ * keeps everything it parses on its own heap, so concurrent loads on
+ * different connections (the API's threads) share nothing. */
+#ifndef GPUMETER_MONTH_H
+#define GPUMETER_MONTH_H
+
+#include "pricing/bill.h"
+#include "pricing/prior.h"
+
+#include <libpq-fe.h>
+
+struct plan;
+
+/* Calls fn with each bill of period (YYYY-MM) for the customers in a text
+ * array literal (db_array_*; NULL: all), in customer code order; customer
+ * names the one asked for, for the error when there is no bill (NULL:
+ * none). proposed prices in place of each contract's plan (NULL: the
+ * contract's). prior: the sorted prior-period lines of late usage to append
+ * before the terms are settled; NULL for the usage lines only (no terms,
+ * no prior-period lines: what late.h compares with what was invoiced).
+ * Returns the number of bills, or -1 after printing the error (or when fn
+ * returned false). */
+int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,
+               const struct plan *proposed, const struct prior_lines *prior, bill_fn fn,
+               void *ctx);
+
+#endif

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/money.h"
+#include "core/timeutil.h"
 #include "core/units.h"
 
 #include <string.h>
@@ -195,15 +196,15 @@ static void test_units_format(void **state)
 {
     (void)state;
     char b[40];
-    assert_true(units_format(8745326000LL, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(8745326000LL, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "2429.257222"); /* 2429.2572222... */
-    assert_true(units_format(5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(5400000, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "1.500000");
-    assert_true(units_format(1800, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1800, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000500"); /* 0.0005 exactly */
-    assert_true(units_format(1799, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1799, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000500"); /* 0.00049972... rounds up once */
-    assert_true(units_format(1, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000000");
     assert_true(units_format(1800000000LL, UNITS_MJ_PER_KWH, b, sizeof b));
     assert_string_equal(b, "0.500000");
@@ -213,7 +214,7 @@ static void test_units_format(void **state)
     assert_string_equal(b, "1.234567");
     assert_true(units_format(INT64_MAX, UNITS_TOKENS_PER_MILLION, b, sizeof b));
     assert_string_equal(b, "9223372036854.775807");
-    assert_true(units_format(-5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(-5400000, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "-1.500000");
 }
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/unit/dies.h"
+
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "core/units.h"
@@ -190,6 +192,32 @@ static void test_split_is_exact(void **state)
     assert_int_equal(share[0] + share[1] + share[2], 10000000000000LL);
 }
 
+static void split_negative_weight(void)
+{
+    const int64_t w[] = {3, -1, 2};
+    int64_t share[3];
+    money_split(100, w, 3, share);
+}
+
+static void ignore_part(int64_t hour_ms, int64_t part, void *ctx)
+{
+    (void)hour_ms, (void)part, (void)ctx;
+}
+
+static void split_backwards_window(void)
+{
+    time_split_hours(2 * MS_PER_HOUR, MS_PER_HOUR, 5, ignore_part, NULL);
+}
+
+/* The preconditions the headers state are asserted, in every build
+ * (core/invariant.h): a caller that breaks one stops there. */
+static void test_broken_preconditions_abort(void **state)
+{
+    (void)state;
+    dies(split_negative_weight, "money_split with a negative weight");
+    dies(split_backwards_window, "time_split_hours with end before start");
+}
+
 /* GPU-hours, million tokens and kWh for people: six decimals, rounded once
  * half away from zero, exact in 128 bits (core/units.h). */
 static void test_units_format(void **state)
@@ -243,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_trimmed),
         cmocka_unit_test(test_split_is_exact),
+        cmocka_unit_test(test_broken_preconditions_abort),
         cmocka_unit_test(test_units_format),
         cmocka_unit_test(test_text_plain),
     };

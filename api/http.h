@@ -1,9 +1,12 @@
-/* http: one API request as the handlers see it (serve.c owns the server).
+/* http: one API request as the handlers see it, and the helpers they and
+ * the server share (http.c; serve.c owns the server, limits.h its limits).
  *
  * A handler reads validated parameters, the caller and a database
  * connection of its own thread, and fills the response: a status and a body
  * (JSON by default, CSV or PDF on request). Every error is a JSON body
- * {"error": {"code": ..., "message": ...}} with its HTTP status. */
+ * {"error": {"code": ..., "message": ...}} with its HTTP status.
+ * Thread-safety: a request belongs to the one thread answering it; these
+ * functions touch only the request given (and its thread's connection). */
 #ifndef GPUMETER_HTTP_H
 #define GPUMETER_HTTP_H
 
@@ -23,6 +26,7 @@ struct request {
     const char *nul_param; /* the first parameter whose name or value holds a NUL byte */
     struct caller who;
     PGconn *conn;
+    unsigned *prepared; /* statements prepared on conn (db_query_prepared), the thread's */
     const struct config *cfg;
     struct cache *cache; /* usage responses by usage version (cache.h) */
     const struct strbuf *upload; /* the body of a POST route, else NULL */
@@ -37,8 +41,10 @@ struct request {
     char set_cookie[192];             /* a Set-Cookie header, when signing in or out */
 };
 
-/* db_query_prepared on the request's connection (slots of serve.c's
- * thread). */
+struct MHD_Connection;
+
+/* db_query_prepared on the request's connection and its thread's prepared
+ * statements (r->conn and r->prepared set). */
 PGresult *http_query(struct request *r, int slot, const char *what, const char *sql, int n,
                      const char *const *params);
 
@@ -50,5 +56,13 @@ bool http_error(struct request *r, unsigned status, const char *code, const char
 /* The customer a request is about: the caller's own, or for finance keys
  * the `customer` parameter. False with 400/403 set when not allowed. */
 bool http_customer(struct request *r, const char **customer);
+
+/* Reads the query parameters of conn into r, with their lengths: a name
+ * or value holding a NUL byte is noted in r->nul_param, never cut short. */
+void http_read_params(struct request *r, struct MHD_Connection *conn);
+/* True when every parameter read is in allowed (names separated by one
+ * space), none repeated, none holding a NUL and at most HTTP_MAX_PARAMS;
+ * else false with a 400 naming the first that is not. */
+bool http_params_known(struct request *r, const char *allowed);
 
 #endif

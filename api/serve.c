@@ -13,14 +13,15 @@
  * one table, printed by --routes, which the OpenAPI document
  * (docs/openapi.yaml) is tested against.
  *
- * One client cannot take the server (docs/api.md, "Limits"): connections
- * are capped in all and per client address; a request must arrive whole
- * within api.request_timeout_s of its connection (or of the previous
- * response), however slowly its bytes trickle in, or a sweeper thread cuts
- * it. Failed authentications are limited on what failed, the key id and
- * the client address (behind api.trusted_proxies, the forwarded one), and
- * a limited request is refused only once its credential was found not
- * valid (auth.h): another client's failures never refuse a valid key.
+ * One client cannot take the server (docs/api.md, "Limits"; limits.h owns
+ * them): connections are capped in all and per client address; a request
+ * must arrive whole within api.request_timeout_s of its connection (or of
+ * the previous response), however slowly its bytes trickle in, or the
+ * sweeper thread here cuts it. Failed authentications are limited on what
+ * failed, the key id and the client address, and a limited request is
+ * refused only once its credential was found not valid (auth.h): another
+ * client's failures never refuse a valid key. The helpers a request and
+ * its handlers share (parameters, errors, queries) are http.h's.
  *
  * Threads: libmicrohttpd's pool runs on_request; the sweeper runs
  * sweep(). What they share (rate buckets, the connection registry, the
@@ -28,10 +29,10 @@
  * everything a request prices lives on its own heap (billing.h is
  * reentrant). */
 #include "api/auth.h"
-#include "api/bucket.h"
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/http.h"
+#include "api/limits.h"
 #include "api/session.h"
 #include "console/console.h"
 #include "commands.h"
@@ -51,7 +52,6 @@
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,11 +100,8 @@ struct server {
     struct MHD_Daemon *d;
     struct config cfg;
     pthread_mutex_t lock; /* conns[] */
-    struct buckets *rate;       /* requests per key (api.rate_per_s) */
-    struct auth *auth;          /* credentials and failed-authentication limits */
-    struct deadlines deadlines; /* open connections and their request clocks */
+    struct limits limits; /* what keeps one client from taking the server (limits.h) */
     pthread_t sweeper;
-    atomic_long timed_out;
     struct cache *cache;       /* usage responses (api.cache_mb) */
     struct sessions *sessions; /* the console's sign-ins (session.h) */
     PGconn *conns[64];         /* every thread's connection, closed on stop */
@@ -115,55 +112,6 @@ struct server {
 
 static _Thread_local PGconn *thread_conn;
 static _Thread_local unsigned thread_prepared; /* statements prepared on thread_conn */
-
-PGresult *http_query(struct request *r, int slot, const char *what, const char *sql, int n,
-                     const char *const *params)
-{
-    return db_query_prepared(r->conn, &thread_prepared, slot, what, sql, n, params);
-}
-
-const char *http_param(const struct request *r, const char *name)
-{
-    for (int i = 0; i < r->nparams; i++)
-        if (!strcmp(r->names[i], name)) return r->values[i];
-    return NULL;
-}
-
-bool http_error(struct request *r, unsigned status, const char *code, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->status = status;
-    r->content_type = "application/json";
-    sb_reset(&r->body);
-    sb_printf(&r->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    sb_put_json_string(&r->body, msg);
-    sb_puts(&r->body, "}}\n");
-    return false;
-}
-
-bool http_customer(struct request *r, const char **customer)
-{
-    const char *asked = http_param(r, "customer");
-    if (r->who.sales)
-        return http_error(r, 403, "forbidden",
-                          "a sales key reads plans, customers and simulations only");
-    if (!r->who.finance) {
-        if (asked && strcmp(asked, r->who.customer))
-            return http_error(r, 403, "forbidden", "this key reads only customer %s",
-                              r->who.customer);
-        *customer = r->who.customer;
-        return true;
-    }
-    if (!asked) return http_error(r, 400, "bad_request", "a finance key must name the customer");
-    if (!cli_code_valid(asked))
-        return http_error(r, 400, "bad_request", "customer must be a customer code");
-    *customer = asked;
-    return true;
-}
 
 /* The route of a path, and its {number} argument. */
 static const struct route *route_of(const char *url, const char **arg)
@@ -179,66 +127,6 @@ static const struct route *route_of(const char *url, const char **arg)
         }
     }
     return NULL;
-}
-
-/* With their lengths: a %00 inside a name or value would otherwise cut it
- * short unseen (period=2026-01%00 read as 2026-01). */
-static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     size_t key_size, const char *value, size_t value_size)
-{
-    (void)kind;
-    struct request *r = cls;
-    if (!r->nul_param &&
-        (strlen(key) != key_size || (value && strlen(value) != value_size)))
-        r->nul_param = key;
-    if (r->nparams < HTTP_MAX_PARAMS) {
-        r->names[r->nparams] = key;
-        r->values[r->nparams] = value ? value : "";
-    }
-    r->nparams++;
-    return MHD_YES;
-}
-
-static bool params_known(struct request *r, const struct route *rt)
-{
-    if (r->nparams > HTTP_MAX_PARAMS)
-        return http_error(r, 400, "bad_request", "too many parameters");
-    if (r->nul_param)
-        return http_error(r, 400, "bad_request", "parameter \"%.64s\" contains a NUL byte",
-                          r->nul_param);
-    for (int i = 0; i < r->nparams; i++) {
-        size_t n = strlen(r->names[i]);
-        bool known = false;
-        for (const char *p = rt->params; n && *p && !known; p += strcspn(p, " "), p += *p == ' ')
-            known = strcspn(p, " ") == n && !strncmp(p, r->names[i], n);
-        for (int j = 0; known && j < i; j++)
-            known = strcmp(r->names[j], r->names[i]) != 0;
-        if (!known)
-            return http_error(r, 400, "bad_request", "unknown or repeated parameter \"%.64s\"",
-                              r->names[i]);
-    }
-    return true;
-}
-
-static bool within_rate(struct server *s, const char *key)
-{
-    return bucket_take(s->rate, key, time_monotonic_ms(), true);
-}
-
-/* The address of the connection's peer. */
-static void peer_address(struct MHD_Connection *conn, char *buf, size_t len)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(buf, len, "?");
-    if (!ci || !ci->client_addr) return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
-                  (socklen_t)len);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
-                  (socklen_t)len);
 }
 
 /* A request's state: one of these markers, or an upload's body. nul_path:
@@ -276,7 +164,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
         free(up);
         *state = NULL;
     }
-    deadline_busy(&((struct server *)cls)->deadlines, conn, false);
+    deadline_busy(&((struct server *)cls)->limits.deadlines, conn, false);
 }
 
 static volatile sig_atomic_t stopping;
@@ -288,9 +176,8 @@ static atomic_bool sweeping = true;
 static void *sweep(void *arg)
 {
     struct server *s = arg;
-    int64_t limit = s->cfg.api_request_timeout_s * 1000;
     while (atomic_load(&sweeping)) {
-        atomic_fetch_add(&s->timed_out, deadline_sweep(&s->deadlines, limit));
+        limits_sweep(&s->limits);
         usleep(100 * 1000);
     }
     return NULL;
@@ -335,32 +222,7 @@ static void metrics(struct server *s, struct request *r)
               "# TYPE gpumeter_api_cache_bytes gauge\n"
               "gpumeter_api_cache_bytes %zu\n",
               hits, misses, cache_bytes(s->cache));
-    sb_printf(&r->body,
-              "# HELP gpumeter_api_requests_timed_out_total Connections cut for not delivering a "
-              "whole request within api.request_timeout_s.\n"
-              "# TYPE gpumeter_api_requests_timed_out_total counter\n"
-              "gpumeter_api_requests_timed_out_total %ld\n",
-              atomic_load(&s->timed_out));
-    struct auth_counts a;
-    auth_counts(s->auth, &a);
-    sb_printf(&r->body,
-              "# HELP gpumeter_api_auth_failures_total Requests presenting a credential that "
-              "is not valid (answered 401 or 429).\n"
-              "# TYPE gpumeter_api_auth_failures_total counter\n"
-              "gpumeter_api_auth_failures_total %ld\n"
-              "# HELP gpumeter_api_auth_limited_total Of those, refused with 429: their key id "
-              "or client address was over api.auth_failures_per_min.\n"
-              "# TYPE gpumeter_api_auth_limited_total counter\n"
-              "gpumeter_api_auth_limited_total %ld\n"
-              "# HELP gpumeter_api_auth_served_while_limited_total Requests with a valid key "
-              "answered although its id or the client's address was over its limit.\n"
-              "# TYPE gpumeter_api_auth_served_while_limited_total counter\n"
-              "gpumeter_api_auth_served_while_limited_total %ld\n"
-              "# HELP gpumeter_api_keyring_loads_total Reads of every live key's id and digest "
-              "(at most one a second, only while some id or address is limited).\n"
-              "# TYPE gpumeter_api_keyring_loads_total counter\n"
-              "gpumeter_api_keyring_loads_total %ld\n",
-              a.failures, a.limited, a.served_while_limited, a.keyring_loads);
+    limits_metrics(&s->limits, &r->body);
     long per_key, table_full;
     session_evictions(s->sessions, &per_key, &table_full);
     sb_printf(&r->body,
@@ -373,36 +235,6 @@ static void metrics(struct server *s, struct request *r)
               "gpumeter_api_sessions_evicted_total{reason=\"per_key\"} %ld\n"
               "gpumeter_api_sessions_evicted_total{reason=\"table_full\"} %ld\n",
               session_count(s->sessions, time_monotonic_ms()), per_key, table_full);
-}
-
-/* Joins every X-Forwarded-For header, in order, with commas. */
-static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
-{
-    (void)kind;
-    struct strbuf *xff = cls;
-    if (value && !strcasecmp(key, "X-Forwarded-For")) {
-        if (xff->len) sb_putc(xff, ',');
-        sb_puts(xff, value);
-    }
-    return MHD_YES;
-}
-
-/* The client's address (NETADDR_TEXT bytes): the peer's, or behind a
- * trusted proxy the one it forwarded for (netaddr_forwarded_client). */
-static void client_address(struct server *s, struct MHD_Connection *conn, char *out)
-{
-    char peer[NETADDR_TEXT];
-    peer_address(conn, peer, sizeof peer);
-    if (!s->cfg.n_trusted_proxies) {
-        snprintf(out, NETADDR_TEXT, "%s", peer);
-        return;
-    }
-    struct strbuf xff = {0};
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, join_forwarded, &xff);
-    netaddr_forwarded_client(s->cfg.api_trusted_proxies, (size_t)s->cfg.n_trusted_proxies, peer,
-                             xff.len ? sb_str(&xff) : NULL, out);
-    sb_free(&xff);
 }
 
 /* ---- the web console: its files and its sessions (docs/console.md) ---- */
@@ -430,7 +262,7 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
                           bool sessions)
 {
     char addr[NETADDR_TEXT];
-    client_address(s, conn, addr);
+    limits_client_address(&s->limits, conn, addr);
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *cookie =
         sessions ? MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE) : NULL;
@@ -440,7 +272,7 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     if (!presented && cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
         presented = session_key_buf, via_session = true;
     /* Only what the client presented is a guess: a stale cookie is none. */
-    enum auth_result a = auth_check(s->auth, r->conn, &thread_prepared, presented,
+    enum auth_result a = auth_check(s->limits.auth, r->conn, r->prepared, presented,
                                     http_param(r, "customer"), addr, auth && !via_session,
                                     &r->who);
     OPENSSL_cleanse(session_key_buf, sizeof session_key_buf);
@@ -457,7 +289,7 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     if (a == AUTH_INVALID)
         return http_error(r, 401, "unauthorized",
                           "a valid API key is required (Authorization: Bearer)");
-    if (!within_rate(s, r->who.key_id))
+    if (!limits_within_rate(&s->limits, r->who.key_id))
         return http_error(r, 429, "too_many_requests", "more than %ld requests per second",
                           s->cfg.api_rate);
     return true;
@@ -527,7 +359,7 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
         http_error(r, 413, "payload_too_large", "the key goes in the Authorization header");
         return;
     }
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
+    http_read_params(r, conn);
     if (r->nparams) {
         http_error(r, 400, "bad_request", "signing in takes no parameters");
         return;
@@ -585,8 +417,8 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
             http_error(r, 413, "payload_too_large", "requests carry no body");
         return;
     }
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, r);
-    if (!params_known(r, rt)) return;
+    http_read_params(r, conn);
+    if (!http_params_known(r, rt->params)) return;
     if (!rt->handle && !strcmp(rt->path, "/metrics")) {
         metrics(s, r);
         return;
@@ -627,12 +459,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     struct upload *up = is_upload(*state) ? *state : NULL;
-    deadline_busy(&s->deadlines, conn, true);
+    deadline_busy(&s->limits.deadlines, conn, true);
     int64_t t0 = time_monotonic_ms();
     struct request r = {.status = 200,
                         .content_type = "application/json",
                         .cfg = &s->cfg,
                         .cache = s->cache,
+                        .prepared = &thread_prepared,
                         .upload = up ? &up->body : NULL};
     if (*state == &nul_path)
         http_error(&r, 400, "bad_request", "the path contains a NUL byte (%%00)");
@@ -706,13 +539,7 @@ int cmd_serve(int argc, char **argv)
     static struct server s;
     if (config_load(&s.cfg) != 0) return CLI_EXIT_USAGE;
     pthread_mutex_init(&s.lock, NULL);
-    deadlines_init(&s.deadlines);
-    /* api.max_connections_per_ip, but not for a trusted proxy, which holds
-     * every client's connections (core/deadline.h) */
-    deadlines_cap_per_peer(&s.deadlines, (unsigned)s.cfg.api_max_connections_per_ip,
-                           s.cfg.api_trusted_proxies, (size_t)s.cfg.n_trusted_proxies);
-    s.rate = buckets_new((double)s.cfg.api_rate, (double)s.cfg.api_rate);
-    s.auth = auth_new(s.cfg.api_auth_failures_per_min);
+    limits_init(&s.limits, &s.cfg);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
     etags_init();
     s.sessions =
@@ -724,7 +551,7 @@ int cmd_serve(int argc, char **argv)
         on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
-        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
+        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.limits.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, raw_uri, NULL, MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
@@ -743,8 +570,7 @@ int cmd_serve(int argc, char **argv)
         PQfinish(s.conns[i]);
     cache_free(s.cache);
     sessions_free(s.sessions);
-    auth_free(s.auth);
-    buckets_free(s.rate);
+    limits_free(&s.limits);
     log_info("stopped");
     return 0;
 }

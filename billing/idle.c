@@ -3,6 +3,7 @@
 
 #include "core/csv.h"
 #include "core/db.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ static const char idle_sql[] =
     "WITH r AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "
     "      ($2::date + 1)::timestamp AT TIME ZONE default_time_zone() AS hi), "
     "c AS (SELECT h.* FROM capacity_hourly h, r WHERE h.hour >= r.lo AND h.hour < r.hi), "
-    "nd AS (SELECT site, cluster, node, model, ceil(max(installed_ms) / 3600000.0) AS devices "
+    "nd AS (SELECT site, cluster, node, model, ceil(max(installed_ms) / $5::numeric) AS devices "
     "      FROM c GROUP BY 1, 2, 3, 4) "
     "SELECT to_char(date_trunc($3, c.hour AT TIME ZONE default_time_zone()), "
     "         CASE $3 WHEN 'hour' THEN 'YYYY-MM-DD\"T\"HH24:00' ELSE 'YYYY-MM-DD' END), "
@@ -37,8 +38,10 @@ bool idle_report(PGconn *conn, const char *from, const char *to, bool hourly,
 {
     char job[8];
     snprintf(job, sizeof job, "%d", JOB_GPUS);
-    const char *p[] = {from, to, hourly ? "hour" : "day", job};
-    PGresult *res = db_query(conn, "read capacity", idle_sql, 4, p);
+    char ms_per_hour[24]; /* a node's devices: its installed ms in its busiest hour */
+    snprintf(ms_per_hour, sizeof ms_per_hour, "%lld", (long long)MS_PER_HOUR);
+    const char *p[] = {from, to, hourly ? "hour" : "day", job, ms_per_hour};
+    PGresult *res = db_query(conn, "read capacity", idle_sql, 5, p);
     if (!res) return false;
     static const char *const names[] = {"installed_ms",      "allocated_ms",
                                         "idle_ms",           "idle_whole_8gpu_ms",

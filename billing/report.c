@@ -181,7 +181,8 @@ static int report_contracts(int argc, char **argv)
 
 static int report_yield(int argc, char **argv)
 {
-    const char *period = NULL, *by_text = "model", *format_text = "text", *currency = "CNY";
+    const char *period = NULL, *by_text = "model", *format_text = "text",
+               *currency = MONEY_DEFAULT_CURRENCY;
     const struct cli_opt opts[] = {
         {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
         {"by", CLI_STR, &by_text, "model|site|node",
@@ -189,7 +190,7 @@ static int report_yield(int argc, char **argv)
          "site or node",
          0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
-        {"currency", CLI_STR, &currency, "CODE", "currency of the books (default CNY)", 0, 0},
+        {"currency", CLI_STR, &currency, "CODE", "currency of the books (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
         {0},
     };
     const struct cli_spec spec = {

@@ -1,6 +1,8 @@
 /* money: fixed-point arithmetic with one rounding point (see money.h). */
 #include "money.h"
 
+#include "core/invariant.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -126,9 +128,12 @@ bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor)
 
 bool money_split(int64_t amount, const int64_t *weight, size_t n, int64_t *share)
 {
-    __int128 total = 0, run = 0;
-    for (size_t i = 0; i < n; i++)
+    assert(n == 0 || (weight && share));
+    __int128 total = 0, run = 0, given = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert(weight[i] >= 0); /* a negative weight would make a share exceed the whole */
         total += weight[i];
+    }
     int64_t before = 0, sign = amount < 0 ? -1 : 1;
     __int128 a = (__int128)amount * sign;
     for (size_t i = 0; i < n; i++) {
@@ -140,7 +145,9 @@ bool money_split(int64_t amount, const int64_t *weight, size_t n, int64_t *share
         int64_t upto = (int64_t)(a * run / total);
         share[i] = sign * (upto - before);
         before = upto;
+        given += share[i];
     }
+    assert(total <= 0 || given == amount); /* the shares sum to the whole */
     return total > 0;
 }
 

@@ -19,6 +19,10 @@
 
 #define MONEY_PRICE_DIGITS 6
 #define MONEY_PRICE_SCALE  1000000
+/* The currency of the operator's books where a report names none (the
+ * yield report: `report yield --currency`, GET /v1/operator/yield); an
+ * invoice's currency is always its plan's. */
+#define MONEY_DEFAULT_CURRENCY "CNY"
 
 /* num / den rounded half away from zero; den > 0. False if the result does
  * not fit in int64. */

@@ -1,6 +1,8 @@
 /* timeutil: RFC 3339 UTC times and exact hour splitting (see timeutil.h). */
 #include "timeutil.h"
 
+#include "core/invariant.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -155,18 +157,24 @@ int64_t time_floor_hour(int64_t ms)
 void time_split_hours(int64_t start_ms, int64_t end_ms, int64_t quantity, time_hour_emit emit,
                       void *ctx)
 {
+    assert(start_ms <= end_ms && quantity >= 0); /* the contract (event_decode checks both) */
     int64_t total = end_ms - start_ms;
-    if (total <= 0) {
+    if (total == 0) {
         emit(time_floor_hour(start_ms), quantity, ctx);
         return;
     }
-    int64_t given = 0;
+    int64_t given = 0, emitted = 0;
     for (int64_t h = time_floor_hour(start_ms); h < end_ms; h += MS_PER_HOUR) {
         int64_t upto = (h + MS_PER_HOUR < end_ms ? h + MS_PER_HOUR : end_ms) - start_ms;
         int64_t cum = (int64_t)((__int128)quantity * upto / total);
-        if (cum - given > 0 || upto == total) emit(h, cum - given, ctx);
+        assert(cum >= given); /* parts are never negative */
+        if (cum - given > 0 || upto == total) {
+            emit(h, cum - given, ctx);
+            emitted += cum - given;
+        }
         given = cum;
     }
+    assert(emitted == quantity); /* the parts sum to the whole */
 }
 
 bool time_parse_utc_offset(const char *s, int64_t *ms)

@@ -19,9 +19,10 @@
 
 #define UNITS_DIGITS 6
 
-#define UNITS_MS_PER_GPU_HOUR   3600000LL    /* GPU-ms in a GPU-hour */
+/* GPU-ms in a GPU-hour is MS_PER_HOUR (core/timeutil.h), the one
+ * definition of milliseconds per hour; in SQL it is passed as a parameter. */
 #define UNITS_TOKENS_PER_MILLION 1000000LL   /* tokens in a million tokens */
-#define UNITS_MJ_PER_KWH        3600000000LL /* mJ in a kWh */
+#define UNITS_MJ_PER_KWH        3600000000LL /* mJ in a kWh: a watt-hour is 3,600 J */
 
 /* quantity / per_unit in millionths of the price unit, rounded once, half
  * away from zero; *exact (may be NULL) says whether nothing was rounded.

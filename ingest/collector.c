@@ -461,9 +461,13 @@ static bool run_round(struct collector *c, int64_t at_ms)
     return finish_round(c, &cy) && read_ok;
 }
 
-bool collector_ingest(struct collector *c, const char *text, size_t len, const char *origin,
-                      long *accepted, long *bad)
+/* The token endpoint's sink (token_server.h): one round over text
+ * received now. False when it could not be committed; then nothing of it
+ * counts. */
+static bool ingest_received(void *ctx, const char *text, size_t len, const char *origin,
+                            long *accepted, long *bad)
 {
+    struct collector *c = ctx;
     struct cycle cy;
     cycle_init(c, &cy, time_now_ms());
     *accepted = 0;
@@ -472,8 +476,11 @@ bool collector_ingest(struct collector *c, const char *text, size_t len, const c
     return finish_round(c, &cy);
 }
 
-void collector_refused(struct collector *c)
+/* A token report refused whole for an account its reporter may not report
+ * for; the metrics file shows it as gpumeter_collector_reports_refused_total. */
+static void count_refused(void *ctx)
 {
+    struct collector *c = ctx;
     c->t.refused++;
     write_metrics(c);
 }
@@ -498,7 +505,8 @@ static bool drain(struct collector *c)
 static int run(struct collector *c, int64_t at_ms)
 {
     struct token_server *server = NULL;
-    if (c->o.listen && !(server = token_server_start(c, &c->cfg, c->o.listen))) return 1;
+    const struct token_sink sink = {c, ingest_received, count_refused};
+    if (c->o.listen && !(server = token_server_start(&sink, &c->cfg, c->o.listen))) return 1;
     if (!c->o.interval && !server) {
         bool ok = run_round(c, at_ms ? at_ms : time_now_ms());
         return drain(c) && ok ? 0 : 1;

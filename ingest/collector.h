@@ -58,14 +58,4 @@ struct collector;
 
 int collector_main(const struct collector_kind *kind, int argc, char **argv);
 
-/* One round over text received now (the token endpoint). False when it
- * could not be committed; then nothing of it counts. */
-bool collector_ingest(struct collector *c, const char *text, size_t len, const char *origin,
-                      long *accepted, long *bad);
-
-/* Counts a token report refused whole for an account its reporter may not
- * report for (token_server); the metrics file shows it as
- * gpumeter_collector_reports_refused_total. */
-void collector_refused(struct collector *c);
-
 #endif

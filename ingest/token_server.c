@@ -7,8 +7,8 @@
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/strbuf.h"
-#include "ingest/collector.h"
 #include "ingest/reporters.h"
+#include "ingest/tokens.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -33,7 +33,7 @@
 
 struct token_server {
     struct MHD_Daemon *d;
-    struct collector *c;
+    struct token_sink sink; /* where accepted reports go */
     size_t max_body;
     size_t budget, in_flight; /* bytes of bodies over SMALL_BODY: allowed, held now */
     int64_t deadline_ms;      /* tokens.request_timeout_s */
@@ -206,7 +206,7 @@ static enum MHD_Result on_body(struct token_server *s, struct MHD_Connection *co
         sb_put_json_string(&msg, account);
         sb_printf(&msg, ", which reporter %s may not report for; nothing of the body was counted",
                   u->name);
-        collector_refused(s->c);
+        s->sink.refused(s->sink.ctx);
         log_warn("token report from reporter %s refused: %s", u->name, sb_str(&msg));
         sb_puts(&json, "{\"error\":\"forbidden_account\",\"message\":");
         sb_put_json_string(&json, sb_str(&msg));
@@ -221,7 +221,7 @@ static enum MHD_Result on_body(struct token_server *s, struct MHD_Connection *co
     char origin[128];
     snprintf(origin, sizeof origin, "POST /v1/tokens (reporter %s)", u->name);
     long accepted = 0, bad = 0;
-    if (!collector_ingest(s->c, body, u->len, origin, &accepted, &bad))
+    if (!s->sink.ingest(s->sink.ctx, body, u->len, origin, &accepted, &bad))
         return reply(s, conn, 503,
                      "{\"error\":\"not_collected\",\"message\":\"the reports could not "
                      "be committed; nothing was counted, retry\"}");
@@ -318,13 +318,14 @@ static bool credentials_usable(struct token_server *s, const struct config *cfg)
     return true;
 }
 
-struct token_server *token_server_start(struct collector *c, const struct config *cfg,
+struct token_server *token_server_start(const struct token_sink *sink, const struct config *cfg,
                                         const char *listen)
 {
+    assert(sink && sink->ingest && sink->refused);
     struct sockaddr_in addr;
     if (!listen_parse(listen, "--listen", &addr)) return NULL;
     struct token_server *s = xcalloc(1, sizeof *s);
-    s->c = c;
+    s->sink = *sink;
     s->max_body = (size_t)cfg->tokens_max_body_kb << 10;
     s->budget = (size_t)cfg->tokens_max_inflight_mb << 20;
     s->deadline_ms = cfg->tokens_request_timeout_s * 1000;

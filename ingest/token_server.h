@@ -29,17 +29,36 @@
  * bodies over all of them, each buffered at exactly its declared length.
  * libmicrohttpd runs in the
  * collector's own loop (one thread), so rounds never overlap and nothing
- * here is shared between threads. */
+ * here is shared between threads.
+ *
+ * It knows nothing of the collector: what it accepts goes to the sink it
+ * is given (struct token_sink), so the collector calls the server and the
+ * server calls back only through that pointer, never the collector's
+ * functions by name (no call circle between the two files). */
 #ifndef GPUMETER_TOKEN_SERVER_H
 #define GPUMETER_TOKEN_SERVER_H
 
 #include "core/config.h"
 
-struct collector;
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Where accepted reports go, called on the server's (the collector's) own
+ * thread. ingest: one round over text received now; false when it could
+ * not be committed, then nothing of it counts. refused: a report refused
+ * whole for an account its reporter may not report for, to be counted. */
+struct token_sink {
+    void *ctx;
+    bool (*ingest)(void *ctx, const char *text, size_t len, const char *origin, long *accepted,
+                   long *bad);
+    void (*refused)(void *ctx);
+};
+
 struct token_server;
 
-/* listen is "ADDR:PORT" or "PORT"; NULL after logging. */
-struct token_server *token_server_start(struct collector *c, const struct config *cfg,
+/* listen is "ADDR:PORT" or "PORT"; NULL after logging. sink (both
+ * functions set) is copied. */
+struct token_server *token_server_start(const struct token_sink *sink, const struct config *cfg,
                                         const char *listen);
 /* Serves requests for up to wait_ms. */
 void token_server_poll(struct token_server *s, int wait_ms);

@@ -1,6 +1,7 @@
 /* meter: units and names of the meters (see meter.h). */
 #include "pricing/meter.h"
 
+#include "core/timeutil.h"
 #include "core/units.h"
 
 #include <stddef.h>
@@ -11,7 +12,7 @@ const struct meter_units *meter_units(const char *meter)
     static const struct {
         const char *code;
         struct meter_units u;
-    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", UNITS_MS_PER_GPU_HOUR, "卡时", "GPU-hours", "gpu_hours"}},
+    } units[] = {{"gpu_ms", {"GPU-ms", "GPU-hour", MS_PER_HOUR, "卡时", "GPU-hours", "gpu_hours"}},
                  {"tokens", {"token", "million tokens", UNITS_TOKENS_PER_MILLION, "百万Token", "million tokens",
                              "million_tokens"}},
                  {"energy_mj", {"mJ", "kWh", UNITS_MJ_PER_KWH, "千瓦时", "kWh", "kwh"}}};

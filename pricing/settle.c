@@ -4,6 +4,7 @@
 #include "core/catalogue.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "core/units.h"
 #include "core/alloc.h"
 
 #include <assert.h>
@@ -11,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_PER_GPU_HOUR 3600000LL
-#define MJ_PER_KWH      3600000000LL
 
 static int64_t min64(int64_t a, int64_t b)
 {
@@ -47,7 +46,7 @@ static int64_t units_value(const struct commitment *c, int64_t units, int digits
 {
     int64_t v = units;
     if (c->kind == COMMIT_GPU_HOURS)
-        money_line_amount(units, c->shortfall_price, MS_PER_GPU_HOUR, digits, &v);
+        money_line_amount(units, c->shortfall_price, MS_PER_HOUR, digits, &v);
     return v;
 }
 
@@ -177,7 +176,7 @@ static bool subsidies(struct bill *b, const struct settle_terms *t, struct costs
             room += c->rest[i];
         }
         if (!mj) continue;
-        __int128 den = (__int128)MJ_PER_KWH * 1000000 * 1000000; /* per kWh, ppm, micro */
+        __int128 den = (__int128)UNITS_MJ_PER_KWH * 1000000 * 1000000; /* per kWh, ppm, micro */
         for (int d = 0; d < b->minor_digits; d++)
             den /= 10;
         ok = s->per_kwh ? money_div_round(facility * s->rate_micro, den, &amount)

@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/alloc.h"
+#include "core/invariant.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -103,8 +104,20 @@ static void advance(struct seq_window *w)
     if (w->head == w->n) w->head = w->n = 0;
 }
 
+/* The window's order (dedup.h), where accepting seq at above[i] touched
+ * it: the seqs above contiguous ascend, none adjacent to it (advance took
+ * those), so a seq is found by bisection and none is counted twice. */
+static void assert_ordered(const struct seq_window *w, size_t i)
+{
+    assert(w->head <= w->n && w->n <= w->cap);
+    assert(w->head == w->n || w->above[w->head] > w->contiguous + 1);
+    assert(i <= w->head || i >= w->n || w->above[i - 1] < w->above[i]);
+    assert(i + 1 >= w->n || w->above[i] < w->above[i + 1]);
+}
+
 void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char *cluster)
 {
+    assert(!dedup_seen(w, seq)); /* the caller asks dedup_seen first: a seq is accepted once */
     w->dirty = true;
     if (!w->cluster[0]) snprintf(w->cluster, sizeof w->cluster, "%s", cluster);
     if (seq == w->contiguous + 1) { /* the common case: in order */
@@ -130,12 +143,14 @@ void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char
     }
     w->above[i] = seq;
     w->n++;
+    assert_ordered(w, i);
     if (w->n - w->head > DEDUP_MAX_ABOVE) {
         log_warn("source %s: seq %" PRId64 " still missing after %d later events; taken as lost",
                  w->source, w->contiguous + 1, DEDUP_MAX_ABOVE);
         d->gaps_closed++;
         w->contiguous = w->above[w->head] - 1;
         advance(w);
+        assert_ordered(w, w->head);
     }
 }
 

@@ -45,7 +45,9 @@ struct dedup {
 bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n);
 struct seq_window *dedup_find(struct dedup *d, const char *source);
 bool dedup_seen(const struct seq_window *w, int64_t seq);
-/* Accepts seq from an event of cluster (which binds an unbound source). */
+/* Accepts seq from an event of cluster (which binds an unbound source).
+ * seq was not seen (dedup_seen false): asserted, as is the window's order
+ * after it (core/invariant.h). */
 void dedup_accept(struct dedup *d, struct seq_window *w, int64_t seq, const char *cluster);
 /* Writes the windows that changed. */
 bool dedup_save(struct dedup *d, PGconn *conn);

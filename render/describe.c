@@ -1,8 +1,14 @@
-/* describe: what a bill line is, in Chinese and in English (render.h).
+/* describe: what a bill line is, in Chinese and in English, and its
+ * quantity, unit price and reason as people read them (render.h).
  *
  * Printed on invoices, so it names the service and never a meter code:
- * a customer's finance team reads "GPU 时长 · NVIDIA H800", not "gpu_ms H800". */
+ * a customer's finance team reads "GPU 时长 · NVIDIA H800", not "gpu_ms H800".
+ * Every view for people (render.c's text, JSON and CSV; pdf.c) calls
+ * these; this file calls neither view. Pure; thread-safe. */
 #include "core/catalogue.h"
+#include "core/money.h"
+#include "core/units.h"
+#include "pricing/meter.h"
 #include "render/render.h"
 
 #include <stdbool.h>
@@ -138,4 +144,67 @@ void render_reason_names(const char *code, const char **zh, const char **en)
                                                                                   : -1;
     *zh = i < 0 ? "" : names[i][0];
     *en = i < 0 ? "" : names[i][1];
+}
+
+/* ---- quantities, unit prices and reasons as every document prints them:
+ * here, beside the names, so that render.c (which calls pdf.c) and pdf.c
+ * both call this file and never each other ---- */
+
+bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int64_t *price)
+{
+    int64_t q;
+    *price = -1;
+    if (!l->meter[0]) return false;
+    if (strcmp(b->kind, "credit_note")) {
+        if (l->kind == LINE_USAGE) *price = l->unit_price;
+        return true;
+    }
+    if (l->quantity == 0) return false;
+    if (l->kind == LINE_USAGE && !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
+        *price = -1;
+    return true;
+}
+
+void render_quantity(const struct bill_line *l, char *buf, size_t len)
+{
+    const struct meter_units *u = meter_units(l->meter);
+    char q[32];
+    buf[0] = '\0';
+    if (!u || !units_format(l->quantity, u->per_price, q, sizeof q)) return;
+    snprintf(buf, len, "%s %s", q, u->price_unit);
+}
+
+void render_quantity_decimal(const char *meter, int64_t quantity, char *buf, size_t len)
+{
+    const struct meter_units *u = meter_units(meter);
+    int64_t v = 0;
+    bool exact;
+    buf[0] = '\0';
+    if (!u || !units_millionths(quantity, u->per_price, &v, &exact)) return;
+    char q[32];
+    money_format_trimmed(v, UNITS_DIGITS, q, sizeof q);
+    /* a quantity with more than six decimals (a GPU-hour is 3,600,000
+     * GPU-ms): rounded at the sixth, and said to be */
+    snprintf(buf, len, "%s%s", exact ? "" : "≈", q);
+}
+
+void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len)
+{
+    money_format(micro, MONEY_PRICE_DIGITS, buf, len);
+    char *dot = strchr(buf, '.');
+    if (!dot) return;
+    /* six decimals less the zeros after the last significant one, but as
+     * many as the currency has: 12.500000 is 12.50, 0.000800 is 0.0008 */
+    size_t keep = minor_digits > 0 ? (size_t)minor_digits : 0, n = strlen(dot + 1);
+    while (n > keep && dot[n] == '0')
+        dot[n--] = '\0';
+    if (n == 0) *dot = '\0';
+}
+
+void render_reason_text(const char *code, const char *note, char *buf, size_t len)
+{
+    const char *zh, *en;
+    render_reason_names(code, &zh, &en);
+    snprintf(buf, len, "%s%s%s%s%s%s%s", code, zh[0] ? " " : "", zh, en[0] ? " " : "", en,
+             code[0] && note[0] ? " · " : "", note);
 }

@@ -9,6 +9,12 @@
 #  - pricing/ includes no library that does I/O (libpq, cJSON, curl, Kafka,
 #    HTTP, PDF);
 #  - no include cycle between files;
+#  - no call circle between files: over the built objects (build/obj, or
+#    $LAYOUT_OBJ), a file's undefined symbols are the functions it calls and
+#    each is charged to the file defining it; a set of files that call each
+#    other round (a strongly connected component: A -> B -> A, or longer)
+#    is reported with the calls that close it. Without the objects it says
+#    so (not ok) rather than pass;
 #  - every folder has a README.md.
 # Prints "ok - ..." / "not ok - ..." lines; exits 1 on any failure.
 set -uo pipefail
@@ -72,6 +78,73 @@ if [ -z "$loops" ]; then
 else
     bad "include cycle:"
     sed 's/^/#   /' <<<"$loops"
+fi
+
+# ---- call circles, from the objects ----
+objdir=${LAYOUT_OBJ:-build/obj}
+sources="gpumeter.c $(for d in $FOLDERS; do ls "$d"/*.c 2>/dev/null; done)"
+unbuilt="" stale=""
+for f in $sources; do
+    o="$objdir/${f%.c}.o"
+    if [ ! -f "$o" ]; then unbuilt="$unbuilt $o"; elif [ "$f" -nt "$o" ]; then stale="$stale $o"; fi
+done
+if [ -n "$unbuilt$stale" ]; then
+    bad "no call graph: objects not built or older than their sources (in $objdir)"
+    [ -z "$unbuilt" ] || echo "#   missing: $(cut -d' ' -f1-4 <<<"${unbuilt# }")$([ "$(wc -w <<<"$unbuilt")" -gt 4 ] && echo " ...")"
+    [ -z "$stale" ] || echo "#   stale: $(cut -d' ' -f1-4 <<<"${stale# }")$([ "$(wc -w <<<"$stale")" -gt 4 ] && echo " ...")"
+    echo "#   hint: build first (make build/gpumeter; make check does), then run this again"
+else
+    # "D file symbol" for each function a file defines, "U file symbol" for
+    # each it calls from another file
+    symbols=$(for f in $sources; do
+        nm -g "$objdir/${f%.c}.o" | awk -v f="$f" '$1 == "U" { print "U", f, $2 }
+            NF == 3 && ($2 == "T" || $2 == "W") { print "D", f, $3 }'
+    done)
+    circles=$(awk '
+        $1 == "D" { def[$3] = $2; next }
+        { from[++n] = $2; sym[n] = $3 }
+        END {
+            for (i = 1; i <= n; i++) {
+                to = def[sym[i]]
+                if (to == "" || to == from[i]) continue
+                e = from[i] SUBSEP to
+                if (!(e in calls)) { succ[from[i]] = succ[from[i]] " " to; calls[e] = sym[i] }
+                else calls[e] = calls[e] ", " sym[i]
+                node[from[i]] = node[to] = 1
+            }
+            for (v in node) if (!(v in index_of)) strongconnect(v)
+        }
+        # Tarjan: each component of more than one file is a circle
+        function strongconnect(v,    k, m, w, list, members, x) {
+            index_of[v] = low[v] = ++counter
+            stack[++top] = v; on[v] = 1
+            m = split(succ[v], list, " ")
+            for (k = 1; k <= m; k++) {
+                w = list[k]
+                if (!(w in index_of)) { strongconnect(w); if (low[w] < low[v]) low[v] = low[w] }
+                else if (on[w] && index_of[w] < low[v]) low[v] = index_of[w]
+            }
+            if (low[v] != index_of[v]) return
+            members = ""; x = 0
+            do { w = stack[top--]; on[w] = 0; members = members " " w; comp[w] = v; x++ } while (w != v)
+            if (x < 2) return
+            print "circle:" members
+            for (e in calls) {
+                split(e, pair, SUBSEP)
+                if ((pair[1] in comp) && (pair[2] in comp) && comp[pair[1]] == v && comp[pair[2]] == v)
+                    print "  " pair[1] " calls " pair[2] ": " calls[e]
+            }
+        }' <<<"$symbols")
+    if [ -z "$circles" ]; then
+        ok "no call circle between files ($(wc -w <<<"$sources") objects in $objdir)"
+    else
+        bad "call circle between files (files that call each other, and the calls that close it):"
+        sed 's/^/#   /' <<<"$circles"
+        echo "#   hint: a file calls only files that never call it back. Move what both call"
+        echo "#   into a third file they share (as api/http.c for handlers.c and serve.c), or"
+        echo "#   let the lower one call back through a function pointer it is given (as"
+        echo "#   ingest/token_server.h's token_sink), then rebuild and run this again."
+    fi
 fi
 
 missing=""

@@ -98,7 +98,7 @@ static void read_commitment(struct doc_check *c, const cJSON *doc, struct contra
     if (!doc_field(c, p, o, "amount", false) == !doc_field(c, p, o, "gpu_hours", false))
         doc_error(c, p, "needs exactly one of \"amount\" and \"gpu_hours\"");
     cm->kind = money ? COMMIT_MONEY : gpu ? COMMIT_GPU_HOURS : COMMIT_NONE;
-    cm->gpu_ms = hours * 3600000;
+    cm->gpu_ms = hours * MS_PER_HOUR;
     bool price = doc_get_decimal(c, p, o, "shortfall_price", false, 6, &cm->shortfall_price);
     if (doc_field(c, p, o, "gpu_hours", false) && !doc_field(c, p, o, "shortfall_price", false))
         doc_error(c, "$.commitment.shortfall_price", "is required with gpu_hours");

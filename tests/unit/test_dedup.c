@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/unit/dies.h"
+
 #include "rating/dedup.h"
 
 #include <stdlib.h>
@@ -75,12 +77,30 @@ static void test_a_gap_open_too_long_is_closed(void **state)
     free(w.above);
 }
 
+/* A seq accepted twice would sit in the window twice and break its
+ * order: dedup_accept asserts it was not seen (core/invariant.h). */
+static void accept_twice(void)
+{
+    struct dedup d = {0};
+    struct seq_window w = window();
+    const int64_t seqs[] = {1, 3};
+    offer(&d, &w, seqs, 2);
+    dedup_accept(&d, &w, 3, "c");
+}
+
+static void test_accepting_a_seen_seq_aborts(void **state)
+{
+    (void)state;
+    dies(accept_twice, "dedup_accept of a seq already in the window");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_order_and_copies),
         cmocka_unit_test(test_out_of_order_is_never_a_duplicate),
         cmocka_unit_test(test_a_gap_open_too_long_is_closed),
+        cmocka_unit_test(test_accepting_a_seen_seq_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/unit/dies.h"
+
 #include "core/money.h"
+#include "core/timeutil.h"
 #include "core/units.h"
 
 #include <string.h>
@@ -189,21 +192,47 @@ static void test_split_is_exact(void **state)
     assert_int_equal(share[0] + share[1] + share[2], 10000000000000LL);
 }
 
+static void split_negative_weight(void)
+{
+    const int64_t w[] = {3, -1, 2};
+    int64_t share[3];
+    money_split(100, w, 3, share);
+}
+
+static void ignore_part(int64_t hour_ms, int64_t part, void *ctx)
+{
+    (void)hour_ms, (void)part, (void)ctx;
+}
+
+static void split_backwards_window(void)
+{
+    time_split_hours(2 * MS_PER_HOUR, MS_PER_HOUR, 5, ignore_part, NULL);
+}
+
+/* The preconditions the headers state are asserted, in every build
+ * (core/invariant.h): a caller that breaks one stops there. */
+static void test_broken_preconditions_abort(void **state)
+{
+    (void)state;
+    dies(split_negative_weight, "money_split with a negative weight");
+    dies(split_backwards_window, "time_split_hours with end before start");
+}
+
 /* GPU-hours, million tokens and kWh for people: six decimals, rounded once
  * half away from zero, exact in 128 bits (core/units.h). */
 static void test_units_format(void **state)
 {
     (void)state;
     char b[40];
-    assert_true(units_format(8745326000LL, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(8745326000LL, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "2429.257222"); /* 2429.2572222... */
-    assert_true(units_format(5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(5400000, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "1.500000");
-    assert_true(units_format(1800, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1800, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000500"); /* 0.0005 exactly */
-    assert_true(units_format(1799, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1799, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000500"); /* 0.00049972... rounds up once */
-    assert_true(units_format(1, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(1, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "0.000000");
     assert_true(units_format(1800000000LL, UNITS_MJ_PER_KWH, b, sizeof b));
     assert_string_equal(b, "0.500000");
@@ -213,7 +242,7 @@ static void test_units_format(void **state)
     assert_string_equal(b, "1.234567");
     assert_true(units_format(INT64_MAX, UNITS_TOKENS_PER_MILLION, b, sizeof b));
     assert_string_equal(b, "9223372036854.775807");
-    assert_true(units_format(-5400000, UNITS_MS_PER_GPU_HOUR, b, sizeof b));
+    assert_true(units_format(-5400000, MS_PER_HOUR, b, sizeof b));
     assert_string_equal(b, "-1.500000");
 }
 
@@ -242,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_trimmed),
         cmocka_unit_test(test_split_is_exact),
+        cmocka_unit_test(test_broken_preconditions_abort),
         cmocka_unit_test(test_units_format),
         cmocka_unit_test(test_text_plain),
     };

@@ -3,6 +3,7 @@
 #include "billing/report_format.h"
 
 #include "core/money.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,7 @@ void report_gpu_hours(int64_t ms, char *buf, size_t len)
 void report_per_gpu_hour(int64_t amount, int64_t ms, int digits, char *buf, size_t len)
 {
     int64_t v;
-    if (ms <= 0 || !money_div_round((__int128)amount * 3600000, ms, &v)) {
+    if (ms <= 0 || !money_div_round((__int128)amount * MS_PER_HOUR, ms, &v)) {
         snprintf(buf, len, "-");
         return;
     }

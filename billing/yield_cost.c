@@ -2,13 +2,13 @@
 #include "billing/yield_cost.h"
 
 #include "core/money.h"
+#include "core/units.h"
 #include "pricing/plan.h"
 
 #include <assert.h>
 
-/* mJ per kWh, and the scale of ppm (multipliers, PUE) and of micro-unit
- * prices. */
-#define MJ_PER_KWH 3600000000LL
+/* The scale of ppm (multipliers, PUE) and of micro-unit prices; mJ per
+ * kWh is core/units.h's. */
 #define MILLION    1000000LL
 
 static unsigned __int128 pow10_u128(int digits)
@@ -36,7 +36,7 @@ bool yield_energy_cost(const int64_t mj_by_hour[YIELD_HOURS], const struct tarif
     if (__builtin_mul_overflow((unsigned __int128)pue_ppm * (uint64_t)t->price_per_kwh_micro,
                                pow10_u128(digits), &rate))
         return false;
-    unsigned __int128 per = (unsigned __int128)MJ_PER_KWH * MILLION * MILLION * MILLION;
+    unsigned __int128 per = (unsigned __int128)UNITS_MJ_PER_KWH * MILLION * MILLION * MILLION;
     return money_mul_div_round(weighted, rate, per, out);
 }
 
@@ -44,7 +44,7 @@ bool yield_facility_mkwh(int64_t mj, int64_t pue_ppm, int64_t *out)
 {
     assert(mj >= 0 && pue_ppm >= 0);
     return money_mul_div_round((uint64_t)mj, (uint64_t)pue_ppm,
-                               (unsigned __int128)(MJ_PER_KWH / 1000) * MILLION, out);
+                               (unsigned __int128)(UNITS_MJ_PER_KWH / 1000) * MILLION, out);
 }
 
 bool yield_purchase(int64_t devices, int64_t cost_micro, int digits, int64_t *out)

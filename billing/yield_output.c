@@ -4,6 +4,7 @@
 
 #include "core/csv.h"
 #include "core/money.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ void yield_put_tokens(struct yield_tokens *t, const struct yield_fmt *f)
             int64_t tk = all ? tokens : t->v[k].tokens, g = all ? ms : t->v[k].gpu_ms, per;
             char hours[40], tph[40], r[40], eff[40];
             report_gpu_hours(g, hours, sizeof hours);
-            if (g > 0 && money_div_round((__int128)tk * 3600000, g, &per))
+            if (g > 0 && money_div_round((__int128)tk * MS_PER_HOUR, g, &per))
                 snprintf(tph, sizeof tph, "%lld", (long long)per);
             else
                 snprintf(tph, sizeof tph, "-");

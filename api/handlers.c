@@ -19,7 +19,7 @@
 #include "billing/yield.h"
 #include "render/render.h"
 #include "billing/store.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "render/pdf.h"
 
 #include <stdio.h>

@@ -336,11 +336,11 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     if (!strncmp(key, "fapiao.tax_code", 15) && (!key[15] || key[15] == '.')) {
         char *dst = NULL;
         if (!key[15]) dst = cfg->fapiao.tax_code;
-        for (int i = 0; key[15] && i < FAPIAO_METERS; i++)
-            if (!strcmp(key + 16, fapiao_meters[i])) dst = cfg->fapiao.meter_tax_code[i];
+        const struct meter *m = key[15] ? meter_find(key + 16) : NULL;
+        if (m) dst = cfg->fapiao.meter_tax_code[meter_index(m)];
         if (!dst) {
-            snprintf(err, errlen, "unknown key \"%s\" (the meters are gpu_ms, tokens, energy_mj)",
-                     key);
+            snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key,
+                     meter_code_list());
             return -1;
         }
         if (strlen(value) != 19 || strspn(value, "0123456789") != 19) {
@@ -457,12 +457,9 @@ int config_load(struct config *cfg)
     return 0;
 }
 
-const char *const fapiao_meters[FAPIAO_METERS] = {"gpu_ms", "tokens", "energy_mj"};
-
 const char *config_fapiao_tax_code(const struct fapiao_config *f, const char *meter)
 {
-    for (int i = 0; i < FAPIAO_METERS; i++)
-        if (!strcmp(meter, fapiao_meters[i]) && f->meter_tax_code[i][0])
-            return f->meter_tax_code[i];
+    const struct meter *m = meter_find(meter);
+    if (m && f->meter_tax_code[meter_index(m)][0]) return f->meter_tax_code[meter_index(m)];
     return f->tax_code;
 }

@@ -62,7 +62,7 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
         doc_path(f, q, "meter");
         if (doc_get_string(c, q, o, "meter", true, meter, sizeof meter) &&
             !(po->meter = meter_bit(meter)))
-            doc_error(c, f, "must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+            doc_error(c, f, "must be %s", meter_doc_list());
         if (doc_get_string(c, q, o, "model", false, po->model, sizeof po->model)) {
             const struct accelerator *a = catalogue_find(po->model);
             doc_path(f, q, "model");

@@ -108,7 +108,8 @@ static void test_every_contract_rule_names_its_path(void **state)
     expect_problem(e, "$.overrides[0]: needs exactly one of \"multiplier\" and \"unit_price\"");
     expect_problem(e, "$.overrides[1].model: token prices are by model size: leave model out");
     expect_problem(e, "$.overrides[1].multiplier: must not be negative");
-    expect_problem(e, "$.overrides[2].meter: must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+    expect_problem(e, "$.overrides[2].meter: must be \"gpu_hours\", \"tokens\", \"energy_kwh\" or "
+                      "\"gpu_mem_gib_hours\"");
     expect_problem(e, "$.commitment: needs exactly one of \"amount\" and \"gpu_hours\"");
     expect_problem(e, "$.commitment.makeup_periods: must be a whole number from 0 to 120");
     /* a gpu_hours commitment needs the price its shortfall is billed at */

@@ -180,9 +180,8 @@ static enum event_error check_plausible(struct decoder *d, const struct usage_ev
         int64_t per_ms = meter_rows[m].max_per_window_ms;
         if (!(ev->has & EVENT_HAS_QTY(m))) continue;
         if (per_ms && ev->qty[m] > window * per_ms)
-            return fail(d, EVENT_ERR_QUANTITY,
-                        "absurd \"%s\": more than %lld per ms of the window", meter_rows[m].code,
-                        (long long)per_ms);
+            return fail(d, EVENT_ERR_QUANTITY, "absurd \"%s\": more than %lld %s",
+                        meter_rows[m].code, (long long)per_ms, meter_rows[m].max_what);
         if (m != METER_ENERGY && ev->qty[m] > EVENT_MAX_STANDALONE)
             return fail(d, EVENT_ERR_QUANTITY, "absurd \"%s\": more than 10^15 in one event",
                         meter_rows[m].code);

@@ -67,8 +67,10 @@ struct meter {
      * (tokens); else under the accelerator model, vendor and site */
     int by_model_size;
     /* an event's quantity above this many base units per ms of its window
-     * is absurd (a unit error, not usage); 0: only the absolute bound */
+     * is absurd (a unit error, not usage), "more than <max> <max_what>";
+     * 0: only the absolute bound (core/event.h) */
     int64_t max_per_window_ms;
+    const char *max_what;
 };
 
 /* The registry, METER_COUNT rows in enum meter_index order. */

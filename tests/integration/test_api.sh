@@ -96,7 +96,7 @@ check_match "usage JSON: GPU-hours and kWh as exact decimal strings beside gpu_m
     '^200 .*"rows":\[\{"time":"2026-03","meter":"energy_mj","quantity":11111111111,"unit":"mJ","kwh":"3.086420"\},\{"time":"2026-03","meter":"gpu_ms","quantity":10801799,"unit":"GPU-ms","gpu_hours":"3.000500"\}\]' "$u"
 curl -s -H "Authorization: Bearer $KB" "$U/v1/usage?from=2026-03-01&to=2026-03-31&group_by=day,job,model&format=csv" >"$TMP/u.csv"
 check_eq "usage CSV: its header, a column per unit people read" \
-    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh" "$(head -n 1 "$TMP/u.csv")"
+    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh,gpu_mem_gib_hours" "$(head -n 1 "$TMP/u.csv")"
 check_eq "usage CSV: a row fills its meter's column, exactly" \
     "2026-03-05,,H800,gpu_ms,10801799,GPU-ms,3.000500,," "$(grep gpu_ms "$TMP/u.csv")"
 check_eq "usage CSV: and the energy row its kWh" \

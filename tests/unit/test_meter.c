@@ -9,7 +9,9 @@
 #include "core/meter.h"
 #include "core/strbuf.h"
 
+#include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void expect_text(const char *what, const char *s)
@@ -36,6 +38,8 @@ static void test_every_row_is_complete(void **state)
         if (r->units.per_price <= 0)
             fail_msg("expected %s's units per price above 0, got %lld", r->code,
                      (long long)r->units.per_price);
+        if (r->max_per_window_ms && !(r->max_what && r->max_what[0]))
+            fail_msg("expected %s's bound to say what it is, got none", r->code);
         if (r->bit == 0 || (r->bit & (r->bit - 1)))
             fail_msg("expected %s's bit to be one bit, got %u", r->code, r->bit);
         /* the code fits a bill line's meter and an event field name */
@@ -114,6 +118,55 @@ static void test_gpu_memory_row(void **state)
     assert_false(r->by_model_size);
 }
 
+/* One truth: the schema's `meter` rows (INSERT INTO meter ... in every
+ * migration, read from the repository: tests run from its root) are the
+ * registry's, code, units and units per price. */
+static void test_schema_rows_are_the_registry(void **state)
+{
+    (void)state;
+    static const char head[] = "INSERT INTO meter (code, base_unit, price_unit, units_per_price) VALUES";
+    glob_t g;
+    assert_int_equal(glob("schema/[0-9]*_*.sql", 0, NULL, &g), 0);
+    int found[METER_COUNT] = {0}, rows = 0;
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        FILE *in = fopen(g.gl_pathv[f], "r");
+        assert_non_null(in);
+        static char text[1 << 20];
+        size_t n = fread(text, 1, sizeof text - 1, in);
+        fclose(in);
+        text[n] = '\0';
+        for (char *p = strstr(text, head); p; p = strstr(p, head)) {
+            p += sizeof head - 1;
+            char *end = strchr(p, ';');
+            assert_non_null(end);
+            char code[64], base[64], price[64];
+            long long per;
+            int used;
+            while (p < end && sscanf(p, " ('%63[^']', '%63[^']', '%63[^']', %lld)%n", code, base,
+                                     price, &per, &used) == 4) {
+                const struct meter *m = meter_find(code);
+                rows++;
+                if (!m) fail_msg("expected %s's meter %s in the registry, got none", g.gl_pathv[f], code);
+                if (strcmp(m->units.base_unit, base) || strcmp(m->units.price_unit, price) ||
+                    m->units.per_price != per)
+                    fail_msg("expected %s as the registry has it (%s, %s, %lld), got (%s, %s, %lld) "
+                             "in %s",
+                             code, m->units.base_unit, m->units.price_unit,
+                             (long long)m->units.per_price, base, price, per, g.gl_pathv[f]);
+                found[meter_index(m)]++;
+                p += used;
+                p += strspn(p, ", \n");
+            }
+        }
+    }
+    globfree(&g);
+    for (int m = 0; m < METER_COUNT; m++)
+        if (found[m] != 1)
+            fail_msg("expected one `meter` row for %s in schema/, got %d (add it in a migration)",
+                     meter_rows[m].code, found[m]);
+    assert_int_equal(rows, METER_COUNT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_lookups_find_every_row),
         cmocka_unit_test(test_lists_name_every_row),
         cmocka_unit_test(test_gpu_memory_row),
+        cmocka_unit_test(test_schema_rows_are_the_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

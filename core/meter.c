@@ -12,23 +12,27 @@ const struct meter meter_rows[METER_COUNT] = {
     [METER_GPU] = {"gpu_ms", "gpu_hours",
                    {"GPU-ms", "GPU-hour", UNITS_MS_PER_GPU_HOUR, "卡时", "GPU-hours", "gpu_hours"},
                    "GPU 时长", "GPU time", METER_BIT_GPU, METER_PRICED_BY_ACCELERATOR, METER_SPLIT_BY_TIME, 0,
-                   100000 /* EVENT_MAX_ACCELERATORS */, "accelerators busy in the window"},
+                   100000 /* EVENT_MAX_ACCELERATORS */, "accelerators busy in the window",
+                   "GPU compute", "Compute", "GPU-Hours", NULL},
     [METER_TOKENS] = {"tokens", "tokens",
                       {"token", "million tokens", UNITS_TOKENS_PER_MILLION, "百万Token",
                        "million tokens", "million_tokens"},
                       "训练 Token", "Training tokens", METER_BIT_TOKENS, METER_PRICED_BY_SIZE,
-                      METER_SPLIT_BY_TIME, 1, 0, NULL},
+                      METER_SPLIT_BY_TIME, 1, 0, NULL,
+                      "Model training", "AI and Machine Learning", "Million Tokens", "Tokens"},
     [METER_ENERGY] = {"energy_mj", "energy_kwh",
                       {"mJ", "kWh", UNITS_MJ_PER_KWH, "千瓦时", "kWh", "kwh"},
                       "电力", "Energy", METER_BIT_ENERGY, METER_PRICED_FLAT, METER_SPLIT_BY_TIME, 0,
-                      0 /* bounded per GPU-ms in core/event.c */, NULL},
+                      0 /* bounded per GPU-ms in core/event.c */, NULL,
+                      "Energy", "Compute", "kWh", NULL},
     /* memory held on accelerators: dcgm-exporter's DCGM_FI_DEV_FB_USED
      * (MiB) over the scrape window (ingest/device.h) */
     [METER_GPU_MEM] = {"gpu_mem_gib_ms", "gpu_mem_gib_hours",
                        {"GiB-ms", "GiB-hour", GIB_MS_PER_GIB_HOUR, "GiB时", "GiB-hours",
                         "gpu_mem_gib_hours"},
                        "显存", "GPU memory", METER_BIT_GPU_MEM, METER_PRICED_FLAT, METER_SPLIT_BY_TIME, 0,
-                       100000LL * 1024, "GiB held in the window (1 TiB on each of 100000 accelerators)"},
+                       100000LL * 1024, "GiB held in the window (1 TiB on each of 100000 accelerators)",
+                       "GPU memory", "Compute", "GiB-Hours", NULL},
 };
 
 /* For error messages; test_meter checks they list the rows above. */

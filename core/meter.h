@@ -71,6 +71,11 @@ struct meter {
      * 0: only the absolute bound (core/event.h) */
     int64_t max_per_window_ms;
     const char *max_what;
+    /* in the FOCUS export (docs/invoices.md): ServiceName, ServiceCategory
+     * (a FOCUS value), PricingUnit; and ConsumedUnit when usage is
+     * consumed in base units (tokens, one by one), else NULL: consumed
+     * as priced */
+    const char *focus_service, *focus_category, *focus_unit, *focus_consumed_unit;
 };
 
 /* The registry, METER_COUNT rows in enum meter_index order. */

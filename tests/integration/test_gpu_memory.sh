@@ -2,8 +2,8 @@
 # The meter added through the registry (core/meter.h), end to end: two real
 # dcgm-exporter scrapes (tests/fixtures/real/dcgm/t4-ericsson-590*, 5120 MiB
 # of framebuffer used) -> collector -> Kafka -> rater -> usage_hourly ->
-# invoice under a plan that prices gpu_mem_gib_hours -> PDF text and etax
-# export; a plan version without that price bills none of it.
+# invoice under a plan that prices gpu_mem_gib_hours -> PDF text, etax and
+# FOCUS exports; a plan version without that price bills none of it.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -51,6 +51,13 @@ check_match "the PDF labels the unit GiB时 GiB-hours" "GiB时 GiB-hours" "$text
 cells=$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/etax.xlsx" 2>/dev/null)
 check_match "the etax row: the meter's tax code, unit GiB时, quantity 2.5" \
     "3040205000000000000.*GiB时.*2\.5" "$(echo "$cells" | tr '\n' ' ')"
+"$GM" export focus --period 2026-10 --output "$TMP/focus.csv" >/dev/null 2>&1
+check_eq "the FOCUS row: service, category, quantity, unit and base units" \
+    "GPU memory|Compute|2.5|GiB-Hours|2.5|GiB-Hours|9000000|GiB-ms" \
+    "$(python3 -c 'import csv, sys
+r = next(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
+print("|".join(r[c] for c in ("ServiceName", "ServiceCategory", "PricingQuantity", "PricingUnit",
+                              "ConsumedQuantity", "ConsumedUnit", "x_Quantity", "x_QuantityUnit")))' "$TMP/focus.csv")"
 
 # November: a plan version without a GPU memory price bills none of it.
 cat >"$TMP/plan-nov.json" <<'JSON'

@@ -35,6 +35,9 @@ static void test_every_row_is_complete(void **state)
         expect_text(r->code, r->units.readable);
         expect_text(r->code, r->name_zh);
         expect_text(r->code, r->name_en);
+        expect_text(r->code, r->focus_service);
+        expect_text(r->code, r->focus_category);
+        expect_text(r->code, r->focus_unit);
         if (r->units.per_price <= 0)
             fail_msg("expected %s's units per price above 0, got %lld", r->code,
                      (long long)r->units.per_price);

@@ -10,7 +10,11 @@
  * set aside with why. Capacity events (kind "capacity") share the
  * envelope and carry devices, allocated_ms and idle_energy_mj instead of
  * usage quantities. event_encode writes the canonical form, which
- * event_decode accepts and decodes to the same event. Thread-safe. */
+ * event_decode accepts and decodes to the same event. The usage
+ * quantities are the meters of core/meter.h: each row's code is its JSON
+ * field, its bound per ms of the window is checked here, and ev->qty[m]
+ * holds it, so a meter added to the registry is read and written with no
+ * change here. Thread-safe. */
 #ifndef GPUMETER_EVENT_H
 #define GPUMETER_EVENT_H
 

@@ -23,6 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest code or document name a meter has (test_meter checks it),
+ * for the buffers that read one from a document. */
+#define METER_NAME_MAX 31
+
 /* The index of each meter in the registry, in its order (the order of
  * invoice lines and of the event's quantities). */
 enum meter_index { METER_GPU, METER_TOKENS, METER_ENERGY, METER_GPU_MEM, METER_COUNT };

@@ -55,7 +55,7 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
     for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
         const cJSON *o = cJSON_GetArrayItem(arr, i);
         struct price_override *po = &k->overrides[k->noverrides++];
-        char meter[16] = "";
+        char meter[METER_NAME_MAX + 1] = "";
         doc_path_index(q, p, i);
         if (!doc_object(c, q, o)) continue;
         doc_only(c, q, o, fields);

@@ -279,7 +279,7 @@ unsigned plan_doc_meters(struct doc_check *c, const char *path, const cJSON *obj
         const cJSON *m = cJSON_GetArrayItem(arr, i);
         const char *s;
         doc_path_index(q, p, i);
-        if (!doc_string(c, q, m, 16, &s)) continue;
+        if (!doc_string(c, q, m, METER_NAME_MAX, &s)) continue;
         unsigned bit = meter_bit(s);
         if (!bit)
             doc_error(c, q, "must be %s", meter_doc_list());

@@ -49,6 +49,9 @@ static void test_every_row_is_complete(void **state)
         if (strlen(r->code) > 15)
             fail_msg("expected %s's code to be at most 15 bytes, got %zu", r->code,
                      strlen(r->code));
+        if (strlen(r->doc) > METER_NAME_MAX || strlen(r->code) > METER_NAME_MAX)
+            fail_msg("expected %s's names to be at most %d bytes, got %zu and %zu", r->code,
+                     METER_NAME_MAX, strlen(r->code), strlen(r->doc));
         if (meter_index(r) != m)
             fail_msg("expected %s at index %d, got %d", r->code, m, meter_index(r));
     }

@@ -16,7 +16,8 @@
  *
  * Usage is stored in integer base units (GPU-ms, tokens, mJ, GiB-ms) and
  * priced per price unit (GPU-hour, million tokens, kWh, GiB-hour).
- * Pure; thread-safe (constant tables). */
+ * Pure; thread-safe (constant tables; the name lists of error messages are
+ * written once, under pthread_once). */
 #ifndef GPUMETER_METER_H
 #define GPUMETER_METER_H
 
@@ -101,9 +102,10 @@ unsigned meter_bit_code(const char *code); /* 0 when unknown */
 const char *meter_bit_name(unsigned bit);  /* the document name of one bit, "" if none */
 unsigned meter_bits_all(void);
 
-/* The document names joined for an error message: "\"gpu_hours\", \"tokens\",
- * \"energy_kwh\" or \"gpu_mem_gib_hours\"" (quoted) or, unquoted, the
- * base codes "gpu_ms, tokens, energy_mj, gpu_mem_gib_ms". */
+/* The rows' names joined for an error message, in registry order: the
+ * document names quoted ("gpu_hours", "tokens", "energy_kwh" or
+ * "gpu_mem_gib_hours"), the base codes not (gpu_ms, tokens, energy_mj,
+ * gpu_mem_gib_ms). */
 const char *meter_doc_list(void);
 const char *meter_code_list(void);
 

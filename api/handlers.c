@@ -20,7 +20,7 @@
 #include "render/render.h"
 #include "billing/store.h"
 #include "billing/usage.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "render/pdf.h"
 
 #include <stdio.h>
@@ -121,10 +121,6 @@ static bool parse_group_by(struct request *r, struct grouping *g)
     return true;
 }
 
-/* The CSV's columns of quantities in price units, one per meter
- * (meter_units' readable names), in this order. */
-static const char *const usage_readable[] = {"gpu_hours", "million_tokens", "kwh"};
-
 bool handle_usage(struct request *r)
 {
     const char *customer;
@@ -172,8 +168,9 @@ bool handle_usage(struct request *r)
     if (f == RENDER_CSV) {
         r->content_type = "text/csv";
         sb_puts(&r->body, "time,job,model,meter,quantity,unit");
-        for (size_t k = 0; k < sizeof usage_readable / sizeof usage_readable[0]; k++)
-            sb_printf(&r->body, ",%s", usage_readable[k]);
+        /* a column of quantities in price units per meter, registry order */
+        for (int k = 0; k < METER_COUNT; k++)
+            sb_printf(&r->body, ",%s", meter_rows[k].units.readable);
         sb_putc(&r->body, '\n');
     } else {
         sb_puts(&r->body, "{\"customer\":");
@@ -199,9 +196,8 @@ bool handle_usage(struct request *r)
             }
             sb_printf(&r->body, "%s,%s", PQgetvalue(res, i, 4), unit);
             /* one column per meter, so that a spreadsheet sums a column */
-            for (size_t k = 0; k < sizeof usage_readable / sizeof usage_readable[0]; k++)
-                sb_printf(&r->body, ",%s",
-                          u && !strcmp(u->readable, usage_readable[k]) ? readable : "");
+            for (int k = 0; k < METER_COUNT; k++)
+                sb_printf(&r->body, ",%s", u == &meter_rows[k].units ? readable : "");
             sb_putc(&r->body, '\n');
             continue;
         }

@@ -25,7 +25,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/units.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "pricing/bill.h"
 
 #include <assert.h>

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "render/render.h"
@@ -124,13 +125,12 @@ static bool quantity_and_price(const struct bill_line *l, int digits, int sign, 
     return true;
 }
 
-/* What a meter's quantity is counted in on a fapiao. */
+/* What a meter's quantity is counted in on a fapiao: its price unit's
+ * Chinese label (core/meter.h). */
 static const char *unit_name(const char *meter)
 {
-    if (!strcmp(meter, "gpu_ms")) return "卡时";
-    if (!strcmp(meter, "tokens")) return "百万Token";
-    if (!strcmp(meter, "energy_mj")) return "千瓦时";
-    return "";
+    const struct meter_units *u = meter_units(meter);
+    return u ? u->label_zh : "";
 }
 
 static void rate_text(int64_t ppm, char *buf, size_t len)

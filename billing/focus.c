@@ -13,6 +13,7 @@
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/money.h"
 #include "render/render.h"
 
@@ -169,16 +170,12 @@ static struct kind_map map_kind(enum line_kind k)
     return (struct kind_map){"Adjustment", "", "One-Time", "Adjustment", "", false};
 }
 
-/* A usage meter's service, and its units: consumed, and priced. */
-static void meter_map(const char *meter, const char **service, const char **category,
-                      const char **unit, const char **base)
+/* A usage meter's row in the registry (core/meter.h: its FOCUS service,
+ * category and units); GPU time's for an adjustment, which has none. */
+static const struct meter *meter_map(const char *meter)
 {
-    *service = "GPU compute", *category = "Compute", *unit = "GPU-Hours", *base = "GPU-ms";
-    if (!strcmp(meter, "tokens"))
-        *service = "Model training", *category = "AI and Machine Learning",
-        *unit = "Million Tokens", *base = "token";
-    else if (!strcmp(meter, "energy_mj"))
-        *service = "Energy", *unit = "kWh", *base = "mJ";
+    const struct meter *m = meter_find(meter);
+    return m ? m : &meter_rows[METER_GPU];
 }
 
 struct invoice_ctx {
@@ -242,8 +239,9 @@ static void put_line(struct strbuf *out, const struct invoice_ctx *x, const stru
     const char *v[NCOLS] = {0};
     put_common(x, v);
     struct kind_map k = map_kind(l->kind);
-    const char *service, *category, *unit, *base;
-    meter_map(l->meter, &service, &category, &unit, &base);
+    const struct meter *m = meter_map(l->meter);
+    const char *service = m->focus_service, *category = m->focus_category;
+    const char *unit = m->focus_unit, *base = m->units.base_unit;
     char amount[32], minor[24], zh[400], desc[400], qty[40], rate[40], base_qty[24];
     char sku[128], sku_price[512], lo[40], hi[40];
     money_format(l->amount, b->minor_digits, amount, sizeof amount);
@@ -289,9 +287,9 @@ static void put_line(struct strbuf *out, const struct invoice_ctx *x, const stru
         v[PRICING_QUANTITY] = v[CONSUMED_QUANTITY] = qty;
         v[PRICING_UNIT] = v[CONSUMED_UNIT] = unit;
         v[CONTRACTED_UNIT_PRICE] = v[LIST_UNIT_PRICE] = rate;
-        if (!strcmp(l->meter, "tokens")) { /* tokens are consumed one by one */
+        if (m->focus_consumed_unit) { /* consumed in base units: tokens one by one */
             v[CONSUMED_QUANTITY] = base_qty;
-            v[CONSUMED_UNIT] = "Tokens";
+            v[CONSUMED_UNIT] = m->focus_consumed_unit;
         }
     }
     char commit_name[100];

@@ -145,10 +145,9 @@ static void banded_customers(const struct month *m, struct strbuf *out)
     for (int r = 0; r < PQntuples(m->contracts); r++) {
         const char *text = PQgetvalue(m->contracts, r, 4);
         if (m->proposed) {
-            banded = m->proposed->ngpu_bands || m->proposed->nenergy_bands;
+            banded = plan_has_bands(m->proposed);
         } else if (!parsed || strcmp(parsed, text)) {
-            banded =
-                docstore_parse(&plan_kind, text, plan) && (plan->ngpu_bands || plan->nenergy_bands);
+            banded = docstore_parse(&plan_kind, text, plan) && plan_has_bands(plan);
             parsed = text;
         }
         if (banded) db_array_add(out, PQgetvalue(m->contracts, r, 0));

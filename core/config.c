@@ -186,7 +186,7 @@ enum key_kind {
     KEY_PROXIES,     /* api.trusted_proxies: addresses or prefixes */
     KEY_FAPIAO_TYPE, /* special (增值税专用发票) or normal (普通发票) */
     KEY_TAX_CODE,    /* a tax classification code of 19 digits */
-    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per fapiao_meters entry */
+    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per meter of the registry (core/meter.h) */
     KEY_KV,          /* name + "<anything>": a pair in a list of up to max */
     KEY_KV_SECRET,   /* KEY_KV whose value is a secret of at least min bytes */
 };
@@ -280,14 +280,9 @@ static const struct key *key_find(const char *name)
 static char *per_meter_slot(struct config *cfg, const struct key *k, const char *key, char *err,
                             size_t errlen)
 {
-    const char *meter = key + strlen(k->name);
-    for (int i = 0; i < FAPIAO_METERS; i++)
-        if (!strcmp(meter, fapiao_meters[i])) return (char *)cfg + k->offset + i * k->size;
-    char meters[256] = "";
-    for (int i = 0; i < FAPIAO_METERS; i++)
-        snprintf(meters + strlen(meters), sizeof meters - strlen(meters), "%s%s", i ? ", " : "",
-                 fapiao_meters[i]);
-    snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key, meters);
+    const struct meter *m = meter_find(key + strlen(k->name));
+    if (m) return (char *)cfg + k->offset + (size_t)meter_index(m) * k->size;
+    snprintf(err, errlen, "unknown key \"%s\" (the meters are %s)", key, meter_code_list());
     return NULL;
 }
 
@@ -387,8 +382,8 @@ void config_each_key(void (*fn)(const char *key, const char *env, void *ctx), vo
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const struct key *k = &keys[i];
         if (k->kind == KEY_PER_METER) {
-            for (int m = 0; m < FAPIAO_METERS; m++) {
-                snprintf(name, sizeof name, "%s%s", k->name, fapiao_meters[m]);
+            for (int m = 0; m < METER_COUNT; m++) {
+                snprintf(name, sizeof name, "%s%s", k->name, meter_rows[m].code);
                 fn(name, k->env, ctx);
             }
         } else if (k->kind == KEY_KV || k->kind == KEY_KV_SECRET) {
@@ -472,12 +467,9 @@ int config_load(struct config *cfg)
     return 0;
 }
 
-const char *const fapiao_meters[FAPIAO_METERS] = {"gpu_ms", "tokens", "energy_mj"};
-
 const char *config_fapiao_tax_code(const struct fapiao_config *f, const char *meter)
 {
-    for (int i = 0; i < FAPIAO_METERS; i++)
-        if (!strcmp(meter, fapiao_meters[i]) && f->meter_tax_code[i][0])
-            return f->meter_tax_code[i];
+    const struct meter *m = meter_find(meter);
+    if (m && f->meter_tax_code[meter_index(m)][0]) return f->meter_tax_code[meter_index(m)];
     return f->tax_code;
 }

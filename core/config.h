@@ -14,6 +14,7 @@
 #ifndef GPUMETER_CONFIG_H
 #define GPUMETER_CONFIG_H
 
+#include "meter.h"
 #include "netaddr.h"
 
 #include <stdbool.h>
@@ -49,14 +50,11 @@ struct seller {
 /* What the fapiao hand-off needs (fapiao.*, docs/invoices.md): the kind of
  * fapiao and the tax classification codes (税收分类编码, 19 digits), one for
  * every line and one per usage meter that overrides it; "" when not set. */
-#define FAPIAO_METERS 3 /* gpu_ms, tokens, energy_mj */
 struct fapiao_config {
     bool special;                           /* 增值税专用发票 (default), else 普通发票 */
     char tax_code[20];                      /* fapiao.tax_code */
-    char meter_tax_code[FAPIAO_METERS][20]; /* fapiao.tax_code.<meter> */
+    char meter_tax_code[METER_COUNT][20];   /* fapiao.tax_code.<code>, registry order (core/meter.h) */
 };
-/* The meters fapiao.tax_code.<meter> names, in meter_tax_code's order. */
-extern const char *const fapiao_meters[FAPIAO_METERS];
 /* The code of a line of meter ("" for an adjustment): the meter's own,
  * else fapiao.tax_code; "" when neither is configured. */
 const char *config_fapiao_tax_code(const struct fapiao_config *f, const char *meter);

@@ -2,6 +2,7 @@
 #include "event.h"
 
 #include "json.h"
+#include "meter.h"
 #include "timeutil.h"
 #include "utf8.h"
 
@@ -19,10 +20,8 @@ enum field {
     F_SITE,
     F_START,
     F_END,
-    F_GPU_MS,
-    F_TOKENS,
-    F_ENERGY,
-    F_PARAMS,
+    F_QTY, /* the meters' quantities, F_QTY + METER_COUNT - 1 the last */
+    F_PARAMS = F_QTY + METER_COUNT,
     F_MODEL,
     F_VENDOR,
     F_JOB,
@@ -34,10 +33,19 @@ enum field {
     F_IDLE_ENERGY,
     NFIELDS
 };
-static const char *const field_name[NFIELDS] = {
-    "v",   "source", "seq",    "account",   "cluster",      "site",         "start",
-    "end", "gpu_ms", "tokens", "energy_mj", "model_params", "model",        "vendor",
-    "job", "sig",    "kind",   "node",      "devices",      "allocated_ms", "idle_energy_mj"};
+/* The names of the fields; a meter's quantity is named by its code. */
+static const char *const other_name[NFIELDS] = {
+    [F_V] = "v",           [F_SOURCE] = "source",     [F_SEQ] = "seq",
+    [F_ACCOUNT] = "account", [F_CLUSTER] = "cluster", [F_SITE] = "site",
+    [F_START] = "start",   [F_END] = "end",           [F_PARAMS] = "model_params",
+    [F_MODEL] = "model",   [F_VENDOR] = "vendor",     [F_JOB] = "job",
+    [F_SIG] = "sig",       [F_KIND] = "kind",         [F_NODE] = "node",
+    [F_DEVICES] = "devices", [F_ALLOCATED] = "allocated_ms", [F_IDLE_ENERGY] = "idle_energy_mj"};
+
+static const char *field_name(int f)
+{
+    return f >= F_QTY && f < F_QTY + METER_COUNT ? meter_rows[f - F_QTY].code : other_name[f];
+}
 
 struct decoder {
     struct json_token field[NFIELDS]; /* kind JSON_ERROR (0) when absent */
@@ -59,7 +67,7 @@ static enum event_error fail(struct decoder *d, enum event_error err, const char
 
 static int field_index(const struct json_token *key)
 {
-    char name[16];
+    char name[32];
     const char *p = key->p;
     size_t n = key->n;
     if (key->escaped) { /* "\u0073ource" is "source" too */
@@ -69,7 +77,7 @@ static int field_index(const struct json_token *key)
     }
     if (n == 0 || n >= sizeof name) return -1;
     for (int k = 0; k < NFIELDS; k++)
-        if (p[0] == field_name[k][0] && strlen(field_name[k]) == n && !memcmp(p, field_name[k], n))
+        if (p[0] == field_name(k)[0] && strlen(field_name(k)) == n && !memcmp(p, field_name(k), n))
             return k;
     return -1;
 }
@@ -92,7 +100,7 @@ static enum event_error index_fields(struct decoder *d, const char *buf, size_t 
         if (json_next(&r, &t) == JSON_ERROR || !json_skip(&r, &t)) break;
         if (f < 0) continue;
         if (d->field[f].kind != JSON_ERROR)
-            return fail(d, EVENT_ERR_INVALID, "field \"%s\" appears twice", field_name[f]);
+            return fail(d, EVENT_ERR_INVALID, "field \"%s\" appears twice", field_name(f));
         d->field[f] = t;
     }
     if (k == JSON_OBJECT_END && json_next(&r, &t) == JSON_EOF) return EVENT_OK;
@@ -105,7 +113,7 @@ static enum event_error index_fields(struct decoder *d, const char *buf, size_t 
 static enum event_error get_int(struct decoder *d, enum field f, bool required, int64_t min,
                                 int64_t *out, bool *present)
 {
-    const char *name = field_name[f];
+    const char *name = field_name(f);
     const struct json_token *t = &d->field[f];
     *present = t->kind != JSON_ERROR;
     if (!*present)
@@ -121,7 +129,7 @@ static enum event_error get_int(struct decoder *d, enum field f, bool required, 
 static enum event_error get_str(struct decoder *d, enum field f, bool required, char *out,
                                 size_t cap)
 {
-    const char *name = field_name[f];
+    const char *name = field_name(f);
     const struct json_token *t = &d->field[f];
     out[0] = '\0';
     if (t->kind == JSON_ERROR)
@@ -139,7 +147,7 @@ static enum event_error get_str(struct decoder *d, enum field f, bool required, 
 
 static enum event_error get_time(struct decoder *d, enum field f, int64_t *out)
 {
-    const char *name = field_name[f];
+    const char *name = field_name(f);
     char s[40];
     enum event_error e = get_str(d, f, true, s, sizeof s);
     if (e) return e;
@@ -168,17 +176,21 @@ static enum event_error decode_quantity(struct decoder *d, enum field f, unsigne
 static enum event_error check_plausible(struct decoder *d, const struct usage_event *ev)
 {
     int64_t window = ev->end_ms - ev->start_ms;
-    if ((ev->has & EVENT_HAS_GPU_MS) && ev->gpu_ms > window * EVENT_MAX_ACCELERATORS)
-        return fail(d, EVENT_ERR_QUANTITY,
-                    "absurd \"gpu_ms\": more than %lld accelerators busy in the window",
-                    EVENT_MAX_ACCELERATORS);
+    for (int m = 0; m < METER_COUNT; m++) {
+        int64_t per_ms = meter_rows[m].max_per_window_ms;
+        if (!(ev->has & EVENT_HAS_QTY(m))) continue;
+        if (per_ms && ev->qty[m] > window * per_ms)
+            return fail(d, EVENT_ERR_QUANTITY, "absurd \"%s\": more than %lld %s",
+                        meter_rows[m].code, (long long)per_ms, meter_rows[m].max_what);
+        if (m != METER_ENERGY && ev->qty[m] > EVENT_MAX_STANDALONE)
+            return fail(d, EVENT_ERR_QUANTITY, "absurd \"%s\": more than 10^15 in one event",
+                        meter_rows[m].code);
+    }
     if ((ev->has & EVENT_HAS_ENERGY) && ((ev->has & EVENT_HAS_GPU_MS) && ev->gpu_ms > 0
                                              ? ev->energy_mj > ev->gpu_ms * EVENT_MAX_MJ_PER_GPU_MS
                                              : ev->energy_mj > EVENT_MAX_STANDALONE))
         return fail(d, EVENT_ERR_QUANTITY,
                     "absurd \"energy_mj\": more than 10 kW per accelerator or 10^15 mJ");
-    if ((ev->has & EVENT_HAS_TOKENS) && ev->tokens > EVENT_MAX_STANDALONE)
-        return fail(d, EVENT_ERR_QUANTITY, "absurd \"tokens\": more than 10^15 in one event");
     return EVENT_OK;
 }
 
@@ -194,7 +206,7 @@ static enum event_error refuse(struct decoder *d, const enum field *f, size_t n,
     for (size_t i = 0; i < n; i++)
         if (present(d, f[i]))
             return fail(d, EVENT_ERR_INVALID, "field \"%s\" does not belong in a %s event",
-                        field_name[f[i]], kind);
+                        field_name(f[i]), kind);
     return EVENT_OK;
 }
 
@@ -203,15 +215,14 @@ static enum event_error decode_usage(struct decoder *d, struct usage_event *ev)
     static const enum field capacity_only[] = {F_NODE, F_DEVICES, F_ALLOCATED, F_IDLE_ENERGY};
     TRY(refuse(d, capacity_only, 4, "usage"));
     TRY(get_str(d, F_ACCOUNT, true, ev->account, sizeof ev->account));
-    TRY(decode_quantity(d, F_GPU_MS, EVENT_HAS_GPU_MS, &ev->gpu_ms, &ev->has));
-    TRY(decode_quantity(d, F_TOKENS, EVENT_HAS_TOKENS, &ev->tokens, &ev->has));
-    TRY(decode_quantity(d, F_ENERGY, EVENT_HAS_ENERGY, &ev->energy_mj, &ev->has));
+    for (int m = 0; m < METER_COUNT; m++)
+        TRY(decode_quantity(d, F_QTY + m, EVENT_HAS_QTY(m), &ev->qty[m], &ev->has));
     TRY(decode_quantity(d, F_PARAMS, EVENT_HAS_MODEL_PARAMS, &ev->model_params, &ev->has));
     TRY(check_plausible(d, ev));
-    if (!(ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_TOKENS | EVENT_HAS_ENERGY)))
-        return fail(d, EVENT_ERR_MISSING,
-                    "missing quantity: one of \"gpu_ms\", \"tokens\", \"energy_mj\" is required");
-    bool accel = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
+    if (!(ev->has & EVENT_HAS_ANY_QTY))
+        return fail(d, EVENT_ERR_MISSING, "missing quantity: one of %s is required",
+                    meter_code_list());
+    bool accel = event_on_hardware(ev);
     TRY(get_str(d, F_MODEL, accel, ev->model, sizeof ev->model));
     TRY(get_str(d, F_VENDOR, accel, ev->vendor, sizeof ev->vendor));
     return get_str(d, F_JOB, false, ev->job, sizeof ev->job);
@@ -222,9 +233,10 @@ static enum event_error decode_usage(struct decoder *d, struct usage_event *ev)
  * part drew (absent when the node reports no energy). */
 static enum event_error decode_capacity(struct decoder *d, struct usage_event *ev)
 {
-    static const enum field usage_only[] = {F_ACCOUNT, F_JOB,    F_GPU_MS,
-                                            F_TOKENS,  F_ENERGY, F_PARAMS};
-    TRY(refuse(d, usage_only, 6, "capacity"));
+    enum field usage_only[3 + METER_COUNT] = {F_ACCOUNT, F_JOB, F_PARAMS};
+    for (int m = 0; m < METER_COUNT; m++)
+        usage_only[3 + m] = F_QTY + m;
+    TRY(refuse(d, usage_only, 3 + METER_COUNT, "capacity"));
     TRY(get_str(d, F_NODE, true, ev->node, sizeof ev->node));
     TRY(get_str(d, F_MODEL, true, ev->model, sizeof ev->model));
     TRY(get_str(d, F_VENDOR, true, ev->vendor, sizeof ev->vendor));
@@ -349,9 +361,8 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     if (ev->job[0]) put_str(sb, "job", ev->job);
     put_str(sb, "start", start);
     put_str(sb, "end", end);
-    if (ev->has & EVENT_HAS_GPU_MS) put_int(sb, "gpu_ms", (long long)ev->gpu_ms);
-    if (ev->has & EVENT_HAS_TOKENS) put_int(sb, "tokens", (long long)ev->tokens);
-    if (ev->has & EVENT_HAS_ENERGY) put_int(sb, "energy_mj", (long long)ev->energy_mj);
+    for (int m = 0; m < METER_COUNT; m++)
+        if (ev->has & EVENT_HAS_QTY(m)) put_int(sb, meter_rows[m].code, (long long)ev->qty[m]);
     if (ev->has & EVENT_HAS_MODEL_PARAMS) put_int(sb, "model_params", (long long)ev->model_params);
     if (ev->kind == EVENT_KIND_CAPACITY) {
         put_int(sb, "devices", (long long)ev->devices);
@@ -361,4 +372,11 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
         put_int(sb, "idle_energy_mj", (long long)ev->idle_energy_mj);
     if (ev->sig[0]) put_str(sb, "sig", ev->sig);
     sb_putc(sb, '}');
+}
+
+bool event_on_hardware(const struct usage_event *ev)
+{
+    for (int m = 0; m < METER_COUNT; m++)
+        if ((ev->has & EVENT_HAS_QTY(m)) && !meter_rows[m].by_model_size) return true;
+    return false;
 }

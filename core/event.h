@@ -10,11 +10,18 @@
  * set aside with why. Capacity events (kind "capacity") share the
  * envelope and carry devices, allocated_ms and idle_energy_mj instead of
  * usage quantities. event_encode writes the canonical form, which
- * event_decode accepts and decodes to the same event. Thread-safe. */
+ * event_decode accepts and decodes to the same event. The usage
+ * quantities are the meters of core/meter.h: each row's code is its JSON
+ * field, its bound per ms of the window is checked here, and ev->qty[m]
+ * holds it, so a meter added to the registry is read and written with no
+ * change here. Thread-safe. */
 #ifndef GPUMETER_EVENT_H
 #define GPUMETER_EVENT_H
 
+#include "meter.h"
 #include "strbuf.h"
+
+#include <stdbool.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,13 +30,19 @@
 #define EVENT_INT_MAX  9007199254740991LL  /* 2^53 - 1 */
 #define EVENT_MAX_SPAN (35LL * 86400000LL) /* longest window, ms */
 
+/* Which fields an event has: bit m for the quantity of meter m
+ * (core/meter.h), then the others. */
+#define EVENT_HAS_QTY(m) (1u << (m))
 enum event_field_bits {
-    EVENT_HAS_GPU_MS = 1 << 0,
-    EVENT_HAS_TOKENS = 1 << 1,
-    EVENT_HAS_ENERGY = 1 << 2,
-    EVENT_HAS_MODEL_PARAMS = 1 << 3,
-    EVENT_HAS_IDLE_ENERGY = 1 << 4,
+    EVENT_HAS_GPU_MS = EVENT_HAS_QTY(METER_GPU),
+    EVENT_HAS_TOKENS = EVENT_HAS_QTY(METER_TOKENS),
+    EVENT_HAS_ENERGY = EVENT_HAS_QTY(METER_ENERGY),
+    EVENT_HAS_GPU_MEM = EVENT_HAS_QTY(METER_GPU_MEM),
+    EVENT_HAS_ANY_QTY = (1u << METER_COUNT) - 1,
+    EVENT_HAS_MODEL_PARAMS = 1u << 16,
+    EVENT_HAS_IDLE_ENERGY = 1u << 17,
 };
+_Static_assert(METER_COUNT <= 16, "the event's quantity bits end at 1 << 15");
 
 /* What an event reports: usage billed to an account, or the capacity of
  * one node's devices over the window (installed, allocated and the energy
@@ -47,7 +60,15 @@ struct usage_event {
     char vendor[33]; /* accelerator vendor, "" for token-only events */
     char job[129];   /* optional */
     int64_t start_ms, end_ms;
-    int64_t gpu_ms, tokens, energy_mj, model_params;
+    /* the quantity of each meter, in base units, in registry order
+     * (qty[m] for meter m), also by name for the code that knows one */
+    union {
+        int64_t qty[METER_COUNT];
+        struct {
+            int64_t gpu_ms, tokens, energy_mj, gpu_mem_gib_ms;
+        };
+    };
+    int64_t model_params;
     /* capacity events: the node, how many devices it had over the whole
      * window, the GPU-ms of them allocated, and the energy of the idle part */
     char node[65];
@@ -76,6 +97,11 @@ enum event_error {
  * naming the field (NUL-terminated, truncated to reason_len). */
 enum event_error event_decode(const char *buf, size_t len, struct usage_event *ev, char *reason,
                               size_t reason_len);
+
+/* Whether the event has a quantity counted under its accelerator (any
+ * meter not counted by the trained model's size): then model and vendor
+ * are required. */
+bool event_on_hardware(const struct usage_event *ev);
 
 /* Stable lower-case code for counting and dead-letter headers. */
 const char *event_error_code(enum event_error err);

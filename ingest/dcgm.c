@@ -77,6 +77,13 @@ static bool is_power(const char *name)
     return !strcmp(name, "DCGM_FI_DEV_POWER_USAGE") || !strcmp(name, "dcgm_power_usage");
 }
 
+/* Framebuffer memory used, in MiB (dcgm-exporter's default counters:
+ * "DCGM_FI_DEV_FB_USED, gauge, Framebuffer memory used (in MiB)."). */
+static bool is_fb_used(const char *name)
+{
+    return !strcmp(name, "DCGM_FI_DEV_FB_USED");
+}
+
 /* False (naming the label) when a label that names something is too long
  * for its field or could not be a name (core/utf8.h: not UTF-8, control or
  * bidirectional formatting characters). Empty labels never get here: the
@@ -110,9 +117,9 @@ static bool dcgm_blank(const char *v, int scale)
 }
 
 /* Reads a power (W, to mW) or energy (mJ) sample; false when not a valid one. */
-static bool read_quantity(const struct prom_sample *s, int scale, bool *has, int64_t *out)
+static bool read_quantity(const struct prom_sample *s, int scale, int64_t max, bool *has,
+                          int64_t *out)
 {
-    int64_t max = scale ? DEVICE_MAX_POWER_MW : DEVICE_MAX_ENERGY_MJ;
     if (dcgm_blank(s->value, scale)) return true; /* no value */
     if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, out) || *out > max)
         return false;
@@ -200,9 +207,11 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     }
     bool ok = true;
     if (is_energy(s->name))
-        ok = read_quantity(s, 0, &r->has_energy, &r->energy_mj);
+        ok = read_quantity(s, 0, DEVICE_MAX_ENERGY_MJ, &r->has_energy, &r->energy_mj);
     else if (is_power(s->name))
-        ok = read_quantity(s, 3, &r->has_power, &r->power_mw);
+        ok = read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw);
+    else if (is_fb_used(s->name))
+        ok = read_quantity(s, 0, DEVICE_MAX_FB_MIB, &r->has_fb, &r->fb_used_mib);
     if (!ok)
         rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
                         s->name);
@@ -245,7 +254,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     }
     if (l[N_POD]) add_tenant(s, src, r, l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
     if (!strcmp(s->name, "npu_chip_info_power") &&
-        !read_quantity(s, 3, &r->has_power, &r->power_mw))
+        !read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw))
         rejects_bad_line(src->rejects, s->lineno,
                         "npu_chip_info_power is not a plausible non-negative number");
 }

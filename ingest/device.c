@@ -238,6 +238,8 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
 {
     int64_t gpu_ms = w->dt * r->slices / r->slices_total;
     int64_t energy_mj = w->has_energy ? w->energy_mj * r->slices / r->slices_total : 0;
+    /* MiB x ms to GiB-ms, rounded down (device.h) */
+    int64_t mem_gib_ms = r->has_fb ? r->fb_used_mib * w->dt / 1024 : 0;
     if (r->too_many_tenants) {
         cy->st.refused_units++;
         log_warn("%s %s%s%s: more than %d tenants at once; %lld GPU-ms not charged", r->node,
@@ -252,16 +254,18 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
     }
     size_t n = r->ntenants;
     qsort(r->tenants, n, sizeof *r->tenants, by_tenant);
-    int64_t *weight = xcalloc(3 * n, sizeof *weight), *gpu = weight + n, *energy = gpu + n;
+    int64_t *weight = xcalloc(4 * n, sizeof *weight), *gpu = weight + n, *energy = gpu + n,
+            *mem = energy + n;
     for (size_t i = 0; i < n; i++)
         weight[i] = 1;
     money_split(gpu_ms, weight, n, gpu);
     money_split(energy_mj, weight, n, energy);
+    money_split(mem_gib_ms, weight, n, mem);
     if (n > 1) {
         cy->st.shared_units++;
         cy->st.shared_tenants += (long)n;
     }
-    int64_t sum_gpu = 0, sum_energy = 0;
+    int64_t sum_gpu = 0, sum_energy = 0, sum_mem = 0;
     for (size_t i = 0; i < n; i++) {
         struct usage_event ev;
         memset(&ev, 0, sizeof ev);
@@ -277,11 +281,17 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
             ev.energy_mj = energy[i];
             ev.has |= EVENT_HAS_ENERGY;
         }
+        if (mem[i] > 0) {
+            ev.gpu_mem_gib_ms = mem[i];
+            ev.has |= EVENT_HAS_GPU_MEM;
+        }
         sum_gpu += gpu[i];
         sum_energy += energy[i];
+        sum_mem += mem[i];
         cycle_emit(cy, r->node, &ev);
     }
-    assert(sum_gpu == gpu_ms && sum_energy == energy_mj); /* the shares are the whole */
+    /* the shares are the whole */
+    assert(sum_gpu == gpu_ms && sum_energy == energy_mj && sum_mem == mem_gib_ms);
     cap->allocated_ms += gpu_ms;
     if (w->has_energy) cap->allocated_energy_mj += energy_mj;
     free(weight);

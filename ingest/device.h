@@ -25,7 +25,11 @@
  *  - energy comes once per physical device: from the cumulative mJ counter
  *    (a counter that went down is a reset and counts from zero), or else by
  *    integrating power over the window (trapezoid, remainder carried in the
- *    state so nothing is lost to rounding); it is shared like GPU time. */
+ *    state so nothing is lost to rounding); it is shared like GPU time;
+ *  - GPU memory held (meter gpu_mem_gib_ms) is the unit's framebuffer used
+ *    at the window's end (MiB, as the allocation is taken at its end) times
+ *    the window: MiB x ms / 1024 GiB-ms, rounded down (under one GiB-ms a
+ *    window), shared like GPU time; a unit holding none reports none. */
 #ifndef GPUMETER_DEVICE_H
 #define GPUMETER_DEVICE_H
 
@@ -41,6 +45,8 @@
  * 100 kW, and integrating such a figure over a day would overflow. */
 #define DEVICE_MAX_POWER_MW  100000000LL
 #define DEVICE_MAX_ENERGY_MJ EVENT_INT_MAX
+/* No accelerator holds a TiB of framebuffer (a B200 has 180 GiB). */
+#define DEVICE_MAX_FB_MIB (1LL << 20)
 
 /* Who uses a unit: the account billed and the job (pod, Slurm job). */
 struct device_tenant {
@@ -63,9 +69,10 @@ struct device_reading {
     struct device_tenant *tenants; /* none = not allocated; more = shared */
     size_t ntenants, tenants_cap;
     bool too_many_tenants; /* more than DEVICE_MAX_TENANTS: not charged */
-    bool has_energy, has_power;
-    int64_t energy_mj; /* cumulative counter */
-    int64_t power_mw;  /* instantaneous draw */
+    bool has_energy, has_power, has_fb;
+    int64_t energy_mj;   /* cumulative counter */
+    int64_t power_mw;    /* instantaneous draw */
+    int64_t fb_used_mib; /* framebuffer memory used now (the unit's own, MIG: the instance's) */
 };
 
 struct device_set {

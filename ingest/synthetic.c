@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/csv.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/signature.h"
 #include "core/timeutil.h"
 #include "ingest/producer.h"
@@ -70,7 +71,6 @@ static const struct {
 };
 #define NACCOUNTS (int)(sizeof accounts / sizeof accounts[0])
 
-static const char *const meters[] = {"gpu_ms", "tokens", "energy_mj"};
 
 struct total {
     int account, meter, pool; /* pool -1 for tokens */
@@ -247,8 +247,8 @@ static bool emit_job(struct generator *g, int account, int job_no)
         ev.energy_mj = ev.gpu_ms * pool->watts; /* W x ms = mJ */
         ev.seq = ++g->seq[p][node];
         if (!emit(g, &ev)) return false;
-        add_total(g, account, 0, p, ev.gpu_ms);
-        add_total(g, account, 2, p, ev.energy_mj);
+        add_total(g, account, METER_GPU, p, ev.gpu_ms);
+        add_total(g, account, METER_ENERGY, p, ev.energy_mj);
         if (!accounts[account].training) continue;
         ev.has = EVENT_HAS_TOKENS | EVENT_HAS_MODEL_PARAMS;
         ev.model[0] = ev.vendor[0] = '\0';
@@ -256,7 +256,7 @@ static bool emit_job(struct generator *g, int account, int job_no)
         ev.model_params = job_no % 2 ? 70000000000LL : 7000000000LL;
         ev.seq = ++g->seq[p][node];
         if (!emit(g, &ev)) return false;
-        add_total(g, account, 1, -1, ev.tokens);
+        add_total(g, account, METER_TOKENS, -1, ev.tokens);
     }
     return true;
 }
@@ -296,7 +296,7 @@ static bool write_totals(const struct generator *g, const char *path)
     sb_puts(&csv, "account,meter,model,quantity\n");
     for (int i = 0; i < g->ntotals; i++) {
         const struct total *t = &g->totals[i];
-        const char *names[] = {accounts[t->account].name, meters[t->meter],
+        const char *names[] = {accounts[t->account].name, meter_rows[t->meter].code,
                                t->pool < 0 ? "" : pools[t->pool].model};
         for (int k = 0; k < 3; k++) {
             csv_field(&csv, names[k]);

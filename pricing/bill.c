@@ -3,7 +3,7 @@
 
 #include "core/alloc.h"
 #include "core/money.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 
 #include <stdlib.h>
 #include <string.h>

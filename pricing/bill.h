@@ -28,7 +28,7 @@ bool bill_kind_parse(const char *s, enum line_kind *k);
 
 struct bill_line {
     enum line_kind kind;
-    char meter[16];            /* "gpu_ms", "tokens", "energy_mj"; "" on adjustments */
+    char meter[16];            /* a registry code (core/meter.h: "gpu_ms", ...); "" on adjustments */
     char model[65];            /* accelerator model, or the token bracket */
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */

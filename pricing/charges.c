@@ -100,34 +100,41 @@ static bool place(const struct plan *p, const struct contract *k, const struct u
     int64_t ppm = 1000000;
     const char *band = "";
     const struct price *price = NULL;
-    unsigned bit = meter_bit_code(r->meter);
-    if (bit == METER_BIT_GPU && p->has_gpu) {
+    const struct meter *m = meter_find(r->meter);
+    if (!m || !p->has[meter_index(m)]) return true; /* a meter the plan does not price */
+    unsigned bit = m->bit;
+    switch (m->pricing) {
+    case METER_PRICED_BY_ACCELERATOR:
         if (!(price = gpu_price(p, r->model))) {
-            snprintf(err, errlen, "plan \"%s\" has no gpu_hours price for model \"%s\"", p->code,
+            snprintf(err, errlen, "plan \"%s\" has no %s price for model \"%s\"", p->code, m->doc,
                      r->model);
             return false;
         }
         band = band_name(p->gpu_bands, p->ngpu_bands, r->local_hour, &ppm);
         snprintf(label, sizeof label, "%s", r->model);
-    } else if (bit == METER_BIT_TOKENS && p->has_tokens) {
+        break;
+    case METER_PRICED_BY_SIZE: {
         const struct bracket *b = bracket_for(p, r->model_params);
         price = &b->price;
         bracket_label(p, b, label, sizeof label);
-    } else if (bit == METER_BIT_ENERGY && p->has_energy) {
-        price = &p->energy;
-        band = band_name(p->energy_bands, p->nenergy_bands, r->local_hour, &ppm);
+        break;
+    }
+    case METER_PRICED_FLAT: {
+        const struct flat_price *f = &p->flat[meter_index(m)];
+        price = &f->price;
+        band = band_name(f->bands, f->nbands, r->local_hour, &ppm);
         snprintf(label, sizeof label, "%s", r->model);
-    } else {
-        return true;
+        break;
+    }
     }
     struct bill_line *l = line_for(out, r, label, band);
     size_t at = (size_t)(l - out->bill->lines) - out->first;
-    const struct price_override *o = override_for(k, bit, bit == METER_BIT_TOKENS ? "" : r->model);
+    const struct price_override *o = override_for(k, bit, m->by_model_size ? "" : r->model);
     out->prices[at] = *price;
     if (o && o->absolute) out->prices[at] = (struct price){TIERS_NONE, 1, {-1}, {o->unit_price}};
     l->override_ppm = o && !o->absolute ? o->multiplier_ppm : 1000000;
     l->multiplier_ppm = ppm;
-    l->pue_ppm = bit == METER_BIT_ENERGY ? r->pue_ppm : 1000000;
+    l->pue_ppm = m == &meter_rows[METER_ENERGY] ? r->pue_ppm : 1000000; /* facility energy */
     l->unit_price = out->prices[at].unit_price[0];
     if (__builtin_add_overflow(l->quantity, r->quantity, &l->quantity)) {
         snprintf(err, errlen, "the %s usage of %s in the month is more than %lld base units",
@@ -231,7 +238,7 @@ bool charges_price(const struct plan *p, const struct contract *k, const struct 
 bool charges_token_gpu(const struct plan *p, struct bill *b, const struct training_gpu *g, size_t n,
                        char *err, size_t errlen)
 {
-    if (!p->has_tokens) return true;
+    if (!p->has[METER_TOKENS]) return true;
     for (size_t i = 0; i < n; i++) {
         char label[65];
         bracket_label(p, bracket_for(p, g[i].model_params), label, sizeof label);

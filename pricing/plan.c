@@ -14,3 +14,11 @@ const struct band *plan_band_at(const struct band *bands, int nbands, int hour)
         if (plan_band_covers(&bands[i], hour)) return &bands[i];
     return NULL;
 }
+
+bool plan_has_bands(const struct plan *p)
+{
+    bool banded = p->ngpu_bands > 0;
+    for (int m = 0; m < METER_COUNT; m++)
+        banded = banded || p->flat[m].nbands > 0;
+    return banded;
+}

@@ -5,6 +5,8 @@
 #ifndef GPUMETER_PLAN_H
 #define GPUMETER_PLAN_H
 
+#include "core/meter.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,23 +44,35 @@ struct bracket {
     struct price price;
 };
 
+/* The price of a meter priced FLAT (core/meter.h: energy, GPU memory): one
+ * price for every accelerator model, with optional time-of-use bands. */
+struct flat_price {
+    struct price price;
+    struct band bands[PLAN_MAX_BANDS];
+    int nbands;
+};
+
 struct plan {
     char code[65], name[129], currency[4];
     int64_t effective_from; /* days since 1970-01-01 */
-    bool has_gpu, has_tokens, has_energy;
+    bool has[METER_COUNT]; /* the plan prices meter m (a meter it does not price bills nothing) */
     int increment_s; /* GPU time is billed in whole increments of this many seconds */
     struct model_price models[PLAN_MAX_ITEMS];
     int nmodels;
-    struct band gpu_bands[PLAN_MAX_BANDS], energy_bands[PLAN_MAX_BANDS];
-    int ngpu_bands, nenergy_bands;
+    struct band gpu_bands[PLAN_MAX_BANDS];
+    int ngpu_bands;
     struct bracket brackets[PLAN_MAX_STEPS];
     int nbrackets;
-    struct price energy;
+    struct flat_price flat[METER_COUNT]; /* meters priced FLAT */
 };
 
 /* Whether band b covers local hour 0..23. */
 bool plan_band_covers(const struct band *b, int hour);
 /* The band covering local hour 0..23, or NULL (a flat hour). */
 const struct band *plan_band_at(const struct band *bands, int nbands, int hour);
+
+/* Whether any of the plan's prices has time-of-use bands (then its usage
+ * is read by local hour). */
+bool plan_has_bands(const struct plan *p);
 
 #endif

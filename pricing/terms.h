@@ -13,7 +13,7 @@
 #ifndef GPUMETER_TERMS_H
 #define GPUMETER_TERMS_H
 
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "pricing/plan.h"
 
 #include <stdbool.h>

@@ -3,17 +3,16 @@
 
 #include "core/catalogue.h"
 #include "core/db.h"
+#include "core/meter.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { METER_GPU_MS, METER_TOKENS, METER_ENERGY };
-static const char *const meter_code[] = {"gpu_ms", "tokens", "energy_mj"};
 
 struct split_ctx {
     struct usage_set *u;
@@ -91,28 +90,26 @@ static uint32_t intern(struct usage_set *u, const struct usage_event *ev, uint64
 
 void usage_add(struct usage_set *u, const struct usage_event *ev)
 {
-    static const unsigned bit[] = {EVENT_HAS_GPU_MS, EVENT_HAS_TOKENS, EVENT_HAS_ENERGY};
-    const int64_t qty[] = {ev->gpu_ms, ev->tokens, ev->energy_mj};
     canonical(u, ev);
     const char *model = u->last_model ? u->last_model : ev->model;
     const char *vendor = u->last_model ? u->last_vendor : ev->vendor;
     uint64_t base =
         mix(mix(mix(strset_hash(ev->account), strset_hash(ev->site)), strset_hash(ev->cluster)),
             strset_hash(ev->job));
-    bool hardware = ev->has & (EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY);
-    uint32_t hardware_key = hardware ? intern(u, ev, base, model, vendor) : 0;
-    for (int m = 0; m < 3; m++) {
-        if (!(ev->has & bit[m])) continue;
+    uint32_t hardware_key = event_on_hardware(ev) ? intern(u, ev, base, model, vendor) : 0;
+    for (int m = 0; m < METER_COUNT; m++) {
+        if (!(ev->has & EVENT_HAS_QTY(m))) continue;
         /* tokens are billed whatever hardware ran them, by the model's size */
-        bool tokens = m == METER_TOKENS;
+        bool by_size = meter_rows[m].by_model_size;
         struct split_ctx c = {u,
                               ev,
                               m,
-                              tokens ? intern(u, ev, base, "", "") : hardware_key,
-                              tokens ? "" : model,
-                              tokens ? "" : vendor,
-                              tokens && (ev->has & EVENT_HAS_MODEL_PARAMS) ? ev->model_params : 0};
-        time_split_hours(ev->start_ms, ev->end_ms, qty[m], push, &c);
+                              by_size ? intern(u, ev, base, "", "") : hardware_key,
+                              by_size ? "" : model,
+                              by_size ? "" : vendor,
+                              by_size && (ev->has & EVENT_HAS_MODEL_PARAMS) ? ev->model_params : 0};
+        assert(meter_rows[m].split == METER_SPLIT_BY_TIME); /* the only split there is */
+        time_split_hours(ev->start_ms, ev->end_ms, ev->qty[m], push, &c);
     }
 }
 
@@ -179,7 +176,7 @@ bool usage_write(PGconn *conn, struct usage_set *u)
         const struct usage_cell *g = &u->v[i];
         db_array_add(&arr.v[0], g->ev->account);
         db_array_add_int(&arr.v[1], g->hour_ms / 1000);
-        db_array_add(&arr.v[2], meter_code[g->meter]);
+        db_array_add(&arr.v[2], meter_rows[g->meter].code);
         db_array_add(&arr.v[3], g->model);
         db_array_add(&arr.v[4], g->vendor);
         db_array_add(&arr.v[5], g->ev->site);

@@ -6,26 +6,21 @@
  * Every view for people (render.c's text, JSON and CSV; pdf.c) calls
  * these; this file calls neither view. Pure; thread-safe. */
 #include "core/catalogue.h"
+#include "core/meter.h"
 #include "core/money.h"
 #include "core/units.h"
-#include "pricing/meter.h"
 #include "render/render.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The service a usage meter sells. */
+/* The service a usage meter sells (core/meter.h). */
 static void meter_names(const char *meter, const char **zh, const char **en)
 {
-    if (!strcmp(meter, "gpu_ms"))
-        *zh = "GPU 时长", *en = "GPU time";
-    else if (!strcmp(meter, "tokens"))
-        *zh = "训练 Token", *en = "Training tokens";
-    else if (!strcmp(meter, "energy_mj"))
-        *zh = "电力", *en = "Energy";
-    else
-        *zh = meter, *en = meter;
+    const struct meter *m = meter_find(meter);
+    *zh = m ? m->name_zh : meter;
+    *en = m ? m->name_en : meter;
 }
 
 /* What a usage line was on, after its service: the model (with its vendor

@@ -40,7 +40,7 @@
 #include "core/log.h"
 #include "core/money.h"
 
-#include "pricing/meter.h"
+#include "core/meter.h"
 
 #include <assert.h>
 #include <cairo-pdf.h>

@@ -6,7 +6,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/units.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "render/pdf.h"
 
 #include <string.h>

@@ -55,14 +55,14 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
     for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
         const cJSON *o = cJSON_GetArrayItem(arr, i);
         struct price_override *po = &k->overrides[k->noverrides++];
-        char meter[16] = "";
+        char meter[METER_NAME_MAX + 1] = "";
         doc_path_index(q, p, i);
         if (!doc_object(c, q, o)) continue;
         doc_only(c, q, o, fields);
         doc_path(f, q, "meter");
         if (doc_get_string(c, q, o, "meter", true, meter, sizeof meter) &&
             !(po->meter = meter_bit(meter)))
-            doc_error(c, f, "must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+            doc_error(c, f, "must be %s", meter_doc_list());
         if (doc_get_string(c, q, o, "model", false, po->model, sizeof po->model)) {
             const struct accelerator *a = catalogue_find(po->model);
             doc_path(f, q, "model");

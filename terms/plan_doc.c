@@ -210,25 +210,29 @@ static void read_tokens(struct doc_check *c, const cJSON *tok, struct plan *pl)
     }
 }
 
-static void read_energy(struct doc_check *c, const cJSON *en, struct plan *pl)
+/* A meter priced FLAT ("energy_kwh", "gpu_mem_gib_hours"): one price, flat
+ * or tiered, with optional time-of-use bands. */
+static void read_flat(struct doc_check *c, const struct meter *m, const cJSON *obj, struct plan *pl)
 {
     static const char *const fields[] = {"unit_price", "tiers", "time_of_use", NULL};
-    const char *path = "$.energy_kwh";
-    if (!doc_object(c, path, en)) return;
-    doc_only(c, path, en, fields);
-    read_price(c, path, en, &pl->energy);
-    char p[DOC_PATH_LEN];
-    const cJSON *tou = doc_field(c, path, en, "time_of_use", false);
+    struct flat_price *f = &pl->flat[meter_index(m)];
+    char path[DOC_PATH_LEN], p[DOC_PATH_LEN];
+    doc_path(path, "$", m->doc);
+    if (!doc_object(c, path, obj)) return;
+    doc_only(c, path, obj, fields);
+    read_price(c, path, obj, &f->price);
+    const cJSON *tou = doc_field(c, path, obj, "time_of_use", false);
     doc_path(p, path, "time_of_use");
-    if (tou) pl->nenergy_bands = plan_doc_bands(c, p, tou, pl->energy_bands);
-    if (tou && pl->energy.mode != TIERS_NONE)
+    if (tou) f->nbands = plan_doc_bands(c, p, tou, f->bands);
+    if (tou && f->price.mode != TIERS_NONE)
         doc_error(c, p, "tiered prices cannot also have time-of-use bands");
 }
 
 bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)
 {
-    static const char *const fields[] = {"plan",      "name",   "currency",   "effective_from",
-                                         "gpu_hours", "tokens", "energy_kwh", NULL};
+    const char *fields[4 + METER_COUNT + 1] = {"plan", "name", "currency", "effective_from"};
+    for (int m = 0; m < METER_COUNT; m++)
+        fields[4 + m] = meter_rows[m].doc; /* a section per meter, named as in documents */
     memset(pl, 0, sizeof *pl);
     pl->increment_s = 1;
     if (!doc_object(c, "$", doc)) return false;
@@ -249,32 +253,36 @@ bool plan_doc_parse(const cJSON *doc, struct plan *pl, struct doc_check *c)
     }
     if ((it = doc_field(c, "$", doc, "effective_from", true)))
         doc_date(c, "$.effective_from", it, &pl->effective_from);
-    const cJSON *gpu = doc_field(c, "$", doc, "gpu_hours", false);
-    const cJSON *tok = doc_field(c, "$", doc, "tokens", false);
-    const cJSON *en = doc_field(c, "$", doc, "energy_kwh", false);
-    if (!gpu && !tok && !en)
-        doc_error(c, "$", "prices no meter: give gpu_hours, tokens or energy_kwh");
-    if ((pl->has_gpu = gpu)) read_gpu(c, gpu, pl);
-    if ((pl->has_tokens = tok)) read_tokens(c, tok, pl);
-    if ((pl->has_energy = en)) read_energy(c, en, pl);
+    bool any = false;
+    for (int m = 0; m < METER_COUNT; m++) {
+        const cJSON *section = doc_field(c, "$", doc, meter_rows[m].doc, false);
+        if (!(pl->has[m] = section)) continue;
+        any = true;
+        if (meter_rows[m].pricing == METER_PRICED_BY_ACCELERATOR)
+            read_gpu(c, section, pl);
+        else if (meter_rows[m].pricing == METER_PRICED_BY_SIZE)
+            read_tokens(c, section, pl);
+        else
+            read_flat(c, &meter_rows[m], section, pl);
+    }
+    if (!any) doc_error(c, "$", "prices no meter: give %s", meter_doc_list());
     return c->n == 0;
 }
 
 unsigned plan_doc_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name)
 {
     char p[DOC_PATH_LEN], q[DOC_PATH_LEN];
-    if (!doc_field(c, path, obj, name, false))
-        return METER_BIT_GPU | METER_BIT_TOKENS | METER_BIT_ENERGY;
-    const cJSON *arr = doc_get_array(c, path, obj, name, false, 1, 3, p);
+    if (!doc_field(c, path, obj, name, false)) return meter_bits_all();
+    const cJSON *arr = doc_get_array(c, path, obj, name, false, 1, METER_COUNT, p);
     unsigned bits = 0;
     for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
         const cJSON *m = cJSON_GetArrayItem(arr, i);
         const char *s;
         doc_path_index(q, p, i);
-        if (!doc_string(c, q, m, 16, &s)) continue;
+        if (!doc_string(c, q, m, METER_NAME_MAX, &s)) continue;
         unsigned bit = meter_bit(s);
         if (!bit)
-            doc_error(c, q, "must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+            doc_error(c, q, "must be %s", meter_doc_list());
         else if (bits & bit)
             doc_error(c, q, "meter \"%s\" is listed twice", s);
         bits |= bit;

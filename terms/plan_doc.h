@@ -11,13 +11,13 @@
 #define GPUMETER_PLAN_DOC_H
 
 #include "core/docjson.h"
-#include "pricing/meter.h"
+#include "core/meter.h"
 #include "pricing/plan.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An array of meter names as a set of METER_BIT_* (all three when absent). */
+/* An array of meter names as a set of METER_BIT_* (every meter when absent). */
 unsigned plan_doc_meters(struct doc_check *c, const char *path, const cJSON *obj, const char *name);
 
 /* Reads an array of time-of-use bands ({"band", "from", "to",

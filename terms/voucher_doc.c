@@ -10,7 +10,7 @@ static void read_eligibility(struct doc_check *c, const cJSON *doc, struct vouch
     static const char *const fields[] = {"meters", "domestic_only", "training_only", NULL};
     char p[DOC_PATH_LEN];
     const cJSON *e = doc_get_object(c, "$", doc, "eligible", false, fields, p);
-    v->meters = METER_BIT_GPU | METER_BIT_TOKENS | METER_BIT_ENERGY;
+    v->meters = meter_bits_all();
     if (!e) return;
     v->meters = plan_doc_meters(c, p, e, "meters");
     doc_get_bool(c, p, e, "domestic_only", &v->domestic_only);

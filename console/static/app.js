@@ -299,11 +299,16 @@ async function toolbar(view, params, withCustomer) {
 
 /* ---- the customer's view ---- */
 
+/* A line's unit in the reader's language; a meter this page has no words
+ * for (one added to core/meter.h since) shows its price unit as the API
+ * gives it, never a key. */
+const unitName = (l) => (Object.hasOwn(WORDS[lang], `unit_${l.meter}`) ? t(`unit_${l.meter}`) : l.price_unit);
+
 function statementCard(title, s) {
   const c = s.currency;
   const rows = s.lines.map((l) => el("tr", {},
     td(lang === "zh" ? l.description_zh : l.description_en),
-    td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${t(`unit_${l.meter}`)}` : "", { class: "num", "data-field": "quantity" }),
+    td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${unitName(l)}` : "", { class: "num", "data-field": "quantity" }),
     td(l.unit_price ? `${money(unitPrice(l.unit_price, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));

@@ -232,7 +232,7 @@ check_eq "the job named with markup is rated" 1 \
 check_eq "and its chart's tooltip shows the name as text, never runs it" "true 0 gpumeter" "$(seen customer.tooltip)"
 check_eq "its PDF through the session" "200 application/pdf true" "$(seen customer.pdf)"
 check_eq "the CSV download has the API's columns, GPU-hours, million tokens and kWh among them" \
-    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh" "$(seen customer.csv.head)"
+    "time,job,model,meter,quantity,unit,gpu_hours,million_tokens,kwh,gpu_mem_gib_hours" "$(seen customer.csv.head)"
 gpu_row=$(seen customer.csv.gpu)
 check_eq "a GPU row's GPU-hours are its GPU-ms / 3,600,000 to six decimals (PostgreSQL's numeric, half away from zero)" \
     "$(q "SELECT round($(cut -d, -f5 <<<"$gpu_row") / 3600000.0, 6)")" "$(cut -d, -f7 <<<"$gpu_row")"

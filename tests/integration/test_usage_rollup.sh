@@ -90,7 +90,7 @@ api_sum() { # group_by
 check_eq "GET /v1/usage by day sums what by hour does" "$(api_sum hour)" "$(api_sum day)"
 check_eq "and by month, the invoice's quantity" "129600000" "$(api_sum month)"
 check_eq "by day, model: 31 Oct's H800 hours are a row of their own (6 GPU-hours)" \
-    "2026-10-31,,H800,gpu_ms,21600000,GPU-ms,6.000000,," \
+    "2026-10-31,,H800,gpu_ms,21600000,GPU-ms,6.000000,,," \
     "$(curl -s -H "Authorization: Bearer $KF" \
         "$U/v1/usage?from=2026-10-31&to=2026-10-31&group_by=day,model&customer=alpha&format=csv" | sed -n 2p)"
 

@@ -78,6 +78,28 @@ static void test_valid_contract_reads_exactly(void **state)
     assert_int_equal(k.commit.makeup_periods, 2);
 }
 
+/* Every meter's document name is a meter in a contract's overrides and a
+ * commitment's "meters", the longest (gpu_mem_gib_hours, 17 bytes) too. */
+static void test_every_meter_can_be_named(void **state)
+{
+    (void)state;
+    static struct contract k;
+    for (int m = 0; m < METER_COUNT; m++) {
+        char json[1024];
+        snprintf(json, sizeof json,
+                 "{\"contract\":\"alpha-2027\",\"customer\":\"alpha\",\"effective_from\":"
+                 "\"2027-01-01\",\"plan\":\"p\",\"currency\":\"CNY\",\"tax_rate\":\"0.06\","
+                 "\"accounts\":[{\"account\":\"ns-alpha\"}],"
+                 "\"overrides\":[{\"meter\":\"%s\",\"multiplier\":\"0.50\"}],"
+                 "\"commitment\":{\"amount\":\"100.00\",\"meters\":[\"%s\"]}}",
+                 meter_rows[m].doc, meter_rows[m].doc);
+        const char *e = check(&contract_kind, json, &k);
+        if (e[0]) fail_msg("expected meter %s accepted, got: %s", meter_rows[m].doc, e);
+        assert_int_equal(k.overrides[0].meter, meter_rows[m].bit);
+        assert_int_equal(k.commit.meters, meter_rows[m].bit);
+    }
+}
+
 static void test_every_contract_rule_names_its_path(void **state)
 {
     (void)state;
@@ -108,7 +130,8 @@ static void test_every_contract_rule_names_its_path(void **state)
     expect_problem(e, "$.overrides[0]: needs exactly one of \"multiplier\" and \"unit_price\"");
     expect_problem(e, "$.overrides[1].model: token prices are by model size: leave model out");
     expect_problem(e, "$.overrides[1].multiplier: must not be negative");
-    expect_problem(e, "$.overrides[2].meter: must be \"gpu_hours\", \"tokens\" or \"energy_kwh\"");
+    expect_problem(e, "$.overrides[2].meter: must be \"gpu_hours\", \"tokens\", \"energy_kwh\" or "
+                      "\"gpu_mem_gib_hours\"");
     expect_problem(e, "$.commitment: needs exactly one of \"amount\" and \"gpu_hours\"");
     expect_problem(e, "$.commitment.makeup_periods: must be a whole number from 0 to 120");
     /* a gpu_hours commitment needs the price its shortfall is billed at */
@@ -779,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_domestic_voucher_covers_tokens),
         cmocka_unit_test(test_every_ledger_row_is_kept),
         cmocka_unit_test(test_valid_contract_reads_exactly),
+        cmocka_unit_test(test_every_meter_can_be_named),
         cmocka_unit_test(test_every_contract_rule_names_its_path),
         cmocka_unit_test(test_voucher_subsidy_and_site_rules),
         cmocka_unit_test(test_override),

@@ -426,6 +426,42 @@ static void test_capacity_event_refuses_what_is_not_capacity(void **state)
     assert_string_equal(reason, "field \"devices\" does not belong in a usage event");
 }
 
+/* The meter added through the registry (core/meter.h) is an event field
+ * like the others: read, bounded, encoded, refused on capacity events, and
+ * it needs the accelerator as GPU time does. */
+static void test_gpu_memory_is_a_quantity(void **state)
+{
+    (void)state;
+    char reason[256];
+    struct usage_event ev;
+    static const char mem[] =
+        "{\"v\":1,\"source\":\"dcgm/c1/n1\",\"seq\":1,\"account\":\"a\",\"cluster\":\"c1\","
+        "\"site\":\"s1\",\"model\":\"H800\",\"vendor\":\"nvidia\",\"start\":\"2026-10-01T08:00:00Z\","
+        "\"end\":\"2026-10-01T08:00:30Z\",\"gpu_mem_gib_ms\":150000}";
+    assert_int_equal(decode(mem, &ev, reason), EVENT_OK);
+    assert_int_equal(ev.has, EVENT_HAS_GPU_MEM);
+    assert_int_equal(ev.gpu_mem_gib_ms, 150000);
+    assert_int_equal(ev.qty[METER_GPU_MEM], 150000);
+    struct strbuf sb = STRBUF_INIT;
+    event_encode(&ev, &sb);
+    assert_non_null(strstr(sb_str(&sb), ",\"gpu_mem_gib_ms\":150000"));
+    sb_free(&sb);
+    /* valid's 3,600,250 ms x 102,400,000 GiB is the bound; one more is absurd */
+    assert_int_equal(decode_with("gpu_mem_gib_ms", "368665600000000", reason), EVENT_OK);
+    assert_int_equal(decode_with("gpu_mem_gib_ms", "368665600000001", reason),
+                     EVENT_ERR_QUANTITY);
+    assert_string_equal(reason, "absurd \"gpu_mem_gib_ms\": more than 102400000 GiB held in the "
+                                "window (1 TiB on each of 100000 accelerators)");
+    /* like GPU time, it is counted under an accelerator */
+    struct strbuf no_model = STRBUF_INIT;
+    sb_puts(&no_model, mem);
+    char *m = strstr(no_model.buf, "\"model\":\"H800\",");
+    memmove(m, m + 15, strlen(m + 15) + 1);
+    assert_int_equal(decode(sb_str(&no_model), &ev, reason), EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"model\"");
+    sb_free(&no_model);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_canonical_form_is_a_fixed_point),
         cmocka_unit_test(test_capacity_event_decodes_and_round_trips),
         cmocka_unit_test(test_capacity_event_refuses_what_is_not_capacity),
+        cmocka_unit_test(test_gpu_memory_is_a_quantity),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }

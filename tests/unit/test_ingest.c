@@ -365,6 +365,67 @@ static void permute_lines(const char *text, size_t step, struct strbuf *out)
         sb_append(out, line[i * step % n], len[i * step % n]);
 }
 
+/* The fixture with a DCGM_FI_DEV_FB_USED series (MiB, dcgm-exporter's
+ * default counters) beside each GPU_UTIL one, in the same labels: GPU 0
+ * holds mib0, GPU 1 mib1. */
+static void with_fb_used(const char *text, long mib0, long mib1, struct strbuf *out)
+{
+    static const char util[] = "DCGM_FI_DEV_GPU_UTIL{";
+    sb_reset(out);
+    sb_puts(out, text);
+    for (const char *p = strstr(text, util); p; p = strstr(p + 1, util)) {
+        const char *close = strchr(p, '}');
+        assert_non_null(close);
+        sb_puts(out, "DCGM_FI_DEV_FB_USED{");
+        sb_append(out, p + sizeof util - 1, (size_t)(close - p) - (sizeof util - 1));
+        sb_printf(out, "} %ld\n", strstr(p, "gpu=\"0\"") == p + sizeof util - 1 ? mib0 : mib1);
+    }
+}
+
+/* GPU memory held (meter gpu_mem_gib_ms): the MiB used at the scrape times
+ * the window, / 1024 rounded down, shared between a GPU's pods like its
+ * time (docs/collectors.md, dcgm). 40961 MiB x 31,000 ms / 1024 =
+ * 1,240,030.27 -> 1,240,030 GiB-ms over three pods; 81920 MiB whole. */
+static void test_dcgm_gpu_memory_is_metered_and_shared(void **state)
+{
+    struct run *r = *state;
+    struct strbuf t0 = STRBUF_INIT, t1 = STRBUF_INIT, text = STRBUF_INIT;
+    read_fixture("dcgm-shared-t0.prom", &t0);
+    read_fixture("dcgm-shared-t1.prom", &t1);
+    with_fb_used(t0.buf, 40961, 81920, &text);
+    scrape_text(r, dcgm_parse, text.buf, text.len, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    with_fb_used(t1.buf, 40961, 81920, &text);
+    scrape_text(r, dcgm_parse, text.buf, text.len, "t1", "2026-11-01T00:00:31Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 4);
+    const int64_t want[] = {413343, 413343, 413344, 2480000};
+    for (int i = 0; i < 4; i++) {
+        if (!(r->ev[i].has & EVENT_HAS_GPU_MEM) || r->ev[i].gpu_mem_gib_ms != want[i])
+            fail_msg("expected event %d (%s/%s) to hold %lld GiB-ms, got %lld (has %#x)", i,
+                     r->ev[i].account, r->ev[i].job, (long long)want[i],
+                     (long long)r->ev[i].gpu_mem_gib_ms, r->ev[i].has);
+    }
+    /* a GPU holding no memory reports none: no gpu_mem_gib_ms field */
+    state_free(&r->state);
+    state_init(&r->state);
+    with_fb_used(t0.buf, 0, 0, &text);
+    scrape_text(r, dcgm_parse, text.buf, text.len, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    with_fb_used(t1.buf, 0, 0, &text);
+    scrape_text(r, dcgm_parse, text.buf, text.len, "t1", "2026-11-01T00:00:31Z", NULL, NULL);
+    assert_int_equal(r->n, 4);
+    for (int i = 0; i < 4; i++)
+        if (r->ev[i].has & EVENT_HAS_GPU_MEM)
+            fail_msg("expected event %d to hold no memory, got %lld GiB-ms", i,
+                     (long long)r->ev[i].gpu_mem_gib_ms);
+    /* more than a TiB on one GPU is a bad line, not usage */
+    with_fb_used(t1.buf, 1048577, 0, &text);
+    scrape_text(r, dcgm_parse, text.buf, text.len, "t1", "2026-11-01T00:01:02Z", NULL, NULL);
+    assert_int_equal(r->bad, 4); /* GPU 0's four vgpu copies */
+    sb_free(&t0);
+    sb_free(&t1);
+    sb_free(&text);
+}
+
 /* A GPU that several pods share (time-slicing, MPS; dcgm-exporter 4.x's
  * vgpu copies) is split between them equally, to the millisecond and the
  * millijoule, the remainder to the last in (namespace, pod) order, one
@@ -990,6 +1051,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_bare_metal_uses_the_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_metric_names_are_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_shared_gpu_is_split_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_gpu_memory_is_metered_and_shared, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_blank_values_are_no_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_labels_that_cannot_be_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvsmi_units_na_and_map, setup, teardown),

@@ -67,7 +67,7 @@ static void test_valid_plan_reads_exactly(void **state)
     assert_int_equal(p.gpu_bands[1].to, 7);
     assert_int_equal(p.gpu_bands[0].multiplier_ppm, 1500000);
     assert_int_equal(p.brackets[0].up_to_params, 16000000000LL);
-    assert_int_equal(p.energy.unit_price[0], 800000);
+    assert_int_equal(p.flat[METER_ENERGY].price.unit_price[0], 800000);
 }
 
 static void test_every_rule_names_its_path(void **state)
@@ -137,7 +137,8 @@ static void test_every_rule_names_its_path(void **state)
         check("{\"plan\":\"X\",\"currency\":\"CNY\",\"effective_from\":\"2027-01-01\"}", &p);
     assert_string_equal(two, "$.plan: use lower-case letters, digits, '-' and '_'\n"
                              "$.name: is required\n"
-                             "$: prices no meter: give gpu_hours, tokens or energy_kwh\n");
+                             "$: prices no meter: give \"gpu_hours\", \"tokens\", \"energy_kwh\" or "
+                             "\"gpu_mem_gib_hours\"\n");
 }
 
 static void test_catalogue_normalises_reported_names(void **state)

@@ -202,7 +202,7 @@ static void test_bands_and_kinds(void **state)
 static void test_charges_then_settle(void **state)
 {
     (void)state;
-    static struct plan p = {.currency = "CNY", .has_gpu = true, .increment_s = 3600, .nmodels = 1};
+    static struct plan p = {.currency = "CNY", .has[METER_GPU] = true, .increment_s = 3600, .nmodels = 1};
     strcpy(p.models[0].model, "H800");
     p.models[0].price.nsteps = 1;
     p.models[0].price.up_to[0] = -1;

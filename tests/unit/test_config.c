@@ -224,7 +224,7 @@ static void test_refusals_name_the_key(void **state)
         {"fapiao.tax_code.tokens", "x",
          "fapiao.tax_code.tokens must be a tax classification code of 19 digits"},
         {"fapiao.tax_code.gpu_hours", "3040203000000000000",
-         "unknown key \"fapiao.tax_code.gpu_hours\" (the meters are gpu_ms, tokens, energy_mj)"},
+         "unknown key \"fapiao.tax_code.gpu_hours\" (the meters are gpu_ms, tokens, energy_mj, gpu_mem_gib_ms)"},
         {"invoice.seller_tax_id", "9131",
          "invoice.seller_tax_id must be 15 to 20 upper-case letters and digits"},
         {"kafka.topic", "", NULL},

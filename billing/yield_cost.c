@@ -11,15 +11,6 @@
  * kWh is core/units.h's. */
 #define MILLION    1000000LL
 
-static unsigned __int128 pow10_u128(int digits)
-{
-    assert(digits >= 0 && digits <= 18);
-    unsigned __int128 v = 1;
-    while (digits-- > 0)
-        v *= 10;
-    return v;
-}
-
 bool yield_energy_cost(const int64_t mj_by_hour[YIELD_HOURS], const struct tariff *t,
                        int64_t pue_ppm, int digits, int64_t *out)
 {
@@ -34,7 +25,7 @@ bool yield_energy_cost(const int64_t mj_by_hour[YIELD_HOURS], const struct tarif
         if (__builtin_add_overflow(weighted, part, &weighted)) return false;
     }
     if (__builtin_mul_overflow((unsigned __int128)pue_ppm * (uint64_t)t->price_per_kwh_micro,
-                               pow10_u128(digits), &rate))
+                               (unsigned __int128)money_pow10(digits), &rate))
         return false;
     unsigned __int128 per = (unsigned __int128)UNITS_MJ_PER_KWH * MILLION * MILLION * MILLION;
     return money_mul_div_round(weighted, rate, per, out);
@@ -51,7 +42,7 @@ bool yield_purchase(int64_t devices, int64_t cost_micro, int digits, int64_t *ou
 {
     assert(devices >= 0 && cost_micro >= 0);
     return money_mul_div_round((unsigned __int128)devices * (uint64_t)cost_micro,
-                               pow10_u128(digits), MILLION, out);
+                               (unsigned __int128)money_pow10(digits), MILLION, out);
 }
 
 bool yield_depreciation(int64_t devices, int64_t cost_micro, int64_t life_months, int digits,
@@ -59,5 +50,5 @@ bool yield_depreciation(int64_t devices, int64_t cost_micro, int64_t life_months
 {
     assert(devices >= 0 && cost_micro >= 0 && life_months > 0);
     return money_mul_div_round((unsigned __int128)devices * (uint64_t)cost_micro,
-                               pow10_u128(digits), (unsigned __int128)MILLION * life_months, out);
+                               (unsigned __int128)money_pow10(digits), (unsigned __int128)MILLION * life_months, out);
 }

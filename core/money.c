@@ -159,3 +159,12 @@ bool money_text_plain(const char *s)
     size_t frac = strspn(s + whole + 1, "0123456789");
     return s[whole] == '.' && frac > 0 && s[whole + 1 + frac] == '\0';
 }
+
+__int128 money_pow10(int digits)
+{
+    assert(digits >= 0 && digits <= 38);
+    __int128 v = 1;
+    while (digits-- > 0)
+        v *= 10;
+    return v;
+}

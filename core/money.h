@@ -51,6 +51,10 @@ bool money_apply_ppm(int64_t amount, int64_t ppm, int64_t *out);
 
 bool money_add(int64_t a, int64_t b, int64_t *out);
 
+/* 10^digits, the scale of a fixed-point figure with that many decimals;
+ * digits in 0..38 (asserted: 10^38 is the largest that fits __int128). */
+__int128 money_pow10(int digits);
+
 /* A document amount in micro-units as minor units; false unless exact (an
  * amount with more decimals than the currency has). */
 bool money_from_micro(int64_t micro, int minor_digits, int64_t *minor);

@@ -111,14 +111,6 @@ bool bill_totals_hold(const struct bill *b)
            (__int128)b->claimed + b->due == b->total && after == b->claimed && before == discounts;
 }
 
-static __int128 pow10_128(int n)
-{
-    __int128 p = 1;
-    while (n-- > 0)
-        p *= 10;
-    return p;
-}
-
 bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimals,
                         int64_t *quantity, int64_t *rate)
 {
@@ -126,7 +118,7 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
     int64_t q, p = 0;
     if (!u || l->quantity == 0 || decimals < 6 || decimals > 9 || minor_digits < 0 ||
         minor_digits > decimals ||
-        !money_div_round((__int128)l->quantity * pow10_128(decimals), u->per_price, &q) || q == 0)
+        !money_div_round((__int128)l->quantity * money_pow10(decimals), u->per_price, &q) || q == 0)
         return false;
     /* unit_price is in 10^-6 of the currency and the factors in ppm: the
      * rate to 10^-6 after two of them, then to 10^-decimals after the
@@ -134,16 +126,16 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
     bool ok = l->unit_price > 0 &&
               money_div_round((__int128)l->unit_price * l->multiplier_ppm * l->pue_ppm,
                               (__int128)1000000 * 1000000, &p) &&
-              money_div_round((__int128)p * l->override_ppm * pow10_128(decimals - 6), 1000000,
+              money_div_round((__int128)p * l->override_ppm * money_pow10(decimals - 6), 1000000,
                               &p);
     /* |q x p - amount| <= 0.01, in units of 10^-(2 decimals) */
-    __int128 diff = (__int128)q * p - (__int128)l->amount * pow10_128(2 * decimals - minor_digits);
+    __int128 diff = (__int128)q * p - (__int128)l->amount * money_pow10(2 * decimals - minor_digits);
     if (diff < 0) diff = -diff;
     /* the divisor positive (money_div_round's contract): a credit note's
      * negative quantity and amount give the same positive rate */
-    if (!ok || p <= 0 || diff > pow10_128(2 * decimals - 2))
+    if (!ok || p <= 0 || diff > money_pow10(2 * decimals - 2))
         ok = money_div_round((__int128)l->amount * (q < 0 ? -1 : 1) *
-                                 pow10_128(2 * decimals - minor_digits),
+                                 money_pow10(2 * decimals - minor_digits),
                              q < 0 ? -(__int128)q : q, &p);
     if (!ok) return false;
     *quantity = q;

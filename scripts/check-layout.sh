@@ -147,6 +147,21 @@ else
     fi
 fi
 
+# assert() is on in every build only where core/invariant.h stops a build
+# with NDEBUG: a file that includes <assert.h> itself loses its asserts
+# silently under CFLAGS=-DNDEBUG.
+bare=$(for f in gpumeter.c $(for d in $FOLDERS; do ls "$d"/*.[ch]; done); do
+    [ "$f" = core/invariant.h ] && continue
+    grep -qE '(^|[^_[:alnum:]])assert[[:space:]]*\(' "$f" && ! grep -qE '#[[:space:]]*include[[:space:]]*"(core/)?invariant\.h"' "$f" &&
+        echo "$f"
+done)
+if [ -z "$bare" ]; then
+    ok "every file that asserts includes core/invariant.h (asserts on in every build)"
+else
+    bad "files that assert without core/invariant.h (their asserts vanish under -DNDEBUG):"
+    sed 's/^/#   /' <<<"$bare"
+fi
+
 missing=""
 for d in $FOLDERS; do [ -f "$d/README.md" ] || missing="$missing $d"; done
 if [ -z "$missing" ]; then ok "every folder has a README.md"; else bad "no README.md in:$missing"; fi

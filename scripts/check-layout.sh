@@ -162,6 +162,19 @@ else
     sed 's/^/#   /' <<<"$bare"
 fi
 
+# docs/layout.md walks a usage event and a bill through the code as
+# file:function steps: each names a function that file defines.
+stale_steps=$(grep -oE '`[a-z_/]+\.c:[a-z_0-9]+`' docs/layout.md | tr -d '`' | sort -u |
+    while IFS=: read -r f fn; do
+        [ -f "$f" ] && grep -qE "^[a-z].*[ *]$fn\(" "$f" || echo "$f:$fn"
+    done)
+if [ -z "$stale_steps" ]; then
+    ok "every file:function docs/layout.md names is defined in that file"
+else
+    bad "docs/layout.md names functions its files do not define:"
+    sed 's/^/#   /' <<<"$stale_steps"
+fi
+
 missing=""
 for d in $FOLDERS; do [ -f "$d/README.md" ] || missing="$missing $d"; done
 if [ -z "$missing" ]; then ok "every folder has a README.md"; else bad "no README.md in:$missing"; fi

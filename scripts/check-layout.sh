@@ -163,12 +163,15 @@ else
 fi
 
 # docs/layout.md walks a usage event and a bill through the code as
-# file:function steps: each names a function that file defines.
-stale_steps=$(grep -oE '`[a-z_/]+\.c:[a-z_0-9]+`' docs/layout.md | tr -d '`' | sort -u |
+# file:function steps: each names a function that file defines. (A copy of
+# the sources alone, as test_layout.sh makes, has no docs/ to check.)
+[ -f docs/layout.md ] && stale_steps=$(grep -oE '`[a-z_/]+\.c:[a-z_0-9]+`' docs/layout.md | tr -d '`' | sort -u |
     while IFS=: read -r f fn; do
         [ -f "$f" ] && grep -qE "^[a-z].*[ *]$fn\(" "$f" || echo "$f:$fn"
     done)
-if [ -z "$stale_steps" ]; then
+if [ ! -f docs/layout.md ]; then
+    :
+elif [ -z "$stale_steps" ]; then
     ok "every file:function docs/layout.md names is defined in that file"
 else
     bad "docs/layout.md names functions its files do not define:"

@@ -6,8 +6,8 @@
 
 #include "core/cli.h"
 #include "core/db.h"
+#include "core/invariant.h"
 
-#include <assert.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -40,6 +40,7 @@
 #include "core/credential.h"
 #include "core/db.h"
 #include "core/deadline.h"
+#include "core/invariant.h"
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/netaddr.h"
@@ -47,7 +48,6 @@
 #include "core/alloc.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <pthread.h>

@@ -6,8 +6,8 @@
 #include "api/session.h"
 
 #include "core/alloc.h"
+#include "core/invariant.h"
 
-#include <assert.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>

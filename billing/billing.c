@@ -12,16 +12,17 @@
 
 /* Usage of the month, local to its customer's contract, on days or of jobs
  * that no account window of a contract covers (account_window, schema 029).
- * The windows reach a day before the month and two after (wider than any
- * zone's offset), so that an hour of the month in one customer's zone is
- * judged against every row of its account whatever that row's owner's
- * zone; an account whose one whole-job row spans all of that is covered
- * and skipped unread. */
+ * The windows reach two days before the month and two after: zones are
+ * up to 26 hours apart (UTC+14 to UTC-12), so the first hour of a month at
+ * +14 is the 22nd hour of the day before the day before at -12. Thus an
+ * hour of the month in one customer's zone is judged against every row of
+ * its account whatever that row's owner's zone; an account whose one
+ * whole-job row spans all of that is covered and skipped unread. */
 static const char uncovered_sql[] =
     "WITH " CONTRACTS ", "
     "aw AS MATERIALIZED (SELECT a.* FROM k CROSS JOIN LATERAL account_window(k.id, k.tz, "
-    "       $1::date - 1, ($1::date + interval '1 month 2 days')::date) a), "
-    "whole AS (SELECT account FROM aw WHERE job_prefix = '' AND lo_day = $1::date - 1 "
+    "       $1::date - 2, ($1::date + interval '1 month 2 days')::date) a), "
+    "whole AS (SELECT account FROM aw WHERE job_prefix = '' AND lo_day = $1::date - 2 "
     "          AND hi_day = ($1::date + interval '1 month 2 days')::date), "
     "acct AS (SELECT DISTINCT a.account, k.tz FROM account a JOIN k ON k.id = a.customer_id "
     "         WHERE a.account NOT IN (SELECT account FROM whole)) "

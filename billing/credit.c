@@ -21,6 +21,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/decimal.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
@@ -28,7 +29,6 @@
 #include "core/meter.h"
 #include "pricing/bill.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

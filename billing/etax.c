@@ -22,13 +22,13 @@
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/meter.h"
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "render/render.h"
 
-#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,12 +12,12 @@
 #include "billing/store.h"
 #include "core/csv.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/meter.h"
 #include "core/money.h"
 #include "render/render.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 

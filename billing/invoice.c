@@ -248,33 +248,38 @@ static int invoice_list(int argc, char **argv)
 /* `invoice export --format etax ...`: the spelling before `export etax`
  * (issue 33), kept working for one release so that finance's scripts go on
  * while they are changed: a one-line warning on stderr, then `export etax`
- * with the same options less --format. Any --format but etax is refused as
- * before (exit 2). */
+ * with the same options less --format. Any --format but etax, or --format
+ * given twice, is refused as before (exit 2), with no warning. */
 static int invoice_export(int argc, char **argv)
 {
-    log_warn("\"gpumeter invoice export --format etax\" is deprecated and goes in the next "
-             "release: use \"gpumeter export etax\"");
     char **args = xcalloc((size_t)argc + 2, sizeof *args);
-    int n = 0;
+    int n = 0, formats = 0;
     const char *format = NULL;
     args[n++] = "export";
     args[n++] = "etax";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--format") && i + 1 < argc)
-            format = argv[++i];
+            format = argv[++i], formats++;
         else if (!strncmp(argv[i], "--format=", 9))
-            format = argv[i] + 9;
+            format = argv[i] + 9, formats++;
         else
             args[n++] = argv[i];
     }
     for (int i = 2; i < n && !format; i++) /* --help needs no --format */
         if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) format = "etax";
+    const char *why = NULL;
+    if (formats > 1) /* an option once, as cli_parse holds every other (issue 32) */
+        why = "option \"--format\" is given more than once";
+    else if (!format || strcmp(format, "etax"))
+        why = "--format etax is the one export format";
     int rc;
-    if (!format || strcmp(format, "etax")) {
-        log_error("--format etax is the one export format");
+    if (why) {
+        log_error("%s", why);
         log_hint("Run \"gpumeter export etax --period YYYY-MM --output FILE.xlsx\".");
         rc = CLI_EXIT_USAGE;
     } else {
+        log_warn("\"gpumeter invoice export --format etax\" is deprecated and goes in the next "
+                 "release: use \"gpumeter export etax\"");
         rc = cmd_export(n, args);
     }
     free(args);

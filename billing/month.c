@@ -48,15 +48,26 @@ static const char usage_sql[] =
     "ORDER BY customer COLLATE \"C\", 2, 3, 4, 5, 6, 7";
 
 /* Customers with usage in the month but no contract in effect; the month
- * is local to customer_time_zone (their latest contract's). */
+ * is local to customer_time_zone (their latest contract's). Usage that an
+ * account window of a contract in effect owns (account_window, schema 029,
+ * reaching two days either side as billing.c's uncovered usage does) is
+ * that customer's, billed on its invoice: an account's next owner, signed
+ * from a later month, is not reported for its old owner's usage. */
 static const char uncontracted_sql[] =
-    "WITH " CONTRACTS "SELECT DISTINCT c.code, c.name FROM customer c "
+    "WITH " CONTRACTS ", "
+    "aw AS MATERIALIZED (SELECT a.account, a.job_prefix, a.lo, a.hi "
+    "   FROM contract_in_effect($1::date) e CROSS JOIN LATERAL account_window(e.customer_id, "
+    "     e.time_zone, $1::date - 2, ($1::date + interval '1 month 2 days')::date) a) "
+    "SELECT DISTINCT c.code, c.name FROM customer c "
     "CROSS JOIN LATERAL (SELECT customer_time_zone(c.id, $1::date) AS tz) z "
     "JOIN account a ON a.customer_id = c.id JOIN usage_hourly h ON h.account = a.account "
     "WHERE ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
     "  AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = c.id) "
     "  AND h.hour >= $1::date::timestamp AT TIME ZONE z.tz "
-    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE z.tz ORDER BY 1";
+    "  AND h.hour < ($1::date + interval '1 month')::timestamp AT TIME ZONE z.tz "
+    "  AND NOT EXISTS (SELECT 1 FROM aw WHERE aw.account = h.account "
+    "    AND starts_with(h.job, aw.job_prefix) AND h.hour >= aw.lo AND h.hour < aw.hi) "
+    "ORDER BY 1";
 
 static const char sites_sql[] =
     "SELECT code, document->>'pue' FROM document_in_effect('site', $1::date)";

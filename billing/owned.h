@@ -8,7 +8,7 @@
  * (and job prefix) of those customers as the local days [lo_day, hi_day)
  * of the contract's month it covers, and as the instants [lo, hi) of their
  * local midnights, from the schema's account_window (029: the one rule of
- * whose usage it is, which billing_usage_sql in usage.h and
+ * whose usage it is, which usage_sql in usage.h and
  * billing_uncovered read too); `hours` marks the customers in $3 (text[]) whose usage
  * is read by local hour; `span` is 'month' for a window of the whole month.
  * OWNED_USAGE (u, after w): the usage each window owns (job prefix

@@ -2,12 +2,12 @@
 #include "billing/store.h"
 
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 

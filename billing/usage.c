@@ -1,7 +1,8 @@
 /* usage: a customer's usage over a range of days (see usage.h). */
 #include "billing/usage.h"
 
-#include <assert.h>
+#include "core/invariant.h"
+
 #include <stdio.h>
 
 bool usage_sql(enum usage_grain grain, bool by_job, bool by_model, char *sql, size_t len)

@@ -6,9 +6,9 @@
 #include "billing/owned.h"
 #include "core/alloc.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/money.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,10 @@
 /* yield_cost: a yield cell's costs (see yield_cost.h). */
 #include "billing/yield_cost.h"
 
+#include "core/invariant.h"
 #include "core/money.h"
 #include "core/units.h"
 #include "pricing/plan.h"
-
-#include <assert.h>
 
 /* The scale of ppm (multipliers, PUE) and of micro-unit prices; mJ per
  * kWh is core/units.h's. */

@@ -7,12 +7,12 @@
 #include "core/alloc.h"
 #include "core/db.h"
 #include "core/decimal.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "terms/asset.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

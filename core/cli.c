@@ -2,11 +2,10 @@
 #include "cli.h"
 
 #include "db.h"
+#include "invariant.h"
 #include "log.h"
 #include "timeutil.h"
 #include "utf8.h"
-
-#include <assert.h>
 
 #include <errno.h>
 #include <stdio.h>

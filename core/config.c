@@ -2,10 +2,10 @@
 #include "config.h"
 
 #include "cli.h"
+#include "invariant.h"
 #include "log.h"
 #include "utf8.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>

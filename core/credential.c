@@ -2,9 +2,9 @@
 #include "core/credential.h"
 
 #include "core/digest.h"
+#include "core/invariant.h"
 #include "core/log.h"
 
-#include <assert.h>
 #include <strings.h>
 #include <openssl/rand.h>
 #include <stdio.h>

@@ -1,8 +1,7 @@
 /* units: base-unit quantities as decimals of their price unit (see units.h). */
 #include "core/units.h"
 
-#include <assert.h>
-
+#include "core/invariant.h"
 #include "core/money.h"
 
 bool units_millionths(int64_t quantity, int64_t per_unit, int64_t *out, bool *exact)

@@ -1,7 +1,7 @@
 /* utf8: strict decoding and identifier rules (see utf8.h). */
 #include "utf8.h"
 
-#include <assert.h>
+#include "invariant.h"
 
 int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {

@@ -1,12 +1,12 @@
 /* device: metering of per-device readings (see device.h). */
 #include "ingest/device.h"
 
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/credential.h"
 #include "core/deadline.h"
+#include "core/invariant.h"
 #include "core/listen.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -11,7 +12,6 @@
 #include "ingest/tokens.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <stdio.h>

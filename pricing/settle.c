@@ -2,12 +2,12 @@
 #include "pricing/settle.h"
 
 #include "core/catalogue.h"
+#include "core/invariant.h"
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "core/units.h"
 #include "core/alloc.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

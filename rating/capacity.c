@@ -4,9 +4,9 @@
 #include "core/alloc.h"
 #include "core/catalogue.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/timeutil.h"
 
-#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>

@@ -35,6 +35,7 @@
  * and plan codes, numbers) stay on one line, ellipsized at their column. */
 #include "render/pdf.h"
 
+#include "core/invariant.h"
 #include "render/render.h"
 
 #include "core/log.h"
@@ -42,7 +43,6 @@
 
 #include "core/meter.h"
 
-#include <assert.h>
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>

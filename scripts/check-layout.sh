@@ -147,6 +147,37 @@ else
     fi
 fi
 
+# assert() is on in every build only where core/invariant.h stops a build
+# with NDEBUG: a file that includes <assert.h> itself loses its asserts
+# silently under CFLAGS=-DNDEBUG.
+bare=$(for f in gpumeter.c $(for d in $FOLDERS; do ls "$d"/*.[ch]; done); do
+    [ "$f" = core/invariant.h ] && continue
+    grep -qE '(^|[^_[:alnum:]])assert[[:space:]]*\(' "$f" && ! grep -qE '#[[:space:]]*include[[:space:]]*"(core/)?invariant\.h"' "$f" &&
+        echo "$f"
+done)
+if [ -z "$bare" ]; then
+    ok "every file that asserts includes core/invariant.h (asserts on in every build)"
+else
+    bad "files that assert without core/invariant.h (their asserts vanish under -DNDEBUG):"
+    sed 's/^/#   /' <<<"$bare"
+fi
+
+# docs/layout.md walks a usage event and a bill through the code as
+# file:function steps: each names a function that file defines. (A copy of
+# the sources alone, as test_layout.sh makes, has no docs/ to check.)
+[ -f docs/layout.md ] && stale_steps=$(grep -oE '`[a-z_/]+\.c:[a-z_0-9]+`' docs/layout.md | tr -d '`' | sort -u |
+    while IFS=: read -r f fn; do
+        [ -f "$f" ] && grep -qE "^[a-z].*[ *]$fn\(" "$f" || echo "$f:$fn"
+    done)
+if [ ! -f docs/layout.md ]; then
+    :
+elif [ -z "$stale_steps" ]; then
+    ok "every file:function docs/layout.md names is defined in that file"
+else
+    bad "docs/layout.md names functions its files do not define:"
+    sed 's/^/#   /' <<<"$stale_steps"
+fi
+
 missing=""
 for d in $FOLDERS; do [ -f "$d/README.md" ] || missing="$missing $d"; done
 if [ -z "$missing" ]; then ok "every folder has a README.md"; else bad "no README.md in:$missing"; fi

@@ -96,6 +96,17 @@ check_eq "with a one-line hint naming the new command" \
 "$GM" invoice export --period 2026-01 --format csv --output "$TMP/x" >/dev/null 2>"$TMP/err"
 check_eq "another format is a usage error" 2 "$?"
 check_match "naming the new command" 'Run "gpumeter export etax' "$(cat "$TMP/err")"
+check_eq "and no deprecation warning for what it refuses" "" \
+    "$(grep 'is deprecated' "$TMP/err")"
+# An option once (issue 32), as before the alias: a second --format is
+# refused, whichever comes last.
+for twice in "--format csv --format etax" "--format etax --format=etax"; do
+    # shellcheck disable=SC2086 # the two options are words
+    "$GM" invoice export --period 2026-01 $twice --output "$TMP/x" >/dev/null 2>"$TMP/err"
+    check_eq "invoice export $twice: a usage error" 2 "$?"
+    check_match "naming the option given twice" 'option "--format" is given more than once' \
+        "$(cat "$TMP/err")"
+done
 "$GM" export etax --period 2026-01 --format etax --output "$TMP/x" >/dev/null 2>&1
 check_eq "export etax takes no --format" 2 "$?"
 "$GM" export etax --period 2026-01 >/dev/null 2>&1

@@ -1,10 +1,10 @@
 /* meter: the registry of meters (see meter.h). */
 #include "core/meter.h"
 
+#include "core/invariant.h"
 #include "core/timeutil.h"
 #include "core/units.h"
 
-#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

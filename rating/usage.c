@@ -3,12 +3,12 @@
 
 #include "core/catalogue.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/meter.h"
 #include "core/strset.h"
 #include "core/timeutil.h"
 #include "core/alloc.h"
 
-#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -62,13 +62,48 @@ fail() {
     echo "not ok - $1"
     FAILURES=$((FAILURES + 1))
 }
+# Every failure says what was expected and what came, in words: the name
+# says what is checked, the values are shown as "[value]" ("nothing" when
+# empty), several values at once each with its label (check_fields).
+shown() { if [ -n "$1" ]; then echo "[$1]"; else echo "nothing"; fi; }
 check_eq() { # name expected actual
-    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected [$2], got [$3])"; fi
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected $(shown "$2"), got $(shown "$3")"; fi
 }
+# Several values in one check, each named by a label (one word each, "_"
+# for a space): a failure lists both sides label by label and says which
+# differ, e.g. "expected consumed 5, accepted 5; got consumed 4, accepted 4
+# (differ: consumed, accepted)".
+check_fields() { # name "label..." expected actual
+    local labels want got i w g label exp= act= differ=
+    if [ "$3" = "$4" ]; then pass "$1"; return; fi
+    read -ra labels <<<"$2"
+    read -ra want <<<"$3"
+    read -ra got <<<"$4"
+    for ((i = 0; i < ${#labels[@]} || i < ${#want[@]} || i < ${#got[@]}; i++)); do
+        label=${labels[i]:-value_$((i + 1))}
+        label=${label//_/ }
+        w=${want[i]-(none)} g=${got[i]-(none)}
+        exp+="${exp:+, }$label $w"
+        act+="${act:+, }$label $g"
+        [ "$w" = "$g" ] || differ+="${differ:+, }$label"
+    done
+    fail "$1: expected $exp; got $act (differ: $differ)"
+}
+# The rating counters (counters, below) against "consumed accepted
+# duplicates dead_lettered".
+check_counters() { # name expected
+    check_fields "$1" "consumed accepted_(rated+parked) duplicates dead_letters" "$2" "$(counters)"
+}
+# A measured figure within its bound: "expected at most 64 MiB, got 80 MiB".
+check_at_most() { # name bound actual unit
+    if [ "$3" -le "$2" ]; then pass "$1"; else fail "$1: expected at most $2 $4, got $3 $4"; fi
+}
+# An invoice's figures as the tests' inv() helpers print them.
+INVOICE_FIELDS="subtotal tax total claimed due"
 check_match() { # name pattern text
     # A here-string, not a pipe: under pipefail, grep -q exiting at the first
     # match would kill a line-buffered printf still writing (SIGPIPE, 141).
-    if grep -qE -- "$2" <<<"$3"; then pass "$1"; else fail "$1 (no /$2/ in [$3])"; fi
+    if grep -qE -- "$2" <<<"$3"; then pass "$1"; else fail "$1: expected text matching /$2/, got $(shown "$3")"; fi
 }
 # Quantities and invoices against generator totals (scripts/check-totals.sql).
 totals_mismatches() { # totals.csv period
@@ -147,9 +182,10 @@ scenario() { # name events-in totals.csv period
     read -r _ _ expected _ got mismatches <<<"$(echo "$check" | tail -n 2 |
         sed 's/^mismatches //' | xargs)"
     echo "$check" | head -n -2 | sed 's/^/# /' # the problems, if any
-    check_eq "$1: every event in was consumed and accounted for" \
-        "$2 $2" "$consumed $((rated + dups + dead + parked))"
-    check_eq "$1: quantities and money match the generator" "0 $expected" "$mismatches $got"
+    check_fields "$1: every event in was consumed and accounted for" \
+        "consumed rated+duplicates+dead_letters+parked" "$2 $2" "$consumed $((rated + dups + dead + parked))"
+    check_fields "$1: quantities and money match the generator" "mismatched_rows money_(fen)" \
+        "0 $expected" "$mismatches $got"
     printf 'scenario %-40s in %8s  rated %8s  duplicates %7s  dead %3s  parked %4s  money %s expected %s  %s\n' \
         "$1" "$2" "$rated" "$dups" "$dead" "$parked" "$got" "$expected" \
         "$([ "$FAILURES" -eq 0 ] && echo pass || echo FAIL)"
@@ -196,7 +232,7 @@ collector_daemon_scenario() { # name state-dir
     first=$(date -d "$(echo "$window" | head -1)" +%s%3N)
     last=$(date -d "$(echo "$window" | tail -1)" +%s%3N)
     "$GM" rate --until-idle 2>>"$TMP/rate.log"
-    check_eq "no event was rated twice" "$events $events 0 0" "$(counters)"
+    check_counters "no event was rated twice" "$events $events 0 0"
     check_eq "rated GPU time covers first to last scrape exactly" "$((last - first))" \
         "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'gpu_ms'")"
     period=$(TZ=Asia/Shanghai date -d "@$((first / 1000))" +%Y-%m)

@@ -36,10 +36,10 @@ done
 if [ "$mid" -gt 0 ] && [ "$mid" -lt "$sent" ]; then
     pass "the storm hit mid-stream ($mid of $sent consumed)"
 else
-    fail "the storm hit mid-stream (consumed $mid of $sent)"
+    fail "the storm hit mid-stream: expected between 1 and $((sent - 1)) of $sent consumed in round 2, got $mid"
 fi
 if [ "$(claims)" -ge 12 ]; then pass "partitions changed owner $(claims) times"; else
-    fail "partitions changed owner only $(claims) times"; fi
+    fail "partitions changed owner: expected at least 12 times, got $(claims)"; fi
 for pid in "${raters[@]}"; do kill -TERM "$pid"; done
 clean=0
 for pid in "${raters[@]}"; do wait "$pid" || clean=1; done

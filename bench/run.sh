@@ -451,17 +451,21 @@ by side in the same run.
 tools, tests/tools/slow_clients), so it passes from a fresh clone, and
 prints when each section starts, in minutes since its own start (stderr). It
 is meant to finish within 25 minutes on this machine. Loading the hourly
-usage is most of it, not the repeats: with one run each on a busy
-machine, ingest, rating (with its prefetch and signing variants) and the
-scale-out took 4 minutes together, while loading the invoice month's
-7,440,000 rows alone took more than 7. So one size was reduced: the late
-usage figure's November is its first local day, not the whole month (the
-November batch reads the month rollup, one row per customer, meter and
-model, and a day of the five models in turn has all five: at 50
-customers its drafts had the same 250 lines either way), which takes 7.2
-of the 26 million rows the bench loaded. The repeats stay at 3: the
-spreads below (the bare consumer's rate moving twofold between runs, the
-scale curve's refresh by a third) do not allow fewer.
+usage is most of it, not the repeats. One run with \`BENCH_RUNS=1\` on
+2026-12-07, on this machine while other work loaded it (load average
+about 10), took 20 min 56 s: ingest, rating (with its prefetch and
+signing variants) and the scale-out 3 min together; loading the invoice
+month's 7,440,000 rows 6 min 10 s, November's 7,200,000 3 min 47 s, the
+API's year of 8,760,000 4 min 18 s; the scale curve 2 min; everything
+else 1 min. Each further repeat adds about 3 minutes there. So one size
+was reduced: the late usage figure's November is its first local day,
+not the whole month (the November batch reads the month rollup, one row
+per customer, meter and model, and a day of the five models in turn has
+all five: at 50 customers its drafts had the same 250 lines either way),
+which takes 7.2 of the 26 million rows loaded and about 3 min 45 s; with
+3 repeats that run would have taken about 23 minutes. The repeats stay
+at 3: the spreads below (the bare consumer's rate moving twofold between
+runs, the scale curve's refresh by a third) do not allow fewer.
 
 ## Ingest
 

@@ -5,11 +5,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # `setup.sh fuzz` adds clang and its libFuzzer runtime for `make fuzz` only.
-PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
-  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq python3-venv chromium
+# `setup.sh build-check` installs nothing: it exits 1 naming the packages the
+# unit tests' build needs that are missing (make unit, which runs no set-up).
+# What builds the binary and the unit tests (fonts: test_render_pdf):
+BUILD_PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
+  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev"
+# and what the integration tests, the demo and the bench use besides:
+PACKAGES="$BUILD_PACKAGES poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq python3-venv chromium
   libreoffice-calc-nogui"
 
 [ "${1:-}" = fuzz ] && PACKAGES="clang libclang-rt-14-dev"
+[ "${1:-}" = build-check ] && PACKAGES=$BUILD_PACKAGES
 # Node.js and npm install the console's pinned ECharts (console/package-lock.json);
 # Debian's, unless the machine already has its own.
 [ "${1:-}" != fuzz ] && ! command -v npm >/dev/null && PACKAGES="$PACKAGES nodejs npm"
@@ -18,6 +24,12 @@ for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         missing="$missing $p"
 done
+if [ "${1:-}" = build-check ]; then
+    [ -z "$missing" ] && exit 0
+    echo "setup: error: the build needs Debian packages that are missing:$missing" >&2
+    echo "setup: hint: install them with \"apt-get install$missing\" (or run \"make setup\")" >&2
+    exit 1
+fi
 if [ -n "$missing" ]; then
     echo "setup: installing$missing"
     sudo=""

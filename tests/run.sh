@@ -18,6 +18,11 @@
 # refilled by the minute) would be broken by the others: it runs alone,
 # after the rest. Results print in a fixed order as they complete; the
 # slowest suites start first so that they do not end the run alone.
+#
+# Each suite's CPU seconds (user + system of its own processes, not the
+# services') and wall seconds go to build/test-logs/times.txt, and the run
+# ends with the ten heaviest by CPU: CPU does not depend on how busy the
+# machine is, so it is what to cut (docs/testing.md).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh" # STATE, PG_PORT, KAFKA_PORT: the lane's services are beside them
@@ -28,6 +33,7 @@ case "$JOBS" in
 '' | *[!0-9]* | 0) echo "tests/run.sh: GPUMETER_TEST_JOBS must be a positive integer, not '$JOBS'" >&2; exit 2 ;;
 esac
 mkdir -p "$LOGS"
+: >"$LOGS/times.txt"
 passed=0
 failed=0
 
@@ -50,10 +56,23 @@ report_suite() { # name rc
     failed=$((failed + bad))
 }
 
-run_suite() { # name, command...: runs it now, in the foreground
-    local name=$1
+# Runs a suite with its output in its log, then appends "name cpu wall" to
+# times.txt (bash's `times`: the CPU of the children it waited for).
+timed() { # name, command...: exits with the command's status
+    local name=$1 rc t0=$SECONDS
     shift
     "$@" >"$LOGS/$name.log" 2>&1
+    rc=$?
+    times >"$LOGS/$name.times" # not in a pipe: a pipe's subshell has no children
+    sed -n 2p "$LOGS/$name.times" | sed 's/[ms]/ /g' |
+        awk -v n="$name" -v w=$((SECONDS - t0)) '{ printf "%s %.1f %d\n", n, $1 * 60 + $2 + $3 * 60 + $4, w }' \
+            >>"$LOGS/times.txt"
+    rm -f "$LOGS/$name.times"
+    return $rc
+}
+run_suite() { # name, command...: runs it now, in the foreground
+    local name=$1
+    (timed "$@")
     report_suite "$name" $?
 }
 
@@ -75,7 +94,7 @@ pool_start() { # name, command...: starts it once fewer than JOBS run
     done
     rm -f "$LOGS/$name.rc"
     POOL+=("$name")
-    { "$@" >"$LOGS/$name.log" 2>&1 </dev/null; echo $? >"$LOGS/$name.rc"; } &
+    { (timed "$name" "$@" </dev/null); echo $? >"$LOGS/$name.rc"; } &
 }
 pool_drain() {
     wait
@@ -94,10 +113,11 @@ run_unit() {
     done
 }
 
-# The suites known to take longest, started first (build/test-logs keeps
-# each suite's log; its time is in the run's own output).
-SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_api_concurrent test_rate_group
-    test_console test_token_server test_capacity test_fault_exporter_restart'
+# The suites known to take longest, started first (build/test-logs/times.txt
+# has each suite's wall and CPU seconds of the last run).
+SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_rate_group test_console
+    test_api_concurrent test_contracts test_db_roles test_exports_safe test_token_server
+    test_invoice_credit test_capacity test_invoice_pdf'
 
 # A suite that stops or starts a service runs in the lane: one after
 # another, on services of their own (lane_env), beside the pool. One whose
@@ -136,7 +156,7 @@ run_lane() { # "name|env|script"...: each in turn on the lane's services, its st
             continue
         fi
         # shellcheck disable=SC2086 # env is words VAR=value
-        env $env bash "$t" >"$LOGS/$name.log" 2>&1 </dev/null
+        (timed "$name" env $env bash "$t" </dev/null)
         echo $? >"$LOGS/$name.rc"
     done
     bash "$ROOT/scripts/services.sh" kafka-down >>"$LOGS/lane-services.log" 2>&1
@@ -160,7 +180,8 @@ run_integration() { # entry lines on stdin (a here-string: a pipe would run it i
                 name=$(basename "$t" .sh)
                 # first the slow ones in their order, then the rest in theirs
                 if [ -n "$s" ]; then [ "$name" = "$s" ] || continue
-                elif [[ " $SLOW_FIRST " == *" $name "* ]]; then continue; fi
+                # (the list's line breaks as spaces: a name before one ran twice)
+                elif [[ " ${SLOW_FIRST//[[:space:]]/ } " == *" $name "* ]]; then continue; fi
                 if stops_services "$t"; then
                     lane+=("integration-$name$suffix|$env|$t")
                 elif runs_alone "$t"; then
@@ -225,5 +246,9 @@ $TSAN_SUITES"
     exit 2
     ;;
 esac
+if [ -s "$LOGS/times.txt" ]; then
+    echo "# the heaviest suites, CPU seconds (wall seconds):"
+    sort -k2,2nr "$LOGS/times.txt" | head -n 10 | awk '{ printf "#   %-48s %7.1f (%d)\n", $1, $2, $3 }'
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -52,9 +52,44 @@ cleanup() {
 trap cleanup EXIT
 
 # A fresh database with the schema and the demo customers, and a new topic.
+# The database is a copy of a template migrated and seeded once per
+# version of the schema, the seed and the binary (template_db): a copy
+# costs PostgreSQL about a tenth of migrating and seeding each time. The
+# migrate after the copy grants the roles on the new database (database
+# privileges are not copied).
 fresh() {
-    createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB" &&
-        "$GM" migrate && "$ROOT/scripts/seed.sh" "$GM" && "$GM" topics >/dev/null
+    template_db &&
+        createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -T "$TEMPLATE_DB" "$DB" &&
+        "$GM" migrate && "$GM" topics >/dev/null
+}
+# Sets TEMPLATE_DB, making it when it is missing: built under another name
+# and renamed when complete, one suite at a time (flock), so that a suite
+# copies only a whole template; older templates are dropped then.
+template_db() {
+    local key
+    key=$(cat "$ROOT"/schema/*.sql "$ROOT/scripts/seed.sh" "$ROOT"/scripts/seed/* |
+        { cat; stat -c %Y "$GM"; } | sha256sum | cut -c1-12)
+    TEMPLATE_DB=gmt_template_$key
+    [ "$(template_exists "$TEMPLATE_DB")" != 1 ] || return 0
+    (
+        flock 9
+        [ "$(template_exists "$TEMPLATE_DB")" != 1 ] || exit 0
+        local build=${TEMPLATE_DB}_build old
+        for old in $(psql -X -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d postgres -tAc \
+            "SELECT datname FROM pg_database WHERE datname LIKE 'gmt\_template\_%'"); do
+            dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$old"
+        done
+        createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$build" &&
+            GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$build user=gpumeter" "$GM" migrate &&
+            GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$build user=gpumeter" \
+                "$ROOT/scripts/seed.sh" "$GM" &&
+            psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d postgres \
+                -c "ALTER DATABASE $build RENAME TO $TEMPLATE_DB"
+    ) 9>"/tmp/gpumeter-test-template-$PG_PORT.lock"
+}
+template_exists() {
+    psql -X -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$1'"
 }
 
 pass() { echo "ok - $1"; }
@@ -62,13 +97,48 @@ fail() {
     echo "not ok - $1"
     FAILURES=$((FAILURES + 1))
 }
+# Every failure says what was expected and what came, in words: the name
+# says what is checked, the values are shown as "[value]" ("nothing" when
+# empty), several values at once each with its label (check_fields).
+shown() { if [ -n "$1" ]; then echo "[$1]"; else echo "nothing"; fi; }
 check_eq() { # name expected actual
-    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected [$2], got [$3])"; fi
+    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected $(shown "$2"), got $(shown "$3")"; fi
 }
+# Several values in one check, each named by a label (one word each, "_"
+# for a space): a failure lists both sides label by label and says which
+# differ, e.g. "expected consumed 5, accepted 5; got consumed 4, accepted 4
+# (differ: consumed, accepted)".
+check_fields() { # name "label..." expected actual
+    local labels want got i w g label exp= act= differ=
+    if [ "$3" = "$4" ]; then pass "$1"; return; fi
+    read -ra labels <<<"$2"
+    read -ra want <<<"$3"
+    read -ra got <<<"$4"
+    for ((i = 0; i < ${#labels[@]} || i < ${#want[@]} || i < ${#got[@]}; i++)); do
+        label=${labels[i]:-value_$((i + 1))}
+        label=${label//_/ }
+        w=${want[i]-(none)} g=${got[i]-(none)}
+        exp+="${exp:+, }$label $w"
+        act+="${act:+, }$label $g"
+        [ "$w" = "$g" ] || differ+="${differ:+, }$label"
+    done
+    fail "$1: expected $exp; got $act (differ: $differ)"
+}
+# The rating counters (counters, below) against "consumed accepted
+# duplicates dead_lettered".
+check_counters() { # name expected
+    check_fields "$1" "consumed accepted_(rated+parked) duplicates dead_letters" "$2" "$(counters)"
+}
+# A measured figure within its bound: "expected at most 64 MiB, got 80 MiB".
+check_at_most() { # name bound actual unit
+    if [ "$3" -le "$2" ]; then pass "$1"; else fail "$1: expected at most $2 $4, got $3 $4"; fi
+}
+# An invoice's figures as the tests' inv() helpers print them.
+INVOICE_FIELDS="subtotal tax total claimed due"
 check_match() { # name pattern text
     # A here-string, not a pipe: under pipefail, grep -q exiting at the first
     # match would kill a line-buffered printf still writing (SIGPIPE, 141).
-    if grep -qE -- "$2" <<<"$3"; then pass "$1"; else fail "$1 (no /$2/ in [$3])"; fi
+    if grep -qE -- "$2" <<<"$3"; then pass "$1"; else fail "$1: expected text matching /$2/, got $(shown "$3")"; fi
 }
 # Quantities and invoices against generator totals (scripts/check-totals.sql).
 totals_mismatches() { # totals.csv period
@@ -147,9 +217,10 @@ scenario() { # name events-in totals.csv period
     read -r _ _ expected _ got mismatches <<<"$(echo "$check" | tail -n 2 |
         sed 's/^mismatches //' | xargs)"
     echo "$check" | head -n -2 | sed 's/^/# /' # the problems, if any
-    check_eq "$1: every event in was consumed and accounted for" \
-        "$2 $2" "$consumed $((rated + dups + dead + parked))"
-    check_eq "$1: quantities and money match the generator" "0 $expected" "$mismatches $got"
+    check_fields "$1: every event in was consumed and accounted for" \
+        "consumed rated+duplicates+dead_letters+parked" "$2 $2" "$consumed $((rated + dups + dead + parked))"
+    check_fields "$1: quantities and money match the generator" "mismatched_rows money_(fen)" \
+        "0 $expected" "$mismatches $got"
     printf 'scenario %-40s in %8s  rated %8s  duplicates %7s  dead %3s  parked %4s  money %s expected %s  %s\n' \
         "$1" "$2" "$rated" "$dups" "$dead" "$parked" "$got" "$expected" \
         "$([ "$FAILURES" -eq 0 ] && echo pass || echo FAIL)"
@@ -196,7 +267,7 @@ collector_daemon_scenario() { # name state-dir
     first=$(date -d "$(echo "$window" | head -1)" +%s%3N)
     last=$(date -d "$(echo "$window" | tail -1)" +%s%3N)
     "$GM" rate --until-idle 2>>"$TMP/rate.log"
-    check_eq "no event was rated twice" "$events $events 0 0" "$(counters)"
+    check_counters "no event was rated twice" "$events $events 0 0"
     check_eq "rated GPU time covers first to last scrape exactly" "$((last - first))" \
         "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'gpu_ms'")"
     period=$(TZ=Asia/Shanghai date -d "@$((first / 1000))" +%Y-%m)

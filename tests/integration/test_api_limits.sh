@@ -41,7 +41,7 @@ check_eq "the same statement" "$(curl -s --interface 127.0.0.2 -H "Authorization
     "$U/v1/statement?period=2026-10")" "$(cat "$TMP/st.json")"
 check_eq "the server held 64 of them, cut after the whole-request timeout; the rest closed at once" \
     "opened 4000 refused 0 cut_early 3936 cut_late 64 open 0" "$(cat "$TMP/slow.out")"
-check_eq "its memory stayed bounded (under 64 MiB more)" 1 "$((rss1 - rss0 < 64))"
+check_at_most "its memory stayed bounded (under 64 MiB more)" 63 "$((rss1 - rss0))" "MiB more"
 check_match "the cut connections are counted" 'gpumeter_api_requests_timed_out_total (6[4-9]|[7-9][0-9]|[1-9][0-9]{2,})$' \
     "$(curl -s "$U/metrics")"
 echo "# statement during the flood: ${during#* } s (before: ${serial#* } s); RSS ${rss0} -> ${rss1} MiB"

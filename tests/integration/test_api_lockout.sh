@@ -38,6 +38,7 @@ wrong() { printf 'gmk_%012x_%064d' "$1" 0; } # a key of the right shape, id N
 cookie=$(sign_in 127.0.0.4 "$KA")
 check_match "a console session from 127.0.0.4 before the attack" '^[0-9a-f]{64}$' "$cookie"
 KN=$("$GM" customer key create gamma 2>/dev/null) # created after the start, never used yet
+t_attack=$(date +%s)
 check_eq "the attacker's wrong keys from 127.0.0.4 are 401 ten times, then 429" \
     "401:10 429:30 " "$(for i in $(seq 40); do
         code --interface 127.0.0.4 -H "Authorization: Bearer $(wrong "$i")" "$U/v1/invoices"
@@ -73,9 +74,16 @@ flood=$(for i in $(seq 100 199); do
 done | codes)
 elapsed=$((($(date +%s%N) - t0) / 1000000000 + 1))
 loads=$(($(metric gpumeter_api_keyring_loads_total) - loads0))
-check_eq "100 more guesses are 429" "429:100 " "$flood"
-check_eq "with at most one keyring load a second ($loads in ${elapsed} s)" 1 \
-    "$((loads <= elapsed))"
+# The address's limit refills a guess every 6 s (10 a minute): a busy
+# machine may take that long between the first guess and the last. The
+# limit holds when all 100 are refused and no more of them reached a 401
+# (a guess let through) than refills since the attack began.
+n401=$(sed -n 's/.*401:\([0-9]*\).*/\1/p' <<<"$flood")
+n429=$(sed -n 's/.*429:\([0-9]*\).*/\1/p' <<<"$flood")
+check_eq "100 more guesses are refused (401 or 429)" 100 "$((${n401:-0} + ${n429:-0}))"
+check_at_most "and are 429 but for the guesses refilled since the attack began (one each 6 s)" \
+    "$((($(date +%s) - t_attack) / 6))" "${n401:-0}" "guesses answered 401"
+check_at_most "with at most one keyring load a second (${elapsed} s)" "$elapsed" "$loads" "keyring loads"
 
 "$GM" customer key revoke "$(cut -c5-16 <<<"$KN")" >/dev/null
 check_eq "a key revoked meanwhile is refused from the limited address" 429 \

@@ -29,7 +29,7 @@ cap() { # seq node model devices start end allocated [idle_energy]
     printf 'dcgm/c1/n3\t{"v":1,"kind":"capacity","source":"dcgm/c1/n3","seq":3,"account":"ns-alpha","cluster":"c1","site":"sh-lingang","node":"n3","model":"A800","vendor":"v","start":"2026-10-01T08:22:20Z","end":"2026-10-01T08:23:00Z","devices":1,"allocated_ms":0}\n'
 } | send
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
-check_eq "6 consumed: 3 rated, 1 duplicate, 2 dead letters" "6 3 1 2" "$(counters)"
+check_counters "6 consumed: 3 rated, 1 duplicate, 2 dead letters" "6 3 1 2"
 check_eq "the dead letters say why" "invalid_field|field \"account\" does not belong in a capacity event
 invalid_quantity|\"allocated_ms\" is more than \"devices\" times the window" \
     "$(q "SELECT reason_code || '|' || reason FROM dead_letter ORDER BY reason_code")"
@@ -67,7 +67,7 @@ mid=$(consumed)
 if [ "$mid" -gt "$before" ] && [ "$mid" -lt "$sent" ]; then
     pass "killed $kills times mid-stream ($mid of $sent committed)"
 else
-    fail "killed mid-stream (committed $mid of $sent)"
+    fail "killed mid-stream: expected between $((before + 1)) and $((sent - 1)) of $sent committed, got $mid"
 fi
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
 check_eq "every message consumed once" "$sent" "$(consumed)"

@@ -42,7 +42,7 @@ signed=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%s\
 check_eq "events of a cluster with an hmac key are signed (3 sacct events)" 3 "$signed"
 
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
-check_eq "rater: 18 consumed, 18 rated" "18 18 0 0" "$(counters)"
+check_counters "rater: 18 consumed, 18 rated" "18 18 0 0"
 q "SELECT node, model, installed_ms, allocated_ms, idle_whole_ms, idle_stranded_ms, idle_energy_mj,
           energy_ms, events FROM capacity_hourly ORDER BY node" >"$TMP/capacity"
 # gpu-node-01: 2 H800s for 2 x 30 s, GPU0 allocated, GPU1 stranded beside it,
@@ -96,7 +96,7 @@ wait "$pid"
 check_eq "the token server stops cleanly on SIGTERM" 0 "$?"
 check_eq "the 4 billable reports reached the topic" 22 "$(topic_messages)"
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
-check_eq "the rater rated them" "22 22 0 0" "$(counters)"
+check_counters "the rater rated them" "22 22 0 0"
 check_eq "no tokens were rated for the forged account" 0 \
     "$(q "SELECT count(*) FROM usage_hourly WHERE account = 'ns-alpha' AND meter = 'tokens'")"
 check_eq "the trainer's tokens are billed to gamma's accounts (the file's and the endpoint's)" \

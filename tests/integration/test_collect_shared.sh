@@ -28,7 +28,7 @@ check_match "the round before says which GPU was shared" \
 check_eq "5 events reached the topic" 5 "$(topic_messages)"
 
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
-check_eq "rater: 5 consumed, 5 rated" "5 5 0 0" "$(counters)"
+check_counters "rater: 5 consumed, 5 rated" "5 5 0 0"
 got=$(q "SELECT string_agg(account || ' ' || job || ' ' || meter || ' ' || total, ', '
                            ORDER BY account, job, meter)
          FROM (SELECT account, job, meter, sum(quantity) AS total FROM usage_hourly

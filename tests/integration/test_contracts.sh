@@ -118,7 +118,7 @@ H=3600000
     event 04 "\"model\":\"H800\",\"vendor\":\"nvidia\",\"gpu_ms\":$((500 * H))" # 10,000.00
 } | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle 2>/dev/null
-check_eq "the rater rated the four events" "4 4 0 0" "$(counters)"
+check_counters "the rater rated the four events" "4 4 0 0"
 for m in 01 02 03 04; do
     "$GM" invoice run --period 2026-$m --customer delta >/dev/null 2>"$TMP/run.err" ||
         fail "invoice run 2026-$m: $(cat "$TMP/run.err")"
@@ -138,17 +138,17 @@ lines() { # month -> "kind:amount ..." in line order
 # their tax (6,360.00): 1,908.00; due 9,328.00.
 check_eq "January lines" "usage:80000 usage:100000 usage:500000 shortfall:400000 subsidy:-20000" \
     "$(lines 01)"
-check_eq "January: shortfall, subsidy, voucher" "1060000 63600 1123600 190800 932800" "$(inv 01)"
+check_fields "January: shortfall, subsidy, voucher" "$INVOICE_FIELDS" "1060000 63600 1123600 190800 932800" "$(inv 01)"
 # February: 13,000.00 is 3,000.00 over: drawn from January's 4,000.00;
 # subtotal 10,000.00, total 10,600.00; the voucher would cover 4,134.00 but
 # its program's yearly cap leaves 92.00.
 check_eq "February lines" "usage:1300000 makeup_draw:-300000" "$(lines 02)"
-check_eq "February: make-up draw, voucher at its cap" "1000000 60000 1060000 9200 1050800" \
+check_fields "February: make-up draw, voucher at its cap" "$INVOICE_FIELDS" "1000000 60000 1060000 9200 1050800" \
     "$(inv 02)"
 check_eq "March: no usage, the whole commitment is short" "shortfall:1000000" "$(lines 03)"
 # April: exactly the commitment, 10,600.00 with tax. The sz program's cap
 # is used up (1,908.00 + 92.00), so the gd program's 10% pays 1,060.00.
-check_eq "April: two programs, the first at its cap" "1000000 60000 1060000 106000 954000" \
+check_fields "April: two programs, the first at its cap" "$INVOICE_FIELDS" "1000000 60000 1060000 106000 954000" \
     "$(inv 04)"
 check_eq "the bank: January's entry drawn, then its last 1,000.00 expired in April" \
     "2026-01-01|2026-01-01|shortfall|400000 2026-02-01|2026-01-01|makeup_draw|300000 2026-03-01|2026-03-01|shortfall|1000000 2026-04-01|2026-01-01|expiry|100000" \
@@ -164,7 +164,8 @@ check_match "the invoice shows the claim and the amount due" \
 check_match "the statement equals the invoice" '"due_minor":1050800' \
     "$("$GM" statement --customer delta --period 2026-02 --format json)"
 "$GM" invoice run --period 2026-01 --customer delta >/dev/null 2>&1
-check_eq "rerunning a month refreshes its draft, nothing doubles" "1060000 63600 1123600 190800 932800 2" \
+check_fields "rerunning a month refreshes its draft, nothing doubles" "$INVOICE_FIELDS ledger_rows" \
+    "1060000 63600 1123600 190800 932800 2" \
     "$(inv 01) $(q "SELECT count(*) FROM commitment_ledger WHERE period = '2026-01-01' OR
                                      (period = '2026-02-01' AND kind = 'makeup_draw')")"
 

@@ -155,7 +155,7 @@ for m in 01 02; do
         "${m#0}" "$m" "$m"
 done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle 2>/dev/null
-check_eq "the rater rates as gpumeter_rater" "2 2 0 0" "$(counters)"
+check_counters "the rater rates as gpumeter_rater" "2 2 0 0"
 GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-01 >/dev/null 2>&1 &&
     GPUMETER_GRACE_DAYS=0 "$GM" invoice issue --period 2026-01 >/dev/null 2>&1 &&
     GPUMETER_GRACE_DAYS=0 "$GM" invoice run --period 2026-02 >/dev/null 2>&1

@@ -17,11 +17,17 @@ scrape() { # exporter pod name
 scrape dcgm-exporter-0aaaa
 "$GM" collect dcgm --file "$TMP/scrape.prom" --interval 1 --state-dir "$S" 2>"$TMP/collector.log" &
 pid=$!
+# Each exporter name is scraped for two of the daemon's rounds (its
+# metrics count them), however long a busy machine takes, not 2.5 s.
+rounds() { local r; r=$(sed -n 's/^gpumeter_collector_rounds_total{.*} //p' "$S/metrics.prom" 2>/dev/null); echo "${r:-0}"; }
+two_more_rounds() { [ "$(rounds)" -ge $((r0 + 2)) ]; }
 for pod in dcgm-exporter-1bbbb dcgm-exporter-2cccc dcgm-exporter-3dddd dcgm-exporter-4eeee; do
-    sleep 2.5
+    r0=$(rounds)
+    wait_for 60 two_more_rounds
     scrape "$pod"
 done
-sleep 2.5
+r0=$(rounds)
+wait_for 60 two_more_rounds
 kill -TERM "$pid"
 wait "$pid"
 check_eq "the daemon stops cleanly" 0 "$?"

@@ -36,15 +36,17 @@ done
 if [ "$mid" -gt 0 ] && [ "$mid" -lt "$sent" ]; then
     pass "the storm hit mid-stream ($mid of $sent consumed)"
 else
-    fail "the storm hit mid-stream (consumed $mid of $sent)"
+    fail "the storm hit mid-stream: expected between 1 and $((sent - 1)) of $sent consumed in round 2, got $mid"
 fi
 if [ "$(claims)" -ge 12 ]; then pass "partitions changed owner $(claims) times"; else
-    fail "partitions changed owner only $(claims) times"; fi
+    fail "partitions changed owner: expected at least 12 times, got $(claims)"; fi
 for pid in "${raters[@]}"; do kill -TERM "$pid"; done
 clean=0
 for pid in "${raters[@]}"; do wait "$pid" || clean=1; done
 check_eq "the raters left standing stop cleanly" 0 "$clean"
-"$GM_RATE" rate --until-idle 2>>"$TMP/rate.log"
+# The rest is drained by one rater alone, no rebalance: the sanitized
+# build, not GM_RATE (under ThreadSanitizer it took most of the TSan run).
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
 sanitizer_clean "the raters reported no sanitizer error (${GPUMETER_RATE_BINARY:-build/asan/gpumeter})" \
     "$TMP/rate.log"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1

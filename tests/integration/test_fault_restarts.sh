@@ -39,7 +39,7 @@ kill -TERM "$pid"
 wait "$pid"
 check_eq "and stops cleanly" 0 "$?"
 check_match "it logged the reconnection" "reconnected to PostgreSQL" "$(cat "$TMP/rate.log")"
-check_eq "every message consumed once" "$sent $sent 0 0" "$(counters)"
+check_counters "every message consumed once" "$sent $sent 0 0"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"

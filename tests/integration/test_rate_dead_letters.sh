@@ -47,13 +47,20 @@ GPUMETER_LOG_FORMAT=json GPUMETER_QUIET=0 "$GM" rate --metrics "127.0.0.1:$port"
     2>"$TMP/rate.log" &
 pid=$!
 wait_consumed 12
-sleep 1.5 # one metrics refresh
-metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+# until a metrics refresh shows the 12 (not a fixed 1.5 s: a busy machine
+# refreshes later)
+metrics_refreshed() {
+    metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+    grep -q 'gpumeter_rater_dead_letters_total{reason="bad_signature"} 2' <<<"$metrics" &&
+        grep -q 'gpumeter_rater_events_total{outcome="rated"} 3' <<<"$metrics" &&
+        ! grep -qE 'gpumeter_rater_consumer_lag\{partition="[0-9]+"\} [1-9]' <<<"$metrics"
+}
+wait_for 60 metrics_refreshed
 kill -TERM "$pid"
 wait "$pid"
 check_eq "the rater stops cleanly on SIGTERM" 0 "$?"
 
-check_eq "12 consumed: 3 rated, 9 dead letters" "12 3 0 9" "$(counters)"
+check_counters "12 consumed: 3 rated, 9 dead letters" "12 3 0 9"
 want="bad_signature bad_signature future_time invalid_field invalid_quantity invalid_quantity \
 malformed_json missing_field unsupported_version"
 check_eq "each dead letter has its reason in PostgreSQL" "$want" \

@@ -71,7 +71,7 @@ for doc in "site apply site.json" "tariff apply tariff.json" "asset apply asset-
     "plan apply plan-tk.json" "contract apply contract-hq.json" "contract apply contract-tk.json" \
     "voucher issue voucher.json"; do
     # shellcheck disable=SC2086
-    "$GM" $doc >/dev/null || fail "$doc"
+    "$GM" $doc >/dev/null || fail "$doc: expected exit 0, got a failure"
 done
 check_eq "asset versions are listed under site/model" "sz1/A800 sz1/Ascend910B sz1/H800" \
     "$(q "SELECT string_agg(code, ' ' ORDER BY code) FROM document WHERE kind = 'asset'")"
@@ -98,7 +98,7 @@ cap() { # source seq node model devices allocated idle_energy
     printf 'tokens/c1\t{"v":1,"source":"tokens/c1","seq":1,"account":"slurm-tk","cluster":"c1","site":"sz1","job":"train-1",%s,"tokens":1000000000,"model_params":7000000000}\n' "$W"
 } | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle 2>>rate.log
-check_eq "8 events rated" "8 8 0 0" "$(counters)"
+check_counters "8 events rated" "8 8 0 0"
 "$GM" invoice run --period 2026-09 >/dev/null && "$GM" invoice issue --period 2026-09 >/dev/null
 # hq: H800 6 h x 20.00 = 120.00; A800 2,057.142 s billed as 2,058 s x 12.00 / h = 6.86;
 # energy H800 4.2 kWh x 1.25 x 0.80 = 4.20, A800 0.2778 kWh x 1.25 x 0.80 = 0.28;
@@ -211,7 +211,7 @@ sed -e 's/"hq-plan"/"usd-plan"/' -e 's/"CNY"/"USD"/' plan-hq.json >plan-usd.json
 for doc in "contract apply contract-nogpu.json" "contract apply contract-dd.json" \
     "plan apply plan-usd.json" "contract apply contract-usd1.json"; do
     # shellcheck disable=SC2086
-    "$GM" $doc >/dev/null || fail "$doc"
+    "$GM" $doc >/dev/null || fail "$doc: expected exit 0, got a failure"
 done
 {
     printf 'tokens/c2\t{"v":1,"source":"tokens/c2","seq":1,"account":"ns-nogpu","cluster":"c1","site":"sz1","job":"t-9",%s,"tokens":500000000,"model_params":70000000000}\n' "$W"

@@ -86,6 +86,39 @@ bool handle_me(struct request *r)
     return true;
 }
 
+/* ---- /v1/meters ---- */
+
+/* The registry (core/meter.h) as the console builds its meter labels, usage
+ * rows and readable fields from it: a meter added there shows in the
+ * console with no change to app.js. The same for every key. */
+bool handle_meters(struct request *r)
+{
+    sb_puts(&r->body, "{\"meters\":[");
+    for (int i = 0; i < METER_COUNT; i++) {
+        const struct meter *m = &meter_rows[i];
+        const char *text[][2] = {
+            {"code", m->code},
+            {"doc", m->doc},
+            {"readable", m->units.readable},
+            {"base_unit", m->units.base_unit},
+            {"price_unit", m->units.price_unit},
+            {"label_zh", m->units.label_zh},
+            {"label_en", m->units.label_en},
+            {"name_zh", m->name_zh},
+            {"name_en", m->name_en},
+        };
+        sb_puts(&r->body, i ? ",{" : "{");
+        for (size_t f = 0; f < sizeof text / sizeof text[0]; f++) {
+            sb_printf(&r->body, "%s\"%s\":", f ? "," : "", text[f][0]);
+            sb_put_json_string(&r->body, text[f][1]);
+        }
+        sb_printf(&r->body, ",\"per_price\":%lld}", (long long)m->units.per_price);
+    }
+    sb_puts(&r->body, "]}\n");
+    r->content_type = "application/json";
+    return true;
+}
+
 /* ---- /v1/usage ---- */
 
 /* The grouping columns a group_by names, from a fixed list. */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 bool handle_me(struct request *r); /* who the key or session is */
+bool handle_meters(struct request *r); /* the meter registry (core/meter.h), any key */
 bool handle_usage(struct request *r);
 bool handle_usage_current(struct request *r);
 bool handle_statement(struct request *r);

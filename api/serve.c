@@ -74,6 +74,7 @@ static const struct route routes[] = {
     {"/healthz", NULL, "", NULL},
     {"/metrics", NULL, "", NULL},
     {"/v1/me", handle_me, "", NULL},
+    {"/v1/meters", handle_meters, "", NULL},
     {"/v1/usage", handle_usage, "customer from to group_by format page page_size", NULL},
     {"/v1/usage/current", handle_usage_current, "customer", NULL},
     {"/v1/statement", handle_statement, "customer period format", NULL},

@@ -6,7 +6,8 @@
  * is per, the plan's section), documents (the names in "meters" lists), the
  * PDF, CSV and text (names and unit labels), the fapiao export (unit and
  * tax-code key), the configuration (fapiao.tax_code.<code>) and the
- * synthetic generator. Schema 001 and 028 hold the same rows in the
+ * synthetic generator, and the API's GET /v1/meters (what the web console
+ * names meters from). Schema 001 and 028 hold the same rows in the
  * `meter` table (what SQL joins on); tests/unit/test_meter.c and
  * tests/integration/test_meters.sh keep the two in step.
  *

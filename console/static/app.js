@@ -22,7 +22,7 @@ const WORDS = {
     plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
     noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
-    usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)", unit_gpu_ms: "GPU-hours", unit_tokens: "million tokens", unit_energy_mj: "kWh",
+    usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)",
     audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
     audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
   },
@@ -40,7 +40,7 @@ const WORDS = {
     plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
     noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
-    usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）", unit_gpu_ms: "卡时", unit_tokens: "百万Token", unit_energy_mj: "千瓦时",
+    usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）",
     audit: "本月发票的资金审计记录", at: "时间（UTC）", actor: "操作人", action: "操作", detail: "详情", noAudit: "本月发票尚无记录。",
     audit_issue: "开具", audit_void: "作废", audit_fapiao: "登记数电发票", audit_correct: "更正发票登记", audit_credit: "部分红冲",
   },
@@ -299,10 +299,16 @@ async function toolbar(view, params, withCustomer) {
 
 /* ---- the customer's view ---- */
 
-/* A line's unit in the reader's language; a meter this page has no words
- * for (one added to core/meter.h since) shows its price unit as the API
- * gives it, never a key. */
-const unitName = (l) => (Object.hasOwn(WORDS[lang], `unit_${l.meter}`) ? t(`unit_${l.meter}`) : l.price_unit);
+/* The meters, as the API's registry gives them (GET /v1/meters, read once
+ * after sign-in): code -> { doc, readable, label_zh, label_en, name_zh,
+ * name_en, ... } in the registry's order. The page has no words of its own
+ * for a meter, so a meter added to core/meter.h shows with its own names. */
+let meters = null;
+const meterName = (m) => (lang === "zh" ? m.name_zh : m.name_en);
+const meterLabel = (m) => (lang === "zh" ? m.label_zh : m.label_en);
+/* A line's unit in the reader's language; a meter the registry does not
+ * name (none today) shows its price unit as the API gives it. */
+const unitName = (l) => (meters.has(l.meter) ? meterLabel(meters.get(l.meter)) : l.price_unit);
 
 function statementCard(title, s) {
   const c = s.currency;
@@ -326,16 +332,16 @@ function statementCard(title, s) {
     table([t("line"), t("quantity"), t("unitPrice"), t("amount")], rows, { name: "statement", num: [1, 2, 3] }));
 }
 
-/* The month's usage per meter in the units people read (GPU-hours, million
- * tokens, kWh: the API's exact six-decimal strings, docs/api.md#units) beside
- * the exact integer the API also gives. */
-const READABLE = { gpu_ms: "gpu_hours", tokens: "million_tokens", energy_mj: "kwh" };
+/* The month's usage, one row per meter in the registry's order: the meter's
+ * name, its quantity in the unit people read (the API's exact six-decimal
+ * string in the meter's readable field, docs/api.md#units) and the exact
+ * integer the API also gives. */
 function usageCard(rows) {
-  const known = Object.keys(READABLE).flatMap((m) => rows.filter((r) => r.meter === m));
+  const known = [...meters.entries()].flatMap(([code, m]) => rows.filter((r) => r.meter === code).map((r) => [r, m]));
   return card(t("usageMonth"), known.length
-    ? table([t("meter"), t("quantity"), t("exact")], known.map((r) => el("tr", { "data-usage": r.meter },
-      td(t(`unit_${r.meter}`)),
-      td(`${exact(r[READABLE[r.meter]])} ${t(`unit_${r.meter}`)}`, { class: "num", "data-exact": r[READABLE[r.meter]] }),
+    ? table([t("meter"), t("quantity"), t("exact")], known.map(([r, m]) => el("tr", { "data-usage": r.meter },
+      td(meterName(m)),
+      td(`${exact(r[m.readable])} ${meterLabel(m)}`, { class: "num", "data-exact": r[m.readable] }),
       td(`${num(r.quantity)} ${r.unit}`, { class: "num" }))), { name: "usage", num: [1, 2] })
     : el("p", { class: "muted" }, t("noUsage")));
 }
@@ -533,6 +539,7 @@ function fail(e) {
 async function route() {
   try {
     if (!me) me = await api("/v1/me");
+    if (!meters) meters = new Map((await api("/v1/meters")).meters.map((m) => [m.code, m]));
   } catch (e) {
     return e instanceof SignedOut ? signinView() : fail(e);
   }

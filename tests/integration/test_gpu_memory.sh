@@ -59,6 +59,43 @@ r = next(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8")))
 print("|".join(r[c] for c in ("ServiceName", "ServiceCategory", "PricingQuantity", "PricingUnit",
                               "ConsumedQuantity", "ConsumedUnit", "x_Quantity", "x_QuantityUnit")))' "$TMP/focus.csv")"
 
+# The console names meters from the API's registry (GET /v1/meters), never
+# from words of its own: alpha's October shows a GPU memory row in both
+# languages.
+KA=$("$GM" customer key create alpha 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+meters=$(curl -s -H "Authorization: Bearer $KA" "$U/v1/meters")
+check_eq "GET /v1/meters is the registry, all four meters with their names and units in both languages" \
+    'gpu_ms|gpu_hours|gpu_hours|GPU-ms|GPU-hour|3600000|卡时|GPU-hours|GPU 时长|GPU time
+tokens|tokens|million_tokens|token|million tokens|1000000|百万Token|million tokens|训练 Token|Training tokens
+energy_mj|energy_kwh|kwh|mJ|kWh|3600000000|千瓦时|kWh|电力|Energy
+gpu_mem_gib_ms|gpu_mem_gib_hours|gpu_mem_gib_hours|GiB-ms|GiB-hour|3600000|GiB时|GiB-hours|显存|GPU memory' \
+    "$(jq -r '.meters[] | [.code, .doc, .readable, .base_unit, .price_unit, .per_price, .label_zh, .label_en, .name_zh, .name_en] | join("|")' <<<"$meters")"
+check_eq "and the database's meter table (what SQL joins on) has the same rows" \
+    "$(q "SELECT string_agg(code || '|' || base_unit || '|' || price_unit || '|' || units_per_price, ' ' ORDER BY code) FROM meter")" \
+    "$(jq -r '[.meters[] | [.code, .base_unit, .price_unit, .per_price] | join("|")] | sort | join(" ")' <<<"$meters")"
+check_eq "without a key it is 401" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/meters")"
+# the usage API's month rows, each in its meter's readable field: what the card must show
+usage=$(curl -s -H "Authorization: Bearer $KA" "$U/v1/usage?from=2026-10-01&to=2026-10-31&group_by=month")
+check_eq "alpha's October usage holds 2.5 GiB-hours of GPU memory" "2.500000" \
+    "$(jq -r '.rows[] | select(.meter == "gpu_mem_gib_ms") | .gpu_mem_gib_hours' <<<"$usage")"
+(cd "$TMP" && node "$ROOT/tests/tools/console_usage.mjs" "$U/" 2026-10 "$KA") >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove the customer page in both languages" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+# every meter the month has, in the registry's order, named as the registry names it
+want() { jq -r --argjson m "$meters" --arg lang "$1" '[$m.meters[] as $x | .rows[] | select(.meter == $x.code)
+    | "\(.meter)|\($x["name_" + $lang])|\(.[$x.readable]) \($x["label_" + $lang])"] | join(";")' <<<"$usage"; }
+check_match "the English usage card has a GPU memory row in GiB-hours" '(^|;)gpu_mem_gib_ms\|GPU memory\|2\.500000 GiB-hours(;|$)' "$(seen usage.en)"
+check_eq "a row for every meter of the month, each with the registry's English name and label" "$(want en)" "$(seen usage.en)"
+check_match "the Chinese usage card has it as 显存 in GiB时" '(^|;)gpu_mem_gib_ms\|显存\|2\.500000 GiB时(;|$)' "$(seen usage.zh)"
+check_eq "a row for every meter of the month, each with the registry's Chinese name and label" "$(want zh)" "$(seen usage.zh)"
+check_eq "its statement line's quantity in the registry's English label" "2.500000 GiB-hours" "$(seen statement.en)"
+check_eq "and in its Chinese label" "2.500000 GiB时" "$(seen statement.zh)"
+check_eq "no error in the page" 0 "$(seen errors)"
+kill "$SERVER" 2>/dev/null
+
 # November: a plan version without a GPU memory price bills none of it.
 cat >"$TMP/plan-nov.json" <<'JSON'
 {"plan": "gpu-standard", "name": "GPU-hours only", "currency": "CNY", "effective_from": "2026-11-01",

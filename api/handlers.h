@@ -2,7 +2,8 @@
  * billing/ and render/: usage by day, month-to-date usage, statements,
  * invoices and one invoice (JSON, CSV or PDF), the contract calendar. Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
- * the request. */
+ * the request.
+ * Thread-safe: each request runs on its own pooled connection and buffers. */
 #ifndef GPUMETER_HANDLERS_H
 #define GPUMETER_HANDLERS_H
 

@@ -15,6 +15,8 @@
 #    other round (a strongly connected component: A -> B -> A, or longer)
 #    is reported with the calls that close it. Without the objects it says
 #    so (not ok) rather than pass;
+#  - every product header's leading comment states its thread-safety
+#    ("thread", any case, or "Pure");
 #  - every folder has a README.md.
 # Prints "ok - ..." / "not ok - ..." lines; exits 1 on any failure.
 set -uo pipefail
@@ -176,6 +178,21 @@ elif [ -z "$stale_steps" ]; then
 else
     bad "docs/layout.md names functions its files do not define:"
     sed 's/^/#   /' <<<"$stale_steps"
+fi
+
+# Every product header states its contract and its thread-safety in its
+# leading comment (up to its first "*/"): a comment that says nothing
+# about threads ("thread", any case, or "Pure") fails.
+silent=$(for d in $FOLDERS; do for h in "$d"/*.h; do
+    [ -f "$h" ] || continue
+    lead=$(awk '{ print } /\*\// { exit }' "$h")
+    grep -qiE 'thread' <<<"$lead" || grep -qE 'Pure' <<<"$lead" || echo "$h"
+done; done)
+if [ -z "$silent" ]; then
+    ok "every header's leading comment states its thread-safety"
+else
+    bad "headers whose leading comment says nothing about threads (say \"Thread-safe\", \"Not thread-safe: ...\" or \"Pure\"):"
+    sed 's/^/#   /' <<<"$silent"
 fi
 
 missing=""

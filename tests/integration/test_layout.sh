@@ -3,7 +3,8 @@
 # objects: a circle planted in a copy of the tree (two files calling each
 # other, and three calling round) fails it, naming the files and the
 # functions; objects missing or older than their sources fail it with a
-# hint to build, never a silent pass. Needs build/obj (make build/gpumeter).
+# hint to build, never a silent pass; a header whose leading comment says
+# nothing about threads fails it. Needs build/obj (make build/gpumeter).
 . "$(dirname "$0")/lib.sh"
 
 COPY=$TMP/tree
@@ -21,6 +22,8 @@ layout() { (cd "$COPY" && bash scripts/check-layout.sh "$@" 2>&1); }
 out=$(layout)
 check_match "the tree as built: the call graph is read from every object" \
     "(ok|not ok) - (no )?call circle between files" "$out"
+check_match "the tree as written: every header states its thread-safety" \
+    "ok - every header's leading comment states its thread-safety" "$out"
 if grep -qE "render/describe.c|core/(decimal|digest|utf8).c" <<<"$(grep -A20 '^not ok - call circle' <<<"$out")"; then
     fail "the tree as built has no circle through the files planted below (got [$out])"
 else
@@ -75,4 +78,15 @@ check_eq "no objects fail the check (exit 1)" 1 "$?"
 check_match "no objects: said so, not passed" \
     "not ok - no call graph: objects not built or older than their sources \(in build/none\)" "$out"
 check_match "no objects: the missing ones are named" "missing: build/none/gpumeter.o" "$out"
+
+# A header whose leading comment says nothing about threads fails, even when
+# a later comment does; one that says "Pure" passes.
+printf '/* planted: a contract, and no word on concurrency. */\n#pragma once\n/* thread-safe */\n' \
+    >"$COPY/render/planted.h"
+printf '/* planted_pure: a contract. Pure. */\n#pragma once\n' >"$COPY/core/planted_pure.h"
+out=$(LAYOUT_OBJ=build/none layout)
+check_match "a header silent on threads fails the check, named" \
+    "not ok - headers whose leading comment says nothing about threads" "$out"
+check_eq "only that header is named (a Pure one passes)" "#   render/planted.h" \
+    "$(grep -A5 '^not ok - headers whose leading' <<<"$out" | grep '^#   ')"
 finish

@@ -263,13 +263,16 @@ static const struct key keys[] = {
 };
 
 /* The key of the table a name is, NULL if none; a prefix kind matches any
- * name that starts with its prefix and goes on. */
+ * name that starts with its prefix and goes on. A per-meter prefix matches
+ * its bare prefix too ("fapiao.tax_code."), so that per_meter_slot refuses
+ * it naming the meters rather than as an unknown key with no hint. */
 static const struct key *key_find(const char *name)
 {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         size_t n = strlen(keys[i].name);
         bool prefix = keys[i].name[n - 1] == '.';
-        if (prefix ? !strncmp(name, keys[i].name, n) && name[n] : !strcmp(name, keys[i].name))
+        if (prefix ? !strncmp(name, keys[i].name, n) && (name[n] || keys[i].kind == KEY_PER_METER)
+                   : !strcmp(name, keys[i].name))
             return &keys[i];
     }
     return NULL;

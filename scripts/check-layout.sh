@@ -14,7 +14,11 @@
 #    each is charged to the file defining it; a set of files that call each
 #    other round (a strongly connected component: A -> B -> A, or longer)
 #    is reported with the calls that close it. Without the objects it says
-#    so (not ok) rather than pass;
+#    so (not ok) rather than pass. Only function symbols count (T/W/U): a
+#    data table of function pointers that a file reads (terms' plan_kind,
+#    read by billing/) is data, not a call, and terms/plan.c's dispatch up
+#    to billing/ goes through commands.h's cmd_*, the layout's allowed way
+#    up (docs/layout.md, "No call circle");
 #  - every product header's leading comment states its thread-safety
 #    ("thread", any case, or "Pure");
 #  - every folder has a README.md.

@@ -31,6 +31,7 @@
 #include "api/auth.h"
 #include "api/cache.h"
 #include "api/handlers.h"
+#include "api/office.h"
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"

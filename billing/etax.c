@@ -27,7 +27,7 @@
 #include "core/meter.h"
 #include "core/money.h"
 #include "core/strbuf.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "core/meter.h"
 #include "core/money.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdio.h>
 #include <string.h>

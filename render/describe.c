@@ -1,5 +1,5 @@
 /* describe: what a bill line is, in Chinese and in English, and its
- * quantity, unit price and reason as people read them (render.h).
+ * quantity, unit price and reason as people read them (describe.h).
  *
  * Printed on invoices, so it names the service and never a meter code:
  * a customer's finance team reads "GPU 时长 · NVIDIA H800", not "gpu_ms H800".
@@ -9,7 +9,7 @@
 #include "core/meter.h"
 #include "core/money.h"
 #include "core/units.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -36,7 +36,7 @@
 #include "render/pdf.h"
 
 #include "core/invariant.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include "core/log.h"
 #include "core/money.h"

@@ -19,6 +19,8 @@
 #    read by billing/) is data, not a call, and terms/plan.c's dispatch up
 #    to billing/ goes through commands.h's cmd_*, the layout's allowed way
 #    up (docs/layout.md, "No call circle");
+#  - each header is implemented by one file (over the objects too; not
+#    commands.h, whose cmd_* each live in their command's file);
 #  - every product header's leading comment states its thread-safety
 #    ("thread", any case, or "Pure");
 #  - every folder has a README.md.
@@ -150,6 +152,22 @@ else
         echo "#   into a third file they share (as api/http.c for handlers.c and serve.c), or"
         echo "#   let the lower one call back through a function pointer it is given (as"
         echo "#   ingest/token_server.h's token_sink), then rebuild and run this again."
+    fi
+    # Each header is implemented by one file: the functions a header
+    # declares (a line that starts a prototype) are defined in one .c.
+    # commands.h is the exception by design: every cmd_* in its own file.
+    declared=$(for d in $FOLDERS; do ls "$d"/*.h 2>/dev/null; done |
+        xargs grep -HoE '^[a-zA-Z_][^(;=#]*[ *][a-z_][a-z0-9_]*\(' |
+        sed -E 's/^([^:]*):.*[ *]([a-z_][a-z0-9_]*)\($/\1 \2/')
+    split_headers=$(awk '
+        FILENAME == "-" { if ($1 == "D") def[$3] = $2; next }
+        ($2 in def) { pair = $1 SUBSEP def[$2]; if (!(pair in seen)) { seen[pair] = 1; n[$1]++; files[$1] = files[$1] " " def[$2] } }
+        END { for (h in n) if (n[h] > 1) print h ":" files[h] }' - <(echo "$declared") <<<"$symbols" | sort)
+    if [ -z "$split_headers" ]; then
+        ok "each header is implemented by one file"
+    else
+        bad "headers whose functions are defined in more than one file (give each file its own header):"
+        sed 's/^/#   /' <<<"$split_headers"
     fi
 fi
 

@@ -1,6 +1,7 @@
 /* handlers: the API's resources, each answering one request (http.h) from
  * billing/ and render/: usage by day, month-to-date usage, statements,
- * invoices and one invoice (JSON, CSV or PDF), the contract calendar (what finance and sales read is office.h). Each sets r's response and
+ * invoices and one invoice (JSON, CSV or PDF), the contract calendar
+ * (what finance and sales read is office.h). Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
  * the request.
  * Thread-safe: each request runs on its own pooled connection and buffers. */

@@ -186,7 +186,8 @@ enum key_kind {
     KEY_PROXIES,     /* api.trusted_proxies: addresses or prefixes */
     KEY_FAPIAO_TYPE, /* special (增值税专用发票) or normal (普通发票) */
     KEY_TAX_CODE,    /* a tax classification code of 19 digits */
-    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per meter of the registry (core/meter.h) */
+    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per meter of the registry
+                      * (core/meter.h) */
     KEY_KV,          /* name + "<anything>": a pair in a list of up to max */
     KEY_KV_SECRET,   /* KEY_KV whose value is a secret of at least min bytes */
 };

@@ -13,7 +13,8 @@
  *    (metrics.prom, Prometheus textfile format) and a lock so only one
  *    collector uses a state directory.
  * docs/collectors.md documents the flags, rules and files.
- * Not thread-safe: one collector process runs one collector; the stop flag is set by the signal handler only. */
+ * Not thread-safe: one collector process runs one collector; the stop
+ * flag is set by the signal handler only. */
 #ifndef GPUMETER_COLLECTOR_H
 #define GPUMETER_COLLECTOR_H
 

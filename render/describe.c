@@ -155,7 +155,8 @@ bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int
         return true;
     }
     if (l->quantity == 0) return false;
-    if (l->kind == LINE_USAGE && !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
+    if (l->kind == LINE_USAGE &&
+        !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
         *price = -1;
     return true;
 }

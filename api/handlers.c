@@ -498,7 +498,8 @@ bool handle_operator_yield(struct request *r)
         return http_error(r, 400, "bad_request", "period is YYYY-MM; by is model, site or node");
     if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
         return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
-    if (!yield_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, by, REPORT_JSON, &r->body))
+    if (!yield_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, by,
+                      REPORT_JSON, &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

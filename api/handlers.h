@@ -1,8 +1,10 @@
 /* handlers: the API's resources, each answering one request (http.h) from
  * billing/ and render/: usage by day, month-to-date usage, statements,
- * invoices and one invoice (JSON, CSV or PDF), the contract calendar. Each sets r's response and
+ * invoices and one invoice (JSON, CSV or PDF), the contract calendar
+ * (what finance and sales read is office.h). Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
- * the request. */
+ * the request.
+ * Thread-safe: each request runs on its own pooled connection and buffers. */
 #ifndef GPUMETER_HANDLERS_H
 #define GPUMETER_HANDLERS_H
 
@@ -21,12 +23,5 @@ bool handle_focus(struct request *r); /* CSV */
 bool handle_operator_contracts(struct request *r); /* finance keys only */
 bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */
-/* office.c: what finance and sales read */
-bool handle_customers(struct request *r);        /* finance and sales keys */
-bool handle_finance_month(struct request *r);    /* finance keys only */
-bool handle_finance_vouchers(struct request *r); /* finance keys only */
-bool handle_finance_audit(struct request *r);    /* finance keys only */
-bool handle_plans(struct request *r);            /* finance and sales keys */
-bool handle_simulate(struct request *r);         /* POST; finance and sales keys */
 
 #endif

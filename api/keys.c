@@ -58,7 +58,8 @@ static int key_create(int argc, char **argv)
         {"finance", CLI_BOOL, &finance, NULL, "a finance key: reads every customer", 0, 0},
         {"sales", CLI_BOOL, &sales, NULL, "a sales key: plans, customers and simulations", 0, 0},
         {"label", CLI_STR, &label, "TEXT", "what the key is for", 0, 0},
-        {"actor", CLI_TEXT, &actor, "NAME", "who creates it (default: audit.actor, $USER)", 0, CLI_ACTOR_MAX},
+        {"actor", CLI_TEXT, &actor, "NAME", "who creates it (default: audit.actor, $USER)", 0,
+         CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {

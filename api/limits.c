@@ -5,7 +5,6 @@
 #include "core/timeutil.h"
 
 #include <arpa/inet.h>
-#include <assert.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <strings.h>

@@ -1,4 +1,4 @@
-/* office: the resources finance and sales read (handlers.h, docs/api.md):
+/* office: the resources finance and sales read (office.h, docs/api.md):
  * the customer list, a month's invoices across customers with what the
  * invoice run could not bill, voucher claims per program, the money audit
  * trail of the month's invoices (audit_log), the price plans
@@ -6,7 +6,7 @@
  * same queries and code as the CLI (billing/claims.h, billing/billing.h,
  * billing/simulate.h), so the console and `gpumeter` never disagree.
  * Reentrant: everything lives on the request. */
-#include "api/handlers.h"
+#include "api/office.h"
 
 #include "billing/billing.h"
 #include "billing/claims.h"
@@ -15,6 +15,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/timeutil.h"
+#include "render/describe.h"
 #include "render/render.h"
 #include "terms/docstore.h"
 #include "terms/plan.h"

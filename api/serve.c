@@ -31,6 +31,7 @@
 #include "api/auth.h"
 #include "api/cache.h"
 #include "api/handlers.h"
+#include "api/office.h"
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"
@@ -270,7 +271,8 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     char session_key_buf[SESSION_KEY_MAX];
     const char *presented = credential_from_authorization(auth);
     bool via_session = false;
-    if (!presented && cookie && session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+    if (!presented && cookie &&
+        session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
         presented = session_key_buf, via_session = true;
     /* Only what the client presented is a guess: a stale cookie is none. */
     enum auth_result a = auth_check(s->limits.auth, r->conn, r->prepared, presented,
@@ -552,8 +554,9 @@ int cmd_serve(int argc, char **argv)
         on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s.cfg.api_idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s.cfg.api_max_connections,
-        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.limits.deadlines, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, raw_uri, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, &s.limits.deadlines,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, raw_uri, NULL,
+        MHD_OPTION_END);
     if (!s.d) {
         log_error("cannot listen on %s", listen);
         return 1;

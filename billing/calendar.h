@@ -7,7 +7,8 @@
  * currency (exact) and their GPU-hour commitments; the contracts ending (in
  * force that month, none for the customer the next); and for those, the
  * GPUs their accounts kept busy on average in the full UTC month before
- * first_day, by accelerator model. Reentrant. */
+ * first_day, by accelerator model. Reentrant.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_CALENDAR_H
 #define GPUMETER_CALENDAR_H
 

@@ -1,7 +1,8 @@
 /* claims: what voucher programs paid in a month, per customer, voucher and
  * invoice: each program's reimbursement claim, which counts issued
  * invoices only. One query serves `gpumeter report vouchers` and
- * `GET /v1/finance/vouchers`. Reentrant. */
+ * `GET /v1/finance/vouchers`. Reentrant.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_CLAIMS_H
 #define GPUMETER_CLAIMS_H
 

@@ -13,6 +13,8 @@
  * racing on one invoice never credit more than it billed. The credit note
  * is numbered in the CN series and audited ('credit') in the same
  * transaction. docs/invoices.md, "Partial credit notes". */
+#include "billing/credit.h"
+
 #include "billing/etax.h"
 #include "billing/lifecycle.h"
 #include "billing/store.h"

@@ -27,7 +27,7 @@
 #include "core/meter.h"
 #include "core/money.h"
 #include "core/strbuf.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -163,7 +163,8 @@ static int64_t put_line(struct export *x, lxw_worksheet *ws, lxw_row_t r, int co
     char item[400], spec[300], qty[48], price[48], amount[32], rate[32], tax[32];
     int64_t t = l->tax;
     render_line_item(l, item, sizeof item, spec, sizeof spec);
-    bool counted = quantity_and_price(l, b->minor_digits, sign, qty, sizeof qty, price, sizeof price);
+    bool counted =
+        quantity_and_price(l, b->minor_digits, sign, qty, sizeof qty, price, sizeof price);
     money_format(sign * l->amount, b->minor_digits, amount, sizeof amount);
     rate_text(b->tax_ppm, rate, sizeof rate);
     money_format(sign * t, b->minor_digits, tax, sizeof tax);

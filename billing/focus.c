@@ -16,7 +16,7 @@
 #include "core/log.h"
 #include "core/meter.h"
 #include "core/money.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -338,7 +338,8 @@ static void put_tax(struct strbuf *out, const struct invoice_ctx *x)
     put_row(out, v);
 }
 
-/* The month's issued invoices that stand and their partial credit notes: number, the billing period's bounds in UTC
+/* The month's issued invoices that stand and their partial credit notes:
+ * number, the billing period's bounds in UTC
  * (local months of the contract's time zone), the commitment's category,
  * and the bounds of each month its prior-period lines adjust. */
 static const char invoices_sql[] =

@@ -4,7 +4,8 @@
  * invoice, so BilledCost sums to each invoice's total (asserted);
  * gpumeter's own columns carry the x_ prefix. first_day is "YYYY-MM-01";
  * customer NULL means every customer. Appends to out; false after logging
- * a database failure. Works on the caller's connection; reentrant. */
+ * a database failure. Works on the caller's connection; reentrant.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_FOCUS_H
 #define GPUMETER_FOCUS_H
 

@@ -8,7 +8,7 @@
  * 8 or more devices hold (room for an 8-GPU job) and fragments: GPUs
  * stranded beside allocated ones, and whole idle nodes too small for such a
  * job. A node's size is its largest hour of installed time in the range,
- * in whole devices. Reentrant. */
+ * in whole devices. Reentrant. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_IDLE_H
 #define GPUMETER_IDLE_H
 

@@ -19,6 +19,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "billing/billing.h"
+#include "billing/credit.h"
 #include "billing/lifecycle.h"
 #include "render/render.h"
 #include "billing/store.h"

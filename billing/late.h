@@ -8,7 +8,8 @@
  * (pricing/prior.h). A new invoice for a month whose first was void
  * deducts what later invoices already billed of it. The month's own
  * take-or-pay, subsidies and vouchers stand as issued (docs/invoices.md).
- * Reentrant: state is the caller's. */
+ * Reentrant: state is the caller's.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_LATE_H
 #define GPUMETER_LATE_H
 

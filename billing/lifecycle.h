@@ -1,5 +1,5 @@
 /* lifecycle: issuing, voiding and partly crediting invoices, and recording their fapiao (see
- * lifecycle.c, credit.c): numbers
+ * lifecycle.c; `invoice credit` is credit.h): numbers
  * gap-free per series and year, credit notes, ledger reversals. Each issue, void, credit, fapiao
  * record and fapiao correction writes its audit_log row (--actor, else audit.actor) in its own
  * transaction; a fapiao date outside [issue date, today] in the invoice's time zone
@@ -18,9 +18,6 @@
 int lifecycle_issue(int argc, char **argv);
 int lifecycle_void(int argc, char **argv);
 int lifecycle_fapiao(int argc, char **argv);
-/* `invoice credit` (credit.c): a partial credit note against an issued
- * invoice, by amount or by lines; never more than remains of the invoice. */
-int lifecycle_credit(int argc, char **argv);
 
 /* Shared by the lifecycle's commands. */
 #define LIFECYCLE_ACTOR_HELP "who does it, for the audit log (default: audit.actor, $USER)"

@@ -17,7 +17,7 @@
  * summing them equals summing the window's hours), or from usage_hourly by
  * local hour for the `hours` customers (hour 0 otherwise). TRAINING_JOBS
  * (tj, after u): the jobs that report tokens in a window, with the trained
- * model's size. */
+ * model's size. SQL text only (macros); no state, thread-safe. */
 #ifndef GPUMETER_OWNED_H
 #define GPUMETER_OWNED_H
 

@@ -190,7 +190,8 @@ static int report_yield(int argc, char **argv)
          "site or node",
          0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
-        {"currency", CLI_STR, &currency, "CODE", "currency of the books (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
+        {"currency", CLI_STR, &currency, "CODE",
+         "currency of the books (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
         {0},
     };
     const struct cli_spec spec = {

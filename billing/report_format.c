@@ -19,7 +19,7 @@ bool report_format_parse(const char *s, enum report_format *out)
 void report_gpu_hours(int64_t ms, char *buf, size_t len)
 {
     int64_t milli = 0;
-    money_div_round(ms, 3600, &milli);
+    money_div_round(ms, MS_PER_HOUR / 1000, &milli); /* thousandths of a GPU-hour */
     money_format(milli, 3, buf, len);
 }
 

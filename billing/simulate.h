@@ -2,7 +2,8 @@
  * issued, else priced under its contract's plan) and priced under a
  * proposed plan (not stored), compared line by line. One
  * comparison serves `gpumeter plan simulate` and `POST /v1/simulate`.
- * Reentrant: everything lives on the caller's bills. */
+ * Reentrant: everything lives on the caller's bills.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_SIMULATE_H
 #define GPUMETER_SIMULATE_H
 

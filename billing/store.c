@@ -300,7 +300,8 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
  * less the credit notes against it up to this one (NULL unless a credit
  * note), and the sum of the issued credit notes against an invoice. */
 static const char show_sql[] =
-    "WITH credited AS ( " /* the credit notes against these invoices and those they credit: one scan */
+    /* the credit notes against these invoices and those they credit: one scan */
+    "WITH credited AS ( "
     "  SELECT x.id, x.credits, x.number, x.total, x.status FROM invoice x "
     "  WHERE x.kind = 'credit_note' AND x.credits IN ("
     "    SELECT id FROM unnest($1::bigint[]) id "
@@ -402,7 +403,8 @@ static bool read_line(struct bill *b, const PGresult *res, int row)
            db_get_int64(res, row, 22, &l->quantity) && db_get_int64(res, row, 23, &l->unit_price) &&
            db_get_int64(res, row, 24, &l->amount) &&
            db_get_int64(res, row, 26, &l->multiplier_ppm) &&
-           db_get_int64(res, row, 28, &l->pue_ppm) && db_get_int64(res, row, 29, &l->override_ppm) &&
+           db_get_int64(res, row, 28, &l->pue_ppm) &&
+           db_get_int64(res, row, 29, &l->override_ppm) &&
            db_get_int64(res, row, 44, &l->tax);
 }
 

@@ -5,7 +5,7 @@
  * touched) with their lines and ledger rows, set-based: a handful of
  * statements for any number of bills. store_load reads a stored invoice back and checks that its
  * lines add up to its subtotal and its subtotal and tax to its total. Reentrant: works on the
- * caller's connection. */
+ * caller's connection. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_INVOICE_STORE_H
 #define GPUMETER_INVOICE_STORE_H
 

@@ -16,7 +16,8 @@
  * allocated energy), idle energy and installed time (depreciation).
  * The engine (cells and allocation) is yield_engine.h, the rows' text, CSV
  * and JSON yield_output.h, the formats every report shares report_format.h.
- * Reentrant: everything lives in the caller's strbuf and the call's heap. */
+ * Reentrant: everything lives in the caller's strbuf and the call's heap.
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_YIELD_H
 #define GPUMETER_YIELD_H
 

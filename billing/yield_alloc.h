@@ -9,7 +9,8 @@
  * with money_split, exact to the minor unit; what no GPU time carries goes
  * to the unallocated cell. Every amount lands in exactly one cell
  * (asserted). The weights are never negative (the schema's CHECKs; the
- * allocation asserts them). Reentrant: state is the caller's. */
+ * allocation asserts them). Reentrant: state is the caller's.
+ * Thread-safe with one connection per thread: works on the caller's cells. */
 #ifndef GPUMETER_YIELD_ALLOC_H
 #define GPUMETER_YIELD_ALLOC_H
 

@@ -49,5 +49,6 @@ bool yield_depreciation(int64_t devices, int64_t cost_micro, int64_t life_months
 {
     assert(devices >= 0 && cost_micro >= 0 && life_months > 0);
     return money_mul_div_round((unsigned __int128)devices * (uint64_t)cost_micro,
-                               (unsigned __int128)money_pow10(digits), (unsigned __int128)MILLION * life_months, out);
+                               (unsigned __int128)money_pow10(digits),
+                               (unsigned __int128)MILLION * life_months, out);
 }

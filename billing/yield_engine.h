@@ -10,7 +10,8 @@
  * energy, depreciation by installed time, each with money_split, exact).
  * A node's allocated time is part of its installed and no weight is
  * negative (schema 015's CHECKs on capacity_hourly; asserted). Reentrant:
- * state is the caller's; every array is on the heap (free v). */
+ * state is the caller's; every array is on the heap (free v).
+ * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_YIELD_ENGINE_H
 #define GPUMETER_YIELD_ENGINE_H
 

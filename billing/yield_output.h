@@ -1,7 +1,8 @@
 /* yield_output: the yield's rows as text, CSV or JSON (docs/operator.md,
  * "Yield": the columns), for yield.c. Money through core/money's
  * money_format, GPU time and rates through report_format.h. Reentrant:
- * writes only to the caller's strbuf. */
+ * writes only to the caller's strbuf.
+ * Thread-safe: writes the caller's rows to the caller's buffer. */
 #ifndef GPUMETER_YIELD_OUTPUT_H
 #define GPUMETER_YIELD_OUTPUT_H
 

@@ -186,7 +186,8 @@ enum key_kind {
     KEY_PROXIES,     /* api.trusted_proxies: addresses or prefixes */
     KEY_FAPIAO_TYPE, /* special (增值税专用发票) or normal (普通发票) */
     KEY_TAX_CODE,    /* a tax classification code of 19 digits */
-    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per meter of the registry (core/meter.h) */
+    KEY_PER_METER,   /* name + "<meter>": KEY_TAX_CODE, one per meter of the registry
+                      * (core/meter.h) */
     KEY_KV,          /* name + "<anything>": a pair in a list of up to max */
     KEY_KV_SECRET,   /* KEY_KV whose value is a secret of at least min bytes */
 };
@@ -263,13 +264,16 @@ static const struct key keys[] = {
 };
 
 /* The key of the table a name is, NULL if none; a prefix kind matches any
- * name that starts with its prefix and goes on. */
+ * name that starts with its prefix and goes on. A per-meter prefix matches
+ * its bare prefix too ("fapiao.tax_code."), so that per_meter_slot refuses
+ * it naming the meters rather than as an unknown key with no hint. */
 static const struct key *key_find(const char *name)
 {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         size_t n = strlen(keys[i].name);
         bool prefix = keys[i].name[n - 1] == '.';
-        if (prefix ? !strncmp(name, keys[i].name, n) && name[n] : !strcmp(name, keys[i].name))
+        if (prefix ? !strncmp(name, keys[i].name, n) && (name[n] || keys[i].kind == KEY_PER_METER)
+                   : !strcmp(name, keys[i].name))
             return &keys[i];
     }
     return NULL;

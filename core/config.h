@@ -53,7 +53,8 @@ struct seller {
 struct fapiao_config {
     bool special;                           /* 增值税专用发票 (default), else 普通发票 */
     char tax_code[20];                      /* fapiao.tax_code */
-    char meter_tax_code[METER_COUNT][20];   /* fapiao.tax_code.<code>, registry order (core/meter.h) */
+    /* fapiao.tax_code.<code>, in registry order (core/meter.h) */
+    char meter_tax_code[METER_COUNT][20];
 };
 /* The code of a line of meter ("" for an adjustment): the meter's own,
  * else fapiao.tax_code; "" when neither is configured. */

@@ -83,7 +83,8 @@ const struct meter meter_rows[METER_COUNT] = {
 };
 
 /* The rows' names for error messages, written once on first use. */
-static char doc_list[METER_COUNT * (METER_NAME_MAX + 8)], code_list[METER_COUNT * (METER_NAME_MAX + 2)];
+static char doc_list[METER_COUNT * (METER_NAME_MAX + 8)];
+static char code_list[METER_COUNT * (METER_NAME_MAX + 2)];
 static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
 
 static void lists_write(void)
@@ -91,7 +92,8 @@ static void lists_write(void)
     size_t d = 0, c = 0;
     for (int m = 0; m < METER_COUNT; m++) {
         const char *sep = m == 0 ? "" : m == METER_COUNT - 1 ? " or " : ", ";
-        d += (size_t)snprintf(doc_list + d, sizeof doc_list - d, "%s\"%s\"", sep, meter_rows[m].doc);
+        d += (size_t)snprintf(doc_list + d, sizeof doc_list - d, "%s\"%s\"", sep,
+                              meter_rows[m].doc);
         c += (size_t)snprintf(code_list + c, sizeof code_list - c, "%s%s", m ? ", " : "",
                               meter_rows[m].code);
         assert(d < sizeof doc_list && c < sizeof code_list); /* names are at most METER_NAME_MAX */

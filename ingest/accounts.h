@@ -3,7 +3,9 @@
  * Sources whose telemetry carries no tenant (nvidia-smi, Slurm job ids seen
  * by dcgm) look accounts up here. The file holds `kind:key account` lines,
  * kind one of gpu (a GPU UUID), node (a host name) or job (a Slurm job id);
- * `#` starts a comment. A bad line rejects the whole file. */
+ * `#` starts a comment. A bad line rejects the whole file.
+ * Thread-safety: a loaded map is read-only and may be read from any
+ * thread; loading it is the caller's. */
 #ifndef GPUMETER_ACCOUNTS_H
 #define GPUMETER_ACCOUNTS_H
 

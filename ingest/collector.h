@@ -12,7 +12,9 @@
  *  - delivery from the spool to Kafka (deliver.h), a metrics file
  *    (metrics.prom, Prometheus textfile format) and a lock so only one
  *    collector uses a state directory.
- * docs/collectors.md documents the flags, rules and files. */
+ * docs/collectors.md documents the flags, rules and files.
+ * Not thread-safe: one collector process runs one collector; the stop
+ * flag is set by the signal handler only. */
 #ifndef GPUMETER_COLLECTOR_H
 #define GPUMETER_COLLECTOR_H
 

@@ -6,7 +6,7 @@
  * the next seq of that source (kept in the state), cluster, site and the
  * HMAC signature, and encodes the event as one "source<TAB>json" line. The
  * caller (collector.c) commits the lines and the state together or not at
- * all. */
+ * all. Not thread-safe: one collector thread owns a cycle and its state. */
 #ifndef GPUMETER_CYCLE_H
 #define GPUMETER_CYCLE_H
 

@@ -21,7 +21,7 @@
  *  dcgm_parse_npu:  Ascend npu-exporter Prometheus text. Device = "npu-<id>",
  *               power from npu_chip_info_power (W), tenant from
  *               namespace/pod_name (a pod without namespace is in "default").
- */
+ * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H
 

@@ -5,7 +5,8 @@
  * in order when it is back. A batch leaves the spool when every message in
  * it is acknowledged. A batch whose messages failed (a fatal producer
  * error, a missing topic) is sent again after a pause; the duplicates this
- * may create are dropped downstream by source + seq. */
+ * may create are dropped downstream by source + seq.
+ * Not thread-safe: one collector thread owns its delivery. */
 #ifndef GPUMETER_DELIVER_H
 #define GPUMETER_DELIVER_H
 

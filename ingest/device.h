@@ -29,7 +29,8 @@
  *  - GPU memory held (meter gpu_mem_gib_ms) is the unit's framebuffer used
  *    at the window's end (MiB, as the allocation is taken at its end) times
  *    the window: MiB x ms / 1024 GiB-ms, rounded down (under one GiB-ms a
- *    window), shared like GPU time; a unit holding none reports none. */
+ *    window), shared like GPU time; a unit holding none reports none.
+ * Not thread-safe: one collector thread owns a device_set and the state it meters against. */
 #ifndef GPUMETER_DEVICE_H
 #define GPUMETER_DEVICE_H
 

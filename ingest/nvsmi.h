@@ -6,7 +6,8 @@
  *  nvsmi_parse: nvidia-smi --query-gpu CSV, with or without units in header
  *               and values; [N/A] and bracketed messages are "no value".
  *               Needs uuid and power.draw columns; tenant from the map (gpu:
- *               then node:) or src->account, else idle. */
+ *               then node:) or src->account, else idle.
+ * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_NVSMI_H
 #define GPUMETER_NVSMI_H
 

@@ -3,7 +3,8 @@
  * Idempotent producer (acks=all, enable.idempotence) keyed by the event's
  * source, so one source's events stay in one partition, in seq order, with
  * no broker-side duplicates from retries. producer_close flushes and fails if
- * any message was not acknowledged. Every collector produces through this. */
+ * any message was not acknowledged. Every collector produces through this.
+ * Thread-safety: a producer belongs to one thread (librdkafka's own threads are internal). */
 #ifndef GPUMETER_PRODUCER_H
 #define GPUMETER_PRODUCER_H
 

@@ -10,7 +10,8 @@
  * skipped. A bad line (syntax, more than PROM_MAX_LABELS labels, a label
  * value over PROM_MAX_VALUE bytes, a final line cut off without its newline)
  * is counted in the rejects (rejects.h) and the rest of the scrape still counts. No input makes
- * it read out of bounds: it is a libFuzzer target. */
+ * it read out of bounds: it is a libFuzzer target.
+ * Reentrant: no state beyond the caller's; thread-safe. */
 #ifndef GPUMETER_PROM_H
 #define GPUMETER_PROM_H
 

@@ -15,7 +15,8 @@
  * so its text may hold any number of bars; a row that cannot be placed
  * (two or more free-text columns, or too few fields) is refused with
  * rejects_refused_row, and the collector exits non-zero: billable time is
- * never skipped quietly. */
+ * never skipped quietly.
+ * Not thread-safe: one collector thread owns the state sacct_collect updates. */
 #ifndef GPUMETER_SACCT_H
 #define GPUMETER_SACCT_H
 

@@ -13,7 +13,8 @@
  * rename durable, so a power loss can never show new bytes under an old
  * batch's name. The total size is bounded: a batch that does not fit is refused
  * (the caller keeps its state, so the usage stays in the source counters and
- * is collected later) and counted in `full`. */
+ * is collected later) and counted in `full`.
+ * Not thread-safe: one collector (held by its state directory's lock) owns a spool. */
 #ifndef GPUMETER_SPOOL_H
 #define GPUMETER_SPOOL_H
 

@@ -5,7 +5,8 @@
  * serialised as text, one escaped key per line, and saved with an atomic
  * rename; the spool (spool.h) embeds the same text in every batch, so the
  * state that produced a batch commits with it. `batch` is the number of the
- * last batch this state produced. */
+ * last batch this state produced.
+ * Not thread-safe: one collector thread owns a state. */
 #ifndef GPUMETER_STATE_H
 #define GPUMETER_STATE_H
 

@@ -9,7 +9,8 @@
  * the collector's spool: 200 with {"accepted":N,"rejected":M} (rejected
  * lines are logged and skipped), 400 when no line is a usable report, 401
  * without a valid, unrevoked credential (checked when the headers arrive
- * and again when the body is whole, so a revocation meanwhile counts), 403 when a line names an account
+ * and again when the body is whole, so a revocation meanwhile counts),
+ * 403 when a line names an account
  * the credential may not report for (the whole body refused, nothing
  * counted, the refusal logged and counted in metrics.prom), 413 for a body
  * over tokens.max_body_kb, 503 when the round could not be committed, the

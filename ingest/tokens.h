@@ -6,7 +6,8 @@
  * same name are two jobs): a report below it (a restart from a checkpoint)
  * bills nothing until the counter passes the mark again. A job's first report
  * bills its whole count: trainers count from zero at job start. Returns the
- * number of lines accepted. */
+ * number of lines accepted. Not thread-safe: one collector thread owns the
+ * cycle and its state. */
 #ifndef GPUMETER_TOKENS_H
 #define GPUMETER_TOKENS_H
 

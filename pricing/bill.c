@@ -129,7 +129,8 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
               money_div_round((__int128)p * l->override_ppm * money_pow10(decimals - 6), 1000000,
                               &p);
     /* |q x p - amount| <= 0.01, in units of 10^-(2 decimals) */
-    __int128 diff = (__int128)q * p - (__int128)l->amount * money_pow10(2 * decimals - minor_digits);
+    __int128 diff =
+        (__int128)q * p - (__int128)l->amount * money_pow10(2 * decimals - minor_digits);
     if (diff < 0) diff = -diff;
     /* the divisor positive (money_div_round's contract): a credit note's
      * negative quantity and amount give the same positive rate */

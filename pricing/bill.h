@@ -28,7 +28,8 @@ bool bill_kind_parse(const char *s, enum line_kind *k);
 
 struct bill_line {
     enum line_kind kind;
-    char meter[16];            /* a registry code (core/meter.h: "gpu_ms", ...); "" on adjustments */
+    char meter[16];            /* a registry code (core/meter.h: "gpu_ms", ...); ""
+                                * on adjustments */
     char model[65];            /* accelerator model, or the token bracket */
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */
@@ -134,7 +135,8 @@ bool bill_line_tax(const struct bill_line *l, int64_t tax_ppm, int64_t *tax);
 bool bill_lines_tax(const struct bill *b, int64_t *tax);
 
 /* Whether a settled bill's totals hold: the lines sum to the subtotal,
- * the tax is the sum of the lines' taxes (bill_lines_tax), subtotal + tax = total, claimed + due = total, the after-tax claims sum
+ * the tax is the sum of the lines' taxes (bill_lines_tax), subtotal + tax
+ * = total, claimed + due = total, the after-tax claims sum
  * to claimed and the pre-tax ones to minus the voucher discount lines.
  * settle_bill and store_invoices assert it: it never fails. */
 bool bill_totals_hold(const struct bill *b);

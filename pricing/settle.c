@@ -293,7 +293,9 @@ static bool claim_vouchers(struct bill *b, const struct settle_terms *t, struct 
          * pre-tax part, amount / (1 + rate)), taken off them for the
          * vouchers after it */
         int64_t paid = amount;
-        if (!pre_tax) money_mul_div_round((unsigned __int128)amount, 1000000, (unsigned __int128)scale, &paid);
+        if (!pre_tax)
+            money_mul_div_round((unsigned __int128)amount, 1000000, (unsigned __int128)scale,
+                                &paid);
         allocate(c, min64(paid, base), eligible);
         if (pre_tax)
             adjustment(b, LINE_VOUCHER_DISCOUNT, 0, -amount, v->code);

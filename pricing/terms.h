@@ -9,7 +9,8 @@
  * turned into the currency's minor units when billed (checked exact on
  * apply). Dates are days since 1970-01-01; -1 is "open". Contracts,
  * vouchers and subsidies start on the first day of a month and end on the
- * last, so every invoice month sees one set of terms. Plain data. */
+ * last, so every invoice month sees one set of terms.
+ * Plain data, no functions; read-only use from any thread is safe. */
 #ifndef GPUMETER_TERMS_H
 #define GPUMETER_TERMS_H
 

@@ -20,7 +20,9 @@
  * its data (SQLSTATE classes 22, 23, 54 and raised exceptions, never a lost
  * connection or a permission), the batch is committed in halves until the
  * message that fails alone is found, and that message becomes a dead letter
- * (rejected_by_database, with PostgreSQL's message) while the rest commits. */
+ * (rejected_by_database, with PostgreSQL's message) while the rest commits.
+ * Not thread-safe: a batch has one thread at a time, the consuming one until
+ * batch_flush, then the flusher's (flusher.h) until that returns. */
 #ifndef GPUMETER_BATCH_H
 #define GPUMETER_BATCH_H
 

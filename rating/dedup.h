@@ -14,7 +14,9 @@
  * A window also records the cluster its source belongs to: the cluster of
  * the first event accepted from it ("" until then). The rater refuses an
  * event that claims a bound source from another cluster before it can use
- * up a seq (schema 010). */
+ * up a seq (schema 010).
+ * Not thread-safe: a dedup set belongs to one batch, used by one thread at
+ * a time (the flusher while it commits). */
 #ifndef GPUMETER_DEDUP_H
 #define GPUMETER_DEDUP_H
 

@@ -6,7 +6,9 @@
  * source_offset. The rater waits for the broker to acknowledge its dead
  * letters before it commits the batch that counts them, so a counted dead
  * letter is always on the topic; a crash between the two can repeat a copy,
- * which the source_* headers identify. */
+ * which the source_* headers identify.
+ * Not thread-safe: one thread at a time, the rater's, or the flusher's
+ * while a batch is in flight (flusher.h). */
 #ifndef GPUMETER_DLQ_H
 #define GPUMETER_DLQ_H
 

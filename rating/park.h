@@ -5,7 +5,8 @@
  * dedup) and park_release rates them once their account is mapped: it takes
  * a slice of such events (SKIP LOCKED, so raters share the work), splits
  * them into hourly usage exactly as if they had just arrived, and moves them
- * from `parked` to `rated` in the counters, in one transaction. */
+ * from `parked` to `rated` in the counters, in one transaction.
+ * Thread-safe with one connection per thread (raters share the work through SKIP LOCKED). */
 #ifndef GPUMETER_PARK_H
 #define GPUMETER_PARK_H
 

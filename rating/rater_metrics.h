@@ -2,7 +2,8 @@
  *
  * Counters cover the process's lifetime (Prometheus handles restarts);
  * consumer lag is per held partition: the broker's high watermark minus the
- * position being fetched. docs/rating.md lists every series. */
+ * position being fetched. docs/rating.md lists every series.
+ * Not thread-safe: the rater's main thread owns its counters. */
 #ifndef GPUMETER_RATER_METRICS_H
 #define GPUMETER_RATER_METRICS_H
 

@@ -10,7 +10,8 @@
  * "NVIDIA H800" and "H800 80GB HBM3" are one H800 to every plan; a model the
  * catalogue does not know stays as reported. Token cells keep the trained
  * model's parameter count (plans price tokens by model size). Events must
- * outlive the set until usage_write. */
+ * outlive the set until usage_write.
+ * Not thread-safe: a usage set belongs to one batch, used by one thread at a time. */
 #ifndef GPUMETER_USAGE_H
 #define GPUMETER_USAGE_H
 

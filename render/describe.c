@@ -1,5 +1,5 @@
 /* describe: what a bill line is, in Chinese and in English, and its
- * quantity, unit price and reason as people read them (render.h).
+ * quantity, unit price and reason as people read them (describe.h).
  *
  * Printed on invoices, so it names the service and never a meter code:
  * a customer's finance team reads "GPU 时长 · NVIDIA H800", not "gpu_ms H800".
@@ -9,7 +9,7 @@
 #include "core/meter.h"
 #include "core/money.h"
 #include "core/units.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -155,7 +155,8 @@ bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int
         return true;
     }
     if (l->quantity == 0) return false;
-    if (l->kind == LINE_USAGE && !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
+    if (l->kind == LINE_USAGE &&
+        !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
         *price = -1;
     return true;
 }

@@ -36,7 +36,7 @@
 #include "render/pdf.h"
 
 #include "core/invariant.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include "core/log.h"
 #include "core/money.h"
@@ -186,7 +186,8 @@ static void footer(struct pdf *p, const struct bill *b)
     snprintf(zh, sizeof zh, "本单据不是发票：增值税发票由税务系统另行开具%s%s%s",
              !fapiao ? "。" : red ? "，红字发票号码 " : "，发票号码 ", b->fapiao_number,
              fapiao ? "。" : "");
-    snprintf(en, sizeof en, "Not a tax invoice: the fapiao is issued separately by the tax system%s%s.",
+    snprintf(en, sizeof en,
+             "Not a tax invoice: the fapiao is issued separately by the tax system%s%s.",
              !fapiao ? "" : red ? ", red fapiao no. " : ", fapiao no. ", b->fapiao_number);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     text(p, 7.5, false, PAGE_W / 2, BOTTOM + 30, ALIGN_CENTER, 0, s);

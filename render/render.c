@@ -1,6 +1,8 @@
 /* render: text, JSON and CSV views of a bill (see render.h). */
 #include "render/render.h"
 
+#include "render/describe.h"
+
 #include "core/csv.h"
 #include "core/log.h"
 #include "core/money.h"

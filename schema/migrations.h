@@ -1,6 +1,7 @@
 /* migrations: the SQL files of schema/, embedded in the binary by embed.sh.
  * Versions are the NNN prefixes, strictly increasing; a migration once
- * applied must never change (gpumeter migrate checks its SHA-256). */
+ * applied must never change (gpumeter migrate checks its SHA-256).
+ * Read-only embedded data; thread-safe. */
 #ifndef GPUMETER_MIGRATIONS_H
 #define GPUMETER_MIGRATIONS_H
 

@@ -14,7 +14,15 @@
 #    each is charged to the file defining it; a set of files that call each
 #    other round (a strongly connected component: A -> B -> A, or longer)
 #    is reported with the calls that close it. Without the objects it says
-#    so (not ok) rather than pass;
+#    so (not ok) rather than pass. Only function symbols count (T/W/U): a
+#    data table of function pointers that a file reads (terms' plan_kind,
+#    read by billing/) is data, not a call, and terms/plan.c's dispatch up
+#    to billing/ goes through commands.h's cmd_*, the layout's allowed way
+#    up (docs/layout.md, "No call circle");
+#  - each header is implemented by one file (over the objects too; not
+#    commands.h, whose cmd_* each live in their command's file);
+#  - every product header's leading comment states its thread-safety
+#    ("thread", any case, or "Pure");
 #  - every folder has a README.md.
 # Prints "ok - ..." / "not ok - ..." lines; exits 1 on any failure.
 set -uo pipefail
@@ -145,6 +153,22 @@ else
         echo "#   let the lower one call back through a function pointer it is given (as"
         echo "#   ingest/token_server.h's token_sink), then rebuild and run this again."
     fi
+    # Each header is implemented by one file: the functions a header
+    # declares (a line that starts a prototype) are defined in one .c.
+    # commands.h is the exception by design: every cmd_* in its own file.
+    declared=$(for d in $FOLDERS; do ls "$d"/*.h 2>/dev/null; done |
+        xargs grep -HoE '^[a-zA-Z_][^(;=#]*[ *][a-z_][a-z0-9_]*\(' |
+        sed -E 's/^([^:]*):.*[ *]([a-z_][a-z0-9_]*)\($/\1 \2/')
+    split_headers=$(awk '
+        FILENAME == "-" { if ($1 == "D") def[$3] = $2; next }
+        ($2 in def) { pair = $1 SUBSEP def[$2]; if (!(pair in seen)) { seen[pair] = 1; n[$1]++; files[$1] = files[$1] " " def[$2] } }
+        END { for (h in n) if (n[h] > 1) print h ":" files[h] }' - <(echo "$declared") <<<"$symbols" | sort)
+    if [ -z "$split_headers" ]; then
+        ok "each header is implemented by one file"
+    else
+        bad "headers whose functions are defined in more than one file (give each file its own header):"
+        sed 's/^/#   /' <<<"$split_headers"
+    fi
 fi
 
 # assert() is on in every build only where core/invariant.h stops a build
@@ -176,6 +200,21 @@ elif [ -z "$stale_steps" ]; then
 else
     bad "docs/layout.md names functions its files do not define:"
     sed 's/^/#   /' <<<"$stale_steps"
+fi
+
+# Every product header states its contract and its thread-safety in its
+# leading comment (up to its first "*/"): a comment that says nothing
+# about threads ("thread", any case, or "Pure") fails.
+silent=$(for d in $FOLDERS; do for h in "$d"/*.h; do
+    [ -f "$h" ] || continue
+    lead=$(awk '{ print } /\*\// { exit }' "$h")
+    grep -qiE 'thread' <<<"$lead" || grep -qE 'Pure' <<<"$lead" || echo "$h"
+done; done)
+if [ -z "$silent" ]; then
+    ok "every header's leading comment states its thread-safety"
+else
+    bad "headers whose leading comment says nothing about threads (say \"Thread-safe\", \"Not thread-safe: ...\" or \"Pure\"):"
+    sed 's/^/#   /' <<<"$silent"
 fi
 
 missing=""

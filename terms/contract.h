@@ -1,5 +1,6 @@
 /* contract: the contract, site, voucher and subsidy document kinds
- * (docstore.h), named for their kind, and their commands. */
+ * (docstore.h), named for their kind, and their commands.
+ * Thread-safety: the kinds are read-only tables; the commands keep no state between calls. */
 #ifndef GPUMETER_TERMS_CONTRACT_H
 #define GPUMETER_TERMS_CONTRACT_H
 

@@ -17,7 +17,7 @@
  *    definition; docs/plans.md, "Issued months are frozen"). Other kinds:
  *    a version that priced an issued invoice is never replaced;
  *  - list, show and diff read them back. Reentrant: state is the caller's (connection, parsed
- * document). */
+ * document). Thread-safe with one connection per thread. */
 #ifndef GPUMETER_DOCSTORE_H
 #define GPUMETER_DOCSTORE_H
 

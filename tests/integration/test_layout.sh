@@ -3,7 +3,9 @@
 # objects: a circle planted in a copy of the tree (two files calling each
 # other, and three calling round) fails it, naming the files and the
 # functions; objects missing or older than their sources fail it with a
-# hint to build, never a silent pass. Needs build/obj (make build/gpumeter).
+# hint to build, never a silent pass; a header whose leading comment says
+# nothing about threads fails it, and so does a header whose functions two
+# files define. Needs build/obj (make build/gpumeter).
 . "$(dirname "$0")/lib.sh"
 
 COPY=$TMP/tree
@@ -21,6 +23,10 @@ layout() { (cd "$COPY" && bash scripts/check-layout.sh "$@" 2>&1); }
 out=$(layout)
 check_match "the tree as built: the call graph is read from every object" \
     "(ok|not ok) - (no )?call circle between files" "$out"
+check_match "the tree as written: every header states its thread-safety" \
+    "ok - every header's leading comment states its thread-safety" "$out"
+check_match "the tree as built: each header is implemented by one file" \
+    "^ok - each header is implemented by one file" "$out"
 if grep -qE "render/describe.c|core/(decimal|digest|utf8).c" <<<"$(grep -A20 '^not ok - call circle' <<<"$out")"; then
     fail "the tree as built has no circle through the files planted below (got [$out])"
 else
@@ -29,11 +35,15 @@ fi
 
 # Two files calling each other: render.c calls describe.c (render_quantity),
 # and now describe.c calls render.c back.
+# (describe.c includes only describe.h since render.h and describe.h were
+# split, so the plant includes render.h itself.) Declared in render.h, the
+# planted function also makes render.h a header implemented by two files.
 cat >>"$COPY/render/describe.c" <<'C'
 
-void planted_describe(void);
+#include "render/render.h"
 void planted_describe(void) { render_bill(NULL, RENDER_TEXT, "", NULL); }
 C
+sed -i 's/^#endif$/void planted_describe(void);\n#endif/' "$COPY/render/render.h"
 # Three files calling round, of files that call no other (so the circle is
 # exactly these): decimal.c -> digest.c -> utf8.c -> decimal.c.
 plant() { # file defines calls
@@ -63,6 +73,8 @@ for call in "core/decimal.c calls core/digest.c: planted_digest" \
     check_match "three files: $call" "$call" "$out"
 done
 check_match "the message says how to fix it" "hint: a file calls only files that never call it back" "$out"
+check_match "a header declaring functions of two files fails the check, naming both" \
+    "^#   render/render.h: render/(describe|render).c render/(describe|render).c$" "$out"
 
 # Objects older than their sources, or none at all: not ok, with the hint.
 touch -d '+1 minute' "$COPY/render/pdf.c"
@@ -75,4 +87,15 @@ check_eq "no objects fail the check (exit 1)" 1 "$?"
 check_match "no objects: said so, not passed" \
     "not ok - no call graph: objects not built or older than their sources \(in build/none\)" "$out"
 check_match "no objects: the missing ones are named" "missing: build/none/gpumeter.o" "$out"
+
+# A header whose leading comment says nothing about threads fails, even when
+# a later comment does; one that says "Pure" passes.
+printf '/* planted: a contract, and no word on concurrency. */\n#pragma once\n/* thread-safe */\n' \
+    >"$COPY/render/planted.h"
+printf '/* planted_pure: a contract. Pure. */\n#pragma once\n' >"$COPY/core/planted_pure.h"
+out=$(LAYOUT_OBJ=build/none layout)
+check_match "a header silent on threads fails the check, named" \
+    "not ok - headers whose leading comment says nothing about threads" "$out"
+check_eq "only that header is named (a Pure one passes)" "#   render/planted.h" \
+    "$(grep -A5 '^not ok - headers whose leading' <<<"$out" | grep '^#   ')"
 finish

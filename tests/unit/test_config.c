@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/meter.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -185,6 +186,14 @@ static void test_fapiao_keys(void **state)
     assert_int_equal(
         config_set(&cfg, "fapiao.tax_code.gpu_hours", "3040203000000000000", err, sizeof err), -1);
     assert_non_null(strstr(err, "gpu_hours"));
+    /* No meter at all: refused, naming the meters (as before the keys
+     * became one table). */
+    assert_int_equal(config_set(&cfg, "fapiao.tax_code.", "3040203000000000000", err, sizeof err),
+                     -1);
+    char want[512];
+    snprintf(want, sizeof want, "unknown key \"fapiao.tax_code.\" (the meters are %s)",
+             meter_code_list());
+    assert_string_equal(err, want);
     assert_int_equal(
         config_set(&cfg, "invoice.seller_tax_id", "91310000MA1FL6TEST", err, sizeof err), 0);
     assert_int_equal(config_set(&cfg, "invoice.seller_tax_id", "9131", err, sizeof err), -1);

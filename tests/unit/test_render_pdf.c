@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "render/pdf.h"
-#include "render/render.h"
+#include "render/describe.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -263,8 +263,8 @@ for r in $(seq 1 "$RUNS"); do
     t0=$(now_s)
     "$ROOT/build/gpumeter" export focus --period 2026-10 --output "$ROOT/build/bench-focus.csv"
     t1=$(now_s)
-    GPUMETER_CONFIG=$ROOT/build/bench-fapiao.conf "$ROOT/build/gpumeter" invoice export \
-        --period 2026-10 --format etax --output "$ROOT/build/bench-etax.xlsx" >/dev/null
+    GPUMETER_CONFIG=$ROOT/build/bench-fapiao.conf "$ROOT/build/gpumeter" export etax \
+        --period 2026-10 --output "$ROOT/build/bench-etax.xlsx" >/dev/null
     t2=$(now_s)
     focus_s+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')")
     etax_s+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')")
@@ -450,15 +450,16 @@ by side in the same run.
 \`make bench\` builds everything it runs (the release binary, the bench
 tools, tests/tools/slow_clients), so it passes from a fresh clone, and
 prints when each section starts, in minutes since its own start (stderr). It
-is meant to finish within 25 minutes on this machine. Loading the hourly
-usage is most of it, not the repeats. One run with \`BENCH_RUNS=1\` on
-2026-12-07, on this machine while other work loaded it (load average
-about 10), took 20 min 56 s: ingest, rating (with its prefetch and
-signing variants) and the scale-out 3 min together; loading the invoice
-month's 7,440,000 rows 6 min 10 s, November's 7,200,000 3 min 47 s, the
-API's year of 8,760,000 4 min 18 s; the scale curve 2 min; everything
-else 1 min. Each further repeat adds about 3 minutes there. So one size
-was reduced: the late usage figure's November is its first local day,
+is meant to finish within 25 minutes on this machine: from a fresh clone
+on the idle machine on 2026-12-07 it took 16 min 17 s, build included.
+Loading the hourly usage is most of it, not the repeats. One run with
+\`BENCH_RUNS=1\` on 2026-12-07, on this machine while other work loaded
+it (load average about 10), took 20 min 56 s: ingest, rating (with its
+prefetch and signing variants) and the scale-out 3 min together; loading
+the invoice month's 7,440,000 rows 6 min 10 s, November's 7,200,000 3 min
+47 s, the API's year of 8,760,000 4 min 18 s; the scale curve 2 min;
+everything else 1 min. Each further repeat adds about 3 minutes there. So
+one size was reduced: the late usage figure's November is its first local day,
 not the whole month (the November batch reads the month rollup, one row
 per customer, meter and model, and a day of the five models in turn has
 all five: at 50 customers its drafts had the same 250 lines either way),
@@ -613,7 +614,7 @@ linear** from 10,000 to 100,000 customers: profiled on 2026-12-03
 batch of 1,000 drafts in the headers' upsert and 60 ms in the line
 comparison, half of its 0.225 s per 1,000 customers. The next step is to leave a draft whose header did not change
 alone instead of upserting every header (which also moves its
-`updated_at`, and billing/late.c reads `updated_at` to know which months
+\`updated_at\`, and billing/late.c reads \`updated_at\` to know which months
 were refreshed, so both change together), which takes the upsert out of
 a refresh where nothing changed.
 
@@ -638,7 +639,7 @@ run.
 | the same \`--by node\` ($NODES nodes), CSV | $(median "${node_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${node_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
 | \`report capacity\` for October by hour, CSV | $(median "${idle_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${idle_s[@]}")" "$(median "${batch_s[@]}")") (target at most 2.00) |
 | \`export focus --period 2026-10\`: $CUSTOMERS issued invoices as $focus_rows FOCUS rows | $(median "${focus_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${focus_s[@]}")" "$(median "${batch_s[@]}")") |
-| \`invoice export --format etax\`: the same invoices as the fapiao hand-off ($((etax_bytes / 1024)) KiB of XLSX) | $(median "${etax_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${etax_s[@]}")" "$(median "${batch_s[@]}")") |
+| \`export etax\`: the same invoices as the fapiao hand-off ($((etax_bytes / 1024)) KiB of XLSX) | $(median "${etax_s[@]}") s | $(median "${batch_s[@]}") s | $(ratio "$(median "${etax_s[@]}")" "$(median "${batch_s[@]}")") |
 
 A fleet of $NODES nodes of 8 GPUs (10,000 GPUs) at one site, the 5 bench
 models in turn, each node busy 0 to 8 GPUs an hour (bench/capacity-rows.sql),

@@ -148,7 +148,9 @@ bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
             ALLOC_GROW(tr->v, tr->n, tr->cap, 16);
             tr->v[tr->n++] = (struct yield_token_revenue){atoll(customer), amount};
         }
-        bool by_model = (cls == R_GPU || cls == R_ENERGY) && model[0];
+        /* a usage line of a model (GPU time without a site, GPU memory:
+         * revenue_sql names the model of usage lines only) stays on it */
+        bool by_model = model[0] != '\0';
         split_amount(m, &w, cls == R_TOKENS ? 4 : 3, by_model ? model : NULL, to, amount);
     }
     for (size_t i = 0; i < m->n; i++)

@@ -78,10 +78,12 @@ static bool is_power(const char *name)
 }
 
 /* Framebuffer memory used, in MiB (dcgm-exporter's default counters:
- * "DCGM_FI_DEV_FB_USED, gauge, Framebuffer memory used (in MiB)."). */
+ * "DCGM_FI_DEV_FB_USED, gauge, Framebuffer memory used (in MiB)."; 1.x and
+ * its 1.x-compatibility-metrics.csv: "dcgm_fb_used, gauge, Framebuffer
+ * memory used (in MiB)."). */
 static bool is_fb_used(const char *name)
 {
-    return !strcmp(name, "DCGM_FI_DEV_FB_USED");
+    return !strcmp(name, "DCGM_FI_DEV_FB_USED") || !strcmp(name, "dcgm_fb_used");
 }
 
 /* False (naming the label) when a label that names something is too long

@@ -328,7 +328,8 @@ static void test_dcgm_bad_lines_skip_only_themselves(void **state)
 
 /* Metric names are case-sensitive (issue 31): a lower-cased paste of
  * dcgm-exporter 2.x+ names is bad lines, not devices read as idle; the
- * 1.x names (dcgm_power_usage) are dcgm-exporter's own and still read. */
+ * 1.x names (dcgm_power_usage, dcgm_fb_used: NVIDIA's
+ * 1.x-compatibility-metrics.csv) are dcgm-exporter's own and still read. */
 static void test_dcgm_metric_names_are_exact(void **state)
 {
     struct run *r = *state;
@@ -337,7 +338,8 @@ static void test_dcgm_metric_names_are_exact(void **state)
         "dcgm_fi_dev_total_energy_consumption{UUID=\"GPU-1\",Hostname=\"n\"} 1000\n"
         "Dcgm_FI_DEV_GPU_UTIL{UUID=\"GPU-1\",Hostname=\"n\"} 0\n"
         "dcgm_exp_xid_errors_count{UUID=\"GPU-1\",Hostname=\"n\"} 0\n"
-        "dcgm_power_usage{uuid=\"GPU-2\",Hostname=\"n\"} 300\n";
+        "dcgm_power_usage{uuid=\"GPU-2\",Hostname=\"n\"} 300\n"
+        "dcgm_fb_used{uuid=\"GPU-2\",Hostname=\"n\"} 5120\n";
     struct device_set set = {0};
     struct rejects rep = {.origin = "t"};
     struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
@@ -346,6 +348,8 @@ static void test_dcgm_metric_names_are_exact(void **state)
     assert_int_equal(set.n, 1); /* only the 1.x series' GPU */
     assert_string_equal(set.v[0].key, "GPU-2");
     assert_true(set.v[0].has_power);
+    assert_true(set.v[0].has_fb); /* GPU memory, as DCGM_FI_DEV_FB_USED */
+    assert_int_equal(set.v[0].fb_used_mib, 5120);
     device_set_free(&set);
     (void)r;
 }

@@ -73,6 +73,7 @@ const struct meter meter_rows[METER_COUNT] = {
             .name_en = "GPU memory",
             .bit = METER_BIT_GPU_MEM,
             .pricing = METER_PRICED_FLAT,
+            .unit_price_only = 1,
             .split = METER_SPLIT_BY_TIME,
             .max_per_window_ms = 100000LL * 1024,
             .max_what = "GiB held in the window (1 TiB on each of 100000 accelerators)",

@@ -68,6 +68,12 @@ struct meter {
     const char *name_zh, *name_en; /* the service, on invoices: "GPU 时长", "GPU time" */
     unsigned bit;             /* in sets of meters (commitments, vouchers) */
     enum meter_pricing pricing;
+    /* FLAT only: a unit_price and never tiers. Its lines are one per
+     * accelerator model, priced each on its own, so a tier would start
+     * again on every model's line instead of on the month's quantity
+     * (docs/plans.md); energy_kwh still allows tiers, which restart per
+     * model and site the same way (documented there) */
+    int unit_price_only;
     enum meter_split split;
     /* counted under the trained model's size, whatever hardware ran it
      * (tokens); else under the accelerator model, vendor and site */

@@ -221,6 +221,13 @@ static void read_flat(struct doc_check *c, const struct meter *m, const cJSON *o
     if (!doc_object(c, path, obj)) return;
     doc_only(c, path, obj, fields);
     read_price(c, path, obj, &f->price);
+    if (m->unit_price_only && f->price.mode != TIERS_NONE) {
+        doc_path(p, path, "tiers");
+        doc_error(c, p,
+                  "%s is priced by one unit_price: its lines are one per accelerator model, "
+                  "and a tier would start again on each",
+                  m->doc);
+    }
     const cJSON *tou = doc_field(c, path, obj, "time_of_use", false);
     doc_path(p, path, "time_of_use");
     if (tou) f->nbands = plan_doc_bands(c, p, tou, f->bands);

@@ -118,6 +118,17 @@ static void test_every_rule_names_its_path(void **state)
          "$.tokens.brackets[0].up_to_params: is required on every bracket but the last\n"},
         {"{\"unit_price\":\"0.80\"}", "{\"unit_price\":\"0.80\",\"tiers\":{}}",
          "$.energy_kwh: needs exactly one of \"unit_price\" and \"tiers\"\n"},
+        /* GPU memory's lines are one per model: a tier would restart on each */
+        {"\"energy_kwh\":{\"unit_price\":\"0.80\"}",
+         "\"energy_kwh\":{\"unit_price\":\"0.80\"},\"gpu_mem_gib_hours\":{\"tiers\":{"
+         "\"mode\":\"graduated\",\"steps\":[{\"up_to\":10,\"unit_price\":\"1.00\"},"
+         "{\"unit_price\":\"0.50\"}]}}",
+         "$.gpu_mem_gib_hours.tiers: gpu_mem_gib_hours is priced by one unit_price: its lines are "
+         "one per accelerator model, and a tier would start again on each\n"},
+        {"\"energy_kwh\":{\"unit_price\":\"0.80\"}",
+         "\"energy_kwh\":{\"unit_price\":\"0.80\"},\"gpu_mem_gib_hours\":{\"unit_price\":"
+         "\"0.12\"}",
+         ""},
         {"\"increment_seconds\":60", "\"increment_seconds\":0",
          "$.gpu_hours.increment_seconds: must be a whole number from 1 to 3600\n"},
         /* names reach invoices and the console as people read them */

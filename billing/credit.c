@@ -100,7 +100,7 @@ static const char *reason_code(const char *s)
     return NULL;
 }
 
-/* A quantity in the line's price unit (GPU-hours, million tokens, kWh) as
+/* A quantity in the line's price unit (GPU-hours, million tokens, kWh, GiB-hours) as
  * base units, exactly; false if it is not a whole number of base units. */
 static bool quantity_base(const char *text, const char *meter, int64_t *out)
 {
@@ -406,7 +406,7 @@ int lifecycle_credit(int argc, char **argv)
          0, 0},
         {"line", CLI_STR, &lines, "N[:QTY],...",
          "credit these lines whole, or QTY of a line in its price unit (GPU-hours, million "
-         "tokens, kWh)",
+         "tokens, kWh, GiB-hours)",
          0, 0},
         {"reason", CLI_STR, &reason, "CODE",
          "the red-letter reason (required): 02 销货退回, 03 服务中止 or 04 销售折让, the code or "

@@ -36,11 +36,24 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
 
+/* The text invoice's meter column: as wide as the registry's longest code
+ * (gpu_mem_gib_ms), so a meter added to core/meter.h never pushes its
+ * line's columns out of line. */
+static int meter_width(void)
+{
+    int w = (int)strlen("meter");
+    for (int m = 0; m < METER_COUNT; m++)
+        if ((int)strlen(meter_rows[m].code) > w) w = (int)strlen(meter_rows[m].code);
+    return w;
+}
+
+/* A sum under the amount column: as wide as "#", meter, line, quantity and
+ * unit price with their separating spaces. */
 static void text_sum(FILE *out, const char *label, int64_t v, const struct bill *b)
 {
     char amount[32];
     money_format(v, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%83s %16s\n", label, amount);
+    fprintf(out, "%*s %16s\n", 3 + 1 + meter_width() + 1 + 28 + 1 + 22 + 1 + 16, label, amount);
 }
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
@@ -65,8 +78,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         fprintf(out, "void      %s\n", b->void_reason);
     fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
-    fprintf(out, "%-3s %-10s %-28s %22s %16s %16s\n", "#", "meter", "line", "quantity",
-            "unit price", "amount");
+    fprintf(out, "%-3s %-*s %-28s %22s %16s %16s\n", "#", meter_width(), "meter", "line",
+            "quantity", "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
         char q[80] = "", pr[80] = "";
@@ -78,7 +91,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
         render_line_label(l, label, sizeof label);
-        fprintf(out, "%-3zu %-10s %-28s %22s %16s %16s\n", i + 1, l->meter[0] ? l->meter : "-",
+        fprintf(out, "%-3zu %-*s %-28s %22s %16s %16s\n", i + 1, meter_width(),
+                l->meter[0] ? l->meter : "-",
                 label, q, pr, amount);
     }
     char rate[32];

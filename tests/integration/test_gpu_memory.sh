@@ -47,7 +47,16 @@ text=$(pdftotext -layout "$TMP/oct.pdf" - 2>/dev/null)
 check_match "the PDF names the service in Chinese and English" "显存.*Tesla T4" "$text"
 check_match "the PDF line: 2.5 at 12.34 is 30.85" "显存 · Tesla T4 +2\.5 +12\.34 +30\.85" "$text"
 check_match "the PDF labels the unit GiB时 GiB-hours" "GiB时 GiB-hours" "$text"
-"$GM" invoice export --format etax --period 2026-10 --output "$TMP/etax.xlsx" >/dev/null 2>&1
+# The text invoice: the longest meter code keeps its line's columns in line
+# (the meter column is as wide as the registry's longest code), so the
+# header, the GPU memory line and the total end in the same column.
+txt=$("$GM" invoice show INV-2026-000001 --format text 2>/dev/null)
+check_eq "the text invoice's header, GPU memory line and total end in one column" \
+    "same same" \
+    "$(awk '/^# +meter/ { h = length($0) } /gpu_mem_gib_ms/ { m = length($0) }
+            /^ +total / { t = length($0) }
+            END { print (m == h ? "same" : "header " h " line " m), (t == h ? "same" : "header " h " total " t) }' <<<"$txt")"
+"$GM" export etax --period 2026-10 --output "$TMP/etax.xlsx" >/dev/null 2>&1
 cells=$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/etax.xlsx" 2>/dev/null)
 check_match "the etax row: the meter's tax code, unit GiB时, quantity 2.5" \
     "3040205000000000000.*GiB时.*2\.5" "$(echo "$cells" | tr '\n' ' ')"

@@ -276,7 +276,10 @@ static int invoice_export(int argc, char **argv)
     int rc;
     if (why) {
         log_error("%s", why);
-        log_hint("Run \"gpumeter export etax --period YYYY-MM --output FILE.xlsx\".");
+        if (format && !strcmp(format, "focus")) /* FOCUS was never here: say where it is */
+            log_hint("Run \"gpumeter export focus --period YYYY-MM [--output FILE]\".");
+        else
+            log_hint("Run \"gpumeter export etax --period YYYY-MM --output FILE.xlsx\".");
         rc = CLI_EXIT_USAGE;
     } else {
         log_warn("\"gpumeter invoice export --format etax\" is deprecated and goes in the next "

@@ -98,6 +98,9 @@ check_eq "another format is a usage error" 2 "$?"
 check_match "naming the new command" 'Run "gpumeter export etax' "$(cat "$TMP/err")"
 check_eq "and no deprecation warning for what it refuses" "" \
     "$(grep 'is deprecated' "$TMP/err")"
+"$GM" invoice export --period 2026-01 --format focus >/dev/null 2>"$TMP/err"
+check_eq "--format focus is a usage error" 2 "$?"
+check_match "naming the command FOCUS has" 'Run "gpumeter export focus --period' "$(cat "$TMP/err")"
 # An option once (issue 32), as before the alias: a second --format is
 # refused, whichever comes last.
 for twice in "--format csv --format etax" "--format etax --format=etax"; do

@@ -116,10 +116,16 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
                 invoice_problem, parked_event, audit_log,
                 commitment_ledger_signed, voucher_redemption_signed, api_key
              TO gpumeter_api;
+-- The receivables ledger (schema 030): no role writes it but the owner's
+-- issue trigger (ledger_post_invoice); billing reads it with every table,
+-- the API its two views, which derive what it shows from the ledger.
+GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
 
 -- Only billing inserts into tables with serial ids (invoices, customers,
 -- the audit and rerate logs); the rater's tables have none.
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_billing;
+-- but not the ledger's (schema 030): only the owner's trigger writes it.
+REVOKE USAGE ON SEQUENCE ledger_txn_id_seq FROM gpumeter_billing;
 
 -- Functions. PostgreSQL lets PUBLIC execute every new function; here
 -- nobody may but its owner, and then each role exactly what it calls:
@@ -134,7 +140,8 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_billing;
 --   account_changed, contract_changed -> usage_version_bump_customers and
 --   contract_zones_added -> usage_zone_add, billing's; invoice_fapiao_date
 --   -> invoice_fapiao_dates, billing's, which `invoice fapiao` reads too);
--- - usage_hourly_archive: the owner's alone (maintenance).
+-- - usage_hourly_archive: the owner's alone (maintenance), and
+--   ledger_post_issued (the issue trigger's, run as the owner; schema 030).
 -- tests/fixtures/db/grants.txt lists the result; test_db_roles.sh and
 -- test_db_grants.sh hold it.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public

@@ -32,6 +32,20 @@ export GPUMETER_CONFIG=$TMP/gpumeter.conf
 
 pg() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
 q() { pg -tAc "$1"; }
+# psql as a role of the database (gpumeter_billing, ...): its output and errors.
+as() { # role sql
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$1" -d "$DB" -tAc "$2" 2>&1
+}
+# A statement a role may not run: it fails, with an error matching pattern.
+refused_as() { # name role sql pattern
+    local out
+    out=$(as "$2" "$3")
+    if [ $? -ne 0 ] && grep -qE -- "$4" <<<"$out"; then
+        pass "$1"
+    else
+        fail "$1 (as $2: expected an error matching [$4], got [$out])"
+    fi
+}
 # The date invoice $1 was issued on, in its time zone: the first date its
 # fapiao may bear (invoice fapiao refuses one before it, or in the future).
 issued_on() { q "SELECT to_char(issued_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')

@@ -10,18 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-as() { # role sql -> output and errors
-    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U "$1" -d "$DB" -tAc "$2" 2>&1
-}
-refused() { # name role sql pattern
-    local out
-    out=$(as "$2" "$3")
-    if [ $? -ne 0 ] && grep -qE -- "$4" <<<"$out"; then
-        pass "$1"
-    else
-        fail "$1 (as $2: [$out])"
-    fi
-}
+refused() { refused_as "$@"; } # (lib.sh)
 
 check_eq "the roles exist, none a superuser, none able to create roles or databases" \
     "gpumeter_api|false|false|false|false gpumeter_billing|false|false|false|false gpumeter_owner|false|false|false|false gpumeter_rater|false|false|false|false" \
@@ -86,7 +75,8 @@ usage_version_bump(text[])|SELECT usage_version_bump(ARRAY['ns-alpha'])|gpumeter
 invoice_fapiao_dates(bigint)|SELECT * FROM invoice_fapiao_dates(1)|gpumeter_billing
 usage_version_bump_customers(bigint[])|SELECT usage_version_bump_customers(ARRAY[1::bigint])|gpumeter_billing
 usage_zone_add(text)|SELECT usage_zone_add('America/Lima')|gpumeter_billing
-usage_hourly_archive(date)|SELECT usage_hourly_archive('2199-01-01')|"
+usage_hourly_archive(date)|SELECT usage_hourly_archive('2199-01-01')|
+ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issued(1, 'x', now())|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then
@@ -313,4 +303,22 @@ check_eq "January's usage and its rollup are as rated" "72000000|0" \
 check_eq "the administrator (the owner's member) may still correct usage" "71999999" \
     "$(q "BEGIN; UPDATE usage_hourly SET quantity = quantity - 1 WHERE $jan RETURNING quantity;
           ROLLBACK")"
+# The receivables ledger (schema 030): written only by the issue trigger
+# (the month above posted through it), read by billing and, through its
+# views, by the API; no role may write or change it.
+check_eq "issuing as billing posted to the ledger, which balances" "t|0" \
+    "$(q "SELECT count(*) > 0 FROM ledger_txn")|$(q "SELECT coalesce(sum(amount_minor), 0) FROM ledger_entry")"
+check_eq "the API reads the open amounts and balances" "ok" \
+    "$(as gpumeter_api "SELECT 'ok' FROM (SELECT count(*) FROM invoice_open) a, (SELECT count(*) FROM customer_balance) b")"
+refused "the API may not read the ledger's rows" gpumeter_api "SELECT count(*) FROM ledger_entry" 'permission denied'
+for r in gpumeter_billing gpumeter_api gpumeter_rater; do
+    refused "$r may not post to the ledger" $r \
+        "INSERT INTO ledger_txn (customer_id, currency, kind, reference, actor) VALUES (1, 'CNY', 'payment', 'x', 'x')" \
+        'permission denied'
+    refused "$r may not write an entry" $r "INSERT INTO ledger_entry VALUES (1, 9, 'cash', 1, NULL)" 'permission denied'
+    refused "$r may not change an entry" $r "UPDATE ledger_entry SET amount_minor = 0" 'permission denied'
+    refused "$r may not delete a transaction" $r "DELETE FROM ledger_txn" 'permission denied'
+done
+refused "billing may not take the ledger's ids" gpumeter_billing "SELECT nextval('ledger_txn_id_seq')" 'permission denied'
+refused "the superuser may not delete a ledger row either" gpumeter "DELETE FROM ledger_entry" 'append-only: DELETE is refused'
 finish

@@ -47,13 +47,19 @@ static int meter_width(void)
     return w;
 }
 
-/* A sum under the amount column: as wide as "#", meter, line, quantity and
- * unit price with their separating spaces. */
+/* A sum's label ends where the unit price column does: as wide as "#",
+ * meter, line, quantity and unit price with their separating spaces. */
+static int label_width(void)
+{
+    return 3 + 1 + meter_width() + 1 + 28 + 1 + 22 + 1 + 16;
+}
+
+/* A sum under the amount column. */
 static void text_sum(FILE *out, const char *label, int64_t v, const struct bill *b)
 {
     char amount[32];
     money_format(v, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%*s %16s\n", 3 + 1 + meter_width() + 1 + 28 + 1 + 22 + 1 + 16, label, amount);
+    fprintf(out, "%*s %16s\n", label_width(), label, amount);
 }
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
@@ -109,9 +115,10 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             text_sum(out, label, -b->claims[i].amount, b);
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%83s %16s %s\n", "due from customer", amount, b->currency);
+    fprintf(out, "%*s %16s %s\n", label_width(), "due from customer", amount, b->currency);
     if (b->credited) { /* partial credit notes: what of the invoice remains */
-        if (b->credit_notes[0]) fprintf(out, "%83s %s\n", "credit notes", b->credit_notes);
+        if (b->credit_notes[0])
+            fprintf(out, "%*s %s\n", label_width(), "credit notes", b->credit_notes);
         text_sum(out, "credited by credit notes", b->credited, b);
         text_sum(out, "remaining", b->total + b->credited, b);
     }

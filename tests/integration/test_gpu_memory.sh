@@ -51,11 +51,12 @@ check_match "the PDF labels the unit GiB时 GiB-hours" "GiB时 GiB-hours" "$text
 # (the meter column is as wide as the registry's longest code), so the
 # header, the GPU memory line and the total end in the same column.
 txt=$("$GM" invoice show INV-2026-000001 --format text 2>/dev/null)
-check_eq "the text invoice's header, GPU memory line and total end in one column" \
-    "same same" \
+check_eq "the text invoice's header, GPU memory line, total and due (before its currency) end in one column" \
+    "same same same" \
     "$(awk '/^# +meter/ { h = length($0) } /gpu_mem_gib_ms/ { m = length($0) }
-            /^ +total / { t = length($0) }
-            END { print (m == h ? "same" : "header " h " line " m), (t == h ? "same" : "header " h " total " t) }' <<<"$txt")"
+            /^ +total / { t = length($0) } /due from customer/ { d = length($0) - 4 }
+            END { print (m == h ? "same" : "header " h " line " m), (t == h ? "same" : "header " h " total " t),
+                        (d == h ? "same" : "header " h " due " d) }' <<<"$txt")"
 "$GM" export etax --period 2026-10 --output "$TMP/etax.xlsx" >/dev/null 2>&1
 cells=$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/etax.xlsx" 2>/dev/null)
 check_match "the etax row: the meter's tax code, unit GiB时, quantity 2.5" \

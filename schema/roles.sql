@@ -125,7 +125,7 @@ GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
 -- the audit and rerate logs); the rater's tables have none.
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO gpumeter_billing;
 -- but not the ledger's (schema 030): only the owner's trigger writes it.
-REVOKE USAGE ON SEQUENCE ledger_txn_id_seq FROM gpumeter_billing;
+REVOKE USAGE ON SEQUENCE ledger_txn_id_seq, outbox_id_seq FROM gpumeter_billing;
 
 -- Functions. PostgreSQL lets PUBLIC execute every new function; here
 -- nobody may but its owner, and then each role exactly what it calls:
@@ -159,6 +159,12 @@ GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
 GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text),
                           invoice_fapiao_dates(bigint)
     TO gpumeter_billing;
+-- Receivables (schema 031): open amounts as of a moment and the due day
+-- read with the caller's rights; notify_emit writes the outbox as the
+-- owner, for billing's commands (the triggers that emit run as the owner).
+GRANT EXECUTE ON FUNCTION invoice_due_on(invoice), invoice_open_at(timestamptz)
+    TO gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION notify_emit(text, bigint, text, jsonb) TO gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -76,7 +76,11 @@ invoice_fapiao_dates(bigint)|SELECT * FROM invoice_fapiao_dates(1)|gpumeter_bill
 usage_version_bump_customers(bigint[])|SELECT usage_version_bump_customers(ARRAY[1::bigint])|gpumeter_billing
 usage_zone_add(text)|SELECT usage_zone_add('America/Lima')|gpumeter_billing
 usage_hourly_archive(date)|SELECT usage_hourly_archive('2199-01-01')|
-ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issued(1, 'x', now())|"
+ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issued(1, 'x', now())|
+invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumeter_billing
+invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
+notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
+ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -133,6 +133,45 @@ done
 check_eq "the ledger is as it was" "5 15" \
     "$(q "SELECT (SELECT count(*) FROM ledger_txn) || ' ' || count(*) FROM ledger_entry")"
 
+# Schema 031: the due day, open amounts as of a moment, and the outbox.
+# These invoices were issued without payment terms: each is due on the
+# day it was issued, in its customer's zone (Asia/Shanghai).
+check_eq "an invoice without terms is due the local day it was issued" \
+    "$(q "SELECT (issued_at AT TIME ZONE 'Asia/Shanghai')::date FROM invoice WHERE number = 'INV-2026-000001'")" \
+    "$(q "SELECT invoice_due_on(i) FROM invoice i WHERE number = 'INV-2026-000001'")"
+cn_at=$(q "SELECT issued_at FROM invoice WHERE number = 'CN-2026-000001'")
+feb_at=$(q "SELECT issued_at FROM invoice WHERE number = 'INV-2026-000003'")
+check_eq "invoice_open_at now: alpha's January 178.08 less its 10.61 credit, nothing paid" \
+    "INV-2026-000001|17808|1061|0|0|16747 INV-2026-000002|$(q "SELECT total FROM invoice WHERE number = 'INV-2026-000002'")|$(q "SELECT total FROM invoice WHERE number = 'INV-2026-000002'")|0|0|0 INV-2026-000003|5342|0|0|0|5342" \
+    "$(q "SELECT string_agg(concat_ws('|', number, total, credited, paid, written_off, open), ' ' ORDER BY number)
+          FROM invoice_open_at(now())")"
+check_eq "invoice_open_at just before the credit note: alpha's January whole, February not yet issued" \
+    "INV-2026-000001|17808 INV-2026-000002|$(q "SELECT total FROM invoice WHERE number = 'INV-2026-000002'")" \
+    "$(q "SELECT string_agg(number || '|' || open, ' ' ORDER BY number)
+          FROM invoice_open_at('$cn_at'::timestamptz - interval '1 microsecond')")"
+check_eq "days past due count from the due day to the moment's local day" "0 31" \
+    "$(q "SELECT min(days_past_due) || ' ' || (SELECT days_past_due FROM invoice_open_at(
+              (SELECT issued_at + interval '31 days' FROM invoice WHERE number = 'INV-2026-000003'))
+           WHERE number = 'INV-2026-000003') FROM invoice_open_at('$feb_at')")"
+check_eq "the outbox: one notification per issued invoice and credit note, in the issuing transaction" \
+    "credit_note.issued|CN-2026-000001|-1061|INV-2026-000001 credit_note.issued|CN-2026-000002|-$(q "SELECT total FROM invoice WHERE number = 'INV-2026-000002'")|INV-2026-000002 invoice.issued|INV-2026-000001|17808| invoice.issued|INV-2026-000002|$(q "SELECT total FROM invoice WHERE number = 'INV-2026-000002'")| invoice.issued|INV-2026-000003|5342|" \
+    "$(q "SELECT string_agg(concat_ws('|', o.kind, o.subject, o.payload->>'total_minor',
+                                      coalesce(o.payload->>'credits', '')), ' ' ORDER BY o.subject)
+          FROM outbox o JOIN invoice i ON i.number = o.subject
+          WHERE o.created_at = i.issued_at AND o.customer_id = i.customer_id")"
+check_eq "notify_emit writes a (kind, subject) once: true, then false, one row" "t f 1" \
+    "$(as gpumeter_billing "SELECT notify_emit('threshold.crossed', NULL, 'alpha/80', '{\"at\":80}');
+                            SELECT notify_emit('threshold.crossed', NULL, 'alpha/80', '{\"at\":81}');
+                            SELECT count(*) FROM outbox WHERE subject = 'alpha/80'" | tr '\n' ' ' | sed 's/ $//')"
+refused_as "the outbox is append-only, even to the owner" gpumeter \
+    "UPDATE outbox SET payload = '{}'" 'append-only'
+for r in gpumeter_billing gpumeter_api gpumeter_rater; do
+    refused_as "$r may not write the outbox but through notify_emit" $r \
+        "INSERT INTO outbox (kind, subject, payload) VALUES ('x.y', 'z', '{}')" 'permission denied'
+done
+refused_as "the API may not emit" gpumeter_api \
+    "SELECT notify_emit('x.y', NULL, 'z', '{}')" 'permission denied for function'
+
 # The migration posts what was issued before it: 030 undone by hand and
 # applied again to these five documents gives the same ledger.
 ledger() { q "SELECT string_agg(t.kind || '|' || t.reference || '|' || t.customer_id || '|' || t.currency

@@ -177,6 +177,11 @@ check_eq "April: no invoice for ta (no contract in effect after its month)" "0" 
     "$(q "SELECT count(*) FROM invoice i JOIN customer c ON c.id = i.customer_id
           WHERE c.code = 'ta' AND i.period = '2026-04-01'")"
 
+cal=$("$GM" report contracts --from 2026-03 --horizon 2 2>&1)
+check_eq "ta-2026 is not in effect in April" "0" \
+    "$(q "SELECT count(*) FROM contract_in_effect('2026-04-01') WHERE contract = 'ta-2026'")"
+check_match "the calendar lists it ending in March" "^2026-03 .* ta-2026 " "$(grep '^2026-03' <<<"$cal")"
+
 # February, tb's final month: 50 h on the 5th = 840.00. 10 of February's
 # 28 days served: commitment 100 h x 10 / 28 = 128,571,428.57 ms ->
 # 128,571,429 ms; 180,000,000 ms used, 51,428,571 ms over: drawn from

@@ -35,7 +35,8 @@ static const char facts_sql[] =
     "  (SELECT string_agg(to_char(i.period, 'YYYY-MM') || ' (' || i.number || ')', ', ' "
     "          ORDER BY i.period) FROM invoice i "
     "   WHERE i.customer_id = v.customer_id AND " INVOICE_STANDS("i.") " "
-    "     AND i.period + interval '1 month' > $2::date) "
+    "     AND i.period + interval '1 month' > $2::date), "
+    "  to_char((now() AT TIME ZONE v.tz)::date, 'YYYY-MM-DD') "
     "FROM (VALUES (1)) one LEFT JOIN v ON true";
 
 /* Records the termination, ends the contract's account rows on its day,
@@ -84,7 +85,7 @@ int termination_command(int argc, char **argv)
         "contract's, and the month's invoice carries the termination's lines. Audited.",
         opts, 1, 1};
     int npos, rc;
-    int64_t day, notice_day;
+    int64_t day = 0, notice_day = 0;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!cli_code_valid(argv[1]))
@@ -101,8 +102,8 @@ int termination_command(int argc, char **argv)
         PQfinish(conn);
         return 1;
     }
-    /* one termination per contract: the row is unique, and the contract's
-     * versions are held while it is decided */
+    /* one termination per contract: contract_termination's contract is
+     * unique, so of two at once the second fails at its INSERT */
     PGresult *res = db_query(conn, "read the contract", facts_sql, 3, p);
     if (!res) {
         PQfinish(conn);
@@ -118,18 +119,24 @@ int termination_command(int argc, char **argv)
                  code, PQgetvalue(res, 0, 2));
         return refuse(conn, res, msg, NULL);
     }
+    int64_t notice_days = 0;
+    char earliest[16];
+    const char *given = PQgetvalue(res, 0, 6); /* "" when no version holds the day */
+    if (given[0] && !time_parse_date(given, &notice_day)) notice_day = 0;
+    db_get_int64(res, 0, 7, &notice_days);
+    time_format_date(notice_day + notice_days, earliest);
+    if (strcmp(given, PQgetvalue(res, 0, 10)) > 0) { /* both YYYY-MM-DD */
+        snprintf(msg, sizeof msg,
+                 "--noticed %s is refused: notice cannot be given after today (%s)", given,
+                 PQgetvalue(res, 0, 10));
+        return refuse(conn, res, msg, NULL);
+    }
     if (PQgetisnull(res, 0, 3) || PQgetvalue(res, 0, 5)[0] != 't') {
         snprintf(msg, sizeof msg,
                  "contract \"%s\" is not in effect on %s: it has ended, or not begun", code,
                  date);
         return refuse(conn, res, msg, "gpumeter contract show CODE prints its dates.");
     }
-    int64_t notice_days = 0;
-    char earliest[16];
-    const char *given = PQgetvalue(res, 0, 6);
-    time_parse_date(given, &notice_day);
-    db_get_int64(res, 0, 7, &notice_days);
-    time_format_date(notice_day + notice_days, earliest);
     if (day < notice_day) {
         snprintf(msg, sizeof msg,
                  "a termination on %s is refused: it is before the notice was given (%s)", date,

@@ -1,8 +1,8 @@
 /* termination: `gpumeter contract terminate CODE --date DAY` ends a
  * contract early (docs/contracts.md, "Early termination"). Refused, exit
  * 2 and naming why: an unknown code, a contract already terminated or not
- * in effect on the day, a day before the notice given or than its terms'
- * notice_days allow, a day in (or before) an issued month (issued months
+ * in effect on the day, notice given after today, a day before the notice
+ * given or than its terms' notice_days allow, a day in (or before) an issued month (issued months
  * are frozen). Otherwise, in one transaction: a contract_termination row
  * (schema 036, append-only, with the clause it ends under), the
  * contract's account rows end on the day (usage after it is no longer the

@@ -103,6 +103,8 @@ refused "a date before the notice allows (30 days from 2026-02-10)" \
     ta-2026 --date 2026-03-11 --noticed 2026-02-10
 refused "a date before the notice was given" "it is before the notice was given (2026-02-10)" \
     tb-2026 --date 2026-02-09 --noticed 2026-02-10
+refused "notice given after today" "notice cannot be given after today" \
+    ta-2026 --date 2099-12-31 --noticed 2099-01-01
 refused "a date in an issued month" "it would change issued months: 2026-02 (INV-2026-000003)" \
     ta-2026 --date 2026-02-20 --noticed 2026-01-05
 refused "a date after the contract's until" 'contract "tb-2026" is not in effect on 2026-07-01' \

@@ -36,6 +36,7 @@ static const struct cli_command commands[] = {
     {"asset", cmd_asset, "apply and list each fleet's size, purchase cost and life"},
     {"report", cmd_report, "vouchers, commitments, contracts, yield and capacity"},
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
+    {"receivables", cmd_receivables, "check which customers are in default"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},

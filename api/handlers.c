@@ -479,7 +479,7 @@ bool handle_operator_contracts(struct request *r)
     if (!time_parse_month(from, &y, &m) || !parse_count(http_param(r, "horizon"), 6, 120, &horizon))
         return http_error(r, 400, "bad_request", "from is YYYY-MM; horizon from 1 to 120");
     time_month_first_day(from, first_day);
-    PGresult *res = calendar_read(r->conn, first_day, (int)horizon);
+    PGresult *res = calendar_read(r->conn, first_day, (int)horizon, r->cfg->default_after_days);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
     calendar_json(res, first_day, &r->body);
     PQclear(res);

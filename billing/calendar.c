@@ -27,6 +27,15 @@ static const char calendar_sql[] =
     "committed AS (SELECT s.m, s.document->>'currency' AS currency, "
     "      sum((s.document->'commitment'->>'amount')::numeric) AS amount FROM shown s "
     "      WHERE s.document->'commitment' ? 'amount' GROUP BY 1, 2), "
+    /* revenue at risk (036): the commitments, by month, of customers in
+     * default now; a GPU-hour commitment at its shortfall_price */
+    "dflt AS (SELECT DISTINCT customer_id FROM customer_default_at(now(), $3::int)), "
+    "risk AS (SELECT s.m, c.code, s.document->>'currency' AS currency, "
+    "      coalesce((s.document->'commitment'->>'amount')::numeric, "
+    "               (s.document->'commitment'->>'gpu_hours')::numeric "
+    "               * (s.document->'commitment'->>'shortfall_price')::numeric) AS amount "
+    "      FROM shown s JOIN dflt d ON d.customer_id = s.customer_id "
+    "      JOIN customer c ON c.id = s.customer_id WHERE s.document ? 'commitment'), "
     "released AS (SELECT e.m, b.model, round(sum(b.gpu_ms) / (SELECT ms FROM span), 1) AS gpus "
     "      FROM ending e JOIN busy b ON b.customer_id = e.customer_id GROUP BY 1, 2), "
     "per AS (SELECT mo.m, (SELECT count(*) FROM shown s WHERE s.m = mo.m) AS contracts, "
@@ -40,7 +49,12 @@ static const char calendar_sql[] =
     "  ARRAY(SELECT r.model || ' ' || r.gpus FROM released r WHERE r.m = mo.m "
     "        ORDER BY r.model) AS released, "
     "  (SELECT json_agg(json_build_object('model', r.model, 'gpus', r.gpus::text) "
-    "          ORDER BY r.model) FROM released r WHERE r.m = mo.m) AS released_json "
+    "          ORDER BY r.model) FROM released r WHERE r.m = mo.m) AS released_json, "
+    "  ARRAY(SELECT k.amount::text || ' ' || k.currency || ' ' || k.code FROM risk k "
+    "        WHERE k.m = mo.m ORDER BY k.code, k.currency) AS at_risk, "
+    "  (SELECT json_agg(json_build_object('customer', k.code, 'amount', k.amount::text, "
+    "          'currency', k.currency) ORDER BY k.code, k.currency) FROM risk k "
+    "   WHERE k.m = mo.m) AS at_risk_json "
     "  FROM months mo WHERE mo.m < $1::date + $2::int * interval '1 month') "
     "SELECT to_char(m, 'YYYY-MM'), contracts, "
     "  coalesce(nullif(array_to_string(committed, ', '), ''), '-'), gpu_hours, "
@@ -48,15 +62,18 @@ static const char calendar_sql[] =
     "  coalesce(nullif(array_to_string(released, ', '), ''), '-'), "
     "  json_build_object('month', to_char(m, 'YYYY-MM'), 'contracts', contracts, "
     "    'committed', coalesce(committed_json, '[]'), 'gpu_hours', gpu_hours, "
-    "    'ending', to_json(ending), 'gpus_busy_last_month', coalesce(released_json, '[]'))::text "
+    "    'ending', to_json(ending), 'gpus_busy_last_month', coalesce(released_json, '[]'), "
+    "    'at_risk', coalesce(at_risk_json, '[]'))::text, "
+    "  coalesce(nullif(array_to_string(at_risk, ', '), ''), '-') "
     "FROM per ORDER BY m";
 
-PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon)
+PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon, long default_after_days)
 {
-    char n[16];
+    char n[16], d[24];
     snprintf(n, sizeof n, "%d", horizon);
-    const char *p[] = {first_day, n};
-    return db_query(conn, "read the contract calendar", calendar_sql, 2, p);
+    snprintf(d, sizeof d, "%ld", default_after_days);
+    const char *p[] = {first_day, n, d};
+    return db_query(conn, "read the contract calendar", calendar_sql, 3, p);
 }
 
 void calendar_json(const PGresult *res, const char *first_day, struct strbuf *out)

@@ -166,6 +166,10 @@ static struct kind_map map_kind(enum line_kind k)
         return (struct kind_map){"Credit", "", "One-Time", "Energy subsidy", "", false};
     case LINE_VOUCHER_DISCOUNT:
         return (struct kind_map){"Credit", "", "One-Time", "Compute voucher", "", false};
+    case LINE_TERMINATION_FEE:
+        return (struct kind_map){"Adjustment", "", "One-Time", "Early termination", "", false};
+    case LINE_MAKEUP_SETTLEMENT:
+        return (struct kind_map){"Credit", "", "One-Time", "Early termination", "", false};
     }
     return (struct kind_map){"Adjustment", "", "One-Time", "Adjustment", "", false};
 }

@@ -22,7 +22,10 @@ static const char contracts_sql[] =
     /* whether the zone is off whole hours at either end of the month */
     "       (SELECT bool_or(extract(epoch FROM (t AT TIME ZONE k.tz) - (t AT TIME ZONE 'UTC'))"
     "               ::bigint % 3600 <> 0) FROM (VALUES ($1::date::timestamp AT TIME ZONE k.tz), "
-    "        (($1::date + interval '1 month')::timestamp AT TIME ZONE k.tz)) v(t)), k.tz "
+    "        (($1::date + interval '1 month')::timestamp AT TIME ZONE k.tz)) v(t)), k.tz, "
+    /* the contract's last day when it was terminated in this month (036) */
+    "       (SELECT to_char(t.ends_on, 'YYYY-MM-DD') FROM contract_termination t "
+    "        WHERE t.contract = k.contract AND t.ends_on < $1::date + interval '1 month') "
     "FROM k LEFT JOIN currency cur ON cur.code = k.document->>'currency' "
     "ORDER BY k.code COLLATE \"C\"";
 
@@ -269,7 +272,7 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
     return ok;
 }
 
-static bool settle_terms(struct month *m, struct bill *b, const struct contract *k)
+static bool settle_terms(struct month *m, int r, struct bill *b, const struct contract *k)
 {
     int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
     int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
@@ -289,8 +292,16 @@ static bool settle_terms(struct month *m, struct bill *b, const struct contract 
              db_get_int64(m->vouchers, fv + i, 2, &states[i].spent) &&
              db_get_int64(m->vouchers, fv + i, 3, &states[i].year_used);
     }
-    struct settle_terms t = {k,      m->period, bank, (size_t)nb, m->subsidies, m->nsubsidies,
-                             states, (size_t)nv};
+    struct settle_terms t = {.k = k,
+                             .period = m->period,
+                             .bank = bank,
+                             .nbank = (size_t)nb,
+                             .subsidies = m->subsidies,
+                             .nsubsidies = m->nsubsidies,
+                             .vouchers = states,
+                             .nvouchers = (size_t)nv};
+    t.terminated = !PQgetisnull(m->contracts, r, 9) &&
+                   time_parse_date(PQgetvalue(m->contracts, r, 9), &t.ends_on);
     if (!ok)
         snprintf(b->error, sizeof b->error, "a stored voucher does not validate");
     else
@@ -341,7 +352,7 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
                  p->code, p->currency, k->code, k->currency);
     if (b->error[0] || !price_usage(m, b, p, k) || !m->prior) return;
     prior_append(m->prior, b);
-    settle_terms(m, b, k);
+    settle_terms(m, r, b, k);
 }
 
 int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,

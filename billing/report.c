@@ -159,19 +159,20 @@ static int report_contracts(int argc, char **argv)
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    PGresult *res = calendar_read(conn, first_day, (int)horizon);
+    PGresult *res = calendar_read(conn, first_day, (int)horizon, cfg.default_after_days);
     if (res && json) { /* the API's body (GET /v1/operator/contracts) */
         struct strbuf sb = STRBUF_INIT;
         calendar_json(res, first_day, &sb);
         fputs(sb_str(&sb), stdout);
         sb_free(&sb);
     } else if (res) {
-        printf("%-7s %9s  %-24s %12s  %-24s %s\n", "month", "contracts", "committed (money)",
-               "GPU-hours", "ending", "their GPUs busy last month (average)");
+        printf("%-7s %9s  %-24s %12s  %-24s %-36s %s\n", "month", "contracts",
+               "committed (money)", "GPU-hours", "ending", "their GPUs busy last month (average)",
+               "at risk (in default)");
         for (int i = 0; i < PQntuples(res); i++)
-            printf("%-7s %9s  %-24s %12s  %-24s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-                   PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-                   PQgetvalue(res, i, 5));
+            printf("%-7s %9s  %-24s %12s  %-24s %-36s %s\n", PQgetvalue(res, i, 0),
+                   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 7));
     }
     rc = res ? 0 : 1;
     PQclear(res);

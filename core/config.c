@@ -67,6 +67,7 @@ void config_defaults(struct config *cfg)
     cfg->api_session_idle_s = 1800;
     cfg->api_session_max_s = 43200;
     cfg->api_sessions_per_key = 16;
+    cfg->default_after_days = 60;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 256;
     cfg->tokens_max_body_kb = 4096;
@@ -261,6 +262,8 @@ static const struct key keys[] = {
     OF_KIND("fapiao.tax_code.", NULL, KEY_PER_METER, fapiao.meter_tax_code[0]),
     LIST("rdkafka.", KEY_KV, rdkafka, n_rdkafka, 0, "<property>"),
     LIST("hmac.", KEY_KV_SECRET, hmac, n_hmac, 16, "<cluster>"),
+    WHOLE("receivables.default_after_days", "GPUMETER_DEFAULT_AFTER_DAYS", default_after_days, 1,
+          3650, "days"),
 };
 
 /* The key of the table a name is, NULL if none; a prefix kind matches any

@@ -105,6 +105,9 @@ struct config {
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */
     int n_hmac;
+    /* a customer is in default when an invoice of it is open more than
+     * this many days past due (receivables.default_after_days) */
+    long default_after_days;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

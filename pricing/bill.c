@@ -10,7 +10,8 @@
 
 static const char *const kind_names[] = {
     "usage",       "gpu_floor", "shortfall",        "carry_forward",
-    "makeup_draw", "subsidy",   "voucher_discount", "prior_period"};
+    "makeup_draw", "subsidy",   "voucher_discount", "prior_period",
+    "termination_fee", "makeup_settlement"};
 
 const char *bill_kind_name(enum line_kind k)
 {

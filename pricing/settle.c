@@ -64,6 +64,70 @@ static void entry_label(char *buf, size_t len, int64_t period)
     snprintf(buf + at, len - at, "%s%s", at ? " " : "", month);
 }
 
+/* The month a terminated contract ends in (t->ends_on): its days and the
+ * days the contract served of them (to ends_on, inclusive). */
+struct final_month {
+    bool is;
+    int64_t days, served;
+};
+
+static struct final_month final_month(const struct settle_terms *t)
+{
+    struct final_month f = {false, 0, 0};
+    if (!t->terminated) return f;
+    int64_t y = 1970 + t->period / 12;
+    unsigned m = (unsigned)(t->period % 12) + 1;
+    int64_t first = time_days_from_civil(y, m, 1);
+    int64_t next = m == 12 ? time_days_from_civil(y + 1, 1, 1) : time_days_from_civil(y, m + 1, 1);
+    assert(t->ends_on >= first && t->ends_on < next);
+    f.is = true;
+    f.days = next - first;
+    f.served = t->ends_on - first + 1;
+    return f;
+}
+
+/* The final month's own lines (docs/contracts.md, "Early termination"):
+ * what is left of the make-up bank (bank[0..n), after this month's draws)
+ * expires, credited back at what was paid for it when the terms say
+ * "credit"; then the fee, from the whole month's commitment (its value in
+ * money: a GPU-hour commitment at its shortfall_price), rounded once. */
+static bool termination_lines(struct bill *b, const struct settle_terms *t,
+                              const struct bank_entry *bank, size_t n, int64_t month_commit,
+                              struct final_month f, char *err, size_t errlen)
+{
+    const struct contract *k = t->k;
+    int64_t credit = 0, fee = 0, value = units_value(&k->commit, month_commit, b->minor_digits);
+    for (size_t i = 0; i < n; i++) {
+        ledger(b, bank[i].period, "expiry", bank[i].units, bank[i].value);
+        if (!bank[i].carry && bank[i].units > 0) credit += bank[i].value;
+    }
+    if (k->term.bank_credit && credit > 0)
+        adjustment(b, LINE_MAKEUP_SETTLEMENT, 0, -credit, "");
+    char detail[129] = "", amount[40];
+    bool ok = true;
+    if (k->term.fee == FEE_MONTHS) {
+        ok = money_div_round((__int128)value * k->term.fee_months, 1, &fee);
+        money_format(value, b->minor_digits, amount, sizeof amount);
+        snprintf(detail, sizeof detail, "%d x %s", k->term.fee_months, amount);
+    } else if (k->term.fee == FEE_SHARE) {
+        /* the rest of this month (pro rata by day) and the whole months
+         * after it to until's */
+        int64_t after = time_month_of_day(k->until) - t->period;
+        if (after < 0) after = 0;
+        ok = money_div_round((__int128)value * k->term.fee_share_ppm *
+                                 ((f.days - f.served) + after * f.days),
+                             (__int128)1000000 * f.days, &fee);
+        /* the share alone: the text invoice's line column holds no more */
+        money_format_trimmed(k->term.fee_share_ppm, 6, detail, sizeof detail);
+    }
+    if (!ok) {
+        snprintf(err, errlen, "the termination fee does not fit an amount");
+        return false;
+    }
+    if (fee > 0) adjustment(b, LINE_TERMINATION_FEE, 0, fee, detail);
+    return true;
+}
+
 static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err, size_t errlen)
 {
     const struct commitment *c = &t->k->commit;
@@ -73,6 +137,12 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
         snprintf(err, errlen, "commitment amount has more decimals than %s allows", b->currency);
         return false;
     }
+    /* the final month commits pro rata to the days served, rounded once
+     * (minor units, or GPU-ms) */
+    int64_t month_commit = commit;
+    struct final_month f = final_month(t);
+    if (f.is && f.served < f.days)
+        money_div_round((__int128)month_commit * f.served, f.days, &commit);
     for (size_t i = 0; i < b->n; i++)
         if (counts(&b->lines[i], c->meters))
             used += c->kind == COMMIT_MONEY ? b->lines[i].amount : b->lines[i].quantity;
@@ -92,6 +162,7 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
             if (bank[i].carry && bank[i].units > 0) {
                 int64_t take = min64(left, bank[i].units);
                 ledger(b, bank[i].period, "carry_use", take, 0);
+                bank[i].units -= take;
                 entry_label(detail, sizeof detail, bank[i].period);
                 left -= take;
             }
@@ -100,7 +171,8 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
         adjustment(b, LINE_SHORTFALL, short_units, full, "");
         if (left < short_units)
             adjustment(b, LINE_CARRY_FORWARD, short_units - left, paid - full, detail);
-        if (c->makeup_periods > 0) ledger(b, t->period, "shortfall", left, paid);
+        /* nothing is banked in the final month: no month follows to draw it */
+        if (c->makeup_periods > 0 && !f.is) ledger(b, t->period, "shortfall", left, paid);
     } else if (used > commit) {
         int64_t over = used - commit, drawn = 0, credit = 0;
         for (size_t i = 0; i < n && over > 0; i++) {
@@ -109,16 +181,19 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
             if (take < bank[i].units)
                 money_div_round((__int128)bank[i].value * take, bank[i].units, &value);
             ledger(b, bank[i].period, "makeup_draw", take, value);
+            bank[i].units -= take;
+            bank[i].value -= value;
             entry_label(detail, sizeof detail, bank[i].period);
             over -= take;
             drawn += take;
             credit += value;
         }
         if (drawn) adjustment(b, LINE_MAKEUP_DRAW, drawn, -credit, detail);
-        if (c->carry_periods > 0) ledger(b, t->period, "carry", over, 0);
+        if (c->carry_periods > 0 && !f.is) ledger(b, t->period, "carry", over, 0);
     }
+    bool ok = !f.is || termination_lines(b, t, bank, n, month_commit, f, err, errlen);
     free(bank);
-    return true;
+    return ok;
 }
 
 /* What each usage line still costs before tax, after the discounts so far

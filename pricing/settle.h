@@ -5,7 +5,12 @@
  *     below the commitment bills a shortfall line (less earlier over-use
  *     carried forward), and the paid shortfall is banked; eligible usage
  *     above it draws the bank, oldest entry first (makeup_draw line), and
- *     what is left over may be carried forward;
+ *     what is left over may be carried forward; in the month a contract
+ *     is terminated (t->terminated, docs/contracts.md "Early termination"),
+ *     the commitment is pro rata to the days served, nothing is banked or
+ *     carried, the bank's unexpired entries expire (credited back as a
+ *     makeup_settlement line when the terms say "credit") and the
+ *     termination fee is a line;
  *  2. energy subsidies, by program code: the eligible energy lines' part,
  *     per facility kWh or as a share, at most the program's cap for the
  *     month and never more than those lines' charge;
@@ -56,6 +61,10 @@ struct settle_terms {
     size_t nsubsidies;
     struct voucher_state *vouchers; /* valid this month, any order */
     size_t nvouchers;
+    /* terminated: the contract was terminated in this month (the final
+     * invoice), its last day ends_on (days since 1970-01-01, local) */
+    bool terminated;
+    int64_t ends_on;
 };
 
 /* Appends the adjustment lines, sets the totals, claims and ledger rows. */

@@ -1,7 +1,8 @@
 /* terms: what a customer pays beyond the plan's prices, as pricing reads
  * it (docs/contracts.md; terms/ validates the documents into these):
  *  - a contract: customer, accounts with dates, plan, currency, tax, time
- *    zone, billing basis, overrides and a take-or-pay commitment;
+ *    zone, billing basis, overrides, a take-or-pay commitment and its
+ *    termination terms;
  *  - a site: its PUE (facility energy = accelerator energy x PUE);
  *  - a voucher: a program's compute voucher issued to one customer;
  *  - a subsidy: an energy subsidy program.
@@ -55,6 +56,22 @@ struct commitment {
     int makeup_periods, carry_periods;
 };
 
+/* What ending the contract early costs (docs/contracts.md, "Early
+ * termination"): the notice it needs, a fee (months of the monthly
+ * commitment, or a share of the commitment left to `until`), what becomes
+ * of the make-up bank (forfeited, or credited at what was paid for it)
+ * and of a deposit (applied to what is owed, or refunded). */
+enum termination_fee { FEE_NONE, FEE_MONTHS, FEE_SHARE };
+struct termination {
+    bool present;
+    int notice_days;
+    enum termination_fee fee;
+    int fee_months;          /* FEE_MONTHS */
+    int64_t fee_share_ppm;   /* FEE_SHARE, of the remaining commitment */
+    bool bank_credit;        /* makeup_bank "credit"; else "forfeit" */
+    bool deposit_apply;      /* deposit "apply"; else "refund" */
+};
+
 struct contract {
     char code[65], customer[65], plan[65], currency[4], time_zone[65];
     int64_t effective_from, until;
@@ -65,6 +82,7 @@ struct contract {
     struct price_override overrides[PLAN_MAX_ITEMS];
     int noverrides;
     struct commitment commit;
+    struct termination term;
 };
 
 struct site {

@@ -105,6 +105,12 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
     case LINE_VOUCHER_DISCOUNT:
         z = "算力券抵扣", e = "Compute voucher";
         break;
+    case LINE_TERMINATION_FEE:
+        z = "提前终止违约金", e = "Early termination fee";
+        break;
+    case LINE_MAKEUP_SETTLEMENT:
+        z = "补用额度终止退还", e = "Make-up bank credited on termination";
+        break;
     }
     if (!z) z = e = bill_kind_name(l->kind);
     snprintf(zh, zhlen, "%s%s%s", z, l->detail[0] ? " · " : "", l->detail);

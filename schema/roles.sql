@@ -165,6 +165,15 @@ GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add
 GRANT EXECUTE ON FUNCTION invoice_due_on(invoice), invoice_open_at(timestamptz)
     TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION notify_emit(text, bigint, text, jsonb) TO gpumeter_billing;
+-- Termination and default (schema 036): billing records a termination
+-- (`contract terminate`; the row is append-only); who is in default reads
+-- with the caller's rights, for billing's commands and the API's reports.
+GRANT INSERT ON contract_termination TO gpumeter_billing;
+-- contract_in_effect reads it, as every role does (a terminated contract
+-- holds no month after its last day's).
+GRANT SELECT ON contract_termination TO gpumeter_rater, gpumeter_api;
+GRANT EXECUTE ON FUNCTION customer_default_at(timestamptz, integer)
+    TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -7,7 +7,9 @@
  * theirs on which days) from every version of their contracts: a version
  * holds from its effective_from to the day before the next one (or its
  * until). No two rows may claim the same usage; a contract that would is
- * rejected. docs/contracts.md has the formats. */
+ * rejected. A terminated contract's rows end on its last day (schema
+ * 036), and no version of it may be applied again. `contract terminate`
+ * is termination.c. docs/contracts.md has the formats. */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
@@ -19,6 +21,7 @@
 #include "terms/contract_doc.h"
 #include "terms/site_doc.h"
 #include "terms/subsidy_doc.h"
+#include "terms/termination.h"
 #include "terms/voucher_doc.h"
 
 #include <stdio.h>
@@ -177,6 +180,16 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
                   k->customer, PQgetvalue(res, 0, 5),
                   k->time_zone[0] ? k->time_zone : "the default time zone");
     PQclear(res);
+    const char *t[] = {k->code};
+    res = db_query(conn, "look for the contract's termination",
+                   "SELECT to_char(ends_on, 'YYYY-MM-DD') FROM contract_termination "
+                   "WHERE contract = $1",
+                   1, t);
+    if (!res) return false;
+    if (PQntuples(res)) /* its end is recorded: a new version would price past it */
+        doc_error(c, "$.contract", "contract \"%s\" was terminated on %s: apply a new contract",
+                  k->code, PQgetvalue(res, 0, 0));
+    PQclear(res);
     if (!overrides_priced(conn, k, c)) return false;
     int digits;
     if (!currency_digits(conn, k->currency, &digits)) return false;
@@ -237,9 +250,12 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
                  1, q) &&
          db_exec(conn, "write the customer's contract accounts",
                  "INSERT INTO account (account, customer_id, job_prefix, valid_from, "
-                 "valid_until, contract) SELECT u.a, c.id, u.j, u.f, u.t, u.k FROM customer c, "
+                 "valid_until, contract) SELECT u.a, c.id, u.j, u.f, "
+                 "least(u.t, t.ends_on), u.k FROM customer c, "
                  "unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::text[]) "
-                 "u(a, j, f, t, k) WHERE c.code = $1",
+                 "u(a, j, f, t, k) LEFT JOIN contract_termination t ON t.contract = u.k "
+                 /* a terminated contract's accounts end on its last day (schema 036) */
+                 "WHERE c.code = $1 AND (t.ends_on IS NULL OR u.f <= t.ends_on)",
                  6, q);
     db_columns_free(&a);
     return ok;
@@ -498,6 +514,7 @@ int cmd_contract(int argc, char **argv)
         {"list", contract_list, "list contract versions"},
         {"show", contract_show, "print the version in effect on a date"},
         {"diff", contract_diff, "show what applying a document would change"},
+        {"terminate", termination_command, "end a contract early, at the end of a day"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter contract", commands, argc, argv);

@@ -113,12 +113,61 @@ static void read_commitment(struct doc_check *c, const cJSON *doc, struct contra
         cm->carry_periods = (int)v;
 }
 
+/* One of two words: *flag set for `yes`, false for `no` (also the
+ * default when the field is absent). */
+static void read_choice(struct doc_check *c, const char *path, const cJSON *o, const char *name,
+                        const char *no, const char *yes, bool *flag)
+{
+    char v[16] = "", f[DOC_PATH_LEN];
+    *flag = false;
+    if (!doc_get_string(c, path, o, name, false, v, sizeof v)) return;
+    doc_path(f, path, name);
+    if (!strcmp(v, yes))
+        *flag = true;
+    else if (strcmp(v, no))
+        doc_error(c, f, "must be \"%s\" or \"%s\"", no, yes);
+}
+
+/* The termination clause (docs/contracts.md, "Early termination"). A fee
+ * is priced from the commitment, so it needs one; a share of what
+ * remains needs the contract's until. */
+static void read_termination(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"notice_days", "fee", "makeup_bank", "deposit", NULL};
+    static const char *const fee_fields[] = {"months_of_commitment", "share_of_remaining", NULL};
+    char p[DOC_PATH_LEN], fp[DOC_PATH_LEN];
+    const cJSON *o = doc_get_object(c, "$", doc, "termination", false, fields, p);
+    struct termination *t = &k->term;
+    if (!o) return;
+    t->present = true;
+    int64_t v = 0;
+    if (doc_get_int(c, p, o, "notice_days", false, 0, 3650, &v)) t->notice_days = (int)v;
+    read_choice(c, p, o, "makeup_bank", "forfeit", "credit", &t->bank_credit);
+    read_choice(c, p, o, "deposit", "refund", "apply", &t->deposit_apply);
+    const cJSON *fee = doc_get_object(c, p, o, "fee", false, fee_fields, fp);
+    if (!fee) return;
+    bool months = doc_get_int(c, fp, fee, "months_of_commitment", false, 1, 120, &v);
+    if (months) t->fee_months = (int)v;
+    bool share = doc_get_decimal(c, fp, fee, "share_of_remaining", false, 6, &t->fee_share_ppm);
+    if (!doc_field(c, fp, fee, "months_of_commitment", false) ==
+        !doc_field(c, fp, fee, "share_of_remaining", false))
+        doc_error(c, fp, "needs exactly one of \"months_of_commitment\" and \"share_of_remaining\"");
+    else if (share && (t->fee_share_ppm <= 0 || t->fee_share_ppm > 1000000))
+        doc_error(c, "$.termination.fee.share_of_remaining",
+                  "must be above 0 and at most 1 (a fraction: 0.50 is half)");
+    t->fee = months ? FEE_MONTHS : share ? FEE_SHARE : FEE_NONE;
+    if (t->fee != FEE_NONE && k->commit.kind == COMMIT_NONE)
+        doc_error(c, fp, "a fee is priced from the commitment: the contract has none");
+    if (t->fee == FEE_SHARE && k->until < 0)
+        doc_error(c, fp, "a share of the remaining commitment needs the contract's \"until\"");
+}
+
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
         "contract", "customer",  "effective_from", "until",    "plan",      "currency",
         "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
-        NULL};
+        "termination", NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
     if (!doc_object(c, "$", doc)) return false;
@@ -147,5 +196,6 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
     read_accounts(c, doc, k);
     read_overrides(c, doc, k);
     read_commitment(c, doc, k);
+    read_termination(c, doc, k);
     return c->n == 0;
 }

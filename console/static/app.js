@@ -46,6 +46,11 @@ const WORDS = {
   },
 };
 
+/* issue 34, termination and default: the contract calendar's revenue at
+ * risk (docs/operator.md), in its own block */
+Object.assign(WORDS.en, { atRisk: "At risk (customers in default)" });
+Object.assign(WORDS.zh, { atRisk: "风险收入（违约客户的剩余承诺）" });
+
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
 const t = (k) => (Object.hasOwn(WORDS[lang], k) ? WORDS[lang][k] : k);
 const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
@@ -484,8 +489,9 @@ async function financeView(params) {
           td(num(r.idle_whole_8gpu_gpu_hours), { class: "num" }), td(num(r.idle_stranded_gpu_hours), { class: "num" }))), { name: "capacity", num: [2, 3, 4, 5] }))));
   }
   if (!(cal instanceof Error)) {
-    grid.append(card(t("contractsT"), table([t("month"), t("contracts"), t("committed"), t("ending")], cal.months.map((m) => el("tr", {},
-      td(monthName(m.month)), td(m.contracts, { class: "num" }), td(m.committed.map((c) => `${c.currency || ""} ${c.amount || JSON.stringify(c)}`).join(", ") || "-"), td(m.ending.map((e) => e.customer || JSON.stringify(e)).join(", ") || "-"))), { name: "contracts", num: [1] })));
+    grid.append(card(t("contractsT"), table([t("month"), t("contracts"), t("committed"), t("ending"), t("atRisk")], cal.months.map((m) => el("tr", {},
+      td(monthName(m.month)), td(m.contracts, { class: "num" }), td(m.committed.map((c) => `${c.currency || ""} ${c.amount || JSON.stringify(c)}`).join(", ") || "-"), td(m.ending.map((e) => e.customer || JSON.stringify(e)).join(", ") || "-"),
+      td((m.at_risk || []).map((r) => `${r.customer} ${money(r.amount, r.currency)}`).join(", ") || "-"))), { name: "contracts", num: [1] })));
   }
   show(el("h1", {}, t("finance")), bar, grid);
 }

@@ -57,6 +57,16 @@ rate_and_issue() {
     "$GM" invoice run --period "$1" >/dev/null 2>&1 && "$GM" invoice issue --period "$1" >/dev/null 2>&1
 }
 
+# One event on the topic: H800 hours of account $1 in the hour from $2
+# (UTC, ISO 8601), $3 GPU-hours; each call a new sequence number.
+H800_SEQ=0
+h800_hour() { # account start-iso gpu-hours
+    H800_SEQ=$((H800_SEQ + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
+        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
+
 # KEEP_TMP=DIR keeps a copy of the test's files (PDFs, exports) to look at.
 cleanup() {
     [ -z "${KEEP_TMP:-}" ] || cp -r "$TMP" "$KEEP_TMP"

@@ -46,10 +46,10 @@ row() { awk -v m="$1" '$1 == m' <<<"$out" | tr -s ' '; }
 # December: alpha, beta, gamma, delta, eps in force; delta's 10000.00 CNY
 # and eps's 500 GPU-hours; delta ends (until 2026-12-31): its November was
 # 720 H800-hours (1.0 GPU) and 360 A800-hours (0.5).
-check_eq "December" "2026-12 5 10000.00 CNY 500 delta-2026 A800 0.5, H800 1.0" "$(row 2026-12)"
+check_eq "December" "2026-12 5 10000.00 CNY 500 delta-2026 A800 0.5, H800 1.0 -" "$(row 2026-12)"
 # January: delta gone; eps ends: 1,440 Ascend910B-hours in November, 2.0.
-check_eq "January" "2027-01 4 - 500 eps-2026 Ascend910B 2.0" "$(row 2027-01)"
-check_eq "February: the open-ended three" "2027-02 3 - 0 - -" "$(row 2027-02)"
+check_eq "January" "2027-01 4 - 500 eps-2026 Ascend910B 2.0 -" "$(row 2027-01)"
+check_eq "February: the open-ended three, nobody in default" "2027-02 3 - 0 - - -" "$(row 2027-02)"
 check_eq "three months, a header" 4 "$(wc -l <<<"$out")"
 "$GM" report contracts --from 2027-13 >/dev/null 2>&1
 check_eq "a bad --from exits 2" 2 "$?"
@@ -59,7 +59,7 @@ check_match "without --from it starts this month" "^$(date -u +%Y-%m) " \
     "$("$GM" report contracts --horizon 1 2>&1 | sed -n 2p)"
 
 # The same calendar as JSON, from the CLI and from the API (finance keys).
-json='{"from":"2026-12","months":[{"month" : "2026-12", "contracts" : 5, "committed" : [{"amount" : "10000.00", "currency" : "CNY"}], "gpu_hours" : 500, "ending" : ["delta-2026"], "gpus_busy_last_month" : [{"model" : "A800", "gpus" : "0.5"}, {"model" : "H800", "gpus" : "1.0"}]},{"month" : "2027-01", "contracts" : 4, "committed" : [], "gpu_hours" : 500, "ending" : ["eps-2026"], "gpus_busy_last_month" : [{"model" : "Ascend910B", "gpus" : "2.0"}]}]}'
+json='{"from":"2026-12","months":[{"month" : "2026-12", "contracts" : 5, "committed" : [{"amount" : "10000.00", "currency" : "CNY"}], "gpu_hours" : 500, "ending" : ["delta-2026"], "gpus_busy_last_month" : [{"model" : "A800", "gpus" : "0.5"}, {"model" : "H800", "gpus" : "1.0"}], "at_risk" : []},{"month" : "2027-01", "contracts" : 4, "committed" : [], "gpu_hours" : 500, "ending" : ["eps-2026"], "gpus_busy_last_month" : [{"model" : "Ascend910B", "gpus" : "2.0"}], "at_risk" : []}]}'
 check_eq "as JSON" "$json" "$("$GM" report contracts --from 2026-12 --horizon 2 --format json)"
 KF=$("$GM" customer key create --finance 2>/dev/null)
 KD=$("$GM" customer key create delta 2>/dev/null)

@@ -13,6 +13,7 @@
 #include "terms/contract.h"
 #include "terms/plan.h"
 #include "pricing/settle.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -303,6 +304,57 @@ static const struct ledger_row *ledger_of(const struct bill *b, const char *kind
  *            entry is still in its life (2027-02 and 2027-03).
  *   2027-04: the 2027-01 entry expires unused (2,500.00); usage 12,500.00
  *            is 2,500.00 over and draws the 2027-03 entry's 1,000.00. */
+/* Early termination (docs/contracts.md): contract_json's 10,000.00 a
+ * month to 2027-12-31, banked 2 months, terminated on 2027-03-31, the last
+ * day of March: served whole, so no pro rata. Its bank holds January's
+ * 4,000.00; March uses 11,000.00: 1,000.00 over, drawn; the 3,000.00 left
+ * is credited back ("credit"). Fee: 0.25 of the remaining commitment,
+ * April to December, 9 x 10,000.00 x 0.25 = 22,500.00. Subtotal 11,000.00
+ * - 1,000.00 - 3,000.00 + 22,500.00 = 29,500.00; tax 660.00 - 60.00 -
+ * 180.00 + 1,350.00 = 1,770.00; total 31,270.00. Nothing is banked. */
+static void test_termination_final_month(void **state)
+{
+    (void)state;
+    static struct contract k;
+    char json[sizeof contract_json + 200];
+    snprintf(json, sizeof json, "%.*s,\"termination\":{\"fee\":{\"share_of_remaining\":\"0.25\"},"
+             "\"makeup_bank\":\"credit\"}}", (int)strlen(contract_json) - 1, contract_json);
+    assert_string_equal(check(&contract_kind, json, &k), "");
+    assert_true(k.term.present && k.term.bank_credit && !k.term.deposit_apply);
+    assert_int_equal(k.term.fee, FEE_SHARE);
+    assert_int_equal(k.term.fee_share_ppm, 250000);
+    const int64_t jan = (2027 - 1970) * 12;
+    struct bank_entry bank[1] = {{jan, false, 400000, 400000}};
+    struct bill b;
+    gpu_bill(&b, "H800", 1100000);
+    struct settle_terms t = {.k = &k, .period = jan + 2, .bank = bank, .nbank = 1,
+                             .terminated = true, .ends_on = time_days_from_civil(2027, 3, 31)};
+    char err[256];
+    if (!settle_bill(&b, &t, err, sizeof err)) fail_msg("%s", err);
+    assert_int_equal(line_amount(&b, LINE_MAKEUP_DRAW, "", ""), -100000);
+    assert_int_equal(line_amount(&b, LINE_MAKEUP_SETTLEMENT, "", ""), -300000);
+    assert_int_equal(line_amount(&b, LINE_TERMINATION_FEE, "", ""), 2250000);
+    assert_int_equal(b.subtotal, 2950000);
+    assert_int_equal(b.tax, 177000);
+    assert_int_equal(b.total, 3127000);
+    const struct ledger_row *r = ledger_of(&b, "expiry");
+    assert_non_null(r);
+    assert_int_equal(r->entry_period, jan);
+    assert_int_equal(r->units, 300000);
+    assert_int_equal(r->value, 300000);
+    assert_null(ledger_of(&b, "carry"));
+    bill_free(&b);
+
+    /* The same terms without a commitment: the fee is refused on its path. */
+    snprintf(json, sizeof json, "{\"contract\":\"x\",\"customer\":\"alpha\","
+             "\"effective_from\":\"2027-01-01\",\"plan\":\"p\",\"currency\":\"CNY\","
+             "\"tax_rate\":\"0.06\",\"accounts\":[{\"account\":\"a\"}],"
+             "\"termination\":{\"fee\":{\"months_of_commitment\":3},\"deposit\":\"keep\"}}");
+    const char *errors = check(&contract_kind, json, &k);
+    expect_problem(errors, "$.termination.fee: a fee is priced from the commitment: the contract has none");
+    expect_problem(errors, "$.termination.deposit: must be \"refund\" or \"apply\"");
+}
+
 static void test_take_or_pay_shortfall_draw_and_expiry(void **state)
 {
     (void)state;
@@ -813,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_two_vouchers_in_priority_order),
         cmocka_unit_test(test_pre_tax_voucher_and_eligibility),
         cmocka_unit_test(test_tax_per_line),
+        cmocka_unit_test(test_termination_final_month),
         cmocka_unit_test(test_after_tax_claim_rounded_once),
         cmocka_unit_test(test_voucher_claim_in_a_makeup_draw_month),
         cmocka_unit_test(test_energy_subsidy_domestic_only_at_pue_1_25),

@@ -9,7 +9,8 @@
 # the finance API, and revived by `notify retry` (audited); a deliverer
 # SIGKILLed while the receiver holds its request loses nothing, the
 # receiver seeing the same id again; two deliverers at once send no event
-# twice and lose none; SIGTERM exits 0; the secret is never printed.
+# twice and lose none; SIGTERM lets the request in flight finish and be
+# recorded, then exits 0; the secret is never printed.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -194,6 +195,10 @@ stop_receiver
 check_eq "notify retry of a delivered event is refused (exit 1)" 1 "$?"
 "$GM" notify retry not-a-uuid >>"$OUT" 2>&1
 check_eq "notify retry of a malformed id is bad usage (exit 2)" 2 "$?"
+"$GM" notify retry 00000000-0000-0000-0000-000000000000 >>"$OUT" 2>&1
+check_eq "notify retry of an unknown event fails (exit 1)" 1 "$?"
+"$GM" notify list --pending --dead >>"$OUT" 2>&1
+check_eq "notify list --pending --dead is bad usage (exit 2)" 2 "$?"
 check_eq "notify retry revives the dead event" "notification $ev: pending again" \
     "$("$GM" notify retry "$ev" --actor finance-ann 2>&1)"
 check_eq "with fresh attempts" "pending 0" "$(status_of "$ev")"
@@ -222,6 +227,19 @@ check_eq "the receiver saw the same id twice (it deduplicates by id)" "$ev $ev" 
 touch "$TMP/r5/release"
 kill -TERM "$D"
 wait "$D"
+stop_receiver
+
+# 5b. SIGTERM while a request is in flight: the request finishes, its
+# outcome is recorded, then the deliverer exits 0.
+receiver "$TMP/r5b" --hold 1 --release "$TMP/r5b/release"
+ev=$(emit invoice.overdue terminated)
+notify_bg
+wait_for 60 eval '[ "$(starts | wc -l)" -ge 1 ]'
+kill -TERM "$D"
+touch "$TMP/r5b/release"
+wait "$D"
+check_eq "SIGTERM mid-request: the deliverer exits 0" 0 "$?"
+check_eq "after recording the request it finished: delivered on attempt 1" "delivered 1" "$(status_of "$ev")"
 stop_receiver
 
 # 6. Two deliverers at once over 30 events: each delivered exactly once,

@@ -55,6 +55,15 @@ deliverer_until() { # event seconds status
     notify_bg
     wait_for "$2" is_status "$1" "$3"
 }
+# A request in flight: a receiver (in $TMP/$1) holding its first request
+# until $TMP/$1/release exists, an event ev (subject $2) and a running
+# deliverer D whose request for it the receiver holds.
+in_flight() { # dir subject
+    receiver "$TMP/$1" --hold 1 --release "$TMP/$1/release"
+    ev=$(emit invoice.overdue "$2")
+    notify_bg
+    wait_for 60 eval '[ "$(starts | wc -l)" -ge 1 ]'
+}
 # the receiver's log lines "start|end n id signature status time"
 requests() { cat "$RDIR/requests.log" 2>/dev/null; }
 starts() { requests | awk '$1 == "start"'; }
@@ -213,10 +222,7 @@ stop_receiver
 # 5. The deliverer SIGKILLed while the receiver holds its request: after a
 # restart the event is delivered (once the claim's lease, timeout + 5 s,
 # runs out), and the receiver sees the same id twice.
-receiver "$TMP/r5" --hold 1 --release "$TMP/r5/release"
-ev=$(emit invoice.overdue killed)
-notify_bg
-wait_for 60 eval '[ "$(starts | wc -l)" -ge 1 ]'
+in_flight r5 killed
 kill -KILL "$D"
 wait "$D" 2>/dev/null
 check_eq "killed mid-request, the event is still pending" pending "$(q "SELECT status FROM notification WHERE event_id = '$ev'")"
@@ -231,10 +237,7 @@ stop_receiver
 
 # 5b. SIGTERM while a request is in flight: the request finishes, its
 # outcome is recorded, then the deliverer exits 0.
-receiver "$TMP/r5b" --hold 1 --release "$TMP/r5b/release"
-ev=$(emit invoice.overdue terminated)
-notify_bg
-wait_for 60 eval '[ "$(starts | wc -l)" -ge 1 ]'
+in_flight r5b terminated
 kill -TERM "$D"
 touch "$TMP/r5b/release"
 wait "$D"

@@ -24,7 +24,6 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/fileio.h"
-#include "core/invariant.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 
@@ -45,17 +44,6 @@ static void on_stop(int sig)
 {
     (void)sig;
     stopping = 1;
-}
-
-/* The wait after a failed attempt (attempts made >= 1): notify.backoff_s,
- * doubling each attempt, at most notify.backoff_max_s. */
-static long notify_backoff(const struct config *cfg, long attempts)
-{
-    assert(attempts >= 1);
-    long wait = cfg->notify_backoff_s;
-    for (long i = 1; i < attempts && wait < cfg->notify_backoff_max_s; i++)
-        wait *= 2;
-    return wait < cfg->notify_backoff_max_s ? wait : cfg->notify_backoff_max_s;
 }
 
 /* The signing secret from notify.secret_file: one trailing newline
@@ -148,7 +136,8 @@ static int deliver_one(PGconn *conn, const struct config *cfg, const struct strb
     char status[24], max[24], wait[24];
     snprintf(status, sizeof status, "%ld", out.status);
     snprintf(max, sizeof max, "%ld", cfg->notify_max_attempts);
-    snprintf(wait, sizeof wait, "%ld", notify_backoff(cfg, atol(attempt)));
+    snprintf(wait, sizeof wait, "%ld",
+             webhook_backoff_s(cfg->notify_backoff_s, cfg->notify_backoff_max_s, atol(attempt)));
     bool settled;
     if (ok) {
         const char *p[] = {outbox_id, NOTIFY_ENDPOINT, status};

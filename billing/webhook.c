@@ -23,6 +23,15 @@ void webhook_signature(const char *secret, size_t secret_len, long long t, const
     assert(n > 0 && n < WEBHOOK_SIGNATURE_LEN);
 }
 
+long webhook_backoff_s(long first, long max, long attempts)
+{
+    assert(first >= 1 && max >= 1 && attempts >= 1);
+    long wait = first;
+    for (long i = 1; i < attempts && wait < max; i++)
+        wait *= 2;
+    return wait < max ? wait : max;
+}
+
 /* The receiver's answer is not read: only its status counts. */
 static size_t discard(char *data, size_t size, size_t nmemb, void *ctx)
 {

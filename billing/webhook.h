@@ -25,6 +25,11 @@ struct webhook_outcome {
 void webhook_signature(const char *secret, size_t secret_len, long long t, const char *body,
                        size_t len, char out[WEBHOOK_SIGNATURE_LEN]);
 
+/* The wait in seconds before the attempt after attempts failed ones (>= 1):
+ * first, doubling with each attempt, at most max (notify.backoff_s,
+ * notify.backoff_max_s; docs/notifications.md#retries). Pure. */
+long webhook_backoff_s(long first, long max, long attempts);
+
 /* POSTs body (JSON) to url, signed now, within timeout_s seconds in all.
  * True on a 2xx answer; otherwise false with the outcome saying why. The
  * secret is never written anywhere but into the signature. */

@@ -32,5 +32,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
+int cmd_notify(int argc, char **argv); /* billing/notify.c: webhooks of the outbox */
 
 #endif

@@ -41,6 +41,7 @@ static const struct cli_command commands[] = {
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
+    {"notify", cmd_notify, "deliver notifications as signed webhooks; list and retry them"},
     {NULL, NULL, NULL},
 };
 

@@ -380,3 +380,52 @@ bool handle_simulate(struct request *r)
     free(proposed);
     return ok;
 }
+
+/* ---- /v1/notifications (schema 035) ---- */
+
+bool handle_notifications(struct request *r)
+{
+    if (!finance_only(r)) return false;
+    const char *status = http_param(r, "status");
+    if (status && strcmp(status, "pending") && strcmp(status, "dead") &&
+        strcmp(status, "delivered"))
+        return http_error(r, 400, "bad_request", "status is pending, dead or delivered");
+    const char *p[] = {status ? status : ""};
+    PGresult *res = db_query(
+        r->conn, "list notifications",
+        "SELECT event_id, kind, subject, customer, status, attempts, last_status, last_error, "
+        "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "  to_char(last_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "  to_char(coalesce(delivered_at, dead_at) AT TIME ZONE 'UTC', "
+        "          'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "FROM notification WHERE $1 = '' OR status = $1 ORDER BY outbox_id DESC LIMIT 500",
+        1, p);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    sb_puts(&r->body, "{\"notifications\":[");
+    for (int i = 0; i < PQntuples(res); i++) {
+        sb_printf(&r->body, "%s{\"id\":\"%s\",\"attempts\":%s", i ? "," : "",
+                  PQgetvalue(res, i, 0), PQgetvalue(res, i, 5));
+        static const char *const names[] = {"type", "subject", "customer", "status"};
+        for (int k = 0; k < 4; k++) {
+            if (PQgetisnull(res, i, 1 + k))
+                sb_printf(&r->body, ",\"%s\":null", names[k]);
+            else
+                string_field(&r->body, names[k], PQgetvalue(res, i, 1 + k));
+        }
+        if (PQgetisnull(res, i, 6))
+            sb_puts(&r->body, ",\"last_status\":null");
+        else
+            sb_printf(&r->body, ",\"last_status\":%s", PQgetvalue(res, i, 6));
+        static const char *const more[] = {"last_error", "created", "last_attempt", "settled"};
+        for (int k = 0; k < 4; k++) {
+            if (PQgetisnull(res, i, 7 + k))
+                sb_printf(&r->body, ",\"%s\":null", more[k]);
+            else
+                string_field(&r->body, more[k], PQgetvalue(res, i, 7 + k));
+        }
+        sb_puts(&r->body, "}");
+    }
+    sb_puts(&r->body, "]}\n");
+    PQclear(res);
+    return true;
+}

@@ -73,6 +73,11 @@ void config_defaults(struct config *cfg)
     cfg->tokens_max_body_kb = 4096;
     cfg->tokens_request_timeout_s = 60;
     cfg->tokens_max_inflight_mb = 32;
+    cfg->notify_timeout_s = 10;
+    cfg->notify_max_attempts = 10;
+    cfg->notify_backoff_s = 30;
+    cfg->notify_backoff_max_s = 3600;
+    cfg->notify_poll_s = 5;
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
     size_t n = strlen(cfg->actor);
     if (utf8_text_problem(cfg->actor, n) || utf8_chars(cfg->actor, n) > CLI_ACTOR_MAX)
@@ -264,6 +269,14 @@ static const struct key keys[] = {
     LIST("hmac.", KEY_KV_SECRET, hmac, n_hmac, 16, "<cluster>"),
     WHOLE("receivables.default_after_days", "GPUMETER_DEFAULT_AFTER_DAYS", default_after_days, 1,
           3650, "days"),
+    /* gpumeter notify (docs/notifications.md) */
+    TEXT("notify.url", "GPUMETER_NOTIFY_URL", notify_url),
+    TEXT("notify.secret_file", "GPUMETER_NOTIFY_SECRET_FILE", notify_secret_file),
+    WHOLE("notify.timeout_s", NULL, notify_timeout_s, 1, 300, "seconds"),
+    WHOLE("notify.max_attempts", NULL, notify_max_attempts, 1, 100, "attempts"),
+    WHOLE("notify.backoff_s", NULL, notify_backoff_s, 1, 86400, "seconds"),
+    WHOLE("notify.backoff_max_s", NULL, notify_backoff_max_s, 1, 604800, "seconds"),
+    WHOLE("notify.poll_s", NULL, notify_poll_s, 1, 3600, "seconds"),
 };
 
 /* The key of the table a name is, NULL if none; a prefix kind matches any

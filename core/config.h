@@ -108,6 +108,14 @@ struct config {
     /* a customer is in default when an invoice of it is open more than
      * this many days past due (receivables.default_after_days) */
     long default_after_days;
+    /* gpumeter notify: the webhook endpoint (docs/notifications.md) */
+    char notify_url[1024];         /* "" means none: notify refuses to start */
+    char notify_secret_file[1024]; /* file holding the signing secret */
+    long notify_timeout_s;         /* a whole request, connection included */
+    long notify_max_attempts;      /* an event is dead after this many */
+    long notify_backoff_s;         /* the wait after the first failed attempt */
+    long notify_backoff_max_s;     /* the wait doubles up to this */
+    long notify_poll_s;            /* how often a running deliverer looks */
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

@@ -22,6 +22,29 @@ bool file_read_stream(int fd, struct strbuf *out)
     }
 }
 
+bool file_read_private(const char *path, struct strbuf *out, char *err, size_t cap)
+{
+    /* without waiting, so a FIFO put in its place cannot hang the reader */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st)) {
+        int saved = errno;
+        if (fd >= 0) close(fd);
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(saved));
+        return false;
+    }
+    bool ok = false;
+    if (!S_ISREG(st.st_mode))
+        snprintf(err, cap, "%s is not a regular file", path);
+    else if (st.st_mode & 077)
+        snprintf(err, cap, "%s may be %s by others (mode %04o); chmod 600 it", path,
+                 st.st_mode & 022 ? "written" : "read", (unsigned)(st.st_mode & 07777));
+    else if (!(ok = file_read_stream(fd, out)))
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+    close(fd);
+    return ok;
+}
+
 bool file_read_all(const char *path, struct strbuf *out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -34,6 +34,11 @@ bool file_write_atomic_private(const char *path, const char *data, size_t len);
  * holds it and wait is false). Serialises processes that read, change and
  * replace one file. */
 int file_lock(const char *path, bool wait);
+/* Reads a secret's file (appended to out): opened once and judged by what
+ * was opened (fstat), it must be a regular file that neither group nor
+ * others may read or write, else false with the reason in err (the path
+ * named, never a byte of its content). */
+bool file_read_private(const char *path, struct strbuf *out, char *err, size_t cap);
 /* mkdir -p for one or two levels; false with errno set. */
 bool file_make_dir(const char *path);
 

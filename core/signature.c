@@ -1,9 +1,8 @@
 /* signature: HMAC-SHA256 over the canonical event encoding (see signature.h). */
 #include "signature.h"
+#include "digest.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 static void compute(const struct usage_event *ev, const char *key, char hex[65])
@@ -13,16 +12,8 @@ static void compute(const struct usage_event *ev, const char *key, char hex[65])
     struct strbuf sb = STRBUF_INIT;
     sb_reserve(&sb, 512); /* one allocation for a typical event, not four */
     event_encode(&unsigned_ev, &sb);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
-    HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)sb.buf, sb.len, mac, &maclen);
+    digest_hmac_sha256_hex(key, strlen(key), sb.buf, sb.len, hex);
     sb_free(&sb);
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        hex[2 * i] = digits[mac[i] >> 4];
-        hex[2 * i + 1] = digits[mac[i] & 15];
-    }
-    hex[64] = '\0';
 }
 
 void signature_sign(struct usage_event *ev, const char *key)

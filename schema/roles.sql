@@ -120,6 +120,12 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
 -- issue trigger (ledger_post_invoice); billing reads it with every table,
 -- the API its two views, which derive what it shows from the ledger.
 GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
+-- Webhook delivery (schema 035): `gpumeter notify` (billing) adds, claims
+-- and settles delivery rows, and revives a dead one (audited); it reads
+-- the outbox with every table. The finance API reads the notification
+-- view alone.
+GRANT INSERT, UPDATE ON notify_delivery TO gpumeter_billing;
+GRANT SELECT ON notification TO gpumeter_api;
 
 -- Only billing inserts into tables with serial ids (invoices, customers,
 -- the audit and rerate logs); the rater's tables have none.

@@ -25,6 +25,7 @@ const WORDS = {
     usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)",
     audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
     audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
+    notifications: "Notifications not delivered (dead)", eventId: "Event id", eventType: "Event", subject: "About", attempts: "Attempts", lastAnswer: "Last answer", created: "Created (UTC)", noDead: "Every notification was delivered or is still being tried.", retryHint: "Send one again with `gpumeter notify retry EVENT_ID` once the endpoint answers.",
   },
   zh: {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
@@ -43,6 +44,7 @@ const WORDS = {
     usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）",
     audit: "本月发票的资金审计记录", at: "时间（UTC）", actor: "操作人", action: "操作", detail: "详情", noAudit: "本月发票尚无记录。",
     audit_issue: "开具", audit_void: "作废", audit_fapiao: "登记数电发票", audit_correct: "更正发票登记", audit_credit: "部分红冲",
+    notifications: "未送达的通知（已放弃）", eventId: "事件编号", eventType: "事件", subject: "对象", attempts: "尝试次数", lastAnswer: "最后应答", created: "产生时间（UTC）", noDead: "所有通知均已送达或仍在重试。", retryHint: "接收端恢复后，用 `gpumeter notify retry 事件编号` 重新发送。",
   },
 };
 
@@ -431,6 +433,18 @@ function auditCard(audit) {
       : el("p", { class: "muted", "data-empty": "audit" }, t("noAudit")));
 }
 
+/* Dead notifications (docs/notifications.md): what no webhook delivered,
+ * for finance to send again from the CLI once the endpoint answers. */
+function notificationsCard(list) {
+  const rows = list.notifications.map((n) => el("tr", { "data-notification": n.id },
+    td(n.id), td(n.type), td(n.subject), td(n.customer || "-"), td(n.attempts, { class: "num" }),
+    td(n.last_status !== null ? String(n.last_status) : n.last_error || "-"), td((n.created || "").replace("T", " ").replace("Z", ""))));
+  return el("section", { class: "card wide" }, el("h2", {}, t("notifications")),
+    rows.length ? table([t("eventId"), t("eventType"), t("subject"), t("customer"), t("attempts"), t("lastAnswer"), t("created")], rows, { name: "notifications", num: [4] })
+      : el("p", { class: "muted", "data-empty": "notifications" }, t("noDead")),
+    el("p", { class: "muted" }, t("retryHint")));
+}
+
 async function financeView(params) {
   if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
   const { bar, period } = await toolbar("finance", params, false);
@@ -465,6 +479,8 @@ async function financeView(params) {
   }
   grid.append(card(t("claims"), crow.length ? table([t("program"), t("voucher"), t("customer"), t("paid")], crow, { name: "claims", num: [3] }) : el("p", { class: "muted" }, t("none"))));
   grid.append(auditCard(audit));
+  const dead = await api("/v1/notifications?status=dead").catch((e) => e);
+  if (!(dead instanceof Error)) grid.append(notificationsCard(dead));
   if (!(yld instanceof Error)) {
     const div = el("div", { class: "chart", "data-chart": "yield" });
     requestAnimationFrame(() => {

@@ -191,6 +191,14 @@ check_match "a name that would reorder what people read is refused" \
 check_eq "an empty body is a bad request" "400 bad_request" "$(post_plan /dev/null)"
 check_eq "and the server is unharmed" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")"
 
+# A notification no webhook delivered (docs/notifications.md): dead after
+# 10 attempts, its last answer 503, as `gpumeter notify` leaves one.
+as gpumeter_billing "SELECT notify_emit('invoice.overdue', NULL, 'console-dead', '{}')" >/dev/null
+dead_event=$(q "SELECT event_id FROM outbox WHERE subject = 'console-dead'")
+as gpumeter_billing "INSERT INTO notify_delivery (outbox_id, endpoint, attempts, last_status, last_error, dead_at)
+                     SELECT id, 'default', 10, 503, 'HTTP status 503', now() FROM outbox
+                     WHERE subject = 'console-dead'" >/dev/null
+
 # ---- the browser ----
 sed 's/"16.80"/"15.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/proposed.json"
 (cd "$TMP" && node "$ROOT/tests/tools/console_drive.mjs" "$U/" "$PERIOD" "$SHOTS" "$GM" "$KC" beta \
@@ -322,6 +330,8 @@ check_eq "what the run did not bill: the parked account" "ns-nobody1 events" "$(
 check_eq "yield by model" "$(q "SELECT count(DISTINCT model) FROM capacity_hourly")" "$(seen finance.yield.rows)"
 check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"
 check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
+check_eq "finance sees the dead notification: id, event, attempts, last answer" \
+    "$dead_event invoice.overdue 10 503" "$(seen finance.notifications)"
 check_eq "finance reads beta's month as gpumeter statement" \
     "$("$GM" statement --customer beta --period "$PERIOD" --format json | jq .due_minor)" "$(seen finance.customer.due)"
 check_eq "sign-out ends the session on the server" 401 "$(seen signout.me)"

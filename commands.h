@@ -31,5 +31,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
+/* receivables (issue 34): deposits and credit limits (billing/) */
+int cmd_deposit(int argc, char **argv);
 
 #endif

@@ -40,6 +40,8 @@ static const struct cli_command commands[] = {
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
+    /* receivables (issue 34): deposits and credit limits */
+    {"deposit", cmd_deposit, "receive, apply, refund and list customers' deposits"},
     {NULL, NULL, NULL},
 };
 

@@ -1,7 +1,7 @@
 /* contract_doc: contract documents (docs/contracts.md), validated whole:
  * customer, accounts with dates, plan, currency, tax, time zone, billing
- * basis, overrides and a take-or-pay commitment; every problem as "JSON
- * path: reason". Pure; thread-safe. */
+ * basis, overrides, a take-or-pay commitment, a deposit and a credit
+ * limit; every problem as "JSON path: reason". Pure; thread-safe. */
 #ifndef GPUMETER_CONTRACT_DOC_H
 #define GPUMETER_CONTRACT_DOC_H
 

@@ -239,6 +239,15 @@ scenario() { # name events-in totals.csv period
         "$1" "$2" "$rated" "$dups" "$dead" "$parked" "$got" "$expected" \
         "$([ "$FAILURES" -eq 0 ] && echo pass || echo FAIL)"
 }
+# An event of N GPU-hours of H800s on account A over the hour from START
+# (ISO, UTC), produced to the test's topic with the next seq of source "l".
+H800_SEQ=0
+h800_hours() { # account start-iso gpu-hours
+    H800_SEQ=$((H800_SEQ + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
+        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
 # Messages in the test's topic, counted by kcat (independent of gpumeter).
 topic_messages() {
     kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '.\n' | wc -l

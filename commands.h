@@ -33,5 +33,6 @@ int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
 /* receivables (issue 34): deposits and credit limits (billing/) */
 int cmd_deposit(int argc, char **argv);
+int cmd_credit(int argc, char **argv);
 
 #endif

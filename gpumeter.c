@@ -42,6 +42,7 @@ static const struct cli_command commands[] = {
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     /* receivables (issue 34): deposits and credit limits */
     {"deposit", cmd_deposit, "receive, apply, refund and list customers' deposits"},
+    {"credit", cmd_credit, "check and show customers' exposure against their credit limits"},
     {NULL, NULL, NULL},
 };
 

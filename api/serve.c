@@ -91,6 +91,8 @@ static const struct route routes[] = {
     {"/v1/finance/audit", handle_finance_audit, "period", NULL},
     {"/v1/plans", handle_plans, "", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
+    /* receivables (issue 34) */
+    {"/v1/credit", handle_credit, "customer", NULL},
     /* the console's sign-in and sign-out (session_route) */
     {"/v1/session", NULL, "", "POST"},
     {"/v1/session", NULL, "", "DELETE"},

@@ -248,6 +248,29 @@ h800_hours() { # account start-iso gpu-hours
         "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
         kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 }
+# Applies the demo's seed contract of a customer with extra members (JSON
+# text put before "accounts"): what contract apply prints, errors too.
+seed_contract_with() { # customer extra-json
+    sed "s|\"accounts\"|$2, \"accounts\"|" "$ROOT/scripts/seed/contract-$1.json" >"$TMP/$1.json"
+    "$GM" contract apply "$TMP/$1.json" 2>&1
+}
+# Runs gpumeter and checks its exit code; its output (errors too) in $out.
+run_gm() { # expected-exit-code name args...
+    local want=$1 name=$2
+    shift 2
+    out=$("$GM" "$@" 2>&1)
+    check_eq "$name: exit $want" "$want" "$?"
+}
+# The receivables ledger balances: each transaction, and debits against
+# credits over the whole ledger (two checks).
+check_ledger_balanced() {
+    check_eq "every transaction balances" "" \
+        "$(q "SELECT string_agg(txn_id || ':' || s, ' ') FROM (SELECT txn_id, sum(amount_minor) s
+              FROM ledger_entry GROUP BY txn_id HAVING sum(amount_minor) <> 0) x")"
+    check_eq "debits equal credits over the whole ledger" "t" \
+        "$(q "SELECT sum(amount_minor) FILTER (WHERE amount_minor > 0)
+                     = -sum(amount_minor) FILTER (WHERE amount_minor < 0) FROM ledger_entry")"
+}
 # Messages in the test's topic, counted by kcat (independent of gpumeter).
 topic_messages() {
     kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '.\n' | wc -l

@@ -12,10 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-contract() { # customer extra-json: the seed contract with extra members
-    sed "s|\"accounts\"|$2, \"accounts\"|" "$ROOT/scripts/seed/contract-$1.json" >"$TMP/$1.json"
-    "$GM" contract apply "$TMP/$1.json" 2>&1
-}
 alpha=$(q "SELECT id FROM customer WHERE code = 'alpha'")
 beta=$(q "SELECT id FROM customer WHERE code = 'beta'")
 # Every deposit posting, oldest first: kind|reference|account:amount,...
@@ -27,62 +23,56 @@ postings() { # customer-id
 }
 held() { q "SELECT deposit FROM customer_balance WHERE customer_id = $1"; }
 open_of() { q "SELECT open FROM invoice_open_at(now()) WHERE number = '$1'"; }
-run() { # expected-rc name args...: runs gpumeter, output in $out
-    local want=$1 name=$2
-    shift 2
-    out=$("$GM" "$@" 2>&1)
-    check_eq "$name: exit $want" "$want" "$?"
-}
 
 # The contract's deposit and credit limit, validated as "JSON path: reason".
-out=$(contract alpha '"deposit": {"amount": "500.00", "apply": "monthly"}')
+out=$(seed_contract_with alpha '"deposit": {"amount": "500.00", "apply": "monthly"}')
 check_match "names \$.deposit.apply" '\$\.deposit\.apply: must be "invoices" or "on_default"' "$out"
-out=$(contract alpha '"deposit": {"amount": "0", "apply": "invoices", "held": 1}')
+out=$(seed_contract_with alpha '"deposit": {"amount": "0", "apply": "invoices", "held": 1}')
 check_match "a deposit of 0 is refused" '\$\.deposit\.amount: must be above 0' "$out"
 check_match "an unknown deposit member is refused" '\$\.deposit.*held' "$out"
-out=$(contract alpha '"credit_limit": {"amount": "1000.00", "thresholds": [50, 50, 1001]}')
+out=$(seed_contract_with alpha '"credit_limit": {"amount": "1000.00", "thresholds": [50, 50, 1001]}')
 check_match "thresholds must ascend" '\$\.credit_limit\.thresholds\[1\]: thresholds must be ascending: 50 after 50' "$out"
 check_match "a threshold above 1000% is refused" '\$\.credit_limit\.thresholds\[2\]' "$out"
-out=$(contract alpha '"credit_limit": {"amount": "1000.00"}')
+out=$(seed_contract_with alpha '"credit_limit": {"amount": "1000.00"}')
 check_match "thresholds are required" '\$\.credit_limit\.thresholds' "$out"
 check_eq "none of those was applied: alpha's contract has neither" "0" \
     "$(q "SELECT count(*) FROM document WHERE customer = 'alpha' AND (document ? 'deposit' OR document ? 'credit_limit')")"
 
 # alpha's deposit applies to invoices, beta's is held until default.
-contract alpha '"deposit": {"amount": "250.00", "apply": "invoices"}, "credit_limit": {"amount": "1000.00", "thresholds": [50, 80, 100]}' >/dev/null
+seed_contract_with alpha '"deposit": {"amount": "250.00", "apply": "invoices"}, "credit_limit": {"amount": "1000.00", "thresholds": [50, 80, 100]}' >/dev/null
 check_eq "alpha's contract with a deposit applied to invoices is applied" "invoices" \
     "$(q "SELECT document->'deposit'->>'apply' FROM contract_in_effect('2026-01-01') WHERE customer = 'alpha'")"
-contract beta '"deposit": {"amount": "300.00", "apply": "on_default"}' >/dev/null
+seed_contract_with beta '"deposit": {"amount": "300.00", "apply": "on_default"}' >/dev/null
 check_eq "beta's, held on default" "on_default" \
     "$(q "SELECT document->'deposit'->>'apply' FROM contract_in_effect('2026-01-01') WHERE customer = 'beta'")"
 
 # Bad flags exit 2 naming them; nothing posts.
-run 2 "an amount with three decimals" deposit receive --customer alpha --amount 1.234 --reference B
+run_gm 2 "an amount with three decimals" deposit receive --customer alpha --amount 1.234 --reference B
 check_match "names --amount and its decimals" '--amount "1.234" has too many decimals: at most 2' "$out"
-run 2 "a negative amount" deposit receive --customer alpha --amount -5 --reference B
+run_gm 2 "a negative amount" deposit receive --customer alpha --amount -5 --reference B
 check_match "names --amount" '--amount "-5" is not a plain decimal' "$out"
-run 2 "an amount of 0" deposit receive --customer alpha --amount 0 --reference B
+run_gm 2 "an amount of 0" deposit receive --customer alpha --amount 0 --reference B
 check_match "names --amount" '--amount "0" is not above 0' "$out"
-run 2 "no bank reference" deposit receive --customer alpha --amount 5
+run_gm 2 "no bank reference" deposit receive --customer alpha --amount 5
 check_match "names --reference" '--reference is required' "$out"
-run 2 "a day in the future" deposit receive --customer alpha --amount 5 --reference B --date 2999-01-01
+run_gm 2 "a day in the future" deposit receive --customer alpha --amount 5 --reference B --date 2999-01-01
 check_match "names --date" '--date 2999-01-01 is in the future' "$out"
-run 2 "a day that is no day" deposit receive --customer alpha --amount 5 --reference B --date 2026-02-30
-run 2 "a customer that is no code" deposit receive --customer 'Alpha;' --amount 5 --reference B
-run 1 "an unknown customer" deposit receive --customer nobody --amount 5 --reference B
+run_gm 2 "a day that is no day" deposit receive --customer alpha --amount 5 --reference B --date 2026-02-30
+run_gm 2 "a customer that is no code" deposit receive --customer 'Alpha;' --amount 5 --reference B
+run_gm 1 "an unknown customer" deposit receive --customer nobody --amount 5 --reference B
 check_match "says so" 'no customer "nobody"' "$out"
-run 2 "apply: an invoice number that is no number" deposit apply --customer alpha --invoice "x' OR 1=1"
-run 2 "an unknown flag" deposit refund --customer alpha --amount 5 --reference B --force
+run_gm 2 "apply: an invoice number that is no number" deposit apply --customer alpha --invoice "x' OR 1=1"
+run_gm 2 "an unknown flag" deposit refund --customer alpha --amount 5 --reference B --force
 check_eq "nothing posted" "0" "$(q "SELECT count(*) FROM ledger_txn")"
 
 # Received: alpha 250.00 (BANK-D1), beta 300.00 (BANK-D2), each once.
-run 0 "alpha's deposit received" deposit receive --customer alpha --amount 250.00 --reference BANK-D1 --actor finance-li
+run_gm 0 "alpha's deposit received" deposit receive --customer alpha --amount 250.00 --reference BANK-D1 --actor finance-li
 check_eq "it says what was received and what is held" "alpha: received 250.00 CNY (BANK-D1); deposit held 250.00 CNY" "$out"
-run 0 "the same receipt again is no new posting" deposit receive --customer alpha --amount 250.00 --reference BANK-D1
+run_gm 0 "the same receipt again is no new posting" deposit receive --customer alpha --amount 250.00 --reference BANK-D1
 check_eq "and says so" "alpha: already received 250.00 CNY (BANK-D1); deposit held 250.00 CNY" "$out"
-run 1 "another receipt under a used bank reference is refused" deposit receive --customer beta --amount 300 --reference BANK-D1
+run_gm 1 "another receipt under a used bank reference is refused" deposit receive --customer beta --amount 300 --reference BANK-D1
 check_match "naming the reference" 'bank reference "BANK-D1" was received already' "$out"
-run 0 "beta's deposit received, on a past day" deposit receive --customer beta --amount 300 --reference BANK-D2 --date 2026-01-05
+run_gm 0 "beta's deposit received, on a past day" deposit receive --customer beta --amount 300 --reference BANK-D2 --date 2026-01-05
 check_eq "beta's receipt posts at the start of its local day" "2026-01-05 00:00:00" \
     "$(q "SELECT to_char(at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') FROM ledger_txn WHERE reference = 'BANK-D2'")"
 check_eq "alpha: cash +250.00, deposit -250.00, once" "deposit|BANK-D1|cash:25000,deposit:-25000" "$(postings "$alpha")"
@@ -120,17 +110,17 @@ check_eq "February's invoice takes what is held, only in part: 71.92 of 89.04" \
 check_eq "17.12 open, nothing held" "1712 0" "$(open_of "$inv2") $(held "$alpha")"
 
 # Applying by hand: never more than open, nor more than held.
-run 1 "applying more than beta's invoice's open amount is refused" deposit apply --customer beta --invoice "$invb" --amount 100.00
+run_gm 1 "applying more than beta's invoice's open amount is refused" deposit apply --customer beta --invoice "$invb" --amount 100.00
 check_match "and says why" "is more than its open amount, 8904" "$out"
-run 0 "alpha receives 10.00 more" deposit receive --customer alpha --amount 10 --reference BANK-D3
-run 1 "applying more than alpha holds is refused" deposit apply --customer alpha --invoice "$inv2" --amount 17.12
+run_gm 0 "alpha receives 10.00 more" deposit receive --customer alpha --amount 10 --reference BANK-D3
+run_gm 1 "applying more than alpha holds is refused" deposit apply --customer alpha --invoice "$inv2" --amount 17.12
 check_match "and says why" "is more than the deposit held, 1000" "$out"
-run 1 "another customer's invoice is refused" deposit apply --customer alpha --invoice "$invb"
+run_gm 1 "another customer's invoice is refused" deposit apply --customer alpha --invoice "$invb"
 check_match "as no invoice of alpha's" "customer \"alpha\" has no issued invoice numbered \"$invb\"" "$out"
-run 0 "applying without an amount takes what is held" deposit apply --customer alpha --invoice "$inv2" --actor finance-li
+run_gm 0 "applying without an amount takes what is held" deposit apply --customer alpha --invoice "$inv2" --actor finance-li
 check_eq "and says so" "alpha: applied 10.00 CNY to $inv2; deposit held 0.00 CNY" "$out"
 check_eq "7.12 open, nothing held" "712 0" "$(open_of "$inv2") $(held "$alpha")"
-run 0 "applying with nothing held applies nothing" deposit apply --customer alpha --invoice "$inv2"
+run_gm 0 "applying with nothing held applies nothing" deposit apply --customer alpha --invoice "$inv2"
 check_match "and says so" "nothing applied to $inv2" "$out"
 check_eq "the application is audited" "finance-li|apply|$inv2|1000" \
     "$(q "SELECT concat_ws('|', actor, action, after->>'invoice', after->>'amount_minor') FROM audit_log
@@ -155,15 +145,15 @@ refused_as "nor receive one" gpumeter_api \
 # due here: its due day is set by hand, triggers off, as terms would set
 # it), refused beyond what is held, then paid back once.
 q "SET session_replication_role = replica; UPDATE invoice SET due_date = current_date - 10 WHERE id = $binv" >/dev/null
-run 1 "a refund while an invoice is past due is refused" deposit refund --customer beta --amount 10 --reference OUT-1
+run_gm 1 "a refund while an invoice is past due is refused" deposit refund --customer beta --amount 10 --reference OUT-1
 check_match "naming the invoice" "invoice $invb is 1[01] days past due with 3904 open: apply the deposit to it first" "$out"
-run 0 "so finance applies the deposit to it" deposit apply --customer beta --invoice "$invb"
+run_gm 0 "so finance applies the deposit to it" deposit apply --customer beta --invoice "$invb"
 check_eq "which takes 39.04: beta's invoice is paid, 210.96 held" "0 21096" "$(open_of "$invb") $(held "$beta")"
-run 1 "refunding more than held is refused" deposit refund --customer beta --amount 210.97 --reference OUT-1
+run_gm 1 "refunding more than held is refused" deposit refund --customer beta --amount 210.97 --reference OUT-1
 check_match "and says why" "refunding 21097 is more than the deposit held, 21096" "$out"
-run 0 "the rest is refunded" deposit refund --customer beta --amount 210.96 --reference OUT-1
+run_gm 0 "the rest is refunded" deposit refund --customer beta --amount 210.96 --reference OUT-1
 check_eq "and says so" "beta: refunded 210.96 CNY (OUT-1); deposit held 0.00 CNY" "$out"
-run 0 "the same refund again is no new posting" deposit refund --customer beta --amount 210.96 --reference OUT-1
+run_gm 0 "the same refund again is no new posting" deposit refund --customer beta --amount 210.96 --reference OUT-1
 check_match "and says so" "already refunded" "$out"
 check_eq "beta's deposit, entry by entry" \
     "deposit|BANK-D2|cash:30000,deposit:-30000 application|$invb|deposit:5000,receivable:-5000 application|$invb|deposit:3904,receivable:-3904 refund|OUT-1|deposit:21096,cash:-21096" \
@@ -174,12 +164,7 @@ check_eq "deposit list: beta's postings and what is held after each" \
     "$(cut -c13- "$TMP/list" | tr -s ' ' | paste -sd'|')"
 check_eq "deposit list: the local day received" "2026-01-05" "$(head -n 1 "$TMP/list" | cut -c1-10)"
 
-check_eq "every transaction balances" "" \
-    "$(q "SELECT string_agg(txn_id || ':' || s, ' ') FROM (SELECT txn_id, sum(amount_minor) s
-          FROM ledger_entry GROUP BY txn_id HAVING sum(amount_minor) <> 0) x")"
-check_eq "debits equal credits over the whole ledger" "t" \
-    "$(q "SELECT sum(amount_minor) FILTER (WHERE amount_minor > 0)
-                 = -sum(amount_minor) FILTER (WHERE amount_minor < 0) FROM ledger_entry")"
+check_ledger_balanced
 # alpha: 260.00 in, 178.08 + 71.92 + 10.00 applied; beta: 300.00 in,
 # 89.04 applied, 210.96 back. Cash: 260.00 + 300.00 - 210.96 = 349.04.
 check_eq "customer_balance: alpha owes 7.12, beta nothing, nothing held" "alpha|712|0|0 beta|0|0|0" \

@@ -12,6 +12,7 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "core/units.h"
+#include "billing/balances.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
 #include "billing/credit_limit.h"
@@ -267,6 +268,9 @@ static bool render_one(struct bill *b, void *opaque)
 {
     struct one_bill *o = opaque;
     if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
+    /* as `gpumeter statement`: the ledger's balances in JSON */
+    if (o->f == RENDER_JSON && !balances_read(o->r->conn, b))
+        return http_error(o->r, 503, "unavailable", "the database failed the query");
     render_into(o->r, b, o->f, "Statement");
     o->done = true;
     return true;

@@ -92,6 +92,20 @@ check_eq "each threshold once: three credit.threshold rows" \
     "$(q "SELECT string_agg(subject || '|' || (payload->>'exposure_minor'), ' ' ORDER BY id)
           FROM outbox WHERE kind = 'credit.threshold'")"
 
+# The statement shows the ledger's balances beside the month: alpha holds
+# a deposit of 20.00 and a prepaid balance of 10.00 (text and JSON; CSV
+# keeps the invoice's rows).
+"$GM" statement --customer alpha --period "$month" >"$TMP/st.txt"
+check_eq "the text statement ends with the deposit held and the prepaid balance" \
+    "deposit held 20.00 CNY|prepaid balance 10.00 CNY" \
+    "$(tail -n 2 "$TMP/st.txt" | tr -s ' ' | sed 's/^ //' | paste -sd'|')"
+check_eq "the JSON statement carries them" "2000|1000|16027" \
+    "$("$GM" statement --customer alpha --period "$month" --format json | jq -r '"\(.deposit_held_minor)|\(.prepaid_balance_minor)|\(.total_minor)"')"
+check_eq "beta's statement: its on_default deposit, no prepaid balance" "30000|0" \
+    "$("$GM" statement --customer beta --period 2026-01 --format json | jq -r '"\(.deposit_held_minor)|\(.prepaid_balance_minor)"')"
+check_eq "the CSV statement has no balance rows" "" \
+    "$("$GM" statement --customer alpha --period "$month" --format csv | grep -E 'deposit|prepaid')"
+
 # Bad flags exit 2; an unknown customer 1.
 run_gm 2 "credit check: a customer that is no code" credit check --customer "a'b"
 run_gm 2 "credit check: an unknown flag" credit check --all
@@ -114,6 +128,9 @@ check_eq "alpha's key reads its credit: the parts, 102% used, over the limit" \
 check_eq "the unbilled part is the statement's figure to the fen" \
     "$(($(statement_total alpha "$month") + $(statement_total alpha "$prev")))" \
     "$(get "$KA" /v1/credit | sed 's/^200 //' | jq -r .parts.unbilled_minor)"
+check_eq "the API statement equals the CLI's, balances included" \
+    "$("$GM" statement --customer alpha --period "$month" --format json)" \
+    "$(get "$KA" "/v1/statement?period=$month" | sed 's/^200 //')"
 check_match "alpha's key forging ?customer=beta is refused" '^403 .*"forbidden"' "$(get "$KA" "/v1/credit?customer=beta")"
 check_eq "and reads nothing of beta's" "" "$(get "$KA" "/v1/credit?customer=beta" | grep -o '8904')"
 check_eq "finance reads beta's: its on_default deposit is not counted" \

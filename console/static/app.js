@@ -26,7 +26,7 @@ const WORDS = {
     audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
     audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
     /* receivables (issue 34): the statement's balances and the credit limit */
-    depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "Exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
+    depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
   },
   zh: {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
@@ -394,8 +394,9 @@ async function customerView(params) {
       /* the credit limit: the exposure the API computed, and whether it is over */
       credit instanceof Error ? null : el("p", { "data-field": "credit" }, `${t("creditLimit")}: `,
         ...(credit.limit_minor === null ? [t("noLimit")]
-          : [el("strong", { "data-minor": credit.exposure_minor, "data-field": "exposure" }, minorMoney(credit.exposure_minor, credit.currency)),
-            ` / ${minorMoney(credit.limit_minor, credit.currency)} (${credit.used_percent}% ${t("used")}) `,
+          : [`${minorMoney(credit.limit_minor, credit.currency)} · ${t("exposure")} `,
+            el("strong", { "data-minor": credit.exposure_minor, "data-field": "exposure" }, minorMoney(credit.exposure_minor, credit.currency)),
+            ` (${credit.used_percent}% ${t("used")}) `,
             credit.over_limit ? el("span", { class: "pill", "data-field": "over-limit" }, t("overLimit")) : null])),
       vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid"), t("remaining")], vrows, { name: "vouchers", num: [2, 3, 4] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }

@@ -33,5 +33,8 @@ int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
 int cmd_notify(int argc, char **argv); /* billing/notify.c: webhooks of the outbox */
+/* receivables (issue 34): deposits and credit limits (billing/) */
+int cmd_deposit(int argc, char **argv);
+int cmd_credit(int argc, char **argv);
 
 #endif

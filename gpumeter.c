@@ -42,6 +42,9 @@ static const struct cli_command commands[] = {
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     {"notify", cmd_notify, "deliver notifications as signed webhooks; list and retry them"},
+    /* receivables (issue 34): deposits and credit limits */
+    {"deposit", cmd_deposit, "receive, apply, refund and list customers' deposits"},
+    {"credit", cmd_credit, "check and show customers' exposure against their credit limits"},
     {NULL, NULL, NULL},
 };
 

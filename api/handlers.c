@@ -12,8 +12,10 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "core/units.h"
+#include "billing/balances.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
+#include "billing/credit_limit.h"
 #include "billing/focus.h"
 #include "billing/idle.h"
 #include "billing/yield.h"
@@ -266,6 +268,9 @@ static bool render_one(struct bill *b, void *opaque)
 {
     struct one_bill *o = opaque;
     if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
+    /* as `gpumeter statement`: the ledger's balances in JSON */
+    if (o->f == RENDER_JSON && !balances_read(o->r->conn, b))
+        return http_error(o->r, 503, "unavailable", "the database failed the query");
     render_into(o->r, b, o->f, "Statement");
     o->done = true;
     return true;
@@ -517,5 +522,51 @@ bool handle_operator_capacity(struct request *r)
                           "apart; by is hour or day");
     if (!idle_report(r->conn, from, to, by && !strcmp(by, "hour"), REPORT_JSON, &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
+    return true;
+}
+
+/* ---- /v1/credit (receivables, issue 34) ---- */
+
+/* A customer's exposure against its credit limit (billing/credit_limit.h):
+ * what a scheduler polls to stop placing the customer's jobs
+ * (docs/operations.md, "Credit limits"). A customer key reads its own, a
+ * finance key names the customer. */
+bool handle_credit(struct request *r)
+{
+    const char *customer;
+    if (!http_customer(r, &customer)) return false;
+    struct credit_exposure x;
+    db_clear_error();
+    int n = credit_limit_exposure(r->conn, customer, &x);
+    if (n < 0 && db_last_error()[0])
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    if (n < 0) return http_error(r, 409, "cannot_price", "customer %s's month cannot be priced",
+                                 customer);
+    if (n == 0)
+        return http_error(r, 404, "not_found", "no contract of customer %s in effect this month",
+                          customer);
+    struct strbuf *b = &r->body;
+    sb_puts(b, "{\"customer\":");
+    sb_put_json_string(b, x.customer);
+    sb_printf(b, ",\"month\":\"%s\",\"currency\":\"%s\",\"minor_digits\":%d,\"limit_minor\":",
+              x.month, x.currency, x.digits);
+    if (x.has_limit)
+        sb_printf(b, "%lld", (long long)x.limit);
+    else
+        sb_puts(b, "null");
+    sb_printf(b,
+              ",\"exposure_minor\":%lld,\"parts\":{\"open_minor\":%lld,\"unbilled_minor\":%lld,"
+              "\"prepaid_minor\":%lld,\"deposit_minor\":%lld,\"deposit_counted\":%s},"
+              "\"used_percent\":%lld,\"over_limit\":%s,\"thresholds\":[",
+              (long long)x.exposure, (long long)x.open, (long long)x.unbilled,
+              (long long)x.prepaid, (long long)x.deposit, x.deposit_counts ? "true" : "false",
+              (long long)x.used_pct, x.over_limit ? "true" : "false");
+    for (int i = 0; i < x.nthresholds; i++)
+        sb_printf(b, "%s%d", i ? "," : "", x.thresholds[i]);
+    sb_puts(b, "],\"crossed\":[");
+    for (int i = 0; i < x.ncrossed; i++)
+        sb_printf(b, "%s%d", i ? "," : "", x.thresholds[i]);
+    sb_puts(b, "]}\n");
+    r->content_type = "application/json";
     return true;
 }

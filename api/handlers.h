@@ -1,7 +1,8 @@
 /* handlers: the API's resources, each answering one request (http.h) from
  * billing/ and render/: usage by day, month-to-date usage, statements,
- * invoices and one invoice (JSON, CSV or PDF), the contract calendar
- * (what finance and sales read is office.h). Each sets r's response and
+ * invoices and one invoice (JSON, CSV or PDF), the contract calendar,
+ * exposure against a credit limit (what finance and sales read is
+ * office.h). Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
  * the request.
  * Thread-safe: each request runs on its own pooled connection and buffers. */
@@ -23,5 +24,7 @@ bool handle_focus(struct request *r); /* CSV */
 bool handle_operator_contracts(struct request *r); /* finance keys only */
 bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */
+/* receivables (issue 34) */
+bool handle_credit(struct request *r); /* exposure against the credit limit */
 
 #endif

@@ -92,6 +92,8 @@ static const struct route routes[] = {
     {"/v1/plans", handle_plans, "", NULL},
     {"/v1/notifications", handle_notifications, "status", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
+    /* receivables (issue 34) */
+    {"/v1/credit", handle_credit, "customer", NULL},
     /* the console's sign-in and sign-out (session_route) */
     {"/v1/session", NULL, "", "POST"},
     {"/v1/session", NULL, "", "DELETE"},

@@ -4,12 +4,14 @@
  * `invoice run`; an issued month is its issued invoice, read back and
  * marked as such, never priced again under today's documents
  * (store_load_month). Either way a statement equals its invoice to the
- * fen. */
+ * fen. Text and JSON add the customer's deposit held and prepaid balance
+ * as the receivables ledger stands now (balances.h). */
 #include "commands.h"
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "billing/balances.h"
 #include "billing/billing.h"
 #include "billing/store.h"
 #include "render/render.h"
@@ -17,6 +19,7 @@
 #include <stdio.h>
 
 struct statement_ctx {
+    PGconn *conn;
     enum render_format format;
     bool ok;
 };
@@ -29,6 +32,9 @@ static bool print_statement(struct bill *b, void *opaque)
         ctx->ok = false;
         return false;
     }
+    /* the ledger's balances beside the month (not in CSV: its rows are
+     * the month's, the invoice's own) */
+    if (ctx->format != RENDER_CSV && !balances_read(ctx->conn, b)) return ctx->ok = false;
     render_bill(b, ctx->format, "Statement", stdout);
     return true;
 }
@@ -46,7 +52,7 @@ int cmd_statement(int argc, char **argv)
     const struct cli_spec spec = {"gpumeter statement --customer CODE --period YYYY-MM [options]",
                                   "Print a customer's usage and charges for a month.", opts, 0, 0};
     int npos, y, m;
-    struct statement_ctx ctx = {RENDER_TEXT, true};
+    struct statement_ctx ctx = {NULL, RENDER_TEXT, true};
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!customer || !period || !time_parse_month(period, &y, &m) ||
@@ -57,6 +63,7 @@ int cmd_statement(int argc, char **argv)
     int rc;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
+    ctx.conn = conn;
     int n = store_load_month(conn, period, customer, print_statement, &ctx);
     PQfinish(conn);
     return n == 1 && ctx.ok ? 0 : 1;

@@ -107,6 +107,10 @@ struct bill {
     int nledger, ledger_cap;
     char error[256];   /* why the month could not be billed; "" when it was */
     long index, count; /* this bill's place in the batch it was loaded in: 1..count */
+    /* receivables (issue 34): a statement's customer balances on the ledger
+     * as it stands now (billing/balances.h), shown only when has_balances */
+    bool has_balances;
+    int64_t deposit_held, prepaid; /* minor units, >= 0 as the customer sees them */
 };
 
 /* The one predicate of an invoice that stands: issued and not voided since

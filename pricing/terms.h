@@ -2,7 +2,8 @@
  * it (docs/contracts.md; terms/ validates the documents into these):
  *  - a contract: customer, accounts with dates, plan, currency, tax, time
  *    zone, billing basis, overrides, a take-or-pay commitment and its
- *    termination terms;
+ *    termination terms; its deposit and credit limit (the receivables',
+ *    not pricing's);
  *  - a site: its PUE (facility energy = accelerator energy x PUE);
  *  - a voucher: a program's compute voucher issued to one customer;
  *  - a subsidy: an energy subsidy program.
@@ -72,6 +73,23 @@ struct termination {
     bool deposit_apply;      /* deposit "apply"; else "refund" */
 };
 
+/* A deposit (保证金) the customer must hold: applied to each invoice as
+ * it is issued (a prepayment), or held until default or termination. */
+enum deposit_apply { DEPOSIT_NONE, DEPOSIT_APPLY_INVOICES, DEPOSIT_APPLY_ON_DEFAULT };
+struct contract_deposit {
+    enum deposit_apply apply; /* DEPOSIT_NONE: no deposit */
+    int64_t amount_micro;
+};
+
+#define CREDIT_MAX_THRESHOLDS 8
+/* A credit limit and the percentages of it (ascending, 1..1000) whose
+ * crossing is notified; amount_micro 0: no limit. */
+struct credit_limit {
+    int64_t amount_micro;
+    int thresholds[CREDIT_MAX_THRESHOLDS];
+    int nthresholds;
+};
+
 struct contract {
     char code[65], customer[65], plan[65], currency[4], time_zone[65];
     int64_t effective_from, until;
@@ -83,6 +101,10 @@ struct contract {
     int noverrides;
     struct commitment commit;
     struct termination term;
+    /* receivables (issue 34): the deposit the customer must hold and its
+     * credit limit; pricing never reads them */
+    struct contract_deposit deposit;
+    struct credit_limit credit_limit;
 };
 
 struct site {

@@ -122,6 +122,13 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         text_sum(out, "credited by credit notes", b->credited, b);
         text_sum(out, "remaining", b->total + b->credited, b);
     }
+    if (b->has_balances) { /* a statement: the receivables ledger now */
+        fputc('\n', out);
+        money_format(b->deposit_held, b->minor_digits, amount, sizeof amount);
+        fprintf(out, "%*s %16s %s\n", label_width(), "deposit held", amount, b->currency);
+        money_format(b->prepaid, b->minor_digits, amount, sizeof amount);
+        fprintf(out, "%*s %16s %s\n", label_width(), "prepaid balance", amount, b->currency);
+    }
 }
 
 void render_json_money(struct strbuf *sb, const char *name, int64_t v, int digits)
@@ -257,6 +264,10 @@ static void render_json(const struct bill *b, const char *title, FILE *out)
     sb_putc(&sb, ']');
     render_json_money(&sb, "claimed", b->claimed, b->minor_digits);
     render_json_money(&sb, "due", b->due, b->minor_digits);
+    if (b->has_balances) { /* a statement: the receivables ledger now */
+        render_json_money(&sb, "deposit_held", b->deposit_held, b->minor_digits);
+        render_json_money(&sb, "prepaid_balance", b->prepaid, b->minor_digits);
+    }
     sb_puts(&sb, "}\n");
     fputs(sb_str(&sb), out);
     sb_free(&sb);

@@ -93,11 +93,9 @@ BEGIN
                WHERE t.customer_id = NEW.customer_id
                  AND date_trunc('month', t.ends_on) = NEW.period
                  AND t.terms->>'deposit' = 'apply') THEN
-        -- HOOK (integrator, issue 34 part 5): apply the deposit held to
-        -- this invoice, through the deposits part's one posting function:
-        -- PERFORM ledger_apply_deposit(NEW.customer_id, NEW.id,
-        --     least(<deposit held>, <NEW's open amount>), 'termination');
-        NULL;
+        -- as much of the deposit held as the invoice leaves open (NULL:
+        -- the lesser of the two), through the one deposit posting
+        PERFORM ledger_apply_deposit(NEW.customer_id, NEW.id, NULL, 'termination');
     END IF;
     RETURN NULL;
 END $$;

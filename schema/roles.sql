@@ -180,6 +180,15 @@ GRANT INSERT ON contract_termination TO gpumeter_billing;
 GRANT SELECT ON contract_termination TO gpumeter_rater, gpumeter_api;
 GRANT EXECUTE ON FUNCTION customer_default_at(timestamptz, integer)
     TO gpumeter_billing, gpumeter_api;
+-- Deposits (schema 034): receiving, applying and refunding a deposit post
+-- as the owner, for billing's `deposit` commands (the issue trigger that
+-- applies a deposit runs as the owner); deposit_currency and deposit_held
+-- read with the caller's rights, for the same commands.
+GRANT EXECUTE ON FUNCTION deposit_currency(bigint, date), deposit_held(bigint, text),
+                          deposit_receive(bigint, bigint, text, text, timestamptz),
+                          ledger_apply_deposit(bigint, bigint, bigint, text),
+                          deposit_refund(bigint, bigint, text, text)
+    TO gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

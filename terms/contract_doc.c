@@ -162,12 +162,59 @@ static void read_termination(struct doc_check *c, const cJSON *doc, struct contr
         doc_error(c, fp, "a share of the remaining commitment needs the contract's \"until\"");
 }
 
+/* "deposit": {"amount", "apply"}: the deposit the customer must hold. */
+static void read_deposit(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"amount", "apply", NULL};
+    char p[DOC_PATH_LEN], f[DOC_PATH_LEN];
+    const cJSON *o = doc_get_object(c, "$", doc, "deposit", false, fields, p);
+    if (!o) return;
+    struct contract_deposit *d = &k->deposit;
+    doc_path(f, p, "amount");
+    if (doc_get_decimal(c, p, o, "amount", true, 6, &d->amount_micro) && d->amount_micro == 0)
+        doc_error(c, f, "must be above 0");
+    char apply[32] = "";
+    doc_path(f, p, "apply");
+    if (!doc_get_string(c, p, o, "apply", true, apply, sizeof apply)) return;
+    if (!strcmp(apply, "invoices"))
+        d->apply = DEPOSIT_APPLY_INVOICES;
+    else if (!strcmp(apply, "on_default"))
+        d->apply = DEPOSIT_APPLY_ON_DEFAULT;
+    else
+        doc_error(c, f, "must be \"invoices\" or \"on_default\"");
+}
+
+/* "credit_limit": {"amount", "thresholds"}: percentages ascending, 1..1000. */
+static void read_credit_limit(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"amount", "thresholds", NULL};
+    char p[DOC_PATH_LEN], f[DOC_PATH_LEN], q[DOC_PATH_LEN];
+    const cJSON *o = doc_get_object(c, "$", doc, "credit_limit", false, fields, p);
+    if (!o) return;
+    struct credit_limit *l = &k->credit_limit;
+    doc_path(f, p, "amount");
+    if (doc_get_decimal(c, p, o, "amount", true, 6, &l->amount_micro) && l->amount_micro == 0)
+        doc_error(c, f, "must be above 0");
+    const cJSON *arr =
+        doc_get_array(c, p, o, "thresholds", true, 1, CREDIT_MAX_THRESHOLDS, f);
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        int64_t pct;
+        doc_path_index(q, f, i);
+        if (!doc_int(c, q, cJSON_GetArrayItem(arr, i), 1, 1000, &pct)) continue;
+        if (l->nthresholds > 0 && pct <= l->thresholds[l->nthresholds - 1])
+            doc_error(c, q, "thresholds must be ascending: %lld after %d", (long long)pct,
+                      l->thresholds[l->nthresholds - 1]);
+        l->thresholds[l->nthresholds++] = (int)pct;
+    }
+}
+
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
         "contract", "customer",  "effective_from", "until",    "plan",      "currency",
         "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
-        "termination", NULL};
+        /* receivables (issue 34) */
+        "termination", "deposit", "credit_limit", NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
     if (!doc_object(c, "$", doc)) return false;
@@ -197,5 +244,7 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
     read_overrides(c, doc, k);
     read_commitment(c, doc, k);
     read_termination(c, doc, k);
+    read_deposit(c, doc, k);
+    read_credit_limit(c, doc, k);
     return c->n == 0;
 }

@@ -1,8 +1,8 @@
 /* contract_doc: contract documents (docs/contracts.md), validated whole:
  * customer, accounts with dates, plan, currency, tax, time zone, billing
- * basis, overrides, a take-or-pay commitment and the termination terms
- * (`termination`: notice, fee, make-up bank, deposit); every problem as "JSON
- * path: reason". Pure; thread-safe. */
+ * basis, overrides, a take-or-pay commitment, the termination terms
+ * (`termination`: notice, fee, make-up bank, deposit), a deposit and a
+ * credit limit; every problem as "JSON path: reason". Pure; thread-safe. */
 #ifndef GPUMETER_CONTRACT_DOC_H
 #define GPUMETER_CONTRACT_DOC_H
 

@@ -26,6 +26,8 @@ const WORDS = {
     audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
     audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
     notifications: "Notifications not delivered (dead)", eventId: "Event id", eventType: "Event", subject: "About", attempts: "Attempts", lastAnswer: "Last answer", created: "Created (UTC)", noDead: "Every notification was delivered or is still being tried.", retryHint: "Send one again with `gpumeter notify retry EVENT_ID` once the endpoint answers.",
+    /* receivables (issue 34): the statement's balances and the credit limit */
+    depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
   },
   zh: {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
@@ -45,6 +47,8 @@ const WORDS = {
     audit: "本月发票的资金审计记录", at: "时间（UTC）", actor: "操作人", action: "操作", detail: "详情", noAudit: "本月发票尚无记录。",
     audit_issue: "开具", audit_void: "作废", audit_fapiao: "登记数电发票", audit_correct: "更正发票登记", audit_credit: "部分红冲",
     notifications: "未送达的通知（已放弃）", eventId: "事件编号", eventType: "事件", subject: "对象", attempts: "尝试次数", lastAnswer: "最后应答", created: "产生时间（UTC）", noDead: "所有通知均已送达或仍在重试。", retryHint: "接收端恢复后，用 `gpumeter notify retry 事件编号` 重新发送。",
+    /* 应收（issue 34）：对账单的余额与信用额度 */
+    depositHeld: "保证金余额", prepaidBalance: "预付余额", creditLimit: "信用额度", exposure: "信用占用", used: "已用", overLimit: "已超出额度", noLimit: "未设信用额度",
   },
 };
 
@@ -330,6 +334,8 @@ function statementCard(title, s) {
   rows.push(sum("due", t("due"), "total"));
   /* an issued invoice with credit notes against it: what they took, what stands */
   if (s.credited_minor) rows.push(sum("credited", `${t("credited")}${s.credit_notes ? ` (${s.credit_notes})` : ""}`, "credit"), sum("remaining", t("balanceAfter"), "total"));
+  /* a statement: the receivables ledger's balances today (docs/receivables.md#statements) */
+  if (s.deposit_held_minor !== undefined) rows.push(sum("deposit_held", t("depositHeld"), "balance"), sum("prepaid_balance", t("prepaidBalance"), "balance"));
   /* the whole width: quantities carry six decimals beside their unit */
   return el("section", { class: "card wide" }, el("h2", {}, title),
     el("div", { class: "figure", "data-figure": "due", "data-minor": s.due_minor }, money(s.due, c)),
@@ -357,7 +363,7 @@ async function customerView(params) {
   const { bar, period, customer } = await toolbar("customer", params, true);
   if (!customer) return show(bar);
   const q = (o) => new URLSearchParams(Object.assign({ customer }, o));
-  const [statement, current, invoices, gpu, tok, energy, month] = await Promise.all([
+  const [statement, current, invoices, gpu, tok, energy, month, credit] = await Promise.all([
     api(`/v1/statement?${q({ period })}`).catch((e) => e),
     api(`/v1/usage/current?${q({})}`).catch((e) => e),
     api(`/v1/invoices?${q({ page_size: 1000 })}`),
@@ -365,6 +371,7 @@ async function customerView(params) {
     usageRows(customer, period, "day,job").then((r) => r.filter((x) => x.meter === "tokens")),
     usageRows(customer, period, "day").then((r) => r.filter((x) => x.meter === "energy_mj")),
     usageRows(customer, period, "month"),
+    api(`/v1/credit?${q({})}`).catch((e) => e),
   ]);
   if (statement instanceof SignedOut || current instanceof SignedOut) throw new SignedOut();
   const grid = el("div", { class: "grid" });
@@ -391,6 +398,13 @@ async function customerView(params) {
           })())
         : null,
       el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
+      /* the credit limit: the exposure the API computed, and whether it is over */
+      credit instanceof Error ? null : el("p", { "data-field": "credit" }, `${t("creditLimit")}: `,
+        ...(credit.limit_minor === null ? [t("noLimit")]
+          : [`${minorMoney(credit.limit_minor, credit.currency)} · ${t("exposure")} `,
+            el("strong", { "data-minor": credit.exposure_minor, "data-field": "exposure" }, minorMoney(credit.exposure_minor, credit.currency)),
+            ` (${credit.used_percent}% ${t("used")}) `,
+            credit.over_limit ? el("span", { class: "pill", "data-field": "over-limit" }, t("overLimit")) : null])),
       vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid"), t("remaining")], vrows, { name: "vouchers", num: [2, 3, 4] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }
   grid.append(usageCard(month));

@@ -57,16 +57,6 @@ rate_and_issue() {
     "$GM" invoice run --period "$1" >/dev/null 2>&1 && "$GM" invoice issue --period "$1" >/dev/null 2>&1
 }
 
-# One event on the topic: H800 hours of account $1 in the hour from $2
-# (UTC, ISO 8601), $3 GPU-hours; each call a new sequence number.
-H800_SEQ=0
-h800_hour() { # account start-iso gpu-hours
-    H800_SEQ=$((H800_SEQ + 1))
-    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}
-
 # KEEP_TMP=DIR keeps a copy of the test's files (PDFs, exports) to look at.
 cleanup() {
     [ -z "${KEEP_TMP:-}" ] || cp -r "$TMP" "$KEEP_TMP"
@@ -248,6 +238,38 @@ scenario() { # name events-in totals.csv period
     printf 'scenario %-40s in %8s  rated %8s  duplicates %7s  dead %3s  parked %4s  money %s expected %s  %s\n' \
         "$1" "$2" "$rated" "$dups" "$dead" "$parked" "$got" "$expected" \
         "$([ "$FAILURES" -eq 0 ] && echo pass || echo FAIL)"
+}
+# An event of N GPU-hours of H800s on account A over the hour from START
+# (ISO, UTC), produced to the test's topic with the next seq of source "l".
+H800_SEQ=0
+h800_hours() { # account start-iso gpu-hours
+    H800_SEQ=$((H800_SEQ + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
+        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
+# Applies the demo's seed contract of a customer with extra members (JSON
+# text put before "accounts"): what contract apply prints, errors too.
+seed_contract_with() { # customer extra-json
+    sed "s|\"accounts\"|$2, \"accounts\"|" "$ROOT/scripts/seed/contract-$1.json" >"$TMP/$1.json"
+    "$GM" contract apply "$TMP/$1.json" 2>&1
+}
+# Runs gpumeter and checks its exit code; its output (errors too) in $out.
+run_gm() { # expected-exit-code name args...
+    local want=$1 name=$2
+    shift 2
+    out=$("$GM" "$@" 2>&1)
+    check_eq "$name: exit $want" "$want" "$?"
+}
+# The receivables ledger balances: each transaction, and debits against
+# credits over the whole ledger (two checks).
+check_ledger_balanced() {
+    check_eq "every transaction balances" "" \
+        "$(q "SELECT string_agg(txn_id || ':' || s, ' ') FROM (SELECT txn_id, sum(amount_minor) s
+              FROM ledger_entry GROUP BY txn_id HAVING sum(amount_minor) <> 0) x")"
+    check_eq "debits equal credits over the whole ledger" "t" \
+        "$(q "SELECT sum(amount_minor) FILTER (WHERE amount_minor > 0)
+                     = -sum(amount_minor) FILTER (WHERE amount_minor < 0) FROM ledger_entry")"
 }
 # Messages in the test's topic, counted by kcat (independent of gpumeter).
 topic_messages() {

@@ -44,6 +44,6 @@ check_eq "the CSV header in the docs is the command's" \
     "$(block "statement csv" | sed -n 2p)"
 # The totals the page computes by hand in its prose.
 check_match "the page's hand-computed totals are the statement's" \
-    '"subtotal_minor":1370,.*"tax_minor":82,"total":"14.52","total_minor":1452,.*"due_minor":1452\}$' \
+    '"subtotal_minor":1370,.*"tax_minor":82,"total":"14.52","total_minor":1452,.*"due_minor":1452,"deposit_held":"0.00","deposit_held_minor":0,"prepaid_balance":"0.00","prepaid_balance_minor":0\}$' \
     "$("$GM" statement --customer gamma --period 2026-10 --format json)"
 finish

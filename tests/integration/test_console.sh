@@ -215,6 +215,10 @@ check_eq "the total reads as the statement's, to the fen" "CN¥$(jq -r .total <<
     "$(seen customer.total.text)"
 check_eq "every line of the statement is shown" "$(jq '.lines | length' <<<"$st")" "$(seen customer.lines)"
 check_eq "named for people" "$(jq -r '.lines[0].description_en' <<<"$st")" "$(seen customer.line1)"
+check_eq "the deposit held and prepaid balance under the statement, as gpumeter statement" \
+    "$(jq -r '"\(.deposit_held_minor) \(.prepaid_balance_minor)"' <<<"$st")" \
+    "$(seen customer.deposit_held) $(seen customer.prepaid_balance)"
+check_eq "and the credit limit: gamma has none" "Credit limit: no credit limit" "$(seen customer.credit)"
 check_eq "its quantity in the price unit with every decimal the statement gives" \
     "$(jq -r '.lines[0].price_unit_quantity' <<<"$st" | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta') million tokens" \
     "$(seen customer.line1.quantity)"

@@ -81,7 +81,14 @@ invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumet
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
 ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|
-customer_default_at(timestamp with time zone,integer)|SELECT count(*) FROM customer_default_at(now(), 60)|gpumeter_api gpumeter_billing"
+customer_default_at(timestamp with time zone,integer)|SELECT count(*) FROM customer_default_at(now(), 60)|gpumeter_api gpumeter_billing
+deposit_currency(bigint,date)|SELECT deposit_currency(1, '2026-01-01')|gpumeter_billing
+deposit_held(bigint,text)|SELECT deposit_held(1, 'CNY')|gpumeter_billing
+deposit_hold(bigint,bigint,text)|SELECT deposit_hold(1, NULL, NULL)|
+deposit_transfer_posted(text,text,bigint,bigint)|SELECT deposit_transfer_posted('deposit', 'x', 1, 1)|
+deposit_receive(bigint,bigint,text,text,timestamp with time zone)|SELECT deposit_receive(1, 100, 'probe', 'x', now())|gpumeter_billing
+ledger_apply_deposit(bigint,bigint,bigint,text)|SELECT ledger_apply_deposit(1, x, 0, 'x') FROM generate_series(1, 0) x|gpumeter_billing
+deposit_refund(bigint,bigint,text,text)|SELECT deposit_receive(1, 100, 'probe', 'x', now()), deposit_refund(1, 100, 'probe-back', 'x')|gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -22,7 +22,7 @@ check_eq "da's contract is applied" 0 "$?"
 
 # January: 100 H800 hours, 1,680.00 + 100.80 = 1,780.80, issued today and
 # due today (no payment terms: due the day it is issued).
-h800_hour ns-da 2026-01-10T02:00:00Z 100
+h800_hours ns-da 2026-01-10T02:00:00Z 100
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-01 --customer da >/dev/null 2>&1 &&
     "$GM" invoice issue --period 2026-01 --customer da >/dev/null 2>&1
@@ -79,7 +79,7 @@ check_eq "customer.default emitted once, subject code/day, with its figures" \
 # February is due 20 days after January's due day (set on its draft, as
 # payment terms will); unpaid, it puts da in default again on day 26:
 # another spell, told again with its own day.
-h800_hour ns-da 2026-02-10T02:00:00Z 10
+h800_hours ns-da 2026-02-10T02:00:00Z 10
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-02 --customer da >/dev/null 2>&1
 q "UPDATE invoice SET due_date = '$(day 20)' WHERE status = 'draft' AND period = '2026-02-01'" >/dev/null
@@ -106,7 +106,7 @@ check_eq "the second spell is told once, with its own day" "da/$(day 6) da/$(day
 jq '.contract = "db-2026" | .customer = "db" | .until = "2027-02-28" | .accounts = [{"account": "ns-db"}]
     | .commitment = {"gpu_hours": 100, "shortfall_price": "12.00"}' "$TMP/da.json" >"$TMP/db.json"
 "$GM" contract apply "$TMP/db.json" >/dev/null 2>&1
-h800_hour ns-db 2026-01-10T02:00:00Z 10
+h800_hours ns-db 2026-01-10T02:00:00Z 10
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-01 --customer db >/dev/null 2>&1
 q "UPDATE invoice SET due_date = current_date - 10 WHERE status = 'draft' AND period = '2026-01-01'" >/dev/null

@@ -69,8 +69,8 @@ bad "an unknown field is refused" '.termination.penalty = 1' '$.termination.pena
 
 # January: ta 100 h (1,680.00: shortfall 8,320.00, banked); tb 40 h
 # (672.00; 60 h short at 12.00: shortfall 720.00, banked).
-h800_hour ns-ta 2026-01-10T02:00:00Z 100
-h800_hour ns-tb 2026-01-10T02:00:00Z 40
+h800_hours ns-ta 2026-01-10T02:00:00Z 100
+h800_hours ns-tb 2026-01-10T02:00:00Z 40
 rate_and_issue 2026-01
 check_eq "ta's January banks 8,320.00" "usage||360000000|168000|10080 shortfall||832000|832000|49920" \
     "$(lines ta 2026-01)"
@@ -78,7 +78,7 @@ check_eq "tb's January banks 60 h at 12.00" "usage||144000000|67200|4032 shortfa
     "$(lines tb 2026-01)"
 # February: ta 700 h = 11,760.00, 1,760.00 over: drawn from January's
 # bank (6,560.00 left).
-h800_hour ns-ta 2026-02-10T02:00:00Z 700
+h800_hours ns-ta 2026-02-10T02:00:00Z 700
 "$GM" rate --until-idle 2>/dev/null # tb's February waits for its termination
 "$GM" invoice run --period 2026-02 --customer ta >/dev/null 2>&1 &&
     "$GM" invoice issue --period 2026-02 --customer ta >/dev/null 2>&1
@@ -158,8 +158,8 @@ check_eq "another contract applied keeps the termination's end" "ns-ta|2026-03-1
 # 3,998.71 (not banked: no month follows). January's bank (6,560.00 left)
 # is forfeited: an expiry row, no line. Fee 3 x 10,000.00 = 30,000.00.
 # Tax per line: 50.40 + 239.9226 -> 239.92 + 1,800.00 = 2,090.32.
-h800_hour ns-ta 2026-03-10T02:00:00Z 50
-h800_hour ns-ta 2026-03-20T02:00:00Z 20
+h800_hours ns-ta 2026-03-10T02:00:00Z 50
+h800_hours ns-ta 2026-03-20T02:00:00Z 20
 rate_and_issue 2026-03
 check_eq "ta's final invoice, line by line" \
     "usage||180000000|84000|5040 shortfall||399871|399871|23992 termination_fee|3 x 10000.00|0|3000000|180000" \
@@ -193,7 +193,7 @@ check_match "the calendar lists it ending in March" "^2026-03 .* ta-2026 " "$(gr
 # the commitment left, 1,200.00 a month (100 h x 12.00) x (18/28 of
 # February + March to June, 4 months) x 0.50 = 2,785.714... -> 2,785.71.
 # Tax: 50.40 - 10.29 - 32.91 + 167.14 = 174.34.
-h800_hour ns-tb 2026-02-05T02:00:00Z 50
+h800_hours ns-tb 2026-02-05T02:00:00Z 50
 rate_and_issue 2026-02
 check_eq "tb's final invoice, line by line" \
     "usage||180000000|84000|5040 makeup_draw|2026-01|51428571|-17143|-1029 makeup_settlement||0|-54857|-3291 termination_fee|0.5|0|278571|16714" \

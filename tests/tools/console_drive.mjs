@@ -54,7 +54,10 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
     say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
     say(`customer.${f}.text`, (await text(page, `[data-table=statement] [data-field=${f}]`)).replace(/\s/g, ""));
   }
-  say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total):not(.credit)", (rows) => rows.length - 2));
+  say("customer.lines", await page.$$eval("[data-table=statement] tbody tr:not(.total):not(.credit):not(.balance)", (rows) => rows.length - 2));
+  // receivables (issue 34): the ledger's balances under the statement, and the credit limit
+  for (const f of ["deposit_held", "prepaid_balance"]) say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));
+  say("customer.credit", await text(page, "[data-field=credit]"));
   // an issued invoice with a partial credit: what was credited and what remains, beside the total
   for (const f of ["credited", "remaining"]) {
     say(`customer.${f}`, await minor(page, `[data-table=statement] [data-field=${f}]`));

@@ -846,6 +846,51 @@ static void test_every_ledger_row_is_kept(void **state)
     bill_free(&b);
 }
 
+/* A contract's deposit and credit limit (issue 34): read exactly, and
+ * each rule named by its path. */
+static void test_deposit_and_credit_limit(void **state)
+{
+    (void)state;
+    static struct contract k;
+    static const char head[] =
+        "{\"contract\":\"c\",\"customer\":\"a\",\"effective_from\":\"2027-01-01\","
+        "\"plan\":\"p\",\"currency\":\"CNY\",\"tax_rate\":\"0\","
+        "\"accounts\":[{\"account\":\"x\"}],";
+    char json[1024];
+    snprintf(json, sizeof json,
+             "%s\"deposit\":{\"amount\":\"50000.00\",\"apply\":\"invoices\"},"
+             "\"credit_limit\":{\"amount\":\"200000.00\",\"thresholds\":[50,80,100]}}",
+             head);
+    assert_string_equal(check(&contract_kind, json, &k), "");
+    assert_int_equal(k.deposit.apply, DEPOSIT_APPLY_INVOICES);
+    assert_int_equal(k.deposit.amount_micro, 50000000000LL);
+    assert_int_equal(k.credit_limit.amount_micro, 200000000000LL);
+    assert_int_equal(k.credit_limit.nthresholds, 3);
+    assert_int_equal(k.credit_limit.thresholds[2], 100);
+    snprintf(json, sizeof json, "%s\"deposit\":{\"amount\":\"1\",\"apply\":\"on_default\"}}",
+             head);
+    assert_string_equal(check(&contract_kind, json, &k), "");
+    assert_int_equal(k.deposit.apply, DEPOSIT_APPLY_ON_DEFAULT);
+    snprintf(json, sizeof json,
+             "%s\"deposit\":{\"amount\":\"0\",\"apply\":\"monthly\",\"held\":1},"
+             "\"credit_limit\":{\"amount\":\"-1\",\"thresholds\":[80,50,0,1001,\"90\"]}}",
+             head);
+    const char *e = check(&contract_kind, json, &k);
+    expect_problem(e, "$.deposit.held: unknown field");
+    expect_problem(e, "$.deposit.amount: must be above 0");
+    expect_problem(e, "$.deposit.apply: must be \"invoices\" or \"on_default\"");
+    expect_problem(e, "$.credit_limit.amount: must not be negative");
+    expect_problem(e, "$.credit_limit.thresholds[1]: thresholds must be ascending: 50 after 80");
+    expect_problem(e, "$.credit_limit.thresholds[2]: must be a whole number from 1 to 1000");
+    expect_problem(e, "$.credit_limit.thresholds[3]: must be a whole number from 1 to 1000");
+    expect_problem(e, "$.credit_limit.thresholds[4]: must be a whole number from 1 to 1000");
+    snprintf(json, sizeof json, "%s\"deposit\":{},\"credit_limit\":{\"amount\":\"1\"}}", head);
+    e = check(&contract_kind, json, &k);
+    expect_problem(e, "$.deposit.amount: is required");
+    expect_problem(e, "$.deposit.apply: is required");
+    expect_problem(e, "$.credit_limit.thresholds: is required");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -869,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_after_tax_claim_rounded_once),
         cmocka_unit_test(test_voucher_claim_in_a_makeup_draw_month),
         cmocka_unit_test(test_energy_subsidy_domestic_only_at_pue_1_25),
+        cmocka_unit_test(test_deposit_and_credit_limit),
     };
     return cmocka_run_group_tests_name("contracts", tests, NULL, NULL);
 }

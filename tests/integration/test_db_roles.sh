@@ -80,6 +80,11 @@ ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issu
 invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumeter_billing
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
+payment_terms_due(jsonb,date)|SELECT payment_terms_due(NULL, '2026-01-31')|gpumeter_api gpumeter_billing
+receivables_day_end(date,text)|SELECT receivables_day_end('2026-01-31', 'UTC')|gpumeter_api gpumeter_billing
+invoice_state_at(timestamp with time zone)|SELECT count(*) FROM invoice_state_at(now())|gpumeter_api gpumeter_billing
+receivables_aging(date,text)|SELECT count(*) FROM receivables_aging('2026-01-31', NULL)|gpumeter_api gpumeter_billing
+dunning_run(date,integer[],text)|SELECT count(*) FROM dunning_run('2026-01-31', ARRAY[1], 'x')|gpumeter_billing
 ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|"
 try_as() { # role sql -> ok | refused | the error
     local out

@@ -31,5 +31,6 @@ int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
+int cmd_dunning(int argc, char **argv); /* billing/dunning.c (issue 34, terms) */
 
 #endif

@@ -38,6 +38,7 @@ static const struct cli_command commands[] = {
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
+    {"dunning", cmd_dunning, "send overdue invoices' reminders, each step once"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     {NULL, NULL, NULL},

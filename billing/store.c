@@ -306,6 +306,12 @@ static const char show_sql[] =
     "  WHERE x.kind = 'credit_note' AND x.credits IN ("
     "    SELECT id FROM unnest($1::bigint[]) id "
     "    UNION SELECT i.credits FROM invoice i WHERE i.id = ANY ($1::bigint[]))) "
+    /* receivables (schema 032): states now and reminders, once for all */
+    ", st AS (SELECT * FROM invoice_state_at(now()) WHERE invoice_id = ANY ($1::bigint[])) "
+    ", dr AS (SELECT d.invoice_id, string_agg(d.step || ' (' || to_char(d.as_of AT TIME ZONE "
+    "         customer_time_zone(x.customer_id, x.period), 'YYYY-MM-DD') || ')', ', ' "
+    "         ORDER BY d.step) AS list FROM dunning_reminder d JOIN invoice x ON x.id = d.invoice_id "
+    "         WHERE d.invoice_id = ANY ($1::bigint[]) GROUP BY d.invoice_id) "
     "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name WHEN cr.id IS NOT NULL "
     "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, "
     "       i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
@@ -328,7 +334,11 @@ static const char show_sql[] =
     "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END, "
     "       (SELECT coalesce(sum(x.total), 0) FROM credited x "
     "        WHERE x.credits = i.id AND x.status = 'issued'), "
-    "       " LINE_TAX_SQL("l.", "i.") " "
+    "       " LINE_TAX_SQL("l.", "i.") ", "
+    "       coalesce(CASE WHEN i.kind = 'invoice' AND i.number IS NOT NULL "
+    "                     THEN to_char(invoice_due_on(i), 'YYYY-MM-DD') END, ''), "
+    "       coalesce(st.state, ''), coalesce(st.open, 0), coalesce(dr.list, ''), "
+    "       CASE WHEN st.overdue THEN st.days_past_due ELSE 0 END "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -338,6 +348,7 @@ static const char show_sql[] =
     "LEFT JOIN LATERAL (SELECT coalesce(sum(x.total), 0) AS credited FROM credited x "
     "                   WHERE x.credits = cr.id AND x.id <= i.id "
     "                     AND (x.status <> 'draft' OR x.id = i.id)) bal ON true "
+    "LEFT JOIN st ON st.invoice_id = i.id LEFT JOIN dr ON dr.invoice_id = i.id "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
     "ORDER BY u.ord, l.line_no";
 #define SHOW_ORD 36
@@ -379,13 +390,17 @@ static bool read_header(struct bill *b, const PGresult *res, int row)
     cell(b->credited_issued_at, sizeof b->credited_issued_at, res, row, 39);
     cell(b->credited_fapiao_number, sizeof b->credited_fapiao_number, res, row, 40);
     cell(b->credited_fapiao_date, sizeof b->credited_fapiao_date, res, row, 41);
+    cell(b->due_on, sizeof b->due_on, res, row, 45);
+    cell(b->state, sizeof b->state, res, row, 46);
+    cell(b->reminders, sizeof b->reminders, res, row, 48);
     b->credited_balance_known = !PQgetisnull(res, row, 42);
     bool ok = db_get_int64(res, row, 4, &digits) && db_get_int64(res, row, 5, &b->tax_ppm) &&
               db_get_int64(res, row, 8, &b->subtotal) && db_get_int64(res, row, 9, &b->tax) &&
               db_get_int64(res, row, 10, &b->total) && db_get_int64(res, row, 11, &b->claimed) &&
               db_get_int64(res, row, 12, &b->due) &&
               (!b->credited_balance_known || db_get_int64(res, row, 42, &b->credited_balance)) &&
-              db_get_int64(res, row, 43, &b->credited);
+              db_get_int64(res, row, 43, &b->credited) && db_get_int64(res, row, 47, &b->open) &&
+              db_get_int64(res, row, 49, &b->overdue_days);
     b->minor_digits = (int)digits;
     return ok;
 }

@@ -23,6 +23,7 @@
 #define CONFIG_MAX_RDKAFKA 64
 #define CONFIG_MAX_PROXIES 32
 #define CONFIG_MAX_HMAC    64
+#define CONFIG_MAX_DUNNING_STEPS 16
 
 struct config_kv {
     char key[128];
@@ -105,6 +106,10 @@ struct config {
     int n_rdkafka;
     struct config_kv hmac[CONFIG_MAX_HMAC]; /* cluster -> event signing key */
     int n_hmac;
+    /* receivables.dunning_steps (issue 34, terms): the days past due at
+     * which `dunning run` reminds, strictly increasing, each >= 1 */
+    int dunning_steps[CONFIG_MAX_DUNNING_STEPS];
+    int n_dunning_steps;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

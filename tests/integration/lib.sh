@@ -51,6 +51,17 @@ refused_as() { # name role sql pattern
 issued_on() { q "SELECT to_char(issued_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
                  FROM invoice WHERE number = '$1'"; }
 
+# Produces one event of H800s on the test's topic: account $1, the hour
+# from $2 (RFC 3339, UTC), $3 GPU-hours (the seed plans price an H800 hour
+# at 16.80, tax 6%). Its seq counts on from the last.
+H800_SEQ=0
+h800_hour() { # account start-iso gpu-hours
+    H800_SEQ=$((H800_SEQ + 1))
+    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
+        "$H800_SEQ" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
+        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+}
+
 # Rates what is on the topic, then invoices and issues month $1 (YYYY-MM).
 rate_and_issue() {
     "$GM" rate --until-idle 2>/dev/null

@@ -11,21 +11,14 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-seq=0
-h800() { # account start-iso gpu-hours: an hour's event of H800s
-    seq=$((seq + 1))
-    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$seq" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}
 
 # January: alpha 10 H800 hours at 16.80 (its seed plan), 168.00 + 6% =
 # 178.08; beta 5 hours. Both issued; then alpha is credited 10.01 before
 # tax (tax 0.60, total -10.61: 167.47 open) and beta's invoice is voided
 # (a credit note of minus its whole total). February: alpha 3 hours,
 # 50.40 + 3.02 = 53.42.
-h800 ns-alpha 2026-01-10T02:00:00Z 10
-h800 ns-beta 2026-01-11T02:00:00Z 5
+h800_hour ns-alpha 2026-01-10T02:00:00Z 10
+h800_hour ns-beta 2026-01-11T02:00:00Z 5
 rate_and_issue 2026-01
 check_eq "January is issued: alpha's invoice is 178.08" "INV-2026-000001|17808 INV-2026-000002" \
     "$(q "SELECT string_agg(number || CASE WHEN number = 'INV-2026-000001' THEN '|' || total ELSE '' END,
@@ -34,7 +27,7 @@ check_eq "January is issued: alpha's invoice is 178.08" "INV-2026-000001|17808 I
 check_eq "alpha's credit of 10.01 is issued" "0" "$?"
 "$GM" invoice void INV-2026-000002 --reason "wrong contract" >/dev/null 2>&1
 check_eq "beta's invoice is voided" "0" "$?"
-h800 ns-alpha 2026-02-10T02:00:00Z 3
+h800_hour ns-alpha 2026-02-10T02:00:00Z 3
 rate_and_issue 2026-02
 check_eq "the documents issued" \
     "CN-2026-000001|-1061 CN-2026-000002|-$(q "SELECT subtotal + tax FROM invoice WHERE number = 'INV-2026-000002'") INV-2026-000001|17808 INV-2026-000002|void INV-2026-000003|5342" \

@@ -154,6 +154,34 @@ check_eq "one customer's aging as JSON" \
 check_match "the text report has its header and total" "total +CNY +131.50 +35.62" \
     "$("$GM" report receivables --as-of "$(day 20)")"
 
+# The finance API: the same JSON; a customer key its own rows only.
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KA=$("$GM" customer key create alpha 2>/dev/null)
+KS=$("$GM" customer key create --sales 2>/dev/null)
+start_server "$TMP/serve.log" || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+get() { # key path -> "status body"
+    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
+    printf ' %s' "$(cat "$TMP/body")"
+}
+check_eq "GET /v1/receivables (finance) is report receivables --format json" \
+    "200 $("$GM" report receivables --as-of "$(day 50)" --format json)" \
+    "$(get "$KF" "/v1/receivables?as_of=$(day 50)")"
+check_eq "a customer key reads its own row (and its total) only" \
+    "200 $("$GM" report receivables --as-of "$(day 50)" --customer alpha --format json)" \
+    "$(get "$KA" "/v1/receivables?as_of=$(day 50)")"
+check_match "a customer key naming another customer is refused" '^403 .*reads only customer alpha' \
+    "$(get "$KA" "/v1/receivables?customer=beta")"
+check_match "a sales key is refused" '^403 ' "$(get "$KS" "/v1/receivables")"
+check_match "a bad as_of is 400" '^400 .*as_of is a day YYYY-MM-DD' \
+    "$(get "$KF" "/v1/receivables?as_of=2026-13-01")"
+check_match "the API's invoice list has each one's due day and state" \
+    "^200 .*\"number\":\"INV-2026-000003\".*\"remaining_minor\":5342,\"due_on\":\"$(day 30)\",\"state\":\"open\",\"overdue\":false,\"days_overdue\":0" \
+    "$(get "$KA" "/v1/invoices")"
+check_match "the API's invoice JSON has the due day and state" \
+    "^200 .*\"due_on\":\"$D\",\"state\":\"open\",\"overdue\":false" \
+    "$(get "$KF" "/v1/invoices/INV-2026-000004")"
+
 for bad in 2026-13-01 2026-02-30 yesterday; do
     err=$("$GM" report receivables --as-of "$bad" 2>&1 >/dev/null)
     check_eq "report receivables --as-of $bad exits 2" "2" "$?"

@@ -229,6 +229,9 @@ reminders 1 ($(day 1)), 15 ($(day 20)), 30 ($(day 50)) (days past due, as of)" \
 check_match "invoice show --format json carries them" \
     "\"due_on\":\"$(day 30)\",\"state\":\"open\",\"overdue\":false,\"days_overdue\":0,\"open\":\"178.08\",\"open_minor\":17808,\"reminders\":\"15 \\($(day 50)\\)\"" \
     "$("$GM" invoice show INV-2026-000001 --format json)"
+"$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/due.pdf" >/dev/null 2>&1
+check_match "the PDF prints the due day (fixed at issue; not the state, which changes)" \
+    "到期日 Due date +$(day 30)" "$(pdftotext -layout "$TMP/due.pdf" - 2>&1)"
 check_eq "invoice list: the due day and the state" \
     "INV-2026-000001 due $(day 30) open
 INV-2026-000002 due $E open

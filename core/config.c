@@ -175,7 +175,7 @@ static int set_trusted_proxies(struct config *cfg, const char *value, char *err,
 static int set_dunning_steps(struct config *cfg, const char *key, const char *value, char *err,
                              size_t errlen)
 {
-    int n = 0;
+    int n = 0, steps[CONFIG_MAX_DUNNING_STEPS];
     long last = 0;
     for (const char *p = value; *p;) {
         p += strspn(p, ", \t");
@@ -192,7 +192,7 @@ static int set_dunning_steps(struct config *cfg, const char *key, const char *va
                      key, (int)(len > 32 ? 32 : len), p, CONFIG_MAX_DUNNING_STEPS);
             return -1;
         }
-        cfg->dunning_steps[n++] = (int)day;
+        steps[n++] = (int)day;
         last = day;
         p += len;
     }
@@ -200,6 +200,7 @@ static int set_dunning_steps(struct config *cfg, const char *key, const char *va
         snprintf(err, errlen, "%s needs at least one step (days past due, as 1,15,30,60)", key);
         return -1;
     }
+    memcpy(cfg->dunning_steps, steps, (size_t)n * sizeof steps[0]); /* whole, or not at all */
     cfg->n_dunning_steps = n;
     return 0;
 }

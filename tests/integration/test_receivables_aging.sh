@@ -75,6 +75,9 @@ E=$(date -d "$(date -d "$D" +%Y-%m-01) + 2 month - 1 day" +%F)
 check_eq "due dates as issued: alpha D+30 (net 30), beta January the month after's last day, February D (net 0)" \
     "INV-2026-000001|$(day 30) INV-2026-000002|$E INV-2026-000003|$(day 30) INV-2026-000004|$D" \
     "$(q "SELECT string_agg(number || '|' || due_date, ' ' ORDER BY number) FROM invoice")"
+refused_as "an issued invoice's due day is not changed, even by billing" gpumeter_billing \
+    "UPDATE invoice SET due_date = due_date + 30 WHERE number = 'INV-2026-000001'" \
+    'issued invoices are immutable'
 check_eq "the invoice.issued notification carries the due day" "$(day 30)" \
     "$(q "SELECT payload->>'due_on' FROM outbox WHERE kind = 'invoice.issued' AND subject = 'INV-2026-000001'")"
 
@@ -189,6 +192,12 @@ for bad in 2026-13-01 2026-02-30 yesterday; do
 done
 "$GM" report receivables --format xml >/dev/null 2>&1
 check_eq "a bad --format exits 2" "2" "$?"
+"$GM" report receivables --customer 'Alpha;' >/dev/null 2>&1
+check_eq "a --customer that is no code exits 2" "2" "$?"
+err=$("$GM" dunning run --as-of 2026-13-01 2>&1 >/dev/null)
+check_eq "dunning run --as-of 2026-13-01 exits 2" "2" "$?"
+check_match "and names the value" '--as-of "2026-13-01" is not a day \(YYYY-MM-DD\)' "$err"
+check_eq "and sends nothing" "0" "$(q "SELECT count(*) FROM dunning_reminder")"
 
 # Dunning: the default steps 1, 15, 30, 60 days past due.
 dun() { "$GM" dunning run --as-of "$1" --actor dunner | tail -1; }

@@ -34,15 +34,39 @@ static int column(int k)
     return k < 6 ? C_B0 + k : C_SALES;
 }
 
-bool aging_report(PGconn *conn, const char *as_of, const char *customer,
-                  enum report_format format, struct strbuf *out)
+/* Whether customer is one (only asked when its report came back empty). */
+static enum aging_result known(PGconn *conn, const char *customer)
+{
+    const char *p[] = {customer};
+    PGresult *res = db_query(conn, "find the customer", "SELECT 1 FROM customer WHERE code = $1",
+                             1, p);
+    enum aging_result r = !res ? AGING_FAILED : PQntuples(res) ? AGING_OK : AGING_NO_CUSTOMER;
+    PQclear(res);
+    return r;
+}
+
+enum aging_result aging_report(PGconn *conn, const char *as_of, const char *customer,
+                               enum report_format format, struct strbuf *out)
 {
     const char *p[] = {as_of, customer};
     PGresult *res = db_query(conn, "read receivables aging", aging_sql, 2, p);
-    if (!res) return false;
+    if (!res) return AGING_FAILED;
+    enum aging_result found = customer && !PQntuples(res) ? known(conn, customer) : AGING_OK;
+    if (found != AGING_OK) {
+        PQclear(res);
+        return found;
+    }
     char day[16] = "";
-    if (PQntuples(res)) snprintf(day, sizeof day, "%s", PQgetvalue(res, 0, C_DAY));
-    else if (as_of) snprintf(day, sizeof day, "%s", as_of);
+    if (PQntuples(res)) {
+        snprintf(day, sizeof day, "%s", PQgetvalue(res, 0, C_DAY));
+    } else if (as_of) {
+        snprintf(day, sizeof day, "%s", as_of);
+    } else { /* nothing owed: the day is still today's, as the query takes it */
+        PGresult *d = db_query(conn, "read today", "SELECT (now() AT TIME ZONE "
+                                                   "default_time_zone())::date", 0, NULL);
+        if (d && PQntuples(d)) snprintf(day, sizeof day, "%s", PQgetvalue(d, 0, 0));
+        PQclear(d);
+    }
     if (format == REPORT_TEXT)
         sb_printf(out,
                   "receivables as of %s (open by days past due; DSO = open / credit sales of "
@@ -99,5 +123,5 @@ bool aging_report(PGconn *conn, const char *as_of, const char *customer,
     }
     if (format == REPORT_JSON) sb_puts(out, "]}\n");
     PQclear(res);
-    return true;
+    return AGING_OK;
 }

@@ -14,10 +14,16 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+enum aging_result {
+    AGING_OK,
+    AGING_FAILED,      /* the query failed (logged) */
+    AGING_NO_CUSTOMER, /* customer names none: never an empty report for a typo */
+};
+
 /* The report as of day as_of ("YYYY-MM-DD"; NULL: today in the default
  * time zone) for customer (a code; NULL: every customer) in format, into
- * out. False when the query failed (logged). */
-bool aging_report(PGconn *conn, const char *as_of, const char *customer,
-                  enum report_format format, struct strbuf *out);
+ * out (only when AGING_OK). */
+enum aging_result aging_report(PGconn *conn, const char *as_of, const char *customer,
+                               enum report_format format, struct strbuf *out);
 
 #endif

@@ -288,11 +288,12 @@ static int report_receivables(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    bool ok = aging_report(conn, as_of, customer, format, &out);
-    if (ok) fputs(sb_str(&out), stdout);
+    enum aging_result ok = aging_report(conn, as_of, customer, format, &out);
+    if (ok == AGING_OK) fputs(sb_str(&out), stdout);
+    else if (ok == AGING_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
     sb_free(&out);
     PQfinish(conn);
-    return ok ? 0 : 1;
+    return ok == AGING_OK ? 0 : 1;
 }
 
 int cmd_report(int argc, char **argv)

@@ -176,6 +176,8 @@ check_eq "a customer key reads its own row (and its total) only" \
 check_match "a customer key naming another customer is refused" '^403 .*reads only customer alpha' \
     "$(get "$KA" "/v1/receivables?customer=beta")"
 check_match "a sales key is refused" '^403 ' "$(get "$KS" "/v1/receivables")"
+check_match "finance naming no customer gets 404" '^404 .*no such customer' \
+    "$(get "$KF" "/v1/receivables?customer=alfa")"
 check_match "a bad as_of is 400" '^400 .*as_of is a day YYYY-MM-DD' \
     "$(get "$KF" "/v1/receivables?as_of=2026-13-01")"
 check_match "the API's invoice list has each one's due day and state" \
@@ -194,6 +196,12 @@ done
 check_eq "a bad --format exits 2" "2" "$?"
 "$GM" report receivables --customer 'Alpha;' >/dev/null 2>&1
 check_eq "a --customer that is no code exits 2" "2" "$?"
+err=$("$GM" report receivables --customer alfa 2>&1 >/dev/null)
+check_eq "a customer that does not exist exits 1, not an empty report" "1" "$?"
+check_match "naming it" 'error: no customer "alfa"' "$err"
+check_eq "gamma, who owes nothing, has an empty report as of today (exit 0)" \
+    "{\"as_of\":\"$(TZ=Asia/Shanghai date +%F)\",\"rows\":[]} 0" \
+    "$("$GM" report receivables --customer gamma --format json 2>&1) $?"
 err=$("$GM" dunning run --as-of 2026-13-01 2>&1 >/dev/null)
 check_eq "dunning run --as-of 2026-13-01 exits 2" "2" "$?"
 check_match "and names the value" '--as-of "2026-13-01" is not a day \(YYYY-MM-DD\)' "$err"

@@ -306,12 +306,6 @@ static const char show_sql[] =
     "  WHERE x.kind = 'credit_note' AND x.credits IN ("
     "    SELECT id FROM unnest($1::bigint[]) id "
     "    UNION SELECT i.credits FROM invoice i WHERE i.id = ANY ($1::bigint[]))) "
-    /* receivables (schema 032): states now and reminders, once for all */
-    ", st AS (SELECT * FROM invoice_state_at(now()) WHERE invoice_id = ANY ($1::bigint[])) "
-    ", dr AS (SELECT d.invoice_id, string_agg(d.step || ' (' || to_char(d.as_of AT TIME ZONE "
-    "         customer_time_zone(x.customer_id, x.period), 'YYYY-MM-DD') || ')', ', ' "
-    "         ORDER BY d.step) AS list FROM dunning_reminder d JOIN invoice x ON x.id = d.invoice_id "
-    "         WHERE d.invoice_id = ANY ($1::bigint[]) GROUP BY d.invoice_id) "
     "SELECT c.code, CASE WHEN i.status = 'draft' THEN c.name WHEN cr.id IS NOT NULL "
     "       THEN coalesce(cr.buyer_name, c.name) ELSE coalesce(i.buyer_name, c.name) END, "
     "       i.plan, i.currency, cur.minor_digits, i.tax_rate_ppm, "
@@ -334,11 +328,7 @@ static const char show_sql[] =
     "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END, "
     "       (SELECT coalesce(sum(x.total), 0) FROM credited x "
     "        WHERE x.credits = i.id AND x.status = 'issued'), "
-    "       " LINE_TAX_SQL("l.", "i.") ", "
-    "       coalesce(CASE WHEN i.kind = 'invoice' AND i.number IS NOT NULL "
-    "                     THEN to_char(invoice_due_on(i), 'YYYY-MM-DD') END, ''), "
-    "       coalesce(st.state, ''), coalesce(st.open, 0), coalesce(dr.list, ''), "
-    "       CASE WHEN st.overdue THEN st.days_past_due ELSE 0 END "
+    "       " LINE_TAX_SQL("l.", "i.") " "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -348,7 +338,6 @@ static const char show_sql[] =
     "LEFT JOIN LATERAL (SELECT coalesce(sum(x.total), 0) AS credited FROM credited x "
     "                   WHERE x.credits = cr.id AND x.id <= i.id "
     "                     AND (x.status <> 'draft' OR x.id = i.id)) bal ON true "
-    "LEFT JOIN st ON st.invoice_id = i.id LEFT JOIN dr ON dr.invoice_id = i.id "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
     "ORDER BY u.ord, l.line_no";
 #define SHOW_ORD 36
@@ -390,17 +379,13 @@ static bool read_header(struct bill *b, const PGresult *res, int row)
     cell(b->credited_issued_at, sizeof b->credited_issued_at, res, row, 39);
     cell(b->credited_fapiao_number, sizeof b->credited_fapiao_number, res, row, 40);
     cell(b->credited_fapiao_date, sizeof b->credited_fapiao_date, res, row, 41);
-    cell(b->due_on, sizeof b->due_on, res, row, 45);
-    cell(b->state, sizeof b->state, res, row, 46);
-    cell(b->reminders, sizeof b->reminders, res, row, 48);
     b->credited_balance_known = !PQgetisnull(res, row, 42);
     bool ok = db_get_int64(res, row, 4, &digits) && db_get_int64(res, row, 5, &b->tax_ppm) &&
               db_get_int64(res, row, 8, &b->subtotal) && db_get_int64(res, row, 9, &b->tax) &&
               db_get_int64(res, row, 10, &b->total) && db_get_int64(res, row, 11, &b->claimed) &&
               db_get_int64(res, row, 12, &b->due) &&
               (!b->credited_balance_known || db_get_int64(res, row, 42, &b->credited_balance)) &&
-              db_get_int64(res, row, 43, &b->credited) && db_get_int64(res, row, 47, &b->open) &&
-              db_get_int64(res, row, 49, &b->overdue_days);
+              db_get_int64(res, row, 43, &b->credited);
     b->minor_digits = (int)digits;
     return ok;
 }
@@ -483,6 +468,35 @@ static bool keep_one(struct bill *b, void *ctx)
     return true;
 }
 
+/* An issued invoice's due day, state now and dunning reminders (issue 34,
+ * schema 032) into b, for the one invoice store_load reads (not the
+ * batches of store_load_each: the hand-offs need none of it, and states
+ * read the whole ledger once per call). ids is "{id}". */
+static bool load_receivables(PGconn *conn, const char *ids, struct bill *b)
+{
+    const char *p[] = {ids};
+    PGresult *res = db_query(
+        conn, "read the invoice's state",
+        "SELECT to_char(s.due_on, 'YYYY-MM-DD'), s.state, s.open, "
+        "       CASE WHEN s.overdue THEN s.days_past_due ELSE 0 END, "
+        "       coalesce((SELECT string_agg(d.step || ' (' || to_char(d.as_of AT TIME ZONE "
+        "                 customer_time_zone(s.customer_id, s.period), 'YYYY-MM-DD') || ')', "
+        "                 ', ' ORDER BY d.step) FROM dunning_reminder d "
+        "                 WHERE d.invoice_id = s.invoice_id), '') "
+        "FROM invoice_state_at(now()) s WHERE s.invoice_id = ANY ($1::bigint[])",
+        1, p);
+    if (!res) return false;
+    bool ok = true;
+    if (PQntuples(res) == 1) { /* none for a draft or a credit note */
+        snprintf(b->due_on, sizeof b->due_on, "%s", PQgetvalue(res, 0, 0));
+        snprintf(b->state, sizeof b->state, "%s", PQgetvalue(res, 0, 1));
+        snprintf(b->reminders, sizeof b->reminders, "%s", PQgetvalue(res, 0, 4));
+        ok = db_get_int64(res, 0, 2, &b->open) && db_get_int64(res, 0, 3, &b->overdue_days);
+    }
+    PQclear(res);
+    return ok;
+}
+
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
                 struct bill *b)
 {
@@ -503,7 +517,8 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
         PQclear(idr);
         return false;
     }
-    bool ok = store_load_each(conn, PQgetvalue(idr, 0, 0), keep_one, b) == 1;
+    bool ok = store_load_each(conn, PQgetvalue(idr, 0, 0), keep_one, b) == 1 &&
+              load_receivables(conn, PQgetvalue(idr, 0, 0), b);
     PQclear(idr);
     return ok;
 }

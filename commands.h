@@ -36,5 +36,6 @@ int cmd_notify(int argc, char **argv); /* billing/notify.c: webhooks of the outb
 /* receivables (issue 34): deposits and credit limits (billing/) */
 int cmd_deposit(int argc, char **argv);
 int cmd_credit(int argc, char **argv);
+int cmd_dunning(int argc, char **argv); /* billing/dunning.c (issue 34, terms) */
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/timeutil.h"
 #include "core/units.h"
 #include "billing/balances.h"
+#include "billing/aging.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
 #include "billing/credit_limit.h"
@@ -365,9 +366,14 @@ bool handle_invoices(struct request *r)
                              "  coalesce(i.fapiao_number, ''), "
                              /* what invoice show's JSON calls credited (billing/store.c) */
                              "  (SELECT coalesce(sum(x.total), 0) FROM invoice x "
-                             "   WHERE x.credits = i.id AND x.status = 'issued') "
+                             "   WHERE x.credits = i.id AND x.status = 'issued'), "
+                             /* receivables (issue 34, schema 032): due day, state now */
+                             "  coalesce(to_char(st.due_on, 'YYYY-MM-DD'), ''), "
+                             "  coalesce(st.state, ''), "
+                             "  CASE WHEN st.overdue THEN st.days_past_due ELSE 0 END "
                              "FROM invoice i JOIN customer u ON u.id = i.customer_id "
                              "JOIN currency c ON c.code = i.currency "
+                             "LEFT JOIN invoice_state_at(now()) st ON st.invoice_id = i.id "
                              "WHERE u.code = $1 AND i.status <> 'draft' ORDER BY i.number "
                              "LIMIT $2 OFFSET $3",
                              3, p);
@@ -389,6 +395,11 @@ bool handle_invoices(struct request *r)
                       credited = strtoll(PQgetvalue(res, i, 9), NULL, 10);
             render_json_money(&r->body, "credited", credited, digits);
             render_json_money(&r->body, "remaining", total + credited, digits);
+            sb_printf(&r->body, ",\"due_on\":\"%s\",\"state\":\"%s\",\"overdue\":%s,"
+                                "\"days_overdue\":%s",
+                      PQgetvalue(res, i, 10), PQgetvalue(res, i, 11),
+                      strcmp(PQgetvalue(res, i, 12), "0") ? "true" : "false",
+                      PQgetvalue(res, i, 12));
         }
         if (*PQgetvalue(res, i, 8))
             sb_printf(&r->body, ",\"fapiao_number\":\"%s\"", PQgetvalue(res, i, 8));
@@ -568,5 +579,24 @@ bool handle_credit(struct request *r)
         sb_printf(b, "%s%d", i ? "," : "", x.thresholds[i]);
     sb_puts(b, "]}\n");
     r->content_type = "application/json";
+    return true;
+}
+
+/* ---- /v1/receivables (issue 34, terms) ---- */
+
+/* The aging as of ?as_of= (a day; default today), as `report receivables
+ * --format json`. A customer key reads its own rows (its debt is no
+ * secret to it), a finance key every customer's or one's with ?customer=. */
+bool handle_receivables(struct request *r)
+{
+    const char *as_of = http_param(r, "as_of"), *customer = NULL;
+    int64_t day;
+    if ((!r->who.finance || http_param(r, "customer")) && !http_customer(r, &customer))
+        return false;
+    if (as_of && (strlen(as_of) != 10 || !time_parse_date(as_of, &day)))
+        return http_error(r, 400, "bad_request", "as_of is a day YYYY-MM-DD");
+    enum aging_result ok = aging_report(r->conn, as_of, customer, REPORT_JSON, &r->body);
+    if (ok == AGING_NO_CUSTOMER) return http_error(r, 404, "not_found", "no such customer");
+    if (ok != AGING_OK) return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

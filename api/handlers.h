@@ -26,5 +26,8 @@ bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */
 /* receivables (issue 34) */
 bool handle_credit(struct request *r); /* exposure against the credit limit */
+/* receivables aging (issue 34): a finance key every customer's (or
+ * ?customer=), a customer key its own rows only, a sales key none */
+bool handle_receivables(struct request *r);
 
 #endif

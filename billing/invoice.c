@@ -206,8 +206,9 @@ static int invoice_list(int argc, char **argv)
     };
     const struct cli_spec spec = {
         "gpumeter invoice list [--period YYYY-MM] [--no-fapiao]",
-        "List invoices: number, customer, period, status, total, and the fapiao number "
-        "(\"no-fapiao\" for an issued one that lacks it).",
+        "List invoices: number, customer, period, status, total, the fapiao number "
+        "(\"no-fapiao\" for an issued one that lacks it), the due day and the state now "
+        "(open, partially_paid, paid, credited, written_off, void; \"overdue Nd\").",
         opts, 0, 0};
     int npos, y, m;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
@@ -224,9 +225,13 @@ static int invoice_list(int argc, char **argv)
         conn, "list invoices",
         "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.status, i.total, "
         "cur.minor_digits, i.currency, coalesce(i.number, '-'), "
-        "CASE WHEN i.status = 'draft' THEN '-' ELSE coalesce(i.fapiao_number, 'no-fapiao') END "
+        "CASE WHEN i.status = 'draft' THEN '-' ELSE coalesce(i.fapiao_number, 'no-fapiao') END, "
+        /* receivables (issue 34, schema 032): due day and state now */
+        "coalesce(to_char(st.due_on, 'YYYY-MM-DD'), '-'), coalesce(st.state || CASE WHEN "
+        "st.overdue THEN ' overdue ' || st.days_past_due || 'd' ELSE '' END, i.status) "
         "FROM invoice i JOIN customer c ON c.id = i.customer_id "
         "JOIN currency cur ON cur.code = i.currency "
+        "LEFT JOIN invoice_state_at(now()) st ON st.invoice_id = i.id "
         "WHERE ($1::date IS NULL OR i.period = $1::date) "
         "  AND (NOT $2::bool OR (i.status <> 'draft' AND i.fapiao_number IS NULL)) "
         "ORDER BY i.period, c.code, i.id",
@@ -237,9 +242,10 @@ static int invoice_list(int argc, char **argv)
         db_get_int64(res, i, 3, &total);
         db_get_int64(res, i, 4, &digits);
         money_format(total, (int)digits, amount, sizeof amount);
-        printf("%-16s %-24s %s  %-6s %16s %s  %s\n", PQgetvalue(res, i, 6),
+        printf("%-16s %-24s %s  %-6s %16s %s  %-20s  due %-10s  %s\n", PQgetvalue(res, i, 6),
                PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), amount,
-               PQgetvalue(res, i, 5), PQgetvalue(res, i, 7));
+               PQgetvalue(res, i, 5), PQgetvalue(res, i, 7), PQgetvalue(res, i, 8),
+               PQgetvalue(res, i, 9));
     }
     PQclear(res);
     PQfinish(conn);

@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "billing/aging.h"
 #include "billing/calendar.h"
 #include "billing/idle.h"
 #include "billing/yield.h"
@@ -258,6 +259,44 @@ static int report_capacity(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+/* `report receivables` (issue 34, terms): billing/aging.h. */
+static int report_receivables(int argc, char **argv)
+{
+    const char *as_of = NULL, *customer = NULL, *format_text = "text";
+    const struct cli_opt opts[] = {
+        {"as-of", CLI_STR, &as_of, "YYYY-MM-DD",
+         "the ledger as it stood at the end of this local day (default: today)", 0, 0},
+        {"customer", CLI_STR, &customer, "CODE", "one customer (default: all)", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report receivables [--as-of YYYY-MM-DD] [--customer CODE] "
+        "[--format text|csv|json]",
+        "Aging: what each customer owes per currency, by days past due (current, 1-30, 31-60, "
+        "61-90, over 90), with totals and DSO (docs/receivables.md).",
+        opts, 0, 0};
+    int npos, rc;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!cli_day_ok(&spec, "as-of", as_of)) return CLI_EXIT_USAGE;
+    if (customer && !cli_code_valid(customer))
+        return cli_usage_error(&spec, "--customer is a customer code (a-z, 0-9, - and _)");
+    if (!report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--format is text, csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    enum aging_result ok = aging_report(conn, as_of, customer, format, &out);
+    if (ok == AGING_OK) fputs(sb_str(&out), stdout);
+    else if (ok == AGING_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
+    sb_free(&out);
+    PQfinish(conn);
+    return ok == AGING_OK ? 0 : 1;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct cli_command commands[] = {
@@ -266,6 +305,7 @@ int cmd_report(int argc, char **argv)
         {"contracts", report_contracts, "the contract calendar: commitments, endings, GPUs freed"},
         {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs"},
         {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
+        {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter report", commands, argc, argv);

@@ -468,6 +468,35 @@ static bool keep_one(struct bill *b, void *ctx)
     return true;
 }
 
+/* An issued invoice's due day, state now and dunning reminders (issue 34,
+ * schema 032) into b, for the one invoice store_load reads (not the
+ * batches of store_load_each: the hand-offs need none of it, and states
+ * read the whole ledger once per call). ids is "{id}". */
+static bool load_receivables(PGconn *conn, const char *ids, struct bill *b)
+{
+    const char *p[] = {ids};
+    PGresult *res = db_query(
+        conn, "read the invoice's state",
+        "SELECT to_char(s.due_on, 'YYYY-MM-DD'), s.state, s.open, "
+        "       CASE WHEN s.overdue THEN s.days_past_due ELSE 0 END, "
+        "       coalesce((SELECT string_agg(d.step || ' (' || to_char(d.as_of AT TIME ZONE "
+        "                 customer_time_zone(s.customer_id, s.period), 'YYYY-MM-DD') || ')', "
+        "                 ', ' ORDER BY d.step) FROM dunning_reminder d "
+        "                 WHERE d.invoice_id = s.invoice_id), '') "
+        "FROM invoice_state_at(now()) s WHERE s.invoice_id = ANY ($1::bigint[])",
+        1, p);
+    if (!res) return false;
+    bool ok = true;
+    if (PQntuples(res) == 1) { /* none for a draft or a credit note */
+        snprintf(b->due_on, sizeof b->due_on, "%s", PQgetvalue(res, 0, 0));
+        snprintf(b->state, sizeof b->state, "%s", PQgetvalue(res, 0, 1));
+        snprintf(b->reminders, sizeof b->reminders, "%s", PQgetvalue(res, 0, 4));
+        ok = db_get_int64(res, 0, 2, &b->open) && db_get_int64(res, 0, 3, &b->overdue_days);
+    }
+    PQclear(res);
+    return ok;
+}
+
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,
                 struct bill *b)
 {
@@ -488,7 +517,8 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
         PQclear(idr);
         return false;
     }
-    bool ok = store_load_each(conn, PQgetvalue(idr, 0, 0), keep_one, b) == 1;
+    bool ok = store_load_each(conn, PQgetvalue(idr, 0, 0), keep_one, b) == 1 &&
+              load_receivables(conn, PQgetvalue(idr, 0, 0), b);
     PQclear(idr);
     return ok;
 }

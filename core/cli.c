@@ -191,6 +191,15 @@ bool cli_period(const struct cli_spec *spec, const char *period, char first_day[
     return false;
 }
 
+bool cli_day_ok(const struct cli_spec *spec, const char *opt, const char *day)
+{
+    int64_t days;
+    if (!day || time_parse_date(day, &days)) return true;
+    log_error("--%s \"%.32s\" is not a day (YYYY-MM-DD)", opt, day);
+    cli_usage(spec, stderr);
+    return false;
+}
+
 const char *cli_month_start(const char *period, char first_day[16])
 {
     if (!period) return NULL;

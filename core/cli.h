@@ -66,6 +66,10 @@ const char *cli_month_start(const char *period, char first_day[16]);
 /* A required --period: "YYYY-MM" into its first day "YYYY-MM-01". False
  * after printing the error and usage (the command exits CLI_EXIT_USAGE). */
 bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16]);
+/* An optional day option (--as-of): true when day is NULL or a real day
+ * "YYYY-MM-DD"; else false after printing `--opt "value" is not a day
+ * (YYYY-MM-DD)` and the usage (the command exits CLI_EXIT_USAGE). */
+bool cli_day_ok(const struct cli_spec *spec, const char *opt, const char *day);
 /* Whether s is a code (customer, contract, plan): 1 to 64 lower-case
  * letters, digits, '-' or '_'. */
 bool cli_code_valid(const char *s);

@@ -78,6 +78,9 @@ void config_defaults(struct config *cfg)
     cfg->notify_backoff_s = 30;
     cfg->notify_backoff_max_s = 3600;
     cfg->notify_poll_s = 5;
+    static const int dunning_steps[] = {1, 15, 30, 60}; /* receivables.dunning_steps */
+    memcpy(cfg->dunning_steps, dunning_steps, sizeof dunning_steps);
+    cfg->n_dunning_steps = (int)(sizeof dunning_steps / sizeof dunning_steps[0]);
     snprintf(cfg->actor, sizeof cfg->actor, "%s", env_or("USER", "unknown"));
     size_t n = strlen(cfg->actor);
     if (utf8_text_problem(cfg->actor, n) || utf8_chars(cfg->actor, n) > CLI_ACTOR_MAX)
@@ -172,6 +175,42 @@ static int set_trusted_proxies(struct config *cfg, const char *value, char *err,
     return 0;
 }
 
+/* receivables.dunning_steps: days past due, separated by commas or
+ * spaces, strictly increasing, from 1 to 3650, at least one and at most
+ * CONFIG_MAX_DUNNING_STEPS. The whole list replaces the previous one. */
+static int set_dunning_steps(struct config *cfg, const char *key, const char *value, char *err,
+                             size_t errlen)
+{
+    int n = 0, steps[CONFIG_MAX_DUNNING_STEPS];
+    long last = 0;
+    for (const char *p = value; *p;) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (!len) break;
+        char item[16];
+        long day;
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        if (n == CONFIG_MAX_DUNNING_STEPS || len >= sizeof item ||
+            parse_whole(item, 1, 3650, &day) || day <= last) {
+            snprintf(err, errlen,
+                     "%s: \"%.*s\" is not a step: steps are days past due from 1 to 3650, "
+                     "strictly increasing, at most %d (1,15,30,60)",
+                     key, (int)(len > 32 ? 32 : len), p, CONFIG_MAX_DUNNING_STEPS);
+            return -1;
+        }
+        steps[n++] = (int)day;
+        last = day;
+        p += len;
+    }
+    if (!n) {
+        snprintf(err, errlen, "%s needs at least one step (days past due, as 1,15,30,60)", key);
+        return -1;
+    }
+    memcpy(cfg->dunning_steps, steps, (size_t)n * sizeof steps[0]); /* whole, or not at all */
+    cfg->n_dunning_steps = n;
+    return 0;
+}
+
 const char *config_hmac_key(const struct config *cfg, const char *cluster)
 {
     for (int i = 0; i < cfg->n_hmac; i++)
@@ -196,6 +235,7 @@ enum key_kind {
                       * (core/meter.h) */
     KEY_KV,          /* name + "<anything>": a pair in a list of up to max */
     KEY_KV_SECRET,   /* KEY_KV whose value is a secret of at least min bytes */
+    KEY_DAY_STEPS,   /* receivables.dunning_steps: increasing days past due */
 };
 
 /* One key: its name as docs/configuration.md writes it (a prefix kind's
@@ -277,6 +317,8 @@ static const struct key keys[] = {
     WHOLE("notify.backoff_s", NULL, notify_backoff_s, 1, 86400, "seconds"),
     WHOLE("notify.backoff_max_s", NULL, notify_backoff_max_s, 1, 604800, "seconds"),
     WHOLE("notify.poll_s", NULL, notify_poll_s, 1, 3600, "seconds"),
+    OF_KIND("receivables.dunning_steps", "GPUMETER_DUNNING_STEPS", KEY_DAY_STEPS,
+            dunning_steps), /* issue 34, terms */
 };
 
 /* The key of the table a name is, NULL if none; a prefix kind matches any
@@ -375,6 +417,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return set_bool((int *)field, key, value, err, errlen);
     case KEY_PROXIES:
         return set_trusted_proxies(cfg, value, err, errlen);
+    case KEY_DAY_STEPS:
+        return set_dunning_steps(cfg, key, value, err, errlen);
     case KEY_FAPIAO_TYPE:
         if (strcmp(value, "special") && strcmp(value, "normal")) {
             snprintf(err, errlen, "%s must be special (增值税专用发票) or normal (普通发票)",

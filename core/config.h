@@ -23,6 +23,7 @@
 #define CONFIG_MAX_RDKAFKA 64
 #define CONFIG_MAX_PROXIES 32
 #define CONFIG_MAX_HMAC    64
+#define CONFIG_MAX_DUNNING_STEPS 16
 
 struct config_kv {
     char key[128];
@@ -116,6 +117,10 @@ struct config {
     long notify_backoff_s;         /* the wait after the first failed attempt */
     long notify_backoff_max_s;     /* the wait doubles up to this */
     long notify_poll_s;            /* how often a running deliverer looks */
+    /* receivables.dunning_steps (issue 34, terms): the days past due at
+     * which `dunning run` reminds, strictly increasing, each >= 1 */
+    int dunning_steps[CONFIG_MAX_DUNNING_STEPS];
+    int n_dunning_steps;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

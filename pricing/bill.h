@@ -101,6 +101,16 @@ struct bill {
     int64_t subtotal, tax, total, claimed, due;
     int64_t credited; /* an issued invoice: the sum of the credit notes issued against it (<= 0);
                          total + credited is what remains of it */
+    /* receivables (issue 34, terms; store_load of one issued invoice, "" and
+     * 0 otherwise, and in store_load_each's batches): its due day, its state now as schema 032's
+     * invoice_state_at derives it (open, partially_paid, paid, credited,
+     * written_off, void), the days it is overdue (0: not overdue), what is
+     * open now, and the dunning reminders sent ("1 (2026-12-08), ...") */
+    char due_on[16];
+    char state[24];
+    int64_t overdue_days;
+    int64_t open;
+    char reminders[256];
     struct voucher_claim *claims; /* grown by bill_add_claim: no cap */
     int nclaims, claims_cap;
     struct ledger_row *ledger; /* grown by bill_add_ledger: no cap */

@@ -317,6 +317,12 @@ static void begin_page(struct pdf *p, const struct bill *b, const struct seller 
         y += 13;
         label(p, LEFT, y, "原结算单", "Original");
         text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->credits);
+    } else if (b->due_on[0]) { /* an issued invoice's due day (issue 34): fixed at
+                                  * issue, so the document may print it; its state is
+                                  * not printed, it changes with every payment */
+        y += 13;
+        label(p, LEFT, y, "到期日", "Due date");
+        text(p, 9, false, 120, y, ALIGN_LEFT, 0, b->due_on);
     }
     if (b->fapiao_number[0]) { /* recorded after issue: the tax system's own number */
         /* a credit note's own is the red fapiao, beside the blue it reverses;

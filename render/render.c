@@ -82,8 +82,18 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         fprintf(out, "reason    %s\n", reason);
     } else if (b->void_reason[0])
         fprintf(out, "void      %s\n", b->void_reason);
-    fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n\n",
+    fprintf(out, "customer  %s (%s)\nperiod    %s\ncontract  %s\nplan      %s\ncurrency  %s\n",
             b->customer, b->customer_name, b->period, b->contract, b->plan, b->currency);
+    if (b->due_on[0]) { /* an issued invoice: when it is due, and where it stands */
+        money_format(b->open, b->minor_digits, amount, sizeof amount);
+        fprintf(out, "due       %s\nstate     %s", b->due_on, b->state);
+        if (b->overdue_days)
+            fprintf(out, ", overdue %lld day%s", (long long)b->overdue_days,
+                    b->overdue_days == 1 ? "" : "s");
+        fprintf(out, " (%s %s open)\n", amount, b->currency);
+        if (b->reminders[0]) fprintf(out, "reminders %s (days past due, as of)\n", b->reminders);
+    }
+    fputc('\n', out);
     fprintf(out, "%-3s %-*s %-28s %22s %16s %16s\n", "#", meter_width(), "meter", "line",
             "quantity", "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
@@ -215,6 +225,14 @@ static void render_json(const struct bill *b, const char *title, FILE *out)
     if (b->kind[0]) json_field(&sb, "kind", b->kind);
     if (b->credits[0]) json_field(&sb, "credits", b->credits);
     if (b->issued_at[0]) json_field(&sb, "issued_at", b->issued_at);
+    if (b->due_on[0]) { /* an issued invoice (issue 34): due day, state now, reminders */
+        json_field(&sb, "due_on", b->due_on);
+        json_field(&sb, "state", b->state);
+        sb_printf(&sb, ",\"overdue\":%s,\"days_overdue\":%lld", b->overdue_days ? "true" : "false",
+                  (long long)b->overdue_days);
+        render_json_money(&sb, "open", b->open, b->minor_digits);
+        json_field(&sb, "reminders", b->reminders);
+    }
     if (b->fapiao_number[0]) json_field(&sb, "fapiao_number", b->fapiao_number);
     if (b->fapiao_date[0]) json_field(&sb, "fapiao_date", b->fapiao_date);
     if (b->void_code[0]) json_field(&sb, "void_code", b->void_code);

@@ -189,6 +189,17 @@ GRANT EXECUTE ON FUNCTION deposit_currency(bigint, date), deposit_held(bigint, t
                           ledger_apply_deposit(bigint, bigint, bigint, text),
                           deposit_refund(bigint, bigint, text, text)
     TO gpumeter_billing;
+-- Payment terms, states, aging and dunning (schema 032): states and
+-- aging read the ledger as security definers, like invoice_open_at, for
+-- billing's reports and the API; the due-day rule and a day's end are
+-- pure; dunning_run posts reminders and emits as the owner, for billing's
+-- `dunning run` alone; the reminders sent are read by both (billing reads
+-- every table). invoice_set_due_date is a trigger's: nobody's.
+GRANT EXECUTE ON FUNCTION payment_terms_due(jsonb, date), receivables_day_end(date, text),
+                          invoice_state_at(timestamptz), receivables_aging(date, text)
+    TO gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION dunning_run(date, integer[], text) TO gpumeter_billing;
+GRANT SELECT ON dunning_reminder TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -208,13 +208,30 @@ static void read_credit_limit(struct doc_check *c, const cJSON *doc, struct cont
     }
 }
 
+/* payment_terms (docs/contracts.md): exactly one of net_days (0 to 365
+ * days after the local issue day) and day_of_month (1 to 31: that day of
+ * the month after the issue month, or its last day). The due day itself is
+ * schema 032's payment_terms_due; this only refuses what it cannot read. */
+static void read_payment_terms(struct doc_check *c, const cJSON *doc)
+{
+    static const char *const fields[] = {"net_days", "day_of_month", NULL};
+    char p[DOC_PATH_LEN];
+    const cJSON *o = doc_get_object(c, "$", doc, "payment_terms", false, fields, p);
+    int64_t v = 0;
+    if (!o) return;
+    doc_get_int(c, p, o, "net_days", false, 0, 365, &v);
+    doc_get_int(c, p, o, "day_of_month", false, 1, 31, &v);
+    if (!doc_field(c, p, o, "net_days", false) == !doc_field(c, p, o, "day_of_month", false))
+        doc_error(c, p, "needs exactly one of \"net_days\" and \"day_of_month\"");
+}
+
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
         "contract", "customer",  "effective_from", "until",    "plan",      "currency",
         "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
         /* receivables (issue 34) */
-        "termination", "deposit", "credit_limit", NULL};
+        "payment_terms", "termination", "deposit", "credit_limit", NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
     if (!doc_object(c, "$", doc)) return false;
@@ -246,5 +263,6 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
     read_termination(c, doc, k);
     read_deposit(c, doc, k);
     read_credit_limit(c, doc, k);
+    read_payment_terms(c, doc);
     return c->n == 0;
 }

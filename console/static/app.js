@@ -28,6 +28,8 @@ const WORDS = {
     notifications: "Notifications not delivered (dead)", eventId: "Event id", eventType: "Event", subject: "About", attempts: "Attempts", lastAnswer: "Last answer", created: "Created (UTC)", noDead: "Every notification was delivered or is still being tried.", retryHint: "Send one again with `gpumeter notify retry EVENT_ID` once the endpoint answers.",
     /* receivables (issue 34): the statement's balances and the credit limit */
     depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
+    agingT: "Receivables aging", asOf: "as of", currency: "Currency", ag_current: "Current", ag_1_30: "1-30 days", ag_31_60: "31-60 days", ag_61_90: "61-90 days", ag_over_90: "Over 90 days", openAmt: "Open", sales90: "Credit sales, 90 days", dso: "DSO (days)", allCustomers: "total", noAging: "Nothing is open.",
+    dueOn: "Due date", payState: "Payment", st_open: "open", st_partially_paid: "partially paid", st_paid: "paid", st_credited: "credited", st_written_off: "written off", st_void: "void", overdueDays: "overdue {n} d",
   },
   zh: {
     signin: "登录", signout: "退出", key: "API 密钥", keyHint: "由 `gpumeter customer key create` 生成的客户、财务或销售密钥。密钥只用于换取一次会话，浏览器不保存密钥本身。",
@@ -49,6 +51,8 @@ const WORDS = {
     notifications: "未送达的通知（已放弃）", eventId: "事件编号", eventType: "事件", subject: "对象", attempts: "尝试次数", lastAnswer: "最后应答", created: "产生时间（UTC）", noDead: "所有通知均已送达或仍在重试。", retryHint: "接收端恢复后，用 `gpumeter notify retry 事件编号` 重新发送。",
     /* 应收（issue 34）：对账单的余额与信用额度 */
     depositHeld: "保证金余额", prepaidBalance: "预付余额", creditLimit: "信用额度", exposure: "信用占用", used: "已用", overLimit: "已超出额度", noLimit: "未设信用额度",
+    agingT: "应收账龄", asOf: "截至", currency: "币种", ag_current: "未到期", ag_1_30: "逾期 1-30 天", ag_31_60: "逾期 31-60 天", ag_61_90: "逾期 61-90 天", ag_over_90: "逾期 90 天以上", openAmt: "未收", sales90: "近 90 天赊销额", dso: "DSO（天）", allCustomers: "合计", noAging: "没有未收款项。",
+    dueOn: "到期日", payState: "收款", st_open: "未付", st_partially_paid: "部分付款", st_paid: "已付清", st_credited: "已红冲", st_written_off: "已核销", st_void: "已作废", overdueDays: "逾期 {n} 天",
   },
 };
 
@@ -416,11 +420,12 @@ async function customerView(params) {
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
     td(i.credited_minor ? money(i.credited, i.currency) : "", { class: "num", "data-field": "credited", "data-minor": i.credited_minor }),
     td(i.credited_minor ? money(i.remaining, i.currency) : "", { class: "num", "data-field": "remaining", "data-minor": i.remaining_minor }),
+    td(i.due_on ? dateName(i.due_on) : "", { "data-field": "due-on", "data-date": i.due_on || null }), td(payState(i), { "data-field": "state" }),
     td(el("a", { href: `/v1/invoices/${encodeURIComponent(i.number)}?format=pdf`, target: "_blank", rel: "noopener" }, t("pdf")))));
   const csv = el("button", { class: "primary", type: "button", id: "csv" }, t("csv"));
   csv.addEventListener("click", () => usageCsv(customer, period).catch(fail));
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("invoices")),
-    table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("credited"), t("balanceAfter"), t("pdf")], irows, { name: "invoices", num: [4, 5, 6] }), el("p", {}, csv)));
+    table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("credited"), t("balanceAfter"), t("dueOn"), t("payState"), t("pdf")], irows, { name: "invoices", num: [4, 5, 6] }), el("p", {}, csv)));
   show(el("h1", {}, `${t("customer")} · ${customer}`), bar, grid);
 }
 
@@ -462,13 +467,14 @@ function notificationsCard(list) {
 async function financeView(params) {
   if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
   const { bar, period } = await toolbar("finance", params, false);
-  const [month, claims, audit, yld, cap, cal] = await Promise.all([
+  const [month, claims, audit, yld, cap, cal, aging] = await Promise.all([
     api(`/v1/finance/month?period=${period}`),
     api(`/v1/finance/vouchers?period=${period}`),
     api(`/v1/finance/audit?period=${period}`),
     api(`/v1/operator/yield?period=${period}`).catch((e) => e),
     api(`/v1/operator/capacity?from=${period}-01&to=${lastDay(period)}&by=day`).catch((e) => e),
     api(`/v1/operator/contracts?from=${period}`).catch((e) => e),
+    api("/v1/receivables").catch((e) => e), /* today: what is owed now, whatever month is shown */
   ]);
   const grid = el("div", { class: "grid" });
   const inv = month.invoices.map((i) => el("tr", { "data-invoice": i.number, "data-customer": i.customer },
@@ -523,7 +529,27 @@ async function financeView(params) {
       td(monthName(m.month)), td(m.contracts, { class: "num" }), td(m.committed.map((c) => `${c.currency || ""} ${c.amount || JSON.stringify(c)}`).join(", ") || "-"), td(m.ending.map((e) => e.customer || JSON.stringify(e)).join(", ") || "-"),
       td((m.at_risk || []).map((r) => `${r.customer} ${money(r.amount, r.currency)}`).join(", ") || "-"))), { name: "contracts", num: [1] })));
   }
+  if (!(aging instanceof Error)) grid.append(agingCard(aging));
   show(el("h1", {}, t("finance")), bar, grid);
+}
+
+/* ---- receivables (issue 34): the aging card and an invoice's payment state ---- */
+
+function agingCard(aging) {
+  const b = ["current", "days_1_30", "days_31_60", "days_61_90", "over_90"];
+  const rows = aging.rows.map((r) => el("tr", { class: r.total ? "total" : null, "data-aging": `${r.customer || "total"} ${r.currency}` },
+    td(r.total ? t("allCustomers") : r.customer), td(r.currency),
+    ...b.map((k) => td(money(r[k], r.currency), { class: "num", "data-field": k, "data-minor": r[`${k}_minor`] })),
+    td(money(r.open, r.currency), { class: "num", "data-field": "open", "data-minor": r.open_minor }),
+    td(money(r.sales_90d, r.currency), { class: "num" }), td(r.dso === null ? "-" : r.dso, { class: "num", "data-field": "dso" })));
+  return el("section", { class: "card wide" }, el("h2", {}, `${t("agingT")} · ${t("asOf")} ${dateName(aging.as_of)}`),
+    rows.length ? table([t("customer"), t("currency"), t("ag_current"), t("ag_1_30"), t("ag_31_60"), t("ag_61_90"), t("ag_over_90"), t("openAmt"), t("sales90"), t("dso")], rows, { name: "aging", num: [2, 3, 4, 5, 6, 7, 8, 9] })
+      : el("p", { class: "muted", "data-empty": "aging" }, t("noAging")));
+}
+function payState(i) {
+  if (!i.state) return "";
+  const s = t(`st_${i.state}`);
+  return i.overdue ? `${s} · ${t("overdueDays").replace("{n}", i.days_overdue)}` : s;
 }
 
 /* ---- the sales view ---- */

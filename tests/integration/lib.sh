@@ -51,6 +51,7 @@ refused_as() { # name role sql pattern
 issued_on() { q "SELECT to_char(issued_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
                  FROM invoice WHERE number = '$1'"; }
 
+
 # Rates what is on the topic, then invoices and issues month $1 (YYYY-MM).
 rate_and_issue() {
     "$GM" rate --until-idle 2>/dev/null

@@ -269,6 +269,14 @@ check_eq "and finance's month" 403 "$(seen customer.finance)"
 check_eq "asking for another customer in the address shows one's own" "Customer · gamma" \
     "$(seen customer.other.heading)"
 check_eq "a customer's only view is its own" customer "$(seen customer.nav)"
+check_eq "its invoices' due days and payment states, as the API says" \
+    "$(q "SELECT string_agg(i.number || '=' || coalesce(s.due_on::text, 'none') || '/' ||
+                            CASE WHEN s.state IS NULL THEN '' WHEN s.state = 'open' THEN 'open'
+                                 ELSE s.state END, ',' ORDER BY i.number DESC)
+          FROM invoice i JOIN customer c ON c.id = i.customer_id
+          LEFT JOIN invoice_state_at(now()) s ON s.invoice_id = i.id
+          WHERE c.code = 'gamma' AND i.status <> 'draft'")" \
+    "$(seen customer.invoices.due)"
 check_eq "the browser holds an HttpOnly SameSite=Strict cookie" \
     "gm_session httpOnly=true sameSite=Strict secure=false" "$(seen cookie)"
 check_eq "that scripts cannot read" '""' "$(seen cookie.script)"
@@ -336,6 +344,12 @@ check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"
 check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
 check_eq "finance sees the dead notification: id, event, attempts, last answer" \
     "$dead_event invoice.overdue 10 503" "$(seen finance.notifications)"
+# receivables (issue 34): the aging card is GET /v1/receivables (today);
+# each customer's open row and the total, in minor units, as the report
+check_eq "finance sees the receivables aging as report receivables" \
+    "$("$GM" report receivables --format json | jq -r '[.rows[] | "\(.customer // "total"):\(.currency)=\(.open_minor)"] | join(",")')" \
+    "$(seen finance.aging)"
+check_match "and it is not nothing" '^[a-z]+:CNY=[1-9]' "$(seen finance.aging)"
 check_eq "finance reads beta's month as gpumeter statement" \
     "$("$GM" statement --customer beta --period "$PERIOD" --format json | jq .due_minor)" "$(seen finance.customer.due)"
 check_eq "sign-out ends the session on the server" 401 "$(seen signout.me)"

@@ -88,7 +88,12 @@ deposit_hold(bigint,bigint,text)|SELECT deposit_hold(1, NULL, NULL)|
 deposit_transfer_posted(text,text,bigint,bigint)|SELECT deposit_transfer_posted('deposit', 'x', 1, 1)|
 deposit_receive(bigint,bigint,text,text,timestamp with time zone)|SELECT deposit_receive(1, 100, 'probe', 'x', now())|gpumeter_billing
 ledger_apply_deposit(bigint,bigint,bigint,text)|SELECT ledger_apply_deposit(1, x, 0, 'x') FROM generate_series(1, 0) x|gpumeter_billing
-deposit_refund(bigint,bigint,text,text)|SELECT deposit_receive(1, 100, 'probe', 'x', now()), deposit_refund(1, 100, 'probe-back', 'x')|gpumeter_billing"
+deposit_refund(bigint,bigint,text,text)|SELECT deposit_receive(1, 100, 'probe', 'x', now()), deposit_refund(1, 100, 'probe-back', 'x')|gpumeter_billing
+payment_terms_due(jsonb,date)|SELECT payment_terms_due(NULL, '2026-01-31')|gpumeter_api gpumeter_billing
+receivables_day_end(date,text)|SELECT receivables_day_end('2026-01-31', 'UTC')|gpumeter_api gpumeter_billing
+invoice_state_at(timestamp with time zone)|SELECT count(*) FROM invoice_state_at(now())|gpumeter_api gpumeter_billing
+receivables_aging(date,text)|SELECT count(*) FROM receivables_aging('2026-01-31', NULL)|gpumeter_api gpumeter_billing
+dunning_run(date,integer[],text)|SELECT count(*) FROM dunning_run('2026-01-31', ARRAY[1], 'x')|gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

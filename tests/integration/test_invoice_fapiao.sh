@@ -64,7 +64,7 @@ check_match "the issued invoice keeps the number it was issued to" \
     '"customer_tax_id":"91310115MA1H8XKP3N"' "$json"
 
 check_eq "invoice list shows it lacks a fapiao" \
-    "INV-2026-000001 alpha 2026-01 issued 178.08 CNY no-fapiao" \
+    "INV-2026-000001 alpha 2026-01 issued 178.08 CNY no-fapiao due $(issued_on INV-2026-000001) open" \
     "$("$GM" invoice list --no-fapiao | tr -s ' ')"
 
 # The export, cell by cell.

@@ -69,6 +69,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("customer.line1.quantity", await text(page, "[data-table=statement] tbody tr td:nth-child(2)"));
   say("customer.source", await page.$$eval("[data-source=issued]", (e) => e.map((x) => x.textContent).join("|")));
   say("customer.invoices", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-minor]").dataset.minor}`).join(",")));
+  say("customer.invoices.due", await page.$$eval("[data-table=invoices] [data-invoice]", (rows) => rows.map((r) => `${r.dataset.invoice}=${r.querySelector("[data-field=due-on]").dataset.date ?? "none"}/${r.querySelector("[data-field=state]").textContent}`).join(",")));
   say("customer.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
   // hover the tokens chart across its days until the tooltip names the job with markup
   {
@@ -156,6 +157,8 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("finance.yield.rows", await page.$$eval("[data-table=yield] tbody tr", (r) => r.length).catch(() => 0));
   say("finance.contracts.rows", await page.$$eval("[data-table=contracts] tbody tr", (r) => r.length).catch(() => 0));
   say("finance.charts", await page.$$eval("[data-chart] canvas", (c) => c.length));
+  // receivables (issue 34): the aging card, each row's open amount in minor units
+  say("finance.aging", await page.$$eval("[data-table=aging] [data-aging]", (rows) => rows.map((r) => `${r.dataset.aging.replace(" ", ":")}=${r.querySelector("[data-field=open]").dataset.minor}`).join(",")).catch(() => "none"));
   // the money audit trail: each row's invoice, action and actor as text; markup in it never runs
   say("finance.audit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.map((r) => r.dataset.audit).join(",")));
   say("finance.audit.hostile", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" correct")).map((r) => [...r.cells].slice(1).map((c) => c.textContent).join("|")).join("")));

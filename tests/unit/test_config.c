@@ -349,6 +349,51 @@ static void test_doc_names_every_key(void **state)
         fail_msg("expected the table of keys and %s to agree:\n%s", DOC_PATH, d.problems);
 }
 
+/* receivables.dunning_steps (issue 34): the default, a list replacing it
+ * whole, and each wrong step refused naming it. */
+static void test_dunning_steps(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    config_defaults(&cfg);
+    assert_int_equal(cfg.n_dunning_steps, 4);
+    assert_int_equal(cfg.dunning_steps[0], 1);
+    assert_int_equal(cfg.dunning_steps[3], 60);
+    assert_int_equal(config_set(&cfg, "receivables.dunning_steps", " 3, 10 90", err, sizeof err), 0);
+    assert_int_equal(cfg.n_dunning_steps, 3);
+    assert_int_equal(cfg.dunning_steps[2], 90);
+    static const struct {
+        const char *value, *message;
+    } bad[] = {
+        {"1,15,15", "receivables.dunning_steps: \"15\" is not a step: steps are days past due "
+                    "from 1 to 3650, strictly increasing, at most 16 (1,15,30,60)"},
+        {"0", "receivables.dunning_steps: \"0\" is not a step: steps are days past due from 1 "
+              "to 3650, strictly increasing, at most 16 (1,15,30,60)"},
+        {"1,x", "receivables.dunning_steps: \"x\" is not a step: steps are days past due from 1 "
+                "to 3650, strictly increasing, at most 16 (1,15,30,60)"},
+        {"3651", "receivables.dunning_steps: \"3651\" is not a step: steps are days past due "
+                 "from 1 to 3650, strictly increasing, at most 16 (1,15,30,60)"},
+        {" , ", "receivables.dunning_steps needs at least one step (days past due, as 1,15,30,60)"},
+        {"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+         "receivables.dunning_steps: \"17\" is not a step: steps are days past due from 1 to "
+         "3650, strictly increasing, at most 16 (1,15,30,60)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        int rc = config_set(&cfg, "receivables.dunning_steps", bad[i].value, err, sizeof err);
+        if (rc != -1 || strcmp(err, bad[i].message))
+            fail_msg("receivables.dunning_steps = \"%s\": expected -1 and \"%s\", got %d and "
+                     "\"%s\"",
+                     bad[i].value, bad[i].message, rc, err);
+    }
+    /* a refused list changes nothing it had */
+    assert_int_equal(cfg.n_dunning_steps, 3);
+    assert_int_equal(cfg.dunning_steps[0], 3);
+    assert_int_equal(cfg.dunning_steps[1], 10);
+    assert_int_equal(cfg.dunning_steps[2], 90);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +403,7 @@ int main(void)
         cmocka_unit_test_setup(test_bad_environment_is_an_error, clear_env),
         cmocka_unit_test_setup(test_fapiao_keys, clear_env),
         cmocka_unit_test_setup(test_tokens_keys, clear_env),
+        cmocka_unit_test_setup(test_dunning_steps, clear_env),
         cmocka_unit_test_setup(test_actor_key, clear_env),
         cmocka_unit_test(test_refusals_name_the_key),
         cmocka_unit_test(test_doc_names_every_key),

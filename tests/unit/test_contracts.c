@@ -145,6 +145,43 @@ static void test_every_contract_rule_names_its_path(void **state)
                            "$.commitment.shortfall_price: is required with gpu_hours"));
 }
 
+/* payment_terms (issue 34): exactly one of net_days and day_of_month, in
+ * range; either alone is a valid contract. */
+static void test_payment_terms(void **state)
+{
+    (void)state;
+    static struct contract k;
+    static const char head[] = "{\"contract\":\"c\",\"customer\":\"a\",\"effective_from\":"
+                               "\"2027-01-01\",\"plan\":\"p\",\"currency\":\"CNY\",\"tax_rate\":"
+                               "\"0\",\"accounts\":[{\"account\":\"x\"}],\"payment_terms\":";
+    static const struct {
+        const char *terms, *problem; /* NULL: valid */
+    } cases[] = {
+        {"{\"net_days\":30}}", NULL},
+        {"{\"net_days\":0}}", NULL},
+        {"{\"day_of_month\":31}}", NULL},
+        {"{\"net_days\":366}}", "$.payment_terms.net_days: must be a whole number from 0 to 365"},
+        {"{\"net_days\":\"30\"}}", "$.payment_terms.net_days: must be a whole number"},
+        {"{\"day_of_month\":0}}",
+         "$.payment_terms.day_of_month: must be a whole number from 1 to 31"},
+        {"{\"day_of_month\":32}}",
+         "$.payment_terms.day_of_month: must be a whole number from 1 to 31"},
+        {"{}}", "$.payment_terms: needs exactly one of \"net_days\" and \"day_of_month\""},
+        {"{\"net_days\":30,\"day_of_month\":15}}",
+         "$.payment_terms: needs exactly one of \"net_days\" and \"day_of_month\""},
+        {"{\"net_days\":30,\"eom\":true}}", "$.payment_terms.eom: unknown field"},
+        {"30}", "$.payment_terms: must be an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char json[512];
+        snprintf(json, sizeof json, "%s%s", head, cases[i].terms);
+        const char *e = check(&contract_kind, json, &k);
+        if (!cases[i].problem && *e)
+            fail_msg("payment_terms %s: expected valid, got:\n%s", cases[i].terms, e);
+        if (cases[i].problem) expect_problem(e, cases[i].problem);
+    }
+}
+
 static void test_voucher_subsidy_and_site_rules(void **state)
 {
     (void)state;
@@ -901,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_valid_contract_reads_exactly),
         cmocka_unit_test(test_every_meter_can_be_named),
         cmocka_unit_test(test_every_contract_rule_names_its_path),
+        cmocka_unit_test(test_payment_terms),
         cmocka_unit_test(test_voucher_subsidy_and_site_rules),
         cmocka_unit_test(test_override),
         cmocka_unit_test(test_billing_bases),

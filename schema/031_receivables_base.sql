@@ -147,7 +147,10 @@ BEGIN
     ASSERT inv.number IS NOT NULL, 'only an issued invoice or credit note posts';
     PERFORM ledger_post(inv.customer_id, inv.currency, inv.kind, inv.number, $2, $3,
                         jsonb_build_array(
-                            jsonb_build_object('account', 'receivable', 'amount_minor', inv.total,
+                            jsonb_build_object('account', 'receivable', 'amount_minor', inv.due,
+                                               'invoice_id', coalesce(inv.credits, inv.id)),
+                            jsonb_build_object('account', 'voucher_claim',
+                                               'amount_minor', inv.claimed,
                                                'invoice_id', coalesce(inv.credits, inv.id)),
                             jsonb_build_object('account', 'revenue', 'amount_minor', -inv.subtotal),
                             jsonb_build_object('account', 'tax_payable', 'amount_minor', -inv.tax)));

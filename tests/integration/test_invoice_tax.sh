@@ -113,6 +113,13 @@ check_eq "the after-tax voucher's redemption is the claim" "a-1:23266 p-1:12194"
 check_eq "both months are issued" "INV-2026-000001 INV-2026-000002" \
     "$(q "SELECT string_agg(number, ' ' ORDER BY number) FROM invoice WHERE status = 'issued'")"
 may=INV-2026-000002
+# The receivables ledger (docs/receivables.md): the customer owes May's
+# due, 698.09; the after-tax voucher's 232.66 is its program's to pay.
+check_eq "May posts receivable = due and voucher_claim = claimed, the customer owes 698.09" \
+    "receivable:69809 voucher_claim:23266 revenue:-87806 tax_payable:-5269|69809" \
+    "$(q "SELECT string_agg(e.account || ':' || e.amount_minor, ' ' ORDER BY e.line_no) || '|' ||
+                 (SELECT open FROM invoice_open_at(now()) WHERE number = '$may')
+          FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id WHERE t.reference = '$may'")"
 
 # The fapiao as the tax system computes it from the export's lines: the sum
 # of 金额, and of each 金额 x 税率 rounded to the fen (half away from zero).
@@ -201,4 +208,12 @@ PY
 )"
 check_eq "and the credit note negates the invoice to the same figures" "-87806 -5269 -93075" \
     "$(q "SELECT subtotal || ' ' || tax || ' ' || total FROM invoice WHERE kind = 'credit_note'")"
+check_eq "its posting reverses the receivable and the voucher's claim: nothing open, nothing claimed" \
+    "receivable:-69809 voucher_claim:-23266 revenue:87806 tax_payable:5269|0|0" \
+    "$(q "SELECT string_agg(e.account || ':' || e.amount_minor, ' ' ORDER BY e.line_no) || '|' ||
+                 (SELECT open FROM invoice_open_at(now()) WHERE number = '$may') || '|' ||
+                 (SELECT sum(amount_minor) FROM ledger_entry x JOIN invoice i ON i.id = x.invoice_id
+                  WHERE i.number = '$may' AND x.account = 'voucher_claim')
+          FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id JOIN invoice c ON c.number = t.reference
+          WHERE c.kind = 'credit_note'")"
 finish

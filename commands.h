@@ -30,6 +30,7 @@ int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_payment(int argc, char **argv); /* billing/payment.c (issue 34, payments) */
 int cmd_topics(int argc, char **argv);
 
 #endif

@@ -38,6 +38,8 @@ static const struct cli_command commands[] = {
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
+    /* issue 34, payments (r34b) */
+    {"payment", cmd_payment, "import bank statements, apply, record and refund payments"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     {NULL, NULL, NULL},

@@ -80,7 +80,16 @@ ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issu
 invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumeter_billing
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
-ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|"
+ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|
+payment_statement(text,text,text,text,text)|SELECT payment_statement('camt053', 'a', 's', NULL, 'x')|gpumeter_billing
+payment_receive(bigint,text,text,date,date,bigint,bigint,text,text,text,text,text)|SELECT payment_receive(payment_statement('camt053', 'a', 's', NULL, 'x'), 'a', 'r', '2026-01-01', NULL, 1, 0, 'CNY', NULL, NULL, NULL, 'x')|gpumeter_billing
+payment_apply(text,text,text[],text,text)|DO \$\$ BEGIN PERFORM payment_apply('none', NULL, NULL, 'alpha', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_record(text,text,bigint,text,text[],date,text,text)|DO \$\$ BEGIN PERFORM payment_record('none', 'CNY', 1, 'r', NULL, NULL, 'transfer', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_refund(text,text,bigint,text,text)|DO \$\$ BEGIN PERFORM payment_refund('none', 'CNY', 1, 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+invoice_write_off(text,text,text)|DO \$\$ BEGIN PERFORM invoice_write_off('INV-2026-999999', 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_post(bigint,text[],boolean,text)|SELECT payment_post(0, '{}', true, 'x')|
+payment_currency_billed(bigint,text)|SELECT payment_currency_billed(1, 'CNY')|
+payment_invoice_customer(text)|SELECT payment_invoice_customer('x')|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -14,13 +14,6 @@
 
 fresh || { fail "set up database and topic"; finish; }
 FIX=$ROOT/tests/fixtures/bank
-seq=0
-h800() { # account start-iso gpu-hours: an hour's event of H800s
-    seq=$((seq + 1))
-    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$seq" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}
 balanced() { # after a step: every transaction balances, and the whole ledger
     check_eq "$1: debits equal credits, every transaction balances" "true|0" \
         "$(q "SELECT (coalesce(sum(amount_minor) FILTER (WHERE amount_minor > 0), 0)

@@ -11,13 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-seq=0
-h800() { # account start-iso gpu-hours: an hour's event of H800s
-    seq=$((seq + 1))
-    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$seq" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}
 
 # January: alpha 10 H800 hours at 16.80 (its seed plan), 168.00 + 6% =
 # 178.08; beta 5 hours. Both issued; then alpha is credited 10.01 before

@@ -173,11 +173,14 @@ balanced "after refunds, a record and a write-off"
 h800 ns-alpha 2026-05-10T02:00:00Z 2
 rate_and_issue 2026-05
 pg -c "BEGIN; SELECT payment_record('alpha', 'CNY', 3000, 'RACE-A', NULL, NULL, 'transfer', 'a');
-       SELECT pg_sleep(2); COMMIT;" >"$TMP/race_a" 2>&1 &
+       SELECT pg_sleep(5); COMMIT;" >"$TMP/race_a" 2>&1 &
 race_a=$!
-holding() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%RACE-A%' AND state = 'active' AND query NOT LIKE '%pg_stat_activity%'")" = 1 ] &&
-            [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.query LIKE '%RACE-A%' AND l.locktype = 'tuple' OR (l.relation = 'customer'::regclass AND l.mode = 'RowShareLock' AND a.query LIKE '%RACE-A%')")" -ge 1 ]; }
-wait_for 60 holding
+holding() { # A has posted (it writes the ledger after taking alpha), and waits to commit
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE a.query LIKE '%RACE-A%' AND a.pid <> pg_backend_pid()
+              AND l.relation = 'ledger_txn'::regclass AND l.mode = 'RowExclusiveLock'")" = 1 ]
+}
+wait_for 60 holding || fail "the first record never got to post"
 as gpumeter_billing "SELECT payment_record('alpha', 'CNY', 3000, 'RACE-B', NULL, NULL, 'transfer', 'b')" >"$TMP/race_b" 2>&1
 wait "$race_a"
 check_eq "two concurrent records never over-apply: 30.00 + 5.62, 24.38 to credit" \

@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,14 +331,38 @@ static const char *pick_currency(PGconn *conn, const char *customer, const char 
     return ok;
 }
 
-/* --amount as minor units of the currency; false after printing why. */
-static bool amount_minor(const char *text, int digits, const char *currency, int64_t *out)
+/* A record's or refund's money: its currency (pick_currency), digits,
+ * and --amount in minor units, also as text for a parameter. */
+struct money_in {
+    char currency[4], minor_text[24];
+    int digits;
+    int64_t minor;
+};
+static bool money_in(PGconn *conn, const char *customer, const char *given, const char *amount,
+                     struct money_in *m)
 {
+    if (!pick_currency(conn, customer, given, m->currency, &m->digits)) return false;
     char why[160];
-    const char *bad = camt_amount(text, digits, currency, out, why, sizeof why);
-    if (!bad && *out <= 0) bad = "not above 0";
+    const char *bad = camt_amount(amount, m->digits, m->currency, &m->minor, why, sizeof why);
+    if (!bad && m->minor <= 0) bad = "not above 0";
     if (bad) log_error("--amount: %s", bad);
+    snprintf(m->minor_text, sizeof m->minor_text, "%lld", (long long)m->minor);
     return !bad;
+}
+
+/* The options record and refund both require. */
+static bool required_ok(const struct cli_spec *spec, const char *customer, const char *amount,
+                        const char *reference)
+{
+    if (!customer || !amount || !reference) {
+        cli_usage_error(spec, "give --customer, --amount and --reference");
+        return false;
+    }
+    if (!cli_code_valid(customer)) {
+        cli_usage_error(spec, "--customer is not a customer code");
+        return false;
+    }
+    return true;
 }
 
 static int payment_record(int argc, char **argv)
@@ -369,15 +394,12 @@ static int payment_record(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !amount || !reference)
-        return cli_usage_error(&spec, "give --customer, --amount and --reference");
-    if (!cli_code_valid(customer)) return cli_usage_error(&spec, "--customer is not a code");
+    if (!required_ok(&spec, customer, amount, reference)) return CLI_EXIT_USAGE;
     if (strcmp(method, "cheque") && strcmp(method, "offset") && strcmp(method, "transfer"))
         return cli_usage_error(&spec, "--method is cheque, offset or transfer");
-    int y, m, d;
-    char tail;
-    if (date && (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(date) != 10))
-        return cli_usage_error(&spec, "--date is YYYY-MM-DD");
+    int64_t day;
+    if (date && !time_parse_date(date, &day))
+        return cli_usage_error(&spec, "--date is a date, YYYY-MM-DD");
     struct strbuf list = {0};
     if (invoices && !invoice_list(&spec, invoices, &list)) {
         sb_free(&list);
@@ -389,16 +411,11 @@ static int payment_record(int argc, char **argv)
         sb_free(&list);
         return rc;
     }
-    char cur[4], minor[24];
-    int digits = 2;
-    int64_t v = 0;
+    struct money_in m;
     PGresult *res = NULL;
     rc = PAYMENT_EXIT_DATA;
-    if (!pick_currency(conn, customer, currency, cur, &digits) ||
-        !amount_minor(amount, digits, cur, &v))
-        goto out;
-    snprintf(minor, sizeof minor, "%lld", (long long)v);
-    const char *p[] = {customer, cur, minor, reference, invoices ? sb_str(&list) : NULL,
+    if (!money_in(conn, customer, currency, amount, &m)) goto out;
+    const char *p[] = {customer, m.currency, m.minor_text, reference, invoices ? sb_str(&list) : NULL,
                        date, method, actor ? actor : cfg.actor};
     res = db_query(conn, "record the payment",
                    "WITH r AS (SELECT payment_record($1, $2, $3::bigint, $4, $5::text[], "
@@ -413,8 +430,8 @@ static int payment_record(int argc, char **argv)
     if (!strcmp(PQgetvalue(res, 0, 0), "t"))
         printf("%s: recorded before: nothing posted\n", reference);
     else
-        print_applied(reference, res, digits, cur);
-    print_credit(conn, customer, cur);
+        print_applied(reference, res, m.digits, m.currency);
+    print_credit(conn, customer, m.currency);
     rc = 0;
 out:
     PQclear(res);
@@ -445,22 +462,15 @@ static int payment_refund(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !amount || !reference)
-        return cli_usage_error(&spec, "give --customer, --amount and --reference");
-    if (!cli_code_valid(customer)) return cli_usage_error(&spec, "--customer is not a code");
+    if (!required_ok(&spec, customer, amount, reference)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    char cur[4], minor[24];
-    int digits = 2;
-    int64_t v = 0;
+    struct money_in m;
     PGresult *res = NULL;
     rc = PAYMENT_EXIT_DATA;
-    if (!pick_currency(conn, customer, currency, cur, &digits) ||
-        !amount_minor(amount, digits, cur, &v))
-        goto out;
-    snprintf(minor, sizeof minor, "%lld", (long long)v);
-    const char *p[] = {customer, cur, minor, reference, actor ? actor : cfg.actor};
+    if (!money_in(conn, customer, currency, amount, &m)) goto out;
+    const char *p[] = {customer, m.currency, m.minor_text, reference, actor ? actor : cfg.actor};
     res = db_query(conn, "refund the credit balance",
                    "SELECT payment_refund($1, $2, $3::bigint, $4, $5)", 5, p);
     if (!res) {
@@ -468,12 +478,12 @@ static int payment_refund(int argc, char **argv)
         goto out;
     }
     char shown[32];
-    money_format(v, digits, shown, sizeof shown);
+    money_format(m.minor, m.digits, shown, sizeof shown);
     if (!strcmp(PQgetvalue(res, 0, 0), "t"))
-        printf("%s: refunded %s %s to %s\n", reference, shown, cur, customer);
+        printf("%s: refunded %s %s to %s\n", reference, shown, m.currency, customer);
     else
         printf("%s: refunded before: nothing posted\n", reference);
-    print_credit(conn, customer, cur);
+    print_credit(conn, customer, m.currency);
     rc = 0;
 out:
     PQclear(res);

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest statement read, in bytes: far above a month of a large
+/* The largest statement read, in bytes, camt.053 or CSV: far above a month of a large
  * corporate account (about 2 KB an entry: over 100,000 entries). */
 #define CAMT_MAX_BYTES (256u << 20)
 

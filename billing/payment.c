@@ -10,12 +10,14 @@
  * importing it again posts nothing. */
 #include "commands.h"
 
+#include "billing/bankcsv.h"
 #include "billing/camt.h"
 #include "billing/lifecycle.h"
 
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/config.h"
+#include "core/csv.h"
 #include "core/db.h"
 #include "core/digest.h"
 #include "core/fileio.h"
@@ -90,16 +92,22 @@ static bool receive(PGconn *conn, const char *stmt, const struct bank_entry *e, 
 
 static int payment_import(int argc, char **argv)
 {
-    const char *format = "camt053", *actor = NULL;
+    const char *format = "camt053", *encoding = "utf-8", *account = NULL, *actor = NULL;
     bool dry_run = false;
     const struct cli_opt opts[] = {
-        {"format", CLI_STR, &format, "FORMAT", "camt053 (ISO 20022 BkToCstmrStmt; the default)",
+        {"format", CLI_STR, &format, "FORMAT",
+         "camt053 (ISO 20022 BkToCstmrStmt; the default) or csv (a domestic bank's export, "
+         "docs/payments.md)",
          0, 0},
+        {"encoding", CLI_STR, &encoding, "ENC", "csv: utf-8 (the default) or gb18030", 0, 0},
+        {"account", CLI_STR, &account, "ACCOUNT",
+         "csv: our bank account, when the export has no 本方账号 column", 0, 0},
         {"dry-run", CLI_BOOL, &dry_run, NULL, "match and report, then post nothing", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter payment import FILE [--format camt053] [--dry-run] "
+    const struct cli_spec spec = {"gpumeter payment import FILE [--format camt053|csv] "
+                                  "[--encoding utf-8|gb18030] [--account ACCOUNT] [--dry-run] "
                                   "[--actor NAME]",
                                   "Post a bank statement's booked credits to the receivables "
                                   "ledger, matched to invoices; refused whole if anything in it "
@@ -108,12 +116,18 @@ static int payment_import(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (strcmp(format, "camt053")) {
+    bool csv = !strcmp(format, "csv");
+    if (!csv && strcmp(format, "camt053")) {
         char msg[160];
-        snprintf(msg, sizeof msg, "--format \"%.32s\" is not a statement format: camt053",
+        snprintf(msg, sizeof msg, "--format \"%.32s\" is not a statement format: camt053 or csv",
                  format);
         return cli_usage_error(&spec, msg);
     }
+    if (strcmp(encoding, "utf-8") && strcmp(encoding, "gb18030"))
+        return cli_usage_error(&spec, "--encoding is utf-8 or gb18030");
+    if (!csv && (account || strcmp(encoding, "utf-8")))
+        return cli_usage_error(&spec, "--encoding and --account are for --format csv");
+    if (account && !*account) return cli_usage_error(&spec, "--account is empty");
     const char *path = argv[1];
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -143,8 +157,11 @@ static int payment_import(int argc, char **argv)
     char error[512], sha[65];
     rc = 1;
     if (!cur.res) goto out;
-    if (!camt_parse(data.buf ? data.buf : "", data.len, currency_digits, &cur, &f, error,
-                    sizeof error)) {
+    const char *label = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (csv ? !bankcsv_parse(data.buf ? data.buf : "", data.len, encoding, account, label,
+                             currency_digits, &cur, &f, error, sizeof error)
+            : !camt_parse(data.buf ? data.buf : "", data.len, currency_digits, &cur, &f, error,
+                          sizeof error)) {
         log_error("%s: refused, nothing posted: %s", path, error);
         rc = PAYMENT_EXIT_DATA;
         goto out;
@@ -154,8 +171,8 @@ static int payment_import(int argc, char **argv)
     PGresult *res = NULL;
     if (!db_begin(conn) ||
         !(res = db_query(conn, "record the statement",
-                         "SELECT payment_statement('camt053', $1, $2, $3, $4)", 4,
-                         (const char *[]){f.account, f.message_id, sha, who})))
+                         "SELECT payment_statement($5, $1, $2, $3, $4)", 5,
+                         (const char *[]){f.account, f.message_id, sha, who, format})))
         goto out;
     char stmt[24];
     snprintf(stmt, sizeof stmt, "%s", PQgetvalue(res, 0, 0));
@@ -508,21 +525,42 @@ static int payment_list(int argc, char **argv)
     if (customer && !cli_code_valid(customer))
         return cli_usage_error(&spec, "--customer is not a customer code");
     char flag[2] = {unapplied ? 't' : 'f', 0};
-    /* a payer's name or remittance is the bank's text: control characters
-     * become spaces so that one credit is one line */
-    return cli_list(&spec, argc, argv, "list the payments",
-                    "SELECT b.bank_ref, b.booked_on, "
-                    "       round(b.amount_minor::numeric / (10::numeric ^ cur.minor_digits), "
-                    "             cur.minor_digits)::text, "
-                    "       b.currency, b.status || coalesce('/' || b.matched_by, ''), "
-                    "       coalesce(c.code, '-'), "
-                    "       regexp_replace(coalesce(b.debtor_name, ''), '[[:cntrl:]]', ' ', 'g'), "
-                    "       regexp_replace(b.remittance, '[[:cntrl:]]', ' ', 'g') "
-                    "FROM bank_credit b JOIN currency cur ON cur.code = b.currency "
-                    "LEFT JOIN customer c ON c.id = b.customer_id "
-                    "WHERE (NOT $1::boolean OR b.status = 'unapplied') "
-                    "  AND ($2::text IS NULL OR c.code = $2) ORDER BY b.booked_on, b.id",
-                    2, (const char *[]){flag, customer}, "%s\t%s\t%s %s\t%s\t%s\t%s\t%s\n");
+    int rc;
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    PGresult *res = db_query(
+        conn, "list the payments",
+        "SELECT b.bank_ref, b.booked_on, "
+        "       round(b.amount_minor::numeric / (10::numeric ^ cur.minor_digits), "
+        "             cur.minor_digits)::text, "
+        "       round(b.charges_minor::numeric / (10::numeric ^ cur.minor_digits), "
+        "             cur.minor_digits)::text, "
+        "       b.currency, b.status, coalesce(b.matched_by, ''), coalesce(c.code, ''), "
+        "       coalesce(b.debtor_name, ''), b.remittance "
+        "FROM bank_credit b JOIN currency cur ON cur.code = b.currency "
+        "LEFT JOIN customer c ON c.id = b.customer_id "
+        "WHERE (NOT $1::boolean OR b.status = 'unapplied') "
+        "  AND ($2::text IS NULL OR c.code = $2) ORDER BY b.booked_on, b.id",
+        2, (const char *[]){flag, customer});
+    /* CSV through the one writer: a payer's name or remittance is the
+     * bank's text, and one that reads as a formula is written as text */
+    struct strbuf sb = {0};
+    sb_puts(&sb, "bank_ref,booked_on,amount,charges,currency,status,matched_by,customer,payer,"
+                 "remittance\n");
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        for (int k = 0; k < PQnfields(res); k++) {
+            if (k) sb_putc(&sb, ',');
+            csv_field(&sb, PQgetvalue(res, i, k));
+        }
+        sb_putc(&sb, '\n');
+    }
+    if (res) fputs(sb_str(&sb), stdout);
+    rc = res ? 0 : 1;
+    sb_free(&sb);
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
 }
 
 int cmd_payment(int argc, char **argv)

@@ -86,8 +86,9 @@ check_eq "imported again: it says so and posts nothing" \
 check_eq "a dry run records nothing, not even the statement" "2" "$(q "SELECT count(*) FROM bank_statement")"
 
 "$GM" payment list --unapplied >"$TMP/list" 2>&1
-check_eq "payment list --unapplied: the unknown payer, its name shown as the bank wrote it" \
-    "BOC20260305000077	2026-03-05	66.00 CNY	unapplied	-	=HYPERLINK(\"http://x.example\",\"Unknown Trading\")	货款" \
+check_eq "payment list --unapplied: CSV, the unknown payer's formula-looking name written as text" \
+    "bank_ref,booked_on,amount,charges,currency,status,matched_by,customer,payer,remittance
+BOC20260305000077,2026-03-05,66.00,0.00,CNY,unapplied,,,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Unknown Trading\"\")\",货款" \
     "$(cat "$TMP/list")"
 "$GM" payment apply BOC20260305000077 --customer beta --actor finance-li >"$TMP/apply" 2>&1
 check_eq "payment apply --customer: beta has nothing open, all 66.00 to its credit" \

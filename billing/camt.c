@@ -211,21 +211,29 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     if (!date_of(w, child(ntry, w, "BookgDt"), path, "BookgDt", e->booked_on, e->booked) ||
         !date_of(w, child(ntry, w, "ValDt"), path, "ValDt", e->value_on, false))
         return false;
-    /* charges: the total when given, else each record's (.001.04 on) or
-     * the entry's own amounts (.001.02 and .001.03) */
+    /* charges: the total when given, else each record's (.001.04 on: one
+     * Chrgs of Rcrd) or each Chrgs' own Amt (.001.02, .001.03: Chrgs
+     * repeated) */
     xmlNode *ch = child(ntry, w, "Chrgs");
-    char cc[4];
+    char cc[4] = "";
     int64_t part = 0;
     if (child(ch, w, "TtlChrgsAndTaxAmt")) {
         if (!amount_of(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt",
                        cc, &e->charges_minor))
             return false;
-    } else {
-        for (int k = 1; ch && (child_k(ch, w, "Rcrd", k) || child_k(ch, w, "Amt", k)); k++) {
-            xmlNode *r = child_k(ch, w, "Rcrd", k);
+    } else if (child(ch, w, "Rcrd")) {
+        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
             char name[48];
-            snprintf(name, sizeof name, r ? "Chrgs/Rcrd[%d]/Amt" : "Chrgs/Amt[%d]", k);
-            if (!amount_of(w, r ? child(r, w, "Amt") : child_k(ch, w, "Amt", k), path, name, cc,
+            snprintf(name, sizeof name, "Chrgs/Rcrd[%d]/Amt", k);
+            if (!amount_of(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, cc, &part))
+                return false;
+            e->charges_minor += part;
+        }
+    } else {
+        for (int k = 1; child_k(ntry, w, "Chrgs", k); k++) {
+            char name[48];
+            snprintf(name, sizeof name, "Chrgs[%d]/Amt", k);
+            if (!amount_of(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, cc,
                            &part))
                 return false;
             e->charges_minor += part;

@@ -5,7 +5,7 @@
  * The layout is found by its header row's names (docs/payments.md, "CSV
  * layout"), rows above it (the bank's title, account and period lines)
  * are skipped; UTF-8 or GB18030 (iconv(3)) text; RFC 4180 quoting
- * (core/csv.h's reader). Reentrant: no state outside its arguments. */
+ * (core/csv.h's reader). Thread-safe: no state outside its arguments. */
 #ifndef GPUMETER_BANKCSV_H
 #define GPUMETER_BANKCSV_H
 

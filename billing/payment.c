@@ -360,7 +360,11 @@ static bool money_in(PGconn *conn, const char *customer, const char *given, cons
 {
     if (!pick_currency(conn, customer, given, m->currency, &m->digits)) return false;
     char why[160];
-    const char *bad = camt_amount(amount, m->digits, m->currency, &m->minor, why, sizeof why);
+    /* typed, so the input rule of every typed amount first (core/money.h) */
+    const char *bad = money_text_plain(amount)
+                          ? camt_amount(amount, m->digits, m->currency, &m->minor, why, sizeof why)
+                          : "not a plain decimal (digits, optionally '.' and more digits: 12, "
+                            "0.5, 12.50)";
     if (!bad && m->minor <= 0) bad = "not above 0";
     if (bad) log_error("--amount: %s", bad);
     snprintf(m->minor_text, sizeof m->minor_text, "%lld", (long long)m->minor);

@@ -54,4 +54,7 @@ sed 's/<Amt Ccy="CNY">12.345<\/Amt>/<Amt Ccy="CNY">12.34<\/Amt>/' "$FIX/hostile-
 "$GM" payment import "$TMP/fixed.xml" >/dev/null 2>&1
 check_eq "corrected, the same statement posts: INV-2026-000001 paid, 12.34 to alpha's credit" "0|0|1234" \
     "$?|$(q "SELECT open FROM invoice_open WHERE number = 'INV-2026-000001'")|$(q "SELECT credit FROM customer_balance")"
+check_eq "debits equal credits, every transaction balances" "0 0" \
+    "$(q "SELECT coalesce(sum(amount_minor), 0) || ' ' || (SELECT count(*) FROM (SELECT 1 FROM ledger_entry
+          GROUP BY txn_id HAVING sum(amount_minor) <> 0) x) FROM ledger_entry")"
 finish

@@ -260,8 +260,8 @@ static int payment_apply(int argc, char **argv)
     const char *invoices = NULL, *customer = NULL, *account = NULL, *actor = NULL;
     const struct cli_opt opts[] = {
         {"invoice", CLI_STR, &invoices, "N[,N...]",
-         "apply to these invoices in this order (the customer's other open invoices oldest first "
-         "after them, then its credit balance)",
+         "apply to these invoices in this order, then the customer's other open invoices oldest "
+         "first, then its credit balance",
          0, 0},
         {"customer", CLI_STR, &customer, "CODE",
          "apply to this customer's open invoices oldest first, then its credit balance", 0, 0},
@@ -398,8 +398,8 @@ static int payment_record(int argc, char **argv)
         {"currency", CLI_STR, &currency, "CUR", "default: the customer's one billing currency",
          0, 0},
         {"invoice", CLI_STR, &invoices, "N[,N...]",
-         "apply to these invoices in this order, the rest to the credit balance (default: the "
-         "open invoices oldest first)",
+         "apply to these invoices in this order first; then the customer's other open invoices "
+         "oldest first, then its credit balance",
          0, 0},
         {"date", CLI_STR, &date, "YYYY-MM-DD", "the day it was paid (default today)", 0, 0},
         {"method", CLI_STR, &method, "METHOD", "cheque, offset or transfer (default)", 0, 0},

@@ -89,12 +89,12 @@ $$;
 
 -- Posts bank credit $1 (held: its customer set) to the ledger: cash
 -- debit the amount booked, bank_fee debit the charges, receivable credit
--- per invoice of $2 (in that order, each at most its open amount), or,
--- when $3, the customer's open invoices of the currency oldest first (by
--- due day), then customer_credit credit for the rest. Returns what it applied
--- as [{"number", "amount_minor"}], and emits payment.received.
-CREATE FUNCTION payment_post(credit_id bigint, invoices text[], oldest_first boolean,
-                             actor text) RETURNS jsonb
+-- per open invoice of the customer in the currency, each at most its open
+-- amount: those named in $2 first, in that order, then the others oldest
+-- first (by due day, then issue); customer_credit credit for what is left
+-- (an overpayment). Returns what it applied as [{"number",
+-- "amount_minor"}], and emits payment.received; $3 is the actor.
+CREATE FUNCTION payment_post(credit_id bigint, invoices text[], actor text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     c bank_credit%ROWTYPE;
@@ -115,7 +115,6 @@ BEGIN
         SELECT i.id, i.number, o.open
         FROM invoice i JOIN invoice_open o ON o.number = i.number
         WHERE i.customer_id = c.customer_id AND i.currency = c.currency AND o.open > 0
-          AND (CASE WHEN $3 THEN true ELSE i.number = ANY ($2) END)
         ORDER BY array_position($2, i.number) NULLS LAST, invoice_due_on(i), i.issued_at, i.id
     LOOP
         EXIT WHEN left_ = 0;
@@ -126,12 +125,12 @@ BEGIN
         applied := applied || jsonb_build_object('number', inv.number, 'amount_minor', take);
     END LOOP;
     entries := entries || jsonb_build_object('account', 'customer_credit', 'amount_minor', -left_);
-    PERFORM ledger_post(c.customer_id, c.currency, 'payment', c.bank_ref, $4, now(), entries);
+    PERFORM ledger_post(c.customer_id, c.currency, 'payment', c.bank_ref, $3, now(), entries);
     UPDATE bank_credit SET status = CASE WHEN applied = '[]' THEN 'credited' ELSE 'applied' END,
                            posted_at = now()
     WHERE id = c.id;
     INSERT INTO audit_log (actor, object, key, action, after)
-    VALUES ($4, 'payment', c.bank_ref, 'payment',
+    VALUES ($3, 'payment', c.bank_ref, 'payment',
             jsonb_build_object('bank_account', c.bank_account, 'currency', c.currency,
                                'amount_minor', c.amount_minor, 'charges_minor', c.charges_minor,
                                'applied', applied, 'credited_minor', left_,
@@ -226,16 +225,14 @@ BEGIN
     UPDATE bank_credit SET customer_id = cust, matched_by = how, status = 'credited',
                            posted_at = now()
     WHERE id = id_;
-    -- what the remittance names is what the customer pays: an excess is
-    -- its credit balance; a payment naming none settles oldest first
-    PERFORM payment_post(id_, coalesce(numbers, '{}'), numbers IS NULL, $12);
+    -- the invoices named first, in the order found, then oldest first
+    PERFORM payment_post(id_, coalesce(numbers, '{}'), $12);
     RETURN how;
 END $$;
 
 -- `payment apply`: bank credit $1 (its bank reference; $2 its account
 -- when the reference is not unique), unapplied, to invoices $3 (in that
--- order, then customer_credit) or to customer $4 (its open invoices
--- oldest first, then customer_credit). Returns what it applied. Raises data_exception on
+-- order first) or to customer $4, as payment_post applies. Returns what it applied. Raises data_exception on
 -- anything finance must correct.
 CREATE FUNCTION payment_apply(bank_ref text, bank_account text, invoices text[],
                               customer_code text, actor text) RETURNS jsonb
@@ -289,7 +286,7 @@ BEGIN
     UPDATE bank_credit SET customer_id = cust, matched_by = 'manual', status = 'credited',
                            posted_at = now(), actor = $5
     WHERE id = c.id;
-    RETURN payment_post(c.id, coalesce($3, '{}'), $3 IS NULL, $5);
+    RETURN payment_post(c.id, coalesce($3, '{}'), $5);
 END $$;
 
 -- `payment record`: a payment finance enters by hand (a cheque, an
@@ -341,7 +338,7 @@ BEGIN
     IF id_ IS NULL THEN -- a concurrent record of the same reference won
         RETURN NULL;
     END IF;
-    RETURN payment_post(id_, coalesce($5, '{}'), $5 IS NULL, $8);
+    RETURN payment_post(id_, coalesce($5, '{}'), $8);
 END $$;
 
 -- `payment refund`: pays back part or all of a customer's credit balance

@@ -48,15 +48,15 @@ check_eq "the statement imports" 0 "$rc"
 check_eq "its summary" \
     "$FIX/camt053-month.xml: 8 entries read: 5 credits posted (3 by invoice number, 1 by customer reference, 1 by amount), 1 unapplied, 0 imported before (nothing posted again); skipped: 1 debits, 1 pending, 0 reversals" \
     "$(cat "$TMP/import")"
-# 1: 200.00 for INV-1 (178.08): 21.92 into alpha's credit. 2: 53.42 is
-# INV-3's open amount alone. 3: 100.00 for INV-4 (35.62) then INV-2
+# 1: 53.42 is INV-3's open amount alone. 2: 200.00 for INV-1 (178.08):
+# alpha has nothing else open, 21.92 into its credit. 3: 100.00 for INV-4 (35.62) then INV-2
 # (64.38 of 89.04: 24.66 left). 4: 14.66 booked + 10.00 charges = 24.66
 # settles INV-2. 5: 10.00 with alpha's code: its credit, 31.92 in all.
 check_eq "open amounts per invoice (number|paid|written off|open)" \
     "INV-2026-000001|17808|0|0 INV-2026-000002|8904|0|0 INV-2026-000003|5342|0|0 INV-2026-000004|3562|0|0" \
     "$(opens)"
 check_eq "the payments' entries, by bank reference (debit +, credit -)" \
-    "BOC20260302000117:cash|20000 receivable|-17808|INV-2026-000001 customer_credit|-2192 BOC20260302000245:cash|5342 receivable|-5342|INV-2026-000003 BOC20260303000031:cash|10000 receivable|-3562|INV-2026-000004 receivable|-6438|INV-2026-000002 BOC20260304000410:cash|1466 bank_fee|1000 receivable|-2466|INV-2026-000002 BOC20260304000522:cash|1000 customer_credit|-1000" \
+    "BOC20260302000245:cash|5342 receivable|-5342|INV-2026-000003 BOC20260302000117:cash|20000 receivable|-17808|INV-2026-000001 customer_credit|-2192 BOC20260303000031:cash|10000 receivable|-3562|INV-2026-000004 receivable|-6438|INV-2026-000002 BOC20260304000410:cash|1466 bank_fee|1000 receivable|-2466|INV-2026-000002 BOC20260304000522:cash|1000 customer_credit|-1000" \
     "$(q "SELECT string_agg(t.reference || ':' || e, ' ' ORDER BY t.id) FROM ledger_txn t,
           LATERAL (SELECT string_agg(concat_ws('|', e.account, e.amount_minor, i.number), ' '
                                      ORDER BY e.line_no) AS e
@@ -67,7 +67,7 @@ check_eq "cash 377.08 (the unknown payer's 66.00 is not in the ledger), bank fee
     "$(account_sum cash) $(account_sum bank_fee)"
 check_eq "alpha's credit balance 21.92 + 10.00, beta's none" "3192 0" "$(credit_of alpha) $(credit_of beta)"
 check_eq "the bank credits as matched" \
-    "BOC20260302000117|applied|invoice|alpha BOC20260302000245|applied|amount|alpha BOC20260303000031|applied|invoice|beta BOC20260304000410|applied|invoice|beta BOC20260304000522|credited|reference|alpha BOC20260305000077|unapplied||" \
+    "BOC20260302000245|applied|amount|alpha BOC20260302000117|applied|invoice|alpha BOC20260303000031|applied|invoice|beta BOC20260304000410|applied|invoice|beta BOC20260304000522|credited|reference|alpha BOC20260305000077|unapplied||" \
     "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, b.status, coalesce(b.matched_by, ''), coalesce(c.code, '')), ' '
           ORDER BY b.id) FROM bank_credit b LEFT JOIN customer c ON c.id = b.customer_id")"
 check_eq "each posting has its actor, an audit row and one payment.received" "5 5 5" \
@@ -196,7 +196,7 @@ for r in gpumeter_billing gpumeter_api gpumeter_rater; do
         "INSERT INTO bank_credit (statement_id, bank_account, bank_ref, booked_on, amount_minor, currency, status, actor)
          VALUES (1, 'x', 'x', '2026-01-01', 1, 'CNY', 'unapplied', 'x')" 'permission denied'
     refused_as "$r may not update a bank credit" $r "UPDATE bank_credit SET status = 'unapplied'" 'permission denied'
-    refused_as "$r may not call payment_post" $r "SELECT payment_post(1, '{}', true, 'x')" 'permission denied for function'
+    refused_as "$r may not call payment_post" $r "SELECT payment_post(1, '{}', 'x')" 'permission denied for function'
 done
 for r in gpumeter_api gpumeter_rater; do
     refused_as "$r may not record a payment" $r \

@@ -48,17 +48,21 @@ check_eq "the same transactions in GB18030 post nothing again" \
     "$?|$(cat "$TMP/again")|$(q "SELECT count(*) FROM ledger_txn WHERE kind = 'payment'")"
 check_eq "debits equal credits" "0" "$(q "SELECT sum(amount_minor) FROM ledger_entry")"
 
-# The unknown payer's 66.00 was alpha's, for February (3 hours: 50.40 +
-# 3.02 = 53.42, INV-2026-000003): finance applies it; 12.58 is credit.
+# The unknown payer's 66.00 was alpha's, for March (1 hour: 16.80 + 1.01
+# = 17.81, INV-2026-000004) as its bank says: finance applies it there
+# first, the rest to alpha's older open invoice, February (3 hours: 50.40
+# + 3.02 = 53.42, INV-2026-000003): 48.19 of it, 5.23 left open.
 h800 ns-alpha 2026-02-10T02:00:00Z 3
 rate_and_issue 2026-02
-"$GM" payment apply 20260305CS0004 --invoice INV-2026-000003 --actor finance-li >"$TMP/apply" 2>&1
-check_eq "payment apply --invoice: 53.42 to INV-2026-000003, the rest to alpha's credit" \
-    "0|20260305CS0004: applied INV-2026-000003 53.42 CNY
-alpha's credit balance: 12.58 CNY|cash|6600 receivable|-5342|INV-2026-000003 customer_credit|-1258|applied/manual|1" \
+h800 ns-alpha 2026-03-10T02:00:00Z 1
+rate_and_issue 2026-03
+"$GM" payment apply 20260305CS0004 --invoice INV-2026-000004 --actor finance-li >"$TMP/apply" 2>&1
+check_eq "payment apply --invoice: the named invoice first, the rest oldest first" \
+    "0|20260305CS0004: applied INV-2026-000004 17.81 CNY, INV-2026-000003 48.19 CNY
+alpha's credit balance: 0.00 CNY|cash|6600 receivable|-1781|INV-2026-000004 receivable|-4819|INV-2026-000003|applied/manual|1|523" \
     "$?|$(cat "$TMP/apply")|$(q "SELECT string_agg(concat_ws('|', e.account, e.amount_minor, i.number), ' ' ORDER BY e.line_no)
           FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id LEFT JOIN invoice i ON i.id = e.invoice_id
-          WHERE t.reference = '20260305CS0004'")|$(q "SELECT status || '/' || matched_by FROM bank_credit WHERE bank_ref = '20260305CS0004'")|$(q "SELECT count(*) FROM outbox WHERE kind = 'payment.received' AND subject = '20260305CS0004'")"
+          WHERE t.reference = '20260305CS0004'")|$(q "SELECT status || '/' || matched_by FROM bank_credit WHERE bank_ref = '20260305CS0004'")|$(q "SELECT count(*) FROM outbox WHERE kind = 'payment.received' AND subject = '20260305CS0004'")|$(q "SELECT open FROM invoice_open WHERE number = 'INV-2026-000003'")"
 "$GM" payment apply NO-SUCH-REF --customer alpha >"$TMP/apply2" 2>&1
 check_eq "an unknown bank reference is refused (exit 2)" "2" "$?"
 check_match "naming it" 'no bank credit with reference "NO-SUCH-REF"' "$(cat "$TMP/apply2")"

@@ -50,8 +50,8 @@ static void test_the_month_fixture(void **state)
     assert_int_equal(f.n, 8);
     assert_string_equal(f.message_id, "STMT20260305GPUM001");
     assert_string_equal(f.account, "310066726018800012345");
-    const struct bank_entry *e = &f.entries[0];
-    assert_string_equal(e->path, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]");
+    const struct bank_entry *e = &f.entries[1];
+    assert_string_equal(e->path, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]");
     assert_string_equal(e->bank_ref, "BOC20260302000117"); /* AcctSvcrRef before NtryRef */
     assert_int_equal(e->amount_minor, 20000);
     assert_true(e->credit && e->booked && !e->reversal);

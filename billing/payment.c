@@ -25,6 +25,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -567,6 +568,42 @@ static int payment_list(int argc, char **argv)
     return rc;
 }
 
+static int payment_reference(int argc, char **argv)
+{
+    const char *customer = NULL, *actor = NULL;
+    const struct cli_opt opts[] = {
+        {"customer", CLI_STR, &customer, "CODE", "whose reference it is (required)", 0, 0},
+        {"actor", CLI_TEXT, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, CLI_ACTOR_MAX},
+        {0},
+    };
+    const struct cli_spec spec = {"gpumeter payment reference REF --customer C [--actor NAME]",
+                                  "Let credits whose remittance or payer name holds REF (4 to 64 "
+                                  "characters) be the customer's, as its code is. Audited.",
+                                  opts, 1, 1};
+    int npos, rc;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!customer || !cli_code_valid(customer))
+        return cli_usage_error(&spec, "give --customer, a customer code");
+    if (!cli_text_ok(&spec, "REF", argv[1], 64)) return CLI_EXIT_USAGE;
+    if (utf8_chars(argv[1], strlen(argv[1])) < 4)
+        return cli_usage_error(&spec, "REF is too short to tell a customer: 4 to 64 characters");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    const char *p[] = {customer, argv[1], actor ? actor : cfg.actor};
+    PGresult *res = db_query(conn, "add the payment reference",
+                             "SELECT payment_reference_add($1, $2, $3)", 3, p);
+    rc = res ? 0 : failure_code();
+    if (res)
+        printf("%s: %s\n", argv[1],
+               !strcmp(PQgetvalue(res, 0, 0), "t") ? "now tells this customer's payments"
+                                                   : "was already this customer's");
+    PQclear(res);
+    PQfinish(conn);
+    return rc;
+}
+
 int cmd_payment(int argc, char **argv)
 {
     static const struct cli_command cmds[] = {
@@ -575,6 +612,7 @@ int cmd_payment(int argc, char **argv)
         {"record", payment_record, "record a payment by hand (cheque, offset)"},
         {"list", payment_list, "list bank credits and recorded payments"},
         {"refund", payment_refund, "pay back a customer's credit balance"},
+        {"reference", payment_reference, "let a reference tell a customer's payments"},
         {0},
     };
     return cli_dispatch("payment", cmds, argc, argv);

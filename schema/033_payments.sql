@@ -13,6 +13,8 @@
 --   any excess into customer_credit), credited (all into the customer's
 --   customer_credit) or unapplied (payer unknown: held here, not in the
 --   ledger, which is per customer, until `payment apply`).
+-- - payment_reference: references finance sets per customer, which tell
+--   a credit's customer as its code does (payment_reference_add).
 -- - The posting functions below are the only writers, security definers
 --   owned by the owner, each granted to gpumeter_billing alone (roles.sql)
 --   and each posting through ledger_post (031). Every posting of a
@@ -66,6 +68,19 @@ CREATE TABLE bank_credit (
 );
 CREATE INDEX bank_credit_unapplied ON bank_credit (id) WHERE status = 'unapplied';
 
+-- A reference finance sets for a customer (its name as its bank writes
+-- it, a contract number it quotes): found in a credit's remittance text
+-- or payer name, it tells the customer as its code does.
+CREATE TABLE payment_reference (
+    reference   text PRIMARY KEY CHECK (char_length(reference) BETWEEN 4 AND 64
+                                        AND reference !~ '[[:cntrl:]]'
+                                        AND reference = btrim(reference)),
+    customer_id bigint NOT NULL REFERENCES customer (id),
+    actor       text NOT NULL CHECK (actor <> ''),
+    added_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX payment_reference_folded ON payment_reference (lower(reference));
+
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
 ALTER TABLE audit_log ADD CHECK (action IN ('create', 'replace', 'add', 'update', 'fapiao',
                                             'issue', 'void', 'correct', 'credit',
@@ -78,6 +93,19 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
     INSERT INTO bank_statement (format, account, statement_id, sha256, actor)
     VALUES ($1, $2, $3, $4, $5) RETURNING id
 $$;
+
+-- The customer of code $1; refuses (data_exception) a code of none.
+CREATE FUNCTION payment_customer(code text) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cust bigint;
+BEGIN
+    SELECT id INTO cust FROM customer c WHERE c.code = $1;
+    IF cust IS NULL THEN
+        RAISE EXCEPTION 'no customer "%"', $1 USING ERRCODE = 'data_exception';
+    END IF;
+    RETURN cust;
+END $$;
 
 -- Whether customer $1 is billed in currency $2: an issued invoice of it
 -- in that currency. A payment in another currency is refused.
@@ -194,10 +222,14 @@ BEGIN
         cust := payment_invoice_customer(numbers[1]);
         how := 'invoice';
     END IF;
-    -- 2. a customer code in the remittance, as a word of its own
+    -- 2. a customer code in the remittance, as a word of its own, or a
+    -- reference finance set in the remittance or the payer's name
     IF cust IS NULL THEN
-        SELECT array_agg(c.id) INTO codes FROM customer c
-        WHERE lower(coalesce($11, '')) ~ ('(^|[^a-z0-9_-])' || c.code || '($|[^a-z0-9_-])');
+        SELECT array_agg(DISTINCT c.id) INTO codes FROM customer c
+        WHERE lower(coalesce($11, '')) ~ ('(^|[^a-z0-9_-])' || c.code || '($|[^a-z0-9_-])')
+           OR EXISTS (SELECT 1 FROM payment_reference r WHERE r.customer_id = c.id
+                      AND strpos(lower(coalesce($11, '') || ' ' || coalesce($9, '')),
+                                 lower(r.reference)) > 0);
         IF cardinality(codes) = 1 THEN
             cust := codes[1];
             how := 'reference';
@@ -259,10 +291,7 @@ BEGIN
             USING ERRCODE = 'data_exception';
     END IF;
     IF $4 IS NOT NULL THEN
-        SELECT id INTO cust FROM customer WHERE code = $4;
-        IF cust IS NULL THEN
-            RAISE EXCEPTION 'no customer "%"', $4 USING ERRCODE = 'data_exception';
-        END IF;
+        cust := payment_customer($4);
     ELSE
         cust := payment_invoice_customer($3[1]);
         SELECT x INTO other FROM unnest($3) x
@@ -304,10 +333,7 @@ DECLARE
     id_ bigint;
     other text;
 BEGIN
-    SELECT id INTO cust FROM customer WHERE code = $1;
-    IF cust IS NULL THEN
-        RAISE EXCEPTION 'no customer "%"', $1 USING ERRCODE = 'data_exception';
-    END IF;
+    cust := payment_customer($1);
     SELECT * INTO prior FROM bank_credit b WHERE b.bank_account = 'manual' AND b.bank_ref = $4;
     IF FOUND THEN
         IF prior.customer_id = cust AND prior.amount_minor = $3 AND prior.currency = $2 THEN
@@ -351,16 +377,13 @@ DECLARE
     cust bigint;
     held bigint;
 BEGIN
-    SELECT id INTO cust FROM customer WHERE code = $1 FOR NO KEY UPDATE;
-    IF cust IS NULL THEN
-        RAISE EXCEPTION 'no customer "%"', $1 USING ERRCODE = 'data_exception';
-    END IF;
+    cust := payment_customer($1);
+    PERFORM 1 FROM customer WHERE id = cust FOR NO KEY UPDATE;
     IF EXISTS (SELECT 1 FROM ledger_txn t WHERE t.kind = 'refund' AND t.reference = $4) THEN
         RETURN false;
     END IF;
-    SELECT coalesce(-sum(e.amount_minor), 0) INTO held
-    FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id
-    WHERE t.customer_id = cust AND t.currency = $2 AND e.account = 'customer_credit';
+    SELECT coalesce(max(b.credit), 0) INTO held FROM customer_balance b
+    WHERE b.customer_id = cust AND b.currency = $2;
     IF $3 > held THEN
         RAISE EXCEPTION 'customer % holds a credit balance of % minor units of %, less than the refund of %',
             $1, held, $2, $3 USING ERRCODE = 'data_exception';
@@ -413,10 +436,8 @@ DECLARE
     take bigint;
 BEGIN
     PERFORM 1 FROM customer WHERE id = NEW.customer_id FOR NO KEY UPDATE;
-    SELECT coalesce(-sum(e.amount_minor), 0) INTO held
-    FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id
-    WHERE t.customer_id = NEW.customer_id AND t.currency = NEW.currency
-      AND e.account = 'customer_credit';
+    SELECT coalesce(max(b.credit), 0) INTO held FROM customer_balance b
+    WHERE b.customer_id = NEW.customer_id AND b.currency = NEW.currency;
     take := least(held, NEW.total);
     IF take > 0 THEN
         PERFORM ledger_post(NEW.customer_id, NEW.currency, 'application', NEW.number,
@@ -430,3 +451,28 @@ END $$;
 CREATE TRIGGER ledger_post_invoice_credit AFTER UPDATE ON invoice FOR EACH ROW
     WHEN (OLD.status = 'draft' AND NEW.status = 'issued' AND NEW.kind = 'invoice')
     EXECUTE FUNCTION ledger_post_invoice_credit();
+
+-- `payment reference`: finance sets a reference of customer $1 (true when
+-- added, false when it was already the customer's); one of another
+-- customer is refused. Audited.
+CREATE FUNCTION payment_reference_add(customer_code text, reference text, actor text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    cust bigint;
+    owner_ text;
+BEGIN
+    cust := payment_customer($1);
+    SELECT c.code INTO owner_ FROM payment_reference r JOIN customer c ON c.id = r.customer_id
+    WHERE lower(r.reference) = lower($2);
+    IF owner_ = $1 THEN
+        RETURN false;
+    ELSIF owner_ IS NOT NULL THEN
+        RAISE EXCEPTION 'payment reference "%" is customer %''s', $2, owner_
+            USING ERRCODE = 'data_exception';
+    END IF;
+    INSERT INTO payment_reference (reference, customer_id, actor) VALUES ($2, cust, $3);
+    INSERT INTO audit_log (actor, object, key, action, after)
+    VALUES ($3, 'customer', $1, 'add', jsonb_build_object('payment_reference', $2));
+    RETURN true;
+END $$;

@@ -167,7 +167,8 @@ GRANT EXECUTE ON FUNCTION invoice_due_on(invoice), invoice_open_at(timestamptz)
 GRANT EXECUTE ON FUNCTION notify_emit(text, bigint, text, jsonb) TO gpumeter_billing;
 -- Payments (schema 033, docs/payments.md): billing's commands post
 -- through these security definers alone; what they call inside
--- (payment_post, payment_currency_billed, payment_invoice_customer) and
+-- (payment_post, payment_customer, payment_currency_billed,
+-- payment_invoice_customer) and
 -- the credit-balance trigger run as the owner and are granted to nobody.
 GRANT EXECUTE ON FUNCTION payment_statement(text, text, text, text, text),
                           payment_receive(bigint, text, text, date, date, bigint, bigint, text,
@@ -175,7 +176,8 @@ GRANT EXECUTE ON FUNCTION payment_statement(text, text, text, text, text),
                           payment_apply(text, text, text[], text, text),
                           payment_record(text, text, bigint, text, text[], date, text, text),
                           payment_refund(text, text, bigint, text, text),
-                          invoice_write_off(text, text, text)
+                          invoice_write_off(text, text, text),
+                          payment_reference_add(text, text, text)
     TO gpumeter_billing;
 REVOKE USAGE ON SEQUENCE bank_statement_id_seq, bank_credit_id_seq FROM gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the

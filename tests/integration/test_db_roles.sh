@@ -87,7 +87,9 @@ payment_apply(text,text,text[],text,text)|DO \$\$ BEGIN PERFORM payment_apply('n
 payment_record(text,text,bigint,text,text[],date,text,text)|DO \$\$ BEGIN PERFORM payment_record('none', 'CNY', 1, 'r', NULL, NULL, 'transfer', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
 payment_refund(text,text,bigint,text,text)|DO \$\$ BEGIN PERFORM payment_refund('none', 'CNY', 1, 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
 invoice_write_off(text,text,text)|DO \$\$ BEGIN PERFORM invoice_write_off('INV-2026-999999', 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_reference_add(text,text,text)|DO \$\$ BEGIN PERFORM payment_reference_add('none', 'abcd', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
 payment_post(bigint,text[],text)|SELECT payment_post(0, '{}', 'x')|
+payment_customer(text)|SELECT payment_customer('alpha')|
 payment_currency_billed(bigint,text)|SELECT payment_currency_billed(1, 'CNY')|
 payment_invoice_customer(text)|SELECT payment_invoice_customer('x')|"
 try_as() { # role sql -> ok | refused | the error

@@ -189,6 +189,43 @@ check_eq "two concurrent records never over-apply: 30.00 + 5.62, 24.38 to credit
     "$(opens | tr ' ' '\n' | grep INV-2026-000009) $(credit_of alpha)"
 balanced "after the race"
 
+# References finance sets: beta's Chinese name in the remittance, its
+# bank's spelling of its name as the payer. Each tells beta as its code
+# would: nothing of beta's is open, so 10.00 + 5.00 join its 12.57 credit.
+"$GM" payment reference 贝塔机器人 --customer beta --actor finance-li >"$TMP/ref" 2>&1
+check_eq "payment reference: added" "0|贝塔机器人: now tells this customer's payments" "$?|$(cat "$TMP/ref")"
+"$GM" payment reference "Beta Robotics" --customer beta >/dev/null 2>&1
+"$GM" payment reference 贝塔机器人 --customer beta >"$TMP/ref" 2>&1
+check_eq "added again: nothing changes" "0|贝塔机器人: was already this customer's" "$?|$(cat "$TMP/ref")"
+"$GM" payment reference 贝塔机器人 --customer alpha >"$TMP/ref" 2>&1
+rc=$?
+check_eq "another customer's reference is refused (exit 2)" "2" "$rc"
+check_match "naming whose it is" "payment reference \"贝塔机器人\" is customer beta's" "$(cat "$TMP/ref")"
+"$GM" payment reference abc --customer beta >/dev/null 2>&1
+check_eq "a reference under 4 characters is refused (exit 2)" "2|2" "$?|$(q "SELECT count(*) FROM payment_reference")"
+sed -n '1,/<\/Bal>/p' "$FIX/camt053-month.xml" | sed 's/STMT20260305GPUM001/STMT20260601GPUM001/' >"$TMP/june.xml"
+cat >>"$TMP/june.xml" <<'XML'
+      <Ntry>
+        <Amt Ccy="CNY">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-06-01</Dt></BookgDt><AcctSvcrRef>BOC20260601000001</AcctSvcrRef>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>六月服务费 贝塔机器人</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="CNY">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-06-01</Dt></BookgDt><AcctSvcrRef>BOC20260601000002</AcctSvcrRef>
+        <NtryDtls><TxDtls><RltdPties><Dbtr><Nm>BETA ROBOTICS CO</Nm></Dbtr></RltdPties>
+        <RmtInf><Ustrd>service</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+"$GM" payment import "$TMP/june.xml" >"$TMP/june" 2>&1
+check_match "both matched by customer reference" "2 credits posted \(0 by invoice number, 2 by customer reference, 0 by amount\)" "$(cat "$TMP/june")"
+check_eq "to beta: its credit balance 12.57 + 10.00 + 5.00" "beta beta 2757" \
+    "$(q "SELECT string_agg(c.code, ' ' ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'BOC20260601%'") $(credit_of beta)"
+balanced "after the references"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

@@ -23,8 +23,11 @@ WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_GNU_SOURCE
 # starts: on a fresh machine `make check` installs it (setup) first.
 PANGO_CFLAGS = $(eval PANGO_CFLAGS := $(shell pkg-config --cflags pangocairo))$(PANGO_CFLAGS)
 PANGO_LIBS   = $(eval PANGO_LIBS := $(shell pkg-config --libs pangocairo))$(PANGO_LIBS)
-CPPFLAGS = -I. -Ibuild/gen -I/usr/include/postgresql $(PANGO_CFLAGS) -DGPUMETER_VERSION='"$(VERSION)"'
-LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) -lxlsxwriter -lm
+# libxml2 reads camt.053 bank statements (billing/camt.c), asked the same way
+XML_CFLAGS = $(eval XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0))$(XML_CFLAGS)
+XML_LIBS   = $(eval XML_LIBS := $(shell pkg-config --libs libxml-2.0))$(XML_LIBS)
+CPPFLAGS = -I. -Ibuild/gen -I/usr/include/postgresql $(PANGO_CFLAGS) $(XML_CFLAGS) -DGPUMETER_VERSION='"$(VERSION)"'
+LIBS     = -lrdkafka -lpq -lcjson -lcrypto -lcurl -lmicrohttpd $(PANGO_LIBS) $(XML_LIBS) -lxlsxwriter -lm
 SANITIZE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC := $(wildcard core/*.c)
@@ -39,7 +42,7 @@ ASAN_OBJ := $(APP_SRC:%.c=build/asan/%.o)
 LIB_ASAN := $(filter-out build/asan/gpumeter.o,$(ASAN_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 # Fuzz targets: libFuzzer binaries for `make fuzz`, corpus replayers for tests.
-FUZZ_TARGETS := event prom nvsmi jobs docs
+FUZZ_TARGETS := event prom nvsmi jobs docs statement
 FUZZ_SECONDS ?= 60
 REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all

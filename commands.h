@@ -31,6 +31,7 @@ int cmd_receivables(int argc, char **argv); /* billing/defaults.c */
 int cmd_serve(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_payment(int argc, char **argv); /* billing/payment.c (issue 34, payments) */
 int cmd_topics(int argc, char **argv);
 int cmd_notify(int argc, char **argv); /* billing/notify.c: webhooks of the outbox */
 /* receivables (issue 34): deposits and credit limits (billing/) */

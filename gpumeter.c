@@ -40,6 +40,8 @@ static const struct cli_command commands[] = {
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},
     {"statement", cmd_statement, "print a customer's usage and charges for a month"},
     {"dunning", cmd_dunning, "send overdue invoices' reminders, each step once"},
+    /* issue 34, payments (r34b) */
+    {"payment", cmd_payment, "import bank statements, apply, record and refund payments"},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations"},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics"},
     {"notify", cmd_notify, "deliver notifications as signed webhooks; list and retry them"},

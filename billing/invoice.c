@@ -23,6 +23,7 @@
 #include "billing/lifecycle.h"
 #include "render/render.h"
 #include "billing/store.h"
+#include "billing/writeoff.h"
 #include "core/alloc.h"
 
 #include <stdio.h>
@@ -302,6 +303,7 @@ static const struct cli_command invoice_commands[] = {
     {"void", lifecycle_void, "void an issued invoice with a credit note"},
     {"credit", lifecycle_credit, "credit part of an issued invoice with a credit note"},
     {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice"},
+    {"write-off", writeoff_invoice, "write off what is open of an issued invoice"},
     {"show", invoice_show, "print one invoice (text, json, csv)"},
     {"list", invoice_list, "list invoices"},
     {"export", invoice_export, "deprecated: \"gpumeter export etax\" (the fapiao hand-off)"},

@@ -1,7 +1,10 @@
 /* csv: RFC 4180 fields, neutralised against formulas (see csv.h). */
 #include "csv.h"
 
+#include "alloc.h"
+
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* -?[0-9]+(\.[0-9]+)?: how gpumeter writes an amount or a quantity. */
@@ -64,4 +67,91 @@ void csv_field(struct strbuf *sb, const char *s)
         sb_putc(sb, *s);
     }
     sb_putc(sb, '"');
+}
+
+static void row_clear(struct csv_row *row)
+{
+    for (size_t i = 0; i < row->n; i++) free(row->field[i]);
+    row->n = 0;
+}
+
+static void row_add(struct csv_row *row, struct strbuf *f)
+{
+    if (row->n == row->cap) {
+        row->cap = row->cap ? row->cap * 2 : 16;
+        row->field = xreallocarray(row->field, row->cap, sizeof *row->field);
+    }
+    row->field[row->n++] = xstrdup(sb_str(f));
+    sb_reset(f);
+}
+
+int csv_read_row(const char *data, size_t len, size_t *pos, size_t *line, struct csv_row *row,
+                 const char **error)
+{
+    row_clear(row);
+    size_t i = *pos;
+    if (i >= len) return 0;
+    struct strbuf f = {0};
+    int rc = 1;
+    for (;;) {
+        if (i < len && data[i] == '"') { /* a quoted field */
+            for (i++;; i++) {
+                if (i >= len) {
+                    *error = "a quoted field is not closed";
+                    rc = -1;
+                    goto out;
+                }
+                if (data[i] == '"' && i + 1 < len && data[i + 1] == '"') {
+                    sb_putc(&f, '"');
+                    i++;
+                } else if (data[i] == '"') {
+                    i++;
+                    break;
+                } else if (!data[i]) {
+                    *error = "a NUL byte";
+                    rc = -1;
+                    goto out;
+                } else {
+                    if (data[i] == '\n') ++*line;
+                    sb_putc(&f, data[i]);
+                }
+            }
+            if (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
+                *error = "text after a quoted field's closing quote";
+                rc = -1;
+                goto out;
+            }
+        } else {
+            size_t start = i;
+            while (i < len && data[i] != ',' && data[i] != '\r' && data[i] != '\n' && data[i])
+                i++;
+            sb_append(&f, data + start, i - start);
+        }
+        if (i < len && !data[i]) {
+            *error = "a NUL byte";
+            rc = -1;
+            goto out;
+        }
+        row_add(row, &f);
+        if (i < len && data[i] == ',') {
+            i++;
+            continue;
+        }
+        if (i < len && data[i] == '\r') i++;
+        if (i < len && data[i] == '\n') i++;
+        ++*line;
+        break;
+    }
+out:
+    sb_free(&f);
+    *pos = i;
+    return rc;
+}
+
+void csv_row_free(struct csv_row *row)
+{
+    row_clear(row);
+    free(row->field);
+    row->field = NULL;
+    row->cap = 0;
 }

@@ -200,6 +200,21 @@ GRANT EXECUTE ON FUNCTION payment_terms_due(jsonb, date), receivables_day_end(da
     TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION dunning_run(date, integer[], text) TO gpumeter_billing;
 GRANT SELECT ON dunning_reminder TO gpumeter_api;
+-- Payments (schema 033, docs/payments.md): billing's commands post
+-- through these security definers alone; what they call inside
+-- (payment_post, payment_customer, payment_currency_billed,
+-- payment_invoice_customer) and
+-- the credit-balance trigger run as the owner and are granted to nobody.
+GRANT EXECUTE ON FUNCTION payment_statement(text, text, text, text, text),
+                          payment_receive(bigint, text, text, date, date, bigint, bigint, text,
+                                          text, text, text, text),
+                          payment_apply(text, text, text[], text, text),
+                          payment_record(text, text, bigint, text, text[], date, text, text),
+                          payment_refund(text, text, bigint, text, text),
+                          invoice_write_off(text, text, text),
+                          payment_reference_add(text, text, text)
+    TO gpumeter_billing;
+REVOKE USAGE ON SEQUENCE bank_statement_id_seq, bank_credit_id_seq FROM gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

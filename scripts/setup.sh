@@ -9,7 +9,8 @@ set -euo pipefail
 # unit tests' build needs that are missing (make unit, which runs no set-up).
 # What builds the binary and the unit tests (fonts: test_render_pdf):
 BUILD_PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
-  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev"
+  libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev
+  libxml2-dev"
 # and what the integration tests, the demo and the bench use besides:
 PACKAGES="$BUILD_PACKAGES poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq python3-venv chromium
   libreoffice-calc-nogui"

@@ -93,7 +93,18 @@ payment_terms_due(jsonb,date)|SELECT payment_terms_due(NULL, '2026-01-31')|gpume
 receivables_day_end(date,text)|SELECT receivables_day_end('2026-01-31', 'UTC')|gpumeter_api gpumeter_billing
 invoice_state_at(timestamp with time zone)|SELECT count(*) FROM invoice_state_at(now())|gpumeter_api gpumeter_billing
 receivables_aging(date,text)|SELECT count(*) FROM receivables_aging('2026-01-31', NULL)|gpumeter_api gpumeter_billing
-dunning_run(date,integer[],text)|SELECT count(*) FROM dunning_run('2026-01-31', ARRAY[1], 'x')|gpumeter_billing"
+dunning_run(date,integer[],text)|SELECT count(*) FROM dunning_run('2026-01-31', ARRAY[1], 'x')|gpumeter_billing
+payment_statement(text,text,text,text,text)|SELECT payment_statement('camt053', 'a', 's', NULL, 'x')|gpumeter_billing
+payment_receive(bigint,text,text,date,date,bigint,bigint,text,text,text,text,text)|SELECT payment_receive(payment_statement('camt053', 'a', 's', NULL, 'x'), 'a', 'r', '2026-01-01', NULL, 1, 0, 'CNY', NULL, NULL, NULL, 'x')|gpumeter_billing
+payment_apply(text,text,text[],text,text)|DO \$\$ BEGIN PERFORM payment_apply('none', NULL, NULL, 'alpha', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_record(text,text,bigint,text,text[],date,text,text)|DO \$\$ BEGIN PERFORM payment_record('none', 'CNY', 1, 'r', NULL, NULL, 'transfer', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_refund(text,text,bigint,text,text)|DO \$\$ BEGIN PERFORM payment_refund('none', 'CNY', 1, 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+invoice_write_off(text,text,text)|DO \$\$ BEGIN PERFORM invoice_write_off('INV-2026-999999', 'r', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_reference_add(text,text,text)|DO \$\$ BEGIN PERFORM payment_reference_add('none', 'abcd', 'x'); EXCEPTION WHEN data_exception THEN NULL; END \$\$|gpumeter_billing
+payment_post(bigint,text[],text)|SELECT payment_post(0, '{}', 'x')|
+payment_customer(text)|SELECT payment_customer('alpha')|
+payment_currency_billed(bigint,text)|SELECT payment_currency_billed(1, 'CNY')|
+payment_invoice_customer(text)|SELECT payment_invoice_customer('x')|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

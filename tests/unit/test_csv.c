@@ -104,6 +104,42 @@ static void test_numbers_and_dates_stay(void **state)
     field_is("a=b", "a=b"); /* only the first character counts */
 }
 
+/* csv_read_row: the rows of text, each field joined by '|' and rows by
+ * ';', must be exactly want (or "error: <why>" at the first bad row). */
+static void rows_are(const char *text, const char *want)
+{
+    struct csv_row row = {0};
+    struct strbuf sb = STRBUF_INIT;
+    size_t pos = 0, line = 0;
+    const char *error = NULL;
+    int rc;
+    while ((rc = csv_read_row(text, strlen(text), &pos, &line, &row, &error)) == 1) {
+        if (sb.len) sb_putc(&sb, ';');
+        for (size_t i = 0; i < row.n; i++) {
+            if (i) sb_putc(&sb, '|');
+            sb_puts(&sb, row.field[i]);
+        }
+    }
+    if (rc < 0) sb_printf(&sb, "%serror: %s", sb.len ? ";" : "", error);
+    char got[256];
+    snprintf(got, sizeof got, "%s", sb_str(&sb));
+    sb_free(&sb);
+    csv_row_free(&row);
+    if (strcmp(got, want)) fail_msg("csv_read_row(\"%s\"): expected [%s], got [%s]", text, want, got);
+}
+
+static void test_reads_rfc4180_rows(void **state)
+{
+    (void)state;
+    rows_are("a,b\r\nc,d\n", "a|b;c|d");
+    rows_are("a,,\n", "a||");
+    rows_are("\"x,y\",\"say \"\"hi\"\"\"\n", "x,y|say \"hi\"");
+    rows_are("\"two\nlines\",z\nlast", "two\nlines|z;last");
+    rows_are("上海,\"=HYPERLINK(\"\"u\"\")\"\n", "上海|=HYPERLINK(\"u\")");
+    rows_are("a,\"open\n", "error: a quoted field is not closed");
+    rows_are("ok\n\"x\"y,1\n", "ok;error: text after a quoted field's closing quote");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_formulas_become_text),
         cmocka_unit_test(test_formulas_behind_blanks_or_separators),
         cmocka_unit_test(test_numbers_and_dates_stay),
+        cmocka_unit_test(test_reads_rfc4180_rows),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }

@@ -1,0 +1,384 @@
+/* camt: an ISO 20022 camt.053 statement into its entries (camt.h). The
+ * tree is walked by local element name within the document's namespace;
+ * each element read is named by its path, with [n] counting siblings of
+ * the same name from 1, as the refusal messages show it. */
+#include "billing/camt.h"
+
+#include "core/alloc.h"
+#include "core/decimal.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char ns_prefix[] = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.0";
+
+struct walk {
+    const xmlChar *ns;
+    camt_digits_fn digits;
+    void *ctx;
+    char *error;
+    size_t cap;
+};
+
+static bool refuse(struct walk *w, const char *path, const char *name, const char *fmt,
+                   const char *arg)
+{
+    char why[256];
+    snprintf(why, sizeof why, fmt, arg);
+    snprintf(w->error, w->cap, "%s%s%s: %s", path, name ? "/" : "", name ? name : "", why);
+    return false;
+}
+
+static bool named(const xmlNode *n, const struct walk *w, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, w->ns) &&
+           !strcmp((const char *)n->name, name);
+}
+
+/* The k-th (from 1) child element of n named name, or NULL. */
+static xmlNode *child_k(const xmlNode *n, const struct walk *w, const char *name, int k)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (named(c, w, name) && --k == 0) return c;
+    return NULL;
+}
+static xmlNode *child(const xmlNode *n, const struct walk *w, const char *name)
+{
+    return child_k(n, w, name, 1);
+}
+/* The descendant at a slash-separated path of first children, or NULL. */
+static xmlNode *at(const xmlNode *n, const struct walk *w, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    xmlNode *cur = (xmlNode *)n;
+    for (char *save = NULL, *p = strtok_r(buf, "/", &save); cur && p;
+         p = strtok_r(NULL, "/", &save))
+        cur = child(cur, w, p);
+    return cur;
+}
+
+/* The element's text, trimmed, newly allocated ("" for none); NULL for no
+ * element. */
+static char *text_of(const xmlNode *n)
+{
+    if (!n) return NULL;
+    xmlChar *t = xmlNodeGetContent(n);
+    const char *s = t ? (const char *)t : "";
+    size_t b = strspn(s, " \t\r\n"), e = strlen(s);
+    while (e > b && strchr(" \t\r\n", s[e - 1])) e--;
+    char *out = xstrndup(s + b, e - b);
+    xmlFree(t);
+    return out;
+}
+static char *text_at(const xmlNode *n, const struct walk *w, const char *path)
+{
+    return text_of(at(n, w, path));
+}
+
+const char *camt_amount(const char *text, int digits, const char *currency, int64_t *minor,
+                        char *why, size_t cap)
+{
+    size_t len = strlen(text), i = 0, ints = 0, decs = 0;
+    while (i < len && text[i] >= '0' && text[i] <= '9') i++, ints++;
+    if (i < len && text[i] == '.')
+        for (i++; i < len && text[i] >= '0' && text[i] <= '9'; i++) decs++;
+    if (!ints || i != len || (strchr(text, '.') && !decs)) {
+        snprintf(why, cap, "\"%.40s\" is not a number", text);
+        return why;
+    }
+    if ((int)decs > digits) {
+        /* trailing zeros beyond the currency's digits change nothing, but a
+         * bank that writes them writes a format we have not seen: refused */
+        snprintf(why, cap, "%zu decimals, %s has %d", decs, currency, digits);
+        return why;
+    }
+    if (!decimal_parse(text, len, digits, DECIMAL_EXACT, minor)) {
+        snprintf(why, cap, "\"%.40s%s\" is too large", text, len > 40 ? "..." : "");
+        return why;
+    }
+    return NULL;
+}
+
+/* The amount of element n (its Ccy attribute and text) in minor units. */
+static bool amount_of(struct walk *w, const xmlNode *n, const char *path, const char *name,
+                      char currency[4], int64_t *minor)
+{
+    if (!n) return refuse(w, path, name, "%smissing", "");
+    xmlChar *ccy = xmlGetProp(n, (const xmlChar *)"Ccy");
+    bool ok = ccy && strlen((const char *)ccy) == 3;
+    if (ok) snprintf(currency, 4, "%s", (const char *)ccy);
+    int d = ok ? w->digits(currency, w->ctx) : -1;
+    if (d < 0) {
+        refuse(w, path, name, "unknown currency \"%.8s\"", ccy ? (const char *)ccy : "");
+        xmlFree(ccy);
+        return false;
+    }
+    xmlFree(ccy);
+    char *t = text_of(n), why[160];
+    const char *bad = camt_amount(t, d, currency, minor, why, sizeof why);
+    free(t);
+    if (bad) return refuse(w, path, name, "%s", bad);
+    return true;
+}
+
+/* A date element (Dt, or DtTm whose first ten characters are the date). */
+static bool date_of(struct walk *w, const xmlNode *n, const char *path, const char *name,
+                    char out[11], bool required)
+{
+    out[0] = 0;
+    if (!n) return required ? refuse(w, path, name, "%smissing", "") : true;
+    char *t = text_at(n, w, "Dt");
+    if (!t) t = text_at(n, w, "DtTm");
+    bool ok = t && strlen(t) >= 10 && t[4] == '-' && t[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        ok = i == 4 || i == 7 || (t[i] >= '0' && t[i] <= '9');
+    if (ok) memcpy(out, t, 10), out[10] = 0;
+    free(t);
+    return ok ? true : refuse(w, path, name, "%sno date (Dt or DtTm, YYYY-MM-DD...)", "");
+}
+
+/* Appends the text of every element under n named in names to sb. */
+static void gather(const xmlNode *n, const struct walk *w, const char *const *names,
+                   struct strbuf *sb)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        bool hit = false;
+        for (int i = 0; names[i] && !hit; i++) hit = named(c, w, names[i]);
+        if (hit) {
+            char *t = text_of(c);
+            if (*t) {
+                if (sb->len) sb_putc(sb, ' ');
+                sb_puts(sb, t);
+            }
+            free(t);
+        } else {
+            gather(c, w, names, sb);
+        }
+    }
+}
+
+/* The first non-empty text among a transaction's references. */
+static char *tx_ref(const xmlNode *ntry, const struct walk *w, const char *name)
+{
+    for (int k = 1; child_k(at(ntry, w, "NtryDtls"), w, "TxDtls", k); k++) {
+        char *t = text_at(child_k(at(ntry, w, "NtryDtls"), w, "TxDtls", k), w, name);
+        if (t && *t && strcmp(t, "NOTPROVIDED")) return t;
+        free(t);
+    }
+    return NULL;
+}
+
+static char *party(const xmlNode *ntry, const struct walk *w, bool account)
+{
+    xmlNode *tx = child(at(ntry, w, "NtryDtls"), w, "TxDtls");
+    if (account) {
+        char *t = text_at(tx, w, "RltdPties/DbtrAcct/Id/IBAN");
+        return t ? t : text_at(tx, w, "RltdPties/DbtrAcct/Id/Othr/Id");
+    }
+    char *t = text_at(tx, w, "RltdPties/Dbtr/Nm"); /* up to .001.07 */
+    return t ? t : text_at(tx, w, "RltdPties/Dbtr/Pty/Nm"); /* .001.08 */
+}
+
+static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const char *account,
+                  struct bank_entry *e)
+{
+    e->path = xstrdup(path);
+    e->account = xstrdup(account);
+    if (!amount_of(w, child(ntry, w, "Amt"), path, "Amt", e->currency, &e->amount_minor))
+        return false;
+    if (e->amount_minor <= 0) return refuse(w, path, "Amt", "%snot above 0", "");
+    char *ind = text_at(ntry, w, "CdtDbtInd");
+    bool known = ind && (!strcmp(ind, "CRDT") || !strcmp(ind, "DBIT"));
+    e->credit = known && !strcmp(ind, "CRDT");
+    free(ind);
+    if (!known) return refuse(w, path, "CdtDbtInd", "%snot CRDT or DBIT", "");
+    xmlNode *sts = child(ntry, w, "Sts");
+    char *st = child(sts, w, "Cd") ? text_at(sts, w, "Cd") : text_of(sts);
+    if (!st) return refuse(w, path, "Sts", "%smissing", "");
+    e->booked = !strcmp(st, "BOOK");
+    free(st);
+    char *rv = text_at(ntry, w, "RvslInd");
+    e->reversal = rv && (!strcmp(rv, "true") || !strcmp(rv, "1"));
+    free(rv);
+    if (!date_of(w, child(ntry, w, "BookgDt"), path, "BookgDt", e->booked_on, e->booked) ||
+        !date_of(w, child(ntry, w, "ValDt"), path, "ValDt", e->value_on, false))
+        return false;
+    /* charges: the total when given, else each record's (.001.04 on: one
+     * Chrgs of Rcrd) or each Chrgs' own Amt (.001.02, .001.03: Chrgs
+     * repeated) */
+    xmlNode *ch = child(ntry, w, "Chrgs");
+    char cc[4] = "";
+    int64_t part = 0;
+    if (child(ch, w, "TtlChrgsAndTaxAmt")) {
+        if (!amount_of(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt",
+                       cc, &e->charges_minor))
+            return false;
+    } else if (child(ch, w, "Rcrd")) {
+        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
+            char name[48];
+            snprintf(name, sizeof name, "Chrgs/Rcrd[%d]/Amt", k);
+            if (!amount_of(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, cc, &part))
+                return false;
+            e->charges_minor += part;
+        }
+    } else {
+        for (int k = 1; child_k(ntry, w, "Chrgs", k); k++) {
+            char name[48];
+            snprintf(name, sizeof name, "Chrgs[%d]/Amt", k);
+            if (!amount_of(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, cc,
+                           &part))
+                return false;
+            e->charges_minor += part;
+        }
+    }
+    if (e->charges_minor && strcmp(cc, e->currency))
+        return refuse(w, path, "Chrgs", "charges in %s, not the entry's currency", cc);
+    char *ref = text_at(ntry, w, "AcctSvcrRef");
+    if (!ref || !*ref) free(ref), ref = tx_ref(ntry, w, "Refs/AcctSvcrRef");
+    if (!ref || !*ref) free(ref), ref = text_at(ntry, w, "NtryRef");
+    if (!ref || !*ref) free(ref), ref = tx_ref(ntry, w, "Refs/EndToEndId");
+    if (ref && !*ref) free(ref), ref = NULL;
+    e->bank_ref = ref;
+    e->debtor_name = party(ntry, w, false);
+    e->debtor_account = party(ntry, w, true);
+    static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
+    static const char *const info[] = {"AddtlTxInf", NULL};
+    struct strbuf sb = {0};
+    gather(ntry, w, rmt, &sb);
+    gather(ntry, w, info, &sb);
+    char *ai = text_at(ntry, w, "AddtlNtryInf");
+    if (ai && *ai) {
+        if (sb.len) sb_putc(&sb, ' ');
+        sb_puts(&sb, ai);
+    }
+    free(ai);
+    e->remittance = xstrdup(sb_str(&sb));
+    sb_free(&sb);
+    if (e->credit && e->booked && !e->reversal && !e->bank_ref)
+        return refuse(w, path, NULL, "%sa credit without a bank reference (AcctSvcrRef, NtryRef or "
+                                     "EndToEndId)", "");
+    return true;
+}
+
+static bool walk_statement(struct walk *w, const xmlNode *stmt, const char *path,
+                           struct bank_statement_file *out)
+{
+    char *id = text_at(stmt, w, "Id");
+    bool has_id = id && *id;
+    free(id);
+    if (!has_id) return refuse(w, path, "Id", "%smissing", "");
+    char *acct = text_at(stmt, w, "Acct/Id/IBAN");
+    if (!acct) acct = text_at(stmt, w, "Acct/Id/Othr/Id");
+    if (!acct || !*acct) {
+        free(acct);
+        return refuse(w, path, "Acct/Id", "%smissing (IBAN or Othr/Id)", "");
+    }
+    if (!out->account) out->account = xstrdup(acct);
+    bool ok = true;
+    for (int k = 1; ok && child_k(stmt, w, "Ntry", k); k++) {
+        char p[160];
+        snprintf(p, sizeof p, "%s/Ntry[%d]", path, k);
+        out->entries = xreallocarray(out->entries, out->n + 1, sizeof *out->entries);
+        struct bank_entry *e = &out->entries[out->n++];
+        memset(e, 0, sizeof *e);
+        ok = entry(w, child_k(stmt, w, "Ntry", k), p, acct, e);
+    }
+    free(acct);
+    return ok;
+}
+
+/* libxml2's first error of the parse, kept for the refusal. */
+static void keep_first(void *ctx, const xmlError *err)
+{
+    char *buf = ctx;
+    if (buf[0] || !err || err->level < XML_ERR_ERROR) return;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", err->message ? err->message : "malformed XML");
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = 0;
+    snprintf(buf, 256, "line %d: %s", err->line, msg);
+}
+
+bool camt_parse(const char *data, size_t len, camt_digits_fn digits, void *ctx,
+                struct bank_statement_file *out, char *error, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    struct walk w = {NULL, digits, ctx, error, cap};
+    error[0] = 0;
+    if (len > CAMT_MAX_BYTES)
+        return refuse(&w, "/", NULL, "%sthe file is larger than the 256 MiB a statement may be",
+                      "");
+    if (!utf8_valid(data, len)) return refuse(&w, "/", NULL, "%snot valid UTF-8", "");
+    /* never handed to libxml2: a DTD declares entities (billion laughs,
+     * external files), and no bank statement has one */
+    if (memmem(data, len, "<!DOCTYPE", 9) || memmem(data, len, "<!ENTITY", 8))
+        return refuse(&w, "/", NULL, "%sa DOCTYPE or ENTITY declaration is refused", "");
+    char first[256] = "";
+    xmlSetStructuredErrorFunc(first, (xmlStructuredErrorFunc)keep_first);
+    xmlDoc *doc = xmlReadMemory(data, (int)len, "statement.xml", "UTF-8",
+                                XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    bool ok = false;
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!doc || first[0]) {
+        refuse(&w, "/", NULL, "%s", first[0] ? first : "not XML");
+    } else if (doc->intSubset || doc->extSubset) {
+        refuse(&w, "/", NULL, "%sa DOCTYPE is refused", "");
+    } else if (!root || strcmp((const char *)root->name, "Document") || !root->ns ||
+               strncmp((const char *)root->ns->href, ns_prefix, sizeof ns_prefix - 1) ||
+               root->ns->href[sizeof ns_prefix - 1] < '2' ||
+               root->ns->href[sizeof ns_prefix - 1] > '8' || root->ns->href[sizeof ns_prefix]) {
+        refuse(&w, "/Document", NULL,
+               "%snot a camt.053 statement (a Document in namespace "
+               "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02 to .08)",
+               "");
+    } else {
+        w.ns = root->ns->href;
+        xmlNode *bk = child(root, &w, "BkToCstmrStmt");
+        char *msg = bk ? text_at(bk, &w, "GrpHdr/MsgId") : NULL;
+        if (!bk) {
+            refuse(&w, "/Document", "BkToCstmrStmt", "%smissing", "");
+        } else if (!msg || !*msg) {
+            refuse(&w, "/Document/BkToCstmrStmt", "GrpHdr/MsgId", "%smissing", "");
+        } else if (!child(bk, &w, "Stmt")) {
+            refuse(&w, "/Document/BkToCstmrStmt", "Stmt", "%smissing", "");
+        } else {
+            out->message_id = xstrdup(msg);
+            ok = true;
+            for (int k = 1; ok && child_k(bk, &w, "Stmt", k); k++) {
+                char p[64];
+                snprintf(p, sizeof p, "/Document/BkToCstmrStmt/Stmt[%d]", k);
+                ok = walk_statement(&w, child_k(bk, &w, "Stmt", k), p, out);
+            }
+        }
+        free(msg);
+    }
+    xmlFreeDoc(doc);
+    if (!ok) camt_free(out);
+    return ok;
+}
+
+void camt_free(struct bank_statement_file *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct bank_entry *e = &s->entries[i];
+        free(e->path);
+        free(e->account);
+        free(e->bank_ref);
+        free(e->debtor_name);
+        free(e->debtor_account);
+        free(e->remittance);
+    }
+    free(s->entries);
+    free(s->message_id);
+    free(s->account);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,244 @@
+#!/bin/bash
+# Payments (issue 34, deliverable 3; schema 033, docs/payments.md) on the
+# real broker and database: a camt.053 statement written in the shape a
+# bank produces (tests/fixtures/bank/) imports exactly, hand-computed to
+# the fen: a payment naming one invoice and overpaying it, one matched by
+# amount alone, one naming two invoices and paying the second in part, the
+# rest of it less the bank's charges, a customer code in the remittance,
+# an unknown payer held unapplied, a debit and a pending entry skipped.
+# Imported again, it posts nothing. Then payment apply, the credit balance
+# used by the next invoice as it is issued, refunds, a manual record, a
+# write-off, the concurrency guard, and the app roles posting only through
+# schema 033's functions. Debits equal credits after each step.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+FIX=$ROOT/tests/fixtures/bank
+balanced() { # after a step: every transaction balances, and the whole ledger
+    check_eq "$1: debits equal credits, every transaction balances" "true|0" \
+        "$(q "SELECT (coalesce(sum(amount_minor) FILTER (WHERE amount_minor > 0), 0)
+                     = coalesce(-sum(amount_minor) FILTER (WHERE amount_minor < 0), 0)) || '|' ||
+                     (SELECT count(*) FROM (SELECT 1 FROM ledger_entry GROUP BY txn_id
+                                            HAVING sum(amount_minor) <> 0) x)
+              FROM ledger_entry")"
+}
+opens() { q "SELECT string_agg(number || '|' || paid || '|' || written_off || '|' || open, ' ' ORDER BY number)
+             FROM invoice_open_at(clock_timestamp())"; }
+credit_of() { q "SELECT coalesce(sum(b.credit), 0) FROM customer_balance b JOIN customer c
+                 ON c.id = b.customer_id WHERE c.code = '$1'"; }
+account_sum() { q "SELECT coalesce(sum(amount_minor), 0) FROM ledger_entry WHERE account = '$1'"; }
+
+# January: alpha 10 H800 hours at 16.80 = 168.00 + 6% = 178.08; beta 5
+# hours 84.00 + 5.04 = 89.04. February: alpha 3 hours 50.40 + 3.02 =
+# 53.42; beta 2 hours 33.60 + 2.02 = 35.62.
+h800 ns-alpha 2026-01-10T02:00:00Z 10
+h800 ns-beta 2026-01-11T02:00:00Z 5
+rate_and_issue 2026-01
+h800 ns-alpha 2026-02-10T02:00:00Z 3
+h800 ns-beta 2026-02-11T02:00:00Z 2
+rate_and_issue 2026-02
+check_eq "four invoices issued, hand-computed" \
+    "INV-2026-000001|alpha|17808 INV-2026-000002|beta|8904 INV-2026-000003|alpha|5342 INV-2026-000004|beta|3562" \
+    "$(q "SELECT string_agg(i.number || '|' || c.code || '|' || i.total, ' ' ORDER BY i.number)
+          FROM invoice i JOIN customer c ON c.id = i.customer_id")"
+
+"$GM" payment import "$FIX/camt053-month.xml" --actor finance-li >"$TMP/import" 2>&1
+rc=$?
+check_eq "the statement imports" 0 "$rc"
+check_eq "its summary" \
+    "$FIX/camt053-month.xml: 8 entries read: 5 credits posted (3 by invoice number, 1 by customer reference, 1 by amount), 1 unapplied, 0 imported before (nothing posted again); skipped: 1 debits, 1 pending, 0 reversals" \
+    "$(cat "$TMP/import")"
+# 1: 53.42 is INV-3's open amount alone. 2: 200.00 for INV-1 (178.08):
+# alpha has nothing else open, 21.92 into its credit. 3: 100.00 for INV-4 (35.62) then INV-2
+# (64.38 of 89.04: 24.66 left). 4: 14.66 booked + 10.00 charges = 24.66
+# settles INV-2. 5: 10.00 with alpha's code: its credit, 31.92 in all.
+check_eq "open amounts per invoice (number|paid|written off|open)" \
+    "INV-2026-000001|17808|0|0 INV-2026-000002|8904|0|0 INV-2026-000003|5342|0|0 INV-2026-000004|3562|0|0" \
+    "$(opens)"
+check_eq "the payments' entries, by bank reference (debit +, credit -)" \
+    "BOC20260302000245:cash|5342 receivable|-5342|INV-2026-000003 BOC20260302000117:cash|20000 receivable|-17808|INV-2026-000001 customer_credit|-2192 BOC20260303000031:cash|10000 receivable|-3562|INV-2026-000004 receivable|-6438|INV-2026-000002 BOC20260304000410:cash|1466 bank_fee|1000 receivable|-2466|INV-2026-000002 BOC20260304000522:cash|1000 customer_credit|-1000" \
+    "$(q "SELECT string_agg(t.reference || ':' || e, ' ' ORDER BY t.id) FROM ledger_txn t,
+          LATERAL (SELECT string_agg(concat_ws('|', e.account, e.amount_minor, i.number), ' '
+                                     ORDER BY e.line_no) AS e
+                   FROM ledger_entry e LEFT JOIN invoice i ON i.id = e.invoice_id
+                   WHERE e.txn_id = t.id) x
+          WHERE t.kind = 'payment'")"
+check_eq "cash 377.08 (the unknown payer's 66.00 is not in the ledger), bank fees 10.00" "37808 1000" \
+    "$(account_sum cash) $(account_sum bank_fee)"
+check_eq "alpha's credit balance 21.92 + 10.00, beta's none" "3192 0" "$(credit_of alpha) $(credit_of beta)"
+check_eq "the bank credits as matched" \
+    "BOC20260302000245|applied|amount|alpha BOC20260302000117|applied|invoice|alpha BOC20260303000031|applied|invoice|beta BOC20260304000410|applied|invoice|beta BOC20260304000522|credited|reference|alpha BOC20260305000077|unapplied||" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, b.status, coalesce(b.matched_by, ''), coalesce(c.code, '')), ' '
+          ORDER BY b.id) FROM bank_credit b LEFT JOIN customer c ON c.id = b.customer_id")"
+check_eq "each posting has its actor, an audit row and one payment.received" "5 5 5" \
+    "$(q "SELECT count(*) FILTER (WHERE actor = 'finance-li') FROM ledger_txn WHERE kind = 'payment'") $(q "SELECT count(*) FROM audit_log WHERE action = 'payment' AND actor = 'finance-li'") $(q "SELECT count(*) FROM outbox o JOIN ledger_txn t ON t.reference = o.subject AND t.kind = 'payment' AND t.customer_id = o.customer_id WHERE o.kind = 'payment.received'")"
+check_eq "payment.received for the charged payment carries the gross sent" "beta|2466|1000" \
+    "$(q "SELECT concat_ws('|', payload->>'customer', payload->>'amount_minor', payload->>'charges_minor')
+          FROM outbox WHERE kind = 'payment.received' AND subject = 'BOC20260304000410'")"
+balanced "after the import"
+
+before=$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM ledger_entry) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_txn")
+"$GM" payment import "$FIX/camt053-month.xml" >"$TMP/again" 2>&1
+check_eq "imported again: it says so and posts nothing" \
+    "0|$FIX/camt053-month.xml: 8 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 6 imported before (nothing posted again); skipped: 1 debits, 1 pending, 0 reversals|$before" \
+    "$?|$(cat "$TMP/again")|$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM ledger_entry) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_txn")"
+"$GM" payment import "$FIX/camt053-month.xml" --dry-run >/dev/null 2>&1
+check_eq "a dry run records nothing, not even the statement" "2" "$(q "SELECT count(*) FROM bank_statement")"
+
+"$GM" payment list --unapplied >"$TMP/list" 2>&1
+check_eq "payment list --unapplied: CSV, the unknown payer's formula-looking name written as text" \
+    "bank_ref,booked_on,amount,charges,currency,status,matched_by,customer,payer,remittance
+BOC20260305000077,2026-03-05,66.00,0.00,CNY,unapplied,,,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Unknown Trading\"\")\",货款" \
+    "$(cat "$TMP/list")"
+"$GM" payment apply BOC20260305000077 --customer beta --actor finance-li >"$TMP/apply" 2>&1
+check_eq "payment apply --customer: beta has nothing open, all 66.00 to its credit" \
+    "0|BOC20260305000077: nothing applied to an invoice (the customer's credit balance)
+beta's credit balance: 66.00 CNY" "$?|$(cat "$TMP/apply")"
+"$GM" payment apply BOC20260305000077 --customer beta >"$TMP/apply2" 2>&1
+rc=$?
+check_eq "applying it again is refused (exit 2), nothing posted" "2|6600" "$rc|$(credit_of beta)"
+check_match "and says why" 'already credited \(to customer beta\)' "$(cat "$TMP/apply2")"
+balanced "after payment apply"
+
+# March: alpha 1 hour 16.80 + 1.01 = 17.81, paid from its 31.92 credit
+# as it is issued (14.11 left); beta 2 hours 35.62 from its 66.00 (30.38).
+h800 ns-alpha 2026-03-10T02:00:00Z 1
+h800 ns-beta 2026-03-11T02:00:00Z 2
+rate_and_issue 2026-03
+check_eq "March's invoices are paid by the credit balances as issued" \
+    "INV-2026-000005|1781|0|0 INV-2026-000006|3562|0|0" \
+    "$(opens | tr ' ' '\n' | grep -E 'INV-2026-00000[56]' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "in the issuing transaction, as applications: customer_credit debit, receivable credit" \
+    "INV-2026-000005|1781|-1781 INV-2026-000006|3562|-3562" \
+    "$(q "SELECT string_agg(t.reference || '|' || e.c || '|' || e.r, ' ' ORDER BY t.reference)
+          FROM ledger_txn t JOIN invoice i ON i.number = t.reference AND t.at = i.issued_at,
+          LATERAL (SELECT sum(amount_minor) FILTER (WHERE account = 'customer_credit') c,
+                          sum(amount_minor) FILTER (WHERE account = 'receivable') r
+                   FROM ledger_entry WHERE txn_id = t.id) e WHERE t.kind = 'application'")"
+check_eq "credit balances left: alpha 14.11, beta 30.38" "1411 3038" "$(credit_of alpha) $(credit_of beta)"
+balanced "after March's issue"
+
+"$GM" payment refund --customer alpha --amount 14.11 --reference RF-001 --actor finance-li >"$TMP/refund" 2>&1
+check_eq "alpha's credit refunded: customer_credit debit, cash credit" \
+    "0|0|customer_credit|1411 cash|-1411" \
+    "$?|$(credit_of alpha)|$(q "SELECT string_agg(e.account || '|' || e.amount_minor, ' ' ORDER BY e.line_no)
+                                FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id WHERE t.kind = 'refund'")"
+"$GM" payment refund --customer alpha --amount 14.11 --reference RF-001 >"$TMP/refund2" 2>&1
+check_eq "the same refund again posts nothing" "0|RF-001: refunded before: nothing posted|1" \
+    "$?|$(head -n 1 "$TMP/refund2")|$(q "SELECT count(*) FROM ledger_txn WHERE kind = 'refund'")"
+"$GM" payment refund --customer beta --amount 30.39 --reference RF-002 >"$TMP/refund3" 2>&1
+rc=$?
+check_eq "a refund beyond the credit balance is refused (exit 2), nothing posted" "2|3038" "$rc|$(credit_of beta)"
+check_match "and says what is held" 'holds a credit balance of 3038 minor units of CNY, less than the refund of 3039' \
+    "$(cat "$TMP/refund3")"
+"$GM" payment refund --customer alpha --amount 1.001 --reference RF-003 >"$TMP/refund4" 2>&1
+check_eq "an amount with 3 decimals is refused (exit 2)" "2|gpumeter: error: --amount: 3 decimals, CNY has 2" \
+    "$?|$(head -n 1 "$TMP/refund4")"
+
+# April: alpha 2 hours 35.62 (no credit left); beta 1 hour 17.81 from its
+# 30.38 (12.57 left). A cheque of 10.00 from alpha, recorded by hand, goes
+# to its oldest open invoice; the rest, 25.62, is written off.
+h800 ns-alpha 2026-04-10T02:00:00Z 2
+h800 ns-beta 2026-04-11T02:00:00Z 1
+rate_and_issue 2026-04
+"$GM" payment record --customer alpha --amount 10.00 --reference CHQ-0042 --method cheque \
+    --date 2026-05-02 --actor finance-li >"$TMP/record" 2>&1
+check_eq "payment record: the cheque applied to INV-2026-000007" \
+    "0|CHQ-0042: applied INV-2026-000007 10.00 CNY" "$?|$(head -n 1 "$TMP/record")"
+"$GM" payment record --customer alpha --amount 10.00 --reference CHQ-0042 --method cheque >"$TMP/record2" 2>&1
+check_eq "recorded again: nothing posted" "0|CHQ-0042: recorded before: nothing posted|1" \
+    "$?|$(head -n 1 "$TMP/record2")|$(q "SELECT count(*) FROM ledger_txn WHERE reference = 'CHQ-0042'")"
+"$GM" payment record --customer alpha --amount 11.00 --reference CHQ-0042 >"$TMP/record3" 2>&1
+check_eq "the same reference with another amount is refused (exit 2)" "2" "$?"
+"$GM" payment record --customer alpha --amount 10.00 --reference X --currency USD >"$TMP/record4" 2>&1
+check_eq "a currency alpha is not billed in is refused (exit 2)" \
+    "2|gpumeter: error: customer \"alpha\" is not billed in USD" "$?|$(head -n 1 "$TMP/record4")"
+"$GM" invoice write-off INV-2026-000007 --reason "customer insolvent" --actor finance-li >"$TMP/wo" 2>&1
+check_eq "invoice write-off: the 25.62 open written off" \
+    "0|INV-2026-000007: 25.62 CNY written off|INV-2026-000007|1000|2562|0" \
+    "$?|$(cat "$TMP/wo")|$(opens | tr ' ' '\n' | grep INV-2026-000007)"
+check_eq "its entries and its audit row with the reason" \
+    "write_off|2562 receivable|-2562|finance-li|customer insolvent" \
+    "$(q "SELECT string_agg(e.account || '|' || e.amount_minor, ' ' ORDER BY e.line_no)
+          FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id WHERE t.kind = 'write_off'")|$(q "SELECT actor || '|' || (after->>'reason') FROM audit_log WHERE action = 'write_off'")"
+"$GM" invoice write-off INV-2026-000007 --reason again >"$TMP/wo2" 2>&1
+check_eq "written off again: refused (exit 2), nothing open" "2" "$?"
+check_eq "beta's April invoice was paid from its credit: 12.57 left" "INV-2026-000008|1781|0|0 1257" \
+    "$(opens | tr ' ' '\n' | grep INV-2026-000008) $(credit_of beta)"
+balanced "after refunds, a record and a write-off"
+
+# The concurrency guard: two records against alpha's May invoice (35.62)
+# at once, 30.00 each. The first holds alpha while it posts; the second
+# waits, then sees 5.62 open: 5.62 applied, 24.38 to the credit balance.
+# Without the customer's lock both would apply 30.00 (open -24.38).
+h800 ns-alpha 2026-05-10T02:00:00Z 2
+rate_and_issue 2026-05
+pg -c "BEGIN; SELECT payment_record('alpha', 'CNY', 3000, 'RACE-A', NULL, NULL, 'transfer', 'a');
+       SELECT pg_sleep(5); COMMIT;" >"$TMP/race_a" 2>&1 &
+race_a=$!
+holding() { # A has posted (it writes the ledger after taking alpha), and waits to commit
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE a.query LIKE '%RACE-A%' AND a.pid <> pg_backend_pid()
+              AND l.relation = 'ledger_txn'::regclass AND l.mode = 'RowExclusiveLock'")" = 1 ]
+}
+wait_for 60 holding || fail "the first record never got to post"
+as gpumeter_billing "SELECT payment_record('alpha', 'CNY', 3000, 'RACE-B', NULL, NULL, 'transfer', 'b')" >"$TMP/race_b" 2>&1
+wait "$race_a"
+check_eq "two concurrent records never over-apply: 30.00 + 5.62, 24.38 to credit" \
+    "INV-2026-000009|3562|0|0 2438" \
+    "$(opens | tr ' ' '\n' | grep INV-2026-000009) $(credit_of alpha)"
+balanced "after the race"
+
+# References finance sets: beta's Chinese name in the remittance, its
+# bank's spelling of its name as the payer. Each tells beta as its code
+# would: nothing of beta's is open, so 10.00 + 5.00 join its 12.57 credit.
+"$GM" payment reference 贝塔机器人 --customer beta --actor finance-li >"$TMP/ref" 2>&1
+check_eq "payment reference: added" "0|贝塔机器人: now tells this customer's payments" "$?|$(cat "$TMP/ref")"
+"$GM" payment reference "Beta Robotics" --customer beta >/dev/null 2>&1
+"$GM" payment reference 贝塔机器人 --customer beta >"$TMP/ref" 2>&1
+check_eq "added again: nothing changes" "0|贝塔机器人: was already this customer's" "$?|$(cat "$TMP/ref")"
+"$GM" payment reference 贝塔机器人 --customer alpha >"$TMP/ref" 2>&1
+rc=$?
+check_eq "another customer's reference is refused (exit 2)" "2" "$rc"
+check_match "naming whose it is" "payment reference \"贝塔机器人\" is customer beta's" "$(cat "$TMP/ref")"
+"$GM" payment reference abc --customer beta >/dev/null 2>&1
+check_eq "a reference under 4 characters is refused (exit 2)" "2|2" "$?|$(q "SELECT count(*) FROM payment_reference")"
+sed -n '1,/<\/Bal>/p' "$FIX/camt053-month.xml" | sed 's/STMT20260305GPUM001/STMT20260601GPUM001/' >"$TMP/june.xml"
+cat >>"$TMP/june.xml" <<'XML'
+      <Ntry>
+        <Amt Ccy="CNY">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-06-01</Dt></BookgDt><AcctSvcrRef>BOC20260601000001</AcctSvcrRef>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>六月服务费 贝塔机器人</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="CNY">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-06-01</Dt></BookgDt><AcctSvcrRef>BOC20260601000002</AcctSvcrRef>
+        <NtryDtls><TxDtls><RltdPties><Dbtr><Nm>BETA ROBOTICS CO</Nm></Dbtr></RltdPties>
+        <RmtInf><Ustrd>service</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+"$GM" payment import "$TMP/june.xml" >"$TMP/june" 2>&1
+check_match "both matched by customer reference" "2 credits posted \(0 by invoice number, 2 by customer reference, 0 by amount\)" "$(cat "$TMP/june")"
+check_eq "to beta: its credit balance 12.57 + 10.00 + 5.00" "beta beta 2757" \
+    "$(q "SELECT string_agg(c.code, ' ' ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'BOC20260601%'") $(credit_of beta)"
+balanced "after the references"
+
+# The app roles write no payment table and no ledger row but through the
+# functions; the API and the rater may not call them.
+for r in gpumeter_billing gpumeter_api gpumeter_rater; do
+    refused_as "$r may not insert a bank credit" $r \
+        "INSERT INTO bank_credit (statement_id, bank_account, bank_ref, booked_on, amount_minor, currency, status, actor)
+         VALUES (1, 'x', 'x', '2026-01-01', 1, 'CNY', 'unapplied', 'x')" 'permission denied'
+    refused_as "$r may not update a bank credit" $r "UPDATE bank_credit SET status = 'unapplied'" 'permission denied'
+    refused_as "$r may not call payment_post" $r "SELECT payment_post(1, '{}', 'x')" 'permission denied for function'
+done
+for r in gpumeter_api gpumeter_rater; do
+    refused_as "$r may not record a payment" $r \
+        "SELECT payment_record('alpha', 'CNY', 1, 'R', NULL, NULL, 'transfer', 'x')" 'permission denied for function'
+    refused_as "$r may not write off" $r "SELECT invoice_write_off('INV-2026-000009', 'x', 'x')" \
+        'permission denied for function'
+done
+finish

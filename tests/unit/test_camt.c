@@ -1,0 +1,164 @@
+/* camt: the camt.053 reader (billing/camt.h) on the statement fixture and
+ * on small documents of the versions it reads: what each entry yields
+ * (reference precedence, charges of V02 and V08, remittance, payer), and
+ * amounts refused with why. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "billing/camt.h"
+#include "core/fileio.h"
+#include "core/strbuf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int digits(const char *ccy, void *ctx)
+{
+    (void)ctx;
+    return !strcmp(ccy, "CNY") || !strcmp(ccy, "USD") ? 2 : !strcmp(ccy, "JPY") ? 0 : -1;
+}
+
+/* One statement of version ver holding the entries xml. */
+static bool parse_entries(const char *ver, const char *entries, struct bank_statement_file *f,
+                          char *error, size_t cap)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sb_printf(&sb,
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+              "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.%s\"><BkToCstmrStmt>"
+              "<GrpHdr><MsgId>M1</MsgId></GrpHdr><Stmt><Id>S1</Id>"
+              "<Acct><Id><IBAN>CH9300762011623852957</IBAN></Id></Acct>%s</Stmt>"
+              "</BkToCstmrStmt></Document>",
+              ver, entries);
+    bool ok = camt_parse(sb.buf, sb.len, digits, NULL, f, error, cap);
+    sb_free(&sb);
+    return ok;
+}
+
+static void test_the_month_fixture(void **state)
+{
+    (void)state;
+    struct strbuf data = STRBUF_INIT;
+    assert_true(file_read_all("tests/fixtures/bank/camt053-month.xml", &data));
+    struct bank_statement_file f;
+    char error[512];
+    if (!camt_parse(data.buf, data.len, digits, NULL, &f, error, sizeof error))
+        fail_msg("the fixture: expected it parsed, got [%s]", error);
+    sb_free(&data);
+    assert_int_equal(f.n, 8);
+    assert_string_equal(f.message_id, "STMT20260305GPUM001");
+    assert_string_equal(f.account, "310066726018800012345");
+    const struct bank_entry *e = &f.entries[1];
+    assert_string_equal(e->path, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]");
+    assert_string_equal(e->bank_ref, "BOC20260302000117"); /* AcctSvcrRef before NtryRef */
+    assert_int_equal(e->amount_minor, 20000);
+    assert_true(e->credit && e->booked && !e->reversal);
+    assert_string_equal(e->booked_on, "2026-03-02");
+    assert_string_equal(e->debtor_name, "Alpha AI Ltd");
+    assert_string_equal(e->debtor_account, "6222021001122334455");
+    assert_string_equal(e->remittance, "Payment for INV-2026-000001 GPU compute January");
+    e = &f.entries[3];
+    assert_int_equal(e->amount_minor, 1466);
+    assert_int_equal(e->charges_minor, 1000);
+    assert_string_equal(e->remittance, "INV-2026-000002"); /* Strd/CdtrRefInf/Ref */
+    assert_false(f.entries[6].credit);
+    assert_false(f.entries[7].booked);
+    camt_free(&f);
+}
+
+static void test_version_2_charges_repeated(void **state)
+{
+    (void)state;
+    struct bank_statement_file f;
+    char error[512];
+    const char *entries =
+        "<Ntry><Amt Ccy=\"CNY\">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+        "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>R1</AcctSvcrRef>"
+        "<Chrgs><Amt Ccy=\"CNY\">1.50</Amt></Chrgs><Chrgs><Amt Ccy=\"CNY\">0.25</Amt></Chrgs>"
+        "</Ntry>";
+    if (!parse_entries("02", entries, &f, error, sizeof error))
+        fail_msg("version 2: expected it parsed, got [%s]", error);
+    assert_int_equal(f.entries[0].charges_minor, 175);
+    camt_free(&f);
+}
+
+static void test_version_8_and_reference_precedence(void **state)
+{
+    (void)state;
+    struct bank_statement_file f;
+    char error[512];
+    const char *entries =
+        "<Ntry><NtryRef>N1</NtryRef><Amt Ccy=\"USD\">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><DtTm>2026-03-02T10:00:00</DtTm></BookgDt>"
+        "<Chrgs><TtlChrgsAndTaxAmt Ccy=\"USD\">12.50</TtlChrgsAndTaxAmt>"
+        "<Rcrd><Amt Ccy=\"USD\">12.50</Amt></Rcrd></Chrgs>"
+        "<NtryDtls><TxDtls><Refs><EndToEndId>E2E</EndToEndId></Refs>"
+        "<RltdPties><Dbtr><Pty><Nm>Gamma LLM Lab</Nm></Pty></Dbtr></RltdPties>"
+        "<RmtInf><Ustrd>a</Ustrd><Ustrd>b</Ustrd></RmtInf><AddtlTxInf>c</AddtlTxInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        "<Ntry><Amt Ccy=\"JPY\">500</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>"
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-03</Dt></BookgDt>"
+        "<Chrgs><Rcrd><Amt Ccy=\"JPY\">3</Amt></Rcrd><Rcrd><Amt Ccy=\"JPY\">4</Amt></Rcrd></Chrgs>"
+        "<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs></TxDtls>"
+        "<TxDtls><Refs><EndToEndId>E2E-2</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>";
+    if (!parse_entries("08", entries, &f, error, sizeof error))
+        fail_msg("version 8: expected it parsed, got [%s]", error);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.account, "CH9300762011623852957");
+    assert_string_equal(f.entries[0].bank_ref, "N1"); /* NtryRef before EndToEndId */
+    assert_int_equal(f.entries[0].charges_minor, 1250); /* the total, not total + record */
+    assert_string_equal(f.entries[0].debtor_name, "Gamma LLM Lab");
+    assert_string_equal(f.entries[0].remittance, "a b c");
+    assert_string_equal(f.entries[0].booked_on, "2026-03-02");
+    assert_string_equal(f.entries[1].bank_ref, "E2E-2"); /* NOTPROVIDED is no reference */
+    assert_int_equal(f.entries[1].charges_minor, 7);
+    assert_true(f.entries[1].reversal);
+    camt_free(&f);
+}
+
+/* The entry <Amt Ccy=ccy>text</Amt> must be refused with why. */
+static void amount_refused(const char *ccy, const char *text, const char *why)
+{
+    char entry[512], error[512], want[600];
+    snprintf(entry, sizeof entry,
+             "<Ntry><Amt Ccy=\"%s\">%s</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+             "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>R</AcctSvcrRef></Ntry>",
+             ccy, text);
+    struct bank_statement_file f;
+    snprintf(want, sizeof want, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/Amt: %s", why);
+    if (parse_entries("02", entry, &f, error, sizeof error))
+        fail_msg("<Amt Ccy=%s>%s</Amt>: expected [%s], got it parsed", ccy, text, want);
+    if (strcmp(error, want))
+        fail_msg("<Amt Ccy=%s>%s</Amt>: expected [%s], got [%s]", ccy, text, want, error);
+    assert_int_equal(f.n, 0);
+}
+
+static void test_amounts_refused(void **state)
+{
+    (void)state;
+    amount_refused("CNY", "12.345", "3 decimals, CNY has 2");
+    amount_refused("CNY", "12.340", "3 decimals, CNY has 2");
+    amount_refused("JPY", "12.5", "1 decimals, JPY has 0");
+    amount_refused("CNY", "12,00", "\"12,00\" is not a number");
+    amount_refused("CNY", "1e3", "\"1e3\" is not a number");
+    amount_refused("CNY", "-5.00", "\"-5.00\" is not a number");
+    amount_refused("CNY", "12.", "\"12.\" is not a number");
+    amount_refused("CNY", "", "\"\" is not a number");
+    amount_refused("CNY", "92233720368547758.08", "\"92233720368547758.08\" is too large");
+    amount_refused("CNY", "0.00", "not above 0");
+    amount_refused("XYZ", "1.00", "unknown currency \"XYZ\"");
+    amount_refused("CN", "1.00", "unknown currency \"CN\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_month_fixture),
+        cmocka_unit_test(test_version_2_charges_repeated),
+        cmocka_unit_test(test_version_8_and_reference_precedence),
+        cmocka_unit_test(test_amounts_refused),
+    };
+    return cmocka_run_group_tests_name("camt", tests, NULL, NULL);
+}

@@ -334,11 +334,3 @@ map_accounts() { # account...
 usage_snapshot() { q "SELECT count(*) || ' ' || coalesce(sum(quantity), 0) || ' ' ||
                              coalesce(sum(events), 0) FROM usage_hourly"; }
 
-# issue 34 (payments, r34b): an event of H800s on the topic.
-h800_seq=0
-h800() { # account start-iso gpu-hours
-    h800_seq=$((h800_seq + 1))
-    printf 'l\t{"v":1,"source":"l","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$h800_seq" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}

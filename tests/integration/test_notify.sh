@@ -104,15 +104,8 @@ stop_receiver
 # 1. January issued for alpha and beta: two invoice.issued events, each
 # delivered once, in the outbox's order, signed, with the documented
 # envelope.
-seq=0
-h800() { # account start-iso gpu-hours
-    seq=$((seq + 1))
-    printf 'n\t{"v":1,"source":"n","seq":%d,"account":"%s","cluster":"c","site":"s","model":"H800","vendor":"nvidia","gpu_ms":%d,"start":"%s","end":"%s"}\n' \
-        "$seq" "$1" $(($3 * 3600000)) "$2" "$(date -u -d "$2 + 1 hour" +%FT%TZ)" |
-        kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
-}
-h800 ns-alpha 2026-01-10T02:00:00Z 10
-h800 ns-beta 2026-01-11T02:00:00Z 5
+h800_hours ns-alpha 2026-01-10T02:00:00Z 10
+h800_hours ns-beta 2026-01-11T02:00:00Z 5
 rate_and_issue 2026-01
 ids=$(q "SELECT string_agg(event_id::text, ' ' ORDER BY id) FROM outbox WHERE kind = 'invoice.issued'")
 check_eq "the month's two invoices are in the outbox" 2 "$(wc -w <<<"$ids")"

@@ -31,11 +31,11 @@ account_sum() { q "SELECT coalesce(sum(amount_minor), 0) FROM ledger_entry WHERE
 # January: alpha 10 H800 hours at 16.80 = 168.00 + 6% = 178.08; beta 5
 # hours 84.00 + 5.04 = 89.04. February: alpha 3 hours 50.40 + 3.02 =
 # 53.42; beta 2 hours 33.60 + 2.02 = 35.62.
-h800 ns-alpha 2026-01-10T02:00:00Z 10
-h800 ns-beta 2026-01-11T02:00:00Z 5
+h800_hours ns-alpha 2026-01-10T02:00:00Z 10
+h800_hours ns-beta 2026-01-11T02:00:00Z 5
 rate_and_issue 2026-01
-h800 ns-alpha 2026-02-10T02:00:00Z 3
-h800 ns-beta 2026-02-11T02:00:00Z 2
+h800_hours ns-alpha 2026-02-10T02:00:00Z 3
+h800_hours ns-beta 2026-02-11T02:00:00Z 2
 rate_and_issue 2026-02
 check_eq "four invoices issued, hand-computed" \
     "INV-2026-000001|alpha|17808 INV-2026-000002|beta|8904 INV-2026-000003|alpha|5342 INV-2026-000004|beta|3562" \
@@ -102,8 +102,8 @@ balanced "after payment apply"
 
 # March: alpha 1 hour 16.80 + 1.01 = 17.81, paid from its 31.92 credit
 # as it is issued (14.11 left); beta 2 hours 35.62 from its 66.00 (30.38).
-h800 ns-alpha 2026-03-10T02:00:00Z 1
-h800 ns-beta 2026-03-11T02:00:00Z 2
+h800_hours ns-alpha 2026-03-10T02:00:00Z 1
+h800_hours ns-beta 2026-03-11T02:00:00Z 2
 rate_and_issue 2026-03
 check_eq "March's invoices are paid by the credit balances as issued" \
     "INV-2026-000005|1781|0|0 INV-2026-000006|3562|0|0" \
@@ -138,8 +138,8 @@ check_eq "an amount with 3 decimals is refused (exit 2)" "2|gpumeter: error: --a
 # April: alpha 2 hours 35.62 (no credit left); beta 1 hour 17.81 from its
 # 30.38 (12.57 left). A cheque of 10.00 from alpha, recorded by hand, goes
 # to its oldest open invoice; the rest, 25.62, is written off.
-h800 ns-alpha 2026-04-10T02:00:00Z 2
-h800 ns-beta 2026-04-11T02:00:00Z 1
+h800_hours ns-alpha 2026-04-10T02:00:00Z 2
+h800_hours ns-beta 2026-04-11T02:00:00Z 1
 rate_and_issue 2026-04
 "$GM" payment record --customer alpha --amount 10.00 --reference CHQ-0042 --method cheque \
     --date 2026-05-02 --actor finance-li >"$TMP/record" 2>&1
@@ -171,7 +171,7 @@ balanced "after refunds, a record and a write-off"
 # at once, 30.00 each. The first holds alpha while it posts; the second
 # waits, then sees 5.62 open: 5.62 applied, 24.38 to the credit balance.
 # Without the customer's lock both would apply 30.00 (open -24.38).
-h800 ns-alpha 2026-05-10T02:00:00Z 2
+h800_hours ns-alpha 2026-05-10T02:00:00Z 2
 rate_and_issue 2026-05
 pg -c "BEGIN; SELECT payment_record('alpha', 'CNY', 3000, 'RACE-A', NULL, NULL, 'transfer', 'a');
        SELECT pg_sleep(5); COMMIT;" >"$TMP/race_a" 2>&1 &

@@ -14,8 +14,8 @@ FIX=$ROOT/tests/fixtures/bank
 ACCT=310066726018800012345
 # January: alpha 10 H800 hours 178.08 (INV-2026-000001), beta 5 hours
 # 89.04 (INV-2026-000002).
-h800 ns-alpha 2026-01-10T02:00:00Z 10
-h800 ns-beta 2026-01-11T02:00:00Z 5
+h800_hours ns-alpha 2026-01-10T02:00:00Z 10
+h800_hours ns-beta 2026-01-11T02:00:00Z 5
 rate_and_issue 2026-01
 check_eq "January is issued" "INV-2026-000001|17808 INV-2026-000002|8904" \
     "$(q "SELECT string_agg(number || '|' || total, ' ' ORDER BY number) FROM invoice")"
@@ -52,9 +52,9 @@ check_eq "debits equal credits" "0" "$(q "SELECT sum(amount_minor) FROM ledger_e
 # = 17.81, INV-2026-000004) as its bank says: finance applies it there
 # first, the rest to alpha's older open invoice, February (3 hours: 50.40
 # + 3.02 = 53.42, INV-2026-000003): 48.19 of it, 5.23 left open.
-h800 ns-alpha 2026-02-10T02:00:00Z 3
+h800_hours ns-alpha 2026-02-10T02:00:00Z 3
 rate_and_issue 2026-02
-h800 ns-alpha 2026-03-10T02:00:00Z 1
+h800_hours ns-alpha 2026-03-10T02:00:00Z 1
 rate_and_issue 2026-03
 "$GM" payment apply 20260305CS0004 --invoice INV-2026-000004 --actor finance-li >"$TMP/apply" 2>&1
 check_eq "payment apply --invoice: the named invoice first, the rest oldest first" \

@@ -11,7 +11,7 @@ fresh || { fail "set up database and topic"; finish; }
 FIX=$ROOT/tests/fixtures/bank
 # January: alpha 10 H800 hours, INV-2026-000001, 178.08 CNY (the good
 # entry of each hostile file pays it).
-h800 ns-alpha 2026-01-10T02:00:00Z 10
+h800_hours ns-alpha 2026-01-10T02:00:00Z 10
 rate_and_issue 2026-01
 check_eq "alpha's January is issued" "INV-2026-000001|17808" \
     "$(q "SELECT number || '|' || total FROM invoice")"

@@ -187,7 +187,8 @@ GRANT EXECUTE ON FUNCTION customer_default_at(timestamptz, integer)
 GRANT EXECUTE ON FUNCTION deposit_currency(bigint, date), deposit_held(bigint, text),
                           deposit_receive(bigint, bigint, text, text, timestamptz),
                           ledger_apply_deposit(bigint, bigint, bigint, text),
-                          deposit_refund(bigint, bigint, text, text)
+                          deposit_refund(bigint, bigint, text, text),
+                          default_apply_deposit(bigint, text[], text)
     TO gpumeter_billing;
 -- Payment terms, states, aging and dunning (schema 032): states and
 -- aging read the ledger as security definers, like invoice_open_at, for

@@ -88,6 +88,7 @@ deposit_hold(bigint,bigint,text)|SELECT deposit_hold(1, NULL, NULL)|
 deposit_transfer_posted(text,text,bigint,bigint)|SELECT deposit_transfer_posted('deposit', 'x', 1, 1)|
 deposit_receive(bigint,bigint,text,text,timestamp with time zone)|SELECT deposit_receive(1, 100, 'probe', 'x', now())|gpumeter_billing
 ledger_apply_deposit(bigint,bigint,bigint,text)|SELECT ledger_apply_deposit(1, x, 0, 'x') FROM generate_series(1, 0) x|gpumeter_billing
+default_apply_deposit(bigint,text[],text)|SELECT default_apply_deposit(0, '{}', 'x')|gpumeter_billing
 deposit_refund(bigint,bigint,text,text)|SELECT deposit_receive(1, 100, 'probe', 'x', now()), deposit_refund(1, 100, 'probe-back', 'x')|gpumeter_billing
 payment_terms_due(jsonb,date)|SELECT payment_terms_due(NULL, '2026-01-31')|gpumeter_api gpumeter_billing
 receivables_day_end(date,text)|SELECT receivables_day_end('2026-01-31', 'UTC')|gpumeter_api gpumeter_billing

@@ -147,8 +147,21 @@ refused_as "nor receive one" gpumeter_api \
 q "SET session_replication_role = replica; UPDATE invoice SET due_date = current_date - 10 WHERE id = $binv" >/dev/null
 run_gm 1 "a refund while an invoice is past due is refused" deposit refund --customer beta --amount 10 --reference OUT-1
 check_match "naming the invoice" "invoice $invb is 1[01] days past due with 3904 open: apply the deposit to it first" "$out"
-run_gm 0 "so finance applies the deposit to it" deposit apply --customer beta --invoice "$invb"
-check_eq "which takes 39.04: beta's invoice is paid, 210.96 held" "0 21096" "$(open_of "$invb") $(held "$beta")"
+# 10 days past due is a default after 5 days: the check finds beta's
+# spell, tells it once, and its deposit, held "on_default", pays the
+# invoice in default (schema 037), once: a second check applies nothing.
+export GPUMETER_DEFAULT_AFTER_DAYS=5
+run_gm 0 "receivables check finds beta in default" receivables check --actor collections
+check_match "and applies its on_default deposit to the invoice in default" \
+    "^beta +CNY +39.04  [0-9-]{10} +1[01]  $invb  \\(notified; deposit applied 39.04\\)$" "$out"
+check_eq "which takes 39.04, by the check's actor: beta's invoice is paid, 210.96 held" \
+    "0 21096 collections" \
+    "$(open_of "$invb") $(held "$beta") $(q "SELECT actor FROM ledger_txn WHERE kind = 'application'
+                                           AND customer_id = $beta ORDER BY id DESC LIMIT 1")"
+run_gm 0 "the check again" receivables check
+check_eq "finds no one in default and applies nothing more" \
+    "no customer is in default (after 5 days past due)|21096" "$out|$(held "$beta")"
+unset GPUMETER_DEFAULT_AFTER_DAYS
 run_gm 1 "refunding more than held is refused" deposit refund --customer beta --amount 210.97 --reference OUT-1
 check_match "and says why" "refunding 21097 is more than the deposit held, 21096" "$out"
 run_gm 0 "the rest is refunded" deposit refund --customer beta --amount 210.96 --reference OUT-1

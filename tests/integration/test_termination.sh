@@ -5,7 +5,9 @@
 # contract.terminated notification), usage after the last day no longer
 # the contract's, and the final invoices hand-computed to the fen for both
 # fee kinds and both make-up bank settlements, one of them on a GPU-hour
-# commitment. Plan gpu-standard: H800 16.80 per GPU-hour; tax 6%.
+# commitment; the deposit clause applies the deposit held to the final
+# invoice ("apply") or leaves it held ("refund"). Plan gpu-standard: H800
+# 16.80 per GPU-hour; tax 6%.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -160,11 +162,19 @@ check_eq "another contract applied keeps the termination's end" "ns-ta|2026-03-1
 # Tax per line: 50.40 + 239.9226 -> 239.92 + 1,800.00 = 2,090.32.
 h800_hours ns-ta 2026-03-10T02:00:00Z 50
 h800_hours ns-ta 2026-03-20T02:00:00Z 20
+# ta holds a deposit of 500.00, and its clause says "refund": the final
+# invoice leaves it held.
+"$GM" deposit receive --customer ta --amount 500.00 --reference DEP-TA-1 >/dev/null 2>&1
+check_eq "ta's deposit of 500.00 is received" 0 "$?"
 rate_and_issue 2026-03
 check_eq "ta's final invoice, line by line" \
     "usage||180000000|84000|5040 shortfall||399871|399871|23992 termination_fee|3 x 10000.00|0|3000000|180000" \
     "$(lines ta 2026-03)"
 check_eq "ta's final invoice: 34,838.71 + 2,090.32 = 36,929.03" "3483871|209032|3692903" "$(totals ta 2026-03)"
+check_eq "ta's deposit (refund) stays held, its final invoice wholly open" "50000 3692903" \
+    "$(q "SELECT deposit_held(c.id, 'CNY') || ' ' || o.open FROM customer c
+          JOIN invoice_open_at(now()) o ON o.customer_id = c.id AND o.period = '2026-03-01'
+          WHERE c.code = 'ta'")"
 check_eq "ta's bank: January's 6,560.00 expires in March (forfeit), nothing banked in March" \
     "2026-01|expiry|656000|656000" \
     "$(q "SELECT string_agg(to_char(entry_period, 'YYYY-MM') || '|' || kind || '|' || units || '|' || value, ' ')
@@ -194,11 +204,24 @@ check_match "the calendar lists it ending in March" "^2026-03 .* ta-2026 " "$(gr
 # February + March to June, 4 months) x 0.50 = 2,785.714... -> 2,785.71.
 # Tax: 50.40 - 10.29 - 32.91 + 167.14 = 174.34.
 h800_hours ns-tb 2026-02-05T02:00:00Z 50
+# tb holds a deposit of 1,000.00 and its clause says "apply": the final
+# invoice, as it is issued, takes all of it (3,080.05 open before).
+"$GM" deposit receive --customer tb --amount 1000.00 --reference DEP-TB-1 >/dev/null 2>&1
+check_eq "tb's deposit of 1,000.00 is received" 0 "$?"
 rate_and_issue 2026-02
 check_eq "tb's final invoice, line by line" \
     "usage||180000000|84000|5040 makeup_draw|2026-01|51428571|-17143|-1029 makeup_settlement||0|-54857|-3291 termination_fee|0.5|0|278571|16714" \
     "$(lines tb 2026-02)"
 check_eq "tb's final invoice: 2,905.71 + 174.34 = 3,080.05" "290571|17434|308005" "$(totals tb 2026-02)"
+check_eq "tb's deposit (apply) pays 1,000.00 of its final invoice as it is issued: 2,080.05 open, none held" \
+    "application|termination|deposit:100000 receivable:-100000|208005|0" \
+    "$(q "SELECT t.kind || '|' || t.actor || '|' ||
+                 (SELECT string_agg(e.account || ':' || e.amount_minor, ' ' ORDER BY e.line_no)
+                  FROM ledger_entry e WHERE e.txn_id = t.id) || '|' || o.open || '|' ||
+                 deposit_held(c.id, 'CNY')
+          FROM customer c JOIN invoice_open_at(now()) o ON o.customer_id = c.id AND o.period = '2026-02-01'
+          JOIN ledger_txn t ON t.customer_id = c.id AND t.kind = 'application' AND t.reference = o.number
+          WHERE c.code = 'tb'")"
 check_eq "tb's bank is empty after its final month" "0|0" \
     "$(q "SELECT sum(signed_units) || '|' || sum(signed_value) FROM commitment_ledger_signed l
           JOIN customer c ON c.id = l.customer_id WHERE c.code = 'tb'")"

@@ -80,6 +80,10 @@ struct total {
 struct generator {
     uint64_t rng;
     int64_t month_start, month_end;
+    /* Each simulated month is its own stream of each node: sources are
+     * "synthetic/YYYY-MM/sh-a/<node>", so a second month's seqs, counted
+     * from 1 again, are never taken for the first month's duplicates. */
+    char month[8];
     int64_t seq[NPOOLS][MAXNODE];
     struct total totals[NACCOUNTS * NPOOLS * 3];
     int ntotals;
@@ -170,7 +174,7 @@ static bool emit_capacity(struct generator *g)
     for (int p = 0; p < NPOOLS; p++)
         for (int n = 0; n < pools[p].nodes; n++) {
             snprintf(ev.node, sizeof ev.node, "%s-node%d", pools[p].tag, n);
-            snprintf(ev.source, sizeof ev.source, "synthetic/sh-a/%s", ev.node);
+            snprintf(ev.source, sizeof ev.source, "synthetic/%s/sh-a/%s", g->month, ev.node);
             snprintf(ev.model, sizeof ev.model, "%s", pools[p].model);
             snprintf(ev.vendor, sizeof ev.vendor, "%s", pools[p].vendor);
             for (int h = 0; h < MAX_HOURS; h++) {
@@ -231,7 +235,8 @@ static bool emit_job(struct generator *g, int account, int job_no)
     if (g->sched && (node = place(g, p, node, &gpus, start, end)) < 0) return true;
 
     struct usage_event ev = {0};
-    snprintf(ev.source, sizeof ev.source, "synthetic/sh-a/%s-node%d", pool->tag, node);
+    snprintf(ev.source, sizeof ev.source, "synthetic/%s/sh-a/%s-node%d", g->month, pool->tag,
+             node);
     snprintf(ev.account, sizeof ev.account, "%s", accounts[account].name);
     snprintf(ev.job, sizeof ev.job, "%s-job%d", accounts[account].name, job_no);
     strcpy(ev.cluster, "sh-a");
@@ -348,6 +353,7 @@ int synthetic_collect(int argc, char **argv)
     memset(&g, 0, sizeof g);
     memset(&sched, 0, sizeof sched);
     g.rng = (uint64_t)seed;
+    snprintf(g.month, sizeof g.month, "%04d-%02d", y, m);
     g.month_start = time_days_from_civil(y, (unsigned)m, 1) * MS_PER_DAY - off;
     g.month_end =
         time_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : (unsigned)m + 1, 1) * MS_PER_DAY -

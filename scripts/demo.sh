@@ -29,6 +29,17 @@ fapiao.tax_code = 3040203000000000000
 CONF
 export GPUMETER_CONFIG=$OUT/gpumeter.conf
 step "fresh database $DB, schema, demo customers and plans, topic $GPUMETER_TOPIC"
+# The previous demo's console still serves its database: stop it first, so
+# that the database can be made again (a second make demo in a row).
+if [ -f "$OUT/serve.pid" ]; then
+    kill "$(cat "$OUT/serve.pid")" 2>/dev/null || true
+    rm -f "$OUT/serve.pid"
+    for _ in $(seq 50); do
+        [ "$(psql -X -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d postgres -tAc \
+             "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB'")" = 0 ] && break
+        sleep 0.1
+    done
+fi
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "$DB"
 createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
 "$GPUMETER" migrate
@@ -151,11 +162,9 @@ if [ "$PERIOD" = 2026-10 ]; then
 fi
 echo "demo: OK, the paperwork is in $OUT"
 
+. "$ROOT/scripts/demo-receivables.sh"
+
 step "the web console on the demo month (docs/console.md)"
-if [ -f "$OUT/serve.pid" ]; then # the previous demo's
-    kill "$(cat "$OUT/serve.pid")" 2>/dev/null || true
-    rm -f "$OUT/serve.pid"
-fi
 # 8080, or the next free port of the ten after it: one where nothing
 # answers yet, and then our own server (alive) does.
 pid=

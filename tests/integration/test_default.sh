@@ -143,4 +143,6 @@ check_eq "an unknown flag exits 2" 2 "$?"
 check_eq "the API's role may read who is in default (db, now)" "db" \
     "$(as gpumeter_api "SELECT string_agg(c.code, ' ') FROM customer_default_at(now(), 5) d
                         JOIN customer c ON c.id = d.customer_id")"
+# The ledger balances after everything above (issue 34's acceptance).
+check_ledger_balanced
 finish

@@ -262,4 +262,6 @@ stop_receiver
 check_eq "the secret is never printed" 0 "$(grep -c -- "$SECRET" "$OUT")"
 check_eq "nor stored" 0 "$(q "SELECT count(*) FROM audit_log WHERE after::text LIKE '%$SECRET%'
                              OR before::text LIKE '%$SECRET%'")"
+# The ledger balances after everything above (issue 34's acceptance).
+check_ledger_balanced
 finish

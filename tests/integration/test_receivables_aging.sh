@@ -264,4 +264,6 @@ refused_as "billing may not write a reminder itself" gpumeter_billing \
     'permission denied'
 refused_as "a reminder, once sent, is not changed" gpumeter \
     "UPDATE dunning_reminder SET step = 2" 'dunning_reminder is append-only'
+# The ledger balances after everything above (issue 34's acceptance).
+check_ledger_balanced
 finish

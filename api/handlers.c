@@ -595,7 +595,8 @@ bool handle_receivables(struct request *r)
         return false;
     if (as_of && (strlen(as_of) != 10 || !time_parse_date(as_of, &day)))
         return http_error(r, 400, "bad_request", "as_of is a day YYYY-MM-DD");
-    enum aging_result ok = aging_report(r->conn, as_of, customer, REPORT_JSON, &r->body);
+    enum aging_result ok =
+        aging_report(r->conn, as_of, customer, r->cfg->default_after_days, REPORT_JSON, &r->body);
     if (ok == AGING_NO_CUSTOMER) return http_error(r, 404, "not_found", "no such customer");
     if (ok != AGING_OK) return http_error(r, 503, "unavailable", "the database failed the query");
     return true;

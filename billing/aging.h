@@ -22,8 +22,12 @@ enum aging_result {
 
 /* The report as of day as_of ("YYYY-MM-DD"; NULL: today in the default
  * time zone) for customer (a code; NULL: every customer) in format, into
- * out (only when AGING_OK). */
+ * out (only when AGING_OK). A customer in default at the end of that day
+ * (an invoice open more than default_after_days past due:
+ * customer_default_at, the one definition) carries the day it entered
+ * default: "in default since" (text), default_since (CSV, JSON). */
 enum aging_result aging_report(PGconn *conn, const char *as_of, const char *customer,
-                               enum report_format format, struct strbuf *out);
+                               long default_after_days, enum report_format format,
+                               struct strbuf *out);
 
 #endif

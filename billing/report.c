@@ -289,7 +289,8 @@ static int report_receivables(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    enum aging_result ok = aging_report(conn, as_of, customer, format, &out);
+    enum aging_result ok = aging_report(conn, as_of, customer, cfg.default_after_days, format,
+                                        &out);
     if (ok == AGING_OK) fputs(sb_str(&out), stdout);
     else if (ok == AGING_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
     sb_free(&out);

@@ -136,23 +136,25 @@ check_eq "D+1 again, after the later postings: the earlier day's states are unch
 #   90); nothing was sold in the 90 days to D+95 (D+6 .. D+95): no DSO.
 aging() { "$GM" report receivables --as-of "$1" --format csv "${@:2}"; }
 check_eq "aging as of D+20, hand-computed" \
-    "as_of,customer,currency,current,days_1_30,days_31_60,days_61_90,over_90,open,sales_90d,invoices,dso
-$(day 20),alpha,CNY,131.50,0.00,0.00,0.00,0.00,131.50,231.50,2,51.1
-$(day 20),beta,CNY,0.00,35.62,0.00,0.00,0.00,35.62,124.66,1,25.7
-$(day 20),total,CNY,131.50,35.62,0.00,0.00,0.00,167.12,356.16,3,42.2" \
+    "as_of,customer,currency,current,days_1_30,days_31_60,days_61_90,over_90,open,sales_90d,invoices,dso,default_since
+$(day 20),alpha,CNY,131.50,0.00,0.00,0.00,0.00,131.50,231.50,2,51.1,
+$(day 20),beta,CNY,0.00,35.62,0.00,0.00,0.00,35.62,124.66,1,25.7,
+$(day 20),total,CNY,131.50,35.62,0.00,0.00,0.00,167.12,356.16,3,42.2," \
     "$(aging "$(day 20)")"
 check_eq "aging as of D+50, hand-computed: alpha's later payment counts" \
-    "$(day 50),alpha,CNY,0.00,78.08,0.00,0.00,0.00,78.08,231.50,1,30.4
-$(day 50),beta,CNY,0.00,0.00,35.62,0.00,0.00,35.62,124.66,1,25.7
-$(day 50),total,CNY,0.00,78.08,35.62,0.00,0.00,113.70,356.16,2,28.7" \
+    "$(day 50),alpha,CNY,0.00,78.08,0.00,0.00,0.00,78.08,231.50,1,30.4,
+$(day 50),beta,CNY,0.00,0.00,35.62,0.00,0.00,35.62,124.66,1,25.7,
+$(day 50),total,CNY,0.00,78.08,35.62,0.00,0.00,113.70,356.16,2,28.7," \
     "$(aging "$(day 50)" | tail -n +2)"
-check_eq "aging as of D+95: the last two buckets, and no DSO without sales" \
-    "$(day 95),alpha,CNY,0.00,0.00,0.00,78.08,0.00,78.08,0.00,1,-
-$(day 95),beta,CNY,0.00,0.00,0.00,0.00,35.62,35.62,0.00,1,-
-$(day 95),total,CNY,0.00,0.00,0.00,78.08,35.62,113.70,0.00,2,-" \
+# Both are in default by then (receivables.default_after_days, 60): alpha's
+# January, due D+30, since D+91; beta's February, due D+0, since D+61.
+check_eq "aging as of D+95: the last two buckets, no DSO without sales, and the defaults flagged" \
+    "$(day 95),alpha,CNY,0.00,0.00,0.00,78.08,0.00,78.08,0.00,1,-,$(day 91)
+$(day 95),beta,CNY,0.00,0.00,0.00,0.00,35.62,35.62,0.00,1,-,$(day 61)
+$(day 95),total,CNY,0.00,0.00,0.00,78.08,35.62,113.70,0.00,2,-," \
     "$(aging "$(day 95)" | tail -n +2)"
 check_eq "one customer's aging as JSON" \
-    "{\"as_of\":\"$(day 20)\",\"rows\":[{\"customer\":\"beta\",\"total\":false,\"currency\":\"CNY\",\"current_minor\":0,\"current\":\"0.00\",\"days_1_30_minor\":3562,\"days_1_30\":\"35.62\",\"days_31_60_minor\":0,\"days_31_60\":\"0.00\",\"days_61_90_minor\":0,\"days_61_90\":\"0.00\",\"over_90_minor\":0,\"over_90\":\"0.00\",\"open_minor\":3562,\"open\":\"35.62\",\"sales_90d_minor\":12466,\"sales_90d\":\"124.66\",\"invoices\":1,\"dso\":\"25.7\"},{\"customer\":null,\"total\":true,\"currency\":\"CNY\",\"current_minor\":0,\"current\":\"0.00\",\"days_1_30_minor\":3562,\"days_1_30\":\"35.62\",\"days_31_60_minor\":0,\"days_31_60\":\"0.00\",\"days_61_90_minor\":0,\"days_61_90\":\"0.00\",\"over_90_minor\":0,\"over_90\":\"0.00\",\"open_minor\":3562,\"open\":\"35.62\",\"sales_90d_minor\":12466,\"sales_90d\":\"124.66\",\"invoices\":1,\"dso\":\"25.7\"}]}" \
+    "{\"as_of\":\"$(day 20)\",\"rows\":[{\"customer\":\"beta\",\"total\":false,\"currency\":\"CNY\",\"current_minor\":0,\"current\":\"0.00\",\"days_1_30_minor\":3562,\"days_1_30\":\"35.62\",\"days_31_60_minor\":0,\"days_31_60\":\"0.00\",\"days_61_90_minor\":0,\"days_61_90\":\"0.00\",\"over_90_minor\":0,\"over_90\":\"0.00\",\"open_minor\":3562,\"open\":\"35.62\",\"sales_90d_minor\":12466,\"sales_90d\":\"124.66\",\"invoices\":1,\"dso\":\"25.7\",\"default_since\":null},{\"customer\":null,\"total\":true,\"currency\":\"CNY\",\"current_minor\":0,\"current\":\"0.00\",\"days_1_30_minor\":3562,\"days_1_30\":\"35.62\",\"days_31_60_minor\":0,\"days_31_60\":\"0.00\",\"days_61_90_minor\":0,\"days_61_90\":\"0.00\",\"over_90_minor\":0,\"over_90\":\"0.00\",\"open_minor\":3562,\"open\":\"35.62\",\"sales_90d_minor\":12466,\"sales_90d\":\"124.66\",\"invoices\":1,\"dso\":\"25.7\",\"default_since\":null}]}" \
     "$("$GM" report receivables --as-of "$(day 20)" --customer beta --format json)"
 check_match "the text report has its header and total" "total +CNY +131.50 +35.62" \
     "$("$GM" report receivables --as-of "$(day 20)")"

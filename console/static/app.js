@@ -28,7 +28,7 @@ const WORDS = {
     notifications: "Notifications not delivered (dead)", eventId: "Event id", eventType: "Event", subject: "About", attempts: "Attempts", lastAnswer: "Last answer", created: "Created (UTC)", noDead: "Every notification was delivered or is still being tried.", retryHint: "Send one again with `gpumeter notify retry EVENT_ID` once the endpoint answers.",
     /* receivables (issue 34): the statement's balances and the credit limit */
     depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
-    agingT: "Receivables aging", asOf: "as of", currency: "Currency", ag_current: "Current", ag_1_30: "1-30 days", ag_31_60: "31-60 days", ag_61_90: "61-90 days", ag_over_90: "Over 90 days", openAmt: "Open", sales90: "Credit sales, 90 days", dso: "DSO (days)", allCustomers: "total", noAging: "Nothing is open.",
+    agingT: "Receivables aging", asOf: "as of", currency: "Currency", ag_current: "Current", ag_1_30: "1-30 days", ag_31_60: "31-60 days", ag_61_90: "61-90 days", ag_over_90: "Over 90 days", openAmt: "Open", sales90: "Credit sales, 90 days", dso: "DSO (days)", allCustomers: "total", noAging: "Nothing is open.", defaultSince: "In default since",
     dueOn: "Due date", payState: "Payment", st_open: "open", st_partially_paid: "partially paid", st_paid: "paid", st_credited: "credited", st_written_off: "written off", st_void: "void", overdueDays: "overdue {n} d",
   },
   zh: {
@@ -51,7 +51,7 @@ const WORDS = {
     notifications: "未送达的通知（已放弃）", eventId: "事件编号", eventType: "事件", subject: "对象", attempts: "尝试次数", lastAnswer: "最后应答", created: "产生时间（UTC）", noDead: "所有通知均已送达或仍在重试。", retryHint: "接收端恢复后，用 `gpumeter notify retry 事件编号` 重新发送。",
     /* 应收（issue 34）：对账单的余额与信用额度 */
     depositHeld: "保证金余额", prepaidBalance: "预付余额", creditLimit: "信用额度", exposure: "信用占用", used: "已用", overLimit: "已超出额度", noLimit: "未设信用额度",
-    agingT: "应收账龄", asOf: "截至", currency: "币种", ag_current: "未到期", ag_1_30: "逾期 1-30 天", ag_31_60: "逾期 31-60 天", ag_61_90: "逾期 61-90 天", ag_over_90: "逾期 90 天以上", openAmt: "未收", sales90: "近 90 天赊销额", dso: "DSO（天）", allCustomers: "合计", noAging: "没有未收款项。",
+    agingT: "应收账龄", asOf: "截至", currency: "币种", ag_current: "未到期", ag_1_30: "逾期 1-30 天", ag_31_60: "逾期 31-60 天", ag_61_90: "逾期 61-90 天", ag_over_90: "逾期 90 天以上", openAmt: "未收", sales90: "近 90 天赊销额", dso: "DSO（天）", allCustomers: "合计", noAging: "没有未收款项。", defaultSince: "违约起始日",
     dueOn: "到期日", payState: "收款", st_open: "未付", st_partially_paid: "部分付款", st_paid: "已付清", st_credited: "已红冲", st_written_off: "已核销", st_void: "已作废", overdueDays: "逾期 {n} 天",
   },
 };
@@ -541,9 +541,10 @@ function agingCard(aging) {
     td(r.total ? t("allCustomers") : r.customer), td(r.currency),
     ...b.map((k) => td(money(r[k], r.currency), { class: "num", "data-field": k, "data-minor": r[`${k}_minor`] })),
     td(money(r.open, r.currency), { class: "num", "data-field": "open", "data-minor": r.open_minor }),
-    td(money(r.sales_90d, r.currency), { class: "num" }), td(r.dso === null ? "-" : r.dso, { class: "num", "data-field": "dso" })));
+    td(money(r.sales_90d, r.currency), { class: "num" }), td(r.dso === null ? "-" : r.dso, { class: "num", "data-field": "dso" }),
+    td(r.default_since ? dateName(r.default_since) : "", { class: r.default_since ? "error" : null, "data-field": "default_since" })));
   return el("section", { class: "card wide" }, el("h2", {}, `${t("agingT")} · ${t("asOf")} ${dateName(aging.as_of)}`),
-    rows.length ? table([t("customer"), t("currency"), t("ag_current"), t("ag_1_30"), t("ag_31_60"), t("ag_61_90"), t("ag_over_90"), t("openAmt"), t("sales90"), t("dso")], rows, { name: "aging", num: [2, 3, 4, 5, 6, 7, 8, 9] })
+    rows.length ? table([t("customer"), t("currency"), t("ag_current"), t("ag_1_30"), t("ag_31_60"), t("ag_61_90"), t("ag_over_90"), t("openAmt"), t("sales90"), t("dso"), t("defaultSince")], rows, { name: "aging", num: [2, 3, 4, 5, 6, 7, 8, 9] })
       : el("p", { class: "muted", "data-empty": "aging" }, t("noAging")));
 }
 function payState(i) {

@@ -14,6 +14,7 @@
 #include "core/units.h"
 #include "billing/balances.h"
 #include "billing/aging.h"
+#include "billing/payment_view.h"
 #include "billing/billing.h"
 #include "billing/calendar.h"
 #include "billing/credit_limit.h"
@@ -578,6 +579,31 @@ bool handle_credit(struct request *r)
     for (int i = 0; i < x.ncrossed; i++)
         sb_printf(b, "%s%d", i ? "," : "", x.thresholds[i]);
     sb_puts(b, "]}\n");
+    r->content_type = "application/json";
+    return true;
+}
+
+/* ---- /v1/payments (issue 34, payments) ---- */
+
+/* The bank credits and recorded payments, as `payment list --format json`
+ * (billing/payment_view.h). A finance key reads every customer's (or
+ * ?customer=), the unapplied ones included (?status=unapplied: only those,
+ * which belong to no customer yet); a customer key its own payments only;
+ * a sales key none. */
+bool handle_payments(struct request *r)
+{
+    const char *status = http_param(r, "status"), *customer = NULL;
+    if (r->who.sales && !r->who.finance)
+        return http_error(r, 403, "forbidden", "payments are finance's and their customer's");
+    if (status && strcmp(status, "unapplied") && strcmp(status, "all"))
+        return http_error(r, 400, "bad_request", "status is unapplied or all");
+    bool unapplied = status && !strcmp(status, "unapplied");
+    if ((!r->who.finance || http_param(r, "customer")) && !http_customer(r, &customer))
+        return false;
+    if (unapplied && !r->who.finance)
+        return http_error(r, 403, "forbidden", "unapplied payments are finance's to assign");
+    if (!payment_view(r->conn, unapplied, customer, REPORT_JSON, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
     r->content_type = "application/json";
     return true;
 }

@@ -29,5 +29,9 @@ bool handle_credit(struct request *r); /* exposure against the credit limit */
 /* receivables aging (issue 34): a finance key every customer's (or
  * ?customer=), a customer key its own rows only, a sales key none */
 bool handle_receivables(struct request *r);
+/* bank credits and recorded payments (issue 34): a finance key every
+ * customer's and the unapplied ones, a customer key its own, a sales key
+ * none */
+bool handle_payments(struct request *r);
 
 #endif

@@ -86,6 +86,7 @@ static const struct route routes[] = {
     {"/v1/operator/yield", handle_operator_yield, "period by currency", NULL},
     {"/v1/operator/capacity", handle_operator_capacity, "from to by", NULL},
     {"/v1/receivables", handle_receivables, "as_of customer", NULL},
+    {"/v1/payments", handle_payments, "status customer", NULL},
     {"/v1/customers", handle_customers, "", NULL},
     {"/v1/finance/month", handle_finance_month, "period", NULL},
     {"/v1/finance/vouchers", handle_finance_vouchers, "period", NULL},

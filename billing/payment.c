@@ -13,6 +13,7 @@
 #include "billing/bankcsv.h"
 #include "billing/camt.h"
 #include "billing/lifecycle.h"
+#include "billing/payment_view.h"
 
 #include "core/alloc.h"
 #include "core/cli.h"
@@ -516,56 +517,34 @@ out:
 static int payment_list(int argc, char **argv)
 {
     bool unapplied = false;
-    const char *customer = NULL;
+    const char *customer = NULL, *format_text = "csv";
     const struct cli_opt opts[] = {
         {"unapplied", CLI_BOOL, &unapplied, NULL, "only credits waiting for payment apply", 0, 0},
         {"customer", CLI_STR, &customer, "CODE", "only this customer's", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "csv (default) or json", 0, 0},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter payment list [--unapplied] [--customer C]",
-                                  "List the bank credits and recorded payments.", opts, 0, 0};
+    const struct cli_spec spec = {
+        "gpumeter payment list [--unapplied] [--customer C] [--format csv|json]",
+        "List the bank credits and recorded payments.", opts, 0, 0};
     int npos;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (customer && !cli_code_valid(customer))
         return cli_usage_error(&spec, "--customer is not a customer code");
-    char flag[2] = {unapplied ? 't' : 'f', 0};
+    enum report_format format;
+    if (!report_format_parse(format_text, &format) || format == REPORT_TEXT)
+        return cli_usage_error(&spec, "--format is csv or json");
     int rc;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    PGresult *res = db_query(
-        conn, "list the payments",
-        "SELECT b.bank_ref, b.booked_on, "
-        "       round(b.amount_minor::numeric / (10::numeric ^ cur.minor_digits), "
-        "             cur.minor_digits)::text, "
-        "       round(b.charges_minor::numeric / (10::numeric ^ cur.minor_digits), "
-        "             cur.minor_digits)::text, "
-        "       b.currency, b.status, coalesce(b.matched_by, ''), coalesce(c.code, ''), "
-        "       coalesce(b.debtor_name, ''), b.remittance "
-        "FROM bank_credit b JOIN currency cur ON cur.code = b.currency "
-        "LEFT JOIN customer c ON c.id = b.customer_id "
-        "WHERE (NOT $1::boolean OR b.status = 'unapplied') "
-        "  AND ($2::text IS NULL OR c.code = $2) ORDER BY b.booked_on, b.id",
-        2, (const char *[]){flag, customer});
-    /* CSV through the one writer: a payer's name or remittance is the
-     * bank's text, and one that reads as a formula is written as text */
     struct strbuf sb = {0};
-    sb_puts(&sb, "bank_ref,booked_on,amount,charges,currency,status,matched_by,customer,payer,"
-                 "remittance\n");
-    for (int i = 0; res && i < PQntuples(res); i++) {
-        for (int k = 0; k < PQnfields(res); k++) {
-            if (k) sb_putc(&sb, ',');
-            csv_field(&sb, PQgetvalue(res, i, k));
-        }
-        sb_putc(&sb, '\n');
-    }
-    if (res) fputs(sb_str(&sb), stdout);
-    rc = res ? 0 : 1;
+    bool ok = payment_view(conn, unapplied, customer, format, &sb);
+    if (ok) fputs(sb_str(&sb), stdout);
     sb_free(&sb);
-    PQclear(res);
     PQfinish(conn);
-    return rc;
+    return ok ? 0 : 1;
 }
 
 static int payment_reference(int argc, char **argv)

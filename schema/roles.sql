@@ -201,6 +201,8 @@ GRANT EXECUTE ON FUNCTION payment_terms_due(jsonb, date), receivables_day_end(da
     TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION dunning_run(date, integer[], text) TO gpumeter_billing;
 GRANT SELECT ON dunning_reminder TO gpumeter_api;
+-- GET /v1/payments reads the bank's credits (billing/payment_view.c).
+GRANT SELECT ON bank_credit TO gpumeter_api;
 -- Payments (schema 033, docs/payments.md): billing's commands post
 -- through these security definers alone; what they call inside
 -- (payment_post, payment_customer, payment_currency_billed,

@@ -262,6 +262,11 @@ run_gm() { # expected-exit-code name args...
     out=$("$GM" "$@" 2>&1)
     check_eq "$name: exit $want" "$want" "$?"
 }
+# A GET of the test's server ($U) with key $1: "status body".
+api_get() { # key path
+    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
+    printf ' %s' "$(cat "$TMP/body")"
+}
 # The receivables ledger balances: each transaction, and debits against
 # credits over the whole ledger (two checks).
 check_ledger_balanced() {

@@ -90,6 +90,29 @@ check_eq "payment list --unapplied: CSV, the unknown payer's formula-looking nam
     "bank_ref,booked_on,amount,charges,currency,status,matched_by,customer,payer,remittance
 BOC20260305000077,2026-03-05,66.00,0.00,CNY,unapplied,,,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Unknown Trading\"\")\",货款" \
     "$(cat "$TMP/list")"
+# The same credits over HTTP (GET /v1/payments, the one view of
+# payment list): finance reads them all and the unapplied one; a
+# customer key only its own, never another's or the unapplied; a sales
+# key none.
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KB=$("$GM" customer key create beta 2>/dev/null)
+KS=$("$GM" customer key create --sales 2>/dev/null)
+start_server "$TMP/serve.log" || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+check_eq "finance: every credit, as payment list --format json" \
+    "200 $("$GM" payment list --format json)" "$(api_get "$KF" /v1/payments)"
+check_eq "finance: the unapplied one, its formula-looking payer as JSON text" \
+    "BOC20260305000077|=HYPERLINK(\"http://x.example\",\"Unknown Trading\")|6600|null" \
+    "$(api_get "$KF" '/v1/payments?status=unapplied' | cut -d' ' -f2- |
+       jq -r '.payments[] | [.bank_ref, .payer, .amount_minor, .customer] | map(tostring) | join("|")')"
+check_eq "a customer key: beta's own credits only" \
+    "BOC20260303000031 BOC20260304000410" \
+    "$(api_get "$KB" /v1/payments | cut -d' ' -f2- | jq -r '[.payments[].bank_ref] | join(" ")')"
+check_eq "naming another customer is 403" 403 "$(api_get "$KB" '/v1/payments?customer=alpha' | cut -d" " -f1)"
+check_eq "the unapplied ones are finance's: 403" 403 "$(api_get "$KB" '/v1/payments?status=unapplied' | cut -d" " -f1)"
+check_eq "a sales key: 403" 403 "$(api_get "$KS" /v1/payments | cut -d" " -f1)"
+check_eq "a bad status: 400" 400 "$(api_get "$KF" '/v1/payments?status=paid' | cut -d" " -f1)"
+kill "$SERVER" 2>/dev/null
 "$GM" payment apply BOC20260305000077 --customer beta --actor finance-li >"$TMP/apply" 2>&1
 check_eq "payment apply --customer: beta has nothing open, all 66.00 to its credit" \
     "0|BOC20260305000077: nothing applied to an invoice (the customer's credit balance)

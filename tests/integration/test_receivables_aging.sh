@@ -165,10 +165,7 @@ KA=$("$GM" customer key create alpha 2>/dev/null)
 KS=$("$GM" customer key create --sales 2>/dev/null)
 start_server "$TMP/serve.log" || fail "the server starts"
 trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
-get() { # key path -> "status body"
-    curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"
-    printf ' %s' "$(cat "$TMP/body")"
-}
+get() { api_get "$@"; }
 check_eq "GET /v1/receivables (finance) is report receivables --format json" \
     "200 $("$GM" report receivables --as-of "$(day 50)" --format json)" \
     "$(get "$KF" "/v1/receivables?as_of=$(day 50)")"

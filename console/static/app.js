@@ -25,6 +25,7 @@ const WORDS = {
     usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)",
     audit: "Money audit trail of the month's invoices", at: "Time (UTC)", actor: "Actor", action: "Action", detail: "Detail", noAudit: "Nothing recorded yet for this month's invoices.",
     audit_issue: "issued", audit_void: "voided", audit_fapiao: "fapiao recorded", audit_correct: "fapiao record corrected", audit_credit: "credited",
+    unapplied: "Payments not yet applied", bankRef: "Bank reference", booked: "Booked", payer: "Payer", remittance: "Remittance", noUnapplied: "Every payment received is applied.", applyHint: "Assign one with `gpumeter payment apply BANK_REF --customer CODE` (or `--invoice NUMBER`).",
     notifications: "Notifications not delivered (dead)", eventId: "Event id", eventType: "Event", subject: "About", attempts: "Attempts", lastAnswer: "Last answer", created: "Created (UTC)", noDead: "Every notification was delivered or is still being tried.", retryHint: "Send one again with `gpumeter notify retry EVENT_ID` once the endpoint answers.",
     /* receivables (issue 34): the statement's balances and the credit limit */
     depositHeld: "Deposit held", prepaidBalance: "Prepaid balance", creditLimit: "Credit limit", exposure: "exposure", used: "used", overLimit: "over the limit", noLimit: "no credit limit",
@@ -48,6 +49,7 @@ const WORDS = {
     usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）",
     audit: "本月发票的资金审计记录", at: "时间（UTC）", actor: "操作人", action: "操作", detail: "详情", noAudit: "本月发票尚无记录。",
     audit_issue: "开具", audit_void: "作废", audit_fapiao: "登记数电发票", audit_correct: "更正发票登记", audit_credit: "部分红冲",
+    unapplied: "待认领的来款", bankRef: "银行流水号", booked: "入账日", payer: "付款人", remittance: "附言", noUnapplied: "所有来款均已核销。", applyHint: "用 `gpumeter payment apply 银行流水号 --customer 客户代码`（或 `--invoice 发票号`）认领。",
     notifications: "未送达的通知（已放弃）", eventId: "事件编号", eventType: "事件", subject: "对象", attempts: "尝试次数", lastAnswer: "最后应答", created: "产生时间（UTC）", noDead: "所有通知均已送达或仍在重试。", retryHint: "接收端恢复后，用 `gpumeter notify retry 事件编号` 重新发送。",
     /* 应收（issue 34）：对账单的余额与信用额度 */
     depositHeld: "保证金余额", prepaidBalance: "预付余额", creditLimit: "信用额度", exposure: "信用占用", used: "已用", overLimit: "已超出额度", noLimit: "未设信用额度",
@@ -454,6 +456,17 @@ function auditCard(audit) {
 
 /* Dead notifications (docs/notifications.md): what no webhook delivered,
  * for finance to send again from the CLI once the endpoint answers. */
+/* Bank credits no customer was found for (GET /v1/payments?status=unapplied):
+ * the payer and remittance are the bank's text, shown as text. */
+function unappliedCard(list) {
+  const rows = list.payments.map((p) => el("tr", { "data-payment": p.bank_ref },
+    td(p.bank_ref), td(p.booked_on), td(money(p.amount, p.currency), { class: "num", "data-minor": p.amount_minor }),
+    td(p.payer || "-"), td(p.remittance)));
+  return el("section", { class: "card wide" }, el("h2", {}, t("unapplied")),
+    rows.length ? table([t("bankRef"), t("booked"), t("amount"), t("payer"), t("remittance")], rows, { name: "unapplied", num: [2] })
+      : el("p", { class: "muted", "data-empty": "unapplied" }, t("noUnapplied")),
+    el("p", { class: "muted" }, t("applyHint")));
+}
 function notificationsCard(list) {
   const rows = list.notifications.map((n) => el("tr", { "data-notification": n.id },
     td(n.id), td(n.type), td(n.subject), td(n.customer || "-"), td(n.attempts, { class: "num" }),
@@ -499,6 +512,8 @@ async function financeView(params) {
   }
   grid.append(card(t("claims"), crow.length ? table([t("program"), t("voucher"), t("customer"), t("paid")], crow, { name: "claims", num: [3] }) : el("p", { class: "muted" }, t("none"))));
   grid.append(auditCard(audit));
+  const unapplied = await api("/v1/payments?status=unapplied").catch((e) => e);
+  if (!(unapplied instanceof Error)) grid.append(unappliedCard(unapplied));
   const dead = await api("/v1/notifications?status=dead").catch((e) => e);
   if (!(dead instanceof Error)) grid.append(notificationsCard(dead));
   if (!(yld instanceof Error)) {

@@ -199,6 +199,25 @@ as gpumeter_billing "INSERT INTO notify_delivery (outbox_id, endpoint, attempts,
                      SELECT id, 'default', 10, 503, 'HTTP status 503', now() FROM outbox
                      WHERE subject = 'console-dead'" >/dev/null
 
+# A bank credit from a payer nobody knows (docs/payments.md): unapplied,
+# its payer a spreadsheet formula and markup, which the console shows as
+# text on finance's card of payments to assign.
+cat >"$TMP/unknown.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>CONSOLE-1</MsgId><CreDtTm>2026-11-02T09:00:00+08:00</CreDtTm></GrpHdr>
+<Stmt><Id>CONSOLE-STMT-1</Id><CreDtTm>2026-11-02T09:00:00+08:00</CreDtTm>
+<Acct><Id><Othr><Id>1001234509876543210</Id></Othr></Id><Ccy>CNY</Ccy></Acct>
+<Ntry><NtryRef>1</NtryRef><Amt Ccy="CNY">123.45</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>2026-11-02</Dt></BookgDt><AcctSvcrRef>CONSOLE-UNKNOWN-1</AcctSvcrRef>
+<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>=HYPERLINK("http://x.example")&lt;b&gt;x&lt;/b&gt;</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>no reference</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+XML
+"$GM" payment import "$TMP/unknown.xml" >/dev/null 2>&1
+check_eq "a credit from an unknown payer is imported, unapplied" "unapplied" \
+    "$(q "SELECT status FROM bank_credit WHERE bank_ref = 'CONSOLE-UNKNOWN-1'")"
+
 # ---- the browser ----
 sed 's/"16.80"/"15.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/proposed.json"
 (cd "$TMP" && node "$ROOT/tests/tools/console_drive.mjs" "$U/" "$PERIOD" "$SHOTS" "$GM" "$KC" beta \
@@ -344,6 +363,8 @@ check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"
 check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
 check_eq "finance sees the dead notification: id, event, attempts, last answer" \
     "$dead_event invoice.overdue 10 503" "$(seen finance.notifications)"
+check_eq "finance sees the unapplied payment, its payer as text" \
+    'CONSOLE-UNKNOWN-1 12345 =HYPERLINK("http://x.example")<b>x</b>' "$(seen finance.unapplied)"
 # receivables (issue 34): the aging card is GET /v1/receivables (today);
 # each customer's open row and the total, in minor units, as the report
 check_eq "finance sees the receivables aging as report receivables" \

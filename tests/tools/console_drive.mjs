@@ -163,6 +163,7 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   say("finance.audit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.map((r) => r.dataset.audit).join(",")));
   say("finance.audit.hostile", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" correct")).map((r) => [...r.cells].slice(1).map((c) => c.textContent).join("|")).join("")));
   say("finance.audit.credit", await page.$$eval("[data-table=audit] [data-audit]", (rows) => rows.filter((r) => r.dataset.audit.endsWith(" credit")).map((r) => r.cells[5].textContent).join("")));
+  say("finance.unapplied", await page.$$eval("[data-table=unapplied] [data-payment]", (rows) => rows.map((r) => `${r.dataset.payment} ${r.querySelector("[data-minor]").dataset.minor} ${r.cells[3].textContent}`).join(",")).catch(() => "none"));
   say("finance.notifications", await page.$$eval("[data-table=notifications] [data-notification]", (rows) => rows.map((r) => `${r.dataset.notification} ${r.cells[1].textContent} ${r.cells[4].textContent} ${r.cells[5].textContent}`).join(",")).catch(() => "none"));
   say("finance.audit.markup", await page.evaluate(() => `${document.querySelectorAll("main img, main script, main b").length} ${document.title}`));
   await page.screenshot({ path: `${out}/console-finance.png`, fullPage: true });

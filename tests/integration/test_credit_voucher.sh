@@ -1,8 +1,10 @@
 #!/bin/bash
-# A credit balance pays the next invoice as it is issued (schema 033's
-# ledger_post_invoice_credit), but only what the customer owes of it: its
-# due, never the part a compute voucher claims (voucher_claim, the
-# program's debt; docs/receivables.md). Hand-computed to the fen.
+# What a compute voucher claims of an invoice is its program's debt
+# (voucher_claim), never the customer's (docs/receivables.md): a credit
+# balance pays the next invoice as it is issued (schema 033's
+# ledger_post_invoice_credit) only its due, and the credit limit's
+# exposure counts a month not yet issued at its due (billing/credit_limit.c),
+# as the receivable will be. Hand-computed to the fen.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -13,12 +15,13 @@ cat >"$TMP/plan.json" <<'JSON'
 JSON
 cat >"$TMP/contract.json" <<'JSON'
 {"contract": "fx-2026", "customer": "fx", "effective_from": "2026-01-01",
- "plan": "fx-2026", "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-fx"}]}
+ "plan": "fx-2026", "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-fx"}],
+ "credit_limit": {"amount": "1000.00", "thresholds": [50, 80, 100]}}
 JSON
 cat >"$TMP/v.json" <<'JSON'
 {"voucher": "a-1", "program": "after-fx", "customer": "fx", "currency": "CNY",
  "face_value": "100000.00", "coverage": "0.20", "priority": 1, "valid_from": "2026-04-01",
- "valid_until": "2026-12-31", "eligible": {"meters": ["gpu_hours"]}}
+ "valid_until": "2030-12-31", "eligible": {"meters": ["gpu_hours"]}}
 JSON
 "$GM" plan apply "$TMP/plan.json" >/dev/null && "$GM" contract apply "$TMP/contract.json" >/dev/null &&
     "$GM" voucher issue "$TMP/v.json" >/dev/null
@@ -51,5 +54,20 @@ check_eq "April: the credit balance pays its due, 142.46, and no more" \
           JOIN ledger_entry e ON e.invoice_id = s.invoice_id AND e.account = 'receivable'
           JOIN ledger_txn t ON t.id = e.txn_id AND t.kind = 'application'
           WHERE s.period = '2026-04-01'")"
+
+# This month, not yet invoiced: 10 h, 168.00 + 10.08 = 178.08, the voucher
+# claims 35.62, the customer will owe 142.46. Exposure: nothing open,
+# 142.46 unbilled, less the 268.50 prepaid: -126.04 (not 178.08 - 268.50).
+hour=$(q "SELECT to_char(greatest(date_trunc('hour', now()) - interval '1 hour',
+                                  date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')
+                         AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+month=$(q "SELECT to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')")
+h800_hours ns-fx "$hour" 10
+"$GM" rate --until-idle 2>/dev/null
+check_eq "this month's statement: total 178.08, claimed 35.62, due 142.46" "17808|3562|14246" \
+    "$("$GM" statement --customer fx --period "$month" --format json | jq -r '"\(.total_minor)|\(.claimed_minor)|\(.due_minor)"')"
+run_gm 0 "credit show fx" credit show fx
+check_eq "the exposure counts this month at its due" "unbilled 142.46 CNY|prepaid 268.50 CNY|exposure -126.04 CNY" \
+    "$(tr -s ' ' <<<"$out" | grep -E '^(unbilled|prepaid|exposure) ' | paste -sd '|')"
 check_ledger_balanced
 finish

@@ -1,0 +1,35 @@
+#!/bin/bash
+# A bank credit is imported once per (account, bank reference) (schema 033,
+# docs/payments.md "Idempotence"): the same credit again posts nothing, but
+# another credit under a reference imported before is refused with the
+# statement whole, never dropped as "imported before" (schema 040). alpha:
+# January 10 H800 hours, 168.00 + 10.08 = 178.08.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+h800_hours ns-alpha 2026-01-10T02:00:00Z 10
+rate_and_issue 2026-01
+inv=$(q "SELECT number FROM invoice WHERE kind = 'invoice'")
+head='交易日期,交易流水号,贷方金额,借方金额,对方户名,摘要'
+row() { printf '%s,%s,%s,,Alpha AI Ltd,%s\n' "$1" "$2" "$3" "$inv"; }
+{ echo "$head"; row 2026-02-01 REF-1 100.00; } >"$TMP/a.csv"
+{ echo "$head"; row 2026-02-03 REF-1 78.08; } >"$TMP/b.csv"
+{ echo "$head"; row 2026-02-04 REF-2 5.00; row 2026-02-04 REF-2 7.00; } >"$TMP/c.csv"
+paid() { q "SELECT paid || '|' || open FROM invoice_open_at(now()) WHERE number = '$inv'"; }
+
+run_gm 0 "the first statement imports" payment import --format csv --account ACC "$TMP/a.csv"
+check_eq "100.00 paid, 78.08 open" "10000|7808" "$(paid)"
+run_gm 0 "the same statement again" payment import --format csv --account ACC "$TMP/a.csv"
+check_match "posts nothing, counted as imported before" '1 imported before' "$out"
+check_eq "still 100.00 paid" "10000|7808" "$(paid)"
+
+run_gm 2 "another credit under REF-1 is refused" payment import --format csv --account ACC "$TMP/b.csv"
+check_match "naming the reference and both credits" \
+    'bank reference "REF-1" of account ACC was imported before as another credit \(CNY 10000 \+ charges 0, booked 2026-02-01\), not CNY 7808 \+ charges 0, booked 2026-02-03' "$out"
+run_gm 2 "two credits under one reference in one statement are refused" \
+    payment import --format csv --account ACC "$TMP/c.csv"
+check_match "naming REF-2" 'bank reference "REF-2" of account ACC was imported before as another credit' "$out"
+check_eq "nothing of either posted: one credit, 100.00 paid" "1|10000|7808" \
+    "$(q "SELECT count(*) FROM bank_credit")|$(paid)"
+check_ledger_balanced
+finish

@@ -152,6 +152,47 @@ static void test_amounts_refused(void **state)
     amount_refused("CN", "1.00", "unknown currency \"CN\"");
 }
 
+/* An entry of 100.00 CNY with charges chrgs must be refused with why at
+ * the path after the entry's. */
+static void charges_refused(const char *chrgs, const char *where, const char *why)
+{
+    char entry[1024], error[512], want[600];
+    snprintf(entry, sizeof entry,
+             "<Ntry><Amt Ccy=\"CNY\">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+             "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>R</AcctSvcrRef>%s</Ntry>",
+             chrgs);
+    struct bank_statement_file f;
+    snprintf(want, sizeof want, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/%s: %s", where, why);
+    if (parse_entries("04", entry, &f, error, sizeof error))
+        fail_msg("%s: expected [%s], got it parsed", chrgs, want);
+    if (strcmp(error, want)) fail_msg("%s: expected [%s], got [%s]", chrgs, want, error);
+    assert_int_equal(f.n, 0);
+}
+
+/* Each charge record is in the entry's currency (a USD 10.00 beside a CNY
+ * 1.00 is not 11.00 CNY), and their sum, and the gross the customer sent
+ * (amount + charges), fit an amount. */
+static void test_charges_refused(void **state)
+{
+    (void)state;
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"USD\">10.00</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"CNY\">1.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[1]/Amt", "charges in USD, not the entry's currency (CNY)");
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">1.00</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"USD\">10.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[2]/Amt", "charges in USD, not the entry's currency (CNY)");
+    /* 2 x 4611686018427387904 is 2^63: the sum does not fit */
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">46116860184273879.04</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"CNY\">46116860184273879.04</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[2]/Amt", "the charges are too large");
+    /* the charges fit, the gross (100.00 more) does not */
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">92233720368547758.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[1]/Amt", "the charges are too large");
+    charges_refused("<Chrgs><TtlChrgsAndTaxAmt Ccy=\"CNY\">92233720368547758.00</TtlChrgsAndTaxAmt>"
+                    "</Chrgs>",
+                    "Chrgs/TtlChrgsAndTaxAmt", "the charges are too large");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_version_2_charges_repeated),
         cmocka_unit_test(test_version_8_and_reference_precedence),
         cmocka_unit_test(test_amounts_refused),
+        cmocka_unit_test(test_charges_refused),
     };
     return cmocka_run_group_tests_name("camt", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "core/decimal.h"
 #include "core/money.h"
 #include "core/strbuf.h"
+#include "core/timeutil.h"
 #include "core/utf8.h"
 
 #include <libxml/parser.h>
@@ -129,7 +130,8 @@ static bool amount_of(struct walk *w, const xmlNode *n, const char *path, const 
     return true;
 }
 
-/* A date element (Dt, or DtTm whose first ten characters are the date). */
+/* A date element (Dt, or DtTm whose first ten characters are the date), a
+ * day of the calendar. */
 static bool date_of(struct walk *w, const xmlNode *n, const char *path, const char *name,
                     char out[11], bool required)
 {
@@ -141,6 +143,9 @@ static bool date_of(struct walk *w, const xmlNode *n, const char *path, const ch
     for (int i = 0; ok && i < 10; i++)
         ok = i == 4 || i == 7 || (t[i] >= '0' && t[i] <= '9');
     if (ok) memcpy(out, t, 10), out[10] = 0;
+    int64_t day;
+    ok = ok && time_parse_date(out, &day); /* a day of the calendar (not 2026-02-30) */
+    if (!ok) out[0] = 0;
     free(t);
     return ok ? true : refuse(w, path, name, "%sno date (Dt or DtTm, YYYY-MM-DD...)", "");
 }

@@ -193,6 +193,35 @@ static void test_charges_refused(void **state)
                     "Chrgs/TtlChrgsAndTaxAmt", "the charges are too large");
 }
 
+/* A booking or value day that is no day of the calendar is refused at its
+ * path, as the CSV reader refuses one: the ledger could not post it. */
+static void test_no_such_day_refused(void **state)
+{
+    (void)state;
+    const char *days[] = {"2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29"};
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++)
+        for (int value = 0; value < 2; value++) {
+            char entry[512], error[512], want[200];
+            snprintf(entry, sizeof entry,
+                     "<Ntry><Amt Ccy=\"CNY\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+                     "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt>"
+                     "<AcctSvcrRef>R</AcctSvcrRef></Ntry>",
+                     value ? "2026-03-02" : days[i], value ? days[i] : "2026-03-02");
+            snprintf(want, sizeof want,
+                     "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/%s: no date (Dt or DtTm, "
+                     "YYYY-MM-DD...)",
+                     value ? "ValDt" : "BookgDt");
+            struct bank_statement_file f;
+            if (parse_entries("02", entry, &f, error, sizeof error)) {
+                camt_free(&f);
+                fail_msg("%s %s: expected [%s], got it parsed", value ? "ValDt" : "BookgDt",
+                         days[i], want);
+            }
+            if (strcmp(error, want))
+                fail_msg("%s: expected [%s], got [%s]", days[i], want, error);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_version_8_and_reference_precedence),
         cmocka_unit_test(test_amounts_refused),
         cmocka_unit_test(test_charges_refused),
+        cmocka_unit_test(test_no_such_day_refused),
     };
     return cmocka_run_group_tests_name("camt", tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
 # docs/payments.md "Idempotence"): the same credit again posts nothing, but
 # another credit under a reference imported before is refused with the
 # statement whole, never dropped as "imported before" (schema 040); the
-# same holds for a refund's reference (schema 041). alpha: January 10 H800
+# same holds for a refund's reference (schema 041). One reference on two
+# accounts is two credits, each with its own payment.received (schema 043). alpha: January 10 H800
 # hours, 168.00 + 10.08 = 178.08; beta 5 hours, 84.00 + 5.04 = 89.04.
 . "$(dirname "$0")/lib.sh"
 
@@ -53,5 +54,17 @@ run_gm 2 "alpha's refund under beta's OUT-1 is refused" payment refund --custome
 check_match "naming whose it was" 'refund reference "OUT-1" was used before for customer beta, 500 CNY' "$out"
 check_eq "beta refunded 5.00 once (5.96 left), alpha nothing (10.00 left)" "596 1000 1" \
     "$(credit beta) $(credit alpha) $(q "SELECT count(*) FROM ledger_txn WHERE kind = 'refund'")"
+
+# Two banks' exports may number their credits alike: 000123 on ICBC-1 is
+# alpha's 5.00, on CMB-2 beta's 1.00; each is posted and notified, the
+# notification's subject being the credit's account and reference.
+{ echo "$head"; printf '2026-02-05,000123,5.00,,Alpha AI Ltd,alpha\n'; } >"$TMP/icbc.csv"
+{ echo "$head"; printf '2026-02-05,000123,1.00,,Beta,beta\n'; } >"$TMP/cmb.csv"
+run_gm 0 "000123 on ICBC-1" payment import --format csv --account ICBC-1 "$TMP/icbc.csv"
+run_gm 0 "000123 on CMB-2" payment import --format csv --account CMB-2 "$TMP/cmb.csv"
+check_eq "two payment.received, one per account" "CMB-2/000123|beta|100 ICBC-1/000123|alpha|500" \
+    "$(q "SELECT string_agg(concat_ws('|', subject, payload->>'customer', payload->>'amount_minor'), ' '
+                            ORDER BY subject)
+          FROM outbox WHERE kind = 'payment.received' AND payload->>'bank_ref' = '000123'")"
 check_ledger_balanced
 finish

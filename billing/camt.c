@@ -6,7 +6,9 @@
 
 #include "core/alloc.h"
 #include "core/decimal.h"
+#include "core/money.h"
 #include "core/strbuf.h"
+#include "core/timeutil.h"
 #include "core/utf8.h"
 
 #include <libxml/parser.h>
@@ -128,7 +130,8 @@ static bool amount_of(struct walk *w, const xmlNode *n, const char *path, const 
     return true;
 }
 
-/* A date element (Dt, or DtTm whose first ten characters are the date). */
+/* A date element (Dt, or DtTm whose first ten characters are the date), a
+ * day of the calendar. */
 static bool date_of(struct walk *w, const xmlNode *n, const char *path, const char *name,
                     char out[11], bool required)
 {
@@ -140,6 +143,9 @@ static bool date_of(struct walk *w, const xmlNode *n, const char *path, const ch
     for (int i = 0; ok && i < 10; i++)
         ok = i == 4 || i == 7 || (t[i] >= '0' && t[i] <= '9');
     if (ok) memcpy(out, t, 10), out[10] = 0;
+    int64_t day;
+    ok = ok && time_parse_date(out, &day); /* a day of the calendar (not 2026-02-30) */
+    if (!ok) out[0] = 0;
     free(t);
     return ok ? true : refuse(w, path, name, "%sno date (Dt or DtTm, YYYY-MM-DD...)", "");
 }
@@ -187,6 +193,27 @@ static char *party(const xmlNode *ntry, const struct walk *w, bool account)
     return t ? t : text_at(tx, w, "RltdPties/Dbtr/Pty/Nm"); /* .001.08 */
 }
 
+/* Adds the charge of element n (an Amt or TtlChrgsAndTaxAmt) to e's
+ * charges: in e's currency (a charge in another is not so many of its
+ * minor units), and the charges and the gross the customer sent (amount +
+ * charges) fitting an amount. */
+static bool charge(struct walk *w, const xmlNode *n, const char *path, const char *name,
+                   struct bank_entry *e)
+{
+    char cc[4] = "";
+    int64_t part, sum, gross;
+    if (!amount_of(w, n, path, name, cc, &part)) return false;
+    if (strcmp(cc, e->currency)) {
+        char why[64];
+        snprintf(why, sizeof why, "charges in %s, not the entry's currency (%s)", cc, e->currency);
+        return refuse(w, path, name, "%s", why);
+    }
+    if (!money_add(e->charges_minor, part, &sum) || !money_add(e->amount_minor, sum, &gross))
+        return refuse(w, path, name, "%sthe charges are too large", "");
+    e->charges_minor = sum;
+    return true;
+}
+
 static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const char *account,
                   struct bank_entry *e)
 {
@@ -213,34 +240,27 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
         return false;
     /* charges: the total when given, else each record's (.001.04 on: one
      * Chrgs of Rcrd) or each Chrgs' own Amt (.001.02, .001.03: Chrgs
-     * repeated) */
+     * repeated); each in the entry's currency, and the sum and the gross
+     * (amount + charges) an amount */
     xmlNode *ch = child(ntry, w, "Chrgs");
-    char cc[4] = "";
-    int64_t part = 0;
     if (child(ch, w, "TtlChrgsAndTaxAmt")) {
-        if (!amount_of(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt",
-                       cc, &e->charges_minor))
+        if (!charge(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt", e))
             return false;
     } else if (child(ch, w, "Rcrd")) {
         for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
             char name[48];
             snprintf(name, sizeof name, "Chrgs/Rcrd[%d]/Amt", k);
-            if (!amount_of(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, cc, &part))
+            if (!charge(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, e))
                 return false;
-            e->charges_minor += part;
         }
     } else {
         for (int k = 1; child_k(ntry, w, "Chrgs", k); k++) {
             char name[48];
             snprintf(name, sizeof name, "Chrgs[%d]/Amt", k);
-            if (!amount_of(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, cc,
-                           &part))
+            if (!charge(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, e))
                 return false;
-            e->charges_minor += part;
         }
     }
-    if (e->charges_minor && strcmp(cc, e->currency))
-        return refuse(w, path, "Chrgs", "charges in %s, not the entry's currency", cc);
     char *ref = text_at(ntry, w, "AcctSvcrRef");
     if (!ref || !*ref) free(ref), ref = tx_ref(ntry, w, "Refs/AcctSvcrRef");
     if (!ref || !*ref) free(ref), ref = text_at(ntry, w, "NtryRef");

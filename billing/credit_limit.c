@@ -53,8 +53,10 @@ struct unbilled {
     bool ok;
 };
 
-/* A month as the statement shows it: its total counts unless the month is
- * issued (then its invoice is in the open amounts). */
+/* A month as the statement shows it: what the customer will owe of it (its
+ * due: the total less what compute vouchers claim, the programs' debt, as
+ * the receivable will be once issued) counts unless the month is issued
+ * (then its invoice is in the open amounts). */
 static bool add_unbilled(struct bill *b, void *opaque)
 {
     struct unbilled *u = opaque;
@@ -68,7 +70,7 @@ static bool add_unbilled(struct bill *b, void *opaque)
                   b->customer, b->currency, u->x->currency);
         return u->ok = false;
     }
-    if (!money_add(u->x->unbilled, b->total, &u->x->unbilled)) return u->ok = false;
+    if (!money_add(u->x->unbilled, b->due, &u->x->unbilled)) return u->ok = false;
     return true;
 }
 

@@ -81,6 +81,7 @@ invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumet
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
 ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|
+ledger_credit_excess(bigint,text,text)|SELECT ledger_credit_excess(x, 'x', 'x') FROM generate_series(1, 0) x|
 customer_default_at(timestamp with time zone,integer)|SELECT count(*) FROM customer_default_at(now(), 60)|gpumeter_api gpumeter_billing
 deposit_currency(bigint,date)|SELECT deposit_currency(1, '2026-01-01')|gpumeter_billing
 deposit_held(bigint,text)|SELECT deposit_held(1, 'CNY')|gpumeter_billing

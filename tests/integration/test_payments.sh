@@ -71,10 +71,10 @@ check_eq "the bank credits as matched" \
     "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, b.status, coalesce(b.matched_by, ''), coalesce(c.code, '')), ' '
           ORDER BY b.id) FROM bank_credit b LEFT JOIN customer c ON c.id = b.customer_id")"
 check_eq "each posting has its actor, an audit row and one payment.received" "5 5 5" \
-    "$(q "SELECT count(*) FILTER (WHERE actor = 'finance-li') FROM ledger_txn WHERE kind = 'payment'") $(q "SELECT count(*) FROM audit_log WHERE action = 'payment' AND actor = 'finance-li'") $(q "SELECT count(*) FROM outbox o JOIN ledger_txn t ON t.reference = o.subject AND t.kind = 'payment' AND t.customer_id = o.customer_id WHERE o.kind = 'payment.received'")"
+    "$(q "SELECT count(*) FILTER (WHERE actor = 'finance-li') FROM ledger_txn WHERE kind = 'payment'") $(q "SELECT count(*) FROM audit_log WHERE action = 'payment' AND actor = 'finance-li'") $(q "SELECT count(*) FROM outbox o JOIN ledger_txn t ON t.reference = o.payload->>'bank_ref' AND t.kind = 'payment' AND t.customer_id = o.customer_id WHERE o.kind = 'payment.received'")"
 check_eq "payment.received for the charged payment carries the gross sent" "beta|2466|1000" \
     "$(q "SELECT concat_ws('|', payload->>'customer', payload->>'amount_minor', payload->>'charges_minor')
-          FROM outbox WHERE kind = 'payment.received' AND subject = 'BOC20260304000410'")"
+          FROM outbox WHERE kind = 'payment.received' AND subject = '310066726018800012345/BOC20260304000410'")"
 balanced "after the import"
 
 before=$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM ledger_entry) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_txn")

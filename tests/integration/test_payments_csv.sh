@@ -62,7 +62,7 @@ check_eq "payment apply --invoice: the named invoice first, the rest oldest firs
 alpha's credit balance: 0.00 CNY|cash|6600 receivable|-1781|INV-2026-000004 receivable|-4819|INV-2026-000003|applied/manual|1|523" \
     "$?|$(cat "$TMP/apply")|$(q "SELECT string_agg(concat_ws('|', e.account, e.amount_minor, i.number), ' ' ORDER BY e.line_no)
           FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id LEFT JOIN invoice i ON i.id = e.invoice_id
-          WHERE t.reference = '20260305CS0004'")|$(q "SELECT status || '/' || matched_by FROM bank_credit WHERE bank_ref = '20260305CS0004'")|$(q "SELECT count(*) FROM outbox WHERE kind = 'payment.received' AND subject = '20260305CS0004'")|$(q "SELECT open FROM invoice_open WHERE number = 'INV-2026-000003'")"
+          WHERE t.reference = '20260305CS0004'")|$(q "SELECT status || '/' || matched_by FROM bank_credit WHERE bank_ref = '20260305CS0004'")|$(q "SELECT count(*) FROM outbox WHERE kind = 'payment.received' AND subject = '$ACCT/20260305CS0004'")|$(q "SELECT open FROM invoice_open WHERE number = 'INV-2026-000003'")"
 "$GM" payment apply NO-SUCH-REF --customer alpha >"$TMP/apply2" 2>&1
 check_eq "an unknown bank reference is refused (exit 2)" "2" "$?"
 check_match "naming it" 'no bank credit with reference "NO-SUCH-REF"' "$(cat "$TMP/apply2")"

@@ -152,6 +152,76 @@ static void test_amounts_refused(void **state)
     amount_refused("CN", "1.00", "unknown currency \"CN\"");
 }
 
+/* An entry of 100.00 CNY with charges chrgs must be refused with why at
+ * the path after the entry's. */
+static void charges_refused(const char *chrgs, const char *where, const char *why)
+{
+    char entry[1024], error[512], want[600];
+    snprintf(entry, sizeof entry,
+             "<Ntry><Amt Ccy=\"CNY\">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+             "<BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>R</AcctSvcrRef>%s</Ntry>",
+             chrgs);
+    struct bank_statement_file f;
+    snprintf(want, sizeof want, "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/%s: %s", where, why);
+    if (parse_entries("04", entry, &f, error, sizeof error))
+        fail_msg("%s: expected [%s], got it parsed", chrgs, want);
+    if (strcmp(error, want)) fail_msg("%s: expected [%s], got [%s]", chrgs, want, error);
+    assert_int_equal(f.n, 0);
+}
+
+/* Each charge record is in the entry's currency (a USD 10.00 beside a CNY
+ * 1.00 is not 11.00 CNY), and their sum, and the gross the customer sent
+ * (amount + charges), fit an amount. */
+static void test_charges_refused(void **state)
+{
+    (void)state;
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"USD\">10.00</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"CNY\">1.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[1]/Amt", "charges in USD, not the entry's currency (CNY)");
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">1.00</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"USD\">10.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[2]/Amt", "charges in USD, not the entry's currency (CNY)");
+    /* 2 x 4611686018427387904 is 2^63: the sum does not fit */
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">46116860184273879.04</Amt></Rcrd>"
+                    "<Rcrd><Amt Ccy=\"CNY\">46116860184273879.04</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[2]/Amt", "the charges are too large");
+    /* the charges fit, the gross (100.00 more) does not */
+    charges_refused("<Chrgs><Rcrd><Amt Ccy=\"CNY\">92233720368547758.00</Amt></Rcrd></Chrgs>",
+                    "Chrgs/Rcrd[1]/Amt", "the charges are too large");
+    charges_refused("<Chrgs><TtlChrgsAndTaxAmt Ccy=\"CNY\">92233720368547758.00</TtlChrgsAndTaxAmt>"
+                    "</Chrgs>",
+                    "Chrgs/TtlChrgsAndTaxAmt", "the charges are too large");
+}
+
+/* A booking or value day that is no day of the calendar is refused at its
+ * path, as the CSV reader refuses one: the ledger could not post it. */
+static void test_no_such_day_refused(void **state)
+{
+    (void)state;
+    const char *days[] = {"2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29"};
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++)
+        for (int value = 0; value < 2; value++) {
+            char entry[512], error[512], want[200];
+            snprintf(entry, sizeof entry,
+                     "<Ntry><Amt Ccy=\"CNY\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+                     "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt>"
+                     "<AcctSvcrRef>R</AcctSvcrRef></Ntry>",
+                     value ? "2026-03-02" : days[i], value ? days[i] : "2026-03-02");
+            snprintf(want, sizeof want,
+                     "/Document/BkToCstmrStmt/Stmt[1]/Ntry[1]/%s: no date (Dt or DtTm, "
+                     "YYYY-MM-DD...)",
+                     value ? "ValDt" : "BookgDt");
+            struct bank_statement_file f;
+            if (parse_entries("02", entry, &f, error, sizeof error)) {
+                camt_free(&f);
+                fail_msg("%s %s: expected [%s], got it parsed", value ? "ValDt" : "BookgDt",
+                         days[i], want);
+            }
+            if (strcmp(error, want))
+                fail_msg("%s: expected [%s], got [%s]", days[i], want, error);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +229,8 @@ int main(void)
         cmocka_unit_test(test_version_2_charges_repeated),
         cmocka_unit_test(test_version_8_and_reference_precedence),
         cmocka_unit_test(test_amounts_refused),
+        cmocka_unit_test(test_charges_refused),
+        cmocka_unit_test(test_no_such_day_refused),
     };
     return cmocka_run_group_tests_name("camt", tests, NULL, NULL);
 }

@@ -22,12 +22,10 @@
 --   the only one so far is the issue trigger below.
 -- - An invoice or credit note posts when issued, in the issuing
 --   transaction: the draft -> issued UPDATE fires ledger_post_invoice,
---   which no issue path can forget. Receivable debit what the customer
---   owes (the invoice's due), voucher_claim debit what compute vouchers
---   pay for it (its claimed: owed by the voucher's program, never by the
---   customer), revenue credit the subtotal, tax_payable credit the tax; a
---   credit note's amounts are negative, so the same lines reverse (its
---   entries name the invoice it credits). A void posts nothing itself: it
+--   which no issue path can forget. Receivable debit the total, revenue
+--   credit the subtotal, tax_payable credit the tax; a credit note's
+--   amounts are negative, so the same three lines reverse (its receivable
+--   entry names the invoice it credits). A void posts nothing itself: it
 --   is issued with credit notes that reverse the invoice whole (027).
 -- - Invoices and credit notes issued before this migration (issued or
 --   since void) are posted here, at their issue time, actor 'migrate 030'.
@@ -51,9 +49,8 @@ CREATE UNIQUE INDEX ledger_txn_document ON ledger_txn (kind, reference)
     WHERE kind IN ('invoice', 'credit_note');
 CREATE INDEX ledger_txn_customer ON ledger_txn (customer_id, currency);
 
--- The chart of accounts (docs/receivables.md): receivable, voucher_claim
--- (what a voucher program owes for an invoice) and cash are assets (debit
--- balances); customer_credit (a credit balance owed back
+-- The chart of accounts (docs/receivables.md): receivable and cash are
+-- assets (debit balances); customer_credit (a credit balance owed back
 -- to the customer), deposit (held), tax_payable (output VAT) are
 -- liabilities and revenue is income (credit balances); write_off and
 -- bank_fee are expenses (debit balances).
@@ -61,8 +58,7 @@ CREATE TABLE ledger_entry (
     txn_id      bigint NOT NULL REFERENCES ledger_txn (id),
     line_no     integer NOT NULL CHECK (line_no > 0),
     account     text NOT NULL CHECK (account IN ('receivable', 'cash', 'customer_credit', 'deposit',
-                                                 'revenue', 'tax_payable', 'write_off', 'bank_fee',
-                                                 'voucher_claim')),
+                                                 'revenue', 'tax_payable', 'write_off', 'bank_fee')),
     amount_minor bigint NOT NULL CHECK (amount_minor <> 0),
     invoice_id  bigint REFERENCES invoice (id),
     PRIMARY KEY (txn_id, line_no),
@@ -122,8 +118,7 @@ BEGIN
     ASSERT inv.number IS NOT NULL, 'only an issued invoice or credit note posts';
     INSERT INTO ledger_txn (customer_id, currency, kind, reference, actor, at)
     VALUES (inv.customer_id, inv.currency, inv.kind, inv.number, $2, $3) RETURNING id INTO txn;
-    FOR e IN SELECT * FROM (VALUES ('receivable', inv.due, coalesce(inv.credits, inv.id)),
-                                   ('voucher_claim', inv.claimed, coalesce(inv.credits, inv.id)),
+    FOR e IN SELECT * FROM (VALUES ('receivable', inv.total, coalesce(inv.credits, inv.id)),
                                    ('revenue', -inv.subtotal, NULL::bigint),
                                    ('tax_payable', -inv.tax, NULL::bigint)) v (account, amount, inv_id)
              WHERE amount <> 0 LOOP

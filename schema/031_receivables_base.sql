@@ -16,6 +16,25 @@
 --   (webhooks) is the deliverer's business, which keeps its own state.
 --   An invoice or credit note emits invoice.issued / credit_note.issued
 --   when issued, by trigger, so no issue path can forget it.
+-- - The customer owes an invoice's due, not its total: what compute
+--   vouchers claim for it (invoice.claimed) is the voucher program's
+--   debt, so it posts to its own asset account, voucher_claim, never to
+--   the customer's receivable. 030 posted the receivable at the total;
+--   from here the issue posting splits it (ledger_post_issued, below),
+--   and every document 030 posted with a claim is corrected by a
+--   transaction of kind voucher_claim at its own issue time (receivable
+--   less the claim, voucher_claim the claim), so that the ledger as of
+--   any moment says what the customer owed then. (030 is left as it
+--   landed: a database migrated to it moves on from here.)
+ALTER TABLE ledger_entry DROP CONSTRAINT ledger_entry_account_check;
+ALTER TABLE ledger_entry ADD CHECK (account IN ('receivable', 'cash', 'customer_credit', 'deposit',
+                                                'revenue', 'tax_payable', 'write_off', 'bank_fee',
+                                                'voucher_claim'));
+ALTER TABLE ledger_txn DROP CONSTRAINT ledger_txn_kind_check;
+ALTER TABLE ledger_txn ADD CHECK (kind IN ('invoice', 'credit_note', 'payment', 'refund', 'deposit',
+                                           'write_off', 'application', 'voucher_claim'));
+-- a document's claim is moved once
+CREATE UNIQUE INDEX ledger_txn_voucher_claim ON ledger_txn (reference) WHERE kind = 'voucher_claim';
 ALTER TABLE invoice ADD COLUMN due_date date;
 ALTER TABLE invoice ADD CHECK (due_date IS NULL OR kind = 'invoice');
 
@@ -28,9 +47,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Each invoice issued by `at` (void ones too, which their credit notes
--- bring to 0), as the ledger stood at `at`: total as posted, what credit
--- notes took off (positive), what payments and credit applications took
--- off (positive), what was written off (positive), and what is open.
+-- bring to 0), as the ledger stood at `at`: total as posted (what the
+-- customer owes: its due; a voucher_claim correction of the invoice
+-- counts with it), what credit notes took off (positive; with their own
+-- corrections), what payments and credit applications took off
+-- (positive), what was written off (positive), and what is open.
 -- days_past_due counts from the due day to at's local day (0 when not
 -- yet due). A security definer that only reads, as a view is: the API
 -- reads the ledger through it and the views of 030, never the tables.
@@ -40,10 +61,15 @@ RETURNS TABLE (invoice_id bigint, number text, customer_id bigint, currency text
                paid bigint, written_off bigint, open bigint, days_past_due integer)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT i.id, i.number, i.customer_id, i.currency, i.period, i.issued_at, d.due_on,
-           coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'invoice'), 0),
-           coalesce(-sum(e.amount_minor) FILTER (WHERE t.kind = 'credit_note'), 0),
+           coalesce(sum(e.amount_minor) FILTER (WHERE t.kind = 'invoice' OR
+                                                      (t.kind = 'voucher_claim' AND
+                                                       t.reference = i.number)), 0),
+           coalesce(-sum(e.amount_minor) FILTER (WHERE t.kind = 'credit_note' OR
+                                                       (t.kind = 'voucher_claim' AND
+                                                        t.reference <> i.number)), 0),
            coalesce(-sum(e.amount_minor) FILTER (WHERE t.kind NOT IN ('invoice', 'credit_note',
-                                                                       'write_off')), 0),
+                                                                       'write_off',
+                                                                       'voucher_claim')), 0),
            coalesce(-sum(e.amount_minor) FILTER (WHERE t.kind = 'write_off'), 0),
            coalesce(sum(e.amount_minor), 0),
            greatest(0, ($1 AT TIME ZONE customer_time_zone(i.customer_id, i.period))::date
@@ -155,3 +181,39 @@ BEGIN
                             jsonb_build_object('account', 'revenue', 'amount_minor', -inv.subtotal),
                             jsonb_build_object('account', 'tax_payable', 'amount_minor', -inv.tax)));
 END $$;
+
+-- What 030 posted at the total: each document with a voucher claim whose
+-- issue posting has no voucher_claim entry moves the claim from the
+-- receivable to voucher_claim, at the document's own issue time, in issue
+-- order (a credit note's claim is negative: it moves back).
+SELECT ledger_post(i.customer_id, i.currency, 'voucher_claim', i.number, 'migrate 031', i.issued_at,
+                   jsonb_build_array(
+                       jsonb_build_object('account', 'receivable', 'amount_minor', -i.claimed,
+                                          'invoice_id', coalesce(i.credits, i.id)),
+                       jsonb_build_object('account', 'voucher_claim', 'amount_minor', i.claimed,
+                                          'invoice_id', coalesce(i.credits, i.id))))
+FROM invoice i JOIN ledger_txn t ON t.kind = i.kind AND t.reference = i.number
+WHERE i.number IS NOT NULL AND i.claimed <> 0
+  AND NOT EXISTS (SELECT 1 FROM ledger_entry e WHERE e.txn_id = t.id AND e.account = 'voucher_claim')
+ORDER BY i.issued_at, i.id;
+
+-- 030's view, its columns read as invoice_open_at reads them: a
+-- document's voucher_claim correction counts with the document.
+CREATE OR REPLACE VIEW invoice_open AS
+SELECT i.number, t.customer_id, t.currency,
+       sum(e.amount_minor) FILTER (WHERE t2.kind = 'invoice' OR
+                                   (t2.kind = 'voucher_claim' AND t2.reference = i.number))
+           AS total,
+       coalesce(-sum(e.amount_minor) FILTER (WHERE t2.kind = 'credit_note' OR
+                                             (t2.kind = 'voucher_claim' AND
+                                              t2.reference <> i.number)), 0) AS credited,
+       coalesce(-sum(e.amount_minor) FILTER (WHERE t2.kind NOT IN ('invoice', 'credit_note',
+                                                                   'voucher_claim')), 0)
+           AS applied,
+       sum(e.amount_minor) AS open
+FROM ledger_txn t
+JOIN invoice i ON i.number = t.reference AND i.kind = 'invoice'
+JOIN ledger_entry e ON e.invoice_id = i.id AND e.account = 'receivable'
+JOIN ledger_txn t2 ON t2.id = e.txn_id
+WHERE t.kind = 'invoice'
+GROUP BY i.number, t.customer_id, t.currency;

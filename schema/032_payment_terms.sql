@@ -122,7 +122,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         SELECT c.code, t.currency, sum(e.amount_minor) AS sales
         FROM c JOIN ledger_txn t ON t.customer_id = c.id
         JOIN ledger_entry e ON e.txn_id = t.id AND e.account = 'receivable'
-        WHERE t.kind IN ('invoice', 'credit_note')
+        WHERE t.kind IN ('invoice', 'credit_note', 'voucher_claim')
           AND t.at > receivables_day_end($1 - 90, c.tz) AND t.at <= c.at
         GROUP BY c.code, t.currency),
     a AS (

@@ -226,6 +226,47 @@ check_eq "to beta: its credit balance 12.57 + 10.00 + 5.00" "beta beta 2757" \
     "$(q "SELECT string_agg(c.code, ' ' ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'BOC20260601%'") $(credit_of beta)"
 balanced "after the references"
 
+# A bank that gives no AcctSvcrRef numbers each statement's entries
+# NtryRef 1, 2, ...: the next day's entry 1 is another credit under a
+# reference already imported. It is refused, whole and loudly (exit 2,
+# nothing posted), never skipped as "imported before" (the money would be
+# lost unseen); the first day's statement imported again is still skipped.
+ntryref_day() { # day amount
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>NR-$1</MsgId><CreDtTm>$1T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>NR-STMT-$1</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <NtryRef>1</NtryRef>
+        <Amt Ccy="CNY">$2</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>$1</Dt></BookgDt>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>prepayment alpha</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+ntryref_day 2026-07-01 5.00 >"$TMP/nr1.xml"
+ntryref_day 2026-07-02 7.00 >"$TMP/nr2.xml"
+alpha_credit=$(credit_of alpha)
+run_gm 0 "NtryRef 1 of July 1st imports" payment import "$TMP/nr1.xml"
+check_eq "its 5.00 into alpha's credit balance" "$((alpha_credit + 500))" "$(credit_of alpha)"
+before=$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_entry")
+run_gm 2 "NtryRef 1 of July 2nd (another credit, 7.00) is refused" payment import "$TMP/nr2.xml"
+check_eq "the refusal names the entry, the reference and both credits, and that nothing posted" \
+    "gpumeter: error: /Document/BkToCstmrStmt/Stmt[1]/Ntry[1]: bank reference 1 was imported before for another credit (CNY 5.00 booked on 2026-07-01; this one CNY 7.00 booked on 2026-07-02): not skipped as imported before|gpumeter: error: $TMP/nr2.xml: refused, nothing posted" \
+    "$(grep '^gpumeter: error: /Document' <<<"$out")|$(tail -n 1 <<<"$out")"
+check_eq "nothing posted: ledger entries and bank credits as before" "$before" \
+    "$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_entry")"
+run_gm 0 "July 1st's statement imported again" payment import "$TMP/nr1.xml"
+check_match "is still skipped as imported before" "1 imported before" "$out"
+balanced "after the NtryRef statements"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

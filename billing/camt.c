@@ -165,6 +165,11 @@ static void gather(const xmlNode *n, const struct walk *w, const char *const *na
     }
 }
 
+/* What is read as remittance text: first these, then the additional
+ * transaction information. */
+static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
+static const char *const info[] = {"AddtlTxInf", NULL};
+
 /* The first non-empty text among a transaction's references. */
 static char *tx_ref(const xmlNode *ntry, const struct walk *w, const char *name)
 {
@@ -176,15 +181,20 @@ static char *tx_ref(const xmlNode *ntry, const struct walk *w, const char *name)
     return NULL;
 }
 
-static char *party(const xmlNode *ntry, const struct walk *w, bool account)
+/* A transaction's payer: its name, or with account its account. */
+static char *tx_party(const xmlNode *tx, const struct walk *w, bool account)
 {
-    xmlNode *tx = child(at(ntry, w, "NtryDtls"), w, "TxDtls");
     if (account) {
         char *t = text_at(tx, w, "RltdPties/DbtrAcct/Id/IBAN");
         return t ? t : text_at(tx, w, "RltdPties/DbtrAcct/Id/Othr/Id");
     }
     char *t = text_at(tx, w, "RltdPties/Dbtr/Nm"); /* up to .001.07 */
     return t ? t : text_at(tx, w, "RltdPties/Dbtr/Pty/Nm"); /* .001.08 */
+}
+
+static char *party(const xmlNode *ntry, const struct walk *w, bool account)
+{
+    return tx_party(child(at(ntry, w, "NtryDtls"), w, "TxDtls"), w, account);
 }
 
 static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const char *account,
@@ -249,8 +259,6 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     e->bank_ref = ref;
     e->debtor_name = party(ntry, w, false);
     e->debtor_account = party(ntry, w, true);
-    static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
-    static const char *const info[] = {"AddtlTxInf", NULL};
     struct strbuf sb = {0};
     gather(ntry, w, rmt, &sb);
     gather(ntry, w, info, &sb);
@@ -265,6 +273,82 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     if (e->credit && e->booked && !e->reversal && !e->bank_ref)
         return refuse(w, path, NULL, "%sa credit without a bank reference (AcctSvcrRef, NtryRef or "
                                      "EndToEndId)", "");
+    return true;
+}
+
+/* A batch booking (docs/payments.md, "Batch bookings"): booked credit
+ * out->entries[n - 1], read whole from ntry, becomes one credit per
+ * transaction when it has several TxDtls, each with its own amount
+ * (AmtDtls/TxAmt/Amt, .001.08 also TxDtls/Amt) in the entry's currency
+ * above 0, summing to the entry's amount, and the bank deducted no
+ * charges from the entry: each its own payer and remittance text, its
+ * bank reference the entry's with "/" and its number. Any other entry
+ * stays one credit. False (refused) on a transaction amount that is not
+ * one. */
+static bool split_batch(struct walk *w, const xmlNode *ntry, const char *path,
+                        struct bank_statement_file *out)
+{
+    struct bank_entry *e = &out->entries[out->n - 1];
+    const xmlNode *dtls = at(ntry, w, "NtryDtls");
+    int n = 0;
+    while (child_k(dtls, w, "TxDtls", n + 1)) n++;
+    if (!e->credit || !e->booked || e->reversal || e->charges_minor || !e->bank_ref || n < 2)
+        return true;
+    int64_t *amt = xreallocarray(NULL, (size_t)n, sizeof *amt), sum = 0;
+    bool split = true;
+    for (int k = 1; k <= n && split; k++) {
+        const xmlNode *tx = child_k(dtls, w, "TxDtls", k);
+        const char *name = "AmtDtls/TxAmt/Amt";
+        xmlNode *a = at(tx, w, name);
+        if (!a) name = "Amt", a = child(tx, w, name);
+        char tp[200], cc[4] = "";
+        snprintf(tp, sizeof tp, "%s/NtryDtls/TxDtls[%d]", path, k);
+        if (!a) {
+            split = false;
+        } else if (!amount_of(w, a, tp, name, cc, &amt[k - 1])) {
+            free(amt);
+            return false;
+        } else {
+            split = !strcmp(cc, e->currency) && amt[k - 1] > 0 &&
+                    amt[k - 1] <= e->amount_minor - sum;
+            sum += split ? amt[k - 1] : 0;
+        }
+    }
+    if (!split || sum != e->amount_minor) {
+        free(amt);
+        return true;
+    }
+    struct bank_entry whole = *e;
+    out->n--;
+    out->entries = xreallocarray(out->entries, out->n + (size_t)n, sizeof *out->entries);
+    for (int k = 1; k <= n; k++) {
+        const xmlNode *tx = child_k(dtls, w, "TxDtls", k);
+        struct bank_entry *t = &out->entries[out->n++];
+        *t = whole;
+        char buf[200];
+        snprintf(buf, sizeof buf, "%s/NtryDtls/TxDtls[%d]", path, k);
+        t->path = xstrdup(buf);
+        t->account = xstrdup(whole.account);
+        size_t cap = strlen(whole.bank_ref) + 16;
+        t->bank_ref = xmalloc(cap);
+        snprintf(t->bank_ref, cap, "%s/%d", whole.bank_ref, k);
+        t->amount_minor = amt[k - 1];
+        t->tx = k;
+        t->debtor_name = tx_party(tx, w, false);
+        t->debtor_account = tx_party(tx, w, true);
+        struct strbuf sb = {0};
+        gather(tx, w, rmt, &sb);
+        gather(tx, w, info, &sb);
+        t->remittance = xstrdup(sb_str(&sb));
+        sb_free(&sb);
+    }
+    free(whole.path);
+    free(whole.account);
+    free(whole.bank_ref);
+    free(whole.debtor_name);
+    free(whole.debtor_account);
+    free(whole.remittance);
+    free(amt);
     return true;
 }
 
@@ -289,7 +373,8 @@ static bool walk_statement(struct walk *w, const xmlNode *stmt, const char *path
         out->entries = xreallocarray(out->entries, out->n + 1, sizeof *out->entries);
         struct bank_entry *e = &out->entries[out->n++];
         memset(e, 0, sizeof *e);
-        ok = entry(w, child_k(stmt, w, "Ntry", k), p, acct, e);
+        ok = entry(w, child_k(stmt, w, "Ntry", k), p, acct, e) &&
+             split_batch(w, child_k(stmt, w, "Ntry", k), p, out);
     }
     free(acct);
     return ok;

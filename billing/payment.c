@@ -181,7 +181,7 @@ static int payment_import(int argc, char **argv)
     struct tally t = {0};
     for (size_t i = 0; i < f.n; i++) {
         const struct bank_entry *e = &f.entries[i];
-        t.entries++;
+        t.entries += e->tx <= 1; /* a batch booking's transactions are one entry */
         if (!e->credit) t.debits++;
         else if (!e->booked) t.pending++;
         else if (e->reversal) t.reversals++;

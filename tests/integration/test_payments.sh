@@ -267,6 +267,61 @@ run_gm 0 "July 1st's statement imported again" payment import "$TMP/nr1.xml"
 check_match "is still skipped as imported before" "1 imported before" "$out"
 balanced "after the NtryRef statements"
 
+# A batch booking: one entry of 7.00 whose two transactions are two
+# payers' (alpha's 3.00 naming its INV-2026-000001, beta's 4.00 naming its
+# INV-2026-000002, both paid by now). Each transaction is its own credit,
+# to its own customer, as a clerk would post them: beta's 4.00 is not
+# alpha's credit. The statement is written from the camt.053.001.02 message
+# definition (NtryDtls/Btch, TxDtls/AmtDtls/TxAmt).
+cat >"$TMP/batch.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>BATCH-20260705</MsgId><CreDtTm>2026-07-05T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>BATCH-STMT-20260705</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-05</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260705000001</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>
+          <Btch><NbOfTxs>2</NbOfTxs><TtlAmt Ccy="CNY">7.00</TtlAmt><CdtDbtInd>CRDT</CdtDbtInd></Btch>
+          <TxDtls>
+            <Refs><EndToEndId>A-0705</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">3.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Alpha AI Co</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000001</Ustrd></RmtInf>
+          </TxDtls>
+          <TxDtls>
+            <Refs><EndToEndId>B-0705</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">4.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Beta Robotics</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000002</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta)
+run_gm 0 "a batch booking of two payers imports" payment import "$TMP/batch.xml"
+check_eq "its summary: one entry, two credits" \
+    "$TMP/batch.xml: 1 entries read: 2 credits posted (2 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 0 imported before (nothing posted again); skipped: 0 debits, 0 pending, 0 reversals" \
+    "$out"
+check_eq "one credit per transaction, each its payer's (bank_ref|customer|amount|payer|remittance)" \
+    "ICBC20260705000001/1|alpha|300|Alpha AI Co|INV-2026-000001 ICBC20260705000001/2|beta|400|Beta Robotics|INV-2026-000002" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, c.code, b.amount_minor, b.debtor_name, b.remittance), ' '
+          ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id
+          WHERE b.bank_ref LIKE 'ICBC20260705%'")"
+check_eq "alpha's credit balance + 3.00, beta's + 4.00" "$((alpha_credit + 300)) $((beta_credit + 400))" \
+    "$(credit_of alpha) $(credit_of beta)"
+run_gm 0 "the batch imported again" payment import "$TMP/batch.xml"
+check_match "posts nothing" "0 credits posted .* 2 imported before" "$out"
+balanced "after the batch booking"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,57 @@ static char *party(const xmlNode *ntry, const struct walk *w, bool account)
     return tx_party(child(at(ntry, w, "NtryDtls"), w, "TxDtls"), w, account);
 }
 
+/* The charges the bank deducted, reported under parent (an Ntry or a
+ * TxDtls; prefix its path from the entry's): the total when given, else
+ * each record's (.001.04 on: one Chrgs of Rcrd) or each Chrgs' own Amt
+ * (.001.02, .001.03: Chrgs repeated). A record with ChrgInclInd false was
+ * not deducted from the amount booked (the bank charged it apart, as a
+ * debit of its own): it is not the customer's, and when a record says so
+ * only the records included count. In the entry's currency. */
+static bool charges_of(struct walk *w, const xmlNode *parent, const char *path,
+                       const char *prefix, const char *currency, int64_t *minor)
+{
+    xmlNode *ch = child(parent, w, "Chrgs");
+    char cc[4] = "", name[96];
+    int64_t part = 0;
+    bool apart = false;
+    for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
+        char *incl = text_at(child_k(ch, w, "Rcrd", k), w, "ChrgInclInd");
+        apart |= incl && (!strcmp(incl, "false") || !strcmp(incl, "0"));
+        free(incl);
+    }
+    *minor = 0;
+    if (child(ch, w, "TtlChrgsAndTaxAmt") && !apart) {
+        snprintf(name, sizeof name, "%sChrgs/TtlChrgsAndTaxAmt", prefix);
+        if (!amount_of(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, name, cc, minor)) return false;
+    } else if (child(ch, w, "Rcrd")) {
+        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
+            const xmlNode *r = child_k(ch, w, "Rcrd", k);
+            snprintf(name, sizeof name, "%sChrgs/Rcrd[%d]/Amt", prefix, k);
+            if (!amount_of(w, child(r, w, "Amt"), path, name, cc, &part)) return false;
+            char *incl = text_at(r, w, "ChrgInclInd");
+            bool in = !incl || !(!strcmp(incl, "false") || !strcmp(incl, "0"));
+            free(incl);
+            if (in && part > INT64_MAX - *minor)
+                return refuse(w, path, name, "%sthe charges are too large", "");
+            *minor += in ? part : 0;
+        }
+    } else {
+        for (int k = 1; child_k(parent, w, "Chrgs", k); k++) {
+            snprintf(name, sizeof name, "%sChrgs[%d]/Amt", prefix, k);
+            if (!amount_of(w, child(child_k(parent, w, "Chrgs", k), w, "Amt"), path, name, cc,
+                           &part))
+                return false;
+            if (part > INT64_MAX - *minor)
+                return refuse(w, path, name, "%sthe charges are too large", "");
+            *minor += part;
+        }
+    }
+    if (*minor && strcmp(cc, currency))
+        return refuse(w, path, "Chrgs", "charges in %s, not the entry's currency", cc);
+    return true;
+}
+
 static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const char *account,
                   struct bank_entry *e)
 {
@@ -221,36 +273,15 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     if (!date_of(w, child(ntry, w, "BookgDt"), path, "BookgDt", e->booked_on, e->booked) ||
         !date_of(w, child(ntry, w, "ValDt"), path, "ValDt", e->value_on, false))
         return false;
-    /* charges: the total when given, else each record's (.001.04 on: one
-     * Chrgs of Rcrd) or each Chrgs' own Amt (.001.02, .001.03: Chrgs
-     * repeated) */
-    xmlNode *ch = child(ntry, w, "Chrgs");
-    char cc[4] = "";
-    int64_t part = 0;
-    if (child(ch, w, "TtlChrgsAndTaxAmt")) {
-        if (!amount_of(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt",
-                       cc, &e->charges_minor))
-            return false;
-    } else if (child(ch, w, "Rcrd")) {
-        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
-            char name[48];
-            snprintf(name, sizeof name, "Chrgs/Rcrd[%d]/Amt", k);
-            if (!amount_of(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, cc, &part))
-                return false;
-            e->charges_minor += part;
-        }
-    } else {
-        for (int k = 1; child_k(ntry, w, "Chrgs", k); k++) {
-            char name[48];
-            snprintf(name, sizeof name, "Chrgs[%d]/Amt", k);
-            if (!amount_of(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, cc,
-                           &part))
-                return false;
-            e->charges_minor += part;
-        }
+    /* charges: the entry's, else its one transaction's (a bank may report
+     * them there) */
+    const xmlNode *tx1 = child(at(ntry, w, "NtryDtls"), w, "TxDtls");
+    bool one_tx = tx1 && !child_k(at(ntry, w, "NtryDtls"), w, "TxDtls", 2);
+    if (child(ntry, w, "Chrgs") || !one_tx || !child(tx1, w, "Chrgs")) {
+        if (!charges_of(w, ntry, path, "", e->currency, &e->charges_minor)) return false;
+    } else if (!charges_of(w, tx1, path, "NtryDtls/TxDtls[1]/", e->currency, &e->charges_minor)) {
+        return false;
     }
-    if (e->charges_minor && strcmp(cc, e->currency))
-        return refuse(w, path, "Chrgs", "charges in %s, not the entry's currency", cc);
     char *ref = text_at(ntry, w, "AcctSvcrRef");
     if (!ref || !*ref) free(ref), ref = tx_ref(ntry, w, "Refs/AcctSvcrRef");
     if (!ref || !*ref) free(ref), ref = text_at(ntry, w, "NtryRef");

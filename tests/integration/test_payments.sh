@@ -322,6 +322,48 @@ run_gm 0 "the batch imported again" payment import "$TMP/batch.xml"
 check_match "posts nothing" "0 credits posted .* 2 imported before" "$out"
 balanced "after the batch booking"
 
+# Charges as banks report them: (1) .001.08, a charge record with
+# ChrgInclInd false: the bank charged it apart, not deducted from the 5.00
+# booked, so the customer sent 5.00, not 6.00, and no bank fee is in this
+# entry; (2) .001.02, the charges of an entry's one transaction under
+# TxDtls/Chrgs: 4.00 booked + 1.00 deducted = 5.00 sent.
+charges_file() { # version status entry-charges tx-charges remittance amount ref
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.0$1">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>CHG-$7</MsgId><CreDtTm>2026-07-06T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>CHG-STMT-$7</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">$6</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>$2</Sts>
+        <BookgDt><Dt>2026-07-06</Dt></BookgDt>
+        <AcctSvcrRef>$7</AcctSvcrRef>
+        $3
+        <NtryDtls><TxDtls>$4<RmtInf><Ustrd>$5</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+charges_file 8 "<Cd>BOOK</Cd>" \
+    '<Chrgs><TtlChrgsAndTaxAmt Ccy="CNY">1.00</TtlChrgsAndTaxAmt><Rcrd><Amt Ccy="CNY">1.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><ChrgInclInd>false</ChrgInclInd></Rcrd></Chrgs>' \
+    "" "prepayment alpha" 5.00 ICBC20260706000001 >"$TMP/charges-apart.xml"
+charges_file 2 BOOK "" '<Chrgs><Amt Ccy="CNY">1.00</Amt></Chrgs>' "prepayment beta" 4.00 \
+    ICBC20260706000002 >"$TMP/charges-tx.xml"
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta) fees=$(account_sum bank_fee)
+run_gm 0 "a charge not included imports" payment import "$TMP/charges-apart.xml"
+run_gm 0 "a transaction's charges import" payment import "$TMP/charges-tx.xml"
+check_eq "(amount|charges) as the bank booked and deducted" "ICBC20260706000001|500|0 ICBC20260706000002|400|100" \
+    "$(q "SELECT string_agg(concat_ws('|', bank_ref, amount_minor, charges_minor), ' ' ORDER BY id)
+          FROM bank_credit WHERE bank_ref LIKE 'ICBC20260706%'")"
+check_eq "alpha's credit + 5.00 (what it sent), beta's + 5.00, bank fees + 1.00" \
+    "$((alpha_credit + 500)) $((beta_credit + 500)) $((fees + 100))" \
+    "$(credit_of alpha) $(credit_of beta) $(account_sum bank_fee)"
+balanced "after the charges"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

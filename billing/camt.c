@@ -145,16 +145,23 @@ static bool date_of(struct walk *w, const xmlNode *n, const char *path, const ch
     return ok ? true : refuse(w, path, name, "%sno date (Dt or DtTm, YYYY-MM-DD...)", "");
 }
 
+/* What is read as remittance text: first these (and a structured
+ * remittance's referred document numbers, RfrdDocInf/Nb, where payers
+ * put the invoice number), then the additional transaction information. */
+static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
+static const char *const info[] = {"AddtlTxInf", NULL};
+
 /* Appends the text of every element under n named in names to sb. */
 static void gather(const xmlNode *n, const struct walk *w, const char *const *names,
                    struct strbuf *sb)
 {
     for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
-        bool hit = false;
+        bool hit = false, doc = names == rmt && named(c, w, "RfrdDocInf");
         for (int i = 0; names[i] && !hit; i++) hit = named(c, w, names[i]);
-        if (hit) {
-            char *t = text_of(c);
+        if (hit || doc) {
+            char *t = doc ? text_at(c, w, "Nb") : text_of(c);
+            if (!t) continue;
             if (*t) {
                 if (sb->len) sb_putc(sb, ' ');
                 sb_puts(sb, t);
@@ -165,11 +172,6 @@ static void gather(const xmlNode *n, const struct walk *w, const char *const *na
         }
     }
 }
-
-/* What is read as remittance text: first these, then the additional
- * transaction information. */
-static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
-static const char *const info[] = {"AddtlTxInf", NULL};
 
 /* The first non-empty text among a transaction's references. */
 static char *tx_ref(const xmlNode *ntry, const struct walk *w, const char *name)

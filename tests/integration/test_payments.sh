@@ -364,6 +364,43 @@ check_eq "alpha's credit + 5.00 (what it sent), beta's + 5.00, bank fees + 1.00"
     "$(credit_of alpha) $(credit_of beta) $(account_sum bank_fee)"
 balanced "after the charges"
 
+# A structured remittance (RmtInf/Strd) names the invoice where the
+# standard puts it, the referred document's number (RfrdDocInf/Nb, type
+# CINV): beta's 2.00 for its INV-2026-000002 is matched by it, and the
+# number is the credit's remittance text finance sees.
+cat >"$TMP/strd.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STRD-20260707</MsgId><CreDtTm>2026-07-07T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STRD-STMT-20260707</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">2.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-07</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260707000001</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <RltdPties><Dbtr><Nm>Shenzhen Payer Ltd</Nm></Dbtr></RltdPties>
+          <RmtInf><Strd>
+            <RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-2026-000002</Nb><RltdDt>2026-02-01</RltdDt></RfrdDocInf>
+            <RfrdDocAmt><RmtdAmt Ccy="CNY">2.00</RmtdAmt></RfrdDocAmt>
+          </Strd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+beta_credit=$(credit_of beta)
+run_gm 0 "a structured remittance imports" payment import "$TMP/strd.xml"
+check_eq "matched by the referred document's number (status|matched_by|customer|remittance)" \
+    "credited|invoice|beta|INV-2026-000002" \
+    "$(q "SELECT concat_ws('|', b.status, b.matched_by, c.code, b.remittance) FROM bank_credit b
+          LEFT JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref = 'ICBC20260707000001'")"
+check_eq "beta's credit + 2.00" "$((beta_credit + 200))" "$(credit_of beta)"
+balanced "after the structured remittance"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

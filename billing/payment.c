@@ -182,10 +182,19 @@ static int payment_import(int argc, char **argv)
     for (size_t i = 0; i < f.n; i++) {
         const struct bank_entry *e = &f.entries[i];
         t.entries += e->tx <= 1; /* a batch booking's transactions are one entry */
-        if (!e->credit) t.debits++;
-        else if (!e->booked) t.pending++;
-        else if (e->reversal) t.reversals++;
-        else if (!receive(conn, stmt, e, who, &t)) {
+        /* a reversal first: a customer's payment returned is a debit with
+         * RvslInd, which finance must see, not one of our own payments */
+        if (e->reversal && e->booked) {
+            t.reversals++;
+            if (!e->credit)
+                log_warn("%s: the bank reversed a credit (RvslInd, bank reference %s): nothing "
+                         "posted; the payment it reverses stays applied until finance undoes it",
+                         e->path, e->bank_ref ? e->bank_ref : "none");
+        } else if (!e->credit) {
+            t.debits++;
+        } else if (!e->booked) {
+            t.pending++;
+        } else if (!receive(conn, stmt, e, who, &t)) {
             rc = failure_code();
             if (rc == PAYMENT_EXIT_DATA) log_error("%s: refused, nothing posted", path);
             goto out;

@@ -401,6 +401,38 @@ check_eq "matched by the referred document's number (status|matched_by|customer|
 check_eq "beta's credit + 2.00" "$((beta_credit + 200))" "$(credit_of beta)"
 balanced "after the structured remittance"
 
+# The bank returns a payment (ISO 20022: a credit reversed is an entry
+# with CdtDbtInd DBIT and RvslInd true, here BkTxCd PMNT/RCDT/RRTN): it
+# posts nothing, but it is counted as a reversal and named for finance,
+# not counted among the operator's own debits.
+cat >"$TMP/return.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>RTRN-20260708</MsgId><CreDtTm>2026-07-08T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>RTRN-STMT-20260708</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">2.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-08</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260708000001</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls><TxDtls>
+          <Refs><AcctSvcrRef>ICBC20260707000001</AcctSvcrRef></Refs>
+          <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+before=$(q "SELECT count(*) FROM ledger_entry")
+run_gm 0 "a returned payment imports" payment import "$TMP/return.xml"
+check_eq "counted as a reversal, named for finance, nothing posted" \
+    "gpumeter: warning: /Document/BkToCstmrStmt/Stmt[1]/Ntry[1]: the bank reversed a credit (RvslInd, bank reference ICBC20260708000001): nothing posted; the payment it reverses stays applied until finance undoes it|$TMP/return.xml: 1 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 0 imported before (nothing posted again); skipped: 0 debits, 0 pending, 1 reversals|$before" \
+    "$(head -n 1 <<<"$out")|$(tail -n 1 <<<"$out")|$(q "SELECT count(*) FROM ledger_entry")"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

@@ -4,7 +4,8 @@
 -- reference refuses the whole statement (data_exception, exit 2), naming
 -- the entry (docs/payments.md, "Idempotence"). A bank that gives no
 -- AcctSvcrRef and numbers each statement's entries NtryRef 1, 2, ... would
--- otherwise lose the next day's entry 1 unseen.
+-- otherwise lose the next day's entry 1 unseen. And an invoice number is
+-- found as payers write it: any case, its hyphens as spaces or left out.
 
 -- An amount in minor units as the bank writes it (178.08), for messages.
 CREATE FUNCTION payment_money(minor bigint, currency text) RETURNS text
@@ -50,12 +51,15 @@ BEGIN
         END IF;
         RETURN 'duplicate';
     END IF;
-    -- 1. invoice numbers in the remittance, in the order found
+    -- 1. invoice numbers in the remittance, in the order found, as payers
+    -- write them: any case, the hyphens as spaces or left out
+    -- (inv 2026 000001, INV2026000001 are INV-2026-000001)
     SELECT array_agg(n ORDER BY o) INTO numbers
-    FROM (SELECT m[1] AS n, min(ord) AS o
-          FROM regexp_matches(upper(coalesce($11, '')), '(INV-[0-9]{4}-[0-9]{6,12})', 'g')
+    FROM (SELECT 'INV-' || m[1] || '-' || m[2] AS n, min(ord) AS o
+          FROM regexp_matches(upper(coalesce($11, '')), 'INV[- ]?([0-9]{4})[- ]?([0-9]{6,12})',
+                              'g')
                WITH ORDINALITY AS x (m, ord)
-          GROUP BY m[1]) f
+          GROUP BY 1) f
     WHERE payment_invoice_customer(n) IS NOT NULL;
     IF numbers IS NOT NULL THEN
         cust := payment_invoice_customer(numbers[1]);

@@ -433,6 +433,42 @@ check_eq "counted as a reversal, named for finance, nothing posted" \
     "gpumeter: warning: /Document/BkToCstmrStmt/Stmt[1]/Ntry[1]: the bank reversed a credit (RvslInd, bank reference ICBC20260708000001): nothing posted; the payment it reverses stays applied until finance undoes it|$TMP/return.xml: 1 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 0 imported before (nothing posted again); skipped: 0 debits, 0 pending, 1 reversals|$before" \
     "$(head -n 1 <<<"$out")|$(tail -n 1 <<<"$out")|$(q "SELECT count(*) FROM ledger_entry")"
 
+# Invoice numbers as payers write them: lower case with spaces, run
+# together, two joined by a comma. Beta's INV-2026-000002 and
+# INV-2026-000004 are paid by now, so each credit is beta's credit
+# balance, told by the number alone (no code, no amount open).
+numbers_file() { # ref remittance
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>NUM-$1</MsgId><CreDtTm>2026-07-09T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>NUM-STMT-$1</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-09</Dt></BookgDt>
+        <AcctSvcrRef>$1</AcctSvcrRef>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>$2</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+beta_credit=$(credit_of beta)
+for n in "NUM1|inv 2026 000002 货款" "NUM2|INV2026000004" "NUM3|INV-2026-000002,INV-2026-000004"; do
+    numbers_file "${n%%|*}" "${n#*|}" >"$TMP/${n%%|*}.xml"
+    run_gm 0 "remittance [${n#*|}] imports" payment import "$TMP/${n%%|*}.xml"
+done
+check_eq "each matched by invoice number to beta (bank_ref|matched_by|customer)" \
+    "NUM1|invoice|beta NUM2|invoice|beta NUM3|invoice|beta" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, b.matched_by, c.code), ' ' ORDER BY b.id)
+          FROM bank_credit b LEFT JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'NUM%'")"
+check_eq "beta's credit + 3.00" "$((beta_credit + 300))" "$(credit_of beta)"
+balanced "after the numbers as payers write them"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

@@ -311,7 +311,8 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
 
 /* A batch booking (docs/payments.md, "Batch bookings"): booked credit
  * out->entries[n - 1], read whole from ntry, becomes one credit per
- * transaction when it has several TxDtls, each with its own amount
+ * transaction when it has several TxDtls (in one NtryDtls or in several),
+ * each with its own amount
  * (AmtDtls/TxAmt/Amt, .001.08 also TxDtls/Amt) in the entry's currency
  * above 0, summing to the entry's amount, and the bank deducted no
  * charges from the entry: each its own payer and remittance text, its
@@ -322,24 +323,39 @@ static bool split_batch(struct walk *w, const xmlNode *ntry, const char *path,
                         struct bank_statement_file *out)
 {
     struct bank_entry *e = &out->entries[out->n - 1];
-    const xmlNode *dtls = at(ntry, w, "NtryDtls");
+    /* every transaction, of one NtryDtls or of several (a bank may give
+     * each its own), with its path */
     int n = 0;
-    while (child_k(dtls, w, "TxDtls", n + 1)) n++;
-    if (!e->credit || !e->booked || e->reversal || e->charges_minor || !e->bank_ref || n < 2)
+    const xmlNode **txs = NULL;
+    char (*paths)[200] = NULL;
+    for (int d = 1; child_k(ntry, w, "NtryDtls", d); d++) {
+        const xmlNode *dtls = child_k(ntry, w, "NtryDtls", d);
+        for (int k = 1; child_k(dtls, w, "TxDtls", k); k++, n++) {
+            txs = xreallocarray(txs, (size_t)n + 1, sizeof *txs);
+            paths = xreallocarray(paths, (size_t)n + 1, sizeof *paths);
+            txs[n] = child_k(dtls, w, "TxDtls", k);
+            snprintf(paths[n], sizeof paths[n], "%s/NtryDtls[%d]/TxDtls[%d]", path, d, k);
+        }
+    }
+    if (!e->credit || !e->booked || e->reversal || e->charges_minor || !e->bank_ref || n < 2) {
+        free(txs);
+        free(paths);
         return true;
+    }
     int64_t *amt = xreallocarray(NULL, (size_t)n, sizeof *amt), sum = 0;
     bool split = true;
     for (int k = 1; k <= n && split; k++) {
-        const xmlNode *tx = child_k(dtls, w, "TxDtls", k);
+        const xmlNode *tx = txs[k - 1];
         const char *name = "AmtDtls/TxAmt/Amt";
         xmlNode *a = at(tx, w, name);
         if (!a) name = "Amt", a = child(tx, w, name);
-        char tp[200], cc[4] = "";
-        snprintf(tp, sizeof tp, "%s/NtryDtls/TxDtls[%d]", path, k);
+        char cc[4] = "";
         if (!a) {
             split = false;
-        } else if (!amount_of(w, a, tp, name, cc, &amt[k - 1])) {
+        } else if (!amount_of(w, a, paths[k - 1], name, cc, &amt[k - 1])) {
             free(amt);
+            free(txs);
+            free(paths);
             return false;
         } else {
             split = !strcmp(cc, e->currency) && amt[k - 1] > 0 &&
@@ -349,18 +365,18 @@ static bool split_batch(struct walk *w, const xmlNode *ntry, const char *path,
     }
     if (!split || sum != e->amount_minor) {
         free(amt);
+        free(txs);
+        free(paths);
         return true;
     }
     struct bank_entry whole = *e;
     out->n--;
     out->entries = xreallocarray(out->entries, out->n + (size_t)n, sizeof *out->entries);
     for (int k = 1; k <= n; k++) {
-        const xmlNode *tx = child_k(dtls, w, "TxDtls", k);
+        const xmlNode *tx = txs[k - 1];
         struct bank_entry *t = &out->entries[out->n++];
         *t = whole;
-        char buf[200];
-        snprintf(buf, sizeof buf, "%s/NtryDtls/TxDtls[%d]", path, k);
-        t->path = xstrdup(buf);
+        t->path = xstrdup(paths[k - 1]);
         t->account = xstrdup(whole.account);
         size_t cap = strlen(whole.bank_ref) + 16;
         t->bank_ref = xmalloc(cap);
@@ -382,6 +398,8 @@ static bool split_batch(struct walk *w, const xmlNode *ntry, const char *path,
     free(whole.debtor_account);
     free(whole.remittance);
     free(amt);
+    free(txs);
+    free(paths);
     return true;
 }
 

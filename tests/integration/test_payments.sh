@@ -321,6 +321,45 @@ check_eq "alpha's credit balance + 3.00, beta's + 4.00" "$((alpha_credit + 300))
 run_gm 0 "the batch imported again" payment import "$TMP/batch.xml"
 check_match "posts nothing" "0 credits posted .* 2 imported before" "$out"
 balanced "after the batch booking"
+# The same, as a bank that gives each transaction its own NtryDtls.
+cat >"$TMP/batch2.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>BATCH2-20260705</MsgId><CreDtTm>2026-07-05T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>BATCH2-STMT-20260705</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-05</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260705000002</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">3.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Alpha AI Co</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000001</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+        <NtryDtls><TxDtls>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">4.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Beta Robotics</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000002</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+check_eq "the second batch has two NtryDtls of one TxDtls each" "2 2" \
+    "$(grep -c '<NtryDtls>' "$TMP/batch2.xml") $(grep -c '<TxDtls>' "$TMP/batch2.xml")"
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta)
+run_gm 0 "a batch booking in two NtryDtls imports" payment import "$TMP/batch2.xml"
+check_eq "one credit per transaction there too" \
+    "ICBC20260705000002/1|alpha|300 ICBC20260705000002/2|beta|400" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, c.code, b.amount_minor), ' ' ORDER BY b.id)
+          FROM bank_credit b JOIN customer c ON c.id = b.customer_id
+          WHERE b.bank_ref LIKE 'ICBC20260705000002%'")"
+check_eq "alpha's credit balance + 3.00, beta's + 4.00 again" "$((alpha_credit + 300)) $((beta_credit + 400))" \
+    "$(credit_of alpha) $(credit_of beta)"
 
 # Charges as banks report them: (1) .001.08, a charge record with
 # ChrgInclInd false: the bank charged it apart, not deducted from the 5.00

@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,16 +151,23 @@ static bool date_of(struct walk *w, const xmlNode *n, const char *path, const ch
     return ok ? true : refuse(w, path, name, "%sno date (Dt or DtTm, YYYY-MM-DD...)", "");
 }
 
+/* What is read as remittance text: first these (and a structured
+ * remittance's referred document numbers, RfrdDocInf/Nb, where payers
+ * put the invoice number), then the additional transaction information. */
+static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
+static const char *const info[] = {"AddtlTxInf", NULL};
+
 /* Appends the text of every element under n named in names to sb. */
 static void gather(const xmlNode *n, const struct walk *w, const char *const *names,
                    struct strbuf *sb)
 {
     for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
-        bool hit = false;
+        bool hit = false, doc = names == rmt && named(c, w, "RfrdDocInf");
         for (int i = 0; names[i] && !hit; i++) hit = named(c, w, names[i]);
-        if (hit) {
-            char *t = text_of(c);
+        if (hit || doc) {
+            char *t = doc ? text_at(c, w, "Nb") : text_of(c);
+            if (!t) continue;
             if (*t) {
                 if (sb->len) sb_putc(sb, ' ');
                 sb_puts(sb, t);
@@ -182,9 +190,9 @@ static char *tx_ref(const xmlNode *ntry, const struct walk *w, const char *name)
     return NULL;
 }
 
-static char *party(const xmlNode *ntry, const struct walk *w, bool account)
+/* A transaction's payer: its name, or with account its account. */
+static char *tx_party(const xmlNode *tx, const struct walk *w, bool account)
 {
-    xmlNode *tx = child(at(ntry, w, "NtryDtls"), w, "TxDtls");
     if (account) {
         char *t = text_at(tx, w, "RltdPties/DbtrAcct/Id/IBAN");
         return t ? t : text_at(tx, w, "RltdPties/DbtrAcct/Id/Othr/Id");
@@ -193,24 +201,77 @@ static char *party(const xmlNode *ntry, const struct walk *w, bool account)
     return t ? t : text_at(tx, w, "RltdPties/Dbtr/Pty/Nm"); /* .001.08 */
 }
 
-/* Adds the charge of element n (an Amt or TtlChrgsAndTaxAmt) to e's
- * charges: in e's currency (a charge in another is not so many of its
- * minor units), and the charges and the gross the customer sent (amount +
- * charges) fitting an amount. */
-static bool charge(struct walk *w, const xmlNode *n, const char *path, const char *name,
-                   struct bank_entry *e)
+/* Adds the charge of element n (an Amt or TtlChrgsAndTaxAmt, name under
+ * path) to *minor: in the entry's currency (a charge in another is not so
+ * many of its minor units), and the charges and the gross the customer
+ * sent (amount + charges) fitting an amount. */
+static bool add_charge(struct walk *w, const xmlNode *n, const char *path, const char *name,
+                       const char *currency, int64_t amount, int64_t *minor)
 {
     char cc[4] = "";
     int64_t part, sum, gross;
     if (!amount_of(w, n, path, name, cc, &part)) return false;
-    if (strcmp(cc, e->currency)) {
+    if (strcmp(cc, currency)) {
         char why[64];
-        snprintf(why, sizeof why, "charges in %s, not the entry's currency (%s)", cc, e->currency);
+        snprintf(why, sizeof why, "charges in %s, not the entry's currency (%s)", cc, currency);
         return refuse(w, path, name, "%s", why);
     }
-    if (!money_add(e->charges_minor, part, &sum) || !money_add(e->amount_minor, sum, &gross))
+    if (!money_add(*minor, part, &sum) || !money_add(amount, sum, &gross))
         return refuse(w, path, name, "%sthe charges are too large", "");
-    e->charges_minor = sum;
+    *minor = sum;
+    return true;
+}
+
+static char *party(const xmlNode *ntry, const struct walk *w, bool account)
+{
+    return tx_party(child(at(ntry, w, "NtryDtls"), w, "TxDtls"), w, account);
+}
+
+/* The charges the bank deducted from an entry of amount, reported under
+ * parent (an Ntry or a TxDtls; prefix its path from the entry's): the
+ * total when given, else each record's (.001.04 on: one Chrgs of Rcrd) or
+ * each Chrgs' own Amt (.001.02, .001.03: Chrgs repeated). A record with
+ * ChrgInclInd false was not deducted from the amount booked (the bank
+ * charged it apart, as a debit of its own): it is not the customer's, and
+ * when a record says so only the records included count. Each in the
+ * entry's currency (add_charge). */
+static bool charges_of(struct walk *w, const xmlNode *parent, const char *path,
+                       const char *prefix, const char *currency, int64_t amount, int64_t *minor)
+{
+    xmlNode *ch = child(parent, w, "Chrgs");
+    char cc[4] = "", name[96];
+    int64_t part = 0;
+    bool apart = false;
+    for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
+        char *incl = text_at(child_k(ch, w, "Rcrd", k), w, "ChrgInclInd");
+        apart |= incl && (!strcmp(incl, "false") || !strcmp(incl, "0"));
+        free(incl);
+    }
+    *minor = 0;
+    if (child(ch, w, "TtlChrgsAndTaxAmt") && !apart) {
+        snprintf(name, sizeof name, "%sChrgs/TtlChrgsAndTaxAmt", prefix);
+        return add_charge(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, name, currency, amount,
+                          minor);
+    }
+    if (child(ch, w, "Rcrd")) {
+        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
+            const xmlNode *r = child_k(ch, w, "Rcrd", k);
+            snprintf(name, sizeof name, "%sChrgs/Rcrd[%d]/Amt", prefix, k);
+            char *incl = text_at(r, w, "ChrgInclInd");
+            bool in = !incl || !(!strcmp(incl, "false") || !strcmp(incl, "0"));
+            free(incl);
+            if (in ? !add_charge(w, child(r, w, "Amt"), path, name, currency, amount, minor)
+                   : !amount_of(w, child(r, w, "Amt"), path, name, cc, &part))
+                return false;
+        }
+        return true;
+    }
+    for (int k = 1; child_k(parent, w, "Chrgs", k); k++) {
+        snprintf(name, sizeof name, "%sChrgs[%d]/Amt", prefix, k);
+        if (!add_charge(w, child(child_k(parent, w, "Chrgs", k), w, "Amt"), path, name, currency,
+                        amount, minor))
+            return false;
+    }
     return true;
 }
 
@@ -238,28 +299,16 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     if (!date_of(w, child(ntry, w, "BookgDt"), path, "BookgDt", e->booked_on, e->booked) ||
         !date_of(w, child(ntry, w, "ValDt"), path, "ValDt", e->value_on, false))
         return false;
-    /* charges: the total when given, else each record's (.001.04 on: one
-     * Chrgs of Rcrd) or each Chrgs' own Amt (.001.02, .001.03: Chrgs
-     * repeated); each in the entry's currency, and the sum and the gross
-     * (amount + charges) an amount */
-    xmlNode *ch = child(ntry, w, "Chrgs");
-    if (child(ch, w, "TtlChrgsAndTaxAmt")) {
-        if (!charge(w, child(ch, w, "TtlChrgsAndTaxAmt"), path, "Chrgs/TtlChrgsAndTaxAmt", e))
+    /* charges: the entry's, else its one transaction's (a bank may report
+     * them there) */
+    const xmlNode *tx1 = child(at(ntry, w, "NtryDtls"), w, "TxDtls");
+    bool one_tx = tx1 && !child_k(at(ntry, w, "NtryDtls"), w, "TxDtls", 2);
+    if (child(ntry, w, "Chrgs") || !one_tx || !child(tx1, w, "Chrgs")) {
+        if (!charges_of(w, ntry, path, "", e->currency, e->amount_minor, &e->charges_minor))
             return false;
-    } else if (child(ch, w, "Rcrd")) {
-        for (int k = 1; child_k(ch, w, "Rcrd", k); k++) {
-            char name[48];
-            snprintf(name, sizeof name, "Chrgs/Rcrd[%d]/Amt", k);
-            if (!charge(w, child(child_k(ch, w, "Rcrd", k), w, "Amt"), path, name, e))
-                return false;
-        }
-    } else {
-        for (int k = 1; child_k(ntry, w, "Chrgs", k); k++) {
-            char name[48];
-            snprintf(name, sizeof name, "Chrgs[%d]/Amt", k);
-            if (!charge(w, child(child_k(ntry, w, "Chrgs", k), w, "Amt"), path, name, e))
-                return false;
-        }
+    } else if (!charges_of(w, tx1, path, "NtryDtls/TxDtls[1]/", e->currency, e->amount_minor,
+                                  &e->charges_minor)) {
+        return false;
     }
     char *ref = text_at(ntry, w, "AcctSvcrRef");
     if (!ref || !*ref) free(ref), ref = tx_ref(ntry, w, "Refs/AcctSvcrRef");
@@ -269,8 +318,6 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     e->bank_ref = ref;
     e->debtor_name = party(ntry, w, false);
     e->debtor_account = party(ntry, w, true);
-    static const char *const rmt[] = {"Ustrd", "Ref", "AddtlRmtInf", NULL};
-    static const char *const info[] = {"AddtlTxInf", NULL};
     struct strbuf sb = {0};
     gather(ntry, w, rmt, &sb);
     gather(ntry, w, info, &sb);
@@ -285,6 +332,100 @@ static bool entry(struct walk *w, const xmlNode *ntry, const char *path, const c
     if (e->credit && e->booked && !e->reversal && !e->bank_ref)
         return refuse(w, path, NULL, "%sa credit without a bank reference (AcctSvcrRef, NtryRef or "
                                      "EndToEndId)", "");
+    return true;
+}
+
+/* A batch booking (docs/payments.md, "Batch bookings"): booked credit
+ * out->entries[n - 1], read whole from ntry, becomes one credit per
+ * transaction when it has several TxDtls (in one NtryDtls or in several),
+ * each with its own amount
+ * (AmtDtls/TxAmt/Amt, .001.08 also TxDtls/Amt) in the entry's currency
+ * above 0, summing to the entry's amount, and the bank deducted no
+ * charges from the entry: each its own payer and remittance text, its
+ * bank reference the entry's with "/" and its number. Any other entry
+ * stays one credit. False (refused) on a transaction amount that is not
+ * one. */
+static bool split_batch(struct walk *w, const xmlNode *ntry, const char *path,
+                        struct bank_statement_file *out)
+{
+    struct bank_entry *e = &out->entries[out->n - 1];
+    /* every transaction, of one NtryDtls or of several (a bank may give
+     * each its own), with its path */
+    int n = 0;
+    const xmlNode **txs = NULL;
+    char (*paths)[200] = NULL;
+    for (int d = 1; child_k(ntry, w, "NtryDtls", d); d++) {
+        const xmlNode *dtls = child_k(ntry, w, "NtryDtls", d);
+        for (int k = 1; child_k(dtls, w, "TxDtls", k); k++, n++) {
+            txs = xreallocarray(txs, (size_t)n + 1, sizeof *txs);
+            paths = xreallocarray(paths, (size_t)n + 1, sizeof *paths);
+            txs[n] = child_k(dtls, w, "TxDtls", k);
+            snprintf(paths[n], sizeof paths[n], "%s/NtryDtls[%d]/TxDtls[%d]", path, d, k);
+        }
+    }
+    if (!e->credit || !e->booked || e->reversal || e->charges_minor || !e->bank_ref || n < 2) {
+        free(txs);
+        free(paths);
+        return true;
+    }
+    int64_t *amt = xreallocarray(NULL, (size_t)n, sizeof *amt), sum = 0;
+    bool split = true;
+    for (int k = 1; k <= n && split; k++) {
+        const xmlNode *tx = txs[k - 1];
+        const char *name = "AmtDtls/TxAmt/Amt";
+        xmlNode *a = at(tx, w, name);
+        if (!a) name = "Amt", a = child(tx, w, name);
+        char cc[4] = "";
+        if (!a) {
+            split = false;
+        } else if (!amount_of(w, a, paths[k - 1], name, cc, &amt[k - 1])) {
+            free(amt);
+            free(txs);
+            free(paths);
+            return false;
+        } else {
+            split = !strcmp(cc, e->currency) && amt[k - 1] > 0 &&
+                    amt[k - 1] <= e->amount_minor - sum;
+            sum += split ? amt[k - 1] : 0;
+        }
+    }
+    if (!split || sum != e->amount_minor) {
+        free(amt);
+        free(txs);
+        free(paths);
+        return true;
+    }
+    struct bank_entry whole = *e;
+    out->n--;
+    out->entries = xreallocarray(out->entries, out->n + (size_t)n, sizeof *out->entries);
+    for (int k = 1; k <= n; k++) {
+        const xmlNode *tx = txs[k - 1];
+        struct bank_entry *t = &out->entries[out->n++];
+        *t = whole;
+        t->path = xstrdup(paths[k - 1]);
+        t->account = xstrdup(whole.account);
+        size_t cap = strlen(whole.bank_ref) + 16;
+        t->bank_ref = xmalloc(cap);
+        snprintf(t->bank_ref, cap, "%s/%d", whole.bank_ref, k);
+        t->amount_minor = amt[k - 1];
+        t->tx = k;
+        t->debtor_name = tx_party(tx, w, false);
+        t->debtor_account = tx_party(tx, w, true);
+        struct strbuf sb = {0};
+        gather(tx, w, rmt, &sb);
+        gather(tx, w, info, &sb);
+        t->remittance = xstrdup(sb_str(&sb));
+        sb_free(&sb);
+    }
+    free(whole.path);
+    free(whole.account);
+    free(whole.bank_ref);
+    free(whole.debtor_name);
+    free(whole.debtor_account);
+    free(whole.remittance);
+    free(amt);
+    free(txs);
+    free(paths);
     return true;
 }
 
@@ -309,7 +450,8 @@ static bool walk_statement(struct walk *w, const xmlNode *stmt, const char *path
         out->entries = xreallocarray(out->entries, out->n + 1, sizeof *out->entries);
         struct bank_entry *e = &out->entries[out->n++];
         memset(e, 0, sizeof *e);
-        ok = entry(w, child_k(stmt, w, "Ntry", k), p, acct, e);
+        ok = entry(w, child_k(stmt, w, "Ntry", k), p, acct, e) &&
+             split_batch(w, child_k(stmt, w, "Ntry", k), p, out);
     }
     free(acct);
     return ok;

@@ -34,6 +34,7 @@ struct bank_entry {
     bool reversal;        /* RvslInd true */
     char *debtor_name, *debtor_account; /* NULL when absent */
     char *remittance;     /* Ustrd, Strd references, additional info; space-joined */
+    int tx;               /* 0: an entry; k: transaction k of a batch booking split */
 };
 
 struct bank_statement_file {

@@ -54,6 +54,20 @@ static int failure_code(void)
     return !strncmp(db_last_sqlstate(), "22", 2) ? PAYMENT_EXIT_DATA : 1;
 }
 
+/* Our bank account as the ledger keys it: the bank's statement, a CSV's
+ * 本方账号 and a typed --account write one account with or without spaces
+ * ("3100 6672 ...", an IBAN in groups of four) and in either case; kept
+ * without whitespace and in upper case, so one credit is one key however
+ * its account was written (in place). */
+static char *account_key(char *account)
+{
+    char *w = account;
+    for (const char *r = account; r && *r; r++)
+        if (!strchr(" \t\r\n", *r)) *w++ = (char)(*r >= 'a' && *r <= 'z' ? *r - 32 : *r);
+    if (w) *w = 0;
+    return account;
+}
+
 struct tally {
     int entries, posted, by_invoice, by_reference, by_amount, unapplied, duplicates, debits,
         pending, reversals;
@@ -168,6 +182,8 @@ static int payment_import(int argc, char **argv)
         rc = PAYMENT_EXIT_DATA;
         goto out;
     }
+    for (size_t i = 0; i < f.n; i++) account_key(f.entries[i].account);
+    account_key(f.account);
     digest_sha256_hex(data.buf, data.len, sha);
     const char *who = actor ? actor : cfg.actor;
     PGresult *res = NULL;
@@ -182,11 +198,20 @@ static int payment_import(int argc, char **argv)
     struct tally t = {0};
     for (size_t i = 0; i < f.n; i++) {
         const struct bank_entry *e = &f.entries[i];
-        t.entries++;
-        if (!e->credit) t.debits++;
-        else if (!e->booked) t.pending++;
-        else if (e->reversal) t.reversals++;
-        else if (!receive(conn, stmt, e, who, &t)) {
+        t.entries += e->tx <= 1; /* a batch booking's transactions are one entry */
+        /* a reversal first: a customer's payment returned is a debit with
+         * RvslInd, which finance must see, not one of our own payments */
+        if (e->reversal && e->booked) {
+            t.reversals++;
+            if (!e->credit)
+                log_warn("%s: the bank reversed a credit (RvslInd, bank reference %s): nothing "
+                         "posted; the payment it reverses stays applied until finance undoes it",
+                         e->path, e->bank_ref ? e->bank_ref : "none");
+        } else if (!e->credit) {
+            t.debits++;
+        } else if (!e->booked) {
+            t.pending++;
+        } else if (!receive(conn, stmt, e, who, &t)) {
             rc = failure_code();
             if (rc == PAYMENT_EXIT_DATA) log_error("%s: refused, nothing posted", path);
             goto out;
@@ -294,7 +319,8 @@ static int payment_apply(int argc, char **argv)
         sb_free(&list);
         return rc;
     }
-    const char *p[] = {argv[1], account, invoices ? sb_str(&list) : NULL, customer,
+    char *key = account ? account_key(xstrdup(account)) : NULL;
+    const char *p[] = {argv[1], key, invoices ? sb_str(&list) : NULL, customer,
                        actor ? actor : cfg.actor};
     /* the function first, then what it posted: one statement would read
      * the bank credit as it stood before the function changed it */
@@ -317,6 +343,7 @@ static int payment_apply(int argc, char **argv)
     }
     PQclear(posted);
     PQclear(res);
+    free(key);
     sb_free(&list);
     PQfinish(conn);
     return rc;

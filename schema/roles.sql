@@ -206,7 +206,7 @@ GRANT SELECT ON bank_credit TO gpumeter_api;
 -- Payments (schema 033, docs/payments.md): billing's commands post
 -- through these security definers alone; what they call inside
 -- (payment_post, payment_customer, payment_currency_billed,
--- payment_invoice_customer) and
+-- payment_invoice_customer, payment_money) and
 -- the credit-balance trigger run as the owner and are granted to nobody.
 GRANT EXECUTE ON FUNCTION payment_statement(text, text, text, text, text),
                           payment_receive(bigint, text, text, date, date, bigint, bigint, text,

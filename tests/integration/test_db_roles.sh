@@ -106,7 +106,8 @@ payment_reference_add(text,text,text)|DO \$\$ BEGIN PERFORM payment_reference_ad
 payment_post(bigint,text[],text)|SELECT payment_post(0, '{}', 'x')|
 payment_customer(text)|SELECT payment_customer('alpha')|
 payment_currency_billed(bigint,text)|SELECT payment_currency_billed(1, 'CNY')|
-payment_invoice_customer(text)|SELECT payment_invoice_customer('x')|"
+payment_invoice_customer(text)|SELECT payment_invoice_customer('x')|
+payment_money(bigint,text)|SELECT payment_money(17808, 'CNY')|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

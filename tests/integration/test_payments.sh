@@ -249,6 +249,288 @@ check_eq "to beta: its credit balance 12.57 + 10.00 + 5.00" "beta beta 2757" \
     "$(q "SELECT string_agg(c.code, ' ' ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'BOC20260601%'") $(credit_of beta)"
 balanced "after the references"
 
+# A bank that gives no AcctSvcrRef numbers each statement's entries
+# NtryRef 1, 2, ...: the next day's entry 1 is another credit under a
+# reference already imported. It is refused, whole and loudly (exit 2,
+# nothing posted), never skipped as "imported before" (the money would be
+# lost unseen); the first day's statement imported again is still skipped.
+ntryref_day() { # day amount
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>NR-$1</MsgId><CreDtTm>$1T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>NR-STMT-$1</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <NtryRef>1</NtryRef>
+        <Amt Ccy="CNY">$2</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>$1</Dt></BookgDt>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>prepayment alpha</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+ntryref_day 2026-07-01 5.00 >"$TMP/nr1.xml"
+ntryref_day 2026-07-02 7.00 >"$TMP/nr2.xml"
+alpha_credit=$(credit_of alpha)
+run_gm 0 "NtryRef 1 of July 1st imports" payment import "$TMP/nr1.xml"
+check_eq "its 5.00 into alpha's credit balance" "$((alpha_credit + 500))" "$(credit_of alpha)"
+before=$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_entry")
+run_gm 2 "NtryRef 1 of July 2nd (another credit, 7.00) is refused" payment import "$TMP/nr2.xml"
+check_eq "the refusal names the entry, the reference and both credits, and that nothing posted" \
+    "gpumeter: error: /Document/BkToCstmrStmt/Stmt[1]/Ntry[1]: bank reference 1 was imported before for another credit (CNY 5.00 booked on 2026-07-01; this one CNY 7.00 booked on 2026-07-02): not skipped as imported before|gpumeter: error: $TMP/nr2.xml: refused, nothing posted" \
+    "$(grep '^gpumeter: error: /Document' <<<"$out")|$(tail -n 1 <<<"$out")"
+check_eq "nothing posted: ledger entries and bank credits as before" "$before" \
+    "$(q "SELECT count(*) || ' ' || (SELECT count(*) FROM bank_credit) FROM ledger_entry")"
+run_gm 0 "July 1st's statement imported again" payment import "$TMP/nr1.xml"
+check_match "is still skipped as imported before" "1 imported before" "$out"
+balanced "after the NtryRef statements"
+
+# A batch booking: one entry of 7.00 whose two transactions are two
+# payers' (alpha's 3.00 naming its INV-2026-000001, beta's 4.00 naming its
+# INV-2026-000002, both paid by now). Each transaction is its own credit,
+# to its own customer, as a clerk would post them: beta's 4.00 is not
+# alpha's credit. The statement is written from the camt.053.001.02 message
+# definition (NtryDtls/Btch, TxDtls/AmtDtls/TxAmt).
+cat >"$TMP/batch.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>BATCH-20260705</MsgId><CreDtTm>2026-07-05T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>BATCH-STMT-20260705</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-05</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260705000001</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>
+          <Btch><NbOfTxs>2</NbOfTxs><TtlAmt Ccy="CNY">7.00</TtlAmt><CdtDbtInd>CRDT</CdtDbtInd></Btch>
+          <TxDtls>
+            <Refs><EndToEndId>A-0705</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">3.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Alpha AI Co</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000001</Ustrd></RmtInf>
+          </TxDtls>
+          <TxDtls>
+            <Refs><EndToEndId>B-0705</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">4.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Beta Robotics</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000002</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta)
+run_gm 0 "a batch booking of two payers imports" payment import "$TMP/batch.xml"
+check_eq "its summary: one entry, two credits" \
+    "$TMP/batch.xml: 1 entries read: 2 credits posted (2 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 0 imported before (nothing posted again); skipped: 0 debits, 0 pending, 0 reversals" \
+    "$out"
+check_eq "one credit per transaction, each its payer's (bank_ref|customer|amount|payer|remittance)" \
+    "ICBC20260705000001/1|alpha|300|Alpha AI Co|INV-2026-000001 ICBC20260705000001/2|beta|400|Beta Robotics|INV-2026-000002" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, c.code, b.amount_minor, b.debtor_name, b.remittance), ' '
+          ORDER BY b.id) FROM bank_credit b JOIN customer c ON c.id = b.customer_id
+          WHERE b.bank_ref LIKE 'ICBC20260705%'")"
+check_eq "alpha's credit balance + 3.00, beta's + 4.00" "$((alpha_credit + 300)) $((beta_credit + 400))" \
+    "$(credit_of alpha) $(credit_of beta)"
+run_gm 0 "the batch imported again" payment import "$TMP/batch.xml"
+check_match "posts nothing" "0 credits posted .* 2 imported before" "$out"
+balanced "after the batch booking"
+# The same, as a bank that gives each transaction its own NtryDtls.
+cat >"$TMP/batch2.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>BATCH2-20260705</MsgId><CreDtTm>2026-07-05T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>BATCH2-STMT-20260705</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">7.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-05</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260705000002</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">3.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Alpha AI Co</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000001</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+        <NtryDtls><TxDtls>
+            <AmtDtls><TxAmt><Amt Ccy="CNY">4.00</Amt></TxAmt></AmtDtls>
+            <RltdPties><Dbtr><Nm>Beta Robotics</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>INV-2026-000002</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+check_eq "the second batch has two NtryDtls of one TxDtls each" "2 2" \
+    "$(grep -c '<NtryDtls>' "$TMP/batch2.xml") $(grep -c '<TxDtls>' "$TMP/batch2.xml")"
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta)
+run_gm 0 "a batch booking in two NtryDtls imports" payment import "$TMP/batch2.xml"
+check_eq "one credit per transaction there too" \
+    "ICBC20260705000002/1|alpha|300 ICBC20260705000002/2|beta|400" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, c.code, b.amount_minor), ' ' ORDER BY b.id)
+          FROM bank_credit b JOIN customer c ON c.id = b.customer_id
+          WHERE b.bank_ref LIKE 'ICBC20260705000002%'")"
+check_eq "alpha's credit balance + 3.00, beta's + 4.00 again" "$((alpha_credit + 300)) $((beta_credit + 400))" \
+    "$(credit_of alpha) $(credit_of beta)"
+
+# Charges as banks report them: (1) .001.08, a charge record with
+# ChrgInclInd false: the bank charged it apart, not deducted from the 5.00
+# booked, so the customer sent 5.00, not 6.00, and no bank fee is in this
+# entry; (2) .001.02, the charges of an entry's one transaction under
+# TxDtls/Chrgs: 4.00 booked + 1.00 deducted = 5.00 sent.
+charges_file() { # version status entry-charges tx-charges remittance amount ref
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.0$1">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>CHG-$7</MsgId><CreDtTm>2026-07-06T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>CHG-STMT-$7</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">$6</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>$2</Sts>
+        <BookgDt><Dt>2026-07-06</Dt></BookgDt>
+        <AcctSvcrRef>$7</AcctSvcrRef>
+        $3
+        <NtryDtls><TxDtls>$4<RmtInf><Ustrd>$5</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+charges_file 8 "<Cd>BOOK</Cd>" \
+    '<Chrgs><TtlChrgsAndTaxAmt Ccy="CNY">1.00</TtlChrgsAndTaxAmt><Rcrd><Amt Ccy="CNY">1.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><ChrgInclInd>false</ChrgInclInd></Rcrd></Chrgs>' \
+    "" "prepayment alpha" 5.00 ICBC20260706000001 >"$TMP/charges-apart.xml"
+charges_file 2 BOOK "" '<Chrgs><Amt Ccy="CNY">1.00</Amt></Chrgs>' "prepayment beta" 4.00 \
+    ICBC20260706000002 >"$TMP/charges-tx.xml"
+alpha_credit=$(credit_of alpha) beta_credit=$(credit_of beta) fees=$(account_sum bank_fee)
+run_gm 0 "a charge not included imports" payment import "$TMP/charges-apart.xml"
+run_gm 0 "a transaction's charges import" payment import "$TMP/charges-tx.xml"
+check_eq "(amount|charges) as the bank booked and deducted" "ICBC20260706000001|500|0 ICBC20260706000002|400|100" \
+    "$(q "SELECT string_agg(concat_ws('|', bank_ref, amount_minor, charges_minor), ' ' ORDER BY id)
+          FROM bank_credit WHERE bank_ref LIKE 'ICBC20260706%'")"
+check_eq "alpha's credit + 5.00 (what it sent), beta's + 5.00, bank fees + 1.00" \
+    "$((alpha_credit + 500)) $((beta_credit + 500)) $((fees + 100))" \
+    "$(credit_of alpha) $(credit_of beta) $(account_sum bank_fee)"
+balanced "after the charges"
+
+# A structured remittance (RmtInf/Strd) names the invoice where the
+# standard puts it, the referred document's number (RfrdDocInf/Nb, type
+# CINV): beta's 2.00 for its INV-2026-000002 is matched by it, and the
+# number is the credit's remittance text finance sees.
+cat >"$TMP/strd.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STRD-20260707</MsgId><CreDtTm>2026-07-07T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STRD-STMT-20260707</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">2.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-07</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260707000001</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <RltdPties><Dbtr><Nm>Shenzhen Payer Ltd</Nm></Dbtr></RltdPties>
+          <RmtInf><Strd>
+            <RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-2026-000002</Nb><RltdDt>2026-02-01</RltdDt></RfrdDocInf>
+            <RfrdDocAmt><RmtdAmt Ccy="CNY">2.00</RmtdAmt></RfrdDocAmt>
+          </Strd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+beta_credit=$(credit_of beta)
+run_gm 0 "a structured remittance imports" payment import "$TMP/strd.xml"
+check_eq "matched by the referred document's number (status|matched_by|customer|remittance)" \
+    "credited|invoice|beta|INV-2026-000002" \
+    "$(q "SELECT concat_ws('|', b.status, b.matched_by, c.code, b.remittance) FROM bank_credit b
+          LEFT JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref = 'ICBC20260707000001'")"
+check_eq "beta's credit + 2.00" "$((beta_credit + 200))" "$(credit_of beta)"
+balanced "after the structured remittance"
+
+# The bank returns a payment (ISO 20022: a credit reversed is an entry
+# with CdtDbtInd DBIT and RvslInd true, here BkTxCd PMNT/RCDT/RRTN): it
+# posts nothing, but it is counted as a reversal and named for finance,
+# not counted among the operator's own debits.
+cat >"$TMP/return.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>RTRN-20260708</MsgId><CreDtTm>2026-07-08T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>RTRN-STMT-20260708</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">2.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-08</Dt></BookgDt>
+        <AcctSvcrRef>ICBC20260708000001</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls><TxDtls>
+          <Refs><AcctSvcrRef>ICBC20260707000001</AcctSvcrRef></Refs>
+          <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+before=$(q "SELECT count(*) FROM ledger_entry")
+run_gm 0 "a returned payment imports" payment import "$TMP/return.xml"
+check_eq "counted as a reversal, named for finance, nothing posted" \
+    "gpumeter: warning: /Document/BkToCstmrStmt/Stmt[1]/Ntry[1]: the bank reversed a credit (RvslInd, bank reference ICBC20260708000001): nothing posted; the payment it reverses stays applied until finance undoes it|$TMP/return.xml: 1 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 0 imported before (nothing posted again); skipped: 0 debits, 0 pending, 1 reversals|$before" \
+    "$(head -n 1 <<<"$out")|$(tail -n 1 <<<"$out")|$(q "SELECT count(*) FROM ledger_entry")"
+
+# Invoice numbers as payers write them: lower case with spaces, run
+# together, two joined by a comma. Beta's INV-2026-000002 and
+# INV-2026-000004 are paid by now, so each credit is beta's credit
+# balance, told by the number alone (no code, no amount open).
+numbers_file() { # ref remittance
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>NUM-$1</MsgId><CreDtTm>2026-07-09T18:00:00+08:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>NUM-STMT-$1</Id>
+      <Acct><Id><Othr><Id>6222021001122334455</Id></Othr></Id></Acct>
+      <Ntry>
+        <Amt Ccy="CNY">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-07-09</Dt></BookgDt>
+        <AcctSvcrRef>$1</AcctSvcrRef>
+        <NtryDtls><TxDtls><RmtInf><Ustrd>$2</Ustrd></RmtInf></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+XML
+}
+beta_credit=$(credit_of beta)
+for n in "NUM1|inv 2026 000002 货款" "NUM2|INV2026000004" "NUM3|INV-2026-000002,INV-2026-000004"; do
+    numbers_file "${n%%|*}" "${n#*|}" >"$TMP/${n%%|*}.xml"
+    run_gm 0 "remittance [${n#*|}] imports" payment import "$TMP/${n%%|*}.xml"
+done
+check_eq "each matched by invoice number to beta (bank_ref|matched_by|customer)" \
+    "NUM1|invoice|beta NUM2|invoice|beta NUM3|invoice|beta" \
+    "$(q "SELECT string_agg(concat_ws('|', b.bank_ref, b.matched_by, c.code), ' ' ORDER BY b.id)
+          FROM bank_credit b LEFT JOIN customer c ON c.id = b.customer_id WHERE b.bank_ref LIKE 'NUM%'")"
+check_eq "beta's credit + 3.00" "$((beta_credit + 300))" "$(credit_of beta)"
+balanced "after the numbers as payers write them"
+
 # The app roles write no payment table and no ledger row but through the
 # functions; the API and the rater may not call them.
 for r in gpumeter_billing gpumeter_api gpumeter_rater; do

@@ -46,6 +46,12 @@ check_eq "what the bank said is kept: days, payer, remittance (摘要 and 附言
 check_eq "the same transactions in GB18030 post nothing again" \
     "0|$FIX/bank-export-gb18030.csv: 4 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 3 imported before (nothing posted again); skipped: 1 debits, 0 pending, 0 reversals|2" \
     "$?|$(cat "$TMP/again")|$(q "SELECT count(*) FROM ledger_txn WHERE kind = 'payment'")"
+# Our account typed as its bank prints it, in groups with spaces: the same
+# account, so the same transactions post nothing again.
+"$GM" payment import "$FIX/bank-export-utf8.csv" --format csv --account "3100 6672 6018 8000 12345" >"$TMP/spaced" 2>&1
+check_eq "the account written with spaces is the same account: nothing posted again" \
+    "0|$FIX/bank-export-utf8.csv: 4 entries read: 0 credits posted (0 by invoice number, 0 by customer reference, 0 by amount), 0 unapplied, 3 imported before (nothing posted again); skipped: 1 debits, 0 pending, 0 reversals|2|3" \
+    "$?|$(cat "$TMP/spaced")|$(q "SELECT count(*) FROM ledger_txn WHERE kind = 'payment'")|$(q "SELECT count(*) FROM bank_credit")"
 check_eq "debits equal credits" "0" "$(q "SELECT sum(amount_minor) FROM ledger_entry")"
 
 # The unknown payer's 66.00 was alpha's, for March (1 hour: 16.80 + 1.01

@@ -28,10 +28,10 @@ check_eq "still 100.00 paid" "10000|7808" "$(paid)"
 
 run_gm 2 "another credit under REF-1 is refused" payment import --format csv --account ACC "$TMP/b.csv"
 check_match "naming the reference and both credits" \
-    'bank reference "REF-1" of account ACC was imported before as another credit \(CNY 10000 \+ charges 0, booked 2026-02-01\), not CNY 7808 \+ charges 0, booked 2026-02-03' "$out"
+    'line 2: bank reference REF-1 was imported before for another credit \(CNY 100.00 booked on 2026-02-01; this one CNY 78.08 booked on 2026-02-03\): not skipped as imported before' "$out"
 run_gm 2 "two credits under one reference in one statement are refused" \
     payment import --format csv --account ACC "$TMP/c.csv"
-check_match "naming REF-2" 'bank reference "REF-2" of account ACC was imported before as another credit' "$out"
+check_match "naming REF-2" 'line 3: bank reference REF-2 was imported before for another credit' "$out"
 check_eq "nothing of either posted: one credit, 100.00 paid" "1|10000|7808" \
     "$(q "SELECT count(*) FROM bank_credit")|$(paid)"
 

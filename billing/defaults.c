@@ -49,14 +49,17 @@ static const char check_sql[] =
 static int receivables_check(int argc, char **argv)
 {
     const char *on = NULL, *actor = NULL;
+    bool ahead = false;
     const struct cli_opt opts[] = {
         {"on", CLI_STR, &on, "YYYY-MM-DD",
          "judge as the ledger stood at the end of this day (default: now)", 0, 0},
+        {"ahead", CLI_BOOL, &ahead, NULL,
+         "let --on be a day after today (a simulation: notified and posted now)", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter receivables check [--on YYYY-MM-DD] [--actor NAME]",
+        "gpumeter receivables check [--on YYYY-MM-DD [--ahead]] [--actor NAME]",
         "List the customers in default (an invoice open more than "
         "receivables.default_after_days days past due) and emit customer.default once for each "
         "spell of default; a deposit held \"on_default\" then pays the invoices in default.",
@@ -69,6 +72,10 @@ static int receivables_check(int argc, char **argv)
     if (on && !time_parse_date(on, &day)) {
         PQfinish(conn);
         return cli_usage_error(&spec, "--on is a day, YYYY-MM-DD");
+    }
+    if (!cli_day_not_ahead(conn, &spec, "on", on, ahead)) {
+        PQfinish(conn);
+        return CLI_EXIT_USAGE;
     }
     char days[24];
     snprintf(days, sizeof days, "%ld", cfg.default_after_days);

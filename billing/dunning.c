@@ -27,15 +27,18 @@ static const char dunning_sql[] =
 static int dunning_run(int argc, char **argv)
 {
     const char *as_of = NULL, *actor = NULL;
+    bool ahead = false;
     const struct cli_opt opts[] = {
         {"as-of", CLI_STR, &as_of, "YYYY-MM-DD",
          "judge invoices as the ledger stood at the end of this local day (default: now)", 0, 0},
+        {"ahead", CLI_BOOL, &ahead, NULL,
+         "let --as-of be a day after today (a simulation: the reminders are sent now)", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", "who sends the reminders (default: audit.actor)", 0,
          CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter dunning run [--as-of YYYY-MM-DD] [--actor NAME]",
+        "gpumeter dunning run [--as-of YYYY-MM-DD [--ahead]] [--actor NAME]",
         "Send each overdue invoice's reminder for the highest step of receivables.dunning_steps "
         "it has reached (an invoice.overdue notification, once per step), and record it on the "
         "invoice.",
@@ -47,6 +50,10 @@ static int dunning_run(int argc, char **argv)
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
+    if (!cli_day_not_ahead(conn, &spec, "as-of", as_of, ahead)) {
+        PQfinish(conn);
+        return CLI_EXIT_USAGE;
+    }
     struct strbuf steps = STRBUF_INIT;
     db_array_open(&steps);
     for (int i = 0; i < cfg.n_dunning_steps; i++)

@@ -200,6 +200,25 @@ bool cli_day_ok(const struct cli_spec *spec, const char *opt, const char *day)
     return false;
 }
 
+bool cli_day_not_ahead(PGconn *conn, const struct cli_spec *spec, const char *opt,
+                       const char *day, bool ahead)
+{
+    if (!day || ahead) return true;
+    const char *p[] = {day};
+    PGresult *res = db_query(conn, "read today",
+                             "SELECT (now() AT TIME ZONE default_time_zone())::date::text, "
+                             "       $1::date > (now() AT TIME ZONE default_time_zone())::date",
+                             1, p);
+    bool later = !res || !strcmp(PQgetvalue(res, 0, 1), "t");
+    if (res && later)
+        log_error("--%s %s is after today (%s): what this finds is sent and posted now; give "
+                  "--ahead to act on a day to come (a simulation)",
+                  opt, day, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (later) cli_usage(spec, stderr);
+    return !later;
+}
+
 const char *cli_month_start(const char *period, char first_day[16])
 {
     if (!period) return NULL;

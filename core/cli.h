@@ -94,6 +94,14 @@ int cli_usage_error(const struct cli_spec *spec, const char *msg);
  * (db.h). NULL with the command's exit code in *exit_code when either fails. */
 struct config;
 typedef struct pg_conn PGconn;
+/* Whether a command that acts now (sends reminders, posts to the ledger)
+ * may judge day (a day, already checked, or NULL for now): not after
+ * today in the default time zone, unless ahead (its --ahead, for a
+ * simulation or the demo), since what it finds is sent and posted now and
+ * cannot be taken back. Refused: the message naming the day and today,
+ * the usage, false; a failed query is refused too. */
+bool cli_day_not_ahead(PGconn *conn, const struct cli_spec *spec, const char *opt,
+                       const char *day, bool ahead);
 PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
                     int *exit_code);
 

@@ -113,12 +113,12 @@ reminded_on=$(date -d "$beta_due + 1 day" +%F)
 default_on=$(date -d "$alpha_due + 61 days" +%F)
 
 step "dunning on $reminded_on, the day after beta's due day: reminders, each step once"
-"$GPUMETER" dunning run --as-of "$reminded_on" --actor collections-demo
-"$GPUMETER" dunning run --as-of "$reminded_on" --actor collections-demo
+"$GPUMETER" dunning run --as-of "$reminded_on" --ahead --actor collections-demo
+"$GPUMETER" dunning run --as-of "$reminded_on" --ahead --actor collections-demo
 "$GPUMETER" invoice show "$beta_inv" | grep -iE "due|state|remind|open" || true
 
 step "on $default_on alpha is 61 days past due: in default; its deposit pays what it can"
-"$GPUMETER" receivables check --on "$default_on" --actor collections-demo
+"$GPUMETER" receivables check --on "$default_on" --ahead --actor collections-demo
 "$GPUMETER" credit show beta
 
 step "the aging as finance reads it, as of $default_on"

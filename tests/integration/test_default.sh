@@ -62,12 +62,12 @@ check_eq "as of day 6 the later payments do not count" "da|CNY|$(day 6)|$jan|178
     "$(in_default "$(day 6)")"
 
 # The command: its table, and customer.default emitted once per spell.
-out=$("$GM" receivables check --on "$(day 5)" 2>&1)
+out=$("$GM" receivables check --on "$(day 5)" --ahead 2>&1)
 check_eq "receivables check on day 5: nobody" "no customer is in default (after 5 days past due)" "$out"
-out=$("$GM" receivables check --on "$(day 6)" 2>&1)
+out=$("$GM" receivables check --on "$(day 6)" --ahead 2>&1)
 check_match "receivables check on day 6 lists da and notifies" \
     "^da +CNY +1780.80  $(day 6) +6  $jan  \\(notified\\)$" "$out"
-out=$("$GM" receivables check --on "$(day 7)" 2>&1)
+out=$("$GM" receivables check --on "$(day 7)" --ahead 2>&1)
 check_match "on day 7: still listed, not notified again" "^da +CNY +780.80  $(day 6) +7  $jan$" "$out"
 check_eq "customer.default emitted once, subject code/day, with its figures" \
     "1 da/$(day 6)|da|$(day 6)|178080|$jan" \
@@ -92,8 +92,8 @@ check_eq "February is issued, due on day 20" "$(day 20)" "$(q "SELECT invoice_du
 check_eq "as of day 25 (5 days past due): not in default" "" "$(in_default "$(day 25)")"
 check_eq "as of day 26: in default again, since day 26" "da|CNY|$(day 26)|$feb|106000|6" \
     "$(in_default "$(day 26)")"
-"$GM" receivables check --on "$(day 26)" >/dev/null 2>&1
-"$GM" receivables check --on "$(day 27)" >/dev/null 2>&1
+"$GM" receivables check --on "$(day 26)" --ahead >/dev/null 2>&1
+"$GM" receivables check --on "$(day 27)" --ahead >/dev/null 2>&1
 check_eq "the second spell is told once, with its own day" "da/$(day 6) da/$(day 26)" \
     "$(q "SELECT string_agg(subject, ' ' ORDER BY subject) FROM outbox WHERE kind = 'customer.default'")"
 
@@ -140,6 +140,12 @@ GPUMETER_DEFAULT_AFTER_DAYS=0 "$GM" receivables check >/dev/null 2>&1
 check_eq "receivables.default_after_days 0 exits 2" 2 "$?"
 "$GM" receivables check --when now >/dev/null 2>&1
 check_eq "an unknown flag exits 2" 2 "$?"
+# A day to come without --ahead: refused (exit 2), nothing emitted: what
+# the check finds is notified and posted now.
+before=$(q "SELECT count(*) FROM outbox")
+out=$("$GM" receivables check --on 2099-01-01 2>&1)
+check_eq "a day after today without --ahead exits 2, nothing emitted" "2 $before" "$? $(q "SELECT count(*) FROM outbox")"
+check_match "and says why" "--on 2099-01-01 is after today \\([0-9-]{10}\\): what this finds is sent and posted now; give --ahead" "$out"
 check_eq "the API's role may read who is in default (db, now)" "db" \
     "$(as gpumeter_api "SELECT string_agg(c.code, ' ') FROM customer_default_at(now(), 5) d
                         JOIN customer c ON c.id = d.customer_id")"

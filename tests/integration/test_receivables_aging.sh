@@ -205,9 +205,13 @@ err=$("$GM" dunning run --as-of 2026-13-01 2>&1 >/dev/null)
 check_eq "dunning run --as-of 2026-13-01 exits 2" "2" "$?"
 check_match "and names the value" '--as-of "2026-13-01" is not a day \(YYYY-MM-DD\)' "$err"
 check_eq "and sends nothing" "0" "$(q "SELECT count(*) FROM dunning_reminder")"
+err=$("$GM" dunning run --as-of "$(day 50)" 2>&1 >/dev/null)
+check_eq "a day after today without --ahead exits 2 and sends nothing" "2 0" \
+    "$? $(q "SELECT count(*) FROM dunning_reminder")"
+check_match "and says why" "--as-of $(day 50) is after today" "$err"
 
 # Dunning: the default steps 1, 15, 30, 60 days past due.
-dun() { "$GM" dunning run --as-of "$1" --actor dunner | tail -1; }
+dun() { "$GM" dunning run --as-of "$1" --ahead --actor dunner | tail -1; }
 check_eq "dunning on D: nothing is past due" "dunning: 0 reminders sent" "$(dun "$D")"
 check_eq "D+1: beta's February reaches step 1" "dunning: 1 reminder sent" "$(dun "$(day 1)")"
 check_eq "D+1 again: nothing more" "dunning: 0 reminders sent" "$(dun "$(day 1)")"
@@ -218,7 +222,7 @@ check_eq "D+50: alpha's January at step 15, beta's February at 30" \
     "INV-2026-000001 alpha: step 15 reached (20 days past due, 78.08 CNY open)
 INV-2026-000004 beta: step 30 reached (50 days past due, 35.62 CNY open)
 dunning: 2 reminders sent" \
-    "$("$GM" dunning run --as-of "$(day 50)" --actor dunner | sed 's/; invoice.overdue .*//')"
+    "$("$GM" dunning run --as-of "$(day 50)" --ahead --actor dunner | sed 's/; invoice.overdue .*//')"
 # D+42 after it: alpha's January is then at step 1 (12 days late; its
 # February was paid on D+40), passed over when
 # step 15 was sent: never sent late.

@@ -549,14 +549,13 @@ bool handle_credit(struct request *r)
     if (!http_customer(r, &customer)) return false;
     struct credit_exposure x;
     db_clear_error();
-    int n = credit_limit_exposure(r->conn, customer, &x);
+    int n = credit_limit_exposure(r->conn, customer, r->cfg->default_after_days, &x);
     if (n < 0 && db_last_error()[0])
         return http_error(r, 503, "unavailable", "the database failed the query");
     if (n < 0) return http_error(r, 409, "cannot_price", "customer %s's month cannot be priced",
                                  customer);
     if (n == 0)
-        return http_error(r, 404, "not_found", "no contract of customer %s in effect this month",
-                          customer);
+        return http_error(r, 404, "not_found", "customer %s has no contract", customer);
     struct strbuf *b = &r->body;
     sb_puts(b, "{\"customer\":");
     sb_put_json_string(b, x.customer);
@@ -578,7 +577,9 @@ bool handle_credit(struct request *r)
     sb_puts(b, "],\"crossed\":[");
     for (int i = 0; i < x.ncrossed; i++)
         sb_printf(b, "%s%d", i ? "," : "", x.thresholds[i]);
-    sb_puts(b, "]}\n");
+    sb_printf(b, "],\"contract_in_effect\":%s,\"in_default\":%s,\"hold\":%s}\n",
+              x.contract_in_effect ? "true" : "false", x.in_default ? "true" : "false",
+              x.hold ? "true" : "false");
     r->content_type = "application/json";
     return true;
 }

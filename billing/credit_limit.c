@@ -21,17 +21,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Customer $1's contract in effect in its current local month, and what
- * the ledger says of it: currency, digits, the month, the month before and
- * whether a contract was in effect then, the limit and thresholds, whether
- * the deposit applies to invoices, what issued invoices leave open, the
- * prepaid credit and the deposit held. No row: no contract this month. */
+/* Customer $1's contract in effect in its current local month (else its
+ * latest version: a customer whose contract ended, or was terminated,
+ * still owes what it owes), and what the ledger says of it: currency,
+ * digits, the month, the month before and whether a contract was in
+ * effect then, the limit and thresholds, whether the deposit applies to
+ * invoices, what issued invoices leave open, the prepaid credit and the
+ * deposit held; whether a contract is in effect this month, and whether
+ * the customer is in default now ($2 days, customer_default_at). No row:
+ * the customer has no contract at all. */
 static const char exposure_sql[] =
     "WITH c AS (SELECT id, code, date_trunc('month', now() AT TIME ZONE "
     "             customer_time_zone(id, date_trunc('month', now())::date))::date AS month "
     "           FROM customer WHERE code = $1), "
-    "k AS (SELECT c.*, x.document FROM c JOIN contract_in_effect(c.month) x "
-    "      ON x.customer_id = c.id) "
+    "k AS (SELECT c.*, coalesce(x.document, (SELECT d.document FROM document d "
+    "                                        WHERE d.kind = 'contract' AND d.customer = c.code "
+    "                                        ORDER BY d.effective_from DESC LIMIT 1)) AS document, "
+    "             x.customer_id IS NOT NULL AS in_effect "
+    "      FROM c LEFT JOIN contract_in_effect(c.month) x ON x.customer_id = c.id) "
     "SELECT k.document->>'currency', cur.minor_digits, to_char(k.month, 'YYYY-MM'), "
     "       to_char(k.month - interval '1 month', 'YYYY-MM'), "
     "       EXISTS (SELECT 1 FROM contract_in_effect((k.month - interval '1 month')::date) p "
@@ -43,7 +50,9 @@ static const char exposure_sql[] =
     "       (SELECT coalesce(sum(o.open), 0) FROM invoice_open_at(now()) o "
     "        WHERE o.customer_id = k.id AND o.currency = k.document->>'currency' "
     "          AND o.open > 0), "
-    "       coalesce(b.credit, 0), coalesce(b.deposit, 0) "
+    "       coalesce(b.credit, 0), coalesce(b.deposit, 0), k.in_effect, "
+    "       EXISTS (SELECT 1 FROM customer_default_at(now(), $2::int) df "
+    "               WHERE df.customer_id = k.id) "
     "FROM k JOIN currency cur ON cur.code = k.document->>'currency' "
     "LEFT JOIN customer_balance b ON b.customer_id = k.id "
     "                            AND b.currency = k.document->>'currency'";
@@ -109,18 +118,22 @@ static bool settle(struct credit_exposure *x)
     assert(x->limit > 0); /* read_limit refuses anything else */
     x->used_pct = x->exposure > 0 ? (int64_t)((__int128)x->exposure * 100 / x->limit) : 0;
     x->over_limit = x->exposure >= x->limit;
+    x->hold = x->hold || x->over_limit;
     while (x->ncrossed < x->nthresholds &&
            (__int128)x->exposure * 100 >= (__int128)x->thresholds[x->ncrossed] * x->limit)
         x->ncrossed++;
     return true;
 }
 
-int credit_limit_exposure(PGconn *conn, const char *customer, struct credit_exposure *x)
+int credit_limit_exposure(PGconn *conn, const char *customer, long default_after_days,
+                          struct credit_exposure *x)
 {
     memset(x, 0, sizeof *x);
     snprintf(x->customer, sizeof x->customer, "%s", customer);
-    const char *p[] = {customer};
-    PGresult *res = db_query(conn, "read the customer's exposure", exposure_sql, 1, p);
+    char days[24];
+    snprintf(days, sizeof days, "%ld", default_after_days);
+    const char *p[] = {customer, days};
+    PGresult *res = db_query(conn, "read the customer's exposure", exposure_sql, 2, p);
     if (!res) return -1;
     if (PQntuples(res) != 1) {
         PQclear(res);
@@ -138,10 +151,17 @@ int credit_limit_exposure(PGconn *conn, const char *customer, struct credit_expo
     x->deposit_counts = !strcmp(PQgetvalue(res, 0, 7), "t");
     ok = ok && db_get_int64(res, 0, 8, &x->open) && db_get_int64(res, 0, 9, &x->prepaid) &&
          db_get_int64(res, 0, 10, &x->deposit);
+    x->contract_in_effect = !strcmp(PQgetvalue(res, 0, 11), "t");
+    x->in_default = !strcmp(PQgetvalue(res, 0, 12), "t");
+    /* a scheduler holds a customer in default, or without a contract this
+     * month, whatever its limit (settle adds being over the limit) */
+    x->hold = x->in_default || !x->contract_in_effect;
     PQclear(res);
     struct unbilled u = {x, true};
     ok = ok && (!prev_contract || store_load_month(conn, prev, customer, add_unbilled, &u) == 1) &&
-         u.ok && store_load_month(conn, x->month, customer, add_unbilled, &u) == 1 && u.ok;
+         u.ok &&
+         (!x->contract_in_effect ||
+          (store_load_month(conn, x->month, customer, add_unbilled, &u) == 1 && u.ok));
     if (ok && !settle(x)) {
         log_error("customer \"%s\": its exposure does not fit in an amount", customer);
         ok = false;
@@ -197,9 +217,9 @@ static int credit_show(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct credit_exposure x;
-    int n = credit_limit_exposure(conn, argv[1], &x);
+    int n = credit_limit_exposure(conn, argv[1], cfg.default_after_days, &x);
     PQfinish(conn);
-    if (n == 0) log_error("customer \"%s\" has no contract in effect this month", argv[1]);
+    if (n == 0) log_error("customer \"%s\" has no contract", argv[1]);
     if (n != 1) return 1;
     printf("%-12s %s\n%-12s %s\n", "customer", x.customer, "month", x.month);
     if (x.has_limit)
@@ -214,6 +234,9 @@ static int credit_show(int argc, char **argv)
     printf("%-12s %s %s (%s)\n", "deposit", d, x.currency,
            x.deposit_counts ? "applied to invoices: taken off" : "held until default: not counted");
     print_amount("exposure", x.exposure, &x);
+    printf("%-12s %s\n%-12s %s\n", "contract", x.contract_in_effect ? "in effect" : "none this month",
+           "in_default", x.in_default ? "yes" : "no");
+    printf("%-12s %s\n", "hold", x.hold ? "yes" : "no");
     if (!x.has_limit) return 0;
     printf("%-12s %lld%%\n%-12s %s\n%-12s", "used", (long long)x.used_pct, "over_limit",
            x.over_limit ? "yes" : "no", "crossed");
@@ -225,10 +248,10 @@ static int credit_show(int argc, char **argv)
 
 /* One customer checked and notified in its own transaction; false on a
  * failure. Prints its line when it has a limit, or when asked by name. */
-static bool check_one(PGconn *conn, const char *customer, bool named)
+static bool check_one(PGconn *conn, const char *customer, bool named, long default_after_days)
 {
     struct credit_exposure x;
-    int n = db_begin(conn) ? credit_limit_exposure(conn, customer, &x) : -1;
+    int n = db_begin(conn) ? credit_limit_exposure(conn, customer, default_after_days, &x) : -1;
     int emitted = n == 1 && x.has_limit ? credit_limit_notify(conn, &x) : 0;
     if (n < 0 || emitted < 0 || !db_commit(conn)) {
         db_rollback(conn);
@@ -281,7 +304,7 @@ static int credit_check(int argc, char **argv)
         ok = false;
     }
     for (int i = 0; ok && i < PQntuples(res); i++)
-        ok = check_one(conn, PQgetvalue(res, i, 0), customer != NULL);
+        ok = check_one(conn, PQgetvalue(res, i, 0), customer != NULL, cfg.default_after_days);
     PQclear(res);
     PQfinish(conn);
     return ok ? 0 : 1;

@@ -13,7 +13,12 @@
  * in its minor units. used_pct is floor(exposure x 100 / limit) (0 when
  * the exposure is not above 0); a threshold t is crossed when exposure x
  * 100 >= t x limit, exact integer arithmetic; over_limit when exposure >=
- * limit. Reentrant. Thread-safe with one connection per thread. */
+ * limit. A customer without a contract this month (its contract ended or
+ * was terminated) is read under its latest contract version, its unbilled
+ * months those a contract was in effect in. hold, what a scheduler acts on
+ * (docs/operations.md): over_limit, or in default now
+ * (customer_default_at with default_after_days), or no contract in effect
+ * this month. Reentrant. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_CREDIT_LIMIT_H
 #define GPUMETER_CREDIT_LIMIT_H
 
@@ -33,14 +38,18 @@ struct credit_exposure {
     bool deposit_counts; /* the contract applies its deposit to invoices */
     int64_t exposure, used_pct;
     bool over_limit;
+    bool contract_in_effect; /* this month; else the latest version's terms */
+    bool in_default;         /* now, customer_default_at */
+    bool hold;               /* over_limit, in_default or no contract in effect */
     int thresholds[CREDIT_MAX_THRESHOLDS], nthresholds;
     int ncrossed; /* thresholds[0..ncrossed) are crossed (they ascend) */
 };
 
 /* Reads customer's exposure into x: 1; 0 when the customer has no
- * contract in effect this month (x->customer set, nothing else); -1 after
- * logging a database or pricing failure. */
-int credit_limit_exposure(PGconn *conn, const char *customer, struct credit_exposure *x);
+ * contract at all (x->customer set, nothing else); -1 after logging a
+ * database or pricing failure. */
+int credit_limit_exposure(PGconn *conn, const char *customer, long default_after_days,
+                          struct credit_exposure *x);
 
 /* Emits credit.threshold through notify_emit for each threshold x has
  * crossed, once per customer, month and threshold (subject

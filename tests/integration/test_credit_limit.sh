@@ -54,6 +54,9 @@ unbilled 53.42 CNY
 prepaid 0.00 CNY
 deposit 20.00 CNY (applied to invoices: taken off)
 exposure 211.50 CNY
+contract in effect
+in_default no
+hold no
 used 70%
 over_limit no
 crossed 50%" "$(tr -s ' ' <<<"$out")"
@@ -123,7 +126,7 @@ get() { # key path -> "status body"
     printf ' %s' "$(cat "$TMP/body")"
 }
 check_eq "alpha's key reads its credit: the parts, 102% used, over the limit" \
-    "200 {\"customer\":\"alpha\",\"month\":\"$month\",\"currency\":\"CNY\",\"minor_digits\":2,\"limit_minor\":30000,\"exposure_minor\":30835,\"parts\":{\"open_minor\":17808,\"unbilled_minor\":16027,\"prepaid_minor\":1000,\"deposit_minor\":2000,\"deposit_counted\":true},\"used_percent\":102,\"over_limit\":true,\"thresholds\":[50,80,100],\"crossed\":[50,80,100]}" \
+    "200 {\"customer\":\"alpha\",\"month\":\"$month\",\"currency\":\"CNY\",\"minor_digits\":2,\"limit_minor\":30000,\"exposure_minor\":30835,\"parts\":{\"open_minor\":17808,\"unbilled_minor\":16027,\"prepaid_minor\":1000,\"deposit_minor\":2000,\"deposit_counted\":true},\"used_percent\":102,\"over_limit\":true,\"thresholds\":[50,80,100],\"crossed\":[50,80,100],\"contract_in_effect\":true,\"in_default\":false,\"hold\":true}" \
     "$(get "$KA" /v1/credit)"
 check_eq "the unbilled part is the statement's figure to the fen" \
     "$(($(statement_total alpha "$month") + $(statement_total alpha "$prev")))" \
@@ -134,7 +137,7 @@ check_eq "the API statement equals the CLI's, balances included" \
 check_match "alpha's key forging ?customer=beta is refused" '^403 .*"forbidden"' "$(get "$KA" "/v1/credit?customer=beta")"
 check_eq "and reads nothing of beta's" "" "$(get "$KA" "/v1/credit?customer=beta" | grep -o '8904')"
 check_eq "finance reads beta's: its on_default deposit is not counted" \
-    "200 {\"customer\":\"beta\",\"month\":\"$month\",\"currency\":\"CNY\",\"minor_digits\":2,\"limit_minor\":10000,\"exposure_minor\":8904,\"parts\":{\"open_minor\":8904,\"unbilled_minor\":0,\"prepaid_minor\":0,\"deposit_minor\":30000,\"deposit_counted\":false},\"used_percent\":89,\"over_limit\":false,\"thresholds\":[100],\"crossed\":[]}" \
+    "200 {\"customer\":\"beta\",\"month\":\"$month\",\"currency\":\"CNY\",\"minor_digits\":2,\"limit_minor\":10000,\"exposure_minor\":8904,\"parts\":{\"open_minor\":8904,\"unbilled_minor\":0,\"prepaid_minor\":0,\"deposit_minor\":30000,\"deposit_counted\":false},\"used_percent\":89,\"over_limit\":false,\"thresholds\":[100],\"crossed\":[],\"contract_in_effect\":true,\"in_default\":false,\"hold\":false}" \
     "$(get "$KF" "/v1/credit?customer=beta")"
 check_match "gamma has no limit: limit_minor null, never over" '^200 .*"limit_minor":null,.*"over_limit":false' \
     "$(get "$KF" "/v1/credit?customer=gamma")"

@@ -151,4 +151,13 @@ check_eq "the API's role may read who is in default (db, now)" "db" \
                         JOIN customer c ON c.id = d.customer_id")"
 # The ledger balances after everything above (issue 34's acceptance).
 check_ledger_balanced
+# db is in default now after this test's 5 days (its January is 10 days
+# past due): the credit view says so, and to hold it, limit or none; after
+# 60 days it is not.
+out=$("$GM" credit show db 2>&1)
+check_eq "credit show db (5 days): in default, hold" "in_default yes|hold yes" \
+    "$(grep -E '^(in_default|hold) ' <<<"$out" | tr -s ' ' | paste -sd'|')"
+out=$(GPUMETER_DEFAULT_AFTER_DAYS=60 "$GM" credit show db 2>&1)
+check_eq "credit show db (60 days): not in default, no hold" "in_default no|hold no" \
+    "$(grep -E '^(in_default|hold) ' <<<"$out" | tr -s ' ' | paste -sd'|')"
 finish

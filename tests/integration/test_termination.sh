@@ -236,4 +236,13 @@ check_match "and the bank credited back" "^3 +- +makeup_settlement {30,}-548.57$
 pdftotext "$TMP/tb.pdf" "$TMP/tb.txt" 2>/dev/null
 check_match "the PDF names the fee in Chinese and English" "提前终止违约金" "$(cat "$TMP/tb.txt")"
 check_match "and the bank's settlement" "补用额度终止退还" "$(cat "$TMP/tb.txt")"
+# After its final month a terminated customer has no contract in effect,
+# but owes what it owes (its invoices are unpaid here: 58,129.03 with the
+# final one): credit show reads it under its last version and
+# says to hold it (what a scheduler acts on, GET /v1/credit's hold).
+out=$("$GM" credit show ta 2>&1)
+check_eq "credit show of a terminated customer: its final invoice open, no contract, hold" \
+    "rc 0|open $(q "SELECT round(sum(open)::numeric / 100, 2) FROM invoice_open_at(now()) WHERE open > 0
+                    AND customer_id = (SELECT id FROM customer WHERE code = 'ta')") CNY|contract none this month|hold yes" \
+    "rc $?|$(grep -E '^(open|contract|hold) ' <<<"$out" | tr -s ' ' | paste -sd'|')"
 finish

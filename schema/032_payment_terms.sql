@@ -137,7 +137,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         UNION ALL
         SELECT NULL, a.currency, sum(a.b0), sum(a.b1), sum(a.b2), sum(a.b3), sum(a.b4),
                sum(a.open), sum(a.n), sum(a.sales)
-        FROM a GROUP BY a.currency)
+        FROM a GROUP BY a.currency
+        -- a currency in which nothing is open has no total row either: a
+        -- customer who owes nothing has an empty report
+        HAVING bool_or(a.open <> 0))
     SELECT r.code, r.currency, r.b0::bigint, r.b1::bigint, r.b2::bigint, r.b3::bigint,
            r.b4::bigint, r.open::bigint, r.n::bigint, r.sales::bigint,
            CASE WHEN r.sales > 0 THEN round(r.open::numeric * 90 / r.sales, 1) END

@@ -184,4 +184,8 @@ check_eq "customer_balance: alpha owes 7.12, beta nothing, nothing held" "alpha|
     "$(q "SELECT string_agg(c.code || '|' || b.receivable || '|' || b.credit || '|' || b.deposit, ' ' ORDER BY c.code)
           FROM customer_balance b JOIN customer c ON c.id = b.customer_id WHERE c.code IN ('alpha', 'beta')")"
 check_eq "cash is 349.04" "34904" "$(q "SELECT sum(amount_minor) FROM ledger_entry WHERE account = 'cash'")"
+# beta owes nothing now, though it was billed 89.04 this quarter: its
+# aging is empty, no total row of nothing with a DSO of 0.0.
+check_eq "report receivables of a customer who owes nothing: no rows" "[]" \
+    "$("$GM" report receivables --customer beta --format json | jq -c .rows)"
 finish

@@ -56,6 +56,33 @@ static const char record_sql[] =
     "                       'terms', $7::jsonb)) "
     "FROM t";
 
+/* The customer's drafts the termination changes: those of the last day's
+ * month and after ($1 the customer, $2 the last day), priced before it
+ * and so without its lines (the fee, the make-up settlement, the pro-rata
+ * commitment). Issued as they are, the final invoice would never carry
+ * them: they are locked (an `invoice issue` of one waits, then finds it
+ * gone and issues nothing) and removed with what they drew from the
+ * commitment and voucher ledgers, as `invoice run` removes a draft it
+ * cannot price (billing/store.c); the next run writes the final invoice. */
+#define TERMINATION_DRAFTS                                                                     \
+    "SELECT i.id FROM invoice i WHERE i.customer_id = $1::bigint AND i.kind = 'invoice' "     \
+    "AND i.status = 'draft' AND i.period + interval '1 month' > $2::date"
+static const char lock_drafts_sql[] =
+    "SELECT string_agg(to_char(period, 'YYYY-MM'), ', ' ORDER BY period) FROM "
+    "(SELECT i.period FROM invoice i WHERE i.id IN (" TERMINATION_DRAFTS ") FOR UPDATE) d";
+static const char *const drop_drafts_sql[] = {
+    "DELETE FROM commitment_ledger WHERE invoice_id IN (" TERMINATION_DRAFTS ")",
+    "DELETE FROM voucher_redemption WHERE invoice_id IN (" TERMINATION_DRAFTS ")",
+    "DELETE FROM invoice_line WHERE invoice_id IN (" TERMINATION_DRAFTS ")",
+    "DELETE FROM invoice WHERE id IN (" TERMINATION_DRAFTS ")",
+};
+/* The months issued for $1 that a last day $2 would change, read again
+ * once its drafts are held: one issued meanwhile refuses the termination. */
+static const char issued_sql[] =
+    "SELECT string_agg(to_char(i.period, 'YYYY-MM') || ' (' || i.number || ')', ', ' "
+    "ORDER BY i.period) FROM invoice i WHERE i.customer_id = $1::bigint AND " INVOICE_STANDS(
+        "i.") " AND i.period + interval '1 month' > $2::date";
+
 /* A refusal: the error in the PostgreSQL shape (msg, then a hint), exit 2. */
 static int refuse(PGconn *conn, PGresult *res, const char *msg, const char *hint)
 {
@@ -165,12 +192,37 @@ int termination_command(int argc, char **argv)
                        actor ? actor : cfg.actor,
                        PQgetvalue(res, 0, 8),
                        PQgetvalue(res, 0, 4)};
-    bool ok = db_exec(conn, "record the termination", record_sql, 8, w) && db_commit(conn);
-    if (ok)
+    const char *dp[] = {PQgetvalue(res, 0, 3), date};
+    PGresult *drafts = db_query(conn, "hold the drafts the termination changes",
+                                lock_drafts_sql, 2, dp),
+             *issued = drafts ? db_query(conn, "read the issued months", issued_sql, 2, dp)
+                              : NULL;
+    if (issued && !PQgetisnull(issued, 0, 0)) {
+        snprintf(msg, sizeof msg,
+                 "a termination on %s is refused: it would change issued months: %s", date,
+                 PQgetvalue(issued, 0, 0));
+        PQclear(drafts);
+        PQclear(issued);
+        return refuse(conn, res, msg,
+                      "Issued months are frozen (docs/plans.md): void those invoices first.");
+    }
+    bool ok = issued != NULL;
+    for (size_t i = 0; ok && i < sizeof drop_drafts_sql / sizeof *drop_drafts_sql; i++)
+        ok = db_exec(conn, "remove the drafts the termination changes", drop_drafts_sql[i], 2,
+                     dp);
+    ok = ok && db_exec(conn, "record the termination", record_sql, 8, w) && db_commit(conn);
+    if (ok) {
         printf("%s: terminated; its last day is %s (notice given %s)\n", code, date,
                PQgetvalue(res, 0, 6));
-    else
+        if (!PQgetisnull(drafts, 0, 0))
+            printf("%s: its draft of %s, priced before the termination, was removed: "
+                   "`invoice run` writes the final invoice\n",
+                   code, PQgetvalue(drafts, 0, 0));
+    } else {
         db_rollback(conn);
+    }
+    PQclear(drafts);
+    PQclear(issued);
     PQclear(res);
     PQfinish(conn);
     return ok ? 0 : 1;

@@ -119,8 +119,24 @@ out=$("$GM" contract terminate ta-2026 --date 2026-03-15 --noticed 2026-02-10 \
     --reason "offtaker exits: prices fell" --actor finance-lead 2>&1)
 check_eq "ta-2026 is terminated on the first day its notice allows or later" \
     "ta-2026: terminated; its last day is 2026-03-15 (notice given 2026-02-10)" "$out"
-"$GM" contract terminate tb-2026 --date 2026-02-10 --noticed 2026-02-01 >/dev/null 2>&1
+# tb's February drafted before its termination (its commitment's shortfall
+# alone, no fee): issued as it stands, the final invoice would never carry
+# the termination's lines. The termination removes it; the next run writes
+# the final invoice (below).
+"$GM" invoice run --period 2026-02 --customer tb >/dev/null 2>&1
+check_eq "tb's February is a draft before its termination" "draft" \
+    "$(q "SELECT i.status FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'tb' AND i.period = '2026-02-01' AND i.kind = 'invoice'")"
+out=$("$GM" contract terminate tb-2026 --date 2026-02-10 --noticed 2026-02-01 2>&1)
 check_eq "tb-2026 is terminated (no notice needed)" 0 "$?"
+check_eq "and says the draft priced before it was removed" \
+    "tb-2026: terminated; its last day is 2026-02-10 (notice given 2026-02-01)
+tb-2026: its draft of 2026-02, priced before the termination, was removed: \`invoice run\` writes the final invoice" \
+    "$out"
+"$GM" invoice issue --period 2026-02 --customer tb >/dev/null 2>&1
+check_eq "so invoice issue finds no stale draft of tb's February to issue" "0" \
+    "$(q "SELECT count(*) FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'tb' AND i.period = '2026-02-01'")"
 refused "a contract terminated already" 'contract "ta-2026" has already ended: it was terminated on 2026-03-15' \
     ta-2026 --date 2026-04-30 --noticed 2026-02-10
 check_eq "the termination row, with the clause it ends under" \

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* The one endpoint's name in notify_delivery (notify.url). */
@@ -70,6 +71,15 @@ static bool read_secret(const struct config *cfg, struct strbuf *secret)
         return false;
     }
     return true;
+}
+
+/* Whether url is an http:// or https:// URL with a host: anything else
+ * (file://, a typo of the scheme, no scheme) would only fail each event
+ * until every one is dead, so notify refuses it at start. */
+static bool url_ok(const char *url)
+{
+    size_t n = !strncasecmp(url, "http://", 7) ? 7 : !strncasecmp(url, "https://", 8) ? 8 : 0;
+    return n && url[n] && url[n] != '/';
 }
 
 /* Every event the endpoint has no delivery row for gets one, due at once. */
@@ -213,6 +223,10 @@ static int notify_deliver(int argc, char **argv)
     if (!cfg.notify_url[0]) {
         log_error("notify.url is not set");
         log_hint("Set notify.url (or GPUMETER_NOTIFY_URL) to the webhook endpoint.");
+        rc = CLI_EXIT_USAGE;
+    } else if (!url_ok(cfg.notify_url)) {
+        log_error("notify.url \"%s\" is not an http:// or https:// URL", cfg.notify_url);
+        log_hint("Webhooks are sent to an http:// or https:// endpoint (docs/notifications.md).");
         rc = CLI_EXIT_USAGE;
     } else if (!read_secret(&cfg, &secret)) {
         rc = CLI_EXIT_USAGE;

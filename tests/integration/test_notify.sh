@@ -93,6 +93,14 @@ notify --bogus
 check_eq "an unknown flag is bad usage (exit 2)" 2 "$?"
 env -u GPUMETER_NOTIFY_URL "$GM" notify --once >>"$OUT" 2>&1
 check_eq "without notify.url, notify refuses to start (exit 2)" 2 "$?"
+# A URL that is no http(s) endpoint (a typo, file://) is refused at start,
+# not found out event by event until every one is dead.
+for url in 'file:///etc/passwd' 'htps://erp.example.com/hook' 'erp.example.com/hook'; do
+    msg=$(GPUMETER_NOTIFY_URL=$url "$GM" notify --once 2>&1)
+    check_eq "notify.url $url is refused at start (exit 2)" 2 "$?"
+    check_match "naming it" "notify.url \"$url\" is not an http:// or https:// URL" "$msg"
+done
+check_eq "and no attempt was made" "0" "$(q "SELECT count(*) FROM notify_delivery WHERE attempts > 0")"
 chmod 644 "$TMP/secret"
 msg=$(GPUMETER_NOTIFY_URL=$RURL "$GM" notify --once 2>&1)
 check_eq "a secret file others may read is refused (exit 2)" 2 "$?"

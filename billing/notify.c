@@ -177,7 +177,8 @@ static void wait_poll(long seconds)
     }
 }
 
-/* Delivers until stopped (or, once, until nothing is due): the exit code. */
+/* Delivers until stopped (or, once, one round: what is due, at most
+ * batch events): the exit code. */
 static int deliver(PGconn *conn, const struct config *cfg, const struct strbuf *secret, bool once,
                    long long batch)
 {
@@ -194,7 +195,8 @@ static int deliver(PGconn *conn, const struct config *cfg, const struct strbuf *
         while (!stopping && sent < batch && (got = deliver_one(conn, cfg, secret)) > 0)
             sent++;
         if (got < 0) return 1;
-        if (once && (got == 0 || sent < batch)) break;
+        /* once: one round, at most batch events (a cron run is bounded) */
+        if (once) break;
         if (got == 0) wait_poll(cfg->notify_poll_s);
     }
     return 0;
@@ -205,7 +207,8 @@ static int notify_deliver(int argc, char **argv)
     bool once = false;
     long long batch = 100;
     const struct cli_opt opts[] = {
-        {"once", CLI_BOOL, &once, NULL, "deliver what is due, then exit (for cron)", 0, 0},
+        {"once", CLI_BOOL, &once, NULL,
+         "deliver what is due, at most --batch events, then exit (for cron)", 0, 0},
         {"batch", CLI_INT, &batch, "N", "deliver at most N events a round (default 100)", 1,
          100000},
         {0},

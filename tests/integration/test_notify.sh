@@ -266,6 +266,21 @@ check_eq "each was delivered on its first attempt" 30 \
     "$(q "SELECT count(*) FROM notification WHERE kind = 'credit.threshold' AND attempts = 1")"
 stop_receiver
 
+# 7. --once --batch N delivers at most N events this run
+# (docs/notifications.md): five due, --batch 2 sends two and exits 0,
+# leaving three pending for the next run.
+for i in 1 2 3 4 5; do emit payment.received "batch-$i" >/dev/null; done
+receiver "$TMP/r7"
+notify --once --batch 2
+check_eq "notify --once --batch 2 exits 0" 0 "$?"
+check_eq "and sent two of the five due, the oldest" "2 batch-1 batch-2" \
+    "$(starts | wc -l) $(q "SELECT string_agg(subject, ' ' ORDER BY outbox_id) FROM notification
+                            WHERE kind = 'payment.received' AND status = 'delivered'")"
+notify --once
+check_eq "the next run sends the other three" "5 0" \
+    "$(starts | wc -l) $(q "SELECT count(*) FROM notification WHERE status <> 'delivered'")"
+stop_receiver
+
 # The secret never reached any output.
 check_eq "the secret is never printed" 0 "$(grep -c -- "$SECRET" "$OUT")"
 check_eq "nor stored" 0 "$(q "SELECT count(*) FROM audit_log WHERE after::text LIKE '%$SECRET%'

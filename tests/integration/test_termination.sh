@@ -156,6 +156,25 @@ check_eq "contract.terminated is emitted once per contract, in the outbox" \
 refused_as "a termination row cannot be changed" gpumeter \
     "UPDATE contract_termination SET ends_on = '2026-03-31'" "append-only|append only"
 refused_as "nor deleted by billing" gpumeter_billing "DELETE FROM contract_termination" "permission denied|append"
+# Billing may insert a termination (the command does), but only a true one
+# (schema 045): a contract that exists, of the customer named, under the
+# termination clause of the version in effect that month. A forged row
+# would end no contract, or another customer's, or apply a deposit the
+# contract says to refund (ledger_post_invoice_termination reads it).
+tb_id=$(q "SELECT id FROM customer WHERE code = 'tb'")
+alpha_id=$(q "SELECT id FROM customer WHERE code = 'alpha'")
+refused_as "a termination of no contract is refused" gpumeter_billing \
+    "INSERT INTO contract_termination (contract, customer_id, ends_on, noticed_on, actor, terms)
+     VALUES ('no-such', $tb_id, '2026-03-31', '2026-03-01', 'forged', '{}')" 'no contract "no-such"'
+refused_as "one naming another customer is refused" gpumeter_billing \
+    "INSERT INTO contract_termination (contract, customer_id, ends_on, noticed_on, actor, terms)
+     VALUES ('alpha-2026', $tb_id, '2026-03-31', '2026-03-01', 'forged', '{}')" 'is customer alpha.s'
+refused_as "one under other terms than the contract's is refused" gpumeter_billing \
+    "INSERT INTO contract_termination (contract, customer_id, ends_on, noticed_on, actor, terms)
+     VALUES ('alpha-2026', $alpha_id, '2026-03-31', '2026-03-01', 'forged', '{\"deposit\": \"apply\"}')" \
+    'not the termination clause of contract alpha-2026'
+check_eq "none of them was recorded" "ta-2026 tb-2026" \
+    "$(q "SELECT string_agg(contract, ' ' ORDER BY contract) FROM contract_termination")"
 check_eq "its account rows end on its last day" "ns-ta|2026-01-01|2026-03-15" \
     "$(q "SELECT account || '|' || valid_from || '|' || valid_until FROM account WHERE contract = 'ta-2026'")"
 "$GM" contract apply "$TMP/ta.json" >"$TMP/again" 2>&1

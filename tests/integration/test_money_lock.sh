@@ -1,5 +1,5 @@
 #!/bin/bash
-# The customer's money lock and what an application may take (schema 038,
+# The customer's money lock and what an application may take (schemas 038 and 039,
 # docs/receivables.md): every posting that reads what is open and takes
 # from it holds the customer's row (FOR NO KEY UPDATE) and reads the
 # ledger as it stands once it holds it, so no invoice is ever open below 0.

@@ -6,7 +6,8 @@
 -- deposit refund's reference was never posted while the command said it
 -- had been (tests/integration/test_payments_reused_ref.sh). Such a refund
 -- is now refused with data_exception (exit 2), as `payment record`
--- refuses a reference recorded before with another amount.
+-- refuses a reference recorded before with another amount. And a refund
+-- is above 0, whoever calls the function.
 CREATE OR REPLACE FUNCTION payment_refund(customer_code text, currency text, amount_minor bigint,
                                reference text, actor text) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -15,6 +16,11 @@ DECLARE
     held bigint;
     prior record;
 BEGIN
+    -- the command refuses it too; the function is what billing may call
+    -- (a refund of -5.00 would credit the customer out of nothing)
+    IF $3 IS NULL OR $3 <= 0 THEN
+        RAISE EXCEPTION 'a refund is above 0, not %', $3 USING ERRCODE = 'data_exception';
+    END IF;
     cust := payment_customer($1);
     PERFORM 1 FROM customer WHERE id = cust FOR NO KEY UPDATE;
     SELECT c.code, t.currency, -sum(e.amount_minor) FILTER (WHERE e.account = 'cash') AS amount,

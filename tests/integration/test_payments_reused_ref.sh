@@ -67,4 +67,9 @@ check_eq "two payment.received, one per account" "CMB-2/000123|beta|100 ICBC-1/0
                             ORDER BY subject)
           FROM outbox WHERE kind = 'payment.received' AND payload->>'bank_ref' = '000123'")"
 check_ledger_balanced
+# The function billing may call refuses what the command does: a refund
+# of -5.00 would credit the customer out of nothing.
+refused_as "payment_refund of a negative amount is refused, even called by billing" gpumeter_billing \
+    "SELECT payment_refund('alpha', 'CNY', -500, 'NEG-REFUND', 'x')" 'a refund is above 0, not -500'
+check_eq "and nothing posted" "0" "$(q "SELECT count(*) FROM ledger_txn WHERE reference = 'NEG-REFUND'")"
 finish

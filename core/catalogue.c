@@ -15,6 +15,8 @@ static const struct accelerator entries[] = {
     {"Ascend310P", "huawei", true}, {"MLU370", "cambricon", true},
     {"MLU590", "cambricon", true},  {"KunlunR300", "kunlunxin", true},
     {"DCUZ100", "hygon", true},
+    /* Hygon DCUs dcu-exporter names (rocm-smi subsystem name) */
+    {"DCUK100", "hygon", true},     {"DCUK100AI", "hygon", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -24,6 +26,7 @@ static const struct {
 } aliases[] = {
     {"910B", "Ascend910B"},        {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
     {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"},    {"R300", "KunlunR300"},
+    {"K100", "DCUK100"},           {"K100AI", "DCUK100AI"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",

@@ -40,6 +40,12 @@ static long meter_npu(struct cycle *cy, const char *text, size_t len, const stru
     return meter_devices(cy, text, len, env, r, dcgm_parse_npu);
 }
 
+static long meter_dcu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
+                      struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, dcgm_parse_dcu);
+}
+
 static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -75,6 +81,8 @@ static const struct collector_kind kinds[] = {
      meter_sacct},
     {"tokens", "meter training tokens from trainer reports (JSON lines, file or HTTP)", OPT_LISTEN,
      NULL, meter_tokens},
+    {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -87,9 +95,11 @@ KIND_COMMAND(collect_npu, 1)
 KIND_COMMAND(collect_nvsmi, 2)
 KIND_COMMAND(collect_sacct, 3)
 KIND_COMMAND(collect_tokens, 4)
+KIND_COMMAND(collect_dcu, 5)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
-                                               collect_sacct, collect_tokens};
+                                               collect_sacct, collect_tokens,
+                                               collect_dcu};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

@@ -1,4 +1,4 @@
-/* dcgm: dcgm-exporter and npu-exporter scrapes to device readings (see dcgm.h). */
+/* dcgm: dcgm-exporter, npu-exporter and dcu-exporter scrapes to device readings (see dcgm.h). */
 #include "core/decimal.h"
 #include "ingest/prom.h"
 #include "ingest/dcgm.h"
@@ -225,6 +225,34 @@ void dcgm_parse(const char *text, size_t len, struct device_source *src)
     tenants_from_map(src);
 }
 
+/* A vendor exporter's series of one whole chip, known by its id on a node
+ * (ids and serials are keyed with the node, as NPU ids repeat on every node). */
+struct chip {
+    const char *node, *kind, *id; /* device "<kind>-<id>", key "<node>/<device>" */
+    const char *model;            /* as reported, NULL: --model */
+    const char *vendor, *ns, *pod; /* a pod without namespace is in "default" */
+    const char *power_metric;      /* its draw in W */
+};
+
+static void chip_sample(const struct prom_sample *s, struct device_source *src,
+                        const struct chip *c)
+{
+    char device[80], key[170];
+    snprintf(device, sizeof device, "%s-%s", c->kind, c->id);
+    snprintf(key, sizeof key, "%s/%s", c->node, device);
+    struct device_reading *r = device_get(src->set, key, "", c->node, device);
+    if (!r->model[0] || (c->model && !r->model_reported)) {
+        copy(r->model, sizeof r->model, c->model ? c->model : src->model);
+        r->model_reported = c->model != NULL;
+        copy(r->vendor, sizeof r->vendor, c->vendor);
+    }
+    if (c->pod) add_tenant(s, src, r, c->ns ? c->ns : "default", c->pod);
+    if (!strcmp(s->name, c->power_metric) &&
+        !read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw))
+        rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
+                        c->power_metric);
+}
+
 enum npu_label { N_ID, N_MODEL, N_NAMESPACE, N_POD, N_NAME, NPU_LABELS };
 static const char *const npu_names[NPU_LABELS] = {"id", "model_name", "namespace", "pod_name",
                                                   "name"};
@@ -242,27 +270,63 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
         return;
     }
     if (!l[N_ID]) return; /* machine-level series carry no chip */
-    char device[80], key[170];
-    snprintf(device, sizeof device, "npu-%s", l[N_ID]);
-    snprintf(key, sizeof key, "%s/%s", src->node, device); /* NPU ids repeat on every node */
-    struct device_reading *r = device_get(src->set, key, "", src->node, device);
     /* model_name (npu-exporter since late 2023), else the "name" label that
      * older ones put on npu_chip_info_name or on every chip series */
     const char *model = l[N_MODEL] ? l[N_MODEL] : l[N_NAME];
-    if (!r->model[0] || (model && !r->model_reported)) {
-        copy(r->model, sizeof r->model, model ? model : src->model);
-        r->model_reported = model != NULL;
-        strcpy(r->vendor, "huawei");
-    }
-    if (l[N_POD]) add_tenant(s, src, r, l[N_NAMESPACE] ? l[N_NAMESPACE] : "default", l[N_POD]);
-    if (!strcmp(s->name, "npu_chip_info_power") &&
-        !read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw))
-        rejects_bad_line(src->rejects, s->lineno,
-                        "npu_chip_info_power is not a plausible non-negative number");
+    const struct chip npu = {src->node, "npu",          l[N_ID],  model,
+                             "huawei",  l[N_NAMESPACE], l[N_POD], "npu_chip_info_power"};
+    chip_sample(s, src, &npu);
 }
 
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->rejects, npu_sample, src);
+    tenants_from_map(src);
+}
+
+/* Hygon dcu-exporter (see dcgm.h). Its label sets, dcu_* and vdcu_*, are
+ * fixed in the exporter; device_id is the board serial, node the host's
+ * /etc/hostname, name the board's subsystem name (often empty). */
+enum dcu_label { D_SERIAL, D_NODE, D_NAME, D_NAMESPACE, D_POD, D_VDCU, DCU_LABELS };
+static const char *const dcu_names[DCU_LABELS] = {
+    "device_id", "node", "name", "dcu_pod_namespace", "dcu_pod_name", "vdcu_minor_number"};
+
+static void dcu_sample(const struct prom_sample *s, void *ctx)
+{
+    struct device_source *src = ctx;
+    const char *l[DCU_LABELS], *bad = "value";
+    if (strncmp(s->name, "dcu_", 4) && strncmp(s->name, "vdcu_", 5)) {
+        rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
+        return;
+    }
+    bool ok = classify(s, dcu_names, DCU_LABELS, l, &bad) && is_number(s->value);
+    if (ok && !l[D_SERIAL]) {
+        ok = false;
+        bad = "device_id";
+    }
+    if (!ok) {
+        rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is missing or not valid", bad,
+                        s->name);
+        return;
+    }
+    if (l[D_VDCU]) {
+        /* A vDCU is a share of the card's compute units; until shares are
+         * metered (docs/collectors.md) its pod is counted, never dropped
+         * unseen nor billed the whole card. */
+        if (l[D_POD])
+            rejects_bad_line(src->rejects, s->lineno,
+                            "vDCU %.16s of %.32s: compute-unit shares are not metered yet",
+                            l[D_VDCU], l[D_SERIAL]);
+        return;
+    }
+    /* serial plus node: the node label is the host's /etc/hostname */
+    const struct chip dcu = {device_node(src, l[D_NODE]), "dcu", l[D_SERIAL], l[D_NAME], "hygon",
+                             l[D_NAMESPACE], l[D_POD], "dcu_power_usage"};
+    chip_sample(s, src, &dcu);
+}
+
+void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src)
+{
+    prom_parse(text, len, src->rejects, dcu_sample, src);
     tenants_from_map(src);
 }

@@ -1,5 +1,6 @@
 /* dcgm: Prometheus exporters' telemetry into device readings: dcgm-exporter
- * (dcgm_parse) and the Ascend npu-exporter (dcgm_parse_npu), which share
+ * (dcgm_parse), the Ascend npu-exporter (dcgm_parse_npu) and the Hygon
+ * dcu-exporter (dcgm_parse_dcu), which share
  * the exposition format and the tenant labels.
  * Parses one whole scrape (text, len) into src->set (see device.h),
  * skipping and reporting bad lines; never allocates per line nor can be
@@ -21,6 +22,13 @@
  *  dcgm_parse_npu:  Ascend npu-exporter Prometheus text. Device = "npu-<id>",
  *               power from npu_chip_info_power (W), tenant from
  *               namespace/pod_name (a pod without namespace is in "default").
+ *  dcgm_parse_dcu:  Hygon dcu-exporter Prometheus text (dcu_*, vdcu_*).
+ *               Device = "dcu-<device_id>" (board serial) keyed with its
+ *               node (the node label, unless --node); model from name,
+ *               else --model; power from dcu_power_usage (W); tenant from
+ *               dcu_pod_namespace/dcu_pod_name (whole DCU), else the map.
+ *               A vdcu_* series naming a pod is a bad line: compute-unit
+ *               shares are not metered yet.
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H
@@ -31,5 +39,6 @@
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
+void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src);
 
 #endif

@@ -26,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     round_of(&st, 31000, data, size, dcgm_parse);
     round_of(&st, 1000, data, size, dcgm_parse_npu);
     round_of(&st, 31000, data, size, dcgm_parse_npu);
+    round_of(&st, 1000, data, size, dcgm_parse_dcu);
+    round_of(&st, 31000, data, size, dcgm_parse_dcu);
     state_free(&st);
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "core/catalogue.h"
 #include "core/decimal.h"
 #include "core/fileio.h"
 #include "core/signature.h"
@@ -651,6 +652,82 @@ static void test_npu_power_and_pod(void **state)
     assert_int_equal(r->st.idle_units, 1);
 }
 
+/* Hygon dcu-exporter: the published README sample (no power, no pods, a
+ * closing "..." line) is two idle DCUs keyed by serial plus node. */
+static void test_dcu_readme_sample(void **state)
+{
+    struct run *r = *state;
+    const char *f = "dcu-exporter-v2-readme-2dcu.prom";
+    scrape(r, dcgm_parse_dcu, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n + r->ncap, 0); /* baseline */
+    assert_int_equal(r->bad, 1);         /* the README's "..." */
+    scrape(r, dcgm_parse_dcu, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(r->st.idle_units, 2);
+    assert_int_equal(r->st.idle_gpu_ms, 60000);
+    assert_int_equal(r->ncap, 1);
+    assert_string_equal(r->cap[0].node, "dcunode3");
+    assert_string_equal(r->cap[0].vendor, "hygon");
+    assert_string_equal(r->cap[0].model, "unknown"); /* name="": --model */
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 0);
+    assert_false(r->cap[0].has & EVENT_HAS_IDLE_ENERGY); /* no power series */
+}
+
+/* Three scrapes of two K100_AI: the pod's DCU gets the window and the
+ * trapezoid of dcu_power_usage (W); the other is idle, its energy idle. */
+static void test_dcu_power_and_pod(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse_dcu, "dcu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse_dcu, "dcu-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].account, "team-dcu");
+    assert_string_equal(r->ev[0].job, "llama-0");
+    assert_string_equal(r->ev[0].vendor, "hygon");
+    assert_string_equal(r->ev[0].model, "K100_AI");
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 6750000); /* (200 + 250) / 2 W x 30 s */
+    assert_int_equal(r->st.idle_units, 1);
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 30000);
+    assert_int_equal(r->cap[0].idle_energy_mj, 1800000); /* 60 W x 30 s */
+    scrape(r, dcgm_parse_dcu, "dcu-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].start_ms, at("2026-11-01T00:00:30Z"));
+    assert_int_equal(r->ev[0].gpu_ms, 60000);
+    assert_int_equal(r->ev[0].energy_mj, 12015000); /* (250 + 150.5) / 2 W x 60 s */
+    assert_int_equal(r->cap[0].idle_energy_mj, 3615000); /* (60 + 60.5) / 2 W x 60 s */
+    const struct accelerator *a = catalogue_find(r->ev[0].model);
+    assert_non_null(a);
+    assert_string_equal(a->model, "DCUK100AI");
+    assert_string_equal(a->vendor, "hygon");
+    assert_true(a->domestic);
+}
+
+/* Each malformed line is one bad line; the good one still counts, and a
+ * vDCU naming a pod is counted, not billed the whole card. */
+static void test_dcu_bad_lines(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse_dcu, "dcu-bad.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->bad, 6);
+    struct strbuf in = STRBUF_INIT;
+    read_fixture("dcu-bad.prom", &in);
+    struct device_set set = {0};
+    struct rejects rep = {.origin = "dcu-bad.prom"};
+    struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
+    dcgm_parse_dcu(in.buf, in.len, &src);
+    assert_int_equal(set.n, 2);
+    assert_true(set.v[0].has_power != set.v[1].has_power); /* 210 W read, 100001 W refused */
+    for (size_t i = 0; i < set.n; i++)
+        assert_int_equal(set.v[i].ntenants, 0);
+    device_set_free(&set);
+    sb_free(&in);
+}
+
 static void sacct(struct run *r, const char *file, const char *when, const struct sacct_opts *o)
 {
     struct strbuf in = STRBUF_INIT;
@@ -1063,6 +1140,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nvsmi_nounits_and_idle_without_mapping, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_npu_power_and_pod, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcu_readme_sample, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcu_power_and_pod, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcu_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_jobs_once_and_running_incrementally, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,

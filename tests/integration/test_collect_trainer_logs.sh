@@ -99,4 +99,8 @@ bad_flags "a log's flags with JSON lines" "are for --format megatron or torchtit
     --job j --account a
 bad_flags "--tokens-per-step 0" "tokens-per-step" \
     --format torchtitan --job j --account a --tokens-per-step 0 --utc-offset +08:00
+out=$("$GM" collect tokens --state-dir "$TMP/flags" --stdout --listen 127.0.0.1:0 --format megatron \
+    --job j --account a --utc-offset +08:00 2>&1)
+check_eq "--format with --listen: exit 2" 2 "$?"
+check_match "--format with --listen: says why" "--listen takes JSON lines only" "$out"
 finish

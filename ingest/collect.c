@@ -4,6 +4,7 @@
 #include "ingest/collector.h"
 #include "ingest/sacct.h"
 #include "ingest/tokens.h"
+#include "ingest/trainer_log.h"
 #include "ingest/reporters.h"
 #include "ingest/synthetic.h"
 #include "ingest/dcgm.h"
@@ -63,7 +64,8 @@ static long meter_sacct(struct cycle *cy, const char *text, size_t len,
 static long meter_tokens(struct cycle *cy, const char *text, size_t len,
                          const struct collect_env *env, struct rejects *r)
 {
-    (void)env;
+    if (env->trainer->format != TRAINER_LOG_JSONL)
+        return trainer_log_collect(cy, text, len, env->trainer, r);
     return tokens_collect(cy, text, len, r);
 }
 
@@ -79,8 +81,8 @@ static const struct collector_kind kinds[] = {
      "sacct --allusers --parsable2 --starttime now-2days "
      "--format=JobID,Account,AllocTRES,ElapsedRaw,ConsumedEnergyRaw,Start,End,State",
      meter_sacct},
-    {"tokens", "meter training tokens from trainer reports (JSON lines, file or HTTP)", OPT_LISTEN,
-     NULL, meter_tokens},
+    {"tokens", "meter training tokens from trainer reports (JSON lines, file or HTTP) or logs",
+     OPT_LISTEN | OPT_TRAINER, NULL, meter_tokens},
     {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
 };

@@ -26,6 +26,8 @@
 struct options {
     const char *file, *at, *state_dir, *cluster, *site, *node, *model, *account, *map, *columns,
         *utc_offset, *listen;
+    const char *log_format, *job, *log_utc_offset; /* tokens from trainer logs */
+    long long seq_length, tokens_per_step;
     bool to_stdout;
     long long interval, max_gap, spool_mb, timeout;
 };
@@ -48,6 +50,7 @@ struct collector {
     struct config cfg;
     struct account_map *map;
     struct sacct_opts sacct;
+    struct trainer_log_opts trainer;
     char host[65];
     char state_path[4096], metrics_path[4096];
     int lock_fd;
@@ -118,6 +121,21 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
         {OPT_COLUMNS,
          {"utc-offset", CLI_STR, &o->utc_offset, "+HH:MM", "Slurm controller time zone (+08:00)", 0,
           0}},
+        {OPT_TRAINER,
+         {"format", CLI_STR, &o->log_format, "jsonl|megatron|torchtitan",
+          "token reports (jsonl) or a trainer's log", 0, 0}},
+        {OPT_TRAINER, {"job", CLI_STR, &o->job, "ID", "job of a trainer log's counts", 0, 0}},
+        {OPT_TRAINER,
+         {"account", CLI_STR, &o->account, "NAME", "account of a trainer log's counts", 0, 0}},
+        {OPT_TRAINER,
+         {"utc-offset", CLI_STR, &o->log_utc_offset, "+HH:MM",
+          "time zone of a trainer log's timestamps (required)", 0, 0}},
+        {OPT_TRAINER,
+         {"seq-length", CLI_INT, &o->seq_length, "TOKENS",
+          "megatron: tokens per sample (default: the logged seq_length)", 1, EVENT_INT_MAX}},
+        {OPT_TRAINER,
+         {"tokens-per-step", CLI_INT, &o->tokens_per_step, "TOKENS",
+          "torchtitan: global batch x sequence length", 1, EVENT_INT_MAX}},
         {OPT_LISTEN,
          {"listen", CLI_STR, &o->listen, "[ADDR:]PORT",
           "accept token reports over HTTP (address 127.0.0.1 unless given)", 0, 0}},
@@ -146,6 +164,42 @@ static bool usage_error(const char *what)
     return false;
 }
 
+/* collect tokens --format megatron|torchtitan: a log names no job, account
+ * or time zone, so the flags must; a flag of the other format is refused. */
+static bool check_trainer_options(struct collector *c)
+{
+    struct options *o = &c->o;
+    struct trainer_log_opts *t = &c->trainer;
+    if (!(c->kind->options & OPT_TRAINER)) return true;
+    if (o->log_format && !trainer_log_format_parse(o->log_format, &t->format))
+        return usage_error("--format must be jsonl, megatron or torchtitan");
+    if (t->format == TRAINER_LOG_JSONL) {
+        if (o->job || o->account || o->log_utc_offset || o->seq_length || o->tokens_per_step)
+            return usage_error("--job, --account, --utc-offset, --seq-length and "
+                               "--tokens-per-step are for --format megatron or torchtitan");
+        return true;
+    }
+    if (o->listen) return usage_error("--listen takes JSON lines only, not --format");
+    if (!o->job || !cycle_ident_valid(o->job, 129) || !o->account ||
+        !cycle_ident_valid(o->account, 129))
+        return usage_error("a trainer log needs --job and --account (1 to 128 printable "
+                           "characters each)");
+    if (!o->log_utc_offset || !time_parse_utc_offset(o->log_utc_offset, &t->utc_offset_ms))
+        return usage_error("a trainer log has no time zone: give --utc-offset like +08:00");
+    if (t->format == TRAINER_LOG_MEGATRON && o->tokens_per_step)
+        return usage_error("--tokens-per-step is for torchtitan; megatron takes --seq-length");
+    if (t->format == TRAINER_LOG_TORCHTITAN && o->seq_length)
+        return usage_error("--seq-length is for megatron; torchtitan takes --tokens-per-step");
+    if (t->format == TRAINER_LOG_TORCHTITAN && !o->tokens_per_step)
+        return usage_error("torchtitan logs a rounded rate, not a count: give --tokens-per-step "
+                           "(global batch x sequence length)");
+    t->job = o->job;
+    t->account = o->account;
+    t->seq_length = o->seq_length;
+    t->tokens_per_step = o->tokens_per_step;
+    return true;
+}
+
 static bool check_options(struct collector *c, int npos, int64_t *at_ms)
 {
     struct options *o = &c->o;
@@ -171,7 +225,7 @@ static bool check_options(struct collector *c, int npos, int64_t *at_ms)
         return usage_error("--node must be 1 to 64 printable characters, no '/'");
     c->sacct =
         (struct sacct_opts){o->columns, o->model ? o->model : "unknown", (int)(offset / 60000)};
-    return true;
+    return check_trainer_options(c);
 }
 
 /* "http://host:9400/metrics" -> "host". */
@@ -326,7 +380,7 @@ static void meter_input(struct collector *c, struct cycle *cy, const char *text,
     struct rejects r = {.origin = origin};
     struct collect_env env = {
         node,   c->o.node != NULL, c->o.model ? c->o.model : "unknown", c->o.account,
-        c->map, &c->sacct};
+        c->map, &c->sacct, &c->trainer};
     long n = c->kind->meter(cy, text, len, &env, &r);
     if (accepted) *accepted += n;
     rejects_finish(&r);

@@ -22,6 +22,7 @@
 #include "ingest/cycle.h"
 #include "ingest/sacct.h"
 #include "ingest/tokens.h"
+#include "ingest/trainer_log.h"
 #include "ingest/rejects.h"
 
 #include <stdbool.h>
@@ -36,6 +37,8 @@ enum collector_option {
     OPT_GAP = 1 << 5,     /* --max-gap */
     OPT_COLUMNS = 1 << 6, /* --columns, --utc-offset (sacct) */
     OPT_LISTEN = 1 << 7,  /* --listen (tokens) */
+    OPT_TRAINER = 1 << 8, /* --format, --job, --account, --utc-offset, --seq-length,
+                             --tokens-per-step (tokens: trainer logs) */
 };
 
 /* What a source's meter function may consult besides the input. */
@@ -45,6 +48,7 @@ struct collect_env {
     const char *model, *account;
     const struct account_map *map;
     const struct sacct_opts *sacct;
+    const struct trainer_log_opts *trainer;
 };
 
 struct collector_kind {

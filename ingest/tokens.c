@@ -9,14 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-struct report_line {
-    const char *job, *account;
-    int64_t tokens, model_params, time_ms, start_ms;
-    bool has_params, has_start;
-};
-
 /* Validates one report; on failure, why names the field and the problem. */
-static bool parse_report(const cJSON *o, struct report_line *l, char *why, size_t cap)
+static bool parse_report(const cJSON *o, struct tokens_report *l, char *why, size_t cap)
 {
     struct doc_check c = {0};
     const cJSON *it;
@@ -39,7 +33,7 @@ static bool parse_report(const cJSON *o, struct report_line *l, char *why, size_
     return true;
 }
 
-static void meter(struct cycle *cy, const struct report_line *l)
+void tokens_meter(struct cycle *cy, const struct tokens_report *l)
 {
     /* One high-water mark per account and job: two customers' jobs called
      * "train" are two jobs. Accounts hold no control characters, so 0x1f
@@ -108,7 +102,7 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejec
         if (blank(&ln)) continue;
         struct doc_check c = {0};
         cJSON *o = doc_parse(line, n, &c);
-        struct report_line l;
+        struct tokens_report l;
         char why[160];
         if (!o) {
             rejects_bad_line(r, lineno, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"),
@@ -116,7 +110,7 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejec
         } else if (!parse_report(o, &l, why, sizeof why)) {
             rejects_bad_line(r, lineno, "%s", why);
         } else {
-            meter(cy, &l);
+            tokens_meter(cy, &l);
             accepted++;
         }
         cJSON_Delete(o);

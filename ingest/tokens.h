@@ -14,9 +14,23 @@
 #include "ingest/cycle.h"
 #include "ingest/rejects.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejects *r);
+
+/* One cumulative count of a job, from a JSON line or a trainer log
+ * (trainer_log.h). */
+struct tokens_report {
+    const char *job, *account;
+    int64_t tokens, model_params, time_ms, start_ms;
+    bool has_params, has_start;
+};
+
+/* Meters one valid report under the high-water-mark rule above: the one
+ * rule every token input (JSON lines, trainer logs) goes through. */
+void tokens_meter(struct cycle *cy, const struct tokens_report *l);
 
 /* The number (from 1, as tokens_collect counts lines) of the first line
  * whose report names an account outside patterns (reporters.h), that

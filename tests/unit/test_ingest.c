@@ -13,6 +13,7 @@
 #include "ingest/sacct.h"
 #include "ingest/reporters.h"
 #include "ingest/tokens.h"
+#include "ingest/trainer_log.h"
 #include "ingest/prom.h"
 #include "ingest/spool.h"
 #include "ingest/dcgm.h"
@@ -955,6 +956,35 @@ static void test_tokens_lines_are_strict_json(void **state)
     assert_int_equal(r->ev[0].tokens, 10);
 }
 
+/* Trainer log timestamps (trainer_log.h): Megatron-LM's newest builds
+ * print microseconds (strftime %f), floored to the millisecond; a count
+ * whose tokens pass what an event carries is a bad line, not a wrapped
+ * number; a timestamp after the step is not the step's. */
+static const char megatron_times_log[] =
+    " [2025-03-01 10:00:00.123999] iteration 1/ 9 | consumed samples: 8 | lm loss: 2.5 |\n"
+    " [2025-03-01 10:00:01.5] iteration 2/ 9 | consumed samples: 16 |\n"
+    " [2025-03-01 10:00:02] iteration 3/ 9 | consumed samples: 9007199254740991 |\n"
+    " iteration 4/ 9 | consumed samples: 32 | [2025-03-01 10:00:03] |\n";
+
+static void test_trainer_log_times_and_limits(void **state)
+{
+    struct run *r = *state;
+    const char *log = megatron_times_log;
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", -5 * MS_PER_HOUR, 4096, 0};
+    struct cycle cy;
+    struct rejects rep = {.origin = "t"};
+    cycle_start(r, &cy, at("2026-11-01T00:00:00Z"));
+    assert_int_equal(trainer_log_collect(&cy, log, strlen(log), &o, &rep), 2);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 2); /* 9007199254740991 x 4096; no timestamp before the iteration */
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->ev[0].end_ms, at("2025-03-01T15:00:00.123Z"));
+    assert_int_equal(r->ev[0].tokens, 8 * 4096);
+    /* ".5" is no millisecond field: the time is read to the second */
+    assert_int_equal(r->ev[1].end_ms, at("2025-03-01T15:00:01Z"));
+    assert_int_equal(r->ev[1].tokens, 8 * 4096);
+}
+
 static void test_state_round_trip_with_hostile_keys(void **state)
 {
     struct run *r = *state;
@@ -1153,6 +1183,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens_high_water_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_marks_are_per_account_and_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_lines_are_strict_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_log_times_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_round_trip_with_hostile_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spool_recovers_state_and_refuses_when_full, setup,
                                         teardown),

@@ -1,0 +1,182 @@
+/* trainer_log: Megatron-LM and torchtitan logs to token reports (see
+ * trainer_log.h). */
+#include "core/event.h"
+#include "core/invariant.h"
+#include "core/timeutil.h"
+#include "ingest/tokens.h"
+#include "ingest/trainer_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool trainer_log_format_parse(const char *s, enum trainer_log_format *out)
+{
+    static const char *const names[] = {"jsonl", "megatron", "torchtitan"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            *out = (enum trainer_log_format)i;
+            return true;
+        }
+    return false;
+}
+
+/* The first occurrence of needle in [p, end), or NULL. */
+static const char *find(const char *p, const char *end, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (; p && (size_t)(end - p) >= k; p++)
+        if (!memcmp(p, needle, k)) return p;
+    return NULL;
+}
+
+/* A decimal count after optional spaces: digits only (no sign, no thousands
+ * separator), at most EVENT_INT_MAX. */
+static bool read_count(const char *p, const char *end, int64_t *out)
+{
+    while (p < end && *p == ' ')
+        p++;
+    if (p == end || *p < '0' || *p > '9') return false;
+    int64_t v = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return false;
+        v = v * 10 + (*p - '0');
+    }
+    *out = v;
+    return p == end || *p == ' ' || *p == '|' || *p == '\t';
+}
+
+static bool two_digits(const char *p, int *v)
+{
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return false;
+    *v = (p[0] - '0') * 10 + (p[1] - '0');
+    return true;
+}
+
+/* "YYYY-MM-DD HH:MM:SS" with an optional ",fff" or ".fff" (Python logging
+ * and Megatron's strftime) anywhere in [p, end), read in local time at
+ * offset_ms. The first one found wins. */
+static bool find_time(const char *p, const char *end, int64_t offset_ms, int64_t *ms)
+{
+    for (; end - p >= 19; p++) {
+        char date[11];
+        int h, mi, s;
+        memcpy(date, p, 10);
+        date[10] = '\0';
+        int64_t days;
+        if (p[10] != ' ' || p[13] != ':' || p[16] != ':' || !time_parse_date(date, &days) ||
+            !two_digits(p + 11, &h) || !two_digits(p + 14, &mi) || !two_digits(p + 17, &s) ||
+            h > 23 || mi > 59 || s > 59)
+            continue;
+        int64_t frac = 0;
+        int tens, last; /* milliseconds: three digits */
+        if (end - p >= 23 && (p[19] == ',' || p[19] == '.') && two_digits(p + 20, &tens) &&
+            two_digits(p + 21, &last))
+            frac = tens * 10 + (p[22] - '0');
+        *ms = ((days * 24 + h) * 3600 + mi * 60 + s) * MS_PER_SECOND + frac - offset_ms;
+        return true;
+    }
+    return false;
+}
+
+/* `  seq_length ...... 4096` of the arguments Megatron-LM prints at start. */
+static bool logged_seq_length(const struct line *ln, int64_t *out)
+{
+    const char *p = ln->p, *end = ln->p + ln->n;
+    while (p < end && *p == ' ')
+        p++;
+    if ((size_t)(end - p) < 11 || memcmp(p, "seq_length ", 11)) return false;
+    for (p += 11; p < end && (*p == ' ' || *p == '.');)
+        p++;
+    return read_count(p, end, out) && *out > 0;
+}
+
+/* One step line: its cumulative tokens and time, or false with why (the
+ * line is refused: it may hold usage). *timeless says a count was there
+ * but no timestamp. */
+static bool read_step(const struct line *ln, const struct trainer_log_opts *o, int64_t seq,
+                      struct tokens_report *rep, bool *timeless, char *why, size_t cap)
+{
+    const char *p = ln->p, *end = ln->p + ln->n;
+    const bool meg = o->format == TRAINER_LOG_MEGATRON;
+    const char *key = find(p, end, meg ? "consumed samples:" : "step:");
+    const char *head = meg ? find(p, end, "iteration") : key;
+    int64_t count, per = meg ? seq : o->tokens_per_step;
+    *timeless = false;
+    if (!read_count(key + (meg ? 17 : 5), end, &count)) {
+        snprintf(why, cap, "%s is not a whole number", meg ? "consumed samples" : "step");
+        return false;
+    }
+    if (count > 0 && per > EVENT_INT_MAX / count) {
+        snprintf(why, cap, "%lld x %lld tokens is beyond the largest count an event carries",
+                 (long long)count, (long long)per);
+        return false;
+    }
+    if (!find_time(p, head ? head : key, o->utc_offset_ms, &rep->time_ms)) {
+        *timeless = true;
+        snprintf(why, cap, "no timestamp before the %s: the count cannot be placed in time",
+                 meg ? "iteration" : "step");
+        return false;
+    }
+    rep->tokens = count * per;
+    return true;
+}
+
+/* A line that carries a count: Megatron's iteration line, torchtitan's
+ * training metrics line (its validation lines have no tps). */
+static bool is_step_line(const struct line *ln, enum trainer_log_format f)
+{
+    const char *end = ln->p + ln->n;
+    if (f == TRAINER_LOG_MEGATRON) return find(ln->p, end, "consumed samples:") != NULL;
+    return find(ln->p, end, "step:") && find(ln->p, end, "loss:") && find(ln->p, end, "tps:");
+}
+
+long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
+                         const struct trainer_log_opts *o, struct rejects *r)
+{
+    assert(o->format == TRAINER_LOG_MEGATRON || o->format == TRAINER_LOG_TORCHTITAN);
+    struct line_reader lr = {text, text + len, 0};
+    struct line ln;
+    int64_t seq = o->seq_length, logged = 0;
+    if (o->format == TRAINER_LOG_MEGATRON) {
+        while (!logged && rejects_line_next(&lr, &ln))
+            logged_seq_length(&ln, &logged);
+        if (seq && logged && seq != logged) {
+            rejects_unusable(r, "--seq-length %lld but the run's arguments say seq_length %lld",
+                             (long long)seq, (long long)logged);
+            return 0;
+        }
+        if (!seq) seq = logged;
+        if (!seq) {
+            rejects_unusable(r, "no sequence length: give --seq-length (the log prints no "
+                                "arguments)");
+            return 0;
+        }
+        lr = (struct line_reader){text, text + len, 0};
+    }
+    long accepted = 0, steps = 0, timeless_lines = 0;
+    while (rejects_line_next(&lr, &ln)) {
+        if (!is_step_line(&ln, o->format)) continue;
+        steps++;
+        struct tokens_report rep = {.job = o->job, .account = o->account};
+        bool timeless;
+        char why[160];
+        if (read_step(&ln, o, seq, &rep, &timeless, why, sizeof why)) {
+            tokens_meter(cy, &rep);
+            accepted++;
+        } else {
+            timeless_lines += timeless;
+            rejects_bad_line(r, lr.lineno, "%s", why);
+        }
+    }
+    if (accepted) return accepted;
+    if (timeless_lines == steps && steps)
+        rejects_unusable(r, "none of its %ld step lines has a timestamp; a count that cannot be "
+                            "placed in time is not billed",
+                         steps);
+    else if (steps)
+        rejects_unusable(r, "none of its %ld step lines is usable", steps);
+    else
+        rejects_unusable(r, "it holds no %s step line",
+                         o->format == TRAINER_LOG_MEGATRON ? "Megatron-LM" : "torchtitan");
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* trainer_log: token counts read from trainers' own logs, for trainers that
+ * post no JSON lines (docs/collectors.md, "Trainer logs").
+ *
+ * Megatron-LM prints the cumulative "consumed samples" on each iteration
+ * line ("[2024-01-15 10:30:00] iteration 10/ 50 | consumed samples: 640 |
+ * ..."): the job's cumulative tokens are consumed samples x sequence length
+ * (--seq-length, or `seq_length ....... N` from the arguments the run
+ * prints at start; both given and different is refused). torchtitan prints
+ * "step: N" with a rounded per-rank tokens-per-second rate: the cumulative
+ * tokens are N x tokens per step (--tokens-per-step: global batch x
+ * sequence length); the rate is never integrated, it is rounded and
+ * averaged and would guess. Neither log has a time zone: every timestamp
+ * is read at utc_offset_ms. A step line without a timestamp is a bad line
+ * (it cannot be placed in time), and an input with no usable step line is
+ * unusable, with why. Lines that are no step line (arguments, warnings,
+ * profiler output) are other log output and are skipped without counting.
+ * Each count is metered by tokens_meter (tokens.h): a restart from a
+ * checkpoint re-logs lower counts and bills nothing until it passes the
+ * high-water mark. Not thread-safe: one collector thread owns the cycle. */
+#ifndef GPUMETER_TRAINER_LOG_H
+#define GPUMETER_TRAINER_LOG_H
+
+#include "ingest/cycle.h"
+#include "ingest/rejects.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum trainer_log_format { TRAINER_LOG_JSONL, TRAINER_LOG_MEGATRON, TRAINER_LOG_TORCHTITAN };
+
+struct trainer_log_opts {
+    enum trainer_log_format format;
+    const char *job, *account; /* every count of the log is this job's */
+    int64_t utc_offset_ms;     /* the time zone of the log's timestamps */
+    int64_t seq_length;        /* megatron; 0: from the logged arguments */
+    int64_t tokens_per_step;   /* torchtitan; required */
+};
+
+/* "jsonl", "megatron" or "torchtitan"; false for anything else. Pure. */
+bool trainer_log_format_parse(const char *s, enum trainer_log_format *out);
+
+/* Meters a megatron or torchtitan log; the step lines accepted. */
+long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
+                         const struct trainer_log_opts *o, struct rejects *r);
+
+#endif

@@ -1,0 +1,106 @@
+#!/bin/bash
+# collect tokens --format megatron|torchtitan: the token counts of trainers'
+# own logs (tests/fixtures/real/trainer-logs, each with a .source note),
+# metered under the high-water-mark rule. The events must be exactly the
+# hand-computed ones in <log>.events (Megatron-LM: consumed samples x
+# seq_length; torchtitan: step x --tokens-per-step; timestamps read at
+# --utc-offset); bad lines counted with their reason; bad flags exit 2.
+# No service is needed (--stdout).
+. "$(dirname "$0")/lib.sh"
+
+L=$ROOT/tests/fixtures/real/trainer-logs
+n=0
+# One run over a log; its events in $TMP/out, its log in $TMP/err, exit code in rc.
+collect() { # log flags...
+    local log=$1
+    shift
+    n=$((n + 1))
+    GPUMETER_QUIET=0 "$GM" collect tokens --file "$L/$log" --state-dir "$TMP/st-$n" --stdout \
+        --cluster c1 --site s1 --account lab-nlp "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+}
+summary() { sed -n 's/.* round at .*: \([0-9]*\) events, \([0-9]*\) bad lines.*/\1 \2/p' "$TMP/err"; }
+
+# The real torchtitan log (PR 1287): six step lines, ten steps apart.
+collect torchtitan-tps-per-rank-pr1287.log --format torchtitan --job tt-8b --utc-offset -07:00 \
+    --tokens-per-step 65536
+check_eq "torchtitan PR 1287: events (step x 65536 tokens, times at -07:00)" \
+    "$(cat "$L/torchtitan-tps-per-rank-pr1287.events")" "$(cat "$TMP/out")"
+check_eq "torchtitan PR 1287: exit code, events, bad lines" "0 6 0" "$rc $(summary)"
+
+# A torchtitan restart from a checkpoint, two ranks' copies of a step, two bad lines.
+collect torchtitan-restart.log --format torchtitan --job tt-8b --utc-offset -07:00 \
+    --tokens-per-step 65536
+check_eq "torchtitan restart: steps re-logged after the checkpoint and rank 1's copy bill nothing" \
+    "$(cat "$L/torchtitan-restart.events")" "$(cat "$TMP/out")"
+check_eq "torchtitan restart: exit code, events, bad lines" "0 3 2" "$rc $(summary)"
+check_match "torchtitan restart: a step line without a timestamp is bad, with why" \
+    'torchtitan-restart.log:10: skipped: no timestamp before the step: the count cannot be placed in time' \
+    "$(cat "$TMP/err")"
+check_match "torchtitan restart: a step that is no whole number is bad, with why" \
+    'torchtitan-restart.log:11: skipped: step is not a whole number' "$(cat "$TMP/err")"
+
+# Megatron-LM with its arguments (seq_length 2048), a restart, two bad lines.
+collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00
+check_eq "Megatron-LM restart: events (consumed samples x logged seq_length 2048, once)" \
+    "$(cat "$L/megatron-lm-restart.events")" "$(cat "$TMP/out")"
+check_eq "Megatron-LM restart: exit code, events, bad lines" "0 5 2" "$rc $(summary)"
+check_match "Megatron-LM restart: a line of a build without timestamps is bad, with why" \
+    'megatron-lm-restart.log:16: skipped: no timestamp before the iteration: the count cannot be placed in time' \
+    "$(cat "$TMP/err")"
+check_match "Megatron-LM restart: a cut-off line is bad, with why" \
+    'megatron-lm-restart.log:17: skipped: consumed samples is not a whole number' "$(cat "$TMP/err")"
+collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00 --seq-length 2048
+check_eq "Megatron-LM: --seq-length equal to the logged one gives the same events" \
+    "$(cat "$L/megatron-lm-restart.events")" "$(cat "$TMP/out")"
+collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00 --seq-length 4096
+check_eq "Megatron-LM: --seq-length unlike the logged one is refused: exit code, events" "1 " \
+    "$rc $(cat "$TMP/out")"
+check_match "and says both" "unusable input: --seq-length 4096 but the run's arguments say seq_length 2048" \
+    "$(cat "$TMP/err")"
+
+# The real Megatron-LLM lines (issue 11) carry no timestamp: refused whole, with why.
+collect megatron-llm-consumed-samples-issue11.log --format megatron --job m --utc-offset +08:00 \
+    --seq-length 2048
+check_eq "Megatron-LLM issue 11 (no timestamps): exit code, events, bad lines" "1 0 4" \
+    "$rc $(summary)"
+check_match "and says why" "unusable input: none of its 4 step lines has a timestamp" "$(cat "$TMP/err")"
+collect megatron-llm-consumed-samples-issue11.log --format megatron --job m --utc-offset +08:00
+check_match "a Megatron log with no arguments and no --seq-length is refused, with why" \
+    "unusable input: no sequence length: give --seq-length" "$(cat "$TMP/err")"
+check_eq "and exits 1" 1 "$rc"
+
+# Bad flags exit 2, and say why.
+T=$L/torchtitan-restart.log
+bad_flags() { # name pattern args...
+    local name=$1 pattern=$2
+    shift 2
+    out=$("$GM" collect tokens --state-dir "$TMP/flags" --stdout --file "$T" "$@" 2>&1)
+    check_eq "$name: exit 2" 2 "$?"
+    check_match "$name: says why" "$pattern" "$out"
+}
+bad_flags "no --utc-offset" "has no time zone: give --utc-offset" \
+    --format torchtitan --job j --account a --tokens-per-step 8192
+bad_flags "a bad --utc-offset" "give --utc-offset like" \
+    --format torchtitan --job j --account a --tokens-per-step 8192 --utc-offset 8
+bad_flags "torchtitan without --tokens-per-step" "give --tokens-per-step" \
+    --format torchtitan --job j --account a --utc-offset +08:00
+bad_flags "no --job" "needs --job and --account" \
+    --format torchtitan --account a --tokens-per-step 8192 --utc-offset +08:00
+bad_flags "no --account" "needs --job and --account" \
+    --format megatron --job j --seq-length 2048 --utc-offset +08:00
+bad_flags "an unknown format" "--format must be jsonl, megatron or torchtitan" \
+    --format nemo --job j --account a --utc-offset +08:00
+bad_flags "--seq-length with torchtitan" "--seq-length is for megatron" \
+    --format torchtitan --job j --account a --tokens-per-step 8192 --seq-length 2048 --utc-offset +08:00
+bad_flags "--tokens-per-step with megatron" "--tokens-per-step is for torchtitan" \
+    --format megatron --job j --account a --tokens-per-step 8192 --utc-offset +08:00
+bad_flags "a log's flags with JSON lines" "are for --format megatron or torchtitan" \
+    --job j --account a
+bad_flags "--tokens-per-step 0" "tokens-per-step" \
+    --format torchtitan --job j --account a --tokens-per-step 0 --utc-offset +08:00
+out=$("$GM" collect tokens --state-dir "$TMP/flags" --stdout --listen 127.0.0.1:0 --format megatron \
+    --job j --account a --utc-offset +08:00 2>&1)
+check_eq "--format with --listen: exit 2" 2 "$?"
+check_match "--format with --listen: says why" "--listen takes JSON lines only" "$out"
+finish

@@ -8,6 +8,7 @@
 #include "ingest/synthetic.h"
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
+#include "ingest/hami.h"
 
 #include <stddef.h>
 
@@ -46,6 +47,12 @@ static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
     return meter_devices(cy, text, len, env, r, nvsmi_parse);
 }
 
+static long meter_hami(struct cycle *cy, const char *text, size_t len,
+                       const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, hami_parse);
+}
+
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -75,6 +82,8 @@ static const struct collector_kind kinds[] = {
      meter_sacct},
     {"tokens", "meter training tokens from trainer reports (JSON lines, file or HTTP)", OPT_LISTEN,
      NULL, meter_tokens},
+    {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_hami},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -87,9 +96,11 @@ KIND_COMMAND(collect_npu, 1)
 KIND_COMMAND(collect_nvsmi, 2)
 KIND_COMMAND(collect_sacct, 3)
 KIND_COMMAND(collect_tokens, 4)
+KIND_COMMAND(collect_hami, 5)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
-                                               collect_sacct, collect_tokens};
+                                               collect_sacct, collect_tokens,
+                                               collect_hami};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

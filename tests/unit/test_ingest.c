@@ -501,9 +501,11 @@ static void test_hami_shares_of_one_gpu(void **state)
                 {"team-a", "infer-1", 30000}, /* bbbb: 50 %, first in order */
                 {"team-c", "train-0", 30000}, /* 70 % clamped to the 50 % left */
                 {"team-d", "dev-0", 30000},   /* cccc: no core limit stated: */
-                {"team-e", "nb-0", 30000}};   /* equal shares */
-    assert_int_equal(r->n, 6);
-    for (int i = 0; i < 6; i++) {
+                {"team-e", "nb-0", 30000},    /* equal shares */
+                {"team-f", "lab-0", 30000},   /* dddd: 0 cores is no limit, */
+                {"team-g", "etl-0", 30000}};  /* not a free ride: equal */
+    assert_int_equal(r->n, 8);
+    for (int i = 0; i < 8; i++) {
         assert_string_equal(r->ev[i].account, want[i].account);
         assert_string_equal(r->ev[i].job, want[i].job);
         assert_int_equal(r->ev[i].gpu_ms, want[i].gpu_ms);
@@ -511,11 +513,11 @@ static void test_hami_shares_of_one_gpu(void **state)
         assert_string_equal(r->ev[i].vendor, "nvidia");
     }
     assert_int_equal(r->st.idle_gpu_ms, 12000); /* aaaa's stranded 20 % */
-    assert_int_equal(r->st.shared_units, 3);
+    assert_int_equal(r->st.shared_units, 4);
     assert_int_equal(r->ncap, 1);
     assert_string_equal(r->cap[0].node, "gpu-node-1"); /* the scheduler's node label */
-    assert_int_equal(r->cap[0].devices, 3);
-    assert_int_equal(r->cap[0].allocated_ms, 168000);
+    assert_int_equal(r->cap[0].devices, 4);
+    assert_int_equal(r->cap[0].allocated_ms, 228000);
 }
 
 /* The shares of one device never sum above its window, whatever they state:

@@ -32,8 +32,7 @@ enum series { S_OTHER, S_TENANT, S_CORES, S_PODS_DEVICE };
  * rest of HAMi's names are known and not metered; any other is bad input. */
 static bool classify_series(const char *name, enum series *out)
 {
-    static const char *const other[] = {"Host",     "GPUDevice", "QuotaUsed", "vGPUMemoryAllocated",
-                                        "hami_",    "nodeGPU",   "vGPU"};
+    static const char *const other[] = {"Host", "GPUDevice", "QuotaUsed", "hami_", "vGPU"};
     if (!strcmp(name, "Device_memory_desc_of_container") ||
         !strcmp(name, "Device_utilization_desc_of_container") ||
         !strcmp(name, "Device_last_kernel_of_container") ||
@@ -72,6 +71,22 @@ static bool cores_share(const char *v, int64_t *share)
     return true;
 }
 
+/* The reading of GPU uuid, at the node its labels name. */
+static struct device_reading *device_at(struct device_source *src, const char *const *l,
+                                        const char *uuid)
+{
+    const char *reported = either(l[H_NODE], l[H_NODE_ID]);
+    struct device_reading *r = device_get(src->set, uuid, "", device_node(src, reported), uuid);
+    if (!r->model[0]) {
+        snprintf(r->model, sizeof r->model, "%s", src->model);
+        strcpy(r->vendor, "nvidia");
+    }
+    /* the monitor's series name no node, the scheduler's do: a node named
+     * wins over the default whatever the order of the lines */
+    if (reported && !src->node_override) snprintf(r->node, sizeof r->node, "%s", reported);
+    return r;
+}
+
 static void hami_sample(const struct prom_sample *s, void *ctx)
 {
     struct device_source *src = ctx;
@@ -90,10 +105,13 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "label %s is too long or not printable", bad);
         return;
     }
-    if (kind == S_OTHER) return;
     const char *uuid = either(l[H_UUID], l[H_UUID_NEW]);
     const char *ns = either(l[H_NAMESPACE], l[H_NAMESPACE_NEW]);
     const char *pod = either(l[H_POD], l[H_POD_NEW]);
+    if (kind == S_OTHER) { /* a device series (GPUDevice*, Host*): the GPU is there */
+        if (uuid) device_at(src, l, uuid);
+        return;
+    }
     if (!uuid || !ns || !pod) {
         rejects_bad_line(src->rejects, s->lineno, "%.64s without its device or pod labels",
                         s->name);
@@ -110,16 +128,7 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
                         s->name);
         return;
     }
-    const char *reported = either(l[H_NODE], l[H_NODE_ID]);
-    const char *node = device_node(src, reported);
-    struct device_reading *r = device_get(src->set, uuid, "", node, uuid);
-    if (!r->model[0]) {
-        snprintf(r->model, sizeof r->model, "%s", src->model);
-        strcpy(r->vendor, "nvidia");
-    }
-    /* the monitor's series name no node, the scheduler's do: a node named
-     * wins over the default whatever the order of the lines */
-    if (reported && !src->node_override) snprintf(r->node, sizeof r->node, "%s", reported);
+    struct device_reading *r = device_at(src, l, uuid);
     /* 0 cores is HAMi's "no core limit" (gpucores unset): no share stated,
      * so the device falls back to the equal split, never a free ride */
     bool room = kind == S_TENANT || share == 0 ? device_add_tenant(r, ns, pod)

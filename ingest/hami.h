@@ -16,8 +16,9 @@
  * dcgm-exporter one name the same device), node from nodename/nodeid,
  * else src->node; model from src->model (HAMi's series carry none),
  * vendor "nvidia". Every other HAMi series (Host*, GPUDevice*, QuotaUsed,
- * vGPUMemoryAllocated, other hami_*) is read and not metered; a series of
- * no HAMi name is a bad line. No energy: HAMi publishes no power.
+ * vGPU*, other hami_*) is validated and not metered, except that one naming
+ * a device (deviceuuid/device_uuid) puts the GPU in the set, so a GPU no
+ * pod holds is idle capacity; a series of no HAMi name is a bad line. No energy: HAMi publishes no power.
  * Reentrant: all state is src's; not thread-safe across one src. */
 #ifndef GPUMETER_HAMI_H
 #define GPUMETER_HAMI_H

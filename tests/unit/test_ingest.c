@@ -512,11 +512,12 @@ static void test_hami_shares_of_one_gpu(void **state)
         assert_false(r->ev[i].has & EVENT_HAS_ENERGY); /* HAMi publishes no power */
         assert_string_equal(r->ev[i].vendor, "nvidia");
     }
-    assert_int_equal(r->st.idle_gpu_ms, 12000); /* aaaa's stranded 20 % */
+    assert_int_equal(r->st.idle_gpu_ms, 12000 + 60000); /* aaaa's stranded 20 %, eeee */
+    assert_int_equal(r->st.idle_units, 1);             /* eeee: a GPU no pod holds */
     assert_int_equal(r->st.shared_units, 4);
     assert_int_equal(r->ncap, 1);
     assert_string_equal(r->cap[0].node, "gpu-node-1"); /* the scheduler's node label */
-    assert_int_equal(r->cap[0].devices, 4);
+    assert_int_equal(r->cap[0].devices, 5);
     assert_int_equal(r->cap[0].allocated_ms, 228000);
 }
 

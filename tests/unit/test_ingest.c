@@ -503,22 +503,25 @@ static void test_hami_shares_of_one_gpu(void **state)
                 {"team-d", "dev-0", 30000},   /* cccc: no core limit stated: */
                 {"team-e", "nb-0", 30000},    /* equal shares */
                 {"team-f", "lab-0", 30000},   /* dddd: 0 cores is no limit, */
-                {"team-g", "etl-0", 30000}};  /* not a free ride: equal */
-    assert_int_equal(r->n, 8);
-    for (int i = 0; i < 8; i++) {
+                {"team-g", "etl-0", 30000},   /* not a free ride: equal */
+                {"team-h", "svc-0", 27000},   /* ffff: 20 % + 25 %, each once */
+                {"team-i", "job-0", 6000}};   /* gggg: 10 %, 2.10 name */
+    assert_int_equal(r->n, 10);
+    for (int i = 0; i < 10; i++) {
         assert_string_equal(r->ev[i].account, want[i].account);
         assert_string_equal(r->ev[i].job, want[i].job);
         assert_int_equal(r->ev[i].gpu_ms, want[i].gpu_ms);
         assert_false(r->ev[i].has & EVENT_HAS_ENERGY); /* HAMi publishes no power */
         assert_string_equal(r->ev[i].vendor, "nvidia");
     }
-    assert_int_equal(r->st.idle_gpu_ms, 12000 + 60000); /* aaaa's stranded 20 %, eeee */
+    /* aaaa's stranded 20 %, eeee, ffff's stranded 55 %, gggg's 90 % */
+    assert_int_equal(r->st.idle_gpu_ms, 12000 + 60000 + 33000 + 54000);
     assert_int_equal(r->st.idle_units, 1);             /* eeee: a GPU no pod holds */
     assert_int_equal(r->st.shared_units, 4);
     assert_int_equal(r->ncap, 1);
     assert_string_equal(r->cap[0].node, "gpu-node-1"); /* the scheduler's node label */
-    assert_int_equal(r->cap[0].devices, 5);
-    assert_int_equal(r->cap[0].allocated_ms, 228000);
+    assert_int_equal(r->cap[0].devices, 7);
+    assert_int_equal(r->cap[0].allocated_ms, 261000);
 }
 
 /* The shares of one device never sum above its window, whatever they state:

@@ -198,6 +198,7 @@ static bool same_pod(const struct statement *x, const struct statement *y)
  * the whole device. */
 static void state_shares(struct hami_ctx *c)
 {
+    if (c->n == 0) return; /* qsort of no array is undefined */
     qsort(c->v, c->n, sizeof *c->v, by_container);
     for (size_t i = 0, j; i < c->n; i = j) {
         int64_t sum = 0;

@@ -9,6 +9,7 @@
 #include "ingest/synthetic.h"
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
+#include "ingest/hami.h"
 
 #include <stddef.h>
 
@@ -53,6 +54,12 @@ static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
     return meter_devices(cy, text, len, env, r, nvsmi_parse);
 }
 
+static long meter_hami(struct cycle *cy, const char *text, size_t len,
+                       const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, hami_parse);
+}
+
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -85,6 +92,8 @@ static const struct collector_kind kinds[] = {
      OPT_LISTEN | OPT_TRAINER, NULL, meter_tokens},
     {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
+    {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_hami},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -98,10 +107,11 @@ KIND_COMMAND(collect_nvsmi, 2)
 KIND_COMMAND(collect_sacct, 3)
 KIND_COMMAND(collect_tokens, 4)
 KIND_COMMAND(collect_dcu, 5)
+KIND_COMMAND(collect_hami, 6)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
                                                collect_sacct, collect_tokens,
-                                               collect_dcu};
+                                               collect_dcu,  collect_hami};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

@@ -6,32 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A Prometheus sample value: a decimal in any notation, NaN or +/-Inf. Its
- * range is not checked here: only the values metered are read (and those
- * exactly, with core/decimal), and a counter beyond int64 in a series
- * nobody meters is not a bad line. */
-static bool is_number(const char *v)
-{
-    if (!strcmp(v, "NaN") || !strcmp(v, "+Inf") || !strcmp(v, "-Inf") || !strcmp(v, "Inf"))
-        return true;
-    if (*v == '-' || *v == '+') v++;
-    size_t digits = strspn(v, "0123456789");
-    v += digits;
-    if (*v == '.') {
-        size_t frac = strspn(++v, "0123456789");
-        digits += frac;
-        v += frac;
-    }
-    if (!digits) return false;
-    if (*v == 'e' || *v == 'E') {
-        if (*++v == '+' || *v == '-') v++;
-        size_t exp = strspn(v, "0123456789");
-        if (!exp) return false;
-        v += exp;
-    }
-    return *v == '\0';
-}
-
 /* The labels that name things, found in one pass over the sample. */
 enum dcgm_label {
     L_UUID,
@@ -84,28 +58,6 @@ static bool is_power(const char *name)
 static bool is_fb_used(const char *name)
 {
     return !strcmp(name, "DCGM_FI_DEV_FB_USED") || !strcmp(name, "dcgm_fb_used");
-}
-
-/* False (naming the label) when a label that names something is too long
- * for its field or could not be a name (core/utf8.h: not UTF-8, control or
- * bidirectional formatting characters). Empty labels never get here: the
- * parser drops them as absent. */
-static bool classify(const struct prom_sample *s, const char *const *names, int n, const char **out,
-                     const char **bad)
-{
-    for (int k = 0; k < n; k++)
-        out[k] = NULL;
-    for (int i = 0; i < s->nlabels; i++)
-        for (int k = 0; k < n; k++)
-            if (s->labels[i].name[0] == names[k][0] && !strcmp(s->labels[i].name, names[k])) {
-                out[k] = s->labels[i].value;
-                if (!cycle_ident_valid(out[k], 65)) {
-                    *bad = names[k];
-                    return false;
-                }
-                break;
-            }
-    return true;
 }
 
 /* DCGM writes a blank (0x7ffffffffffffff0 and up for integers, 2^47 and up
@@ -176,11 +128,11 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
                         s->name);
         return;
     }
-    if (!is_number(s->value)) {
+    if (!prom_is_number(s->value)) {
         rejects_bad_line(src->rejects, s->lineno, "value of %.64s is not a number", s->name);
         return;
     }
-    if (!classify(s, dcgm_names, NLABELS, l, &bad) ||
+    if (!prom_names(s, dcgm_names, NLABELS, l, &bad) ||
         !(l[L_UUID] = either(l[L_UUID], l[L_UUID_LOWER]))) {
         rejects_bad_line(src->rejects, s->lineno, "label %s is missing, too long or not printable",
                         bad);
@@ -265,7 +217,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    if (!classify(s, npu_names, NPU_LABELS, l, &bad) || !is_number(s->value)) {
+    if (!prom_names(s, npu_names, NPU_LABELS, l, &bad) || !prom_is_number(s->value)) {
         rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is not valid", bad, s->name);
         return;
     }
@@ -299,7 +251,7 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    bool ok = classify(s, dcu_names, DCU_LABELS, l, &bad) && is_number(s->value);
+    bool ok = prom_names(s, dcu_names, DCU_LABELS, l, &bad) && prom_is_number(s->value);
     if (ok && !l[D_SERIAL]) {
         ok = false;
         bad = "device_id";

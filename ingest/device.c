@@ -56,7 +56,46 @@ bool device_add_tenant(struct device_reading *r, const char *account, const char
     struct device_tenant *t = &r->tenants[r->ntenants++];
     copy_text(t->account, sizeof t->account, account);
     copy_text(t->job, sizeof t->job, job);
+    t->share = DEVICE_SHARE_NONE;
     return true;
+}
+
+bool device_set_share(struct device_reading *r, const char *account, const char *job,
+                      int64_t share)
+{
+    assert(share >= 0 && share <= DEVICE_SHARE_WHOLE);
+    if (!account || !account[0]) return true;
+    if (!device_add_tenant(r, account, job)) return false;
+    if (!job) job = "";
+    for (size_t i = 0; i < r->ntenants; i++)
+        if (!strncmp(r->tenants[i].account, account, sizeof r->tenants[i].account - 1) &&
+            !strncmp(r->tenants[i].job, job, sizeof r->tenants[i].job - 1))
+            r->tenants[i].share = share;
+    return true;
+}
+
+int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64_t *out)
+{
+    assert(amount >= 0);
+    int64_t *weight = xcalloc(n + 1, sizeof *weight), *part = xcalloc(n + 1, sizeof *part);
+    int64_t left = DEVICE_SHARE_WHOLE;
+    for (size_t i = 0; i < n; i++) {
+        assert(share[i] >= 0 && share[i] <= DEVICE_SHARE_WHOLE);
+        weight[i] = share[i] < left ? share[i] : left; /* clamped in order */
+        left -= weight[i];
+    }
+    weight[n] = left; /* what no share covers: stranded */
+    money_split(amount, weight, n + 1, part);
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = part[i];
+        sum += part[i];
+    }
+    int64_t stranded = part[n];
+    assert(sum + stranded == amount && sum <= amount && stranded >= 0);
+    free(weight);
+    free(part);
+    return stranded;
 }
 
 const char *device_node(const struct device_source *src, const char *reported)
@@ -256,11 +295,24 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
     qsort(r->tenants, n, sizeof *r->tenants, by_tenant);
     int64_t *weight = xcalloc(4 * n, sizeof *weight), *gpu = weight + n, *energy = gpu + n,
             *mem = energy + n;
-    for (size_t i = 0; i < n; i++)
-        weight[i] = 1;
-    money_split(gpu_ms, weight, n, gpu);
-    money_split(energy_mj, weight, n, energy);
-    money_split(mem_gib_ms, weight, n, mem);
+    bool stated = true; /* every tenant states its share: split by them (device.h) */
+    for (size_t i = 0; i < n; i++) {
+        weight[i] = r->tenants[i].share;
+        stated = stated && weight[i] != DEVICE_SHARE_NONE;
+    }
+    int64_t stranded_gpu = 0, stranded_energy = 0, stranded_mem = 0;
+    if (stated) {
+        stranded_gpu = device_share_split(gpu_ms, weight, n, gpu);
+        stranded_energy = device_share_split(energy_mj, weight, n, energy);
+        stranded_mem = device_share_split(mem_gib_ms, weight, n, mem);
+        cy->st.idle_gpu_ms += stranded_gpu; /* stranded: capacity nobody holds */
+    } else {
+        for (size_t i = 0; i < n; i++)
+            weight[i] = 1;
+        money_split(gpu_ms, weight, n, gpu);
+        money_split(energy_mj, weight, n, energy);
+        money_split(mem_gib_ms, weight, n, mem);
+    }
     if (n > 1) {
         cy->st.shared_units++;
         cy->st.shared_tenants += (long)n;
@@ -290,10 +342,11 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
         sum_mem += mem[i];
         cycle_emit(cy, r->node, &ev);
     }
-    /* the shares are the whole */
-    assert(sum_gpu == gpu_ms && sum_energy == energy_mj && sum_mem == mem_gib_ms);
-    cap->allocated_ms += gpu_ms;
-    if (w->has_energy) cap->allocated_energy_mj += energy_mj;
+    /* the shares and what they strand are the whole */
+    assert(sum_gpu + stranded_gpu == gpu_ms && sum_energy + stranded_energy == energy_mj &&
+           sum_mem + stranded_mem == mem_gib_ms);
+    cap->allocated_ms += sum_gpu;
+    if (w->has_energy) cap->allocated_energy_mj += sum_energy;
     free(weight);
 }
 

@@ -20,6 +20,11 @@
  *    with money_split over equal weights, the tenants in (account, job)
  *    order, so the shares sum exactly to the unit's and never depend on the
  *    order of the scrape's lines; one usage event per share;
+ *  - a unit whose every tenant states its share (HAMi: cores allocated, in
+ *    parts of DEVICE_SHARE_WHOLE) is split by those shares instead
+ *    (device_share_split): each tenant gets window x share, clamped so the
+ *    shares never sum above the whole, the tenants in (account, job) order;
+ *    what no share covers is stranded capacity, never billed;
  *  - after the usage, one capacity event per node, model and window: the
  *    devices metered, the GPU-ms allocated and the energy of the rest;
  *  - energy comes once per physical device: from the cumulative mJ counter
@@ -52,7 +57,13 @@
 /* Who uses a unit: the account billed and the job (pod, Slurm job). */
 struct device_tenant {
     char account[129], job[129];
+    int64_t share; /* parts of DEVICE_SHARE_WHOLE; DEVICE_SHARE_NONE = not stated */
 };
+
+/* A share of one device, in parts per million of the device: HAMi's core
+ * percent is a whole number of these. */
+#define DEVICE_SHARE_WHOLE 1000000LL
+#define DEVICE_SHARE_NONE  (-1)
 
 /* More tenants than this on one unit is not a real time-sliced or MPS GPU
  * (MPS serves at most 48 clients; time-slicing replicas are a handful) but
@@ -101,6 +112,19 @@ struct device_reading *device_get(struct device_set *set, const char *key, const
  * DEVICE_MAX_TENANTS others. */
 bool device_add_tenant(struct device_reading *r, const char *account, const char *job);
 /* The node a reading is at: the scrape's host name unless --node overrides it. */
+/* States the share (0..DEVICE_SHARE_WHOLE) of tenant (account, job) on
+ * the unit, adding the tenant first as device_add_tenant does; false as
+ * device_add_tenant. A second statement for one tenant replaces the first. */
+bool device_set_share(struct device_reading *r, const char *account, const char *job,
+                      int64_t share);
+/* Splits amount over n stated shares (each 0..DEVICE_SHARE_WHOLE) exactly:
+ * the shares are clamped in their order so that they never sum above
+ * DEVICE_SHARE_WHOLE (a share that would pass it gets what is left, the
+ * ones after it nothing), then amount is split with money_split over the
+ * clamped shares plus the rest of the whole. out[i] is share i's part;
+ * returns the rest's part, the stranded amount. The parts and the stranded
+ * amount sum to amount, so the shares never sum above it. Pure; thread-safe. */
+int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64_t *out);
 const char *device_node(const struct device_source *src, const char *reported);
 /* The account the operator's map gives a device without tenant labels:
  * gpu:<device>, then node:<node>; NULL when neither is mapped. */

@@ -1,5 +1,6 @@
 /* prom: Prometheus text format parser (see prom.h). */
 #include "ingest/prom.h"
+#include "ingest/cycle.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -170,4 +171,52 @@ const char *prom_label(const struct prom_sample *s, const char *name)
     for (int i = 0; i < s->nlabels; i++)
         if (!strcmp(s->labels[i].name, name)) return s->labels[i].value;
     return NULL;
+}
+
+/* A Prometheus sample value: a decimal in any notation, NaN or +/-Inf. Its
+ * range is not checked here: only the values metered are read (and those
+ * exactly, with core/decimal), and a counter beyond int64 in a series
+ * nobody meters is not a bad line. */
+bool prom_is_number(const char *v)
+{
+    if (!strcmp(v, "NaN") || !strcmp(v, "+Inf") || !strcmp(v, "-Inf") || !strcmp(v, "Inf"))
+        return true;
+    if (*v == '-' || *v == '+') v++;
+    size_t digits = strspn(v, "0123456789");
+    v += digits;
+    if (*v == '.') {
+        size_t frac = strspn(++v, "0123456789");
+        digits += frac;
+        v += frac;
+    }
+    if (!digits) return false;
+    if (*v == 'e' || *v == 'E') {
+        if (*++v == '+' || *v == '-') v++;
+        size_t exp = strspn(v, "0123456789");
+        if (!exp) return false;
+        v += exp;
+    }
+    return *v == '\0';
+}
+
+/* False (naming the label) when a label that names something is too long
+ * for its field or could not be a name (core/utf8.h: not UTF-8, control or
+ * bidirectional formatting characters). Empty labels never get here: the
+ * parser drops them as absent. */
+bool prom_names(const struct prom_sample *s, const char *const *names, int n, const char **out,
+                     const char **bad)
+{
+    for (int k = 0; k < n; k++)
+        out[k] = NULL;
+    for (int i = 0; i < s->nlabels; i++)
+        for (int k = 0; k < n; k++)
+            if (s->labels[i].name[0] == names[k][0] && !strcmp(s->labels[i].name, names[k])) {
+                out[k] = s->labels[i].value;
+                if (!cycle_ident_valid(out[k], 65)) {
+                    *bad = names[k];
+                    return false;
+                }
+                break;
+            }
+    return true;
 }

@@ -17,6 +17,7 @@
 
 #include "ingest/rejects.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PROM_MAX_LABELS 32
@@ -37,6 +38,15 @@ struct prom_sample {
 typedef void (*prom_sample_fn)(const struct prom_sample *s, void *ctx);
 
 void prom_parse(const char *text, size_t len, struct rejects *r, prom_sample_fn fn, void *ctx);
+
+/* A sample value as Prometheus writes one: a decimal in any notation, NaN
+ * or +/-Inf (its range unchecked: callers read what they meter exactly). */
+bool prom_is_number(const char *v);
+/* The labels that name things, found in one pass: out[k] = the value of
+ * label names[k] or NULL. False, *bad = that name, when one is too long for
+ * a 65-byte field or could not be a name (cycle_ident_valid). */
+bool prom_names(const struct prom_sample *s, const char *const *names, int n, const char **out,
+                const char **bad);
 
 /* The value of label name, or NULL. */
 const char *prom_label(const struct prom_sample *s, const char *name);

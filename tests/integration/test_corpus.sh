@@ -28,7 +28,7 @@ while IFS=$'\t' read -r kind t0 t1 flags rc summary; do
     check_eq "$name: exit code, events, bad lines, idle units and GPU-ms" "$rc $summary" \
         "$got_rc $got_summary"
 done <"$C/corpus.tsv"
-check_eq "every sample of the corpus was run" 25 "$n"
+check_eq "every sample of the corpus was run" 27 "$n"
 check_eq "every sample has a note of its source" "" \
     "$(cd "$C" && for f in */*.prom */*.csv */*.txt; do
         case "$f" in *.t1.*) continue ;; esac

@@ -18,6 +18,7 @@
 #include "ingest/spool.h"
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
+#include "ingest/hami.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,89 @@ static void test_dcgm_shared_gpu_is_split_exactly(void **state)
     sb_free(&t0);
     sb_free(&t1);
     sb_free(&perm);
+}
+
+/* HAMi: shares from the scheduler's cores allocated (vGPUCoreAllocated,
+ * vGPUPodsDeviceAllocated's deviceusedcore), tenants from the monitor's
+ * series of both name sets; hand-computed over a 60 s window (device.h). */
+static void test_hami_shares_of_one_gpu(void **state)
+{
+    struct run *r = *state;
+    scrape(r, hami_parse, "hami-shares.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n, 0); /* the baseline */
+    scrape(r, hami_parse, "hami-shares.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    /* cores 150 % and a dcgm name: bad lines, and nothing of them metered */
+    assert_int_equal(r->bad, 2);
+    const struct {
+        const char *account, *job;
+        int64_t gpu_ms;
+    } want[] = {{"team-a", "infer-0", 18000}, /* aaaa: 30 % of 60 s */
+                {"team-b", "embed-0", 30000}, /* 50 %; 20 % stranded */
+                {"team-a", "infer-1", 30000}, /* bbbb: 50 %, first in order */
+                {"team-c", "train-0", 30000}, /* 70 % clamped to the 50 % left */
+                {"team-d", "dev-0", 30000},   /* cccc: no core limit stated: */
+                {"team-e", "nb-0", 30000},    /* equal shares */
+                {"team-f", "lab-0", 30000},   /* dddd: 0 cores is no limit, */
+                {"team-g", "etl-0", 30000},   /* not a free ride: equal */
+                {"team-h", "svc-0", 27000},   /* ffff: 20 % + 25 %, each once */
+                {"team-i", "job-0", 6000}};   /* gggg: 10 %, 2.10 name */
+    assert_int_equal(r->n, 10);
+    for (int i = 0; i < 10; i++) {
+        assert_string_equal(r->ev[i].account, want[i].account);
+        assert_string_equal(r->ev[i].job, want[i].job);
+        assert_int_equal(r->ev[i].gpu_ms, want[i].gpu_ms);
+        assert_false(r->ev[i].has & EVENT_HAS_ENERGY); /* HAMi publishes no power */
+        assert_string_equal(r->ev[i].vendor, "nvidia");
+    }
+    /* aaaa's stranded 20 %, eeee, ffff's stranded 55 %, gggg's 90 % */
+    assert_int_equal(r->st.idle_gpu_ms, 12000 + 60000 + 33000 + 54000);
+    assert_int_equal(r->st.idle_units, 1);             /* eeee: a GPU no pod holds */
+    assert_int_equal(r->st.shared_units, 4);
+    assert_int_equal(r->ncap, 1);
+    assert_string_equal(r->cap[0].node, "gpu-node-1"); /* the scheduler's node label */
+    assert_int_equal(r->cap[0].devices, 7);
+    assert_int_equal(r->cap[0].allocated_ms, 261000);
+}
+
+/* The shares of one device never sum above its window, whatever they state:
+ * random share sets (fixed seed) through device_share_split. */
+static uint64_t xorshift(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_device_shares_never_exceed_the_window(void **state)
+{
+    (void)state;
+    uint64_t seed = 35;
+    for (int round = 0; round < 5000; round++) {
+        size_t n = 1 + xorshift(&seed) % 12;
+        int64_t share[12], out[12], amount = (int64_t)(xorshift(&seed) % 86400001);
+        for (size_t i = 0; i < n; i++)
+            share[i] = (int64_t)(xorshift(&seed) % (DEVICE_SHARE_WHOLE + 1));
+        int64_t stranded = device_share_split(amount, share, n, out), sum = 0, left = DEVICE_SHARE_WHOLE;
+        for (size_t i = 0; i < n; i++) {
+            if (out[i] < 0) fail_msg("round %d: share %zu got %lld < 0", round, i, (long long)out[i]);
+            sum += out[i];
+        }
+        if (sum > amount || sum + stranded != amount || stranded < 0)
+            fail_msg("round %d: %zu shares of %lld ms sum to %lld, stranded %lld: expected at "
+                     "most the window, the rest stranded",
+                     round, n, (long long)amount, (long long)sum, (long long)stranded);
+        for (size_t i = 0; i < n; i++) { /* each its share, clamped in order to what is left */
+            int64_t clamped = share[i] < left ? share[i] : left;
+            left -= clamped;
+            int64_t exact = (int64_t)((__int128)amount * clamped / DEVICE_SHARE_WHOLE);
+            if (out[i] < exact - 1 || out[i] > exact + 1)
+                fail_msg("round %d: share %lld (clamped %lld) of %lld ms: expected %lld (+-1), "
+                         "got %lld",
+                         round, (long long)share[i], (long long)clamped, (long long)amount,
+                         (long long)exact, (long long)out[i]);
+        }
+    }
 }
 
 /* Scrapes the text of a fixture with its host name replaced. */
@@ -1162,6 +1246,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_bare_metal_uses_the_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_metric_names_are_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_shared_gpu_is_split_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_shares_of_one_gpu, setup, teardown),
+        cmocka_unit_test(test_device_shares_never_exceed_the_window),
         cmocka_unit_test_setup_teardown(test_dcgm_gpu_memory_is_metered_and_shared, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_blank_values_are_no_reading, setup, teardown),

@@ -1,7 +1,6 @@
 /* mlu: Cambricon mlu-exporter scrapes to device readings (see mlu.h). */
 #include "core/alloc.h"
 #include "core/decimal.h"
-#include "core/invariant.h"
 #include "ingest/dcgm.h"
 #include "ingest/mlu.h"
 
@@ -14,9 +13,7 @@ static const char *const mlu_names[MLU_LABELS] = {"uuid", "node",      "model", 
                                                   "type", "namespace", "pod"};
 
 #define MLU_POWER     "mlu_power_usage"
-#define MLU_MEMORY    "mlu_memory_used"
 #define MLU_CONTAINER "mlu_container"
-#define MIB           1048576LL
 
 /* One mlu_container series that holds a card, joined once the scrape is read. */
 struct holder {
@@ -41,18 +38,6 @@ static struct device_reading *card_of(struct device_set *set, const char *key)
     for (size_t i = 0; i < set->n; i++)
         if (!strcmp(set->v[i].key, key)) return &set->v[i];
     return NULL;
-}
-
-/* mlu_memory_used is bytes (the exporter writes cndev's MiB x 1048576). */
-static bool read_memory(const struct prom_sample *s, struct device_reading *r)
-{
-    int64_t bytes;
-    if (!decimal_parse(s->value, strlen(s->value), 0, DECIMAL_TRUNCATE, &bytes) ||
-        bytes / MIB > DEVICE_MAX_FB_MIB)
-        return false;
-    r->fb_used_mib = bytes / MIB;
-    r->has_fb = true;
-    return true;
 }
 
 /* An mlu_container series: value 1 holds the card for namespace/pod, 0 is
@@ -98,8 +83,7 @@ static const char *unusable(const struct prom_sample *s, const char **l)
 {
     const char *bad = "value";
     if (!prom_names(s, mlu_names, MLU_LABELS, l, &bad) || !prom_is_number(s->value)) return bad;
-    bool metered = !strcmp(s->name, MLU_POWER) || !strcmp(s->name, MLU_MEMORY) ||
-                   !strcmp(s->name, MLU_CONTAINER);
+    bool metered = !strcmp(s->name, MLU_POWER) || !strcmp(s->name, MLU_CONTAINER);
     return metered && !l[M_UUID] ? "uuid" : NULL;
 }
 
@@ -129,15 +113,6 @@ static void mlu_sample(const struct prom_sample *s, void *ctx)
     if (!l[M_UUID] || l[M_VF]) return;
     const struct chip mlu = {node, "mlu", l[M_UUID], l[M_MODEL], "cambricon", NULL, NULL, MLU_POWER};
     dcgm_chip_sample(s, src, &mlu);
-    if (!strcmp(s->name, MLU_MEMORY)) {
-        char key[170];
-        card_key(key, sizeof key, node, l[M_UUID]);
-        struct device_reading *card = card_of(src->set, key);
-        assert(card); /* dcgm_chip_sample has just read it */
-        if (!read_memory(s, card))
-            rejects_bad_line(src->rejects, s->lineno,
-                             MLU_MEMORY " is not a plausible non-negative number");
-    }
 }
 
 /* The join on uuid: each holder's pod becomes a tenant of its card. */

@@ -11,8 +11,9 @@
  *    copies are checked, never read again): device "mlu-<uuid>" keyed with
  *    its node (the node label, unless --node), model from the model label
  *    (the card name, e.g. MLU370-X8), else --model; vendor "cambricon";
- *  - its draw from mlu_power_usage (W, integrated by device_meter) and its
- *    memory from mlu_memory_used (bytes, to whole MiB rounded down);
+ *  - its draw from mlu_power_usage (W, integrated by device_meter);
+ *    mlu_memory_used is not read: its unit changed between releases
+ *    (docs/collectors.md);
  *  - its pods from mlu_container (podresources collector), joined on uuid
  *    with the node once the scrape is read, whatever the order of lines:
  *    value 1 with namespace and pod makes the pod a tenant of that card
@@ -22,8 +23,8 @@
  *    it is idle capacity.
  * Bad lines, each counted with its reason: a series of no mlu_ name, a
  * value that is not a number, a label too long or unprintable, a read
- * series (power, memory, container) without uuid, an implausible or
- * non-finite power or memory, an mlu_container whose value is not 0 or 1,
+ * series (power, container) without uuid, an implausible or non-finite
+ * power, an mlu_container whose value is not 0 or 1,
  * that holds a card without naming its pod (or names a pod with value 0),
  * that names a MIM or sMLU instance (type ".mim-"/".smlu": instance shares
  * are not metered yet) or a uuid no card series of the scrape has.

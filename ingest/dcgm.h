@@ -29,6 +29,8 @@
  *               dcu_pod_namespace/dcu_pod_name (whole DCU), else the map.
  *               A vdcu_* series naming a pod is a bad line: compute-unit
  *               shares are not metered yet.
+ *  dcgm_chip_sample, dcgm_tenants_from_map: the whole-chip path of npu and
+ *               dcu, for collectors in files of their own (mlu.h).
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H

@@ -79,7 +79,7 @@ static void container_sample(const struct prom_sample *s, struct mlu_ctx *c, con
 
 /* The label (or "value") that makes s unusable, NULL when it is usable:
  * the series metered must name their card. l gets the labels. */
-static const char *unusable(const struct prom_sample *s, const char **l)
+static const char *bad_label(const struct prom_sample *s, const char **l)
 {
     const char *bad = "value";
     if (!prom_names(s, mlu_names, MLU_LABELS, l, &bad) || !prom_is_number(s->value)) return bad;
@@ -97,7 +97,7 @@ static void mlu_sample(const struct prom_sample *s, void *ctx)
                          s->name);
         return;
     }
-    const char *bad = unusable(s, l);
+    const char *bad = bad_label(s, l);
     if (bad) {
         rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is missing or not valid", bad,
                          s->name);

@@ -5,10 +5,11 @@
  * v1.6 and later (metric prefix "mlu", the exporter's default; labels as
  * its examples/metrics.yaml names them) into src->set (device.h), skipping
  * and reporting bad lines. What it reads:
- *  - a card from every mlu_* series with a uuid and no vf label (the card's
- *    own series: the exporter copies power, utilization and the rest once
- *    per env-share VF, MIM or sMLU instance with a vf label, and those
- *    copies are checked, never read again): device "mlu-<uuid>" keyed with
+ *  - a card from every mlu_* series but mlu_container with a uuid and no
+ *    vf label (the card's own series: the exporter copies power,
+ *    utilization and the rest once per env-share VF, MIM or sMLU instance
+ *    with a vf label, and those copies are checked, never read again):
+ *    device "mlu-<uuid>" keyed with
  *    its node (the node label, unless --node), model from the model label
  *    (the card name, e.g. MLU370-X8), else --model; vendor "cambricon";
  *  - its draw from mlu_power_usage (W, integrated by device_meter);
@@ -24,9 +25,9 @@
  * Bad lines, each counted with its reason: a series of no mlu_ name, a
  * value that is not a number, a label too long or unprintable, a read
  * series (power, container) without uuid, an implausible or non-finite
- * power, an mlu_container whose value is not 0 or 1,
- * that holds a card without naming its pod (or names a pod with value 0),
- * that names a MIM or sMLU instance (type ".mim-"/".smlu": instance shares
+ * power, an mlu_container whose value is not 0 or 1, that holds a card
+ * without naming its pod (or names a pod with value 0), that names a MIM
+ * or sMLU instance (type ".mim-"/".smlu": instance shares
  * are not metered yet) or a uuid no card series of the scrape has.
  * Reentrant: all state is src's; not thread-safe across one src. */
 #ifndef GPUMETER_MLU_H

@@ -17,6 +17,10 @@ static const struct accelerator entries[] = {
     {"DCUZ100", "hygon", true},
     /* Hygon DCUs dcu-exporter names (rocm-smi subsystem name) */
     {"DCUK100", "hygon", true},     {"DCUK100AI", "hygon", true},
+    /* Cambricon cards mlu-exporter reports beside MLU370/MLU590 (cndev's
+     * device types; the card name's suffix, -M5, -X5K, -S4, is dropped) */
+    {"MLU290", "cambricon", true},  {"MLU270", "cambricon", true},
+    {"MLU220", "cambricon", true},  {"MLU365", "cambricon", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 

@@ -177,15 +177,6 @@ void dcgm_parse(const char *text, size_t len, struct device_source *src)
     tenants_from_map(src);
 }
 
-/* A vendor exporter's series of one whole chip, known by its id on a node
- * (ids and serials are keyed with the node, as NPU ids repeat on every node). */
-struct chip {
-    const char *node, *kind, *id; /* device "<kind>-<id>", key "<node>/<device>" */
-    const char *model;            /* as reported, NULL: --model */
-    const char *vendor, *ns, *pod; /* a pod without namespace is in "default" */
-    const char *power_metric;      /* its draw in W */
-};
-
 static void chip_sample(const struct prom_sample *s, struct device_source *src,
                         const struct chip *c)
 {
@@ -280,5 +271,17 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->rejects, dcu_sample, src);
+    tenants_from_map(src);
+}
+
+/* Collectors in files of their own (mlu.c) read whole chips through the
+ * same path (dcgm.h). */
+void dcgm_chip_sample(const struct prom_sample *s, struct device_source *src, const struct chip *c)
+{
+    chip_sample(s, src, c);
+}
+
+void dcgm_tenants_from_map(struct device_source *src)
+{
     tenants_from_map(src);
 }

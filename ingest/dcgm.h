@@ -29,16 +29,37 @@
  *               dcu_pod_namespace/dcu_pod_name (whole DCU), else the map.
  *               A vdcu_* series naming a pod is a bad line: compute-unit
  *               shares are not metered yet.
+ *  dcgm_chip_sample, dcgm_tenants_from_map: the whole-chip path of npu and
+ *               dcu, for collectors in files of their own (mlu.h).
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H
 
 #include "ingest/device.h"
+#include "ingest/prom.h"
 
 #include <stddef.h>
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src);
+
+/* A vendor exporter's series of one whole chip, known by its id on a node
+ * (ids and serials are keyed with the node, as NPU ids repeat on every node). */
+struct chip {
+    const char *node, *kind, *id; /* device "<kind>-<id>", key "<node>/<device>" */
+    const char *model;            /* as reported, NULL: --model */
+    const char *vendor, *ns, *pod; /* a pod without namespace is in "default" */
+    const char *power_metric;      /* its draw in W */
+};
+
+/* The one path of a whole chip's sample (npu, dcu, mlu.h): the reading of
+ * c's device, added if new with its model (c->model, else src->model) and
+ * vendor; c's pod as a tenant; its draw read from c->power_metric (W, to
+ * mW), an implausible one a bad line. */
+void dcgm_chip_sample(const struct prom_sample *s, struct device_source *src, const struct chip *c);
+/* Bare metal: every reading of src->set no series named a tenant for takes
+ * the map's gpu:<key>, then node:<node> entry; call once the scrape is read. */
+void dcgm_tenants_from_map(struct device_source *src);
 
 #endif

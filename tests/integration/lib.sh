@@ -339,3 +339,9 @@ map_accounts() { # account...
 usage_snapshot() { q "SELECT count(*) || ' ' || coalesce(sum(quantity), 0) || ' ' ||
                              coalesce(sum(events), 0) FROM usage_hourly"; }
 
+# The rated usage per account, model, vendor and meter, one line:
+# "acct model vendor meter total, ..." (collector tests assert it exactly).
+rated_totals() { q "SELECT string_agg(account || ' ' || model || ' ' || vendor || ' ' || meter || ' ' || total,
+                                      ', ' ORDER BY account, meter)
+                    FROM (SELECT account, model, vendor, meter, sum(quantity) AS total FROM usage_hourly
+                          GROUP BY account, model, vendor, meter) t"; }

@@ -68,6 +68,24 @@ check_match "reason given: a vDCU's share needs its card's compute units" \
     "vdcu-no-units.prom:1: skipped: vDCU 3 of dcunode3/dcu-T8R1380019021101: the card's dcu_compute_unit_count is not in the scrape" \
     "$out"
 
+# vDCUs: each pod's share is its vDCU's compute units over its card's
+# dcu_compute_unit_count; the card's energy split alike; the rest stranded
+for t in 0 1; do
+    out=$(GPUMETER_QUIET=0 "$GM" collect dcu --file "$F/dcu-vdcu-t$t.prom" \
+        --at "2026-11-01T00:00:${t}0Z" --state-dir "$TMP/vdcu" --stdout 2>&1)
+done
+got=$(sed -n 's/.*"account":"\([^"]*\)".*"job":"\([^"]*\)".*"gpu_ms":\([0-9]*\)\(,"energy_mj":\([0-9]*\)\)\{0,1\}}$/\1 \2 \3 \5/p' <<<"$out")
+# 10 s window; T8R...1101 (120 CUs, (200+260)/2 W x 10 s = 2300000 mJ):
+# 30/120 and 60/120 of both, 30/120 stranded. T8R...1601 (64 CUs, no power):
+# 48/64 = 7500 GPU-ms, then 32/64 clamped to the 16/64 left = 2500
+check_eq "vDCU shares: GPU-ms and energy by compute units, clamped to the card's window" \
+    "team-a big-0 7500 
+team-b late-0 2500 
+team-v infer-0 2500 575000
+team-w train-0 5000 1150000" "$got"
+check_match "the free vDCU's 30/120 of the window is stranded capacity" \
+    "0 bad lines, 0 gaps, 0 resets, 0 idle units [(]2500 GPU-ms unallocated[)]" "$out"
+
 "$GM" collect dcu --state-dir "$TMP/x" --bogus >/dev/null 2>&1
 check_eq "an unknown flag exits 2" 2 "$?"
 finish

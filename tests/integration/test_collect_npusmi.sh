@@ -59,6 +59,16 @@ check_eq "A2: each NPU its own power, 91.3 W and 88.1 W x 60 s" \
     "acme 910B4-1 60000 5478000
 acme 910B4-1 60000 5286000" "$(events <<<"$out")"
 
+# A2 on npu-smi 24.1.1 (910B4, real Bus-Ids): the same layout, read alike
+A2=$F/a2-910b4-npu-smi-24.1.1-1panel9472.txt
+for t in 00 10; do
+    out=$("$GM" collect npu-smi --file "$A2" --at "2026-11-01T00:00:${t}Z" --account acme \
+        --state-dir "$TMP/a2-24" --stdout 2>/dev/null)
+done
+check_eq "A2 on npu-smi 24.1.1: 88.2 W and 87.0 W x 10 s" \
+    "acme 910B4 10000 882000
+acme 910B4 10000 870000" "$(events <<<"$out")"
+
 # "-" is no reading: a die whose card's power row is absent has time only
 P=$F/a3-ascend910-npu-smi-26rc2-processes-vllmascend12980.txt
 for t in 00 30; do

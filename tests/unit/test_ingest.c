@@ -849,6 +849,59 @@ static void test_vdcu_compute_unit_shares(void **state)
     assert_int_equal(r->cap[0].allocated_ms, 17500);
 }
 
+/* Property: whatever compute units the vDCUs of one card state (fuzzed,
+ * fixed seed; over-committed cards included), the pods' GPU-ms and energy
+ * never sum above the card's window and energy, each pod gets its units'
+ * share (to the ms, unless the card is over-committed) and what no vDCU
+ * holds is stranded. */
+static void test_vdcu_shares_never_exceed_the_card(void **state)
+{
+    struct run *r = *state;
+    uint64_t seed = 3535;
+    char text[8192];
+    for (int round = 0; round < 300; round++) {
+        int64_t card = 1 + (int64_t)(xorshift(&seed) % 200), units[8], held = 0;
+        size_t n = 1 + xorshift(&seed) % 8;
+        int len = snprintf(text, sizeof text,
+                           "dcu_power_usage{device_id=\"S%d\",node=\"n\"} 300\n"
+                           "dcu_compute_unit_count{device_id=\"S%d\",node=\"n\"} %lld\n",
+                           round, round, (long long)card);
+        for (size_t i = 0; i < n; i++) {
+            units[i] = (int64_t)(xorshift(&seed) % (uint64_t)(card + 1));
+            held += units[i];
+            len += snprintf(text + len, sizeof text - (size_t)len,
+                            "vdcu_temp{device_id=\"S%d\",node=\"n\",vdcu_minor_number=\"%zu\","
+                            "vdcu_computer_unit=\"%lld\",dcu_pod_namespace=\"t%zu\","
+                            "dcu_pod_name=\"p\"} 40\n",
+                            round, i, (long long)units[i], i);
+        }
+        int64_t t0 = at("2026-11-01T00:00:00Z") + round * 1000000LL, dt = 30000;
+        char when[2][TIME_TEXT_LEN];
+        for (int k = 0; k < 2; k++)
+            time_format_rfc3339(t0 + k * dt, when[k]);
+        scrape_text(r, dcgm_parse_dcu, text, (size_t)len, "prop", when[0], NULL, NULL);
+        scrape_text(r, dcgm_parse_dcu, text, (size_t)len, "prop", when[1], NULL, NULL);
+        assert_int_equal(r->bad, 0);
+        assert_int_equal((size_t)r->n, n);
+        int64_t gpu = 0, energy = 0;
+        for (int i = 0; i < r->n; i++) {
+            gpu += r->ev[i].gpu_ms;
+            energy += r->ev[i].energy_mj;
+            size_t pod = (size_t)(r->ev[i].account[1] - '0'); /* "t<i>", in order */
+            int64_t want = units[pod] * DEVICE_SHARE_WHOLE / card * dt / DEVICE_SHARE_WHOLE;
+            if (held <= card && (r->ev[i].gpu_ms < want - 1 || r->ev[i].gpu_ms > want + 1))
+                fail_msg("round %d: %lld of %lld units over %lld ms: expected %lld GPU-ms (+-1), "
+                         "got %lld", round, (long long)units[pod], (long long)card,
+                         (long long)dt, (long long)want, (long long)r->ev[i].gpu_ms);
+        }
+        if (gpu > dt || energy > 9000000 || gpu + r->st.idle_gpu_ms != dt)
+            fail_msg("round %d: %zu vDCUs (%lld of %lld units) got %lld GPU-ms and %lld mJ, "
+                     "%lld stranded: expected at most %lld ms and 9000000 mJ, the rest stranded",
+                     round, n, (long long)held, (long long)card, (long long)gpu,
+                     (long long)energy, (long long)r->st.idle_gpu_ms, (long long)dt);
+    }
+}
+
 /* A3 (the published 26.0.rc2 table): one NPU, two dies, the card's 162.6 W
  * on chip 0's row and "-" on chip 1's. Each die is a window of its own; the
  * card's draw is integrated once, split over its dies, each die to its own
@@ -1422,6 +1475,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcu_power_and_pod, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcu_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vdcu_compute_unit_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vdcu_shares_never_exceed_the_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a3_time_per_die_power_per_card, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a2_one_die_per_npu, setup, teardown),

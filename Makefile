@@ -42,7 +42,7 @@ ASAN_OBJ := $(APP_SRC:%.c=build/asan/%.o)
 LIB_ASAN := $(filter-out build/asan/gpumeter.o,$(ASAN_OBJ))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 # Fuzz targets: libFuzzer binaries for `make fuzz`, corpus replayers for tests.
-FUZZ_TARGETS := event prom nvsmi jobs docs statement npusmi
+FUZZ_TARGETS := event prom nvsmi jobs docs statement
 FUZZ_SECONDS ?= 60
 REPLAY_BIN := $(FUZZ_TARGETS:%=build/asan/fuzz/replay_%)
 FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all

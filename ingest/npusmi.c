@@ -144,7 +144,8 @@ static void npu_row(struct npusmi_ctx *c, const struct text *tok, const struct t
     int64_t mw;
     if (!decimal_parse(power[0].p, power[0].n, 3, DECIMAL_TRUNCATE, &mw) || mw < 0 ||
         mw > DEVICE_MAX_POWER_MW) {
-        rejects_bad_line(rej, lineno, "power %.16s is not a number of watts", power[0].p);
+        rejects_bad_line(rej, lineno, "power %.*s is not a number of watts",
+                         (int)(power[0].n < 16 ? power[0].n : 16), power[0].p);
         return;
     }
     k->has_power = true;
@@ -260,10 +261,13 @@ void npusmi_parse(const char *text, size_t len, struct device_source *src)
             rejects_bad_line(src->rejects, lr.lineno, "last line cut off (no newline at the end)");
             break;
         }
-        if (ntok >= 2 && !is_id(tok[1]))
+        /* a chip row's second cell is its Bus-Id, an NPU row's its Health */
+        if (memchr(cell[1].p, ':', cell[1].n))
+            chip_row(&c, tok, ntok, lr.lineno);
+        else if (ntok >= 2)
             npu_row(&c, tok, cell, lr.lineno);
         else
-            chip_row(&c, tok, ntok, lr.lineno);
+            rejects_bad_line(src->rejects, lr.lineno, "NPU row without a name");
     }
     if (c.pending) rejects_bad_line(src->rejects, c.pending_line, "NPU row without its chip row");
     if (!devices && !src->rejects->unusable[0])

@@ -261,8 +261,10 @@ void npusmi_parse(const char *text, size_t len, struct device_source *src)
             rejects_bad_line(src->rejects, lr.lineno, "last line cut off (no newline at the end)");
             break;
         }
-        /* a chip row's second cell is its Bus-Id, an NPU row's its Health */
-        if (memchr(cell[1].p, ':', cell[1].n))
+        /* a chip row's second cell is its Bus-Id ("NA" on 310B SoCs, absent
+         * from some 310B tables), its first only numbers; an NPU row's first
+         * cell names the chip */
+        if (memchr(cell[1].p, ':', cell[1].n) || (is_id(tok[0]) && (ntok < 2 || is_id(tok[1]))))
             chip_row(&c, tok, ntok, lr.lineno);
         else if (ntok >= 2)
             npu_row(&c, tok, cell, lr.lineno);

@@ -3,7 +3,7 @@
  * skipping and reporting bad lines; never crashed by its input.
  * Reentrant: all state is src's and the call's.
  *
- *  npusmi_parse: the table npu-smi 24.1-26.0 prints (as published): per chip (die) a pair
+ *  npusmi_parse: the table npu-smi 22.0-26.0 prints (as published): per chip (die) a pair
  *               of rows, the NPU row "<npu> <name> | <health> | <power W>
  *               <temp> ..." and the chip row "<chip> [<phy-id>] | <bus-id> |
  *               ...". Headings, borders, the version line and the process

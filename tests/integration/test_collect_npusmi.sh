@@ -69,6 +69,28 @@ check_eq "A2 on npu-smi 24.1.1: 88.2 W and 87.0 W x 10 s" \
     "acme 910B4 10000 882000
 acme 910B4 10000 870000" "$(events <<<"$out")"
 
+# 310P (npu-smi 22.0.4): the Device column names the die (NPU 7's chip is
+# device 0, so the map's gpu:<node>/npu-0), "NA" power is no reading
+printf 'gpu:n310/npu-0 team-die0\n' >"$TMP/310.map"
+for t in 00 30; do
+    out=$("$GM" collect npu-smi --file "$F/310p3-npu-smi-22.0.4-hami-doc.txt" --node n310 \
+        --at "2026-11-01T00:00:${t}Z" --account-map "$TMP/310.map" --state-dir "$TMP/310p" \
+        --stdout 2>/dev/null)
+done
+check_eq "310P: the die by its Device column, NA power: GPU-ms, no energy" \
+    "team-die0 310P3 30000 " "$(events <<<"$out")"
+# 310B SoCs: a chip row whose Bus-Id is NA, or a table without Bus-Id column
+socs=""
+for f in 310b1-npu-smi-23.0.rc3 310b4-npu-smi-nobusid; do
+    for t in 00 30; do
+        out=$(GPUMETER_QUIET=0 "$GM" collect npu-smi --file "$F/$f.txt" --account acme \
+            --at "2026-11-01T00:00:${t}Z" --state-dir "$TMP/$f" --stdout 2>&1)
+    done
+    socs+="$(events <<<"$out")|$(grep -o ' [0-9]* bad lines' <<<"$out");"
+done
+check_eq "310B: a chip row told by its numbers; 8.9 W and 0.0 W x 30 s" \
+    "acme 310B1 30000 267000| 0 bad lines;acme 310B4 30000 0| 0 bad lines;" "$socs"
+
 # "-" is no reading: a die whose card's power row is absent has time only
 P=$F/a3-ascend910-npu-smi-26rc2-processes-vllmascend12980.txt
 for t in 00 30; do

@@ -36,6 +36,7 @@ struct npusmi_ctx {
     struct die *dies;
     size_t ndies, dies_cap;
     bool phy_column; /* the chip heading names a Phy-ID (or Device) column */
+    bool a3_heading; /* ... a Phy-ID one: A3 (910_93) tables, whose Name is "Ascend910" */
     /* the NPU row waiting for its chip row */
     bool pending;
     long pending_line;
@@ -182,9 +183,10 @@ static void chip_row(struct npusmi_ctx *c, const struct text *tok, size_t ntok, 
         rejects_bad_line(src->rejects, lineno, "%s appears twice", device);
         return;
     }
-    /* A3's npu-smi calls the 910_93 "Ascend910" (npusmi.h) */
-    snprintf(r->model, sizeof r->model, "%s",
-             !strcmp(c->pending_name, "Ascend910") ? "Ascend910_93" : c->pending_name);
+    /* A3's npu-smi calls the 910_93 "Ascend910" (npusmi.h); npu-exporter
+     * and older tools call the first Ascend 910 so */
+    bool a3 = c->a3_heading && !strcmp(c->pending_name, "Ascend910");
+    snprintf(r->model, sizeof r->model, "%s", a3 ? "Ascend910_93" : c->pending_name);
     r->model_reported = true;
     strcpy(r->vendor, "huawei");
     const char *account = device_mapped_account(src, key, node);
@@ -206,7 +208,8 @@ static bool heading(struct npusmi_ctx *c, const struct text *tok, size_t ntok,
         return true;
     }
     if (is(tok[0], "Chip")) {
-        c->phy_column = ntok >= 2; /* "Phy-ID" (910), "Device" (310P) */
+        c->phy_column = ntok >= 2; /* "Phy-ID" (A3), "Device" (310P, 310B) */
+        c->a3_heading = ntok >= 2 && is(tok[1], "Phy-ID");
         return true;
     }
     return false;

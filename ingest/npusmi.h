@@ -19,7 +19,8 @@
  *     card's dies in the input with money_split over equal weights before
  *     integration, so the dies' energy sums to the card's once, never double.
  *   - model: the Name column, except that A3 cards (Ascend 910_93), which
- *     npu-smi calls "Ascend910", are "Ascend910_93" (catalogue: Ascend910C).
+ *     npu-smi calls "Ascend910" in tables with a Phy-ID column (A2 and 310
+ *     tables have none), are "Ascend910_93" (catalogue: Ascend910C).
  *   - tenant: the map's gpu:<node>/npu-<id>, then node:<node>, else
  *     src->account, else idle.
  * Not thread-safe across one src; distinct srcs are independent. */

@@ -1026,6 +1026,18 @@ static void test_npusmi_bad_rows(void **state)
         if (power[i]) assert_int_equal(set.v[i].power_mw, mw[i]);
     }
     device_set_free(&set);
+    /* "Ascend910" is A3's 910_93 only under A3's Phy-ID heading */
+    const char *a1 = "| NPU   Name                | Health        | Power(W)    Temp(C)      |\n"
+                     "| Chip                      | Bus-Id        | AICore(%)   HBM-Usage(MB) |\n"
+                     "| 0     Ascend910           | OK            | 70.5        36           |\n"
+                     "| 0                         | 0000:9D:00.0  | 0           3416 / 32768 |\n";
+    struct device_set set1 = {0};
+    src.set = &set1;
+    npusmi_parse(a1, strlen(a1), &src);
+    assert_int_equal(set1.n, 1);
+    assert_string_equal(set1.v[0].model, "Ascend910");
+    assert_string_equal(set1.v[0].device, "npu-0");
+    device_set_free(&set1);
 }
 
 static void sacct(struct run *r, const char *file, const char *when, const struct sacct_opts *o)

@@ -935,6 +935,8 @@ static void test_npusmi_a3_time_per_die_power_per_card(void **state)
     assert_string_equal(a->model, "Ascend910C");
     assert_string_equal(a->vendor, "huawei");
     assert_true(a->domestic);
+    assert_string_equal(catalogue_find("Ascend910_9391")->model, "Ascend910C"); /* CANN's A3 names */
+    assert_null(catalogue_find("Ascend910")); /* the first 910: not a 910C */
     accounts_free(map);
 }
 

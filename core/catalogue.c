@@ -31,6 +31,9 @@ static const struct {
     {"910B", "Ascend910B"},        {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
     {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"},    {"R300", "KunlunR300"},
     {"K100", "DCUK100"},           {"K100AI", "DCUK100AI"},
+    /* Atlas A3's chip: CANN and npu-exporter call it 910_93 (npu-smi
+     * "Ascend910", which collect npu-smi reports as Ascend910_93) */
+    {"91093", "Ascend910C"},       {"ASCEND91093", "Ascend910C"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",

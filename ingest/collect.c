@@ -11,6 +11,7 @@
 #include "ingest/nvsmi.h"
 #include "ingest/hami.h"
 #include "ingest/mlu.h"
+#include "ingest/npusmi.h"
 
 #include <stddef.h>
 
@@ -67,6 +68,12 @@ static long meter_mlu(struct cycle *cy, const char *text, size_t len, const stru
     return meter_devices(cy, text, len, env, r, mlu_parse);
 }
 
+static long meter_npusmi(struct cycle *cy, const char *text, size_t len,
+                         const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, npusmi_parse);
+}
+
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -103,6 +110,8 @@ static const struct collector_kind kinds[] = {
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_hami},
     {"mlu", "meter Cambricon MLUs from mlu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_mlu},
+    {"npu-smi", "meter Ascend NPUs, die by die, from the npu-smi info table",
+     OPT_NODE | OPT_ACCOUNT | OPT_MAP | OPT_GAP, "npu-smi info", meter_npusmi},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -118,11 +127,12 @@ KIND_COMMAND(collect_tokens, 4)
 KIND_COMMAND(collect_dcu, 5)
 KIND_COMMAND(collect_hami, 6)
 KIND_COMMAND(collect_mlu, 7)
+KIND_COMMAND(collect_npusmi, 8)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
                                                collect_sacct, collect_tokens,
                                                collect_dcu,  collect_hami,
-                                               collect_mlu};
+                                               collect_mlu,  collect_npusmi};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

@@ -2,6 +2,7 @@
 #include "core/decimal.h"
 #include "ingest/prom.h"
 #include "ingest/dcgm.h"
+#include "ingest/vdcu.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -177,8 +178,8 @@ void dcgm_parse(const char *text, size_t len, struct device_source *src)
     tenants_from_map(src);
 }
 
-static void chip_sample(const struct prom_sample *s, struct device_source *src,
-                        const struct chip *c)
+static struct device_reading *chip_sample(const struct prom_sample *s,
+                                          struct device_source *src, const struct chip *c)
 {
     char device[80], key[170];
     snprintf(device, sizeof device, "%s-%s", c->kind, c->id);
@@ -194,6 +195,7 @@ static void chip_sample(const struct prom_sample *s, struct device_source *src,
         !read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw))
         rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
                         c->power_metric);
+    return r;
 }
 
 enum npu_label { N_ID, N_MODEL, N_NAMESPACE, N_POD, N_NAME, NPU_LABELS };
@@ -230,13 +232,29 @@ void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 /* Hygon dcu-exporter (see dcgm.h). Its label sets, dcu_* and vdcu_*, are
  * fixed in the exporter; device_id is the board serial, node the host's
  * /etc/hostname, name the board's subsystem name (often empty). */
-enum dcu_label { D_SERIAL, D_NODE, D_NAME, D_NAMESPACE, D_POD, D_VDCU, DCU_LABELS };
+enum dcu_label { D_SERIAL, D_NODE, D_NAME, D_NAMESPACE, D_POD, D_VDCU, D_UNITS, DCU_LABELS };
 static const char *const dcu_names[DCU_LABELS] = {
-    "device_id", "node", "name", "dcu_pod_namespace", "dcu_pod_name", "vdcu_minor_number"};
+    "device_id",    "node",         "name",              "dcu_pod_namespace",
+    "dcu_pod_name", "vdcu_minor_number", "vdcu_computer_unit"};
+
+/* No DCU has a million compute units (a K100_AI has 120): more is bad input. */
+#define DCU_MAX_UNITS 1000000
+
+struct dcu_ctx {
+    struct device_source *src;
+    struct vdcu_shares shares;
+};
+
+static bool compute_units(const char *v, int64_t *units)
+{
+    return decimal_parse(v, strlen(v), 0, DECIMAL_EXACT, units) && *units >= 0 &&
+           *units <= DCU_MAX_UNITS;
+}
 
 static void dcu_sample(const struct prom_sample *s, void *ctx)
 {
-    struct device_source *src = ctx;
+    struct dcu_ctx *dc = ctx;
+    struct device_source *src = dc->src;
     const char *l[DCU_LABELS], *bad = "value";
     if (strncmp(s->name, "dcu_", 4) && strncmp(s->name, "vdcu_", 5)) {
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
@@ -252,25 +270,34 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
                         s->name);
         return;
     }
-    if (l[D_VDCU]) {
-        /* A vDCU is a share of the card's compute units; until shares are
-         * metered (docs/collectors.md) its pod is counted, never dropped
-         * unseen nor billed the whole card. */
-        if (l[D_POD])
-            rejects_bad_line(src->rejects, s->lineno,
-                            "vDCU %.16s of %.32s: compute-unit shares are not metered yet",
-                            l[D_VDCU], l[D_SERIAL]);
+    int64_t units = 0;
+    if (l[D_VDCU] && (!l[D_UNITS] || !compute_units(l[D_UNITS], &units))) {
+        rejects_bad_line(src->rejects, s->lineno,
+                        "vDCU %.16s of %.32s: vdcu_computer_unit is not a count of compute units",
+                        l[D_VDCU], l[D_SERIAL]);
         return;
     }
-    /* serial plus node: the node label is the host's /etc/hostname */
+    if (!strcmp(s->name, "dcu_compute_unit_count") && !compute_units(s->value, &units)) {
+        rejects_bad_line(src->rejects, s->lineno, "dcu_compute_unit_count is not a count");
+        return;
+    }
+    /* serial plus node: the node label is the host's /etc/hostname; a vDCU
+     * is a share of its card (vdcu.h), its pod never the whole card's */
     const struct chip dcu = {device_node(src, l[D_NODE]), "dcu", l[D_SERIAL], l[D_NAME], "hygon",
-                             l[D_NAMESPACE], l[D_POD], "dcu_power_usage"};
-    chip_sample(s, src, &dcu);
+                             l[D_NAMESPACE], l[D_VDCU] ? NULL : l[D_POD], "dcu_power_usage"};
+    struct device_reading *r = chip_sample(s, src, &dcu);
+    if (l[D_VDCU] && l[D_POD])
+        vdcu_note(&dc->shares, r->key, l[D_VDCU], units,
+                  l[D_NAMESPACE] ? l[D_NAMESPACE] : "default", l[D_POD], s->lineno);
+    else if (!strcmp(s->name, "dcu_compute_unit_count"))
+        vdcu_card_units(&dc->shares, r->key, units);
 }
 
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src)
 {
-    prom_parse(text, len, src->rejects, dcu_sample, src);
+    struct dcu_ctx dc = {.src = src};
+    prom_parse(text, len, src->rejects, dcu_sample, &dc);
+    vdcu_apply(&dc.shares, src);
     tenants_from_map(src);
 }
 

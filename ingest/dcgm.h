@@ -27,8 +27,9 @@
  *               node (the node label, unless --node); model from name,
  *               else --model; power from dcu_power_usage (W); tenant from
  *               dcu_pod_namespace/dcu_pod_name (whole DCU), else the map.
- *               A vdcu_* series naming a pod is a bad line: compute-unit
- *               shares are not metered yet.
+ *               A vdcu_* series naming a pod states the pod's share of its
+ *               card: vdcu_computer_unit over the card's
+ *               dcu_compute_unit_count (vdcu.h), its energy split alike.
  *  dcgm_chip_sample, dcgm_tenants_from_map: the whole-chip path of npu and
  *               dcu, for collectors in files of their own (mlu.h).
  * Not thread-safe across one src; distinct srcs are independent. */

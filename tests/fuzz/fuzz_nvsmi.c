@@ -1,10 +1,12 @@
-/* nvidia-smi --query-gpu CSV. */
+/* The smi tools' text: nvidia-smi --query-gpu CSV and the npu-smi info
+ * table, each metered twice so the state paths run too. */
+#include "ingest/npusmi.h"
 #include "ingest/nvsmi.h"
 #include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void rounds_of(const uint8_t *data, size_t size,
+                      void (*parse)(const char *, size_t, struct device_source *))
 {
-    fuzz_quiet();
     struct state st;
     state_init(&st);
     for (int64_t at = 1000; at <= 61000; at += 60000) {
@@ -17,11 +19,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct device_set set = {0};
         struct rejects r = {.origin = "fuzz"};
         struct device_source src = {"node", false, "model", "acct", NULL, &set, &r};
-        nvsmi_parse((const char *)data, size, &src);
+        parse((const char *)data, size, &src);
         device_meter(&cy, &set);
         device_set_free(&set);
         sb_free(&cy.out);
     }
     state_free(&st);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_quiet();
+    rounds_of(data, size, nvsmi_parse);
+    rounds_of(data, size, npusmi_parse);
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
 #include "ingest/hami.h"
+#include "ingest/npusmi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -813,6 +814,234 @@ static void test_dcu_bad_lines(void **state)
     sb_free(&in);
 }
 
+/* --- vDCU shares and npu-smi (issue 35: r35f) --- */
+
+/* vDCUs: each pod's share of its card is its vDCUs' compute units over the
+ * card's dcu_compute_unit_count (each vDCU once, though two series repeat
+ * it), the card's energy split by the same shares, the rest stranded; an
+ * over-committed card's shares are clamped to its window. */
+static void test_vdcu_compute_unit_shares(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse_dcu, "dcu-vdcu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse_dcu, "dcu-vdcu-t1.prom", "2026-11-01T00:00:10Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 4);
+    static const struct {
+        const char *account, *job;
+        int64_t gpu_ms, energy_mj; /* -1: none */
+    } want[] = {
+        {"team-a", "big-0", 7500, -1},       /* 48/64 of 10 s, first in order */
+        {"team-b", "late-0", 2500, -1},      /* 32/64 clamped to the 16/64 left */
+        {"team-v", "infer-0", 2500, 575000}, /* 30/120; (200+260)/2 W x 10 s / 4 */
+        {"team-w", "train-0", 5000, 1150000}, /* 60/120 */
+    };
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(r->ev[i].account, want[i].account);
+        assert_string_equal(r->ev[i].job, want[i].job);
+        assert_int_equal(r->ev[i].gpu_ms, want[i].gpu_ms);
+        assert_int_equal(!!(r->ev[i].has & EVENT_HAS_ENERGY), want[i].energy_mj >= 0);
+        if (want[i].energy_mj >= 0) assert_int_equal(r->ev[i].energy_mj, want[i].energy_mj);
+    }
+    assert_int_equal(r->st.idle_gpu_ms, 2500); /* the free 30/120 vDCU: stranded */
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 17500);
+}
+
+/* Property: whatever compute units the vDCUs of one card state (fuzzed,
+ * fixed seed; over-committed cards included), the pods' GPU-ms and energy
+ * never sum above the card's window and energy, each pod gets its units'
+ * share (to the ms, unless the card is over-committed) and what no vDCU
+ * holds is stranded. */
+static void test_vdcu_shares_never_exceed_the_card(void **state)
+{
+    struct run *r = *state;
+    uint64_t seed = 3535;
+    char text[8192];
+    for (int round = 0; round < 300; round++) {
+        int64_t card = 1 + (int64_t)(xorshift(&seed) % 200), units[8], held = 0;
+        size_t n = 1 + xorshift(&seed) % 8;
+        int len = snprintf(text, sizeof text,
+                           "dcu_power_usage{device_id=\"S%d\",node=\"n\"} 300\n"
+                           "dcu_compute_unit_count{device_id=\"S%d\",node=\"n\"} %lld\n",
+                           round, round, (long long)card);
+        for (size_t i = 0; i < n; i++) {
+            units[i] = (int64_t)(xorshift(&seed) % (uint64_t)(card + 1));
+            held += units[i];
+            len += snprintf(text + len, sizeof text - (size_t)len,
+                            "vdcu_temp{device_id=\"S%d\",node=\"n\",vdcu_minor_number=\"%zu\","
+                            "vdcu_computer_unit=\"%lld\",dcu_pod_namespace=\"t%zu\","
+                            "dcu_pod_name=\"p\"} 40\n",
+                            round, i, (long long)units[i], i);
+        }
+        int64_t t0 = at("2026-11-01T00:00:00Z") + round * 1000000LL, dt = 30000;
+        char when[2][TIME_TEXT_LEN];
+        for (int k = 0; k < 2; k++)
+            time_format_rfc3339(t0 + k * dt, when[k]);
+        scrape_text(r, dcgm_parse_dcu, text, (size_t)len, "prop", when[0], NULL, NULL);
+        scrape_text(r, dcgm_parse_dcu, text, (size_t)len, "prop", when[1], NULL, NULL);
+        assert_int_equal(r->bad, 0);
+        assert_int_equal((size_t)r->n, n);
+        int64_t gpu = 0, energy = 0;
+        for (int i = 0; i < r->n; i++) {
+            gpu += r->ev[i].gpu_ms;
+            energy += r->ev[i].energy_mj;
+            size_t pod = (size_t)(r->ev[i].account[1] - '0'); /* "t<i>", in order */
+            int64_t want = units[pod] * DEVICE_SHARE_WHOLE / card * dt / DEVICE_SHARE_WHOLE;
+            if (held <= card && (r->ev[i].gpu_ms < want - 1 || r->ev[i].gpu_ms > want + 1))
+                fail_msg("round %d: %lld of %lld units over %lld ms: expected %lld GPU-ms (+-1), "
+                         "got %lld", round, (long long)units[pod], (long long)card,
+                         (long long)dt, (long long)want, (long long)r->ev[i].gpu_ms);
+        }
+        if (gpu > dt || energy > 9000000 || gpu + r->st.idle_gpu_ms != dt)
+            fail_msg("round %d: %zu vDCUs (%lld of %lld units) got %lld GPU-ms and %lld mJ, "
+                     "%lld stranded: expected at most %lld ms and 9000000 mJ, the rest stranded",
+                     round, n, (long long)held, (long long)card, (long long)gpu,
+                     (long long)energy, (long long)r->st.idle_gpu_ms, (long long)dt);
+    }
+}
+
+/* A3 (the published 26.0.rc2 table): one NPU, two dies, the card's 162.6 W
+ * on chip 0's row and "-" on chip 1's. Each die is a window of its own; the
+ * card's draw is integrated once, split over its dies, each die to its own
+ * account from the map: 81.3 W x 30 s each, 162.6 W x 30 s in all. */
+static void test_npusmi_a3_time_per_die_power_per_card(void **state)
+{
+    struct run *r = *state;
+    char err[200];
+    struct account_map *map = accounts_load(FIXTURES "npusmi.map", err, sizeof err);
+    assert_non_null(map);
+    const char *f = "a3-ascend910-2chip-npu-smi-26rc2-vllmascend12980.txt";
+    scrape(r, npusmi_parse, f, "2026-11-01T00:00:00Z", map, NULL);
+    assert_int_equal(r->n + r->ncap, 0); /* baseline */
+    scrape(r, npusmi_parse, f, "2026-11-01T00:00:30Z", map, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 2);
+    assert_string_equal(r->ev[0].account, "team-die0");
+    assert_string_equal(r->ev[1].account, "team-die1");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(r->ev[i].gpu_ms, 30000);
+        assert_int_equal(r->ev[i].energy_mj, 2439000);
+        assert_string_equal(r->ev[i].model, "Ascend910_93");
+        assert_string_equal(r->ev[i].vendor, "huawei");
+    }
+    assert_int_equal(r->ev[0].energy_mj + r->ev[1].energy_mj, 4878000); /* never double */
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].idle_energy_mj, 0);
+    const struct accelerator *a = catalogue_find(r->ev[0].model);
+    assert_non_null(a);
+    assert_string_equal(a->model, "Ascend910C");
+    assert_string_equal(a->vendor, "huawei");
+    assert_true(a->domestic);
+    assert_string_equal(catalogue_find("Ascend910_9391")->model, "Ascend910C"); /* CANN's A3 names */
+    assert_null(catalogue_find("Ascend910")); /* the first 910: not a 910C */
+    accounts_free(map);
+}
+
+/* A2 (npu-smi 25.2.0, no Phy-ID column): one die per NPU, the NPU id is the
+ * device, each its own power. */
+static void test_npusmi_a2_one_die_per_npu(void **state)
+{
+    struct run *r = *state;
+    const char *a2 = "a2-910b4-npu-smi-25.2.0-hamiwebui47.txt";
+    scrape(r, npusmi_parse, a2, "2026-11-01T00:00:00Z", NULL, "acme");
+    scrape(r, npusmi_parse, a2, "2026-11-01T00:01:00Z", NULL, "acme");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->ev[0].gpu_ms, 60000);
+    assert_int_equal(r->ev[0].energy_mj, 5478000); /* npu-0: 91.3 W x 60 s */
+    assert_int_equal(r->ev[1].energy_mj, 5286000); /* npu-1: 88.1 W x 60 s */
+    assert_string_equal(catalogue_find(r->ev[0].model)->model, "Ascend910B");
+}
+
+/* A3 on npu-smi 25.2.1 (narrower columns); the excerpt lacks NPU 1's second
+ * die, so its die 0 holds the card's whole draw; unmapped dies are idle. */
+static void test_npusmi_a3_25x_and_a_card_cut_off(void **state)
+{
+    struct run *r = *state;
+    const char *v25 = "a3-ascend910-npu-smi-25.2.1-ucm748.txt";
+    scrape(r, npusmi_parse, v25, "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, npusmi_parse, v25, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 0); /* no map, no --account: idle */
+    assert_int_equal(r->st.idle_units, 3);
+    assert_int_equal(r->cap[0].idle_energy_mj, 4995000 + 5043000); /* 166.5 + 168.1 W x 30 s */
+}
+
+/* The process table after the devices is not device rows; a die whose
+ * card's power row is not in the input has time and no energy. */
+static void test_npusmi_process_table_is_not_devices(void **state)
+{
+    struct run *r = *state;
+    const char *procs = "a3-ascend910-npu-smi-26rc2-processes-vllmascend12980.txt";
+    scrape(r, npusmi_parse, procs, "2026-11-01T00:00:00Z", NULL, "acme");
+    scrape(r, npusmi_parse, procs, "2026-11-01T00:00:30Z", NULL, "acme");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 1); /* npu-15, power "-": time, no energy */
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_false(r->ev[0].has & EVENT_HAS_ENERGY);
+}
+
+/* Malformed rows are bad lines with their reasons, the good rows still
+ * read; a "-" is no reading (never 0 W), and a card's power on its second
+ * die's row is still the card's, split once. */
+static void test_npusmi_bad_rows(void **state)
+{
+    (void)state;
+    const char *text =
+        "| NPU   Name                | Health        | Power(W)    Temp(C)      |\n"
+        "| Chip  Phy-ID              | Bus-Id        | AICore(%)   HBM-Usage(MB) |\n"
+        "+===========================+===============+===========================+\n"
+        "| 0     Ascend910           | OK            | -           36           |\n"  /* 4 */
+        "| 0     0                   | 0000:9D:00.0  | 0           3416 / 65536 |\n"
+        "| 0     Ascend910           | OK            | 101.5       36           |\n"  /* 6 */
+        "| 1     1                   | 0000:9F:00.0  | 0           3195 / 65536 |\n"
+        "| 1     Ascend910           | OK            | abc         36           |\n"  /* 8 */
+        "| 0     2                   | 0000:99:00.0  | 0           3195 / 65536 |\n"
+        "| 2     Ascend910           | OK            | 150         36           |\n"  /* 10 */
+        "| 3     Ascend910           | OK            | 150         36           |\n"  /* 11 */
+        "| 0     6                   | 0000:97:00.0  | 0           3195 / 65536 |\n"
+        "| 0     7                   | 0000:98:00.0  | 0           3195 / 65536 |\n"  /* 13 */
+        "| 4     Ascend910           | OK            | 150         36           |\n"
+        "| 0     x                   | 0000:96:00.0  | 0           3195 / 65536 |\n"  /* 15 */
+        "| 5     Ascend910           | OK            | 150         36           |\n"
+        "| 0     6                   | 0000:95:00.0  | 0           3195 / 65536 |\n"  /* 17 */
+        "garbage\n"                                                                    /* 18 */
+        "| 6     Ascend910           | OK            | 9999999     36           |\n"  /* 19 */
+        "| 0     8                   | 0000:94:00.0  | 0           3195 / 65536 |\n";
+    struct device_set set = {0};
+    struct rejects rep = {.origin = "t"};
+    struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
+    npusmi_parse(text, strlen(text), &src);
+    /* 8 bad power, 10 NPU row without chip, 13 chip without NPU, 15 Phy-ID x,
+     * 17 npu-6 twice, 18 not a row, 19 over 100 kW */
+    assert_int_equal(rep.bad, 7);
+    assert_int_equal(set.n, 5);
+    const char *dev[] = {"npu-0", "npu-1", "npu-2", "npu-6", "npu-8"};
+    bool power[] = {true, true, false, true, false}; /* card 0's 101.5 W over two dies */
+    int64_t mw[] = {50750, 50750, 0, 150000, 0};
+    for (size_t i = 0; i < set.n; i++) {
+        assert_string_equal(set.v[i].device, dev[i]);
+        assert_int_equal(set.v[i].has_power, power[i]);
+        if (power[i]) assert_int_equal(set.v[i].power_mw, mw[i]);
+    }
+    device_set_free(&set);
+    /* "Ascend910" is A3's 910_93 only under A3's Phy-ID heading */
+    const char *a1 = "| NPU   Name                | Health        | Power(W)    Temp(C)      |\n"
+                     "| Chip                      | Bus-Id        | AICore(%)   HBM-Usage(MB) |\n"
+                     "| 0     Ascend910           | OK            | 70.5        36           |\n"
+                     "| 0                         | 0000:9D:00.0  | 0           3416 / 32768 |\n";
+    struct device_set set1 = {0};
+    src.set = &set1;
+    npusmi_parse(a1, strlen(a1), &src);
+    assert_int_equal(set1.n, 1);
+    assert_string_equal(set1.v[0].model, "Ascend910");
+    assert_string_equal(set1.v[0].device, "npu-0");
+    device_set_free(&set1);
+}
+
 static void sacct(struct run *r, const char *file, const char *when, const struct sacct_opts *o)
 {
     struct strbuf in = STRBUF_INIT;
@@ -1259,6 +1488,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcu_readme_sample, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcu_power_and_pod, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcu_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vdcu_compute_unit_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vdcu_shares_never_exceed_the_card, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_a3_time_per_die_power_per_card, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_a2_one_die_per_npu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_a3_25x_and_a_card_cut_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_process_table_is_not_devices, setup,
+                                        teardown),
+        cmocka_unit_test(test_npusmi_bad_rows),
         cmocka_unit_test_setup_teardown(test_sacct_jobs_once_and_running_incrementally, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The existing collectors on real outputs nobody here wrote (issue 35):
+# published trainer logs and exporter scrapes of other versions than the
+# first fixtures, each in tests/fixtures/real/<source>/ with a .source note
+# of where it was published and what it shows. The events must be exactly
+# the hand-computed ones in <file>.events; the exit code, events and bad
+# lines exactly those listed here. No service is needed (--stdout).
+. "$(dirname "$0")/lib.sh"
+
+R=$ROOT/tests/fixtures/real
+n=0
+summary() { sed -n 's/.* round at .*: \([0-9]*\) events, \([0-9]*\) bad lines.*/\1 \2/p' "$TMP/err"; }
+
+# collect tokens on one log; its events in $TMP/out, its log in $TMP/err
+tokens() { # log expected-"rc events bad" flags...
+    local log=$1 want=$2
+    shift 2
+    n=$((n + 1))
+    GPUMETER_QUIET=0 "$GM" collect tokens --file "$R/trainer-logs/$log" --state-dir "$TMP/st-$n" \
+        --stdout --cluster c1 --site s1 --account lab-nlp "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$?
+    check_eq "$log: exit code, events, bad lines" "$want" "$rc $(summary)"
+}
+events_are() { # log why
+    check_eq "$1: events ($2)" "$(cat "$R/trainer-logs/${1%.log}.events")" "$(cat "$TMP/out")"
+}
+
+# torchtitan before late 2024 printed "wps:" (words per second), not "tps:"
+tokens torchtitan-wps-pr364.log "0 4 0" --format torchtitan --job tt-8b --utc-offset -07:00 \
+    --tokens-per-step 65536
+events_are torchtitan-wps-pr364.log "steps 1, 10, 20, 30 x 65536 tokens, times at -07:00"
+# torchtitan of 2026: a grad_norm field; and a log where every rank prints each step
+tokens torchtitan-grad-norm-pr3393.log "0 8 0" --format torchtitan --job tt --utc-offset +01:00 \
+    --tokens-per-step 8192
+events_are torchtitan-grad-norm-pr3393.log "steps 14..21 x 8192 tokens"
+tokens torchtitan-every-rank-pr2389.log "0 2 0" --format torchtitan --job moe --utc-offset +00:00 \
+    --tokens-per-step 8192
+events_are torchtitan-every-rank-pr2389.log "step 4's seven copies bill it once, then step 5"
+
+# Megatron-LM core of 2024 (throughput per GPU, MoE loss fields)
+tokens megatron-lm-throughput-issue756.log "0 3 0" --format megatron --job mixtral \
+    --utc-offset +08:00 --seq-length 4096
+events_are megatron-lm-throughput-issue756.log "consumed samples x 4096"
+tokens megatron-lm-throughput-issue756.log "1 0 3" --format megatron --job mixtral --utc-offset +08:00
+check_match "issue 756 without --seq-length: refused, with why" \
+    "unusable input: no sequence length: give --seq-length" "$(cat "$TMP/err")"
+
+# Megatron-DeepSpeed prints the run's own consumed tokens: read as they are
+tokens megatron-deepspeed-consumed-tokens-primus-safe.log "0 1 0" --format megatron --job ds \
+    --utc-offset +08:00
+events_are megatron-deepspeed-consumed-tokens-primus-safe.log \
+    "its consumed tokens 153354240, no --seq-length needed"
+tokens megatron-deepspeed-curriculum.log "0 3 0" --format megatron --job ds --utc-offset +08:00
+events_are megatron-deepspeed-curriculum.log \
+    "consumed tokens under a seqlen curriculum, never samples x seq_length 4096"
+
+check_eq "every real trainer log has a note of its source" "" \
+    "$(cd "$R/trainer-logs" && for f in *.log; do [ -f "$f.source" ] || echo "$f"; done)"
+finish

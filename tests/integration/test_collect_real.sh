@@ -56,4 +56,27 @@ events_are megatron-deepspeed-curriculum.log \
 
 check_eq "every real trainer log has a note of its source" "" \
     "$(cd "$R/trainer-logs" && for f in *.log; do [ -f "$f.source" ] || echo "$f"; done)"
+
+# An exporter scrape collected at 00:00:00 and 30 s later from its .t1
+# file; the second round's events must be <file>.events, and its exit
+# code, events and bad lines the expected ones.
+scrape() { # kind file expected-"rc events bad" flags...
+    local kind=$1 file=$2 want=$3 t1=$R/${2%.prom}.t1.prom
+    shift 3
+    [ -f "$t1" ] || t1=$R/$file
+    n=$((n + 1))
+    GPUMETER_QUIET=0 "$GM" collect "$kind" --file "$R/$file" --at 2026-11-01T00:00:00Z \
+        --state-dir "$TMP/st-$n" --stdout --cluster c1 --site s1 "$@" >/dev/null 2>&1
+    GPUMETER_QUIET=0 "$GM" collect "$kind" --file "$t1" --at 2026-11-01T00:00:30Z \
+        --state-dir "$TMP/st-$n" --stdout --cluster c1 --site s1 "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$?
+    check_eq "$file: exit code, events, bad lines" "$want" "$rc $(summary)"
+    check_eq "$file: events" "$(cat "$R/${file%.prom}.events")" "$(cat "$TMP/out")"
+}
+
+# npu-exporter 6.x/7.x: container_npu_*, machine_card_nums and vnpu_pod_*
+scrape npu npu/ascend910b-npu-exporter-v6-format.prom "0 2 1" --node npu-node-3
+check_match "a vNPU's pod is a bad line that says why" \
+    'v6-format.t1.prom:34: skipped: vNPU 100 of NPU 1: AI-core shares are not metered yet' \
+    "$(cat "$TMP/err")"
 finish

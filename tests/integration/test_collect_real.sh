@@ -54,6 +54,16 @@ tokens megatron-deepspeed-curriculum.log "0 3 0" --format megatron --job ds --ut
 events_are megatron-deepspeed-curriculum.log \
     "consumed tokens under a seqlen curriculum, never samples x seq_length 4096"
 
+# A Megatron-LM fork under srun -l ("3:" before the timestamp) that rounds its
+# consumed tokens ("1.258B"): the samples x --seq-length are the count
+tokens megatron-swissai-srun-rounded-tokens.log "0 1 0" --format megatron --job apertus \
+    --utc-offset +02:00 --seq-length 4096
+events_are megatron-swissai-srun-rounded-tokens.log "consumed samples 307200 x 4096, not 1.258B"
+tokens megatron-swissai-srun-rounded-tokens.log "1 0 1" --format megatron --job apertus \
+    --utc-offset +02:00
+check_match "without --seq-length: refused, with why" \
+    "unusable input: no sequence length: give --seq-length" "$(cat "$TMP/err")"
+
 check_eq "every real trainer log has a note of its source" "" \
     "$(cd "$R/trainer-logs" && for f in *.log; do [ -f "$f.source" ] || echo "$f"; done)"
 

@@ -64,6 +64,15 @@ tokens megatron-swissai-srun-rounded-tokens.log "1 0 1" --format megatron --job 
 check_match "without --seq-length: refused, with why" \
     "unusable input: no sequence length: give --seq-length" "$(cat "$TMP/err")"
 
+# AscendSpeed's README log (Ascend NPUs): consumed tokens but no timestamp; an
+# unusable input counts each of its lines bad
+tokens ascendspeed-llama-readme-no-timestamp.log "1 0 3" --format megatron --job llama-65b \
+    --utc-offset +08:00
+check_match "AscendSpeed: the line without a timestamp is bad, with why" \
+    'no-timestamp.log:1: skipped: no timestamp before the iteration' "$(cat "$TMP/err")"
+check_match "and the log is unusable, with why" \
+    "unusable input: none of its 1 step lines has a timestamp" "$(cat "$TMP/err")"
+
 check_eq "every real trainer log has a note of its source" "" \
     "$(cd "$R/trainer-logs" && for f in *.log; do [ -f "$f.source" ] || echo "$f"; done)"
 

@@ -80,7 +80,7 @@ check_eq "every real trainer log has a note of its source" "" \
 # file; the second round's events must be <file>.events, and its exit
 # code, events and bad lines the expected ones.
 scrape() { # kind file expected-"rc events bad" flags...
-    local kind=$1 file=$2 want=$3 t1=$R/${2%.prom}.t1.prom
+    local kind=$1 file=$2 want=$3 t1=$R/${2%.*}.t1.${2##*.}
     shift 3
     [ -f "$t1" ] || t1=$R/$file
     n=$((n + 1))
@@ -90,7 +90,7 @@ scrape() { # kind file expected-"rc events bad" flags...
         --state-dir "$TMP/st-$n" --stdout --cluster c1 --site s1 "$@" >"$TMP/out" 2>"$TMP/err"
     local rc=$?
     check_eq "$file: exit code, events, bad lines" "$want" "$rc $(summary)"
-    check_eq "$file: events" "$(cat "$R/${file%.prom}.events")" "$(cat "$TMP/out")"
+    check_eq "$file: events" "$(cat "$R/${file%.*}.events")" "$(cat "$TMP/out")"
 }
 
 # npu-exporter 6.x/7.x: container_npu_*, machine_card_nums and vnpu_pod_*
@@ -98,4 +98,11 @@ scrape npu npu/ascend910b-npu-exporter-v6-format.prom "0 2 1" --node npu-node-3
 check_match "a vNPU's pod is a bad line that says why" \
     'v6-format.t1.prom:34: skipped: vNPU 100 of NPU 1: AI-core shares are not metered yet' \
     "$(cat "$TMP/err")"
+
+# nvidia-smi csv,nounits of a 16-GPU V100 node: the units stay in the header only
+scrape nvidia-smi nvidia-smi/v100x16-nounits-slurm-monitor.csv "0 17 0" --node n1 --account team-smi
+check_eq "V100 x 16: each GPU's energy is its power.draw x 30 s" \
+    "$(tail -n +2 "$R/nvidia-smi/v100x16-nounits-slurm-monitor.csv" |
+        awk -F', ' '{ printf "%d\n", $3 * 30000 + 0.5 }' | sort -n)" \
+    "$(grep -o '"energy_mj":[0-9]*' "$TMP/out" | cut -d: -f2 | sort -n)"
 finish

@@ -105,4 +105,22 @@ check_eq "V100 x 16: each GPU's energy is its power.draw x 30 s" \
     "$(tail -n +2 "$R/nvidia-smi/v100x16-nounits-slurm-monitor.csv" |
         awk -F', ' '{ printf "%d\n", $3 * 30000 + 0.5 }' | sort -n)" \
     "$(grep -o '"energy_mj":[0-9]*' "$TMP/out" | cut -d: -f2 | sort -n)"
+
+# sacct on a Hygon DCU cluster (SCNet): the DCU is GRES "dcu"; one run (a
+# finished job is emitted once)
+sacct_run() { # file flags...
+    local file=$1
+    shift
+    n=$((n + 1))
+    GPUMETER_QUIET=0 "$GM" collect sacct --file "$R/sacct/$file" --at 2026-11-01T00:00:30Z \
+        --state-dir "$TMP/st-$n" --stdout --cluster c1 --site s1 "$@" >"$TMP/out" 2>"$TMP/err"
+}
+sacct_run scnet-dcu-parsable2.txt --model K100 --utc-offset +08:00
+check_eq "SCNet gres/dcu job: exit code, events, bad lines" "0 1 0" "$? $(summary)"
+check_eq "SCNet gres/dcu job: 1 DCU x 20069 s, vendor hygon" \
+    "$(cat "$R/sacct/scnet-dcu-parsable2.events")" "$(cat "$TMP/out")"
+sacct_run scnet-dcu-fixed-width.txt --utc-offset +08:00
+check_eq "sacct's fixed-width table: exit code, events" "1 0" "$? $(summary | cut -d' ' -f1)"
+check_match "and says why" \
+    "unusable input: its first line has no '|': this is sacct's fixed-width table" "$(cat "$TMP/err")"
 finish

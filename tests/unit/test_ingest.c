@@ -881,6 +881,37 @@ static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
     assert_int_equal(r->ev[0].end_ms, r->ev[1].start_ms);
 }
 
+/* Hygon DCU clusters name their accelerator GRES "dcu" (sacct.c,
+ * accel_gres): a job with DCUs and GPUs is metered for both, each DCU type
+ * under vendor hygon, the untyped count under --model; "gres/dcumem" and
+ * the like are no accelerator. */
+static void test_sacct_dcu_gres(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "7|p|cpu=8,gres/dcu=2,gres/dcumem=9,gres/gpu:h20=1,gres/gpu=1|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "8|p|cpu=8,gres/dcu:k100ai=4,gres/dcu=4|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "K100", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    assert_int_equal(r->n, 3);
+    assert_string_equal(r->ev[0].model, "h20");
+    assert_string_equal(r->ev[0].vendor, "nvidia");
+    assert_int_equal(r->ev[0].gpu_ms, 60000);
+    assert_string_equal(r->ev[1].model, "K100");
+    assert_string_equal(r->ev[1].vendor, "hygon");
+    assert_int_equal(r->ev[1].gpu_ms, 2 * 60000);
+    assert_string_equal(r->ev[2].model, "k100ai");
+    assert_string_equal(r->ev[2].vendor, "hygon");
+    assert_int_equal(r->ev[2].gpu_ms, 4 * 60000);
+}
+
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
  * free-text column the fields around it are where the header says and the
  * name is what is left between, so no GPU job goes unbilled. */
@@ -1300,6 +1331,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),

@@ -99,6 +99,9 @@ check_match "a vNPU's pod is a bad line that says why" \
     'v6-format.t1.prom:34: skipped: vNPU 100 of NPU 1: AI-core shares are not metered yet' \
     "$(cat "$TMP/err")"
 
+# dcgm-exporter of 2024 with a DCGM_FI_DRIVER_VERSION label: one idle GPU
+scrape dcgm dcgm/a5000-driver-version-label-issue363.prom "0 1 0"
+
 # nvidia-smi csv,nounits of a 16-GPU V100 node: the units stay in the header only
 scrape nvidia-smi nvidia-smi/v100x16-nounits-slurm-monitor.csv "0 17 0" --node n1 --account team-smi
 check_eq "V100 x 16: each GPU's energy is its power.draw x 30 s" \

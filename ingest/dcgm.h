@@ -21,7 +21,10 @@
  *               dcgm_fi_* paste is bad lines.
  *  dcgm_parse_npu:  Ascend npu-exporter Prometheus text. Device = "npu-<id>",
  *               power from npu_chip_info_power (W), tenant from
- *               namespace/pod_name (a pod without namespace is in "default").
+ *               namespace/pod_name (a pod without namespace is in "default");
+ *               container_npu_* are the chip's series too, machine_* and
+ *               series without id the node's; a vnpu_pod_* series naming a
+ *               pod is a bad line (AI-core shares are not metered yet).
  *  dcgm_parse_dcu:  Hygon dcu-exporter Prometheus text (dcu_*, vdcu_*).
  *               Device = "dcu-<device_id>" (board serial) keyed with its
  *               node (the node label, unless --node); model from name,

@@ -35,6 +35,7 @@ struct text {
 
 struct gpu_alloc {
     char model[65];
+    const char *vendor; /* NULL: from the model (gres/gpu) */
     int64_t count;
 };
 
@@ -118,6 +119,13 @@ static bool header(struct sacct *s, struct text line, long lineno)
     s->nfree = 0;
     for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
         if (is_free_text(f[i])) s->free_col = (int)i, s->nfree++;
+    if (s->nfields == 1 && lineno && memchr(line.p, ' ', line.n)) {
+        /* sacct's default fixed-width table (columns cut to 10 characters,
+         * "r2_postmortem+"): not readable whatever its header says */
+        rejects_unusable(s->r, "its first line has no '|': this is sacct's fixed-width table, "
+                              "not --parsable2 (-P) output");
+        return false;
+    }
     for (int c = 0; c < NCOLS; c++) {
         s->col[c] = -1;
         for (size_t i = 0; i < s->nfields && i < MAX_FIELDS; i++)
@@ -139,33 +147,58 @@ static bool header(struct sacct *s, struct text line, long lineno)
     return false;
 }
 
-/* AllocTRES "billing=8,cpu=16,gres/gpu:h800=8,gres/gpu=8,mem=64G,node=1". */
-static int gpu_allocs(struct text tres, const char *model, struct gpu_alloc *out)
+/* The GRES names Slurm sites give their accelerators: "gpu", and Hygon's
+ * DCU clusters' "dcu" (AllocTRES "billing=8,cpu=8,gres/dcu=1,..." on
+ * SCNet), whose vendor the name states. */
+static const struct {
+    const char *name, *vendor;
+} accel_gres[] = {{"gpu", NULL}, {"dcu", "hygon"}};
+
+/* One GRES name's entries of AllocTRES ("gres/<name>:<type>=N" typed, or
+ * "gres/<name>=N"), appended to out[*n]: each type once, else the untyped
+ * count under model. */
+static void gres_allocs(struct text tres, const char *name, const char *vendor,
+                        const char *model, struct gpu_alloc *out, int *n)
 {
     int typed = 0;
     int64_t untyped = -1;
+    char key[16];
+    size_t k = (size_t)snprintf(key, sizeof key, "gres/%s", name);
     const char *p = tres.p, *end = tres.p + tres.n;
     while (p < end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *e = comma ? comma : end, *eq = memchr(p, '=', (size_t)(e - p));
-        int64_t n;
-        if (eq && !strncmp(p, "gres/gpu", 8) &&
-            decimal_parse(eq + 1, (size_t)(e - eq - 1), 0, DECIMAL_EXACT, &n) && n > 0 &&
-            n < 1000000) {
-            if (p + 8 == eq) {
-                untyped = n;
-            } else if (p[8] == ':' && typed < MAX_TYPES) {
-                struct text type = {p + 9, (size_t)(eq - p - 9)};
-                if (text_copy(type, out[typed].model, sizeof out[typed].model))
-                    out[typed++].count = n;
+        int64_t count;
+        if (eq && (size_t)(eq - p) >= k && !strncmp(p, key, k) &&
+            decimal_parse(eq + 1, (size_t)(e - eq - 1), 0, DECIMAL_EXACT, &count) && count > 0 &&
+            count < 1000000) {
+            if (p + k == eq) {
+                untyped = count;
+            } else if (p[k] == ':' && *n < MAX_TYPES) {
+                struct text type = {p + k + 1, (size_t)(eq - p - k - 1)};
+                if (text_copy(type, out[*n].model, sizeof out[*n].model)) {
+                    out[*n].vendor = vendor;
+                    out[(*n)++].count = count;
+                    typed++;
+                }
             }
         }
         p = comma ? comma + 1 : end;
     }
-    if (typed || untyped < 0) return typed;
-    snprintf(out[0].model, sizeof out[0].model, "%s", model);
-    out[0].count = untyped;
-    return 1;
+    if (typed || untyped < 0 || *n >= MAX_TYPES) return;
+    snprintf(out[*n].model, sizeof out[*n].model, "%s", model);
+    out[*n].vendor = vendor;
+    out[(*n)++].count = untyped;
+}
+
+/* AllocTRES "billing=8,cpu=16,gres/gpu:h800=8,gres/gpu=8,mem=64G,node=1":
+ * the accelerators of every name in accel_gres. */
+static int gpu_allocs(struct text tres, const char *model, struct gpu_alloc *out)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof accel_gres / sizeof accel_gres[0]; i++)
+        gres_allocs(tres, accel_gres[i].name, accel_gres[i].vendor, model, out, &n);
+    return n;
 }
 
 /* "2024-03-15T20:24:16", "2024-03-15-20:24:16" (SLURM_TIME_FORMAT) and the
@@ -289,7 +322,8 @@ static void job_row(struct sacct *s, const struct text *f, long lineno)
     strcpy(proto.job, job);
     for (int t = 0; t < ntypes && (upto > from || energy_mj > 0); t++) {
         memcpy(proto.model, gpus[t].model, sizeof proto.model);
-        snprintf(proto.vendor, sizeof proto.vendor, "%s", vendor_of(gpus[t].model));
+        snprintf(proto.vendor, sizeof proto.vendor, "%s",
+                 gpus[t].vendor ? gpus[t].vendor : vendor_of(gpus[t].model));
         int64_t energy = t ? 0 : energy_mj;
         if (upto > from) {
             emit_pieces(s, &proto, gpus[t].count, start + from, start + upto, energy);

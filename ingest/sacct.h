@@ -5,7 +5,9 @@
  * none. Only job rows count (JobID without a '.': steps repeat the job's
  * figures); rows without a GPU in AllocTRES are not GPU jobs. GPUs come from
  * typed `gres/gpu:<type>=N` entries (one event per type) or else from
- * `gres/gpu=N`. The state keeps per job how much elapsed time and energy was
+ * `gres/gpu=N`; Hygon DCUs likewise from `gres/dcu` (vendor hygon). A first
+ * line without '|' (sacct's fixed-width table) is unusable input, with why.
+ * The state keeps per job how much elapsed time and energy was
  * already emitted, so a running job is emitted up to the scrape time and a
  * finished job exactly up to Start + ElapsedRaw, once, however often it is
  * polled. Times are the controller's local time at utc_offset_min.

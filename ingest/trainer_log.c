@@ -90,6 +90,17 @@ static bool logged_seq_length(const struct line *ln, int64_t *out)
     return read_count(p, end, out) && *out > 0;
 }
 
+/* The whole "consumed tokens: N" that Megatron-DeepSpeed (and the forks
+ * built on it: AscendSpeed, ModelLink) print beside consumed samples: the
+ * tokens the run counted itself, exact where sequences vary (curriculum
+ * learning, packing). False when absent or not a whole number (a fork that
+ * prints "1.258B"), then consumed samples x sequence length is used. */
+static bool consumed_tokens(const struct line *ln, int64_t *out)
+{
+    const char *end = ln->p + ln->n, *key = find(ln->p, end, "consumed tokens:");
+    return key && read_count(key + 16, end, out);
+}
+
 /* One step line: its cumulative tokens and time, or false with why (the
  * line is refused: it may hold usage). *timeless says a count was there
  * but no timestamp. */
@@ -104,6 +115,14 @@ static bool read_step(const struct line *ln, const struct trainer_log_opts *o, i
     *timeless = false;
     if (!read_count(key + (meg ? 17 : 5), end, &count)) {
         snprintf(why, cap, "%s is not a whole number", meg ? "consumed samples" : "step");
+        return false;
+    }
+    int64_t tokens;
+    if (meg && consumed_tokens(ln, &tokens)) {
+        count = tokens; /* the run's own token count */
+        per = 1;
+    } else if (!per) {
+        snprintf(why, cap, "no consumed tokens and no sequence length: give --seq-length");
         return false;
     }
     if (count > 0 && per > EVENT_INT_MAX / count) {
@@ -127,7 +146,9 @@ static bool is_step_line(const struct line *ln, enum trainer_log_format f)
 {
     const char *end = ln->p + ln->n;
     if (f == TRAINER_LOG_MEGATRON) return find(ln->p, end, "consumed samples:") != NULL;
-    return find(ln->p, end, "step:") && find(ln->p, end, "loss:") && find(ln->p, end, "tps:");
+    /* the rate is "tps:" since late 2024, "wps:" (words) before */
+    return find(ln->p, end, "step:") && find(ln->p, end, "loss:") &&
+           (find(ln->p, end, "tps:") || find(ln->p, end, "wps:"));
 }
 
 long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
@@ -136,17 +157,21 @@ long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
     assert(o->format == TRAINER_LOG_MEGATRON || o->format == TRAINER_LOG_TORCHTITAN);
     struct line_reader lr = {text, text + len, 0};
     struct line ln;
-    int64_t seq = o->seq_length, logged = 0;
+    int64_t seq = o->seq_length, logged = 0, tokens;
+    bool counts_tokens = false; /* a step line carries a whole consumed tokens */
     if (o->format == TRAINER_LOG_MEGATRON) {
-        while (!logged && rejects_line_next(&lr, &ln))
-            logged_seq_length(&ln, &logged);
+        while (rejects_line_next(&lr, &ln)) {
+            if (!logged) logged_seq_length(&ln, &logged);
+            if (!counts_tokens && is_step_line(&ln, o->format))
+                counts_tokens = consumed_tokens(&ln, &tokens);
+        }
         if (seq && logged && seq != logged) {
             rejects_unusable(r, "--seq-length %lld but the run's arguments say seq_length %lld",
                              (long long)seq, (long long)logged);
             return 0;
         }
         if (!seq) seq = logged;
-        if (!seq) {
+        if (!seq && !counts_tokens) {
             rejects_unusable(r, "no sequence length: give --seq-length (the log prints no "
                                 "arguments)");
             return 0;

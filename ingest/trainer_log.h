@@ -5,8 +5,11 @@
  * line ("[2024-01-15 10:30:00] iteration 10/ 50 | consumed samples: 640 |
  * ..."): the job's cumulative tokens are consumed samples x sequence length
  * (--seq-length, or `seq_length ....... N` from the arguments the run
- * prints at start; both given and different is refused). torchtitan prints
- * "step: N" with a rounded per-rank tokens-per-second rate: the cumulative
+ * prints at start; both given and different is refused); a whole
+ * "consumed tokens: N" on the line (Megatron-DeepSpeed and its forks) is
+ * the run's own cumulative count and is used as it is, with no sequence
+ * length needed. torchtitan prints "step: N" with a rounded per-rank
+ * tokens-per-second rate ("tps:", "wps:" before late 2024): the cumulative
  * tokens are N x tokens per step (--tokens-per-step: global batch x
  * sequence length); the rate is never integrated, it is rounded and
  * averaged and would guess. Neither log has a time zone: every timestamp

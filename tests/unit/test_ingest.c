@@ -1110,6 +1110,37 @@ static void test_sacct_trailing_bar_noheader_and_long_jobs(void **state)
     assert_int_equal(r->ev[0].end_ms, r->ev[1].start_ms);
 }
 
+/* Hygon DCU clusters name their accelerator GRES "dcu" (sacct.c,
+ * accel_gres): a job with DCUs and GPUs is metered for both, each DCU type
+ * under vendor hygon, the untyped count under --model; "gres/dcumem" and
+ * the like are no accelerator. */
+static void test_sacct_dcu_gres(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "7|p|cpu=8,gres/dcu=2,gres/dcumem=9,gres/gpu:h20=1,gres/gpu=1|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "8|p|cpu=8,gres/dcu:k100ai=4,gres/dcu=4|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "K100", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    assert_int_equal(r->n, 3);
+    assert_string_equal(r->ev[0].model, "h20");
+    assert_string_equal(r->ev[0].vendor, "nvidia");
+    assert_int_equal(r->ev[0].gpu_ms, 60000);
+    assert_string_equal(r->ev[1].model, "K100");
+    assert_string_equal(r->ev[1].vendor, "hygon");
+    assert_int_equal(r->ev[1].gpu_ms, 2 * 60000);
+    assert_string_equal(r->ev[2].model, "k100ai");
+    assert_string_equal(r->ev[2].vendor, "hygon");
+    assert_int_equal(r->ev[2].gpu_ms, 4 * 60000);
+}
+
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
  * free-text column the fields around it are where the header says and the
  * name is what is left between, so no GPU job goes unbilled. */
@@ -1296,6 +1327,43 @@ static void test_trainer_log_times_and_limits(void **state)
     /* ".5" is no millisecond field: the time is read to the second */
     assert_int_equal(r->ev[1].end_ms, at("2025-03-01T15:00:01Z"));
     assert_int_equal(r->ev[1].tokens, 8 * 4096);
+}
+
+/* Megatron-DeepSpeed's "consumed tokens" (trainer_log.h): the run's own
+ * cumulative count wins over samples x seq_length (a seqlen curriculum);
+ * a fork's rounded "1.258B" is no count, and the line falls back to samples
+ * x sequence length, or is a bad line with why when the log gives none. */
+static const char megatron_tokens_log[] =
+    "[2024-02-27 15:45:08] iteration 1/ 9 | consumed samples: 10 | consumed tokens: 20480 |\n"
+    "[2024-02-27 15:45:09] iteration 2/ 9 | consumed samples: 20 | consumed tokens: 1.258B |\n"
+    "[2024-02-27 15:45:10] iteration 3/ 9 | consumed samples: 30 | consumed tokens: 61440 |\n";
+
+static void test_trainer_log_consumed_tokens(void **state)
+{
+    struct run *r = *state;
+    const char *log = megatron_tokens_log;
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 4096, 0};
+    struct cycle cy;
+    struct rejects rep = {.origin = "t"};
+    cycle_start(r, &cy, at("2026-11-01T00:00:00Z"));
+    assert_int_equal(trainer_log_collect(&cy, log, strlen(log), &o, &rep), 3);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    assert_int_equal(r->n, 2); /* line 3's 61440 is under line 2's 20 x 4096: nothing new */
+    assert_int_equal(r->ev[0].tokens, 20480);
+    assert_int_equal(r->ev[1].tokens, 20 * 4096 - 20480);
+
+    r->n = 0;
+    o.job = "j2";
+    o.seq_length = 0; /* no --seq-length, no arguments: line 2 cannot be counted */
+    struct rejects rep2 = {.origin = "t"};
+    cycle_start(r, &cy, at("2026-11-01T00:00:00Z"));
+    assert_int_equal(trainer_log_collect(&cy, log, strlen(log), &o, &rep2), 2);
+    cycle_end(r, &cy);
+    assert_int_equal(rep2.bad, 1);
+    assert_int_equal(r->n, 2);
+    assert_int_equal(r->ev[0].tokens, 20480);
+    assert_int_equal(r->ev[1].tokens, 61440 - 20480);
 }
 
 static void test_state_round_trip_with_hostile_keys(void **state)
@@ -1501,6 +1569,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),
@@ -1508,6 +1577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens_marks_are_per_account_and_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_lines_are_strict_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trainer_log_times_and_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trainer_log_consumed_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_round_trip_with_hostile_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spool_recovers_state_and_refuses_when_full, setup,
                                         teardown),

@@ -27,8 +27,9 @@
 #include <stdint.h>
 
 /* More devices than this in one pod's annotation is not a pod (8 GPUs a
- * node, a handful of containers) but broken input. */
-#define HAMI_POD_MAX_DEVICES 64
+ * node, a handful of containers; DEVICE_MAX_TENANTS is as many) but broken
+ * input. */
+#define HAMI_POD_MAX_DEVICES 256
 
 struct hami_pod_device {
     const char *ns, *pod, *node; /* namespace, pod name, spec.nodeName */

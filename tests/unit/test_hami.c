@@ -185,6 +185,20 @@ static void test_hami_memory_shares(void **state)
     assert_int_equal(r->cap[0].idle_energy_mj, 3086420 + 480000);
 }
 
+/* A pod allocated more memory than the device has is clamped to the whole
+ * device, and the pod after it in (account, job) order to what is left:
+ * nothing (its 0 ms event still says so). */
+static void test_hami_memory_overcommitted_is_clamped(void **state)
+{
+    struct run *r = *state;
+    round_at(r, "2026-11-01T00:00:00Z", NULL, true, "hami-memory-over.prom", NULL);
+    round_at(r, "2026-11-01T00:01:00Z", NULL, true, "hami-memory-over.prom", NULL);
+    const struct want w[] = {{"team-e", "big-0", 60000, -1}, {"team-f", "small-0", 0, -1}};
+    expect(r, w, 2, "unknown");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->st.idle_gpu_ms, 0);
+}
+
 /* Without dcgm-exporter's series the shares carry no energy (HAMi
  * publishes none), as before. */
 static void test_hami_without_dcgm_has_no_energy(void **state)
@@ -312,6 +326,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hami_energy_split_by_cores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,

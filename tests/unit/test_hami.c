@@ -199,6 +199,29 @@ static void test_hami_memory_overcommitted_is_clamped(void **state)
     assert_int_equal(r->st.idle_gpu_ms, 0);
 }
 
+/* A real scheduler scrape (HAMi issue 594: one 24 GiB GPU, 2 GiB allocated,
+ * no core limit) with a pod holding that allocation: by cores (0 = no
+ * limit) the pod alone takes the whole window; by memory 2 / 24 GiB =
+ * 83,333 parts per million (rounded down), floor(60,000 x 0.083333) =
+ * 4,999 ms, the rest stranded. */
+static void test_hami_real_scheduler_memory_share(void **state)
+{
+    struct run *r = *state;
+    for (int memory = 0; memory < 2; memory++) {
+        state_free(&r->state);
+        state_init(&r->state);
+        round_at(r, "2026-11-01T00:00:00Z", "hami-pods-issue594.json", memory,
+                 "hami-scheduler-issue594.prom", NULL);
+        round_at(r, "2026-11-01T00:01:00Z", "hami-pods-issue594.json", memory,
+                 "hami-scheduler-issue594.prom", NULL);
+        const struct want w[] = {{"team-m", "gpu-pod-2g", memory ? 4999 : 60000, -1}};
+        expect(r, w, 1, "unknown");
+        assert_int_equal(r->bad + r->pods_bad, 0);
+        assert_int_equal(r->st.idle_gpu_ms, memory ? 55001 : 0);
+        assert_string_equal(r->cap[0].node, "10.35.211.17");
+    }
+}
+
 /* Without dcgm-exporter's series the shares carry no energy (HAMi
  * publishes none), as before. */
 static void test_hami_without_dcgm_has_no_energy(void **state)
@@ -328,6 +351,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_memory_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_hami_real_scheduler_memory_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,

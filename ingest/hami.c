@@ -339,7 +339,8 @@ static void state_shares(struct hami_ctx *c)
 
 /* The node's dcgm-exporter readings onto the GPUs HAMi names, by UUID: the
  * physical GPU's energy counter and power (device.c integrates and splits
- * them by the shares), and its model when dcgm-exporter reports one. A GPU
+ * them by the shares), its model when dcgm-exporter reports one, and its
+ * node when no HAMi series named one. A GPU
  * only dcgm-exporter names is not HAMi's: not metered here. */
 static void join_dcgm(struct hami_ctx *c)
 {
@@ -359,6 +360,11 @@ static void join_dcgm(struct hami_ctx *c)
             snprintf(r->model, sizeof r->model, "%s", d->model);
             r->model_reported = true;
         }
+        /* no HAMi series named the node (the monitor's carry none): the
+         * exporter's Hostname, as collect dcgm takes it, over the default */
+        if (!c->src->node_override && !strcmp(r->node, c->src->node) &&
+            strcmp(d->node, c->src->node))
+            snprintf(r->node, sizeof r->node, "%s", d->node);
     }
     if (unjoined)
         log_info("%s: %ld GPUs in dcgm-exporter's series that no HAMi series names: not "

@@ -31,8 +31,8 @@
  *    not read (the allocation is HAMi's) nor their framebuffer (no pod's);
  *    a GPU only dcgm-exporter names is not HAMi's and is not metered.
  * Device = the physical GPU's UUID (its key, so a HAMi scrape and a
- * dcgm-exporter one name the same device), node from nodename/nodeid/node,
- * else src->node; model from dcgm-exporter's modelName, else src->model
+ * dcgm-exporter one name the same device), node from nodename/nodeid/node
+ * (or the pod's node), else dcgm-exporter's Hostname, else src->node; model from dcgm-exporter's modelName, else src->model
  * (HAMi's series carry none), vendor "nvidia". Every other HAMi series
  * (Host*, GPUDevice*, nodeGPU*, QuotaUsed, vGPU*, other hami_*) is
  * validated and not metered, except that one naming a device

@@ -222,6 +222,32 @@ static void test_hami_real_scheduler_memory_share(void **state)
     }
 }
 
+/* The real 2.4 monitor paste of HAMi issue 555 (one pod alone on four
+ * GPUs, no scheduler: each GPU whole to it) joined with a dcgm-exporter
+ * scrape of two of them: those two carry their whole energy (9,000,000
+ * and 3,000,000 mJ), dcgm-exporter's model, and its Hostname as node
+ * (the monitor names none); the other two keep the defaults, no energy. */
+static void test_hami_real_monitor_with_dcgm_energy(void **state)
+{
+    struct run *r = *state;
+    const char *monitor = "../real/hami/hami-vgpu-monitor-4gpu-pod-issue555.prom";
+    round_at(r, "2026-11-01T00:00:00Z", NULL, false, monitor, "hami-issue555-dcgm-t0.prom");
+    round_at(r, "2026-11-01T00:01:00Z", NULL, false, monitor, "hami-issue555-dcgm-t1.prom");
+    const char *pod = "mistral-7b-78c69f7cc4-fz96k";
+    const struct want w[] = {{"default", pod, 60000, 9000000},
+                             {"default", pod, 60000, 3000000},
+                             {"default", pod, 60000, -1},
+                             {"default", pod, 60000, -1}};
+    expect(r, w, 4, NULL);
+    assert_string_equal(r->ev[0].model, "NVIDIA H20");
+    assert_string_equal(r->ev[2].model, "unknown");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->ncap, 2);
+    assert_string_equal(r->cap[0].node, "gpu-node-9");
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_string_equal(r->cap[1].node, "this-host");
+}
+
 /* Without dcgm-exporter's series the shares carry no energy (HAMi
  * publishes none), as before. */
 static void test_hami_without_dcgm_has_no_energy(void **state)
@@ -352,6 +378,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_scheduler_memory_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_real_monitor_with_dcgm_energy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,

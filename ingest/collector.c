@@ -496,7 +496,9 @@ static bool gather(struct collector *c, struct cycle *cy)
             char origin[160];
             snprintf(origin, sizeof origin, "%zu scrapes joined (%.100s first)", n,
                      c->targets[0].f.url);
-            meter_input(c, cy, joined.buf ? joined.buf : "", joined.len, origin, node, NULL);
+            const char *host = c->ntargets == 1 ? c->targets[0].host : c->host; /* no one host */
+            meter_input(c, cy, joined.buf ? joined.buf : "", joined.len, origin,
+                        c->o.node ? c->o.node : host, NULL);
         } else if (join) { /* a join without one of its parts would bill the wrong shares */
             ok = false;
             log_error("%zu of %zu URLs answered: the round is not metered (its windows wait for "

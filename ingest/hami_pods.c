@@ -45,7 +45,8 @@ static const char *read_device(const char *p, size_t n, int ctr, struct hami_pod
     if (len[1] < 6 || memcmp(f[1], "NVIDIA", 6))
         return "a device type other than NVIDIA (HAMi's Ascend, DCU, MLU ... shares are not "
                "metered by collect hami)";
-    if (!whole(f[2], len[2], 1LL << 30, &d->mem_mib)) return "its MiB is not a whole number";
+    if (!whole(f[2], len[2], 1LL << 20, &d->mem_mib)) /* a TiB: no accelerator has more */
+        return "its MiB is not a whole number up to a TiB";
     if (!whole(f[3], len[3], 100, &d->cores)) return "its cores are not a percent 0-100";
     snprintf(d->container, sizeof d->container, "%d", ctr);
     return NULL;

@@ -12,7 +12,7 @@
  * the devices at binding). A Succeeded, Failed or Unknown pod, or one
  * without the annotation, holds nothing of HAMi's and is passed over.
  * A pod whose annotation cannot be read (a device without four fields, MiB
- * or cores not whole numbers in range, cores above 100, no namespace, name
+ * not a whole number up to a TiB, cores not a whole number, cores above 100, no namespace, name
  * or node, more than HAMI_POD_MAX_DEVICES devices) or that names a device
  * type other than NVIDIA is a bad line (counted in r, its reason logged as
  * "pod <n> (<namespace>/<name>)"), none of its devices given to fn: a pod is

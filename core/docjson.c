@@ -59,7 +59,8 @@ void doc_path_index(char *buf, const char *parent, int index)
 struct frame {
     cJSON *node;
     char path[DOC_PATH_LEN];
-    int members;
+    int members; /* an object's keys */
+    int items;   /* an array's items: cJSON_GetArraySize walks the list, quadratic on big arrays */
 };
 
 /* The cJSON value of a scalar token (validated by the reader). */
@@ -110,7 +111,7 @@ cJSON *doc_parse(const char *text, size_t len, struct doc_check *c)
         struct frame *top = depth ? &stack[depth - 1] : NULL;
         if (k == JSON_ERROR) { /* where it stands: the member or item being read */
             if (top && !member && cJSON_IsArray(top->node))
-                doc_path_index(path, top->path, cJSON_GetArraySize(top->node));
+                doc_path_index(path, top->path, top->items);
             else if (!member)
                 snprintf(path, sizeof path, "%s", top ? top->path : "$");
             doc_error(c, path, "not valid JSON: %s (byte %zu)", r.error, r.error_at);
@@ -145,13 +146,13 @@ cJSON *doc_parse(const char *text, size_t len, struct doc_check *c)
         } else if (cJSON_IsObject(top->node)) {
             cJSON_AddItemToObject(top->node, key, item); /* path was set by the key */
         } else {
-            doc_path_index(path, top->path, cJSON_GetArraySize(top->node));
+            doc_path_index(path, top->path, top->items++);
             cJSON_AddItemToArray(top->node, item);
         }
         if (k == JSON_OBJECT || k == JSON_ARRAY) {
             struct frame *f = &stack[depth++]; /* the reader bounds the depth */
             f->node = item;
-            f->members = 0;
+            f->members = f->items = 0;
             memcpy(f->path, path, sizeof f->path);
         }
     }

@@ -17,6 +17,18 @@
 
 typedef void (*device_parser)(const char *text, size_t len, struct device_source *src);
 
+/* Meters what an input's parser read (an input with no device is unusable)
+ * and frees it; the number of devices. */
+static long meter_set(struct cycle *cy, struct device_set *set, struct rejects *r)
+{
+    if (set->n == 0 && !r->unusable[0])
+        rejects_unusable(r, "no accelerator in it (%ld bad lines)", r->bad);
+    device_meter(cy, set);
+    long n = (long)set->n;
+    device_set_free(set);
+    return n;
+}
+
 static long meter_devices(struct cycle *cy, const char *text, size_t len,
                           const struct collect_env *env, struct rejects *r, device_parser parse)
 {
@@ -24,12 +36,7 @@ static long meter_devices(struct cycle *cy, const char *text, size_t len,
     struct device_source src = {
         env->node, env->node_override, env->model, env->account, env->map, &set, r};
     parse(text, len, &src);
-    if (set.n == 0 && !r->unusable[0])
-        rejects_unusable(r, "no accelerator in it (%ld bad lines)", r->bad);
-    device_meter(cy, &set);
-    long n = (long)set.n;
-    device_set_free(&set);
-    return n;
+    return meter_set(cy, &set, r);
 }
 
 static long meter_dcgm(struct cycle *cy, const char *text, size_t len,
@@ -56,10 +63,21 @@ static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
     return meter_devices(cy, text, len, env, r, nvsmi_parse);
 }
 
+/* HAMi: the pods' annotations (--pods) and the scrapes (the scheduler's,
+ * the monitors', the nodes' dcgm-exporters) are one reading, joined on the
+ * GPU UUID; a pod that cannot be read counts against the pods file. */
 static long meter_hami(struct cycle *cy, const char *text, size_t len,
                        const struct collect_env *env, struct rejects *r)
 {
-    return meter_devices(cy, text, len, env, r, hami_parse);
+    struct device_set set = {0};
+    struct device_source src = {env->node, env->node_override, env->model, NULL, NULL, &set, r};
+    struct rejects pods = {.origin = env->pods_origin};
+    hami_parse_pods(env->pods, env->pods_len, &pods, env->memory_shares, text, len, &src);
+    rejects_finish(&pods);
+    if (pods.unusable[0]) log_error("%s: unusable input: %s", pods.origin, pods.unusable);
+    r->bad += pods.bad;
+    if (pods.unusable[0] && !r->unusable[0]) rejects_unusable(r, "%s", pods.unusable);
+    return meter_set(cy, &set, r);
 }
 
 static long meter_mlu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
@@ -107,7 +125,7 @@ static const struct collector_kind kinds[] = {
     {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
     {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
-     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_hami},
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP | OPT_JOIN | OPT_HAMI, NULL, meter_hami},
     {"mlu", "meter Cambricon MLUs from mlu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_mlu},
     {"npu-smi", "meter Ascend NPUs, die by die, from the npu-smi info table",

@@ -27,6 +27,7 @@ struct options {
     const char *file, *at, *state_dir, *cluster, *site, *node, *model, *account, *map, *columns,
         *utc_offset, *listen;
     const char *log_format, *job, *log_utc_offset; /* tokens from trainer logs */
+    const char *pods, *share;                      /* hami */
     long long seq_length, tokens_per_step;
     bool to_stdout;
     long long interval, max_gap, spool_mb, timeout;
@@ -47,6 +48,8 @@ struct totals {
 struct collector {
     const struct collector_kind *kind;
     struct options o;
+    struct strbuf pods; /* --pods, read each round */
+    bool have_pods;
     struct config cfg;
     struct account_map *map;
     struct sacct_opts sacct;
@@ -136,6 +139,12 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
         {OPT_TRAINER,
          {"tokens-per-step", CLI_INT, &o->tokens_per_step, "TOKENS",
           "torchtitan: global batch x sequence length", 1, EVENT_INT_MAX}},
+        {OPT_HAMI,
+         {"pods", CLI_STR, &o->pods, "FILE",
+          "kubectl get pods -A -o json: allocation from the pods' HAMi annotation", 0, 0}},
+        {OPT_HAMI,
+         {"share", CLI_STR, &o->share, "cores|memory",
+          "what a pod's share of a GPU is: cores (default) or memory allocated", 0, 0}},
         {OPT_LISTEN,
          {"listen", CLI_STR, &o->listen, "[ADDR:]PORT",
           "accept token reports over HTTP (address 127.0.0.1 unless given)", 0, 0}},
@@ -211,7 +220,10 @@ static bool check_options(struct collector *c, int npos, int64_t *at_ms)
         return usage_error("--at must be an RFC 3339 UTC time like 2026-10-01T08:00:00Z");
     if (o->file && npos) return usage_error("give --file or URLs, not both");
     if (o->listen && (o->file || o->interval)) return usage_error("--listen runs alone");
-    if (!o->file && !npos && !c->kind->command && !o->listen)
+    if (o->share && strcmp(o->share, "cores") && strcmp(o->share, "memory"))
+        return usage_error("--share must be cores or memory");
+    if (o->pods && !strcmp(o->pods, "-")) return usage_error("--pods takes a file, not stdin");
+    if (!o->file && !npos && !c->kind->command && !o->listen && !o->pods)
         return usage_error(c->kind->options & OPT_URLS ? "give --file or at least one URL"
                                                        : "give --file (or --listen)");
     if (o->file && !strcmp(o->file, "-") && o->interval)
@@ -378,9 +390,19 @@ static void meter_input(struct collector *c, struct cycle *cy, const char *text,
                         const char *origin, const char *node, long *accepted)
 {
     struct rejects r = {.origin = origin};
-    struct collect_env env = {
-        node,   c->o.node != NULL, c->o.model ? c->o.model : "unknown", c->o.account,
-        c->map, &c->sacct, &c->trainer};
+    struct collect_env env = {.node = node,
+                              .node_override = c->o.node != NULL,
+                              .model = c->o.model ? c->o.model : "unknown",
+                              .account = c->o.account,
+                              .map = c->map,
+                              .sacct = &c->sacct,
+                              .trainer = &c->trainer};
+    if (c->have_pods) {
+        env.pods = c->pods.buf ? c->pods.buf : "";
+        env.pods_len = c->pods.len;
+        env.pods_origin = c->o.pods;
+    }
+    env.memory_shares = c->o.share && !strcmp(c->o.share, "memory");
     long n = c->kind->meter(cy, text, len, &env, &r);
     if (accepted) *accepted += n;
     rejects_finish(&r);
@@ -412,8 +434,19 @@ static bool read_command(const char *cmd, struct strbuf *out)
 static bool gather(struct collector *c, struct cycle *cy)
 {
     bool ok = true;
-    struct strbuf in = STRBUF_INIT;
+    struct strbuf in = STRBUF_INIT, joined = STRBUF_INIT;
     const char *node = c->o.node ? c->o.node : c->host;
+    c->have_pods = false;
+    if (c->o.pods) { /* the pods as they are this round, or no round */
+        sb_reset(&c->pods);
+        if (!file_read_all(c->o.pods, &c->pods)) {
+            log_error("cannot read %s: %s; the round is not metered", c->o.pods, strerror(errno));
+            c->t.input_errors++;
+            return false;
+        }
+        c->have_pods = true;
+    }
+    bool join = c->kind->options & OPT_JOIN;
     if (c->o.file) {
         bool stdin_ = !strcmp(c->o.file, "-");
         if (stdin_ ? file_read_stream(0, &in) : file_read_all(c->o.file, &in))
@@ -422,7 +455,7 @@ static bool gather(struct collector *c, struct cycle *cy)
         else
             ok = false, log_error("cannot read %s: %s", c->o.file, strerror(errno));
     } else if (c->ntargets) {
-        size_t n = 0;
+        size_t n = 0, answered = 0;
         int64_t now = time_monotonic_ms();
         struct fetch *batch = xcalloc(c->ntargets, sizeof *batch);
         size_t *which = xcalloc(c->ntargets, sizeof *which);
@@ -437,8 +470,16 @@ static bool gather(struct collector *c, struct cycle *cy)
                     log_info("%s answers again after %d failed scrapes", t->f.url, t->failures);
                 t->failures = 0;
                 t->next_try_ms = 0;
-                meter_input(c, cy, batch[k].body.buf ? batch[k].body.buf : "", batch[k].body.len,
-                            t->f.url, c->o.node ? c->o.node : t->host, NULL);
+                answered++;
+                if (join) { /* one input: each body whole, on lines of its own */
+                    sb_append(&joined, batch[k].body.buf ? batch[k].body.buf : "",
+                              batch[k].body.len);
+                    if (joined.len && joined.buf[joined.len - 1] != '\n') sb_append(&joined, "\n", 1);
+                } else {
+                    meter_input(c, cy, batch[k].body.buf ? batch[k].body.buf : "",
+                                batch[k].body.len, t->f.url, c->o.node ? c->o.node : t->host,
+                                NULL);
+                }
             } else {
                 ok = false;
                 int64_t wait = (c->o.interval ? c->o.interval : 1) * 1000LL
@@ -451,8 +492,23 @@ static bool gather(struct collector *c, struct cycle *cy)
             }
             sb_free(&batch[k].body);
         }
+        if (join && answered == c->ntargets) {
+            char origin[160];
+            snprintf(origin, sizeof origin, "%zu scrapes joined (%.100s first)", n,
+                     c->targets[0].f.url);
+            const char *host = c->ntargets == 1 ? c->targets[0].host : c->host; /* no one host */
+            meter_input(c, cy, joined.buf ? joined.buf : "", joined.len, origin,
+                        c->o.node ? c->o.node : host, NULL);
+        } else if (join) { /* a join without one of its parts would bill the wrong shares */
+            ok = false;
+            log_error("%zu of %zu URLs answered: the round is not metered (its windows wait for "
+                      "the next round that reads every URL)",
+                      answered, c->ntargets);
+        }
         free(batch);
         free(which);
+    } else if (c->have_pods) { /* the pods alone, no scrape */
+        meter_input(c, cy, "", 0, c->o.pods, node, NULL);
     } else if (c->kind->command) {
         if (read_command(c->kind->command, &in))
             meter_input(c, cy, in.buf ? in.buf : "", in.len, c->kind->name, node, NULL);
@@ -462,6 +518,7 @@ static bool gather(struct collector *c, struct cycle *cy)
     if (cy->st.unusable || cy->st.refused_rows || cy->st.refused_units) ok = false;
     if (!ok) c->t.input_errors++;
     sb_free(&in);
+    sb_free(&joined);
     return ok;
 }
 
@@ -627,6 +684,7 @@ out:
     spool_close(&c.spool);
     state_free(&c.state);
     sb_free(&c.committed);
+    sb_free(&c.pods);
     accounts_free(c.map);
     free(c.targets);
     if (c.lock_fd >= 0) close(c.lock_fd);

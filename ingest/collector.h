@@ -5,6 +5,8 @@
  * collector does the rest, the same way for every source:
  *  - inputs: --file PATH (or - for stdin), URLs scraped in parallel with
  *    per-URL retry backoff, or the source's own command (nvidia-smi, sacct);
+ *    a source with OPT_JOIN (hami) meters a round's URLs as one input, their
+ *    bodies one after the other, and only when every URL answered;
  *  - one round at --at (one-shot) or every --interval seconds (daemon);
  *  - state in --state-dir, committed with the round's events in one spool
  *    batch, or written after the events with --stdout; a round that cannot
@@ -39,6 +41,8 @@ enum collector_option {
     OPT_LISTEN = 1 << 7,  /* --listen (tokens) */
     OPT_TRAINER = 1 << 8, /* --format, --job, --account, --utc-offset, --seq-length,
                              --tokens-per-step (tokens: trainer logs) */
+    OPT_JOIN = 1 << 9,    /* a round's URLs are one input, metered only when every one answered */
+    OPT_HAMI = 1 << 10,   /* --pods, --share (hami) */
 };
 
 /* What a source's meter function may consult besides the input. */
@@ -49,6 +53,10 @@ struct collect_env {
     const struct account_map *map;
     const struct sacct_opts *sacct;
     const struct trainer_log_opts *trainer;
+    const char *pods;   /* hami --pods: this round's kubectl get pods -A -o json, or NULL */
+    size_t pods_len;
+    const char *pods_origin;
+    bool memory_shares; /* hami --share memory */
 };
 
 struct collector_kind {

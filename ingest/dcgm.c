@@ -120,9 +120,8 @@ static const char *either(const char *a, const char *b)
     return a && *a ? a : b && *b ? b : NULL;
 }
 
-static void dcgm_sample(const struct prom_sample *s, void *ctx)
+void dcgm_read_sample(const struct prom_sample *s, struct device_source *src)
 {
-    struct device_source *src = ctx;
     const char *l[NLABELS], *bad = "UUID";
     if (!is_dcgm_metric(s->name)) {
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s (names are case-sensitive)",
@@ -170,6 +169,11 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
     if (!ok)
         rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
                         s->name);
+}
+
+static void dcgm_sample(const struct prom_sample *s, void *ctx)
+{
+    dcgm_read_sample(s, ctx);
 }
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src)

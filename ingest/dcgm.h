@@ -45,6 +45,11 @@
 #include <stddef.h>
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src);
+/* One dcgm-exporter sample into src, as dcgm_parse reads each (without the
+ * map's tenants): hami.c reads a node's dcgm-exporter series beside HAMi's
+ * with it, for the GPU's energy. */
+struct prom_sample;
+void dcgm_read_sample(const struct prom_sample *s, struct device_source *src);
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src);
 

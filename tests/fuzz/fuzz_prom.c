@@ -19,6 +19,14 @@ static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t s
     sb_free(&cy.out);
 }
 
+/* The same bytes as a pods file and as the scrape, memory shares on: the
+ * annotation reader and the memory path run too. */
+static void hami_with_pods(const char *text, size_t len, struct device_source *src)
+{
+    struct rejects pods = {.origin = "fuzz pods"};
+    hami_parse_pods(text, len, &pods, true, text, len, src);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
@@ -34,6 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     round_of(&st, 91000, data, size, hami_parse);
     round_of(&st, 121000, data, size, mlu_parse);
     round_of(&st, 151000, data, size, mlu_parse);
+    round_of(&st, 181000, data, size, hami_with_pods);
+    round_of(&st, 211000, data, size, hami_with_pods);
     state_free(&st);
     return 0;
 }

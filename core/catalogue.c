@@ -17,6 +17,13 @@ static const struct accelerator entries[] = {
     {"DCUZ100", "hygon", true},
     /* Hygon DCUs dcu-exporter names (rocm-smi subsystem name) */
     {"DCUK100", "hygon", true},     {"DCUK100AI", "hygon", true},
+    /* issue 35: MetaX (mx-exporter's modelName), Iluvatar CoreX (ix-exporter's
+     * name, "Iluvatar BI-V150S" is a BI-V150), Kunlunxin, Moore Threads */
+    {"MXC500", "metax", true},      {"MXC550", "metax", true},
+    {"BI-V100", "iluvatar", true},  {"BI-V150", "iluvatar", true},
+    {"MR-V50", "iluvatar", true},   {"MR-V100", "iluvatar", true},
+    {"KunlunP800", "kunlunxin", true}, {"KunlunR200", "kunlunxin", true},
+    {"MTTS4000", "mthreads", true}, {"MTTS3000", "mthreads", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -27,10 +34,13 @@ static const struct {
     {"910B", "Ascend910B"},        {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
     {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"},    {"R300", "KunlunR300"},
     {"K100", "DCUK100"},           {"K100AI", "DCUK100AI"},
+    {"C500", "MXC500"},            {"C550", "MXC550"},     {"P800", "KunlunP800"},
+    {"R200", "KunlunR200"},        {"S4000", "MTTS4000"},  {"S3000", "MTTS3000"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",
-                                              "HYGON",  "KUNLUNXIN", "TESLA"};
+                                              "HYGON",  "KUNLUNXIN", "TESLA",
+                                              "METAX",  "ILUVATAR",  "MOORETHREADS"};
 
 /* Letters and digits only, upper case. */
 static void normalise(const char *in, char *out, size_t cap)
@@ -82,7 +92,9 @@ const char *catalogue_vendor_name(const char *vendor)
     static const struct {
         const char *vendor, *name;
     } names[] = {{"nvidia", "NVIDIA"},       {"huawei", "Huawei"}, {"cambricon", "Cambricon"},
-                 {"kunlunxin", "Kunlunxin"}, {"hygon", "Hygon"}};
+                 {"kunlunxin", "Kunlunxin"}, {"hygon", "Hygon"},
+                 {"metax", "MetaX"},         {"iluvatar", "Iluvatar CoreX"},
+                 {"mthreads", "Moore Threads"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(vendor, names[i].vendor)) return names[i].name;
     return vendor;

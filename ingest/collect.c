@@ -10,6 +10,7 @@
 #include "ingest/dcgm.h"
 #include "ingest/nvsmi.h"
 #include "ingest/hami.h"
+#include "ingest/vendor.h"
 
 #include <stddef.h>
 
@@ -60,6 +61,18 @@ static long meter_hami(struct cycle *cy, const char *text, size_t len,
     return meter_devices(cy, text, len, env, r, hami_parse);
 }
 
+static long meter_metax(struct cycle *cy, const char *text, size_t len,
+                        const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, vendor_parse_metax);
+}
+
+static long meter_iluvatar(struct cycle *cy, const char *text, size_t len,
+                           const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, vendor_parse_iluvatar);
+}
+
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -94,6 +107,10 @@ static const struct collector_kind kinds[] = {
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
     {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP, NULL, meter_hami},
+    {"metax", "meter MetaX GPUs from mx-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_metax},
+    {"iluvatar", "meter Iluvatar CoreX GPUs from ix-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_iluvatar},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -108,10 +125,13 @@ KIND_COMMAND(collect_sacct, 3)
 KIND_COMMAND(collect_tokens, 4)
 KIND_COMMAND(collect_dcu, 5)
 KIND_COMMAND(collect_hami, 6)
+KIND_COMMAND(collect_metax, 7)
+KIND_COMMAND(collect_iluvatar, 8)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
                                                collect_sacct, collect_tokens,
-                                               collect_dcu,  collect_hami};
+                                               collect_dcu,  collect_hami,
+                                               collect_metax, collect_iluvatar};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

@@ -29,16 +29,40 @@
  *               dcu_pod_namespace/dcu_pod_name (whole DCU), else the map.
  *               A vdcu_* series naming a pod is a bad line: compute-unit
  *               shares are not metered yet.
+ *  dcgm_chip_sample: the one path from a vendor exporter's series of one
+ *               whole chip to its reading (npu, dcu, and the vendor profiles
+ *               of vendor.h): device, model, vendor, tenant and power.
+ *  dcgm_tenants_from_map: once a scrape is read, a chip no series named a
+ *               tenant for takes the map's gpu:/node: entry.
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H
 
 #include "ingest/device.h"
+#include "ingest/prom.h"
 
 #include <stddef.h>
 
 void dcgm_parse(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src);
+
+/* A vendor exporter's series of one whole chip. By default known by its id
+ * on a node (device "<kind>-<id>", key "<node>/<device>": NPU ids and DCU
+ * serials repeat or move with the node); with id_is_global, by the id alone
+ * (a UUID: device and key are the id, the map's entry gpu:<id>, and a change
+ * of the reported node name keeps the chip's state). */
+struct dcgm_chip {
+    const char *node, *kind, *id;
+    const char *model;             /* as reported, NULL: --model */
+    const char *vendor, *ns, *pod; /* a pod without namespace is in "default" */
+    const char *power_metric;      /* the series of its draw */
+    bool power_in_mw;              /* that draw in mW (MetaX), else in W */
+    bool id_is_global;
+};
+
+void dcgm_chip_sample(const struct prom_sample *s, struct device_source *src,
+                      const struct dcgm_chip *c);
+void dcgm_tenants_from_map(struct device_source *src);
 
 #endif

@@ -42,12 +42,26 @@ static bool starts_with(const char *s, const char *prefix)
     return !strncmp(s, prefix, strlen(prefix));
 }
 
+/* The series a Prometheus client library writes about the exporter's own
+ * process when it serves the default registry (mx-exporter is Python's
+ * prometheus_client: python_gc_*, python_info, process_*; a Go exporter:
+ * go_*, process_*, promhttp_*). They name no chip and carry no usage:
+ * skipped, not bad lines, so a real scrape is not a page of warnings. */
+static bool is_client_runtime(const char *name)
+{
+    static const char *const runtime[] = {"python_", "process_", "go_", "promhttp_"};
+    for (size_t i = 0; i < sizeof runtime / sizeof runtime[0]; i++)
+        if (starts_with(name, runtime[i])) return true;
+    return false;
+}
+
 static void vendor_sample(const struct prom_sample *s, void *ctx)
 {
     const struct vendor_scrape *v = ctx;
     const struct vendor_profile *p = v->p;
     struct device_source *src = v->src;
     const char *l[V_LABELS], *bad = "value";
+    if (is_client_runtime(s->name)) return;
     if (!starts_with(s->name, p->prefix)) {
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;

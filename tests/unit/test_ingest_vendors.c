@@ -72,6 +72,26 @@ static void test_metax_bad_lines(void **state)
     sb_free(&in);
 }
 
+/* A Python exporter serving prometheus_client's default registry adds its
+ * own process series: they name no GPU and are no bad lines; a series of
+ * another exporter still is one. */
+static void test_vendor_client_runtime_series_are_not_bad_lines(void **state)
+{
+    struct run *r = *state;
+    const char *text =
+        "# HELP python_gc_objects_collected_total Objects collected during gc\n"
+        "python_gc_objects_collected_total{generation=\"0\"} 1234.0\n"
+        "python_info{implementation=\"CPython\",major=\"3\",minor=\"8\",patchlevel=\"10\","
+        "version=\"3.8.10\"} 1.0\n"
+        "process_cpu_seconds_total 12.5\n"
+        "go_goroutines 12\n"
+        "mx_board_power{Hostname=\"mx-node1\",modelName=\"MXC500\",uuid=\"GPU-1\"} 61250\n"
+        "dcu_power_usage{device_id=\"T8R1\",node=\"n\"} 210\n";
+    scrape_text(r, vendor_parse_metax, text, strlen(text), "runtime", "2026-11-01T00:00:00Z",
+                NULL, NULL);
+    assert_int_equal(r->bad, 1); /* the dcu_ line only */
+}
+
 /* ix-exporter's published README sample: three idle GPUs of three models,
  * node_name="" (the collector's node), ix_power_usage in W integrated. */
 static void test_iluvatar_readme_sample(void **state)
@@ -188,6 +208,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_metax_power_in_mw_gives_exact_mj, setup, teardown),
         cmocka_unit_test(test_metax_bad_lines),
+        cmocka_unit_test_setup_teardown(test_vendor_client_runtime_series_are_not_bad_lines,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_iluvatar_readme_sample, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iluvatar_pod_and_power, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vendor_uuid_is_identity_across_node_names, setup,

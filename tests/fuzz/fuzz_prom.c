@@ -1,7 +1,9 @@
-/* Prometheus text as dcgm-exporter, npu-exporter and HAMi scrapes, metered twice
- * so the state paths (baseline, delta, reset, integration) run too. */
+/* Prometheus text as dcgm-exporter, npu-exporter, HAMi, MetaX and Iluvatar
+ * scrapes, metered twice so the state paths (baseline, delta, reset,
+ * integration) run too. */
 #include "ingest/dcgm.h"
 #include "ingest/hami.h"
+#include "ingest/vendor.h"
 #include "tests/fuzz/fuzz.h"
 
 static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t size,
@@ -31,6 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     round_of(&st, 31000, data, size, dcgm_parse_dcu);
     round_of(&st, 61000, data, size, hami_parse);
     round_of(&st, 91000, data, size, hami_parse);
+    round_of(&st, 121000, data, size, vendor_parse_metax);
+    round_of(&st, 151000, data, size, vendor_parse_metax);
+    round_of(&st, 181000, data, size, vendor_parse_iluvatar);
+    round_of(&st, 211000, data, size, vendor_parse_iluvatar);
     state_free(&st);
     return 0;
 }

@@ -22,8 +22,10 @@ static const struct accelerator entries[] = {
     {"MXC500", "metax", true},      {"MXC550", "metax", true},
     {"BI-V100", "iluvatar", true},  {"BI-V150", "iluvatar", true},
     {"MR-V50", "iluvatar", true},   {"MR-V100", "iluvatar", true},
+    {"TG-V200", "iluvatar", true},
     {"KunlunP800", "kunlunxin", true}, {"KunlunR200", "kunlunxin", true},
     {"MTTS4000", "mthreads", true}, {"MTTS3000", "mthreads", true},
+    {"MTTS5000", "mthreads", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -36,6 +38,7 @@ static const struct {
     {"K100", "DCUK100"},           {"K100AI", "DCUK100AI"},
     {"C500", "MXC500"},            {"C550", "MXC550"},     {"P800", "KunlunP800"},
     {"R200", "KunlunR200"},        {"S4000", "MTTS4000"},  {"S3000", "MTTS3000"},
+    {"S5000", "MTTS5000"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",

@@ -74,6 +74,14 @@ out=$(GPUMETER_QUIET=0 "$GM" collect iluvatar --file "$TMP/other.prom" --at 2026
 check_eq "another exporter's scrape is unusable: exit 1" 1 "$?"
 check_match "and says so" "unusable input: no accelerator in it [(]1 bad lines[)]" "$out"
 
+# mx-exporter names without the mx_ prefix (a renamed default-counters.csv):
+# their identity and unit are unpublished, so refused whole, not idle GPUs
+printf 'bway_power{deviceId="0",wayId="0"} 215433\ngpu_usage{deviceId="0"} 97\n' >"$TMP/mc550.prom"
+out=$(GPUMETER_QUIET=0 "$GM" collect metax --file "$TMP/mc550.prom" --at 2026-11-01T00:00:00Z \
+    --state-dir "$TMP/mc550" --stdout 2>&1)
+check_eq "a scrape of unprefixed MetaX names is unusable: exit 1" 1 "$?"
+check_match "its 2 lines are bad lines, no GPU read" "unusable input: no accelerator in it [(]2 bad lines[)]" "$out"
+
 for src in metax iluvatar; do
     "$GM" collect $src --state-dir "$TMP/x" --bogus >/dev/null 2>&1
     check_eq "collect $src: an unknown flag exits 2" 2 "$?"

@@ -48,6 +48,26 @@ static void test_metax_power_in_mw_gives_exact_mj(void **state)
     assert_int_equal(r->cap[0].idle_energy_mj, 1845000);
 }
 
+/* mW kept whole through the integrator's carried remainder: 1001 mW over
+ * windows of 1.5 s is 1501.5 mJ a window; the first gets 1501, the half
+ * carried, the second 1502: 3003 mJ, exactly 1001 mW x 3 s. */
+static void test_metax_mw_remainder_is_carried(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "mx_board_power{Hostname=\"h\",modelName=\"MXC500\",namespace=\"n\","
+                        "pod=\"p\",uuid=\"GPU-r\"} 1001\n";
+    static const char *const when[] = {"2026-11-01T00:00:00Z", "2026-11-01T00:00:01.500Z",
+                                       "2026-11-01T00:00:03Z"};
+    int64_t got[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        scrape_text(r, vendor_parse_metax, text, sizeof text - 1, "t", when[i], NULL, NULL);
+        got[i] = r->n ? r->ev[0].energy_mj : -1;
+    }
+    assert_int_equal(got[0], -1); /* baseline */
+    assert_int_equal(got[1], 1501);
+    assert_int_equal(got[2], 1502);
+}
+
 /* Each malformed line is one bad line; an sGPU share naming a pod is a bad
  * line (never the whole chip billed to it), one without a pod is skipped. */
 static void test_metax_bad_lines(void **state)
@@ -211,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_metax_power_in_mw_gives_exact_mj, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metax_mw_remainder_is_carried, setup, teardown),
         cmocka_unit_test(test_metax_bad_lines),
         cmocka_unit_test_setup_teardown(test_vendor_client_runtime_series_are_not_bad_lines,
                                         setup, teardown),

@@ -338,4 +338,9 @@ map_accounts() { # account...
 }
 usage_snapshot() { q "SELECT count(*) || ' ' || coalesce(sum(quantity), 0) || ' ' ||
                              coalesce(sum(events), 0) FROM usage_hourly"; }
-
+# The rated usage, one "account model vendor meter total" per account,
+# model, vendor and meter, in account and meter order, ", " between them.
+rated_usage() { q "SELECT string_agg(account || ' ' || model || ' ' || vendor || ' ' || meter || ' ' || total,
+                                     ', ' ORDER BY account, meter)
+                   FROM (SELECT account, model, vendor, meter, sum(quantity) AS total FROM usage_hourly
+                         GROUP BY account, model, vendor, meter) t"; }

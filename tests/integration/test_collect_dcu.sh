@@ -23,10 +23,7 @@ check_eq "every collect dcu run exits 0" 0 "$rc"
 check_eq "5 events reached the topic" 5 "$(topic_messages)"
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
 check_counters "rater: 5 consumed, 5 rated" "5 5 0 0"
-got=$(q "SELECT string_agg(account || ' ' || model || ' ' || vendor || ' ' || meter || ' ' || total,
-                           ', ' ORDER BY account, meter)
-         FROM (SELECT account, model, vendor, meter, sum(quantity) AS total FROM usage_hourly
-               GROUP BY account, model, vendor, meter) t")
+got=$(rated_usage)
 # team-dcu: 30000 + 60000 GPU-ms; (200+250)/2 W x 30 s + (250+150.5)/2 W x 60 s
 # = 6750000 + 12015000 mJ. team-dcu-map: 60 s at (60+60.5)/2 W = 3615000 mJ.
 check_eq "rated GPU-ms and energy per account are exact, as Hygon DCUK100AI" \

@@ -20,10 +20,7 @@ check_eq "every collect metax run exits 0" 0 "$rc"
 check_eq "2 events (usage, capacity) reached the topic" 2 "$(topic_messages)"
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
 check_counters "rater: 2 consumed, 2 rated" "2 2 0 0"
-got=$(q "SELECT string_agg(account || ' ' || model || ' ' || vendor || ' ' || meter || ' ' || total,
-                           ', ' ORDER BY account, meter)
-         FROM (SELECT account, model, vendor, meter, sum(quantity) AS total FROM usage_hourly
-               GROUP BY account, model, vendor, meter) t")
+got=$(rated_usage)
 # 500001 / 2 mW x 30000 ms = 7500015000 mW-ms = 7500015 mJ: the mW kept whole
 check_eq "rated GPU-ms and energy are exact, in mJ from mW, as MetaX MXC500" \
     "team-mx MXC500 metax energy_mj 7500015, team-mx MXC500 metax gpu_ms 30000" "$got"

@@ -21,6 +21,15 @@ static const struct accelerator entries[] = {
      * device types; the card name's suffix, -M5, -X5K, -S4, is dropped) */
     {"MLU290", "cambricon", true},  {"MLU270", "cambricon", true},
     {"MLU220", "cambricon", true},  {"MLU365", "cambricon", true},
+    /* issue 35: MetaX (mx-exporter's modelName), Iluvatar CoreX (ix-exporter's
+     * name, "Iluvatar BI-V150S" is a BI-V150), Kunlunxin, Moore Threads */
+    {"MXC500", "metax", true},      {"MXC550", "metax", true},
+    {"BI-V100", "iluvatar", true},  {"BI-V150", "iluvatar", true},
+    {"MR-V50", "iluvatar", true},   {"MR-V100", "iluvatar", true},
+    {"TG-V200", "iluvatar", true},
+    {"KunlunP800", "kunlunxin", true}, {"KunlunR200", "kunlunxin", true},
+    {"MTTS4000", "mthreads", true}, {"MTTS3000", "mthreads", true},
+    {"MTTS5000", "mthreads", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -34,10 +43,14 @@ static const struct {
     /* Atlas A3's chip: CANN and npu-exporter call it 910_93 (npu-smi
      * "Ascend910", which collect npu-smi reports as Ascend910_93) */
     {"91093", "Ascend910C"},       {"ASCEND91093", "Ascend910C"},
+    {"C500", "MXC500"},            {"C550", "MXC550"},     {"P800", "KunlunP800"},
+    {"R200", "KunlunR200"},        {"S4000", "MTTS4000"},  {"S3000", "MTTS3000"},
+    {"S5000", "MTTS5000"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",
-                                              "HYGON",  "KUNLUNXIN", "TESLA"};
+                                              "HYGON",  "KUNLUNXIN", "TESLA",
+                                              "METAX",  "ILUVATAR",  "MOORETHREADS"};
 
 /* Letters and digits only, upper case. */
 static void normalise(const char *in, char *out, size_t cap)
@@ -89,7 +102,9 @@ const char *catalogue_vendor_name(const char *vendor)
     static const struct {
         const char *vendor, *name;
     } names[] = {{"nvidia", "NVIDIA"},       {"huawei", "Huawei"}, {"cambricon", "Cambricon"},
-                 {"kunlunxin", "Kunlunxin"}, {"hygon", "Hygon"}};
+                 {"kunlunxin", "Kunlunxin"}, {"hygon", "Hygon"},
+                 {"metax", "MetaX"},         {"iluvatar", "Iluvatar CoreX"},
+                 {"mthreads", "Moore Threads"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(vendor, names[i].vendor)) return names[i].name;
     return vendor;

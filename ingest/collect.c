@@ -12,6 +12,7 @@
 #include "ingest/hami.h"
 #include "ingest/mlu.h"
 #include "ingest/npusmi.h"
+#include "ingest/vendor.h"
 
 #include <stddef.h>
 
@@ -92,6 +93,18 @@ static long meter_npusmi(struct cycle *cy, const char *text, size_t len,
     return meter_devices(cy, text, len, env, r, npusmi_parse);
 }
 
+static long meter_metax(struct cycle *cy, const char *text, size_t len,
+                        const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, vendor_parse_metax);
+}
+
+static long meter_iluvatar(struct cycle *cy, const char *text, size_t len,
+                           const struct collect_env *env, struct rejects *r)
+{
+    return meter_devices(cy, text, len, env, r, vendor_parse_iluvatar);
+}
+
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,
                         const struct collect_env *env, struct rejects *r)
 {
@@ -130,6 +143,10 @@ static const struct collector_kind kinds[] = {
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_mlu},
     {"npu-smi", "meter Ascend NPUs, die by die, from the npu-smi info table",
      OPT_NODE | OPT_ACCOUNT | OPT_MAP | OPT_GAP, "npu-smi info", meter_npusmi},
+    {"metax", "meter MetaX GPUs from mx-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_metax},
+    {"iluvatar", "meter Iluvatar CoreX GPUs from ix-exporter scrapes (Prometheus text)",
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_iluvatar},
 };
 
 #define KIND_COMMAND(var, index)                                                                   \
@@ -146,11 +163,14 @@ KIND_COMMAND(collect_dcu, 5)
 KIND_COMMAND(collect_hami, 6)
 KIND_COMMAND(collect_mlu, 7)
 KIND_COMMAND(collect_npusmi, 8)
+KIND_COMMAND(collect_metax, 9)
+KIND_COMMAND(collect_iluvatar, 10)
 
 static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collect_nvsmi,
                                                collect_sacct, collect_tokens,
                                                collect_dcu,  collect_hami,
-                                               collect_mlu,  collect_npusmi};
+                                               collect_mlu,  collect_npusmi,
+                                               collect_metax, collect_iluvatar};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 int cmd_collect(int argc, char **argv)

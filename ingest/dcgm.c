@@ -104,7 +104,7 @@ static void add_tenant(const struct prom_sample *s, struct device_source *src,
 /* Bare metal: a unit no series named a tenant for is the map's (gpu:, then
  * node:), once every series of the scrape is read, so a series without pod
  * labels never outranks one with them, whatever their order. */
-static void tenants_from_map(struct device_source *src)
+void dcgm_tenants_from_map(struct device_source *src)
 {
     for (size_t i = 0; i < src->set->n; i++) {
         struct device_reading *r = &src->set->v[i];
@@ -179,15 +179,21 @@ static void dcgm_sample(const struct prom_sample *s, void *ctx)
 void dcgm_parse(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->rejects, dcgm_sample, src);
-    tenants_from_map(src);
+    dcgm_tenants_from_map(src);
 }
 
-static struct device_reading *chip_sample(const struct prom_sample *s,
-                                          struct device_source *src, const struct chip *c)
+struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct device_source *src,
+                                         const struct dcgm_chip *c)
 {
     char device[80], key[170];
-    snprintf(device, sizeof device, "%s-%s", c->kind, c->id);
-    snprintf(key, sizeof key, "%s/%s", c->node, device);
+    if (c->id_is_global) {
+        /* a UUID names the chip wherever it is, as dcgm's UUID does */
+        snprintf(device, sizeof device, "%s", c->id);
+        snprintf(key, sizeof key, "%s", c->id);
+    } else {
+        snprintf(device, sizeof device, "%s-%s", c->kind, c->id);
+        snprintf(key, sizeof key, "%s/%s", c->node, device);
+    }
     struct device_reading *r = device_get(src->set, key, "", c->node, device);
     if (!r->model[0] || (c->model && !r->model_reported)) {
         copy(r->model, sizeof r->model, c->model ? c->model : src->model);
@@ -196,7 +202,8 @@ static struct device_reading *chip_sample(const struct prom_sample *s,
     }
     if (c->pod) add_tenant(s, src, r, c->ns ? c->ns : "default", c->pod);
     if (!strcmp(s->name, c->power_metric) &&
-        !read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw))
+        !read_quantity(s, c->power_in_mw ? 0 : 3, DEVICE_MAX_POWER_MW, &r->has_power,
+                       &r->power_mw))
         rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
                         c->power_metric);
     return r;
@@ -242,15 +249,16 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     /* model_name (npu-exporter since late 2023), else the "name" label that
      * older ones put on npu_chip_info_name or on every chip series */
     const char *model = l[N_MODEL] ? l[N_MODEL] : l[N_NAME];
-    const struct chip npu = {src->node, "npu",          l[N_ID],  model,
-                             "huawei",  l[N_NAMESPACE], l[N_POD], "npu_chip_info_power"};
-    chip_sample(s, src, &npu);
+    const struct dcgm_chip npu = {src->node, "npu",          l[N_ID],  model,
+                             "huawei",  l[N_NAMESPACE], l[N_POD], "npu_chip_info_power",
+                             false,     false};
+    dcgm_chip_sample(s, src, &npu);
 }
 
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
 {
     prom_parse(text, len, src->rejects, npu_sample, src);
-    tenants_from_map(src);
+    dcgm_tenants_from_map(src);
 }
 
 /* Hygon dcu-exporter (see dcgm.h). Its label sets, dcu_* and vdcu_*, are
@@ -307,9 +315,9 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
     }
     /* serial plus node: the node label is the host's /etc/hostname; a vDCU
      * is a share of its card (vdcu.h), its pod never the whole card's */
-    const struct chip dcu = {device_node(src, l[D_NODE]), "dcu", l[D_SERIAL], l[D_NAME], "hygon",
-                             l[D_NAMESPACE], l[D_VDCU] ? NULL : l[D_POD], "dcu_power_usage"};
-    struct device_reading *r = chip_sample(s, src, &dcu);
+    const struct dcgm_chip dcu = {device_node(src, l[D_NODE]), "dcu", l[D_SERIAL], l[D_NAME], "hygon",
+                             l[D_NAMESPACE], l[D_VDCU] ? NULL : l[D_POD], "dcu_power_usage", false, false};
+    struct device_reading *r = dcgm_chip_sample(s, src, &dcu);
     if (l[D_VDCU] && l[D_POD])
         vdcu_note(&dc->shares, r->key, l[D_VDCU], units,
                   l[D_NAMESPACE] ? l[D_NAMESPACE] : "default", l[D_POD], s->lineno);
@@ -322,17 +330,5 @@ void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src)
     struct dcu_ctx dc = {.src = src};
     prom_parse(text, len, src->rejects, dcu_sample, &dc);
     vdcu_apply(&dc.shares, src);
-    tenants_from_map(src);
-}
-
-/* Collectors in files of their own (mlu.c) read whole chips through the
- * same path (dcgm.h). */
-void dcgm_chip_sample(const struct prom_sample *s, struct device_source *src, const struct chip *c)
-{
-    chip_sample(s, src, c);
-}
-
-void dcgm_tenants_from_map(struct device_source *src)
-{
-    tenants_from_map(src);
+    dcgm_tenants_from_map(src);
 }

@@ -33,8 +33,11 @@
  *               A vdcu_* series naming a pod states the pod's share of its
  *               card: vdcu_computer_unit over the card's
  *               dcu_compute_unit_count (vdcu.h), its energy split alike.
- *  dcgm_chip_sample, dcgm_tenants_from_map: the whole-chip path of npu and
- *               dcu, for collectors in files of their own (mlu.h).
+ *  dcgm_chip_sample: the one path from a vendor exporter's series of one
+ *               whole chip to its reading (npu, dcu, and the vendor profiles
+ *               of vendor.h): device, model, vendor, tenant and power.
+ *  dcgm_tenants_from_map: once a scrape is read, a chip no series named a
+ *               tenant for takes the map's gpu:/node: entry.
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H
@@ -53,22 +56,22 @@ void dcgm_read_sample(const struct prom_sample *s, struct device_source *src);
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src);
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src);
 
-/* A vendor exporter's series of one whole chip, known by its id on a node
- * (ids and serials are keyed with the node, as NPU ids repeat on every node). */
-struct chip {
-    const char *node, *kind, *id; /* device "<kind>-<id>", key "<node>/<device>" */
-    const char *model;            /* as reported, NULL: --model */
+/* A vendor exporter's series of one whole chip. By default known by its id
+ * on a node (device "<kind>-<id>", key "<node>/<device>": NPU ids and DCU
+ * serials repeat or move with the node); with id_is_global, by the id alone
+ * (a UUID: device and key are the id, the map's entry gpu:<id>, and a change
+ * of the reported node name keeps the chip's state). */
+struct dcgm_chip {
+    const char *node, *kind, *id;
+    const char *model;             /* as reported, NULL: --model */
     const char *vendor, *ns, *pod; /* a pod without namespace is in "default" */
-    const char *power_metric;      /* its draw in W */
+    const char *power_metric;      /* the series of its draw */
+    bool power_in_mw;              /* that draw in mW (MetaX), else in W */
+    bool id_is_global;
 };
 
-/* The one path of a whole chip's sample (npu, dcu, mlu.h): the reading of
- * c's device, added if new with its model (c->model, else src->model) and
- * vendor; c's pod as a tenant; its draw read from c->power_metric (W, to
- * mW), an implausible one a bad line. */
-void dcgm_chip_sample(const struct prom_sample *s, struct device_source *src, const struct chip *c);
-/* Bare metal: every reading of src->set no series named a tenant for takes
- * the map's gpu:<key>, then node:<node> entry; call once the scrape is read. */
+struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct device_source *src,
+                                         const struct dcgm_chip *c);
 void dcgm_tenants_from_map(struct device_source *src);
 
 #endif

@@ -27,7 +27,7 @@ struct mlu_ctx {
     size_t n, cap;
 };
 
-/* The key a card is known by: its node and "mlu-<uuid>", as chip_sample makes it. */
+/* The key a card is known by: its node and "mlu-<uuid>", as dcgm_chip_sample makes it. */
 static void card_key(char *key, size_t cap, const char *node, const char *uuid)
 {
     snprintf(key, cap, "%s/mlu-%s", node, uuid);
@@ -111,7 +111,8 @@ static void mlu_sample(const struct prom_sample *s, void *ctx)
     /* machine-level series (mlu_machine_mlu_nums, ...) name no card; a vf
      * copy repeats its card's value under the VF's or instance's labels */
     if (!l[M_UUID] || l[M_VF]) return;
-    const struct chip mlu = {node, "mlu", l[M_UUID], l[M_MODEL], "cambricon", NULL, NULL, MLU_POWER};
+    const struct dcgm_chip mlu = {node, "mlu", l[M_UUID], l[M_MODEL], "cambricon", NULL, NULL, MLU_POWER,
+                                  false, false};
     dcgm_chip_sample(s, src, &mlu);
 }
 

@@ -1,8 +1,10 @@
-/* Prometheus text as dcgm-exporter, npu-exporter, HAMi and mlu-exporter scrapes, metered twice
- * so the state paths (baseline, delta, reset, integration) run too. */
+/* Prometheus text as dcgm-exporter, npu-exporter, HAMi, mlu-exporter, MetaX
+ * and Iluvatar scrapes, metered twice so the state paths (baseline, delta,
+ * reset, integration) run too. */
 #include "ingest/dcgm.h"
 #include "ingest/hami.h"
 #include "ingest/mlu.h"
+#include "ingest/vendor.h"
 #include "tests/fuzz/fuzz.h"
 
 static void round_of(struct state *st, int64_t at, const uint8_t *data, size_t size,
@@ -44,6 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     round_of(&st, 151000, data, size, mlu_parse);
     round_of(&st, 181000, data, size, hami_with_pods);
     round_of(&st, 211000, data, size, hami_with_pods);
+    round_of(&st, 241000, data, size, vendor_parse_metax);
+    round_of(&st, 271000, data, size, vendor_parse_metax);
+    round_of(&st, 301000, data, size, vendor_parse_iluvatar);
+    round_of(&st, 331000, data, size, vendor_parse_iluvatar);
     state_free(&st);
     return 0;
 }

@@ -195,6 +195,31 @@ sanitizer_clean() { # name log
         pass "$1"
     fi
 }
+# A port from 20000 to 31999 that no socket on this machine uses now (ss):
+# a fixed or pid-derived one may be some client's ephemeral port or another
+# suite's listener on a busy machine. Another process can still take it
+# before the caller binds: listeners that can be restarted retry
+# (start_server).
+free_port() {
+    local p _
+    for _ in $(seq 50); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM + $$) % 12000))
+        [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && break
+    done
+    echo "$p"
+}
+# Waits until http://127.0.0.1:port/healthz answers, while pid lives, for up
+# to a minute (an ASan binary on a busy machine starts slowly); fails when
+# the process died or never answered.
+wait_healthz() { # port pid
+    local _
+    for _ in $(seq 600); do
+        curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
 # Starts `gpumeter serve` on a free port: SERVER (pid), U (base URL).
 # A random port may be taken (by another listener, or as some client's
 # ephemeral port): a server that exits at once is started again on another,
@@ -203,7 +228,7 @@ start_server() { # log args...
     local log=$1 try
     shift
     for try in 1 2 3; do
-        PORT=$((20000 + ($$ + RANDOM) % 12000))
+        PORT=$(free_port)
         "$GM_SERVE" serve --listen "127.0.0.1:$PORT" "$@" 2>"$log" &
         SERVER=$!
         U="http://127.0.0.1:$PORT"

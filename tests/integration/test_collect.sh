@@ -71,7 +71,7 @@ check_eq "reported model names are rated under the catalogue's (H800 for \"NVIDI
           WHERE meter = 'gpu_ms'")"
 
 # The token endpoint acknowledges after the spool commit.
-port=$((20000 + $$ % 20000))
+port=$(free_port)
 printf 'tokens.reporters = %s\nhmac.http = http-signing-key-0123456789\n' "$TMP/reporters" \
     >>"$GPUMETER_CONFIG"
 cred=$("$GM" collect reporter create trainer --accounts 'ns-gamma-*,slurm-gamma,ns-x' 2>/dev/null)
@@ -79,7 +79,7 @@ cred=$("$GM" collect reporter create trainer --accounts 'ns-gamma-*,slurm-gamma,
 "$GM" collect tokens --listen "127.0.0.1:$port" --state-dir "$TMP/http" --cluster http \
     2>>"$TMP/collect.log" &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_healthz "$port" "$pid" || sed "s/^/# token server: /" "$TMP/collect.log"
 reply=$(curl -s -X POST -H "Authorization: Bearer $cred" --data-binary "@$F/tokens.jsonl" \
     "http://127.0.0.1:$port/v1/tokens")
 check_eq "POST /v1/tokens accepts 6 reports and rejects 4" '{"accepted":6,"rejected":4}' "$reply"

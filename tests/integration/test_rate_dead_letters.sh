@@ -42,7 +42,7 @@ unsigned=$(echo "$genuine" | sed 's/,"sig":"[0-9a-f]*"//; s/"seq":1/"seq":3/')
 printf 'tokens/signed\t%s\ntokens/signed\t%s\ntokens/signed\t%s\n' "$genuine" "$forged" "$unsigned" |
     kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 
-port=$((20000 + $$ % 20000))
+port=$(free_port)
 GPUMETER_LOG_FORMAT=json GPUMETER_QUIET=0 "$GM" rate --metrics "127.0.0.1:$port" \
     2>"$TMP/rate.log" &
 pid=$!

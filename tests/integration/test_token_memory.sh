@@ -10,7 +10,7 @@
 # budget held, a large upload gets 503 and a trainer's report still 200.
 . "$(dirname "$0")/lib.sh"
 
-port=$((20000 + $$ % 20000))
+port=$(free_port)
 BUDGET_MB=16
 CONNS=32
 cat >>"$GPUMETER_CONFIG" <<CONF
@@ -27,7 +27,7 @@ ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=1 \
     "$GM" collect tokens --listen "$port" --state-dir "$TMP/st" --stdout >"$TMP/events" \
     2>"$TMP/server.log" &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_healthz "$port" "$pid" || sed "s/^/# token server: /" "$TMP/server.log"
 post() { # curl-arguments...
     curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $CRED" "$@" \
         "http://127.0.0.1:$port/v1/tokens"

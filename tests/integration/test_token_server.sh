@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 F=$ROOT/tests/fixtures/ingest
-port=$((20000 + $$ % 20000))
+port=$(free_port)
 cp "$GPUMETER_CONFIG" "$TMP/base.conf"
 cat >>"$GPUMETER_CONFIG" <<CONF
 tokens.reporters = $TMP/reporters
@@ -57,7 +57,7 @@ check_eq "and the file is still the operator's alone" 600 "$(stat -c %a "$RACE")
 "$GM" collect tokens --listen "$port" --state-dir "$TMP/st" --stdout >"$TMP/events" \
     2>"$TMP/server.log" &
 pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+wait_healthz "$port" "$pid" || sed "s/^/# token server: /" "$TMP/server.log"
 check_match "a bare port listens on 127.0.0.1 only" "127\.0\.0\.1:$port " \
     "$(ss -ltnH "sport = :$port")"
 check_eq "and nowhere else" 1 "$(ss -ltnH "sport = :$port" | wc -l)"
@@ -255,7 +255,7 @@ start_with() { # config-lines...: the server's exit code (or "running") and its 
     GPUMETER_CONFIG=$TMP/mig.conf "$GM" collect tokens --listen "$port" --state-dir "$TMP/mig" \
         --stdout >"$TMP/mig.events" 2>"$TMP/mig.log" &
     mpid=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 600); do
         kill -0 "$mpid" 2>/dev/null || break
         curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
         sleep 0.1

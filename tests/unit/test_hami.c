@@ -24,6 +24,7 @@ struct run {
     int n, ncap;
     struct cycle_stats st;
     long bad, pods_bad;
+    const struct account_map *map; /* the operator's account map, or NULL */
 };
 
 static int64_t at(const char *s)
@@ -60,7 +61,7 @@ static void round_at(struct run *r, const char *when, const char *pods_file, boo
                        .kind = "hami", .cluster = "c1", .site = "s1"};
     struct device_set set = {0};
     struct rejects rep = {.origin = "scrape"}, prep = {.origin = "pods"};
-    struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
+    struct device_source src = {"this-host", false, "unknown", NULL, r->map, &set, &rep};
     hami_parse_pods(pods_file ? pods.buf : NULL, pods.len, &prep, memory,
                     text.buf ? text.buf : "", text.len, &src);
     device_meter(&cy, &set);
@@ -370,6 +371,68 @@ static void test_hami_energy_shares_never_exceed_the_device(void **state)
     }
 }
 
+/* A contract's own share basis (issue 35, deliverable 1): the map's
+ * share:<account> line puts that account's pods on its basis, every other
+ * account on --share. Two accounts on each GPU, team-m on memory and team-n
+ * on cores (hami-share-basis.prom), the same rounds either way round:
+ * team-m on memory by the map under the default cores, or team-n on cores
+ * by the map under --share memory (that map's gpu: and node: lines move no
+ * HAMi tenant). GPU-aaaa: 20/80 GiB = 25 % and 40 % cores, 65 %: 15,000 /
+ * 24,000 ms, 21,000 stranded; energy 12,345,679 mJ by cumulative floors:
+ * floor(x 0.25) = 3,086,419, floor(x 0.65) = 8,024,691 - 3,086,419 =
+ * 4,938,272, stranded 4,320,988. GPU-bbbb, overcommitted: 48/80 GiB = 60 %
+ * first in (account, job) order, then 70 % cores clamped to the 40 % left:
+ * 36,000 / 24,000 ms, power's 21,000,000 mJ split 12,600,000 / 8,400,000.
+ * GPU-dddd: team-m's memory share cannot be known (the device's memory is
+ * not stated): a bad line, and its 20 % cores stand: 12,000 ms, 120,000 of
+ * 600,000 mJ. */
+static void test_hami_share_basis_per_account(void **state)
+{
+    struct run *r = *state;
+    const struct {
+        const char *map;
+        bool memory; /* --share memory */
+    } cases[] = {{FIXTURES "hami-share-basis-memory.map", false},
+                 {FIXTURES "hami-share-basis-cores.map", true}};
+    const struct want w[] = {{"team-m", "serve-0", 15000, 3086419},
+                             {"team-n", "train-0", 24000, 4938272},
+                             {"team-m", "serve-1", 36000, 12600000},
+                             {"team-n", "train-1", 24000, 8400000},
+                             {"team-m", "dev-0", 12000, 120000}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char err[256] = "";
+        struct account_map *map = accounts_load(cases[k].map, err, sizeof err);
+        if (!map) fail_msg("expected %s to load, got: %s", cases[k].map, err);
+        state_free(&r->state);
+        state_init(&r->state);
+        r->map = map;
+        round_at(r, "2026-11-01T00:00:00Z", NULL, cases[k].memory, "hami-share-basis.prom",
+                 "hami-energy-dcgm-t0.prom");
+        round_at(r, "2026-11-01T00:01:00Z", NULL, cases[k].memory, "hami-share-basis.prom",
+                 "hami-energy-dcgm-t1.prom");
+        r->map = NULL;
+        accounts_free(map);
+        expect(r, w, 5, "NVIDIA H800");
+        assert_int_equal(r->bad, 1); /* GPU-dddd's memory, each round */
+        assert_int_equal(r->st.idle_gpu_ms, 21000 + 48000);
+        assert_int_equal(r->ncap, 1);
+        assert_int_equal(r->cap[0].allocated_ms, 39000 + 60000 + 12000);
+        assert_int_equal(r->cap[0].idle_energy_mj, 4320988 + 480000);
+    }
+}
+
+/* A share: line whose basis is neither cores nor memory rejects the map,
+ * naming the file and the line, as any bad line of it does. */
+static void test_hami_share_basis_bad_line(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct account_map *map = accounts_load(FIXTURES "hami-share-basis-bad.map", err, sizeof err);
+    assert_null(map);
+    assert_string_equal(err, FIXTURES "hami-share-basis-bad.map:3: the basis of share:<account> "
+                             "must be cores or memory");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +448,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,
                                         teardown),
         cmocka_unit_test(test_hami_energy_shares_never_exceed_the_device),
+        cmocka_unit_test_setup_teardown(test_hami_share_basis_per_account, setup, teardown),
+        cmocka_unit_test(test_hami_share_basis_bad_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

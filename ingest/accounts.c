@@ -32,6 +32,7 @@ static const char *parse_line(struct account_map *m, char *line)
         !share)
         return "key must start with gpu:, node:, job: or share:";
     /* share:<account> states the basis of that account's shares, not an account */
+    if (share && !key[6]) return "share: names no account";
     if (share && strcmp(account, "cores") && strcmp(account, "memory"))
         return "the basis of share:<account> must be cores or memory";
     if (!cycle_ident_valid(key, sizeof m->v->key) ||

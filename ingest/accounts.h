@@ -7,7 +7,7 @@
  * the basis of that account's shares of a shared GPU (collect hami reads
  * it: accounts_find(m, "share", account) is "cores", "memory" or NULL).
  * A bad line (an unknown kind, a basis other than cores or memory, a key
- * listed twice) rejects the whole file.
+ * listed twice, a share: naming no account) rejects the whole file.
  * Thread-safety: a loaded map is read-only and may be read from any
  * thread; loading it is the caller's. */
 #ifndef GPUMETER_ACCOUNTS_H

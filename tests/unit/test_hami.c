@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIXTURES   "tests/fixtures/ingest/"
 #define MAX_EVENTS 32
@@ -431,6 +432,19 @@ static void test_hami_share_basis_bad_line(void **state)
     assert_null(map);
     assert_string_equal(err, FIXTURES "hami-share-basis-bad.map:3: the basis of share:<account> "
                              "must be cores or memory");
+    /* a share: line naming no account is a slip, not a basis for everyone */
+    char path[] = "/tmp/gpumeter-share-basis-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("share:team-m memory\nshare: memory\n", f);
+    fclose(f);
+    map = accounts_load(path, err, sizeof err);
+    unlink(path);
+    assert_null(map);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2: share: names no account", path);
+    assert_string_equal(err, want);
 }
 
 int main(void)

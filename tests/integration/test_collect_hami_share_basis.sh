@@ -21,7 +21,7 @@ collect --state-dir "$TMP/st" --account-map "$F/hami-share-basis-memory.map" \
 collect --state-dir "$TMP/st" --account-map "$F/hami-share-basis-memory.map" \
     --file "$TMP/t1.prom" --at 2026-11-01T00:01:00Z || rc=1
 check_eq "hami takes --account-map: both rounds exit 0" 0 "$rc"
-check_match "5 shares and a capacity event, 21,000 + 48,000 GPU-ms stranded, GPU-dddd's memory a bad line" \
+check_match "5 shares, a capacity event, 69,000 GPU-ms stranded, a bad line (GPU-dddd)" \
     "01:00Z: 6 events, 1 bad lines, 0 gaps, 0 resets, 0 idle units \(69000 GPU-ms unallocated\)" \
     "$(cat "$TMP/collect.log")"
 check_match "team-m's memory share on a device of unknown memory is a bad line; its cores stand" \

@@ -51,20 +51,18 @@ static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
     }
 }
 
-/* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
-static void round_at(struct run *r, const char *when, const char *pods_file, bool memory,
-                     const char *a, const char *b)
+/* One round at at_ms of the pods (or NULL) and the scrapes' text, parsed
+ * and metered. */
+static void round_of_text(struct run *r, int64_t at_ms, const struct strbuf *pods, bool memory,
+                          const struct strbuf *text)
 {
-    struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
-    read_fixtures(&text, a, b);
-    if (pods_file) read_fixtures(&pods, pods_file, NULL);
-    struct cycle cy = {.state = &r->state, .at_ms = at(when), .max_gap_ms = 300000,
+    struct cycle cy = {.state = &r->state, .at_ms = at_ms, .max_gap_ms = 300000,
                        .kind = "hami", .cluster = "c1", .site = "s1"};
     struct device_set set = {0};
     struct rejects rep = {.origin = "scrape"}, prep = {.origin = "pods"};
     struct device_source src = {"this-host", false, "unknown", NULL, r->map, &set, &rep};
-    hami_parse_pods(pods_file ? pods.buf : NULL, pods.len, &prep, memory,
-                    text.buf ? text.buf : "", text.len, &src);
+    hami_parse_pods(pods ? pods->buf : NULL, pods ? pods->len : 0, &prep, memory,
+                    text->buf ? text->buf : "", text->len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
     r->n = r->ncap = 0;
@@ -84,6 +82,16 @@ static void round_at(struct run *r, const char *when, const char *pods_file, boo
     r->bad = rep.bad;
     r->pods_bad = prep.bad;
     sb_free(&cy.out);
+}
+
+/* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
+static void round_at(struct run *r, const char *when, const char *pods_file, bool memory,
+                     const char *a, const char *b)
+{
+    struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
+    read_fixtures(&text, a, b);
+    if (pods_file) read_fixtures(&pods, pods_file, NULL);
+    round_of_text(r, at(when), pods_file ? &pods : NULL, memory, &text);
     sb_free(&text);
     sb_free(&pods);
 }
@@ -447,6 +455,81 @@ static void test_hami_share_basis_bad_line(void **state)
     assert_string_equal(err, want);
 }
 
+/* Mixed bases on one GPU never sum above its window: random pods on one
+ * GPU, each of a random account whose basis is cores, memory or the
+ * collector's --share (random too) by a random map, random cores percents
+ * (0: no limit), memory allocations up to 1.5 x the device's (whose memory
+ * is stated three times in four), and the GPU's energy counter: the shares
+ * of the window and of the energy never sum above the GPU's, and the
+ * capacity event's idle energy is exactly the rest. */
+static void test_hami_mixed_bases_never_exceed_the_window(void **state)
+{
+    struct run *r = *state;
+    static const char *const basis[] = {NULL, "cores", "memory"};
+    uint64_t seed = 3536;
+    for (int round = 0; round < 300; round++) {
+        char path[] = "/tmp/gpumeter-share-basis-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        for (int a = 0; a < 4; a++) {
+            const char *b = basis[xorshift(&seed) % 3];
+            if (b) fprintf(f, "share:t%d %s\n", a, b);
+        }
+        fclose(f);
+        char err[256] = "";
+        struct account_map *map = accounts_load(path, err, sizeof err);
+        unlink(path);
+        if (!map) fail_msg("round %d: expected the map to load, got: %s", round, err);
+        bool memory = xorshift(&seed) % 2;
+        int64_t dt = 1 + (int64_t)(xorshift(&seed) % 300000);
+        int64_t energy = (int64_t)(xorshift(&seed) % (uint64_t)(dt * 2000 + 1));
+        int64_t mem = 1 + (int64_t)(xorshift(&seed) % (80LL << 30));
+        bool mem_stated = xorshift(&seed) % 4 != 0;
+        size_t n = 1 + xorshift(&seed) % 8;
+        struct strbuf pods = STRBUF_INIT;
+        if (mem_stated)
+            sb_printf(&pods, "hami_gpu_memory_limit_bytes{device_uuid=\"GPU-f\",node=\"n\"} %lld\n",
+                      (long long)mem);
+        for (size_t i = 0; i < n; i++) {
+            int account = (int)(xorshift(&seed) % 4);
+            const char *labels = "container_index=\"0\",device_uuid=\"GPU-f\",node=\"n\"";
+            sb_printf(&pods,
+                      "hami_vgpu_core_allocated_ratio{%s,namespace=\"t%d\",pod=\"p%zu\"} %d\n",
+                      labels, account, i, (int)(xorshift(&seed) % 101));
+            sb_printf(&pods,
+                      "hami_vgpu_memory_allocated_bytes{%s,namespace=\"t%d\",pod=\"p%zu\"} %lld\n",
+                      labels, account, i,
+                      (long long)(xorshift(&seed) % (uint64_t)(mem * 3 / 2 + 1)));
+        }
+        state_free(&r->state);
+        state_init(&r->state);
+        r->map = map;
+        for (int k = 0; k < 2; k++) {
+            struct strbuf text = STRBUF_INIT;
+            sb_append(&text, pods.buf, pods.len);
+            sb_printf(&text,
+                      "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{gpu=\"0\",UUID=\"GPU-f\","
+                      "modelName=\"NVIDIA H800\",Hostname=\"n\"} %lld\n",
+                      (long long)(k * energy));
+            round_of_text(r, 1000000 + k * dt, NULL, memory, &text);
+            sb_free(&text);
+        }
+        r->map = NULL;
+        accounts_free(map);
+        sb_free(&pods);
+        int64_t sum_gpu = 0, sum_energy = 0;
+        for (int i = 0; i < r->n; i++)
+            sum_gpu += r->ev[i].gpu_ms, sum_energy += r->ev[i].energy_mj;
+        int64_t idle = r->ncap == 1 ? r->cap[0].idle_energy_mj : -1;
+        if (r->n == 0 || sum_gpu > dt || sum_energy > energy || idle != energy - sum_energy)
+            fail_msg("round %d: %d shares of %lld ms and %lld mJ sum to %lld ms and %lld mJ "
+                     "(idle %lld mJ): expected at most the GPU's, the rest idle",
+                     round, r->n, (long long)dt, (long long)energy, (long long)sum_gpu,
+                     (long long)sum_energy, (long long)idle);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +547,8 @@ int main(void)
         cmocka_unit_test(test_hami_energy_shares_never_exceed_the_device),
         cmocka_unit_test_setup_teardown(test_hami_share_basis_per_account, setup, teardown),
         cmocka_unit_test(test_hami_share_basis_bad_line),
+        cmocka_unit_test_setup_teardown(test_hami_mixed_bases_never_exceed_the_window, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "ingest/cycle.h"
 #include "core/alloc.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,14 @@ static const char *parse_line(struct account_map *m, char *line)
     int got = sscanf(line, "%255s %255s %1s", key, account, extra);
     if (got <= 0) return NULL;
     if (got != 2) return "expected \"kind:key account\"";
-    if (strncmp(key, "gpu:", 4) && strncmp(key, "node:", 5) && strncmp(key, "job:", 4))
-        return "key must start with gpu:, node: or job:";
+    bool share = !strncmp(key, "share:", 6);
+    if (strncmp(key, "gpu:", 4) && strncmp(key, "node:", 5) && strncmp(key, "job:", 4) &&
+        !share)
+        return "key must start with gpu:, node:, job: or share:";
+    /* share:<account> states the basis of that account's shares, not an account */
+    if (share && !key[6]) return "share: names no account";
+    if (share && strcmp(account, "cores") && strcmp(account, "memory"))
+        return "the basis of share:<account> must be cores or memory";
     if (!cycle_ident_valid(key, sizeof m->v->key) ||
         !cycle_ident_valid(account, sizeof m->v->account))
         return "key or account too long";

@@ -71,7 +71,9 @@ static long meter_hami(struct cycle *cy, const char *text, size_t len,
                        const struct collect_env *env, struct rejects *r)
 {
     struct device_set set = {0};
-    struct device_source src = {env->node, env->node_override, env->model, NULL, NULL, &set, r};
+    /* the map's share: lines give an account's own basis (hami.h) */
+    struct device_source src = {env->node, env->node_override, env->model, NULL, env->map,
+                                &set,      r};
     struct rejects pods = {.origin = env->pods_origin};
     hami_parse_pods(env->pods, env->pods_len, &pods, env->memory_shares, text, len, &src);
     rejects_finish(&pods);
@@ -138,7 +140,7 @@ static const struct collector_kind kinds[] = {
     {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
     {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
-     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_GAP | OPT_JOIN | OPT_HAMI, NULL, meter_hami},
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP | OPT_JOIN | OPT_HAMI, NULL, meter_hami},
     {"mlu", "meter Cambricon MLUs from mlu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_mlu},
     {"npu-smi", "meter Ascend NPUs, die by die, from the npu-smi info table",

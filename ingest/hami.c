@@ -306,11 +306,21 @@ static int64_t memory_share(struct hami_ctx *c, const struct statement *st, int6
     return bytes * DEVICE_SHARE_WHOLE / m->bytes; /* < 2^40 x 10^6: no overflow */
 }
 
-/* A pod's share of a device: its containers' cores (or, under --share
- * memory, memory) added up (each container once: the first of its
+/* The basis of an account's shares: its share: line in the operator's map
+ * (a contract's own basis), else the collector's --share. */
+static bool shares_by_memory(const struct hami_ctx *c, const char *account)
+{
+    const char *basis = accounts_find(c->src->map, "share", account);
+    return basis ? !strcmp(basis, "memory") : c->memory_shares;
+}
+
+/* A pod's share of a device: its containers' cores (or, on the memory
+ * basis of its account, memory) added up (each container once: the first of its
  * statements in by_container order, so a scheduler run with
  * --legacy-metrics, which writes both names, counts once), at most the
- * whole device. A memory share that cannot be known (the device's memory
+ * whole device. Each pod's share is on its own account's basis; shares of
+ * both bases on one device are clamped together by device_share_split, as
+ * any stated shares are. A memory share that cannot be known (the device's memory
  * not in the input: a bad line) falls back to the pod's cores. */
 static void state_shares(struct hami_ctx *c)
 {
@@ -328,7 +338,8 @@ static void state_shares(struct hami_ctx *c)
             stated[st->memory] = true;
         }
         int64_t share = DEVICE_SHARE_NONE;
-        if (c->memory_shares && stated[1]) share = memory_share(c, &c->v[i], sum[1]);
+        if (stated[1] && shares_by_memory(c, c->v[i].ns))
+            share = memory_share(c, &c->v[i], sum[1]);
         if (share == DEVICE_SHARE_NONE && stated[0])
             share = sum[0] < DEVICE_SHARE_WHOLE ? sum[0] : DEVICE_SHARE_WHOLE;
         if (share == DEVICE_SHARE_NONE) continue;

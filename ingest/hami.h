@@ -52,7 +52,11 @@ void hami_parse(const char *text, size_t len, struct device_source *src);
  * (hami_pods.h) names its devices, node and cores and memory, as the
  * scheduler's series do (a container stated by both counts once); a pod
  * that cannot be read is counted in pods_rejects. memory_shares: a pod's
- * share is its memory allocated / the device's memory, not its cores. */
+ * share is its memory allocated / the device's memory, not its cores.
+ * An account with a share:<account> cores|memory line in src->map (NULL:
+ * none) takes that basis instead; shares of both bases on one device are
+ * clamped together by device_share_split. The map's other kinds are not
+ * read (a HAMi tenant's account is its namespace). */
 void hami_parse_pods(const char *pods, size_t pods_len, struct rejects *pods_rejects,
                      bool memory_shares, const char *text, size_t len,
                      struct device_source *src);

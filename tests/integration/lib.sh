@@ -370,3 +370,19 @@ rated_totals() { q "SELECT string_agg(account || ' ' || model || ' ' || vendor |
                                       ', ' ORDER BY account, meter)
                     FROM (SELECT account, model, vendor, meter, sum(quantity) AS total FROM usage_hourly
                           GROUP BY account, model, vendor, meter) t"; }
+
+# Shares of shared devices (hami tests). The usage events of --stdout on
+# stdin, one "account/job gpu_ms energy_mj" line each ("-": no energy).
+event_shares() { python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get("kind", "usage") == "usage" and "gpu_ms" in e:
+        print(e["account"] + "/" + e["job"], e["gpu_ms"], e.get("energy_mj", "-"))'; }
+# The rated GPU-ms and energy per account and job, one line:
+# "acct job ms mj, ..." in (account, job) order.
+rated_by_job() { q "SELECT string_agg(account || ' ' || job || ' ' || ms || ' ' || mj, ', ' ORDER BY account, job)
+                    FROM (SELECT account, job,
+                                 sum(quantity) FILTER (WHERE meter = 'gpu_ms') AS ms,
+                                 sum(quantity) FILTER (WHERE meter = 'energy_mj') AS mj
+                          FROM usage_hourly GROUP BY account, job) t"; }

@@ -12,13 +12,6 @@ fresh || { fail "set up database and topic"; finish; }
 map_accounts team-a team-b team-c team-d
 F=$ROOT/tests/fixtures/ingest
 collect() { GPUMETER_QUIET=0 "$GM" collect hami --model H800 "$@" 2>>"$TMP/collect.log"; }
-# account/job gpu_ms energy_mj of --stdout's usage events, one line each
-shares() { python3 -c '
-import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    if e.get("kind", "usage") == "usage" and "gpu_ms" in e:
-        print(e["account"] + "/" + e["job"], e["gpu_ms"], e.get("energy_mj", "-"))'; }
 
 cp "$F/hami-energy-scheduler.prom" "$TMP/scheduler.prom"
 cp "$F/hami-energy-dcgm-t0.prom" "$TMP/dcgm.prom"
@@ -38,11 +31,7 @@ check_counters "rater: 6 consumed, 6 rated" "6 6 0 0"
 check_eq "each pod is rated its share of the window and of the GPU's energy" \
     "team-a infer-0 18000 3703703, team-a infer-1 30000 10500000, team-b embed-0 30000 6172840, \
 team-c train-0 30000 10500000, team-d dev-0 12000 120000" \
-    "$(q "SELECT string_agg(account || ' ' || job || ' ' || ms || ' ' || mj, ', ' ORDER BY account, job)
-          FROM (SELECT account, job,
-                       sum(quantity) FILTER (WHERE meter = 'gpu_ms') AS ms,
-                       sum(quantity) FILTER (WHERE meter = 'energy_mj') AS mj
-                FROM usage_hourly GROUP BY account, job) t")"
+    "$(rated_by_job)"
 check_eq "the model is dcgm-exporter's modelName (NVIDIA H800, the catalogue's H800)" "H800" \
     "$(q "SELECT string_agg(DISTINCT model, ' ') FROM usage_hourly")"
 
@@ -63,7 +52,7 @@ cat "$F/hami-energy-scheduler.prom" "$F/hami-energy-dcgm-t1.prom" >"$TMP/t1.prom
 collect --state-dir "$TMP/mem" --share memory --stdout --file "$TMP/t0.prom" \
     --at 2026-11-01T00:00:00Z >/dev/null
 out=$(collect --state-dir "$TMP/mem" --share memory --stdout --file "$TMP/t1.prom" \
-    --at 2026-11-01T00:01:00Z | shares | tr '\n' ',')
+    --at 2026-11-01T00:01:00Z | event_shares | tr '\n' ',')
 check_eq "memory shares of the window and the energy" \
     "team-a/infer-0 15000 3086419,team-b/embed-0 30000 6172840,team-a/infer-1 45000 15750000,\
 team-c/train-0 15000 5250000,team-d/dev-0 12000 120000," "$out"
@@ -74,7 +63,7 @@ check_match "the device without its memory is a bad line with its reason" \
 collect --state-dir "$TMP/pods" --stdout --pods "$F/hami-pods.json" \
     --file "$F/hami-pods-dcgm-t0.prom" --at 2026-11-01T00:00:00Z >/dev/null
 out=$(collect --state-dir "$TMP/pods" --stdout --pods "$F/hami-pods.json" \
-    --file "$F/hami-pods-dcgm-t1.prom" --at 2026-11-01T00:01:00Z | shares | tr '\n' ',')
+    --file "$F/hami-pods-dcgm-t1.prom" --at 2026-11-01T00:01:00Z | event_shares | tr '\n' ',')
 check_eq "the pods' shares: Succeeded and unannotated pods hold nothing" \
     "team-u/nolimit-0 60000 -,team-r/wait-0 18000 -,team-p/serve-0 12000 200000,\
 team-q/train-1 48000 800001," "$out"
@@ -86,7 +75,7 @@ check_match "an Ascend device in the annotation is a reject with its reason" \
 # the pods alone (no scrape): shares, no energy
 out=$(collect --state-dir "$TMP/pods-alone" --stdout --pods "$F/hami-pods.json" \
     --at 2026-11-01T00:00:00Z; collect --state-dir "$TMP/pods-alone" --stdout \
-    --pods "$F/hami-pods.json" --at 2026-11-01T00:01:00Z | shares | tr '\n' ',')
+    --pods "$F/hami-pods.json" --at 2026-11-01T00:01:00Z | event_shares | tr '\n' ',')
 check_eq "the pods alone: the same shares without energy" \
     "team-u/nolimit-0 60000 -,team-r/wait-0 18000 -,team-p/serve-0 12000 -,team-q/train-1 48000 -," \
     "$out"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIXTURES   "tests/fixtures/ingest/"
 #define MAX_EVENTS 32
@@ -24,6 +25,7 @@ struct run {
     int n, ncap;
     struct cycle_stats st;
     long bad, pods_bad;
+    const struct account_map *map; /* the operator's account map, or NULL */
 };
 
 static int64_t at(const char *s)
@@ -49,20 +51,18 @@ static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
     }
 }
 
-/* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
-static void round_at(struct run *r, const char *when, const char *pods_file, bool memory,
-                     const char *a, const char *b)
+/* One round at at_ms of the pods (or NULL) and the scrapes' text, parsed
+ * and metered. */
+static void round_of_text(struct run *r, int64_t at_ms, const struct strbuf *pods, bool memory,
+                          const struct strbuf *text)
 {
-    struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
-    read_fixtures(&text, a, b);
-    if (pods_file) read_fixtures(&pods, pods_file, NULL);
-    struct cycle cy = {.state = &r->state, .at_ms = at(when), .max_gap_ms = 300000,
+    struct cycle cy = {.state = &r->state, .at_ms = at_ms, .max_gap_ms = 300000,
                        .kind = "hami", .cluster = "c1", .site = "s1"};
     struct device_set set = {0};
     struct rejects rep = {.origin = "scrape"}, prep = {.origin = "pods"};
-    struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
-    hami_parse_pods(pods_file ? pods.buf : NULL, pods.len, &prep, memory,
-                    text.buf ? text.buf : "", text.len, &src);
+    struct device_source src = {"this-host", false, "unknown", NULL, r->map, &set, &rep};
+    hami_parse_pods(pods ? pods->buf : NULL, pods ? pods->len : 0, &prep, memory,
+                    text->buf ? text->buf : "", text->len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
     r->n = r->ncap = 0;
@@ -82,6 +82,16 @@ static void round_at(struct run *r, const char *when, const char *pods_file, boo
     r->bad = rep.bad;
     r->pods_bad = prep.bad;
     sb_free(&cy.out);
+}
+
+/* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
+static void round_at(struct run *r, const char *when, const char *pods_file, bool memory,
+                     const char *a, const char *b)
+{
+    struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
+    read_fixtures(&text, a, b);
+    if (pods_file) read_fixtures(&pods, pods_file, NULL);
+    round_of_text(r, at(when), pods_file ? &pods : NULL, memory, &text);
     sb_free(&text);
     sb_free(&pods);
 }
@@ -370,6 +380,156 @@ static void test_hami_energy_shares_never_exceed_the_device(void **state)
     }
 }
 
+/* A contract's own share basis (issue 35, deliverable 1): the map's
+ * share:<account> line puts that account's pods on its basis, every other
+ * account on --share. Two accounts on each GPU, team-m on memory and team-n
+ * on cores (hami-share-basis.prom), the same rounds either way round:
+ * team-m on memory by the map under the default cores, or team-n on cores
+ * by the map under --share memory (that map's gpu: and node: lines move no
+ * HAMi tenant). GPU-aaaa: 20/80 GiB = 25 % and 40 % cores, 65 %: 15,000 /
+ * 24,000 ms, 21,000 stranded; energy 12,345,679 mJ by cumulative floors:
+ * floor(x 0.25) = 3,086,419, floor(x 0.65) = 8,024,691 - 3,086,419 =
+ * 4,938,272, stranded 4,320,988. GPU-bbbb, overcommitted: 48/80 GiB = 60 %
+ * first in (account, job) order, then 70 % cores clamped to the 40 % left:
+ * 36,000 / 24,000 ms, power's 21,000,000 mJ split 12,600,000 / 8,400,000.
+ * GPU-dddd: team-m's memory share cannot be known (the device's memory is
+ * not stated): a bad line, and its 20 % cores stand: 12,000 ms, 120,000 of
+ * 600,000 mJ. */
+static void test_hami_share_basis_per_account(void **state)
+{
+    struct run *r = *state;
+    const struct {
+        const char *map;
+        bool memory; /* --share memory */
+    } cases[] = {{FIXTURES "hami-share-basis-memory.map", false},
+                 {FIXTURES "hami-share-basis-cores.map", true}};
+    const struct want w[] = {{"team-m", "serve-0", 15000, 3086419},
+                             {"team-n", "train-0", 24000, 4938272},
+                             {"team-m", "serve-1", 36000, 12600000},
+                             {"team-n", "train-1", 24000, 8400000},
+                             {"team-m", "dev-0", 12000, 120000}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char err[256] = "";
+        struct account_map *map = accounts_load(cases[k].map, err, sizeof err);
+        if (!map) fail_msg("expected %s to load, got: %s", cases[k].map, err);
+        state_free(&r->state);
+        state_init(&r->state);
+        r->map = map;
+        round_at(r, "2026-11-01T00:00:00Z", NULL, cases[k].memory, "hami-share-basis.prom",
+                 "hami-energy-dcgm-t0.prom");
+        round_at(r, "2026-11-01T00:01:00Z", NULL, cases[k].memory, "hami-share-basis.prom",
+                 "hami-energy-dcgm-t1.prom");
+        r->map = NULL;
+        accounts_free(map);
+        expect(r, w, 5, "NVIDIA H800");
+        assert_int_equal(r->bad, 1); /* GPU-dddd's memory, each round */
+        assert_int_equal(r->st.idle_gpu_ms, 21000 + 48000);
+        assert_int_equal(r->ncap, 1);
+        assert_int_equal(r->cap[0].allocated_ms, 39000 + 60000 + 12000);
+        assert_int_equal(r->cap[0].idle_energy_mj, 4320988 + 480000);
+    }
+}
+
+/* A share: line whose basis is neither cores nor memory rejects the map,
+ * naming the file and the line, as any bad line of it does. */
+static void test_hami_share_basis_bad_line(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct account_map *map = accounts_load(FIXTURES "hami-share-basis-bad.map", err, sizeof err);
+    assert_null(map);
+    assert_string_equal(err, FIXTURES "hami-share-basis-bad.map:3: the basis of share:<account> "
+                             "must be cores or memory");
+    /* a share: line naming no account is a slip, not a basis for everyone */
+    char path[] = "/tmp/gpumeter-share-basis-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("share:team-m memory\nshare: memory\n", f);
+    fclose(f);
+    map = accounts_load(path, err, sizeof err);
+    unlink(path);
+    assert_null(map);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2: share: names no account", path);
+    assert_string_equal(err, want);
+}
+
+/* Mixed bases on one GPU never sum above its window: random pods on one
+ * GPU, each of a random account whose basis is cores, memory or the
+ * collector's --share (random too) by a random map, random cores percents
+ * (0: no limit), memory allocations up to 1.5 x the device's (whose memory
+ * is stated three times in four), and the GPU's energy counter: the shares
+ * of the window and of the energy never sum above the GPU's, and the
+ * capacity event's idle energy is exactly the rest. */
+static void test_hami_mixed_bases_never_exceed_the_window(void **state)
+{
+    struct run *r = *state;
+    static const char *const basis[] = {NULL, "cores", "memory"};
+    uint64_t seed = 3536;
+    for (int round = 0; round < 300; round++) {
+        char path[] = "/tmp/gpumeter-share-basis-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        for (int a = 0; a < 4; a++) {
+            const char *b = basis[xorshift(&seed) % 3];
+            if (b) fprintf(f, "share:t%d %s\n", a, b);
+        }
+        fclose(f);
+        char err[256] = "";
+        struct account_map *map = accounts_load(path, err, sizeof err);
+        unlink(path);
+        if (!map) fail_msg("round %d: expected the map to load, got: %s", round, err);
+        bool memory = xorshift(&seed) % 2;
+        int64_t dt = 1 + (int64_t)(xorshift(&seed) % 300000);
+        int64_t energy = (int64_t)(xorshift(&seed) % (uint64_t)(dt * 2000 + 1));
+        int64_t mem = 1 + (int64_t)(xorshift(&seed) % (80LL << 30));
+        bool mem_stated = xorshift(&seed) % 4 != 0;
+        size_t n = 1 + xorshift(&seed) % 8;
+        struct strbuf pods = STRBUF_INIT;
+        if (mem_stated)
+            sb_printf(&pods, "hami_gpu_memory_limit_bytes{device_uuid=\"GPU-f\",node=\"n\"} %lld\n",
+                      (long long)mem);
+        for (size_t i = 0; i < n; i++) {
+            int account = (int)(xorshift(&seed) % 4);
+            const char *labels = "container_index=\"0\",device_uuid=\"GPU-f\",node=\"n\"";
+            sb_printf(&pods,
+                      "hami_vgpu_core_allocated_ratio{%s,namespace=\"t%d\",pod=\"p%zu\"} %d\n",
+                      labels, account, i, (int)(xorshift(&seed) % 101));
+            sb_printf(&pods,
+                      "hami_vgpu_memory_allocated_bytes{%s,namespace=\"t%d\",pod=\"p%zu\"} %lld\n",
+                      labels, account, i,
+                      (long long)(xorshift(&seed) % (uint64_t)(mem * 3 / 2 + 1)));
+        }
+        state_free(&r->state);
+        state_init(&r->state);
+        r->map = map;
+        for (int k = 0; k < 2; k++) {
+            struct strbuf text = STRBUF_INIT;
+            sb_append(&text, pods.buf, pods.len);
+            sb_printf(&text,
+                      "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{gpu=\"0\",UUID=\"GPU-f\","
+                      "modelName=\"NVIDIA H800\",Hostname=\"n\"} %lld\n",
+                      (long long)(k * energy));
+            round_of_text(r, 1000000 + k * dt, NULL, memory, &text);
+            sb_free(&text);
+        }
+        r->map = NULL;
+        accounts_free(map);
+        sb_free(&pods);
+        int64_t sum_gpu = 0, sum_energy = 0;
+        for (int i = 0; i < r->n; i++)
+            sum_gpu += r->ev[i].gpu_ms, sum_energy += r->ev[i].energy_mj;
+        int64_t idle = r->ncap == 1 ? r->cap[0].idle_energy_mj : -1;
+        if (r->n == 0 || sum_gpu > dt || sum_energy > energy || idle != energy - sum_energy)
+            fail_msg("round %d: %d shares of %lld ms and %lld mJ sum to %lld ms and %lld mJ "
+                     "(idle %lld mJ): expected at most the GPU's, the rest idle",
+                     round, r->n, (long long)dt, (long long)energy, (long long)sum_gpu,
+                     (long long)sum_energy, (long long)idle);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +545,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,
                                         teardown),
         cmocka_unit_test(test_hami_energy_shares_never_exceed_the_device),
+        cmocka_unit_test_setup_teardown(test_hami_share_basis_per_account, setup, teardown),
+        cmocka_unit_test(test_hami_share_basis_bad_line),
+        cmocka_unit_test_setup_teardown(test_hami_mixed_bases_never_exceed_the_window, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

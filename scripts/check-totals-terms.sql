@@ -35,7 +35,7 @@ UPDATE vouchers SET meters = '' WHERE meters IS NULL;
 -- The domestic accelerators (the catalogue's, written again).
 CREATE TEMP TABLE domestic (model text PRIMARY KEY);
 INSERT INTO domestic VALUES ('Ascend910B'), ('Ascend910C'), ('Ascend310P'), ('MLU370'),
-    ('MLU590'), ('KunlunR300'), ('DCUZ100');
+    ('MLU590'), ('KunlunR300'), ('DCUZ100'), ('DCUK100'), ('DCUK100AI');
 
 CREATE TEMP TABLE local_rows AS
 SELECT t.customer, t.basis, h.job, h.meter, h.model, h.site, h.quantity

@@ -42,6 +42,7 @@
 #include "ingest/device.h"
 #include "ingest/producer.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,12 +360,15 @@ static bool emit_shared(struct generator *g, int p)
             hour_window(g, h, &from, &to);
             if (to <= from) continue;
             size_t n = 0;
+            int64_t stated = 0;
             for (size_t i = 0; i < g->nshared; i++)
                 if (g->shared[i].gpu == gpu && g->shared[i].h0 <= h && h <= g->shared[i].h1) {
                     share[n] = g->shared[i].share;
+                    stated += share[n];
                     who[n++] = i;
                 }
             if (!n) continue;
+            assert(stated <= DEVICE_SHARE_WHOLE); /* placed so: the rule never clamps here */
             device_share_split(to - from, share, n, part);
             for (size_t k = 0; ok && k < n; k++) {
                 const struct shared_job *j = &g->shared[who[k]];

@@ -35,6 +35,7 @@
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/csv.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/meter.h"
 #include "core/signature.h"
@@ -42,7 +43,6 @@
 #include "ingest/device.h"
 #include "ingest/producer.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

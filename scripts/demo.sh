@@ -49,11 +49,16 @@ createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
 # cost, in proportion to the GPU time its training ran on domestic
 # accelerators (docs/contracts.md, Voucher).
 "$GPUMETER" voucher issue "$ROOT/scripts/seed/voucher-gamma-domestic.json"
+# A plan that bills energy too (0.80 per facility kWh), for beta.
+"$GPUMETER" plan apply "$ROOT/scripts/seed/plan-gpu-energy.json"
 "$GPUMETER" topics
 
 step "the operator's site, its energy tariff and its fleet (what the hardware costs)"
 "$GPUMETER" site apply "$ROOT/scripts/seed/site-sh-lingang.json" --actor ops-demo
 "$GPUMETER" tariff apply "$ROOT/scripts/seed/tariff-sh-lingang.json" --actor ops-demo
+# Shanghai's energy subsidy for domestic accelerators at the site: 0.20 per
+# facility kWh of the energy lines it covers (beta's Ascend and DCU lines).
+"$GPUMETER" subsidy apply "$ROOT/scripts/seed/subsidy-sh-domestic.json" --actor ops-demo
 for asset in "$ROOT"/scripts/seed/asset-sh-lingang-*.json; do
     "$GPUMETER" asset apply "$asset" --actor ops-demo
 done
@@ -67,9 +72,9 @@ step "rate: consume exactly once into PostgreSQL (ns-delta has no customer yet: 
 psql_demo -c "SELECT reason_code, reason FROM dead_letter ORDER BY kafka_offset"
 "$GPUMETER" conservation
 
-step "sales signs ns-delta to customer beta: the rater releases its parked events"
-"$GPUMETER" contract diff "$ROOT/scripts/seed/contract-beta-with-delta.json"
-"$GPUMETER" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" --actor sales-demo
+step "sales signs ns-delta to customer beta, on a plan that bills energy: the rater releases its parked events"
+"$GPUMETER" contract diff "$ROOT/scripts/seed/contract-beta-with-delta-energy.json"
+"$GPUMETER" contract apply "$ROOT/scripts/seed/contract-beta-with-delta-energy.json" --actor sales-demo
 "$GPUMETER" rate --until-idle
 "$GPUMETER" conservation
 
@@ -87,14 +92,22 @@ step "statement for gamma (by-token plan), CSV"
 "$GPUMETER" statement --customer gamma --period "$PERIOD" --format csv
 
 step "check: every quantity and every invoice against the generator's totals"
-# gamma, with its voucher, is priced by the check's terms section (which
-# models vouchers); alpha and beta by its demo prices.
-printf '%s\n' customer,time_zone,basis,tax,job_prefix gamma,Asia/Shanghai,tokens,0.06, >"$OUT/terms.csv"
-printf '%s\n' customer,meter,model,unit_price,pue gamma,tokens,,3.00,1 >"$OUT/prices.csv"
+# Beta (energy, the subsidy) and gamma (its voucher) are priced by the
+# check's terms section, which models both, from the seed documents'
+# figures written again; alpha by its demo prices.
+printf '%s\n' customer,time_zone,basis,tax,job_prefix beta,Asia/Shanghai,gpu_hours,0.06, \
+    gamma,Asia/Shanghai,tokens,0.06, >"$OUT/terms.csv"
+printf '%s\n' customer,meter,model,unit_price,pue beta,gpu_ms,H800,16.80,1 beta,gpu_ms,H20,7.25,1 \
+    beta,gpu_ms,Ascend910B,8.333333,1 beta,gpu_ms,DCUK100AI,6.50,1 beta,energy_mj,H800,0.80,1.25 \
+    beta,energy_mj,H20,0.80,1.25 beta,energy_mj,Ascend910B,0.80,1.25 \
+    beta,energy_mj,DCUK100AI,0.80,1.25 gamma,tokens,,3.00,1 >"$OUT/prices.csv"
 printf '%s\n' customer,voucher,priority,pre_tax,coverage,meters,domestic_only \
     gamma,shv-2026-dom-0001,1,false,0.30,tokens,true >"$OUT/vouchers.csv"
+printf '%s\n' subsidy,rate_per_kwh,domestic_only,cap_per_period \
+    green-sh-domestic,0.20,true,5000.00 >"$OUT/subsidies.csv"
 result=$(psql_demo -tA -v totals="$OUT/totals.csv" -v period="$PERIOD" -v terms="$OUT/terms.csv" \
-    -v prices="$OUT/prices.csv" -v vouchers="$OUT/vouchers.csv" -f "$ROOT/scripts/check-totals.sql")
+    -v prices="$OUT/prices.csv" -v vouchers="$OUT/vouchers.csv" -v subsidies="$OUT/subsidies.csv" \
+    -f "$ROOT/scripts/check-totals.sql")
 echo "$result"
 if [ "$(echo "$result" | tail -n 1)" != "mismatches 0" ]; then
     echo "demo: FAILED, totals differ from what the generator produced" >&2

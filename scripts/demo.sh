@@ -102,7 +102,7 @@ printf '%s\n' customer,meter,model,unit_price,pue beta,gpu_ms,H800,16.80,1 beta,
     beta,energy_mj,H20,0.80,1.25 beta,energy_mj,Ascend910B,0.80,1.25 \
     beta,energy_mj,DCUK100AI,0.80,1.25 gamma,tokens,,3.00,1 >"$OUT/prices.csv"
 printf '%s\n' customer,voucher,priority,pre_tax,coverage,meters,domestic_only \
-    gamma,shv-2026-dom-0001,1,false,0.30,tokens,true >"$OUT/vouchers.csv"
+    gamma,shd-0001,1,false,0.30,tokens,true >"$OUT/vouchers.csv"
 printf '%s\n' subsidy,rate_per_kwh,domestic_only,cap_per_period \
     green-sh-domestic,0.20,true,5000.00 >"$OUT/subsidies.csv"
 result=$(psql_demo -tA -v totals="$OUT/totals.csv" -v period="$PERIOD" -v terms="$OUT/terms.csv" \

@@ -15,12 +15,20 @@
 --   cost x (1 + rate) exactly; a domestic-only voucher covers GPU and energy
 --   lines of domestic accelerators and a token line by the share of its
 --   training jobs' GPU time on them. Face values and yearly caps are not
---   modelled: keep the cases below them.
+--   modelled: keep the cases below them;
+-- - optional energy subsidies (CSV subsidy,rate_per_kwh,domestic_only,
+--   cap_per_period: per kWh programs on every site, any vendor), in code
+--   order before the vouchers, on every customer in :terms: each pays
+--   rate x the facility kWh of its energy lines (domestic accelerators
+--   only, if so) rounded once, at most what those lines still cost and its
+--   cap, as one credit line taxed like the others.
 -- Problems go to `problems`, invoices to `want`.
 CREATE TEMP TABLE prices (customer text, meter text, model text, unit_price numeric,
                           pue numeric);
 CREATE TEMP TABLE vouchers (customer text, voucher text, priority int, pre_tax boolean,
                             coverage numeric, meters text, domestic_only boolean);
+CREATE TEMP TABLE subsidies (subsidy text, rate_per_kwh numeric, domestic_only boolean,
+                             cap_per_period numeric);
 \if :{?prices}
 \set copy '\\copy prices FROM ' :'prices' ' CSV HEADER'
 :copy
@@ -29,13 +37,17 @@ CREATE TEMP TABLE vouchers (customer text, voucher text, priority int, pre_tax b
 \set copy '\\copy vouchers FROM ' :'vouchers' ' CSV HEADER'
 :copy
 \endif
+\if :{?subsidies}
+\set copy '\\copy subsidies FROM ' :'subsidies' ' CSV HEADER'
+:copy
+\endif
 UPDATE prices SET model = '' WHERE model IS NULL;
 UPDATE vouchers SET meters = '' WHERE meters IS NULL;
 
 -- The domestic accelerators (the catalogue's, written again).
 CREATE TEMP TABLE domestic (model text PRIMARY KEY);
 INSERT INTO domestic VALUES ('Ascend910B'), ('Ascend910C'), ('Ascend310P'), ('MLU370'),
-    ('MLU590'), ('KunlunR300'), ('DCUZ100');
+    ('MLU590'), ('KunlunR300'), ('DCUZ100'), ('DCUK100'), ('DCUK100AI');
 
 CREATE TEMP TABLE local_rows AS
 SELECT t.customer, t.basis, h.job, h.meter, h.model, h.site, h.quantity
@@ -53,6 +65,7 @@ CREATE TEMP TABLE term_line AS
 SELECT r.customer, r.meter, r.model, CASE r.meter WHEN 'energy_mj' THEN r.site ELSE '' END AS site,
        round(CASE r.meter WHEN 'gpu_ms' THEN ceil(sum(r.quantity) / 1000.0) * 1000
              ELSE sum(r.quantity) END * p.unit_price * p.pue / m.units_per_price, 2) AS amount,
+       CASE r.meter WHEN 'energy_mj' THEN sum(r.quantity) * p.pue END AS facility_mj,
        CASE WHEN r.meter = 'tokens' THEN NULL
             WHEN r.model IN (SELECT model FROM domestic) THEN 1 ELSE 0 END::numeric AS dshare
 FROM local_rows r
@@ -104,10 +117,22 @@ DECLARE
     line_tax numeric; -- the tax of the lines so far: usage, then discounts
 BEGIN
     CREATE TEMP TABLE rest AS
-    SELECT l.meter, l.model, l.dshare, l.amount AS cost, 0::numeric AS eligible
+    SELECT l.meter, l.model, l.dshare, l.amount AS cost, 0::numeric AS eligible, l.facility_mj
     FROM term_line l WHERE l.customer = who;
     subtotal := (SELECT coalesce(sum(cost), 0) FROM rest);
     line_tax := (SELECT coalesce(sum(round(cost * rate, 2)), 0) FROM rest);
+    FOR v IN SELECT * FROM subsidies ORDER BY subsidy LOOP
+        UPDATE rest SET eligible = CASE WHEN meter = 'energy_mj'
+                                         AND (NOT v.domestic_only OR dshare = 1) THEN cost ELSE 0 END;
+        base := (SELECT sum(eligible) FROM rest);
+        claim := least(round((SELECT sum(facility_mj) FROM rest WHERE meter = 'energy_mj'
+                                AND (NOT v.domestic_only OR dshare = 1))
+                             * v.rate_per_kwh / 3600000000, 2), base, v.cap_per_period);
+        CONTINUE WHEN claim IS NULL OR claim <= 0;
+        UPDATE rest SET cost = cost - claim * eligible / base WHERE eligible > 0;
+        subtotal := subtotal - claim;
+        line_tax := line_tax + round(-claim * rate, 2);
+    END LOOP;
     owed := subtotal;
     claimed := 0;
     FOR v IN SELECT * FROM vouchers WHERE customer = who

@@ -53,8 +53,10 @@ CREATE TEMP TABLE price (customer text, meter text, model text, unit_price bigin
 INSERT INTO price VALUES
     ('alpha', 'gpu_ms', 'H800', 16800000), ('alpha', 'gpu_ms', 'A800', 9500000),
     ('alpha', 'gpu_ms', 'H20', 7250000), ('alpha', 'gpu_ms', 'Ascend910B', 8333333),
+    ('alpha', 'gpu_ms', 'DCUK100AI', 6500000),
     ('beta', 'gpu_ms', 'H800', 16800000), ('beta', 'gpu_ms', 'A800', 9500000),
     ('beta', 'gpu_ms', 'H20', 7250000), ('beta', 'gpu_ms', 'Ascend910B', 8333333),
+    ('beta', 'gpu_ms', 'DCUK100AI', 6500000),
     ('gamma', 'tokens', '', 3000000);
 CREATE TEMP TABLE terms (customer text, time_zone text, basis text, tax numeric,
                          job_prefix text);

@@ -31,7 +31,7 @@ jq --arg from "$NEXT-01" '.effective_from = $from | .until = "2027-06-30"
     "$seed/contract-alpha.json" >"$OUT/contract-alpha-$NEXT.json"
 jq --arg from "$NEXT-01" '.effective_from = $from | .payment_terms = {"net_days": 30}
     | .credit_limit = {"amount": "50000.00", "thresholds": [50, 80, 100]}' \
-    "$seed/contract-beta-with-delta.json" >"$OUT/contract-beta-$NEXT.json"
+    "$seed/contract-beta-with-delta-energy.json" >"$OUT/contract-beta-$NEXT.json"
 jq --arg from "$NEXT-01" '.effective_from = $from | .payment_terms = {"day_of_month": 15}' \
     "$seed/contract-gamma.json" >"$OUT/contract-gamma-$NEXT.json"
 for c in alpha beta gamma; do

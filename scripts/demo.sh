@@ -45,16 +45,25 @@ createdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter "$DB"
 "$GPUMETER" migrate
 "$ROOT/scripts/seed.sh" "$GPUMETER"
 "$GPUMETER" customer list
+# Shanghai's compute voucher for domestic chips: 30% of what gamma's tokens
+# cost, in proportion to the GPU time its training ran on domestic
+# accelerators (docs/contracts.md, Voucher).
+"$GPUMETER" voucher issue "$ROOT/scripts/seed/voucher-gamma-domestic.json"
+# A plan that bills energy too (0.80 per facility kWh), for beta.
+"$GPUMETER" plan apply "$ROOT/scripts/seed/plan-gpu-energy.json"
 "$GPUMETER" topics
 
 step "the operator's site, its energy tariff and its fleet (what the hardware costs)"
 "$GPUMETER" site apply "$ROOT/scripts/seed/site-sh-lingang.json" --actor ops-demo
 "$GPUMETER" tariff apply "$ROOT/scripts/seed/tariff-sh-lingang.json" --actor ops-demo
+# Shanghai's energy subsidy for domestic accelerators at the site: 0.20 per
+# facility kWh of the energy lines it covers (beta's Ascend and DCU lines).
+"$GPUMETER" subsidy apply "$ROOT/scripts/seed/subsidy-sh-domestic.json" --actor ops-demo
 for asset in "$ROOT"/scripts/seed/asset-sh-lingang-*.json; do
     "$GPUMETER" asset apply "$asset" --actor ops-demo
 done
 
-step "collect: simulate $PERIOD (12 nodes of H800, A800, H20, Ascend 910B; 5 accounts), jobs scheduled on the nodes, each node's capacity hour by hour, 4 malformed messages"
+step "collect: simulate $PERIOD (12 nodes of a Chinese mixed cluster: H800, H20, Ascend 910B, Hygon DCU K100_AI and a HAMi-shared H20 node; 5 accounts), jobs scheduled on the nodes, each node's capacity hour by hour, 4 malformed messages"
 "$GPUMETER" collect synthetic --month "$PERIOD" --seed 2026 --malformed 4 --totals "$OUT/totals.csv" \
     --capacity --capacity-totals "$OUT/capacity.csv"
 
@@ -63,9 +72,9 @@ step "rate: consume exactly once into PostgreSQL (ns-delta has no customer yet: 
 psql_demo -c "SELECT reason_code, reason FROM dead_letter ORDER BY kafka_offset"
 "$GPUMETER" conservation
 
-step "sales signs ns-delta to customer beta: the rater releases its parked events"
-"$GPUMETER" contract diff "$ROOT/scripts/seed/contract-beta-with-delta.json"
-"$GPUMETER" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" --actor sales-demo
+step "sales signs ns-delta to customer beta, on a plan that bills energy: the rater releases its parked events"
+"$GPUMETER" contract diff "$ROOT/scripts/seed/contract-beta-with-delta-energy.json"
+"$GPUMETER" contract apply "$ROOT/scripts/seed/contract-beta-with-delta-energy.json" --actor sales-demo
 "$GPUMETER" rate --until-idle
 "$GPUMETER" conservation
 
@@ -83,7 +92,22 @@ step "statement for gamma (by-token plan), CSV"
 "$GPUMETER" statement --customer gamma --period "$PERIOD" --format csv
 
 step "check: every quantity and every invoice against the generator's totals"
-result=$(psql_demo -tA -v totals="$OUT/totals.csv" -v period="$PERIOD" -f "$ROOT/scripts/check-totals.sql")
+# Beta (energy, the subsidy) and gamma (its voucher) are priced by the
+# check's terms section, which models both, from the seed documents'
+# figures written again; alpha by its demo prices.
+printf '%s\n' customer,time_zone,basis,tax,job_prefix beta,Asia/Shanghai,gpu_hours,0.06, \
+    gamma,Asia/Shanghai,tokens,0.06, >"$OUT/terms.csv"
+printf '%s\n' customer,meter,model,unit_price,pue beta,gpu_ms,H800,16.80,1 beta,gpu_ms,H20,7.25,1 \
+    beta,gpu_ms,Ascend910B,8.333333,1 beta,gpu_ms,DCUK100AI,6.50,1 beta,energy_mj,H800,0.80,1.25 \
+    beta,energy_mj,H20,0.80,1.25 beta,energy_mj,Ascend910B,0.80,1.25 \
+    beta,energy_mj,DCUK100AI,0.80,1.25 gamma,tokens,,3.00,1 >"$OUT/prices.csv"
+printf '%s\n' customer,voucher,priority,pre_tax,coverage,meters,domestic_only \
+    gamma,shd-0001,1,false,0.30,tokens,true >"$OUT/vouchers.csv"
+printf '%s\n' subsidy,rate_per_kwh,domestic_only,cap_per_period \
+    green-sh-domestic,0.20,true,5000.00 >"$OUT/subsidies.csv"
+result=$(psql_demo -tA -v totals="$OUT/totals.csv" -v period="$PERIOD" -v terms="$OUT/terms.csv" \
+    -v prices="$OUT/prices.csv" -v vouchers="$OUT/vouchers.csv" -v subsidies="$OUT/subsidies.csv" \
+    -f "$ROOT/scripts/check-totals.sql")
 echo "$result"
 if [ "$(echo "$result" | tail -n 1)" != "mismatches 0" ]; then
     echo "demo: FAILED, totals differ from what the generator produced" >&2
@@ -111,6 +135,31 @@ step "finance issues $PERIOD; the operator's view: what each GPU earned in $PERI
 "$GPUMETER" report yield --period "$PERIOD" --by site
 "$GPUMETER" report yield --period "$PERIOD"
 echo "demo: yield of $PERIOD above (docs/operator.md explains every column)"
+# The domestic split of the same yield: each model's row under its vendor
+# as the collectors reported it (the catalogue's; every vendor it knows
+# besides NVIDIA makes domestic chips), and what gamma's domestic-only
+# voucher claimed, as its redemption records it.
+# (the CSV's first table: the by-token one follows a blank line)
+"$GPUMETER" report yield --period "$PERIOD" --format csv | sed '/^$/,$d' >"$OUT/yield-$PERIOD.csv"
+psql_demo -c "CREATE TEMP TABLE y (site text, node text, model text, installed_ms bigint,
+                allocated_ms bigint, idle_whole_ms bigint, idle_stranded_ms bigint, installed text,
+                allocated text, util text, idle_whole text, idle_stranded text, revenue numeric,
+                revenue_gpu_hours numeric, revenue_tokens numeric, energy_billed numeric,
+                revenue_other numeric, per_installed text, per_allocated text, vouchers numeric,
+                subsidies numeric, kwh_allocated text, kwh_idle text, energy_cost numeric,
+                depreciation text, margin text, margin_to_date text, purchase text, payback text)" \
+    -c "\\copy y FROM '$OUT/yield-$PERIOD.csv' CSV HEADER" \
+    -c "SELECT CASE WHEN v.vendor = 'nvidia' THEN 'imported' ELSE 'domestic' END AS origin,
+               string_agg(DISTINCT v.vendor || ' ' || y.model, ', ') AS models,
+               round(sum(y.installed_ms) / 3600000.0, 3) AS installed_gpu_h,
+               round(sum(y.allocated_ms) / 3600000.0, 3) AS allocated_gpu_h,
+               sum(y.revenue) AS revenue, sum(y.revenue_tokens) AS of_it_tokens,
+               sum(y.vouchers) AS vouchers, sum(y.subsidies) AS subsidies
+        FROM y JOIN (SELECT DISTINCT model, vendor FROM capacity_hourly) v USING (model)
+        GROUP BY 1 ORDER BY 1" \
+    -c "SELECT r.voucher, c.code AS customer, round(r.amount / 100.0, 2) AS claimed
+        FROM voucher_redemption r JOIN customer c ON c.id = r.customer_id
+        WHERE r.period = '$PERIOD-01' AND NOT r.reversal ORDER BY 1"
 
 step "the paperwork of $PERIOD: PDFs, the fapiao hand-off, FOCUS"
 psql_demo -tAc "SELECT number FROM invoice WHERE period = '$PERIOD-01' AND status = 'issued' ORDER BY number" |

@@ -267,16 +267,17 @@ check_eq "the CSV download has the API's columns, GPU-hours, million tokens and 
 gpu_row=$(seen customer.csv.gpu)
 check_eq "a GPU row's GPU-hours are its GPU-ms / 3,600,000 to six decimals (PostgreSQL's numeric, half away from zero)" \
     "$(q "SELECT round($(cut -d, -f5 <<<"$gpu_row") / 3600000.0, 6)")" "$(cut -d, -f7 <<<"$gpu_row")"
-# By hand: gamma's October is 8,745,326,000 GPU-ms (the issue's figure) =
-# 2429.2572222... GPU-hours -> 2429.257222.
+# By hand: gamma's October (the generator's totals.csv, slurm-gamma and
+# ns-gamma-ft gpu_ms summed over the mixed cluster's models) is
+# 9,604,694,000 GPU-ms = 2667.9705555... GPU-hours -> 2667.970556.
 check_match "the customer's page gives the month's usage in GPU-hours, exactly" \
-    '(^|,)gpu_ms=2429\.257222(,|$)' "$(seen customer.usage)"
+    '(^|,)gpu_ms=2667\.970556(,|$)' "$(seen customer.usage)"
 check_eq "then million tokens and kWh, as the API's exact decimals" \
     "$(curl -s -H "Authorization: Bearer $KF" "$U/v1/usage?customer=gamma&from=$PERIOD-01&to=$PERIOD-31&group_by=month" |
        jq -r '[.rows[] | "\(.meter)=\(.gpu_hours // .million_tokens // .kwh)"] | sort_by(sub("^gpu"; "0") | sub("^tok"; "1")) | join(",")')" \
     "$(seen customer.usage)"
 check_match "written for people, with their units" \
-    '^2,429\.257222 GPU-hours\|[0-9,]+\.[0-9]{6} million tokens\|[0-9,]+\.[0-9]{6} kWh$' "$(seen customer.usage.text)"
+    '^2,667\.970556 GPU-hours\|[0-9,]+\.[0-9]{6} million tokens\|[0-9,]+\.[0-9]{6} kWh$' "$(seen customer.usage.text)"
 check_eq "and every token of the month" \
     "$(q "SELECT sum(quantity) FROM usage_hourly WHERE meter = 'tokens' AND account IN
           (SELECT a.account FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'gamma')")" \

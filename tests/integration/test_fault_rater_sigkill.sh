@@ -9,8 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-# The optimised build generates; the sanitized rater is the one under test.
-"$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 11 --jobs 2000 \
+# The optimised build generates (2,400 jobs per account: 516,674 events of
+# the mixed cluster); the sanitized rater is the one under test.
+"$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 11 --jobs 2400 \
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
 if [ "$sent" -ge 500000 ]; then pass "$sent events to rate"; else

@@ -867,6 +867,29 @@ static void test_npusmi_a3_25x_and_a_card_cut_off(void **state)
     assert_int_equal(r->cap[0].idle_energy_mj, 4995000 + 5043000); /* 166.5 + 168.1 W x 30 s */
 }
 
+/* Atlas 300I Duo (nvtop issue 421): one card, NPU 2, two 310P3 chips
+ * under the "Chip Device" heading with one Bus-Id; each chip is its own
+ * device (the Device column), power "NA" is no reading: time, no energy. */
+static void test_npusmi_310p3_duo_two_chips(void **state)
+{
+    struct run *r = *state;
+    const char *duo = "310p3-duo-npu-smi-25.2.0-nvtop421.txt";
+    scrape(r, npusmi_parse, duo, "2026-11-01T00:00:00Z", NULL, "acme");
+    scrape(r, npusmi_parse, duo, "2026-11-01T00:00:30Z", NULL, "acme");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(r->ev[i].account, "acme");
+        assert_string_equal(r->ev[i].model, "310P3");
+        assert_int_equal(r->ev[i].gpu_ms, 30000);
+        assert_false(r->ev[i].has & EVENT_HAS_ENERGY);
+    }
+    assert_string_equal(catalogue_find(r->ev[0].model)->model, "Ascend310P");
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 60000);
+}
+
 /* The process table after the devices is not device rows; a die whose
  * card's power row is not in the input has time and no energy. */
 static void test_npusmi_process_table_is_not_devices(void **state)
@@ -1459,6 +1482,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a2_one_die_per_npu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a3_25x_and_a_card_cut_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_310p3_duo_two_chips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_process_table_is_not_devices, setup,
                                         teardown),
         cmocka_unit_test(test_npusmi_bad_rows),

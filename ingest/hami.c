@@ -24,12 +24,24 @@ enum hami_label {
     H_CONTAINER,
     H_CONTAINER_NEW,
     H_USED_CORE,
+    H_TYPE,        /* the device-level hami_* series' device type */
+    H_TYPE_LEGACY,
     NLABELS
 };
 static const char *const hami_names[NLABELS] = {
     "deviceuuid", "device_uuid",  "podnamespace",    "namespace",     "podname", "pod",
     "nodename",   "nodeid",       "node",            "containeridx", "container_index",
-    "deviceusedcore"};
+    "deviceusedcore", "device_type", "devicetype"};
+
+/* An NVIDIA GPU as HAMi names it: NVML's UUID ("GPU-..."), and NVIDIA's
+ * type where a series states one. HAMi's scheduler states other vendors'
+ * devices under the same names (its website's example: an Ascend 310P
+ * share on device "aio-node74-arm-Ascend310P-0"); collect hami meters
+ * NVIDIA GPUs only, so those are never a share of a --model GPU. */
+static bool nvidia_gpu(const char *uuid, const char *type)
+{
+    return !strncmp(uuid, "GPU-", 4) && (!type || !strncmp(type, "NVIDIA", 6));
+}
 
 /* What a series is to the collector. */
 enum series {
@@ -213,6 +225,17 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
     const char *uuid = either(l[H_UUID], l[H_UUID_NEW]);
     const char *ns = either(l[H_NAMESPACE], l[H_NAMESPACE_NEW]);
     const char *pod = either(l[H_POD], l[H_POD_NEW]);
+    if (uuid && !nvidia_gpu(uuid, either(l[H_TYPE], l[H_TYPE_LEGACY]))) {
+        /* another vendor's device: a pod's series of it is refused with
+         * its reason (never billed as an NVIDIA GPU's share, never
+         * dropped unseen); a device-level series puts no GPU in the round */
+        if (kind != S_OTHER && kind != S_DEVICE_MEM)
+            rejects_bad_line(src->rejects, s->lineno,
+                             "%.64s of %.64s/%.64s on %.64s: not an NVIDIA GPU (HAMi's shares of "
+                             "Ascend, DCU, MLU ... devices are not metered by collect hami)",
+                             s->name, ns ? ns : "-", pod ? pod : "-", uuid);
+        return;
+    }
     if (kind == S_DEVICE_MEM && uuid) {
         int64_t bytes;
         if (!memory_bytes(s->value, &bytes)) {

@@ -53,6 +53,7 @@ enum series {
     S_MEM,           /* a container's memory allocated, bytes */
     S_MEM_LEGACY,
     S_DEVICE_MEM,    /* a device's memory, bytes: what a memory share is of */
+    S_DRA_MEM,       /* HAMi DRA's vGPUDeviceMemoryAllocated: MiB, names the pod only */
     S_DCGM           /* the node's dcgm-exporter, for the GPU's energy */
 };
 
@@ -73,8 +74,10 @@ static bool classify_series(const char *name, enum series *out)
         *out = S_TENANT;
     else if (!strcmp(name, "hami_vgpu_core_allocated_ratio"))
         *out = S_CORES;
-    else if (!strcmp(name, "vGPUCoreAllocated"))
-        *out = S_CORES_LEGACY;
+    else if (!strcmp(name, "vGPUCoreAllocated") || !strcmp(name, "vGPUDeviceCoreAllocated"))
+        *out = S_CORES_LEGACY; /* HAMi DRA's name too (the website's DRA table) */
+    else if (!strcmp(name, "vGPUDeviceMemoryAllocated"))
+        *out = S_DRA_MEM;
     else if (!strcmp(name, "vGPUPodsDeviceAllocated"))
         *out = S_PODS_DEVICE;
     else if (!strcmp(name, "hami_vgpu_memory_allocated_bytes"))
@@ -276,11 +279,19 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
                         r->device);
         return;
     }
+    /* HAMi DRA states memory in MiB beside a GPUDeviceMemoryLimit in MiB,
+     * where the non-DRA scheduler's is bytes: not read as a memory share,
+     * said so under --share memory; the pod's cores share stands */
+    if (kind == S_DRA_MEM && c->memory_shares)
+        rejects_bad_line(src->rejects, s->lineno,
+                         "%.64s of %.64s/%.64s: HAMi DRA's memory (MiB) is not read as a memory "
+                         "share; the pod's cores share stands",
+                         s->name, ns, pod);
     /* 0 cores is HAMi's "no core limit" (gpucores unset): no share stated,
      * so the device falls back to the equal split, never a free ride */
     const char *container = either(l[H_CONTAINER], l[H_CONTAINER_NEW]);
     bool memory = kind == S_MEM || kind == S_MEM_LEGACY;
-    if (kind != S_TENANT && share > 0)
+    if (kind != S_TENANT && kind != S_DRA_MEM && share > 0)
         remember(c, uuid, ns, pod, container, memory, kind != S_CORES && kind != S_MEM, share);
     /* vGPUPodsDeviceAllocated states both: cores in a label, memory (bytes) as its value */
     int64_t bytes;

@@ -1061,6 +1061,35 @@ static void test_sacct_dcu_gres(void **state)
     assert_int_equal(r->ev[2].gpu_ms, 4 * 60000);
 }
 
+/* Ascend Slurm clusters name their NPU GRES "npu" (a public Slurm
+ * exporter's NPU fork sums sacct's AllocTRES "gres/npu=N"; slurmrestd's
+ * node "tres" "cpu=8,mem=16384M,gres/gpu=2,gres/npu=1"): a job holding 8
+ * NPUs for 60 s is 8 x 60000 NPU-ms under vendor huawei, never "not a GPU
+ * job" without a word. */
+static void test_sacct_npu_gres(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "9|p|billing=8,cpu=8,gres/npu=8,mem=64G,node=1|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "10|p|cpu=8,gres/npu:910b4=4,gres/npu=4|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "Ascend910B", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    if (r->n != 2) fail_msg("expected 2 NPU events, got %d", r->n);
+    assert_string_equal(r->ev[0].model, "Ascend910B");
+    assert_string_equal(r->ev[0].vendor, "huawei");
+    assert_int_equal(r->ev[0].gpu_ms, 8 * 60000);
+    assert_string_equal(r->ev[1].model, "910b4");
+    assert_string_equal(r->ev[1].vendor, "huawei");
+    assert_int_equal(r->ev[1].gpu_ms, 4 * 60000);
+}
+
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
  * free-text column the fields around it are where the header says and the
  * name is what is left between, so no GPU job goes unbilled. */
@@ -1491,6 +1520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_npu_gres, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),

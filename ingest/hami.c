@@ -33,14 +33,16 @@ static const char *const hami_names[NLABELS] = {
     "nodename",   "nodeid",       "node",            "containeridx", "container_index",
     "deviceusedcore", "device_type", "devicetype"};
 
-/* An NVIDIA GPU as HAMi names it: NVML's UUID ("GPU-..."), and NVIDIA's
+/* An NVIDIA GPU as HAMi names it: NVML's UUID ("GPU-...", a MIG
+ * instance's "MIG-..."), and NVIDIA's
  * type where a series states one. HAMi's scheduler states other vendors'
  * devices under the same names (its website's example: an Ascend 310P
  * share on device "aio-node74-arm-Ascend310P-0"); collect hami meters
  * NVIDIA GPUs only, so those are never a share of a --model GPU. */
 static bool nvidia_gpu(const char *uuid, const char *type)
 {
-    return !strncmp(uuid, "GPU-", 4) && (!type || !strncmp(type, "NVIDIA", 6));
+    return (!strncmp(uuid, "GPU-", 4) || !strncmp(uuid, "MIG-", 4)) &&
+           (!type || !strncmp(type, "NVIDIA", 6));
 }
 
 /* What a series is to the collector. */

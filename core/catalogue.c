@@ -21,6 +21,8 @@ static const struct accelerator entries[] = {
      * device types; the card name's suffix, -M5, -X5K, -S4, is dropped) */
     {"MLU290", "cambricon", true},  {"MLU270", "cambricon", true},
     {"MLU220", "cambricon", true},  {"MLU365", "cambricon", true},
+    /* cnDeviceGetName's "MLU580" (Cambricon mlu-ops' device name table) */
+    {"MLU580", "cambricon", true},
     /* issue 35: MetaX (mx-exporter's modelName), Iluvatar CoreX (ix-exporter's
      * name, "Iluvatar BI-V150S" is a BI-V150), Kunlunxin, Moore Threads */
     {"MXC500", "metax", true},      {"MXC550", "metax", true},

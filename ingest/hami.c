@@ -24,12 +24,26 @@ enum hami_label {
     H_CONTAINER,
     H_CONTAINER_NEW,
     H_USED_CORE,
+    H_TYPE,        /* the device-level hami_* series' device type */
+    H_TYPE_LEGACY,
     NLABELS
 };
 static const char *const hami_names[NLABELS] = {
     "deviceuuid", "device_uuid",  "podnamespace",    "namespace",     "podname", "pod",
     "nodename",   "nodeid",       "node",            "containeridx", "container_index",
-    "deviceusedcore"};
+    "deviceusedcore", "device_type", "devicetype"};
+
+/* An NVIDIA GPU as HAMi names it: NVML's UUID ("GPU-...", a MIG
+ * instance's "MIG-..."), and NVIDIA's
+ * type where a series states one. HAMi's scheduler states other vendors'
+ * devices under the same names (its website's example: an Ascend 310P
+ * share on device "aio-node74-arm-Ascend310P-0"); collect hami meters
+ * NVIDIA GPUs only, so those are never a share of a --model GPU. */
+static bool nvidia_gpu(const char *uuid, const char *type)
+{
+    return (!strncmp(uuid, "GPU-", 4) || !strncmp(uuid, "MIG-", 4)) &&
+           (!type || !strncmp(type, "NVIDIA", 6));
+}
 
 /* What a series is to the collector. */
 enum series {
@@ -41,6 +55,7 @@ enum series {
     S_MEM,           /* a container's memory allocated, bytes */
     S_MEM_LEGACY,
     S_DEVICE_MEM,    /* a device's memory, bytes: what a memory share is of */
+    S_DRA_MEM,       /* HAMi DRA's vGPUDeviceMemoryAllocated: MiB, names the pod only */
     S_DCGM           /* the node's dcgm-exporter, for the GPU's energy */
 };
 
@@ -61,8 +76,10 @@ static bool classify_series(const char *name, enum series *out)
         *out = S_TENANT;
     else if (!strcmp(name, "hami_vgpu_core_allocated_ratio"))
         *out = S_CORES;
-    else if (!strcmp(name, "vGPUCoreAllocated"))
-        *out = S_CORES_LEGACY;
+    else if (!strcmp(name, "vGPUCoreAllocated") || !strcmp(name, "vGPUDeviceCoreAllocated"))
+        *out = S_CORES_LEGACY; /* HAMi DRA's name too (the website's DRA table) */
+    else if (!strcmp(name, "vGPUDeviceMemoryAllocated"))
+        *out = S_DRA_MEM;
     else if (!strcmp(name, "vGPUPodsDeviceAllocated"))
         *out = S_PODS_DEVICE;
     else if (!strcmp(name, "hami_vgpu_memory_allocated_bytes"))
@@ -213,6 +230,17 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
     const char *uuid = either(l[H_UUID], l[H_UUID_NEW]);
     const char *ns = either(l[H_NAMESPACE], l[H_NAMESPACE_NEW]);
     const char *pod = either(l[H_POD], l[H_POD_NEW]);
+    if (uuid && !nvidia_gpu(uuid, either(l[H_TYPE], l[H_TYPE_LEGACY]))) {
+        /* another vendor's device: a pod's series of it is refused with
+         * its reason (never billed as an NVIDIA GPU's share, never
+         * dropped unseen); a device-level series puts no GPU in the round */
+        if (kind != S_OTHER && kind != S_DEVICE_MEM)
+            rejects_bad_line(src->rejects, s->lineno,
+                             "%.64s of %.64s/%.64s on %.64s: not an NVIDIA GPU (HAMi's shares of "
+                             "Ascend, DCU, MLU ... devices are not metered by collect hami)",
+                             s->name, ns ? ns : "-", pod ? pod : "-", uuid);
+        return;
+    }
     if (kind == S_DEVICE_MEM && uuid) {
         int64_t bytes;
         if (!memory_bytes(s->value, &bytes)) {
@@ -253,11 +281,19 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
                         r->device);
         return;
     }
+    /* HAMi DRA states memory in MiB beside a GPUDeviceMemoryLimit in MiB,
+     * where the non-DRA scheduler's is bytes: not read as a memory share,
+     * said so under --share memory; the pod's cores share stands */
+    if (kind == S_DRA_MEM && c->memory_shares)
+        rejects_bad_line(src->rejects, s->lineno,
+                         "%.64s of %.64s/%.64s: HAMi DRA's memory (MiB) is not read as a memory "
+                         "share; the pod's cores share stands",
+                         s->name, ns, pod);
     /* 0 cores is HAMi's "no core limit" (gpucores unset): no share stated,
      * so the device falls back to the equal split, never a free ride */
     const char *container = either(l[H_CONTAINER], l[H_CONTAINER_NEW]);
     bool memory = kind == S_MEM || kind == S_MEM_LEGACY;
-    if (kind != S_TENANT && share > 0)
+    if (kind != S_TENANT && kind != S_DRA_MEM && share > 0)
         remember(c, uuid, ns, pod, container, memory, kind != S_CORES && kind != S_MEM, share);
     /* vGPUPodsDeviceAllocated states both: cores in a label, memory (bytes) as its value */
     int64_t bytes;

@@ -147,12 +147,14 @@ static bool header(struct sacct *s, struct text line, long lineno)
     return false;
 }
 
-/* The GRES names Slurm sites give their accelerators: "gpu", and Hygon's
+/* The GRES names Slurm sites give their accelerators: "gpu", Hygon's
  * DCU clusters' "dcu" (AllocTRES "billing=8,cpu=8,gres/dcu=1,..." on
- * SCNet), whose vendor the name states. */
+ * SCNet) and Ascend clusters' "npu" (AllocTRES "gres/npu=N", as a public
+ * Slurm exporter's NPU fork reads it from sacct), whose vendor the name
+ * states. */
 static const struct {
     const char *name, *vendor;
-} accel_gres[] = {{"gpu", NULL}, {"dcu", "hygon"}};
+} accel_gres[] = {{"gpu", NULL}, {"dcu", "hygon"}, {"npu", "huawei"}};
 
 /* One GRES name's entries of AllocTRES ("gres/<name>:<type>=N" typed, or
  * "gres/<name>=N"), appended to out[*n]: each type once, else the untyped

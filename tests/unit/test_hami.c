@@ -232,6 +232,53 @@ static void test_hami_real_scheduler_memory_share(void **state)
     }
 }
 
+/* HAMi's scheduler states other vendors' shares under the same names: its
+ * website's example of an Ascend 310P share (device "aio-node74-arm-
+ * Ascend310P-0", 50 % cores, 3 GiB) beside an NVIDIA GPU no pod holds.
+ * collect hami meters NVIDIA GPUs only (docs/collectors.md, "Non-NVIDIA
+ * devices"): each of the Ascend pod's series is a bad line, never a share
+ * of an NVIDIA GPU of --model; its device is no GPU of the round; the
+ * NVIDIA GPU is idle, its whole window unallocated. */
+static void test_hami_other_vendors_devices_are_refused(void **state)
+{
+    struct run *r = *state;
+    const char *f = "hami-scheduler-website-ascend310p.prom";
+    round_at(r, "2026-11-01T00:00:00Z", NULL, false, f, NULL);
+    round_at(r, "2026-11-01T00:01:00Z", NULL, false, f, NULL);
+    expect(r, NULL, 0, NULL);
+    if (r->bad != 2) fail_msg("expected 2 bad lines (the Ascend pod's cores and memory), got %ld",
+                              r->bad);
+    if (r->ncap != 1 || strcmp(r->cap[0].node, "aio-node67") || r->cap[0].devices != 1)
+        fail_msg("expected one capacity event, aio-node67's one GPU, got %d (%s, %d devices)",
+                 r->ncap, r->ncap ? r->cap[0].node : "-", r->ncap ? r->cap[0].devices : 0);
+    assert_int_equal(r->st.idle_units, 1);
+    assert_int_equal(r->st.idle_gpu_ms, 60000);
+}
+
+/* HAMi DRA's scheduler names (the HAMi website's DRA table): pod-0's
+ * vGPUDeviceCoreAllocated 100 on GPU-82be-83fe-3068 is its cores share,
+ * the whole 60 s window; the other P4 is idle. Under --share memory the
+ * DRA memory series (MiB) is a bad line and the cores share stands. */
+static void test_hami_dra_scheduler_names(void **state)
+{
+    struct run *r = *state;
+    const char *f = "hami-scheduler-website-dra.prom";
+    for (int memory = 0; memory < 2; memory++) {
+        state_free(&r->state);
+        state_init(&r->state);
+        round_at(r, "2026-11-01T00:00:00Z", NULL, memory, f, NULL);
+        round_at(r, "2026-11-01T00:01:00Z", NULL, memory, f, NULL);
+        const struct want w[] = {{"default", "pod-0", 60000, -1}};
+        expect(r, w, 1, "unknown");
+        if (r->bad != memory)
+            fail_msg("expected %d bad lines, got %ld", memory, r->bad);
+        assert_int_equal(r->st.idle_units, 1);
+        assert_int_equal(r->st.idle_gpu_ms, 60000);
+        assert_string_equal(r->cap[0].node, "k8s-node01");
+        assert_int_equal(r->cap[0].devices, 2);
+    }
+}
+
 /* The real 2.4 monitor paste of HAMi issue 555 (one pod alone on four
  * GPUs, no scheduler: each GPU whole to it) joined with a dcgm-exporter
  * scrape of two of them: those two carry their whole energy (9,000,000
@@ -538,6 +585,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_scheduler_memory_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_other_vendors_devices_are_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hami_dra_scheduler_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_monitor_with_dcgm_energy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),

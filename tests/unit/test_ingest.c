@@ -867,6 +867,29 @@ static void test_npusmi_a3_25x_and_a_card_cut_off(void **state)
     assert_int_equal(r->cap[0].idle_energy_mj, 4995000 + 5043000); /* 166.5 + 168.1 W x 30 s */
 }
 
+/* Atlas 300I Duo (nvtop issue 421): one card, NPU 2, two 310P3 chips
+ * under the "Chip Device" heading with one Bus-Id; each chip is its own
+ * device (the Device column), power "NA" is no reading: time, no energy. */
+static void test_npusmi_310p3_duo_two_chips(void **state)
+{
+    struct run *r = *state;
+    const char *duo = "310p3-duo-npu-smi-25.2.0-nvtop421.txt";
+    scrape(r, npusmi_parse, duo, "2026-11-01T00:00:00Z", NULL, "acme");
+    scrape(r, npusmi_parse, duo, "2026-11-01T00:00:30Z", NULL, "acme");
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(r->ev[i].account, "acme");
+        assert_string_equal(r->ev[i].model, "310P3");
+        assert_int_equal(r->ev[i].gpu_ms, 30000);
+        assert_false(r->ev[i].has & EVENT_HAS_ENERGY);
+    }
+    assert_string_equal(catalogue_find(r->ev[0].model)->model, "Ascend310P");
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 60000);
+}
+
 /* The process table after the devices is not device rows; a die whose
  * card's power row is not in the input has time and no energy. */
 static void test_npusmi_process_table_is_not_devices(void **state)
@@ -1036,6 +1059,35 @@ static void test_sacct_dcu_gres(void **state)
     assert_string_equal(r->ev[2].model, "k100ai");
     assert_string_equal(r->ev[2].vendor, "hygon");
     assert_int_equal(r->ev[2].gpu_ms, 4 * 60000);
+}
+
+/* Ascend Slurm clusters name their NPU GRES "npu" (a public Slurm
+ * exporter's NPU fork sums sacct's AllocTRES "gres/npu=N"; slurmrestd's
+ * node "tres" "cpu=8,mem=16384M,gres/gpu=2,gres/npu=1"): a job holding 8
+ * NPUs for 60 s is 8 x 60000 NPU-ms under vendor huawei, never "not a GPU
+ * job" without a word. */
+static void test_sacct_npu_gres(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "9|p|billing=8,cpu=8,gres/npu=8,mem=64G,node=1|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "10|p|cpu=8,gres/npu:910b4=4,gres/npu=4|60|"
+                        "2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "Ascend910B", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    if (r->n != 2) fail_msg("expected 2 NPU events, got %d", r->n);
+    assert_string_equal(r->ev[0].model, "Ascend910B");
+    assert_string_equal(r->ev[0].vendor, "huawei");
+    assert_int_equal(r->ev[0].gpu_ms, 8 * 60000);
+    assert_string_equal(r->ev[1].model, "910b4");
+    assert_string_equal(r->ev[1].vendor, "huawei");
+    assert_int_equal(r->ev[1].gpu_ms, 4 * 60000);
 }
 
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
@@ -1459,6 +1511,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a2_one_die_per_npu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_a3_25x_and_a_card_cut_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npusmi_310p3_duo_two_chips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npusmi_process_table_is_not_devices, setup,
                                         teardown),
         cmocka_unit_test(test_npusmi_bad_rows),
@@ -1467,6 +1520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_npu_gres, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),

@@ -153,6 +153,51 @@ static void test_iluvatar_pod_and_power(void **state)
     assert_int_equal(capacity_of(r, "Iluvatar BI-V150S")->allocated_ms, 30000);
 }
 
+/* ix-exporter's IxDCGM-generation README sample (a real output with a
+ * pod): test-pod's BI-V150S 210 W x 30 s = 6300000 mJ; the three others
+ * idle at 55, 132 and 206 W (the third runs a process but no pod holds it). */
+static void test_iluvatar_ixdcgm_readme_pod(void **state)
+{
+    struct run *r = *state;
+    const char *f = "iluvatar-ix-exporter-ixdcgm-readme-pod.prom";
+    scrape(r, vendor_parse_iluvatar, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n + r->ncap, 0);
+    scrape(r, vendor_parse_iluvatar, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].account, "default");
+    assert_string_equal(r->ev[0].job, "test-pod");
+    assert_string_equal(r->ev[0].model, "Iluvatar BI-V150S");
+    assert_string_equal(r->ev[0].source, "t/c1/infra-92");
+    assert_int_equal(r->ev[0].gpu_ms, 30000);
+    assert_int_equal(r->ev[0].energy_mj, 6300000);
+    assert_int_equal(r->st.idle_units, 3);
+    assert_int_equal(r->st.idle_gpu_ms, 90000);
+    assert_int_equal(capacity_of(r, "Iluvatar BI-V100")->idle_energy_mj, 1650000);
+    assert_int_equal(capacity_of(r, "Iluvatar MR-V50")->idle_energy_mj, 3960000);
+    const struct usage_event *v150 = capacity_of(r, "Iluvatar BI-V150S");
+    assert_int_equal(v150->devices, 2);
+    assert_int_equal(v150->allocated_ms, 30000);
+    assert_int_equal(v150->idle_energy_mj, 6180000);
+}
+
+/* ix-exporter's first release (labels gpu, name, uuid only): two "AIP-BI"
+ * at 35 W, idle, on the collector's node: 35 W x 30 s = 1050000 mJ each. */
+static void test_iluvatar_first_release(void **state)
+{
+    struct run *r = *state;
+    const char *f = "iluvatar-ix-exporter-first-release-aipbi.prom";
+    scrape(r, vendor_parse_iluvatar, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, vendor_parse_iluvatar, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(r->st.idle_units, 2);
+    const struct usage_event *c = capacity_of(r, "AIP-BI");
+    assert_string_equal(c->node, "this-host");
+    assert_int_equal(c->devices, 2);
+    assert_int_equal(c->idle_energy_mj, 2100000);
+}
+
 /* The UUID is the chip: a node label that changes between scrapes (an
  * exporter pod's own name) keeps its state, and the window is charged. */
 static void test_vendor_uuid_is_identity_across_node_names(void **state)
@@ -237,6 +282,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_iluvatar_readme_sample, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iluvatar_pod_and_power, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_iluvatar_ixdcgm_readme_pod, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_iluvatar_first_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vendor_uuid_is_identity_across_node_names, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_vendor_map_by_uuid, setup, teardown),

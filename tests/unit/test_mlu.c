@@ -261,6 +261,9 @@ static void test_mlu_catalogue(void **state)
         {"MLU590-H8", "MLU590"}, {"MLU290-M5", "MLU290"},  {"MLU290", "MLU290"},
         {"MLU270-X5K", "MLU270"}, {"MLU270-S4", "MLU270"}, {"MLU220-M2", "MLU220"},
         {"MLU365-D2", "MLU365"}, {"Cambricon MLU370-X8", "MLU370"},
+        /* cndev's name of the MLU580 (Cambricon mlu-ops' device name table,
+         * {"MLU580", MLUOP_MLU590}): its own model, not an MLU590 */
+        {"MLU580", "MLU580"},
     };
     for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++) {
         const struct accelerator *a = catalogue_find(cards[i].reported);

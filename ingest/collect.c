@@ -78,7 +78,7 @@ static long meter_hami(struct cycle *cy, const char *text, size_t len,
     hami_parse_pods(env->pods, env->pods_len, &pods, env->memory_shares, text, len, &src);
     rejects_finish(&pods);
     if (pods.unusable[0]) log_error("%s: unusable input: %s", pods.origin, pods.unusable);
-    r->bad += pods.bad;
+    cy->st.bad_lines += pods.bad; /* the round's, logged under the pods file, not the scrape's */
     if (pods.unusable[0] && !r->unusable[0]) rejects_unusable(r, "%s", pods.unusable);
     return meter_set(cy, &set, r);
 }

@@ -76,8 +76,10 @@ static bool read_quantity(const struct prom_sample *s, int scale, int64_t max, b
                           int64_t *out)
 {
     if (dcgm_blank(s->value, scale)) return true; /* no value */
-    if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, out) || *out > max)
+    int64_t v; /* a refused value changes nothing: a good one before it stands */
+    if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, &v) || v > max)
         return false;
+    *out = v;
     *has = true;
     return true;
 }

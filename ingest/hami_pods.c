@@ -113,10 +113,111 @@ static void walk_pod(const cJSON *pod, long index, struct rejects *r, hami_pod_f
     }
 }
 
+/* Past the JSON string at p (its opening quote), its escapes skipped but
+ * not judged; NULL when it does not end. */
+static const char *past_string(const char *p, const char *end)
+{
+    for (p++; p < end; p++)
+        if (*p == '\\') {
+            if (++p == end) return NULL;
+        } else if (*p == '"') {
+            return p + 1;
+        }
+    return NULL;
+}
+
+static const char *past_blanks(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Past the JSON value at p by its structure alone (brackets counted,
+ * strings skipped); NULL when it does not end. */
+static const char *past_value(const char *p, const char *end)
+{
+    if (p < end && *p == '"') return past_string(p, end);
+    if (p < end && (*p == '{' || *p == '[')) {
+        long depth = 0;
+        for (; p < end; p++) {
+            if (*p == '"') {
+                if (!(p = past_string(p, end))) return NULL;
+                p--;
+            } else if (*p == '{' || *p == '[') {
+                depth++;
+            } else if ((*p == '}' || *p == ']') && --depth == 0) {
+                return p + 1;
+            }
+        }
+        return NULL;
+    }
+    const char *s = p;
+    while (p < end && !strchr(",}] \t\r\n", *p))
+        p++;
+    return p > s ? p : NULL;
+}
+
+/* When the whole document is refused by the strict reader: its top-level
+ * "items", each pod read on its own, so one pod's strings (a "\u0000" or
+ * 5,000 annotations a tenant wrote on its own pod) make that pod a bad line
+ * and not every pod's allocation unusable. False, nothing walked, unless
+ * the document is one object whose structure is whole with an items array. */
+static bool walk_items_one_by_one(const char *json, size_t len, struct rejects *r,
+                                  hami_pod_fn fn, void *ctx)
+{
+    const char *end = json + len, *p = past_blanks(json, end), *items = NULL, *items_end = NULL;
+    if (p == end || *p != '{') return false;
+    p = past_blanks(p + 1, end);
+    while (p < end && *p != '}') {
+        const char *key = p;
+        if (*p != '"' || !(p = past_string(p, end))) return false;
+        bool is_items = p - key == 7 && !memcmp(key, "\"items\"", 7);
+        p = past_blanks(p, end);
+        if (p == end || *p++ != ':') return false;
+        const char *v = p = past_blanks(p, end);
+        if (!(p = past_value(p, end))) return false;
+        if (is_items && *v == '[') items = v, items_end = p;
+        p = past_blanks(p, end);
+        if (p < end && *p == ',') p = past_blanks(p + 1, end);
+        else if (p == end || *p != '}') return false;
+    }
+    if (p == end || past_blanks(p + 1, end) != end || !items) return false;
+    for (int pass = 0; pass < 2; pass++) { /* the structure of every item, then the pods */
+        long index = 0;
+        for (p = past_blanks(items + 1, items_end); p < items_end && *p != ']';) {
+            const char *item = p;
+            if (!(p = past_value(p, items_end))) return false;
+            index++;
+            if (pass == 1) {
+                struct doc_check c = {0};
+                cJSON *pod = doc_parse(item, (size_t)(p - item), &c);
+                if (pod)
+                    walk_pod(pod, index, r, fn, ctx);
+                else
+                    rejects_bad_line(r, index, "pod %ld: %.*s", index,
+                                     (int)strcspn(c.errors.buf, "\n"), c.errors.buf);
+                cJSON_Delete(pod);
+                sb_free(&c.errors);
+            }
+            p = past_blanks(p, items_end);
+            if (p < items_end && *p == ',')
+                p = past_blanks(p + 1, items_end);
+            else if (p == items_end || *p != ']')
+                return false;
+        }
+    }
+    return true;
+}
+
 void hami_pods_walk(const char *json, size_t len, struct rejects *r, hami_pod_fn fn, void *ctx)
 {
     struct doc_check c = {0};
     cJSON *doc = doc_parse(json, len, &c);
+    if (!doc && walk_items_one_by_one(json, len, r, fn, ctx)) {
+        sb_free(&c.errors);
+        return;
+    }
     const cJSON *items = doc ? cJSON_GetObjectItemCaseSensitive(doc, "items") : NULL;
     const char *kind = doc ? string_at(doc, "kind", NULL) : NULL;
     if (cJSON_IsArray(items)) {

@@ -16,7 +16,11 @@
  * or node, more than HAMI_POD_MAX_DEVICES devices) or that names a device
  * type other than NVIDIA is a bad line (counted in r, its reason logged as
  * "pod <n> (<namespace>/<name>)"), none of its devices given to fn: a pod is
- * read whole or not at all. Input that is not such JSON is unusable.
+ * read whole or not at all. So is a pod the strict reader refuses (a
+ * "\u0000" in a string its tenant wrote, too many members) when the rest
+ * of the document is whole: each pod is then read on its own. Input that is
+ * not such JSON (not one object with an items array whose structure
+ * closes) is unusable.
  * Reentrant and thread-safe: no state beyond the caller's. */
 #ifndef GPUMETER_HAMI_PODS_H
 #define GPUMETER_HAMI_PODS_H

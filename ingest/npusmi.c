@@ -246,6 +246,10 @@ void npusmi_parse(const char *text, size_t len, struct device_source *src)
     while (!processes && rejects_line_next(&lr, &l)) {
         struct text line = trim(l.p, l.n);
         if (line.n == 0 || line.p[0] == '+') continue; /* a border */
+        if (memchr(line.p, '\0', line.n)) { /* a name read on would end at it */
+            rejects_bad_line(src->rejects, lr.lineno, "NUL byte in the line");
+            continue;
+        }
         struct text cell[MAX_CELLS + 1], tok[MAX_TOKENS + 1];
         size_t ncell = line.p[0] == '|' ? cells_of(line.p, line.n, cell) : 0;
         size_t ntok = ncell ? tokens_of(cell[0], tok) : 0;

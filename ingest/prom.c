@@ -156,6 +156,12 @@ void prom_parse(const char *text, size_t len, struct rejects *r, prom_sample_fn 
             rejects_bad_line(r, lineno, "last line cut off (no newline at the end of the scrape)");
             break;
         }
+        /* no name or number holds a NUL: read on, a C string would end there
+         * ("team-a\0evil" as team-a) */
+        if (memchr(l.p, '\0', l.n)) {
+            rejects_bad_line(r, lineno, "NUL byte in the line");
+            continue;
+        }
         struct prom_sample s = {.nlabels = 0, .lineno = lineno};
         const char *why = parse_line(&c, &s);
         if (why) {

@@ -79,6 +79,14 @@ out=$(collect --state-dir "$TMP/pods-alone" --stdout --pods "$F/hami-pods.json" 
 check_eq "the pods alone: the same shares without energy" \
     "team-u/nolimit-0 60000 -,team-r/wait-0 18000 -,team-p/serve-0 12000 -,team-q/train-1 48000 -," \
     "$out"
+# the pods' bad lines are logged once under the pods file and counted in the
+# round, never summed again as the scrape's ("<scrape>: 2 more bad lines skipped")
+err=$(GPUMETER_QUIET=0 "$GM" collect hami --model H800 --state-dir "$TMP/pods-log" --stdout \
+    --pods "$F/hami-pods.json" --file "$F/hami-pods-dcgm-t0.prom" --at 2026-11-01T00:00:00Z \
+    2>&1 >/dev/null)
+check_eq "the pods' 2 bad lines: none blamed on the scrape, 2 in the round" \
+    "0 1" "$(echo "$err" | grep -c 'hami-pods-dcgm-t0.prom: .*more bad lines skipped') \
+$(echo "$err" | grep -c 'round at .*: 0 events, 2 bad lines')"
 echo '{"items": 3}' >"$TMP/bad.json"
 rc=0 rc2=0
 collect --state-dir "$TMP/bad" --stdout --pods "$TMP/bad.json" --at 2026-11-01T00:00:00Z \

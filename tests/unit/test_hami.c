@@ -10,6 +10,7 @@
 #include "core/fileio.h"
 #include "core/timeutil.h"
 #include "ingest/hami.h"
+#include "ingest/hami_pods.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +350,56 @@ static void test_hami_pod_annotation(void **state)
     assert_string_equal(r->cap[1].node, "worker-a800-1");
 }
 
+static void count_device(const struct hami_pod_device *d, void *ctx)
+{
+    struct strbuf *seen = ctx;
+    sb_printf(seen, "%s/%s@%s ", d->ns, d->pod, d->uuid);
+}
+
+/* A tenant writes its own pod's strings: a "\u0000" in an annotation (the
+ * API server takes any string, kubectl writes it escaped) or more members
+ * than the strict reader takes make that pod a bad line, not the whole
+ * pods file unusable with every other pod's allocation in it. A document
+ * whose structure is broken (cut off) is still unusable. */
+static void test_hami_pods_one_bad_pod_is_one_bad_line(void **state)
+{
+    (void)state;
+#define POD                                                                                 \
+    "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\",\"annotations\":{%s"                 \
+    "\"hami.io/vgpu-devices-allocated\":\"GPU-%s,NVIDIA,1000,30;\"}},"                         \
+    "\"spec\":{\"nodeName\":\"n1\"},\"status\":{\"phase\":\"Running\"}}"
+    struct strbuf many = STRBUF_INIT, doc = STRBUF_INIT;
+    for (int i = 0; i < 5000; i++)
+        sb_printf(&many, "\"a%d\":\"\",", i);
+    sb_printf(&doc, "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+    sb_printf(&doc, POD, "good-0", "", "a");
+    sb_printf(&doc, ",");
+    sb_printf(&doc, POD, "evil-nul", "\"x\":\"a\\u0000b\",", "b");
+    sb_printf(&doc, ",");
+    sb_printf(&doc, POD, "evil-many", many.buf, "c");
+    sb_printf(&doc, ",");
+    sb_printf(&doc, POD, "good-1", "", "d");
+    sb_printf(&doc, "],\"metadata\":{\"resourceVersion\":\"\"}}\n");
+    struct strbuf seen = STRBUF_INIT;
+    struct rejects rep = {.origin = "pods"};
+    hami_pods_walk(doc.buf, doc.len, &rep, count_device, &seen);
+    if (strcmp(sb_str(&seen), "ns/good-0@GPU-a ns/good-1@GPU-d ") || rep.bad != 2 ||
+        rep.unusable[0])
+        fail_msg("expected the two good pods and 2 bad, got '%s', %ld bad, unusable '%s'",
+                 sb_str(&seen), rep.bad, rep.unusable);
+    /* cut off in the middle: unusable, nothing walked */
+    struct rejects cut = {.origin = "pods"};
+    sb_reset(&seen);
+    hami_pods_walk(doc.buf, doc.len / 2, &cut, count_device, &seen);
+    if (seen.len || !cut.unusable[0])
+        fail_msg("expected a cut document unusable with no pod, got '%s', unusable '%s'",
+                 sb_str(&seen), cut.unusable);
+    sb_free(&seen);
+    sb_free(&many);
+    sb_free(&doc);
+#undef POD
+}
+
 /* The pods file and the scheduler's series stating the same container
  * count it once. */
 static void test_hami_annotation_and_scheduler_count_once(void **state)
@@ -592,6 +643,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
+        cmocka_unit_test(test_hami_pods_one_bad_pod_is_one_bad_line),
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,
                                         teardown),
         cmocka_unit_test(test_hami_energy_shares_never_exceed_the_device),

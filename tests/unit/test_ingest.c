@@ -88,6 +88,24 @@ static void test_prom_escapes_comments_and_bad_lines(void **state)
     sb_free(&in);
 }
 
+/* A NUL byte is no character of a name or a number: a line holding one is a
+ * bad line, never a label or value cut at the NUL ("team-a\0evil" read as
+ * team-a, "5\0junk" as 5), and the lines beside it still read. */
+static void test_prom_nul_byte_is_a_bad_line(void **state)
+{
+    (void)state;
+    const char text[] = "x{pod_name=\"team-a\0evil\"} 1\n"
+                        "x{pod_name=\"ok\"} 5\0junk\n"
+                        "x{pod_name=\"good\"} 7\n";
+    struct seen seen = {0};
+    struct rejects rep = {.origin = "t"};
+    prom_parse(text, sizeof text - 1, &rep, count_sample, &seen);
+    assert_int_equal(rep.bad, 2);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.pod, "good");
+    assert_string_equal(seen.last_value, "7");
+}
+
 static void test_dcgm_kubernetes_baseline_delta_reset(void **state)
 {
     struct run *r = *state;
@@ -962,6 +980,30 @@ static void test_npusmi_bad_rows(void **state)
     device_set_free(&set1);
 }
 
+/* A NUL byte in a cell is a bad line, never a name cut at the NUL
+ * ("Ascend\0x" read as a model "Ascend"): the NPU row is refused with its
+ * reason, its chip row has no NPU row, and the next card still reads. */
+static void test_npusmi_nul_byte_is_a_bad_line(void **state)
+{
+    (void)state;
+    const char text[] =
+        "| NPU   Name                | Health        | Power(W)    Temp(C)      |\n"
+        "| Chip                      | Bus-Id        | AICore(%)   HBM-Usage(MB) |\n"
+        "| 0     Ascend\0x           | OK            | 70.5        36           |\n"
+        "| 0                         | 0000:9D:00.0  | 0           3416 / 32768 |\n"
+        "| 1     Ascend910B4         | OK            | 80          36           |\n"
+        "| 0                         | 0000:9F:00.0  | 0           3416 / 32768 |\n";
+    struct device_set set = {0};
+    struct rejects rep = {.origin = "t"};
+    struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
+    npusmi_parse(text, sizeof text - 1, &src);
+    assert_int_equal(rep.bad, 2); /* the NUL row, then its chip row without it */
+    assert_int_equal(set.n, 1);
+    assert_string_equal(set.v[0].device, "npu-1");
+    assert_string_equal(set.v[0].model, "Ascend910B4");
+    device_set_free(&set);
+}
+
 static void sacct(struct run *r, const char *file, const char *when, const struct sacct_opts *o)
 {
     struct strbuf in = STRBUF_INIT;
@@ -1477,6 +1519,7 @@ int main(void)
         cmocka_unit_test(test_reporter_account_patterns),
         cmocka_unit_test(test_tokens_foreign_line),
         cmocka_unit_test(test_prom_escapes_comments_and_bad_lines),
+        cmocka_unit_test(test_prom_nul_byte_is_a_bad_line),
         cmocka_unit_test_setup_teardown(test_dcgm_kubernetes_baseline_delta_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_gap_is_reported_not_charged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_legacy_labels, setup, teardown),
@@ -1515,6 +1558,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_npusmi_process_table_is_not_devices, setup,
                                         teardown),
         cmocka_unit_test(test_npusmi_bad_rows),
+        cmocka_unit_test(test_npusmi_nul_byte_is_a_bad_line),
         cmocka_unit_test_setup_teardown(test_sacct_jobs_once_and_running_incrementally, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,

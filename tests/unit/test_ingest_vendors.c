@@ -92,6 +92,29 @@ static void test_metax_bad_lines(void **state)
     sb_free(&in);
 }
 
+/* A value refused as a bad line changes nothing: a repeated series with an
+ * implausible power (over 100 kW) after a good one leaves the good one, as
+ * does a repeated energy counter beyond what an event carries. */
+static void test_vendor_refused_value_leaves_the_reading(void **state)
+{
+    (void)state;
+    const char text[] =
+        "mx_board_power{Hostname=\"n\",deviceId=\"0\",modelName=\"MXC500\",uuid=\"GPU-1\"} 61750\n"
+        "mx_board_power{Hostname=\"n\",deviceId=\"0\",modelName=\"MXC500\",uuid=\"GPU-1\"} "
+        "200000000\n";
+    struct device_set set = {0};
+    struct rejects rep = {.origin = "t"};
+    struct device_source src = {"h", false, "m", NULL, NULL, &set, &rep};
+    vendor_parse_metax(text, sizeof text - 1, &src);
+    assert_int_equal(rep.bad, 1);
+    assert_int_equal(set.n, 1);
+    assert_true(set.v[0].has_power);
+    if (set.v[0].power_mw != 61750)
+        fail_msg("expected the good 61750 mW to stand, got %lld mW",
+                 (long long)set.v[0].power_mw);
+    device_set_free(&set);
+}
+
 /* A Python exporter serving prometheus_client's default registry adds its
  * own process series: they name no GPU and are no bad lines; a series of
  * another exporter still is one. */
@@ -278,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metax_power_in_mw_gives_exact_mj, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metax_mw_remainder_is_carried, setup, teardown),
         cmocka_unit_test(test_metax_bad_lines),
+        cmocka_unit_test(test_vendor_refused_value_leaves_the_reading),
         cmocka_unit_test_setup_teardown(test_vendor_client_runtime_series_are_not_bad_lines,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_iluvatar_readme_sample, setup, teardown),

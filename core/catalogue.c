@@ -32,6 +32,9 @@ static const struct accelerator entries[] = {
     {"KunlunP800", "kunlunxin", true}, {"KunlunR200", "kunlunxin", true},
     {"MTTS4000", "mthreads", true}, {"MTTS3000", "mthreads", true},
     {"MTTS5000", "mthreads", true},
+    /* Hygon's BW1000 (dcu-exporter v2.4's name, as an operator's model
+     * table beside it normalises it); Moore Threads' MTT S80 */
+    {"DCUBW1000", "hygon", true},   {"MTTS80", "mthreads", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -42,6 +45,8 @@ static const struct {
     {"910B", "Ascend910B"},        {"910C", "Ascend910C"}, {"310P", "Ascend310P"},
     {"ATLAS800TA2", "Ascend910B"}, {"Z100", "DCUZ100"},    {"R300", "KunlunR300"},
     {"K100", "DCUK100"},           {"K100AI", "DCUK100AI"},
+    /* HAMi registers Hygon's cards as HCUs (HCU-K100_AI) */
+    {"HCUK100", "DCUK100"},        {"HCUK100AI", "DCUK100AI"}, {"BW1000", "DCUBW1000"},
     /* Atlas A3's chip: CANN and npu-exporter call it 910_93 (npu-smi
      * "Ascend910", which collect npu-smi reports as Ascend910_93) */
     {"91093", "Ascend910C"},       {"ASCEND91093", "Ascend910C"},

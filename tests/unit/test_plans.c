@@ -164,6 +164,10 @@ static void test_catalogue_normalises_reported_names(void **state)
         {"NVIDIA H20", "H20", false},        {"H200", "H200", false},
         {"Ascend910B3", "Ascend910B", true}, {"910b", "Ascend910B", true},
         {"Ascend910B", "Ascend910B", true},  {"MLU370-X8", "MLU370", true},
+        /* names published beside Hygon's and HAMi's exporters (issue 35 review) */
+        {"BW1000", "DCUBW1000", true},       {"HCU-K100_AI", "DCUK100AI", true},
+        {"HCU-K100", "DCUK100", true},       {"MTT S80", "MTTS80", true},
+        {"Moore Threads MTT S80", "MTTS80", true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct accelerator *a = catalogue_find(cases[i].reported);

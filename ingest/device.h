@@ -1,5 +1,6 @@
-/* device: per-accelerator readings and the metering rules shared by dcgm,
- * npu and nvidia-smi.
+/* device: per-accelerator readings and the metering rules shared by every
+ * device source (dcgm, npu, npu-smi, dcu, mlu, metax, iluvatar, hami,
+ * nvidia-smi).
  *
  * A parser fills a device_set with one reading per allocation unit: a whole
  * GPU/NPU, or one MIG instance (instance != "") holding slices of

@@ -306,35 +306,81 @@ static int64_t memory_share(struct hami_ctx *c, const struct statement *st, int6
     return bytes * DEVICE_SHARE_WHOLE / m->bytes; /* < 2^40 x 10^6: no overflow */
 }
 
-/* A pod's share of a device: its containers' cores (or, under --share
- * memory, memory) added up (each container once: the first of its
- * statements in by_container order, so a scheduler run with
+/* What one pod states of a device: its containers' cores and memory
+ * added up (each container once), the first of its statements. */
+struct pod_statement {
+    const struct statement *first;
+    int64_t sum[2];   /* cores, memory bytes */
+    bool stated[2];
+};
+
+static bool same_device(const struct statement *x, const struct statement *y)
+{
+    return !strcmp(x->uuid, y->uuid);
+}
+
+/* The pods of one device, shared by one thing: memory (--share memory)
+ * when every pod stating anything on it states its memory and the
+ * device's memory is known, else cores; never some pods by memory and
+ * others by cores. A pod that cannot have a memory share is a bad line. */
+static void device_shares(struct hami_ctx *c, const struct pod_statement *p, size_t n)
+{
+    bool by_memory = c->memory_shares;
+    int64_t *share = xcalloc(n, sizeof *share);
+    for (size_t k = 0; k < n && c->memory_shares; k++) {
+        if (!p[k].stated[1]) {
+            rejects_bad_line(c->src->rejects, 0,
+                             "memory share of %.64s/%.64s on %.64s: no memory allocated is "
+                             "stated; the device's pods are shared by cores",
+                             p[k].first->ns, p[k].first->pod, p[k].first->uuid);
+            by_memory = false;
+            continue;
+        }
+        share[k] = memory_share(c, p[k].first, p[k].sum[1]);
+        if (share[k] == DEVICE_SHARE_NONE) by_memory = false;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!by_memory)
+            share[k] = !p[k].stated[0]                   ? DEVICE_SHARE_NONE
+                       : p[k].sum[0] < DEVICE_SHARE_WHOLE ? p[k].sum[0]
+                                                          : DEVICE_SHARE_WHOLE;
+        if (share[k] == DEVICE_SHARE_NONE) continue;
+        const struct statement *st = p[k].first;
+        struct device_reading *r = device_get(c->src->set, st->uuid, "", "", st->uuid);
+        device_set_share(r, st->ns, st->pod, share[k]);
+    }
+    free(share);
+}
+
+/* Each device's pods' shares: a pod's containers' cores (or, under
+ * --share memory, memory) added up (each container once: the first of
+ * its statements in by_container order, so a scheduler run with
  * --legacy-metrics, which writes both names, counts once), at most the
- * whole device. A memory share that cannot be known (the device's memory
- * not in the input: a bad line) falls back to the pod's cores. */
+ * whole device; one thing per device (device_shares). */
 static void state_shares(struct hami_ctx *c)
 {
     if (c->n == 0) return; /* qsort of no array is undefined */
     qsort(c->v, c->n, sizeof *c->v, by_container);
+    struct pod_statement *pods = xcalloc(c->n, sizeof *pods);
+    size_t npods = 0, device_first = 0;
     for (size_t i = 0, j; i < c->n; i = j) {
-        int64_t sum[2] = {0, 0}; /* cores, memory */
-        bool stated[2] = {false, false};
+        struct pod_statement *p = &pods[npods];
+        *p = (struct pod_statement){.first = &c->v[i]};
         for (j = i; j < c->n && same_pod(&c->v[i], &c->v[j]); j++) {
             const struct statement *st = &c->v[j];
             if (j > i && st->memory == st[-1].memory && !strcmp(st->container, st[-1].container))
                 continue; /* the same container under another name */
-            sum[st->memory] += st->value; /* saturated: a hostile input cannot overflow it */
-            if (sum[st->memory] > HAMI_MAX_MEM_BYTES) sum[st->memory] = HAMI_MAX_MEM_BYTES;
-            stated[st->memory] = true;
+            p->sum[st->memory] += st->value; /* saturated: a hostile input cannot overflow it */
+            if (p->sum[st->memory] > HAMI_MAX_MEM_BYTES) p->sum[st->memory] = HAMI_MAX_MEM_BYTES;
+            p->stated[st->memory] = true;
         }
-        int64_t share = DEVICE_SHARE_NONE;
-        if (c->memory_shares && stated[1]) share = memory_share(c, &c->v[i], sum[1]);
-        if (share == DEVICE_SHARE_NONE && stated[0])
-            share = sum[0] < DEVICE_SHARE_WHOLE ? sum[0] : DEVICE_SHARE_WHOLE;
-        if (share == DEVICE_SHARE_NONE) continue;
-        struct device_reading *r = device_get(c->src->set, c->v[i].uuid, "", "", c->v[i].uuid);
-        device_set_share(r, c->v[i].ns, c->v[i].pod, share);
+        npods++;
+        if (j == c->n || !same_device(&c->v[i], &c->v[j])) {
+            device_shares(c, &pods[device_first], npods - device_first);
+            device_first = npods;
+        }
     }
+    free(pods);
 }
 
 /* The node's dcgm-exporter readings onto the GPUs HAMi names, by UUID: the

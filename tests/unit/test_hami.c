@@ -199,6 +199,23 @@ static void test_hami_memory_overcommitted_is_clamped(void **state)
     assert_int_equal(r->st.idle_gpu_ms, 0);
 }
 
+/* --share memory on a device where one pod states memory (team-a: 60 of
+ * 80 GiB, 75 %) and another only cores (team-b: 50 %): the pods' shares
+ * must be of one thing, so the device is shared by cores, 30 % and 50 %
+ * (18,000 and 30,000 of 60,000 ms, 12,000 stranded), and team-b's missing
+ * memory is a bad line. Mixed, team-a took 75 % by memory and team-b the
+ * 25 % left of its cores share. */
+static void test_hami_memory_share_needs_every_pod_memory(void **state)
+{
+    struct run *r = *state;
+    round_at(r, "2026-11-01T00:00:00Z", NULL, true, "hami-memory-mixed.prom", NULL);
+    round_at(r, "2026-11-01T00:01:00Z", NULL, true, "hami-memory-mixed.prom", NULL);
+    const struct want w[] = {{"team-a", "p1", 18000, -1}, {"team-b", "p2", 30000, -1}};
+    expect(r, w, 2, "unknown");
+    if (r->bad != 1) fail_msg("expected 1 bad line (team-b's memory), got %ld", r->bad);
+    assert_int_equal(r->st.idle_gpu_ms, 12000);
+}
+
 /* A real scheduler scrape (HAMi issue 594: one 24 GiB GPU, 2 GiB allocated,
  * no core limit) with a pod holding that allocation: by cores (0 = no
  * limit) the pod alone takes the whole window; by memory 2 / 24 GiB =
@@ -376,6 +393,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_energy_split_by_cores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hami_memory_share_needs_every_pod_memory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_scheduler_memory_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_monitor_with_dcgm_energy, setup,

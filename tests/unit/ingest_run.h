@@ -1,7 +1,7 @@
 /* ingest_run: the unit tests' one way to run a collector round on a fixture
  * of tests/fixtures/ingest and decode its events (usage and capacity, each
- * checked against the event contract), shared by test_ingest.c and
- * test_ingest_vendors.c. Include after cmocka.h. */
+ * checked against the event contract), shared by test_ingest.c,
+ * test_ingest_vendors.c and test_hami.c. Include after cmocka.h. */
 #ifndef GPUMETER_TEST_INGEST_RUN_H
 #define GPUMETER_TEST_INGEST_RUN_H
 
@@ -28,6 +28,7 @@ struct run {
     int ncap;
     struct cycle_stats st;
     long bad, refused;
+    long pods_bad; /* collect hami --pods: the pods file's rejects */
 };
 
 typedef void (*parser)(const char *text, size_t len, struct device_source *src);

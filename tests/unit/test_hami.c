@@ -7,46 +7,21 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "core/fileio.h"
-#include "core/timeutil.h"
 #include "ingest/hami.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define FIXTURES   "tests/fixtures/ingest/"
-#define MAX_EVENTS 32
-
-struct run {
-    struct state state;
-    struct usage_event ev[MAX_EVENTS], cap[MAX_EVENTS];
-    int n, ncap;
-    struct cycle_stats st;
-    long bad, pods_bad;
-};
-
-static int64_t at(const char *s)
-{
-    int64_t ms;
-    assert_true(time_parse_rfc3339(s, &ms));
-    return ms;
-}
+#include "ingest_run.h"
 
 /* The fixtures' texts one after the other, as a joined round reads them. */
 static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
 {
-    const char *names[] = {a, b};
+    struct strbuf one = STRBUF_INIT;
     sb_reset(sb);
-    for (int i = 0; i < 2; i++) {
-        if (!names[i]) continue;
-        char path[256];
-        struct strbuf one = STRBUF_INIT;
-        snprintf(path, sizeof path, FIXTURES "%s", names[i]);
-        if (!file_read_all(path, &one)) fail_msg("cannot read %s", path);
+    read_fixture(a, &one);
+    sb_append(sb, one.buf, one.len);
+    if (b) {
+        read_fixture(b, &one);
         sb_append(sb, one.buf, one.len);
-        sb_free(&one);
     }
+    sb_free(&one);
 }
 
 /* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
@@ -56,8 +31,8 @@ static void round_at(struct run *r, const char *when, const char *pods_file, boo
     struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
     read_fixtures(&text, a, b);
     if (pods_file) read_fixtures(&pods, pods_file, NULL);
-    struct cycle cy = {.state = &r->state, .at_ms = at(when), .max_gap_ms = 300000,
-                       .kind = "hami", .cluster = "c1", .site = "s1"};
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
     struct device_set set = {0};
     struct rejects rep = {.origin = "scrape"}, prep = {.origin = "pods"};
     struct device_source src = {"this-host", false, "unknown", NULL, NULL, &set, &rep};
@@ -65,23 +40,9 @@ static void round_at(struct run *r, const char *when, const char *pods_file, boo
                     text.buf ? text.buf : "", text.len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
-    r->n = r->ncap = 0;
-    for (char *p = cy.out.buf; p && *p;) {
-        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
-        struct usage_event ev;
-        assert_true(r->n < MAX_EVENTS && r->ncap < MAX_EVENTS);
-        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &ev, why, sizeof why),
-                         EVENT_OK);
-        if (ev.kind == EVENT_KIND_CAPACITY)
-            r->cap[r->ncap++] = ev;
-        else
-            r->ev[r->n++] = ev;
-        p = nl + 1;
-    }
-    r->st = cy.st;
+    cycle_end(r, &cy);
     r->bad = rep.bad;
     r->pods_bad = prep.bad;
-    sb_free(&cy.out);
     sb_free(&text);
     sb_free(&pods);
 }
@@ -108,22 +69,6 @@ static void expect(const struct run *r, const struct want *w, int n, const char 
             fail_msg("event %d: expected model %s, got %s", i, model, e->model);
         assert_false(e->has & EVENT_HAS_GPU_MEM); /* a GPU's framebuffer is no pod's */
     }
-}
-
-static int setup(void **state)
-{
-    struct run *r = calloc(1, sizeof *r);
-    state_init(&r->state);
-    *state = r;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct run *r = *state;
-    state_free(&r->state);
-    free(r);
-    return 0;
 }
 
 /* Cores shares (the default): each pod's share of the window and of the

@@ -98,6 +98,16 @@ int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64
     return stranded;
 }
 
+void device_split_equally(int64_t amount, size_t n, int64_t *out)
+{
+    assert(amount >= 0 && n > 0);
+    int64_t *weight = xcalloc(n, sizeof *weight);
+    for (size_t i = 0; i < n; i++)
+        weight[i] = 1;
+    money_split(amount, weight, n, out);
+    free(weight);
+}
+
 const char *device_node(const struct device_source *src, const char *reported)
 {
     return src->node_override || !reported || !*reported ? src->node : reported;
@@ -307,11 +317,9 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
         stranded_mem = device_share_split(mem_gib_ms, weight, n, mem);
         cy->st.idle_gpu_ms += stranded_gpu; /* stranded: capacity nobody holds */
     } else {
-        for (size_t i = 0; i < n; i++)
-            weight[i] = 1;
-        money_split(gpu_ms, weight, n, gpu);
-        money_split(energy_mj, weight, n, energy);
-        money_split(mem_gib_ms, weight, n, mem);
+        device_split_equally(gpu_ms, n, gpu);
+        device_split_equally(energy_mj, n, energy);
+        device_split_equally(mem_gib_ms, n, mem);
     }
     if (n > 1) {
         cy->st.shared_units++;

@@ -126,6 +126,12 @@ bool device_set_share(struct device_reading *r, const char *account, const char 
  * returns the rest's part, the stranded amount. The parts and the stranded
  * amount sum to amount, so the shares never sum above it. Pure; thread-safe. */
 int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64_t *out);
+/* Splits amount (>= 0) equally over n > 0 parts exactly: money_split over
+ * equal weights, so out[i] = floor(amount x (i+1) / n) - floor(amount x i /
+ * n) and the parts sum to amount (the later parts take the remainder). The
+ * one equal split: tenants sharing a unit (in (account, job) order), the
+ * dies of one npu-smi card sharing its draw. Pure; thread-safe. */
+void device_split_equally(int64_t amount, size_t n, int64_t *out);
 const char *device_node(const struct device_source *src, const char *reported);
 /* The account the operator's map gives a device without tenant labels:
  * gpu:<device>, then node:<node>; NULL when neither is mapped. */

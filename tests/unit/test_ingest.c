@@ -1038,6 +1038,33 @@ static void test_sacct_dcu_gres(void **state)
     assert_int_equal(r->ev[2].gpu_ms, 4 * 60000);
 }
 
+/* A mixed cluster's sacct: --model names the untyped gres/gpu's model
+ * (H800); an untyped gres/dcu is not an H800, so it is "unknown" under
+ * vendor hygon, never an NVIDIA model billed to a Hygon vendor. A typed
+ * entry's vendor is the catalogue's (gres/gpu:mlu370 is Cambricon's), the
+ * same rule as everywhere else. */
+static void test_sacct_model_and_vendor_of_a_mixed_cluster(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "9|p|cpu=8,gres/gpu=1|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "10|q|cpu=8,gres/dcu=1|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "11|s|cpu=8,gres/gpu:mlu370=2|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "H800", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    if (r->n != 3) fail_msg("expected 3 events, got %d", r->n);
+    const char *want[3][2] = {{"H800", "nvidia"}, {"unknown", "hygon"}, {"mlu370", "cambricon"}};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(r->ev[i].model, want[i][0]) || strcmp(r->ev[i].vendor, want[i][1]))
+            fail_msg("event %d (job %s): expected %s/%s, got %s/%s", i, r->ev[i].job, want[i][0],
+                     want[i][1], r->ev[i].model, r->ev[i].vendor);
+}
+
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
  * free-text column the fields around it are where the header says and the
  * name is what is left between, so no GPU job goes unbilled. */
@@ -1467,6 +1494,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_trailing_bar_noheader_and_long_jobs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_model_and_vendor_of_a_mixed_cluster, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),

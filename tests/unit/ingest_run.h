@@ -1,7 +1,7 @@
 /* ingest_run: the unit tests' one way to run a collector round on a fixture
  * of tests/fixtures/ingest and decode its events (usage and capacity, each
  * checked against the event contract), shared by test_ingest.c,
- * test_ingest_vendors.c and test_hami.c. Include after cmocka.h. */
+ * test_ingest_vendors.c, test_hami.c and test_mlu.c. Include after cmocka.h. */
 #ifndef GPUMETER_TEST_INGEST_RUN_H
 #define GPUMETER_TEST_INGEST_RUN_H
 

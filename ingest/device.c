@@ -215,6 +215,17 @@ static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, 
         w->energy_mj = num / POWER_DIVISOR;
         remainder = num % POWER_DIVISOR;
     }
+    /* more than the event contract's 10 kW per accelerator over the window
+     * (a counter that jumped, a draw under the reader's 100 kW bound but
+     * over the contract's): the rater would refuse the event, and the GPU
+     * time in it; the window keeps its time, its energy is a bad line */
+    if (w->has_energy && w->energy_mj > dt * EVENT_MAX_MJ_PER_GPU_MS) {
+        cy->st.bad_lines++;
+        log_warn("%s %s: %lld mJ in %lld ms is more than %lld W; its energy is not charged",
+                 g->node, g->device, (long long)w->energy_mj, (long long)dt,
+                 EVENT_MAX_MJ_PER_GPU_MS);
+        w->has_energy = false;
+    }
     w->start_ms = e->v[0];
     w->dt = dt;
     e->v[0] = cy->at_ms;

@@ -31,7 +31,10 @@
  *  - energy comes once per physical device: from the cumulative mJ counter
  *    (a counter that went down is a reset and counts from zero), or else by
  *    integrating power over the window (trapezoid, remainder carried in the
- *    state so nothing is lost to rounding); it is shared like GPU time;
+ *    state so nothing is lost to rounding); it is shared like GPU time; a
+ *    window's energy over EVENT_MAX_MJ_PER_GPU_MS per ms (the event
+ *    contract's 10 kW) is counted in cy->st.bad_lines and not charged, the
+ *    window's GPU-ms still are;
  *  - GPU memory held (meter gpu_mem_gib_ms) is the unit's framebuffer used
  *    at the window's end (MiB, as the allocation is taken at its end) times
  *    the window: MiB x ms / 1024 GiB-ms, rounded down (under one GiB-ms a

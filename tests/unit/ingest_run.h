@@ -93,7 +93,7 @@ static inline void scrape_text(struct run *r, parser parse, const char *text, si
     parse(text, len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
-    cy.st.bad_lines = rep.bad;
+    cy.st.bad_lines += rep.bad; /* as the collector adds them: device_meter counts its own */
     cycle_end(r, &cy);
     r->bad = rep.bad;
 }

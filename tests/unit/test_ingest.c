@@ -140,6 +140,35 @@ static void test_dcgm_gap_is_reported_not_charged(void **state)
     assert_int_equal(r->n, 0); /* the same scrape again charges nothing */
 }
 
+/* An energy counter that rises by more than 10 kW over the window (a
+ * counter glitch) or a draw between the event contract's 10 kW and the
+ * reader's 100 kW would give an event the rater refuses, and with it the
+ * GPU time: the window keeps its GPU-ms, its energy is a bad line. */
+static void test_dcgm_absurd_energy_is_a_bad_line_not_a_lost_window(void **state)
+{
+    struct run *r = *state;
+    const char t0[] = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{UUID=\"GPU-x\",Hostname=\"n\","
+                      "namespace=\"a\",pod=\"p\"} 1000\n"
+                      "DCGM_FI_DEV_POWER_USAGE{UUID=\"GPU-y\",Hostname=\"n\",namespace=\"b\","
+                      "pod=\"q\"} 50000\n";
+    const char t1[] = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{UUID=\"GPU-x\",Hostname=\"n\","
+                      "namespace=\"a\",pod=\"p\"} 9000000000000000\n"
+                      "DCGM_FI_DEV_POWER_USAGE{UUID=\"GPU-y\",Hostname=\"n\",namespace=\"b\","
+                      "pod=\"q\"} 50000\n";
+    scrape_text(r, dcgm_parse, t0, sizeof t0 - 1, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape_text(r, dcgm_parse, t1, sizeof t1 - 1, "t1", "2026-11-01T00:00:30Z", NULL, NULL);
+    if (r->n != 2) fail_msg("expected 2 usage events, got %d", r->n);
+    for (int i = 0; i < 2; i++) {
+        if (r->ev[i].gpu_ms != 30000 || (r->ev[i].has & EVENT_HAS_ENERGY))
+            fail_msg("event %d (%s): expected 30000 GPU-ms and no energy, got %lld GPU-ms, "
+                     "energy %lld mJ%s", i, r->ev[i].account, (long long)r->ev[i].gpu_ms,
+                     (long long)r->ev[i].energy_mj,
+                     r->ev[i].has & EVENT_HAS_ENERGY ? "" : " (none)");
+    }
+    if (r->st.bad_lines != 2) fail_msg("expected 2 bad lines, got %ld", r->st.bad_lines);
+    assert_false(r->cap[0].has & EVENT_HAS_IDLE_ENERGY);
+}
+
 static void test_dcgm_legacy_labels(void **state)
 {
     struct run *r = *state;
@@ -1454,6 +1483,8 @@ int main(void)
         cmocka_unit_test(test_prom_escapes_comments_and_bad_lines),
         cmocka_unit_test_setup_teardown(test_dcgm_kubernetes_baseline_delta_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_gap_is_reported_not_charged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_absurd_energy_is_a_bad_line_not_a_lost_window,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_legacy_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_mig_energy_once_per_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_slurm_power_integration, setup, teardown),

@@ -241,16 +241,28 @@ static bool check_options(struct collector *c, int npos, int64_t *at_ms)
     return check_trainer_options(c);
 }
 
-/* "http://host:9400/metrics" -> "host". */
-static void url_host(const char *url, char *out, size_t cap)
+/* "http://host:9400/metrics" -> "host" (user info dropped, an IPv6 literal
+ * whole: "[fe80::1]"; a URL without a host, file:///..., "unknown"); false
+ * when the host is no node name of at most cap - 1 printable characters:
+ * cut to fit, two hosts could become one node, and sources keyed by node
+ * (npu, dcu, mlu) would meter two devices as one. */
+static bool url_host(const char *url, char *out, size_t cap)
 {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
-    size_t n = strcspn(p, ":/?#");
-    if (n >= cap) n = cap - 1;
+    size_t authority = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', authority);
+    if (at) authority -= (size_t)(at + 1 - p), p = at + 1;
+    const char *close = p[0] == '[' ? memchr(p, ']', authority) : NULL;
+    size_t n = close ? (size_t)(close - p) + 1 : strcspn(p, ":/?#");
+    if (n == 0) {
+        snprintf(out, cap, "unknown");
+        return true;
+    }
+    if (n >= cap) return false;
     memcpy(out, p, n);
     out[n] = '\0';
-    if (!cycle_ident_valid(out, cap)) snprintf(out, cap, "unknown");
+    return cycle_ident_valid(out, cap) && !strchr(out, '/');
 }
 
 /* ---- state ---- */
@@ -658,15 +670,20 @@ int collector_main(const struct collector_kind *kind, int argc, char **argv)
     }
     if (gethostname(c.host, sizeof c.host - 1) != 0 || !cycle_ident_valid(c.host, sizeof c.host))
         strcpy(c.host, "localhost");
+    int rc = 1;
     c.ntargets = (size_t)npos;
     c.targets = xcalloc(c.ntargets ? c.ntargets : 1, sizeof *c.targets);
     for (size_t i = 0; i < c.ntargets; i++) {
         c.targets[i].f.url = argv[1 + i];
-        url_host(argv[1 + i], c.targets[i].host, sizeof c.targets[i].host);
+        if (!url_host(argv[1 + i], c.targets[i].host, sizeof c.targets[i].host) && !c.o.node) {
+            log_error("the host of %s is not a node name of at most 64 printable characters: "
+                      "give --node, or the URL by a shorter name or address", argv[1 + i]);
+            rc = CLI_EXIT_USAGE;
+        }
     }
+    if (rc == CLI_EXIT_USAGE) goto out;
     snprintf(c.state_path, sizeof c.state_path, "%s/state", c.o.state_dir);
     snprintf(c.metrics_path, sizeof c.metrics_path, "%s/metrics.prom", c.o.state_dir);
-    int rc = 1;
     if (config_load(&c.cfg) != 0) {
         rc = CLI_EXIT_USAGE;
         goto out;

@@ -4,7 +4,8 @@
  * input (a scrape, a CSV, sacct output, token lines) into a cycle. The
  * collector does the rest, the same way for every source:
  *  - inputs: --file PATH (or - for stdin), URLs scraped in parallel with
- *    per-URL retry backoff, or the source's own command (nvidia-smi, sacct);
+ *    per-URL retry backoff, or the source's own command (nvidia-smi, sacct,
+ *    npu-smi info) when neither is given;
  *    a source with OPT_JOIN (hami) meters a round's URLs as one input, their
  *    bodies one after the other, and only when every URL answered;
  *  - one round at --at (one-shot) or every --interval seconds (daemon);

@@ -98,6 +98,16 @@ int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64
     return stranded;
 }
 
+void device_split_equally(int64_t amount, size_t n, int64_t *out)
+{
+    assert(amount >= 0 && n > 0);
+    int64_t *weight = xcalloc(n, sizeof *weight);
+    for (size_t i = 0; i < n; i++)
+        weight[i] = 1;
+    money_split(amount, weight, n, out);
+    free(weight);
+}
+
 const char *device_node(const struct device_source *src, const char *reported)
 {
     return src->node_override || !reported || !*reported ? src->node : reported;
@@ -205,6 +215,17 @@ static bool measure(struct cycle *cy, const struct device_reading *g, size_t n, 
         w->energy_mj = num / POWER_DIVISOR;
         remainder = num % POWER_DIVISOR;
     }
+    /* more than the event contract's 10 kW per accelerator over the window
+     * (a counter that jumped, a draw under the reader's 100 kW bound but
+     * over the contract's): the rater would refuse the event, and the GPU
+     * time in it; the window keeps its time, its energy is a bad line */
+    if (w->has_energy && w->energy_mj > dt * EVENT_MAX_MJ_PER_GPU_MS) {
+        cy->st.bad_lines++;
+        log_warn("%s %s: %lld mJ in %lld ms is more than %lld W; its energy is not charged",
+                 g->node, g->device, (long long)w->energy_mj, (long long)dt,
+                 EVENT_MAX_MJ_PER_GPU_MS);
+        w->has_energy = false;
+    }
     w->start_ms = e->v[0];
     w->dt = dt;
     e->v[0] = cy->at_ms;
@@ -307,11 +328,9 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
         stranded_mem = device_share_split(mem_gib_ms, weight, n, mem);
         cy->st.idle_gpu_ms += stranded_gpu; /* stranded: capacity nobody holds */
     } else {
-        for (size_t i = 0; i < n; i++)
-            weight[i] = 1;
-        money_split(gpu_ms, weight, n, gpu);
-        money_split(energy_mj, weight, n, energy);
-        money_split(mem_gib_ms, weight, n, mem);
+        device_split_equally(gpu_ms, n, gpu);
+        device_split_equally(energy_mj, n, energy);
+        device_split_equally(mem_gib_ms, n, mem);
     }
     if (n > 1) {
         cy->st.shared_units++;

@@ -1,5 +1,6 @@
-/* device: per-accelerator readings and the metering rules shared by dcgm,
- * npu and nvidia-smi.
+/* device: per-accelerator readings and the metering rules shared by every
+ * device source (dcgm, npu, npu-smi, dcu, mlu, metax, iluvatar, hami,
+ * nvidia-smi).
  *
  * A parser fills a device_set with one reading per allocation unit: a whole
  * GPU/NPU, or one MIG instance (instance != "") holding slices of
@@ -30,7 +31,10 @@
  *  - energy comes once per physical device: from the cumulative mJ counter
  *    (a counter that went down is a reset and counts from zero), or else by
  *    integrating power over the window (trapezoid, remainder carried in the
- *    state so nothing is lost to rounding); it is shared like GPU time;
+ *    state so nothing is lost to rounding); it is shared like GPU time; a
+ *    window's energy over EVENT_MAX_MJ_PER_GPU_MS per ms (the event
+ *    contract's 10 kW) is counted in cy->st.bad_lines and not charged, the
+ *    window's GPU-ms still are;
  *  - GPU memory held (meter gpu_mem_gib_ms) is the unit's framebuffer used
  *    at the window's end (MiB, as the allocation is taken at its end) times
  *    the window: MiB x ms / 1024 GiB-ms, rounded down (under one GiB-ms a
@@ -125,6 +129,12 @@ bool device_set_share(struct device_reading *r, const char *account, const char 
  * returns the rest's part, the stranded amount. The parts and the stranded
  * amount sum to amount, so the shares never sum above it. Pure; thread-safe. */
 int64_t device_share_split(int64_t amount, const int64_t *share, size_t n, int64_t *out);
+/* Splits amount (>= 0) equally over n > 0 parts exactly: money_split over
+ * equal weights, so out[i] = floor(amount x (i+1) / n) - floor(amount x i /
+ * n) and the parts sum to amount (the later parts take the remainder). The
+ * one equal split: tenants sharing a unit (in (account, job) order), the
+ * dies of one npu-smi card sharing its draw. Pure; thread-safe. */
+void device_split_equally(int64_t amount, size_t n, int64_t *out);
 const char *device_node(const struct device_source *src, const char *reported);
 /* The account the operator's map gives a device without tenant labels:
  * gpu:<device>, then node:<node>; NULL when neither is mapped. */

@@ -350,38 +350,90 @@ static bool shares_by_memory(const struct hami_ctx *c, const char *account)
     return basis ? !strcmp(basis, "memory") : c->memory_shares;
 }
 
-/* A pod's share of a device: its containers' cores (or, on the memory
- * basis of its account, memory) added up (each container once: the first of its
- * statements in by_container order, so a scheduler run with
+/* What one pod states of a device: its containers' cores and memory
+ * added up (each container once), the first of its statements. */
+struct pod_statement {
+    const struct statement *first;
+    int64_t sum[2];   /* cores, memory bytes */
+    bool stated[2];
+};
+
+static bool same_device(const struct statement *x, const struct statement *y)
+{
+    return !strcmp(x->uuid, y->uuid);
+}
+
+/* The pods of one device and their shares, each on its own account's
+ * basis (shares_by_memory): cores, or memory over the device's memory.
+ * Shares of both bases on one device (contracts that chose them) are
+ * clamped together by device_share_split, in (account, job) order, as any
+ * stated shares are; what none covers is stranded. If a pod on the memory
+ * basis cannot have a memory share (it states no memory: a bad line here;
+ * the device's memory is not in the input: memory_share's), the whole
+ * device falls back to cores, every pod on it: a basis no contract chose
+ * is never mixed in by one pod's missing statement, and a pod is never
+ * charged nothing for it. */
+static void device_shares(struct hami_ctx *c, const struct pod_statement *p, size_t n)
+{
+    int64_t *share = xcalloc(n + 1, sizeof *share);
+    bool cores_only = false;
+    for (size_t k = 0; k < n; k++) {
+        const struct statement *st = p[k].first;
+        share[k] = DEVICE_SHARE_NONE;
+        if (!shares_by_memory(c, st->ns)) continue;
+        if (!p[k].stated[1]) {
+            rejects_bad_line(c->src->rejects, 0,
+                             "memory share of %.64s/%.64s on %.64s: no memory allocated is "
+                             "stated; the device's pods are shared by their cores",
+                             st->ns, st->pod, st->uuid);
+            cores_only = true;
+            continue;
+        }
+        share[k] = memory_share(c, st, p[k].sum[1]);
+        if (share[k] == DEVICE_SHARE_NONE) cores_only = true;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const struct statement *st = p[k].first;
+        if (cores_only || share[k] == DEVICE_SHARE_NONE)
+            share[k] = !p[k].stated[0]                   ? DEVICE_SHARE_NONE
+                       : p[k].sum[0] < DEVICE_SHARE_WHOLE ? p[k].sum[0]
+                                                          : DEVICE_SHARE_WHOLE;
+        if (share[k] == DEVICE_SHARE_NONE) continue;
+        struct device_reading *r = device_get(c->src->set, st->uuid, "", "", st->uuid);
+        device_set_share(r, st->ns, st->pod, share[k]);
+    }
+    free(share);
+}
+
+/* Each device's pods' shares: a pod's containers' cores (or memory, on its
+ * account's memory basis) added up (each container once: the first of
+ * its statements in by_container order, so a scheduler run with
  * --legacy-metrics, which writes both names, counts once), at most the
- * whole device. Each pod's share is on its own account's basis; shares of
- * both bases on one device are clamped together by device_share_split, as
- * any stated shares are. A memory share that cannot be known (the device's memory
- * not in the input: a bad line) falls back to the pod's cores. */
+ * whole device (device_shares). */
 static void state_shares(struct hami_ctx *c)
 {
     if (c->n == 0) return; /* qsort of no array is undefined */
     qsort(c->v, c->n, sizeof *c->v, by_container);
+    struct pod_statement *pods = xcalloc(c->n, sizeof *pods);
+    size_t npods = 0, device_first = 0;
     for (size_t i = 0, j; i < c->n; i = j) {
-        int64_t sum[2] = {0, 0}; /* cores, memory */
-        bool stated[2] = {false, false};
+        struct pod_statement *p = &pods[npods];
+        *p = (struct pod_statement){.first = &c->v[i]};
         for (j = i; j < c->n && same_pod(&c->v[i], &c->v[j]); j++) {
             const struct statement *st = &c->v[j];
             if (j > i && st->memory == st[-1].memory && !strcmp(st->container, st[-1].container))
                 continue; /* the same container under another name */
-            sum[st->memory] += st->value; /* saturated: a hostile input cannot overflow it */
-            if (sum[st->memory] > HAMI_MAX_MEM_BYTES) sum[st->memory] = HAMI_MAX_MEM_BYTES;
-            stated[st->memory] = true;
+            p->sum[st->memory] += st->value; /* saturated: a hostile input cannot overflow it */
+            if (p->sum[st->memory] > HAMI_MAX_MEM_BYTES) p->sum[st->memory] = HAMI_MAX_MEM_BYTES;
+            p->stated[st->memory] = true;
         }
-        int64_t share = DEVICE_SHARE_NONE;
-        if (stated[1] && shares_by_memory(c, c->v[i].ns))
-            share = memory_share(c, &c->v[i], sum[1]);
-        if (share == DEVICE_SHARE_NONE && stated[0])
-            share = sum[0] < DEVICE_SHARE_WHOLE ? sum[0] : DEVICE_SHARE_WHOLE;
-        if (share == DEVICE_SHARE_NONE) continue;
-        struct device_reading *r = device_get(c->src->set, c->v[i].uuid, "", "", c->v[i].uuid);
-        device_set_share(r, c->v[i].ns, c->v[i].pod, share);
+        npods++;
+        if (j == c->n || !same_device(&c->v[i], &c->v[j])) {
+            device_shares(c, &pods[device_first], npods - device_first);
+            device_first = npods;
+        }
     }
+    free(pods);
 }
 
 /* The node's dcgm-exporter readings onto the GPUs HAMi names, by UUID: the

@@ -22,7 +22,9 @@
  *    device's from hami_gpu_memory_limit_bytes (legacy
  *    GPUDeviceMemoryLimit); a pod's share = its containers' bytes / the
  *    device's, rounded down, at most the whole. A device whose memory is
- *    not in the input: a bad line, and the pod's cores share stands.
+ *    not in the input, or a pod on it that states no memory: a bad line,
+ *    and the device's pods are shared by cores, never some by memory and
+ *    others by cores.
  *  - energy: the node's dcgm-exporter series (DCGM_*, dcgm_*) in the same
  *    text are read as collect dcgm reads them (dcgm_read_sample) and joined
  *    on the GPU UUID once the text is read: the physical GPU's energy

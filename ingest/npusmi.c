@@ -1,7 +1,6 @@
 /* npusmi: `npu-smi info` tables to device readings (see npusmi.h). */
 #include "core/alloc.h"
 #include "core/decimal.h"
-#include "core/money.h"
 #include "ingest/npusmi.h"
 
 #include <ctype.h>
@@ -215,25 +214,26 @@ static bool heading(struct npusmi_ctx *c, const struct text *tok, size_t ntok,
     return false;
 }
 
-/* The card's draw over its dies in the input, exactly (npusmi.h). */
+/* The card's draw over its dies in the input, exactly (npusmi.h): the one
+ * equal split of device.h. */
 static void split_power(struct npusmi_ctx *c)
 {
-    int64_t *weight = xcalloc(2 * (c->ndies + 1), sizeof *weight), *part = weight + c->ndies + 1;
+    int64_t *part = xcalloc(c->ndies + 1, sizeof *part);
     size_t *which = xcalloc(c->ndies + 1, sizeof *which);
     for (size_t k = 0; k < c->ncards; k++) {
         if (!c->cards[k].has_power) continue;
         size_t n = 0;
         for (size_t i = 0; i < c->ndies; i++)
-            if (c->dies[i].card == k) which[n] = c->dies[i].reading, weight[n++] = 1;
+            if (c->dies[i].card == k) which[n++] = c->dies[i].reading;
         if (n == 0) continue;
-        money_split(c->cards[k].power_mw, weight, n, part);
+        device_split_equally(c->cards[k].power_mw, n, part);
         for (size_t i = 0; i < n; i++) {
             struct device_reading *r = &c->src->set->v[which[i]];
             r->has_power = true;
             r->power_mw = part[i];
         }
     }
-    free(weight);
+    free(part);
     free(which);
 }
 

@@ -1,4 +1,5 @@
 /* sacct: Slurm accounting rows to GPU-time and energy events (see sacct.h). */
+#include "core/catalogue.h"
 #include "core/decimal.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -188,6 +189,10 @@ static void gres_allocs(struct text tres, const char *name, const char *vendor,
         p = comma ? comma + 1 : end;
     }
     if (typed || untyped < 0 || *n >= MAX_TYPES) return;
+    /* --model is the untyped gres/gpu's; a GRES that names its vendor
+     * (gres/dcu: hygon) takes it only when it is that vendor's model */
+    const struct accelerator *m = vendor ? catalogue_find(model) : NULL;
+    if (vendor && (!m || strcmp(m->vendor, vendor))) model = "unknown";
     snprintf(out[*n].model, sizeof out[*n].model, "%s", model);
     out[*n].vendor = vendor;
     out[(*n)++].count = untyped;
@@ -242,8 +247,13 @@ static bool elapsed_text(struct text t, int64_t *seconds)
     return true;
 }
 
+/* A GRES type's or --model's vendor: the catalogue's (core/catalogue.h, the
+ * one rule of what a model is), else huawei for Ascend/910 names and
+ * nvidia for the rest. */
 static const char *vendor_of(const char *model)
 {
+    const struct accelerator *a = catalogue_find(model);
+    if (a) return a->vendor;
     return strcasestr(model, "ascend") || strstr(model, "910") ? "huawei" : "nvidia";
 }
 

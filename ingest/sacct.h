@@ -29,7 +29,7 @@
 
 struct sacct_opts {
     const char *columns; /* "JobID|Account|..." for --noheader output, or NULL */
-    const char *model;   /* GPU model of untyped gres/gpu */
+    const char *model;   /* GPU model of untyped gres/gpu (and gres/dcu when a Hygon model) */
     int utc_offset_min;
 };
 

@@ -111,6 +111,22 @@ check_eq "missing --state-dir exits 2" 2 "$?"
 check_eq "unknown flag exits 2" 2 "$?"
 "$GM" collect sacct --state-dir "$TMP/x" --file "$F/sacct-t0.txt" --at yesterday >/dev/null 2>&1
 check_eq "bad --at exits 2" 2 "$?"
+# A URL's host is the node name of what it serves (npu-exporter names no
+# node: its NPUs are keyed <node>/npu-<id>): cut to 64 characters, two hosts
+# sharing those became one node and one of them was never charged. Such a
+# URL (and an IPv6 literal, or user info, whose host was cut at its first
+# ':' or kept with the '@') is a usage error unless --node names the node.
+long=$(printf 'n%.0s' $(seq 1 64))
+out=$("$GM" collect npu --state-dir "$TMP/x" --stdout "http://${long}a.localhost:1/metrics" \
+    "http://${long}b.localhost:1/metrics" 2>&1)
+check_eq "a URL host over 64 characters exits 2" 2 "$?"
+check_match "and says why" "host of http://${long}a.localhost:1/metrics is not a node name of at most 64" "$out"
+"$GM" collect npu --state-dir "$TMP/x" --stdout --timeout 1 --node n1 \
+    "http://${long}a.localhost:1/metrics" >/dev/null 2>&1
+check_eq "with --node it is fetched (nothing listens: exit 1)" 1 "$?"
+out=$("$GM" collect npu --state-dir "$TMP/x" --stdout --timeout 1 "http://[::1]:1/metrics" \
+    "http://u@127.0.0.1:1/metrics" 2>&1)
+check_eq "an IPv6 literal and user info are hosts too (nothing listens: exit 1)" 1 "$?"
 out=$("$GM" collect sacct --state-dir "$TMP/x" --file /nonexistent --stdout 2>&1)
 check_eq "unreadable --file exits 1" 1 "$?"
 check_match "and says why" "cannot read /nonexistent" "$out"

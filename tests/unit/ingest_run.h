@@ -1,7 +1,7 @@
 /* ingest_run: the unit tests' one way to run a collector round on a fixture
  * of tests/fixtures/ingest and decode its events (usage and capacity, each
- * checked against the event contract), shared by test_ingest.c and
- * test_ingest_vendors.c. Include after cmocka.h. */
+ * checked against the event contract), shared by test_ingest.c,
+ * test_ingest_vendors.c, test_hami.c and test_mlu.c. Include after cmocka.h. */
 #ifndef GPUMETER_TEST_INGEST_RUN_H
 #define GPUMETER_TEST_INGEST_RUN_H
 
@@ -28,6 +28,8 @@ struct run {
     int ncap;
     struct cycle_stats st;
     long bad, refused;
+    long pods_bad; /* collect hami --pods: the pods file's rejects */
+    const struct account_map *map; /* test_hami: the operator's account map, or NULL */
 };
 
 typedef void (*parser)(const char *text, size_t len, struct device_source *src);
@@ -92,7 +94,7 @@ static inline void scrape_text(struct run *r, parser parse, const char *text, si
     parse(text, len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
-    cy.st.bad_lines = rep.bad;
+    cy.st.bad_lines += rep.bad; /* as the collector adds them: device_meter counts its own */
     cycle_end(r, &cy);
     r->bad = rep.bad;
 }

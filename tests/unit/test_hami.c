@@ -7,49 +7,24 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "core/fileio.h"
-#include "core/timeutil.h"
 #include "ingest/hami.h"
 #include "ingest/hami_pods.h"
+#include "ingest_run.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#define FIXTURES   "tests/fixtures/ingest/"
-#define MAX_EVENTS 32
-
-struct run {
-    struct state state;
-    struct usage_event ev[MAX_EVENTS], cap[MAX_EVENTS];
-    int n, ncap;
-    struct cycle_stats st;
-    long bad, pods_bad;
-    const struct account_map *map; /* the operator's account map, or NULL */
-};
-
-static int64_t at(const char *s)
-{
-    int64_t ms;
-    assert_true(time_parse_rfc3339(s, &ms));
-    return ms;
-}
 
 /* The fixtures' texts one after the other, as a joined round reads them. */
 static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
 {
-    const char *names[] = {a, b};
+    struct strbuf one = STRBUF_INIT;
     sb_reset(sb);
-    for (int i = 0; i < 2; i++) {
-        if (!names[i]) continue;
-        char path[256];
-        struct strbuf one = STRBUF_INIT;
-        snprintf(path, sizeof path, FIXTURES "%s", names[i]);
-        if (!file_read_all(path, &one)) fail_msg("cannot read %s", path);
+    read_fixture(a, &one);
+    sb_append(sb, one.buf, one.len);
+    if (b) {
+        read_fixture(b, &one);
         sb_append(sb, one.buf, one.len);
-        sb_free(&one);
     }
+    sb_free(&one);
 }
 
 /* One round at at_ms of the pods (or NULL) and the scrapes' text, parsed
@@ -57,8 +32,9 @@ static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
 static void round_of_text(struct run *r, int64_t at_ms, const struct strbuf *pods, bool memory,
                           const struct strbuf *text)
 {
-    struct cycle cy = {.state = &r->state, .at_ms = at_ms, .max_gap_ms = 300000,
-                       .kind = "hami", .cluster = "c1", .site = "s1"};
+    struct cycle cy;
+    cycle_start(r, &cy, at_ms);
+    cy.kind = "hami";
     struct device_set set = {0};
     struct rejects rep = {.origin = "scrape"}, prep = {.origin = "pods"};
     struct device_source src = {"this-host", false, "unknown", NULL, r->map, &set, &rep};
@@ -66,23 +42,9 @@ static void round_of_text(struct run *r, int64_t at_ms, const struct strbuf *pod
                     text->buf ? text->buf : "", text->len, &src);
     device_meter(&cy, &set);
     device_set_free(&set);
-    r->n = r->ncap = 0;
-    for (char *p = cy.out.buf; p && *p;) {
-        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
-        struct usage_event ev;
-        assert_true(r->n < MAX_EVENTS && r->ncap < MAX_EVENTS);
-        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &ev, why, sizeof why),
-                         EVENT_OK);
-        if (ev.kind == EVENT_KIND_CAPACITY)
-            r->cap[r->ncap++] = ev;
-        else
-            r->ev[r->n++] = ev;
-        p = nl + 1;
-    }
-    r->st = cy.st;
+    cycle_end(r, &cy);
     r->bad = rep.bad;
     r->pods_bad = prep.bad;
-    sb_free(&cy.out);
 }
 
 /* One round at when: the pods (or NULL) and the scrapes, parsed and metered. */
@@ -119,22 +81,6 @@ static void expect(const struct run *r, const struct want *w, int n, const char 
             fail_msg("event %d: expected model %s, got %s", i, model, e->model);
         assert_false(e->has & EVENT_HAS_GPU_MEM); /* a GPU's framebuffer is no pod's */
     }
-}
-
-static int setup(void **state)
-{
-    struct run *r = calloc(1, sizeof *r);
-    state_init(&r->state);
-    *state = r;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct run *r = *state;
-    state_free(&r->state);
-    free(r);
-    return 0;
 }
 
 /* Cores shares (the default): each pod's share of the window and of the
@@ -210,6 +156,23 @@ static void test_hami_memory_overcommitted_is_clamped(void **state)
     assert_int_equal(r->st.idle_gpu_ms, 0);
 }
 
+/* --share memory on a device where one pod states memory (team-a: 60 of
+ * 80 GiB, 75 %) and another only cores (team-b: 50 %): the pods' shares
+ * must be of one thing, so the device is shared by cores, 30 % and 50 %
+ * (18,000 and 30,000 of 60,000 ms, 12,000 stranded), and team-b's missing
+ * memory is a bad line. Mixed, team-a took 75 % by memory and team-b the
+ * 25 % left of its cores share. */
+static void test_hami_memory_share_needs_every_pod_memory(void **state)
+{
+    struct run *r = *state;
+    round_at(r, "2026-11-01T00:00:00Z", NULL, true, "hami-memory-mixed.prom", NULL);
+    round_at(r, "2026-11-01T00:01:00Z", NULL, true, "hami-memory-mixed.prom", NULL);
+    const struct want w[] = {{"team-a", "p1", 18000, -1}, {"team-b", "p2", 30000, -1}};
+    expect(r, w, 2, "unknown");
+    if (r->bad != 1) fail_msg("expected 1 bad line (team-b's memory), got %ld", r->bad);
+    assert_int_equal(r->st.idle_gpu_ms, 12000);
+}
+
 /* A real scheduler scrape (HAMi issue 594: one 24 GiB GPU, 2 GiB allocated,
  * no core limit) with a pod holding that allocation: by cores (0 = no
  * limit) the pod alone takes the whole window; by memory 2 / 24 GiB =
@@ -271,8 +234,10 @@ static void test_hami_dra_scheduler_names(void **state)
         round_at(r, "2026-11-01T00:01:00Z", NULL, memory, f, NULL);
         const struct want w[] = {{"default", "pod-0", 60000, -1}};
         expect(r, w, 1, "unknown");
-        if (r->bad != memory)
-            fail_msg("expected %d bad lines, got %ld", memory, r->bad);
+        /* by memory: its MiB line refused, and then the pod states no
+         * memory, so the device is shared by cores (two reasons) */
+        if (r->bad != 2 * memory)
+            fail_msg("expected %d bad lines, got %ld", 2 * memory, r->bad);
         assert_int_equal(r->st.idle_units, 1);
         assert_int_equal(r->st.idle_gpu_ms, 60000);
         assert_string_equal(r->cap[0].node, "k8s-node01");
@@ -634,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_energy_split_by_cores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_memory_overcommitted_is_clamped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hami_memory_share_needs_every_pod_memory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_real_scheduler_memory_share, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_other_vendors_devices_are_refused, setup,

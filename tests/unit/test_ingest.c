@@ -158,6 +158,35 @@ static void test_dcgm_gap_is_reported_not_charged(void **state)
     assert_int_equal(r->n, 0); /* the same scrape again charges nothing */
 }
 
+/* An energy counter that rises by more than 10 kW over the window (a
+ * counter glitch) or a draw between the event contract's 10 kW and the
+ * reader's 100 kW would give an event the rater refuses, and with it the
+ * GPU time: the window keeps its GPU-ms, its energy is a bad line. */
+static void test_dcgm_absurd_energy_is_a_bad_line_not_a_lost_window(void **state)
+{
+    struct run *r = *state;
+    const char t0[] = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{UUID=\"GPU-x\",Hostname=\"n\","
+                      "namespace=\"a\",pod=\"p\"} 1000\n"
+                      "DCGM_FI_DEV_POWER_USAGE{UUID=\"GPU-y\",Hostname=\"n\",namespace=\"b\","
+                      "pod=\"q\"} 50000\n";
+    const char t1[] = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{UUID=\"GPU-x\",Hostname=\"n\","
+                      "namespace=\"a\",pod=\"p\"} 9000000000000000\n"
+                      "DCGM_FI_DEV_POWER_USAGE{UUID=\"GPU-y\",Hostname=\"n\",namespace=\"b\","
+                      "pod=\"q\"} 50000\n";
+    scrape_text(r, dcgm_parse, t0, sizeof t0 - 1, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape_text(r, dcgm_parse, t1, sizeof t1 - 1, "t1", "2026-11-01T00:00:30Z", NULL, NULL);
+    if (r->n != 2) fail_msg("expected 2 usage events, got %d", r->n);
+    for (int i = 0; i < 2; i++) {
+        if (r->ev[i].gpu_ms != 30000 || (r->ev[i].has & EVENT_HAS_ENERGY))
+            fail_msg("event %d (%s): expected 30000 GPU-ms and no energy, got %lld GPU-ms, "
+                     "energy %lld mJ%s", i, r->ev[i].account, (long long)r->ev[i].gpu_ms,
+                     (long long)r->ev[i].energy_mj,
+                     r->ev[i].has & EVENT_HAS_ENERGY ? "" : " (none)");
+    }
+    if (r->st.bad_lines != 2) fail_msg("expected 2 bad lines, got %ld", r->st.bad_lines);
+    assert_false(r->cap[0].has & EVENT_HAS_IDLE_ENERGY);
+}
+
 static void test_dcgm_legacy_labels(void **state)
 {
     struct run *r = *state;
@@ -1132,6 +1161,33 @@ static void test_sacct_npu_gres(void **state)
     assert_int_equal(r->ev[1].gpu_ms, 4 * 60000);
 }
 
+/* A mixed cluster's sacct: --model names the untyped gres/gpu's model
+ * (H800); an untyped gres/dcu is not an H800, so it is "unknown" under
+ * vendor hygon, never an NVIDIA model billed to a Hygon vendor. A typed
+ * entry's vendor is the catalogue's (gres/gpu:mlu370 is Cambricon's), the
+ * same rule as everywhere else. */
+static void test_sacct_model_and_vendor_of_a_mixed_cluster(void **state)
+{
+    struct run *r = *state;
+    const char text[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n"
+                        "9|p|cpu=8,gres/gpu=1|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "10|q|cpu=8,gres/dcu=1|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n"
+                        "11|s|cpu=8,gres/gpu:mlu370=2|60|2026-10-01T00:00:00|2026-10-01T00:01:00\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-10-12T00:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "H800", 0};
+    sacct_collect(&cy, text, sizeof text - 1, &o, &rep);
+    cycle_end(r, &cy);
+    assert_int_equal(rep.bad, 0);
+    if (r->n != 3) fail_msg("expected 3 events, got %d", r->n);
+    const char *want[3][2] = {{"H800", "nvidia"}, {"unknown", "hygon"}, {"mlu370", "cambricon"}};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(r->ev[i].model, want[i][0]) || strcmp(r->ev[i].vendor, want[i][1]))
+            fail_msg("event %d (job %s): expected %s/%s, got %s/%s", i, r->ev[i].job, want[i][0],
+                     want[i][1], r->ev[i].model, r->ev[i].vendor);
+}
+
 /* sacct --parsable2 never escapes a '|' in JobName (issue 31): with one
  * free-text column the fields around it are where the header says and the
  * name is what is left between, so no GPU job goes unbilled. */
@@ -1522,6 +1578,8 @@ int main(void)
         cmocka_unit_test(test_prom_nul_byte_is_a_bad_line),
         cmocka_unit_test_setup_teardown(test_dcgm_kubernetes_baseline_delta_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_gap_is_reported_not_charged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_absurd_energy_is_a_bad_line_not_a_lost_window,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_legacy_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_mig_energy_once_per_gpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_slurm_power_integration, setup, teardown),
@@ -1565,6 +1623,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sacct_dcu_gres, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_npu_gres, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_model_and_vendor_of_a_mixed_cluster, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),

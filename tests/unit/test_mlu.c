@@ -8,33 +8,15 @@
 #include <cmocka.h>
 
 #include "core/catalogue.h"
-#include "core/fileio.h"
-#include "core/timeutil.h"
 #include "ingest/mlu.h"
+#include "ingest_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FIXTURES "tests/fixtures/ingest/"
-#define CARD_A   "mlu-node-1/mlu-9d3c4a6e-5b1f-4c2e-8a7d-2f1e0b9c8a01"
-#define CARD_B   "mlu-node-1/mlu-1f7e2b90-64c3-4d8a-9e15-7c0a3b5d2e47"
-#define MAX_EV   16
-
-/* What one round of the collector wrote, decoded. */
-struct round {
-    struct usage_event use[MAX_EV], cap[MAX_EV];
-    int nuse, ncap;
-    struct cycle_stats st;
-    long bad;
-};
-
-static int64_t ms_at(const char *rfc3339)
-{
-    int64_t ms;
-    assert_true(time_parse_rfc3339(rfc3339, &ms));
-    return ms;
-}
+#define CARD_A "mlu-node-1/mlu-9d3c4a6e-5b1f-4c2e-8a7d-2f1e0b9c8a01"
+#define CARD_B "mlu-node-1/mlu-1f7e2b90-64c3-4d8a-9e15-7c0a3b5d2e47"
 
 /* Parses text (from origin) into set, emptied first; returns its bad lines. */
 static long parse_text(const char *text, size_t len, const char *origin,
@@ -51,42 +33,10 @@ static long parse_text(const char *text, size_t len, const char *origin,
 static void parse_file(const char *file, const struct account_map *map, struct device_set *set,
                        long *bad)
 {
-    char path[128];
-    snprintf(path, sizeof path, FIXTURES "%s", file);
     struct strbuf in = STRBUF_INIT;
-    assert_true(file_read_all(path, &in));
+    read_fixture(file, &in);
     *bad = parse_text(in.buf, in.len, file, map, set);
     sb_free(&in);
-}
-
-/* One collector round of file at when against st: parse, meter, decode. */
-static void round_of(struct state *st, const char *file, const char *when,
-                     const struct account_map *map, struct round *out)
-{
-    memset(out, 0, sizeof *out);
-    struct device_set set = {0};
-    parse_file(file, map, &set, &out->bad);
-    struct cycle cy = {.state = st, .at_ms = ms_at(when), .max_gap_ms = 300000, .kind = "mlu",
-                       .cluster = "c1", .site = "s1"};
-    device_meter(&cy, &set);
-    device_set_free(&set);
-    out->st = cy.st;
-    for (char *p = cy.out.buf; p && *p;) {
-        char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
-        struct usage_event ev;
-        assert_non_null(nl);
-        assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &ev, why, sizeof why),
-                         EVENT_OK);
-        if (ev.kind == EVENT_KIND_CAPACITY) {
-            assert_true(out->ncap < MAX_EV);
-            out->cap[out->ncap++] = ev;
-        } else {
-            assert_true(out->nuse < MAX_EV);
-            out->use[out->nuse++] = ev;
-        }
-        p = nl + 1;
-    }
-    sb_free(&cy.out);
 }
 
 /* mlu_memory_used is read by no meter (docs/collectors.md): no GiB-ms. */
@@ -101,51 +51,36 @@ static void assert_use(const struct usage_event *e, const char *account, const c
     assert_int_equal(e->gpu_mem_gib_ms, 0);
 }
 
-static int setup(void **state)
-{
-    struct state *st = calloc(1, sizeof *st);
-    state_init(st);
-    *state = st;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    state_free(*state);
-    free(*state);
-    return 0;
-}
-
 /* The exporter's golden output, scraped twice 30 s apart: four MLU590,
  * each card read from its vf-less series only (the MIM, sMLU and env-share
  * copies add no card and no power); uuid3 held by two pods through
  * env-share VFs is split equally. Power is W: 30 W x 30 s = 900000 mJ. */
 static void test_mlu_golden_output(void **state)
 {
-    struct round r;
+    struct run *r = *state;
     const char *f = "mlu-exporter-v2.0.22-golden.prom";
-    round_of(*state, f, "2026-11-01T00:00:00Z", NULL, &r);
-    assert_int_equal(r.nuse + r.ncap, 0); /* baseline */
-    assert_int_equal(r.bad, 0);
-    round_of(*state, f, "2026-11-01T00:00:30Z", NULL, &r);
-    assert_int_equal(r.bad, 0);
-    assert_int_equal(r.nuse, 5);
-    assert_use(&r.use[0], "namespace1", "pod1", 30000, 900000);
-    assert_string_equal(r.use[0].model, "MLU590");
-    assert_string_equal(r.use[0].source, "mlu/c1/machine1");
-    assert_use(&r.use[1], "namespace2", "pod2", 30000, 930000);
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n + r->ncap, 0); /* baseline */
+    assert_int_equal(r->bad, 0);
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 5);
+    assert_use(&r->ev[0], "namespace1", "pod1", 30000, 900000);
+    assert_string_equal(r->ev[0].model, "MLU590");
+    assert_string_equal(r->ev[0].source, "t/c1/machine1"); /* ingest_run's kind "t" */
+    assert_use(&r->ev[1], "namespace2", "pod2", 30000, 930000);
     /* uuid3: 32 W x 30 s, half each */
-    assert_use(&r.use[2], "namespace0", "pod0", 15000, 480000);
-    assert_use(&r.use[3], "namespace1", "pod1", 15000, 480000);
-    assert_use(&r.use[4], "namespace1", "pod1", 30000, 990000);
-    assert_int_equal(r.st.shared_units, 1);
-    assert_int_equal(r.st.shared_tenants, 2);
-    assert_int_equal(r.st.idle_units, 0);
-    assert_int_equal(r.ncap, 1);
-    assert_string_equal(r.cap[0].node, "machine1");
-    assert_string_equal(r.cap[0].vendor, "cambricon");
-    assert_int_equal(r.cap[0].devices, 4); /* no phantom card for test-uuid1 and the rest */
-    assert_int_equal(r.cap[0].allocated_ms, 120000);
+    assert_use(&r->ev[2], "namespace0", "pod0", 15000, 480000);
+    assert_use(&r->ev[3], "namespace1", "pod1", 15000, 480000);
+    assert_use(&r->ev[4], "namespace1", "pod1", 30000, 990000);
+    assert_int_equal(r->st.shared_units, 1);
+    assert_int_equal(r->st.shared_tenants, 2);
+    assert_int_equal(r->st.idle_units, 0);
+    assert_int_equal(r->ncap, 1);
+    assert_string_equal(r->cap[0].node, "machine1");
+    assert_string_equal(r->cap[0].vendor, "cambricon");
+    assert_int_equal(r->cap[0].devices, 4); /* no phantom card for test-uuid1 and the rest */
+    assert_int_equal(r->cap[0].allocated_ms, 120000);
 }
 
 /* Two MLU370-X8 on one node, one held by a pod and one by none; in the
@@ -153,29 +88,29 @@ static void test_mlu_golden_output(void **state)
  * billed to the pod that held it before. */
 static void test_mlu_pod_then_series_gone(void **state)
 {
-    struct round r;
-    round_of(*state, "mlu-t0.prom", "2026-11-01T00:00:00Z", NULL, &r);
-    assert_int_equal(r.nuse + r.ncap, 0);
-    round_of(*state, "mlu-t1.prom", "2026-11-01T00:00:30Z", NULL, &r);
-    assert_int_equal(r.bad, 0);
-    assert_int_equal(r.nuse, 1);
+    struct run *r = *state;
+    scrape(r, mlu_parse, "mlu-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->n + r->ncap, 0);
+    scrape(r, mlu_parse, "mlu-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 1);
     /* (75 + 225) / 2 W x 30 s */
-    assert_use(&r.use[0], "training", "llm-0", 30000, 4500000);
-    assert_string_equal(r.use[0].model, "MLU370-X8");
-    assert_int_equal(r.st.idle_units, 1);
-    assert_int_equal(r.st.idle_gpu_ms, 30000);
-    assert_int_equal(r.ncap, 1);
-    assert_int_equal(r.cap[0].devices, 2);
-    assert_int_equal(r.cap[0].allocated_ms, 30000);
-    assert_int_equal(r.cap[0].idle_energy_mj, 960000); /* (30 + 34) / 2 W x 30 s */
-    round_of(*state, "mlu-t2.prom", "2026-11-01T00:01:30Z", NULL, &r);
-    assert_int_equal(r.bad, 0);
-    assert_int_equal(r.nuse, 0);
-    assert_int_equal(r.st.idle_units, 2);
-    assert_int_equal(r.st.idle_gpu_ms, 120000);
-    assert_int_equal(r.cap[0].allocated_ms, 0);
+    assert_use(&r->ev[0], "training", "llm-0", 30000, 4500000);
+    assert_string_equal(r->ev[0].model, "MLU370-X8");
+    assert_int_equal(r->st.idle_units, 1);
+    assert_int_equal(r->st.idle_gpu_ms, 30000);
+    assert_int_equal(r->ncap, 1);
+    assert_int_equal(r->cap[0].devices, 2);
+    assert_int_equal(r->cap[0].allocated_ms, 30000);
+    assert_int_equal(r->cap[0].idle_energy_mj, 960000); /* (30 + 34) / 2 W x 30 s */
+    scrape(r, mlu_parse, "mlu-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(r->st.idle_units, 2);
+    assert_int_equal(r->st.idle_gpu_ms, 120000);
+    assert_int_equal(r->cap[0].allocated_ms, 0);
     /* (225 + 151) / 2 W x 60 s + (34 + 30) / 2 W x 60 s */
-    assert_int_equal(r.cap[0].idle_energy_mj, 11280000 + 1920000);
+    assert_int_equal(r->cap[0].idle_energy_mj, 11280000 + 1920000);
 }
 
 /* The same third scrape with the operator's map: the card no series names
@@ -185,16 +120,16 @@ static void test_mlu_series_gone_card_mapped(void **state)
     char err[200];
     struct account_map *map = accounts_load(FIXTURES "mlu.map", err, sizeof err);
     assert_non_null(map);
-    struct round r;
-    round_of(*state, "mlu-t1.prom", "2026-11-01T00:00:30Z", map, &r);
-    round_of(*state, "mlu-t2.prom", "2026-11-01T00:01:30Z", map, &r);
-    assert_int_equal(r.nuse, 1);
-    assert_use(&r.use[0], "team-mlu-map", "", 60000, 11280000);
-    assert_int_equal(r.st.idle_units, 1);
+    struct run *r = *state;
+    scrape(r, mlu_parse, "mlu-t1.prom", "2026-11-01T00:00:30Z", map, NULL);
+    scrape(r, mlu_parse, "mlu-t2.prom", "2026-11-01T00:01:30Z", map, NULL);
+    assert_int_equal(r->n, 1);
+    assert_use(&r->ev[0], "team-mlu-map", "", 60000, 11280000);
+    assert_int_equal(r->st.idle_units, 1);
     /* in t1 the pod's series outranks the map */
-    round_of(*state, "mlu-t1.prom", "2026-11-01T00:02:00Z", map, &r);
-    assert_int_equal(r.nuse, 1);
-    assert_string_equal(r.use[0].account, "training");
+    scrape(r, mlu_parse, "mlu-t1.prom", "2026-11-01T00:02:00Z", map, NULL);
+    assert_int_equal(r->n, 1);
+    assert_string_equal(r->ev[0].account, "training");
     accounts_free(map);
 }
 

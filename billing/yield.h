@@ -6,8 +6,9 @@
  * capacity_hourly; revenue of the month's issued invoices, GPU-hour and
  * energy lines to their own cell, every other amount of a customer (token
  * lines by the GPU time of its training jobs, shortfall, floors, make-up,
- * prior periods, vouchers and subsidies by all its GPU time) split over its
- * cells with money_split, exact to the minor unit; energy cost of allocated
+ * prior periods by all its GPU time; vouchers and subsidies over the cells
+ * their program covers, yield_programs.h) split over its cells with
+ * money_split, exact to the minor unit; energy cost of allocated
  * and idle facility energy at the site's tariff and time-of-use bands,
  * rounded once per cell; straight-line depreciation from the asset
  * documents; margin, and payback so far (the cells' margins summed from

@@ -4,17 +4,27 @@
 
 #include "billing/billing.h"
 #include "billing/owned.h"
+#include "billing/yield_programs.h"
 #include "core/alloc.h"
 #include "core/db.h"
 #include "core/invariant.h"
 #include "core/money.h"
+#include "pricing/settle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* An after-tax voucher claim of invoice i.: its redemption rows that are
+ * not a pre-tax discount line of the invoice (whose detail is the code). */
+#define AFTER_TAX_CLAIM(r)                                                                     \
+    r "invoice_id = i.id AND NOT " r "reversal AND NOT EXISTS (SELECT 1 FROM invoice_line d " \
+    "WHERE d.invoice_id = i.id AND d.kind = 'voucher_discount' AND d.detail = " r "voucher)"
+
 /* The month's issued invoices net of their partial credit notes, line
- * amounts by what they are; $2 currency. */
+ * amounts by what they are, and the program that paid (a subsidy or
+ * pre-tax voucher line's code, an after-tax claim's voucher; what the
+ * claims do not name, code ''); $2 currency. */
 static const char revenue_sql[] =
     "SELECT * FROM (SELECT i.customer_id, CASE WHEN l.kind = 'usage' AND l.meter = 'gpu_ms' THEN 0 "
     "  WHEN l.kind = 'usage' AND l.meter = 'energy_mj' THEN 1 "
@@ -22,13 +32,19 @@ static const char revenue_sql[] =
     "  WHEN l.kind = 'voucher_discount' THEN 5 ELSE 3 END AS cls, "
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.site ELSE '' END AS site, "
     "  CASE WHEN l.kind = 'usage' AND l.meter <> 'tokens' THEN l.model ELSE '' END AS model, "
+    "  CASE WHEN l.kind IN ('subsidy', 'voucher_discount') THEN l.detail ELSE '' END AS code, "
     "  sum(l.amount) AS amount FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "
     "WHERE " INVOICE_NETS("i.") " AND i.period = $1::date "
-    "  AND i.currency = $2 GROUP BY 1, 2, 3, 4 "
-    "UNION ALL SELECT customer_id, 6, '', '', sum(claimed) FROM invoice "
-    "WHERE " INVOICE_STANDS("") " AND period = $1::date AND currency = $2 "
-    "  AND claimed <> 0 GROUP BY 1) r "
-    "ORDER BY customer_id, cls, site COLLATE \"C\", model COLLATE \"C\"";
+    "  AND i.currency = $2 GROUP BY 1, 2, 3, 4, 5 "
+    "UNION ALL SELECT i.customer_id, 6, '', '', r.voucher, sum(r.amount) "
+    "FROM invoice i JOIN voucher_redemption r ON " AFTER_TAX_CLAIM("r.") " "
+    "WHERE " INVOICE_STANDS("i.") " AND i.period = $1::date AND i.currency = $2 GROUP BY 1, 5 "
+    "UNION ALL SELECT customer_id, 6, '', '', '', sum(rest) FROM (SELECT i.customer_id, "
+    "  i.claimed - (SELECT coalesce(sum(r.amount), 0) FROM voucher_redemption r "
+    "  WHERE " AFTER_TAX_CLAIM("r.") ") AS rest FROM invoice i WHERE " INVOICE_STANDS("i.") " "
+    "  AND i.period = $1::date AND i.currency = $2 AND i.claimed <> 0) c "
+    "GROUP BY 1 HAVING sum(rest) <> 0) r "
+    "ORDER BY customer_id, cls, site COLLATE \"C\", model COLLATE \"C\", code COLLATE \"C\"";
 
 /* Each customer's GPU time by cell, all of it and its training jobs'
  * (owned.h: the usage its invoice billed). */
@@ -71,6 +87,46 @@ static void weights_of(const PGresult *res, int *cursor, const char *customer, s
         w->to++;
 }
 
+/* Gives amount of class cls to the cells of n targets (site, model) in
+ * proportion to weight, exact to the minor unit (money_split); false, and
+ * nothing given, when no weight is positive. */
+static bool place(struct yield_cells *m, const char *const *site, const char *const *model,
+                  const int64_t *weight, size_t n, enum rev cls, int64_t amount)
+{
+    int64_t *share = xcalloc(n + 1, sizeof *share);
+    bool split = money_split(amount, weight, n, share);
+    for (size_t i = 0; split && i < n; i++)
+        if (share[i]) yield_cell_get(m, site[i], "", model[i])->rev[cls] += share[i];
+    free(share);
+    return split;
+}
+
+/* A customer's cells of GPU time (rows of w) as targets. */
+struct targets {
+    const char **site, **model;
+    int64_t *weight;
+    size_t n;
+};
+
+static struct targets targets_of(const struct weights *w)
+{
+    size_t n = (size_t)(w->to - w->from);
+    struct targets t = {xcalloc(n + 1, sizeof *t.site), xcalloc(n + 1, sizeof *t.model),
+                        xcalloc(n + 1, sizeof *t.weight), n};
+    for (size_t i = 0; i < n; i++) {
+        t.site[i] = PQgetvalue(w->res, w->from + (int)i, 1);
+        t.model[i] = PQgetvalue(w->res, w->from + (int)i, 2);
+    }
+    return t;
+}
+
+static void targets_free(struct targets *t)
+{
+    free(t->site);
+    free(t->model);
+    free(t->weight);
+}
+
 /* Splits amount of class cls over the customer's cells by GPU time
  * (column 3, all; 4, its training jobs'), only over the cells of model
  * when model is not NULL; with no such time, over all its GPU time; with
@@ -78,34 +134,94 @@ static void weights_of(const PGresult *res, int *cursor, const char *customer, s
 static void split_amount(struct yield_cells *m, const struct weights *w, int column,
                          const char *model, enum rev cls, int64_t amount)
 {
-    int n = w->to - w->from;
-    int64_t *weight = xcalloc((size_t)n + 1, sizeof *weight);
-    int64_t *share = xcalloc((size_t)n + 1, sizeof *share);
-    for (int i = 0; i < n; i++)
-        weight[i] = model && strcmp(PQgetvalue(w->res, w->from + i, 2), model)
-                        ? 0
-                        : yield_int(w->res, w->from + i, column);
-    for (int i = 0; i < n; i++) /* usage is never negative (schema 001's CHECK) */
-        assert(weight[i] >= 0 && yield_int(w->res, w->from + i, 3) >= weight[i]);
-    if (!money_split(amount, weight, (size_t)n, share)) {
-        for (int i = 0; i < n; i++)
-            weight[i] = yield_int(w->res, w->from + i, 3);
-        money_split(amount, weight, (size_t)n, share);
+    struct targets t = targets_of(w);
+    for (size_t i = 0; i < t.n; i++) {
+        int r = w->from + (int)i;
+        t.weight[i] = model && strcmp(t.model[i], model) ? 0 : yield_int(w->res, r, column);
+        /* usage is never negative (schema 001's CHECK) */
+        assert(t.weight[i] >= 0 && yield_int(w->res, r, 3) >= t.weight[i]);
     }
-    int64_t given = 0;
-    for (int i = 0; i < n; i++) {
-        if (!share[i]) continue;
-        const char *site = PQgetvalue(w->res, w->from + i, 1);
-        yield_cell_get(m, site, "", PQgetvalue(w->res, w->from + i, 2))->rev[cls] += share[i];
-        given += share[i];
+    bool given = place(m, t.site, t.model, t.weight, t.n, cls, amount);
+    if (!given) {
+        for (size_t i = 0; i < t.n; i++)
+            t.weight[i] = yield_int(w->res, w->from + (int)i, 3);
+        given = place(m, t.site, t.model, t.weight, t.n, cls, amount);
     }
-    if (given != amount) yield_cell_get(m, "-", "", "-")->rev[cls] += amount - given;
+    if (!given) yield_cell_get(m, "-", "", "-")->rev[cls] += amount;
+    targets_free(&t);
+}
+
+/* Whether the customer's revenue rows [from, to) have one of class cls
+ * (on model, when not NULL). */
+static bool has_line(const PGresult *rev, int from, int to, int cls, const char *model)
+{
+    for (int r = from; r < to; r++)
+        if (yield_int(rev, r, 1) == cls && (!model || !strcmp(PQgetvalue(rev, r, 3), model)))
+            return true;
+    return false;
+}
+
+/* What voucher v paid, over the cells its eligible lines billed (settle.h's
+ * voucher_covers_cell): the GPU time of a covered model the customer has
+ * GPU-hour lines on (its training jobs' when the voucher is for training
+ * only), else its training jobs' GPU time there when the voucher covers its
+ * token lines. False, nothing given, when no such time is found. */
+static bool place_voucher(struct yield_cells *m, const struct voucher *v, const struct weights *w,
+                          const PGresult *rev, int from, int to, int64_t amount)
+{
+    struct targets t = targets_of(w);
+    bool tokens = has_line(rev, from, to, R_TOKENS, NULL);
+    for (size_t i = 0; i < t.n; i++) {
+        int r = w->from + (int)i;
+        if (voucher_covers_cell(v, t.model[i], "gpu_ms") &&
+            has_line(rev, from, to, R_GPU, t.model[i]))
+            t.weight[i] = yield_int(w->res, r, v->training_only ? 4 : 3);
+        else if (tokens && voucher_covers_cell(v, t.model[i], "tokens"))
+            t.weight[i] = yield_int(w->res, r, 4);
+    }
+    bool given = place(m, t.site, t.model, t.weight, t.n, R_VOUCHER, amount);
+    targets_free(&t);
+    return given;
+}
+
+/* What subsidy s paid, over the customer's energy lines it covers (settle.h's
+ * subsidy_covers_cell) by their amounts, as settle_bill shares it over
+ * them. False, nothing given, when no such line is found. */
+static bool place_subsidy(struct yield_cells *m, const struct subsidy *s, const PGresult *rev,
+                          int from, int to, int64_t amount)
+{
+    size_t n = (size_t)(to - from);
+    const char **site = xcalloc(n + 1, sizeof *site), **model = xcalloc(n + 1, sizeof *model);
+    int64_t *weight = xcalloc(n + 1, sizeof *weight);
+    for (size_t i = 0; i < n; i++) {
+        int r = from + (int)i;
+        site[i] = PQgetvalue(rev, r, 2);
+        model[i] = PQgetvalue(rev, r, 3);
+        /* a line credited in full nets to 0; never below (a credit note
+         * credits at most what is left of a line) */
+        if (yield_int(rev, r, 1) == R_ENERGY && site[i][0] && model[i][0] &&
+            subsidy_covers_cell(s, site[i], model[i], "energy_mj"))
+            weight[i] = yield_int(rev, r, 5) > 0 ? yield_int(rev, r, 5) : 0;
+    }
+    bool given = place(m, site, model, weight, n, R_SUBSIDY, amount);
+    free(site);
+    free(model);
     free(weight);
-    free(share);
+    return given;
+}
+
+/* The customer's rows of rev: [from, to) around row r. */
+static void customer_rows(const PGresult *rev, int r, int *from, int *to)
+{
+    const char *customer = PQgetvalue(rev, r, 0);
+    *from = *to = r;
+    while (*from > 0 && !strcmp(PQgetvalue(rev, *from - 1, 0), customer))
+        --*from;
+    while (*to < PQntuples(rev) && !strcmp(PQgetvalue(rev, *to, 0), customer))
+        ++*to;
 }
 
 /* What a by-token customer's token lines came to, for the token section. */
-
 bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
                     struct yield_token_revenues *tr)
 {
@@ -113,16 +229,18 @@ bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
     PGresult *rev = db_query(conn, "read the month's invoices", revenue_sql, 2, p);
     /* GPU time is needed only for amounts that are not on a site and model
      * of their own (a month without invoices, as before an asset earns,
-     * needs none) */
-    bool split = false;
+     * needs none); the programs' terms only for what programs paid */
+    bool split = false, paid = false;
     for (int r = 0; rev && r < PQntuples(rev); r++) {
         int cls = (int)yield_int(rev, r, 1);
         split |= !((cls == R_GPU || cls == R_ENERGY) && PQgetvalue(rev, r, 2)[0] &&
                    PQgetvalue(rev, r, 3)[0]);
+        paid |= PQgetvalue(rev, r, 4)[0] != '\0';
     }
     PGresult *wts =
         rev && split ? db_query(conn, "read each customer's GPU time", weights_sql, 3, pw) : NULL;
-    bool ok = rev && (wts || !split);
+    struct yield_programs programs = {0};
+    bool ok = rev && (wts || !split) && (!paid || yield_programs_load(conn, p[0], &programs));
     int cursor = 0;
     int64_t in = 0, before = 0, after = 0;
     for (size_t i = 0; i < m->n; i++)
@@ -131,8 +249,9 @@ bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
     for (int r = 0; ok && r < PQntuples(rev); r++) {
         const char *customer = PQgetvalue(rev, r, 0);
         int cls = (int)yield_int(rev, r, 1);
-        int64_t amount = yield_int(rev, r, 4);
+        int64_t amount = yield_int(rev, r, 5);
         const char *site = PQgetvalue(rev, r, 2), *model = PQgetvalue(rev, r, 3);
+        const char *code = PQgetvalue(rev, r, 4);
         /* programs' payments count positive; claims (6) are after-tax vouchers */
         enum rev to = cls == 6 ? R_VOUCHER : (enum rev)cls;
         if (cls == R_SUBSIDY || cls == R_VOUCHER) amount = -amount;
@@ -148,6 +267,17 @@ bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
             ALLOC_GROW(tr->v, tr->n, tr->cap, 16);
             tr->v[tr->n++] = (struct yield_token_revenue){atoll(customer), amount};
         }
+        /* what a program paid goes to the cells it covers (docs/operator.md,
+         * "Vouchers and subsidies in the yield"); a program no longer known
+         * or covering none of the customer's cells (older data) falls back
+         * to the rule for every other amount, all its GPU time */
+        const struct voucher *v = to == R_VOUCHER ? yield_voucher(&programs, code) : NULL;
+        const struct subsidy *s = to == R_SUBSIDY ? yield_subsidy(&programs, code) : NULL;
+        int from, end;
+        customer_rows(rev, r, &from, &end);
+        if ((v && place_voucher(m, v, &w, rev, from, end, amount)) ||
+            (s && place_subsidy(m, s, rev, from, end, amount)))
+            continue;
         /* a usage line of a model (GPU time without a site, GPU memory:
          * revenue_sql names the model of usage lines only) stays on it */
         bool by_model = model[0] != '\0';
@@ -157,6 +287,7 @@ bool yield_allocate(PGconn *conn, const char *const *p, struct yield_cells *m,
         for (int k = 0; k < NREV; k++)
             after += m->v[i].rev[k];
     assert(!ok || after - before == in); /* every amount went to exactly one cell */
+    yield_programs_free(&programs);
     PQclear(rev);
     PQclear(wts);
     return ok;

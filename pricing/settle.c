@@ -224,14 +224,25 @@ static bool in_list(const char *s, const char *list, size_t stride, int n)
     return false;
 }
 
-static bool subsidy_covers(const struct subsidy *s, const struct bill_line *l)
+bool subsidy_covers_cell(const struct subsidy *s, const char *site, const char *model,
+                         const char *meter)
 {
-    const struct accelerator *a = catalogue_find(l->model);
-    return l->kind == LINE_USAGE && !strcmp(l->meter, "energy_mj") &&
-           in_list(l->site, s->sites[0], sizeof s->sites[0], s->nsites) &&
+    const struct accelerator *a = catalogue_find(model);
+    return !strcmp(meter, "energy_mj") && in_list(site, s->sites[0], sizeof s->sites[0], s->nsites) &&
            (!s->nvendors ||
             (a && in_list(a->vendor, s->vendors[0], sizeof s->vendors[0], s->nvendors))) &&
            (!s->domestic_only || (a && a->domestic));
+}
+
+static bool subsidy_covers(const struct subsidy *s, const struct bill_line *l)
+{
+    return l->kind == LINE_USAGE && subsidy_covers_cell(s, l->site, l->model, l->meter);
+}
+
+bool voucher_covers_cell(const struct voucher *v, const char *model, const char *meter)
+{
+    const struct accelerator *a = catalogue_find(model);
+    return (meter_bit_code(meter) & v->meters) && (!v->domestic_only || (a && a->domestic));
 }
 
 static bool subsidies(struct bill *b, const struct settle_terms *t, struct costs *c, char *err,
@@ -287,9 +298,8 @@ static int64_t voucher_eligible(const struct voucher *v, const struct bill_line 
             if (l->jobs_gpu_ms <= 0) return 0; /* no GPU time to tell: not covered */
             num = (unsigned __int128)l->jobs_domestic_ms;
             den = (unsigned __int128)l->jobs_gpu_ms;
-        } else {
-            const struct accelerator *a = catalogue_find(l->model);
-            if (!(a && a->domestic)) return 0;
+        } else if (!voucher_covers_cell(v, l->model, l->meter)) {
+            return 0;
         }
     }
     if (v->training_only && l->quantity > 0 && l->training_quantity < l->quantity) {

@@ -67,6 +67,19 @@ struct settle_terms {
     int64_t ends_on;
 };
 
+/* The one definition of what a program covers, by cell: settle_bill
+ * prices by it and the yield (billing/yield_programs.h) places what a
+ * program paid by it. subsidy_covers_cell: energy (meter "energy_mj") on
+ * one of the program's sites, of one of its vendors (none listed: any) and
+ * domestic when it says so (core/catalogue.h); a usage line it covers is
+ * one of these. voucher_covers_cell: one of the voucher's meters on an
+ * accelerator model (as reported; catalogue_find) it covers: any, or a
+ * domestic one when domestic_only (a token line is covered in proportion
+ * to its training jobs' GPU time on such models). Pure; thread-safe. */
+bool subsidy_covers_cell(const struct subsidy *s, const char *site, const char *model,
+                         const char *meter);
+bool voucher_covers_cell(const struct voucher *v, const char *model, const char *meter);
+
 /* Appends the adjustment lines, sets the totals, claims and ledger rows. */
 bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
 

@@ -301,4 +301,63 @@ printf '%s\t{"v":1,"kind":"capacity","source":"dcgm/c1/q","seq":1,"cluster":"c1"
 check_match "a node name with a comma and quotes is one CSV field" '^sz1,"r,""7""",H800,28800000,0,28800000,0,' \
     "$("$GM" report yield --period 2026-09 --by node --format csv)"
 check_eq "and one JSON string" 'r,"7"' "$(y --by node | jq -r '.rows[] | select(.node | startswith("r,")) | .node')"
+# What a program paid goes to the cells it covers (docs/operator.md,
+# "Vouchers and subsidies in the yield"). October, customer mx on both an
+# NVIDIA and a domestic model, one hour on sz1 (PUE 1.25): 2 H800 at 700 W
+# (2 h x 20.00 = 40.00; 1.4 kWh x 1.25 x 0.80 = 1.40) and 4 Ascend910B at
+# 400 W (4 h x 10.00 = 40.00; 1.6 kWh x 1.25 x 0.80 = 1.60).
+# - subsidy mx-green, domestic only, 0.50 per facility kWh: the Ascend910B's
+#   2.0 kWh x 0.50 = 1.00, all of it on the Ascend910B row;
+# - voucher mxp-1, pre-tax, 10% of every GPU-hour line: 8.00, over both
+#   models' GPU time (14.4e6 and 7.2e6 ms, Ascend910B first):
+#   floor(800 x 14.4 / 21.6) = 533, H800 267;
+# - voucher mxv-1, after tax, 30% of domestic GPU-hour lines: the
+#   Ascend910B's 40.00 less its 4.00 of mxp-1, 0.3 x 36.00 x 1.06 = 11.448
+#   -> 11.45, all of it on the Ascend910B row.
+# Subtotal 83.00 - 1.00 - 8.00 = 74.00; tax 2.40 + 2.40 + 0.08 + 0.10 - 0.06
+# - 0.48 = 4.44. Split by all GPU time instead, the H800 row would get 0.34
+# of the subsidy and 3.82 of the claim.
+sed -e 's/"hq-plan"/"mx-plan"/' -e 's/"model": "A800", "unit_price": "12.00"/"model": "Ascend910B", "unit_price": "10.00"/' \
+    plan-hq.json >plan-mx.json
+contract mx-2026 mx mx-plan CNY ns-mx >contract-mx.json
+cat >voucher-mxv.json <<'JSON'
+{"voucher": "mxv-1", "program": "sz-domestic", "customer": "mx", "currency": "CNY",
+ "face_value": "1000.00", "coverage": "0.30", "valid_from": "2026-10-01",
+ "valid_until": "2026-12-31", "eligible": {"meters": ["gpu_hours"], "domestic_only": true}}
+JSON
+cat >voucher-mxp.json <<'JSON'
+{"voucher": "mxp-1", "program": "sz-any", "customer": "mx", "currency": "CNY",
+ "face_value": "1000.00", "coverage": "0.10", "valid_from": "2026-10-01",
+ "valid_until": "2026-12-31", "applies": "pre_tax", "eligible": {"meters": ["gpu_hours"]}}
+JSON
+cat >subsidy-mx.json <<'JSON'
+{"subsidy": "mx-green", "name": "Domestic green compute", "currency": "CNY",
+ "effective_from": "2026-10-01", "sites": ["sz1"], "domestic_only": true,
+ "rate_per_kwh": "0.50"}
+JSON
+"$GM" customer add mx --name "Mixed" >/dev/null || fail "customer add mx: expected exit 0"
+for doc in "plan apply plan-mx.json" "contract apply contract-mx.json" \
+    "voucher issue voucher-mxv.json" "voucher issue voucher-mxp.json" \
+    "subsidy apply subsidy-mx.json"; do
+    # shellcheck disable=SC2086
+    "$GM" $doc >/dev/null || fail "$doc: expected exit 0, got a failure"
+done
+W='"start":"2026-10-10T02:00:00Z","end":"2026-10-10T03:00:00Z"'
+{
+    use dcgm/c1/h1 3 ns-mx svc-2 H800 7200000 5040000000
+    use npu/c1/a1 3 ns-mx svc-3 Ascend910B 14400000 5760000000
+} | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>>rate.log
+"$GM" invoice run --period 2026-10 --customer mx >/dev/null &&
+    "$GM" invoice issue --period 2026-10 --customer mx >/dev/null
+check_eq "mx's invoice: subtotal, tax, claimed (fen)" "7400 444 1145" \
+    "$(q "SELECT subtotal || ' ' || tax || ' ' || claimed FROM invoice i
+          JOIN customer c ON c.id = i.customer_id WHERE c.code = 'mx' AND status = 'issued'")"
+J4=$("$GM" report yield --period 2026-10 --format json)
+check_eq "Ascend910B: 40.00 GPU, 1.60 energy; vouchers 5.33 + 11.45, the whole subsidy" \
+    "40.00 1.60 16.78 1.00" \
+    "$(jq -r '.rows[] | select(.model == "Ascend910B") | "\(.revenue_gpu_hours) \(.energy_billed) \(.paid_by_vouchers) \(.paid_by_subsidies)"' <<<"$J4")"
+check_eq "H800: 40.00 GPU, 1.40 energy; only the pre-tax voucher's 2.67, no subsidy" \
+    "40.00 1.40 2.67 0.00" \
+    "$(jq -r '.rows[] | select(.model == "H800") | "\(.revenue_gpu_hours) \(.energy_billed) \(.paid_by_vouchers) \(.paid_by_subsidies)"' <<<"$J4")"
 finish

@@ -29,20 +29,29 @@ static const char *find(const char *p, const char *end, const char *needle)
     return NULL;
 }
 
-/* A decimal count after optional spaces: digits only (no sign, no thousands
- * separator), at most EVENT_INT_MAX. */
-static bool read_count(const char *p, const char *end, int64_t *out)
+/* The whole number after optional spaces, whatever follows it (Megatron's
+ * "iteration      122/  250000"): digits only (no sign, no thousands
+ * separator), at most EVENT_INT_MAX. Past its digits, or NULL. */
+static const char *leading_count(const char *p, const char *end, int64_t *out)
 {
     while (p < end && *p == ' ')
         p++;
-    if (p == end || *p < '0' || *p > '9') return false;
+    if (p == end || *p < '0' || *p > '9') return NULL;
     int64_t v = 0;
     for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return false;
+        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return NULL;
         v = v * 10 + (*p - '0');
     }
     *out = v;
-    return p == end || *p == ' ' || *p == '|' || *p == '\t';
+    return p;
+}
+
+/* A decimal count (leading_count) that ends its field: followed by the
+ * line's end, a space, '|' or a tab. */
+static bool read_count(const char *p, const char *end, int64_t *out)
+{
+    p = leading_count(p, end, out);
+    return p && (p == end || *p == ' ' || *p == '|' || *p == '\t');
 }
 
 static bool two_digits(const char *p, int *v)
@@ -90,22 +99,6 @@ static bool logged_argument(const struct line *ln, const char *name, int64_t *ou
     for (p += k; p < end && (*p == ' ' || *p == '.');)
         p++;
     return read_count(p, end, out) && *out > 0;
-}
-
-/* The leading whole number after optional spaces, whatever follows it
- * (Megatron's "iteration      122/  250000"). */
-static bool leading_count(const char *p, const char *end, int64_t *out)
-{
-    while (p < end && *p == ' ')
-        p++;
-    const char *digits = p;
-    int64_t v = 0;
-    for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return false;
-        v = v * 10 + (*p - '0');
-    }
-    *out = v;
-    return p > digits;
 }
 
 /* The "global batch size: N" of a Megatron iteration line (AscendSpeed

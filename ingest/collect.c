@@ -66,7 +66,10 @@ static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
 
 /* HAMi: the pods' annotations (--pods) and the scrapes (the scheduler's,
  * the monitors', the nodes' dcgm-exporters) are one reading, joined on the
- * GPU UUID; a pod that cannot be read counts against the pods file. */
+ * GPU UUID; a pod that cannot be read counts against the pods file. Pods
+ * unusable as a whole hold the round back (hami.h: nothing is read): the
+ * input is refused with the pods' reason, nothing is metered and the run
+ * exits 1, as when one of a joined round's URLs does not answer. */
 static long meter_hami(struct cycle *cy, const char *text, size_t len,
                        const struct collect_env *env, struct rejects *r)
 {
@@ -79,7 +82,9 @@ static long meter_hami(struct cycle *cy, const char *text, size_t len,
     rejects_finish(&pods);
     if (pods.unusable[0]) log_error("%s: unusable input: %s", pods.origin, pods.unusable);
     cy->st.bad_lines += pods.bad; /* the round's, logged under the pods file, not the scrape's */
-    if (pods.unusable[0] && !r->unusable[0]) rejects_unusable(r, "%s", pods.unusable);
+    if (pods.unusable[0] && !r->unusable[0])
+        rejects_unusable(r, "the round's allocation (--pods) is unusable: not metered; its windows "
+                            "wait for a round that reads it");
     return meter_set(cy, &set, r);
 }
 

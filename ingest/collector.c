@@ -541,6 +541,7 @@ static void cycle_init(struct collector *c, struct cycle *cy, int64_t at_ms)
     cy->state = &c->state;
     cy->at_ms = at_ms;
     cy->max_gap_ms = c->o.max_gap * 1000;
+    cy->max_future_ms = c->cfg.max_future_s * 1000LL;
     cy->kind = c->kind->name;
     cy->cluster = c->o.cluster;
     cy->site = c->o.site;

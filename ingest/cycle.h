@@ -34,6 +34,9 @@ struct cycle {
     struct state *state;
     int64_t at_ms;      /* time of the scrape */
     int64_t max_gap_ms; /* longer windows are reported, not charged */
+    /* token reports stamped later than at_ms + this are bad lines (tokens.h):
+     * rating.max_future_s, the rater's allowance for clocks ahead */
+    int64_t max_future_ms;
     const char *kind, *cluster, *site;
     const char *hmac_key; /* NULL: events go unsigned */
     struct strbuf out;

@@ -501,9 +501,13 @@ void hami_parse_pods(const char *pods, size_t pods_len, struct rejects *pods_rej
     c.dsrc = (struct device_source){src->node, src->node_override, "", NULL, NULL, &c.dcgm,
                                     src->rejects};
     if (pods) hami_pods_walk(pods, pods_len, pods_rejects, pod_device, &c);
-    prom_parse(text, len, src->rejects, hami_sample, &c);
-    state_shares(&c);
-    join_dcgm(&c);
+    if (pods && pods_rejects->unusable[0]) { /* no allocation: the round is not read (hami.h) */
+        device_set_free(src->set);
+    } else {
+        prom_parse(text, len, src->rejects, hami_sample, &c);
+        state_shares(&c);
+        join_dcgm(&c);
+    }
     device_set_free(&c.dcgm);
     free(c.v);
     free(c.mem);

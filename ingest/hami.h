@@ -58,7 +58,11 @@ void hami_parse(const char *text, size_t len, struct device_source *src);
  * An account with a share:<account> cores|memory line in src->map (NULL:
  * none) takes that basis instead; shares of both bases on one device are
  * clamped together by device_share_split. The map's other kinds are not
- * read (a HAMi tenant's account is its namespace). */
+ * read (a HAMi tenant's account is its namespace). Pods that are unusable
+ * as a whole (pods_rejects->unusable: not kubectl's JSON, no items array,
+ * cut off) are a round without its allocation: the scrape is not read and
+ * src->set is left empty, so the caller meters nothing and the windows
+ * wait for a round with the allocation (docs/collectors.md). */
 void hami_parse_pods(const char *pods, size_t pods_len, struct rejects *pods_rejects,
                      bool memory_shares, const char *text, size_t len,
                      struct device_source *src);

@@ -1,5 +1,6 @@
 /* tokens: trainer token reports to token events (see tokens.h). */
 #include "core/docjson.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "ingest/reporters.h"
@@ -31,6 +32,19 @@ static bool parse_report(const cJSON *o, struct tokens_report *l, char *why, siz
     if (c.n) return false;
     if (l->has_start && l->start_ms > l->time_ms) l->start_ms = l->time_ms;
     return true;
+}
+
+bool tokens_time_ok(const struct cycle *cy, int64_t time_ms, char *why, size_t cap)
+{
+    assert(cy->max_future_ms >= 0);
+    if (time_ms - cy->at_ms <= cy->max_future_ms) return true;
+    char when[TIME_TEXT_LEN], at[TIME_TEXT_LEN];
+    time_format_rfc3339(time_ms, when);
+    time_format_rfc3339(cy->at_ms, at);
+    snprintf(why, cap, "its time %s is after the collection time %s plus %lld s "
+                       "(rating.max_future_s): a count from the future is not billed",
+             when, at, (long long)(cy->max_future_ms / 1000));
+    return false;
 }
 
 void tokens_meter(struct cycle *cy, const struct tokens_report *l)
@@ -107,7 +121,8 @@ long tokens_collect(struct cycle *cy, const char *text, size_t len, struct rejec
         if (!o) {
             rejects_bad_line(r, lineno, "%.*s", (int)strcspn(sb_str(&c.errors), "\n"),
                             sb_str(&c.errors));
-        } else if (!parse_report(o, &l, why, sizeof why)) {
+        } else if (!parse_report(o, &l, why, sizeof why) ||
+                   !tokens_time_ok(cy, l.time_ms, why, sizeof why)) {
             rejects_bad_line(r, lineno, "%s", why);
         } else {
             tokens_meter(cy, &l);

@@ -32,6 +32,15 @@ struct tokens_report {
  * rule every token input (JSON lines, trainer logs) goes through. */
 void tokens_meter(struct cycle *cy, const struct tokens_report *l);
 
+/* Whether a report stamped time_ms may be metered in cy: not later than
+ * the collection time cy->at_ms (--at, else now) plus cy->max_future_ms
+ * (rating.max_future_s, the allowance the rater gives clocks ahead). False,
+ * with why in why[cap]: the report is a bad line, never billed, and does not
+ * move its job's high-water mark (a line stamped in year 9999 would
+ * otherwise hold every later report below it). Every token input (JSON
+ * lines, trainer logs) asks before tokens_meter. Pure. */
+bool tokens_time_ok(const struct cycle *cy, int64_t time_ms, char *why, size_t cap);
+
 /* The number (from 1, as tokens_collect counts lines) of the first line
  * whose report names an account outside patterns (reporters.h), that
  * account into account[cap]; 0 when every account is allowed. A line that

@@ -29,20 +29,29 @@ static const char *find(const char *p, const char *end, const char *needle)
     return NULL;
 }
 
-/* A decimal count after optional spaces: digits only (no sign, no thousands
- * separator), at most EVENT_INT_MAX. */
-static bool read_count(const char *p, const char *end, int64_t *out)
+/* The whole number after optional spaces, whatever follows it (Megatron's
+ * "iteration      122/  250000"): digits only (no sign, no thousands
+ * separator), at most EVENT_INT_MAX. Past its digits, or NULL. */
+static const char *leading_count(const char *p, const char *end, int64_t *out)
 {
     while (p < end && *p == ' ')
         p++;
-    if (p == end || *p < '0' || *p > '9') return false;
+    if (p == end || *p < '0' || *p > '9') return NULL;
     int64_t v = 0;
     for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return false;
+        if (v > (EVENT_INT_MAX - (*p - '0')) / 10) return NULL;
         v = v * 10 + (*p - '0');
     }
     *out = v;
-    return p == end || *p == ' ' || *p == '|' || *p == '\t';
+    return p;
+}
+
+/* A decimal count (leading_count) that ends its field: followed by the
+ * line's end, a space, '|' or a tab. */
+static bool read_count(const char *p, const char *end, int64_t *out)
+{
+    p = leading_count(p, end, out);
+    return p && (p == end || *p == ' ' || *p == '|' || *p == '\t');
 }
 
 static bool two_digits(const char *p, int *v)
@@ -78,16 +87,76 @@ static bool find_time(const char *p, const char *end, int64_t offset_ms, int64_t
     return false;
 }
 
-/* `  seq_length ...... 4096` of the arguments Megatron-LM prints at start. */
-static bool logged_seq_length(const struct line *ln, int64_t *out)
+/* `  <name> ...... 4096` of the arguments Megatron-LM prints at start
+ * (name with its trailing space: "seq_length ", "global_batch_size "). */
+static bool logged_argument(const struct line *ln, const char *name, int64_t *out)
 {
     const char *p = ln->p, *end = ln->p + ln->n;
+    size_t k = strlen(name);
     while (p < end && *p == ' ')
         p++;
-    if ((size_t)(end - p) < 11 || memcmp(p, "seq_length ", 11)) return false;
-    for (p += 11; p < end && (*p == ' ' || *p == '.');)
+    if ((size_t)(end - p) < k || memcmp(p, name, k)) return false;
+    for (p += k; p < end && (*p == ' ' || *p == '.');)
         p++;
     return read_count(p, end, out) && *out > 0;
+}
+
+/* The "global batch size: N" of a Megatron iteration line (AscendSpeed
+ * prints it "gloabl batch size:"); false when absent. */
+static bool line_global_batch(const struct line *ln, int64_t *out)
+{
+    const char *end = ln->p + ln->n, *key = find(ln->p, end, "global batch size:");
+    if (!key) key = find(ln->p, end, "gloabl batch size:");
+    return key && read_count(key + 18, end, out) && *out > 0;
+}
+
+/* a * b, or INT64_MAX when it does not fit: a bound no count can pass. */
+static int64_t bound_product(int64_t a, int64_t b)
+{
+    assert(a >= 0 && b > 0);
+    return a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
+/* What the whole log says of the run, read before its counts. */
+struct run_facts {
+    int64_t seq;          /* megatron: tokens per sample, 0 unknown */
+    int64_t global_batch; /* megatron: the largest global batch size, 0 unknown */
+};
+
+/* Megatron: whether a line's cumulative counts could have been consumed
+ * in its iterations: consumed samples at most iteration x the run's
+ * largest global batch size (a ramp-up's batches are smaller; a restart
+ * from a checkpoint continues both counters), its consumed tokens at most
+ * that x the sequence length when known. False with why: one absurd line
+ * would otherwise set the high-water mark for good. */
+static bool megatron_plausible(const struct line *ln, const char *head, int64_t samples,
+                               const int64_t *tokens, const struct run_facts *f, char *why,
+                               size_t cap)
+{
+    if (!f->global_batch) return true; /* the run states none: nothing to bound by */
+    const char *end = ln->p + ln->n;
+    int64_t iter;
+    if (!head || !leading_count(head + 9, end, &iter)) {
+        snprintf(why, cap, "no iteration number: its consumed samples cannot be checked");
+        return false;
+    }
+    int64_t most = bound_product(iter, f->global_batch);
+    if (samples > most) {
+        snprintf(why, cap,
+                 "consumed samples %lld exceed iteration %lld x the run's largest global batch "
+                 "size %lld",
+                 (long long)samples, (long long)iter, (long long)f->global_batch);
+        return false;
+    }
+    if (tokens && f->seq && *tokens > bound_product(most, f->seq)) {
+        snprintf(why, cap,
+                 "consumed tokens %lld exceed iteration %lld x global batch size %lld x "
+                 "seq_length %lld",
+                 (long long)*tokens, (long long)iter, (long long)f->global_batch,
+                 (long long)f->seq);
+        return false;
+    }
+    return true;
 }
 
 /* The whole "consumed tokens: N" that Megatron-DeepSpeed (and the forks
@@ -104,21 +173,30 @@ static bool consumed_tokens(const struct line *ln, int64_t *out)
 /* One step line: its cumulative tokens and time, or false with why (the
  * line is refused: it may hold usage). *timeless says a count was there
  * but no timestamp. */
-static bool read_step(const struct line *ln, const struct trainer_log_opts *o, int64_t seq,
-                      struct tokens_report *rep, bool *timeless, char *why, size_t cap)
+static bool read_step(const struct line *ln, const struct trainer_log_opts *o,
+                      const struct run_facts *f, struct tokens_report *rep, bool *timeless,
+                      char *why, size_t cap)
 {
     const char *p = ln->p, *end = ln->p + ln->n;
     const bool meg = o->format == TRAINER_LOG_MEGATRON;
     const char *key = find(p, end, meg ? "consumed samples:" : "step:");
     const char *head = meg ? find(p, end, "iteration") : key;
-    int64_t count, per = meg ? seq : o->tokens_per_step;
+    int64_t count, per = meg ? f->seq : o->tokens_per_step;
     *timeless = false;
     if (!read_count(key + (meg ? 17 : 5), end, &count)) {
         snprintf(why, cap, "%s is not a whole number", meg ? "consumed samples" : "step");
         return false;
     }
+    if (!meg && count > TRAINER_LOG_MAX_STEP) {
+        snprintf(why, cap, "step %lld is above %lld: no run takes that many steps",
+                 (long long)count, (long long)TRAINER_LOG_MAX_STEP);
+        return false;
+    }
     int64_t tokens;
-    if (meg && consumed_tokens(ln, &tokens)) {
+    bool has_tokens = meg && consumed_tokens(ln, &tokens);
+    if (meg && !megatron_plausible(ln, head, count, has_tokens ? &tokens : NULL, f, why, cap))
+        return false;
+    if (has_tokens) {
         count = tokens; /* the run's own token count */
         per = 1;
     } else if (!per) {
@@ -157,20 +235,30 @@ long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
     assert(o->format == TRAINER_LOG_MEGATRON || o->format == TRAINER_LOG_TORCHTITAN);
     struct line_reader lr = {text, text + len, 0};
     struct line ln;
-    int64_t seq = o->seq_length, logged = 0, tokens;
+    int64_t seq = o->seq_length, logged = 0, tokens, batch, args_batch = 0, lines_batch = 0;
+    struct run_facts facts = {0};
     bool counts_tokens = false; /* a step line carries a whole consumed tokens */
     if (o->format == TRAINER_LOG_MEGATRON) {
         while (rejects_line_next(&lr, &ln)) {
-            if (!logged) logged_seq_length(&ln, &logged);
+            if (!logged) logged_argument(&ln, "seq_length ", &logged);
+            if (logged_argument(&ln, "global_batch_size ", &batch) && batch > args_batch)
+                args_batch = batch; /* a restart prints its arguments again */
+            if (is_step_line(&ln, o->format) && line_global_batch(&ln, &batch) &&
+                batch > lines_batch)
+                lines_batch = batch;
             if (!counts_tokens && is_step_line(&ln, o->format))
                 counts_tokens = consumed_tokens(&ln, &tokens);
         }
+        /* the arguments' global batch is the run's largest (a ramp-up's
+         * lines print smaller ones); without them, the lines' largest */
+        facts.global_batch = args_batch ? args_batch : lines_batch;
         if (seq && logged && seq != logged) {
             rejects_unusable(r, "--seq-length %lld but the run's arguments say seq_length %lld",
                              (long long)seq, (long long)logged);
             return 0;
         }
         if (!seq) seq = logged;
+        facts.seq = seq;
         if (!seq && !counts_tokens) {
             rejects_unusable(r, "no sequence length: give --seq-length (the log prints no "
                                 "arguments)");
@@ -183,9 +271,10 @@ long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
         if (!is_step_line(&ln, o->format)) continue;
         steps++;
         struct tokens_report rep = {.job = o->job, .account = o->account};
-        bool timeless;
-        char why[160];
-        if (read_step(&ln, o, seq, &rep, &timeless, why, sizeof why)) {
+        bool timeless = false;
+        char why[200];
+        if (read_step(&ln, o, &facts, &rep, &timeless, why, sizeof why) &&
+            tokens_time_ok(cy, rep.time_ms, why, sizeof why)) {
             tokens_meter(cy, &rep);
             accepted++;
         } else {

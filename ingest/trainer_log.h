@@ -19,7 +19,21 @@
  * profiler output) are other log output and are skipped without counting.
  * Each count is metered by tokens_meter (tokens.h): a restart from a
  * checkpoint re-logs lower counts and bills nothing until it passes the
- * high-water mark. Not thread-safe: one collector thread owns the cycle. */
+ * high-water mark. So one absurd count would hold every later one below it
+ * for good, and these lines are bad lines, never billed, the mark unmoved:
+ *  - a step line stamped after the collection time plus the allowed clock
+ *    skew (tokens_time_ok);
+ *  - Megatron: consumed samples above iteration x the run's largest global
+ *    batch size (the arguments' global_batch_size, the largest of several
+ *    argument blocks; without arguments the largest "global batch size:"
+ *    of its iteration lines, AscendSpeed's "gloabl batch size:" too), or
+ *    consumed tokens above that x the sequence length when it is known;
+ *    ramp-up batches are smaller and a restart continues both counters, so
+ *    a valid log never passes the bound. A log that states no global batch
+ *    size is not bounded so; when it states one, an iteration line without
+ *    its iteration number is a bad line;
+ *  - torchtitan: a step above TRAINER_LOG_MAX_STEP.
+ * Not thread-safe: one collector thread owns the cycle. */
 #ifndef GPUMETER_TRAINER_LOG_H
 #define GPUMETER_TRAINER_LOG_H
 
@@ -31,6 +45,10 @@
 #include <stdint.h>
 
 enum trainer_log_format { TRAINER_LOG_JSONL, TRAINER_LOG_MEGATRON, TRAINER_LOG_TORCHTITAN };
+
+/* A torchtitan step above this is a bad line: at a step a second a run
+ * would take 30,000 years to reach it. */
+#define TRAINER_LOG_MAX_STEP 1000000000000LL
 
 struct trainer_log_opts {
     enum trainer_log_format format;

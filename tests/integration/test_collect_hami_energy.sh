@@ -5,7 +5,7 @@
 # (hand-computed in tests/unit/test_hami.c from the same fixtures), the
 # rest stranded; a round where one URL does not answer is not metered;
 # --share memory and --pods (the pod annotation) give their shares; a bad
-# --share exits 2.
+# --share exits 2; an unusable pods file holds the round back.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -94,4 +94,39 @@ collect --state-dir "$TMP/bad" --stdout --pods "$TMP/bad.json" --at 2026-11-01T0
 collect --state-dir "$TMP/bad" --stdout --share gpu --file "$TMP/t0.prom" >/dev/null || rc2=$?
 check_eq "a pods file that is not kubectl's JSON is unusable: exit 1" 1 "$rc"
 check_eq "--share other than cores or memory exits 2" 2 "$rc2"
+
+# A pods file unusable as a whole holds the round back like a URL that did
+# not answer: nothing metered (before: 11 events on equal shares), exit 1,
+# and the windows wait for the next round that reads the allocation.
+echo '{"items": []}' >"$TMP/none.json"
+collect --state-dir "$TMP/held" --stdout --pods "$TMP/none.json" --file "$F/hami-shares.prom" \
+    --at 2026-11-01T00:00:00Z >/dev/null
+rc=0
+out=$(collect --state-dir "$TMP/held" --stdout --pods "$TMP/bad.json" \
+    --file "$F/hami-shares.prom" --at 2026-11-01T00:01:00Z) || rc=$?
+check_eq "hami-shares.prom with an unusable pods file: exit 1, no event" "1 0" \
+    "$rc $(printf '%s' "$out" | grep -c .)"
+check_match "and says the round is not metered, with the pods' reason" \
+    "bad.json: unusable input: not the JSON of kubectl get pods.*
+.*hami-shares.prom: unusable input: the round's allocation \(--pods\) is unusable: not metered" \
+    "$(tail -n 5 "$TMP/collect.log")"
+out=$(collect --state-dir "$TMP/held" --stdout --pods "$TMP/none.json" \
+    --file "$F/hami-shares.prom" --at 2026-11-01T00:02:00Z | event_shares | head -n 2 | tr '\n' ',')
+check_eq "the next round reads the 120 s since the last one read (30 % and 50 % of GPU-aaaa)" \
+    "team-a/infer-0 36000 -,team-b/embed-0 60000 -," "$out"
+collect --state-dir "$TMP/wait" --stdout --pods "$F/hami-pods.json" \
+    --file "$F/hami-pods-dcgm-t0.prom" --at 2026-11-01T00:00:00Z >/dev/null
+rc=0
+printf '{"items": [{"metadata": {' >"$TMP/cut.json"
+for bad in bad.json cut.json; do
+    n=$(collect --state-dir "$TMP/wait" --stdout --pods "$TMP/$bad" \
+        --file "$F/hami-pods-dcgm-t1.prom" --at 2026-11-01T00:01:00Z | grep -c .) || rc=$?
+    check_eq "pods $bad (no items array / cut off): exit 1, no event" "1 0" "$rc $n"
+    rc=0
+done
+out=$(collect --state-dir "$TMP/wait" --stdout --pods "$F/hami-pods.json" \
+    --file "$F/hami-pods-dcgm-t1.prom" --at 2026-11-01T00:02:00Z | event_shares | tr '\n' ',')
+check_eq "the next round with the allocation bills the 120 s it waited, energy once" \
+    "team-u/nolimit-0 120000 -,team-r/wait-0 36000 -,team-p/serve-0 24000 200000,\
+team-q/train-1 96000 800001," "$out"
 finish

@@ -103,4 +103,52 @@ out=$("$GM" collect tokens --state-dir "$TMP/flags" --stdout --listen 127.0.0.1:
     --job j --account a --utc-offset +08:00 2>&1)
 check_eq "--format with --listen: exit 2" 2 "$?"
 check_match "--format with --listen: says why" "--listen takes JSON lines only" "$out"
+
+# Counts that cannot be true (issue 35 review) are bad lines with their
+# reason, never billed, and do not move the high-water mark: the real
+# restart log with iteration 123's consumed samples made 2^40 (above
+# 123 x global_batch_size 1024) and a line stamped in year 9999 (after the
+# collection time plus rating.max_future_s) of iteration 200,000 added
+# after iteration 125: it would otherwise hold every later line below it.
+# Every other event is the real log's.
+sed -e 's/consumed samples:       125952/consumed samples: 1099511627776/' \
+    -e '/2024-05-10 07:43:23/a\ [9999-12-31 23:59:59] iteration 200000/  250000 | consumed samples: 204800000 | global batch size:  1024 |' \
+    "$L/megatron-lm-restart.log" >"$TMP/absurd.log"
+check_eq "the altered log has the year-9999 line" 1 "$(grep -c '9999-12-31' "$TMP/absurd.log")"
+GPUMETER_QUIET=0 "$GM" collect tokens --file "$TMP/absurd.log" --state-dir "$TMP/absurd" --stdout \
+    --cluster c1 --site s1 --account lab-nlp --format megatron --job gpt-13b --utc-offset +08:00 \
+    --at 2026-11-01T00:00:00Z >"$TMP/out" 2>"$TMP/err"
+rc=$?
+tokens_of() { sed -n 's/.*"end":"\([^"]*\)".*"tokens":\([0-9]*\).*/\1 \2/p' "$1" | tr '\n' ','; }
+check_eq "the absurd and future lines bill nothing; the real lines after them bill as before" \
+    "2024-05-09T23:38:56Z 255852544,2024-05-09T23:41:54Z 4194304,2024-05-09T23:43:23Z 2097152,\
+2024-05-10T00:08:10Z 2097152," "$(tokens_of "$TMP/out")"
+check_eq "exit code, events, bad lines (the real log's two and these)" "0 4 4" "$rc $(summary)"
+check_match "an absurd consumed samples is bad, with why" \
+    "absurd.log:9: skipped: consumed samples 1099511627776 exceed iteration 123 x the run's largest global batch size 1024" \
+    "$(cat "$TMP/err")"
+check_match "a line from the future is bad, with why" \
+    "absurd.log:12: skipped: its time 9999-12-31T15:59:59Z is after the collection time 2026-11-01T00:00:00Z plus 900 s" \
+    "$(cat "$TMP/err")"
+# torchtitan: a step above 10^12 is a bad line; the real lines after it bill
+sed '/step: 220 /s/step: 220 /step: 1000000000001 /' "$L/torchtitan-tps-per-rank-pr1287.log" \
+    >"$TMP/absurd-titan.log"
+GPUMETER_QUIET=0 "$GM" collect tokens --file "$TMP/absurd-titan.log" --state-dir "$TMP/titan" \
+    --stdout --cluster c1 --site s1 --account lab-nlp --format torchtitan --job tt-8b \
+    --utc-offset -07:00 --tokens-per-step 65536 >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check_eq "torchtitan, a step above 10^12: exit code, events, bad lines" "0 5 1" "$rc $(summary)"
+check_match "and says why" "skipped: step 1000000000001 is above 1000000000000" "$(cat "$TMP/err")"
+# JSON token reports: the same rule for time
+printf '%s\n' '{"job":"j","account":"a","tokens":100,"time":"2026-10-31T23:00:00Z"}' \
+    '{"job":"j","account":"a","tokens":9000000,"time":"9999-12-31T23:59:59Z"}' \
+    '{"job":"j","account":"a","tokens":250,"time":"2026-11-01T00:15:00Z"}' |
+    GPUMETER_QUIET=0 "$GM" collect tokens --file - --state-dir "$TMP/json" --stdout --cluster c1 \
+        --site s1 --at 2026-11-01T00:00:00Z >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check_eq "a JSON report from the future bills nothing and leaves the mark: 100 then 150" \
+    "2026-10-31T23:00:00Z 100,2026-11-01T00:15:00Z 150," "$(tokens_of "$TMP/out")"
+check_eq "JSON reports: exit code, events, bad lines" "0 2 1" "$rc $(summary)"
+check_match "and says why" "stdin:2: skipped: its time 9999-12-31T23:59:59Z is after the collection time" \
+    "$(cat "$TMP/err")"
 finish

@@ -593,6 +593,51 @@ static void test_hami_mixed_bases_never_exceed_the_window(void **state)
     }
 }
 
+/* A pods file unusable as a whole is a round without its allocation
+ * (docs/collectors.md, hami): not JSON, no items array ({"items": 3}), cut
+ * off, or no pod list at all. The round is not read: no event, no capacity,
+ * no window moved, so the next round with the allocation bills the whole
+ * 120 s since the last one read (team-a/infer-0: 30 % of GPU-aaaa =
+ * 36,000 ms), and a wait past --max-gap (300 s here) follows the gap rule.
+ * Before, the scrape was metered without the pods' allocation. */
+static void test_hami_unusable_pods_hold_the_round_back(void **state)
+{
+    struct run *r = *state;
+    static const char *const unusable[] = {"{\"items\": 3}", "not json",
+                                           "{\"items\": [{\"metadata\": {", "{\"kind\": \"List\"}"};
+    struct strbuf text = STRBUF_INIT, pods = STRBUF_INIT;
+    read_fixtures(&text, "hami-shares.prom", NULL);
+    sb_printf(&pods, "{\"items\": []}");
+    round_of_text(r, at("2026-11-01T00:00:00Z"), &pods, false, &text);
+    assert_int_equal(r->n, 0); /* the baseline */
+    for (int i = 0; i < 4; i++) {
+        struct strbuf bad = STRBUF_INIT;
+        sb_printf(&bad, "%s", unusable[i]);
+        round_of_text(r, at("2026-11-01T00:01:00Z") + i * 10000, &bad, false, &text);
+        if (r->n || r->ncap || r->bad)
+            fail_msg("pods '%s': expected the round held back (0 events, 0 capacity, the scrape "
+                     "not read), got %d events, %d capacity, %ld bad lines",
+                     unusable[i], r->n, r->ncap, r->bad);
+        sb_free(&bad);
+    }
+    round_of_text(r, at("2026-11-01T00:02:00Z"), &pods, false, &text);
+    if (r->n != 10 || strcmp(r->ev[0].job, "infer-0") || r->ev[0].gpu_ms != 36000)
+        fail_msg("expected 10 shares over the 120 s since the last round read, team-a/infer-0 "
+                 "36000 ms; got %d, %s %lld ms", r->n, r->n ? r->ev[0].job : "-",
+                 r->n ? (long long)r->ev[0].gpu_ms : 0LL);
+    struct strbuf bad = STRBUF_INIT;
+    sb_printf(&bad, "%s", unusable[0]);
+    round_of_text(r, at("2026-11-01T00:03:00Z"), &bad, false, &text);
+    assert_int_equal(r->n + r->ncap, 0);
+    round_of_text(r, at("2026-11-01T00:08:00Z"), &pods, false, &text);
+    if (r->n || r->st.gaps != 7)
+        fail_msg("expected the 360 s window past --max-gap a gap on each of the 7 GPUs, no "
+                 "event; got %d events, %ld gaps", r->n, r->st.gaps);
+    sb_free(&bad);
+    sb_free(&pods);
+    sb_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -617,6 +662,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hami_share_basis_per_account, setup, teardown),
         cmocka_unit_test(test_hami_share_basis_bad_line),
         cmocka_unit_test_setup_teardown(test_hami_mixed_bases_never_exceed_the_window, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hami_unusable_pods_hold_the_round_back, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -639,6 +639,7 @@ async function route() {
 document.getElementById("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   localStorage.setItem("gm_lang", lang);
+  delete document.body.dataset.ready; /* redrawn in the other language */
   if (me) route(); else signinView();
 });
 document.getElementById("signout").addEventListener("click", async () => {

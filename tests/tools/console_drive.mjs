@@ -37,6 +37,9 @@ async function signIn(page, key, view) {
   await ready(page, view);
 }
 async function view(page, hash, name) {
+  // the marker of the view drawn before: cleared first, so that a
+  // hashchange the page has not handled yet is never taken for this view
+  await page.evaluate(() => { delete document.body.dataset.ready; });
   await page.goto(`${url}${hash}`);
   await ready(page, name);
 }

@@ -36,6 +36,22 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
 
+/* A line on the text invoice: its label (render_line_label, which names
+ * the line wherever one is compared, as simulate does) and then the factors
+ * of its rate that are not 1 ("H800 @peak x1.5 site sz1 PUE 1.25 contract
+ * x0.9"), so the unit price beside it reads as the plan's price times them. */
+static void text_line_label(const struct bill_line *l, char *buf, size_t len)
+{
+    char fband[32], fsite[32], fcontract[48];
+    render_line_factors(l, false, fband, sizeof fband, fsite, sizeof fsite, fcontract,
+                        sizeof fcontract);
+    render_line_label(l, buf, len);
+    if (l->kind != LINE_USAGE) return;
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s%s%s%s%s", fband[0] ? " " : "", fband, fsite[0] ? " " : "",
+             fsite, fcontract[0] ? " " : "", fcontract);
+}
+
 /* The text invoice's meter column: as wide as the registry's longest code
  * (gpu_mem_gib_ms), so a meter added to core/meter.h never pushes its
  * line's columns out of line. */
@@ -106,7 +122,7 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             snprintf(pr, sizeof pr, "%s", price);
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
-        render_line_label(l, label, sizeof label);
+        text_line_label(l, label, sizeof label);
         fprintf(out, "%-3zu %-*s %-28s %22s %16s %16s\n", i + 1, meter_width(),
                 l->meter[0] ? l->meter : "-",
                 label, q, pr, amount);
@@ -154,7 +170,7 @@ static void json_field(struct strbuf *sb, const char *name, const char *value)
     sb_put_json_string(sb, value);
 }
 
-static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
+static void json_line(struct strbuf *sb, const struct bill *b, const struct bill_line *l)
 {
     char price[32];
     sb_printf(sb, "{\"kind\":\"%s\"", bill_kind_name(l->kind));
@@ -191,7 +207,14 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
         money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
         sb_printf(sb, ",\"unit_price\":\"%s\"", price);
     }
-    render_json_money(sb, "amount", l->amount, digits);
+    /* the unit price the PDF and the fapiao print: price_unit_quantity x
+     * rate is the amount within 0.01 (render_line_unit_price) */
+    int64_t rate;
+    if (render_line_unit_price(b, l, &rate) && rate >= 0) {
+        money_format(rate, MONEY_PRICE_DIGITS, price, sizeof price);
+        sb_printf(sb, ",\"rate\":\"%s\"", price);
+    }
+    render_json_money(sb, "amount", l->amount, b->minor_digits);
     sb_putc(sb, '}');
 }
 
@@ -240,7 +263,7 @@ static void render_json(const struct bill *b, const char *title, FILE *out)
     sb_puts(&sb, ",\"lines\":[");
     for (size_t i = 0; i < b->n; i++) {
         if (i) sb_putc(&sb, ',');
-        json_line(&sb, &b->lines[i], b->minor_digits);
+        json_line(&sb, b, &b->lines[i]);
     }
     sb_putc(&sb, ']');
     render_json_money(&sb, "subtotal", b->subtotal, b->minor_digits);

@@ -63,11 +63,25 @@ static int meter_width(void)
     return w;
 }
 
+/* The text invoice's line column: 28 wide, or as wide as b's widest line
+ * (text_line_label), so a line whose factors are named ("Ascend910B site
+ * sh-lingang PUE 1.25") never pushes its own figures out of line. */
+static int line_width(const struct bill *b)
+{
+    char label[200]; /* as render_text's, which prints it */
+    int w = 28;
+    for (size_t i = 0; i < b->n; i++) {
+        text_line_label(&b->lines[i], label, sizeof label);
+        if ((int)strlen(label) > w) w = (int)strlen(label);
+    }
+    return w;
+}
+
 /* A sum's label ends where the unit price column does: as wide as "#",
  * meter, line, quantity and unit price with their separating spaces. */
-static int label_width(void)
+static int label_width(const struct bill *b)
 {
-    return 3 + 1 + meter_width() + 1 + 28 + 1 + 22 + 1 + 16;
+    return 3 + 1 + meter_width() + 1 + line_width(b) + 1 + 22 + 1 + 16;
 }
 
 /* A sum under the amount column. */
@@ -75,7 +89,7 @@ static void text_sum(FILE *out, const char *label, int64_t v, const struct bill 
 {
     char amount[32];
     money_format(v, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%*s %16s\n", label_width(), label, amount);
+    fprintf(out, "%*s %16s\n", label_width(b), label, amount);
 }
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
@@ -110,7 +124,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         if (b->reminders[0]) fprintf(out, "reminders %s (days past due, as of)\n", b->reminders);
     }
     fputc('\n', out);
-    fprintf(out, "%-3s %-*s %-28s %22s %16s %16s\n", "#", meter_width(), "meter", "line",
+    int lw = line_width(b);
+    fprintf(out, "%-3s %-*s %-*s %22s %16s %16s\n", "#", meter_width(), "meter", lw, "line",
             "quantity", "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
@@ -123,9 +138,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
         text_line_label(l, label, sizeof label);
-        fprintf(out, "%-3zu %-*s %-28s %22s %16s %16s\n", i + 1, meter_width(),
-                l->meter[0] ? l->meter : "-",
-                label, q, pr, amount);
+        fprintf(out, "%-3zu %-*s %-*s %22s %16s %16s\n", i + 1, meter_width(),
+                l->meter[0] ? l->meter : "-", lw, label, q, pr, amount);
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
@@ -141,19 +155,19 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             text_sum(out, label, -b->claims[i].amount, b);
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%*s %16s %s\n", label_width(), "due from customer", amount, b->currency);
+    fprintf(out, "%*s %16s %s\n", label_width(b), "due from customer", amount, b->currency);
     if (b->credited) { /* partial credit notes: what of the invoice remains */
         if (b->credit_notes[0])
-            fprintf(out, "%*s %s\n", label_width(), "credit notes", b->credit_notes);
+            fprintf(out, "%*s %s\n", label_width(b), "credit notes", b->credit_notes);
         text_sum(out, "credited by credit notes", b->credited, b);
         text_sum(out, "remaining", b->total + b->credited, b);
     }
     if (b->has_balances) { /* a statement: the receivables ledger now */
         fputc('\n', out);
         money_format(b->deposit_held, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%*s %16s %s\n", label_width(), "deposit held", amount, b->currency);
+        fprintf(out, "%*s %16s %s\n", label_width(b), "deposit held", amount, b->currency);
         money_format(b->prepaid, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%*s %16s %s\n", label_width(), "prepaid balance", amount, b->currency);
+        fprintf(out, "%*s %16s %s\n", label_width(b), "prepaid balance", amount, b->currency);
     }
 }
 

@@ -309,6 +309,8 @@ txt=$("$GM" invoice show "$tou" 2>&1)
 check_match "the text invoice shows the same rates, the factors beside the line" \
     "H800 @peak x1.5 contract x0.9 +10.000000 GPU-hour +22.68 +226.80" "$txt"
 check_match "and the energy line's" "H800 site sh1 PUE 1.25 +23.466151 kWh +1.00 +23.47" "$txt"
+check_eq "the line column widens to its longest line: every row as long as the heads" 1 \
+    "$(grep -E '^(#|[0-9]+) ' <<<"$txt" | awk '{ print length($0) }' | sort -u | wc -l)"
 json=$("$GM" invoice show "$tou" --format json 2>&1)
 check_eq "JSON keeps the plan's price and gives the rate beside it (energy, then GPU time)" \
     "0.800000 1.000000 16.800000 22.680000" \

@@ -23,19 +23,49 @@ static void meter_names(const char *meter, const char **zh, const char **en)
     *en = m ? m->name_en : meter;
 }
 
+void render_line_factors(const struct bill_line *l, bool zh, char *band, size_t bandlen,
+                         char *site, size_t sitelen, char *contract, size_t contractlen)
+{
+    char f[32]; /* a factor in ppm as people read it: 1250000 is "1.25" */
+    band[0] = site[0] = contract[0] = '\0';
+    if (l->kind != LINE_USAGE && l->kind != LINE_PRIOR_PERIOD) return;
+    if (l->multiplier_ppm > 0 && l->multiplier_ppm != 1000000) {
+        money_format_trimmed(l->multiplier_ppm, 6, f, sizeof f);
+        snprintf(band, bandlen, "x%s", f);
+    }
+    if (l->pue_ppm > 0 && l->pue_ppm != 1000000) {
+        money_format_trimmed(l->pue_ppm, 6, f, sizeof f);
+        snprintf(site, sitelen, "PUE %s", f);
+    }
+    if (l->override_ppm > 0 && l->override_ppm != 1000000) {
+        money_format_trimmed(l->override_ppm, 6, f, sizeof f);
+        snprintf(contract, contractlen, "%s x%s", zh ? "合同" : "contract", f);
+    }
+}
+
 /* What a usage line was on, after its service: the model (with its vendor
  * when the catalogue knows it: "NVIDIA H800") or token bracket, the band
- * and the site, joined by " · ". */
-static void usage_spec(const struct bill_line *l, bool zh, char *buf, size_t len)
+ * and the site, joined by " · ". With factors, each factor of its rate
+ * that is not 1 beside what it belongs to (render_line_factors): "peak
+ * x1.5", "站点 sh-lingang PUE 1.25", then "合同 x0.9"; the fapiao's
+ * specification (规格型号) names the service without them. */
+static void usage_spec(const struct bill_line *l, bool zh, bool factors, char *buf, size_t len)
 {
     const struct accelerator *a = l->model[0] ? catalogue_find(l->model) : NULL;
     const char *vendor = a && !strcmp(a->model, l->model) ? catalogue_vendor_name(a->vendor) : "";
-    char site[100] = "";
-    if (l->site[0]) snprintf(site, sizeof site, "%s%s", zh ? "站点 " : "site ", l->site);
-    const char *parts[] = {l->model, l->band, site};
+    char fband[32] = "", fsite[32] = "", fcontract[48] = "";
+    if (factors)
+        render_line_factors(l, zh, fband, sizeof fband, fsite, sizeof fsite, fcontract,
+                            sizeof fcontract);
+    char band[80] = "", site[120] = "";
+    if (l->band[0]) snprintf(band, sizeof band, "%s%s%s", l->band, fband[0] ? " " : "", fband);
+    if (l->site[0])
+        snprintf(site, sizeof site, "%s%s%s%s", zh ? "站点 " : "site ", l->site,
+                 fsite[0] ? " " : "", fsite);
+    const char *parts[] = {l->model, band, site, fcontract};
     size_t n = 0;
     buf[0] = '\0';
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (!parts[i][0]) continue;
         int w = snprintf(buf + n, n < len ? len - n : 0, "%s%s%s%s", n ? " · " : "",
                          i == 0 ? vendor : "", i == 0 && vendor[0] ? " " : "", parts[i]);
@@ -51,8 +81,8 @@ static void usage_names(const struct bill_line *l, char *zh, size_t zhlen, char 
     const char *mzh, *men;
     meter_names(l->meter, &mzh, &men);
     char zspec[300], espec[300];
-    usage_spec(l, true, zspec, sizeof zspec);
-    usage_spec(l, false, espec, sizeof espec);
+    usage_spec(l, true, true, zspec, sizeof zspec);
+    usage_spec(l, false, true, espec, sizeof espec);
     snprintf(zh, zhlen, "%s%s%s", mzh, zspec[0] ? " · " : "", zspec);
     snprintf(en, enlen, "%s%s%s", men, espec[0] ? " · " : "", espec);
 }
@@ -69,7 +99,7 @@ void render_line_item(const struct bill_line *l, char *item, size_t itemlen, cha
     const char *mzh, *men;
     meter_names(l->meter, &mzh, &men);
     snprintf(item, itemlen, "%s", mzh);
-    usage_spec(l, true, spec, speclen);
+    usage_spec(l, true, false, spec, speclen);
 }
 
 void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, char *en,
@@ -156,14 +186,13 @@ bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int
     int64_t q;
     *price = -1;
     if (!l->meter[0]) return false;
-    if (strcmp(b->kind, "credit_note")) {
-        if (l->kind == LINE_USAGE) *price = l->unit_price;
-        return true;
-    }
-    if (l->quantity == 0) return false;
-    if (l->kind == LINE_USAGE &&
-        !bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
-        *price = -1;
+    bool credit = !strcmp(b->kind, "credit_note");
+    if (credit && l->quantity == 0) return false;
+    if (l->kind != LINE_USAGE) return true;
+    /* the rate that multiplies to the amount, the fapiao's 单价: price x
+     * band x PUE x override, or amount / quantity where tiers apply */
+    if (!bill_line_per_unit(l, b->minor_digits, MONEY_PRICE_DIGITS, &q, price))
+        *price = credit ? -1 : l->unit_price; /* no quantity: 0 x the plan's price is 0 */
     return true;
 }
 

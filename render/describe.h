@@ -15,15 +15,26 @@
 
 /* What a line is, for a customer, in Chinese and English: "GPU 时长 · H800"
  * and "GPU time · H800"; adjustments are named for what they are
- * ("Take-or-pay shortfall", "Compute voucher · v-1"). */
+ * ("Take-or-pay shortfall", "Compute voucher · v-1"). A usage line's
+ * factors that are not 1 stand beside what they belong to
+ * (render_line_factors): "电力 · NVIDIA H800 · 站点 sz1 PUE 1.25", "GPU 时长 ·
+ * NVIDIA H800 · peak x1.5 · 合同 x0.9", so a reader sees why its unit price
+ * (render_line_unit_price) is not the plan's. */
 void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, char *en,
                              size_t enlen);
 
 /* A line as a fapiao names it, in Chinese: the item ("GPU 时长", or an
  * adjustment's whole name) and its specification ("NVIDIA H800 · peak";
- * "" for adjustments). */
+ * "" for adjustments), without the factors (a 规格型号 names the service). */
 void render_line_item(const struct bill_line *l, char *item, size_t itemlen, char *spec,
                       size_t speclen);
+
+/* The factors of a usage or prior-period line's rate that are not 1, as
+ * people read them, each "" when it is 1 (or the line has none): the
+ * band's multiplier ("x1.5"), the site's PUE ("PUE 1.25") and the
+ * contract's override multiplier ("合同 x0.9" / "contract x0.9" by zh). */
+void render_line_factors(const struct bill_line *l, bool zh, char *band, size_t bandlen,
+                         char *site, size_t sitelen, char *contract, size_t contractlen);
 
 /* The names of a red-reversal reason code, in Chinese and English: "01"
  * is 开票有误 / wrong invoice, "02" 销货退回, "03" 服务中止, "04" 销售折让
@@ -41,14 +52,16 @@ void render_reason_text(const char *code, const char *note, char *buf, size_t le
 void render_percent(int64_t ppm, char *buf, size_t len);
 
 /* What a line of b shows per unit, the one rule of the PDF, `invoice show`
- * and the statement: false when it shows no quantity (no meter; or a
- * credit note's line with none, which an amount credit is: it changes no
- * quantity, so the line carries neither a quantity nor a unit price, as
- * the tax system allows for a 销售折让). Else *price is its unit price in
- * micro-units, -1 when it shows none (not a usage line): an invoice's,
- * the line's own; a credit note's, bill_line_per_unit's, so quantity x
- * price is the amount within 0.01 (an amount credit may have lowered the
- * line before). docs/invoices.md, "Partial credit notes". */
+ * (text, and JSON's rate), the statement and the console: false when it
+ * shows no quantity (no meter; or a credit note's line with none, which an
+ * amount credit is: it changes no quantity, so the line carries neither a
+ * quantity nor a unit price, as the tax system allows for a 销售折让). Else
+ * *price is its unit price in micro-units, -1 when it shows none (not a
+ * usage line): the fapiao's 单价, bill_line_per_unit's rate to six
+ * decimals, so quantity x price is the amount within 0.01 (price x band x
+ * PUE x override; amount / quantity where tiers apply or an amount credit
+ * lowered the line); on an invoice's line without a quantity, the plan's
+ * price. docs/invoices.md, "Unit prices". */
 bool render_line_unit_price(const struct bill *b, const struct bill_line *l, int64_t *price);
 
 /* A line's quantity in its price unit, for people: "12.500000 GPU-hour". */

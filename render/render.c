@@ -36,6 +36,22 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
 
+/* A line on the text invoice: its label (render_line_label, which names
+ * the line wherever one is compared, as simulate does) and then the factors
+ * of its rate that are not 1 ("H800 @peak x1.5 site sz1 PUE 1.25 contract
+ * x0.9"), so the unit price beside it reads as the plan's price times them. */
+static void text_line_label(const struct bill_line *l, char *buf, size_t len)
+{
+    char fband[32], fsite[32], fcontract[48];
+    render_line_factors(l, false, fband, sizeof fband, fsite, sizeof fsite, fcontract,
+                        sizeof fcontract);
+    render_line_label(l, buf, len);
+    if (l->kind != LINE_USAGE) return;
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s%s%s%s%s", fband[0] ? " " : "", fband, fsite[0] ? " " : "",
+             fsite, fcontract[0] ? " " : "", fcontract);
+}
+
 /* The text invoice's meter column: as wide as the registry's longest code
  * (gpu_mem_gib_ms), so a meter added to core/meter.h never pushes its
  * line's columns out of line. */
@@ -47,11 +63,25 @@ static int meter_width(void)
     return w;
 }
 
+/* The text invoice's line column: 28 wide, or as wide as b's widest line
+ * (text_line_label), so a line whose factors are named ("Ascend910B site
+ * sh-lingang PUE 1.25") never pushes its own figures out of line. */
+static int line_width(const struct bill *b)
+{
+    char label[200]; /* as render_text's, which prints it */
+    int w = 28;
+    for (size_t i = 0; i < b->n; i++) {
+        text_line_label(&b->lines[i], label, sizeof label);
+        if ((int)strlen(label) > w) w = (int)strlen(label);
+    }
+    return w;
+}
+
 /* A sum's label ends where the unit price column does: as wide as "#",
  * meter, line, quantity and unit price with their separating spaces. */
-static int label_width(void)
+static int label_width(const struct bill *b)
 {
-    return 3 + 1 + meter_width() + 1 + 28 + 1 + 22 + 1 + 16;
+    return 3 + 1 + meter_width() + 1 + line_width(b) + 1 + 22 + 1 + 16;
 }
 
 /* A sum under the amount column. */
@@ -59,7 +89,7 @@ static void text_sum(FILE *out, const char *label, int64_t v, const struct bill 
 {
     char amount[32];
     money_format(v, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%*s %16s\n", label_width(), label, amount);
+    fprintf(out, "%*s %16s\n", label_width(b), label, amount);
 }
 
 static void render_text(const struct bill *b, const char *title, FILE *out)
@@ -94,7 +124,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         if (b->reminders[0]) fprintf(out, "reminders %s (days past due, as of)\n", b->reminders);
     }
     fputc('\n', out);
-    fprintf(out, "%-3s %-*s %-28s %22s %16s %16s\n", "#", meter_width(), "meter", "line",
+    int lw = line_width(b);
+    fprintf(out, "%-3s %-*s %-*s %22s %16s %16s\n", "#", meter_width(), "meter", lw, "line",
             "quantity", "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
@@ -106,10 +137,9 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             snprintf(pr, sizeof pr, "%s", price);
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
-        render_line_label(l, label, sizeof label);
-        fprintf(out, "%-3zu %-*s %-28s %22s %16s %16s\n", i + 1, meter_width(),
-                l->meter[0] ? l->meter : "-",
-                label, q, pr, amount);
+        text_line_label(l, label, sizeof label);
+        fprintf(out, "%-3zu %-*s %-*s %22s %16s %16s\n", i + 1, meter_width(),
+                l->meter[0] ? l->meter : "-", lw, label, q, pr, amount);
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
@@ -125,19 +155,19 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
             text_sum(out, label, -b->claims[i].amount, b);
         }
     money_format(b->due, b->minor_digits, amount, sizeof amount);
-    fprintf(out, "%*s %16s %s\n", label_width(), "due from customer", amount, b->currency);
+    fprintf(out, "%*s %16s %s\n", label_width(b), "due from customer", amount, b->currency);
     if (b->credited) { /* partial credit notes: what of the invoice remains */
         if (b->credit_notes[0])
-            fprintf(out, "%*s %s\n", label_width(), "credit notes", b->credit_notes);
+            fprintf(out, "%*s %s\n", label_width(b), "credit notes", b->credit_notes);
         text_sum(out, "credited by credit notes", b->credited, b);
         text_sum(out, "remaining", b->total + b->credited, b);
     }
     if (b->has_balances) { /* a statement: the receivables ledger now */
         fputc('\n', out);
         money_format(b->deposit_held, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%*s %16s %s\n", label_width(), "deposit held", amount, b->currency);
+        fprintf(out, "%*s %16s %s\n", label_width(b), "deposit held", amount, b->currency);
         money_format(b->prepaid, b->minor_digits, amount, sizeof amount);
-        fprintf(out, "%*s %16s %s\n", label_width(), "prepaid balance", amount, b->currency);
+        fprintf(out, "%*s %16s %s\n", label_width(b), "prepaid balance", amount, b->currency);
     }
 }
 
@@ -154,7 +184,7 @@ static void json_field(struct strbuf *sb, const char *name, const char *value)
     sb_put_json_string(sb, value);
 }
 
-static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
+static void json_line(struct strbuf *sb, const struct bill *b, const struct bill_line *l)
 {
     char price[32];
     sb_printf(sb, "{\"kind\":\"%s\"", bill_kind_name(l->kind));
@@ -191,7 +221,14 @@ static void json_line(struct strbuf *sb, const struct bill_line *l, int digits)
         money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
         sb_printf(sb, ",\"unit_price\":\"%s\"", price);
     }
-    render_json_money(sb, "amount", l->amount, digits);
+    /* the unit price the PDF and the fapiao print: price_unit_quantity x
+     * rate is the amount within 0.01 (render_line_unit_price) */
+    int64_t rate;
+    if (render_line_unit_price(b, l, &rate) && rate >= 0) {
+        money_format(rate, MONEY_PRICE_DIGITS, price, sizeof price);
+        sb_printf(sb, ",\"rate\":\"%s\"", price);
+    }
+    render_json_money(sb, "amount", l->amount, b->minor_digits);
     sb_putc(sb, '}');
 }
 
@@ -240,7 +277,7 @@ static void render_json(const struct bill *b, const char *title, FILE *out)
     sb_puts(&sb, ",\"lines\":[");
     for (size_t i = 0; i < b->n; i++) {
         if (i) sb_putc(&sb, ',');
-        json_line(&sb, &b->lines[i], b->minor_digits);
+        json_line(&sb, b, &b->lines[i]);
     }
     sb_putc(&sb, ']');
     render_json_money(&sb, "subtotal", b->subtotal, b->minor_digits);

@@ -332,7 +332,8 @@ function statementCard(title, s) {
   const rows = s.lines.map((l) => el("tr", {},
     td(lang === "zh" ? l.description_zh : l.description_en),
     td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${unitName(l)}` : "", { class: "num", "data-field": "quantity" }),
-    td(l.unit_price ? `${money(unitPrice(l.unit_price, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
+    /* the rate the PDF and the fapiao print (quantity x rate = amount), not the plan's price */
+    td(l.rate ? `${money(unitPrice(l.rate, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
   rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${s.tax_rate}`), sum("total", t("total"), "total"));

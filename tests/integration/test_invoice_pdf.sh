@@ -243,4 +243,78 @@ check_eq "a name without spaces is broken into lines (100 W: 4 of them)" 4 \
     "$(grep -c . <<<"$ends")"
 check_eq "and no line of it ends in a mark that is not in the name" "" \
     "$(grep -vx full <<<"$ends")"
+# The unit price a line shows multiplies to its amount (issue 35): the
+# rate the fapiao shows (price x band x PUE x override), with each factor
+# that is not 1 named beside what it belongs to. 10 H800 hours at 10:00
+# Shanghai, in the peak band x1.5, under an override x0.9: 16.80 x 1.5 x
+# 0.9 = 22.68, 226.80; 84,478,144,000 mJ of accelerator energy
+# (≈23.466151 kWh) at a site with PUE 1.25 at 0.80 per facility kWh: a
+# rate of 1.00, ≈23.466151 x 1.00 = 23.47.
+"$GM" customer add tou --name "Tou Compute" --tax-id 91310115MA1H8XKP3N >/dev/null 2>&1
+cat >"$TMP/tou-site.json" <<'JSON'
+{"site": "sh1", "name": "Shanghai 1", "effective_from": "2026-01-01", "pue": "1.25"}
+JSON
+cat >"$TMP/tou-plan.json" <<'JSON'
+{"plan": "tou-2026", "name": "Tou 2026", "currency": "CNY", "effective_from": "2026-01-01",
+ "gpu_hours": {"prices": [{"model": "H800", "unit_price": "16.80"}],
+               "time_of_use": [{"band": "peak", "from": 8, "to": 12, "multiplier": "1.5"}]},
+ "energy_kwh": {"unit_price": "0.80"}}
+JSON
+cat >"$TMP/tou-contract.json" <<'JSON'
+{"contract": "tou-2026", "customer": "tou", "effective_from": "2026-01-01", "plan": "tou-2026",
+ "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-tou"}],
+ "overrides": [{"meter": "gpu_hours", "model": "H800", "multiplier": "0.9"}]}
+JSON
+"$GM" site apply "$TMP/tou-site.json" >/dev/null 2>&1 && "$GM" plan apply "$TMP/tou-plan.json" >/dev/null 2>&1 &&
+    "$GM" contract apply "$TMP/tou-contract.json" >/dev/null 2>&1
+check_eq "a site at PUE 1.25, a plan with a peak band x1.5 and a contract x0.9 apply" 0 "$?"
+printf 't\t{"v":1,"source":"t","seq":1,"account":"ns-tou","cluster":"c","site":"sh1","model":"H800","vendor":"nvidia","gpu_ms":%d,"energy_mj":84478144000,"start":"2026-02-10T02:00:00Z","end":"2026-02-10T03:00:00Z"}\n' \
+    $((10 * 3600000)) | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-02 --customer tou >/dev/null 2>"$TMP/run.err" ||
+    fail "invoice run 2026-02 for tou: expected exit 0, got: $(cat "$TMP/run.err")"
+"$GM" invoice issue --period 2026-02 >/dev/null 2>"$TMP/run.err" ||
+    fail "invoice issue 2026-02: expected exit 0, got: $(cat "$TMP/run.err")"
+tou=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+         WHERE i.period = '2026-02-01' AND i.kind = 'invoice' AND c.code = 'tou'")
+"$GM" invoice show "$tou" --format pdf --output "$TMP/tou.pdf"
+text=$(pdftotext -layout "$TMP/tou.pdf" - 2>&1)
+gpu_row=$(grep -m1 'GPU 时长 · NVIDIA H800' <<<"$text")
+kwh_row=$(grep -m1 '电力 · NVIDIA H800' <<<"$text")
+check_match "the band line names its band's x1.5 and the contract's x0.9, at the rate 22.68" \
+    "GPU 时长 · NVIDIA H800 · peak x1.5 · 合同 x0.9 +10 +22.68 +226.80" "$gpu_row"
+check_match "in English too" "GPU time · NVIDIA H800 · peak x1.5 · contract x0.9" "$text"
+check_match "the energy line names its site's PUE 1.25, at the rate 1.00, not the plan's 0.80" \
+    "电力 · NVIDIA H800 · 站点 sh1 PUE 1.25 +≈23.466151 +1.00 +23.47" "$kwh_row"
+# quantity x rate = amount within 0.01, read off each row as printed
+times() { # row -> "ok" when its last three numbers multiply within 0.01
+    awk '{ a = $NF; r = $(NF - 1); q = $(NF - 2); sub(/≈/, "", q)
+           d = q * r - a; if (d < 0) d = -d; print (d <= 0.01 ? "ok" : q " x " r " is not " a) }' <<<"$1"
+}
+check_eq "the band line's quantity x unit price is its amount" ok "$(times "$gpu_row")"
+check_eq "the energy line's quantity x unit price is its amount" ok "$(times "$kwh_row")"
+cat >>"$GPUMETER_CONFIG" <<'CONF'
+fapiao.tax_code = 3040203000000000000
+CONF
+"$GM" export etax --period 2026-02 --output "$TMP/tou.xlsx" >"$TMP/etax.out" 2>&1 ||
+    fail "export etax 2026-02: expected exit 0, got: $(cat "$TMP/etax.out")"
+cells=$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/tou.xlsx" | grep "A=$tou")
+rate_of() { # item -> the fapiao's 单价 (G) of that line, trailing zeros off
+    grep "B=$1" <<<"$cells" | sed -n 's/.*\tG=\([^\t]*\).*/\1/p' | sed 's/\(\.[0-9]*[1-9]\)0*$/\1/; s/\.0*$//'
+}
+shown_rate() { awk '{ print $(NF - 1) }' <<<"$1" | sed 's/\(\.[0-9]*[1-9]\)0*$/\1/; s/\.0*$//'; }
+check_eq "the band line's rate is the fapiao's 单价" "$(rate_of 'GPU 时长')" "$(shown_rate "$gpu_row")"
+check_eq "the energy line's rate is the fapiao's 单价" "$(rate_of '电力')" "$(shown_rate "$kwh_row")"
+txt=$("$GM" invoice show "$tou" 2>&1)
+check_match "the text invoice shows the same rates, the factors beside the line" \
+    "H800 @peak x1.5 contract x0.9 +10.000000 GPU-hour +22.68 +226.80" "$txt"
+check_match "and the energy line's" "H800 site sh1 PUE 1.25 +23.466151 kWh +1.00 +23.47" "$txt"
+check_eq "the line column widens to its longest line: every row as long as the heads" 1 \
+    "$(grep -E '^(#|[0-9]+) ' <<<"$txt" | awk '{ print length($0) }' | sort -u | wc -l)"
+json=$("$GM" invoice show "$tou" --format json 2>&1)
+check_eq "JSON keeps the plan's price and gives the rate beside it (energy, then GPU time)" \
+    "0.800000 1.000000 16.800000 22.680000" \
+    "$(jq -r '[.lines[] | select(.kind == "usage") | .unit_price, .rate] | join(" ")' <<<"$json")"
+pdftoppm -r 80 -png "$TMP/tou.pdf" "$TMP/tou" 2>/dev/null
+[ -n "${GPUMETER_KEEP_PNG:-}" ] && cp "$TMP"/tou*.png "$GPUMETER_KEEP_PNG"/ 2>/dev/null
 finish

@@ -55,6 +55,65 @@ static void test_lines_are_described_for_people(void **state)
              "Prior-period correction 2026-09 · GPU time · NVIDIA H800");
 }
 
+/* A usage line of an invoice priced at the plan's price times its band,
+ * site PUE and override (ppm), for test_unit_price_is_the_rate. */
+static struct bill_line factored(const char *meter, const char *band, const char *site,
+                                 int64_t quantity, int64_t price, int64_t band_ppm,
+                                 int64_t pue_ppm, int64_t override_ppm, int64_t amount)
+{
+    struct bill_line l = {.kind = LINE_USAGE, .quantity = quantity, .unit_price = price,
+                          .multiplier_ppm = band_ppm, .pue_ppm = pue_ppm,
+                          .override_ppm = override_ppm, .amount = amount};
+    snprintf(l.meter, sizeof l.meter, "%s", meter);
+    strcpy(l.model, "H800");
+    snprintf(l.band, sizeof l.band, "%s", band);
+    snprintf(l.site, sizeof l.site, "%s", site);
+    return l;
+}
+
+/* The unit price every document prints is the fapiao's rate: quantity x
+ * rate is the amount, and each factor that is not 1 is named on the line
+ * (issue 35); the fapiao's specification keeps naming the service only. */
+static void test_unit_price_is_the_rate(void **state)
+{
+    (void)state;
+    struct bill b = {.minor_digits = 2};
+    strcpy(b.kind, "invoice");
+    char z[400], e[400], item[100], spec[300];
+    int64_t rate;
+    /* ≈23.466151 kWh at PUE 1.25 and 0.80 a facility kWh: 23.47 at 1.00 */
+    struct bill_line l =
+        factored("energy_mj", "", "sh1", 84478144000, 800000, 1000000, 1250000, 1000000, 2347);
+    assert_true(render_line_unit_price(&b, &l, &rate));
+    assert_int_equal(rate, 1000000);
+    render_line_description(&l, z, sizeof z, e, sizeof e);
+    assert_string_equal(z, "电力 · NVIDIA H800 · 站点 sh1 PUE 1.25");
+    assert_string_equal(e, "Energy · NVIDIA H800 · site sh1 PUE 1.25");
+    render_line_item(&l, item, sizeof item, spec, sizeof spec);
+    assert_string_equal(spec, "NVIDIA H800 · 站点 sh1");
+    /* 10 GPU-hours at 16.80 x 1.5 (peak) x 0.9 (contract): 226.80 at 22.68 */
+    l = factored("gpu_ms", "peak", "", 36000000, 16800000, 1500000, 1000000, 900000, 22680);
+    assert_true(render_line_unit_price(&b, &l, &rate));
+    assert_int_equal(rate, 22680000);
+    render_line_description(&l, z, sizeof z, e, sizeof e);
+    assert_string_equal(z, "GPU 时长 · NVIDIA H800 · peak x1.5 · 合同 x0.9");
+    assert_string_equal(e, "GPU time · NVIDIA H800 · peak x1.5 · contract x0.9");
+    /* every factor 1: the plan's price, and no factor named */
+    l = factored("gpu_ms", "", "", 36000000, 16800000, 1000000, 1000000, 1000000, 16800);
+    assert_true(render_line_unit_price(&b, &l, &rate));
+    assert_int_equal(rate, 16800000);
+    render_line_description(&l, z, sizeof z, e, sizeof e);
+    assert_string_equal(z, "GPU 时长 · NVIDIA H800");
+    /* tiers: 3 GPU-hours for 40.00 (not 3 x 16.80): amount / quantity */
+    l = factored("gpu_ms", "", "", 10800000, 16800000, 1000000, 1000000, 1000000, 4000);
+    assert_true(render_line_unit_price(&b, &l, &rate));
+    assert_int_equal(rate, 13333333);
+    /* no quantity on an invoice: the plan's price (0 x it is the amount, 0) */
+    l = factored("gpu_ms", "", "", 0, 16800000, 1500000, 1000000, 1000000, 0);
+    assert_true(render_line_unit_price(&b, &l, &rate));
+    assert_int_equal(rate, 16800000);
+}
+
 static void test_tax_rate_prints_without_trailing_zeros(void **state)
 {
     (void)state;
@@ -274,6 +333,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_are_described_for_people),
+        cmocka_unit_test(test_unit_price_is_the_rate),
         cmocka_unit_test(test_tax_rate_prints_without_trailing_zeros),
         cmocka_unit_test(test_unit_prices_print_to_the_plans_precision),
         cmocka_unit_test(test_quantities_print_as_exact_decimals),

@@ -40,29 +40,22 @@ static long meter_devices(struct cycle *cy, const char *text, size_t len,
     return meter_set(cy, &set, r);
 }
 
-static long meter_dcgm(struct cycle *cy, const char *text, size_t len,
-                       const struct collect_env *env, struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, dcgm_parse);
-}
-
-static long meter_npu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
-                      struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, dcgm_parse_npu);
-}
-
-static long meter_dcu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
-                      struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, dcgm_parse_dcu);
-}
-
-static long meter_nvsmi(struct cycle *cy, const char *text, size_t len,
-                        const struct collect_env *env, struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, nvsmi_parse);
-}
+/* The sources whose parser reads the whole input into devices, each
+ * metered by meter_devices with its parser. */
+#define DEVICE_METER(name, parser)                                                                 \
+    static long name(struct cycle *cy, const char *text, size_t len,                               \
+                     const struct collect_env *env, struct rejects *r)                             \
+    {                                                                                              \
+        return meter_devices(cy, text, len, env, r, parser);                                       \
+    }
+DEVICE_METER(meter_dcgm, dcgm_parse)
+DEVICE_METER(meter_npu, dcgm_parse_npu)
+DEVICE_METER(meter_dcu, dcgm_parse_dcu)
+DEVICE_METER(meter_nvsmi, nvsmi_parse)
+DEVICE_METER(meter_mlu, mlu_parse)
+DEVICE_METER(meter_npusmi, npusmi_parse)
+DEVICE_METER(meter_metax, vendor_parse_metax)
+DEVICE_METER(meter_iluvatar, vendor_parse_iluvatar)
 
 /* HAMi: the pods' annotations (--pods) and the scrapes (the scheduler's,
  * the monitors', the nodes' dcgm-exporters) are one reading, joined on the
@@ -86,30 +79,6 @@ static long meter_hami(struct cycle *cy, const char *text, size_t len,
         rejects_unusable(r, "the round's allocation (--pods) is unusable: not metered; its windows "
                             "wait for a round that reads it");
     return meter_set(cy, &set, r);
-}
-
-static long meter_mlu(struct cycle *cy, const char *text, size_t len, const struct collect_env *env,
-                      struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, mlu_parse);
-}
-
-static long meter_npusmi(struct cycle *cy, const char *text, size_t len,
-                         const struct collect_env *env, struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, npusmi_parse);
-}
-
-static long meter_metax(struct cycle *cy, const char *text, size_t len,
-                        const struct collect_env *env, struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, vendor_parse_metax);
-}
-
-static long meter_iluvatar(struct cycle *cy, const char *text, size_t len,
-                           const struct collect_env *env, struct rejects *r)
-{
-    return meter_devices(cy, text, len, env, r, vendor_parse_iluvatar);
 }
 
 static long meter_sacct(struct cycle *cy, const char *text, size_t len,

@@ -16,6 +16,7 @@
 #include "ingest/dcgm.h"
 #include "ingest/hami.h"
 #include "ingest/mlu.h"
+#include "ingest/tokens.h"
 #include "ingest/vendor.h"
 
 /* The length a Kubeflow PyTorchJob worker's pod name easily reaches. */
@@ -147,6 +148,47 @@ static void test_event_job_253_bytes(void **state)
     }
 }
 
+/* A trainer reports tokens under its pod's name, the job its GPU time is
+ * metered under (billing joins the two on the job): a 253-byte job is
+ * accepted, and two that differ only in their last byte, under a 128-byte
+ * account, keep high-water marks of their own (a key cut short would have
+ * merged them and billed the second nothing); a 254-byte job is a bad line. */
+static void test_tokens_job_253_bytes(void **state)
+{
+    struct run *r = *state;
+    char job[256], account[129], text[2048];
+    subdomain(job, 253);
+    memset(account, 'a', 128);
+    account[128] = '\0';
+    int n = 0;
+    for (int k = 0; k < 2; k++) {
+        job[252] = k ? 'y' : 'x';
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "{\"job\":\"%s\",\"account\":\"%s\",\"tokens\":%d,"
+                      "\"time\":\"2026-11-30T08:00:00Z\"}\n",
+                      job, account, 1000 * (k + 1));
+    }
+    subdomain(job, 254);
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "{\"job\":\"%s\",\"account\":\"%s\",\"tokens\":5,"
+                  "\"time\":\"2026-11-30T08:00:00Z\"}\n",
+                  job, account);
+    assert_true((size_t)n < sizeof text);
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-11-30T08:01:00Z"));
+    struct rejects rep = {.origin = "t"};
+    long accepted = tokens_collect(&cy, text, (size_t)n, &rep);
+    cycle_end(r, &cy);
+    if (accepted != 2 || rep.bad != 1 || r->n != 2)
+        fail_msg("expected 2 reports accepted, 1 bad line, 2 events; got %ld, %ld, %d", accepted,
+                 rep.bad, r->n);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(strlen(r->ev[k].job), 253);
+        assert_string_equal(r->ev[k].account, account);
+    }
+    assert_int_equal(r->ev[0].tokens + r->ev[1].tokens, 3000);
+}
+
 /* One scrape parsed (no metering): its readings and bad lines. */
 static long parse_only(parser parse, const char *text, struct device_set *set)
 {
@@ -223,6 +265,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_pod_names_metered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_name_over_253_bad_line, setup, teardown),
         cmocka_unit_test(test_event_job_253_bytes),
+        cmocka_unit_test_setup_teardown(test_tokens_job_253_bytes, setup, teardown),
         cmocka_unit_test(test_repeated_series_another_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

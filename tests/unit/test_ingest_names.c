@@ -120,6 +120,55 @@ static void test_pod_name_over_253_bad_line(void **state)
     }
 }
 
+/* HAMi's allocation from `kubectl get pods -o json` (hami-pods.json's
+ * shape): the pod (its metadata.name) holding 20% of GPU-aaaa's cores. */
+static char pods_json[1024];
+static long pods_bad;
+
+static void hami_with_pods(const char *text, size_t len, struct device_source *src)
+{
+    struct rejects pods = {.origin = "pods"};
+    hami_parse_pods(pods_json, strlen(pods_json), &pods, false, text, len, src);
+    pods_bad += pods.bad;
+}
+
+static void test_hami_pods_file_long_names(void **state)
+{
+    static const char scrape[] =
+        "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\","
+        "modelName=\"NVIDIA H800\",Hostname=\"dcgm-exporter-x7k2p\"} 300.000000\n";
+    char pod[256];
+    for (size_t n = 253; n <= 254; n++) {
+        struct run *r = *state;
+        state_free(&r->state);
+        state_init(&r->state);
+        subdomain(pod, n);
+        snprintf(pods_json, sizeof pods_json,
+                 "{\"items\":[{\"metadata\":{\"name\":\"%s\",\"namespace\":\"team-a\","
+                 "\"annotations\":{\"hami.io/vgpu-devices-allocated\":"
+                 "\"GPU-aaaa,NVIDIA,1024,20:;\",\"hami.io/vgpu-node\":\"gpu-node-1\"}},"
+                 "\"spec\":{\"nodeName\":\"gpu-node-1\"},\"status\":{\"phase\":\"Running\"}}]}",
+                 pod);
+        pods_bad = 0;
+        scrape_text(r, hami_with_pods, scrape, sizeof scrape - 1, "hami", "2026-11-30T08:00:00Z",
+                    NULL, NULL);
+        scrape_text(r, hami_with_pods, scrape, sizeof scrape - 1, "hami", "2026-11-30T08:01:00Z",
+                    NULL, NULL);
+        if (n == 253) {
+            if (pods_bad != 0 || r->n != 1)
+                fail_msg("253-byte pod in --pods: expected no bad pod and 1 usage event, got %ld "
+                         "and %d",
+                         pods_bad, r->n);
+            assert_string_equal(r->ev[0].job, pod);
+            assert_int_equal(r->ev[0].gpu_ms, 12000);
+        } else if (pods_bad != 2 || r->n != 0) {
+            fail_msg("254-byte pod in --pods: expected 1 bad pod a round and no usage, got %ld "
+                     "and %d",
+                     pods_bad, r->n);
+        }
+    }
+}
+
 /* The event contract carries a job of up to 253 bytes, and no more. */
 static void test_event_job_253_bytes(void **state)
 {
@@ -264,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_long_pod_names_metered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_name_over_253_bad_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_pods_file_long_names, setup, teardown),
         cmocka_unit_test(test_event_job_253_bytes),
         cmocka_unit_test_setup_teardown(test_tokens_job_253_bytes, setup, teardown),
         cmocka_unit_test(test_repeated_series_another_value),

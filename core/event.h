@@ -29,6 +29,10 @@
 #define EVENT_VERSION  1
 #define EVENT_INT_MAX  9007199254740991LL  /* 2^53 - 1 */
 #define EVENT_MAX_SPAN (35LL * 86400000LL) /* longest window, ms */
+/* The longest job: a Kubernetes pod name is a DNS subdomain of up to 253
+ * bytes (Kubeflow and Job pods reach 60-70 easily), and a collector that
+ * cannot name a pod cannot meter its device (docs/event-contract.md). */
+#define EVENT_JOB_MAX 253
 
 /* Which fields an event has: bit m for the quantity of meter m
  * (core/meter.h), then the others. */
@@ -58,7 +62,7 @@ struct usage_event {
     char site[65];
     char model[65];  /* accelerator model as reported, "" for token-only events */
     char vendor[33]; /* accelerator vendor, "" for token-only events */
-    char job[129];   /* optional */
+    char job[EVENT_JOB_MAX + 1]; /* optional, 0-253 bytes */
     int64_t start_ms, end_ms;
     /* the quantity of each meter, in base units, in registry order
      * (qty[m] for meter m), also by name for the code that knows one */

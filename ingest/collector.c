@@ -190,10 +190,10 @@ static bool check_trainer_options(struct collector *c)
         return true;
     }
     if (o->listen) return usage_error("--listen takes JSON lines only, not --format");
-    if (!o->job || !cycle_ident_valid(o->job, 129) || !o->account ||
+    if (!o->job || !cycle_ident_valid(o->job, EVENT_JOB_MAX + 1) || !o->account ||
         !cycle_ident_valid(o->account, 129))
-        return usage_error("a trainer log needs --job and --account (1 to 128 printable "
-                           "characters each)");
+        return usage_error("a trainer log needs --job and --account (1 to 253 and 1 to 128 "
+                           "printable characters)");
     if (!o->log_utc_offset || !time_parse_utc_offset(o->log_utc_offset, &t->utc_offset_ms))
         return usage_error("a trainer log has no time zone: give --utc-offset like +08:00");
     if (t->format == TRAINER_LOG_MEGATRON && o->tokens_per_step)

@@ -27,6 +27,8 @@ enum dcgm_label {
 static const char *const dcgm_names[NLABELS] = {
     "UUID",      "uuid",          "hostname", "Hostname", "modelName", "GPU_I_ID", "GPU_I_PROFILE",
     "namespace", "pod_namespace", "pod",      "pod_name", "pod_uid",   "hpc_job"};
+/* A pod name is the event's job (prom.h); every other label its 64-byte field. */
+static const size_t dcgm_max[NLABELS] = {[L_POD] = PROM_POD_MAX, [L_POD_OLD] = PROM_POD_MAX};
 
 /* Metric names are matched exactly, case included, as Prometheus defines
  * them: dcgm-exporter 2.x-4.x writes DCGM_FI_* (and DCGM_EXP_*), 1.x wrote
@@ -71,17 +73,32 @@ static bool dcgm_blank(const char *v, int scale)
     return scale ? whole >= 140737488355328LL : whole >= 0x7ffffffffffffff0LL;
 }
 
-/* Reads a power (W, to mW) or energy (mJ) sample; false when not a valid one. */
-static bool read_quantity(const struct prom_sample *s, int scale, int64_t max, bool *has,
+/* Reads a power (W, to mW), energy (mJ) or memory (MiB) sample of r into
+ * *out, every chip path's one reader (dcgm, npu, dcu, mlu, metax,
+ * iluvatar, hami's dcgm join). A value that is not a plausible one, or a
+ * repeat of the series in this scrape with another value, is a bad line
+ * naming the metric and changes nothing: the first good value stands.
+ * dcgm-exporter 4.x copies every series once per pod of a shared GPU with
+ * the same value, so an equal repeat is no news; an unequal one means two
+ * readings of one device, of which the scrape cannot say which is true,
+ * and the first is kept rather than the last so that a line appended to
+ * the scrape cannot rewrite what the exporter read. */
+static void read_quantity(const struct prom_sample *s, struct device_source *src,
+                          const struct device_reading *r, int scale, int64_t max, bool *has,
                           int64_t *out)
 {
-    if (dcgm_blank(s->value, scale)) return true; /* no value */
-    int64_t v; /* a refused value changes nothing: a good one before it stands */
+    if (dcgm_blank(s->value, scale)) return; /* no value */
+    int64_t v;
     if (!decimal_parse(s->value, strlen(s->value), scale, DECIMAL_TRUNCATE, &v) || v > max)
-        return false;
-    *out = v;
-    *has = true;
-    return true;
+        rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
+                         s->name);
+    else if (*has && v != *out)
+        rejects_bad_line(src->rejects, s->lineno, "%.64s of %.96s repeated with another value",
+                         s->name, r->device);
+    else {
+        *out = v;
+        *has = true;
+    }
 }
 
 static void copy(char *dst, size_t cap, const char *src)
@@ -134,7 +151,7 @@ void dcgm_read_sample(const struct prom_sample *s, struct device_source *src)
         rejects_bad_line(src->rejects, s->lineno, "value of %.64s is not a number", s->name);
         return;
     }
-    if (!prom_names(s, dcgm_names, NLABELS, l, &bad) ||
+    if (!prom_names(s, dcgm_names, dcgm_max, NLABELS, l, &bad) ||
         !(l[L_UUID] = either(l[L_UUID], l[L_UUID_LOWER]))) {
         rejects_bad_line(src->rejects, s->lineno, "label %s is missing, too long or not printable",
                         bad);
@@ -161,16 +178,12 @@ void dcgm_read_sample(const struct prom_sample *s, struct device_source *src)
         snprintf(fallback, sizeof fallback, "job:%.64s", job);
         add_tenant(s, src, r, mapped ? mapped : fallback, job);
     }
-    bool ok = true;
     if (is_energy(s->name))
-        ok = read_quantity(s, 0, DEVICE_MAX_ENERGY_MJ, &r->has_energy, &r->energy_mj);
+        read_quantity(s, src, r, 0, DEVICE_MAX_ENERGY_MJ, &r->has_energy, &r->energy_mj);
     else if (is_power(s->name))
-        ok = read_quantity(s, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw);
+        read_quantity(s, src, r, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw);
     else if (is_fb_used(s->name))
-        ok = read_quantity(s, 0, DEVICE_MAX_FB_MIB, &r->has_fb, &r->fb_used_mib);
-    if (!ok)
-        rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
-                        s->name);
+        read_quantity(s, src, r, 0, DEVICE_MAX_FB_MIB, &r->has_fb, &r->fb_used_mib);
 }
 
 static void dcgm_sample(const struct prom_sample *s, void *ctx)
@@ -203,17 +216,16 @@ struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct devi
         copy(r->vendor, sizeof r->vendor, c->vendor);
     }
     if (c->pod) add_tenant(s, src, r, c->ns ? c->ns : "default", c->pod);
-    if (!strcmp(s->name, c->power_metric) &&
-        !read_quantity(s, c->power_in_mw ? 0 : 3, DEVICE_MAX_POWER_MW, &r->has_power,
-                       &r->power_mw))
-        rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible non-negative number",
-                        c->power_metric);
+    if (!strcmp(s->name, c->power_metric))
+        read_quantity(s, src, r, c->power_in_mw ? 0 : 3, DEVICE_MAX_POWER_MW, &r->has_power,
+                      &r->power_mw);
     return r;
 }
 
 enum npu_label { N_ID, N_MODEL, N_NAMESPACE, N_POD, N_NAME, N_VDEV, NPU_LABELS };
 static const char *const npu_names[NPU_LABELS] = {"id",       "model_name", "namespace",
                                                   "pod_name", "name",       "v_dev_id"};
+static const size_t npu_max[NPU_LABELS] = {[N_POD] = PROM_POD_MAX};
 
 /* npu-exporter's families: npu_* of a chip, container_npu_* (since 5.x:
  * the same chip labels, for the container using it), machine_* of the
@@ -233,7 +245,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    if (!prom_names(s, npu_names, NPU_LABELS, l, &bad) || !prom_is_number(s->value)) {
+    if (!prom_names(s, npu_names, npu_max, NPU_LABELS, l, &bad) || !prom_is_number(s->value)) {
         rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is not valid", bad, s->name);
         return;
     }
@@ -270,6 +282,7 @@ enum dcu_label { D_SERIAL, D_NODE, D_NAME, D_NAMESPACE, D_POD, D_VDCU, D_UNITS, 
 static const char *const dcu_names[DCU_LABELS] = {
     "device_id",    "node",         "name",              "dcu_pod_namespace",
     "dcu_pod_name", "vdcu_minor_number", "vdcu_computer_unit"};
+static const size_t dcu_max[DCU_LABELS] = {[D_POD] = PROM_POD_MAX};
 
 /* No DCU has a million compute units (a K100_AI has 120): more is bad input. */
 #define DCU_MAX_UNITS 1000000
@@ -294,7 +307,7 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    bool ok = prom_names(s, dcu_names, DCU_LABELS, l, &bad) && prom_is_number(s->value);
+    bool ok = prom_names(s, dcu_names, dcu_max, DCU_LABELS, l, &bad) && prom_is_number(s->value);
     if (ok && !l[D_SERIAL]) {
         ok = false;
         bad = "device_id";

@@ -38,6 +38,12 @@
  *               of vendor.h): device, model, vendor, tenant and power.
  *  dcgm_tenants_from_map: once a scrape is read, a chip no series named a
  *               tenant for takes the map's gpu:/node: entry.
+ * Every path reads a device's metered values (power, energy counter,
+ * framebuffer used) through one reader: a repeat of one in the same scrape
+ * with another value is a bad line ("<metric> of <device> repeated with
+ * another value") and the first value stands; equal repeats (dcgm-exporter
+ * 4.x's copy per pod) are fine. Pod labels are read up to 253 bytes, the
+ * event's job (prom.h); every other label up to 64.
  * Not thread-safe across one src; distinct srcs are independent. */
 #ifndef GPUMETER_DCGM_H
 #define GPUMETER_DCGM_H

@@ -60,7 +60,7 @@
 
 /* Who uses a unit: the account billed and the job (pod, Slurm job). */
 struct device_tenant {
-    char account[129], job[129];
+    char account[129], job[EVENT_JOB_MAX + 1];
     int64_t share; /* parts of DEVICE_SHARE_WHOLE; DEVICE_SHARE_NONE = not stated */
 };
 

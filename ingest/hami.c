@@ -32,6 +32,7 @@ static const char *const hami_names[NLABELS] = {
     "deviceuuid", "device_uuid",  "podnamespace",    "namespace",     "podname", "pod",
     "nodename",   "nodeid",       "node",            "containeridx", "container_index",
     "deviceusedcore", "device_type", "devicetype"};
+static const size_t hami_max[NLABELS] = {[H_POD] = PROM_POD_MAX, [H_POD_NEW] = PROM_POD_MAX};
 
 /* An NVIDIA GPU as HAMi names it: NVML's UUID ("GPU-...", a MIG
  * instance's "MIG-..."), and NVIDIA's
@@ -104,7 +105,7 @@ static bool classify_series(const char *name, enum series *out)
 /* One container's cores or memory on one device, as one series (or the
  * pod annotation) stated them. */
 struct statement {
-    char uuid[66], ns[66], pod[66], container[66];
+    char uuid[66], ns[66], pod[PROM_POD_MAX + 1], container[66];
     bool memory; /* value is memory allocated in bytes, else cores in parts of the whole */
     bool legacy; /* a legacy name: the hami_* one wins when both are there */
     int64_t value;
@@ -223,7 +224,7 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "value of %.64s is not a number", s->name);
         return;
     }
-    if (!prom_names(s, hami_names, NLABELS, l, &bad)) {
+    if (!prom_names(s, hami_names, hami_max, NLABELS, l, &bad)) {
         rejects_bad_line(src->rejects, s->lineno, "label %s is too long or not printable", bad);
         return;
     }

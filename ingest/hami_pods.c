@@ -95,9 +95,10 @@ static void walk_pod(const cJSON *pod, long index, struct rejects *r, hami_pod_f
     struct hami_pod_device devs[HAMI_POD_MAX_DEVICES];
     size_t n = 0;
     const char *why = NULL;
-    if (!ns || !name || !node || !cycle_ident_valid(ns, 65) || !cycle_ident_valid(name, 65) ||
-        !cycle_ident_valid(node, 65) || strchr(node, '/'))
-        why = "no namespace, name or node of at most 64 printable characters";
+    if (!ns || !name || !node || !cycle_ident_valid(ns, 65) ||
+        !cycle_ident_valid(name, EVENT_JOB_MAX + 1) || !cycle_ident_valid(node, 65) ||
+        strchr(node, '/'))
+        why = "no namespace or node of at most 64 printable characters, or no name of at most 253";
     else
         why = read_annotation(a, devs, &n);
     if (why) {

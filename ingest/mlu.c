@@ -11,13 +11,14 @@
 enum mlu_label { M_UUID, M_NODE, M_MODEL, M_VF, M_TYPE, M_NAMESPACE, M_POD, MLU_LABELS };
 static const char *const mlu_names[MLU_LABELS] = {"uuid", "node",      "model", "vf",
                                                   "type", "namespace", "pod"};
+static const size_t mlu_max[MLU_LABELS] = {[M_POD] = PROM_POD_MAX};
 
 #define MLU_POWER     "mlu_power_usage"
 #define MLU_CONTAINER "mlu_container"
 
 /* One mlu_container series that holds a card, joined once the scrape is read. */
 struct holder {
-    char key[170], uuid[66], ns[66], pod[66];
+    char key[170], uuid[66], ns[66], pod[PROM_POD_MAX + 1];
     long lineno;
 };
 
@@ -82,7 +83,8 @@ static void container_sample(const struct prom_sample *s, struct mlu_ctx *c, con
 static const char *bad_label(const struct prom_sample *s, const char **l)
 {
     const char *bad = "value";
-    if (!prom_names(s, mlu_names, MLU_LABELS, l, &bad) || !prom_is_number(s->value)) return bad;
+    if (!prom_names(s, mlu_names, mlu_max, MLU_LABELS, l, &bad) || !prom_is_number(s->value))
+        return bad;
     bool metered = !strcmp(s->name, MLU_POWER) || !strcmp(s->name, MLU_CONTAINER);
     return metered && !l[M_UUID] ? "uuid" : NULL;
 }

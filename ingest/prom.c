@@ -1,5 +1,6 @@
 /* prom: Prometheus text format parser (see prom.h). */
 #include "ingest/prom.h"
+#include "core/invariant.h"
 #include "ingest/cycle.h"
 
 #include <ctype.h>
@@ -205,12 +206,12 @@ bool prom_is_number(const char *v)
     return *v == '\0';
 }
 
-/* False (naming the label) when a label that names something is too long
- * for its field or could not be a name (core/utf8.h: not UTF-8, control or
- * bidirectional formatting characters). Empty labels never get here: the
- * parser drops them as absent. */
-bool prom_names(const struct prom_sample *s, const char *const *names, int n, const char **out,
-                     const char **bad)
+/* False (naming the label) when a label that names something is longer
+ * than its own field's cap or could not be a name (core/utf8.h: not UTF-8,
+ * control or bidirectional formatting characters). Empty labels never get
+ * here: the parser drops them as absent. */
+bool prom_names(const struct prom_sample *s, const char *const *names, const size_t *max, int n,
+                const char **out, const char **bad)
 {
     for (int k = 0; k < n; k++)
         out[k] = NULL;
@@ -218,7 +219,9 @@ bool prom_names(const struct prom_sample *s, const char *const *names, int n, co
         for (int k = 0; k < n; k++)
             if (s->labels[i].name[0] == names[k][0] && !strcmp(s->labels[i].name, names[k])) {
                 out[k] = s->labels[i].value;
-                if (!cycle_ident_valid(out[k], 65)) {
+                size_t cap = max && max[k] ? max[k] : PROM_NAME_MAX;
+                assert(cap <= PROM_MAX_VALUE);
+                if (!cycle_ident_valid(out[k], cap + 1)) {
                     *bad = names[k];
                     return false;
                 }

@@ -15,6 +15,7 @@
 #ifndef GPUMETER_PROM_H
 #define GPUMETER_PROM_H
 
+#include "core/event.h"
 #include "ingest/rejects.h"
 
 #include <stdbool.h>
@@ -42,11 +43,24 @@ void prom_parse(const char *text, size_t len, struct rejects *r, prom_sample_fn 
 /* A sample value as Prometheus writes one: a decimal in any notation, NaN
  * or +/-Inf (its range unchecked: callers read what they meter exactly). */
 bool prom_is_number(const char *v);
+/* The longest value of a label that names something, in bytes: each label
+ * is held to the field it fills, never to one number for all.
+ *  PROM_NAME_MAX  node, UUID, model, namespace, container ... (the event's
+ *                 64-byte fields; a Kubernetes namespace is a DNS label of
+ *                 at most 63);
+ *  PROM_POD_MAX   a pod name, the event's job: Kubernetes allows a DNS
+ *                 subdomain of 253 bytes, and a pod the collector cannot
+ *                 name is a device it cannot meter. */
+#define PROM_NAME_MAX 64
+#define PROM_POD_MAX  EVENT_JOB_MAX
+
 /* The labels that name things, found in one pass: out[k] = the value of
- * label names[k] or NULL. False, *bad = that name, when one is too long for
- * a 65-byte field or could not be a name (cycle_ident_valid). */
-bool prom_names(const struct prom_sample *s, const char *const *names, int n, const char **out,
-                const char **bad);
+ * label names[k] or NULL. False, *bad = that name, when one is longer than
+ * its cap max[k] in bytes (0, or max NULL: PROM_NAME_MAX; a caller names
+ * only the labels with a field of their own, e.g. [L_POD] = PROM_POD_MAX)
+ * or could not be a name (cycle_ident_valid). */
+bool prom_names(const struct prom_sample *s, const char *const *names, const size_t *max, int n,
+                const char **out, const char **bad);
 
 /* The value of label name, or NULL. */
 const char *prom_label(const struct prom_sample *s, const char *name);

@@ -16,7 +16,7 @@ static bool parse_report(const cJSON *o, struct tokens_report *l, char *why, siz
     struct doc_check c = {0};
     const cJSON *it;
     if (doc_object(&c, "$", o)) {
-        if ((it = doc_field(&c, "$", o, "job", true))) doc_string(&c, "$.job", it, 128, &l->job);
+        if ((it = doc_field(&c, "$", o, "job", true))) doc_string(&c, "$.job", it, EVENT_JOB_MAX, &l->job);
         if ((it = doc_field(&c, "$", o, "account", true)))
             doc_string(&c, "$.account", it, 128, &l->account);
         if ((it = doc_field(&c, "$", o, "tokens", true)))
@@ -52,7 +52,7 @@ void tokens_meter(struct cycle *cy, const struct tokens_report *l)
     /* One high-water mark per account and job: two customers' jobs called
      * "train" are two jobs. Accounts hold no control characters, so 0x1f
      * separates the two unambiguously. */
-    char key[300];
+    char key[sizeof "tok \x1f" + 128 + EVENT_JOB_MAX]; /* whole: a cut key merges jobs */
     snprintf(key, sizeof key, "tok %s\x1f%s", l->account, l->job);
     bool created;
     struct state_entry *e = state_get(cy->state, key, &created);

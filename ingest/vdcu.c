@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct vdcu_share {
-    char key[170], vdcu[17], ns[65], pod[65];
+    char key[170], vdcu[17], ns[65], pod[EVENT_JOB_MAX + 1]; /* the pod is the event's job */
     int64_t units;
     long lineno;
 };

@@ -9,6 +9,7 @@
 
 /* The labels a profile names, in this order. */
 enum vendor_label { V_ID, V_NODE, V_MODEL, V_NAMESPACE, V_POD, V_LABELS };
+static const size_t vendor_max[V_LABELS] = {[V_POD] = PROM_POD_MAX}; /* a pod is the event's job */
 
 struct vendor_profile {
     const char *vendor;       /* as the catalogue spells it */
@@ -66,7 +67,7 @@ static void vendor_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "unknown metric %.64s", s->name);
         return;
     }
-    if (!prom_names(s, p->labels, V_LABELS, l, &bad) || !prom_is_number(s->value)) {
+    if (!prom_names(s, p->labels, vendor_max, V_LABELS, l, &bad) || !prom_is_number(s->value)) {
         rejects_bad_line(src->rejects, s->lineno, "%s of %.64s is not valid", bad, s->name);
         return;
     }

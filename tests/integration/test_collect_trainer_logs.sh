@@ -40,6 +40,18 @@ check_match "torchtitan restart: a step line without a timestamp is bad, with wh
 check_match "torchtitan restart: a step that is no whole number is bad, with why" \
     'torchtitan-restart.log:11: skipped: step is not a whole number' "$(cat "$TMP/err")"
 
+# --untimed collection is for torchtitan too: line 10's step 270, unstamped,
+# bills its 10 steps x 65536 tokens from the last stamped line (22:41:09.012
+# at -07:00) to the collection (--at 05:45:00Z); the cut-off line 11 stays bad.
+collect torchtitan-restart.log --format torchtitan --job tt-8b --utc-offset -07:00 \
+    --tokens-per-step 65536 --untimed collection --at 2025-06-17T05:45:00Z
+check_eq "torchtitan restart --untimed collection: the stamped lines' events, then line 10's at the collection" \
+    "$(cat "$L/torchtitan-restart.events")
+{\"v\":1,\"source\":\"tokens/c1\",\"seq\":4,\"account\":\"lab-nlp\",\"cluster\":\"c1\",\"site\":\"s1\",\"job\":\"tt-8b\",\"start\":\"2025-06-17T05:41:09.012Z\",\"end\":\"2025-06-17T05:45:00Z\",\"tokens\":655360}" \
+    "$(cat "$TMP/out")"
+check_eq "torchtitan restart --untimed collection: exit code, events, bad lines" "0 4 1" \
+    "$rc $(summary)"
+
 # Megatron-LM with its arguments (seq_length 2048), a restart, two bad lines.
 collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00
 check_eq "Megatron-LM restart: events (consumed samples x logged seq_length 2048, once)" \

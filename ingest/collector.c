@@ -31,6 +31,7 @@ struct options {
     long long seq_length, tokens_per_step;
     bool to_stdout;
     long long interval, max_gap, spool_mb, timeout;
+    const char *untimed; /* trainer logs: --untimed refuse (default) or collection */
 };
 
 struct target {
@@ -140,6 +141,10 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
         {OPT_TRAINER,
          {"tokens-per-step", CLI_INT, &o->tokens_per_step, "TOKENS",
           "torchtitan: global batch x sequence length", 1, EVENT_INT_MAX}},
+        {OPT_TRAINER,
+         {"untimed", CLI_STR, &o->untimed, "refuse|collection",
+          "a step line without a timestamp: a bad line (default) or at the collection time", 0,
+          0}},
         {OPT_HAMI,
          {"pods", CLI_STR, &o->pods, "FILE",
           "kubectl get pods -A -o json: allocation from the pods' HAMi annotation", 0, 0}},
@@ -184,9 +189,11 @@ static bool check_trainer_options(struct collector *c)
     if (o->log_format && !trainer_log_format_parse(o->log_format, &t->format))
         return usage_error("--format must be jsonl, megatron or torchtitan");
     if (t->format == TRAINER_LOG_JSONL) {
-        if (o->job || o->account || o->log_utc_offset || o->seq_length || o->tokens_per_step)
-            return usage_error("--job, --account, --utc-offset, --seq-length and "
-                               "--tokens-per-step are for --format megatron or torchtitan");
+        if (o->job || o->account || o->log_utc_offset || o->seq_length || o->tokens_per_step ||
+            o->untimed)
+            return usage_error("--job, --account, --utc-offset, --seq-length, "
+                               "--tokens-per-step and --untimed are for --format megatron or "
+                               "torchtitan");
         return true;
     }
     if (o->listen) return usage_error("--listen takes JSON lines only, not --format");
@@ -203,6 +210,9 @@ static bool check_trainer_options(struct collector *c)
     if (t->format == TRAINER_LOG_TORCHTITAN && !o->tokens_per_step)
         return usage_error("torchtitan logs a rounded rate, not a count: give --tokens-per-step "
                            "(global batch x sequence length)");
+    if (o->untimed && strcmp(o->untimed, "refuse") && strcmp(o->untimed, "collection"))
+        return usage_error("--untimed must be refuse or collection");
+    t->untimed_at_collection = o->untimed && !strcmp(o->untimed, "collection");
     t->job = o->job;
     t->account = o->account;
     t->seq_length = o->seq_length;

@@ -172,10 +172,11 @@ static bool consumed_tokens(const struct line *ln, int64_t *out)
 
 /* One step line: its cumulative tokens and time, or false with why (the
  * line is refused: it may hold usage). *timeless says a count was there
- * but no timestamp. */
+ * but no timestamp: a bad line, or with o->untimed_at_collection a count
+ * at collection_ms. */
 static bool read_step(const struct line *ln, const struct trainer_log_opts *o,
-                      const struct run_facts *f, struct tokens_report *rep, bool *timeless,
-                      char *why, size_t cap)
+                      const struct run_facts *f, int64_t collection_ms,
+                      struct tokens_report *rep, bool *timeless, char *why, size_t cap)
 {
     const char *p = ln->p, *end = ln->p + ln->n;
     const bool meg = o->format == TRAINER_LOG_MEGATRON;
@@ -208,13 +209,15 @@ static bool read_step(const struct line *ln, const struct trainer_log_opts *o,
                  (long long)count, (long long)per);
         return false;
     }
+    rep->tokens = count * per;
     if (!find_time(p, head ? head : key, o->utc_offset_ms, &rep->time_ms)) {
         *timeless = true;
+        rep->time_ms = collection_ms; /* what it had consumed by the collection */
+        if (o->untimed_at_collection) return true;
         snprintf(why, cap, "no timestamp before the %s: the count cannot be placed in time",
                  meg ? "iteration" : "step");
         return false;
     }
-    rep->tokens = count * per;
     return true;
 }
 
@@ -267,25 +270,39 @@ long trainer_log_collect(struct cycle *cy, const char *text, size_t len,
         lr = (struct line_reader){text, text + len, 0};
     }
     long accepted = 0, steps = 0, timeless_lines = 0;
+    /* --untimed collection: the highest count of the unstamped lines, all
+     * at the collection time; metered once after the stamped ones, so a
+     * collection bills one event from the job's previous time (its
+     * previous collection) to this one, whatever lines it re-reads. Under
+     * the high-water mark the highest count bills what all of them would. */
+    struct tokens_report untimed = {0};
+    int64_t stamped_high = -1; /* an unstamped count not above it was consumed before */
     while (rejects_line_next(&lr, &ln)) {
         if (!is_step_line(&ln, o->format)) continue;
         steps++;
         struct tokens_report rep = {.job = o->job, .account = o->account};
         bool timeless = false;
         char why[200];
-        if (read_step(&ln, o, &facts, &rep, &timeless, why, sizeof why) &&
+        if (read_step(&ln, o, &facts, cy->at_ms, &rep, &timeless, why, sizeof why) &&
             tokens_time_ok(cy, rep.time_ms, why, sizeof why)) {
-            tokens_meter(cy, &rep);
+            if (!timeless) {
+                tokens_meter(cy, &rep);
+                if (rep.tokens > stamped_high) stamped_high = rep.tokens;
+            } else if (!untimed.job || rep.tokens > untimed.tokens) {
+                untimed = rep;
+            }
             accepted++;
         } else {
             timeless_lines += timeless;
             rejects_bad_line(r, lr.lineno, "%s", why);
         }
     }
+    if (untimed.job && untimed.tokens > stamped_high) tokens_meter(cy, &untimed);
     if (accepted) return accepted;
     if (timeless_lines == steps && steps)
         rejects_unusable(r, "none of its %ld step lines has a timestamp; a count that cannot be "
-                            "placed in time is not billed",
+                            "placed in time is not billed (give --untimed collection to bill "
+                            "them at the collection time)",
                          steps);
     else if (steps)
         rejects_unusable(r, "none of its %ld step lines is usable", steps);

@@ -14,7 +14,15 @@
  * sequence length); the rate is never integrated, it is rounded and
  * averaged and would guess. Neither log has a time zone: every timestamp
  * is read at utc_offset_ms. A step line without a timestamp is a bad line
- * (it cannot be placed in time), and an input with no usable step line is
+ * (it cannot be placed in time) unless untimed_at_collection: then it
+ * takes the collection time (cy->at_ms: --at, else now), for the many
+ * Megatron forks that print no time on iteration lines; a line with a
+ * timestamp keeps its own. The highest unstamped count is metered once,
+ * after the stamped lines (and only when above them: below, it was
+ * consumed before them). The count being cumulative, a log collected
+ * periodically so bills one event per collection, of what was consumed
+ * since the previous one, ending at this collection's time. An input with
+ * no usable step line is
  * unusable, with why. Lines that are no step line (arguments, warnings,
  * profiler output) are other log output and are skipped without counting.
  * Each count is metered by tokens_meter (tokens.h): a restart from a
@@ -56,6 +64,9 @@ struct trainer_log_opts {
     int64_t utc_offset_ms;     /* the time zone of the log's timestamps */
     int64_t seq_length;        /* megatron; 0: from the logged arguments */
     int64_t tokens_per_step;   /* torchtitan; required */
+    /* --untimed collection: an unstamped step line is a count at the
+     * collection time (cy->at_ms), not a bad line */
+    bool untimed_at_collection;
 };
 
 /* "jsonl", "megatron" or "torchtitan"; false for anything else. Pure. */

@@ -40,6 +40,18 @@ check_match "torchtitan restart: a step line without a timestamp is bad, with wh
 check_match "torchtitan restart: a step that is no whole number is bad, with why" \
     'torchtitan-restart.log:11: skipped: step is not a whole number' "$(cat "$TMP/err")"
 
+# --untimed collection is for torchtitan too: line 10's step 270, unstamped,
+# bills its 10 steps x 65536 tokens from the last stamped line (22:41:09.012
+# at -07:00) to the collection (--at 05:45:00Z); the cut-off line 11 stays bad.
+collect torchtitan-restart.log --format torchtitan --job tt-8b --utc-offset -07:00 \
+    --tokens-per-step 65536 --untimed collection --at 2025-06-17T05:45:00Z
+check_eq "torchtitan restart --untimed collection: the stamped lines' events, then line 10's at the collection" \
+    "$(cat "$L/torchtitan-restart.events")
+{\"v\":1,\"source\":\"tokens/c1\",\"seq\":4,\"account\":\"lab-nlp\",\"cluster\":\"c1\",\"site\":\"s1\",\"job\":\"tt-8b\",\"start\":\"2025-06-17T05:41:09.012Z\",\"end\":\"2025-06-17T05:45:00Z\",\"tokens\":655360}" \
+    "$(cat "$TMP/out")"
+check_eq "torchtitan restart --untimed collection: exit code, events, bad lines" "0 4 1" \
+    "$rc $(summary)"
+
 # Megatron-LM with its arguments (seq_length 2048), a restart, two bad lines.
 collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00
 check_eq "Megatron-LM restart: events (consumed samples x logged seq_length 2048, once)" \
@@ -65,10 +77,43 @@ collect megatron-llm-consumed-samples-issue11.log --format megatron --job m --ut
 check_eq "Megatron-LLM issue 11 (no timestamps): exit code, events, bad lines" "1 0 4" \
     "$rc $(summary)"
 check_match "and says why" "unusable input: none of its 4 step lines has a timestamp" "$(cat "$TMP/err")"
-collect megatron-llm-consumed-samples-issue11.log --format megatron --job m --utc-offset +08:00
-check_match "a Megatron log with no arguments and no --seq-length is refused, with why" \
-    "unusable input: no sequence length: give --seq-length" "$(cat "$TMP/err")"
-check_eq "and exits 1" 1 "$rc"
+check_match "and names the flag that bills them" "give --untimed collection to bill them" "$(cat "$TMP/err")"
+
+# With --untimed collection the same lines take the collection time (--at):
+# one event of the highest count, 128000 x 2048 = 262,144,000 tokens (the
+# job's first count: its window starts where it ends).
+collect megatron-llm-consumed-samples-issue11.log --format megatron --job m --utc-offset +08:00 \
+    --seq-length 2048 --untimed collection --at 2026-11-01T00:00:00Z
+check_eq "Megatron-LLM issue 11 --untimed collection: events at the collection time" \
+    "$(cat "$L/megatron-llm-consumed-samples-issue11.events")" "$(cat "$TMP/out")"
+check_eq "Megatron-LLM issue 11 --untimed collection: exit code, events, bad lines" "0 1 0" \
+    "$rc $(summary)"
+# A later collection of the log with iteration 126 appended, on the same
+# state: only its 1024 x 2048 tokens, from the previous collection to this one.
+cp "$L/megatron-llm-consumed-samples-issue11.log" "$TMP/issue11-more.log"
+echo ' iteration      126/  250000 | consumed samples:       129024 | global batch size:  1024 |' \
+    >>"$TMP/issue11-more.log"
+GPUMETER_QUIET=0 "$GM" collect tokens --file "$TMP/issue11-more.log" --state-dir "$TMP/st-$n" --stdout \
+    --cluster c1 --site s1 --account lab-nlp --format megatron --job m --utc-offset +08:00 \
+    --seq-length 2048 --untimed collection --at 2026-11-01T00:10:00Z >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check_eq "--untimed collection again later: only the appended line's delta, since the last collection" \
+    '{"v":1,"source":"tokens/c1","seq":2,"account":"lab-nlp","cluster":"c1","site":"s1","job":"m","start":"2026-11-01T00:00:00Z","end":"2026-11-01T00:10:00Z","tokens":2097152}' \
+    "$(cat "$TMP/out")"
+check_eq "and exits 0 with 1 event, 0 bad lines" "0 1 0" "$rc $(summary)"
+# Lines with a timestamp keep their own time under the flag: the restart
+# log's five events are unchanged, and its one unstamped line (16,
+# iteration 127, 130048 samples, after 08:08:10 +08:00's 129024) is no
+# longer a bad line: it bills its 1024 x 2048 tokens from the last stamped
+# line to the collection (--at 00:12:00Z). The cut-off line 17 stays bad.
+collect megatron-lm-restart.log --format megatron --job gpt-13b --utc-offset +08:00 \
+    --untimed collection --at 2024-05-10T00:12:00Z
+check_eq "Megatron-LM restart --untimed collection: the stamped lines' events, then line 16's at the collection" \
+    "$(cat "$L/megatron-lm-restart.events")
+{\"v\":1,\"source\":\"tokens/c1\",\"seq\":6,\"account\":\"lab-nlp\",\"cluster\":\"c1\",\"site\":\"s1\",\"job\":\"gpt-13b\",\"start\":\"2024-05-10T00:08:10Z\",\"end\":\"2024-05-10T00:12:00Z\",\"tokens\":2097152}" \
+    "$(cat "$TMP/out")"
+check_eq "Megatron-LM restart --untimed collection: exit code, events, bad lines" "0 6 1" \
+    "$rc $(summary)"
 
 # Bad flags exit 2, and say why.
 T=$L/torchtitan-restart.log
@@ -97,6 +142,10 @@ bad_flags "--tokens-per-step with megatron" "--tokens-per-step is for torchtitan
     --format megatron --job j --account a --tokens-per-step 8192 --utc-offset +08:00
 bad_flags "a log's flags with JSON lines" "are for --format megatron or torchtitan" \
     --job j --account a
+bad_flags "--untimed with JSON lines" "are for --format megatron or torchtitan" \
+    --untimed collection
+bad_flags "an unknown --untimed" "--untimed must be refuse or collection" \
+    --format megatron --job j --account a --seq-length 2048 --utc-offset +08:00 --untimed now
 bad_flags "--tokens-per-step 0" "tokens-per-step" \
     --format torchtitan --job j --account a --tokens-per-step 0 --utc-offset +08:00
 out=$("$GM" collect tokens --state-dir "$TMP/flags" --stdout --listen 127.0.0.1:0 --format megatron \

@@ -1361,7 +1361,7 @@ static void test_trainer_log_times_and_limits(void **state)
 {
     struct run *r = *state;
     const char *log = megatron_times_log;
-    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", -5 * MS_PER_HOUR, 4096, 0};
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", -5 * MS_PER_HOUR, 4096, 0, false};
     struct cycle cy;
     struct rejects rep = {.origin = "t"};
     cycle_start(r, &cy, at("2026-11-01T00:00:00Z"));
@@ -1389,7 +1389,7 @@ static void test_trainer_log_consumed_tokens(void **state)
 {
     struct run *r = *state;
     const char *log = megatron_tokens_log;
-    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 4096, 0};
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 4096, 0, false};
     struct cycle cy;
     struct rejects rep = {.origin = "t"};
     cycle_start(r, &cy, at("2026-11-01T00:00:00Z"));

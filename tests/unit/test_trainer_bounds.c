@@ -69,7 +69,7 @@ static const char future_log[] =
 static void test_trainer_log_future_line_is_bad(void **state)
 {
     struct run *r = *state;
-    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 8 * MS_PER_HOUR, 0, 0};
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 8 * MS_PER_HOUR, 0, 0, false};
     long bad, n = round_of(r, future_log, &o, "2026-11-01T00:00:00Z", &bad);
     expect_tokens(r, "megatron lines from the future", n, bad, 2, 2, "4194304 4194304");
     assert_int_equal(r->ev[1].end_ms, at("2026-11-01T00:15:00Z"));
@@ -117,7 +117,7 @@ static const char absurd_log[] =
 static void test_megatron_absurd_samples_are_bad(void **state)
 {
     struct run *r = *state;
-    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 0, 0};
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 0, 0, false};
     long bad, n = round_of(r, absurd_log, &o, "2026-11-01T00:00:00Z", &bad);
     /* 128,001 > 125 x 1024; the last line names no iteration */
     expect_tokens(r, "an absurd consumed samples", n, bad, 2, 3, "255852544 4194304");
@@ -142,7 +142,7 @@ static const char tokens_log[] =
 static void test_megatron_consumed_tokens_bounded(void **state)
 {
     struct run *r = *state;
-    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 4096, 0};
+    struct trainer_log_opts o = {TRAINER_LOG_MEGATRON, "j", "a", 0, 4096, 0, false};
     long bad, n = round_of(r, tokens_log, &o, "2026-11-01T00:00:00Z", &bad);
     expect_tokens(r, "consumed tokens past the bound", n, bad, 3, 1,
                   "1048576 2097152 150208512");
@@ -159,7 +159,7 @@ static const char titan_log[] =
 static void test_torchtitan_absurd_step_is_bad(void **state)
 {
     struct run *r = *state;
-    struct trainer_log_opts o = {TRAINER_LOG_TORCHTITAN, "j", "a", 0, 0, 1};
+    struct trainer_log_opts o = {TRAINER_LOG_TORCHTITAN, "j", "a", 0, 0, 1, false};
     long bad, n = round_of(r, titan_log, &o, "2026-11-01T00:00:00Z", &bad);
     expect_tokens(r, "a torchtitan step above 10^12", n, bad, 2, 1, "240 999999999760");
 }

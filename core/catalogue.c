@@ -35,6 +35,11 @@ static const struct accelerator entries[] = {
     /* Hygon's BW1000 (dcu-exporter v2.4's name, as an operator's model
      * table beside it normalises it); Moore Threads' MTT S80 */
     {"DCUBW1000", "hygon", true},   {"MTTS80", "mthreads", true},
+    /* Huawei chips npu-exporter and npu-smi name in published outputs: the
+     * first Ascend 910 (npu-exporter's model_name 910A-Ascend-V1,
+     * 910Awn-Ascend-V1) and the 310B SoCs (npu-smi's 310B1, 310B4). A bare
+     * "Ascend910" stays unknown: A3's npu-smi prints it too. */
+    {"Ascend910A", "huawei", true}, {"Ascend310B", "huawei", true},
 };
 #define NENTRIES (int)(sizeof entries / sizeof entries[0])
 
@@ -53,6 +58,7 @@ static const struct {
     {"C500", "MXC500"},            {"C550", "MXC550"},     {"P800", "KunlunP800"},
     {"R200", "KunlunR200"},        {"S4000", "MTTS4000"},  {"S3000", "MTTS3000"},
     {"S5000", "MTTS5000"},
+    {"910A", "Ascend910A"},        {"310B", "Ascend310B"},
 };
 
 static const char *const vendor_prefixes[] = {"NVIDIA", "HUAWEI",    "CAMBRICON",

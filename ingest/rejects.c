@@ -26,7 +26,10 @@ static void bad_line(struct rejects *r, long lineno, const char *what, const cha
     r->logged++;
     char why[256];
     vsnprintf(why, sizeof why, fmt, ap);
-    log_warn("%s:%ld: %s: %s", r->origin, lineno, what, why);
+    if (lineno > 0)
+        log_warn("%s:%ld: %s: %s", r->origin, lineno, what, why);
+    else /* of the input as a whole (a device's shares), not of one line */
+        log_warn("%s: %s: %s", r->origin, what, why);
 }
 
 void rejects_bad_line(struct rejects *r, long lineno, const char *fmt, ...)

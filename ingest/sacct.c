@@ -404,5 +404,11 @@ void sacct_collect(struct cycle *cy, const char *text, size_t len, const struct 
         if (!row_fields(&s, line, f, lineno)) continue;
         job_row(&s, f, lineno);
     }
+    /* --parsable2 prints its header even with no job to list: without one
+     * (an empty output, a sacct that failed) nothing says there were no
+     * jobs, so the input is unusable, as an empty scrape is. */
+    if (!have_header && !s.r->unusable[0])
+        rejects_unusable(r, "no header line: sacct --parsable2 prints one even with no job "
+                            "(give --columns for --noheader output)");
     state_free(&s.seen);
 }

@@ -77,11 +77,27 @@ static int line_width(const struct bill *b)
     return w;
 }
 
+/* The text invoice's quantity column: 22 wide, or as wide as b's widest
+ * quantity with its unit ("14691.929400 million tokens"), so a long unit
+ * never pushes its line's unit price and amount out of their columns. */
+static int quantity_width(const struct bill *b)
+{
+    int w = 22;
+    for (size_t i = 0; i < b->n; i++) {
+        char q[80] = "";
+        int64_t unit_price;
+        if (!render_line_unit_price(b, &b->lines[i], &unit_price)) continue;
+        render_quantity(&b->lines[i], q, sizeof q); /* as render_text prints it */
+        if ((int)strlen(q) > w) w = (int)strlen(q);
+    }
+    return w;
+}
+
 /* A sum's label ends where the unit price column does: as wide as "#",
  * meter, line, quantity and unit price with their separating spaces. */
 static int label_width(const struct bill *b)
 {
-    return 3 + 1 + meter_width() + 1 + line_width(b) + 1 + 22 + 1 + 16;
+    return 3 + 1 + meter_width() + 1 + line_width(b) + 1 + quantity_width(b) + 1 + 16;
 }
 
 /* A sum under the amount column. */
@@ -124,8 +140,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         if (b->reminders[0]) fprintf(out, "reminders %s (days past due, as of)\n", b->reminders);
     }
     fputc('\n', out);
-    int lw = line_width(b);
-    fprintf(out, "%-3s %-*s %-*s %22s %16s %16s\n", "#", meter_width(), "meter", lw, "line",
+    int lw = line_width(b), qw = quantity_width(b);
+    fprintf(out, "%-3s %-*s %-*s %*s %16s %16s\n", "#", meter_width(), "meter", lw, "line", qw,
             "quantity", "unit price", "amount");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
@@ -138,8 +154,8 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         }
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
         text_line_label(l, label, sizeof label);
-        fprintf(out, "%-3zu %-*s %-*s %22s %16s %16s\n", i + 1, meter_width(),
-                l->meter[0] ? l->meter : "-", lw, label, q, pr, amount);
+        fprintf(out, "%-3zu %-*s %-*s %*s %16s %16s\n", i + 1, meter_width(),
+                l->meter[0] ? l->meter : "-", lw, label, qw, q, pr, amount);
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);

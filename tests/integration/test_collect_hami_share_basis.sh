@@ -26,6 +26,8 @@ check_match "5 shares, a capacity event, 69,000 GPU-ms stranded, a bad line (GPU
     "$(cat "$TMP/collect.log")"
 check_match "team-m's memory share on a device of unknown memory is a bad line; its cores stand" \
     "memory share of team-m/dev-0 on GPU-dddd: the device's memory" "$(cat "$TMP/collect.log")"
+check_match "a bad line of the round, not of one input line, is named by its input, not as line 0" \
+    "t0\.prom: skipped: memory share of team-m/dev-0" "$(cat "$TMP/collect.log")"
 "$GM" rate --until-idle 2>>"$TMP/collect.log"
 check_counters "rater: 6 consumed, 6 rated" "6 6 0 0"
 check_eq "team-m rated on memory, team-n on cores, clamped together, energy by the same shares" \

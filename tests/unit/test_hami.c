@@ -18,8 +18,10 @@ static void read_fixtures(struct strbuf *sb, const char *a, const char *b)
 {
     struct strbuf one = STRBUF_INIT;
     sb_reset(sb);
-    read_fixture(a, &one);
-    sb_append(sb, one.buf, one.len);
+    if (a) { /* NULL: no scrape, the pods alone */
+        read_fixture(a, &one);
+        sb_append(sb, one.buf, one.len);
+    }
     if (b) {
         read_fixture(b, &one);
         sb_append(sb, one.buf, one.len);
@@ -313,6 +315,28 @@ static void test_hami_pod_annotation(void **state)
     assert_int_equal(r->ncap, 2);                /* two nodes */
     assert_string_equal(r->cap[0].node, "gpu-node-2");
     assert_string_equal(r->cap[1].node, "worker-a800-1");
+}
+
+/* HAMi's dynamic MIG names an instance by its GPU's UUID and
+ * [template-index] (HAMi issue 1054: "GPU-9192...[1-0],NVIDIA,10240,0:;").
+ * The annotation does not say what part of the GPU the instance is, so
+ * such a pod is a bad line with its reason, never billed as a whole GPU:
+ * before, each instance was a device of its own and two pods on two 1g
+ * instances of one GPU were billed 60,000 ms each in a 60 s window. The
+ * ordinary 50 % share beside them is metered: 30,000 ms. */
+static void test_hami_dynamic_mig_instances_are_refused(void **state)
+{
+    struct run *r = *state;
+    const char *pods = "hami-pods-dynamic-mig.json";
+    round_at(r, "2026-11-01T00:00:00Z", pods, false, NULL, NULL);
+    round_at(r, "2026-11-01T00:01:00Z", pods, false, NULL, NULL);
+    const struct want w[] = {{"team-c", "shared-0", 30000, -1}};
+    expect(r, w, 1, NULL);
+    if (r->pods_bad != 2)
+        fail_msg("expected 2 bad lines (the two MIG instances' pods), got %ld", r->pods_bad);
+    if (r->ncap != 1 || r->cap[0].devices != 1)
+        fail_msg("expected one capacity event of 1 device, got %d events (%d devices)", r->ncap,
+                 r->ncap ? r->cap[0].devices : 0);
 }
 
 static void count_device(const struct hami_pod_device *d, void *ctx)
@@ -655,6 +679,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_dynamic_mig_instances_are_refused, setup,
+                                        teardown),
         cmocka_unit_test(test_hami_pods_one_bad_pod_is_one_bad_line),
         cmocka_unit_test_setup_teardown(test_hami_annotation_and_scheduler_count_once, setup,
                                         teardown),

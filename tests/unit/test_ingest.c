@@ -1237,6 +1237,43 @@ static void test_sacct_bar_in_job_name_is_placed(void **state)
 /* With two free-text columns (JobName and WorkDir) the extra field could
  * belong to either: the row is refused, counted and makes the run fail,
  * never skipped quietly; the rows that line up still count. */
+/* sacct --parsable2 always prints its header, even with no job to list: an
+ * input without one (empty, blank or comment lines only: a cron job whose
+ * sacct failed) is unusable, as an empty scrape is, never a quiet round of
+ * no jobs. With --columns (--noheader output) no line is no job. */
+static void test_sacct_without_header_is_unusable(void **state)
+{
+    struct run *r = *state;
+    const char *inputs[] = {"", "\n\n", "# sacct failed\n"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        struct cycle cy;
+        cycle_start(r, &cy, at("2026-11-01T02:00:00Z"));
+        struct rejects rep = {.origin = "t"};
+        struct sacct_opts o = {NULL, "unknown", 480};
+        sacct_collect(&cy, inputs[i], strlen(inputs[i]), &o, &rep);
+        cycle_end(r, &cy);
+        if (!strstr(rep.unusable, "no header line"))
+            fail_msg("input %zu: expected unusable (no header line), got \"%s\"", i,
+                     rep.unusable);
+        assert_int_equal(r->n, 0);
+    }
+    const char header[] = "JobID|Account|AllocTRES|ElapsedRaw|Start|End\n";
+    struct cycle cy;
+    cycle_start(r, &cy, at("2026-11-01T02:00:00Z"));
+    struct rejects rep = {.origin = "t"};
+    struct sacct_opts o = {NULL, "unknown", 480};
+    sacct_collect(&cy, header, sizeof header - 1, &o, &rep);
+    cycle_end(r, &cy);
+    if (rep.unusable[0]) fail_msg("a header alone: expected usable, got \"%s\"", rep.unusable);
+    struct rejects rep2 = {.origin = "t"};
+    struct sacct_opts cols = {"JobID|Account|AllocTRES|ElapsedRaw|Start|End", "A800", 0};
+    cycle_start(r, &cy, at("2026-11-01T02:00:00Z"));
+    sacct_collect(&cy, "", 0, &cols, &rep2);
+    cycle_end(r, &cy);
+    if (rep2.unusable[0])
+        fail_msg("--columns and no line: expected usable, got \"%s\"", rep2.unusable);
+}
+
 static void test_sacct_refuses_a_row_it_cannot_place(void **state)
 {
     struct run *r = *state;
@@ -1628,6 +1665,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sacct_bar_in_job_name_is_placed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sacct_refuses_a_row_it_cannot_place, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sacct_without_header_is_unusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_high_water_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_marks_are_per_account_and_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_lines_are_strict_json, setup, teardown),

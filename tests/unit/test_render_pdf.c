@@ -10,6 +10,7 @@
 
 #include "render/pdf.h"
 #include "render/describe.h"
+#include "render/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,54 @@ static void test_each_meter_has_its_unit(void **state)
     bill_free(&b);
 }
 
+/* The text invoice keeps its figures in their columns whatever the unit:
+ * "14691.929400 million tokens" (the demo's gamma invoice) is wider than
+ * the 22 columns a quantity had, and pushed its unit price and amount five
+ * columns right of their heads and of the subtotal, tax and total. Every
+ * line row, the heads and the sums end in the same column. */
+static void test_text_invoice_quantity_column_fits_its_unit(void **state)
+{
+    (void)state;
+    struct bill b;
+    a_bill(&b, "Gamma LLM Lab", "INV-2026-000003", "issued", 0, NULL);
+    struct bill_line *l = bill_add_line(&b);
+    strcpy(l->meter, "tokens");
+    strcpy(l->model, "any size");
+    l->quantity = 14691929400LL;
+    l->unit_price = 3000000;
+    l->amount = 4407579;
+    l = bill_add_line(&b);
+    strcpy(l->meter, "gpu_ms");
+    strcpy(l->model, "H800");
+    l->quantity = 3600000;
+    l->unit_price = 16800000;
+    l->amount = 1680;
+    b.subtotal = 4407579 + 1680;
+    b.tax = b.subtotal * 6 / 100;
+    b.total = b.due = b.subtotal + b.tax;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    render_bill(&b, RENDER_TEXT, "Invoice", out);
+    fclose(out);
+    size_t width = 0;
+    int rows = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        bool row = line[0] == '#' || (line[0] >= '1' && line[0] <= '9');
+        bool sum = strstr(line, " subtotal ") || strstr(line, " total ");
+        if (!row && !sum) continue;
+        if (!width) width = strlen(line);
+        if (strlen(line) != width)
+            fail_msg("expected every row and sum %zu columns wide, got %zu: '%s'", width,
+                     strlen(line), line);
+        rows++;
+    }
+    if (rows != 5) fail_msg("expected the heads, 2 lines, subtotal and total, got %d rows", rows);
+    free(text);
+    bill_free(&b);
+}
+
 /* A partial credit note: one line, part of an invoice's GPU-hours, and one
  * amount without a quantity (an allowance), with its own reason and the
  * balance it leaves; for the integration test to read and to look at
@@ -338,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_unit_prices_print_to_the_plans_precision),
         cmocka_unit_test(test_quantities_print_as_exact_decimals),
         cmocka_unit_test(test_each_meter_has_its_unit),
+        cmocka_unit_test(test_text_invoice_quantity_column_fits_its_unit),
         cmocka_unit_test(test_a_partial_credit_note),
         cmocka_unit_test(test_a_long_bill_spans_pages),
         cmocka_unit_test(test_long_text_wraps_and_pages_agree),

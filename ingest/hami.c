@@ -242,13 +242,14 @@ static void hami_sample(const struct prom_sample *s, void *ctx)
                              s->name, ns ? ns : "-", pod ? pod : "-", uuid);
         return;
     }
-    if (uuid && strchr(uuid, '[')) {
-        /* HAMi's dynamic MIG names an instance uuid[template-index]: a
-         * part of the GPU no series states; never a whole GPU of its own */
+    if (uuid && (strchr(uuid, '[') || !strncmp(uuid, "MIG-", 4))) {
+        /* a MIG instance (HAMi's dynamic MIG uuid[template-index], or an
+         * NVML MIG- uuid): a part of a GPU no series states, nor which GPU;
+         * never a whole GPU of its own (collect dcgm meters MIG) */
         if (kind != S_OTHER && kind != S_DEVICE_MEM)
             rejects_bad_line(src->rejects, s->lineno,
-                             "%.64s of %.64s/%.64s on %.64s: a MIG instance of HAMi's dynamic "
-                             "MIG (its part of the GPU is not stated; not metered by collect hami)",
+                             "%.64s of %.64s/%.64s on %.64s: a MIG instance (its part of the GPU "
+                             "is not stated; not metered by collect hami)",
                              s->name, ns ? ns : "-", pod ? pod : "-", uuid);
         return;
     }

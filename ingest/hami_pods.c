@@ -45,9 +45,10 @@ static const char *read_device(const char *p, size_t n, int ctr, struct hami_pod
     if (len[1] < 6 || memcmp(f[1], "NVIDIA", 6))
         return "a device type other than NVIDIA (HAMi's Ascend, DCU, MLU ... shares are not "
                "metered by collect hami)";
-    if (strchr(d->uuid, '['))
-        return "a MIG instance of HAMi's dynamic MIG (uuid[template-index]): the annotation "
-               "does not say what part of the GPU it is, so it is not metered by collect hami";
+    if (strchr(d->uuid, '[') || !strncmp(d->uuid, "MIG-", 4))
+        return "a MIG instance (HAMi's dynamic MIG uuid[template-index], or a MIG- uuid): the "
+               "annotation does not say what part of the GPU it is, so it is not metered by "
+               "collect hami (collect dcgm meters MIG)";
     if (!whole(f[2], len[2], 1LL << 20, &d->mem_mib)) /* a TiB: no accelerator has more */
         return "its MiB is not a whole number up to a TiB";
     if (!whole(f[3], len[3], 100, &d->cores)) return "its cores are not a percent 0-100";

@@ -339,6 +339,24 @@ static void test_hami_dynamic_mig_instances_are_refused(void **state)
                  r->ncap ? r->cap[0].devices : 0);
 }
 
+/* An NVML MIG- uuid in the scheduler's series: HAMi states neither the
+ * instance's part of the GPU nor which GPU it is on, so its pod is a bad
+ * line, never a whole GPU (before: 60,000 ms in a 60 s window and a
+ * capacity device of its own); the 50 % pod beside it is metered. */
+static void test_hami_mig_uuid_is_refused(void **state)
+{
+    struct run *r = *state;
+    const char *f = "hami-scheduler-mig-uuid.prom";
+    round_at(r, "2026-11-01T00:00:00Z", NULL, false, f, NULL);
+    round_at(r, "2026-11-01T00:01:00Z", NULL, false, f, NULL);
+    const struct want w[] = {{"team-g", "half-0", 30000, -1}};
+    expect(r, w, 1, NULL);
+    if (r->bad != 1) fail_msg("expected 1 bad line (the MIG instance's pod), got %ld", r->bad);
+    if (r->ncap != 1 || r->cap[0].devices != 1)
+        fail_msg("expected one capacity event of 1 device, got %d events (%d devices)", r->ncap,
+                 r->ncap ? r->cap[0].devices : 0);
+}
+
 static void count_device(const struct hami_pod_device *d, void *ctx)
 {
     struct strbuf *seen = ctx;
@@ -679,6 +697,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hami_without_dcgm_has_no_energy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_pod_annotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hami_mig_uuid_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hami_dynamic_mig_instances_are_refused, setup,
                                         teardown),
         cmocka_unit_test(test_hami_pods_one_bad_pod_is_one_bad_line),

@@ -113,7 +113,8 @@ static const struct collector_kind kinds[] = {
      OPT_LISTEN | OPT_TRAINER, NULL, meter_tokens},
     {"dcu", "meter Hygon DCUs from dcu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcu},
-    {"hami", "meter shares of GPUs from HAMi vGPU monitor and scheduler scrapes (Prometheus text)",
+    {"hami", "meter shares of GPUs from HAMi scheduler and vGPU monitor scrapes or --pods "
+             "annotations, energy from the nodes' dcgm-exporters (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP | OPT_JOIN | OPT_HAMI, NULL, meter_hami},
     {"mlu", "meter Cambricon MLUs from mlu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_mlu},

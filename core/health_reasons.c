@@ -83,7 +83,7 @@ const struct health_reason health_reason_rows[] = {
     {"ecc_dbe", DOWN, OPERATOR,
      "uncorrectable (double-bit) ECC errors since the last reset; the GPU needs a reset"},
     {"row_remap_failure", DOWN, OPERATOR,
-     "a memory row could not be remapped: NVIDIA's replacement (RMA) condition"},
+     "a memory row could not be remapped (NVIDIA's RMA policy defines it); field diagnostics"},
     {"row_remap_pending", UP, OPERATOR,
      "a row remap waits for the next GPU reset; running and new work are unaffected"},
     {"nvlink_down", DEGRADED, OPERATOR,

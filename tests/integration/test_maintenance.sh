@@ -148,6 +148,11 @@ run_gm 2 "a window of an unknown site" maintenance apply "$TMP/nosite.json"
 check_match "a window of an unknown site: named" '\$\.windows\[0\]\.site: unknown site "nowhere" \(gpumeter site apply\)' "$out"
 check_eq "nothing stored by the rejected documents" "$docs $rows" \
     "$(q "SELECT count(*) FROM document") $(q "SELECT count(*) FROM maintenance_window")"
+sed 's|"lingang-2027"|"dry"|' "$TMP/m1.json" >"$TMP/dry.json"
+run_gm 0 "maintenance apply --dry-run" maintenance apply "$TMP/dry.json" --dry-run
+check_match "--dry-run: valid, would be created" "maintenance dry version 2027-01-01: valid, would be created" "$out"
+check_eq "--dry-run stores nothing" "$docs $rows" \
+    "$(q "SELECT count(*) FROM document") $(q "SELECT count(*) FROM maintenance_window")"
 run_gm 2 "a bad flag" maintenance list --colour
 
 # Least privilege: the roles read, only maintenance_store writes.

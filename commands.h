@@ -1,7 +1,7 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
  * its own: ingest/ (collect), rating/ (rate, conservation), terms/ (plan,
  * contract, customer, site, voucher, subsidy,
- * tariff, asset), billing/ (invoice,
+ * tariff, asset, maintenance), billing/ (invoice,
  * statement, rerate, report, export, plan simulate), api/ (serve, customer key),
  * schema/ (migrate, topics). Any folder may include this header: it is how
  * a command reaches one that lives higher up (terms/plan.c dispatches
@@ -25,6 +25,7 @@ int cmd_voucher(int argc, char **argv);
 int cmd_subsidy(int argc, char **argv);
 int cmd_tariff(int argc, char **argv);
 int cmd_asset(int argc, char **argv);
+int cmd_maintenance(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_receivables(int argc, char **argv); /* billing/defaults.c */

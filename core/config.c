@@ -68,6 +68,7 @@ void config_defaults(struct config *cfg)
     cfg->api_session_max_s = 43200;
     cfg->api_sessions_per_key = 16;
     cfg->default_after_days = 60;
+    cfg->maintenance_notice_hours = 72;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 256;
     cfg->tokens_max_body_kb = 4096;
@@ -309,6 +310,7 @@ static const struct key keys[] = {
     LIST("hmac.", KEY_KV_SECRET, hmac, n_hmac, 16, "<cluster>"),
     WHOLE("receivables.default_after_days", "GPUMETER_DEFAULT_AFTER_DAYS", default_after_days, 1,
           3650, "days"),
+    WHOLE("maintenance.notice_hours", NULL, maintenance_notice_hours, 0, 8760, "hours"),
     /* gpumeter notify (docs/notifications.md) */
     TEXT("notify.url", "GPUMETER_NOTIFY_URL", notify_url),
     TEXT("notify.secret_file", "GPUMETER_NOTIFY_SECRET_FILE", notify_secret_file),

@@ -121,6 +121,9 @@ struct config {
      * which `dunning run` reminds, strictly increasing, each >= 1 */
     int dunning_steps[CONFIG_MAX_DUNNING_STEPS];
     int n_dunning_steps;
+    /* maintenance.notice_hours (issue 36): how long before it starts a
+     * maintenance window must be announced to exclude downtime */
+    long maintenance_notice_hours;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

@@ -79,6 +79,22 @@ bool time_parse_rfc3339(const char *s, int64_t *ms)
     return true;
 }
 
+bool time_parse_rfc3339_zoned(const char *s, int64_t *ms)
+{
+    size_t n = strlen(s);
+    if (n > 6 && (s[n - 6] == '+' || s[n - 6] == '-')) {
+        char utc[TIME_TEXT_LEN];
+        int64_t offset;
+        if (n - 6 + 2 > sizeof utc || !time_parse_utc_offset(s + n - 6, &offset)) return false;
+        memcpy(utc, s, n - 6);
+        strcpy(utc + n - 6, "Z");
+        if (!time_parse_rfc3339(utc, ms)) return false;
+        *ms -= offset; /* 08:00+08:00 is 00:00Z */
+        return true;
+    }
+    return time_parse_rfc3339(s, ms);
+}
+
 /* Writes v as exactly width decimal digits, zero-padded; returns the end. */
 static char *put_digits(char *p, unsigned v, int width)
 {

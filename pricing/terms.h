@@ -90,6 +90,27 @@ struct credit_limit {
     int nthresholds;
 };
 
+/* The service level a contract promises (issue 36, docs/contracts.md,
+ * "SLA"): percents read exactly as parts per million of the whole
+ * ("99.5" percent is 995000). The credits they earn are computed later,
+ * from availability; pricing does not read them yet. */
+#define SLA_MAX_TIERS 8
+enum sla_measured { SLA_MEASURED_NONE = 0, SLA_MEASURED_RESERVED, SLA_MEASURED_USED };
+struct sla_tier {
+    int64_t below_ppm;  /* availability of the month under this ... */
+    int64_t credit_ppm; /* ... credits this share of the affected charges */
+};
+struct sla {
+    bool present;
+    enum sla_measured measured;
+    int64_t target_ppm; /* availability per month */
+    struct sla_tier tiers[SLA_MAX_TIERS]; /* bounds strictly decreasing */
+    int ntiers;
+    int64_t cap_ppm; /* of the month's affected charges; 1000000 when absent */
+    bool commitment_shrink;
+    bool exclude_maintenance, exclude_customer_caused;
+};
+
 struct contract {
     char code[65], customer[65], plan[65], currency[4], time_zone[65];
     int64_t effective_from, until;
@@ -105,6 +126,7 @@ struct contract {
      * credit limit; pricing never reads them */
     struct contract_deposit deposit;
     struct credit_limit credit_limit;
+    struct sla sla; /* issue 36: the service level, when "sla" is present */
 };
 
 struct site {

@@ -218,6 +218,16 @@ GRANT EXECUTE ON FUNCTION payment_statement(text, text, text, text, text),
                           payment_reference_add(text, text, text)
     TO gpumeter_billing;
 REVOKE USAGE ON SEQUENCE bank_statement_id_seq, bank_credit_id_seq FROM gpumeter_billing;
+-- Maintenance windows (schema 048, docs/availability.md): `maintenance
+-- apply` (billing) writes the window rows only through maintenance_store,
+-- as the owner; every role reads them and the one rule of what a window
+-- excludes (maintenance_excludes, maintenance_announced), with the
+-- caller's rights, for the availability computation and its reports.
+GRANT EXECUTE ON FUNCTION maintenance_store(text, date, integer) TO gpumeter_billing;
+GRANT SELECT ON maintenance_window TO gpumeter_rater, gpumeter_api;
+GRANT EXECUTE ON FUNCTION maintenance_announced(maintenance_window),
+                          maintenance_excludes(text, text, text, timestamptz)
+    TO gpumeter_rater, gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -13,18 +13,6 @@
 
 #include <stdio.h>
 
-static bool site_known(PGconn *conn, const char *site, struct doc_check *c)
-{
-    const char *p[] = {site};
-    PGresult *res = db_query(conn, "look up the site",
-                             "SELECT 1 FROM document WHERE kind = 'site' AND code = $1", 1, p);
-    if (res && PQntuples(res) == 0)
-        doc_error(c, "$.site", "unknown site \"%s\" (gpumeter site apply)", site);
-    bool ok = res != NULL;
-    PQclear(res);
-    return ok;
-}
-
 static bool tariff_parse(const cJSON *doc, void *out, struct doc_check *c)
 {
     return tariff_doc_parse(doc, out, c);
@@ -40,7 +28,7 @@ static void tariff_identify(const void *parsed, struct doc_identity *id)
 
 static bool tariff_check(PGconn *conn, const void *parsed, struct doc_check *c)
 {
-    return site_known(conn, ((const struct tariff *)parsed)->site, c);
+    return docstore_site_known(conn, ((const struct tariff *)parsed)->site, "$.site", c);
 }
 
 const struct doc_kind tariff_kind = {
@@ -62,7 +50,7 @@ static void asset_identify(const void *parsed, struct doc_identity *id)
 
 static bool asset_check(PGconn *conn, const void *parsed, struct doc_check *c)
 {
-    return site_known(conn, ((const struct asset *)parsed)->site, c);
+    return docstore_site_known(conn, ((const struct asset *)parsed)->site, "$.site", c);
 }
 
 const struct doc_kind asset_kind = {

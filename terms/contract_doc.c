@@ -225,13 +225,118 @@ static void read_payment_terms(struct doc_check *c, const cJSON *doc)
         doc_error(c, p, "needs exactly one of \"net_days\" and \"day_of_month\"");
 }
 
+/* A percent ("99.5", up to 4 decimals) above 0 and at most 100, as parts
+ * per million of the whole; false when absent or wrong (an error then). */
+static bool read_percent(struct doc_check *c, const char *path, const cJSON *o, const char *name,
+                         bool required, int64_t *ppm)
+{
+    char f[DOC_PATH_LEN];
+    if (!doc_get_decimal(c, path, o, name, required, 4, ppm)) return false;
+    if (*ppm > 0 && *ppm <= 1000000) return true;
+    doc_path(f, path, name);
+    doc_error(c, f, "must be a percent above 0 and at most 100 (\"99.5\" is 99.5%%)");
+    return false;
+}
+
+/* "tiers": [{"below", "credit"}, ...]: bounds strictly decreasing, the
+ * first at or under the target (a month that meets the target earns
+ * nothing), credits never smaller as availability falls. */
+static void read_sla_tiers(struct doc_check *c, const char *path, const cJSON *o, struct sla *s)
+{
+    static const char *const fields[] = {"below", "credit", NULL};
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN];
+    const cJSON *arr = doc_get_array(c, path, o, "tiers", true, 1, SLA_MAX_TIERS, p);
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *t = cJSON_GetArrayItem(arr, i);
+        doc_path_index(q, p, i);
+        if (!doc_object(c, q, t)) continue;
+        doc_only(c, q, t, fields);
+        struct sla_tier tier = {0};
+        bool below = read_percent(c, q, t, "below", true, &tier.below_ppm);
+        bool credit = read_percent(c, q, t, "credit", true, &tier.credit_ppm);
+        doc_path(f, q, "below");
+        if (below && i == 0 && s->target_ppm && tier.below_ppm > s->target_ppm)
+            doc_error(c, f, "must be at most the target: a month that meets it earns no credit");
+        const struct sla_tier *prev = s->ntiers ? &s->tiers[s->ntiers - 1] : NULL;
+        if (below && prev && tier.below_ppm >= prev->below_ppm)
+            doc_error(c, f, "must be below tiers[%d].below: bounds strictly decreasing", i - 1);
+        doc_path(f, q, "credit");
+        if (credit && prev && tier.credit_ppm < prev->credit_ppm)
+            doc_error(c, f, "must be at least tiers[%d].credit: a worse month never earns less",
+                      i - 1);
+        if (below && credit) s->tiers[s->ntiers++] = tier;
+    }
+}
+
+/* "excludes": ["maintenance", "customer_caused"], each at most once (a
+ * longer list is read whole, so each extra is named). */
+static void read_sla_excludes(struct doc_check *c, const char *path, const cJSON *o, struct sla *s)
+{
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN];
+    const cJSON *arr = doc_get_array(c, path, o, "excludes", false, 0, 16, p);
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const char *v;
+        doc_path_index(q, p, i);
+        if (!doc_string(c, q, cJSON_GetArrayItem(arr, i), 32, &v)) continue;
+        bool *flag = !strcmp(v, "maintenance")       ? &s->exclude_maintenance
+                     : !strcmp(v, "customer_caused") ? &s->exclude_customer_caused
+                                                     : NULL;
+        if (!flag)
+            doc_error(c, q, "must be \"maintenance\" or \"customer_caused\"");
+        else if (*flag)
+            doc_error(c, q, "\"%s\" is named twice", v);
+        else
+            *flag = true;
+    }
+}
+
+/* "sla" (issue 36, docs/contracts.md, "SLA"): what is measured, the
+ * monthly target, the credit tiers and cap, whether a take-or-pay
+ * commitment shrinks with reserved capacity not delivered, and what is
+ * excluded from downtime. Read after the commitment. */
+static void read_sla(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"measured", "target",            "tiers",
+                                         "cap",      "commitment_shrink", "excludes", NULL};
+    char p[DOC_PATH_LEN], f[DOC_PATH_LEN], measured[16] = "";
+    const cJSON *o = doc_get_object(c, "$", doc, "sla", false, fields, p);
+    struct sla *s = &k->sla;
+    if (!o) return;
+    s->present = true;
+    doc_path(f, p, "measured");
+    if (doc_get_string(c, p, o, "measured", true, measured, sizeof measured)) {
+        if (!strcmp(measured, "reserved"))
+            s->measured = SLA_MEASURED_RESERVED;
+        else if (!strcmp(measured, "used"))
+            s->measured = SLA_MEASURED_USED;
+        else
+            doc_error(c, f, "must be \"reserved\" or \"used\"");
+    }
+    read_percent(c, p, o, "target", true, &s->target_ppm);
+    read_sla_tiers(c, p, o, s);
+    s->cap_ppm = 1000000;
+    read_percent(c, p, o, "cap", false, &s->cap_ppm);
+    doc_path(f, p, "commitment_shrink");
+    if (doc_get_bool(c, p, o, "commitment_shrink", &s->commitment_shrink) &&
+        s->commitment_shrink) {
+        if (k->commit.kind == COMMIT_NONE)
+            doc_error(c, f, "the contract has no commitment to shrink");
+        if (s->measured == SLA_MEASURED_USED)
+            doc_error(c, f, "shrinks by reserved capacity not delivered: needs \"measured\": "
+                            "\"reserved\"");
+    }
+    read_sla_excludes(c, p, o, s);
+}
+
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
         "contract", "customer",  "effective_from", "until",    "plan",      "currency",
         "tax_rate", "time_zone", "billing_basis",  "accounts", "overrides", "commitment",
         /* receivables (issue 34) */
-        "payment_terms", "termination", "deposit", "credit_limit", NULL};
+        "payment_terms", "termination", "deposit", "credit_limit",
+        /* availability (issue 36) */
+        "sla", NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
     if (!doc_object(c, "$", doc)) return false;
@@ -264,5 +369,6 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
     read_deposit(c, doc, k);
     read_credit_limit(c, doc, k);
     read_payment_terms(c, doc);
+    read_sla(c, doc, k);
     return c->n == 0;
 }

@@ -2,7 +2,9 @@
  * customer, accounts with dates, plan, currency, tax, time zone, billing
  * basis, overrides, a take-or-pay commitment, the termination terms
  * (`termination`: notice, fee, make-up bank, deposit), a deposit and a
- * credit limit; every problem as "JSON path: reason". Pure; thread-safe. */
+ * credit limit, and the service level (`sla`, issue 36: measured, target,
+ * tiers, cap, commitment shrink, exclusions; percents exact in ppm);
+ * every problem as "JSON path: reason". Pure; thread-safe. */
 #ifndef GPUMETER_CONTRACT_DOC_H
 #define GPUMETER_CONTRACT_DOC_H
 

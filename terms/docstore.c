@@ -442,3 +442,15 @@ int docstore_diff(const struct doc_kind *k, int argc, char **argv)
     free(parsed);
     return rc;
 }
+
+bool docstore_site_known(PGconn *conn, const char *site, const char *path, struct doc_check *c)
+{
+    const char *p[] = {site};
+    PGresult *res = db_query(conn, "look up the site",
+                             "SELECT 1 FROM document WHERE kind = 'site' AND code = $1", 1, p);
+    if (res && PQntuples(res) == 0)
+        doc_error(c, path, "unknown site \"%s\" (gpumeter site apply)", site);
+    bool ok = res != NULL;
+    PQclear(res);
+    return ok;
+}

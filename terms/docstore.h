@@ -77,6 +77,10 @@ bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len,
 PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
                                  const char *from, const char *customer);
 
+/* A document naming a site (at path) needs the site's document: a
+ * problem added to c when there is none; false on a database error. */
+bool docstore_site_known(PGconn *conn, const char *site, const char *path, struct doc_check *c);
+
 /* Reads and validates a file; NULL after printing why (exit code in *rc). */
 cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);
 

@@ -1,6 +1,6 @@
 /* Documents sales and finance write: any bytes through the strict reader
  * and every validator (plan, contract, site, voucher, subsidy, tariff,
- * asset), which must
+ * asset, maintenance), which must
  * reject or accept without crashing. Checked as a property: a document that
  * validates is stored the way PostgreSQL stores it (docstore keeps
  * cJSON's canonical print in a jsonb column, which drops whitespace, orders
@@ -12,6 +12,8 @@
 #include "terms/asset.h"
 #include "terms/asset_doc.h"
 #include "terms/contract.h"
+#include "terms/maintenance.h"
+#include "terms/maintenance_doc.h"
 #include "terms/plan.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -75,6 +77,7 @@ static union {
     struct subsidy b;
     struct tariff t;
     struct asset a;
+    struct maintenance m;
 } first, second;
 
 /* True when doc validates as kind; then its reading back must give the
@@ -107,8 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool priced_plan = validates_the_same(&plan_kind, doc, &plan);
     bool priced_contract = validates_the_same(&contract_kind, doc, &contract);
     const struct doc_kind *kinds[] = {&site_kind, &voucher_kind, &subsidy_kind, &tariff_kind,
-                                      &asset_kind};
-    for (size_t i = 0; i < 5; i++)
+                                      &asset_kind, &maintenance_kind};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         validates_the_same(kinds[i], doc, &first);
     if (priced_plan) {
         const struct usage_row rows[] = {

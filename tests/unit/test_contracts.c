@@ -14,6 +14,7 @@
 #include "terms/plan.h"
 #include "pricing/settle.h"
 #include "core/timeutil.h"
+#include "tests/unit/doc_problems.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,26 +36,6 @@ static const char contract_json[] =
     "\"overrides\":[{\"meter\":\"gpu_hours\",\"model\":\"H800\",\"multiplier\":\"0.90\"},"
     "{\"meter\":\"gpu_hours\",\"model\":\"A800\",\"unit_price\":\"9.00\"}],"
     "\"commitment\":{\"amount\":\"10000.00\",\"meters\":[\"gpu_hours\"],\"makeup_periods\":2}}";
-
-/* Parses json as a document of kind k into out; returns the error text
- * ("" when valid). */
-static const char *check(const struct doc_kind *k, const char *json, void *out)
-{
-    static char text[8192];
-    cJSON *doc = cJSON_Parse(json);
-    assert_non_null(doc);
-    struct doc_check c = {0};
-    k->parse(doc, out, &c);
-    snprintf(text, sizeof text, "%s", sb_str(&c.errors));
-    sb_free(&c.errors);
-    cJSON_Delete(doc);
-    return text;
-}
-
-static void expect_problem(const char *errors, const char *line)
-{
-    if (!strstr(errors, line)) fail_msg("no [%s] in:\n%s", line, errors);
-}
 
 static void test_valid_contract_reads_exactly(void **state)
 {

@@ -1,0 +1,95 @@
+#!/bin/bash
+# Health events (issue 36) through the real broker and rater: hand-written
+# windows of three devices, one with an XID mid-stream, are stored in
+# device_health exactly as sent; each device's up, degraded and down time
+# sum to its metered window; duplicates and bad health events are set aside
+# like any event; the same events sent again change nothing; and the rater
+# may only add windows.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+send() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'; }
+health() { # seq node device start end state reasons-json
+    printf 'dcgm/c1/%s\t{"v":1,"kind":"health","source":"dcgm/c1/%s","seq":%s,"cluster":"c1","site":"sh-lingang","node":"%s","device":"%s","model":"NVIDIA H800","vendor":"nvidia","start":"%s","end":"%s","state":"%s","reasons":%s}\n' \
+        "$2" "$2" "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+}
+events() {
+    # n1's GPU-a: up 30 s, an XID 79 window (down) of 30 s, then down 15 s
+    # more for scrape_failed and ECC; GPU-b up the whole 75 s
+    health 1 n1 GPU-a 2026-10-01T07:59:30Z 2026-10-01T08:00:00Z up '[]'
+    health 2 n1 GPU-b 2026-10-01T07:59:30Z 2026-10-01T08:00:00Z up '[]'
+    health 3 n1 GPU-a 2026-10-01T08:00:00Z 2026-10-01T08:00:30Z down '["xid:79"]'
+    health 4 n1 GPU-b 2026-10-01T08:00:00Z 2026-10-01T08:00:30Z up '[]'
+    health 5 n1 GPU-a 2026-10-01T08:00:30Z 2026-10-01T08:00:45.500Z down '["scrape_failed","ecc_dbe"]'
+    health 6 n1 GPU-b 2026-10-01T08:00:30Z 2026-10-01T08:00:45.500Z up '[]'
+    # n2's NPU 0: degraded 60 s (chip health warning), up 60 s
+    printf 'npu/c1/n2\t{"v":1,"kind":"health","source":"npu/c1/n2","seq":1,"cluster":"c1","site":"bj-yizhuang","node":"n2","device":"0","model":"Ascend910B","vendor":"huawei","start":"2026-10-01T08:10:00Z","end":"2026-10-01T08:11:00Z","state":"degraded","reasons":["npu_health:2"]}\n'
+    printf 'npu/c1/n2\t{"v":1,"kind":"health","source":"npu/c1/n2","seq":2,"cluster":"c1","site":"bj-yizhuang","node":"n2","device":"0","model":"Ascend910B","vendor":"huawei","start":"2026-10-01T08:11:00Z","end":"2026-10-01T08:12:00Z","state":"up"}\n'
+}
+{
+    events
+    # the first event again: a duplicate
+    health 1 n1 GPU-a 2026-10-01T07:59:30Z 2026-10-01T08:00:00Z up '[]'
+    # down without a reason: a dead letter, its seq used up
+    health 7 n1 GPU-a 2026-10-01T08:00:45.500Z 2026-10-01T08:01:00Z down '[]'
+    # a health event naming an account: a dead letter
+    printf 'dcgm/c1/n1\t{"v":1,"kind":"health","source":"dcgm/c1/n1","seq":8,"account":"ns-alpha","cluster":"c1","site":"sh-lingang","node":"n1","device":"GPU-a","model":"H800","vendor":"nvidia","start":"2026-10-01T08:01:00Z","end":"2026-10-01T08:01:30Z","state":"up"}\n'
+} | send
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_counters "11 consumed: 8 rated, 1 duplicate, 2 dead letters" "11 8 1 2"
+check_eq "the dead letters say why" "invalid_field|field \"account\" does not belong in a health event
+missing_field|missing field \"reasons\": a down device needs one" \
+    "$(q "SELECT reason_code || '|' || reason FROM dead_letter ORDER BY reason_code")"
+stored() {
+    q "SELECT node || ' ' || device || ' ' || model || ' ' || vendor || ' ' ||
+              to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS.MS') || ' ' || window_ms || ' ' ||
+              state || ' ' || array_to_string(reasons, ',')
+       FROM device_health ORDER BY node, device, start_at"
+}
+expected="n1 GPU-a H800 nvidia 07:59:30.000 30000 up 
+n1 GPU-a H800 nvidia 08:00:00.000 30000 down xid:79
+n1 GPU-a H800 nvidia 08:00:30.000 15500 down scrape_failed,ecc_dbe
+n1 GPU-b H800 nvidia 07:59:30.000 30000 up 
+n1 GPU-b H800 nvidia 08:00:00.000 30000 up 
+n1 GPU-b H800 nvidia 08:00:30.000 15500 up 
+n2 0 Ascend910B huawei 08:10:00.000 60000 degraded npu_health:2
+n2 0 Ascend910B huawei 08:11:00.000 60000 up "
+check_eq "each window stored once, as sent, under the catalogue's model (node device model vendor start ms state reasons)" \
+    "$expected" "$(stored)"
+# Per device: up + degraded + down = the metered window, hand-computed:
+# GPU-a 75.5 s (30 up, 45.5 down), GPU-b 75.5 s up, NPU 0 120 s (60, 60).
+per_device() {
+    q "SELECT device || ' ' || sum(window_ms) FILTER (WHERE state = 'up') || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0) || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0) || ' ' ||
+              (extract(epoch FROM max(end_at) - min(start_at)) * 1000)::bigint
+       FROM device_health GROUP BY device ORDER BY device"
+}
+check_eq "per device: up degraded down and the metered window (ms)" "0 60000 60000 0 120000
+GPU-a 30000 0 45500 75500
+GPU-b 75500 0 0 75500" "$(per_device)"
+check_eq "up + degraded + down = the metered window, every device" "" \
+    "$(q "SELECT string_agg(device, ' ') FROM (SELECT device FROM device_health GROUP BY device
+          HAVING sum(window_ms) <> extract(epoch FROM max(end_at) - min(start_at)) * 1000) x")"
+check_eq "health is never billed: no usage rows, nothing parked" "0 0" \
+    "$(q "SELECT (SELECT count(*) FROM usage_hourly) || ' ' || (SELECT count(*) FROM parked_event)")"
+check_match "conservation holds" "conservation: holds" "$("$GM" conservation)"
+
+# The same events rated twice: every one a duplicate, nothing changes.
+events | send
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_counters "the same 8 again: 19 consumed, 8 rated, 9 duplicates, 2 dead letters" "19 8 9 2"
+check_eq "rating the same events twice changes nothing" "$expected" "$(stored)"
+
+# Least privilege: the rater adds windows, never changes or removes one.
+refused_as "the rater cannot change a stored window" gpumeter_rater \
+    "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"
+refused_as "the rater cannot remove a stored window" gpumeter_rater \
+    "DELETE FROM device_health" "permission denied"
+refused_as "the API cannot read device health (billing reports it)" gpumeter_api \
+    "SELECT count(*) FROM device_health" "permission denied"
+check_match "up with a reason is refused by the table too, even to its owner" \
+    "violates check constraint \"device_health_up_has_no_reason" \
+    "$(q "INSERT INTO device_health VALUES ('x', 1, 'c', 's', 'n', 'd', 'm', 'v', now(), now(), 0,
+                                           'up', '{xid:79}')" 2>&1)"
+finish

@@ -81,6 +81,37 @@ events | send
 check_counters "the same 8 again: 19 consumed, 8 rated, 9 duplicates, 2 dead letters" "19 8 9 2"
 check_eq "rating the same events twice changes nothing" "$expected" "$(stored)"
 
+# report availability, hand-computed: sh-lingang metered 151,000 ms (GPU-a
+# 30,000 up + 45,500 down, GPU-b 75,500 up), up 105,500: 698,675.49 ppm,
+# rounded down; bj-yizhuang 120,000 ms, 60,000 up, 60,000 degraded:
+# 500,000 ppm; the fleet 271,000 ms, 165,500 up: 610,701.10 ppm.
+run_gm 0 "report availability by site" report availability --from 2026-10-01 --to 2026-10-01 --format csv
+check_eq "availability by site, exact (csv)" "site,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
+bj-yizhuang,1,120000,60000,60000,0,500000
+sh-lingang,2,151000,105500,0,45500,698675
+all,3,271000,165500,60000,45500,610701" "$out"
+run_gm 0 "report availability by device" report availability --from 2026-10-01 --to 2026-10-01 --by device --format csv
+check_eq "availability by device, exact (csv)" "device,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
+bj-yizhuang/n2/0,1,120000,60000,60000,0,500000
+sh-lingang/n1/GPU-a,1,75500,30000,0,45500,397350
+sh-lingang/n1/GPU-b,1,75500,75500,0,0,1000000
+all,3,271000,165500,60000,45500,610701" "$out"
+run_gm 0 "report availability by model" report availability --from 2026-10-01 --to 2026-10-01 --by model
+check_eq "availability by model (text: GPU-hours, percent with 4 decimals, rounded down)" \
+"availability from 2026-10-01 to 2026-10-01 by model (GPU-hours; availability = up / metered, rounded down)
+model                                    devices      metered           up     degraded         down  available
+Ascend910B                                     1        0.033        0.017        0.017        0.000   50.0000%
+H800                                           2        0.042        0.029        0.000        0.013   69.8675%
+all                                            3        0.075        0.046        0.017        0.013   61.0701%" "$out"
+run_gm 0 "report availability by node as JSON" report availability --from 2026-10-01 --to 2026-10-01 --by node --format json
+check_eq "availability by node (json)" '{"from":"2026-10-01","to":"2026-10-01","by":"node","rows":[{"node":"bj-yizhuang/n2","devices":1,"metered_ms":120000,"up_ms":60000,"degraded_ms":60000,"down_ms":0,"availability_ppm":500000,"availability_percent":"50.0000"},{"node":"sh-lingang/n1","devices":2,"metered_ms":151000,"up_ms":105500,"degraded_ms":0,"down_ms":45500,"availability_ppm":698675,"availability_percent":"69.8675"},{"fleet":"all","devices":3,"metered_ms":271000,"up_ms":165500,"degraded_ms":60000,"down_ms":45500,"availability_ppm":610701,"availability_percent":"61.0701"}]}' "$out"
+run_gm 0 "report availability of a day with no health" report availability --from 2026-10-02 --to 2026-10-31 --format csv
+check_eq "a range nothing was metered in: the fleet's row, no availability" "site,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
+all,0,0,0,0,0," "$out"
+run_gm 2 "report availability --by pod is a usage error" report availability --from 2026-10-01 --to 2026-10-01 --by pod
+check_match "and says what --by takes" "--by is site, model, node or device" "$out"
+run_gm 2 "report availability without --to is a usage error" report availability --from 2026-10-01
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

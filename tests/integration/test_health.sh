@@ -112,6 +112,35 @@ run_gm 2 "report availability --by pod is a usage error" report availability --f
 check_match "and says what --by takes" "--by is site, model, node or device" "$out"
 run_gm 2 "report availability without --to is a usage error" report availability --from 2026-10-01
 
+# The collector's own health events (collect dcgm --health, ingest/health.h)
+# through the spool, the broker and the rater: four scrapes 30 s apart, GPU0
+# reporting XID 79 in the second window (tests/fixtures/ingest/dcgm-health-*).
+F=$ROOT/tests/fixtures/ingest
+rc=0
+for t in 0 1 2 3; do
+    "$GM" collect dcgm --health --file "$F/dcgm-health-t$t.prom" --at "2026-11-01T00:0$((t / 2)):$((t % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm" --site sz-guangming 2>>"$TMP/collect.log" || rc=1
+done
+check_eq "every collect dcgm --health run exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "the collector's health windows, as hand-computed (device start ms state reasons)" \
+"GPU-aaaa0000 00:00:00 30000 down xid:79
+GPU-aaaa0000 00:00:30 30000 degraded ecc_dbe
+GPU-aaaa0000 00:01:00 30000 degraded xid:13
+GPU-aaaa0001 00:00:00 30000 up 
+GPU-aaaa0001 00:00:30 30000 degraded ecc_dbe,row_remap_failure
+GPU-aaaa0001 00:01:00 30000 degraded row_remap_failure" \
+    "$(q "SELECT device || ' ' || to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' ||
+                 window_ms || ' ' || state || ' ' || array_to_string(reasons, ',')
+          FROM device_health WHERE site = 'sz-guangming' ORDER BY device, start_at")"
+# GPU0 90 s metered: 30 down, 60 degraded, 0 up; GPU1 30 up, 60 degraded:
+# 30,000 / 90,000 = 333,333.3 ppm, rounded down.
+run_gm 0 "report availability of the collected day" report availability --from 2026-11-01 --to 2026-11-01 --by device --format csv
+check_eq "availability of the collected devices (csv)" "device,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
+sz-guangming/gpu-node-01/GPU-aaaa0000,1,90000,0,60000,30000,0
+sz-guangming/gpu-node-01/GPU-aaaa0001,1,90000,30000,60000,0,333333
+all,2,180000,30000,120000,30000,166666" "$out"
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

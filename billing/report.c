@@ -283,7 +283,8 @@ static int report_availability(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required)", 0, 0},
         {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required)", 0, 0},
-        {"by", CLI_STR, &by_text, "site|model|node|device", "one row per site (default), model, node or device", 0, 0},
+        {"by", CLI_STR, &by_text, "site|model|node|device",
+         "one row per site (default), model, node or device", 0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
         {0},
     };

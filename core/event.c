@@ -222,7 +222,8 @@ static enum event_error refuse(struct decoder *d, const enum field *f, size_t n,
 static enum event_error refuse_usage_and(struct decoder *d, const enum field other[3],
                                          const char *kind)
 {
-    enum field not_kind[6 + METER_COUNT] = {F_ACCOUNT, F_JOB, F_PARAMS, other[0], other[1], other[2]};
+    enum field not_kind[6 + METER_COUNT] = {F_ACCOUNT, F_JOB,    F_PARAMS,
+                                            other[0],  other[1], other[2]};
     for (int m = 0; m < METER_COUNT; m++)
         not_kind[6 + m] = F_QTY + m;
     return refuse(d, not_kind, 6 + METER_COUNT, kind);
@@ -340,7 +341,8 @@ static enum event_error decode_health(struct decoder *d, struct usage_event *ev)
     ev->state = (enum health_state)s;
     TRY(decode_reasons(d, ev));
     if (ev->state == HEALTH_UP && ev->nreasons)
-        return fail(d, EVENT_ERR_INVALID, "field \"reasons\" must be empty when \"state\" is \"up\"");
+        return fail(d, EVENT_ERR_INVALID,
+                    "field \"reasons\" must be empty when \"state\" is \"up\"");
     if (ev->state != HEALTH_UP && !ev->nreasons)
         return fail(d, EVENT_ERR_MISSING, "missing field \"reasons\": a %s device needs one",
                     state_name[ev->state]);

@@ -11,8 +11,9 @@
  * envelope and carry devices, allocated_ms and idle_energy_mj instead of
  * usage quantities; health events (kind "health") share it too and carry
  * one device's state over the window (up, degraded or down) with the codes
- * of its reasons (core/health_reasons.h), never billed. event_encode writes the canonical form, which
- * event_decode accepts and decodes to the same event. The usage
+ * of its reasons (core/health_reasons.h), never billed. event_encode writes
+ * the canonical form, which event_decode accepts and decodes to the same
+ * event. The usage
  * quantities are the meters of core/meter.h: each row's code is its JSON
  * field, its bound per ms of the window is checked here, and ev->qty[m]
  * holds it, so a meter added to the registry is read and written with no

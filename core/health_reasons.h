@@ -19,10 +19,10 @@
 enum health_state { HEALTH_UP = 0, HEALTH_DEGRADED = 1, HEALTH_DOWN = 2 };
 
 struct health_reason {
-    const char *code; /* stable reason code, e.g. "xid:79", "ecc_dbe", "npu_health:2" */
+    const char *code;      /* stable reason code, e.g. "xid:79", "ecc_dbe", "row_remap_failure", "nvlink_down", "npu_health:2", "scrape_failed", "device_gone" */
     enum health_state state;
-    bool customer_caused; /* attributed to the application (e.g. XID 13, 31, 43): excluded from downtime */
-    const char *why;      /* one line for people */
+    bool customer_caused;  /* NVIDIA attributes it to the application (e.g. XID 13, 31, 43): excluded from downtime */
+    const char *why;       /* one line for people */
 };
 
 /* The reason of an XID; NULL when the catalog has no entry (the caller then

@@ -72,7 +72,8 @@ static bool is_fb_used(const char *name)
 static bool *health_signal(struct device_signals *g, const char *name, int64_t **value)
 {
     if (!strcmp(name, "DCGM_FI_DEV_XID_ERRORS")) return *value = &g->xid, &g->has_xid;
-    if (!strcmp(name, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL")) return *value = &g->ecc_dbe, &g->has_ecc_dbe;
+    if (!strcmp(name, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"))
+        return *value = &g->ecc_dbe, &g->has_ecc_dbe;
     if (!strcmp(name, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
         return *value = &g->row_remap_failure, &g->has_row_remap_failure;
     return NULL;

@@ -531,8 +531,8 @@ static void test_health_event_refuses_what_is_not_health(void **state)
                      EVENT_ERR_INVALID);
     assert_int_equal(health_with("\"ecc_dbe\"", "\"xid:79\"", reason), EVENT_ERR_INVALID);
     assert_string_equal(reason, "field \"reasons\" names \"xid:79\" twice");
-    assert_int_equal(health_with("\"ecc_dbe\"", "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"", reason),
-                     EVENT_OK);
+    assert_int_equal(
+        health_with("\"ecc_dbe\"", "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"", reason), EVENT_OK);
     assert_int_equal(
         health_with("\"ecc_dbe\"", "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\"", reason),
         EVENT_ERR_INVALID);

@@ -19,6 +19,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "billing/aging.h"
+#include "billing/availability.h"
 #include "billing/calendar.h"
 #include "billing/idle.h"
 #include "billing/yield.h"
@@ -32,6 +33,30 @@ static void amount(const PGresult *res, int row, int col, int digits, char *buf,
     int64_t v = 0;
     db_get_int64(res, row, col, &v);
     money_format(v, digits, buf, len);
+}
+
+/* --from and --to of the reports over days: both days, --to not before
+ * --from, at most a year apart. */
+static bool day_range_ok(const char *from, const char *to)
+{
+    int64_t d0, d1;
+    return from && to && time_parse_date(from, &d0) && time_parse_date(to, &d1) && d1 >= d0 &&
+           d1 - d0 <= 366;
+}
+
+static int day_range_error(const struct cli_spec *spec)
+{
+    return cli_usage_error(spec, "--from and --to are days (YYYY-MM-DD), --to not before "
+                                 "--from, at most a year apart");
+}
+
+/* A report built into out: printed when ok; the connection closed. */
+static int print_report(PGconn *conn, bool ok, struct strbuf *out)
+{
+    if (ok) fputs(sb_str(out), stdout);
+    sb_free(out);
+    PQfinish(conn);
+    return ok ? 0 : 1;
 }
 
 static int report_vouchers(int argc, char **argv)
@@ -238,25 +263,51 @@ static int report_capacity(int argc, char **argv)
         "could take an 8-GPU job, and what is fragments (docs/operator.md).",
         opts, 0, 0};
     int npos, rc;
-    int64_t d0, d1;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!from || !to || !time_parse_date(from, &d0) || !time_parse_date(to, &d1) || d1 < d0 ||
-        d1 - d0 > 366)
-        return cli_usage_error(&spec, "--from and --to are days (YYYY-MM-DD), --to not before "
-                                      "--from, at most a year apart");
+    if (!day_range_ok(from, to)) return day_range_error(&spec);
     if ((strcmp(by, "hour") && strcmp(by, "day")) || !report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--by is hour or day; --format is text, csv or json");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    bool ok = idle_report(conn, from, to, !strcmp(by, "hour"), format, &out);
-    if (ok) fputs(sb_str(&out), stdout);
-    sb_free(&out);
-    PQfinish(conn);
-    return ok ? 0 : 1;
+    return print_report(conn, idle_report(conn, from, to, !strcmp(by, "hour"), format, &out), &out);
+}
+
+/* `report availability` (issue 36): billing/availability.h. */
+static int report_availability(int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL, *by_text = "site", *format_text = "text";
+    const struct cli_opt opts[] = {
+        {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required)", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required)", 0, 0},
+        {"by", CLI_STR, &by_text, "site|model|node|device",
+         "one row per site (default), model, node or device", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report availability --from YYYY-MM-DD --to YYYY-MM-DD "
+        "[--by site|model|node|device] [--format text|csv|json]",
+        "Each site's, model's, node's or device's metered time up, degraded and down, and its "
+        "availability (up over metered), from the devices' health (docs/availability.md).",
+        opts, 0, 0};
+    int npos, rc;
+    enum availability_by by;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!day_range_ok(from, to)) return day_range_error(&spec);
+    if (!availability_by_parse(by_text, &by) || !report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--by is site, model, node or device; --format is text, "
+                                      "csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    return print_report(conn, availability_report(conn, from, to, by, format, &out), &out);
 }
 
 /* `report receivables` (issue 34, terms): billing/aging.h. */
@@ -307,6 +358,7 @@ int cmd_report(int argc, char **argv)
         {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs"},
         {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
         {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
+        {"availability", report_availability, "devices' up, degraded and down time, availability"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter report", commands, argc, argv);

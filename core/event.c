@@ -6,6 +6,8 @@
 #include "timeutil.h"
 #include "utf8.h"
 
+#include "invariant.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,9 @@ enum field {
     F_DEVICES,
     F_ALLOCATED,
     F_IDLE_ENERGY,
+    F_DEVICE,
+    F_STATE,
+    F_REASONS,
     NFIELDS
 };
 /* The names of the fields; a meter's quantity is named by its code. */
@@ -40,7 +45,8 @@ static const char *const other_name[NFIELDS] = {
     [F_START] = "start",   [F_END] = "end",           [F_PARAMS] = "model_params",
     [F_MODEL] = "model",   [F_VENDOR] = "vendor",     [F_JOB] = "job",
     [F_SIG] = "sig",       [F_KIND] = "kind",         [F_NODE] = "node",
-    [F_DEVICES] = "devices", [F_ALLOCATED] = "allocated_ms", [F_IDLE_ENERGY] = "idle_energy_mj"};
+    [F_DEVICES] = "devices", [F_ALLOCATED] = "allocated_ms", [F_IDLE_ENERGY] = "idle_energy_mj",
+    [F_DEVICE] = "device", [F_STATE] = "state",   [F_REASONS] = "reasons"};
 
 static const char *field_name(int f)
 {
@@ -49,6 +55,7 @@ static const char *field_name(int f)
 
 struct decoder {
     struct json_token field[NFIELDS]; /* kind JSON_ERROR (0) when absent */
+    const char *end;                  /* the message's end: an array is read again from its '[' */
     char *reason;
     size_t reason_len;
 };
@@ -210,10 +217,23 @@ static enum event_error refuse(struct decoder *d, const enum field *f, size_t n,
     return EVENT_OK;
 }
 
+/* The usage fields (account, job, model_params and every quantity) and
+ * three fields of the third kind, refused in an event of this kind. */
+static enum event_error refuse_usage_and(struct decoder *d, const enum field other[3],
+                                         const char *kind)
+{
+    enum field not_kind[6 + METER_COUNT] = {F_ACCOUNT, F_JOB,    F_PARAMS,
+                                            other[0],  other[1], other[2]};
+    for (int m = 0; m < METER_COUNT; m++)
+        not_kind[6 + m] = F_QTY + m;
+    return refuse(d, not_kind, 6 + METER_COUNT, kind);
+}
+
 static enum event_error decode_usage(struct decoder *d, struct usage_event *ev)
 {
-    static const enum field capacity_only[] = {F_NODE, F_DEVICES, F_ALLOCATED, F_IDLE_ENERGY};
-    TRY(refuse(d, capacity_only, 4, "usage"));
+    static const enum field not_usage[] = {F_NODE,   F_DEVICES, F_ALLOCATED, F_IDLE_ENERGY,
+                                           F_DEVICE, F_STATE,   F_REASONS};
+    TRY(refuse(d, not_usage, sizeof not_usage / sizeof not_usage[0], "usage"));
     TRY(get_str(d, F_ACCOUNT, true, ev->account, sizeof ev->account));
     for (int m = 0; m < METER_COUNT; m++)
         TRY(decode_quantity(d, F_QTY + m, EVENT_HAS_QTY(m), &ev->qty[m], &ev->has));
@@ -233,10 +253,8 @@ static enum event_error decode_usage(struct decoder *d, struct usage_event *ev)
  * part drew (absent when the node reports no energy). */
 static enum event_error decode_capacity(struct decoder *d, struct usage_event *ev)
 {
-    enum field usage_only[3 + METER_COUNT] = {F_ACCOUNT, F_JOB, F_PARAMS};
-    for (int m = 0; m < METER_COUNT; m++)
-        usage_only[3 + m] = F_QTY + m;
-    TRY(refuse(d, usage_only, 3 + METER_COUNT, "capacity"));
+    static const enum field health_only[] = {F_DEVICE, F_STATE, F_REASONS};
+    TRY(refuse_usage_and(d, health_only, "capacity"));
     TRY(get_str(d, F_NODE, true, ev->node, sizeof ev->node));
     TRY(get_str(d, F_MODEL, true, ev->model, sizeof ev->model));
     TRY(get_str(d, F_VENDOR, true, ev->vendor, sizeof ev->vendor));
@@ -259,6 +277,78 @@ static enum event_error decode_capacity(struct decoder *d, struct usage_event *e
     return EVENT_OK;
 }
 
+static const char *const state_name[] = {
+    [HEALTH_UP] = "up", [HEALTH_DEGRADED] = "degraded", [HEALTH_DOWN] = "down"};
+
+/* A reason code is the table's spelling (core/health_reasons.h): lower-case
+ * letters, digits and "_:.-". Its form is checked, not its presence in
+ * this build's table, so that a collector that knows a newer reason is not
+ * dead-lettered by an older rater (docs/event-contract.md). */
+static bool reason_code_ok(const char *s)
+{
+    return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_:.-") == strlen(s);
+}
+
+/* "reasons": an array of 0 to EVENT_MAX_REASONS distinct codes, read again
+ * from its '[' (index_fields kept its first token). */
+static enum event_error decode_reasons(struct decoder *d, struct usage_event *ev)
+{
+    const struct json_token *t = &d->field[F_REASONS];
+    if (t->kind == JSON_ERROR) return EVENT_OK;
+    if (t->kind != JSON_ARRAY)
+        return fail(d, EVENT_ERR_INVALID, "field \"reasons\" must be an array of reason codes");
+    struct json_reader r;
+    struct json_token e;
+    json_reader_init(&r, t->p, (size_t)(d->end - t->p));
+    json_next(&r, &e); /* the '[' */
+    while (json_next(&r, &e) != JSON_ARRAY_END) {
+        if (ev->nreasons == EVENT_MAX_REASONS)
+            return fail(d, EVENT_ERR_INVALID, "field \"reasons\" has more than %d codes",
+                        EVENT_MAX_REASONS);
+        char *code = ev->reasons[ev->nreasons];
+        if (e.kind != JSON_STRING || json_string(&e, code, EVENT_REASON_MAX + 1) < 0 ||
+            !reason_code_ok(code))
+            return fail(d, EVENT_ERR_INVALID,
+                        "field \"reasons\" item %d must be a reason code of 1 to %d lower-case "
+                        "letters, digits or \"_:.-\"",
+                        ev->nreasons + 1, EVENT_REASON_MAX);
+        for (int k = 0; k < ev->nreasons; k++)
+            if (!strcmp(ev->reasons[k], code))
+                return fail(d, EVENT_ERR_INVALID, "field \"reasons\" names \"%s\" twice", code);
+        ev->nreasons++;
+    }
+    return EVENT_OK;
+}
+
+/* One device's state over the window: up with no reason, degraded or
+ * down with at least one, so that every minute not up says why. */
+static enum event_error decode_health(struct decoder *d, struct usage_event *ev)
+{
+    static const enum field capacity_only[] = {F_DEVICES, F_ALLOCATED, F_IDLE_ENERGY};
+    TRY(refuse_usage_and(d, capacity_only, "health"));
+    TRY(get_str(d, F_NODE, true, ev->node, sizeof ev->node));
+    TRY(get_str(d, F_DEVICE, true, ev->device, sizeof ev->device));
+    TRY(get_str(d, F_MODEL, true, ev->model, sizeof ev->model));
+    TRY(get_str(d, F_VENDOR, true, ev->vendor, sizeof ev->vendor));
+    char state[16];
+    TRY(get_str(d, F_STATE, true, state, sizeof state));
+    int s = HEALTH_UP;
+    while (s <= HEALTH_DOWN && strcmp(state, state_name[s]))
+        s++;
+    if (s > HEALTH_DOWN)
+        return fail(d, EVENT_ERR_INVALID,
+                    "field \"state\" must be \"up\", \"degraded\" or \"down\"");
+    ev->state = (enum health_state)s;
+    TRY(decode_reasons(d, ev));
+    if (ev->state == HEALTH_UP && ev->nreasons)
+        return fail(d, EVENT_ERR_INVALID,
+                    "field \"reasons\" must be empty when \"state\" is \"up\"");
+    if (ev->state != HEALTH_UP && !ev->nreasons)
+        return fail(d, EVENT_ERR_MISSING, "missing field \"reasons\": a %s device needs one",
+                    state_name[ev->state]);
+    return EVENT_OK;
+}
+
 static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
 {
     bool has;
@@ -273,8 +363,11 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
         TRY(get_str(d, F_KIND, true, kind, sizeof kind));
         if (!strcmp(kind, "capacity"))
             ev->kind = EVENT_KIND_CAPACITY;
+        else if (!strcmp(kind, "health"))
+            ev->kind = EVENT_KIND_HEALTH;
         else if (strcmp(kind, "usage"))
-            return fail(d, EVENT_ERR_INVALID, "field \"kind\" must be \"usage\" or \"capacity\"");
+            return fail(d, EVENT_ERR_INVALID,
+                        "field \"kind\" must be \"usage\", \"capacity\" or \"health\"");
     }
     TRY(get_str(d, F_SOURCE, true, ev->source, sizeof ev->source));
     TRY(get_int(d, F_SEQ, true, 1, &ev->seq, &has));
@@ -287,7 +380,9 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
     if (ev->end_ms - ev->start_ms > EVENT_MAX_SPAN)
         return fail(d, EVENT_ERR_INVALID,
                     "window from \"start\" to \"end\" is longer than 35 days");
-    TRY(ev->kind == EVENT_KIND_CAPACITY ? decode_capacity(d, ev) : decode_usage(d, ev));
+    TRY(ev->kind == EVENT_KIND_CAPACITY ? decode_capacity(d, ev)
+        : ev->kind == EVENT_KIND_HEALTH ? decode_health(d, ev)
+                                        : decode_usage(d, ev));
     TRY(get_str(d, F_SIG, false, ev->sig, sizeof ev->sig));
     if (ev->sig[0] && strspn(ev->sig, "0123456789abcdef") != 64)
         return fail(d, EVENT_ERR_INVALID, "field \"sig\" must be 64 lower-case hex digits");
@@ -297,11 +392,17 @@ static enum event_error decode_fields(struct decoder *d, struct usage_event *ev)
 enum event_error event_decode(const char *buf, size_t len, struct usage_event *ev, char *reason,
                               size_t reason_len)
 {
-    struct decoder d = {.reason = reason, .reason_len = reason_len};
+    struct decoder d = {.end = buf + len, .reason = reason, .reason_len = reason_len};
     memset(ev, 0, sizeof *ev);
     reason[0] = '\0';
     enum event_error err = index_fields(&d, buf, len);
     return err ? err : decode_fields(&d, ev);
+}
+
+const char *event_health_state(enum health_state state)
+{
+    assert(state >= HEALTH_UP && state <= HEALTH_DOWN);
+    return state_name[state];
 }
 
 const char *event_error_code(enum event_error err)
@@ -349,13 +450,15 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     time_format_rfc3339(ev->end_ms, end);
     sb_append(sb, "{\"v\":", 5);
     sb_put_int(sb, EVENT_VERSION);
-    if (ev->kind == EVENT_KIND_CAPACITY) put_str(sb, "kind", "capacity");
+    if (ev->kind != EVENT_KIND_USAGE)
+        put_str(sb, "kind", ev->kind == EVENT_KIND_CAPACITY ? "capacity" : "health");
     put_str(sb, "source", ev->source);
     put_int(sb, "seq", (long long)ev->seq);
-    if (ev->kind != EVENT_KIND_CAPACITY) put_str(sb, "account", ev->account);
+    if (ev->kind == EVENT_KIND_USAGE) put_str(sb, "account", ev->account);
     put_str(sb, "cluster", ev->cluster);
     put_str(sb, "site", ev->site);
-    if (ev->kind == EVENT_KIND_CAPACITY) put_str(sb, "node", ev->node);
+    if (ev->kind != EVENT_KIND_USAGE) put_str(sb, "node", ev->node);
+    if (ev->kind == EVENT_KIND_HEALTH) put_str(sb, "device", ev->device);
     if (ev->model[0]) put_str(sb, "model", ev->model);
     if (ev->vendor[0]) put_str(sb, "vendor", ev->vendor);
     if (ev->job[0]) put_str(sb, "job", ev->job);
@@ -370,6 +473,16 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     }
     if (ev->has & EVENT_HAS_IDLE_ENERGY)
         put_int(sb, "idle_energy_mj", (long long)ev->idle_energy_mj);
+    if (ev->kind == EVENT_KIND_HEALTH) {
+        put_str(sb, "state", state_name[ev->state]);
+        put_name(sb, "reasons");
+        sb_putc(sb, '[');
+        for (int k = 0; k < ev->nreasons; k++) {
+            if (k) sb_putc(sb, ',');
+            sb_put_json_string(sb, ev->reasons[k]);
+        }
+        sb_putc(sb, ']');
+    }
     if (ev->sig[0]) put_str(sb, "sig", ev->sig);
     sb_putc(sb, '}');
 }

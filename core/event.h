@@ -9,8 +9,11 @@
  * reason code plus a sentence naming the field, so a rejected event can be
  * set aside with why. Capacity events (kind "capacity") share the
  * envelope and carry devices, allocated_ms and idle_energy_mj instead of
- * usage quantities. event_encode writes the canonical form, which
- * event_decode accepts and decodes to the same event. The usage
+ * usage quantities; health events (kind "health") share it too and carry
+ * one device's state over the window (up, degraded or down) with the codes
+ * of its reasons (core/health_reasons.h), never billed. event_encode writes
+ * the canonical form, which event_decode accepts and decodes to the same
+ * event. The usage
  * quantities are the meters of core/meter.h: each row's code is its JSON
  * field, its bound per ms of the window is checked here, and ev->qty[m]
  * holds it, so a meter added to the registry is read and written with no
@@ -18,6 +21,7 @@
 #ifndef GPUMETER_EVENT_H
 #define GPUMETER_EVENT_H
 
+#include "health_reasons.h"
 #include "meter.h"
 #include "strbuf.h"
 
@@ -33,6 +37,10 @@
  * bytes (Kubeflow and Job pods reach 60-70 easily), and a collector that
  * cannot name a pod cannot meter its device (docs/event-contract.md). */
 #define EVENT_JOB_MAX 253
+/* A health event's reasons: a short list of codes (docs/event-contract.md);
+ * no signal set of one device in one window has more. */
+#define EVENT_MAX_REASONS 8
+#define EVENT_REASON_MAX  32 /* bytes of one reason code */
 
 /* Which fields an event has: bit m for the quantity of meter m
  * (core/meter.h), then the others. */
@@ -48,10 +56,11 @@ enum event_field_bits {
 };
 _Static_assert(METER_COUNT <= 16, "the event's quantity bits end at 1 << 15");
 
-/* What an event reports: usage billed to an account, or the capacity of
- * one node's devices over the window (installed, allocated and the energy
- * of what was idle), which is never billed (docs/event-contract.md). */
-enum event_kind { EVENT_KIND_USAGE = 0, EVENT_KIND_CAPACITY = 1 };
+/* What an event reports: usage billed to an account, the capacity of one
+ * node's devices over the window (installed, allocated and the energy of
+ * what was idle), or one device's health over the window; capacity and
+ * health are never billed (docs/event-contract.md). */
+enum event_kind { EVENT_KIND_USAGE = 0, EVENT_KIND_CAPACITY = 1, EVENT_KIND_HEALTH = 2 };
 
 struct usage_event {
     enum event_kind kind;
@@ -77,6 +86,12 @@ struct usage_event {
      * window, the GPU-ms of them allocated, and the energy of the idle part */
     char node[65];
     int64_t devices, allocated_ms, idle_energy_mj;
+    /* health events: the node above, the device (its UUID or index as the
+     * exporter names it), its state and the codes of why (none when up) */
+    char device[65];
+    enum health_state state;
+    int nreasons;
+    char reasons[EVENT_MAX_REASONS][EVENT_REASON_MAX + 1];
     unsigned has; /* enum event_field_bits */
     char sig[65]; /* hex HMAC-SHA256 (core/signature.h), "" when unsigned */
 };
@@ -106,6 +121,10 @@ enum event_error event_decode(const char *buf, size_t len, struct usage_event *e
  * meter not counted by the trained model's size): then model and vendor
  * are required. */
 bool event_on_hardware(const struct usage_event *ev);
+
+/* A health state as events and device_health spell it: "up", "degraded"
+ * or "down". */
+const char *event_health_state(enum health_state state);
 
 /* Stable lower-case code for counting and dead-letter headers. */
 const char *event_error_code(enum event_error err);

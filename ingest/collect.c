@@ -99,9 +99,9 @@ static long meter_tokens(struct cycle *cy, const char *text, size_t len,
 
 static const struct collector_kind kinds[] = {
     {"dcgm", "meter GPUs from dcgm-exporter scrapes (Prometheus text)",
-     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_dcgm},
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP | OPT_HEALTH, NULL, meter_dcgm},
     {"npu", "meter Ascend NPUs from npu-exporter scrapes (Prometheus text)",
-     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP, NULL, meter_npu},
+     OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP | OPT_HEALTH, NULL, meter_npu},
     {"nvidia-smi", "meter GPUs from nvidia-smi --query-gpu CSV",
      OPT_NODE | OPT_MODEL | OPT_ACCOUNT | OPT_MAP | OPT_GAP,
      "nvidia-smi --query-gpu=uuid,name,power.draw,utilization.gpu --format=csv", meter_nvsmi},

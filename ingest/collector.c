@@ -29,7 +29,7 @@ struct options {
     const char *log_format, *job, *log_utc_offset; /* tokens from trainer logs */
     const char *pods, *share;                      /* hami */
     long long seq_length, tokens_per_step;
-    bool to_stdout;
+    bool to_stdout, health;
     long long interval, max_gap, spool_mb, timeout;
     const char *untimed; /* trainer logs: --untimed refuse (default) or collection */
 };
@@ -121,6 +121,9 @@ static int parse_options(struct collector *c, int argc, char **argv, int *npos)
           "gpu:/node:/job: to account lines, share: to a basis", 0, 0}},
         {OPT_GAP,
          {"max-gap", CLI_INT, &o->max_gap, "SECONDS", "longest window charged (300)", 1, 86400}},
+        {OPT_HEALTH,
+         {"health", CLI_BOOL, &o->health, NULL,
+          "also a health event per device and window (docs/availability.md)", 0, 0}},
         {OPT_COLUMNS,
          {"columns", CLI_STR, &o->columns, "A|B|..", "column names of --noheader output", 0, 0}},
         {OPT_COLUMNS,
@@ -556,6 +559,7 @@ static void cycle_init(struct collector *c, struct cycle *cy, int64_t at_ms)
     cy->cluster = c->o.cluster;
     cy->site = c->o.site;
     cy->hmac_key = config_hmac_key(&c->cfg, c->o.cluster);
+    cy->health = c->o.health;
 }
 
 static bool finish_round(struct collector *c, struct cycle *cy)

@@ -44,6 +44,7 @@ enum collector_option {
                              --tokens-per-step (tokens: trainer logs) */
     OPT_JOIN = 1 << 9,    /* a round's URLs are one input, metered only when every one answered */
     OPT_HAMI = 1 << 10,   /* --pods, --share (hami) */
+    OPT_HEALTH = 1 << 11, /* --health: device health events (health.h) */
 };
 
 /* What a source's meter function may consult besides the input. */

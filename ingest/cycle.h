@@ -39,6 +39,7 @@ struct cycle {
     int64_t max_future_ms;
     const char *kind, *cluster, *site;
     const char *hmac_key; /* NULL: events go unsigned */
+    bool health;          /* --health: device sources emit health events (health.h) */
     struct strbuf out;
     long events;
     struct cycle_stats st;

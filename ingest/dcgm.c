@@ -63,6 +63,22 @@ static bool is_fb_used(const char *name)
     return !strcmp(name, "DCGM_FI_DEV_FB_USED") || !strcmp(name, "dcgm_fb_used");
 }
 
+/* The health signals of dcgm-exporter's etc/default-counters.csv, where
+ * each is kept (health.h): DCGM_FI_DEV_XID_ERRORS ("Value of the last XID
+ * error encountered", on by default), DCGM_FI_DEV_ROW_REMAP_FAILURE
+ * ("Whether remapping of rows has failed", on by default) and
+ * DCGM_FI_DEV_ECC_DBE_VOL_TOTAL ("Total number of double-bit volatile ECC
+ * errors", listed there commented out: on where the operator enables it). */
+static bool *health_signal(struct device_signals *g, const char *name, int64_t **value)
+{
+    if (!strcmp(name, "DCGM_FI_DEV_XID_ERRORS")) return *value = &g->xid, &g->has_xid;
+    if (!strcmp(name, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"))
+        return *value = &g->ecc_dbe, &g->has_ecc_dbe;
+    if (!strcmp(name, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
+        return *value = &g->row_remap_failure, &g->has_row_remap_failure;
+    return NULL;
+}
+
 /* DCGM writes a blank (0x7ffffffffffffff0 and up for integers, 2^47 and up
  * for doubles) where a field has no value: not supported, not found, no
  * permission. Such a reading is no reading, not a bad line. */
@@ -184,6 +200,11 @@ void dcgm_read_sample(const struct prom_sample *s, struct device_source *src)
         read_quantity(s, src, r, 3, DEVICE_MAX_POWER_MW, &r->has_power, &r->power_mw);
     else if (is_fb_used(s->name))
         read_quantity(s, src, r, 0, DEVICE_MAX_FB_MIB, &r->has_fb, &r->fb_used_mib);
+    else {
+        int64_t *value;
+        bool *has = health_signal(&r->signals, s->name, &value);
+        if (has) read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
+    }
 }
 
 static void dcgm_sample(const struct prom_sample *s, void *ctx)
@@ -266,7 +287,12 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     const struct dcgm_chip npu = {src->node, "npu",          l[N_ID],  model,
                              "huawei",  l[N_NAMESPACE], l[N_POD], "npu_chip_info_power",
                              false,     false};
-    dcgm_chip_sample(s, src, &npu);
+    struct device_reading *r = dcgm_chip_sample(s, src, &npu);
+    /* "npu_chip_info_health_status: the npu health status" (npu-exporter's
+     * HELP), 1 when healthy */
+    if (!strcmp(s->name, "npu_chip_info_health_status"))
+        read_quantity(s, src, r, 0, EVENT_INT_MAX, &r->signals.has_chip_health,
+                      &r->signals.chip_health);
 }
 
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)

@@ -1,6 +1,7 @@
 /* device: metering of per-device readings (see device.h). */
 #include "ingest/device.h"
 
+#include "ingest/health.h"
 #include "core/invariant.h"
 #include "core/log.h"
 #include "core/money.h"
@@ -369,6 +370,22 @@ static void charge_unit(struct cycle *cy, struct device_reading *r, const struct
     free(weight);
 }
 
+/* Charges the n units g[0..n) of one physical device for its window and
+ * counts the device in its node's capacity. */
+static void charge_device(struct cycle *cy, struct device_reading *g, size_t n,
+                          const struct window *w, struct capacity_set *caps)
+{
+    struct capacity *cap = capacity_for(caps, g, w->start_ms);
+    cap->devices++;
+    if (w->has_energy)
+        cap->energy_mj += w->energy_mj;
+    else
+        cap->all_energy = false;
+    bool mig = g[n - 1].instance[0] != '\0'; /* "" sorts first */
+    for (size_t k = 0; k < n; k++)
+        if (!mig || g[k].instance[0]) charge_unit(cy, &g[k], w, cap);
+}
+
 void device_meter(struct cycle *cy, struct device_set *set)
 {
     if (set->n == 0) return;
@@ -377,17 +394,10 @@ void device_meter(struct cycle *cy, struct device_set *set)
     for (size_t i = 0, j; i < set->n; i = j) {
         for (j = i + 1; j < set->n && same_device(&set->v[i], &set->v[j]); j++)
             ;
-        struct window w;
-        if (!measure(cy, &set->v[i], j - i, &w)) continue;
-        struct capacity *cap = capacity_for(&caps, &set->v[i], w.start_ms);
-        cap->devices++;
-        if (w.has_energy)
-            cap->energy_mj += w.energy_mj;
-        else
-            cap->all_energy = false;
-        bool mig = set->v[j - 1].instance[0] != '\0'; /* "" sorts first */
-        for (size_t k = i; k < j; k++)
-            if (!mig || set->v[k].instance[0]) charge_unit(cy, &set->v[k], &w, cap);
+        struct window w = {0};
+        bool charged = measure(cy, &set->v[i], j - i, &w);
+        if (charged) charge_device(cy, &set->v[i], j - i, &w, &caps);
+        health_meter(cy, &set->v[i], j - i, charged, w.start_ms); /* after its usage */
     }
     for (size_t i = 0; i < caps.n; i++)
         emit_capacity(cy, &caps.v[i]);

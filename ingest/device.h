@@ -74,6 +74,15 @@ struct device_tenant {
  * broken input; such a unit's window is reported and not charged. */
 #define DEVICE_MAX_TENANTS 256
 
+/* The health signals a scrape carries for a device (health.h), each with
+ * whether it was present: the last XID, the uncorrectable ECC counter, the
+ * row-remap failure flag (dcgm-exporter), the chip's health status
+ * (npu-exporter, 1 = healthy). */
+struct device_signals {
+    bool has_xid, has_ecc_dbe, has_row_remap_failure, has_chip_health;
+    int64_t xid, ecc_dbe, row_remap_failure, chip_health;
+};
+
 struct device_reading {
     char key[170];     /* the physical device: GPU UUID, or "<node>/npu-<id>" */
     char node[65];     /* where it is now, for the event's source */
@@ -89,6 +98,7 @@ struct device_reading {
     int64_t energy_mj;   /* cumulative counter */
     int64_t power_mw;    /* instantaneous draw */
     int64_t fb_used_mib; /* framebuffer memory used now (the unit's own, MIG: the instance's) */
+    struct device_signals signals;
 };
 
 struct device_set {

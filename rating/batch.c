@@ -7,6 +7,7 @@
 #include "core/strset.h"
 #include "rating/capacity.h"
 #include "rating/dedup.h"
+#include "rating/device_health.h"
 #include "rating/park.h"
 #include "rating/usage.h"
 #include "core/alloc.h"
@@ -53,6 +54,7 @@ struct flush {
     const char **code; /* dead-letter reason per message */
     struct usage_set usage;
     struct capacity_set capacity;
+    struct device_health_set health;
     long long late;
 };
 
@@ -233,6 +235,10 @@ static enum outcome classify_one(struct flush *f, size_t i)
         capacity_add(&f->capacity, ev);
         return RATED;
     }
+    if (ev->kind == EVENT_KIND_HEALTH) { /* the fleet's, whoever rented it: never parked */
+        device_health_add(&f->health, ev);
+        return RATED;
+    }
     if (!is_mapped(f, ev->account)) return PARKED;
     usage_add(&f->usage, ev);
     return RATED;
@@ -363,6 +369,7 @@ static bool write_all(struct flush *f, bool *fenced)
             return false;
         }
     if (!usage_write(f->conn, &f->usage) || !capacity_write(f->conn, &f->capacity) ||
+        !device_health_write(f->conn, &f->health) ||
         !dedup_save(&f->dedup, f->conn) || !save_parked(f))
         return false;
     for (size_t i = 0; i < f->n; i++)
@@ -417,6 +424,7 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
                  "discarded uncommitted");
     usage_free(&f.usage);
     capacity_free(&f.capacity);
+    device_health_free(&f.health);
     dedup_free(&f.dedup);
     PQclear(f.mapped_res);
     free(f.mapped);

@@ -98,6 +98,8 @@ GRANT UPDATE (installed_ms, allocated_ms, idle_whole_ms, idle_stranded_ms, idle_
 GRANT SELECT, INSERT, UPDATE ON consumer_offset, source_seq, rating_counter, usage_day_changed,
                                 usage_version TO gpumeter_rater;
 GRANT SELECT, INSERT ON dead_letter TO gpumeter_rater;
+-- Device health (schema 047): the rater only adds windows, never changes one.
+GRANT SELECT, INSERT ON device_health TO gpumeter_rater;
 -- (UPDATE only for the row locks of FOR UPDATE SKIP LOCKED when releasing)
 GRANT SELECT, INSERT, UPDATE, DELETE ON parked_event TO gpumeter_rater;
 GRANT SELECT ON dead_letter_count, usage_rollup_mismatch TO gpumeter_rater;

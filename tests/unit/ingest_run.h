@@ -1,5 +1,5 @@
 /* ingest_run: the unit tests' one way to run a collector round on a fixture
- * of tests/fixtures/ingest and decode its events (usage and capacity, each
+ * of tests/fixtures/ingest and decode its events (usage, capacity and health, each
  * checked against the event contract), shared by test_ingest.c,
  * test_ingest_vendors.c, test_hami.c and test_mlu.c. Include after cmocka.h. */
 #ifndef GPUMETER_TEST_INGEST_RUN_H
@@ -26,6 +26,9 @@ struct run {
     int n;
     struct usage_event cap[MAX_EVENTS]; /* capacity, in order */
     int ncap;
+    struct usage_event hea[MAX_EVENTS]; /* health (collect --health), in order */
+    int nhea;
+    bool health;                         /* run the rounds with --health */
     struct cycle_stats st;
     long bad, refused;
     long pods_bad; /* collect hami --pods: the pods file's rejects */
@@ -58,21 +61,24 @@ static inline void cycle_start(struct run *r, struct cycle *cy, int64_t at_ms)
     cy->kind = "t";
     cy->cluster = "c1";
     cy->site = "s1";
+    cy->health = r->health;
 }
 
 /* Decodes the round's events (they must all pass the event contract). */
 static inline void cycle_end(struct run *r, struct cycle *cy)
 {
-    r->n = r->ncap = 0;
+    r->n = r->ncap = r->nhea = 0;
     for (char *p = cy->out.buf; p && *p;) {
         char *nl = strchr(p, '\n'), *tab = strchr(p, '\t'), why[200];
         struct usage_event ev;
         assert_non_null(nl);
-        assert_true(r->n < MAX_EVENTS && r->ncap < MAX_EVENTS);
+        assert_true(r->n < MAX_EVENTS && r->ncap < MAX_EVENTS && r->nhea < MAX_EVENTS);
         assert_int_equal(event_decode(tab + 1, (size_t)(nl - tab - 1), &ev, why, sizeof why),
                          EVENT_OK);
         if (ev.kind == EVENT_KIND_CAPACITY)
             r->cap[r->ncap++] = ev;
+        else if (ev.kind == EVENT_KIND_HEALTH)
+            r->hea[r->nhea++] = ev;
         else
             r->ev[r->n++] = ev;
         p = nl + 1;

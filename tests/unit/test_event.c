@@ -355,19 +355,24 @@ static const char capacity[] =
     "\"vendor\":\"nvidia\",\"start\":\"2026-10-01T08:00:00Z\",\"end\":\"2026-10-01T08:00:30Z\","
     "\"devices\":8,\"allocated_ms\":90000,\"idle_energy_mj\":7500000}";
 
-/* capacity with the text at `from` replaced by `to`. */
-static enum event_error capacity_with(const char *from, const char *to, char *reason)
+/* The event `base` with the text at `from` replaced by `to`, decoded. */
+static enum event_error replaced(const char *base, const char *from, const char *to, char *reason)
 {
     struct strbuf sb = STRBUF_INIT;
-    const char *at = strstr(capacity, from);
+    const char *at = strstr(base, from);
     assert_non_null(at);
-    sb_append(&sb, capacity, (size_t)(at - capacity));
+    sb_append(&sb, base, (size_t)(at - base));
     sb_puts(&sb, to);
     sb_puts(&sb, at + strlen(from));
     struct usage_event ev;
     enum event_error err = decode(sb_str(&sb), &ev, reason);
     sb_free(&sb);
     return err;
+}
+
+static enum event_error capacity_with(const char *from, const char *to, char *reason)
+{
+    return replaced(capacity, from, to, reason);
 }
 
 static void test_capacity_event_decodes_and_round_trips(void **state)
@@ -398,7 +403,7 @@ static void test_capacity_event_refuses_what_is_not_capacity(void **state)
     (void)state;
     char reason[256];
     assert_int_equal(capacity_with("\"capacity\"", "\"Capacity\"", reason), EVENT_ERR_INVALID);
-    assert_string_equal(reason, "field \"kind\" must be \"usage\" or \"capacity\"");
+    assert_string_equal(reason, "field \"kind\" must be \"usage\", \"capacity\" or \"health\"");
     assert_int_equal(capacity_with("\"devices\"", "\"account\":\"ns-a\",\"devices\"", reason),
                      EVENT_ERR_INVALID);
     assert_string_equal(reason, "field \"account\" does not belong in a capacity event");
@@ -424,6 +429,123 @@ static void test_capacity_event_refuses_what_is_not_capacity(void **state)
     /* and a usage event may not carry capacity's fields */
     assert_int_equal(decode_with("devices", "8", reason), EVENT_ERR_INVALID);
     assert_string_equal(reason, "field \"devices\" does not belong in a usage event");
+}
+
+static const char health[] =
+    "{\"v\":1,\"kind\":\"health\",\"source\":\"dcgm/sh-a/node7\",\"seq\":44,"
+    "\"cluster\":\"sh-a\",\"site\":\"sh-lingang\",\"node\":\"node7\","
+    "\"device\":\"GPU-6f1c7e4a-1d2b-4c3e-9f8a-0b1c2d3e4f50\",\"model\":\"H800\","
+    "\"vendor\":\"nvidia\",\"start\":\"2026-10-01T08:00:00Z\",\"end\":\"2026-10-01T08:00:30Z\","
+    "\"state\":\"down\",\"reasons\":[\"xid:79\",\"ecc_dbe\"]}";
+
+static enum event_error health_with(const char *from, const char *to, char *reason)
+{
+    return replaced(health, from, to, reason);
+}
+
+static void test_health_event_decodes_and_round_trips(void **state)
+{
+    (void)state;
+    struct usage_event ev, again;
+    char reason[256];
+    assert_int_equal(decode(health, &ev, reason), EVENT_OK);
+    assert_int_equal(ev.kind, EVENT_KIND_HEALTH);
+    assert_string_equal(ev.node, "node7");
+    assert_string_equal(ev.device, "GPU-6f1c7e4a-1d2b-4c3e-9f8a-0b1c2d3e4f50");
+    assert_string_equal(ev.model, "H800");
+    assert_string_equal(ev.account, "");
+    assert_int_equal(ev.state, HEALTH_DOWN);
+    assert_int_equal(ev.nreasons, 2);
+    assert_string_equal(ev.reasons[0], "xid:79");
+    assert_string_equal(ev.reasons[1], "ecc_dbe");
+    assert_int_equal(ev.has, 0);
+    struct strbuf sb = STRBUF_INIT;
+    event_encode(&ev, &sb);
+    assert_string_equal(sb_str(&sb), health); /* the fixture is canonical */
+    assert_int_equal(event_decode(sb.buf, sb.len, &again, reason, 256), EVENT_OK);
+    assert_memory_equal(&ev, &again, sizeof ev);
+    sb_free(&sb);
+    /* up has no reason: absent or empty, written empty */
+    assert_int_equal(health_with("\"down\",\"reasons\":[\"xid:79\",\"ecc_dbe\"]", "\"up\"", reason),
+                     EVENT_OK);
+    assert_int_equal(health_with("\"down\",\"reasons\":[\"xid:79\",\"ecc_dbe\"]",
+                                 "\"up\",\"reasons\":[ ]", reason),
+                     EVENT_OK);
+    struct strbuf up = STRBUF_INIT;
+    sb_puts(&up, health);
+    memcpy(strstr(up.buf, "\"down\""), "\"up\",  ", 7);
+    char *list = strstr(up.buf, "[");
+    memcpy(list, "[]}", 4);
+    assert_int_equal(decode(sb_str(&up), &ev, reason), EVENT_OK);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(ev.nreasons, 0);
+    sb_free(&up);
+    event_encode(&ev, &sb);
+    assert_non_null(strstr(sb_str(&sb), ",\"state\":\"up\",\"reasons\":[]}"));
+    sb_free(&sb);
+    assert_int_equal(health_with("\"down\"", "\"degraded\"", reason), EVENT_OK);
+}
+
+static void test_health_event_refuses_what_is_not_health(void **state)
+{
+    (void)state;
+    char reason[256];
+    assert_int_equal(health_with("\"health\"", "\"Health\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"kind\" must be \"usage\", \"capacity\" or \"health\"");
+    assert_int_equal(health_with("\"state\"", "\"gpu_ms\":1,\"state\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"gpu_ms\" does not belong in a health event");
+    assert_int_equal(health_with("\"state\"", "\"account\":\"ns-a\",\"state\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_int_equal(health_with("\"state\"", "\"devices\":1,\"state\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"devices\" does not belong in a health event");
+    assert_int_equal(health_with("\"device\":\"GPU-6f1c7e4a-1d2b-4c3e-9f8a-0b1c2d3e4f50\",", "",
+                                 reason),
+                     EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"device\"");
+    assert_int_equal(health_with("\"node\":\"node7\",", "", reason), EVENT_ERR_MISSING);
+    assert_int_equal(health_with("\"model\":\"H800\",", "", reason), EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"model\"");
+    assert_int_equal(health_with("\"state\":\"down\",", "", reason), EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"state\"");
+    assert_int_equal(health_with("\"down\"", "\"broken\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"state\" must be \"up\", \"degraded\" or \"down\"");
+    /* every state but up says why; up says nothing */
+    assert_int_equal(health_with("[\"xid:79\",\"ecc_dbe\"]", "[]", reason), EVENT_ERR_MISSING);
+    assert_string_equal(reason, "missing field \"reasons\": a down device needs one");
+    assert_int_equal(health_with("\"down\"", "\"up\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"reasons\" must be empty when \"state\" is \"up\"");
+    /* a short list of distinct codes */
+    assert_int_equal(health_with("[\"xid:79\",\"ecc_dbe\"]", "\"xid:79\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"reasons\" must be an array of reason codes");
+    assert_int_equal(health_with("\"ecc_dbe\"", "79", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"reasons\" item 2 must be a reason code of 1 to 32 "
+                                "lower-case letters, digits or \"_:.-\"");
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"ECC_DBE\"", reason), EVENT_ERR_INVALID);
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"\"", reason), EVENT_ERR_INVALID);
+    assert_int_equal(health_with("\"ecc_dbe\"", "[\"a\"]", reason), EVENT_ERR_INVALID);
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"abcdefghijklmnopqrstuvwxyz012345\"", reason),
+                     EVENT_OK);
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"abcdefghijklmnopqrstuvwxyz0123456\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"xid:79\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"reasons\" names \"xid:79\" twice");
+    assert_int_equal(
+        health_with("\"ecc_dbe\"", "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"", reason), EVENT_OK);
+    assert_int_equal(
+        health_with("\"ecc_dbe\"", "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\"", reason),
+        EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"reasons\" has more than 8 codes");
+    /* a code this build's table does not know is still a health reason */
+    assert_int_equal(health_with("\"ecc_dbe\"", "\"xid:154\"", reason), EVENT_OK);
+    /* and usage and capacity events may not carry health's fields */
+    assert_int_equal(decode_with("state", "\"up\"", reason), EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"state\" does not belong in a usage event");
+    assert_int_equal(decode_with("reasons", "[]", reason), EVENT_ERR_INVALID);
+    assert_int_equal(capacity_with("\"devices\"", "\"device\":\"0\",\"devices\"", reason),
+                     EVENT_ERR_INVALID);
+    assert_string_equal(reason, "field \"device\" does not belong in a capacity event");
 }
 
 /* The meter added through the registry (core/meter.h) is an event field
@@ -481,6 +603,8 @@ int main(void)
         cmocka_unit_test(test_canonical_form_is_a_fixed_point),
         cmocka_unit_test(test_capacity_event_decodes_and_round_trips),
         cmocka_unit_test(test_capacity_event_refuses_what_is_not_capacity),
+        cmocka_unit_test(test_health_event_decodes_and_round_trips),
+        cmocka_unit_test(test_health_event_refuses_what_is_not_health),
         cmocka_unit_test(test_gpu_memory_is_a_quantity),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);

@@ -1,0 +1,85 @@
+/* health: health events from a scrape's signals (see health.h). */
+#include "ingest/health.h"
+
+#include "core/health_reasons.h"
+#include "core/invariant.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Adds a reason by its code: its state is the table's, degraded when the
+ * table has no entry; a reason the table rates up is not listed. */
+static void add_reason(struct usage_event *ev, const char *code)
+{
+    const struct health_reason *r = health_reason_find(code);
+    enum health_state state = r ? r->state : HEALTH_DEGRADED;
+    if (state == HEALTH_UP) return;
+    assert(ev->nreasons < EVENT_MAX_REASONS); /* health_derive adds at most four */
+    snprintf(ev->reasons[ev->nreasons++], sizeof ev->reasons[0], "%s", code);
+    if (state > ev->state) ev->state = state;
+}
+
+void health_derive(const struct device_signals *now, int64_t prev[2], struct usage_event *ev)
+{
+    char code[EVENT_REASON_MAX + 1];
+    ev->state = HEALTH_UP;
+    ev->nreasons = 0;
+    if (now->has_xid && now->xid != 0 && now->xid != prev[0]) {
+        snprintf(code, sizeof code, "xid:%lld", (long long)now->xid);
+        add_reason(ev, code);
+    }
+    if (now->has_ecc_dbe && prev[1] >= 0 && now->ecc_dbe > prev[1]) add_reason(ev, "ecc_dbe");
+    if (now->has_row_remap_failure && now->row_remap_failure != 0)
+        add_reason(ev, "row_remap_failure");
+    if (now->has_chip_health && now->chip_health != 1) {
+        snprintf(code, sizeof code, "npu_health:%lld", (long long)now->chip_health);
+        add_reason(ev, code);
+    }
+    /* a signal not in this scrape keeps what the last one said */
+    if (now->has_xid) prev[0] = now->xid;
+    if (now->has_ecc_dbe) prev[1] = now->ecc_dbe;
+}
+
+/* The device's signals: the first reading of it that carries each. */
+static struct device_signals merged(const struct device_reading *g, size_t n)
+{
+    struct device_signals m = {0};
+    for (size_t i = 0; i < n; i++) {
+        const struct device_signals *s = &g[i].signals;
+        if (s->has_xid && !m.has_xid) m.has_xid = true, m.xid = s->xid;
+        if (s->has_ecc_dbe && !m.has_ecc_dbe) m.has_ecc_dbe = true, m.ecc_dbe = s->ecc_dbe;
+        if (s->has_row_remap_failure && !m.has_row_remap_failure)
+            m.has_row_remap_failure = true, m.row_remap_failure = s->row_remap_failure;
+        if (s->has_chip_health && !m.has_chip_health)
+            m.has_chip_health = true, m.chip_health = s->chip_health;
+    }
+    return m;
+}
+
+void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bool charged,
+                  int64_t start_ms)
+{
+    if (!cy->health) return;
+    char key[200];
+    snprintf(key, sizeof key, "health %s", g->key);
+    bool created;
+    struct state_entry *e = state_get(cy->state, key, &created);
+    struct device_signals now = merged(g, n);
+    if (created && now.has_xid) e->v[0] = now.xid; /* an XID from before --health is no news */
+    struct usage_event ev = {.kind = EVENT_KIND_HEALTH, .start_ms = start_ms, .end_ms = cy->at_ms};
+    health_derive(&now, e->v, &ev);
+    e->touched_ms = cy->at_ms;
+    if (!charged) return;
+    if (strlen(g->device) >= sizeof ev.device) { /* the contract's 64 bytes */
+        cy->st.bad_lines++;
+        log_warn("%s %.96s: a device name longer than 64 bytes has no health event", g->node,
+                 g->device);
+        return;
+    }
+    snprintf(ev.node, sizeof ev.node, "%s", g->node);
+    memcpy(ev.device, g->device, strlen(g->device) + 1);
+    snprintf(ev.model, sizeof ev.model, "%s", g->model);
+    snprintf(ev.vendor, sizeof ev.vendor, "%s", g->vendor);
+    cycle_emit(cy, g->node, &ev);
+}

@@ -1,0 +1,150 @@
+/* Health events from exporter scrapes (ingest/health.h, issue 36): the
+ * dcgm-exporter and npu-exporter signals, window by window, against
+ * hand-computed states and reasons; without --health nothing changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ingest/dcgm.h"
+#include "ingest/health.h"
+
+#include "ingest_run.h"
+
+/* Health event i of the last round: its device, window, state and reasons
+ * ("a,b"), checked whole so that a failure shows expected and got. */
+static void check_health(const struct run *r, int i, const char *device, const char *start,
+                         const char *end, const char *state, const char *reasons)
+{
+    assert_true(i < r->nhea);
+    const struct usage_event *e = &r->hea[i];
+    char got[400], want[400], list[300] = "";
+    for (int k = 0; k < e->nreasons; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? "," : "",
+                 e->reasons[k]);
+    snprintf(got, sizeof got, "%s %lld-%lld %s [%s]", e->device, (long long)e->start_ms,
+             (long long)e->end_ms, event_health_state(e->state), list);
+    snprintf(want, sizeof want, "%s %lld-%lld %s [%s]", device, (long long)at(start),
+             (long long)at(end), state, reasons);
+    assert_string_equal(got, want);
+}
+
+static void test_dcgm_health_window_by_window(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-health-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* the baseline has no window */
+    /* t1: GPU0's XID 79 is new; GPU1's XID 43 was there at the baseline */
+    scrape(r, dcgm_parse, "dcgm-health-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "xid:79");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    const struct usage_event *e = &r->hea[0];
+    assert_string_equal(e->node, "gpu-node-01");
+    assert_string_equal(e->model, "NVIDIA H800");
+    assert_string_equal(e->vendor, "nvidia");
+    assert_string_equal(e->source, "t/c1/gpu-node-01");
+    /* after GPU0's usage (seq 1), before the node's capacity (seq 4) */
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].seq, 1);
+    assert_int_equal(r->hea[0].seq, 2);
+    assert_int_equal(r->hea[1].seq, 3);
+    assert_int_equal(r->cap[0].seq, 4);
+    /* t2: XID 79 again is no news; both ECC counts went up; GPU1's rows failed */
+    scrape(r, dcgm_parse, "dcgm-health-t2.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    /* (an uncorrectable ECC error and a failed row remap are down in
+     * core/health_reasons.c: the GPU needs a reset or replacement) */
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z",
+                 "down", "ecc_dbe");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z",
+                 "down", "ecc_dbe,row_remap_failure");
+    /* t3: XID 13 is new (the application's, still degraded: the evidence
+     * stays); ECC unchanged; the failed remap still there */
+    scrape(r, dcgm_parse, "dcgm-health-t3.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z",
+                 "degraded", "xid:13");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z",
+                 "down", "row_remap_failure");
+    assert_int_equal(r->bad, 0);
+}
+
+static void test_dcgm_without_health_changes_nothing(void **state)
+{
+    struct run *r = *state;
+    scrape(r, dcgm_parse, "dcgm-health-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-health-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->ev[0].seq, 1);
+    assert_int_equal(r->cap[0].seq, 2);
+    assert_null(state_find(&r->state, "health GPU-aaaa0000"));
+    assert_int_equal(r->bad, 0); /* the health series are read, never bad lines */
+}
+
+/* npu-exporter's own testdata (real) as the baseline, then chip 3 not
+ * healthy: 7 chips up, chip 3 down for the 30 s. */
+static void test_npu_chip_health(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse_npu, "../real/npu/ascend910-npu-exporter-testdata.prom",
+           "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    scrape(r, dcgm_parse_npu, "npu-health-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 8);
+    for (int i = 0; i < 8; i++) {
+        char device[16];
+        snprintf(device, sizeof device, "npu-%d", i);
+        check_health(r, i, device, "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z",
+                     i == 3 ? "down" : "up", i == 3 ? "npu_health:0" : "");
+        assert_string_equal(r->hea[i].vendor, "huawei");
+    }
+}
+
+/* The derivation alone: an XID the table does not know is degraded under
+ * its own code; a signal absent from the scrape keeps what the last one
+ * said; an ECC count seen for the first time is no news. */
+static void test_derive_rules(void **state)
+{
+    (void)state;
+    struct usage_event ev = {0};
+    int64_t prev[2] = {0, -1};
+    struct device_signals s = {.has_xid = true, .xid = 154, .has_ecc_dbe = true, .ecc_dbe = 5};
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_int_equal(ev.nreasons, 1);
+    assert_string_equal(ev.reasons[0], "xid:154");
+    assert_int_equal(prev[0], 154);
+    assert_int_equal(prev[1], 5);
+    struct device_signals none = {0};
+    health_derive(&none, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(ev.nreasons, 0);
+    assert_int_equal(prev[0], 154);
+    assert_int_equal(prev[1], 5);
+    /* the worst state wins, every reason listed */
+    struct device_signals both = {.has_xid = true, .xid = 79, .has_row_remap_failure = true,
+                                  .row_remap_failure = 1, .has_ecc_dbe = true, .ecc_dbe = 5};
+    health_derive(&both, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DOWN);
+    assert_int_equal(ev.nreasons, 2);
+    assert_string_equal(ev.reasons[0], "xid:79");
+    assert_string_equal(ev.reasons[1], "row_remap_failure");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dcgm_health_window_by_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
+        cmocka_unit_test(test_derive_rules),
+    };
+    return cmocka_run_group_tests_name("health", tests, NULL, NULL);
+}

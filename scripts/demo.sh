@@ -129,6 +129,75 @@ psql_demo -c "CREATE TEMP TABLE want (model text, installed bigint, allocated bi
 grep -qx "capacity mismatches 0" "$OUT/capacity-check.txt" ||
     { echo "demo: FAILED, capacity differs from what the generator scheduled" >&2; exit 3; }
 
+step "a node that fails mid-month: sh-b's gpu-node-07 (8 H800), its dcgm-exporter collected for real with --health; GPU 3 falls off the bus (XID 79) for 3.5 hours on $PERIOD-15"
+# Five scrapes of the node's XID series (scripts/seed/health/h800-node.source),
+# through the real collector, Kafka and the rater into device_health. The
+# node is a second cluster's, beside the twelve simulated ones: its
+# collector also reports the node's capacity, which the checks above (the
+# generator's cluster sh-a) leave out. Scraped 2.5 to 3.5 hours apart
+# (--max-gap 4 h), so one XID's window is hours long (docs/availability.md,
+# In the demo).
+if [ "$PERIOD" = 2026-10 ]; then
+    rm -rf "$OUT/dcgm-health"
+    t=0
+    for at in 00:00 02:30 06:00 09:00 12:00; do
+        "$GPUMETER" collect dcgm --health --file "$ROOT/scripts/seed/health/h800-node-t$t.prom" \
+            --at "$PERIOD-15T$at:00Z" --state-dir "$OUT/dcgm-health" --cluster sh-b \
+            --site sh-lingang --node gpu-node-07 --max-gap 14400
+        t=$((t + 1))
+    done
+    "$GPUMETER" rate --until-idle
+    "$GPUMETER" conservation
+    "$GPUMETER" report availability --from "$PERIOD-01" --to "$PERIOD-31" --by node
+    "$GPUMETER" report availability --from "$PERIOD-01" --to "$PERIOD-31" --by device
+    # By hand: 4 windows, 12 h = 43,200,000 ms per GPU, 345,600,000 for the
+    # node; GPU 3 down 02:30-06:00 (12,600,000, XID 79), GPU 6 degraded
+    # 06:00-09:00 (10,800,000, XID 13); up 322,200,000 / 345,600,000 =
+    # 0.932291666... -> 932,291 ppm, GPU 3 30,600,000 / 43,200,000 =
+    # 0.708333... -> 708,333 (rounded down).
+    uuid=GPU-4e1a7c2N-9b3d-4f60-a8e5-d0c6b2f1930N
+    want="node,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
+sh-lingang/gpu-node-07,8,345600000,322200000,10800000,12600000,932291
+all,8,345600000,322200000,10800000,12600000,932291
+device,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm"
+    for g in 0 1 2 3 4 5 6 7; do
+        case $g in
+            3) figures=43200000,30600000,0,12600000,708333 ;;
+            6) figures=43200000,32400000,10800000,0,750000 ;;
+            *) figures=43200000,43200000,0,0,1000000 ;;
+        esac
+        want="$want
+sh-lingang/gpu-node-07/${uuid//N/$g},1,$figures"
+    done
+    want="$want
+all,8,345600000,322200000,10800000,12600000,932291"
+    got="$("$GPUMETER" report availability --from "$PERIOD-01" --to "$PERIOD-31" --by node --format csv)
+$("$GPUMETER" report availability --from "$PERIOD-01" --to "$PERIOD-31" --by device --format csv)"
+    if [ "$got" != "$want" ]; then
+        printf 'demo: FAILED, availability differs from the hand-computed figures\nexpected:\n%s\ngot:\n%s\n' \
+            "$want" "$got" >&2
+        exit 3
+    fi
+    echo "demo: OK, availability of $PERIOD as computed by hand (gpu-node-07 93.2291%, its GPU 3 70.8333%)"
+fi
+
+step "the documents an SLA credit will be computed from: beta's contract promises 99.5% (contract show), the operator's maintenance windows"
+"$GPUMETER" contract show beta-2026
+# One window on h20-node1 in $PERIOD, recorded now, after it: gpumeter first
+# held it too late to count as announced (the notice rule); one 14 days
+# ahead, announced in time.
+ahead=$(date -u -d '+14 days' +%Y-%m-%d)
+jq --arg s "${ahead}T02:00:00+08:00" --arg e "${ahead}T04:00:00+08:00" \
+    '.windows += [{"site": "sh-lingang", "node": "h800-node1", "start": $s, "end": $e,
+                   "announced_at": "2026-10-01T00:00:00Z", "reason": "BMC firmware update"}]' \
+    "$ROOT/scripts/seed/maintenance-sh-lingang.json" >"$OUT/maintenance.json"
+"$GPUMETER" maintenance apply "$OUT/maintenance.json" --actor ops-demo
+"$GPUMETER" maintenance list | tee "$OUT/maintenance.txt"
+statuses=$(awk '{ print $3, $6 }' "$OUT/maintenance.txt")
+want=$'sh-lingang/h20-node1 unannounced\nsh-lingang/h800-node1 announced'
+[ "$statuses" = "$want" ] || { printf 'demo: FAILED, maintenance windows\nexpected:\n%s\ngot:\n%s\n' \
+    "$want" "$statuses" >&2; exit 3; }
+
 step "finance issues $PERIOD; the operator's view: what each GPU earned in $PERIOD"
 "$GPUMETER" invoice issue --period "$PERIOD"
 "$GPUMETER" report capacity --from "$PERIOD-01" --to "$PERIOD-03" --by day

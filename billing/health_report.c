@@ -1,13 +1,16 @@
 /* health_report: the fleet's health for a month (see health_report.h). */
 #include "billing/health_report.h"
 
+#include "billing/yield_engine.h"
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/health_reasons.h"
 #include "core/invariant.h"
+#include "core/money.h"
 #include "core/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The month's windows, each counted whole in the month its start falls in
@@ -43,19 +46,45 @@ static const char reasons_sql[] = MONTH_WINDOWS
 static const char *const state_name[] = {[HEALTH_UP] = "up", [HEALTH_DEGRADED] = "degraded",
                                          [HEALTH_DOWN] = "down"};
 
+/* What a device's down time would have earned: its model's revenue per
+ * allocated GPU-hour of the month (report yield's by-model row, yield.h),
+ * times the down time, rounded once, half up, from the exact figures.
+ * False, and "-", when the model had no allocated time to price by. */
+static bool down_cost(const struct yield_cells *models, const char *model, int64_t down_ms,
+                      int digits, char price[32], char cost[32], int64_t *out)
+{
+    snprintf(price, 32, "-");
+    snprintf(cost, 32, "-");
+    for (size_t i = 0; i < models->n; i++) {
+        const struct yield_cell *c = &models->v[i];
+        if (strcmp(c->model, model) || c->allocated <= 0) continue;
+        if (!money_div_round((__int128)yield_revenue(c) * down_ms, c->allocated, out))
+            return false;
+        report_per_gpu_hour(yield_revenue(c), c->allocated, digits, price, 32);
+        money_format(*out, digits, cost, 32);
+        return true;
+    }
+    return false;
+}
+
 static void devices_out(const PGresult *res, const char *period, long long top,
+                        const struct yield_cells *models, int digits, const char *currency,
                         enum report_format format, struct strbuf *out)
 {
     static const char *const names[] = {"metered_ms", "degraded_ms", "down_ms", "incidents"};
     if (format == REPORT_TEXT)
         sb_printf(out,
                   "health of %s: up to %lld devices not always up, most time down first "
-                  "(GPU-hours)\n%-48s %-16s %10s %10s %10s %9s\n",
-                  period, top, "device", "model", "metered", "degraded", "down", "incidents");
+                  "(GPU-hours; money in %s, an estimate of revenue forgone)\n"
+                  "%-48s %-16s %10s %10s %10s %9s %12s %12s\n",
+                  period, top, currency, "device", "model", "metered", "degraded", "down",
+                  "incidents", "/alloc GPU-h", "down cost");
     else if (format == REPORT_CSV)
-        sb_puts(out, "device,model,metered_ms,degraded_ms,down_ms,incidents\n");
+        sb_puts(out, "device,model,metered_ms,degraded_ms,down_ms,incidents,"
+                     "revenue_per_allocated_gpu_hour,down_cost\n");
     else
-        sb_printf(out, "{\"period\":\"%s\",\"top\":%lld,\"devices\":[", period, top);
+        sb_printf(out, "{\"period\":\"%s\",\"currency\":\"%s\",\"top\":%lld,\"devices\":[",
+                  period, currency, top);
     for (int r = 0; r < PQntuples(res); r++) {
         int64_t ms[3] = {0};
         for (int k = 0; k < 3; k++)
@@ -63,18 +92,21 @@ static void devices_out(const PGresult *res, const char *period, long long top,
         assert(ms[1] + ms[2] <= ms[0] && ms[1] + ms[2] > 0); /* only devices not always up */
         const char *device = PQgetvalue(res, r, 0), *model = PQgetvalue(res, r, 1),
                    *incidents = PQgetvalue(res, r, 5);
+        char price[32], cost[32];
+        int64_t cost_minor = 0;
+        bool priced = down_cost(models, model, ms[2], digits, price, cost, &cost_minor);
         if (format == REPORT_TEXT) {
             char h[3][32];
             for (int k = 0; k < 3; k++)
                 report_gpu_hours(ms[k], h[k], sizeof h[k]);
-            sb_printf(out, "%-48s %-16s %10s %10s %10s %9s\n", device, model, h[0], h[1], h[2],
-                      incidents);
+            sb_printf(out, "%-48s %-16s %10s %10s %10s %9s %12s %12s\n", device, model, h[0], h[1],
+                      h[2], incidents, price, cost);
         } else if (format == REPORT_CSV) {
             csv_field(out, device); /* collectors' names: quoted if need be */
             sb_putc(out, ',');
             csv_field(out, model);
-            sb_printf(out, ",%lld,%lld,%lld,%s\n", (long long)ms[0], (long long)ms[1],
-                      (long long)ms[2], incidents);
+            sb_printf(out, ",%lld,%lld,%lld,%s,%s,%s\n", (long long)ms[0], (long long)ms[1],
+                      (long long)ms[2], incidents, priced ? price : "", priced ? cost : "");
         } else {
             sb_puts(out, r ? ",{\"device\":" : "{\"device\":");
             sb_put_json_string(out, device);
@@ -82,7 +114,12 @@ static void devices_out(const PGresult *res, const char *period, long long top,
             sb_put_json_string(out, model);
             for (int k = 0; k < 3; k++)
                 sb_printf(out, ",\"%s\":%lld", names[k], (long long)ms[k]);
-            sb_printf(out, ",\"%s\":%s}", names[3], incidents);
+            sb_printf(out, ",\"%s\":%s", names[3], incidents);
+            if (priced)
+                sb_printf(out, ",\"revenue_per_allocated_gpu_hour\":\"%s\",\"down_cost\":\"%s\"}",
+                          price, cost);
+            else
+                sb_puts(out, ",\"revenue_per_allocated_gpu_hour\":null,\"down_cost\":null}");
         }
     }
 }
@@ -136,24 +173,35 @@ static void reasons_out(const PGresult *res, enum report_format format, struct s
     if (format == REPORT_JSON) sb_puts(out, "]}\n");
 }
 
-bool health_report(PGconn *conn, const char *period, long long top, enum report_format format,
-                   struct strbuf *out)
+bool health_report(PGconn *conn, const char *period, const char *currency, long long top,
+                   enum report_format format, struct strbuf *out)
 {
     assert(top > 0);
     char first[16], limit[24];
     time_month_first_day(period, first);
+    int digits;
+    if (!yield_currency_digits(conn, currency, &digits)) return false;
+    struct yield_cells cells = {0}, models = {0};
+    bool priced = yield_read_month(conn, first, currency, &cells, NULL);
+    if (priced) yield_group(&cells, YIELD_BY_MODEL, &models);
+    free(cells.v);
+    if (!priced) {
+        free(models.v);
+        return false;
+    }
     snprintf(limit, sizeof limit, "%lld", top);
     const char *p[] = {first, limit};
     PGresult *devices = db_query(conn, "read device health", devices_sql, 2, p);
-    if (!devices) return false;
-    PGresult *reasons = db_query(conn, "read health reasons", reasons_sql, 1, p);
+    PGresult *reasons = devices ? db_query(conn, "read health reasons", reasons_sql, 1, p) : NULL;
     if (!reasons) {
         PQclear(devices);
+        free(models.v);
         return false;
     }
-    devices_out(devices, period, top, format, out);
+    devices_out(devices, period, top, &models, digits, currency, format, out);
     reasons_out(reasons, format, out);
     PQclear(devices);
     PQclear(reasons);
+    free(models.v);
     return true;
 }

@@ -314,17 +314,20 @@ static int report_availability(int argc, char **argv)
 /* `report health` (issue 36, the operator's view): billing/health_report.h. */
 static int report_health(int argc, char **argv)
 {
-    const char *period = NULL, *format_text = "text";
+    const char *period = NULL, *format_text = "text", *currency = MONEY_DEFAULT_CURRENCY;
     long long top = 10;
     const struct cli_opt opts[] = {
         {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
         {"top", CLI_INT, &top, "N", "devices listed, most time down first (default 10)", 1,
          1000000},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"currency", CLI_STR, &currency, "CODE",
+         "currency of the down time's cost (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report health --period YYYY-MM [--top N] [--format text|csv|json]",
+        "gpumeter report health --period YYYY-MM [--top N] [--format text|csv|json] "
+        "[--currency CODE]",
         "The fleet's health for a month: the devices down and degraded longest, with their "
         "incidents, and the reasons (docs/availability.md).",
         opts, 0, 0};
@@ -340,7 +343,7 @@ static int report_health(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    return print_report(conn, health_report(conn, period, top, format, &out), &out);
+    return print_report(conn, health_report(conn, period, currency, top, format, &out), &out);
 }
 
 /* `report receivables` (issue 34, terms): billing/aging.h. */

@@ -33,8 +33,30 @@ health() { # site node device seq start end state reasons-json
     health bj-yizhuang n2 GPU-c 2 05T00:00:00Z 05T01:00:00Z degraded '["nvlink_down","xid:42"]'
     health bj-yizhuang n2 GPU-c 3 05T01:00:00Z 05T08:00:00Z up '[]'
 } | send
-"$GM" rate --until-idle 2>>"$TMP/rate.log"
-check_counters "12 consumed, 12 rated" "12 12 0 0"
+# What October's H800 time earned, for the down time's cost: hq rents 7
+# H800 GPU-hours on n1 at 16.80 (117.60); n1's capacity reports 26,000,000
+# ms allocated: 11,760 fen / 26,000,000 ms = 16.2830769... per GPU-hour,
+# shown as 16.28.
+cat >"$TMP/plan.json" <<'JSON'
+{"plan": "hq-plan", "name": "HQ", "currency": "CNY", "effective_from": "2026-01-01",
+ "gpu_hours": {"prices": [{"model": "H800", "unit_price": "16.80"}]}}
+JSON
+cat >"$TMP/contract.json" <<'JSON'
+{"contract": "hq-2026", "customer": "hq", "effective_from": "2026-01-01", "plan": "hq-plan",
+ "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-hq"}]}
+JSON
+"$GM" customer add hq --name "HQ" >/dev/null || fail "customer add hq"
+"$GM" plan apply "$TMP/plan.json" >/dev/null || fail "plan apply"
+"$GM" contract apply "$TMP/contract.json" >/dev/null || fail "contract apply"
+W='"start":"2026-10-05T02:00:00Z","end":"2026-10-05T03:00:00Z"'
+{
+    printf 'dcgm/c1/n1\t{"v":1,"source":"dcgm/c1/n1","seq":10,"account":"ns-hq","cluster":"c1","site":"sh-lingang","model":"H800","vendor":"nvidia","job":"svc-1",%s,"gpu_ms":25200000,"energy_mj":0}\n' "$W"
+    printf 'dcgm/c1/n1\t{"v":1,"kind":"capacity","source":"dcgm/c1/n1","seq":11,"cluster":"c1","site":"sh-lingang","node":"n1","model":"H800","vendor":"nvidia",%s,"devices":8,"allocated_ms":26000000,"idle_energy_mj":0}\n' "$W"
+} | send
+rate_and_issue 2026-10
+check_counters "14 consumed, 14 rated" "14 14 0 0"
+check_eq "the invoice the price comes from: 7 GPU-hours x 16.80" "11760" \
+    "$(q "SELECT subtotal FROM invoice WHERE status = 'issued'")"
 
 # Reasons: XID 79 held 3 windows (10,800,000 ms); NVLink down and XID 42
 # share GPU-c's window, each counting its hour; XID 13 is customer-caused;
@@ -46,10 +68,12 @@ nvlink_down,degraded,no,1,1,3600000,"an NVLink is down: the GPU runs work alone,
 xid:13,degraded,yes,1,1,3600000,graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)
 xid:42,-,-,1,1,3600000,not in the reason table (core/health_reasons.h)'
 # GPU-a: 28,800,000 ms metered, 3,600,000 degraded, 10,800,000 down, 2
-# incidents; GPU-c: 28,800,000 metered, 3,600,000 degraded, 1 incident.
-devices_csv="device,model,metered_ms,degraded_ms,down_ms,incidents
-sh-lingang/n1/GPU-a,H800,28800000,3600000,10800000,2
-bj-yizhuang/n2/GPU-c,H800,28800000,3600000,0,1"
+# incidents, down cost 11,760 x 10,800,000 / 26,000,000 = 4,884.92 fen,
+# rounded once: 48.85 (3 x the shown 16.28 would be 48.84); GPU-c:
+# 28,800,000 metered, 3,600,000 degraded, 1 incident, nothing down: 0.00.
+devices_csv="device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
+sh-lingang/n1/GPU-a,H800,28800000,3600000,10800000,2,16.28,48.85
+bj-yizhuang/n2/GPU-c,H800,28800000,3600000,0,1,16.28,0.00"
 run_gm 0 "report health as CSV" report health --period 2026-10 --format csv
 check_eq "devices and reasons of October, exact (csv)" "$devices_csv
 $reasons_csv" "$out"
@@ -57,10 +81,10 @@ run_gm 0 "report health --top 1" report health --period 2026-10 --top 1 --format
 check_eq "--top 1 lists the device down longest only" "$(head -2 <<<"$devices_csv")
 $reasons_csv" "$out"
 run_gm 0 "report health as text" report health --period 2026-10
-check_eq "report health (text: GPU-hours)" "health of 2026-10: up to 10 devices not always up, most time down first (GPU-hours)
-device                                           model               metered   degraded       down incidents
-sh-lingang/n1/GPU-a                              H800                  8.000      1.000      3.000         2
-bj-yizhuang/n2/GPU-c                             H800                  8.000      1.000      0.000         1
+check_eq "report health (text: GPU-hours)" "health of 2026-10: up to 10 devices not always up, most time down first (GPU-hours; money in CNY, an estimate of revenue forgone)
+device                                           model               metered   degraded       down incidents /alloc GPU-h    down cost
+sh-lingang/n1/GPU-a                              H800                  8.000      1.000      3.000         2        16.28        48.85
+bj-yizhuang/n2/GPU-c                             H800                  8.000      1.000      0.000         1        16.28         0.00
 
 reasons (a window with two reasons counts under each)
 reason                     state     customer devices windows      hours  meaning
@@ -69,15 +93,15 @@ nvlink_down                degraded  no             1       1      1.000  an NVL
 xid:13                     degraded  yes            1       1      1.000  graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)
 xid:42                     -         -              1       1      1.000  not in the reason table (core/health_reasons.h)" "$out"
 run_gm 0 "report health as JSON" report health --period 2026-10 --top 5 --format json
-check_eq "report health (json)" '{"period":"2026-10","top":5,"devices":[{"device":"sh-lingang/n1/GPU-a","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":10800000,"incidents":2},{"device":"bj-yizhuang/n2/GPU-c","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":0,"incidents":1}],"reasons":[{"reason":"xid:79","state":"down","customer_caused":false,"devices":1,"windows":3,"ms":10800000,"meaning":"GPU has fallen off the bus: unreachable until the machine is restarted"},{"reason":"nvlink_down","state":"degraded","customer_caused":false,"devices":1,"windows":1,"ms":3600000,"meaning":"an NVLink is down: the GPU runs work alone, work across GPUs loses the link"},{"reason":"xid:13","state":"degraded","customer_caused":true,"devices":1,"windows":1,"ms":3600000,"meaning":"graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)"},{"reason":"xid:42","state":null,"customer_caused":null,"devices":1,"windows":1,"ms":3600000,"meaning":"not in the reason table (core/health_reasons.h)"}]}' "$out"
+check_eq "report health (json)" '{"period":"2026-10","currency":"CNY","top":5,"devices":[{"device":"sh-lingang/n1/GPU-a","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":10800000,"incidents":2,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"48.85"},{"device":"bj-yizhuang/n2/GPU-c","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":0,"incidents":1,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"0.00"}],"reasons":[{"reason":"xid:79","state":"down","customer_caused":false,"devices":1,"windows":3,"ms":10800000,"meaning":"GPU has fallen off the bus: unreachable until the machine is restarted"},{"reason":"nvlink_down","state":"degraded","customer_caused":false,"devices":1,"windows":1,"ms":3600000,"meaning":"an NVLink is down: the GPU runs work alone, work across GPUs loses the link"},{"reason":"xid:13","state":"degraded","customer_caused":true,"devices":1,"windows":1,"ms":3600000,"meaning":"graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)"},{"reason":"xid:42","state":null,"customer_caused":null,"devices":1,"windows":1,"ms":3600000,"meaning":"not in the reason table (core/health_reasons.h)"}]}' "$out"
 run_gm 0 "report health of November" report health --period 2026-11 --format csv
-check_eq "a window counts in the month it starts in" "device,model,metered_ms,degraded_ms,down_ms,incidents
-sh-lingang/n1/GPU-a,H800,3600000,0,3600000,1
+check_eq "a window counts in the month it starts in; no November invoice prices its down time" "device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
+sh-lingang/n1/GPU-a,H800,3600000,0,3600000,1,,
 
 reason,state,customer_caused,devices,windows,ms,meaning
 xid:79,down,no,1,1,3600000,GPU has fallen off the bus: unreachable until the machine is restarted" "$out"
 run_gm 0 "report health of a month with no health" report health --period 2026-09 --format csv
-check_eq "a month nothing was metered in: the headers only" "device,model,metered_ms,degraded_ms,down_ms,incidents
+check_eq "a month nothing was metered in: the headers only" "device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
 
 reason,state,customer_caused,devices,windows,ms,meaning" "$out"
 run_gm 2 "report health without --period is a usage error" report health

@@ -21,6 +21,7 @@
 #include "billing/aging.h"
 #include "billing/availability.h"
 #include "billing/calendar.h"
+#include "billing/health_report.h"
 #include "billing/idle.h"
 #include "billing/yield.h"
 #include "billing/store.h"
@@ -310,6 +311,41 @@ static int report_availability(int argc, char **argv)
     return print_report(conn, availability_report(conn, from, to, by, format, &out), &out);
 }
 
+/* `report health` (issue 36, the operator's view): billing/health_report.h. */
+static int report_health(int argc, char **argv)
+{
+    const char *period = NULL, *format_text = "text", *currency = MONEY_DEFAULT_CURRENCY;
+    long long top = 10;
+    const struct cli_opt opts[] = {
+        {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
+        {"top", CLI_INT, &top, "N", "devices listed, most time down first (default 10)", 1,
+         1000000},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"currency", CLI_STR, &currency, "CODE",
+         "currency of the down time's cost (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report health --period YYYY-MM [--top N] [--format text|csv|json] "
+        "[--currency CODE]",
+        "The fleet's health for a month: the devices down and degraded longest, with their "
+        "incidents, and the reasons (docs/availability.md).",
+        opts, 0, 0};
+    int npos, y, m, rc;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!period || !time_parse_month(period, &y, &m))
+        return cli_usage_error(&spec, "--period YYYY-MM is required");
+    if (!report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--format is text, csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    return print_report(conn, health_report(conn, period, currency, top, format, &out), &out);
+}
+
 /* `report receivables` (issue 34, terms): billing/aging.h. */
 static int report_receivables(int argc, char **argv)
 {
@@ -359,6 +395,7 @@ int cmd_report(int argc, char **argv)
         {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
         {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
         {"availability", report_availability, "devices' up, degraded and down time, availability"},
+        {"health", report_health, "the devices that fail most, and why"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter report", commands, argc, argv);

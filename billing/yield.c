@@ -25,14 +25,9 @@ bool yield_report(PGconn *conn, const char *period, const char *currency, enum y
 {
     char first_day[16];
     time_month_first_day(period, first_day);
-    const char *p[] = {currency};
-    PGresult *cur = db_query(conn, "read the currency",
-                             "SELECT minor_digits FROM currency WHERE code = $1", 1, p);
-    if (!cur) return false;
-    int64_t digits = 2;
-    if (PQntuples(cur)) db_get_int64(cur, 0, 0, &digits);
-    struct yield_fmt f = {out, (int)digits, format};
-    PQclear(cur);
+    int digits;
+    if (!yield_currency_digits(conn, currency, &digits)) return false;
+    struct yield_fmt f = {out, digits, format};
     struct yield_cells cells = {0}, rows = {0};
     struct yield_tokens tokens = {0};
     struct yield_token_revenues tr = {0};

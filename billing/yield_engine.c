@@ -161,6 +161,19 @@ static bool read_cells(PGconn *conn, const char *const *p, struct yield_cells *m
     return ok;
 }
 
+bool yield_currency_digits(PGconn *conn, const char *currency, int *digits)
+{
+    const char *p[] = {currency};
+    PGresult *cur = db_query(conn, "read the currency",
+                             "SELECT minor_digits FROM currency WHERE code = $1", 1, p);
+    if (!cur) return false;
+    int64_t v = 2;
+    if (PQntuples(cur)) db_get_int64(cur, 0, 0, &v);
+    PQclear(cur);
+    *digits = (int)v;
+    return true;
+}
+
 bool yield_read_month(PGconn *conn, const char *first_day, const char *currency,
                       struct yield_cells *m, struct yield_token_revenues *tr)
 {

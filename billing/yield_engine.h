@@ -23,6 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The minor digits of currency (2 when the currency table does not know
+ * it), how the reports priced from the yield print money. False after
+ * printing a database error. */
+bool yield_currency_digits(PGconn *conn, const char *currency, int *digits);
 /* The cells of the month starting first_day in currency, with revenue
  * allocated; tr, when not NULL, gets each by-token customer's token
  * revenue for yield_read_tokens. False after printing a database error. */

@@ -55,14 +55,14 @@ static void percent(const PGresult *res, int r, int c, char *buf, size_t len)
     snprintf(buf, len, "%lld.%04lld", (long long)(v / 10000), (long long)(v % 10000));
 }
 
-static void row_text(struct strbuf *out, const char *key, const char *devices,
+static void row_text(struct strbuf *out, int width, const char *key, const char *devices,
                      const int64_t ms[4], const char *pct)
 {
     char h[4][32];
     for (int k = 0; k < 4; k++)
         report_gpu_hours(ms[k], h[k], sizeof h[k]);
-    sb_printf(out, "%-40s %7s %12s %12s %12s %12s %9s%%\n", key, devices, h[0], h[1], h[2], h[3],
-              pct);
+    sb_printf(out, "%-*s %7s %12s %12s %12s %12s %9s%%\n", width, key, devices, h[0], h[1], h[2],
+              h[3], pct);
 }
 
 bool availability_report(PGconn *conn, const char *from, const char *to, enum availability_by by,
@@ -73,12 +73,17 @@ bool availability_report(PGconn *conn, const char *from, const char *to, enum av
     if (!res) return false;
     static const char *const names[] = {"devices", "metered_ms", "up_ms", "degraded_ms",
                                         "down_ms", "availability_ppm"};
+    /* the first column as wide as its longest key (device keys are
+     * site/node/UUID, wider than 40), so every figure stays under its head */
+    int width = 40;
+    for (int r = 0; r < PQntuples(res); r++)
+        if (PQgetlength(res, r, 1) > width) width = PQgetlength(res, r, 1);
     if (format == REPORT_TEXT)
         sb_printf(out,
                   "availability from %s to %s by %s (GPU-hours; availability = up / metered, "
-                  "rounded down)\n%-40s %7s %12s %12s %12s %12s %10s\n",
-                  from, to, by_name[by], by_name[by], "devices", "metered", "up", "degraded",
-                  "down", "available");
+                  "rounded down)\n%-*s %7s %12s %12s %12s %12s %10s\n",
+                  from, to, by_name[by], width, by_name[by], "devices", "metered", "up",
+                  "degraded", "down", "available");
     else if (format == REPORT_CSV)
         sb_printf(out, "%s,%s,%s,%s,%s,%s,%s\n", by_name[by], names[0], names[1], names[2],
                   names[3], names[4], names[5]);
@@ -98,7 +103,7 @@ bool availability_report(PGconn *conn, const char *from, const char *to, enum av
         char pct[32];
         percent(res, r, 7, pct, sizeof pct);
         if (format == REPORT_TEXT) {
-            row_text(out, key, v[0], ms, pct);
+            row_text(out, width, key, v[0], ms, pct);
         } else if (format == REPORT_CSV) {
             csv_field(out, key); /* collectors' names: quoted if need be */
             for (int k = 0; k < 6; k++)

@@ -152,4 +152,13 @@ check_match "up with a reason is refused by the table too, even to its owner" \
     "violates check constraint \"device_health_up_has_no_reason" \
     "$(q "INSERT INTO device_health VALUES ('x', 1, 'c', 's', 'n', 'd', 'm', 'v', now(), now(), 0,
                                            'up', '{xid:79}')" 2>&1)"
+# In text, a device key with a real UUID (site/node/GPU-<36>: 61 bytes)
+# widens the first column, so every row is as long as the heads (it was
+# 40 wide and pushed such a row's figures right of their heads).
+health 1 gpu-node-07 GPU-4e1a7c23-9b3d-4f60-a8e5-d0c6b2f19303 2026-11-02T00:00:00Z \
+    2026-11-02T00:00:30Z down '["xid:79"]' | sed 's#dcgm/c1/#dcgm/c2/#g; s#"c1"#"c2"#' | send
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+"$GM" report availability --from 2026-11-02 --to 2026-11-02 --by device >"$TMP/avail.txt" 2>&1
+check_eq "availability by device in text: every row as wide as the heads" 1 \
+    "$(tail -n +2 "$TMP/avail.txt" | awk '{ print length($0) }' | sort -u | wc -l)"
 finish

@@ -15,12 +15,19 @@ static void add_reason(struct usage_event *ev, const char *code)
     const struct health_reason *r = health_reason_find(code);
     enum health_state state = r ? r->state : HEALTH_DEGRADED;
     if (state == HEALTH_UP) return;
-    assert(ev->nreasons < EVENT_MAX_REASONS); /* health_derive adds at most four */
+    assert(ev->nreasons < EVENT_MAX_REASONS); /* health_derive adds at most five */
     snprintf(ev->reasons[ev->nreasons++], sizeof ev->reasons[0], "%s", code);
     if (state > ev->state) ev->state = state;
 }
 
-void health_derive(const struct device_signals *now, int64_t prev[2], struct usage_event *ev)
+/* A counter went up since the previous scrape (prev -1: first seen, no
+ * news; lower: the counters were reset with the GPU, no news either). */
+static bool rose(bool has, int64_t now, int64_t prev)
+{
+    return has && prev >= 0 && now > prev;
+}
+
+void health_derive(const struct device_signals *now, int64_t prev[4], struct usage_event *ev)
 {
     char code[EVENT_REASON_MAX + 1];
     ev->state = HEALTH_UP;
@@ -29,9 +36,12 @@ void health_derive(const struct device_signals *now, int64_t prev[2], struct usa
         snprintf(code, sizeof code, "xid:%lld", (long long)now->xid);
         add_reason(ev, code);
     }
-    if (now->has_ecc_dbe && prev[1] >= 0 && now->ecc_dbe > prev[1]) add_reason(ev, "ecc_dbe");
+    if (rose(now->has_ecc_dbe, now->ecc_dbe, prev[1])) add_reason(ev, "ecc_dbe");
     if (now->has_row_remap_failure && now->row_remap_failure != 0)
         add_reason(ev, "row_remap_failure");
+    if (rose(now->has_nvlink_replay, now->nvlink_replay, prev[2]) ||
+        rose(now->has_nvlink_recovery, now->nvlink_recovery, prev[3]))
+        add_reason(ev, "nvlink_errors");
     if (now->has_chip_health && now->chip_health != 1) {
         snprintf(code, sizeof code, "npu_health:%lld", (long long)now->chip_health);
         add_reason(ev, code);
@@ -39,6 +49,8 @@ void health_derive(const struct device_signals *now, int64_t prev[2], struct usa
     /* a signal not in this scrape keeps what the last one said */
     if (now->has_xid) prev[0] = now->xid;
     if (now->has_ecc_dbe) prev[1] = now->ecc_dbe;
+    if (now->has_nvlink_replay) prev[2] = now->nvlink_replay;
+    if (now->has_nvlink_recovery) prev[3] = now->nvlink_recovery;
 }
 
 /* The device's signals: the first reading of it that carries each. */
@@ -53,6 +65,10 @@ static struct device_signals merged(const struct device_reading *g, size_t n)
             m.has_row_remap_failure = true, m.row_remap_failure = s->row_remap_failure;
         if (s->has_chip_health && !m.has_chip_health)
             m.has_chip_health = true, m.chip_health = s->chip_health;
+        if (s->has_nvlink_replay && !m.has_nvlink_replay)
+            m.has_nvlink_replay = true, m.nvlink_replay = s->nvlink_replay;
+        if (s->has_nvlink_recovery && !m.has_nvlink_recovery)
+            m.has_nvlink_recovery = true, m.nvlink_recovery = s->nvlink_recovery;
     }
     return m;
 }

@@ -12,6 +12,8 @@
  *    value of the previous scrape (a new XID in the window);
  *  - ecc_dbe: DCGM_FI_DEV_ECC_DBE_VOL_TOTAL went up;
  *  - row_remap_failure: DCGM_FI_DEV_ROW_REMAP_FAILURE is not 0;
+ *  - nvlink_errors: DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL or
+ *    DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL went up;
  *  - npu_health:<n>: npu_chip_info_health_status is not 1 (healthy).
  * Each reason's state is the table's (core/health_reasons.h); a code the
  * table does not know is degraded; a reason whose state is up (it does not
@@ -37,9 +39,9 @@ void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bo
                   int64_t start_ms);
 
 /* The reasons of one window: what health_meter derives, for tests. prev
- * holds the previous scrape's last XID and ECC count (-1: none) and is
- * moved to this scrape's. ev receives state, nreasons and reasons. Pure;
- * thread-safe. */
-void health_derive(const struct device_signals *now, int64_t prev[2], struct usage_event *ev);
+ * holds the previous scrape's last XID, ECC count, NVLink replay and
+ * recovery counts (-1: none) and is moved to this scrape's. ev receives
+ * state, nreasons and reasons. Pure; thread-safe. */
+void health_derive(const struct device_signals *now, int64_t prev[4], struct usage_event *ev);
 
 #endif

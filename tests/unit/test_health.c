@@ -114,7 +114,7 @@ static void test_derive_rules(void **state)
 {
     (void)state;
     struct usage_event ev = {0};
-    int64_t prev[2] = {0, -1};
+    int64_t prev[4] = {0, -1, -1, -1};
     struct device_signals s = {.has_xid = true, .xid = 154, .has_ecc_dbe = true, .ecc_dbe = 5};
     health_derive(&s, prev, &ev);
     assert_int_equal(ev.state, HEALTH_DEGRADED);
@@ -138,6 +138,65 @@ static void test_derive_rules(void **state)
     assert_string_equal(ev.reasons[1], "row_remap_failure");
 }
 
+/* ---- NVLink errors (issue 36, the signals part) ---- */
+
+/* dcgm-exporter's NVLink replay and recovery counters, window by window
+ * (dcgm-nvlink-t0..t3.prom): first seen is no news, a rise is
+ * nvlink_errors (degraded), the CRC counters rising alone are not read. */
+static void test_dcgm_nvlink_errors(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    /* t1: GPU0's replay count 12 -> 15; GPU1's CRC counts rose, nothing else */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z",
+                 "degraded", "nvlink_errors");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    /* t2: nothing rose */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "up", "");
+    /* t3: GPU1's recovery count 0 -> 1 beside a new XID 79: down, both listed */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t3.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "down",
+                 "xid:79,nvlink_errors");
+    assert_int_equal(r->bad, 0);
+}
+
+/* The NVLink rule alone: a counter first seen is no news, a rise of either
+ * is one reason, a fall (the GPU was reset) is no news and the new base. */
+static void test_derive_nvlink(void **state)
+{
+    (void)state;
+    struct usage_event ev = {0};
+    int64_t prev[4] = {-1, -1, -1, -1};
+    struct device_signals s = {.has_nvlink_replay = true, .nvlink_replay = 7,
+                               .has_nvlink_recovery = true, .nvlink_recovery = 2};
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(prev[2], 7);
+    assert_int_equal(prev[3], 2);
+    s.nvlink_replay = 8, s.nvlink_recovery = 3; /* both rose: one reason */
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_int_equal(ev.nreasons, 1);
+    assert_string_equal(ev.reasons[0], "nvlink_errors");
+    s.nvlink_replay = 0, s.nvlink_recovery = 0; /* reset with the GPU */
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(ev.nreasons, 0);
+    assert_int_equal(prev[2], 0);
+    struct device_signals recovery_only = {.has_nvlink_recovery = true, .nvlink_recovery = 1};
+    health_derive(&recovery_only, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_string_equal(ev.reasons[0], "nvlink_errors");
+    assert_int_equal(prev[2], 0); /* absent: the last value stands */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +204,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
         cmocka_unit_test(test_derive_rules),
+        cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),
+        cmocka_unit_test(test_derive_nvlink),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

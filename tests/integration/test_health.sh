@@ -141,6 +141,36 @@ sz-guangming/gpu-node-01/GPU-aaaa0000,1,90000,0,30000,60000,0
 sz-guangming/gpu-node-01/GPU-aaaa0001,1,90000,30000,0,60000,333333
 all,2,180000,30000,30000,120000,166666" "$out"
 
+# NVLink errors (issue 36, the signals part): dcgm-exporter's replay and
+# recovery counters rising are nvlink_errors, degraded; the CRC counters
+# rising alone are not read (tests/fixtures/ingest/dcgm-nvlink-*). Its own
+# node, so its source and sequence are not the scrapes' above.
+rc=0
+for t in 0 1 2 3; do
+    "$GM" collect dcgm --health --file "$F/dcgm-nvlink-t$t.prom" --at "2026-11-01T00:0$((t / 2)):$((t % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-nvlink" --site sz-nvlink --node nv-node-01 2>>"$TMP/collect.log" || rc=1
+done
+check_eq "every collect dcgm --health run over the NVLink scrapes exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "NVLink windows, as hand-computed (device start ms state reasons)" \
+"GPU-aaaa0000 00:00:00 30000 degraded nvlink_errors
+GPU-aaaa0000 00:00:30 30000 up 
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 up 
+GPU-aaaa0001 00:00:30 30000 up 
+GPU-aaaa0001 00:01:00 30000 down xid:79,nvlink_errors" \
+    "$(q "SELECT device || ' ' || to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' ||
+                 window_ms || ' ' || state || ' ' || array_to_string(reasons, ',')
+          FROM device_health WHERE site = 'sz-nvlink' ORDER BY device, start_at")"
+check_eq "NVLink devices: up + degraded + down = the metered window (device up degraded down metered)" \
+"GPU-aaaa0000 60000 30000 0 90000
+GPU-aaaa0001 60000 0 30000 90000" \
+    "$(q "SELECT device || ' ' || coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0) || ' ' ||
+                 coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0) || ' ' ||
+                 coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0) || ' ' ||
+                 (extract(epoch FROM max(end_at) - min(start_at)) * 1000)::bigint
+          FROM device_health WHERE site = 'sz-nvlink' GROUP BY device ORDER BY device")"
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

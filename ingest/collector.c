@@ -429,7 +429,9 @@ static void meter_input(struct collector *c, struct cycle *cy, const char *text,
         env.pods_origin = c->o.pods;
     }
     env.memory_shares = c->o.share && !strcmp(c->o.share, "memory");
+    cy->scope = origin; /* health.h: the devices last seen in this input */
     long n = c->kind->meter(cy, text, len, &env, &r);
+    cy->scope = NULL;
     if (accepted) *accepted += n;
     rejects_finish(&r);
     if (r.unusable[0]) {

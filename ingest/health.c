@@ -1,12 +1,28 @@
 /* health: health events from a scrape's signals (see health.h). */
 #include "ingest/health.h"
 
+#include "core/alloc.h"
 #include "core/health_reasons.h"
 #include "core/invariant.h"
 #include "core/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Where a device was last seen, for device_gone: "hseen <scope>" then its
+ * key, node, device, model and vendor, each after a newline (no label
+ * value holds one: cycle_ident_valid); values: [0] when it was last seen,
+ * [1] where its health is metered up to. The key carries what a gone
+ * window's event names, since a state entry holds only numbers. */
+#define SEEN_PREFIX "hseen "
+enum { SEEN_AT, SEEN_METERED_TO };
+
+static void seen_key(struct strbuf *key, const struct cycle *cy, const struct device_reading *g)
+{
+    sb_printf(key, SEEN_PREFIX "%s\n%s\n%s\n%s\n%s\n%s", cy->scope ? cy->scope : "", g->key,
+              g->node, g->device, g->model, g->vendor);
+}
 
 /* Adds a reason by its code: its state is the table's, degraded when the
  * table has no entry; a reason the table rates up is not listed. */
@@ -86,7 +102,15 @@ void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bo
     struct usage_event ev = {.kind = EVENT_KIND_HEALTH, .start_ms = start_ms, .end_ms = cy->at_ms};
     health_derive(&now, e->v, &ev);
     e->touched_ms = cy->at_ms;
-    if (!charged) return;
+    struct strbuf sk = STRBUF_INIT;
+    seen_key(&sk, cy, g);
+    struct state_entry *seen = state_get(cy->state, sk.buf, &created);
+    sb_free(&sk);
+    /* back after device_gone windows: the next window starts where they ended */
+    if (!created && seen->v[SEEN_METERED_TO] > ev.start_ms) ev.start_ms = seen->v[SEEN_METERED_TO];
+    seen->v[SEEN_AT] = seen->v[SEEN_METERED_TO] = cy->at_ms;
+    seen->touched_ms = cy->at_ms;
+    if (!charged || ev.start_ms >= ev.end_ms) return;
     if (strlen(g->device) >= sizeof ev.device) { /* the contract's 64 bytes */
         cy->st.bad_lines++;
         log_warn("%s %.96s: a device name longer than 64 bytes has no health event", g->node,
@@ -98,4 +122,63 @@ void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bo
     snprintf(ev.model, sizeof ev.model, "%s", g->model);
     snprintf(ev.vendor, sizeof ev.vendor, "%s", g->vendor);
     cycle_emit(cy, g->node, &ev);
+}
+
+/* A device_gone window from a "hseen" entry, named from its key. A device
+ * name too long for an event never had one (health_meter): none now. */
+static void emit_gone(struct cycle *cy, struct state_entry *e)
+{
+    /* scope, device key, node, device, model, vendor; the scope may be "" */
+    char *copy = xstrdup(e->key + strlen(SEEN_PREFIX)), *field[6] = {0};
+    field[0] = copy;
+    for (int i = 1; i < 6 && field[i - 1]; i++) {
+        char *nl = strchr(field[i - 1], '\n');
+        if (nl) *nl = '\0';
+        field[i] = nl ? nl + 1 : NULL;
+    }
+    const char *node = field[2], *device = field[3], *model = field[4], *vendor = field[5];
+    struct usage_event ev = {.kind = EVENT_KIND_HEALTH,
+                             .start_ms = e->v[SEEN_METERED_TO],
+                             .end_ms = cy->at_ms,
+                             .state = HEALTH_DOWN,
+                             .nreasons = 1};
+    if (node && device && model && vendor && strlen(device) < sizeof ev.device) {
+        snprintf(ev.reasons[0], sizeof ev.reasons[0], "device_gone");
+        snprintf(ev.node, sizeof ev.node, "%s", node);
+        memcpy(ev.device, device, strlen(device) + 1);
+        snprintf(ev.model, sizeof ev.model, "%s", model);
+        snprintf(ev.vendor, sizeof ev.vendor, "%s", vendor);
+        cycle_emit(cy, node, &ev);
+        log_warn("%s %s: no longer listed by %s: down (device_gone)", node, device,
+                 cy->scope ? cy->scope : "its input");
+    }
+    e->v[SEEN_METERED_TO] = cy->at_ms;
+    free(copy);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp((*(struct state_entry *const *)a)->key, (*(struct state_entry *const *)b)->key);
+}
+
+void health_gone(struct cycle *cy)
+{
+    if (!cy->health) return;
+    struct strbuf prefix = STRBUF_INIT;
+    sb_printf(&prefix, SEEN_PREFIX "%s\n", cy->scope ? cy->scope : "");
+    struct state_entry **gone = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < cy->state->nbuckets; i++)
+        for (struct state_entry *e = cy->state->buckets[i]; e; e = e->next) {
+            if (strncmp(e->key, prefix.buf, prefix.len) || e->v[SEEN_AT] >= cy->at_ms) continue;
+            if (cy->at_ms - e->v[SEEN_AT] > cy->max_gap_ms) continue; /* past the gap rule */
+            if (e->v[SEEN_METERED_TO] >= cy->at_ms) continue;
+            ALLOC_GROW(gone, n, cap, 8);
+            gone[n++] = e;
+        }
+    if (n) qsort(gone, n, sizeof *gone, by_key);
+    for (size_t i = 0; i < n; i++)
+        emit_gone(cy, gone[i]);
+    free(gone);
+    sb_free(&prefix);
 }

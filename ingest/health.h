@@ -20,6 +20,9 @@
  * affect the device) is not listed. The window's state is the worst of its
  * reasons, up with none. The state is updated on every scrape, also the
  * baseline and a gap, so a window never reports an XID from before it.
+ * health_gone then reports the devices the input no longer lists
+ * (device_gone), from the state's "hseen <input> ..." entries that
+ * health_meter keeps per input and device.
  * Not thread-safe: one collector thread owns a cycle and its state. */
 #ifndef GPUMETER_HEALTH_H
 #define GPUMETER_HEALTH_H
@@ -37,6 +40,17 @@
  * (not a baseline nor a gap), else only the state moves. */
 void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bool charged,
                   int64_t start_ms);
+
+/* device_gone: each device last seen in cy->scope (an input: a URL, a
+ * file) that this scrape of it does not list gets a down window with
+ * device_gone, from the end of its last window to cy->at_ms, while its
+ * last sighting is at most cy->max_gap_ms back (the usage gap rule's
+ * limit); after that it is not metered until it returns. A device that
+ * returns starts its next window where its last one ended. Runs after
+ * health_meter has seen every device of the scrape (device_meter), only
+ * for a usable input with devices: an input that lists none is an error,
+ * not every device gone. Windows in the order of the devices' keys. */
+void health_gone(struct cycle *cy);
 
 /* The reasons of one window: what health_meter derives, for tests. prev
  * holds the previous scrape's last XID, ECC count, NVLink replay and

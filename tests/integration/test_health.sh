@@ -141,6 +141,22 @@ sz-guangming/gpu-node-01/GPU-aaaa0000,1,90000,0,30000,60000,0
 sz-guangming/gpu-node-01/GPU-aaaa0001,1,90000,30000,0,60000,333333
 all,2,180000,30000,30000,120000,166666" "$out"
 
+# A site's collected windows (device start ms state reasons), and per device
+# its up, degraded and down time and its metered window (first start to
+# last end), for the collector blocks below.
+windows_at() {
+    q "SELECT device || ' ' || to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' ||
+              window_ms || ' ' || state || ' ' || array_to_string(reasons, ',')
+       FROM device_health WHERE site = '$1' ORDER BY device, start_at"
+}
+sums_at() {
+    q "SELECT device || ' ' || coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0) || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0) || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0) || ' ' ||
+              (extract(epoch FROM max(end_at) - min(start_at)) * 1000)::bigint
+       FROM device_health WHERE site = '$1' GROUP BY device ORDER BY device"
+}
+
 # NVLink errors (issue 36, the signals part): dcgm-exporter's replay and
 # recovery counters rising are nvlink_errors, degraded; the CRC counters
 # rising alone are not read (tests/fixtures/ingest/dcgm-nvlink-*). Its own
@@ -159,17 +175,37 @@ GPU-aaaa0000 00:01:00 30000 up
 GPU-aaaa0001 00:00:00 30000 up 
 GPU-aaaa0001 00:00:30 30000 up 
 GPU-aaaa0001 00:01:00 30000 down xid:79,nvlink_errors" \
-    "$(q "SELECT device || ' ' || to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' ||
-                 window_ms || ' ' || state || ' ' || array_to_string(reasons, ',')
-          FROM device_health WHERE site = 'sz-nvlink' ORDER BY device, start_at")"
+    "$(windows_at sz-nvlink)"
 check_eq "NVLink devices: up + degraded + down = the metered window (device up degraded down metered)" \
 "GPU-aaaa0000 60000 30000 0 90000
 GPU-aaaa0001 60000 0 30000 90000" \
-    "$(q "SELECT device || ' ' || coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0) || ' ' ||
-                 coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0) || ' ' ||
-                 coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0) || ' ' ||
-                 (extract(epoch FROM max(end_at) - min(start_at)) * 1000)::bigint
-          FROM device_health WHERE site = 'sz-nvlink' GROUP BY device ORDER BY device")"
+    "$(sums_at sz-nvlink)"
+
+# device_gone (issue 36, the signals part): one input (the same file each
+# round, as one URL would be) stops listing GPU1 for two rounds, then lists
+# it again: two down windows, then its next window from where they ended.
+rc=0
+round=0
+for f in dcgm-nvlink-t1 dcgm-gone dcgm-gone dcgm-nvlink-t2; do
+    cp "$F/$f.prom" "$TMP/scrape.prom"
+    "$GM" collect dcgm --health --file "$TMP/scrape.prom" --at "2026-11-01T00:0$((round / 2)):$((round % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-gone" --site sz-gone --node gone-node-01 2>>"$TMP/collect.log" || rc=1
+    round=$((round + 1))
+done
+check_eq "every collect dcgm --health run over the gone scrapes exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "device_gone windows, as hand-computed (device start ms state reasons)" \
+"GPU-aaaa0000 00:00:00 30000 up 
+GPU-aaaa0000 00:00:30 30000 up 
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 down device_gone
+GPU-aaaa0001 00:00:30 30000 down device_gone
+GPU-aaaa0001 00:01:00 30000 up " \
+    "$(windows_at sz-gone)"
+check_eq "gone devices: up + degraded + down = the metered window (device up degraded down metered)" \
+"GPU-aaaa0000 90000 0 0 90000
+GPU-aaaa0001 30000 0 60000 90000" \
+    "$(sums_at sz-gone)"
 
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \

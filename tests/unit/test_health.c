@@ -197,6 +197,48 @@ static void test_derive_nvlink(void **state)
     assert_int_equal(prev[2], 0); /* absent: the last value stands */
 }
 
+/* device_gone (issue 36, the signals part): GPU1 missing from two scrapes
+ * of its input is down for each; back, its window starts where the last
+ * gone window ended, not where usage last saw it; missing for longer than
+ * the gap limit (300 s here) it is not metered, and comes back as a
+ * baseline. Every window hand-computed. */
+static void test_dcgm_device_gone(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "device_gone");
+    assert_string_equal(r->hea[1].node, "gpu-node-01");
+    assert_string_equal(r->hea[1].model, "NVIDIA H800");
+    assert_string_equal(r->hea[1].vendor, "nvidia");
+    assert_int_equal(r->n, 1); /* gone is health only: no usage for GPU1 */
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "down",
+                 "device_gone");
+    /* back: usage charges 00:00:00-00:01:30 (the gap rule is unchanged),
+     * health only the 30 s not yet metered */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    /* gone again, then past the gap limit: not metered, back as a baseline */
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:02:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:30Z", "2026-11-01T00:02:00Z", "down",
+                 "device_gone");
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:08:20Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* GPU1 last seen 410 s back; GPU0's own gap */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:08:50Z", NULL, NULL);
+    assert_int_equal(r->nhea, 1);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:08:20Z", "2026-11-01T00:08:50Z", "up", "");
+    assert_int_equal(r->bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_derive_rules),
         cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),
         cmocka_unit_test(test_derive_nvlink),
+        cmocka_unit_test_setup_teardown(test_dcgm_device_gone, setup, teardown),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

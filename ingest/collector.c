@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "ingest/deliver.h"
 #include "ingest/fetch.h"
+#include "ingest/health.h"
 #include "ingest/spool.h"
 #include "ingest/token_server.h"
 #include "core/alloc.h"
@@ -458,6 +459,15 @@ static bool read_command(const char *cmd, struct strbuf *out)
     return ok && status == 0;
 }
 
+/* The devices last seen at a URL that did not answer: scrape_failed
+ * (health.h). A joined round is not metered at all, so it has none. */
+static void report_scrape_failed(struct cycle *cy, const char *url)
+{
+    cy->scope = url;
+    health_scrape_failed(cy);
+    cy->scope = NULL;
+}
+
 /* Reads this round's inputs into cy; false when one could not be read. */
 static bool gather(struct collector *c, struct cycle *cy)
 {
@@ -490,6 +500,8 @@ static bool gather(struct collector *c, struct cycle *cy)
         for (size_t i = 0; i < c->ntargets; i++)
             if (c->targets[i].next_try_ms <= now)
                 batch[n].url = c->targets[i].f.url, which[n++] = i;
+            else if (!join) /* waiting out its backoff: still not answering */
+                report_scrape_failed(cy, c->targets[i].f.url);
         fetch_all(batch, n, c->o.timeout * 1000);
         for (size_t k = 0; k < n; k++) {
             struct target *t = &c->targets[which[k]];
@@ -510,6 +522,7 @@ static bool gather(struct collector *c, struct cycle *cy)
                 }
             } else {
                 ok = false;
+                if (!join) report_scrape_failed(cy, t->f.url);
                 int64_t wait = (c->o.interval ? c->o.interval : 1) * 1000LL
                                << (t->failures < 10 ? t->failures : 10);
                 if (wait > MAX_BACKOFF_MS) wait = MAX_BACKOFF_MS;

@@ -124,9 +124,11 @@ void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bo
     cycle_emit(cy, g->node, &ev);
 }
 
-/* A device_gone window from a "hseen" entry, named from its key. A device
- * name too long for an event never had one (health_meter): none now. */
-static void emit_gone(struct cycle *cy, struct state_entry *e)
+/* A down window for reason from start_ms to now, of the device of a
+ * "hseen" entry, named from its key. A device name too long for an event
+ * never had one (health_meter): none now. */
+static void emit_missing(struct cycle *cy, struct state_entry *e, const char *reason,
+                         int64_t start_ms)
 {
     /* scope, device key, node, device, model, vendor; the scope may be "" */
     char *copy = xstrdup(e->key + strlen(SEEN_PREFIX)), *field[6] = {0};
@@ -138,18 +140,18 @@ static void emit_gone(struct cycle *cy, struct state_entry *e)
     }
     const char *node = field[2], *device = field[3], *model = field[4], *vendor = field[5];
     struct usage_event ev = {.kind = EVENT_KIND_HEALTH,
-                             .start_ms = e->v[SEEN_METERED_TO],
+                             .start_ms = start_ms,
                              .end_ms = cy->at_ms,
                              .state = HEALTH_DOWN,
                              .nreasons = 1};
     if (node && device && model && vendor && strlen(device) < sizeof ev.device) {
-        snprintf(ev.reasons[0], sizeof ev.reasons[0], "device_gone");
+        snprintf(ev.reasons[0], sizeof ev.reasons[0], "%s", reason);
         snprintf(ev.node, sizeof ev.node, "%s", node);
         memcpy(ev.device, device, strlen(device) + 1);
         snprintf(ev.model, sizeof ev.model, "%s", model);
         snprintf(ev.vendor, sizeof ev.vendor, "%s", vendor);
         cycle_emit(cy, node, &ev);
-        log_warn("%s %s: no longer listed by %s: down (device_gone)", node, device,
+        log_warn("%s %s: down (%s) in %s", node, device, reason,
                  cy->scope ? cy->scope : "its input");
     }
     e->v[SEEN_METERED_TO] = cy->at_ms;
@@ -161,24 +163,47 @@ static int by_key(const void *a, const void *b)
     return strcmp((*(struct state_entry *const *)a)->key, (*(struct state_entry *const *)b)->key);
 }
 
-void health_gone(struct cycle *cy)
+/* The devices last seen in cy->scope and not in this round, by key. */
+static struct state_entry **missing(const struct cycle *cy, size_t *n)
 {
-    if (!cy->health) return;
     struct strbuf prefix = STRBUF_INIT;
     sb_printf(&prefix, SEEN_PREFIX "%s\n", cy->scope ? cy->scope : "");
-    struct state_entry **gone = NULL;
-    size_t n = 0, cap = 0;
+    struct state_entry **v = NULL;
+    size_t cap = 0;
+    *n = 0;
     for (size_t i = 0; i < cy->state->nbuckets; i++)
         for (struct state_entry *e = cy->state->buckets[i]; e; e = e->next) {
             if (strncmp(e->key, prefix.buf, prefix.len) || e->v[SEEN_AT] >= cy->at_ms) continue;
-            if (cy->at_ms - e->v[SEEN_AT] > cy->max_gap_ms) continue; /* past the gap rule */
             if (e->v[SEEN_METERED_TO] >= cy->at_ms) continue;
-            ALLOC_GROW(gone, n, cap, 8);
-            gone[n++] = e;
+            ALLOC_GROW(v, *n, cap, 8);
+            v[(*n)++] = e;
         }
-    if (n) qsort(gone, n, sizeof *gone, by_key);
-    for (size_t i = 0; i < n; i++)
-        emit_gone(cy, gone[i]);
-    free(gone);
+    if (*n) qsort(v, *n, sizeof *v, by_key);
     sb_free(&prefix);
+    return v;
+}
+
+void health_gone(struct cycle *cy)
+{
+    if (!cy->health) return;
+    size_t n;
+    struct state_entry **gone = missing(cy, &n);
+    for (size_t i = 0; i < n; i++)
+        if (cy->at_ms - gone[i]->v[SEEN_AT] <= cy->max_gap_ms) /* within the gap rule */
+            emit_missing(cy, gone[i], "device_gone", gone[i]->v[SEEN_METERED_TO]);
+    free(gone);
+}
+
+void health_scrape_failed(struct cycle *cy)
+{
+    if (!cy->health) return;
+    size_t n;
+    struct state_entry **down = missing(cy, &n);
+    for (size_t i = 0; i < n; i++) {
+        struct state_entry *e = down[i];
+        int64_t start = e->v[SEEN_METERED_TO], earliest = cy->at_ms - cy->max_gap_ms;
+        emit_missing(cy, e, "scrape_failed", start > earliest ? start : earliest);
+        e->touched_ms = cy->at_ms; /* kept while its input is listed and failing */
+    }
+    free(down);
 }

@@ -52,6 +52,15 @@ void health_meter(struct cycle *cy, const struct device_reading *g, size_t n, bo
  * not every device gone. Windows in the order of the devices' keys. */
 void health_gone(struct cycle *cy);
 
+/* scrape_failed: cy->scope (a URL) did not answer this round, or waits in
+ * its backoff after failing: each device last seen there gets a down
+ * window with scrape_failed up to cy->at_ms, from the end of its last
+ * window but never more than cy->max_gap_ms back (the time before, when
+ * nothing ran, is not metered). Reported every round while the URL is
+ * listed and failing, however long: the operator lists the node, and it
+ * does not answer. Windows in the order of the devices' keys. */
+void health_scrape_failed(struct cycle *cy);
+
 /* The reasons of one window: what health_meter derives, for tests. prev
  * holds the previous scrape's last XID, ECC count, NVLink replay and
  * recovery counts (-1: none) and is moved to this scrape's. ev receives

@@ -157,6 +157,14 @@ sums_at() {
        FROM device_health WHERE site = '$1' GROUP BY device ORDER BY device"
 }
 
+# A site's collected windows and per-device sums, each against its
+# hand-computed text: label site windows sums.
+check_collected() {
+    check_eq "$1 windows, as hand-computed (device start ms state reasons)" "$3" "$(windows_at "$2")"
+    check_eq "$1: up + degraded + down = the metered window (device up degraded down metered)" \
+        "$4" "$(sums_at "$2")"
+}
+
 # NVLink errors (issue 36, the signals part): dcgm-exporter's replay and
 # recovery counters rising are nvlink_errors, degraded; the CRC counters
 # rising alone are not read (tests/fixtures/ingest/dcgm-nvlink-*). Its own
@@ -168,18 +176,15 @@ for t in 0 1 2 3; do
 done
 check_eq "every collect dcgm --health run over the NVLink scrapes exits 0" 0 "$rc"
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
-check_eq "NVLink windows, as hand-computed (device start ms state reasons)" \
+check_collected "NVLink" sz-nvlink \
 "GPU-aaaa0000 00:00:00 30000 degraded nvlink_errors
 GPU-aaaa0000 00:00:30 30000 up 
 GPU-aaaa0000 00:01:00 30000 up 
 GPU-aaaa0001 00:00:00 30000 up 
 GPU-aaaa0001 00:00:30 30000 up 
 GPU-aaaa0001 00:01:00 30000 down xid:79,nvlink_errors" \
-    "$(windows_at sz-nvlink)"
-check_eq "NVLink devices: up + degraded + down = the metered window (device up degraded down metered)" \
 "GPU-aaaa0000 60000 30000 0 90000
-GPU-aaaa0001 60000 0 30000 90000" \
-    "$(sums_at sz-nvlink)"
+GPU-aaaa0001 60000 0 30000 90000"
 
 # device_gone (issue 36, the signals part): one input (the same file each
 # round, as one URL would be) stops listing GPU1 for two rounds, then lists
@@ -194,18 +199,41 @@ for f in dcgm-nvlink-t1 dcgm-gone dcgm-gone dcgm-nvlink-t2; do
 done
 check_eq "every collect dcgm --health run over the gone scrapes exits 0" 0 "$rc"
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
-check_eq "device_gone windows, as hand-computed (device start ms state reasons)" \
+check_collected "device_gone" sz-gone \
 "GPU-aaaa0000 00:00:00 30000 up 
 GPU-aaaa0000 00:00:30 30000 up 
 GPU-aaaa0000 00:01:00 30000 up 
 GPU-aaaa0001 00:00:00 30000 down device_gone
 GPU-aaaa0001 00:00:30 30000 down device_gone
 GPU-aaaa0001 00:01:00 30000 up " \
-    "$(windows_at sz-gone)"
-check_eq "gone devices: up + degraded + down = the metered window (device up degraded down metered)" \
 "GPU-aaaa0000 90000 0 0 90000
-GPU-aaaa0001 30000 0 60000 90000" \
-    "$(sums_at sz-gone)"
+GPU-aaaa0001 30000 0 60000 90000"
+
+# scrape_failed (issue 36, the signals part): a URL (file://, as an
+# exporter's textfile) that does not answer for two rounds, then answers:
+# both its GPUs down for those rounds, each failing run exits 1 and still
+# commits its windows.
+rm -f "$TMP/exporter.prom"
+round=0
+rcs=""
+for f in dcgm-nvlink-t1 - - dcgm-nvlink-t2; do
+    if [ "$f" = - ]; then rm -f "$TMP/exporter.prom"; else cp "$F/$f.prom" "$TMP/exporter.prom"; fi
+    "$GM" collect dcgm --health "file://$TMP/exporter.prom" --at "2026-11-01T00:0$((round / 2)):$((round % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-failed" --site sz-failed --node failed-node-01 2>>"$TMP/collect.log"
+    rcs="$rcs$?"
+    round=$((round + 1))
+done
+check_eq "the runs exit 0, 1, 1, 0 (the URL did not answer twice)" 0110 "$rcs"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "scrape_failed" sz-failed \
+"GPU-aaaa0000 00:00:00 30000 down scrape_failed
+GPU-aaaa0000 00:00:30 30000 down scrape_failed
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 down scrape_failed
+GPU-aaaa0001 00:00:30 30000 down scrape_failed
+GPU-aaaa0001 00:01:00 30000 up " \
+"GPU-aaaa0000 30000 0 60000 90000
+GPU-aaaa0001 30000 0 60000 90000"
 
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \

@@ -197,6 +197,16 @@ static void test_derive_nvlink(void **state)
     assert_int_equal(prev[2], 0); /* absent: the last value stands */
 }
 
+/* Both GPUs listed again at 00:01:30 after down windows up to 00:01:00:
+ * their windows start at 00:01:00, where those ended, and are up. */
+static void back_up_at_0130(struct run *r)
+{
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+}
+
 /* device_gone (issue 36, the signals part): GPU1 missing from two scrapes
  * of its input is down for each; back, its window starts where the last
  * gone window ended, not where usage last saw it; missing for longer than
@@ -222,10 +232,7 @@ static void test_dcgm_device_gone(void **state)
                  "device_gone");
     /* back: usage charges 00:00:00-00:01:30 (the gap rule is unchanged),
      * health only the 30 s not yet metered */
-    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
-    assert_int_equal(r->nhea, 2);
-    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
-    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    back_up_at_0130(r);
     /* gone again, then past the gap limit: not metered, back as a baseline */
     scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:02:00Z", NULL, NULL);
     assert_int_equal(r->nhea, 2);
@@ -239,6 +246,48 @@ static void test_dcgm_device_gone(void **state)
     assert_int_equal(r->bad, 0);
 }
 
+/* A round in which the input did not answer: what the collector calls. */
+static void failed_round(struct run *r, const char *when)
+{
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
+    health_scrape_failed(&cy);
+    cycle_end(r, &cy);
+}
+
+/* scrape_failed (issue 36, the signals part): the input down for two
+ * rounds, both its GPUs down for each; back, their windows start where
+ * those ended; down for longer than the gap limit (300 s), a failing
+ * round reports at most 300 s back, and the return is a baseline. */
+static void test_dcgm_scrape_failed(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    failed_round(r, "2026-11-01T00:00:30Z");
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "scrape_failed");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "scrape_failed");
+    assert_int_equal(r->n + r->ncap, 0); /* no usage guessed */
+    failed_round(r, "2026-11-01T00:01:00Z");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "down",
+                 "scrape_failed");
+    back_up_at_0130(r);
+    /* a long outage: 400 s after the last round, 300 s of it reported */
+    failed_round(r, "2026-11-01T00:08:10Z");
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:03:10Z", "2026-11-01T00:08:10Z", "down",
+                 "scrape_failed");
+    failed_round(r, "2026-11-01T00:08:40Z"); /* and still every round after */
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:08:10Z", "2026-11-01T00:08:40Z", "down",
+                 "scrape_failed");
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:09:10Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* usage's gap: a baseline, health with it */
+    assert_int_equal(r->bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),
         cmocka_unit_test(test_derive_nvlink),
         cmocka_unit_test_setup_teardown(test_dcgm_device_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_scrape_failed, setup, teardown),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

@@ -459,8 +459,9 @@ static bool read_command(const char *cmd, struct strbuf *out)
     return ok && status == 0;
 }
 
-/* The devices last seen at a URL that did not answer: scrape_failed
- * (health.h). A joined round is not metered at all, so it has none. */
+/* The devices last seen at a URL (or, by name, a command) that did not
+ * answer: scrape_failed (health.h). A joined round is not metered at all,
+ * so it has none. */
 static void report_scrape_failed(struct cycle *cy, const char *url)
 {
     cy->scope = url;
@@ -553,8 +554,10 @@ static bool gather(struct collector *c, struct cycle *cy)
     } else if (c->kind->command) {
         if (read_command(c->kind->command, &in))
             meter_input(c, cy, in.buf ? in.buf : "", in.len, c->kind->name, node, NULL);
-        else
+        else { /* the node's own tool did not answer: as a URL that does not */
             ok = false, log_error("command failed: %s", c->kind->command);
+            report_scrape_failed(cy, c->kind->name);
+        }
     }
     if (cy->st.unusable || cy->st.refused_rows || cy->st.refused_units) ok = false;
     if (!ok) c->t.input_errors++;

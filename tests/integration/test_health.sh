@@ -235,6 +235,21 @@ GPU-aaaa0001 00:01:00 30000 up " \
 "GPU-aaaa0000 30000 0 60000 90000
 GPU-aaaa0001 30000 0 60000 90000"
 
+# collect nvidia-smi --health (no health series: up windows, and a GPU its
+# query output stops listing is device_gone); --stdout, nothing rated.
+cp "$F/nvsmi-units-t0.csv" "$TMP/smi.csv"
+"$GM" collect nvidia-smi --health --file "$TMP/smi.csv" --at 2026-11-01T00:00:00Z --stdout \
+    --state-dir "$TMP/smi" --account team-default >/dev/null 2>>"$TMP/collect.log"
+check_eq "collect nvidia-smi takes --health" 0 "$?"
+cp "$F/nvsmi-gone.csv" "$TMP/smi.csv"
+out=$("$GM" collect nvidia-smi --health --file "$TMP/smi.csv" --at 2026-11-01T00:01:00Z --stdout \
+    --state-dir "$TMP/smi" --account team-default 2>>"$TMP/collect.log" |
+    jq -r 'select(.kind == "health") | "\(.device) \(.start) \(.end) \(.state) \(.reasons // [] | join(","))"')
+check_eq "nvidia-smi health windows (device start end state reasons)" \
+"GPU-ffff0000 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z up 
+GPU-ffff0001 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z up 
+GPU-ffff0002 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z down device_gone" "$out"
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

@@ -10,6 +10,7 @@
 
 #include "ingest/dcgm.h"
 #include "ingest/health.h"
+#include "ingest/nvsmi.h"
 
 #include "ingest_run.h"
 
@@ -288,6 +289,22 @@ static void test_dcgm_scrape_failed(void **state)
     assert_int_equal(r->bad, 0);
 }
 
+/* nvidia-smi has no health series: its windows are up, and a GPU its
+ * query output stops listing is device_gone (nvsmi-gone.csv). */
+static void test_nvsmi_device_gone(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, nvsmi_parse, "nvsmi-units-t0.csv", "2026-11-01T00:00:00Z", NULL, "team-default");
+    scrape(r, nvsmi_parse, "nvsmi-gone.csv", "2026-11-01T00:01:00Z", NULL, "team-default");
+    assert_int_equal(r->nhea, 3);
+    check_health(r, 0, "GPU-ffff0000", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 1, "GPU-ffff0001", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 2, "GPU-ffff0002", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "down",
+                 "device_gone");
+    assert_string_equal(r->hea[2].model, "NVIDIA H100 80GB HBM3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_derive_nvlink),
         cmocka_unit_test_setup_teardown(test_dcgm_device_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_scrape_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvsmi_device_gone, setup, teardown),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

@@ -88,6 +88,9 @@ const struct health_reason health_reason_rows[] = {
      "a row remap waits for the next GPU reset; running and new work are unaffected"},
     {"nvlink_down", DEGRADED, OPERATOR,
      "an NVLink is down: the GPU runs work alone, work across GPUs loses the link"},
+    {"nvlink_errors", DEGRADED, OPERATOR,
+     "NVLink replay or recovery errors (DCGM's NVLINK_ERROR_CRITICAL): work across GPUs "
+     "slowed or lost; the GPU runs work alone"},
 
     /* what the collector itself sees (gpumeter's rule, no vendor list) */
     {"scrape_failed", DOWN, OPERATOR,

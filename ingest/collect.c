@@ -103,7 +103,7 @@ static const struct collector_kind kinds[] = {
     {"npu", "meter Ascend NPUs from npu-exporter scrapes (Prometheus text)",
      OPT_URLS | OPT_NODE | OPT_MODEL | OPT_MAP | OPT_GAP | OPT_HEALTH, NULL, meter_npu},
     {"nvidia-smi", "meter GPUs from nvidia-smi --query-gpu CSV",
-     OPT_NODE | OPT_MODEL | OPT_ACCOUNT | OPT_MAP | OPT_GAP,
+     OPT_NODE | OPT_MODEL | OPT_ACCOUNT | OPT_MAP | OPT_GAP | OPT_HEALTH,
      "nvidia-smi --query-gpu=uuid,name,power.draw,utilization.gpu --format=csv", meter_nvsmi},
     {"sacct", "meter Slurm GPU jobs from sacct --parsable2 output", OPT_MODEL | OPT_COLUMNS,
      "sacct --allusers --parsable2 --starttime now-2days "

@@ -8,6 +8,7 @@
 #include "core/timeutil.h"
 #include "ingest/deliver.h"
 #include "ingest/fetch.h"
+#include "ingest/health.h"
 #include "ingest/spool.h"
 #include "ingest/token_server.h"
 #include "core/alloc.h"
@@ -429,7 +430,9 @@ static void meter_input(struct collector *c, struct cycle *cy, const char *text,
         env.pods_origin = c->o.pods;
     }
     env.memory_shares = c->o.share && !strcmp(c->o.share, "memory");
+    cy->scope = origin; /* health.h: the devices last seen in this input */
     long n = c->kind->meter(cy, text, len, &env, &r);
+    cy->scope = NULL;
     if (accepted) *accepted += n;
     rejects_finish(&r);
     if (r.unusable[0]) {
@@ -454,6 +457,16 @@ static bool read_command(const char *cmd, struct strbuf *out)
     bool ok = file_read_stream(fileno(p), out);
     int status = pclose(p);
     return ok && status == 0;
+}
+
+/* The devices last seen at a URL (or, by name, a command) that did not
+ * answer: scrape_failed (health.h). A joined round is not metered at all,
+ * so it has none. */
+static void report_scrape_failed(struct cycle *cy, const char *url)
+{
+    cy->scope = url;
+    health_scrape_failed(cy);
+    cy->scope = NULL;
 }
 
 /* Reads this round's inputs into cy; false when one could not be read. */
@@ -488,6 +501,8 @@ static bool gather(struct collector *c, struct cycle *cy)
         for (size_t i = 0; i < c->ntargets; i++)
             if (c->targets[i].next_try_ms <= now)
                 batch[n].url = c->targets[i].f.url, which[n++] = i;
+            else if (!join) /* waiting out its backoff: still not answering */
+                report_scrape_failed(cy, c->targets[i].f.url);
         fetch_all(batch, n, c->o.timeout * 1000);
         for (size_t k = 0; k < n; k++) {
             struct target *t = &c->targets[which[k]];
@@ -508,6 +523,7 @@ static bool gather(struct collector *c, struct cycle *cy)
                 }
             } else {
                 ok = false;
+                if (!join) report_scrape_failed(cy, t->f.url);
                 int64_t wait = (c->o.interval ? c->o.interval : 1) * 1000LL
                                << (t->failures < 10 ? t->failures : 10);
                 if (wait > MAX_BACKOFF_MS) wait = MAX_BACKOFF_MS;
@@ -538,8 +554,10 @@ static bool gather(struct collector *c, struct cycle *cy)
     } else if (c->kind->command) {
         if (read_command(c->kind->command, &in))
             meter_input(c, cy, in.buf ? in.buf : "", in.len, c->kind->name, node, NULL);
-        else
+        else { /* the node's own tool did not answer: as a URL that does not */
             ok = false, log_error("command failed: %s", c->kind->command);
+            report_scrape_failed(cy, c->kind->name);
+        }
     }
     if (cy->st.unusable || cy->st.refused_rows || cy->st.refused_units) ok = false;
     if (!ok) c->t.input_errors++;

@@ -40,6 +40,8 @@ struct cycle {
     const char *kind, *cluster, *site;
     const char *hmac_key; /* NULL: events go unsigned */
     bool health;          /* --health: device sources emit health events (health.h) */
+    const char *scope;    /* the input being metered (its URL, file): where health.h
+                           * looks for devices gone from it; NULL is "" */
     struct strbuf out;
     long events;
     struct cycle_stats st;

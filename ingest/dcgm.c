@@ -68,7 +68,11 @@ static bool is_fb_used(const char *name)
  * error encountered", on by default), DCGM_FI_DEV_ROW_REMAP_FAILURE
  * ("Whether remapping of rows has failed", on by default) and
  * DCGM_FI_DEV_ECC_DBE_VOL_TOTAL ("Total number of double-bit volatile ECC
- * errors", listed there commented out: on where the operator enables it). */
+ * errors", listed there commented out: on where the operator enables it);
+ * DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL ("Total number of NVLink
+ * retries") and DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL ("Total number
+ * of NVLink recovery errors"), commented out there too. The CRC counters
+ * are not read: DCGM's health watch warns on them only (docs/availability.md). */
 static bool *health_signal(struct device_signals *g, const char *name, int64_t **value)
 {
     if (!strcmp(name, "DCGM_FI_DEV_XID_ERRORS")) return *value = &g->xid, &g->has_xid;
@@ -76,6 +80,10 @@ static bool *health_signal(struct device_signals *g, const char *name, int64_t *
         return *value = &g->ecc_dbe, &g->has_ecc_dbe;
     if (!strcmp(name, "DCGM_FI_DEV_ROW_REMAP_FAILURE"))
         return *value = &g->row_remap_failure, &g->has_row_remap_failure;
+    if (!strcmp(name, "DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL"))
+        return *value = &g->nvlink_replay, &g->has_nvlink_replay;
+    if (!strcmp(name, "DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL"))
+        return *value = &g->nvlink_recovery, &g->has_nvlink_recovery;
     return NULL;
 }
 

@@ -399,6 +399,7 @@ void device_meter(struct cycle *cy, struct device_set *set)
         if (charged) charge_device(cy, &set->v[i], j - i, &w, &caps);
         health_meter(cy, &set->v[i], j - i, charged, w.start_ms); /* after its usage */
     }
+    health_gone(cy); /* after every device seen: the ones this input no longer lists */
     for (size_t i = 0; i < caps.n; i++)
         emit_capacity(cy, &caps.v[i]);
     free(caps.v);

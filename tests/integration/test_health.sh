@@ -141,6 +141,115 @@ sz-guangming/gpu-node-01/GPU-aaaa0000,1,90000,0,30000,60000,0
 sz-guangming/gpu-node-01/GPU-aaaa0001,1,90000,30000,0,60000,333333
 all,2,180000,30000,30000,120000,166666" "$out"
 
+# A site's collected windows (device start ms state reasons), and per device
+# its up, degraded and down time and its metered window (first start to
+# last end), for the collector blocks below.
+windows_at() {
+    q "SELECT device || ' ' || to_char(start_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' ' ||
+              window_ms || ' ' || state || ' ' || array_to_string(reasons, ',')
+       FROM device_health WHERE site = '$1' ORDER BY device, start_at"
+}
+sums_at() {
+    q "SELECT device || ' ' || coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0) || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0) || ' ' ||
+              coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0) || ' ' ||
+              (extract(epoch FROM max(end_at) - min(start_at)) * 1000)::bigint
+       FROM device_health WHERE site = '$1' GROUP BY device ORDER BY device"
+}
+
+# A site's collected windows and per-device sums, each against its
+# hand-computed text: label site windows sums.
+check_collected() {
+    check_eq "$1 windows, as hand-computed (device start ms state reasons)" "$3" "$(windows_at "$2")"
+    check_eq "$1: up + degraded + down = the metered window (device up degraded down metered)" \
+        "$4" "$(sums_at "$2")"
+}
+
+# NVLink errors (issue 36, the signals part): dcgm-exporter's replay and
+# recovery counters rising are nvlink_errors, degraded; the CRC counters
+# rising alone are not read (tests/fixtures/ingest/dcgm-nvlink-*). Its own
+# node, so its source and sequence are not the scrapes' above.
+rc=0
+for t in 0 1 2 3; do
+    "$GM" collect dcgm --health --file "$F/dcgm-nvlink-t$t.prom" --at "2026-11-01T00:0$((t / 2)):$((t % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-nvlink" --site sz-nvlink --node nv-node-01 2>>"$TMP/collect.log" || rc=1
+done
+check_eq "every collect dcgm --health run over the NVLink scrapes exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "NVLink" sz-nvlink \
+"GPU-aaaa0000 00:00:00 30000 degraded nvlink_errors
+GPU-aaaa0000 00:00:30 30000 up 
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 up 
+GPU-aaaa0001 00:00:30 30000 up 
+GPU-aaaa0001 00:01:00 30000 down xid:79,nvlink_errors" \
+"GPU-aaaa0000 60000 30000 0 90000
+GPU-aaaa0001 60000 0 30000 90000"
+
+# device_gone (issue 36, the signals part): one input (the same file each
+# round, as one URL would be) stops listing GPU1 for two rounds, then lists
+# it again: two down windows, then its next window from where they ended.
+rc=0
+round=0
+for f in dcgm-nvlink-t1 dcgm-gone dcgm-gone dcgm-nvlink-t2; do
+    cp "$F/$f.prom" "$TMP/scrape.prom"
+    "$GM" collect dcgm --health --file "$TMP/scrape.prom" --at "2026-11-01T00:0$((round / 2)):$((round % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-gone" --site sz-gone --node gone-node-01 2>>"$TMP/collect.log" || rc=1
+    round=$((round + 1))
+done
+check_eq "every collect dcgm --health run over the gone scrapes exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "device_gone" sz-gone \
+"GPU-aaaa0000 00:00:00 30000 up 
+GPU-aaaa0000 00:00:30 30000 up 
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 down device_gone
+GPU-aaaa0001 00:00:30 30000 down device_gone
+GPU-aaaa0001 00:01:00 30000 up " \
+"GPU-aaaa0000 90000 0 0 90000
+GPU-aaaa0001 30000 0 60000 90000"
+
+# scrape_failed (issue 36, the signals part): a URL (file://, as an
+# exporter's textfile) that does not answer for two rounds, then answers:
+# both its GPUs down for those rounds, each failing run exits 1 and still
+# commits its windows.
+rm -f "$TMP/exporter.prom"
+round=0
+rcs=""
+for f in dcgm-nvlink-t1 - - dcgm-nvlink-t2; do
+    if [ "$f" = - ]; then rm -f "$TMP/exporter.prom"; else cp "$F/$f.prom" "$TMP/exporter.prom"; fi
+    "$GM" collect dcgm --health "file://$TMP/exporter.prom" --at "2026-11-01T00:0$((round / 2)):$((round % 2 * 3))0Z" \
+        --state-dir "$TMP/dcgm-failed" --site sz-failed --node failed-node-01 2>>"$TMP/collect.log"
+    rcs="$rcs$?"
+    round=$((round + 1))
+done
+check_eq "the runs exit 0, 1, 1, 0 (the URL did not answer twice)" 0110 "$rcs"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "scrape_failed" sz-failed \
+"GPU-aaaa0000 00:00:00 30000 down scrape_failed
+GPU-aaaa0000 00:00:30 30000 down scrape_failed
+GPU-aaaa0000 00:01:00 30000 up 
+GPU-aaaa0001 00:00:00 30000 down scrape_failed
+GPU-aaaa0001 00:00:30 30000 down scrape_failed
+GPU-aaaa0001 00:01:00 30000 up " \
+"GPU-aaaa0000 30000 0 60000 90000
+GPU-aaaa0001 30000 0 60000 90000"
+
+# collect nvidia-smi --health (no health series: up windows, and a GPU its
+# query output stops listing is device_gone); --stdout, nothing rated.
+cp "$F/nvsmi-units-t0.csv" "$TMP/smi.csv"
+"$GM" collect nvidia-smi --health --file "$TMP/smi.csv" --at 2026-11-01T00:00:00Z --stdout \
+    --state-dir "$TMP/smi" --account team-default >/dev/null 2>>"$TMP/collect.log"
+check_eq "collect nvidia-smi takes --health" 0 "$?"
+cp "$F/nvsmi-gone.csv" "$TMP/smi.csv"
+out=$("$GM" collect nvidia-smi --health --file "$TMP/smi.csv" --at 2026-11-01T00:01:00Z --stdout \
+    --state-dir "$TMP/smi" --account team-default 2>>"$TMP/collect.log" |
+    jq -r 'select(.kind == "health") | "\(.device) \(.start) \(.end) \(.state) \(.reasons // [] | join(","))"')
+check_eq "nvidia-smi health windows (device start end state reasons)" \
+"GPU-ffff0000 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z up 
+GPU-ffff0001 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z up 
+GPU-ffff0002 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z down device_gone" "$out"
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

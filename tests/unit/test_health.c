@@ -10,6 +10,7 @@
 
 #include "ingest/dcgm.h"
 #include "ingest/health.h"
+#include "ingest/nvsmi.h"
 
 #include "ingest_run.h"
 
@@ -114,7 +115,7 @@ static void test_derive_rules(void **state)
 {
     (void)state;
     struct usage_event ev = {0};
-    int64_t prev[2] = {0, -1};
+    int64_t prev[4] = {0, -1, -1, -1};
     struct device_signals s = {.has_xid = true, .xid = 154, .has_ecc_dbe = true, .ecc_dbe = 5};
     health_derive(&s, prev, &ev);
     assert_int_equal(ev.state, HEALTH_DEGRADED);
@@ -138,6 +139,172 @@ static void test_derive_rules(void **state)
     assert_string_equal(ev.reasons[1], "row_remap_failure");
 }
 
+/* ---- NVLink errors (issue 36, the signals part) ---- */
+
+/* dcgm-exporter's NVLink replay and recovery counters, window by window
+ * (dcgm-nvlink-t0..t3.prom): first seen is no news, a rise is
+ * nvlink_errors (degraded), the CRC counters rising alone are not read. */
+static void test_dcgm_nvlink_errors(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    /* t1: GPU0's replay count 12 -> 15; GPU1's CRC counts rose, nothing else */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z",
+                 "degraded", "nvlink_errors");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    /* t2: nothing rose */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "up", "");
+    /* t3: GPU1's recovery count 0 -> 1 beside a new XID 79: down, both listed */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t3.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "down",
+                 "xid:79,nvlink_errors");
+    assert_int_equal(r->bad, 0);
+}
+
+/* The NVLink rule alone: a counter first seen is no news, a rise of either
+ * is one reason, a fall (the GPU was reset) is no news and the new base. */
+static void test_derive_nvlink(void **state)
+{
+    (void)state;
+    struct usage_event ev = {0};
+    int64_t prev[4] = {-1, -1, -1, -1};
+    struct device_signals s = {.has_nvlink_replay = true, .nvlink_replay = 7,
+                               .has_nvlink_recovery = true, .nvlink_recovery = 2};
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(prev[2], 7);
+    assert_int_equal(prev[3], 2);
+    s.nvlink_replay = 8, s.nvlink_recovery = 3; /* both rose: one reason */
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_int_equal(ev.nreasons, 1);
+    assert_string_equal(ev.reasons[0], "nvlink_errors");
+    s.nvlink_replay = 0, s.nvlink_recovery = 0; /* reset with the GPU */
+    health_derive(&s, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(ev.nreasons, 0);
+    assert_int_equal(prev[2], 0);
+    struct device_signals recovery_only = {.has_nvlink_recovery = true, .nvlink_recovery = 1};
+    health_derive(&recovery_only, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_string_equal(ev.reasons[0], "nvlink_errors");
+    assert_int_equal(prev[2], 0); /* absent: the last value stands */
+}
+
+/* Both GPUs listed again at 00:01:30 after down windows up to 00:01:00:
+ * their windows start at 00:01:00, where those ended, and are up. */
+static void back_up_at_0130(struct run *r)
+{
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:01:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:00Z", "2026-11-01T00:01:30Z", "up", "");
+}
+
+/* device_gone (issue 36, the signals part): GPU1 missing from two scrapes
+ * of its input is down for each; back, its window starts where the last
+ * gone window ended, not where usage last saw it; missing for longer than
+ * the gap limit (300 s here) it is not metered, and comes back as a
+ * baseline. Every window hand-computed. */
+static void test_dcgm_device_gone(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "device_gone");
+    assert_string_equal(r->hea[1].node, "gpu-node-01");
+    assert_string_equal(r->hea[1].model, "NVIDIA H800");
+    assert_string_equal(r->hea[1].vendor, "nvidia");
+    assert_int_equal(r->n, 1); /* gone is health only: no usage for GPU1 */
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "down",
+                 "device_gone");
+    /* back: usage charges 00:00:00-00:01:30 (the gap rule is unchanged),
+     * health only the 30 s not yet metered */
+    back_up_at_0130(r);
+    /* gone again, then past the gap limit: not metered, back as a baseline */
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:02:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:01:30Z", "2026-11-01T00:02:00Z", "down",
+                 "device_gone");
+    scrape(r, dcgm_parse, "dcgm-gone.prom", "2026-11-01T00:08:20Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* GPU1 last seen 410 s back; GPU0's own gap */
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:08:50Z", NULL, NULL);
+    assert_int_equal(r->nhea, 1);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:08:20Z", "2026-11-01T00:08:50Z", "up", "");
+    assert_int_equal(r->bad, 0);
+}
+
+/* A round in which the input did not answer: what the collector calls. */
+static void failed_round(struct run *r, const char *when)
+{
+    struct cycle cy;
+    cycle_start(r, &cy, at(when));
+    health_scrape_failed(&cy);
+    cycle_end(r, &cy);
+}
+
+/* scrape_failed (issue 36, the signals part): the input down for two
+ * rounds, both its GPUs down for each; back, their windows start where
+ * those ended; down for longer than the gap limit (300 s), a failing
+ * round reports at most 300 s back, and the return is a baseline. */
+static void test_dcgm_scrape_failed(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-nvlink-t1.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    failed_round(r, "2026-11-01T00:00:30Z");
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "scrape_failed");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "scrape_failed");
+    assert_int_equal(r->n + r->ncap, 0); /* no usage guessed */
+    failed_round(r, "2026-11-01T00:01:00Z");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:30Z", "2026-11-01T00:01:00Z", "down",
+                 "scrape_failed");
+    back_up_at_0130(r);
+    /* a long outage: 400 s after the last round, 300 s of it reported */
+    failed_round(r, "2026-11-01T00:08:10Z");
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:03:10Z", "2026-11-01T00:08:10Z", "down",
+                 "scrape_failed");
+    failed_round(r, "2026-11-01T00:08:40Z"); /* and still every round after */
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:08:10Z", "2026-11-01T00:08:40Z", "down",
+                 "scrape_failed");
+    scrape(r, dcgm_parse, "dcgm-nvlink-t2.prom", "2026-11-01T00:09:10Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* usage's gap: a baseline, health with it */
+    assert_int_equal(r->bad, 0);
+}
+
+/* nvidia-smi has no health series: its windows are up, and a GPU its
+ * query output stops listing is device_gone (nvsmi-gone.csv). */
+static void test_nvsmi_device_gone(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, nvsmi_parse, "nvsmi-units-t0.csv", "2026-11-01T00:00:00Z", NULL, "team-default");
+    scrape(r, nvsmi_parse, "nvsmi-gone.csv", "2026-11-01T00:01:00Z", NULL, "team-default");
+    assert_int_equal(r->nhea, 3);
+    check_health(r, 0, "GPU-ffff0000", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 1, "GPU-ffff0001", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "up", "");
+    check_health(r, 2, "GPU-ffff0002", "2026-11-01T00:00:00Z", "2026-11-01T00:01:00Z", "down",
+                 "device_gone");
+    assert_string_equal(r->hea[2].model, "NVIDIA H100 80GB HBM3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +312,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
         cmocka_unit_test(test_derive_rules),
+        cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),
+        cmocka_unit_test(test_derive_nvlink),
+        cmocka_unit_test_setup_teardown(test_dcgm_device_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_scrape_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvsmi_device_gone, setup, teardown),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

@@ -124,6 +124,7 @@ static void test_every_non_xid_code(void **state)
         {"row_remap_failure", HEALTH_DOWN},
         {"row_remap_pending", HEALTH_UP},
         {"nvlink_down", HEALTH_DEGRADED},
+        {"nvlink_errors", HEALTH_DEGRADED},
         {"scrape_failed", HEALTH_DOWN},
         {"device_gone", HEALTH_DOWN},
         {"npu_health:-1", HEALTH_DOWN},

@@ -95,7 +95,13 @@ struct credit_limit {
  * ("99.5" percent is 995000). The credits they earn are computed later,
  * from availability; pricing does not read them yet. */
 #define SLA_MAX_TIERS 8
-enum sla_measured { SLA_MEASURED_NONE = 0, SLA_MEASURED_RESERVED, SLA_MEASURED_USED };
+/* Entries of "reserved": a node of 8 GPUs is one entry, so 4,096 reach a
+ * 30,000-GPU reservation named node by node. */
+#define SLA_MAX_RESERVED 4096
+/* Only reserved devices are measured: usage names its model and site, not
+ * its device, so "the devices its jobs ran on" cannot be told apart
+ * (docs/contracts.md, "SLA"). */
+enum sla_measured { SLA_MEASURED_NONE = 0, SLA_MEASURED_RESERVED };
 struct sla_tier {
     int64_t below_ppm;  /* availability of the month under this ... */
     int64_t credit_ppm; /* ... credits this share of the affected charges */
@@ -103,6 +109,7 @@ struct sla_tier {
 struct sla {
     bool present;
     enum sla_measured measured;
+    int nreserved;      /* entries of "reserved"; the list stays in the document */
     int64_t target_ppm; /* availability per month */
     struct sla_tier tiers[SLA_MAX_TIERS]; /* bounds strictly decreasing */
     int ntiers;

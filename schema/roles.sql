@@ -230,6 +230,12 @@ GRANT SELECT ON maintenance_window TO gpumeter_rater, gpumeter_api;
 GRANT EXECUTE ON FUNCTION maintenance_announced(maintenance_window),
                           maintenance_excludes(text, text, text, timestamptz)
     TO gpumeter_rater, gpumeter_billing, gpumeter_api;
+-- A customer's availability under its SLA (schema 049): a security
+-- definer that reads the health of the devices reserved to the one
+-- customer it is asked for; billing prices credits with it, the API shows
+-- a customer its own.
+GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[])
+    TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -290,14 +290,44 @@ static void read_sla_excludes(struct doc_check *c, const char *path, const cJSON
     }
 }
 
+/* "reserved": [{"site", "node"?, "device"?}, ...]: the devices reserved to
+ * the customer, named as maintenance windows name them (a site's every
+ * device, a node's, or one device of a node). Only counted here: the
+ * availability (schema 049, sla_device_days) reads them from the stored
+ * document. */
+static void read_sla_reserved(struct doc_check *c, const char *path, const cJSON *o, struct sla *s)
+{
+    static const char *const fields[] = {"site", "node", "device", NULL};
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN];
+    bool required = s->measured == SLA_MEASURED_RESERVED;
+    const cJSON *arr = doc_get_array(c, path, o, "reserved", required, 1, SLA_MAX_RESERVED, p);
+    if (arr && s->measured != SLA_MEASURED_RESERVED) {
+        doc_path(f, path, "reserved");
+        doc_error(c, f, "lists reserved devices: needs \"measured\": \"reserved\"");
+    }
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *r = cJSON_GetArrayItem(arr, i);
+        char site[65], node[65] = "", device[65];
+        doc_path_index(q, p, i);
+        if (!doc_object(c, q, r)) continue;
+        doc_only(c, q, r, fields);
+        doc_get_code(c, q, r, "site", true, site, sizeof site);
+        doc_get_string(c, q, r, "node", false, node, sizeof node);
+        doc_path(f, q, "device");
+        if (doc_get_string(c, q, r, "device", false, device, sizeof device) && !node[0])
+            doc_error(c, f, "a device is named with its node: add \"node\"");
+        s->nreserved++;
+    }
+}
+
 /* "sla" (issue 36, docs/contracts.md, "SLA"): what is measured, the
  * monthly target, the credit tiers and cap, whether a take-or-pay
  * commitment shrinks with reserved capacity not delivered, and what is
  * excluded from downtime. Read after the commitment. */
 static void read_sla(struct doc_check *c, const cJSON *doc, struct contract *k)
 {
-    static const char *const fields[] = {"measured", "target",            "tiers",
-                                         "cap",      "commitment_shrink", "excludes", NULL};
+    static const char *const fields[] = {"measured",          "reserved", "target", "tiers", "cap",
+                                         "commitment_shrink", "excludes", NULL};
     char p[DOC_PATH_LEN], f[DOC_PATH_LEN], measured[16] = "";
     const cJSON *o = doc_get_object(c, "$", doc, "sla", false, fields, p);
     struct sla *s = &k->sla;
@@ -308,10 +338,13 @@ static void read_sla(struct doc_check *c, const cJSON *doc, struct contract *k)
         if (!strcmp(measured, "reserved"))
             s->measured = SLA_MEASURED_RESERVED;
         else if (!strcmp(measured, "used"))
-            s->measured = SLA_MEASURED_USED;
+            doc_error(c, f, "\"used\" (the devices the customer's jobs ran on) is not measurable: "
+                            "usage names its model and site, not its device; list the devices "
+                            "in \"reserved\" and measure \"reserved\"");
         else
-            doc_error(c, f, "must be \"reserved\" or \"used\"");
+            doc_error(c, f, "must be \"reserved\"");
     }
+    read_sla_reserved(c, p, o, s);
     read_percent(c, p, o, "target", true, &s->target_ppm);
     read_sla_tiers(c, p, o, s);
     s->cap_ppm = 1000000;
@@ -321,9 +354,6 @@ static void read_sla(struct doc_check *c, const cJSON *doc, struct contract *k)
         s->commitment_shrink) {
         if (k->commit.kind == COMMIT_NONE)
             doc_error(c, f, "the contract has no commitment to shrink");
-        if (s->measured == SLA_MEASURED_USED)
-            doc_error(c, f, "shrinks by reserved capacity not delivered: needs \"measured\": "
-                            "\"reserved\"");
     }
     read_sla_excludes(c, p, o, s);
 }

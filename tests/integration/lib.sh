@@ -82,7 +82,7 @@ fresh() {
 # copies only a whole template; older templates are dropped then.
 template_db() {
     local key
-    key=$(cat "$ROOT"/schema/*.sql "$ROOT/scripts/seed.sh" "$ROOT"/scripts/seed/* |
+    key=$(cat "$ROOT"/schema/*.sql "$ROOT/scripts/seed.sh" $(find "$ROOT/scripts/seed" -type f | sort) |
         { cat; stat -c %Y "$GM"; } | sha256sum | cut -c1-12)
     TEMPLATE_DB=gmt_template_$key
     [ "$(template_exists "$TEMPLATE_DB")" != 1 ] || return 0

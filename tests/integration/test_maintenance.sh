@@ -171,7 +171,7 @@ refused_as "the rater cannot store windows" gpumeter_rater \
     "SELECT maintenance_store('lingang-2027', '2027-01-01', 0)" "permission denied for function"
 
 # A contract's SLA terms: applied, shown, and refused by path.
-run_gm 0 "a contract with sla" contract apply /dev/stdin <<<"$(sed 's|"accounts"|"sla": {"measured": "reserved", "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}, {"below": "99.0", "credit": "25"}], "cap": "30", "excludes": ["maintenance", "customer_caused"]}, "accounts"|' "$ROOT/scripts/seed/contract-alpha.json")"
+run_gm 0 "a contract with sla" contract apply /dev/stdin <<<"$(sed 's|"accounts"|"sla": {"measured": "reserved", "reserved": [{"site": "sh-lingang", "node": "gpu-node-07"}], "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}, {"below": "99.0", "credit": "25"}], "cap": "30", "excludes": ["maintenance", "customer_caused"]}, "accounts"|' "$ROOT/scripts/seed/contract-alpha.json")"
 check_match "a contract with sla: replaced" "contract alpha-2026 version 2026-01-01: replaced" "$out"
 run_gm 0 "contract show" contract show alpha-2026
 check_match "contract show prints the sla" '"tiers":[[:space:]]*\[\{

@@ -133,7 +133,9 @@ static void test_valid_sla_reads_exactly(void **state)
     static struct contract k;
     const char *json =
         CONTRACT_HEAD "\"commitment\":{\"amount\":\"10000.00\"},"
-                      "\"sla\":{\"measured\":\"reserved\",\"target\":\"99.5\",\"tiers\":["
+                      "\"sla\":{\"measured\":\"reserved\",\"reserved\":[{\"site\":\"sz1\"},"
+                      "{\"site\":\"sz2\",\"node\":\"n7\"},{\"site\":\"sz2\",\"node\":\"n8\","
+                      "\"device\":\"GPU-0\"}],\"target\":\"99.5\",\"tiers\":["
                       "{\"below\":\"99.5\",\"credit\":\"10\"},{\"below\":\"99.0\",\"credit\":"
                       "\"25\"},{\"below\":\"95.125\",\"credit\":\"50\"}],\"cap\":\"30\","
                       "\"commitment_shrink\":true,\"excludes\":[\"maintenance\","
@@ -141,6 +143,7 @@ static void test_valid_sla_reads_exactly(void **state)
     assert_string_equal(check(&contract_kind, json, &k), "");
     assert_true(k.sla.present);
     assert_int_equal(k.sla.measured, SLA_MEASURED_RESERVED);
+    assert_int_equal(k.sla.nreserved, 3);
     assert_int_equal(k.sla.target_ppm, 995000);
     assert_int_equal(k.sla.ntiers, 3);
     assert_int_equal(k.sla.tiers[0].below_ppm, 995000);
@@ -153,11 +156,12 @@ static void test_valid_sla_reads_exactly(void **state)
     assert_true(k.sla.commitment_shrink);
     assert_true(k.sla.exclude_maintenance);
     assert_true(k.sla.exclude_customer_caused);
-    /* the least: measured used, no cap (100%), nothing excluded, no shrink */
-    json = CONTRACT_HEAD "\"sla\":{\"measured\":\"used\",\"target\":\"99.9\",\"tiers\":["
-                         "{\"below\":\"99.9\",\"credit\":\"5\"}]}}";
+    /* the least: one reserved site, no cap (100%), nothing excluded, no shrink */
+    json = CONTRACT_HEAD "\"sla\":{\"measured\":\"reserved\",\"reserved\":[{\"site\":\"sz1\"}],"
+                         "\"target\":\"99.9\",\"tiers\":[{\"below\":\"99.9\",\"credit\":\"5\"}]}}";
     assert_string_equal(check(&contract_kind, json, &k), "");
-    assert_int_equal(k.sla.measured, SLA_MEASURED_USED);
+    assert_int_equal(k.sla.measured, SLA_MEASURED_RESERVED);
+    assert_int_equal(k.sla.nreserved, 1);
     assert_int_equal(k.sla.target_ppm, 999000);
     assert_int_equal(k.sla.cap_ppm, 1000000);
     assert_false(k.sla.commitment_shrink);
@@ -182,7 +186,7 @@ static void test_every_sla_rule_names_its_path(void **state)
                       "\"excludes\":[\"maintenance\",\"weather\",\"maintenance\"],\"colour\":1}}",
         &k);
     expect_problem(e, "$.sla.colour: unknown field");
-    expect_problem(e, "$.sla.measured: must be \"reserved\" or \"used\"");
+    expect_problem(e, "$.sla.measured: must be \"reserved\"");
     expect_problem(e, "$.sla.target: must be a percent above 0 and at most 100");
     expect_problem(e, "$.sla.tiers[0].when: unknown field");
     expect_problem(e, "$.sla.tiers[1].below: must be below tiers[0].below: bounds strictly "
@@ -197,22 +201,36 @@ static void test_every_sla_rule_names_its_path(void **state)
     expect_problem(e, "$.sla.commitment_shrink: the contract has no commitment to shrink");
     expect_problem(e, "$.sla.excludes[1]: must be \"maintenance\" or \"customer_caused\"");
     expect_problem(e, "$.sla.excludes[2]: \"maintenance\" is named twice");
-    /* the first bound above the target; a shrink of a "used" measure */
+    /* the first bound above the target; "used", which no usage can measure;
+     * reserved devices named wrongly */
     e = check(&contract_kind,
               CONTRACT_HEAD "\"commitment\":{\"amount\":\"1.00\"},\"sla\":{\"measured\":\"used\","
+                            "\"reserved\":[{\"site\":\"sz1\",\"device\":\"GPU-1\"},7,{\"node\":\"n1\","
+                            "\"rack\":\"r1\"}],"
                             "\"target\":\"99\",\"tiers\":[{\"below\":\"99.5\",\"credit\":\"10\"}],"
                             "\"commitment_shrink\":true}}",
               &k);
     expect_problem(e, "$.sla.tiers[0].below: must be at most the target: a month that meets it "
                       "earns no credit");
-    expect_problem(e, "$.sla.commitment_shrink: shrinks by reserved capacity not delivered: "
-                      "needs \"measured\": \"reserved\"");
+    expect_problem(e, "$.sla.measured: \"used\" (the devices the customer's jobs ran on) is not "
+                      "measurable: usage names its model and site, not its device; list the devices "
+                      "in \"reserved\" and measure \"reserved\"");
+    expect_problem(e, "$.sla.reserved: lists reserved devices: needs \"measured\": \"reserved\"");
+    expect_problem(e, "$.sla.reserved[0].device: a device is named with its node: add \"node\"");
+    expect_problem(e, "$.sla.reserved[1]: must be an object");
+    expect_problem(e, "$.sla.reserved[2].rack: unknown field");
+    expect_problem(e, "$.sla.reserved[2].site: is required");
+    /* reserved without its devices */
+    e = check(&contract_kind, CONTRACT_HEAD "\"sla\":{\"measured\":\"reserved\",\"target\":\"99\","
+                                            "\"tiers\":[{\"below\":\"99\",\"credit\":\"10\"}]}}", &k);
+    expect_problem(e, "$.sla.reserved: is required");
     /* the required fields */
     e = check(&contract_kind, CONTRACT_HEAD "\"sla\":{}}", &k);
     expect_problem(e, "$.sla.measured: is required");
     expect_problem(e, "$.sla.target: is required");
     expect_problem(e, "$.sla.tiers: is required");
-    e = check(&contract_kind, CONTRACT_HEAD "\"sla\":{\"measured\":\"used\",\"target\":\"99\","
+    e = check(&contract_kind, CONTRACT_HEAD "\"sla\":{\"measured\":\"reserved\",\"reserved\":[{"
+                                            "\"site\":\"sz1\"}],\"target\":\"99\","
                                             "\"tiers\":[],\"commitment_shrink\":\"yes\"}}", &k);
     expect_problem(e, "$.sla.tiers: ");
     expect_problem(e, "$.sla.commitment_shrink: must be true or false");

@@ -1,0 +1,79 @@
+-- 049_sla_availability: a customer's availability under its contract's
+-- service level (issue 36, deliverable 4; docs/availability.md, "A
+-- customer's availability"), defined once: the invoice's SLA credit, the
+-- customer's availability report (CLI, API, console, the invoice's
+-- evidence) and the operator's view of what credits cost all read it.
+--
+-- sla_device_days(customer_id, month, customer_caused): for the contract
+-- in effect for the customer in `month` (contract_in_effect) when it has
+-- an `sla`, each device its `sla.reserved` names (a site's every device,
+-- a node's, or one device of a node), per local day of the month in the
+-- contract's time zone, the device's health windows (device_health) that
+-- start in that day, as milliseconds:
+--   metered_ms      every window's length
+--   up_ms, degraded_ms, down_ms   by state; they sum to metered_ms
+--   maintenance_ms  not up, but in an announced maintenance window at the
+--                   window's start (maintenance_excludes), when the terms
+--                   exclude "maintenance"
+--   customer_ms     not up, not maintenance, and every reason one the
+--                   vendor attributes to the customer's application (the
+--                   codes the caller passes: core/health_reasons.h, the one
+--                   table of them), when the terms exclude
+--                   "customer_caused"
+--   downtime_ms     the rest of what is not up: degraded_ms + down_ms -
+--                   maintenance_ms - customer_ms
+-- Availability is (metered_ms - downtime_ms) / metered_ms: excluded time
+-- counts as delivered (docs/contracts.md, "SLA"). A window counts whole,
+-- in the day and under the exclusions of its start. No row: no sla, no
+-- reserved device metered in the month.
+--
+-- A security definer that only reads: the API role (which may not read
+-- device_health, the whole fleet's) sees through it the devices reserved
+-- to one customer, the one its key names.
+CREATE FUNCTION sla_device_days(customer_id bigint, month date, customer_caused text[])
+RETURNS TABLE (day date, site text, node text, device text, model text,
+               metered_ms bigint, up_ms bigint, degraded_ms bigint, down_ms bigint,
+               maintenance_ms bigint, customer_ms bigint, downtime_ms bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH k AS (
+        SELECT c.document->'sla' AS sla, c.time_zone AS tz,
+               $2::timestamp AT TIME ZONE c.time_zone AS lo,
+               ($2 + interval '1 month')::timestamp AT TIME ZONE c.time_zone AS hi,
+               coalesce(c.document->'sla'->'excludes', '[]') ? 'maintenance' AS ex_maintenance,
+               coalesce(c.document->'sla'->'excludes', '[]') ? 'customer_caused' AS ex_customer
+        FROM contract_in_effect($2) c
+        WHERE c.customer_id = $1 AND c.document ? 'sla'),
+    -- the reserved devices' windows of the month, each once however many
+    -- entries of "reserved" name it (a node and one of its devices)
+    h AS (
+        SELECT DISTINCT ON (h.source, h.seq) h.*, k.tz, k.ex_maintenance, k.ex_customer
+        FROM k CROSS JOIN LATERAL jsonb_array_elements(k.sla->'reserved') r
+        JOIN device_health h ON h.site = r->>'site'
+                            AND (r->>'node' IS NULL OR h.node = r->>'node')
+                            AND (r->>'device' IS NULL OR h.device = r->>'device')
+                            AND h.start_at >= k.lo AND h.start_at < k.hi
+        ORDER BY h.source, h.seq),
+    w AS (
+        SELECT (h.start_at AT TIME ZONE h.tz)::date AS day, h.site, h.node, h.device, h.model,
+               h.window_ms, h.state,
+               CASE WHEN h.state = 'up' THEN 'up'
+                    WHEN h.ex_maintenance
+                         AND maintenance_excludes(h.site, h.node, h.device, h.start_at)
+                        THEN 'maintenance'
+                    WHEN h.ex_customer AND h.reasons <@ $3 THEN 'customer'
+                    ELSE 'downtime' END AS class
+        FROM h)
+    SELECT w.day, w.site, w.node, w.device, w.model,
+           sum(w.window_ms)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.state = 'up'), 0)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.state = 'degraded'), 0)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.state = 'down'), 0)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'maintenance'), 0)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'customer'), 0)::bigint,
+           coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'downtime'), 0)::bigint
+    FROM w
+    GROUP BY w.day, w.site, w.node, w.device, w.model
+$$;
+
+-- The reserved devices' windows are found by their place, then their time.
+CREATE INDEX device_health_place ON device_health (site, node, device, start_at);

@@ -109,6 +109,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO gpumeter_billing;
 GRANT INSERT, UPDATE, DELETE ON invoice, invoice_line, invoice_problem, document, account,
                                 customer, api_key, usage_version TO gpumeter_billing;
 GRANT INSERT, DELETE ON commitment_ledger, voucher_redemption TO gpumeter_billing;
+-- An invoice's SLA evidence (schema 050): written with its draft, frozen at issue.
+GRANT INSERT, DELETE ON invoice_sla_evidence TO gpumeter_billing;
 GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
@@ -122,6 +124,7 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
 -- issue trigger (ledger_post_invoice); billing reads it with every table,
 -- the API its two views, which derive what it shows from the ledger.
 GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
+GRANT SELECT ON invoice_sla_evidence TO gpumeter_api;
 -- Webhook delivery (schema 035): `gpumeter notify` (billing) adds, claims
 -- and settles delivery rows, and revives a dead one (audited); it reads
 -- the outbox with every table. The finance API reads the notification

@@ -106,7 +106,7 @@ const struct health_reason health_reason_rows[] = {
 
     /* Cambricon mlu-exporter's mlu_health (cndev's card health flag) */
     {"mlu_health:0", DOWN, OPERATOR,
-     "mlu-exporter reports the card sick (cndev: the device failure)"},
+     "mlu-exporter reports the card sick (cndev's health flag 0)"},
     {"mlu_health:1", UP, OPERATOR, "mlu-exporter reports the card healthy"},
 
     /* Hygon dcu-exporter's dcu_ue_count (no vendor rating: gpumeter's rule

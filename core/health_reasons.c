@@ -104,6 +104,16 @@ const struct health_reason health_reason_rows[] = {
     {"npu_health:0", DOWN, OPERATOR, "npu-exporter reports the chip unhealthy"},
     {"npu_health:1", UP, OPERATOR, "npu-exporter reports the chip healthy"},
 
+    /* Cambricon mlu-exporter's mlu_health (cndev's card health flag) */
+    {"mlu_health:0", DOWN, OPERATOR,
+     "mlu-exporter reports the card sick (cndev's health flag 0)"},
+    {"mlu_health:1", UP, OPERATOR, "mlu-exporter reports the card healthy"},
+
+    /* Hygon dcu-exporter's dcu_ue_count (no vendor rating: gpumeter's rule
+     * for a signal no list rates, as for an unknown XID) */
+    {"dcu_ue", DEGRADED, OPERATOR,
+     "uncorrectable RAS errors on the DCU rose; Hygon publishes no action for them"},
+
     /* Huawei MindCluster's processor fault levels (a fault code's level) */
     {"npu_fault:NotHandleFault", UP, OPERATOR,
      "chip fault that does not affect work; no action"},

@@ -2,17 +2,22 @@
  * vendors' published lists.
  *
  * A collector that sees a health signal (an NVIDIA XID, a DCGM health
- * field, npu-exporter's chip health, a scrape that failed, a device the
+ * field, npu-exporter's chip health, mlu-exporter's card health, a Hygon
+ * DCU's uncorrectable RAS errors, a scrape that failed, a device the
  * exporter no longer lists) records it by a stable reason code ("xid:79",
- * "ecc_dbe", "npu_health:0", "scrape_failed", ...). This table says, for
+ * "ecc_dbe", "npu_health:0", "mlu_health:0", "dcu_ue", "scrape_failed",
+ * ...). This table says, for
  * each code, whether the device was up, degraded or down while the signal
  * held, and whether the vendor attributes it to the customer's application
  * (customer-caused signals are excluded from downtime). Nothing here is
  * invented: each row follows NVIDIA's Xid catalog (its fatal flag and
  * immediate action), NVIDIA's application-error list, DCGM's and NVIDIA's
- * memory-error documentation, or Huawei's npu-exporter and MindCluster
- * fault levels; docs/availability.md ("Reasons") lists every row with its
- * source and the rule that chose its state.
+ * memory-error documentation, Huawei's npu-exporter and MindCluster
+ * fault levels, or Cambricon's mlu-exporter and cndev health flag; where
+ * no vendor rates a signal (scrape_failed, device_gone, Hygon's dcu_ue)
+ * the row is gpumeter's decision, argued there: docs/availability.md
+ * ("Reasons") lists every row with its source and the rule that chose its
+ * state.
  *
  * The rule, in one place: DOWN when the vendor says the device cannot run
  * work until it is reset, rebooted, isolated or replaced; DEGRADED when the

@@ -84,6 +84,13 @@ static bool *health_signal(struct device_signals *g, const char *name, int64_t *
         return *value = &g->nvlink_replay, &g->has_nvlink_replay;
     if (!strcmp(name, "DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL"))
         return *value = &g->nvlink_recovery, &g->has_nvlink_recovery;
+    /* npu-exporter: "npu_chip_info_health_status: the npu health status",
+     * 1 when healthy */
+    if (!strcmp(name, "npu_chip_info_health_status"))
+        return *value = &g->chip_health, &g->has_chip_health;
+    /* mlu-exporter (examples/metrics.yaml): "The health state of Cambricon
+     * MLU, 1 means health, 0 means sick" */
+    if (!strcmp(name, "mlu_health")) return *value = &g->card_health, &g->has_card_health;
     return NULL;
 }
 
@@ -245,9 +252,13 @@ struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct devi
         copy(r->vendor, sizeof r->vendor, c->vendor);
     }
     if (c->pod) add_tenant(s, src, r, c->ns ? c->ns : "default", c->pod);
+    int64_t *value;
+    bool *has;
     if (!strcmp(s->name, c->power_metric))
         read_quantity(s, src, r, c->power_in_mw ? 0 : 3, DEVICE_MAX_POWER_MW, &r->has_power,
                       &r->power_mw);
+    else if ((has = health_signal(&r->signals, s->name, &value)))
+        read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
     return r;
 }
 
@@ -295,12 +306,7 @@ static void npu_sample(const struct prom_sample *s, void *ctx)
     const struct dcgm_chip npu = {src->node, "npu",          l[N_ID],  model,
                              "huawei",  l[N_NAMESPACE], l[N_POD], "npu_chip_info_power",
                              false,     false};
-    struct device_reading *r = dcgm_chip_sample(s, src, &npu);
-    /* "npu_chip_info_health_status: the npu health status" (npu-exporter's
-     * HELP), 1 when healthy */
-    if (!strcmp(s->name, "npu_chip_info_health_status"))
-        read_quantity(s, src, r, 0, EVENT_INT_MAX, &r->signals.has_chip_health,
-                      &r->signals.chip_health);
+    dcgm_chip_sample(s, src, &npu);
 }
 
 void dcgm_parse_npu(const char *text, size_t len, struct device_source *src)
@@ -320,6 +326,34 @@ static const size_t dcu_max[DCU_LABELS] = {[D_POD] = PROM_POD_MAX};
 
 /* No DCU has a million compute units (a K100_AI has 120): more is bad input. */
 #define DCU_MAX_UNITS 1000000
+
+/* dcu-exporter's uncorrectable RAS error count, one series per card and
+ * RAS block (label block_type; main.go's dcuUE, from the DCU library's
+ * per-block CE/UE counts). Its sibling dcu_ce_count (correctable) is
+ * validated, not read: a corrected error costs no work. */
+#define DCU_UE "dcu_ue_count"
+
+static bool ue_count(const char *v, int64_t *n)
+{
+    return decimal_parse(v, strlen(v), 0, DECIMAL_EXACT, n) && *n >= 0 && *n <= EVENT_INT_MAX;
+}
+
+/* The card's UE count is the sum over its blocks: the exporter writes each
+ * (card, block) once (a GaugeVec sets one series per label set), so a rise
+ * of any block is a rise of the sum. A sum past the event contract's
+ * integers is a bad line and leaves the sum as it was. */
+static void ras_ue_add(const struct prom_sample *s, struct device_source *src,
+                       struct device_reading *r, int64_t ue)
+{
+    struct device_signals *g = &r->signals;
+    if (g->has_ras_ue && ue > EVENT_INT_MAX - g->ras_ue) {
+        rejects_bad_line(src->rejects, s->lineno, DCU_UE " of %.96s sums past %lld", r->device,
+                         (long long)EVENT_INT_MAX);
+        return;
+    }
+    g->ras_ue = g->has_ras_ue ? g->ras_ue + ue : ue;
+    g->has_ras_ue = true;
+}
 
 struct dcu_ctx {
     struct device_source *src;
@@ -362,6 +396,13 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
         rejects_bad_line(src->rejects, s->lineno, "dcu_compute_unit_count is not a count");
         return;
     }
+    int64_t ue = 0;
+    bool is_ue = !strcmp(s->name, DCU_UE);
+    if (is_ue && !ue_count(s->value, &ue)) {
+        rejects_bad_line(src->rejects, s->lineno, DCU_UE " %.32s is not a count of errors",
+                         s->value);
+        return;
+    }
     /* serial plus node: the node label is the host's /etc/hostname; a vDCU
      * is a share of its card (vdcu.h), its pod never the whole card's */
     const struct dcgm_chip dcu = {device_node(src, l[D_NODE]), "dcu", l[D_SERIAL], l[D_NAME], "hygon",
@@ -372,6 +413,8 @@ static void dcu_sample(const struct prom_sample *s, void *ctx)
                   l[D_NAMESPACE] ? l[D_NAMESPACE] : "default", l[D_POD], s->lineno);
     else if (!strcmp(s->name, "dcu_compute_unit_count"))
         vdcu_card_units(&dc->shares, r->key, units);
+    else if (is_ue)
+        ras_ue_add(s, src, r, ue);
 }
 
 void dcgm_parse_dcu(const char *text, size_t len, struct device_source *src)

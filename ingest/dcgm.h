@@ -33,13 +33,19 @@
  *               A vdcu_* series naming a pod states the pod's share of its
  *               card: vdcu_computer_unit over the card's
  *               dcu_compute_unit_count (vdcu.h), its energy split alike.
+ *               dcu_ue_count (uncorrectable RAS errors, one series per
+ *               RAS block, label block_type) is summed per card into its
+ *               health signal; a value that is not a count of errors is a
+ *               bad line.
  *  dcgm_chip_sample: the one path from a vendor exporter's series of one
- *               whole chip to its reading (npu, dcu, and the vendor profiles
- *               of vendor.h): device, model, vendor, tenant and power.
+ *               whole chip to its reading (npu, dcu, mlu and the vendor
+ *               profiles of vendor.h): device, model, vendor, tenant, power
+ *               and the chip's health flag (npu_chip_info_health_status,
+ *               mlu_health: device.h's device_signals).
  *  dcgm_tenants_from_map: once a scrape is read, a chip no series named a
  *               tenant for takes the map's gpu:/node: entry.
  * Every path reads a device's metered values (power, energy counter,
- * framebuffer used) through one reader: a repeat of one in the same scrape
+ * framebuffer used, health signals) through one reader: a repeat of one in the same scrape
  * with another value is a bad line ("<metric> of <device> repeated with
  * another value") and the first value stands; equal repeats (dcgm-exporter
  * 4.x's copy per pod) are fine. Pod labels are read up to 253 bytes, the

@@ -77,12 +77,15 @@ struct device_tenant {
 /* The health signals a scrape carries for a device (health.h), each with
  * whether it was present: the last XID, the uncorrectable ECC counter, the
  * row-remap failure flag, the NVLink replay and recovery error counters
- * (dcgm-exporter), the chip's health status (npu-exporter, 1 = healthy). */
+ * (dcgm-exporter), the chip's health status (npu-exporter, 1 = healthy),
+ * the card's health flag (mlu-exporter's mlu_health, 1 = healthy), the
+ * uncorrectable RAS error count summed over the card's blocks
+ * (dcu-exporter's dcu_ue_count). */
 struct device_signals {
     bool has_xid, has_ecc_dbe, has_row_remap_failure, has_chip_health;
-    bool has_nvlink_replay, has_nvlink_recovery;
+    bool has_nvlink_replay, has_nvlink_recovery, has_card_health, has_ras_ue;
     int64_t xid, ecc_dbe, row_remap_failure, chip_health;
-    int64_t nvlink_replay, nvlink_recovery;
+    int64_t nvlink_replay, nvlink_recovery, card_health, ras_ue;
 };
 
 struct device_reading {

@@ -31,7 +31,7 @@ static void add_reason(struct usage_event *ev, const char *code)
     const struct health_reason *r = health_reason_find(code);
     enum health_state state = r ? r->state : HEALTH_DEGRADED;
     if (state == HEALTH_UP) return;
-    assert(ev->nreasons < EVENT_MAX_REASONS); /* health_derive adds at most five */
+    assert(ev->nreasons < EVENT_MAX_REASONS); /* health_derive adds at most seven */
     snprintf(ev->reasons[ev->nreasons++], sizeof ev->reasons[0], "%s", code);
     if (state > ev->state) ev->state = state;
 }
@@ -53,6 +53,7 @@ void health_derive(const struct device_signals *now, int64_t prev[4], struct usa
         add_reason(ev, code);
     }
     if (rose(now->has_ecc_dbe, now->ecc_dbe, prev[1])) add_reason(ev, "ecc_dbe");
+    if (rose(now->has_ras_ue, now->ras_ue, prev[1])) add_reason(ev, "dcu_ue");
     if (now->has_row_remap_failure && now->row_remap_failure != 0)
         add_reason(ev, "row_remap_failure");
     if (rose(now->has_nvlink_replay, now->nvlink_replay, prev[2]) ||
@@ -62,9 +63,17 @@ void health_derive(const struct device_signals *now, int64_t prev[4], struct usa
         snprintf(code, sizeof code, "npu_health:%lld", (long long)now->chip_health);
         add_reason(ev, code);
     }
+    if (now->has_card_health && now->card_health != 1) {
+        snprintf(code, sizeof code, "mlu_health:%lld", (long long)now->card_health);
+        add_reason(ev, code);
+    }
     /* a signal not in this scrape keeps what the last one said */
     if (now->has_xid) prev[0] = now->xid;
+    /* one slot for the uncorrectable count: a GPU's DBE or a DCU's UE (a
+     * device is read from one exporter, never both) */
+    assert(!(now->has_ecc_dbe && now->has_ras_ue));
     if (now->has_ecc_dbe) prev[1] = now->ecc_dbe;
+    if (now->has_ras_ue) prev[1] = now->ras_ue;
     if (now->has_nvlink_replay) prev[2] = now->nvlink_replay;
     if (now->has_nvlink_recovery) prev[3] = now->nvlink_recovery;
 }
@@ -81,6 +90,9 @@ static struct device_signals merged(const struct device_reading *g, size_t n)
             m.has_row_remap_failure = true, m.row_remap_failure = s->row_remap_failure;
         if (s->has_chip_health && !m.has_chip_health)
             m.has_chip_health = true, m.chip_health = s->chip_health;
+        if (s->has_card_health && !m.has_card_health)
+            m.has_card_health = true, m.card_health = s->card_health;
+        if (s->has_ras_ue && !m.has_ras_ue) m.has_ras_ue = true, m.ras_ue = s->ras_ue;
         if (s->has_nvlink_replay && !m.has_nvlink_replay)
             m.has_nvlink_replay = true, m.nvlink_replay = s->nvlink_replay;
         if (s->has_nvlink_recovery && !m.has_nvlink_recovery)

@@ -14,7 +14,10 @@
  *  - row_remap_failure: DCGM_FI_DEV_ROW_REMAP_FAILURE is not 0;
  *  - nvlink_errors: DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL or
  *    DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL went up;
- *  - npu_health:<n>: npu_chip_info_health_status is not 1 (healthy).
+ *  - npu_health:<n>: npu_chip_info_health_status is not 1 (healthy);
+ *  - mlu_health:<n>: mlu_health (Cambricon mlu-exporter) is not 1 (healthy);
+ *  - dcu_ue: dcu_ue_count (Hygon dcu-exporter), summed over the card's RAS
+ *    blocks, went up.
  * Each reason's state is the table's (core/health_reasons.h); a code the
  * table does not know is degraded; a reason whose state is up (it does not
  * affect the device) is not listed. The window's state is the worst of its
@@ -62,7 +65,8 @@ void health_gone(struct cycle *cy);
 void health_scrape_failed(struct cycle *cy);
 
 /* The reasons of one window: what health_meter derives, for tests. prev
- * holds the previous scrape's last XID, ECC count, NVLink replay and
+ * holds the previous scrape's last XID, uncorrectable count (a GPU's ECC
+ * DBE or a DCU's RAS UE: a device has one or the other), NVLink replay and
  * recovery counts (-1: none) and is moved to this scrape's. ev receives
  * state, nreasons and reasons. Pure; thread-safe. */
 void health_derive(const struct device_signals *now, int64_t prev[4], struct usage_event *ev);

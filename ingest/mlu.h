@@ -13,6 +13,10 @@
  *    its node (the node label, unless --node), model from the model label
  *    (the card name, e.g. MLU370-X8), else --model; vendor "cambricon";
  *  - its draw from mlu_power_usage (W, integrated by device_meter);
+ *  - its health flag from mlu_health (1 healthy, 0 sick), which --health
+ *    turns into its window's state (health.h); the unhealth_reason label
+ *    and the XID and ECC series are validated, not read (docs/collectors.md,
+ *    "Health");
  *    mlu_memory_used is not read: its unit changed between releases
  *    (docs/collectors.md);
  *  - its pods from mlu_container (podresources collector), joined on uuid

@@ -250,6 +250,87 @@ check_eq "nvidia-smi health windows (device start end state reasons)" \
 GPU-ffff0001 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z up 
 GPU-ffff0002 2026-11-01T00:00:00Z 2026-11-01T00:01:00Z down device_gone" "$out"
 
+# collect KIND --health over FILE... at 30 s steps from 00:00:00, each
+# copied in turn to one path (one input, as one URL would be), under its
+# own state and site; rc is 1 when a run failed. KIND SITE FILE...
+collect_rounds() {
+    local kind=$1 site=$2 round=0 f
+    shift 2
+    rc=0
+    for f in "$@"; do
+        cp "$f" "$TMP/$kind.prom"
+        "$GM" collect "$kind" --health --file "$TMP/$kind.prom" \
+            --at "2026-11-01T00:0$((round / 2)):$((round % 2 * 3))0Z" \
+            --state-dir "$TMP/$kind" --site "$site" 2>>"$TMP/collect.log" || rc=1
+        round=$((round + 1))
+    done
+}
+
+# collect mlu --health (issue 36, deliverable 1's rest): mlu-exporter's own
+# golden output with its mlu_health series (real, tests/fixtures/real/mlu),
+# twice, then built from it (mlu-health-t2.prom): uuid2 and uuid4 sick
+# (mlu_health 0: down), then uuid2 healthy again, uuid4 still sick and uuid1
+# no longer listed (device_gone). One input, as one URL would be.
+R=$ROOT/tests/fixtures/real/mlu
+collect_rounds mlu sz-mlu "$R/mlu-exporter-v2.0.22-golden-health.prom" \
+    "$R/mlu-exporter-v2.0.22-golden-health.prom" "$F/mlu-health-t2.prom"
+check_eq "every collect mlu --health run exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "mlu" sz-mlu \
+"mlu-uuid1 00:00:00 30000 up 
+mlu-uuid1 00:00:30 30000 down device_gone
+mlu-uuid2 00:00:00 30000 down mlu_health:0
+mlu-uuid2 00:00:30 30000 up 
+mlu-uuid3 00:00:00 30000 up 
+mlu-uuid3 00:00:30 30000 up 
+mlu-uuid4 00:00:00 30000 down mlu_health:0
+mlu-uuid4 00:00:30 30000 down mlu_health:0" \
+"mlu-uuid1 30000 0 30000 60000
+mlu-uuid2 30000 0 30000 60000
+mlu-uuid3 60000 0 0 60000
+mlu-uuid4 0 0 60000 60000"
+# 4 cards x 60 s = 240,000 ms metered, 120,000 up: 500,000 ppm
+run_gm 0 "report availability of the MLUs" report availability --from 2026-11-01 --to 2026-11-01 --by node --format csv
+check_match "the MLU node's availability (csv)" "sz-mlu/machine1,4,240000,120000,0,120000,500000" "$out"
+
+# collect dcu --health (issue 36, deliverable 1's rest): dcu-exporter's
+# dcu_ue_count summed over a card's RAS blocks (tests/fixtures/ingest/
+# dcu-health-t0..t3.prom): DCU 0's uncorrectable count rises in the second
+# window (dcu_ue, degraded), then falls to 0 (a new base); DCU 1 is no
+# longer listed in the last (device_gone).
+collect_rounds dcu sz-dcu "$F"/dcu-health-t[0-3].prom
+check_eq "every collect dcu --health run exits 0" 0 "$rc"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_collected "dcu" sz-dcu \
+"dcu-T8R1380013061601 00:00:00 30000 up 
+dcu-T8R1380013061601 00:00:30 30000 degraded dcu_ue
+dcu-T8R1380013061601 00:01:00 30000 up 
+dcu-T8R1380019021101 00:00:00 30000 up 
+dcu-T8R1380019021101 00:00:30 30000 up 
+dcu-T8R1380019021101 00:01:00 30000 down device_gone" \
+"dcu-T8R1380013061601 60000 30000 0 90000
+dcu-T8R1380019021101 60000 0 30000 90000"
+# and its URL (file://) not answering in the second round: both DCUs down
+# with scrape_failed, the shared path of every exporter URL (its own node,
+# so its source and sequence are not the scrapes' above)
+cp "$F/dcu-health-t0.prom" "$TMP/dcu-exporter.prom"
+rcs=""
+for t in 0 1; do
+    [ "$t" = 1 ] && rm -f "$TMP/dcu-exporter.prom"
+    "$GM" collect dcu --health "file://$TMP/dcu-exporter.prom" --at "2026-11-01T00:00:${t}0Z" \
+        --state-dir "$TMP/dcu-failed" --site sz-dcu-failed --node dcu-failed-01 2>>"$TMP/collect.log"
+    rcs="$rcs$?"
+done
+check_eq "collect dcu: the run whose URL did not answer exits 1" 01 "$rcs"
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "collect dcu: scrape_failed windows (device start ms state reasons)" \
+"dcu-T8R1380013061601 00:00:00 10000 down scrape_failed
+dcu-T8R1380019021101 00:00:00 10000 down scrape_failed" "$(windows_at sz-dcu-failed)"
+check_eq "the cards' model (the catalogue's name) and vendor as stored" "sz-dcu DCUK100AI hygon
+sz-mlu MLU590 cambricon" \
+    "$(q "SELECT DISTINCT site || ' ' || model || ' ' || vendor FROM device_health
+          WHERE site IN ('sz-dcu', 'sz-mlu') ORDER BY 1")"
+
 # Least privilege: the rater adds windows, never changes or removes one.
 refused_as "the rater cannot change a stored window" gpumeter_rater \
     "UPDATE device_health SET state = 'up', reasons = '{}'" "permission denied"

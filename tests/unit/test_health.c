@@ -1,6 +1,7 @@
 /* Health events from exporter scrapes (ingest/health.h, issue 36): the
- * dcgm-exporter and npu-exporter signals, window by window, against
- * hand-computed states and reasons; without --health nothing changes. */
+ * dcgm-exporter, npu-exporter, mlu-exporter and dcu-exporter signals,
+ * window by window, against hand-computed states and reasons; without
+ * --health nothing changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include "ingest/dcgm.h"
 #include "ingest/health.h"
+#include "ingest/mlu.h"
 #include "ingest/nvsmi.h"
 
 #include "ingest_run.h"
@@ -305,6 +307,155 @@ static void test_nvsmi_device_gone(void **state)
     assert_string_equal(r->hea[2].model, "NVIDIA H100 80GB HBM3");
 }
 
+/* ---- Cambricon mlu-exporter (issue 36, deliverable 1's rest) ---- */
+
+/* mlu-exporter's own golden output with its mlu_health series (real:
+ * tests/fixtures/real/mlu/mlu-exporter-v2.0.22-golden-health.prom), twice:
+ * uuid2 (CNDEV_FR_TEMP_VIOLATION) and uuid4 (CNDEV_FR_REPAIR_FAILURE) are
+ * 0, "sick": down; uuid1 and uuid3 up. The XID series are read by no rule
+ * and are no bad lines. Then (mlu-health-t2.prom) uuid2 healthy again,
+ * uuid4 still sick, uuid1 no longer listed: device_gone. */
+static void test_mlu_health(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    const char *f = "../real/mlu/mlu-exporter-v2.0.22-golden-health.prom";
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0); /* the baseline has no window */
+    assert_int_equal(r->bad, 0);
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->nhea, 4);
+    const char *t0 = "2026-11-01T00:00:00Z", *t1 = "2026-11-01T00:00:30Z";
+    check_health(r, 0, "mlu-uuid1", t0, t1, "up", "");
+    check_health(r, 1, "mlu-uuid2", t0, t1, "down", "mlu_health:0");
+    check_health(r, 2, "mlu-uuid3", t0, t1, "up", "");
+    check_health(r, 3, "mlu-uuid4", t0, t1, "down", "mlu_health:0");
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(r->hea[i].node, "machine1");
+        assert_string_equal(r->hea[i].model, "MLU590");
+        assert_string_equal(r->hea[i].vendor, "cambricon");
+    }
+    assert_int_equal(r->n, 5); /* the usage of the golden test, unchanged */
+    scrape(r, mlu_parse, "mlu-health-t2.prom", "2026-11-01T00:01:00Z", NULL, NULL);
+    assert_int_equal(r->bad, 0);
+    assert_int_equal(r->nhea, 4);
+    const char *t2 = "2026-11-01T00:01:00Z";
+    check_health(r, 0, "mlu-uuid2", t1, t2, "up", "");
+    check_health(r, 1, "mlu-uuid3", t1, t2, "up", "");
+    check_health(r, 2, "mlu-uuid4", t1, t2, "down", "mlu_health:0");
+    check_health(r, 3, "mlu-uuid1", t1, t2, "down", "device_gone");
+}
+
+/* Without --health the health series change nothing: the golden test's
+ * usage, no health event, no health state. */
+static void test_mlu_without_health_changes_nothing(void **state)
+{
+    struct run *r = *state;
+    const char *f = "../real/mlu/mlu-exporter-v2.0.22-golden-health.prom";
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, mlu_parse, f, "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    assert_int_equal(r->n, 5);
+    assert_int_equal(r->bad, 0);
+    assert_null(state_find(&r->state, "health machine1/mlu-uuid2"));
+}
+
+/* ---- Hygon dcu-exporter (issue 36, deliverable 1's rest) ---- */
+
+/* dcu_ue_count summed over a card's RAS blocks (dcu-health-t0..t3.prom):
+ * UE already there at the baseline is no news; a correctable count rising
+ * is not read; a UE rise is dcu_ue (degraded); a lower count is a new base;
+ * a card no longer listed is device_gone. */
+static void test_dcu_ras_ue(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse_dcu, "dcu-health-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    assert_int_equal(r->nhea, 0);
+    assert_int_equal(r->bad, 0);
+    const char *t0 = "2026-11-01T00:00:00Z", *t1 = "2026-11-01T00:00:30Z",
+               *t2 = "2026-11-01T00:01:00Z", *t3 = "2026-11-01T00:01:30Z";
+    scrape(r, dcgm_parse_dcu, "dcu-health-t1.prom", t1, NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "dcu-T8R1380013061601", t0, t1, "up", "");
+    check_health(r, 1, "dcu-T8R1380019021101", t0, t1, "up", "");
+    assert_string_equal(r->hea[0].node, "dcunode3");
+    assert_string_equal(r->hea[0].model, "K100_AI");
+    assert_string_equal(r->hea[0].vendor, "hygon");
+    scrape(r, dcgm_parse_dcu, "dcu-health-t2.prom", t2, NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "dcu-T8R1380013061601", t1, t2, "degraded", "dcu_ue");
+    check_health(r, 1, "dcu-T8R1380019021101", t1, t2, "up", "");
+    assert_int_equal(r->n, 1); /* llama-0's usage, as without --health */
+    scrape(r, dcgm_parse_dcu, "dcu-health-t3.prom", t3, NULL, NULL);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "dcu-T8R1380013061601", t2, t3, "up", "");
+    check_health(r, 1, "dcu-T8R1380019021101", t2, t3, "down", "device_gone");
+    assert_int_equal(r->bad, 0);
+}
+
+/* A dcu_ue_count that is not a count of errors is a bad line with its
+ * reason, and the card's other blocks still count. */
+static void test_dcu_ue_bad_value(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    static const char text[] =
+        "dcu_power_usage{device_id=\"S1\",node=\"n1\",name=\"K100_AI\"} 100\n"
+        "dcu_ue_count{device_id=\"S1\",node=\"n1\",name=\"K100_AI\",block_type=\"UMC\"} 0\n";
+    static const char later[] =
+        "dcu_power_usage{device_id=\"S1\",node=\"n1\",name=\"K100_AI\"} 100\n"
+        "dcu_ue_count{device_id=\"S1\",node=\"n1\",name=\"K100_AI\",block_type=\"UMC\"} 1.5\n"
+        "dcu_ue_count{device_id=\"S1\",node=\"n1\",name=\"K100_AI\",block_type=\"GFX\"} 1\n";
+    scrape_text(r, dcgm_parse_dcu, text, sizeof text - 1, "t0", "2026-11-01T00:00:00Z", NULL,
+                NULL);
+    scrape_text(r, dcgm_parse_dcu, later, sizeof later - 1, "t0", "2026-11-01T00:00:30Z", NULL,
+                NULL);
+    assert_int_equal(r->bad, 1);
+    assert_int_equal(r->nhea, 1);
+    check_health(r, 0, "dcu-S1", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "degraded",
+                 "dcu_ue");
+}
+
+/* The derivation of the MLU and DCU signals alone: mlu_health not 1 under
+ * its own code (a value the table does not know, 2, is degraded); the DCU
+ * UE count is news only when it rises, in the slot of the ECC count. */
+static void test_derive_mlu_dcu(void **state)
+{
+    (void)state;
+    struct usage_event ev = {0};
+    int64_t prev[4] = {-1, -1, -1, -1};
+    struct device_signals sick = {.has_card_health = true, .card_health = 0};
+    health_derive(&sick, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DOWN);
+    assert_int_equal(ev.nreasons, 1);
+    assert_string_equal(ev.reasons[0], "mlu_health:0");
+    struct device_signals two = {.has_card_health = true, .card_health = 2};
+    health_derive(&two, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_string_equal(ev.reasons[0], "mlu_health:2");
+    struct device_signals well = {.has_card_health = true, .card_health = 1};
+    health_derive(&well, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_UP);
+    assert_int_equal(ev.nreasons, 0);
+    struct device_signals ue = {.has_ras_ue = true, .ras_ue = 3};
+    health_derive(&ue, prev, &ev); /* first seen: the base */
+    assert_int_equal(ev.nreasons, 0);
+    assert_int_equal(prev[1], 3);
+    ue.ras_ue = 4;
+    health_derive(&ue, prev, &ev);
+    assert_int_equal(ev.state, HEALTH_DEGRADED);
+    assert_int_equal(ev.nreasons, 1);
+    assert_string_equal(ev.reasons[0], "dcu_ue");
+    health_derive(&ue, prev, &ev); /* unchanged: no news */
+    assert_int_equal(ev.nreasons, 0);
+    ue.ras_ue = 0;
+    health_derive(&ue, prev, &ev); /* lower: reset, the new base */
+    assert_int_equal(ev.nreasons, 0);
+    assert_int_equal(prev[1], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +468,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_device_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_scrape_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvsmi_device_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mlu_health, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mlu_without_health_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcu_ras_ue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcu_ue_bad_value, setup, teardown),
+        cmocka_unit_test(test_derive_mlu_dcu),
     };
     return cmocka_run_group_tests_name("health", tests, NULL, NULL);
 }

@@ -138,6 +138,11 @@ static void test_every_non_xid_code(void **state)
         {"npu_fault:FreeRestartNPU", HEALTH_DOWN},
         {"npu_fault:RestartNPU", HEALTH_DOWN},
         {"npu_fault:SeparateNPU", HEALTH_DOWN},
+        /* Cambricon: mlu-exporter's health flag, "0 means sick" */
+        {"mlu_health:0", HEALTH_DOWN},
+        {"mlu_health:1", HEALTH_UP},
+        /* Hygon: rated by gpumeter's rule (Hygon publishes none) */
+        {"dcu_ue", HEALTH_DEGRADED},
     };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++)
@@ -154,7 +159,8 @@ static void test_unknown_codes_are_null(void **state)
     (void)state;
     const char *unknown[] = {"",          "xid:",         "xid:079",      "XID:79",
                              "xid:79 ",   "ecc",          "ECC_DBE",      "npu_health:2",
-                             "npu_fault:", "npu_fault:restartnpu", "scrape_failed\n"};
+                             "npu_fault:", "npu_fault:restartnpu", "scrape_failed\n",
+                             "mlu_health:2", "mlu_health:-1", "dcu_ce"};
     assert_null(health_reason_find(NULL));
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         if (health_reason_find(unknown[i]))

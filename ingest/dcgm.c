@@ -257,8 +257,23 @@ struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct devi
     if (!strcmp(s->name, c->power_metric))
         read_quantity(s, src, r, c->power_in_mw ? 0 : 3, DEVICE_MAX_POWER_MW, &r->has_power,
                       &r->power_mw);
-    else if ((has = health_signal(&r->signals, s->name, &value)))
-        read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
+    else if ((has = health_signal(&r->signals, s->name, &value))) {
+        if (s->value[0] == '-' && !strcmp(s->name, "npu_chip_info_health_status")) {
+            /* npu-exporter 26.1 writes -1 when the DCMI interface or
+             * hccn_tool call failed (docs/availability.md, [npu-exporter-26.1]):
+             * a status, read as the negative number it is */
+            int64_t v;
+            if (!decimal_parse(s->value + 1, strlen(s->value + 1), 0, DECIMAL_TRUNCATE, &v) ||
+                v > 1000)
+                rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible status", s->name);
+            else if (*has && *value != -v)
+                rejects_bad_line(src->rejects, s->lineno, "%.64s of %.96s repeated with another value",
+                                 s->name, r->device);
+            else
+                *value = -v, *has = true;
+        } else
+            read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
+    }
     return r;
 }
 

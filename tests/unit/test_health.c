@@ -110,6 +110,22 @@ static void test_npu_chip_health(void **state)
     }
 }
 
+/* npu-exporter 26.1's -1 (the DCMI or hccn_tool call failed) is a status
+ * like any other: chip 3 down with npu_health:-1, and no bad line. */
+static void test_npu_chip_health_call_failed(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse_npu, "../real/npu/ascend910-npu-exporter-testdata.prom",
+           "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse_npu, "npu-health-t2.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->nhea, 8);
+    assert_int_equal(r->bad, 0);
+    check_health(r, 3, "npu-3", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down",
+                 "npu_health:-1");
+    check_health(r, 2, "npu-2", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+}
+
 /* The derivation alone: an XID the table does not know is degraded under
  * its own code; a signal absent from the scrape keeps what the last one
  * said; an ECC count seen for the first time is no news. */
@@ -461,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dcgm_health_window_by_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npu_chip_health_call_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
         cmocka_unit_test(test_derive_rules),
         cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),

@@ -66,6 +66,8 @@ static void devices_out(const PGresult *res, const char *period, long long top,
                         enum report_format format, struct strbuf *out, struct down_total *total)
 {
     static const char *const names[] = {"metered_ms", "degraded_ms", "down_ms", "incidents"};
+    static const char *const hours_names[] = {"metered_gpu_hours", "degraded_gpu_hours",
+                                              "down_gpu_hours"};
     if (format == REPORT_TEXT)
         sb_printf(out,
                   "health of %s: up to %lld devices not always up, most time down first "
@@ -113,6 +115,11 @@ static void devices_out(const PGresult *res, const char *period, long long top,
             sb_put_json_string(out, model);
             for (int k = 0; k < 3; k++)
                 sb_printf(out, ",\"%s\":%lld", names[k], (long long)ms[k]);
+            for (int k = 0; k < 3; k++) { /* the same as GPU-hours, for pages */
+                char h[32];
+                report_gpu_hours(ms[k], h, sizeof h);
+                sb_printf(out, ",\"%s\":\"%s\"", hours_names[k], h);
+            }
             sb_printf(out, ",\"%s\":%s", names[3], incidents);
             if (priced)
                 sb_printf(out, ",\"revenue_per_allocated_gpu_hour\":\"%s\",\"down_cost\":\"%s\"}",
@@ -163,8 +170,10 @@ static void reasons_out(const PGresult *res, enum report_format format, struct s
                           why->customer_caused ? "true" : "false");
             else
                 sb_puts(out, ",\"state\":null,\"customer_caused\":null");
-            sb_printf(out, ",\"devices\":%s,\"windows\":%s,\"ms\":%lld,\"meaning\":", devices,
-                      windows, (long long)ms);
+            char h[32];
+            report_gpu_hours(ms, h, sizeof h);
+            sb_printf(out, ",\"devices\":%s,\"windows\":%s,\"ms\":%lld,\"gpu_hours\":\"%s\",\"meaning\":",
+                      devices, windows, (long long)ms, h);
             sb_put_json_string(out, meaning);
             sb_putc(out, '}');
         }
@@ -249,9 +258,12 @@ static void credits_out(const PGresult *res, const char *period, const char *cur
         sb_printf(out, "\ndown_cost,unpriced_down_ms,sla_credits\n%s,%lld,%s\n", cost,
                   (long long)down->unpriced_ms, credits);
     } else {
-        sb_printf(out, ",\"cost\":{\"down_cost\":\"%s\",\"unpriced_down_ms\":%lld,"
-                       "\"sla_credits\":\"%s\"}}\n",
-                  cost, (long long)down->unpriced_ms, credits);
+        char h[32];
+        report_gpu_hours(down->unpriced_ms, h, sizeof h);
+        sb_printf(out,
+                  ",\"cost\":{\"down_cost\":\"%s\",\"unpriced_down_ms\":%lld,"
+                  "\"unpriced_down_gpu_hours\":\"%s\",\"sla_credits\":\"%s\"}}\n",
+                  cost, (long long)down->unpriced_ms, h, credits);
     }
 }
 

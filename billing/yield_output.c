@@ -282,10 +282,13 @@ void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payba
             sb_printf(f->out, ",\"%s\":\"%s\"", col_name[k], v[k]);
         sb_printf(f->out, ",\"health_metered_ms\":%lld,\"health_up_ms\":%lld",
                   (long long)c->health_ms, (long long)c->up_ms);
+        char pct[40];
+        availability_percent(c->availability_ppm, pct, sizeof pct);
         if (c->availability_ppm >= 0)
-            sb_printf(f->out, ",\"availability_ppm\":%lld}", (long long)c->availability_ppm);
+            sb_printf(f->out, ",\"availability_ppm\":%lld", (long long)c->availability_ppm);
         else
-            sb_puts(f->out, ",\"availability_ppm\":null}");
+            sb_puts(f->out, ",\"availability_ppm\":null");
+        sb_printf(f->out, ",\"availability_percent\":\"%s\"}", pct);
     }
     if (f->format == REPORT_JSON) sb_putc(f->out, ']');
 }

@@ -151,7 +151,7 @@ sh-lingang/n1/GPU-a,H800,10800000,0,3600000,1,15.12,15.12
 check_eq "the down cost still counts every device" "15.12,3600000,17.64" "$(tail -1 <<<"$out")"
 run_gm 0 "report health of November as JSON" report health --period 2026-11 --format json
 check_eq "November: its own credit only" \
-    '[{"customer":"hq","month_invoice":"1.00","late_adjustments":"0.00","sla_credits":"1.00"}] {"customer":"all","month_invoice":"1.00","late_adjustments":"0.00","sla_credits":"1.00"} {"down_cost":"0.00","unpriced_down_ms":0,"sla_credits":"1.00"}' \
+    '[{"customer":"hq","month_invoice":"1.00","late_adjustments":"0.00","sla_credits":"1.00"}] {"customer":"all","month_invoice":"1.00","late_adjustments":"0.00","sla_credits":"1.00"} {"down_cost":"0.00","unpriced_down_ms":0,"unpriced_down_gpu_hours":"0.000","sla_credits":"1.00"}' \
     "$(jq -c '.credits, .credits_total, .cost' <<<"$out" | paste -sd' ')"
 run_gm 0 "report health of October as text" report health --period 2026-10
 check_eq "text: the credits and the cost" "SLA credits of 2026-10 in CNY (issued invoices; a late adjustment counts in the month it corrects)
@@ -175,9 +175,9 @@ check_match "a customer's key may not read the fleet's health" '^403 .*"forbidde
 for bad in "" "period=2026-13" "period=2026-10&top=0" "period=2026-10&currency=cny"; do
     check_match "fleet health ?$bad is 400" '^400 ' "$(api_get "$KF" "/v1/fleet/health?$bad")"
 done
-check_eq "GET /v1/operator/yield carries the availability" "777777" \
+check_eq "GET /v1/operator/yield carries the availability" "777777 77.7777" \
     "$(api_get "$KF" "/v1/operator/yield?period=2026-10" | cut -d' ' -f2- |
-        jq -r '.rows[] | select(.model == "H800") | .availability_ppm')"
+        jq -r '.rows[] | select(.model == "H800") | "\(.availability_ppm) \(.availability_percent)"')"
 refused_as "the API role still may not read device_health" gpumeter_api \
     "SELECT count(*) FROM device_health" "permission denied"
 kill "$SERVER" 2>/dev/null

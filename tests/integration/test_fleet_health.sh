@@ -45,17 +45,9 @@ usage() { # seq start end gpu_ms
     usage 12 2026-11-05T02:00:00Z 2026-11-05T03:00:00Z 3600000
     usage 13 2026-12-01T02:00:00Z 2026-12-01T03:00:00Z 3600000
 } | send
-cat >"$TMP/plan.json" <<'JSON'
-{"plan": "hq-plan", "name": "HQ", "currency": "CNY", "effective_from": "2026-01-01",
- "gpu_hours": {"prices": [{"model": "H800", "unit_price": "16.80"}]}}
-JSON
-cat >"$TMP/contract.json" <<'JSON'
-{"contract": "hq-2026", "customer": "hq", "effective_from": "2026-01-01", "plan": "hq-plan",
- "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-hq"}]}
-JSON
 "$GM" customer add hq --name "HQ" >/dev/null || fail "customer add hq"
-"$GM" plan apply "$TMP/plan.json" >/dev/null || fail "plan apply"
-"$GM" contract apply "$TMP/contract.json" >/dev/null || fail "contract apply"
+"$GM" plan apply "$ROOT/tests/fixtures/health/plan-hq.json" >/dev/null || fail "plan apply"
+"$GM" contract apply "$ROOT/tests/fixtures/health/contract-hq.json" >/dev/null || fail "contract apply"
 "$GM" rate --until-idle 2>/dev/null
 check_counters "14 consumed, 14 rated" "14 14 0 0"
 

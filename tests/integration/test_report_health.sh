@@ -37,17 +37,9 @@ health() { # site node device seq start end state reasons-json
 # H800 GPU-hours on n1 at 16.80 (117.60); n1's capacity reports 26,000,000
 # ms allocated: 11,760 fen / 26,000,000 ms = 16.2830769... per GPU-hour,
 # shown as 16.28.
-cat >"$TMP/plan.json" <<'JSON'
-{"plan": "hq-plan", "name": "HQ", "currency": "CNY", "effective_from": "2026-01-01",
- "gpu_hours": {"prices": [{"model": "H800", "unit_price": "16.80"}]}}
-JSON
-cat >"$TMP/contract.json" <<'JSON'
-{"contract": "hq-2026", "customer": "hq", "effective_from": "2026-01-01", "plan": "hq-plan",
- "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-hq"}]}
-JSON
 "$GM" customer add hq --name "HQ" >/dev/null || fail "customer add hq"
-"$GM" plan apply "$TMP/plan.json" >/dev/null || fail "plan apply"
-"$GM" contract apply "$TMP/contract.json" >/dev/null || fail "contract apply"
+"$GM" plan apply "$ROOT/tests/fixtures/health/plan-hq.json" >/dev/null || fail "plan apply"
+"$GM" contract apply "$ROOT/tests/fixtures/health/contract-hq.json" >/dev/null || fail "contract apply"
 W='"start":"2026-10-05T02:00:00Z","end":"2026-10-05T03:00:00Z"'
 {
     printf 'dcgm/c1/n1\t{"v":1,"source":"dcgm/c1/n1","seq":10,"account":"ns-hq","cluster":"c1","site":"sh-lingang","model":"H800","vendor":"nvidia","job":"svc-1",%s,"gpu_ms":25200000,"energy_mj":0}\n' "$W"

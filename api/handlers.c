@@ -20,6 +20,7 @@
 #include "billing/credit_limit.h"
 #include "billing/focus.h"
 #include "billing/idle.h"
+#include "billing/health_report.h"
 #include "billing/yield.h"
 #include "render/render.h"
 #include "billing/store.h"
@@ -503,6 +504,14 @@ bool handle_operator_contracts(struct request *r)
     return true;
 }
 
+/* A report's currency parameter: absent (the default) or three capital
+ * letters like CNY. */
+static bool currency_param_ok(const char *currency)
+{
+    return !currency ||
+           (strlen(currency) == 3 && strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3);
+}
+
 bool handle_operator_yield(struct request *r)
 {
     if (!r->who.finance)
@@ -513,10 +522,32 @@ bool handle_operator_yield(struct request *r)
     int y, m;
     if (!period || !time_parse_month(period, &y, &m) || (by_text && !yield_by_parse(by_text, &by)))
         return http_error(r, 400, "bad_request", "period is YYYY-MM; by is model, site or node");
-    if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+    if (!currency_param_ok(currency))
         return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
     if (!yield_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, by,
                       REPORT_JSON, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    return true;
+}
+
+/* The fleet's health view (`report health` as JSON, docs/availability.md,
+ * "The operator's view"): which devices fail most, which reasons, what
+ * the down time and the month's SLA credits cost. Schema 053's security
+ * definers read device_health for it; the API role still may not. */
+bool handle_fleet_health(struct request *r)
+{
+    if (!r->who.finance)
+        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
+    const char *period = http_param(r, "period"), *currency = http_param(r, "currency");
+    int y, m;
+    long top;
+    if (!period || !time_parse_month(period, &y, &m) ||
+        !parse_count(http_param(r, "top"), 10, 1000000, &top))
+        return http_error(r, 400, "bad_request", "period is YYYY-MM; top from 1 to 1000000");
+    if (!currency_param_ok(currency))
+        return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
+    if (!health_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, top,
+                       REPORT_JSON, &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

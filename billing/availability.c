@@ -11,7 +11,8 @@
 static const char *const by_name[] = {[AVAILABILITY_BY_SITE] = "site",
                                       [AVAILABILITY_BY_MODEL] = "model",
                                       [AVAILABILITY_BY_NODE] = "node",
-                                      [AVAILABILITY_BY_DEVICE] = "device"};
+                                      [AVAILABILITY_BY_DEVICE] = "device",
+                                      [AVAILABILITY_BY_NODE_MODEL] = "node_model"};
 
 bool availability_by_parse(const char *s, enum availability_by *out)
 {
@@ -23,36 +24,34 @@ bool availability_by_parse(const char *s, enum availability_by *out)
     return false;
 }
 
-/* A node is named with its site, a device with its node: NPU ids repeat
- * on every node. The fleet's row comes last (grouping set ()). Availability
- * in ppm is computed in numeric: a year of a large fleet's up time times
- * 10^6 does not fit in 64 bits. */
+/* The one query, schema 053's device_availability (a security definer:
+ * the API role may not read device_health); the fleet's row last. */
 static const char availability_sql[] =
-    "WITH r AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "
-    "      ($2::date + 1)::timestamp AT TIME ZONE default_time_zone() AS hi), "
-    "h AS (SELECT d.*, CASE $3 WHEN 'site' THEN d.site WHEN 'model' THEN d.model "
-    "        WHEN 'node' THEN d.site || '/' || d.node "
-    "        ELSE d.site || '/' || d.node || '/' || d.device END AS k "
-    "      FROM device_health d, r WHERE d.start_at >= r.lo AND d.start_at < r.hi) "
-    "SELECT grouping(k), coalesce(k, ''), count(DISTINCT (site, node, device)), "
-    "  coalesce(sum(window_ms), 0), "
-    "  coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0), "
-    "  coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0), "
-    "  coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0), "
-    "  CASE WHEN sum(window_ms) > 0 THEN floor(coalesce(sum(window_ms) FILTER "
-    "    (WHERE state = 'up'), 0) * 1000000 / sum(window_ms)) END "
-    "FROM h GROUP BY GROUPING SETS ((k), ()) ORDER BY grouping(k), k COLLATE \"C\"";
+    "SELECT is_fleet::int, key, devices, metered_ms, up_ms, degraded_ms, down_ms, "
+    "availability_ppm FROM device_availability($1::date, $2::date, $3) "
+    "ORDER BY is_fleet, key COLLATE \"C\"";
 
-/* ppm as a percentage with 4 decimals, exactly (999583 -> "99.9583");
- * "-" when nothing was metered. */
+PGresult *availability_read(PGconn *conn, const char *from, const char *to,
+                            enum availability_by by)
+{
+    const char *p[] = {from, to, by_name[by]};
+    return db_query(conn, "read device health", availability_sql, 3, p);
+}
+
+void availability_percent(int64_t ppm, char *buf, size_t len)
+{
+    if (ppm < 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%lld.%04lld", (long long)(ppm / 10000), (long long)(ppm % 10000));
+}
+
+/* Column c of row r, a ppm or NULL, as availability_percent prints it. */
 static void percent(const PGresult *res, int r, int c, char *buf, size_t len)
 {
-    int64_t v = 0;
-    if (PQgetisnull(res, r, c) || !db_get_int64(res, r, c, &v)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    snprintf(buf, len, "%lld.%04lld", (long long)(v / 10000), (long long)(v % 10000));
+    int64_t v = -1;
+    if (PQgetisnull(res, r, c) || !db_get_int64(res, r, c, &v)) v = -1;
+    availability_percent(v, buf, len);
 }
 
 static void row_text(struct strbuf *out, int width, const char *key, const char *devices,
@@ -68,8 +67,7 @@ static void row_text(struct strbuf *out, int width, const char *key, const char 
 bool availability_report(PGconn *conn, const char *from, const char *to, enum availability_by by,
                          enum report_format format, struct strbuf *out)
 {
-    const char *p[] = {from, to, by_name[by]};
-    PGresult *res = db_query(conn, "read device health", availability_sql, 3, p);
+    PGresult *res = availability_read(conn, from, to, by);
     if (!res) return false;
     static const char *const names[] = {"devices", "metered_ms", "up_ms", "degraded_ms",
                                         "down_ms", "availability_ppm"};

@@ -18,12 +18,29 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
+/* AVAILABILITY_BY_NODE_MODEL is not a choice of the report: it keys a
+ * node's devices of one model (site/node/model), the rows of `report yield
+ * --by node` (yield_health.h). */
 enum availability_by { AVAILABILITY_BY_SITE, AVAILABILITY_BY_MODEL, AVAILABILITY_BY_NODE,
-                       AVAILABILITY_BY_DEVICE };
+                       AVAILABILITY_BY_DEVICE, AVAILABILITY_BY_NODE_MODEL };
 
 /* "site", "model", "node", "device"; false for anything else. */
 bool availability_by_parse(const char *s, enum availability_by *out);
+
+/* The report's rows, the one query of availability: columns 0 grouping
+ * (1 on the fleet's row, last), 1 key (site; model; site/node;
+ * site/node/device; site/node/model), 2 devices, 3 metered_ms, 4 up_ms,
+ * 5 degraded_ms, 6 down_ms, 7 availability_ppm (rounded down; NULL when
+ * nothing was metered). from and to as availability_report's. NULL after
+ * printing a database error; the caller PQclears it. */
+PGresult *availability_read(PGconn *conn, const char *from, const char *to,
+                            enum availability_by by);
+/* An availability in ppm as a percentage with 4 decimals, exactly (999583
+ * -> "99.9583"); "-" when ppm < 0 (nothing metered). */
+void availability_percent(int64_t ppm, char *buf, size_t len);
 
 /* Appends the report to out; from and to are "YYYY-MM-DD", checked. False
  * after printing a database error. */

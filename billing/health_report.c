@@ -2,6 +2,7 @@
 #include "billing/health_report.h"
 
 #include "billing/yield_engine.h"
+#include "pricing/bill.h"
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/health_reasons.h"
@@ -13,35 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The month's windows, each counted whole in the month its start falls in
- * (as `report availability` counts a day's). */
-#define MONTH_WINDOWS                                                                        \
-    "WITH r AS (SELECT $1::date::timestamp AT TIME ZONE default_time_zone() AS lo, "         \
-    "      ($1::date + interval '1 month')::timestamp AT TIME ZONE default_time_zone() AS hi) "
-
-/* An incident is a run of windows not up: its first window follows an up
- * one, or is the device's first of the month (a device already failing
- * when the month begins has an incident too). A device is named with its
- * node and site: NPU ids repeat on every node. */
-static const char devices_sql[] = MONTH_WINDOWS
-    ", h AS (SELECT d.site, d.node, d.device, d.model, d.state, d.window_ms, "
-    "      lag(d.state) OVER (PARTITION BY d.site, d.node, d.device ORDER BY d.start_at) AS prev "
-    "      FROM device_health d, r WHERE d.start_at >= r.lo AND d.start_at < r.hi) "
-    "SELECT site || '/' || node || '/' || device, min(model), sum(window_ms), "
-    "  coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0), "
-    "  coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0), "
-    "  count(*) FILTER (WHERE state <> 'up' AND (prev IS NULL OR prev = 'up')) "
-    "FROM h GROUP BY site, node, device HAVING bool_or(state <> 'up') "
-    "ORDER BY 5 DESC, 4 DESC, (site || '/' || node || '/' || device) COLLATE \"C\" "
-    "LIMIT $2";
+/* Schema 053's security definers (the API role may not read
+ * device_health): a window counts whole in the month its start falls in,
+ * as `report availability` counts a day's. A device is named with its
+ * node and site: NPU ids repeat on every node. Every device not always up
+ * is read, for the month's total down cost; the first `top` are listed. */
+static const char devices_sql[] =
+    "SELECT site || '/' || node || '/' || device, model, metered_ms, degraded_ms, down_ms, "
+    "incidents FROM health_month_devices($1::date) "
+    "ORDER BY 5 DESC, 4 DESC, (site || '/' || node || '/' || device) COLLATE \"C\"";
 
 /* A window with two reasons counts under each: a reason's time is the time
  * it held, and the reasons' times do not sum to the time not up. */
-static const char reasons_sql[] = MONTH_WINDOWS
-    "SELECT reason, count(DISTINCT (d.site, d.node, d.device)), count(*), sum(d.window_ms) "
-    "FROM device_health d CROSS JOIN r CROSS JOIN unnest(d.reasons) AS reason "
-    "WHERE d.start_at >= r.lo AND d.start_at < r.hi "
-    "GROUP BY reason ORDER BY 4 DESC, reason COLLATE \"C\"";
+static const char reasons_sql[] =
+    "SELECT reason, devices, windows, ms FROM health_month_reasons($1::date) "
+    "ORDER BY 4 DESC, reason COLLATE \"C\"";
 
 static const char *const state_name[] = {[HEALTH_UP] = "up", [HEALTH_DEGRADED] = "degraded",
                                          [HEALTH_DOWN] = "down"};
@@ -67,11 +54,20 @@ static bool down_cost(const struct yield_cells *models, const char *model, int64
     return false;
 }
 
+/* The month's down time over every device, not only the listed ones:
+ * the priced part's cost (each device's rounded once, as listed) and the
+ * time no rate priced. */
+struct down_total {
+    int64_t cost, unpriced_ms;
+};
+
 static void devices_out(const PGresult *res, const char *period, long long top,
                         const struct yield_cells *models, int digits, const char *currency,
-                        enum report_format format, struct strbuf *out)
+                        enum report_format format, struct strbuf *out, struct down_total *total)
 {
     static const char *const names[] = {"metered_ms", "degraded_ms", "down_ms", "incidents"};
+    static const char *const hours_names[] = {"metered_gpu_hours", "degraded_gpu_hours",
+                                              "down_gpu_hours"};
     if (format == REPORT_TEXT)
         sb_printf(out,
                   "health of %s: up to %lld devices not always up, most time down first "
@@ -95,6 +91,11 @@ static void devices_out(const PGresult *res, const char *period, long long top,
         char price[32], cost[32];
         int64_t cost_minor = 0;
         bool priced = down_cost(models, model, ms[2], digits, price, cost, &cost_minor);
+        if (priced)
+            total->cost += cost_minor;
+        else
+            total->unpriced_ms += ms[2];
+        if (r >= top) continue; /* counted in the total, not listed */
         if (format == REPORT_TEXT) {
             char h[3][32];
             for (int k = 0; k < 3; k++)
@@ -114,6 +115,11 @@ static void devices_out(const PGresult *res, const char *period, long long top,
             sb_put_json_string(out, model);
             for (int k = 0; k < 3; k++)
                 sb_printf(out, ",\"%s\":%lld", names[k], (long long)ms[k]);
+            for (int k = 0; k < 3; k++) { /* the same as GPU-hours, for pages */
+                char h[32];
+                report_gpu_hours(ms[k], h, sizeof h);
+                sb_printf(out, ",\"%s\":\"%s\"", hours_names[k], h);
+            }
             sb_printf(out, ",\"%s\":%s", names[3], incidents);
             if (priced)
                 sb_printf(out, ",\"revenue_per_allocated_gpu_hour\":\"%s\",\"down_cost\":\"%s\"}",
@@ -164,20 +170,108 @@ static void reasons_out(const PGresult *res, enum report_format format, struct s
                           why->customer_caused ? "true" : "false");
             else
                 sb_puts(out, ",\"state\":null,\"customer_caused\":null");
-            sb_printf(out, ",\"devices\":%s,\"windows\":%s,\"ms\":%lld,\"meaning\":", devices,
-                      windows, (long long)ms);
+            char h[32];
+            report_gpu_hours(ms, h, sizeof h);
+            sb_printf(out, ",\"devices\":%s,\"windows\":%s,\"ms\":%lld,\"gpu_hours\":\"%s\",\"meaning\":",
+                      devices, windows, (long long)ms, h);
             sb_put_json_string(out, meaning);
             sb_putc(out, '}');
         }
     }
-    if (format == REPORT_JSON) sb_puts(out, "]}\n");
+    if (format == REPORT_JSON) sb_putc(out, ']');
+}
+
+/* The SLA credits of the month in currency (docs/availability.md, "What
+ * the credits cost"): the sla_credit lines of standing invoices, a credit
+ * (negative) counted as its cost (positive); the month's own invoice's,
+ * and the late adjustments of later invoices whose `adjusts` names the
+ * month, counted in the month they correct. */
+static const char credits_sql[] =
+    "SELECT c.code, "
+    "  coalesce(sum(-l.amount) FILTER (WHERE l.adjusts IS NULL OR l.adjusts = i.period), 0), "
+    "  coalesce(sum(-l.amount) FILTER (WHERE l.adjusts <> i.period), 0), sum(-l.amount) "
+    "FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "
+    "JOIN customer c ON c.id = i.customer_id "
+    "WHERE " INVOICE_STANDS("i.") " AND l.kind = 'sla_credit' AND i.currency = $2 "
+    "  AND coalesce(l.adjusts, i.period) = $1::date "
+    "GROUP BY c.code ORDER BY c.code COLLATE \"C\"";
+
+static void credit_row(const char *customer, const int64_t v[3], int digits,
+                       enum report_format format, bool first, struct strbuf *out)
+{
+    static const char *const names[] = {"month_invoice", "late_adjustments", "sla_credits"};
+    char m[3][32];
+    for (int k = 0; k < 3; k++)
+        money_format(v[k], digits, m[k], sizeof m[k]);
+    if (format == REPORT_TEXT) {
+        sb_printf(out, "%-32s %16s %16s %16s\n", customer, m[0], m[1], m[2]);
+    } else if (format == REPORT_CSV) {
+        csv_field(out, customer);
+        sb_printf(out, ",%s,%s,%s\n", m[0], m[1], m[2]);
+    } else {
+        sb_puts(out, first ? "{\"customer\":" : ",{\"customer\":");
+        sb_put_json_string(out, customer);
+        for (int k = 0; k < 3; k++)
+            sb_printf(out, ",\"%s\":\"%s\"", names[k], m[k]);
+        sb_putc(out, '}');
+    }
+}
+
+/* Per customer and in total, then what poor delivery cost: the down
+ * time's cost (an estimate) beside the credits (money given back). */
+static void credits_out(const PGresult *res, const char *period, const char *currency,
+                        int digits, const struct down_total *down, enum report_format format,
+                        struct strbuf *out)
+{
+    if (format == REPORT_TEXT)
+        sb_printf(out,
+                  "\nSLA credits of %s in %s (issued invoices; a late adjustment counts in the "
+                  "month it corrects)\n%-32s %16s %16s %16s\n",
+                  period, currency, "customer", "month's invoice", "late", "credits");
+    else if (format == REPORT_CSV)
+        sb_puts(out, "\ncustomer,month_invoice,late_adjustments,sla_credits\n");
+    else
+        sb_puts(out, ",\"credits\":[");
+    int64_t all[3] = {0};
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t v[3] = {0};
+        for (int k = 0; k < 3; k++)
+            db_get_int64(res, r, 1 + k, &v[k]);
+        assert(v[0] + v[1] == v[2]);
+        for (int k = 0; k < 3; k++)
+            all[k] += v[k];
+        credit_row(PQgetvalue(res, r, 0), v, digits, format, r == 0, out);
+    }
+    if (format == REPORT_JSON) sb_puts(out, "],\"credits_total\":");
+    credit_row("all", all, digits, format, true, out);
+    char cost[32], credits[32];
+    money_format(down->cost, digits, cost, sizeof cost);
+    money_format(all[2], digits, credits, sizeof credits);
+    if (format == REPORT_TEXT) {
+        char h[32];
+        report_gpu_hours(down->unpriced_ms, h, sizeof h);
+        sb_printf(out,
+                  "\nwhat poor delivery cost in %s: down time %s (revenue forgone, an estimate; "
+                  "%s down GPU-hours without a rate), SLA credits %s\n",
+                  period, cost, h, credits);
+    } else if (format == REPORT_CSV) {
+        sb_printf(out, "\ndown_cost,unpriced_down_ms,sla_credits\n%s,%lld,%s\n", cost,
+                  (long long)down->unpriced_ms, credits);
+    } else {
+        char h[32];
+        report_gpu_hours(down->unpriced_ms, h, sizeof h);
+        sb_printf(out,
+                  ",\"cost\":{\"down_cost\":\"%s\",\"unpriced_down_ms\":%lld,"
+                  "\"unpriced_down_gpu_hours\":\"%s\",\"sla_credits\":\"%s\"}}\n",
+                  cost, (long long)down->unpriced_ms, h, credits);
+    }
 }
 
 bool health_report(PGconn *conn, const char *period, const char *currency, long long top,
                    enum report_format format, struct strbuf *out)
 {
     assert(top > 0);
-    char first[16], limit[24];
+    char first[16];
     time_month_first_day(period, first);
     int digits;
     if (!yield_currency_digits(conn, currency, &digits)) return false;
@@ -189,19 +283,24 @@ bool health_report(PGconn *conn, const char *period, const char *currency, long 
         free(models.v);
         return false;
     }
-    snprintf(limit, sizeof limit, "%lld", top);
-    const char *p[] = {first, limit};
-    PGresult *devices = db_query(conn, "read device health", devices_sql, 2, p);
+    const char *p[] = {first, currency};
+    PGresult *devices = db_query(conn, "read device health", devices_sql, 1, p);
     PGresult *reasons = devices ? db_query(conn, "read health reasons", reasons_sql, 1, p) : NULL;
-    if (!reasons) {
+    PGresult *credits =
+        reasons ? db_query(conn, "read the month's SLA credits", credits_sql, 2, p) : NULL;
+    if (!credits) {
         PQclear(devices);
+        PQclear(reasons);
         free(models.v);
         return false;
     }
-    devices_out(devices, period, top, &models, digits, currency, format, out);
+    struct down_total down = {0};
+    devices_out(devices, period, top, &models, digits, currency, format, out, &down);
     reasons_out(reasons, format, out);
+    credits_out(credits, period, currency, digits, &down, format, out);
     PQclear(devices);
     PQclear(reasons);
+    PQclear(credits);
     free(models.v);
     return true;
 }

@@ -15,7 +15,15 @@
  *    none when the model had no allocated time;
  *  - reasons: per reason code, the devices and windows that carried it and
  *    their time, with the code's state, customer-caused flag and meaning
- *    from core/health_reasons.h (a code the table does not know says so).
+ *    from core/health_reasons.h (a code the table does not know says so);
+ *  - credits: the sla_credit lines of standing invoices (INVOICE_STANDS)
+ *    in currency that count in the month, per customer and in total, as
+ *    a cost (positive): the month's own invoice's, and late adjustments
+ *    of later invoices whose `adjusts` names the month;
+ *  - cost: the down time's cost over every device (not only the top N
+ *    listed), the down time no rate priced, and the credits.
+ * device_health is read through schema 053's security definers, so the
+ * API role (GET /v1/fleet/health) may call this too.
  * Times are exact milliseconds; text prints GPU-hours (report_format.h).
  * Reentrant. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_HEALTH_REPORT_H

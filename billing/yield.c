@@ -4,6 +4,7 @@
 
 #include "billing/yield_alloc.h"
 #include "billing/yield_engine.h"
+#include "billing/yield_health.h"
 #include "billing/yield_output.h"
 #include "core/db.h"
 #include "core/timeutil.h"
@@ -39,6 +40,7 @@ bool yield_report(PGconn *conn, const char *period, const char *currency, enum y
         ok = yield_split_nodes(conn, first_day, &cells, &rows);
     else if (ok)
         yield_group(&cells, by, &rows);
+    ok = ok && yield_add_availability(conn, first_day, by, &rows);
     /* What the report leaves out, said rather than dropped silently. */
     const char *pn[] = {first_day, currency};
     PGresult *left =

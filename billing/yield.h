@@ -12,7 +12,9 @@
  * and idle facility energy at the site's tariff and time-of-use bands,
  * rounded once per cell; straight-line depreciation from the asset
  * documents; margin, and payback so far (the cells' margins summed from
- * their asset's first month). Rows by model or site sum cells; by node,
+ * their asset's first month), and each row's availability (its devices'
+ * health windows, up / metered in ppm rounded down, yield_health.h). Rows
+ * by model or site sum cells; by node,
  * each cell's figures are split over its nodes by allocated time (revenue,
  * allocated energy), idle energy and installed time (depreciation).
  * The engine (cells and allocation) is yield_engine.h, the rows' text, CSV

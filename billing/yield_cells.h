@@ -23,6 +23,10 @@ struct yield_cell {
     int64_t idle_mkwh, used_mkwh; /* facility energy, thousandths of a kWh */
     int64_t rev[NREV];            /* subsidy and voucher: what programs paid, > 0 */
     int64_t margin_to_date;       /* payback: margins since the asset's first month */
+    /* availability (yield_health.h): the row's devices' health windows of
+     * the month, their up part, up / metered in ppm rounded down; -1 when
+     * nothing was metered */
+    int64_t health_ms, up_ms, availability_ppm;
 };
 
 struct yield_cells {

@@ -2,6 +2,7 @@
  * yield_output.h). */
 #include "billing/yield_output.h"
 
+#include "billing/availability.h"
 #include "core/csv.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -182,6 +183,24 @@ void yield_put_tokens(struct yield_tokens *t, const struct yield_fmt *f)
     if (f->format == REPORT_JSON) sb_putc(f->out, ']');
 }
 
+/* The rows' availability (yield_health.h), a third table: GPU-hours
+ * metered and up, and up / metered as report availability prints it. */
+static void put_availability_text(const struct yield_cells *rows, enum yield_by by, int w,
+                                  const struct yield_fmt *f)
+{
+    static const char *const by_name[] = {"model", "site", "node"};
+    sb_printf(f->out, "\n%-*s %12s %12s %10s\n", w, by_name[by], "metered", "up", "available");
+    for (size_t i = 0; i < rows->n; i++) {
+        const struct yield_cell *c = &rows->v[i];
+        char name[200], metered[40], up[40], pct[40];
+        report_gpu_hours(c->health_ms, metered, sizeof metered);
+        report_gpu_hours(c->up_ms, up, sizeof up);
+        availability_percent(c->availability_ppm, pct, sizeof pct);
+        sb_printf(f->out, "%-*s %12s %12s %9s%s\n", w, row_name(c, by, name, sizeof name),
+                  metered, up, pct, c->availability_ppm >= 0 ? "%" : " ");
+    }
+}
+
 void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payback,
                     const struct yield_fmt *f)
 {
@@ -215,13 +234,14 @@ void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payba
                       v[C_KWH_IDLE], v[C_ENERGY_COST], v[C_ENERGY_BILLED], v[C_DEPRECIATION],
                       v[C_MARGIN], v[C_MARGIN_TO_DATE], v[C_PURCHASE], v[C_PAYBACK]);
         }
+        put_availability_text(rows, by, w, f);
         return;
     }
     if (f->format == REPORT_CSV) {
         sb_puts(f->out, "site,node,model,installed_ms,allocated_ms,idle_whole_ms,idle_stranded_ms");
         for (int k = 0; k < NCOLS; k++)
             sb_printf(f->out, ",%s", col_name[k]);
-        sb_putc(f->out, '\n');
+        sb_puts(f->out, ",health_metered_ms,health_up_ms,availability_ppm\n");
     } else {
         sb_puts(f->out, ",\"rows\":[");
     }
@@ -241,6 +261,9 @@ void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payba
                       (long long)c->allocated, (long long)c->whole, (long long)c->stranded);
             for (int k = 0; k < NCOLS; k++)
                 sb_printf(f->out, ",%s", v[k]);
+            sb_printf(f->out, ",%lld,%lld,", (long long)c->health_ms, (long long)c->up_ms);
+            if (c->availability_ppm >= 0)
+                sb_printf(f->out, "%lld", (long long)c->availability_ppm);
             sb_putc(f->out, '\n');
             continue;
         }
@@ -257,7 +280,15 @@ void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payba
                   (long long)c->stranded);
         for (int k = 0; k < NCOLS; k++)
             sb_printf(f->out, ",\"%s\":\"%s\"", col_name[k], v[k]);
-        sb_putc(f->out, '}');
+        sb_printf(f->out, ",\"health_metered_ms\":%lld,\"health_up_ms\":%lld",
+                  (long long)c->health_ms, (long long)c->up_ms);
+        char pct[40];
+        availability_percent(c->availability_ppm, pct, sizeof pct);
+        if (c->availability_ppm >= 0)
+            sb_printf(f->out, ",\"availability_ppm\":%lld", (long long)c->availability_ppm);
+        else
+            sb_puts(f->out, ",\"availability_ppm\":null");
+        sb_printf(f->out, ",\"availability_percent\":\"%s\"}", pct);
     }
     if (f->format == REPORT_JSON) sb_putc(f->out, ']');
 }

@@ -239,6 +239,14 @@ GRANT EXECUTE ON FUNCTION maintenance_announced(maintenance_window),
 -- a customer its own.
 GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[])
     TO gpumeter_billing, gpumeter_api;
+-- The fleet's health, aggregated (schema 053): security definers over
+-- device_health that return per-group and per-device sums, never a
+-- window, for billing's reports (report availability, yield, health) and
+-- the finance API's (GET /v1/operator/yield, GET /v1/fleet/health); the
+-- API still may not read device_health itself.
+GRANT EXECUTE ON FUNCTION device_availability(date, date, text), health_month_devices(date),
+                          health_month_reasons(date)
+    TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

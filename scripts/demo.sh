@@ -216,7 +216,8 @@ psql_demo -c "CREATE TEMP TABLE y (site text, node text, model text, installed_m
                 revenue_gpu_hours numeric, revenue_tokens numeric, energy_billed numeric,
                 revenue_other numeric, per_installed text, per_allocated text, vouchers numeric,
                 subsidies numeric, kwh_allocated text, kwh_idle text, energy_cost numeric,
-                depreciation text, margin text, margin_to_date text, purchase text, payback text)" \
+                depreciation text, margin text, margin_to_date text, purchase text, payback text,
+                health_metered_ms bigint, health_up_ms bigint, availability_ppm bigint)" \
     -c "\\copy y FROM '$OUT/yield-$PERIOD.csv' CSV HEADER" \
     -c "SELECT CASE WHEN v.vendor = 'nvidia' THEN 'imported' ELSE 'domestic' END AS origin,
                string_agg(DISTINCT v.vendor || ' ' || y.model, ', ') AS models,

@@ -19,6 +19,8 @@ const WORDS = {
     invoices: "Invoices and credit notes", number: "Number", kind: "Kind", status: "Status", pdf: "PDF", csv: "Download usage (CSV)",
     monthInvoices: "Drafts and issued invoices", totals: "Totals", count: "Count", line: "Line", line_draft: "Drafts (not issued)", line_issued: "Issued (incl. voided since)", line_credited: "Credit notes", line_net: "Net (invoices that stand, less partial credits)", notBilled: "Not billed by the invoice run", reason: "Reason", account: "Account", rows: "rows", events: "events", jobs: "Jobs", nothingNotBilled: "Everything was billed.",
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
+    /* the fleet's health (issue 36) */
+    fleet: "Fleet health", fleetCost: "What poor delivery cost", downCost: "Down time (revenue forgone, an estimate)", unpricedDown: "Down time without a rate", slaCredits: "SLA credits (issued invoices)", availabilityT: "Availability by model (up / metered)", available: "Available %", fleetDevices: "Devices not always up, most time down first", device: "Device", metered: "Metered (GPU-h)", degraded: "Degraded (GPU-h)", down: "Down (GPU-h)", incidents: "Incidents", perAlloc: "Revenue per allocated GPU-h", fleetReasons: "Reasons (a window with two reasons counts under each)", reasonCode: "Reason", state: "State", customerCaused: "Customer-caused", windows: "Windows", hoursH: "GPU-h", meaning: "Meaning", fleetCredits: "SLA credits by customer (a late adjustment counts in the month it corrects)", monthInvoice: "Month's invoice", late: "Late adjustments", credits: "Credits", allCustomersF: "All customers", gpuHoursAxis: "GPU-hours", percentAxis: "%", yes: "yes", no: "no", state_up: "up", state_degraded: "degraded", state_down: "down", devicesN: "Devices", noHealth: "No device was down or degraded in this month.", noAvailability: "No health was collected in this month.",
     plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
     noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
@@ -43,6 +45,8 @@ const WORDS = {
     invoices: "发票与红字通知单", number: "编号", kind: "类型", status: "状态", pdf: "PDF", csv: "下载用量（CSV）",
     monthInvoices: "草稿与已开发票", totals: "合计", count: "张数", line: "项目", line_draft: "草稿（未开具）", line_issued: "已开具（含其后作废）", line_credited: "红字冲销", line_net: "净额（有效发票减部分红冲）", notBilled: "开票时未计费的项目", reason: "原因", account: "账户", rows: "行数", events: "事件数", jobs: "任务", nothingNotBilled: "全部已计费。",
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
+    /* 集群健康（issue 36） */
+    fleet: "集群健康", fleetCost: "交付不达标的代价", downCost: "宕机时间（放弃的收入，估算）", unpricedDown: "无单价的宕机时间", slaCredits: "SLA 赔付（已开发票）", availabilityT: "按型号的可用率（正常 / 计量）", available: "可用率 %", fleetDevices: "未始终正常的设备（按宕机时间排序）", device: "设备", metered: "计量（GPU 时）", degraded: "降级（GPU 时）", down: "宕机（GPU 时）", incidents: "故障次数", perAlloc: "每已分配 GPU 时收入", fleetReasons: "原因（一个窗口有两个原因时各计一次）", reasonCode: "原因", state: "状态", customerCaused: "客户导致", windows: "窗口数", hoursH: "GPU 时", meaning: "含义", fleetCredits: "按客户的 SLA 赔付（迟到的调整计入其更正的月份）", monthInvoice: "当月发票", late: "迟到调整", credits: "赔付", allCustomersF: "全部客户", gpuHoursAxis: "GPU 时", percentAxis: "%", yes: "是", no: "否", state_up: "正常", state_degraded: "降级", state_down: "宕机", devicesN: "设备数", noHealth: "本月没有设备宕机或降级。", noAvailability: "本月未采集健康数据。",
     plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
     noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
@@ -272,7 +276,7 @@ function home() {
   return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
 }
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  return me.role === "finance" ? ["customer", "finance", "fleet", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
 }
 
 function renderNav() {
@@ -549,6 +553,63 @@ async function financeView(params) {
   show(el("h1", {}, t("finance")), bar, grid);
 }
 
+/* ---- the fleet's health (issue 36, docs/console.md): finance keys ---- */
+
+/* A bar chart of named values with the unit on its axis. */
+function barChart(name, labels, series, unit) {
+  const div = el("div", { class: "chart", "data-chart": name });
+  requestAnimationFrame(() => {
+    if (!window.echarts || !div.isConnected) return;
+    const c = echarts.init(div);
+    c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: labels }, yAxis: { type: "value", name: unit },
+      series: series.map((s) => ({ name: s.name, type: "bar", stack: s.stack, data: s.data })) });
+    charts.push(c);
+  });
+  return div;
+}
+
+async function fleetView(params) {
+  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  const { bar, period } = await toolbar("fleet", params, false);
+  const [h, yld] = await Promise.all([
+    api(`/v1/fleet/health?period=${period}`),
+    api(`/v1/operator/yield?period=${period}`).catch((e) => e),
+  ]);
+  const c = h.currency, grid = el("div", { class: "grid" });
+  grid.append(card(t("fleetCost"),
+    barChart("fleet-cost", [t("downCost"), t("slaCredits")], [{ name: c, data: [Number(h.cost.down_cost), Number(h.cost.sla_credits)] }], c),
+    table(["", t("amount")], [
+      el("tr", { "data-cost": "down_cost" }, td(t("downCost")), td(money(h.cost.down_cost, c), { class: "num" })),
+      el("tr", { "data-cost": "unpriced_down" }, td(t("unpricedDown")), td(`${num(h.cost.unpriced_down_gpu_hours)} ${t("hoursH")}`, { class: "num" })),
+      el("tr", { "data-cost": "sla_credits", class: "total" }, td(t("slaCredits")), td(money(h.cost.sla_credits, c), { class: "num" }))], { name: "fleet-cost", num: [1] })));
+  if (!(yld instanceof Error)) {
+    const rows = yld.rows.filter((r) => r.availability_ppm !== null);
+    grid.append(card(t("availabilityT"),
+      rows.length ? barChart("fleet-availability", rows.map((r) => r.model), [{ name: t("available"), data: rows.map((r) => Number(r.availability_percent)) }], t("percentAxis")) : el("p", { class: "muted" }, t("noAvailability")),
+      table([t("model"), t("available")], rows.map((r) => el("tr", { "data-availability": r.model },
+        td(r.model), td(`${exact(r.availability_percent)}%`, { class: "num", "data-ppm": r.availability_ppm }))), { name: "fleet-availability", num: [1] })));
+  }
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetDevices")),
+    h.devices.length ? barChart("fleet-devices", h.devices.map((d) => d.device), [
+      { name: t("down"), stack: "t", data: h.devices.map((d) => Number(d.down_gpu_hours)) },
+      { name: t("degraded"), stack: "t", data: h.devices.map((d) => Number(d.degraded_gpu_hours)) }], t("gpuHoursAxis")) : el("p", { class: "muted" }, t("noHealth")),
+    table([t("device"), t("model"), t("metered"), t("degraded"), t("down"), t("incidents"), t("perAlloc"), t("downCost")], h.devices.map((d) => el("tr", { "data-device": d.device },
+      td(d.device), td(d.model), td(num(d.metered_gpu_hours), { class: "num" }), td(num(d.degraded_gpu_hours), { class: "num" }), td(num(d.down_gpu_hours), { class: "num" }),
+      td(d.incidents, { class: "num" }), td(d.revenue_per_allocated_gpu_hour === null ? "-" : money(d.revenue_per_allocated_gpu_hour, c), { class: "num" }),
+      td(d.down_cost === null ? "-" : money(d.down_cost, c), { class: "num", "data-field": "down_cost" }))), { name: "fleet-devices", num: [2, 3, 4, 5, 6, 7] })));
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetReasons")),
+    table([t("reasonCode"), t("state"), t("customerCaused"), t("devicesN"), t("windows"), t("hoursH"), t("meaning")], h.reasons.map((r) => el("tr", { "data-reason": r.reason },
+      td(r.reason), td(r.state === null ? "-" : t(`state_${r.state}`)), td(r.customer_caused === null ? "-" : t(r.customer_caused ? "yes" : "no")),
+      td(r.devices, { class: "num" }), td(r.windows, { class: "num" }), td(num(r.gpu_hours), { class: "num" }), td(r.meaning))), { name: "fleet-reasons", num: [3, 4, 5] })));
+  const credit = (x, total) => el("tr", { class: total ? "total" : null, "data-credit": x.customer },
+    td(total ? t("allCustomersF") : x.customer), td(money(x.month_invoice, c), { class: "num" }), td(money(x.late_adjustments, c), { class: "num" }),
+    td(money(x.sla_credits, c), { class: "num", "data-field": "sla_credits" }));
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetCredits")),
+    table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...h.credits.map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
+  show(el("h1", {}, `${t("fleet")} · ${monthName(period)}`), bar, grid);
+}
+
 /* ---- receivables (issue 34): the aging card and an invoice's payment state ---- */
 
 function agingCard(aging) {
@@ -630,7 +691,7 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, sales: salesView }[view](params);
+    await { customer: customerView, finance: financeView, fleet: fleetView, sales: salesView }[view](params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);

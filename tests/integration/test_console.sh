@@ -35,6 +35,12 @@ printf 'x\t{"v":1,"source":"x","seq":1,"account":"ns-nobody","cluster":"c","site
 # and a trainer's report under a job named with markup (collectors pass it)
 printf 't\t{"v":1,"source":"t","seq":1,"account":"slurm-gamma","cluster":"c","site":"s","job":"<img src=x onerror=\\"document.title=2\\">","tokens":1000000,"model_params":7000000000,"start":"2026-10-10T02:00:00Z","end":"2026-10-10T03:00:00Z"}\n' |
     kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+# and two health windows of a device its exporter named with markup (the
+# fleet's health page must show it as text): up an hour, then down (XID 79)
+for w in '1 02 03 up []' '2 03 04 down ["xid:79"]'; do
+    set -- $w
+    printf 'dcgm/h/n-h\t{"v":1,"kind":"health","source":"dcgm/h/n-h","seq":%s,"cluster":"h","site":"sh-lingang","node":"n-h","device":"<b>GPU-h</b>","model":"NVIDIA H800","vendor":"nvidia","start":"2026-10-10T%s:00:00Z","end":"2026-10-10T%s:00:00Z","state":"%s","reasons":%s}\n' "$@"
+done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle >/dev/null 2>&1
 "$GM" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" >/dev/null 2>&1
 "$GM" rate --until-idle >/dev/null 2>&1
@@ -362,6 +368,27 @@ check_eq "what the run did not bill: the parked account" "ns-nobody1 events" "$(
 check_eq "yield by model" "$(q "SELECT count(DISTINCT model) FROM capacity_hourly")" "$(seen finance.yield.rows)"
 check_eq "the contract calendar's six months" 6 "$(seen finance.contracts.rows)"
 check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
+# The fleet's health page (issue 36): what GET /v1/fleet/health and the
+# yield's availability say, in both languages, charts with their units.
+fh=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/fleet/health?period=$PERIOD")
+fy=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/operator/yield?period=$PERIOD")
+check_eq "finance's views include the fleet's health" "customer,finance,fleet,sales" "$(seen fleet.nav)"
+check_eq "the fleet page lists the API's devices" "$(jq -r '[.devices[].device] | join(",")' <<<"$fh")" "$(seen fleet.devices)"
+check_eq "the H800's availability: up 1 h of 2, 500,000 ppm" 500000 \
+    "$(jq -r '.rows[] | select(.model == "H800") | .availability_ppm' <<<"$fy")"
+check_eq "and its reasons" "$(jq -r '[.reasons[].reason] | join(",")' <<<"$fh")" "$(seen fleet.reasons)"
+check_eq "the availability by model, as the yield's ppm" \
+    "$(jq -r '[.rows[] | select(.availability_ppm != null) | "\(.model)=\(.availability_ppm)"] | join(",")' <<<"$fy")" \
+    "$(seen fleet.availability)"
+check_match "the credits: every customer, then all (CN¥)" \
+    "^($(jq -r '[.credits[] | .customer + "=CN¥" + .sla_credits] | join(",")' <<<"$fh"),)?all=CN¥$(jq -r '.credits_total.sla_credits' <<<"$fh")$" \
+    "$(seen fleet.credits)"
+check_eq "the fleet's charts drawn: the cost, and availability and devices when there are any" \
+    "$(( 1 + $(jq '[.rows[] | select(.availability_ppm != null)] | length | if . > 0 then 1 else 0 end' <<<"$fy") +
+          $(jq '.devices | length | if . > 0 then 1 else 0 end' <<<"$fh") ))" "$(seen fleet.charts)"
+check_eq "the device named with markup, as text" "sh-lingang/n-h/<b>GPU-h</b> 0" "$(seen fleet.devices) $(seen fleet.markup)"
+check_match "in Chinese" "^集群健康 · " "$(seen fleet.zh.heading)"
+check_eq "its credits' heads in Chinese" "客户当月发票迟到调整赔付" "$(seen fleet.zh.credits | tr -d ' ')"
 check_eq "finance sees the dead notification: id, event, attempts, last answer" \
     "$dead_event invoice.overdue 10 503" "$(seen finance.notifications)"
 check_eq "finance sees the unapplied payment, its payer as text" \

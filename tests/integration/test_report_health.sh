@@ -37,17 +37,9 @@ health() { # site node device seq start end state reasons-json
 # H800 GPU-hours on n1 at 16.80 (117.60); n1's capacity reports 26,000,000
 # ms allocated: 11,760 fen / 26,000,000 ms = 16.2830769... per GPU-hour,
 # shown as 16.28.
-cat >"$TMP/plan.json" <<'JSON'
-{"plan": "hq-plan", "name": "HQ", "currency": "CNY", "effective_from": "2026-01-01",
- "gpu_hours": {"prices": [{"model": "H800", "unit_price": "16.80"}]}}
-JSON
-cat >"$TMP/contract.json" <<'JSON'
-{"contract": "hq-2026", "customer": "hq", "effective_from": "2026-01-01", "plan": "hq-plan",
- "currency": "CNY", "tax_rate": "0.06", "accounts": [{"account": "ns-hq"}]}
-JSON
 "$GM" customer add hq --name "HQ" >/dev/null || fail "customer add hq"
-"$GM" plan apply "$TMP/plan.json" >/dev/null || fail "plan apply"
-"$GM" contract apply "$TMP/contract.json" >/dev/null || fail "contract apply"
+"$GM" plan apply "$ROOT/tests/fixtures/health/plan-hq.json" >/dev/null || fail "plan apply"
+"$GM" contract apply "$ROOT/tests/fixtures/health/contract-hq.json" >/dev/null || fail "contract apply"
 W='"start":"2026-10-05T02:00:00Z","end":"2026-10-05T03:00:00Z"'
 {
     printf 'dcgm/c1/n1\t{"v":1,"source":"dcgm/c1/n1","seq":10,"account":"ns-hq","cluster":"c1","site":"sh-lingang","model":"H800","vendor":"nvidia","job":"svc-1",%s,"gpu_ms":25200000,"energy_mj":0}\n' "$W"
@@ -75,11 +67,21 @@ devices_csv="device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_a
 sh-lingang/n1/GPU-a,H800,28800000,3600000,10800000,2,16.28,48.85
 bj-yizhuang/n2/GPU-c,H800,28800000,3600000,0,1,16.28,0.00"
 run_gm 0 "report health as CSV" report health --period 2026-10 --format csv
+# No SLA credit in October: the credits' table holds its total only; the
+# month's down time cost 48.85 (GPU-a's; GPU-c was never down).
+credits_csv="
+customer,month_invoice,late_adjustments,sla_credits
+all,0.00,0.00,0.00
+
+down_cost,unpriced_down_ms,sla_credits
+48.85,0,0.00"
 check_eq "devices and reasons of October, exact (csv)" "$devices_csv
-$reasons_csv" "$out"
+$reasons_csv
+$credits_csv" "$out"
 run_gm 0 "report health --top 1" report health --period 2026-10 --top 1 --format csv
 check_eq "--top 1 lists the device down longest only" "$(head -2 <<<"$devices_csv")
-$reasons_csv" "$out"
+$reasons_csv
+$credits_csv" "$out"
 run_gm 0 "report health as text" report health --period 2026-10
 check_eq "report health (text: GPU-hours)" "health of 2026-10: up to 10 devices not always up, most time down first (GPU-hours; money in CNY, an estimate of revenue forgone)
 device                                           model               metered   degraded       down incidents /alloc GPU-h    down cost
@@ -91,19 +93,37 @@ reason                     state     customer devices windows      hours  meanin
 xid:79                     down      no             1       3      3.000  GPU has fallen off the bus: unreachable until the machine is restarted
 nvlink_down                degraded  no             1       1      1.000  an NVLink is down: the GPU runs work alone, work across GPUs loses the link
 xid:13                     degraded  yes            1       1      1.000  graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)
-xid:42                     -         -              1       1      1.000  not in the reason table (core/health_reasons.h)" "$out"
+xid:42                     -         -              1       1      1.000  not in the reason table (core/health_reasons.h)
+
+SLA credits of 2026-10 in CNY (issued invoices; a late adjustment counts in the month it corrects)
+customer                          month's invoice             late          credits
+all                                          0.00             0.00             0.00
+
+what poor delivery cost in 2026-10: down time 48.85 (revenue forgone, an estimate; 0.000 down GPU-hours without a rate), SLA credits 0.00" "$out"
 run_gm 0 "report health as JSON" report health --period 2026-10 --top 5 --format json
-check_eq "report health (json)" '{"period":"2026-10","currency":"CNY","top":5,"devices":[{"device":"sh-lingang/n1/GPU-a","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":10800000,"incidents":2,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"48.85"},{"device":"bj-yizhuang/n2/GPU-c","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":0,"incidents":1,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"0.00"}],"reasons":[{"reason":"xid:79","state":"down","customer_caused":false,"devices":1,"windows":3,"ms":10800000,"meaning":"GPU has fallen off the bus: unreachable until the machine is restarted"},{"reason":"nvlink_down","state":"degraded","customer_caused":false,"devices":1,"windows":1,"ms":3600000,"meaning":"an NVLink is down: the GPU runs work alone, work across GPUs loses the link"},{"reason":"xid:13","state":"degraded","customer_caused":true,"devices":1,"windows":1,"ms":3600000,"meaning":"graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)"},{"reason":"xid:42","state":null,"customer_caused":null,"devices":1,"windows":1,"ms":3600000,"meaning":"not in the reason table (core/health_reasons.h)"}]}' "$out"
+check_eq "report health (json)" '{"period":"2026-10","currency":"CNY","top":5,"devices":[{"device":"sh-lingang/n1/GPU-a","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":10800000,"metered_gpu_hours":"8.000","degraded_gpu_hours":"1.000","down_gpu_hours":"3.000","incidents":2,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"48.85"},{"device":"bj-yizhuang/n2/GPU-c","model":"H800","metered_ms":28800000,"degraded_ms":3600000,"down_ms":0,"metered_gpu_hours":"8.000","degraded_gpu_hours":"1.000","down_gpu_hours":"0.000","incidents":1,"revenue_per_allocated_gpu_hour":"16.28","down_cost":"0.00"}],"reasons":[{"reason":"xid:79","state":"down","customer_caused":false,"devices":1,"windows":3,"ms":10800000,"gpu_hours":"3.000","meaning":"GPU has fallen off the bus: unreachable until the machine is restarted"},{"reason":"nvlink_down","state":"degraded","customer_caused":false,"devices":1,"windows":1,"ms":3600000,"gpu_hours":"1.000","meaning":"an NVLink is down: the GPU runs work alone, work across GPUs loses the link"},{"reason":"xid:13","state":"degraded","customer_caused":true,"devices":1,"windows":1,"ms":3600000,"gpu_hours":"1.000","meaning":"graphics engine exception: NVIDIA attributes it to the application (e.g. an out-of-range access)"},{"reason":"xid:42","state":null,"customer_caused":null,"devices":1,"windows":1,"ms":3600000,"gpu_hours":"1.000","meaning":"not in the reason table (core/health_reasons.h)"}],"credits":[],"credits_total":{"customer":"all","month_invoice":"0.00","late_adjustments":"0.00","sla_credits":"0.00"},"cost":{"down_cost":"48.85","unpriced_down_ms":0,"unpriced_down_gpu_hours":"0.000","sla_credits":"0.00"}}' "$out"
 run_gm 0 "report health of November" report health --period 2026-11 --format csv
 check_eq "a window counts in the month it starts in; no November invoice prices its down time" "device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
 sh-lingang/n1/GPU-a,H800,3600000,0,3600000,1,,
 
 reason,state,customer_caused,devices,windows,ms,meaning
-xid:79,down,no,1,1,3600000,GPU has fallen off the bus: unreachable until the machine is restarted" "$out"
-run_gm 0 "report health of a month with no health" report health --period 2026-09 --format csv
-check_eq "a month nothing was metered in: the headers only" "device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
+xid:79,down,no,1,1,3600000,GPU has fallen off the bus: unreachable until the machine is restarted
 
-reason,state,customer_caused,devices,windows,ms,meaning" "$out"
+customer,month_invoice,late_adjustments,sla_credits
+all,0.00,0.00,0.00
+
+down_cost,unpriced_down_ms,sla_credits
+0.00,3600000,0.00" "$out"
+run_gm 0 "report health of a month with no health" report health --period 2026-09 --format csv
+check_eq "a month nothing was metered in: the headers and zeros only" "device,model,metered_ms,degraded_ms,down_ms,incidents,revenue_per_allocated_gpu_hour,down_cost
+
+reason,state,customer_caused,devices,windows,ms,meaning
+
+customer,month_invoice,late_adjustments,sla_credits
+all,0.00,0.00,0.00
+
+down_cost,unpriced_down_ms,sla_credits
+0.00,0,0.00" "$out"
 run_gm 2 "report health without --period is a usage error" report health
 run_gm 2 "report health --top 0 is a usage error" report health --period 2026-10 --top 0
 run_gm 2 "report health --format xml is a usage error" report health --period 2026-10 --format xml

@@ -184,6 +184,28 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await context.close();
 }
 
+// ---- the fleet's health (issue 36) ----
+{
+  const { context, page } = await open(1280);
+  await signIn(page, financeKey, "finance");
+  await view(page, `#/fleet?period=${period}`, "fleet");
+  say("fleet.nav", await page.$$eval("#nav a", (a) => a.map((x) => x.dataset.view).join(",")));
+  say("fleet.devices", await page.$$eval("[data-table=fleet-devices] [data-device]", (rows) => rows.map((r) => r.dataset.device).join(",")));
+  say("fleet.reasons", await page.$$eval("[data-table=fleet-reasons] [data-reason]", (rows) => rows.map((r) => r.dataset.reason).join(",")));
+  say("fleet.availability", await page.$$eval("[data-table=fleet-availability] [data-availability]", (rows) => rows.map((r) => `${r.dataset.availability}=${r.querySelector("[data-ppm]").dataset.ppm}`).join(",")).catch(() => "none"));
+  say("fleet.credits", await page.$$eval("[data-table=fleet-credits] [data-credit]", (rows) => rows.map((r) => `${r.dataset.credit}=${r.querySelector("[data-field=sla_credits]").textContent.replace(/\s/g, "")}`).join(",")));
+  say("fleet.charts", await page.$$eval("[data-chart^=fleet] canvas", (c) => c.length));
+  say("fleet.markup", await page.evaluate(() => document.querySelectorAll("main b, main img, main script").length));
+  await page.screenshot({ path: `${out}/console-fleet.png`, fullPage: true });
+  await page.click("#lang");
+  await ready(page, "fleet");
+  say("fleet.zh.heading", await text(page, "main h1"));
+  say("fleet.zh.credits", await text(page, "[data-table=fleet-credits] thead"));
+  await page.screenshot({ path: `${out}/console-fleet-zh.png`, fullPage: true });
+  await page.click("#lang");
+  await context.close();
+}
+
 // ---- sales ----
 {
   const { context, page } = await open(1280);

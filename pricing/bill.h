@@ -23,6 +23,7 @@ enum line_kind {
     LINE_PRIOR_PERIOD,     /* late usage of an issued month: what it rates to now, less billed */
     LINE_TERMINATION_FEE,  /* early termination: the fee the contract's terms state */
     LINE_MAKEUP_SETTLEMENT, /* early termination: the make-up bank credited back */
+    LINE_SLA_CREDIT,       /* the month's availability under the SLA (pricing/sla.h) */
 };
 /* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
 const char *bill_kind_name(enum line_kind k);

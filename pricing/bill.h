@@ -122,6 +122,11 @@ struct bill {
      * as it stands now (billing/balances.h), shown only when has_balances */
     bool has_balances;
     int64_t deposit_held, prepaid; /* minor units, >= 0 as the customer sees them */
+    /* a live bill whose contract has an sla (issue 36): the sums of the
+     * month's evidence it was settled with (pricing/sla.h); store_invoices
+     * writes the evidence rows and checks that they sum to these */
+    bool sla;
+    int64_t sla_metered_ms, sla_downtime_ms;
 };
 
 /* The one predicate of an invoice that stands: issued and not voided since

@@ -2,6 +2,7 @@
 #include "pricing/sla.h"
 
 #include "core/alloc.h"
+#include "core/catalogue.h"
 #include "core/invariant.h"
 #include "core/money.h"
 
@@ -42,10 +43,18 @@ int64_t sla_shrink(int64_t minimum, int64_t metered_ms, int64_t downtime_ms)
     return shrunk;
 }
 
+/* Telemetry names a model as it reports it ("NVIDIA H800"), a bill line
+ * as the plan prices it ("H800"): the same accelerator of the catalogue. */
+static bool same_model(const char *reported, const char *priced)
+{
+    const struct accelerator *a = catalogue_find(reported);
+    return !strcmp(reported, priced) || (a && a == catalogue_find(priced));
+}
+
 static bool has_cell(const struct sla_month *m, const char *model, const char *site)
 {
     for (size_t i = 0; i < m->ncells; i++)
-        if (!strcmp(m->cells[i].model, model) && (!site || !strcmp(m->cells[i].site, site)))
+        if (same_model(m->cells[i].model, model) && (!site || !strcmp(m->cells[i].site, site)))
             return true;
     return false;
 }

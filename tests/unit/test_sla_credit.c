@@ -138,14 +138,15 @@ static struct bill_line *add(struct bill *b, enum line_kind kind, const char *me
     return l;
 }
 
-/* Affected: GPU time and floors of the reserved models, energy of their
- * model on their site, the shortfall net of carry-forward; nothing else. */
+/* Affected: GPU time and floors of the reserved models (the same
+ * accelerator however telemetry names it), energy of their model on their
+ * site, the shortfall net of carry-forward; nothing else. */
 static void test_affected(void **state)
 {
     (void)state;
     struct sla_month m = {0};
     struct sla_cell *cell = sla_month_add_cell(&m);
-    strcpy(cell->model, "H800");
+    strcpy(cell->model, "NVIDIA H800"); /* as dcgm-exporter reports it; plans say "H800" */
     strcpy(cell->site, "sh-lingang");
     struct bill b = {0};
     add(&b, LINE_USAGE, "gpu_ms", "H800", "", 1000);

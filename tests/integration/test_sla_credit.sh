@@ -147,6 +147,22 @@ check_eq "September meets the target: no credit line, the minimum whole" \
 "usage||168000|10080
 shortfall||832000|49920" "$(lines alpha 2026-09)"
 check_eq "September's evidence is still written" "1|3600000|0|0|0" "$(evidence 2026-09)"
+# Health rated while a month is being invoiced (here by a trigger on the
+# draft's header, between pricing and the evidence): the run fails and
+# writes nothing, so a credit never disagrees with its evidence.
+september=$(snapshot 2026-09)
+q "CREATE FUNCTION late_health() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$\$ BEGIN
+     INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
+                                end_at, window_ms, state, reasons)
+     VALUES ('t', 99, 'sh-b', 'sh-lingang', 'gpu-node-07', 'GPU-x', 'H800', 'nvidia',
+             '2026-09-06T00:00:00Z', '2026-09-06T01:00:00Z', 3600000, 'down', '{xid:79}')
+     ON CONFLICT DO NOTHING;
+     RETURN NULL; END \$\$;
+   CREATE TRIGGER late_health AFTER UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION late_health()" >/dev/null
+run_gm 1 "health rated during the run fails it" invoice run --period 2026-09
+check_match "saying why" 'customer "alpha": health arrived while the month was invoiced' "$out"
+q "DROP TRIGGER late_health ON invoice; DROP FUNCTION late_health()" >/dev/null
+check_eq "and nothing was written" "$september" "$(snapshot 2026-09)"
 check_eq "customers without an sla have no evidence" "0" \
     "$(q "SELECT count(*) FROM invoice_sla_evidence e JOIN invoice i ON i.id = e.invoice_id
           JOIN customer c ON c.id = i.customer_id WHERE c.code <> 'alpha'")"

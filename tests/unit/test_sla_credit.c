@@ -212,12 +212,49 @@ static void test_settle_adds_the_line(void **state)
     sla_month_free(&m);
 }
 
+/* The credit comes off the charges it was computed on before the
+ * vouchers: a 50% pre-tax voucher on GPU time pays half of what the H800
+ * line still costs after the credit (900.00), not of 1,000.00; the A800
+ * line, not affected, is covered whole. */
+static void test_credit_before_vouchers(void **state)
+{
+    (void)state;
+    struct contract k = {.tax_ppm = 60000};
+    strcpy(k.currency, "CNY");
+    k.sla = terms();
+    struct sla_month m = {.metered_ms = 1000000, .downtime_ms = 5001}; /* 99.4999%: 10% */
+    strcpy(sla_month_add_cell(&m)->model, "H800");
+    struct voucher v = {.face_micro = INT64_C(1000000) * 1000000, .coverage_ppm = 500000,
+                        .yearly_cap_micro = -1, .pre_tax = true, .meters = ~0u};
+    strcpy(v.code, "v1");
+    strcpy(v.program, "p");
+    strcpy(v.currency, "CNY");
+    struct voucher_state vs = {.v = &v};
+    struct bill b = {.minor_digits = 2};
+    strcpy(b.currency, "CNY");
+    add(&b, LINE_USAGE, "gpu_ms", "H800", "", 100000);
+    add(&b, LINE_USAGE, "gpu_ms", "A800", "", 20000);
+    struct settle_terms t = {.k = &k, .period = 682, .sla = &m, .vouchers = &vs, .nvouchers = 1};
+    char err[256];
+    assert_true(settle_bill(&b, &t, err, sizeof err));
+    assert_int_equal(b.n, 4);
+    assert_int_equal(b.lines[2].kind, LINE_SLA_CREDIT);
+    assert_int_equal(b.lines[2].amount, -10000);
+    assert_int_equal(b.lines[3].kind, LINE_VOUCHER_DISCOUNT);
+    assert_int_equal(b.lines[3].amount, -(45000 + 10000));
+    assert_int_equal(b.subtotal, 100000 + 20000 - 10000 - 55000);
+    assert_true(bill_totals_hold(&b));
+    bill_free(&b);
+    sla_month_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worked_cases),   cmocka_unit_test(test_bounds_exact),
         cmocka_unit_test(test_metered_zero),   cmocka_unit_test(test_huge),
         cmocka_unit_test(test_affected),       cmocka_unit_test(test_settle_adds_the_line),
+        cmocka_unit_test(test_credit_before_vouchers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,8 @@ static struct kind_map map_kind(enum line_kind k)
         return (struct kind_map){"Adjustment", "", "One-Time", "Early termination", "", false};
     case LINE_MAKEUP_SETTLEMENT:
         return (struct kind_map){"Credit", "", "One-Time", "Early termination", "", false};
+    case LINE_SLA_CREDIT:
+        return (struct kind_map){"Credit", "", "One-Time", "Service level credit", "", false};
     }
     return (struct kind_map){"Adjustment", "", "One-Time", "Adjustment", "", false};
 }

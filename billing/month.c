@@ -5,7 +5,9 @@
 #include "core/alloc.h"
 #include "core/db.h"
 #include "core/decimal.h"
+#include "core/health_reasons.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/timeutil.h"
 #include "pricing/charges.h"
 #include "pricing/settle.h"
@@ -102,6 +104,16 @@ static const char vouchers_sql[] =
     "  AND ($2::text[] IS NULL OR d.customer = ANY($2::text[])) "
     "ORDER BY d.customer COLLATE \"C\", d.code";
 
+/* The month's SLA evidence of the customers whose contract has an sla, by
+ * (model, site) of the reserved devices: sla_device_days (schema 049), the
+ * one definition of availability, with the customer-caused codes ($3) of
+ * core/health_reasons.h. */
+static const char sla_sql[] =
+    "WITH " CONTRACTS "SELECT k.code, d.model, d.site, sum(d.metered_ms), sum(d.downtime_ms) "
+    "FROM k CROSS JOIN LATERAL sla_device_days(k.id, $1::date, $3::text[]) d "
+    "WHERE k.document ? 'sla' "
+    "GROUP BY 1, 2, 3 ORDER BY k.code COLLATE \"C\", 2, 3";
+
 static const char subsidies_sql[] =
     "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
 
@@ -113,7 +125,7 @@ struct month {
     const struct prior_lines *prior;
     int64_t period;
     const char *first_day;
-    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res;
+    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res, *sla;
     PGresult *uncontracted; /* customers with usage and no contract: failed bills */
     /* parsed documents of the row being billed: on the heap of this one
      * billing_load, so concurrent loads (the API's threads) share nothing */
@@ -121,7 +133,7 @@ struct month {
     struct plan *plan, *banded_plan;
     struct subsidy *subsidies;
     size_t nsubsidies;
-    int usage_at, bank_at, vouchers_at; /* merge cursors, by customer */
+    int usage_at, bank_at, vouchers_at, sla_at; /* merge cursors, by customer */
 };
 
 static int64_t site_pue(const struct month *m, const char *site)
@@ -186,7 +198,14 @@ static bool read_month(PGconn *conn, struct month *m, const char *customers)
     m->vouchers = m->bank ? db_query_reused(conn, "read vouchers", vouchers_sql, 2, p) : NULL;
     m->subsidies_res =
         m->vouchers ? db_query_reused(conn, "read subsidies", subsidies_sql, 1, p) : NULL;
-    if (!m->subsidies_res) return false;
+    struct strbuf codes = STRBUF_INIT;
+    health_reason_customer_caused_array(&codes);
+    p[2] = sb_str(&codes);
+    m->sla = m->subsidies_res && m->prior
+                 ? db_query_reused(conn, "read the SLA evidence", sla_sql, 3, p)
+                 : NULL;
+    sb_free(&codes);
+    if (!m->subsidies_res || (m->prior && !m->sla)) return false;
     int n = PQntuples(m->subsidies_res);
     m->subsidies = xcalloc((size_t)n + 1, sizeof *m->subsidies);
     for (int i = 0; i < n; i++) {
@@ -208,6 +227,7 @@ static void free_month(struct month *m)
     PQclear(m->bank);
     PQclear(m->vouchers);
     PQclear(m->subsidies_res);
+    PQclear(m->sla);
     PQclear(m->uncontracted);
     free(m->subsidies);
     free(m->k);
@@ -272,10 +292,37 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
     return ok;
 }
 
+/* The customer's SLA evidence of the month (sla_sql's rows), into e and
+ * the bill; false (b->error set) when its sums do not fit. */
+static bool sla_month_read(struct month *m, struct bill *b, struct sla_month *e)
+{
+    int n, first = rows_of(m->sla, &m->sla_at, b->customer, &n);
+    for (int i = 0; i < n; i++) {
+        int64_t metered = 0, downtime = 0;
+        if (!db_get_int64(m->sla, first + i, 3, &metered) ||
+            !db_get_int64(m->sla, first + i, 4, &downtime) ||
+            !money_add(e->metered_ms, metered, &e->metered_ms) ||
+            !money_add(e->downtime_ms, downtime, &e->downtime_ms)) {
+            snprintf(b->error, sizeof b->error,
+                     "the SLA evidence of %s sums to more than %lld ms", b->period,
+                     (long long)INT64_MAX);
+            return false;
+        }
+        struct sla_cell *c = sla_month_add_cell(e);
+        snprintf(c->model, sizeof c->model, "%s", PQgetvalue(m->sla, first + i, 1));
+        snprintf(c->site, sizeof c->site, "%s", PQgetvalue(m->sla, first + i, 2));
+    }
+    b->sla = true;
+    b->sla_metered_ms = e->metered_ms;
+    b->sla_downtime_ms = e->downtime_ms;
+    return true;
+}
+
 static bool settle_terms(struct month *m, int r, struct bill *b, const struct contract *k)
 {
     int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
     int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
+    struct sla_month evidence = {0};
     struct bank_entry *bank = xcalloc((size_t)nb + 1, sizeof *bank);
     struct voucher *vouchers = xcalloc((size_t)nv + 1, sizeof *vouchers);
     struct voucher_state *states = xcalloc((size_t)nv + 1, sizeof *states);
@@ -299,13 +346,15 @@ static bool settle_terms(struct month *m, int r, struct bill *b, const struct co
                              .subsidies = m->subsidies,
                              .nsubsidies = m->nsubsidies,
                              .vouchers = states,
-                             .nvouchers = (size_t)nv};
+                             .nvouchers = (size_t)nv,
+                             .sla = k->sla.present ? &evidence : NULL};
     t.terminated = !PQgetisnull(m->contracts, r, 9) &&
                    time_parse_date(PQgetvalue(m->contracts, r, 9), &t.ends_on);
     if (!ok)
         snprintf(b->error, sizeof b->error, "a stored voucher does not validate");
-    else
-        ok = settle_bill(b, &t, b->error, sizeof b->error);
+    ok = ok && (!k->sla.present || sla_month_read(m, b, &evidence));
+    ok = ok && settle_bill(b, &t, b->error, sizeof b->error);
+    sla_month_free(&evidence);
     free(bank);
     free(vouchers);
     free(states);

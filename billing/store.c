@@ -1,6 +1,7 @@
 /* store: draft invoices in PostgreSQL (see store.h). */
 #include "billing/store.h"
 
+#include "billing/sla_evidence.h"
 #include "core/db.h"
 #include "core/invariant.h"
 #include "core/log.h"
@@ -244,6 +245,34 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
     return ok;
 }
 
+/* The drafts' SLA evidence (sla_evidence.h): every draft's rewritten, and
+ * checked against the sums its bill was settled with. */
+static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresult *ids,
+                               const struct bill *b, size_t n)
+{
+    struct strbuf drafts = STRBUF_INIT;
+    struct db_columns c;
+    db_array_open(&drafts);
+    db_columns_open(&c, 4);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_of(ids, &b[i]);
+        if (!id) continue;
+        db_array_add(&drafts, id);
+        if (!b[i].sla) continue;
+        db_array_add(&c.v[0], id);
+        add_int(&c.v[1], b[i].sla_metered_ms);
+        add_int(&c.v[2], b[i].sla_downtime_ms);
+        db_array_add(&c.v[3], b[i].customer);
+    }
+    db_array_close(&drafts);
+    const char *p[4];
+    db_columns_close(&c, p, 0);
+    bool ok = sla_evidence_write(conn, first_day, sb_str(&drafts), p[0], p[1], p[2], p[3]);
+    sb_free(&drafts);
+    db_columns_free(&c);
+    return ok;
+}
+
 bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
                     bool *written)
 {
@@ -251,7 +280,8 @@ bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bill
     for (size_t i = 0; i < n; i++) /* only settled bills are stored */
         assert(!bills[i].error[0] && bill_totals_hold(&bills[i]));
     PGresult *ids = store_headers(conn, first_day, bills, n);
-    bool ok = ids && store_details(conn, first_day, ids, bills, n);
+    bool ok = ids && store_details(conn, first_day, ids, bills, n) &&
+              store_sla_evidence(conn, first_day, ids, bills, n);
     for (size_t i = 0; ok && written && i < n; i++)
         written[i] = id_of(ids, &bills[i]) != NULL;
     PQclear(ids);

@@ -12,7 +12,9 @@
  * catalog's many unused, display and video-engine codes are left out: an
  * XID not here is degraded by the caller's rule, never down. */
 #include "health_reasons.h"
+#include "db.h"
 #include "invariant.h"
+#include "strbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -150,4 +152,12 @@ const struct health_reason *health_reason_xid(long xid)
     int n = snprintf(code, sizeof code, "xid:%ld", xid);
     assert(n > 0 && (size_t)n < sizeof code);
     return health_reason_find(code);
+}
+
+void health_reason_customer_caused_array(struct strbuf *out)
+{
+    db_array_open(out);
+    for (size_t i = 0; i < health_reason_count; i++)
+        if (health_reason_rows[i].customer_caused) db_array_add(out, health_reason_rows[i].code);
+    db_array_close(out);
 }

@@ -51,6 +51,13 @@ const struct health_reason *health_reason_xid(long xid);
  * NULL when unknown. An XID's code ("xid:79") finds its row too. */
 const struct health_reason *health_reason_find(const char *code);
 
+struct strbuf;
+/* The codes the vendors attribute to the customer's application (the rows
+ * with customer_caused), as a PostgreSQL text[] literal (db_array_*): the
+ * argument sla_device_days (schema 049) takes, so this table stays the one
+ * definition of them. */
+void health_reason_customer_caused_array(struct strbuf *out);
+
 /* Every row, for the tests and the documentation: the XID rows first, in
  * ascending XID order, then the other codes. */
 extern const struct health_reason health_reason_rows[];

@@ -23,6 +23,7 @@ enum line_kind {
     LINE_PRIOR_PERIOD,     /* late usage of an issued month: what it rates to now, less billed */
     LINE_TERMINATION_FEE,  /* early termination: the fee the contract's terms state */
     LINE_MAKEUP_SETTLEMENT, /* early termination: the make-up bank credited back */
+    LINE_SLA_CREDIT,       /* the month's availability under the SLA (pricing/sla.h) */
 };
 /* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
 const char *bill_kind_name(enum line_kind k);
@@ -121,6 +122,11 @@ struct bill {
      * as it stands now (billing/balances.h), shown only when has_balances */
     bool has_balances;
     int64_t deposit_held, prepaid; /* minor units, >= 0 as the customer sees them */
+    /* a live bill whose contract has an sla (issue 36): the sums of the
+     * month's evidence it was settled with (pricing/sla.h); store_invoices
+     * writes the evidence rows and checks that they sum to these */
+    bool sla;
+    int64_t sla_metered_ms, sla_downtime_ms;
 };
 
 /* The one predicate of an invoice that stands: issued and not voided since

@@ -143,6 +143,10 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
     struct final_month f = final_month(t);
     if (f.is && f.served < f.days)
         money_div_round((__int128)month_commit * f.served, f.days, &commit);
+    /* the capacity not delivered is not owed (docs/availability.md,
+     * "Credits"); after the pro rata of a final month, each rounded once */
+    if (t->sla && t->k->sla.present && t->k->sla.commitment_shrink)
+        commit = sla_shrink(commit, t->sla->metered_ms, t->sla->downtime_ms);
     for (size_t i = 0; i < b->n; i++)
         if (counts(&b->lines[i], c->meters))
             used += c->kind == COMMIT_MONEY ? b->lines[i].amount : b->lines[i].quantity;
@@ -403,6 +407,33 @@ static bool lines_total(const struct bill *b, int64_t *sum, char *err, size_t er
     return true;
 }
 
+/* The month's SLA credit line, taken off the affected usage lines' costs
+ * in proportion (at most what they cost: the shortfall's part has no cost
+ * a discount could take). */
+static bool sla_credit_line(struct bill *b, const struct settle_terms *t, struct costs *c,
+                            char *err, size_t errlen)
+{
+    if (!t->sla || !t->k->sla.present) return true;
+    int64_t affected = 0, room = 0;
+    struct sla_credit credit;
+    if (!sla_affected(b, t->sla, &affected) ||
+        !sla_credit_compute(&t->k->sla, t->sla->metered_ms, t->sla->downtime_ms, affected,
+                            &credit)) {
+        snprintf(err, errlen, "the SLA credit's affected charges do not fit an amount");
+        return false;
+    }
+    if (credit.amount <= 0) return true; /* the target met, or nothing measured */
+    int64_t *weight = xcalloc(c->n + 1, sizeof *weight);
+    for (size_t i = 0; i < c->n; i++)
+        if (sla_line_affected(&b->lines[i], t->sla)) room += weight[i] = c->rest[i];
+    allocate(c, min64(credit.amount, room), weight);
+    free(weight);
+    char detail[129];
+    sla_credit_detail(&t->k->sla, &credit, affected, b->minor_digits, detail, sizeof detail);
+    adjustment(b, LINE_SLA_CREDIT, 0, -credit.amount, detail);
+    return true;
+}
+
 bool settle_tax(struct bill *b, char *err, size_t errlen)
 {
     if (!bill_lines_tax(b, &b->tax) || !money_add(b->subtotal, b->tax, &b->total)) {
@@ -427,7 +458,8 @@ bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t
                         ? b->lines[i].amount
                         : 0;
     int64_t sum = 0;
-    bool ok = subsidies(b, t, &c, err, errlen) && lines_total(b, &sum, err, errlen) &&
+    bool ok = sla_credit_line(b, t, &c, err, errlen) && subsidies(b, t, &c, err, errlen) &&
+              lines_total(b, &sum, err, errlen) &&
               claim_vouchers(b, t, &c, true, sum, err, errlen) &&
               lines_total(b, &b->subtotal, err, errlen);
     /* a month of only prior-period credits may be negative: a credit balance */

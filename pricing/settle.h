@@ -11,6 +11,13 @@
  *     carried, the bank's unexpired entries expire (credited back as a
  *     makeup_settlement line when the terms say "credit") and the
  *     termination fee is a line;
+ *  1a. the SLA credit (sla.h), when the contract has an sla and the month
+ *     its evidence (t->sla): with commitment_shrink the take-or-pay
+ *     minimum of step 1 is first shrunk to the capacity delivered; the
+ *     credit is the tier's share (at most the cap) of the affected
+ *     charges, one sla_credit line; it comes off those charges (shared in
+ *     proportion, as a discount is), so subsidies and vouchers after it
+ *     see what they still cost;
  *  2. energy subsidies, by program code: the eligible energy lines' part,
  *     per facility kWh or as a share, at most the program's cap for the
  *     month and never more than those lines' charge;
@@ -36,6 +43,7 @@
 #define GPUMETER_SETTLE_H
 
 #include "pricing/bill.h"
+#include "pricing/sla.h"
 #include "pricing/terms.h"
 
 /* An open take-or-pay bank entry: what is left of it. */
@@ -65,6 +73,9 @@ struct settle_terms {
      * invoice), its last day ends_on (days since 1970-01-01, local) */
     bool terminated;
     int64_t ends_on;
+    /* the month's SLA evidence (its sums and the cells of the reserved
+     * devices); NULL, or a contract without an sla: no credit, no shrink */
+    const struct sla_month *sla;
 };
 
 /* The one definition of what a program covers, by cell: settle_bill

@@ -92,8 +92,8 @@ struct credit_limit {
 
 /* The service level a contract promises (issue 36, docs/contracts.md,
  * "SLA"): percents read exactly as parts per million of the whole
- * ("99.5" percent is 995000). The credits they earn are computed later,
- * from availability; pricing does not read them yet. */
+ * ("99.5" percent is 995000). The credit a month earns is sla.h's, from
+ * the month's availability of the reserved devices (settle.h). */
 #define SLA_MAX_TIERS 8
 /* Entries of "reserved": a node of 8 GPUs is one entry, so 4,096 reach a
  * 30,000-GPU reservation named node by node. */

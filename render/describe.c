@@ -141,6 +141,9 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
     case LINE_MAKEUP_SETTLEMENT:
         z = "补用额度终止退还", e = "Make-up bank credited on termination";
         break;
+    case LINE_SLA_CREDIT: /* its detail names the availability, the tier and the base */
+        z = "服务等级(SLA)赔付", e = "SLA credit";
+        break;
     }
     if (!z) z = e = bill_kind_name(l->kind);
     snprintf(zh, zhlen, "%s%s%s", z, l->detail[0] ? " · " : "", l->detail);

@@ -141,3 +141,18 @@ const struct health_reason *health_reason_xid(long xid)
     assert(n > 0 && (size_t)n < sizeof code);
     return health_reason_find(code);
 }
+
+void health_reasons_customer_caused_array(struct strbuf *out)
+{
+    bool first = true;
+    sb_putc(out, '{');
+    for (size_t i = 0; i < health_reason_count; i++) {
+        if (!health_reason_rows[i].customer_caused) continue;
+        /* codes are a-z, 0-9, ':' and '_' (the table's test): quoted all
+         * the same, so that no code is ever read as NULL or split */
+        assert(!strpbrk(health_reason_rows[i].code, "\"\\,{} "));
+        sb_printf(out, "%s\"%s\"", first ? "" : ",", health_reason_rows[i].code);
+        first = false;
+    }
+    sb_putc(out, '}');
+}

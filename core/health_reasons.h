@@ -24,6 +24,8 @@
 #ifndef GPUMETER_HEALTH_REASONS_H
 #define GPUMETER_HEALTH_REASONS_H
 
+#include "core/strbuf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,6 +47,13 @@ const struct health_reason *health_reason_xid(long xid);
 /* The reason for a code ("ecc_dbe", "npu_health:0", "scrape_failed", ...);
  * NULL when unknown. An XID's code ("xid:79") finds its row too. */
 const struct health_reason *health_reason_find(const char *code);
+
+/* Appends the codes the vendors attribute to the customer's application
+ * (the rows with customer_caused), in the table's order, as a PostgreSQL
+ * text[] literal ("{\"xid:13\",\"xid:31\"}"): what sla_device_days and
+ * sla_windows (schema 049) take, so that this table stays the one
+ * definition of them. */
+void health_reasons_customer_caused_array(struct strbuf *out);
 
 /* Every row, for the tests and the documentation: the XID rows first, in
  * ascending XID order, then the other codes. */

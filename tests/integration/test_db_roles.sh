@@ -111,7 +111,8 @@ payment_money(bigint,text)|SELECT payment_money(17808, 'CNY')|
 maintenance_announced(maintenance_window)|SELECT maintenance_announced(NULL::maintenance_window)|$readers
 maintenance_excludes(text,text,text,timestamp with time zone)|SELECT maintenance_excludes('s', 'n', 'd', now())|$readers
 maintenance_store(text,date,integer)|DO \$\$ BEGIN PERFORM maintenance_store('none', '2026-01-01', 72); EXCEPTION WHEN foreign_key_violation THEN NULL; END \$\$|gpumeter_billing
-sla_device_days(bigint,date,text[])|SELECT count(*) FROM sla_device_days(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"
+sla_device_days(bigint,date,text[])|SELECT count(*) FROM sla_device_days(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
+sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -43,16 +43,13 @@ static const char availability_sql[] =
     "    (WHERE state = 'up'), 0) * 1000000 / sum(window_ms)) END "
     "FROM h GROUP BY GROUPING SETS ((k), ()) ORDER BY grouping(k), k COLLATE \"C\"";
 
-/* ppm as a percentage with 4 decimals, exactly (999583 -> "99.9583");
- * "-" when nothing was metered. */
+/* The ppm of column c as report_ppm_percent prints it; "-" when NULL
+ * (nothing was metered). */
 static void percent(const PGresult *res, int r, int c, char *buf, size_t len)
 {
-    int64_t v = 0;
-    if (PQgetisnull(res, r, c) || !db_get_int64(res, r, c, &v)) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    snprintf(buf, len, "%lld.%04lld", (long long)(v / 10000), (long long)(v % 10000));
+    int64_t v = -1;
+    if (!PQgetisnull(res, r, c)) db_get_int64(res, r, c, &v);
+    report_ppm_percent(v, buf, len);
 }
 
 static void row_text(struct strbuf *out, int width, const char *key, const char *devices,

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Issue 36's evidence: a customer's availability report under its SLA
+# (`report availability --customer`, billing/sla_availability.h) on the
+# hand-computed windows of test_sla.sh: the terms, availability by day,
+# by device and for the month, and the windows not up with why each is or
+# is not excluded; all from sla_windows / sla_device_days (schema 049).
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+sla_alpha_fixture
+health_window 8 gpu-node-07 GPU-b 2027-02-02T00:00:00Z 20 down '{=1+1}' # a hostile reason code
+
+# Hand-computed (Asia/Shanghai days): 1 Jan GPU-b 2 h up; 5 Jan GPU-a 1 h
+# up; 10 Jan GPU-a 1 h down, all maintenance; 12 Jan GPU-a 0.5 h degraded
+# (customer-caused) and 0.5 h down (xid:79 too: downtime), 50%. GPU-a:
+# 3 h metered, 0.5 h downtime: 2.5/3 = 83.3333...% rounded down; the
+# month: 5 h metered, 0.5 h downtime, 90%.
+run_gm 0 "alpha's January as CSV" report availability --customer alpha --period 2027-01 --format csv
+check_eq "alpha's January as CSV: the terms, days, devices, month and windows, exactly" \
+'term,value
+customer,alpha
+period,2027-01
+contract,alpha-2026
+time_zone,Asia/Shanghai
+target,99.5
+tiers,"below 99.5%: 10%; below 99.0%: 25%"
+cap,20
+commitment_shrink,false
+excludes,maintenance customer_caused
+reserved,sh-lingang/gpu-node-07 sh-lingang/gpu-node-07/GPU-a
+
+day,model,metered_ms,up_ms,degraded_ms,down_ms,maintenance_ms,customer_ms,downtime_ms,availability_ppm,availability_percent
+2027-01-01,,7200000,7200000,0,0,0,0,0,1000000,100.0000
+2027-01-05,,3600000,3600000,0,0,0,0,0,1000000,100.0000
+2027-01-10,,3600000,0,0,3600000,3600000,0,0,1000000,100.0000
+2027-01-12,,3600000,0,1800000,1800000,0,1800000,1800000,500000,50.0000
+
+device,model,metered_ms,up_ms,degraded_ms,down_ms,maintenance_ms,customer_ms,downtime_ms,availability_ppm,availability_percent
+sh-lingang/gpu-node-07/GPU-a,H800,10800000,3600000,1800000,5400000,3600000,1800000,1800000,833333,83.3333
+sh-lingang/gpu-node-07/GPU-b,H800,7200000,7200000,0,0,0,0,0,1000000,100.0000
+total,,18000000,10800000,1800000,5400000,3600000,1800000,1800000,900000,90.0000
+
+device,start,end,state,reasons,excluded,ms
+sh-lingang/gpu-node-07/GPU-a,2027-01-10T03:00:00,2027-01-10T04:00:00,down,xid:79,maintenance,3600000
+sh-lingang/gpu-node-07/GPU-a,2027-01-12T08:00:00,2027-01-12T08:30:00,degraded,xid:13,customer_caused,1800000
+sh-lingang/gpu-node-07/GPU-a,2027-01-12T08:30:00,2027-01-12T09:00:00,down,xid:13 xid:79,no,1800000' "$out"
+
+check_eq "the days' figures are sla_device_days' (the one definition), summed per day" \
+    "$(q "SELECT day || ',,' || sum(metered_ms) || ',' || sum(up_ms) || ',' || sum(degraded_ms) || ','
+                 || sum(down_ms) || ',' || sum(maintenance_ms) || ',' || sum(customer_ms) || ','
+                 || sum(downtime_ms)
+          FROM sla_device_days((SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01',
+                               '{xid:13,xid:31,xid:43,xid:45,xid:68}')
+          GROUP BY day ORDER BY day")" \
+    "$(grep '^2027-01-' <<<"$out" | cut -d, -f1-9)"
+
+run_gm 0 "alpha's January as JSON" report availability --customer alpha --period 2027-01 --format json
+check_eq "the JSON's terms, the 12th, GPU-a, the month and the windows" \
+'{"target":"99.5","tiers":[{"below":"99.5","credit":"10"},{"below":"99.0","credit":"25"}],"cap":"20","commitment_shrink":false,"excludes":["maintenance","customer_caused"],"reserved":[{"node":"gpu-node-07","site":"sh-lingang"},{"node":"gpu-node-07","site":"sh-lingang","device":"GPU-a"}]}
+{"day":"2027-01-12","metered_ms":3600000,"up_ms":0,"degraded_ms":1800000,"down_ms":1800000,"maintenance_ms":0,"customer_ms":1800000,"downtime_ms":1800000,"availability_ppm":500000,"availability_percent":"50.0000"}
+{"device":"sh-lingang/gpu-node-07/GPU-a","model":"H800","metered_ms":10800000,"up_ms":3600000,"degraded_ms":1800000,"down_ms":5400000,"maintenance_ms":3600000,"customer_ms":1800000,"downtime_ms":1800000,"availability_ppm":833333,"availability_percent":"83.3333"}
+{"metered_ms":18000000,"up_ms":10800000,"degraded_ms":1800000,"down_ms":5400000,"maintenance_ms":3600000,"customer_ms":1800000,"downtime_ms":1800000,"availability_ppm":900000,"availability_percent":"90.0000"}
+4 2 3
+{"device":"sh-lingang/gpu-node-07/GPU-a","start":"2027-01-12T08:30:00","end":"2027-01-12T09:00:00","state":"down","reasons":["xid:13","xid:79"],"excluded":"no","ms":1800000}' \
+    "$(jq -c '.terms, .days[3], .devices[0], .total, "\(.days | length) \(.devices | length) \(.windows | length)", .windows[2]' <<<"$out" | sed 's/^"\(.*\)"$/\1/')"
+
+run_gm 0 "alpha's January as text" report availability --customer alpha --period 2027-01
+check_eq "the text's terms, the 12th, the month and the downtime window" \
+'availability of alpha in 2027-01 under contract alpha-2026 (local days and times in Asia/Shanghai; GPU-hours; availability = (metered - downtime) / metered, rounded down)
+terms: target 99.5%; tiers below 99.5%: 10%; below 99.0%: 25%; cap 20%; commitment shrink no; excludes maintenance customer_caused
+reserved: sh-lingang/gpu-node-07 sh-lingang/gpu-node-07/GPU-a
+2027-01-12                         1.000       0.000       0.500       0.500       0.000       0.500       0.500   50.0000%
+total                              5.000       3.000       0.500       1.500       1.000       0.500       0.500   90.0000%
+sh-lingang/gpu-node-07/GPU-a 2027-01-12T08:30:00 2027-01-12T09:00:00 down     no                  0.500  xid:13 xid:79' \
+    "$(grep -E '^(availability|terms|reserved|2027-01-12 |total|.*T08:30:00 2027)' <<<"$out")"
+
+# February: a hostile reason code stays text in CSV (core/csv.h).
+run_gm 0 "alpha's February as CSV" report availability --customer alpha --period 2027-02 --format csv
+check_eq "a reason =1+1 is written quoted, with a quote before it" \
+"sh-lingang/gpu-node-07/GPU-b,2027-02-02T08:00:00,2027-02-02T08:20:00,down,\"'=1+1\",no,1200000" \
+    "$(grep -F "=1+1" <<<"$out")"
+
+# Nothing to report: a month without windows has the terms and zeros.
+run_gm 0 "alpha's March (no windows)" report availability --customer alpha --period 2027-03 --format json
+check_eq "a month without windows: no days, no devices, nothing metered, no windows" \
+    '0 0 0 null 0' "$(jq -r '"\(.days | length) \(.devices | length) \(.total.metered_ms) \(.total.availability_ppm) \(.windows | length)"' <<<"$out")"
+
+# Refusals: nothing to report exits 1 with the reason, bad usage 2 naming the value.
+run_gm 1 "beta (a contract without an sla)" report availability --customer beta --period 2027-01
+check_match "beta: the reason" "customer beta has no sla in 2027-01" "$out"
+run_gm 1 "a customer that does not exist" report availability --customer nobody --period 2027-01
+check_match "nobody: named" 'no customer "nobody"' "$out"
+run_gm 2 "period 2026-13" report availability --customer alpha --period 2026-13
+check_match "2026-13: named" '--period is a month YYYY-MM, not "2026-13"' "$out"
+run_gm 2 "a customer code with a formula character" report availability --customer '=cmd' --period 2027-01
+check_match "=cmd: named" 'not "=cmd"' "$out"
+run_gm 2 "--format xml" report availability --customer alpha --period 2027-01 --format xml
+check_match "xml: named" 'not "xml"' "$out"
+run_gm 2 "--customer without --period" report availability --customer alpha
+run_gm 2 "--customer with --from" report availability --customer alpha --period 2027-01 --from 2027-01-01
+run_gm 2 "--period without --customer" report availability --period 2027-01 --from 2027-01-01 --to 2027-01-31
+finish

@@ -99,4 +99,39 @@ check_match "xml: named" 'not "xml"' "$out"
 run_gm 2 "--customer without --period" report availability --customer alpha
 run_gm 2 "--customer with --from" report availability --customer alpha --period 2027-01 --from 2027-01-01
 run_gm 2 "--period without --customer" report availability --period 2027-01 --from 2027-01-01 --to 2027-01-31
+
+# GET /v1/availability: the same bytes as the CLI's JSON; a customer key
+# its own only, a finance key the customer it names.
+KA=$("$GM" customer key create alpha 2>/dev/null)
+KB=$("$GM" customer key create beta 2>/dev/null)
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KS=$("$GM" customer key create --sales 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+cli=$("$GM" report availability --customer alpha --period 2027-01 --format json)
+check_eq "alpha's key reads its January: the CLI's JSON, byte for byte" "200 $cli" \
+    "$(api_get "$KA" "/v1/availability?period=2027-01")"
+check_eq "a finance key naming alpha reads the same" "200 $cli" \
+    "$(api_get "$KF" "/v1/availability?period=2027-01&customer=alpha")"
+check_eq "alpha's key asking for beta is 403" \
+    '403 {"error":{"code":"forbidden","message":"this key reads only customer alpha"}}' \
+    "$(api_get "$KA" "/v1/availability?period=2027-01&customer=beta")"
+check_eq "beta's key cannot reach alpha's either" \
+    '403 {"error":{"code":"forbidden","message":"this key reads only customer beta"}}' \
+    "$(api_get "$KB" "/v1/availability?period=2027-01&customer=alpha")"
+check_eq "beta's own month: no sla, 404" \
+    '404 {"error":{"code":"not_found","message":"customer beta has no sla in 2027-01"}}' \
+    "$(api_get "$KB" "/v1/availability?period=2027-01")"
+check_eq "a finance key naming a customer that does not exist: 404" \
+    '404 {"error":{"code":"not_found","message":"no customer nobody"}}' \
+    "$(api_get "$KF" "/v1/availability?period=2027-01&customer=nobody")"
+check_match "a finance key must name the customer" '^400 ' "$(api_get "$KF" "/v1/availability?period=2027-01")"
+check_match "a sales key is 403" '^403 ' "$(api_get "$KS" "/v1/availability?period=2027-01&customer=alpha")"
+check_eq "period 2026-13 is 400" \
+    '400 {"error":{"code":"bad_request","message":"period is a month YYYY-MM"}}' \
+    "$(api_get "$KA" "/v1/availability?period=2026-13")"
+check_match "a period with SQL in it is 400" '^400 ' \
+    "$(api_get "$KA" "/v1/availability?period=2027-01%27%3B--")"
+check_match "no period is 400" '^400 ' "$(api_get "$KA" "/v1/availability")"
+check_match "an unknown parameter is 400" '^400 ' "$(api_get "$KA" "/v1/availability?period=2027-01&from=2027-01-01")"
 finish

@@ -22,6 +22,7 @@
 #include "billing/idle.h"
 #include "billing/yield.h"
 #include "billing/sla_availability.h"
+#include "billing/sla_evidence.h"
 #include "render/render.h"
 #include "billing/store.h"
 #include "billing/usage.h"
@@ -466,7 +467,10 @@ bool handle_invoice(struct request *r)
         char path[] = "/tmp/gpumeter-invoice-XXXXXX";
         int fd = mkstemp(path);
         struct strbuf pdf = STRBUF_INIT;
-        ok = fd >= 0 && pdf_render(&b, &r->cfg->seller, path);
+        struct sla_evidence ev = {0}; /* its SLA evidence pages, if it has any */
+        ok = fd >= 0 && sla_evidence_load(r->conn, number, NULL, NULL, &ev) &&
+             pdf_render_with_evidence(&b, &ev, &r->cfg->seller, path);
+        sla_evidence_free(&ev);
         FILE *in = ok ? fopen(path, "rb") : NULL;
         char chunk[8192];
         size_t got;

@@ -48,8 +48,7 @@ static const char figures_sql[] =
     "  coalesce(sum(metered_ms), 0), coalesce(sum(up_ms), 0), coalesce(sum(degraded_ms), 0), "
     "  coalesce(sum(down_ms), 0), coalesce(sum(maintenance_ms), 0), "
     "  coalesce(sum(customer_ms), 0), coalesce(sum(downtime_ms), 0), "
-    "  CASE WHEN sum(metered_ms) > 0 THEN floor((sum(metered_ms) - sum(downtime_ms)) "
-    "    * 1000000 / sum(metered_ms)) END "
+    "  " SLA_AVAILABILITY_PPM_SQL " "
     "FROM d GROUP BY GROUPING SETS ((day), (site, node, device, model), ()) "
     "ORDER BY grouping(day), grouping(site), "
     "  coalesce(to_char(day, 'YYYY-MM-DD'), site || '/' || node || '/' || device) COLLATE \"C\"";

@@ -30,6 +30,15 @@
 
 #include <libpq-fe.h>
 
+/* Availability of the rows summed, as SQL over columns metered_ms and
+ * downtime_ms: (metered - downtime) / metered in parts per million,
+ * rounded down, in numeric (no 64-bit overflow); NULL when nothing was
+ * metered. The report and the invoice's evidence page (sla_evidence.h)
+ * both compute it with this. */
+#define SLA_AVAILABILITY_PPM_SQL                                                                   \
+    "CASE WHEN sum(metered_ms) > 0 THEN floor((sum(metered_ms) - sum(downtime_ms)) * 1000000 "     \
+    "/ sum(metered_ms)) END"
+
 enum sla_availability_result {
     SLA_AVAILABILITY_OK,
     SLA_AVAILABILITY_NO_CUSTOMER, /* no customer of that code: nothing appended */

@@ -134,4 +134,40 @@ check_match "a period with SQL in it is 400" '^400 ' \
     "$(api_get "$KA" "/v1/availability?period=2027-01%27%3B--")"
 check_match "no period is 400" '^400 ' "$(api_get "$KA" "/v1/availability")"
 check_match "an unknown parameter is 400" '^400 ' "$(api_get "$KA" "/v1/availability?period=2027-01&from=2027-01-01")"
+
+# The console: the customer's month shows its availability card, in both
+# languages, as the API answered it (tests/tools/console_availability.mjs);
+# screenshots in build/console/ (not committed).
+SHOTS=$ROOT/build/console
+mkdir -p "$SHOTS"
+drive() { # key out-dir -> the card as read, in $TMP/seen
+    (cd "$TMP" && node "$ROOT/tests/tools/console_availability.mjs" "$U/" 2027-01 "$1" "$2") >"$TMP/seen" 2>"$TMP/drive.err"
+    check_eq "the browser drove the customer page in both languages" 0 "$?"
+    [ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+}
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+drive "$KA" "$SHOTS"
+check_eq "the month's availability, the API's exact figure" "90.0000%" "$(seen figure.en)"
+check_eq "each day with its availability (English)" \
+    "1 Jan 2027|100.0000%;5 Jan 2027|100.0000%;10 Jan 2027|100.0000%;12 Jan 2027|50.0000%" "$(seen days.en)"
+check_eq "the windows not up, each with why it is or is not excluded (English)" \
+"sh-lingang/gpu-node-07/GPU-a|2027-01-10 03:00:00|2027-01-10 04:00:00|down|xid:79|yes: announced maintenance;\
+sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:00:00|2027-01-12 08:30:00|degraded|xid:13|yes: customer-caused;\
+sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:30:00|2027-01-12 09:00:00|down|xid:13 xid:79|no: downtime" "$(seen windows.en)"
+check_eq "the chart is drawn" 1 "$(seen chart.en)"
+check_eq "the month in Chinese" "90.0000%" "$(seen figure.zh)"
+check_eq "each day (Chinese)" \
+    "2027年1月1日|100.0000%;2027年1月5日|100.0000%;2027年1月10日|100.0000%;2027年1月12日|50.0000%" "$(seen days.zh)"
+check_eq "the windows not up (Chinese)" \
+"sh-lingang/gpu-node-07/GPU-a|2027-01-10 03:00:00|2027-01-10 04:00:00|宕机|xid:79|排除：已公告维护;\
+sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:00:00|2027-01-12 08:30:00|降级|xid:13|排除：客户原因;\
+sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:30:00|2027-01-12 09:00:00|宕机|xid:13 xid:79|不排除：计入停机" "$(seen windows.zh)"
+check_eq "the chart is drawn (Chinese)" 1 "$(seen chart.zh)"
+check_eq "no error in alpha's page" 0 "$(seen errors)"
+mkdir -p "$TMP/beta"
+drive "$KB" "$TMP/beta"
+check_eq "beta (no SLA) is told so" "The contract in effect in this month promises no availability (no SLA)." "$(seen empty.en)"
+check_eq "in Chinese too" "本月生效的合同未约定可用性（无 SLA）。" "$(seen empty.zh)"
+check_eq "and has no chart" 0 "$(seen chart.en)"
+check_eq "no error in beta's page" 0 "$(seen errors)"
 finish

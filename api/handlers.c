@@ -22,6 +22,8 @@
 #include "billing/idle.h"
 #include "billing/health_report.h"
 #include "billing/yield.h"
+#include "billing/sla_availability.h"
+#include "billing/sla_evidence.h"
 #include "render/render.h"
 #include "billing/store.h"
 #include "billing/usage.h"
@@ -304,6 +306,32 @@ bool handle_statement(struct request *r)
     return statement_of(r, customer, period, f);
 }
 
+/* ---- /v1/availability (issue 36) ---- */
+
+/* A customer's month under its SLA, `report availability --customer` as
+ * JSON (billing/sla_availability.h): a customer key its own only
+ * (http_customer), a finance key the customer it names. */
+bool handle_availability(struct request *r)
+{
+    const char *customer, *period = http_param(r, "period");
+    int y, m;
+    if (!http_customer(r, &customer)) return false;
+    if (!period || strlen(period) != 7 || !time_parse_month(period, &y, &m))
+        return http_error(r, 400, "bad_request", "period is a month YYYY-MM");
+    r->content_type = "application/json";
+    switch (sla_availability_report(r->conn, customer, period, REPORT_JSON, &r->body)) {
+    case SLA_AVAILABILITY_OK:
+        return true;
+    case SLA_AVAILABILITY_NO_CUSTOMER:
+        return http_error(r, 404, "not_found", "no customer %s", customer);
+    case SLA_AVAILABILITY_NO_SLA:
+        return http_error(r, 404, "not_found", "customer %s has no sla in %s", customer, period);
+    case SLA_AVAILABILITY_DB_ERROR:
+        break;
+    }
+    return http_error(r, 503, "unavailable", "the database failed the query");
+}
+
 bool handle_usage_current(struct request *r)
 {
     const char *customer;
@@ -440,7 +468,10 @@ bool handle_invoice(struct request *r)
         char path[] = "/tmp/gpumeter-invoice-XXXXXX";
         int fd = mkstemp(path);
         struct strbuf pdf = STRBUF_INIT;
-        ok = fd >= 0 && pdf_render(&b, &r->cfg->seller, path);
+        struct sla_evidence ev = {0}; /* its SLA evidence pages, if it has any */
+        ok = fd >= 0 && sla_evidence_load(r->conn, number, NULL, NULL, &ev) &&
+             pdf_render_with_evidence(&b, &ev, &r->cfg->seller, path);
+        sla_evidence_free(&ev);
         FILE *in = ok ? fopen(path, "rb") : NULL;
         char chunk[8192];
         size_t got;

@@ -18,6 +18,9 @@ bool handle_meters(struct request *r); /* the meter registry (core/meter.h), any
 bool handle_usage(struct request *r);
 bool handle_usage_current(struct request *r);
 bool handle_statement(struct request *r);
+/* a customer's availability under its SLA (issue 36): a customer key its
+ * own, a finance key the customer it names, a sales key none */
+bool handle_availability(struct request *r);
 bool handle_invoices(struct request *r);
 bool handle_invoice(struct request *r);
 bool handle_focus(struct request *r); /* CSV */

@@ -98,6 +98,8 @@ static const struct route routes[] = {
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
     /* receivables (issue 34) */
     {"/v1/credit", handle_credit, "customer", NULL},
+    /* a customer's availability under its SLA (issue 36) */
+    {"/v1/availability", handle_availability, "customer period", NULL},
     /* the console's sign-in and sign-out (session_route) */
     {"/v1/session", NULL, "", "POST"},
     {"/v1/session", NULL, "", "DELETE"},

@@ -1,6 +1,7 @@
 /* availability: the availability report (see availability.h). */
 #include "billing/availability.h"
 
+#include "billing/report_format.h"
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/invariant.h"
@@ -38,20 +39,13 @@ PGresult *availability_read(PGconn *conn, const char *from, const char *to,
     return db_query(conn, "read device health", availability_sql, 3, p);
 }
 
-void availability_percent(int64_t ppm, char *buf, size_t len)
-{
-    if (ppm < 0)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%lld.%04lld", (long long)(ppm / 10000), (long long)(ppm % 10000));
-}
-
-/* Column c of row r, a ppm or NULL, as availability_percent prints it. */
+/* The ppm of column c as report_ppm_percent prints it; "-" when NULL
+ * (nothing was metered). */
 static void percent(const PGresult *res, int r, int c, char *buf, size_t len)
 {
     int64_t v = -1;
-    if (PQgetisnull(res, r, c) || !db_get_int64(res, r, c, &v)) v = -1;
-    availability_percent(v, buf, len);
+    if (!PQgetisnull(res, r, c)) db_get_int64(res, r, c, &v);
+    report_ppm_percent(v, buf, len);
 }
 
 static void row_text(struct strbuf *out, int width, const char *key, const char *devices,

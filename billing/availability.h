@@ -38,9 +38,6 @@ bool availability_by_parse(const char *s, enum availability_by *out);
  * printing a database error; the caller PQclears it. */
 PGresult *availability_read(PGconn *conn, const char *from, const char *to,
                             enum availability_by by);
-/* An availability in ppm as a percentage with 4 decimals, exactly (999583
- * -> "99.9583"); "-" when ppm < 0 (nothing metered). */
-void availability_percent(int64_t ppm, char *buf, size_t len);
 
 /* Appends the report to out; from and to are "YYYY-MM-DD", checked. False
  * after printing a database error. */

@@ -21,6 +21,7 @@
 #include "billing/billing.h"
 #include "billing/credit.h"
 #include "billing/lifecycle.h"
+#include "billing/sla_evidence.h"
 #include "render/render.h"
 #include "billing/store.h"
 #include "billing/writeoff.h"
@@ -185,7 +186,12 @@ static int invoice_show(int argc, char **argv)
     if (!conn) return rc;
     struct bill b = {0};
     bool ok = store_load(conn, number, customer, start, &b);
-    if (ok && out) {
+    if (ok && fmt == RENDER_PDF) { /* with its SLA evidence pages, if it has any */
+        struct sla_evidence ev = {0};
+        ok = sla_evidence_load(conn, number, customer, start, &ev) &&
+             pdf_render_with_evidence(&b, &ev, &cfg.seller, out);
+        sla_evidence_free(&ev);
+    } else if (ok && out) {
         ok = render_bill_file(&b, fmt, "Invoice", &cfg.seller, out);
     } else if (ok) {
         render_bill(&b, fmt, "Invoice", stdout);

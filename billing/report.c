@@ -23,6 +23,7 @@
 #include "billing/calendar.h"
 #include "billing/health_report.h"
 #include "billing/idle.h"
+#include "billing/sla_availability.h"
 #include "billing/yield.h"
 #include "billing/store.h"
 
@@ -277,33 +278,86 @@ static int report_capacity(int argc, char **argv)
     return print_report(conn, idle_report(conn, from, to, !strcmp(by, "hour"), format, &out), &out);
 }
 
-/* `report availability` (issue 36): billing/availability.h. */
+/* `report availability --customer` (issue 36, the customer's evidence):
+ * billing/sla_availability.h. Nothing to report (no such customer, no sla
+ * in the month) exits 1 with the reason, as `report receivables` does. */
+static int customer_availability(const struct cli_spec *spec, const char *customer,
+                                 const char *period, enum report_format format)
+{
+    int y, m, rc;
+    char msg[160];
+    if (!cli_code_valid(customer)) {
+        snprintf(msg, sizeof msg, "--customer is a customer code (a-z, 0-9, - and _), not \"%.64s\"",
+                 customer);
+        return cli_usage_error(spec, msg);
+    }
+    if (!period || !time_parse_month(period, &y, &m)) {
+        snprintf(msg, sizeof msg, "--period is a month YYYY-MM, not \"%.32s\"",
+                 period ? period : "");
+        return cli_usage_error(spec, msg);
+    }
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    enum sla_availability_result ok = sla_availability_report(conn, customer, period, format,
+                                                              &out);
+    if (ok == SLA_AVAILABILITY_OK) fputs(sb_str(&out), stdout);
+    else if (ok == SLA_AVAILABILITY_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
+    else if (ok == SLA_AVAILABILITY_NO_SLA)
+        log_error("customer %s has no sla in %s: its contract in effect in the month promises "
+                  "no availability (docs/contracts.md, \"SLA\")", customer, period);
+    sb_free(&out);
+    PQfinish(conn);
+    return ok == SLA_AVAILABILITY_OK ? 0 : 1;
+}
+
+/* `report availability` (issue 36): billing/availability.h, or with
+ * --customer the customer's under its SLA. */
 static int report_availability(int argc, char **argv)
 {
-    const char *from = NULL, *to = NULL, *by_text = "site", *format_text = "text";
+    const char *from = NULL, *to = NULL, *by_text = NULL, *format_text = "text";
+    const char *customer = NULL, *period = NULL;
     const struct cli_opt opts[] = {
-        {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required)", 0, 0},
-        {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required)", 0, 0},
+        {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required without --customer)", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required without --customer)", 0,
+         0},
         {"by", CLI_STR, &by_text, "site|model|node|device",
          "one row per site (default), model, node or device", 0, 0},
+        {"customer", CLI_STR, &customer, "CODE",
+         "instead: this customer's availability under its contract's SLA", 0, 0},
+        {"period", CLI_STR, &period, "YYYY-MM", "the month, with --customer", 0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
         "gpumeter report availability --from YYYY-MM-DD --to YYYY-MM-DD "
-        "[--by site|model|node|device] [--format text|csv|json]",
+        "[--by site|model|node|device] [--format text|csv|json]\n"
+        "       gpumeter report availability --customer CODE --period YYYY-MM "
+        "[--format text|csv|json]",
         "Each site's, model's, node's or device's metered time up, degraded and down, and its "
-        "availability (up over metered), from the devices' health (docs/availability.md).",
+        "availability (up over metered), from the devices' health; or one customer's month "
+        "under its SLA: terms, days, devices, the windows not up (docs/availability.md).",
         opts, 0, 0};
     int npos, rc;
     enum availability_by by;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
+    if (!report_format_parse(format_text, &format)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "--format is text, csv or json, not \"%.32s\"", format_text);
+        return cli_usage_error(&spec, msg);
+    }
+    if (customer) {
+        if (from || to || by_text)
+            return cli_usage_error(&spec, "--customer takes --period, not --from, --to or --by");
+        return customer_availability(&spec, customer, period, format);
+    }
+    if (period) return cli_usage_error(&spec, "--period goes with --customer");
     if (!day_range_ok(from, to)) return day_range_error(&spec);
-    if (!availability_by_parse(by_text, &by) || !report_format_parse(format_text, &format))
-        return cli_usage_error(&spec, "--by is site, model, node or device; --format is text, "
-                                      "csv or json");
+    if (!availability_by_parse(by_text ? by_text : "site", &by))
+        return cli_usage_error(&spec, "--by is site, model, node or device");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

@@ -2,6 +2,7 @@
  * report_format.h). */
 #include "billing/report_format.h"
 
+#include "core/invariant.h"
 #include "core/money.h"
 #include "core/timeutil.h"
 
@@ -41,4 +42,13 @@ void report_percent(int64_t part, int64_t whole, char *buf, size_t len)
         return;
     }
     money_format(v, 1, buf, len);
+}
+
+void report_ppm_percent(int64_t ppm, char *buf, size_t len)
+{
+    assert(ppm <= 1000000);
+    if (ppm < 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%lld.%04lld", (long long)(ppm / 10000), (long long)(ppm % 10000));
 }

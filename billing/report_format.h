@@ -27,4 +27,10 @@ void report_per_gpu_hour(int64_t amount, int64_t ms, int digits, char *buf, size
  * <= 0 or the result does not fit. */
 void report_percent(int64_t part, int64_t whole, char *buf, size_t len);
 
+/* availability in parts per million as a percent with 4 decimals,
+ * exactly (999583 -> "99.9583"): how `report availability`, fleet and
+ * customer, prints it. ppm at most 1000000; a negative ppm (nothing was
+ * metered) is "-". */
+void report_ppm_percent(int64_t ppm, char *buf, size_t len);
+
 #endif

@@ -1,10 +1,20 @@
-/* sla_evidence: an invoice's SLA evidence rows (see sla_evidence.h). */
+/* sla_evidence: an invoice's SLA evidence rows, written and read (see
+ * sla_evidence.h). */
 #include "billing/sla_evidence.h"
 
+#include "billing/report_format.h"
+#include "billing/sla_availability.h"
+#include "billing/store.h"
+#include "core/alloc.h"
 #include "core/db.h"
 #include "core/health_reasons.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
                         const char *ids, const char *metered, const char *downtime,
@@ -47,4 +57,60 @@ bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
     }
     PQclear(changed);
     return n == 0;
+}
+
+/* Per month: the days, the devices with downtime (HAVING), the month;
+ * availability by the report's one expression. */
+static const char evidence_sql[] =
+    "SELECT to_char(e.month, 'YYYY-MM'), "
+    "  CASE WHEN grouping(e.day) = 0 THEN 0 WHEN grouping(e.site) = 0 THEN 1 ELSE 2 END AS kind, "
+    "  coalesce(to_char(e.day, 'YYYY-MM-DD'), e.site || '/' || e.node || '/' || e.device, ''), "
+    "  coalesce(e.model, ''), sum(metered_ms), sum(maintenance_ms), sum(customer_ms), "
+    "  sum(downtime_ms), " SLA_AVAILABILITY_PPM_SQL " "
+    "FROM invoice_sla_evidence e "
+    "WHERE e.invoice_id = (SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "                      WHERE " STORE_INVOICE_NAMED ") "
+    "GROUP BY GROUPING SETS ((e.month, e.day), (e.month, e.site, e.node, e.device, e.model), "
+    "  (e.month)) "
+    "HAVING grouping(e.site) = 1 OR sum(downtime_ms) > 0 "
+    "ORDER BY 1, 2, coalesce(to_char(e.day, 'YYYY-MM-DD'), "
+    "  e.site || '/' || e.node || '/' || e.device, '') COLLATE \"C\"";
+
+bool sla_evidence_load(PGconn *conn, const char *number, const char *customer,
+                       const char *first_day, struct sla_evidence *ev)
+{
+    const char *p[] = {number, customer, first_day};
+    PGresult *res = db_query(conn, "read the invoice's SLA evidence", evidence_sql, 3, p);
+    if (!res) return false;
+    int n = PQntuples(res);
+    ev->rows = n ? xcalloc((size_t)n, sizeof *ev->rows) : NULL;
+    for (int r = 0; r < n; r++) {
+        struct sla_evidence_row *row = &ev->rows[r];
+        snprintf(row->month, sizeof row->month, "%s", PQgetvalue(res, r, 0));
+        row->kind = (enum sla_evidence_kind)atoi(PQgetvalue(res, r, 1));
+        assert(row->kind <= SLA_EVIDENCE_MONTH);
+        /* a name longer than the page's column is cut here, as the PDF
+         * would ellipsize it */
+        snprintf(row->key, sizeof row->key, "%s", PQgetvalue(res, r, 2));
+        snprintf(row->model, sizeof row->model, "%s", PQgetvalue(res, r, 3));
+        char *const hours[] = {row->metered, row->maintenance, row->customer, row->downtime};
+        for (int k = 0; k < 4; k++) { /* columns 4..7, as GPU-hours */
+            int64_t ms = 0;
+            db_get_int64(res, r, 4 + k, &ms);
+            report_gpu_hours(ms, hours[k], sizeof row->metered);
+        }
+        int64_t ppm = -1;
+        if (!PQgetisnull(res, r, 8)) db_get_int64(res, r, 8, &ppm);
+        report_ppm_percent(ppm, row->percent, sizeof row->percent);
+    }
+    ev->n = (size_t)n;
+    PQclear(res);
+    return true;
+}
+
+void sla_evidence_free(struct sla_evidence *ev)
+{
+    free(ev->rows);
+    ev->rows = NULL;
+    ev->n = 0;
 }

@@ -1,5 +1,7 @@
-/* sla_evidence: the availability an invoice's SLA credit was computed
- * from, written with its draft (issue 36; docs/availability.md, "Credits").
+/* sla_evidence: the invoice_sla_evidence rows of an invoice (schema 050;
+ * issue 36, docs/availability.md, "Credits" and "The invoice's evidence"):
+ * the availability an invoice's SLA credit was computed from, written with
+ * its draft, and read back, summed, for the PDF's evidence pages.
  *
  * sla_evidence_write rewrites the invoice_sla_evidence rows (schema 050)
  * of the drafts being refreshed: every draft's rows are deleted, and the
@@ -10,9 +12,18 @@
  * that arrived between pricing and writing (the run reads at READ
  * COMMITTED) fails the run, so an invoice's credit and its evidence always
  * agree. An issued invoice's rows are never touched (the guard of invoice
- * lines refuses it). Thread-safe with one connection per thread. */
+ * lines refuses it).
+ *
+ * sla_evidence_load sums the stored rows per month measured by day, by
+ * device (only those with downtime) and for the month (render/pdf.h), from
+ * the stored rows only, never from live health: an issued invoice's
+ * evidence never changes.
+ *
+ * Reentrant. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_SLA_EVIDENCE_H
 #define GPUMETER_SLA_EVIDENCE_H
+
+#include "render/pdf.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -24,5 +35,13 @@
 bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
                         const char *ids, const char *metered, const char *downtime,
                         const char *customers);
+
+/* Reads the evidence of the invoice store_load would read (number, or
+ * customer and first_day: STORE_INVOICE_NAMED) into ev (zeroed by the
+ * caller); ev->n is 0 when it has none. False after printing a database
+ * error. */
+bool sla_evidence_load(PGconn *conn, const char *number, const char *customer,
+                       const char *first_day, struct sla_evidence *ev);
+void sla_evidence_free(struct sla_evidence *ev);
 
 #endif

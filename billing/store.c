@@ -534,9 +534,7 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
     PGresult *idr = db_query(conn, "find the invoice",
                              "SELECT '{' || i.id || '}' FROM invoice i "
                              "JOIN customer c ON c.id = i.customer_id "
-                             "WHERE ($1::text IS NOT NULL AND i.number = $1) OR ($1::text IS NULL "
-                             "AND c.code = $2 AND i.period = $3::date AND i.kind = 'invoice' "
-                             "AND i.status <> 'void')",
+                             "WHERE " STORE_INVOICE_NAMED,
                              3, p);
     if (!idr) return false;
     if (PQntuples(idr) != 1) {

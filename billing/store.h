@@ -52,6 +52,13 @@ bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bill
  * only, when not NULL). */
 bool store_problems(PGconn *conn, const char *first_day, const char *customer, const char *codes,
                     const char *reasons);
+/* The one invoice store_load reads, as a SQL condition over i (invoice)
+ * and c (its customer): $1 its number, or when $1 is NULL the customer
+ * $2's invoice of the month starting $3 that is not void. The invoice's
+ * SLA evidence (sla_evidence.h) is found by the same rule. */
+#define STORE_INVOICE_NAMED                                                                        \
+    "(($1::text IS NOT NULL AND i.number = $1) OR ($1::text IS NULL AND c.code = $2 "            \
+    "AND i.period = $3::date AND i.kind = 'invoice' AND i.status <> 'void'))"
 /* Reads an invoice (by number, or else the open invoice of customer for
  * the month) and checks that its totals equal its lines. */
 bool store_load(PGconn *conn, const char *number, const char *customer, const char *first_day,

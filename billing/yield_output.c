@@ -3,6 +3,7 @@
 #include "billing/yield_output.h"
 
 #include "billing/availability.h"
+#include "billing/report_format.h"
 #include "core/csv.h"
 #include "core/money.h"
 #include "core/timeutil.h"
@@ -195,7 +196,7 @@ static void put_availability_text(const struct yield_cells *rows, enum yield_by 
         char name[200], metered[40], up[40], pct[40];
         report_gpu_hours(c->health_ms, metered, sizeof metered);
         report_gpu_hours(c->up_ms, up, sizeof up);
-        availability_percent(c->availability_ppm, pct, sizeof pct);
+        report_ppm_percent(c->availability_ppm, pct, sizeof pct);
         sb_printf(f->out, "%-*s %12s %12s %9s%s\n", w, row_name(c, by, name, sizeof name),
                   metered, up, pct, c->availability_ppm >= 0 ? "%" : " ");
     }
@@ -283,7 +284,7 @@ void yield_put_rows(const struct yield_cells *rows, enum yield_by by, bool payba
         sb_printf(f->out, ",\"health_metered_ms\":%lld,\"health_up_ms\":%lld",
                   (long long)c->health_ms, (long long)c->up_ms);
         char pct[40];
-        availability_percent(c->availability_ppm, pct, sizeof pct);
+        report_ppm_percent(c->availability_ppm, pct, sizeof pct);
         if (c->availability_ppm >= 0)
             sb_printf(f->out, ",\"availability_ppm\":%lld", (long long)c->availability_ppm);
         else

@@ -29,6 +29,8 @@
 #ifndef GPUMETER_HEALTH_REASONS_H
 #define GPUMETER_HEALTH_REASONS_H
 
+#include "core/strbuf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 

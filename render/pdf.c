@@ -488,8 +488,141 @@ static double totals_height(struct pdf *p, const struct bill *b)
     return h > TOTALS_H ? h : TOTALS_H;
 }
 
+/* ---- the SLA evidence pages (issue 36) ---- */
+
+#define EV_KEY_W 200.0 /* the day's or device's column */
+/* the figures' columns, right-aligned at these */
+static const double ev_col[] = {300, 360, 425, 490, RIGHT};
+static const char *const ev_zh[] = {"计量", "维护排除", "客户原因排除", "停机", "可用性"};
+static const char *const ev_en[] = {"Metered", "Maintenance", "Customer-caused", "Downtime",
+                                    "Availability"};
+
+/* An evidence page's top: the title, the document's number, a rule. */
+static void evidence_page(struct pdf *p, const struct bill *b)
+{
+    footer(p, b); /* the page before it ends */
+    if (!p->dry) cairo_show_page(p->cr);
+    p->page++;
+    if (is_void(b)) void_mark(p);
+    text(p, 18, true, LEFT, 36, ALIGN_LEFT, 0, "服务可用性证明 SLA availability evidence");
+    text(p, 12, true, RIGHT, 40, ALIGN_RIGHT, 0, b->number[0] ? b->number : "DRAFT");
+    rule(p, 64, 1.2);
+    p->y = 78;
+}
+
+/* The column heads: Chinese above English, the figures' right-aligned. */
+static void evidence_heads(struct pdf *p, const char *zh, const char *en)
+{
+    text(p, 8, true, LEFT, p->y, ALIGN_LEFT, 0, zh);
+    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    text(p, 7, false, LEFT, p->y + 10, ALIGN_LEFT, 0, en);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    for (int c = 0; c < 5; c++) {
+        text(p, 8, true, ev_col[c], p->y, ALIGN_RIGHT, 0, ev_zh[c]);
+        cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+        text(p, 7, false, ev_col[c], p->y + 10, ALIGN_RIGHT, 0, ev_en[c]);
+        cairo_set_source_rgb(p->cr, 0, 0, 0);
+    }
+    p->y += 22;
+    rule(p, p->y, 0.6);
+    p->y += 4;
+}
+
+/* One row; a device's name wraps in its column. Returns its height. */
+static double evidence_row(struct pdf *p, const struct sla_evidence_row *r, bool bold)
+{
+    char key[260];
+    if (r->kind == SLA_EVIDENCE_DEVICE)
+        snprintf(key, sizeof key, "%s (%s)", r->key, r->model);
+    else
+        snprintf(key, sizeof key, "%s", r->kind == SLA_EVIDENCE_MONTH ? "合计 Month" : r->key);
+    double extra = text_wrapped(p, 8, bold, LEFT, p->y, EV_KEY_W, key);
+    const char *v[] = {r->metered, r->maintenance, r->customer, r->downtime, r->percent};
+    for (int c = 0; c < 5; c++) {
+        char pct[24];
+        if (c == 4 && strcmp(v[c], "-")) snprintf(pct, sizeof pct, "%s%%", v[c]);
+        text(p, 8, bold, ev_col[c], p->y, ALIGN_RIGHT, 0, c == 4 && strcmp(v[c], "-") ? pct : v[c]);
+    }
+    return extra + 13;
+}
+
+/* A row, on a new page (heads repeated) when it does not fit. */
+static void evidence_fit(struct pdf *p, const struct bill *b, const struct sla_evidence_row *r,
+                         bool bold, const char *zh, const char *en)
+{
+    bool dry = p->dry;
+    p->dry = true;
+    double h = evidence_row(p, r, bold);
+    p->dry = dry;
+    if (p->y + h > BOTTOM) {
+        evidence_page(p, b);
+        evidence_heads(p, zh, en);
+    }
+    p->y += evidence_row(p, r, bold);
+}
+
+/* Per month measured: its availability, the days, the month, then the
+ * devices with downtime (or none). */
+static void evidence(struct pdf *p, const struct bill *b, const struct sla_evidence *ev)
+{
+    evidence_page(p, b);
+    p->y += 4 + text_wrapped(p, 8, false, LEFT, p->y, RIGHT - LEFT,
+                             "按合同的服务等级（SLA），由本单据开具时存档的设备健康数据计算，"
+                             "开具后不再变更。可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；"
+                             "已公告的维护窗口与客户原因造成的时间视为已交付。时长单位：卡时。");
+    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    p->y += 14 + text_wrapped(p, 7.5, false, LEFT, p->y + 12, RIGHT - LEFT,
+                              "Computed under the contract's service level (SLA) from the device "
+                              "health stored with this document; it does not change once issued. "
+                              "Availability = (metered - downtime) / metered, rounded down; "
+                              "announced maintenance and customer-caused time count as delivered. "
+                              "Times in GPU-hours.");
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    p->y += 14;
+    for (size_t i = 0; i < ev->n;) {
+        const char *month = ev->rows[i].month;
+        size_t end = i;
+        while (end < ev->n && !strcmp(ev->rows[end].month, month))
+            end++;
+        const struct sla_evidence_row *total = &ev->rows[end - 1];
+        assert(total->kind == SLA_EVIDENCE_MONTH); /* each month ends with its own */
+        char head[96];
+        snprintf(head, sizeof head, "%s  %s%s", month, total->percent,
+                 strcmp(total->percent, "-") ? "%" : "");
+        if (p->y + 80 > BOTTOM) evidence_page(p, b);
+        double end_x = label(p, LEFT, p->y, "计量月份与可用性", "Month measured, availability");
+        text(p, 10, true, end_x + 8, p->y - 1, ALIGN_LEFT, 0, head);
+        p->y += 20;
+        evidence_heads(p, "日期", "Day");
+        for (size_t k = i; k < end; k++)
+            if (ev->rows[k].kind == SLA_EVIDENCE_DAY)
+                evidence_fit(p, b, &ev->rows[k], false, "日期", "Day");
+        rule(p, p->y, 0.4);
+        p->y += 3;
+        evidence_fit(p, b, total, true, "日期", "Day");
+        p->y += 12;
+        if (p->y + 60 > BOTTOM) evidence_page(p, b);
+        label(p, LEFT, p->y, "有停机的设备", "Devices with downtime");
+        p->y += 18;
+        bool any = false;
+        for (size_t k = i; k < end; k++)
+            if (ev->rows[k].kind == SLA_EVIDENCE_DEVICE) {
+                if (!any) evidence_heads(p, "设备（型号）", "Device (model)");
+                any = true;
+                evidence_fit(p, b, &ev->rows[k], false, "设备（型号）", "Device (model)");
+            }
+        if (!any) {
+            text(p, 8.5, false, LEFT, p->y, ALIGN_LEFT, 0, "无 None");
+            p->y += 14;
+        }
+        p->y += 16;
+        i = end;
+    }
+}
+
 /* The whole document: on a dry pass, only its pages counted (p->page). */
-static void lay_out(struct pdf *p, const struct bill *b, const struct seller *s)
+static void lay_out(struct pdf *p, const struct bill *b, const struct sla_evidence *ev,
+                    const struct seller *s)
 {
     p->page = 0;
     begin_page(p, b, s);
@@ -501,11 +634,18 @@ static void lay_out(struct pdf *p, const struct bill *b, const struct seller *s)
     }
     if (p->y + totals_height(p, b) > BOTTOM) begin_page(p, b, s);
     totals(p, b);
+    if (ev && ev->n) evidence(p, b, ev);
     footer(p, b);
     if (!p->dry) cairo_show_page(p->cr);
 }
 
 bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
+{
+    return pdf_render_with_evidence(b, NULL, s, path);
+}
+
+bool pdf_render_with_evidence(const struct bill *b, const struct sla_evidence *ev,
+                              const struct seller *s, const char *path)
 {
     struct pdf p = {0};
     p.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
@@ -532,10 +672,10 @@ bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
     pango_attr_list_unref(attrs);
     p.font = pango_font_description_from_string(FONT);
     p.dry = true; /* count the pages, then draw them */
-    lay_out(&p, b, s);
+    lay_out(&p, b, ev, s);
     p.pages = p.page;
     p.dry = false;
-    lay_out(&p, b, s);
+    lay_out(&p, b, ev, s);
     assert(p.page == p.pages); /* the dry pass and the drawing agree */
     pango_font_description_free(p.font);
     g_object_unref(p.layout);

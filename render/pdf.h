@@ -15,4 +15,30 @@
 /* Writes b to path, seller as the operator. False after printing why. */
 bool pdf_render(const struct bill *b, const struct seller *seller, const char *path);
 
+/* The availability an invoice's SLA credit was computed from, as its
+ * evidence pages print it (issue 36): rows of invoice_sla_evidence
+ * (schema 050) summed by billing/sla_evidence.h, each figure already
+ * formatted by the reports' rules (GPU-hours with 3 decimals, availability
+ * in percent with 4 decimals, rounded down). Per month measured, in this
+ * order: its days, its devices with downtime, then the month. */
+enum sla_evidence_kind { SLA_EVIDENCE_DAY, SLA_EVIDENCE_DEVICE, SLA_EVIDENCE_MONTH };
+struct sla_evidence_row {
+    char month[8]; /* YYYY-MM measured */
+    enum sla_evidence_kind kind;
+    char key[192];  /* the day (YYYY-MM-DD), the device (site/node/device), "" for the month */
+    char model[64]; /* a device's */
+    char metered[24], maintenance[24], customer[24], downtime[24]; /* GPU-hours */
+    char percent[16]; /* availability; "-" when nothing was metered */
+};
+struct sla_evidence {
+    struct sla_evidence_row *rows;
+    size_t n;
+};
+
+/* pdf_render, then, when ev has rows, the evidence pages: per month
+ * measured, availability by day, the devices with downtime and the
+ * month's, in Chinese and English, numbered with the document's pages. */
+bool pdf_render_with_evidence(const struct bill *b, const struct sla_evidence *ev,
+                              const struct seller *seller, const char *path);
+
 #endif

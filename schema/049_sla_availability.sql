@@ -27,13 +27,19 @@
 -- in the day and under the exclusions of its start. No row: no sla, no
 -- reserved device metered in the month.
 --
--- A security definer that only reads: the API role (which may not read
--- device_health, the whole fleet's) sees through it the devices reserved
--- to one customer, the one its key names.
-CREATE FUNCTION sla_device_days(customer_id bigint, month date, customer_caused text[])
+-- sla_windows(customer_id, month, customer_caused): the same windows one
+-- by one, each with its local day and its class: 'up', 'maintenance',
+-- 'customer' (excluded as customer-caused) or 'downtime', the one place
+-- the exclusions are decided. sla_device_days sums them; the customer's
+-- availability report lists the windows not up from it.
+--
+-- Both are security definers that only read: the API role (which may not
+-- read device_health, the whole fleet's) sees through them the devices
+-- reserved to one customer, the one its key names.
+CREATE FUNCTION sla_windows(customer_id bigint, month date, customer_caused text[])
 RETURNS TABLE (day date, site text, node text, device text, model text,
-               metered_ms bigint, up_ms bigint, degraded_ms bigint, down_ms bigint,
-               maintenance_ms bigint, customer_ms bigint, downtime_ms bigint)
+               start_at timestamptz, end_at timestamptz, window_ms bigint, state text,
+               reasons text[], class text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH k AS (
         SELECT c.document->'sla' AS sla, c.time_zone AS tz,
@@ -52,17 +58,23 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                             AND (r->>'node' IS NULL OR h.node = r->>'node')
                             AND (r->>'device' IS NULL OR h.device = r->>'device')
                             AND h.start_at >= k.lo AND h.start_at < k.hi
-        ORDER BY h.source, h.seq),
-    w AS (
-        SELECT (h.start_at AT TIME ZONE h.tz)::date AS day, h.site, h.node, h.device, h.model,
-               h.window_ms, h.state,
-               CASE WHEN h.state = 'up' THEN 'up'
-                    WHEN h.ex_maintenance
-                         AND maintenance_excludes(h.site, h.node, h.device, h.start_at)
-                        THEN 'maintenance'
-                    WHEN h.ex_customer AND h.reasons <@ $3 THEN 'customer'
-                    ELSE 'downtime' END AS class
-        FROM h)
+        ORDER BY h.source, h.seq)
+    SELECT (h.start_at AT TIME ZONE h.tz)::date, h.site, h.node, h.device, h.model,
+           h.start_at, h.end_at, h.window_ms::bigint, h.state::text, h.reasons,
+           CASE WHEN h.state = 'up' THEN 'up'
+                WHEN h.ex_maintenance
+                     AND maintenance_excludes(h.site, h.node, h.device, h.start_at)
+                    THEN 'maintenance'
+                WHEN h.ex_customer AND h.reasons <@ $3 THEN 'customer'
+                ELSE 'downtime' END
+    FROM h
+$$;
+
+CREATE FUNCTION sla_device_days(customer_id bigint, month date, customer_caused text[])
+RETURNS TABLE (day date, site text, node text, device text, model text,
+               metered_ms bigint, up_ms bigint, degraded_ms bigint, down_ms bigint,
+               maintenance_ms bigint, customer_ms bigint, downtime_ms bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT w.day, w.site, w.node, w.device, w.model,
            sum(w.window_ms)::bigint,
            coalesce(sum(w.window_ms) FILTER (WHERE w.state = 'up'), 0)::bigint,
@@ -71,7 +83,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
            coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'maintenance'), 0)::bigint,
            coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'customer'), 0)::bigint,
            coalesce(sum(w.window_ms) FILTER (WHERE w.class = 'downtime'), 0)::bigint
-    FROM w
+    FROM sla_windows($1, $2, $3) w
     GROUP BY w.day, w.site, w.node, w.device, w.model
 $$;
 

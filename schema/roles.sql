@@ -236,8 +236,10 @@ GRANT EXECUTE ON FUNCTION maintenance_announced(maintenance_window),
 -- A customer's availability under its SLA (schema 049): a security
 -- definer that reads the health of the devices reserved to the one
 -- customer it is asked for; billing prices credits with it, the API shows
--- a customer its own.
-GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[])
+-- a customer its own. sla_windows is the same one window at a time: the
+-- customer's availability report lists the windows not up from it.
+GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[]),
+                          sla_windows(bigint, date, text[])
     TO gpumeter_billing, gpumeter_api;
 -- The fleet's health, aggregated (schema 053): security definers over
 -- device_health that return per-group and per-device sums, never a

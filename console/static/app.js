@@ -419,6 +419,9 @@ async function customerView(params) {
       vrows.length ? table([t("voucher"), t("program"), t("faceValue"), t("paid"), t("remaining")], vrows, { name: "vouchers", num: [2, 3, 4] }) : el("p", { class: "muted" }, `${t("vouchers")}: ${t("none")}`)));
   }
   grid.append(usageCard(month));
+  const availability = await api(`/v1/availability?${q({ period })}`).catch((e) => e);
+  if (availability instanceof SignedOut) throw availability;
+  grid.append(availabilityCard(availability));
   /* charts draw numbers; the exact decimals are in the usage card above */
   grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => Number(r.gpu_hours))));
   grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
@@ -434,6 +437,70 @@ async function customerView(params) {
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("invoices")),
     table([t("number"), t("kind"), t("period"), t("status"), t("total"), t("credited"), t("balanceAfter"), t("dueOn"), t("payState"), t("pdf")], irows, { name: "invoices", num: [4, 5, 6] }), el("p", {}, csv)));
   show(el("h1", {}, `${t("customer")} · ${customer}`), bar, grid);
+}
+
+/* ---- a customer's availability under its SLA (issue 36) ---- */
+
+Object.assign(WORDS.en, {
+  slaT: "Availability under the SLA", slaNone: "The contract in effect in this month promises no availability (no SLA).",
+  slaTarget: "target", slaByDay: "Availability by day (%)", availability: "Availability", notUp: "Time not up (local times)",
+  device: "Device", start: "Start", end: "End", state: "State", reasons: "Reasons", excluded: "Excluded from downtime",
+  ex_maintenance: "yes: announced maintenance", ex_customer_caused: "yes: customer-caused", ex_no: "no: downtime",
+  hs_down: "down", hs_degraded: "degraded", allUp: "Every reserved device was up.",
+  slaRule: "Availability = (metered − downtime) ÷ metered, rounded down; announced maintenance and customer-caused time count as delivered.",
+});
+Object.assign(WORDS.zh, {
+  slaT: "SLA 服务可用性", slaNone: "本月生效的合同未约定可用性（无 SLA）。",
+  slaTarget: "目标", slaByDay: "每日可用性（%）", availability: "可用性", notUp: "不可用时段（当地时间）",
+  device: "设备", start: "开始", end: "结束", state: "状态", reasons: "原因", excluded: "是否排除",
+  ex_maintenance: "排除：已公告维护", ex_customer_caused: "排除：客户原因", ex_no: "不排除：计入停机",
+  hs_down: "宕机", hs_degraded: "降级", allUp: "所有预留设备均可用。",
+  slaRule: "可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；已公告的维护与客户原因造成的时间视为已交付。",
+});
+
+/* The month's availability by day as bars in percent, the SLA's target as
+ * a line: the API's exact percent strings, drawn as numbers (the table
+ * beside it carries them exactly). */
+function availabilityChart(days, target) {
+  const div = el("div", { class: "chart", "data-chart": "availability" });
+  requestAnimationFrame(() => {
+    if (!window.echarts || !div.isConnected) return;
+    const c = echarts.init(div, null, { renderer: "canvas" });
+    c.setOption({
+      animation: false,
+      tooltip: { trigger: "axis", valueFormatter: (v) => `${v}%` },
+      grid: { left: 8, right: 8, top: 28, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: days.map((d) => dayName(d.day)) },
+      yAxis: { type: "value", name: "%", max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [{ name: t("availability"), type: "bar", data: days.map((d) => Number(d.availability_percent)),
+        markLine: { symbol: "none", label: { position: "insideEndTop", formatter: `${t("slaTarget")} ${target}%` }, data: [{ yAxis: Number(target) }] } }],
+    });
+    charts.push(c);
+  });
+  return div;
+}
+
+/* GET /v1/availability: the month's figure against the target, the chart,
+ * the days, and the windows not up with why each is or is not excluded. */
+function availabilityCard(a) {
+  if (a instanceof Error) {
+    return el("section", { class: "card wide", "data-card": "availability" }, el("h2", {}, t("slaT")),
+      /^404 /.test(a.message) ? el("p", { class: "muted", "data-empty": "availability" }, t("slaNone")) : el("p", { class: "error" }, a.message));
+  }
+  const pct = (v) => (v === null ? "-" : `${v}%`);
+  const days = a.days.map((d) => el("tr", { "data-day": d.day }, td(dateName(d.day)), td(pct(d.availability_percent), { class: "num", "data-exact": d.availability_percent })));
+  const windows = a.windows.map((w) => el("tr", { "data-window": `${w.device} ${w.start}` },
+    td(w.device), td(w.start.replace("T", " ")), td(w.end.replace("T", " ")), td(t(`hs_${w.state}`)), td(w.reasons.join(" ")), td(t(`ex_${w.excluded}`))));
+  return el("section", { class: "card wide", "data-card": "availability" }, el("h2", {}, `${t("slaT")} · ${monthName(a.period)}`),
+    el("div", { class: "figure", "data-figure": "availability" }, pct(a.total.availability_percent)),
+    el("p", { class: "sub" }, `${t("slaTarget")} ${a.terms.target}% · ${a.contract} · ${a.time_zone}`),
+    el("p", { class: "sub" }, t("slaRule")),
+    el("h3", {}, t("slaByDay")),
+    a.days.length ? availabilityChart(a.days, a.terms.target) : el("p", { class: "muted" }, t("noUsage")),
+    a.days.length ? table([t("day"), t("availability")], days, { name: "availability-days", num: [1] }) : null,
+    el("h3", {}, t("notUp")),
+    windows.length ? table([t("device"), t("start"), t("end"), t("state"), t("reasons"), t("excluded")], windows, { name: "availability-windows" })
+      : el("p", { class: "muted" }, t("allUp")));
 }
 
 /* ---- the finance view ---- */

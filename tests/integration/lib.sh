@@ -280,6 +280,37 @@ seed_contract_with() { # customer extra-json
     sed "s|\"accounts\"|$2, \"accounts\"|" "$ROOT/scripts/seed/contract-$1.json" >"$TMP/$1.json"
     "$GM" contract apply "$TMP/$1.json" 2>&1
 }
+# A device_health window of device $3 of node $2 at sh-lingang (H800,
+# source c1): seq, node, device, start (ISO), minutes, state, reasons.
+health_window() { # seq node device start minutes state reasons
+    q "INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
+                                  end_at, window_ms, state, reasons)
+       VALUES ('c1', $1, 'sh-a', 'sh-lingang', '$2', '$3', 'H800', 'nvidia', '$4',
+               '$4'::timestamptz + interval '$5 minutes', $5 * 60000, '$6', '$7')" >/dev/null
+}
+# Issue 36's SLA windows, hand-computed in docs/availability.md ("A
+# customer's availability"; test_sla.sh, test_sla_report.sh): alpha's
+# contract reserves node gpu-node-07 at sh-lingang (and its GPU-a again),
+# Asia/Shanghai, maintenance and customer-caused failures excluded; an
+# announced maintenance window on 10 Jan 2027 02:00-06:00 local.
+sla_alpha_fixture() {
+    "$GM" site apply "$ROOT/scripts/seed/site-sh-lingang.json" >/dev/null || fail "apply the site"
+    "$GM" maintenance apply /dev/stdin --actor ops >/dev/null <<'JSON' || fail "apply the maintenance"
+{"maintenance": "lingang-2027", "effective_from": "2027-01-01",
+ "windows": [{"site": "sh-lingang", "start": "2027-01-10T02:00:00+08:00", "end": "2027-01-10T06:00:00+08:00",
+   "announced_at": "2026-12-01T10:00:00+08:00", "reason": "UPS replacement"}]}
+JSON
+    local sla='"time_zone": "Asia/Shanghai", "sla": {"measured": "reserved", "reserved": [{"site": "sh-lingang", "node": "gpu-node-07"}, {"site": "sh-lingang", "node": "gpu-node-07", "device": "GPU-a"}], "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}, {"below": "99.0", "credit": "25"}], "cap": "20", "excludes": ["maintenance", "customer_caused"]}'
+    check_match "a contract reserving node gpu-node-07" "alpha-2026 version 2026-01-01" \
+        "$(seed_contract_with alpha "$sla")"
+    health_window 1 gpu-node-07 GPU-a 2027-01-05T00:00:00Z 60 up '{}'
+    health_window 2 gpu-node-07 GPU-a 2027-01-09T19:00:00Z 60 down '{xid:79}'        # in the announced window
+    health_window 3 gpu-node-07 GPU-a 2027-01-12T00:00:00Z 30 degraded '{xid:13}'    # the application's
+    health_window 4 gpu-node-07 GPU-a 2027-01-12T00:30:00Z 30 down '{xid:13,xid:79}' # not only the application's
+    health_window 5 gpu-node-07 GPU-b 2027-01-31T20:00:00Z 60 down '{scrape_failed}' # 1 Feb in Shanghai
+    health_window 6 gpu-node-07 GPU-b 2026-12-31T16:00:00Z 120 up '{}'               # 1 Jan in Shanghai
+    health_window 7 gpu-node-08 GPU-c 2027-01-05T00:00:00Z 60 down '{xid:79}'        # not reserved
+}
 # Runs gpumeter and checks its exit code; its output (errors too) in $out.
 run_gm() { # expected-exit-code name args...
     local want=$1 name=$2

@@ -211,6 +211,19 @@ static void test_table_is_whole_sorted_and_unique(void **state)
     }
 }
 
+/* The SQL array sla_device_days takes is exactly the customer-caused rows,
+ * in order: NVIDIA's application XIDs and nothing else. */
+static void test_customer_caused_array(void **state)
+{
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    health_reason_customer_caused_array(&sb);
+    const char *want = "{\"xid:13\",\"xid:31\",\"xid:43\",\"xid:45\",\"xid:68\"}";
+    if (strcmp(sb_str(&sb), want))
+        fail_msg("expected %s, got %s", want, sb_str(&sb));
+    sb_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_every_non_xid_code),
         cmocka_unit_test(test_unknown_codes_are_null),
         cmocka_unit_test(test_table_is_whole_sorted_and_unique),
+        cmocka_unit_test(test_customer_caused_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,107 @@
+#!/bin/bash
+# Issue 36's evidence attached to the invoice: an invoice with
+# invoice_sla_evidence rows (schema 050) gets evidence pages in its PDF,
+# availability by day, the devices with downtime and the month, in
+# Chinese and English, from the stored rows only (health that arrives
+# later changes the live report, never the invoice's evidence); an
+# invoice without rows has none. Billing writes the rows at invoice run
+# (another part of issue 36): here they are written as the owner, from
+# sla_device_days, for a draft.
+. "$(dirname "$0")/lib.sh"
+
+# The fixture's month (January 2027) is ahead of today: the rater takes
+# its usage within a year ahead (the most rating.max_future_s allows).
+echo "rating.max_future_s = 31622400" >>"$GPUMETER_CONFIG"
+fresh || { fail "set up database and topic"; finish; }
+sla_alpha_fixture
+h800_hours ns-alpha 2027-01-12T02:00:00Z 10
+h800_hours ns-beta 2027-01-12T02:00:00Z 7
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2027-01 >/dev/null 2>&1 || fail "invoice run 2027-01"
+inv=$(q "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id
+         WHERE c.code = 'alpha' AND i.period = '2027-01-01' AND i.status = 'draft'")
+check_match "alpha has a draft for January" '^[0-9]+$' "$inv"
+q "INSERT INTO invoice_sla_evidence
+   SELECT $inv, '2027-01-01', d.*
+   FROM sla_device_days((SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01',
+                        '{xid:13,xid:31,xid:43,xid:45,xid:68}') d" >/dev/null ||
+    fail "write alpha's evidence"
+check_eq "four day-device rows of evidence" 4 "$(q "SELECT count(*) FROM invoice_sla_evidence WHERE invoice_id = $inv")"
+
+# Health that arrives after the evidence was written: the live report
+# moves, the invoice's evidence does not.
+health_window 9 gpu-node-07 GPU-b 2027-01-20T00:00:00Z 60 down '{xid:79}'
+check_match "the live report now counts the late window (6 h metered, 1.5 h downtime: 75%)" \
+    '^total,,21600000,10800000,1800000,9000000,3600000,1800000,5400000,750000,75\.0000$' \
+    "$("$GM" report availability --customer alpha --period 2027-01 --format csv)"
+
+pdf() { # customer -> the PDF's text, layout kept
+    "$GM" invoice show --customer "$1" --period 2027-01 --format pdf --output "$TMP/$1.pdf" ||
+        fail "render $1's PDF"
+    pdftotext -layout "$TMP/$1.pdf" - 2>/dev/null
+}
+text=$(pdf alpha | tr -d "\f")
+check_match "alpha's PDF has two pages" "Page 2 of 2" "$text"
+page2=$(awk '/\f/ { page++ } page >= 1' <<<"$(echo "$text" | tr '\f' '\n\f' | sed 's/^$//')")
+check_eq "the evidence page: title, month, each day, the month and the device with downtime, as stored" \
+"服务可用性证明 SLA availability evidence DRAFT
+计量月份与可用性 Month measured, availability 2027-01 90.0000%
+2027-01-01 2.000 0.000 0.000 0.000 100.0000%
+2027-01-05 1.000 0.000 0.000 0.000 100.0000%
+2027-01-10 1.000 1.000 0.000 0.000 100.0000%
+2027-01-12 1.000 0.000 0.500 0.500 50.0000%
+合计 Month 5.000 1.000 0.500 0.500 90.0000%
+有停机的设备 Devices with downtime
+sh-lingang/gpu-node-07/GPU-a (H800) 3.000 1.000 0.500 0.500 83.3333%" \
+    "$(grep -E '^ *(服务可用性证明|计量月份|2027-01-|合计 Month|有停机的设备|sh-lingang/)' <<<"$text" | sed 's/  */ /g; s/^ //; s/ $//')"
+check_match "the heads in both languages" '计量 +维护排除 +客户原因排除 +停机 +可用性' "$text"
+check_match "and in English" 'Metered +Maintenance +Customer-caused +Downtime +Availability' "$text"
+check_match "the rule it follows, in Chinese" '开具后不再变更' "$text"
+check_match "and in English" 'count as delivered' "$text"
+check_eq "GPU-b (no downtime) is not among the devices" "" "$(grep -F 'GPU-b (' <<<"$text")"
+pdftoppm -r 60 -f 2 -l 2 -png "$TMP/alpha.pdf" "$TMP/alpha-evidence" &&
+    check_match "page 2 renders as an image" 'PNG image data' "$(file "$TMP"/alpha-evidence*.png)"
+
+text=$(pdf beta)
+check_match "beta's invoice (no evidence) keeps one page" "Page 1 of 1" "$text"
+check_eq "and no evidence page" "" "$(grep -F '服务可用性证明' <<<"$text")"
+
+# Evidence longer than a page (80 devices with downtime, names as long
+# as real GPU UUIDs): the rows go on to new pages, heads repeated, and the
+# pages are numbered with the document's.
+binv=$(q "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'beta' AND i.period = '2027-01-01' AND i.status = 'draft'")
+q "INSERT INTO invoice_sla_evidence
+   SELECT $binv, '2027-01-01', '2027-01-03', 'sh-lingang', 'gpu-node-' || n,
+          'GPU-5fd0a6e1-8a4c-4d1e-9b7a-' || lpad(n::text, 12, '0'), 'H800',
+          3600000, 0, 0, 3600000, 0, 0, 3600000
+   FROM generate_series(1, 80) n" >/dev/null || fail "write beta's 80 rows of evidence"
+text=$(pdf beta | tr -d '\f')
+check_match "beta's PDF runs to a fifth page" "Page 5 of 5" "$text"
+check_eq "each of the 80 devices listed once, its name wrapped whole" 80 \
+    "$(grep -cE '^GPU-5fd0a6e1-8a4c-4d1e-9b7a-0000000000[0-9]{2} \(H800\)$' <<<"$text")"
+check_eq "each with its figures: 1 GPU-hour, all of it downtime, 0%" 80 \
+    "$(grep -cE '^sh-lingang/gpu-node-[0-9]+/ +1\.000 +0\.000 +0\.000 +1\.000 +0\.0000%$' <<<"$text")"
+check_eq "the heads repeated on each page of devices" 4 "$(grep -c 'Device (model)' <<<"$text")"
+
+# The API's PDF of an issued invoice carries the same page.
+# January 2027 has not ended (invoice issue holds its drafts): issued as
+# the owner, as lifecycle's issue does it.
+number=$(q "WITH n AS (INSERT INTO invoice_number (series, year, last)
+                       VALUES ('INV', extract(year FROM now())::int, 1)
+                       ON CONFLICT (series, year) DO UPDATE SET last = invoice_number.last + 1
+                       RETURNING year, last)
+            UPDATE invoice i SET status = 'issued', issued_at = now(),
+                   number = format('INV-%s-%s', n.year, lpad(n.last::text, 6, '0')),
+                   buyer_name = c.name, buyer_tax_id = c.tax_id FROM n, customer c
+            WHERE i.id = $inv AND c.id = i.customer_id RETURNING i.number")
+check_match "alpha's January issued" '^INV-[0-9]{4}-[0-9]{6}$' "$number"
+KA=$("$GM" customer key create alpha 2>/dev/null)
+start_server "$TMP/serve.log" --threads 1 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+curl -s -H "Authorization: Bearer $KA" "$U/v1/invoices/$number?format=pdf" -o "$TMP/api.pdf"
+check_match "the API's PDF of the issued invoice has the evidence page" \
+    '合计 Month +5\.000 +1\.000 +0\.500 +0\.500 +90\.0000%' "$(pdftotext -layout "$TMP/api.pdf" - 2>/dev/null)"
+refused_as "the issued invoice's evidence cannot be changed" gpumeter_billing \
+    "DELETE FROM invoice_sla_evidence WHERE invoice_id = $inv" 'issued|frozen|immutable'
+finish

@@ -92,8 +92,10 @@ void sla_credit_detail(const struct sla *terms, const struct sla_credit *c, int6
     if (c->tier >= 0) money_format_trimmed(terms->tiers[c->tier].below_ppm, 4, below, sizeof below);
     money_format_trimmed(c->credit_ppm, 4, share, sizeof share);
     money_format(affected, minor_digits, base, sizeof base);
-    snprintf(buf, len, "availability %s%% < %s%%: %s%%%s of %s", avail, below, share,
-             c->capped ? " (cap)" : "", base);
+    /* figures and signs only, so that the line reads the same beside its
+     * Chinese and its English name (the fapiao, the PDF in either language) */
+    snprintf(buf, len, "%s%% < %s%%: %s%%%s x %s", avail, below, share,
+             c->capped ? " (上限 cap)" : "", base);
 }
 
 struct sla_cell *sla_month_add_cell(struct sla_month *m)

@@ -70,8 +70,9 @@ bool sla_line_affected(const struct bill_line *l, const struct sla_month *m);
 /* The sum of a bill's affected charges; false if it does not fit. */
 bool sla_affected(const struct bill *b, const struct sla_month *m, int64_t *sum);
 
-/* The detail of the credit's line: "availability 93.2291% < 99.5%: 25% of
- * 12345.67" (" (cap)" after the share when the cap bit). */
+/* The detail of the credit's line, figures and signs only so that it reads
+ * beside the Chinese name and the English: "93.2291% < 99.5%: 25% x
+ * 12345.67" (" (上限 cap)" after the share when the cap bit). */
 void sla_credit_detail(const struct sla *terms, const struct sla_credit *c, int64_t affected,
                        int minor_digits, char *buf, size_t len);
 

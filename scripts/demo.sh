@@ -209,7 +209,7 @@ if [ "$PERIOD" = 2026-10 ]; then
     # H800 lines, GPU time 10,672.85 and energy at sh-lingang 444.70 (the
     # figures the check of every invoice against the generator tied above):
     # 11,117.55 x 25% = 2,779.3875 -> 2,779.39, tax -166.7634 -> -166.76.
-    want="sla_credit|availability 96.3541% < 99%: 25% of 11117.55|-277939|-16676"
+    want="sla_credit|96.3541% < 99%: 25% x 11117.55|-277939|-16676"
     got=$(psql_demo -tAc "SELECT l.kind || '|' || l.detail || '|' || l.amount || '|' || l.tax
                           FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
                           JOIN customer c ON c.id = i.customer_id
@@ -220,6 +220,9 @@ if [ "$PERIOD" = 2026-10 ]; then
         exit 3
     fi
     "$GPUMETER" invoice show --customer beta --period "$PERIOD" | grep -E "sla_credit|^ *(subtotal|tax|total)"
+    # the evidence, one request away: what beta (its key, GET
+    # /v1/availability) and its PDF's evidence pages show
+    "$GPUMETER" report availability --customer beta --period "$PERIOD" | sed -n '1,/^$/p;/not up/,$p'
     echo "demo: OK, beta's $PERIOD credit as computed by hand: -2,779.39 (25% of its H800 charges, availability 96.3541%)"
 fi
 

@@ -89,7 +89,7 @@ check_eq "June run: exit 0" 0 "$?"
 check_eq "June's lines: usage, then the credit (a tier; customer-caused time excluded)" \
 "usage||95000|5700
 usage||1680000|100800
-sla_credit|availability 96.3541% < 99.5%: 10% of 16800.00|-168000|-10080" \
+sla_credit|96.3541% < 99.5%: 10% x 16800.00|-168000|-10080" \
     "$(lines alpha 2026-06)"
 check_eq "June's totals: 17,750.00 - 1,680.00 = 16,070.00 + tax 964.20" "1607000|96420|1703420" \
     "$(totals alpha 2026-06)"
@@ -120,7 +120,7 @@ health 3 2027-01-20T00:00:00Z 60 down '{xid:79}'
 "$GM" invoice run --period 2027-01 >/dev/null 2>&1
 check_eq "January's lines: the shrunk shortfall, the credit of it (maintenance excluded)" \
 "shortfall||971698|58302
-sla_credit|availability 97.1698% < 99.5%: 10% of 9716.98|-97170|-5830" \
+sla_credit|97.1698% < 99.5%: 10% x 9716.98|-97170|-5830" \
     "$(lines alpha 2027-01)"
 check_eq "January's totals" "874528|52472|927000" "$(totals alpha 2027-01)"
 check_eq "January's evidence" "3|127200000|0|3600000|3600000" "$(evidence 2027-01)"
@@ -140,7 +140,7 @@ h800_hours ns-alpha 2026-09-10T02:00:00Z 100
 check_eq "August's lines: the cap bites" \
 "usage||168000|10080
 shortfall||332000|19920
-sla_credit|availability 50.0000% < 95%: 20% (cap) of 5000.00|-100000|-6000" \
+sla_credit|50.0000% < 95%: 20% (上限 cap) x 5000.00|-100000|-6000" \
     "$(lines alpha 2026-08)"
 check_eq "August's totals" "400000|24000|424000" "$(totals alpha 2026-08)"
 check_eq "September meets the target: no credit line, the minimum whole" \
@@ -197,13 +197,13 @@ check_match "the text invoice shows the credit line" "sla_credit.*-1680\.00" "$o
 pdftotext "$TMP/jan.pdf" "$TMP/jan.txt" 2>/dev/null
 check_match "the PDF names it in Chinese" "服务等级\(SLA\)赔付" "$(cat "$TMP/jan.txt")"
 check_match "and in English, with its availability, tier and base" \
-    "SLA credit · availability 96.3541% < 99.5%: 10% of 16800.00" "$(tr -s ' \n' ' ' <"$TMP/jan.txt")"
+    "SLA credit · 96.3541% < 99.5%: 10% x 16800.00" "$(tr -s ' \n' ' ' <"$TMP/jan.txt")"
 check_match "and its amount" "-1,?680\.00" "$(cat "$TMP/jan.txt")"
 "$GM" export etax --period 2026-06 --output "$TMP/jan.xlsx" >/dev/null 2>"$TMP/etax.err"
 check_eq "the fapiao export succeeds" "0 " "$? $(cat "$TMP/etax.err")"
 python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/jan.xlsx" >"$TMP/jan-cells.txt"
 check_eq "the fapiao carries the credit as a negative line at the invoice's rate" "1" \
-    "$(grep -c $'\tB=服务等级(SLA)赔付 · availability 96.3541% < 99.5%: 10% of 16800.00\t.*\tH=-1680.00\tI=0.06$' "$TMP/jan-cells.txt")"
+    "$(grep -c $'\tB=服务等级(SLA)赔付 · 96.3541% < 99.5%: 10% x 16800.00\t.*\tH=-1680.00\tI=0.06$' "$TMP/jan-cells.txt")"
 check_eq "its lines and their tax (each line x rate, rounded once) are the invoice's to the fen" \
     "$(q "SELECT subtotal || ' ' || tax FROM invoice WHERE number = '$number'")" \
     "$(python3 - "$TMP/jan-cells.txt" "$number" <<'PY'

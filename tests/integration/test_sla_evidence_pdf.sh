@@ -4,9 +4,8 @@
 # availability by day, the devices with downtime and the month, in
 # Chinese and English, from the stored rows only (health that arrives
 # later changes the live report, never the invoice's evidence); an
-# invoice without rows has none. Billing writes the rows at invoice run
-# (another part of issue 36): here they are written as the owner, from
-# sla_device_days, for a draft.
+# invoice without rows has none. invoice run writes the rows of a draft
+# from sla_device_days.
 . "$(dirname "$0")/lib.sh"
 
 # The fixture's month (January 2027) is ahead of today: the rater takes
@@ -21,11 +20,22 @@ h800_hours ns-beta 2027-01-12T02:00:00Z 7
 inv=$(q "SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id
          WHERE c.code = 'alpha' AND i.period = '2027-01-01' AND i.status = 'draft'")
 check_match "alpha has a draft for January" '^[0-9]+$' "$inv"
-q "INSERT INTO invoice_sla_evidence
-   SELECT $inv, '2027-01-01', d.*
-   FROM sla_device_days((SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01',
-                        '{xid:13,xid:31,xid:43,xid:45,xid:68}') d" >/dev/null ||
-    fail "write alpha's evidence"
+check_eq "invoice run wrote alpha's evidence: sla_device_days's rows, exactly" "0|4" \
+    "$(q "SELECT (SELECT count(*) FROM (
+                    (SELECT '2027-01-01'::date, d.* FROM sla_device_days(
+                        (SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01',
+                        '{xid:13,xid:31,xid:43,xid:45,xid:68}') d
+                     EXCEPT ALL SELECT month, day, site, node, device, model, metered_ms, up_ms,
+                        degraded_ms, down_ms, maintenance_ms, customer_ms, downtime_ms
+                     FROM invoice_sla_evidence WHERE invoice_id = $inv)
+                    UNION ALL
+                    (SELECT month, day, site, node, device, model, metered_ms, up_ms,
+                        degraded_ms, down_ms, maintenance_ms, customer_ms, downtime_ms
+                     FROM invoice_sla_evidence WHERE invoice_id = $inv
+                     EXCEPT ALL SELECT '2027-01-01'::date, d.* FROM sla_device_days(
+                        (SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01',
+                        '{xid:13,xid:31,xid:43,xid:45,xid:68}') d)) x)
+              || '|' || (SELECT count(*) FROM invoice_sla_evidence WHERE invoice_id = $inv)")"
 check_eq "four day-device rows of evidence" 4 "$(q "SELECT count(*) FROM invoice_sla_evidence WHERE invoice_id = $inv")"
 
 # Health that arrives after the evidence was written: the live report

@@ -63,7 +63,7 @@ static void test_worked_cases(void **state)
     char detail[129];
     assert_true(sla_credit_compute(&s, metered, 70 * MS_HOUR, 10000000, &c));
     sla_credit_detail(&s, &c, 10000000, 2, detail, sizeof detail);
-    assert_string_equal(detail, "availability 98.8239% < 99%: 20% (cap) of 100000.00");
+    assert_string_equal(detail, "98.8239% < 99%: 20% (上限 cap) x 100000.00");
 }
 
 /* Availability exactly at a bound is not under it; one ms more down is. */
@@ -191,7 +191,7 @@ static void test_settle_adds_the_line(void **state)
     assert_int_equal(b.lines[1].amount, 1932796);
     assert_int_equal(b.lines[2].kind, LINE_SLA_CREDIT);
     assert_int_equal(b.lines[2].amount, -993280);
-    assert_string_equal(b.lines[2].detail, "availability 99.3279% < 99.5%: 10% of 99327.96");
+    assert_string_equal(b.lines[2].detail, "99.3279% < 99.5%: 10% x 99327.96");
     assert_int_equal(b.subtotal, 8000000 + 1932796 - 993280);
     int64_t tax = 0;
     assert_true(bill_line_tax(&b.lines[2], b.tax_ppm, &tax));

@@ -66,8 +66,12 @@ static const char evidence_sql[] =
     "  CASE WHEN grouping(e.day) = 0 THEN 0 WHEN grouping(e.site) = 0 THEN 1 ELSE 2 END AS kind, "
     "  coalesce(to_char(e.day, 'YYYY-MM-DD'), e.site || '/' || e.node || '/' || e.device, ''), "
     "  coalesce(e.model, ''), sum(metered_ms), sum(maintenance_ms), sum(customer_ms), "
-    "  sum(downtime_ms), " SLA_AVAILABILITY_PPM_SQL " "
-    "FROM invoice_sla_evidence e "
+    "  sum(downtime_ms), " SLA_AVAILABILITY_PPM_SQL ", bool_or(x.m), bool_or(x.cc) "
+    "FROM invoice_sla_evidence e JOIN invoice ie ON ie.id = e.invoice_id "
+    /* the month's terms (contracts of issued months are frozen) */
+    "LEFT JOIN LATERAL (SELECT coalesce(k.document->'sla'->'excludes' ? 'maintenance', false) m, "
+    "  coalesce(k.document->'sla'->'excludes' ? 'customer_caused', false) cc "
+    "  FROM contract_in_effect(e.month) k WHERE k.customer_id = ie.customer_id) x ON true "
     "WHERE e.invoice_id = (SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
     "                      WHERE " STORE_INVOICE_NAMED ") "
     "GROUP BY GROUPING SETS ((e.month, e.day), (e.month, e.site, e.node, e.device, e.model), "
@@ -102,6 +106,8 @@ bool sla_evidence_load(PGconn *conn, const char *number, const char *customer,
         int64_t ppm = -1;
         if (!PQgetisnull(res, r, 8)) db_get_int64(res, r, 8, &ppm);
         report_ppm_percent(ppm, row->percent, sizeof row->percent);
+        row->ex_maintenance = !strcmp(PQgetvalue(res, r, 9), "t");
+        row->ex_customer = !strcmp(PQgetvalue(res, r, 10), "t");
     }
     ev->n = (size_t)n;
     PQclear(res);

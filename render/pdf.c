@@ -569,14 +569,14 @@ static void evidence(struct pdf *p, const struct bill *b, const struct sla_evide
     p->y += 4 + text_wrapped(p, 8, false, LEFT, p->y, RIGHT - LEFT,
                              "按合同的服务等级（SLA），由本单据开具时存档的设备健康数据计算，"
                              "开具后不再变更。可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；"
-                             "已公告的维护窗口与客户原因造成的时间视为已交付。时长单位：卡时。");
+                             "合同排除的时间（见各月“计为已交付”）视为已交付。时长单位：卡时。");
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     p->y += 14 + text_wrapped(p, 7.5, false, LEFT, p->y + 12, RIGHT - LEFT,
                               "Computed under the contract's service level (SLA) from the device "
                               "health stored with this document; it does not change once issued. "
                               "Availability = (metered - downtime) / metered, rounded down; "
-                              "announced maintenance and customer-caused time count as delivered. "
-                              "Times in GPU-hours.");
+                              "the time the contract excludes (each month's \"Counted as "
+                              "delivered\") counts as delivered. Times in GPU-hours.");
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     p->y += 14;
     for (size_t i = 0; i < ev->n;) {
@@ -592,6 +592,15 @@ static void evidence(struct pdf *p, const struct bill *b, const struct sla_evide
         if (p->y + 80 > BOTTOM) evidence_page(p, b);
         double end_x = label(p, LEFT, p->y, "计量月份与可用性", "Month measured, availability");
         text(p, 10, true, end_x + 8, p->y - 1, ALIGN_LEFT, 0, head);
+        p->y += 16;
+        /* what this month's terms excluded: never a rule they do not make */
+        end_x = label(p, LEFT, p->y, "计为已交付", "Counted as delivered");
+        text(p, 8.5, false, end_x + 8, p->y, ALIGN_LEFT, 0,
+             total->ex_maintenance && total->ex_customer
+                 ? "已公告维护 announced maintenance · 客户原因 customer-caused"
+             : total->ex_maintenance ? "已公告维护 announced maintenance"
+             : total->ex_customer    ? "客户原因 customer-caused"
+                                     : "无 None: all time not up is downtime");
         p->y += 20;
         evidence_heads(p, "日期", "Day");
         for (size_t k = i; k < end; k++)

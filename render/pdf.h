@@ -29,6 +29,9 @@ struct sla_evidence_row {
     char model[64]; /* a device's */
     char metered[24], maintenance[24], customer[24], downtime[24]; /* GPU-hours */
     char percent[16]; /* availability; "-" when nothing was metered */
+    /* what the month's terms count as delivered (the sla's "excludes" of
+     * the contract in effect for the month measured) */
+    bool ex_maintenance, ex_customer;
 };
 struct sla_evidence {
     struct sla_evidence_row *rows;

@@ -56,17 +56,24 @@ static bool maintenance_stored(PGconn *conn, const void *parsed, struct doc_chec
                              "SELECT maintenance_store($1, $2::date, $3::integer)", 3, p);
     if (!res) return false;
     PQclear(res);
+    /* the notice counts from the later of announced_at and the moment
+     * gpumeter first held the window: say which, and "after its start"
+     * for a window recorded or announced once it had begun */
     res = db_query(conn, "check the notice of the windows",
-                   "SELECT idx, round(extract(epoch FROM m.starts - greatest(m.announced_at, "
-                   "m.recorded_at)) / 3600, 1) FROM maintenance_window m "
+                   "SELECT idx, round(abs(extract(epoch FROM m.starts - greatest(m.announced_at, "
+                   "m.recorded_at))) / 3600, 1), greatest(m.announced_at, m.recorded_at) > "
+                   "m.starts, m.recorded_at > m.announced_at FROM maintenance_window m "
                    "WHERE code = $1 AND effective_from = $2::date AND NOT "
                    "maintenance_announced(m) ORDER BY idx",
                    2, p);
-    for (int i = 0; res && i < PQntuples(res); i++)
-        log_warn("$.windows[%s]: announced %s hours before its start, under the %s hours of "
-                 "notice maintenance.notice_hours asks: an unannounced outage, it excludes no "
-                 "downtime",
-                 PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), notice);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        bool after = PQgetvalue(res, i, 2)[0] == 't', held = PQgetvalue(res, i, 3)[0] == 't';
+        log_warn("$.windows[%s]: %s %s hours %s its start%s, under the %s hours of notice "
+                 "maintenance.notice_hours asks: an unannounced outage, it excludes no downtime",
+                 PQgetvalue(res, i, 0), held ? "first held by gpumeter" : "announced",
+                 PQgetvalue(res, i, 1), after ? "after" : "before",
+                 held ? " (notice counts from then, not from announced_at)" : "", notice);
+    }
     bool ok = res != NULL;
     PQclear(res);
     return ok;

@@ -447,7 +447,11 @@ Object.assign(WORDS.en, {
   device: "Device", start: "Start", end: "End", state: "State", reasons: "Reasons", excluded: "Excluded from downtime",
   ex_maintenance: "yes: announced maintenance", ex_customer_caused: "yes: customer-caused", ex_no: "no: downtime",
   hs_down: "down", hs_degraded: "degraded", allUp: "Every reserved device was up.",
-  slaRule: "Availability = (metered − downtime) ÷ metered, rounded down; announced maintenance and customer-caused time count as delivered.",
+  slaRule: "Availability = (metered − downtime) ÷ metered, rounded down; ",
+  slaEx_both: "announced maintenance and customer-caused time count as delivered.",
+  slaEx_maintenance: "announced maintenance counts as delivered; customer-caused time is downtime.",
+  slaEx_customer_caused: "customer-caused time counts as delivered; maintenance is downtime.",
+  slaEx_none: "this contract excludes nothing: all time not up is downtime.",
 });
 Object.assign(WORDS.zh, {
   slaT: "SLA 服务可用性", slaNone: "本月生效的合同未约定可用性（无 SLA）。",
@@ -455,7 +459,11 @@ Object.assign(WORDS.zh, {
   device: "设备", start: "开始", end: "结束", state: "状态", reasons: "原因", excluded: "是否排除",
   ex_maintenance: "排除：已公告维护", ex_customer_caused: "排除：客户原因", ex_no: "不排除：计入停机",
   hs_down: "宕机", hs_degraded: "降级", allUp: "所有预留设备均可用。",
-  slaRule: "可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；已公告的维护与客户原因造成的时间视为已交付。",
+  slaRule: "可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；",
+  slaEx_both: "已公告的维护与客户原因造成的时间视为已交付。",
+  slaEx_maintenance: "已公告的维护视为已交付；客户原因造成的时间计入停机。",
+  slaEx_customer_caused: "客户原因造成的时间视为已交付；维护计入停机。",
+  slaEx_none: "本合同不排除任何时间：不可用的时间均计入停机。",
 });
 
 /* The month's availability by day as bars in percent, the SLA's target as
@@ -480,6 +488,13 @@ function availabilityChart(days, target) {
   return div;
 }
 
+/* What the contract's terms count as delivered (its "excludes"), so the
+ * rule the card states is the one its figures were computed by. */
+function slaExcluded(excludes) {
+  const m = (excludes || []).includes("maintenance"), c = (excludes || []).includes("customer_caused");
+  return m && c ? "both" : m ? "maintenance" : c ? "customer_caused" : "none";
+}
+
 /* GET /v1/availability: the month's figure against the target, the chart,
  * the days, and the windows not up with why each is or is not excluded. */
 function availabilityCard(a) {
@@ -494,7 +509,7 @@ function availabilityCard(a) {
   return el("section", { class: "card wide", "data-card": "availability" }, el("h2", {}, `${t("slaT")} · ${monthName(a.period)}`),
     el("div", { class: "figure", "data-figure": "availability" }, pct(a.total.availability_percent)),
     el("p", { class: "sub" }, `${t("slaTarget")} ${a.terms.target}% · ${a.contract} · ${a.time_zone}`),
-    el("p", { class: "sub" }, t("slaRule")),
+    el("p", { class: "sub", "data-rule": "availability" }, t("slaRule") + t(`slaEx_${slaExcluded(a.terms.excludes)}`)),
     el("h3", {}, t("slaByDay")),
     a.days.length ? availabilityChart(a.days, a.terms.target) : el("p", { class: "muted" }, t("noUsage")),
     a.days.length ? table([t("day"), t("availability")], days, { name: "availability-days", num: [1] }) : null,

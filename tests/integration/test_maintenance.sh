@@ -115,9 +115,31 @@ cat >"$TMP/late.json" <<JSON
    "announced_at": "$(date -u -d '-30 days' +%FT%TZ)", "reason": "fan swap"}]}
 JSON
 run_gm 0 "a window applied a day before it starts" maintenance apply "$TMP/late.json"
-check_match "a window applied a day before it starts: warned" 'windows\[0\]: announced 2[34]\.[0-9] hours before' "$out"
+check_match "a window applied a day before it starts: warned, naming the moment the notice counts from" \
+    'windows\[0\]: first held by gpumeter 2[34]\.[0-9] hours before its start \(notice counts from then, not from announced_at\), under the 72 hours' "$out"
 check_eq "a window applied a day before it starts excludes nothing" "f" \
     "$(ex sh-lingang n1 GPU-x "$(date -u -d "$start + 1 hour" +%FT%TZ)")"
+# A window recorded after it happened (a new operator catching up on an
+# outage): the warning says after, not a negative number of hours before.
+cat >"$TMP/past.json" <<JSON
+{"maintenance": "past", "effective_from": "$(date -u -d '-10 days' +%F)",
+ "windows": [{"site": "sh-lingang", "start": "$(date -u -d '-5 days' +%FT%H:00:00Z)",
+   "end": "$(date -u -d '-5 days + 2 hours' +%FT%H:00:00Z)",
+   "announced_at": "$(date -u -d '-9 days' +%FT%TZ)", "reason": "PSU swap"}]}
+JSON
+run_gm 0 "a window recorded after it happened" maintenance apply "$TMP/past.json"
+check_match "a window recorded after it happened: warned as after its start" \
+    'windows\[0\]: first held by gpumeter 1[12][0-9]\.[0-9] hours after its start \(notice counts from then, not from announced_at\), under the 72 hours' "$out"
+check_eq "a window recorded after it happened: no negative hours" "" "$(grep -o 'announced -[0-9.]* hours' <<<"$out")"
+cat >"$TMP/after.json" <<JSON
+{"maintenance": "after", "effective_from": "$(date -u -d '+1 days' +%F)",
+ "windows": [{"site": "sh-lingang", "start": "$(date -u -d '+10 days' +%F)T00:00:00Z",
+   "end": "$(date -u -d '+10 days' +%F)T02:00:00Z",
+   "announced_at": "$(date -u -d '+10 days' +%F)T03:00:00Z", "reason": "announced late"}]}
+JSON
+run_gm 0 "a window whose announced_at is after its start" maintenance apply "$TMP/after.json"
+check_match "a window whose announced_at is after its start: announced 3.0 hours after" \
+    'windows\[0\]: announced 3\.0 hours after its start, under the 72 hours' "$out"
 # ... unless the operator's notice is shorter (maintenance.notice_hours)
 sed -e 's|"urgent"|"urgent-12h"|' "$TMP/late.json" >"$TMP/late12.json"
 echo "maintenance.notice_hours = 12" >>"$GPUMETER_CONFIG"
@@ -157,7 +179,7 @@ run_gm 2 "a bad flag" maintenance list --colour
 
 # Least privilege: the roles read, only maintenance_store writes.
 for role in gpumeter_api gpumeter_billing gpumeter_rater; do
-    check_eq "$role reads the windows" "7" "$(as $role "SELECT count(*) FROM maintenance_window")"
+    check_eq "$role reads the windows" "9" "$(as $role "SELECT count(*) FROM maintenance_window")"
 done
 refused_as "billing cannot insert a window but through maintenance_store" gpumeter_billing \
     "INSERT INTO maintenance_window SELECT * FROM maintenance_window LIMIT 1" "permission denied"

@@ -67,7 +67,8 @@ sh-lingang/gpu-node-07/GPU-a (H800) 3.000 1.000 0.500 0.500 83.3333%" \
 check_match "the heads in both languages" '计量 +维护排除 +客户原因排除 +停机 +可用性' "$text"
 check_match "and in English" 'Metered +Maintenance +Customer-caused +Downtime +Availability' "$text"
 check_match "the rule it follows, in Chinese" '开具后不再变更' "$text"
-check_match "and in English" 'count as delivered' "$text"
+check_match "and what alpha's terms count as delivered (both excluded), per month" \
+    '计为已交付 +Counted as delivered +已公告维护 announced maintenance · 客户原因 customer-caused' "$text"
 check_eq "GPU-b (no downtime) is not among the devices" "" "$(grep -F 'GPU-b (' <<<"$text")"
 pdftoppm -r 60 -f 2 -l 2 -png "$TMP/alpha.pdf" "$TMP/alpha-evidence" &&
     check_match "page 2 renders as an image" 'PNG image data' "$(file "$TMP"/alpha-evidence*.png)"
@@ -93,6 +94,12 @@ check_eq "each of the 80 devices listed once, its name wrapped whole" 80 \
 check_eq "each with its figures: 1 GPU-hour, all of it downtime, 0%" 80 \
     "$(grep -cE '^sh-lingang/gpu-node-[0-9]+/ +1\.000 +0\.000 +0\.000 +1\.000 +0\.0000%$' <<<"$text")"
 check_eq "the heads repeated on each page of devices" 4 "$(grep -c 'Device (model)' <<<"$text")"
+# Beta's contract has no sla excludes: its evidence must not claim that
+# maintenance or customer-caused time counted as delivered.
+check_match "beta's terms exclude nothing, and its page says so" \
+    '计为已交付 +Counted as delivered +无 None: all time not up is downtime' "$text"
+check_eq "no exclusion claimed that beta's terms do not make" "" \
+    "$(grep -E 'customer-caused time count|客户原因造成的时间视为已交付|已公告维护 announced' <<<"$text")"
 
 # The API's PDF of an issued invoice carries the same page.
 # January 2027 has not ended (invoice issue holds its drafts): issued as

@@ -146,6 +146,9 @@ drive() { # key out-dir -> the card as read, in $TMP/seen
     [ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
 }
 seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+seen_contract_excludes() { # excludes-json: alpha's contract of sla_alpha_fixture with these excludes
+    seed_contract_with alpha '"time_zone": "Asia/Shanghai", "sla": {"measured": "reserved", "reserved": [{"site": "sh-lingang", "node": "gpu-node-07"}, {"site": "sh-lingang", "node": "gpu-node-07", "device": "GPU-a"}], "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}, {"below": "99.0", "credit": "25"}], "cap": "20", "excludes": '"$1"'}'
+}
 drive "$KA" "$SHOTS"
 check_eq "the month's availability, the API's exact figure" "90.0000%" "$(seen figure.en)"
 check_eq "each day with its availability (English)" \
@@ -164,10 +167,31 @@ sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:00:00|2027-01-12 08:30:00|降级|xid:
 sh-lingang/gpu-node-07/GPU-a|2027-01-12 08:30:00|2027-01-12 09:00:00|宕机|xid:13 xid:79|不排除：计入停机" "$(seen windows.zh)"
 check_eq "the chart is drawn (Chinese)" 1 "$(seen chart.zh)"
 check_eq "no error in alpha's page" 0 "$(seen errors)"
+check_eq "the rule the card states is alpha's terms (both excluded)" \
+    "Availability = (metered − downtime) ÷ metered, rounded down; announced maintenance and customer-caused time count as delivered." \
+    "$(seen rule.en)"
 mkdir -p "$TMP/beta"
 drive "$KB" "$TMP/beta"
 check_eq "beta (no SLA) is told so" "The contract in effect in this month promises no availability (no SLA)." "$(seen empty.en)"
 check_eq "in Chinese too" "本月生效的合同未约定可用性（无 SLA）。" "$(seen empty.zh)"
 check_eq "and has no chart" 0 "$(seen chart.en)"
 check_eq "no error in beta's page" 0 "$(seen errors)"
+# A contract that excludes only maintenance: the card must not tell the
+# customer that customer-caused time counts as delivered (its XID 13 half
+# hour is downtime under these terms: 1.0 h of 5 h, 80.0000%).
+check_match "alpha's terms now exclude maintenance only" "alpha-2026 version 2026-01-01" \
+    "$(seen_contract_excludes '["maintenance"]')"
+mkdir -p "$TMP/maint"
+drive "$KA" "$TMP/maint"
+check_eq "the month under these terms" "80.0000%" "$(seen figure.en)"
+check_eq "the rule the card states is these terms'" \
+    "Availability = (metered − downtime) ÷ metered, rounded down; announced maintenance counts as delivered; customer-caused time is downtime." \
+    "$(seen rule.en)"
+check_eq "in Chinese too" "可用性 = (计量时长 − 停机时长) ÷ 计量时长，向下取整；已公告的维护视为已交付；客户原因造成的时间计入停机。" \
+    "$(seen rule.zh)"
+check_match "nothing excluded" "alpha-2026 version 2026-01-01" "$(seen_contract_excludes '[]')"
+drive "$KA" "$TMP/maint"
+check_eq "nothing excluded: the card says so" \
+    "Availability = (metered − downtime) ÷ metered, rounded down; this contract excludes nothing: all time not up is downtime." \
+    "$(seen rule.en)"
 finish

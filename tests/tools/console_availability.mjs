@@ -4,7 +4,8 @@
 // 36) as a person reads it, for tests/integration/test_sla_report.sh: per
 // language "figure.LANG ...", "days.LANG day|percent;...", "windows.LANG
 // device|start|end|state|reasons|excluded;...", "empty.LANG ..." (the text
-// shown without an SLA), "chart.LANG N" (canvases drawn), then "errors N"
+// shown without an SLA), "rule.LANG ..." (the rule the card states, from
+// the terms' excludes), "chart.LANG N" (canvases drawn), then "errors N"
 // (page and console errors but the expected ones, console_customer.mjs).
 // Screenshots of the card go to OUT/availability-LANG.png.
 //
@@ -28,6 +29,7 @@ for (const lang of ["en", "zh"]) {
   console.log(`days.${lang} ${await rows("[data-table=availability-days] tbody tr")}`);
   console.log(`windows.${lang} ${await rows("[data-table=availability-windows] tbody tr")}`);
   console.log(`empty.${lang} ${await text("[data-empty=availability]")}`);
+  console.log(`rule.${lang} ${await text("[data-rule=availability]")}`);
   console.log(`chart.${lang} ${await chart()}`);
   const card = await page.$("[data-card=availability]");
   if (card) await card.screenshot({ path: `${out}/availability-${lang}.png` });

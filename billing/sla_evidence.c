@@ -28,11 +28,19 @@ bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
     bool ok =
         db_exec(conn, "clear the drafts' SLA evidence",
                 "DELETE FROM invoice_sla_evidence WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
+        db_exec(conn, "clear the drafts' SLA spans",
+                "DELETE FROM invoice_sla_span WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
         db_exec(conn, "write the SLA evidence",
                 "INSERT INTO invoice_sla_evidence (invoice_id, month, day, site, node, device, "
                 "model, metered_ms, up_ms, degraded_ms, down_ms, maintenance_ms, customer_ms, "
                 "downtime_ms) SELECT i.id, $2::date, d.* FROM invoice i "
                 "CROSS JOIN LATERAL sla_device_days(i.customer_id, $2::date, $3::text[]) d "
+                "WHERE i.id = ANY($1::bigint[])",
+                3, ins) &&
+        db_exec(conn, "write the SLA spans",
+                "INSERT INTO invoice_sla_span (invoice_id, month, site, node, device, model, "
+                "start_at, end_at, span_ms, state, reasons, class) SELECT i.id, $2::date, s.* "
+                "FROM invoice i CROSS JOIN LATERAL sla_spans(i.customer_id, $2::date, $3::text[]) s "
                 "WHERE i.id = ANY($1::bigint[])",
                 3, ins);
     sb_free(&codes);
@@ -43,7 +51,11 @@ bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
                       "LEFT JOIN (SELECT invoice_id, sum(metered_ms) m, sum(downtime_ms) d "
                       "  FROM invoice_sla_evidence WHERE invoice_id = ANY($1::bigint[]) "
                       "  GROUP BY 1) e ON e.invoice_id = u.id "
+                      "LEFT JOIN (SELECT invoice_id, sum(span_ms) d FROM invoice_sla_span "
+                      "  WHERE invoice_id = ANY($1::bigint[]) AND class = 'downtime' "
+                      "  GROUP BY 1) s ON s.invoice_id = u.id "
                       "WHERE coalesce(e.m, 0) <> u.metered OR coalesce(e.d, 0) <> u.downtime "
+                      "   OR coalesce(s.d, 0) <> u.downtime "
                       "ORDER BY 1",
                       4, chk)
            : NULL;
@@ -80,6 +92,8 @@ static const char evidence_sql[] =
     "ORDER BY 1, 2, coalesce(to_char(e.day, 'YYYY-MM-DD'), "
     "  e.site || '/' || e.node || '/' || e.device, '') COLLATE \"C\"";
 
+static bool spans_load(PGconn *conn, const char *const p[3], struct sla_evidence *ev);
+
 bool sla_evidence_load(PGconn *conn, const char *number, const char *customer,
                        const char *first_day, struct sla_evidence *ev)
 {
@@ -111,12 +125,51 @@ bool sla_evidence_load(PGconn *conn, const char *number, const char *customer,
     }
     ev->n = (size_t)n;
     PQclear(res);
+    return spans_load(conn, p, ev);
+}
+
+/* The invoice's spans not up, local to the contract's zone of their month. */
+static const char spans_sql[] =
+    "SELECT to_char(s.month, 'YYYY-MM'), s.site || '/' || s.node || '/' || s.device, s.model, "
+    "  to_char(s.start_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI:SS'), "
+    "  to_char(s.end_at AT TIME ZONE z.tz, 'YYYY-MM-DD HH24:MI:SS'), s.state, s.span_ms, "
+    "  array_to_string(s.reasons, ' '), s.class "
+    "FROM invoice_sla_span s JOIN invoice ie ON ie.id = s.invoice_id "
+    "CROSS JOIN LATERAL (SELECT customer_time_zone(ie.customer_id, s.month) AS tz) z "
+    "WHERE s.invoice_id = (SELECT i.id FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "                      WHERE " STORE_INVOICE_NAMED ") "
+    "ORDER BY s.month, s.site || '/' || s.node || '/' || s.device COLLATE \"C\", s.start_at";
+
+static bool spans_load(PGconn *conn, const char *const p[3], struct sla_evidence *ev)
+{
+    PGresult *res = db_query(conn, "read the invoice's SLA spans", spans_sql, 3, p);
+    if (!res) return false;
+    int n = PQntuples(res);
+    ev->spans = n ? xcalloc((size_t)n, sizeof *ev->spans) : NULL;
+    for (int r = 0; r < n; r++) {
+        struct sla_evidence_span *s = &ev->spans[r];
+        snprintf(s->month, sizeof s->month, "%s", PQgetvalue(res, r, 0));
+        snprintf(s->key, sizeof s->key, "%s", PQgetvalue(res, r, 1));
+        snprintf(s->model, sizeof s->model, "%s", PQgetvalue(res, r, 2));
+        snprintf(s->start, sizeof s->start, "%s", PQgetvalue(res, r, 3));
+        snprintf(s->end, sizeof s->end, "%s", PQgetvalue(res, r, 4));
+        snprintf(s->state, sizeof s->state, "%s", PQgetvalue(res, r, 5));
+        int64_t ms = 0;
+        db_get_int64(res, r, 6, &ms);
+        report_gpu_hours(ms, s->hours, sizeof s->hours);
+        snprintf(s->reasons, sizeof s->reasons, "%s", PQgetvalue(res, r, 7));
+        snprintf(s->cls, sizeof s->cls, "%s", PQgetvalue(res, r, 8));
+    }
+    ev->nspans = (size_t)n;
+    PQclear(res);
     return true;
 }
 
 void sla_evidence_free(struct sla_evidence *ev)
 {
     free(ev->rows);
+    free(ev->spans);
     ev->rows = NULL;
-    ev->n = 0;
+    ev->spans = NULL;
+    ev->n = ev->nspans = 0;
 }

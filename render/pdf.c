@@ -561,8 +561,81 @@ static void evidence_fit(struct pdf *p, const struct bill *b, const struct sla_e
     p->y += evidence_row(p, r, bold);
 }
 
-/* Per month measured: its availability, the days, the month, then the
- * devices with downtime (or none). */
+/* The spans table: device (model), start, end, state, GPU-hours, reasons
+ * and whether the terms excluded the span. */
+static const double sp_x[] = {LEFT, 196, 270, 344, 436, 442};
+#define SP_KEY_W    150.0
+#define SP_REASON_W (RIGHT - 442)
+
+static void span_heads(struct pdf *p)
+{
+    static const char *const zh[] = {"设备（型号）", "开始", "结束", "状态", "卡时", "原因"};
+    static const char *const en[] = {"Device (model)", "Start", "End", "State", "GPU-hours",
+                                     "Reasons"};
+    for (int c = 0; c < 6; c++) {
+        enum align a = c == 4 ? ALIGN_RIGHT : ALIGN_LEFT;
+        text(p, 8, true, sp_x[c], p->y, a, 0, zh[c]);
+        cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+        text(p, 7, false, sp_x[c], p->y + 10, a, 0, en[c]);
+        cairo_set_source_rgb(p->cr, 0, 0, 0);
+    }
+    p->y += 22;
+    rule(p, p->y, 0.6);
+    p->y += 4;
+}
+
+/* One span; the device and the reasons wrap in their columns. Returns its
+ * height. */
+static double span_row(struct pdf *p, const struct sla_evidence_span *s)
+{
+    char key[280], why[340];
+    snprintf(key, sizeof key, "%s (%s)", s->key, s->model);
+    snprintf(why, sizeof why, "%s%s", s->reasons,
+             !strcmp(s->cls, "maintenance") ? " · 排除: 已公告维护 excluded: maintenance"
+             : !strcmp(s->cls, "customer")  ? " · 排除: 客户原因 excluded: customer-caused"
+                                            : "");
+    double a = text_wrapped(p, 7.5, false, sp_x[0], p->y, SP_KEY_W, key);
+    text(p, 7.5, false, sp_x[1], p->y, ALIGN_LEFT, 0, s->start);
+    text(p, 7.5, false, sp_x[2], p->y, ALIGN_LEFT, 0, s->end);
+    text(p, 7.5, false, sp_x[3], p->y, ALIGN_LEFT, 0,
+         !strcmp(s->state, "down") ? "停机 down" : "降级 degraded");
+    text(p, 7.5, false, sp_x[4], p->y, ALIGN_RIGHT, 0, s->hours);
+    double b = text_wrapped(p, 7.5, false, sp_x[5], p->y, SP_REASON_W, why);
+    return (a > b ? a : b) + 12;
+}
+
+/* The month's spans not up (or none), a new page with the heads repeated
+ * when one does not fit. */
+static void evidence_spans(struct pdf *p, const struct bill *b, const struct sla_evidence *ev,
+                           const char *month)
+{
+    if (p->y + 60 > BOTTOM) evidence_page(p, b);
+    label(p, LEFT, p->y, "不可用时段（当地时间）", "Time not up (local time)");
+    p->y += 18;
+    bool any = false;
+    for (size_t k = 0; k < ev->nspans; k++) {
+        if (strcmp(ev->spans[k].month, month)) continue;
+        if (!any) span_heads(p);
+        any = true;
+        bool dry = p->dry;
+        p->dry = true;
+        double h = span_row(p, &ev->spans[k]);
+        p->dry = dry;
+        if (p->y + h > BOTTOM) {
+            evidence_page(p, b);
+            span_heads(p);
+        }
+        p->y += span_row(p, &ev->spans[k]);
+    }
+    if (!any) {
+        text(p, 8.5, false, LEFT, p->y, ALIGN_LEFT, 0, "无 None");
+        p->y += 14;
+    }
+    p->y += 16;
+}
+
+/* Per month measured: its availability, the days, the month, the devices
+ * with downtime (or none), then the spans not up. */
 static void evidence(struct pdf *p, const struct bill *b, const struct sla_evidence *ev)
 {
     evidence_page(p, b);
@@ -625,6 +698,7 @@ static void evidence(struct pdf *p, const struct bill *b, const struct sla_evide
             p->y += 14;
         }
         p->y += 16;
+        evidence_spans(p, b, ev, month);
         i = end;
     }
 }

@@ -33,14 +33,30 @@ struct sla_evidence_row {
      * the contract in effect for the month measured) */
     bool ex_maintenance, ex_customer;
 };
+/* A span of time a reserved device was not up (schema 052's
+ * invoice_sla_span): consecutive windows with the same state, reasons and
+ * class, times local to the contract's zone. */
+struct sla_evidence_span {
+    char month[8];  /* YYYY-MM measured */
+    char key[200];  /* site/node/device */
+    char model[64];
+    char start[20], end[20]; /* YYYY-MM-DD HH:MM:SS */
+    char state[12];          /* degraded, down */
+    char hours[24];          /* GPU-hours */
+    char reasons[280];       /* the codes, space-separated */
+    char cls[16];            /* maintenance, customer (excluded), downtime */
+};
 struct sla_evidence {
     struct sla_evidence_row *rows;
     size_t n;
+    struct sla_evidence_span *spans; /* by month, device, start */
+    size_t nspans;
 };
 
 /* pdf_render, then, when ev has rows, the evidence pages: per month
- * measured, availability by day, the devices with downtime and the
- * month's, in Chinese and English, numbered with the document's pages. */
+ * measured, availability by day, the devices with downtime, the month's,
+ * and the spans not up with their reasons, in Chinese and English,
+ * numbered with the document's pages. */
 bool pdf_render_with_evidence(const struct bill *b, const struct sla_evidence *ev,
                               const struct seller *seller, const char *path);
 

@@ -110,7 +110,7 @@ GRANT INSERT, UPDATE, DELETE ON invoice, invoice_line, invoice_problem, document
                                 customer, api_key, usage_version TO gpumeter_billing;
 GRANT INSERT, DELETE ON commitment_ledger, voucher_redemption TO gpumeter_billing;
 -- An invoice's SLA evidence (schema 050): written with its draft, frozen at issue.
-GRANT INSERT, DELETE ON invoice_sla_evidence TO gpumeter_billing;
+GRANT INSERT, DELETE ON invoice_sla_evidence, invoice_sla_span TO gpumeter_billing;
 GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
@@ -124,7 +124,7 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
 -- issue trigger (ledger_post_invoice); billing reads it with every table,
 -- the API its two views, which derive what it shows from the ledger.
 GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
-GRANT SELECT ON invoice_sla_evidence TO gpumeter_api;
+GRANT SELECT ON invoice_sla_evidence, invoice_sla_span TO gpumeter_api;
 -- Webhook delivery (schema 035): `gpumeter notify` (billing) adds, claims
 -- and settles delivery rows, and revives a dead one (audited); it reads
 -- the outbox with every table. The finance API reads the notification
@@ -241,6 +241,9 @@ GRANT EXECUTE ON FUNCTION maintenance_announced(maintenance_window),
 GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[]),
                           sla_windows(bigint, date, text[])
     TO gpumeter_billing, gpumeter_api;
+-- sla_spans (schema 052): the windows not up merged into spans, which
+-- invoice run stores with a draft (invoice_sla_span).
+GRANT EXECUTE ON FUNCTION sla_spans(bigint, date, text[]) TO gpumeter_billing;
 -- The fleet's health, aggregated (schema 053): security definers over
 -- device_health that return per-group and per-device sums, never a
 -- window, for billing's reports (report availability, yield, health) and

@@ -115,7 +115,8 @@ sla_device_days(bigint,date,text[])|SELECT count(*) FROM sla_device_days(1, '202
 device_availability(date,date,text)|SELECT count(*) FROM device_availability('2026-01-01', '2026-01-31', 'site')|gpumeter_api gpumeter_billing
 health_month_devices(date)|SELECT count(*) FROM health_month_devices('2026-01-01')|gpumeter_api gpumeter_billing
 health_month_reasons(date)|SELECT count(*) FROM health_month_reasons('2026-01-01')|gpumeter_api gpumeter_billing
-sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"
+sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
+sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -38,6 +38,20 @@ check_eq "invoice run wrote alpha's evidence: sla_device_days's rows, exactly" "
               || '|' || (SELECT count(*) FROM invoice_sla_evidence WHERE invoice_id = $inv)")"
 check_eq "four day-device rows of evidence" 4 "$(q "SELECT count(*) FROM invoice_sla_evidence WHERE invoice_id = $inv")"
 
+# The spans not up stored beside the sums (schema 052's invoice_sla_span,
+# from sla_spans): GPU-a's hour in the announced window (maintenance), its
+# half hour of XID 13 alone (customer-caused), then its half hour of XID
+# 13 and 79 (downtime): three spans, not merged (class and state differ),
+# times local to Shanghai; GPU-b's window of 1 Feb belongs to February.
+check_eq "the spans not up stored with the draft, exactly" \
+"GPU-a|2027-01-10 03:00:00|2027-01-10 04:00:00|3600000|down|{xid:79}|maintenance
+GPU-a|2027-01-12 08:00:00|2027-01-12 08:30:00|1800000|degraded|{xid:13}|customer
+GPU-a|2027-01-12 08:30:00|2027-01-12 09:00:00|1800000|down|{xid:13,xid:79}|downtime" \
+    "$(q "SELECT device, to_char(start_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),
+                 to_char(end_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),
+                 span_ms, state, reasons, class
+          FROM invoice_sla_span WHERE invoice_id = $inv ORDER BY start_at")"
+
 # Health that arrives after the evidence was written: the live report
 # moves, the invoice's evidence does not.
 health_window 9 gpu-node-07 GPU-b 2027-01-20T00:00:00Z 60 down '{xid:79}'
@@ -70,6 +84,13 @@ check_match "the rule it follows, in Chinese" '开具后不再变更' "$text"
 check_match "and what alpha's terms count as delivered (both excluded), per month" \
     '计为已交付 +Counted as delivered +已公告维护 announced maintenance · 客户原因 customer-caused' "$text"
 check_eq "GPU-b (no downtime) is not among the devices" "" "$(grep -F 'GPU-b (' <<<"$text")"
+check_match "the spans' heads in both languages" '不可用时段（当地时间） +Time not up \(local time\)' "$text"
+check_eq "each span: start, end, state, GPU-hours, reasons, and the exclusion its class makes" \
+"2027-01-10 03:00:00 2027-01-10 04:00:00 停机 down 1.000 xid:79 · 排除: 已公告维护
+2027-01-12 08:00:00 2027-01-12 08:30:00 降级 degraded 0.500 xid:13 · 排除: 客户原因
+2027-01-12 08:30:00 2027-01-12 09:00:00 停机 down 0.500 xid:13 xid:79" \
+    "$(grep -oE '2027-01-1[02] [0-9:]{8} +2027-01-1[02] [0-9:]{8} .*' <<<"$text" | sed 's/  */ /g; s/ $//')"
+check_eq "the late window of 20 Jan is not in the stored spans" "" "$(grep -F '2027-01-20 08:00' <<<"$text")"
 pdftoppm -r 60 -f 2 -l 2 -png "$TMP/alpha.pdf" "$TMP/alpha-evidence" &&
     check_match "page 2 renders as an image" 'PNG image data' "$(file "$TMP"/alpha-evidence*.png)"
 

@@ -142,4 +142,11 @@ check_match "the API's PDF of the issued invoice has the evidence page" \
     '合计 Month +5\.000 +1\.000 +0\.500 +0\.500 +90\.0000%' "$(pdftotext -layout "$TMP/api.pdf" - 2>/dev/null)"
 refused_as "the issued invoice's evidence cannot be changed" gpumeter_billing \
     "DELETE FROM invoice_sla_evidence WHERE invoice_id = $inv" 'issued|frozen|immutable'
+refused_as "nor its spans deleted" gpumeter_billing \
+    "DELETE FROM invoice_sla_span WHERE invoice_id = $inv" 'issued|frozen|immutable'
+refused_as "nor a span added to it" gpumeter_billing \
+    "INSERT INTO invoice_sla_span VALUES ($inv, '2027-01-01', 's', 'n', 'd', 'H800', now(),
+     now() + interval '1 hour', 3600000, 'down', '{xid:79}', 'downtime')" 'issued|frozen|immutable'
+refused_as "nor one changed" gpumeter_billing \
+    "UPDATE invoice_sla_span SET class = 'maintenance' WHERE invoice_id = $inv" 'permission denied'
 finish

@@ -98,6 +98,9 @@ struct credit_limit {
 /* Entries of "reserved": a node of 8 GPUs is one entry, so 4,096 reach a
  * 30,000-GPU reservation named node by node. */
 #define SLA_MAX_RESERVED 4096
+/* Distinct sites of "reserved", each checked against its site document: a
+ * reservation spans a few data centres, not dozens. */
+#define SLA_MAX_RESERVED_SITES 32
 /* Only reserved devices are measured: usage names its model and site, not
  * its device, so "the devices its jobs ran on" cannot be told apart
  * (docs/contracts.md, "SLA"). */
@@ -110,6 +113,10 @@ struct sla {
     bool present;
     enum sla_measured measured;
     int nreserved;      /* entries of "reserved"; the list stays in the document */
+    /* its distinct sites, and the entry that first names each */
+    char reserved_sites[SLA_MAX_RESERVED_SITES][65];
+    int reserved_site_entry[SLA_MAX_RESERVED_SITES];
+    int nreserved_sites;
     int64_t target_ppm; /* availability per month */
     struct sla_tier tiers[SLA_MAX_TIERS]; /* bounds strictly decreasing */
     int ntiers;

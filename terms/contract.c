@@ -190,6 +190,15 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
         doc_error(c, "$.contract", "contract \"%s\" was terminated on %s: apply a new contract",
                   k->code, PQgetvalue(res, 0, 0));
     PQclear(res);
+    /* a reserved device at a site gpumeter does not know would never be
+     * metered, and the customer never credited: refused like a
+     * maintenance window's unknown site */
+    for (int i = 0; i < k->sla.nreserved_sites; i++) {
+        char path[DOC_PATH_LEN], entry[DOC_PATH_LEN];
+        doc_path_index(entry, "$.sla.reserved", k->sla.reserved_site_entry[i]);
+        doc_path(path, entry, "site");
+        if (!docstore_site_known(conn, k->sla.reserved_sites[i], path, c)) return false;
+    }
     if (!overrides_priced(conn, k, c)) return false;
     int digits;
     if (!currency_digits(conn, k->currency, &digits)) return false;
@@ -414,16 +423,9 @@ static bool subsidy_check(PGconn *conn, const void *parsed, struct doc_check *c)
     if (!currency_digits(conn, s->currency, &digits)) return false;
     check_amount(c, "$.cap_per_period", s->cap_micro, digits, s->currency);
     for (int i = 0; i < s->nsites; i++) {
-        const char *p[] = {s->sites[i]};
-        PGresult *res = db_query(conn, "look up the site",
-                                 "SELECT 1 FROM document WHERE kind = 'site' AND code = $1", 1, p);
-        if (!res) return false;
-        if (PQntuples(res) == 0) {
-            char path[DOC_PATH_LEN];
-            doc_path_index(path, "$.sites", i);
-            doc_error(c, path, "unknown site \"%s\" (gpumeter site apply)", s->sites[i]);
-        }
-        PQclear(res);
+        char path[DOC_PATH_LEN];
+        doc_path_index(path, "$.sites", i);
+        if (!docstore_site_known(conn, s->sites[i], path, c)) return false;
     }
     return true;
 }

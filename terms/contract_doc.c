@@ -311,7 +311,19 @@ static void read_sla_reserved(struct doc_check *c, const char *path, const cJSON
         doc_path_index(q, p, i);
         if (!doc_object(c, q, r)) continue;
         doc_only(c, q, r, fields);
-        doc_get_code(c, q, r, "site", true, site, sizeof site);
+        if (doc_get_code(c, q, r, "site", true, site, sizeof site)) {
+            int k = 0;
+            while (k < s->nreserved_sites && strcmp(s->reserved_sites[k], site))
+                k++;
+            doc_path(f, q, "site");
+            if (k == s->nreserved_sites && k == SLA_MAX_RESERVED_SITES)
+                doc_error(c, f, "a reservation names at most %d sites", SLA_MAX_RESERVED_SITES);
+            else if (k == s->nreserved_sites) {
+                snprintf(s->reserved_sites[k], sizeof s->reserved_sites[k], "%s", site);
+                s->reserved_site_entry[k] = i;
+                s->nreserved_sites++;
+            }
+        }
         doc_get_string(c, q, r, "node", false, node, sizeof node);
         doc_path(f, q, "device");
         if (doc_get_string(c, q, r, "device", false, device, sizeof device) && !node[0])

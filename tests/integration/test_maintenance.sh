@@ -205,6 +205,12 @@ check_eq "the sla audited" "replace|99.5|30" \
 out=$(seed_contract_with alpha '"sla": {"measured": "reserved", "target": "99.5", "tiers": [{"below": "99.0", "credit": "10"}, {"below": "99.0", "credit": "25"}], "commitment_shrink": true}')
 check_match "a bad sla: a bound not strictly decreasing" '\$\.sla\.tiers\[1\]\.below: must be below tiers\[0\]\.below' "$out"
 check_match "a bad sla: a shrink without a commitment" '\$\.sla\.commitment_shrink: the contract has no commitment to shrink' "$out"
+# A reserved device at a site gpumeter does not know would never be
+# metered, nor its customer credited: refused by path, each site once.
+out=$(seed_contract_with alpha '"sla": {"measured": "reserved", "reserved": [{"site": "sh-lingang"}, {"site": "sh-lingagn", "node": "gpu-node-2l"}, {"site": "sh-lingagn", "node": "gpu-node-22"}], "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}]}')
+check_match "a reserved site that does not exist: refused at its first entry" \
+    '\$\.sla\.reserved\[1\]\.site: unknown site "sh-lingagn" \(gpumeter site apply\)' "$out"
+check_eq "and named once" "1" "$(grep -c 'unknown site' <<<"$out")"
 check_eq "a bad sla: the stored contract keeps its cap" "30" \
     "$(q "SELECT document->'sla'->>'cap' FROM document WHERE kind = 'contract' AND code = 'alpha-2026'")"
 finish

@@ -236,6 +236,28 @@ static void test_every_sla_rule_names_its_path(void **state)
     expect_problem(e, "$.sla.commitment_shrink: must be true or false");
 }
 
+/* A reservation's distinct sites are kept (each is checked against its
+ * site document when applied): 32 of them, the 33rd named by its path;
+ * repeats of a site are one. */
+static void test_sla_reserved_sites(void **state)
+{
+    (void)state;
+    static struct contract k;
+    char json[8192];
+    int n = snprintf(json, sizeof json, "%s", CONTRACT_HEAD "\"sla\":{\"measured\":\"reserved\","
+                                                             "\"reserved\":[");
+    for (int i = 0; i < 33; i++)
+        n += snprintf(json + n, sizeof json - (size_t)n, "%s{\"site\":\"s%d\"},{\"site\":\"s%d\","
+                      "\"node\":\"n1\"}", i ? "," : "", i, i);
+    snprintf(json + n, sizeof json - (size_t)n,
+             "],\"target\":\"99\",\"tiers\":[{\"below\":\"99\",\"credit\":\"10\"}]}}");
+    const char *e = check(&contract_kind, json, &k);
+    expect_problem(e, "$.sla.reserved[64].site: a reservation names at most 32 sites");
+    assert_int_equal(k.sla.nreserved_sites, 32);
+    assert_string_equal(k.sla.reserved_sites[31], "s31");
+    assert_int_equal(k.sla.reserved_site_entry[31], 62);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_every_maintenance_rule_names_its_path),
         cmocka_unit_test(test_valid_sla_reads_exactly),
         cmocka_unit_test(test_every_sla_rule_names_its_path),
+        cmocka_unit_test(test_sla_reserved_sites),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,8 +145,22 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
         money_div_round((__int128)month_commit * f.served, f.days, &commit);
     /* the capacity not delivered is not owed (docs/availability.md,
      * "Credits"); after the pro rata of a final month, each rounded once */
-    if (t->sla && t->k->sla.present && t->k->sla.commitment_shrink)
+    char shrunk[129] = ""; /* the shortfall line says what the minimum was shrunk from */
+    if (t->sla && t->k->sla.present && t->k->sla.commitment_shrink) {
+        int64_t was = commit;
         commit = sla_shrink(commit, t->sla->metered_ms, t->sla->downtime_ms);
+        if (commit != was) {
+            char a[40], z[40];
+            if (c->kind == COMMIT_MONEY) {
+                money_format(was, b->minor_digits, a, sizeof a);
+                money_format(commit, b->minor_digits, z, sizeof z);
+            } else { /* GPU-hours with 3 decimals, rounded half up */
+                money_format((was + 1800) / 3600, 3, a, sizeof a);
+                money_format((commit + 1800) / 3600, 3, z, sizeof z);
+            }
+            snprintf(shrunk, sizeof shrunk, "SLA: %s -> %s", a, z);
+        }
+    }
     for (size_t i = 0; i < b->n; i++)
         if (counts(&b->lines[i], c->meters))
             used += c->kind == COMMIT_MONEY ? b->lines[i].amount : b->lines[i].quantity;
@@ -172,7 +186,7 @@ static bool take_or_pay(struct bill *b, const struct settle_terms *t, char *err,
             }
         int64_t full = units_value(c, short_units, b->minor_digits);
         int64_t paid = units_value(c, left, b->minor_digits);
-        adjustment(b, LINE_SHORTFALL, short_units, full, "");
+        adjustment(b, LINE_SHORTFALL, short_units, full, shrunk);
         if (left < short_units)
             adjustment(b, LINE_CARRY_FORWARD, short_units - left, paid - full, detail);
         /* nothing is banked in the final month: no month follows to draw it */

@@ -119,7 +119,7 @@ health 2 2027-01-09T19:00:00Z 60 down '{xid:79}'
 health 3 2027-01-20T00:00:00Z 60 down '{xid:79}'
 "$GM" invoice run --period 2027-01 >/dev/null 2>&1
 check_eq "January's lines: the shrunk shortfall, the credit of it (maintenance excluded)" \
-"shortfall||971698|58302
+"shortfall|SLA: 10000.00 -> 9716.98|971698|58302
 sla_credit|97.1698% < 99.5%: 10% x 9716.98|-97170|-5830" \
     "$(lines alpha 2027-01)"
 check_eq "January's totals" "874528|52472|927000" "$(totals alpha 2027-01)"
@@ -139,7 +139,7 @@ h800_hours ns-alpha 2026-09-10T02:00:00Z 100
 "$GM" invoice run --period 2026-09 >/dev/null 2>&1
 check_eq "August's lines: the cap bites" \
 "usage||168000|10080
-shortfall||332000|19920
+shortfall|SLA: 10000.00 -> 5000.00|332000|19920
 sla_credit|50.0000% < 95%: 20% (上限 cap) x 5000.00|-100000|-6000" \
     "$(lines alpha 2026-08)"
 check_eq "August's totals" "400000|24000|424000" "$(totals alpha 2026-08)"

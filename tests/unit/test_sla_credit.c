@@ -189,6 +189,8 @@ static void test_settle_adds_the_line(void **state)
     assert_int_equal(b.n, 3);
     assert_int_equal(b.lines[1].kind, LINE_SHORTFALL);
     assert_int_equal(b.lines[1].amount, 1932796);
+    /* the line says what the minimum was shrunk from and to */
+    assert_string_equal(b.lines[1].detail, "SLA: 100000.00 -> 99327.96");
     assert_int_equal(b.lines[2].kind, LINE_SLA_CREDIT);
     assert_int_equal(b.lines[2].amount, -993280);
     assert_string_equal(b.lines[2].detail, "99.3279% < 99.5%: 10% x 99327.96");

@@ -291,9 +291,10 @@ static int customer_availability(const struct cli_spec *spec, const char *custom
                  customer);
         return cli_usage_error(spec, msg);
     }
-    if (!period || !time_parse_month(period, &y, &m)) {
-        snprintf(msg, sizeof msg, "--period is a month YYYY-MM, not \"%.32s\"",
-                 period ? period : "");
+    if (!period)
+        return cli_usage_error(spec, "--customer needs --period YYYY-MM: the month measured");
+    if (!time_parse_month(period, &y, &m)) {
+        snprintf(msg, sizeof msg, "--period is a month YYYY-MM, not \"%.32s\"", period);
         return cli_usage_error(spec, msg);
     }
     struct config cfg;

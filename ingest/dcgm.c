@@ -132,6 +132,23 @@ static void read_quantity(const struct prom_sample *s, struct device_source *src
     }
 }
 
+/* A health signal's sample: a code (an XID, a status) or a count is whole;
+ * "79.5" names no XID and counts no error, so it is a bad line rather than
+ * read as 79. Otherwise as read_quantity. */
+static void read_signal(const struct prom_sample *s, struct device_source *src,
+                        const struct device_reading *r, bool *has, int64_t *out)
+{
+    int64_t v;
+    size_t n = strlen(s->value);
+    if (!dcgm_blank(s->value, 0) && decimal_parse(s->value, n, 0, DECIMAL_TRUNCATE, &v) &&
+        !decimal_parse(s->value, n, 0, DECIMAL_EXACT, &v)) {
+        rejects_bad_line(src->rejects, s->lineno, "%s %.32s is not a whole code or count",
+                         s->name, s->value);
+        return;
+    }
+    read_quantity(s, src, r, 0, EVENT_INT_MAX, has, out);
+}
+
 static void copy(char *dst, size_t cap, const char *src)
 {
     size_t n = strlen(src);
@@ -218,7 +235,7 @@ void dcgm_read_sample(const struct prom_sample *s, struct device_source *src)
     else {
         int64_t *value;
         bool *has = health_signal(&r->signals, s->name, &value);
-        if (has) read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
+        if (has) read_signal(s, src, r, has, value);
     }
 }
 
@@ -272,7 +289,7 @@ struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct devi
             else
                 *value = -v, *has = true;
         } else
-            read_quantity(s, src, r, 0, EVENT_INT_MAX, has, value);
+            read_signal(s, src, r, has, value);
     }
     return r;
 }

@@ -97,6 +97,8 @@ check_match "=cmd: named" 'not "=cmd"' "$out"
 run_gm 2 "--format xml" report availability --customer alpha --period 2027-01 --format xml
 check_match "xml: named" 'not "xml"' "$out"
 run_gm 2 "--customer without --period" report availability --customer alpha
+check_match "--customer without --period: says --period is needed" \
+    'error: --customer needs --period YYYY-MM: the month measured' "$out"
 run_gm 2 "--customer with --from" report availability --customer alpha --period 2027-01 --from 2027-01-01
 run_gm 2 "--period without --customer" report availability --period 2027-01 --from 2027-01-01 --to 2027-01-31
 

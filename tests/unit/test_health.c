@@ -77,6 +77,21 @@ static void test_dcgm_health_window_by_window(void **state)
     assert_int_equal(r->bad, 0);
 }
 
+/* A health code with a fraction names nothing: a bad line, not its whole
+ * part (79.5 is not XID 79); a whole number written with decimals is that
+ * number. */
+static void test_dcgm_fractional_xid(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    scrape(r, dcgm_parse, "dcgm-health-t0.prom", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape(r, dcgm_parse, "dcgm-health-t1-fraction.prom", "2026-11-01T00:00:30Z", NULL, NULL);
+    assert_int_equal(r->bad, 1);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "GPU-aaaa0000", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 1, "GPU-aaaa0001", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+}
+
 static void test_dcgm_without_health_changes_nothing(void **state)
 {
     struct run *r = *state;
@@ -478,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_health_window_by_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health_call_failed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dcgm_fractional_xid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
         cmocka_unit_test(test_derive_rules),
         cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),

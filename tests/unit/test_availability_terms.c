@@ -37,6 +37,20 @@ static void test_rfc3339_with_zone(void **state)
     assert_false(time_parse_rfc3339_zoned("2026-12-11T18:00:00+8:00", &ms));
     assert_false(time_parse_rfc3339_zoned("2026-12-11T18:00:00+15:00", &ms));
     assert_false(time_parse_rfc3339_zoned("2026-12-11 18:00:00+08:00", &ms));
+    /* the instant, not only its local text, is in the years a UTC time
+     * is read in (1970 to 9999): a local 9999-12-31 22:00 at -08:00 is
+     * 10000-01-01T06:00Z, which gpumeter would print and never read back */
+    ms = 0;
+    if (time_parse_rfc3339_zoned("9999-12-31T22:00:00-08:00", &ms))
+        fail_msg("9999-12-31T22:00:00-08:00: expected refused (year 10000 in UTC), got %lld ms",
+                 (long long)ms);
+    if (time_parse_rfc3339_zoned("1970-01-01T00:30:00+01:00", &ms))
+        fail_msg("1970-01-01T00:30:00+01:00: expected refused (1969 in UTC), got %lld ms",
+                 (long long)ms);
+    assert_true(time_parse_rfc3339_zoned("9999-12-31T15:59:59-08:00", &ms));
+    assert_int_equal(ms, at("9999-12-31T23:59:59Z"));
+    assert_true(time_parse_rfc3339_zoned("1970-01-01T08:00:00+08:00", &ms));
+    assert_int_equal(ms, 0);
 }
 
 static const char maintenance_json[] =

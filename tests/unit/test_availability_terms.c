@@ -124,6 +124,17 @@ static void test_every_maintenance_rule_names_its_path(void **state)
     expect_problem(e, "$.windows[2].reason: is required");
     expect_problem(e, "$.windows[4]: the same window as windows[3]");
     expect_problem(e, "$.windows[5]: must be an object");
+    /* a local time in 9999 that is the year 10000 in UTC: refused, saying so */
+    e = check(&maintenance_kind,
+              "{\"maintenance\":\"m\",\"effective_from\":\"2026-12-01\",\"windows\":["
+              "{\"site\":\"bj1\",\"start\":\"9999-12-31T22:00:00-08:00\","
+              "\"end\":\"9999-12-31T23:00:00-08:00\",\"announced_at\":\"2026-11-01T00:00:00Z\","
+              "\"reason\":\"x\"}]}",
+              m);
+    expect_problem(e, "$.windows[0].start: must be an RFC 3339 time with its zone like "
+                      "\"2026-12-12T02:00:00+08:00\", from 1970 to 9999 in UTC");
+    expect_problem(e, "$.windows[0].end: must be an RFC 3339 time with its zone like "
+                      "\"2026-12-12T02:00:00+08:00\", from 1970 to 9999 in UTC");
     /* no windows at all, and a window with nothing */
     e = check(&maintenance_kind,
               "{\"maintenance\":\"m\",\"effective_from\":\"2026-12-01\",\"windows\":[]}", m);

@@ -89,7 +89,12 @@ bool time_parse_rfc3339_zoned(const char *s, int64_t *ms)
         memcpy(utc, s, n - 6);
         strcpy(utc + n - 6, "Z");
         if (!time_parse_rfc3339(utc, ms)) return false;
-        *ms -= offset; /* 08:00+08:00 is 00:00Z */
+        /* 08:00+08:00 is 00:00Z; the instant stays in the years a UTC
+         * time is read in (1970 to 9999), so what is printed back in UTC
+         * reads again */
+        int64_t utc_ms = *ms - offset, end = time_days_from_civil(10000, 1, 1) * MS_PER_DAY;
+        if (utc_ms < 0 || utc_ms >= end) return false;
+        *ms = utc_ms;
         return true;
     }
     return time_parse_rfc3339(s, ms);

@@ -29,7 +29,8 @@ void time_format_month(int64_t month, char out[16]);
 /* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (1 to 3 fraction digits) to ms. */
 bool time_parse_rfc3339(const char *s, int64_t *ms);
 /* The same with the zone either "Z" or a UTC offset "+HH:MM" / "-HH:MM"
- * ("2026-12-12T02:00:00+08:00"), as documents people write carry it. */
+ * ("2026-12-12T02:00:00+08:00"), as documents people write carry it; the
+ * instant in UTC is within 1970 to 9999 like time_parse_rfc3339's. */
 bool time_parse_rfc3339_zoned(const char *s, int64_t *ms);
 /* Prints ms as "YYYY-MM-DDTHH:MM:SS.fffZ" (".fff" only when non-zero). */
 void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN]);

@@ -132,21 +132,27 @@ static void read_quantity(const struct prom_sample *s, struct device_source *src
     }
 }
 
-/* A health signal's sample: a code (an XID, a status) or a count is whole;
- * "79.5" names no XID and counts no error, so it is a bad line rather than
- * read as 79. Otherwise as read_quantity. */
+/* Reads a health signal of r (an XID, an error count, a health status:
+ * health_signal) into *out: a whole number, read exactly. A fraction is a
+ * bad line naming the value and changes nothing, never truncated into a
+ * code or a count (79.9 is no XID 79, a chip health 0.5 no status 0: either
+ * would rate a device down on a value no exporter writes); a blank is no
+ * reading, and a repeat with another value a bad line, as read_quantity's. */
 static void read_signal(const struct prom_sample *s, struct device_source *src,
                         const struct device_reading *r, bool *has, int64_t *out)
 {
+    if (dcgm_blank(s->value, 0)) return; /* no value */
     int64_t v;
-    size_t n = strlen(s->value);
-    if (!dcgm_blank(s->value, 0) && decimal_parse(s->value, n, 0, DECIMAL_TRUNCATE, &v) &&
-        !decimal_parse(s->value, n, 0, DECIMAL_EXACT, &v)) {
-        rejects_bad_line(src->rejects, s->lineno, "%s %.32s is not a whole code or count",
+    if (!decimal_parse(s->value, strlen(s->value), 0, DECIMAL_EXACT, &v) || v > EVENT_INT_MAX)
+        rejects_bad_line(src->rejects, s->lineno, "%s %.32s is not a whole non-negative number",
                          s->name, s->value);
-        return;
+    else if (*has && v != *out)
+        rejects_bad_line(src->rejects, s->lineno, "%.64s of %.96s repeated with another value",
+                         s->name, r->device);
+    else {
+        *out = v;
+        *has = true;
     }
-    read_quantity(s, src, r, 0, EVENT_INT_MAX, has, out);
 }
 
 static void copy(char *dst, size_t cap, const char *src)
@@ -280,7 +286,7 @@ struct device_reading *dcgm_chip_sample(const struct prom_sample *s, struct devi
              * hccn_tool call failed (docs/availability.md, [npu-exporter-26.1]):
              * a status, read as the negative number it is */
             int64_t v;
-            if (!decimal_parse(s->value + 1, strlen(s->value + 1), 0, DECIMAL_TRUNCATE, &v) ||
+            if (!decimal_parse(s->value + 1, strlen(s->value + 1), 0, DECIMAL_EXACT, &v) ||
                 v > 1000)
                 rejects_bad_line(src->rejects, s->lineno, "%s is not a plausible status", s->name);
             else if (*has && *value != -v)

@@ -6,7 +6,8 @@
 
 #include <string.h>
 
-/* A time member as RFC 3339 with a zone ("Z" or "+08:00"). */
+/* A time member as RFC 3339 with a zone ("Z" or "+08:00"), an instant from
+ * 1970 to 9999 in UTC (time_parse_rfc3339_zoned). */
 static bool read_time(struct doc_check *c, const char *path, const cJSON *o, const char *name,
                       int64_t *ms)
 {
@@ -15,7 +16,9 @@ static bool read_time(struct doc_check *c, const char *path, const cJSON *o, con
     if (!it) return false;
     if (cJSON_IsString(it) && time_parse_rfc3339_zoned(it->valuestring, ms)) return true;
     doc_path(f, path, name);
-    doc_error(c, f, "must be an RFC 3339 time with its zone like \"2026-12-12T02:00:00+08:00\"");
+    doc_error(c, f,
+              "must be an RFC 3339 time with its zone like \"2026-12-12T02:00:00+08:00\", from "
+              "1970 to 9999 in UTC");
     return false;
 }
 

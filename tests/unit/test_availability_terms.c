@@ -37,6 +37,20 @@ static void test_rfc3339_with_zone(void **state)
     assert_false(time_parse_rfc3339_zoned("2026-12-11T18:00:00+8:00", &ms));
     assert_false(time_parse_rfc3339_zoned("2026-12-11T18:00:00+15:00", &ms));
     assert_false(time_parse_rfc3339_zoned("2026-12-11 18:00:00+08:00", &ms));
+    /* the instant, not only its local text, is in the years a UTC time
+     * is read in (1970 to 9999): a local 9999-12-31 22:00 at -08:00 is
+     * 10000-01-01T06:00Z, which gpumeter would print and never read back */
+    ms = 0;
+    if (time_parse_rfc3339_zoned("9999-12-31T22:00:00-08:00", &ms))
+        fail_msg("9999-12-31T22:00:00-08:00: expected refused (year 10000 in UTC), got %lld ms",
+                 (long long)ms);
+    if (time_parse_rfc3339_zoned("1970-01-01T00:30:00+01:00", &ms))
+        fail_msg("1970-01-01T00:30:00+01:00: expected refused (1969 in UTC), got %lld ms",
+                 (long long)ms);
+    assert_true(time_parse_rfc3339_zoned("9999-12-31T15:59:59-08:00", &ms));
+    assert_int_equal(ms, at("9999-12-31T23:59:59Z"));
+    assert_true(time_parse_rfc3339_zoned("1970-01-01T08:00:00+08:00", &ms));
+    assert_int_equal(ms, 0);
 }
 
 static const char maintenance_json[] =
@@ -110,6 +124,17 @@ static void test_every_maintenance_rule_names_its_path(void **state)
     expect_problem(e, "$.windows[2].reason: is required");
     expect_problem(e, "$.windows[4]: the same window as windows[3]");
     expect_problem(e, "$.windows[5]: must be an object");
+    /* a local time in 9999 that is the year 10000 in UTC: refused, saying so */
+    e = check(&maintenance_kind,
+              "{\"maintenance\":\"m\",\"effective_from\":\"2026-12-01\",\"windows\":["
+              "{\"site\":\"bj1\",\"start\":\"9999-12-31T22:00:00-08:00\","
+              "\"end\":\"9999-12-31T23:00:00-08:00\",\"announced_at\":\"2026-11-01T00:00:00Z\","
+              "\"reason\":\"x\"}]}",
+              m);
+    expect_problem(e, "$.windows[0].start: must be an RFC 3339 time with its zone like "
+                      "\"2026-12-12T02:00:00+08:00\", from 1970 to 9999 in UTC");
+    expect_problem(e, "$.windows[0].end: must be an RFC 3339 time with its zone like "
+                      "\"2026-12-12T02:00:00+08:00\", from 1970 to 9999 in UTC");
     /* no windows at all, and a window with nothing */
     e = check(&maintenance_kind,
               "{\"maintenance\":\"m\",\"effective_from\":\"2026-12-01\",\"windows\":[]}", m);

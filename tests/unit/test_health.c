@@ -141,6 +141,57 @@ static void test_npu_chip_health_call_failed(void **state)
     check_health(r, 2, "npu-2", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
 }
 
+/* A health signal is a whole number: an XID, an error count, a status.
+ * A fraction is a bad line naming the value, never truncated into a code
+ * or a count (79.9 is no XID 79, a chip health 0.5 is not 0: either would
+ * credit a customer for a reading no exporter writes); an exponent that
+ * is exactly whole (7.9e1) and a whole value written with a zero fraction
+ * (6.0) are the numbers they are. */
+static void test_fractional_signals_are_bad_lines(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+#define G(i) "{gpu=\"" #i "\",UUID=\"GPU-f" #i "\",device=\"nvidia" #i "\",modelName=\"NVIDIA H800\",Hostname=\"n1\"} "
+    static const char t0[] = "DCGM_FI_DEV_XID_ERRORS" G(0) "0\n"
+                             "DCGM_FI_DEV_XID_ERRORS" G(1) "0\n"
+                             "DCGM_FI_DEV_XID_ERRORS" G(2) "0\n"
+                             "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL" G(3) "5\n"
+                             "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL" G(4) "5\n";
+    static const char t1[] = "DCGM_FI_DEV_XID_ERRORS" G(0) "79.9\n"
+                             "DCGM_FI_DEV_XID_ERRORS" G(1) "7.9e1\n"
+                             "DCGM_FI_DEV_XID_ERRORS" G(2) "13.5\n"
+                             "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL" G(3) "5.5\n"
+                             "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL" G(4) "6.0\n";
+#undef G
+    scrape_text(r, dcgm_parse, t0, sizeof t0 - 1, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape_text(r, dcgm_parse, t1, sizeof t1 - 1, "t1", "2026-11-01T00:00:30Z", NULL, NULL);
+    if (r->bad != 3) fail_msg("bad lines: expected 3 (79.9, 13.5, 5.5), got %d", r->bad);
+    assert_int_equal(r->nhea, 5);
+    check_health(r, 0, "GPU-f0", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 1, "GPU-f1", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down", "xid:79");
+    check_health(r, 2, "GPU-f2", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 3, "GPU-f3", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 4, "GPU-f4", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "down", "ecc_dbe");
+}
+
+/* npu-exporter's status -1 is read exactly too: -0.5 is a bad line, not
+ * npu_health:0. */
+static void test_npu_fractional_status_is_bad_line(void **state)
+{
+    struct run *r = *state;
+    r->health = true;
+    static const char t0[] = "npu_chip_info_health_status{id=\"0\",model_name=\"Ascend910B\"} 1\n"
+                             "npu_chip_info_health_status{id=\"1\",model_name=\"Ascend910B\"} 1\n";
+    static const char t1[] = "npu_chip_info_health_status{id=\"0\",model_name=\"Ascend910B\"} -0.5\n"
+                             "npu_chip_info_health_status{id=\"1\",model_name=\"Ascend910B\"} 0.5\n";
+    scrape_text(r, dcgm_parse_npu, t0, sizeof t0 - 1, "t0", "2026-11-01T00:00:00Z", NULL, NULL);
+    scrape_text(r, dcgm_parse_npu, t1, sizeof t1 - 1, "t1", "2026-11-01T00:00:30Z", NULL, NULL);
+    if (r->bad != 2) fail_msg("bad lines: expected 2 (-0.5, 0.5), got %d", r->bad);
+    assert_int_equal(r->nhea, 2);
+    check_health(r, 0, "npu-0", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+    check_health(r, 1, "npu-1", "2026-11-01T00:00:00Z", "2026-11-01T00:00:30Z", "up", "");
+}
+
 /* The derivation alone: an XID the table does not know is degraded under
  * its own code; a signal absent from the scrape keeps what the last one
  * said; an ECC count seen for the first time is no news. */
@@ -494,6 +545,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dcgm_without_health_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health_call_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dcgm_fractional_xid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fractional_signals_are_bad_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_npu_fractional_status_is_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npu_chip_health, setup, teardown),
         cmocka_unit_test(test_derive_rules),
         cmocka_unit_test_setup_teardown(test_dcgm_nvlink_errors, setup, teardown),

@@ -41,24 +41,37 @@ RETURNS TABLE (day date, site text, node text, device text, model text,
                start_at timestamptz, end_at timestamptz, window_ms bigint, state text,
                reasons text[], class text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    WITH k AS (
+    WITH k AS MATERIALIZED (
+        -- the month, local to the contract's zone; it ends with the last
+        -- day of a contract terminated in it, so the health of devices
+        -- the customer has left neither shrinks its pro-rated minimum nor
+        -- earns a credit
         SELECT c.document->'sla' AS sla, c.time_zone AS tz,
                $2::timestamp AT TIME ZONE c.time_zone AS lo,
-               ($2 + interval '1 month')::timestamp AT TIME ZONE c.time_zone AS hi,
+               least(($2 + interval '1 month')::timestamp,
+                     (SELECT (min(t.ends_on) + 1)::timestamp FROM contract_termination t
+                      WHERE t.contract = c.contract)) AT TIME ZONE c.time_zone AS hi,
                coalesce(c.document->'sla'->'excludes', '[]') ? 'maintenance' AS ex_maintenance,
                coalesce(c.document->'sla'->'excludes', '[]') ? 'customer_caused' AS ex_customer
         FROM contract_in_effect($2) c
         WHERE c.customer_id = $1 AND c.document ? 'sla'),
+    -- the reserved entries as columns: a whole site, a node, one device
+    r AS MATERIALIZED (
+        SELECT e->>'site' AS site, e->>'node' AS node, e->>'device' AS device
+        FROM k CROSS JOIN LATERAL jsonb_array_elements(k.sla->'reserved') e),
     -- the reserved devices' windows of the month, each once however many
-    -- entries of "reserved" name it (a node and one of its devices)
+    -- entries name it (a node and one of its devices): a filter, not a
+    -- join, which PostgreSQL runs as three hashed lists over the month's
+    -- windows (tens of times faster than a join on jsonb at a fleet's
+    -- scale: docs/availability.md, "Scale")
     h AS (
-        SELECT DISTINCT ON (h.source, h.seq) h.*, k.tz, k.ex_maintenance, k.ex_customer
-        FROM k CROSS JOIN LATERAL jsonb_array_elements(k.sla->'reserved') r
-        JOIN device_health h ON h.site = r->>'site'
-                            AND (r->>'node' IS NULL OR h.node = r->>'node')
-                            AND (r->>'device' IS NULL OR h.device = r->>'device')
-                            AND h.start_at >= k.lo AND h.start_at < k.hi
-        ORDER BY h.source, h.seq)
+        SELECT h.*, k.tz, k.ex_maintenance, k.ex_customer
+        FROM k JOIN device_health h ON h.start_at >= k.lo AND h.start_at < k.hi
+        WHERE h.site IN (SELECT r.site FROM r WHERE r.node IS NULL)
+           OR (h.site, h.node) IN (SELECT r.site, r.node FROM r
+                                   WHERE r.node IS NOT NULL AND r.device IS NULL)
+           OR (h.site, h.node, h.device) IN (SELECT r.site, r.node, r.device FROM r
+                                             WHERE r.device IS NOT NULL))
     SELECT (h.start_at AT TIME ZONE h.tz)::date, h.site, h.node, h.device, h.model,
            h.start_at, h.end_at, h.window_ms::bigint, h.state::text, h.reasons,
            CASE WHEN h.state = 'up' THEN 'up'
@@ -86,6 +99,3 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM sla_windows($1, $2, $3) w
     GROUP BY w.day, w.site, w.node, w.device, w.model
 $$;
-
--- The reserved devices' windows are found by their place, then their time.
-CREATE INDEX device_health_place ON device_health (site, node, device, start_at);

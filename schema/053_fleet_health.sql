@@ -31,18 +31,25 @@ RETURNS TABLE (is_fleet boolean, key text, devices bigint, metered_ms bigint, up
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH r AS (SELECT $1::timestamp AT TIME ZONE default_time_zone() AS lo,
                       ($2 + 1)::timestamp AT TIME ZONE default_time_zone() AS hi),
+    -- each device's sums first (a few rows per device), then the groups:
+    -- a grouping over the windows themselves sorts the month's every
+    -- window once per group (docs/availability.md, "Scale")
+    d AS (SELECT d.site, d.node, d.device, d.model, sum(d.window_ms) AS m,
+                 coalesce(sum(d.window_ms) FILTER (WHERE d.state = 'up'), 0) AS up,
+                 coalesce(sum(d.window_ms) FILTER (WHERE d.state = 'degraded'), 0) AS degraded,
+                 coalesce(sum(d.window_ms) FILTER (WHERE d.state = 'down'), 0) AS down
+          FROM device_health d, r WHERE d.start_at >= r.lo AND d.start_at < r.hi
+          GROUP BY d.site, d.node, d.device, d.model),
     h AS (SELECT d.*, CASE $3 WHEN 'site' THEN d.site WHEN 'model' THEN d.model
                     WHEN 'node' THEN d.site || '/' || d.node
                     WHEN 'node_model' THEN d.site || '/' || d.node || '/' || d.model
                     ELSE d.site || '/' || d.node || '/' || d.device END AS k
-          FROM device_health d, r WHERE d.start_at >= r.lo AND d.start_at < r.hi)
+          FROM d)
+    -- a device whose model changed is two rows of d: counted once
     SELECT grouping(k) = 1, coalesce(k, ''), count(DISTINCT (site, node, device)),
-           coalesce(sum(window_ms), 0)::bigint,
-           coalesce(sum(window_ms) FILTER (WHERE state = 'up'), 0)::bigint,
-           coalesce(sum(window_ms) FILTER (WHERE state = 'degraded'), 0)::bigint,
-           coalesce(sum(window_ms) FILTER (WHERE state = 'down'), 0)::bigint,
-           CASE WHEN sum(window_ms) > 0 THEN floor(coalesce(sum(window_ms) FILTER
-               (WHERE state = 'up'), 0) * 1000000::numeric / sum(window_ms))::bigint END
+           coalesce(sum(m), 0)::bigint, coalesce(sum(up), 0)::bigint,
+           coalesce(sum(degraded), 0)::bigint, coalesce(sum(down), 0)::bigint,
+           CASE WHEN sum(m) > 0 THEN floor(sum(up) * 1000000::numeric / sum(m))::bigint END
     FROM h GROUP BY GROUPING SETS ((k), ())
 $$;
 

@@ -229,4 +229,25 @@ check_eq "the receivables ledger holds the invoice's total" "1703420" \
     "$(q "SELECT open FROM invoice_open_at(now()) WHERE number = '$number'")"
 check_match "the draft statement of August shows its credit" '"kind":"sla_credit"' \
     "$("$GM" statement --customer alpha --period 2026-08 --format json 2>&1)"
+# A contract terminated mid-month: its final month's commitment is
+# pro-rated to the days it served (10,000.00 x 20/31 = 6,451.61), then
+# shrunk by the availability of those days only. gpu-node-07 is up from
+# 1 to 20 March (local), alpha's last day, then reclaimed: down 21 to 25
+# March (device_gone), up again after. That is no longer alpha's
+# capacity, so nothing is shrunk or credited (before schema 054 the
+# month's every window counted: 83.8709%, the minimum shrunk to 5,411.03
+# and credited 20%).
+health 8 2027-02-28T16:00:00Z 28800 up '{}'
+health 9 2027-03-20T16:00:00Z 7200 down '{device_gone}'
+health 10 2027-03-25T16:00:00Z 8640 up '{}'
+out=$("$GM" contract terminate alpha-2026 --date 2027-03-20 --noticed 2026-12-01 --reason test \
+    --actor ops 2>&1) || fail "terminate alpha: $out"
+"$GM" invoice run --period 2027-03 >/dev/null 2>&1
+check_eq "the final month: the pro-rated minimum unshrunk, no credit for health after the last day" \
+    "shortfall||645161" \
+    "$(q "SELECT string_agg(kind || '|' || detail || '|' || amount, E'\n' ORDER BY line_no)
+          FROM invoice_line WHERE invoice_id = $ALPHA '2027-03-01')
+            AND kind IN ('shortfall', 'sla_credit')")"
+check_eq "its evidence is the served days': one window of 20 days, up" "1|1728000000|0|0|0" \
+    "$(evidence 2027-03)"
 finish

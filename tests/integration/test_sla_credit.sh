@@ -234,7 +234,7 @@ check_match "the draft statement of August shows its credit" '"kind":"sla_credit
 # shrunk by the availability of those days only. gpu-node-07 is up from
 # 1 to 20 March (local), alpha's last day, then reclaimed: down 21 to 25
 # March (device_gone), up again after. That is no longer alpha's
-# capacity, so nothing is shrunk or credited (before schema 054 the
+# capacity, so nothing is shrunk or credited (had sla_windows taken the
 # month's every window counted: 83.8709%, the minimum shrunk to 5,411.03
 # and credited 20%).
 health 8 2027-02-28T16:00:00Z 28800 up '{}'

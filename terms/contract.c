@@ -270,10 +270,63 @@ static bool rewrite_accounts(PGconn *conn, const char *customer)
     return ok;
 }
 
+/* A device is reserved to one customer at a time: another customer's
+ * contract version in effect on an overlapping day that reserves the same
+ * device (a site entry holds every node of the site, a node entry every
+ * device of the node) would measure and credit one customer for the
+ * other's devices, and show it their failures (docs/contracts.md, "SLA").
+ * Read from the stored documents, the new version among them, each
+ * version in effect from its day to the day before the customer's next
+ * version, its `until` or its termination, whichever comes first. */
+static bool reserved_twice(PGconn *conn, const struct contract *k, struct doc_check *c)
+{
+    if (!k->sla.nreserved) return true;
+    char from[16];
+    time_format_date(k->effective_from, from);
+    const char *p[] = {k->code, from};
+    PGresult *res = db_query(
+        conn, "look for devices reserved twice",
+        "WITH v AS (SELECT d.customer, d.code, d.effective_from AS lo, "
+        "    least(coalesce((d.document->>'until')::date, 'infinity'::date), "
+        "          coalesce(lead(d.effective_from) OVER (PARTITION BY d.customer "
+        "                   ORDER BY d.effective_from) - 1, 'infinity'::date), "
+        "          coalesce((SELECT min(t.ends_on) FROM contract_termination t "
+        "                    WHERE t.contract = d.code), 'infinity'::date)) AS hi, "
+        "    d.document->'sla'->'reserved' AS reserved "
+        "  FROM document d WHERE d.kind = 'contract'), "
+        "mine AS (SELECT v.customer, v.lo, v.hi, x.e, (x.i - 1)::int AS idx FROM v "
+        "  CROSS JOIN LATERAL jsonb_array_elements(v.reserved) WITH ORDINALITY x(e, i) "
+        "  WHERE v.code = $1 AND v.lo = $2::date) "
+        "SELECT DISTINCT ON (m.idx) m.idx, o.customer, o.code, to_char(o.lo, 'YYYY-MM-DD'), "
+        "  (o.e->>'site') || coalesce('/' || (o.e->>'node'), '') "
+        "  || coalesce('/' || (o.e->>'device'), '') "
+        "FROM mine m JOIN (SELECT v.*, e FROM v CROSS JOIN LATERAL jsonb_array_elements(v.reserved) e) o "
+        "  ON o.customer <> m.customer AND o.e->>'site' = m.e->>'site' "
+        " AND (o.e->>'node' IS NULL OR m.e->>'node' IS NULL OR o.e->>'node' = m.e->>'node') "
+        " AND (o.e->>'device' IS NULL OR m.e->>'device' IS NULL "
+        "      OR o.e->>'device' = m.e->>'device') "
+        " AND o.lo <= m.hi AND o.hi >= m.lo "
+        "ORDER BY m.idx, o.customer, o.lo, (o.e->>'site') || coalesce('/' || (o.e->>'node'), '') "
+        "  || coalesce('/' || (o.e->>'device'), '') COLLATE \"C\" LIMIT 20",
+        2, p);
+    if (!res) return false;
+    for (int r = 0; r < PQntuples(res); r++) {
+        char path[DOC_PATH_LEN];
+        doc_path_index(path, "$.sla.reserved", atoi(PQgetvalue(res, r, 0)));
+        doc_error(c, path,
+                  "overlaps %s, reserved to customer \"%s\" by contract %s version %s: a device "
+                  "is reserved to one customer at a time",
+                  PQgetvalue(res, r, 4), PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
+                  PQgetvalue(res, r, 3));
+    }
+    PQclear(res);
+    return true;
+}
+
 static bool contract_stored(PGconn *conn, const void *parsed, struct doc_check *c)
 {
     const struct contract *k = parsed;
-    if (!rewrite_accounts(conn, k->customer)) return false;
+    if (!rewrite_accounts(conn, k->customer) || !reserved_twice(conn, k, c)) return false;
     const char *p[] = {k->customer};
     PGresult *res = db_query(
         conn, "look for usage claimed twice",

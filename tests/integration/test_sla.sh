@@ -23,4 +23,24 @@ check_eq "February holds the window of 1 Feb in Shanghai" "2027-02-01|GPU-b|3600
           FROM sla_device_days((SELECT id FROM customer WHERE code = 'alpha'), '2027-02-01', $CC)")"
 check_eq "a customer without an sla has no rows" "0" \
     "$(q "SELECT count(*) FROM sla_device_days((SELECT id FROM customer WHERE code = 'beta'), '2027-01-01', $CC)")"
+
+# A device is reserved to one customer at a time: beta may not reserve the
+# site alpha's node is at, nor a device of that node; another node is its
+# own. Refused whole, by path, naming whose reservation it overlaps.
+beta_sla() { # reserved-json -> contract apply's output
+    seed_contract_with beta "\"time_zone\": \"Asia/Shanghai\", \"sla\": {\"measured\": \"reserved\", \"reserved\": $1, \"target\": \"99\", \"tiers\": [{\"below\": \"99\", \"credit\": \"10\"}]}"
+}
+out=$(beta_sla '[{"site": "sh-lingang", "node": "gpu-node-08"}, {"site": "sh-lingang"}]')
+check_match "beta reserving alpha's site: refused at the entry that overlaps" \
+    '\$\.sla\.reserved\[1\]: overlaps sh-lingang/gpu-node-07, reserved to customer "alpha" by contract alpha-2026 version 2026-01-01: a device is reserved to one customer at a time' "$out"
+check_eq "and not at the entry that does not" "" "$(grep -F 'reserved[0]' <<<"$out")"
+check_eq "nothing stored: beta has no sla" "f" \
+    "$(q "SELECT document ? 'sla' FROM document WHERE kind = 'contract' AND code = 'beta-2026'")"
+out=$(beta_sla '[{"site": "sh-lingang", "node": "gpu-node-07", "device": "GPU-z"}]')
+check_match "a device of alpha's node: refused" 'reserved\[0\]: overlaps sh-lingang/gpu-node-07, reserved to customer "alpha"' "$out"
+out=$(beta_sla '[{"site": "sh-lingang", "node": "gpu-node-08"}]')
+check_match "another node: beta's own" "beta-2026 version 2026-01-01: replaced" "$out"
+check_eq "beta's month measures gpu-node-08 only (GPU-c's hour down)" "GPU-c|3600000|3600000" \
+    "$(q "SELECT device, sum(metered_ms), sum(downtime_ms) FROM sla_device_days(
+              (SELECT id FROM customer WHERE code = 'beta'), '2027-01-01', $CC) GROUP BY device")"
 finish

@@ -2,7 +2,7 @@
  * sla_availability.h). Three queries, all through schema 049: the terms,
  * the figures (by day, by device, the month: one grouping-sets query over
  * sla_device_days, so the three can never disagree), the windows not up
- * (sla_windows). */
+ * (sla_spans: sla_windows' windows, consecutive alike ones merged). */
 #include "billing/sla_availability.h"
 
 #include "core/csv.h"
@@ -59,15 +59,18 @@ static const char *const ms_names[] = {"metered_ms",     "up_ms",       "degrade
 static const char *const ms_heads[] = {"metered",     "up",       "degraded", "down",
                                        "maintenance", "customer", "downtime"};
 
-/* The windows not up, local times in the contract's zone. */
+/* The windows not up, local times in the contract's zone: a device's
+ * consecutive windows with the same state, reasons and class as one
+ * (sla_spans, schema 052, as the invoice keeps them), so a node down for a
+ * day at 30 s scrapes is a line per device, not 2,880. */
 static const char windows_sql[] =
     "SELECT site || '/' || node || '/' || device, "
     "  to_char(start_at AT TIME ZONE $4, 'YYYY-MM-DD\"T\"HH24:MI:SS'), "
     "  to_char(end_at AT TIME ZONE $4, 'YYYY-MM-DD\"T\"HH24:MI:SS'), state, "
     "  array_to_string(reasons, ' '), "
     "  CASE class WHEN 'maintenance' THEN 'maintenance' WHEN 'customer' THEN 'customer_caused' "
-    "    ELSE 'no' END, window_ms "
-    "FROM sla_windows($1, $2::date, $3::text[]) WHERE class <> 'up' "
+    "    ELSE 'no' END, span_ms "
+    "FROM sla_spans($1, $2::date, $3::text[]) "
     "ORDER BY site || '/' || node || '/' || device COLLATE \"C\", start_at";
 
 static void terms_out(const PGresult *t, const char *customer, const char *period,

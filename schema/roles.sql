@@ -242,8 +242,9 @@ GRANT EXECUTE ON FUNCTION sla_device_days(bigint, date, text[]),
                           sla_windows(bigint, date, text[])
     TO gpumeter_billing, gpumeter_api;
 -- sla_spans (schema 052): the windows not up merged into spans, which
--- invoice run stores with a draft (invoice_sla_span).
-GRANT EXECUTE ON FUNCTION sla_spans(bigint, date, text[]) TO gpumeter_billing;
+-- invoice run stores with a draft (invoice_sla_span) and the customer's
+-- report (CLI and API) lists.
+GRANT EXECUTE ON FUNCTION sla_spans(bigint, date, text[]) TO gpumeter_billing, gpumeter_api;
 -- The fleet's health, aggregated (schema 053): security definers over
 -- device_health that return per-group and per-device sums, never a
 -- window, for billing's reports (report availability, yield, health) and

@@ -116,7 +116,7 @@ device_availability(date,date,text)|SELECT count(*) FROM device_availability('20
 health_month_devices(date)|SELECT count(*) FROM health_month_devices('2026-01-01')|gpumeter_api gpumeter_billing
 health_month_reasons(date)|SELECT count(*) FROM health_month_reasons('2026-01-01')|gpumeter_api gpumeter_billing
 sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
-sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_billing"
+sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -196,4 +196,15 @@ drive "$KA" "$TMP/maint"
 check_eq "nothing excluded: the card says so" \
     "Availability = (metered − downtime) ÷ metered, rounded down; this contract excludes nothing: all time not up is downtime." \
     "$(seen rule.en)"
+
+# Windows alike and back to back are one line (sla_spans, as the invoice
+# keeps them): GPU-b's two half hours of scrape_failed on 25 Jan are one
+# hour; a third half hour with another reason is its own.
+health_window 20 gpu-node-07 GPU-b 2027-01-25T00:00:00Z 30 down '{scrape_failed}'
+health_window 21 gpu-node-07 GPU-b 2027-01-25T00:30:00Z 30 down '{scrape_failed}'
+health_window 22 gpu-node-07 GPU-b 2027-01-25T01:00:00Z 30 down '{xid:79}'
+check_eq "two alike windows back to back: one line; another reason: its own" \
+"sh-lingang/gpu-node-07/GPU-b,2027-01-25T08:00:00,2027-01-25T09:00:00,down,scrape_failed,no,3600000
+sh-lingang/gpu-node-07/GPU-b,2027-01-25T09:00:00,2027-01-25T09:30:00,down,xid:79,no,1800000" \
+    "$("$GM" report availability --customer alpha --period 2027-01 --format csv | grep -F 'GPU-b,2027-01-25')"
 finish

@@ -24,8 +24,10 @@
 --                   maintenance_ms - customer_ms
 -- Availability is (metered_ms - downtime_ms) / metered_ms: excluded time
 -- counts as delivered (docs/contracts.md, "SLA"). A window counts whole,
--- in the day and under the exclusions of its start. No row: no sla, no
--- reserved device metered in the month.
+-- in the day and under the exclusions of its start. The month ends with
+-- the last day of a contract terminated in it. A device two sources
+-- report is metered by one: the source that metered it longest in the
+-- month. No row: no sla, no reserved device metered in the month.
 --
 -- sla_windows(customer_id, month, customer_caused): the same windows one
 -- by one, each with its local day and its class: 'up', 'maintenance',
@@ -71,7 +73,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
            OR (h.site, h.node) IN (SELECT r.site, r.node FROM r
                                    WHERE r.node IS NOT NULL AND r.device IS NULL)
            OR (h.site, h.node, h.device) IN (SELECT r.site, r.node, r.device FROM r
-                                             WHERE r.device IS NOT NULL))
+                                             WHERE r.device IS NOT NULL)),
+    -- one source per device and month: two collectors reporting one
+    -- device's health (dcgm and nvidia-smi on one node, a collector
+    -- redeployed under a new name) would meter its time twice; the source
+    -- that metered it longest counts (ties: the first by name), the
+    -- other's windows are not this month's evidence
+    one AS (
+        SELECT DISTINCT ON (x.site, x.node, x.device) x.site, x.node, x.device, x.source
+        FROM (SELECT h.site, h.node, h.device, h.source, sum(h.window_ms) AS ms
+              FROM h GROUP BY h.site, h.node, h.device, h.source) x
+        ORDER BY x.site, x.node, x.device, x.ms DESC, x.source COLLATE "C")
     SELECT (h.start_at AT TIME ZONE h.tz)::date, h.site, h.node, h.device, h.model,
            h.start_at, h.end_at, h.window_ms::bigint, h.state::text, h.reasons,
            CASE WHEN h.state = 'up' THEN 'up'
@@ -80,7 +92,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                     THEN 'maintenance'
                 WHEN h.ex_customer AND h.reasons <@ $3 THEN 'customer'
                 ELSE 'downtime' END
-    FROM h
+    FROM h JOIN one USING (site, node, device, source)
 $$;
 
 CREATE FUNCTION sla_device_days(customer_id bigint, month date, customer_caused text[])

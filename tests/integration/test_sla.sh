@@ -24,6 +24,32 @@ check_eq "February holds the window of 1 Feb in Shanghai" "2027-02-01|GPU-b|3600
 check_eq "a customer without an sla has no rows" "0" \
     "$(q "SELECT count(*) FROM sla_device_days((SELECT id FROM customer WHERE code = 'beta'), '2027-01-01', $CC)")"
 
+# Two sources reporting one device (dcgm and nvidia-smi on one node): one
+# source per device and month counts, the one that metered it longest,
+# so GPU-a's time is never metered twice. Source c0 reports half an hour
+# of GPU-a down on 5 Jan, over c1's hour up: c1's 3 hours win, and
+# January is as before. Then c0 reports GPU-b's January for 3 hours
+# (more than c1's 2): c0's windows count for GPU-b, c1's do not.
+q "INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
+                              end_at, window_ms, state, reasons)
+   VALUES ('c0', 1, 'sh-a', 'sh-lingang', 'gpu-node-07', 'GPU-a', 'H800', 'nvidia',
+           '2027-01-05T00:00:00Z', '2027-01-05T00:30:00Z', 1800000, 'down', '{scrape_failed}')" >/dev/null
+check_eq "a second source's shorter report of GPU-a changes nothing" "GPU-a|10800000|1800000
+GPU-b|7200000|0" \
+    "$(q "SELECT device, sum(metered_ms), sum(downtime_ms) FROM sla_device_days(
+              (SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01', $CC)
+          GROUP BY device ORDER BY device")"
+q "INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
+                              end_at, window_ms, state, reasons)
+   VALUES ('c0', 2, 'sh-a', 'sh-lingang', 'gpu-node-07', 'GPU-b', 'H800', 'nvidia',
+           '2027-01-02T00:00:00Z', '2027-01-02T03:00:00Z', 10800000, 'down', '{scrape_failed}')" >/dev/null
+check_eq "a second source that metered GPU-b longer counts instead of the first" "GPU-a|10800000|1800000
+GPU-b|10800000|10800000" \
+    "$(q "SELECT device, sum(metered_ms), sum(downtime_ms) FROM sla_device_days(
+              (SELECT id FROM customer WHERE code = 'alpha'), '2027-01-01', $CC)
+          GROUP BY device ORDER BY device")"
+q "DELETE FROM device_health WHERE source = 'c0'" >/dev/null
+
 # A device is reserved to one customer at a time: beta may not reserve the
 # site alpha's node is at, nor a device of that node; another node is its
 # own. Refused whole, by path, naming whose reservation it overlaps.

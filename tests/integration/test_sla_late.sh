@@ -153,4 +153,28 @@ sla_credit|2026-10|2026-10: 98.2258% < 99.5%: 10% x 1680.00 = 168.00 - 336.00|16
 check_eq "with October's evidence as it is now" "5|372000000|6600000" "$(evidence 2026-12 2026-10)"
 check_eq "the issued October and November never changed" "$october $november" \
     "$(frozen 2026-10) $(frozen 2026-11)"
+
+# Maintenance versions governing a credited month are refused, as plans
+# and contracts are for issued months: October's evidence stands on the
+# October and November invoices, November's on November's.
+oct_no=$(q "SELECT number FROM invoice WHERE id = $INV '2026-10-01')")
+maint() { # effective_from window-start
+    printf '{"maintenance": "lingang", "effective_from": "%s", "windows": [{"site": "sh-lingang",
+      "start": "%s", "end": "2027-01-01T00:00:00Z", "announced_at": "2026-09-01T00:00:00Z",
+      "reason": "UPS"}]}' "$1" "$2" >"$TMP/maint.json"
+}
+maint 2026-10-01 2026-10-02T00:00:00Z
+run_gm 2 "a maintenance version from October is refused" maintenance apply "$TMP/maint.json"
+check_eq "naming each credited month and the invoice carrying its evidence" \
+"gpumeter: error: maintenance lingang version 2026-10-01 would govern the SLA evidence of 3 issued months
+customer alpha 2026-10: invoice $oct_no
+customer alpha 2026-10: invoice $number
+customer alpha 2026-11: invoice $number" "$(grep -v '^DETAIL\|^HINT' <<<"$out")"
+check_eq "nothing stored" "0" "$(q "SELECT count(*) FROM document WHERE kind = 'maintenance'")"
+maint 2026-11-15 2026-11-16T00:00:00Z
+run_gm 2 "one from mid-November is refused for November" maintenance apply "$TMP/maint.json" --dry-run
+check_match "naming November only" "would govern the SLA evidence of 1 issued month
+customer alpha 2026-11: invoice $number" "$out"
+maint 2026-12-01 2026-12-02T00:00:00Z
+run_gm 0 "one from December (a draft month) is stored" maintenance apply "$TMP/maint.json"
 finish

@@ -67,6 +67,40 @@ static const char lines_sql[] =
     "JOIN invoice_line l ON l.invoice_id = i.id "
     "WHERE i.id = ANY($1::bigint[]) ORDER BY c.code COLLATE \"C\", l.line_no";
 
+/* sla_credit lines of later standing invoices that adjust month $1: a new
+ * invoice for the month (after a void) deducts what they already credited,
+ * as late usage's "billed on" lines do (late.c). */
+static const char credited_later_sql[] =
+    "SELECT c.code, sum(l.amount)::bigint, string_agg(DISTINCT j.number, ', ') "
+    "FROM invoice j JOIN customer c ON c.id = j.customer_id "
+    "JOIN invoice_line l ON l.invoice_id = j.id "
+    "WHERE " INVOICE_STANDS("j.") " AND l.kind = 'sla_credit' "
+    "  AND l.adjusts = $1::date AND j.period <> $1::date "
+    "  AND ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
+    "GROUP BY 1 HAVING sum(l.amount) <> 0";
+
+/* Deductions for what later invoices already credited of this month:
+ * "2026-10: INV-2026-000002", figures and the numbers only, like every
+ * SLA detail. No evidence: the month's own rows are its evidence. */
+static bool credited_later(PGconn *conn, const char *const *p, struct prior_lines *out)
+{
+    PGresult *res =
+        db_query_reused(conn, "read what later invoices credited", credited_later_sql, 2, p);
+    for (int k = 0; res && k < PQntuples(res); k++) {
+        struct bill_line *l = prior_add(out, PQgetvalue(res, k, 0));
+        int64_t a = 0;
+        db_get_int64(res, k, 1, &a);
+        l->kind = LINE_SLA_CREDIT;
+        l->amount = -a;
+        l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
+        snprintf(l->adjusts, sizeof l->adjusts, "%.7s", p[0]);
+        snprintf(l->detail, sizeof l->detail, "%.7s: %.110s", p[0], PQgetvalue(res, k, 2));
+    }
+    bool ok = res != NULL;
+    PQclear(res);
+    return ok;
+}
+
 /* One candidate's month read again: its evidence now and its lines. */
 struct late_month {
     const char *month; /* YYYY-MM */
@@ -194,8 +228,10 @@ bool sla_late_load(PGconn *conn, const char *first_day, const char *customers,
                    struct prior_lines *out)
 {
     const char *p[] = {first_day, customers};
-    PGresult *cand =
-        db_query_reused(conn, "look for late health of issued months", candidates_sql, 2, p);
+    PGresult *cand = credited_later(conn, p, out)
+                         ? db_query_reused(conn, "look for late health of issued months",
+                                           candidates_sql, 2, p)
+                         : NULL;
     if (!cand) return false;
     struct strbuf codes = STRBUF_INIT;
     health_reason_customer_caused_array(&codes);

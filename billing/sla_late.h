@@ -22,6 +22,13 @@
  * evidence sums it was computed from (sla_metered_ms, sla_downtime_ms):
  * store_invoices writes P's evidence rows on the draft from them.
  *
+ * A new invoice for a month whose first was voided (the month being
+ * billed) deducts what later standing invoices' sla_credit lines already
+ * credited of it: one sla_credit line adjusting its own month, positive,
+ * its detail the month and those invoices ("2026-10: INV-2026-000002"),
+ * as late usage's "billed on" lines do; its own credit is computed with
+ * the health now, like any draft's.
+ *
  * A customer whose stored contract for P does not validate is warned of
  * and skipped (P's invoice stands; nothing is credited for it), as late
  * usage does. Reentrant. Thread-safe with one connection per thread. */

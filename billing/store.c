@@ -261,7 +261,11 @@ static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresu
         db_array_add(&drafts, id);
         for (size_t j = 0; j < b[i].n; j++) {
             const struct bill_line *l = &b[i].lines[j];
-            if (l->kind != LINE_SLA_CREDIT || !l->adjusts[0]) continue;
+            /* a new invoice's deduction of what later ones credited of
+             * its own month (sla_late.h) has the month's own evidence */
+            if (l->kind != LINE_SLA_CREDIT || !l->adjusts[0] ||
+                !strcmp(l->adjusts, b[i].period))
+                continue;
             char month[16];
             time_month_first_day(l->adjusts, month);
             db_array_add(&c.v[0], id);

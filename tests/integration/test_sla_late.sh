@@ -177,4 +177,24 @@ check_match "naming November only" "would govern the SLA evidence of 1 issued mo
 customer alpha 2026-11: invoice $number" "$out"
 maint 2026-12-01 2026-12-02T00:00:00Z
 run_gm 0 "one from December (a draft month) is stored" maintenance apply "$TMP/maint.json"
+
+# October voided and invoiced again: its new invoice credits October as
+# its health is now (98.2258%: 10% x 1,680.00 = 168.00) and deducts what
+# November already credited of it (+168.00, naming November's invoice),
+# so October is credited 168.00 in all; December's claw-back of October
+# is gone (October has no standing invoice until the new one is issued).
+"$GM" invoice void "$oct_no" --reason "SLA re-issue test" >/dev/null 2>&1 || fail "void October"
+run 2026-10
+check_eq "the new October: its credit now, less what November credited" \
+"usage|||168000|10080
+sla_credit|2026-10|2026-10: $number|16800|1008
+sla_credit||98.2258% < 99.5%: 10% x 1680.00|-16800|-1008" "$(lines 2026-10)"
+check_eq "its evidence is October's own, once" "5|372000000|6600000" "$(evidence 2026-10 2026-10)"
+run 2026-12
+check_eq "December: no adjustment of a month with no standing invoice" \
+    "usage|||16800|1008" "$(lines 2026-12)"
+issue 2026-10
+run 2026-12
+check_eq "the new October issued: credited -168.00 + 168.00 - 168.00 = 168.00, as owed: nothing" \
+    "usage|||16800|1008" "$(lines 2026-12)"
 finish

@@ -171,7 +171,8 @@ static bool adjust(struct late_month *lm, const PGresult *cand, int r, struct pr
     struct sla_credit credit;
     ok = ok && sla_affected(&issued, &m, &affected) &&
          sla_credit_compute(&lm->k->sla, m.metered_ms, m.downtime_ms, affected, &credit) &&
-         money_add(credit.amount, credited, &difference); /* credited is <= 0 as lines are */
+         /* credited: the lines' signed sum (a credit is negative): now - before */
+         money_add(credit.amount, credited, &difference);
     if (!ok)
         log_warn("late health of customer \"%s\" in %s cannot be credited: its sums do not fit",
                  code, lm->month);

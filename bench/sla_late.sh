@@ -50,6 +50,10 @@ echo "October issue: $(seconds "$REL" invoice issue --period 2026-10) s"
 echo "October: $(q "SELECT count(*) FROM invoice WHERE period = '2026-10-01' AND status = 'issued'") issued, $(q "SELECT count(*) FROM invoice_line WHERE kind = 'sla_credit'") credits"
 echo "(a) November invoice run, no late health: $(seconds "$REL" invoice run --period 2026-11) s"
 echo "    again: $(seconds "$REL" invoice run --period 2026-11) s"
+# BASELINE: a binary built without sla_late_load, to time what looking for
+# candidates costs when there are none (the same refresh as "again")
+[ -z "${BASELINE:-}" ] ||
+    echo "(0) the same by $BASELINE: $(seconds "$BASELINE" invoice run --period 2026-11) s"
 q "INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
                               end_at, window_ms, state, reasons)
    SELECT 'late', d, 'sh-b', 'sh-lingang', 'n' || lpad(d::text, 4, '0'), 'GPU-0', 'H800', 'nvidia',

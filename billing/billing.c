@@ -4,6 +4,7 @@
 
 #include "billing/late.h"
 #include "billing/month.h"
+#include "billing/sla_late.h"
 #include "billing/owned.h"
 #include "core/db.h"
 #include "core/log.h"
@@ -49,9 +50,13 @@ int billing_load(PGconn *conn, const char *period, const char *customer,
     int bills = -1;
     time_month_first_day(period, first_day);
     /* late usage of earlier months first: it rates those months again
-     * (month_load without terms), never this one */
-    if (late_load(conn, first_day, customers, &prior))
+     * (month_load without terms), never this one; then late health of
+     * issued months (sla_late.h), the difference to their SLA credits */
+    if (late_load(conn, first_day, customers, &prior) &&
+        sla_late_load(conn, first_day, customers, &prior)) {
+        prior_sort(&prior);
         bills = month_load(conn, period, customers, customer, proposed, &prior, fn, ctx);
+    }
     prior_free(&prior);
     sb_free(&one);
     return bills;

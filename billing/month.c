@@ -235,22 +235,10 @@ static void free_month(struct month *m)
     free(m->banded_plan);
 }
 
-/* Advances *at over res's rows of customer (column 0), returning the first. */
-static int rows_of(const PGresult *res, int *at, const char *customer, int *count)
-{
-    while (*at < PQntuples(res) && strcmp(PQgetvalue(res, *at, 0), customer) < 0)
-        (*at)++;
-    int first = *at;
-    while (*at < PQntuples(res) && !strcmp(PQgetvalue(res, *at, 0), customer))
-        (*at)++;
-    *count = *at - first;
-    return first;
-}
-
 static bool price_usage(struct month *m, struct bill *b, const struct plan *plan,
                         const struct contract *k)
 {
-    int n, first = rows_of(m->usage, &m->usage_at, b->customer, &n);
+    int n, first = db_rows_of(m->usage, &m->usage_at, b->customer, &n);
     struct usage_row *rows = xcalloc((size_t)n + 1, sizeof *rows);
     struct training_gpu *gpu = xcalloc((size_t)n + 1, sizeof *gpu);
     size_t nrows = 0, ngpu = 0;
@@ -296,7 +284,7 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
  * the bill; false (b->error set) when its sums do not fit. */
 static bool sla_month_read(struct month *m, struct bill *b, struct sla_month *e)
 {
-    int n, first = rows_of(m->sla, &m->sla_at, b->customer, &n);
+    int n, first = db_rows_of(m->sla, &m->sla_at, b->customer, &n);
     for (int i = 0; i < n; i++) {
         int64_t metered = 0, downtime = 0;
         if (!db_get_int64(m->sla, first + i, 3, &metered) ||
@@ -320,8 +308,8 @@ static bool sla_month_read(struct month *m, struct bill *b, struct sla_month *e)
 
 static bool settle_terms(struct month *m, int r, struct bill *b, const struct contract *k)
 {
-    int nb, fb = rows_of(m->bank, &m->bank_at, b->customer, &nb);
-    int nv, fv = rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
+    int nb, fb = db_rows_of(m->bank, &m->bank_at, b->customer, &nb);
+    int nv, fv = db_rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
     struct sla_month evidence = {0};
     struct bank_entry *bank = xcalloc((size_t)nb + 1, sizeof *bank);
     struct voucher *vouchers = xcalloc((size_t)nv + 1, sizeof *vouchers);

@@ -16,15 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
-                        const char *ids, const char *metered, const char *downtime,
-                        const char *customers)
+bool sla_evidence_write(PGconn *conn, const char *drafts, const char *ids, const char *months,
+                        const char *metered, const char *downtime, const char *customers)
 {
     struct strbuf codes = STRBUF_INIT;
     health_reason_customer_caused_array(&codes);
     const char *del[] = {drafts};
-    const char *ins[] = {ids, first_day, sb_str(&codes)};
-    const char *chk[] = {ids, metered, downtime, customers};
+    const char *ins[] = {ids, months, sb_str(&codes)};
+    const char *chk[] = {ids, months, metered, downtime, customers};
     bool ok =
         db_exec(conn, "clear the drafts' SLA evidence",
                 "DELETE FROM invoice_sla_evidence WHERE invoice_id = ANY($1::bigint[])", 1, del) &&
@@ -33,31 +32,34 @@ bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
         db_exec(conn, "write the SLA evidence",
                 "INSERT INTO invoice_sla_evidence (invoice_id, month, day, site, node, device, "
                 "model, metered_ms, up_ms, degraded_ms, down_ms, maintenance_ms, customer_ms, "
-                "downtime_ms) SELECT i.id, $2::date, d.* FROM invoice i "
-                "CROSS JOIN LATERAL sla_device_days(i.customer_id, $2::date, $3::text[]) d "
-                "WHERE i.id = ANY($1::bigint[])",
+                "downtime_ms) SELECT i.id, u.month, d.* "
+                "FROM unnest($1::bigint[], $2::date[]) u(id, month) "
+                "JOIN invoice i ON i.id = u.id "
+                "CROSS JOIN LATERAL sla_device_days(i.customer_id, u.month, $3::text[]) d",
                 3, ins) &&
         db_exec(conn, "write the SLA spans",
                 "INSERT INTO invoice_sla_span (invoice_id, month, site, node, device, model, "
-                "start_at, end_at, span_ms, state, reasons, class) SELECT i.id, $2::date, s.* "
-                "FROM invoice i CROSS JOIN LATERAL sla_spans(i.customer_id, $2::date, $3::text[]) s "
-                "WHERE i.id = ANY($1::bigint[])",
+                "start_at, end_at, span_ms, state, reasons, class) SELECT i.id, u.month, s.* "
+                "FROM unnest($1::bigint[], $2::date[]) u(id, month) "
+                "JOIN invoice i ON i.id = u.id "
+                "CROSS JOIN LATERAL sla_spans(i.customer_id, u.month, $3::text[]) s",
                 3, ins);
     sb_free(&codes);
     PGresult *changed =
         ok ? db_query(conn, "check the SLA evidence against the credits",
-                      "SELECT u.code FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], "
-                      "  $4::text[]) u(id, metered, downtime, code) "
-                      "LEFT JOIN (SELECT invoice_id, sum(metered_ms) m, sum(downtime_ms) d "
-                      "  FROM invoice_sla_evidence WHERE invoice_id = ANY($1::bigint[]) "
-                      "  GROUP BY 1) e ON e.invoice_id = u.id "
-                      "LEFT JOIN (SELECT invoice_id, sum(span_ms) d FROM invoice_sla_span "
+                      "SELECT u.code FROM unnest($1::bigint[], $2::date[], $3::bigint[], "
+                      "  $4::bigint[], $5::text[]) u(id, month, metered, downtime, code) "
+                      "LEFT JOIN (SELECT invoice_id, month, sum(metered_ms) m, "
+                      "  sum(downtime_ms) d FROM invoice_sla_evidence "
+                      "  WHERE invoice_id = ANY($1::bigint[]) GROUP BY 1, 2) e "
+                      "  ON e.invoice_id = u.id AND e.month = u.month "
+                      "LEFT JOIN (SELECT invoice_id, month, sum(span_ms) d FROM invoice_sla_span "
                       "  WHERE invoice_id = ANY($1::bigint[]) AND class = 'downtime' "
-                      "  GROUP BY 1) s ON s.invoice_id = u.id "
+                      "  GROUP BY 1, 2) s ON s.invoice_id = u.id AND s.month = u.month "
                       "WHERE coalesce(e.m, 0) <> u.metered OR coalesce(e.d, 0) <> u.downtime "
                       "   OR coalesce(s.d, 0) <> u.downtime "
                       "ORDER BY 1",
-                      4, chk)
+                      5, chk)
            : NULL;
     if (!changed) return false;
     int n = PQntuples(changed);

@@ -7,8 +7,10 @@
  * of the drafts being refreshed: every draft's rows are deleted, and the
  * drafts whose contract has an sla get the month's rows as sla_device_days
  * (schema 049) returns them now, with core/health_reasons.h's
- * customer-caused codes. It then checks that each such draft's rows sum to
- * the metered and downtime milliseconds its bill was settled with: health
+ * customer-caused codes, and so does each earlier month a draft's late
+ * sla_credit line adjusts (month = that month). It then checks that each
+ * such (draft, month)'s rows sum to the metered and downtime milliseconds
+ * its credit was computed from: health
  * that arrived between pricing and writing (the run reads at READ
  * COMMITTED) fails the run, so an invoice's credit and its evidence always
  * agree. An issued invoice's rows are never touched (the guard of invoice
@@ -28,13 +30,16 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-/* first_day "YYYY-MM-01"; drafts: the refreshed drafts' ids (an array
- * literal); ids, metered, downtime, customers: parallel array literals of
- * the drafts whose contract has an sla, their bills' sums and customers.
- * False after logging (a database error, or evidence that changed). */
-bool sla_evidence_write(PGconn *conn, const char *first_day, const char *drafts,
-                        const char *ids, const char *metered, const char *downtime,
-                        const char *customers);
+/* drafts: the refreshed drafts' ids (an array literal); ids, months,
+ * metered, downtime, customers: parallel array literals, one element per
+ * (draft, month measured: "YYYY-MM-01") that carries evidence (the month's
+ * own when its contract has an sla; each earlier month a late sla_credit
+ * line adjusts, billing/sla_late.h), the sums its credit was computed from
+ * and the draft's customer. Each (draft, month) gets sla_device_days's rows
+ * for that month, checked per (draft, month). False after logging (a
+ * database error, or evidence that changed). */
+bool sla_evidence_write(PGconn *conn, const char *drafts, const char *ids, const char *months,
+                        const char *metered, const char *downtime, const char *customers);
 
 /* Reads the evidence of the invoice store_load would read (number, or
  * customer and first_day: STORE_INVOICE_NAMED) into ev (zeroed by the

@@ -246,28 +246,45 @@ static bool store_details(PGconn *conn, const char *first_day, const PGresult *i
 }
 
 /* The drafts' SLA evidence (sla_evidence.h): every draft's rewritten, and
- * checked against the sums its bill was settled with. */
+ * checked against the sums its bill was settled with: its own month's, and
+ * each earlier month a late sla_credit line adjusts (sla_late.h). */
 static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresult *ids,
                                const struct bill *b, size_t n)
 {
     struct strbuf drafts = STRBUF_INIT;
     struct db_columns c;
     db_array_open(&drafts);
-    db_columns_open(&c, 4);
+    db_columns_open(&c, 5);
     for (size_t i = 0; i < n; i++) {
         const char *id = id_of(ids, &b[i]);
         if (!id) continue;
         db_array_add(&drafts, id);
+        for (size_t j = 0; j < b[i].n; j++) {
+            const struct bill_line *l = &b[i].lines[j];
+            /* a new invoice's deduction of what later ones credited of
+             * its own month (sla_late.h) has the month's own evidence */
+            if (l->kind != LINE_SLA_CREDIT || !l->adjusts[0] ||
+                !strcmp(l->adjusts, b[i].period))
+                continue;
+            char month[16];
+            time_month_first_day(l->adjusts, month);
+            db_array_add(&c.v[0], id);
+            db_array_add(&c.v[1], month);
+            add_int(&c.v[2], l->sla_metered_ms);
+            add_int(&c.v[3], l->sla_downtime_ms);
+            db_array_add(&c.v[4], b[i].customer);
+        }
         if (!b[i].sla) continue;
         db_array_add(&c.v[0], id);
-        add_int(&c.v[1], b[i].sla_metered_ms);
-        add_int(&c.v[2], b[i].sla_downtime_ms);
-        db_array_add(&c.v[3], b[i].customer);
+        db_array_add(&c.v[1], first_day);
+        add_int(&c.v[2], b[i].sla_metered_ms);
+        add_int(&c.v[3], b[i].sla_downtime_ms);
+        db_array_add(&c.v[4], b[i].customer);
     }
     db_array_close(&drafts);
-    const char *p[4];
+    const char *p[5];
     db_columns_close(&c, p, 0);
-    bool ok = sla_evidence_write(conn, first_day, sb_str(&drafts), p[0], p[1], p[2], p[3]);
+    bool ok = sla_evidence_write(conn, sb_str(&drafts), p[0], p[1], p[2], p[3], p[4]);
     sb_free(&drafts);
     db_columns_free(&c);
     return ok;

@@ -192,6 +192,17 @@ void db_rollback(PGconn *conn)
     PQclear(PQexec(conn, "ROLLBACK"));
 }
 
+int db_rows_of(const PGresult *res, int *at, const char *key, int *count)
+{
+    while (*at < PQntuples(res) && strcmp(PQgetvalue(res, *at, 0), key) < 0)
+        (*at)++;
+    int first = *at;
+    while (*at < PQntuples(res) && !strcmp(PQgetvalue(res, *at, 0), key))
+        (*at)++;
+    *count = *at - first;
+    return first;
+}
+
 bool db_get_int64(const PGresult *res, int row, int col, int64_t *out)
 {
     if (PQgetisnull(res, row, col)) return false;

@@ -56,6 +56,11 @@ bool db_begin(PGconn *conn);
 bool db_commit(PGconn *conn);
 void db_rollback(PGconn *conn);
 
+/* A merge over a result sorted by column 0 (strcmp order, COLLATE "C"):
+ * advances *at past the rows before key and over key's, returning the
+ * first of key's rows and their *count (0: none). */
+int db_rows_of(const PGresult *res, int *at, const char *key, int *count);
+
 /* Reads an int64 cell; false if NULL or not a whole number in range. */
 bool db_get_int64(const PGresult *res, int row, int col, int64_t *out);
 

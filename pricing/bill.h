@@ -37,7 +37,8 @@ struct bill_line {
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */
     char detail[129];          /* adjustments: the voucher, program or bank entries */
-    char adjusts[8];           /* prior_period lines: the month corrected, YYYY-MM */
+    char adjusts[8];           /* prior_period and late sla_credit lines: the month
+                                * corrected, YYYY-MM */
     int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
     int64_t training_quantity; /* of quantity, from jobs that report tokens */
     int64_t unit_price;        /* micro-units per price unit */
@@ -51,6 +52,11 @@ struct bill_line {
      * are, and the part of it on domestic accelerators (domestic-only
      * vouchers cover the line in that proportion) */
     int64_t jobs_gpu_ms, jobs_domestic_ms;
+    /* a live sla_credit line adjusting an earlier month (billing/sla_late.h):
+     * the sums of that month's evidence it was computed from; store_invoices
+     * writes the month's evidence rows with the draft and checks them
+     * against these. 0 on stored documents. */
+    int64_t sla_metered_ms, sla_downtime_ms;
 };
 
 struct voucher_claim {

@@ -17,9 +17,10 @@
  * net of the over-use carried against it. Vouchers, subsidies,
  * prior-period lines and tax are not affected charges.
  *
- * This is the seam for a credit computed again for an issued month (late
- * health: the difference on a later invoice): the same two calls on that
- * invoice's lines and its evidence. Pure; thread-safe. */
+ * A credit computed again for an issued month (late health: the
+ * difference on a later invoice, billing/sla_late.h) is the same two calls
+ * on that invoice's lines as issued and the month's evidence now. Pure;
+ * thread-safe. */
 #ifndef GPUMETER_SLA_H
 #define GPUMETER_SLA_H
 

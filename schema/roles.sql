@@ -253,6 +253,10 @@ GRANT EXECUTE ON FUNCTION sla_spans(bigint, date, text[]) TO gpumeter_billing, g
 GRANT EXECUTE ON FUNCTION device_availability(date, date, text), health_month_devices(date),
                           health_month_reasons(date)
     TO gpumeter_billing, gpumeter_api;
+-- Late health (schema 051): the newest ingestion of a month's health, the
+-- one figure invoice run (and the API's draft previews, through the same
+-- billing code) needs to find months whose SLA credit may have changed.
+GRANT EXECUTE ON FUNCTION health_month_last_ingested(date) TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

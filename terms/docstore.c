@@ -115,10 +115,32 @@ static bool guard_issued(PGconn *conn, const struct doc_kind *k, const char *cod
     return ok;
 }
 
+/* A maintenance version governs the instants from its effective_from
+ * (00:00 UTC) to its code's next version's: a month is governed when its
+ * local span (the customer's time zone in that month) meets them, and it
+ * is frozen when a standing invoice carries SLA evidence of it (its own
+ * invoice, or a later one adjusting it: sla_late.h), since that evidence
+ * was computed with the windows in effect. */
+static const char maintenance_frozen_sql[] =
+    "SELECT DISTINCT c.code, to_char(e.month, 'YYYY-MM'), i.number, "
+    "       to_char(max(e.month) OVER () + interval '1 month', 'YYYY-MM-DD') "
+    "FROM invoice i JOIN customer c ON c.id = i.customer_id "
+    "JOIN (SELECT DISTINCT invoice_id, month FROM invoice_sla_evidence) e ON e.invoice_id = i.id "
+    "CROSS JOIN LATERAL (SELECT customer_time_zone(c.id, e.month) AS tz) z "
+    "WHERE " INVOICE_STANDS("i.") " AND $4::text IS NULL "
+    "  AND (e.month + interval '1 month')::timestamp AT TIME ZONE z.tz "
+    "      > $3::date::timestamp AT TIME ZONE 'UTC' "
+    "  AND e.month::timestamp AT TIME ZONE z.tz < coalesce((SELECT min(d.effective_from) "
+    "      FROM document d WHERE d.kind = $1 AND d.code = $2 AND d.effective_from > $3::date), "
+    "      'infinity'::date)::timestamp AT TIME ZONE 'UTC' "
+    "ORDER BY 1, 2, 3";
+
 PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
                                  const char *from, const char *customer)
 {
     const char *p[] = {kind, code, from, customer};
+    if (!strcmp(kind, "maintenance"))
+        return db_query(conn, "look for credited months", maintenance_frozen_sql, 4, p);
     return db_query(
         conn, "look for issued months",
         "SELECT c.code, to_char(i.period, 'YYYY-MM'), i.number, "
@@ -134,8 +156,9 @@ PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *cod
         4, p);
 }
 
-/* Refuses a plan or contract version that would price an issued month
- * (exit 2 in *rc, every customer and month named); true when none would. */
+/* Refuses a plan or contract version that would price an issued month, or
+ * a maintenance version that would govern a credited one (exit 2 in *rc,
+ * every customer and month named); true when none would. */
 static bool guard_frozen(PGconn *conn, const struct doc_kind *k, const struct doc_identity *id,
                          const char *from, int *rc)
 {
@@ -144,7 +167,8 @@ static bool guard_frozen(PGconn *conn, const struct doc_kind *k, const struct do
     if (!res) return false;
     int n = PQntuples(res);
     if (n) {
-        log_error("%s %s version %s would price %d issued month%s", k->kind, id->code, from, n,
+        log_error("%s %s version %s would %s %d issued month%s", k->kind, id->code, from,
+                  strcmp(k->kind, "maintenance") ? "price" : "govern the SLA evidence of", n,
                   n == 1 ? "" : "s");
         /* years of a plan's many customers would bury the hint: the first
          * FROZEN_NAMED, then how many more */

@@ -14,8 +14,11 @@
  *    price a month already issued for a customer is refused, created or
  *    replaced (exit 2, naming the customers and months); one that prices
  *    nothing issued may be replaced (docstore_frozen_months, the one
- *    definition; docs/plans.md, "Issued months are frozen"). Other kinds:
- *    a version that priced an issued invoice is never replaced;
+ *    definition; docs/plans.md, "Issued months are frozen"); a
+ *    maintenance version that would govern a month whose SLA evidence a
+ *    standing invoice carries is refused the same way (docs/availability.md,
+ *    "Maintenance"). Other kinds: a version that priced an issued invoice
+ *    is never replaced;
  *  - list, show and diff read them back. Reentrant: state is the caller's (connection, parsed
  * document). Thread-safe with one connection per thread. */
 #ifndef GPUMETER_DOCSTORE_H
@@ -70,7 +73,12 @@ bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len,
  * effective_from (YYYY-MM-DD) up to the next version's, a plan's next
  * version of its code (invoices of that plan) or a contract's the
  * customer's next contract version (invoices of that customer); the
- * version in effect on a month's first day prices the month. Rows:
+ * version in effect on a month's first day prices the month. Kind
+ * "maintenance" (customer NULL): the months whose SLA evidence a standing
+ * invoice carries (invoice_sla_evidence.month, on the month's invoice or a
+ * later one adjusting it) and whose local span (customer_time_zone) meets
+ * the version's instants, from effective_from 00:00 UTC to the next
+ * version's of its code; the invoice named is the one carrying it. Rows:
  * customer code, month YYYY-MM, invoice number, the first month after the
  * last of them (YYYY-MM-DD, every row), in customer and month order.
  * customer is NULL for a plan. NULL after a database error. */

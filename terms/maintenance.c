@@ -81,7 +81,7 @@ static bool maintenance_stored(PGconn *conn, const void *parsed, struct doc_chec
 
 const struct doc_kind maintenance_kind = {
     "maintenance",      true, sizeof(struct maintenance), maintenance_parse, maintenance_identify,
-    maintenance_check, maintenance_stored, NULL, false};
+    maintenance_check, maintenance_stored, NULL, true};
 
 static int maintenance_apply(int argc, char **argv)
 {

@@ -114,6 +114,7 @@ maintenance_store(text,date,integer)|DO \$\$ BEGIN PERFORM maintenance_store('no
 sla_device_days(bigint,date,text[])|SELECT count(*) FROM sla_device_days(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
 device_availability(date,date,text)|SELECT count(*) FROM device_availability('2026-01-01', '2026-01-31', 'site')|gpumeter_api gpumeter_billing
 health_month_devices(date)|SELECT count(*) FROM health_month_devices('2026-01-01')|gpumeter_api gpumeter_billing
+health_month_last_ingested(date)|SELECT health_month_last_ingested('2026-01-01')|gpumeter_api gpumeter_billing
 health_month_reasons(date)|SELECT count(*) FROM health_month_reasons('2026-01-01')|gpumeter_api gpumeter_billing
 sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
 sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"

@@ -247,7 +247,14 @@ check_eq "the final month: the pro-rated minimum unshrunk, no credit for health 
     "shortfall||645161" \
     "$(q "SELECT string_agg(kind || '|' || detail || '|' || amount, E'\n' ORDER BY line_no)
           FROM invoice_line WHERE invoice_id = $ALPHA '2027-03-01')
-            AND kind IN ('shortfall', 'sla_credit')")"
+            AND kind IN ('shortfall', 'sla_credit') AND adjusts IS NULL")"
+# (the June health added above after June was issued comes back here as
+# June's late adjustment, the late-usage rule: 87.2641% now, under 95: 20%
+# capped, 3,360.00, of which June credited 1,680.00)
+check_eq "March also carries June's late adjustment" \
+    "sla_credit|2026-06: 87.2641% < 95%: 20% (上限 cap) x 16800.00 = 3360.00 - 1680.00|-168000" \
+    "$(q "SELECT string_agg(kind || '|' || detail || '|' || amount, E'\n' ORDER BY line_no)
+          FROM invoice_line WHERE invoice_id = $ALPHA '2027-03-01') AND adjusts IS NOT NULL")"
 check_eq "its evidence is the served days': one window of 20 days, up" "1|1728000000|0|0|0" \
     "$(evidence 2027-03)"
 finish

@@ -57,23 +57,36 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                coalesce(c.document->'sla'->'excludes', '[]') ? 'customer_caused' AS ex_customer
         FROM contract_in_effect($2) c
         WHERE c.customer_id = $1 AND c.document ? 'sla'),
-    -- the reserved entries as columns: a whole site, a node, one device
+    -- the reserved entries as columns: a whole site, a node, one device;
+    -- each kept once and only where no wider entry holds it (a node of a
+    -- reserved site, a device of a reserved node), so that the three
+    -- lookups below find each window at most once
     r AS MATERIALIZED (
-        SELECT e->>'site' AS site, e->>'node' AS node, e->>'device' AS device
+        SELECT DISTINCT e->>'site' AS site, e->>'node' AS node, e->>'device' AS device
         FROM k CROSS JOIN LATERAL jsonb_array_elements(k.sla->'reserved') e),
-    -- the reserved devices' windows of the month, each once however many
-    -- entries name it (a node and one of its devices): a filter, not a
-    -- join, which PostgreSQL runs as three hashed lists over the month's
-    -- windows (tens of times faster than a join on jsonb at a fleet's
-    -- scale: docs/availability.md, "Scale")
+    sites AS (SELECT r.site FROM r WHERE r.node IS NULL),
+    nodes AS (SELECT r.site, r.node FROM r WHERE r.node IS NOT NULL AND r.device IS NULL
+                AND r.site NOT IN (SELECT site FROM sites)),
+    devices AS (SELECT r.site, r.node, r.device FROM r WHERE r.device IS NOT NULL
+                  AND r.site NOT IN (SELECT site FROM sites)
+                  AND (r.site, r.node) NOT IN (SELECT site, node FROM nodes)),
+    -- the reserved devices' windows of the month, each once: looked up by
+    -- place and time (device_health_place), so a customer reserving a
+    -- node reads that node's month, not the fleet's (docs/availability.md,
+    -- "Scale")
     h AS (
         SELECT h.*, k.tz, k.ex_maintenance, k.ex_customer
-        FROM k JOIN device_health h ON h.start_at >= k.lo AND h.start_at < k.hi
-        WHERE h.site IN (SELECT r.site FROM r WHERE r.node IS NULL)
-           OR (h.site, h.node) IN (SELECT r.site, r.node FROM r
-                                   WHERE r.node IS NOT NULL AND r.device IS NULL)
-           OR (h.site, h.node, h.device) IN (SELECT r.site, r.node, r.device FROM r
-                                             WHERE r.device IS NOT NULL)),
+        FROM k, sites s JOIN device_health h ON h.site = s.site
+        WHERE h.start_at >= k.lo AND h.start_at < k.hi
+        UNION ALL
+        SELECT h.*, k.tz, k.ex_maintenance, k.ex_customer
+        FROM k, nodes n JOIN device_health h ON h.site = n.site AND h.node = n.node
+        WHERE h.start_at >= k.lo AND h.start_at < k.hi
+        UNION ALL
+        SELECT h.*, k.tz, k.ex_maintenance, k.ex_customer
+        FROM k, devices d JOIN device_health h
+             ON h.site = d.site AND h.node = d.node AND h.device = d.device
+        WHERE h.start_at >= k.lo AND h.start_at < k.hi),
     -- one source per device and month: two collectors reporting one
     -- device's health (dcgm and nvidia-smi on one node, a collector
     -- redeployed under a new name) would meter its time twice; the source
@@ -111,3 +124,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM sla_windows($1, $2, $3) w
     GROUP BY w.day, w.site, w.node, w.device, w.model
 $$;
+
+-- A reserved node's (or site's) windows of a month, found by their place
+-- then their time (sla_windows).
+CREATE INDEX device_health_place ON device_health (site, node, start_at);

@@ -510,22 +510,30 @@ static void evidence_page(struct pdf *p, const struct bill *b)
     p->y = 78;
 }
 
-/* The column heads: Chinese above English, the figures' right-aligned. */
-static void evidence_heads(struct pdf *p, const char *zh, const char *en)
+/* A head over a column at x: Chinese above English, grey. */
+static void column_head(struct pdf *p, double x, enum align a, const char *zh, const char *en)
 {
-    text(p, 8, true, LEFT, p->y, ALIGN_LEFT, 0, zh);
+    text(p, 8, true, x, p->y, a, 0, zh);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-    text(p, 7, false, LEFT, p->y + 10, ALIGN_LEFT, 0, en);
+    text(p, 7, false, x, p->y + 10, a, 0, en);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
-    for (int c = 0; c < 5; c++) {
-        text(p, 8, true, ev_col[c], p->y, ALIGN_RIGHT, 0, ev_zh[c]);
-        cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-        text(p, 7, false, ev_col[c], p->y + 10, ALIGN_RIGHT, 0, ev_en[c]);
-        cairo_set_source_rgb(p->cr, 0, 0, 0);
-    }
+}
+
+/* Below a row of heads: the rule, and the first row's place. */
+static void heads_end(struct pdf *p)
+{
     p->y += 22;
     rule(p, p->y, 0.6);
     p->y += 4;
+}
+
+/* The evidence's column heads: the key's, then the figures' right-aligned. */
+static void evidence_heads(struct pdf *p, const char *zh, const char *en)
+{
+    column_head(p, LEFT, ALIGN_LEFT, zh, en);
+    for (int c = 0; c < 5; c++)
+        column_head(p, ev_col[c], ALIGN_RIGHT, ev_zh[c], ev_en[c]);
+    heads_end(p);
 }
 
 /* One row; a device's name wraps in its column. Returns its height. */
@@ -572,16 +580,9 @@ static void span_heads(struct pdf *p)
     static const char *const zh[] = {"设备（型号）", "开始", "结束", "状态", "卡时", "原因"};
     static const char *const en[] = {"Device (model)", "Start", "End", "State", "GPU-hours",
                                      "Reasons"};
-    for (int c = 0; c < 6; c++) {
-        enum align a = c == 4 ? ALIGN_RIGHT : ALIGN_LEFT;
-        text(p, 8, true, sp_x[c], p->y, a, 0, zh[c]);
-        cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
-        text(p, 7, false, sp_x[c], p->y + 10, a, 0, en[c]);
-        cairo_set_source_rgb(p->cr, 0, 0, 0);
-    }
-    p->y += 22;
-    rule(p, p->y, 0.6);
-    p->y += 4;
+    for (int c = 0; c < 6; c++)
+        column_head(p, sp_x[c], c == 4 ? ALIGN_RIGHT : ALIGN_LEFT, zh[c], en[c]);
+    heads_end(p);
 }
 
 /* One span; the device and the reasons wrap in their columns. Returns its

@@ -98,7 +98,8 @@ check_match "a recorded fapiao stands in the header" "发票号码 Fapiao +26312
 check_match "and the foot gives its number" "增值税发票由税务系统另行开具，发票号码 26312000000012345678。" "$text"
 
 "$GM" invoice void INV-2026-000001 --reason "wrong buyer" >/dev/null 2>&1
-voided=$(q "SELECT to_char(voided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM invoice WHERE number = 'INV-2026-000001'")
+voided=$(q "SELECT to_char(voided_at AT TIME ZONE customer_time_zone(customer_id, period), 'YYYY-MM-DD')
+           FROM invoice WHERE number = 'INV-2026-000001'")
 "$GM" invoice show INV-2026-000001 --format pdf --output "$TMP/void.pdf"
 text=$(pdftotext -layout "$TMP/void.pdf" - 2>&1)
 check_match "a void invoice says so beside its number" "INV-2026-000001 +作废 VOID" "$text"

@@ -5,10 +5,10 @@
  * the quotient is found by bisection, which needs no long division. */
 #include "pricing/debt.h"
 
+#include "core/invariant.h"
 #include "core/money.h"
 #include "core/timeutil.h"
 
-#include <assert.h>
 #include <string.h>
 
 /* (12e6 + 3e6)^600 < 2^14400 and the factors beside it fit: 480 limbs. */

@@ -2,7 +2,8 @@
  * libpq like test_pricing): docs/investor.md "The debt schedule"'s worked
  * annuity to the fen, every row; linear and bullet; a drawdown in the
  * middle of the first period under act/365; an interest of exactly half a
- * fen rounded away from zero; due dates keeping to month ends; the 30/360 bond basis at month ends; the
+ * fen rounded away from zero; a first period whose interest exceeds the
+ * level payment; due dates keeping to month ends; the 30/360 bond basis at month ends; the
  * last payment closing the loan to 0 over 600 periods at 100%. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,6 +166,24 @@ static void test_half_fen_rounds_up(void **state)
     expect_row(&r[0], 0, 0, 1, 100, 101, 0);
 }
 
+/* A first period of two years (720 days 30/360) costs 120,000.00 of
+ * interest, more than the level payment 86,066.43: no principal, the
+ * payment is the interest; the later payments are level and the last
+ * takes what is left. */
+static void test_annuity_long_first_period(void **state)
+{
+    (void)state;
+    struct debt_terms t = one_drawdown(100000000, 60000, DEBT_30_360, DEBT_ANNUITY, 1,
+                                       day(2024, 2, 1), day(2026, 2, 1), 12);
+    struct debt_row r[12];
+    assert_true(debt_schedule(&t, r));
+    expect_row(&r[0], 0, 0, 12000000, 0, 12000000, 100000000);
+    expect_row(&r[1], 1, 100000000, 500000, 8106643, 8606643, 91893357);
+    for (int k = 1; k < 11; k++) assert_int_equal(r[k].payment, 8606643);
+    assert_int_equal(r[11].closing, 0);
+    assert_true(r[11].payment > 8606643);
+}
+
 /* ISDA 2006 4.16(f): D1 31 -> 30; D2 31 -> 30 only when D1 is 30 or 31. */
 static void test_30_360_bond_basis(void **state)
 {
@@ -209,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_drawdown_mid_period),
         cmocka_unit_test(test_due_dates),
         cmocka_unit_test(test_half_fen_rounds_up),
+        cmocka_unit_test(test_annuity_long_first_period),
         cmocka_unit_test(test_30_360_bond_basis),
         cmocka_unit_test(test_long_annuity_closes),
     };

@@ -1,8 +1,8 @@
 /* commands: the entry point of every top-level subcommand. Each folder owns
  * its own: ingest/ (collect), rating/ (rate, conservation), terms/ (plan,
  * contract, customer, site, voucher, subsidy,
- * tariff, asset, maintenance), billing/ (invoice,
- * statement, rerate, report, export, plan simulate), api/ (serve, customer key),
+ * tariff, asset, maintenance, project), billing/ (invoice,
+ * statement, rerate, report, export, plan simulate, project show), api/ (serve, customer key),
  * schema/ (migrate, topics). Any folder may include this header: it is how
  * a command reaches one that lives higher up (terms/plan.c dispatches
  * `plan simulate` to billing/) without including that folder. Each returns the process exit code: 0
@@ -26,6 +26,8 @@ int cmd_subsidy(int argc, char **argv);
 int cmd_tariff(int argc, char **argv);
 int cmd_asset(int argc, char **argv);
 int cmd_maintenance(int argc, char **argv);
+int cmd_project(int argc, char **argv);
+int cmd_project_show(int argc, char **argv); /* billing/project_show.c: `project show` */
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_receivables(int argc, char **argv); /* billing/defaults.c */

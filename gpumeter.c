@@ -35,6 +35,7 @@ static const struct cli_command commands[] = {
     {"tariff", cmd_tariff, "apply and list the energy tariff each site pays"},
     {"asset", cmd_asset, "apply and list each fleet's size, purchase cost and life"},
     {"maintenance", cmd_maintenance, "apply and list the announced maintenance windows"},
+    {"project", cmd_project, "apply and show financed projects: assets, contracts, debt schedule"},
     {"report", cmd_report, "vouchers, commitments, contracts, yield and capacity"},
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"receivables", cmd_receivables, "check which customers are in default"},

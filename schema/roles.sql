@@ -257,6 +257,12 @@ GRANT EXECUTE ON FUNCTION device_availability(date, date, text), health_month_de
 -- one figure invoice run (and the API's draft previews, through the same
 -- billing code) needs to find months whose SLA credit may have changed.
 GRANT EXECUTE ON FUNCTION health_month_last_ingested(date) TO gpumeter_billing, gpumeter_api;
+-- Projects (schema 054, docs/investor.md): `project apply` (billing)
+-- checks that an asset or a contract belongs to one project at a time
+-- with the one rule, project_claims (and project_until, the span of a
+-- version), with the caller's rights over document.
+GRANT EXECUTE ON FUNCTION project_until(text, date), project_claims(text, date, text[], text[])
+    TO gpumeter_billing;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

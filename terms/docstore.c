@@ -348,6 +348,19 @@ static cJSON *stored_version(PGconn *conn, const struct doc_kind *k, const char 
     return doc;
 }
 
+bool docstore_load(PGconn *conn, const struct doc_kind *k, const char *code, const char *at,
+                   void *out, char from[16])
+{
+    bool failed;
+    cJSON *doc = stored_version(conn, k, code, at, from, false, &failed);
+    char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+    bool ok = text && docstore_parse(k, text, out);
+    if (text && !ok) log_error("%s \"%s\" of %s no longer validates", k->kind, code, from);
+    cJSON_free(text);
+    cJSON_Delete(doc);
+    return ok;
+}
+
 bool docstore_print(PGconn *conn, const struct doc_kind *k, const char *code, const char *at)
 {
     char from[16];

@@ -92,6 +92,12 @@ bool docstore_site_known(PGconn *conn, const char *site, const char *path, struc
 /* Reads and validates a file; NULL after printing why (exit code in *rc). */
 cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);
 
+/* The version of code in effect on at (YYYY-MM-DD) parsed into out (the
+ * kind's struct), its effective_from in from; false, after logging why,
+ * when there is none or on a database error. */
+bool docstore_load(PGconn *conn, const struct doc_kind *k, const char *code, const char *at,
+                   void *out, char from[16]);
+
 /* Prints the version of code in effect on at (YYYY-MM-DD); false if none. */
 bool docstore_print(PGconn *conn, const struct doc_kind *k, const char *code, const char *at);
 

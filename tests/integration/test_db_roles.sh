@@ -117,7 +117,9 @@ health_month_devices(date)|SELECT count(*) FROM health_month_devices('2026-01-01
 health_month_last_ingested(date)|SELECT health_month_last_ingested('2026-01-01')|gpumeter_api gpumeter_billing
 health_month_reasons(date)|SELECT count(*) FROM health_month_reasons('2026-01-01')|gpumeter_api gpumeter_billing
 sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
-sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing"
+sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
+project_until(text,date)|SELECT project_until('p', '2026-01-01')|gpumeter_billing
+project_claims(text,date,text[],text[])|SELECT count(*) FROM project_claims('p', '2026-01-01', '{}', '{}')|gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -124,6 +124,9 @@ struct config {
     /* maintenance.notice_hours (issue 36): how long before it starts a
      * maintenance window must be announced to exclude downtime */
     long maintenance_notice_hours;
+    /* index.min_contracts (issue 37): contracts a month and model of the
+     * realised compute price index needs before its value is published */
+    long index_min_contracts;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

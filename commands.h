@@ -27,6 +27,7 @@ int cmd_tariff(int argc, char **argv);
 int cmd_asset(int argc, char **argv);
 int cmd_maintenance(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_receivables(int argc, char **argv); /* billing/defaults.c */
 int cmd_serve(int argc, char **argv);

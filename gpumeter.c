@@ -36,6 +36,7 @@ static const struct cli_command commands[] = {
     {"asset", cmd_asset, "apply and list each fleet's size, purchase cost and life"},
     {"maintenance", cmd_maintenance, "apply and list the announced maintenance windows"},
     {"report", cmd_report, "vouchers, commitments, contracts, yield and capacity"},
+    {"index", cmd_index, "publish the realised compute price index, revisions kept"},
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"receivables", cmd_receivables, "check which customers are in default"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},

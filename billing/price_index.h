@@ -21,8 +21,28 @@
 /* The index of the months from..to (YYYY-MM, both included), of one model
  * when model is not NULL, into out in the format given: one row per month,
  * model and currency that has GPU-time lines, oldest month first, models
- * in byte order. False after a database error (logged). */
+ * in byte order. With revisions, instead, every publication stored for
+ * those months (price_index_publish), each with its revision and time, as
+ * it was published. False after a database error (logged). */
 bool price_index_report(PGconn *conn, const char *from, const char *to, const char *model,
-                        long min_contracts, enum report_format format, struct strbuf *out);
+                        long min_contracts, bool revisions, enum report_format format,
+                        struct strbuf *out);
+
+/* What one publication added: models and currencies published the first
+ * time, revisions (their figures differ from their newest publication),
+ * and those unchanged (nothing added). */
+struct price_index_published {
+    long long first, revisions, unchanged;
+};
+
+/* Publishes the index of period (YYYY-MM) as it stands now into
+ * price_index_publication (schema 055, append-only): a row per model and
+ * currency whose published figures (contracts, GPU-hours, amount, price,
+ * status) differ from its newest row of the month, or that has none; a
+ * model and currency with no line left gets one with 0 contracts. One
+ * statement: two publications racing, one fails on the key and may be
+ * run again. False after a database error (logged). */
+bool price_index_publish(PGconn *conn, const char *period, long min_contracts,
+                         struct price_index_published *out);
 
 #endif

@@ -445,15 +445,18 @@ static int report_receivables(int argc, char **argv)
 static int report_index(int argc, char **argv)
 {
     const char *from = NULL, *to = NULL, *model = NULL, *format_text = "text";
+    bool revisions = false;
     const struct cli_opt opts[] = {
         {"from", CLI_STR, &from, "YYYY-MM", "first month (required)", 0, 0},
         {"to", CLI_STR, &to, "YYYY-MM", "last month (required)", 0, 0},
         {"model", CLI_STR, &model, "MODEL", "one accelerator model (default: all)", 0, 0},
+        {"revisions", CLI_BOOL, &revisions, NULL,
+         "every publication stored (index publish), revisions beside the original", 0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report index --from YYYY-MM --to YYYY-MM [--model MODEL] "
+        "gpumeter report index --from YYYY-MM --to YYYY-MM [--model MODEL] [--revisions] "
         "[--format text|csv|json]",
         "The realised compute price index: per month and accelerator model, the "
         "volume-weighted price per GPU-hour of the invoices that stand (docs/investor.md).",
@@ -474,7 +477,8 @@ static int report_index(int argc, char **argv)
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
     return print_report(
-        conn, price_index_report(conn, from, to, model, cfg.index_min_contracts, format, &out),
+        conn, price_index_report(conn, from, to, model, cfg.index_min_contracts, revisions,
+                                 format, &out),
         &out);
 }
 

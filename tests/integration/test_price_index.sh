@@ -52,6 +52,11 @@ check_eq "index.min_contracts = 2 publishes H20: 14.50 + 29.00 over 6 GPU-hours 
     "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" report index --from 2026-01 --to 2026-01 --format csv |
         grep H20)"
 
+check_eq "index publish: each model the first time" \
+    "price index 2026-01: 2 published first, 0 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+check_eq "published again unchanged: nothing added" \
+    "price index 2026-01: 0 published first, 0 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+
 # A partial credit note: 2.5 of alpha's 10 H800 hours, 168.00 x 2.5 / 10 =
 # 42.00: 270.00 over 15.5 GPU-hours = 17.419354.8... -> 17.419355.
 ALPHA=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id
@@ -62,18 +67,41 @@ line=$(q "SELECT line_no FROM invoice_line l JOIN invoice i ON i.id = l.invoice_
 check_eq "a credit note counts against its month" \
     "2026-01,H800,CNY,3,15.500,270.00,17.419355,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
+check_eq "published: H800 revised, H20 unchanged" \
+    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 
 # Void: alpha's January no longer stands, its credit note with it; H800 has
 # 2 contracts left, and the month is provisional until alpha's stands again.
 "$GM" invoice void "$ALPHA" --reason "wrong contract" >/dev/null 2>&1
 check_eq "a void invoice leaves the index" "2026-01,H800,CNY,2,-,-,insufficient,provisional" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
+check_eq "published while void: a revision" \
+    "price index 2026-01: 0 published first, 2 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 "$GM" invoice run --period 2026-01 --customer alpha >/dev/null 2>&1
 check_eq "alpha's month drafted again: still provisional" "2026-01,H800,CNY,2,-,-,insufficient,provisional" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
 "$GM" invoice issue --period 2026-01 --customer alpha >/dev/null 2>&1
 check_eq "re-issued: the first figures again" "2026-01,H800,CNY,3,18.000,312.00,17.333333,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
+
+"$GM" index publish --period 2026-01 >/dev/null 2>&1
+check_eq "report index --revisions: every publication, the revisions beside the original" \
+    "month,model,currency,contracts,gpu_hours,amount,price_per_gpu_hour,status,revision
+2026-01,H20,CNY,2,-,-,insufficient,final,0
+2026-01,H20,CNY,1,-,-,insufficient,provisional,1
+2026-01,H20,CNY,2,-,-,insufficient,final,2
+2026-01,H800,CNY,3,18.000,312.00,17.333333,final,0
+2026-01,H800,CNY,3,15.500,270.00,17.419355,final,1
+2026-01,H800,CNY,2,-,-,insufficient,provisional,2
+2026-01,H800,CNY,3,18.000,312.00,17.333333,final,3" \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --revisions --format csv | cut -d, -f1-9)"
+check_match "each with its time of publication" \
+    '^2026-01,H800,CNY,3,18.000,312.00,17.333333,final,3,20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]{8}Z$' \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --revisions --format csv | tail -1)"
+check_match "a publication is never changed" 'price_index_publication is append-only: UPDATE is refused' \
+    "$(q "UPDATE price_index_publication SET contracts = 9" 2>&1)"
+check_match "nor removed" 'price_index_publication is append-only: DELETE is refused' \
+    "$(q "DELETE FROM price_index_publication" 2>&1)"
 
 # February: each H800 line renamed, while a draft, to a model a spreadsheet
 # would evaluate: its CSV cell gets a quote before it.
@@ -87,5 +115,6 @@ check_eq "CSV: a formula-looking model is text" \
 
 run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01
+run_gm 2 "index publish without --period" index publish
 run_gm 2 "a bad format" report index --from 2026-01 --to 2026-01 --format xml
 finish

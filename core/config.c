@@ -314,6 +314,7 @@ static const struct key keys[] = {
     WHOLE("maintenance.notice_hours", NULL, maintenance_notice_hours, 0, 8760, "hours"),
     WHOLE("index.min_contracts", "GPUMETER_INDEX_MIN_CONTRACTS", index_min_contracts, 1, 1000,
           "contracts"),
+    OF_KIND("index.public", "GPUMETER_INDEX_PUBLIC", KEY_BOOL, index_public),
     /* gpumeter notify (docs/notifications.md) */
     TEXT("notify.url", "GPUMETER_NOTIFY_URL", notify_url),
     TEXT("notify.secret_file", "GPUMETER_NOTIFY_SECRET_FILE", notify_secret_file),

@@ -113,6 +113,31 @@ check_eq "CSV: a formula-looking model is text" \
     "2026-02,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",CNY,3,3.000,53.60,17.866667,final" \
     "$("$GM" report index --from 2026-02 --to 2026-02 --format csv | tail -1)"
 
+# GET /v1/index: finance keys; a customer's key only with index.public on.
+start_server "$TMP/serve.log" --threads 2 || { fail "start the API"; finish; }
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+KA=$("$GM" customer key create alpha 2>/dev/null)
+KF=$("$GM" customer key create --finance 2>/dev/null)
+api_json() { # key path jq-filter: "status filtered-body"
+    local out
+    out=$(api_get "$1" "$2")
+    echo "${out%% *} $(jq -c "$3" <<<"${out#* }")"
+}
+check_eq "a finance key reads the index: the CLI's JSON" \
+    "200 $("$GM" report index --from 2026-01 --to 2026-02 --format json | jq -c .)" \
+    "$(api_json "$KF" "/v1/index?from=2026-01&to=2026-02" .)"
+check_eq "and its revisions" "200 7" \
+    "$(api_json "$KF" "/v1/index?from=2026-01&to=2026-01&revisions=true" '.publications | length')"
+check_match "a customer's key is refused while index.public is off (the default)" \
+    '^403 .*the price index needs a finance key' "$(api_get "$KA" "/v1/index?from=2026-01&to=2026-01")"
+check_match "a bad month is a 400" '^400 ' "$(api_get "$KF" "/v1/index?from=2026-13&to=2026-01")"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+echo "index.public = true" >>"$GPUMETER_CONFIG"
+start_server "$TMP/serve2.log" --threads 2 || { fail "start the API again"; finish; }
+check_eq "with index.public = true a customer's key reads it too" \
+    '200 "17.333333"' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" '.rows[0].price_per_gpu_hour')"
+
 run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01
 run_gm 2 "index publish without --period" index publish

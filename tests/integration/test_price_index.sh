@@ -105,13 +105,24 @@ check_match "nor removed" 'price_index_publication is append-only: DELETE is ref
 
 # February: each H800 line renamed, while a draft, to a model a spreadsheet
 # would evaluate: its CSV cell gets a quote before it.
+# Late usage first: an hour of alpha's January H800 rated after January was
+# issued is a prior_period line on its February invoice (docs/invoices.md),
+# and counts in January: 312.00 + 16.80 = 328.80 over 19 GPU-hours =
+# 17.3052631... -> 17.305263.
+event 9 ns-alpha H800 3600000 01 | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-02 >/dev/null 2>&1
 q "UPDATE invoice_line l SET model = '=HYPERLINK(\"http://evil.example/\",\"x\")' FROM invoice i
-   WHERE i.id = l.invoice_id AND i.period = '2026-02-01' AND l.model = 'H800'" >/dev/null
+   WHERE i.id = l.invoice_id AND i.period = '2026-02-01' AND l.model = 'H800' AND l.kind = 'usage'" >/dev/null
 "$GM" invoice issue --period 2026-02 >/dev/null 2>&1
 check_eq "CSV: a formula-looking model is text" \
     "2026-02,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",CNY,3,3.000,53.60,17.866667,final" \
     "$("$GM" report index --from 2026-02 --to 2026-02 --format csv | tail -1)"
+check_eq "a prior-period line counts in the month it adjusts" \
+    "2026-01,H800,CNY,3,19.000,328.80,17.305263,final" \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
+check_eq "published: late usage is a revision of January's H800" \
+    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 
 # GET /v1/index: finance keys; a customer's key only with index.public on.
 start_server "$TMP/serve.log" --threads 2 || { fail "start the API"; finish; }
@@ -126,7 +137,7 @@ api_json() { # key path jq-filter: "status filtered-body"
 check_eq "a finance key reads the index: the CLI's JSON" \
     "200 $("$GM" report index --from 2026-01 --to 2026-02 --format json | jq -c .)" \
     "$(api_json "$KF" "/v1/index?from=2026-01&to=2026-02" .)"
-check_eq "and its revisions" "200 7" \
+check_eq "and its revisions" "200 8" \
     "$(api_json "$KF" "/v1/index?from=2026-01&to=2026-01&revisions=true" '.publications | length')"
 check_match "a customer's key is refused while index.public is off (the default)" \
     '^403 .*the price index needs a finance key' "$(api_get "$KA" "/v1/index?from=2026-01&to=2026-01")"
@@ -136,7 +147,7 @@ wait "$SERVER" 2>/dev/null
 echo "index.public = true" >>"$GPUMETER_CONFIG"
 start_server "$TMP/serve2.log" --threads 2 || { fail "start the API again"; finish; }
 check_eq "with index.public = true a customer's key reads it too" \
-    '200 "17.333333"' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" '.rows[0].price_per_gpu_hour')"
+    '200 "17.305263"' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" '.rows[0].price_per_gpu_hour')"
 
 run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01

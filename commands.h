@@ -29,6 +29,7 @@ int cmd_maintenance(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_project_show(int argc, char **argv); /* billing/project_show.c: `project show` */
 int cmd_report(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_receivables(int argc, char **argv); /* billing/defaults.c */
 int cmd_serve(int argc, char **argv);

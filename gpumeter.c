@@ -37,6 +37,7 @@ static const struct cli_command commands[] = {
     {"maintenance", cmd_maintenance, "apply and list the announced maintenance windows"},
     {"project", cmd_project, "apply and show financed projects: assets, contracts, debt schedule"},
     {"report", cmd_report, "vouchers, commitments, contracts, yield and capacity"},
+    {"index", cmd_index, "publish the realised compute price index, revisions kept"},
     {"export", cmd_export, "the month's paperwork: etax (fapiao, red reversals), focus (FOCUS)"},
     {"receivables", cmd_receivables, "check which customers are in default"},
     {"serve", cmd_serve, "serve the customer statements API over HTTP"},

@@ -21,6 +21,7 @@
 #include "billing/focus.h"
 #include "billing/idle.h"
 #include "billing/health_report.h"
+#include "billing/price_index.h"
 #include "billing/yield.h"
 #include "billing/sla_availability.h"
 #include "billing/sla_evidence.h"
@@ -579,6 +580,30 @@ bool handle_fleet_health(struct request *r)
         return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
     if (!health_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, top,
                        REPORT_JSON, &r->body))
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    return true;
+}
+
+/* The realised compute price index (`report index` as JSON,
+ * docs/investor.md): finance keys, or every key when index.public is on
+ * (off by default: the index is the operator's to announce). Only
+ * published figures leave: a value below index.min_contracts contracts
+ * is "insufficient" here as in the CLI. */
+bool handle_index(struct request *r)
+{
+    if (!r->who.finance && !r->cfg->index_public)
+        return http_error(r, 403, "forbidden", "the price index needs a finance key");
+    const char *from = http_param(r, "from"), *to = http_param(r, "to");
+    const char *model = http_param(r, "model"), *revisions = http_param(r, "revisions");
+    int y0, m0, y1, m1;
+    if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
+        y1 * 12 + m1 < y0 * 12 + m0 || (model && !*model) ||
+        (revisions && strcmp(revisions, "true") && strcmp(revisions, "false")))
+        return http_error(r, 400, "bad_request",
+                          "from and to are months (YYYY-MM), to not before from; model is an "
+                          "accelerator model; revisions is true or false");
+    if (!price_index_report(r->conn, from, to, model, r->cfg->index_min_contracts,
+                            revisions && !strcmp(revisions, "true"), REPORT_JSON, &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

@@ -28,6 +28,7 @@ bool handle_operator_contracts(struct request *r); /* finance keys only */
 bool handle_operator_yield(struct request *r);     /* finance keys only */
 bool handle_fleet_health(struct request *r);       /* finance keys only */
 bool handle_operator_capacity(struct request *r);  /* finance keys only */
+bool handle_index(struct request *r); /* finance keys; every key with index.public */
 /* receivables (issue 34) */
 bool handle_credit(struct request *r); /* exposure against the credit limit */
 /* receivables aging (issue 34): a finance key every customer's (or

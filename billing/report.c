@@ -23,6 +23,7 @@
 #include "billing/calendar.h"
 #include "billing/health_report.h"
 #include "billing/idle.h"
+#include "billing/price_index.h"
 #include "billing/sla_availability.h"
 #include "billing/yield.h"
 #include "billing/store.h"
@@ -440,6 +441,47 @@ static int report_receivables(int argc, char **argv)
     return ok == AGING_OK ? 0 : 1;
 }
 
+/* `report index` (issue 37, deliverable 3): billing/price_index.h. */
+static int report_index(int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL, *model = NULL, *format_text = "text";
+    bool revisions = false;
+    const struct cli_opt opts[] = {
+        {"from", CLI_STR, &from, "YYYY-MM", "first month (required)", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM", "last month (required)", 0, 0},
+        {"model", CLI_STR, &model, "MODEL", "one accelerator model (default: all)", 0, 0},
+        {"revisions", CLI_BOOL, &revisions, NULL,
+         "every publication stored (index publish), revisions beside the original", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {0},
+    };
+    const struct cli_spec spec = {
+        "gpumeter report index --from YYYY-MM --to YYYY-MM [--model MODEL] [--revisions] "
+        "[--format text|csv|json]",
+        "The realised compute price index: per month and accelerator model, the "
+        "volume-weighted price per GPU-hour of the invoices that stand (docs/investor.md).",
+        opts, 0, 0};
+    int npos, y0, m0, y1, m1, rc;
+    enum report_format format;
+    enum cli_result r = cli_parse(&spec, argc, argv, &npos);
+    if (r != CLI_OK) return cli_exit_code(r);
+    if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
+        y1 * 12 + m1 < y0 * 12 + m0)
+        return cli_usage_error(&spec, "--from and --to are months (YYYY-MM), --to not before "
+                                      "--from");
+    if (model && !*model) return cli_usage_error(&spec, "--model is an accelerator model");
+    if (!report_format_parse(format_text, &format))
+        return cli_usage_error(&spec, "--format is text, csv or json");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    struct strbuf out = STRBUF_INIT;
+    return print_report(
+        conn, price_index_report(conn, from, to, model, cfg.index_min_contracts, revisions,
+                                 format, &out),
+        &out);
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct cli_command commands[] = {
@@ -451,6 +493,7 @@ int cmd_report(int argc, char **argv)
         {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
         {"availability", report_availability, "devices' up, degraded and down time, availability"},
         {"health", report_health, "the devices that fail most, and why"},
+        {"index", report_index, "the realised compute price index per model and month"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch("gpumeter report", commands, argc, argv);

@@ -69,6 +69,7 @@ void config_defaults(struct config *cfg)
     cfg->api_sessions_per_key = 16;
     cfg->default_after_days = 60;
     cfg->maintenance_notice_hours = 72;
+    cfg->index_min_contracts = 3;
     cfg->signing_required = -1;
     cfg->tokens_max_connections = 256;
     cfg->tokens_max_body_kb = 4096;
@@ -311,6 +312,9 @@ static const struct key keys[] = {
     WHOLE("receivables.default_after_days", "GPUMETER_DEFAULT_AFTER_DAYS", default_after_days, 1,
           3650, "days"),
     WHOLE("maintenance.notice_hours", NULL, maintenance_notice_hours, 0, 8760, "hours"),
+    WHOLE("index.min_contracts", "GPUMETER_INDEX_MIN_CONTRACTS", index_min_contracts, 1, 1000,
+          "contracts"),
+    OF_KIND("index.public", "GPUMETER_INDEX_PUBLIC", KEY_BOOL, index_public),
     /* gpumeter notify (docs/notifications.md) */
     TEXT("notify.url", "GPUMETER_NOTIFY_URL", notify_url),
     TEXT("notify.secret_file", "GPUMETER_NOTIFY_SECRET_FILE", notify_secret_file),

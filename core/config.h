@@ -124,6 +124,12 @@ struct config {
     /* maintenance.notice_hours (issue 36): how long before it starts a
      * maintenance window must be announced to exclude downtime */
     long maintenance_notice_hours;
+    /* index.min_contracts (issue 37): contracts a month and model of the
+     * realised compute price index needs before its value is published */
+    long index_min_contracts;
+    /* index.public (issue 37): whether every API key, a customer's too,
+     * may read GET /v1/index; off (0), finance keys only */
+    int index_public;
 };
 
 /* Fills defaults, then the file, then the environment. Returns 0, or -1 after

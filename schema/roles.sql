@@ -131,6 +131,10 @@ GRANT SELECT ON invoice_sla_evidence, invoice_sla_span TO gpumeter_api;
 -- view alone.
 GRANT INSERT, UPDATE ON notify_delivery TO gpumeter_billing;
 GRANT SELECT ON notification TO gpumeter_api;
+-- The price index's publications (schema 055): billing adds them (`index
+-- publish`), never changes one; the finance API reads them.
+GRANT INSERT ON price_index_publication TO gpumeter_billing;
+GRANT SELECT ON price_index_publication TO gpumeter_api;
 
 -- Only billing inserts into tables with serial ids (invoices, customers,
 -- the audit and rerate logs); the rater's tables have none.

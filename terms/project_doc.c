@@ -130,7 +130,10 @@ static void read_debt(struct doc_check *c, const cJSON *doc, struct project *p)
         if (!doc_object(c, q, o)) continue;
         doc_only(c, q, o, draw_fields);
         bool dated = doc_get_date(c, q, o, "date", true, &w->day);
-        if (read_amount(c, q, o, "amount", &w->amount)) total += w->amount;
+        /* each amount is at most MAX_AMOUNT: the sum stops past it, never
+         * overflowing (93 amounts of 10^15 pass 2^63) */
+        if (read_amount(c, q, o, "amount", &w->amount) && total <= MAX_AMOUNT)
+            total += w->amount;
         doc_path(f, q, "date");
         if (dated && i > 0 && t->drawdowns[i - 1].day > w->day)
             doc_error(c, f, "must not be before drawdowns[%d]'s: list drawdowns in date order",

@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "core/money.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,16 @@ static void read_repayment(struct doc_check *c, const char *path, const cJSON *d
     }
     doc_get_date(c, r, o, "first_due", true, &t->first_due);
     if (doc_get_int(c, r, o, "payments", true, 1, DEBT_MAX_PAYMENTS, &n)) t->payments = (int)n;
+    /* every due date a date of four digits: the schedule prints them */
+    if (t->first_due && t->payments && t->months_per_period) {
+        int64_t last = debt_due_day(t, t->payments - 1);
+        if (last > time_days_from_civil(9999, 12, 31)) {
+            char day[24];
+            time_format_date(last, day);
+            doc_path(f, r, "payments");
+            doc_error(c, f, "the last payment would fall after 9999-12-31 (on %s)", day);
+        }
+    }
 }
 
 static void read_debt(struct doc_check *c, const cJSON *doc, struct project *p)

@@ -162,6 +162,16 @@ check_eq "93 drawdowns of 10^15: their total refused" \
 "gpumeter: error: project document $TMP/huge.json rejected: 1 problem, nothing applied
 \$.debt.drawdowns: must total at most 1000000000000000" "$out"
 
+# A schedule running past 9999-12-31: its dates would print with five
+# digits ("10149-09-30"), which no reader of a date takes.
+sed -e 's|lingang-spv-1|lingang-spv-9|' -e 's|"2026-01-01", "amount"|"9999-01-01", "amount"|' \
+    -e 's|"first_due": "2026-02-01"|"first_due": "9999-11-30"|' -e 's|"H800"|"H20"|' \
+    -e 's|"contracts": \["alpha-2026"\]|"contracts": []|' "$TMP/p1.json" >"$TMP/far.json"
+run_gm 2 "a schedule past 9999" project apply "$TMP/far.json"
+check_eq "a schedule past 9999: refused by the payments" \
+"gpumeter: error: project document $TMP/far.json rejected: 1 problem, nothing applied
+\$.debt.repayment.payments: the last payment would fall after 9999-12-31 (on 10000-10-31)" "$out"
+
 # One project at a time: a second project claiming the H800 fleet and
 # alpha's contract while lingang-spv-1 holds them is refused, naming it.
 cat >"$TMP/p2.json" <<'JSON'

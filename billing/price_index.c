@@ -30,8 +30,10 @@
  * it adjusts (docs/invoices.md, late usage), any other in its document's.
  * A partial credit note's lines copy the credited line's kind, meter and
  * model, with minus the quantity and money credited (a credit by amount
- * takes money and no quantity). A contract contributes when a document of
- * it has a counted line. The price is the month's money in micro-units
+ * takes money and no quantity). A contract contributes when its counted
+ * lines leave it GPU time in the month and model (net of credit notes: a
+ * line credited whole leaves only the others, and must not count as one of
+ * them). The price is the month's money in micro-units
  * (10^-6 of the currency) per GPU-hour, rounded once, half away from zero
  * (numeric round), from the exact sums: no float anywhere. */
 #define INDEX_SELECT                                                                          \
@@ -40,13 +42,15 @@
     "         l.model, i.currency, i.customer_id, i.contract, l.quantity, l.amount "          \
     "  FROM invoice i JOIN invoice_line l ON l.invoice_id = i.id "                            \
     "  WHERE " INVOICE_NETS("i.") " AND l.meter = 'gpu_ms' "                                  \
-    "    AND l.kind IN ('usage', 'prior_period')) "                                           \
+    "    AND l.kind IN ('usage', 'prior_period')), "                                          \
+    "k AS (SELECT month, model, currency, customer_id, contract, sum(quantity) AS quantity, "  \
+    "  sum(amount) AS amount FROM l GROUP BY month, model, currency, customer_id, contract) "  \
     "SELECT to_char(l.month, 'YYYY-MM'), l.model, l.currency, c.minor_digits, "               \
-    "       count(DISTINCT (l.customer_id, l.contract)), sum(l.quantity), sum(l.amount), "    \
+    "       count(*) FILTER (WHERE l.quantity > 0), sum(l.quantity), sum(l.amount), "          \
     "       CASE WHEN sum(l.quantity) > 0 THEN round(sum(l.amount)::numeric "                 \
     "            * power(10::numeric, 6 - c.minor_digits) * 3600000 / sum(l.quantity)) END, " \
     "       " MONTH_FINAL("l.month") " "                                                      \
-    "FROM l JOIN currency c ON c.code = l.currency "                                          \
+    "FROM k l JOIN currency c ON c.code = l.currency "                                        \
     "WHERE l.month BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR l.model = $3) "     \
     "GROUP BY l.month, l.model, l.currency, c.minor_digits"
 

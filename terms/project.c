@@ -56,6 +56,23 @@ static bool unknown_codes(PGconn *conn, const char *kind, const char *codes, con
     return ok;
 }
 
+/* A project's amounts are hundredths (fen), so its currency has two minor
+ * digits (docs/investor.md); an unknown currency is docstore's to name. */
+static bool currency_hundredths(PGconn *conn, const char *currency, struct doc_check *c)
+{
+    const char *p[] = {currency};
+    PGresult *res = db_query(conn, "look up the project's currency",
+                             "SELECT minor_digits FROM currency WHERE code = $1", 1, p);
+    if (res && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "2"))
+        doc_error(c, "$.currency",
+                  "\"%s\" has %s minor digits: project amounts are in hundredths, other "
+                  "currencies are not supported yet",
+                  currency, PQgetvalue(res, 0, 0));
+    bool ok = res != NULL;
+    PQclear(res);
+    return ok;
+}
+
 /* The index in the document of the asset or contract member. */
 static int member_index(const struct project *p, const char *kind, const char *member)
 {
@@ -76,7 +93,8 @@ static bool project_check(PGconn *conn, const void *parsed, struct doc_check *c)
     json_codes(&contracts, p->contracts[0], sizeof p->contracts[0], p->ncontracts);
     char from[16];
     time_format_date(p->effective_from, from);
-    bool ok = unknown_codes(conn, "asset", sb_str(&assets), "look up the project's assets",
+    bool ok = currency_hundredths(conn, p->currency, c) &&
+              unknown_codes(conn, "asset", sb_str(&assets), "look up the project's assets",
                             "$.assets", "gpumeter asset apply", c) &&
               unknown_codes(conn, "contract", sb_str(&contracts),
                             "look up the project's contracts", "$.contracts",

@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "core/money.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,16 @@ static void read_repayment(struct doc_check *c, const char *path, const cJSON *d
     }
     doc_get_date(c, r, o, "first_due", true, &t->first_due);
     if (doc_get_int(c, r, o, "payments", true, 1, DEBT_MAX_PAYMENTS, &n)) t->payments = (int)n;
+    /* every due date a date of four digits: the schedule prints them */
+    if (t->first_due && t->payments && t->months_per_period) {
+        int64_t last = debt_due_day(t, t->payments - 1);
+        if (last > time_days_from_civil(9999, 12, 31)) {
+            char day[24];
+            time_format_date(last, day);
+            doc_path(f, r, "payments");
+            doc_error(c, f, "the last payment would fall after 9999-12-31 (on %s)", day);
+        }
+    }
 }
 
 static void read_debt(struct doc_check *c, const cJSON *doc, struct project *p)
@@ -130,7 +141,10 @@ static void read_debt(struct doc_check *c, const cJSON *doc, struct project *p)
         if (!doc_object(c, q, o)) continue;
         doc_only(c, q, o, draw_fields);
         bool dated = doc_get_date(c, q, o, "date", true, &w->day);
-        if (read_amount(c, q, o, "amount", &w->amount)) total += w->amount;
+        /* each amount is at most MAX_AMOUNT: the sum stops past it, never
+         * overflowing (93 amounts of 10^15 pass 2^63) */
+        if (read_amount(c, q, o, "amount", &w->amount) && total <= MAX_AMOUNT)
+            total += w->amount;
         doc_path(f, q, "date");
         if (dated && i > 0 && t->drawdowns[i - 1].day > w->day)
             doc_error(c, f, "must not be before drawdowns[%d]'s: list drawdowns in date order",

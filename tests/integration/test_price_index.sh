@@ -149,6 +149,18 @@ start_server "$TMP/serve2.log" --threads 2 || { fail "start the API again"; fini
 check_eq "with index.public = true a customer's key reads it too" \
     '200 "17.305263"' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" '.rows[0].price_per_gpu_hour')"
 
+# A line credited whole leaves its contract no GPU time: it no longer
+# contributes. alpha's 2 H20 hours credited, 2 hours of 2: H20 is beta's
+# alone (29.00 over 4 GPU-hours), one contract, withheld even with
+# index.min_contracts = 2 (counted, beta's price would be read off it).
+ALPHA=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id
+           WHERE c.code = 'alpha' AND i.period = '2026-01-01' AND i.kind = 'invoice' AND i.status = 'issued'")
+line=$(q "SELECT line_no FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+          WHERE i.number = '$ALPHA' AND l.model = 'H20' AND l.kind = 'usage'")
+run_gm 0 "alpha's H20 line credited whole" invoice credit "$ALPHA" --line "$line:2" --reason 02
+check_eq "a contract credited whole does not contribute" "2026-01,H20,CNY,1,-,-,insufficient,final" \
+    "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" report index --from 2026-01 --to 2026-01 --model H20 --format csv | tail -1)"
+
 run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01
 run_gm 2 "index publish without --period" index publish

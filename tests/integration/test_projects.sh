@@ -135,6 +135,43 @@ check_match "unknown asset: named by its path" \
 check_match "unknown contract: named by its path" \
     '\$\.contracts\[1\]: unknown contract "omega-2030" \(gpumeter contract apply\)' "$out"
 
+# The currency must exist, with two minor digits (docs/investor.md: amounts
+# are held in hundredths; another number of minor digits is not supported):
+# "XYZ" and JPY (0 digits, where "1000000.00" is no amount) are refused.
+sed -e 's|"currency": "CNY"|"currency": "JPY"|' -e 's|lingang-spv-1|lingang-spv-9|' -e 's|"H800"|"H20"|' \
+    -e 's|"contracts": \["alpha-2026"\]|"contracts": []|' "$TMP/p1.json" >"$TMP/cur.json"
+run_gm 2 "a project in JPY" project apply "$TMP/cur.json"
+check_eq "JPY: refused by its path, the only problem" \
+"gpumeter: error: project document $TMP/cur.json rejected: 1 problem, nothing applied
+\$.currency: \"JPY\" has 0 minor digits: project amounts are in hundredths, other currencies are not supported yet" "$out"
+sed -e 's|"currency": "CNY"|"currency": "XYZ"|' -e 's|lingang-spv-1|lingang-spv-9|' "$TMP/p1.json" >"$TMP/cur.json"
+run_gm 2 "a project in XYZ" project apply "$TMP/cur.json"
+check_match "XYZ: unknown, by its path" '\$\.currency: unknown currency "XYZ"' "$out"
+
+# Drawdowns whose sum passes 2^63 (93 of 10^15): refused by their total, not
+# an overflow (UBSan aborted on the running sum in read_debt).
+python3 - "$TMP/p1.json" "$TMP/huge.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["project"] = "lingang-spv-9"
+d["debt"]["drawdowns"] = [{"date": "2026-01-01", "amount": "1000000000000000"}] * 93
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_gm 2 "93 drawdowns of 10^15" project apply "$TMP/huge.json"
+check_eq "93 drawdowns of 10^15: their total refused" \
+"gpumeter: error: project document $TMP/huge.json rejected: 1 problem, nothing applied
+\$.debt.drawdowns: must total at most 1000000000000000" "$out"
+
+# A schedule running past 9999-12-31: its dates would print with five
+# digits ("10149-09-30"), which no reader of a date takes.
+sed -e 's|lingang-spv-1|lingang-spv-9|' -e 's|"2026-01-01", "amount"|"9999-01-01", "amount"|' \
+    -e 's|"first_due": "2026-02-01"|"first_due": "9999-11-30"|' -e 's|"H800"|"H20"|' \
+    -e 's|"contracts": \["alpha-2026"\]|"contracts": []|' "$TMP/p1.json" >"$TMP/far.json"
+run_gm 2 "a schedule past 9999" project apply "$TMP/far.json"
+check_eq "a schedule past 9999: refused by the payments" \
+"gpumeter: error: project document $TMP/far.json rejected: 1 problem, nothing applied
+\$.debt.repayment.payments: the last payment would fall after 9999-12-31 (on 10000-10-31)" "$out"
+
 # One project at a time: a second project claiming the H800 fleet and
 # alpha's contract while lingang-spv-1 holds them is refused, naming it.
 cat >"$TMP/p2.json" <<'JSON'

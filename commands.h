@@ -28,6 +28,7 @@ int cmd_asset(int argc, char **argv);
 int cmd_maintenance(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_project_show(int argc, char **argv); /* billing/project_show.c: `project show` */
+int cmd_report_project(int argc, char **argv); /* billing/project_report.c: `report project` */
 int cmd_report(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -490,6 +490,7 @@ int cmd_report(int argc, char **argv)
         {"contracts", report_contracts, "the contract calendar: commitments, endings, GPUs freed"},
         {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs"},
         {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
+        {"project", cmd_report_project, "a project's month: revenue, cash, costs, CFADS, DSCR"},
         {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
         {"availability", report_availability, "devices' up, degraded and down time, availability"},
         {"health", report_health, "the devices that fail most, and why"},

@@ -28,7 +28,7 @@ static void test_worked_example(void **state)
     (void)state;
     int64_t f[19], npv = 0, irr = 0;
     worked_flows(f);
-    /* 12% a year, 1% a month: -1200 + 80 a_12 + 60 a_6 v^12 = 8.9977 */
+    /* 12% a year, 1% a month: -1200 + 900.4062 + 308.5915 = 8.9977 */
     assert_true(returns_npv(f, 18, 120000, &npv));
     assert_int_equal(npv, 900);
     assert_true(returns_npv(f, 18, 0, &npv));

@@ -267,6 +267,12 @@ GRANT EXECUTE ON FUNCTION health_month_last_ingested(date) TO gpumeter_billing, 
 -- version), with the caller's rights over document.
 GRANT EXECUTE ON FUNCTION project_until(text, date), project_claims(text, date, text[], text[])
     TO gpumeter_billing;
+-- Prices linked to the index (schema 056): invoice run prices at the
+-- newest publication and records the one it used with the invoice's lines;
+-- the API reads both for its previews and documents.
+GRANT EXECUTE ON FUNCTION price_index_latest(date, text, text) TO gpumeter_billing, gpumeter_api;
+GRANT INSERT, DELETE ON invoice_index_use TO gpumeter_billing;
+GRANT SELECT ON invoice_index_use TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

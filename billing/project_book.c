@@ -164,8 +164,8 @@ static bool month_read(PGconn *conn, const char *code, int64_t month, struct pro
 
 /* Row r of backlog_sql: its month's commitment in money, added to the
  * month's committed or in_default. */
-static bool backlog_row(const PGresult *res, int r, int64_t lo, int digits, struct contract *k,
-                        struct project_backlog_month *v)
+static bool backlog_row(const PGresult *res, int r, int64_t lo, int max, int digits,
+                        struct contract *k, struct project_backlog_month *v)
 {
     int y, mo;
     int64_t ends = -1, first, last, value;
@@ -186,7 +186,7 @@ static bool backlog_row(const PGresult *res, int r, int64_t lo, int digits, stru
         log_error("contract \"%s\": its commitment does not fit an amount", k->code);
         return false;
     }
-    assert(month >= lo);
+    assert(month >= lo && month - lo < max); /* the query's months */
     struct project_backlog_month *b = &v[month - lo];
     b->month = month;
     if (PQgetvalue(res, r, 3)[0] == 't') b->in_default += value;
@@ -217,7 +217,7 @@ static bool read_backlog(PGconn *conn, struct project_book *b, int64_t period, i
     struct contract *k = xcalloc(1, sizeof *k);
     bool ok = true;
     for (int r = 0; ok && r < PQntuples(res); r++)
-        ok = backlog_row(res, r, period + 1, b->digits, k, b->backlog);
+        ok = backlog_row(res, r, period + 1, max, b->digits, k, b->backlog);
     free(k);
     PQclear(res);
     b->nbacklog = max;

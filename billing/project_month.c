@@ -2,6 +2,7 @@
 #include "billing/project_month.h"
 
 #include "core/invariant.h"
+#include "pricing/returns.h"
 
 int64_t project_month_fixed(const struct project *p, int64_t first, int64_t last)
 {
@@ -51,4 +52,33 @@ bool project_month_utilisation(int64_t allocated, int64_t installed, int64_t *bp
     if (installed == 0) return false;
     *bp = (int64_t)floor_div((__int128)allocated * 10000, installed);
     return true;
+}
+
+int project_month_flows(int64_t purchase, const int64_t *cfads, int ncfads,
+                        const struct project_backlog_month *backlog, int nbacklog,
+                        int64_t operating, int64_t *flows)
+{
+    assert(ncfads >= 1 && ncfads <= RETURNS_MAX_MONTHS && nbacklog >= 0 && purchase >= 0);
+    int months = 0;
+    flows[0] = -purchase;
+    for (int k = 0; k < ncfads; k++)
+        flows[++months] = cfads[k];
+    for (int k = 0; k < nbacklog && months < RETURNS_MAX_MONTHS; k++)
+        flows[++months] = backlog[k].committed - operating;
+    return months;
+}
+
+int project_month_backlog_span(const struct project_backlog_month *backlog, int n)
+{
+    while (n > 0 && backlog[n - 1].committed == 0)
+        n--;
+    return n;
+}
+
+void project_month_returns(const int64_t *flows, int months, bool has_rate, int64_t rate_micro,
+                           struct project_returns *out)
+{
+    out->has_npv = has_rate && returns_npv(flows, months, rate_micro, &out->npv);
+    out->has_irr = returns_irr(flows, months, &out->irr_micro);
+    out->payback = returns_payback_month(flows, months);
 }

@@ -5,6 +5,13 @@
  * database read (billing/project_report.c). Every figure is in the
  * project currency's minor unit, exact; DSCR is a ratio of two of them,
  * printed with two decimals rounded down (toward minus infinity).
+ *
+ * The returns (docs/investor.md, "Backlog, payback, NPV and IRR"): the
+ * flows pricing/returns.h judges, month 0 the purchase of the fleets
+ * (negative), then each month's CFADS from the project's first month
+ * through the period, then the contracted backlog's months, each its
+ * commitments less the period's operating cost (before debt service, as
+ * CFADS is); and the NPV, IRR and payback month of them.
  * Pure; thread-safe. */
 #ifndef GPUMETER_PROJECT_MONTH_H
 #define GPUMETER_PROJECT_MONTH_H
@@ -24,6 +31,25 @@ struct project_month {
     int64_t cfads;        /* collected - operating */
     int64_t debt_service; /* schedule payments due in the month */
     int64_t installed, allocated; /* GPU-hours in ms, yield's */
+    int64_t purchase;     /* the fleets' purchase cost, the yield's (devices x cost) */
+};
+
+/* One month of the contracted backlog: the commitments of the project's
+ * contracts in effect that month, those of customers in default apart. */
+struct project_backlog_month {
+    int64_t month;      /* months since 1970-01 */
+    int contracts;      /* contracts counted in committed */
+    int64_t committed;  /* minor units, customers not in default */
+    int64_t in_default; /* minor units, customers in default (not in committed) */
+};
+
+/* The returns of a list of flows: NPV (none without a discount rate, or
+ * when it does not fit), IRR in micro a year (none: returns.h), payback
+ * month index (-1: none). */
+struct project_returns {
+    bool has_npv, has_irr;
+    int64_t npv, irr_micro;
+    int payback;
 };
 
 /* The fixed costs of p in effect on some day of [first, last] (days):
@@ -44,5 +70,22 @@ bool project_month_dscr(int64_t cfads, int64_t debt_service, int64_t *hundredths
 /* allocated / installed as hundredths of a percent, rounded down; false
  * when nothing was installed. */
 bool project_month_utilisation(int64_t allocated, int64_t installed, int64_t *bp);
+
+/* The flows into flows[0 .. returned months] (RETURNS_MAX_MONTHS + 1
+ * slots): -purchase, cfads[0 .. ncfads-1], then for each of the backlog's
+ * months (backlog[0 .. nbacklog-1], as many as fit) its committed less
+ * operating. ncfads is 1 .. RETURNS_MAX_MONTHS (asserted). */
+int project_month_flows(int64_t purchase, const int64_t *cfads, int ncfads,
+                        const struct project_backlog_month *backlog, int nbacklog,
+                        int64_t operating, int64_t *flows);
+
+/* The backlog's months to project: up to its last month with a commitment
+ * counted (committed > 0); the months after it (only customers in
+ * default) are not projected. */
+int project_month_backlog_span(const struct project_backlog_month *backlog, int n);
+
+/* NPV at rate_micro (when has_rate), IRR and payback of flows[0 .. months]. */
+void project_month_returns(const int64_t *flows, int months, bool has_rate, int64_t rate_micro,
+                           struct project_returns *out);
 
 #endif

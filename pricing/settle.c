@@ -50,6 +50,22 @@ static int64_t units_value(const struct commitment *c, int64_t units, int digits
     return v;
 }
 
+bool settle_commitment_value(const struct commitment *c, int64_t served, int64_t days,
+                             int digits, int64_t *out)
+{
+    assert(served > 0 && served <= days);
+    int64_t units = c->gpu_ms;
+    *out = 0;
+    if (c->kind == COMMIT_NONE) return true;
+    if (c->kind == COMMIT_MONEY && !money_from_micro(c->amount_micro, digits, &units))
+        return false;
+    if (served < days && !money_div_round((__int128)units * served, days, &units)) return false;
+    if (c->kind == COMMIT_GPU_HOURS)
+        return money_line_amount(units, c->shortfall_price, MS_PER_HOUR, digits, out);
+    *out = units;
+    return true;
+}
+
 static bool counts(const struct bill_line *l, unsigned meters)
 {
     return (l->kind == LINE_USAGE || l->kind == LINE_GPU_FLOOR) &&

@@ -91,6 +91,17 @@ bool subsidy_covers_cell(const struct subsidy *s, const char *site, const char *
                          const char *meter);
 bool voucher_covers_cell(const struct voucher *v, const char *model, const char *meter);
 
+/* A month's take-or-pay commitment of c in money (minor units, digits
+ * decimals): a money commitment's amount, a GPU-hour commitment's GPU-ms
+ * at its shortfall_price; pro rata to served of days (0 < served <= days)
+ * as a final month is billed (the units first, rounded once, then their
+ * value, as settle_bill prices the shortfall and the termination fee).
+ * 0 without a commitment. How the investor's backlog
+ * (billing/project_book.h) values a contract's month. False when it does
+ * not fit. */
+bool settle_commitment_value(const struct commitment *c, int64_t served, int64_t days,
+                             int digits, int64_t *out);
+
 /* Appends the adjustment lines, sets the totals, claims and ledger rows. */
 bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t errlen);
 

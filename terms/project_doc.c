@@ -194,5 +194,6 @@ bool project_doc_parse(const cJSON *doc, struct project *p, struct doc_check *c)
     read_debt(c, doc, p);
     read_costs(c, doc, p);
     read_rate(c, "$", doc, "discount_rate", false, &p->discount_rate_micro);
+    p->has_discount_rate = cJSON_HasObjectItem(doc, "discount_rate");
     return c->n == 0;
 }

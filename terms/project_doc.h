@@ -46,7 +46,8 @@ struct project {
     struct debt_terms debt;
     struct project_cost costs[PROJECT_MAX_COSTS];
     int ncosts;
-    int64_t discount_rate_micro; /* 0 when not stated */
+    bool has_discount_rate;
+    int64_t discount_rate_micro; /* 0 when not stated (has_discount_rate false) */
 };
 
 /* False with c->errors filled when the document is not valid. */

@@ -57,6 +57,21 @@ run_gm 0 "alpha pays February" payment record --customer alpha --amount 71.23 --
     --date 2026-03-05
 
 # January: nothing collected, rent 20.00: CFADS -20.00, nothing due: no DSCR.
+# The returns (docs/investor.md, "Backlog, payback, NPV and IRR"): the
+# H800 asset takes effect in July, so no purchase yet (0.00: paid back at
+# once, the first month); alpha's contract commits nothing (no backlog);
+# no discount_rate (no NPV); flows 0, -20.00, ... change sign once at most
+# with both bounds' NPV of one sign (no IRR). CFADS to date sums the months.
+no_returns="backlog,0.00
+backlog_in_default,0.00
+backlog_last_month,
+discount_rate_percent,
+npv_to_date,
+npv_with_backlog,
+irr_to_date_percent,
+irr_with_backlog_percent,
+payback_to_date,2026-01
+payback_with_backlog,2026-01"
 run_gm 0 "report project January" report project --project demo-spv --period 2026-01 --format csv
 check_eq "January, by hand" \
 "figure,value
@@ -68,7 +83,11 @@ operating_cost,20.00
 cfads,-20.00
 debt_service,0.00
 dscr,
-utilisation_percent," "$out"
+utilisation_percent,
+purchase_cost,0.00
+first_month,2026-01
+cfads_to_date,-20.00
+$no_returns" "$out"
 # February: energy (10,080,000,000 + 720,000,000) mJ = 3 kWh x PUE 1.25 x
 # 0.62 x 1.3 = 3.0225 -> 3.02; 178.08 collected - (3.02 + 20.00) = 155.06;
 # 155.06 / 106.00 = 1.4628... -> 1.46; 4 of 8 GPU-hours allocated: 50.00%.
@@ -83,11 +102,15 @@ operating_cost,23.02
 cfads,155.06
 debt_service,106.00
 dscr,1.46
-utilisation_percent,50.00" "$out"
+utilisation_percent,50.00
+purchase_cost,0.00
+first_month,2026-01
+cfads_to_date,135.06
+$no_returns" "$out"
 # March: 71.23 - 20.00 = 51.23; 51.23 / 105.50 = 0.4855... -> 0.48 (down).
 run_gm 0 "report project March (JSON)" report project --project demo-spv --period 2026-03 --format json
 check_eq "March, by hand" \
-    '{"project":"demo-spv","effective_from":"2026-01-01","period":"2026-03","currency":"CNY","revenue_billed":"0.00","cash_collected":"71.23","energy_cost":"0.00","fixed_costs":"20.00","operating_cost":"20.00","cfads":"51.23","debt_service":"105.50","dscr":"0.48","utilisation_percent":null}' \
+    '{"project":"demo-spv","effective_from":"2026-01-01","period":"2026-03","currency":"CNY","revenue_billed":"0.00","cash_collected":"71.23","energy_cost":"0.00","fixed_costs":"20.00","operating_cost":"20.00","cfads":"51.23","debt_service":"105.50","dscr":"0.48","utilisation_percent":null,"purchase_cost":"0.00","first_month":"2026-01","cfads_to_date":"186.29","backlog":"0.00","backlog_in_default":"0.00","backlog_last_month":null,"discount_rate_percent":null,"npv_to_date":null,"npv_with_backlog":null,"irr_to_date_percent":null,"irr_with_backlog_percent":null,"payback_to_date":"2026-01","payback_with_backlog":"2026-01"}' \
     "$out"
 run_gm 0 "report project March (text)" report project --project demo-spv --period 2026-03
 check_match "the text report: its header" "project demo-spv \(version of 2026-01-01\), 2026-03, money in CNY" "$out"

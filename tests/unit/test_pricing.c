@@ -221,6 +221,31 @@ static void test_charges_then_settle(void **state)
     bill_free(&b);
 }
 
+/* A month's commitment in money (settle_commitment_value): a money
+ * commitment's amount; GPU-hours at the shortfall price; a final month pro
+ * rata to the days served, the units rounded once, then valued. */
+static void test_commitment_value(void **state)
+{
+    (void)state;
+    struct commitment money = {.kind = COMMIT_MONEY, .amount_micro = 1000000000};
+    struct commitment hours = {.kind = COMMIT_GPU_HOURS, .gpu_ms = 100 * 3600000LL,
+                               .shortfall_price = 12000000};
+    struct commitment none = {.kind = COMMIT_NONE};
+    int64_t v = -1;
+    assert_true(settle_commitment_value(&money, 31, 31, 2, &v));
+    if (v != 100000) fail_msg("1,000.00 a month: expected 100000, got %lld", (long long)v);
+    /* 1,000.00 x 15 / 31 = 483.8709... -> 483.87 */
+    assert_true(settle_commitment_value(&money, 15, 31, 2, &v));
+    if (v != 48387) fail_msg("15 of 31 days: expected 48387, got %lld", (long long)v);
+    /* 100 GPU-hours at 12.00 = 1,200.00; 15 of 30 days: 50 hours, 600.00 */
+    assert_true(settle_commitment_value(&hours, 30, 30, 2, &v));
+    if (v != 120000) fail_msg("100 GPU-hours: expected 120000, got %lld", (long long)v);
+    assert_true(settle_commitment_value(&hours, 15, 30, 2, &v));
+    if (v != 60000) fail_msg("50 GPU-hours: expected 60000, got %lld", (long long)v);
+    assert_true(settle_commitment_value(&none, 30, 30, 2, &v));
+    if (v != 0) fail_msg("no commitment: expected 0, got %lld", (long long)v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_sort_keeps_order_within_a_customer),
         cmocka_unit_test(test_bands_and_kinds),
         cmocka_unit_test(test_charges_then_settle),
+        cmocka_unit_test(test_commitment_value),
     };
     return cmocka_run_group_tests_name("pricing", tests, NULL, NULL);
 }

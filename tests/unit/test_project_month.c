@@ -3,18 +3,26 @@
  * of the month at their whole monthly amount; debt service as the
  * schedule's payments due in the month; CFADS = collected - (energy +
  * fixed); DSCR in hundredths rounded toward minus infinity, none without
- * debt service; utilisation in hundredths of a percent rounded down. */
+ * debt service; utilisation in hundredths of a percent rounded down;
+ * the returns' flows (the purchase, CFADS to date, the backlog's months
+ * less the period's operating cost), the months of the backlog projected,
+ * NPV/IRR/payback of them (none without a discount rate); the report's
+ * rows as text, CSV and JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "billing/project_figures.h"
 #include "billing/project_month.h"
+#include "core/strbuf.h"
+#include "pricing/returns.h"
 #include "core/timeutil.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int64_t day(int y, unsigned m, unsigned d)
 {
@@ -103,12 +111,90 @@ static void test_utilisation(void **state)
     assert_false(project_month_utilisation(0, 0, &bp));
 }
 
+/* docs/investor.md's example of the math (test_returns.c): 1,200.00 out,
+ * twelve months of 80.00, then six backlog months of 80.00 committed less
+ * 20.00 of operating cost; a seventh month with only a customer in
+ * default is not projected. */
+static void test_flows(void **state)
+{
+    (void)state;
+    int64_t cfads[12], flows[RETURNS_MAX_MONTHS + 1];
+    struct project_backlog_month b[7] = {{0}};
+    for (int k = 0; k < 12; k++)
+        cfads[k] = 8000;
+    for (int k = 0; k < 7; k++)
+        b[k].month = k, b[k].committed = k < 6 ? 8000 : 0, b[k].in_default = 5000;
+    int span = project_month_backlog_span(b, 7);
+    EXPECT(span, 6);
+    int months = project_month_flows(120000, cfads, 12, b, span, 2000, flows);
+    EXPECT(months, 18);
+    EXPECT(flows[0], -120000);
+    EXPECT(flows[12], 8000);
+    EXPECT(flows[13], 6000);
+    EXPECT(flows[18], 6000);
+    struct project_returns r;
+    project_month_returns(flows, months, true, 120000, &r);
+    assert_true(r.has_npv && r.has_irr);
+    EXPECT(r.npv, 900);       /* 9.00 */
+    EXPECT(r.irr_micro, 130422); /* 13.0422% */
+    EXPECT(r.payback, 16);
+    project_month_returns(flows, 12, false, 0, &r);
+    assert_false(r.has_npv); /* no discount rate: no NPV */
+    assert_true(r.has_irr);
+    EXPECT(r.irr_micro, -393181);
+    EXPECT(r.payback, -1);
+    /* a month inside the span with nothing committed still costs */
+    b[2].committed = 0;
+    EXPECT(project_month_backlog_span(b, 7), 6);
+    months = project_month_flows(120000, cfads, 12, b, 6, 2000, flows);
+    EXPECT(flows[15], -2000);
+    /* no more months than returns.h judges */
+    int64_t many[RETURNS_MAX_MONTHS] = {0};
+    EXPECT(project_month_flows(0, many, RETURNS_MAX_MONTHS - 2, b, 6, 0, flows),
+           RETURNS_MAX_MONTHS);
+}
+
+static void test_figures(void **state)
+{
+    (void)state;
+    struct project_figures f = {0};
+    project_figures_money(&f, "cfads", -2000, 2);
+    project_figures_text(&f, "dscr", NULL);
+    project_figures_month(&f, "payback_to_date", (2027 - 1970) * 12 + 3);
+    project_figures_month(&f, "payback_with_backlog", -1);
+    const char *want[3] = {
+        "project p (version of 2026-01-01), 2026-12, money in CNY\n\n"
+        "cfads                                  -20.00\n"
+        "dscr                                     none\n"
+        "payback_to_date                       2027-04\n"
+        "payback_with_backlog                     none\n",
+        "figure,value\ncfads,-20.00\ndscr,\npayback_to_date,2027-04\npayback_with_backlog,\n",
+        "{\"project\":\"p\",\"effective_from\":\"2026-01-01\",\"period\":\"2026-12\","
+        "\"currency\":\"CNY\",\"cfads\":\"-20.00\",\"dscr\":null,\"payback_to_date\":\"2027-04\","
+        "\"payback_with_backlog\":null}\n"};
+    const enum report_format fmt[3] = {REPORT_TEXT, REPORT_CSV, REPORT_JSON};
+    for (int i = 0; i < 3; i++) {
+        struct strbuf out = STRBUF_INIT;
+        project_figures_put(&f, "p", "2026-01-01", "2026-12", "CNY", fmt[i], &out);
+        if (strcmp(sb_str(&out), want[i]))
+            fail_msg("format %d: expected [%s], got [%s]", i, want[i], sb_str(&out));
+        sb_free(&out);
+    }
+    struct project_backlog_month b[1] = {{(2027 - 1970) * 12, 1, 10000, 5000}};
+    struct strbuf out = STRBUF_INIT;
+    project_figures_put_backlog(b, 1, 2, "p", "2026-01-01", "2026-12", "CNY", REPORT_CSV, &out);
+    if (strcmp(sb_str(&out), "month,contracts,backlog,in_default\n2027-01,1,100.00,50.00\n"))
+        fail_msg("the curve: got [%s]", sb_str(&out));
+    sb_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_costs),   cmocka_unit_test(test_debt_service),
         cmocka_unit_test(test_cfads),         cmocka_unit_test(test_dscr),
-        cmocka_unit_test(test_utilisation),
+        cmocka_unit_test(test_utilisation),   cmocka_unit_test(test_flows),
+        cmocka_unit_test(test_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,152 @@
+#!/bin/bash
+# The investor's year of a project (issue 37, deliverable 2;
+# docs/investor.md, "Backlog, payback, NPV and IRR", its worked example)
+# on the real broker and database, every figure by hand through the CLI:
+# a fleet bought for 1,200.00, two take-or-pay contracts invoiced and
+# issued month by month, one customer paying a month late and the other
+# never (in default at the period's end), a loan, rent; then `report
+# project` for December: DSCR, CFADS to date, the backlog (the defaulting
+# customer's apart), payback, NPV and IRR to date and with the backlog,
+# and the backlog curve. The customer in default is judged at 2026-12-31's
+# end, its invoices issued (and due) the day this test runs: the test
+# assumes that day is more than 5 days before it (the suite's calendar is
+# 2026's).
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+echo "receivables.default_after_days = 5" >>"$GPUMETER_CONFIG"
+"$GM" site apply "$ROOT/scripts/seed/site-sh-lingang.json" >/dev/null || fail "apply the site"
+# The fleet: 2 H20s at 600.00 = 1,200.00 (the yield's purchase cost).
+cat >"$TMP/asset.json" <<'JSON'
+{"site": "sh-lingang", "model": "H20", "effective_from": "2026-01-01", "currency": "CNY",
+ "devices": 2, "cost_per_device": "600.00", "life_months": 60}
+JSON
+run_gm 0 "apply the H20 asset" asset apply "$TMP/asset.json"
+# alpha commits 100.00 a month to 2027-06-30; beta 50.00 a month, open-ended.
+out=$(seed_contract_with alpha '"until": "2027-06-30", "commitment": {"amount": "100.00"}')
+check_eq "alpha's contract with a commitment is applied" 0 "$?"
+out=$(seed_contract_with beta '"commitment": {"amount": "50.00"}')
+check_eq "beta's contract with a commitment is applied" 0 "$?"
+cat >"$TMP/p.json" <<'JSON'
+{"project": "spv-year", "effective_from": "2026-01-01", "currency": "CNY",
+ "assets": [{"site": "sh-lingang", "model": "H20"}],
+ "contracts": ["alpha-2026", "beta-2026"],
+ "debt": {"drawdowns": [{"date": "2026-01-01", "amount": "1200.00"}],
+          "annual_rate": "0.06", "day_count": "30/360",
+          "repayment": {"kind": "linear", "frequency": "monthly", "first_due": "2026-02-01",
+                        "payments": 12}},
+ "fixed_costs": [{"what": "rent", "monthly": "20.00", "from": "2026-01-01"}], "discount_rate": "0.12"}
+JSON
+run_gm 0 "project apply" project apply "$TMP/p.json" --actor cfo
+
+# January to November: no usage, so each invoice is the commitment's
+# shortfall: alpha 100.00 + 6% = 106.00, beta 50.00 + 3.00 = 53.00.
+for m in 01 02 03 04 05 06 07 08 09 10 11; do
+    "$GM" invoice run --period "2026-$m" >/dev/null 2>&1 &&
+        "$GM" invoice issue --period "2026-$m" >/dev/null 2>&1 || fail "invoice 2026-$m"
+done
+check_eq "alpha's and beta's invoices (customer|invoices|subtotals|totals)" \
+    "alpha|11|10000..10000|10600..10600 beta|11|5000..5000|5300..5300" \
+    "$(q "SELECT string_agg(x, ' ' ORDER BY x) FROM (SELECT c.code || '|' || count(*) || '|'
+          || min(i.subtotal) || '..' || max(i.subtotal) || '|' || min(i.total) || '..'
+          || max(i.total) AS x FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code IN ('alpha', 'beta') AND i.status = 'issued' GROUP BY c.code) s")"
+# alpha pays each month's invoice on the 10th of the next (January's on
+# 10 February, November's on 10 December); beta never pays.
+n=0
+for m in 01 02 03 04 05 06 07 08 09 10 11; do
+    n=$((n + 1))
+    inv=$(q "SELECT i.number FROM invoice i JOIN customer c ON c.id = i.customer_id
+             WHERE c.code = 'alpha' AND i.period = '2026-$m-01' AND i.kind = 'invoice'")
+    paid=$(date -d "2026-$m-10 + 1 month" +%F)
+    "$GM" payment record --customer alpha --amount 106.00 --reference "P-$n" --invoice "$inv" \
+        --date "$paid" >/dev/null 2>&1 || fail "alpha pays $inv on $paid"
+done
+
+# December by hand (docs/investor.md, worked example): nothing billed (not
+# issued yet), 106.00 collected (November's), rent 20.00: CFADS 86.00;
+# due 2026-12-01: 100.00 + 200.00 x 0.005 = 101.00; DSCR 86.00 / 101.00 =
+# 0.8514... -> 0.85. The fleet: 2 x 600.00. CFADS to date: January -20.00,
+# February to December 86.00 each: -20.00 + 11 x 86.00 = 926.00. Backlog:
+# alpha 2027-01 to 2027-06, 6 x 100.00 = 600.00; beta, in default at
+# 2026-12-31 (its invoices open more than 5 days past due), 36 months x
+# 50.00 = 1,800.00 apart. Flows: -1,200.00, -20.00, 11 x 86.00, then 6 x
+# (100.00 - 20.00) = 80.00 each. At 12% a year (1% a month): to date
+# -1,200.00 - 1,980.20 + 882.79 ... NPV -337.01 (exact -337.0138...); with
+# the backlog + 411.46: 74.44 (74.4414...). IRR: -41.8784% to date,
+# 19.5527% with the backlog. Payback: -274.00 to date (none); + 80.00 a
+# month from 2027-01: 2027-04 (+46.00).
+run_gm 0 "report project December" report project --project spv-year --period 2026-12 --format csv
+check_eq "December, by hand" \
+"figure,value
+revenue_billed,0.00
+cash_collected,106.00
+energy_cost,0.00
+fixed_costs,20.00
+operating_cost,20.00
+cfads,86.00
+debt_service,101.00
+dscr,0.85
+utilisation_percent,
+purchase_cost,1200.00
+first_month,2026-01
+cfads_to_date,926.00
+backlog,600.00
+backlog_in_default,1800.00
+backlog_last_month,2027-06
+discount_rate_percent,12.0000
+npv_to_date,-337.01
+npv_with_backlog,74.44
+irr_to_date_percent,-41.8784
+irr_with_backlog_percent,19.5527
+payback_to_date,
+payback_with_backlog,2027-04" "$out"
+run_gm 0 "report project December (JSON)" report project --project spv-year --period 2026-12 --format json
+check_match "JSON: NPV and IRR with the backlog" '"npv_with_backlog":"74.44","irr_to_date_percent":"-41.8784","irr_with_backlog_percent":"19.5527","payback_to_date":null,"payback_with_backlog":"2027-04"}' "$out"
+run_gm 0 "report project December (text)" report project --project spv-year --period 2026-12
+check_match "text: payback to date none" "payback_to_date +none" "$out"
+
+# The curve: alpha's months, then beta's alone (in default).
+run_gm 0 "report project --backlog" report project --project spv-year --period 2026-12 --backlog --format csv
+check_eq "the backlog curve: 36 months" 37 "$(wc -l <<<"$out")"
+check_eq "the backlog curve: its first, seventh and last months" \
+"month,contracts,backlog,in_default
+2027-01,1,100.00,50.00
+2027-07,0,0.00,50.00
+2029-12,0,0.00,50.00" "$(sed -n '1p;2p;8p;$p' <<<"$out")"
+check_eq "the backlog curve sums to the report's backlog and in default" "60000 180000" \
+    "$(awk -F, 'NR > 1 { b += $3 * 100; d += $4 * 100 } END { printf "%d %d", b, d }' <<<"$out")"
+
+# A version from December without a discount rate: no NPV, the rest the
+# same (the version in effect on the period's last day decides).
+sed -e 's/, *"discount_rate": "0.12"//' -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-12-01"/' \
+    "$TMP/p.json" >"$TMP/p2.json"
+run_gm 0 "project apply without a discount rate" project apply "$TMP/p2.json" --actor cfo
+run_gm 0 "report project without a discount rate" report project --project spv-year --period 2026-12 --format csv
+check_eq "no discount rate: no NPV" "discount_rate_percent, npv_to_date, npv_with_backlog, irr_with_backlog_percent,19.5527" \
+    "$(grep -E '^(discount_rate_percent|npv_|irr_with)' <<<"$out" | paste -sd' ')"
+
+# November: one month less to date (-20.00 + 10 x 86.00); alpha's
+# backlog from December, 7 x 100.00; and beta's 36 months x 50.00 count:
+# at November's end none of its invoices was issued yet (they were issued
+# the day this test runs), so it was not in default then. Default is
+# judged at the period's end, not today.
+run_gm 0 "report project November" report project --project spv-year --period 2026-11 --format csv
+check_eq "November: CFADS to date and backlog, beta not in default yet" \
+    "cfads_to_date,840.00 backlog,2500.00 backlog_in_default,0.00 backlog_last_month,2029-11" \
+    "$(grep -E '^(cfads_to_date|backlog,|backlog_in|backlog_last)' <<<"$out" | paste -sd' ')"
+# alpha terminates on 2027-03-15 (no termination clause: by agreement, no
+# notice): its backlog ends that day, March pro rata to the 15 of its 31
+# days as its final invoice bills it: 100.00 x 15 / 31 = 48.3870... ->
+# 48.39; 100.00 + 100.00 + 48.39 = 248.39.
+run_gm 0 "alpha terminates on 2027-03-15" contract terminate alpha-2026 --date 2027-03-15 --actor cfo
+run_gm 0 "report project December, alpha terminated" report project --project spv-year --period 2026-12 --backlog --format csv
+check_eq "a terminated contract's backlog ends on its last day, pro rata" \
+"2027-02,1,100.00,50.00
+2027-03,1,48.39,50.00
+2027-04,0,0.00,50.00" "$(sed -n '3,5p' <<<"$out")"
+run_gm 0 "report project December, alpha terminated (figures)" report project --project spv-year --period 2026-12 --format csv
+check_eq "the terminated backlog's total and last month" "backlog,248.39 backlog_last_month,2027-03" \
+    "$(grep -E '^(backlog,|backlog_last)' <<<"$out" | paste -sd' ')"
+run_gm 2 "report project --backlog with a bad format" report project --project spv-year --period 2026-12 --backlog --format xml
+finish

@@ -186,6 +186,28 @@ invoice_sums() { # period-first-day [customer]
        FROM invoice i JOIN customer c ON c.id = i.customer_id JOIN currency cur ON cur.code = i.currency
        WHERE i.period = '$1' AND i.kind = 'invoice' AND i.status = 'issued' AND ('${2:-}' = '' OR c.code = '${2:-}')"
 }
+# An etax export's lines of one invoice (cells of tests/tools/xlsx_cells.py),
+# summed: "amount tax total", each line's tax its amount x rate rounded
+# once, as the tax system computes the fapiao (docs/money.md).
+fapiao_sums() { # cells-file sheet invoice-column amount-column rate-column invoice
+    python3 - "$@" <<'PY'
+import sys
+from decimal import Decimal, ROUND_HALF_UP
+path, sheet, inv_col, amt_col, rate_col, number = sys.argv[1:]
+amount = tax = Decimal(0)
+for line in open(path, encoding="utf-8"):
+    head, *cells = line.rstrip("\n").split("\t")
+    if not head.startswith(sheet + "!") or int(head.split("!")[1]) < 4:
+        continue
+    c = dict(x.split("=", 1) for x in cells)
+    if c.get(inv_col) != number:
+        continue
+    a = Decimal(c[amt_col])
+    amount += a
+    tax += (a * Decimal(c[rate_col])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+print(amount, tax, amount + tax)
+PY
+}
 # A server's stderr has no sanitizer report (ASan, UBSan or TSan).
 sanitizer_clean() { # name log
     if grep -qE 'ThreadSanitizer|AddressSanitizer|runtime error:' "$2"; then

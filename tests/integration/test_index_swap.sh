@@ -94,6 +94,11 @@ number=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id
 out=$("$GM" invoice show "$number" 2>&1)
 check_match "the text invoice shows the credit line" "index_swap.*-1,?333\.33" "$out"
 check_match "and the one owed" "index_swap.*16\.67" "$out"
+check_match "the JSON invoice carries it with its detail" \
+    "\"kind\":\"index_swap\"[^}]*\"1000 GPU-h x \(16 - 17\.333333\) 2026-01 r0 $JAN_AT\"" \
+    "$("$GM" invoice show "$number" --format json 2>&1)"
+check_match "so does the CSV" "index_swap.*100 GPU-h x \(17\.5 - 17\.333333\) 2026-01 r0 $JAN_AT.*16\.67" \
+    "$("$GM" invoice show "$number" --format csv 2>&1)"
 "$GM" invoice show "$number" --format pdf --output "$TMP/feb.pdf" >/dev/null 2>&1
 pdftotext "$TMP/feb.pdf" "$TMP/feb.txt" 2>/dev/null
 check_match "the PDF names it in Chinese" "算力价格指数固定/浮动结算" "$(cat "$TMP/feb.txt")"

@@ -116,6 +116,7 @@ check_eq "its lines and their tax (each line x rate, rounded once) are the invoi
     "363.34 21.80 385.14" "$(fapiao_sums "$TMP/feb-cells.txt" 2-发票明细信息 A H I "$number")"
 "$GM" export focus --period 2026-02 --customer alpha --output "$TMP/focus.csv" >/dev/null 2>&1
 check_eq "FOCUS sums to the invoice" "$(invoice_sums 2026-02-01 alpha)" "$(focus_sums "$TMP/focus.csv")"
+check_match "and passes focus-validator 1.0" "Validation succeeded" "$(focus_validate "$TMP/focus.csv")"
 check_eq "FOCUS calls each settlement a recurring adjustment of the index swap" "2" \
     "$(grep -c 'Adjustment.*Recurring.*Compute price index swap' "$TMP/focus.csv")"
 check_match "the statement equals the invoice" '"due_minor":38514' \

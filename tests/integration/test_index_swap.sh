@@ -19,19 +19,10 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-sed -e 's/"gpu-standard"/"gpu-premium"/' -e 's/"GPU-hour standard 2026"/"GPU-hour premium 2026"/' \
-    -e 's/"16.80"/"20.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan.json"
-cat >"$TMP/delta.json" <<'DOC'
-{ "contract": "delta-2026", "customer": "delta", "effective_from": "2026-01-01",
-  "plan": "gpu-premium", "currency": "CNY", "tax_rate": "0.06",
-  "accounts": [ { "account": "ns-delta" } ] }
-DOC
 # the seller and tax code the fapiao export needs
 printf '%s\n' 'invoice.seller = 上海临港算力科技有限公司' 'invoice.seller_tax_id = 91310000MA1FL6TEST' \
     'fapiao.tax_code = 3040203000000000000' >>"$GPUMETER_CONFIG"
-"$GM" plan apply "$TMP/plan.json" >/dev/null &&
-    "$GM" customer add delta --name "Delta Compute" --tax-id 91310115MA1H8XKD7Q >/dev/null &&
-    "$GM" contract apply "$TMP/delta.json" >/dev/null || { fail "set up delta"; finish; }
+premium_delta 91310115MA1H8XKD7Q || { fail "set up delta"; finish; }
 
 out=$(seed_contract_with alpha '"index_swap": [{"model": "H2O", "notional_gpu_hours": "-1", "fixed_price": "16.001", "lag_months": 1}]')
 check_match "a model the catalogue does not know is refused by its path" \

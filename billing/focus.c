@@ -172,6 +172,9 @@ static struct kind_map map_kind(enum line_kind k)
         return (struct kind_map){"Credit", "", "One-Time", "Early termination", "", false};
     case LINE_SLA_CREDIT:
         return (struct kind_map){"Credit", "", "One-Time", "Service level credit", "", false};
+    case LINE_INDEX_SWAP: /* either sign: a charge or a credit, a financial settlement */
+        return (struct kind_map){"Adjustment", "", "Recurring", "Compute price index swap", "",
+                                 false};
     }
     return (struct kind_map){"Adjustment", "", "One-Time", "Adjustment", "", false};
 }

@@ -114,6 +114,22 @@ static const char sla_sql[] =
     "WHERE k.document ? 'sla' "
     "GROUP BY 1, 2, 3 ORDER BY k.code COLLATE \"C\", 2, 3";
 
+/* The index publication each fixed-for-floating settlement of a contract
+ * settles at (pricing/index_swap.h), one row per index_swap entry in the
+ * document's order: the month lag_months before the invoice's and
+ * price_index_latest (schema 056), the one lookup of the value in force;
+ * NULLs when none was published. */
+static const char swaps_sql[] =
+    "WITH " CONTRACTS "SELECT k.code, s.ord, to_char(f.m, 'YYYY-MM'), l.revision, "
+    "       to_char(l.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), l.price_micro, "
+    "       l.status "
+    "FROM k CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(k.document->'index_swap') "
+    "       WHEN 'array' THEN k.document->'index_swap' ELSE '[]' END) WITH ORDINALITY s(e, ord) "
+    "CROSS JOIN LATERAL (SELECT ($1::date - make_interval(months => (s.e->>'lag_months')::int))"
+    "       ::date) f(m) "
+    "LEFT JOIN LATERAL price_index_latest(f.m, s.e->>'model', k.document->>'currency') l ON true "
+    "ORDER BY k.code COLLATE \"C\", 2";
+
 static const char subsidies_sql[] =
     "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
 
@@ -125,7 +141,7 @@ struct month {
     const struct prior_lines *prior;
     int64_t period;
     const char *first_day;
-    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res, *sla;
+    PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res, *sla, *swaps;
     PGresult *uncontracted; /* customers with usage and no contract: failed bills */
     /* parsed documents of the row being billed: on the heap of this one
      * billing_load, so concurrent loads (the API's threads) share nothing */
@@ -133,7 +149,7 @@ struct month {
     struct plan *plan, *banded_plan;
     struct subsidy *subsidies;
     size_t nsubsidies;
-    int usage_at, bank_at, vouchers_at, sla_at; /* merge cursors, by customer */
+    int usage_at, bank_at, vouchers_at, sla_at, swaps_at; /* merge cursors, by customer */
 };
 
 static int64_t site_pue(const struct month *m, const char *site)
@@ -205,7 +221,9 @@ static bool read_month(PGconn *conn, struct month *m, const char *customers)
                  ? db_query_reused(conn, "read the SLA evidence", sla_sql, 3, p)
                  : NULL;
     sb_free(&codes);
-    if (!m->subsidies_res || (m->prior && !m->sla)) return false;
+    m->swaps = m->sla ? db_query_reused(conn, "read the price index fixings", swaps_sql, 2, p)
+                      : NULL;
+    if (!m->subsidies_res || (m->prior && (!m->sla || !m->swaps))) return false;
     int n = PQntuples(m->subsidies_res);
     m->subsidies = xcalloc((size_t)n + 1, sizeof *m->subsidies);
     for (int i = 0; i < n; i++) {
@@ -228,6 +246,7 @@ static void free_month(struct month *m)
     PQclear(m->vouchers);
     PQclear(m->subsidies_res);
     PQclear(m->sla);
+    PQclear(m->swaps);
     PQclear(m->uncontracted);
     free(m->subsidies);
     free(m->k);
@@ -306,8 +325,34 @@ static bool sla_month_read(struct month *m, struct bill *b, struct sla_month *e)
     return true;
 }
 
+/* The customer's index fixings (swaps_sql's rows), one per swap of k, into
+ * f (k->nswaps of them); false (b->error set) when the rows do not match
+ * the contract's swaps. */
+static bool swap_fixings_read(struct month *m, struct bill *b, const struct contract *k,
+                              struct index_fixing *f)
+{
+    int n, first = db_rows_of(m->swaps, &m->swaps_at, b->customer, &n);
+    if (n != k->nswaps) {
+        snprintf(b->error, sizeof b->error, "the contract's index_swap entries could not be read");
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        const PGresult *res = m->swaps;
+        int row = first + i;
+        int64_t revision = 0;
+        snprintf(f[i].month, sizeof f[i].month, "%s", PQgetvalue(res, row, 2));
+        f[i].published = !PQgetisnull(res, row, 3) && db_get_int64(res, row, 3, &revision);
+        f[i].revision = (int)revision;
+        snprintf(f[i].published_at, sizeof f[i].published_at, "%s", PQgetvalue(res, row, 4));
+        f[i].withheld = PQgetisnull(res, row, 5) || !db_get_int64(res, row, 5, &f[i].price_micro);
+        f[i].final = !strcmp(PQgetvalue(res, row, 6), "final");
+    }
+    return true;
+}
+
 static bool settle_terms(struct month *m, int r, struct bill *b, const struct contract *k)
 {
+    struct index_fixing fixings[CONTRACT_MAX_INDEX_SWAPS] = {0};
     int nb, fb = db_rows_of(m->bank, &m->bank_at, b->customer, &nb);
     int nv, fv = db_rows_of(m->vouchers, &m->vouchers_at, b->customer, &nv);
     struct sla_month evidence = {0};
@@ -335,12 +380,14 @@ static bool settle_terms(struct month *m, int r, struct bill *b, const struct co
                              .nsubsidies = m->nsubsidies,
                              .vouchers = states,
                              .nvouchers = (size_t)nv,
-                             .sla = k->sla.present ? &evidence : NULL};
+                             .sla = k->sla.present ? &evidence : NULL,
+                             .fixings = fixings};
     t.terminated = !PQgetisnull(m->contracts, r, 9) &&
                    time_parse_date(PQgetvalue(m->contracts, r, 9), &t.ends_on);
     if (!ok)
         snprintf(b->error, sizeof b->error, "a stored voucher does not validate");
     ok = ok && (!k->sla.present || sla_month_read(m, b, &evidence));
+    ok = ok && swap_fixings_read(m, b, k, fixings);
     ok = ok && settle_bill(b, &t, b->error, sizeof b->error);
     sla_month_free(&evidence);
     free(bank);

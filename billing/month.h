@@ -7,8 +7,10 @@
  * customer's vouchers and the subsidy programs in effect; it prices the
  * usage through charges_price (charges.h) and, when given prior-period
  * lines, appends them and settles the contract's terms through settle_bill
- * (settle.h). A customer with usage and no contract in effect comes as a
- * bill whose error says so, never a silent zero. Reentrant: a month_load
+ * (settle.h), with each index swap's publication in force
+ * (price_index_latest, schema 056; pricing/index_swap.h). A customer with
+ * usage and no contract in effect comes as a bill whose error says so,
+ * never a silent zero. Reentrant: a month_load
  * keeps everything it parses on its own heap, so concurrent loads on
  * different connections (the API's threads) share nothing. */
 #ifndef GPUMETER_MONTH_H

@@ -290,6 +290,54 @@ static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresu
     return ok;
 }
 
+/* The index publications the drafts' index_swap lines settled at
+ * (invoice_index_use, schema 056): every draft's rows rewritten with its
+ * lines (pricing/index_swap.h), so the issued invoice keeps the value it
+ * showed (the lines' guard freezes them at issue). */
+static bool store_index_use(PGconn *conn, const PGresult *ids, const struct bill *b, size_t n)
+{
+    struct strbuf drafts = STRBUF_INIT;
+    struct db_columns c;
+    db_array_open(&drafts);
+    db_columns_open(&c, 6);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = id_of(ids, &b[i]);
+        if (!id) continue;
+        db_array_add(&drafts, id);
+        for (size_t j = 0; j < b[i].n; j++) {
+            const struct bill_line *l = &b[i].lines[j];
+            if (l->kind != LINE_INDEX_SWAP) continue;
+            char month[16];
+            time_month_first_day(l->index_month, month);
+            db_array_add(&c.v[0], id);
+            add_int(&c.v[1], (int64_t)j + 1);
+            db_array_add(&c.v[2], month);
+            db_array_add(&c.v[3], l->model);
+            add_int(&c.v[4], l->index_revision);
+            add_int(&c.v[5], l->index_price_micro);
+        }
+    }
+    db_array_close(&drafts);
+    const char *p[7] = {sb_str(&drafts)};
+    db_columns_close(&c, p, 1);
+    /* the publication's own time, to the microsecond, from its row */
+    bool ok = db_exec(conn, "clear the drafts' index use",
+                      "DELETE FROM invoice_index_use WHERE invoice_id = ANY($1::bigint[])", 1, p) &&
+              db_exec(conn, "write the drafts' index use",
+                      "INSERT INTO invoice_index_use (invoice_id, line_no, index_month, model, "
+                      "currency, revision, published_at, price_micro) "
+                      "SELECT u.id, u.line_no, u.m, u.model, i.currency, u.rev, p.published_at, "
+                      "u.price FROM unnest($1::bigint[], $2::int[], $3::date[], $4::text[], "
+                      "$5::int[], $6::bigint[]) u(id, line_no, m, model, rev, price) "
+                      "JOIN invoice i ON i.id = u.id "
+                      "JOIN price_index_publication p ON p.month = u.m AND p.model = u.model "
+                      " AND p.currency = i.currency AND p.revision = u.rev",
+                      6, p + 1);
+    sb_free(&drafts);
+    db_columns_free(&c);
+    return ok;
+}
+
 bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
                     bool *written)
 {
@@ -298,7 +346,8 @@ bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bill
         assert(!bills[i].error[0] && bill_totals_hold(&bills[i]));
     PGresult *ids = store_headers(conn, first_day, bills, n);
     bool ok = ids && store_details(conn, first_day, ids, bills, n) &&
-              store_sla_evidence(conn, first_day, ids, bills, n);
+              store_sla_evidence(conn, first_day, ids, bills, n) &&
+              store_index_use(conn, ids, bills, n);
     for (size_t i = 0; ok && written && i < n; i++)
         written[i] = id_of(ids, &bills[i]) != NULL;
     PQclear(ids);

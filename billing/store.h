@@ -43,7 +43,10 @@
 
 /* first_day is "YYYY-MM-01". */
 /* written[i] (when not NULL): whether bill i's draft was written, false
- * when its month's invoice is already issued. */
+ * when its month's invoice is already issued. With each draft's lines go
+ * its SLA evidence (sla_evidence.h) and, per index_swap line, the index
+ * publication it settled at (invoice_index_use, schema 056: the
+ * publication's row, matched by month, model, currency and revision). */
 bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
                     bool *written);
 /* Records the month's customers that could not be priced (codes and

@@ -24,6 +24,7 @@ enum line_kind {
     LINE_TERMINATION_FEE,  /* early termination: the fee the contract's terms state */
     LINE_MAKEUP_SETTLEMENT, /* early termination: the make-up bank credited back */
     LINE_SLA_CREDIT,       /* the month's availability under the SLA (pricing/sla.h) */
+    LINE_INDEX_SWAP,       /* fixed-for-floating on the price index (pricing/index_swap.h) */
 };
 /* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
 const char *bill_kind_name(enum line_kind k);
@@ -57,6 +58,14 @@ struct bill_line {
      * writes the month's evidence rows with the draft and checks them
      * against these. 0 on stored documents. */
     int64_t sla_metered_ms, sla_downtime_ms;
+    /* a live index_swap line (pricing/index_swap.h): the publication of
+     * the index it settled at, which store_invoices writes with the draft
+     * (invoice_index_use, schema 056). "" and 0 on stored documents: the
+     * detail shows them. */
+    char index_month[8]; /* YYYY-MM */
+    char index_published_at[32];
+    int index_revision;
+    int64_t index_price_micro;
 };
 
 struct voucher_claim {

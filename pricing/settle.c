@@ -491,6 +491,8 @@ bool settle_bill(struct bill *b, const struct settle_terms *t, char *err, size_t
     bool ok = sla_credit_line(b, t, &c, err, errlen) && subsidies(b, t, &c, err, errlen) &&
               lines_total(b, &sum, err, errlen) &&
               claim_vouchers(b, t, &c, true, sum, err, errlen) &&
+              (!t->k->nswaps ||
+               index_swap_lines(b, t->k, t->period, t->fixings, err, errlen)) &&
               lines_total(b, &b->subtotal, err, errlen);
     /* a month of only prior-period credits may be negative: a credit balance */
     ok = ok && settle_tax(b, err, errlen);

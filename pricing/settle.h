@@ -22,6 +22,10 @@
  *     per facility kWh or as a share, at most the program's cap for the
  *     month and never more than those lines' charge;
  *  3. pre-tax vouchers (discount lines);
+ *  3a. the contract's fixed-for-floating settlements (index_swap.h), one
+ *     index_swap line per swap settling the month, at t->fixings: after
+ *     every discount, which never covers them, and before the tax, which
+ *     taxes them as any line (docs/investor.md, "Fixed-for-floating");
  *  4. subtotal = sum of all lines; tax = the sum of each line's amount x
  *     rate, each rounded once (bill_lines_tax: as the tax system taxes
  *     the fapiao, so the invoice and its fapiao agree to the fen);
@@ -43,6 +47,7 @@
 #define GPUMETER_SETTLE_H
 
 #include "pricing/bill.h"
+#include "pricing/index_swap.h"
 #include "pricing/sla.h"
 #include "pricing/terms.h"
 
@@ -76,6 +81,9 @@ struct settle_terms {
     /* the month's SLA evidence (its sums and the cells of the reserved
      * devices); NULL, or a contract without an sla: no credit, no shrink */
     const struct sla_month *sla;
+    /* the index publications the contract's swaps settle at, one per
+     * k->swaps[i] (index_swap.h); NULL when the contract has none */
+    const struct index_fixing *fixings;
 };
 
 /* The one definition of what a program covers, by cell: settle_bill

@@ -125,6 +125,21 @@ struct sla {
     bool exclude_maintenance, exclude_customer_caused;
 };
 
+/* A fixed-for-floating settlement on the realised compute price index
+ * (issue 37, docs/investor.md, "Fixed-for-floating"): each month from
+ * from_month to until_month (months since 1970-01; -1 open: the
+ * contract's), the customer pays fixed and receives floating on a notional
+ * quantity of GPU time: notional x (fixed - index of the month lag_months
+ * before), one index_swap line (pricing/index_swap.h). */
+#define CONTRACT_MAX_INDEX_SWAPS 16
+struct index_swap {
+    char model[65];         /* the catalogue's name: the index series settled against */
+    int64_t notional_ms;    /* GPU-ms a month (the document's GPU-hours, 3 decimals) */
+    int64_t fixed_micro;    /* micro-units of the currency per GPU-hour */
+    int lag_months;         /* 0..12 */
+    int64_t from_month, until_month;
+};
+
 struct contract {
     char code[65], customer[65], plan[65], currency[4], time_zone[65];
     int64_t effective_from, until;
@@ -141,6 +156,8 @@ struct contract {
     struct contract_deposit deposit;
     struct credit_limit credit_limit;
     struct sla sla; /* issue 36: the service level, when "sla" is present */
+    struct index_swap swaps[CONTRACT_MAX_INDEX_SWAPS]; /* issue 37: "index_swap" */
+    int nswaps;
 };
 
 struct site {

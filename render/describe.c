@@ -144,6 +144,9 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
     case LINE_SLA_CREDIT: /* its detail names the availability, the tier and the base */
         z = "服务等级(SLA)赔付", e = "SLA credit";
         break;
+    case LINE_INDEX_SWAP: /* its detail: notional x (fixed - index), the publication used */
+        z = "算力价格指数固定/浮动结算", e = "Fixed-for-floating on the compute price index";
+        break;
     }
     if (!z) z = e = bill_kind_name(l->kind);
     snprintf(zh, zhlen, "%s%s%s", z, l->detail[0] ? " · " : "", l->detail);

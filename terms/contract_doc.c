@@ -370,6 +370,81 @@ static void read_sla(struct doc_check *c, const cJSON *doc, struct contract *k)
     read_sla_excludes(c, p, o, s);
 }
 
+/* A month "YYYY-MM" of an index_swap (months since 1970-01 in *month);
+ * false (with an error) when present and not one. */
+static bool read_swap_month(struct doc_check *c, const char *path, const cJSON *o,
+                            const char *name, int64_t *month)
+{
+    char s[16] = "", f[DOC_PATH_LEN];
+    int y = 0, m = 0;
+    if (!doc_get_string(c, path, o, name, false, s, sizeof s)) return false;
+    if (time_parse_month(s, &y, &m) && y >= 2000) {
+        *month = ((int64_t)y - 1970) * 12 + m - 1;
+        return true;
+    }
+    doc_path(f, path, name);
+    doc_error(c, f, "must be a month like \"2026-01\"");
+    return false;
+}
+
+/* The limits of an index_swap (docs/contracts.md, "Fixed-for-floating"):
+ * the largest notional and fixed price a document may state, so that
+ * notional x price stays exact in 128 bits and the line in an amount. */
+#define SWAP_MAX_NOTIONAL_MILLI (100000000LL * 1000)  /* 100,000,000 GPU-hours */
+#define SWAP_MAX_FIXED_MICRO    (1000000LL * 1000000) /* 1,000,000.000000 a GPU-hour */
+
+/* "index_swap" (issue 37): fixed-for-floating settlements on the realised
+ * compute price index. Read after the dates: a swap's months lie within
+ * the contract's. */
+static void read_index_swaps(struct doc_check *c, const cJSON *doc, struct contract *k)
+{
+    static const char *const fields[] = {"model", "notional_gpu_hours", "fixed_price",
+                                         "lag_months", "from", "until", NULL};
+    char p[DOC_PATH_LEN], q[DOC_PATH_LEN], f[DOC_PATH_LEN];
+    const cJSON *arr =
+        doc_get_array(c, "$", doc, "index_swap", false, 1, CONTRACT_MAX_INDEX_SWAPS, p);
+    int64_t first = time_month_of_day(k->effective_from);
+    int64_t last = k->until >= 0 ? time_month_of_day(k->until) : -1;
+    for (int i = 0; arr && i < cJSON_GetArraySize(arr); i++) {
+        const cJSON *o = cJSON_GetArrayItem(arr, i);
+        struct index_swap *s = &k->swaps[k->nswaps++];
+        int64_t milli = 0, lag = 0;
+        doc_path_index(q, p, i);
+        if (!doc_object(c, q, o)) continue;
+        doc_only(c, q, o, fields);
+        doc_path(f, q, "model");
+        if (doc_get_string(c, q, o, "model", true, s->model, sizeof s->model)) {
+            const struct accelerator *a = catalogue_find(s->model);
+            if (!a)
+                doc_error(c, f, "unknown accelerator model \"%s\"", s->model);
+            else if (strcmp(a->model, s->model))
+                doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, s->model);
+        }
+        doc_path(f, q, "notional_gpu_hours");
+        if (doc_get_decimal(c, q, o, "notional_gpu_hours", true, 3, &milli) &&
+            (milli <= 0 || milli > SWAP_MAX_NOTIONAL_MILLI))
+            doc_error(c, f, "must be more than 0 and at most 100000000");
+        s->notional_ms = milli * (MS_PER_HOUR / 1000);
+        doc_path(f, q, "fixed_price");
+        if (doc_get_decimal(c, q, o, "fixed_price", true, 6, &s->fixed_micro) &&
+            s->fixed_micro > SWAP_MAX_FIXED_MICRO)
+            doc_error(c, f, "must be at most 1000000");
+        if (doc_get_int(c, q, o, "lag_months", true, 0, 12, &lag)) s->lag_months = (int)lag;
+        s->from_month = first;
+        s->until_month = last;
+        bool from = read_swap_month(c, q, o, "from", &s->from_month);
+        bool until = read_swap_month(c, q, o, "until", &s->until_month);
+        doc_path(f, q, "from");
+        if (from && s->from_month < first)
+            doc_error(c, f, "dates out of order: before the contract's effective_from");
+        doc_path(f, q, "until");
+        if (until && s->until_month < s->from_month)
+            doc_error(c, f, "dates out of order: before the swap's from");
+        else if (until && last >= 0 && s->until_month > last)
+            doc_error(c, f, "dates out of order: after the contract's until");
+    }
+}
+
 bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *c)
 {
     static const char *const fields[] = {
@@ -378,7 +453,9 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
         /* receivables (issue 34) */
         "payment_terms", "termination", "deposit", "credit_limit",
         /* availability (issue 36) */
-        "sla", NULL};
+        "sla",
+        /* the investor's book (issue 37) */
+        "index_swap", NULL};
     memset(k, 0, sizeof *k);
     k->until = -1;
     if (!doc_object(c, "$", doc)) return false;
@@ -412,5 +489,6 @@ bool contract_doc_parse(const cJSON *doc, struct contract *k, struct doc_check *
     read_credit_limit(c, doc, k);
     read_payment_terms(c, doc);
     read_sla(c, doc, k);
+    read_index_swaps(c, doc, k);
     return c->n == 0;
 }

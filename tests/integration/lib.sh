@@ -186,6 +186,43 @@ invoice_sums() { # period-first-day [customer]
        FROM invoice i JOIN customer c ON c.id = i.customer_id JOIN currency cur ON cur.code = i.currency
        WHERE i.period = '$1' AND i.kind = 'invoice' AND i.status = 'issued' AND ('${2:-}' = '' OR c.code = '${2:-}')"
 }
+# A third H800 buyer for the price index (issue 37): customer delta (tax
+# id $1, "" for none) on gpu-premium, gpu-standard's copy at 20.00 per
+# H800 GPU-hour, account ns-delta, from 2026-01-01.
+premium_delta() { # [tax-id]
+    sed -e 's/"gpu-standard"/"gpu-premium"/' -e 's/"GPU-hour standard 2026"/"GPU-hour premium 2026"/' \
+        -e 's/"16.80"/"20.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan.json"
+    cat >"$TMP/delta.json" <<'DOC'
+{ "contract": "delta-2026", "customer": "delta", "effective_from": "2026-01-01",
+  "plan": "gpu-premium", "currency": "CNY", "tax_rate": "0.06",
+  "accounts": [ { "account": "ns-delta" } ] }
+DOC
+    "$GM" plan apply "$TMP/plan.json" >/dev/null &&
+        "$GM" customer add delta --name "Delta Compute" ${1:+--tax-id "$1"} >/dev/null &&
+        "$GM" contract apply "$TMP/delta.json" >/dev/null
+}
+# An etax export's lines of one invoice (cells of tests/tools/xlsx_cells.py),
+# summed: "amount tax total", each line's tax its amount x rate rounded
+# once, as the tax system computes the fapiao (docs/money.md).
+fapiao_sums() { # cells-file sheet invoice-column amount-column rate-column invoice
+    python3 - "$@" <<'PY'
+import sys
+from decimal import Decimal, ROUND_HALF_UP
+path, sheet, inv_col, amt_col, rate_col, number = sys.argv[1:]
+amount = tax = Decimal(0)
+for line in open(path, encoding="utf-8"):
+    head, *cells = line.rstrip("\n").split("\t")
+    if not head.startswith(sheet + "!") or int(head.split("!")[1]) < 4:
+        continue
+    c = dict(x.split("=", 1) for x in cells)
+    if c.get(inv_col) != number:
+        continue
+    a = Decimal(c[amt_col])
+    amount += a
+    tax += (a * Decimal(c[rate_col])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+print(amount, tax, amount + tax)
+PY
+}
 # A server's stderr has no sanitizer report (ASan, UBSan or TSan).
 sanitizer_clean() { # name log
     if grep -qE 'ThreadSanitizer|AddressSanitizer|runtime error:' "$2"; then

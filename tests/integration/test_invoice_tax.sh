@@ -123,25 +123,6 @@ check_eq "May posts receivable = due and voucher_claim = claimed, the customer o
 
 # The fapiao as the tax system computes it from the export's lines: the sum
 # of 金额, and of each 金额 x 税率 rounded to the fen (half away from zero).
-fapiao_sums() { # cells-file sheet invoice-column amount-column rate-column invoice
-    python3 - "$@" <<'PY'
-import sys
-from decimal import Decimal, ROUND_HALF_UP
-path, sheet, inv_col, amt_col, rate_col, number = sys.argv[1:]
-amount = tax = Decimal(0)
-for line in open(path, encoding="utf-8"):
-    head, *cells = line.rstrip("\n").split("\t")
-    if not head.startswith(sheet + "!") or int(head.split("!")[1]) < 4:
-        continue
-    c = dict(x.split("=", 1) for x in cells)
-    if c.get(inv_col) != number:
-        continue
-    a = Decimal(c[amt_col])
-    amount += a
-    tax += (a * Decimal(c[rate_col])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-print(amount, tax, amount + tax)
-PY
-}
 "$GM" export etax --period 2026-05 --output "$TMP/may.xlsx" >"$TMP/out" 2>"$TMP/err"
 check_eq "the export succeeds" 0 "$?"
 check_eq "with nothing to warn about" "" "$(cat "$TMP/err")"

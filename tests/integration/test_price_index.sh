@@ -10,15 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-sed -e 's/"gpu-standard"/"gpu-premium"/' -e 's/"GPU-hour standard 2026"/"GPU-hour premium 2026"/' \
-    -e 's/"16.80"/"20.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/plan.json"
-cat >"$TMP/delta.json" <<'DOC'
-{ "contract": "delta-2026", "customer": "delta", "effective_from": "2026-01-01",
-  "plan": "gpu-premium", "currency": "CNY", "tax_rate": "0.06",
-  "accounts": [ { "account": "ns-delta" } ] }
-DOC
-"$GM" plan apply "$TMP/plan.json" >/dev/null && "$GM" customer add delta --name "Delta Compute" >/dev/null &&
-    "$GM" contract apply "$TMP/delta.json" >/dev/null || { fail "set up delta"; finish; }
+premium_delta || { fail "set up delta"; finish; }
 
 event() { # seq account model gpu_ms month
     printf 'c\t{"v":1,"source":"c","seq":%d,"account":"%s","cluster":"c","site":"s","model":"%s","vendor":"nvidia","gpu_ms":%d,"start":"2026-%s-10T02:00:00Z","end":"2026-%s-10T03:00:00Z"}\n' \

@@ -163,6 +163,78 @@ static void test_payment_terms(void **state)
     }
 }
 
+/* index_swap (issue 37, "Fixed-for-floating"): a valid swap reads exact
+ * (GPU-ms, micro-units, months since 1970-01, the contract's months by
+ * default); every wrong field is refused by its path. */
+static void test_index_swap_document(void **state)
+{
+    (void)state;
+    static struct contract k;
+    static const char head[] = "{\"contract\":\"c\",\"customer\":\"a\",\"effective_from\":"
+                               "\"2026-01-01\",\"until\":\"2026-12-31\",\"plan\":\"p\","
+                               "\"currency\":\"CNY\",\"tax_rate\":\"0\",\"accounts\":"
+                               "[{\"account\":\"x\"}],\"index_swap\":";
+    char json[1024];
+    snprintf(json, sizeof json, "%s%s", head,
+             "[{\"model\":\"H800\",\"notional_gpu_hours\":\"1000.5\",\"fixed_price\":"
+             "\"16.123456\",\"lag_months\":1,\"from\":\"2026-02\"},"
+             "{\"model\":\"H20\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"7\","
+             "\"lag_months\":0}]}");
+    const char *e = check(&contract_kind, json, &k);
+    if (*e) fail_msg("expected valid, got:\n%s", e);
+    assert_int_equal(k.nswaps, 2);
+    assert_string_equal(k.swaps[0].model, "H800");
+    assert_int_equal(k.swaps[0].notional_ms, 10005 * 360000LL);
+    assert_int_equal(k.swaps[0].fixed_micro, 16123456);
+    assert_int_equal(k.swaps[0].lag_months, 1);
+    assert_int_equal(k.swaps[0].from_month, (2026 - 1970) * 12 + 1);
+    assert_int_equal(k.swaps[0].until_month, (2026 - 1970) * 12 + 11);
+    assert_int_equal(k.swaps[1].from_month, (2026 - 1970) * 12);
+    static const struct {
+        const char *swap, *problem;
+    } cases[] = {
+        {"[{\"model\":\"H2O\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0}]}",
+         "$.index_swap[0].model: unknown accelerator model \"H2O\""},
+        {"[{\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0}]}",
+         "$.index_swap[0].model: is required"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"0\",\"fixed_price\":\"1\",\"lag_months\":0}]}",
+         "$.index_swap[0].notional_gpu_hours: must be more than 0 and at most 100000000"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1.0001\",\"fixed_price\":\"1\","
+         "\"lag_months\":0}]}",
+         "$.index_swap[0].notional_gpu_hours: must be a decimal string like \"16.80\" with at "
+         "most 3 decimals"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"-1\",\"lag_months\":0}]}",
+         "$.index_swap[0].fixed_price: must not be negative"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1000000.000001\","
+         "\"lag_months\":0}]}",
+         "$.index_swap[0].fixed_price: must be at most 1000000"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":13}]}",
+         "$.index_swap[0].lag_months: must be a whole number from 0 to 12"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\"}]}",
+         "$.index_swap[0].lag_months: is required"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0,"
+         "\"from\":\"2025-12\"}]}",
+         "$.index_swap[0].from: dates out of order: before the contract's effective_from"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0,"
+         "\"until\":\"2027-01\"}]}",
+         "$.index_swap[0].until: dates out of order: after the contract's until"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0,"
+         "\"from\":\"2026-05\",\"until\":\"2026-04\"}]}",
+         "$.index_swap[0].until: dates out of order: before the swap's from"},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0,"
+         "\"from\":\"2026-1\"}]}",
+         "$.index_swap[0].from: must be a month like \"2026-01\""},
+        {"[{\"model\":\"H800\",\"notional_gpu_hours\":\"1\",\"fixed_price\":\"1\",\"lag_months\":0,"
+         "\"side\":\"pay\"}]}",
+         "$.index_swap[0].side: unknown field"},
+        {"[]}", "$.index_swap: must be an array of at least 1 item"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(json, sizeof json, "%s%s", head, cases[i].swap);
+        expect_problem(check(&contract_kind, json, &k), cases[i].problem);
+    }
+}
+
 static void test_voucher_subsidy_and_site_rules(void **state)
 {
     (void)state;
@@ -912,6 +984,7 @@ static void test_deposit_and_credit_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_swap_document),
         cmocka_unit_test(test_one_subsidy_per_charge),
         cmocka_unit_test(test_voucher_after_a_subsidy),
         cmocka_unit_test(test_domestic_voucher_covers_tokens),

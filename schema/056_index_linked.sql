@@ -8,7 +8,7 @@
 --
 -- - invoice_line kinds:
 --   'index_swap': a contract's fixed-for-floating settlement for a month
---     (notional GPU-hours x (index - fixed), either sign);
+--     (notional GPU-hours x (fixed - index), either sign: the customer pays fixed);
 --   'index_revision': the difference an index revision published after an
 --     invoice was issued makes to that invoice's index-priced lines,
 --     carried by the customer's next invoice (`adjusts` names the month,

@@ -26,6 +26,26 @@
  * toward zero). */
 #define FLOOR_DIV(a, b) "(div(" a ", " b ") - CASE WHEN mod(" a ", " b ") < 0 THEN 1 ELSE 0 END)"
 
+/* Each usage line's share of its document's pre-tax vouchers, after a
+ * CTE d of the documents (id): vs, then v (invoice_id, line_no, share).
+ * The voucher_discount lines (together V) are shared over the document's
+ * usage lines (of every meter, together C) in proportion to amount,
+ * exactly in minor units: the line whose running sum of amounts (by line
+ * number) reaches S gets floor(V S / C) less floor(V (S - amount) / C),
+ * so the shares sum to V. A document with no voucher, or whose usage
+ * lines sum to 0, shares nothing. */
+#define VOUCHER_SHARES                                                                        \
+    "vs AS (SELECT l.invoice_id, l.line_no, l.amount, t.v, t.c, sum(l.amount) OVER "          \
+    "    (PARTITION BY l.invoice_id ORDER BY l.line_no) AS s "                                \
+    "  FROM invoice_line l JOIN (SELECT invoice_id, "                                         \
+    "    sum(amount) FILTER (WHERE kind = 'usage') AS c, "                                    \
+    "    sum(amount) FILTER (WHERE kind = 'voucher_discount') AS v "                          \
+    "    FROM invoice_line WHERE invoice_id IN (SELECT id FROM d) GROUP BY invoice_id) t "    \
+    "  ON t.invoice_id = l.invoice_id WHERE l.kind = 'usage' AND t.v <> 0 AND t.c <> 0), "    \
+    "v AS (SELECT invoice_id, line_no, "                                                      \
+    FLOOR_DIV("sign(c) * v::numeric * s", "abs(c)") " - "                                     \
+    FLOOR_DIV("sign(c) * v::numeric * (s - amount)", "abs(c)") " AS share FROM vs), "
+
 /* The index of the months $1..$2 (first days), of key $3, series $4 and
  * basis $5, each when not NULL: month (YYYY-MM), key, currency, minor
  * digits, contracts, quantity, amount, price in micro-units per price
@@ -33,13 +53,9 @@
  *
  * d: the documents that count (INVOICE_NETS: invoices that stand, and
  * the partial credit notes against them). v: each usage line's share of
- * its document's pre-tax vouchers (voucher_discount lines, together V),
- * in proportion to its amount among the document's usage lines (of every
- * meter, together C), split exactly in minor units: the line whose
- * running sum of amounts (by line number) reaches S gets
- * floor(V S / C) less floor(V (S - amount) / C), so the shares sum to V.
- * Subsidies pay energy lines only (docs/contracts.md), which are in no
- * series: net of them is the lines themselves. l: the lines a series
+ * its document's pre-tax vouchers (VOUCHER_SHARES). Subsidies pay energy
+ * lines only (docs/contracts.md), which are in no series: net of them is
+ * the lines themselves. l: the lines a series
  * reads, each in the month it prices: a prior_period line in the month it
  * adjusts (docs/invoices.md, late usage), any other in its document's. A
  * partial credit note's lines copy the credited line's kind, meter and
@@ -59,16 +75,7 @@
 #define INDEX_SELECT                                                                          \
     "WITH d AS (SELECT i.id, i.period, i.currency, i.customer_id, i.contract FROM invoice i "  \
     "  WHERE " INVOICE_NETS("i.") "), "                                                       \
-    "vs AS (SELECT l.invoice_id, l.line_no, l.amount, t.v, t.c, sum(l.amount) OVER "          \
-    "    (PARTITION BY l.invoice_id ORDER BY l.line_no) AS s "                                \
-    "  FROM invoice_line l JOIN (SELECT invoice_id, "                                         \
-    "    sum(amount) FILTER (WHERE kind = 'usage') AS c, "                                    \
-    "    sum(amount) FILTER (WHERE kind = 'voucher_discount') AS v "                          \
-    "    FROM invoice_line WHERE invoice_id IN (SELECT id FROM d) GROUP BY invoice_id) t "    \
-    "  ON t.invoice_id = l.invoice_id WHERE l.kind = 'usage' AND t.v <> 0 AND t.c <> 0), "    \
-    "v AS (SELECT invoice_id, line_no, "                                                      \
-    FLOOR_DIV("sign(c) * v::numeric * s", "abs(c)") " - "                                     \
-    FLOOR_DIV("sign(c) * v::numeric * (s - amount)", "abs(c)") " AS share FROM vs), "         \
+    VOUCHER_SHARES                                                                            \
     "l AS (SELECT CASE WHEN l.kind = 'prior_period' THEN l.adjusts ELSE d.period END AS month, " \
     "  l.kind, l.meter, l.model, d.currency, d.customer_id, d.contract, l.quantity, l.amount, " \
     "  coalesce(v.share, 0) AS share FROM d JOIN invoice_line l ON l.invoice_id = d.id "       \
@@ -105,6 +112,56 @@
     "GROUP BY k.series, k.basis, k.month, k.key, k.currency, c.minor_digits, m.units_per_price"
 
 static const char index_sql[] = INDEX_SELECT " ORDER BY 1, k.key COLLATE \"C\", 3";
+
+/* The GPU-hour series per local day of the month $1 (first day), of model
+ * $2 when not NULL, basis $3: day, model, currency, minor digits,
+ * contracts, GPU-ms, amount, price, final (always false: provisional).
+ *
+ * d: the month's invoices, drafts (the last `invoice run`) and those that
+ * stand, and the partial credit notes against them. mm: each customer's
+ * money of each model and currency on them, from their GPU-time usage
+ * lines (net: with their voucher shares, VOUCHER_SHARES). ud: the same
+ * customers' rated GPU time of each model per local day of their
+ * contract's zone, from the rollup (schema 018) of the usage their
+ * account windows own (account_window, 029), contracts billed by GPU-hour
+ * only (a by-token contract's GPU time is not what its GPU-hour lines
+ * bill). da: the month's money of each customer and model split over its
+ * days in proportion to their GPU time, exactly (the days reaching
+ * running sum S of a total T get floor(M S / T) less floor(M (S - q) /
+ * T): they sum to M). The day's price is the volume-weighted price of
+ * those amounts, rounded once. */
+static const char days_sql[] =
+    "WITH d AS (SELECT i.id FROM invoice i WHERE i.period = $1::date AND (" INVOICE_NETS("i.")
+    "  OR (i.kind = 'invoice' AND i.status = 'draft'))), "
+    VOUCHER_SHARES
+    "mm AS (SELECT i.customer_id, i.currency, l.model, sum(l.amount + CASE WHEN $3 = 'net' "
+    "    THEN coalesce(v.share, 0) ELSE 0 END) AS money "
+    "  FROM d JOIN invoice i ON i.id = d.id JOIN invoice_line l ON l.invoice_id = d.id "
+    "  LEFT JOIN v ON v.invoice_id = l.invoice_id AND v.line_no = l.line_no "
+    "  WHERE l.meter = 'gpu_ms' AND l.kind = 'usage' GROUP BY 1, 2, 3), "
+    "k AS (SELECT customer_id AS id, time_zone AS tz FROM contract_in_effect($1::date) "
+    "  WHERE coalesce(document->>'billing_basis', 'gpu_hours') = 'gpu_hours'), "
+    "ud AS (SELECT k.id, r.day, r.model, sum(r.quantity) AS q FROM k "
+    "  CROSS JOIN LATERAL account_window(k.id, k.tz, $1::date, "
+    "    ($1::date + interval '1 month')::date) a "
+    "  JOIN usage_rollup r ON r.tz = k.tz AND r.span = 'day' AND r.account = a.account "
+    "   AND r.day >= a.lo_day AND r.day < a.hi_day AND starts_with(r.job, a.job_prefix) "
+    "  WHERE r.meter = 'gpu_ms' AND ($2::text IS NULL OR r.model = $2) GROUP BY 1, 2, 3), "
+    "dd AS (SELECT ud.id, ud.day, ud.model, mm.currency, mm.money, ud.q, "
+    "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency ORDER BY ud.day) AS s, "
+    "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency) AS total "
+    "  FROM ud JOIN mm ON mm.customer_id = ud.id AND mm.model = ud.model), "
+    "da AS (SELECT day, model, currency, q, "
+    FLOOR_DIV("money * s", "total") " - " FLOOR_DIV("money * (s - q)", "total") " AS amount "
+    "  FROM dd WHERE total > 0) "
+    "SELECT to_char(da.day, 'YYYY-MM-DD'), da.model, da.currency, c.minor_digits, "
+    "       count(*) FILTER (WHERE da.q > 0), sum(da.q), sum(da.amount), "
+    "       CASE WHEN sum(da.q) > 0 THEN round(sum(da.amount)::numeric "
+    "            * power(10::numeric, 6 - c.minor_digits) "
+    "            * (SELECT units_per_price FROM meter WHERE code = 'gpu_ms') / sum(da.q)) END, false "
+    "FROM da JOIN currency c ON c.code = da.currency "
+    "GROUP BY da.day, da.model, da.currency, c.minor_digits "
+    "ORDER BY 1, da.model COLLATE \"C\", 3";
 
 /* One month's publication ($1 = $2 its first day, $3, $4 and $5 NULL: every
  * key, series and basis; $6 min_contracts): the figures as published
@@ -188,15 +245,16 @@ static const char *const field_name[F_COUNT] = {
 static const char *const field_head[F_COUNT] = {
     "month", "model", "cur", "contracts", "GPU-hours", "amount", "per GPU-hour", "status",
     "revision", "published"};
-static const int field_width[F_COUNT] = {-8, -16, -4, 9, 14, 16, 16, -11, 8, -20};
+static const int field_width[F_COUNT] = {-10, -16, -4, 9, 14, 16, 16, -11, 8, -20};
 
-/* The names of the series' fields: tokens are counted and priced in
- * millions of tokens, keyed by token class. */
-static void series_fields(enum price_index_series series, bool head, const char **v)
+/* The names of the fields of q's series: tokens are counted and priced in
+ * millions of tokens, keyed by token class; days are days. */
+static void series_fields(const struct price_index_query *q, bool head, const char **v)
 {
     const char *const *base = head ? field_head : field_name;
     for (int k = 0; k < F_COUNT; k++) v[k] = base[k];
-    if (series == INDEX_TOKENS) {
+    if (q->days) v[F_MONTH] = "day";
+    if (q->series == INDEX_TOKENS) {
         v[F_MODEL] = head ? "token class" : "model";
         v[F_QUANTITY] = head ? "M tokens" : "million_tokens";
         v[F_PRICE] = head ? "per M tokens" : "price_per_million_tokens";
@@ -279,19 +337,22 @@ static void head_out(const struct price_index_query *q, long min_contracts, bool
         sb_printf(out,
                   "realised compute price index %s to %s%s: %s, %s; published with at least "
                   "%ld contracts\n",
-                  q->from, q->to, revisions ? ", every publication" : "", series_says[q->series],
-                  basis_says[q->basis], min_contracts);
-        series_fields(q->series, true, names);
+                  q->from, q->to,
+                  revisions ? ", every publication"
+                  : q->days ? ", per day, provisional (the month's invoices and drafts)"
+                            : "",
+                  series_says[q->series], basis_says[q->basis], min_contracts);
+        series_fields(q, true, names);
         row_out(names, names, n, format, true, out);
     } else if (format == REPORT_CSV) {
-        series_fields(q->series, false, names);
+        series_fields(q, false, names);
         for (int k = 0; k < n; k++) sb_printf(out, "%s%s", k ? "," : "", names[k]);
         sb_putc(out, '\n');
     } else {
         sb_printf(out, "{\"from\": \"%s\", \"to\": \"%s\", \"basis\": \"%s\", "
                        "\"series\": \"%s\", \"min_contracts\": %ld, \"%s\": [",
                   q->from, q->to, basis_name[q->basis], series_name[q->series], min_contracts,
-                  revisions ? "publications" : "rows");
+                  revisions ? "publications" : q->days ? "days" : "rows");
     }
 }
 
@@ -299,15 +360,18 @@ bool price_index_report(PGconn *conn, const struct price_index_query *q, long mi
                         bool revisions, enum report_format format, struct strbuf *out)
 {
     assert(min_contracts >= 1);
+    assert(!q->days || (q->series == INDEX_GPU_HOURS && !revisions && !strcmp(q->from, q->to)));
     char d0[16], d1[16];
     const char *p[] = {cli_month_start(q->from, d0), cli_month_start(q->to, d1), q->model,
                        series_name[q->series], basis_name[q->basis]};
-    PGresult *res = db_query(conn, "read the price index", revisions ? revisions_sql : index_sql,
-                             5, p);
+    const char *pd[] = {p[0], q->model, basis_name[q->basis]};
+    PGresult *res = q->days ? db_query(conn, "read the price index by day", days_sql, 3, pd)
+                            : db_query(conn, "read the price index",
+                                       revisions ? revisions_sql : index_sql, 5, p);
     if (!res) return false;
     head_out(q, min_contracts, revisions, format, out);
     const char *names[F_COUNT];
-    series_fields(q->series, false, names);
+    series_fields(q, false, names);
     struct index_row row;
     for (int r = 0; r < PQntuples(res); r++) {
         /* a publication is shown as it was published, under its own minimum */

@@ -35,16 +35,22 @@ bool price_index_series_parse(const char *s, enum price_index_series *out);
 bool price_index_basis_parse(const char *s, enum price_index_basis *out);
 
 /* What a report reads: the months from..to (YYYY-MM, both included), one
- * key (model or token class) or all (NULL), one series and basis. */
+ * key (model or token class) or all (NULL), one series and basis; with
+ * days, the GPU-hour series per local day of the one month from = to,
+ * always provisional (docs/investor.md, "Per day, provisional"). */
 struct price_index_query {
     const char *from, *to, *model;
     enum price_index_series series;
     enum price_index_basis basis;
+    bool days;
 };
 
 /* The index of q into out in the format given: one row per month, key
  * and currency that has lines of the series, oldest month first, keys in
- * byte order. With revisions, instead, every publication of the series
+ * byte order; with q->days (the GPU-hour series, from = to, not with
+ * revisions: asserted), one row per day of the month, model and currency
+ * whose customers have GPU time that day. With revisions, instead, every
+ * publication of the series
  * and basis stored for those months (price_index_publish), each with its
  * revision and time, as it was published. False after a database error
  * (logged). */

@@ -155,6 +155,57 @@ check_eq "the stored rows: revisions counted per series and basis" \
 # index-linked prices read.
 check_eq "price_index_latest reads the GPU-hour gross series" "1|16800000|final" \
     "$(q "SELECT revision || '|' || price_micro || '|' || status FROM price_index_latest('2026-01-01', 'H800', 'CNY')")"
+q "INSERT INTO price_index_publication (month, series, basis, model, currency, revision, contracts,
+     min_contracts, gpu_ms, amount, price_micro, status)
+   VALUES ('2026-01-01', 'gpu_hours', 'net', 'H800', 'CNY', 7, 3, 2, 1, 1, 1, 'final'),
+          ('2026-01-01', 'tokens', 'gross', 'H800', 'CNY', 7, 3, 2, 1, 1, 1, 'final')" >/dev/null
+check_eq "even when another series or basis has a later revision of the same key" "1|16800000|final" \
+    "$(q "SELECT revision || '|' || price_micro || '|' || status FROM price_index_latest('2026-01-01', 'H800', 'CNY')")"
+
+# Per day, provisional (docs/investor.md, "Per day, provisional"): March
+# drafted, not issued. alpha: H800 1 h on the 2nd and 2 h on the 3rd,
+# 50.40, its voucher 15%: -7.56, net 42.84; beta: H800 1 h each day, 33.60
+# (its shortfall is no GPU time). Each customer's money split over its
+# days by GPU time: alpha net 42.84 x 1/3 = 14.28 and 28.56.
+gpu_on() { # seq account model gpu_ms day
+    printf 'c\t{"v":1,"source":"c","seq":%d,"account":"%s","cluster":"c","site":"s","model":"%s","vendor":"nvidia","gpu_ms":%d,"start":"%sT02:00:00Z","end":"%sT03:00:00Z"}\n' \
+        "$1" "$2" "$3" "$4" "$5" "$5"
+}
+{
+    gpu_on 20 ns-alpha H800 3600000 2026-03-02
+    gpu_on 21 ns-alpha H800 7200000 2026-03-03
+    gpu_on 22 ns-beta H800 3600000 2026-03-02
+    gpu_on 23 ns-beta H800 3600000 2026-03-03
+} | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+DAY='day,model,currency,contracts,gpu_hours,amount,price_per_gpu_hour,status'
+check_eq "per day, gross: the drafts' money by day, provisional" \
+    "$DAY
+2026-03-02,H800,CNY,2,2.000,33.60,16.800000,provisional
+2026-03-03,H800,CNY,2,3.000,50.40,16.800000,provisional" \
+    "$("$GM" report index --from 2026-03 --to 2026-03 --days --format csv 2>&1)"
+check_eq "per day, net: alpha's 42.84 split 14.28 / 28.56, beta's 16.80 a day: 31.08 / 2 h and 45.36 / 3 h" \
+    "2026-03-02,H800,CNY,2,2.000,31.08,15.540000,provisional
+2026-03-03,H800,CNY,2,3.000,45.36,15.120000,provisional" \
+    "$("$GM" report index --from 2026-03 --to 2026-03 --days --basis net --format csv | tail -n +2)"
+check_eq "per day, under the minimum: insufficient" \
+    "2026-03-02,H800,CNY,2,-,-,insufficient,provisional" \
+    "$(GPUMETER_INDEX_MIN_CONTRACTS=3 "$GM" report index --from 2026-03 --to 2026-03 --days --format csv | sed -n 2p)"
+# A late hour of beta's on the 3rd, the drafts run again: the day moves.
+# beta 3 h, 50.40: the 3rd: 28.56 + 33.60 = 62.16 net over 4 h = 15.540000.
+gpu_on 24 ns-beta H800 3600000 2026-03-03 | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+check_eq "a day revised when the drafts are run again" \
+    "2026-03-03,H800,CNY,2,4.000,62.16,15.540000,provisional" \
+    "$("$GM" report index --from 2026-03 --to 2026-03 --days --basis net --format csv | tail -1)"
+check_eq "JSON: the days, each provisional" '"days" "2026-03-03" "provisional"' \
+    "$("$GM" report index --from 2026-03 --to 2026-03 --days --format json |
+        jq -r '(keys_unsorted[5]), .days[1].day, .days[1].status | @json' | paste -sd' ')"
+run_gm 2 "--days with another series" report index --from 2026-03 --to 2026-03 --days --series tokens
+run_gm 2 "--days over two months" report index --from 2026-02 --to 2026-03 --days
+run_gm 2 "--days with --revisions" report index --from 2026-03 --to 2026-03 --days --revisions
 
 # GET /v1/index: the same parameters.
 start_server "$TMP/serve.log" --threads 2 || { fail "start the API"; finish; }
@@ -166,6 +217,12 @@ check_eq "GET /v1/index?series=tokens&basis=net: the CLI's JSON" \
     "${out%% *} $(jq -c . <<<"${out#* }")"
 check_match "a bad series is a 400" '^400 ' "$(api_get "$KF" "/v1/index?from=2026-01&to=2026-01&series=energy")"
 check_match "a bad basis is a 400" '^400 ' "$(api_get "$KF" "/v1/index?from=2026-01&to=2026-01&basis=after_tax")"
+out=$(api_get "$KF" "/v1/index?from=2026-03&to=2026-03&days=true&basis=net")
+check_eq "GET /v1/index?days=true: the CLI's JSON" \
+    "200 $("$GM" report index --from 2026-03 --to 2026-03 --days --basis net --format json | jq -c .)" \
+    "${out%% *} $(jq -c . <<<"${out#* }")"
+check_match "days over two months is a 400" '^400 ' \
+    "$(api_get "$KF" "/v1/index?from=2026-02&to=2026-03&days=true")"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 

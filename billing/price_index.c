@@ -22,18 +22,22 @@
     "SELECT 1 FROM invoice s WHERE s.customer_id = d.customer_id AND s.period = d.period "    \
     "AND " INVOICE_STANDS("s.") ")))))"
 
-/* Floor of a / b, b > 0, for integers held as numeric (div truncates
- * toward zero). */
-#define FLOOR_DIV(a, b) "(div(" a ", " b ") - CASE WHEN mod(" a ", " b ") < 0 THEN 1 ELSE 0 END)"
+/* The share of amount m of the item whose running sum of weights reaches
+ * s (its own weight w) of the total t: money_split's rule (core/money.h),
+ * sign(m) x (floor(|m| |s| / |t|) - floor(|m| |s - w| / |t|)), so the
+ * shares of all items sum to m, exactly. The weights of one split have
+ * one sign (an invoice's usage lines, or a credit note's); t is not 0. */
+#define EXACT_SHARE(m, s, w, t)                                                               \
+    "(sign(" m ") * (div(abs(" m ")::numeric * abs(" s "), abs(" t ")) "                       \
+    "- div(abs(" m ")::numeric * abs(" s " - " w "), abs(" t "))))"
 
 /* Each usage line's share of its document's pre-tax vouchers, after a
  * CTE d of the documents (id): vs, then v (invoice_id, line_no, share).
  * The voucher_discount lines (together V) are shared over the document's
  * usage lines (of every meter, together C) in proportion to amount,
- * exactly in minor units: the line whose running sum of amounts (by line
- * number) reaches S gets floor(V S / C) less floor(V (S - amount) / C),
- * so the shares sum to V. A document with no voucher, or whose usage
- * lines sum to 0, shares nothing. */
+ * exactly in minor units (EXACT_SHARE, the lines in line order), so the
+ * shares sum to V. A document with no voucher, or whose usage lines sum
+ * to 0, shares nothing. */
 #define VOUCHER_SHARES                                                                        \
     "vs AS (SELECT l.invoice_id, l.line_no, l.amount, t.v, t.c, sum(l.amount) OVER "          \
     "    (PARTITION BY l.invoice_id ORDER BY l.line_no) AS s "                                \
@@ -42,9 +46,8 @@
     "    sum(amount) FILTER (WHERE kind = 'voucher_discount') AS v "                          \
     "    FROM invoice_line WHERE invoice_id IN (SELECT id FROM d) GROUP BY invoice_id) t "    \
     "  ON t.invoice_id = l.invoice_id WHERE l.kind = 'usage' AND t.v <> 0 AND t.c <> 0), "    \
-    "v AS (SELECT invoice_id, line_no, "                                                      \
-    FLOOR_DIV("sign(c) * v::numeric * s", "abs(c)") " - "                                     \
-    FLOOR_DIV("sign(c) * v::numeric * (s - amount)", "abs(c)") " AS share FROM vs), "
+    "v AS (SELECT invoice_id, line_no, " EXACT_SHARE("v", "s", "amount", "c") " AS share "     \
+    "  FROM vs), "
 
 /* The index of the months $1..$2 (first days), of key $3, series $4 and
  * basis $5, each when not NULL: month (YYYY-MM), key, currency, minor
@@ -126,10 +129,9 @@ static const char index_sql[] = INDEX_SELECT " ORDER BY 1, k.key COLLATE \"C\", 
  * account windows own (account_window, 029), contracts billed by GPU-hour
  * only (a by-token contract's GPU time is not what its GPU-hour lines
  * bill). da: the month's money of each customer and model split over its
- * days in proportion to their GPU time, exactly (the days reaching
- * running sum S of a total T get floor(M S / T) less floor(M (S - q) /
- * T): they sum to M). The day's price is the volume-weighted price of
- * those amounts, rounded once. */
+ * days in proportion to their GPU time, exactly (EXACT_SHARE, the days in
+ * order: they sum to the month's). The day's price is the
+ * volume-weighted price of those amounts, rounded once. */
 static const char days_sql[] =
     "WITH d AS (SELECT i.id FROM invoice i WHERE i.period = $1::date AND (" INVOICE_NETS("i.")
     "  OR (i.kind = 'invoice' AND i.status = 'draft'))), "
@@ -151,8 +153,7 @@ static const char days_sql[] =
     "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency ORDER BY ud.day) AS s, "
     "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency) AS total "
     "  FROM ud JOIN mm ON mm.customer_id = ud.id AND mm.model = ud.model), "
-    "da AS (SELECT day, model, currency, q, "
-    FLOOR_DIV("money * s", "total") " - " FLOOR_DIV("money * (s - q)", "total") " AS amount "
+    "da AS (SELECT day, model, currency, q, " EXACT_SHARE("money", "s", "q", "total") " AS amount "
     "  FROM dd WHERE total > 0) "
     "SELECT to_char(da.day, 'YYYY-MM-DD'), da.model, da.currency, c.minor_digits, "
     "       count(*) FILTER (WHERE da.q > 0), sum(da.q), sum(da.amount), "

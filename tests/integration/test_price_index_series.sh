@@ -85,13 +85,13 @@ check_eq "the GPU-hour series holds no token line" \
 2026-01,H800,CNY,3,20.000,336.00,16.800000,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --format csv | tail -n +2)"
 # GPU-hours net: alpha's -27.38 shared over its usage lines by amount, in
-# line order: H20 (14.50) first, floor(-2738 x 1450 / 18250) =
-# floor(-217.54...) = -2.18, H800 the rest: -25.20. H800: 336.00 - 25.20
-# = 310.80 / 20 = 15.540000; H20: 43.50 - 2.18 = 41.32 / 6 = 6.88666... ->
-# 6.886667.
+# line order (money_split's rule): H20 (14.50) first, -floor(2738 x 1450 /
+# 18250) = -floor(217.54...) = -2.17, H800 the rest: -25.21. H800: 336.00
+# - 25.21 = 310.79 / 20 = 15.5395 -> 15.539500; H20: 43.50 - 2.17 = 41.33
+# / 6 = 6.888333... -> 6.888333.
 check_eq "GPU-hours, net: alpha's voucher split exactly over its lines" \
-    "2026-01,H20,CNY,2,6.000,41.32,6.886667,final
-2026-01,H800,CNY,3,20.000,310.80,15.540000,final" \
+    "2026-01,H20,CNY,2,6.000,41.33,6.888333,final
+2026-01,H800,CNY,3,20.000,310.79,15.539500,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --basis net --format csv | tail -n +2)"
 # Commitments: beta and kappa (take-or-pay, by GPU-hour): 14 GPU-hours;
 # 84.00 + 29.00 + 84.00 + 116.00 = 313.00 / 14 = 22.357142... -> 22.357143.
@@ -126,18 +126,17 @@ check_eq "a credit note revises the token series, gross and net" \
     "2026-01,any size,CNY,2,1400.000000,3700.00,2.642857,final 2026-01,any size,CNY,2,1400.000000,3450.00,2.464286,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --series tokens --format csv | tail -1) $("$GM" report index \
         --from 2026-01 --to 2026-01 --series tokens --basis net --format csv | tail -1)"
-# alpha's January voided and issued again without its voucher (coverage
-# used up? no: voided, the voucher redeemed again the same): instead an
-# hour of kappa's H800 rated late is a prior_period line of February
-# (16.80) counting in January: commitments 313.00 + 16.80 = 329.80 / 15 =
-# 21.986666... -> 21.986667; GPU-hours H800 gross 352.80 / 21 = 16.80,
-# net 327.60 / 21 = 15.600000.
+# An hour of kappa's January H800 rated late is a prior_period line of
+# its February invoice (16.80) counting in January: commitments 313.00 +
+# 16.80 = 329.80 / 15 = 21.986666... -> 21.986667; GPU-hours H800 gross
+# 352.80 / 21 = 16.80, net 352.80 - 25.21 = 327.59 / 21 = 15.5995238... ->
+# 15.599524.
 gpu 6 ns-kappa H800 3600000 01 | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 rate_and_issue 2026-02
 check_eq "late usage revises the commitment series in the month it adjusts" \
     "2026-01,*,CNY,2,15.000,329.80,21.986667,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --series commitments --format csv | tail -1)"
-check_eq "and the GPU-hour series net" "2026-01,H800,CNY,3,21.000,327.60,15.600000,final" \
+check_eq "and the GPU-hour series net" "2026-01,H800,CNY,3,21.000,327.59,15.599524,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --basis net --model H800 --format csv | tail -1)"
 check_eq "published: tokens gross and net, H800 gross and net, commitments gross and net revised" \
     "price index 2026-01: 0 published first, 6 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"

@@ -55,7 +55,8 @@
  * unit, final, series, basis.
  *
  * d: the documents that count (INVOICE_NETS: invoices that stand, and
- * the partial credit notes against them). v: each usage line's share of
+ * the partial credit notes against them), of month $1 or later (a line
+ * prices its document's month or, prior_period, an earlier one). v: each usage line's share of
  * its document's pre-tax vouchers (VOUCHER_SHARES). Subsidies pay energy
  * lines only (docs/contracts.md), which are in no series: net of them is
  * the lines themselves. l: the lines a series
@@ -77,7 +78,7 @@
  * exact sums: no float anywhere. */
 #define INDEX_SELECT                                                                          \
     "WITH d AS (SELECT i.id, i.period, i.currency, i.customer_id, i.contract FROM invoice i "  \
-    "  WHERE " INVOICE_NETS("i.") "), "                                                       \
+    "  WHERE " INVOICE_NETS("i.") " AND i.period >= $1::date), "                              \
     VOUCHER_SHARES                                                                            \
     "l AS (SELECT CASE WHEN l.kind = 'prior_period' THEN l.adjusts ELSE d.period END AS month, " \
     "  l.kind, l.meter, l.model, d.currency, d.customer_id, d.contract, l.quantity, l.amount, " \

@@ -340,10 +340,10 @@ static void head_out(const struct price_index_query *q, long min_contracts, bool
                   "realised compute price index %s to %s%s: %s, %s; published with at least "
                   "%ld contracts\n",
                   q->from, q->to,
-                  revisions ? ", every publication"
-                  : q->days ? ", per day, provisional (the month's invoices and drafts)"
-                            : "",
-                  series_says[q->series], basis_says[q->basis], min_contracts);
+                  revisions ? ", every publication" : q->days ? ", per day, provisional" : "",
+                  q->days ? "GPU-hours of the month's drafts and invoices that stand, by day"
+                          : series_says[q->series],
+                  basis_says[q->basis], min_contracts);
         series_fields(q, true, names);
         row_out(names, names, n, format, true, out);
     } else if (format == REPORT_CSV) {

@@ -193,6 +193,10 @@ check_eq "per day, net: alpha's 42.84 split 14.28 / 28.56, beta's 16.80 a day: 3
     "2026-03-02,H800,CNY,2,2.000,31.08,15.540000,provisional
 2026-03-03,H800,CNY,2,3.000,45.36,15.120000,provisional" \
     "$("$GM" report index --from 2026-03 --to 2026-03 --days --basis net --format csv | tail -n +2)"
+check_eq "per day, as text: says provisional, by day" \
+    "realised compute price index 2026-03 to 2026-03, per day, provisional: GPU-hours of the month's drafts and invoices that stand, by day, gross of vouchers and subsidies; published with at least 2 contracts
+day model cur contracts GPU-hours amount per GPU-hour status" \
+    "$("$GM" report index --from 2026-03 --to 2026-03 --days | head -2 | sed '2s/  */ /g')"
 check_eq "per day, under the minimum: insufficient" \
     "2026-03-02,H800,CNY,2,-,-,insufficient,provisional" \
     "$(GPUMETER_INDEX_MIN_CONTRACTS=3 "$GM" report index --from 2026-03 --to 2026-03 --days --format csv | sed -n 2p)"

@@ -595,15 +595,28 @@ bool handle_index(struct request *r)
         return http_error(r, 403, "forbidden", "the price index needs a finance key");
     const char *from = http_param(r, "from"), *to = http_param(r, "to");
     const char *model = http_param(r, "model"), *revisions = http_param(r, "revisions");
+    const char *days = http_param(r, "days");
+    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false};
+    bool all = revisions && !strcmp(revisions, "true");
     int y0, m0, y1, m1;
     if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
         y1 * 12 + m1 < y0 * 12 + m0 || (model && !*model) ||
-        (revisions && strcmp(revisions, "true") && strcmp(revisions, "false")))
+        (revisions && strcmp(revisions, "true") && strcmp(revisions, "false")) ||
+        (days && strcmp(days, "true") && strcmp(days, "false")) ||
+        !price_index_series_parse(http_param(r, "series"), &q.series) ||
+        !price_index_basis_parse(http_param(r, "basis"), &q.basis))
         return http_error(r, 400, "bad_request",
                           "from and to are months (YYYY-MM), to not before from; model is an "
-                          "accelerator model; revisions is true or false");
-    if (!price_index_report(r->conn, from, to, model, r->cfg->index_min_contracts,
-                            revisions && !strcmp(revisions, "true"), REPORT_JSON, &r->body))
+                          "accelerator model or token class; series is gpu_hours, tokens or "
+                          "commitments; basis is gross or net; revisions and days are true or "
+                          "false");
+    q.days = days && !strcmp(days, "true");
+    if (q.days && (q.series != INDEX_GPU_HOURS || all || strcmp(from, to)))
+        return http_error(r, 400, "bad_request",
+                          "days is the GPU-hour series of one month (from = to), not with "
+                          "revisions");
+    if (!price_index_report(r->conn, &q, r->cfg->index_min_contracts, all, REPORT_JSON,
+                            &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }

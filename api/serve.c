@@ -88,7 +88,7 @@ static const struct route routes[] = {
     /* the fleet's health (issue 36) */
     {"/v1/fleet/health", handle_fleet_health, "period top currency", NULL},
     /* the realised compute price index (issue 37) */
-    {"/v1/index", handle_index, "from to model revisions", NULL},
+    {"/v1/index", handle_index, "from to series basis model revisions days", NULL},
     {"/v1/receivables", handle_receivables, "as_of customer", NULL},
     {"/v1/payments", handle_payments, "status customer", NULL},
     {"/v1/customers", handle_customers, "", NULL},

@@ -445,24 +445,33 @@ static int report_receivables(int argc, char **argv)
 static int report_index(int argc, char **argv)
 {
     const char *from = NULL, *to = NULL, *model = NULL, *format_text = "text";
-    bool revisions = false;
+    const char *series_text = NULL, *basis_text = NULL;
+    bool revisions = false, days = false;
     const struct cli_opt opts[] = {
         {"from", CLI_STR, &from, "YYYY-MM", "first month (required)", 0, 0},
         {"to", CLI_STR, &to, "YYYY-MM", "last month (required)", 0, 0},
-        {"model", CLI_STR, &model, "MODEL", "one accelerator model (default: all)", 0, 0},
+        {"series", CLI_STR, &series_text, "SERIES",
+         "gpu_hours (default), tokens or commitments", 0, 0},
+        {"basis", CLI_STR, &basis_text, "BASIS",
+         "gross (default) or net of pre-tax vouchers and subsidies", 0, 0},
+        {"model", CLI_STR, &model, "MODEL",
+         "one accelerator model, or token class (default: all)", 0, 0},
         {"revisions", CLI_BOOL, &revisions, NULL,
          "every publication stored (index publish), revisions beside the original", 0, 0},
+        {"days", CLI_BOOL, &days, NULL,
+         "the GPU-hour series per day of one month (--from = --to), provisional", 0, 0},
         {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report index --from YYYY-MM --to YYYY-MM [--model MODEL] [--revisions] "
-        "[--format text|csv|json]",
-        "The realised compute price index: per month and accelerator model, the "
-        "volume-weighted price per GPU-hour of the invoices that stand (docs/investor.md).",
+        "gpumeter report index --from YYYY-MM --to YYYY-MM [--series gpu_hours|tokens|commitments] "
+        "[--basis gross|net] [--model MODEL] [--revisions | --days] [--format text|csv|json]",
+        "The realised compute price index: per month and accelerator model (or token class), "
+        "the volume-weighted price of the invoices that stand (docs/investor.md).",
         opts, 0, 0};
     int npos, y0, m0, y1, m1, rc;
     enum report_format format;
+    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false};
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
@@ -470,15 +479,25 @@ static int report_index(int argc, char **argv)
         return cli_usage_error(&spec, "--from and --to are months (YYYY-MM), --to not before "
                                       "--from");
     if (model && !*model) return cli_usage_error(&spec, "--model is an accelerator model");
+    if (!price_index_series_parse(series_text, &q.series))
+        return cli_usage_error(&spec, "--series is gpu_hours, tokens or commitments");
+    if (!price_index_basis_parse(basis_text, &q.basis))
+        return cli_usage_error(&spec, "--basis is gross or net");
+    if (days && (q.series != INDEX_GPU_HOURS || revisions || strcmp(from, to)))
+        return cli_usage_error(&spec, "--days is the GPU-hour series of one month (--from = "
+                                      "--to), not with --revisions");
     if (!report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--format is text, csv or json");
+    q.from = from;
+    q.to = to;
+    q.model = model;
+    q.days = days;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
     return print_report(
-        conn, price_index_report(conn, from, to, model, cfg.index_min_contracts, revisions,
-                                 format, &out),
+        conn, price_index_report(conn, &q, cfg.index_min_contracts, revisions, format, &out),
         &out);
 }
 

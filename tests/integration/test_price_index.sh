@@ -44,10 +44,12 @@ check_eq "index.min_contracts = 2 publishes H20: 14.50 + 29.00 over 6 GPU-hours 
     "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" report index --from 2026-01 --to 2026-01 --format csv |
         grep H20)"
 
-check_eq "index publish: each model the first time" \
-    "price index 2026-01: 2 published first, 0 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+# index publish stores every series and basis: here the GPU-hour series,
+# gross and net (no voucher: the same figures), of two models.
+check_eq "index publish: each model the first time, gross and net" \
+    "price index 2026-01: 4 published first, 0 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 check_eq "published again unchanged: nothing added" \
-    "price index 2026-01: 0 published first, 0 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+    "price index 2026-01: 0 published first, 0 revised, 4 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 
 # A partial credit note: 2.5 of alpha's 10 H800 hours, 168.00 x 2.5 / 10 =
 # 42.00: 270.00 over 15.5 GPU-hours = 17.419354.8... -> 17.419355.
@@ -59,8 +61,8 @@ line=$(q "SELECT line_no FROM invoice_line l JOIN invoice i ON i.id = l.invoice_
 check_eq "a credit note counts against its month" \
     "2026-01,H800,CNY,3,15.500,270.00,17.419355,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
-check_eq "published: H800 revised, H20 unchanged" \
-    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+check_eq "published: H800 revised, H20 unchanged (each gross and net)" \
+    "price index 2026-01: 0 published first, 2 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 
 # Void: alpha's January no longer stands, its credit note with it; H800 has
 # 2 contracts left, and the month is provisional until alpha's stands again.
@@ -68,7 +70,7 @@ check_eq "published: H800 revised, H20 unchanged" \
 check_eq "a void invoice leaves the index" "2026-01,H800,CNY,2,-,-,insufficient,provisional" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
 check_eq "published while void: a revision" \
-    "price index 2026-01: 0 published first, 2 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+    "price index 2026-01: 0 published first, 4 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 "$GM" invoice run --period 2026-01 --customer alpha >/dev/null 2>&1
 check_eq "alpha's month drafted again: still provisional" "2026-01,H800,CNY,2,-,-,insufficient,provisional" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
@@ -113,8 +115,8 @@ check_eq "CSV: a formula-looking model is text" \
 check_eq "a prior-period line counts in the month it adjusts" \
     "2026-01,H800,CNY,3,19.000,328.80,17.305263,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
-check_eq "published: late usage is a revision of January's H800" \
-    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+check_eq "published: late usage is a revision of January's H800 (gross and net)" \
+    "price index 2026-01: 0 published first, 2 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 
 # GET /v1/index: finance keys; a customer's key only with index.public on.
 start_server "$TMP/serve.log" --threads 2 || { fail "start the API"; finish; }

@@ -331,7 +331,9 @@ static bool store_index_use(PGconn *conn, const PGresult *ids, const struct bill
                       "$5::int[], $6::bigint[]) u(id, line_no, m, model, rev, price) "
                       "JOIN invoice i ON i.id = u.id "
                       "JOIN price_index_publication p ON p.month = u.m AND p.model = u.model "
-                      " AND p.currency = i.currency AND p.revision = u.rev",
+                      " AND p.currency = i.currency AND p.revision = u.rev "
+                      /* the series price_index_latest reads (schema 058) */
+                      " AND p.series = 'gpu_hours' AND p.basis = 'gross'",
                       6, p + 1);
     sb_free(&drafts);
     db_columns_free(&c);

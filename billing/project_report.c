@@ -8,8 +8,10 @@
  * service its schedule (pricing/debt.h) has due in the month, and DSCR.
  * billing/report.c dispatches to it (commands.h). Each run uses its own
  * connection. */
+#include "billing/project_report.h"
 #include "commands.h"
 
+#include "billing/lender_pack.h"
 #include "billing/project_month.h"
 #include "billing/report_format.h"
 #include "billing/yield_engine.h"
@@ -33,19 +35,9 @@ static const char revenue_sql[] =
     "SELECT coalesce(sum(i.subtotal), 0) FROM invoice i WHERE " INVOICE_STANDS("i.") " "
     "AND i.period = $1::date AND i.currency = $2 AND i.contract = ANY($3::text[])";
 
-/* Cash collected: what bank payments applied to invoices of the project's
- * contracts (any month's), the bank credit's value date (value_on, else
- * booked_on) in the month. A payment's ledger transaction is the bank
- * credit's: same customer, reference and posting time (payment_post). */
-static const char collected_sql[] =
-    "SELECT coalesce(-sum(e.amount_minor), 0) FROM ledger_txn t "
-    "JOIN ledger_entry e ON e.txn_id = t.id AND e.account = 'receivable' "
-    "JOIN invoice i ON i.id = e.invoice_id AND i.kind = 'invoice' "
-    "JOIN bank_credit b ON b.bank_ref = t.reference AND b.customer_id = t.customer_id "
-    " AND b.posted_at = t.at "
-    "WHERE t.kind = 'payment' AND t.currency = $2 AND i.contract = ANY($3::text[]) "
-    "AND coalesce(b.value_on, b.booked_on) >= $1::date "
-    "AND coalesce(b.value_on, b.booked_on) < ($1::date + interval '1 month')";
+/* Cash collected: schema 061's project_cash_collected, the one
+ * definition (a security definer: the API role may not read the ledger). */
+static const char collected_sql[] = "SELECT project_cash_collected($1::date, $2, $3::text[])";
 
 static bool read_amount(PGconn *conn, const char *what, const char *sql, const char *const p[3],
                         int64_t *out)
@@ -128,8 +120,8 @@ static void put_report(const struct project *p, const char *from, const char *pe
     }
 }
 
-static bool project_report(PGconn *conn, const char *code, const char *period,
-                           enum report_format format, struct strbuf *out)
+bool project_report_month(PGconn *conn, const char *code, const char *period,
+                          enum report_format format, struct strbuf *out)
 {
     char first_day[16], last_day[16], from[16];
     int y, mo;
@@ -171,34 +163,69 @@ static bool project_report(PGconn *conn, const char *code, const char *period,
     return ok;
 }
 
+/* --format xlsx: the lender pack (lender_pack.h) of --from .. --to. */
+static int lender_pack(const struct cli_spec *spec, const char *code, const char *period,
+                       const char *from, const char *to, const char *out)
+{
+    int y0, m0, y1, m1, rc;
+    if (period) return cli_usage_error(spec, "--format xlsx takes --from and --to, not --period");
+    if (!from || !time_parse_month(from, &y0, &m0) || !to || !time_parse_month(to, &y1, &m1))
+        return cli_usage_error(spec, "--format xlsx needs --from YYYY-MM and --to YYYY-MM");
+    long span = (long)(y1 - y0) * 12 + (m1 - m0);
+    if (span < 0) return cli_usage_error(spec, "--to is before --from");
+    if (span >= LENDER_PACK_MAX_MONTHS) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "at most %d months in one lender pack", LENDER_PACK_MAX_MONTHS);
+        return cli_usage_error(spec, msg);
+    }
+    if (!out || !out[0]) return cli_usage_error(spec, "--format xlsx needs --out FILE");
+    struct config cfg;
+    PGconn *conn = db_open(&cfg, &rc);
+    if (!conn) return rc;
+    bool ok = lender_pack_write(conn, code, from, to, out, project_report_month);
+    PQfinish(conn);
+    if (ok) printf("%s: project %s, %s to %s\n", out, code, from, to);
+    return ok ? 0 : 1;
+}
+
 int cmd_report_project(int argc, char **argv)
 {
     const char *code = NULL, *period = NULL, *format_text = "text";
+    const char *from = NULL, *to = NULL, *out_path = NULL;
     const struct cli_opt opts[] = {
         {"project", CLI_STR, &code, "CODE", "the project (required)", 0, 0},
-        {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"period", CLI_STR, &period, "YYYY-MM", "month (required but with xlsx)", 0, 0},
+        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv, json or xlsx", 0, 0},
+        {"from", CLI_STR, &from, "YYYY-MM", "xlsx: the first month of the lender pack", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM", "xlsx: its last month", 0, 0},
+        {"out", CLI_STR, &out_path, "FILE", "xlsx: the workbook to write", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report project --project CODE --period YYYY-MM [--format text|csv|json]",
+        "gpumeter report project --project CODE --period YYYY-MM [--format text|csv|json]\n"
+        "       gpumeter report project --project CODE --from YYYY-MM --to YYYY-MM --format xlsx "
+        "--out FILE",
         "The investor's month of a project: revenue billed, cash collected, operating cost, "
-        "CFADS, debt service, DSCR and utilisation (docs/investor.md).",
+        "CFADS, debt service, DSCR and utilisation; as xlsx, the lender pack of its months and "
+        "debt schedule (docs/investor.md).",
         opts, 0, 0};
     int npos, y, mo, rc;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!code) return cli_usage_error(&spec, "--project CODE is required");
+    if (!strcmp(format_text, "xlsx")) return lender_pack(&spec, code, period, from, to, out_path);
+    if (from || to || out_path)
+        return cli_usage_error(&spec, "--from, --to and --out go with --format xlsx");
     if (!period || !time_parse_month(period, &y, &mo))
         return cli_usage_error(&spec, "--period YYYY-MM is required");
     if (!report_format_parse(format_text, &format))
-        return cli_usage_error(&spec, "--format is text, csv or json");
+        return cli_usage_error(&spec, "--format is text, csv, json or xlsx");
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    bool ok = project_report(conn, code, period, format, &out);
+    bool ok = project_report_month(conn, code, period, format, &out);
     if (ok) fputs(sb_str(&out), stdout);
     sb_free(&out);
     PQfinish(conn);

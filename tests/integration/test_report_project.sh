@@ -4,7 +4,9 @@
 # database: the worked example of the docs, every figure by hand. Alpha's
 # contract is the project's, beta's is not; invoices issued and paid
 # through the CLI; January, February and March as CSV, text and JSON;
-# a bad flag exits 2, an unknown project 1.
+# a bad flag exits 2, an unknown project 1. The same months through the
+# finance API (GET /v1/project, /v1/projects, /v1/project/schedule) and
+# as the XLSX lender pack, read back cell by cell.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -17,6 +19,7 @@ fresh || { fail "set up database and topic"; finish; }
 # 2026-03-01 100.00 + 1,100.00 x 0.005 = 5.50: 105.50. Rent 20.00 a month.
 cat >"$TMP/p.json" <<'JSON'
 {"project": "demo-spv", "effective_from": "2026-01-01", "currency": "CNY",
+ "name": "=HYPERLINK(\"http://x\",\"SPV\") _x0041_",
  "assets": [{"site": "sh-lingang", "model": "H800"}],
  "contracts": ["alpha-2026"],
  "debt": {"drawdowns": [{"date": "2026-01-01", "amount": "1200.00"}],
@@ -100,4 +103,103 @@ run_gm 2 "report project with a bad period" report project --project demo-spv --
 run_gm 2 "report project --format xml" report project --project demo-spv --period 2026-01 --format xml
 run_gm 1 "report project of an unknown project" report project --project nowhere --period 2026-01
 run_gm 1 "report project before the project" report project --project demo-spv --period 2025-12
+# The lender pack (docs/investor.md, "The lender pack"): the three months
+# as numbers, money in the currency's format, the ratios plain, none an
+# empty cell; the figures' names in the CSV's order.
+cells() { python3 "$ROOT/tests/tools/xlsx_cells.py" --typed "$1" 1 | sed 's/\t/  /g'; }
+run_gm 0 "the lender pack, January to March" report project --project demo-spv --from 2026-01 \
+    --to 2026-03 --format xlsx --out "$TMP/pack.xlsx"
+check_eq "the lender pack says what it wrote" "$TMP/pack.xlsx: project demo-spv, 2026-01 to 2026-03" "$out"
+M='|#,##0.00 "CNY"'
+check_eq "the months sheet, by hand (the CSVs above)" \
+"months!1  A=s:figure  B=s:2026-01  C=s:2026-02  D=s:2026-03
+months!2  A=s:revenue_billed  B=n:168.0$M  C=n:67.2$M  D=n:0.0$M
+months!3  A=s:cash_collected  B=n:0.0$M  C=n:178.08$M  D=n:71.23$M
+months!4  A=s:energy_cost  B=n:0.0$M  C=n:3.02$M  D=n:0.0$M
+months!5  A=s:fixed_costs  B=n:20.0$M  C=n:20.0$M  D=n:20.0$M
+months!6  A=s:operating_cost  B=n:20.0$M  C=n:23.02$M  D=n:20.0$M
+months!7  A=s:cfads  B=n:-20.0$M  C=n:155.06$M  D=n:51.23$M
+months!8  A=s:debt_service  B=n:0.0$M  C=n:106.0$M  D=n:105.5$M
+months!9  A=s:dscr  C=n:1.46|0.00  D=n:0.48|0.00
+months!10  A=s:utilisation_percent  C=n:50.0|0.00" "$(cells "$TMP/pack.xlsx" | grep '^months!')"
+# the cover: a name a spreadsheet would evaluate stays text, and an
+# _xHHHH_ in it reads back as written
+check_eq "the cover sheet" \
+"cover!1  A=s:gpumeter report project --format xlsx: the lender pack
+cover!3  A=s:project  B=s:demo-spv
+cover!4  A=s:name  B=s:=HYPERLINK(\"http://x\",\"SPV\") _x0041_
+cover!5  A=s:version  B=s:2026-01-01
+cover!6  A=s:currency  B=s:CNY
+cover!7  A=s:period  B=s:2026-01 to 2026-03" "$(cells "$TMP/pack.xlsx" | grep '^cover!' | grep -v generated_at)"
+check_match "the cover says when it was generated" \
+    'cover!8  A=s:generated_at  B=s:20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:.]*Z$' \
+    "$(cells "$TMP/pack.xlsx" | grep '^cover!8')"
+# the debt schedule: the rows of `project show --schedule`, typed
+run_gm 0 "the schedule as CSV" project show demo-spv --schedule --format csv
+check_eq "the schedule sheet holds project show --schedule's rows" "$out" \
+    "$(python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/pack.xlsx" 1 | grep '^debt schedule!' |
+        cut -f2- | sed -e 's/\t[A-Z]*=/,/g' -e 's/^A=//' |
+        awk -F, -v OFS=, 'NR > 1 { for (i = 4; i <= NF; i++) $i = sprintf("%.2f", $i) } 1')"
+check_eq "the schedule sheet: period 2 typed, by hand" \
+    "debt schedule!3  A=n:2.0|0  B=s:2026-02-01  C=s:2026-03-01  D=n:1100.0$M  E=n:0.0$M  F=n:5.5$M  G=n:100.0$M  H=n:105.5$M  I=n:1000.0$M" \
+    "$(cells "$TMP/pack.xlsx" | grep '^debt schedule!3 ')"
+run_gm 2 "the lender pack without --out" report project --project demo-spv --from 2026-01 \
+    --to 2026-03 --format xlsx
+run_gm 2 "the lender pack with --to before --from" report project --project demo-spv \
+    --from 2026-03 --to 2026-01 --format xlsx --out "$TMP/x.xlsx"
+run_gm 2 "the lender pack with --period" report project --project demo-spv --period 2026-01 \
+    --format xlsx --out "$TMP/x.xlsx"
+run_gm 2 "the lender pack of 601 months" report project --project demo-spv --from 2026-01 \
+    --to 2076-01 --format xlsx --out "$TMP/x.xlsx"
+run_gm 2 "--out without xlsx" report project --project demo-spv --period 2026-01 --out "$TMP/x.xlsx"
+run_gm 1 "the lender pack of an unknown project" report project --project nowhere --from 2026-01 \
+    --to 2026-03 --format xlsx --out "$TMP/x.xlsx"
+check_eq "and writes no file" "no file" "$([ -e "$TMP/x.xlsx" ] && echo file || echo no file)"
+
+# The finance API: the report's own JSON, through the API role (schema
+# 061's project_cash_collected: it still may not read the ledger).
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KS=$("$GM" customer key create --sales 2>/dev/null)
+KA=$("$GM" customer key create alpha 2>/dev/null)
+start_server "$TMP/serve.log" || fail "the server starts"
+for m in 2026-01 2026-02 2026-03; do
+    J=$("$GM" report project --project demo-spv --period $m --format json)
+    check_eq "GET /v1/project of $m is report project's JSON" "200 $J" \
+        "$(api_get "$KF" "/v1/project?project=demo-spv&period=$m")"
+done
+check_match "a customer's key may not read a project" '^403 .*"forbidden"' \
+    "$(api_get "$KA" "/v1/project?project=demo-spv&period=2026-02")"
+check_match "nor a sales key" '^403 .*"forbidden"' \
+    "$(api_get "$KS" "/v1/project?project=demo-spv&period=2026-02")"
+check_match "nor the project list" '^403 ' "$(api_get "$KS" "/v1/projects")"
+check_match "nor the schedule" '^403 ' "$(api_get "$KA" "/v1/project/schedule?project=demo-spv")"
+check_match "no project: 400 naming it" '^400 .*project is a project code' \
+    "$(api_get "$KF" "/v1/project?period=2026-02")"
+check_match "a project code with upper case: 400 naming it" '^400 .*project is a project code' \
+    "$(api_get "$KF" "/v1/project?project=Demo&period=2026-02")"
+for bad in "" "&period=2026-13" "&period=2026-2" "&period=2026-02-01"; do
+    check_match "period ?project=demo-spv$bad: 400 naming it" '^400 .*period is a month' \
+        "$(api_get "$KF" "/v1/project?project=demo-spv$bad")"
+done
+check_match "an unknown parameter: 400" '^400 ' \
+    "$(api_get "$KF" "/v1/project?project=demo-spv&period=2026-02&format=csv")"
+check_match "an unknown project: 404" '^404 .*"not_found".*nowhere' \
+    "$(api_get "$KF" "/v1/project?project=nowhere&period=2026-02")"
+check_match "a month before the project: 404" '^404 ' \
+    "$(api_get "$KF" "/v1/project?project=demo-spv&period=2025-12")"
+check_eq "GET /v1/projects: codes, versions, names" \
+    '200 {"projects":[{"project":"demo-spv","versions":[{"effective_from":"2026-01-01","name":"=HYPERLINK(\"http://x\",\"SPV\") _x0041_","currency":"CNY"}]}]}' \
+    "$(api_get "$KF" "/v1/projects")"
+J=$("$GM" project show demo-spv --schedule --format json)
+check_eq "GET /v1/project/schedule is project show --schedule's JSON" "200 $J" \
+    "$(api_get "$KF" "/v1/project/schedule?project=demo-spv")"
+check_eq "and at a day" "200 $J" "$(api_get "$KF" "/v1/project/schedule?project=demo-spv&at=2026-06-30")"
+check_match "the schedule before the project: 404" '^404 ' \
+    "$(api_get "$KF" "/v1/project/schedule?project=demo-spv&at=2025-12-31")"
+check_match "a bad day: 400 naming it" '^400 .*at is a day' \
+    "$(api_get "$KF" "/v1/project/schedule?project=demo-spv&at=2026-02-30")"
+refused_as "the API role still may not read the ledger" gpumeter_api \
+    "SELECT count(*) FROM ledger_entry" "permission denied"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
 finish

@@ -5,8 +5,9 @@
 # contract is the project's, beta's is not; invoices issued and paid
 # through the CLI; January, February and March as CSV, text and JSON;
 # a bad flag exits 2, an unknown project 1. The same months through the
-# finance API (GET /v1/project, /v1/projects, /v1/project/schedule) and
-# as the XLSX lender pack, read back cell by cell.
+# finance API (GET /v1/project, /v1/projects, /v1/project/schedule), as
+# the XLSX lender pack, read back cell by cell, and on the console's
+# Investor page in headless Chromium, in both languages.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -200,6 +201,37 @@ check_match "a bad day: 400 naming it" '^400 .*at is a day' \
     "$(api_get "$KF" "/v1/project/schedule?project=demo-spv&at=2026-02-30")"
 refused_as "the API role still may not read the ledger" gpumeter_api \
     "SELECT count(*) FROM ledger_entry" "permission denied"
+
+# The console's investor page (tests/tools/console_investor.mjs): a finance
+# key, the project picked, February in English and in Chinese, every figure
+# the API's own; screenshots in build/console/ (not committed).
+SHOTS=$ROOT/build/console
+mkdir -p "$SHOTS"
+(cd "$TMP" && node "$ROOT/tests/tools/console_investor.mjs" "$U/" "$KF" demo-spv 2026-02 "$SHOTS") \
+    >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove the investor page in both languages" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+check_eq "the page's tab, in both languages" "Investor 投资人" "$(seen nav.en) $(seen nav.zh)"
+check_eq "the project and month picked" "Investor · demo-spv · February 2026" "$(seen title.en)"
+check_eq "the version and currency" "version of 1 Jan 2026 · money in CNY" "$(seen sub.en)"
+check_eq "February's figures, as the API answered them (English)" \
+"Revenue billed|CN¥67.20;Cash collected|CN¥178.08;Energy cost|CN¥3.02;Fixed costs|CN¥20.00;\
+Operating cost|CN¥23.02;Cash flow available for debt service (CFADS)|CN¥155.06;Debt service|CN¥106.00;\
+Debt service coverage ratio (DSCR)|1.46;Utilisation|50.00%" "$(seen month.en)"
+check_eq "February's figures (Chinese)" \
+"已开票收入|¥67.20;已收现金|¥178.08;电费|¥3.02;固定成本|¥20.00;运营成本|¥23.02;\
+可用于偿债的现金流（CFADS）|¥155.06;应还本息|¥106.00;偿债覆盖率（DSCR）|1.46;利用率|50.00%" "$(seen month.zh)"
+check_eq "the debt schedule: twelve periods, the first two and the last by hand" \
+"12 1|1 Jan 2026|1 Feb 2026|CN¥0.00|CN¥1,200.00|CN¥6.00|CN¥100.00|CN¥106.00|CN¥1,100.00 \
+2|1 Feb 2026|1 Mar 2026|CN¥1,100.00|CN¥0.00|CN¥5.50|CN¥100.00|CN¥105.50|CN¥1,000.00 \
+12|1 Dec 2026|1 Jan 2027|CN¥100.00|CN¥0.00|CN¥0.50|CN¥100.00|CN¥100.50|CN¥0.00" \
+    "$(seen schedule.en | tr ';' '\n' | sed -n '$=')$(seen schedule.en | tr ';' '\n' | sed -n '1,2{s/^/ /;p};$s/^/ /p' | tr -d '\n')"
+check_eq "the debt schedule's first period (Chinese)" \
+    "1|2026年1月1日|2026年2月1日|¥0.00|¥1,200.00|¥6.00|¥100.00|¥106.00|¥1,100.00" \
+    "$(seen schedule.zh | cut -d';' -f1)"
+check_eq "nothing said instead" "none none" "$(seen empty.en) $(seen empty.zh)"
+check_eq "no page or console errors" 0 "$(seen errors)"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 finish

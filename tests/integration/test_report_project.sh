@@ -234,4 +234,23 @@ check_eq "nothing said instead" "none none" "$(seen empty.en) $(seen empty.zh)"
 check_eq "no page or console errors" 0 "$(seen errors)"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
+
+# An amount of more than 15 significant digits, which no spreadsheet
+# number holds exactly, goes into the pack as its exact text; 15 or fewer
+# stay numbers. From April a lease of 12,345,678,901,234.56 a month: fixed
+# costs 12,345,678,901,254.56 (16 digits), CFADS its negative; the debt
+# service due 2026-04-01, 100.00 + 1,000.00 x 0.005 = 105.00, a number.
+sed -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-04-01"/' \
+    -e 's/"from": "2026-01-01"}]/"from": "2026-01-01"}, {"what": "lease", "monthly": "12345678901234.56", "from": "2026-04-01"}]/' \
+    "$TMP/p.json" >"$TMP/p2.json"
+run_gm 0 "a version with a lease from April" project apply "$TMP/p2.json" --actor cfo
+run_gm 0 "the lender pack of April" report project --project demo-spv --from 2026-04 --to 2026-04 \
+    --format xlsx --out "$TMP/april.xlsx"
+check_eq "16 digits as text, exact; the rest numbers" \
+"months!5  A=s:fixed_costs  B=s:12345678901254.56
+months!6  A=s:operating_cost  B=s:12345678901254.56
+months!7  A=s:cfads  B=s:-12345678901254.56
+months!8  A=s:debt_service  B=n:105.0$M" "$(cells "$TMP/april.xlsx" | grep '^months![5-8] ')"
+check_eq "the cover names April's version" "cover!5  A=s:version  B=s:2026-04-01" \
+    "$(cells "$TMP/april.xlsx" | grep '^cover!5 ')"
 finish

@@ -10,6 +10,8 @@
 
 #include "billing/billing.h"
 #include "billing/claims.h"
+#include "billing/project_report.h"
+#include "billing/project_show.h"
 #include "billing/simulate.h"
 #include "core/alloc.h"
 #include "core/cli.h"
@@ -253,6 +255,38 @@ bool handle_finance_audit(struct request *r)
 
 /* ---- /v1/plans ---- */
 
+/* {"LIST":[{"KEY":code,"versions":[...]}, ...]} of res, whose rows are
+ * ordered by code (column 0): each row one version, written by version. */
+static void versions_by_code(struct strbuf *sb, const PGresult *res, const char *list,
+                             const char *key,
+                             void (*version)(struct strbuf *sb, const PGresult *res, int row))
+{
+    sb_printf(sb, "{\"%s\":[", list);
+    int n = PQntuples(res);
+    for (int i = 0; i < n;) {
+        sb_printf(sb, "%s{\"%s\":", i ? "," : "", key);
+        sb_put_json_string(sb, PQgetvalue(res, i, 0));
+        sb_puts(sb, ",\"versions\":[");
+        int j = i;
+        for (; j < n && !strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)); j++) {
+            if (j > i) sb_putc(sb, ',');
+            version(sb, res, j);
+        }
+        sb_puts(sb, "]}");
+        i = j;
+    }
+    sb_puts(sb, "]}\n");
+}
+
+static void plan_version(struct strbuf *sb, const PGresult *res, int j)
+{
+    sb_printf(sb, "{\"effective_from\":\"%s\",\"applied_at\":\"%s\"", PQgetvalue(res, j, 1),
+              PQgetvalue(res, j, 4));
+    string_field(sb, "applied_by", PQgetvalue(res, j, 3));
+    /* jsonb's own text: valid JSON that PostgreSQL checked on the way in */
+    sb_printf(sb, ",\"document\":%s}", PQgetvalue(res, j, 2));
+}
+
 bool handle_plans(struct request *r)
 {
     if (!finance_or_sales(r)) return false;
@@ -264,25 +298,85 @@ bool handle_plans(struct request *r)
                              "FROM document WHERE kind = 'plan' ORDER BY code, effective_from",
                              0, NULL);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
-    sb_puts(&r->body, "{\"plans\":[");
-    int n = PQntuples(res);
-    for (int i = 0; i < n;) {
-        sb_printf(&r->body, "%s{\"code\":", i ? "," : "");
-        sb_put_json_string(&r->body, PQgetvalue(res, i, 0));
-        sb_puts(&r->body, ",\"versions\":[");
-        int j = i;
-        for (; j < n && !strcmp(PQgetvalue(res, j, 0), PQgetvalue(res, i, 0)); j++) {
-            sb_printf(&r->body, "%s{\"effective_from\":\"%s\",\"applied_at\":\"%s\"",
-                      j > i ? "," : "", PQgetvalue(res, j, 1), PQgetvalue(res, j, 4));
-            string_field(&r->body, "applied_by", PQgetvalue(res, j, 3));
-            /* jsonb's own text: valid JSON that PostgreSQL checked on the way in */
-            sb_printf(&r->body, ",\"document\":%s}", PQgetvalue(res, j, 2));
-        }
-        sb_puts(&r->body, "]}");
-        i = j;
-    }
-    sb_puts(&r->body, "]}\n");
+    versions_by_code(&r->body, res, "plans", "code", plan_version);
     PQclear(res);
+    return true;
+}
+
+/* ---- the investor's book (issue 37, docs/investor.md) ---- */
+
+static void project_version(struct strbuf *sb, const PGresult *res, int j)
+{
+    sb_printf(sb, "{\"effective_from\":\"%s\"", PQgetvalue(res, j, 1));
+    string_field(sb, "name", PQgetvalue(res, j, 2));
+    string_field(sb, "currency", PQgetvalue(res, j, 3));
+    sb_putc(sb, '}');
+}
+
+/* The projects, each with its versions (the day each takes effect, its
+ * name and currency): what the console's project picker lists. */
+bool handle_projects(struct request *r)
+{
+    if (!finance_only(r)) return false;
+    PGresult *res = db_query(r->conn, "list the projects",
+                             "SELECT code, to_char(effective_from, 'YYYY-MM-DD'), "
+                             "  coalesce(document->>'name', ''), document->>'currency' "
+                             "FROM document WHERE kind = 'project' ORDER BY code, effective_from",
+                             0, NULL);
+    if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
+    versions_by_code(&r->body, res, "projects", "project", project_version);
+    PQclear(res);
+    return true;
+}
+
+/* project=CODE: a project code as its document writes it (terms/project_doc.h:
+ * lower-case letters, digits, '-' and '_'); false with 400 set. */
+static bool project_param(struct request *r, const char **code)
+{
+    *code = http_param(r, "project");
+    size_t n = *code ? strlen(*code) : 0;
+    if (!n || n > 64 || strspn(*code, "abcdefghijklmnopqrstuvwxyz0123456789-_") != n)
+        return http_error(r, 400, "bad_request",
+                          "project is a project code (lower-case letters, digits, - and _)");
+    return true;
+}
+
+/* After a report function failed: the database's failure (503), else the
+ * project has no such version (404). */
+static bool project_failed(struct request *r, const char *code, const char *when)
+{
+    if (db_last_error()[0])
+        return http_error(r, 503, "unavailable", "the database failed the query");
+    return http_error(r, 404, "not_found", "project \"%s\" has %s", code, when);
+}
+
+/* The investor's month: `report project --format json`, the same output
+ * function (billing/project_report.h), so the figures never disagree. */
+bool handle_project(struct request *r)
+{
+    const char *code;
+    char first_day[16];
+    if (!finance_only(r) || !project_param(r, &code) || !month_param(r, first_day)) return false;
+    const char *period = http_param(r, "period");
+    db_clear_error();
+    if (!project_report_month(r->conn, code, period, r->cfg->default_after_days, false,
+                              REPORT_JSON, &r->body))
+        return project_failed(r, code, "no version in effect in that month");
+    return true;
+}
+
+/* The debt schedule: `project show --schedule --format json` of the
+ * version in effect on at (default: the latest version). */
+bool handle_project_schedule(struct request *r)
+{
+    const char *code, *at = http_param(r, "at");
+    int64_t day;
+    if (!finance_only(r) || !project_param(r, &code)) return false;
+    if (at && (strlen(at) != 10 || !time_parse_date(at, &day)))
+        return http_error(r, 400, "bad_request", "at is a day YYYY-MM-DD");
+    db_clear_error();
+    if (!project_schedule(r->conn, code, at ? at : "9999-12-31", REPORT_JSON, &r->body))
+        return project_failed(r, code, "no version with debt in effect on that day");
     return true;
 }
 

@@ -89,6 +89,10 @@ static const struct route routes[] = {
     {"/v1/fleet/health", handle_fleet_health, "period top currency", NULL},
     /* the realised compute price index (issue 37) */
     {"/v1/index", handle_index, "from to series basis model revisions days", NULL},
+    /* the investor's book (issue 37) */
+    {"/v1/projects", handle_projects, "", NULL},
+    {"/v1/project", handle_project, "project period", NULL},
+    {"/v1/project/schedule", handle_project_schedule, "project at", NULL},
     {"/v1/receivables", handle_receivables, "as_of customer", NULL},
     {"/v1/payments", handle_payments, "status customer", NULL},
     {"/v1/customers", handle_customers, "", NULL},

@@ -18,6 +18,7 @@
  * recorded and whose own red fapiao is not. */
 #include "billing/etax.h"
 #include "billing/store.h"
+#include "billing/xlsx.h"
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/config.h"
@@ -71,43 +72,14 @@ struct export
     char first_differs[160];
 };
 
-/* Does s begin with _xHHHH_ (either case of x and of the hex digits)? */
-static bool ooxml_escape_at(const char *s)
-{
-    if (s[0] != '_' || (s[1] != 'x' && s[1] != 'X')) return false;
-    for (int i = 2; i < 6; i++)
-        if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i])) return false;
-    return s[6] == '_';
-}
-
-/* A text cell that reads back as written. OOXML (ECMA-376 Part 1,
- * 22.9.2.19 ST_Xstring) reads _xHHHH_ in a string as the character HHHH,
- * so a buyer named "_x0041_" would be read as "A" by Excel and the tax
- * bureau's importer; the standard's escape is to write the leading '_' of
- * such a sequence as _x005F_. libxlsxwriter 1.1.x writes control
- * characters as _xHHHH_ itself but leaves a literal _xHHHH_ as it is
- * (tests/integration/test_exports_safe.sh fails on either a missed or a
- * doubled escape, should a newer version start to escape them too). */
-static void put(lxw_worksheet *ws, lxw_row_t row, int col, const char *s)
-{
-    if (!s || !s[0]) return;
-    struct strbuf text = STRBUF_INIT;
-    for (const char *p = s; *p; p++) {
-        if (ooxml_escape_at(p)) sb_puts(&text, "_x005F");
-        sb_putc(&text, *p);
-    }
-    worksheet_write_string(ws, row, (lxw_col_t)col, sb_str(&text), NULL);
-    sb_free(&text);
-}
-
 static lxw_worksheet *sheet(lxw_workbook *wb, const char *name, const char *title,
                             const char *const *heads, int n)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
-    put(ws, 0, 0, title);
-    put(ws, 1, 0, "gpumeter invoice export --format etax");
+    xlsx_put_text(ws, 0, 0, title);
+    xlsx_put_text(ws, 1, 0, "gpumeter invoice export --format etax");
     for (int c = 0; c < n; c++)
-        put(ws, 2, c, heads[c]);
+        xlsx_put_text(ws, 2, c, heads[c]);
     return ws;
 }
 
@@ -174,7 +146,7 @@ static int64_t put_line(struct export *x, lxw_worksheet *ws, lxw_row_t r, int co
                            amount, rate,
                            tax};
     for (int c = 0; c < NCOLS(cells) - !with_tax; c++)
-        put(ws, r, col + c, cells[c]);
+        xlsx_put_text(ws, r, col + c, cells[c]);
     return sign * t;
 }
 
@@ -194,18 +166,18 @@ static bool add_invoice(struct export *x, const struct bill *b)
         return false;
     }
     lxw_row_t r = x->basic_row++;
-    put(x->basic, r, 0, b->number);
-    put(x->basic, r, 1, x->cfg->fapiao.special ? "增值税专用发票" : "普通发票");
-    put(x->basic, r, 3, "否"); /* amounts are before tax */
-    put(x->basic, r, 5, b->customer_name);
-    put(x->basic, r, 6, b->tax_id);
-    put(x->basic, r, 27, x->cfg->seller.bank);
-    put(x->basic, r, 28, x->cfg->seller.account);
+    xlsx_put_text(x->basic, r, 0, b->number);
+    xlsx_put_text(x->basic, r, 1, x->cfg->fapiao.special ? "增值税专用发票" : "普通发票");
+    xlsx_put_text(x->basic, r, 3, "否"); /* amounts are before tax */
+    xlsx_put_text(x->basic, r, 5, b->customer_name);
+    xlsx_put_text(x->basic, r, 6, b->tax_id);
+    xlsx_put_text(x->basic, r, 27, x->cfg->seller.bank);
+    xlsx_put_text(x->basic, r, 28, x->cfg->seller.account);
     int64_t t = 0; /* the fapiao's tax: its lines', as the tax system computes them */
     for (size_t i = 0; i < b->n; i++) {
         if (!b->lines[i].amount) continue; /* the tax system refuses a line of 0 */
         lxw_row_t lr = x->line_row++;
-        put(x->lines, lr, 0, b->number);
+        xlsx_put_text(x->lines, lr, 0, b->number);
         t += put_line(x, x->lines, lr, 1, b, &b->lines[i], 1, false);
     }
     tax_agrees(x, b, t);
@@ -233,9 +205,10 @@ static void add_red(struct export *x, const struct bill *cn, bool whole)
     for (size_t i = 0; i < cn->n; i++) {
         if (!cn->lines[i].amount && !cn->lines[i].tax) continue; /* nothing of it reversed */
         lxw_row_t lr = x->red_line_row++;
-        put(x->red_lines, lr, 0, cn->credited_fapiao_number);
-        put(x->red_lines, lr, 1, cn->credits);
-        put(x->red_lines, lr, 2, cn->number); /* which red fapiao: a blue may have several */
+        xlsx_put_text(x->red_lines, lr, 0, cn->credited_fapiao_number);
+        xlsx_put_text(x->red_lines, lr, 1, cn->credits);
+        /* which red fapiao: a blue may have several */
+        xlsx_put_text(x->red_lines, lr, 2, cn->number);
         red_tax += put_line(x, x->red_lines, lr, 3, cn, &cn->lines[i], 1, true);
         red_sub += cn->lines[i].amount;
     }
@@ -259,7 +232,7 @@ static void add_red(struct export *x, const struct bill *cn, bool whole)
                          whole ? "全额红冲" : "部分红冲"};
     lxw_row_t r = x->red_row++;
     for (int c = 0; c < NCOLS(row); c++)
-        put(x->red, r, c, row[c]);
+        xlsx_put_text(x->red, r, c, row[c]);
 }
 
 /* The month's invoices (to issue a fapiao for) and credit notes (to

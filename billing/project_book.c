@@ -27,19 +27,10 @@ static const char revenue_sql[] =
     "SELECT coalesce(sum(i.subtotal), 0) FROM invoice i WHERE " INVOICE_STANDS("i.") " "
     "AND i.period = $1::date AND i.currency = $2 AND i.contract = ANY($3::text[])";
 
-/* Cash collected: what bank payments applied to invoices of the project's
- * contracts (any month's), the bank credit's value date (value_on, else
- * booked_on) in the month. A payment's ledger transaction is the bank
- * credit's: same customer, reference and posting time (payment_post). */
-static const char collected_sql[] =
-    "SELECT coalesce(-sum(e.amount_minor), 0) FROM ledger_txn t "
-    "JOIN ledger_entry e ON e.txn_id = t.id AND e.account = 'receivable' "
-    "JOIN invoice i ON i.id = e.invoice_id AND i.kind = 'invoice' "
-    "JOIN bank_credit b ON b.bank_ref = t.reference AND b.customer_id = t.customer_id "
-    " AND b.posted_at = t.at "
-    "WHERE t.kind = 'payment' AND t.currency = $2 AND i.contract = ANY($3::text[]) "
-    "AND coalesce(b.value_on, b.booked_on) >= $1::date "
-    "AND coalesce(b.value_on, b.booked_on) < ($1::date + interval '1 month')";
+/* Cash collected: schema 061's project_cash_collected, the one
+ * definition (a security definer returning the month's sum: the API role
+ * may not read the receivables ledger). */
+static const char collected_sql[] = "SELECT project_cash_collected($1::date, $2, $3::text[])";
 
 /* The project's first month: its first version's effective_from. */
 static const char first_sql[] =

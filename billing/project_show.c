@@ -5,6 +5,7 @@
  * (report_format.h); terms/project.c dispatches to it (commands.h).
  * Amounts print in the project's currency with two decimals, as its
  * document writes them. Each run uses its own connection. */
+#include "billing/project_show.h"
 #include "commands.h"
 
 #include "billing/report_format.h"
@@ -89,8 +90,8 @@ static void print_schedule(const struct project *p, const char *from, const stru
     sb_puts(out, "\n");
 }
 
-static bool show_schedule(PGconn *conn, const char *code, const char *at,
-                          enum report_format format)
+bool project_schedule(PGconn *conn, const char *code, const char *at, enum report_format format,
+                      struct strbuf *out)
 {
     struct project *p = calloc(1, sizeof *p);
     struct debt_row *rows = calloc(DEBT_MAX_PAYMENTS, sizeof *rows);
@@ -104,14 +105,19 @@ static bool show_schedule(PGconn *conn, const char *code, const char *at,
         log_error("project \"%s\": the debt schedule does not fit in 64-bit amounts", code);
         ok = false;
     }
-    if (ok) {
-        struct strbuf out = STRBUF_INIT;
-        print_schedule(p, from, rows, format, &out);
-        fputs(sb_str(&out), stdout);
-        sb_free(&out);
-    }
+    if (ok) print_schedule(p, from, rows, format, out);
     free(p);
     free(rows);
+    return ok;
+}
+
+static bool show_schedule(PGconn *conn, const char *code, const char *at,
+                          enum report_format format)
+{
+    struct strbuf out = STRBUF_INIT;
+    bool ok = project_schedule(conn, code, at, format, &out);
+    if (ok) fputs(sb_str(&out), stdout);
+    sb_free(&out);
     return ok;
 }
 

@@ -273,6 +273,12 @@ GRANT EXECUTE ON FUNCTION project_until(text, date), project_claims(text, date, 
 GRANT EXECUTE ON FUNCTION price_index_latest(date, text, text) TO gpumeter_billing, gpumeter_api;
 GRANT INSERT, DELETE ON invoice_index_use TO gpumeter_billing;
 GRANT SELECT ON invoice_index_use TO gpumeter_api;
+-- A project's cash collected (schema 061): a security definer over the
+-- receivables ledger that returns one month's sum for a project's
+-- contracts, for `report project` (billing) and GET /v1/project (the
+-- finance API, which still may not read the ledger).
+GRANT EXECUTE ON FUNCTION project_cash_collected(date, text, text[])
+    TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -67,6 +67,42 @@ const WORDS = {
 Object.assign(WORDS.en, { atRisk: "At risk (customers in default)" });
 Object.assign(WORDS.zh, { atRisk: "风险收入（违约客户的剩余承诺）" });
 
+/* issue 37, the investor's month of a project and its debt schedule
+ * (docs/investor.md): a figure the report gains and these words do not
+ * name yet shows under its own name (figureName) */
+Object.assign(WORDS.en, {
+  investor: "Investor", investorMonth: "The investor's month", project: "Project", figure: "Figure", value: "Value",
+  versionOf: "version of {d}", moneyIn: "money in {c}", noneV: "none", noProjects: "No project yet (gpumeter project apply).",
+  notInEffect: "The project has no version in effect in this month.", debtSchedule: "Debt schedule", noDebt: "No debt on the month's last day.",
+  fig_revenue_billed: "Revenue billed", fig_cash_collected: "Cash collected", fig_energy_cost: "Energy cost", fig_fixed_costs: "Fixed costs",
+  fig_operating_cost: "Operating cost", fig_cfads: "Cash flow available for debt service (CFADS)", fig_debt_service: "Debt service",
+  fig_dscr: "Debt service coverage ratio (DSCR)", fig_utilisation_percent: "Utilisation",
+  fig_purchase_cost: "Purchase cost of the fleets", fig_first_month: "First month", fig_cfads_to_date: "CFADS to date",
+  fig_backlog: "Contracted backlog", fig_backlog_in_default: "Backlog of customers in default (left out)",
+  fig_backlog_last_month: "Backlog's last month", fig_discount_rate_percent: "Discount rate",
+  fig_npv_to_date: "NPV to date", fig_npv_with_backlog: "NPV with the backlog", fig_irr_to_date_percent: "IRR to date",
+  fig_irr_with_backlog_percent: "IRR with the backlog", fig_payback_to_date: "Paid back (to date)",
+  fig_payback_with_backlog: "Payback projected from the backlog",
+  sch_period: "Period", sch_from: "From", sch_due: "Due", sch_opening: "Opening balance", sch_drawn: "Drawn", sch_interest: "Interest",
+  sch_principal: "Principal", sch_payment: "Payment", sch_closing: "Closing balance",
+});
+Object.assign(WORDS.zh, {
+  investor: "投资人", investorMonth: "项目月报（投资人视角）", project: "项目", figure: "指标", value: "数值",
+  versionOf: "{d} 生效的版本", moneyIn: "金额单位 {c}", noneV: "无", noProjects: "尚无项目（gpumeter project apply）。",
+  notInEffect: "该项目在本月没有生效的版本。", debtSchedule: "还款计划", noDebt: "本月最后一天该项目没有债务。",
+  fig_revenue_billed: "已开票收入", fig_cash_collected: "已收现金", fig_energy_cost: "电费", fig_fixed_costs: "固定成本",
+  fig_operating_cost: "运营成本", fig_cfads: "可用于偿债的现金流（CFADS）", fig_debt_service: "应还本息",
+  fig_dscr: "偿债覆盖率（DSCR）", fig_utilisation_percent: "利用率",
+  fig_purchase_cost: "机队购置成本", fig_first_month: "首月", fig_cfads_to_date: "累计 CFADS",
+  fig_backlog: "合同储备（剩余承诺）", fig_backlog_in_default: "违约客户的承诺（未计入）",
+  fig_backlog_last_month: "储备最后月份", fig_discount_rate_percent: "折现率",
+  fig_npv_to_date: "至今净现值（NPV）", fig_npv_with_backlog: "含储备的净现值", fig_irr_to_date_percent: "至今内部收益率（IRR）",
+  fig_irr_with_backlog_percent: "含储备的内部收益率", fig_payback_to_date: "已回本月份",
+  fig_payback_with_backlog: "按储备预计的回本月份",
+  sch_period: "期次", sch_from: "起始日", sch_due: "到期日", sch_opening: "期初余额", sch_drawn: "提款", sch_interest: "利息",
+  sch_principal: "本金", sch_payment: "还款额", sch_closing: "期末余额",
+});
+
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
 const t = (k) => (Object.hasOwn(WORDS[lang], k) ? WORDS[lang][k] : k);
 const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
@@ -276,7 +312,7 @@ function home() {
   return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
 }
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "fleet", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
 }
 
 function renderNav() {
@@ -692,6 +728,58 @@ async function fleetView(params) {
   show(el("h1", {}, `${t("fleet")} · ${monthName(period)}`), bar, grid);
 }
 
+/* ---- the investor's book (issue 37, docs/console.md): finance keys ---- */
+
+/* A figure that is not money: the lender pack's rule of names
+ * (billing/lender_pack.c, docs/investor.md "The lender pack"). */
+const ratioFigure = (k) => k === "dscr" || /_(percent|ratio|rate|month)$/.test(k) || k.startsWith("payback_");
+const figureName = (k) => (Object.hasOwn(WORDS[lang], `fig_${k}`) ? t(`fig_${k}`) : k);
+function figureValue(k, v, c) {
+  if (v === null) return t("noneV");
+  if (!ratioFigure(k)) return money(v, c);
+  if (/^\d{4}-\d{2}$/.test(v)) return v; /* a month: first_month, payback_* */
+  return k.endsWith("_percent") ? `${exact(v)}%` : exact(v);
+}
+
+async function investorView(params) {
+  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  const list = (await api("/v1/projects")).projects;
+  if (!list.length) return show(el("h1", {}, t("investor")), el("p", { class: "muted", "data-empty": "projects" }, t("noProjects")));
+  const chosen = list.some((p) => p.project === params.get("project")) ? params.get("project") : list[0].project;
+  const period = el("input", { type: "month", id: "period", value: params.get("period") || thisMonth() });
+  const pick = el("select", { id: "project" }, list.map((p) => {
+    const name = p.versions[p.versions.length - 1].name;
+    return el("option", { value: p.project, selected: p.project === chosen }, name ? `${p.project} · ${name}` : p.project);
+  }));
+  const bar = el("form", { class: "toolbar" }, el("label", {}, t("project"), pick), el("label", {}, t("period"), period),
+    el("button", { class: "primary", type: "submit" }, t("load")));
+  bar.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    go("investor", { project: pick.value, period: period.value });
+  });
+  const p = period.value, q = encodeURIComponent(chosen);
+  /* a project with no version in the month, or no debt, is a 404: said, not failed */
+  const notFound = (e) => { if (e instanceof Error && /^404 /.test(e.message)) return null; throw e; };
+  const [m, s] = await Promise.all([
+    api(`/v1/project?project=${q}&period=${p}`).catch(notFound),
+    api(`/v1/project/schedule?project=${q}&at=${lastDay(p)}`).catch(notFound),
+  ]);
+  const title = el("h1", {}, `${t("investor")} · ${chosen} · ${monthName(p)}`);
+  if (!m) return show(title, bar, el("p", { class: "muted", "data-empty": "project" }, t("notInEffect")));
+  const c = m.currency, grid = el("div", { class: "grid" });
+  const figures = Object.keys(m).filter((k) => !["project", "effective_from", "period", "currency"].includes(k));
+  grid.append(el("section", { class: "card", "data-card": "investor-month" }, el("h2", {}, t("investorMonth")),
+    el("p", { class: "sub" }, `${t("versionOf").replace("{d}", dateName(m.effective_from))} · ${t("moneyIn").replace("{c}", c)}`),
+    table([t("figure"), t("value")], figures.map((k) => el("tr", { "data-figure": k },
+      td(figureName(k)), td(figureValue(k, m[k], c), { class: "num" }))), { name: "investor-month", num: [1] })));
+  const cols = ["opening", "drawn", "interest", "principal", "payment", "closing"];
+  grid.append(el("section", { class: "card wide", "data-card": "debt-schedule" }, el("h2", {}, t("debtSchedule")),
+    s ? table([t("sch_period"), t("sch_from"), t("sch_due"), ...cols.map((k) => t(`sch_${k}`))], s.rows.map((r) => el("tr", { "data-period": r.period },
+      td(r.period, { class: "num" }), td(dateName(r.from)), td(dateName(r.due)), ...cols.map((k) => td(money(r[k], s.currency), { class: "num" })))),
+    { name: "debt-schedule", num: [0, 3, 4, 5, 6, 7, 8] }) : el("p", { class: "muted", "data-empty": "debt-schedule" }, t("noDebt"))));
+  show(title, bar, grid);
+}
+
 /* ---- receivables (issue 34): the aging card and an invoice's payment state ---- */
 
 function agingCard(aging) {
@@ -773,7 +861,7 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, fleet: fleetView, sales: salesView }[view](params);
+    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, sales: salesView }[view](params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);

@@ -120,7 +120,8 @@ sla_windows(bigint,date,text[])|SELECT count(*) FROM sla_windows(1, '2026-01-01'
 sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{}')|gpumeter_api gpumeter_billing
 project_until(text,date)|SELECT project_until('p', '2026-01-01')|gpumeter_billing
 project_claims(text,date,text[],text[])|SELECT count(*) FROM project_claims('p', '2026-01-01', '{}', '{}')|gpumeter_billing
-price_index_latest(date,text,text)|SELECT count(*) FROM price_index_latest('2026-01-01', 'H800', 'CNY')|gpumeter_billing gpumeter_api"
+price_index_latest(date,text,text)|SELECT count(*) FROM price_index_latest('2026-01-01', 'H800', 'CNY')|gpumeter_billing gpumeter_api
+project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-01', 'CNY', '{}')|gpumeter_api gpumeter_billing"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

@@ -4,7 +4,11 @@
     SHEET!ROW  A=value  C=value ...
 
 Only rows from FIRST_ROW (default 3: the header row of the etax layout) and
-only non-empty cells; each value's tabs and newlines are escaped. Reads the
+only non-empty cells; each value's tabs and newlines are escaped. With
+--typed (before FILE) each value says what the cell is: a number as
+n:VALUE|FORMAT (the shortest decimal that reads back as the cell's double,
+and its number format code; "General" when it has none), a text as s:TEXT,
+so a test sees that money is a number in the currency's format, not text. Reads the
 file with the standard library alone (an XLSX is a zip of XML), so the test
 set-up needs nothing more, and reads it independently of the library that
 wrote it. Exits 1 with a message if the file is not a readable XLSX.
@@ -42,13 +46,38 @@ def text_of(node):
     return excel_text("".join(t.text or "" for t in node.iter("{%s}t" % NS["m"])))
 
 
+# The built-in number formats a writer may name by id (ECMA-376 Part 1,
+# 18.8.30 numFmt): the few a test meets; others print as their id.
+BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00"}
+
+
+def number_formats(z):
+    """The number format code of each cell style index (cellXfs)."""
+    if "xl/styles.xml" not in z.namelist():
+        return []
+    root = ET.fromstring(z.read("xl/styles.xml"))
+    codes = dict(BUILTIN_FORMATS)
+    fmts = root.find("m:numFmts", NS)
+    for f in fmts if fmts is not None else []:
+        codes[int(f.get("numFmtId"))] = f.get("formatCode")
+    xfs = root.find("m:cellXfs", NS)
+    ids = [int(x.get("numFmtId", "0")) for x in (xfs if xfs is not None else [])]
+    return [codes.get(i, "numFmt %d" % i) for i in ids]
+
+
 def main():
-    if len(sys.argv) < 2:
-        print("usage: xlsx_cells.py FILE.xlsx [FIRST_ROW]", file=sys.stderr)
+    args = sys.argv[1:]
+    typed = bool(args) and args[0] == "--typed"
+    if typed:
+        args = args[1:]
+    if not args:
+        print("usage: xlsx_cells.py [--typed] FILE.xlsx [FIRST_ROW]", file=sys.stderr)
         return 2
+    sys.argv[1:] = args
     first = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     try:
         z = zipfile.ZipFile(sys.argv[1])
+        formats = number_formats(z) if typed else []
         shared = []
         if "xl/sharedStrings.xml" in z.namelist():
             root = ET.fromstring(z.read("xl/sharedStrings.xml"))
@@ -75,6 +104,13 @@ def main():
                         val = text_of(c)
                     else:
                         val = v.text if v is not None else ""
+                    if val and typed:
+                        if kind in ("s", "inlineStr", "str"):
+                            val = "s:" + val
+                        else:
+                            style = int(c.get("s", "0"))
+                            fmt = formats[style] if style < len(formats) else "General"
+                            val = "n:%s|%s" % (repr(float(val)), fmt)
                     if val:
                         val = val.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
                         cells.append("%s=%s" % (col, val))

@@ -8,6 +8,8 @@
 #ifndef GPUMETER_BILL_H
 #define GPUMETER_BILL_H
 
+#include "pricing/index_link.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +59,10 @@ struct bill_line {
      * writes the month's evidence rows with the draft and checks them
      * against these. 0 on stored documents. */
     int64_t sla_metered_ms, sla_downtime_ms;
+    /* a usage line priced at the index (index_link.h), and an
+     * index_revision line: the publication used (invoice_index_use,
+     * schema 056); index.month "" on every other line */
+    struct index_use index;
 };
 
 struct voucher_claim {

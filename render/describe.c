@@ -235,6 +235,36 @@ void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len)
     if (n == 0) *dot = '\0';
 }
 
+void render_index_note(const struct bill_line *l, bool zh, int minor_digits, char *buf,
+                       size_t len)
+{
+    const struct index_use *u = &l->index;
+    char value[32], spread[64] = "", floor[64] = "", cap[64] = "", p[32];
+    buf[0] = '\0';
+    if (!u->month[0]) return;
+    money_format(u->index_micro, MONEY_PRICE_DIGITS, value, sizeof value);
+    if (u->link.on) {
+        render_unit_price(u->link.spread < 0 ? -u->link.spread : u->link.spread, minor_digits, p,
+                          sizeof p);
+        snprintf(spread, sizeof spread, "%s%s %s %s", zh ? "" : " ", u->link.spread < 0 ? "-" : "+",
+                 zh ? "价差" : "spread", p);
+    }
+    if (u->link.on && u->link.floor >= 0) {
+        render_unit_price(u->link.floor, minor_digits, p, sizeof p);
+        snprintf(floor, sizeof floor, "%s%s %s", zh ? "，" : ", ", zh ? "下限" : "floor", p);
+    }
+    if (u->link.on && u->link.cap >= 0) {
+        render_unit_price(u->link.cap, minor_digits, p, sizeof p);
+        snprintf(cap, sizeof cap, "%s%s %s", zh ? "，" : ", ", zh ? "上限" : "cap", p);
+    }
+    if (zh)
+        snprintf(buf, len, "指数 %s %s %s（第 %lld 版，发布于 %s）%s%s%s", l->model, u->month, value,
+                 (long long)u->revision, u->published_at, spread, floor, cap);
+    else
+        snprintf(buf, len, "index %s %s %s (revision %lld, published %s)%s%s%s", l->model,
+                 u->month, value, (long long)u->revision, u->published_at, spread, floor, cap);
+}
+
 void render_reason_text(const char *code, const char *note, char *buf, size_t len)
 {
     const char *zh, *en;

@@ -1,0 +1,135 @@
+#!/bin/bash
+# Plan prices linked to the realised compute price index (issue 37,
+# deliverable 4; docs/investor.md, "Prices linked to the index"), by hand.
+# January 2026 (test_price_index.sh's month): H800 312.00 over 18
+# GPU-hours of 3 contracts = 17.333333; H20 2 contracts, withheld under
+# index.min_contracts 3, published as 7.250000 under 2.
+# zeta's plan: H800 at January's index + 0.50 (floor 12.00, cap 20.00),
+# H20 at the index - 0.25 with a floor of 9.00; eps's: H800 + 3.00 capped
+# at 20.00.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+sed -e 's/"gpu-standard"/"gpu-premium"/' -e 's/"GPU-hour standard 2026"/"GPU-hour premium 2026"/' \
+    -e 's/"16.80"/"20.00"/' "$ROOT/scripts/seed/plan-gpu-standard.json" >"$TMP/premium.json"
+cat >"$TMP/indexed.json" <<'DOC'
+{ "plan": "gpu-indexed", "name": "GPU-hour at the index", "currency": "CNY",
+  "effective_from": "2026-01-01",
+  "gpu_hours": { "prices": [
+    { "model": "H800", "index": { "lag_months": 1, "spread": "0.50", "floor": "12.00", "cap": "20.00" } },
+    { "model": "H20", "index": { "lag_months": 1, "spread": "-0.25", "floor": "9.00" } } ] } }
+DOC
+cat >"$TMP/capped.json" <<'DOC'
+{ "plan": "gpu-capped", "name": "GPU-hour at the index, capped", "currency": "CNY",
+  "effective_from": "2026-01-01",
+  "gpu_hours": { "prices": [
+    { "model": "H800", "index": { "lag_months": 1, "spread": "3.00", "cap": "20.00" } } ] } }
+DOC
+contract() { # customer plan
+    cat >"$TMP/$1.json" <<DOC
+{ "contract": "$1-2026", "customer": "$1", "effective_from": "2026-01-01",
+  "plan": "$2", "currency": "CNY", "tax_rate": "0.06",
+  "accounts": [ { "account": "ns-$1" } ] }
+DOC
+    "$GM" customer add "$1" --name "$1 Compute" >/dev/null && "$GM" contract apply "$TMP/$1.json" >/dev/null
+}
+{ "$GM" plan apply "$TMP/premium.json" && "$GM" plan apply "$TMP/indexed.json" &&
+    "$GM" plan apply "$TMP/capped.json"; } >/dev/null &&
+    contract delta gpu-premium && contract zeta gpu-indexed && contract eps gpu-capped ||
+    { fail "set up the plans and contracts"; finish; }
+
+event() { # seq account model gpu_ms month
+    printf 'c\t{"v":1,"source":"c","seq":%d,"account":"%s","cluster":"c","site":"s","model":"%s","vendor":"nvidia","gpu_ms":%d,"start":"2026-%s-10T02:00:00Z","end":"2026-%s-10T03:00:00Z"}\n' \
+        "$1" "$2" "$3" "$4" "$5" "$5"
+}
+send() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'; }
+{
+    event 1 ns-alpha H800 36000000 01
+    event 2 ns-alpha H20 7200000 01
+    event 3 ns-beta H800 18000000 01
+    event 4 ns-beta H20 14400000 01
+    event 5 ns-delta H800 10800000 01
+} | send
+rate_and_issue 2026-01
+check_eq "January's index published: H800 17.333333, H20 withheld" \
+    "price index 2026-01: 2 published first, 0 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+
+# February: zeta 7 H800 hours and 2 H20 hours, eps 3 H800 hours.
+{
+    event 6 ns-zeta H800 25200000 02
+    event 7 ns-zeta H20 7200000 02
+    event 8 ns-eps H800 10800000 02
+    event 9 ns-alpha H800 3600000 02
+} | send
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-02 >"$TMP/run1.out" 2>&1
+check_eq "no value to price at: zeta's draft is refused, naming the model, month and why" \
+    "no H20 index of 2026-01 in CNY to price 2026-02 at: its newest publication (revision 0) withholds it (fewer contributing contracts than index.min_contracts)" \
+    "$(q "SELECT p.reason FROM invoice_problem p JOIN customer c ON c.id = p.customer_id
+          WHERE c.code = 'zeta' AND p.period = '2026-02-01'")"
+check_eq "and there is no draft of zeta's February" "0" \
+    "$(q "SELECT count(*) FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'zeta' AND i.period = '2026-02-01'")"
+check_eq "the others' invoices proceed: alpha's and eps's drafts" "alpha 16.80
+eps 60.00" \
+    "$(q "SELECT c.code || ' ' || i.subtotal / 100 || '.' || lpad((i.subtotal % 100)::text, 2, '0')
+          FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE i.period = '2026-02-01' ORDER BY c.code")"
+# eps: 17.333333 + 3.00 = 20.333333, above the cap: 3 h x 20.00 = 60.00.
+check_eq "the cap bites: eps's 3 H800 hours at 20.00" "usage H800 10800000 20000000 6000" \
+    "$(q "SELECT l.kind || ' ' || l.model || ' ' || l.quantity || ' ' || l.unit_price || ' ' || l.amount
+          FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'eps' AND i.period = '2026-02-01'")"
+
+check_eq "H20 published under a minimum of 2: a revision, 7.250000" \
+    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" \
+    "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" index publish --period 2026-01 2>&1)"
+"$GM" invoice run --period 2026-02 >/dev/null 2>&1
+# zeta: H800 17.333333 + 0.50 = 17.833333 x 7 h = 124.833331 -> 124.83;
+# H20 7.250000 - 0.25 = 7.00, below the floor: 2 h x 9.00 = 18.00.
+# Tax per line: 7.4898 -> 7.49 and 1.08: 8.57; total 151.40.
+check_eq "zeta's February to the fen: the spread, and the floor biting" \
+    "usage H20 7200000 9000000 1800
+usage H800 25200000 17833333 12483
+subtotal 14283 tax 857 total 15140" \
+    "$(q "SELECT l.kind || ' ' || l.model || ' ' || l.quantity || ' ' || l.unit_price || ' ' || l.amount
+          FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'zeta' AND i.period = '2026-02-01' ORDER BY l.line_no"
+       q "SELECT 'subtotal ' || subtotal || ' tax ' || tax || ' total ' || total FROM invoice i
+          JOIN customer c ON c.id = i.customer_id WHERE c.code = 'zeta' AND i.period = '2026-02-01'")"
+check_eq "the publication used, recorded per line with the terms" \
+    "1 2026-01 H20 1 7250000 1 -250000 9000000 
+2 2026-01 H800 0 17333333 1 500000 12000000 20000000" \
+    "$(q "SELECT x.line_no || ' ' || to_char(x.index_month, 'YYYY-MM') || ' ' || x.model || ' ' || x.revision
+                 || ' ' || x.price_micro || ' ' || x.lag_months || ' ' || x.spread_micro || ' '
+                 || coalesce(x.floor_micro::text, '') || ' ' || coalesce(x.cap_micro::text, '')
+          FROM invoice_index_use x JOIN invoice i ON i.id = x.invoice_id
+          JOIN customer c ON c.id = i.customer_id WHERE c.code = 'zeta' ORDER BY x.line_no")"
+check_eq "the problem is gone once priced" "0" \
+    "$(q "SELECT count(*) FROM invoice_problem p JOIN customer c ON c.id = p.customer_id WHERE c.code = 'zeta'")"
+"$GM" invoice issue --period 2026-02 >/dev/null 2>&1
+show=$("$GM" invoice show --customer zeta --period 2026-02 2>&1)
+check_match "the text shows the index value, revision, publication and terms" \
+    'index H800 2026-01 17\.333333 \(revision 0, published 20[0-9-]{8}T[0-9:]{8}Z\) \+ spread 0\.50, floor 12\.00, cap 20\.00' \
+    "$show"
+check_match "a negative spread and a floor without a cap" \
+    'index H20 2026-01 7\.250000 \(revision 1, published [^)]*\) - spread 0\.25, floor 9\.00$' "$show"
+check_eq "JSON: the index of each line" \
+    '{"month":"2026-01","value":"7.250000","revision":1,"lag_months":1,"spread":"-0.250000","floor":"9.000000","cap":null}
+{"month":"2026-01","value":"17.333333","revision":0,"lag_months":1,"spread":"0.500000","floor":"12.000000","cap":"20.000000"}' \
+    "$("$GM" invoice show --customer zeta --period 2026-02 --format json |
+        jq -c '.lines[] | .index | del(.published_at, .text_en, .text_zh)')"
+check_match "JSON: in Chinese too" '^"指数 H800 2026-01 17\.333333（第 0 版，发布于 [^）]*）\+ 价差 0\.50，下限 12\.00，上限 20\.00"$' \
+    "$("$GM" invoice show --customer zeta --period 2026-02 --format json | jq '.lines[1].index.text_zh')"
+check_match "the issued invoice keeps the publication it used" 'lines of an invoice that is issued are immutable' \
+    "$(q "DELETE FROM invoice_index_use" 2>&1)"
+
+# March: February's index was never published: zeta's March is refused.
+event 10 ns-zeta H800 3600000 03 | send
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+check_eq "a month whose index was never published" \
+    "no H800 index of 2026-02 in CNY to price 2026-03 at: it was never published (gpumeter index publish --period 2026-02)" \
+    "$(q "SELECT p.reason FROM invoice_problem p JOIN customer c ON c.id = p.customer_id
+          WHERE c.code = 'zeta' AND p.period = '2026-03-01'")"
+finish

@@ -11,7 +11,7 @@
 static const char *const kind_names[] = {
     "usage",       "gpu_floor", "shortfall",        "carry_forward",
     "makeup_draw", "subsidy",   "voucher_discount", "prior_period",
-    "termination_fee", "makeup_settlement", "sla_credit"};
+    "termination_fee", "makeup_settlement", "sla_credit", "index_revision"};
 
 const char *bill_kind_name(enum line_kind k)
 {

@@ -26,6 +26,8 @@ enum line_kind {
     LINE_TERMINATION_FEE,  /* early termination: the fee the contract's terms state */
     LINE_MAKEUP_SETTLEMENT, /* early termination: the make-up bank credited back */
     LINE_SLA_CREDIT,       /* the month's availability under the SLA (pricing/sla.h) */
+    LINE_INDEX_REVISION,   /* an index revision after issue: what an earlier month's lines
+                            * priced at the index rate to now, less billed (billing/late.h) */
 };
 /* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
 const char *bill_kind_name(enum line_kind k);
@@ -39,8 +41,8 @@ struct bill_line {
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */
     char detail[129];          /* adjustments: the voucher, program or bank entries */
-    char adjusts[8];           /* prior_period and late sla_credit lines: the month
-                                * corrected, YYYY-MM */
+    char adjusts[8];           /* prior_period, index_revision and late sla_credit
+                                * lines: the month corrected, YYYY-MM */
     int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
     int64_t training_quantity; /* of quantity, from jobs that report tokens */
     int64_t unit_price;        /* micro-units per price unit */

@@ -28,7 +28,8 @@ void render_line_factors(const struct bill_line *l, bool zh, char *band, size_t 
 {
     char f[32]; /* a factor in ppm as people read it: 1250000 is "1.25" */
     band[0] = site[0] = contract[0] = '\0';
-    if (l->kind != LINE_USAGE && l->kind != LINE_PRIOR_PERIOD) return;
+    if (l->kind != LINE_USAGE && l->kind != LINE_PRIOR_PERIOD && l->kind != LINE_INDEX_REVISION)
+        return;
     if (l->multiplier_ppm > 0 && l->multiplier_ppm != 1000000) {
         money_format_trimmed(l->multiplier_ppm, 6, f, sizeof f);
         snprintf(band, bandlen, "x%s", f);
@@ -115,6 +116,13 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
         usage_names(l, uz, sizeof uz, ue, sizeof ue);
         snprintf(zh, zhlen, "以前期间调整 %s · %s", l->adjusts, uz);
         snprintf(en, enlen, "Prior-period correction %s · %s", l->adjusts, ue);
+        return;
+    }
+    case LINE_INDEX_REVISION: { /* the index note beside it names the new publication */
+        char uz[300], ue[300];
+        usage_names(l, uz, sizeof uz, ue, sizeof ue);
+        snprintf(zh, zhlen, "价格指数修订调整 %s · %s", l->adjusts, uz);
+        snprintf(en, enlen, "Price index revision %s · %s", l->adjusts, ue);
         return;
     }
     case LINE_GPU_FLOOR:

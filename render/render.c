@@ -29,9 +29,9 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
     if (l->kind == LINE_USAGE)
         snprintf(buf, len, "%s%s%s%s%s", l->model[0] ? l->model : "-", l->band[0] ? " @" : "",
                  l->band, l->site[0] ? " site " : "", l->site);
-    else if (l->kind == LINE_PRIOR_PERIOD)
-        snprintf(buf, len, "%s%s%s prior_period: %s", l->model, l->band[0] ? " @" : "", l->band,
-                 l->detail);
+    else if (l->kind == LINE_PRIOR_PERIOD || l->kind == LINE_INDEX_REVISION)
+        snprintf(buf, len, "%s%s%s %s: %s", l->model, l->band[0] ? " @" : "", l->band,
+                 bill_kind_name(l->kind), l->detail);
     else
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }

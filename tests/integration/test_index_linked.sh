@@ -124,7 +124,8 @@ check_match "JSON: in Chinese too" '^"指数 H800 2026-01 17\.333333（第 0 版
 check_match "the issued invoice keeps the publication it used" 'lines of an invoice that is issued are immutable' \
     "$(q "DELETE FROM invoice_index_use" 2>&1)"
 
-# March: February's index was never published: zeta's March is refused.
+# March: February's index was never published: zeta's March is refused
+# (zeta's 1 H800 hour); alpha's invoice proceeds.
 event 10 ns-zeta H800 3600000 03 | send
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-03 >/dev/null 2>&1
@@ -132,4 +133,59 @@ check_eq "a month whose index was never published" \
     "no H800 index of 2026-02 in CNY to price 2026-03 at: it was never published (gpumeter index publish --period 2026-02)" \
     "$(q "SELECT p.reason FROM invoice_problem p JOIN customer c ON c.id = p.customer_id
           WHERE c.code = 'zeta' AND p.period = '2026-03-01'")"
+
+# February's H800 published: alpha 16.80 + eps 60.00 + zeta 124.83 over 11
+# GPU-hours = 18.330000 (H20: one contract, withheld).
+check_eq "February's index published" \
+    "price index 2026-02: 2 published first, 0 revised, 0 unchanged" \
+    "$("$GM" index publish --period 2026-02 2>&1)"
+# An index revision after issue: a credit note of 2.5 of alpha's 10 January
+# H800 hours (42.00) makes January's H800 270.00 / 15.5 = 17.419355,
+# published as revision 1 (H20 unchanged under a minimum of 2).
+ALPHA=$(q "SELECT number FROM invoice i JOIN customer c ON c.id = i.customer_id
+           WHERE c.code = 'alpha' AND i.period = '2026-01-01' AND i.kind = 'invoice'")
+line=$(q "SELECT line_no FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+          WHERE i.number = '$ALPHA' AND l.model = 'H800' AND l.kind = 'usage'")
+"$GM" invoice credit "$ALPHA" --line "$line:2.5" --reason 02 >/dev/null 2>&1
+check_eq "January's H800 revised after zeta's February was issued" \
+    "price index 2026-01: 0 published first, 1 revised, 1 unchanged" \
+    "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" index publish --period 2026-01 2>&1)"
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+# zeta's March: 1 h x (18.330000 + 0.50) = 18.83; February's 7 H800 hours
+# at 17.419355 + 0.50 = 17.919355: 125.435485 -> 125.44, less the 124.83
+# billed: one index_revision line of 0.61. eps: 20.419355 is still above
+# its cap of 20.00: nothing changes, no line.
+march() { # customer
+    q "SELECT l.kind || ' ' || l.model || ' ' || l.quantity || ' ' || l.unit_price || ' ' || l.amount
+              || coalesce(' ' || to_char(l.adjusts, 'YYYY-MM'), '')
+       FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id
+       WHERE c.code = '$1' AND i.period = '2026-03-01' ORDER BY l.line_no"
+}
+check_eq "the revision settled on zeta's next invoice to the fen" \
+    "usage H800 3600000 18830000 1883
+index_revision H800 0 17919355 61 2026-02" "$(march zeta)"
+check_eq "the cap bit before and after: no line for eps" "" "$(march eps)"
+check_eq "the revision line records the new publication" "2026-01 H800 1 17419355" \
+    "$(q "SELECT to_char(x.index_month, 'YYYY-MM') || ' ' || x.model || ' ' || x.revision || ' ' || x.price_micro
+          FROM invoice_index_use x JOIN invoice_line l USING (invoice_id, line_no)
+          WHERE l.kind = 'index_revision'")"
+"$GM" invoice issue --period 2026-03 >/dev/null 2>&1
+show=$("$GM" invoice show --customer zeta --period 2026-03 2>&1)
+check_match "shown: the month it adjusts and the publication it is priced at" \
+    'H800 index_revision: index_revision of 2026-02 .* 0\.61
+    index H800 2026-01 17\.419355 \(revision 1, published [^)]*\) \+ spread 0\.50, floor 12\.00, cap 20\.00' "$show"
+check_eq "JSON: its description" '"Price index revision 2026-02 · GPU time · NVIDIA H800"' \
+    "$("$GM" invoice show --customer zeta --period 2026-03 --format json |
+        jq '.lines[] | select(.kind == "index_revision") | .description_en')"
+
+# H20 withheld again (a minimum of 3): an invoice keeps the last value it
+# was priced at; and the settled H800 revision is not billed twice.
+"$GM" index publish --period 2026-01 >/dev/null 2>&1
+event 11 ns-zeta H800 3600000 04 | send
+"$GM" rate --until-idle 2>/dev/null
+"$GM" index publish --period 2026-03 >/dev/null 2>&1
+GPUMETER_INDEX_MIN_CONTRACTS=1 "$GM" index publish --period 2026-03 >/dev/null 2>&1
+"$GM" invoice run --period 2026-04 >/dev/null 2>&1
+check_eq "settled once: April has no index_revision line, and none for the withheld H20" "1" \
+    "$(q "SELECT count(*) FROM invoice_line WHERE kind = 'index_revision'")"
 finish

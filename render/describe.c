@@ -252,10 +252,11 @@ void render_index_note(const struct bill_line *l, bool zh, int minor_digits, cha
     if (!u->month[0]) return;
     money_format(u->index_micro, MONEY_PRICE_DIGITS, value, sizeof value);
     if (u->link.on) {
+        /* the spread as the plan writes it, its sign on it: "+ spread -0.25" */
         render_unit_price(u->link.spread < 0 ? -u->link.spread : u->link.spread, minor_digits, p,
                           sizeof p);
-        snprintf(spread, sizeof spread, "%s%s %s %s", zh ? "" : " ", u->link.spread < 0 ? "-" : "+",
-                 zh ? "价差" : "spread", p);
+        snprintf(spread, sizeof spread, "%s+ %s %s%s", zh ? "" : " ", zh ? "价差" : "spread",
+                 u->link.spread < 0 ? "-" : "", p);
     }
     if (u->link.on && u->link.floor >= 0) {
         render_unit_price(u->link.floor, minor_digits, p, sizeof p);

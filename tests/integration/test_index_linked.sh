@@ -113,7 +113,7 @@ check_match "the text shows the index value, revision, publication and terms" \
     'index H800 2026-01 17\.333333 \(revision 0, published 20[0-9-]{8}T[0-9:]{8}Z\) \+ spread 0\.50, floor 12\.00, cap 20\.00' \
     "$show"
 check_match "a negative spread and a floor without a cap" \
-    'index H20 2026-01 7\.250000 \(revision 1, published [^)]*\) - spread 0\.25, floor 9\.00$' "$show"
+    'index H20 2026-01 7\.250000 \(revision 1, published [^)]*\) \+ spread -0\.25, floor 9\.00$' "$show"
 check_eq "JSON: the index of each line" \
     '{"month":"2026-01","value":"7.250000","revision":1,"lag_months":1,"spread":"-0.250000","floor":"9.000000","cap":null}
 {"month":"2026-01","value":"17.333333","revision":0,"lag_months":1,"spread":"0.500000","floor":"12.000000","cap":"20.000000"}' \
@@ -121,6 +121,14 @@ check_eq "JSON: the index of each line" \
         jq -c '.lines[] | .index | del(.published_at, .text_en, .text_zh)')"
 check_match "JSON: in Chinese too" '^"指数 H800 2026-01 17\.333333（第 0 版，发布于 [^）]*）\+ 价差 0\.50，下限 12\.00，上限 20\.00"$' \
     "$("$GM" invoice show --customer zeta --period 2026-02 --format json | jq '.lines[1].index.text_zh')"
+"$GM" invoice show --customer zeta --period 2026-02 --format pdf --output "$TMP/feb.pdf" 2>/dev/null
+pdf=$(pdftotext "$TMP/feb.pdf" - 2>&1 | tr -d ' \n') # wrapped within its column
+check_match "the PDF shows the index used, in Chinese" \
+    '指数H8002026-0117\.333333（第0版，发布于[0-9T:-]*Z）\+价差0\.50，下限12\.00，上限20\.00' "$pdf"
+check_match "and in English" \
+    'indexH8002026-0117\.333333\(revision0,published[0-9T:-]*Z\)\+spread0\.50,floor12\.00,cap20\.00' "$pdf"
+check_match "a negative spread, a floor without a cap" \
+    'indexH202026-017\.250000\(revision1,published[0-9T:-]*Z\)\+spread-0\.25,floor9\.00' "$pdf"
 check_match "the issued invoice keeps the publication it used" 'lines of an invoice that is issued are immutable' \
     "$(q "DELETE FROM invoice_index_use" 2>&1)"
 
@@ -188,4 +196,12 @@ GPUMETER_INDEX_MIN_CONTRACTS=1 "$GM" index publish --period 2026-03 >/dev/null 2
 "$GM" invoice run --period 2026-04 >/dev/null 2>&1
 check_eq "settled once: April has no index_revision line, and none for the withheld H20" "1" \
     "$(q "SELECT count(*) FROM invoice_line WHERE kind = 'index_revision'")"
+# April's statement, priced live: March's H800, zeta's hour alone (published
+# under a minimum of 1: revision 1, after one withheld), 18.830000 + 0.50
+# = 19.33.
+check_match "the statement shows the index too" \
+    'index H800 2026-03 18\.830000 \(revision 1, published [^)]*\) \+ spread 0\.50, floor 12\.00, cap 20\.00' \
+    "$("$GM" statement --customer zeta --period 2026-04 2>&1)"
+check_eq "and its JSON" '"19.330000 18.830000"' \
+    "$("$GM" statement --customer zeta --period 2026-04 --format json | jq '.lines[0] | "\(.unit_price) \(.index.value)"')"
 finish

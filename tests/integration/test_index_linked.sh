@@ -204,4 +204,26 @@ check_match "the statement shows the index too" \
     "$("$GM" statement --customer zeta --period 2026-04 2>&1)"
 check_eq "and its JSON" '"19.330000 18.830000"' \
     "$("$GM" statement --customer zeta --period 2026-04 --format json | jq '.lines[0] | "\(.unit_price) \(.index.value)"')"
+
+# Late usage and a revision of one month in one run: an hour of zeta's
+# February H800 arrives late, and January's H800 is revised again (2.5
+# more of alpha's hours credited: 228.00 / 13 = 17.538462, revision 2).
+# February rated again at 17.538462 + 0.50 = 18.038462: 8 h = 144.307696
+# -> 144.31, less the 124.83 + 0.61 billed: one prior_period line of
+# 18.87 carries both, and no index_revision line bills the revision twice.
+"$GM" invoice issue --period 2026-04 >/dev/null 2>&1
+"$GM" invoice credit "$ALPHA" --line "$line:2.5" --reason 02 >/dev/null 2>&1
+GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" index publish --period 2026-01 >/dev/null 2>&1
+event 12 ns-zeta H800 3600000 02 | send
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-05 >/dev/null 2>&1
+check_eq "late usage and a revision together: one prior_period line, at the newest value" \
+    "prior_period H800 3600000 18038462 1887 2026-02 rev 2
+index_revision count 1" \
+    "$(q "SELECT l.kind || ' ' || l.model || ' ' || l.quantity || ' ' || l.unit_price || ' ' || l.amount
+                 || ' ' || to_char(l.adjusts, 'YYYY-MM') || ' rev ' || x.revision
+          FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN customer c ON c.id = i.customer_id
+          JOIN invoice_index_use x USING (invoice_id, line_no)
+          WHERE c.code = 'zeta' AND i.period = '2026-05-01'"
+       q "SELECT 'index_revision count ' || count(*) FROM invoice_line WHERE kind = 'index_revision'")"
 finish

@@ -51,6 +51,8 @@ send() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'; }
     event 5 ns-delta H800 10800000 01
 } | send
 rate_and_issue 2026-01
+check_eq "a month without usage of a model at the index needs no value: no problem in January" "0" \
+    "$(q "SELECT count(*) FROM invoice_problem")"
 check_eq "January's index published: H800 17.333333, H20 withheld" \
     "price index 2026-01: 2 published first, 0 revised, 0 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
 

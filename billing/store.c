@@ -291,8 +291,9 @@ static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresu
 }
 
 /* The drafts' invoice_index_use rows (schema 056, 059): every draft's
- * rewritten from its lines' struct index_use, the publication each line
- * priced at the index used and the terms applied. Rewritten even when the
+ * rewritten from its lines' struct index_use (index.month set), the
+ * publication each line priced or settled at the index used and, for a
+ * price at the index (link.on), the terms applied. Rewritten even when the
  * lines are not (a new revision of an unchanged value changes no line). */
 static bool store_index_use(PGconn *conn, const PGresult *ids, const struct bill *b, size_t n)
 {
@@ -317,13 +318,20 @@ static bool store_index_use(PGconn *conn, const PGresult *ids, const struct bill
             add_int(&c.v[5], u->revision);
             db_array_add(&c.v[6], u->published_at);
             add_int(&c.v[7], u->index_micro);
-            add_int(&c.v[8], u->link.lag_months);
-            add_int(&c.v[9], u->link.spread);
-            if (u->link.floor >= 0) /* -1: none, NULL */
+            /* a price at the index keeps its terms; a settlement's row
+             * (link.on false: a contract's fixed-for-floating) has none */
+            if (u->link.on) {
+                add_int(&c.v[8], u->link.lag_months);
+                add_int(&c.v[9], u->link.spread);
+            } else {
+                db_array_add(&c.v[8], NULL);
+                db_array_add(&c.v[9], NULL);
+            }
+            if (u->link.on && u->link.floor >= 0) /* -1: none, NULL */
                 add_int(&c.v[10], u->link.floor);
             else
                 db_array_add(&c.v[10], NULL);
-            if (u->link.cap >= 0)
+            if (u->link.on && u->link.cap >= 0)
                 add_int(&c.v[11], u->link.cap);
             else
                 db_array_add(&c.v[11], NULL);
@@ -512,12 +520,14 @@ static bool read_index_use(struct index_use *u, const PGresult *res, int row)
     snprintf(u->month, sizeof u->month, "%.7s", PQgetvalue(res, row, 45));
     cell(u->published_at, sizeof u->published_at, res, row, 47);
     u->link.on = PQgetvalue(res, row, 53)[0] == 't'; /* a price at the index, not a swap */
-    return db_get_int64(res, row, 46, &u->revision) &&
-           db_get_int64(res, row, 48, &u->index_micro) &&
-           (!u->link.on || (db_get_int64(res, row, 49, &lag) &&
-                            db_get_int64(res, row, 50, &u->link.spread))) &&
-           db_get_int64(res, row, 51, &u->link.floor) && db_get_int64(res, row, 52, &u->link.cap) &&
-           ((u->link.lag_months = (int)lag), true);
+    bool ok = db_get_int64(res, row, 46, &u->revision) &&
+              db_get_int64(res, row, 48, &u->index_micro) &&
+              (!u->link.on || (db_get_int64(res, row, 49, &lag) &&
+                               db_get_int64(res, row, 50, &u->link.spread))) &&
+              db_get_int64(res, row, 51, &u->link.floor) &&
+              db_get_int64(res, row, 52, &u->link.cap);
+    u->link.lag_months = (int)lag;
+    return ok;
 }
 
 static bool read_line(struct bill *b, const PGresult *res, int row)

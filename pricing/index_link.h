@@ -32,8 +32,11 @@ struct index_link {
     int64_t spread, floor, cap; /* micro-units per GPU-hour */
 };
 
-/* A line priced at the index: the publication used (price_index_latest)
- * and the terms applied. month is "" on every other line. */
+/* A line priced (or settled) at the index: the publication used
+ * (price_index_latest) and, for a price at the index, the terms applied
+ * (link.on; a fixed-for-floating settlement's line leaves it off, and
+ * billing/store.c stores no terms for it). month is "" on every other
+ * line. */
 struct index_use {
     char month[8];         /* YYYY-MM of the index value used */
     int64_t revision;      /* the publication's revision, 0 first */

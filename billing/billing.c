@@ -2,6 +2,7 @@
  * invoice run cannot bill (see billing.h; the month itself is month.c). */
 #include "billing/billing.h"
 
+#include "billing/index_revision.h"
 #include "billing/late.h"
 #include "billing/month.h"
 #include "billing/sla_late.h"
@@ -50,9 +51,11 @@ int billing_load(PGconn *conn, const char *period, const char *customer,
     int bills = -1;
     time_month_first_day(period, first_day);
     /* late usage of earlier months first: it rates those months again
-     * (month_load without terms), never this one; then late health of
+     * (month_load without terms), never this one; then index revisions
+     * after issue (index_revision.h), by the same rule; then late health of
      * issued months (sla_late.h), the difference to their SLA credits */
     if (late_load(conn, first_day, customers, &prior) &&
+        index_revision_load(conn, first_day, customers, &prior) &&
         sla_late_load(conn, first_day, customers, &prior)) {
         prior_sort(&prior);
         bills = month_load(conn, period, customers, customer, proposed, &prior, fn, ctx);

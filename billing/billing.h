@@ -1,12 +1,14 @@
 /* billing: a customer's month under its contract, as a bill.
  *
- * billing_load reads late usage of earlier months (late.h), then loads the
+ * billing_load reads late usage of earlier months (late.h) and index
+ * revisions after issue (index_revision.h, by the same rule), then loads the
  * month (month.h, which late.h shares: neither calls the other), which finds,
  * set-based, every customer's contract in effect for the month, the plan
  * version in effect on its first day, the usage of the
  * contract's accounts (by meter, model, site, local hour, model size and
  * whether the job reports tokens), the sites' PUE, the commitment bank,
- * the customer's vouchers and the subsidy programs in effect. It prices the
+ * the customer's vouchers and the subsidy programs in effect; a model the
+ * plan prices at the index is priced at the month's value (month.h). It prices the
  * usage through charges_price (charges.h) and settles the contract's terms
  * through settle_bill (settle.h), so invoices, statements, rerate and `plan
  * simulate` share one calculation (docs/contracts.md, "Calculation order").

@@ -153,6 +153,7 @@ static struct kind_map map_kind(enum line_kind k)
     case LINE_USAGE:
         return (struct kind_map){"Usage", "", "Usage-Based", NULL, "Standard", false};
     case LINE_PRIOR_PERIOD:
+    case LINE_INDEX_REVISION: /* the usage of an earlier month repriced at a revised index */
         return (struct kind_map){"Usage", "Correction", "Usage-Based", NULL, "Standard", false};
     case LINE_GPU_FLOOR:
         return (struct kind_map){"Adjustment", "", "Usage-Based", "GPU-hour floor", "", false};

@@ -48,8 +48,8 @@ static const char late_sql[] =
     "ORDER BY 2, 1";
 
 /* What was invoiced for month $1 per usage line key, for the customers $2:
- * the issued invoice's lines and the prior_period lines of later issued
- * invoices. */
+ * the issued invoice's lines and the prior_period and index_revision lines
+ * of later issued invoices (an index revision settled is billed). */
 static const char invoiced_sql[] =
     "SELECT c.code, coalesce(l.meter, ''), l.model, l.band, l.site, sum(l.quantity)::bigint, "
     "       sum(l.amount)::bigint "
@@ -57,17 +57,19 @@ static const char invoiced_sql[] =
     "JOIN invoice_line l ON l.invoice_id = i.id "
     "WHERE i.kind = 'invoice' AND i.status = 'issued' AND c.code = ANY($2::text[]) "
     "  AND ((i.period = $1::date AND l.kind IN ('usage', 'gpu_floor')) "
-    "       OR (l.kind = 'prior_period' AND l.adjusts = $1::date)) "
+    "       OR (l.kind IN ('prior_period', 'index_revision') AND l.adjusts = $1::date)) "
     "GROUP BY 1, 2, 3, 4, 5";
 
-/* prior_period lines of later issued invoices that adjust month $1: a new
- * invoice for the month (after a void) deducts what they already billed. */
+/* prior_period and index_revision lines of later issued invoices that
+ * adjust month $1: a new invoice for the month (after a void) deducts what
+ * they already billed. */
 static const char billed_later_sql[] =
     "SELECT c.code, coalesce(l.meter, ''), l.model, l.band, l.site, sum(l.quantity)::bigint, "
     "       sum(l.amount)::bigint, string_agg(DISTINCT j.number, ', ') "
     "FROM invoice j JOIN customer c ON c.id = j.customer_id "
     "JOIN invoice_line l ON l.invoice_id = j.id "
-    "WHERE j.kind = 'invoice' AND j.status = 'issued' AND l.kind = 'prior_period' "
+    "WHERE j.kind = 'invoice' AND j.status = 'issued' "
+    "  AND l.kind IN ('prior_period', 'index_revision') "
     "  AND l.adjusts = $1::date AND j.period <> $1::date "
     "  AND ($2::text[] IS NULL OR c.code = ANY($2::text[])) "
     "GROUP BY 1, 2, 3, 4, 5";
@@ -131,6 +133,19 @@ static bool month_adjustments(PGconn *conn, const char *month, const char *custo
     prior_free(&invoiced);
     free(r.failed);
     return ok;
+}
+
+bool late_month_adjust(PGconn *conn, const char *month, const char *customers,
+                       enum line_kind kind, struct prior_lines *out)
+{
+    size_t first = out->n;
+    if (!month_adjustments(conn, month, customers, out)) return false;
+    for (size_t i = first; kind != LINE_PRIOR_PERIOD && i < out->n; i++) {
+        struct bill_line *l = &out->v[i].line;
+        l->kind = kind;
+        snprintf(l->detail, sizeof l->detail, "%s of %s", bill_kind_name(kind), month);
+    }
+    return true;
 }
 
 /* Deductions for what later invoices already billed of this month. */

@@ -130,11 +130,22 @@ static const char swaps_sql[] =
     "LEFT JOIN LATERAL price_index_latest(f.m, s.e->>'model', k.document->>'currency') l ON true "
     "ORDER BY k.code COLLATE \"C\", 2";
 
+/* The index value in force for an index-linked price: price_index_latest
+ * (schema 056, the one definition) of the month lag months before $1, or
+ * a row of NULLs when that month, model and currency was never published. */
+static const char index_sql[] =
+    "SELECT to_char(x.m, 'YYYY-MM'), l.revision, "
+    "       to_char(l.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "       l.price_micro "
+    "FROM (SELECT ($1::date - make_interval(months => $2::int))::date AS m) x "
+    "LEFT JOIN LATERAL price_index_latest(x.m, $3, $4) l ON true";
+
 static const char subsidies_sql[] =
     "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
 
 /* Everything a month's bills need, read once. */
 struct month {
+    PGconn *conn;
     const struct plan *proposed;
     /* the prior-period lines of late usage (late.h, sorted), or NULL for
      * usage lines only: no terms, no prior-period lines */
@@ -147,6 +158,7 @@ struct month {
      * billing_load, so concurrent loads (the API's threads) share nothing */
     struct contract *k;
     struct plan *plan, *banded_plan;
+    struct plan *linked; /* the bill's plan with its index-linked prices resolved */
     struct subsidy *subsidies;
     size_t nsubsidies;
     int usage_at, bank_at, vouchers_at, sla_at, swaps_at; /* merge cursors, by customer */
@@ -252,6 +264,77 @@ static void free_month(struct month *m)
     free(m->k);
     free(m->plan);
     free(m->banded_plan);
+    free(m->linked);
+}
+
+/* One index-linked price of the month resolved: the value in force for
+ * its index month, model and currency, and the unit price it makes
+ * (index_link.h); false (b->error set) when there is none to price at:
+ * the customer's invoice is refused, and says why (docs/investor.md). */
+static bool resolve_index_price(struct month *m, struct bill *b, struct model_price *mp)
+{
+    char lag[16], month[16];
+    time_format_month(index_link_month(&mp->link, m->period), month);
+    snprintf(lag, sizeof lag, "%d", mp->link.lag_months);
+    const char *p[] = {m->first_day, lag, mp->model, b->currency};
+    PGresult *res = db_query_reused(m->conn, "look up the price index", index_sql, 4, p);
+    if (!res) {
+        snprintf(b->error, sizeof b->error, "could not look up the %s index of %s", mp->model,
+                 month);
+        return false;
+    }
+    struct index_use *u = &mp->use;
+    bool ok = false;
+    if (PQgetisnull(res, 0, 1))
+        snprintf(b->error, sizeof b->error,
+                 "no %s index of %s in %s to price %s at: it was never published "
+                 "(gpumeter index publish --period %s)",
+                 mp->model, month, b->currency, b->period, month);
+    else if (PQgetisnull(res, 0, 3))
+        snprintf(b->error, sizeof b->error,
+                 "no %s index of %s in %s to price %s at: its newest publication (revision %s) "
+                 "withholds it (fewer contributing contracts than index.min_contracts)",
+                 mp->model, month, b->currency, b->period, PQgetvalue(res, 0, 1));
+    else if (!db_get_int64(res, 0, 1, &u->revision) ||
+             !db_get_int64(res, 0, 3, &u->index_micro) ||
+             !index_link_price(&mp->link, u->index_micro, &mp->price.unit_price[0]))
+        snprintf(b->error, sizeof b->error,
+                 "the %s index of %s plus the plan's spread is more than the largest price",
+                 mp->model, month);
+    else
+        ok = true;
+    snprintf(u->month, sizeof u->month, "%.7s", ok ? month : ""); /* YYYY-MM */
+    snprintf(u->published_at, sizeof u->published_at, "%s", PQgetvalue(res, 0, 2));
+    u->link = mp->link;
+    PQclear(res);
+    return ok;
+}
+
+/* Whether the month's usage rows hold GPU time of model. */
+static bool uses_model(const struct usage_row *rows, size_t n, const char *model)
+{
+    for (size_t i = 0; i < n; i++)
+        if (meter_bit_code(rows[i].meter) == METER_BIT_GPU && !strcmp(rows[i].model, model))
+            return true;
+    return false;
+}
+
+/* The plan the bill is priced with: p itself, or, when it prices a model
+ * at the index, a copy with the price of each such model the month used
+ * resolved (a model without usage needs no index); NULL (b->error set)
+ * when one cannot be. */
+static const struct plan *resolve_index_prices(struct month *m, struct bill *b,
+                                               const struct plan *p,
+                                               const struct usage_row *rows, size_t n)
+{
+    if (!plan_has_index_link(p)) return p;
+    *m->linked = *p;
+    for (int i = 0; i < m->linked->nmodels; i++) {
+        struct model_price *mp = &m->linked->models[i];
+        if (mp->link.on && uses_model(rows, n, mp->model) && !resolve_index_price(m, b, mp))
+            return NULL;
+    }
+    return m->linked;
 }
 
 static bool price_usage(struct month *m, struct bill *b, const struct plan *plan,
@@ -292,6 +375,7 @@ static bool price_usage(struct month *m, struct bill *b, const struct plan *plan
         u->pue_ppm = site_pue(m, u->site);
         db_get_int64(m->usage, r, 7, &u->quantity);
     }
+    ok = ok && (plan = resolve_index_prices(m, b, plan, rows, nrows)) != NULL;
     ok = ok && charges_price(plan, k, rows, nrows, b->minor_digits, b, b->error, sizeof b->error);
     ok = ok && charges_token_gpu(plan, b, gpu, ngpu, b->error, sizeof b->error);
     free(rows);
@@ -447,13 +531,15 @@ int month_load(PGconn *conn, const char *period, const char *customers, const ch
     int y, mo;
     time_month_first_day(period, first_day);
     if (!time_parse_month(period, &y, &mo)) return -1;
-    struct month m = {.prior = prior,
+    struct month m = {.conn = conn,
+                      .prior = prior,
                       .proposed = proposed,
                       .first_day = first_day,
                       .period = ((int64_t)y - 1970) * 12 + mo - 1,
                       .k = xcalloc(1, sizeof(struct contract)),
                       .plan = xcalloc(1, sizeof(struct plan)),
-                      .banded_plan = xcalloc(1, sizeof(struct plan))};
+                      .banded_plan = xcalloc(1, sizeof(struct plan)),
+                      .linked = xcalloc(1, sizeof(struct plan))};
     bool ok = read_month(conn, &m, customers);
     int bills = 0;
     for (int r = 0; ok && r < PQntuples(m.contracts); r++) {

@@ -5,7 +5,12 @@
  * month, the plan version in effect on its first day, the usage its
  * account windows own (owned.h), the sites' PUE, the commitment bank, the
  * customer's vouchers and the subsidy programs in effect; it prices the
- * usage through charges_price (charges.h) and, when given prior-period
+ * usage through charges_price (charges.h), each model the plan prices at
+ * the index and the month used at price_index_latest (schema 056) of the
+ * month lag months before (index_link.h: a bill without a value to price
+ * at fails with an error naming the model, index month and why, its
+ * customer's invoice refused, never priced at 0 or the floor), and, when
+ * given prior-period
  * lines, appends them and settles the contract's terms through settle_bill
  * (settle.h), with each index swap's publication in force
  * (price_index_latest, schema 056; pricing/index_swap.h). A customer with

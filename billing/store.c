@@ -290,51 +290,75 @@ static bool store_sla_evidence(PGconn *conn, const char *first_day, const PGresu
     return ok;
 }
 
-/* The index publications the drafts' index_swap lines settled at
- * (invoice_index_use, schema 056): every draft's rows rewritten with its
- * lines (pricing/index_swap.h), so the issued invoice keeps the value it
- * showed (the lines' guard freezes them at issue). */
+/* The drafts' invoice_index_use rows (schema 056, 059): every draft's
+ * rewritten from its lines' struct index_use (index.month set), the
+ * publication each line priced or settled at the index used (a usage line
+ * priced at it, an index_revision, an index_swap) and, for a price at the
+ * index (link.on), the terms applied. Rewritten even when the lines are
+ * not (a new revision of an unchanged value changes no line); the lines'
+ * guard freezes them at issue. */
 static bool store_index_use(PGconn *conn, const PGresult *ids, const struct bill *b, size_t n)
 {
     struct strbuf drafts = STRBUF_INIT;
     struct db_columns c;
     db_array_open(&drafts);
-    db_columns_open(&c, 6);
+    db_columns_open(&c, 12);
     for (size_t i = 0; i < n; i++) {
         const char *id = id_of(ids, &b[i]);
         if (!id) continue;
         db_array_add(&drafts, id);
         for (size_t j = 0; j < b[i].n; j++) {
-            const struct bill_line *l = &b[i].lines[j];
-            if (l->kind != LINE_INDEX_SWAP) continue;
+            const struct index_use *u = &b[i].lines[j].index;
+            if (!u->month[0]) continue;
             char month[16];
-            time_month_first_day(l->index_month, month);
+            time_month_first_day(u->month, month);
             db_array_add(&c.v[0], id);
             add_int(&c.v[1], (int64_t)j + 1);
             db_array_add(&c.v[2], month);
-            db_array_add(&c.v[3], l->model);
-            add_int(&c.v[4], l->index_revision);
-            add_int(&c.v[5], l->index_price_micro);
+            db_array_add(&c.v[3], b[i].lines[j].model);
+            db_array_add(&c.v[4], b[i].currency);
+            add_int(&c.v[5], u->revision);
+            db_array_add(&c.v[6], u->published_at);
+            add_int(&c.v[7], u->index_micro);
+            /* a price at the index keeps its terms; a settlement's row
+             * (link.on false: a contract's fixed-for-floating) has none */
+            if (u->link.on) {
+                add_int(&c.v[8], u->link.lag_months);
+                add_int(&c.v[9], u->link.spread);
+            } else {
+                db_array_add(&c.v[8], NULL);
+                db_array_add(&c.v[9], NULL);
+            }
+            if (u->link.on && u->link.floor >= 0) /* -1: none, NULL */
+                add_int(&c.v[10], u->link.floor);
+            else
+                db_array_add(&c.v[10], NULL);
+            if (u->link.on && u->link.cap >= 0)
+                add_int(&c.v[11], u->link.cap);
+            else
+                db_array_add(&c.v[11], NULL);
         }
     }
     db_array_close(&drafts);
-    const char *p[7] = {sb_str(&drafts)};
+    const char *p[13] = {sb_str(&drafts)};
     db_columns_close(&c, p, 1);
-    /* the publication's own time, to the microsecond, from its row */
     bool ok = db_exec(conn, "clear the drafts' index use",
                       "DELETE FROM invoice_index_use WHERE invoice_id = ANY($1::bigint[])", 1, p) &&
               db_exec(conn, "write the drafts' index use",
                       "INSERT INTO invoice_index_use (invoice_id, line_no, index_month, model, "
-                      "currency, revision, published_at, price_micro) "
-                      "SELECT u.id, u.line_no, u.m, u.model, i.currency, u.rev, p.published_at, "
-                      "u.price FROM unnest($1::bigint[], $2::int[], $3::date[], $4::text[], "
-                      "$5::int[], $6::bigint[]) u(id, line_no, m, model, rev, price) "
-                      "JOIN invoice i ON i.id = u.id "
+                      "currency, revision, published_at, price_micro, lag_months, spread_micro, "
+                      "floor_micro, cap_micro) "
+                      /* the publication's own time, to the microsecond, from
+                       * its row of the series price_index_latest reads (058) */
+                      "SELECT u.id, u.line_no, u.m, u.model, u.cur, u.rev, p.published_at, u.price, "
+                      "u.lag, u.spread, u.fl, u.cap FROM unnest($1::bigint[], $2::int[], "
+                      "$3::date[], $4::text[], $5::text[], $6::int[], $7::timestamptz[], "
+                      "$8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::bigint[]) "
+                      "u(id, line_no, m, model, cur, rev, at, price, lag, spread, fl, cap) "
                       "JOIN price_index_publication p ON p.month = u.m AND p.model = u.model "
-                      " AND p.currency = i.currency AND p.revision = u.rev "
-                      /* the series price_index_latest reads (schema 058) */
+                      " AND p.currency = u.cur AND p.revision = u.rev "
                       " AND p.series = 'gpu_hours' AND p.basis = 'gross'",
-                      6, p + 1);
+                      12, p + 1);
     sb_free(&drafts);
     db_columns_free(&c);
     return ok;
@@ -386,8 +410,9 @@ bool store_problems(PGconn *conn, const char *first_day, const char *customer, c
                    4, p);
 }
 
-/* Header columns 0..18, 32..35 and 37..43, line columns 19..31 and 44
- * (its tax, LINE_TAX_SQL), and 36
+/* Header columns 0..18, 32..35 and 37..43, line columns 19..31, 44
+ * (its tax, LINE_TAX_SQL) and 45..53 (the index publication it used and
+ * the link's terms, invoice_index_use: NULL on other lines), and 36
  * the invoice's place in $1, an array of invoice ids: in that order, each
  * invoice's lines in theirs. A credit note's reason (18) and code (35) are
  * its own (a partial credit) or its void invoice's, and its buyer (1, 32)
@@ -430,7 +455,11 @@ static const char show_sql[] =
     "       CASE WHEN i.kind = 'credit_note' THEN cr.total + bal.credited END, "
     "       (SELECT coalesce(sum(x.total), 0) FROM credited x "
     "        WHERE x.credits = i.id AND x.status = 'issued'), "
-    "       " LINE_TAX_SQL("l.", "i.") " "
+    "       " LINE_TAX_SQL("l.", "i.") ", "
+    "       to_char(x.index_month, 'YYYY-MM'), x.revision, "
+    "       to_char(x.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "       x.price_micro, x.lag_months, x.spread_micro, coalesce(x.floor_micro, -1), "
+    "       coalesce(x.cap_micro, -1), x.lag_months IS NOT NULL "
     "FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, ord) "
     "JOIN invoice i ON i.id = u.id JOIN customer c ON c.id = i.customer_id "
     "JOIN currency cur ON cur.code = i.currency "
@@ -441,6 +470,7 @@ static const char show_sql[] =
     "                   WHERE x.credits = cr.id AND x.id <= i.id "
     "                     AND (x.status <> 'draft' OR x.id = i.id)) bal ON true "
     "LEFT JOIN invoice_line l ON l.invoice_id = i.id "
+    "LEFT JOIN invoice_index_use x ON x.invoice_id = l.invoice_id AND x.line_no = l.line_no "
     "ORDER BY u.ord, l.line_no";
 #define SHOW_ORD 36
 
@@ -492,6 +522,24 @@ static bool read_header(struct bill *b, const PGresult *res, int row)
     return ok;
 }
 
+/* Columns 45..53: the publication the line used, when it has one. */
+static bool read_index_use(struct index_use *u, const PGresult *res, int row)
+{
+    if (PQgetisnull(res, row, 45)) return true;
+    int64_t lag = 0;
+    snprintf(u->month, sizeof u->month, "%.7s", PQgetvalue(res, row, 45));
+    cell(u->published_at, sizeof u->published_at, res, row, 47);
+    u->link.on = PQgetvalue(res, row, 53)[0] == 't'; /* a price at the index, not a swap */
+    bool ok = db_get_int64(res, row, 46, &u->revision) &&
+              db_get_int64(res, row, 48, &u->index_micro) &&
+              (!u->link.on || (db_get_int64(res, row, 49, &lag) &&
+                               db_get_int64(res, row, 50, &u->link.spread))) &&
+              db_get_int64(res, row, 51, &u->link.floor) &&
+              db_get_int64(res, row, 52, &u->link.cap);
+    u->link.lag_months = (int)lag;
+    return ok;
+}
+
 static bool read_line(struct bill *b, const PGresult *res, int row)
 {
     struct bill_line *l = bill_add_line(b);
@@ -507,7 +555,7 @@ static bool read_line(struct bill *b, const PGresult *res, int row)
            db_get_int64(res, row, 26, &l->multiplier_ppm) &&
            db_get_int64(res, row, 28, &l->pue_ppm) &&
            db_get_int64(res, row, 29, &l->override_ppm) &&
-           db_get_int64(res, row, 44, &l->tax);
+           db_get_int64(res, row, 44, &l->tax) && read_index_use(&l->index, res, row);
 }
 
 static bool read_claim(struct bill *b, const PGresult *res, int row)

@@ -2,8 +2,11 @@
  *
  * invoice_store writes settled bills as their customers' drafts for the
  * month (one open invoice per customer and period; a non-draft is never
- * touched) with their lines and ledger rows, set-based: a handful of
- * statements for any number of bills. store_load reads a stored invoice back and checks that its
+ * touched) with their lines and ledger rows, and each line priced at the
+ * index its invoice_index_use row (the publication and the link's terms,
+ * schemas 056 and 059; rewritten with every draft), set-based: a handful of
+ * statements for any number of bills. store_load reads a stored invoice back (the lines' index
+ * use too) and checks that its
  * lines add up to its subtotal and its subtotal and tax to its total. Reentrant: works on the
  * caller's connection. Thread-safe with one connection per thread. */
 #ifndef GPUMETER_INVOICE_STORE_H

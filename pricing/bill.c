@@ -12,7 +12,7 @@ static const char *const kind_names[] = {
     "usage",       "gpu_floor", "shortfall",        "carry_forward",
     "makeup_draw", "subsidy",   "voucher_discount", "prior_period",
     "termination_fee", "makeup_settlement", "sla_credit",
-    "index_swap"};
+    "index_swap", "index_revision"};
 
 const char *bill_kind_name(enum line_kind k)
 {

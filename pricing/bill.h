@@ -8,6 +8,8 @@
 #ifndef GPUMETER_BILL_H
 #define GPUMETER_BILL_H
 
+#include "pricing/index_link.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@ enum line_kind {
     LINE_MAKEUP_SETTLEMENT, /* early termination: the make-up bank credited back */
     LINE_SLA_CREDIT,       /* the month's availability under the SLA (pricing/sla.h) */
     LINE_INDEX_SWAP,       /* fixed-for-floating on the price index (pricing/index_swap.h) */
+    LINE_INDEX_REVISION,   /* an index revision after issue: what an earlier month's lines
+                            * priced at the index rate to now, less billed (billing/late.h) */
 };
 /* The stored name of a kind ("usage", "gpu_floor", ...), and back. */
 const char *bill_kind_name(enum line_kind k);
@@ -38,8 +42,8 @@ struct bill_line {
     char band[33];             /* time-of-use band, "" without bands */
     char site[65];             /* energy lines: the site (its PUE) */
     char detail[129];          /* adjustments: the voucher, program or bank entries */
-    char adjusts[8];           /* prior_period and late sla_credit lines: the month
-                                * corrected, YYYY-MM */
+    char adjusts[8];           /* prior_period, index_revision and late sla_credit
+                                * lines: the month corrected, YYYY-MM */
     int64_t quantity;          /* base units (GPU-ms, tokens, mJ) */
     int64_t training_quantity; /* of quantity, from jobs that report tokens */
     int64_t unit_price;        /* micro-units per price unit */
@@ -58,14 +62,11 @@ struct bill_line {
      * writes the month's evidence rows with the draft and checks them
      * against these. 0 on stored documents. */
     int64_t sla_metered_ms, sla_downtime_ms;
-    /* a live index_swap line (pricing/index_swap.h): the publication of
-     * the index it settled at, which store_invoices writes with the draft
-     * (invoice_index_use, schema 056). "" and 0 on stored documents: the
-     * detail shows them. */
-    char index_month[8]; /* YYYY-MM */
-    char index_published_at[32];
-    int index_revision;
-    int64_t index_price_micro;
+    /* a usage line priced at the index (index_link.h), an index_revision
+     * line, and an index_swap line (pricing/index_swap.h, link.on false):
+     * the publication used, which store_invoices writes with the draft
+     * (invoice_index_use, schema 056); index.month "" on every other line */
+    struct index_use index;
 };
 
 struct voucher_claim {

@@ -59,10 +59,10 @@ static const struct bracket *bracket_for(const struct plan *p, int64_t params)
     return &p->brackets[p->nbrackets - 1];
 }
 
-static const struct price *gpu_price(const struct plan *p, const char *model)
+static const struct model_price *gpu_price(const struct plan *p, const char *model)
 {
     for (int i = 0; i < p->nmodels; i++)
-        if (!strcmp(p->models[i].model, model)) return &p->models[i].price;
+        if (!strcmp(p->models[i].model, model)) return &p->models[i];
     return NULL;
 }
 
@@ -100,16 +100,25 @@ static bool place(const struct plan *p, const struct contract *k, const struct u
     int64_t ppm = 1000000;
     const char *band = "";
     const struct price *price = NULL;
+    const struct model_price *mp = NULL;
     const struct meter *m = meter_find(r->meter);
     if (!m || !p->has[meter_index(m)]) return true; /* a meter the plan does not price */
     unsigned bit = m->bit;
     switch (m->pricing) {
     case METER_PRICED_BY_ACCELERATOR:
-        if (!(price = gpu_price(p, r->model))) {
+        if (!(mp = gpu_price(p, r->model))) {
             snprintf(err, errlen, "plan \"%s\" has no %s price for model \"%s\"", p->code, m->doc,
                      r->model);
             return false;
         }
+        if (mp->link.on && !mp->use.month[0]) { /* billing resolves it first: never a 0 */
+            snprintf(err, errlen,
+                     "plan \"%s\" prices model \"%s\" at the index, and no index value was "
+                     "looked up for it",
+                     p->code, r->model);
+            return false;
+        }
+        price = &mp->price;
         band = band_name(p->gpu_bands, p->ngpu_bands, r->local_hour, &ppm);
         snprintf(label, sizeof label, "%s", r->model);
         break;
@@ -132,6 +141,8 @@ static bool place(const struct plan *p, const struct contract *k, const struct u
     const struct price_override *o = override_for(k, bit, m->by_model_size ? "" : r->model);
     out->prices[at] = *price;
     if (o && o->absolute) out->prices[at] = (struct price){TIERS_NONE, 1, {-1}, {o->unit_price}};
+    /* the publication the line is priced at; an absolute override replaces it */
+    if (mp && mp->link.on && !(o && o->absolute)) l->index = mp->use;
     l->override_ppm = o && !o->absolute ? o->multiplier_ppm : 1000000;
     l->multiplier_ppm = ppm;
     l->pue_ppm = m == &meter_rows[METER_ENERGY] ? r->pue_ppm : 1000000; /* facility energy */

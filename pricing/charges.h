@@ -19,7 +19,11 @@
  * tokens are not billed; under "tokens_with_gpu_floor" a gpu_floor line
  * adds what their GPU time would have cost above the token lines. Meters
  * not billed make no line. A GPU model the plan does not price is an error,
- * never a silent zero. Pure; thread-safe. */
+ * never a silent zero; so is one the plan prices at the index (index_link.h)
+ * whose value billing has not resolved for the month (model_price.use).
+ * A line priced at the index carries the publication used and the link's
+ * terms (bill_line.index), unless the contract's absolute price replaced
+ * it. Pure; thread-safe. */
 #ifndef GPUMETER_CHARGES_H
 #define GPUMETER_CHARGES_H
 

@@ -73,10 +73,11 @@ bool index_swap_lines(struct bill *b, const struct contract *k, int64_t period,
         l->unit_price = s->fixed_micro;
         l->amount = amount;
         l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
-        snprintf(l->index_month, sizeof l->index_month, "%s", f->month);
-        snprintf(l->index_published_at, sizeof l->index_published_at, "%s", f->published_at);
-        l->index_revision = f->revision;
-        l->index_price_micro = f->price_micro;
+        /* the publication settled at (link.on false: no price terms) */
+        snprintf(l->index.month, sizeof l->index.month, "%s", f->month);
+        snprintf(l->index.published_at, sizeof l->index.published_at, "%s", f->published_at);
+        l->index.revision = f->revision;
+        l->index.index_micro = f->price_micro;
         char hours[24], fixed[24], index[24];
         money_format_trimmed(s->notional_ms / (MS_PER_HOUR / 1000), 3, hours, sizeof hours);
         money_format_trimmed(s->fixed_micro, MONEY_PRICE_DIGITS, fixed, sizeof fixed);

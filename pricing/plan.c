@@ -22,3 +22,10 @@ bool plan_has_bands(const struct plan *p)
         banded = banded || p->flat[m].nbands > 0;
     return banded;
 }
+
+bool plan_has_index_link(const struct plan *p)
+{
+    for (int i = 0; i < p->nmodels; i++)
+        if (p->models[i].link.on) return true;
+    return false;
+}

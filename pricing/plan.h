@@ -6,6 +6,7 @@
 #define GPUMETER_PLAN_H
 
 #include "core/meter.h"
+#include "pricing/index_link.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,9 +35,15 @@ struct band {
     int64_t multiplier_ppm;
 };
 
+/* A GPU-hour price: fixed (price), or linked to the index (link.on:
+ * index_link.h). A linked price is resolved for a month by billing
+ * (use.month set, price its flat unit price) before charges reads it;
+ * charges refuses one left unresolved. */
 struct model_price {
     char model[65];
     struct price price;
+    struct index_link link;
+    struct index_use use;
 };
 
 struct bracket {
@@ -74,5 +81,8 @@ const struct band *plan_band_at(const struct band *bands, int nbands, int hour);
 /* Whether any of the plan's prices has time-of-use bands (then its usage
  * is read by local hour). */
 bool plan_has_bands(const struct plan *p);
+
+/* Whether any model's GPU-hour price is linked to the index. */
+bool plan_has_index_link(const struct plan *p);
 
 #endif

@@ -28,7 +28,8 @@ void render_line_factors(const struct bill_line *l, bool zh, char *band, size_t 
 {
     char f[32]; /* a factor in ppm as people read it: 1250000 is "1.25" */
     band[0] = site[0] = contract[0] = '\0';
-    if (l->kind != LINE_USAGE && l->kind != LINE_PRIOR_PERIOD) return;
+    if (l->kind != LINE_USAGE && l->kind != LINE_PRIOR_PERIOD && l->kind != LINE_INDEX_REVISION)
+        return;
     if (l->multiplier_ppm > 0 && l->multiplier_ppm != 1000000) {
         money_format_trimmed(l->multiplier_ppm, 6, f, sizeof f);
         snprintf(band, bandlen, "x%s", f);
@@ -115,6 +116,13 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
         usage_names(l, uz, sizeof uz, ue, sizeof ue);
         snprintf(zh, zhlen, "以前期间调整 %s · %s", l->adjusts, uz);
         snprintf(en, enlen, "Prior-period correction %s · %s", l->adjusts, ue);
+        return;
+    }
+    case LINE_INDEX_REVISION: { /* the index note beside it names the new publication */
+        char uz[300], ue[300];
+        usage_names(l, uz, sizeof uz, ue, sizeof ue);
+        snprintf(zh, zhlen, "价格指数修订调整 %s · %s", l->adjusts, uz);
+        snprintf(en, enlen, "Price index revision %s · %s", l->adjusts, ue);
         return;
     }
     case LINE_GPU_FLOOR:
@@ -236,6 +244,37 @@ void render_unit_price(int64_t micro, int minor_digits, char *buf, size_t len)
     while (n > keep && dot[n] == '0')
         dot[n--] = '\0';
     if (n == 0) *dot = '\0';
+}
+
+void render_index_note(const struct bill_line *l, bool zh, int minor_digits, char *buf,
+                       size_t len)
+{
+    const struct index_use *u = &l->index;
+    char value[32], spread[64] = "", floor[64] = "", cap[64] = "", p[32];
+    buf[0] = '\0';
+    if (!u->month[0]) return;
+    money_format(u->index_micro, MONEY_PRICE_DIGITS, value, sizeof value);
+    if (u->link.on) {
+        /* the spread as the plan writes it, its sign on it: "+ spread -0.25" */
+        render_unit_price(u->link.spread < 0 ? -u->link.spread : u->link.spread, minor_digits, p,
+                          sizeof p);
+        snprintf(spread, sizeof spread, "%s+ %s %s%s", zh ? "" : " ", zh ? "价差" : "spread",
+                 u->link.spread < 0 ? "-" : "", p);
+    }
+    if (u->link.on && u->link.floor >= 0) {
+        render_unit_price(u->link.floor, minor_digits, p, sizeof p);
+        snprintf(floor, sizeof floor, "%s%s %s", zh ? "，" : ", ", zh ? "下限" : "floor", p);
+    }
+    if (u->link.on && u->link.cap >= 0) {
+        render_unit_price(u->link.cap, minor_digits, p, sizeof p);
+        snprintf(cap, sizeof cap, "%s%s %s", zh ? "，" : ", ", zh ? "上限" : "cap", p);
+    }
+    if (zh)
+        snprintf(buf, len, "指数 %s %s %s（第 %lld 版，发布于 %s）%s%s%s", l->model, u->month, value,
+                 (long long)u->revision, u->published_at, spread, floor, cap);
+    else
+        snprintf(buf, len, "index %s %s %s (revision %lld, published %s)%s%s%s", l->model,
+                 u->month, value, (long long)u->revision, u->published_at, spread, floor, cap);
 }
 
 void render_reason_text(const char *code, const char *note, char *buf, size_t len)

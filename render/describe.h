@@ -36,6 +36,18 @@ void render_line_item(const struct bill_line *l, char *item, size_t itemlen, cha
 void render_line_factors(const struct bill_line *l, bool zh, char *band, size_t bandlen,
                          char *site, size_t sitelen, char *contract, size_t contractlen);
 
+/* The index publication a line is priced at (struct index_use), as
+ * people read it, "" on a line without one: the index month, the value
+ * used to 6 decimals, its revision and publication time, then the link's
+ * spread (its sign on it), floor and cap (each to the plan's precision,
+ * render_unit_price):
+ * "index H800 2026-01 17.333333 (revision 0, published
+ * 2026-02-01T00:00:00Z) + spread 0.50, floor 12.00, cap 20.00" / "指数
+ * H800 2026-01 17.333333（第 0 版，发布于 ...）+ 价差 0.50，下限 12.00，上限
+ * 20.00". docs/investor.md, "Prices linked to the index". */
+void render_index_note(const struct bill_line *l, bool zh, int minor_digits, char *buf,
+                       size_t len);
+
 /* The names of a red-reversal reason code, in Chinese and English: "01"
  * is 开票有误 / wrong invoice, "02" 销货退回, "03" 服务中止, "04" 销售折让
  * (sales allowance); "" and "" for any other code. */

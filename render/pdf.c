@@ -358,6 +358,16 @@ static double line_row(struct pdf *p, const struct bill *b, const struct bill_li
     double en_y = p->y + 11 + text_wrapped(p, 8.5, false, LEFT, p->y, COLUMN_W, zh);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     double en_extra = text_wrapped(p, 7.5, false, LEFT, en_y, COLUMN_W, en);
+    /* priced at the index: the publication used and the terms, both languages */
+    char note_zh[400], note_en[400];
+    render_index_note(l, true, b->minor_digits, note_zh, sizeof note_zh);
+    render_index_note(l, false, b->minor_digits, note_en, sizeof note_en);
+    if (note_zh[0]) {
+        double y = en_y + en_extra + 10; /* a row below the English, then one more */
+        y += 10 + text_wrapped(p, 7, false, LEFT, y, COLUMN_W, note_zh);
+        y += text_wrapped(p, 7, false, LEFT, y, COLUMN_W, note_en);
+        en_extra = y - en_y; /* the notes' last row ends the line as the English did */
+    }
     text(p, 7.5, false, 400, p->y + 11, ALIGN_RIGHT, 0, unit);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
     text(p, 8.5, false, 400, p->y, ALIGN_RIGHT, 0, qty);

@@ -29,9 +29,9 @@ void render_line_label(const struct bill_line *l, char *buf, size_t len)
     if (l->kind == LINE_USAGE)
         snprintf(buf, len, "%s%s%s%s%s", l->model[0] ? l->model : "-", l->band[0] ? " @" : "",
                  l->band, l->site[0] ? " site " : "", l->site);
-    else if (l->kind == LINE_PRIOR_PERIOD)
-        snprintf(buf, len, "%s%s%s prior_period: %s", l->model, l->band[0] ? " @" : "", l->band,
-                 l->detail);
+    else if (l->kind == LINE_PRIOR_PERIOD || l->kind == LINE_INDEX_REVISION)
+        snprintf(buf, len, "%s%s%s %s: %s", l->model, l->band[0] ? " @" : "", l->band,
+                 bill_kind_name(l->kind), l->detail);
     else
         snprintf(buf, len, "%s%s%s", bill_kind_name(l->kind), l->detail[0] ? " " : "", l->detail);
 }
@@ -156,6 +156,9 @@ static void render_text(const struct bill *b, const char *title, FILE *out)
         text_line_label(l, label, sizeof label);
         fprintf(out, "%-3zu %-*s %-*s %*s %16s %16s\n", i + 1, meter_width(),
                 l->meter[0] ? l->meter : "-", lw, label, qw, q, pr, amount);
+        char note[400];
+        render_index_note(l, false, b->minor_digits, note, sizeof note);
+        if (note[0]) fprintf(out, "    %s\n", note); /* the publication it is priced at */
     }
     char rate[32];
     money_format(b->tax_ppm, 4, rate, sizeof rate);
@@ -245,6 +248,28 @@ static void json_line(struct strbuf *sb, const struct bill *b, const struct bill
         sb_printf(sb, ",\"rate\":\"%s\"", price);
     }
     render_json_money(sb, "amount", l->amount, b->minor_digits);
+    if (l->index.month[0]) { /* the index publication it is priced at */
+        const struct index_use *x = &l->index;
+        char note[400];
+        money_format(x->index_micro, MONEY_PRICE_DIGITS, price, sizeof price);
+        sb_printf(sb, ",\"index\":{\"month\":\"%s\",\"value\":\"%s\",\"revision\":%lld", x->month,
+                  price, (long long)x->revision);
+        json_field(sb, "published_at", x->published_at);
+        if (x->link.on) {
+            sb_printf(sb, ",\"lag_months\":%d", x->link.lag_months);
+            money_format(x->link.spread, MONEY_PRICE_DIGITS, price, sizeof price);
+            sb_printf(sb, ",\"spread\":\"%s\"", price);
+            money_format(x->link.floor, MONEY_PRICE_DIGITS, price, sizeof price);
+            sb_printf(sb, x->link.floor >= 0 ? ",\"floor\":\"%s\"" : ",\"floor\":null", price);
+            money_format(x->link.cap, MONEY_PRICE_DIGITS, price, sizeof price);
+            sb_printf(sb, x->link.cap >= 0 ? ",\"cap\":\"%s\"" : ",\"cap\":null", price);
+        }
+        render_index_note(l, false, b->minor_digits, note, sizeof note);
+        json_field(sb, "text_en", note);
+        render_index_note(l, true, b->minor_digits, note, sizeof note);
+        json_field(sb, "text_zh", note);
+        sb_putc(sb, '}');
+    }
     sb_putc(sb, '}');
 }
 

@@ -2,6 +2,7 @@
 #include "terms/plan_doc.h"
 
 #include "core/catalogue.h"
+#include "core/decimal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -118,10 +119,52 @@ int plan_doc_bands(struct doc_check *c, const char *path, const cJSON *arr, stru
     return n;
 }
 
+/* A price per GPU-hour that may be negative ("-0.50"): the index link's
+ * spread, a discount to the index. */
+static bool read_signed_price(struct doc_check *c, const char *path, const cJSON *item,
+                              int64_t *out)
+{
+    const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+    bool minus = s && s[0] == '-';
+    if (s && (s[minus] != '+' && s[minus] != '-') &&
+        decimal_parse(s + minus, strlen(s + minus), 6, DECIMAL_EXACT, out)) {
+        if (minus) *out = -*out;
+        return true;
+    }
+    doc_error(c, path, "must be a decimal string like \"0.50\" or \"-0.50\" with at most 6 decimals");
+    return false;
+}
+
+/* "index": {"lag_months", "spread", "floor", "cap"}: the model priced at
+ * the realised compute price index (pricing/index_link.h). */
+static void read_index_link(struct doc_check *c, const char *path, const cJSON *obj,
+                            struct model_price *mp)
+{
+    static const char *const fields[] = {"lag_months", "spread", "floor", "cap", NULL};
+    struct index_link *l = &mp->link;
+    char p[DOC_PATH_LEN];
+    *l = (struct index_link){.on = true, .lag_months = 1, .floor = -1, .cap = -1};
+    /* one flat step, its unit price set when billing resolves the month */
+    mp->price = (struct price){TIERS_NONE, 1, {-1}, {0}};
+    if (!doc_object(c, path, obj)) return;
+    doc_only(c, path, obj, fields);
+    int64_t lag = 1;
+    if (doc_get_int(c, path, obj, "lag_months", true, 1, INDEX_LINK_MAX_LAG, &lag))
+        l->lag_months = (int)lag;
+    const cJSON *it = doc_field(c, path, obj, "spread", false);
+    doc_path(p, path, "spread");
+    if (it) read_signed_price(c, p, it, &l->spread);
+    doc_get_decimal(c, path, obj, "floor", false, 6, &l->floor); /* absent: -1, none */
+    doc_get_decimal(c, path, obj, "cap", false, 6, &l->cap);
+    doc_path(p, path, "cap");
+    if (l->floor >= 0 && l->cap >= 0 && l->cap < l->floor)
+        doc_error(c, p, "is below the floor: a cap must be at least the floor");
+}
+
 static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
 {
     static const char *const fields[] = {"increment_seconds", "prices", "time_of_use", NULL};
-    static const char *const price_fields[] = {"model", "unit_price", "tiers", NULL};
+    static const char *const price_fields[] = {"model", "unit_price", "tiers", "index", NULL};
     const char *path = "$.gpu_hours";
     if (!doc_object(c, path, gpu)) return;
     doc_only(c, path, gpu, fields);
@@ -157,7 +200,14 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
                         doc_error(c, f, "model \"%s\" is priced twice", a->model);
                 snprintf(mp->model, sizeof mp->model, "%s", a ? a->model : name);
             }
-            read_price(c, q, e, &mp->price);
+            const cJSON *index = doc_field(c, q, e, "index", false);
+            doc_path(f, q, "index");
+            if (index && (doc_field(c, q, e, "unit_price", false) || doc_field(c, q, e, "tiers", false)))
+                doc_error(c, f, "a price at the index has no \"unit_price\" or \"tiers\" beside it");
+            else if (index)
+                read_index_link(c, f, index, mp);
+            else
+                read_price(c, q, e, &mp->price);
         }
     }
     const cJSON *tou = doc_field(c, path, gpu, "time_of_use", false);

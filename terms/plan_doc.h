@@ -4,7 +4,10 @@
  * anything is wrong, collects every problem as "JSON path: reason" and
  * returns false: unknown fields, wrong types, negative or malformed prices,
  * tiers whose bounds do not increase, overlapping time-of-use bands,
- * unknown or non-canonical accelerator models, a model priced twice. Prices
+ * unknown or non-canonical accelerator models, a model priced twice, a
+ * price at the index ("index": lag_months 1..12, a signed spread, floor
+ * and cap, pricing/index_link.h) with a fixed price beside it or a cap
+ * below its floor. Prices
  * are exact micro-units per price unit (GPU-hour, million tokens, facility
  * kWh); multipliers are parts per million. Pure; thread-safe. */
 #ifndef GPUMETER_PLAN_DOC_H

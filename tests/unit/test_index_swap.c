@@ -115,9 +115,10 @@ static void test_settled_as_its_own_taxed_line(void **state)
     assert_int_equal(l->unit_price, 16000000);
     assert_int_equal(l->amount, 87654);
     assert_string_equal(l->detail, "1000 GPU-h x (16 - 15.123456) 2026-01 r1 2026-02-03");
-    assert_string_equal(l->index_month, "2026-01");
-    assert_int_equal(l->index_revision, 1);
-    assert_int_equal(l->index_price_micro, 15123456);
+    assert_string_equal(l->index.month, "2026-01");
+    assert_false(l->index.link.on);
+    assert_int_equal(l->index.revision, 1);
+    assert_int_equal(l->index.index_micro, 15123456);
     assert_int_equal(b.subtotal, 168000 + 87654);
     assert_int_equal(b.tax, 10080 + 5259); /* 6% of 876.54 = 52.5924 -> 52.59 */
     assert_int_equal(b.total, b.subtotal + b.tax);

@@ -369,6 +369,138 @@ static void test_a_month_priced_into_lines(void **state)
     bill_free(&c);
 }
 
+/* An H800 price at the index (docs/investor.md, "Prices linked to the
+ * index"): read exactly, and every wrong shape refused by its path. */
+static void test_index_link_reads_and_refuses_by_path(void **state)
+{
+    (void)state;
+    static struct plan p;
+    static const char linked[] = "{\"model\":\"H800\",\"index\":{\"lag_months\":2,"
+                                 "\"spread\":\"-0.50\",\"floor\":\"12.00\",\"cap\":\"20.00\"}}";
+    assert_string_equal(check(variant("{\"model\":\"H800\",\"unit_price\":\"16.80\"}", linked), &p),
+                        "");
+    const struct model_price *mp = &p.models[0];
+    assert_true(mp->link.on);
+    assert_int_equal(mp->link.lag_months, 2);
+    assert_int_equal(mp->link.spread, -500000);
+    assert_int_equal(mp->link.floor, 12000000);
+    assert_int_equal(mp->link.cap, 20000000);
+    assert_false(mp->use.month[0]); /* resolved by billing, per month */
+    assert_true(plan_has_index_link(&p));
+    assert_false(p.models[1].link.on);
+    const struct {
+        const char *index, *error;
+    } cases[] = {
+        {"{\"lag_months\":1}", ""}, /* spread, floor and cap are optional */
+        {"{\"spread\":\"0.50\"}", "$.gpu_hours.prices[0].index.lag_months: is required\n"},
+        {"{\"lag_months\":0}",
+         "$.gpu_hours.prices[0].index.lag_months: must be a whole number from 1 to 12\n"},
+        {"{\"lag_months\":13}",
+         "$.gpu_hours.prices[0].index.lag_months: must be a whole number from 1 to 12\n"},
+        {"{\"lag_months\":1,\"floor\":\"20.00\",\"cap\":\"12.00\"}",
+         "$.gpu_hours.prices[0].index.cap: is below the floor: a cap must be at least the floor\n"},
+        {"{\"lag_months\":1,\"floor\":\"-1.00\"}",
+         "$.gpu_hours.prices[0].index.floor: must not be negative\n"},
+        {"{\"lag_months\":1,\"spread\":\"--1\"}",
+         "$.gpu_hours.prices[0].index.spread: must be a decimal string like \"0.50\" or \"-0.50\" "
+         "with at most 6 decimals\n"},
+        {"{\"lag_months\":1,\"spread\":0.5}",
+         "$.gpu_hours.prices[0].index.spread: must be a decimal string like \"0.50\" or \"-0.50\" "
+         "with at most 6 decimals\n"},
+        {"{\"lag_months\":1,\"model\":\"H20\"}", "$.gpu_hours.prices[0].index.model: unknown field\n"},
+        {"\"monthly\"", "$.gpu_hours.prices[0].index: must be an object\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char price[256];
+        snprintf(price, sizeof price, "{\"model\":\"H800\",\"index\":%s}", cases[i].index);
+        const char *got = check(variant("{\"model\":\"H800\",\"unit_price\":\"16.80\"}", price), &p);
+        if (strcmp(got, cases[i].error))
+            fail_msg("case %zu: expected [%s], got [%s]", i, cases[i].error, got);
+    }
+    /* a price at the index is its own kind: no fixed price or tiers beside it */
+    assert_string_equal(
+        check(variant("{\"model\":\"H800\",\"unit_price\":\"16.80\"}",
+                      "{\"model\":\"H800\",\"unit_price\":\"16.80\",\"index\":{\"lag_months\":1}}"),
+              &p),
+        "$.gpu_hours.prices[0].index: a price at the index has no \"unit_price\" or \"tiers\" "
+        "beside it\n");
+}
+
+/* clamp(index + spread, floor, cap), exact, never below 0. */
+static void test_index_link_price_by_hand(void **state)
+{
+    (void)state;
+    struct index_link l = {.on = true, .lag_months = 1, .spread = 500000, .floor = 12000000,
+                           .cap = 20000000};
+    int64_t p = -1;
+    assert_true(index_link_price(&l, 17333333, &p)); /* 17.333333 + 0.50 */
+    assert_int_equal(p, 17833333);
+    assert_true(index_link_price(&l, 11000000, &p)); /* 11.50: the floor bites */
+    assert_int_equal(p, 12000000);
+    assert_true(index_link_price(&l, 19500001, &p)); /* 20.000001: the cap bites */
+    assert_int_equal(p, 20000000);
+    assert_true(index_link_price(&l, 19500000, &p)); /* 20.00 exactly: on the cap */
+    assert_int_equal(p, 20000000);
+    l = (struct index_link){.on = true, .lag_months = 1, .spread = -2000000, .floor = -1, .cap = -1};
+    assert_true(index_link_price(&l, 1500000, &p)); /* 1.50 - 2.00: never below 0 */
+    assert_int_equal(p, 0);
+    assert_true(index_link_price(&l, 7250000, &p)); /* no cap: 5.25 */
+    assert_int_equal(p, 5250000);
+    l.spread = INT64_MAX;
+    assert_false(index_link_price(&l, 1, &p)); /* overflow refused, never wrapped */
+    l.lag_months = 3;
+    assert_int_equal(index_link_month(&l, (2026 - 1970) * 12 + 1), (2025 - 1970) * 12 + 10);
+}
+
+/* A resolved price at the index prices like a fixed one (the band's
+ * multiplier on it) and marks its lines with the publication; unresolved,
+ * it is refused, never priced at 0; an absolute contract price replaces it. */
+static void test_index_priced_lines(void **state)
+{
+    (void)state;
+    static struct plan p;
+    assert_string_equal(
+        check(variant("{\"model\":\"H800\",\"unit_price\":\"16.80\"}",
+                      "{\"model\":\"H800\",\"index\":{\"lag_months\":1,\"spread\":\"0.50\"}}"),
+              &p),
+        "");
+    const struct usage_row rows[] = {
+        {"gpu_ms", "H800", "s", 11, 0, false, 1000000, 25200000}, /* peak x1.5, 7 h */
+        {"gpu_ms", "H800", "s", 14, 0, false, 1000000, 7200000},  /* flat, 2 h */
+    };
+    struct bill c = {0};
+    char err[256];
+    assert_false(charges_price(&p, NULL, rows, 2, 2, &c, err, sizeof err));
+    assert_string_equal(err, "plan \"gpu-2027\" prices model \"H800\" at the index, and no index "
+                             "value was looked up for it");
+    bill_free(&c);
+    struct model_price *mp = &p.models[0];
+    mp->use = (struct index_use){.month = "2026-01", .revision = 2,
+                                 .published_at = "2026-02-03T04:05:06Z", .index_micro = 17333333,
+                                 .link = mp->link};
+    assert_true(index_link_price(&mp->link, 17333333, &mp->price.unit_price[0]));
+    assert_true(charges_price(&p, NULL, rows, 2, 2, &c, err, sizeof err));
+    assert_int_equal(c.n, 2);
+    /* 7 h x 17.833333 x 1.5 = 187.2499965 -> 187.25; 2 h x 17.833333 = 35.666666 -> 35.67 */
+    assert_int_equal(c.lines[0].amount, 18725);
+    assert_int_equal(c.lines[1].amount, 3567);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_string_equal(c.lines[i].index.month, "2026-01");
+        assert_int_equal(c.lines[i].index.revision, 2);
+        assert_int_equal(c.lines[i].index.index_micro, 17333333);
+        assert_int_equal(c.lines[i].index.link.spread, 500000);
+        assert_int_equal(c.lines[i].unit_price, 17833333);
+    }
+    bill_free(&c);
+    struct contract k = {.basis = BASIS_GPU_HOURS, .noverrides = 1};
+    k.overrides[0] = (struct price_override){.meter = METER_BIT_GPU, .model = "H800",
+                                             .absolute = true, .unit_price = 15000000};
+    assert_true(charges_price(&p, &k, rows + 1, 1, 2, &c, err, sizeof err));
+    assert_int_equal(c.lines[0].amount, 3000); /* 2 h x 15.00: the contract's price */
+    assert_string_equal(c.lines[0].index.month, "");
+    bill_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +513,9 @@ int main(void)
         cmocka_unit_test(test_large_lines_are_exact),
         cmocka_unit_test(test_the_largest_line_and_the_first_refused),
         cmocka_unit_test(test_a_month_priced_into_lines),
+        cmocka_unit_test(test_index_link_reads_and_refuses_by_path),
+        cmocka_unit_test(test_index_link_price_by_hand),
+        cmocka_unit_test(test_index_priced_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # make demo: one month of a simulated mixed cluster, end to end on the real
 # local services: collect -> Kafka -> rate -> PostgreSQL -> invoices and a
-# statement, then a check of every amount against the generator's totals.
+# statement, then a check of every amount against the generator's totals;
+# then the month after it from invoice to cash (demo-receivables.sh) and the
+# cluster as a financed project with the price index (demo-investor.sh).
 # Uses its own database (gpumeter_demo, recreated) and a new topic per run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

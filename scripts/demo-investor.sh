@@ -63,7 +63,9 @@ A = A.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # half away from zero: 
 y, m = map(int, month.split("-"))
 first = date.fromisoformat(debt["repayment"]["first_due"])
 k = (y - first.year) * 12 + m - first.month + 1        # the payment due in the month
-assert 1 <= k < n, f"{month} is not a month of a level payment (payment {k} of {n})"
+if not 1 <= k < n:  # the last payment repays the rounding: not the level one
+    print(f"demo: FAILED, {month} is not a month of the loan's level payment (payment {k} of {n})", file=sys.stderr)
+    sys.exit(3)
 fixed = sum(Decimal(f["monthly"]) for f in doc["fixed_costs"])
 cfads = cash - energy - fixed
 dscr = Fraction(cfads) / Fraction(A)

@@ -1,7 +1,9 @@
 #!/bin/bash
 # make demo: one month of a simulated mixed cluster, end to end on the real
 # local services: collect -> Kafka -> rate -> PostgreSQL -> invoices and a
-# statement, then a check of every amount against the generator's totals.
+# statement, then a check of every amount against the generator's totals;
+# then the month after it from invoice to cash (demo-receivables.sh) and the
+# cluster as a financed project with the price index (demo-investor.sh).
 # Uses its own database (gpumeter_demo, recreated) and a new topic per run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +28,10 @@ invoice.seller_phone = 021-5888 0000
 invoice.seller_bank = 中国工商银行上海临港支行
 invoice.seller_account = 1001234509876543210
 fapiao.tax_code = 3040203000000000000
+# The price index's confidentiality minimum: the demo bills GPU-hours to two
+# customers only (alpha, beta; gamma by tokens), so 2, not the default 3
+# (docs/investor.md, "In the demo").
+index.min_contracts = 2
 CONF
 export GPUMETER_CONFIG=$OUT/gpumeter.conf
 step "fresh database $DB, schema, demo customers and plans, topic $GPUMETER_TOPIC"
@@ -226,8 +232,9 @@ if [ "$PERIOD" = 2026-10 ]; then
     echo "demo: OK, beta's $PERIOD credit as computed by hand: -2,779.39 (25% of its H800 charges, availability 96.3541%)"
 fi
 
-step "finance issues $PERIOD; the operator's view: what each GPU earned in $PERIOD"
+step "finance issues $PERIOD and publishes its price index; the operator's view: what each GPU earned in $PERIOD"
 "$GPUMETER" invoice issue --period "$PERIOD"
+"$GPUMETER" index publish --period "$PERIOD"
 "$GPUMETER" report capacity --from "$PERIOD-01" --to "$PERIOD-03" --by day
 "$GPUMETER" report yield --period "$PERIOD" --by site
 "$GPUMETER" report yield --period "$PERIOD"
@@ -310,6 +317,7 @@ fi
 echo "demo: OK, the paperwork is in $OUT"
 
 . "$ROOT/scripts/demo-receivables.sh"
+. "$ROOT/scripts/demo-investor.sh"
 
 step "the web console on the demo month (docs/console.md)"
 # 8080, or the next free port of the ten after it: one where nothing

@@ -1,0 +1,91 @@
+#!/bin/bash
+# make demo's investor's book (issue 37, docs/investor.md "In the demo"):
+# sourced by scripts/demo.sh after the receivables month, with its helpers
+# and variables ($PERIOD, $NEXT, $statement_day, $OUT). The demo's cluster
+# as a financed project with a loan, the realised compute price index of
+# its two months with their revisions, and the investor's month of
+# $PERIOD, one figure of which is computed again here by hand.
+project=lingang-spv-1
+project_doc=$ROOT/scripts/seed/project-$project.json
+
+step "the investor's book: the cluster as a project, $project (the four sh-lingang fleets, the three contracts, 70% of the purchase on a loan)"
+"$GPUMETER" project apply "$project_doc" --actor finance-demo
+"$GPUMETER" project show "$project" --schedule
+
+step "the realised compute price index of $PERIOD and $NEXT, published (at least 2 contracts: the demo bills GPU-hours to alpha and beta only)"
+# $PERIOD was published once when it was issued; alpha's invoice of it has
+# been voided since, so this publication revises it (docs/investor.md,
+# "Publications and revisions"): both are kept.
+"$GPUMETER" index publish --period "$PERIOD"
+"$GPUMETER" index publish --period "$NEXT"
+"$GPUMETER" report index --from "$PERIOD" --to "$NEXT"
+"$GPUMETER" report index --from "$PERIOD" --to "$NEXT" --revisions
+# Every month has had a value published for at least one model.
+months=$(psql_demo -tAc "SELECT string_agg(DISTINCT to_char(month, 'YYYY-MM'), ' ' ORDER BY to_char(month, 'YYYY-MM'))
+                         FROM price_index_publication WHERE price_micro IS NOT NULL")
+[ "$months" = "$PERIOD $NEXT" ] ||
+    { printf 'demo: FAILED, months with a published index value\nexpected: %s\ngot:      %s\n' \
+          "$PERIOD $NEXT" "$months" >&2; exit 3; }
+
+cash_month=${statement_day:0:7}
+step "the investor's month: $project in $PERIOD, and in $cash_month, when the bank statement's money came in"
+"$GPUMETER" report project --project "$project" --period "$PERIOD"
+[ "$cash_month" = "$PERIOD" ] || "$GPUMETER" report project --project "$project" --period "$cash_month"
+
+# By hand, from the inputs rather than the report: the level payment of the
+# loan from its amount, rate and term (the annuity formula, exact
+# fractions), the fixed costs from the document, the energy cost from
+# `report yield` of the month (the cost the project's fleets carry), the
+# cash from the amounts the demo's bank statement credited (valued on
+# $statement_day); then CFADS and the DSCR they give, rounded down to two
+# decimals (docs/investor.md, "The investor's month").
+statement_total=$(grep -o '<Amt Ccy="CNY">[0-9.]*' "$OUT/camt053-$NEXT.xml" | sed 's/.*>//' |
+                  python3 -c 'import sys; from decimal import Decimal; print(sum(map(Decimal, sys.stdin.read().split())))')
+by_hand() { # month -> "cash,fixed,energy,debt_service,dscr" as report project prints them
+    local month=$1 cash=0 energy
+    [ "$month" = "$cash_month" ] && cash=$statement_total
+    energy=$("$GPUMETER" report yield --period "$month" --format csv | sed '/^$/,$d' |
+             python3 -c 'import csv, sys; from decimal import Decimal
+print(sum((Decimal(r["energy_cost"]) for r in csv.DictReader(sys.stdin)), Decimal("0.00")))')
+    python3 - "$project_doc" "$month" "$cash" "$energy" <<'PY'
+import json, sys
+from datetime import date
+from decimal import Decimal, ROUND_HALF_UP
+from fractions import Fraction
+doc, month, cash, energy = json.load(open(sys.argv[1])), sys.argv[2], Decimal(sys.argv[3]), Decimal(sys.argv[4])
+debt = doc["debt"]
+B = sum(Fraction(d["amount"]) for d in debt["drawdowns"])
+i = Fraction(debt["annual_rate"]) / 12                 # monthly, nominal
+n = debt["repayment"]["payments"]
+A = B * i * (1 + i) ** n / ((1 + i) ** n - 1)          # the level payment
+A = Decimal(A.numerator) / Decimal(A.denominator)
+A = A.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # half away from zero: A > 0
+y, m = map(int, month.split("-"))
+first = date.fromisoformat(debt["repayment"]["first_due"])
+k = (y - first.year) * 12 + m - first.month + 1        # the payment due in the month
+if not 1 <= k < n:  # the last payment repays the rounding: not the level one
+    print(f"demo: FAILED, {month} is not a month of the loan's level payment (payment {k} of {n})", file=sys.stderr)
+    sys.exit(3)
+fixed = sum(Decimal(f["monthly"]) for f in doc["fixed_costs"])
+cfads = cash - energy - fixed
+dscr = Fraction(cfads) / Fraction(A)
+dscr = (dscr * 100).__floor__()                        # rounded down, toward minus infinity
+print(f"{cash:.2f},{fixed:.2f},{energy:.2f},{A:.2f},{'-' if dscr < 0 else ''}{abs(dscr) // 100}.{abs(dscr) % 100:02d}")
+PY
+}
+reported() { # month -> the same figures, as report project prints them
+    "$GPUMETER" report project --project "$project" --period "$1" --format csv |
+        awk -F, '{ v[$1] = $2 } END { print v["cash_collected"] "," v["fixed_costs"] "," v["energy_cost"] "," v["debt_service"] "," v["dscr"] }'
+}
+for month in "$PERIOD" "$cash_month"; do
+    want=$(by_hand "$month")
+    got=$(reported "$month")
+    if [ "$want" != "$got" ]; then
+        printf 'demo: FAILED, %s of %s (cash,fixed,energy,debt_service,dscr) differs from the figures by hand\nexpected: %s\ngot:      %s\n' \
+            "$project" "$month" "$want" "$got" >&2
+        exit 3
+    fi
+done
+IFS=, read -r _ _ _ payment period_dscr <<<"$(by_hand "$PERIOD")"
+IFS=, read -r cash _ _ _ cash_dscr <<<"$(by_hand "$cash_month")"
+echo "demo: OK, $project as computed by hand: debt service $payment a month (the annuity), DSCR $period_dscr in $PERIOD, cash $cash in $cash_month (the statement's credits), DSCR $cash_dscr"

@@ -285,6 +285,27 @@ check_eq "no page or console errors" 0 "$(seen errors)"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 
+# With index.min_contracts = 3, H20's January (2 contracts) and H800's
+# March (2) are withheld: gaps in the chart, never 0, "insufficient" in
+# the table; H800's January (3) stays.
+GPUMETER_INDEX_MIN_CONTRACTS=3 start_server "$TMP/serve3.log" --threads 2 || { fail "start the API with a minimum of 3"; finish; }
+(cd "$TMP" && node "$ROOT/tests/tools/console_index.mjs" "$U/" "$KF" 2026-01 2026-04 "$TMP") \
+    >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove the page again" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+api_get "$KF" "/v1/index?from=2026-01&to=2026-04" | cut -d' ' -f2- >"$TMP/gross.json"
+seen chart.gpu_hours-gross.en >"$TMP/chart.json"
+check_eq "the chart draws the API's index with values withheld" equal \
+    "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/gross.json" "$TMP/chart.json" 2026-01 2026-04)"
+check_eq "by hand: a withheld month is a gap, not 0" "H20 [null,null,null,null] H800 [16.8,null,null,null]" \
+    "$(seen chart.gpu_hours-gross.en | jq -r '.series[] | "\(.name) \(.data | tojson)"' | paste -sd' ')"
+check_eq "and the table says insufficient, in both languages" \
+    "2026-01|H20|CNY|2|-|-|insufficient|final 2026-01|H20|CNY|2|-|-|样本不足|终值" \
+    "$(seen rows.gpu_hours-gross.en | cut -d';' -f1) $(seen rows.gpu_hours-gross.zh | cut -d';' -f1)"
+check_eq "no page or console errors" 0 "$(seen errors)"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+
 run_gm 2 "a bad --series" report index --from 2026-01 --to 2026-01 --series energy
 run_gm 2 "a bad --basis" report index --from 2026-01 --to 2026-01 --basis after_tax
 finish

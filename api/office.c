@@ -350,19 +350,30 @@ static bool project_failed(struct request *r, const char *code, const char *when
     return http_error(r, 404, "not_found", "project \"%s\" has %s", code, when);
 }
 
-/* The investor's month: `report project --format json`, the same output
- * function (billing/project_report.h), so the figures never disagree. */
-bool handle_project(struct request *r)
+/* The investor's month (backlog false) or its backlog curve (true): `report
+ * project [--backlog] --format json`, the same output function
+ * (billing/project_report.h), so the figures never disagree. */
+static bool project_month(struct request *r, bool backlog)
 {
     const char *code;
     char first_day[16];
     if (!finance_only(r) || !project_param(r, &code) || !month_param(r, first_day)) return false;
     const char *period = http_param(r, "period");
     db_clear_error();
-    if (!project_report_month(r->conn, code, period, r->cfg->default_after_days, false,
+    if (!project_report_month(r->conn, code, period, r->cfg->default_after_days, backlog,
                               REPORT_JSON, &r->body))
         return project_failed(r, code, "no version in effect in that month");
     return true;
+}
+
+bool handle_project(struct request *r)
+{
+    return project_month(r, false);
+}
+
+bool handle_project_backlog(struct request *r)
+{
+    return project_month(r, true);
 }
 
 /* The debt schedule: `project show --schedule --format json` of the

@@ -2,7 +2,8 @@
  * each answering one request (http.h) like handlers.h's, whose handle_
  * family they share: customers, a month's invoices, voucher claims, the
  * audit trail, plans and plan simulation, notifications, and the
- * investor's book: projects, a project's month and its debt schedule. Each sets r's response and
+ * investor's book: projects, a project's month, its backlog curve and its
+ * debt schedule. Each sets r's response and
  * returns false after an error response. Reentrant: everything lives on
  * the request; thread-safe, each request on its own pooled connection. */
 #ifndef GPUMETER_OFFICE_H
@@ -25,5 +26,6 @@ bool handle_notifications(struct request *r);    /* finance keys only */
 bool handle_projects(struct request *r);         /* the projects and their versions */
 bool handle_project(struct request *r);          /* report project as JSON */
 bool handle_project_schedule(struct request *r); /* project show --schedule as JSON */
+bool handle_project_backlog(struct request *r);  /* report project --backlog as JSON */
 
 #endif

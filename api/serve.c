@@ -93,6 +93,7 @@ static const struct route routes[] = {
     {"/v1/projects", handle_projects, "", NULL},
     {"/v1/project", handle_project, "project period", NULL},
     {"/v1/project/schedule", handle_project_schedule, "project at", NULL},
+    {"/v1/project/backlog", handle_project_backlog, "project period", NULL},
     {"/v1/receivables", handle_receivables, "as_of customer", NULL},
     {"/v1/payments", handle_payments, "status customer", NULL},
     {"/v1/customers", handle_customers, "", NULL},

@@ -103,6 +103,33 @@ Object.assign(WORDS.zh, {
   sch_principal: "本金", sch_payment: "还款额", sch_closing: "期末余额",
 });
 
+/* issue 37, the investor's charts: the backlog curve of a project and the
+ * realised compute price index by model over the months (docs/console.md) */
+Object.assign(WORDS.en, {
+  backlogCurve: "Contracted backlog by month", backlogCounted: "Backlog (counted)", backlogInDefault: "Customers in default (left out)",
+  noBacklog: "No contract of the project commits anything after this month.", inDefaultCol: "In default",
+  index: "Price index", indexT: "Realised price by model", indexRows: "The index, month by month", indexRevisions: "Published revisions",
+  from: "From", to: "To", series: "Series", basis: "Basis", series_gpu_hours: "GPU-hours", series_tokens: "Training tokens",
+  series_commitments: "Take-or-pay commitments", basis_gross: "Gross", basis_net: "Net of vouchers and subsidies",
+  perGpuHour: "{c} per GPU-hour", perMTokens: "{c} per million tokens", key_gpu_hours: "Model", key_tokens: "Token class", key_commitments: "Key",
+  qty_gpu_hours: "GPU-hours", qty_tokens: "Million tokens", qty_commitments: "GPU-hours used", price: "Price",
+  insufficient: "insufficient", final: "final", provisional: "provisional", revision: "Revision", publishedAt: "Published (UTC)",
+  indexLegend: "A gap: no value published (fewer contracts than the minimum, or no sale); ◆ a provisional month.",
+  minContracts: "published with at least {n} contracts", noIndex: "No invoice that stands in these months.", noRevisions: "No month of this range was published (gpumeter index publish).",
+});
+Object.assign(WORDS.zh, {
+  backlogCurve: "按月的合同储备", backlogCounted: "储备（计入）", backlogInDefault: "违约客户（未计入）",
+  noBacklog: "本月之后该项目没有任何合同承诺。", inDefaultCol: "违约部分",
+  index: "价格指数", indexT: "按型号的实际成交价", indexRows: "逐月指数", indexRevisions: "已发布的修订",
+  from: "起始月", to: "截止月", series: "系列", basis: "口径", series_gpu_hours: "GPU 时", series_tokens: "训练 Token",
+  series_commitments: "包销承诺", basis_gross: "总额", basis_net: "扣除算力券与补贴",
+  perGpuHour: "{c} / GPU 时", perMTokens: "{c} / 百万 Token", key_gpu_hours: "型号", key_tokens: "Token 档位", key_commitments: "键",
+  qty_gpu_hours: "GPU 时", qty_tokens: "百万 Token", qty_commitments: "已用 GPU 时", price: "价格",
+  insufficient: "样本不足", final: "终值", provisional: "暂定", revision: "修订号", publishedAt: "发布时间（UTC）",
+  indexLegend: "断开处：未发布数值（合同数少于下限，或无成交）；◆ 暂定月份。",
+  minContracts: "至少 {n} 份合同方发布", noIndex: "这些月份没有有效发票。", noRevisions: "此范围内没有已发布的月份（gpumeter index publish）。",
+});
+
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
 const t = (k) => (Object.hasOwn(WORDS[lang], k) ? WORDS[lang][k] : k);
 const locale = () => (lang === "zh" ? "zh-CN" : "en-GB");
@@ -312,7 +339,7 @@ function home() {
   return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
 }
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
 }
 
 function renderNav() {
@@ -760,9 +787,10 @@ async function investorView(params) {
   const p = period.value, q = encodeURIComponent(chosen);
   /* a project with no version in the month, or no debt, is a 404: said, not failed */
   const notFound = (e) => { if (e instanceof Error && /^404 /.test(e.message)) return null; throw e; };
-  const [m, s] = await Promise.all([
+  const [m, s, b] = await Promise.all([
     api(`/v1/project?project=${q}&period=${p}`).catch(notFound),
     api(`/v1/project/schedule?project=${q}&at=${lastDay(p)}`).catch(notFound),
+    api(`/v1/project/backlog?project=${q}&period=${p}`).catch(notFound),
   ]);
   const title = el("h1", {}, `${t("investor")} · ${chosen} · ${monthName(p)}`);
   if (!m) return show(title, bar, el("p", { class: "muted", "data-empty": "project" }, t("notInEffect")));
@@ -777,6 +805,113 @@ async function investorView(params) {
     s ? table([t("sch_period"), t("sch_from"), t("sch_due"), ...cols.map((k) => t(`sch_${k}`))], s.rows.map((r) => el("tr", { "data-period": r.period },
       td(r.period, { class: "num" }), td(dateName(r.from)), td(dateName(r.due)), ...cols.map((k) => td(money(r[k], s.currency), { class: "num" })))),
     { name: "debt-schedule", num: [0, 3, 4, 5, 6, 7, 8] }) : el("p", { class: "muted", "data-empty": "debt-schedule" }, t("noDebt"))));
+  if (b) grid.append(backlogCard(b));
+  show(title, bar, grid);
+}
+
+/* The backlog curve (GET /v1/project/backlog, `report project --backlog`):
+ * each month after the period to the last with a commitment, the counted
+ * backlog and the part of customers in default stacked, in the project's
+ * currency; the table beside it holds the exact amounts (the chart's are
+ * floats, drawn only). The curve is every month in order, so the axis is
+ * continuous as the API gives it. */
+function backlogCard(b) {
+  const c = b.currency, months = b.months;
+  const head = el("h2", {}, t("backlogCurve"));
+  if (!months.length) return el("section", { class: "card wide", "data-card": "backlog" }, head, el("p", { class: "muted", "data-empty": "backlog" }, t("noBacklog")));
+  return el("section", { class: "card wide", "data-card": "backlog" }, head, el("p", { class: "sub" }, t("moneyIn").replace("{c}", c)),
+    barChart("backlog", months.map((x) => x.month), [
+      { name: t("backlogCounted"), stack: "b", data: months.map((x) => Number(x.backlog)) },
+      { name: t("backlogInDefault"), stack: "b", data: months.map((x) => Number(x.in_default)) }], c),
+    table([t("month"), t("contracts"), t("backlogCounted"), t("inDefaultCol")], months.map((x) => el("tr", { "data-month": x.month },
+      td(x.month), td(x.contracts, { class: "num" }), td(money(x.backlog, c), { class: "num", "data-backlog": x.backlog }),
+      td(money(x.in_default, c), { class: "num", "data-in-default": x.in_default }))), { name: "backlog", num: [1, 2, 3] }));
+}
+
+/* ---- the realised compute price index (issue 37, docs/console.md): finance keys ---- */
+
+/* Every month from from to to (YYYY-MM), in order: the chart's axis, so a
+ * month with no value is on it, as a gap. */
+function monthsBetween(from, to) {
+  const out = [];
+  let [y, m] = from.split("-").map(Number);
+  const [y1, m1] = to.split("-").map(Number);
+  while (y * 12 + m <= y1 * 12 + m1 && out.length < 1200) {
+    out.push(`${y}-${String(m).padStart(2, "0")}`);
+    if (++m > 12) { m = 1; y++; }
+  }
+  return out;
+}
+function monthsBack(period, n) {
+  const [y, m] = period.split("-").map(Number);
+  const d = new Date(Date.UTC(y, m - 1 - n, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+/* A line chart over a category axis: null is a gap (connectNulls off). */
+function lineChart(name, labels, series, unit, note) {
+  const div = el("div", { class: "chart", "data-chart": name });
+  requestAnimationFrame(() => {
+    if (!window.echarts || !div.isConnected) return;
+    const c = echarts.init(div);
+    c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
+      grid: { left: 8, right: 40, top: 40, bottom: 24, containLabel: true },
+      xAxis: { type: "category", data: labels, boundaryGap: false },
+      yAxis: { type: "value", name: unit, scale: true, nameTextStyle: { align: "left" } },
+      graphic: note ? [{ type: "text", left: 8, bottom: 0, style: { text: note, fill: "#666", font: "12px sans-serif" } }] : [],
+      series: series.map((s) => ({ name: s.name, type: "line", connectNulls: false, symbolSize: 7, data: s.data })) });
+    charts.push(c);
+  });
+  return div;
+}
+
+async function indexView(params) {
+  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  const to = params.get("to") || thisMonth(), from = params.get("from") || monthsBack(to, 11);
+  const series = ["gpu_hours", "tokens", "commitments"].includes(params.get("series")) ? params.get("series") : "gpu_hours";
+  const basis = params.get("basis") === "net" ? "net" : "gross";
+  const fromI = el("input", { type: "month", id: "from", value: from }), toI = el("input", { type: "month", id: "to", value: to });
+  const sel = (id, values, chosen, word) => el("select", { id }, values.map((v) => el("option", { value: v, selected: v === chosen }, t(`${word}_${v}`))));
+  const seriesS = sel("series", ["gpu_hours", "tokens", "commitments"], series, "series"), basisS = sel("basis", ["gross", "net"], basis, "basis");
+  const bar = el("form", { class: "toolbar" }, el("label", {}, t("from"), fromI), el("label", {}, t("to"), toI),
+    el("label", {}, t("series"), seriesS), el("label", {}, t("basis"), basisS), el("button", { class: "primary", type: "submit" }, t("load")));
+  bar.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    go("index", { from: fromI.value, to: toI.value, series: seriesS.value, basis: basisS.value });
+  });
+  const q = new URLSearchParams({ from, to, series, basis });
+  const [x, revs] = await Promise.all([api(`/v1/index?${q}`), api(`/v1/index?${q}&revisions=true`)]);
+  const tokens = series === "tokens", qty = tokens ? "million_tokens" : "gpu_hours", priceOf = tokens ? "price_per_million_tokens" : "price_per_gpu_hour";
+  const currencies = [...new Set(x.rows.map((r) => r.currency))].sort();
+  const keyOf = (r) => (currencies.length > 1 ? `${r.model} · ${r.currency}` : r.model);
+  const unit = t(tokens ? "perMTokens" : "perGpuHour").replace("{c}", currencies.join(" / ") || "");
+  const title = el("h1", {}, `${t("index")} · ${t(`series_${series}`)} · ${t(`basis_${basis}`)}`);
+  const grid = el("div", { class: "grid" });
+  const months = monthsBetween(from, to);
+  /* one line per key; a month withheld (insufficient) or without sales is
+   * null, a gap; a provisional value a diamond */
+  const keys = [...new Set(x.rows.map(keyOf))];
+  const lines = keys.map((k) => ({ name: k, data: months.map((mo) => {
+    const r = x.rows.find((y) => y.month === mo && keyOf(y) === k);
+    if (!r || r[priceOf] === "insufficient") return null;
+    return r.status === "provisional" ? { value: Number(r[priceOf]), symbol: "diamond", symbolSize: 12 } : Number(r[priceOf]);
+  }) }));
+  const sub = el("p", { class: "sub" }, `${unit} · ${t("minContracts").replace("{n}", x.min_contracts)}`);
+  const status = (r) => t(r.status);
+  const price = (r) => (r[priceOf] === "insufficient" ? t("insufficient") : exact(r[priceOf]));
+  grid.append(el("section", { class: "card wide", "data-card": "index" }, el("h2", {}, t("indexT")), sub,
+    x.rows.length ? lineChart("index", months, lines, unit, t("indexLegend")) : el("p", { class: "muted", "data-empty": "index" }, t("noIndex"))));
+  const headsOf = (more) => [t("month"), t(`key_${series}`), t("currency"), t("contracts"), t(`qty_${series}`), t("amount"), `${t("price")} (${unit})`, t("status"), ...more];
+  const cells = (r) => [td(r.month), td(r.model), td(r.currency), td(r.contracts, { class: "num" }),
+    td(r[qty] === "-" ? "-" : exact(r[qty]), { class: "num" }), td(r.amount === "-" ? "-" : money(r.amount, r.currency), { class: "num" }),
+    td(price(r), { class: "num", "data-price": r[priceOf] }), td(status(r), { "data-status": r.status })];
+  if (x.rows.length)
+    grid.append(el("section", { class: "card wide", "data-card": "index-rows" }, el("h2", {}, t("indexRows")),
+      table(headsOf([]), x.rows.map((r) => el("tr", { "data-row": `${r.month} ${r.model} ${r.currency}` }, cells(r))), { name: "index-rows", num: [3, 4, 5, 6] })));
+  grid.append(el("section", { class: "card wide", "data-card": "index-revisions" }, el("h2", {}, t("indexRevisions")),
+    revs.publications.length ? table(headsOf([t("revision"), t("publishedAt")]), revs.publications.map((r) => el("tr", { "data-revision": `${r.month} ${r.model} ${r.currency} ${r.revision}` },
+      cells(r), td(r.revision, { class: "num" }), td(r.published_at))), { name: "index-revisions", num: [3, 4, 5, 6, 8] })
+      : el("p", { class: "muted", "data-empty": "index-revisions" }, t("noRevisions"))));
   show(title, bar, grid);
 }
 
@@ -861,7 +996,7 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, sales: salesView }[view](params);
+    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView }[view](params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);

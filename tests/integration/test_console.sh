@@ -372,7 +372,7 @@ check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
 # yield's availability say, in both languages, charts with their units.
 fh=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/fleet/health?period=$PERIOD")
 fy=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/operator/yield?period=$PERIOD")
-check_eq "finance's views include the fleet's health and the investor's page" "customer,finance,fleet,investor,sales" "$(seen fleet.nav)"
+check_eq "finance's views include the fleet's health, the investor's page and the price index" "customer,finance,fleet,investor,index,sales" "$(seen fleet.nav)"
 check_eq "the fleet page lists the API's devices" "$(jq -r '[.devices[].device] | join(",")' <<<"$fh")" "$(seen fleet.devices)"
 check_eq "the H800's availability: up 1 h of 2, 500,000 ppm" 500000 \
     "$(jq -r '.rows[] | select(.model == "H800") | .availability_ppm' <<<"$fy")"

@@ -231,6 +231,79 @@ check_eq "GET /v1/index?days=true: the CLI's JSON" \
     "${out%% *} $(jq -c . <<<"${out#* }")"
 check_match "days over two months is a 400" '^400 ' \
     "$(api_get "$KF" "/v1/index?from=2026-02&to=2026-03&days=true")"
+
+# The console's price index page (tests/tools/console_index.mjs): alpha's
+# and beta's March issued, the others' still drafts, so March's H800 is
+# published (2 contracts) and provisional: gross (50.40 + 50.40) / 6 h =
+# 16.800000, net (42.84 + 50.40) / 6 = 15.540000; published, a revision
+# 0 beside January's. January to April, the GPU-hour series gross in
+# English and Chinese, then the token series net chosen in the page's
+# form: each chart draws the API's values (a gap where none is
+# published, a provisional month marked), the tables the API's strings.
+"$GM" invoice issue --period 2026-03 --customer alpha >/dev/null 2>&1 || fail "issue alpha's March"
+"$GM" invoice issue --period 2026-03 --customer beta >/dev/null 2>&1 || fail "issue beta's March"
+"$GM" index publish --period 2026-03 >/dev/null 2>&1 || fail "publish March"
+# drive_index SHOTS WHAT: the page from January to April into $TMP/seen
+# (read with seen NAME), the API's GPU-hour index gross into gross.json.
+drive_index() {
+    (cd "$TMP" && node "$ROOT/tests/tools/console_index.mjs" "$U/" "$KF" 2026-01 2026-04 "$1") \
+        >"$TMP/seen" 2>"$TMP/drive.err"
+    check_eq "the browser drove the price index page in both languages ($2)" 0 "$?"
+    [ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+    api_get "$KF" "/v1/index?from=2026-01&to=2026-04" | cut -d' ' -f2- >"$TMP/gross.json"
+}
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+SHOTS=$ROOT/build/console
+mkdir -p "$SHOTS"
+drive_index "$SHOTS" "minimum 2"
+api_get "$KF" "/v1/index?from=2026-01&to=2026-04&series=tokens&basis=net" | cut -d' ' -f2- >"$TMP/tokens.json"
+for v in gpu_hours-gross:gross tokens-net:tokens; do
+    for lang in en zh; do
+        seen "chart.${v%%:*}.$lang" >"$TMP/chart.json"
+        check_eq "the ${v%%:*} chart draws the API's index ($lang)" equal \
+            "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/${v#*:}.json" "$TMP/chart.json" 2026-01 2026-04)"
+    done
+done
+check_eq "by hand: H20 in January only, H800 in January and March (provisional); February and April gaps" \
+    '["2026-01","2026-02","2026-03","2026-04"] H20 [7.25,null,null,null] H800 [16.8,null,{"value":16.8,"symbol":"diamond","symbolSize":12},null]' \
+    "$({ seen chart.gpu_hours-gross.en | jq -c '.x'; seen chart.gpu_hours-gross.en |
+        jq -r '.series[] | "\(.name) \(.data | tojson)"'; } | paste -sd' ')"
+check_eq "the axis says the unit, in both languages" "CNY per GPU-hour|CNY / GPU 时|CNY per million tokens" \
+    "$(seen chart.gpu_hours-gross.en | jq -r .unit)|$(seen chart.gpu_hours-gross.zh | jq -r .unit)|$(seen chart.tokens-net.en | jq -r .unit)"
+check_eq "the page's tab and title, in both languages" \
+    "Price index|价格指数|Price index · GPU-hours · Gross|价格指数 · GPU 时 · 总额|价格指数 · 训练 Token · 扣除算力券与补贴" \
+    "$(seen nav.gpu_hours-gross.en)|$(seen nav.gpu_hours-gross.zh)|$(seen title.gpu_hours-gross.en)|$(seen title.gpu_hours-gross.zh)|$(seen title.tokens-net.zh)"
+check_eq "the table: the API's strings, March provisional" \
+    "2026-01|H20|CNY|2|6.000|CN¥43.50|7.250000|final;2026-01|H800|CNY|3|21.000|CN¥352.80|16.800000|final;2026-03|H800|CNY|2|6.000|CN¥100.80|16.800000|provisional" \
+    "$(seen rows.gpu_hours-gross.en)"
+check_eq "in Chinese" "2026-03|H800|CNY|2|6.000|¥100.80|16.800000|暂定" \
+    "$(seen rows.gpu_hours-gross.zh | cut -d';' -f3)"
+check_eq "net of vouchers, tokens: January's 2.464286 (3,450.00 over 1,400 M)" \
+    "2026-01|any size|CNY|2|1,400.000000|CN¥3,450.00|2.464286|final" "$(seen rows.tokens-net.en)"
+check_eq "the revisions of the token series net: 0 and 1, as published" \
+    "2026-01|any size|CNY|2|1,500.000000|CN¥3,750.00|2.500000|final|0;2026-01|any size|CNY|2|1,400.000000|CN¥3,450.00|2.464286|final|1" \
+    "$(seen revisions.tokens-net.en | tr ';' '\n' | cut -d'|' -f1-9 | paste -sd';')"
+check_eq "the GPU-hour revisions include March's first publication, provisional" \
+    "2026-03|H800|CNY|2|6.000|CN¥100.80|16.800000|provisional|0" \
+    "$(seen revisions.gpu_hours-gross.en | tr ';' '\n' | grep '^2026-03' | cut -d'|' -f1-9)"
+check_eq "no page or console errors" 0 "$(seen errors)"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+
+# With index.min_contracts = 3, H20's January (2 contracts) and H800's
+# March (2) are withheld: gaps in the chart, never 0, "insufficient" in
+# the table; H800's January (3) stays.
+GPUMETER_INDEX_MIN_CONTRACTS=3 start_server "$TMP/serve3.log" --threads 2 || { fail "start the API with a minimum of 3"; finish; }
+drive_index "$TMP" "minimum 3"
+seen chart.gpu_hours-gross.en >"$TMP/chart.json"
+check_eq "the chart draws the API's index with values withheld" equal \
+    "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/gross.json" "$TMP/chart.json" 2026-01 2026-04)"
+check_eq "by hand: a withheld month is a gap, not 0" "H20 [null,null,null,null] H800 [16.8,null,null,null]" \
+    "$(seen chart.gpu_hours-gross.en | jq -r '.series[] | "\(.name) \(.data | tojson)"' | paste -sd' ')"
+check_eq "and the table says insufficient, in both languages" \
+    "2026-01|H20|CNY|2|-|-|insufficient|final 2026-01|H20|CNY|2|-|-|样本不足|终值" \
+    "$(seen rows.gpu_hours-gross.en | cut -d';' -f1) $(seen rows.gpu_hours-gross.zh | cut -d';' -f1)"
+check_eq "no page or console errors" 0 "$(seen errors)"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 

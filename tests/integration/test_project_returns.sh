@@ -140,6 +140,63 @@ check_eq "the backlog curve: its first, seventh and last months" \
 check_eq "the backlog curve sums to the report's backlog and in default" "60000 180000" \
     "$(awk -F, 'NR > 1 { b += $3 * 100; d += $4 * 100 } END { printf "%d %d", b, d }' <<<"$out")"
 
+# The curve through the finance API (GET /v1/project/backlog): the
+# report's own JSON, byte for byte; 403, 400 and 404 as /v1/project.
+KF=$("$GM" customer key create --finance 2>/dev/null)
+KS=$("$GM" customer key create --sales 2>/dev/null)
+KA=$("$GM" customer key create alpha 2>/dev/null)
+start_server "$TMP/serve.log" || { fail "the server starts"; finish; }
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+B=$("$GM" report project --project spv-year --period 2026-12 --backlog --format json)
+check_eq "GET /v1/project/backlog is report project --backlog's JSON" "200 $B" \
+    "$(api_get "$KF" "/v1/project/backlog?project=spv-year&period=2026-12")"
+check_match "a customer's key may not read the backlog" '^403 .*"forbidden"' \
+    "$(api_get "$KA" "/v1/project/backlog?project=spv-year&period=2026-12")"
+check_match "nor a sales key" '^403 .*"forbidden"' \
+    "$(api_get "$KS" "/v1/project/backlog?project=spv-year&period=2026-12")"
+check_match "no project: 400 naming it" '^400 .*project is a project code' \
+    "$(api_get "$KF" "/v1/project/backlog?period=2026-12")"
+check_match "a bad period: 400 naming it" '^400 .*period is a month' \
+    "$(api_get "$KF" "/v1/project/backlog?project=spv-year&period=2026-13")"
+check_match "an unknown parameter: 400" '^400 ' \
+    "$(api_get "$KF" "/v1/project/backlog?project=spv-year&period=2026-12&format=csv")"
+check_match "an unknown project: 404 naming it" '^404 .*"not_found".*nowhere' \
+    "$(api_get "$KF" "/v1/project/backlog?project=nowhere&period=2026-12")"
+check_match "a month before the project: 404" '^404 ' \
+    "$(api_get "$KF" "/v1/project/backlog?project=spv-year&period=2025-12")"
+
+# The curve on the console's Investor page (tests/tools/console_investor.mjs):
+# the chart draws the API's months and amounts (counted and in default
+# stacked, the currency on its axis), the table holds them exactly, in
+# English and in Chinese; screenshots in build/console/ (not committed).
+SHOTS=$ROOT/build/console
+mkdir -p "$SHOTS"
+(cd "$TMP" && node "$ROOT/tests/tools/console_investor.mjs" "$U/" "$KF" spv-year 2026-12 "$SHOTS" backlog) \
+    >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove the investor page in both languages" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+echo "$B" >"$TMP/backlog.json"
+for lang in en zh; do
+    seen "backlogchart.$lang" >"$TMP/chart.json"
+    check_eq "the backlog chart draws the API's curve ($lang)" equal \
+        "$(python3 "$ROOT/tests/tools/console_chart_check.py" backlog "$TMP/backlog.json" "$TMP/chart.json")"
+done
+check_eq "the chart's axis: 36 months, 2027-01 to 2029-12, in CNY" "36 2027-01 2029-12 CNY" \
+    "$(seen backlogchart.en | jq -r '"\(.x | length) \(.x[0]) \(.x[-1]) \(.unit)"')"
+check_eq "the legend names both parts (English)" "Backlog (counted)|Customers in default (left out)" \
+    "$(seen backlogchart.en | jq -r '.legend | join("|")')"
+check_eq "the legend names both parts (Chinese)" "储备（计入）|违约客户（未计入）" \
+    "$(seen backlogchart.zh | jq -r '.legend | join("|")')"
+check_eq "the table: 36 months, the first, seventh and last by hand" \
+"36 2027-01|1|CN¥100.00|CN¥50.00 2027-07|0|CN¥0.00|CN¥50.00 2029-12|0|CN¥0.00|CN¥50.00" \
+    "$(seen backlog.en | tr ';' '\n' | sed -n '$=') $(seen backlog.en | tr ';' '\n' | sed -n '1p;7p;$p' | paste -sd' ')"
+check_eq "the table in Chinese" "2027-01|1|¥100.00|¥50.00" "$(seen backlog.zh | cut -d';' -f1)"
+check_eq "nothing said instead" "none none" "$(seen empty.en) $(seen empty.zh)"
+check_eq "no page or console errors" 0 "$(seen errors)"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+
 # A version from December without a discount rate: no NPV, the rest the
 # same (the version in effect on the period's last day decides).
 sed -e 's/, *"discount_rate": "0.12"//' -e 's/"effective_from": "2026-01-01"/"effective_from": "2026-12-01"/' \

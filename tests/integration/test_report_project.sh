@@ -273,7 +273,9 @@ check_eq "the debt schedule: twelve periods, the first two and the last by hand"
 check_eq "the debt schedule's first period (Chinese)" \
     "1|2026年1月1日|2026年2月1日|¥0.00|¥1,200.00|¥6.00|¥100.00|¥106.00|¥1,100.00" \
     "$(seen schedule.zh | cut -d';' -f1)"
-check_eq "nothing said instead" "none none" "$(seen empty.en) $(seen empty.zh)"
+check_eq "no commitment of the project's: the backlog curve says so, no chart" \
+    "No contract of the project commits anything after this month. 本月之后该项目没有任何合同承诺。 0" \
+    "$(seen empty.en) $(seen empty.zh) $(grep -c '^backlogchart' "$TMP/seen")"
 check_eq "no page or console errors" 0 "$(seen errors)"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null

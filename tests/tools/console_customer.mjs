@@ -44,3 +44,18 @@ export async function signedIn(url, key, home, view, hash) {
 export async function customerMonth(url, key, period) {
   return signedIn(url, key, "customer", "customer", `#/customer?period=${period}`);
 }
+
+/* What the ECharts chart data-chart=name draws, as the page gave it to
+ * ECharts (issue 37's investor charts): the category axis, the value
+ * axis's name (its unit), the legend and each series' name and data, a
+ * gap as null. Waits for the chart, which draws on the frame after the
+ * view is ready. */
+export async function chartData(page, name) {
+  const sel = `[data-chart="${name}"]`;
+  await page.waitForFunction((s) => { const d = document.querySelector(s); return d && window.echarts.getInstanceByDom(d); }, sel, { timeout: 20000 });
+  return page.$eval(sel, (d) => {
+    const o = window.echarts.getInstanceByDom(d).getOption();
+    return { x: o.xAxis[0].data, unit: o.yAxis[0].name, legend: o.series.map((s) => s.name),
+      series: o.series.map((s) => ({ name: s.name, stack: s.stack || null, data: s.data })) };
+  });
+}

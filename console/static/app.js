@@ -411,7 +411,7 @@ function indexUseNote(l, c) {
   const x = l.index;
   if (!x) return null;
   const terms = x.lag_months === undefined ? [] : [
-    fill("idxSpread", { v: `${x.spread.startsWith("-") ? "" : "+"}${unitPrice(x.spread, c)}` }),
+    fill("idxSpread", { v: `${x.spread.startsWith("-") ? "" : "+"}${money(unitPrice(x.spread, c), c)}` }),
     x.floor === null ? null : fill("idxFloor", { v: money(unitPrice(x.floor, c), c) }),
     x.cap === null ? null : fill("idxCap", { v: money(unitPrice(x.cap, c), c) })].filter(Boolean);
   const note = fill("idxNote", { model: l.model, month: monthName(x.month.slice(0, 7)), value: money(x.value, c),

@@ -49,7 +49,7 @@ step "alpha gives notice on $NEXT-05 and ends its contract on $NEXT-20 (15 days'
 "$GPUMETER" contract terminate alpha-2026 --date "$NEXT-20" --noticed "$NEXT-05" \
     --reason "违约退租：算力价格下行，提前终止" --actor sales-demo
 
-step "collect and rate $NEXT (a quieter month: 2 jobs per account), invoice it and issue it"
+step "collect and rate $NEXT (a quieter month: 2 jobs per account), invoice it and issue it; gamma's last: its swap settles at $NEXT's own H800 index, so the first run holds it (an error by design, exit 1)"
 "$GPUMETER" collect synthetic --month "$NEXT" --seed 2027 --jobs 2
 "$GPUMETER" rate --until-idle
 # gamma's swap settles at $NEXT's own index, final only once the month's
@@ -59,6 +59,7 @@ step "collect and rate $NEXT (a quieter month: 2 jobs per account), invoice it a
 rc=0
 "$GPUMETER" invoice run --period "$NEXT" || rc=$?
 [ "$rc" = 1 ] || { echo "demo: FAILED, the invoice run of $NEXT exited $rc, not 1 (gamma held until its index is published)" >&2; exit 3; }
+echo "(gamma held, as it must be: the others are issued, then $NEXT's index is published, then gamma is run again)"
 "$GPUMETER" invoice issue --period "$NEXT"
 "$GPUMETER" index publish --period "$NEXT"
 "$GPUMETER" invoice run --period "$NEXT" --customer gamma

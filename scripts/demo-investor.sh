@@ -27,6 +27,47 @@ months=$(psql_demo -tAc "SELECT string_agg(DISTINCT to_char(month, 'YYYY-MM'), '
     { printf 'demo: FAILED, months with a published index value\nexpected: %s\ngot:      %s\n' \
           "$PERIOD $NEXT" "$months" >&2; exit 3; }
 
+step "one index-linked contract: gamma's fixed-for-floating settlement on $NEXT's H800 index, on its $NEXT invoice"
+gamma_swap_inv=$(number_of gamma "$NEXT")
+"$GPUMETER" invoice show "$gamma_swap_inv"
+"$GPUMETER" invoice show "$gamma_swap_inv" --format pdf --output "$OUT/$gamma_swap_inv.pdf"
+pdftoppm -r 80 -png -f 1 -l 1 "$OUT/$gamma_swap_inv.pdf" "$OUT/$gamma_swap_inv"
+echo "$OUT/$gamma_swap_inv.pdf: gamma's $NEXT invoice with its settlement (page 1 as $OUT/$gamma_swap_inv-1.png)"
+# By hand, from independent inputs: the newest H800 publication of $NEXT
+# as report index --revisions prints it, the notional, fixed price and tax
+# rate of the contract document applied; notional x (fixed - index)
+# rounded once, half away from zero, to the fen, and its tax rounded once.
+"$GPUMETER" report index --from "$NEXT" --to "$NEXT" --model H800 --revisions --format csv >"$OUT/index-$NEXT-H800.csv"
+want=$(python3 - "$OUT/index-$NEXT-H800.csv" "$OUT/contract-gamma-$NEXT.json" <<'PY'
+import csv, json, sys
+from decimal import Decimal, ROUND_HALF_UP
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["currency"] == "CNY"]
+pub = max(rows, key=lambda r: int(r["revision"]))  # the newest publication
+doc = json.load(open(sys.argv[2]))
+swap, = doc["index_swap"]
+index = Decimal(pub["price_per_gpu_hour"])
+fen = Decimal("0.01")
+amount = (Decimal(swap["notional_gpu_hours"]) * (Decimal(swap["fixed_price"]) - index)).quantize(fen, ROUND_HALF_UP)
+tax = (amount * Decimal(doc["tax_rate"])).quantize(fen, ROUND_HALF_UP)  # half away from zero
+print(f"index_swap|H800|{pub['month']}|{pub['revision']}|{pub['published_at']}|{index:.6f}|{amount:.2f}|{tax:.2f}")
+PY
+)
+got=$(psql_demo -tAc "SELECT l.kind || '|' || l.model || '|' || to_char(u.index_month, 'YYYY-MM') || '|' || u.revision
+                             || '|' || to_char(u.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                             || '|' || round(u.price_micro / 1e6, 6) || '|' || round(l.amount / 100.0, 2)
+                             || '|' || round(l.tax / 100.0, 2)
+                      FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                      JOIN invoice_index_use u ON u.invoice_id = l.invoice_id AND u.line_no = l.line_no
+                      WHERE i.number = '$gamma_swap_inv' AND l.kind = 'index_swap'")
+if [ "$want" != "$got" ]; then
+    printf 'demo: FAILED, gamma'"'"'s settlement differs from the figures by hand\nexpected: %s\ngot:      %s\n' \
+        "$want" "$got" >&2
+    exit 3
+fi
+IFS='|' read -r _ _ swap_month swap_rev swap_at swap_index swap_amount swap_tax <<<"$want"
+read -r notional fixed <<<"$(jq -r '.index_swap[0] | "\(.notional_gpu_hours) \(.fixed_price)"' "$OUT/contract-gamma-$NEXT.json")"
+echo "demo: OK, gamma's fixed-for-floating settlement on $gamma_swap_inv as computed by hand: $notional GPU-h x ($fixed - $swap_index, H800 $swap_month revision $swap_rev published ${swap_at:0:10}) = $swap_amount, tax $swap_tax"
+
 cash_month=${statement_day:0:7}
 step "the investor's month: $project in $PERIOD, and in $cash_month, when the bank statement's money came in"
 "$GPUMETER" report project --project "$project" --period "$PERIOD"

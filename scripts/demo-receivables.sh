@@ -32,7 +32,12 @@ jq --arg from "$NEXT-01" '.effective_from = $from | .until = "2027-06-30"
 jq --arg from "$NEXT-01" '.effective_from = $from | .payment_terms = {"net_days": 30}
     | .credit_limit = {"amount": "50000.00", "thresholds": [50, 80, 100]}' \
     "$seed/contract-beta-with-delta-energy.json" >"$OUT/contract-beta-$NEXT.json"
-jq --arg from "$NEXT-01" '.effective_from = $from | .payment_terms = {"day_of_month": 15}' \
+# gamma also fixes the price of 240.5 H800 GPU-hours of the month: it pays
+# 17.25 and receives the month's own H800 index (lag 0), settled on its
+# invoice (docs/investor.md, "Fixed-for-floating"; "In the demo").
+jq --arg from "$NEXT-01" --arg month "$NEXT" '.effective_from = $from | .payment_terms = {"day_of_month": 15}
+    | .index_swap = [{"model": "H800", "notional_gpu_hours": "240.5", "fixed_price": "17.25",
+                      "lag_months": 0, "from": $month, "until": $month}]' \
     "$seed/contract-gamma.json" >"$OUT/contract-gamma-$NEXT.json"
 for c in alpha beta gamma; do
     "$GPUMETER" contract apply "$OUT/contract-$c-$NEXT.json" --actor sales-demo
@@ -44,11 +49,21 @@ step "alpha gives notice on $NEXT-05 and ends its contract on $NEXT-20 (15 days'
 "$GPUMETER" contract terminate alpha-2026 --date "$NEXT-20" --noticed "$NEXT-05" \
     --reason "违约退租：算力价格下行，提前终止" --actor sales-demo
 
-step "collect and rate $NEXT (a quieter month: 2 jobs per account), invoice it and issue it"
+step "collect and rate $NEXT (a quieter month: 2 jobs per account), invoice it and issue it; gamma's last: its swap settles at $NEXT's own H800 index, so the first run holds it (an error by design, exit 1)"
 "$GPUMETER" collect synthetic --month "$NEXT" --seed 2027 --jobs 2
 "$GPUMETER" rate --until-idle
-"$GPUMETER" invoice run --period "$NEXT"
+# gamma's swap settles at $NEXT's own index, final only once the month's
+# other invoices are issued: the run holds gamma (exit 1, an invoice
+# problem), finance issues the others, publishes the month's index, and
+# runs and issues gamma (docs/investor.md, "In the demo").
+rc=0
+"$GPUMETER" invoice run --period "$NEXT" || rc=$?
+[ "$rc" = 1 ] || { echo "demo: FAILED, the invoice run of $NEXT exited $rc, not 1 (gamma held until its index is published)" >&2; exit 3; }
+echo "(gamma held, as it must be: the others are issued, then $NEXT's index is published, then gamma is run again)"
 "$GPUMETER" invoice issue --period "$NEXT"
+"$GPUMETER" index publish --period "$NEXT"
+"$GPUMETER" invoice run --period "$NEXT" --customer gamma
+"$GPUMETER" invoice issue --period "$NEXT" --customer gamma
 alpha_inv=$(number_of alpha) beta_inv=$(number_of beta) gamma_inv=$(number_of gamma)
 "$GPUMETER" invoice show "$alpha_inv"
 "$GPUMETER" invoice show "$alpha_inv" --format pdf --output "$OUT/$alpha_inv.pdf"

@@ -345,6 +345,9 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Beare
 [ "$status" = 200 ] || { echo "demo: FAILED, the console at http://$LISTEN/ does not sign in (see $OUT/serve.log)" >&2; exit 3; }
 cat >"$OUT/console.txt" <<TXT
 The console: http://$LISTEN/#/customer?period=$PERIOD
+  gamma's $NEXT (sign in with its key): its invoice's fixed-for-floating line, with
+  the H800 index of $NEXT it settled at and its publication date, under the line:
+  http://$LISTEN/#/customer?period=$NEXT
   customer key (gamma): $customer_key
   finance key:          $finance_key
   sales key:            $sales_key

@@ -397,7 +397,7 @@ const unitName = (l) => (meters.has(l.meter) ? meterLabel(meters.get(l.meter)) :
 function statementCard(title, s) {
   const c = s.currency;
   const rows = s.lines.map((l) => el("tr", {},
-    td(lang === "zh" ? l.description_zh : l.description_en),
+    td([lang === "zh" ? l.description_zh : l.description_en, indexUseNote(l, c)]),
     td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${unitName(l)}` : "", { class: "num", "data-field": "quantity" }),
     /* the rate the PDF and the fapiao print (quantity x rate = amount), not the plan's price */
     td(l.rate ? `${money(unitPrice(l.rate, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
@@ -417,6 +417,34 @@ function statementCard(title, s) {
     /* an issued month is its invoice, frozen: say so */
     s.issued ? el("p", { class: "pill", "data-source": "issued" }, `${t("frozen")} ${s.number}`) : null,
     table([t("line"), t("quantity"), t("unitPrice"), t("amount")], rows, { name: "statement", num: [1, 2, 3] }));
+}
+
+/* ---- a line priced or settled at the price index (issue 37) ---- */
+
+Object.assign(WORDS.en, {
+  idxNote: "Index {model} of {month}: {value} per GPU-hour (revision {rev}, published {date})",
+  idxSpread: "spread {v}", idxFloor: "floor {v}", idxCap: "cap {v}",
+});
+Object.assign(WORDS.zh, {
+  idxNote: "算力价格指数 {model}（{month}）：{value} / GPU 时（第 {rev} 版，发布于 {date}）",
+  idxSpread: "价差 {v}", idxFloor: "下限 {v}", idxCap: "上限 {v}",
+});
+const fill = (k, o) => t(k).replace(/\{(\w+)\}/g, (_, n) => o[n]);
+/* Under the description of a line the API gives an `index` object (a price
+ * at the index, or a fixed-for-floating settlement): the value used with
+ * every digit it has, its month, revision and publication date (UTC, as
+ * the PDF prints it), and a price's terms. Nothing for any other line. */
+function indexUseNote(l, c) {
+  const x = l.index;
+  if (!x) return null;
+  const terms = x.lag_months === undefined ? [] : [
+    fill("idxSpread", { v: `${x.spread.startsWith("-") ? "" : "+"}${money(unitPrice(x.spread, c), c)}` }),
+    x.floor === null ? null : fill("idxFloor", { v: money(unitPrice(x.floor, c), c) }),
+    x.cap === null ? null : fill("idxCap", { v: money(unitPrice(x.cap, c), c) })].filter(Boolean);
+  const note = fill("idxNote", { model: l.model, month: monthName(x.month.slice(0, 7)), value: money(x.value, c),
+    rev: x.revision, date: dateName(x.published_at.slice(0, 10)) });
+  return el("div", { class: "sub", "data-index-month": x.month.slice(0, 7), "data-index-value": x.value, "data-published-at": x.published_at },
+    terms.length ? `${note}${lang === "zh" ? "；" : "; "}${terms.join(lang === "zh" ? "，" : ", ")}` : note);
 }
 
 /* The month's usage, one row per meter in the registry's order: the meter's

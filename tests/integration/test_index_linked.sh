@@ -134,6 +134,42 @@ check_match "a negative spread, a floor without a cap" \
 check_match "the issued invoice keeps the publication it used" 'lines of an invoice that is issued are immutable' \
     "$(q "DELETE FROM invoice_index_use" 2>&1)"
 
+# The console (tests/tools/console_index_use.mjs): zeta's February, as its
+# customer key sees it in English and in Chinese, shows under each line
+# priced at the index the value used, its month, revision and publication
+# day, and the terms (a signed spread, the floor, the cap when there is
+# one); screenshots in build/console/ (index-en.png, index-zh.png).
+KZ=$("$GM" customer key create zeta 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+mkdir -p "$ROOT/build/console"
+(cd "$TMP" && node "$ROOT/tests/tools/console_index_use.mjs" "$U/" 2026-02 "$KZ" "$ROOT/build/console") \
+    >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove zeta's February in both languages" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+published() { # model format -> the newest publication of January, UTC
+    q "SELECT to_char(published_at AT TIME ZONE 'UTC', '$2') FROM price_index_latest('2026-01-01', '$1', 'CNY')"
+}
+h20_at=$(published H20 'YYYY-MM-DD"T"HH24:MI:SS"Z"') h800_at=$(published H800 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+check_eq "each line carries the publication it was priced at, as the API gave it" \
+    "2026-01|7.250000|$h20_at;2026-01|17.333333|$h800_at" "$(seen note.en)"
+# the publication days as en-GB and zh-CN write them ("7 Dec 2026", "2026年12月7日")
+en_day() { LC_ALL=C date -u -d "${1:0:10}" '+%-d %b %Y' | sed 's/ Sep / Sept /'; }
+zh_day() { date -u -d "${1:0:10}" '+%Y年%-m月%-d日'; }
+check_eq "the value, month, revision, publication day and terms under each line (English)" \
+"GPU time · NVIDIA H20Index H20 of January 2026: CN¥7.250000 per GPU-hour (revision 1, published $(en_day "$h20_at")); \
+spread -CN¥0.25, floor CN¥9.00|CN¥18.00;\
+GPU time · NVIDIA H800Index H800 of January 2026: CN¥17.333333 per GPU-hour (revision 0, published $(en_day "$h800_at")); \
+spread +CN¥0.50, floor CN¥12.00, cap CN¥20.00|CN¥124.83" "$(seen index.en)"
+check_eq "and in Chinese" \
+"GPU 时长 · NVIDIA H20算力价格指数 H20（2026年1月）：¥7.250000 / GPU 时（第 1 版，发布于 $(zh_day "$h20_at")）；\
+价差 -¥0.25，下限 ¥9.00|¥18.00;\
+GPU 时长 · NVIDIA H800算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $(zh_day "$h800_at")）；\
+价差 +¥0.50，下限 ¥12.00，上限 ¥20.00|¥124.83" "$(seen index.zh)"
+check_eq "no page or console errors" "0" "$(seen errors)"
+kill "$SERVER" 2>/dev/null
+
 # March: February's index was never published: zeta's March is refused
 # (zeta's 1 H800 hour); alpha's invoice proceeds.
 event 10 ns-zeta H800 3600000 03 | send

@@ -29,7 +29,8 @@ check_match "a model the catalogue does not know is refused by its path" \
     '\$\.index_swap\[0\]\.model: unknown accelerator model "H2O"' "$out"
 check_match "so is a negative notional" '\$\.index_swap\[0\]\.notional_gpu_hours: must not be negative' "$out"
 check_eq "nothing applied" "0" "$(q "SELECT count(*) FROM document WHERE code = 'alpha-2026' AND content ? 'index_swap'" 2>/dev/null || echo 0)"
-SWAPS='"index_swap": [{"model": "H800", "notional_gpu_hours": "1000", "fixed_price": "16.00", "lag_months": 1, "from": "2026-02"}, {"model": "H800", "notional_gpu_hours": "100", "fixed_price": "17.50", "lag_months": 1, "from": "2026-02"}]'
+# (until March: the console's month to date, a later month, settles nothing)
+SWAPS='"index_swap": [{"model": "H800", "notional_gpu_hours": "1000", "fixed_price": "16.00", "lag_months": 1, "from": "2026-02", "until": "2026-03"}, {"model": "H800", "notional_gpu_hours": "100", "fixed_price": "17.50", "lag_months": 1, "from": "2026-02", "until": "2026-03"}]'
 seed_contract_with alpha "$SWAPS" >/dev/null || { fail "apply alpha's swaps"; finish; }
 
 event() { # seq account gpu_ms month
@@ -114,6 +115,38 @@ check_match "the statement equals the invoice" '"due_minor":38514' \
     "$("$GM" statement --customer alpha --period 2026-02 --format json 2>&1)"
 check_eq "the receivables ledger holds the invoice's total" "38514" \
     "$(q "SELECT open FROM invoice_open_at(now()) WHERE number = '$number'")"
+
+# The console (tests/tools/console_index_use.mjs): alpha's February, as its
+# customer key sees it in English and in Chinese, shows under each
+# settlement line the index value it used with every digit, its month, its
+# revision and its publication date; screenshots in build/console/.
+KA=$("$GM" customer key create alpha 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || fail "the server starts"
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+mkdir -p "$ROOT/build/console"
+(cd "$TMP" && node "$ROOT/tests/tools/console_index_use.mjs" "$U/" 2026-02 "$KA" "$ROOT/build/console") \
+    >"$TMP/seen" 2>"$TMP/drive.err"
+check_eq "the browser drove alpha's February in both languages" 0 "$?"
+[ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
+seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
+JAN_PUB=$(q "SELECT to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM price_index_latest('2026-01-01', 'H800', 'CNY')")
+# the publication day as en-GB and zh-CN write it ("7 Dec 2026", "2026年12月7日")
+JAN_EN=$(LC_ALL=C date -u -d "$JAN_AT" '+%-d %b %Y' | sed 's/ Sep / Sept /')
+JAN_ZH=$(date -u -d "$JAN_AT" '+%Y年%-m月%-d日')
+check_eq "each settlement line carries the publication it used, as the API gave it" \
+    "2026-01|17.333333|$JAN_PUB;2026-01|17.333333|$JAN_PUB" "$(seen note.en)"
+check_eq "the rows shown: usage, two settlements, subtotal, tax, total, due, deposit, prepaid" "9" "$(seen lines.en)"
+check_eq "under each, the index value, its month, revision and publication day (English)" \
+"Fixed-for-floating on the compute price index · 1000 GPU-h x (16 - 17.333333) 2026-01 r0 ${JAN_AT}\
+Index H800 of January 2026: CN¥17.333333 per GPU-hour (revision 0, published $JAN_EN)|-CN¥1,333.33;\
+Fixed-for-floating on the compute price index · 100 GPU-h x (17.5 - 17.333333) 2026-01 r0 ${JAN_AT}\
+Index H800 of January 2026: CN¥17.333333 per GPU-hour (revision 0, published $JAN_EN)|CN¥16.67" "$(seen index.en)"
+check_eq "and in Chinese" \
+"算力价格指数固定/浮动结算 · 1000 GPU-h x (16 - 17.333333) 2026-01 r0 ${JAN_AT}\
+算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|-¥1,333.33;\
+算力价格指数固定/浮动结算 · 100 GPU-h x (17.5 - 17.333333) 2026-01 r0 ${JAN_AT}\
+算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|¥16.67" "$(seen index.zh)"
+check_eq "no page or console errors" "0" "$(seen errors)"
 
 # alpha's contract ends on 2026-03-20: March is its last month.
 run_gm 0 "alpha's contract terminated" contract terminate alpha-2026 --date 2026-03-20 --noticed 2026-03-01

@@ -162,4 +162,7 @@ run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01
 run_gm 2 "index publish without --period" index publish
 run_gm 2 "a bad format" report index --from 2026-01 --to 2026-01 --format xml
+run_gm 2 "a model that is not UTF-8 (PostgreSQL refused it: exit 1)" \
+    report index --from 2026-01 --to 2026-01 --model $'\xff'
+check_match "the model named" '--model is an accelerator model or token class' "$out"
 finish

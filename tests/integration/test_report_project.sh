@@ -125,6 +125,9 @@ check_match "the text report: no DSCR without debt service" "dscr +none" "$out"
 run_gm 2 "report project without --project" report project --period 2026-01
 run_gm 2 "report project with a bad period" report project --project demo-spv --period 2026-13
 run_gm 2 "report project --format xml" report project --project demo-spv --period 2026-01 --format xml
+run_gm 2 "report project with a project code that is not UTF-8 (PostgreSQL refused it: exit 1)" \
+    report project --project $'demo\xff' --period 2026-01
+check_match "the code named" '--project CODE is required: a project code' "$out"
 run_gm 1 "report project of an unknown project" report project --project nowhere --period 2026-01
 run_gm 1 "report project before the project" report project --project demo-spv --period 2025-12
 # The lender pack (docs/investor.md, "The lender pack"): the three months

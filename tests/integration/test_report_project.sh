@@ -195,6 +195,14 @@ run_gm 2 "--out without xlsx" report project --project demo-spv --period 2026-01
 run_gm 1 "the lender pack of an unknown project" report project --project nowhere --from 2026-01 \
     --to 2026-03 --format xlsx --out "$TMP/x.xlsx"
 check_eq "and writes no file" "no file" "$([ -e "$TMP/x.xlsx" ] && echo file || echo no file)"
+# A pack that fails after its workbook is begun (a month before the
+# project's first) leaves a file already at --out as it was: it removed it.
+echo "last quarter's pack" >"$TMP/kept.xlsx"
+run_gm 1 "the lender pack from a month before the project" report project --project demo-spv \
+    --from 2025-12 --to 2026-01 --format xlsx --out "$TMP/kept.xlsx"
+check_eq "a failed pack leaves the file at --out untouched" "last quarter's pack" \
+    "$(cat "$TMP/kept.xlsx" 2>&1)"
+check_eq "and no temporary file behind" "" "$(ls "$TMP" | grep -F 'kept.xlsx.' || true)"
 
 # The finance API: the report's own JSON, through the API role (schema
 # 061's project_cash_collected: it still may not read the ledger).

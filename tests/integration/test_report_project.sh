@@ -235,6 +235,9 @@ check_match "an unknown project: 404" '^404 .*"not_found".*nowhere' \
     "$(api_get "$KF" "/v1/project?project=nowhere&period=2026-02")"
 check_match "a month before the project: 404" '^404 ' \
     "$(api_get "$KF" "/v1/project?project=demo-spv&period=2025-12")"
+check_match "a month past the 480 the returns judge: 400 saying so (was 404 \"no version in effect\")" \
+    '^400 .*period 2066-01 is more than 480 months after project \\"demo-spv\\"' \
+    "$(api_get "$KF" "/v1/project?project=demo-spv&period=2066-01")"
 check_eq "GET /v1/projects: codes, versions, names" \
     '200 {"projects":[{"project":"demo-spv","versions":[{"effective_from":"2026-01-01","name":"=HYPERLINK(\"http://x\",\"SPV\") _x0041_","currency":"CNY"}]}]}' \
     "$(api_get "$KF" "/v1/projects")"

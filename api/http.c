@@ -7,6 +7,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/invariant.h"
+#include "core/utf8.h"
 
 #include <microhttpd.h>
 #include <stdarg.h>
@@ -102,6 +103,11 @@ bool http_params_known(struct request *r, const char *allowed)
             known = strcmp(r->names[j], r->names[i]) != 0;
         if (!known)
             return http_error(r, 400, "bad_request", "unknown or repeated parameter \"%.64s\"",
+                              r->names[i]);
+        /* every value goes to PostgreSQL as text, which refuses bytes that
+         * are not UTF-8: a 400 naming the parameter, not a failed query */
+        if (!utf8_valid(r->values[i], strlen(r->values[i])))
+            return http_error(r, 400, "bad_request", "parameter \"%.64s\" is not valid UTF-8",
                               r->names[i]);
     }
     return true;

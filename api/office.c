@@ -10,6 +10,7 @@
 
 #include "billing/billing.h"
 #include "billing/claims.h"
+#include "billing/project_book.h"
 #include "billing/project_report.h"
 #include "billing/project_show.h"
 #include "billing/simulate.h"
@@ -17,6 +18,7 @@
 #include "core/cli.h"
 #include "core/db.h"
 #include "core/timeutil.h"
+#include "pricing/returns.h"
 #include "render/describe.h"
 #include "render/render.h"
 #include "terms/docstore.h"
@@ -361,8 +363,14 @@ static bool project_month(struct request *r, bool backlog)
     const char *period = http_param(r, "period");
     db_clear_error();
     if (!project_report_month(r->conn, code, period, r->cfg->default_after_days, backlog,
-                              REPORT_JSON, &r->body))
+                              REPORT_JSON, &r->body)) {
+        if (!db_last_error()[0] && project_book_beyond(r->conn, code, period))
+            return http_error(r, 400, "bad_request",
+                              "period %s is more than %d months after project \"%s\"'s first "
+                              "month",
+                              period, RETURNS_MAX_MONTHS, code);
         return project_failed(r, code, "no version in effect in that month");
+    }
     return true;
 }
 

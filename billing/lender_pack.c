@@ -28,6 +28,7 @@
 #include "terms/project.h"
 #include "terms/project_doc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,8 +224,16 @@ bool lender_pack_write(PGconn *conn, const char *code, const char *from, const c
         free(p);
         return false;
     }
+    /* written beside the target and renamed over it once whole: a pack that
+     * fails leaves no file of its own and a file already at path as it was */
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        log_error("cannot create %s: the path is too long", path);
+        free(p);
+        return false;
+    }
     lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
-    struct pack k = {.wb = workbook_new_opt(path, &opt)};
+    struct pack k = {.wb = workbook_new_opt(tmp, &opt)};
     if (!k.wb) {
         log_error("cannot create %s", path);
         free(p);
@@ -247,7 +256,11 @@ bool lender_pack_write(PGconn *conn, const char *code, const char *from, const c
         log_error("cannot write %s: %s", path, lxw_strerror(e));
         ok = false;
     }
-    if (!ok) remove(path);
+    if (ok && rename(tmp, path) != 0) {
+        log_error("cannot write %s: %s", path, strerror(errno));
+        ok = false;
+    }
+    if (!ok) remove(tmp);
     free(p);
     return ok;
 }

@@ -71,7 +71,13 @@
  * their shortfall, carry-forward and make-up money, which has no
  * quantity of its own). A contract contributes when its lines leave it a
  * quantity in the month and key (net of credit notes: a line credited
- * whole leaves only the others, and must not count as one of them). The
+ * whole leaves only the others, and must not count as one of them); a
+ * customer's contracts count as one (k groups by customer: a renewal
+ * under a new code bills the old month's late usage on the new one's
+ * invoice, and one buyer counted twice would publish a value of two).
+ * Only contributors' quantity and money make the value: a take-or-pay
+ * contract with a shortfall and no GPU time is counted in neither (its
+ * money summed in doubled the commitment series' price of two). The
  * price is the money in micro-units (10^-6 of the currency) per price
  * unit of the series' meter (meter.units_per_price: a GPU-hour, a million
  * tokens), rounded once, half away from zero (numeric round), from the
@@ -100,17 +106,19 @@
     "    l.amount, l.share FROM l JOIN tp ON tp.month = l.month AND tp.customer_id = l.customer_id " \
     "    WHERE l.kind NOT IN ('usage', 'prior_period') OR l.meter = 'gpu_ms'), "              \
     "k AS (SELECT s.series, b.basis, s.month, s.key, s.meter, s.currency, s.customer_id, "    \
-    "    s.contract, sum(s.quantity) AS quantity, "                                           \
+    "    sum(s.quantity) AS quantity, "                                                       \
     "    sum(s.amount + CASE WHEN b.basis = 'net' THEN s.share ELSE 0 END) AS amount "         \
     "  FROM s CROSS JOIN (VALUES ('gross'), ('net')) b(basis) "                               \
     "  WHERE s.month BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR s.key = $3) "      \
     "    AND ($4::text IS NULL OR s.series = $4) AND ($5::text IS NULL OR b.basis = $5) "      \
-    "  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) "                                                     \
+    "  GROUP BY 1, 2, 3, 4, 5, 6, 7) "                                                        \
     "SELECT to_char(k.month, 'YYYY-MM'), k.key, k.currency, c.minor_digits, "                 \
-    "       count(*) FILTER (WHERE k.quantity > 0), sum(k.quantity), sum(k.amount), "          \
-    "       CASE WHEN sum(k.quantity) > 0 THEN round(sum(k.amount)::numeric "                 \
+    "       count(*) FILTER (WHERE k.quantity > 0), sum(k.quantity) FILTER (WHERE "           \
+    "       k.quantity > 0), sum(k.amount) FILTER (WHERE k.quantity > 0), "                   \
+    "       CASE WHEN sum(k.quantity) FILTER (WHERE k.quantity > 0) > 0 THEN round("          \
+    "            sum(k.amount) FILTER (WHERE k.quantity > 0)::numeric "                       \
     "            * power(10::numeric, 6 - c.minor_digits) * m.units_per_price "               \
-    "            / sum(k.quantity)) END, "                                                    \
+    "            / sum(k.quantity) FILTER (WHERE k.quantity > 0)) END, "                      \
     "       " MONTH_FINAL("k.month") ", k.series, k.basis "                                   \
     "FROM k JOIN currency c ON c.code = k.currency JOIN meter m ON m.code = k.meter "         \
     "GROUP BY k.series, k.basis, k.month, k.key, k.currency, c.minor_digits, m.units_per_price"

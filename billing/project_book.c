@@ -295,6 +295,22 @@ static bool read_first(PGconn *conn, const char *code, int64_t *first)
     return ok;
 }
 
+/* Whether month at (months since 1970-01) is past the months returns.h
+ * judges for a project whose first month is first. */
+static bool beyond_returns(int64_t first, int64_t at)
+{
+    return at - first + 1 > RETURNS_MAX_MONTHS;
+}
+
+bool project_book_beyond(PGconn *conn, const char *code, const char *period)
+{
+    int y, mo;
+    int64_t first;
+    bool ok = time_parse_month(period, &y, &mo);
+    assert(ok); /* the caller's check */
+    return read_first(conn, code, &first) && beyond_returns(first, month_index(y, mo));
+}
+
 bool project_book_read(PGconn *conn, const char *code, const char *period,
                        long default_after_days, struct project_book *b)
 {
@@ -312,7 +328,7 @@ bool project_book_read(PGconn *conn, const char *code, const char *period,
         month_read(conn, code, at, b->p, rows, b->from, &b->month);
         ok = false;
     }
-    if (ok && at - b->first_month + 1 > RETURNS_MAX_MONTHS) {
+    if (ok && beyond_returns(b->first_month, at)) {
         log_error("project \"%s\": %s is more than %d months after its first month", code,
                   period, RETURNS_MAX_MONTHS);
         ok = false;

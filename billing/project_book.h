@@ -51,5 +51,11 @@ struct project_book {
 bool project_book_read(PGconn *conn, const char *code, const char *period,
                        long default_after_days, struct project_book *b);
 void project_book_free(struct project_book *b);
+/* Whether period (YYYY-MM, valid) is more months after code's first month
+ * than project_book_read judges (RETURNS_MAX_MONTHS): why a read of a
+ * project that exists failed when its version is in effect (GET
+ * /v1/project says so rather than "no version"). False when it is not, or
+ * code is unknown. */
+bool project_book_beyond(PGconn *conn, const char *code, const char *period);
 
 #endif

@@ -93,7 +93,9 @@ int cmd_report_project(int argc, char **argv)
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!code) return cli_usage_error(&spec, "--project CODE is required");
+    if (!code || !cli_code_valid(code))
+        return cli_usage_error(&spec, "--project CODE is required: a project code (lower-case "
+                                      "letters, digits, - and _)");
     if (!strcmp(format_text, "xlsx"))
         return lender_pack(&spec, code, period, backlog, from, to, out_path);
     if (from || to || out_path)

@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "billing/aging.h"
 #include "billing/availability.h"
 #include "billing/calendar.h"
@@ -478,7 +479,8 @@ static int report_index(int argc, char **argv)
         y1 * 12 + m1 < y0 * 12 + m0)
         return cli_usage_error(&spec, "--from and --to are months (YYYY-MM), --to not before "
                                       "--from");
-    if (model && !*model) return cli_usage_error(&spec, "--model is an accelerator model");
+    if (model && (!*model || !utf8_valid(model, strlen(model))))
+        return cli_usage_error(&spec, "--model is an accelerator model or token class (UTF-8)");
     if (!price_index_series_parse(series_text, &q.series))
         return cli_usage_error(&spec, "--series is gpu_hours, tokens or commitments");
     if (!price_index_basis_parse(basis_text, &q.basis))

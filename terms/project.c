@@ -99,6 +99,13 @@ static bool project_check(PGconn *conn, const void *parsed, struct doc_check *c)
               unknown_codes(conn, "contract", sb_str(&contracts),
                             "look up the project's contracts", "$.contracts",
                             "gpumeter contract apply", c);
+    /* One apply at a time checks and stores claims: two projects claiming
+     * one fleet, checked before either stored, would both pass (each
+     * transaction's check reads before the other's insert). The lock is
+     * held to commit; under READ COMMITTED the query below, run once it is
+     * taken, sees the version the holder stored. */
+    ok = ok && db_exec(conn, "wait for other project applies",
+                       "SELECT pg_advisory_xact_lock(hashtext('project claims'))", 0, NULL);
     const char *q[] = {p->code, from, sb_str(&assets), sb_str(&contracts)};
     PGresult *res =
         ok ? db_query(conn, "look up the projects holding its assets and contracts",

@@ -136,6 +136,9 @@ check_eq "and its revisions" "200 8" \
 check_match "a customer's key is refused while index.public is off (the default)" \
     '^403 .*the price index needs a finance key' "$(api_get "$KA" "/v1/index?from=2026-01&to=2026-01")"
 check_match "a bad month is a 400" '^400 ' "$(api_get "$KF" "/v1/index?from=2026-13&to=2026-01")"
+check_match "a model that is not UTF-8 is a 400 naming it (PostgreSQL refused it: a 503)" \
+    '^400 .*parameter \\"model\\" is not valid UTF-8' \
+    "$(api_get "$KF" "/v1/index?from=2026-01&to=2026-01&model=%ff%fe")"
 kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 echo "index.public = true" >>"$GPUMETER_CONFIG"
@@ -159,4 +162,7 @@ run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
 run_gm 2 "no --from" report index --to 2026-01
 run_gm 2 "index publish without --period" index publish
 run_gm 2 "a bad format" report index --from 2026-01 --to 2026-01 --format xml
+run_gm 2 "a model that is not UTF-8 (PostgreSQL refused it: exit 1)" \
+    report index --from 2026-01 --to 2026-01 --model $'\xff'
+check_match "the model named" '--model is an accelerator model or token class' "$out"
 finish

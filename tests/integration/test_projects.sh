@@ -209,4 +209,31 @@ check_eq "the projects' versions" "lingang-spv-1 2026-01-01 lingang-spv-1 2026-0
     "$(q "SELECT string_agg(code || ' ' || effective_from, ' ' ORDER BY code, effective_from)
           FROM document WHERE kind = 'project'")"
 
+# Two projects claiming one fleet, applied at once: one is stored, the
+# other refused naming it (project_claims checked under one lock; two
+# checks before either insert both passed). A session holding the
+# document table (EXCLUSIVE: reads pass, inserts wait) makes both applies
+# check before either stores.
+"$GM" asset apply "$ROOT/scripts/seed/asset-sh-lingang-ascend910b.json" >/dev/null 2>&1
+for n in 3 4; do
+    printf '{"project": "race-spv-%s", "effective_from": "2030-01-01", "currency": "CNY",
+ "assets": [{"site": "sh-lingang", "model": "Ascend910B"}]}' "$n" >"$TMP/race$n.json"
+done
+pg -c "BEGIN; LOCK TABLE document IN EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null &
+locker=$!
+sleep 1
+"$GM" project apply "$TMP/race3.json" >"$TMP/race3.out" 2>&1 &
+r3=$!
+"$GM" project apply "$TMP/race4.json" >"$TMP/race4.out" 2>&1 &
+r4=$!
+wait "$r3"; e3=$?
+wait "$r4"; e4=$?
+wait "$locker"
+check_eq "two racing projects claiming one fleet: one stored, one refused (exit 2)" "0 2" \
+    "$(printf '%s\n' "$e3" "$e4" | sort -n | tr '\n' ' ' | sed 's/ $//')"
+check_eq "the racing projects: one version stored" "1" \
+    "$(q "SELECT count(*) FROM document WHERE kind = 'project' AND code LIKE 'race-spv-%'")"
+check_match "the refused one names the other" 'asset "sh-lingang/Ascend910B" belongs to project "race-spv-[34]"' \
+    "$(cat "$TMP/race3.out" "$TMP/race4.out")"
+
 finish

@@ -125,6 +125,9 @@ check_match "the text report: no DSCR without debt service" "dscr +none" "$out"
 run_gm 2 "report project without --project" report project --period 2026-01
 run_gm 2 "report project with a bad period" report project --project demo-spv --period 2026-13
 run_gm 2 "report project --format xml" report project --project demo-spv --period 2026-01 --format xml
+run_gm 2 "report project with a project code that is not UTF-8 (PostgreSQL refused it: exit 1)" \
+    report project --project $'demo\xff' --period 2026-01
+check_match "the code named" '--project CODE is required: a project code' "$out"
 run_gm 1 "report project of an unknown project" report project --project nowhere --period 2026-01
 run_gm 1 "report project before the project" report project --project demo-spv --period 2025-12
 # The lender pack (docs/investor.md, "The lender pack"): the three months
@@ -192,6 +195,14 @@ run_gm 2 "--out without xlsx" report project --project demo-spv --period 2026-01
 run_gm 1 "the lender pack of an unknown project" report project --project nowhere --from 2026-01 \
     --to 2026-03 --format xlsx --out "$TMP/x.xlsx"
 check_eq "and writes no file" "no file" "$([ -e "$TMP/x.xlsx" ] && echo file || echo no file)"
+# A pack that fails after its workbook is begun (a month before the
+# project's first) leaves a file already at --out as it was: it removed it.
+echo "last quarter's pack" >"$TMP/kept.xlsx"
+run_gm 1 "the lender pack from a month before the project" report project --project demo-spv \
+    --from 2025-12 --to 2026-01 --format xlsx --out "$TMP/kept.xlsx"
+check_eq "a failed pack leaves the file at --out untouched" "last quarter's pack" \
+    "$(cat "$TMP/kept.xlsx" 2>&1)"
+check_eq "and no temporary file behind" "" "$(ls "$TMP" | grep -F 'kept.xlsx.' || true)"
 
 # The finance API: the report's own JSON, through the API role (schema
 # 061's project_cash_collected: it still may not read the ledger).
@@ -224,6 +235,9 @@ check_match "an unknown project: 404" '^404 .*"not_found".*nowhere' \
     "$(api_get "$KF" "/v1/project?project=nowhere&period=2026-02")"
 check_match "a month before the project: 404" '^404 ' \
     "$(api_get "$KF" "/v1/project?project=demo-spv&period=2025-12")"
+check_match "a month past the 480 the returns judge: 400 saying so (was 404 \"no version in effect\")" \
+    '^400 .*period 2066-01 is more than 480 months after project \\"demo-spv\\"' \
+    "$(api_get "$KF" "/v1/project?project=demo-spv&period=2066-01")"
 check_eq "GET /v1/projects: codes, versions, names" \
     '200 {"projects":[{"project":"demo-spv","versions":[{"effective_from":"2026-01-01","name":"=HYPERLINK(\"http://x\",\"SPV\") _x0041_","currency":"CNY"}]}]}' \
     "$(api_get "$KF" "/v1/projects")"

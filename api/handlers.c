@@ -596,7 +596,7 @@ bool handle_index(struct request *r)
     const char *from = http_param(r, "from"), *to = http_param(r, "to");
     const char *model = http_param(r, "model"), *revisions = http_param(r, "revisions");
     const char *days = http_param(r, "days");
-    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false};
+    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false, false};
     bool all = revisions && !strcmp(revisions, "true");
     int y0, m0, y1, m1;
     if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
@@ -611,6 +611,16 @@ bool handle_index(struct request *r)
                           "commitments; basis is gross or net; revisions and days are true or "
                           "false");
     q.days = days && !strcmp(days, "true");
+    /* public mode: a key other than finance's reads the newest final
+     * publications only, never the live index, its days or its revisions
+     * (docs/investor.md, "Who may read it") */
+    if (!r->who.finance) {
+        if (all || q.days)
+            return http_error(r, 403, "forbidden",
+                              "revisions and days need a finance key: other keys read the "
+                              "newest final publication of each month");
+        q.published_only = true;
+    }
     if (q.days && (q.series != INDEX_GPU_HOURS || all || strcmp(from, to)))
         return http_error(r, 400, "bad_request",
                           "days is the GPU-hour series of one month (from = to), not with "

@@ -221,6 +221,21 @@ static const char revisions_sql[] =
     "  AND p.series = $4 AND p.basis = $5 "
     "ORDER BY p.month, p.model COLLATE \"C\", p.currency, p.revision";
 
+/* The newest publication of each month, key and currency of the series
+ * and basis, when it is final (a month made provisional again by a void
+ * shows nothing until it is final and published again). */
+static const char published_sql[] =
+    "SELECT * FROM (SELECT DISTINCT ON (p.month, p.model, p.currency) "
+    "       to_char(p.month, 'YYYY-MM'), p.model, p.currency, c.minor_digits, p.contracts, "
+    "       p.gpu_ms, p.amount, p.price_micro, p.status = 'final' AS final, p.revision, "
+    "       to_char(p.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "       p.month AS m "
+    "    FROM price_index_publication p JOIN currency c ON c.code = p.currency "
+    "    WHERE p.month BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR p.model = $3) "
+    "      AND p.series = $4 AND p.basis = $5 "
+    "    ORDER BY p.month, p.model, p.currency, p.revision DESC) x "
+    "WHERE x.final ORDER BY x.m, x.model COLLATE \"C\", x.currency";
+
 static const char *const series_name[] = {"gpu_hours", "tokens", "commitments"};
 static const char *const basis_name[] = {"gross", "net"};
 
@@ -371,13 +386,16 @@ bool price_index_report(PGconn *conn, const struct price_index_query *q, long mi
 {
     assert(min_contracts >= 1);
     assert(!q->days || (q->series == INDEX_GPU_HOURS && !revisions && !strcmp(q->from, q->to)));
+    assert(!q->published_only || (!q->days && !revisions));
+    /* the newest final publications print as publications do */
+    const char *sql = q->published_only ? published_sql : revisions ? revisions_sql : index_sql;
+    revisions = revisions || q->published_only;
     char d0[16], d1[16];
     const char *p[] = {cli_month_start(q->from, d0), cli_month_start(q->to, d1), q->model,
                        series_name[q->series], basis_name[q->basis]};
     const char *pd[] = {p[0], q->model, basis_name[q->basis]};
     PGresult *res = q->days ? db_query(conn, "read the price index by day", days_sql, 3, pd)
-                            : db_query(conn, "read the price index",
-                                       revisions ? revisions_sql : index_sql, 5, p);
+                            : db_query(conn, "read the price index", sql, 5, p);
     if (!res) return false;
     head_out(q, min_contracts, revisions, format, out);
     const char *names[F_COUNT];

@@ -43,6 +43,10 @@ struct price_index_query {
     enum price_index_series series;
     enum price_index_basis basis;
     bool days;
+    /* the newest publication of each month, key and currency, and only
+     * when it is final: what a key other than finance's reads in public
+     * mode (docs/investor.md, "Who may read it"); not with days */
+    bool published_only;
 };
 
 /* The index of q into out in the format given: one row per month, key
@@ -52,8 +56,9 @@ struct price_index_query {
  * whose customers have GPU time that day. With revisions, instead, every
  * publication of the series
  * and basis stored for those months (price_index_publish), each with its
- * revision and time, as it was published. False after a database error
- * (logged). */
+ * revision and time, as it was published; with q->published_only, only the
+ * newest of each month, key and currency, when it is final. False after a
+ * database error (logged). */
 bool price_index_report(PGconn *conn, const struct price_index_query *q, long min_contracts,
                         bool revisions, enum report_format format, struct strbuf *out);
 

@@ -472,7 +472,7 @@ static int report_index(int argc, char **argv)
         opts, 0, 0};
     int npos, y0, m0, y1, m1, rc;
     enum report_format format;
-    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false};
+    struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false, false};
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||

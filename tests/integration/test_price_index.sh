@@ -143,8 +143,21 @@ kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 echo "index.public = true" >>"$GPUMETER_CONFIG"
 start_server "$TMP/serve2.log" --threads 2 || { fail "start the API again"; finish; }
-check_eq "with index.public = true a customer's key reads it too" \
-    '200 "17.305263"' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" '.rows[0].price_per_gpu_hour')"
+# ... the newest final publication of each month only (January's H800:
+# revision 4, the late usage, as --revisions above lists; 2026-02 was never published, so a customer
+# sees none of it), never the live index, its days or its revisions, which
+# would let a customer difference one buyer out (docs/investor.md, "Who
+# may read it").
+check_eq "with index.public = true a customer's key reads the newest final publication" \
+    '200 ["17.305263","4",1]' "$(api_json "$KA" "/v1/index?from=2026-01&to=2026-01&model=H800" \
+        '[.publications[0].price_per_gpu_hour, .publications[0].revision, (.publications | length)]')"
+check_eq "a month never published: nothing, though finance sees it live" "200 0 200 1" \
+    "$(api_json "$KA" "/v1/index?from=2026-02&to=2026-02" '.publications | length') \
+$(api_json "$KF" "/v1/index?from=2026-02&to=2026-02" '.rows | length')"
+check_match "a customer's key may not read the revisions" '^403 .*revisions and days need a finance key' \
+    "$(api_get "$KA" "/v1/index?from=2026-01&to=2026-01&revisions=true")"
+check_match "nor the days" '^403 .*revisions and days need a finance key' \
+    "$(api_get "$KA" "/v1/index?from=2026-02&to=2026-02&days=true")"
 
 # A line credited whole leaves its contract no GPU time: it no longer
 # contributes. alpha's 2 H20 hours credited, 2 hours of 2: H20 is beta's

@@ -120,18 +120,23 @@ int plan_doc_bands(struct doc_check *c, const char *path, const cJSON *arr, stru
 }
 
 /* A price per GPU-hour that may be negative ("-0.50"): the index link's
- * spread, a discount to the index. */
+ * spread, a discount to the index; at most 1,000,000 a GPU-hour either way
+ * (far above any price, so a valid user is never refused: the bound names
+ * the problem where an overflow would only say "not a decimal"). */
+#define SPREAD_MAX_MICRO 1000000000000LL
 static bool read_signed_price(struct doc_check *c, const char *path, const cJSON *item,
                               int64_t *out)
 {
     const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
     bool minus = s && s[0] == '-';
     if (s && (s[minus] != '+' && s[minus] != '-') &&
-        decimal_parse(s + minus, strlen(s + minus), 6, DECIMAL_EXACT, out)) {
+        decimal_parse(s + minus, strlen(s + minus), 6, DECIMAL_EXACT, out) &&
+        *out <= SPREAD_MAX_MICRO) {
         if (minus) *out = -*out;
         return true;
     }
-    doc_error(c, path, "must be a decimal string like \"0.50\" or \"-0.50\" with at most 6 decimals");
+    doc_error(c, path, "must be a decimal string like \"0.50\" or \"-0.50\" with at most 6 "
+                       "decimals, at most 1000000 either way");
     return false;
 }
 

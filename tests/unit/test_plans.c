@@ -403,10 +403,14 @@ static void test_index_link_reads_and_refuses_by_path(void **state)
          "$.gpu_hours.prices[0].index.floor: must not be negative\n"},
         {"{\"lag_months\":1,\"spread\":\"--1\"}",
          "$.gpu_hours.prices[0].index.spread: must be a decimal string like \"0.50\" or \"-0.50\" "
-         "with at most 6 decimals\n"},
+         "with at most 6 decimals, at most 1000000 either way\n"},
         {"{\"lag_months\":1,\"spread\":0.5}",
          "$.gpu_hours.prices[0].index.spread: must be a decimal string like \"0.50\" or \"-0.50\" "
-         "with at most 6 decimals\n"},
+         "with at most 6 decimals, at most 1000000 either way\n"},
+        /* a spread beyond the bound names it, not "not a decimal" */
+        {"{\"lag_months\":1,\"spread\":\"-1000000.000001\"}",
+         "$.gpu_hours.prices[0].index.spread: must be a decimal string like \"0.50\" or \"-0.50\" "
+         "with at most 6 decimals, at most 1000000 either way\n"},
         {"{\"lag_months\":1,\"model\":\"H20\"}", "$.gpu_hours.prices[0].index.model: unknown field\n"},
         {"\"monthly\"", "$.gpu_hours.prices[0].index: must be an object\n"},
     };

@@ -14,7 +14,11 @@
  * (price_index_latest, schema 056); it must be published, not withheld and
  * final, or the month cannot be settled. Everything is an integer: the
  * index in micro-units a GPU-hour, the notional in GPU-ms, the amount
- * rounded once, half away from zero, to the currency's minor unit.
+ * rounded once, half away from zero, to the currency's minor unit. A
+ * later revision of the index month is settled on a later invoice by
+ * index_swap_revision: the settlement at the new value less the one at
+ * the value last settled (docs/investor.md, "An index revision after
+ * issue").
  * Pure: no I/O; thread-safe. */
 #ifndef GPUMETER_INDEX_SWAP_H
 #define GPUMETER_INDEX_SWAP_H

@@ -24,6 +24,9 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
+# the seller and tax code the fapiao export needs
+printf '%s\n' 'invoice.seller = 上海临港算力科技有限公司' 'invoice.seller_tax_id = 91310000MA1FL6TEST' \
+    'fapiao.tax_code = 3040203000000000000' >>"$GPUMETER_CONFIG"
 premium_delta || { fail "set up delta"; finish; }
 SWAPS='"index_swap": [{"model": "H800", "notional_gpu_hours": "1000", "fixed_price": "16.00", "lag_months": 1, "from": "2026-02", "until": "2026-03"}, {"model": "H800", "notional_gpu_hours": "100", "fixed_price": "17.50", "lag_months": 1, "from": "2026-02", "until": "2026-03"}]'
 seed_contract_with alpha "$SWAPS" >/dev/null || { fail "apply alpha's swaps"; finish; }
@@ -129,6 +132,13 @@ check_match "the PDF names it in Chinese" "价格指数修订调整 2026-02 · �
 check_match "and in English with the new value and date" \
     "Price index revision 2026-02 · Fixed-for-floating on the compute price index · 1000 GPU-h x \(16 -? ?17\.419355\) 2026-01 r1 $R1" "$pdf"
 check_match "and its amount" "-86\.03" "$pdf"
+"$GM" export etax --period 2026-03 --output "$TMP/mar.xlsx" >/dev/null 2>"$TMP/etax.err"
+check_eq "the fapiao export succeeds" "0 " "$? $(cat "$TMP/etax.err")"
+python3 "$ROOT/tests/tools/xlsx_cells.py" "$TMP/mar.xlsx" >"$TMP/mar-cells.txt"
+check_eq "the fapiao carries each revision as a line at the invoice's rate" "2" \
+    "$(grep -c $'\tB=价格指数修订调整 2026-02 · 算力价格指数固定/浮动结算 · .*2026-01 r1.*\tI=0.06$' "$TMP/mar-cells.txt")"
+check_eq "its lines and their tax are the invoice's to the fen" "-842.35 -50.54 -892.89" \
+    "$(fapiao_sums "$TMP/mar-cells.txt" 2-发票明细信息 A H I "$MARCH")"
 "$GM" export focus --period 2026-03 --customer alpha --output "$TMP/focus.csv" >/dev/null 2>&1
 check_eq "FOCUS sums to the invoice" "$(invoice_sums 2026-03-01 alpha)" "$(focus_sums "$TMP/focus.csv")"
 check_match "and passes focus-validator 1.0" "Validation succeeded" "$(focus_validate "$TMP/focus.csv")"

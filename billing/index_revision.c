@@ -139,10 +139,15 @@ static bool swap_reprice(PGconn *conn, const char *month, const char *customers,
              db_get_int64(res, i, 4, &s.fixed_micro) && db_get_int64(res, i, 6, &revision) &&
              db_get_int64(res, i, 7, &s.price_micro) && db_get_int64(res, i, 8, &newest) &&
              db_get_int64(res, i, 10, &f.price_micro);
+        if (!ok) {
+            log_error("could not read customer \"%s\"'s settlement of %s", PQgetvalue(res, i, 0),
+                      month);
+            break;
+        }
         s.revision = (int)revision;
         f.revision = (int)newest;
         struct bill_line l;
-        if (ok && !index_swap_revision(&s, &f, month, (int)digits, &l)) {
+        if (!index_swap_revision(&s, &f, month, (int)digits, &l)) {
             /* a stored settlement no valid document gives: said, never a
              * wrong line; the invoice stands as issued */
             log_warn("the index revision of customer \"%s\"'s %s settlement of %s does not fit "
@@ -150,7 +155,7 @@ static bool swap_reprice(PGconn *conn, const char *month, const char *customers,
                      PQgetvalue(res, i, 0), s.model, month);
             continue;
         }
-        if (ok && l.amount) *prior_add(out, PQgetvalue(res, i, 0)) = l;
+        if (l.amount) *prior_add(out, PQgetvalue(res, i, 0)) = l; /* 0: settled to the fen */
     }
     PQclear(res);
     return ok;

@@ -20,7 +20,8 @@
 #    one prior_period line of 16.80 and never undoes a swap's revision.
 #  - Each run twice bills nothing twice; a withheld newest publication
 #    makes no line; February voided and invoiced again settles at the
-#    newest value and deducts what March and April billed of it.
+#    newest value and deducts what March and April billed of it; a
+#    provisional revision (a January invoice voided) waits until final.
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
@@ -217,4 +218,30 @@ check_eq "so February's swaps are billed once in all: -1241.38 + 25.86" "-121552
                      AND l.adjusts = '2026-02-01'))")"
 "$GM" invoice run --period 2026-05 >/dev/null 2>&1
 check_eq "and nothing is settled again in May" "none" "$(revisions alpha 2026-05)"
+
+# A provisional revision waits until it is final: beta's January voided
+# leaves the month provisional (alpha and delta, published under a minimum
+# of 2: 166.00 / 9.5 = 17.473684, revision 5);
+# invoiced again with a late hour (6 h, 100.80) and issued, final: 266.80 /
+# 15.5 = 17.212903 (revision 6). May: 1000 x -1.212903 = -1212.903 ->
+# -1212.90, less -1241.38 = +28.48; 100 x 0.287097 = 28.7097 -> 28.71,
+# less 25.86 = +2.85.
+run_gm 0 "beta's January voided" invoice void "$(number beta 2026-01)" --reason "wrong contract"
+GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" index publish --period 2026-01 >/dev/null 2>&1
+check_eq "January's H800 provisional (revision 5)" "5 17473684 provisional" \
+    "$(q "SELECT revision || ' ' || price_micro || ' ' || status FROM price_index_latest('2026-01-01', 'H800', 'CNY')")"
+"$GM" invoice run --period 2026-05 >/dev/null 2>&1
+check_eq "a provisional value settles nothing" "none" "$(revisions alpha 2026-05)"
+hours beta 01 1
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-01 --customer beta >/dev/null 2>&1 &&
+    "$GM" invoice issue --period 2026-01 --customer beta >/dev/null 2>&1
+"$GM" index publish --period 2026-01 >/dev/null 2>&1
+check_eq "final again (revision 6)" "6 17212903 final" \
+    "$(q "SELECT revision || ' ' || price_micro || ' ' || status FROM price_index_latest('2026-01-01', 'H800', 'CNY')")"
+"$GM" invoice run --period 2026-05 >/dev/null 2>&1
+R6=$(published_on 6)
+check_eq "May settles the final value: +28.48 and +2.85, against revision 4" \
+    "H800|-|2026-02|0|16000000|2848|1000 GPU-h x (16 - 17.212903) 2026-01 r6 $R6, was 17.241379 r4 ; H800|-|2026-02|0|17500000|285|100 GPU-h x (17.5 - 17.212903) 2026-01 r6 $R6, was 17.241379 r4" \
+    "$(revisions alpha 2026-05)"
 finish

@@ -147,13 +147,17 @@ struct kind_map {
     const char *category, *charge_class, *frequency, *service, *pricing;
     bool commitment; /* take-or-pay: the commitment columns */
 };
-static struct kind_map map_kind(enum line_kind k)
+static struct kind_map map_kind(const struct bill_line *l)
 {
-    switch (k) {
+    switch (l->kind) {
     case LINE_USAGE:
         return (struct kind_map){"Usage", "", "Usage-Based", NULL, "Standard", false};
     case LINE_PRIOR_PERIOD:
     case LINE_INDEX_REVISION: /* the usage of an earlier month repriced at a revised index */
+        if (!l->meter[0]) /* no usage: a fixed-for-floating settlement's revision (or its
+                           * deduction from a month invoiced again) corrects that line */
+            return (struct kind_map){"Adjustment", "Correction", "Recurring",
+                                     "Compute price index swap", "", false};
         return (struct kind_map){"Usage", "Correction", "Usage-Based", NULL, "Standard", false};
     case LINE_GPU_FLOOR:
         return (struct kind_map){"Adjustment", "", "Usage-Based", "GPU-hour floor", "", false};
@@ -248,7 +252,7 @@ static void put_line(struct strbuf *out, const struct invoice_ctx *x, const stru
     const struct bill *b = x->b;
     const char *v[NCOLS] = {0};
     put_common(x, v);
-    struct kind_map k = map_kind(l->kind);
+    struct kind_map k = map_kind(l);
     const struct meter *m = meter_map(l->meter);
     const char *service = m->focus_service, *category = m->focus_category;
     const char *unit = m->focus_unit, *base = m->units.base_unit;

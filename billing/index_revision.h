@@ -12,7 +12,12 @@
  * difference to what was billed for the month one index_revision line per
  * line key on the customer's next invoice, recording the new publication.
  * A month late usage already rated again in this run (a prior_period line
- * of it in out) is not rated twice: its lines carry the newest value.
+ * of it in out) is not rated twice: its lines carry the newest value. A
+ * fixed-for-floating settlement (an index_swap line, no link terms) is
+ * settled again line by line from the stored line, at the newest final
+ * value: one index_revision line per swap line whose settlement changes,
+ * index_swap_revision's difference of two settlements each rounded once
+ * (pricing/index_swap.h), whether or not late usage rated the month.
  * Reentrant: state is the caller's. Thread-safe with one connection per
  * thread. */
 #ifndef GPUMETER_INDEX_REVISION_H

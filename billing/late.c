@@ -49,7 +49,11 @@ static const char late_sql[] =
 
 /* What was invoiced for month $1 per usage line key, for the customers $2:
  * the issued invoice's lines and the prior_period and index_revision lines
- * of later issued invoices (an index revision settled is billed). */
+ * of later issued invoices (an index revision settled is billed). Usage
+ * lines and their adjustments carry a meter; an index_revision line
+ * without one settles a revision of a fixed-for-floating settlement
+ * (pricing/index_swap.h), and a prior_period line without one deducts
+ * such lines from a month invoiced again: no usage, so never compared. */
 static const char invoiced_sql[] =
     "SELECT c.code, coalesce(l.meter, ''), l.model, l.band, l.site, sum(l.quantity)::bigint, "
     "       sum(l.amount)::bigint "
@@ -57,7 +61,8 @@ static const char invoiced_sql[] =
     "JOIN invoice_line l ON l.invoice_id = i.id "
     "WHERE i.kind = 'invoice' AND i.status = 'issued' AND c.code = ANY($2::text[]) "
     "  AND ((i.period = $1::date AND l.kind IN ('usage', 'gpu_floor')) "
-    "       OR (l.kind IN ('prior_period', 'index_revision') AND l.adjusts = $1::date)) "
+    "       OR (l.kind IN ('prior_period', 'index_revision') AND l.adjusts = $1::date "
+    "           AND l.meter IS NOT NULL)) "
     "GROUP BY 1, 2, 3, 4, 5";
 
 /* prior_period and index_revision lines of later issued invoices that

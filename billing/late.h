@@ -8,7 +8,10 @@
  * (pricing/prior.h). A new invoice for a month whose first was void
  * deducts what later invoices already billed of it (their prior_period
  * and index_revision lines). The month's own take-or-pay, subsidies and
- * vouchers stand as issued (docs/invoices.md).
+ * vouchers stand as issued (docs/invoices.md). Only lines with a meter
+ * (usage and its adjustments) are compared: a fixed-for-floating
+ * settlement's index_revision line and its deduction have none, and late
+ * usage never rates a settlement.
  * Reentrant: state is the caller's.
  * Thread-safe with one connection per thread. */
 #ifndef GPUMETER_LATE_H

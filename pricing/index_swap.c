@@ -87,3 +87,37 @@ bool index_swap_lines(struct bill *b, const struct contract *k, int64_t period,
     }
     return true;
 }
+
+bool index_swap_revision(const struct index_swap_settled *s, const struct index_fixing *newest,
+                         const char *adjusts, int minor_digits, struct bill_line *l)
+{
+    assert(newest->published && !newest->withheld && newest->final);
+    assert(!strcmp(newest->month, s->index_month) && newest->revision > s->revision);
+    int64_t now = 0, was = 0;
+    memset(l, 0, sizeof *l);
+    if (!index_swap_amount(s->notional_ms, s->fixed_micro, newest->price_micro, minor_digits,
+                           &now) ||
+        !index_swap_amount(s->notional_ms, s->fixed_micro, s->price_micro, minor_digits, &was) ||
+        was == INT64_MIN || !money_add(now, -was, &l->amount))
+        return false;
+    l->kind = LINE_INDEX_REVISION;
+    snprintf(l->model, sizeof l->model, "%s", s->model);
+    snprintf(l->adjusts, sizeof l->adjusts, "%s", adjusts);
+    l->unit_price = s->fixed_micro;
+    l->multiplier_ppm = l->pue_ppm = l->override_ppm = 1000000;
+    snprintf(l->index.month, sizeof l->index.month, "%s", newest->month);
+    snprintf(l->index.published_at, sizeof l->index.published_at, "%s", newest->published_at);
+    l->index.revision = newest->revision;
+    l->index.index_micro = newest->price_micro;
+    char hours[24], fixed[24], index[24], old[24];
+    money_format_trimmed(s->notional_ms / (MS_PER_HOUR / 1000), 3, hours, sizeof hours);
+    money_format_trimmed(s->fixed_micro, MONEY_PRICE_DIGITS, fixed, sizeof fixed);
+    money_format(newest->price_micro, MONEY_PRICE_DIGITS, index, sizeof index);
+    money_format(s->price_micro, MONEY_PRICE_DIGITS, old, sizeof old);
+    char detail[256]; /* within the line's detail for every notional and price a
+                       * document allows (100,000,000 GPU-h, 1,000,000.000000) */
+    snprintf(detail, sizeof detail, "%s GPU-h x (%s - %s) %s r%d %.10s, was %s r%d", hours, fixed,
+             index, newest->month, newest->revision, newest->published_at, old, s->revision);
+    snprintf(l->detail, sizeof l->detail, "%.128s", detail);
+    return true;
+}

@@ -14,7 +14,11 @@
  * (price_index_latest, schema 056); it must be published, not withheld and
  * final, or the month cannot be settled. Everything is an integer: the
  * index in micro-units a GPU-hour, the notional in GPU-ms, the amount
- * rounded once, half away from zero, to the currency's minor unit.
+ * rounded once, half away from zero, to the currency's minor unit. A
+ * later revision of the index month is settled on a later invoice by
+ * index_swap_revision: the settlement at the new value less the one at
+ * the value last settled (docs/investor.md, "An index revision after
+ * issue").
  * Pure: no I/O; thread-safe. */
 #ifndef GPUMETER_INDEX_SWAP_H
 #define GPUMETER_INDEX_SWAP_H
@@ -62,5 +66,37 @@ void index_swap_fixing_month(const struct index_swap *s, int64_t period, char ou
  * not fit: the month is not billed. */
 bool index_swap_lines(struct bill *b, const struct contract *k, int64_t period,
                       const struct index_fixing *fixings, char *err, size_t errlen);
+
+/* One index_swap line of an issued month (its quantity the notional,
+ * its unit price the fixed price, its model the series) and the value its
+ * month was last settled at: the newest revision recorded for its index
+ * month, model and currency among the lines of invoices that stand
+ * (billing/index_revision.c). */
+struct index_swap_settled {
+    char model[65];
+    int64_t notional_ms, fixed_micro;
+    char index_month[8]; /* YYYY-MM */
+    int revision;
+    int64_t price_micro;
+};
+
+/* An index revision after issue of settled line s, at publication newest
+ * (published, not withheld, final; of s's index month): an index_revision
+ * line adjusting month adjusts (YYYY-MM) whose amount is the settlement
+ * at the newest value less the settlement at the value last settled,
+ *
+ *     index_swap_amount(newest) - index_swap_amount(settled),
+ *
+ * the difference of two settlements each rounded once (as late usage
+ * differences two rated months): what was billed for the line is its
+ * settlement at the value last settled (the month's line, then each
+ * revision's difference). Quantity 0 (no GPU time), unit price the fixed
+ * price, the new publication in its index use (link.on false) and a
+ * detail naming notional, fixed, the new value, its revision and date,
+ * and the value it replaces. Amount 0 when both round to the same minor
+ * unit: no line is made of it. False when a settlement or the difference
+ * does not fit an amount. */
+bool index_swap_revision(const struct index_swap_settled *s, const struct index_fixing *newest,
+                         const char *adjusts, int minor_digits, struct bill_line *l);
 
 #endif

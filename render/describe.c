@@ -113,6 +113,11 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
         return;
     case LINE_PRIOR_PERIOD: {
         char uz[300], ue[300];
+        if (!l->meter[0]) { /* no usage: what later invoices billed of a month invoiced again */
+            snprintf(zh, zhlen, "以前期间调整 %s · %s", l->adjusts, l->detail);
+            snprintf(en, enlen, "Prior-period correction %s · %s", l->adjusts, l->detail);
+            return;
+        }
         usage_names(l, uz, sizeof uz, ue, sizeof ue);
         snprintf(zh, zhlen, "以前期间调整 %s · %s", l->adjusts, uz);
         snprintf(en, enlen, "Prior-period correction %s · %s", l->adjusts, ue);
@@ -120,6 +125,14 @@ void render_line_description(const struct bill_line *l, char *zh, size_t zhlen, 
     }
     case LINE_INDEX_REVISION: { /* the index note beside it names the new publication */
         char uz[300], ue[300];
+        if (!l->meter[0]) { /* a fixed-for-floating settlement's: its detail says it */
+            snprintf(zh, zhlen, "价格指数修订调整 %s · 算力价格指数固定/浮动结算 · %s", l->adjusts,
+                     l->detail);
+            snprintf(en, enlen,
+                     "Price index revision %s · Fixed-for-floating on the compute price index · %s",
+                     l->adjusts, l->detail);
+            return;
+        }
         usage_names(l, uz, sizeof uz, ue, sizeof ue);
         snprintf(zh, zhlen, "价格指数修订调整 %s · %s", l->adjusts, uz);
         snprintf(en, enlen, "Price index revision %s · %s", l->adjusts, ue);

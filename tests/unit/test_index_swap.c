@@ -198,6 +198,82 @@ static void test_settles_its_months_only(void **state)
     bill_free(&b);
 }
 
+/* February's line of 1,000 GPU-hours at 16.00, settled at January's
+ * 17.333333 (revision 0), and its index revised (revision 1). */
+static struct index_swap_settled settled_feb(int64_t hours, int64_t fixed, int64_t index)
+{
+    struct index_swap_settled s = {.notional_ms = hours * MS_PER_HOUR, .fixed_micro = fixed,
+                                   .revision = 0, .price_micro = index};
+    strcpy(s.model, "H800");
+    strcpy(s.index_month, "2026-01");
+    return s;
+}
+
+/* A revision up to 17.419355: 1000 x (16 - 17.419355) = -1419.355 ->
+ * -1419.36 now, -1333.33 billed: -86.03 more credit; 100 at 17.50:
+ * 8.0645 -> 8.06 now, 16.67 billed: -8.61. Down to 17.00: -1000.00 now,
+ * +333.33 owed. The line adjusts February, names the new publication and
+ * the value it replaces, carries no GPU time, and keeps the fixed price. */
+static void test_revision_by_hand_both_signs(void **state)
+{
+    (void)state;
+    struct index_swap_settled s = settled_feb(1000, 16000000, 17333333);
+    struct index_fixing f = fixing("2026-01", 17419355);
+    struct bill_line l;
+    assert_true(index_swap_revision(&s, &f, "2026-02", 2, &l));
+    assert_int_equal(l.amount, -8603);
+    assert_int_equal(l.kind, LINE_INDEX_REVISION);
+    assert_string_equal(l.model, "H800");
+    assert_string_equal(l.meter, "");
+    assert_string_equal(l.adjusts, "2026-02");
+    assert_int_equal(l.quantity, 0);
+    assert_int_equal(l.unit_price, 16000000);
+    assert_string_equal(l.index.month, "2026-01");
+    assert_false(l.index.link.on);
+    assert_int_equal(l.index.revision, 1);
+    assert_int_equal(l.index.index_micro, 17419355);
+    assert_string_equal(l.index.published_at, "2026-02-03 09:00:00");
+    assert_string_equal(l.detail, "1000 GPU-h x (16 - 17.419355) 2026-01 r1 2026-02-03, was "
+                                  "17.333333 r0");
+    s = settled_feb(100, 17500000, 17333333);
+    assert_true(index_swap_revision(&s, &f, "2026-02", 2, &l));
+    assert_int_equal(l.amount, -861);
+    s = settled_feb(1000, 16000000, 17333333);
+    f = fixing("2026-01", 17000000);
+    assert_true(index_swap_revision(&s, &f, "2026-02", 2, &l));
+    assert_int_equal(l.amount, 33333);
+}
+
+/* The difference of two settlements each rounded once, not the rounded
+ * difference: 1 GPU-hour at 16.00 settled at 16.005 (-0.005 -> -0.01),
+ * revised to 15.995 (0.005 -> 0.01): 0.02, where rounding 1 x 0.01 would
+ * bill 0.01 and leave the month's total 0.01 short of its settlement. */
+static void test_revision_differences_two_rounded_settlements(void **state)
+{
+    (void)state;
+    struct index_swap_settled s = settled_feb(1, 16000000, 16005000);
+    struct index_fixing f = fixing("2026-01", 15995000);
+    struct bill_line l;
+    assert_true(index_swap_revision(&s, &f, "2026-02", 2, &l));
+    assert_int_equal(l.amount, 2);
+}
+
+/* A value that differs but settles to the same fen makes an amount of 0
+ * (no line is made of it): 100 x (17.50 - 17.333334) = 16.6666 -> 16.67,
+ * as billed. A settlement beyond any amount is refused, not wrapped. */
+static void test_revision_to_the_same_fen_or_beyond_an_amount(void **state)
+{
+    (void)state;
+    struct index_swap_settled s = settled_feb(100, 17500000, 17333333);
+    struct index_fixing f = fixing("2026-01", 17333334);
+    struct bill_line l;
+    assert_true(index_swap_revision(&s, &f, "2026-02", 2, &l));
+    assert_int_equal(l.amount, 0);
+    s = settled_feb(100000000, 0, 0);
+    f = fixing("2026-01", INT64_MAX);
+    assert_false(index_swap_revision(&s, &f, "2026-02", 2, &l));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +284,9 @@ int main(void)
         cmocka_unit_test(test_a_credit_when_the_index_is_above_fixed),
         cmocka_unit_test(test_no_value_holds_the_month),
         cmocka_unit_test(test_settles_its_months_only),
+        cmocka_unit_test(test_revision_by_hand_both_signs),
+        cmocka_unit_test(test_revision_differences_two_rounded_settlements),
+        cmocka_unit_test(test_revision_to_the_same_fen_or_beyond_an_amount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -296,4 +296,14 @@ months!7  A=s:cfads  B=s:-12345678901254.56
 months!8  A=s:debt_service  B=n:105.0$M" "$(cells "$TMP/april.xlsx" | grep '^months![5-8] ')"
 check_eq "the cover names April's version" "cover!5  A=s:version  B=s:2026-04-01" \
     "$(cells "$TMP/april.xlsx" | grep '^cover!5 ')"
+
+# A partial credit note lowers the revenue of the month it credits, as it
+# lowers the month's net invoiced money (INVOICE_NETS): 20.00 of alpha's
+# January 168.00 leaves 148.00. It is not cash: February still collected
+# 178.08 (the invoice's payment), and nothing was refunded.
+run_gm 0 "20.00 of alpha's January credited" invoice credit INV-2026-000001 --amount 20.00 --reason 04
+run_gm 0 "report project January after the credit note" report project --project demo-spv --period 2026-01 --format csv
+check_eq "January's revenue net of the credit note" "revenue_billed,148.00" "$(grep '^revenue_billed,' <<<"$out")"
+run_gm 0 "report project February after the credit note" report project --project demo-spv --period 2026-02 --format csv
+check_eq "a credit note is not cash" "cash_collected,178.08" "$(grep '^cash_collected,' <<<"$out")"
 finish

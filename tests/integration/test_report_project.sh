@@ -144,8 +144,8 @@ months!5  A=s:fixed_costs  B=n:20.0$M  C=n:20.0$M  D=n:20.0$M
 months!6  A=s:operating_cost  B=n:20.0$M  C=n:23.02$M  D=n:20.0$M
 months!7  A=s:cfads  B=n:-20.0$M  C=n:155.06$M  D=n:51.23$M
 months!8  A=s:debt_service  B=n:0.0$M  C=n:106.0$M  D=n:105.5$M
-months!9  A=s:dscr  C=n:1.46|0.00  D=n:0.48|0.00
-months!10  A=s:utilisation_percent  C=n:50.0|0.00
+months!9  A=s:dscr  C=n:1.46|0.00##  D=n:0.48|0.00##
+months!10  A=s:utilisation_percent  C=n:50.0|0.00##
 months!11  A=s:purchase_cost  B=n:0.0|#,##0.00 \"CNY\"  C=n:0.0|#,##0.00 \"CNY\"  D=n:0.0|#,##0.00 \"CNY\"
 months!12  A=s:first_month  B=s:2026-01  C=s:2026-01  D=s:2026-01
 months!13  A=s:cfads_to_date  B=n:-20.0|#,##0.00 \"CNY\"  C=n:135.06|#,##0.00 \"CNY\"  D=n:186.29|#,##0.00 \"CNY\"

@@ -194,4 +194,11 @@ run_gm 0 "report project December, alpha terminated (figures)" report project --
 check_eq "the terminated backlog's total and last month" "backlog,248.39 backlog_last_month,2027-03" \
     "$(grep -E '^(backlog,|backlog_last)' <<<"$out" | paste -sd' ')"
 run_gm 2 "report project --backlog with a bad format" report project --project spv-year --period 2026-12 --backlog --format xml
+# A month that is not one is named as given, not called missing.
+run_gm 2 "report project --period 2026-13" report project --project spv-year --period 2026-13
+check_match "the bad month named" '^gpumeter: error: --period "2026-13" is not a month \(YYYY-MM\)' "$out"
+run_gm 2 "report project without --period" report project --project spv-year
+check_match "a missing month is required" '^gpumeter: error: --period YYYY-MM is required' "$out"
+run_gm 2 "index publish --period 2026-1" index publish --period 2026-1
+check_match "the same rule for every --period" '^gpumeter: error: --period "2026-1" is not a month \(YYYY-MM\)' "$out"
 finish

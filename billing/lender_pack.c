@@ -7,7 +7,9 @@
  * same order and the same values, never a second list. A value that is a
  * plain decimal becomes a number cell (a spreadsheet sums it): money in
  * the currency's format (#,##0.00 "CNY"), a ratio (dscr, and a figure
- * named *_percent, *_ratio, *_rate or *_month) in a plain one (0.00);
+ * named *_percent, *_ratio, *_rate or *_month) in a plain one with two
+ * to four decimals (0.00##: the report prints DSCR and utilisation with
+ * two, the rates and IRRs with four, and a cell must not show fewer);
  * an empty value (none) an empty cell; anything else its text. A number
  * cell holds a double (ECMA-376's xsd:double): the double nearest the
  * exact decimal, which reads back as that decimal when it has at most 15
@@ -244,7 +246,7 @@ bool lender_pack_write(PGconn *conn, const char *code, const char *from, const c
     k.money = workbook_add_format(k.wb);
     format_set_num_format(k.money, money_format);
     k.ratio = workbook_add_format(k.wb);
-    format_set_num_format(k.ratio, "0.00");
+    format_set_num_format(k.ratio, "0.00##");
     k.whole = workbook_add_format(k.wb);
     format_set_num_format(k.whole, "0");
     k.bold = workbook_add_format(k.wb);

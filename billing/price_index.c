@@ -131,22 +131,27 @@ static const char index_sql[] = INDEX_SELECT " ORDER BY 1, k.key COLLATE \"C\", 
  *
  * d: the month's invoices, drafts (the last `invoice run`) and those that
  * stand, and the partial credit notes against them. mm: each customer's
- * money of each model and currency on them, from their GPU-time usage
- * lines (net: with their voucher shares, VOUCHER_SHARES). ud: the same
- * customers' rated GPU time of each model per local day of their
- * contract's zone, from the rollup (schema 018) of the usage their
- * account windows own (account_window, 029), contracts billed by GPU-hour
- * only (a by-token contract's GPU time is not what its GPU-hour lines
- * bill). da: the month's money of each customer and model split over its
- * days in proportion to their GPU time, exactly (EXACT_SHARE, the days in
- * order: they sum to the month's). The day's price is the
- * volume-weighted price of those amounts, rounded once. */
+ * money and billed GPU time of each model and currency on them, from
+ * their GPU-time usage lines (net: the money with their voucher shares,
+ * VOUCHER_SHARES). ud: the same customers' rated GPU time of each model
+ * per local day of their contract's zone, from the rollup (schema 018) of
+ * the usage their account windows own (account_window, 029), contracts
+ * billed by GPU-hour only (a by-token contract's GPU time is not what its
+ * GPU-hour lines bill). da: the month's money and billed GPU time of each
+ * customer and model, both split over its days in proportion to its rated
+ * GPU time, exactly (EXACT_SHARE, the days in order: they sum to the
+ * month's). Splitting the billed time, not the rated time, keeps each
+ * customer's day at its month's price when the two differ (a credit note
+ * by quantity, usage rated after the invoice was written, a plan's
+ * increments): money over time it was not billed for would be a price no
+ * one paid. The day's price is the volume-weighted price of those
+ * amounts, rounded once. */
 static const char days_sql[] =
     "WITH d AS (SELECT i.id FROM invoice i WHERE i.period = $1::date AND (" INVOICE_NETS("i.")
     "  OR (i.kind = 'invoice' AND i.status = 'draft'))), "
     VOUCHER_SHARES
     "mm AS (SELECT i.customer_id, i.currency, l.model, sum(l.amount + CASE WHEN $3 = 'net' "
-    "    THEN coalesce(v.share, 0) ELSE 0 END) AS money "
+    "    THEN coalesce(v.share, 0) ELSE 0 END) AS money, sum(l.quantity) AS billed "
     "  FROM d JOIN invoice i ON i.id = d.id JOIN invoice_line l ON l.invoice_id = d.id "
     "  LEFT JOIN v ON v.invoice_id = l.invoice_id AND v.line_no = l.line_no "
     "  WHERE l.meter = 'gpu_ms' AND l.kind = 'usage' GROUP BY 1, 2, 3), "
@@ -158,11 +163,12 @@ static const char days_sql[] =
     "  JOIN usage_rollup r ON r.tz = k.tz AND r.span = 'day' AND r.account = a.account "
     "   AND r.day >= a.lo_day AND r.day < a.hi_day AND starts_with(r.job, a.job_prefix) "
     "  WHERE r.meter = 'gpu_ms' AND ($2::text IS NULL OR r.model = $2) GROUP BY 1, 2, 3), "
-    "dd AS (SELECT ud.id, ud.day, ud.model, mm.currency, mm.money, ud.q, "
+    "dd AS (SELECT ud.id, ud.day, ud.model, mm.currency, mm.money, mm.billed, ud.q, "
     "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency ORDER BY ud.day) AS s, "
     "    sum(ud.q) OVER (PARTITION BY ud.id, ud.model, mm.currency) AS total "
     "  FROM ud JOIN mm ON mm.customer_id = ud.id AND mm.model = ud.model), "
-    "da AS (SELECT day, model, currency, q, " EXACT_SHARE("money", "s", "q", "total") " AS amount "
+    "da AS (SELECT day, model, currency, " EXACT_SHARE("billed", "s", "q", "total") " AS q, "
+    "    " EXACT_SHARE("money", "s", "q", "total") " AS amount "
     "  FROM dd WHERE total > 0) "
     "SELECT to_char(da.day, 'YYYY-MM-DD'), da.model, da.currency, c.minor_digits, "
     "       count(*) FILTER (WHERE da.q > 0), sum(da.q), sum(da.amount), "

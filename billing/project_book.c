@@ -3,6 +3,7 @@
  * the months to date reuse it, one month at a time. */
 #include "billing/project_book.h"
 
+#include "billing/billing.h"
 #include "billing/yield_engine.h"
 #include "core/alloc.h"
 #include "core/db.h"
@@ -22,9 +23,12 @@
 #include <string.h>
 
 /* Revenue billed: the before-tax subtotal of the month's standing invoices
- * of the project's contracts ($3, a text[]) in its currency. */
+ * of the project's contracts ($3, a text[]) in its currency, less the
+ * partial credit notes against them (INVOICE_NETS, the one predicate of a
+ * month's net invoiced money: a credit note carries the month and contract
+ * of the invoice it credits, its subtotal negative). */
 static const char revenue_sql[] =
-    "SELECT coalesce(sum(i.subtotal), 0) FROM invoice i WHERE " INVOICE_STANDS("i.") " "
+    "SELECT coalesce(sum(i.subtotal), 0) FROM invoice i WHERE " INVOICE_NETS("i.") " "
     "AND i.period = $1::date AND i.currency = $2 AND i.contract = ANY($3::text[])";
 
 /* Cash collected: schema 061's project_cash_collected, the one

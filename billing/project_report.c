@@ -89,7 +89,7 @@ int cmd_report_project(int argc, char **argv)
         "CFADS, debt service, DSCR, utilisation, the contracted backlog, payback, NPV and IRR; "
         "as xlsx, the lender pack of its months and debt schedule (docs/investor.md).",
         opts, 0, 0};
-    int npos, y, mo, rc;
+    int npos, rc;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
@@ -100,8 +100,8 @@ int cmd_report_project(int argc, char **argv)
         return lender_pack(&spec, code, period, backlog, from, to, out_path);
     if (from || to || out_path)
         return cli_usage_error(&spec, "--from, --to and --out go with --format xlsx");
-    if (!period || !time_parse_month(period, &y, &mo))
-        return cli_usage_error(&spec, "--period YYYY-MM is required");
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
     if (!report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--format is text, csv, json or xlsx");
     struct config cfg;

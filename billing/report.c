@@ -230,13 +230,13 @@ static int report_yield(int argc, char **argv)
         "What each GPU earned: capacity and utilisation, revenue allocated to the hardware, "
         "energy cost, depreciation, margin and payback (docs/operator.md).",
         opts, 0, 0};
-    int npos, y, m, rc;
+    int npos, rc;
     enum yield_by by;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!period || !time_parse_month(period, &y, &m))
-        return cli_usage_error(&spec, "--period YYYY-MM is required");
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
     if (!yield_by_parse(by_text, &by) || !report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--by is model, site or node; --format is text, csv or json");
     struct config cfg;
@@ -388,12 +388,12 @@ static int report_health(int argc, char **argv)
         "The fleet's health for a month: the devices down and degraded longest, with their "
         "incidents, and the reasons (docs/availability.md).",
         opts, 0, 0};
-    int npos, y, m, rc;
+    int npos, rc;
     enum report_format format;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!period || !time_parse_month(period, &y, &m))
-        return cli_usage_error(&spec, "--period YYYY-MM is required");
+    char first_day[16];
+    if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
     if (!report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--format is text, csv or json");
     struct config cfg;

@@ -186,7 +186,8 @@ bool cli_period(const struct cli_spec *spec, const char *period, char first_day[
         time_month_first_day(period, first_day);
         return true;
     }
-    log_error("--period YYYY-MM is required");
+    if (period) log_error("--period \"%.32s\" is not a month (YYYY-MM)", period);
+    else log_error("--period YYYY-MM is required");
     cli_usage(spec, stderr);
     return false;
 }

@@ -33,13 +33,25 @@ void index_swap_fixing_month(const struct index_swap *s, int64_t period, char ou
     snprintf(out, 8, "%.7s", month);
 }
 
-/* Why fixing f cannot settle swap s, or NULL when it can. */
-static const char *unsettled(const struct index_fixing *f, const char *want)
+/* Why fixing f cannot settle a swap of month want, and what would let it,
+ * into why; false when it can. Publishing again is the remedy only when
+ * the month was never published or is not yet final: a withheld value
+ * stays withheld until enough contracts contribute. */
+static bool unsettled(const struct index_fixing *f, const char *want, char *why, size_t len)
 {
-    if (!f->published || strcmp(f->month, want)) return "has never been published";
-    if (f->withheld) return "is withheld (fewer contributing contracts than the minimum)";
-    if (!f->final) return "is provisional (the month is not yet issued whole)";
-    return NULL;
+    if (!f->published || strcmp(f->month, want))
+        snprintf(why, len, "has never been published: the month cannot be settled until it is "
+                 "published (gpumeter index publish --period %s)", want);
+    else if (f->withheld)
+        snprintf(why, len, "is withheld (fewer contributing contracts than index.min_contracts): "
+                 "the month cannot be settled until a publication of it has a value");
+    else if (!f->final)
+        snprintf(why, len, "is provisional (the month is not yet issued whole): the month cannot "
+                 "be settled until it is issued whole and published again (gpumeter index "
+                 "publish --period %s)", want);
+    else
+        return false;
+    return true;
 }
 
 bool index_swap_lines(struct bill *b, const struct contract *k, int64_t period,
@@ -52,12 +64,10 @@ bool index_swap_lines(struct bill *b, const struct contract *k, int64_t period,
         if (!index_swap_settles(s, period)) continue;
         char want[8];
         index_swap_fixing_month(s, period, want);
-        const char *why = unsettled(f, want);
-        if (why) {
-            snprintf(err, errlen,
-                     "index_swap[%d]: the price index of %s for %s in %s %s: the month cannot "
-                     "be settled until it is published (gpumeter index publish --period %s)",
-                     i, s->model, want, k->currency, why, want);
+        char why[192];
+        if (unsettled(f, want, why, sizeof why)) {
+            snprintf(err, errlen, "index_swap[%d]: the price index of %s for %s in %s %s", i,
+                     s->model, want, k->currency, why);
             return false;
         }
         int64_t amount = 0;

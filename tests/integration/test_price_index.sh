@@ -63,6 +63,14 @@ check_eq "a credit note counts against its month" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv | tail -1)"
 check_eq "published: H800 revised, H20 unchanged (each gross and net)" \
     "price index 2026-01: 0 published first, 2 revised, 2 unchanged" "$("$GM" index publish --period 2026-01 2>&1)"
+# The days split each customer's billed GPU time with its money (every
+# hour here is on the 10th): the credit note's 2.5 hours leave alpha's day
+# as they leave its month, 270.00 / 15.5 = 17.419355, each customer at its
+# own price. Its money over the 18 hours used would be 270.00 / 18 =
+# 15.000000, below the 16.80 the cheapest customer paid.
+check_eq "the day after a credit note by quantity: the month's price, not money over hours not billed" \
+    "2026-01-10,H800,CNY,3,15.500,270.00,17.419355,provisional" \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --days --model H800 --format csv | tail -1)"
 
 # Void: alpha's January no longer stands, its credit note with it; H800 has
 # 2 contracts left, and the month is provisional until alpha's stands again.

@@ -128,6 +128,17 @@ run_gm 0 "report project December (JSON)" report project --project spv-year --pe
 check_match "JSON: NPV and IRR with the backlog" '"npv_with_backlog":"74.44","irr_to_date_percent":"-41.8784","irr_with_backlog_percent":"19.5527","payback_to_date":null,"payback_with_backlog":"2027-04"}' "$out"
 run_gm 0 "report project December (text)" report project --project spv-year --period 2026-12
 check_match "text: payback to date none" "payback_to_date +none" "$out"
+# The lender pack shows a percentage with the decimals the report prints:
+# a cell of 19.5527 in "0.00" would read 19.55 (and -41.8784 as -41.88,
+# rounded the other way from the report's rounding down).
+run_gm 0 "the lender pack of December" report project --project spv-year --from 2026-12 --to 2026-12 \
+    --format xlsx --out "$TMP/pack.xlsx"
+check_eq "the pack's rates and ratios, shown to the report's decimals" \
+"months!9	A=s:dscr	B=n:0.85|0.00##
+months!17	A=s:discount_rate_percent	B=n:12.0|0.00##
+months!20	A=s:irr_to_date_percent	B=n:-41.8784|0.00##
+months!21	A=s:irr_with_backlog_percent	B=n:19.5527|0.00##" \
+    "$(python3 "$ROOT/tests/tools/xlsx_cells.py" --typed "$TMP/pack.xlsx" 1 | grep -E '^months!(9|17|20|21)\s')"
 
 # The curve: alpha's months, then beta's alone (in default).
 run_gm 0 "report project --backlog" report project --project spv-year --period 2026-12 --backlog --format csv
@@ -240,4 +251,11 @@ run_gm 0 "report project December, alpha terminated (figures)" report project --
 check_eq "the terminated backlog's total and last month" "backlog,248.39 backlog_last_month,2027-03" \
     "$(grep -E '^(backlog,|backlog_last)' <<<"$out" | paste -sd' ')"
 run_gm 2 "report project --backlog with a bad format" report project --project spv-year --period 2026-12 --backlog --format xml
+# A month that is not one is named as given, not called missing.
+run_gm 2 "report project --period 2026-13" report project --project spv-year --period 2026-13
+check_match "the bad month named" '^gpumeter: error: --period "2026-13" is not a month \(YYYY-MM\)' "$out"
+run_gm 2 "report project without --period" report project --project spv-year
+check_match "a missing month is required" '^gpumeter: error: --period YYYY-MM is required' "$out"
+run_gm 2 "index publish --period 2026-1" index publish --period 2026-1
+check_match "the same rule for every --period" '^gpumeter: error: --period "2026-1" is not a month \(YYYY-MM\)' "$out"
 finish

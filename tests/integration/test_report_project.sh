@@ -147,8 +147,8 @@ months!5  A=s:fixed_costs  B=n:20.0$M  C=n:20.0$M  D=n:20.0$M
 months!6  A=s:operating_cost  B=n:20.0$M  C=n:23.02$M  D=n:20.0$M
 months!7  A=s:cfads  B=n:-20.0$M  C=n:155.06$M  D=n:51.23$M
 months!8  A=s:debt_service  B=n:0.0$M  C=n:106.0$M  D=n:105.5$M
-months!9  A=s:dscr  C=n:1.46|0.00  D=n:0.48|0.00
-months!10  A=s:utilisation_percent  C=n:50.0|0.00
+months!9  A=s:dscr  C=n:1.46|0.00##  D=n:0.48|0.00##
+months!10  A=s:utilisation_percent  C=n:50.0|0.00##
 months!11  A=s:purchase_cost  B=n:0.0|#,##0.00 \"CNY\"  C=n:0.0|#,##0.00 \"CNY\"  D=n:0.0|#,##0.00 \"CNY\"
 months!12  A=s:first_month  B=s:2026-01  C=s:2026-01  D=s:2026-01
 months!13  A=s:cfads_to_date  B=n:-20.0|#,##0.00 \"CNY\"  C=n:135.06|#,##0.00 \"CNY\"  D=n:186.29|#,##0.00 \"CNY\"
@@ -312,4 +312,14 @@ months!7  A=s:cfads  B=s:-12345678901254.56
 months!8  A=s:debt_service  B=n:105.0$M" "$(cells "$TMP/april.xlsx" | grep '^months![5-8] ')"
 check_eq "the cover names April's version" "cover!5  A=s:version  B=s:2026-04-01" \
     "$(cells "$TMP/april.xlsx" | grep '^cover!5 ')"
+
+# A partial credit note lowers the revenue of the month it credits, as it
+# lowers the month's net invoiced money (INVOICE_NETS): 20.00 of alpha's
+# January 168.00 leaves 148.00. It is not cash: February still collected
+# 178.08 (the invoice's payment), and nothing was refunded.
+run_gm 0 "20.00 of alpha's January credited" invoice credit INV-2026-000001 --amount 20.00 --reason 04
+run_gm 0 "report project January after the credit note" report project --project demo-spv --period 2026-01 --format csv
+check_eq "January's revenue net of the credit note" "revenue_billed,148.00" "$(grep '^revenue_billed,' <<<"$out")"
+run_gm 0 "report project February after the credit note" report project --project demo-spv --period 2026-02 --format csv
+check_eq "a credit note is not cash" "cash_collected,178.08" "$(grep '^cash_collected,' <<<"$out")"
 finish

@@ -322,4 +322,23 @@ run_gm 0 "report project January after the credit note" report project --project
 check_eq "January's revenue net of the credit note" "revenue_billed,148.00" "$(grep '^revenue_billed,' <<<"$out")"
 run_gm 0 "report project February after the credit note" report project --project demo-spv --period 2026-02 --format csv
 check_eq "a credit note is not cash" "cash_collected,178.08" "$(grep '^cash_collected,' <<<"$out")"
+
+# Cash kept on the credit balance (schema 062): alpha pays 100.00 on
+# 2026-03-20 with nothing open, a prepayment: March's cash is 71.23 +
+# 100.00 = 171.23, counted when the bank credits it, not again when it
+# pays an invoice. Refunded, 30.00 of its balance is cash out in the month
+# of the refund (today's, whatever put the money there: here the credit
+# note's 21.20 among it). beta's prepayment is not the project's.
+run_gm 0 "alpha prepays 100.00" payment record --customer alpha --amount 100.00 --reference PRE-1 \
+    --date 2026-03-20
+run_gm 0 "beta prepays 50.00" payment record --customer beta --amount 50.00 --reference PRE-2 \
+    --date 2026-03-21
+run_gm 0 "report project March after the prepayment" report project --project demo-spv --period 2026-03 --format csv
+check_eq "a prepayment is cash in its value date's month" "cash_collected,171.23" \
+    "$(grep '^cash_collected,' <<<"$out")"
+run_gm 0 "30.00 of alpha's balance refunded" payment refund --customer alpha --amount 30.00 --reference RF-1
+now=$(q "SELECT to_char(now() AT TIME ZONE default_time_zone(), 'YYYY-MM')")
+run_gm 0 "report project of the refund's month" report project --project demo-spv --period "$now" --format csv
+check_eq "a refund from the balance is cash out in its month" "cash_collected,-30.00" \
+    "$(grep '^cash_collected,' <<<"$out")"
 finish

@@ -144,7 +144,8 @@ static bool put_month(struct pack *k, lxw_worksheet *ws, int col, const char *mo
 }
 
 static bool put_months(PGconn *conn, struct pack *k, const char *code, int64_t first,
-                       int64_t last, long default_after_days, lender_pack_month_fn report)
+                       int64_t last, long default_after_days, lender_pack_month_fn report,
+                       void *ctx)
 {
     lxw_worksheet *ws = workbook_add_worksheet(k->wb, "months");
     worksheet_write_string(ws, 0, 0, "figure", k->bold);
@@ -157,7 +158,7 @@ static bool put_months(PGconn *conn, struct pack *k, const char *code, int64_t f
         char month[16];
         struct strbuf csv = STRBUF_INIT;
         time_format_month(m, month);
-        ok = report(conn, code, month, default_after_days, false, REPORT_CSV, &csv) &&
+        ok = report(ctx, conn, code, month, default_after_days, false, REPORT_CSV, &csv) &&
              put_month(k, ws, (int)(m - first) + 1, month, &csv, &names, &nnames);
         sb_free(&csv);
     }
@@ -210,7 +211,8 @@ static void put_cover(struct pack *k, const struct project *p, const char *versi
 }
 
 bool lender_pack_write(PGconn *conn, const char *code, const char *from, const char *to,
-                       const char *path, long default_after_days, lender_pack_month_fn month)
+                       const char *path, long default_after_days, lender_pack_month_fn month,
+                       void *ctx)
 {
     int y0, m0, y1, m1;
     bool months = time_parse_month(from, &y0, &m0) && time_parse_month(to, &y1, &m1);
@@ -252,7 +254,8 @@ bool lender_pack_write(PGconn *conn, const char *code, const char *from, const c
     k.bold = workbook_add_format(k.wb);
     format_set_bold(k.bold);
     put_cover(&k, p, version, from, to);
-    bool ok = put_months(conn, &k, code, first, last, default_after_days, month) && put_schedule(conn, &k, p, last_day);
+    bool ok = put_months(conn, &k, code, first, last, default_after_days, month, ctx) &&
+              put_schedule(conn, &k, p, last_day);
     lxw_error e = workbook_close(k.wb);
     if (e != LXW_NO_ERROR) {
         log_error("cannot write %s: %s", path, lxw_strerror(e));

@@ -19,21 +19,24 @@
  * far beyond any project's, and far below a sheet's 16,384 columns. */
 #define LENDER_PACK_MAX_MONTHS 600
 
-/* How a month's figures are printed: project_report_month (project_report.h),
- * which `report project` passes, since it calls this file (a pointer down,
- * not a call back up: docs/layout.md, "No call circle"). */
-typedef bool (*lender_pack_month_fn)(PGconn *conn, const char *code, const char *period,
-                                     long default_after_days, bool backlog,
+/* How a month's figures are printed: project_report_month_cached
+ * (project_report.h) with ctx its month cache, which `report project`
+ * passes, since it calls this file (a pointer down, not a call back up:
+ * docs/layout.md, "No call circle"). The months are asked in order, from
+ * first to last, so a cache reads each once. */
+typedef bool (*lender_pack_month_fn)(void *ctx, PGconn *conn, const char *code,
+                                     const char *period, long default_after_days, bool backlog,
                                      enum report_format format, struct strbuf *out);
 
 /* Writes the months from .. to (YYYY-MM, valid, from <= to, at most
  * LENDER_PACK_MAX_MONTHS) of project code to path, each month's figures
- * month(..., REPORT_CSV, ...)'s (customers in default after
+ * month(ctx, ..., REPORT_CSV, ...)'s (customers in default after
  * default_after_days days past due), the version in effect on the last day of
  * `to` naming it. False (each problem logged, no file left) when the
  * project has no version then, a month's report fails, or the file cannot
  * be written. */
 bool lender_pack_write(PGconn *conn, const char *code, const char *from, const char *to,
-                       const char *path, long default_after_days, lender_pack_month_fn month);
+                       const char *path, long default_after_days, lender_pack_month_fn month,
+                       void *ctx);
 
 #endif

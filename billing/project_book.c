@@ -299,6 +299,21 @@ static bool read_first(PGconn *conn, const char *code, int64_t *first)
     return ok;
 }
 
+/* What month_read needs beside the month: project_month_reader's ctx. */
+struct month_ctx {
+    PGconn *conn;
+    const char *code;
+    struct project *p;
+    struct debt_row *rows;
+    char *from;
+};
+
+static bool month_reader(void *ctx, int64_t month, struct project_month *m)
+{
+    struct month_ctx *x = ctx;
+    return month_read(x->conn, x->code, month, x->p, x->rows, x->from, m);
+}
+
 /* Whether month at (months since 1970-01) is past the months returns.h
  * judges for a project whose first month is first. */
 static bool beyond_returns(int64_t first, int64_t at)
@@ -317,6 +332,13 @@ bool project_book_beyond(PGconn *conn, const char *code, const char *period)
 
 bool project_book_read(PGconn *conn, const char *code, const char *period,
                        long default_after_days, struct project_book *b)
+{
+    return project_book_read_cached(conn, code, period, default_after_days, NULL, b);
+}
+
+bool project_book_read_cached(PGconn *conn, const char *code, const char *period,
+                              long default_after_days, struct project_month_cache *cache,
+                              struct project_book *b)
 {
     int y, mo;
     memset(b, 0, sizeof *b);
@@ -338,11 +360,20 @@ bool project_book_read(PGconn *conn, const char *code, const char *period,
         ok = false;
     }
     if (ok) cfads = xcalloc((size_t)(at - b->first_month + 1), sizeof *cfads);
-    /* every month since the first, each with its own version; the period's last */
-    for (int64_t m = b->first_month; ok && m <= at; m++) {
-        ok = month_read(conn, code, m, b->p, rows, b->from, &b->month);
+    /* every month since the first, each with its own version (cache's when
+     * it holds them: their cfads only); the period's last, read, for the
+     * version in effect and the figures */
+    struct project *scratch = cache ? xcalloc(1, sizeof *scratch) : b->p;
+    char scratch_from[16];
+    struct month_ctx before = {conn, code, scratch, rows, cache ? scratch_from : b->from};
+    for (int64_t m = b->first_month; ok && m < at; m++) {
+        ok = project_month_cache_get(cache, m, month_reader, &before, &b->month);
         if (ok) b->cfads_to_date += cfads[n++] = b->month.cfads;
     }
+    if (cache) free(scratch);
+    struct month_ctx period_ctx = {conn, code, b->p, rows, b->from};
+    ok = ok && project_month_cache_read(cache, at, month_reader, &period_ctx, &b->month);
+    if (ok) b->cfads_to_date += cfads[n++] = b->month.cfads;
     ok = ok && yield_currency_digits(conn, b->p->currency, &b->digits) &&
          read_backlog(conn, b, at, RETURNS_MAX_MONTHS - n, default_after_days);
     if (ok) {

@@ -50,6 +50,15 @@ struct project_book {
  * judges). Free b with project_book_free either way. */
 bool project_book_read(PGconn *conn, const char *code, const char *period,
                        long default_after_days, struct project_book *b);
+/* project_book_read with cache (NULL: none) holding code's months read
+ * before (project_month.h's project_month_cache): a month it holds is not
+ * read again, and the months read are kept in it (the period's always
+ * read, for the version in effect). For reports of successive months of
+ * one project on one connection (the lender pack): month k after month
+ * k - 1 reads one month. The same figures as project_book_read's. */
+bool project_book_read_cached(PGconn *conn, const char *code, const char *period,
+                              long default_after_days, struct project_month_cache *cache,
+                              struct project_book *b);
 void project_book_free(struct project_book *b);
 /* Whether period (YYYY-MM, valid) is more months after code's first month
  * than project_book_read judges (RETURNS_MAX_MONTHS): why a read of a

@@ -1,8 +1,12 @@
 /* project_month: the investor's month's pure rules (see project_month.h). */
 #include "billing/project_month.h"
 
+#include "core/alloc.h"
 #include "core/invariant.h"
 #include "pricing/returns.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 int64_t project_month_fixed(const struct project *p, int64_t first, int64_t last)
 {
@@ -81,4 +85,51 @@ void project_month_returns(const int64_t *flows, int months, bool has_rate, int6
     out->has_npv = has_rate && returns_npv(flows, months, rate_micro, &out->npv);
     out->has_irr = returns_irr(flows, months, &out->irr_micro);
     out->payback = returns_payback_month(flows, months);
+}
+
+/* Slot of month in c, grown to hold it (months only ever at or after the
+ * first one kept: a project's months start at its first). */
+static int cache_slot(struct project_month_cache *c, int64_t month)
+{
+    if (c->n == 0 && c->cap == 0) c->first = month;
+    assert(month >= c->first && month - c->first < RETURNS_MAX_MONTHS + 1);
+    int i = (int)(month - c->first);
+    while (i >= c->n) {
+        int old = c->cap;
+        ALLOC_GROW(c->v, c->n, c->cap, 16);
+        if (c->cap != old) {
+            c->have = xreallocarray(c->have, (size_t)c->cap, sizeof *c->have);
+            memset(c->have + old, 0, (size_t)(c->cap - old) * sizeof *c->have);
+        }
+        c->n++;
+    }
+    return i;
+}
+
+bool project_month_cache_read(struct project_month_cache *c, int64_t month,
+                              project_month_reader read, void *ctx, struct project_month *m)
+{
+    if (!c) return read(ctx, month, m);
+    c->reads++;
+    if (!read(ctx, month, m)) return false;
+    int i = cache_slot(c, month);
+    c->v[i] = *m, c->have[i] = true;
+    return true;
+}
+
+bool project_month_cache_get(struct project_month_cache *c, int64_t month,
+                             project_month_reader read, void *ctx, struct project_month *m)
+{
+    if (c && month >= c->first && month - c->first < c->n && c->have[month - c->first]) {
+        *m = c->v[month - c->first];
+        return true;
+    }
+    return project_month_cache_read(c, month, read, ctx, m);
+}
+
+void project_month_cache_free(struct project_month_cache *c)
+{
+    free(c->v);
+    free(c->have);
+    memset(c, 0, sizeof *c);
 }

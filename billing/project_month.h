@@ -84,6 +84,37 @@ int project_month_flows(int64_t purchase, const int64_t *cfads, int ncfads,
  * default) are not projected. */
 int project_month_backlog_span(const struct project_backlog_month *backlog, int n);
 
+/* The months of one project read once for many reports (the lender
+ * pack's columns, docs/investor.md, "The lender pack"): each month's
+ * figures as the reader gave them, kept by month, so a report of month k
+ * after one of month k - 1 reads one month, not all since the first. The
+ * cached month is the reader's own result, never recomputed: one
+ * definition of each figure. reads counts the reader's calls (a test and
+ * the pack's debug line check the pack stays linear). Zero-initialise;
+ * free with project_month_cache_free. Not thread-safe: one per report run. */
+struct project_month_cache {
+    int64_t first;           /* the month of v[0] (months since 1970-01) */
+    int n, cap;              /* months held from first on */
+    struct project_month *v;
+    bool *have;              /* have[i]: v[i] was read */
+    long reads;              /* reader calls */
+};
+
+/* Reads month into m for a cache: false (logged by the reader) when it
+ * fails. ctx is the caller's. */
+typedef bool (*project_month_reader)(void *ctx, int64_t month, struct project_month *m);
+
+/* month's figures into m: c's when it holds them, else read's (counted in
+ * c->reads, kept when it succeeds). c NULL: read's, always. */
+bool project_month_cache_get(struct project_month_cache *c, int64_t month,
+                             project_month_reader read, void *ctx, struct project_month *m);
+/* Like project_month_cache_get but always calls read (for a caller that
+ * needs what the reader sets beside m, such as the version in effect),
+ * then keeps m. */
+bool project_month_cache_read(struct project_month_cache *c, int64_t month,
+                              project_month_reader read, void *ctx, struct project_month *m);
+void project_month_cache_free(struct project_month_cache *c);
+
 /* NPV at rate_micro (when has_rate), IRR and payback of flows[0 .. months]. */
 void project_month_returns(const int64_t *flows, int months, bool has_rate, int64_t rate_micro,
                            struct project_returns *out);

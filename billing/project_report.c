@@ -17,6 +17,7 @@
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 
@@ -27,8 +28,17 @@ bool project_report_month(PGconn *conn, const char *code, const char *period,
                           long default_after_days, bool backlog, enum report_format format,
                           struct strbuf *out)
 {
+    return project_report_month_cached(conn, code, period, default_after_days, backlog, format,
+                                       NULL, out);
+}
+
+bool project_report_month_cached(PGconn *conn, const char *code, const char *period,
+                                 long default_after_days, bool backlog,
+                                 enum report_format format, struct project_month_cache *months,
+                                 struct strbuf *out)
+{
     struct project_book b;
-    bool ok = project_book_read(conn, code, period, default_after_days, &b);
+    bool ok = project_book_read_cached(conn, code, period, default_after_days, months, &b);
     if (ok && backlog)
         project_figures_put_backlog(b.backlog, b.nbacklog, b.digits, b.p->code, b.from, period,
                                     b.p->currency, format, out);
@@ -36,6 +46,17 @@ bool project_report_month(PGconn *conn, const char *code, const char *period,
         project_figures_put(&b.figures, b.p->code, b.from, period, b.p->currency, format, out);
     project_book_free(&b);
     return ok;
+}
+
+/* The lender pack's month: project_report_month reading the months
+ * before it from ctx's cache (a project_month_cache of this pack's
+ * project), so the pack reads each month once. */
+static bool pack_month(void *ctx, PGconn *conn, const char *code, const char *period,
+                       long default_after_days, bool backlog, enum report_format format,
+                       struct strbuf *out)
+{
+    return project_report_month_cached(conn, code, period, default_after_days, backlog, format,
+                                       ctx, out);
 }
 
 /* --format xlsx: the lender pack (lender_pack.h) of --from .. --to. */
@@ -58,8 +79,12 @@ static int lender_pack(const struct cli_spec *spec, const char *code, const char
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
-    bool ok = lender_pack_write(conn, code, from, to, out, cfg.default_after_days,
-                                project_report_month);
+    struct project_month_cache months = {0};
+    bool ok = lender_pack_write(conn, code, from, to, out, cfg.default_after_days, pack_month,
+                                &months);
+    /* the pack's cost, for a test that it stays linear (docs/investor.md) */
+    log_debug("lender pack: %ld month reads for %ld months", months.reads, span + 1);
+    project_month_cache_free(&months);
     PQfinish(conn);
     if (ok) printf("%s: project %s, %s to %s\n", out, code, from, to);
     return ok ? 0 : 1;

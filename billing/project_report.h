@@ -4,10 +4,11 @@
  * XLSX lender pack (lender_pack.h, which reads the CSV). One output
  * function, so a figure added to the report reaches every surface without
  * a second list. Thread-safe with one connection per thread: it keeps no
- * state between calls. */
+ * state between calls (the lender pack's month cache is the caller's). */
 #ifndef GPUMETER_PROJECT_REPORT_H
 #define GPUMETER_PROJECT_REPORT_H
 
+#include "billing/project_month.h"
 #include "billing/report_format.h"
 #include "core/strbuf.h"
 
@@ -24,5 +25,13 @@
 bool project_report_month(PGconn *conn, const char *code, const char *period,
                           long default_after_days, bool backlog, enum report_format format,
                           struct strbuf *out);
+/* project_report_month reading code's months before period from months
+ * (project_book.h's project_book_read_cached; NULL: none) and keeping
+ * those it reads there: the lender pack's month by month, each month read
+ * once. The same output as project_report_month's. */
+bool project_report_month_cached(PGconn *conn, const char *code, const char *period,
+                                 long default_after_days, bool backlog,
+                                 enum report_format format, struct project_month_cache *months,
+                                 struct strbuf *out);
 
 #endif

@@ -162,6 +162,18 @@ months!20  A=s:irr_to_date_percent
 months!21  A=s:irr_with_backlog_percent
 months!22  A=s:payback_to_date  B=s:2026-01  C=s:2026-01  D=s:2026-01
 months!23  A=s:payback_with_backlog  B=s:2026-01  C=s:2026-01  D=s:2026-01" "$(cells "$TMP/pack.xlsx" | grep '^months!')"
+# Each month read once for the whole pack (docs/investor.md, "The lender
+# pack", "Time"): February to June reads January (before --from) and the
+# five months, 6 reads, not 2 + 3 + 4 + 5 + 6 = 20; counted, not timed.
+# The months after the first keep their figures: March's CFADS to date
+# sums January from the months before --from.
+out=$(GPUMETER_DEBUG=1 "$GM" report project --project demo-spv --from 2026-02 --to 2026-06 \
+    --format xlsx --out "$TMP/later.xlsx" 2>&1)
+check_eq "a pack reads each month once" "gpumeter: debug: lender pack: 6 month reads for 5 months" \
+    "$(printf '%s\n' "$out" | grep 'lender pack:')"
+check_eq "a pack from a later month: the same months" \
+"months!13  A=s:cfads_to_date  B=n:135.06|#,##0.00 \"CNY\"  C=n:186.29|#,##0.00 \"CNY\"" \
+    "$(cells "$TMP/later.xlsx" | grep '^months!13 ' | sed 's/  D=.*//')"
 # the cover: a name a spreadsheet would evaluate stays text, and an
 # _xHHHH_ in it reads back as written
 check_eq "the cover sheet" \

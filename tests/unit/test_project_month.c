@@ -188,13 +188,89 @@ static void test_figures(void **state)
     sb_free(&out);
 }
 
+/* A fake month reader for the cache: each month's cfads is its index,
+ * calls counted; month fail_at fails. */
+struct fake_reader {
+    long calls;
+    int64_t fail_at;
+};
+
+static bool fake_read(void *ctx, int64_t month, struct project_month *m)
+{
+    struct fake_reader *f = ctx;
+    f->calls++;
+    if (month == f->fail_at) return false;
+    memset(m, 0, sizeof *m);
+    m->cfads = month * 100, m->revenue = month;
+    return true;
+}
+
+/* The lender pack's pattern: for each column at from .. to, the months
+ * since the first from the cache, the column's own read. */
+static long pack_reads(int64_t first, int64_t from, int64_t to, struct fake_reader *f)
+{
+    struct project_month_cache c = {0};
+    struct project_month m;
+    for (int64_t at = from; at <= to; at++) {
+        int64_t sum = 0, want = 0;
+        for (int64_t k = first; k < at; k++) {
+            assert_true(project_month_cache_get(&c, k, fake_read, f, &m));
+            if (m.cfads != k * 100 || m.revenue != k)
+                fail_msg("month %lld: expected cfads %lld, got %lld", (long long)k,
+                         (long long)(k * 100), (long long)m.cfads);
+            sum += m.cfads, want += k * 100;
+        }
+        assert_true(project_month_cache_read(&c, at, fake_read, f, &m));
+        assert_int_equal(m.cfads, at * 100);
+        assert_int_equal(sum, want);
+    }
+    long reads = c.reads;
+    project_month_cache_free(&c);
+    return reads;
+}
+
+static void test_month_cache(void **state)
+{
+    (void)state;
+    /* 120 columns after 24 months before --from: 24 + 120 reads, not ~8,600 */
+    struct fake_reader f = {0, -1};
+    const int64_t first = 600, from = 624, to = 743;
+    long reads = pack_reads(first, from, to, &f);
+    if (reads != 24 + 120 || f.calls != 24 + 120)
+        fail_msg("expected 144 month reads, got %ld (reader called %ld times)", reads, f.calls);
+    /* from the first month: one read a column */
+    f.calls = 0;
+    assert_int_equal(pack_reads(first, first, first + 59, &f), 60);
+    /* without a cache, every call reads */
+    struct project_month m;
+    f.calls = 0;
+    assert_true(project_month_cache_get(NULL, 5, fake_read, &f, &m));
+    assert_true(project_month_cache_get(NULL, 5, fake_read, &f, &m));
+    assert_int_equal(f.calls, 2);
+    /* a failed read is not kept: the next asks again */
+    struct project_month_cache c = {0};
+    f = (struct fake_reader){0, 7};
+    assert_true(project_month_cache_get(&c, 6, fake_read, &f, &m));
+    assert_false(project_month_cache_get(&c, 7, fake_read, &f, &m));
+    assert_false(project_month_cache_get(&c, 7, fake_read, &f, &m));
+    assert_int_equal(f.calls, 3);
+    /* a held month is the reader's, not read again; read always reads */
+    assert_true(project_month_cache_get(&c, 6, fake_read, &f, &m));
+    assert_int_equal(m.cfads, 600);
+    assert_int_equal(f.calls, 3);
+    assert_true(project_month_cache_read(&c, 6, fake_read, &f, &m));
+    assert_int_equal(f.calls, 4);
+    assert_int_equal(c.reads, 4);
+    project_month_cache_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_costs),   cmocka_unit_test(test_debt_service),
         cmocka_unit_test(test_cfads),         cmocka_unit_test(test_dscr),
         cmocka_unit_test(test_utilisation),   cmocka_unit_test(test_flows),
-        cmocka_unit_test(test_figures),
+        cmocka_unit_test(test_figures),     cmocka_unit_test(test_month_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,12 @@ check_match "the JSON invoice carries it with its detail" \
     "$("$GM" invoice show "$number" --format json 2>&1)"
 check_match "so does the CSV" "index_swap.*100 GPU-h x \(17\.5 - 17\.333333\) 2026-01 r0 $JAN_AT.*16\.67" \
     "$("$GM" invoice show "$number" --format csv 2>&1)"
+# A customer checks notional x (fixed - index) from the CSV: the row's
+# quantity names its unit (the notional in GPU-ms, 100 GPU-h) and the fixed
+# price a GPU-hour stands beside it, not a bare 360000000.
+check_match "the CSV's swap row names its units and fixed price" \
+    "^index_swap,,H800,,,\"?100 GPU-h x \(17\.5 - 17\.333333\) 2026-01 r0 $JAN_AT\"?,360000000,GPU-ms,17\.500000,GPU-hour,16\.67,CNY$" \
+    "$("$GM" invoice show "$number" --format csv 2>&1 | grep '^index_swap' | grep '17\.5 ')"
 "$GM" invoice show "$number" --format pdf --output "$TMP/feb.pdf" >/dev/null 2>&1
 pdftotext "$TMP/feb.pdf" "$TMP/feb.txt" 2>/dev/null
 check_match "the PDF names it in Chinese" "算力价格指数固定/浮动结算" "$(cat "$TMP/feb.txt")"

@@ -152,6 +152,10 @@ check_eq "and in Chinese" \
 算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|-¥1,333.33;\
 算力价格指数固定/浮动结算 · 100 GPU-h x (17.5 - 17.333333) 2026-01 r0 ${JAN_AT}\
 算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|¥16.67" "$(seen index.zh)"
+# The unit price's unit is in the page's language, as the quantity's is:
+# the Chinese page said "/ GPU-hour" (and "/ million tokens") in English.
+check_match "the unit price a GPU-hour (English)" "^CN¥[0-9.,]+ / GPU-hour$" "$(seen prices.en)"
+check_match "and in Chinese, its unit as the quantity's (卡时)" "^¥[0-9.,]+ / 卡时$" "$(seen prices.zh)"
 check_eq "no page or console errors" "0" "$(seen errors)"
 
 # alpha's contract ends on 2026-03-20: March is its last month.

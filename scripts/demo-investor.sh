@@ -19,6 +19,7 @@ step "the realised compute price index of $PERIOD and $NEXT, published (at least
 "$GPUMETER" index publish --period "$PERIOD"
 "$GPUMETER" index publish --period "$NEXT"
 "$GPUMETER" report index --from "$PERIOD" --to "$NEXT"
+echo "($PERIOD reads insufficient and provisional now: alpha's $PERIOD invoice was voided above and nothing replaces it, so beta's is the only contract left (insufficient: fewer than 2) and the month may still move (provisional); the value published when $PERIOD was issued is kept as revision 0:)"
 "$GPUMETER" report index --from "$PERIOD" --to "$NEXT" --revisions
 # Every month has had a value published for at least one model.
 months=$(psql_demo -tAc "SELECT string_agg(DISTINCT to_char(month, 'YYYY-MM'), ' ' ORDER BY to_char(month, 'YYYY-MM'))

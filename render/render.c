@@ -369,6 +369,16 @@ static void render_json(const struct bill *b, const char *title, FILE *out)
     sb_free(&sb);
 }
 
+/* A CSV row's units: a fixed-for-floating settlement has no meter, but its
+ * quantity is the swap's notional in GPU-ms and its unit price the fixed
+ * price a GPU-hour (docs/invoices.md), so its row names both units, or a
+ * customer checking notional x (fixed - index) by hand would read a bare
+ * 865800000 with no unit and no fixed price beside it. */
+static const struct meter_units *csv_line_units(const struct bill_line *l)
+{
+    return meter_units(l->kind == LINE_INDEX_SWAP ? "gpu_ms" : l->meter);
+}
+
 static void render_csv(const struct bill *b, FILE *out)
 {
     char price[32], amount[32];
@@ -377,9 +387,9 @@ static void render_csv(const struct bill *b, FILE *out)
                  "amount,currency\n");
     for (size_t i = 0; i < b->n; i++) {
         const struct bill_line *l = &b->lines[i];
-        const struct meter_units *u = meter_units(l->meter);
+        const struct meter_units *u = csv_line_units(l);
         price[0] = '\0';
-        if (l->kind == LINE_USAGE)
+        if (l->kind == LINE_USAGE || l->kind == LINE_INDEX_SWAP)
             money_format(l->unit_price, MONEY_PRICE_DIGITS, price, sizeof price);
         money_format(l->amount, b->minor_digits, amount, sizeof amount);
         sb_printf(&sb, "%s,%s,", bill_kind_name(l->kind), l->meter);

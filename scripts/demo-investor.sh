@@ -19,6 +19,7 @@ step "the realised compute price index of $PERIOD and $NEXT, published (at least
 "$GPUMETER" index publish --period "$PERIOD"
 "$GPUMETER" index publish --period "$NEXT"
 "$GPUMETER" report index --from "$PERIOD" --to "$NEXT"
+echo "($PERIOD reads insufficient and provisional now: alpha's $PERIOD invoice was voided above and nothing replaces it, so beta's is the only contract left (insufficient: fewer than 2) and the month may still move (provisional); the value published when $PERIOD was issued is kept as revision 0:)"
 "$GPUMETER" report index --from "$PERIOD" --to "$NEXT" --revisions
 # Every month has had a value published for at least one model.
 months=$(psql_demo -tAc "SELECT string_agg(DISTINCT to_char(month, 'YYYY-MM'), ' ' ORDER BY to_char(month, 'YYYY-MM'))
@@ -26,6 +27,32 @@ months=$(psql_demo -tAc "SELECT string_agg(DISTINCT to_char(month, 'YYYY-MM'), '
 [ "$months" = "$PERIOD $NEXT" ] ||
     { printf 'demo: FAILED, months with a published index value\nexpected: %s\ngot:      %s\n' \
           "$PERIOD $NEXT" "$months" >&2; exit 3; }
+
+# By hand, from the issued invoices' own lines rather than the index's
+# tables: $NEXT's H800 value is the volume-weighted price of the H800
+# GPU-hour usage lines of the invoices that stand (issued, not void),
+# sum(amount) / sum(GPU-hours), rounded once, half away from zero, to 6
+# decimals, from as many contracts as bought them (docs/investor.md, "The
+# value"); the settlement below uses that value.
+index_by_hand=$(psql_demo -tAc "SELECT i.contract || '|' || l.quantity || '|' || l.amount
+                                FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id
+                                WHERE i.period = '$NEXT-01' AND i.kind = 'invoice' AND i.status <> 'draft'
+                                  AND i.status <> 'void' AND l.kind = 'usage' AND l.meter = 'gpu_ms'
+                                  AND l.model = 'H800' AND i.currency = 'CNY'" |
+    python3 -c 'import sys
+from decimal import Decimal, ROUND_HALF_UP
+rows = [l.split("|") for l in sys.stdin.read().split()]
+ms, fen = sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows)
+h = (Decimal(ms) / 3600000).quantize(Decimal("0.001"), ROUND_HALF_UP)
+p = (Decimal(fen) / 100 * 3600000 / ms).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+print(f"{len({r[0] for r in rows})},{h},{Decimal(fen) / 100:.2f},{p}")')
+index_reported=$("$GPUMETER" report index --from "$NEXT" --to "$NEXT" --model H800 --format csv |
+                 awk -F, '$3 == "CNY" { print $4 "," $5 "," $6 "," $7 }')
+[ "$index_by_hand" = "$index_reported" ] ||
+    { printf 'demo: FAILED, the H800 index of %s (contracts,GPU-hours,amount,price) differs from the invoices by hand\nexpected: %s\ngot:      %s\n' \
+          "$NEXT" "$index_by_hand" "$index_reported" >&2; exit 3; }
+IFS=, read -r _ idx_h idx_amount idx_price <<<"$index_by_hand"
+echo "demo: OK, the H800 index of $NEXT as computed by hand from its invoices' H800 lines: $idx_amount / $idx_h GPU-h = $idx_price"
 
 step "one index-linked contract: gamma's fixed-for-floating settlement on $NEXT's H800 index, on its $NEXT invoice"
 gamma_swap_inv=$(number_of gamma "$NEXT")

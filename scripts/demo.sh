@@ -351,6 +351,12 @@ The console: http://$LISTEN/#/customer?period=$PERIOD
   customer key (gamma): $customer_key
   finance key:          $finance_key
   sales key:            $sales_key
+The investor's pages (sign in with the finance key): lingang-spv-1's month, debt
+  schedule and backlog curve, and the price index of both months with its revisions:
+  http://$LISTEN/#/investor?project=lingang-spv-1&period=$PERIOD
+  http://$LISTEN/#/index?from=$PERIOD&to=$NEXT
+The demo's data from the command line (report project, report index, invoice show):
+  export GPUMETER_PG="$GPUMETER_PG" GPUMETER_CONFIG=$GPUMETER_CONFIG
 It keeps serving after the demo; make services-down stops it.
 TXT
 cat "$OUT/console.txt"

@@ -400,7 +400,9 @@ function statementCard(title, s) {
     td([lang === "zh" ? l.description_zh : l.description_en, indexUseNote(l, c)]),
     td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${unitName(l)}` : "", { class: "num", "data-field": "quantity" }),
     /* the rate the PDF and the fapiao print (quantity x rate = amount), not the plan's price */
-    td(l.rate ? `${money(unitPrice(l.rate, c), c)} / ${l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
+    /* its unit in the reader's language, as the quantity's; English keeps the
+     * price unit's singular ("/ GPU-hour"), as the PDF prints it */
+    td(l.rate ? `${money(unitPrice(l.rate, c), c)} / ${lang === "zh" ? unitName(l) : l.price_unit}` : "", { class: "num", "data-field": "unit-price" }),
     td(money(l.amount, c), { class: "num", "data-minor": l.amount_minor })));
   const sum = (k, label, cls) => el("tr", { class: cls }, td(label), td(""), td(""), td(money(s[k], c), { class: "num", "data-minor": s[`${k}_minor`], "data-field": k }));
   rows.push(sum("subtotal", t("subtotal")), sum("tax", `${t("tax")} ${s.tax_rate}`), sum("total", t("total"), "total"));

@@ -91,6 +91,12 @@ check_match "the JSON invoice carries it with its detail" \
     "$("$GM" invoice show "$number" --format json 2>&1)"
 check_match "so does the CSV" "index_swap.*100 GPU-h x \(17\.5 - 17\.333333\) 2026-01 r0 $JAN_AT.*16\.67" \
     "$("$GM" invoice show "$number" --format csv 2>&1)"
+# A customer checks notional x (fixed - index) from the CSV: the row's
+# quantity names its unit (the notional in GPU-ms, 100 GPU-h) and the fixed
+# price a GPU-hour stands beside it, not a bare 360000000.
+check_match "the CSV's swap row names its units and fixed price" \
+    "^index_swap,,H800,,,\"?100 GPU-h x \(17\.5 - 17\.333333\) 2026-01 r0 $JAN_AT\"?,360000000,GPU-ms,17\.500000,GPU-hour,16\.67,CNY$" \
+    "$("$GM" invoice show "$number" --format csv 2>&1 | grep '^index_swap' | grep '17\.5 ')"
 "$GM" invoice show "$number" --format pdf --output "$TMP/feb.pdf" >/dev/null 2>&1
 pdftotext "$TMP/feb.pdf" "$TMP/feb.txt" 2>/dev/null
 check_match "the PDF names it in Chinese" "算力价格指数固定/浮动结算" "$(cat "$TMP/feb.txt")"
@@ -146,6 +152,10 @@ check_eq "and in Chinese" \
 算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|-¥1,333.33;\
 算力价格指数固定/浮动结算 · 100 GPU-h x (17.5 - 17.333333) 2026-01 r0 ${JAN_AT}\
 算力价格指数 H800（2026年1月）：¥17.333333 / GPU 时（第 0 版，发布于 $JAN_ZH）|¥16.67" "$(seen index.zh)"
+# The unit price's unit is in the page's language, as the quantity's is:
+# the Chinese page said "/ GPU-hour" (and "/ million tokens") in English.
+check_match "the unit price a GPU-hour (English)" "^CN¥[0-9.,]+ / GPU-hour$" "$(seen prices.en)"
+check_match "and in Chinese, its unit as the quantity's (卡时)" "^¥[0-9.,]+ / 卡时$" "$(seen prices.zh)"
 check_eq "no page or console errors" "0" "$(seen errors)"
 
 # alpha's contract ends on 2026-03-20: March is its last month.

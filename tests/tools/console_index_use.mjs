@@ -24,6 +24,8 @@ for (const lang of ["en", "zh"]) {
   console.log(`note.${lang} ${await page.$$eval("[data-table=statement] [data-index-month]", (ds) => ds.map((d) =>
     `${d.dataset.indexMonth}|${d.dataset.indexValue}|${d.dataset.publishedAt}`).join(";"))}`);
   console.log(`lines.${lang} ${await page.$$eval("[data-table=statement] tbody tr", (trs) => trs.length)}`);
+  console.log(`prices.${lang} ${await page.$$eval("[data-table=statement] [data-field=unit-price]", (ts) =>
+    ts.map((t) => t.textContent.trim()).filter(Boolean).join(";"))}`);
   const card = await page.$("section:has([data-table=statement])");
   if (card) await card.screenshot({ path: `${out}/index-use-${lang}.png` });
 }

@@ -417,6 +417,12 @@ bool price_index_report(PGconn *conn, const struct price_index_query *q, long mi
         row_out(row.v, names, revisions ? F_COUNT : F_REVISION, format, r == 0, out);
     }
     if (format == REPORT_JSON) sb_puts(out, PQntuples(res) ? "\n]}\n" : "]}\n");
+    /* what a person reading the terminal needs to read the status words */
+    if (format == REPORT_TEXT)
+        sb_printf(out,
+                  "\ninsufficient: fewer contributing contracts than the minimum, withheld "
+                  "(docs/investor.md)\nprovisional: the month may still move (not over, a "
+                  "draft, or a void not issued again); final: it moves only by a revision\n");
     PQclear(res);
     return true;
 }

@@ -445,12 +445,13 @@ static int report_receivables(int argc, char **argv)
 /* `report index` (issue 37, deliverable 3): billing/price_index.h. */
 static int report_index(int argc, char **argv)
 {
-    const char *from = NULL, *to = NULL, *model = NULL, *format_text = "text";
+    const char *from = NULL, *to = NULL, *period = NULL, *model = NULL, *format_text = "text";
     const char *series_text = NULL, *basis_text = NULL;
     bool revisions = false, days = false;
     const struct cli_opt opts[] = {
-        {"from", CLI_STR, &from, "YYYY-MM", "first month (required)", 0, 0},
-        {"to", CLI_STR, &to, "YYYY-MM", "last month (required)", 0, 0},
+        {"from", CLI_STR, &from, "YYYY-MM", "first month (required without --period)", 0, 0},
+        {"to", CLI_STR, &to, "YYYY-MM", "last month (required without --period)", 0, 0},
+        {"period", CLI_STR, &period, "YYYY-MM", "one month: --from and --to both", 0, 0},
         {"series", CLI_STR, &series_text, "SERIES",
          "gpu_hours (default), tokens or commitments", 0, 0},
         {"basis", CLI_STR, &basis_text, "BASIS",
@@ -465,7 +466,8 @@ static int report_index(int argc, char **argv)
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter report index --from YYYY-MM --to YYYY-MM [--series gpu_hours|tokens|commitments] "
+        "gpumeter report index --from YYYY-MM --to YYYY-MM | --period YYYY-MM "
+        "[--series gpu_hours|tokens|commitments] "
         "[--basis gross|net] [--model MODEL] [--revisions | --days] [--format text|csv|json]",
         "The realised compute price index: per month and accelerator model (or token class), "
         "the volume-weighted price of the invoices that stand (docs/investor.md).",
@@ -475,6 +477,10 @@ static int report_index(int argc, char **argv)
     struct price_index_query q = {from, to, model, INDEX_GPU_HOURS, INDEX_GROSS, false, false};
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
+    if (period) { /* the month index publish and report project name with --period */
+        if (from || to) return cli_usage_error(&spec, "--period is one month: not with --from or --to");
+        from = to = period;
+    }
     if (!from || !to || !time_parse_month(from, &y0, &m0) || !time_parse_month(to, &y1, &m1) ||
         y1 * 12 + m1 < y0 * 12 + m0)
         return cli_usage_error(&spec, "--from and --to are months (YYYY-MM), --to not before "

@@ -127,7 +127,7 @@ Object.assign(WORDS.zh, {
   qty_gpu_hours: "GPU 时", qty_tokens: "百万 Token", qty_commitments: "已用 GPU 时", price: "价格",
   insufficient: "样本不足", final: "终值", provisional: "暂定", revision: "修订号", publishedAt: "发布时间（UTC）",
   indexLegend: "断开处：未发布数值（合同数少于下限，或无成交）；◆ 暂定月份。",
-  minContracts: "至少 {n} 份合同方发布", noIndex: "这些月份没有有效发票。", noRevisions: "此范围内没有已发布的月份（gpumeter index publish）。",
+  minContracts: "至少 {n} 份合同时才发布", noIndex: "这些月份没有有效发票。", noRevisions: "此范围内没有已发布的月份（gpumeter index publish）。",
 });
 
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
@@ -885,7 +885,7 @@ function lineChart(name, labels, series, unit, note) {
     if (!window.echarts || !div.isConnected) return;
     const c = echarts.init(div);
     c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 40, top: 40, bottom: 24, containLabel: true },
+      grid: { left: 28, right: 40, top: 40, bottom: 24, containLabel: true },
       xAxis: { type: "category", data: labels, boundaryGap: false },
       yAxis: { type: "value", name: unit, scale: true, nameTextStyle: { align: "left" } },
       graphic: note ? [{ type: "text", left: 8, bottom: 0, style: { text: note, fill: "#666", font: "12px sans-serif" } }] : [],

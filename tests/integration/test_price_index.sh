@@ -35,7 +35,10 @@ check_eq "January by hand: H800 312.00 over 18 GPU-hours of 3 contracts; H20 has
 2026-01,H800,CNY,3,18.000,312.00,17.333333,final" \
     "$("$GM" report index --from 2026-01 --to 2026-01 --format csv 2>&1)"
 check_eq "--model keeps one model" "2026-01 H800 CNY 3 18.000 312.00 17.333333 final" \
-    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 | tail -n +3 | tr -s ' ')"
+    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 | sed -n 3p | tr -s ' ')"
+check_eq "the text ends saying what the status words mean" \
+    "insufficient: fewer contributing contracts than the minimum, withheld (docs/investor.md)" \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 | tail -2 | head -1)"
 check_eq "JSON: the same figures" '"2026-01" "H800" "3" "18.000" "312.00" "17.333333" "final"' \
     "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format json |
         jq -r '.rows[0] | [.month, .model, .contracts, .gpu_hours, .amount, .price_per_gpu_hour, .status] | map(@json) | join(" ")')"
@@ -180,6 +183,10 @@ check_eq "a contract credited whole does not contribute" "2026-01,H20,CNY,1,-,-,
     "$(GPUMETER_INDEX_MIN_CONTRACTS=2 "$GM" report index --from 2026-01 --to 2026-01 --model H20 --format csv | tail -1)"
 
 run_gm 2 "--to before --from" report index --from 2026-02 --to 2026-01
+run_gm 0 "--period is one month" report index --period 2026-01 --model H800 --format csv
+check_eq "--period reads as --from and --to of that month" \
+    "$("$GM" report index --from 2026-01 --to 2026-01 --model H800 --format csv)" "$out"
+run_gm 2 "--period with --from" report index --period 2026-01 --from 2026-01
 run_gm 2 "no --from" report index --to 2026-01
 run_gm 2 "index publish without --period" index publish
 run_gm 2 "a bad format" report index --from 2026-01 --to 2026-01 --format xml

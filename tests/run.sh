@@ -8,7 +8,7 @@
 # without a "not ok" line (a crash) counts as one failure. Ends with the line
 # "N passed, N failed".
 #
-# Integration suites run GPUMETER_TEST_JOBS (3) at a time: each has its own
+# Integration suites run GPUMETER_TEST_JOBS (4) at a time: each has its own
 # database, topic, consumer group and server port (tests/integration/lib.sh),
 # and most of their time is spent waiting on the broker, PostgreSQL and the
 # processes they start, not on the 2 cores. A suite that stops or restarts a
@@ -28,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh" # STATE, PG_PORT, KAFKA_PORT: the lane's services are beside them
 MODE=${1:-all}
 LOGS=$ROOT/build/test-logs
-JOBS=${GPUMETER_TEST_JOBS:-3}
+JOBS=${GPUMETER_TEST_JOBS:-4}
 case "$JOBS" in
 '' | *[!0-9]* | 0) echo "tests/run.sh: GPUMETER_TEST_JOBS must be a positive integer, not '$JOBS'" >&2; exit 2 ;;
 esac

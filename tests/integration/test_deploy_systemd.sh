@@ -8,7 +8,8 @@
 # wrong: a flag the CLI does not have (in a unit and in the environment
 # file), a value flag without its value, a subcommand that does not exist,
 # a misspelt directive and a bad value (verify's warnings), and a hardening
-# line removed. Needs no service.
+# line removed, hardening loosened past the exposure bound. Needs no
+# service.
 . "$(dirname "$0")/lib.sh"
 
 UNITS=$ROOT/deploy/systemd
@@ -73,6 +74,9 @@ expect "a bad value fails verify" gpumeter-serve.service \
 expect "a removed hardening line fails" gpumeter-rate@.service \
     '/^ProtectSystem=strict/d' \
     '^not ok - gpumeter-rate@\.service: lacks ProtectSystem=strict$'
+expect "hardening loosened beyond the required lines fails the exposure bound" gpumeter-serve.service \
+    '/^\(PrivateDevices\|ProtectKernelTunables\|ProtectKernelModules\|RestrictNamespaces\|MemoryDenyWriteExecute\)=/d' \
+    '^not ok - gpumeter-serve\.service: systemd-analyze security: expected an exposure of at most 2\.0, got 2\.[0-9]'
 expect "a unit running another binary fails" gpumeter-notify.service \
     's#^ExecStart=/usr/local/bin/gpumeter#ExecStart=/usr/bin/gpumeter#' \
     '^not ok - gpumeter-notify\.service: ExecStart runs /usr/bin/gpumeter, expected /usr/local/bin/gpumeter$'

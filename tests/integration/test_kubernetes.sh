@@ -87,6 +87,10 @@ check_eq "its --state-dir is a hostPath volume that must exist (it outlives the 
     "/var/lib/gpumeter/dcgm Directory /var/lib/gpumeter/dcgm" \
     "$(yq "$ds" "' '.join([[v['hostPath']['path'], v['hostPath']['type']] for v in d['spec']['template']['spec']['volumes'] if v['name'] == 'state'][0] + [a for a in d['spec']['template']['spec']['containers'][0]['args']][5:6])")"
 
+# Every pod joins its configuration with the same init container command.
+check_eq "every workload's init container runs the same join (4 of them, 1 text)" "4 1" \
+    "$(grep -h 'command: \[' "$DIR"/*.yaml | wc -l) $(grep -h 'command: \[' "$DIR"/*.yaml | sed 's/^ *//' | sort -u | wc -l)"
+
 # The init container's join, run here on the manifests' own ConfigMap and
 # Secrets: one file, mode 0600, the secret lines after the ConfigMap's; and
 # gpumeter loads it (a bad key would exit 2).
@@ -96,15 +100,15 @@ yq "$DIR/config.yaml" "d['data']['gpumeter.conf']" >"$TMP/j/conf/gpumeter.conf"
 "$KUBEVAL_VENV/bin/python" - "$DIR/secrets.yaml" "$TMP/j/secret" <<'PY'
 import sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
-    if d["metadata"]["name"] in ("gpumeter-kafka", "gpumeter-hmac"):  # the collector's
+    if d["metadata"]["name"] in ("gpumeter-database", "gpumeter-kafka", "gpumeter-hmac"):  # the rater's
         for k, v in d["stringData"].items():
             open(f"{sys.argv[2]}/{k}", "w").write(v)
 PY
 sh -c "$(sed "s#/etc/gpumeter#$TMP/j#g; s#/run/gpumeter#$TMP/j/run#g" <<<"$join")"
 check_eq "the join writes one file readable by its owner alone" "600" "$(stat -c %a "$TMP/j/run/gpumeter.conf")"
-check_eq "the ConfigMap's lines, then the collector's secret parts" \
-    "$(cat "$TMP/j/conf/gpumeter.conf" "$TMP/j/secret/hmac.conf" "$TMP/j/secret/kafka.conf")" \
-    "$(cat "$TMP/j/run/gpumeter.conf")"
+check_eq "the ConfigMap's lines, then the rater's secret parts, pgpass beside" \
+    "$(cat "$TMP/j/conf/gpumeter.conf" "$TMP/j/secret/database.conf" "$TMP/j/secret/hmac.conf" "$TMP/j/secret/kafka.conf") 600" \
+    "$(cat "$TMP/j/run/gpumeter.conf") $(stat -c %a "$TMP/j/run/pgpass")"
 GPUMETER_CONFIG=$TMP/j/run/gpumeter.conf "$GM" collect dcgm --stdout --cluster gpu-cluster-a \
     --file "$ROOT/tests/fixtures/real/dcgm/a100-mig-hpcjob-issue369.prom" \
     --at 2026-11-01T00:00:30Z --state-dir "$TMP/st" >/dev/null 2>"$TMP/collect.err"

@@ -57,16 +57,24 @@ if [ ! -f "$KAFKA_JARS/.complete" ]; then
     touch "$KAFKA_JARS/.complete"
 fi
 
-if [ ! -f "$FOCUS_VENV/.complete" ]; then
-    echo "setup: installing focus-validator (tests/tools/focus-requirements.txt) into ${FOCUS_VENV#$ROOT/}"
-    rm -rf "$FOCUS_VENV"
+# A PyPI tool pinned in a requirements file, in a virtual environment under
+# .cache named after that file's hash (scripts/lib.sh), installed once.
+install_venv() { # tool requirements venv [pip options...]
+    local tool=$1 req=$2 venv=$3
+    shift 3
+    [ ! -f "$venv/.complete" ] || return 0
+    echo "setup: installing $tool (${req#$ROOT/}) into ${venv#$ROOT/}"
+    rm -rf "$venv"
     mkdir -p "$ROOT/.cache"
-    { python3 -m venv "$FOCUS_VENV" &&
-        "$FOCUS_VENV/bin/pip" install -q --disable-pip-version-check --no-deps \
-            -r "$ROOT/tests/tools/focus-requirements.txt"; } >"$ROOT/.cache/pip.log" 2>&1 || {
+    { python3 -m venv "$venv" &&
+        "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "$@" -r "$req"; } \
+        >"$ROOT/.cache/pip.log" 2>&1 || {
         cat "$ROOT/.cache/pip.log" >&2
-        echo "setup: error: could not install focus-validator (log above, .cache/pip.log)" >&2
+        echo "setup: error: could not install $tool (log above, .cache/pip.log)" >&2
         exit 1
     }
-    touch "$FOCUS_VENV/.complete"
-fi
+    touch "$venv/.complete"
+}
+install_venv focus-validator "$ROOT/tests/tools/focus-requirements.txt" "$FOCUS_VENV"
+# Hashes required: each wheel is the one the pin names, byte for byte.
+install_venv kubernetes-validate "$ROOT/tests/tools/kubeval-requirements.txt" "$KUBEVAL_VENV" --require-hashes

@@ -12,9 +12,11 @@ BUILD_PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-
   libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev
   libxml2-dev"
 # and what the integration tests, the demo and the bench use besides
-# (systemd: its systemd-analyze verifies deploy/systemd/, test_deploy_systemd.sh):
+# (systemd: its systemd-analyze verifies deploy/systemd/, test_deploy_systemd.sh;
+# prometheus: its promtool checks deploy/prometheus's alerting rules;
+# python3-yaml: the test reading them, tests/integration/test_deploy_monitoring.sh):
 PACKAGES="$BUILD_PACKAGES poppler-utils poppler-data wrk postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven kcat jq python3-venv chromium
-  libreoffice-calc-nogui systemd"
+  libreoffice-calc-nogui systemd prometheus python3-yaml"
 
 [ "${1:-}" = fuzz ] && PACKAGES="clang libclang-rt-14-dev"
 [ "${1:-}" = build-check ] && PACKAGES=$BUILD_PACKAGES

@@ -70,15 +70,24 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
     sb_append(&b->bytes, payload ? payload : "", len);
     m->rejected = false;
     m->reason = NULL;
+    m->head = NULL;
     m->sig = SIG_NO_KEY; /* read only when the event decodes */
     char reason[REASON_LEN];
-    m->err = event_decode(payload, len, &m->ev, reason, sizeof reason);
+    struct usage_event ev;
+    m->err = event_decode(payload, len, &ev, reason, sizeof reason);
     if (m->err) {
         m->reason = xstrdup(reason);
         return;
     }
-    const char *key = config_hmac_key(cfg, m->ev.cluster);
-    m->sig = !key ? SIG_NO_KEY : signature_valid(&m->ev, key) ? SIG_VALID : SIG_INVALID;
+    const char *key = config_hmac_key(cfg, ev.cluster);
+    m->sig = !key ? SIG_NO_KEY : signature_valid(&ev, key) ? SIG_VALID : SIG_INVALID;
+    m->signed_event = ev.sig[0] != '\0';
+    m->head = event_intern_split(&b->heads, &ev, &m->num);
+}
+
+size_t batch_held_bytes(const struct batch *b)
+{
+    return b->n * sizeof *b->msgs + b->bytes.len + event_intern_bytes(&b->heads);
 }
 
 /* Replaces m's reason with the formatted sentence. */
@@ -120,6 +129,7 @@ void batch_clear(struct batch *b)
         free(b->msgs[i].reason);
     b->n = 0;
     sb_reset(&b->bytes);
+    event_intern_reset(&b->heads);
 }
 
 void batch_free(struct batch *b)
@@ -127,6 +137,7 @@ void batch_free(struct batch *b)
     batch_clear(b);
     free(b->msgs);
     sb_free(&b->bytes);
+    event_intern_free(&b->heads);
     memset(b, 0, sizeof *b);
 }
 
@@ -147,8 +158,8 @@ static bool load_mapped(struct flush *f)
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
     for (size_t i = 0; i < f->n; i++)
-        if (!f->msgs[i].err && strset_add(&seen, f->msgs[i].ev.account))
-            db_array_add(&arr, f->msgs[i].ev.account);
+        if (!f->msgs[i].err && strset_add(&seen, f->msgs[i].head->account))
+            db_array_add(&arr, f->msgs[i].head->account);
     db_array_close(&arr);
     strset_free(&seen);
     const char *p[] = {sb_str(&arr)};
@@ -211,10 +222,10 @@ static enum outcome classify_one(struct flush *f, size_t i)
         f->code[i] = event_error_code(m->err);
         return DEAD;
     }
-    const struct usage_event *ev = &m->ev;
+    const struct usage_event *ev = m->head; /* its strings; the numbers are m->num */
     if (m->sig == SIG_INVALID)
         return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
-                    ev->sig[0] ? "forged" : "missing", ev->cluster);
+                    m->signed_event ? "forged" : "missing", ev->cluster);
     if (m->sig == SIG_NO_KEY && f->ctx->signing_required)
         return dead(f, i, REASON_UNKNOWN_CLUSTER,
                     "cluster \"%s\" has no signing key (hmac.<cluster>) and signing is required",
@@ -224,23 +235,23 @@ static enum outcome classify_one(struct flush *f, size_t i)
         return dead(f, i, REASON_SOURCE_CLUSTER,
                     "source \"%s\" belongs to cluster \"%s\", not \"%s\"", ev->source, w->cluster,
                     ev->cluster);
-    if (dedup_seen(w, ev->seq)) return DUPLICATE;
-    dedup_accept(&f->dedup, w, ev->seq, ev->cluster); /* a dead letter below still uses it up */
-    int64_t ahead = ev->end_ms - f->ctx->now_ms;
+    if (dedup_seen(w, m->num.seq)) return DUPLICATE;
+    dedup_accept(&f->dedup, w, m->num.seq, ev->cluster); /* a dead letter below still uses it up */
+    int64_t ahead = m->num.end_ms - f->ctx->now_ms;
     if (ahead > f->ctx->cfg->max_future_s * 1000)
         return dead(f, i, REASON_FUTURE_TIME, "window ends %" PRId64 " s after it was ingested",
                     ahead / 1000);
-    if (f->ctx->now_ms - ev->end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
+    if (f->ctx->now_ms - m->num.end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
     if (ev->kind == EVENT_KIND_CAPACITY) { /* the operator's own: never parked */
-        capacity_add(&f->capacity, ev);
+        capacity_add(&f->capacity, ev, &m->num);
         return RATED;
     }
     if (ev->kind == EVENT_KIND_HEALTH) { /* the fleet's, whoever rented it: never parked */
-        device_health_add(&f->health, ev);
+        device_health_add(&f->health, ev, &m->num);
         return RATED;
     }
     if (!is_mapped(f, ev->account)) return PARKED;
-    usage_add(&f->usage, ev);
+    usage_add(&f->usage, ev, &m->num);
     return RATED;
 }
 
@@ -311,7 +322,8 @@ static bool save_parked(struct flush *f)
     for (size_t i = 0; i < f->n; i++) {
         if (f->outcome[i] != PARKED) continue;
         const struct batch_msg *m = &f->msgs[i];
-        park_rows_add(&rows, m->partition, m->offset, &m->ev, f->bytes + m->at, m->len);
+        park_rows_add(&rows, m->partition, m->offset, m->head->account, m->head->source,
+                      m->num.seq, f->bytes + m->at, m->len);
     }
     bool ok = park_rows_write(f->conn, f->ctx->topic, &rows);
     park_rows_free(&rows);
@@ -406,8 +418,8 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
     size_t nsrc = 0;
     struct strset distinct = {0};
     for (size_t i = 0; i < n; i++)
-        if (!msgs[i].err && strset_add(&distinct, msgs[i].ev.source))
-            sources[nsrc++] = msgs[i].ev.source;
+        if (!msgs[i].err && strset_add(&distinct, msgs[i].head->source))
+            sources[nsrc++] = msgs[i].head->source;
     strset_free(&distinct);
     bool fenced = false;
     bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);

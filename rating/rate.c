@@ -376,6 +376,7 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
             flush(r);
             batch_started = 0;
         } else if (ok && ((long long)r->batch.n >= o->batch_max ||
+                          batch_held_bytes(&r->batch) >= BATCH_MAX_BYTES ||
                           (r->batch.n && now - batch_started >= o->batch_ms))) {
             flush_async(r);
             batch_started = 0;

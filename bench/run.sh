@@ -4,6 +4,9 @@
 # (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
 # customers with a month of hourly usage each), BENCH_API_CUSTOMERS (1,000
 # customers with a year of hourly usage each), BENCH_RUNS (3).
+# BENCH_ONLY=rate runs only the unsigned rating runs and prints their rows
+# (REPORT.md is left alone); BENCH_RATER_BEFORE=<a gpumeter binary> rates
+# the same stream with it as well, in the same runs, for a before/after.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 # Progress on stderr, each line with the minutes since the start, so that
@@ -15,6 +18,9 @@ export GPUMETER_QUIET=1
 export GPUMETER_TOPIC=gpumeter.bench.v1
 "$ROOT/build/gpumeter" topics >/dev/null
 RATE_EVENTS=${BENCH_RATE_EVENTS:-1000000}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in '' | rate) ;; *) echo "bench: BENCH_ONLY is rate or unset, not $ONLY" >&2; exit 2 ;; esac
+if [ -z "$ONLY" ]; then
 say "ingest: parsing, and producing $EVENTS events $RUNS times"
 out=$("$ROOT/build/bench/bench_ingest" "$EVENTS" "$RUNS")
 
@@ -35,6 +41,7 @@ sleep 20
 collector_rss=$(awk '/VmHWM/ { print $2 }' "/proc/$collector/status")
 kill "$collector"
 wait "$collector" 2>/dev/null || true
+fi
 
 # Rating: one topic of dcgm-like events, rated into a fresh database per run,
 # next to a bare consumer reading the same topic, alternating.
@@ -42,6 +49,7 @@ export GPUMETER_TOPIC="gpumeter.bench.rate.$(date +%s)"
 DB=gpumeter_bench
 export GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$DB user=gpumeter"
 psql_bench() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 "$ROOT/build/gpumeter" topics >/dev/null
 say "producing $RATE_EVENTS events to $GPUMETER_TOPIC"
@@ -60,7 +68,8 @@ all_rated() {
     [ "$(psql_bench -tAc "SELECT sum(rated) FROM rating_counter")" = "$RATE_EVENTS" ] ||
         { echo "bench: the rater did not rate every event ($1)" >&2; exit 1; }
 }
-bare_rates=() rater_rates=() rss=() commit_share=()
+bare_rates=() rater_rates=() rss=() commit_share=() before_rates=() before_rss=()
+rate_started=$SECONDS
 for r in $(seq 1 "$RUNS"); do
     say "rating run $r of $RUNS"
     bare_rates+=("$("$ROOT/build/bench/bench_rate" consume "$RATE_EVENTS")")
@@ -73,7 +82,24 @@ for r in $(seq 1 "$RUNS"); do
     commit=$(sed -n 's/.*(\([0-9.]*\) s committing).*/\1/p' "$ROOT/build/bench-rate.log")
     commit_share+=("$(awk -v c="$commit" -v n="$RATE_EVENTS" -v r="$1" 'BEGIN { printf "%.2f", c / (n / r) }')")
     all_rated "unsigned"
+    if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
+        rating_db
+        set -- $(GPUMETER_GROUP="bench-before-$r-$$" "$ROOT/build/bench/bench_rate" \
+            run "$RATE_EVENTS" "$BENCH_RATER_BEFORE" rate --until-idle --batch 100000 --batch-ms 5000)
+        before_rates+=("$1") before_rss+=("$2")
+        all_rated "before"
+    fi
 done
+if [ "$ONLY" = rate ]; then
+    bare=$(median "${bare_rates[@]}") rater=$(median "${rater_rates[@]}")
+    echo "| rater (\`rate --until-idle --batch 100000\`) | $rater events/s, peak RSS $(($(median "${rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$rater" "$bare") of the bare loop, $(ratio "$(($(median "${rss[@]}") / 1024))" 200) of 200 MiB |"
+    if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
+        before=$(median "${before_rates[@]}")
+        echo "| the same, $BENCH_RATER_BEFORE | $before events/s, peak RSS $(($(median "${before_rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$before" "$bare") of the bare loop, $(ratio "$(($(median "${before_rss[@]}") / 1024))" 200) of 200 MiB |"
+    fi
+    echo "runs: bare ${bare_rates[*]}; rater ${rater_rates[*]} (RSS KiB ${rss[*]}); before ${before_rates[*]} (RSS KiB ${before_rss[*]}); commit share ${commit_share[*]}; $((SECONDS - rate_started)) s"
+    exit 0
+fi
 # Storage of what the rater wrote (the last run): hourly partitions with
 # their key index, and the rollup, per GPU-month of the stream (2,000 GPUs,
 # each event 30 s of one GPU).
@@ -414,7 +440,6 @@ rater=$(median "${rater_rates[@]}")
 peak=$(median "${rss[@]}")
 share=$(median "${commit_share[@]}")
 val() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # The scale curve as a table, and its time per customer at the largest size
 # against each smaller one.
 curve_table() {

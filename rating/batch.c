@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/strset.h"
+#include "core/timeutil.h"
 #include "rating/capacity.h"
 #include "rating/dedup.h"
 #include "rating/device_health.h"
@@ -373,14 +374,17 @@ static bool save_partitions(struct flush *f, bool *fenced)
     return ok;
 }
 
-static bool write_all(struct flush *f, bool *fenced)
+static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
 {
     for (size_t i = 0; i < f->ntally; i++)
         if (f->tally[i].epoch < 0) { /* consumed from a partition no longer held */
             *fenced = true;
             return false;
         }
-    if (!usage_write(f->conn, &f->usage) || !capacity_write(f->conn, &f->capacity) ||
+    int64_t t0 = time_monotonic_ms();
+    bool usage_ok = usage_write(f->conn, &f->usage);
+    *usage_ms = time_monotonic_ms() - t0;
+    if (!usage_ok || !capacity_write(f->conn, &f->capacity) ||
         !device_health_write(f->conn, &f->health) ||
         !dedup_save(&f->dedup, f->conn) || !save_parked(f))
         return false;
@@ -422,13 +426,25 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
             sources[nsrc++] = msgs[i].head->source;
     strset_free(&distinct);
     bool fenced = false;
+    /* where a batch's time goes, for GPUMETER_DEBUG (bench/REPORT.md's analysis) */
+    int64_t t[5] = {time_monotonic_ms()}, usage_ms = 0;
     bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);
+    t[1] = time_monotonic_ms();
     if (ok) {
         classify(&f);
-        ok = send_dead_letters(&f) && write_all(&f, &fenced) && db_commit(conn);
+        t[2] = time_monotonic_ms();
+        ok = send_dead_letters(&f) && write_all(&f, &fenced, &usage_ms);
+        t[3] = time_monotonic_ms();
+        ok = ok && db_commit(conn);
+        t[4] = time_monotonic_ms();
     }
-    if (ok)
+    if (ok) {
         add_counts(&f, counts);
+        log_debug("batch of %zu: %" PRId64 " ms reading dedup state and accounts, %" PRId64
+                  " ms classifying and splitting, %" PRId64 " ms writing (%" PRId64
+                  " ms of it the hourly usage with its rollup), %" PRId64 " ms committing",
+                  n, t[1] - t[0], t[2] - t[1], t[3] - t[2], usage_ms, t[4] - t[3]);
+    }
     else
         db_rollback(conn);
     if (fenced)

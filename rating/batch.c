@@ -91,6 +91,11 @@ size_t batch_held_bytes(const struct batch *b)
     return b->n * sizeof *b->msgs + b->bytes.len + event_intern_bytes(&b->heads);
 }
 
+bool batch_full(const struct batch *b, long long max_messages)
+{
+    return (long long)b->n >= max_messages || batch_held_bytes(b) >= BATCH_MAX_BYTES;
+}
+
 /* Replaces m's reason with the formatted sentence. */
 static void set_reason(struct batch_msg *m, const char *fmt, va_list ap)
 {

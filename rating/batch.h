@@ -119,6 +119,9 @@ enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_
                               struct batch_counts *counts);
 /* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */
 size_t batch_held_bytes(const struct batch *b);
+/* Whether the batch is due for its commit: max_messages of them, or
+ * BATCH_MAX_BYTES held. */
+bool batch_full(const struct batch *b, long long max_messages);
 /* Empties the batch; keeps its arrays for the next one up to what a batch
  * within BATCH_MAX_BYTES needs, and returns more to the allocator. */
 void batch_clear(struct batch *b);

@@ -136,12 +136,44 @@ static void test_clear_releases_heads(void **state)
     batch_free(&b);
 }
 
+/* A stream whose every event has strings of its own (a job per event)
+ * fills a batch by bytes long before --batch 100000 messages, and the
+ * bound holds: it is due at BATCH_MAX_BYTES, not beyond by more than one
+ * message and one chunk of heads. */
+static void test_full_by_bytes(void **state)
+{
+    (void)state;
+    struct config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    struct batch b = {0};
+    struct strbuf sb = STRBUF_INIT;
+    struct usage_event ev;
+    long i = 0;
+    for (; !batch_full(&b, 100000); i++) {
+        stream_event(i, &ev);
+        snprintf(ev.job, sizeof ev.job, "job-%ld", i);
+        sb_reset(&sb);
+        event_encode(&ev, &sb);
+        batch_add(&b, &cfg, 0, i, sb.buf, sb.len);
+    }
+    sb_free(&sb);
+    if (i >= 100000) fail_msg("expected the bytes to fill the batch first, got %ld messages", i);
+    size_t held = batch_held_bytes(&b),
+           most = BATCH_MAX_BYTES + EVENT_INTERN_CHUNK * sizeof(struct usage_event) + 4096;
+    if (held < BATCH_MAX_BYTES || held > most)
+        fail_msg("expected %zu to %zu bytes held when full, got %zu", (size_t)BATCH_MAX_BYTES, most,
+                 held);
+    assert_false(batch_full(&(struct batch){0}, 100000));
+    batch_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heads_shared_numbers_kept),
         cmocka_unit_test(test_held_bytes_bounded),
         cmocka_unit_test(test_clear_releases_heads),
+        cmocka_unit_test(test_full_by_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,19 @@ static size_t add_stream(struct batch *b, const struct config *cfg, long from, l
     return payload;
 }
 
+/* Adds event i of the stream with a job of its own (strings no other
+ * event shares). */
+static void add_own_job(struct batch *b, const struct config *cfg, long i)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct usage_event ev;
+    stream_event(i, &ev);
+    snprintf(ev.job, sizeof ev.job, "job-%ld", i);
+    event_encode(&ev, &sb);
+    batch_add(b, cfg, 0, i, sb.buf, sb.len);
+    sb_free(&sb);
+}
+
 /* Every event keeps its own numbers, and events that differ only in their
  * numbers share one head. */
 static void test_heads_shared_numbers_kept(void **state)
@@ -111,16 +124,8 @@ static void test_clear_releases_heads(void **state)
     struct config cfg;
     memset(&cfg, 0, sizeof cfg);
     struct batch b = {0};
-    struct strbuf sb = STRBUF_INIT;
-    struct usage_event ev;
-    for (long i = 0; i < 5000; i++) {
-        stream_event(i, &ev);
-        snprintf(ev.job, sizeof ev.job, "job-%ld", i);
-        sb_reset(&sb);
-        event_encode(&ev, &sb);
-        batch_add(&b, &cfg, 0, i, sb.buf, sb.len);
-    }
-    sb_free(&sb);
+    for (long i = 0; i < 5000; i++)
+        add_own_job(&b, &cfg, i);
     assert_int_equal(b.heads.n, 5000);
     size_t before = event_intern_bytes(&b.heads);
     if (before < 5000 * sizeof(struct usage_event))
@@ -146,17 +151,9 @@ static void test_full_by_bytes(void **state)
     struct config cfg;
     memset(&cfg, 0, sizeof cfg);
     struct batch b = {0};
-    struct strbuf sb = STRBUF_INIT;
-    struct usage_event ev;
     long i = 0;
-    for (; !batch_full(&b, 100000); i++) {
-        stream_event(i, &ev);
-        snprintf(ev.job, sizeof ev.job, "job-%ld", i);
-        sb_reset(&sb);
-        event_encode(&ev, &sb);
-        batch_add(&b, &cfg, 0, i, sb.buf, sb.len);
-    }
-    sb_free(&sb);
+    for (; !batch_full(&b, 100000); i++)
+        add_own_job(&b, &cfg, i);
     if (i >= 100000) fail_msg("expected the bytes to fill the batch first, got %ld messages", i);
     size_t held = batch_held_bytes(&b),
            most = BATCH_MAX_BYTES + EVENT_INTERN_CHUNK * sizeof(struct usage_event) + 4096;

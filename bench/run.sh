@@ -4,9 +4,10 @@
 # (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
 # customers with a month of hourly usage each), BENCH_API_CUSTOMERS (1,000
 # customers with a year of hourly usage each), BENCH_RUNS (3).
-# BENCH_ONLY=rate runs only the unsigned rating runs and prints their rows
-# (REPORT.md is left alone); BENCH_RATER_BEFORE=<a gpumeter binary> rates
-# the same stream with it as well, in the same runs, for a before/after.
+# BENCH_ONLY=rate runs only the unsigned rating runs and one within-200-MiB
+# run and prints their rows (REPORT.md is left alone, about 2 minutes);
+# BENCH_RATER_BEFORE=<a gpumeter binary> rates the same stream with it as
+# well, in the same run, for a before/after.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 # Progress on stderr, each line with the minutes since the start, so that

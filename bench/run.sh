@@ -4,6 +4,10 @@
 # (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
 # customers with a month of hourly usage each), BENCH_API_CUSTOMERS (1,000
 # customers with a year of hourly usage each), BENCH_RUNS (3).
+# BENCH_ONLY=rate runs only the unsigned rating runs and one within-200-MiB
+# run and prints their rows (REPORT.md is left alone, about 2 minutes);
+# BENCH_RATER_BEFORE=<a gpumeter binary> rates the same stream with it as
+# well, in the same run, for a before/after.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 # Progress on stderr, each line with the minutes since the start, so that
@@ -15,6 +19,9 @@ export GPUMETER_QUIET=1
 export GPUMETER_TOPIC=gpumeter.bench.v1
 "$ROOT/build/gpumeter" topics >/dev/null
 RATE_EVENTS=${BENCH_RATE_EVENTS:-1000000}
+ONLY=${BENCH_ONLY:-}
+case $ONLY in '' | rate) ;; *) echo "bench: BENCH_ONLY is rate or unset, not $ONLY" >&2; exit 2 ;; esac
+if [ -z "$ONLY" ]; then
 say "ingest: parsing, and producing $EVENTS events $RUNS times"
 out=$("$ROOT/build/bench/bench_ingest" "$EVENTS" "$RUNS")
 
@@ -35,6 +42,7 @@ sleep 20
 collector_rss=$(awk '/VmHWM/ { print $2 }' "/proc/$collector/status")
 kill "$collector"
 wait "$collector" 2>/dev/null || true
+fi
 
 # Rating: one topic of dcgm-like events, rated into a fresh database per run,
 # next to a bare consumer reading the same topic, alternating.
@@ -42,6 +50,7 @@ export GPUMETER_TOPIC="gpumeter.bench.rate.$(date +%s)"
 DB=gpumeter_bench
 export GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=$DB user=gpumeter"
 psql_bench() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 "$ROOT/build/gpumeter" topics >/dev/null
 say "producing $RATE_EVENTS events to $GPUMETER_TOPIC"
@@ -60,7 +69,8 @@ all_rated() {
     [ "$(psql_bench -tAc "SELECT sum(rated) FROM rating_counter")" = "$RATE_EVENTS" ] ||
         { echo "bench: the rater did not rate every event ($1)" >&2; exit 1; }
 }
-bare_rates=() rater_rates=() rss=() commit_share=()
+bare_rates=() rater_rates=() rss=() commit_share=() before_rates=() before_rss=()
+rate_started=$SECONDS
 for r in $(seq 1 "$RUNS"); do
     say "rating run $r of $RUNS"
     bare_rates+=("$("$ROOT/build/bench/bench_rate" consume "$RATE_EVENTS")")
@@ -73,6 +83,13 @@ for r in $(seq 1 "$RUNS"); do
     commit=$(sed -n 's/.*(\([0-9.]*\) s committing).*/\1/p' "$ROOT/build/bench-rate.log")
     commit_share+=("$(awk -v c="$commit" -v n="$RATE_EVENTS" -v r="$1" 'BEGIN { printf "%.2f", c / (n / r) }')")
     all_rated "unsigned"
+    if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
+        rating_db
+        set -- $(GPUMETER_GROUP="bench-before-$r-$$" "$ROOT/build/bench/bench_rate" \
+            run "$RATE_EVENTS" "$BENCH_RATER_BEFORE" rate --until-idle --batch 100000 --batch-ms 5000)
+        before_rates+=("$1") before_rss+=("$2")
+        all_rated "before"
+    fi
 done
 # Storage of what the rater wrote (the last run): hourly partitions with
 # their key index, and the rollup, per GPU-month of the stream (2,000 GPUs,
@@ -90,11 +107,11 @@ per_gpu_month() { awk -v b="$1" -v m="$gpu_months" 'BEGIN { printf "%.0f", b / m
 # One rating run with a librdkafka configuration and batch size, next to
 # the bare loop with the same configuration: prints "rate rss bare".
 queue_run() {
-    local conf=$1 batch=$2 what=$3 run=$4 bare
+    local conf=$1 batch=$2 what=$3 run=$4 rater=${5:-$ROOT/build/gpumeter} bare
     bare=$(GPUMETER_CONFIG=$conf "$ROOT/build/bench/bench_rate" consume "$RATE_EVENTS")
     rating_db >&2
     set -- $(GPUMETER_CONFIG=$conf GPUMETER_GROUP="bench-$what-$run-$$" \
-        "$ROOT/build/bench/bench_rate" run "$RATE_EVENTS" "$ROOT/build/gpumeter" rate --until-idle \
+        "$ROOT/build/bench/bench_rate" run "$RATE_EVENTS" "$rater" rate --until-idle \
         --batch "$batch" --batch-ms 5000)
     all_rated "$what"
     echo "$1 $2 $bare"
@@ -109,13 +126,32 @@ printf 'rdkafka.queued.min.messages = 1000000\nrdkafka.queued.max.messages.kbyte
     >"$PREFETCH_CONF"
 BUDGET_CONF=$ROOT/build/bench-budget.conf
 printf 'rdkafka.queued.max.messages.kbytes = 4096\n' >"$BUDGET_CONF"
+BUDGET_BATCH=50000 # two batches of it and the capped queue stay within 200 MiB (REPORT.md)
+if [ "$ONLY" = rate ]; then
+    bare=$(median "${bare_rates[@]}") rater=$(median "${rater_rates[@]}")
+    echo "| rater (\`rate --until-idle --batch 100000\`) | $rater events/s, peak RSS $(($(median "${rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$rater" "$bare") of the bare loop, $(ratio "$(($(median "${rss[@]}") / 1024))" 200) of 200 MiB |"
+    if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
+        before=$(median "${before_rates[@]}")
+        echo "| the same, $BENCH_RATER_BEFORE | $before events/s, peak RSS $(($(median "${before_rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$before" "$bare") of the bare loop, $(ratio "$(($(median "${before_rss[@]}") / 1024))" 200) of 200 MiB |"
+    fi
+    got=$(queue_run "$BUDGET_CONF" "$BUDGET_BATCH" budget only)
+    set -- $got
+    echo "| within 200 MiB: \`--batch $BUDGET_BATCH\`, prefetch 4 MiB per partition | $1 events/s, peak RSS $(($2 / 1024)) MiB | the bare loop with the same queue: $3 events/s; with the default queue: $bare events/s | $(ratio "$1" "$3"), $(ratio "$1" "$bare") |"
+    if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
+        got=$(queue_run "$BUDGET_CONF" 20000 budget-before only "$BENCH_RATER_BEFORE")
+        set -- $got
+        echo "| the same, $BENCH_RATER_BEFORE with \`--batch 20000\` (its budget) | $1 events/s, peak RSS $(($2 / 1024)) MiB | the bare loop with the same queue: $3 events/s; with the default queue: $bare events/s | $(ratio "$1" "$3"), $(ratio "$1" "$bare") |"
+    fi
+    echo "runs: bare ${bare_rates[*]}; rater ${rater_rates[*]} (RSS KiB ${rss[*]}); before ${before_rates[*]} (RSS KiB ${before_rss[*]}); commit share ${commit_share[*]}; $((SECONDS - rate_started)) s"
+    exit 0
+fi
 deep_rates=() deep_rss=() deep_bare=() budget_rates=() budget_rss=() budget_bare=()
 for r in $(seq 1 "$RUNS"); do
     say "rating run $r of $RUNS, deep prefetch and within 200 MiB"
     got=$(queue_run "$PREFETCH_CONF" 100000 deep "$r") # an assignment, so set -e sees a failure
     set -- $got
     deep_rates+=("$1") deep_rss+=("$2") deep_bare+=("$3")
-    got=$(queue_run "$BUDGET_CONF" 20000 budget "$r")
+    got=$(queue_run "$BUDGET_CONF" "$BUDGET_BATCH" budget "$r")
     set -- $got
     budget_rates+=("$1") budget_rss+=("$2") budget_bare+=("$3")
 done
@@ -414,7 +450,6 @@ rater=$(median "${rater_rates[@]}")
 peak=$(median "${rss[@]}")
 share=$(median "${commit_share[@]}")
 val() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # The scale curve as a table, and its time per customer at the largest size
 # against each smaller one.
 curve_table() {
@@ -497,11 +532,11 @@ promise with half the waits.
 
 | figure | value | limit | ratio |
 |---|---|---|---|
-| rater: consume, decode, dedup, split, commit to PostgreSQL (\`rate --until-idle --batch 100000\`), signing off | $rater events/s | bare librdkafka consume loop over the same topic: $bare events/s | $(ratio "$rater" "$bare") |
+| rater: consume, decode, dedup, split, commit to PostgreSQL (\`rate --until-idle --batch 100000\`), signing off | $rater events/s | bare librdkafka consume loop over the same topic: $bare events/s | $(ratio "$rater" "$bare") (target 0.50) |
 | rater peak RSS (100,000-event batches, librdkafka's default prefetch) | $((peak / 1024)) MiB | 200 MiB (target) | $(ratio "$((peak / 1024))" 200) of the target |
 | the same with a prefetch queue of 1,000,000 messages or 128 MiB (\`rdkafka.queued.*\`) | $(median "${deep_rates[@]}") events/s, peak RSS $(($(median "${deep_rss[@]}") / 1024)) MiB | the bare loop with the same queue: $(median "${deep_bare[@]}") events/s | $(ratio "$(median "${deep_rates[@]}")" "$(median "${deep_bare[@]}")") |
-| within 200 MiB: \`--batch 20000\`, prefetch 4 MiB per partition (\`rdkafka.queued.max.messages.kbytes = 4096\`) | $(median "${budget_rates[@]}") events/s, peak RSS $(($(median "${budget_rss[@]}") / 1024)) MiB | the bare loop with the same queue: $(median "${budget_bare[@]}") events/s | $(ratio "$(median "${budget_rates[@]}")" "$(median "${budget_bare[@]}")") |
-| the same against the bare loop with the default queue (first row) | $(median "${budget_rates[@]}") events/s | $bare events/s | $(ratio "$(median "${budget_rates[@]}")" "$bare") |
+| within 200 MiB: \`--batch $BUDGET_BATCH\`, prefetch 4 MiB per partition (\`rdkafka.queued.max.messages.kbytes = 4096\`) | $(median "${budget_rates[@]}") events/s, peak RSS $(($(median "${budget_rss[@]}") / 1024)) MiB | the bare loop with the same queue: $(median "${budget_bare[@]}") events/s | $(ratio "$(median "${budget_rates[@]}")" "$(median "${budget_bare[@]}")") |
+| the same against the bare loop with the default queue (first row) | $(median "${budget_rates[@]}") events/s | $bare events/s | $(ratio "$(median "${budget_rates[@]}")" "$bare") (target 0.50) |
 | the deep-queue rater against the bare loop with the default queue (first row) | $(median "${deep_rates[@]}") events/s | $bare events/s | $(ratio "$(median "${deep_rates[@]}")" "$bare") |
 | rater with signing on: every event verified under its cluster's key (hmac.bench) | $(median "${signed_rates[@]}") events/s | bare OpenSSL HMAC-SHA256 loop over the same messages: $(median "${hmac_rates[@]}") messages/s | $(ratio "$(median "${signed_rates[@]}")" "$(median "${hmac_rates[@]}")") |
 | the same against the bare consume loop | $(median "${signed_rates[@]}") events/s | $bare events/s | $(ratio "$(median "${signed_rates[@]}")" "$bare") |
@@ -509,6 +544,27 @@ promise with half the waits.
 | PostgreSQL storage of usage per GPU-month: hourly partitions (and their key) | $(per_gpu_month "$store_hourly") bytes | | |
 | the same for the day and month rollups (schema 018) | $(per_gpu_month "$store_rollup") bytes | | |
 | share of the rater's wall time in batch commits (dedup, classification, hourly merge, the PostgreSQL transaction), on its second thread | $share | | |
+
+**Before and after the compact batch** (issue 38, deliverable 4; the rows
+above are the last whole \`make bench\`, which ran before it). Two
+\`BENCH_ONLY=rate BENCH_RUNS=1 BENCH_RATER_BEFORE=<the previous build>
+bash bench/run.sh\` on 2026-12-07, both raters over the same topic in the
+same run, the machine shared with five other builds (load average about
+15 in the first, 9 in the second); compare before and after within a
+run, not across runs or with the table:
+
+| figure | before | after | limit | ratio after |
+|---|---|---|---|---|
+| run 1: \`rate --until-idle --batch 100000\`, librdkafka's default prefetch | 56462 events/s, peak RSS 551 MiB | 59046 events/s, peak RSS 286 MiB | bare loop 573723 events/s; 200 MiB | 0.10 of the bare loop (target 0.50); 1.43 of 200 MiB |
+| run 2: the same | 104526 events/s, peak RSS 538 MiB | 210926 events/s, peak RSS 285 MiB | bare loop 1275510 events/s; 200 MiB | 0.17 of the bare loop (target 0.50); 1.43 of 200 MiB |
+| run 1: within 200 MiB, prefetch 4 MiB per partition | \`--batch 20000\`: 39825 events/s, 187 MiB | \`--batch 50000\`: 71649 events/s, 164 MiB | bare loop with the same queue: 120846 and 122594 events/s | 0.58 of that bare loop (0.33 before); 0.12 of the default-queue one |
+| run 2: the same | \`--batch 20000\`: 78889 events/s, 185 MiB | \`--batch 50000\`: 115969 events/s, 168 MiB | bare loop with the same queue: 124363 and 124642 events/s | 0.93 of that bare loop (0.63 before); 0.09 of the default-queue one |
+
+The rater's own memory fell by about 260 MiB and its rate did not fall
+(equal in the first run, twice in the second: less memory to touch, but
+one run each on a shared machine proves only "not slower"); what is left
+over 200 MiB with the default queue is librdkafka's (below). The section
+took 125 s and 62 s with the before runs.
 
 $RATE_EVENTS events per run: 2,000 GPUs on 250 nodes (one source each), 30-second
 windows, 20 accounts, so each batch merges about 50 windows per GPU into hourly
@@ -545,22 +601,41 @@ this (\`perf\` and \`GPUMETER_DEBUG\`, librdkafka's \`debug=fetch\`):
   PostgreSQL (above) is the bound. Pausing and resuming partitions
   instead of the backoff would throw the prefetched messages away
   (librdkafka bumps their version) and was measured at a tenth of the rate.
-- **Memory**: each batch keeps every message's payload and decoded event
-  (about 1.2 KB per message) and two batches are alive, one consumed into
-  and one committing; with 100,000-message batches that and librdkafka's
-  queue exceed the 200 MiB target. A heap profile (\`heaptrack\`, 300,000
-  events, 5,000-message batches, 16 MiB queue) put the rater's own heap
-  at 21 MiB and librdkafka's at 122 MiB: in 2.0.2 the queue limits apply
-  to each partition, so six partitions of 16 MiB held the whole topic
-  (60 MiB of fetch buffers and 55 MiB of one 183-byte op per message).
-  Prefetch memory is therefore about partitions x
-  \`queued.max.messages.kbytes\` x 1.7, and the within-200-MiB row sizes it
-  for the budget; there the rater keeps up with a bare loop given the same
-  queue, and both are held by the backoff above. The next steps are
-  librdkafka 2.1 or later (a shorter backoff keeps a small queue full) and
-  a compact decoded event (interned strings instead of the fixed arrays of
-  \`struct usage_event\`, about 900 bytes), which would let larger batches
-  fit the budget.
+- **Memory**: the rater's own part is now the smaller one. A batch kept
+  every message's payload and its decoded event whole (1.3 KB of fixed
+  arrays), so two 100,000-message batches held about 320 MB; it now keeps
+  the payload, a 144-byte record with the event's numbers, and the
+  event's strings once per GPU and job (heads interned per batch,
+  docs/rating.md#memory), about 40 MB a batch, and commits sooner at 64
+  MiB whatever \`--batch\` says. A heap profile (\`heaptrack\`, 1,000,000
+  events, 100,000-event batches, the default queue) put the peak heap at
+  277 MiB: librdkafka 142 MiB (71 MiB of fetch buffers and 65 MiB of one
+  op per message: a rater slower than the broker lets the default queue,
+  100,000 messages per partition in 2.0.2, hold nearly all of this
+  1,000,000-message topic), the two batches' payloads 67 MiB and records
+  38 MiB (array capacities, doubling), the hourly cells of the batch
+  committing 17 MiB, the heads 8 MiB. With librdkafka's default prefetch
+  the queue alone is about 140 MiB here and grows with the backlog, so
+  200 MiB with the default queue is met only by a rater that keeps up
+  with the broker; capping the queue (the within-200-MiB row) now leaves
+  room for 50,000-message batches, where 20,000 fitted before.
+- **The remedies the issue names.** Moving the rollup off the hot
+  transaction would save at most the trigger's share of the usage write
+  (\`GPUMETER_DEBUG\` logs each batch's phases: the usage write with its
+  rollup took 75 to 95% of each commit in one run, classifying and
+  splitting 2 to 18%). As a measurement only (readers would see no
+  rollup), the same 1,000,000 events with the rollup triggers disabled
+  committed in 5.55 s against 7.31 s with them, one run each back to
+  back: about a quarter of the commit time, so at most 1.3 times the
+  rate, short of 0.5 of the bare loop (0.10 to 0.13 now). Splitting
+  a batch over several connections by partition would not run them at
+  once: every transaction that writes a customer's usage first moves that
+  customer's usage version (schema 009, the API cache's invalidation) and
+  holds the row until it commits, so transactions for one customer's
+  accounts (this stream: 20 accounts of one customer) queue on it, as the
+  scale-out row shows for whole raters (0.62 and 0.57 of one rater with 2
+  and 4). Either remedy needs the version bump off the hot path first;
+  neither is done.
 
 The bare consume loop's own rate varies more than twofold between runs on
 this machine (from about 500,000 to 1,900,000 messages/s in this session),

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/strset.h"
+#include "core/timeutil.h"
 #include "rating/capacity.h"
 #include "rating/dedup.h"
 #include "rating/device_health.h"
@@ -70,15 +71,29 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
     sb_append(&b->bytes, payload ? payload : "", len);
     m->rejected = false;
     m->reason = NULL;
+    m->head = NULL;
     m->sig = SIG_NO_KEY; /* read only when the event decodes */
     char reason[REASON_LEN];
-    m->err = event_decode(payload, len, &m->ev, reason, sizeof reason);
+    struct usage_event ev;
+    m->err = event_decode(payload, len, &ev, reason, sizeof reason);
     if (m->err) {
         m->reason = xstrdup(reason);
         return;
     }
-    const char *key = config_hmac_key(cfg, m->ev.cluster);
-    m->sig = !key ? SIG_NO_KEY : signature_valid(&m->ev, key) ? SIG_VALID : SIG_INVALID;
+    const char *key = config_hmac_key(cfg, ev.cluster);
+    m->sig = !key ? SIG_NO_KEY : signature_valid(&ev, key) ? SIG_VALID : SIG_INVALID;
+    m->signed_event = ev.sig[0] != '\0';
+    m->head = event_intern_split(&b->heads, &ev, &m->num);
+}
+
+size_t batch_held_bytes(const struct batch *b)
+{
+    return b->n * sizeof *b->msgs + b->bytes.len + event_intern_bytes(&b->heads);
+}
+
+bool batch_full(const struct batch *b, long long max_messages)
+{
+    return (long long)b->n >= max_messages || batch_held_bytes(b) >= BATCH_MAX_BYTES;
 }
 
 /* Replaces m's reason with the formatted sentence. */
@@ -120,6 +135,7 @@ void batch_clear(struct batch *b)
         free(b->msgs[i].reason);
     b->n = 0;
     sb_reset(&b->bytes);
+    event_intern_reset(&b->heads);
 }
 
 void batch_free(struct batch *b)
@@ -127,6 +143,7 @@ void batch_free(struct batch *b)
     batch_clear(b);
     free(b->msgs);
     sb_free(&b->bytes);
+    event_intern_free(&b->heads);
     memset(b, 0, sizeof *b);
 }
 
@@ -147,8 +164,8 @@ static bool load_mapped(struct flush *f)
     struct strbuf arr = STRBUF_INIT;
     db_array_open(&arr);
     for (size_t i = 0; i < f->n; i++)
-        if (!f->msgs[i].err && strset_add(&seen, f->msgs[i].ev.account))
-            db_array_add(&arr, f->msgs[i].ev.account);
+        if (!f->msgs[i].err && strset_add(&seen, f->msgs[i].head->account))
+            db_array_add(&arr, f->msgs[i].head->account);
     db_array_close(&arr);
     strset_free(&seen);
     const char *p[] = {sb_str(&arr)};
@@ -211,10 +228,10 @@ static enum outcome classify_one(struct flush *f, size_t i)
         f->code[i] = event_error_code(m->err);
         return DEAD;
     }
-    const struct usage_event *ev = &m->ev;
+    const struct usage_event *ev = m->head; /* its strings; the numbers are m->num */
     if (m->sig == SIG_INVALID)
         return dead(f, i, REASON_BAD_SIGNATURE, "%s signature for cluster \"%s\"",
-                    ev->sig[0] ? "forged" : "missing", ev->cluster);
+                    m->signed_event ? "forged" : "missing", ev->cluster);
     if (m->sig == SIG_NO_KEY && f->ctx->signing_required)
         return dead(f, i, REASON_UNKNOWN_CLUSTER,
                     "cluster \"%s\" has no signing key (hmac.<cluster>) and signing is required",
@@ -224,23 +241,23 @@ static enum outcome classify_one(struct flush *f, size_t i)
         return dead(f, i, REASON_SOURCE_CLUSTER,
                     "source \"%s\" belongs to cluster \"%s\", not \"%s\"", ev->source, w->cluster,
                     ev->cluster);
-    if (dedup_seen(w, ev->seq)) return DUPLICATE;
-    dedup_accept(&f->dedup, w, ev->seq, ev->cluster); /* a dead letter below still uses it up */
-    int64_t ahead = ev->end_ms - f->ctx->now_ms;
+    if (dedup_seen(w, m->num.seq)) return DUPLICATE;
+    dedup_accept(&f->dedup, w, m->num.seq, ev->cluster); /* a dead letter below still uses it up */
+    int64_t ahead = m->num.end_ms - f->ctx->now_ms;
     if (ahead > f->ctx->cfg->max_future_s * 1000)
         return dead(f, i, REASON_FUTURE_TIME, "window ends %" PRId64 " s after it was ingested",
                     ahead / 1000);
-    if (f->ctx->now_ms - ev->end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
+    if (f->ctx->now_ms - m->num.end_ms > f->ctx->cfg->late_horizon_s * 1000) f->late++;
     if (ev->kind == EVENT_KIND_CAPACITY) { /* the operator's own: never parked */
-        capacity_add(&f->capacity, ev);
+        capacity_add(&f->capacity, ev, &m->num);
         return RATED;
     }
     if (ev->kind == EVENT_KIND_HEALTH) { /* the fleet's, whoever rented it: never parked */
-        device_health_add(&f->health, ev);
+        device_health_add(&f->health, ev, &m->num);
         return RATED;
     }
     if (!is_mapped(f, ev->account)) return PARKED;
-    usage_add(&f->usage, ev);
+    usage_add(&f->usage, ev, &m->num);
     return RATED;
 }
 
@@ -311,7 +328,8 @@ static bool save_parked(struct flush *f)
     for (size_t i = 0; i < f->n; i++) {
         if (f->outcome[i] != PARKED) continue;
         const struct batch_msg *m = &f->msgs[i];
-        park_rows_add(&rows, m->partition, m->offset, &m->ev, f->bytes + m->at, m->len);
+        park_rows_add(&rows, m->partition, m->offset, m->head->account, m->head->source,
+                      m->num.seq, f->bytes + m->at, m->len);
     }
     bool ok = park_rows_write(f->conn, f->ctx->topic, &rows);
     park_rows_free(&rows);
@@ -361,14 +379,17 @@ static bool save_partitions(struct flush *f, bool *fenced)
     return ok;
 }
 
-static bool write_all(struct flush *f, bool *fenced)
+static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
 {
     for (size_t i = 0; i < f->ntally; i++)
         if (f->tally[i].epoch < 0) { /* consumed from a partition no longer held */
             *fenced = true;
             return false;
         }
-    if (!usage_write(f->conn, &f->usage) || !capacity_write(f->conn, &f->capacity) ||
+    int64_t t0 = time_monotonic_ms();
+    bool usage_ok = usage_write(f->conn, &f->usage);
+    *usage_ms = time_monotonic_ms() - t0;
+    if (!usage_ok || !capacity_write(f->conn, &f->capacity) ||
         !device_health_write(f->conn, &f->health) ||
         !dedup_save(&f->dedup, f->conn) || !save_parked(f))
         return false;
@@ -406,17 +427,29 @@ static enum flush_result commit_range(struct batch_msg *msgs, size_t n, const ch
     size_t nsrc = 0;
     struct strset distinct = {0};
     for (size_t i = 0; i < n; i++)
-        if (!msgs[i].err && strset_add(&distinct, msgs[i].ev.source))
-            sources[nsrc++] = msgs[i].ev.source;
+        if (!msgs[i].err && strset_add(&distinct, msgs[i].head->source))
+            sources[nsrc++] = msgs[i].head->source;
     strset_free(&distinct);
     bool fenced = false;
+    /* where a batch's time goes, for GPUMETER_DEBUG (bench/REPORT.md's analysis) */
+    int64_t t[5] = {time_monotonic_ms()}, usage_ms = 0;
     bool ok = db_begin(conn) && dedup_load(&f.dedup, conn, sources, nsrc) && load_mapped(&f);
+    t[1] = time_monotonic_ms();
     if (ok) {
         classify(&f);
-        ok = send_dead_letters(&f) && write_all(&f, &fenced) && db_commit(conn);
+        t[2] = time_monotonic_ms();
+        ok = send_dead_letters(&f) && write_all(&f, &fenced, &usage_ms);
+        t[3] = time_monotonic_ms();
+        ok = ok && db_commit(conn);
+        t[4] = time_monotonic_ms();
     }
-    if (ok)
+    if (ok) {
         add_counts(&f, counts);
+        log_debug("batch of %zu: %" PRId64 " ms reading dedup state and accounts, %" PRId64
+                  " ms classifying and splitting, %" PRId64 " ms writing (%" PRId64
+                  " ms of it the hourly usage with its rollup), %" PRId64 " ms committing",
+                  n, t[1] - t[0], t[2] - t[1], t[3] - t[2], usage_ms, t[4] - t[3]);
+    }
     else
         db_rollback(conn);
     if (fenced)

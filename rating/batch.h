@@ -30,6 +30,7 @@
 #include "core/event.h"
 #include "core/strbuf.h"
 #include "rating/dlq.h"
+#include "rating/event_intern.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -57,7 +58,12 @@ struct batch_msg {
     enum event_error err;
     bool rejected;         /* isolated as the message PostgreSQL refuses */
     enum batch_sig sig;    /* under its cluster's key (hmac.<cluster>), when err == EVENT_OK */
-    struct usage_event ev; /* when err == EVENT_OK */
+    bool signed_event;     /* it carried a signature, right or wrong */
+    /* the decoded event, when err == EVENT_OK: its strings and kind in a
+     * head shared by the batch's events that differ only in their numbers
+     * (event_intern.h), and its numbers */
+    const struct usage_event *head;
+    struct event_numbers num;
     char *reason;          /* when err != EVENT_OK or rejected; NULL otherwise (rare, so
                               kept off the message: a batch holds 100,000 of them) */
 };
@@ -75,8 +81,16 @@ struct partition_epoch {
 struct batch {
     struct batch_msg *msgs;
     size_t n, cap;
-    struct strbuf bytes; /* every payload, back to back */
+    struct strbuf bytes;       /* every payload, back to back */
+    struct event_intern heads; /* of the decoded events */
 };
+
+/* What a batch may hold before it is committed, whatever its count
+ * (rate --batch): its messages, payloads and heads. 100,000 events of a
+ * usual stream hold about 50 MiB; a stream whose every event has strings
+ * of its own (a job per event) reaches the bound first and commits
+ * smaller batches, so the rater's two batches stay within 2 x 64 MiB. */
+#define BATCH_MAX_BYTES ((size_t)64 << 20)
 
 enum flush_result {
     FLUSH_OK,
@@ -103,6 +117,13 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
  * A batch refused for one message's data commits without it (above). */
 enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
                               struct batch_counts *counts);
+/* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */
+size_t batch_held_bytes(const struct batch *b);
+/* Whether the batch is due for its commit: max_messages of them, or
+ * BATCH_MAX_BYTES held. */
+bool batch_full(const struct batch *b, long long max_messages);
+/* Empties the batch; keeps its arrays for the next one up to what a batch
+ * within BATCH_MAX_BYTES needs, and returns more to the allocator. */
 void batch_clear(struct batch *b);
 void batch_counts_add(struct batch_counts *to, const struct batch_counts *from);
 void batch_free(struct batch *b);

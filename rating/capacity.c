@@ -24,12 +24,13 @@ static void add_part(int64_t hour_ms, int64_t part, void *ctx)
     *(int64_t *)((char *)c + s->field) += part;
 }
 
-void capacity_add(struct capacity_set *cs, const struct usage_event *ev)
+void capacity_add(struct capacity_set *cs, const struct usage_event *ev,
+                  const struct event_numbers *num)
 {
-    if (ev->end_ms <= ev->start_ms) return; /* nothing installed in no time */
+    if (num->end_ms <= num->start_ms) return; /* nothing installed in no time */
     const struct accelerator *a = catalogue_find(ev->model);
-    int64_t first = time_floor_hour(ev->start_ms);
-    size_t hours = (size_t)((ev->end_ms - first + MS_PER_HOUR - 1) / MS_PER_HOUR);
+    int64_t first = time_floor_hour(num->start_ms);
+    size_t hours = (size_t)((num->end_ms - first + MS_PER_HOUR - 1) / MS_PER_HOUR);
     size_t last = cs->n + hours - 1;
     while (last >= cs->cap)
         ALLOC_GROW(cs->v, last, cs->cap, 1024);
@@ -39,21 +40,21 @@ void capacity_add(struct capacity_set *cs, const struct usage_event *ev)
                                       .model = a ? a->model : ev->model,
                                       .vendor = a ? a->vendor : ev->vendor,
                                       .hour_ms = first + (int64_t)h * MS_PER_HOUR};
-    int64_t window = ev->end_ms - ev->start_ms, installed = ev->devices * window;
+    int64_t window = num->end_ms - num->start_ms, installed = num->devices * window;
     struct split s = {c, first, offsetof(struct capacity_cell, installed_ms)};
-    time_split_hours(ev->start_ms, ev->end_ms, installed, add_part, &s);
+    time_split_hours(num->start_ms, num->end_ms, installed, add_part, &s);
     s.field = offsetof(struct capacity_cell, allocated_ms);
-    time_split_hours(ev->start_ms, ev->end_ms, ev->allocated_ms, add_part, &s);
+    time_split_hours(num->start_ms, num->end_ms, num->allocated_ms, add_part, &s);
     if (ev->has & EVENT_HAS_IDLE_ENERGY) {
         s.field = offsetof(struct capacity_cell, idle_energy_mj);
-        time_split_hours(ev->start_ms, ev->end_ms, ev->idle_energy_mj, add_part, &s);
+        time_split_hours(num->start_ms, num->end_ms, num->idle_energy_mj, add_part, &s);
     }
     for (size_t h = 0; h < hours; h++) {
         /* A part of allocated never exceeds the part of installed: both are
          * floors of the same overlap, and allocated <= installed. */
         assert(c[h].allocated_ms <= c[h].installed_ms);
         int64_t idle = c[h].installed_ms - c[h].allocated_ms;
-        if (ev->allocated_ms == 0)
+        if (num->allocated_ms == 0)
             c[h].idle_whole_ms = idle;
         else
             c[h].idle_stranded_ms = idle;

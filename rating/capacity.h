@@ -7,12 +7,13 @@
  * other idle time is stranded beside allocated devices. capacity_write
  * merges equal cells and adds them to capacity_hourly (schema 015) in the
  * caller's transaction; accelerators go under their catalogue name like
- * usage. Events must outlive the set until capacity_write. Not
+ * usage. Not
  * thread-safe; one set per batch. */
 #ifndef GPUMETER_CAPACITY_H
 #define GPUMETER_CAPACITY_H
 
 #include "core/event.h"
+#include "rating/event_intern.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -31,7 +32,10 @@ struct capacity_set {
     size_t n, cap;
 };
 
-void capacity_add(struct capacity_set *cs, const struct usage_event *ev);
+/* ev supplies the strings and kind (its numbers are not read), num the
+ * numbers; ev must outlive the set until capacity_write, num need not. */
+void capacity_add(struct capacity_set *cs, const struct usage_event *ev,
+                  const struct event_numbers *num);
 /* Merges and upserts the cells (none: nothing to do); false after logging. */
 bool capacity_write(PGconn *conn, struct capacity_set *cs);
 void capacity_free(struct capacity_set *cs);

@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void device_health_add(struct device_health_set *hs, const struct usage_event *ev)
+void device_health_add(struct device_health_set *hs, const struct usage_event *ev,
+                       const struct event_numbers *num)
 {
     assert(ev->kind == EVENT_KIND_HEALTH);
     assert((ev->state == HEALTH_UP) == (ev->nreasons == 0)); /* the codec's rule */
     ALLOC_GROW(hs->v, hs->n, hs->cap, 256);
-    hs->v[hs->n++] = ev;
+    hs->v[hs->n++] = (struct device_health_window){ev, num->seq, num->start_ms, num->end_ms};
 }
 
 bool device_health_write(PGconn *conn, const struct device_health_set *hs)
@@ -25,7 +26,8 @@ bool device_health_write(PGconn *conn, const struct device_health_set *hs)
     db_columns_open(&arr, 13);
     struct strbuf reasons = STRBUF_INIT;
     for (size_t i = 0; i < hs->n; i++) {
-        const struct usage_event *ev = hs->v[i];
+        const struct device_health_window *w = &hs->v[i];
+        const struct usage_event *ev = w->ev;
         const struct accelerator *a = catalogue_find(ev->model);
         /* codes hold no comma (core/event.c), so one text per window */
         sb_reset(&reasons);
@@ -35,12 +37,12 @@ bool device_health_write(PGconn *conn, const struct device_health_set *hs)
         }
         const char *text[] = {ev->source, ev->cluster, ev->site, ev->node, ev->device,
                               a ? a->model : ev->model, a ? a->vendor : ev->vendor};
-        db_array_add_int(&arr.v[0], ev->seq);
+        db_array_add_int(&arr.v[0], w->seq);
         for (int k = 0; k < 7; k++)
             db_array_add(&arr.v[1 + k], text[k]);
-        db_array_add_int(&arr.v[8], ev->start_ms);
-        db_array_add_int(&arr.v[9], ev->end_ms);
-        db_array_add_int(&arr.v[10], ev->end_ms - ev->start_ms);
+        db_array_add_int(&arr.v[8], w->start_ms);
+        db_array_add_int(&arr.v[9], w->end_ms);
+        db_array_add_int(&arr.v[10], w->end_ms - w->start_ms);
         db_array_add(&arr.v[11], event_health_state(ev->state));
         db_array_add(&arr.v[12], sb_str(&reasons));
     }

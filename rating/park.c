@@ -18,15 +18,15 @@ void park_rows_init(struct park_rows *r)
     db_columns_open(&r->col, 6);
 }
 
-void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset,
-                   const struct usage_event *ev, const char *payload, size_t len)
+void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset, const char *account,
+                   const char *source, int64_t seq, const char *payload, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     db_array_add_int(&r->col.v[0], partition);
     db_array_add_int(&r->col.v[1], offset);
-    db_array_add(&r->col.v[2], ev->account);
-    db_array_add(&r->col.v[3], ev->source);
-    db_array_add_int(&r->col.v[4], ev->seq);
+    db_array_add(&r->col.v[2], account);
+    db_array_add(&r->col.v[3], source);
+    db_array_add_int(&r->col.v[4], seq);
     struct strbuf h = STRBUF_INIT;
     sb_puts(&h, "\\x");
     for (size_t i = 0; i < len; i++) {
@@ -149,7 +149,9 @@ long park_release(PGconn *conn, const char *topic, struct dlq *q)
         enum event_error err = event_decode((const char *)bytes, len, &ev[i], why, sizeof why);
         struct released *r = released_for(rel, &nrel, atoi(PQgetvalue(res, i, 0)));
         if (err == EVENT_OK) {
-            usage_add(&usage, &ev[i]);
+            struct event_numbers num;
+            event_numbers_of(&ev[i], &num);
+            usage_add(&usage, &ev[i], &num);
             r->n++;
         } else {
             ok = bury(conn, q, topic, PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), bytes, len, err,

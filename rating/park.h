@@ -27,8 +27,9 @@ struct park_rows {
 };
 
 void park_rows_init(struct park_rows *r);
-void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset,
-                   const struct usage_event *ev, const char *payload, size_t len);
+/* One parked event: its account, source and seq, and its payload. */
+void park_rows_add(struct park_rows *r, int32_t partition, int64_t offset, const char *account,
+                   const char *source, int64_t seq, const char *payload, size_t len);
 bool park_rows_write(PGconn *conn, const char *topic, struct park_rows *r);
 void park_rows_free(struct park_rows *r);
 

@@ -375,7 +375,7 @@ static int run(struct rater *r, const struct options *o, struct metrics_http *me
         if (ok && drained) {
             flush(r);
             batch_started = 0;
-        } else if (ok && ((long long)r->batch.n >= o->batch_max ||
+        } else if (ok && (batch_full(&r->batch, o->batch_max) ||
                           (r->batch.n && now - batch_started >= o->batch_ms))) {
             flush_async(r);
             batch_started = 0;

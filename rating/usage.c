@@ -88,7 +88,7 @@ static uint32_t intern(struct usage_set *u, const struct usage_event *ev, uint64
     return u->nkeys++;
 }
 
-void usage_add(struct usage_set *u, const struct usage_event *ev)
+void usage_add(struct usage_set *u, const struct usage_event *ev, const struct event_numbers *num)
 {
     canonical(u, ev);
     const char *model = u->last_model ? u->last_model : ev->model;
@@ -109,7 +109,7 @@ void usage_add(struct usage_set *u, const struct usage_event *ev)
                               by_size ? "" : vendor,
                               by_size && (ev->has & EVENT_HAS_MODEL_PARAMS) ? ev->model_params : 0};
         assert(meter_rows[m].split == METER_SPLIT_BY_TIME); /* the only split there is */
-        time_split_hours(ev->start_ms, ev->end_ms, ev->qty[m], push, &c);
+        time_split_hours(num->start_ms, num->end_ms, num->qty[m], push, &c);
     }
 }
 

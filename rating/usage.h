@@ -9,13 +9,13 @@
  * recorded under their catalogue model and vendor (core/catalogue.h), so
  * "NVIDIA H800" and "H800 80GB HBM3" are one H800 to every plan; a model the
  * catalogue does not know stays as reported. Token cells keep the trained
- * model's parameter count (plans price tokens by model size). Events must
- * outlive the set until usage_write.
+ * model's parameter count (plans price tokens by model size).
  * Not thread-safe: a usage set belongs to one batch, used by one thread at a time. */
 #ifndef GPUMETER_USAGE_H
 #define GPUMETER_USAGE_H
 
 #include "core/event.h"
+#include "rating/event_intern.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -50,7 +50,10 @@ struct usage_set {
     const char *last_model, *last_vendor;
 };
 
-void usage_add(struct usage_set *u, const struct usage_event *ev);
+/* ev supplies the strings, kind and model size (its numbers are not read),
+ * num the window and quantities; ev must outlive the set until
+ * usage_write, num need not. */
+void usage_add(struct usage_set *u, const struct usage_event *ev, const struct event_numbers *num);
 /* Merges and upserts the cells (none: nothing to do); false after logging. */
 bool usage_write(PGconn *conn, struct usage_set *u);
 void usage_free(struct usage_set *u);

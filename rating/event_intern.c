@@ -1,0 +1,124 @@
+/* event_intern: interned heads of a batch's events (see event_intern.h). */
+#include "rating/event_intern.h"
+
+#include "core/alloc.h"
+
+#include "core/invariant.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS_KEPT 1024 /* the index a reset keeps: enough for a usual batch's heads */
+
+void event_numbers_of(const struct usage_event *ev, struct event_numbers *num)
+{
+    num->seq = ev->seq;
+    num->start_ms = ev->start_ms;
+    num->end_ms = ev->end_ms;
+    memcpy(num->qty, ev->qty, sizeof num->qty);
+    num->devices = ev->devices;
+    num->allocated_ms = ev->allocated_ms;
+    num->idle_energy_mj = ev->idle_energy_mj;
+}
+
+/* A word-at-a-time hash of the whole head: its bytes are deterministic
+ * because event_decode zeroes the event before it fills it. */
+static uint64_t head_hash(const struct usage_event *ev)
+{
+    _Static_assert(sizeof *ev % sizeof(uint64_t) == 0, "a head hashes as whole words");
+    const unsigned char *p = (const unsigned char *)ev;
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (size_t i = 0; i < sizeof *ev; i += sizeof(uint64_t)) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static struct usage_event *head_at(const struct event_intern *in, uint32_t i)
+{
+    return &in->chunks[i / EVENT_INTERN_CHUNK][i % EVENT_INTERN_CHUNK];
+}
+
+static void place(struct event_intern *in, uint32_t i)
+{
+    size_t j = in->hashes[i] & (in->slot_cap - 1);
+    while (in->slot[j] != UINT32_MAX)
+        j = (j + 1) & (in->slot_cap - 1);
+    in->slot[j] = i;
+}
+
+static void rehash(struct event_intern *in, size_t cap)
+{
+    free(in->slot);
+    in->slot_cap = cap;
+    in->slot = xmalloc(cap * sizeof *in->slot);
+    memset(in->slot, 0xff, cap * sizeof *in->slot);
+    for (uint32_t i = 0; i < in->n; i++)
+        place(in, i);
+}
+
+const struct usage_event *event_intern_split(struct event_intern *in, struct usage_event *ev,
+                                             struct event_numbers *num)
+{
+    event_numbers_of(ev, num);
+    ev->seq = ev->start_ms = ev->end_ms = 0;
+    memset(ev->qty, 0, sizeof ev->qty);
+    ev->devices = ev->allocated_ms = ev->idle_energy_mj = 0;
+    memset(ev->sig, 0, sizeof ev->sig);
+    if (2 * ((size_t)in->n + 1) > in->slot_cap) rehash(in, in->slot_cap ? 2 * in->slot_cap : SLOTS_KEPT);
+    uint64_t h = head_hash(ev);
+    size_t j = h & (in->slot_cap - 1);
+    for (; in->slot[j] != UINT32_MAX; j = (j + 1) & (in->slot_cap - 1)) {
+        const struct usage_event *head = head_at(in, in->slot[j]);
+        if (in->hashes[in->slot[j]] == h && !memcmp(head, ev, sizeof *ev)) return head;
+    }
+    assert(in->n < UINT32_MAX);
+    if (in->n % EVENT_INTERN_CHUNK == 0 && in->n / EVENT_INTERN_CHUNK == in->nchunks) {
+        ALLOC_GROW(in->chunks, in->nchunks, in->chunks_cap, 16);
+        in->chunks[in->nchunks++] = xmalloc(EVENT_INTERN_CHUNK * sizeof **in->chunks);
+    }
+    ALLOC_GROW(in->hashes, in->n, in->hashes_cap, EVENT_INTERN_CHUNK);
+    struct usage_event *head = head_at(in, in->n);
+    memcpy(head, ev, sizeof *ev);
+    in->hashes[in->n] = h;
+    in->slot[j] = in->n++;
+    return head;
+}
+
+size_t event_intern_bytes(const struct event_intern *in)
+{
+    return in->nchunks * EVENT_INTERN_CHUNK * sizeof(struct usage_event) +
+           in->hashes_cap * sizeof *in->hashes + in->slot_cap * sizeof *in->slot;
+}
+
+void event_intern_reset(struct event_intern *in)
+{
+    for (size_t c = 1; c < in->nchunks; c++)
+        free(in->chunks[c]);
+    in->nchunks = in->nchunks ? 1 : 0;
+    in->n = 0;
+    if (in->hashes_cap > EVENT_INTERN_CHUNK) {
+        free(in->hashes);
+        in->hashes = NULL;
+        in->hashes_cap = 0;
+    }
+    if (in->slot_cap > SLOTS_KEPT) {
+        free(in->slot);
+        in->slot = NULL;
+        in->slot_cap = 0;
+    } else if (in->slot) {
+        memset(in->slot, 0xff, in->slot_cap * sizeof *in->slot);
+    }
+}
+
+void event_intern_free(struct event_intern *in)
+{
+    for (size_t c = 0; c < in->nchunks; c++)
+        free(in->chunks[c]);
+    free(in->chunks);
+    free(in->hashes);
+    free(in->slot);
+    memset(in, 0, sizeof *in);
+}

@@ -3,7 +3,8 @@
 # Sizes: BENCH_EVENTS (1,000,000 events per produce run), BENCH_RATE_EVENTS
 # (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
 # customers with a month of hourly usage each), BENCH_API_CUSTOMERS (1,000
-# customers with a year of hourly usage each), BENCH_RUNS (3).
+# customers with a year of hourly usage each), BENCH_RUNS (3); the freshness
+# section's BENCH_FRESH_* (bench/freshness.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 # Progress on stderr, each line with the minutes since the start, so that
@@ -435,6 +436,11 @@ curve_growth() {
     done
     echo "$out"
 }
+# Freshness: a 10,000-GPU fleet scraped every 15 s, from a scrape to the
+# customer's /v1/usage (bench/freshness.sh, its own database and topic;
+# about 2 minutes; run alone with `bash bench/freshness.sh`).
+say "freshness: a 10,000-GPU fleet, scrape to /v1/usage"
+fresh_section=$(bash "$ROOT/bench/freshness.sh")
 say "writing bench/REPORT.md"
 cores=$(nproc)
 mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -697,5 +703,7 @@ $(awk -v p="$(median "${cold_p99[@]}")" -v s="$(median "${sql_p99[@]}")" 'BEGIN 
     else if (s >= 20 * 0.8) print "is **not met** in this run, and pgbench alone, with no HTTP server, sees a p99 of " s " ms: the tail is PostgreSQL sharing 2 cores with 32 clients, not the server.";
     else print "is **not met** in this run, while pgbench alone sees " s " ms: the server adds the tail (wrk, the server and PostgreSQL share 2 cores).";
 }')
+
+$fresh_section
 REPORT
 cat "$ROOT/bench/REPORT.md"

@@ -117,6 +117,8 @@ elapsed=$((SECONDS - start))
 fsay "done in ${elapsed} s"
 
 val() { sed -n "s/^$1 //p" "$work/fresh.out"; }
+# No sample means no usage ever showed: a broken pipeline, not a figure.
+[ "$(val fresh_samples)" -gt 0 ] || { echo "freshness: no scrape's usage showed in /v1/usage" >&2; exit 1; }
 batch_ms=${BATCH_MS:-1000}
 cat <<SECTION
 ## Freshness

@@ -88,8 +88,14 @@ cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # PostgreSQL's CPU: its processes' (the postmaster's children) over the
 # measured run; a backend that ends before the second reading is not
 # counted, and the raters' and the server's live through it.
-postmaster=$(head -n 1 "$STATE/pg/data/postmaster.pid")
-pg_cpu() { local t=0 p; for p in $(ps --ppid "$postmaster" -o pid=); do t=$((t + $(cpu "$p"))); done; echo $t; }
+# (The data directory is the postgres user's: unreadable, the figure is 0.)
+postmaster=$(head -n 1 "$STATE/pg/data/postmaster.pid" 2>/dev/null || echo 0)
+pg_cpu() {
+    local t=0 p
+    [ "$postmaster" -gt 0 ] || { echo 0; return; }
+    for p in $(ps --ppid "$postmaster" -o pid=); do t=$((t + $(cpu "$p"))); done
+    echo $t
+}
 pg_before=$(pg_cpu)
 measure_start=$SECONDS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -21,7 +21,10 @@
  * recorded scrape after a probe's baseline shows, then prints one
  * "name value" line per figure: latency from T0 to shown (p50, p99, max)
  * and the three stages (T0 to delivered, delivered to committed, committed
- * to shown). A scrape that never showed is counted, not dropped. */
+ * to shown), and how long the watchers' sweeps took (the resolution of a
+ * T1). A scrape that never showed is counted, not dropped. A scrape the
+ * collector did not get (a timeout) shows with the next one and counts
+ * from its own T0, so the error only ever lengthens the figure. */
 #include "core/config.h"
 #include "core/kafka.h"
 #include "core/strbuf.h"
@@ -311,7 +314,7 @@ static bool all_shown(void)
     return all;
 }
 
-static void report(void)
+static void report(long long *sweeps, size_t nsweeps)
 {
     size_t cap = (size_t)fleet.nprobes * MAX_SCRAPES, n = 0, nk = 0, npg = 0, napi = 0;
     long long *total = calloc(cap, sizeof *total), *kafka = calloc(cap, sizeof *kafka),
@@ -340,6 +343,7 @@ static void report(void)
     print_figure("fresh_delivered", kafka, nk);
     print_figure("fresh_committed", rater, npg);
     print_figure("fresh_shown", api, napi);
+    print_figure("fresh_sweep", sweeps, nsweeps);
     free(total), free(kafka), free(rater), free(api);
 }
 
@@ -387,6 +391,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "bench_fresh: %d nodes of %d GPUs on port %d, %d probes, %d s\n", fleet.nodes,
             GPUS, port, fleet.nprobes, seconds);
     long long start = time_monotonic_ms(), closed_at = 0;
+    size_t nsweeps = 0, cap_sweeps = 1024;
+    long long *sweeps = malloc(cap_sweeps * sizeof *sweeps);
+    assert(sweeps);
     for (;;) {
         long long now = time_monotonic_ms();
         if (!closed_at && now - start >= seconds * 1000LL) {
@@ -404,12 +411,18 @@ int main(int argc, char **argv)
             pthread_mutex_unlock(&fleet.lock);
             if (pending) watch_api(curl, argv[5], i);
         }
+        if (nsweeps == cap_sweeps) {
+            sweeps = realloc(sweeps, (cap_sweeps *= 2) * sizeof *sweeps);
+            assert(sweeps);
+        }
+        sweeps[nsweeps++] = time_monotonic_ms() - now;
         usleep(50000);
     }
     __atomic_store_n(&fleet.stop, 1, __ATOMIC_RELAXED);
     pthread_join(kafka, NULL);
     MHD_stop_daemon(d);
-    report();
+    report(sweeps, nsweeps);
+    free(sweeps);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     PQfinish(pg);

@@ -136,6 +136,7 @@ cat <<SECTION
 | of which Kafka to the usage committed in PostgreSQL (the rater's batch: \`--batch-ms\` $batch_ms, and its commit) | $(val fresh_committed_p50_ms) ms / $(val fresh_committed_p99_ms) ms | | |
 | the rater's commits (its metrics): batches, events per batch, ms per commit | $commits, $(awk -v e="$batch_events" -v c="$commits" 'BEGIN { printf "%.0f", c ? e / c : 0 }'), $(awk -v m="$commit_ms" -v c="$commits" 'BEGIN { printf "%.0f", c ? m / c : 0 }') ms | | |
 | of which committed to shown by \`GET /v1/usage\` (the response cache's version check and a recompute; the 50 ms poll) | $(val fresh_shown_p50_ms) ms / $(val fresh_shown_p99_ms) ms | | |
+| the watchers' sweep (PostgreSQL, then \`GET /v1/usage\` of each probe with a scrape not yet shown), every 50 ms: the resolution of "shown" | $(val fresh_sweep_p50_ms) ms / $(val fresh_sweep_p99_ms) ms | | |
 
 $(val fresh_samples) samples: $(val fresh_probes) probe customers, each alone on
 one GPU of a fleet of $NODES nodes of 8 GPUs ($((NODES * 8)) GPUs) scraped every

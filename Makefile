@@ -184,7 +184,7 @@ build/bench/%: bench/%.c $(LIB_OBJ)
 
 # Everything bench/run.sh runs, so that it passes from a fresh clone.
 bench: services-up
-	@$(MAKE) $(PARALLEL) build/gpumeter build/bench/bench_ingest build/bench/bench_rate build/tools/slow_clients
+	@$(MAKE) $(PARALLEL) build/gpumeter build/bench/bench_ingest build/bench/bench_rate build/bench/bench_fresh build/tools/slow_clients
 	@bash bench/run.sh
 
 # Each target runs FUZZ_SECONDS on the seed corpus in tests/fuzz/corpus; new

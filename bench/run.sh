@@ -3,7 +3,8 @@
 # Sizes: BENCH_EVENTS (1,000,000 events per produce run), BENCH_RATE_EVENTS
 # (1,000,000 events rated per run), BENCH_INVOICE_CUSTOMERS (10,000
 # customers with a month of hourly usage each), BENCH_API_CUSTOMERS (1,000
-# customers with a year of hourly usage each), BENCH_RUNS (3).
+# customers with a year of hourly usage each), BENCH_RUNS (3); the freshness
+# section's BENCH_FRESH_* (bench/freshness.sh).
 # BENCH_ONLY=rate runs only the unsigned rating runs and one within-200-MiB
 # run and prints their rows (REPORT.md is left alone, about 2 minutes);
 # BENCH_RATER_BEFORE=<a gpumeter binary> rates the same stream with it as
@@ -470,6 +471,11 @@ curve_growth() {
     done
     echo "$out"
 }
+# Freshness: a 10,000-GPU fleet scraped every 15 s, from a scrape to the
+# customer's /v1/usage (bench/freshness.sh, its own database and topic;
+# about 2 minutes; run alone with `bash bench/freshness.sh`).
+say "freshness: a 10,000-GPU fleet, scrape to /v1/usage"
+fresh_section=$(bash "$ROOT/bench/freshness.sh")
 say "writing bench/REPORT.md"
 cores=$(nproc)
 mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -502,6 +508,10 @@ which takes 7.2 of the 26 million rows loaded and about 3 min 45 s; with
 3 repeats that run would have taken about 23 minutes. The repeats stay
 at 3: the spreads below (the bare consumer's rate moving twofold between
 runs, the scale curve's refresh by a third) do not allow fewer.
+The freshness section (last) runs once, not $RUNS times: about 2 minutes
+(100 s of a 10,000-GPU fleet's scrapes, then waiting for the last to
+show), its own duration printed in it; its hundreds of samples give the
+p99.
 
 ## Ingest
 
@@ -772,5 +782,7 @@ $(awk -v p="$(median "${cold_p99[@]}")" -v s="$(median "${sql_p99[@]}")" 'BEGIN 
     else if (s >= 20 * 0.8) print "is **not met** in this run, and pgbench alone, with no HTTP server, sees a p99 of " s " ms: the tail is PostgreSQL sharing 2 cores with 32 clients, not the server.";
     else print "is **not met** in this run, while pgbench alone sees " s " ms: the server adds the tail (wrk, the server and PostgreSQL share 2 cores).";
 }')
+
+$fresh_section
 REPORT
 cat "$ROOT/bench/REPORT.md"

@@ -66,6 +66,8 @@ map_accounts team-a
 "${SVC[@]}" cluster-up >"$TMP/cluster.log" 2>&1 ||
     { fail "start the cluster: $(tail -n 3 "$TMP/cluster.log")"; finish; }
 export GPUMETER_KAFKA_BROKERS=$("${SVC[@]}" cluster-brokers)
+"${SVC[@]}" cluster-kill 4 2>/dev/null
+check_eq "services.sh cluster-kill of a node that is not 1, 2 or 3: exit 2" 2 "$?"
 "$GM" topics >/dev/null || { fail "create the topic on the cluster"; finish; }
 
 IFS=, read -ra NODE <<<"$GPUMETER_KAFKA_BROKERS" # node i's address is NODE[i-1]
@@ -131,6 +133,8 @@ A=$(leader_agreed "$P" 1 2 3)
 # 1. SIGKILL of A mid-stream.
 before=$(consumed)
 "${SVC[@]}" cluster-kill "$A"
+"${SVC[@]}" cluster-stop "$A" 2>/dev/null
+check_eq "services.sh cluster-stop of a node that is down: exit 1" 1 "$?"
 wait_for 60 without_node "$A"
 check_eq "broker $A (leader of partition $P) killed: the controller moves its partitions and ISR" 0 "$?"
 wait_for 120 consumed_at_least $((before + 18))

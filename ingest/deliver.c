@@ -13,11 +13,13 @@
 #define RETRY_PAUSE_MS 5000
 
 struct deliverer {
+    const struct config *cfg; /* the caller's, for a new producer */
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
     struct spool *sp;
     long long delivered;
     long failures;
+    long replaced; /* producers replaced after a fatal error */
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -46,25 +48,70 @@ static bool user_set(const struct config *cfg, const char *key)
     return false;
 }
 
-struct deliverer *deliver_open(const struct config *cfg, struct spool *sp)
+/* Creates d's producer and topic handle; false after logging. */
+static bool open_producer(struct deliverer *d)
 {
-    rd_kafka_conf_t *conf = kafka_producer_conf(cfg);
-    if (!conf) return NULL;
+    rd_kafka_conf_t *conf = kafka_producer_conf(d->cfg);
+    if (!conf) return false;
     /* Wait for the broker as long as it takes: the spool bounds what waits. */
-    if (!user_set(cfg, "message.timeout.ms") && !kafka_conf_set(conf, "message.timeout.ms", "0")) {
+    if (!user_set(d->cfg, "message.timeout.ms") &&
+        !kafka_conf_set(conf, "message.timeout.ms", "0")) {
         rd_kafka_conf_destroy(conf);
-        return NULL;
+        return false;
     }
-    struct deliverer *d = xcalloc(1, sizeof *d);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, d);
-    if (!(d->rk = kafka_new(RD_KAFKA_PRODUCER, conf))) {
+    if (!(d->rk = kafka_new(RD_KAFKA_PRODUCER, conf))) return false;
+    d->rkt = rd_kafka_topic_new(d->rk, d->cfg->topic, NULL);
+    return true;
+}
+
+static void close_producer(struct deliverer *d)
+{
+    rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(d->rk, 0);
+    rd_kafka_flush(d->rk, 1000);
+    rd_kafka_topic_destroy(d->rkt);
+    rd_kafka_destroy(d->rk);
+    d->rk = NULL;
+    d->rkt = NULL;
+}
+
+struct deliverer *deliver_open(const struct config *cfg, struct spool *sp)
+{
+    struct deliverer *d = xcalloc(1, sizeof *d);
+    d->cfg = cfg;
+    d->sp = sp;
+    if (!open_producer(d)) {
         free(d);
         return NULL;
     }
-    d->rkt = rd_kafka_topic_new(d->rk, cfg->topic, NULL);
-    d->sp = sp;
     return d;
+}
+
+/* An idempotent producer's fatal error (the broker refused its sequence or
+ * epoch for good, e.g. after a leader change lost writes it had
+ * acknowledged) leaves the handle failing every message from then on, so
+ * sending the spool again through it would never succeed. Replace it: a
+ * new producer gets a new producer id, and every batch not yet wholly
+ * acknowledged is sent again from its first message (the duplicates are
+ * dropped downstream by source + seq). False while no producer could be
+ * made (tried again on the next pump). */
+static bool replace_if_fatal(struct deliverer *d)
+{
+    char why[512];
+    if (d->rk && !rd_kafka_fatal_error(d->rk, why, sizeof why)) return true;
+    if (d->rk) {
+        log_error("the Kafka producer failed for good; a new one sends the spooled events again");
+        log_detail("%s", why);
+        close_producer(d);
+        for (struct spool_batch *b = d->sp->head; b; b = b->next_batch) {
+            b->next = b->sent = b->acked = b->failed = 0;
+            b->retry_at_ms = 0;
+        }
+        d->replaced++;
+    }
+    return open_producer(d);
 }
 
 /* Produces b's remaining lines; false when librdkafka's queue is full. */
@@ -97,6 +144,7 @@ static bool produce_batch(struct deliverer *d, struct spool_batch *b)
 
 void deliver_pump(struct deliverer *d, int wait_ms)
 {
+    if (!replace_if_fatal(d)) return;
     int64_t now = time_monotonic_ms();
     for (struct spool_batch *b = d->sp->head; b; b = b->next_batch) {
         if (b->failed && b->acked + b->failed == b->sent && b->sent == b->nmsg) {
@@ -119,12 +167,18 @@ long long deliver_count(const struct deliverer *d)
     return d->delivered;
 }
 
+long deliver_replaced(const struct deliverer *d)
+{
+    return d->replaced;
+}
+
+rd_kafka_t *deliver_producer(const struct deliverer *d)
+{
+    return d->rk;
+}
+
 void deliver_close(struct deliverer *d)
 {
-    rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(d->rk, 0);
-    rd_kafka_flush(d->rk, 1000);
-    rd_kafka_topic_destroy(d->rkt);
-    rd_kafka_destroy(d->rk);
+    if (d->rk) close_producer(d);
     free(d);
 }

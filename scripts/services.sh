@@ -3,6 +3,14 @@
 # checkout: services.sh up | down | status. Idempotent. Ports and the state
 # folder come from GPUMETER_PG_PORT, GPUMETER_KAFKA_PORT and
 # GPUMETER_STATE_DIR (docs/configuration.md).
+#
+# Also a three-node KRaft cluster shaped as production runs it (each node a
+# broker and one of three controller voters; topics of replication factor
+# 3, min.insync.replicas 2, no unclean election), for the broker fault suite
+# and operators' rehearsals: cluster-up | cluster-down | cluster-status |
+# cluster-brokers, and cluster-kill | cluster-stop | cluster-cont |
+# cluster-start | cluster-leader (docs/operations.md, "A three-broker
+# rehearsal").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -64,29 +72,26 @@ kafka_running() {
 kafka_port_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$KAFKA_PORT") 2>/dev/null
 }
+kafka_answers() {
+    kafka_running || die "Kafka exited during start-up" "See $KLOG."
+    kafka_port_open && kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 5 >/dev/null 2>&1
+}
 
-kafka_configure() {
-    mkdir -p "$KDIR/data"
-    cat >"$KDIR/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$KDIR/data
-num.partitions=6
-auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=16777216
-PROPS
-    cat >"$KDIR/log4j2.properties" <<'PROPS'
+# Runs the command once a second until it succeeds; after START_TIMEOUT
+# seconds, dies saying what did not happen "within N s".
+wait_service() { # what hint command...
+    local what=$1 hint=$2 waited=0
+    shift 2
+    until "$@"; do
+        [ "$waited" -lt "$START_TIMEOUT" ] || die "$what within ${START_TIMEOUT} s" "$hint"
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
+# Kafka's own log: warnings and errors of its classes, the rest at INFO.
+kafka_log4j() { # file
+    cat >"$1" <<'PROPS'
 rootLogger.level = INFO
 rootLogger.appenderRef.stdout.ref = STDOUT
 appender.stdout.type = Console
@@ -96,6 +101,40 @@ appender.stdout.layout.pattern = [%d] %p %m (%c)%n
 logger.kafka.name = org.apache.kafka
 logger.kafka.level = WARN
 PROPS
+}
+
+# The properties of a node that is both broker and controller, on
+# 127.0.0.1, single or one of the cluster's (scripts/kafka-cluster.sh).
+kafka_node_props() { # node-id broker-port controller-port data-dir
+    cat <<PROPS
+process.roles=broker,controller
+node.id=$1
+listeners=PLAINTEXT://127.0.0.1:$2,CONTROLLER://127.0.0.1:$3
+advertised.listeners=PLAINTEXT://127.0.0.1:$2
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$4
+num.partitions=6
+auto.create.topics.enable=false
+offsets.topic.num.partitions=6
+group.initial.rebalance.delay.ms=0
+log.cleaner.dedupe.buffer.size=16777216
+PROPS
+}
+
+kafka_configure() {
+    mkdir -p "$KDIR/data"
+    {
+        kafka_node_props 1 "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KDIR/data"
+        cat <<PROPS
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+PROPS
+    } >"$KDIR/server.properties"
+    kafka_log4j "$KDIR/log4j2.properties"
 }
 
 kafka_up() {
@@ -112,15 +151,7 @@ kafka_up() {
         setsid nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KDIR/server.properties" \
             >>"$KLOG" 2>&1 </dev/null &
         echo $! >"$KPID"
-        local waited=0
-        until kafka_port_open && kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 5 >/dev/null 2>&1; do
-            kafka_running || die "Kafka exited during start-up" "See $KLOG."
-            [ "$waited" -lt "$START_TIMEOUT" ] ||
-                die "Kafka did not answer on 127.0.0.1:$KAFKA_PORT within ${START_TIMEOUT} s" \
-                    "See $KLOG."
-            sleep 1
-            waited=$((waited + 1))
-        done
+        wait_service "Kafka did not answer on 127.0.0.1:$KAFKA_PORT" "See $KLOG." kafka_answers
         echo "services: Kafka up on 127.0.0.1:$KAFKA_PORT (log $KLOG)"
     fi
     # The default usage topic, with the configured partition count.
@@ -150,6 +181,8 @@ pg_down() {
     echo "services: PostgreSQL stopped"
 }
 
+. "$ROOT/scripts/kafka-cluster.sh"
+
 case "${1:-}" in
 up)
     pg_up
@@ -167,6 +200,9 @@ down)
 kafka-up | kafka-down | pg-up | pg-down) # one service, for fault tests
     "${1%-*}_${1#*-}"
     ;;
+cluster-*) # the three-node cluster: scripts/kafka-cluster.sh
+    cluster_command "$@"
+    ;;
 status)
     pg_running && echo "postgresql: running on 127.0.0.1:$PG_PORT" || echo "postgresql: stopped"
     kafka_running && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
@@ -174,6 +210,9 @@ status)
     ;;
 *)
     echo "usage: scripts/services.sh up|down|status|kafka-up|kafka-down|pg-up|pg-down" >&2
+    echo "       scripts/services.sh cluster-up|cluster-down|cluster-status|cluster-brokers" >&2
+    echo "       scripts/services.sh cluster-kill|cluster-stop|cluster-cont|cluster-start NODE" >&2
+    echo "       scripts/services.sh cluster-leader TOPIC PARTITION" >&2
     exit 2
     ;;
 esac

@@ -115,7 +115,7 @@ run_unit() {
 
 # The suites known to take longest, started first (build/test-logs/times.txt
 # has each suite's wall and CPU seconds of the last run).
-SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_deploy_prometheus test_rate_group test_console
+SLOW_FIRST='test_fault_rater_sigkill test_fault_broker_cluster test_fault_rebalance_storm test_deploy_prometheus test_rate_group test_console
     test_api_concurrent test_contracts test_db_roles test_exports_safe test_token_server
     test_invoice_credit test_capacity test_invoice_pdf'
 
@@ -125,6 +125,10 @@ SLOW_FIRST='test_fault_rater_sigkill test_fault_rebalance_storm test_deploy_prom
 # runs alone, after the pool.
 stops_services() { grep -qE 'services\.sh"? +(kafka|pg)-(down|up)' "$1"; }
 runs_alone() { grep -qE '^# tests/run\.sh: alone' "$1"; }
+# One too heavy for every `make check` (its own services: three Kafka JVMs)
+# says so in a line "# tests/run.sh: faults only (why)": only `make faults`
+# (tests/run.sh faults) runs it.
+faults_only() { grep -qE '^# tests/run\.sh: faults only' "$1"; }
 
 services_up() { # sets STARTED=1 when this run started them
     STARTED=0
@@ -182,6 +186,7 @@ run_integration() { # entry lines on stdin (a here-string: a pipe would run it i
                 if [ -n "$s" ]; then [ "$name" = "$s" ] || continue
                 # (the list's line breaks as spaces: a name before one ran twice)
                 elif [[ " ${SLOW_FIRST//[[:space:]]/ } " == *" $name "* ]]; then continue; fi
+                [ "$MODE" = faults ] || ! faults_only "$t" || continue
                 if stops_services "$t"; then
                     lane+=("integration-$name$suffix|$env|$t")
                 elif runs_alone "$t"; then

@@ -186,7 +186,10 @@ run_integration() { # entry lines on stdin (a here-string: a pipe would run it i
                 if [ -n "$s" ]; then [ "$name" = "$s" ] || continue
                 # (the list's line breaks as spaces: a name before one ran twice)
                 elif [[ " ${SLOW_FIRST//[[:space:]]/ } " == *" $name "* ]]; then continue; fi
-                [ "$MODE" = faults ] || ! faults_only "$t" || continue
+                if [ "$MODE" != faults ] && faults_only "$t"; then
+                    echo "# $name$suffix: in make faults only (tests/run.sh faults)"
+                    continue
+                fi
                 if stops_services "$t"; then
                     lane+=("integration-$name$suffix|$env|$t")
                 elif runs_alone "$t"; then

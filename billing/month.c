@@ -366,6 +366,7 @@ static const struct plan *resolve_index_prices(struct month *m, struct bill *b,
                                                const struct usage_row *rows, size_t n)
 {
     if (!plan_has_index_link(p)) return p;
+    if (!m->linked) m->linked = xmalloc(sizeof *m->linked); /* only when needed: 40 KiB */
     *m->linked = *p;
     for (int i = 0; i < m->linked->nmodels; i++) {
         struct model_price *mp = &m->linked->models[i];
@@ -599,8 +600,7 @@ int month_price(const struct month_inputs *in, PGconn *conn, bill_fn fn, void *c
                       .subsidies = in->subsidies,
                       .nsubsidies = in->nsubsidies,
                       .k = xcalloc(1, sizeof(struct contract)),
-                      .plan = xcalloc(1, sizeof(struct plan)),
-                      .linked = xcalloc(1, sizeof(struct plan))};
+                      .plan = xcalloc(1, sizeof(struct plan))};
     bool ok = true;
     int bills = 0;
     for (int r = 0; ok && r < PQntuples(in->contracts); r++) {

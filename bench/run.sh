@@ -498,6 +498,9 @@ SECTION
 }
 if [ "$ONLY" = api ]; then
     statements_report
+    echo
+    echo "(the same run's GET /v1/usage: $(median "${api_rps[@]}") requests/s from the response cache," \
+        "$(median "${cold_rps[@]}") without, pgbench of its SQL $(median "${sql_tps[@]}") queries/s)"
     exit 0
 fi
 bare=$(median "${bare_rates[@]}")

@@ -690,14 +690,21 @@ struct store_month *store_month_read(PGconn *conn, const char *period, const cha
                                     "WHERE c.code = $1 AND i.period = $2::date AND " INVOICE_STANDS("i."),
                                     2, p);
     if (!res) return NULL;
-    struct store_month *m = xcalloc(1, sizeof *m);
-    if (PQntuples(res) > 0)
-        m->issued = xstrdup(PQgetvalue(res, 0, 0));
-    else if (!(m->priced = billing_read(conn, period, customer, NULL))) {
-        free(m);
-        m = NULL;
+    struct store_month *m = NULL;
+    if (PQntuples(res) > 0) {
+        m = store_month_of_invoice(PQgetvalue(res, 0, 0));
+    } else {
+        struct billing_inputs *in = billing_read(conn, period, customer, NULL);
+        if (in) m = xcalloc(1, sizeof *m), m->priced = in;
     }
     PQclear(res);
+    return m;
+}
+
+struct store_month *store_month_of_invoice(const char *ids)
+{
+    struct store_month *m = xcalloc(1, sizeof *m);
+    m->issued = xstrdup(ids);
     return m;
 }
 

@@ -89,6 +89,9 @@ int store_load_month(PGconn *conn, const char *period, const char *customer, bil
  * device health reaches the bill, billing_inputs_live_health). */
 struct store_month;
 struct store_month *store_month_read(PGconn *conn, const char *period, const char *customer);
+/* The month of an issued invoice: ids is its id as an array literal
+ * ("{42}"), read back by store_load_each on each store_month_price. */
+struct store_month *store_month_of_invoice(const char *ids);
 int store_month_price(const struct store_month *m, PGconn *conn, bill_fn fn, void *ctx);
 bool store_month_keepable(const struct store_month *m);
 size_t store_month_bytes(const struct store_month *m); /* about, for a cache's bound */

@@ -15,9 +15,10 @@
 # Then the statements' kept inputs (issue 38, api/statement_inputs.h): late
 # usage rated, a new plan version, a contract change, a voucher, a deposit,
 # an invoice issued and voided each show in the very next statement, to the
-# fen, and every customer's JSON and CSV equal a server's that keeps
-# nothing; a customer's key never reads another's statement with every
-# entry kept.
+# fen, and so does the fleet's health for a contract with an sla (its
+# inputs are never kept); every customer's JSON and CSV equal a server's
+# that keeps nothing; a customer's key never reads another's statement with
+# every entry kept.
 GPUMETER_SERVE_BINARY=${GPUMETER_SERVE_BINARY:-build/gpumeter}
 . "$(dirname "$0")/lib.sh"
 
@@ -146,6 +147,19 @@ check_eq "a voucher: 50.00 claimed of 236.53 (30% is more), 186.53 due" "23653 5
     fail "a deposit is received"
 check_match "a deposit received: the next statement holds it" '"deposit_held_minor":10000' \
     "$(st "$KF" alpha json)"
+# the fleet's health, which no version counts (the rater writes it all the
+# time): a customer with an sla is priced from inputs read on every request
+"$GM" site apply "$ROOT/scripts/seed/site-sh-lingang.json" >/dev/null 2>&1 || fail "the site applies"
+seed_contract_with beta '"time_zone": "Asia/Shanghai", "sla": {"measured": "reserved", "reserved": [{"site": "sh-lingang", "node": "gpu-node-07"}], "target": "99.5", "tiers": [{"below": "99.5", "credit": "10"}], "cap": "20", "excludes": []}' \
+    >/dev/null || fail "beta's contract with an sla applies"
+printf 'a\t{"v":1,"source":"a","seq":7,"account":"ns-beta","cluster":"c","site":"sh-lingang","start":"2026-10-12T02:00:00Z","end":"2026-10-12T03:00:00Z","model":"H800","vendor":"nvidia","gpu_ms":3600000}\n' |
+    kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+"$GM" rate --until-idle 2>/dev/null
+sla_credit() { st "$KF" beta json | grep -o '"kind":"sla_credit"[^}]*"amount_minor":-\?[0-9]*' | grep -o -- '-\?[0-9]*$'; }
+check_eq "beta's H800 hour at sh-lingang, no health yet: no SLA credit" "" "$(sla_credit)"
+health_window 1 gpu-node-07 GPU-a 2026-10-12T02:00:00Z 60 down '{xid:79}'
+check_eq "a down window rated: the next statement credits 10% (0% available) of the H800 hour's 18.00" \
+    -180 "$(sla_credit)"
 check_eq "kept inputs still answer as inputs read again after every change" "" "$(differ)"
 # an invoice issued: the statement is the issued invoice from then on
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1 && "$GM" invoice issue --period 2026-10 >/dev/null 2>&1 ||

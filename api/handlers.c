@@ -267,6 +267,9 @@ bool handle_usage(struct request *r)
 struct one_bill {
     struct request *r;
     enum render_format f;
+    /* the customer's balances: kept ones to use, or read (and noted for
+     * keeping) when not known */
+    struct statement_balances *balances;
     bool done;
 };
 
@@ -274,20 +277,43 @@ static bool render_one(struct bill *b, void *opaque)
 {
     struct one_bill *o = opaque;
     if (b->error[0]) return http_error(o->r, 409, "cannot_price", "%s", b->error);
-    /* as `gpumeter statement`: the ledger's balances in JSON */
-    if (o->f == RENDER_JSON && !balances_read(o->r->conn, b))
-        return http_error(o->r, 503, "unavailable", "the database failed the query");
+    /* as `gpumeter statement`: the ledger's balances in JSON (read whatever
+     * the format when they are to be kept, so that the entry has them) */
+    if (!o->balances->known) {
+        if (!balances_read(o->r->conn, b))
+            return http_error(o->r, 503, "unavailable", "the database failed the query");
+        *o->balances = (struct statement_balances){true, b->deposit_held, b->prepaid};
+    }
+    b->deposit_held = o->balances->deposit_held;
+    b->prepaid = o->balances->prepaid;
+    b->has_balances = o->f == RENDER_JSON;
     render_into(o->r, b, o->f, "Statement");
     o->done = true;
     return true;
 }
 
+/* The statement of customer's period: priced from its kept inputs while
+ * their versions stand (statement_inputs.h), else from inputs read now,
+ * which are kept for the next request. The same bills either way
+ * (store_load_month is store_month_read then store_month_price). */
 static bool statement_of(struct request *r, const char *customer, const char *period,
                          enum render_format f)
 {
-    struct one_bill o = {r, f, false};
+    const struct statement_entry *kept = statement_inputs_get(
+        r->statements, customer, period, r->who.usage_version, r->who.statement_version);
+    struct statement_balances balances = kept ? kept->balances : (struct statement_balances){0};
+    struct one_bill o = {r, f, &balances, false};
+    struct store_month *read = NULL;
     db_clear_error();
-    int n = store_load_month(r->conn, period, customer, render_one, &o);
+    if (!kept) read = store_month_read(r->conn, period, customer);
+    int n = kept || read ? store_month_price(kept ? kept->month : read, r->conn, render_one, &o)
+                         : -1;
+    statement_inputs_release(r->statements, kept);
+    if (read && n == 1 && o.done)
+        statement_inputs_put(r->statements, customer, period, r->who.usage_version,
+                             r->who.statement_version, read, balances);
+    else
+        store_month_free(read);
     if (n < 0 && r->status == 200 && db_last_error()[0]) /* not the customer's fault */
         return http_error(r, 503, "unavailable", "the database failed the query");
     if (n < 0 && r->status == 200)

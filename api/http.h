@@ -12,6 +12,7 @@
 
 #include "api/cache.h"
 #include "api/keys.h"
+#include "api/statement_inputs.h"
 #include "core/strbuf.h"
 
 #include <libpq-fe.h>
@@ -29,6 +30,7 @@ struct request {
     unsigned *prepared; /* statements prepared on conn (db_query_prepared), the thread's */
     const struct config *cfg;
     struct cache *cache; /* usage responses by usage version (cache.h) */
+    struct statement_inputs *statements; /* statements' inputs by version (statement_inputs.h) */
     const struct strbuf *upload; /* the body of a POST route, else NULL */
     /* the response */
     unsigned status;

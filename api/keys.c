@@ -32,7 +32,8 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
         conn, prepared, KEY_VERIFY_SLOT, "look up the API key",
         "SELECT k.sha256, k.role, coalesce(c.code, ''), coalesce((SELECT v.version "
         "  FROM usage_version v JOIN customer u ON u.id = v.customer_id "
-        "  WHERE u.code = coalesce($2, c.code)), 0) "
+        "  WHERE u.code = coalesce($2, c.code)), 0), "
+        "  (SELECT s.version FROM statement_version s) "
         "FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
         "WHERE k.id = $1 AND k.revoked_at IS NULL",
         2, p);
@@ -44,6 +45,7 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
         who->sales = !strcmp(PQgetvalue(res, 0, 1), "sales");
         snprintf(who->customer, sizeof who->customer, "%s", PQgetvalue(res, 0, 2));
         who->usage_version = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        who->statement_version = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
         r = KEY_OK;
     }
     PQclear(res);

@@ -5,7 +5,9 @@
  * the caller is: a customer (its id and code), finance (every customer) or
  * sales (plans, the customer list and simulations),
  * and, in the same query, the usage version (schema 009) of the customer
- * the request is about, which decides whether a cached response is current.
+ * the request is about and the statement version (schema 065), which
+ * decide whether a cached response or a statement's kept inputs are
+ * current.
  * `gpumeter customer key create|list|revoke` manage them; a new key is
  * printed once and never stored. Thread-safe: keys_verify works on the caller's connection only. */
 #ifndef GPUMETER_KEYS_H
@@ -20,6 +22,7 @@ struct caller {
     bool sales;              /* plans, customers and simulations only (schema 020) */
     char customer[65];       /* "" for finance and sales */
     long long usage_version; /* of the customer asked about; 0 when it has none */
+    long long statement_version; /* schema 065: everything else a statement reads */
 };
 
 enum key_result { KEY_OK, KEY_INVALID, KEY_ERROR };

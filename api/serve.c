@@ -35,6 +35,7 @@
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"
+#include "api/statement_inputs.h"
 #include "console/console.h"
 #include "commands.h"
 #include "core/cli.h"
@@ -121,6 +122,7 @@ struct server {
     struct limits limits; /* what keeps one client from taking the server (limits.h) */
     pthread_t sweeper;
     struct cache *cache;       /* usage responses (api.cache_mb) */
+    struct statement_inputs *statements; /* statements' inputs (api.statement_cache_mb) */
     struct sessions *sessions; /* the console's sign-ins (session.h) */
     PGconn *conns[64];         /* every thread's connection, closed on stop */
     int nconns;
@@ -240,6 +242,21 @@ static void metrics(struct server *s, struct request *r)
               "# TYPE gpumeter_api_cache_bytes gauge\n"
               "gpumeter_api_cache_bytes %zu\n",
               hits, misses, cache_bytes(s->cache));
+    size_t st_bytes, st_entries;
+    statement_inputs_counts(s->statements, &st_bytes, &st_entries, &hits, &misses);
+    sb_printf(&r->body,
+              "# HELP gpumeter_api_statement_inputs_lookups_total Statements priced from kept "
+              "inputs (hit) or from inputs read again (miss).\n"
+              "# TYPE gpumeter_api_statement_inputs_lookups_total counter\n"
+              "gpumeter_api_statement_inputs_lookups_total{result=\"hit\"} %ld\n"
+              "gpumeter_api_statement_inputs_lookups_total{result=\"miss\"} %ld\n"
+              "# HELP gpumeter_api_statement_inputs_bytes Memory held by statements' kept inputs.\n"
+              "# TYPE gpumeter_api_statement_inputs_bytes gauge\n"
+              "gpumeter_api_statement_inputs_bytes %zu\n"
+              "# HELP gpumeter_api_statement_inputs Customer months whose inputs are kept.\n"
+              "# TYPE gpumeter_api_statement_inputs gauge\n"
+              "gpumeter_api_statement_inputs %zu\n",
+              hits, misses, st_bytes, st_entries);
     limits_metrics(&s->limits, &r->body);
     long per_key, table_full;
     session_evictions(s->sessions, &per_key, &table_full);
@@ -484,6 +501,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                         .content_type = "application/json",
                         .cfg = &s->cfg,
                         .cache = s->cache,
+                        .statements = s->statements,
                         .prepared = &thread_prepared,
                         .upload = up ? &up->body : NULL};
     if (*state == &nul_path)
@@ -560,6 +578,7 @@ int cmd_serve(int argc, char **argv)
     pthread_mutex_init(&s.lock, NULL);
     limits_init(&s.limits, &s.cfg);
     s.cache = cache_new((size_t)s.cfg.api_cache_mb << 20);
+    s.statements = statement_inputs_new((size_t)s.cfg.api_statement_cache_mb << 20);
     etags_init();
     s.sessions =
         sessions_new((size_t)s.cfg.api_max_connections, (size_t)s.cfg.api_sessions_per_key,
@@ -589,6 +608,7 @@ int cmd_serve(int argc, char **argv)
     for (int i = 0; i < s.nconns; i++)
         PQfinish(s.conns[i]);
     cache_free(s.cache);
+    statement_inputs_free(s.statements);
     sessions_free(s.sessions);
     limits_free(&s.limits);
     log_info("stopped");

@@ -7,10 +7,13 @@
 #include "billing/month.h"
 #include "billing/sla_late.h"
 #include "billing/owned.h"
+#include "core/alloc.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+
+#include <stdlib.h>
 
 /* Usage of the month, local to its customer's contract, on days or of jobs
  * that no account window of a contract covers (account_window, schema 029).
@@ -36,8 +39,14 @@ static const char uncovered_sql[] =
     "      AND starts_with(h.job, aw.job_prefix) AND h.hour >= aw.lo AND h.hour < aw.hi) "
     "GROUP BY 1 ORDER BY 1";
 
-int billing_load(PGconn *conn, const char *period, const char *customer,
-                 const struct plan *proposed, bill_fn fn, void *ctx)
+struct billing_inputs {
+    struct prior_lines prior;
+    struct month_inputs *month;
+    bool live_health;
+};
+
+struct billing_inputs *billing_read(PGconn *conn, const char *period, const char *customer,
+                                    const struct plan *proposed)
 {
     struct strbuf one = STRBUF_INIT;
     if (customer) {
@@ -47,21 +56,70 @@ int billing_load(PGconn *conn, const char *period, const char *customer,
     }
     const char *customers = customer ? sb_str(&one) : NULL;
     char first_day[16];
-    struct prior_lines prior = {0};
-    int bills = -1;
+    struct billing_inputs *in = xcalloc(1, sizeof *in);
+    bool ok = false;
     time_month_first_day(period, first_day);
     /* late usage of earlier months first: it rates those months again
      * (month_load without terms), never this one; then index revisions
      * after issue (index_revision.h), by the same rule; then late health of
      * issued months (sla_late.h), the difference to their SLA credits */
-    if (late_load(conn, first_day, customers, &prior) &&
-        index_revision_load(conn, first_day, customers, &prior) &&
-        sla_late_load(conn, first_day, customers, &prior)) {
-        prior_sort(&prior);
-        bills = month_load(conn, period, customers, customer, proposed, &prior, fn, ctx);
+    if (late_load(conn, first_day, customers, &in->prior) &&
+        index_revision_load(conn, first_day, customers, &in->prior) &&
+        sla_late_load(conn, first_day, customers, &in->prior)) {
+        prior_sort(&in->prior);
+        in->month = month_read(conn, period, customers, customer, proposed, &in->prior);
+        ok = in->month != NULL;
     }
-    prior_free(&prior);
+    /* whether the fleet's health may reach these bills: a contract of the
+     * customer with an sla, in effect now or in an issued month */
+    const char *p[] = {customers};
+    PGresult *res =
+        ok ? db_query_reused(conn, "look for a contract with an sla",
+                             "SELECT EXISTS (SELECT 1 FROM document WHERE kind = 'contract' "
+                             "  AND document ? 'sla' AND ($1::text[] IS NULL OR "
+                             "  customer = ANY($1::text[])))",
+                             1, p)
+           : NULL;
+    ok = res != NULL;
+    in->live_health = !res || PQgetvalue(res, 0, 0)[0] != 'f';
+    PQclear(res);
     sb_free(&one);
+    if (!ok) {
+        billing_inputs_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+int billing_price(const struct billing_inputs *in, PGconn *conn, bill_fn fn, void *ctx)
+{
+    return month_price(in->month, conn, fn, ctx);
+}
+
+bool billing_inputs_live_health(const struct billing_inputs *in)
+{
+    return in->live_health;
+}
+
+size_t billing_inputs_bytes(const struct billing_inputs *in)
+{
+    return sizeof *in + in->prior.n * sizeof *in->prior.v + month_bytes(in->month);
+}
+
+void billing_inputs_free(struct billing_inputs *in)
+{
+    if (!in) return;
+    month_free(in->month);
+    prior_free(&in->prior);
+    free(in);
+}
+
+int billing_load(PGconn *conn, const char *period, const char *customer,
+                 const struct plan *proposed, bill_fn fn, void *ctx)
+{
+    struct billing_inputs *in = billing_read(conn, period, customer, proposed);
+    int bills = in ? billing_price(in, conn, fn, ctx) : -1;
+    billing_inputs_free(in);
     return bills;
 }
 

@@ -38,6 +38,26 @@ struct plan;
 int billing_load(PGconn *conn, const char *period, const char *customer,
                  const struct plan *proposed, bill_fn fn, void *ctx);
 
+/* billing_load in two steps, for a server that prices a customer's month
+ * again from what it read while none of it changed (api/statements.h,
+ * schema 065): billing_read makes every query of billing_load but the
+ * index look-ups of index-linked prices (made as they are priced), and
+ * billing_price prices what it read, any number of times, exactly as
+ * billing_load would have then. Thread-safe: the inputs are immutable, so
+ * threads may billing_price the same inputs at once, each on its own
+ * connection. NULL after logging a database error. */
+struct billing_inputs;
+struct billing_inputs *billing_read(PGconn *conn, const char *period, const char *customer,
+                                    const struct plan *proposed);
+int billing_price(const struct billing_inputs *in, PGconn *conn, bill_fn fn, void *ctx);
+/* Whether device health may reach these bills (a contract of theirs with
+ * an sla, now or in an issued month): the rater writes health all the
+ * time and no version counts it, so such inputs must not be kept. */
+bool billing_inputs_live_health(const struct billing_inputs *in);
+/* About the memory the inputs hold, for a cache's bound. */
+size_t billing_inputs_bytes(const struct billing_inputs *in);
+void billing_inputs_free(struct billing_inputs *in);
+
 /* Warns about rated usage of the month (local to the customer's contract)
  * that no contract in effect covers: an account a contract names, but on other days or for other
  * job names. Such usage stays rated and is billed once a contract covers it. Returns the number of

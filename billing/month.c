@@ -143,24 +143,40 @@ static const char index_sql[] =
 static const char subsidies_sql[] =
     "SELECT document::text FROM document_in_effect('subsidy', $1::date) ORDER BY code";
 
-/* Everything a month's bills need, read once. */
-struct month {
-    PGconn *conn;
+/* Everything a month's bills need, read once (month.h's struct
+ * month_inputs): immutable once read, so any number of threads may price
+ * from it at once. */
+struct month_inputs {
     const struct plan *proposed;
     /* the prior-period lines of late usage (late.h, sorted), or NULL for
      * usage lines only: no terms, no prior-period lines */
     const struct prior_lines *prior;
     int64_t period;
-    const char *first_day;
+    char first_day[16], period_text[8];
+    char *customer; /* the one asked for, for the error when there is no bill */
     PGresult *contracts, *usage, *sites, *bank, *vouchers, *subsidies_res, *sla, *swaps;
     PGresult *uncontracted; /* customers with usage and no contract: failed bills */
-    /* parsed documents of the row being billed: on the heap of this one
-     * billing_load, so concurrent loads (the API's threads) share nothing */
-    struct contract *k;
-    struct plan *plan, *banded_plan;
-    struct plan *linked; /* the bill's plan with its index-linked prices resolved */
     struct subsidy *subsidies;
     size_t nsubsidies;
+};
+
+/* One pricing of a month's inputs: the connection (index-linked prices
+ * are looked up as they are priced), the merge cursors and the parsed
+ * documents of the row being billed, on the heap of this one pricing, so
+ * concurrent pricings (the API's threads) share nothing mutable. */
+struct month {
+    const struct month_inputs *in;
+    PGconn *conn;
+    const struct plan *proposed;
+    const struct prior_lines *prior;
+    int64_t period;
+    const char *first_day;
+    const PGresult *contracts, *usage, *sites, *bank, *vouchers, *sla, *swaps;
+    const struct subsidy *subsidies;
+    size_t nsubsidies;
+    struct contract *k;
+    struct plan *plan;
+    struct plan *linked; /* the bill's plan with its index-linked prices resolved */
     int usage_at, bank_at, vouchers_at, sla_at, swaps_at; /* merge cursors, by customer */
 };
 
@@ -190,26 +206,27 @@ static bool hash_plan(PGconn *conn, bool on)
 
 /* The customers (contracts rows) whose plan has time-of-use bands, as an
  * array literal: only their usage is read by local hour. */
-static void banded_customers(const struct month *m, struct strbuf *out)
+static void banded_customers(const struct month_inputs *in, struct strbuf *out)
 {
-    struct plan *plan = m->banded_plan;
+    struct plan *plan = xcalloc(1, sizeof *plan);
     const char *parsed = NULL; /* plans are shared: parse each text once in a row */
     bool banded = false;
     db_array_open(out);
-    for (int r = 0; r < PQntuples(m->contracts); r++) {
-        const char *text = PQgetvalue(m->contracts, r, 4);
-        if (m->proposed) {
-            banded = plan_has_bands(m->proposed);
+    for (int r = 0; r < PQntuples(in->contracts); r++) {
+        const char *text = PQgetvalue(in->contracts, r, 4);
+        if (in->proposed) {
+            banded = plan_has_bands(in->proposed);
         } else if (!parsed || strcmp(parsed, text)) {
             banded = docstore_parse(&plan_kind, text, plan) && plan_has_bands(plan);
             parsed = text;
         }
-        if (banded) db_array_add(out, PQgetvalue(m->contracts, r, 0));
+        if (banded) db_array_add(out, PQgetvalue(in->contracts, r, 0));
     }
     db_array_close(out);
+    free(plan);
 }
 
-static bool read_month(PGconn *conn, struct month *m, const char *customers)
+static bool read_month(PGconn *conn, struct month_inputs *m, const char *customers)
 {
     struct strbuf banded = STRBUF_INIT;
     const char *p[] = {m->first_day, customers, NULL};
@@ -249,8 +266,9 @@ static bool read_month(PGconn *conn, struct month *m, const char *customers)
     return m->uncontracted != NULL;
 }
 
-static void free_month(struct month *m)
+void month_free(struct month_inputs *m)
 {
+    if (!m) return;
     PQclear(m->contracts);
     PQclear(m->usage);
     PQclear(m->sites);
@@ -261,10 +279,30 @@ static void free_month(struct month *m)
     PQclear(m->swaps);
     PQclear(m->uncontracted);
     free(m->subsidies);
-    free(m->k);
-    free(m->plan);
-    free(m->banded_plan);
-    free(m->linked);
+    free(m->customer);
+    free(m);
+}
+
+/* Bytes a result holds, near enough to bound a cache by: its values and
+ * a cell's overhead each. */
+static size_t result_bytes(const PGresult *res)
+{
+    size_t n = res ? 256 : 0;
+    for (int r = 0; res && r < PQntuples(res); r++)
+        for (int c = 0; c < PQnfields(res); c++)
+            n += (size_t)PQgetlength(res, r, c) + 16;
+    return n;
+}
+
+size_t month_bytes(const struct month_inputs *m)
+{
+    const PGresult *all[] = {m->contracts, m->usage,         m->sites, m->bank,
+                             m->vouchers,  m->subsidies_res, m->sla,   m->swaps,
+                             m->uncontracted};
+    size_t n = sizeof *m + (m->nsubsidies + 1) * sizeof *m->subsidies;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        n += result_bytes(all[i]);
+    return n;
 }
 
 /* One index-linked price of the month resolved: the value in force for
@@ -328,6 +366,7 @@ static const struct plan *resolve_index_prices(struct month *m, struct bill *b,
                                                const struct usage_row *rows, size_t n)
 {
     if (!plan_has_index_link(p)) return p;
+    if (!m->linked) m->linked = xmalloc(sizeof *m->linked); /* only when needed: 40 KiB */
     *m->linked = *p;
     for (int i = 0; i < m->linked->nmodels; i++) {
         struct model_price *mp = &m->linked->models[i];
@@ -523,63 +562,100 @@ static void bill_customer(struct month *m, int r, const struct plan *proposed, s
     settle_terms(m, r, b, k);
 }
 
-int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,
-               const struct plan *proposed, const struct prior_lines *prior, bill_fn fn,
-               void *ctx)
+struct month_inputs *month_read(PGconn *conn, const char *period, const char *customers,
+                                const char *customer, const struct plan *proposed,
+                                const struct prior_lines *prior)
 {
-    char first_day[16];
     int y, mo;
-    time_month_first_day(period, first_day);
-    if (!time_parse_month(period, &y, &mo)) return -1;
-    struct month m = {.conn = conn,
-                      .prior = prior,
-                      .proposed = proposed,
-                      .first_day = first_day,
-                      .period = ((int64_t)y - 1970) * 12 + mo - 1,
+    if (!time_parse_month(period, &y, &mo)) return NULL;
+    struct month_inputs *m = xcalloc(1, sizeof *m);
+    m->prior = prior;
+    m->proposed = proposed;
+    m->period = ((int64_t)y - 1970) * 12 + mo - 1;
+    m->customer = customer ? xstrdup(customer) : NULL;
+    time_month_first_day(period, m->first_day);
+    snprintf(m->period_text, sizeof m->period_text, "%.7s", period);
+    if (!read_month(conn, m, customers)) {
+        month_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int month_price(const struct month_inputs *in, PGconn *conn, bill_fn fn, void *ctx)
+{
+    struct month m = {.in = in,
+                      .conn = conn,
+                      .prior = in->prior,
+                      .proposed = in->proposed,
+                      .first_day = in->first_day,
+                      .period = in->period,
+                      .contracts = in->contracts,
+                      .usage = in->usage,
+                      .sites = in->sites,
+                      .bank = in->bank,
+                      .vouchers = in->vouchers,
+                      .sla = in->sla,
+                      .swaps = in->swaps,
+                      .subsidies = in->subsidies,
+                      .nsubsidies = in->nsubsidies,
                       .k = xcalloc(1, sizeof(struct contract)),
-                      .plan = xcalloc(1, sizeof(struct plan)),
-                      .banded_plan = xcalloc(1, sizeof(struct plan)),
-                      .linked = xcalloc(1, sizeof(struct plan))};
-    bool ok = read_month(conn, &m, customers);
+                      .plan = xcalloc(1, sizeof(struct plan))};
+    bool ok = true;
     int bills = 0;
-    for (int r = 0; ok && r < PQntuples(m.contracts); r++) {
+    for (int r = 0; ok && r < PQntuples(in->contracts); r++) {
         struct bill b;
-        bill_customer(&m, r, proposed, &b);
+        bill_customer(&m, r, in->proposed, &b);
         b.index = r + 1;
-        b.count = PQntuples(m.contracts);
+        b.count = PQntuples(in->contracts);
         ok = fn(&b, ctx);
         bill_free(&b);
         bills++;
     }
     /* usage nobody can price: reported like any other customer that fails,
      * never a silent zero, and it stops nobody else */
-    int none = ok ? PQntuples(m.uncontracted) : 0;
+    int none = ok ? PQntuples(in->uncontracted) : 0;
     for (int r = 0; ok && r < none; r++) {
         struct bill b;
         memset(&b, 0, sizeof b);
         b.minor_digits = 2;
-        snprintf(b.customer, sizeof b.customer, "%s", PQgetvalue(m.uncontracted, r, 0));
-        snprintf(b.customer_name, sizeof b.customer_name, "%s", PQgetvalue(m.uncontracted, r, 1));
-        snprintf(b.period, sizeof b.period, "%s", period);
+        snprintf(b.customer, sizeof b.customer, "%s", PQgetvalue(in->uncontracted, r, 0));
+        snprintf(b.customer_name, sizeof b.customer_name, "%s",
+                 PQgetvalue(in->uncontracted, r, 1));
+        snprintf(b.period, sizeof b.period, "%s", in->period_text);
         snprintf(b.error, sizeof b.error,
-                 "usage in %s but no contract in effect (gpumeter contract apply FILE)", period);
-        b.index = PQntuples(m.contracts) + r + 1;
-        b.count = PQntuples(m.contracts) + none;
+                 "usage in %s but no contract in effect (gpumeter contract apply FILE)",
+                 in->period_text);
+        b.index = PQntuples(in->contracts) + r + 1;
+        b.count = PQntuples(in->contracts) + none;
         ok = fn(&b, ctx);
         bill_free(&b);
         bills++;
     }
-    if (ok && customer && bills == 0) {
-        const char *p[] = {customer};
+    if (ok && in->customer && bills == 0) {
+        const char *p[] = {in->customer};
         PGresult *res =
             db_query(conn, "look up the customer", "SELECT 1 FROM customer WHERE code = $1", 1, p);
         if (res && PQntuples(res) == 0)
-            log_error("customer \"%s\" does not exist", customer);
+            log_error("customer \"%s\" does not exist", in->customer);
         else if (res)
-            log_error("customer \"%s\" has no contract in effect in %s", customer, period);
+            log_error("customer \"%s\" has no contract in effect in %s", in->customer,
+                      in->period_text);
         PQclear(res);
         ok = false;
     }
-    free_month(&m);
+    free(m.k);
+    free(m.plan);
+    free(m.linked);
     return ok ? bills : -1;
+}
+
+int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,
+               const struct plan *proposed, const struct prior_lines *prior, bill_fn fn,
+               void *ctx)
+{
+    struct month_inputs *in = month_read(conn, period, customers, customer, proposed, prior);
+    int bills = in ? month_price(in, conn, fn, ctx) : -1;
+    month_free(in);
+    return bills;
 }

@@ -17,7 +17,13 @@
  * usage and no contract in effect comes as a bill whose error says so,
  * never a silent zero. Reentrant: a month_load
  * keeps everything it parses on its own heap, so concurrent loads on
- * different connections (the API's threads) share nothing. */
+ * different connections (the API's threads) share nothing.
+ *
+ * month_load is month_read then month_price: the inputs read once (every
+ * query but the index look-ups of index-linked prices, made as they are
+ * priced) and priced any number of times. Thread-safe: month_read's inputs
+ * are immutable, so threads may month_price the same inputs at once, each
+ * on its own connection; month_free them when none prices any more. */
 #ifndef GPUMETER_MONTH_H
 #define GPUMETER_MONTH_H
 
@@ -40,5 +46,17 @@ struct plan;
 int month_load(PGconn *conn, const char *period, const char *customers, const char *customer,
                const struct plan *proposed, const struct prior_lines *prior, bill_fn fn,
                void *ctx);
+
+struct month_inputs;
+/* The inputs of month_load's bills, NULL after logging a database error;
+ * prior (NULL: usage lines only) and proposed must outlive them. */
+struct month_inputs *month_read(PGconn *conn, const char *period, const char *customers,
+                                const char *customer, const struct plan *proposed,
+                                const struct prior_lines *prior);
+/* month_load's answer from inputs read by month_read, on conn. */
+int month_price(const struct month_inputs *in, PGconn *conn, bill_fn fn, void *ctx);
+/* About the memory the inputs hold, for a cache's bound. */
+size_t month_bytes(const struct month_inputs *in);
+void month_free(struct month_inputs *in);
 
 #endif

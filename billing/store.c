@@ -2,6 +2,7 @@
 #include "billing/store.h"
 
 #include "billing/sla_evidence.h"
+#include "core/alloc.h"
 #include "core/db.h"
 #include "core/invariant.h"
 #include "core/log.h"
@@ -10,6 +11,7 @@
 #include "core/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void add_int(struct strbuf *sb, int64_t v)
@@ -671,24 +673,72 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
     return ok;
 }
 
-int store_load_month(PGconn *conn, const char *period, const char *customer, bill_fn fn,
-                     void *ctx)
+struct store_month {
+    char *issued;                  /* the ids literal of the invoice that stands, or NULL */
+    struct billing_inputs *priced; /* else the month's inputs */
+};
+
+struct store_month *store_month_read(PGconn *conn, const char *period, const char *customer)
 {
     char first_day[16];
     time_month_first_day(period, first_day);
     const char *p[] = {customer, first_day};
     /* one invoice at most stands for a customer's month (schema 007) */
-    PGresult *res = db_query(conn, "look for the month's issued invoice",
-                             "SELECT '{' || i.id || '}' FROM invoice i "
-                             "JOIN customer c ON c.id = i.customer_id "
-                             "WHERE c.code = $1 AND i.period = $2::date AND " INVOICE_STANDS("i."),
-                             2, p);
-    if (!res) return -1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return billing_load(conn, period, customer, NULL, fn, ctx);
+    PGresult *res = db_query_reused(conn, "look for the month's issued invoice",
+                                    "SELECT '{' || i.id || '}' FROM invoice i "
+                                    "JOIN customer c ON c.id = i.customer_id "
+                                    "WHERE c.code = $1 AND i.period = $2::date AND " INVOICE_STANDS("i."),
+                                    2, p);
+    if (!res) return NULL;
+    struct store_month *m = NULL;
+    if (PQntuples(res) > 0) {
+        m = store_month_of_invoice(PQgetvalue(res, 0, 0));
+    } else {
+        struct billing_inputs *in = billing_read(conn, period, customer, NULL);
+        if (in) m = xcalloc(1, sizeof *m), m->priced = in;
     }
-    long n = store_load_each(conn, PQgetvalue(res, 0, 0), fn, ctx);
     PQclear(res);
+    return m;
+}
+
+struct store_month *store_month_of_invoice(const char *ids)
+{
+    struct store_month *m = xcalloc(1, sizeof *m);
+    m->issued = xstrdup(ids);
+    return m;
+}
+
+int store_month_price(const struct store_month *m, PGconn *conn, bill_fn fn, void *ctx)
+{
+    if (!m->issued) return billing_price(m->priced, conn, fn, ctx);
+    long n = store_load_each(conn, m->issued, fn, ctx); /* read back each time: its state moves */
     return n == 1 ? 1 : -1;
+}
+
+bool store_month_keepable(const struct store_month *m)
+{
+    return m->issued || !billing_inputs_live_health(m->priced);
+}
+
+size_t store_month_bytes(const struct store_month *m)
+{
+    return sizeof *m + (m->issued ? strlen(m->issued) + 1 : 0) +
+           (m->priced ? billing_inputs_bytes(m->priced) : 0);
+}
+
+void store_month_free(struct store_month *m)
+{
+    if (!m) return;
+    free(m->issued);
+    billing_inputs_free(m->priced);
+    free(m);
+}
+
+int store_load_month(PGconn *conn, const char *period, const char *customer, bill_fn fn,
+                     void *ctx)
+{
+    struct store_month *m = store_month_read(conn, period, customer);
+    int n = m ? store_month_price(m, conn, fn, ctx) : -1;
+    store_month_free(m);
+    return n;
 }

@@ -78,6 +78,24 @@ bool store_load(PGconn *conn, const char *number, const char *customer, const ch
  * error, fn's false). */
 int store_load_month(PGconn *conn, const char *period, const char *customer, bill_fn fn,
                      void *ctx);
+/* store_load_month in two steps (billing.h's billing_read and
+ * billing_price): store_month_read finds whether an invoice stands for the
+ * month and else reads the month's inputs (NULL after logging a database
+ * error); store_month_price answers as store_load_month would have then,
+ * any number of times, from any thread on its own connection (an issued
+ * month's invoice is read back on each call: its state moves with time).
+ * store_month_keepable: whether the inputs may be kept while schema 065's
+ * statement_version and the customer's usage_version stand still (not when
+ * device health reaches the bill, billing_inputs_live_health). */
+struct store_month;
+struct store_month *store_month_read(PGconn *conn, const char *period, const char *customer);
+/* The month of an issued invoice: ids is its id as an array literal
+ * ("{42}"), read back by store_load_each on each store_month_price. */
+struct store_month *store_month_of_invoice(const char *ids);
+int store_month_price(const struct store_month *m, PGconn *conn, bill_fn fn, void *ctx);
+bool store_month_keepable(const struct store_month *m);
+size_t store_month_bytes(const struct store_month *m); /* about, for a cache's bound */
+void store_month_free(struct store_month *m);
 /* Reads the invoices ids names (an array literal of invoice ids, "{4,2}"),
  * in that order, in two queries whatever their number: each is checked like
  * store_load's and handed to fn, then freed (fn may bill_move it). Returns

@@ -59,6 +59,7 @@ void config_defaults(struct config *cfg)
     cfg->fapiao.special = true;
     cfg->api_rate = 1000;
     cfg->api_cache_mb = 64;
+    cfg->api_statement_cache_mb = 64;
     cfg->api_max_connections = 4096;
     cfg->api_max_connections_per_ip = 64;
     cfg->api_request_timeout_s = 10;
@@ -280,6 +281,8 @@ static const struct key keys[] = {
     WHOLE("rating.late_horizon_s", NULL, late_horizon_s, 0, SECONDS_MAX, "seconds"),
     WHOLE("api.rate_per_s", "GPUMETER_API_RATE", api_rate, 0, 1000000, "requests per second"),
     WHOLE("api.cache_mb", "GPUMETER_API_CACHE_MB", api_cache_mb, 0, 1 << 20, "MiB"),
+    WHOLE("api.statement_cache_mb", "GPUMETER_API_STATEMENT_CACHE_MB", api_statement_cache_mb, 0,
+          1 << 20, "MiB"),
     WHOLE("api.max_connections", NULL, api_max_connections, 1, 60000, "connections"),
     WHOLE("api.max_connections_per_ip", NULL, api_max_connections_per_ip, 1, 60000,
           "connections"),

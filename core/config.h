@@ -81,6 +81,7 @@ struct config {
     struct fapiao_config fapiao;
     long api_rate;     /* requests per second per API key (gpumeter serve) */
     long api_cache_mb; /* memory for cached usage responses; 0 disables */
+    long api_statement_cache_mb; /* memory for statements' inputs (api/statement_inputs.h); 0 disables */
     /* gpumeter serve's limits (docs/api.md, "Limits") */
     long api_max_connections;        /* open connections in all */
     long api_max_connections_per_ip; /* open connections from one client address */

@@ -135,6 +135,10 @@ GRANT SELECT ON notification TO gpumeter_api;
 -- publish`), never changes one; the finance API reads them.
 GRANT INSERT ON price_index_publication TO gpumeter_billing;
 GRANT SELECT ON price_index_publication TO gpumeter_api;
+-- Statements' inputs are kept by the version everything else they read
+-- moves at commit (schema 065): the API reads it with each key. The
+-- triggers that move it run as the owner; no role writes either table.
+GRANT SELECT ON statement_version TO gpumeter_api;
 
 -- Only billing inserts into tables with serial ids (invoices, customers,
 -- the audit and rerate logs); the rater's tables have none.

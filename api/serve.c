@@ -187,7 +187,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
     deadline_busy(&((struct server *)cls)->limits.deadlines, conn, false);
 }
 
-static volatile sig_atomic_t stopping;
 static atomic_bool sweeping = true;
 
 /* Cuts every connection that has not delivered a whole request within
@@ -543,12 +542,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    stopping = 1;
-}
-
 int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080";
@@ -584,6 +577,15 @@ int cmd_serve(int argc, char **argv)
         sessions_new((size_t)s.cfg.api_max_connections, (size_t)s.cfg.api_sessions_per_key,
                      s.cfg.api_session_idle_s, s.cfg.api_session_max_s);
     if (!threads) threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 2;
+    /* SIGINT and SIGTERM blocked before any thread starts, so every thread
+     * inherits the mask and only sigwait() below takes them: a handler run
+     * on a pool thread would leave this one in pause() for good (serve once
+     * outlived its SIGTERM so). */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0) abort();
     s.d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, ntohs(addr.sin_port), NULL, NULL,
         on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
@@ -598,10 +600,9 @@ int cmd_serve(int argc, char **argv)
     }
     if (pthread_create(&s.sweeper, NULL, sweep, &s)) abort();
     log_info("serving the API on %s with %lld threads", listen, threads);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    while (!stopping)
-        pause();
+    int sig;
+    while (sigwait(&stop_signals, &sig) != 0) {
+    }
     atomic_store(&sweeping, false);
     pthread_join(s.sweeper, NULL);
     MHD_stop_daemon(s.d);

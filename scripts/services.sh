@@ -3,6 +3,12 @@
 # checkout: services.sh up | down | status. Idempotent. Ports and the state
 # folder come from GPUMETER_PG_PORT, GPUMETER_KAFKA_PORT and
 # GPUMETER_STATE_DIR (docs/configuration.md).
+#
+# Also a PostgreSQL primary with a streaming standby, beside the shared
+# server, for the failover scenario and an operator's rehearsal
+# (docs/operations.md, "Database failover"): services.sh pg-pair-up
+# sync|async, pg-pair-detach, pg-pair-kill, pg-pair-promote, pg-pair-rejoin,
+# pg-pair-status, pg-pair-down (scripts/pg-pair.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -167,6 +173,10 @@ down)
 kafka-up | kafka-down | pg-up | pg-down) # one service, for fault tests
     "${1%-*}_${1#*-}"
     ;;
+pg-pair-*) # the primary + standby pair
+    . "$ROOT/scripts/pg-pair.sh"
+    pair_command "${1#pg-pair-}" "${@:2}"
+    ;;
 status)
     pg_running && echo "postgresql: running on 127.0.0.1:$PG_PORT" || echo "postgresql: stopped"
     kafka_running && echo "kafka: running on 127.0.0.1:$KAFKA_PORT" || echo "kafka: stopped"
@@ -174,6 +184,7 @@ status)
     ;;
 *)
     echo "usage: scripts/services.sh up|down|status|kafka-up|kafka-down|pg-up|pg-down" >&2
+    echo "       scripts/services.sh pg-pair-up sync|async|pg-pair-detach|pg-pair-kill|pg-pair-promote|pg-pair-rejoin|pg-pair-status|pg-pair-down" >&2
     exit 2
     ;;
 esac

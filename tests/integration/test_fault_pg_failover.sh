@@ -96,7 +96,9 @@ failover() { # sync|async
     kill "$SERVER"
     wait "$SERVER" 2>/dev/null
 
-    "$GM" invoice run --period 2026-10 >/dev/null 2>&1
+    # the URI form of the same two hosts
+    GPUMETER_PG="postgresql://127.0.0.1:$A,127.0.0.1:$B/gpumeter?user=gpumeter&target_session_attrs=read-write" \
+        "$GM" invoice run --period 2026-10 >/dev/null 2>&1
     check_eq "$mode: invoice run on the new primary" 0 "$?"
     scenario "PostgreSQL failover, $mode replication" "$sent" "$TMP/totals.csv" 2026-10
     bash "$SERVICES" pg-pair-down >/dev/null 2>&1

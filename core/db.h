@@ -22,6 +22,12 @@ PGconn *db_connect(const struct config *cfg);
  * command's exit code (2 bad configuration, 1 unreachable). */
 PGconn *db_open(struct config *cfg, int *exit_code);
 
+/* Before writing what must survive a failover (issued documents): warns
+ * when the server streams to a standby asynchronously, since the last
+ * commits are then lost if it dies before the standby has them
+ * (docs/operations.md, "Database failover"). Silent without a standby. */
+void db_warn_if_async_standby(PGconn *conn, const char *what);
+
 /* Runs sql with n text parameters; returns the result (tuples or command) or
  * NULL after printing "could not <what>". */
 PGresult *db_query(PGconn *conn, const char *what, const char *sql, int n,

@@ -16,7 +16,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Connects with cfg->pg_conninfo; NULL after printing where it tried. */
+/* Connects with cfg->pg_conninfo, keyword form or URI, with the user of this
+ * process's role in place of its own and every other keyword kept: several
+ * hosts with target_session_attrs=read-write reach whichever is the primary
+ * (docs/operations.md, "Database failover"), and so does PQreset on the
+ * connection later. NULL after printing where it tried. */
 PGconn *db_connect(const struct config *cfg);
 /* config_load then db_connect, for commands; on NULL, *exit_code is the
  * command's exit code (2 bad configuration, 1 unreachable). */

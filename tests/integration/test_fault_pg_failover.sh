@@ -11,7 +11,9 @@
 # once (counters, conservation, money to the fen), the API answers from the
 # new primary what a fresh server reads there, and invoicing is exact.
 # The pair runs beside the shared server (services.sh pg-pair-*, its own
-# ports), so this suite stops nobody else's services.
+# ports), so this suite stops nobody else's services. About 16,000 events
+# per mode; alone on a loaded 2-core machine both modes took 62 s wall and
+# 10 CPU s of its own processes. FAILOVER_MODES="async" runs one mode.
 . "$(dirname "$0")/lib.sh"
 
 SERVICES=$ROOT/scripts/services.sh

@@ -6,7 +6,9 @@
  * Messages gather in a batch that commits in one transaction, guarded by the
  * claimed epochs (batch.h); on revocation and on shutdown the batch is
  * flushed first. When PostgreSQL goes away the rater stops fetching,
- * reconnects with backoff and resumes from the stored offsets; when a batch
+ * reconnects with backoff and resumes from the offsets stored on the server
+ * it reached (after a failover, a promoted standby that may lack the last
+ * batches and even the claims: resync); when a batch
  * is fenced (a newer owner holds a partition) it is dropped and the rater
  * waits for the group to settle. Parked events whose account gained a
  * customer are released every few seconds. */

@@ -169,6 +169,10 @@ down)
     fi
     kafka_down
     pg_down
+    if [ -d "$STATE/pg-pair" ]; then # a failover rehearsal's pair, if left running
+        . "$ROOT/scripts/pg-pair.sh"
+        pair_down
+    fi
     ;;
 kafka-up | kafka-down | pg-up | pg-down) # one service, for fault tests
     "${1%-*}_${1#*-}"

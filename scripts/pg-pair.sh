@@ -90,7 +90,13 @@ conninfo_hint() {
 }
 
 pair_up() { # sync|async
-    case "${1:-}" in sync | async) ;; *) die "pg-pair-up needs a mode: sync or async" ;; esac
+    case "${1:-}" in
+    sync | async) ;;
+    *)
+        echo "services: pg-pair-up needs a mode: sync or async, not '${1:-}'" >&2
+        exit 2
+        ;;
+    esac
     pair_down >/dev/null
     mkdir -p "$PAIR"
     [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$PAIR"

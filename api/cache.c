@@ -22,6 +22,7 @@ struct cache {
     size_t max_bytes;
     atomic_size_t bytes;
     atomic_long hits, misses;
+    atomic_uint_fast64_t generation;
     pthread_mutex_t locks[STRIPES];
     struct entry slots[SLOTS];
 };
@@ -106,6 +107,23 @@ void cache_put(struct cache *c, const char *key, int64_t version, const char *co
         atomic_fetch_sub(&c->bytes, size);
     }
     pthread_mutex_unlock(lock);
+}
+
+uint64_t cache_generation(const struct cache *c)
+{
+    return c ? atomic_load(&c->generation) : 0;
+}
+
+void cache_invalidate(struct cache *c)
+{
+    if (!c) return;
+    atomic_fetch_add(&c->generation, 1);
+    for (size_t i = 0; i < SLOTS; i++) {
+        pthread_mutex_t *lock = &c->locks[i % STRIPES];
+        pthread_mutex_lock(lock);
+        entry_clear(c, &c->slots[i]);
+        pthread_mutex_unlock(lock);
+    }
 }
 
 size_t cache_bytes(const struct cache *c)

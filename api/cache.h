@@ -29,6 +29,16 @@ bool cache_get(struct cache *c, const char *key, int64_t version, struct strbuf 
 void cache_put(struct cache *c, const char *key, int64_t version, const char *content_type,
                const char *body, size_t len);
 
+/* Versions are a server's: after a reconnect, which may reach a promoted
+ * standby that lacks the old primary's last commits and reuses their
+ * version numbers for other data (docs/operations.md, "Database
+ * failover"), nothing kept may be served. cache_invalidate forgets every
+ * entry and moves the generation; callers put the generation, read before
+ * their query, in each key, so that an answer computed on the old server
+ * and put after the move is never found. 0 without a cache. */
+uint64_t cache_generation(const struct cache *c);
+void cache_invalidate(struct cache *c);
+
 /* Bytes held now, and lookups that hit / missed since the start. */
 size_t cache_bytes(const struct cache *c);
 void cache_counts(const struct cache *c, long *hits, long *misses);

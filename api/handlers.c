@@ -180,9 +180,11 @@ bool handle_usage(struct request *r)
         !parse_count(http_param(r, "page_size"), 100, MAX_PAGE_SIZE, &size))
         return http_error(r, 400, "bad_request", "page >= 1; page_size from 1 to %d",
                           MAX_PAGE_SIZE);
-    /* Everything the response depends on besides the usage version. */
+    /* Everything the response depends on besides the usage version, and the
+     * cache's generation before the query (cache.h: a reconnect). */
     char key[256];
-    snprintf(key, sizeof key, "usage %s %s %s %s%s%s %ld %ld %s", customer, http_param(r, "from"),
+    snprintf(key, sizeof key, "usage %llu %s %s %s %s%s%s %ld %ld %s",
+             (unsigned long long)cache_generation(r->cache), customer, http_param(r, "from"),
              http_param(r, "to"), g.grain, g.job ? ",job" : "", g.model ? ",model" : "", page, size,
              f == RENDER_CSV ? "csv" : "json");
     if (cache_get(r->cache, key, r->who.usage_version, &r->body, &r->content_type)) return true;

@@ -207,6 +207,9 @@ static PGconn *connection(struct server *s)
     if (thread_conn && PQstatus(thread_conn) != CONNECTION_OK) {
         PQreset(thread_conn);
         thread_prepared = 0; /* a new session has none */
+        /* maybe on another server now (a promoted standby): its versions
+         * are not the cached ones' */
+        cache_invalidate(s->cache);
     }
     if (!thread_conn && (thread_conn = db_connect(&s->cfg))) {
         pthread_mutex_lock(&s->lock);

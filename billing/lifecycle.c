@@ -133,6 +133,7 @@ int lifecycle_issue(int argc, char **argv)
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
+    db_warn_if_async_standby(conn, "invoices issued");
     snprintf(grace, sizeof grace, "%ld", cfg.grace_s);
     const char *p[] = {first_day, customer, grace};
     PGresult *res = db_query(conn, "list the drafts", drafts_sql, 3, p);

@@ -64,6 +64,22 @@ PGconn *db_open(struct config *cfg, int *exit_code)
     return conn;
 }
 
+void db_warn_if_async_standby(PGconn *conn, const char *what)
+{
+    PGresult *res = PQexec(conn, "SELECT EXISTS (SELECT 1 FROM pg_stat_replication) AND "
+                                 "(current_setting('synchronous_standby_names') = '' OR "
+                                 "current_setting('synchronous_commit') IN ('off', 'local'))");
+    bool async = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                 !strcmp(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+    if (!async) return;
+    log_warn("PostgreSQL replicates to its standby asynchronously: %s committed now would be "
+             "lost if the primary failed before the standby had them",
+             what);
+    log_hint("Set synchronous_standby_names on the primary for finance, or check the last "
+             "issued numbers after a failover (docs/operations.md#database-failover).");
+}
+
 /* The last failure this thread saw, for callers that must tell a refused
  * row from a lost server (db_last_sqlstate). */
 static __thread char last_state[6], last_message[256];

@@ -16,11 +16,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Connects with cfg->pg_conninfo; NULL after printing where it tried. */
+/* Connects with cfg->pg_conninfo, keyword form or URI, with the user of this
+ * process's role in place of its own and every other keyword kept: several
+ * hosts with target_session_attrs=read-write reach whichever is the primary
+ * (docs/operations.md, "Database failover"), and so does PQreset on the
+ * connection later. NULL after printing where it tried. */
 PGconn *db_connect(const struct config *cfg);
 /* config_load then db_connect, for commands; on NULL, *exit_code is the
  * command's exit code (2 bad configuration, 1 unreachable). */
 PGconn *db_open(struct config *cfg, int *exit_code);
+
+/* Before writing what must survive a failover (issued documents): warns
+ * when the server streams to a standby asynchronously, since the last
+ * commits are then lost if it dies before the standby has them
+ * (docs/operations.md, "Database failover"). Silent without a standby. */
+void db_warn_if_async_standby(PGconn *conn, const char *what);
 
 /* Runs sql with n text parameters; returns the result (tuples or command) or
  * NULL after printing "could not <what>". */

@@ -6,7 +6,9 @@
  * Messages gather in a batch that commits in one transaction, guarded by the
  * claimed epochs (batch.h); on revocation and on shutdown the batch is
  * flushed first. When PostgreSQL goes away the rater stops fetching,
- * reconnects with backoff and resumes from the stored offsets; when a batch
+ * reconnects with backoff and resumes from the offsets stored on the server
+ * it reached (after a failover, a promoted standby that may lack the last
+ * batches and even the claims: resync); when a batch
  * is fenced (a newer owner holds a partition) it is dropped and the rater
  * waits for the group to settle. Parked events whose account gained a
  * customer are released every few seconds. */
@@ -116,41 +118,59 @@ static void claim_pending(struct rater *r)
 }
 
 /* After a failed batch or a reconnect: back to the stored offsets of the
- * partitions still held at our epochs. */
+ * partitions still held at our epochs, read from the server reached now.
+ * After a failover that server may lack the last commits (asynchronous
+ * replication): their offsets, so those messages are consumed again, and
+ * maybe our claim itself. A partition with no row, or ours at another
+ * epoch, is such a lost claim: every held partition is claimed again
+ * (claim_pending) rather than left unread. One another rater owns has
+ * moved. */
 static void resync(struct rater *r)
 {
     collect(r);
     if (r->db_down) return;
     const char *p[] = {r->cfg.topic, r->owner};
     PGresult *res = db_query(r->conn, "read stored consumer offsets",
-                             "SELECT partition, next_offset, epoch FROM consumer_offset "
-                             "WHERE topic = $1 AND owner = $2",
+                             "SELECT partition, next_offset, epoch, owner = $2 FROM consumer_offset "
+                             "WHERE topic = $1",
                              2, p);
     if (!res) {
         db_ok(r);
         return;
     }
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(r->nheld + 1);
-    int kept = 0;
+    int kept = 0, lost = 0;
     for (int i = 0; i < r->nheld; i++) {
-        for (int row = 0; row < PQntuples(res); row++) {
-            int64_t partition, offset, epoch;
-            db_get_int64(res, row, 0, &partition);
+        int row = 0;
+        int64_t partition = -1, offset = 0, epoch = 0;
+        for (; row < PQntuples(res); row++)
+            if (db_get_int64(res, row, 0, &partition) && partition == r->held[i].partition) break;
+        bool found = row < PQntuples(res), mine = found && PQgetvalue(res, row, 3)[0] == 't';
+        if (found && !mine) continue; /* moved to another rater */
+        if (found) {
             db_get_int64(res, row, 1, &offset);
             db_get_int64(res, row, 2, &epoch);
-            if (partition != r->held[i].partition || epoch != r->held[i].epoch) continue;
-            rd_kafka_topic_partition_list_add(parts, r->cfg.topic, (int32_t)partition)->offset =
-                offset;
-            r->held[kept] = r->held[i];
-            r->at_eof[kept++] = false;
         }
+        if (!found || epoch != r->held[i].epoch) lost++;
+        rd_kafka_topic_partition_list_add(parts, r->cfg.topic, r->held[i].partition)->offset = offset;
+        r->held[kept] = r->held[i];
+        r->at_eof[kept++] = false;
     }
     PQclear(res);
     if (kept < r->nheld) log_warn("%d partitions moved to another rater", r->nheld - kept);
     r->nheld = kept;
+    r->resync = false;
+    if (lost && !r->pending) {
+        log_warn("the database lacks this rater's claim of %d partitions (commits lost in a "
+                 "failover?); claiming them again from the offsets stored there",
+                 lost);
+        r->pending = parts;
+        r->nheld = 0;
+        rd_kafka_assign(r->rk, NULL);
+        return; /* claim_pending assigns them */
+    }
     rd_kafka_assign(r->rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
-    r->resync = false;
 }
 
 /* Takes the outcome of the batch in flight, if any. Unless it committed,

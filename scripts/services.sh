@@ -11,6 +11,12 @@
 # cluster-brokers, and cluster-kill | cluster-stop | cluster-cont |
 # cluster-start | cluster-leader (docs/operations.md, "A three-broker
 # rehearsal").
+#
+# Also a PostgreSQL primary with a streaming standby, beside the shared
+# server, for the failover scenario and an operator's rehearsal
+# (docs/operations.md, "Database failover"): services.sh pg-pair-up
+# sync|async, pg-pair-detach, pg-pair-kill, pg-pair-promote, pg-pair-rejoin,
+# pg-pair-status, pg-pair-down (scripts/pg-pair.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -196,12 +202,20 @@ down)
     fi
     kafka_down
     pg_down
+    if [ -d "$STATE/pg-pair" ]; then # a failover rehearsal's pair, if left running
+        . "$ROOT/scripts/pg-pair.sh"
+        pair_down
+    fi
     ;;
 kafka-up | kafka-down | pg-up | pg-down) # one service, for fault tests
     "${1%-*}_${1#*-}"
     ;;
 cluster-*) # the three-node cluster: scripts/kafka-cluster.sh
     cluster_command "$@"
+    ;;
+pg-pair-*) # the primary + standby pair
+    . "$ROOT/scripts/pg-pair.sh"
+    pair_command "${1#pg-pair-}" "${@:2}"
     ;;
 status)
     pg_running && echo "postgresql: running on 127.0.0.1:$PG_PORT" || echo "postgresql: stopped"
@@ -213,6 +227,7 @@ status)
     echo "       scripts/services.sh cluster-up|cluster-down|cluster-status|cluster-brokers" >&2
     echo "       scripts/services.sh cluster-kill|cluster-stop|cluster-cont|cluster-start NODE" >&2
     echo "       scripts/services.sh cluster-leader TOPIC PARTITION" >&2
+    echo "       scripts/services.sh pg-pair-up sync|async|pg-pair-detach|pg-pair-kill|pg-pair-promote|pg-pair-rejoin|pg-pair-status|pg-pair-down" >&2
     exit 2
     ;;
 esac

@@ -115,7 +115,7 @@ run_unit() {
 
 # The suites known to take longest, started first (build/test-logs/times.txt
 # has each suite's wall and CPU seconds of the last run).
-SLOW_FIRST='test_fault_rater_sigkill test_fault_broker_cluster test_fault_rebalance_storm test_deploy_prometheus test_rate_group test_console
+SLOW_FIRST='test_fault_rater_sigkill test_fault_broker_cluster test_fault_rebalance_storm test_deploy_prometheus test_fault_pg_failover test_rate_group test_console
     test_api_concurrent test_contracts test_db_roles test_exports_safe test_token_server
     test_invoice_credit test_capacity test_invoice_pdf'
 

@@ -11,6 +11,26 @@
 #include <stdio.h>
 #include <string.h>
 
+/* After a reconnect (cache_invalidate) nothing kept is served, and the
+ * generation the keys carry has moved. */
+static void test_invalidate_forgets_everything(void **state)
+{
+    (void)state;
+    struct cache *c = cache_new(1 << 20);
+    struct strbuf out = STRBUF_INIT;
+    const char *type = NULL;
+    uint64_t before = cache_generation(c);
+    cache_put(c, "usage alpha", 7, "text/csv", "a,b\n", 4);
+    cache_invalidate(c);
+    assert_false(cache_get(c, "usage alpha", 7, &out, &type));
+    assert_int_equal(cache_bytes(c), 0);
+    assert_int_equal(cache_generation(c), before + 1);
+    cache_invalidate(NULL); /* no cache: nothing to do */
+    assert_int_equal(cache_generation(NULL), 0);
+    sb_free(&out);
+    cache_free(c);
+}
+
 static void test_hit_only_on_key_and_version(void **state)
 {
     (void)state;
@@ -126,6 +146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_only_on_key_and_version),
+        cmocka_unit_test(test_invalidate_forgets_everything),
         cmocka_unit_test(test_stays_within_its_budget),
         cmocka_unit_test(test_disabled_cache_misses),
         cmocka_unit_test(test_threads_never_see_another_entry),

@@ -301,6 +301,9 @@ static bool render_one(struct bill *b, void *opaque)
 static bool statement_of(struct request *r, const char *customer, const char *period,
                          enum render_format f)
 {
+    /* before the month's query: a reconnect meanwhile (serve.c) refuses
+     * the put below */
+    uint64_t generation = statement_inputs_generation(r->statements);
     const struct statement_entry *kept = statement_inputs_get(
         r->statements, customer, period, r->who.usage_version, r->who.statement_version);
     struct statement_balances balances = kept ? kept->balances : (struct statement_balances){0};
@@ -313,7 +316,7 @@ static bool statement_of(struct request *r, const char *customer, const char *pe
     statement_inputs_release(r->statements, kept);
     if (read && n == 1 && o.done)
         statement_inputs_put(r->statements, customer, period, r->who.usage_version,
-                             r->who.statement_version, read, balances);
+                             r->who.statement_version, generation, read, balances);
     else
         store_month_free(read);
     if (n < 0 && r->status == 200 && db_last_error()[0]) /* not the customer's fault */

@@ -210,6 +210,7 @@ static PGconn *connection(struct server *s)
         /* maybe on another server now (a promoted standby): its versions
          * are not the cached ones' */
         cache_invalidate(s->cache);
+        statement_inputs_invalidate(s->statements);
     }
     if (!thread_conn && (thread_conn = db_connect(&s->cfg))) {
         pthread_mutex_lock(&s->lock);

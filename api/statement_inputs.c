@@ -26,6 +26,7 @@ struct statement_inputs {
     pthread_mutex_t lock;
     size_t max_bytes, bytes, entries;
     long hits, misses;
+    uint64_t generation; /* moved by statement_inputs_invalidate */
     struct item *buckets[BUCKETS];
     struct item *newest, *oldest;
 };
@@ -153,8 +154,27 @@ void statement_inputs_release(struct statement_inputs *c, const struct statement
     pthread_mutex_unlock(&c->lock);
 }
 
+uint64_t statement_inputs_generation(struct statement_inputs *c)
+{
+    if (!c) return 0;
+    pthread_mutex_lock(&c->lock);
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
+}
+
+void statement_inputs_invalidate(struct statement_inputs *c)
+{
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    while (c->oldest) /* an entry a request holds is freed at its release */
+        unlink_item(c, c->oldest);
+    c->generation++;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void statement_inputs_put(struct statement_inputs *c, const char *customer, const char *period,
-                          int64_t usage_version, int64_t statement_version,
+                          int64_t usage_version, int64_t statement_version, uint64_t generation,
                           struct store_month *month, struct statement_balances balances)
 {
     if (!c || !store_month_keepable(month)) {
@@ -175,7 +195,7 @@ void statement_inputs_put(struct statement_inputs *c, const char *customer, cons
     bool newer = !old || usage_version > old->usage_version ||
                  (usage_version == old->usage_version &&
                   statement_version > old->statement_version);
-    if (it->bytes > c->max_bytes || !newer) {
+    if (it->bytes > c->max_bytes || !newer || generation != c->generation) {
         pthread_mutex_unlock(&c->lock);
         unref(it);
         return;

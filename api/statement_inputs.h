@@ -54,10 +54,21 @@ const struct statement_entry *statement_inputs_get(struct statement_inputs *c,
 void statement_inputs_release(struct statement_inputs *c, const struct statement_entry *e);
 /* Keeps month (taking it: freed by the cache, or at once when it cannot be
  * kept) as customer's period read at these versions, replacing an older
- * entry of the same customer and period. */
+ * entry of the same customer and period. generation is
+ * statement_inputs_generation's, read before the query that read the
+ * versions: a month read before an invalidation is not kept. */
 void statement_inputs_put(struct statement_inputs *c, const char *customer, const char *period,
-                          int64_t usage_version, int64_t statement_version,
+                          int64_t usage_version, int64_t statement_version, uint64_t generation,
                           struct store_month *month, struct statement_balances balances);
+
+/* Versions are a server's: after a reconnect, which may reach a promoted
+ * standby that lacks the old primary's last commits and reuses their
+ * version numbers for other inputs (docs/operations.md, "Database
+ * failover"), nothing kept may be used. statement_inputs_invalidate forgets
+ * every entry and moves the generation (as cache_invalidate, cache.h). 0
+ * and nothing without a cache. */
+uint64_t statement_inputs_generation(struct statement_inputs *c);
+void statement_inputs_invalidate(struct statement_inputs *c);
 
 /* Bytes held, entries held, and lookups that hit / missed since the start. */
 void statement_inputs_counts(struct statement_inputs *c, size_t *bytes, size_t *entries,

@@ -53,7 +53,8 @@ failover() { # sync|async
         "$([ "$mode" = async ] && echo yes || echo no)" "$warned"
     key=$("$GM" customer key create alpha 2>/dev/null)
     start_server "$TMP/serve-$mode.log" || fail "$mode: start the API"
-    local usage="/v1/usage?from=2026-10-01&to=2026-10-31"
+    local usage="/v1/usage?from=2026-10-01&to=2026-10-31" statement="/v1/statement?period=2026-10"
+    local cached_statement statement_body
     [ "$mode" = sync ] || bash "$SERVICES" pg-pair-detach >>"$TMP/pair-$mode.log" 2>&1 ||
         fail "$mode: stop the standby receiving WAL"
 
@@ -65,7 +66,9 @@ failover() { # sync|async
     kill -STOP "$pid"
     before=$(stored_offsets "$A")
     api_get "$key" "$usage" >/dev/null # cached at the old primary's version
+    api_get "$key" "$statement" >/dev/null # its inputs kept at the old primary's versions
     cached=$(on "$A" "$ALPHA_VERSION")
+    cached_statement=$(on "$A" "SELECT version FROM statement_version")
     bash "$SERVICES" pg-pair-kill >>"$TMP/pair-$mode.log" 2>&1 &&
         bash "$SERVICES" pg-pair-promote >>"$TMP/pair-$mode.log" 2>&1 || fail "$mode: kill and promote"
     after=$(stored_offsets "$B")
@@ -91,15 +94,20 @@ failover() { # sync|async
     # Async: the new primary's usage version went back and moves again over
     # other batches; where it reaches the number the server cached at, the
     # cached answer (a third of the usage) must not be served.
+    # Likewise the statement's two versions and its kept inputs.
     [ "$mode" = sync ] || on "$B" "UPDATE usage_version SET version = $cached
-                                   WHERE customer_id = (SELECT id FROM customer WHERE code = 'alpha')" >/dev/null
+                                   WHERE customer_id = (SELECT id FROM customer WHERE code = 'alpha');
+                                   UPDATE statement_version SET version = $cached_statement" >/dev/null
     wait_for 30 eval 'body=$(api_get "$key" "$usage"); [ "${body%% *}" = 200 ]' ||
         fail "$mode: the API answered again after the failover (got ${body:0:80})"
+    statement_body=$(api_get "$key" "$statement")
     kill "$SERVER"
     wait "$SERVER" 2>/dev/null
     GPUMETER_PG="host=127.0.0.1 port=$B dbname=gpumeter user=gpumeter" start_server "$TMP/serve2-$mode.log" ||
         fail "$mode: start an API on the new primary"
     check_eq "$mode: the API answers from the new primary" "$(api_get "$key" "$usage")" "$body"
+    check_eq "$mode: the statement too, not one priced from inputs kept before" \
+        "$(api_get "$key" "$statement")" "$statement_body"
     kill "$SERVER"
     wait "$SERVER" 2>/dev/null
 

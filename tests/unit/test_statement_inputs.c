@@ -34,7 +34,7 @@ static size_t bytes_of(struct statement_inputs *c)
 static size_t one_entry(void)
 {
     struct statement_inputs *probe = statement_inputs_new(1 << 20);
-    statement_inputs_put(probe, "c1", "2026-10", 1, 1, month_of(1), some);
+    statement_inputs_put(probe, "c1", "2026-10", 1, 1, 0, month_of(1), some);
     size_t one = bytes_of(probe);
     statement_inputs_free(probe);
     return one;
@@ -46,7 +46,7 @@ static void test_hit_only_on_customer_month_and_versions(void **state)
     struct statement_inputs *c = statement_inputs_new(1 << 20);
     assert_null(statement_inputs_get(c, "alpha", "2026-10", 3, 7));
     struct store_month *m = month_of(1);
-    statement_inputs_put(c, "alpha", "2026-10", 3, 7, m, some);
+    statement_inputs_put(c, "alpha", "2026-10", 3, 7, 0, m, some);
     const struct statement_entry *e = statement_inputs_get(c, "alpha", "2026-10", 3, 7);
     assert_non_null(e);
     assert_ptr_equal(e->month, m);
@@ -72,14 +72,14 @@ static void test_newer_versions_replace_older_never_the_reverse(void **state)
 {
     (void)state;
     struct statement_inputs *c = statement_inputs_new(1 << 20);
-    statement_inputs_put(c, "alpha", "2026-10", 3, 7, month_of(1), some);
-    statement_inputs_put(c, "alpha", "2026-10", 3, 8, month_of(2), some); /* replaces */
+    statement_inputs_put(c, "alpha", "2026-10", 3, 7, 0, month_of(1), some);
+    statement_inputs_put(c, "alpha", "2026-10", 3, 8, 0, month_of(2), some); /* replaces */
     assert_null(statement_inputs_get(c, "alpha", "2026-10", 3, 7));
     const struct statement_entry *e = statement_inputs_get(c, "alpha", "2026-10", 3, 8);
     assert_non_null(e);
     statement_inputs_release(c, e);
     /* a request that read before the last change puts last: kept is newer */
-    statement_inputs_put(c, "alpha", "2026-10", 3, 7, month_of(3), some);
+    statement_inputs_put(c, "alpha", "2026-10", 3, 7, 0, month_of(3), some);
     assert_null(statement_inputs_get(c, "alpha", "2026-10", 3, 7));
     assert_non_null(e = statement_inputs_get(c, "alpha", "2026-10", 3, 8));
     statement_inputs_release(c, e);
@@ -95,12 +95,12 @@ static void test_bound_evicts_least_recently_used(void **state)
     (void)state;
     size_t one = one_entry(); /* every entry below is this size */
     struct statement_inputs *c = statement_inputs_new(2 * one + one / 2); /* room for two */
-    statement_inputs_put(c, "c1", "2026-10", 1, 1, month_of(1), some);
-    statement_inputs_put(c, "c2", "2026-10", 1, 1, month_of(2), some);
+    statement_inputs_put(c, "c1", "2026-10", 1, 1, 0, month_of(1), some);
+    statement_inputs_put(c, "c2", "2026-10", 1, 1, 0, month_of(2), some);
     const struct statement_entry *e = statement_inputs_get(c, "c1", "2026-10", 1, 1);
     assert_non_null(e); /* c1 used last: c2 is the least recently used */
     statement_inputs_release(c, e);
-    statement_inputs_put(c, "c3", "2026-10", 1, 1, month_of(3), some);
+    statement_inputs_put(c, "c3", "2026-10", 1, 1, 0, month_of(3), some);
     assert_null(statement_inputs_get(c, "c2", "2026-10", 1, 1));
     assert_non_null(e = statement_inputs_get(c, "c1", "2026-10", 1, 1));
     statement_inputs_release(c, e);
@@ -110,7 +110,7 @@ static void test_bound_evicts_least_recently_used(void **state)
     statement_inputs_free(c);
     /* an entry larger than the whole bound is not kept, and nothing leaks */
     c = statement_inputs_new(one / 2);
-    statement_inputs_put(c, "c1", "2026-10", 1, 1, month_of(1), some);
+    statement_inputs_put(c, "c1", "2026-10", 1, 1, 0, month_of(1), some);
     assert_null(statement_inputs_get(c, "c1", "2026-10", 1, 1));
     assert_int_equal(bytes_of(c), 0);
     statement_inputs_free(c);
@@ -121,10 +121,10 @@ static void test_held_entry_outlives_eviction(void **state)
     (void)state;
     size_t one = one_entry();
     struct statement_inputs *c = statement_inputs_new(one + one / 2); /* room for one */
-    statement_inputs_put(c, "c1", "2026-10", 1, 1, month_of(1), some);
+    statement_inputs_put(c, "c1", "2026-10", 1, 1, 0, month_of(1), some);
     const struct statement_entry *held = statement_inputs_get(c, "c1", "2026-10", 1, 1);
     assert_non_null(held);
-    statement_inputs_put(c, "c2", "2026-10", 1, 1, month_of(2), some); /* evicts c1 */
+    statement_inputs_put(c, "c2", "2026-10", 1, 1, 0, month_of(2), some); /* evicts c1 */
     assert_null(statement_inputs_get(c, "c1", "2026-10", 1, 1));
     assert_true(store_month_keepable(held->month)); /* still there for its request */
     assert_int_equal(held->balances.deposit_held, 10000);
@@ -132,12 +132,41 @@ static void test_held_entry_outlives_eviction(void **state)
     statement_inputs_free(c);
 }
 
+/* After a reconnect (a failover may reach a server whose versions are
+ * another's): nothing kept is found, a month read before it is not kept,
+ * one read after it is, and an entry a request holds stays valid. */
+static void test_invalidate_forgets_and_refuses_older_reads(void **state)
+{
+    (void)state;
+    struct statement_inputs *c = statement_inputs_new(1 << 20);
+    uint64_t before = statement_inputs_generation(c);
+    statement_inputs_put(c, "c1", "2026-10", 1, 1, before, month_of(1), some);
+    const struct statement_entry *held = statement_inputs_get(c, "c1", "2026-10", 1, 1);
+    assert_non_null(held);
+    statement_inputs_invalidate(c);
+    uint64_t after = statement_inputs_generation(c);
+    assert_true(after != before);
+    assert_null(statement_inputs_get(c, "c1", "2026-10", 1, 1));
+    assert_int_equal(bytes_of(c), 0);
+    assert_int_equal(held->balances.deposit_held, 10000); /* still its request's */
+    statement_inputs_release(c, held);
+    statement_inputs_put(c, "c2", "2026-10", 1, 1, before, month_of(2), some); /* read before */
+    assert_null(statement_inputs_get(c, "c2", "2026-10", 1, 1));
+    statement_inputs_put(c, "c2", "2026-10", 1, 1, after, month_of(3), some);
+    const struct statement_entry *e = statement_inputs_get(c, "c2", "2026-10", 1, 1);
+    assert_non_null(e);
+    statement_inputs_release(c, e);
+    statement_inputs_free(c);
+    statement_inputs_invalidate(NULL); /* off: nothing to do */
+    assert_int_equal(statement_inputs_generation(NULL), 0);
+}
+
 static void test_off_keeps_nothing(void **state)
 {
     (void)state;
     struct statement_inputs *c = statement_inputs_new(0);
     assert_null(c);
-    statement_inputs_put(c, "c1", "2026-10", 1, 1, month_of(1), some); /* freed at once */
+    statement_inputs_put(c, "c1", "2026-10", 1, 1, 0, month_of(1), some); /* freed at once */
     assert_null(statement_inputs_get(c, "c1", "2026-10", 1, 1));
     statement_inputs_release(c, NULL);
     statement_inputs_free(c);
@@ -160,7 +189,7 @@ static void *work(void *arg)
             w->found += e->balances.deposit_held == 10000;
             statement_inputs_release(w->c, e);
         } else {
-            statement_inputs_put(w->c, customer, "2026-10", 1, 1, month_of(i), some);
+            statement_inputs_put(w->c, customer, "2026-10", 1, 1, 0, month_of(i), some);
         }
     }
     return NULL;
@@ -194,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_newer_versions_replace_older_never_the_reverse),
         cmocka_unit_test(test_bound_evicts_least_recently_used),
         cmocka_unit_test(test_held_entry_outlives_eviction),
+        cmocka_unit_test(test_invalidate_forgets_and_refuses_older_reads),
         cmocka_unit_test(test_off_keeps_nothing),
         cmocka_unit_test(test_threads_share_it),
     };

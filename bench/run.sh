@@ -401,18 +401,21 @@ api_rps=() api_p50=() api_p99=() cold_rps=() cold_p50=() cold_p99=() sql_tps=() 
 p99_of_log() { cat "$@" | awk '{ print $3 }' | sort -n |
     awk '{ a[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", a[i] / 1000 }'; }
 ms() { awk '{ v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else v = v * 1000; printf "%.2f", v }'; }
+# 10 s of wrk (32 connections) with a script at a URL: "requests/s p50_ms p99_ms".
+wrk_run() { # script url
+    local w
+    w=$(wrk -t2 -c32 -d10s --latency -s "$1" "$2")
+    echo "$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }') $(echo "$w" | grep ' 50% ' | ms)" \
+        "$(echo "$w" | grep ' 99% ' | ms)"
+}
 say "warming the response cache"
 wrk -t2 -c32 -d5s -s "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$API_PORT" >/dev/null
 for r in $(seq 1 "$RUNS"); do
     say "statements API run $r of $RUNS"
-    w=$(wrk -t2 -c32 -d10s --latency -s "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$API_PORT")
-    api_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
-    api_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
-    api_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
-    w=$(wrk -t2 -c32 -d10s --latency -s "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$((API_PORT + 1))")
-    cold_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
-    cold_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
-    cold_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
+    set -- $(wrk_run "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$API_PORT")
+    api_rps+=("$1") api_p50+=("$2") api_p99+=("$3")
+    set -- $(wrk_run "$ROOT/build/bench-wrk.lua" "http://127.0.0.1:$((API_PORT + 1))")
+    cold_rps+=("$1") cold_p50+=("$2") cold_p99+=("$3")
     rm -f "$ROOT"/build/bench-pgbench-log.*
     pb=$(pgbench -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -c 32 -j 2 -T 10 \
         -l --log-prefix="$ROOT/build/bench-pgbench-log" \
@@ -452,19 +455,15 @@ for r in $(seq 1 "$RUNS"); do
     seq 1 "$API_CUSTOMERS" | xargs -P 8 -I{} sh -c "curl -s -o /dev/null -H 'Authorization: Bearer $key' \
         \"http://127.0.0.1:$((API_PORT + 2))/v1/statement?period=2026-10&customer=\$(printf 'b%06d' {})\""
     first_rps+=("$(awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$API_CUSTOMERS" 'BEGIN { printf "%.0f", n / (b - a) }')")
-    w=$(wrk -t2 -c32 -d10s --latency -s "$ROOT/build/bench-statement.lua" "http://127.0.0.1:$((API_PORT + 2))")
-    kept_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
-    kept_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
-    kept_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
+    set -- $(wrk_run "$ROOT/build/bench-statement.lua" "http://127.0.0.1:$((API_PORT + 2))")
+    kept_rps+=("$1") kept_p50+=("$2") kept_p99+=("$3")
     kept_hits+=("$(curl -s "http://127.0.0.1:$((API_PORT + 2))/metrics" | awk '/statement_inputs_lookups_total.result="hit"/ { h = $2 }
         /statement_inputs_lookups_total.result="miss"/ { m = $2 } END { printf "%.0f %.0f", h, m }')")
     kept_rss=$(awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$fresh_server/status")
     kill "$fresh_server"
     wait "$fresh_server" 2>/dev/null || true
-    w=$(wrk -t2 -c32 -d10s --latency -s "$ROOT/build/bench-statement.lua" "http://127.0.0.1:$((API_PORT + 1))")
-    scratch_rps+=("$(echo "$w" | awk '/Requests\/sec/ { printf "%.0f", $2 }')")
-    scratch_p50+=("$(echo "$w" | grep ' 50% ' | ms)")
-    scratch_p99+=("$(echo "$w" | grep ' 99% ' | ms)")
+    set -- $(wrk_run "$ROOT/build/bench-statement.lua" "http://127.0.0.1:$((API_PORT + 1))")
+    scratch_rps+=("$1") scratch_p50+=("$2") scratch_p99+=("$3")
     rm -f "$ROOT"/build/bench-pgbench-log.*
     pb=$(pgbench -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -c 32 -j 2 -T 10 \
         -l --log-prefix="$ROOT/build/bench-pgbench-log" -D customers="$API_CUSTOMERS" \

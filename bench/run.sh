@@ -699,9 +699,12 @@ health read, with \`updated_at\`, as the time an issued month was last
 computed (\`invoice_refreshed_at\`). What remains of a refresh is the
 month's billing queries (their hash aggregates spill past \`work_mem\` at
 100,000 customers: 61 and 69 batches on disk for the usage query) and the
-comparison; both are linear in the customers, and the time of each moves
-by a third between runs on this machine, so a ratio is only meaningful
-side by side.
+comparison (its lines no longer fit in shared_buffers at 100,000), and
+the time of each moves by a third or more between runs on this machine,
+so a ratio is only meaningful side by side. The next step is there: the
+billing queries over bounded sets of customers (chunks of 10,000) with
+keyed joins to the rollup, and a digest of each draft's contents kept on
+its header so that a refresh compares headers only, not lines.
 
 ## Late usage
 

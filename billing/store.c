@@ -91,8 +91,8 @@ static PGresult *find_drafts(PGconn *conn, const char *first_day, const struct b
 /* Upserts the headers of the bills with write[i] (new drafts, and drafts
  * whose header, lines, ledger rows or claims changed: an unchanged draft
  * is not even locked, so a refresh where nothing changed writes no row),
- * as rows of each written one's place in b and id. A non-draft is never
- * touched. */
+ * as rows of each written one's place in b, id and whether it was
+ * inserted. A non-draft is never touched. */
 static PGresult *store_headers(PGconn *conn, const char *first_day, const struct bill *b, size_t n,
                                const bool *write)
 {
@@ -109,8 +109,10 @@ static PGresult *store_headers(PGconn *conn, const char *first_day, const struct
         "  subtotal = excluded.subtotal, tax = excluded.tax, total = excluded.total, "
         "  claimed = excluded.claimed, due = excluded.due, contract = excluded.contract, "
         "  plan = excluded.plan, updated_at = now() WHERE i.status = 'draft' "
-        "  RETURNING i.id, i.customer_id) "
-        "SELECT u.ord, ins.id FROM ins JOIN u ON u.cid = ins.customer_id",
+        /* xmax 0: inserted here, not updated (a draft another run added
+         * after find_drafts looked is updated, and its lines deleted) */
+        "  RETURNING i.id, i.customer_id, i.xmax = 0 AS inserted) "
+        "SELECT u.ord, ins.id, ins.inserted FROM ins JOIN u ON u.cid = ins.customer_id",
         first_day, b, n, write);
 }
 
@@ -256,9 +258,9 @@ static PGresult *changed_drafts(PGconn *conn, struct details *d)
 
 /* Rewrites the lines, commitment ledger rows and voucher redemptions of
  * the drafts i with rewrite[i] (the triggers of schema 007 allow it for
- * drafts only); only those that existed[i] before this batch have any to
- * delete (a first run deletes nothing: the deletes of its new drafts were
- * a tenth of it at 100,000 customers). */
+ * drafts only); only those that existed[i] (updated by the upsert, not
+ * inserted by it) have any to delete (a first run deletes nothing: the
+ * deletes of its new drafts were a tenth of it at 100,000 customers). */
 static bool store_rewrite(PGconn *conn, const char *first_day, const char *const *ids,
                           const struct bill *b, size_t n, const bool *rewrite,
                           const bool *existed)
@@ -477,16 +479,18 @@ bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bill
     PGresult *found = find_drafts(conn, first_day, bills, n), *stored = NULL;
     bool ok = found && choose_writes(conn, found, ids, issued, write, bills, n);
     size_t nwrite = 0;
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = 0; ok && i < n; i++)
         nwrite += write[i];
-        existed[i] = ids[i] != NULL;
-    }
     if (ok && nwrite) {
         stored = store_headers(conn, first_day, bills, n, write);
         ok = stored != NULL;
         for (size_t i = 0; ok && i < n; i++) /* a draft issued meanwhile is left alone */
             if (write[i]) ids[i] = NULL;
         if (ok) note_ids(ids, n, stored);
+        for (int r = 0; ok && r < PQntuples(stored); r++) { /* only they have lines to delete */
+            long ord = strtol(PQgetvalue(stored, r, 0), NULL, 10); /* checked by note_ids */
+            existed[ord] = PQgetvalue(stored, r, 2)[0] != 't';
+        }
         for (size_t i = 0; ok && i < n; i++)
             write[i] = write[i] && ids[i];
         ok = ok && store_rewrite(conn, first_day, ids, bills, n, write, existed);

@@ -120,7 +120,7 @@ static int invoice_run(int argc, char **argv)
     db_array_open(&ctx.failed_reasons);
     bool ok = db_begin(ctx.conn) &&
               billing_load(ctx.conn, period, customer, NULL, store_invoice, &ctx) >= 0 &&
-              flush(&ctx);
+              flush(&ctx) && store_refreshed(ctx.conn, ctx.first_day, customer);
     db_array_close(&ctx.failed_codes);
     db_array_close(&ctx.failed_reasons);
     ok = ok && store_problems(ctx.conn, ctx.first_day, customer, sb_str(&ctx.failed_codes),

@@ -14,7 +14,9 @@
 #include <string.h>
 
 /* (customer, month) pairs: an issued invoice with usage ingested after it,
- * or the last issued invoice adjusting it, was last refreshed (iss.at,
+ * or the last issued invoice adjusting it, was last refreshed
+ * (invoice_refreshed_at, schema 067: a run that found a draft unchanged
+ * left it alone and recorded itself in invoice_refresh; iss.at,
  * computed once per invoice: adj groups the adjusting lines in one pass;
  * the window is a day wider than any time zone). The UTC days whose usage
  * changed since (usage_day_changed, schema 014) pick the candidates from a
@@ -24,13 +26,14 @@
  * candidates' whole months instead took most of a month-end run with late
  * usage (bench: 1,000 late customers, 350,000 hourly rows read for 2,000). */
 static const char late_sql[] =
-    "WITH adj AS MATERIALIZED (SELECT j.customer_id, l.adjusts, max(j.updated_at) AS at "
+    "WITH adj AS MATERIALIZED (SELECT j.customer_id, l.adjusts, "
+    "           max(invoice_refreshed_at(j)) AS at "
     "    FROM invoice j JOIN invoice_line l ON l.invoice_id = j.id "
     "    JOIN customer jc ON jc.id = j.customer_id "
     "    WHERE j.status = 'issued' AND l.adjusts IS NOT NULL "
     "      AND ($2::text[] IS NULL OR jc.code = ANY($2::text[])) GROUP BY 1, 2), "
     "iss AS MATERIALIZED (SELECT i.customer_id, c.code, i.period, "
-    "           greatest(i.updated_at, adj.at) AS at "
+    "           greatest(invoice_refreshed_at(i), adj.at) AS at "
     "    FROM invoice i JOIN customer c ON c.id = i.customer_id "
     "    LEFT JOIN adj ON adj.customer_id = i.customer_id AND adj.adjusts = i.period "
     "    WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.period < $1::date "

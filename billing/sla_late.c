@@ -17,7 +17,8 @@
 #include <string.h>
 
 /* The candidates (customer, month P): P's standing invoice, the time the
- * last invoice that credited P was refreshed (iss.at), and health ingested
+ * last invoice that credited P was refreshed (iss.at: invoice_refreshed_at,
+ * schema 067, as late usage reads it), and health ingested
  * after it among the windows that may start in P's local month
  * (health_month_last_ingested, schema 051). The newest ingestion of each
  * distinct month is read once (device_health_window's start_at leads), so
@@ -28,7 +29,7 @@
  * is P's own (adjusts empty) or adjusts P. */
 static const char candidates_sql[] =
     "WITH iss AS MATERIALIZED (SELECT i.id, i.customer_id, c.code, i.period, "
-    "    greatest(i.updated_at, (SELECT max(j.updated_at) FROM invoice j "
+    "    greatest(invoice_refreshed_at(i), (SELECT max(invoice_refreshed_at(j)) FROM invoice j "
     "      JOIN invoice_line l ON l.invoice_id = j.id "
     "      WHERE " INVOICE_STANDS("j.") " AND j.customer_id = i.customer_id "
     "        AND l.kind = 'sla_credit' AND l.adjusts = i.period)) AS at "

@@ -2,8 +2,11 @@
  *
  * invoice_store writes settled bills as their customers' drafts for the
  * month (one open invoice per customer and period; a non-draft is never
- * touched) with their lines and ledger rows, and each line priced at the
- * index its invoice_index_use row (the publication and the link's terms,
+ * touched) with their lines and ledger rows; a draft whose header, lines,
+ * ledger rows and claims equal its bill's is left alone, not even locked,
+ * and keeps its updated_at (found by key and one set comparison per
+ * batch: a refresh where nothing changed writes no row of them). Each
+ * line is priced at the index its invoice_index_use row (the publication and the link's terms,
  * schemas 056 and 059; rewritten with every draft), set-based: a handful of
  * statements for any number of bills. store_load reads a stored invoice back (the lines' index
  * use too) and checks that its
@@ -52,6 +55,12 @@
  * publication's row, matched by month, model, currency and revision). */
 bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
                     bool *written);
+/* Records in invoice_refresh (schema 067) that this transaction's run
+ * computed the month starting first_day for every customer (customer
+ * NULL) or for one: store_invoices leaves an unchanged draft alone, its
+ * updated_at where it was, and invoice_refreshed_at reads both. Call it
+ * once per run, after the last store_invoices. */
+bool store_refreshed(PGconn *conn, const char *first_day, const char *customer);
 /* Records the month's customers that could not be priced (codes and
  * reasons as parallel array literals) in invoice_problem and removes their
  * drafts of the month; forgets earlier problems of the others (of customer

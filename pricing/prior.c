@@ -75,8 +75,9 @@ static void adjust(struct prior_lines *out, const char *month, const struct prio
 void prior_diff(const char *month, const struct prior_lines *now, struct prior_lines *invoiced,
                 struct prior_lines *out)
 {
-    /* invoiced by key, duplicates of a key summed into its first */
-    qsort(invoiced->v, invoiced->n, sizeof *invoiced->v, by_key_then_seq);
+    /* invoiced by key, duplicates of a key summed into its first (none:
+     * v may be NULL, which qsort and bsearch must never be handed) */
+    if (invoiced->n) qsort(invoiced->v, invoiced->n, sizeof *invoiced->v, by_key_then_seq);
     size_t m = 0;
     for (size_t i = 0; i < invoiced->n; i++) {
         if (m && !by_key(&invoiced->v[m - 1], &invoiced->v[i])) {
@@ -90,7 +91,8 @@ void prior_diff(const char *month, const struct prior_lines *now, struct prior_l
     bool *matched = xcalloc(m + 1, sizeof *matched);
     for (size_t i = 0; i < now->n; i++) {
         const struct prior_line *n = &now->v[i];
-        const struct prior_line *inv = bsearch(n, invoiced->v, m, sizeof *invoiced->v, by_key_only);
+        const struct prior_line *inv =
+            m ? bsearch(n, invoiced->v, m, sizeof *invoiced->v, by_key_only) : NULL;
         if (inv) matched[inv - invoiced->v] = true;
         adjust(out, month, n, inv);
     }

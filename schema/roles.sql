@@ -112,6 +112,8 @@ GRANT INSERT, DELETE ON commitment_ledger, voucher_redemption TO gpumeter_billin
 -- An invoice's SLA evidence (schema 050): written with its draft, frozen at issue.
 GRANT INSERT, DELETE ON invoice_sla_evidence, invoice_sla_span TO gpumeter_billing;
 GRANT INSERT, UPDATE ON invoice_number TO gpumeter_billing;
+-- The batch's record of each run (schema 067): appended, never changed.
+GRANT INSERT ON invoice_refresh TO gpumeter_billing;
 GRANT INSERT ON audit_log, rerate_log TO gpumeter_billing;
 
 -- The API: statements, usage, invoices and its keys, read only; the audit
@@ -125,6 +127,9 @@ GRANT SELECT ON usage_hourly, usage_rollup, capacity_hourly, invoice, invoice_li
 -- the API its two views, which derive what it shows from the ledger.
 GRANT SELECT ON invoice_open, customer_balance TO gpumeter_api;
 GRANT SELECT ON invoice_sla_evidence, invoice_sla_span TO gpumeter_api;
+-- Late usage and health (billing_load, for statements too) read when an
+-- issued invoice was last computed (schema 067).
+GRANT SELECT ON invoice_refresh TO gpumeter_api;
 -- Webhook delivery (schema 035): `gpumeter notify` (billing) adds, claims
 -- and settles delivery rows, and revives a dead one (audited); it reads
 -- the outbox with every table. The finance API reads the notification
@@ -183,6 +188,7 @@ GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add
 -- owner, for billing's commands (the triggers that emit run as the owner).
 GRANT EXECUTE ON FUNCTION invoice_due_on(invoice), invoice_open_at(timestamptz)
     TO gpumeter_billing, gpumeter_api;
+GRANT EXECUTE ON FUNCTION invoice_refreshed_at(invoice) TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION notify_emit(text, bigint, text, jsonb) TO gpumeter_billing;
 -- Termination and default (schema 036): billing records a termination
 -- (`contract terminate`; the row is append-only); who is in default reads

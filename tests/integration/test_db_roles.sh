@@ -78,6 +78,7 @@ usage_zone_add(text)|SELECT usage_zone_add('America/Lima')|gpumeter_billing
 usage_hourly_archive(date)|SELECT usage_hourly_archive('2199-01-01')|
 ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issued(1, 'x', now())|
 invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumeter_billing
+invoice_refreshed_at(invoice)|SELECT invoice_refreshed_at(NULL::invoice)|gpumeter_api gpumeter_billing
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
 ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|

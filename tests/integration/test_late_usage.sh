@@ -49,4 +49,64 @@ check_eq "January's issued invoices stand" "17808 17808" \
 # A statement for one customer sees the same prior-period line.
 check_match "alpha's February statement shows the late hours" 'prior_period' \
     "$("$GM" statement --customer alpha --period 2026-02 --format csv 2>/dev/null)"
+
+# A refresh leaves an unchanged draft alone (issue 38: no row written, not
+# even locked; schema 067) and rewrites a changed one. rows: each row of a
+# customer's draft of the month and of its lines, ledger and redemptions,
+# by its place and version (ctid, xmin: an update or a rewrite changes
+# both), and the draft's updated_at.
+rows() { # customer period
+    q "SELECT coalesce(string_agg(x, ' ' ORDER BY x), '') FROM (
+         SELECT 'i' || i.ctid || i.xmin || i.updated_at AS x FROM invoice i
+         WHERE i.id = (SELECT id FROM invoice j WHERE j.period = '$2-01' AND j.kind = 'invoice'
+                        AND j.customer_id = (SELECT id FROM customer WHERE code = '$1'))
+         UNION ALL SELECT 'l' || ctid || xmin FROM invoice_line WHERE invoice_id = (SELECT id
+           FROM invoice j WHERE j.period = '$2-01' AND j.kind = 'invoice'
+            AND j.customer_id = (SELECT id FROM customer WHERE code = '$1'))
+         UNION ALL SELECT 'g' || ctid || xmin FROM commitment_ledger WHERE period = '$2-01'
+            AND customer_id = (SELECT id FROM customer WHERE code = '$1')
+         UNION ALL SELECT 'v' || ctid || xmin FROM voucher_redemption WHERE period = '$2-01'
+            AND customer_id = (SELECT id FROM customer WHERE code = '$1')) r"
+}
+runs() { # period: the runs recorded for it, oldest first (customer or "all")
+    q "SELECT string_agg(coalesce(c.code, 'all'), ' ' ORDER BY r.refreshed_at)
+       FROM invoice_refresh r LEFT JOIN customer c ON c.id = r.customer_id
+       WHERE r.period = '$1-01'"
+}
+"$GM" invoice issue --period 2026-02 >/dev/null 2>&1
+gpu ns-alpha H800 2026-03-10T02:00:00Z 10
+gpu ns-beta H800 2026-03-10T02:00:00Z 10
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+alpha=$(rows alpha 2026-03) beta=$(rows beta 2026-03)
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+check_eq "a refresh where nothing changed writes no row of alpha's draft" "$alpha" \
+    "$(rows alpha 2026-03)"
+check_eq "nor of beta's" "$beta" "$(rows beta 2026-03)"
+check_eq "each run is recorded once, for every customer" "all all" "$(runs 2026-03)"
+# alpha's March grows by 2 hours: its draft alone is rewritten, to the fen.
+gpu ns-alpha H800 2026-03-11T02:00:00Z 2
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+check_eq "alpha's changed draft is rewritten: 12 hours, 201.60" "usage|H800|43200000|20160 21370" \
+    "$(lines alpha 2026-03) $(q "SELECT total FROM invoice i JOIN customer c ON c.id = i.customer_id
+                                 WHERE c.code = 'alpha' AND i.period = '2026-03-01'")"
+check_eq "its header with it (updated_at moved)" "t" \
+    "$(q "SELECT i.updated_at > i.created_at FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'alpha' AND i.period = '2026-03-01'")"
+check_eq "beta's unchanged draft is still left alone" "$beta" "$(rows beta 2026-03)"
+"$GM" invoice run --period 2026-03 --customer beta >/dev/null 2>&1
+check_eq "a run for one customer is recorded as that customer's" "all all all beta" \
+    "$(runs 2026-03)"
+# Usage ingested after March's last refresh that changed nothing, before
+# its issue, is late: that refresh, not a run after the issue, is when
+# March was last computed.
+gpu ns-alpha H800 2026-03-20T02:00:00Z 3
+"$GM" rate --until-idle 2>/dev/null
+"$GM" invoice issue --period 2026-03 >/dev/null 2>&1
+"$GM" invoice run --period 2026-03 >/dev/null 2>&1
+"$GM" invoice run --period 2026-04 >/dev/null 2>&1
+check_eq "alpha's April bills March's 3 late hours once" "prior_period|H800|10800000|5040" \
+    "$(lines alpha 2026-04)"
+check_eq "beta's April has nothing" "" "$(lines beta 2026-04)"
 finish

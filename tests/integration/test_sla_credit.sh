@@ -148,7 +148,8 @@ check_eq "September meets the target: no credit line, the minimum whole" \
 shortfall||832000|49920" "$(lines alpha 2026-09)"
 check_eq "September's evidence is still written" "1|3600000|0|0|0" "$(evidence 2026-09)"
 # Health rated while a month is being invoiced (here by a trigger on the
-# draft's header, between pricing and the evidence): the run fails and
+# draft's evidence being cleared, between pricing and the evidence: the
+# rerun leaves the unchanged header alone, schema 067): the run fails and
 # writes nothing, so a credit never disagrees with its evidence.
 september=$(snapshot 2026-09)
 q "CREATE FUNCTION late_health() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$\$ BEGIN
@@ -158,10 +159,11 @@ q "CREATE FUNCTION late_health() RETURNS trigger LANGUAGE plpgsql SECURITY DEFIN
              '2026-09-06T00:00:00Z', '2026-09-06T01:00:00Z', 3600000, 'down', '{xid:79}')
      ON CONFLICT DO NOTHING;
      RETURN NULL; END \$\$;
-   CREATE TRIGGER late_health AFTER UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION late_health()" >/dev/null
+   CREATE TRIGGER late_health AFTER DELETE ON invoice_sla_evidence
+     FOR EACH STATEMENT EXECUTE FUNCTION late_health()" >/dev/null
 run_gm 1 "health rated during the run fails it" invoice run --period 2026-09
 check_match "saying why" 'customer "alpha": health arrived while the month was invoiced' "$out"
-q "DROP TRIGGER late_health ON invoice; DROP FUNCTION late_health()" >/dev/null
+q "DROP TRIGGER late_health ON invoice_sla_evidence; DROP FUNCTION late_health()" >/dev/null
 check_eq "and nothing was written" "$september" "$(snapshot 2026-09)"
 check_eq "customers without an sla have no evidence" "0" \
     "$(q "SELECT count(*) FROM invoice_sla_evidence e JOIN invoice i ON i.id = e.invoice_id

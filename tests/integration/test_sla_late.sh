@@ -82,8 +82,9 @@ november=$(frozen 2026-11)
 run 2026-11
 check_eq "a rerun of November changes nothing" "$november" "$(frozen 2026-11)"
 # October's health rated while November is invoiced (a trigger on the
-# draft's header, between pricing and the evidence): the check covers the
-# late month's evidence too, so the run fails and writes nothing.
+# draft's evidence being cleared, between pricing and the evidence: the
+# rerun leaves the unchanged header alone, schema 067): the check covers
+# the late month's evidence too, so the run fails and writes nothing.
 q "CREATE FUNCTION late_health() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$\$ BEGIN
      INSERT INTO device_health (source, seq, cluster, site, node, device, model, vendor, start_at,
                                 end_at, window_ms, state, reasons)
@@ -91,10 +92,11 @@ q "CREATE FUNCTION late_health() RETURNS trigger LANGUAGE plpgsql SECURITY DEFIN
              '2026-10-21T00:00:00Z', '2026-10-21T01:00:00Z', 3600000, 'down', '{xid:79}')
      ON CONFLICT DO NOTHING;
      RETURN NULL; END \$\$;
-   CREATE TRIGGER late_health AFTER UPDATE ON invoice FOR EACH ROW EXECUTE FUNCTION late_health()" >/dev/null
+   CREATE TRIGGER late_health AFTER DELETE ON invoice_sla_evidence
+     FOR EACH STATEMENT EXECUTE FUNCTION late_health()" >/dev/null
 run_gm 1 "October's health rated during November's run fails it" invoice run --period 2026-11
 check_match "saying why" 'customer "alpha": health arrived while the month was invoiced' "$out"
-q "DROP TRIGGER late_health ON invoice; DROP FUNCTION late_health()" >/dev/null
+q "DROP TRIGGER late_health ON invoice_sla_evidence; DROP FUNCTION late_health()" >/dev/null
 check_eq "and nothing was written" "$november 0" \
     "$(frozen 2026-11) $(q "SELECT count(*) FROM device_health WHERE seq = 99")"
 

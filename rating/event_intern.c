@@ -9,15 +9,24 @@
 
 #define SLOTS_KEPT 1024 /* the index a reset keeps: enough for a usual batch's heads */
 
+/* The scalar numbers of an event, named once for the copies both ways and
+ * the zeroing of a head (qty is an array, copied beside them). */
+#define EVENT_SCALAR_NUMBERS(X) X(seq) X(start_ms) X(end_ms) X(devices) X(allocated_ms) X(idle_energy_mj)
+
 void event_numbers_of(const struct usage_event *ev, struct event_numbers *num)
 {
-    num->seq = ev->seq;
-    num->start_ms = ev->start_ms;
-    num->end_ms = ev->end_ms;
+#define TO_NUM(f) num->f = ev->f;
+    EVENT_SCALAR_NUMBERS(TO_NUM)
+#undef TO_NUM
     memcpy(num->qty, ev->qty, sizeof num->qty);
-    num->devices = ev->devices;
-    num->allocated_ms = ev->allocated_ms;
-    num->idle_energy_mj = ev->idle_energy_mj;
+}
+
+void event_numbers_put(const struct event_numbers *num, struct usage_event *ev)
+{
+#define TO_EVENT(f) ev->f = num->f;
+    EVENT_SCALAR_NUMBERS(TO_EVENT)
+#undef TO_EVENT
+    memcpy(ev->qty, num->qty, sizeof ev->qty);
 }
 
 /* A word-at-a-time hash of the whole head: its bytes are deterministic
@@ -63,9 +72,10 @@ const struct usage_event *event_intern_split(struct event_intern *in, struct usa
                                              struct event_numbers *num)
 {
     event_numbers_of(ev, num);
-    ev->seq = ev->start_ms = ev->end_ms = 0;
+#define ZERO(f) ev->f = 0;
+    EVENT_SCALAR_NUMBERS(ZERO)
+#undef ZERO
     memset(ev->qty, 0, sizeof ev->qty);
-    ev->devices = ev->allocated_ms = ev->idle_energy_mj = 0;
     memset(ev->sig, 0, sizeof ev->sig);
     if (2 * ((size_t)in->n + 1) > in->slot_cap) rehash(in, in->slot_cap ? 2 * in->slot_cap : SLOTS_KEPT);
     uint64_t h = head_hash(ev);

@@ -48,6 +48,9 @@ const struct usage_event *event_intern_split(struct event_intern *in, struct usa
                                              struct event_numbers *num);
 /* The numbers of a whole event (for callers that hold whole events). */
 void event_numbers_of(const struct usage_event *ev, struct event_numbers *num);
+/* The inverse: writes num into ev (a copy of a head), making it whole again
+ * but for its signature. */
+void event_numbers_put(const struct event_numbers *num, struct usage_event *ev);
 /* Bytes the heads and their index hold. */
 size_t event_intern_bytes(const struct event_intern *in);
 /* Forgets every head; keeps one chunk and a small index for the next batch

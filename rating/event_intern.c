@@ -9,24 +9,36 @@
 
 #define SLOTS_KEPT 1024 /* the index a reset keeps: enough for a usual batch's heads */
 
-/* The scalar numbers of an event, named once for the copies both ways and
- * the zeroing of a head (qty is an array, copied beside them). */
-#define EVENT_SCALAR_NUMBERS(X) X(seq) X(start_ms) X(end_ms) X(devices) X(allocated_ms) X(idle_energy_mj)
+/* An event's numbers beside its window, named once for the copies both
+ * ways; which set is the kind's (event_intern.h). */
+#define USAGE_NUMBERS(X)    X(seq) X(start_ms) X(end_ms)
+#define CAPACITY_NUMBERS(X) X(devices) X(allocated_ms) X(idle_energy_mj)
 
 void event_numbers_of(const struct usage_event *ev, struct event_numbers *num)
 {
 #define TO_NUM(f) num->f = ev->f;
-    EVENT_SCALAR_NUMBERS(TO_NUM)
+    USAGE_NUMBERS(TO_NUM)
+    if (ev->kind == EVENT_KIND_CAPACITY) {
+        assert(!memcmp(ev->qty, (int64_t[METER_COUNT]){0}, sizeof ev->qty));
+        CAPACITY_NUMBERS(TO_NUM)
+    }
+    else {
+        assert(!ev->devices && !ev->allocated_ms && !ev->idle_energy_mj);
+        memcpy(num->qty, ev->qty, sizeof num->qty);
+    }
 #undef TO_NUM
-    memcpy(num->qty, ev->qty, sizeof num->qty);
 }
 
 void event_numbers_put(const struct event_numbers *num, struct usage_event *ev)
 {
 #define TO_EVENT(f) ev->f = num->f;
-    EVENT_SCALAR_NUMBERS(TO_EVENT)
+    USAGE_NUMBERS(TO_EVENT)
+    if (ev->kind == EVENT_KIND_CAPACITY) {
+        CAPACITY_NUMBERS(TO_EVENT)
+    }
+    else
+        memcpy(ev->qty, num->qty, sizeof ev->qty);
 #undef TO_EVENT
-    memcpy(ev->qty, num->qty, sizeof ev->qty);
 }
 
 /* A word-at-a-time hash of the whole head: its bytes are deterministic
@@ -73,7 +85,8 @@ const struct usage_event *event_intern_split(struct event_intern *in, struct usa
 {
     event_numbers_of(ev, num);
 #define ZERO(f) ev->f = 0;
-    EVENT_SCALAR_NUMBERS(ZERO)
+    USAGE_NUMBERS(ZERO)
+    CAPACITY_NUMBERS(ZERO)
 #undef ZERO
     memset(ev->qty, 0, sizeof ev->qty);
     memset(ev->sig, 0, sizeof ev->sig);

@@ -23,12 +23,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What differs from event to event of one source, account and job. */
+/* What differs from event to event of one source, account and job. A
+ * usage event has quantities and a capacity event devices, allocated and
+ * idle energy, never both (core/event.h decodes each kind's own), so they
+ * share their bytes: 56 bytes a message, not 80; which one a record holds
+ * is its head's kind. */
 struct event_numbers {
     int64_t seq, start_ms, end_ms;
-    int64_t qty[METER_COUNT];
-    int64_t devices, allocated_ms, idle_energy_mj;
+    union {
+        int64_t qty[METER_COUNT];                                /* usage and health */
+        struct { int64_t devices, allocated_ms, idle_energy_mj; }; /* capacity */
+    };
 };
+_Static_assert(METER_COUNT >= 3, "a capacity event's numbers fit in the quantities' place");
 
 struct event_intern {
     struct usage_event **chunks; /* EVENT_INTERN_CHUNK heads each */

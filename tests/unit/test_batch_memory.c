@@ -14,6 +14,7 @@
 #include "core/signature.h"
 #include "core/strbuf.h"
 #include "rating/batch.h"
+#include "rating/usage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -253,6 +254,38 @@ static void test_full_by_bytes(void **state)
     batch_free(&b);
 }
 
+/* The committing batch's hourly cells merge as events are added: a set
+ * holds a cell per hourly row (GPU and meter here), not one per event,
+ * meter and hour, and every quantity and event is counted in its cell. */
+static void test_usage_cells_merged_as_added(void **state)
+{
+    (void)state;
+    struct usage_set u = {0};
+    struct usage_event ev;
+    struct event_numbers num;
+    long long gpu_ms = 0, energy = 0;
+    for (long i = 0; i < 10 * GPUS; i++) { /* 10 windows of 30 s per GPU, all in one hour */
+        stream_event(i, &ev);
+        event_numbers_of(&ev, &num);
+        gpu_ms += ev.gpu_ms;
+        energy += ev.energy_mj;
+        usage_add(&u, &ev, &num);
+    }
+    if (u.n != 2 * GPUS)
+        fail_msg("expected %d cells (a GPU's two meters in one hour), got %zu", 2 * GPUS, u.n);
+    long long got_gpu = 0, got_energy = 0, events = 0;
+    for (size_t i = 0; i < u.n; i++) {
+        *(u.v[i].meter == METER_GPU ? &got_gpu : &got_energy) += u.v[i].quantity;
+        events += u.v[i].events;
+        if (u.v[i].events != 10)
+            fail_msg("cell %zu: expected 10 events, got %lld", i, (long long)u.v[i].events);
+    }
+    if (got_gpu != gpu_ms || got_energy != energy || events != 20 * GPUS)
+        fail_msg("expected %lld GPU-ms, %lld mJ and %d events, got %lld, %lld and %lld", gpu_ms,
+                 energy, 20 * GPUS, got_gpu, got_energy, events);
+    usage_free(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_exact_bytes_given_back),
         cmocka_unit_test(test_clear_releases_heads),
         cmocka_unit_test(test_full_by_bytes),
+        cmocka_unit_test(test_usage_cells_merged_as_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

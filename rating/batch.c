@@ -2,6 +2,7 @@
 #include "rating/batch.h"
 
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/strset.h"
@@ -62,28 +63,58 @@ struct flush {
 void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int64_t offset,
                const char *payload, size_t len)
 {
+    assert(len < UINT32_MAX && b->bytes.len < UINT32_MAX - len); /* a batch is within 64 MiB */
     ALLOC_GROW(b->msgs, b->n, b->cap, 1024);
     struct batch_msg *m = &b->msgs[b->n++];
     m->partition = partition;
     m->offset = offset;
-    m->at = b->bytes.len;
-    m->len = len;
-    sb_append(&b->bytes, payload ? payload : "", len);
+    m->at = (uint32_t)b->bytes.len;
     m->rejected = false;
+    m->rebuilt = false;
     m->reason = NULL;
     m->head = NULL;
     m->sig = SIG_NO_KEY; /* read only when the event decodes */
     char reason[REASON_LEN];
     struct usage_event ev;
-    m->err = event_decode(payload, len, &ev, reason, sizeof reason);
+    m->err = event_decode(payload ? payload : "", len, &ev, reason, sizeof reason);
     if (m->err) {
         m->reason = xstrdup(reason);
+        m->len = (uint32_t)len;
+        sb_append(&b->bytes, payload ? payload : "", len);
         return;
     }
     const char *key = config_hmac_key(cfg, ev.cluster);
     m->sig = !key ? SIG_NO_KEY : signature_valid(&ev, key) ? SIG_VALID : SIG_INVALID;
     m->signed_event = ev.sig[0] != '\0';
+    /* the payload is kept only if its canonical encoding would not give it back */
+    sb_reset(&b->encoded);
+    event_encode(&ev, &b->encoded);
+    m->rebuilt = b->encoded.len == len && !memcmp(b->encoded.buf, payload, len);
+    const char *keep = m->rebuilt ? ev.sig : payload;
+    m->len = (uint32_t)(m->rebuilt ? strlen(ev.sig) : len);
+    sb_append(&b->bytes, keep, m->len);
     m->head = event_intern_split(&b->heads, &ev, &m->num);
+}
+
+/* Sets *out to m's payload, from bytes (its batch's). */
+static void payload_of(const char *bytes, const struct batch_msg *m, struct strbuf *out)
+{
+    sb_reset(out);
+    if (!m->rebuilt) {
+        sb_append(out, bytes + m->at, m->len);
+        return;
+    }
+    struct usage_event ev = *m->head;
+    event_numbers_put(&m->num, &ev);
+    assert(m->len < sizeof ev.sig);
+    memcpy(ev.sig, bytes + m->at, m->len);
+    ev.sig[m->len] = '\0';
+    event_encode(&ev, out);
+}
+
+void batch_msg_payload(const struct batch *b, const struct batch_msg *m, struct strbuf *out)
+{
+    payload_of(b->bytes.buf, m, out);
 }
 
 size_t batch_held_bytes(const struct batch *b)
@@ -143,6 +174,7 @@ void batch_free(struct batch *b)
     batch_clear(b);
     free(b->msgs);
     sb_free(&b->bytes);
+    sb_free(&b->encoded);
     event_intern_free(&b->heads);
     memset(b, 0, sizeof *b);
 }
@@ -288,13 +320,16 @@ static void classify(struct flush *f)
 static bool send_dead_letters(struct flush *f)
 {
     bool any = false, ok = true;
+    struct strbuf payload = STRBUF_INIT;
     for (size_t i = 0; ok && i < f->n; i++) {
         if (f->outcome[i] != DEAD) continue;
         const struct batch_msg *m = &f->msgs[i];
         any = true;
-        ok = dlq_send(f->ctx->dlq, f->bytes + m->at, m->len, f->code[i], msg_reason(m),
+        payload_of(f->bytes, m, &payload);
+        ok = dlq_send(f->ctx->dlq, payload.buf, payload.len, f->code[i], msg_reason(m),
                       f->ctx->topic, m->partition, m->offset);
     }
+    sb_free(&payload);
     return ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
 }
 
@@ -304,14 +339,17 @@ static bool save_dead_letter(struct flush *f, size_t i)
     char part[16], off[24];
     snprintf(part, sizeof part, "%" PRId32, m->partition);
     snprintf(off, sizeof off, "%" PRId64, m->offset);
-    const char *p[] = {f->ctx->topic, part, off, f->code[i], msg_reason(m), f->bytes + m->at};
-    const int len[] = {0, 0, 0, 0, 0, (int)m->len};
+    struct strbuf payload = STRBUF_INIT;
+    payload_of(f->bytes, m, &payload);
+    const char *p[] = {f->ctx->topic, part, off, f->code[i], msg_reason(m), payload.buf};
+    const int len[] = {0, 0, 0, 0, 0, (int)payload.len};
     const int fmt[] = {0, 0, 0, 0, 0, 1};
     PGresult *res = PQexecParams(f->conn,
                                  "INSERT INTO dead_letter (topic, partition, kafka_offset, "
                                  "reason_code, reason, payload) VALUES ($1, $2, $3, $4, $5, $6) "
                                  "ON CONFLICT DO NOTHING",
                                  6, NULL, p, len, fmt, 0);
+    sb_free(&payload);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) {
         log_error("could not keep a dead letter");
@@ -325,12 +363,15 @@ static bool save_parked(struct flush *f)
 {
     struct park_rows rows;
     park_rows_init(&rows);
+    struct strbuf payload = STRBUF_INIT;
     for (size_t i = 0; i < f->n; i++) {
         if (f->outcome[i] != PARKED) continue;
         const struct batch_msg *m = &f->msgs[i];
+        payload_of(f->bytes, m, &payload);
         park_rows_add(&rows, m->partition, m->offset, m->head->account, m->head->source,
-                      m->num.seq, f->bytes + m->at, m->len);
+                      m->num.seq, payload.buf, payload.len);
     }
+    sb_free(&payload);
     bool ok = park_rows_write(f->conn, f->ctx->topic, &rows);
     park_rows_free(&rows);
     return ok;

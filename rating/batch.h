@@ -51,21 +51,28 @@ extern const char *const dead_reason_codes[DEAD_REASONS];
  * on the consuming thread rather than the committing one. */
 enum batch_sig { SIG_NO_KEY, SIG_VALID, SIG_INVALID };
 
+/* A message's payload is kept only where its canonical encoding could not
+ * give it back byte for byte: a message that does not decode, or that
+ * decodes but was spelled otherwise than event_encode spells it. For every
+ * other message (all a collector sends) the batch keeps only its signature
+ * and rebuilds the exact bytes from its head and numbers in the rare case
+ * they are needed after decoding: a dead letter or a parked event. */
 struct batch_msg {
-    int32_t partition;
     int64_t offset;
-    size_t at, len; /* payload bytes in batch.bytes */
-    enum event_error err;
-    bool rejected;         /* isolated as the message PostgreSQL refuses */
-    enum batch_sig sig;    /* under its cluster's key (hmac.<cluster>), when err == EVENT_OK */
-    bool signed_event;     /* it carried a signature, right or wrong */
     /* the decoded event, when err == EVENT_OK: its strings and kind in a
      * head shared by the batch's events that differ only in their numbers
      * (event_intern.h), and its numbers */
     const struct usage_event *head;
-    struct event_numbers num;
     char *reason;          /* when err != EVENT_OK or rejected; NULL otherwise (rare, so
                               kept off the message: a batch holds 100,000 of them) */
+    struct event_numbers num;
+    int32_t partition;
+    uint32_t at, len;      /* in batch.bytes: the payload, or only the signature when rebuilt */
+    enum event_error err;
+    enum batch_sig sig;    /* under its cluster's key (hmac.<cluster>), when err == EVENT_OK */
+    bool rejected;         /* isolated as the message PostgreSQL refuses */
+    bool signed_event;     /* it carried a signature, right or wrong */
+    bool rebuilt;          /* its payload is event_encode of head, num and signature */
 };
 
 struct batch_counts {
@@ -81,15 +88,17 @@ struct partition_epoch {
 struct batch {
     struct batch_msg *msgs;
     size_t n, cap;
-    struct strbuf bytes;       /* every payload, back to back */
+    struct strbuf bytes;       /* the payloads kept and signatures, back to back (above) */
     struct event_intern heads; /* of the decoded events */
+    struct strbuf encoded;     /* batch_add's canonical encoding of the message it adds */
 };
 
 /* What a batch may hold before it is committed, whatever its count
- * (rate --batch): its messages, payloads and heads. 100,000 events of a
- * usual stream hold about 50 MiB; a stream whose every event has strings
- * of its own (a job per event) reaches the bound first and commits
- * smaller batches, so the rater's two batches stay within 2 x 64 MiB. */
+ * (rate --batch): its messages, payloads kept and heads. 100,000 events
+ * of a usual stream hold about 13 MiB; a stream whose every event has
+ * strings of its own (a job per event) or is spelled otherwise than
+ * event_encode spells it reaches the bound first and commits smaller
+ * batches, so the rater's two batches stay within 2 x 64 MiB. */
 #define BATCH_MAX_BYTES ((size_t)64 << 20)
 
 enum flush_result {
@@ -117,6 +126,8 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
  * A batch refused for one message's data commits without it (above). */
 enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
                               struct batch_counts *counts);
+/* Sets *out to the exact bytes message m of batch b was consumed as. */
+void batch_msg_payload(const struct batch *b, const struct batch_msg *m, struct strbuf *out);
 /* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */
 size_t batch_held_bytes(const struct batch *b);
 /* Whether the batch is due for its commit: max_messages of them, or

@@ -9,15 +9,36 @@
 
 #define SLOTS_KEPT 1024 /* the index a reset keeps: enough for a usual batch's heads */
 
+/* An event's numbers beside its window, named once for the copies both
+ * ways; which set is the kind's (event_intern.h). */
+#define USAGE_NUMBERS(X)    X(seq) X(start_ms) X(end_ms)
+#define CAPACITY_NUMBERS(X) X(devices) X(allocated_ms) X(idle_energy_mj)
+
 void event_numbers_of(const struct usage_event *ev, struct event_numbers *num)
 {
-    num->seq = ev->seq;
-    num->start_ms = ev->start_ms;
-    num->end_ms = ev->end_ms;
-    memcpy(num->qty, ev->qty, sizeof num->qty);
-    num->devices = ev->devices;
-    num->allocated_ms = ev->allocated_ms;
-    num->idle_energy_mj = ev->idle_energy_mj;
+#define TO_NUM(f) num->f = ev->f;
+    USAGE_NUMBERS(TO_NUM)
+    if (ev->kind == EVENT_KIND_CAPACITY) {
+        assert(!memcmp(ev->qty, (int64_t[METER_COUNT]){0}, sizeof ev->qty));
+        CAPACITY_NUMBERS(TO_NUM)
+    }
+    else {
+        assert(!ev->devices && !ev->allocated_ms && !ev->idle_energy_mj);
+        memcpy(num->qty, ev->qty, sizeof num->qty);
+    }
+#undef TO_NUM
+}
+
+void event_numbers_put(const struct event_numbers *num, struct usage_event *ev)
+{
+#define TO_EVENT(f) ev->f = num->f;
+    USAGE_NUMBERS(TO_EVENT)
+    if (ev->kind == EVENT_KIND_CAPACITY) {
+        CAPACITY_NUMBERS(TO_EVENT)
+    }
+    else
+        memcpy(ev->qty, num->qty, sizeof ev->qty);
+#undef TO_EVENT
 }
 
 /* A word-at-a-time hash of the whole head: its bytes are deterministic
@@ -63,9 +84,11 @@ const struct usage_event *event_intern_split(struct event_intern *in, struct usa
                                              struct event_numbers *num)
 {
     event_numbers_of(ev, num);
-    ev->seq = ev->start_ms = ev->end_ms = 0;
+#define ZERO(f) ev->f = 0;
+    USAGE_NUMBERS(ZERO)
+    CAPACITY_NUMBERS(ZERO)
+#undef ZERO
     memset(ev->qty, 0, sizeof ev->qty);
-    ev->devices = ev->allocated_ms = ev->idle_energy_mj = 0;
     memset(ev->sig, 0, sizeof ev->sig);
     if (2 * ((size_t)in->n + 1) > in->slot_cap) rehash(in, in->slot_cap ? 2 * in->slot_cap : SLOTS_KEPT);
     uint64_t h = head_hash(ev);

@@ -23,12 +23,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What differs from event to event of one source, account and job. */
+/* What differs from event to event of one source, account and job. A
+ * usage event has quantities and a capacity event devices, allocated and
+ * idle energy, never both (core/event.h decodes each kind's own), so they
+ * share their bytes: 56 bytes a message, not 80; which one a record holds
+ * is its head's kind. */
 struct event_numbers {
     int64_t seq, start_ms, end_ms;
-    int64_t qty[METER_COUNT];
-    int64_t devices, allocated_ms, idle_energy_mj;
+    union {
+        int64_t qty[METER_COUNT];                                /* usage and health */
+        struct { int64_t devices, allocated_ms, idle_energy_mj; }; /* capacity */
+    };
 };
+_Static_assert(METER_COUNT >= 3, "a capacity event's numbers fit in the quantities' place");
 
 struct event_intern {
     struct usage_event **chunks; /* EVENT_INTERN_CHUNK heads each */
@@ -48,6 +55,9 @@ const struct usage_event *event_intern_split(struct event_intern *in, struct usa
                                              struct event_numbers *num);
 /* The numbers of a whole event (for callers that hold whole events). */
 void event_numbers_of(const struct usage_event *ev, struct event_numbers *num);
+/* The inverse: writes num into ev (a copy of a head), making it whole again
+ * but for its signature. */
+void event_numbers_put(const struct event_numbers *num, struct usage_event *ev);
 /* Bytes the heads and their index hold. */
 size_t event_intern_bytes(const struct event_intern *in);
 /* Forgets every head; keeps one chunk and a small index for the next batch

@@ -23,13 +23,50 @@ struct split_ctx {
     int64_t model_params;
 };
 
+static uint64_t mix(uint64_t h, uint64_t v);
+static bool same_cell(const struct usage_cell *a, const struct usage_cell *b);
+
+static size_t cell_slot_of(const struct usage_set *u, const struct usage_cell *c)
+{
+    uint64_t h = mix(mix((uint64_t)c->key + 1, (uint64_t)c->model_params),
+                     mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1));
+    size_t j = (h ^ (h >> 29)) & (u->cell_slot_cap - 1);
+    for (; u->cell_slot[j] != UINT32_MAX; j = (j + 1) & (u->cell_slot_cap - 1))
+        if (same_cell(&u->v[u->cell_slot[j]], c)) break;
+    return j;
+}
+
+static void cells_rehash(struct usage_set *u)
+{
+    u->cell_slot_cap = u->cell_slot_cap ? 2 * u->cell_slot_cap : 4096;
+    free(u->cell_slot);
+    u->cell_slot = xmalloc(u->cell_slot_cap * sizeof *u->cell_slot);
+    memset(u->cell_slot, 0xff, u->cell_slot_cap * sizeof *u->cell_slot);
+    for (size_t i = 0; i < u->n; i++)
+        u->cell_slot[cell_slot_of(u, &u->v[i])] = (uint32_t)i;
+}
+
+/* Adds a part to its cell, merging equal cells as they come (integer keys
+ * through a hash table), so that a set holds a cell per hourly row of the
+ * batch, not one per event, meter and hour: 200,000 of those for 100,000
+ * events of the bench, 17 MiB, against about 8,000 rows. */
 static void push(int64_t hour_ms, int64_t part, void *ctx)
 {
     struct split_ctx *c = ctx;
     struct usage_set *u = c->u;
+    struct usage_cell cell = {c->ev,  c->model,        c->vendor, hour_ms, c->meter,
+                              c->key, c->model_params, part,      1};
+    if (2 * (u->n + 1) > u->cell_slot_cap) cells_rehash(u);
+    size_t j = cell_slot_of(u, &cell);
+    if (u->cell_slot[j] != UINT32_MAX) {
+        u->v[u->cell_slot[j]].quantity += part;
+        u->v[u->cell_slot[j]].events++;
+        return;
+    }
+    assert(u->n < UINT32_MAX);
     ALLOC_GROW(u->v, u->n, u->cap, 4096);
-    u->v[u->n++] = (struct usage_cell){c->ev,  c->model,        c->vendor, hour_ms, c->meter,
-                                       c->key, c->model_params, part,      1};
+    u->v[u->n] = cell;
+    u->cell_slot[j] = (uint32_t)u->n++;
 }
 
 static void canonical(struct usage_set *u, const struct usage_event *ev)
@@ -136,40 +173,17 @@ static bool same_cell(const struct usage_cell *a, const struct usage_cell *b)
            a->model_params == b->model_params;
 }
 
-/* Merges equal cells through a hash table of integer keys, then sorts the
- * (far fewer) merged cells so that concurrent raters upsert rows in one
- * order and cannot deadlock. */
-static void merge(struct usage_set *u)
+/* Sorts the cells (merged as they were added, push) so that concurrent
+ * raters upsert rows in one order and cannot deadlock. */
+static void sort_cells(struct usage_set *u)
 {
-    size_t cap = 64;
-    while (cap < 2 * u->n)
-        cap *= 2;
-    size_t *slot = xmalloc(cap * sizeof *slot), w = 0;
-    memset(slot, 0xff, cap * sizeof *slot);
-    for (size_t i = 0; i < u->n; i++) {
-        struct usage_cell *c = &u->v[i];
-        uint64_t h = mix(mix((uint64_t)c->key + 1, (uint64_t)c->model_params),
-                         mix((uint64_t)c->hour_ms, (uint64_t)c->meter + 1));
-        size_t j = (h ^ (h >> 29)) & (cap - 1);
-        for (; slot[j] != SIZE_MAX; j = (j + 1) & (cap - 1))
-            if (same_cell(&u->v[slot[j]], c)) break;
-        if (slot[j] == SIZE_MAX) {
-            u->v[w] = *c;
-            slot[j] = w++;
-        } else {
-            u->v[slot[j]].quantity += c->quantity;
-            u->v[slot[j]].events += c->events;
-        }
-    }
-    free(slot);
-    u->n = w;
     qsort(u->v, u->n, sizeof *u->v, cell_cmp);
 }
 
 bool usage_write(PGconn *conn, struct usage_set *u)
 {
     if (!u->n) return true;
-    merge(u);
+    sort_cells(u);
     struct db_columns arr;
     db_columns_open(&arr, 11);
     for (size_t i = 0; i < u->n; i++) {
@@ -222,6 +236,7 @@ bool usage_write(PGconn *conn, struct usage_set *u)
 void usage_free(struct usage_set *u)
 {
     free(u->v);
+    free(u->cell_slot);
     free(u->keys);
     free(u->slot);
     memset(u, 0, sizeof *u);

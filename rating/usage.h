@@ -1,8 +1,8 @@
 /* usage: rated events into hourly usage rows.
  *
  * usage_add splits each quantity of an event across the UTC hours its
- * window overlaps (time_split_hours: exact, the parts sum to the whole) and
- * usage_write merges equal cells and adds them to usage_hourly in one
+ * window overlaps (time_split_hours: exact, the parts sum to the whole),
+ * merging equal cells as it goes, and usage_write adds them to usage_hourly in one
  * statement, stamping ingest time. Hours are the finest grain: a day, a
  * month or a time-of-use band in any whole-hour time zone is a set of whole
  * hours, so every such boundary is split exactly too. Accelerators are
@@ -40,8 +40,10 @@ struct usage_key {
 };
 
 struct usage_set {
-    struct usage_cell *v;
+    struct usage_cell *v; /* distinct cells: equal ones merge as they are added */
     size_t n, cap;
+    uint32_t *cell_slot; /* open addressing over v, cell_slot_cap a power of two */
+    size_t cell_slot_cap;
     struct usage_key *keys;
     uint32_t nkeys, keys_cap;
     uint32_t *slot; /* open addressing over keys, slot_cap a power of two */

@@ -33,10 +33,17 @@ ev 12 ns-x | produce
 check_eq "the late seq 12 is rated and the window closes" "14 {}" \
     "$(q "SELECT contiguous_seq || ' ' || above::text FROM source_seq WHERE source = 'src-a'")"
 
-# Parking: three events of an account with no customer.
-{ for s in 15 16 17; do ev $s ns-new; done; } | produce
+# Parking: three events of an account with no customer, the last spelled
+# otherwise than a collector spells it (a space): each keeps its exact
+# bytes, rebuilt from its decoded event or kept as it came (docs/rating.md#memory).
+spaced() { sed 's/,"site"/, "site"/'; }
+{ for s in 15 16; do ev $s ns-new; done; ev 17 ns-new | spaced; } | produce
 "$GM" rate --until-idle
 check_eq "events of an unmapped account are parked" 3 "$(parked)"
+check_eq "a parked event keeps its exact bytes" "$(ev 15 ns-new | cut -f2)" \
+    "$(q "SELECT convert_from(payload, 'UTF8') FROM parked_event WHERE seq = 15")"
+check_eq "a parked event spelled otherwise keeps its exact bytes" "$(ev 17 ns-new | spaced | cut -f2)" \
+    "$(q "SELECT convert_from(payload, 'UTF8') FROM parked_event WHERE seq = 17")"
 check_eq "and not rated" 0 \
     "$(q "SELECT count(*) FROM usage_hourly WHERE account = 'ns-new'")"
 check_match "conservation holds with parked events" "conservation: holds" "$("$GM" conservation)"
@@ -48,4 +55,12 @@ check_eq "exactly: 15000 + 16000 + 17000 tokens" 48000 \
     "$(q "SELECT sum(quantity) FROM usage_hourly WHERE account = 'ns-new'")"
 check_counters "counters: 20 consumed, 17 rated, 3 duplicates" "20 17 3 0"
 check_match "conservation holds after the release" "conservation: holds" "$("$GM" conservation)"
+
+# A dead letter decided at the commit (its window ends too far ahead) keeps
+# the exact bytes it was consumed as, though the batch kept only its numbers.
+ev 18 ns-x | sed 's/2026-10-01/2099-10-01/g' | produce
+"$GM" rate --until-idle
+check_eq "a dead letter decoded first keeps its exact bytes" \
+    "future_time $(ev 18 ns-x | sed 's/2026-10-01/2099-10-01/g' | cut -f2)" \
+    "$(q "SELECT reason_code || ' ' || convert_from(payload, 'UTF8') FROM dead_letter")"
 finish

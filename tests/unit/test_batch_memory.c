@@ -1,7 +1,9 @@
 /* A batch's memory: decoded events kept as numbers beside shared heads
  * (rating/event_intern.h), so that what a batch holds grows with its
- * messages' payloads, not with 1.3 KB per decoded event; and the bound a
- * batch is committed at (BATCH_MAX_BYTES). */
+ * messages, not with 1.3 KB per decoded event; no payload kept for a
+ * message its canonical encoding gives back, every message's exact bytes
+ * given back all the same; and the bound a batch is committed at
+ * (BATCH_MAX_BYTES). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +11,10 @@
 
 #include "core/config.h"
 #include "core/event.h"
+#include "core/signature.h"
 #include "core/strbuf.h"
 #include "rating/batch.h"
+#include "rating/usage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -96,9 +100,11 @@ static void test_heads_shared_numbers_kept(void **state)
     batch_free(&b);
 }
 
-/* What a batch holds is its payloads, a small record per message and one
- * head per distinct source, account and job: 20,000 events held 26 MB when
- * each kept its decoded event whole. */
+/* What a batch holds is a small record per message and one head per
+ * distinct source, account and job, and none of the payloads of events
+ * spelled canonically (all a collector sends): 20,000 events held 26 MB
+ * when each kept its decoded event whole, and 4.6 MB more when each kept
+ * its payload. */
 static void test_held_bytes_bounded(void **state)
 {
     (void)state;
@@ -108,11 +114,95 @@ static void test_held_bytes_bounded(void **state)
     const long n = 20000;
     size_t payload = add_stream(&b, &cfg, 0, n);
     size_t per_message = sizeof(struct batch_msg);
-    if (per_message > 256)
-        fail_msg("expected a message record within 256 bytes, got %zu", per_message);
-    size_t held = batch_held_bytes(&b), most = payload + (size_t)n * 256 + (1u << 20);
+    if (per_message > 104)
+        fail_msg("expected a message record within 104 bytes, got %zu", per_message);
+    if (b.bytes.len != 0)
+        fail_msg("expected no payload bytes kept for %ld canonical events (%zu bytes of them), "
+                 "got %zu",
+                 n, payload, b.bytes.len);
+    size_t held = batch_held_bytes(&b), most = (size_t)n * per_message + (1u << 20);
     if (held > most) fail_msg("expected at most %zu bytes held, got %zu", most, held);
-    if (held < payload) fail_msg("expected at least the payloads (%zu bytes), got %zu", payload, held);
+    batch_free(&b);
+}
+
+/* Every message gives back the exact bytes it was consumed as (what a dead
+ * letter or a parked event stores), whether it was kept or is rebuilt: a
+ * canonical event, a signed one (only its signature kept), the same event
+ * spelled with a space, its fields in another order or a field this build
+ * does not know, and bytes that do not decode. Only the last four are kept
+ * whole. */
+static void test_exact_bytes_given_back(void **state)
+{
+    (void)state;
+    struct config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    struct usage_event ev;
+    struct strbuf canonical = STRBUF_INIT, signed_ = STRBUF_INIT, other = STRBUF_INIT;
+    stream_event(7, &ev);
+    event_encode(&ev, &canonical);
+    signature_sign(&ev, "a key");
+    event_encode(&ev, &signed_);
+    /* the same event with its first field last and a field unknown here */
+    const char *comma = strchr(canonical.buf, ',');
+    assert_non_null(comma);
+    sb_putc(&other, '{');
+    sb_append(&other, comma + 1, canonical.len - (size_t)(comma + 1 - canonical.buf) - 1);
+    sb_putc(&other, ',');
+    sb_append(&other, canonical.buf + 1, (size_t)(comma - canonical.buf - 1));
+    sb_puts(&other, ",\"unknown\":1}");
+    /* a capacity event: its numbers share the quantities' place */
+    struct usage_event cap;
+    memset(&cap, 0, sizeof cap);
+    cap.kind = EVENT_KIND_CAPACITY;
+    strcpy(cap.source, "dcgm/node01");
+    strcpy(cap.cluster, "c1");
+    strcpy(cap.site, "s1");
+    strcpy(cap.node, "node01");
+    strcpy(cap.model, "H800");
+    strcpy(cap.vendor, "nvidia");
+    cap.seq = 3;
+    cap.start_ms = 1790812800000LL;
+    cap.end_ms = cap.start_ms + 30000;
+    cap.devices = 8;
+    cap.allocated_ms = 200000;
+    cap.idle_energy_mj = 1234567;
+    cap.has = EVENT_HAS_IDLE_ENERGY;
+    struct strbuf capacity = STRBUF_INIT;
+    event_encode(&cap, &capacity);
+    char spaced[4096];
+    snprintf(spaced, sizeof spaced, "%s ", canonical.buf);
+    const char *payloads[] = {canonical.buf, signed_.buf, capacity.buf, spaced,
+                              other.buf,     "{\"v\":1,",   "x"};
+    const bool kept[] = {false, false, false, true, true, true, true};
+    enum { N = sizeof payloads / sizeof *payloads };
+    struct batch b = {0};
+    for (int i = 0; i < N; i++)
+        batch_add(&b, &cfg, 0, i, payloads[i], strlen(payloads[i]));
+    for (int i = 0; i < 5; i++)
+        if (b.msgs[i].err != EVENT_OK)
+            fail_msg("message %d: expected it to decode, got %s (%s)", i,
+                     event_error_code(b.msgs[i].err), b.msgs[i].reason);
+    assert_int_equal(b.msgs[2].num.devices, 8);
+    assert_int_equal(b.msgs[2].num.idle_energy_mj, 1234567);
+    struct strbuf got = STRBUF_INIT;
+    size_t kept_bytes = 64; /* the signature */
+    for (int i = 0; i < N; i++) {
+        batch_msg_payload(&b, &b.msgs[i], &got);
+        if (got.len != strlen(payloads[i]) || memcmp(got.buf, payloads[i], got.len))
+            fail_msg("message %d: expected its bytes \"%s\", got \"%s\"", i, payloads[i],
+                     sb_str(&got));
+        if (b.msgs[i].rebuilt == kept[i])
+            fail_msg("message %d: expected it %s, got it %s", i, kept[i] ? "kept" : "rebuilt",
+                     b.msgs[i].rebuilt ? "rebuilt" : "kept");
+        if (kept[i]) kept_bytes += strlen(payloads[i]);
+    }
+    if (b.bytes.len != kept_bytes)
+        fail_msg("expected %zu bytes kept, got %zu", kept_bytes, b.bytes.len);
+    sb_free(&got);
+    sb_free(&canonical);
+    sb_free(&signed_);
+    sb_free(&other);
+    sb_free(&capacity);
     batch_free(&b);
 }
 
@@ -164,13 +254,47 @@ static void test_full_by_bytes(void **state)
     batch_free(&b);
 }
 
+/* The committing batch's hourly cells merge as events are added: a set
+ * holds a cell per hourly row (GPU and meter here), not one per event,
+ * meter and hour, and every quantity and event is counted in its cell. */
+static void test_usage_cells_merged_as_added(void **state)
+{
+    (void)state;
+    struct usage_set u = {0};
+    struct usage_event ev;
+    struct event_numbers num;
+    long long gpu_ms = 0, energy = 0;
+    for (long i = 0; i < 10 * GPUS; i++) { /* 10 windows of 30 s per GPU, all in one hour */
+        stream_event(i, &ev);
+        event_numbers_of(&ev, &num);
+        gpu_ms += ev.gpu_ms;
+        energy += ev.energy_mj;
+        usage_add(&u, &ev, &num);
+    }
+    if (u.n != 2 * GPUS)
+        fail_msg("expected %d cells (a GPU's two meters in one hour), got %zu", 2 * GPUS, u.n);
+    long long got_gpu = 0, got_energy = 0, events = 0;
+    for (size_t i = 0; i < u.n; i++) {
+        *(u.v[i].meter == METER_GPU ? &got_gpu : &got_energy) += u.v[i].quantity;
+        events += u.v[i].events;
+        if (u.v[i].events != 10)
+            fail_msg("cell %zu: expected 10 events, got %lld", i, (long long)u.v[i].events);
+    }
+    if (got_gpu != gpu_ms || got_energy != energy || events != 20 * GPUS)
+        fail_msg("expected %lld GPU-ms, %lld mJ and %d events, got %lld, %lld and %lld", gpu_ms,
+                 energy, 20 * GPUS, got_gpu, got_energy, events);
+    usage_free(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heads_shared_numbers_kept),
         cmocka_unit_test(test_held_bytes_bounded),
+        cmocka_unit_test(test_exact_bytes_given_back),
         cmocka_unit_test(test_clear_releases_heads),
         cmocka_unit_test(test_full_by_bytes),
+        cmocka_unit_test(test_usage_cells_merged_as_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

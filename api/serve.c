@@ -125,6 +125,7 @@ struct server {
     struct statement_inputs *statements; /* statements' inputs (api.statement_cache_mb) */
     struct sessions *sessions; /* the console's sign-ins (session.h) */
     PGconn *conns[64];         /* every thread's connection, closed on stop */
+    char server_started[64];   /* the caches' server (connection(), under lock) */
     int nconns;
     atomic_long requests[6]; /* by status class 1xx..5xx, [0] unused */
     atomic_long micros;      /* total handling time */
@@ -202,21 +203,47 @@ static void *sweep(void *arg)
     return NULL;
 }
 
+/* A new session (a thread's first, or after a reset) may be on another
+ * server than the one whose versions the caches hold: a promoted standby
+ * that lacks the old primary's last commits and reuses their version
+ * numbers for other data (docs/operations.md, "Database failover"). A
+ * thread's first session counts too, since other threads may have filled
+ * the caches from the old primary. The server is told by its postmaster's
+ * start time: when it is not the one the caches were filled from, or
+ * cannot be read, both caches are emptied. */
+static void same_server_or_forget(struct server *s, PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SELECT pg_postmaster_start_time()::text");
+    char seen[sizeof s->server_started] = "";
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        snprintf(seen, sizeof seen, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    pthread_mutex_lock(&s->lock);
+    bool same = seen[0] && !strcmp(seen, s->server_started);
+    if (!same) memcpy(s->server_started, seen, sizeof seen);
+    pthread_mutex_unlock(&s->lock);
+    if (!same) {
+        cache_invalidate(s->cache);
+        statement_inputs_invalidate(s->statements);
+    }
+}
+
 static PGconn *connection(struct server *s)
 {
+    bool fresh = false;
     if (thread_conn && PQstatus(thread_conn) != CONNECTION_OK) {
         PQreset(thread_conn);
         thread_prepared = 0; /* a new session has none */
-        /* maybe on another server now (a promoted standby): its versions
-         * are not the cached ones' */
-        cache_invalidate(s->cache);
-        statement_inputs_invalidate(s->statements);
+        fresh = true;
     }
     if (!thread_conn && (thread_conn = db_connect(&s->cfg))) {
         pthread_mutex_lock(&s->lock);
         if (s->nconns < 64) s->conns[s->nconns++] = thread_conn;
         pthread_mutex_unlock(&s->lock);
+        fresh = true;
     }
+    if (fresh && thread_conn && PQstatus(thread_conn) == CONNECTION_OK)
+        same_server_or_forget(s, thread_conn);
     return thread_conn && PQstatus(thread_conn) == CONNECTION_OK ? thread_conn : NULL;
 }
 

@@ -52,7 +52,10 @@ failover() { # sync|async
     check_eq "$mode: invoice issue warns of an asynchronous standby" \
         "$([ "$mode" = async ] && echo yes || echo no)" "$warned"
     key=$("$GM" customer key create alpha 2>/dev/null)
-    start_server "$TMP/serve-$mode.log" || fail "$mode: start the API"
+    # more threads than requests before the failover: a thread whose first
+    # session is on the new primary must not serve what others kept from
+    # the old one
+    start_server "$TMP/serve-$mode.log" --threads 6 || fail "$mode: start the API"
     local usage="/v1/usage?from=2026-10-01&to=2026-10-31" statement="/v1/statement?period=2026-10"
     local cached_statement statement_body
     [ "$mode" = sync ] || bash "$SERVICES" pg-pair-detach >>"$TMP/pair-$mode.log" 2>&1 ||
@@ -100,7 +103,17 @@ failover() { # sync|async
                                    UPDATE statement_version SET version = $cached_statement" >/dev/null
     wait_for 30 eval 'body=$(api_get "$key" "$usage"); [ "${body%% *}" = 200 ]' ||
         fail "$mode: the API answered again after the failover (got ${body:0:80})"
-    statement_body=$(api_get "$key" "$statement")
+    wait_for 30 eval 'statement_body=$(api_get "$key" "$statement"); [ "${statement_body%% *}" = 200 ]' ||
+        fail "$mode: the statement answered again after the failover (got ${statement_body:0:80})"
+    # every thread's answer, not one: a thread still holding a session of
+    # the dead primary answers 503 once, then reconnects
+    answered() { local b; for _ in 1 2 3; do b=$(api_get "$key" "$1"); [ "${b%% *}" = 503 ] || break; done
+                 printf '%s' "$b" | md5sum | cut -c1-32; }
+    local i answers="" statements=""
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        answers="$answers $(answered "$usage")"
+        statements="$statements $(answered "$statement")"
+    done
     kill "$SERVER"
     wait "$SERVER" 2>/dev/null
     GPUMETER_PG="host=127.0.0.1 port=$B dbname=gpumeter user=gpumeter" start_server "$TMP/serve2-$mode.log" ||
@@ -108,6 +121,10 @@ failover() { # sync|async
     check_eq "$mode: the API answers from the new primary" "$(api_get "$key" "$usage")" "$body"
     check_eq "$mode: the statement too, not one priced from inputs kept before" \
         "$(api_get "$key" "$statement")" "$statement_body"
+    check_eq "$mode: twelve more answers of the old server, on any of its threads, the same" \
+        "$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf ' %s' "$(answered "$usage")"; done)" "$answers"
+    check_eq "$mode: and twelve statements" \
+        "$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do printf ' %s' "$(answered "$statement")"; done)" "$statements"
     kill "$SERVER"
     wait "$SERVER" 2>/dev/null
 

@@ -48,6 +48,7 @@ struct rater {
     bool at_eof[MAX_PARTITIONS];
     rd_kafka_topic_partition_list_t *pending; /* assigned, not yet claimed */
     bool resync, db_down, fatal;
+    bool stopped_waiting; /* a stop asked for while waiting for Kafka to answer */
     int failures;
     int64_t retry_at;
 };
@@ -268,7 +269,31 @@ static bool all_at_eof(const struct rater *r)
     return true;
 }
 
-static rd_kafka_t *open_consumer(struct rater *r)
+/* A rater that starts while no broker answers (every broker down, or
+ * restarting) waits for Kafka as a running rater does, instead of exiting:
+ * under a supervisor an exit is retried a few times and then given up
+ * (the systemd unit's StartLimitBurst: five starts in 75 s of outage), and
+ * nothing rates once Kafka is back. With --until-idle (a run by hand or by
+ * a script) it still fails at once. False when a stop was asked for. */
+static bool wait_for_kafka(rd_kafka_t *rk, const struct config *cfg)
+{
+    bool said = false;
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (!rd_kafka_metadata(rk, 1, NULL, &md, 2000)) {
+            rd_kafka_metadata_destroy(md);
+            if (said) log_info("Kafka answers at %s", cfg->kafka_brokers);
+            return true;
+        }
+        if (stop_requested) return false;
+        if (!said) {
+            log_warn("could not reach Kafka at %s; waiting for it", cfg->kafka_brokers);
+            said = true;
+        }
+    }
+}
+
+static rd_kafka_t *open_consumer(struct rater *r, bool wait)
 {
     rd_kafka_conf_t *conf = kafka_conf_new(&r->cfg);
     if (!conf) return NULL;
@@ -287,6 +312,11 @@ static rd_kafka_t *open_consumer(struct rater *r)
     rd_kafka_conf_set_opaque(conf, r);
     rd_kafka_t *rk = kafka_new(RD_KAFKA_CONSUMER, conf);
     if (!rk) return NULL;
+    if (wait && !wait_for_kafka(rk, &r->cfg)) {
+        rd_kafka_destroy(rk);
+        r->stopped_waiting = true;
+        return NULL;
+    }
     if (kafka_check_topic(rk, &r->cfg, r->cfg.topic, 10000) < 0) {
         rd_kafka_destroy(rk);
         return NULL;
@@ -483,10 +513,12 @@ int cmd_rate(int argc, char **argv)
     struct metrics_http *metrics = NULL;
     rc = 1;
     if ((!o.metrics || (metrics = metrics_http_start(o.metrics))) && (r.dlq = dlq_open(&r.cfg)) &&
-        (r.flusher = flusher_new()) && (r.rk = open_consumer(&r))) {
+        (r.flusher = flusher_new()) && (r.rk = open_consumer(&r, !o.until_idle))) {
         rc = run(&r, &o, metrics);
         rd_kafka_consumer_close(r.rk);
         rd_kafka_destroy(r.rk);
+    } else if (r.stopped_waiting) {
+        rc = 0;
     }
     flusher_free(r.flusher); /* after the consumer's close, whose revocation flushes */
     if (r.pending) rd_kafka_topic_partition_list_destroy(r.pending);

@@ -80,10 +80,25 @@ cluster_format() {
 }
 
 # Starts node $1 if it is not running (its files as they are: a restart).
+# A node whose data is gone (a lost disk) would die at once without its
+# meta.properties: it is formatted again with its peers' cluster id first,
+# and then copies every partition from the leaders like a new replica.
 cluster_start_node() { # node
     node_running "$1" && return 0
-    local dir
+    local dir id i
     dir=$(node_dir "$1")
+    if [ ! -f "$dir/data/meta.properties" ]; then
+        for i in "${CLUSTER_NODES[@]}"; do
+            id=$(sed -n 's/^cluster.id=//p' "$(node_dir "$i")/data/meta.properties" 2>/dev/null)
+            [ -z "$id" ] || break
+        done
+        [ -n "$id" ] || die "node $1 has no data and no other node a cluster id" "Run cluster-down, then cluster-up."
+        mkdir -p "$dir/data"
+        "${CLUSTER_JAVA[@]}" kafka.tools.StorageTool format -t "$id" \
+            -c "$dir/server.properties" >>"$dir/kafka.log" 2>&1 ||
+            die "could not format node $1's storage" "See $dir/kafka.log."
+        echo "services: node $1 had no data (a lost disk): formatted for cluster $id"
+    fi
     setsid nohup "${CLUSTER_JAVA[@]}" kafka.Kafka "$dir/server.properties" \
         >>"$dir/kafka.log" 2>&1 </dev/null &
     echo $! >"$dir/kafka.pid"
@@ -153,9 +168,19 @@ cluster_status() {
 }
 
 # The node leading a partition of a topic, from the cluster's metadata.
+# Exit 1 when there is none, or when the node named is down: without a
+# controller quorum the brokers left keep naming a leader that died (their
+# metadata cannot change), which is no leader at all.
 cluster_leader() { # topic partition
-    kcat -b "$(cluster_brokers)" -L -t "$1" -m 5 2>/dev/null |
-        sed -n "s/^ *partition $2, leader \\([0-9]*\\),.*/\\1/p"
+    local l
+    l=$(kcat -b "$(cluster_brokers)" -L -t "$1" -m 5 2>/dev/null |
+        sed -n "s/^ *partition $2, leader \\(-\\{0,1\\}[0-9]*\\),.*/\\1/p")
+    [ -n "$l" ] && [ "$l" != -1 ] ||
+        die "partition $2 of topic $1 has no leader (or no broker answered)"
+    node_running "$l" ||
+        die "the metadata names node $l as partition $2's leader, but node $l is down" \
+            "No controller quorum is left to elect another (cluster-status)."
+    echo "$l"
 }
 
 cluster_node_arg() { # node: exits 2 unless 1, 2 or 3
@@ -171,7 +196,13 @@ cluster_command() { # command [node]
     cluster-down) cluster_down ;;
     cluster-status) cluster_status ;;
     cluster-brokers) cluster_brokers ;;
-    cluster-leader) cluster_leader "${2:?topic}" "${3:?partition}" ;;
+    cluster-leader)
+        [ -n "${2:-}" ] && [[ "${3:-}" =~ ^[0-9]+$ ]] || {
+            echo "services: error: cluster-leader takes a topic and a partition number" >&2
+            exit 2
+        }
+        cluster_leader "$2" "$3"
+        ;;
     cluster-kill | cluster-stop | cluster-cont)
         cluster_node_arg "${2:-}"
         node_running "$2" || die "Kafka node $2 is not running"

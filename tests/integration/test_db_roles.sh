@@ -80,6 +80,7 @@ ledger_post_issued(bigint,text,timestamp with time zone)|SELECT ledger_post_issu
 invoice_due_on(invoice)|SELECT invoice_due_on(NULL::invoice)|gpumeter_api gpumeter_billing
 invoice_refreshed_at(invoice)|SELECT invoice_refreshed_at(NULL::invoice)|gpumeter_api gpumeter_billing
 invoice_open_at(timestamp with time zone)|SELECT count(*) FROM invoice_open_at(now())|gpumeter_api gpumeter_billing
+invoice_open_rows(timestamp with time zone)|SELECT count(*) FROM invoice_open_rows(now())|
 notify_emit(text,bigint,text,jsonb)|SELECT notify_emit('probe.sent', NULL, 'x', '{}')|gpumeter_billing
 ledger_post(bigint,text,text,text,text,timestamp with time zone,jsonb)|SELECT ledger_post(1, 'CNY', 'payment', 'x', 'x', now(), '[]')|
 ledger_credit_excess(bigint,text,text)|SELECT ledger_credit_excess(x, 'x', 'x') FROM generate_series(1, 0) x|

@@ -1,10 +1,13 @@
 /* pdf: a printable invoice, with Chinese and English labels (pdf.h).
  *
  * Drawn with Cairo's PDF surface and laid out with Pango, in Noto Sans
- * CJK SC (Debian's fonts-noto-cjk), which Cairo embeds as a subset of the
- * glyphs used: the PDF shows the same to every reader, on any machine, and
- * keeps what archival PDF asks of fonts. One family for Chinese, Latin and
- * digits, so a PDF text extractor reads every amount as printed.
+ * CJK SC (Debian's fonts-noto-cjk), cut to the document's characters
+ * (font_subset.h: laid out once in the system's fonts to collect them)
+ * and embedded as a subset of the glyphs used: the PDF shows the same to
+ * every reader, on any machine, keeps what archival PDF asks of fonts, and
+ * weighs tens of kilobytes a page, not most of a CJK font (render/README.md,
+ * "Fonts"). One family for Chinese, Latin and digits, so a PDF text
+ * extractor reads every amount as printed.
  *
  * What it is, said on it: a settlement statement (结算单 Statement of
  * charges), never titled 发票, which a Chinese reader takes for the tax
@@ -29,9 +32,11 @@
  * character 有限公司 name takes two or three lines); what follows moves
  * down. A word too long for its column is broken between characters
  * with no hyphen drawn (the text is printed as it is). The document is
- * laid out twice with the same code, first without drawing (p->dry) to
- * count its pages, so "Page n of N" and the page breaks cannot disagree
- * however the text wraps. Identifiers (contract
+ * laid out with the same code, first without drawing (p->dry) to count
+ * its pages, in the fonts it is then drawn in, so "Page n of N" and the
+ * page breaks cannot disagree however the text wraps (a first dry pass in
+ * the system's fonts collects the characters to cut the fonts to).
+ * Identifiers (contract
  * and plan codes, numbers) stay on one line, ellipsized at their column. */
 #include "render/pdf.h"
 

@@ -20,9 +20,11 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_GNU_SOURCE
 # Pango's flags are asked of pkg-config when first used, not when make
-# starts: on a fresh machine `make check` installs it (setup) first.
-PANGO_CFLAGS = $(eval PANGO_CFLAGS := $(shell pkg-config --cflags pangocairo))$(PANGO_CFLAGS)
-PANGO_LIBS   = $(eval PANGO_LIBS := $(shell pkg-config --libs pangocairo))$(PANGO_LIBS)
+# starts: on a fresh machine `make check` installs it (setup) first. With
+# it, HarfBuzz's subsetter and fontconfig (render/font_subset.c).
+PDF_PKGS     := pangocairo pangoft2 harfbuzz-subset fontconfig
+PANGO_CFLAGS = $(eval PANGO_CFLAGS := $(shell pkg-config --cflags $(PDF_PKGS)))$(PANGO_CFLAGS)
+PANGO_LIBS   = $(eval PANGO_LIBS := $(shell pkg-config --libs $(PDF_PKGS)))$(PANGO_LIBS)
 # libxml2 reads camt.053 bank statements (billing/camt.c), asked the same way
 XML_CFLAGS = $(eval XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0))$(XML_CFLAGS)
 XML_LIBS   = $(eval XML_LIBS := $(shell pkg-config --libs libxml-2.0))$(XML_LIBS)

@@ -1,10 +1,13 @@
 /* pdf: a printable invoice, with Chinese and English labels (pdf.h).
  *
  * Drawn with Cairo's PDF surface and laid out with Pango, in Noto Sans
- * CJK SC (Debian's fonts-noto-cjk), which Cairo embeds as a subset of the
- * glyphs used: the PDF shows the same to every reader, on any machine, and
- * keeps what archival PDF asks of fonts. One family for Chinese, Latin and
- * digits, so a PDF text extractor reads every amount as printed.
+ * CJK SC (Debian's fonts-noto-cjk), cut to the document's characters
+ * (font_subset.h: laid out once in the system's fonts to collect them)
+ * and embedded as a subset of the glyphs used: the PDF shows the same to
+ * every reader, on any machine, keeps what archival PDF asks of fonts, and
+ * weighs tens of kilobytes a page, not most of a CJK font (render/README.md,
+ * "Fonts"). One family for Chinese, Latin and digits, so a PDF text
+ * extractor reads every amount as printed.
  *
  * What it is, said on it: a settlement statement (结算单 Statement of
  * charges), never titled 发票, which a Chinese reader takes for the tax
@@ -29,14 +32,17 @@
  * character 有限公司 name takes two or three lines); what follows moves
  * down. A word too long for its column is broken between characters
  * with no hyphen drawn (the text is printed as it is). The document is
- * laid out twice with the same code, first without drawing (p->dry) to
- * count its pages, so "Page n of N" and the page breaks cannot disagree
- * however the text wraps. Identifiers (contract
+ * laid out with the same code, first without drawing (p->dry) to count
+ * its pages, in the fonts it is then drawn in, so "Page n of N" and the
+ * page breaks cannot disagree however the text wraps (a first dry pass in
+ * the system's fonts collects the characters to cut the fonts to).
+ * Identifiers (contract
  * and plan codes, numbers) stay on one line, ellipsized at their column. */
 #include "render/pdf.h"
 
 #include "core/invariant.h"
 #include "render/describe.h"
+#include "render/font_subset.h"
 
 #include "core/log.h"
 #include "core/money.h"
@@ -69,6 +75,7 @@ struct pdf {
     double y;
     int page, pages;
     bool dry; /* lay out only: measure, draw nothing */
+    hb_set_t *chars; /* when not NULL: every code point laid out is added */
 };
 
 enum align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
@@ -80,6 +87,8 @@ static double layout(struct pdf *p, double size, bool bold, double width, bool w
                      const char *s, double *extra)
 {
     char *valid = g_utf8_make_valid(s, -1);
+    for (const char *c = valid; p->chars && *c; c = g_utf8_next_char(c))
+        hb_set_add(p->chars, g_utf8_get_char(c));
     pango_font_description_set_absolute_size(p->font, size * PANGO_SCALE);
     pango_font_description_set_weight(p->font, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
     pango_layout_set_font_description(p->layout, p->font);
@@ -176,7 +185,7 @@ static int64_t shown(const struct bill *b, int64_t v)
 /* The page's foot: the number and page, and what this document is not. */
 static void footer(struct pdf *p, const struct bill *b)
 {
-    if (p->dry) return;
+    /* laid out on a dry pass too (drawing nothing), for its characters */
     char s[160], zh[160], en[200];
     snprintf(s, sizeof s, "%s · 第 %d 页，共 %d 页 · Page %d of %d",
              b->number[0] ? b->number : "DRAFT", p->page, p->pages, p->page, p->pages);
@@ -189,11 +198,11 @@ static void footer(struct pdf *p, const struct bill *b)
     snprintf(en, sizeof en,
              "Not a tax invoice: the fapiao is issued separately by the tax system%s%s.",
              !fapiao ? "" : red ? ", red fapiao no. " : ", fapiao no. ", b->fapiao_number);
-    cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
+    if (!p->dry) cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     text(p, 7.5, false, PAGE_W / 2, BOTTOM + 30, ALIGN_CENTER, 0, s);
     text(p, 6.5, false, PAGE_W / 2, BOTTOM + 42, ALIGN_CENTER, RIGHT - LEFT, zh);
     text(p, 6.5, false, PAGE_W / 2, BOTTOM + 51, ALIGN_CENTER, RIGHT - LEFT, en);
-    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    if (!p->dry) cairo_set_source_rgb(p->cr, 0, 0, 0);
 }
 
 /* 作废 VOID across the page, pale red, under what is drawn next: drawn as
@@ -201,8 +210,8 @@ static void footer(struct pdf *p, const struct bill *b)
  * (the status beside the number says 作废 VOID in text). */
 static void void_mark(struct pdf *p)
 {
+    layout(p, 110, true, 0, false, "作废 VOID", NULL); /* its characters counted on a dry pass */
     if (p->dry) return;
-    layout(p, 110, true, 0, false, "作废 VOID", NULL);
     int w, h;
     pango_layout_get_size(p->layout, &w, &h);
     cairo_save(p->cr);
@@ -733,6 +742,29 @@ static void lay_out(struct pdf *p, const struct bill *b, const struct sla_eviden
     if (!p->dry) cairo_show_page(p->cr);
 }
 
+/* A layout on cr in map's fonts (NULL: the thread's default map, the
+ * system's fonts). */
+static PangoLayout *new_layout(cairo_t *cr, PangoFontMap *map)
+{
+    PangoLayout *l;
+    if (map) {
+        PangoContext *ctx = pango_font_map_create_context(map);
+        pango_cairo_update_context(cr, ctx);
+        l = pango_layout_new(ctx);
+        g_object_unref(ctx);
+    } else {
+        l = pango_cairo_create_layout(cr);
+    }
+    /* a word broken at the column's edge is broken bare: Pango would draw a
+     * hyphen there that is not in the text, and "WWW-" printed in a buyer's
+     * name is another name (or an ambiguous one, beside its own hyphens) */
+    PangoAttrList *attrs = pango_attr_list_new();
+    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
+    pango_layout_set_attributes(l, attrs);
+    pango_attr_list_unref(attrs);
+    return l;
+}
+
 bool pdf_render(const struct bill *b, const struct seller *s, const char *path)
 {
     return pdf_render_with_evidence(b, NULL, s, path);
@@ -756,18 +788,30 @@ bool pdf_render_with_evidence(const struct bill *b, const struct sla_evidence *e
     cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_AUTHOR, s->name);
     cairo_pdf_surface_set_metadata(p.surface, CAIRO_PDF_METADATA_CREATOR, "gpumeter");
     p.cr = cairo_create(p.surface);
-    p.layout = pango_cairo_create_layout(p.cr);
-    /* a word broken at the column's edge is broken bare: Pango would draw a
-     * hyphen there that is not in the text, and "WWW-" printed in a buyer's
-     * name is another name (or an ambiguous one, beside its own hyphens) */
-    PangoAttrList *attrs = pango_attr_list_new();
-    pango_attr_list_insert(attrs, pango_attr_insert_hyphens_new(FALSE));
-    pango_layout_set_attributes(p.layout, attrs);
-    pango_attr_list_unref(attrs);
     p.font = pango_font_description_from_string(FONT);
-    p.dry = true; /* count the pages, then draw them */
+    /* laid out first in the system's fonts, to count the pages and collect
+     * the characters; then in FONT cut to those characters (font_subset.h),
+     * counted again in it and drawn: the PDF embeds only the glyphs used */
+    p.layout = new_layout(p.cr, NULL);
+    p.chars = hb_set_create();
+    p.dry = true;
     lay_out(&p, b, ev, s);
     p.pages = p.page;
+    /* and what a later pass may print that this one did not: the page
+     * count's digits (0 here), every printable ASCII character, and the
+     * ellipsis Pango ends a cut identifier with. A glyph kept but not
+     * drawn costs the PDF nothing: Cairo embeds only the glyphs drawn. */
+    hb_set_add_range(p.chars, 0x20, 0x7E);
+    hb_set_add(p.chars, 0x2026);
+    struct font_subset *fs = font_subset_new(FONT, p.chars);
+    hb_set_destroy(p.chars);
+    p.chars = NULL;
+    if (fs) {
+        g_object_unref(p.layout);
+        p.layout = new_layout(p.cr, font_subset_map(fs));
+        lay_out(&p, b, ev, s);
+        p.pages = p.page;
+    }
     p.dry = false;
     lay_out(&p, b, ev, s);
     assert(p.page == p.pages); /* the dry pass and the drawing agree */
@@ -777,6 +821,7 @@ bool pdf_render_with_evidence(const struct bill *b, const struct sla_evidence *e
     cairo_surface_finish(p.surface);
     cairo_status_t st = cairo_surface_status(p.surface);
     cairo_surface_destroy(p.surface);
+    font_subset_free(fs); /* after the surface is finished: Cairo read its files then */
     if (st != CAIRO_STATUS_SUCCESS) {
         log_error("cannot write %s: %s", path, cairo_status_to_string(st));
         return false;

@@ -1,9 +1,12 @@
 /* pdf: a bill as a printable PDF with Chinese and English labels, fonts
- * embedded (Cairo and Pango, Noto Sans CJK SC): an invoice as a settlement
+ * embedded, cut to the characters it prints (Cairo and Pango, Noto Sans
+ * CJK SC; render/font_subset.h): an invoice as a settlement
  * statement (结算单 Statement of charges; the fapiao is the tax system's),
  * marked 作废 VOID across each page when void, or a credit note with what it
  * credits as positive amounts (docs/invoices.md, "The PDF").
- * Reentrant: each call owns its document; Pango's font map is per thread. */
+ * Reentrant: each call owns its document and its cut fonts' map (and
+ * their files under $TMPDIR, removed when it returns); Pango's default
+ * font map, which the characters are collected in, is per thread. */
 #ifndef GPUMETER_PDF_H
 #define GPUMETER_PDF_H
 

@@ -7,10 +7,11 @@ set -euo pipefail
 # `setup.sh fuzz` adds clang and its libFuzzer runtime for `make fuzz` only.
 # `setup.sh build-check` installs nothing: it exits 1 naming the packages the
 # unit tests' build needs that are missing (make unit, which runs no set-up).
-# What builds the binary and the unit tests (fonts: test_render_pdf):
+# What builds the binary and the unit tests (fonts: test_render_pdf; HarfBuzz's
+# subsetter and fontconfig, which Pango's -dev brings too: render/font_subset.c):
 BUILD_PACKAGES="gcc make libc6-dev pkg-config librdkafka-dev libpq-dev libcjson-dev libssl-dev
   libcmocka-dev libcurl4-openssl-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk libxlsxwriter-dev
-  libxml2-dev"
+  libxml2-dev libharfbuzz-dev libfontconfig-dev"
 # and what the integration tests, the demo and the bench use besides
 # (systemd: its systemd-analyze verifies deploy/systemd/, test_deploy_systemd.sh;
 # prometheus: its promtool checks deploy/prometheus's alerting rules;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The PDF a customer receives, read as a person and a PDF tool would: every
-# font embedded (pdffonts), the text right (pdftotext: a settlement
+# font embedded as a subset and none other (pdffonts), one page under 200 KB
+# (issue 39: the fonts cut to its characters), the text right (pdftotext: a settlement
 # statement, never titled 发票, saying the fapiao comes from the tax
 # system; lines named in Chinese and English with the vendor, quantities
 # in 卡时 / GPU-hours and the like, unit prices as the plan states them,
@@ -35,6 +36,15 @@ embedded() { # pdf -> "yes yes ..." and the count
     pdffonts "$1" | awk 'NR == 1 { p = index($0, " emb ") + 1 } NR > 2 { print substr($0, p, 3) }' |
         sort | uniq -c | awk '{ printf "%s %s ", $2, $1 }' | sed 's/ $//'
 }
+# Each font pdffonts lists: its name without the subset's tag, whether it
+# is embedded and whether a subset ("NotoSansCJKsc-Bold yes yes, ...").
+# A character missing from the cut font would add another: Pango draws
+# its hex box in a font of its own.
+fonts() {
+    pdffonts "$1" | awk 'NR == 1 { e = index($0, " emb ") + 1 }
+        NR > 2 { n = $1; sub(/^[A-Z][A-Z][A-Z][A-Z][A-Z][A-Z]\+/, "", n); printf "%s%s %s %s", (NR > 3 ? ", " : ""), n, substr($0, e, 3), substr($0, e + 4, 3) }'
+}
+ONE_PAGE_MAX=$((200 * 1024)) # bytes: a one-page PDF with its fonts (issue 39)
 inked() { # name pdf page word: at least a tenth of the word's box is ink
     local got
     got=$(ink "$2" "$3" "$4")
@@ -84,6 +94,33 @@ check_match "address and phone" "上海市浦东新区临港大道 1 号 +021-58
 check_match "bank and account" "中国工商银行上海临港支行 +1001234509876543210" "$text"
 check_match "the buyer and its taxpayer number" "纳税人识别号 Tax ID 91310115MA1H8XKP3N" "$text"
 check_match "the page number" "第 1 页，共 1 页 · Page 1 of 1" "$text"
+# Issue 39: the fonts cut to the characters used, so a page weighs tens of
+# kilobytes, not most of a CJK font; every font still embedded, and the
+# text a PDF tool reads is the page's, line for line (the dates aside).
+check_at_most "a one-page invoice weighs under 200 KB" $ONE_PAGE_MAX "$(stat -c %s "$TMP/inv.pdf")" bytes
+check_eq "its fonts: Noto Sans CJK SC's two weights, each embedded as a subset, and no other" \
+    "NotoSansCJKsc-Bold yes yes, NotoSansCJKsc-Regular yes yes" "$(fonts "$TMP/inv.pdf")"
+check_eq "pdftotext reads every line as printed, Chinese and English" \
+    "结算单 Statement of charges INV-2026-000001
+销售方 Seller 购买方 Buyer
+上海临港算力科技有限公司 Alpha AI Ltd
+纳税人识别号 Tax ID 91310000MA1FL6TEST 纳税人识别号 Tax ID 91310115MA1H8XKP3N
+上海市浦东新区临港大道 1 号 021-5888 0000 alpha
+中国工商银行上海临港支行 1001234509876543210
+账期 Period 2026-01 合同 Contract alpha-2026 · gpu-standard
+项目 Item 数量 Quantity 单价 Unit price 金额 Amount
+GPU 时长 · Huawei Ascend910B 3 8.333333 25.00
+GPU time · Huawei Ascend910B 卡时 GPU-hours
+GPU 时长 · NVIDIA H800 10 16.80 168.00
+GPU time · NVIDIA H800 卡时 GPU-hours
+小计 Subtotal 193.00
+税额 6% Tax 6% 11.58
+价税合计 Total 204.58
+应付金额 Due from customer 204.58
+INV-2026-000001 · 第 1 页，共 1 页 · Page 1 of 1
+本单据不是发票：增值税发票由税务系统另行开具。
+Not a tax invoice: the fapiao is issued separately by the tax system." \
+    "$(tr -d '\f' <<<"$text" | sed 's/  */ /g; s/^ //' | grep -v '^$' | grep -v '^开具日期 Issued \|^到期日 Due date ')"
 pdftoppm -r 72 -png "$TMP/inv.pdf" "$TMP/inv" 2>"$TMP/ppm.err"
 check_eq "poppler renders it without a font complaint" "" "$(cat "$TMP/ppm.err")"
 inked "the Chinese title is ink, not blank" "$TMP/inv.pdf" 1 结算单
@@ -124,6 +161,10 @@ check_eq "never a negative amount due" 0 "$(grep -c -- '-204.58\|Due from custom
 check_match "and what the invoice stands at after it" "原结算单余额 Original invoice balance +0.00" "$text"
 check_eq "a credit note is not itself void" 0 "$(grep -c '作废 VOID' <<<"$text")"
 check_eq "its fonts are embedded too" "yes 2" "$(embedded "$TMP/cn.pdf")"
+check_eq "as subsets, and no other" "NotoSansCJKsc-Bold yes yes, NotoSansCJKsc-Regular yes yes" \
+    "$(fonts "$TMP/cn.pdf")"
+check_at_most "a one-page credit note weighs under 200 KB" $ONE_PAGE_MAX "$(stat -c %s "$TMP/cn.pdf")" bytes
+check_at_most "and so does the void invoice, its mark drawn" $ONE_PAGE_MAX "$(stat -c %s "$TMP/void.pdf")" bytes
 inked "its title is ink" "$TMP/cn.pdf" 1 贷项通知单
 
 # One line of each meter (tests/unit/test_render_pdf.c): each quantity in
@@ -165,6 +206,9 @@ check_match "the totals on the last" "价税合计 Total" "$(pdftotext -f 3 -l 3
 check_eq "invalid UTF-8 in a model shows as U+FFFD, never breaks the file" "70" \
     "$(pdftotext "$TMP/long.pdf" - | grep -c 'GPU 时长 · H800 � bad byte')"
 check_eq "all its fonts embedded" "yes 3" "$(embedded "$TMP/long.pdf")"
+check_eq "as subsets: U+FFFD from the system's fallback, as before the fonts were cut" \
+    "NotoSansCJKsc-Bold yes yes, NotoSansCJKsc-Regular yes yes, DejaVuSans yes yes" "$(fonts "$TMP/long.pdf")"
+check_at_most "three pages of seventy lines weigh under 200 KB too" $ONE_PAGE_MAX "$(stat -c %s "$TMP/long.pdf")" bytes
 
 # Text as long as its fields hold (tests/unit/test_render_pdf.c): a name,
 # an address, 45 lines of 64-character models and a 256-byte void reason,

@@ -10,12 +10,20 @@
 
 #include "render/pdf.h"
 #include "render/describe.h"
+#include "render/font_subset.h"
 #include "render/render.h"
 
+#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A PDF of one page and its fonts stays under this (issue 39): a one-page
+ * invoice weighed 145 KB, and 976 KB when Cairo embedded every subroutine
+ * of Noto Sans CJK (render/font_subset.c says when). */
+#define ONE_PAGE_MAX (200 * 1024)
 
 static void describe(enum line_kind kind, const char *meter, const char *model, const char *band,
                      const char *detail, const char *zh, const char *en)
@@ -203,8 +211,9 @@ static void a_bill(struct bill *b, const char *name, const char *number, const c
 }
 
 /* Renders b as s's invoice to a temporary file, checks it is a PDF, and
- * keeps it where the environment variable keep names (to look at it). */
-static void render(const struct bill *b, const struct seller *s, const char *keep)
+ * keeps it where the environment variable keep names (to look at it).
+ * Returns its size in bytes. */
+static long render(const struct bill *b, const struct seller *s, const char *keep)
 {
     char path[] = "/tmp/gpumeter-test-pdf-XXXXXX";
     int fd = mkstemp(path);
@@ -216,8 +225,11 @@ static void render(const struct bill *b, const struct seller *s, const char *kee
     assert_int_equal(fread(head, 1, 5, f), 5);
     fclose(f);
     assert_string_equal(head, "%PDF-");
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
     if (getenv(keep)) assert_int_equal(rename(path, getenv(keep)), 0);
     unlink(path);
+    return (long)st.st_size;
 }
 
 static void bad_byte_model(struct bill_line *l, int i)
@@ -374,8 +386,49 @@ static void test_a_partial_credit_note(void **state)
     b.tax = -248;
     b.total = b.due = b.subtotal + b.tax;
     struct seller s = {.name = "深圳算力运营有限公司"};
-    render(&b, &s, "GPUMETER_TEST_PDF_CREDIT");
+    /* its text has "I", "L" and "额", with which Cairo alone embedded all
+     * of Noto Sans CJK's subroutines: 976 KB */
+    long size = render(&b, &s, "GPUMETER_TEST_PDF_CREDIT");
+    if (size >= ONE_PAGE_MAX)
+        fail_msg("expected a one-page credit note under %d bytes, got %ld", ONE_PAGE_MAX, size);
     bill_free(&b);
+}
+
+/* The glyphs of the font Pango lays "额IL" out in with map. */
+static unsigned glyphs_laid_out_in(PangoFontMap *map)
+{
+    PangoContext *ctx = pango_font_map_create_context(map);
+    PangoFontDescription *d = pango_font_description_from_string("Noto Sans CJK SC 12");
+    PangoFont *font = pango_font_map_load_font(map, ctx, d);
+    assert_non_null(font);
+    unsigned n = hb_face_get_glyph_count(hb_font_get_face(pango_font_get_hb_font(font)));
+    g_object_unref(font);
+    pango_font_description_free(d);
+    g_object_unref(ctx);
+    return n;
+}
+
+/* font_subset cuts the family to the characters asked (and what shaping
+ * them needs), in files it removes when freed; a family not installed
+ * gives NULL, and pdf_render then embeds the system's faces. */
+static void test_a_font_is_cut_to_the_characters_used(void **state)
+{
+    (void)state;
+    hb_set_t *chars = hb_set_create();
+    hb_set_add(chars, 0x989D); /* 额 */
+    hb_set_add(chars, 'I');
+    hb_set_add(chars, 'L');
+    struct font_subset *fs = font_subset_new("Noto Sans CJK SC", chars);
+    assert_non_null(fs);
+    unsigned cut = glyphs_laid_out_in(font_subset_map(fs));
+    if (cut < 4 || cut > 16)
+        fail_msg("expected the cut face to hold .notdef, 额, I, L and little else, got %u glyphs",
+                 cut);
+    unsigned whole = glyphs_laid_out_in(pango_cairo_font_map_get_default());
+    if (whole < 60000) fail_msg("expected the system's face to hold all of CJK, got %u glyphs", whole);
+    font_subset_free(fs);
+    assert_null(font_subset_new("No Such Family Issue 39", chars));
+    hb_set_destroy(chars);
 }
 
 int main(void)
@@ -389,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_each_meter_has_its_unit),
         cmocka_unit_test(test_text_invoice_quantity_column_fits_its_unit),
         cmocka_unit_test(test_a_partial_credit_note),
+        cmocka_unit_test(test_a_font_is_cut_to_the_characters_used),
         cmocka_unit_test(test_a_long_bill_spans_pages),
         cmocka_unit_test(test_long_text_wraps_and_pages_agree),
     };

@@ -261,7 +261,7 @@ for v in gpu_hours-gross:gross tokens-net:tokens; do
     for lang in en zh; do
         seen "chart.${v%%:*}.$lang" >"$TMP/chart.json"
         check_eq "the ${v%%:*} chart draws the API's index ($lang)" equal \
-            "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/${v#*:}.json" "$TMP/chart.json" 2026-01 2026-04)"
+            "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/${v#*:}.json" "$TMP/chart.json" 2026-01 2026-04 "$lang")"
     done
 done
 check_eq "by hand: H20 in January only, H800 in January and March (provisional); February and April gaps" \

@@ -115,6 +115,7 @@ Object.assign(WORDS.en, {
   qty_gpu_hours: "GPU-hours", qty_tokens: "Million tokens", qty_commitments: "GPU-hours used", price: "Price",
   insufficient: "insufficient", final: "final", provisional: "provisional", revision: "Revision", publishedAt: "Published (UTC)",
   indexLegend: "A gap: no value published (fewer contracts than the minimum, or no sale); ◆ a provisional month.",
+  noIndexValue: "No month of this range has a value to draw: every one is withheld (fewer contracts than the minimum); the table below says so.",
   minContracts: "published with at least {n} contracts", noIndex: "No invoice that stands in these months.", noRevisions: "No month of this range was published (gpumeter index publish).",
 });
 Object.assign(WORDS.zh, {
@@ -127,6 +128,7 @@ Object.assign(WORDS.zh, {
   qty_gpu_hours: "GPU 时", qty_tokens: "百万 Token", qty_commitments: "已用 GPU 时", price: "价格",
   insufficient: "样本不足", final: "终值", provisional: "暂定", revision: "修订号", publishedAt: "发布时间（UTC）",
   indexLegend: "断开处：未发布数值（合同数少于下限，或无成交）；◆ 暂定月份。",
+  noIndexValue: "此范围内没有可绘制的月份：均因合同数少于下限而未发布，详见下表。",
   minContracts: "至少 {n} 份合同时才发布", noIndex: "这些月份没有有效发票。", noRevisions: "此范围内没有已发布的月份（gpumeter index publish）。",
 });
 
@@ -387,18 +389,18 @@ function legendLines(names, width) {
 }
 /* The series a chart draws: all of them, as given, when their legend fits
  * in two lines of width; else the top N by total (largest first, ties by
- * name) that fit beside one "other" series, kept in the order given, then
- * "other", whose value at each point is the sum of the rest's, added
+ * name) that fit beside one "other" series (gathering two or more), kept
+ * in the order given, then "other", whose value at each point is the sum of the rest's, added
  * largest total first (a drawn value, never money text: the tables beside
  * the charts keep the API's exact figures). The "other" series carries
  * what it gathers (others) for the tooltip. Only for values that add up
  * (usage, hours, money): a chart of prices or percentages passes all. */
 function topSeries(series, width) {
-  if (legendLines(series.map((s) => s.name), width) <= 2) return series;
+  if (series.length < 3 || legendLines(series.map((s) => s.name), width) <= 2) return series;
   const total = (s) => s.data.reduce((a, v) => a + (v === null ? 0 : Number(v)), 0);
   const byTotal = series.map((s) => [s, total(s)]).sort((a, b) => b[1] - a[1] || (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0)).map(([s]) => s);
   const otherName = (k) => fill("otherSeries", { n: series.length - k });
-  let n = series.length - 1;
+  let n = series.length - 2; /* "Other" gathers two at least: one would only rename it */
   while (n > 1 && legendLines([...byTotal.slice(0, n).map((s) => s.name), otherName(n)], width) > 2) n--;
   const top = new Set(byTotal.slice(0, n)), rest = byTotal.slice(n);
   const other = { name: otherName(n), stack: rest[0].stack, others: rest,
@@ -445,7 +447,8 @@ function drawChart(div, labels, series, unit, o) {
     animation: false,
     tooltip: { trigger: "axis", formatter: chartTooltip(drawn, valueText) },
     legend: legend ? { type: "plain", top: 0, left: 10, right: 10, tooltip: { show: true } } : { show: false },
-    grid: { left: 8, right: 16, top: lines * 22 + 30, bottom: opts.note ? 24 : 8, containLabel: true },
+    /* a line chart's first and last labels sit on the edges (no boundary gap): room for them */
+    grid: { left: opts.line ? 28 : 8, right: opts.line ? 40 : 16, top: lines * 22 + 30, bottom: opts.note ? 24 : 8, containLabel: true },
     xAxis: { type: "category", data: labels, boundaryGap: opts.line ? false : true },
     yAxis: Object.assign({ type: "value", name: unit, nameTextStyle: { align: "left" } }, opts.yAxis || {}),
     graphic: opts.note ? [{ type: "text", left: 8, bottom: 0, style: { text: opts.note, fill: "#666", font: "12px sans-serif" } }] : [],
@@ -559,6 +562,9 @@ const meterName = (m) => (lang === "zh" ? m.name_zh : m.name_en);
 const meterLabel = (m) => (lang === "zh" ? m.label_zh : m.label_en);
 /* A line's unit in the reader's language; a meter the registry does not
  * name (none today) shows its price unit as the API gives it. */
+/* GPU-hours as the registry labels them (卡时 in Chinese): every chart's
+ * axis of GPU-hours, usage or not, says it the one way. */
+const gpuHoursUnit = () => (meters.has("gpu_ms") ? meterLabel(meters.get("gpu_ms")) : t("gpuHoursAxis"));
 const unitName = (l) => (meters.has(l.meter) ? meterLabel(meters.get(l.meter)) : l.price_unit);
 
 function statementCard(title, s) {
@@ -686,7 +692,7 @@ async function customerView(params) {
   /* charts draw numbers; the exact decimals are in the usage card above */
   /* each on every day of the month, in the unit the registry names */
   const unitOf = (code) => (meters.has(code) ? meterLabel(meters.get(code)) : code);
-  grid.append(card(t("gpuHours"), dayChart("gpu", period, gpu, (r) => r.model, (r) => Number(r.gpu_hours), unitOf("gpu_ms"))));
+  grid.append(card(t("gpuHours"), dayChart("gpu", period, gpu, (r) => r.model, (r) => Number(r.gpu_hours), gpuHoursUnit())));
   grid.append(card(t("tokens"), dayChart("tokens", period, tok, (r) => r.job, (r) => Number(r.million_tokens), unitOf("tokens"))));
   grid.append(card(t("energy"), dayChart("energy", period, energy, () => meterName(meters.get("energy_mj")), (r) => Number(r.kwh), unitOf("energy_mj"))));
   const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(monthName(i.period)), td(pill(i.status)),
@@ -797,7 +803,7 @@ function auditDetail(row) {
 }
 Object.assign(WORDS.zh, { ak_subtotal: "小计", ak_tax: "税额", ak_total: "合计", ak_remaining: "余额", ak_due: "应付", ak_claimed: "算力券抵扣",
   ak_credited: "已冲减", ak_amount: "金额", ak_period: "月份", ak_status: "状态", ak_currency: "币种", ak_code: "原因代码", ak_reason: "原因",
-  ak_note: "备注", ak_number: "编号", ak_fapiao_number: "数电发票号码", ak_fapiao_date: "开票日期", ak_credit_note: "红字通知单", ak_kind: "类型" });
+  ak_note: "备注", ak_number: "编号", ak_fapiao_number: "数电发票号码", ak_fapiao_date: "开票日期", ak_credit_note: "红字通知单", ak_kind: "类型", ak_customer: "客户", ak_invoice: "发票" });
 function auditCard(audit) {
   const rows = audit.rows.map((a) => el("tr", { "data-audit": `${a.invoice} ${a.action}` },
     td(a.at.replace("T", " ").replace("Z", "")), td(a.actor, { translate: "no" }), td(a.invoice), td(a.customer),
@@ -880,7 +886,7 @@ async function financeView(params) {
   if (!(cap instanceof Error)) {
     const parts = cap.rows.flatMap((r) => [{ time: r.day, s: `${r.model} ${t("idleWhole")}`, q: r.idle_whole_8gpu_gpu_hours },
       { time: r.day, s: `${r.model} ${t("idleStranded")}`, q: r.idle_stranded_gpu_hours }]);
-    grid.append(card(t("capacityT"), dayChart("capacity", period, parts, (r) => r.s, (r) => Number(r.q), t("gpuHoursAxis")),
+    grid.append(card(t("capacityT"), dayChart("capacity", period, parts, (r) => r.s, (r) => Number(r.q), gpuHoursUnit()),
       el("details", {}, el("summary", {}, t("table")),
         table([t("day"), t("model"), t("installed"), t("allocated"), t("idleWhole"), t("idleStranded")], cap.rows.map((r) => el("tr", {},
           td(dateName(r.day)), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),
@@ -928,7 +934,7 @@ async function fleetView(params) {
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetDevices")),
     h.devices.length ? barChart("fleet-devices", h.devices.map((d) => d.device), [
       { name: t("down"), stack: "t", data: h.devices.map((d) => Number(d.down_gpu_hours)) },
-      { name: t("degraded"), stack: "t", data: h.devices.map((d) => Number(d.degraded_gpu_hours)) }], t("gpuHoursAxis")) : el("p", { class: "muted" }, t("noHealth")),
+      { name: t("degraded"), stack: "t", data: h.devices.map((d) => Number(d.degraded_gpu_hours)) }], gpuHoursUnit()) : el("p", { class: "muted" }, t("noHealth")),
     table([t("device"), t("model"), t("metered"), t("degraded"), t("down"), t("incidents"), t("perAlloc"), t("downCost")], h.devices.map((d) => el("tr", { "data-device": d.device },
       td(d.device), td(d.model), td(num(d.metered_gpu_hours), { class: "num" }), td(num(d.degraded_gpu_hours), { class: "num" }), td(num(d.down_gpu_hours), { class: "num" }),
       td(d.incidents, { class: "num" }), td(d.revenue_per_allocated_gpu_hour === null ? "-" : money(d.revenue_per_allocated_gpu_hour, c), { class: "num" }),
@@ -1081,7 +1087,10 @@ async function indexView(params) {
   const status = (r) => t(r.status);
   const price = (r) => (r[priceOf] === "insufficient" ? t("insufficient") : exact(r[priceOf]));
   grid.append(el("section", { class: "card wide", "data-card": "index" }, el("h2", {}, t("indexT")), sub,
-    x.rows.length ? lineChart("index", months, lines, unit, t("indexLegend")) : el("p", { class: "muted", "data-empty": "index" }, t("noIndex"))));
+    /* a range where every month is withheld draws nothing: said, not an empty chart */
+    !x.rows.length ? el("p", { class: "muted", "data-empty": "index" }, t("noIndex"))
+      : lines.every((l) => l.data.every((v) => v === null)) ? el("p", { class: "muted", "data-empty": "index" }, t("noIndexValue"))
+        : lineChart("index", months, lines, unit, t("indexLegend"))));
   const headsOf = (more) => [t("month"), t(`key_${series}`), t("currency"), t("contracts"), t(`qty_${series}`), t("amount"), `${t("price")} (${unit})`, t("status"), ...more];
   const cells = (r) => [td(r.month), td(termName(r.model)), td(r.currency), td(r.contracts, { class: "num" }),
     td(r[qty] === "-" ? "-" : exact(r[qty]), { class: "num" }), td(r.amount === "-" ? "-" : money(r.amount, r.currency), { class: "num" }),

@@ -455,6 +455,15 @@ check_eq "the tokens chart's axis: all 31 days of October, and the API's rows le
 check_eq "more jobs than the legend holds: the top ones and one Other gathering the rest" \
     "$(jq '[.[].job] | unique | length' "$TMP/rows.tokens") true" \
     "$(jq -r '(.series | length - 1) as $k | (.series[-1].name | capture("Other \\((?<n>[0-9]+)\\)").n | tonumber) as $n | "\($k + $n) \($n > 1)"' "$TMP/chart.tokens")"
+# Units on every axis, in the page's language: the registry's labels, the
+# currency, GPU-hours (the investor's and index pages have no chart here:
+# no project, no published index; their own suites check theirs)
+check_eq "every chart names its unit (English)" \
+    "gpu=GPU-hours,tokens=million tokens,energy=kWh|yield=CNY,capacity=GPU-hours|fleet-cost=CNY,fleet-availability=%,fleet-devices=GPU-hours" \
+    "$(seen units.customer.en)|$(seen units.finance.en)|$(seen units.fleet.en)"
+check_eq "every chart names its unit (Chinese)" \
+    "gpu=卡时,tokens=百万Token,energy=千瓦时|yield=CNY,capacity=卡时|fleet-cost=CNY,fleet-availability=%,fleet-devices=卡时" \
+    "$(seen units.customer.zh)|$(seen units.finance.zh)|$(seen units.fleet.zh)"
 # Every label translated: each page in Chinese, no Latin-letter word a
 # person reads but the allow-list's (console_drive.mjs: units, acronyms,
 # vendor names, codes)

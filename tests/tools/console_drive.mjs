@@ -237,7 +237,8 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
 // that is not on the allow-list below ("latin.VIEW word|word...", "none"
 // when there is none): the page's text (commands in backticks and the CLI
 // lines after "gpumeter" are code), the options of its pickers, and what
-// its charts draw (legend, axis names and labels).
+// its charts draw (legend, axis names and labels); and each chart's unit
+// ("units.VIEW.LANG chart=unit,...").
 {
   const { context, page } = await open(1280);
   await signIn(page, financeKey, "finance");
@@ -268,7 +269,8 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
     const words = new Map(); /* word -> the first text it is in */
     for (const t of texts) {
       const plain = t.replace(/`[^`]*`/g, " ").replace(/gpumeter [^）)。]*/g, " ");
-      for (const tok of plain.split(/[\s·,，、；;（）()《》「」“”"'：|]+/)) {
+      for (const raw of plain.split(/[\s·,，、；;（）()《》「」“”"'：|]+/)) {
+        const tok = raw.replace(/^:+|:+$/g, ""); /* "customer:" is a word, "xid:79" a code */
         if (!tok || /[0-9_.:/@=<>$-]/.test(tok)) continue;
         for (const w of tok.match(/[A-Za-z]+/g) || []) if (!allow.has(w) && !words.has(w)) words.set(w, t.trim().slice(0, 60));
       }
@@ -285,6 +287,11 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
       await page.reload();
       await ready(page, v);
       if (lang === "zh") say(`latin.${v}`, await latin());
+      // every chart's value axis names its unit ("name=unit", a chart without one "name=none")
+      say(`units.${v}.${lang}`, await page.evaluate(() => [...document.querySelectorAll("[data-chart]")].map((d) => {
+        const c = window.echarts && window.echarts.getInstanceByDom(d);
+        return `${d.dataset.chart}=${(c && c.getOption().yAxis[0].name) || "none"}`;
+      }).join(",") || "no chart"));
       if (v === "customer" && lang === "en") for (const c of ["gpu", "tokens", "energy"]) say(`chart.${c}`, JSON.stringify(await chartData(page, c)));
       await page.screenshot({ path: `${out}/console-all-${v}-${lang}.png`, fullPage: true });
     }

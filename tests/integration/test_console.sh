@@ -454,7 +454,7 @@ check_eq "the tokens chart's axis: all 31 days of October, and the API's rows le
     "$(jq '.x | length' "$TMP/chart.tokens") $(jq '[.[].time[:10]] | unique | length < 31' "$TMP/rows.tokens")"
 check_eq "more jobs than the legend holds: the top ones and one Other gathering the rest" \
     "$(jq '[.[].job] | unique | length' "$TMP/rows.tokens") true" \
-    "$(jq -r '(.series | length - 1) as $k | (.series[-1].name | capture("Other \\((?<n>[0-9]+)\\)").n | tonumber) as $n | "\($k + $n) \($n > 1)"' "$TMP/chart.tokens")"
+    "$(jq -r '(.series | length - 1) as $k | ((.series[-1].name | capture("Other \\((?<n>[0-9]+)\\)").n) // "0" | tonumber) as $n | "\($k + $n) \($n > 1)"' "$TMP/chart.tokens")"
 # Units on every axis, in the page's language: the registry's labels, the
 # currency, GPU-hours (the investor's and index pages have no chart here:
 # no project, no published index; their own suites check theirs)
@@ -470,6 +470,9 @@ check_eq "every chart names its unit (Chinese)" \
 for v in customer finance fleet investor index sales; do
     check_eq "the $v page in Chinese has no English word" none "$(seen "latin.$v")"
 done
+check_eq "a simulation's time-of-use bands in Chinese: the current plan's line, then night, peak and the hours no band covers" \
+    "GPU 时长 · NVIDIA H800|GPU 时长 · NVIDIA H800 · 夜间 x0.5|GPU 时长 · NVIDIA H800 · 峰段 x1.5|GPU 时长 · NVIDIA H800 · 平段" \
+    "$(seen bands.zh | tr '|' '\n' | LC_ALL=C sort | paste -sd'|')"
 
 for v in customer customer-zh phone finance finance-customer sales; do
     check_eq "a screenshot of the $v view" 1 "$(find "$SHOTS/console-$v.png" -size +20k 2>/dev/null | wc -l)"

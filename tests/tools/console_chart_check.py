@@ -100,11 +100,11 @@ def main():
     kind, api, chart = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
     if kind == "days":
         want = days(api, chart, *sys.argv[4:8])
-        got = {"x": chart["x"], "unit": chart["unit"],
+        got = {"x": chart["x"], "unit": chart.get("unit"),
                "series": [{"name": s["name"], "stack": s["stack"], "data": s["data"]} for s in chart["series"]]}
     elif kind == "backlog":
         want = backlog(api)
-        got = {"x": chart["x"], "unit": chart["unit"],
+        got = {"x": chart["x"], "unit": chart.get("unit"),
                "series": [{"stack": s["stack"], "data": s["data"]} for s in chart["series"]]}
     else:
         want = index(api, *sys.argv[4:7])

@@ -246,7 +246,9 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   // with a digit, "-", "_", ".", ":", "/" or "@" is a code (a model, an
   // invoice number, an account) and is never a word here
   const allow = new Set(["GPU", "CNY", "CN", "kWh", "PUE", "SLA", "DSO", "PDF", "CSV", "API", "UTC", "Token", "JSON", "XID",
-    "DCGM", "GiB", "mJ", "NVIDIA", "Huawei", "Ascend", "CFADS", "DSCR", "NPV", "IRR", "EN", "gpumeter", "x"]);
+    "DCGM", "GiB", "mJ", "Ascend",
+    // the vendors as core/catalogue.c names them
+    "NVIDIA", "Huawei", "Cambricon", "Kunlunxin", "Hygon", "MetaX", "Iluvatar", "CoreX", "Moore", "Threads", "CFADS", "DSCR", "NPV", "IRR", "EN", "gpumeter", "x"]);
   const codes = await page.evaluate(async () => (await (await fetch("/v1/customers")).json()).customers.flatMap((c) => [c.code, c.name]));
   for (const c of codes) for (const w of String(c).match(/[A-Za-z]+/g) || []) allow.add(w);
   const latin = async () => {
@@ -286,6 +288,16 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
       await view(page, hash, v);
       await page.reload();
       await ready(page, v);
+      if (v === "sales" && lang === "zh") {
+        // a proposal with time-of-use bands (docs/plans.md): its lines name
+        // the bands, and the hours no band covers ("flat"), in Chinese
+        const plan = JSON.parse(readFileSync(planFile, "utf8"));
+        plan.gpu_hours.time_of_use = [{ band: "peak", from: 8, to: 12, multiplier: "1.5" }, { band: "night", from: 22, to: 6, multiplier: "0.5" }];
+        await page.fill("#proposed", JSON.stringify(plan));
+        await page.click("#simulate");
+        await page.waitForSelector("[data-table=simulation]", { timeout: 20000 });
+        say("bands.zh", await page.$$eval("[data-table=simulation] [data-row] td:first-child", (c) => c.map((x) => x.textContent).filter((x) => /H800/.test(x)).join("|")));
+      }
       if (lang === "zh") say(`latin.${v}`, await latin());
       // every chart's value axis names its unit ("name=unit", a chart without one "name=none")
       say(`units.${v}.${lang}`, await page.evaluate(() => [...document.querySelectorAll("[data-chart]")].map((d) => {

@@ -115,6 +115,7 @@ Object.assign(WORDS.en, {
   qty_gpu_hours: "GPU-hours", qty_tokens: "Million tokens", qty_commitments: "GPU-hours used", price: "Price",
   insufficient: "insufficient", final: "final", provisional: "provisional", revision: "Revision", publishedAt: "Published (UTC)",
   indexLegend: "A gap: no value published (fewer contracts than the minimum, or no sale); ◆ a provisional month.",
+  noIndexValue: "No month of this range has a value to draw: every one is withheld (fewer contracts than the minimum); the table below says so.",
   minContracts: "published with at least {n} contracts", noIndex: "No invoice that stands in these months.", noRevisions: "No month of this range was published (gpumeter index publish).",
 });
 Object.assign(WORDS.zh, {
@@ -127,8 +128,81 @@ Object.assign(WORDS.zh, {
   qty_gpu_hours: "GPU 时", qty_tokens: "百万 Token", qty_commitments: "已用 GPU 时", price: "价格",
   insufficient: "样本不足", final: "终值", provisional: "暂定", revision: "修订号", publishedAt: "发布时间（UTC）",
   indexLegend: "断开处：未发布数值（合同数少于下限，或无成交）；◆ 暂定月份。",
+  noIndexValue: "此范围内没有可绘制的月份：均因合同数少于下限而未发布，详见下表。",
   minContracts: "至少 {n} 份合同时才发布", noIndex: "这些月份没有有效发票。", noRevisions: "此范围内没有已发布的月份（gpumeter index publish）。",
 });
+
+/* issue 39, every label translated: what the API writes in English inside
+ * its Chinese text (a token bracket's "any size", a time-of-use band's
+ * name, a base unit) and the health reasons' meanings (core/health_reasons.c
+ * writes them in English), in Chinese. A band a plan names otherwise, a
+ * reason this table does not know, keep the API's own words. */
+Object.assign(WORDS.zh, {
+  "term_any size": "不限参数规模", term_flat: "平段", term_peak: "峰段", term_night: "夜间", "term_off-peak": "谷段", term_offpeak: "谷段",
+  term_valley: "谷段", term_day: "日间", term_shoulder: "平段", unit_token: "Token",
+  "hr_xid:8": "GPU 停止处理（空闲超时）：运行中的任务丢失，需重新运行",
+  "hr_xid:13": "图形引擎异常：NVIDIA 认定由应用程序引起（如越界访问）",
+  "hr_xid:31": "GPU 显存缺页错误：应用程序访问了不属于它的内存",
+  "hr_xid:32": "推送缓冲流无效或损坏：运行中的任务丢失，需重新运行",
+  "hr_xid:43": "应用程序自身出错后 GPU 停止处理其通道；GPU 仍然正常",
+  "hr_xid:45": "应用程序结束或先前出错后，预先清理其通道",
+  "hr_xid:46": "GPU 超时：GPU 不再响应驱动，需要重置",
+  "hr_xid:48": "GPU 显存双比特（不可纠正）ECC 错误，GPU 需要重置",
+  "hr_xid:62": "GPU 内部微控制器停机，GPU 需要重置",
+  "hr_xid:63": "一个显存页或行已标记为在下次重置时退役或重映射；任务继续运行",
+  "hr_xid:64": "显存页退役或行重映射失败，GPU 需要重置",
+  "hr_xid:68": "应用程序任务中的视频解码器异常",
+  "hr_xid:69": "图形引擎类错误：运行中的任务丢失，需重新运行",
+  "hr_xid:74": "NVLink 错误：NVIDIA 定为致命错误，GPU 需要重置",
+  "hr_xid:79": "GPU 已从总线上掉线：在机器重启前无法访问",
+  "hr_xid:92": "可纠正的单比特 ECC 错误频率过高；任务继续运行",
+  "hr_xid:94": "已隔离的 ECC 错误：受影响的应用程序已停止，GPU 可接受新任务",
+  "hr_xid:95": "未能隔离的 ECC 错误，GPU 需要重置",
+  "hr_xid:109": "上下文切换超时，GPU 需要重置",
+  "hr_xid:119": "GSP 固件不再响应驱动，GPU 需要重置",
+  "hr_xid:120": "GSP 固件错误，GPU 需要重置",
+  "hr_xid:136": "NVLink 链路训练失败，GPU 需要重置",
+  "hr_xid:140": "不可纠正的 ECC 错误未能被隔离，GPU 需要重置",
+  "hr_xid:143": "GPU 初始化失败，GPU 需要重置",
+  hr_ecc_dbe: "自上次重置以来出现不可纠正（双比特）ECC 错误，GPU 需要重置",
+  hr_row_remap_failure: "显存行无法重映射（按 NVIDIA 的 RMA 政策认定），需现场诊断",
+  hr_row_remap_pending: "行重映射等待下次 GPU 重置；运行中和新的任务不受影响",
+  hr_nvlink_down: "一条 NVLink 断开：GPU 可单卡运行任务，跨卡任务失去该链路",
+  hr_nvlink_errors: "NVLink 重放或恢复错误（DCGM 的 NVLINK_ERROR_CRITICAL）：跨卡任务变慢或丢失，GPU 可单卡运行任务",
+  hr_scrape_failed: "节点的 exporter 未响应：没有任何数据表明设备已交付",
+  hr_device_gone: "exporter 有响应，但已不再列出该设备",
+  "hr_npu_health:-1": "npu-exporter 无法读取芯片的健康状态（其驱动接口失败）",
+  "hr_npu_health:0": "npu-exporter 报告芯片不健康",
+  "hr_npu_health:1": "npu-exporter 报告芯片健康",
+  "hr_mlu_health:0": "mlu-exporter 报告板卡异常（cndev 健康标志为 0）",
+  "hr_mlu_health:1": "mlu-exporter 报告板卡健康",
+  hr_dcu_ue: "DCU 上不可纠正的 RAS 错误增加；海光未公布相应处置",
+  "hr_npu_fault:NotHandleFault": "不影响任务的芯片故障；无需处置",
+  "hr_npu_fault:SubHealthFault": "芯片亚健康：任务可按自身策略迁出",
+  "hr_npu_fault:PreSeparateNPU": "芯片继续运行当前任务，但不再接受新任务（预隔离）",
+  "hr_npu_fault:RestartRequest": "芯片故障导致运行中的请求丢失；需重新执行该请求",
+  "hr_npu_fault:RestartBusiness": "芯片故障导致运行中的作业丢失；需重新运行该作业",
+  "hr_npu_fault:FreeRestartNPU": "芯片故障影响任务；芯片空闲后需要重置",
+  "hr_npu_fault:RestartNPU": "芯片故障影响任务；芯片需要立即重置",
+  "hr_npu_fault:SeparateNPU": "芯片故障无法恢复；芯片已被隔离",
+});
+/* A line's description as the API writes it, in the page's language: in
+ * Chinese, each " · " part that is a known term (a token bracket, a band,
+ * the band with its multiplier "peak x1.5") in Chinese; the rest (models,
+ * sites, codes) as written. */
+function described(l) {
+  if (lang !== "zh") return l.description_en;
+  return (l.description_zh || "").split(" · ").map((part) => {
+    const [word, ...rest] = part.split(" x");
+    const whole = Object.hasOwn(WORDS.zh, `term_${part}`) ? t(`term_${part}`) : null;
+    if (whole) return whole;
+    return Object.hasOwn(WORDS.zh, `term_${word}`) ? [t(`term_${word}`), ...rest].join(" x") : part;
+  }).join(" · ");
+}
+/* A token class or other key of the API in the page's language (index rows). */
+const termName = (k) => (lang === "zh" && Object.hasOwn(WORDS.zh, `term_${k}`) ? t(`term_${k}`) : k);
+/* A health reason's meaning: Chinese from the table above, else the API's. */
+const reasonMeaning = (r) => (lang === "zh" && Object.hasOwn(WORDS.zh, `hr_${r.reason}`) ? t(`hr_${r.reason}`) : r.meaning);
 
 let lang = localStorage.getItem("gm_lang") || (navigator.language.startsWith("zh") ? "zh" : "en");
 const t = (k) => (Object.hasOwn(WORDS[lang], k) ? WORDS[lang][k] : k);
@@ -279,31 +353,127 @@ function disposeCharts() {
 }
 window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 
-/* A stacked bar chart of value by day per series. */
-function dayChart(name, rows, seriesOf, valueOf) {
+/* What every chart shares (issue 39, docs/console.md "Charts"): a value
+ * axis named with its unit in the reader's language, a legend that fits in
+ * two lines at the chart's width (the top series by total, the rest summed
+ * as one "other" series: no paging, no name cut), and a tooltip that names
+ * every series in full, the ones "other" gathers too, as text. */
+Object.assign(WORDS.en, { otherSeries: "Other ({n})" });
+Object.assign(WORDS.zh, { otherSeries: "其他（{n} 项）" });
+
+/* Every day of the month period (YYYY-MM), YYYY-MM-DD: a month's chart has
+ * each day on its axis, a day without usage among them. */
+function daysOf(period) {
+  const last = Number(lastDay(period).slice(8));
+  return Array.from({ length: last }, (_, i) => `${period}-${String(i + 1).padStart(2, "0")}`);
+}
+
+/* How wide a legend item is drawn: ECharts' 25 px symbol, its 5 px gap to
+ * the name, the name at 12 px, and 10 px to the next item. */
+let legendPen = null;
+function legendItemWidth(name) {
+  legendPen = legendPen || document.createElement("canvas").getContext("2d");
+  legendPen.font = "12px sans-serif";
+  return 25 + 5 + Math.ceil(legendPen.measureText(name).width) + 10;
+}
+/* How many lines names take in a legend width wide, each on the line it
+ * starts when it fits there. */
+function legendLines(names, width) {
+  let lines = 1, x = 0;
+  for (const n of names) {
+    const w = legendItemWidth(n);
+    if (x && x + w > width) { lines++; x = 0; }
+    x += w;
+  }
+  return lines;
+}
+/* The series a chart draws: all of them, as given, when their legend fits
+ * in two lines of width; else the top N by total (largest first, ties by
+ * name) that fit beside one "other" series (gathering two or more), kept
+ * in the order given, then "other", whose value at each point is the sum of the rest's, added
+ * largest total first (a drawn value, never money text: the tables beside
+ * the charts keep the API's exact figures). The "other" series carries
+ * what it gathers (others) for the tooltip. Only for values that add up
+ * (usage, hours, money): a chart of prices or percentages passes all. */
+function topSeries(series, width) {
+  if (series.length < 3 || legendLines(series.map((s) => s.name), width) <= 2) return series;
+  const total = (s) => s.data.reduce((a, v) => a + (v === null ? 0 : Number(v)), 0);
+  const byTotal = series.map((s) => [s, total(s)]).sort((a, b) => b[1] - a[1] || (a[0].name < b[0].name ? -1 : a[0].name > b[0].name ? 1 : 0)).map(([s]) => s);
+  const otherName = (k) => fill("otherSeries", { n: series.length - k });
+  let n = series.length - 2; /* "Other" gathers two at least: one would only rename it */
+  while (n > 1 && legendLines([...byTotal.slice(0, n).map((s) => s.name), otherName(n)], width) > 2) n--;
+  const top = new Set(byTotal.slice(0, n)), rest = byTotal.slice(n);
+  const other = { name: otherName(n), stack: rest[0].stack, others: rest,
+    data: rest[0].data.map((_, i) => rest.reduce((a, s) => a + (s.data[i] === null ? 0 : Number(s.data[i])), 0)) };
+  return [...series.filter((s) => top.has(s)), other];
+}
+/* The axis tooltip: the point's label, then each series with a value there
+ * (a stacked bar's zero parts left out), and under "other" each series it
+ * gathers; every name escaped (a job's name may be markup). */
+function chartTooltip(drawn, valueText) {
+  const esc = (x) => echarts.format.encodeHTML(String(x));
+  return (ps) => {
+    const list = Array.isArray(ps) ? ps : [ps];
+    const line = (marker, name, v) => `<div>${marker}${esc(name)}: <b>${esc(valueText(v))}</b></div>`;
+    const shown = (v) => v !== null && v !== undefined && !Number.isNaN(v) && (list.length === 1 || v !== 0);
+    const rows = list.flatMap((p) => {
+      const v = p.value !== null && typeof p.value === "object" ? p.value.value : p.value;
+      if (!shown(v)) return [];
+      const s = drawn[p.seriesIndex];
+      const parts = s && s.others ? s.others.filter((o) => shown(Number(o.data[p.dataIndex]))).map((o) =>
+        `<div style="padding-left:18px">${esc(o.name)}: ${esc(valueText(Number(o.data[p.dataIndex])))}</div>`) : [];
+      return [line(p.marker, p.seriesName, v), ...parts];
+    });
+    return `<div>${esc(list[0].axisValueLabel ?? list[0].name)}</div>${rows.join("")}`;
+  };
+}
+const chartNumber = (v) => new Intl.NumberFormat(locale(), { maximumFractionDigits: 2 }).format(v);
+/* Draws bars (stacked where a series names its stack) or lines over a
+ * category axis: series [{ name, data, stack? }], unit the value axis's
+ * name. A legend of its top series (topSeries; every line of a line chart,
+ * whose values do not add up) when there is more than one series or legend
+ * is set; the grid leaves room for the legend's lines and the unit above
+ * the axis. opts: line, legend, note (a line of text under the chart),
+ * yAxis (more of the value axis), valueText (a value in the tooltip). */
+function drawChart(div, labels, series, unit, o) {
+  const opts = o || {};
+  if (!window.echarts || !div.isConnected) return;
+  const c = echarts.init(div, null, { renderer: "canvas" });
+  const drawn = opts.line ? series : topSeries(series, Math.max(120, div.clientWidth - 20));
+  const legend = drawn.length > 1 || opts.legend;
+  const lines = legend ? legendLines(drawn.map((s) => s.name), Math.max(120, div.clientWidth - 20)) : 0;
+  const valueText = opts.valueText || chartNumber;
+  c.setOption({
+    animation: false,
+    tooltip: { trigger: "axis", formatter: chartTooltip(drawn, valueText) },
+    legend: legend ? { type: "plain", top: 0, left: 10, right: 10, tooltip: { show: true } } : { show: false },
+    /* a line chart's first and last labels sit on the edges (no boundary gap): room for them */
+    grid: { left: opts.line ? 28 : 8, right: opts.line ? 40 : 16, top: lines * 22 + 30, bottom: opts.note ? 24 : 8, containLabel: true },
+    xAxis: { type: "category", data: labels, boundaryGap: opts.line ? false : true },
+    yAxis: Object.assign({ type: "value", name: unit, nameTextStyle: { align: "left" } }, opts.yAxis || {}),
+    graphic: opts.note ? [{ type: "text", left: 8, bottom: 0, style: { text: opts.note, fill: "#666", font: "12px sans-serif" } }] : [],
+    series: drawn.map((s) => Object.assign(opts.line
+      ? { name: s.name, type: "line", connectNulls: false, symbolSize: 7, data: s.data }
+      : { name: s.name, type: "bar", stack: s.stack, data: s.data }, s.extra || {})),
+  });
+  charts.push(c);
+}
+
+/* A stacked bar chart of value by day per series, over every day of the
+ * month period: a day without a row is drawn as 0 (no usage that day; the
+ * zero is the absence of an API row, never an amount computed here). */
+function dayChart(name, period, rows, seriesOf, valueOf, unit) {
   const div = el("div", { class: "chart", "data-chart": name });
-  if (!rows.length) return el("p", { class: "muted" }, t("noUsage"));
-  const days = [...new Set(rows.map((r) => r.time))].sort();
+  if (!rows.length) return el("p", { class: "muted", "data-empty": name }, t("noUsage"));
+  const days = daysOf(period);
   const names = [...new Set(rows.map(seriesOf))].sort();
   const data = new Map(names.map((n) => [n, new Map()]));
   for (const r of rows) {
     const m = data.get(seriesOf(r));
-    m.set(r.time, (m.get(r.time) || 0) + valueOf(r));
+    m.set(r.time.slice(0, 10), (m.get(r.time.slice(0, 10)) || 0) + valueOf(r));
   }
-  requestAnimationFrame(() => {
-    if (!window.echarts || !div.isConnected) return;
-    const c = echarts.init(div, null, { renderer: "canvas" });
-    c.setOption({
-      animation: false,
-      tooltip: { trigger: "axis" },
-      legend: { type: "scroll", top: 0 },
-      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: days.map(dayName) },
-      yAxis: { type: "value" },
-      series: names.map((n) => ({ name: n || "-", type: "bar", stack: "all", data: days.map((d) => data.get(n).get(d) || 0) })),
-    });
-    charts.push(c);
-  });
+  const series = names.map((n) => ({ name: n || "-", stack: "all", data: days.map((d) => data.get(n).get(d) || 0) }));
+  requestAnimationFrame(() => drawChart(div, days.map(dayName), series, unit));
   return div;
 }
 
@@ -392,12 +562,15 @@ const meterName = (m) => (lang === "zh" ? m.name_zh : m.name_en);
 const meterLabel = (m) => (lang === "zh" ? m.label_zh : m.label_en);
 /* A line's unit in the reader's language; a meter the registry does not
  * name (none today) shows its price unit as the API gives it. */
+/* GPU-hours as the registry labels them (卡时 in Chinese): every chart's
+ * axis of GPU-hours, usage or not, says it the one way. */
+const gpuHoursUnit = () => (meters.has("gpu_ms") ? meterLabel(meters.get("gpu_ms")) : t("gpuHoursAxis"));
 const unitName = (l) => (meters.has(l.meter) ? meterLabel(meters.get(l.meter)) : l.price_unit);
 
 function statementCard(title, s) {
   const c = s.currency;
   const rows = s.lines.map((l) => el("tr", {},
-    td([lang === "zh" ? l.description_zh : l.description_en, indexUseNote(l, c)]),
+    td([described(l), indexUseNote(l, c)]),
     td(l.kind === "usage" && l.price_unit_quantity ? `${exact(l.price_unit_quantity)} ${unitName(l)}` : "", { class: "num", "data-field": "quantity" }),
     /* the rate the PDF and the fapiao print (quantity x rate = amount), not the plan's price */
     /* its unit in the reader's language, as the quantity's; English keeps the
@@ -459,7 +632,7 @@ function usageCard(rows) {
     ? table([t("meter"), t("quantity"), t("exact")], known.map(([r, m]) => el("tr", { "data-usage": r.meter },
       td(meterName(m)),
       td(`${exact(r[m.readable])} ${meterLabel(m)}`, { class: "num", "data-exact": r[m.readable] }),
-      td(`${num(r.quantity)} ${r.unit}`, { class: "num" }))), { name: "usage", num: [1, 2] })
+      td(`${num(r.quantity)} ${lang === "zh" && Object.hasOwn(WORDS.zh, `unit_${r.unit}`) ? t(`unit_${r.unit}`) : r.unit}`, { class: "num" }))), { name: "usage", num: [1, 2] })
     : el("p", { class: "muted" }, t("noUsage")));
 }
 
@@ -488,7 +661,8 @@ async function customerView(params) {
       td(minorMoney(v.paid_minor, c), { class: "num", "data-minor": v.paid_minor }), td(minorMoney(v.remaining_minor, c), { class: "num", "data-minor": v.remaining_minor, "data-field": "remaining" })));
     const k = current.commitment;
     const commitment = !k ? t("none")
-      : [k.amount ? money(k.amount, c) : `${num(k.gpu_hours)} GPU-hour`, k.meters ? k.meters.join(", ") : null,
+      : [k.amount ? money(k.amount, c) : `${num(k.gpu_hours)} ${meterLabel(meters.get("gpu_ms"))}`,
+        k.meters ? k.meters.map((m) => (meters.has(m) ? meterName(meters.get(m)) : m)).join(lang === "zh" ? "、" : ", ") : null,
         k.makeup_periods !== undefined ? `${t("makeup")} ${k.makeup_periods}` : null].filter(Boolean).join(" · ");
     grid.append(card(t("balances"),
       el("p", {}, `${t("makeup")}: `, el("strong", { "data-minor": current.makeup_bank_minor, "data-field": "makeup" }, money(current.makeup_bank, c))),
@@ -498,7 +672,7 @@ async function customerView(params) {
         ? el("p", { "data-field": "commitment-use" }, `${t("commitmentUse")}: `,
           ...(() => {
             const used = statement.lines.filter((l) => ["shortfall", "carry_forward", "makeup_draw"].includes(l.kind));
-            return used.length ? used.map((l) => el("span", { class: "pill" }, `${lang === "zh" ? l.description_zh : l.description_en} ${money(l.amount, statement.currency)}`)) : [t("commitmentMet")];
+            return used.length ? used.map((l) => el("span", { class: "pill" }, `${described(l)} ${money(l.amount, statement.currency)}`)) : [t("commitmentMet")];
           })())
         : null,
       el("p", {}, `${t("mtd")}: `, el("strong", { "data-minor": current.month_to_date.due_minor, "data-field": "mtd" }, money(current.month_to_date.due, c))),
@@ -516,9 +690,11 @@ async function customerView(params) {
   if (availability instanceof SignedOut) throw availability;
   grid.append(availabilityCard(availability));
   /* charts draw numbers; the exact decimals are in the usage card above */
-  grid.append(card(t("gpuHours"), dayChart("gpu", gpu, (r) => r.model, (r) => Number(r.gpu_hours))));
-  grid.append(card(t("tokens"), dayChart("tokens", tok, (r) => r.job, (r) => r.quantity)));
-  grid.append(card(t("energy"), dayChart("energy", energy, () => t("energy"), (r) => Number(r.kwh))));
+  /* each on every day of the month, in the unit the registry names */
+  const unitOf = (code) => (meters.has(code) ? meterLabel(meters.get(code)) : code);
+  grid.append(card(t("gpuHours"), dayChart("gpu", period, gpu, (r) => r.model, (r) => Number(r.gpu_hours), gpuHoursUnit())));
+  grid.append(card(t("tokens"), dayChart("tokens", period, tok, (r) => r.job, (r) => Number(r.million_tokens), unitOf("tokens"))));
+  grid.append(card(t("energy"), dayChart("energy", period, energy, () => meterName(meters.get("energy_mj")), (r) => Number(r.kwh), unitOf("energy_mj"))));
   const irows = invoices.invoices.slice().reverse().map((i) => el("tr", { "data-invoice": i.number }, td(i.number), td(t(i.kind)), td(monthName(i.period)), td(pill(i.status)),
     td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
     td(i.credited_minor ? money(i.credited, i.currency) : "", { class: "num", "data-field": "credited", "data-minor": i.credited_minor }),
@@ -562,22 +738,16 @@ Object.assign(WORDS.zh, {
 /* The month's availability by day as bars in percent, the SLA's target as
  * a line: the API's exact percent strings, drawn as numbers (the table
  * beside it carries them exactly). */
-function availabilityChart(days, target) {
+function availabilityChart(period, days, target) {
   const div = el("div", { class: "chart", "data-chart": "availability" });
-  requestAnimationFrame(() => {
-    if (!window.echarts || !div.isConnected) return;
-    const c = echarts.init(div, null, { renderer: "canvas" });
-    c.setOption({
-      animation: false,
-      tooltip: { trigger: "axis", valueFormatter: (v) => `${v}%` },
-      grid: { left: 8, right: 8, top: 28, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: days.map((d) => dayName(d.day)) },
-      yAxis: { type: "value", name: "%", max: 100, axisLabel: { formatter: "{value}%" } },
-      series: [{ name: t("availability"), type: "bar", data: days.map((d) => Number(d.availability_percent)),
-        markLine: { symbol: "none", label: { position: "insideEndTop", formatter: `${t("slaTarget")} ${target}%` }, data: [{ yAxis: Number(target) }] } }],
-    });
-    charts.push(c);
-  });
+  /* every day of the month on the axis; a day the API gives no figure for
+   * is a gap (null), not 0% */
+  const byDay = new Map(days.map((d) => [d.day, d.availability_percent === null ? null : Number(d.availability_percent)]));
+  const data = daysOf(period).map((d) => (byDay.has(d) ? byDay.get(d) : null));
+  const series = [{ name: t("availability"), data, extra: {
+    markLine: { symbol: "none", label: { position: "insideEndTop", formatter: `${t("slaTarget")} ${target}%` }, data: [{ yAxis: Number(target) }] } } }];
+  requestAnimationFrame(() => drawChart(div, daysOf(period).map(dayName), series, "%",
+    { yAxis: { max: 100, axisLabel: { formatter: "{value}%" } }, valueText: (v) => `${v}%` }));
   return div;
 }
 
@@ -604,7 +774,7 @@ function availabilityCard(a) {
     el("p", { class: "sub" }, `${t("slaTarget")} ${a.terms.target}% · ${a.contract} · ${a.time_zone}`),
     el("p", { class: "sub", "data-rule": "availability" }, t("slaRule") + t(`slaEx_${slaExcluded(a.terms.excludes)}`)),
     el("h3", {}, t("slaByDay")),
-    a.days.length ? availabilityChart(a.days, a.terms.target) : el("p", { class: "muted" }, t("noUsage")),
+    a.days.length ? availabilityChart(a.period, a.days, a.terms.target) : el("p", { class: "muted" }, t("noUsage")),
     a.days.length ? table([t("day"), t("availability")], days, { name: "availability-days", num: [1] }) : null,
     el("h3", {}, t("notUp")),
     windows.length ? table([t("device"), t("start"), t("end"), t("state"), t("reasons"), t("excluded")], windows, { name: "availability-windows" })
@@ -621,13 +791,22 @@ function auditDetail(row) {
    * tax, total, remaining before and after): shown as money in the row's
    * currency (the invoice's, which the API gives beside the row) */
   const currency = row.currency || (row.after && row.after.currency);
-  const value = (o, k, v) => (MONEY_KEYS.test(k) && Number.isInteger(v) && currency ? minorMoney(v, currency) : typeof v === "object" ? JSON.stringify(v) : v);
-  const pairs = (o) => Object.entries(o || {}).map(([k, v]) => `${k}: ${value(o, k, v)}`).join(", ");
-  return row.before ? `${pairs(row.before)} → ${pairs(row.after)}` : pairs(row.after);
+  const value = (o, k, v) => (MONEY_KEYS.test(k) && Number.isInteger(v) && currency ? minorMoney(v, currency)
+    : k === "status" && Object.hasOwn(WORDS[lang], v) ? t(v) : typeof v === "object" ? JSON.stringify(v) : v);
+  /* a key in the page's language (ak_ words); a note, reason or actor is
+   * someone's own text: marked translate="no" */
+  const key = (k) => (Object.hasOwn(WORDS[lang], `ak_${k}`) ? t(`ak_${k}`) : k);
+  const free = (k) => ["note", "reason", "actor"].includes(k);
+  const pairs = (o) => Object.entries(o || {}).flatMap(([k, v], i) => [i ? ", " : "", `${key(k)}: `,
+    free(k) ? el("span", { translate: "no" }, String(value(o, k, v))) : String(value(o, k, v))]);
+  return row.before ? [...pairs(row.before), " → ", ...pairs(row.after)] : pairs(row.after);
 }
+Object.assign(WORDS.zh, { ak_subtotal: "小计", ak_tax: "税额", ak_total: "合计", ak_remaining: "余额", ak_due: "应付", ak_claimed: "算力券抵扣",
+  ak_credited: "已冲减", ak_amount: "金额", ak_period: "月份", ak_status: "状态", ak_currency: "币种", ak_code: "原因代码", ak_reason: "原因",
+  ak_note: "备注", ak_number: "编号", ak_fapiao_number: "数电发票号码", ak_fapiao_date: "开票日期", ak_credit_note: "红字通知单", ak_kind: "类型", ak_customer: "客户", ak_invoice: "发票" });
 function auditCard(audit) {
   const rows = audit.rows.map((a) => el("tr", { "data-audit": `${a.invoice} ${a.action}` },
-    td(a.at.replace("T", " ").replace("Z", "")), td(a.actor), td(a.invoice), td(a.customer),
+    td(a.at.replace("T", " ").replace("Z", "")), td(a.actor, { translate: "no" }), td(a.invoice), td(a.customer),
     td(t(`audit_${a.action}`) === `audit_${a.action}` ? a.action : t(`audit_${a.action}`)), td(auditDetail(a))));
   return el("section", { class: "card wide" }, el("h2", {}, `${t("audit")} · ${monthName(audit.period)}`),
     rows.length ? table([t("at"), t("actor"), t("number"), t("customer"), t("action"), t("detail")], rows, { name: "audit" })
@@ -641,7 +820,7 @@ function auditCard(audit) {
 function unappliedCard(list) {
   const rows = list.payments.map((p) => el("tr", { "data-payment": p.bank_ref },
     td(p.bank_ref), td(p.booked_on), td(money(p.amount, p.currency), { class: "num", "data-minor": p.amount_minor }),
-    td(p.payer || "-"), td(p.remittance)));
+    td(p.payer || "-", { translate: "no" }), td(p.remittance, { translate: "no" })));
   return el("section", { class: "card wide" }, el("h2", {}, t("unapplied")),
     rows.length ? table([t("bankRef"), t("booked"), t("amount"), t("payer"), t("remittance")], rows, { name: "unapplied", num: [2] })
       : el("p", { class: "muted", "data-empty": "unapplied" }, t("noUnapplied")),
@@ -697,23 +876,17 @@ async function financeView(params) {
   const dead = await api("/v1/notifications?status=dead").catch((e) => e);
   if (!(dead instanceof Error)) grid.append(notificationsCard(dead));
   if (!(yld instanceof Error)) {
-    const div = el("div", { class: "chart", "data-chart": "yield" });
-    requestAnimationFrame(() => {
-      if (!window.echarts || !div.isConnected) return;
-      const c = echarts.init(div);
-      c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
-        xAxis: { type: "category", data: yld.rows.map((r) => r.model) }, yAxis: { type: "value" },
-        series: [{ name: t("revenue"), type: "bar", data: yld.rows.map((r) => Number(r.revenue)) }, { name: t("margin"), type: "bar", data: yld.rows.map((r) => Number(r.margin)) }] });
-      charts.push(c);
-    });
+    const div = barChart("yield", yld.rows.map((r) => r.model), [{ name: t("revenue"), data: yld.rows.map((r) => Number(r.revenue)) },
+      { name: t("margin"), data: yld.rows.map((r) => Number(r.margin)) }], yld.currency);
     grid.append(el("section", { class: "card wide" }, el("h2", {}, t("yieldT")), div,
       table([t("model"), t("installed"), t("allocated"), t("utilisation"), t("revenue"), t("margin")], yld.rows.map((r) => el("tr", {},
         td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }), td(num(r.utilisation_pct), { class: "num" }),
         td(money(r.revenue, yld.currency), { class: "num" }), td(money(r.margin, yld.currency), { class: "num" }))), { name: "yield", num: [1, 2, 3, 4, 5] })));
   }
   if (!(cap instanceof Error)) {
-    const rows = cap.rows.map((r) => ({ time: r.day, model: r.model, whole: r.idle_whole_8gpu_ms, stranded: r.idle_stranded_ms }));
-    grid.append(card(t("capacityT"), dayChart("capacity", rows.flatMap((r) => [{ time: r.time, s: `${r.model} ${t("idleWhole")}`, q: r.whole }, { time: r.time, s: `${r.model} ${t("idleStranded")}`, q: r.stranded }]), (r) => r.s, (r) => r.q / 3600000),
+    const parts = cap.rows.flatMap((r) => [{ time: r.day, s: `${r.model} ${t("idleWhole")}`, q: r.idle_whole_8gpu_gpu_hours },
+      { time: r.day, s: `${r.model} ${t("idleStranded")}`, q: r.idle_stranded_gpu_hours }]);
+    grid.append(card(t("capacityT"), dayChart("capacity", period, parts, (r) => r.s, (r) => Number(r.q), gpuHoursUnit()),
       el("details", {}, el("summary", {}, t("table")),
         table([t("day"), t("model"), t("installed"), t("allocated"), t("idleWhole"), t("idleStranded")], cap.rows.map((r) => el("tr", {},
           td(dateName(r.day)), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),
@@ -730,17 +903,10 @@ async function financeView(params) {
 
 /* ---- the fleet's health (issue 36, docs/console.md): finance keys ---- */
 
-/* A bar chart of named values with the unit on its axis. */
+/* A bar chart of named values with the unit on its axis (drawChart). */
 function barChart(name, labels, series, unit) {
   const div = el("div", { class: "chart", "data-chart": name });
-  requestAnimationFrame(() => {
-    if (!window.echarts || !div.isConnected) return;
-    const c = echarts.init(div);
-    c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: labels }, yAxis: { type: "value", name: unit },
-      series: series.map((s) => ({ name: s.name, type: "bar", stack: s.stack, data: s.data })) });
-    charts.push(c);
-  });
+  requestAnimationFrame(() => drawChart(div, labels, series, unit));
   return div;
 }
 
@@ -768,7 +934,7 @@ async function fleetView(params) {
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetDevices")),
     h.devices.length ? barChart("fleet-devices", h.devices.map((d) => d.device), [
       { name: t("down"), stack: "t", data: h.devices.map((d) => Number(d.down_gpu_hours)) },
-      { name: t("degraded"), stack: "t", data: h.devices.map((d) => Number(d.degraded_gpu_hours)) }], t("gpuHoursAxis")) : el("p", { class: "muted" }, t("noHealth")),
+      { name: t("degraded"), stack: "t", data: h.devices.map((d) => Number(d.degraded_gpu_hours)) }], gpuHoursUnit()) : el("p", { class: "muted" }, t("noHealth")),
     table([t("device"), t("model"), t("metered"), t("degraded"), t("down"), t("incidents"), t("perAlloc"), t("downCost")], h.devices.map((d) => el("tr", { "data-device": d.device },
       td(d.device), td(d.model), td(num(d.metered_gpu_hours), { class: "num" }), td(num(d.degraded_gpu_hours), { class: "num" }), td(num(d.down_gpu_hours), { class: "num" }),
       td(d.incidents, { class: "num" }), td(d.revenue_per_allocated_gpu_hour === null ? "-" : money(d.revenue_per_allocated_gpu_hour, c), { class: "num" }),
@@ -776,7 +942,7 @@ async function fleetView(params) {
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetReasons")),
     table([t("reasonCode"), t("state"), t("customerCaused"), t("devicesN"), t("windows"), t("hoursH"), t("meaning")], h.reasons.map((r) => el("tr", { "data-reason": r.reason },
       td(r.reason), td(r.state === null ? "-" : t(`state_${r.state}`)), td(r.customer_caused === null ? "-" : t(r.customer_caused ? "yes" : "no")),
-      td(r.devices, { class: "num" }), td(r.windows, { class: "num" }), td(num(r.gpu_hours), { class: "num" }), td(r.meaning))), { name: "fleet-reasons", num: [3, 4, 5] })));
+      td(r.devices, { class: "num" }), td(r.windows, { class: "num" }), td(num(r.gpu_hours), { class: "num" }), td(reasonMeaning(r)))), { name: "fleet-reasons", num: [3, 4, 5] })));
   const credit = (x, total) => el("tr", { class: total ? "total" : null, "data-credit": x.customer },
     td(total ? t("allCustomersF") : x.customer), td(money(x.month_invoice, c), { class: "num" }), td(money(x.late_adjustments, c), { class: "num" }),
     td(money(x.sla_credits, c), { class: "num", "data-field": "sla_credits" }));
@@ -878,20 +1044,11 @@ function monthsBack(period, n) {
   return d.toISOString().slice(0, 7);
 }
 
-/* A line chart over a category axis: null is a gap (connectNulls off). */
+/* A line chart over a category axis: null is a gap (connectNulls off);
+ * its legend always shown (the key of each line). */
 function lineChart(name, labels, series, unit, note) {
   const div = el("div", { class: "chart", "data-chart": name });
-  requestAnimationFrame(() => {
-    if (!window.echarts || !div.isConnected) return;
-    const c = echarts.init(div);
-    c.setOption({ animation: false, tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
-      grid: { left: 28, right: 40, top: 40, bottom: 24, containLabel: true },
-      xAxis: { type: "category", data: labels, boundaryGap: false },
-      yAxis: { type: "value", name: unit, scale: true, nameTextStyle: { align: "left" } },
-      graphic: note ? [{ type: "text", left: 8, bottom: 0, style: { text: note, fill: "#666", font: "12px sans-serif" } }] : [],
-      series: series.map((s) => ({ name: s.name, type: "line", connectNulls: false, symbolSize: 7, data: s.data })) });
-    charts.push(c);
-  });
+  requestAnimationFrame(() => drawChart(div, labels, series, unit, { line: true, legend: true, note, yAxis: { scale: true } }));
   return div;
 }
 
@@ -913,7 +1070,7 @@ async function indexView(params) {
   const [x, revs] = await Promise.all([api(`/v1/index?${q}`), api(`/v1/index?${q}&revisions=true`)]);
   const tokens = series === "tokens", qty = tokens ? "million_tokens" : "gpu_hours", priceOf = tokens ? "price_per_million_tokens" : "price_per_gpu_hour";
   const currencies = [...new Set(x.rows.map((r) => r.currency))].sort();
-  const keyOf = (r) => (currencies.length > 1 ? `${r.model} · ${r.currency}` : r.model);
+  const keyOf = (r) => (currencies.length > 1 ? `${termName(r.model)} · ${r.currency}` : termName(r.model));
   const unit = t(tokens ? "perMTokens" : "perGpuHour").replace("{c}", currencies.join(" / ") || "");
   const title = el("h1", {}, `${t("index")} · ${t(`series_${series}`)} · ${t(`basis_${basis}`)}`);
   const grid = el("div", { class: "grid" });
@@ -930,9 +1087,12 @@ async function indexView(params) {
   const status = (r) => t(r.status);
   const price = (r) => (r[priceOf] === "insufficient" ? t("insufficient") : exact(r[priceOf]));
   grid.append(el("section", { class: "card wide", "data-card": "index" }, el("h2", {}, t("indexT")), sub,
-    x.rows.length ? lineChart("index", months, lines, unit, t("indexLegend")) : el("p", { class: "muted", "data-empty": "index" }, t("noIndex"))));
+    /* a range where every month is withheld draws nothing: said, not an empty chart */
+    !x.rows.length ? el("p", { class: "muted", "data-empty": "index" }, t("noIndex"))
+      : lines.every((l) => l.data.every((v) => v === null)) ? el("p", { class: "muted", "data-empty": "index" }, t("noIndexValue"))
+        : lineChart("index", months, lines, unit, t("indexLegend"))));
   const headsOf = (more) => [t("month"), t(`key_${series}`), t("currency"), t("contracts"), t(`qty_${series}`), t("amount"), `${t("price")} (${unit})`, t("status"), ...more];
-  const cells = (r) => [td(r.month), td(r.model), td(r.currency), td(r.contracts, { class: "num" }),
+  const cells = (r) => [td(r.month), td(termName(r.model)), td(r.currency), td(r.contracts, { class: "num" }),
     td(r[qty] === "-" ? "-" : exact(r[qty]), { class: "num" }), td(r.amount === "-" ? "-" : money(r.amount, r.currency), { class: "num" }),
     td(price(r), { class: "num", "data-price": r[priceOf] }), td(status(r), { "data-status": r.status })];
   if (x.rows.length)
@@ -976,7 +1136,7 @@ async function salesView(params) {
     /* versions side by side, oldest first, each in its own column */
     grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("plan")} ${p.code}`),
       el("div", { class: "versions", "data-table": `plan-${p.code}` }, p.versions.map((v) => el("div", { class: "version", "data-plan": `${p.code} ${v.effective_from}` },
-        el("h3", {}, `${t("validFrom")} ${dateName(v.effective_from)}`), el("p", { class: "sub" }, `${v.applied_by} · ${v.applied_at}`),
+        el("h3", {}, `${t("validFrom")} ${dateName(v.effective_from)}`), el("p", { class: "sub" }, el("span", { translate: "no" }, v.applied_by), ` · ${v.applied_at}`),
         el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2)))))));
   }
   const text = el("textarea", { id: "proposed", spellcheck: "false" });
@@ -992,7 +1152,7 @@ async function salesView(params) {
       const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: text.value });
       const c = r.currency;
       out.replaceChildren(...(r.current_issued ? [el("p", { class: "pill", "data-source": "issued" }, `${t("current")}: ${t("frozen")} ${r.current_source.replace(/^issued invoice /, "")}`)] : []), table([t("line"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
-        td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }), td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }),
+        td(x.total ? t(x.line) : (x.description_zh ? described(x) : x.line)), td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }), td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }),
         td(money(x.difference, c), { class: `num${x.difference_minor < 0 ? " neg" : ""}`, "data-minor": x.difference_minor }))), { name: "simulation", num: [1, 2, 3] }));
     } catch (e) {
       if (e instanceof SignedOut) return signinView(t("ended"));

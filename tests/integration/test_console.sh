@@ -41,6 +41,12 @@ for w in '1 02 03 up []' '2 03 04 down ["xid:79"]'; do
     set -- $w
     printf 'dcgm/h/n-h\t{"v":1,"kind":"health","source":"dcgm/h/n-h","seq":%s,"cluster":"h","site":"sh-lingang","node":"n-h","device":"<b>GPU-h</b>","model":"NVIDIA H800","vendor":"nvidia","start":"2026-10-10T%s:00:00Z","end":"2026-10-10T%s:00:00Z","state":"%s","reasons":%s}\n' "$@"
 done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
+# and twelve training jobs of gamma's with long names, one a day on the
+# 17th to the 28th (issue 39: more jobs than a legend holds in two lines)
+for i in $(seq 12); do
+    printf 't\t{"v":1,"source":"t","seq":%d,"account":"slurm-gamma","cluster":"c","site":"s","job":"ns-garden-llm-pretrain-run-%02d","tokens":%d000000,"model_params":7000000000,"start":"2026-10-%02dT02:00:00Z","end":"2026-10-%02dT03:00:00Z"}\n' \
+        $((i + 1)) "$i" "$i" $((i + 16)) $((i + 16))
+done | kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -K '\t'
 "$GM" rate --until-idle >/dev/null 2>&1
 "$GM" contract apply "$ROOT/scripts/seed/contract-beta-with-delta.json" >/dev/null 2>&1
 "$GM" rate --until-idle >/dev/null 2>&1
@@ -424,6 +430,49 @@ check_eq "sales' session reads no statement" 403 "$(seen sales.statement)"
 check_eq "a name that is markup is shown as text, never run" \
     'evil · <img src=x onerror="document.title=1">&amp;<b> 0 gpumeter' "$(seen finance.markup)"
 check_eq "no script error on any page" none "$(seen page.errors)"
+
+# Issue 39, charts people can read: gamma's day charts (drawn for a
+# finance key, in English) against the API's rows, rebuilt by
+# tests/tools/console_chart_check.py: every day of October on the axis
+# (days without usage at 0), the registry's unit on the value axis, and
+# the tokens chart, with more jobs than its legend holds in two lines,
+# the top jobs by total and "Other (n)" summing the rest day by day.
+day_rows() { # group_by meter -> the API's rows of the meter, one JSON list
+    curl -s -H "Authorization: Bearer $KF" \
+        "$U/v1/usage?customer=gamma&from=$PERIOD-01&to=$PERIOD-31&group_by=$1&page_size=1000" |
+        jq -c --arg m "$2" '[.rows[] | select(.meter == $m) | . + {meter_name: "Energy"}]'
+}
+for c in "gpu day,model gpu_ms model gpu_hours GPU-hours" "tokens day,job tokens job million_tokens million_tokens" \
+         "energy day energy_mj meter_name kwh kWh"; do
+    set -- $c
+    day_rows "$2" "$3" >"$TMP/rows.$1"
+    seen "chart.$1" >"$TMP/chart.$1"
+    check_eq "the $1 chart: every day of the month, its unit, what the API answered" equal \
+        "$(python3 "$ROOT/tests/tools/console_chart_check.py" days "$TMP/rows.$1" "$TMP/chart.$1" "$PERIOD" "$4" "$5" "${6//_/ }")"
+done
+check_eq "the tokens chart's axis: all 31 days of October, and the API's rows leave some out" "31 true" \
+    "$(jq '.x | length' "$TMP/chart.tokens") $(jq '[.[].time[:10]] | unique | length < 31' "$TMP/rows.tokens")"
+check_eq "more jobs than the legend holds: the top ones and one Other gathering the rest" \
+    "$(jq '[.[].job] | unique | length' "$TMP/rows.tokens") true" \
+    "$(jq -r '(.series | length - 1) as $k | ((.series[-1].name | capture("Other \\((?<n>[0-9]+)\\)").n) // "0" | tonumber) as $n | "\($k + $n) \($n > 1)"' "$TMP/chart.tokens")"
+# Units on every axis, in the page's language: the registry's labels, the
+# currency, GPU-hours (the investor's and index pages have no chart here:
+# no project, no published index; their own suites check theirs)
+check_eq "every chart names its unit (English)" \
+    "gpu=GPU-hours,tokens=million tokens,energy=kWh|yield=CNY,capacity=GPU-hours|fleet-cost=CNY,fleet-availability=%,fleet-devices=GPU-hours" \
+    "$(seen units.customer.en)|$(seen units.finance.en)|$(seen units.fleet.en)"
+check_eq "every chart names its unit (Chinese)" \
+    "gpu=卡时,tokens=百万Token,energy=千瓦时|yield=CNY,capacity=卡时|fleet-cost=CNY,fleet-availability=%,fleet-devices=卡时" \
+    "$(seen units.customer.zh)|$(seen units.finance.zh)|$(seen units.fleet.zh)"
+# Every label translated: each page in Chinese, no Latin-letter word a
+# person reads but the allow-list's (console_drive.mjs: units, acronyms,
+# vendor names, codes)
+for v in customer finance fleet investor index sales; do
+    check_eq "the $v page in Chinese has no English word" none "$(seen "latin.$v")"
+done
+check_eq "a simulation's time-of-use bands in Chinese: the current plan's line, then night, peak and the hours no band covers" \
+    "GPU 时长 · NVIDIA H800|GPU 时长 · NVIDIA H800 · 夜间 x0.5|GPU 时长 · NVIDIA H800 · 峰段 x1.5|GPU 时长 · NVIDIA H800 · 平段" \
+    "$(seen bands.zh | tr '|' '\n' | LC_ALL=C sort | paste -sd'|')"
 
 for v in customer customer-zh phone finance finance-customer sales; do
     check_eq "a screenshot of the $v view" 1 "$(find "$SHOTS/console-$v.png" -size +20k 2>/dev/null | wc -l)"

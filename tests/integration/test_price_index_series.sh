@@ -261,7 +261,7 @@ for v in gpu_hours-gross:gross tokens-net:tokens; do
     for lang in en zh; do
         seen "chart.${v%%:*}.$lang" >"$TMP/chart.json"
         check_eq "the ${v%%:*} chart draws the API's index ($lang)" equal \
-            "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/${v#*:}.json" "$TMP/chart.json" 2026-01 2026-04)"
+            "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/${v#*:}.json" "$TMP/chart.json" 2026-01 2026-04 "$lang")"
     done
 done
 check_eq "by hand: H20 in January only, H800 in January and March (provisional); February and April gaps" \
@@ -300,6 +300,9 @@ check_eq "the chart draws the API's index with values withheld" equal \
     "$(python3 "$ROOT/tests/tools/console_chart_check.py" index "$TMP/gross.json" "$TMP/chart.json" 2026-01 2026-04)"
 check_eq "by hand: a withheld month is a gap, not 0" "H20 [null,null,null,null] H800 [16.8,null,null,null]" \
     "$(seen chart.gpu_hours-gross.en | jq -r '.series[] | "\(.name) \(.data | tojson)"' | paste -sd' ')"
+check_eq "the token series, every month withheld: no empty chart, the card says so (issue 39)" \
+    "none: No month of this range has a value to draw: every one is withheld (fewer contracts than the minimum); the table below says so." \
+    "$(seen chart.tokens-net.en)"
 check_eq "and the table says insufficient, in both languages" \
     "2026-01|H20|CNY|2|-|-|insufficient|final 2026-01|H20|CNY|2|-|-|样本不足|终值" \
     "$(seen rows.gpu_hours-gross.en | cut -d';' -f1) $(seen rows.gpu_hours-gross.zh | cut -d';' -f1)"

@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { chartData } from "./console_customer.mjs";
 
 const require = createRequire(new URL("../../console/", import.meta.url));
 const { chromium } = require("playwright-core");
@@ -225,6 +226,88 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await page.waitForSelector("#simulation .error");
   say("sales.bad", await text(page, "#simulation .error"));
   say("sales.statement", await status(page, `/v1/statement?customer=${other}&period=${period}`));
+  await context.close();
+}
+
+// ---- every page in both languages (issue 39): charts and words ----
+// A finance key opens each view in English and in Chinese, screenshots
+// each (OUT/console-all-VIEW-LANG.png), prints what the customer's day
+// charts draw ("chart.NAME {...}", chartData: the axis, its unit, each
+// series) and, in Chinese, every Latin-letter word a person would read
+// that is not on the allow-list below ("latin.VIEW word|word...", "none"
+// when there is none): the page's text (commands in backticks and the CLI
+// lines after "gpumeter" are code), the options of its pickers, and what
+// its charts draw (legend, axis names and labels); and each chart's unit
+// ("units.VIEW.LANG chart=unit,...").
+{
+  const { context, page } = await open(1280);
+  await signIn(page, financeKey, "finance");
+  // units, acronyms and names that stay as they are in Chinese; a word
+  // with a digit, "-", "_", ".", ":", "/" or "@" is a code (a model, an
+  // invoice number, an account) and is never a word here
+  const allow = new Set(["GPU", "CNY", "CN", "kWh", "PUE", "SLA", "DSO", "PDF", "CSV", "API", "UTC", "Token", "JSON", "XID",
+    "DCGM", "GiB", "mJ", "Ascend",
+    // the vendors as core/catalogue.c names them
+    "NVIDIA", "Huawei", "Cambricon", "Kunlunxin", "Hygon", "MetaX", "Iluvatar", "CoreX", "Moore", "Threads", "CFADS", "DSCR", "NPV", "IRR", "EN", "gpumeter", "x"]);
+  const codes = await page.evaluate(async () => (await (await fetch("/v1/customers")).json()).customers.flatMap((c) => [c.code, c.name]));
+  for (const c of codes) for (const w of String(c).match(/[A-Za-z]+/g) || []) allow.add(w);
+  const latin = async () => {
+    const texts = await page.evaluate(() => {
+      /* translate="no": text the page shows as another party wrote it (a
+       * bank's remittance, an actor's reason), HTML's own mark for it */
+      const skip = (e) => e.closest("pre, textarea, script, style, [hidden], [translate=no]");
+      const out = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) if (!skip(n.parentElement) && n.parentElement.getClientRects().length) out.push(n.textContent);
+      for (const o of document.querySelectorAll("main option")) out.push(o.textContent);
+      for (const d of document.querySelectorAll("[data-chart]")) {
+        const c = window.echarts && window.echarts.getInstanceByDom(d);
+        if (!c) continue;
+        const o = c.getOption();
+        out.push(...o.series.map((x) => x.name), ...o.yAxis.map((y) => y.name || ""), ...o.xAxis.flatMap((x) => x.data || []));
+      }
+      return out;
+    });
+    const words = new Map(); /* word -> the first text it is in */
+    for (const t of texts) {
+      const plain = t.replace(/`[^`]*`/g, " ").replace(/gpumeter [^）)。]*/g, " ");
+      for (const raw of plain.split(/[\s·,，、；;（）()《》「」“”"'：|]+/)) {
+        const tok = raw.replace(/^:+|:+$/g, ""); /* "customer:" is a word, "xid:79" a code */
+        if (!tok || /[0-9_.:/@=<>$-]/.test(tok)) continue;
+        for (const w of tok.match(/[A-Za-z]+/g) || []) if (!allow.has(w) && !words.has(w)) words.set(w, t.trim().slice(0, 60));
+      }
+    }
+    return words.size ? [...words.keys()].sort().map((w) => `${w} (in "${words.get(w)}")`).join("|") : "none";
+  };
+  const pages = [["customer", `#/customer?period=${period}&customer=gamma`], ["finance", `#/finance?period=${period}`],
+    ["fleet", `#/fleet?period=${period}`], ["investor", `#/investor?period=${period}`], ["index", `#/index?to=${period}`],
+    ["sales", `#/sales?period=${period}&customer=${other}`]];
+  for (const lang of ["en", "zh"]) {
+    await page.evaluate((l) => localStorage.setItem("gm_lang", l), lang);
+    for (const [v, hash] of pages) {
+      await view(page, hash, v);
+      await page.reload();
+      await ready(page, v);
+      if (v === "sales" && lang === "zh") {
+        // a proposal with time-of-use bands (docs/plans.md): its lines name
+        // the bands, and the hours no band covers ("flat"), in Chinese
+        const plan = JSON.parse(readFileSync(planFile, "utf8"));
+        plan.gpu_hours.time_of_use = [{ band: "peak", from: 8, to: 12, multiplier: "1.5" }, { band: "night", from: 22, to: 6, multiplier: "0.5" }];
+        await page.fill("#proposed", JSON.stringify(plan));
+        await page.click("#simulate");
+        await page.waitForSelector("[data-table=simulation]", { timeout: 20000 });
+        say("bands.zh", await page.$$eval("[data-table=simulation] [data-row] td:first-child", (c) => c.map((x) => x.textContent).filter((x) => /H800/.test(x)).join("|")));
+      }
+      if (lang === "zh") say(`latin.${v}`, await latin());
+      // every chart's value axis names its unit ("name=unit", a chart without one "name=none")
+      say(`units.${v}.${lang}`, await page.evaluate(() => [...document.querySelectorAll("[data-chart]")].map((d) => {
+        const c = window.echarts && window.echarts.getInstanceByDom(d);
+        return `${d.dataset.chart}=${(c && c.getOption().yAxis[0].name) || "none"}`;
+      }).join(",") || "no chart"));
+      if (v === "customer" && lang === "en") for (const c of ["gpu", "tokens", "energy"]) say(`chart.${c}`, JSON.stringify(await chartData(page, c)));
+      await page.screenshot({ path: `${out}/console-all-${v}-${lang}.png`, fullPage: true });
+    }
+  }
   await context.close();
 }
 

@@ -8,7 +8,8 @@
 // page's tab), "title.VIEW.LANG ...", "sub.VIEW.LANG ..." (the unit and
 // the minimum), "chart.VIEW.LANG {...}" (the months, the axis's unit and
 // each model's line, a gap null, a provisional month an object with its
-// value, as JSON), "rows.VIEW.LANG month|model|...;..." (the table of the
+// value, as JSON; "none: " and what the card says instead when every
+// month is withheld), "rows.VIEW.LANG month|model|...;..." (the table of the
 // index), "revisions.VIEW.LANG ...;..." (the published revisions), then
 // "errors N" (page and console errors but the expected ones,
 // console_customer.mjs). Screenshots go to OUT/index-VIEW-LANG.png.
@@ -25,7 +26,8 @@ const print = async (view, lang) => {
   console.log(`nav.${view}.${lang} ${await text("[data-view=index]")}`);
   console.log(`title.${view}.${lang} ${await text("main h1")}`);
   console.log(`sub.${view}.${lang} ${await text("[data-card=index] .sub")}`);
-  console.log(`chart.${view}.${lang} ${JSON.stringify(await chartData(page, "index"))}`);
+  /* a range with every month withheld has no chart, a sentence instead (issue 39) */
+  console.log(`chart.${view}.${lang} ${(await page.$("[data-chart=index]")) ? JSON.stringify(await chartData(page, "index")) : `none: ${await text("[data-empty=index]")}`}`);
   console.log(`rows.${view}.${lang} ${await rows("[data-table=index-rows] tbody tr")}`);
   console.log(`revisions.${view}.${lang} ${await rows("[data-table=index-revisions] tbody tr")}`);
   await page.screenshot({ path: `${out}/index-${view}-${lang}.png`, fullPage: true });

@@ -91,7 +91,12 @@ bool handle_me(struct request *r)
         sb_puts(&r->body, "null");
     else
         sb_put_json_string(&r->body, r->who.customer);
-    sb_printf(&r->body, ",\"read_only\":%s}\n", r->who.read_only ? "true" : "false");
+    sb_printf(&r->body, ",\"read_only\":%s", r->who.read_only ? "true" : "false");
+    if (r->csrf[0]) { /* through a session: the token its writes carry (docs/console.md#writes) */
+        sb_puts(&r->body, ",\"csrf\":");
+        sb_put_json_string(&r->body, r->csrf);
+    }
+    sb_puts(&r->body, "}\n");
     r->content_type = "application/json";
     return true;
 }

@@ -346,11 +346,20 @@ function signinView(message) {
   show(form);
 }
 
+/* Pages the other files add (operator.js, keys.js, plans.js), each with
+ * the roles that see it: registerView(name, roles, draw). They load after
+ * this file (defer), before the first route() (DOMContentLoaded). */
+const VIEWS = {};
+function registerView(name, roles, draw) {
+  VIEWS[name] = { roles, draw };
+}
+
 function home() {
-  return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
+  return `#/${views()[0]}`;
 }
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  const own = me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : me.role === "customer" ? ["customer"] : [];
+  return [...new Set([...own, ...Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role))])];
 }
 
 function renderNav() {
@@ -756,7 +765,7 @@ function barChart(name, labels, series, unit) {
 }
 
 async function fleetView(params) {
-  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  if (me.role !== "finance" && me.role !== "operator") return show(el("p", { class: "error" }, t("noAccess")));
   const { bar, period } = await toolbar("fleet", params, false);
   const [h, yld] = await Promise.all([
     api(`/v1/fleet/health?period=${period}`),
@@ -791,8 +800,9 @@ async function fleetView(params) {
   const credit = (x, total) => el("tr", { class: total ? "total" : null, "data-credit": x.customer },
     td(total ? t("allCustomersF") : x.customer), td(money(x.month_invoice, c), { class: "num" }), td(money(x.late_adjustments, c), { class: "num" }),
     td(money(x.sla_credits, c), { class: "num", "data-field": "sla_credits" }));
+  /* an operator key gets the total only (no customer's invoices) */
   grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetCredits")),
-    table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...h.credits.map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
+    table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...(h.credits || []).map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
   show(el("h1", {}, `${t("fleet")} · ${monthName(period)}`), bar, grid);
 }
 
@@ -1037,7 +1047,8 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView }[view](params);
+    const own = { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView };
+    await (Object.hasOwn(own, view) ? own[view] : VIEWS[view].draw)(params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);
@@ -1056,4 +1067,4 @@ document.getElementById("signout").addEventListener("click", async () => {
   signinView();
 });
 window.addEventListener("hashchange", () => { delete document.body.dataset.ready; route(); });
-route();
+document.addEventListener("DOMContentLoaded", route); /* after every deferred file registered its views */

@@ -96,7 +96,8 @@ check_match "/ is the console page" '^HTTP/1.1 200' "$head"
 check_match "as HTML" 'Content-Type: text/html; charset=utf-8' "$head"
 check_match "scripts only from the server itself" "Content-Security-Policy: default-src 'self'; script-src 'self';" "$head"
 check_match "never framed" "frame-ancestors 'none'" "$head"
-check_eq "the page names its scripts" 2 "$(grep -c '<script src="/console/' "$TMP/index.html")"
+check_eq "the page names its scripts (ECharts and every file of console/static)" \
+    $(($(ls "$ROOT"/console/static/*.js | wc -l) + 1)) "$(grep -c '<script src="/console/' "$TMP/index.html")"
 etag=$(curl -s -D - -o "$TMP/echarts.js" "$U/console/echarts.min.js" | tr -d '\r' | sed -n 's/^ETag: //p')
 check_eq "ECharts is served as embedded, byte for byte" \
     "$(sha256sum <"$ROOT/console/node_modules/echarts/dist/echarts.min.js")" "$(sha256sum <"$TMP/echarts.js")"

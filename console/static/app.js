@@ -340,8 +340,11 @@ function signinView(message) {
       return;
     }
     me = await res.json();
-    location.hash = home();
-    route();
+    /* one route: a new hash routes by its hashchange; calling route() too
+     * drew the home view twice, and the slower draw could replace a view
+     * opened meanwhile */
+    if (location.hash === home()) route();
+    else location.hash = home();
   });
   show(form);
 }
@@ -801,7 +804,7 @@ async function fleetView(params) {
     td(total ? t("allCustomersF") : x.customer), td(money(x.month_invoice, c), { class: "num" }), td(money(x.late_adjustments, c), { class: "num" }),
     td(money(x.sla_credits, c), { class: "num", "data-field": "sla_credits" }));
   /* an operator key gets the total only (no customer's invoices) */
-  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetCredits")),
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t(h.credits ? "fleetCredits" : "fleetCreditsTotal")),
     table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...(h.credits || []).map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
   show(el("h1", {}, `${t("fleet")} · ${monthName(period)}`), bar, grid);
 }

@@ -59,7 +59,7 @@ function newKeyCard(onMade) {
       out.replaceChildren(el("p", { class: "error", id: "key-error" }, e.message));
     }
   });
-  return card(t("newKey"), el("p", { class: "sub" }, t("newKeyHint")), form, out);
+  return el("section", { class: "card wide", id: "key-new" }, el("h2", {}, t("newKey")), el("p", { class: "sub" }, t("newKeyHint")), form, out);
 }
 
 async function keysView() {
@@ -100,7 +100,7 @@ async function documentsView(params) {
   const link = (n, f) => el("a", { href: `/v1/invoices/${encodeURIComponent(n)}?format=${f}`, download: `${n}.${f}`, "data-format": f }, t(`invoice${f[0].toUpperCase()}${f.slice(1)}`));
   const rows = all.invoices.filter((i) => i.period.slice(0, 7) === period && i.status !== "draft").map((i) => el("tr", { "data-invoice": i.number },
     td(i.number), td(t(i.kind)), td(pill(i.status)), td(money(i.total, i.currency), { class: "num", "data-minor": i.total_minor }),
-    td(link(i.number, "pdf"), " · ", link(i.number, "csv"), " · ", link(i.number, "json"))));
+    td([link(i.number, "pdf"), " · ", link(i.number, "csv"), " · ", link(i.number, "json")])));
   const csv = el("button", { class: "primary", type: "button", id: "usage-csv" }, t("usageCsv"));
   csv.addEventListener("click", () => usageCsv(me.customer, period).catch(fail));
   show(el("h1", {}, `${t("documentsT")} · ${me.customer}`),

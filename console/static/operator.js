@@ -16,6 +16,7 @@ Object.assign(WORDS.en, {
   noYield: "Nothing was installed or allocated in this month.", noIdle: "No capacity was collected in this month.",
   opNoMoney: "An operator key sees no customer's invoices, statements, payments or receivables.",
   availabilityPct: "Available %",
+  fleetCreditsTotal: "SLA credits, all customers together (issued invoices)",
 });
 Object.assign(WORDS.zh, {
   operator: "运维", operatorT: "本月机群",
@@ -26,6 +27,7 @@ Object.assign(WORDS.zh, {
   noYield: "本月没有已安装或已分配的容量。", noIdle: "本月没有采集到容量数据。",
   opNoMoney: "运维密钥看不到任何客户的发票、账单、付款或应收款。",
   availabilityPct: "可用率 %",
+  fleetCreditsTotal: "SLA 赔付，全部客户合计（已开具发票）",
 });
 
 /* GPU-hours per model of the month's capacity rows, exact to 0.001 h:
@@ -61,10 +63,11 @@ async function operatorView(params) {
     table([t("model"), t("installed"), t("allocated"), t("utilisation"), t("availabilityPct"), t("revenue"), t("margin")], yld.rows.map((r) => el("tr", { "data-yield": r.model },
       td(r.model), td(num(r.installed_gpu_hours), { class: "num", "data-value": r.installed_gpu_hours }), td(num(r.allocated_gpu_hours), { class: "num", "data-value": r.allocated_gpu_hours }),
       td(num(r.utilisation_pct), { class: "num", "data-value": r.utilisation_pct }),
-      td(r.availability_percent === null || r.availability_percent === undefined ? "-" : `${exact(r.availability_percent)}`, { class: "num" }),
+      /* no health collected: no availability (the API's ppm is null) */
+      td(r.availability_ppm === null || r.availability_ppm === undefined ? "-" : exact(r.availability_percent), { class: "num" }),
       td(money(r.revenue, c), { class: "num", "data-value": r.revenue }), td(money(r.margin, c), { class: "num", "data-value": r.margin }))), { name: "op-yield", num: [1, 2, 3, 4, 5, 6] })));
   const frag = idleByModel(cap.rows);
-  grid.append(card(t("opFragments"), el("p", { class: "sub" }, t("fragmentsHint")),
+  grid.append(el("section", { class: "card wide", id: "op-fragments" }, el("h2", {}, t("opFragments")), el("p", { class: "sub" }, t("fragmentsHint")),
     frag.length ? table([t("model"), t("idleWholeH"), t("idleStrandedH"), t("strandedShare")], frag.map((f) => el("tr", { "data-fragments": f.model },
       td(f.model), td(num(f.whole), { class: "num", "data-ms": String(f.whole_ms) }), td(num(f.stranded), { class: "num", "data-ms": String(f.stranded_ms) }),
       td(f.share === null ? "-" : num(f.share), { class: "num" }))), { name: "op-fragments", num: [1, 2, 3] }) : el("p", { class: "muted" }, t("noIdle"))));

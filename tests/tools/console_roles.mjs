@@ -17,30 +17,13 @@
 //
 // node console_roles.mjs URL OPERATOR_KEY CUSTOMER_KEY PERIOD OUT DIR
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { launch, signInOn } from "./console_customer.mjs";
 
-const require = createRequire(new URL("../../console/", import.meta.url));
-const { chromium } = require("playwright-core");
 const [url, operatorKey, customerKey, period, out, dir] = process.argv.slice(2);
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const browser = await launch();
 const errors = [];
 const say = (name, value) => console.log(`${name} ${value}`);
-
-async function signIn(key, home) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB", acceptDownloads: true });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(e.message));
-  const expected = (m) => / 40[13] /.test(m.text()) || (/ 404 /.test(m.text()) && /\/v1\/availability\?/.test(m.location().url));
-  page.on("console", (m) => { if (m.type() === "error" && !expected(m)) errors.push(m.text()); });
-  await page.goto(url);
-  await page.evaluate(() => localStorage.setItem("gm_lang", "en"));
-  await page.goto(url);
-  await page.waitForSelector("#key");
-  await page.fill("#key", key);
-  await page.click("#signin button");
-  await ready(page, home);
-  return { context, page };
-}
+const signIn = (key, home) => signInOn(browser, url, key, home, errors, / 403 /);
 const ready = (page, v) => page.waitForFunction((x) => document.body.dataset.ready === x, v, { timeout: 30000 });
 async function open(page, view, hash) {
   await page.evaluate(() => delete document.body.dataset.ready);

@@ -11,7 +11,7 @@ Object.assign(WORDS.en, {
   operator: "Operator", operatorT: "The fleet this month",
   opYield: "Yield by accelerator model", opIdle: "Idle capacity by day (GPU-hours)",
   opFragments: "Idle fragments by model (the month)", fragmentsHint: "Whole idle nodes can take an 8-GPU job; stranded GPUs are idle but scattered over busy nodes.",
-  idleWholeH: "Idle, whole nodes (GPU-h)", idleStrandedH: "Idle, stranded (GPU-h)", strandedShare: "Stranded share of idle %",
+  idleWholeH: "Idle, whole nodes (GPU-h)", idleStrandedH: "Idle, stranded (GPU-h)",
   opCalendar: "Contract calendar", calFrom: "from", gpuHoursCommitted: "Committed GPU-hours", busyLastMonth: "GPUs busy last month (ending)",
   noYield: "Nothing was installed or allocated in this month.", noIdle: "No capacity was collected in this month.",
   opNoMoney: "An operator key sees no customer's invoices, statements, payments or receivables.",
@@ -22,7 +22,7 @@ Object.assign(WORDS.zh, {
   operator: "运维", operatorT: "本月机群",
   opYield: "按加速卡型号的收益", opIdle: "每日闲置容量（卡时）",
   opFragments: "按型号的闲置碎片（本月）", fragmentsHint: "整机闲置可承接 8 卡作业；碎片闲置指分散在繁忙节点上的空闲 GPU。",
-  idleWholeH: "整机闲置（卡时）", idleStrandedH: "碎片闲置（卡时）", strandedShare: "碎片占闲置 %",
+  idleWholeH: "整机闲置（卡时）", idleStrandedH: "碎片闲置（卡时）",
   opCalendar: "合同日历", calFrom: "起始", gpuHoursCommitted: "承诺卡时", busyLastMonth: "到期客户上月占用 GPU",
   noYield: "本月没有已安装或已分配的容量。", noIdle: "本月没有采集到容量数据。",
   opNoMoney: "运维密钥看不到任何客户的发票、账单、付款或应收款。",
@@ -30,8 +30,10 @@ Object.assign(WORDS.zh, {
   fleetCreditsTotal: "SLA 赔付，全部客户合计（已开具发票）",
 });
 
-/* GPU-hours per model of the month's capacity rows, exact to 0.001 h:
- * summed in integer milliseconds, never in floats. */
+/* Idle GPU-milliseconds per model over the month's days: the one sum this
+ * console makes (the capacity report has no month grain), of integers,
+ * exactly (BigInt), shown in GPU-hours to 0.001, half up; the milliseconds
+ * ride along in data-ms (docs/console.md#the-operators-pages). */
 function idleByModel(rows) {
   const by = new Map();
   for (const r of rows) {
@@ -43,7 +45,6 @@ function idleByModel(rows) {
   const hours = (ms) => { const milli = (ms + 1800n) / 3600n; return `${milli / 1000n}.${String(milli % 1000n).padStart(3, "0")}`; };
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([model, m]) => ({
     model, whole_ms: m.whole, stranded_ms: m.stranded, whole: hours(m.whole), stranded: hours(m.stranded),
-    share: m.whole + m.stranded > 0n ? Number((m.stranded * 1000n) / (m.whole + m.stranded)) / 10 : null,
   }));
 }
 
@@ -68,9 +69,9 @@ async function operatorView(params) {
       td(money(r.revenue, c), { class: "num", "data-value": r.revenue }), td(money(r.margin, c), { class: "num", "data-value": r.margin }))), { name: "op-yield", num: [1, 2, 3, 4, 5, 6] })));
   const frag = idleByModel(cap.rows);
   grid.append(el("section", { class: "card wide", id: "op-fragments" }, el("h2", {}, t("opFragments")), el("p", { class: "sub" }, t("fragmentsHint")),
-    frag.length ? table([t("model"), t("idleWholeH"), t("idleStrandedH"), t("strandedShare")], frag.map((f) => el("tr", { "data-fragments": f.model },
-      td(f.model), td(num(f.whole), { class: "num", "data-ms": String(f.whole_ms) }), td(num(f.stranded), { class: "num", "data-ms": String(f.stranded_ms) }),
-      td(f.share === null ? "-" : num(f.share), { class: "num" }))), { name: "op-fragments", num: [1, 2, 3] }) : el("p", { class: "muted" }, t("noIdle"))));
+    frag.length ? table([t("model"), t("idleWholeH"), t("idleStrandedH")], frag.map((f) => el("tr", { "data-fragments": f.model },
+      td(f.model), td(num(f.whole), { class: "num", "data-ms": String(f.whole_ms) }), td(num(f.stranded), { class: "num", "data-ms": String(f.stranded_ms) }))),
+    { name: "op-fragments", num: [1, 2] }) : el("p", { class: "muted" }, t("noIdle"))));
   const daily = cap.rows.flatMap((r) => [{ time: r.day, s: `${r.model} ${t("idleWhole")}`, q: r.idle_whole_8gpu_ms }, { time: r.day, s: `${r.model} ${t("idleStranded")}`, q: r.idle_stranded_ms }]);
   grid.append(el("section", { class: "card wide", id: "op-idle" }, el("h2", {}, t("opIdle")), dayChart("op-idle", daily, (r) => r.s, (r) => r.q / 3600000),
     el("details", {}, el("summary", {}, t("table")),

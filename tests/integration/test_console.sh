@@ -189,7 +189,7 @@ check_eq "sales reads the plans" 200 "$(sget /v1/plans)"
 check_eq "and the customer list" 200 "$(sget /v1/customers)"
 check_eq "not a statement" 403 "$(sget "/v1/statement?customer=beta&period=$PERIOD")"
 check_eq "not usage" 403 "$(sget "/v1/usage?customer=beta&from=$PERIOD-01&to=$PERIOD-02")"
-check_eq "not an invoice" 404 "$(sget "/v1/invoices/$alpha")"
+check_eq "not an invoice (the role matrix refuses it: docs/api.md#roles)" 403 "$(sget "/v1/invoices/$alpha")"
 check_eq "not FOCUS" 403 "$(sget "/v1/focus?period=$PERIOD")"
 check_eq "not the month's invoices" 403 "$(sget "/v1/finance/month?period=$PERIOD")"
 check_eq "not the operator's reports" 403 "$(sget "/v1/operator/yield?period=$PERIOD")"
@@ -316,7 +316,8 @@ check_eq "its invoices too" 403 "$(seen customer.other.invoices)"
 check_eq "and finance's month" 403 "$(seen customer.finance)"
 check_eq "asking for another customer in the address shows one's own" "Customer · gamma" \
     "$(seen customer.other.heading)"
-check_eq "a customer's only view is its own" customer "$(seen customer.nav)"
+check_eq "a customer's views are its own: its month, its downloads and its keys (issue 39)" \
+    customer,documents,keys "$(seen customer.nav)"
 check_eq "its invoices' due days and payment states, as the API says" \
     "$(q "SELECT string_agg(i.number || '=' || coalesce(s.due_on::text, 'none') || '/' ||
                             CASE WHEN s.state IS NULL THEN '' WHEN s.state = 'open' THEN 'open'

@@ -52,6 +52,12 @@ static const struct {
     {"GET", "/v1/customers", FS},
     {"GET", "/v1/plans", FS},
     {"POST", "/v1/simulate", FS},
+    /* maker-checker (issue 39, api/proposals.h on branch plans39; decided
+     * here ahead of its merge as its handlers decide: sales and finance
+     * propose and list, finance decides) */
+    {"GET", "/v1/proposals", FS},
+    {"POST", "/v1/proposals", FS},
+    {"POST", "/v1/proposals/decide", ROLE_FINANCE},
     /* a customer's own keys (own_keys.h; read-only keys may only list) */
     {"GET", "/v1/keys", ROLE_CUSTOMER},
     {"POST", "/v1/keys", ROLE_CUSTOMER},

@@ -19,6 +19,7 @@
 
 struct auth {
     struct buckets *by_id, *by_addr; /* apart: guesses of random ids evict no address */
+    struct buckets *use_noted; /* one token a minute per key id: when last use is written */
     struct keyring *ring;
     atomic_long failures, limited, served_while_limited;
 };
@@ -30,6 +31,7 @@ struct auth *auth_new(long failures_per_min)
     a->by_id = buckets_new(per_min / 60.0, per_min);
     a->by_addr = buckets_new(per_min / 60.0, per_min);
     a->ring = keyring_new();
+    a->use_noted = buckets_new(1.0 / 60.0, 1.0);
     return a;
 }
 
@@ -38,6 +40,7 @@ void auth_free(struct auth *a)
     if (!a) return;
     buckets_free(a->by_id);
     buckets_free(a->by_addr);
+    buckets_free(a->use_noted);
     keyring_free(a->ring);
     free(a);
 }
@@ -81,6 +84,7 @@ enum auth_result auth_check(struct auth *a, PGconn *conn, unsigned *prepared,
     if (k == KEY_OK) {
         if (m != KEYRING_MATCH) keyring_learn(a->ring, id, digest, now);
         if (limited) atomic_fetch_add(&a->served_while_limited, 1);
+        if (bucket_take(a->use_noted, id, now, true)) keys_note_use(conn, id);
         return AUTH_OK;
     }
     if (k == KEY_ERROR) return AUTH_ERROR;

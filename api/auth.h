@@ -11,6 +11,10 @@
  * live key with this digest, so a guess costs PostgreSQL nothing (at most
  * one keyring load a second, in all). A valid key or console session is
  * answered as ever; only a credential that is not valid gets 429.
+ * A valid key's use is written to api_key.last_used_at at most once a
+ * minute per key id (a token bucket per id, bucket.h: a key sharing a
+ * slot with another is written more often, never less), so "last used"
+ * costs no write per request and is exact to the minute.
  * Thread-safe. */
 #ifndef GPUMETER_AUTH_H
 #define GPUMETER_AUTH_H

@@ -7,6 +7,8 @@
  * `gpumeter statement` / `invoice show` return the same numbers. */
 #include "api/handlers.h"
 
+#include "api/access.h"
+
 #include "core/csv.h"
 #include "core/db.h"
 #include "core/money.h"
@@ -81,14 +83,19 @@ static void render_into(struct request *r, const struct bill *b, enum render_for
 
 bool handle_me(struct request *r)
 {
+    char role[16];
+    access_names(access_role(&r->who), role, sizeof role);
     sb_printf(&r->body, "{\"key_id\":\"%s\",\"role\":\"%s\",\"customer\":", r->who.key_id,
-              r->who.finance ? "finance"
-              : r->who.sales ? "sales"
-                             : "customer");
+              role);
     if (!r->who.customer[0])
         sb_puts(&r->body, "null");
     else
         sb_put_json_string(&r->body, r->who.customer);
+    sb_printf(&r->body, ",\"read_only\":%s", r->who.read_only ? "true" : "false");
+    if (r->csrf[0]) { /* through a session: the token its writes carry (docs/console.md#writes) */
+        sb_puts(&r->body, ",\"csrf\":");
+        sb_put_json_string(&r->body, r->csrf);
+    }
     sb_puts(&r->body, "}\n");
     r->content_type = "application/json";
     return true;
@@ -547,8 +554,6 @@ bool handle_focus(struct request *r)
 
 bool handle_operator_contracts(struct request *r)
 {
-    if (!r->who.finance)
-        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
     const char *from = http_param(r, "from");
     char now[8], first_day[16];
     long horizon;
@@ -562,7 +567,7 @@ bool handle_operator_contracts(struct request *r)
     time_month_first_day(from, first_day);
     PGresult *res = calendar_read(r->conn, first_day, (int)horizon, r->cfg->default_after_days);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
-    calendar_json(res, first_day, &r->body);
+    calendar_json(res, first_day, !r->who.operator, &r->body);
     PQclear(res);
     return true;
 }
@@ -577,8 +582,6 @@ static bool currency_param_ok(const char *currency)
 
 bool handle_operator_yield(struct request *r)
 {
-    if (!r->who.finance)
-        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
     const char *period = http_param(r, "period"), *by_text = http_param(r, "by");
     const char *currency = http_param(r, "currency");
     enum yield_by by = YIELD_BY_MODEL;
@@ -599,8 +602,6 @@ bool handle_operator_yield(struct request *r)
  * definers read device_health for it; the API role still may not. */
 bool handle_fleet_health(struct request *r)
 {
-    if (!r->who.finance)
-        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
     const char *period = http_param(r, "period"), *currency = http_param(r, "currency");
     int y, m;
     long top;
@@ -610,7 +611,7 @@ bool handle_fleet_health(struct request *r)
     if (!currency_param_ok(currency))
         return http_error(r, 400, "bad_request", "currency is a three-letter code like CNY");
     if (!health_report(r->conn, period, currency ? currency : MONEY_DEFAULT_CURRENCY, top,
-                       REPORT_JSON, &r->body))
+                       !r->who.operator, REPORT_JSON, &r->body))
         return http_error(r, 503, "unavailable", "the database failed the query");
     return true;
 }
@@ -664,8 +665,6 @@ bool handle_index(struct request *r)
 
 bool handle_operator_capacity(struct request *r)
 {
-    if (!r->who.finance)
-        return http_error(r, 403, "forbidden", "the operator's reports need a finance key");
     const char *from = http_param(r, "from"), *to = http_param(r, "to"), *by = http_param(r, "by");
     int64_t d0, d1;
     if (!from || !to || !time_parse_date(from, &d0) || !time_parse_date(to, &d1) || d1 < d0 ||

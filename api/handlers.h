@@ -24,10 +24,10 @@ bool handle_availability(struct request *r);
 bool handle_invoices(struct request *r);
 bool handle_invoice(struct request *r);
 bool handle_focus(struct request *r); /* CSV */
-bool handle_operator_contracts(struct request *r); /* finance keys only */
-bool handle_operator_yield(struct request *r);     /* finance keys only */
-bool handle_fleet_health(struct request *r);       /* finance keys only */
-bool handle_operator_capacity(struct request *r);  /* finance keys only */
+bool handle_operator_contracts(struct request *r); /* finance and operator keys (access.h) */
+bool handle_operator_yield(struct request *r);     /* finance and operator keys (access.h) */
+bool handle_fleet_health(struct request *r);       /* finance and operator keys (access.h) */
+bool handle_operator_capacity(struct request *r);  /* finance and operator keys (access.h) */
 bool handle_index(struct request *r); /* finance keys; every key with index.public */
 /* receivables (issue 34) */
 bool handle_credit(struct request *r); /* exposure against the credit limit */

@@ -50,6 +50,9 @@ bool http_customer(struct request *r, const char **customer)
     if (r->who.sales)
         return http_error(r, 403, "forbidden",
                           "a sales key reads plans, customers and simulations only");
+    if (r->who.operator)
+        return http_error(r, 403, "forbidden",
+                          "an operator key reads the fleet's reports, no customer's data");
     if (!r->who.finance) {
         if (asked && strcmp(asked, r->who.customer))
             return http_error(r, 403, "forbidden", "this key reads only customer %s",

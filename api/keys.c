@@ -33,7 +33,7 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
         "SELECT k.sha256, k.role, coalesce(c.code, ''), coalesce((SELECT v.version "
         "  FROM usage_version v JOIN customer u ON u.id = v.customer_id "
         "  WHERE u.code = coalesce($2, c.code)), 0), "
-        "  (SELECT s.version FROM statement_version s) "
+        "  (SELECT s.version FROM statement_version s), k.read_only "
         "FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
         "WHERE k.id = $1 AND k.revoked_at IS NULL",
         2, p);
@@ -43,6 +43,8 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
         snprintf(who->key_id, sizeof who->key_id, "%s", id);
         who->finance = !strcmp(PQgetvalue(res, 0, 1), "finance");
         who->sales = !strcmp(PQgetvalue(res, 0, 1), "sales");
+        who->operator = !strcmp(PQgetvalue(res, 0, 1), "operator");
+        who->read_only = !strcmp(PQgetvalue(res, 0, 5), "t");
         snprintf(who->customer, sizeof who->customer, "%s", PQgetvalue(res, 0, 2));
         who->usage_version = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
         who->statement_version = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
@@ -52,33 +54,49 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
     return r;
 }
 
+bool keys_new(char *key, char *id, char *sha256)
+{
+    return credential_new(KEY_PREFIX, key, id, sha256);
+}
+
+void keys_note_use(PGconn *conn, const char *id)
+{
+    const char *p[] = {id};
+    PGresult *res = db_query_reused(conn, "record the key's use", "SELECT api_key_used($1)", 1, p);
+    PQclear(res);
+}
+
 static int key_create(int argc, char **argv)
 {
-    bool finance = false, sales = false;
+    bool finance = false, sales = false, operator = false;
     const char *label = "", *actor = NULL;
     const struct cli_opt opts[] = {
         {"finance", CLI_BOOL, &finance, NULL, "a finance key: reads every customer", 0, 0},
         {"sales", CLI_BOOL, &sales, NULL, "a sales key: plans, customers and simulations", 0, 0},
+        {"operator", CLI_BOOL, &operator, NULL,
+         "an operator key: the fleet's reports, no customer's money", 0, 0},
         {"label", CLI_STR, &label, "TEXT", "what the key is for", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", "who creates it (default: audit.actor, $USER)", 0,
          CLI_ACTOR_MAX},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter customer key create (CODE | --finance | --sales) [--label TEXT]",
+        "gpumeter customer key create (CODE | --finance | --sales | --operator) [--label TEXT]",
         "Create an API key and print it once; only its SHA-256 is kept.", opts, 0, 1};
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (finance + sales + (npos == 1) != 1)
-        return cli_usage_error(&spec, "give one of a customer CODE, --finance or --sales");
+    if (finance + sales + operator + (npos == 1) != 1)
+        return cli_usage_error(&spec,
+                               "give one of a customer CODE, --finance, --sales or --operator");
     char id[CREDENTIAL_ID_LEN + 1], key[CREDENTIAL_LEN + 1], hash[65];
-    if (!credential_new(KEY_PREFIX, key, id, hash)) return 1;
+    if (!keys_new(key, id, hash)) return 1;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     const char *p[] = {id,    npos == 1 ? argv[1] : NULL, hash,
-                       label, actor ? actor : cfg.actor,  sales ? "sales" : "finance"};
+                       label, actor ? actor : cfg.actor,
+                         sales ? "sales" : operator ? "operator" : "finance"};
     PGresult *res =
         db_query(conn, "create the API key",
                  "INSERT INTO api_key (id, customer_id, role, sha256, label, created_by) "
@@ -103,7 +121,7 @@ static int key_list(int argc, char **argv)
 {
     static const struct cli_opt opts[] = {{0}};
     static const struct cli_spec spec = {"gpumeter customer key list",
-                                         "List API keys: id, customer or finance, created, "
+                                         "List API keys: id, customer or role, created, "
                                          "revoked, label (never the key).",
                                          opts, 0, 0};
     return cli_list(

@@ -7,7 +7,8 @@
  * the database each time, so a revoked key fails on its next request; the
  * same query reads the usage version that keeps cached usage responses
  * exact (cache.h).
- * Requests are GET only (405), without a body (413), with only the
+ * Who may use each route is access.h's (403 before any handler runs).
+ * Requests are GET only (405) but for the routes that name a method, without a body (413), with only the
  * parameters their route knows (400), at most api.rate_per_s per key
  * (429). Parameters reach SQL only as libpq parameters. The routes are in
  * one table, printed by --routes, which the OpenAPI document
@@ -28,10 +29,12 @@
  * connection list, the keyring) is under a mutex; counters are atomic;
  * everything a request prices lives on its own heap (billing.h is
  * reentrant). */
+#include "api/access.h"
 #include "api/auth.h"
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/office.h"
+#include "api/own_keys.h"
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"
@@ -108,6 +111,10 @@ static const struct route routes[] = {
     {"/v1/credit", handle_credit, "customer", NULL},
     /* a customer's availability under its SLA (issue 36) */
     {"/v1/availability", handle_availability, "customer period", NULL},
+    /* a customer's own keys (issue 39, own_keys.h) */
+    {"/v1/keys", handle_keys, "customer", NULL},
+    {"/v1/keys", handle_key_create, "customer label", "POST"},
+    {"/v1/keys/{number}", handle_key_revoke, "customer", "DELETE"},
     /* the console's sign-in and sign-out (session_route) */
     {"/v1/session", NULL, "", "POST"},
     {"/v1/session", NULL, "", "DELETE"},
@@ -134,20 +141,51 @@ struct server {
 static _Thread_local PGconn *thread_conn;
 static _Thread_local unsigned thread_prepared; /* statements prepared on thread_conn */
 
-/* The route of a path, and its {number} argument. */
-static const struct route *route_of(const char *url, const char **arg)
+static const char *method_of(const struct route *rt)
 {
-    *arg = NULL;
+    return rt->method ? rt->method : "GET";
+}
+
+/* Whether url is route rt's path, with its {number} argument. */
+static bool path_matches(const struct route *rt, const char *url, const char **arg)
+{
+    const char *brace = strchr(rt->path, '{');
+    size_t n = brace ? (size_t)(brace - rt->path) : 0;
+    if (!brace) return !strcmp(url, rt->path);
+    if (strncmp(url, rt->path, n) || !url[n] || strchr(url + n, '/')) return false;
+    *arg = url + n;
+    return true;
+}
+
+/* The route of a path and method (HEAD as GET), and its {number}
+ * argument; else the first route of the path (then 405), or NULL. */
+static const struct route *route_of(const char *url, const char *method, const char **arg)
+{
+    const struct route *first = NULL;
+    const char *want = !strcmp(method, "HEAD") ? "GET" : method;
     for (size_t i = 0; i < NROUTES; i++) {
-        const char *brace = strchr(routes[i].path, '{');
-        if (!brace && !strcmp(url, routes[i].path)) return &routes[i];
-        size_t n = brace ? (size_t)(brace - routes[i].path) : 0;
-        if (brace && !strncmp(url, routes[i].path, n) && url[n] && !strchr(url + n, '/')) {
-            *arg = url + n;
+        const char *a = NULL;
+        if (!path_matches(&routes[i], url, &a)) continue;
+        if (!strcmp(method_of(&routes[i]), want)) {
+            *arg = a;
             return &routes[i];
         }
+        if (!first) first = &routes[i], *arg = a;
     }
-    return NULL;
+    return first;
+}
+
+/* The methods a path allows, for a 405's Allow header. */
+static void allowed_methods(const char *url, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < NROUTES; i++) {
+        const char *a, *m = method_of(&routes[i]);
+        if (!path_matches(&routes[i], url, &a)) continue;
+        n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s%s", n ? ", " : "", m,
+                              !strcmp(m, "GET") ? ", HEAD" : "");
+    }
 }
 
 /* A request's state: one of these markers, or an upload's body. nul_path:
@@ -335,7 +373,8 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     const char *presented = credential_from_authorization(auth);
     bool via_session = false;
     if (!presented && cookie &&
-        session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+        session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf) &&
+        session_csrf(s->sessions, cookie, r->csrf))
         presented = session_key_buf, via_session = true;
     /* Only what the client presented is a guess: a stale cookie is none. */
     enum auth_result a = auth_check(s->limits.auth, r->conn, r->prepared, presented,
@@ -358,6 +397,38 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     if (!limits_within_rate(&s->limits, r->who.key_id))
         return http_error(r, 429, "too_many_requests", "more than %ld requests per second",
                           s->cfg.api_rate);
+    return true;
+}
+
+_Static_assert(sizeof((struct request *)0)->csrf > SESSION_TOKEN_LEN, "a CSRF token fits");
+
+/* Whether the request's Origin, when it sends one, is this server: the
+ * scheme (https behind a TLS proxy) and the Host it was asked as. */
+static bool same_origin(struct MHD_Connection *conn)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!origin) return true;
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    char own[320];
+    snprintf(own, sizeof own, "%s://%s", behind_tls(conn) ? "https" : "http", host ? host : "");
+    return host && !strcmp(origin, own);
+}
+
+/* A request that changes something through a console session (its cookie,
+ * which the browser sends for any site's form or fetch) must carry the
+ * session's CSRF token in X-CSRF-Token and no foreign Origin; a bearer key
+ * is no ambient credential and needs neither (docs/console.md#writes).
+ * False with 403 csrf_failed set. */
+static bool csrf_passes(struct server *s, struct MHD_Connection *conn, const char *cookie,
+                        struct request *r)
+{
+    const char *sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!same_origin(conn))
+        return http_error(r, 403, "csrf_failed",
+                          "a console write must come from the console's own origin");
+    if (!session_csrf_ok(s->sessions, cookie, sent))
+        return http_error(r, 403, "csrf_failed",
+                          "a console write needs its session's X-CSRF-Token header");
     return true;
 }
 
@@ -412,6 +483,10 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
 {
     const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
     if (!strcmp(method, "DELETE")) {
+        /* a live session ends only at its own console's request */
+        if (cookie && session_csrf(s->sessions, cookie, r->csrf) &&
+            !csrf_passes(s, conn, cookie, r))
+            return;
         if (cookie) session_end(s->sessions, cookie);
         clear_cookie(conn, r);
         sb_puts(&r->body, "{\"signed_in\":false}\n");
@@ -441,7 +516,7 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
     assert(key);
     char token[SESSION_TOKEN_LEN + 1];
     if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
-    if (!session_start(s->sessions, key, time_monotonic_ms(), token)) {
+    if (!session_start(s->sessions, key, time_monotonic_ms(), token, r->csrf)) {
         http_error(r, 503, "unavailable", "the session could not be started");
     } else {
         snprintf(r->set_cookie, sizeof r->set_cookie,
@@ -465,7 +540,7 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         console_file(conn, method, asset, r);
         return;
     }
-    const struct route *rt = route_of(url, &r->path_arg);
+    const struct route *rt = route_of(url, method, &r->path_arg);
     if (!rt) {
         http_error(r, 404, "not_found", "no such resource");
         return;
@@ -498,7 +573,22 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         sb_puts(&r->body, "ok\n");
         return;
     }
-    if (authenticated(s, conn, r, true)) rt->handle(r);
+    if (!authenticated(s, conn, r, true)) return;
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    bool via_session = r->csrf[0] != '\0';
+    if (!get && via_session && !csrf_passes(s, conn, cookie, r)) return;
+    char role[16];
+    access_names(access_role(&r->who), role, sizeof role);
+    if (!(access_route(method_of(rt), rt->path) & access_role(&r->who))) {
+        http_error(r, 403, "forbidden", "%s keys may not use %s %s (docs/api.md#roles)", role,
+                   method_of(rt), rt->path);
+        return;
+    }
+    if (r->who.read_only && !get) {
+        http_error(r, 403, "read_only_key", "this key is read-only: it may only GET");
+        return;
+    }
+    rt->handle(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -545,11 +635,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                               MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(resp, "Content-Type", r.content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r.status == 405)
-        MHD_add_response_header(resp, "Allow",
-                                !strcmp(url, "/v1/session") ? "POST, DELETE"
-                                : !strcmp(url, UPLOAD_PATH) ? "POST"
-                                                            : "GET, HEAD");
+    if (r.status == 405) {
+        char allow[64];
+        allowed_methods(url, allow, sizeof allow);
+        MHD_add_response_header(resp, "Allow", allow[0] ? allow : "GET, HEAD");
+    }
     if (r.set_cookie[0]) MHD_add_response_header(resp, "Set-Cookie", r.set_cookie);
     if (r.set_cookie[0] || !strcmp(url, "/v1/session"))
         MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -577,11 +667,13 @@ int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080";
     long long threads = 0;
-    bool list_routes = false;
+    bool list_routes = false, list_roles = false;
     const struct cli_opt opts[] = {
         {"listen", CLI_STR, &listen, "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", 0, 0},
         {"threads", CLI_INT, &threads, "N", "worker threads (default: one per core)", 1, 64},
         {"routes", CLI_BOOL, &list_routes, NULL, "print the routes and exit", 0, 0},
+        {"roles", CLI_BOOL, &list_roles, NULL,
+         "print each route's roles (docs/api.md#roles) and exit", 0, 0},
         {0},
     };
     const struct cli_spec spec = {"gpumeter serve [--listen ADDR:PORT] [--threads N]",
@@ -593,6 +685,15 @@ int cmd_serve(int argc, char **argv)
         for (size_t i = 0; i < NROUTES; i++)
             printf("%s %s%s%s\n", routes[i].method ? routes[i].method : "GET", routes[i].path,
                    routes[i].params[0] ? " " : "", routes[i].params);
+        return 0;
+    }
+    if (list_roles) {
+        for (size_t i = 0; i < NROUTES; i++) {
+            char names[64];
+            access_names(access_route(method_of(&routes[i]), routes[i].path), names,
+                         sizeof names);
+            printf("%s %s %s\n", method_of(&routes[i]), routes[i].path, names);
+        }
         return 0;
     }
     struct sockaddr_in addr;

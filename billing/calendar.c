@@ -2,9 +2,11 @@
 #include "billing/calendar.h"
 
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/strbuf.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char calendar_sql[] =
     "WITH months AS (SELECT g::date AS m FROM generate_series($1::date, "
@@ -62,9 +64,9 @@ static const char calendar_sql[] =
     "  coalesce(nullif(array_to_string(released, ', '), ''), '-'), "
     "  json_build_object('month', to_char(m, 'YYYY-MM'), 'contracts', contracts, "
     "    'committed', coalesce(committed_json, '[]'), 'gpu_hours', gpu_hours, "
-    "    'ending', to_json(ending), 'gpus_busy_last_month', coalesce(released_json, '[]'), "
-    "    'at_risk', coalesce(at_risk_json, '[]'))::text, "
-    "  coalesce(nullif(array_to_string(at_risk, ', '), ''), '-') "
+    "    'ending', to_json(ending), 'gpus_busy_last_month', coalesce(released_json, '[]'))::text, "
+    "  coalesce(nullif(array_to_string(at_risk, ', '), ''), '-'), "
+    "  coalesce(at_risk_json, '[]')::text "
     "FROM per ORDER BY m";
 
 PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon, long default_after_days)
@@ -76,10 +78,17 @@ PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon, long d
     return db_query(conn, "read the contract calendar", calendar_sql, 3, p);
 }
 
-void calendar_json(const PGresult *res, const char *first_day, struct strbuf *out)
+void calendar_json(const PGresult *res, const char *first_day, bool at_risk,
+                   struct strbuf *out)
 {
     sb_printf(out, "{\"from\":\"%.7s\",\"months\":[", first_day);
-    for (int i = 0; i < PQntuples(res); i++)
-        sb_printf(out, "%s%s", i ? "," : "", PQgetvalue(res, i, 6));
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *month = PQgetvalue(res, i, 6);
+        size_t n = strlen(month);
+        assert(n > 2 && month[n - 1] == '}');
+        sb_printf(out, "%s%.*s", i ? "," : "", (int)(n - 1), month);
+        if (at_risk) sb_printf(out, ", \"at_risk\" : %s", PQgetvalue(res, i, 8));
+        sb_putc(out, '}');
+    }
     sb_puts(out, "]}\n");
 }

@@ -17,18 +17,22 @@
 #define GPUMETER_CALENDAR_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 /* Columns per month: month (YYYY-MM), contracts, committed ("10000.00 CNY,
  * ..." or "-"), GPU-hours, ending ("a, b" or "-"), GPUs busy ("H800 1.0,
- * ..." or "-"), the same month as one JSON object (at_risk included), then
- * the revenue at risk ("1000.00 CNY da, ..." or "-"). NULL after printing
- * a database error. */
+ * ..." or "-"), the same month as one JSON object (without at_risk), the
+ * revenue at risk ("1000.00 CNY da, ..." or "-"), then at_risk as JSON.
+ * NULL after printing a database error. */
 PGresult *calendar_read(PGconn *conn, const char *first_day, int horizon, long default_after_days);
 
 /* The months of res as one JSON document, {"from": "YYYY-MM", "months":
  * [...]}: the body of GET /v1/operator/contracts and of `report contracts
- * --format json`. */
+ * --format json`. at_risk false leaves out each month's revenue at risk,
+ * which names the customers in default (their receivables): an operator
+ * key's view (docs/api.md#roles). */
 struct strbuf;
-void calendar_json(const PGresult *res, const char *first_day, struct strbuf *out);
+void calendar_json(const PGresult *res, const char *first_day, bool at_risk,
+                   struct strbuf *out);
 
 #endif

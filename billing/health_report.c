@@ -220,8 +220,8 @@ static void credit_row(const char *customer, const int64_t v[3], int digits,
 /* Per customer and in total, then what poor delivery cost: the down
  * time's cost (an estimate) beside the credits (money given back). */
 static void credits_out(const PGresult *res, const char *period, const char *currency,
-                        int digits, const struct down_total *down, enum report_format format,
-                        struct strbuf *out)
+                        int digits, const struct down_total *down, bool per_customer,
+                        enum report_format format, struct strbuf *out)
 {
     if (format == REPORT_TEXT)
         sb_printf(out,
@@ -230,7 +230,7 @@ static void credits_out(const PGresult *res, const char *period, const char *cur
                   period, currency, "customer", "month's invoice", "late", "credits");
     else if (format == REPORT_CSV)
         sb_puts(out, "\ncustomer,month_invoice,late_adjustments,sla_credits\n");
-    else
+    else if (per_customer)
         sb_puts(out, ",\"credits\":[");
     int64_t all[3] = {0};
     for (int r = 0; r < PQntuples(res); r++) {
@@ -240,9 +240,9 @@ static void credits_out(const PGresult *res, const char *period, const char *cur
         assert(v[0] + v[1] == v[2]);
         for (int k = 0; k < 3; k++)
             all[k] += v[k];
-        credit_row(PQgetvalue(res, r, 0), v, digits, format, r == 0, out);
+        if (per_customer) credit_row(PQgetvalue(res, r, 0), v, digits, format, r == 0, out);
     }
-    if (format == REPORT_JSON) sb_puts(out, "],\"credits_total\":");
+    if (format == REPORT_JSON) sb_puts(out, per_customer ? "],\"credits_total\":" : ",\"credits_total\":");
     credit_row("all", all, digits, format, true, out);
     char cost[32], credits[32];
     money_format(down->cost, digits, cost, sizeof cost);
@@ -268,7 +268,7 @@ static void credits_out(const PGresult *res, const char *period, const char *cur
 }
 
 bool health_report(PGconn *conn, const char *period, const char *currency, long long top,
-                   enum report_format format, struct strbuf *out)
+                   bool per_customer, enum report_format format, struct strbuf *out)
 {
     assert(top > 0);
     char first[16];
@@ -297,7 +297,7 @@ bool health_report(PGconn *conn, const char *period, const char *currency, long 
     struct down_total down = {0};
     devices_out(devices, period, top, &models, digits, currency, format, out, &down);
     reasons_out(reasons, format, out);
-    credits_out(credits, period, currency, digits, &down, format, out);
+    credits_out(credits, period, currency, digits, &down, per_customer, format, out);
     PQclear(devices);
     PQclear(reasons);
     PQclear(credits);

@@ -36,8 +36,11 @@
 #include <stdbool.h>
 
 /* Appends the report of period (YYYY-MM, checked by the caller) to out,
- * at most top (> 0) device rows. False after printing a database error. */
+ * at most top (> 0) device rows; per_customer false leaves out the credits
+ * per customer (JSON: no "credits" member; "credits_total" stays): an operator key's view, which shows no
+ * customer's invoices (docs/api.md#roles). False after printing a
+ * database error. */
 bool health_report(PGconn *conn, const char *period, const char *currency, long long top,
-                   enum report_format format, struct strbuf *out);
+                   bool per_customer, enum report_format format, struct strbuf *out);
 
 #endif

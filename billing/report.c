@@ -192,7 +192,7 @@ static int report_contracts(int argc, char **argv)
     PGresult *res = calendar_read(conn, first_day, (int)horizon, cfg.default_after_days);
     if (res && json) { /* the API's body (GET /v1/operator/contracts) */
         struct strbuf sb = STRBUF_INIT;
-        calendar_json(res, first_day, &sb);
+        calendar_json(res, first_day, true, &sb);
         fputs(sb_str(&sb), stdout);
         sb_free(&sb);
     } else if (res) {
@@ -400,7 +400,7 @@ static int report_health(int argc, char **argv)
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
     struct strbuf out = STRBUF_INIT;
-    return print_report(conn, health_report(conn, period, currency, top, format, &out), &out);
+    return print_report(conn, health_report(conn, period, currency, top, true, format, &out), &out);
 }
 
 /* `report receivables` (issue 34, terms): billing/aging.h. */

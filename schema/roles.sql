@@ -289,6 +289,14 @@ GRANT SELECT ON invoice_index_use TO gpumeter_api;
 -- finance API, which still may not read the ledger).
 GRANT EXECUTE ON FUNCTION project_cash_collected(date, text, text[])
     TO gpumeter_billing, gpumeter_api;
+-- Customers' own keys (schema 070, docs/console.md#keys): the API writes
+-- api_key only through these security definers, each of which decides
+-- who may (a live customer key, not read-only, for its own customer's
+-- keys) and writes the audit row; api_key_used records a key's last use
+-- (at most once a minute per key per server).
+GRANT EXECUTE ON FUNCTION api_key_own_create(text, text, text, text),
+                          api_key_own_revoke(text, text), api_key_used(text)
+    TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

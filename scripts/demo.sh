@@ -341,6 +341,7 @@ echo "$pid" >"$OUT/serve.pid"
 customer_key=$("$GPUMETER" customer key create gamma --label "demo console" --actor finance-demo)
 finance_key=$("$GPUMETER" customer key create --finance --label "demo console" --actor finance-demo)
 sales_key=$("$GPUMETER" customer key create --sales --label "demo console" --actor finance-demo)
+operator_key=$("$GPUMETER" customer key create --operator --label "demo console" --actor finance-demo)
 status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $finance_key" "http://$LISTEN/v1/session")
 [ "$status" = 200 ] || { echo "demo: FAILED, the console at http://$LISTEN/ does not sign in (see $OUT/serve.log)" >&2; exit 3; }
 cat >"$OUT/console.txt" <<TXT
@@ -351,6 +352,7 @@ The console: http://$LISTEN/#/customer?period=$PERIOD
   customer key (gamma): $customer_key
   finance key:          $finance_key
   sales key:            $sales_key
+  operator key:         $operator_key (the fleet: http://$LISTEN/#/operator?period=$PERIOD)
 The investor's pages (sign in with the finance key): lingang-spv-1's month, debt
   schedule and backlog curve, and the price index of both months with its revisions:
   http://$LISTEN/#/investor?project=lingang-spv-1&period=$PERIOD

@@ -2,7 +2,9 @@
  * shows it: every amount is the API's decimal string, formatted for the
  * locale with Intl.NumberFormat's exact string formatting, never a float.
  * Text from the API is set with textContent only, never parsed as HTML.
- * Read-only: changes stay in the audited CLI. */
+ * Changes only through the API's audited writes, under CSRF protection:
+ * every request that is not GET/HEAD carries the session's CSRF token
+ * (kept in memory only, from sign-in or GET /v1/me) as X-CSRF-Token. */
 "use strict";
 
 /* ---- words, in both languages ---- */
@@ -305,8 +307,17 @@ function pill(status) {
 
 class SignedOut extends Error {}
 
+/* The headers of a request of init: its own, plus X-CSRF-Token on a write. */
+function withCsrf(init) {
+  const out = Object.assign({ credentials: "same-origin" }, init || {});
+  out.headers = Object.assign({ Accept: "application/json" }, out.headers || {});
+  const method = (out.method || "GET").toUpperCase();
+  if (method !== "GET" && method !== "HEAD" && me && me.csrf) out.headers["X-CSRF-Token"] = me.csrf;
+  return out;
+}
+
 async function api(path, init) {
-  const res = await fetch(path, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, init || {}));
+  const res = await fetch(path, withCsrf(init));
   if (res.status === 401) throw new SignedOut();
   const body = await res.text();
   let json = null;
@@ -499,17 +510,30 @@ function signinView(message) {
       return;
     }
     me = await res.json();
-    location.hash = home();
-    route();
+    /* one route: a new hash routes by its hashchange; calling route() too
+     * drew the home view twice, and the slower draw could replace a view
+     * opened meanwhile */
+    if (location.hash === home()) route();
+    else location.hash = home();
   });
   show(form);
 }
 
+/* Pages the other files add (operator.js, keys.js, plans.js), each with
+ * the roles that see it: registerView(name, roles, draw). They load after
+ * this file (defer), before the first route() (DOMContentLoaded). */
+const VIEWS = {};
+function registerView(name, roles, draw) {
+  VIEWS[name] = { roles, draw };
+}
+
 function home() {
-  return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
+  const own = { finance: "finance", sales: "sales", customer: "customer" }[me.role];
+  return `#/${own || views()[0]}`; /* a role of a later file: its first page */
 }
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  const own = me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : me.role === "customer" ? ["customer"] : [];
+  return [...new Set([...own, ...Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role))])];
 }
 
 function renderNav() {
@@ -911,7 +935,7 @@ function barChart(name, labels, series, unit) {
 }
 
 async function fleetView(params) {
-  if (me.role !== "finance") return show(el("p", { class: "error" }, t("noAccess")));
+  if (me.role !== "finance" && me.role !== "operator") return show(el("p", { class: "error" }, t("noAccess")));
   const { bar, period } = await toolbar("fleet", params, false);
   const [h, yld] = await Promise.all([
     api(`/v1/fleet/health?period=${period}`),
@@ -946,8 +970,9 @@ async function fleetView(params) {
   const credit = (x, total) => el("tr", { class: total ? "total" : null, "data-credit": x.customer },
     td(total ? t("allCustomersF") : x.customer), td(money(x.month_invoice, c), { class: "num" }), td(money(x.late_adjustments, c), { class: "num" }),
     td(money(x.sla_credits, c), { class: "num", "data-field": "sla_credits" }));
-  grid.append(el("section", { class: "card wide" }, el("h2", {}, t("fleetCredits")),
-    table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...h.credits.map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
+  /* an operator key gets the total only (no customer's invoices) */
+  grid.append(el("section", { class: "card wide" }, el("h2", {}, t(h.credits ? "fleetCredits" : "fleetCreditsTotal")),
+    table([t("customer"), t("monthInvoice"), t("late"), t("credits")], [...(h.credits || []).map((x) => credit(x, false)), credit(h.credits_total, true)], { name: "fleet-credits", num: [1, 2, 3] })));
   show(el("h1", {}, `${t("fleet")} · ${monthName(period)}`), bar, grid);
 }
 
@@ -1186,7 +1211,8 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView }[view](params);
+    const own = { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView };
+    await (Object.hasOwn(own, view) ? own[view] : VIEWS[view].draw)(params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);
@@ -1200,9 +1226,9 @@ document.getElementById("lang").addEventListener("click", () => {
   if (me) route(); else signinView();
 });
 document.getElementById("signout").addEventListener("click", async () => {
-  await fetch("/v1/session", { method: "DELETE", credentials: "same-origin" });
+  await fetch("/v1/session", withCsrf({ method: "DELETE" }));
   location.hash = "";
   signinView();
 });
 window.addEventListener("hashchange", () => { delete document.body.dataset.ready; route(); });
-route();
+document.addEventListener("DOMContentLoaded", route); /* after every deferred file registered its views */

@@ -102,7 +102,8 @@ check_match "/ is the console page" '^HTTP/1.1 200' "$head"
 check_match "as HTML" 'Content-Type: text/html; charset=utf-8' "$head"
 check_match "scripts only from the server itself" "Content-Security-Policy: default-src 'self'; script-src 'self';" "$head"
 check_match "never framed" "frame-ancestors 'none'" "$head"
-check_eq "the page names its scripts" 2 "$(grep -c '<script src="/console/' "$TMP/index.html")"
+check_eq "the page names its scripts (ECharts and every file of console/static)" \
+    $(($(ls "$ROOT"/console/static/*.js | wc -l) + 1)) "$(grep -c '<script src="/console/' "$TMP/index.html")"
 etag=$(curl -s -D - -o "$TMP/echarts.js" "$U/console/echarts.min.js" | tr -d '\r' | sed -n 's/^ETag: //p')
 check_eq "ECharts is served as embedded, byte for byte" \
     "$(sha256sum <"$ROOT/console/node_modules/echarts/dist/echarts.min.js")" "$(sha256sum <"$TMP/echarts.js")"
@@ -137,7 +138,28 @@ check_match "and is cleared" 'gm_session=; Path=/; HttpOnly; SameSite=Strict; Ma
 check_eq "stale cookies do not count as failed sign-ins" 200 \
     "$(for _ in $(seq 40); do curl -s -o /dev/null -b gm_session=00 "$U/v1/me"; done
        curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KF" "$U/v1/me")"
-curl -s -o /dev/null -X DELETE -b "gm_session=$cookie" "$U/v1/session"
+# CSRF (docs/console.md#writes): a write through the session cookie alone,
+# as another site's form or fetch would send it, is refused and changes
+# nothing; with the session's token (from sign-in or /v1/me) it passes.
+csrf=$(curl -s -b "gm_session=$cookie" "$U/v1/me" | jq -r .csrf)
+check_eq "sign-in and /v1/me give the same CSRF token" "$(sed -n '/^{/p' <<<"$signin" | jq -r .csrf)" "$csrf"
+check_match "a bearer key's /v1/me has none" '^null$' "$(curl -s -H "Authorization: Bearer $KC" "$U/v1/me" | jq .csrf)"
+check_eq "a cross-site form POST with the cookie alone is refused" "403 csrf_failed" \
+    "$(curl -s -o "$TMP/csrf.out" -w '%{http_code}' -X DELETE -b "gm_session=$cookie" \
+        -H 'Origin: https://evil.example' "$U/v1/session"; printf ' %s' "$(jq -r .error.code "$TMP/csrf.out")")"
+check_eq "and one without an Origin too" "403 csrf_failed" \
+    "$(curl -s -o "$TMP/csrf.out" -w '%{http_code}' -X DELETE -b "gm_session=$cookie" "$U/v1/session"; printf ' %s' "$(jq -r .error.code "$TMP/csrf.out")")"
+check_eq "a wrong token is refused" 403 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE \
+    -b "gm_session=$cookie" -H "X-CSRF-Token: ${csrf%?}0" "$U/v1/session")"
+check_eq "the right token from a foreign origin is refused" 403 "$(curl -s -o /dev/null -w '%{http_code}' \
+    -X DELETE -b "gm_session=$cookie" -H "X-CSRF-Token: $csrf" -H 'Origin: http://evil.example' "$U/v1/session")"
+check_eq "and changed nothing: the session lives" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$cookie" "$U/v1/me")"
+check_eq "a bearer key's write needs no token" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+    -H "Authorization: Bearer $KF" --data-binary @"$ROOT/scripts/seed/plan-gpu-standard.json" \
+    "$U/v1/simulate?customer=beta&period=$PERIOD")"
+check_eq "DELETE with the token and the console's origin signs out" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -b "gm_session=$cookie" -H "X-CSRF-Token: $csrf" \
+        -H "Origin: ${U%/}" "$U/v1/session")"
 check_eq "DELETE signs out" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$cookie" "$U/v1/me")"
 
 # Many sessions at once: 16 sign in together and read their statements,
@@ -173,7 +195,7 @@ check_eq "sales reads the plans" 200 "$(sget /v1/plans)"
 check_eq "and the customer list" 200 "$(sget /v1/customers)"
 check_eq "not a statement" 403 "$(sget "/v1/statement?customer=beta&period=$PERIOD")"
 check_eq "not usage" 403 "$(sget "/v1/usage?customer=beta&from=$PERIOD-01&to=$PERIOD-02")"
-check_eq "not an invoice" 404 "$(sget "/v1/invoices/$alpha")"
+check_eq "not an invoice (the role matrix refuses it: docs/api.md#roles)" 403 "$(sget "/v1/invoices/$alpha")"
 check_eq "not FOCUS" 403 "$(sget "/v1/focus?period=$PERIOD")"
 check_eq "not the month's invoices" 403 "$(sget "/v1/finance/month?period=$PERIOD")"
 check_eq "not the operator's reports" 403 "$(sget "/v1/operator/yield?period=$PERIOD")"
@@ -300,7 +322,8 @@ check_eq "its invoices too" 403 "$(seen customer.other.invoices)"
 check_eq "and finance's month" 403 "$(seen customer.finance)"
 check_eq "asking for another customer in the address shows one's own" "Customer · gamma" \
     "$(seen customer.other.heading)"
-check_eq "a customer's only view is its own" customer "$(seen customer.nav)"
+check_eq "a customer's views are its own: its month, its downloads and its keys (issue 39)" \
+    customer,documents,keys "$(seen customer.nav)"
 check_eq "its invoices' due days and payment states, as the API says" \
     "$(q "SELECT string_agg(i.number || '=' || coalesce(s.due_on::text, 'none') || '/' ||
                             CASE WHEN s.state IS NULL THEN '' WHEN s.state = 'open' THEN 'open'

@@ -123,7 +123,14 @@ sla_spans(bigint,date,text[])|SELECT count(*) FROM sla_spans(1, '2026-01-01', '{
 project_until(text,date)|SELECT project_until('p', '2026-01-01')|gpumeter_billing
 project_claims(text,date,text[],text[])|SELECT count(*) FROM project_claims('p', '2026-01-01', '{}', '{}')|gpumeter_billing
 price_index_latest(date,text,text)|SELECT count(*) FROM price_index_latest('2026-01-01', 'H800', 'CNY')|gpumeter_billing gpumeter_api
-project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-01', 'CNY', '{}')|gpumeter_api gpumeter_billing"
+project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-01', 'CNY', '{}')|gpumeter_api gpumeter_billing
+api_key_manager(text)|SELECT api_key_manager('d00000000001')|
+api_key_own_create(text,text,text,text)|SELECT api_key_own_create('d00000000001', 'd00000000002', repeat('0', 64), 'x')|gpumeter_api
+api_key_own_revoke(text,text)|SELECT api_key_own_revoke('d00000000001', 'd00000000003')|gpumeter_api
+api_key_used(text)|SELECT api_key_used('d00000000001')|gpumeter_api"
+# the customer key the calls of schema 070's functions are made with
+q "INSERT INTO api_key (id, customer_id, role, sha256, created_by)
+   SELECT 'd00000000001', id, 'customer', repeat('0', 64), 'test' FROM customer WHERE code = 'alpha'"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

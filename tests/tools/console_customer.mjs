@@ -10,24 +10,36 @@ import { createRequire } from "node:module";
 const require = createRequire(new URL("../../console/", import.meta.url));
 const { chromium } = require("playwright-core");
 
-/* Signed in with key (whose home view is home), then on view at hash
- * (`#/VIEW?...`), loaded afresh: no view of the sign-in still drawing. */
-export async function signedIn(url, key, home, view, hash) {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+export function launch() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+}
+
+/* A new context of browser signed in with key, in English, on its home
+ * view; page and console errors (but the expected ones, and any status
+ * in also, e.g. / 403 /) collected into errors. */
+export async function signInOn(browser, url, key, home, errors, also) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-GB", acceptDownloads: true });
   const page = await context.newPage();
-  const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const expected = (m) => / 401 /.test(m.text()) || (/ 404 /.test(m.text()) && /\/v1\/availability\?/.test(m.location().url));
+  const expected = (m) => / 401 /.test(m.text()) || (also && also.test(m.text())) || (/ 404 /.test(m.text()) && /\/v1\/availability\?/.test(m.location().url));
   page.on("console", (m) => { if (m.type() === "error" && !expected(m)) errors.push(m.text()); });
-  const ready = (v) => page.waitForFunction((x) => document.body.dataset.ready === x, v, { timeout: 20000 });
   await page.goto(url);
   await page.evaluate(() => localStorage.setItem("gm_lang", "en"));
   await page.goto(url);
   await page.waitForSelector("#key");
   await page.fill("#key", key);
   await page.click("#signin button");
-  await ready(home);
+  await page.waitForFunction((x) => document.body.dataset.ready === x, home, { timeout: 20000 });
+  return { context, page };
+}
+
+/* Signed in with key (whose home view is home), then on view at hash
+ * (`#/VIEW?...`), loaded afresh: no view of the sign-in still drawing. */
+export async function signedIn(url, key, home, view, hash) {
+  const browser = await launch();
+  const errors = [];
+  const { page } = await signInOn(browser, url, key, home, errors);
+  const ready = (v) => page.waitForFunction((x) => document.body.dataset.ready === x, v, { timeout: 20000 });
   await page.evaluate((h) => { location.hash = h; }, hash);
   await page.reload();
   await ready(view);

@@ -835,8 +835,9 @@ every hourly row. What is left is mostly writing: in a refresh, deleting and
 rewriting the 50,000 invoice lines (through their guard triggers and
 foreign keys) took about 1.2 s and the usage query about 0.3 s
 (log_min_duration_statement, on this machine), so a refresh now rewrites
-only the drafts whose lines, ledger rows or claims changed (one set
-comparison, billing/store.c); the first run still writes them all.
+only the drafts whose lines, ledger rows or claims changed (the digest
+of them kept on each draft's header, schema 072, billing/store.c); the
+first run still writes them all.
 
 $(curve_table)
 
@@ -868,21 +869,52 @@ joined the bills to \`customer\` by code, and the planner hashed all
 EXPLAIN ANALYZE), so the batch cost grew with the square of the
 customers. Now (billing/store.c) each batch finds its drafts by key (the
 customer by code, then its open invoice of the month: one index lookup
-each, 21 ms per batch at 100,000), compares their contents in one set
-comparison, and writes only the new and the changed ones: a refresh where
-nothing changed writes no row (test_late_usage.sh checks every row's
-place and version), and a first run deletes nothing. The run records
-itself once in \`invoice_refresh\` (schema 067), which late usage and late
-health read, with \`updated_at\`, as the time an issued month was last
-computed (\`invoice_refreshed_at\`). What remains of a refresh is the
-month's billing queries (their hash aggregates spill past \`work_mem\` at
-100,000 customers: 61 and 69 batches on disk for the usage query) and the
-comparison (its lines no longer fit in shared_buffers at 100,000), and
-the time of each moves by a third or more between runs on this machine,
-so a ratio is only meaningful side by side. The next step is there: the
-billing queries over bounded sets of customers (chunks of 10,000) with
-keyed joins to the rollup, and a digest of each draft's contents kept on
-its header so that a refresh compares headers only, not lines.
+each, 21 ms per batch at 100,000) and writes only the new and the changed
+ones: a refresh where nothing changed writes no row (test_late_usage.sh
+checks every row's place and version), and a first run deletes nothing.
+The run records itself once in \`invoice_refresh\` (schema 067), which late
+usage and late health read, with \`updated_at\`, as the time an issued month
+was last computed (\`invoice_refreshed_at\`). The drafts' contents were
+compared in one set comparison of every line, ledger row and claim, and
+at 100,000 customers the lines no longer fit in shared_buffers, so a
+refresh read them from disk. Now each draft's header keeps the SHA-256 of
+its contents (\`content_digest\`, schema 072: its lines' columns as written,
+in line order, then its ledger rows and its claims, each set sorted; one
+definition, billing/store.c) and a refresh compares it with its bill's
+beside the header's other columns: it reads no invoice line at all
+(test_late_usage.sh: pg_stat_user_tables counts no line read or written
+by a refresh where nothing changed; a changed draft gets a new digest).
+Two runs of the curve alone (BENCH_ONLY=curve BENCH_CURVE="10000 100000"
+BENCH_RUNS=1) on 2026-12-07, load average 11 to 18, each size side by side
+in its run: before the digest a refresh cost 0.740 ms per customer at
+10,000 and 0.996 at 100,000 (1.35; the first run 1.11); with it, 0.391
+and 0.430 (1.10, at the limit), and in the second run 0.593 and 0.415
+(0.70; the first run 0.92 and 0.98 in the two runs). The ratio moved from
+1.10 to 0.70 between the two runs, nearly all of it the 10,000 refresh
+(3.91 s, then 5.93 s) while the 100,000 refresh stayed within 4% (43.03 s,
+41.50 s; 99.60 s before). Profiled
+after the digest at 100,000 (log_min_duration_statement, auto_explain
+with ANALYZE and BUFFERS, load average 14 to 18): of a 76 s refresh about
+52 s were the month's six billing queries (the usage query 29.9 s: its
+contracts CTE 3.7 s and spilled to disk, its hash aggregate in 61 batches
+with 53 MB on disk, the rollup's hash join in 16 batches, the final sort
+an external merge of 32 MB; the contracts query 6.4 s, the price index
+fixings 4.4 s, usage without a contract 3.4 s, the SLA evidence 3.0 s,
+and after the drafts usage no contract covers 5.1 s: each computes every
+customer's contract in effect again, about 3.7 s of each), and the
+drafts' look-up by key about 130 ms per batch of 1,000. What remains is
+those queries' spill and their repeated contracts, and the
+time of each moves by a third or more between runs on this machine, so
+a ratio is only meaningful side by side. The next step is the billing
+queries over bounded sets of customers. Tried on 2026-12-07 and left
+out: the month loaded in chunks of 10,000 customers through the queries'
+existing filter (\`customer = ANY(\$2)\`, an array of 10,000 codes) took 78 s
+for the contracts query of one chunk, where the whole month's took 6 s:
+the filter compared each of the 100,000 customers with the array. Each
+of the six queries needs a keyed filter instead (a range of customer ids
+or codes, reaching customer, account and the rollup by index), and the
+join to the rollup a keyed (nested loop) plan, which the usage query's
+planner settings (enable_sort off, billing/month.c) do not give.
 
 ## Late usage
 

@@ -4,10 +4,10 @@
 #include "billing/sla_evidence.h"
 #include "core/alloc.h"
 #include "core/db.h"
+#include "core/digest.h"
 #include "core/invariant.h"
 #include "core/log.h"
 #include "core/strbuf.h"
-#include "core/strset.h"
 #include "core/timeutil.h"
 
 #include <stdio.h>
@@ -29,18 +29,22 @@ static void add_int(struct strbuf *sb, int64_t v)
     " CROSS JOIN LATERAL (SELECT id FROM customer WHERE code = " code " LIMIT 1) c "
 
 /* The header columns of the bills (write NULL: all of them, else those
- * with write[i]) as parameters $2..$12 ($1 is first_day), $12 each one's
- * place in b. */
+ * with write[i]) as parameters $2..$13 ($1 is first_day), $12 each one's
+ * place in b, $13 its content digest (content_digest, schema 072). */
 #define HEADER_ARRAYS                                                                              \
     "unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], "      \
-    "$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::int[]) "                           \
-    "u(code, cur, tax_ppm, sub, tax, total, claimed, due, contract, plan, ord)"
+    "$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::int[], $13::text[]) "              \
+    "u(code, cur, tax_ppm, sub, tax, total, claimed, due, contract, plan, ord, digest)"
+
+static void content_digest(const struct bill *b, char out[65]);
 
 static void header_columns(struct db_columns *c, const struct bill *b, size_t n, const bool *write)
 {
-    db_columns_open(c, 11);
+    db_columns_open(c, 12);
     for (size_t i = 0; i < n; i++) {
         if (write && !write[i]) continue;
+        char digest[65];
+        content_digest(&b[i], digest);
         db_array_add(&c->v[0], b[i].customer);
         db_array_add(&c->v[1], b[i].currency);
         add_int(&c->v[2], b[i].tax_ppm);
@@ -52,6 +56,7 @@ static void header_columns(struct db_columns *c, const struct bill *b, size_t n,
         db_array_add(&c->v[8], b[i].contract);
         db_array_add(&c->v[9], b[i].plan);
         add_int(&c->v[10], (int64_t)i);
+        db_array_add(&c->v[11], digest);
     }
 }
 
@@ -66,9 +71,9 @@ static PGresult *header_query(PGconn *conn, const char *what, const char *sql,
 {
     struct db_columns c;
     header_columns(&c, b, n, write);
-    const char *p[12] = {first_day};
+    const char *p[13] = {first_day};
     db_columns_close(&c, p, 1);
-    PGresult *res = db_query(conn, what, sql, 12, p);
+    PGresult *res = db_query(conn, what, sql, 13, p);
     db_columns_free(&c);
     return res;
 }
@@ -79,8 +84,9 @@ static PGresult *find_drafts(PGconn *conn, const char *first_day, const struct b
         conn, "find the draft invoices",
         "SELECT u.ord, i.id, i.status = 'draft', "
         "       (i.currency, i.tax_rate_ppm, i.subtotal, i.tax, i.total, i.claimed, i.due, "
-        "        i.contract, i.plan) IS NOT DISTINCT FROM "
-        "       (u.cur, u.tax_ppm, u.sub, u.tax, u.total, u.claimed, u.due, u.contract, u.plan) "
+        "        i.contract, i.plan, i.content_digest) IS NOT DISTINCT FROM "
+        "       (u.cur, u.tax_ppm, u.sub, u.tax, u.total, u.claimed, u.due, u.contract, u.plan, "
+        "        decode(u.digest, 'hex')) "
         "FROM " HEADER_ARRAYS CUSTOMER_OF("u.code")
         /* by key too: one open invoice per customer and month */
         "CROSS JOIN LATERAL (SELECT * FROM invoice i WHERE i.customer_id = c.id "
@@ -101,14 +107,15 @@ static PGresult *store_headers(PGconn *conn, const char *first_day, const struct
         "WITH u AS MATERIALIZED (SELECT u.*, c.id AS cid FROM " HEADER_ARRAYS CUSTOMER_OF("u.code")
         "), "
         "ins AS (INSERT INTO invoice AS i (customer_id, period, currency, tax_rate_ppm, "
-        "  subtotal, tax, total, claimed, due, contract, plan) "
+        "  subtotal, tax, total, claimed, due, contract, plan, content_digest) "
         "  SELECT u.cid, $1::date, u.cur, u.tax_ppm, u.sub, u.tax, u.total, u.claimed, u.due, "
-        "         u.contract, u.plan FROM u "
+        "         u.contract, u.plan, decode(u.digest, 'hex') FROM u "
         "  ON CONFLICT (customer_id, period) WHERE kind = 'invoice' AND status <> 'void' "
         "  DO UPDATE SET currency = excluded.currency, tax_rate_ppm = excluded.tax_rate_ppm, "
         "  subtotal = excluded.subtotal, tax = excluded.tax, total = excluded.total, "
         "  claimed = excluded.claimed, due = excluded.due, contract = excluded.contract, "
-        "  plan = excluded.plan, updated_at = now() WHERE i.status = 'draft' "
+        "  plan = excluded.plan, content_digest = excluded.content_digest, updated_at = now() "
+        "  WHERE i.status = 'draft' "
         /* xmax 0: inserted here, not updated (a draft another run added
          * after find_drafts looked is updated, and its lines deleted) */
         "  RETURNING i.id, i.customer_id, i.xmax = 0 AS inserted) "
@@ -127,8 +134,35 @@ static void note_ids(const char **ids, size_t n, const PGresult *res)
     }
 }
 
-static void add_line(struct db_columns *c, const char *id, size_t line_no,
-                     const struct bill *b, const struct bill_line *l)
+/* Where a row's fields go, in column order: each to its own column of c
+ * (the rows sent to SQL), or, c NULL, all to row, one array literal (the
+ * row's canonical text, content_digest's). One list of fields for both, so
+ * the digest covers exactly the columns written. */
+struct row_out {
+    struct db_columns *c;
+    struct strbuf *row;
+    int k; /* the next field */
+};
+
+static struct strbuf *field(struct row_out *o)
+{
+    assert(o->c ? o->k < o->c->n : o->row != NULL);
+    return o->c ? &o->c->v[o->k++] : o->row;
+}
+
+static void put_text(struct row_out *o, const char *v)
+{
+    db_array_add(field(o), v);
+}
+
+static void put_int(struct row_out *o, int64_t v)
+{
+    db_array_add_int(field(o), v);
+}
+
+/* id: the draft's (NULL in the digest: the contents, not whose they are). */
+static void add_line(struct row_out *o, const char *id, size_t line_no, const struct bill *b,
+                     const struct bill_line *l)
 {
     char adjusts[16];
     int64_t tax = 0;
@@ -136,53 +170,119 @@ static void add_line(struct db_columns *c, const char *id, size_t line_no,
     assert(taxed); /* settle_bill taxed the same lines (bill_totals_hold) */
     (void)taxed;
     time_month_first_day(l->adjusts, adjusts);
-    db_array_add(&c->v[0], id);
-    add_int(&c->v[1], (int64_t)line_no);
-    db_array_add(&c->v[2], bill_kind_name(l->kind));
-    db_array_add(&c->v[3], l->meter[0] ? l->meter : NULL);
-    db_array_add(&c->v[4], l->model);
-    add_int(&c->v[5], l->quantity);
-    add_int(&c->v[6], l->unit_price);
-    add_int(&c->v[7], l->amount);
-    db_array_add(&c->v[8], l->band);
-    add_int(&c->v[9], l->multiplier_ppm);
-    db_array_add(&c->v[10], l->site);
-    add_int(&c->v[11], l->pue_ppm);
-    add_int(&c->v[12], l->override_ppm);
-    db_array_add(&c->v[13], l->detail);
-    db_array_add(&c->v[14], l->adjusts[0] ? adjusts : NULL);
-    add_int(&c->v[15], tax);
+    put_text(o, id);
+    put_int(o, (int64_t)line_no);
+    put_text(o, bill_kind_name(l->kind));
+    put_text(o, l->meter[0] ? l->meter : NULL);
+    put_text(o, l->model);
+    put_int(o, l->quantity);
+    put_int(o, l->unit_price);
+    put_int(o, l->amount);
+    put_text(o, l->band);
+    put_int(o, l->multiplier_ppm);
+    put_text(o, l->site);
+    put_int(o, l->pue_ppm);
+    put_int(o, l->override_ppm);
+    put_text(o, l->detail);
+    put_text(o, l->adjusts[0] ? adjusts : NULL);
+    put_int(o, tax);
 }
 
-static void add_ledger(struct db_columns *c, const char *id, const struct bill *b,
+static void add_ledger(struct row_out *o, const char *id, const struct bill *b,
                        const struct ledger_row *r)
 {
     char month[16], first_day[24];
     time_format_month(r->entry_period, month);
     time_month_first_day(month, first_day);
-    db_array_add(&c->v[0], id);
-    db_array_add(&c->v[1], b->customer);
-    db_array_add(&c->v[2], first_day);
-    db_array_add(&c->v[3], r->kind);
-    add_int(&c->v[4], r->units);
-    add_int(&c->v[5], r->value);
+    put_text(o, id);
+    put_text(o, b->customer);
+    put_text(o, first_day);
+    put_text(o, r->kind);
+    put_int(o, r->units);
+    put_int(o, r->value);
 }
 
-static void add_claim(struct db_columns *c, const char *id, const struct bill *b,
+static void add_claim(struct row_out *o, const char *id, const struct bill *b,
                       const struct voucher_claim *v)
 {
-    db_array_add(&c->v[0], id);
-    db_array_add(&c->v[1], b->customer);
-    db_array_add(&c->v[2], v->voucher);
-    db_array_add(&c->v[3], v->program);
-    add_int(&c->v[4], v->amount);
+    put_text(o, id);
+    put_text(o, b->customer);
+    put_text(o, v->voucher);
+    put_text(o, v->program);
+    put_int(o, v->amount);
+}
+
+/* row: the canonical text of bill b's line k (what add_line writes, but
+ * for the draft's id), or of its ledger row k (ROW_LEDGER) or claim k (ROW_CLAIM),
+ * one array literal (self-delimiting: their concatenation reads back one
+ * way). */
+enum row_kind { ROW_LINE, ROW_LEDGER, ROW_CLAIM };
+
+static const char *row_text(struct strbuf *row, enum row_kind kind, const struct bill *b,
+                            size_t k)
+{
+    struct row_out o = {.row = row};
+    sb_reset(row);
+    db_array_open(row);
+    if (kind == ROW_LINE)
+        add_line(&o, NULL, k + 1, b, &b->lines[k]);
+    else if (kind == ROW_LEDGER)
+        add_ledger(&o, NULL, b, &b->ledger[k]);
+    else
+        add_claim(&o, NULL, b, &b->claims[k]);
+    db_array_close(row);
+    return sb_str(row);
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends bill b's n rows of kind to all, sorted (a ledger's or claims'
+ * rows are a set: their order in the bill is not content). */
+static void put_sorted(struct strbuf *all, const char *what, enum row_kind kind,
+                       const struct bill *b, size_t n, struct strbuf *row)
+{
+    char **rows = xcalloc(n ? n : 1, sizeof *rows);
+    for (size_t k = 0; k < n; k++)
+        rows[k] = xstrdup(row_text(row, kind, b, k));
+    qsort(rows, n, sizeof *rows, by_text);
+    sb_printf(all, "%s %zu\n", what, n);
+    for (size_t k = 0; k < n; k++) {
+        sb_puts(all, rows[k]);
+        sb_putc(all, '\n');
+        free(rows[k]);
+    }
+    free(rows);
+}
+
+/* The one definition of a draft's content digest (invoice.content_digest,
+ * schema 072): SHA-256 of its lines' columns as written (add_line), in
+ * line order, then its ledger rows' (add_ledger) and claims' (add_claim),
+ * each row one array literal and each set sorted, each section headed by
+ * its count. Equal digests: equal lines, ledger rows and claims, what the
+ * set comparison of every row it replaces found (a refresh reads one
+ * header per draft, no line). */
+static void content_digest(const struct bill *b, char out[65])
+{
+    struct strbuf all = STRBUF_INIT, row = STRBUF_INIT;
+    sb_printf(&all, "lines %zu\n", b->n);
+    for (size_t k = 0; k < b->n; k++) {
+        sb_puts(&all, row_text(&row, ROW_LINE, b, k));
+        sb_putc(&all, '\n');
+    }
+    put_sorted(&all, "ledger", ROW_LEDGER, b, (size_t)b->nledger, &row);
+    put_sorted(&all, "claims", ROW_CLAIM, b, (size_t)b->nclaims, &row);
+    digest_sha256_hex(all.buf, all.len, out);
+    sb_free(&row);
+    sb_free(&all);
 }
 
 /* The columns of the drafts' lines, ledger rows and redemptions, of the
- * bills i with a draft (ids[i]) and only[i], and their ids. */
+ * bills i with a draft (ids[i]) and only[i]. */
 struct details {
     struct db_columns lines, ledger, claims;
-    struct strbuf all;
 };
 
 static void collect(struct details *d, const char *const *ids, const struct bill *b, size_t n,
@@ -191,20 +291,22 @@ static void collect(struct details *d, const char *const *ids, const struct bill
     db_columns_open(&d->lines, 16);
     db_columns_open(&d->ledger, 6);
     db_columns_open(&d->claims, 5);
-    d->all = (struct strbuf)STRBUF_INIT;
-    db_array_open(&d->all);
     for (size_t i = 0; i < n; i++) {
         const char *id = ids[i];
         if (!id || !only[i]) continue;
-        db_array_add(&d->all, id);
-        for (size_t k = 0; k < b[i].n; k++)
-            add_line(&d->lines, id, k + 1, &b[i], &b[i].lines[k]);
-        for (int k = 0; k < b[i].nledger; k++)
-            add_ledger(&d->ledger, id, &b[i], &b[i].ledger[k]);
-        for (int k = 0; k < b[i].nclaims; k++)
-            add_claim(&d->claims, id, &b[i], &b[i].claims[k]);
+        for (size_t k = 0; k < b[i].n; k++) {
+            struct row_out o = {.c = &d->lines};
+            add_line(&o, id, k + 1, &b[i], &b[i].lines[k]);
+        }
+        for (int k = 0; k < b[i].nledger; k++) {
+            struct row_out o = {.c = &d->ledger};
+            add_ledger(&o, id, &b[i], &b[i].ledger[k]);
+        }
+        for (int k = 0; k < b[i].nclaims; k++) {
+            struct row_out o = {.c = &d->claims};
+            add_claim(&o, id, &b[i], &b[i].claims[k]);
+        }
     }
-    db_array_close(&d->all);
 }
 
 static void details_free(struct details *d)
@@ -212,7 +314,6 @@ static void details_free(struct details *d)
     db_columns_free(&d->lines);
     db_columns_free(&d->ledger);
     db_columns_free(&d->claims);
-    sb_free(&d->all);
 }
 
 /* The line columns as parameters $1..$16 (db_columns_close of d->lines). */
@@ -223,38 +324,6 @@ static void details_free(struct details *d)
 #define LINE_COLUMNS                                                                               \
     "invoice_id, line_no, kind, meter, model, quantity, unit_price, amount, band, "                \
     "multiplier_ppm, site, pue_ppm, override_ppm, detail, adjusts, tax"
-
-/* The drafts among d->all whose stored lines, ledger rows or redemptions
- * differ from d's: a refresh where nothing changed rewrites nothing (the
- * rewrite, through the guard triggers, was most of a refreshing batch). */
-static PGresult *changed_drafts(PGconn *conn, struct details *d)
-{
-    const char *p[28];
-    db_columns_close(&d->lines, p, 0);
-    p[16] = sb_str(&d->all);
-    db_columns_close(&d->ledger, p + 17, 0);
-    db_columns_close(&d->claims, p + 23, 0);
-    return db_query(
-        conn, "compare the drafts with what they held",
-        "WITH nl AS (SELECT * FROM unnest(" LINE_ARRAYS ") AS t(" LINE_COLUMNS ")), "
-        "ol AS (SELECT " LINE_COLUMNS " FROM invoice_line WHERE invoice_id = ANY($17::bigint[])), "
-        "ng AS (SELECT u.id, u.e, u.k, u.units, u.v FROM unnest($18::bigint[], $19::text[], "
-        "       $20::date[], $21::text[], $22::bigint[], $23::bigint[]) u(id, code, e, k, units, "
-        "v)), "
-        "og AS (SELECT invoice_id, entry_period, kind, units, value FROM commitment_ledger "
-        "       WHERE invoice_id = ANY($17::bigint[])), "
-        "nc AS (SELECT u.id, u.v, u.p, u.a FROM unnest($24::bigint[], $25::text[], $26::text[], "
-        "       $27::text[], $28::bigint[]) u(id, code, v, p, a)), "
-        "oc AS (SELECT invoice_id, voucher, program, amount FROM voucher_redemption "
-        "       WHERE invoice_id = ANY($17::bigint[])) "
-        "SELECT invoice_id FROM (SELECT * FROM nl EXCEPT ALL SELECT * FROM ol) a "
-        "UNION SELECT invoice_id FROM (SELECT * FROM ol EXCEPT ALL SELECT * FROM nl) b "
-        "UNION SELECT id FROM (SELECT * FROM ng EXCEPT ALL SELECT * FROM og) c "
-        "UNION SELECT invoice_id FROM (SELECT * FROM og EXCEPT ALL SELECT * FROM ng) e "
-        "UNION SELECT id FROM (SELECT * FROM nc EXCEPT ALL SELECT * FROM oc) f "
-        "UNION SELECT invoice_id FROM (SELECT * FROM oc EXCEPT ALL SELECT * FROM nc) g",
-        28, p);
-}
 
 /* Rewrites the lines, commitment ledger rows and voucher redemptions of
  * the drafts i with rewrite[i] (the triggers of schema 007 allow it for
@@ -428,12 +497,12 @@ static bool store_index_use(PGconn *conn, const char *const *ids, const struct b
 }
 
 /* Which bills to write (write[i]): new drafts, and drafts whose header
- * (found's column 3), lines, ledger rows or claims differ from what is
- * stored (one set comparison over the drafts whose header did not
- * change). ids[i] is bill i's draft, NULL when it has none yet or its
- * month's invoice is no longer a draft (issued[i], never written). */
-static bool choose_writes(PGconn *conn, const PGresult *found, const char **ids, bool *issued,
-                          bool *write, const struct bill *b, size_t n)
+ * or content digest (found's column 3: their lines, ledger rows and
+ * claims, content_digest) differ from the bill's; no line is read. ids[i]
+ * is bill i's draft, NULL when it has none yet or its month's invoice is
+ * no longer a draft (issued[i], never written). */
+static void choose_writes(const PGresult *found, const char **ids, bool *issued, bool *write,
+                          size_t n)
 {
     bool *same = xcalloc(n, sizeof *same);
     for (int r = 0; r < PQntuples(found); r++) {
@@ -446,25 +515,9 @@ static bool choose_writes(PGconn *conn, const PGresult *found, const char **ids,
         ids[ord] = PQgetvalue(found, r, 1);
         same[ord] = PQgetvalue(found, r, 3)[0] == 't';
     }
-    size_t nsame = 0;
     for (size_t i = 0; i < n; i++)
-        nsame += same[i];
-    PGresult *changed = NULL;
-    if (nsame) { /* none in a first run */
-        struct details cmp;
-        collect(&cmp, ids, b, n, same);
-        changed = changed_drafts(conn, &cmp);
-        details_free(&cmp);
-    }
-    struct strset differ = {0};
-    for (int r = 0; changed && r < PQntuples(changed); r++)
-        strset_add(&differ, PQgetvalue(changed, r, 0));
-    for (size_t i = 0; i < n; i++) /* same[i]: ids[i] is its draft */
-        write[i] = !issued[i] && (!same[i] || strset_has(&differ, ids[i]));
-    strset_free(&differ);
-    PQclear(changed);
+        write[i] = !issued[i] && !same[i];
     free(same);
-    return !nsame || changed;
 }
 
 bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bills, size_t n,
@@ -477,7 +530,8 @@ bool store_invoices(PGconn *conn, const char *first_day, const struct bill *bill
     bool *issued = xcalloc(n, sizeof *issued), *write = xcalloc(n, sizeof *write);
     bool *existed = xcalloc(n, sizeof *existed);
     PGresult *found = find_drafts(conn, first_day, bills, n), *stored = NULL;
-    bool ok = found && choose_writes(conn, found, ids, issued, write, bills, n);
+    bool ok = found != NULL;
+    if (ok) choose_writes(found, ids, issued, write, n);
     size_t nwrite = 0;
     for (size_t i = 0; ok && i < n; i++)
         nwrite += write[i];

@@ -4,8 +4,9 @@
  * month (one open invoice per customer and period; a non-draft is never
  * touched) with their lines and ledger rows; a draft whose header, lines,
  * ledger rows and claims equal its bill's is left alone, not even locked,
- * and keeps its updated_at (found by key and one set comparison per
- * batch: a refresh where nothing changed writes no row of them). Each
+ * and keeps its updated_at (found by key, its contents compared through
+ * the digest on its header, content_digest, schema 072: a refresh where
+ * nothing changed reads no line and writes no row of them). Each
  * line is priced at the index its invoice_index_use row (the publication and the link's terms,
  * schemas 056 and 059; rewritten with every draft), set-based: a handful of
  * statements for any number of bills. store_load reads a stored invoice back (the lines' index

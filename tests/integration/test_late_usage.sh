@@ -19,11 +19,30 @@ lines() { # customer period: its invoice's lines
        FROM invoice i JOIN customer c ON c.id = i.customer_id JOIN invoice_line l ON l.invoice_id = i.id
        WHERE c.code = '$1' AND i.period = '$2-01' AND i.kind = 'invoice'"
 }
+# invoice_line's rows read (by index and by scans) and written, as counted
+# once the last run has reported: a backend reports its counts at exit,
+# all at once (the run's one connection), so the run's invoice_refresh row
+# being counted ($1 rows in all) means its reads of invoice_line are too.
+refresh_rows() { q "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'invoice_refresh'"; }
+refresh_counted() { [ "$(refresh_rows)" -ge "$1" ]; }
+line_io() { # runs recorded
+    wait_for 60 refresh_counted "$1" || echo "# the run's counts never arrived"
+    q "SELECT 'read ' || (coalesce(idx_tup_fetch, 0) + seq_tup_read) || ' written '
+              || (n_tup_ins + n_tup_upd + n_tup_del)
+       FROM pg_stat_user_tables WHERE relname = 'invoice_line'"
+}
 # January: alpha and beta each 10 H800 hours at 16.80, issued.
 gpu ns-alpha H800 2026-01-10T02:00:00Z 10
 gpu ns-beta H800 2026-01-10T02:00:00Z 10
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-01 >/dev/null 2>&1
+# The drafts' content digests (schema 072) stand for their lines, ledger
+# rows and claims: a refresh recognises an unchanged draft by its header
+# alone (nothing issued yet: late usage and health read no line either).
+lines_before=$(line_io 1)
+"$GM" invoice run --period 2026-01 >/dev/null 2>&1
+check_eq "a refresh where nothing changed reads no invoice line and writes none" \
+    "$lines_before" "$(line_io 2)"
 "$GM" invoice issue --period 2026-01 >/dev/null 2>&1
 check_eq "January issued for both" "2" \
     "$(q "SELECT count(*) FROM invoice WHERE status = 'issued' AND period = '2026-01-01'")"
@@ -79,6 +98,8 @@ gpu ns-beta H800 2026-03-10T02:00:00Z 10
 "$GM" rate --until-idle 2>/dev/null
 "$GM" invoice run --period 2026-03 >/dev/null 2>&1
 alpha=$(rows alpha 2026-03) beta=$(rows beta 2026-03)
+digest=$(q "SELECT i.content_digest FROM invoice i JOIN customer c ON c.id = i.customer_id
+            WHERE c.code = 'alpha' AND i.period = '2026-03-01'")
 "$GM" invoice run --period 2026-03 >/dev/null 2>&1
 check_eq "a refresh where nothing changed writes no row of alpha's draft" "$alpha" \
     "$(rows alpha 2026-03)"
@@ -91,9 +112,11 @@ gpu ns-alpha H800 2026-03-11T02:00:00Z 2
 check_eq "alpha's changed draft is rewritten: 12 hours, 201.60" "usage|H800|43200000|20160 21370" \
     "$(lines alpha 2026-03) $(q "SELECT total FROM invoice i JOIN customer c ON c.id = i.customer_id
                                  WHERE c.code = 'alpha' AND i.period = '2026-03-01'")"
-check_eq "its header with it (updated_at moved)" "t" \
-    "$(q "SELECT i.updated_at > i.created_at FROM invoice i JOIN customer c ON c.id = i.customer_id
-          WHERE c.code = 'alpha' AND i.period = '2026-03-01'")"
+check_eq "its header with it (updated_at moved, a new 32-byte content digest)" "t t" \
+    "$(q "SELECT i.updated_at > i.created_at, octet_length(i.content_digest) = 32
+                 AND i.content_digest <> '$digest'::bytea
+          FROM invoice i JOIN customer c ON c.id = i.customer_id
+          WHERE c.code = 'alpha' AND i.period = '2026-03-01'" | tr '|' ' ')"
 check_eq "beta's unchanged draft is still left alone" "$beta" "$(rows beta 2026-03)"
 "$GM" invoice run --period 2026-03 --customer beta >/dev/null 2>&1
 check_eq "a run for one customer is recorded as that customer's" "all all all beta" \

@@ -1,0 +1,22 @@
+-- 072_invoice_content_digest: a draft's contents as one digest on its
+-- header, so that `invoice run` recognises an unchanged draft by its
+-- header alone.
+--
+-- A refresh compared every draft's lines, ledger rows and claims with its
+-- bill's, one set comparison per batch (067): at 100,000 customers the
+-- lines no longer fit in shared_buffers and the comparison read them from
+-- disk, so a refresh's cost per customer grew with the customers. The
+-- batch (billing/store.c) now keeps here the SHA-256 of a canonical
+-- encoding of the contents it wrote (its one definition: the lines'
+-- columns as written, in line order, then the ledger rows' and the
+-- claims', each sorted), and compares the bill's digest with it beside
+-- the header's other columns: an unchanged draft is one header read.
+--
+-- Only the batch writes a draft invoice's lines, ledger rows and claims
+-- (a credit note's are written once with it; a void's reversals belong to
+-- an issued invoice; a termination deletes the drafts); a writer that
+-- changed them without this digest would have to set it NULL. NULL (every
+-- draft written before 072, every credit note) matches no bill: the next
+-- run rewrites that draft once and records its digest.
+ALTER TABLE invoice ADD COLUMN content_digest bytea
+    CHECK (content_digest IS NULL OR octet_length(content_digest) = 32);

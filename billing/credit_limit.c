@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "billing/store.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,7 +301,7 @@ static int credit_check(int argc, char **argv)
                              1, p);
     bool ok = res != NULL;
     if (ok && customer && PQntuples(res) == 0) {
-        log_error("no customer \"%s\"", customer);
+        known_missing(conn, "customer", customer);
         ok = false;
     }
     for (int i = 0; ok && i < PQntuples(res); i++)
@@ -310,12 +311,10 @@ static int credit_check(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_credit(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"check", credit_check, "check exposures against credit limits and notify thresholds"},
-        {"show", credit_show, "show a customer's exposure against its credit limit"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter credit", commands, argc, argv);
-}
+static const struct cli_command credit_table[] = {
+    {"check", credit_check, "check exposures against credit limits and notify thresholds", NULL},
+    {"show", credit_show, "show a customer's exposure against its credit limit", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(credit, "gpumeter credit", credit_table)

@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "billing/lifecycle.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static int read_customer(PGconn *conn, const char *code, const char *day, struct
     int rc = 1;
     if (!res) return 1;
     if (PQntuples(res) != 1)
-        log_error("no customer \"%s\"", code);
+        known_missing(conn, "customer", code);
     else if (!PQgetvalue(res, 0, 1)[0])
         log_error("customer \"%s\" has no contract: its deposit has no currency", code);
     else {
@@ -377,17 +378,16 @@ static int deposit_list(int argc, char **argv)
         "FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id AND e.account = 'deposit' "
         "JOIN customer c ON c.id = t.customer_id JOIN currency cur ON cur.code = t.currency "
         "WHERE $1::text IS NULL OR c.code = $1 ORDER BY t.at, t.id",
-        1, p, "%s  %-16s %-9s %14s  held %12s  %s\n");
+        1, p, "%-10s  %-16s %-9s %14s  held %12s  %s\n",
+        (const char *const[]){"DAY", "CUSTOMER", "WHAT", "AMOUNT", "HELD", "REFERENCE", NULL});
 }
 
-int cmd_deposit(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"receive", deposit_receive, "record money received for a customer's deposit"},
-        {"apply", deposit_apply, "apply a customer's deposit to its issued invoice"},
-        {"refund", deposit_refund, "pay a customer's deposit back"},
-        {"list", deposit_list, "list deposit postings"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter deposit", commands, argc, argv);
-}
+static const struct cli_command deposit_table[] = {
+    {"receive", deposit_receive, "record money received for a customer's deposit", NULL},
+    {"apply", deposit_apply, "apply a customer's deposit to its issued invoice", NULL},
+    {"refund", deposit_refund, "pay a customer's deposit back", NULL},
+    {"list", deposit_list, "list deposit postings", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(deposit, "gpumeter deposit", deposit_table)

@@ -90,12 +90,10 @@ static int export_focus(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_export(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"etax", export_etax, "the month's fapiao and red reversals for the tax system (XLSX)"},
-        {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter export", commands, argc, argv);
-}
+static const struct cli_command export_table[] = {
+    {"etax", export_etax, "the month's fapiao and red reversals for the tax system (XLSX)", NULL},
+    {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(export, "gpumeter export", export_table)

@@ -95,6 +95,16 @@ static PGresult *checked(PGconn *conn, const char *what, PGresult *res)
     snprintf(last_message, sizeof last_message, "%s", primary ? primary : PQerrorMessage(conn));
     log_error("could not %s", what);
     print_pg_error(PQerrorMessage(conn));
+    /* undefined_table, undefined_function: a database gpumeter never
+     * migrated (or an older one), or not the database meant: say which it is */
+    if (state && (!strcmp(state, "42P01") || !strcmp(state, "42883")))
+        log_hint("The database reached, dbname=%s on %s port %s, is not migrated or is not the "
+                 "one meant. Run \"gpumeter migrate\" to create its schema, or choose another "
+                 "database with GPUMETER_PG (a libpq connection string, e.g. "
+                 "\"dbname=gpumeter_demo\" after make demo) or a config file's pg.conninfo "
+                 "(GPUMETER_CONFIG; docs/configuration.md).",
+                 PQdb(conn) ? PQdb(conn) : "?", PQhost(conn) ? PQhost(conn) : "?",
+                 PQport(conn) ? PQport(conn) : "?");
     PQclear(res);
     return NULL;
 }

@@ -196,7 +196,11 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
             const char *name;
             if (model && doc_string(c, f, model, 64, &name)) {
                 const struct accelerator *a = catalogue_find(name);
-                if (!a)
+                const char *near = a ? NULL : catalogue_suggest(name);
+                if (!a && near)
+                    doc_error(c, f, "unknown accelerator model \"%s\"; did you mean '%s'?", name,
+                              near);
+                else if (!a)
                     doc_error(c, f, "unknown accelerator model \"%s\"", name);
                 else if (strcmp(a->model, name))
                     doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, name);

@@ -48,8 +48,13 @@ static void read_assets(struct doc_check *c, const cJSON *doc, struct project *p
         if (!doc_get_string(c, q, o, "model", true, x->model, sizeof x->model) || !site) continue;
         const struct accelerator *acc = catalogue_find(x->model);
         if (!acc || strcmp(acc->model, x->model)) {
-            doc_error(c, f, "unknown accelerator model \"%s\" (write the catalogue name)",
-                      x->model);
+            const char *near = acc ? acc->model : catalogue_suggest(x->model);
+            if (near)
+                doc_error(c, f, "unknown accelerator model \"%s\"; did you mean '%s'?", x->model,
+                          near);
+            else
+                doc_error(c, f, "unknown accelerator model \"%s\" (write the catalogue name)",
+                          x->model);
             continue;
         }
         if (strlen(x->site) + 1 + strlen(x->model) >= sizeof x->code) {

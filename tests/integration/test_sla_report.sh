@@ -89,7 +89,7 @@ check_eq "a month without windows: no days, no devices, nothing metered, no wind
 run_gm 1 "beta (a contract without an sla)" report availability --customer beta --period 2027-01
 check_match "beta: the reason" "customer beta has no sla in 2027-01" "$out"
 run_gm 1 "a customer that does not exist" report availability --customer nobody --period 2027-01
-check_match "nobody: named" 'no customer "nobody"' "$out"
+check_match "nobody: named" 'unknown customer .nobody.' "$out"
 run_gm 2 "period 2026-13" report availability --customer alpha --period 2026-13
 check_match "2026-13: named" '--period is a month YYYY-MM, not "2026-13"' "$out"
 run_gm 2 "a customer code with a formula character" report availability --customer '=cmd' --period 2027-01

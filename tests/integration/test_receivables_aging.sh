@@ -189,7 +189,7 @@ check_match "the API's invoice JSON has the due day and state" \
 for bad in 2026-13-01 2026-02-30 yesterday; do
     err=$("$GM" report receivables --as-of "$bad" 2>&1 >/dev/null)
     check_eq "report receivables --as-of $bad exits 2" "2" "$?"
-    check_match "and names the value" "--as-of \"$bad\" is not a day \\(YYYY-MM-DD\\)" "$err"
+    check_match "and names the value" "--as-of $bad: .* \\(expected YYYY-MM-DD\\)" "$err"
 done
 "$GM" report receivables --format xml >/dev/null 2>&1
 check_eq "a bad --format exits 2" "2" "$?"
@@ -203,7 +203,7 @@ check_eq "gamma, who owes nothing, has an empty report as of today (exit 0)" \
     "$("$GM" report receivables --customer gamma --format json 2>&1) $?"
 err=$("$GM" dunning run --as-of 2026-13-01 2>&1 >/dev/null)
 check_eq "dunning run --as-of 2026-13-01 exits 2" "2" "$?"
-check_match "and names the value" '--as-of "2026-13-01" is not a day \(YYYY-MM-DD\)' "$err"
+check_match "and names the value" '--as-of 2026-13-01: month 13 is not 01..12 \(expected YYYY-MM-DD\)' "$err"
 check_eq "and sends nothing" "0" "$(q "SELECT count(*) FROM dunning_reminder")"
 err=$("$GM" dunning run --as-of "$(day 50)" 2>&1 >/dev/null)
 check_eq "a day after today without --ahead exits 2 and sends nothing" "2 0" \

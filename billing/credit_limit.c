@@ -213,7 +213,7 @@ static int credit_show(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!cli_code_valid(argv[1])) return cli_usage_error(&spec, "CUSTOMER is a customer code");
+    if (!cli_code_ok(&spec, "CUSTOMER", argv[1])) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
@@ -289,8 +289,7 @@ static int credit_check(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

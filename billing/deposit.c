@@ -113,10 +113,11 @@ static bool print_held(PGconn *conn, const char *customer, const struct who *w, 
 static bool flags_ok(const struct cli_spec *spec, const char *customer, const char *reference,
                      bool need_reference)
 {
-    if (!customer || !cli_code_valid(customer)) {
+    if (!customer) {
         cli_usage_error(spec, "--customer CODE is required (a customer code)");
         return false;
     }
+    if (!cli_code_ok(spec, "--customer", customer)) return false;
     if (need_reference && !reference) {
         cli_usage_error(spec, "--reference is required: the bank reference of the transfer");
         return false;
@@ -361,8 +362,7 @@ static int deposit_list(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     /* checked before the query: a mistyped code is refused as such */
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     const char *p[] = {customer};
     return cli_list(
         &spec, argc, argv, "list deposits",

@@ -68,8 +68,7 @@ static int export_focus(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     char first_day[16];
     if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer must be a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;

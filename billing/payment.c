@@ -307,8 +307,7 @@ static int payment_apply(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!invoices == !customer) return cli_usage_error(&spec, "give --invoice or --customer");
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is not a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct strbuf list = {0};
     if (invoices && !invoice_list(&spec, invoices, &list)) {
         sb_free(&list);
@@ -409,11 +408,7 @@ static bool required_ok(const struct cli_spec *spec, const char *customer, const
         cli_usage_error(spec, "give --customer, --amount and --reference");
         return false;
     }
-    if (!cli_code_valid(customer)) {
-        cli_usage_error(spec, "--customer is not a customer code");
-        return false;
-    }
-    return true;
+    return cli_code_ok(spec, "--customer", customer);
 }
 
 static int payment_record(int argc, char **argv)
@@ -559,8 +554,7 @@ static int payment_list(int argc, char **argv)
     int npos;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is not a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     enum report_format format;
     if (!report_format_parse(format_text, &format) || format == REPORT_TEXT)
         return cli_usage_error(&spec, "--format is csv or json");
@@ -591,8 +585,8 @@ static int payment_reference(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !cli_code_valid(customer))
-        return cli_usage_error(&spec, "give --customer, a customer code");
+    if (!customer) return cli_usage_error(&spec, "give --customer, a customer code");
+    if (!cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!cli_text_ok(&spec, "REF", argv[1], 64)) return CLI_EXIT_USAGE;
     if (utf8_chars(argv[1], strlen(argv[1])) < 4)
         return cli_usage_error(&spec, "REF is too short to tell a customer: 4 to 64 characters");

@@ -289,11 +289,7 @@ static int customer_availability(const struct cli_spec *spec, const char *custom
 {
     int y, m, rc;
     char msg[160];
-    if (!cli_code_valid(customer)) {
-        snprintf(msg, sizeof msg, "--customer is a customer code (a-z, 0-9, - and _), not \"%.64s\"",
-                 customer);
-        return cli_usage_error(spec, msg);
-    }
+    if (!cli_code_ok(spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!period)
         return cli_usage_error(spec, "--customer needs --period YYYY-MM: the month measured");
     if (!time_parse_month(period, &y, &m)) {
@@ -426,8 +422,7 @@ static int report_receivables(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!cli_day_ok(&spec, "as-of", as_of)) return CLI_EXIT_USAGE;
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code (a-z, 0-9, - and _)");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--format is text, csv or json");
     struct config cfg;

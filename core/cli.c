@@ -300,6 +300,13 @@ bool cli_code_valid(const char *s)
     return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
+bool cli_code_ok(const struct cli_spec *spec, const char *opt, const char *code)
+{
+    if (cli_code_valid(code)) return true;
+    cli_bad_value(spec, opt, code, "not a code", "1 to 64 of a-z, 0-9, - and _");
+    return false;
+}
+
 bool cli_period(const struct cli_spec *spec, const char *period, char first_day[16])
 {
     int y, m;

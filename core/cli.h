@@ -82,6 +82,10 @@ bool cli_day_ok(const struct cli_spec *spec, const char *opt, const char *day);
 /* Whether s is a code (customer, contract, plan): 1 to 64 lower-case
  * letters, digits, '-' or '_'. */
 bool cli_code_valid(const char *s);
+/* cli_code_valid(code), else false after printing `--customer Alpha: not a
+ * code (expected 1 to 64 of a-z, 0-9, - and _)` and the usage (the caller
+ * exits CLI_EXIT_USAGE); opt is "--customer" or an argument's "CUSTOMER". */
+bool cli_code_ok(const struct cli_spec *spec, const char *opt, const char *code);
 
 /* What `--opt value` should have been, or NULL when the value passes the
  * placeholder's rule (above): `month 13 is not 01..12` into why. */

@@ -116,8 +116,7 @@ static int customer_update(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     const char *code = argv[1];
-    if (!cli_code_valid(code))
-        return cli_usage_error(&spec, "CODE is 1 to 64 lower-case letters, digits, '-' or '_'");
+    if (!cli_code_ok(&spec, "CODE", code)) return CLI_EXIT_USAGE;
     if (!tax_id || !tax_id_valid(tax_id))
         return cli_usage_error(&spec, "--tax-id is 15 to 20 upper-case letters and digits");
     struct config cfg;

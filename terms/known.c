@@ -1,7 +1,9 @@
 /* known: "unknown customer 'alhpa'; did you mean 'alpha'?" (see known.h). */
 #include "terms/known.h"
 
+#include "core/catalogue.h"
 #include "core/db.h"
+#include "core/docjson.h"
 #include "core/log.h"
 #include "core/suggest.h"
 
@@ -31,4 +33,11 @@ void known_missing(PGconn *conn, const char *kind, const char *code)
     if (near) log_error("unknown %s '%.64s'; did you mean '%s'?", kind, code, near);
     else log_error("unknown %s '%.64s'", kind, code);
     PQclear(res);
+}
+
+void known_model_error(struct doc_check *c, const char *path, const char *name)
+{
+    const char *near = catalogue_suggest(name);
+    if (near) doc_error(c, path, "unknown accelerator model \"%s\"; did you mean '%s'?", name, near);
+    else doc_error(c, path, "unknown accelerator model \"%s\"", name);
 }

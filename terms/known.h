@@ -21,4 +21,10 @@ typedef struct pg_conn PGconn;
  * suggestions still logs the error. */
 void known_missing(PGconn *conn, const char *kind, const char *code);
 
+/* A document's accelerator model the catalogue does not know, reported at
+ * path: `unknown accelerator model "H2O"; did you mean 'H20'?` (the
+ * catalogue's canonical names, core/catalogue.h's catalogue_suggest). */
+struct doc_check;
+void known_model_error(struct doc_check *c, const char *path, const char *name);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "core/decimal.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -196,12 +197,8 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
             const char *name;
             if (model && doc_string(c, f, model, 64, &name)) {
                 const struct accelerator *a = catalogue_find(name);
-                const char *near = a ? NULL : catalogue_suggest(name);
-                if (!a && near)
-                    doc_error(c, f, "unknown accelerator model \"%s\"; did you mean '%s'?", name,
-                              near);
-                else if (!a)
-                    doc_error(c, f, "unknown accelerator model \"%s\"", name);
+                if (!a)
+                    known_model_error(c, f, name);
                 else if (strcmp(a->model, name))
                     doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, name);
                 for (int j = 0; a && j < pl->nmodels - 1; j++)

@@ -32,6 +32,9 @@ check_eq "a number out of its range" \
 check_eq "an empty value is shown quoted" \
     "2|gpumeter: error: --period \"\": not in the form YYYY-MM (expected YYYY-MM)" \
     "$(said invoice list --period '')"
+check_eq "a code that cannot be one" \
+    "2|gpumeter: error: --customer Alpha;: not a code (expected 1 to 64 of a-z, 0-9, - and _)" \
+    "$(said deposit list --customer 'Alpha;')"
 check_eq "a mistyped command: did you mean" \
     "2|gpumeter: error: unknown command \"statment\"; did you mean 'statement'?" "$(said statment)"
 check_eq "a mistyped subcommand names its family" \

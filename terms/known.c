@@ -38,6 +38,7 @@ void known_missing(PGconn *conn, const char *kind, const char *code)
 void known_model_error(struct doc_check *c, const char *path, const char *name)
 {
     const char *near = catalogue_suggest(name);
-    if (near) doc_error(c, path, "unknown accelerator model \"%s\"; did you mean '%s'?", name, near);
+    if (near)
+        doc_error(c, path, "unknown accelerator model \"%s\"; did you mean '%s'?", name, near);
     else doc_error(c, path, "unknown accelerator model \"%s\"", name);
 }

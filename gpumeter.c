@@ -50,7 +50,7 @@ static const struct cli_command commands[] = {
     {"payment", cmd_payment, "bank statements and payments", payment_commands},
     {"migrate", cmd_migrate, "apply the PostgreSQL schema migrations", NULL},
     {"topics", cmd_topics, "create the Kafka usage and dead-letter topics", NULL},
-    {"notify", cmd_notify, "deliver notifications as signed webhooks (no subcommand)",
+    {"notify", cmd_notify, "deliver notifications as signed webhooks (given no subcommand)",
      notify_commands},
     {"deposit", cmd_deposit, "customers' deposits", deposit_commands},
     {"credit", cmd_credit, "customers' exposure against their credit limits", credit_commands},

@@ -10,10 +10,13 @@
 
 # The first error line of `gpumeter ARGS` and its exit code: "N|line".
 said() { # args...
-    local err rc
+    local err rc line
     err=$("$GM" "$@" 2>&1 >/dev/null </dev/null)
     rc=$?
-    printf '%s|%s' "$rc" "$(grep -m1 'error:' <<<"$err")"
+    while IFS= read -r line; do # bash alone: the walk below calls this 120 times
+        case $line in *error:*) printf '%s|%s' "$rc" "$line"; return ;; esac
+    done <<<"$err"
+    printf '%s|' "$rc"
 }
 
 # A handful of exact messages (docs/commands.md, "When a command is wrong").
@@ -94,7 +97,7 @@ while read -r -a path; do
     rc=$?
     usage="gpumeter ${path[*]}"
     [ "$usage" = "gpumeter invoice export" ] && usage="gpumeter export etax" # its deprecated alias
-    [ "$rc" = 0 ] && grep -q "^usage: $usage\( \|$\)" <<<"$h" ||
+    [ "$rc" = 0 ] && [[ $'\n'$h$'\n' == *$'\n'"usage: $usage"[$' \n']* ]] ||
         echo "listed but does not dispatch: gpumeter ${path[*]} --help (exit $rc)" >>"$TMP/wrong"
     extra=()
     [ "${path[*]}" = "invoice export" ] && extra=(--format etax) # the deprecated alias
@@ -113,7 +116,9 @@ while read -r -a path; do
             "2|gpumeter: error: $opt $bad: "*" (expected "*")") ;;
             *) echo "gpumeter ${path[*]} $opt $bad: expected exit 2 and \"$opt $bad: ... (expected ...)\", got [$got]" >>"$TMP/wrong" ;;
         esac
-    done < <(sed -n 's/^  \(--[a-z0-9-]*\) \([^ ]*\) .*/\1 \2/p' <<<"$h")
+    done < <(while IFS= read -r line; do # "  --opt PLACEHOLDER  help": opt and placeholder
+        [[ $line =~ ^\ \ (--[a-z0-9-]+)\ ([^ ]+)\  ]] && echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+    done <<<"$h")
 done <"$TMP/paths"
 check_eq "every listed command dispatches, every typed option names its bad value" "" \
     "$(cat "$TMP/wrong")"

@@ -90,13 +90,25 @@ const char *cli_value_problem(const char *placeholder, const char *value, char *
     return why;
 }
 
+void cli_show_value(const char *value, char shown[CLI_SHOWN_MAX])
+{
+    size_t k = 0;
+    const unsigned char *v = (const unsigned char *)value;
+    for (size_t i = 0; v[i] && i < 64; i++)
+        k += (size_t)snprintf(shown + k, CLI_SHOWN_MAX - k,
+                              v[i] >= 0x20 && v[i] < 0x7f ? "%c" : "\\x%02x", v[i]);
+    shown[k] = '\0';
+}
+
 int cli_bad_value(const struct cli_spec *spec, const char *opt, const char *value,
                   const char *why, const char *expected)
 {
+    char shown[CLI_SHOWN_MAX];
+    cli_show_value(value, shown);
     /* an empty or spaced value is quoted, or it would not be seen */
     bool quote = !value[0] || strpbrk(value, " \t\"");
-    log_error("%s %s%.64s%s: %s (expected %s)", opt, quote ? "\"" : "", value, quote ? "\"" : "",
-              why, expected);
+    log_error("%s %s%s%s: %s (expected %s)", opt, quote ? "\"" : "", shown, quote ? "\"" : "", why,
+              expected);
     cli_usage(spec, stderr);
     return CLI_EXIT_USAGE;
 }

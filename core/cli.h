@@ -90,6 +90,11 @@ bool cli_code_ok(const struct cli_spec *spec, const char *opt, const char *code)
 /* What `--opt value` should have been, or NULL when the value passes the
  * placeholder's rule (above): `month 13 is not 01..12` into why. */
 const char *cli_value_problem(const char *placeholder, const char *value, char *why, size_t n);
+/* A value a person typed, as an error shows it: its first 64 bytes, every
+ * one outside printable ASCII as \xNN (a control or bidirectional
+ * character must not rewrite the line it is shown in). */
+#define CLI_SHOWN_MAX (64 * 4 + 1)
+void cli_show_value(const char *value, char shown[CLI_SHOWN_MAX]);
 /* Prints `--opt value: why (expected placeholder)` and the usage; returns
  * CLI_EXIT_USAGE. The one shape of every bad value. */
 int cli_bad_value(const struct cli_spec *spec, const char *opt, const char *value,

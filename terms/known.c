@@ -2,6 +2,7 @@
 #include "terms/known.h"
 
 #include "core/catalogue.h"
+#include "core/cli.h"
 #include "core/db.h"
 #include "core/docjson.h"
 #include "core/log.h"
@@ -30,8 +31,10 @@ void known_missing(PGconn *conn, const char *kind, const char *code)
     for (int i = 0; res && i < PQntuples(res); i++)
         suggest_offer(&s, PQgetvalue(res, i, 0));
     const char *near = suggest_result(&s);
-    if (near) log_error("unknown %s '%.64s'; did you mean '%s'?", kind, code, near);
-    else log_error("unknown %s '%.64s'", kind, code);
+    char shown[CLI_SHOWN_MAX];
+    cli_show_value(code, shown);
+    if (near) log_error("unknown %s '%s'; did you mean '%s'?", kind, shown, near);
+    else log_error("unknown %s '%s'", kind, shown);
     PQclear(res);
 }
 

@@ -35,6 +35,9 @@ check_eq "a number out of its range" \
 check_eq "an empty value is shown quoted" \
     "2|gpumeter: error: --period \"\": not in the form YYYY-MM (expected YYYY-MM)" \
     "$(said invoice list --period '')"
+check_eq "a control character is shown, not sent to the terminal" \
+    '2|gpumeter: error: --period 2026-1\x1b[2J: not in the form YYYY-MM (expected YYYY-MM)' \
+    "$(said invoice list --period $'2026-1\e[2J')"
 check_eq "a code that cannot be one" \
     "2|gpumeter: error: --customer Alpha;: not a code (expected 1 to 64 of a-z, 0-9, - and _)" \
     "$(said deposit list --customer 'Alpha;')"

@@ -233,6 +233,24 @@ static void test_lists_subcommands(void **state)
     free(buf);
 }
 
+/* A value is shown as typed, all but printable ASCII as \xNN, 64 bytes. */
+static void test_show_value(void **state)
+{
+    (void)state;
+    char shown[CLI_SHOWN_MAX], long_value[100];
+    cli_show_value("2026-13", shown);
+    assert_string_equal(shown, "2026-13");
+    cli_show_value("a\x1b[2J\xe4\xb8\xad", shown);
+    assert_string_equal(shown, "a\\x1b[2J\\xe4\\xb8\\xad");
+    memset(long_value, 'x', sizeof long_value - 1);
+    long_value[sizeof long_value - 1] = '\0';
+    cli_show_value(long_value, shown);
+    assert_int_equal(strlen(shown), 64);
+    memset(long_value, '\x01', sizeof long_value - 1);
+    cli_show_value(long_value, shown); /* the longest it can be */
+    assert_int_equal(strlen(shown), CLI_SHOWN_MAX - 1);
+}
+
 /* Each name over its column; the rows' own words blanked. */
 static void test_list_header(void **state)
 {
@@ -259,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_parse_checks_typed_values),
         cmocka_unit_test(test_lists_subcommands),
         cmocka_unit_test(test_list_header),
+        cmocka_unit_test(test_show_value),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -46,6 +46,13 @@ PGconn *db_connect(const struct config *cfg)
                  strstr(cfg->pg_user, "rater") ? "rater"
                  : strstr(cfg->pg_user, "api") ? "api"
                                                : "billing");
+    else if (strstr(PQerrorMessage(conn), "database \"") &&
+             strstr(PQerrorMessage(conn), "does not exist"))
+        /* the server answered: the database named is not on it */
+        log_hint("The server has no such database. Choose the one that holds your data with "
+                 "GPUMETER_PG (a libpq connection string, e.g. \"dbname=gpumeter_demo\" after "
+                 "make demo) or a config file's pg.conninfo (GPUMETER_CONFIG), or create it and "
+                 "run \"gpumeter migrate\" (docs/configuration.md).");
     else
         log_hint("Start the local services with \"make services-up\", or point GPUMETER_PG at "
                  "your server (docs/configuration.md).");

@@ -171,4 +171,10 @@ check_match "it names the database reached and how to choose another" \
     "HINT: The database reached, dbname=${DB}_empty on 127.0.0.1 port $PG_PORT, is not migrated or is not the one meant\\. Run \"gpumeter migrate\".*GPUMETER_PG" \
     "$err"
 dropdb -h 127.0.0.1 -p "$PG_PORT" -U gpumeter --if-exists "${DB}_empty"
+err=$(GPUMETER_PG="host=127.0.0.1 port=$PG_PORT dbname=${DB}_none user=gpumeter" \
+    "$GM" invoice list 2>&1)
+check_eq "a database the server does not have: exit 1" 1 "$?"
+check_match "it says so, and how to choose another (not how to start the server)" \
+    '^HINT: The server has no such database\. Choose the one that holds your data with GPUMETER_PG' \
+    "$err"
 finish

@@ -92,7 +92,8 @@ build/asan/gpumeter: $(ASAN_OBJ)
 PURE_UNIT := build/asan/tests/test_pricing build/asan/tests/test_billing build/asan/tests/test_sla_credit \
              build/asan/tests/test_debt build/asan/tests/test_returns build/asan/tests/test_index_swap
 PURE_ASAN := $(patsubst %.c,build/asan/%.o,$(wildcard pricing/*.c) core/money.c core/catalogue.c \
-                 core/timeutil.c core/alloc.c core/meter.c core/units.c)
+                 core/timeutil.c core/alloc.c core/meter.c core/units.c \
+                 core/suggest.c)
 $(PURE_UNIT): build/asan/tests/%: tests/unit/%.c $(PURE_ASAN)
 	@mkdir -p $(@D)
 	@echo "  LD asan $@ (pure)"

@@ -6,7 +6,12 @@
  * schema/ (migrate, topics). Any folder may include this header: it is how
  * a command reaches one that lives higher up (terms/plan.c dispatches
  * `plan simulate` to billing/) without including that folder. Each returns the process exit code: 0
- * success, 1 failure at run time, 2 bad usage or configuration. */
+ * success, 1 failure at run time, 2 bad usage or configuration.
+ *
+ * A family of subcommands (invoice run, invoice list, ...) dispatches
+ * through its table (core/cli.h's struct cli_command), and gpumeter.c's
+ * table points at it with the family's *_commands(): the same table is
+ * what dispatches and what `gpumeter help` lists, so they cannot drift. */
 #ifndef GPUMETER_COMMANDS_H
 #define GPUMETER_COMMANDS_H
 
@@ -43,5 +48,29 @@ int cmd_notify(int argc, char **argv); /* billing/notify.c: webhooks of the outb
 int cmd_deposit(int argc, char **argv);
 int cmd_credit(int argc, char **argv);
 int cmd_dunning(int argc, char **argv); /* billing/dunning.c (issue 34, terms) */
+
+struct cli_command;
+const struct cli_command *collect_commands(void);
+const struct cli_command *invoice_commands(void);
+const struct cli_command *plan_commands(void);
+const struct cli_command *contract_commands(void);
+const struct cli_command *customer_commands(void);
+const struct cli_command *customer_key_commands(void);
+const struct cli_command *site_commands(void);
+const struct cli_command *voucher_commands(void);
+const struct cli_command *subsidy_commands(void);
+const struct cli_command *tariff_commands(void);
+const struct cli_command *asset_commands(void);
+const struct cli_command *maintenance_commands(void);
+const struct cli_command *project_commands(void);
+const struct cli_command *report_commands(void);
+const struct cli_command *index_commands(void);
+const struct cli_command *export_commands(void);
+const struct cli_command *receivables_commands(void);
+const struct cli_command *dunning_commands(void);
+const struct cli_command *payment_commands(void);
+const struct cli_command *notify_commands(void);
+const struct cli_command *deposit_commands(void);
+const struct cli_command *credit_commands(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/db.h"
 #include "core/digest.h"
 #include "core/log.h"
+#include "terms/known.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ static int key_create(int argc, char **argv)
         log_info("key %s created; it is shown only now", id);
         rc = 0;
     } else if (res) {
-        log_error("customer \"%s\" does not exist", argv[1]);
+        known_missing(conn, "customer", argv[1]);
     }
     PQclear(res);
     PQfinish(conn);
@@ -131,7 +132,8 @@ static int key_list(int argc, char **argv)
         "coalesce(to_char(k.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "'active'), k.label FROM api_key k LEFT JOIN customer c ON c.id = k.customer_id "
         "ORDER BY k.created_at, k.id",
-        0, NULL, "%s  %-24s %s  %-20s %s\n");
+        0, NULL, "%-12s  %-24s %-20s  %-20s %s\n",
+        (const char *const[]){"ID", "OWNER", "CREATED", "REVOKED", "LABEL", NULL});
 }
 
 static int key_revoke(int argc, char **argv)
@@ -161,13 +163,11 @@ static int key_revoke(int argc, char **argv)
     return rc;
 }
 
-int cmd_customer_key(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"create", key_create, "create an API key (shown once)"},
-        {"list", key_list, "list API keys"},
-        {"revoke", key_revoke, "revoke an API key"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter customer key", commands, argc, argv);
-}
+static const struct cli_command customer_key_table[] = {
+    {"create", key_create, "create an API key (shown once)", NULL},
+    {"list", key_list, "list API keys", NULL},
+    {"revoke", key_revoke, "revoke an API key", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(customer_key, "gpumeter customer key", customer_key_table)

@@ -676,8 +676,13 @@ int cmd_serve(int argc, char **argv)
          "print each route's roles (docs/api.md#roles) and exit", 0, 0},
         {0},
     };
-    const struct cli_spec spec = {"gpumeter serve [--listen ADDR:PORT] [--threads N]",
-                                  "Serve the customer statements API over HTTP.", opts, 0, 0};
+    const struct cli_spec spec = {
+        "gpumeter serve [--listen ADDR:PORT] [--threads N]",
+        "Serve the customer statements API over HTTP, and the web console at / on the same "
+        "address (http://ADDR:PORT/): sign in there with an API key (gpumeter customer key "
+        "create CODE, --finance or --sales); the key is typed once, then a session cookie "
+        "holds it (docs/console.md).",
+        opts, 0, 0};
     int npos;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);

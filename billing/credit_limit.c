@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "billing/store.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +213,7 @@ static int credit_show(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!cli_code_valid(argv[1])) return cli_usage_error(&spec, "CUSTOMER is a customer code");
+    if (!cli_code_ok(&spec, "CUSTOMER", argv[1])) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
@@ -288,8 +289,7 @@ static int credit_check(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
@@ -300,7 +300,7 @@ static int credit_check(int argc, char **argv)
                              1, p);
     bool ok = res != NULL;
     if (ok && customer && PQntuples(res) == 0) {
-        log_error("no customer \"%s\"", customer);
+        known_missing(conn, "customer", customer);
         ok = false;
     }
     for (int i = 0; ok && i < PQntuples(res); i++)
@@ -310,12 +310,10 @@ static int credit_check(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_credit(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"check", credit_check, "check exposures against credit limits and notify thresholds"},
-        {"show", credit_show, "show a customer's exposure against its credit limit"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter credit", commands, argc, argv);
-}
+static const struct cli_command credit_table[] = {
+    {"check", credit_check, "check exposures against credit limits and notify thresholds", NULL},
+    {"show", credit_show, "show a customer's exposure against its credit limit", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(credit, "gpumeter credit", credit_table)

@@ -111,11 +111,9 @@ static int receivables_check(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_receivables(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"check", receivables_check, "list customers in default; emit customer.default"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter receivables", commands, argc, argv);
-}
+static const struct cli_command receivables_table[] = {
+    {"check", receivables_check, "list customers in default; emit customer.default", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(receivables, "gpumeter receivables", receivables_table)

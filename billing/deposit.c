@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/timeutil.h"
 #include "billing/lifecycle.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static int read_customer(PGconn *conn, const char *code, const char *day, struct
     int rc = 1;
     if (!res) return 1;
     if (PQntuples(res) != 1)
-        log_error("no customer \"%s\"", code);
+        known_missing(conn, "customer", code);
     else if (!PQgetvalue(res, 0, 1)[0])
         log_error("customer \"%s\" has no contract: its deposit has no currency", code);
     else {
@@ -112,10 +113,11 @@ static bool print_held(PGconn *conn, const char *customer, const struct who *w, 
 static bool flags_ok(const struct cli_spec *spec, const char *customer, const char *reference,
                      bool need_reference)
 {
-    if (!customer || !cli_code_valid(customer)) {
+    if (!customer) {
         cli_usage_error(spec, "--customer CODE is required (a customer code)");
         return false;
     }
+    if (!cli_code_ok(spec, "--customer", customer)) return false;
     if (need_reference && !reference) {
         cli_usage_error(spec, "--reference is required: the bank reference of the transfer");
         return false;
@@ -360,8 +362,7 @@ static int deposit_list(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     /* checked before the query: a mistyped code is refused as such */
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     const char *p[] = {customer};
     return cli_list(
         &spec, argc, argv, "list deposits",
@@ -377,17 +378,16 @@ static int deposit_list(int argc, char **argv)
         "FROM ledger_txn t JOIN ledger_entry e ON e.txn_id = t.id AND e.account = 'deposit' "
         "JOIN customer c ON c.id = t.customer_id JOIN currency cur ON cur.code = t.currency "
         "WHERE $1::text IS NULL OR c.code = $1 ORDER BY t.at, t.id",
-        1, p, "%s  %-16s %-9s %14s  held %12s  %s\n");
+        1, p, "%-10s  %-16s %-9s %14s  held %12s  %s\n",
+        (const char *const[]){"DAY", "CUSTOMER", "WHAT", "AMOUNT", "HELD", "REFERENCE", NULL});
 }
 
-int cmd_deposit(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"receive", deposit_receive, "record money received for a customer's deposit"},
-        {"apply", deposit_apply, "apply a customer's deposit to its issued invoice"},
-        {"refund", deposit_refund, "pay a customer's deposit back"},
-        {"list", deposit_list, "list deposit postings"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter deposit", commands, argc, argv);
-}
+static const struct cli_command deposit_table[] = {
+    {"receive", deposit_receive, "record money received for a customer's deposit", NULL},
+    {"apply", deposit_apply, "apply a customer's deposit to its issued invoice", NULL},
+    {"refund", deposit_refund, "pay a customer's deposit back", NULL},
+    {"list", deposit_list, "list deposit postings", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(deposit, "gpumeter deposit", deposit_table)

@@ -79,11 +79,9 @@ static int dunning_run(int argc, char **argv)
     return rc;
 }
 
-int cmd_dunning(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"run", dunning_run, "send the reminders overdue invoices have reached, once each"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter dunning", commands, argc, argv);
-}
+static const struct cli_command dunning_table[] = {
+    {"run", dunning_run, "send the reminders overdue invoices have reached, once each", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(dunning, "gpumeter dunning", dunning_table)

@@ -68,8 +68,7 @@ static int export_focus(int argc, char **argv)
     if (r != CLI_OK) return cli_exit_code(r);
     char first_day[16];
     if (!cli_period(&spec, period, first_day)) return CLI_EXIT_USAGE;
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer must be a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct config cfg;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) return rc;
@@ -90,12 +89,10 @@ static int export_focus(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_export(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"etax", export_etax, "the month's fapiao and red reversals for the tax system (XLSX)"},
-        {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter export", commands, argc, argv);
-}
+static const struct cli_command export_table[] = {
+    {"etax", export_etax, "the month's fapiao and red reversals for the tax system (XLSX)", NULL},
+    {"focus", export_focus, "the month's invoices as FinOps FOCUS 1.0 rows (CSV)", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(export, "gpumeter export", export_table)

@@ -38,11 +38,10 @@ static int index_publish(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_index(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"publish", index_publish, "publish a month's price index; a changed value is a revision"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter index", commands, argc, argv);
-}
+static const struct cli_command index_table[] = {
+    {"publish", index_publish, "publish a month's price index; a changed value is a revision",
+     NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(index, "gpumeter index", index_table)

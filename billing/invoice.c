@@ -160,7 +160,8 @@ static int invoice_show(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"customer", CLI_STR, &customer, "CODE", "customer code (without NUMBER)", 0, 0},
         {"period", CLI_STR, &period, "YYYY-MM", "invoice month (without NUMBER)", 0, 0},
-        {"format", CLI_STR, &format, "FORMAT", "text, json, csv or pdf (default text)", 0, 0},
+        {"format", CLI_STR, &format, "text|json|csv|pdf",
+         "text, json, csv or pdf (default text)", 0, 0},
         {"output", CLI_STR, &out, "FILE", "write to FILE (required for pdf)", 0, 0},
         {0},
     };
@@ -243,13 +244,18 @@ static int invoice_list(int argc, char **argv)
         "  AND (NOT $2::bool OR (i.status <> 'draft' AND i.fapiao_number IS NULL)) "
         "ORDER BY i.period, c.code, i.id",
         2, p);
+    static const char fmt[] = "%-16s %-24s %-7s  %-6s %16s %-3s  %-20s  due %-10s  %s\n";
+    if (res && PQntuples(res))
+        cli_list_header(stdout, fmt,
+                        (const char *const[]){"NUMBER", "CUSTOMER", "PERIOD", "STATUS", "TOTAL",
+                                              "CUR", "FAPIAO", "DUE", "STATE", NULL});
     for (int i = 0; res && i < PQntuples(res); i++) {
         int64_t total = 0, digits = 2;
         char amount[32];
         db_get_int64(res, i, 3, &total);
         db_get_int64(res, i, 4, &digits);
         money_format(total, (int)digits, amount, sizeof amount);
-        printf("%-16s %-24s %s  %-6s %16s %s  %-20s  due %-10s  %s\n", PQgetvalue(res, i, 6),
+        printf(fmt, PQgetvalue(res, i, 6),
                PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), amount,
                PQgetvalue(res, i, 5), PQgetvalue(res, i, 7), PQgetvalue(res, i, 8),
                PQgetvalue(res, i, 9));
@@ -303,20 +309,18 @@ static int invoice_export(int argc, char **argv)
     return rc;
 }
 
-static const struct cli_command invoice_commands[] = {
-    {"run", invoice_run, "write or refresh the draft invoices of a month"},
-    {"issue", lifecycle_issue, "number and issue the drafts of a month"},
-    {"void", lifecycle_void, "void an issued invoice with a credit note"},
-    {"credit", lifecycle_credit, "credit part of an issued invoice with a credit note"},
-    {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice"},
-    {"write-off", writeoff_invoice, "write off what is open of an issued invoice"},
-    {"show", invoice_show, "print one invoice (text, json, csv)"},
-    {"list", invoice_list, "list invoices"},
-    {"export", invoice_export, "deprecated: \"gpumeter export etax\" (the fapiao hand-off)"},
-    {NULL, NULL, NULL},
+static const struct cli_command invoice_table[] = {
+    {"run", invoice_run, "write or refresh the draft invoices of a month", NULL},
+    {"issue", lifecycle_issue, "number and issue the drafts of a month", NULL},
+    {"void", lifecycle_void, "void an issued invoice with a credit note", NULL},
+    {"credit", lifecycle_credit, "credit part of an issued invoice with a credit note", NULL},
+    {"fapiao", lifecycle_fapiao, "record the tax system's fapiao number of an issued invoice",
+     NULL},
+    {"write-off", writeoff_invoice, "write off what is open of an issued invoice", NULL},
+    {"show", invoice_show, "print one invoice (text, json, csv)", NULL},
+    {"list", invoice_list, "list invoices", NULL},
+    {"export", invoice_export, "deprecated: \"gpumeter export etax\" (the fapiao hand-off)", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
-int cmd_invoice(int argc, char **argv)
-{
-    return cli_dispatch("gpumeter invoice", invoice_commands, argc, argv);
-}
+CLI_FAMILY(invoice, "gpumeter invoice", invoice_table)

@@ -220,7 +220,7 @@ int lifecycle_void(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"reason", CLI_TEXT, &reason, "TEXT", "why it is void (required)", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", ACTOR_HELP, 0, CLI_ACTOR_MAX},
-        {"code", CLI_STR, &code, "NN",
+        {"code", CLI_STR, &code, "01|02|03|04",
          "the red-reversal reason for the fapiao: 01 开票有误 wrong invoice (default), 02 销货退回 "
          "returned, 03 服务中止 service ended, 04 销售折让 discount",
          0, 0},

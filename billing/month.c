@@ -13,6 +13,7 @@
 #include "pricing/settle.h"
 #include "terms/contract.h"
 #include "terms/plan.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,7 +638,7 @@ int month_price(const struct month_inputs *in, PGconn *conn, bill_fn fn, void *c
         PGresult *res =
             db_query(conn, "look up the customer", "SELECT 1 FROM customer WHERE code = $1", 1, p);
         if (res && PQntuples(res) == 0)
-            log_error("customer \"%s\" does not exist", in->customer);
+            known_missing(conn, "customer", in->customer);
         else if (res)
             log_error("customer \"%s\" has no contract in effect in %s", in->customer,
                       in->period_text);

@@ -277,8 +277,13 @@ static int notify_list(int argc, char **argv)
         "FROM notification WHERE ($1 = '' OR status = $1) AND ($2 = '' OR customer = $2) "
         "ORDER BY outbox_id",
         2, p);
+    static const char fmt[] = "%-36s  %-20s %-18s %-12s %-9s %2s  %-14s %s\n";
+    if (res && PQntuples(res))
+        cli_list_header(stdout, fmt,
+                        (const char *const[]){"EVENT", "KIND", "SUBJECT", "CUSTOMER", "STATUS", "N",
+                                              "LAST", "CREATED", NULL});
     for (int i = 0; res && i < PQntuples(res); i++)
-        printf("%s  %-20s %-18s %-12s %-9s %2s  %-14s %s\n", PQgetvalue(res, i, 0),
+        printf(fmt, PQgetvalue(res, i, 0),
                PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
                PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
                PQgetvalue(res, i, 7));
@@ -354,14 +359,21 @@ static int notify_retry(int argc, char **argv)
     return rc;
 }
 
+static const struct cli_command notify_table[] = {
+    {"list", notify_list, "list notifications and their delivery", NULL},
+    {"retry", notify_retry, "put a dead notification back to pending (audited)", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cli_command *notify_commands(void)
+{
+    return notify_table;
+}
+
 int cmd_notify(int argc, char **argv)
 {
-    static const struct cli_command cmds[] = {
-        {"list", notify_list, "list notifications and their delivery"},
-        {"retry", notify_retry, "put a dead notification back to pending (audited)"},
-        {NULL, NULL, NULL},
-    };
     /* a word after notify is a subcommand; options alone are the deliverer's */
-    if (argc > 1 && argv[1][0] != '-') return cli_dispatch("notify", cmds, argc, argv);
+    if (argc > 1 && argv[1][0] != '-')
+        return cli_dispatch("gpumeter notify", notify_table, argc, argv);
     return notify_deliver(argc, argv);
 }

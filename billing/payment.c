@@ -111,11 +111,12 @@ static int payment_import(int argc, char **argv)
     const char *format = "camt053", *encoding = "utf-8", *account = NULL, *actor = NULL;
     bool dry_run = false;
     const struct cli_opt opts[] = {
-        {"format", CLI_STR, &format, "FORMAT",
+        {"format", CLI_STR, &format, "camt053|csv",
          "camt053 (ISO 20022 BkToCstmrStmt; the default) or csv (a domestic bank's export, "
          "docs/payments.md)",
          0, 0},
-        {"encoding", CLI_STR, &encoding, "ENC", "csv: utf-8 (the default) or gb18030", 0, 0},
+        {"encoding", CLI_STR, &encoding, "utf-8|gb18030",
+         "csv: utf-8 (the default) or gb18030", 0, 0},
         {"account", CLI_STR, &account, "ACCOUNT",
          "csv: our bank account, when the export has no 本方账号 column", 0, 0},
         {"dry-run", CLI_BOOL, &dry_run, NULL, "match and report, then post nothing", 0, 0},
@@ -306,8 +307,7 @@ static int payment_apply(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!invoices == !customer) return cli_usage_error(&spec, "give --invoice or --customer");
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is not a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     struct strbuf list = {0};
     if (invoices && !invoice_list(&spec, invoices, &list)) {
         sb_free(&list);
@@ -408,11 +408,7 @@ static bool required_ok(const struct cli_spec *spec, const char *customer, const
         cli_usage_error(spec, "give --customer, --amount and --reference");
         return false;
     }
-    if (!cli_code_valid(customer)) {
-        cli_usage_error(spec, "--customer is not a customer code");
-        return false;
-    }
-    return true;
+    return cli_code_ok(spec, "--customer", customer);
 }
 
 static int payment_record(int argc, char **argv)
@@ -431,7 +427,8 @@ static int payment_record(int argc, char **argv)
          "oldest first, then its credit balance",
          0, 0},
         {"date", CLI_STR, &date, "YYYY-MM-DD", "the day it was paid (default today)", 0, 0},
-        {"method", CLI_STR, &method, "METHOD", "cheque, offset or transfer (default)", 0, 0},
+        {"method", CLI_STR, &method, "cheque|offset|transfer",
+         "cheque, offset or transfer (default)", 0, 0},
         {"actor", CLI_TEXT, &actor, "NAME", LIFECYCLE_ACTOR_HELP, 0, CLI_ACTOR_MAX},
         {0},
     };
@@ -548,7 +545,7 @@ static int payment_list(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"unapplied", CLI_BOOL, &unapplied, NULL, "only credits waiting for payment apply", 0, 0},
         {"customer", CLI_STR, &customer, "CODE", "only this customer's", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "csv (default) or json", 0, 0},
+        {"format", CLI_STR, &format_text, "csv|json", "csv (default) or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -557,8 +554,7 @@ static int payment_list(int argc, char **argv)
     int npos;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is not a customer code");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     enum report_format format;
     if (!report_format_parse(format_text, &format) || format == REPORT_TEXT)
         return cli_usage_error(&spec, "--format is csv or json");
@@ -589,8 +585,8 @@ static int payment_reference(int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !cli_code_valid(customer))
-        return cli_usage_error(&spec, "give --customer, a customer code");
+    if (!customer) return cli_usage_error(&spec, "give --customer, a customer code");
+    if (!cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!cli_text_ok(&spec, "REF", argv[1], 64)) return CLI_EXIT_USAGE;
     if (utf8_chars(argv[1], strlen(argv[1])) < 4)
         return cli_usage_error(&spec, "REF is too short to tell a customer: 4 to 64 characters");
@@ -610,16 +606,14 @@ static int payment_reference(int argc, char **argv)
     return rc;
 }
 
-int cmd_payment(int argc, char **argv)
-{
-    static const struct cli_command cmds[] = {
-        {"import", payment_import, "post a bank statement (camt.053) to the ledger"},
-        {"apply", payment_apply, "apply an unapplied bank credit to invoices or a customer"},
-        {"record", payment_record, "record a payment by hand (cheque, offset)"},
-        {"list", payment_list, "list bank credits and recorded payments"},
-        {"refund", payment_refund, "pay back a customer's credit balance"},
-        {"reference", payment_reference, "let a reference tell a customer's payments"},
-        {0},
-    };
-    return cli_dispatch("payment", cmds, argc, argv);
-}
+static const struct cli_command payment_table[] = {
+    {"import", payment_import, "post a bank statement (camt.053) to the ledger", NULL},
+    {"apply", payment_apply, "apply an unapplied bank credit to invoices or a customer", NULL},
+    {"record", payment_record, "record a payment by hand (cheque, offset)", NULL},
+    {"list", payment_list, "list bank credits and recorded payments", NULL},
+    {"refund", payment_refund, "pay back a customer's credit balance", NULL},
+    {"reference", payment_reference, "let a reference tell a customer's payments", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(payment, "gpumeter payment", payment_table)

@@ -130,8 +130,8 @@ int cmd_project_show(int argc, char **argv)
          0, 0},
         {"schedule", CLI_BOOL, &schedule, NULL, "print the debt schedule instead of the document",
          0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "of the schedule: text (default), csv or json",
-         0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json",
+         "of the schedule: text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {

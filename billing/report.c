@@ -28,6 +28,7 @@
 #include "billing/sla_availability.h"
 #include "billing/yield.h"
 #include "billing/store.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -166,7 +167,7 @@ static int report_contracts(int argc, char **argv)
     const struct cli_opt opts[] = {
         {"from", CLI_STR, &from, "YYYY-MM", "first month (default: this month, UTC)", 0, 0},
         {"horizon", CLI_INT, &horizon, "N", "months to show (default 6)", 1, 120},
-        {"format", CLI_STR, &format, "FORMAT", "text (default) or json", 0, 0},
+        {"format", CLI_STR, &format, "text|json", "text (default) or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -220,7 +221,7 @@ static int report_yield(int argc, char **argv)
          "rows per accelerator model (default), "
          "site or node",
          0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {"currency", CLI_STR, &currency, "CODE",
          "currency of the books (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
         {0},
@@ -257,7 +258,7 @@ static int report_capacity(int argc, char **argv)
         {"from", CLI_STR, &from, "YYYY-MM-DD", "first day (required)", 0, 0},
         {"to", CLI_STR, &to, "YYYY-MM-DD", "last day, included (required)", 0, 0},
         {"by", CLI_STR, &by, "hour|day", "rows per hour or day (default day)", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -288,11 +289,7 @@ static int customer_availability(const struct cli_spec *spec, const char *custom
 {
     int y, m, rc;
     char msg[160];
-    if (!cli_code_valid(customer)) {
-        snprintf(msg, sizeof msg, "--customer is a customer code (a-z, 0-9, - and _), not \"%.64s\"",
-                 customer);
-        return cli_usage_error(spec, msg);
-    }
+    if (!cli_code_ok(spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!period)
         return cli_usage_error(spec, "--customer needs --period YYYY-MM: the month measured");
     if (!time_parse_month(period, &y, &m)) {
@@ -306,7 +303,7 @@ static int customer_availability(const struct cli_spec *spec, const char *custom
     enum sla_availability_result ok = sla_availability_report(conn, customer, period, format,
                                                               &out);
     if (ok == SLA_AVAILABILITY_OK) fputs(sb_str(&out), stdout);
-    else if (ok == SLA_AVAILABILITY_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
+    else if (ok == SLA_AVAILABILITY_NO_CUSTOMER) known_missing(conn, "customer", customer);
     else if (ok == SLA_AVAILABILITY_NO_SLA)
         log_error("customer %s has no sla in %s: its contract in effect in the month promises "
                   "no availability (docs/contracts.md, \"SLA\")", customer, period);
@@ -330,7 +327,7 @@ static int report_availability(int argc, char **argv)
         {"customer", CLI_STR, &customer, "CODE",
          "instead: this customer's availability under its contract's SLA", 0, 0},
         {"period", CLI_STR, &period, "YYYY-MM", "the month, with --customer", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -377,7 +374,7 @@ static int report_health(int argc, char **argv)
         {"period", CLI_STR, &period, "YYYY-MM", "month (required)", 0, 0},
         {"top", CLI_INT, &top, "N", "devices listed, most time down first (default 10)", 1,
          1000000},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {"currency", CLI_STR, &currency, "CODE",
          "currency of the down time's cost (default " MONEY_DEFAULT_CURRENCY ")", 0, 0},
         {0},
@@ -411,7 +408,7 @@ static int report_receivables(int argc, char **argv)
         {"as-of", CLI_STR, &as_of, "YYYY-MM-DD",
          "the ledger as it stood at the end of this local day (default: today)", 0, 0},
         {"customer", CLI_STR, &customer, "CODE", "one customer (default: all)", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -425,8 +422,7 @@ static int report_receivables(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     if (!cli_day_ok(&spec, "as-of", as_of)) return CLI_EXIT_USAGE;
-    if (customer && !cli_code_valid(customer))
-        return cli_usage_error(&spec, "--customer is a customer code (a-z, 0-9, - and _)");
+    if (customer && !cli_code_ok(&spec, "--customer", customer)) return CLI_EXIT_USAGE;
     if (!report_format_parse(format_text, &format))
         return cli_usage_error(&spec, "--format is text, csv or json");
     struct config cfg;
@@ -436,7 +432,7 @@ static int report_receivables(int argc, char **argv)
     enum aging_result ok = aging_report(conn, as_of, customer, cfg.default_after_days, format,
                                         &out);
     if (ok == AGING_OK) fputs(sb_str(&out), stdout);
-    else if (ok == AGING_NO_CUSTOMER) log_error("no customer \"%s\"", customer);
+    else if (ok == AGING_NO_CUSTOMER) known_missing(conn, "customer", customer);
     sb_free(&out);
     PQfinish(conn);
     return ok == AGING_OK ? 0 : 1;
@@ -452,9 +448,9 @@ static int report_index(int argc, char **argv)
         {"from", CLI_STR, &from, "YYYY-MM", "first month (required without --period)", 0, 0},
         {"to", CLI_STR, &to, "YYYY-MM", "last month (required without --period)", 0, 0},
         {"period", CLI_STR, &period, "YYYY-MM", "one month: --from and --to both", 0, 0},
-        {"series", CLI_STR, &series_text, "SERIES",
+        {"series", CLI_STR, &series_text, "gpu_hours|tokens|commitments",
          "gpu_hours (default), tokens or commitments", 0, 0},
-        {"basis", CLI_STR, &basis_text, "BASIS",
+        {"basis", CLI_STR, &basis_text, "gross|net",
          "gross (default) or net of pre-tax vouchers and subsidies", 0, 0},
         {"model", CLI_STR, &model, "MODEL",
          "one accelerator model, or token class (default: all)", 0, 0},
@@ -462,7 +458,7 @@ static int report_index(int argc, char **argv)
          "every publication stored (index publish), revisions beside the original", 0, 0},
         {"days", CLI_BOOL, &days, NULL,
          "the GPU-hour series per day of one month (--from = --to), provisional", 0, 0},
-        {"format", CLI_STR, &format_text, "FORMAT", "text (default), csv or json", 0, 0},
+        {"format", CLI_STR, &format_text, "text|csv|json", "text (default), csv or json", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
@@ -509,20 +505,21 @@ static int report_index(int argc, char **argv)
         &out);
 }
 
-int cmd_report(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"vouchers", report_vouchers, "what a voucher program paid in a month, per customer"},
-        {"commitments", report_commitments, "take-or-pay use, shortfall, bank and expiries"},
-        {"contracts", report_contracts, "the contract calendar: commitments, endings, GPUs freed"},
-        {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs"},
-        {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback"},
-        {"project", cmd_report_project, "a project's month: revenue, cash, costs, CFADS, DSCR"},
-        {"receivables", report_receivables, "aging: open amounts by days past due, and DSO"},
-        {"availability", report_availability, "devices' up, degraded and down time, availability"},
-        {"health", report_health, "the devices that fail most, and why"},
-        {"index", report_index, "the realised compute price index per model and month"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter report", commands, argc, argv);
-}
+static const struct cli_command report_table[] = {
+    {"vouchers", report_vouchers, "what a voucher program paid in a month, per customer", NULL},
+    {"commitments", report_commitments, "take-or-pay use, shortfall, bank and expiries", NULL},
+    {"contracts", report_contracts, "the contract calendar: commitments, endings, GPUs freed",
+     NULL},
+    {"capacity", report_capacity, "idle capacity: whole idle nodes and stranded GPUs", NULL},
+    {"yield", report_yield, "what each GPU earned: capacity, revenue, costs, margin, payback",
+     NULL},
+    {"project", cmd_report_project, "a project's month: revenue, cash, costs, CFADS, DSCR", NULL},
+    {"receivables", report_receivables, "aging: open amounts by days past due, and DSO", NULL},
+    {"availability", report_availability, "devices' up, degraded and down time, availability",
+     NULL},
+    {"health", report_health, "the devices that fail most, and why", NULL},
+    {"index", report_index, "the realised compute price index per model and month", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(report, "gpumeter report", report_table)

@@ -46,7 +46,7 @@ int cmd_statement(int argc, char **argv)
         {"customer", CLI_STR, &customer, "CODE", "customer code (required)", 0, 0},
         {"period", CLI_STR, &period, "YYYY-MM", "month, in the customer's time zone (required)", 0,
          0},
-        {"format", CLI_STR, &format, "FORMAT", "text, json or csv (default text)", 0, 0},
+        {"format", CLI_STR, &format, "text|json|csv", "text, json or csv (default text)", 0, 0},
         {0},
     };
     const struct cli_spec spec = {"gpumeter statement --customer CODE --period YYYY-MM [options]",

@@ -1,6 +1,8 @@
 /* catalogue: accelerator models and name normalisation (see catalogue.h). */
 #include "catalogue.h"
 
+#include "suggest.h"
+
 #include <ctype.h>
 #include <stddef.h>
 #include <string.h>
@@ -77,6 +79,15 @@ static void normalise(const char *in, char *out, size_t cap)
 static bool starts_with(const char *s, const char *prefix)
 {
     return !strncmp(s, prefix, strlen(prefix));
+}
+
+const char *catalogue_suggest(const char *name)
+{
+    struct suggest s;
+    suggest_init(&s, name);
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        suggest_offer(&s, entries[i].model);
+    return suggest_result(&s);
 }
 
 const struct accelerator *catalogue_find(const char *reported)

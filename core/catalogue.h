@@ -22,6 +22,10 @@ struct accelerator {
 
 /* NULL when the name matches no catalogue entry. */
 const struct accelerator *catalogue_find(const char *reported);
+/* The catalogue model a name that catalogue_find does not know is a typo
+ * of ("H8O0" -> "H800"), by suggest.h's rule over the canonical names, or
+ * NULL: for "did you mean" in an error. */
+const char *catalogue_suggest(const char *name);
 /* Whether a vendor ("nvidia", "huawei", ...) makes a catalogue model. */
 bool catalogue_has_vendor(const char *vendor);
 /* The vendor as a customer reads it: "NVIDIA", "Huawei"; the vendor itself

@@ -6,6 +6,14 @@
  * --help, and on any bad usage prints what was wrong plus the usage to
  * stderr. Exit codes follow git: bad usage is CLI_EXIT_USAGE (2).
  *
+ * Every bad value is named with what was expected, in one shape:
+ * `--period 2026-13: month 13 is not 01..12 (expected YYYY-MM)`. The
+ * placeholder (struct cli_opt's arg) is the rule cli_parse checks, so the
+ * usage cannot say one thing and the parser take another: "YYYY-MM" is a
+ * month, "YYYY-MM-DD" a day, "a|b|c" one of those words; a CLI_INT is a
+ * whole number within its bounds. An unknown option or command says
+ * "did you mean" when one is close (suggest.h).
+ *
  * cli_dispatch runs one entry of a subcommand table, git-style; it serves
  * both the top level (`gpumeter rate`) and families (`gpumeter invoice run`). Runs on the main
  * thread, before a command starts any other. */
@@ -28,7 +36,8 @@ struct cli_opt {
     const char *name; /* without the leading "--" */
     enum cli_type type;
     void *target;    /* bool *, const char **, long long * */
-    const char *arg; /* placeholder shown in usage, NULL for CLI_BOOL */
+    const char *arg; /* placeholder shown in usage, NULL for CLI_BOOL; also the
+                        rule for a CLI_STR's value: YYYY-MM, YYYY-MM-DD, a|b|c */
     const char *help;
     long long min, max; /* CLI_INT bounds, inclusive; ignored when both 0;
                            CLI_TEXT: max characters */
@@ -73,17 +82,55 @@ bool cli_day_ok(const struct cli_spec *spec, const char *opt, const char *day);
 /* Whether s is a code (customer, contract, plan): 1 to 64 lower-case
  * letters, digits, '-' or '_'. */
 bool cli_code_valid(const char *s);
+/* cli_code_valid(code), else false after printing `--customer Alpha: not a
+ * code (expected 1 to 64 of a-z, 0-9, - and _)` and the usage (the caller
+ * exits CLI_EXIT_USAGE); opt is "--customer" or an argument's "CUSTOMER". */
+bool cli_code_ok(const struct cli_spec *spec, const char *opt, const char *code);
 
+/* What `--opt value` should have been, or NULL when the value passes the
+ * placeholder's rule (above): `month 13 is not 01..12` into why. */
+const char *cli_value_problem(const char *placeholder, const char *value, char *why, size_t n);
+/* A value a person typed, as an error shows it: its first 64 bytes, every
+ * one outside printable ASCII as \xNN (a control or bidirectional
+ * character must not rewrite the line it is shown in). */
+#define CLI_SHOWN_MAX (64 * 4 + 1)
+void cli_show_value(const char *value, char shown[CLI_SHOWN_MAX]);
+/* Prints `--opt value: why (expected placeholder)` and the usage; returns
+ * CLI_EXIT_USAGE. The one shape of every bad value. */
+int cli_bad_value(const struct cli_spec *spec, const char *opt, const char *value,
+                  const char *why, const char *expected);
+
+/* A subcommand; a family (invoice, plan) also gives subs, the table its run
+ * dispatches through, so that `gpumeter help` lists the family's
+ * subcommands from the very table that dispatches them. */
 struct cli_command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    const struct cli_command *(*subs)(void); /* NULL for a single command */
 };
 
-/* argv[0] is the family's name ("gpumeter", "invoice"), argv[1] the command.
- * Runs it with argv shifted by one; lists the commands for "help", "--help"
- * (stdout, exit 0) or a missing/unknown command (stderr, exit 2). */
+/* argv[0] is the family's name ("gpumeter", "gpumeter invoice"), argv[1]
+ * the command. Runs it with argv shifted by one; lists the commands for
+ * "help", "--help" (stdout, exit 0) or a missing command (stderr, exit 2);
+ * "help CMD [SUB]" is "CMD [SUB] --help". An unknown command is one error
+ * line with "did you mean" when one is close, exit 2. */
 int cli_dispatch(const char *family, const struct cli_command *cmds, int argc, char **argv);
+/* A family whose command does nothing but dispatch: defines name_commands(),
+ * its table (gpumeter.c's subs, so that help lists what dispatches), and
+ * cmd_name(), which dispatches through it as family ("gpumeter invoice"). */
+#define CLI_FAMILY(name, family, table)                                                            \
+    const struct cli_command *name##_commands(void)                                                \
+    {                                                                                              \
+        return table;                                                                              \
+    }                                                                                              \
+    int cmd_##name(int argc, char **argv)                                                          \
+    {                                                                                              \
+        return cli_dispatch(family, table, argc, argv);                                            \
+    }
+
+/* The commands, one a line with their summaries; a family's line ends with
+ * its subcommands' names. */
 void cli_list_commands(const char *family, const struct cli_command *cmds, FILE *out);
 
 /* Bad usage found after parsing: prints msg and the usage, returns
@@ -105,10 +152,19 @@ bool cli_day_not_ahead(PGconn *conn, const struct cli_spec *spec, const char *op
 PGconn *cli_open_db(const struct cli_spec *spec, int argc, char **argv, struct config *cfg,
                     int *exit_code);
 
+/* A list's header: the rows' printf format fmt (only %s conversions, with
+ * flags and widths, and %%) printed with the column names (upper case, a
+ * NULL-terminated array, one per %s), its literal words blanked, so that
+ * each name stands over its column. Lists print it before their first row
+ * and print nothing at all when there is no row (a script reading an empty
+ * list still reads nothing). */
+void cli_list_header(FILE *out, const char *fmt, const char *const *names);
+
 /* A list command whole: cli_open_db, then sql (n params) with each row
- * printed through fmt, a printf format of one %s per column (at most 8).
- * Returns the command's exit code. */
+ * printed through fmt, a printf format of one %s per column (at most 8),
+ * under cli_list_header's header of names. Returns the command's exit
+ * code. */
 int cli_list(const struct cli_spec *spec, int argc, char **argv, const char *what, const char *sql,
-             int n, const char *const *params, const char *fmt);
+             int n, const char *const *params, const char *fmt, const char *const *names);
 
 #endif

@@ -46,6 +46,13 @@ PGconn *db_connect(const struct config *cfg)
                  strstr(cfg->pg_user, "rater") ? "rater"
                  : strstr(cfg->pg_user, "api") ? "api"
                                                : "billing");
+    else if (strstr(PQerrorMessage(conn), "database \"") &&
+             strstr(PQerrorMessage(conn), "does not exist"))
+        /* the server answered: the database named is not on it */
+        log_hint("The server has no such database. Choose the one that holds your data with "
+                 "GPUMETER_PG (a libpq connection string, e.g. \"dbname=gpumeter_demo\" after "
+                 "make demo) or a config file's pg.conninfo (GPUMETER_CONFIG), or create it and "
+                 "run \"gpumeter migrate\" (docs/configuration.md).");
     else
         log_hint("Start the local services with \"make services-up\", or point GPUMETER_PG at "
                  "your server (docs/configuration.md).");
@@ -95,6 +102,16 @@ static PGresult *checked(PGconn *conn, const char *what, PGresult *res)
     snprintf(last_message, sizeof last_message, "%s", primary ? primary : PQerrorMessage(conn));
     log_error("could not %s", what);
     print_pg_error(PQerrorMessage(conn));
+    /* undefined_table, undefined_function: a database gpumeter never
+     * migrated (or an older one), or not the database meant: say which it is */
+    if (state && (!strcmp(state, "42P01") || !strcmp(state, "42883")))
+        log_hint("The database reached, dbname=%s on %s port %s, is not migrated or is not the "
+                 "one meant. Run \"gpumeter migrate\" to create its schema, or choose another "
+                 "database with GPUMETER_PG (a libpq connection string, e.g. "
+                 "\"dbname=gpumeter_demo\" after make demo) or a config file's pg.conninfo "
+                 "(GPUMETER_CONFIG; docs/configuration.md).",
+                 PQdb(conn) ? PQdb(conn) : "?", PQhost(conn) ? PQhost(conn) : "?",
+                 PQport(conn) ? PQport(conn) : "?");
     PQclear(res);
     return NULL;
 }

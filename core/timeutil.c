@@ -3,6 +3,7 @@
 
 #include "core/invariant.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -166,6 +167,39 @@ bool time_parse_month(const char *s, int *year, int *month)
     *year = y;
     *month = m;
     return true;
+}
+
+/* The year and month of "YYYY-MM..." (a month, or a day's first 7
+ * characters) and what is wrong with them, for the *_problem functions. */
+static const char *month_part_problem(const char *s, const char *form, int *y, int *m, char *why,
+                                      size_t n)
+{
+    size_t len = strlen(form);
+    bool shape = strlen(s) == len && digits(s, 4, y) && s[4] == '-' && digits(s + 5, 2, m) &&
+                 (len == 7 || (s[7] == '-' && isdigit((unsigned char)s[8]) &&
+                               isdigit((unsigned char)s[9])));
+    if (!shape) snprintf(why, n, "not in the form %s", form);
+    else if (*y < 1970) snprintf(why, n, "year %d is before 1970", *y);
+    else if (*m < 1 || *m > 12) snprintf(why, n, "month %d is not 01..12", *m);
+    else return NULL;
+    return why;
+}
+
+const char *time_month_problem(const char *s, char *why, size_t n)
+{
+    int y, m;
+    return month_part_problem(s, "YYYY-MM", &y, &m, why, n);
+}
+
+const char *time_date_problem(const char *s, char *why, size_t n)
+{
+    int y, m, d = 0;
+    int64_t days;
+    if (month_part_problem(s, "YYYY-MM-DD", &y, &m, why, n)) return why;
+    if (time_parse_date(s, &days)) return NULL;
+    digits(s + 8, 2, &d);
+    snprintf(why, n, "day %d is not 01..%02d in %.7s", d, days_in_month(y, m), s);
+    return why;
 }
 
 int64_t time_floor_hour(int64_t ms)

@@ -9,6 +9,7 @@
 #define GPUMETER_TIMEUTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TIME_TEXT_LEN 48 /* room for any int64 instant */
@@ -52,6 +53,12 @@ bool time_parse_month(const char *s, int *year, int *month);
 /* "YYYY-MM-DD", a real calendar day from 1970 to 9999, as days since
  * 1970-01-01; false for anything else (2026-02-30, 0000-01-01, "2026-1-1"). */
 bool time_parse_date(const char *s, int64_t *days);
+/* Why s is not what time_parse_month (time_date_problem: time_parse_date)
+ * takes, in words for a person ("month 13 is not 01..12", "day 30 is not
+ * 01..28 in 2026-02", "not in the form YYYY-MM"), written to why; NULL when
+ * it is. */
+const char *time_month_problem(const char *s, char *why, size_t n);
+const char *time_date_problem(const char *s, char *why, size_t n);
 /* The first day of period "YYYY-MM" as "YYYY-MM-01" (the SQL date of a
  * month everywhere); period must have been checked by time_parse_month. */
 void time_month_first_day(const char *period, char buf[16]);

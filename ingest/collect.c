@@ -150,16 +150,25 @@ static int (*const runners[])(int, char **) = {collect_dcgm, collect_npu, collec
                                                collect_metax, collect_iluvatar};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
-int cmd_collect(int argc, char **argv)
+/* Built once from kinds[] (each kind's name and summary are written there
+ * alone); on the main thread, as cli.h's dispatch is. */
+const struct cli_command *collect_commands(void)
 {
-    struct cli_command table[NKINDS + 3];
+    static struct cli_command table[NKINDS + 3];
+    if (table[0].name) return table;
     for (size_t i = 0; i < NKINDS; i++)
-        table[i] = (struct cli_command){kinds[i].name, runners[i], kinds[i].summary};
-    table[NKINDS] = (struct cli_command){"synthetic", synthetic_collect,
-                                         "generate a simulated month of usage with known totals"};
+        table[i] = (struct cli_command){kinds[i].name, runners[i], kinds[i].summary, NULL};
+    table[NKINDS] = (struct cli_command){
+        "synthetic", synthetic_collect, "generate a simulated month of usage with known totals",
+        NULL};
     table[NKINDS + 1] = (struct cli_command){
         "reporter", cmd_collect_reporter,
-        "create, list and revoke the token endpoint's per-reporter credentials"};
-    table[NKINDS + 2] = (struct cli_command){NULL, NULL, NULL};
-    return cli_dispatch("gpumeter collect", table, argc, argv);
+        "the token endpoint's per-reporter credentials", collect_reporter_commands};
+    table[NKINDS + 2] = (struct cli_command){NULL, NULL, NULL, NULL};
+    return table;
+}
+
+int cmd_collect(int argc, char **argv)
+{
+    return cli_dispatch("gpumeter collect", collect_commands(), argc, argv);
 }

@@ -382,8 +382,13 @@ static int reporter_list(int argc, char **argv)
     struct reporters rs;
     int rc = start(&spec, argc, argv, &path, &rs, NULL);
     if (rc >= 0) return rc;
+    static const char fmt[] = "%-12s  %-20s %-32s %-20s  %s\n";
+    if (rs.n)
+        cli_list_header(stdout, fmt,
+                        (const char *const[]){"ID", "NAME", "ACCOUNTS", "CREATED", "REVOKED",
+                                              NULL});
     for (size_t i = 0; i < rs.n; i++)
-        printf("%s  %-20s %-32s %s  %s\n", rs.v[i].id, rs.v[i].name, rs.v[i].patterns,
+        printf(fmt, rs.v[i].id, rs.v[i].name, rs.v[i].patterns,
                rs.v[i].created, strcmp(rs.v[i].revoked, "-") ? rs.v[i].revoked : "active");
     reporters_free(&rs);
     return 0;
@@ -420,13 +425,11 @@ static int reporter_revoke(int argc, char **argv)
     return rc;
 }
 
-int cmd_collect_reporter(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"create", reporter_create, "create a token reporter's credential (shown once)"},
-        {"list", reporter_list, "list token reporters"},
-        {"revoke", reporter_revoke, "revoke a token reporter"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter collect reporter", commands, argc, argv);
-}
+static const struct cli_command collect_reporter_table[] = {
+    {"create", reporter_create, "create a token reporter's credential (shown once)", NULL},
+    {"list", reporter_list, "list token reporters", NULL},
+    {"revoke", reporter_revoke, "revoke a token reporter", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(collect_reporter, "gpumeter collect reporter", collect_reporter_table)

@@ -79,5 +79,8 @@ struct reporters_watch {
 bool reporters_watch(struct reporters_watch *w);
 
 int cmd_collect_reporter(int argc, char **argv);
+struct cli_command;
+/* its subcommands, the table cmd_collect_reporter dispatches (core/cli.h) */
+const struct cli_command *collect_reporter_commands(void);
 
 #endif

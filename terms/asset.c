@@ -60,24 +60,20 @@ const struct doc_kind asset_kind = {
 DOC_COMMANDS(tariff, tariff_kind)
 DOC_COMMANDS(asset, asset_kind)
 
-int cmd_tariff(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", tariff_apply, "validate a site's energy tariff and store it"},
-        {"list", tariff_list, "list tariff versions"},
-        {"show", tariff_show, "print the version in effect on a date"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter tariff", commands, argc, argv);
-}
+static const struct cli_command tariff_table[] = {
+    {"apply", tariff_apply, "validate a site's energy tariff and store it", NULL},
+    {"list", tariff_list, "list tariff versions", NULL},
+    {"show", tariff_show, "print the version in effect on a date", NULL},
+    {NULL, NULL, NULL, NULL},
+};
 
-int cmd_asset(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", asset_apply, "validate a fleet's size, cost and life and store it"},
-        {"list", asset_list, "list asset versions"},
-        {"show", asset_show, "print the version in effect on a date"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter asset", commands, argc, argv);
-}
+CLI_FAMILY(tariff, "gpumeter tariff", tariff_table)
+
+static const struct cli_command asset_table[] = {
+    {"apply", asset_apply, "validate a fleet's size, cost and life and store it", NULL},
+    {"list", asset_list, "list asset versions", NULL},
+    {"show", asset_show, "print the version in effect on a date", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(asset, "gpumeter asset", asset_table)

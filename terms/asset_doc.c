@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "terms/plan_doc.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ bool asset_doc_parse(const cJSON *doc, struct asset *a, struct doc_check *c)
     if (doc_get_string(c, "$", doc, "model", true, a->model, sizeof a->model)) {
         const struct accelerator *acc = catalogue_find(a->model);
         if (!acc)
-            doc_error(c, "$.model", "unknown accelerator model \"%s\"", a->model);
+            known_model_error(c, "$.model", a->model);
         else if (strcmp(acc->model, a->model))
             doc_error(c, "$.model", "write the catalogue name \"%s\" for \"%s\"", acc->model,
                       a->model);

@@ -562,48 +562,40 @@ static int contract_diff(int argc, char **argv)
     return docstore_diff(&contract_kind, argc, argv);
 }
 
-int cmd_contract(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", contract_apply, "validate a contract document and store it"},
-        {"list", contract_list, "list contract versions"},
-        {"show", contract_show, "print the version in effect on a date"},
-        {"diff", contract_diff, "show what applying a document would change"},
-        {"terminate", termination_command, "end a contract early, at the end of a day"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter contract", commands, argc, argv);
-}
+static const struct cli_command contract_table[] = {
+    {"apply", contract_apply, "validate a contract document and store it", NULL},
+    {"list", contract_list, "list contract versions", NULL},
+    {"show", contract_show, "print the version in effect on a date", NULL},
+    {"diff", contract_diff, "show what applying a document would change", NULL},
+    {"terminate", termination_command, "end a contract early, at the end of a day", NULL},
+    {NULL, NULL, NULL, NULL},
+};
 
-int cmd_site(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", site_apply, "validate a site document (its PUE) and store it"},
-        {"list", site_list, "list site versions"},
-        {"show", site_show, "print the version in effect on a date"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter site", commands, argc, argv);
-}
+CLI_FAMILY(contract, "gpumeter contract", contract_table)
 
-int cmd_voucher(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"issue", voucher_apply, "validate a voucher document and store it"},
-        {"list", voucher_list, "list vouchers"},
-        {"show", voucher_show, "print a voucher and what it has paid"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter voucher", commands, argc, argv);
-}
+static const struct cli_command site_table[] = {
+    {"apply", site_apply, "validate a site document (its PUE) and store it", NULL},
+    {"list", site_list, "list site versions", NULL},
+    {"show", site_show, "print the version in effect on a date", NULL},
+    {NULL, NULL, NULL, NULL},
+};
 
-int cmd_subsidy(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", subsidy_apply, "validate an energy subsidy program and store it"},
-        {"list", subsidy_list, "list subsidy program versions"},
-        {"show", subsidy_show, "print the version in effect on a date"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter subsidy", commands, argc, argv);
-}
+CLI_FAMILY(site, "gpumeter site", site_table)
+
+static const struct cli_command voucher_table[] = {
+    {"issue", voucher_apply, "validate a voucher document and store it", NULL},
+    {"list", voucher_list, "list vouchers", NULL},
+    {"show", voucher_show, "print a voucher and what it has paid", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(voucher, "gpumeter voucher", voucher_table)
+
+static const struct cli_command subsidy_table[] = {
+    {"apply", subsidy_apply, "validate an energy subsidy program and store it", NULL},
+    {"list", subsidy_list, "list subsidy program versions", NULL},
+    {"show", subsidy_show, "print the version in effect on a date", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(subsidy, "gpumeter subsidy", subsidy_table)

@@ -5,6 +5,7 @@
 
 #include "core/catalogue.h"
 #include "core/timeutil.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -69,7 +70,7 @@ static void read_overrides(struct doc_check *c, const cJSON *doc, struct contrac
             if (po->meter == METER_BIT_TOKENS)
                 doc_error(c, f, "token prices are by model size: leave model out");
             else if (!a)
-                doc_error(c, f, "unknown accelerator model \"%s\"", po->model);
+                known_model_error(c, f, po->model);
             else if (strcmp(a->model, po->model))
                 doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, po->model);
         }
@@ -416,7 +417,7 @@ static void read_index_swaps(struct doc_check *c, const cJSON *doc, struct contr
         if (doc_get_string(c, q, o, "model", true, s->model, sizeof s->model)) {
             const struct accelerator *a = catalogue_find(s->model);
             if (!a)
-                doc_error(c, f, "unknown accelerator model \"%s\"", s->model);
+                known_model_error(c, f, s->model);
             else if (strcmp(a->model, s->model))
                 doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, s->model);
         }

@@ -9,6 +9,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/utf8.h"
+#include "terms/known.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -115,8 +116,7 @@ static int customer_update(int argc, char **argv)
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
     const char *code = argv[1];
-    if (!cli_code_valid(code))
-        return cli_usage_error(&spec, "CODE is 1 to 64 lower-case letters, digits, '-' or '_'");
+    if (!cli_code_ok(&spec, "CODE", code)) return CLI_EXIT_USAGE;
     if (!tax_id || !tax_id_valid(tax_id))
         return cli_usage_error(&spec, "--tax-id is 15 to 20 upper-case letters and digits");
     struct config cfg;
@@ -135,7 +135,7 @@ static int customer_update(int argc, char **argv)
         3, p);
     rc = 1;
     if (res && !strcmp(PQgetvalue(res, 0, 0), "0")) {
-        log_error("no customer \"%s\"", code);
+        known_missing(conn, "customer", code);
     } else if (res) {
         printf("customer %s: %s\n", code,
                strcmp(PQgetvalue(res, 0, 1), "1") ? "unchanged" : "taxpayer number set");
@@ -159,17 +159,16 @@ static int customer_list(int argc, char **argv)
         "  WHERE k.customer_id = c.id), '-'), "
         "  (SELECT count(DISTINCT a.account) FROM account a WHERE a.customer_id = c.id), c.name "
         "FROM customer c ORDER BY c.code",
-        0, NULL, "%-24s %-24s %4s accounts  %s\n");
+        0, NULL, "%-24s %-24s %8s  %s\n",
+        (const char *const[]){"CODE", "CONTRACT", "ACCOUNTS", "NAME", NULL});
 }
 
-int cmd_customer(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"add", customer_add, "add a customer"},
-        {"update", customer_update, "change a customer's taxpayer number"},
-        {"list", customer_list, "list customers"},
-        {"key", cmd_customer_key, "create, list and revoke API keys"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter customer", commands, argc, argv);
-}
+static const struct cli_command customer_table[] = {
+    {"add", customer_add, "add a customer", NULL},
+    {"update", customer_update, "change a customer's taxpayer number", NULL},
+    {"list", customer_list, "list customers", NULL},
+    {"key", cmd_customer_key, "customers' API keys", customer_key_commands},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(customer, "gpumeter customer", customer_table)

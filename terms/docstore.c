@@ -1,6 +1,7 @@
 /* docstore: apply, list, show and diff of versioned documents (see
  * docstore.h). */
 #include "terms/docstore.h"
+#include "terms/known.h"
 
 #include "core/cli.h"
 #include "core/db.h"
@@ -322,7 +323,9 @@ int docstore_list(const struct doc_kind *k, int argc, char **argv)
                     "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
                     "applied_by, coalesce(document->>'name', document->>'program', '') "
                     "FROM document WHERE kind = $1 ORDER BY code, effective_from",
-                    1, p, "%-24s %s  %-16s %s  %-16s %s\n");
+                    1, p, "%-24s %-10s  %-16s %-20s  %-16s %s\n",
+                    (const char *const[]){"CODE", "EFFECTIVE", "CUSTOMER", "APPLIED", "BY", "NAME",
+                                          NULL});
 }
 
 /* The stored document of code in effect on date (YYYY-MM-DD), or NULL. */
@@ -341,7 +344,13 @@ static cJSON *stored_version(PGconn *conn, const struct doc_kind *k, const char 
         sb_free(&check.errors);
         snprintf(from, 16, "%s", PQgetvalue(res, 0, 1));
     } else if (res && !quiet) {
-        log_error("%s \"%s\" has no version in effect on %s", k->kind, code, date);
+        const char *q[] = {k->kind, code};
+        PGresult *any = db_query(conn, "look for any version",
+                                 "SELECT 1 FROM document WHERE kind = $1 AND code = $2 LIMIT 1",
+                                 2, q);
+        if (any && PQntuples(any) == 0) known_missing(conn, k->kind, code);
+        else log_error("%s \"%s\" has no version in effect on %s", k->kind, code, date);
+        PQclear(any);
     }
     *failed = res == NULL;
     PQclear(res);

@@ -115,17 +115,18 @@ static int maintenance_windows(int argc, char **argv)
                     "CASE WHEN maintenance_announced(m) THEN 'announced' "
                     "ELSE 'unannounced' END, reason "
                     "FROM maintenance_window m ORDER BY code, effective_from, idx",
-                    0, NULL, "%-20s %s  %-40s %s  %s  %-11s  %s\n");
+                    0, NULL, "%-20s %-10s  %-40s %-20s  %-20s  %-11s  %s\n",
+                    (const char *const[]){"CODE", "VERSION", "SCOPE", "STARTS", "ENDS",
+                                          "NOTICE", "REASON", NULL});
 }
 
-int cmd_maintenance(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", maintenance_apply, "validate the operator's maintenance windows and store them"},
-        {"list", maintenance_windows, "list every window, announced or not"},
-        {"show", maintenance_show, "print the version in effect on a date"},
-        {"diff", maintenance_diff, "show what applying a document would change"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter maintenance", commands, argc, argv);
-}
+static const struct cli_command maintenance_table[] = {
+    {"apply", maintenance_apply, "validate the operator's maintenance windows and store them",
+     NULL},
+    {"list", maintenance_windows, "list every window, announced or not", NULL},
+    {"show", maintenance_show, "print the version in effect on a date", NULL},
+    {"diff", maintenance_diff, "show what applying a document would change", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(maintenance, "gpumeter maintenance", maintenance_table)

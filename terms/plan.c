@@ -42,16 +42,14 @@ static int plan_diff(int argc, char **argv)
     return docstore_diff(&plan_kind, argc, argv);
 }
 
-static const struct cli_command plan_commands[] = {
-    {"apply", plan_apply, "validate a plan document and store it as a version"},
-    {"list", plan_list, "list plan versions"},
-    {"show", plan_show, "print the version in effect on a date"},
-    {"diff", plan_diff, "show what applying a document would change"},
-    {"simulate", cmd_plan_simulate, "price a customer's month under a proposed plan, side by side"},
-    {NULL, NULL, NULL},
+static const struct cli_command plan_table[] = {
+    {"apply", plan_apply, "validate a plan document and store it as a version", NULL},
+    {"list", plan_list, "list plan versions", NULL},
+    {"show", plan_show, "print the version in effect on a date", NULL},
+    {"diff", plan_diff, "show what applying a document would change", NULL},
+    {"simulate", cmd_plan_simulate, "price a customer's month under a proposed plan, side by side",
+     NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
-int cmd_plan(int argc, char **argv)
-{
-    return cli_dispatch("gpumeter plan", plan_commands, argc, argv);
-}
+CLI_FAMILY(plan, "gpumeter plan", plan_table)

@@ -3,6 +3,7 @@
 
 #include "core/catalogue.h"
 #include "core/decimal.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -197,7 +198,7 @@ static void read_gpu(struct doc_check *c, const cJSON *gpu, struct plan *pl)
             if (model && doc_string(c, f, model, 64, &name)) {
                 const struct accelerator *a = catalogue_find(name);
                 if (!a)
-                    doc_error(c, f, "unknown accelerator model \"%s\"", name);
+                    known_model_error(c, f, name);
                 else if (strcmp(a->model, name))
                     doc_error(c, f, "write the catalogue name \"%s\" for \"%s\"", a->model, name);
                 for (int j = 0; a && j < pl->nmodels - 1; j++)

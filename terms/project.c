@@ -153,14 +153,13 @@ static int project_diff(int argc, char **argv)
     return docstore_diff(&project_kind, argc, argv);
 }
 
-int cmd_project(int argc, char **argv)
-{
-    static const struct cli_command commands[] = {
-        {"apply", project_apply, "validate a financed project (assets, contracts, debt) and store it"},
-        {"list", project_list, "list project versions"},
-        {"show", cmd_project_show, "print the version in effect on a date, or its debt schedule"},
-        {"diff", project_diff, "show what applying a document would change"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch("gpumeter project", commands, argc, argv);
-}
+static const struct cli_command project_table[] = {
+    {"apply", project_apply, "validate a financed project (assets, contracts, debt) and store it",
+     NULL},
+    {"list", project_list, "list project versions", NULL},
+    {"show", cmd_project_show, "print the version in effect on a date, or its debt schedule", NULL},
+    {"diff", project_diff, "show what applying a document would change", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+CLI_FAMILY(project, "gpumeter project", project_table)

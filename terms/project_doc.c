@@ -4,6 +4,7 @@
 #include "core/catalogue.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "terms/known.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,8 +49,11 @@ static void read_assets(struct doc_check *c, const cJSON *doc, struct project *p
         if (!doc_get_string(c, q, o, "model", true, x->model, sizeof x->model) || !site) continue;
         const struct accelerator *acc = catalogue_find(x->model);
         if (!acc || strcmp(acc->model, x->model)) {
-            doc_error(c, f, "unknown accelerator model \"%s\" (write the catalogue name)",
-                      x->model);
+            if (acc) /* a name telemetry uses: the document writes the catalogue's */
+                doc_error(c, f, "unknown accelerator model \"%s\"; did you mean '%s'?", x->model,
+                          acc->model);
+            else
+                known_model_error(c, f, x->model);
             continue;
         }
         if (strlen(x->site) + 1 + strlen(x->model) >= sizeof x->code) {

@@ -18,7 +18,7 @@ for c in collect rate invoice statement migrate topics; do
     check_match "help lists $c" "  $c " "$out"
 done
 out=$("$GM" invoice run --help); check_match "subcommand --help lists flags" '--dry-run' "$out"
-out=$("$GM" help statement); check_match "help <cmd> shows its usage" '--format FORMAT' "$out"
+out=$("$GM" help statement); check_match "help <cmd> shows its usage" '--format text\|json\|csv' "$out"
 
 out=$(GPUMETER_PG="host=127.0.0.1 port=1 dbname=x user=gpumeter" "$GM" migrate 2>&1); rc=$?
 check_eq "unreachable PostgreSQL exits 1" 1 "$rc"

@@ -114,7 +114,7 @@ run_gm 2 "credit check: a customer that is no code" credit check --customer "a'b
 run_gm 2 "credit check: an unknown flag" credit check --all
 run_gm 2 "credit show: no customer" credit show
 run_gm 1 "credit check: an unknown customer" credit check --customer nobody
-check_match "says so" 'no customer "nobody"' "$out"
+check_match "says so" 'unknown customer .nobody.' "$out"
 
 # The API: what a scheduler polls.
 KA=$("$GM" customer key create alpha 2>/dev/null)

@@ -109,7 +109,7 @@ run_gm 0 "report availability of a day with no health" report availability --fro
 check_eq "a range nothing was metered in: the fleet's row, no availability" "site,devices,metered_ms,up_ms,degraded_ms,down_ms,availability_ppm
 all,0,0,0,0,0," "$out"
 run_gm 2 "report availability --by pod is a usage error" report availability --from 2026-10-01 --to 2026-10-01 --by pod
-check_match "and says what --by takes" "--by is site, model, node or device" "$out"
+check_match "and says what --by takes" "--by pod: not one of the choices \\(expected site\\|model\\|node\\|device\\)" "$out"
 run_gm 2 "report availability without --to is a usage error" report availability --from 2026-10-01
 
 # The collector's own health events (collect dcgm --health, ingest/health.h)

@@ -39,7 +39,7 @@ check_eq "maintenance list: every window, scope, UTC times, announced or not, re
     "lingang-2027         2027-01-01  sh-lingang                               2027-01-09T18:00:00Z  2027-01-09T22:00:00Z  announced    UPS replacement
 lingang-2027         2027-01-01  sh-lingang/gpu-node-07                   2027-01-20T00:00:00Z  2027-01-20T03:00:00Z  unannounced  BIOS update
 lingang-2027         2027-01-01  sh-lingang/gpu-node-08/$GPU 2027-01-21T00:00:00Z  2027-01-21T01:00:00Z  announced    reseat" \
-    "$out"
+    "$(tail -n +2 <<<"$out")"
 
 # What each window excludes: a site window every node and device of the
 # site, from its start up to (not at) its end; a device window that device

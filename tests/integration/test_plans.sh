@@ -21,7 +21,7 @@ check_eq "a bad document exits 2" 2 "$?"
 check_eq "and lists every problem with its JSON path" "\$.nmae: unknown field
 \$.name: is required
 \$.gpu_hours.prices[1].unit_price: must not be negative
-\$.gpu_hours.prices[2].model: unknown accelerator model \"H2O\"
+\$.gpu_hours.prices[2].model: unknown accelerator model \"H2O\"; did you mean 'H20'?
 \$.gpu_hours.time_of_use[1]: overlaps band \"peak\" at 11:00" "$(echo "$err" | grep '^\$')"
 check_match "saying nothing was applied" "rejected: 5 problems, nothing applied" "$err"
 echo '{"plan": "x",' >"$TMP/broken.json"

@@ -253,9 +253,9 @@ check_eq "the terminated backlog's total and last month" "backlog,248.39 backlog
 run_gm 2 "report project --backlog with a bad format" report project --project spv-year --period 2026-12 --backlog --format xml
 # A month that is not one is named as given, not called missing.
 run_gm 2 "report project --period 2026-13" report project --project spv-year --period 2026-13
-check_match "the bad month named" '^gpumeter: error: --period "2026-13" is not a month \(YYYY-MM\)' "$out"
+check_match "the bad month named" '^gpumeter: error: --period 2026-13: month 13 is not 01..12 \(expected YYYY-MM\)' "$out"
 run_gm 2 "report project without --period" report project --project spv-year
 check_match "a missing month is required" '^gpumeter: error: --period YYYY-MM is required' "$out"
 run_gm 2 "index publish --period 2026-1" index publish --period 2026-1
-check_match "the same rule for every --period" '^gpumeter: error: --period "2026-1" is not a month \(YYYY-MM\)' "$out"
+check_match "the same rule for every --period" '^gpumeter: error: --period 2026-1: not in the form YYYY-MM \(expected YYYY-MM\)' "$out"
 finish

@@ -58,7 +58,7 @@ check_eq "the JSON schedule: the last row" \
 run_gm 2 "project show --format without --schedule" project show lingang-spv-1 --format csv
 run_gm 2 "project show --schedule --format xml" project show lingang-spv-1 --schedule --format xml
 run_gm 1 "project show of an unknown project" project show nowhere --schedule
-check_match "project show of an unknown project: said" 'project "nowhere" has no version in effect' "$out"
+check_match "project show of an unknown project: said" 'unknown project .nowhere.' "$out"
 
 run_gm 0 "the same document again" project apply "$TMP/p1.json" --actor cfo
 check_match "the same document again: unchanged" "version 2026-01-01: unchanged" "$out"
@@ -106,7 +106,7 @@ check_eq "a bad project: every problem on its path" \
 \$.project: use lower-case letters, digits, '-' and '_'
 \$.effective_from: must be a date like \"2026-01-01\"
 \$.currency: must be an ISO 4217 code like \"CNY\"
-\$.assets[0].model: unknown accelerator model \"H900\" (write the catalogue name)
+\$.assets[0].model: unknown accelerator model \"H900\"
 \$.assets[2]: the same asset as assets[1]
 \$.contracts[1]: must be a string of 1 to 64 characters
 \$.contracts[2]: the same contract as contracts[0]

@@ -41,7 +41,7 @@ RACE=$TMP/race-reporters
 for i in $(seq 1 12); do
     "$GM" collect reporter create "old$i" --accounts "acct-$i" --reporters "$RACE" >/dev/null
 done
-for id in $("$GM" collect reporter list --reporters "$RACE" | awk '{print $1}'); do
+for id in $("$GM" collect reporter list --reporters "$RACE" | awk 'NR > 1 {print $1}'); do
     "$GM" collect reporter revoke "$id" --reporters "$RACE" >/dev/null 2>&1 &
 done
 for i in $(seq 1 6); do
@@ -51,7 +51,7 @@ done
 wait
 check_eq "12 revocations and 6 creations at once: every one kept" "12 revoked, 6 active" \
     "$("$GM" collect reporter list --reporters "$RACE" |
-        awk '$NF == "active" {a++} $NF != "active" {r++} END {printf "%d revoked, %d active", r, a}')"
+        awk 'NR > 1 && $NF == "active" {a++} NR > 1 && $NF != "active" {r++} END {printf "%d revoked, %d active", r, a}')"
 check_eq "and the file is still the operator's alone" 600 "$(stat -c %a "$RACE")"
 
 "$GM" collect tokens --listen "$port" --state-dir "$TMP/st" --stdout >"$TMP/events" \

@@ -67,7 +67,7 @@ done
 # The flags --help lists: "--flag" alone, or "--flag VALUE" when it takes one.
 help_flags() { # subcommand words...
     "$gm" "$@" --help 2>/dev/null |
-        sed -nE 's/^[[:space:]]+(--[a-z0-9-]+)( ([A-Z][A-Z0-9:|_.-]*))?.*/\1 \3/p'
+        sed -nE 's/^[[:space:]]+(--[a-z0-9-]+)( ([A-Za-z0-9][A-Za-z0-9:|_.-]*))?.*/\1 \3/p'
 }
 
 check_args() { # unit what flags-of-help words...

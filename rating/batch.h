@@ -73,6 +73,7 @@ struct batch_msg {
     bool rejected;         /* isolated as the message PostgreSQL refuses */
     bool signed_event;     /* it carried a signature, right or wrong */
     bool rebuilt;          /* its payload is event_encode of head, num and signature */
+    uint16_t slot;         /* batch_flush's: the connection its partition commits on */
 };
 
 struct batch_counts {
@@ -123,9 +124,20 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
                const char *payload, size_t len);
 /* Commits and empties the batch (also when FENCED or FAILED: the caller
  * replays from the stored offsets), adding what it committed to *counts.
- * A batch refused for one message's data commits without it (above). */
-enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
-                              struct batch_counts *counts);
+ * A batch refused for one message's data commits without it (above).
+ * With nconns > 1 the commit is split by partition (docs/rating.md#the-
+ * commit-split-over-connections): the batch's partitions are dealt out to
+ * the connections in turn, and each connection commits, on a thread of its
+ * own (the caller's for conns[0]), one transaction holding everything of
+ * its partitions and their offsets, so a partition is wholly committed or
+ * wholly not whatever happens between the transactions. A transaction
+ * aborted by a deadlock or serialization failure (SQLSTATE 40P01, 40001)
+ * is run again from its start. FENCED if any part was fenced, else FAILED
+ * if any part failed: the caller replays every partition from its stored
+ * offset (those that committed are not read again). conns[1..] are
+ * reconnected here when lost; conns[0] is the caller's to reconnect. */
+enum flush_result batch_flush(struct batch *b, PGconn *const *conns, size_t nconns,
+                              const struct flush_ctx *ctx, struct batch_counts *counts);
 /* Sets *out to the exact bytes message m of batch b was consumed as. */
 void batch_msg_payload(const struct batch *b, const struct batch_msg *m, struct strbuf *out);
 /* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */

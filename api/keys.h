@@ -21,7 +21,8 @@ struct caller {
     bool finance;
     bool sales;              /* plans, customers and simulations only (schema 020) */
     char customer[65];       /* "" for finance and sales */
-    long long usage_version; /* of the customer asked about; 0 when it has none */
+    long long usage_version; /* of the customer asked about (the sum of its slots'
+                                counters, schema 071); 0 when it has none */
     long long statement_version; /* schema 065: everything else a statement reads */
 };
 

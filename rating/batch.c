@@ -431,6 +431,12 @@ static bool save_partitions(struct flush *f, bool *fenced)
     return ok;
 }
 
+/* What only this transaction's partitions write comes first (dedup state,
+ * parked events, dead letters, offsets and counters: keyed by source or
+ * partition), the rows partitions share last (capacity, health, hourly
+ * usage with its rollup and usage versions), so that a transaction on
+ * another connection waiting for those rows waits only for the shared
+ * writes and the commit (docs/rating.md#the-commit-split-over-connections). */
 static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
 {
     for (size_t i = 0; i < f->ntally; i++)
@@ -438,16 +444,16 @@ static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
             *fenced = true;
             return false;
         }
+    if (!dedup_save(&f->dedup, f->conn) || !save_parked(f)) return false;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
+    if (!save_partitions(f, fenced) || !capacity_write(f->conn, &f->capacity) ||
+        !device_health_write(f->conn, &f->health))
+        return false;
     int64_t t0 = time_monotonic_ms();
     bool usage_ok = usage_write(f->conn, &f->usage);
     *usage_ms = time_monotonic_ms() - t0;
-    if (!usage_ok || !capacity_write(f->conn, &f->capacity) ||
-        !device_health_write(f->conn, &f->health) ||
-        !dedup_save(&f->dedup, f->conn) || !save_parked(f))
-        return false;
-    for (size_t i = 0; i < f->n; i++)
-        if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
-    return save_partitions(f, fenced);
+    return usage_ok;
 }
 
 static void add_counts(const struct flush *f, struct batch_counts *c)
@@ -598,6 +604,13 @@ static enum flush_result isolate(struct batch_msg *msgs, size_t n, const char *b
     return FLUSH_OK;
 }
 
+bool batch_conn_slot(PGconn *conn, int slot)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SET gpumeter.usage_version_slot = %d", slot);
+    return db_exec(conn, "set the connection's usage version slot", sql, 0, NULL);
+}
+
 /* One connection's share of a batch: the messages of its partitions. */
 struct slot {
     struct batch_msg *msgs;
@@ -607,7 +620,7 @@ struct slot {
     const struct flush_ctx *ctx;
     struct batch_counts counts;
     enum flush_result result;
-    bool helper; /* not the rater's own connection */
+    int index;   /* in batch_flush's conns */
     pthread_t thread;
 };
 
@@ -616,8 +629,12 @@ static void *commit_slot(void *arg)
     struct slot *s = arg;
     s->result = FLUSH_OK;
     if (!s->n) return NULL;
-    /* a helper connection lost since: the rater's own (slot 0) it reconnects itself */
-    if (s->helper && PQstatus(s->conn) != CONNECTION_OK) PQreset(s->conn);
+    /* a helper connection lost since (the rater's own, conns[0], it
+     * reconnects itself): again, in its usage version slot */
+    if (s->index > 0 && PQstatus(s->conn) != CONNECTION_OK) {
+        PQreset(s->conn);
+        if (PQstatus(s->conn) == CONNECTION_OK) batch_conn_slot(s->conn, s->index);
+    }
     s->result = commit_retrying(s->msgs, s->n, s->bytes, s->conn, s->ctx, &s->counts);
     if (s->result == FLUSH_FAILED && refused_for_data(s->conn))
         s->result = isolate(s->msgs, s->n, s->bytes, s->conn, s->ctx, &s->counts);
@@ -671,7 +688,7 @@ enum flush_result batch_flush(struct batch *b, PGconn *const *conns, size_t ncon
     if (nconns > 1) split_by_partition(b, nconns);
     for (size_t i = 0, k = 0; k < nconns; k++) {
         slots[k] = (struct slot){.msgs = b->msgs + i, .bytes = b->bytes.buf, .conn = conns[k],
-                                 .ctx = ctx, .helper = k > 0};
+                                 .ctx = ctx, .index = (int)k};
         while (i < b->n && (nconns == 1 || b->msgs[i].slot == k)) {
             i++;
             slots[k].n++;

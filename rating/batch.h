@@ -138,6 +138,11 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
  * reconnected here when lost; conns[0] is the caller's to reconnect. */
 enum flush_result batch_flush(struct batch *b, PGconn *const *conns, size_t nconns,
                               const struct flush_ctx *ctx, struct batch_counts *counts);
+/* Makes conn, batch_flush's conns[slot], move its own part of each
+ * customer's usage version (schema 071), so that the connections of a
+ * batch do not queue on one row per customer; conns[0] keeps slot 0, the
+ * one every other writer moves. False after logging. */
+bool batch_conn_slot(PGconn *conn, int slot);
 /* Sets *out to the exact bytes message m of batch b was consumed as. */
 void batch_msg_payload(const struct batch *b, const struct batch_msg *m, struct strbuf *out);
 /* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */

@@ -520,11 +520,14 @@ int cmd_rate(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     r.conns[r.nconns++] = r.conn;
-    while (r.nconns < (size_t)r.cfg.commit_connections)
-        if (!(r.conns[r.nconns++] = db_connect(&r.cfg))) {
+    while (r.nconns < (size_t)r.cfg.commit_connections) {
+        int slot = (int)r.nconns;
+        r.conns[r.nconns++] = db_connect(&r.cfg); /* NULL closes as nothing */
+        if (!r.conns[slot] || !batch_conn_slot(r.conns[slot], slot)) {
             close_connections(&r);
             return 1;
         }
+    }
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     snprintf(r.owner, sizeof r.owner, "%s:%d", host, (int)getpid());

@@ -60,6 +60,13 @@ check_eq "after the second kill no partition is committed in part" 0 \
 check_eq "the restarted rater finishes" 0 "$?"
 check_counters "after the kills: every message consumed once, no duplicates" "$sent $sent 0 0"
 check_eq "every partition committed up to its end" "$parts 0" "$(partition_state)"
+# the connections after the first moved usage versions of their own
+# (schema 071), which the API reads summed
+if [ "$(q "SELECT count(*) FROM usage_version WHERE slot = 1")" -gt 0 ]; then
+    pass "the second connection moved its own usage versions"
+else
+    fail "the second connection moved its own usage versions: expected rows of slot 1, got none"
+fi
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"

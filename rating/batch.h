@@ -12,7 +12,8 @@
  *  - rated: split into hourly usage (usage.h).
  * batch_flush commits all of it with the dedup state, the next offset of
  * every partition and the counters (consumed = rated + duplicates +
- * dead_lettered + parked, a CHECK in PostgreSQL) in one transaction, and
+ * dead_lettered + parked, a CHECK in PostgreSQL) in one transaction per
+ * commit connection, each holding all of its partitions (below), and
  * only if every partition is still held at the epoch it was consumed under:
  * a rater that lost a partition (a zombie) cannot commit for it.
  *
@@ -22,7 +23,10 @@
  * message that fails alone is found, and that message becomes a dead letter
  * (rejected_by_database, with PostgreSQL's message) while the rest commits.
  * Not thread-safe: a batch has one thread at a time, the consuming one until
- * batch_flush, then the flusher's (flusher.h) until that returns. */
+ * batch_flush, then the flusher's (flusher.h) until that returns; batch_flush
+ * itself hands each connection's share of the messages to a thread of its
+ * own and joins them before it returns (the dead-letter producer under a
+ * lock). */
 #ifndef GPUMETER_BATCH_H
 #define GPUMETER_BATCH_H
 

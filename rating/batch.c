@@ -571,7 +571,7 @@ static enum flush_result commit_retrying(struct batch_msg *msgs, size_t n, const
         enum flush_result r = commit_range(msgs, n, bytes, conn, ctx, counts);
         if (r == FLUSH_OK) fault_after_commit();
         if (r != FLUSH_FAILED || attempt == COMMIT_ATTEMPTS || !worth_retrying(conn)) return r;
-        log_info("a batch's transaction was aborted (SQLSTATE %s); committing it again",
+        log_warn("a batch's transaction was aborted (SQLSTATE %s); committing it again",
                  db_last_sqlstate());
         db_clear_error();
     }

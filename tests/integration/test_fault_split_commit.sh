@@ -56,8 +56,26 @@ check_eq "the rater exits again at the knob" 137 "$?"
 check_eq "after the second kill no partition is committed in part" 0 \
     "$(partition_state | cut -d' ' -f2)"
 
-"$GM" rate --until-idle 2>>"$TMP/rate.log"
+# A serialization failure (what PostgreSQL answers a transaction it
+# aborts, as for a deadlock) injected once, at the first counters a
+# batch's transaction adds (after its offsets): that transaction runs
+# again from its start.
+pg -c "CREATE SEQUENCE fault_aborts;
+       GRANT USAGE ON SEQUENCE fault_aborts TO gpumeter_rater;
+       CREATE FUNCTION fault_abort_once() RETURNS trigger LANGUAGE plpgsql AS \$\$
+       BEGIN
+           IF nextval('fault_aborts') = 1 THEN
+               RAISE EXCEPTION 'injected by the test' USING ERRCODE = '40001';
+           END IF;
+           RETURN NULL;
+       END \$\$;
+       GRANT EXECUTE ON FUNCTION fault_abort_once() TO gpumeter_rater;
+       CREATE TRIGGER fault_abort_once BEFORE INSERT ON rating_counter
+           FOR EACH STATEMENT EXECUTE FUNCTION fault_abort_once();" >/dev/null
+"$GM" rate --until-idle 2>"$TMP/retry.log"
 check_eq "the restarted rater finishes" 0 "$?"
+check_eq "the aborted transaction is run again at once, once" 1 \
+    "$(grep -c 'SQLSTATE 40001); committing it again' "$TMP/retry.log")"
 check_counters "after the kills: every message consumed once, no duplicates" "$sent $sent 0 0"
 check_eq "every partition committed up to its end" "$parts 0" "$(partition_state)"
 # the connections after the first moved usage versions of their own
@@ -71,4 +89,25 @@ fi
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
 check_match "conservation holds" "conservation: holds" "$("$GM" conservation)"
+
+# One new source whose events are on two partitions (a producer that keys
+# otherwise, or a topic given more partitions): seqs 1-50 on partition 0,
+# 51-100 on 1, met at once by the two connections' transactions; then
+# every seq again on partition 2. The second transaction must read the
+# first's window, not start from an empty one and overwrite it.
+map_accounts ns-split
+ev() { # seq
+    printf '{"v":1,"source":"split/one","seq":%s,"account":"ns-split","cluster":"c1","site":"s1","start":"2026-10-01T00:00:00Z","end":"2026-10-01T00:00:00Z","tokens":%s}\n' "$1" "$((1000 * $1))"
+}
+to_partition() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -p "$1"; }
+for s in $(seq 1 50); do ev "$s"; done | to_partition 0
+for s in $(seq 51 100); do ev "$s"; done | to_partition 1
+GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle --batch 1000000 --batch-ms 600000 2>>"$TMP/rate.log"
+for s in $(seq 1 100); do ev "$s"; done | to_partition 2
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "a source on two partitions: its window whole, every seq once" "100 {} 5050000" \
+    "$(q "SELECT contiguous_seq || ' ' || above::text || ' ' ||
+                 (SELECT sum(quantity) FROM usage_hourly WHERE account = 'ns-split')
+          FROM source_seq WHERE source = 'split/one'")"
+check_counters "and its copies duplicates" "$((sent + 200)) $((sent + 100)) 100 0"
 finish

@@ -72,7 +72,7 @@ pg -c "CREATE SEQUENCE fault_aborts;
        GRANT EXECUTE ON FUNCTION fault_abort_once() TO gpumeter_rater;
        CREATE TRIGGER fault_abort_once BEFORE INSERT ON rating_counter
            FOR EACH STATEMENT EXECUTE FUNCTION fault_abort_once();" >/dev/null
-"$GM" rate --until-idle 2>"$TMP/retry.log"
+GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle 2>"$TMP/retry.log"
 check_eq "the restarted rater finishes" 0 "$?"
 check_eq "the aborted transaction is run again at once, once" 1 \
     "$(grep -c 'SQLSTATE 40001); committing it again' "$TMP/retry.log")"

@@ -657,6 +657,10 @@ static int int32_cmp(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
+/* a slot is a byte of every message (batch.h: a message's record stays
+ * within test_batch_memory's bound) */
+_Static_assert(CONFIG_COMMIT_CONNECTIONS_MAX <= UINT8_MAX, "slots fit batch_msg.slot");
+
 /* Deals the batch's partitions out to nconns slots in turn (in partition
  * order, so equal batches split equally) and sorts the messages by slot. */
 static void split_by_partition(struct batch *b, size_t nconns)
@@ -672,7 +676,7 @@ static void split_by_partition(struct batch *b, size_t nconns)
     for (size_t i = 0; i < b->n; i++) {
         const int32_t *at = bsearch(&b->msgs[i].partition, parts, w, sizeof *parts, int32_cmp);
         assert(at);
-        b->msgs[i].slot = (uint16_t)((size_t)(at - parts) % nconns);
+        b->msgs[i].slot = (uint8_t)((size_t)(at - parts) % nconns);
     }
     free(parts);
     qsort(b->msgs, b->n, sizeof *b->msgs, by_slot);

@@ -77,7 +77,7 @@ struct batch_msg {
     bool rejected;         /* isolated as the message PostgreSQL refuses */
     bool signed_event;     /* it carried a signature, right or wrong */
     bool rebuilt;          /* its payload is event_encode of head, num and signature */
-    uint16_t slot;         /* batch_flush's: the connection its partition commits on */
+    uint8_t slot;          /* batch_flush's: the connection its partition commits on */
 };
 
 struct batch_counts {

@@ -25,7 +25,7 @@
 #define CONFIG_MAX_HMAC    64
 #define CONFIG_MAX_DUNNING_STEPS 16
 /* rater.commit_connections: 1 by measurement (bench/REPORT.md, Rating:
- * the split gained 0.94 to 1.24 on the loaded 2-core machine, and its
+ * the split gained 0.94 to 1.33 on the loaded 2-core machine, and its
  * transactions deadlock on usage_day_changed, retried) */
 #define CONFIG_COMMIT_CONNECTIONS_DEFAULT 1
 #define CONFIG_COMMIT_CONNECTIONS_MAX     16

@@ -31,7 +31,7 @@ enum key_result keys_verify(PGconn *conn, unsigned *prepared, const char *presen
     const char *p[] = {id, asked};
     PGresult *res = db_query_prepared(
         conn, prepared, KEY_VERIFY_SLOT, "look up the API key",
-        "SELECT k.sha256, k.role, coalesce(c.code, ''), coalesce((SELECT v.version "
+        "SELECT k.sha256, k.role, coalesce(c.code, ''), coalesce((SELECT sum(v.version)::bigint "
         "  FROM usage_version v JOIN customer u ON u.id = v.customer_id "
         "  WHERE u.code = coalesce($2, c.code)), 0), "
         "  (SELECT s.version FROM statement_version s), k.read_only "

@@ -26,7 +26,8 @@ struct caller {
     bool operator;           /* the fleet's reports only (schema 070) */
     bool read_only;          /* may not write, not even its own customer's keys (070) */
     char customer[65];       /* "" for finance and sales */
-    long long usage_version; /* of the customer asked about; 0 when it has none */
+    long long usage_version; /* of the customer asked about (the sum of its slots'
+                                counters, schema 071); 0 when it has none */
     long long statement_version; /* schema 065: everything else a statement reads */
 };
 

@@ -54,6 +54,7 @@ void config_defaults(struct config *cfg)
     cfg->partitions = 6;
     cfg->max_future_s = 900;
     cfg->late_horizon_s = 3 * 86400;
+    cfg->commit_connections = CONFIG_COMMIT_CONNECTIONS_DEFAULT;
     cfg->grace_s = 3 * 86400;
     snprintf(cfg->seller.name, sizeof cfg->seller.name, "GPU compute operator");
     cfg->fapiao.special = true;
@@ -279,6 +280,8 @@ static const struct key keys[] = {
      "days"}, /* into seconds */
     WHOLE("rating.max_future_s", NULL, max_future_s, 0, SECONDS_MAX, "seconds"),
     WHOLE("rating.late_horizon_s", NULL, late_horizon_s, 0, SECONDS_MAX, "seconds"),
+    WHOLE("rater.commit_connections", "GPUMETER_COMMIT_CONNECTIONS", commit_connections, 1,
+          CONFIG_COMMIT_CONNECTIONS_MAX, "connections"),
     WHOLE("api.rate_per_s", "GPUMETER_API_RATE", api_rate, 0, 1000000, "requests per second"),
     WHOLE("api.cache_mb", "GPUMETER_API_CACHE_MB", api_cache_mb, 0, 1 << 20, "MiB"),
     WHOLE("api.statement_cache_mb", "GPUMETER_API_STATEMENT_CACHE_MB", api_statement_cache_mb, 0,

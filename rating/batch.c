@@ -15,13 +15,17 @@
 #include "core/alloc.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DLQ_TIMEOUT_MS 30000
 #define REASON_LEN     200 /* a dead letter's sentence, truncated */
+#define COMMIT_ATTEMPTS 20 /* of a transaction aborted by a deadlock or serialization failure */
 
 const char *const dead_reason_codes[DEAD_REASONS] = {
     "malformed_json",   "unsupported_version", "missing_field",        "invalid_field",
@@ -317,8 +321,13 @@ static void classify(struct flush *f)
     }
 }
 
+/* The dead-letter producer is shared by a batch's connections (its
+ * delivery callback counts failures unlocked), and dead letters are rare. */
+static pthread_mutex_t dlq_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static bool send_dead_letters(struct flush *f)
 {
+    pthread_mutex_lock(&dlq_lock);
     bool any = false, ok = true;
     struct strbuf payload = STRBUF_INIT;
     for (size_t i = 0; ok && i < f->n; i++) {
@@ -330,7 +339,9 @@ static bool send_dead_letters(struct flush *f)
                       f->ctx->topic, m->partition, m->offset);
     }
     sb_free(&payload);
-    return ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
+    ok = ok && (!any || dlq_flush(f->ctx->dlq, DLQ_TIMEOUT_MS));
+    pthread_mutex_unlock(&dlq_lock);
+    return ok;
 }
 
 static bool save_dead_letter(struct flush *f, size_t i)
@@ -420,6 +431,12 @@ static bool save_partitions(struct flush *f, bool *fenced)
     return ok;
 }
 
+/* What only this transaction's partitions write comes first (dedup state,
+ * parked events, dead letters, offsets and counters: keyed by source or
+ * partition), the rows partitions share last (capacity, health, hourly
+ * usage with its rollup and usage versions), so that a transaction on
+ * another connection waiting for those rows waits only for the shared
+ * writes and the commit (docs/rating.md#the-commit-split-over-connections). */
 static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
 {
     for (size_t i = 0; i < f->ntally; i++)
@@ -427,16 +444,16 @@ static bool write_all(struct flush *f, bool *fenced, int64_t *usage_ms)
             *fenced = true;
             return false;
         }
+    if (!dedup_save(&f->dedup, f->conn) || !save_parked(f)) return false;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
+    if (!save_partitions(f, fenced) || !capacity_write(f->conn, &f->capacity) ||
+        !device_health_write(f->conn, &f->health))
+        return false;
     int64_t t0 = time_monotonic_ms();
     bool usage_ok = usage_write(f->conn, &f->usage);
     *usage_ms = time_monotonic_ms() - t0;
-    if (!usage_ok || !capacity_write(f->conn, &f->capacity) ||
-        !device_health_write(f->conn, &f->health) ||
-        !dedup_save(&f->dedup, f->conn) || !save_parked(f))
-        return false;
-    for (size_t i = 0; i < f->n; i++)
-        if (f->outcome[i] == DEAD && !save_dead_letter(f, i)) return false;
-    return save_partitions(f, fenced);
+    return usage_ok;
 }
 
 static void add_counts(const struct flush *f, struct batch_counts *c)
@@ -521,6 +538,45 @@ static bool refused_for_data(PGconn *conn)
             !strncmp(s, "P0", 2));
 }
 
+/* A failure that a retry from the start cures: a deadlock or a
+ * serialization failure, which PostgreSQL resolves by aborting one of the
+ * transactions involved (the batch's offsets are in it, so nothing of it
+ * landed). */
+static bool worth_retrying(PGconn *conn)
+{
+    const char *s = db_last_sqlstate();
+    return PQstatus(conn) == CONNECTION_OK && (!strcmp(s, "40P01") || !strcmp(s, "40001"));
+}
+
+/* GPUMETER_FAULT_EXIT_AFTER_COMMITS=N, a test knob (docs/testing.md): the
+ * process _exit()s right after its Nth transaction commits, so that a test
+ * can stop a rater between the per-connection commits of one batch. */
+static void fault_after_commit(void)
+{
+    static atomic_long commits;
+    const char *n = getenv("GPUMETER_FAULT_EXIT_AFTER_COMMITS");
+    if (n && *n && atomic_fetch_add(&commits, 1) + 1 == atol(n)) {
+        log_warn("GPUMETER_FAULT_EXIT_AFTER_COMMITS=%s: exiting after that commit", n);
+        _exit(137);
+    }
+}
+
+/* commit_range, again from the start after a deadlock or a serialization
+ * failure (two connections upserting rows their partitions share). */
+static enum flush_result commit_retrying(struct batch_msg *msgs, size_t n, const char *bytes,
+                                         PGconn *conn, const struct flush_ctx *ctx,
+                                         struct batch_counts *counts)
+{
+    for (int attempt = 1;; attempt++) {
+        enum flush_result r = commit_range(msgs, n, bytes, conn, ctx, counts);
+        if (r == FLUSH_OK) fault_after_commit();
+        if (r != FLUSH_FAILED || attempt == COMMIT_ATTEMPTS || !worth_retrying(conn)) return r;
+        log_warn("a batch's transaction was aborted (SQLSTATE %s); committing it again",
+                 db_last_sqlstate());
+        db_clear_error();
+    }
+}
+
 /* msgs[0..n) failed for its data: commits it in halves, in order (so each
  * partition's offsets only move forward), down to the one message that
  * fails alone, which is then committed as a dead letter. */
@@ -535,12 +591,12 @@ static enum flush_result isolate(struct batch_msg *msgs, size_t n, const char *b
         msgs->rejected = true;
         set_reasonf(msgs, "PostgreSQL refused it: %s (SQLSTATE %s)", db_last_error(),
                     db_last_sqlstate());
-        return commit_range(msgs, 1, bytes, conn, ctx, counts);
+        return commit_retrying(msgs, 1, bytes, conn, ctx, counts);
     }
     size_t half = n / 2;
     const size_t from[2] = {0, half}, len[2] = {half, n - half};
     for (int k = 0; k < 2; k++) {
-        enum flush_result r = commit_range(msgs + from[k], len[k], bytes, conn, ctx, counts);
+        enum flush_result r = commit_retrying(msgs + from[k], len[k], bytes, conn, ctx, counts);
         if (r == FLUSH_FAILED && refused_for_data(conn))
             r = isolate(msgs + from[k], len[k], bytes, conn, ctx, counts);
         if (r != FLUSH_OK) return r;
@@ -548,13 +604,115 @@ static enum flush_result isolate(struct batch_msg *msgs, size_t n, const char *b
     return FLUSH_OK;
 }
 
-enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
-                              struct batch_counts *counts)
+bool batch_conn_slot(PGconn *conn, int slot)
 {
+    char sql[64];
+    snprintf(sql, sizeof sql, "SET gpumeter.usage_version_slot = %d", slot);
+    return db_exec(conn, "set the connection's usage version slot", sql, 0, NULL);
+}
+
+/* One connection's share of a batch: the messages of its partitions. */
+struct slot {
+    struct batch_msg *msgs;
+    size_t n;
+    const char *bytes;
+    PGconn *conn;
+    const struct flush_ctx *ctx;
+    struct batch_counts counts;
+    enum flush_result result;
+    int index;   /* in batch_flush's conns */
+    pthread_t thread;
+};
+
+static void *commit_slot(void *arg)
+{
+    struct slot *s = arg;
+    s->result = FLUSH_OK;
+    if (!s->n) return NULL;
+    /* a helper connection lost since (the rater's own, conns[0], it
+     * reconnects itself): again, in its usage version slot */
+    if (s->index > 0 && PQstatus(s->conn) != CONNECTION_OK) {
+        PQreset(s->conn);
+        if (PQstatus(s->conn) == CONNECTION_OK) batch_conn_slot(s->conn, s->index);
+    }
+    s->result = commit_retrying(s->msgs, s->n, s->bytes, s->conn, s->ctx, &s->counts);
+    if (s->result == FLUSH_FAILED && refused_for_data(s->conn))
+        s->result = isolate(s->msgs, s->n, s->bytes, s->conn, s->ctx, &s->counts);
+    return NULL;
+}
+
+/* Orders a batch's messages by slot, then partition and offset (a
+ * partition's messages keep their order: offsets only grow). */
+static int by_slot(const void *pa, const void *pb)
+{
+    const struct batch_msg *a = pa, *b = pb;
+    if (a->slot != b->slot) return a->slot < b->slot ? -1 : 1;
+    if (a->partition != b->partition) return a->partition < b->partition ? -1 : 1;
+    return (a->offset > b->offset) - (a->offset < b->offset);
+}
+
+static int int32_cmp(const void *pa, const void *pb)
+{
+    int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* a slot is a byte of every message (batch.h: a message's record stays
+ * within test_batch_memory's bound) */
+_Static_assert(CONFIG_COMMIT_CONNECTIONS_MAX <= UINT8_MAX, "slots fit batch_msg.slot");
+
+/* Deals the batch's partitions out to nconns slots in turn (in partition
+ * order, so equal batches split equally) and sorts the messages by slot. */
+static void split_by_partition(struct batch *b, size_t nconns)
+{
+    int32_t *parts = xcalloc(b->n, sizeof *parts);
+    size_t np = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (!np || parts[np - 1] != b->msgs[i].partition) parts[np++] = b->msgs[i].partition;
+    qsort(parts, np, sizeof *parts, int32_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < np; i++)
+        if (!w || parts[w - 1] != parts[i]) parts[w++] = parts[i];
+    for (size_t i = 0; i < b->n; i++) {
+        const int32_t *at = bsearch(&b->msgs[i].partition, parts, w, sizeof *parts, int32_cmp);
+        assert(at);
+        b->msgs[i].slot = (uint8_t)((size_t)(at - parts) % nconns);
+    }
+    free(parts);
+    qsort(b->msgs, b->n, sizeof *b->msgs, by_slot);
+}
+
+enum flush_result batch_flush(struct batch *b, PGconn *const *conns, size_t nconns,
+                              const struct flush_ctx *ctx, struct batch_counts *counts)
+{
+    assert(nconns >= 1 && nconns <= CONFIG_COMMIT_CONNECTIONS_MAX);
     if (!b->n) return FLUSH_OK;
-    enum flush_result r = commit_range(b->msgs, b->n, b->bytes.buf, conn, ctx, counts);
-    if (r == FLUSH_FAILED && refused_for_data(conn))
-        r = isolate(b->msgs, b->n, b->bytes.buf, conn, ctx, counts);
+    struct slot slots[CONFIG_COMMIT_CONNECTIONS_MAX];
+    memset(slots, 0, sizeof slots);
+    if (nconns > 1) split_by_partition(b, nconns);
+    for (size_t i = 0, k = 0; k < nconns; k++) {
+        slots[k] = (struct slot){.msgs = b->msgs + i, .bytes = b->bytes.buf, .conn = conns[k],
+                                 .ctx = ctx, .index = (int)k};
+        while (i < b->n && (nconns == 1 || b->msgs[i].slot == k)) {
+            i++;
+            slots[k].n++;
+        }
+    }
+    /* slot 0 on this thread, the others each on a thread of their own */
+    bool started[CONFIG_COMMIT_CONNECTIONS_MAX] = {false};
+    for (size_t k = 1; k < nconns; k++)
+        if (slots[k].n) {
+            started[k] = !pthread_create(&slots[k].thread, NULL, commit_slot, &slots[k]);
+            if (!started[k]) commit_slot(&slots[k]);
+        }
+    commit_slot(&slots[0]);
+    enum flush_result r = FLUSH_OK;
+    for (size_t k = 0; k < nconns; k++) {
+        if (started[k]) pthread_join(slots[k].thread, NULL);
+        batch_counts_add(counts, &slots[k].counts);
+        if (slots[k].result == FLUSH_FENCED || (slots[k].result == FLUSH_FAILED && r == FLUSH_OK))
+            r = slots[k].result;
+    }
     batch_clear(b);
     return r;
 }

@@ -12,7 +12,8 @@
  *  - rated: split into hourly usage (usage.h).
  * batch_flush commits all of it with the dedup state, the next offset of
  * every partition and the counters (consumed = rated + duplicates +
- * dead_lettered + parked, a CHECK in PostgreSQL) in one transaction, and
+ * dead_lettered + parked, a CHECK in PostgreSQL) in one transaction per
+ * commit connection, each holding all of its partitions (below), and
  * only if every partition is still held at the epoch it was consumed under:
  * a rater that lost a partition (a zombie) cannot commit for it.
  *
@@ -22,7 +23,10 @@
  * message that fails alone is found, and that message becomes a dead letter
  * (rejected_by_database, with PostgreSQL's message) while the rest commits.
  * Not thread-safe: a batch has one thread at a time, the consuming one until
- * batch_flush, then the flusher's (flusher.h) until that returns. */
+ * batch_flush, then the flusher's (flusher.h) until that returns; batch_flush
+ * itself hands each connection's share of the messages to a thread of its
+ * own and joins them before it returns (the dead-letter producer under a
+ * lock). */
 #ifndef GPUMETER_BATCH_H
 #define GPUMETER_BATCH_H
 
@@ -73,6 +77,7 @@ struct batch_msg {
     bool rejected;         /* isolated as the message PostgreSQL refuses */
     bool signed_event;     /* it carried a signature, right or wrong */
     bool rebuilt;          /* its payload is event_encode of head, num and signature */
+    uint8_t slot;          /* batch_flush's: the connection its partition commits on */
 };
 
 struct batch_counts {
@@ -123,9 +128,25 @@ void batch_add(struct batch *b, const struct config *cfg, int32_t partition, int
                const char *payload, size_t len);
 /* Commits and empties the batch (also when FENCED or FAILED: the caller
  * replays from the stored offsets), adding what it committed to *counts.
- * A batch refused for one message's data commits without it (above). */
-enum flush_result batch_flush(struct batch *b, PGconn *conn, const struct flush_ctx *ctx,
-                              struct batch_counts *counts);
+ * A batch refused for one message's data commits without it (above).
+ * With nconns > 1 the commit is split by partition (docs/rating.md#the-
+ * commit-split-over-connections): the batch's partitions are dealt out to
+ * the connections in turn, and each connection commits, on a thread of its
+ * own (the caller's for conns[0]), one transaction holding everything of
+ * its partitions and their offsets, so a partition is wholly committed or
+ * wholly not whatever happens between the transactions. A transaction
+ * aborted by a deadlock or serialization failure (SQLSTATE 40P01, 40001)
+ * is run again from its start. FENCED if any part was fenced, else FAILED
+ * if any part failed: the caller replays every partition from its stored
+ * offset (those that committed are not read again). conns[1..] are
+ * reconnected here when lost; conns[0] is the caller's to reconnect. */
+enum flush_result batch_flush(struct batch *b, PGconn *const *conns, size_t nconns,
+                              const struct flush_ctx *ctx, struct batch_counts *counts);
+/* Makes conn, batch_flush's conns[slot], move its own part of each
+ * customer's usage version (schema 071), so that the connections of a
+ * batch do not queue on one row per customer; conns[0] keeps slot 0, the
+ * one every other writer moves. False after logging. */
+bool batch_conn_slot(PGconn *conn, int slot);
 /* Sets *out to the exact bytes message m of batch b was consumed as. */
 void batch_msg_payload(const struct batch *b, const struct batch_msg *m, struct strbuf *out);
 /* Bytes the batch holds now (what BATCH_MAX_BYTES bounds). */

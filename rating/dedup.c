@@ -33,23 +33,24 @@ static void parse_above(struct seq_window *w, const char *text)
     }
 }
 
-bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n)
+/* The names of the windows whose stored[] is want, as an array literal. */
+static void names_where(const struct dedup *d, const bool *stored, bool want, struct strbuf *arr)
 {
-    d->v = xcalloc(n ? n : 1, sizeof *d->v);
-    for (size_t i = 0; i < n; i++)
-        d->v[i].source = sources[i];
-    qsort(d->v, n, sizeof *d->v, window_cmp);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w == 0 || strcmp(d->v[w - 1].source, d->v[i].source)) d->v[w++] = d->v[i];
-    d->n = w;
+    db_array_open(arr);
+    for (size_t i = 0; i < d->n; i++)
+        if (stored[i] == want) db_array_add(arr, d->v[i].source);
+    db_array_close(arr);
+}
+
+/* Reads and locks the stored windows of the sources not yet read (stored[]
+ * false), marking those it finds. */
+static bool read_windows(struct dedup *d, PGconn *conn, bool *stored, bool again)
+{
     struct strbuf arr = STRBUF_INIT;
-    db_array_open(&arr);
-    for (size_t i = 0; i < w; i++)
-        db_array_add(&arr, d->v[i].source);
-    db_array_close(&arr);
+    names_where(d, stored, false, &arr);
     const char *p[] = {sb_str(&arr)};
-    PGresult *res = db_query(conn, "read the dedup state of the batch's sources",
+    PGresult *res = db_query(conn, again ? "read the dedup state of the batch's new sources"
+                                         : "read the dedup state of the batch's sources",
                              "SELECT source, contiguous_seq, above, cluster FROM source_seq "
                              "WHERE source = ANY($1::text[]) ORDER BY source FOR UPDATE",
                              1, p);
@@ -61,9 +62,53 @@ bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_
         db_get_int64(res, r, 1, &hit->contiguous);
         parse_above(hit, PQgetvalue(res, r, 2));
         snprintf(hit->cluster, sizeof hit->cluster, "%s", PQgetvalue(res, r, 3));
+        stored[hit - d->v] = true;
     }
     PQclear(res);
     return true;
+}
+
+/* Empty rows (nothing accepted, no cluster: what no row means) for the
+ * sources with none, in source order; one a concurrent transaction is
+ * making is waited for and left as it commits. */
+static bool insert_missing(const struct dedup *d, PGconn *conn, const bool *stored)
+{
+    struct strbuf arr = STRBUF_INIT;
+    names_where(d, stored, false, &arr);
+    const char *p[] = {sb_str(&arr)};
+    bool ok = db_exec(conn, "make the dedup state of new sources",
+                      "INSERT INTO source_seq (source, contiguous_seq, above, cluster) "
+                      "SELECT s, 0, '{}', '' FROM unnest($1::text[]) AS s ORDER BY s "
+                      "ON CONFLICT (source) DO NOTHING",
+                      1, p);
+    sb_free(&arr);
+    return ok;
+}
+
+bool dedup_load(struct dedup *d, PGconn *conn, const char *const *sources, size_t n)
+{
+    d->v = xcalloc(n ? n : 1, sizeof *d->v);
+    for (size_t i = 0; i < n; i++)
+        d->v[i].source = sources[i];
+    qsort(d->v, n, sizeof *d->v, window_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || strcmp(d->v[w - 1].source, d->v[i].source)) d->v[w++] = d->v[i];
+    d->n = w;
+    bool *stored = xcalloc(w ? w : 1, sizeof *stored);
+    bool ok = read_windows(d, conn, stored, false);
+    size_t missing = 0;
+    for (size_t i = 0; i < w; i++)
+        missing += !stored[i];
+    /* A source seen for the first time has no row to lock, so two
+     * transactions meeting it at once (its events on two partitions, two
+     * connections or raters) would both start from an empty window and the
+     * second's save would overwrite the first's. Its row is made first
+     * instead: the second insert waits for the first transaction and finds
+     * its row, which it then reads locked as any other. */
+    if (ok && missing) ok = insert_missing(d, conn, stored) && read_windows(d, conn, stored, true);
+    free(stored);
+    return ok;
 }
 
 struct seq_window *dedup_find(struct dedup *d, const char *source)

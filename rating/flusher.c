@@ -17,7 +17,8 @@ struct flusher {
     pthread_cond_t cv;
     enum state state;   /* IDLE -> QUEUED (owner) -> DONE (thread) -> IDLE (owner) */
     struct batch batch; /* in flight while QUEUED; empty otherwise */
-    PGconn *conn;
+    PGconn *const *conns;
+    size_t nconns;
     struct flush_ctx ctx;
     struct partition_epoch *epochs; /* ctx.epochs points here */
     size_t epochs_cap;
@@ -37,7 +38,7 @@ static void *flush_loop(void *arg)
         memset(&f->out, 0, sizeof f->out);
         f->out.events = f->batch.n;
         int64_t started = time_monotonic_ms();
-        f->out.result = batch_flush(&f->batch, f->conn, &f->ctx, &f->out.counts);
+        f->out.result = batch_flush(&f->batch, f->conns, f->nconns, &f->ctx, &f->out.counts);
         f->out.ms = time_monotonic_ms() - started;
         pthread_mutex_lock(&f->mu);
         f->state = DONE;
@@ -62,7 +63,8 @@ struct flusher *flusher_new(void)
     return f;
 }
 
-void flusher_start(struct flusher *f, struct batch *b, PGconn *conn, const struct flush_ctx *ctx)
+void flusher_start(struct flusher *f, struct batch *b, PGconn *const *conns, size_t nconns,
+                   const struct flush_ctx *ctx)
 {
     pthread_mutex_lock(&f->mu);
     while (f->state == QUEUED) /* a caller's mistake; wait rather than race */
@@ -70,7 +72,8 @@ void flusher_start(struct flusher *f, struct batch *b, PGconn *conn, const struc
     struct batch empty = f->batch;
     f->batch = *b;
     *b = empty;
-    f->conn = conn;
+    f->conns = conns;
+    f->nconns = nconns;
     f->ctx = *ctx;
     if (ctx->nepochs > f->epochs_cap) {
         f->epochs_cap = ctx->nepochs;

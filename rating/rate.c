@@ -37,6 +37,10 @@
 struct rater {
     struct config cfg;
     PGconn *conn;
+    /* a batch's commit is split over these by partition (batch.h): conn,
+     * then rater.commit_connections - 1 of the flusher's own */
+    PGconn *conns[CONFIG_COMMIT_CONNECTIONS_MAX];
+    size_t nconns;
     rd_kafka_t *rk;
     struct dlq *dlq;
     struct batch batch;      /* being consumed into */
@@ -225,7 +229,7 @@ static void flush_async(struct rater *r)
                             r->dlq,
                             time_now_ms(),
                             config_signing_required(&r->cfg)};
-    flusher_start(r->flusher, &r->batch, r->conn, &ctx);
+    flusher_start(r->flusher, &r->batch, r->conns, r->nconns, &ctx);
 }
 
 /* Everything consumed so far committed (or dropped) before returning. */
@@ -392,6 +396,14 @@ static void release_parked(struct rater *r, bool until_empty)
     if (n < 0) db_ok(r);
 }
 
+/* The rater's connection and the flusher's others. */
+static void close_connections(struct rater *r)
+{
+    for (size_t i = 0; i < r->nconns; i++)
+        PQfinish(r->conns[i]); /* NULL for one that failed to open: a no-op */
+    r->nconns = 0;
+}
+
 struct options {
     bool until_idle;
     long long batch_max, batch_ms, assign_timeout;
@@ -507,6 +519,15 @@ int cmd_rate(int argc, char **argv)
         PQfinish(r.conn);
         return CLI_EXIT_USAGE;
     }
+    r.conns[r.nconns++] = r.conn;
+    while (r.nconns < (size_t)r.cfg.commit_connections) {
+        int slot = (int)r.nconns;
+        r.conns[r.nconns++] = db_connect(&r.cfg); /* NULL closes as nothing */
+        if (!r.conns[slot] || !batch_conn_slot(r.conns[slot], slot)) {
+            close_connections(&r);
+            return 1;
+        }
+    }
     char host[64] = "localhost";
     gethostname(host, sizeof host - 1);
     snprintf(r.owner, sizeof r.owner, "%s:%d", host, (int)getpid());
@@ -524,7 +545,7 @@ int cmd_rate(int argc, char **argv)
     if (r.pending) rd_kafka_topic_partition_list_destroy(r.pending);
     dlq_close(r.dlq);
     metrics_http_stop(metrics);
-    PQfinish(r.conn);
+    close_connections(&r);
     batch_free(&r.batch);
     const struct batch_counts *c = &r.stats.counts;
     log_info("consumed %lld events: %lld rated, %lld duplicates, %lld dead letters, %lld parked, "

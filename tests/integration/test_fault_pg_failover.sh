@@ -25,7 +25,8 @@ trap 'bash "$SERVICES" pg-pair-down >/dev/null 2>&1; cleanup' EXIT
 pg() { psql -X -q -v ON_ERROR_STOP=1 "$PAIR_PG" "$@"; }
 on() { psql -X -q -h 127.0.0.1 -p "$1" -U gpumeter -d gpumeter -tAc "$2"; } # port sql
 stored_offsets() { on "$1" "SELECT coalesce(sum(next_offset), 0) FROM consumer_offset"; }
-ALPHA_VERSION="SELECT version FROM usage_version v JOIN customer c ON c.id = v.customer_id WHERE c.code = 'alpha'"
+# the sum of its slots' counters (schema 071), as the API reads it
+ALPHA_VERSION="SELECT sum(version) FROM usage_version v JOIN customer c ON c.id = v.customer_id WHERE c.code = 'alpha'"
 
 # One topic for both modes: each pair is a new database, whose stored
 # offsets start at 0.
@@ -98,7 +99,9 @@ failover() { # sync|async
     # other batches; where it reaches the number the server cached at, the
     # cached answer (a third of the usage) must not be served.
     # Likewise the statement's two versions and its kept inputs.
-    [ "$mode" = sync ] || on "$B" "UPDATE usage_version SET version = $cached
+    [ "$mode" = sync ] || on "$B" "DELETE FROM usage_version WHERE slot > 0
+                                   AND customer_id = (SELECT id FROM customer WHERE code = 'alpha');
+                                   UPDATE usage_version SET version = $cached
                                    WHERE customer_id = (SELECT id FROM customer WHERE code = 'alpha');
                                    UPDATE statement_version SET version = $cached_statement" >/dev/null
     wait_for 30 eval 'body=$(api_get "$key" "$usage"); [ "${body%% *}" = 200 ]' ||

@@ -1,0 +1,113 @@
+#!/bin/bash
+# A batch's commit split over connections by partition (rater.commit_connections,
+# docs/rating.md#the-commit-split-over-connections) and the rater killed
+# between the per-connection commits of one batch (the test knob
+# GPUMETER_FAULT_EXIT_AFTER_COMMITS=N: _exit right after the Nth transaction
+# commits). Each partition's transaction holds its usage and its stored
+# offset, so after the kill every partition is either wholly committed (its
+# counters equal its stored offset) or wholly not (still at 0), and the
+# restarted rater rates the rest: every event once, money to the fen.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database and topic"; finish; }
+"$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 5 --jobs 60 \
+    --totals "$TMP/totals.csv"
+sent=$(topic_messages)
+if [ "$sent" -ge 10000 ]; then pass "$sent events to rate"; else
+    fail "events to rate: expected at least 10000 on the topic, got $sent"; fi
+# partitions holding events (a source's events go to one, by its key)
+parts=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%p\n' | sort -u | wc -l)
+
+# Partitions wholly committed: their counters equal their stored offset.
+# "<committed> <partial>": partial ones (counted but not all up to the
+# offset, or the reverse) would be a transaction that covered a partition
+# in part.
+partition_state() {
+    q "SELECT count(*) FILTER (WHERE o.next_offset > 0 AND c.consumed = o.next_offset) || ' ' ||
+              count(*) FILTER (WHERE coalesce(c.consumed, 0) <> o.next_offset)
+       FROM consumer_offset o LEFT JOIN rating_counter c USING (topic, partition)"
+}
+
+# One batch holding every partition (drained before it commits), over two
+# connections: the first partition transaction commits, then the exit.
+GPUMETER_COMMIT_CONNECTIONS=2 GPUMETER_FAULT_EXIT_AFTER_COMMITS=1 \
+    "$GM" rate --until-idle --batch 1000000 --batch-ms 600000 2>>"$TMP/rate.log"
+check_eq "the rater exits at the fault knob, after one connection's commit" 137 "$?"
+# the batch's partitions are dealt to the two connections in turn: one
+# connection's share is half of them, rounded either way
+read -r whole partial <<<"$(partition_state)"
+if [ "$partial" -eq 0 ] && [ "$whole" -ge $((parts / 2)) ] && [ "$whole" -le $(((parts + 1) / 2)) ]; then
+    pass "one connection's partitions ($whole of $parts) committed wholly, none in part"
+else
+    fail "one connection's partitions committed: expected $((parts / 2)) or $(((parts + 1) / 2)) of $parts whole and 0 in part, got $whole and $partial"
+fi
+mid=$(consumed)
+if [ "$mid" -gt 0 ] && [ "$mid" -lt "$sent" ]; then
+    pass "killed between the commits of one batch ($mid of $sent committed)"
+else
+    fail "killed between the commits of one batch: expected between 1 and $((sent - 1)) of $sent committed, got $mid"
+fi
+
+# Smaller batches over three connections, killed after the second
+# transaction (within a later batch).
+GPUMETER_COMMIT_CONNECTIONS=3 GPUMETER_FAULT_EXIT_AFTER_COMMITS=2 \
+    "$GM" rate --until-idle --batch 2000 2>>"$TMP/rate.log"
+check_eq "the rater exits again at the knob" 137 "$?"
+check_eq "after the second kill no partition is committed in part" 0 \
+    "$(partition_state | cut -d' ' -f2)"
+
+# A serialization failure (what PostgreSQL answers a transaction it
+# aborts, as for a deadlock) injected once, at the first counters a
+# batch's transaction adds (after its offsets): that transaction runs
+# again from its start.
+pg -c "CREATE SEQUENCE fault_aborts;
+       GRANT USAGE ON SEQUENCE fault_aborts TO gpumeter_rater;
+       CREATE FUNCTION fault_abort_once() RETURNS trigger LANGUAGE plpgsql AS \$\$
+       BEGIN
+           IF nextval('fault_aborts') = 1 THEN
+               RAISE EXCEPTION 'injected by the test' USING ERRCODE = '40001';
+           END IF;
+           RETURN NULL;
+       END \$\$;
+       GRANT EXECUTE ON FUNCTION fault_abort_once() TO gpumeter_rater;
+       CREATE TRIGGER fault_abort_once BEFORE INSERT ON rating_counter
+           FOR EACH STATEMENT EXECUTE FUNCTION fault_abort_once();" >/dev/null
+GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle 2>"$TMP/retry.log"
+check_eq "the restarted rater finishes" 0 "$?"
+check_eq "the aborted transaction is run again at once, once" 1 \
+    "$(grep -c 'SQLSTATE 40001); committing it again' "$TMP/retry.log")"
+check_counters "after the kills: every message consumed once, no duplicates" "$sent $sent 0 0"
+check_eq "every partition committed up to its end" "$parts 0" "$(partition_state)"
+# the connections after the first moved usage versions of their own
+# (schema 071), which the API reads summed
+if [ "$(q "SELECT count(*) FROM usage_version WHERE slot = 1")" -gt 0 ]; then
+    pass "the second connection moved its own usage versions"
+else
+    fail "the second connection moved its own usage versions: expected rows of slot 1, got none"
+fi
+"$GM" invoice run --period 2026-10 >/dev/null 2>&1
+check_eq "totals match the generator to the fen" "mismatches 0" \
+    "$(totals_mismatches "$TMP/totals.csv" 2026-10)"
+check_match "conservation holds" "conservation: holds" "$("$GM" conservation)"
+
+# One new source whose events are on two partitions (a producer that keys
+# otherwise, or a topic given more partitions): seqs 1-50 on partition 0,
+# 51-100 on 1, met at once by the two connections' transactions; then
+# every seq again on partition 2. The second transaction must read the
+# first's window, not start from an empty one and overwrite it.
+map_accounts ns-split
+ev() { # seq
+    printf '{"v":1,"source":"split/one","seq":%s,"account":"ns-split","cluster":"c1","site":"s1","start":"2026-10-01T00:00:00Z","end":"2026-10-01T00:00:00Z","tokens":%s}\n' "$1" "$((1000 * $1))"
+}
+to_partition() { kcat -P -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -p "$1"; }
+for s in $(seq 1 50); do ev "$s"; done | to_partition 0
+for s in $(seq 51 100); do ev "$s"; done | to_partition 1
+GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle --batch 1000000 --batch-ms 600000 2>>"$TMP/rate.log"
+for s in $(seq 1 100); do ev "$s"; done | to_partition 2
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+check_eq "a source on two partitions: its window whole, every seq once" "100 {} 5050000" \
+    "$(q "SELECT contiguous_seq || ' ' || above::text || ' ' ||
+                 (SELECT sum(quantity) FROM usage_hourly WHERE account = 'ns-split')
+          FROM source_seq WHERE source = 'split/one'")"
+check_counters "and its copies duplicates" "$((sent + 200)) $((sent + 100)) 100 0"
+finish

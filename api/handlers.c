@@ -89,6 +89,10 @@ bool handle_me(struct request *r)
         sb_puts(&r->body, "null");
     else
         sb_put_json_string(&r->body, r->who.customer);
+    if (r->csrf[0]) { /* through a session: the token its writes carry (docs/console.md#writes) */
+        sb_puts(&r->body, ",\"csrf\":");
+        sb_put_json_string(&r->body, r->csrf);
+    }
     sb_puts(&r->body, "}\n");
     r->content_type = "application/json";
     return true;

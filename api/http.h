@@ -32,6 +32,9 @@ struct request {
     struct cache *cache; /* usage responses by usage version (cache.h) */
     struct statement_inputs *statements; /* statements' inputs by version (statement_inputs.h) */
     const struct strbuf *upload; /* the body of a POST route, else NULL */
+    /* a console session's CSRF token (session.h), when the request came
+     * through one: GET /v1/me and sign-in hand it to the console */
+    char csrf[72];
     /* the response */
     unsigned status;
     const char *content_type;

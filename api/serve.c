@@ -7,7 +7,7 @@
  * the database each time, so a revoked key fails on its next request; the
  * same query reads the usage version that keeps cached usage responses
  * exact (cache.h).
- * Requests are GET only (405), without a body (413), with only the
+ * Requests are GET only (405) but for the routes that name a method, without a body (413), with only the
  * parameters their route knows (400), at most api.rate_per_s per key
  * (429). Parameters reach SQL only as libpq parameters. The routes are in
  * one table, printed by --routes, which the OpenAPI document
@@ -335,7 +335,8 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     const char *presented = credential_from_authorization(auth);
     bool via_session = false;
     if (!presented && cookie &&
-        session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf))
+        session_key(s->sessions, cookie, time_monotonic_ms(), session_key_buf) &&
+        session_csrf(s->sessions, cookie, r->csrf))
         presented = session_key_buf, via_session = true;
     /* Only what the client presented is a guess: a stale cookie is none. */
     enum auth_result a = auth_check(s->limits.auth, r->conn, r->prepared, presented,
@@ -358,6 +359,38 @@ static bool authenticated(struct server *s, struct MHD_Connection *conn, struct 
     if (!limits_within_rate(&s->limits, r->who.key_id))
         return http_error(r, 429, "too_many_requests", "more than %ld requests per second",
                           s->cfg.api_rate);
+    return true;
+}
+
+_Static_assert(sizeof((struct request *)0)->csrf > SESSION_TOKEN_LEN, "a CSRF token fits");
+
+/* Whether the request's Origin, when it sends one, is this server: the
+ * scheme (https behind a TLS proxy) and the Host it was asked as. */
+static bool same_origin(struct MHD_Connection *conn)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!origin) return true;
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    char own[320];
+    snprintf(own, sizeof own, "%s://%s", behind_tls(conn) ? "https" : "http", host ? host : "");
+    return host && !strcmp(origin, own);
+}
+
+/* A request that changes something through a console session (its cookie,
+ * which the browser sends for any site's form or fetch) must carry the
+ * session's CSRF token in X-CSRF-Token and no foreign Origin; a bearer key
+ * is no ambient credential and needs neither (docs/console.md#writes).
+ * False with 403 csrf_failed set. */
+static bool csrf_passes(struct server *s, struct MHD_Connection *conn, const char *cookie,
+                        struct request *r)
+{
+    const char *sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!same_origin(conn))
+        return http_error(r, 403, "csrf_failed",
+                          "a console write must come from the console's own origin");
+    if (!session_csrf_ok(s->sessions, cookie, sent))
+        return http_error(r, 403, "csrf_failed",
+                          "a console write needs its session's X-CSRF-Token header");
     return true;
 }
 
@@ -412,6 +445,10 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
 {
     const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
     if (!strcmp(method, "DELETE")) {
+        /* a live session ends only at its own console's request */
+        if (cookie && session_csrf(s->sessions, cookie, r->csrf) &&
+            !csrf_passes(s, conn, cookie, r))
+            return;
         if (cookie) session_end(s->sessions, cookie);
         clear_cookie(conn, r);
         sb_puts(&r->body, "{\"signed_in\":false}\n");
@@ -441,7 +478,7 @@ static void session_route(struct server *s, struct MHD_Connection *conn, const c
     assert(key);
     char token[SESSION_TOKEN_LEN + 1];
     if (cookie) session_end(s->sessions, cookie); /* the one it replaces */
-    if (!session_start(s->sessions, key, time_monotonic_ms(), token)) {
+    if (!session_start(s->sessions, key, time_monotonic_ms(), token, r->csrf)) {
         http_error(r, 503, "unavailable", "the session could not be started");
     } else {
         snprintf(r->set_cookie, sizeof r->set_cookie,
@@ -498,7 +535,11 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         sb_puts(&r->body, "ok\n");
         return;
     }
-    if (authenticated(s, conn, r, true)) rt->handle(r);
+    if (!authenticated(s, conn, r, true)) return;
+    const char *cookie = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+    bool via_session = r->csrf[0] != '\0';
+    if (!get && via_session && !csrf_passes(s, conn, cookie, r)) return;
+    rt->handle(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -19,6 +19,7 @@
 struct slot {
     unsigned char digest[SHA256_DIGEST_LENGTH]; /* of the token; the token is never kept */
     char key[SESSION_KEY_MAX];
+    char csrf[SESSION_TOKEN_LEN + 1]; /* handed back by GET /v1/me, so kept as is */
     int64_t started_ms, used_ms;
     bool live;
 };
@@ -121,19 +122,30 @@ static struct slot *slot_for(struct sessions *s, const char *key, int64_t now_ms
     return busiest_lru(s);
 }
 
-bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token)
+/* SESSION_TOKEN_LEN hex characters of fresh randomness into out. */
+static bool random_hex(char *out)
 {
     unsigned char raw[SESSION_TOKEN_LEN / 2];
-    if (strlen(key) >= SESSION_KEY_MAX || RAND_bytes(raw, sizeof raw) != 1) return false;
+    if (RAND_bytes(raw, sizeof raw) != 1) return false;
     for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(token + 2 * i, 3, "%02x", raw[i]);
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
     OPENSSL_cleanse(raw, sizeof raw);
+    return true;
+}
+
+bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token, char *csrf)
+{
+    char anti[SESSION_TOKEN_LEN + 1];
+    if (strlen(key) >= SESSION_KEY_MAX || !random_hex(token) || !random_hex(anti)) return false;
+    if (csrf) memcpy(csrf, anti, sizeof anti);
     pthread_mutex_lock(&s->lock);
     struct slot *x = slot_for(s, key, now_ms);
     assert(x);
     clear(x);
     digest_of(token, x->digest);
     snprintf(x->key, sizeof x->key, "%s", key);
+    memcpy(x->csrf, anti, sizeof anti);
+    OPENSSL_cleanse(anti, sizeof anti);
     x->started_ms = x->used_ms = now_ms;
     x->live = true;
     pthread_mutex_unlock(&s->lock);
@@ -166,6 +178,25 @@ bool session_key(struct sessions *s, const char *token, int64_t now_ms, char *ke
     } else if (x) {
         clear(x);
     }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+bool session_csrf(struct sessions *s, const char *token, char *csrf)
+{
+    pthread_mutex_lock(&s->lock);
+    struct slot *x = find(s, token);
+    if (x) memcpy(csrf, x->csrf, sizeof x->csrf);
+    pthread_mutex_unlock(&s->lock);
+    return x != NULL;
+}
+
+bool session_csrf_ok(struct sessions *s, const char *token, const char *csrf)
+{
+    if (!csrf || strlen(csrf) != SESSION_TOKEN_LEN) return false;
+    pthread_mutex_lock(&s->lock);
+    struct slot *x = find(s, token);
+    bool ok = x && !CRYPTO_memcmp(x->csrf, csrf, SESSION_TOKEN_LEN);
     pthread_mutex_unlock(&s->lock);
     return ok;
 }

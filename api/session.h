@@ -13,6 +13,11 @@
  * sign-in of a valid key always succeeds, and the cost falls on whoever
  * holds most). Sessions live in the server's memory only: a restart signs
  * everyone out.
+ * Each session also has a random CSRF token (docs/console.md#writes),
+ * made at sign-in beside the session token and kept here as given: the
+ * console holds it in memory and sends it as X-CSRF-Token on every request
+ * that changes something, which a page on another site cannot read or
+ * forge although the browser sends the cookie for it.
  * Thread-safe: one mutex guards the table. */
 #ifndef GPUMETER_SESSION_H
 #define GPUMETER_SESSION_H
@@ -32,14 +37,23 @@ struct sessions *sessions_new(size_t capacity, size_t per_key, long idle_s, long
 void sessions_free(struct sessions *s);
 
 /* A new session for key (already verified) at now_ms, ending another as
- * above when the key or the table is full; writes its token
- * (SESSION_TOKEN_LEN + 1 bytes) and returns true, or false when the key is
- * too long or randomness fails. */
-bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token);
+ * above when the key or the table is full; writes its token and its CSRF
+ * token (SESSION_TOKEN_LEN + 1 bytes each; csrf may be NULL when the caller
+ * does not need it) and returns true, or false when the key is too long or
+ * randomness fails. */
+bool session_start(struct sessions *s, const char *key, int64_t now_ms, char *token, char *csrf);
 
 /* The key of a live session into key (SESSION_KEY_MAX bytes) and marks it
  * used at now_ms; false for an unknown, ended or expired token. */
 bool session_key(struct sessions *s, const char *token, int64_t now_ms, char *key);
+
+/* The CSRF token of the live session of token into csrf
+ * (SESSION_TOKEN_LEN + 1 bytes); false for an unknown or ended token. */
+bool session_csrf(struct sessions *s, const char *token, char *csrf);
+
+/* True when csrf is the CSRF token of token's live session, compared in
+ * constant time; false for a missing or wrong csrf or an unknown token. */
+bool session_csrf_ok(struct sessions *s, const char *token, const char *csrf);
 
 /* Ends the session of token, if any. */
 void session_end(struct sessions *s, const char *token);

@@ -2,7 +2,9 @@
  * shows it: every amount is the API's decimal string, formatted for the
  * locale with Intl.NumberFormat's exact string formatting, never a float.
  * Text from the API is set with textContent only, never parsed as HTML.
- * Read-only: changes stay in the audited CLI. */
+ * Changes only through the API's audited writes, under CSRF protection:
+ * every request that is not GET/HEAD carries the session's CSRF token
+ * (kept in memory only, from sign-in or GET /v1/me) as X-CSRF-Token. */
 "use strict";
 
 /* ---- words, in both languages ---- */
@@ -231,8 +233,17 @@ function pill(status) {
 
 class SignedOut extends Error {}
 
+/* The headers of a request of init: its own, plus X-CSRF-Token on a write. */
+function withCsrf(init) {
+  const out = Object.assign({ credentials: "same-origin" }, init || {});
+  out.headers = Object.assign({ Accept: "application/json" }, out.headers || {});
+  const method = (out.method || "GET").toUpperCase();
+  if (method !== "GET" && method !== "HEAD" && me && me.csrf) out.headers["X-CSRF-Token"] = me.csrf;
+  return out;
+}
+
 async function api(path, init) {
-  const res = await fetch(path, Object.assign({ credentials: "same-origin", headers: { Accept: "application/json" } }, init || {}));
+  const res = await fetch(path, withCsrf(init));
   if (res.status === 401) throw new SignedOut();
   const body = await res.text();
   let json = null;
@@ -1040,7 +1051,7 @@ document.getElementById("lang").addEventListener("click", () => {
   if (me) route(); else signinView();
 });
 document.getElementById("signout").addEventListener("click", async () => {
-  await fetch("/v1/session", { method: "DELETE", credentials: "same-origin" });
+  await fetch("/v1/session", withCsrf({ method: "DELETE" }));
   location.hash = "";
   signinView();
 });

@@ -131,7 +131,28 @@ check_match "and is cleared" 'gm_session=; Path=/; HttpOnly; SameSite=Strict; Ma
 check_eq "stale cookies do not count as failed sign-ins" 200 \
     "$(for _ in $(seq 40); do curl -s -o /dev/null -b gm_session=00 "$U/v1/me"; done
        curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KF" "$U/v1/me")"
-curl -s -o /dev/null -X DELETE -b "gm_session=$cookie" "$U/v1/session"
+# CSRF (docs/console.md#writes): a write through the session cookie alone,
+# as another site's form or fetch would send it, is refused and changes
+# nothing; with the session's token (from sign-in or /v1/me) it passes.
+csrf=$(curl -s -b "gm_session=$cookie" "$U/v1/me" | jq -r .csrf)
+check_eq "sign-in and /v1/me give the same CSRF token" "$(sed -n '/^{/p' <<<"$signin" | jq -r .csrf)" "$csrf"
+check_match "a bearer key's /v1/me has none" '^null$' "$(curl -s -H "Authorization: Bearer $KC" "$U/v1/me" | jq .csrf)"
+check_eq "a cross-site form POST with the cookie alone is refused" "403 csrf_failed" \
+    "$(curl -s -o "$TMP/csrf.out" -w '%{http_code}' -X DELETE -b "gm_session=$cookie" \
+        -H 'Origin: https://evil.example' "$U/v1/session"; printf ' %s' "$(jq -r .error.code "$TMP/csrf.out")")"
+check_eq "and one without an Origin too" "403 csrf_failed" \
+    "$(curl -s -o "$TMP/csrf.out" -w '%{http_code}' -X DELETE -b "gm_session=$cookie" "$U/v1/session"; printf ' %s' "$(jq -r .error.code "$TMP/csrf.out")")"
+check_eq "a wrong token is refused" 403 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE \
+    -b "gm_session=$cookie" -H "X-CSRF-Token: ${csrf%?}0" "$U/v1/session")"
+check_eq "the right token from a foreign origin is refused" 403 "$(curl -s -o /dev/null -w '%{http_code}' \
+    -X DELETE -b "gm_session=$cookie" -H "X-CSRF-Token: $csrf" -H 'Origin: http://evil.example' "$U/v1/session")"
+check_eq "and changed nothing: the session lives" 200 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$cookie" "$U/v1/me")"
+check_eq "a bearer key's write needs no token" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+    -H "Authorization: Bearer $KF" --data-binary @"$ROOT/scripts/seed/plan-gpu-standard.json" \
+    "$U/v1/simulate?customer=beta&period=$PERIOD")"
+check_eq "DELETE with the token and the console's origin signs out" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -b "gm_session=$cookie" -H "X-CSRF-Token: $csrf" \
+        -H "Origin: ${U%/}" "$U/v1/session")"
 check_eq "DELETE signs out" 401 "$(curl -s -o /dev/null -w '%{http_code}' -b "gm_session=$cookie" "$U/v1/me")"
 
 # Many sessions at once: 16 sign in together and read their statements,

@@ -289,6 +289,21 @@ GRANT SELECT ON invoice_index_use TO gpumeter_api;
 -- finance API, which still may not read the ledger).
 GRANT EXECUTE ON FUNCTION project_cash_collected(date, text, text[])
     TO gpumeter_billing, gpumeter_api;
+-- Maker-checker (schema 069, docs/plans.md "Proposals and approval"):
+-- proposals are written only through the two security definers, by
+-- billing's commands (`plan propose|approve|reject`) and the API (sales
+-- proposes, finance decides); proposal_decide refuses a decision by the
+-- proposer, a second decision and a stale approval, and the row's CHECK
+-- refuses a self-approval whoever writes it. Both read the proposals and
+-- the setting; only billing (the administrators' CLI) changes the
+-- setting. document_state reads with the caller's rights.
+GRANT SELECT ON proposal, approval_policy TO gpumeter_api;
+GRANT UPDATE ON approval_policy TO gpumeter_billing;
+REVOKE USAGE ON SEQUENCE proposal_id_seq FROM gpumeter_billing;
+GRANT EXECUTE ON FUNCTION document_state(text, text),
+                          proposal_submit(text, text, date, text, jsonb, text, text),
+                          proposal_decide(bigint, text, boolean, text)
+    TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -19,6 +19,7 @@
 #include "terms/docstore.h"
 #include "terms/contract.h"
 #include "terms/contract_doc.h"
+#include "terms/proposal.h"
 #include "terms/site_doc.h"
 #include "terms/subsidy_doc.h"
 #include "terms/termination.h"
@@ -499,6 +500,7 @@ const struct doc_kind subsidy_kind = {
 /* ---- commands ---- */
 
 DOC_COMMANDS(contract, contract_kind)
+PROPOSAL_COMMANDS(contract, contract_kind)
 DOC_COMMANDS(site, site_kind)
 DOC_COMMANDS(subsidy, subsidy_kind)
 
@@ -565,7 +567,11 @@ static int contract_diff(int argc, char **argv)
 int cmd_contract(int argc, char **argv)
 {
     static const struct cli_command commands[] = {
-        {"apply", contract_apply, "validate a contract document and store it"},
+        {"apply", contract_apply, "validate a contract document and store it (administrators)"},
+        {"propose", contract_propose, "validate a contract version and store it for approval"},
+        {"approve", contract_approve, "approve a pending proposal (not your own): it takes effect"},
+        {"reject", contract_reject, "reject a pending proposal, with a reason"},
+        {"proposals", contract_proposals, "list contract proposals and their decisions"},
         {"list", contract_list, "list contract versions"},
         {"show", contract_show, "print the version in effect on a date"},
         {"diff", contract_diff, "show what applying a document would change"},

@@ -1,0 +1,139 @@
+#!/bin/bash
+# Maker-checker (issue 39, schema 069, docs/plans.md "Proposals and
+# approval"): a plan or contract version proposed by one person takes
+# effect only when another approves it; the proposer cannot approve it,
+# nor decide it twice, nor approve it once the code's versions changed
+# (stale); a rejection needs a reason; with the seller's approval off a
+# proposal applies at once; `apply` stays for administrators, audited as
+# such; every step's audit row exact; the API's database role cannot
+# approve round the functions (psql as gpumeter_api). The database alone:
+# no broker, no server.
+. "$(dirname "$0")/lib.sh"
+
+fresh || { fail "set up database"; finish; }
+AUDIT0=$(q "SELECT coalesce(max(id), 0) FROM audit_log") # the template's own rows before
+DOC=$ROOT/docs/examples/plan-gpu-2027.json
+plan_price() { q "SELECT coalesce((SELECT d.document->'gpu_hours'->'prices'->0->>'unit_price'
+                  FROM document d WHERE d.kind = 'plan' AND d.code = 'gpu-2027'
+                  AND d.effective_from = '2027-01-01'), 'none')"; }
+
+# ---- propose, refused self-approval, approval by another ----
+check_eq "approval is on by default" "approval on" "$("$GM" plan approval)"
+out=$("$GM" plan propose "$DOC" --as sam 2>&1)
+check_eq "a proposal is stored, pending" \
+    "plan gpu-2027 version 2027-01-01: proposal 1, pending approval (gpumeter plan approve 1 --as NAME, by someone else)" "$out"
+check_eq "and does not take effect" none "$(plan_price)"
+sed -e 's/"9.50"/"-9.50"/' -e 's/"model": "H20"/"model": "H2O"/' "$DOC" >"$TMP/bad.json"
+err=$("$GM" plan propose "$TMP/bad.json" --as sam 2>&1 >/dev/null)
+check_eq "a bad proposal exits 2" 2 "$?"
+check_eq "naming every problem at its JSON path" "\$.gpu_hours.prices[1].unit_price: must not be negative
+\$.gpu_hours.prices[2].model: unknown accelerator model \"H2O\"" "$(grep '^\$' <<<"$err")"
+sed 's/"effective_from": "2027-01-01"/"effective_from": "2027-01-01", "currency": "XYZ"/; s/"currency": "CNY",//' \
+    "$DOC" >"$TMP/xyz.json"
+check_match "the database's checks too, as apply makes them" '\$.currency: unknown currency "XYZ"' \
+    "$("$GM" plan propose "$TMP/xyz.json" --as sam 2>&1)"
+check_eq "neither was stored as a proposal" 1 "$(q "SELECT count(*) FROM proposal")"
+
+"$GM" plan approve 1 >/dev/null 2>&1
+check_eq "an approval names who approves (--as): exit 2" 2 "$?"
+err=$("$GM" plan approve 1 --as sam 2>&1)
+check_eq "the proposer cannot approve it: exit 2" 2 "$?"
+check_match "saying so" 'proposal 1 was proposed by sam: someone else must decide it' "$err"
+check_eq "it is still pending, nothing applied" "pending none" \
+    "$(q "SELECT status FROM proposal WHERE id = 1") $(plan_price)"
+out=$("$GM" plan approve 1 --as fay 2>&1)
+check_eq "another person approves it" \
+    "proposal 1 (plan gpu-2027 version 2027-01-01, by sam): approved by fay, version created" "$out"
+check_eq "and it takes effect, applied by fay" "16.80 fay" \
+    "$(plan_price) $(q "SELECT applied_by FROM document WHERE code = 'gpu-2027'")"
+check_eq "the proposal records both, with times" "approved sam fay true" \
+    "$(q "SELECT status || ' ' || proposed_by || ' ' || decided_by || ' ' ||
+                 (decided_at >= proposed_at) FROM proposal WHERE id = 1")"
+"$GM" plan approve 1 --as fay >/dev/null 2>&1
+check_eq "a decided proposal is not decided again: exit 2" 2 "$?"
+"$GM" contract approve 1 --as fay >/dev/null 2>&1
+check_eq "nor under the other kind: exit 2" 2 "$?"
+
+# ---- stale, and reject ----
+sed 's/"16.80"/"15.80"/' "$DOC" >"$TMP/cheaper.json"
+"$GM" plan propose "$TMP/cheaper.json" --as sam >/dev/null
+sed 's/"16.80"/"14.80"/; s/2027-01-01/2027-07-01/' "$DOC" >"$TMP/july.json"
+check_eq "an administrator applies directly" "plan gpu-2027 version 2027-07-01: created" \
+    "$("$GM" plan apply "$TMP/july.json" --actor root)"
+err=$("$GM" plan approve 2 --as fay 2>&1)
+check_eq "a proposal on versions changed since is refused: exit 2" 2 "$?"
+check_match "as stale, saying so" 'proposal 2 is stale: the versions of plan gpu-2027 changed since it was proposed' "$err"
+check_eq "still pending, the price unchanged" "pending 16.80" \
+    "$(q "SELECT status FROM proposal WHERE id = 2") $(plan_price)"
+"$GM" plan reject 2 --as fay >/dev/null 2>&1
+check_eq "a rejection needs a reason: exit 2" 2 "$?"
+check_eq "rejected with its reason" \
+    "proposal 2 (plan gpu-2027 version 2027-01-01, by sam): rejected by fay" \
+    "$("$GM" plan reject 2 --as fay --reason "propose it on the July version")"
+check_eq "recorded" "rejected|fay|propose it on the July version" \
+    "$(q "SELECT status || '|' || decided_by || '|' || reason FROM proposal WHERE id = 2")"
+check_match "proposals lists both" "^2 +gpu-2027 +2027-01-01  rejected .*
+1 +gpu-2027 +2027-01-01  approved " "$("$GM" plan proposals)"
+
+# ---- a contract: the same path, its accounts written on approval ----
+"$GM" customer add omega --name Omega >/dev/null
+cat >"$TMP/contract.json" <<'JSON'
+{"contract": "omega-2026", "customer": "omega", "effective_from": "2026-01-01",
+ "plan": "gpu-standard", "currency": "CNY", "tax_rate": "0.06",
+ "accounts": [{"account": "ns-omega"}]}
+JSON
+"$GM" contract propose "$TMP/contract.json" --as sam >/dev/null
+check_eq "a proposed contract writes no account" 0 "$(q "SELECT count(*) FROM account WHERE account = 'ns-omega'")"
+check_match "its approval does" 'approved by fay, version created' \
+    "$("$GM" contract approve 3 --as fay)"
+check_eq "the contract's account" "ns-omega omega-2026" \
+    "$(q "SELECT account || ' ' || contract FROM account WHERE account = 'ns-omega'")"
+
+# ---- the seller turns approval off: a proposal applies at once ----
+check_eq "approval off" "approval off" "$("$GM" plan approval off --actor root)"
+check_eq "a proposal then applies at once" \
+    "plan gpu-2027 version 2027-01-01: replaced (approval is off: applied at once)" \
+    "$("$GM" plan propose "$TMP/cheaper.json" --as sam)"
+check_eq "no proposal row, the price changed" "3 15.80" "$(q "SELECT count(*) FROM proposal") $(plan_price)"
+"$GM" plan approval on --actor root >/dev/null
+
+# ---- the audit trail, exact ----
+check_eq "every step audited, in order" \
+"sam|plan|gpu-2027@2027-01-01|propose|proposal 1
+fay|plan|gpu-2027@2027-01-01|approve|proposal 1
+fay|plan|gpu-2027@2027-01-01|create|proposal 1 approved by fay (proposed by sam)
+sam|plan|gpu-2027@2027-01-01|propose|proposal 2
+root|plan|gpu-2027@2027-07-01|create|direct apply by administrator
+fay|plan|gpu-2027@2027-01-01|reject|proposal 2
+root|approval_policy|seller|update|
+sam|plan|gpu-2027@2027-01-01|replace|applied at once by its proposer (approval off)
+root|approval_policy|seller|update|" \
+    "$(q "SELECT actor || '|' || object || '|' || key || '|' || action || '|' || coalesce(via, '')
+          FROM audit_log WHERE object IN ('plan', 'approval_policy') AND id > $AUDIT0 ORDER BY id")"
+check_eq "the decisions' rows name both people" "sam fay | sam fay propose it on the July version" \
+    "$(q "SELECT string_agg(concat_ws(' ', after->>'proposed_by', after->>'decided_by', after->>'reason'), ' | '
+                            ORDER BY id) FROM audit_log WHERE action IN ('approve', 'reject')
+                            AND object = 'plan'")"
+
+# ---- least privilege: the API's role approves only through the function ----
+"$GM" plan propose "$TMP/july.json" --as sam >/dev/null 2>&1 # unchanged: nothing proposed
+sed 's/"16.80"/"13.80"/; s/2027-01-01/2027-07-01/' "$DOC" >"$TMP/july2.json"
+check_match "sam proposes again" 'proposal 4, pending' "$("$GM" plan propose "$TMP/july2.json" --as sam)"
+refused_as "the API's role cannot mark a proposal approved" gpumeter_api \
+    "UPDATE proposal SET status = 'approved', decided_by = 'x', decided_at = now() WHERE id = 4" \
+    'permission denied'
+refused_as "nor insert one" gpumeter_api \
+    "INSERT INTO proposal (kind, code, effective_from, document, sha256, base, proposed_by)
+     VALUES ('plan', 'x', '2027-01-01', '{}', '', '', 'x')" 'permission denied'
+refused_as "nor write a plan version" gpumeter_api \
+    "UPDATE document SET document = document WHERE code = 'gpu-2027'" 'permission denied'
+refused_as "nor approve its own proposal through the function" gpumeter_api \
+    "SELECT proposal_decide(4, 'sam', true, NULL)" 'someone else must decide it'
+refused_as "not even the owner stores a self-approval" gpumeter \
+    "UPDATE proposal SET status = 'approved', decided_by = 'sam', decided_at = now() WHERE id = 4" \
+    'violates check constraint "proposal_check1"'
+refused_as "nor removes a proposal" gpumeter "DELETE FROM proposal WHERE id = 1" \
+    'decided once and never changed or removed'
+check_eq "the API's role records another's decision through it" "rejected" \
+    "$(as gpumeter_api "SELECT status FROM proposal_decide(4, 'fay', false, 'no')")"
+finish

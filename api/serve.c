@@ -32,6 +32,7 @@
 #include "api/cache.h"
 #include "api/handlers.h"
 #include "api/office.h"
+#include "api/proposals.h"
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"
@@ -68,9 +69,11 @@ struct route {
     const char *method; /* NULL: GET (and HEAD) */
 };
 
-/* The one route with a body: a plan document. */
-#define UPLOAD_PATH "/v1/simulate"
-#define UPLOAD_MAX  (256 * 1024)
+/* The routes with a body: a plan document to simulate, a document to
+ * propose. */
+#define UPLOAD_PATH  "/v1/simulate"
+#define PROPOSE_PATH "/v1/proposals"
+#define UPLOAD_MAX   (256 * 1024)
 
 static const struct route routes[] = {
     {"/healthz", NULL, "", NULL},
@@ -104,6 +107,10 @@ static const struct route routes[] = {
     {"/v1/plans", handle_plans, "", NULL},
     {"/v1/notifications", handle_notifications, "status", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
+    /* maker-checker (issue 39, proposals.h) */
+    {PROPOSE_PATH, handle_proposals, "status", NULL},
+    {PROPOSE_PATH, handle_propose, "kind", "POST"},
+    {"/v1/proposals/decide", handle_proposal_decide, "id decision reason", "POST"},
     /* receivables (issue 34) */
     {"/v1/credit", handle_credit, "customer", NULL},
     /* a customer's availability under its SLA (issue 36) */
@@ -134,20 +141,27 @@ struct server {
 static _Thread_local PGconn *thread_conn;
 static _Thread_local unsigned thread_prepared; /* statements prepared on thread_conn */
 
-/* The route of a path, and its {number} argument. */
-static const struct route *route_of(const char *url, const char **arg)
+/* The route of a path (of the method, where a path has one route per
+ * method), and its {number} argument. */
+static const struct route *route_of(const char *url, const char *method, const char **arg)
 {
     *arg = NULL;
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    const struct route *any = NULL;
     for (size_t i = 0; i < NROUTES; i++) {
         const char *brace = strchr(routes[i].path, '{');
-        if (!brace && !strcmp(url, routes[i].path)) return &routes[i];
+        if (!brace && !strcmp(url, routes[i].path)) {
+            if (routes[i].method ? !strcmp(method, routes[i].method) : get) return &routes[i];
+            if (!any) any = &routes[i];
+            continue;
+        }
         size_t n = brace ? (size_t)(brace - routes[i].path) : 0;
         if (brace && !strncmp(url, routes[i].path, n) && url[n] && !strchr(url + n, '/')) {
             *arg = url + n;
             return &routes[i];
         }
     }
-    return NULL;
+    return any;
 }
 
 /* A request's state: one of these markers, or an upload's body. nul_path:
@@ -502,7 +516,7 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
         console_file(conn, method, asset, r);
         return;
     }
-    const struct route *rt = route_of(url, &r->path_arg);
+    const struct route *rt = route_of(url, method, &r->path_arg);
     if (!rt) {
         http_error(r, 404, "not_found", "no such resource");
         return;
@@ -549,7 +563,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version, (void)data;
     struct server *s = cls;
     if (!*state) { /* headers only: wait for the body, if any */
-        *state = !strcmp(url, UPLOAD_PATH) && !strcmp(method, "POST")
+        *state = (!strcmp(url, UPLOAD_PATH) || !strcmp(url, PROPOSE_PATH)) &&
+                         !strcmp(method, "POST")
                      ? (void *)xcalloc(1, sizeof(struct upload))
                      : (void *)&started;
         return MHD_YES;
@@ -590,6 +605,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_add_response_header(resp, "Allow",
                                 !strcmp(url, "/v1/session") ? "POST, DELETE"
                                 : !strcmp(url, UPLOAD_PATH) ? "POST"
+                                : !strcmp(url, PROPOSE_PATH) ? "GET, HEAD, POST"
+                                : !strcmp(url, "/v1/proposals/decide") ? "POST"
                                                             : "GET, HEAD");
     if (r.set_cookie[0]) MHD_add_response_header(resp, "Set-Cookie", r.set_cookie);
     if (r.set_cookie[0] || !strcmp(url, "/v1/session"))

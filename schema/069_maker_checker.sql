@@ -159,3 +159,41 @@ BEGIN
             'proposal ' || p.id);
     RETURN p;
 END $$;
+
+-- The API's approval of a plan proposal (the console's finance button): the
+-- API's role writes no document, so the version approved in this
+-- transaction by proposal_decide is stored here, as the owner, with its
+-- audit row; nothing else can be stored through it. A contract's approval
+-- rewrites its accounts in C, so contracts are approved with the CLI. The
+-- caller has checked the version against issued months (docstore_frozen_months,
+-- read with its own rights). 'created', 'replaced' or 'unchanged'.
+CREATE FUNCTION proposal_apply_plan(proposal_id bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    p proposal;
+    prior jsonb;
+    key text;
+BEGIN
+    SELECT * INTO p FROM proposal WHERE id = proposal_id;
+    IF NOT FOUND OR p.kind <> 'plan' OR p.status <> 'approved' OR p.decided_at <> now() THEN
+        RAISE EXCEPTION 'proposal % is not a plan proposal approved in this transaction',
+            proposal_id USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT d.document INTO prior FROM document d
+    WHERE d.kind = 'plan' AND d.code = p.code AND d.effective_from = p.effective_from FOR UPDATE;
+    IF prior = p.document THEN
+        RETURN 'unchanged';
+    END IF;
+    key := p.code || '@' || to_char(p.effective_from, 'YYYY-MM-DD');
+    INSERT INTO document (kind, code, effective_from, customer, document, sha256, applied_by)
+    VALUES ('plan', p.code, p.effective_from, NULL, p.document, p.sha256, p.decided_by)
+    ON CONFLICT (kind, code, effective_from) DO UPDATE SET
+        document = excluded.document, sha256 = excluded.sha256, applied_at = now(),
+        applied_by = excluded.applied_by;
+    INSERT INTO audit_log (actor, object, key, action, before, after, via)
+    VALUES (p.decided_by, 'plan', key, CASE WHEN prior IS NULL THEN 'create' ELSE 'replace' END,
+            prior, p.document,
+            'proposal ' || p.id || ' approved by ' || p.decided_by || ' (proposed by '
+            || p.proposed_by || ')');
+    RETURN CASE WHEN prior IS NULL THEN 'created' ELSE 'replaced' END;
+END $$;

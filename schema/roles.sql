@@ -304,6 +304,9 @@ GRANT EXECUTE ON FUNCTION document_state(text, text),
                           proposal_submit(text, text, date, text, jsonb, text, text),
                           proposal_decide(bigint, text, boolean, text)
     TO gpumeter_billing, gpumeter_api;
+-- the console's approval of a plan: only what proposal_decide approved in
+-- the same transaction (the API writes no document itself)
+GRANT EXECUTE ON FUNCTION proposal_apply_plan(bigint) TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

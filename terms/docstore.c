@@ -103,6 +103,14 @@ static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc
     return true;
 }
 
+bool docstore_check(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                    struct doc_check *c)
+{
+    struct doc_identity id = {0};
+    k->identify(parsed, &id);
+    return check_common(conn, &id, c) && (!k->check || k->check(conn, parsed, c));
+}
+
 /* The stored version this document would create or replace, FOR UPDATE,
  * and whether it holds the same document: jsonb equality, so the order of
  * keys and the spelling of numbers and strings do not make a change. */
@@ -250,8 +258,7 @@ int docstore_put(PGconn *conn, const struct doc_kind *k, const char *source, cJS
     PGresult *cur = NULL;
     int rc = 1;
     *outcome = NULL;
-    if (!check_common(conn, &id, &c) || (k->check && !k->check(conn, parsed, &c)) ||
-        !(cur = current(conn, k, &id, from, canonical)))
+    if (!docstore_check(conn, k, parsed, &c) || !(cur = current(conn, k, &id, from, canonical)))
         goto out;
     if (c.n) {
         report(k, source, &c);

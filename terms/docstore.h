@@ -85,6 +85,12 @@ bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len,
 PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
                                  const char *from, const char *customer);
 
+/* The checks against the database that read only (the currency and
+ * customer a document names, then the kind's check): problems added to c;
+ * false on a database error. */
+bool docstore_check(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                    struct doc_check *c);
+
 /* A document naming a site (at path) needs the site's document: a
  * problem added to c when there is none; false on a database error. */
 bool docstore_site_known(PGconn *conn, const char *site, const char *path, struct doc_check *c);

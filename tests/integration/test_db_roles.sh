@@ -126,7 +126,8 @@ price_index_latest(date,text,text)|SELECT count(*) FROM price_index_latest('2026
 project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-01', 'CNY', '{}')|gpumeter_api gpumeter_billing
 document_state(text,text)|SELECT document_state('plan', 'gpu-standard')|gpumeter_api gpumeter_billing
 proposal_submit(text,text,date,text,jsonb,text,text)|SELECT proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam')|gpumeter_api gpumeter_billing
-proposal_decide(bigint,text,boolean,text)|SELECT proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', false, 'no')|gpumeter_api gpumeter_billing"
+proposal_decide(bigint,text,boolean,text)|SELECT proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', false, 'no')|gpumeter_api gpumeter_billing
+proposal_apply_plan(bigint)|SELECT proposal_apply_plan((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

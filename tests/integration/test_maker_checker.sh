@@ -136,4 +136,54 @@ refused_as "nor removes a proposal" gpumeter "DELETE FROM proposal WHERE id = 1"
     'decided once and never changed or removed'
 check_eq "the API's role records another's decision through it" "rejected" \
     "$(as gpumeter_api "SELECT status FROM proposal_decide(4, 'fay', false, 'no')")"
+# ---- the API: sales proposes, finance decides; the console's CSRF ----
+KS=$("$GM" customer key create --sales --label sam 2>/dev/null)
+KF1=$("$GM" customer key create --finance --label fay 2>/dev/null)
+KF2=$("$GM" customer key create --finance --label fin 2>/dev/null)
+start_server "$TMP/serve.log" --threads 2 || { fail "the server starts"; finish; }
+trap 'kill $SERVER 2>/dev/null; cleanup' EXIT
+post() { # key path file -> "status"; the body in $TMP/body
+    curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $1" \
+        --data-binary @"$3" "$U$2"
+}
+price_2028() { q "SELECT coalesce((SELECT document->'gpu_hours'->'prices'->0->>'unit_price' || ' ' || applied_by
+                  FROM document WHERE code = 'gpu-2027' AND effective_from = '2028-01-01'), 'none')"; }
+check_eq "a bad document is 422, each problem with its path and code" \
+    '422 [{"path":"$.gpu_hours.prices[1].unit_price","code":"negative"},{"path":"$.gpu_hours.prices[2].model","code":"unknown_model"}]' \
+    "$(post "$KS" /v1/proposals "$TMP/bad.json") $(jq -c '[.error.problems[] | {path, code}]' "$TMP/body")"
+sed 's/"16.80"/"12.80"/; s/2027-01-01/2028-01-01/' "$DOC" >"$TMP/y2028.json"
+check_eq "sales proposes through the API" "201 pending sales key $(cut -d_ -f2 <<<"$KS")" \
+    "$(post "$KS" /v1/proposals "$TMP/y2028.json") $(jq -r '.status + " " + .proposed_by' "$TMP/body")"
+pid=$(jq .proposal "$TMP/body")
+check_eq "it is not in effect" none "$(price_2028)"
+check_eq "sales cannot decide" 403 "$(post "$KS" "/v1/proposals/decide?id=$pid&decision=approve" /dev/null)"
+sed 's/"16.80"/"11.80"/; s/2027-01-01/2029-01-01/' "$DOC" >"$TMP/y2029.json"
+post "$KF1" /v1/proposals "$TMP/y2029.json" >/dev/null
+own=$(jq .proposal "$TMP/body")
+check_eq "a finance key cannot approve its own proposal" "409 refused" \
+    "$(post "$KF1" "/v1/proposals/decide?id=$own&decision=approve" /dev/null) $(jq -r .error.code "$TMP/body")"
+check_match "saying so" 'someone else must decide it' "$(jq -r .error.message "$TMP/body")"
+check_eq "another finance key approves sales's" "200 approved created" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$pid&decision=approve" /dev/null) $(jq -r '.status + " " + .version' "$TMP/body")"
+check_eq "and it takes effect, applied by that key" "12.80 finance key $(cut -d_ -f2 <<<"$KF2")" "$(price_2028)"
+check_eq "audited as approved by it" "proposal $pid approved by finance key $(cut -d_ -f2 <<<"$KF2") (proposed by sales key $(cut -d_ -f2 <<<"$KS"))" \
+    "$(q "SELECT via FROM audit_log WHERE key = 'gpu-2027@2028-01-01' AND action = 'create'")"
+check_eq "the pending list holds the finance key's own" "$own" \
+    "$(curl -s -H "Authorization: Bearer $KS" "$U/v1/proposals?status=pending" | jq -c '[.proposals[].id] | join(",")' -r)"
+# the console's session: a write without its CSRF token changes nothing
+cookie=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KS" "$U/v1/session" |
+    sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')
+csrf=$(curl -s -b "gm_session=$cookie" "$U/v1/me" | jq -r .csrf)
+before=$(q "SELECT count(*) FROM proposal")
+check_eq "a cross-site POST with the session cookie alone is refused" "403 csrf_failed" \
+    "$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -b "gm_session=$cookie" -H 'Origin: https://evil.example' \
+        --data-binary @"$TMP/y2029.json" "$U/v1/proposals") $(jq -r .error.code "$TMP/body")"
+check_eq "and stored nothing" "$before" "$(q "SELECT count(*) FROM proposal")"
+check_eq "with the session's token it is proposed" 201 \
+    "$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -b "gm_session=$cookie" -H "X-CSRF-Token: $csrf" \
+        -H "Origin: $U" --data-binary @"$TMP/y2029.json" "$U/v1/proposals")"
+check_eq "one more proposal" "$((before + 1))" "$(q "SELECT count(*) FROM proposal")"
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null
+sanitizer_clean "the server reported no sanitizer error" "$TMP/serve.log"
 finish

@@ -349,8 +349,14 @@ function signinView(message) {
 function home() {
   return me.role === "finance" ? "#/finance" : me.role === "sales" ? "#/sales" : "#/customer";
 }
+/* Views that other files add (plans.js, ...): name -> { roles, fn }. */
+const VIEWS = {};
+function registerView(name, roles, fn) {
+  VIEWS[name] = { roles, fn };
+}
 function views() {
-  return me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  const own = me.role === "finance" ? ["customer", "finance", "fleet", "investor", "index", "sales"] : me.role === "sales" ? ["sales"] : ["customer"];
+  return [...own, ...Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role))];
 }
 
 function renderNav() {
@@ -1037,7 +1043,7 @@ async function route() {
   renderNav();
   main().replaceChildren(el("p", { class: "muted" }, t("loading")));
   try {
-    await { customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView }[view](params);
+    await ({ customer: customerView, finance: financeView, fleet: fleetView, investor: investorView, index: indexView, sales: salesView }[view] || VIEWS[view].fn)(params);
     document.body.dataset.ready = view; /* for tests: the view has drawn */
   } catch (e) {
     fail(e);

@@ -16,6 +16,7 @@ Object.assign(WORDS.en, {
   addRow: "Add a row", removeRow: "Remove", propose: "Propose this version", proposedOk: "Proposed as proposal {id}: it takes effect when finance approves it.", unchangedOk: "The same as the stored version: nothing to propose.", fixFields: "Correct the marked fields: nothing was proposed.",
   history: "Versions side by side", compare: "Compare", with: "with", path: "Field", changedOnly: "Only changed fields", noChange: "The two versions are the same.",
   proposals: "Proposals", proposalId: "No.", proposedBy: "Proposed by", proposedAt: "Proposed (UTC)", decidedBy: "Decided by", decidedAt: "Decided (UTC)", approve: "Approve", reject: "Reject", rejectReason: "Reason for rejecting", stale: "stale: versions changed since", pending: "pending", approved: "approved", rejected: "rejected", noProposals: "No proposals.", simulateIt: "Simulate", approvedOk: "Proposal {id} approved: version {v}.", rejectedOk: "Proposal {id} rejected.",
+  band_peak: "peak", band_valley: "valley", band_flat: "flat", band_night: "night",
   p_required: "Required.", p_unknown_field: "Not a field of a plan.", p_negative: "Must not be negative.", p_unknown_model: "Unknown accelerator model.", p_overlap: "Overlaps another band.", p_unknown_currency: "Unknown currency.", p_unknown_customer: "Unknown customer.", p_frozen: "Would price a month already invoiced: choose a later date.", p_invalid_value: "Not a valid value here.", p_invalid: "Not valid.",
 });
 Object.assign(WORDS.zh, {
@@ -25,6 +26,7 @@ Object.assign(WORDS.zh, {
   history: "版本对照", compare: "对比", with: "与", path: "字段", changedOnly: "只看改动", noChange: "两个版本相同。",
   proposals: "提案", proposalId: "编号", proposedBy: "提出人", proposedAt: "提出时间（UTC）", decidedBy: "审批人", decidedAt: "审批时间（UTC）", approve: "批准", reject: "驳回", rejectReason: "驳回原因", stale: "已过期：其后版本已变", pending: "待审批", approved: "已批准", rejected: "已驳回", noProposals: "没有提案。", simulateIt: "模拟", approvedOk: "第 {id} 号提案已批准：版本{v}。", rejectedOk: "第 {id} 号提案已驳回。",
   created: "已创建", replaced: "已替换", unchanged: "未变",
+  band_peak: "峰时", band_valley: "谷时", band_flat: "平时", band_night: "夜间",
   p_required: "必填。", p_unknown_field: "方案中没有此字段。", p_negative: "不能为负数。", p_unknown_model: "未知的加速卡型号。", p_overlap: "与其他时段重叠。", p_unknown_currency: "未知币种。", p_unknown_customer: "未知客户。", p_frozen: "会重新计价已开票的月份：请选更晚的日期。", p_invalid_value: "此处的值无效。", p_invalid: "无效。",
 });
 Object.assign(WORDS.en, { created: "created", replaced: "replaced", unchanged: "unchanged", contract: "Contract" });
@@ -234,6 +236,15 @@ async function decide(id, decision, reason, note) {
   }
 }
 
+/* The simulation's rows grouped by model, then band (usage lines first,
+ * in that order; other lines and the totals after, as the API gives them). */
+function byModel(rows) {
+  const usage = rows.filter((x) => x.model !== undefined && !x.total);
+  const rest = rows.filter((x) => !usage.includes(x));
+  usage.sort((a, b) => a.model.localeCompare(b.model) || a.band.localeCompare(b.band) || a.meter.localeCompare(b.meter));
+  return [...usage, ...rest];
+}
+
 /* A proposal priced on the chosen customer's month, beside the current
  * plan: the API's simulation (POST /v1/simulate), line by line. */
 async function simulate(p, out) {
@@ -244,9 +255,11 @@ async function simulate(p, out) {
     const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(p.document) });
     const c = r.currency;
     out.replaceChildren(el("h3", {}, `${t("simulate")} · #${p.id} · ${customer} · ${monthName(period)}`),
-      table([t("line"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
-        td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }),
-        td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }), td(money(x.difference, c), { class: `num${x.difference_minor < 0 ? " neg" : ""}`, "data-minor": x.difference_minor }))), { name: "proposal-simulation", num: [1, 2, 3] }));
+      table([t("line"), t("model"), t("band"), t("quantity"), t("current"), t("proposedCol"), t("difference")], byModel(r.rows).map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
+        td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.model || ""), td(x.band ? t(`band_${x.band}`) : ""),
+        td(x.quantity ? `${x.quantity} ${meters.has(x.meter) ? meterLabel(meters.get(x.meter)) : x.unit}` : "", { class: "num", "data-quantity": x.quantity || null }),
+        td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }),
+        td(x.proposed === null ? "-" : money(x.proposed, c), { class: "num", "data-minor": x.proposed_minor }), td(money(x.difference, c), { class: `num${x.difference_minor < 0 ? " neg" : ""}`, "data-minor": x.difference_minor }))), { name: "proposal-simulation", num: [3, 4, 5, 6] }));
   } catch (e) {
     if (e instanceof SignedOut) return signinView(t("ended"));
     out.replaceChildren(el("p", { class: "error" }, e.message));

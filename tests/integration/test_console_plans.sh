@@ -54,6 +54,7 @@ check_eq "finance simulates it before approving: current as priced now" \
     "$(seen finance.simulation | sed -E 's#=([^/;]*)/[^;]*#=\1#g')"
 check_eq "and the proposal to the fen, as plan simulate prices its document" \
     "$(simulate_minor alpha "$PERIOD" "$TMP/proposed.json" | proposed_only)" "$(seen finance.simulation | proposed_only)"
+check_eq "grouped by model, with the quantity and its unit" "H800 10 GPU-hours" "$(seen finance.quantities)"
 check_match "approves it" "^(Proposal|第) ${id:-x} " "$(seen finance.decision)"
 check_eq "the proposal approved" approved "$(seen finance.status)"
 check_eq "and in effect, applied by finance's key" "15.00 finance" \

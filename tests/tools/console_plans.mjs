@@ -94,6 +94,7 @@ const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim()).catch((
   await page.click(`[data-simulate="${id}"]`);
   await page.waitForSelector("[data-table=proposal-simulation]", { timeout: 30000 });
   say("finance.simulation", await page.$$eval("[data-table=proposal-simulation] [data-row]", (rows) => rows.map((r) => { const m = [...r.querySelectorAll("[data-minor]")].map((x) => x.dataset.minor); return `${r.dataset.row}=${m.join("/")}`; }).join(";")));
+  say("finance.quantities", await page.$$eval("[data-table=proposal-simulation] [data-quantity]", (q) => q.map((x) => `${x.parentElement.cells[1].textContent} ${x.textContent}`).join(",")));
   await page.screenshot({ path: `${out}/plans-approval-en.png`, fullPage: true });
   await toLang(page, "zh");
   await page.click(`[data-simulate="${id}"]`);

@@ -141,11 +141,17 @@ bool handle_propose(struct request *r)
     }
     const char *p[] = {k->kind,  id.code, from, id.customer[0] ? id.customer : NULL,
                        canonical, sha,    who};
+    /* a plan with the seller's approval off takes effect at once (column
+     * 1); else a proposal (column 0), NULL when it equals the stored one */
     PGresult *res = db_query(
         r->conn, "store the proposal",
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM document WHERE kind = $1 AND code = $2 "
+        "WITH off AS (SELECT $1 = 'plan' AND NOT coalesce((SELECT required FROM approval_policy), "
+        "  true) AS at_once) "
+        "SELECT CASE WHEN at_once OR EXISTS (SELECT 1 FROM document WHERE kind = $1 AND code = $2 "
         "  AND effective_from = $3::date AND document = $5::jsonb) THEN NULL "
-        "  ELSE proposal_submit($1, $2, $3::date, $4, $5::jsonb, $6, $7) END",
+        "  ELSE proposal_submit($1, $2, $3::date, $4, $5::jsonb, $6, $7) END, "
+        "  CASE WHEN at_once THEN proposal_apply_at_once($2, $3::date, $5::jsonb, $6, $7) END "
+        "FROM off",
         7, p);
     if (!res || !db_commit(r->conn)) {
         PQclear(res);
@@ -156,7 +162,10 @@ bool handle_propose(struct request *r)
     sb_printf(&r->body, "{\"kind\":\"%s\",\"code\":", k->kind);
     sb_put_json_string(&r->body, id.code);
     sb_printf(&r->body, ",\"effective_from\":\"%s\"", from);
-    if (PQgetisnull(res, 0, 0))
+    if (!PQgetisnull(res, 0, 1))
+        sb_printf(&r->body, ",\"proposal\":null,\"status\":\"%s\",\"approval\":\"off\"}\n",
+                  PQgetvalue(res, 0, 1));
+    else if (PQgetisnull(res, 0, 0))
         sb_puts(&r->body, ",\"proposal\":null,\"status\":\"unchanged\"}\n");
     else
         sb_printf(&r->body, ",\"proposal\":%s,\"status\":\"pending\",\"proposed_by\":\"%s\"}\n",

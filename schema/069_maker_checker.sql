@@ -160,40 +160,63 @@ BEGIN
     RETURN p;
 END $$;
 
+-- A plan version stored as the owner, with its audit row (by actor, via):
+-- the one store of the two ways the API's role applies a plan below; it
+-- is granted to nobody. 'created', 'replaced' or 'unchanged'.
+CREATE FUNCTION plan_version_store(v_code text, v_from date, v_doc jsonb, v_sha256 text,
+                                   v_actor text, v_via text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    prior jsonb;
+BEGIN
+    SELECT d.document INTO prior FROM document d
+    WHERE d.kind = 'plan' AND d.code = v_code AND d.effective_from = v_from FOR UPDATE;
+    IF prior = v_doc THEN
+        RETURN 'unchanged';
+    END IF;
+    INSERT INTO document (kind, code, effective_from, customer, document, sha256, applied_by)
+    VALUES ('plan', v_code, v_from, NULL, v_doc, v_sha256, v_actor)
+    ON CONFLICT (kind, code, effective_from) DO UPDATE SET
+        document = excluded.document, sha256 = excluded.sha256, applied_at = now(),
+        applied_by = excluded.applied_by;
+    INSERT INTO audit_log (actor, object, key, action, before, after, via)
+    VALUES (v_actor, 'plan', v_code || '@' || to_char(v_from, 'YYYY-MM-DD'),
+            CASE WHEN prior IS NULL THEN 'create' ELSE 'replace' END, prior, v_doc, v_via);
+    RETURN CASE WHEN prior IS NULL THEN 'created' ELSE 'replaced' END;
+END $$;
+
 -- The API's approval of a plan proposal (the console's finance button): the
 -- API's role writes no document, so the version approved in this
--- transaction by proposal_decide is stored here, as the owner, with its
--- audit row; nothing else can be stored through it. A contract's approval
--- rewrites its accounts in C, so contracts are approved with the CLI. The
--- caller has checked the version against issued months (docstore_frozen_months,
--- read with its own rights). 'created', 'replaced' or 'unchanged'.
+-- transaction by proposal_decide is stored here, as the owner; nothing
+-- else can be stored through it. A contract's approval rewrites its
+-- accounts in C, so contracts are approved with the CLI. The caller has
+-- checked the version against issued months (docstore_frozen_months, read
+-- with its own rights).
 CREATE FUNCTION proposal_apply_plan(proposal_id bigint) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     p proposal;
-    prior jsonb;
-    key text;
 BEGIN
     SELECT * INTO p FROM proposal WHERE id = proposal_id;
     IF NOT FOUND OR p.kind <> 'plan' OR p.status <> 'approved' OR p.decided_at <> now() THEN
         RAISE EXCEPTION 'proposal % is not a plan proposal approved in this transaction',
             proposal_id USING ERRCODE = 'check_violation';
     END IF;
-    SELECT d.document INTO prior FROM document d
-    WHERE d.kind = 'plan' AND d.code = p.code AND d.effective_from = p.effective_from FOR UPDATE;
-    IF prior = p.document THEN
-        RETURN 'unchanged';
+    RETURN plan_version_store(p.code, p.effective_from, p.document, p.sha256, p.decided_by,
+                              'proposal ' || p.id || ' approved by ' || p.decided_by
+                              || ' (proposed by ' || p.proposed_by || ')');
+END $$;
+
+-- A plan proposed through the API while the seller has approval off: in
+-- effect at once, audited as such; refused while approval is on.
+CREATE FUNCTION proposal_apply_at_once(v_code text, v_from date, v_doc jsonb, v_sha256 text,
+                                       v_proposer text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF coalesce((SELECT required FROM approval_policy), true) THEN
+        RAISE EXCEPTION 'approval is on: a plan version takes effect only when approved'
+            USING ERRCODE = 'check_violation';
     END IF;
-    key := p.code || '@' || to_char(p.effective_from, 'YYYY-MM-DD');
-    INSERT INTO document (kind, code, effective_from, customer, document, sha256, applied_by)
-    VALUES ('plan', p.code, p.effective_from, NULL, p.document, p.sha256, p.decided_by)
-    ON CONFLICT (kind, code, effective_from) DO UPDATE SET
-        document = excluded.document, sha256 = excluded.sha256, applied_at = now(),
-        applied_by = excluded.applied_by;
-    INSERT INTO audit_log (actor, object, key, action, before, after, via)
-    VALUES (p.decided_by, 'plan', key, CASE WHEN prior IS NULL THEN 'create' ELSE 'replace' END,
-            prior, p.document,
-            'proposal ' || p.id || ' approved by ' || p.decided_by || ' (proposed by '
-            || p.proposed_by || ')');
-    RETURN CASE WHEN prior IS NULL THEN 'created' ELSE 'replaced' END;
+    RETURN plan_version_store(v_code, v_from, v_doc, v_sha256, v_proposer,
+                              'applied at once by its proposer (approval off)');
 END $$;

@@ -306,7 +306,11 @@ GRANT EXECUTE ON FUNCTION document_state(text, text),
     TO gpumeter_billing, gpumeter_api;
 -- the console's approval of a plan: only what proposal_decide approved in
 -- the same transaction (the API writes no document itself)
-GRANT EXECUTE ON FUNCTION proposal_apply_plan(bigint) TO gpumeter_api;
+-- and, with the seller's approval off, a plan at once (plan_version_store,
+-- the one store both use, is nobody's)
+GRANT EXECUTE ON FUNCTION proposal_apply_plan(bigint),
+                          proposal_apply_at_once(text, date, jsonb, text, text)
+    TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -127,7 +127,9 @@ project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-
 document_state(text,text)|SELECT document_state('plan', 'gpu-standard')|gpumeter_api gpumeter_billing
 proposal_submit(text,text,date,text,jsonb,text,text)|SELECT proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam')|gpumeter_api gpumeter_billing
 proposal_decide(bigint,text,boolean,text)|SELECT proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', false, 'no')|gpumeter_api gpumeter_billing
-proposal_apply_plan(bigint)|SELECT proposal_apply_plan((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api"
+proposal_apply_plan(bigint)|SELECT proposal_apply_plan((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api
+proposal_apply_at_once(text,date,jsonb,text,text)|SELECT CASE WHEN random() < 2 THEN 'not called' ELSE proposal_apply_at_once('x', '2027-01-01', '{}', 's', 'sam') END|gpumeter_api
+plan_version_store(text,date,jsonb,text,text,text)|SELECT plan_version_store('x', '2027-01-01', '{}', 's', 'sam', NULL)|"
 try_as() { # role sql -> ok | refused | the error
     local out
     if out=$(as "$1" "BEGIN; $2; ROLLBACK" </dev/null); then

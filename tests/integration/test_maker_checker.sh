@@ -170,6 +170,16 @@ check_eq "audited as approved by it" "proposal $pid approved by finance key $(cu
     "$(q "SELECT via FROM audit_log WHERE key = 'gpu-2027@2028-01-01' AND action = 'create'")"
 check_eq "the pending list holds the finance key's own" "$own" \
     "$(curl -s -H "Authorization: Bearer $KS" "$U/v1/proposals?status=pending" | jq -c '[.proposals[].id] | join(",")' -r)"
+# with the seller's approval off, a plan proposed through the API applies at once
+"$GM" plan approval off --actor root >/dev/null
+sed 's/"16.80"/"10.80"/; s/2027-01-01/2030-01-01/' "$DOC" >"$TMP/y2030.json"
+check_eq "approval off: the API's proposal applies at once" "200 created off" \
+    "$(post "$KS" /v1/proposals "$TMP/y2030.json") $(jq -r '.status + " " + .approval' "$TMP/body")"
+check_eq "audited as such, by the sales key" "sales key $(cut -d_ -f2 <<<"$KS")|applied at once by its proposer (approval off)" \
+    "$(q "SELECT actor || '|' || via FROM audit_log WHERE key = 'gpu-2027@2030-01-01'")"
+"$GM" plan approval on --actor root >/dev/null
+refused_as "with approval on, the API's role cannot apply at once" gpumeter_api \
+    "SELECT proposal_apply_at_once('gpu-2027', '2031-01-01', '{}', 's', 'x')" 'approval is on'
 # the console's session: a write without its CSRF token changes nothing
 cookie=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KS" "$U/v1/session" |
     sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')

@@ -78,11 +78,29 @@ CREATE TRIGGER proposal_no_truncate BEFORE TRUNCATE ON proposal
     FOR EACH STATEMENT EXECUTE FUNCTION proposal_decided_once();
 
 -- Audit: what the proposal steps write, and how a version came to be.
-ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
-ALTER TABLE audit_log ADD CHECK (action IN ('create', 'replace', 'add', 'update', 'fapiao',
-                                            'issue', 'void', 'correct', 'credit',
-                                            'payment', 'refund', 'write_off',
-                                            'propose', 'approve', 'reject'));
+-- Added to whatever the actions are by now, as 034 does (a fixed list
+-- would drop what other migrations added).
+DO $$
+DECLARE
+    acts text[];
+BEGIN
+    -- the words of the check as 034 left it ('{a,b}'::text[]) or as a
+    -- list of quoted words (ARRAY['a'::text, ...])
+    SELECT array_agg(DISTINCT w) INTO acts
+    FROM pg_constraint c, pg_get_constraintdef(c.oid) def,
+         LATERAL (SELECT m[1] AS w FROM regexp_matches(def, '''([a-z_]+)''', 'g') m
+                  UNION
+                  SELECT unnest(string_to_array(substring(def FROM '\{([^}]*)\}'), ','))) x
+    WHERE c.conrelid = 'audit_log'::regclass AND c.conname = 'audit_log_action_check';
+    IF acts IS NULL OR NOT acts @> ARRAY['create', 'issue', 'receive'] THEN
+        RAISE EXCEPTION 'schema 069: could not read audit_log''s actions (%)', acts;
+    END IF;
+    acts := acts || ARRAY['propose', 'approve', 'reject'];
+    ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
+    EXECUTE format('ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check '
+                   'CHECK (action = ANY (%L::text[]))',
+                   (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(acts) a));
+END $$;
 -- A plan or contract version's create/replace row says how it was applied:
 -- 'direct apply by administrator', 'proposal N approved by A (proposed by
 -- P)' or 'proposal N applied at once (approval off)'. NULL before 069.

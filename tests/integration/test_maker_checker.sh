@@ -17,6 +17,10 @@ plan_price() { q "SELECT coalesce((SELECT d.document->'gpu_hours'->'prices'->0->
                   FROM document d WHERE d.kind = 'plan' AND d.code = 'gpu-2027'
                   AND d.effective_from = '2027-01-01'), 'none')"; }
 
+check_eq "069 adds its audit actions to every earlier one (034's deposits too)" "true true true" \
+    "$(q "SELECT string_agg((pg_get_constraintdef(oid) ~ w)::text, ' ' ORDER BY w) FROM pg_constraint,
+          unnest(ARRAY['propose', 'receive', 'write_off']) w
+          WHERE conrelid = 'audit_log'::regclass AND conname = 'audit_log_action_check'")"
 # ---- propose, refused self-approval, approval by another ----
 check_eq "approval is on by default" "approval on" "$("$GM" plan approval)"
 out=$("$GM" plan propose "$DOC" --as sam 2>&1)

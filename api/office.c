@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/db.h"
+#include "core/meter.h"
 #include "core/timeutil.h"
 #include "pricing/returns.h"
 #include "render/describe.h"
@@ -416,6 +417,19 @@ static void row_json(const struct simulate_row *row, void *ctx)
         render_line_description(row->line, zh, sizeof zh, en, sizeof en);
         string_field(o->sb, "description_zh", zh);
         string_field(o->sb, "description_en", en);
+    }
+    /* a usage line's model, band and quantity in its price unit (issue 39:
+     * the simulation grouped by model with quantities); the same usage
+     * both ways, so one quantity */
+    const struct meter_units *u = row->line ? meter_units(row->line->meter) : NULL;
+    if (u && row->line->kind == LINE_USAGE) {
+        char q[48];
+        render_quantity_decimal(row->line->meter, row->line->quantity, q, sizeof q);
+        string_field(o->sb, "meter", row->line->meter);
+        string_field(o->sb, "model", row->line->model);
+        string_field(o->sb, "band", row->line->band);
+        string_field(o->sb, "quantity", q);
+        string_field(o->sb, "unit", u->price_unit);
     }
     sb_printf(o->sb, ",\"total\":%s", row->total ? "true" : "false");
     if (row->has_cur)

@@ -35,6 +35,7 @@
 #include "api/handlers.h"
 #include "api/office.h"
 #include "api/own_keys.h"
+#include "api/proposals.h"
 #include "api/http.h"
 #include "api/limits.h"
 #include "api/session.h"
@@ -71,9 +72,11 @@ struct route {
     const char *method; /* NULL: GET (and HEAD) */
 };
 
-/* The one route with a body: a plan document. */
-#define UPLOAD_PATH "/v1/simulate"
-#define UPLOAD_MAX  (256 * 1024)
+/* The routes with a body: a plan document to simulate, a document to
+ * propose. */
+#define UPLOAD_PATH  "/v1/simulate"
+#define PROPOSE_PATH "/v1/proposals"
+#define UPLOAD_MAX   (256 * 1024)
 
 static const struct route routes[] = {
     {"/healthz", NULL, "", NULL},
@@ -107,6 +110,10 @@ static const struct route routes[] = {
     {"/v1/plans", handle_plans, "", NULL},
     {"/v1/notifications", handle_notifications, "status", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
+    /* maker-checker (issue 39, proposals.h) */
+    {PROPOSE_PATH, handle_proposals, "status", NULL},
+    {PROPOSE_PATH, handle_propose, "kind", "POST"},
+    {"/v1/proposals/decide", handle_proposal_decide, "id decision reason", "POST"},
     /* receivables (issue 34) */
     {"/v1/credit", handle_credit, "customer", NULL},
     /* a customer's availability under its SLA (issue 36) */
@@ -598,7 +605,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version, (void)data;
     struct server *s = cls;
     if (!*state) { /* headers only: wait for the body, if any */
-        *state = !strcmp(url, UPLOAD_PATH) && !strcmp(method, "POST")
+        *state = (!strcmp(url, UPLOAD_PATH) || !strcmp(url, PROPOSE_PATH)) &&
+                         !strcmp(method, "POST")
                      ? (void *)xcalloc(1, sizeof(struct upload))
                      : (void *)&started;
         return MHD_YES;

@@ -297,6 +297,28 @@ GRANT EXECUTE ON FUNCTION project_cash_collected(date, text, text[])
 GRANT EXECUTE ON FUNCTION api_key_own_create(text, text, text, text),
                           api_key_own_revoke(text, text), api_key_used(text)
     TO gpumeter_api;
+-- Maker-checker (schema 069, docs/plans.md "Proposals and approval"):
+-- proposals are written only through the two security definers, by
+-- billing's commands (`plan propose|approve|reject`) and the API (sales
+-- proposes, finance decides); proposal_decide refuses a decision by the
+-- proposer, a second decision and a stale approval, and the row's CHECK
+-- refuses a self-approval whoever writes it. Both read the proposals and
+-- the setting; only billing (the administrators' CLI) changes the
+-- setting. document_state reads with the caller's rights.
+GRANT SELECT ON proposal, approval_policy TO gpumeter_api;
+GRANT UPDATE ON approval_policy TO gpumeter_billing;
+REVOKE USAGE ON SEQUENCE proposal_id_seq FROM gpumeter_billing;
+GRANT EXECUTE ON FUNCTION document_state(text, text),
+                          proposal_submit(text, text, date, text, jsonb, text, text),
+                          proposal_decide(bigint, text, boolean, text)
+    TO gpumeter_billing, gpumeter_api;
+-- the console's approval of a plan: only what proposal_decide approved in
+-- the same transaction (the API writes no document itself)
+-- and, with the seller's approval off, a plan at once (plan_version_store,
+-- the one store both use, is nobody's)
+GRANT EXECUTE ON FUNCTION proposal_apply_plan(bigint),
+                          proposal_apply_at_once(text, date, jsonb, text, text)
+    TO gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -19,6 +19,7 @@
 #include "terms/docstore.h"
 #include "terms/contract.h"
 #include "terms/contract_doc.h"
+#include "terms/proposal.h"
 #include "terms/site_doc.h"
 #include "terms/subsidy_doc.h"
 #include "terms/termination.h"
@@ -499,6 +500,7 @@ const struct doc_kind subsidy_kind = {
 /* ---- commands ---- */
 
 DOC_COMMANDS(contract, contract_kind)
+PROPOSAL_COMMANDS(contract, contract_kind)
 DOC_COMMANDS(site, site_kind)
 DOC_COMMANDS(subsidy, subsidy_kind)
 
@@ -563,7 +565,12 @@ static int contract_diff(int argc, char **argv)
 }
 
 static const struct cli_command contract_table[] = {
-    {"apply", contract_apply, "validate a contract document and store it", NULL},
+    {"apply", contract_apply, "validate a contract document and store it (administrators)", NULL},
+    {"propose", contract_propose, "validate a contract version and store it for approval", NULL},
+    {"approve", contract_approve, "approve a pending proposal (not your own): it takes effect",
+     NULL},
+    {"reject", contract_reject, "reject a pending proposal, with a reason", NULL},
+    {"proposals", contract_proposals, "list contract proposals and their decisions", NULL},
     {"list", contract_list, "list contract versions", NULL},
     {"show", contract_show, "print the version in effect on a date", NULL},
     {"diff", contract_diff, "show what applying a document would change", NULL},

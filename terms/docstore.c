@@ -69,6 +69,22 @@ cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *pars
     return doc;
 }
 
+cJSON *docstore_load_identified(const struct doc_kind *k, const char *path, void **parsed,
+                                struct doc_identity *id, char from[16], int *rc)
+{
+    *parsed = xcalloc(1, k->size);
+    memset(id, 0, sizeof *id);
+    cJSON *doc = docstore_load_file(k, path, *parsed, rc);
+    if (!doc) {
+        free(*parsed);
+        *parsed = NULL;
+        return NULL;
+    }
+    k->identify(*parsed, id);
+    time_format_date(id->effective_from, from);
+    return doc;
+}
+
 /* The currency and customer a document names must exist. */
 static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc_check *c)
 {
@@ -86,6 +102,14 @@ static bool check_common(PGconn *conn, const struct doc_identity *id, struct doc
         doc_error(c, "$.customer", "unknown customer \"%s\" (gpumeter customer add)", id->customer);
     PQclear(res);
     return true;
+}
+
+bool docstore_check(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                    struct doc_check *c)
+{
+    struct doc_identity id = {0};
+    k->identify(parsed, &id);
+    return check_common(conn, &id, c) && (!k->check || k->check(conn, parsed, c));
 }
 
 /* The stored version this document would create or replace, FOR UPDATE,
@@ -192,7 +216,7 @@ static bool guard_frozen(PGconn *conn, const struct doc_kind *k, const struct do
 
 static bool store(PGconn *conn, const struct doc_kind *k, const struct doc_identity *id,
                   const char *from, const char *canonical, const char *sha, const char *who,
-                  PGresult *cur)
+                  const char *via, PGresult *cur)
 {
     bool exists = PQntuples(cur) == 1;
     char key[96];
@@ -205,7 +229,8 @@ static bool store(PGconn *conn, const struct doc_kind *k, const struct doc_ident
                            key,
                            exists ? "replace" : "create",
                            exists ? PQgetvalue(cur, 0, 1) : NULL,
-                           canonical};
+                           canonical,
+                           via};
     return (k->versioned ||
             db_exec(conn, "replace the document",
                     "DELETE FROM document WHERE kind = $1 AND code = $2", 2, del)) &&
@@ -217,9 +242,54 @@ static bool store(PGconn *conn, const struct doc_kind *k, const struct doc_ident
                    "sha256 = excluded.sha256, applied_at = now(), applied_by = excluded.applied_by",
                    7, doc) &&
            db_exec(conn, "write the audit log",
-                   "INSERT INTO audit_log (actor, object, key, action, before, after) "
-                   "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)",
-                   6, audit);
+                   "INSERT INTO audit_log (actor, object, key, action, before, after, via) "
+                   "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)",
+                   7, audit);
+}
+
+int docstore_put(PGconn *conn, const struct doc_kind *k, const char *source, cJSON *doc,
+                 const void *parsed, const char *who, const char *via, const char **outcome)
+{
+    struct doc_identity id = {0};
+    k->identify(parsed, &id);
+    char *canonical = cJSON_PrintUnformatted(doc), sha[65], from[16];
+    digest_sha256_hex(canonical, strlen(canonical), sha);
+    time_format_date(id.effective_from, from);
+    struct doc_check c = {0};
+    PGresult *cur = NULL;
+    int rc = 1;
+    *outcome = NULL;
+    if (!docstore_check(conn, k, parsed, &c) || !(cur = current(conn, k, &id, from, canonical)))
+        goto out;
+    if (c.n) {
+        report(k, source, &c);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    bool exists = PQntuples(cur) == 1;
+    if (exists && PQgetvalue(cur, 0, 3)[0] == 't') {
+        *outcome = "unchanged";
+        rc = 0;
+        goto out;
+    }
+    if (k->frozen ? !guard_frozen(conn, k, &id, from, &rc)
+                  : exists && !guard_issued(conn, k, id.code, PQgetvalue(cur, 0, 2)))
+        goto out;
+    if (!store(conn, k, &id, from, canonical, sha, who, via, cur) ||
+        (k->stored && !k->stored(conn, parsed, &c)))
+        goto out;
+    if (c.n) {
+        report(k, source, &c);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    *outcome = exists ? "replaced" : "created";
+    rc = 0;
+out:
+    PQclear(cur);
+    sb_free(&c.errors);
+    cJSON_free(canonical);
+    return rc;
 }
 
 int docstore_apply(const struct doc_kind *k, int argc, char **argv)
@@ -242,67 +312,37 @@ int docstore_apply(const struct doc_kind *k, int argc, char **argv)
     int npos, rc;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    void *parsed = xcalloc(1, k->size);
-    cJSON *doc = docstore_load_file(k, argv[1], parsed, &rc);
-    if (!doc) {
-        free(parsed);
-        return rc;
-    }
-    struct doc_identity id = {0};
-    k->identify(parsed, &id);
-    char *canonical = cJSON_PrintUnformatted(doc), sha[65], from[16];
-    digest_sha256_hex(canonical, strlen(canonical), sha);
-    time_format_date(id.effective_from, from);
+    void *parsed;
+    struct doc_identity id;
+    char from[16];
+    cJSON *doc = docstore_load_identified(k, argv[1], &parsed, &id, from, &rc);
+    if (!doc) return rc;
     struct config cfg;
-    struct doc_check c = {0};
-    PGresult *cur = NULL;
+    const char *outcome = NULL;
     PGconn *conn = db_open(&cfg, &rc);
     if (!conn) goto out;
     const char *who = actor ? actor : cfg.actor;
     rc = 1;
-    if (!db_begin(conn) || !check_common(conn, &id, &c) ||
-        (k->check && !k->check(conn, parsed, &c)) ||
-        !(cur = current(conn, k, &id, from, canonical)))
-        goto out;
-    if (c.n) {
-        report(k, argv[1], &c);
-        rc = CLI_EXIT_USAGE;
-        goto out;
-    }
-    bool exists = PQntuples(cur) == 1;
-    if (exists && PQgetvalue(cur, 0, 3)[0] == 't') {
+    /* plans and contracts otherwise go through a proposal (schema 069):
+     * this is the administrator's way round it, and says so in the audit */
+    bool proposed_kind = !strcmp(k->kind, "plan") || !strcmp(k->kind, "contract");
+    if (!db_begin(conn)) goto out;
+    rc = docstore_put(conn, k, argv[1], doc, parsed, who,
+                      proposed_kind ? DOC_VIA_ADMINISTRATOR : NULL, &outcome);
+    if (rc != 0) goto out;
+    if (!strcmp(outcome, "unchanged")) {
         printf("%s %s version %s: unchanged\n", k->kind, id.code, from);
-        rc = 0;
-        goto out;
-    }
-    if (k->frozen ? !guard_frozen(conn, k, &id, from, &rc)
-                  : exists && !guard_issued(conn, k, id.code, PQgetvalue(cur, 0, 2)))
-        goto out;
-    if (!store(conn, k, &id, from, canonical, sha, who, cur) ||
-        (k->stored && !k->stored(conn, parsed, &c)))
-        goto out;
-    if (c.n) {
-        report(k, argv[1], &c);
-        rc = CLI_EXIT_USAGE;
-        goto out;
-    }
-    if (dry_run) {
-        printf("%s %s version %s: valid, would be %s\n", k->kind, id.code, from,
-               exists ? "replaced" : "created");
-        rc = 0;
-        goto out;
-    }
-    if (db_commit(conn)) {
-        printf("%s %s version %s: %s\n", k->kind, id.code, from, exists ? "replaced" : "created");
-        rc = 0;
+    } else if (dry_run) {
+        printf("%s %s version %s: valid, would be %s\n", k->kind, id.code, from, outcome);
+    } else if (db_commit(conn)) {
+        printf("%s %s version %s: %s\n", k->kind, id.code, from, outcome);
+    } else {
+        rc = 1;
     }
 out:
     if (conn && (rc != 0 || dry_run || PQtransactionStatus(conn) == PQTRANS_INTRANS))
         db_rollback(conn);
-    PQclear(cur);
     PQfinish(conn);
-    sb_free(&c.errors);
-    cJSON_free(canonical);
     cJSON_Delete(doc);
     free(parsed);
     return rc;

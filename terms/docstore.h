@@ -85,12 +85,24 @@ bool docstore_parse_text(const struct doc_kind *k, const char *text, size_t len,
 PGresult *docstore_frozen_months(PGconn *conn, const char *kind, const char *code,
                                  const char *from, const char *customer);
 
+/* The checks against the database that read only (the currency and
+ * customer a document names, then the kind's check): problems added to c;
+ * false on a database error. */
+bool docstore_check(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                    struct doc_check *c);
+
 /* A document naming a site (at path) needs the site's document: a
  * problem added to c when there is none; false on a database error. */
 bool docstore_site_known(PGconn *conn, const char *site, const char *path, struct doc_check *c);
 
 /* Reads and validates a file; NULL after printing why (exit code in *rc). */
 cJSON *docstore_load_file(const struct doc_kind *k, const char *path, void *parsed, int *rc);
+
+/* A command's FILE: read and validated as docstore_load_file, into a new
+ * parsed struct (*parsed, the caller frees it), with its identity and its
+ * effective date (YYYY-MM-DD); NULL after printing why (exit code in *rc). */
+cJSON *docstore_load_identified(const struct doc_kind *k, const char *path, void **parsed,
+                                struct doc_identity *id, char from[16], int *rc);
 
 /* The version of code in effect on at (YYYY-MM-DD) parsed into out (the
  * kind's struct), its effective_from in from; false, after logging why,
@@ -115,6 +127,20 @@ bool docstore_print(PGconn *conn, const struct doc_kind *k, const char *code, co
     {                                                                                              \
         return docstore_show(&kind, argc, argv);                                                   \
     }
+
+/* How an administrator's `plan apply`/`contract apply` is audited
+ * (audit_log.via, schema 069): round the maker-checker proposals. */
+#define DOC_VIA_ADMINISTRATOR "direct apply by administrator"
+
+/* In conn's open transaction: checks a parsed, valid document against the
+ * database and stores it as apply does (created, replaced, or unchanged
+ * when the same), audited as who with via (audit_log.via; NULL for none).
+ * source names it in reports (a file, "proposal 7"). 0 with *outcome
+ * "created", "replaced" or "unchanged"; CLI_EXIT_USAGE after reporting
+ * its problems or a frozen month; 1 on a database error. The caller
+ * commits or rolls back. */
+int docstore_put(PGconn *conn, const struct doc_kind *k, const char *source, cJSON *doc,
+                 const void *parsed, const char *who, const char *via, const char **outcome);
 
 int docstore_apply(const struct doc_kind *k, int argc, char **argv);
 int docstore_list(const struct doc_kind *k, int argc, char **argv);

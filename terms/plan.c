@@ -1,4 +1,4 @@
-/* plan: `gpumeter plan apply|list|show|diff|simulate`.
+/* plan: `gpumeter plan apply|propose|approve|reject|proposals|approval|list|show|diff|simulate`.
  *
  * Plans are versioned documents (docstore.h, format in plan_doc.h and
  * docs/plans.md). simulate prices a month, so it lives with billing
@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/cli.h"
 #include "terms/plan_doc.h"
+#include "terms/proposal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,13 +38,20 @@ const struct doc_kind plan_kind = {
     true};
 
 DOC_COMMANDS(plan, plan_kind)
+PROPOSAL_COMMANDS(plan, plan_kind)
 static int plan_diff(int argc, char **argv)
 {
     return docstore_diff(&plan_kind, argc, argv);
 }
 
 static const struct cli_command plan_table[] = {
-    {"apply", plan_apply, "validate a plan document and store it as a version", NULL},
+    {"apply", plan_apply, "validate a plan document and store it as a version (administrators)",
+     NULL},
+    {"propose", plan_propose, "validate a plan version and store it for approval", NULL},
+    {"approve", plan_approve, "approve a pending proposal (not your own): it takes effect", NULL},
+    {"reject", plan_reject, "reject a pending proposal, with a reason", NULL},
+    {"proposals", plan_proposals, "list plan proposals and their decisions", NULL},
+    {"approval", proposal_policy, "show or set whether proposals need approval (on|off)", NULL},
     {"list", plan_list, "list plan versions", NULL},
     {"show", plan_show, "print the version in effect on a date", NULL},
     {"diff", plan_diff, "show what applying a document would change", NULL},

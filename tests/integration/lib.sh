@@ -355,6 +355,13 @@ run_gm() { # expected-exit-code name args...
     out=$("$GM" "$@" 2>&1)
     check_eq "$name: exit $want" "$want" "$?"
 }
+# plan simulate's table as the console's data-minor cells: one
+# "label=current/proposed/difference" per line (minor units), joined by ';'.
+simulate_minor() { # customer period plan-file
+    sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0-9])#\1\2\3#g' <<<"$("$GM" plan simulate --customer "$1" --period "$2" --plan "$3" |
+        awk 'NR > 2 { d = $NF; p = $(NF-1); c = $(NF-2); $NF = ""; $(NF-1) = ""; $(NF-2) = ""; sub(/ +$/, "");
+                      printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $0, c, p, d }')"
+}
 # A GET of the test's server ($U) with key $1: "status body".
 api_get() { # key path
     curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" "$U$2"

@@ -127,7 +127,13 @@ project_cash_collected(date,text,text[])|SELECT project_cash_collected('2026-01-
 api_key_manager(text)|SELECT api_key_manager('d00000000001')|
 api_key_own_create(text,text,text,text)|SELECT api_key_own_create('d00000000001', 'd00000000002', repeat('0', 64), 'x')|gpumeter_api
 api_key_own_revoke(text,text)|SELECT api_key_own_revoke('d00000000001', 'd00000000003')|gpumeter_api
-api_key_used(text)|SELECT api_key_used('d00000000001')|gpumeter_api"
+api_key_used(text)|SELECT api_key_used('d00000000001')|gpumeter_api
+document_state(text,text)|SELECT document_state('plan', 'gpu-standard')|gpumeter_api gpumeter_billing
+proposal_submit(text,text,date,text,jsonb,text,text)|SELECT proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam')|gpumeter_api gpumeter_billing
+proposal_decide(bigint,text,boolean,text)|SELECT proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', false, 'no')|gpumeter_api gpumeter_billing
+proposal_apply_plan(bigint)|SELECT proposal_apply_plan((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api
+proposal_apply_at_once(text,date,jsonb,text,text)|SELECT CASE WHEN random() < 2 THEN 'not called' ELSE proposal_apply_at_once('x', '2027-01-01', '{}', 's', 'sam') END|gpumeter_api
+plan_version_store(text,date,jsonb,text,text,text)|SELECT plan_version_store('x', '2027-01-01', '{}', 's', 'sam', NULL)|"
 # the customer key the calls of schema 070's functions are made with
 q "INSERT INTO api_key (id, customer_id, role, sha256, created_by)
    SELECT 'd00000000001', id, 'customer', repeat('0', 64), 'test' FROM customer WHERE code = 'alpha'"

@@ -31,7 +31,7 @@ sed -e 's/"9.50"/"-9.50"/' -e 's/"model": "H20"/"model": "H2O"/' "$DOC" >"$TMP/b
 err=$("$GM" plan propose "$TMP/bad.json" --as sam 2>&1 >/dev/null)
 check_eq "a bad proposal exits 2" 2 "$?"
 check_eq "naming every problem at its JSON path" "\$.gpu_hours.prices[1].unit_price: must not be negative
-\$.gpu_hours.prices[2].model: unknown accelerator model \"H2O\"" "$(grep '^\$' <<<"$err")"
+\$.gpu_hours.prices[2].model: unknown accelerator model \"H2O\"; did you mean 'H20'?" "$(grep '^\$' <<<"$err")"
 sed 's/"effective_from": "2027-01-01"/"effective_from": "2027-01-01", "currency": "XYZ"/; s/"currency": "CNY",//' \
     "$DOC" >"$TMP/xyz.json"
 check_match "the database's checks too, as apply makes them" '\$.currency: unknown currency "XYZ"' \

@@ -134,7 +134,7 @@ bad_flags "no --job" "needs --job and --account" \
     --format torchtitan --account a --tokens-per-step 8192 --utc-offset +08:00
 bad_flags "no --account" "needs --job and --account" \
     --format megatron --job j --seq-length 2048 --utc-offset +08:00
-bad_flags "an unknown format" "--format must be jsonl, megatron or torchtitan" \
+bad_flags "an unknown format" "--format nemo: not one of the choices \(expected jsonl\|megatron\|torchtitan\)" \
     --format nemo --job j --account a --utc-offset +08:00
 bad_flags "--seq-length with torchtitan" "--seq-length is for megatron" \
     --format torchtitan --job j --account a --tokens-per-step 8192 --seq-length 2048 --utc-offset +08:00
@@ -144,7 +144,7 @@ bad_flags "a log's flags with JSON lines" "are for --format megatron or torchtit
     --job j --account a
 bad_flags "--untimed with JSON lines" "are for --format megatron or torchtitan" \
     --untimed collection
-bad_flags "an unknown --untimed" "--untimed must be refuse or collection" \
+bad_flags "an unknown --untimed" "--untimed now: not one of the choices \(expected refuse\|collection\)" \
     --format megatron --job j --account a --seq-length 2048 --utc-offset +08:00 --untimed now
 bad_flags "--tokens-per-step 0" "tokens-per-step" \
     --format torchtitan --job j --account a --tokens-per-step 0 --utc-offset +08:00

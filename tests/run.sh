@@ -117,7 +117,7 @@ run_unit() {
 # has each suite's wall and CPU seconds of the last run).
 SLOW_FIRST='test_fault_rater_sigkill test_fault_broker_cluster test_fault_rebalance_storm test_deploy_prometheus test_fault_pg_failover test_rate_group test_console
     test_api_concurrent test_contracts test_db_roles test_exports_safe test_token_server
-    test_invoice_credit test_capacity test_invoice_pdf'
+    test_invoice_credit test_capacity test_invoice_pdf test_console_roles test_fault_split_commit test_cli_messages'
 
 # A suite that stops or starts a service runs in the lane: one after
 # another, on services of their own (lane_env), beside the pool. One whose

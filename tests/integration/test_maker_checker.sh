@@ -140,6 +140,44 @@ refused_as "nor removes a proposal" gpumeter "DELETE FROM proposal WHERE id = 1"
     'decided once and never changed or removed'
 check_eq "the API's role records another's decision through it" "rejected" \
     "$(as gpumeter_api "SELECT status FROM proposal_decide(4, 'fay', false, 'no')")"
+# ---- two approvals on one code at once: the second sees the first's version ----
+# Two proposals on the same versions, approved in two transactions at the
+# same time: without one lock per code each reads the versions before the
+# other commits and both pass the stale check, the second writing over
+# prices its approver never saw. The first approval is held open; the
+# second must wait for it, then be refused as stale.
+sed 's/"16.80"/"12.80"/; s/2027-01-01/2027-10-01/' "$DOC" >"$TMP/oct.json"
+sed 's/"16.80"/"11.80"/; s/2027-01-01/2027-10-01/' "$DOC" >"$TMP/oct2.json"
+ra=$("$GM" plan propose "$TMP/oct.json" --as sam | sed -n 's/.*proposal \([0-9]*\),.*/\1/p')
+rb=$("$GM" plan propose "$TMP/oct2.json" --as sam | sed -n 's/.*proposal \([0-9]*\),.*/\1/p')
+mkfifo -m 600 "$TMP/first"
+psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter_api -d "$DB" -tA \
+    <"$TMP/first" >"$TMP/first.out" 2>&1 &
+first=$!
+exec 3>"$TMP/first"
+echo "BEGIN; SELECT proposal_decide($ra, 'fay', true, NULL) IS NOT NULL; SELECT proposal_apply_plan($ra);
+      SELECT 'held';" >&3
+for _ in $(seq 600); do grep -q held "$TMP/first.out" && break; sleep 0.1; done
+as gpumeter_api "SELECT status FROM proposal_decide($rb, 'fin', true, NULL)" >"$TMP/second.out" &
+second=$!
+# the second either waits on the first (a lock) or has finished
+for _ in $(seq 600); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+              AND query LIKE '%proposal_decide($rb,%'")" = 1 ] && break
+    kill -0 "$second" 2>/dev/null || break
+    sleep 0.1
+done
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$first"
+wait "$second"
+check_match "the second approval at the same time is refused as stale" \
+    "proposal $rb is stale" "$(cat "$TMP/second.out")"
+check_eq "the first's price stands, the second pending" "12.80 approved pending" \
+    "$(q "SELECT document->'gpu_hours'->'prices'->0->>'unit_price' FROM document
+          WHERE code = 'gpu-2027' AND effective_from = '2027-10-01'") $(q "SELECT string_agg(status, ' ' ORDER BY id)
+          FROM proposal WHERE id IN ($ra, $rb)")"
+"$GM" plan reject "$rb" --as fin --reason "stale" >/dev/null
 # ---- the API: sales proposes, finance decides; the console's CSRF ----
 KS=$("$GM" customer key create --sales --label sam 2>/dev/null)
 KF1=$("$GM" customer key create --finance --label fay 2>/dev/null)

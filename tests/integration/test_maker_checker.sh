@@ -210,6 +210,23 @@ check_eq "another finance key approves sales's" "200 approved created" \
 check_eq "and it takes effect, applied by that key" "12.80 finance key $(cut -d_ -f2 <<<"$KF2")" "$(price_2028)"
 check_eq "audited as approved by it" "proposal $pid approved by finance key $(cut -d_ -f2 <<<"$KF2") (proposed by sales key $(cut -d_ -f2 <<<"$KS"))" \
     "$(q "SELECT via FROM audit_log WHERE key = 'gpu-2027@2028-01-01' AND action = 'create'")"
+# the API's database role can store a proposal itself, round the
+# validators: its approval in the console checks the document again
+sed 's/2027-01-01/2028-06-01/' "$TMP/bad.json" >"$TMP/forged.json"
+forged=$(as gpumeter_api "SELECT proposal_submit('plan', 'gpu-2027', '2028-06-01', NULL,
+    \$\$$(cat "$TMP/forged.json")\$\$::jsonb, 'x', 'sales key $(cut -d_ -f2 <<<"$KS")')")
+check_eq "an invalid document stored round the API is not approved" "409 refused" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=approve" /dev/null) $(jq -r .error.code "$TMP/body")"
+check_match "naming its problems" "proposal $forged no longer validates: .*unit_price: must not be negative" \
+    "$(jq -r .error.message "$TMP/body")"
+check_eq "nothing stored, still pending" "0 pending" \
+    "$(q "SELECT count(*) FROM document WHERE code = 'gpu-2027' AND effective_from = '2028-06-01'") $(q "SELECT status FROM proposal WHERE id = $forged")"
+sed 's/2027-01-01/2028-07-01/' "$DOC" >"$TMP/elsewhere.json"
+other=$(as gpumeter_api "SELECT proposal_submit('plan', 'gpu-2027', '2028-08-01', NULL,
+    \$\$$(cat "$TMP/elsewhere.json")\$\$::jsonb, 'x', 'sales key $(cut -d_ -f2 <<<"$KS")')")
+check_eq "nor a document of another date than its proposal" "409 the document is gpu-2027 from 2028-07-01, the proposal gpu-2027 from 2028-08-01" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$other&decision=approve" /dev/null) $(jq -r .error.message "$TMP/body" | sed 's/.*validates: \$: //')"
+for p in "$forged" "$other"; do post "$KF2" "/v1/proposals/decide?id=$p&decision=reject&reason=forged" /dev/null >/dev/null; done
 check_eq "the pending list holds the finance key's own" "$own" \
     "$(curl -s -H "Authorization: Bearer $KS" "$U/v1/proposals?status=pending" | jq -c '[.proposals[].id] | join(",")' -r)"
 # with the seller's approval off, a plan proposed through the API applies at once

@@ -73,7 +73,7 @@ async function operatorView(params) {
       td(f.model), td(num(f.whole), { class: "num", "data-ms": String(f.whole_ms) }), td(num(f.stranded), { class: "num", "data-ms": String(f.stranded_ms) }))),
     { name: "op-fragments", num: [1, 2] }) : el("p", { class: "muted" }, t("noIdle"))));
   const daily = cap.rows.flatMap((r) => [{ time: r.day, s: `${r.model} ${t("idleWhole")}`, q: r.idle_whole_8gpu_ms }, { time: r.day, s: `${r.model} ${t("idleStranded")}`, q: r.idle_stranded_ms }]);
-  grid.append(el("section", { class: "card wide", id: "op-idle" }, el("h2", {}, t("opIdle")), dayChart("op-idle", daily, (r) => r.s, (r) => r.q / 3600000),
+  grid.append(el("section", { class: "card wide", id: "op-idle" }, el("h2", {}, t("opIdle")), dayChart("op-idle", period, daily, (r) => r.s, (r) => r.q / 3600000, gpuHoursUnit()),
     el("details", {}, el("summary", {}, t("table")),
       table([t("day"), t("model"), t("installed"), t("allocated"), t("idleWhole"), t("idleStranded")], cap.rows.map((r) => el("tr", { "data-capacity": `${r.day} ${r.model}` },
         td(dateName(r.day)), td(r.model), td(num(r.installed_gpu_hours), { class: "num" }), td(num(r.allocated_gpu_hours), { class: "num" }),

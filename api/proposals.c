@@ -2,9 +2,11 @@
 #include "api/proposals.h"
 
 #include "core/alloc.h"
+#include "core/cli.h"
 #include "core/db.h"
 #include "core/digest.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "terms/contract.h"
 #include "terms/docstore.h"
 #include "terms/plan.h"
@@ -262,6 +264,15 @@ bool handle_proposal_decide(struct request *r)
         return http_error(r, 400, "bad_request", "id is a proposal's number");
     if (!decision || (strcmp(decision, "approve") && strcmp(decision, "reject")))
         return http_error(r, 400, "bad_request", "decision is approve or reject");
+    /* the CLI's rule for a reason (cli_text_ok): it is shown in the
+     * console and the audit trail, where a bidi override or a newline
+     * would make it read as something else */
+    const char *why = reason && *reason ? utf8_text_problem(reason, strlen(reason)) : NULL;
+    if (!why && reason && *reason && utf8_chars(reason, strlen(reason)) > CLI_TEXT_MAX)
+        why = "is too long";
+    if (why)
+        return http_error(r, 400, "bad_request", "reason %s: it takes 1 to %d printable characters",
+                          why, CLI_TEXT_MAX);
     bool approve = !strcmp(decision, "approve");
     char who[64];
     key_name(r, who, sizeof who);

@@ -226,6 +226,11 @@ other=$(as gpumeter_api "SELECT proposal_submit('plan', 'gpu-2027', '2028-08-01'
     \$\$$(cat "$TMP/elsewhere.json")\$\$::jsonb, 'x', 'sales key $(cut -d_ -f2 <<<"$KS")')")
 check_eq "nor a document of another date than its proposal" "409 the document is gpu-2027 from 2028-07-01, the proposal gpu-2027 from 2028-08-01" \
     "$(post "$KF2" "/v1/proposals/decide?id=$other&decision=approve" /dev/null) $(jq -r .error.message "$TMP/body" | sed 's/.*validates: \$: //')"
+check_eq "a rejection's reason with a bidi override is refused, naming why" \
+    "400 reason contains a bidirectional formatting character: it takes 1 to 256 printable characters pending" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=reject&reason=%E2%80%AEdevorppa" /dev/null) $(jq -r .error.message "$TMP/body") $(q "SELECT status FROM proposal WHERE id = $forged")"
+check_eq "and one longer than the CLI allows" "400 reason is too long: it takes 1 to 256 printable characters" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=reject&reason=$(printf 'r%.0s' $(seq 257))" /dev/null) $(jq -r .error.message "$TMP/body")"
 for p in "$forged" "$other"; do post "$KF2" "/v1/proposals/decide?id=$p&decision=reject&reason=forged" /dev/null >/dev/null; done
 check_eq "the pending list holds the finance key's own" "$own" \
     "$(curl -s -H "Authorization: Bearer $KS" "$U/v1/proposals?status=pending" | jq -c '[.proposals[].id] | join(",")' -r)"

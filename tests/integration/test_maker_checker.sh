@@ -198,6 +198,9 @@ check_eq "sales proposes through the API" "201 pending sales key $(cut -d_ -f2 <
     "$(post "$KS" /v1/proposals "$TMP/y2028.json") $(jq -r '.status + " " + .proposed_by' "$TMP/body")"
 pid=$(jq .proposal "$TMP/body")
 check_eq "it is not in effect" none "$(price_2028)"
+check_eq "a method the path does not take names every one it does" \
+    "405 OPTIONS is not allowed here; allowed: GET, HEAD, POST" \
+    "$(curl -s -o "$TMP/body" -w '%{http_code}' -X OPTIONS "$U/v1/proposals") $(jq -r .error.message "$TMP/body")"
 check_eq "sales cannot decide" 403 "$(post "$KS" "/v1/proposals/decide?id=$pid&decision=approve" /dev/null)"
 sed 's/"16.80"/"11.80"/; s/2027-01-01/2029-01-01/' "$DOC" >"$TMP/y2029.json"
 post "$KF1" /v1/proposals "$TMP/y2029.json" >/dev/null

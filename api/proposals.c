@@ -2,9 +2,11 @@
 #include "api/proposals.h"
 
 #include "core/alloc.h"
+#include "core/cli.h"
 #include "core/db.h"
 #include "core/digest.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "terms/contract.h"
 #include "terms/docstore.h"
 #include "terms/plan.h"
@@ -223,6 +225,35 @@ bool handle_proposals(struct request *r)
     return true;
 }
 
+/* Problems in c when a plan proposal's stored document, about to be
+ * approved, fails the validators and database checks a proposal passes,
+ * or names another code or date than the proposal (whose row is what
+ * proposal_apply_plan stores it under). The proposal was validated when
+ * proposed through the API or the CLI, but the API's database role can
+ * also call proposal_submit itself, and the CLI's approval checks again
+ * too. False on a database error. */
+static bool still_valid(PGconn *conn, const char *text, const struct doc_identity *row,
+                        const char *row_from, struct doc_check *c)
+{
+    void *parsed = xcalloc(1, plan_kind.size);
+    bool ok = true;
+    if (docstore_parse_text(&plan_kind, text, strlen(text), parsed, c)) {
+        struct doc_identity id = {0};
+        char from[16];
+        plan_kind.identify(parsed, &id);
+        time_format_date(id.effective_from, from);
+        if (strcmp(id.code, row->code) || strcmp(from, row_from))
+            doc_error(c, "$", "the document is %s from %s, the proposal %s from %s", id.code,
+                      from, row->code, row_from);
+        else
+            ok = docstore_check(conn, &plan_kind, parsed, c);
+    } else if (!c->n) {
+        doc_error(c, "$", "not a plan document");
+    }
+    free(parsed);
+    return ok;
+}
+
 bool handle_proposal_decide(struct request *r)
 {
     if (!r->who.finance) return http_error(r, 403, "forbidden", "a decision needs a finance key");
@@ -233,6 +264,15 @@ bool handle_proposal_decide(struct request *r)
         return http_error(r, 400, "bad_request", "id is a proposal's number");
     if (!decision || (strcmp(decision, "approve") && strcmp(decision, "reject")))
         return http_error(r, 400, "bad_request", "decision is approve or reject");
+    /* the CLI's rule for a reason (cli_text_ok): it is shown in the
+     * console and the audit trail, where a bidi override or a newline
+     * would make it read as something else */
+    const char *why = reason && *reason ? utf8_text_problem(reason, strlen(reason)) : NULL;
+    if (!why && reason && *reason && utf8_chars(reason, strlen(reason)) > CLI_TEXT_MAX)
+        why = "is too long";
+    if (why)
+        return http_error(r, 400, "bad_request", "reason %s: it takes 1 to %d printable characters",
+                          why, CLI_TEXT_MAX);
     bool approve = !strcmp(decision, "approve");
     char who[64];
     key_name(r, who, sizeof who);
@@ -246,8 +286,8 @@ bool handle_proposal_decide(struct request *r)
         goto out;
     }
     res = db_query(r->conn, "decide the proposal",
-                   "SELECT kind, code, to_char(effective_from, 'YYYY-MM-DD'), proposed_by "
-                   "FROM proposal_decide($1::bigint, $2, $3::bool, $4)",
+                   "SELECT kind, code, to_char(effective_from, 'YYYY-MM-DD'), proposed_by, "
+                   "  document::text FROM proposal_decide($1::bigint, $2, $3::bool, $4)",
                    4, p);
     if (!res) {
         const char *state = db_last_sqlstate();
@@ -270,6 +310,15 @@ bool handle_proposal_decide(struct request *r)
     if (approve) {
         struct doc_identity ident = {0};
         snprintf(ident.code, sizeof ident.code, "%s", PQgetvalue(res, 0, 1));
+        if (!still_valid(r->conn, PQgetvalue(res, 0, 4), &ident, PQgetvalue(res, 0, 2), &c)) {
+            http_error(r, 503, "unavailable", "the database failed the query");
+            goto out;
+        }
+        if (c.n) {
+            http_error(r, 409, "refused", "proposal %s no longer validates: %.400s", id,
+                       sb_str(&c.errors));
+            goto out;
+        }
         if (!frozen_problems(r->conn, kind, &ident, PQgetvalue(res, 0, 2), &c)) {
             http_error(r, 503, "unavailable", "the database failed the query");
             goto out;

@@ -10,8 +10,10 @@
  * words). POST /v1/proposals/decide?id=N&decision=approve|reject[&reason=]
  * (a finance key) decides through proposal_decide, which refuses the
  * proposer, a second decision and a stale base (409 refused, its reason);
- * an approved plan is stored by proposal_apply_plan in the same
- * transaction after the issued-months check; a contract is approved with
+ * an approved plan is validated again (the API's role could have stored
+ * it round the validators: 409 "no longer validates") and stored by
+ * proposal_apply_plan in the same transaction after the issued-months
+ * check; a contract is approved with
  * the CLI (`contract approve`), since its accounts are rewritten there.
  * A key is named "<role> key <id>": proposer and approver are keys.
  * Reentrant: everything lives on the request. Thread-safe: each request

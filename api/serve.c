@@ -554,8 +554,12 @@ static void dispatch(struct server *s, struct MHD_Connection *conn, const char *
     }
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     if (rt->method ? strcmp(method, rt->method) : !get) {
-        http_error(r, 405, "method_not_allowed", "only %s is allowed here",
-                   rt->method ? rt->method : "GET");
+        /* every method of the path, as the Allow header says (this route
+         * is only its first: /v1/proposals is GET and POST) */
+        char allow[64];
+        allowed_methods(url, allow, sizeof allow);
+        http_error(r, 405, "method_not_allowed", "%.16s is not allowed here; allowed: %s",
+                   method, allow);
         return;
     }
     if (too_large) {

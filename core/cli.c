@@ -148,6 +148,35 @@ bool cli_text_ok(const struct cli_spec *spec, const char *opt, const char *text,
     return false;
 }
 
+/* The n-th (from 0) positional argument's name in usage ("gpumeter
+ * contract propose FILE [--as NAME]": 0 is FILE) into out, "" when the
+ * usage does not say: a word in capitals outside brackets that is not an
+ * option's value. */
+static void positional_name(const char *usage, int n, char *out, size_t cap)
+{
+    int depth = 0;
+    bool option_value = false;
+    out[0] = '\0';
+    for (const char *w = usage; *w;) {
+        size_t len = strcspn(w, " ");
+        const char *word = w, *end = w + len;
+        int open = depth;
+        for (const char *c = w; c < end; c++) depth += (*c == '[') - (*c == ']');
+        while (word < end && *word == '(') word++;
+        while (end > word && end[-1] == ')') end--;
+        bool caps = end - word >= 2;
+        for (const char *c = word; caps && c < end; c++)
+            caps = (*c >= 'A' && *c <= 'Z') || *c == '_' || (*c >= '0' && *c <= '9');
+        if (caps && !open && !option_value && n-- == 0) {
+            snprintf(out, cap, "%.*s", (int)(end - word), word);
+            return;
+        }
+        option_value = !strncmp(word, "--", 2);
+        w += len;
+        w += *w == ' ';
+    }
+}
+
 /* The options a command line gave so far: the table's index of each. */
 #define CLI_MAX_OPTS 64
 
@@ -213,7 +242,12 @@ enum cli_result cli_parse(const struct cli_spec *spec, int argc, char **argv, in
             }
         }
     }
-    if (pos < spec->min_pos) return cli_bad(spec, "%s", "missing argument");
+    if (pos < spec->min_pos) {
+        char what[80];
+        positional_name(spec->usage, pos, what + 1, sizeof what - 1);
+        what[0] = what[1] ? ' ' : '\0';
+        return cli_bad(spec, "missing argument%s", what);
+    }
     if (pos > spec->max_pos)
         return cli_bad(spec, "unexpected argument \"%s\"", argv[1 + spec->max_pos]);
     *npos = pos;

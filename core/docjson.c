@@ -3,6 +3,7 @@
 
 #include "decimal.h"
 #include "json.h"
+#include "money.h"
 #include "timeutil.h"
 #include "utf8.h"
 #include "alloc.h"
@@ -241,9 +242,16 @@ bool doc_decimal(struct doc_check *c, const char *path, const cJSON *item, int d
     if (cJSON_IsString(item) &&
         decimal_parse(item->valuestring, strlen(item->valuestring), digits, DECIMAL_EXACT, out))
         return true;
-    if (cJSON_IsString(item) && item->valuestring[0] == '-')
+    const char *s = cJSON_IsString(item) ? item->valuestring : NULL;
+    const char *point = s ? strchr(s, '.') : NULL;
+    if (s && s[0] == '-') {
         doc_error(c, path, "must not be negative");
-    else
+    } else if (s && money_text_plain(s) && (!point || strlen(point + 1) <= (size_t)digits)) {
+        /* well written, only too large for 64 bits: say that, not "decimals" */
+        char most[32];
+        money_format(INT64_MAX, digits, most, sizeof most);
+        doc_error(c, path, "must be at most %s", most);
+    } else
         doc_error(c, path, "must be a decimal string like \"16.80\" with at most %d decimals",
                   digits);
     return false;

@@ -63,7 +63,8 @@ async function operatorView(params) {
       : el("p", { class: "muted" }, t("noYield")),
     table([t("model"), t("installed"), t("allocated"), t("utilisation"), t("availabilityPct"), t("revenue"), t("margin")], yld.rows.map((r) => el("tr", { "data-yield": r.model },
       td(r.model), td(num(r.installed_gpu_hours), { class: "num", "data-value": r.installed_gpu_hours }), td(num(r.allocated_gpu_hours), { class: "num", "data-value": r.allocated_gpu_hours }),
-      td(num(r.utilisation_pct), { class: "num", "data-value": r.utilisation_pct }),
+      /* no GPU installed: the API's "-" (Intl would print NaN) */
+      td(r.utilisation_pct === "-" ? "-" : num(r.utilisation_pct), { class: "num", "data-value": r.utilisation_pct }),
       /* no health collected: no availability (the API's ppm is null) */
       td(r.availability_ppm === null || r.availability_ppm === undefined ? "-" : exact(r.availability_percent), { class: "num" }),
       td(money(r.revenue, c), { class: "num", "data-value": r.revenue }), td(money(r.margin, c), { class: "num", "data-value": r.margin }))), { name: "op-yield", num: [1, 2, 3, 4, 5, 6] })));

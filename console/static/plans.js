@@ -61,7 +61,9 @@ function rowsTable(name, list, base, columns, template, redraw) {
     columns.map(([key]) => td(typeof row[key] === "object" && row[key] !== null ? el("span", { class: "muted" }, t("tiered")) : field(row, key, `${base}[${i}].${key}`, { "aria-label": t(columns.find((c) => c[0] === key)[1]) }))),
     td(el("button", { type: "button", class: "link", onclick: () => { list.splice(i, 1); redraw(); } }, t("removeRow")))));
   const add = template ? el("button", { type: "button", "data-add": name, onclick: () => { list.push(structuredClone(template)); redraw(); } }, t("addRow")) : null;
-  return [table([...columns.map(([, w]) => t(w)), ""], rows, { name }), add];
+  const shown = table([...columns.map(([, w]) => t(w)), ""], rows, { name });
+  /* no button, no node: replaceChildren, unlike el, writes a null as "null" */
+  return add ? [shown, add] : [shown];
 }
 
 /* The problems of a 422 at their fields: the input of the path, else the

@@ -23,6 +23,9 @@ said() { # args...
 check_eq "a month out of range names the value and the form" \
     "2|gpumeter: error: --period 2026-13: month 13 is not 01..12 (expected YYYY-MM)" \
     "$(said invoice run --period 2026-13)"
+check_eq "a missing argument is named as the usage names it" \
+    "2|gpumeter: error: missing argument FILE 2|gpumeter: error: missing argument CODE" \
+    "$(said contract propose) $(said customer add --name X)"
 check_eq "a day that is not in its month" \
     "2|gpumeter: error: --at 2026-02-30: day 30 is not 01..28 in 2026-02 (expected YYYY-MM-DD)" \
     "$(said plan show gpu-standard --at 2026-02-30)"

@@ -30,6 +30,7 @@ check_eq "the browser drove the plans page" 0 "$?"
 seen() { sed -n "s/^$1 //p" "$TMP/seen"; }
 [ -s "$TMP/drive.err" ] && sed 's/^/# drive: /' "$TMP/drive.err" | head -20
 
+check_eq "a plan's token rows shown, and no stray \"null\" under them" "true 0" "$(seen sales.tokens.nulls)"
 check_eq "an invalid price: the problem at its field, in English" "Must not be negative." "$(seen sales.problem.en)"
 check_eq "and in Chinese" "不能为负数。" "$(seen sales.problem.zh)"
 check_eq "the field itself marked" "true true" "$(seen sales.problem.en.marked) $(seen sales.problem.zh.marked)"

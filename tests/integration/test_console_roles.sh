@@ -58,6 +58,7 @@ d = json.load(open(sys.argv[1]))
 print(";".join("|".join([r["model"], r["installed_gpu_hours"], r["allocated_gpu_hours"], r["utilisation_pct"], r["revenue"], r["margin"]]) for r in d["rows"]))' "$TMP/yield.json")
 check_match "the yield has rows" 'H800' "$yield_api"
 check_eq "the yield table holds the API's figures" "$yield_api" "$(got yield)"
+check_eq "a model without installed GPUs shows its utilisation as '-', not NaN" "-;-" "$(got noinstalled)"
 check_eq "idle fragments per model are the API's days summed, to the millisecond" \
     "$(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1])); m = {}

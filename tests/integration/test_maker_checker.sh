@@ -140,6 +140,44 @@ refused_as "nor removes a proposal" gpumeter "DELETE FROM proposal WHERE id = 1"
     'decided once and never changed or removed'
 check_eq "the API's role records another's decision through it" "rejected" \
     "$(as gpumeter_api "SELECT status FROM proposal_decide(4, 'fay', false, 'no')")"
+# ---- two approvals on one code at once: the second sees the first's version ----
+# Two proposals on the same versions, approved in two transactions at the
+# same time: without one lock per code each reads the versions before the
+# other commits and both pass the stale check, the second writing over
+# prices its approver never saw. The first approval is held open; the
+# second must wait for it, then be refused as stale.
+sed 's/"16.80"/"12.80"/; s/2027-01-01/2027-10-01/' "$DOC" >"$TMP/oct.json"
+sed 's/"16.80"/"11.80"/; s/2027-01-01/2027-10-01/' "$DOC" >"$TMP/oct2.json"
+ra=$("$GM" plan propose "$TMP/oct.json" --as sam | sed -n 's/.*proposal \([0-9]*\),.*/\1/p')
+rb=$("$GM" plan propose "$TMP/oct2.json" --as sam | sed -n 's/.*proposal \([0-9]*\),.*/\1/p')
+mkfifo -m 600 "$TMP/first"
+psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter_api -d "$DB" -tA \
+    <"$TMP/first" >"$TMP/first.out" 2>&1 &
+first=$!
+exec 3>"$TMP/first"
+echo "BEGIN; SELECT proposal_decide($ra, 'fay', true, NULL) IS NOT NULL; SELECT proposal_apply_plan($ra);
+      SELECT 'held';" >&3
+for _ in $(seq 600); do grep -q held "$TMP/first.out" && break; sleep 0.1; done
+as gpumeter_api "SELECT status FROM proposal_decide($rb, 'fin', true, NULL)" >"$TMP/second.out" &
+second=$!
+# the second either waits on the first (a lock) or has finished
+for _ in $(seq 600); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+              AND query LIKE '%proposal_decide($rb,%'")" = 1 ] && break
+    kill -0 "$second" 2>/dev/null || break
+    sleep 0.1
+done
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$first"
+wait "$second"
+check_match "the second approval at the same time is refused as stale" \
+    "proposal $rb is stale" "$(cat "$TMP/second.out")"
+check_eq "the first's price stands, the second pending" "12.80 approved pending" \
+    "$(q "SELECT document->'gpu_hours'->'prices'->0->>'unit_price' FROM document
+          WHERE code = 'gpu-2027' AND effective_from = '2027-10-01'") $(q "SELECT string_agg(status, ' ' ORDER BY id)
+          FROM proposal WHERE id IN ($ra, $rb)")"
+"$GM" plan reject "$rb" --as fin --reason "stale" >/dev/null
 # ---- the API: sales proposes, finance decides; the console's CSRF ----
 KS=$("$GM" customer key create --sales --label sam 2>/dev/null)
 KF1=$("$GM" customer key create --finance --label fay 2>/dev/null)
@@ -160,6 +198,9 @@ check_eq "sales proposes through the API" "201 pending sales key $(cut -d_ -f2 <
     "$(post "$KS" /v1/proposals "$TMP/y2028.json") $(jq -r '.status + " " + .proposed_by' "$TMP/body")"
 pid=$(jq .proposal "$TMP/body")
 check_eq "it is not in effect" none "$(price_2028)"
+check_eq "a method the path does not take names every one it does" \
+    "405 OPTIONS is not allowed here; allowed: GET, HEAD, POST" \
+    "$(curl -s -o "$TMP/body" -w '%{http_code}' -X OPTIONS "$U/v1/proposals") $(jq -r .error.message "$TMP/body")"
 check_eq "sales cannot decide" 403 "$(post "$KS" "/v1/proposals/decide?id=$pid&decision=approve" /dev/null)"
 sed 's/"16.80"/"11.80"/; s/2027-01-01/2029-01-01/' "$DOC" >"$TMP/y2029.json"
 post "$KF1" /v1/proposals "$TMP/y2029.json" >/dev/null
@@ -172,6 +213,28 @@ check_eq "another finance key approves sales's" "200 approved created" \
 check_eq "and it takes effect, applied by that key" "12.80 finance key $(cut -d_ -f2 <<<"$KF2")" "$(price_2028)"
 check_eq "audited as approved by it" "proposal $pid approved by finance key $(cut -d_ -f2 <<<"$KF2") (proposed by sales key $(cut -d_ -f2 <<<"$KS"))" \
     "$(q "SELECT via FROM audit_log WHERE key = 'gpu-2027@2028-01-01' AND action = 'create'")"
+# the API's database role can store a proposal itself, round the
+# validators: its approval in the console checks the document again
+sed 's/2027-01-01/2028-06-01/' "$TMP/bad.json" >"$TMP/forged.json"
+forged=$(as gpumeter_api "SELECT proposal_submit('plan', 'gpu-2027', '2028-06-01', NULL,
+    \$\$$(cat "$TMP/forged.json")\$\$::jsonb, 'x', 'sales key $(cut -d_ -f2 <<<"$KS")')")
+check_eq "an invalid document stored round the API is not approved" "409 refused" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=approve" /dev/null) $(jq -r .error.code "$TMP/body")"
+check_match "naming its problems" "proposal $forged no longer validates: .*unit_price: must not be negative" \
+    "$(jq -r .error.message "$TMP/body")"
+check_eq "nothing stored, still pending" "0 pending" \
+    "$(q "SELECT count(*) FROM document WHERE code = 'gpu-2027' AND effective_from = '2028-06-01'") $(q "SELECT status FROM proposal WHERE id = $forged")"
+sed 's/2027-01-01/2028-07-01/' "$DOC" >"$TMP/elsewhere.json"
+other=$(as gpumeter_api "SELECT proposal_submit('plan', 'gpu-2027', '2028-08-01', NULL,
+    \$\$$(cat "$TMP/elsewhere.json")\$\$::jsonb, 'x', 'sales key $(cut -d_ -f2 <<<"$KS")')")
+check_eq "nor a document of another date than its proposal" "409 the document is gpu-2027 from 2028-07-01, the proposal gpu-2027 from 2028-08-01" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$other&decision=approve" /dev/null) $(jq -r .error.message "$TMP/body" | sed 's/.*validates: \$: //')"
+check_eq "a rejection's reason with a bidi override is refused, naming why" \
+    "400 reason contains a bidirectional formatting character: it takes 1 to 256 printable characters pending" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=reject&reason=%E2%80%AEdevorppa" /dev/null) $(jq -r .error.message "$TMP/body") $(q "SELECT status FROM proposal WHERE id = $forged")"
+check_eq "and one longer than the CLI allows" "400 reason is too long: it takes 1 to 256 printable characters" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$forged&decision=reject&reason=$(printf 'r%.0s' $(seq 257))" /dev/null) $(jq -r .error.message "$TMP/body")"
+for p in "$forged" "$other"; do post "$KF2" "/v1/proposals/decide?id=$p&decision=reject&reason=forged" /dev/null >/dev/null; done
 check_eq "the pending list holds the finance key's own" "$own" \
     "$(curl -s -H "Authorization: Bearer $KS" "$U/v1/proposals?status=pending" | jq -c '[.proposals[].id] | join(",")' -r)"
 # with the seller's approval off, a plan proposed through the API applies at once

@@ -53,6 +53,17 @@ const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim()).catch((
 {
   const { context, page } = await open();
   await signIn(page, salesKey, "sales");
+  /* a plan whose token rows have no "add a row" button: text nodes
+   * reading "null" anywhere in its form (replaceChildren writes null so) */
+  await page.evaluate(() => { delete document.body.dataset.ready; });
+  await page.goto(`${url}#/plans?customer=${customer}&period=${period}&plan=token-training`);
+  await ready(page, "plans");
+  say("sales.tokens.nulls", await page.$eval("#plan-form", (f) => {
+    const w = document.createTreeWalker(f, NodeFilter.SHOW_TEXT);
+    let n = 0;
+    for (let t = w.nextNode(); t; t = w.nextNode()) n += t.textContent.trim() === "null";
+    return `${f.querySelectorAll("[data-path^='$.tokens.brackets']").length > 0} ${n}`;
+  }));
   await plans(page);
   for (const l of ["en", "zh"]) {
     await toLang(page, l);

@@ -8,6 +8,7 @@
 // (operatorapi); then the customer's new key (newkey) and curl's status
 // with it (curlbefore), the key's row after revoking it on the page
 // (keyrow), whether its own key has a revoke button (ownrevoke), the
+// utilisation cells of a yield whose API rows say "-" (noinstalled), the
 // answers to key creation through the session without the CSRF token
 // (csrfmissing) and from another origin (csrforigin), the months offered
 // for download (months); downloads are saved to DIR/download-*. Then
@@ -62,6 +63,16 @@ const attr = (page, sel, f) => page.$$eval(sel, (trs, fn) => trs.map((r) => new 
   await open(page, "fleet", `#/fleet?period=${period}`);
   say("fleetcredits", await attr(page, "[data-table=fleet-credits] tbody tr", "return r.dataset.credit"));
   await shots(page, "fleet", "fleet");
+  /* a model without installed GPUs: the API's utilisation is "-" */
+  await page.route(/\/v1\/operator\/yield/, async (route) => {
+    const res = await route.fetch();
+    const j = await res.json();
+    j.rows = j.rows.map((r) => ({ ...r, utilisation_pct: "-" }));
+    await route.fulfill({ response: res, json: j });
+  });
+  await open(page, "operator", `#/operator?period=${period}`);
+  say("noinstalled", await attr(page, "[data-table=op-yield] tbody tr", "return r.cells[3].textContent"));
+  await page.unrouteAll();
   await page.evaluate(() => delete document.body.dataset.ready);
   await page.evaluate(() => { location.hash = "#/customer"; });
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 30000 });

@@ -86,6 +86,9 @@ static void test_every_rule_names_its_path(void **state)
         {"\"unit_price\":\"16.80\"", "\"unit_price\":\"16.8000001\"",
          "$.gpu_hours.prices[0].unit_price: must be a decimal string like \"16.80\" with at most 6 "
          "decimals\n"},
+        /* well written but beyond 64 bits: the bound, not "decimals" */
+        {"\"unit_price\":\"16.80\"", "\"unit_price\":\"99999999999999\"",
+         "$.gpu_hours.prices[0].unit_price: must be at most 9223372036854.775807\n"},
         {"\"model\":\"H800\"", "\"model\":\"Z9000\"",
          "$.gpu_hours.prices[0].model: unknown accelerator model \"Z9000\"\n"},
         {"\"model\":\"H800\"", "\"model\":\"NVIDIA H800\"",

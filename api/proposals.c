@@ -99,6 +99,16 @@ static bool frozen_problems(PGconn *conn, const char *kind, const struct doc_ide
     return true;
 }
 
+/* The checks apply makes once a version is stored (the kind's stored
+ * hook, as docstore_put runs it: a contract's account rows rewritten by
+ * contract_accounts_rewrite and checked for usage billed twice); false on
+ * a database error. */
+static bool stored_problems(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                            struct doc_check *c)
+{
+    return !k->stored || k->stored(conn, parsed, c);
+}
+
 static bool sales_or_finance(struct request *r)
 {
     return r->who.finance || r->who.sales ||
@@ -141,19 +151,32 @@ bool handle_propose(struct request *r)
     }
     const char *p[] = {k->kind,  id.code, from, id.customer[0] ? id.customer : NULL,
                        canonical, sha,    who};
-    /* a plan with the seller's approval off takes effect at once (column
-     * 1); else a proposal (column 0), NULL when it equals the stored one */
+    /* a version with the seller's approval off takes effect at once
+     * (column 1); else a proposal (column 0), NULL when it equals the
+     * stored one */
     PGresult *res = db_query(
         r->conn, "store the proposal",
-        "WITH off AS (SELECT $1 = 'plan' AND NOT coalesce((SELECT required FROM approval_policy), "
-        "  true) AS at_once) "
+        "WITH off AS (SELECT NOT coalesce((SELECT required FROM approval_policy), true) AS "
+        "  at_once) "
         "SELECT CASE WHEN at_once OR EXISTS (SELECT 1 FROM document WHERE kind = $1 AND code = $2 "
         "  AND effective_from = $3::date AND document = $5::jsonb) THEN NULL "
         "  ELSE proposal_submit($1, $2, $3::date, $4, $5::jsonb, $6, $7) END, "
-        "  CASE WHEN at_once THEN proposal_apply_at_once($2, $3::date, $5::jsonb, $6, $7) END "
+        "  CASE WHEN at_once THEN proposal_apply_at_once($1, $2, $3::date, $4, $5::jsonb, $6, "
+        "  $7) END "
         "FROM off",
         7, p);
-    if (!res || !db_commit(r->conn)) {
+    bool stored = res && !PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), "unchanged");
+    if (!res || (stored && !stored_problems(r->conn, k, parsed, &c))) {
+        PQclear(res);
+        http_error(r, 503, "unavailable", "the database failed the query");
+        goto out;
+    }
+    if (c.n) { /* a contract's accounts billed twice: nothing stays */
+        PQclear(res);
+        rejected(r, &c);
+        goto out;
+    }
+    if (!db_commit(r->conn)) {
         PQclear(res);
         http_error(r, 503, "unavailable", "the database failed the query");
         goto out;
@@ -239,6 +262,7 @@ bool handle_proposal_decide(struct request *r)
     const char *p[] = {id, who, approve ? "t" : "f", reason};
     db_clear_error();
     PGresult *res = NULL, *applied = NULL;
+    void *parsed = NULL;
     struct doc_check c = {0};
     bool ok = false;
     if (!db_begin(r->conn)) {
@@ -246,8 +270,8 @@ bool handle_proposal_decide(struct request *r)
         goto out;
     }
     res = db_query(r->conn, "decide the proposal",
-                   "SELECT kind, code, to_char(effective_from, 'YYYY-MM-DD'), proposed_by "
-                   "FROM proposal_decide($1::bigint, $2, $3::bool, $4)",
+                   "SELECT kind, code, to_char(effective_from, 'YYYY-MM-DD'), proposed_by, "
+                   "  document::text FROM proposal_decide($1::bigint, $2, $3::bool, $4)",
                    4, p);
     if (!res) {
         const char *state = db_last_sqlstate();
@@ -259,30 +283,35 @@ bool handle_proposal_decide(struct request *r)
             http_error(r, 503, "unavailable", "the database failed the query");
         goto out;
     }
-    const char *kind = PQgetvalue(res, 0, 0);
+    const char *kind = PQgetvalue(res, 0, 0), *text = PQgetvalue(res, 0, 4);
+    const struct doc_kind *k = strcmp(kind, "contract") ? &plan_kind : &contract_kind;
     const char *outcome = "rejected";
-    if (approve && strcmp(kind, "plan")) {
-        http_error(r, 409, "refused",
-                   "a contract is approved with the CLI: gpumeter contract approve %s --as NAME",
-                   id);
-        goto out;
-    }
     if (approve) {
+        /* every check apply makes (terms/proposal.c's approve runs them
+         * through docstore_put): the validators, the database's checks,
+         * issued months; then the store and the kind's stored checks */
+        parsed = xcalloc(1, k->size);
+        if (!docstore_parse_text(k, text, strlen(text), parsed, &c)) {
+            http_error(r, 409, "refused", "proposal %s no longer validates: %.400s", id,
+                       sb_str(&c.errors));
+            goto out;
+        }
         struct doc_identity ident = {0};
-        snprintf(ident.code, sizeof ident.code, "%s", PQgetvalue(res, 0, 1));
-        if (!frozen_problems(r->conn, kind, &ident, PQgetvalue(res, 0, 2), &c)) {
+        k->identify(parsed, &ident);
+        if (!docstore_check(r->conn, k, parsed, &c) ||
+            !frozen_problems(r->conn, kind, &ident, PQgetvalue(res, 0, 2), &c)) {
+            http_error(r, 503, "unavailable", "the database failed the query");
+            goto out;
+        }
+        const char *q[] = {id};
+        if (!c.n && (!(applied = db_query(r->conn, "apply the approved version",
+                                          "SELECT proposal_apply($1::bigint)", 1, q)) ||
+                     !stored_problems(r->conn, k, parsed, &c))) {
             http_error(r, 503, "unavailable", "the database failed the query");
             goto out;
         }
         if (c.n) {
             http_error(r, 409, "refused", "%.400s", sb_str(&c.errors));
-            goto out;
-        }
-        const char *q[] = {id};
-        applied = db_query(r->conn, "apply the approved plan",
-                           "SELECT proposal_apply_plan($1::bigint)", 1, q);
-        if (!applied) {
-            http_error(r, 503, "unavailable", "the database failed the query");
             goto out;
         }
         outcome = PQgetvalue(applied, 0, 0);
@@ -301,6 +330,7 @@ out:
     if (PQtransactionStatus(r->conn) != PQTRANS_IDLE) db_rollback(r->conn);
     PQclear(res);
     PQclear(applied);
+    free(parsed);
     sb_free(&c.errors);
     return ok;
 }

@@ -244,17 +244,10 @@ async function decide(id, decision, reason, note) {
   }
 }
 
-/* The simulation's rows grouped by model, then band (usage lines first,
- * in that order; other lines and the totals after, as the API gives them). */
-function byModel(rows) {
-  const usage = rows.filter((x) => x.model !== undefined && !x.total);
-  const rest = rows.filter((x) => !usage.includes(x));
-  usage.sort((a, b) => a.model.localeCompare(b.model) || a.band.localeCompare(b.band) || a.meter.localeCompare(b.meter));
-  return [...usage, ...rest];
-}
-
 /* A proposal priced on the chosen customer's month, beside the current
- * plan: the API's simulation (POST /v1/simulate), line by line. */
+ * plan: the API's simulation (POST /v1/simulate), line by line, its usage
+ * lines grouped by model, then band, as the API orders them
+ * (billing/simulate.c, the one grouping of the CLI's too). */
 async function simulate(p, out) {
   const { customer, period } = simTarget;
   out.replaceChildren(el("p", { class: "muted" }, t("loading")));
@@ -263,7 +256,7 @@ async function simulate(p, out) {
     const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(p.document) });
     const c = r.currency;
     out.replaceChildren(el("h3", {}, `${t("simulate")} · #${p.id} · ${customer} · ${monthName(period)}`),
-      table([t("line"), t("model"), t("band"), t("quantity"), t("current"), t("proposedCol"), t("difference")], byModel(r.rows).map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
+      table([t("line"), t("model"), t("band"), t("quantity"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
         td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.model || ""), td(x.band ? t(`band_${x.band}`) : ""),
         td(x.quantity ? `${x.quantity} ${meters.has(x.meter) ? meterLabel(meters.get(x.meter)) : x.unit}` : "", { class: "num", "data-quantity": x.quantity || null }),
         td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }),

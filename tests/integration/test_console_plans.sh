@@ -55,6 +55,15 @@ check_eq "finance simulates it before approving: current as priced now" \
 check_eq "and the proposal to the fen, as plan simulate prices its document" \
     "$(simulate_minor alpha "$PERIOD" "$TMP/proposed.json" | proposed_only)" "$(seen finance.simulation | proposed_only)"
 check_eq "grouped by model, with the quantity and its unit" "H800 10 GPU-hours" "$(seen finance.quantities)"
+# plan simulate --proposal prices the stored proposal's document, to the
+# fen as POST /v1/simulate prices it (now that it is in effect too)
+check_eq "plan simulate --proposal equals the API's simulation of it, to the fen" \
+    "$(curl -s -H "Authorization: Bearer $KF" -H "Content-Type: application/json" --data-binary @"$TMP/proposed.json" \
+        "$U/v1/simulate?customer=alpha&period=$PERIOD" |
+        jq -r '[.rows[] | "\(.line)=\(.current_minor)/\(.proposed_minor)/\(.difference_minor)"] | join(";")')" \
+    "$(simulate_minor alpha "$PERIOD" --proposal "${id:-0}")"
+check_match "grouped by model with its quantity and unit" '^gpu_ms H800 +10 GPU-hours +150\.00 +150\.00 +0\.00$' \
+    "$("$GM" plan simulate --customer alpha --period "$PERIOD" --proposal "${id:-0}")"
 check_match "approves it" "^(Proposal|第) ${id:-x} " "$(seen finance.decision)"
 check_eq "the proposal approved" approved "$(seen finance.status)"
 check_eq "and in effect, applied by finance's key" "15.00 finance" \
@@ -81,6 +90,8 @@ check_eq "in effect: its accounts from 1 November" "ns-alpha 2026-01-01 2026-10-
           FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'alpha'")"
 check_eq "the history marks what changed" '$.effective_from,$.accounts[1].account,$.commitment.amount' \
     "$(seen contract.history.changed)"
+"$GM" plan simulate --customer alpha --period "$PERIOD" --proposal "${cid:-0}" >/dev/null 2>"$TMP/err"
+check_eq "a contract proposal is not a plan to simulate: exit 2" "2 1" "$? $(grep -c 'a contract proposal, not a plan' "$TMP/err")"
 check_eq "no script error on the page" none "$(seen errors)"
 for shot in plans-editor-error-en plans-editor-error-zh plans-proposal-diff-en plans-proposal-diff-zh \
     plans-approval-en plans-approval-zh contracts-form-error-en contracts-form-error-zh contracts-form-en \

@@ -25,12 +25,18 @@ const CONTRACT_FIELDS = [["customer", "customerF", {}], ["plan", "planF", {}], [
   ["currency", "currencyF", { size: 4 }], ["tax_rate", "taxRate", { size: 6 }], ["time_zone", "timeZone", {}], ["billing_basis", "billingBasis", {}]];
 const COMMITMENT_FIELDS = [["amount", "commitAmount"], ["gpu_hours", "commitHours"], ["shortfall_price", "shortfallPrice"], ["makeup_periods", "makeupPeriods"], ["carry_forward_periods", "carryPeriods"]];
 
+/* The commitment's whole numbers: typed into a new commitment they are
+ * text until proposed. */
+const WHOLE_NUMBERS = new Set(["gpu_hours", "makeup_periods", "carry_forward_periods"]);
+
 /* The document as proposed: a field left empty is absent (an optional
- * date or prefix), never an empty string the validators would refuse. */
+ * date or prefix), never an empty string the validators would refuse; a
+ * whole number typed as digits is a number. */
 function pruned(doc) {
   if (Array.isArray(doc)) return doc.map(pruned);
   if (!doc || typeof doc !== "object") return doc;
-  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== "").map(([k, v]) => [k, pruned(v)]));
+  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== "")
+    .map(([k, v]) => [k, WHOLE_NUMBERS.has(k) && typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : pruned(v)]));
 }
 
 function contractEditorCard(contracts, params) {

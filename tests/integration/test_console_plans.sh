@@ -70,7 +70,8 @@ check_eq "and in effect, applied by finance's key" "15.00 finance" \
     "$(q "SELECT document->'gpu_hours'->'prices'->0->>'unit_price' || ' ' || split_part(applied_by, ' ', 1)
           FROM document WHERE kind = 'plan' AND code = 'gpu-standard' AND effective_from = '2026-10-01'")"
 # contracts (console/static/contracts.js): the form loads the version, an
-# invalid field is shown at it in both languages, the version proposed by
+# invalid field is shown at it in both languages, a whole number typed into
+# a new commitment is proposed as a number, the version proposed by
 # sales's key is approved by finance's in the console and is in effect,
 # its accounts rewritten (schema 073)
 check_eq "the contract form loads the current version" alpha "$(seen contract.form.customer)"
@@ -78,9 +79,10 @@ check_eq "an invalid tax rate: at its field, in English and Chinese" "Not a vali
     "$(seen contract.problem.en)|$(seen contract.problem.zh)|$(seen contract.problem.en.marked) $(seen contract.problem.zh.marked)"
 cid=$(seen contract.proposal)
 check_eq "sales's contract version proposed as the form said, approved by finance" \
-    "approved sales finance 2026-11-01 0.06 5000.00 ns-alpha,ns-alpha-lab" \
+    "approved sales finance 2026-11-01 0.06 5000.00 2 number ns-alpha,ns-alpha-lab" \
     "$(q "SELECT status || ' ' || split_part(proposed_by, ' ', 1) || ' ' || split_part(decided_by, ' ', 1) || ' ' ||
                  effective_from || ' ' || (document->>'tax_rate') || ' ' || (document->'commitment'->>'amount') || ' ' ||
+                 (document->'commitment'->>'makeup_periods') || ' ' || jsonb_typeof(document->'commitment'->'makeup_periods') || ' ' ||
                  (SELECT string_agg(a->>'account', ',') FROM jsonb_array_elements(document->'accounts') a)
           FROM proposal WHERE id = '${cid:-0}'")"
 check_match "the console says it is approved" "^Proposal ${cid:-x} approved: version created" "$(seen contract.decision)"
@@ -88,7 +90,7 @@ check_eq "in effect: its accounts from 1 November" "ns-alpha 2026-01-01 2026-10-
     "$(q "SELECT string_agg(a.account || ' ' || a.valid_from || ' ' || coalesce(a.valid_until::text, '-'), '|'
                             ORDER BY a.valid_from, a.account)
           FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'alpha'")"
-check_eq "the history marks what changed" '$.effective_from,$.accounts[1].account,$.commitment.amount' \
+check_eq "the history marks what changed" '$.effective_from,$.accounts[1].account,$.commitment.amount,$.commitment.makeup_periods' \
     "$(seen contract.history.changed)"
 "$GM" plan simulate --customer alpha --period "$PERIOD" --proposal "${cid:-0}" >/dev/null 2>"$TMP/err"
 check_eq "a contract proposal is not a plan to simulate: exit 2" "2 1" "$? $(grep -c 'a contract proposal, not a plan' "$TMP/err")"

@@ -135,6 +135,7 @@ const TAX = "#contract-tax-rate", TAX_PROBLEM = '[data-problem="$.tax_rate"]';
   await page.fill("#contract-effective-from", "2026-11-01");
   await page.click("#add-commitment");
   await page.fill("#contract-commitment-amount", "5000.00");
+  await page.fill("#contract-commitment-makeup_periods", "2");
   await page.click("[data-add=accounts]");
   await page.fill('[data-path="$.accounts[1].account"]', "ns-alpha-lab");
   await page.click("#propose");

@@ -51,6 +51,7 @@ static const struct {
     /* plans */
     {"GET", "/v1/customers", FS},
     {"GET", "/v1/plans", FS},
+    {"GET", "/v1/contracts", FS},
     {"POST", "/v1/simulate", FS},
     /* maker-checker (issue 39, api/proposals.h on branch plans39; decided
      * here ahead of its merge as its handlers decide: sales and finance

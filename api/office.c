@@ -290,20 +290,34 @@ static void plan_version(struct strbuf *sb, const PGresult *res, int j)
     sb_printf(sb, ",\"document\":%s}", PQgetvalue(res, j, 2));
 }
 
-bool handle_plans(struct request *r)
+/* Every document of kind (plan or contract) with all its versions, as
+ * {"<list>":[{code, versions:[{effective_from, applied_at, applied_by,
+ * document}]}]}: what sales edits and both roles compare. */
+static bool versions_of_kind(struct request *r, const char *kind, const char *list)
 {
     if (!finance_or_sales(r)) return false;
-    PGresult *res = db_query(r->conn, "list the plans",
+    const char *p[] = {kind};
+    PGresult *res = db_query(r->conn, "list the versions",
                              "SELECT code, to_char(effective_from, 'YYYY-MM-DD'), "
                              "  document::text, applied_by, "
                              "  to_char(applied_at AT TIME ZONE 'UTC', "
                              "          'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-                             "FROM document WHERE kind = 'plan' ORDER BY code, effective_from",
-                             0, NULL);
+                             "FROM document WHERE kind = $1 ORDER BY code, effective_from",
+                             1, p);
     if (!res) return http_error(r, 503, "unavailable", "the database failed the query");
-    versions_by_code(&r->body, res, "plans", "code", plan_version);
+    versions_by_code(&r->body, res, list, "code", plan_version);
     PQclear(res);
     return true;
+}
+
+bool handle_plans(struct request *r)
+{
+    return versions_of_kind(r, "plan", "plans");
+}
+
+bool handle_contracts(struct request *r)
+{
+    return versions_of_kind(r, "contract", "contracts");
 }
 
 /* ---- the investor's book (issue 37, docs/investor.md) ---- */

@@ -18,6 +18,7 @@ bool handle_finance_month(struct request *r);    /* finance keys only */
 bool handle_finance_vouchers(struct request *r); /* finance keys only */
 bool handle_finance_audit(struct request *r);    /* finance keys only */
 bool handle_plans(struct request *r);            /* finance and sales keys */
+bool handle_contracts(struct request *r);        /* finance and sales keys: as plans */
 bool handle_simulate(struct request *r);         /* POST; finance and sales keys */
 /* notifications and their webhook delivery (docs/notifications.md) */
 bool handle_notifications(struct request *r);    /* finance keys only */

@@ -101,6 +101,16 @@ static bool frozen_problems(PGconn *conn, const char *kind, const struct doc_ide
     return true;
 }
 
+/* The checks apply makes once a version is stored (the kind's stored
+ * hook, as docstore_put runs it: a contract's account rows rewritten by
+ * contract_accounts_rewrite and checked for usage billed twice); false on
+ * a database error. */
+static bool stored_problems(PGconn *conn, const struct doc_kind *k, const void *parsed,
+                            struct doc_check *c)
+{
+    return !k->stored || k->stored(conn, parsed, c);
+}
+
 static bool sales_or_finance(struct request *r)
 {
     return r->who.finance || r->who.sales ||
@@ -143,19 +153,32 @@ bool handle_propose(struct request *r)
     }
     const char *p[] = {k->kind,  id.code, from, id.customer[0] ? id.customer : NULL,
                        canonical, sha,    who};
-    /* a plan with the seller's approval off takes effect at once (column
-     * 1); else a proposal (column 0), NULL when it equals the stored one */
+    /* a version with the seller's approval off takes effect at once
+     * (column 1); else a proposal (column 0), NULL when it equals the
+     * stored one */
     PGresult *res = db_query(
         r->conn, "store the proposal",
-        "WITH off AS (SELECT $1 = 'plan' AND NOT coalesce((SELECT required FROM approval_policy), "
-        "  true) AS at_once) "
+        "WITH off AS (SELECT NOT coalesce((SELECT required FROM approval_policy), true) AS "
+        "  at_once) "
         "SELECT CASE WHEN at_once OR EXISTS (SELECT 1 FROM document WHERE kind = $1 AND code = $2 "
         "  AND effective_from = $3::date AND document = $5::jsonb) THEN NULL "
         "  ELSE proposal_submit($1, $2, $3::date, $4, $5::jsonb, $6, $7) END, "
-        "  CASE WHEN at_once THEN proposal_apply_at_once($2, $3::date, $5::jsonb, $6, $7) END "
+        "  CASE WHEN at_once THEN proposal_apply_at_once($1, $2, $3::date, $4, $5::jsonb, $6, "
+        "  $7) END "
         "FROM off",
         7, p);
-    if (!res || !db_commit(r->conn)) {
+    bool stored = res && !PQgetisnull(res, 0, 1) && strcmp(PQgetvalue(res, 0, 1), "unchanged");
+    if (!res || (stored && !stored_problems(r->conn, k, parsed, &c))) {
+        PQclear(res);
+        http_error(r, 503, "unavailable", "the database failed the query");
+        goto out;
+    }
+    if (c.n) { /* a contract's accounts billed twice: nothing stays */
+        PQclear(res);
+        rejected(r, &c);
+        goto out;
+    }
+    if (!db_commit(r->conn)) {
         PQclear(res);
         http_error(r, 503, "unavailable", "the database failed the query");
         goto out;
@@ -225,34 +248,6 @@ bool handle_proposals(struct request *r)
     return true;
 }
 
-/* Problems in c when a plan proposal's stored document, about to be
- * approved, fails the validators and database checks a proposal passes,
- * or names another code or date than the proposal (whose row is what
- * proposal_apply_plan stores it under). The proposal was validated when
- * proposed through the API or the CLI, but the API's database role can
- * also call proposal_submit itself, and the CLI's approval checks again
- * too. False on a database error. */
-static bool still_valid(PGconn *conn, const char *text, const struct doc_identity *row,
-                        const char *row_from, struct doc_check *c)
-{
-    void *parsed = xcalloc(1, plan_kind.size);
-    bool ok = true;
-    if (docstore_parse_text(&plan_kind, text, strlen(text), parsed, c)) {
-        struct doc_identity id = {0};
-        char from[16];
-        plan_kind.identify(parsed, &id);
-        time_format_date(id.effective_from, from);
-        if (strcmp(id.code, row->code) || strcmp(from, row_from))
-            doc_error(c, "$", "the document is %s from %s, the proposal %s from %s", id.code,
-                      from, row->code, row_from);
-        else
-            ok = docstore_check(conn, &plan_kind, parsed, c);
-    } else if (!c->n) {
-        doc_error(c, "$", "not a plan document");
-    }
-    free(parsed);
-    return ok;
-}
 
 bool handle_proposal_decide(struct request *r)
 {
@@ -279,6 +274,7 @@ bool handle_proposal_decide(struct request *r)
     const char *p[] = {id, who, approve ? "t" : "f", reason};
     db_clear_error();
     PGresult *res = NULL, *applied = NULL;
+    void *parsed = NULL;
     struct doc_check c = {0};
     bool ok = false;
     if (!db_begin(r->conn)) {
@@ -299,39 +295,46 @@ bool handle_proposal_decide(struct request *r)
             http_error(r, 503, "unavailable", "the database failed the query");
         goto out;
     }
-    const char *kind = PQgetvalue(res, 0, 0);
+    const char *kind = PQgetvalue(res, 0, 0), *text = PQgetvalue(res, 0, 4);
+    const struct doc_kind *k = strcmp(kind, "contract") ? &plan_kind : &contract_kind;
     const char *outcome = "rejected";
-    if (approve && strcmp(kind, "plan")) {
-        http_error(r, 409, "refused",
-                   "a contract is approved with the CLI: gpumeter contract approve %s --as NAME",
-                   id);
-        goto out;
-    }
     if (approve) {
-        struct doc_identity ident = {0};
-        snprintf(ident.code, sizeof ident.code, "%s", PQgetvalue(res, 0, 1));
-        if (!still_valid(r->conn, PQgetvalue(res, 0, 4), &ident, PQgetvalue(res, 0, 2), &c)) {
-            http_error(r, 503, "unavailable", "the database failed the query");
-            goto out;
-        }
-        if (c.n) {
+        /* every check apply makes (terms/proposal.c's approve runs them
+         * through docstore_put): the validators, the database's checks,
+         * issued months; then the store and the kind's stored checks */
+        parsed = xcalloc(1, k->size);
+        if (!docstore_parse_text(k, text, strlen(text), parsed, &c)) {
             http_error(r, 409, "refused", "proposal %s no longer validates: %.400s", id,
                        sb_str(&c.errors));
             goto out;
         }
-        if (!frozen_problems(r->conn, kind, &ident, PQgetvalue(res, 0, 2), &c)) {
+        struct doc_identity ident = {0};
+        k->identify(parsed, &ident);
+        /* the document is the proposal's own (the API's role could have
+         * stored another code's or date's round the validators) */
+        char from[16];
+        time_format_date(ident.effective_from, from);
+        if (strcmp(ident.code, PQgetvalue(res, 0, 1)) || strcmp(from, PQgetvalue(res, 0, 2))) {
+            doc_error(&c, "$", "the document is %s from %s, the proposal %s from %s", ident.code,
+                      from, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+            http_error(r, 409, "refused", "proposal %s no longer validates: %.400s", id,
+                       sb_str(&c.errors));
+            goto out;
+        }
+        if (!docstore_check(r->conn, k, parsed, &c) ||
+            !frozen_problems(r->conn, kind, &ident, PQgetvalue(res, 0, 2), &c)) {
+            http_error(r, 503, "unavailable", "the database failed the query");
+            goto out;
+        }
+        const char *q[] = {id};
+        if (!c.n && (!(applied = db_query(r->conn, "apply the approved version",
+                                          "SELECT proposal_apply($1::bigint)", 1, q)) ||
+                     !stored_problems(r->conn, k, parsed, &c))) {
             http_error(r, 503, "unavailable", "the database failed the query");
             goto out;
         }
         if (c.n) {
             http_error(r, 409, "refused", "%.400s", sb_str(&c.errors));
-            goto out;
-        }
-        const char *q[] = {id};
-        applied = db_query(r->conn, "apply the approved plan",
-                           "SELECT proposal_apply_plan($1::bigint)", 1, q);
-        if (!applied) {
-            http_error(r, 503, "unavailable", "the database failed the query");
             goto out;
         }
         outcome = PQgetvalue(applied, 0, 0);
@@ -350,6 +353,7 @@ out:
     if (PQtransactionStatus(r->conn) != PQTRANS_IDLE) db_rollback(r->conn);
     PQclear(res);
     PQclear(applied);
+    free(parsed);
     sb_free(&c.errors);
     return ok;
 }

@@ -10,11 +10,16 @@
  * words). POST /v1/proposals/decide?id=N&decision=approve|reject[&reason=]
  * (a finance key) decides through proposal_decide, which refuses the
  * proposer, a second decision and a stale base (409 refused, its reason);
- * an approved plan is validated again (the API's role could have stored
- * it round the validators: 409 "no longer validates") and stored by
- * proposal_apply_plan in the same transaction after the issued-months
- * check; a contract is approved with
- * the CLI (`contract approve`), since its accounts are rewritten there.
+ * an approved plan or contract is checked again as `approve` checks it
+ * (validators, the database's checks, issued months, and that its stored
+ * document is the proposal's own code and date: the API's role could
+ * have stored another round the validators; 409 "no longer validates"),
+ * stored by
+ * proposal_apply in the same transaction and then held to the kind's
+ * stored checks (a contract's account rows, rewritten by
+ * contract_accounts_rewrite, the CLI's one definition; schema 073). With
+ * the seller's approval off a proposed plan or contract takes effect at
+ * once (proposal_apply_at_once), held to the same checks.
  * A key is named "<role> key <id>": proposer and approver are keys.
  * Reentrant: everything lives on the request. Thread-safe: each request
  * runs on its own pooled connection. */

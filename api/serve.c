@@ -108,6 +108,7 @@ static const struct route routes[] = {
     {"/v1/finance/vouchers", handle_finance_vouchers, "period", NULL},
     {"/v1/finance/audit", handle_finance_audit, "period", NULL},
     {"/v1/plans", handle_plans, "", NULL},
+    {"/v1/contracts", handle_contracts, "", NULL},
     {"/v1/notifications", handle_notifications, "status", NULL},
     {UPLOAD_PATH, handle_simulate, "customer period", "POST"},
     /* maker-checker (issue 39, proposals.h) */

@@ -10,9 +10,12 @@
 #include "core/alloc.h"
 #include "core/cli.h"
 #include "core/db.h"
+#include "core/invariant.h"
 #include "core/log.h"
+#include "core/meter.h"
 #include "core/money.h"
 #include "core/timeutil.h"
+#include "render/describe.h"
 #include "render/render.h"
 #include "terms/docstore.h"
 #include "pricing/plan.h"
@@ -44,31 +47,49 @@ static void line_name(const struct bill_line *l, char *buf, size_t len)
              l->kind == LINE_USAGE ? " " : "", label);
 }
 
+/* bill_line_model_order (pricing/bill.h, the one grouping), the rows'
+ * order before it breaking ties: every other line after the usage lines
+ * in the order it came. */
+static int by_model(const void *pa, const void *pb)
+{
+    const struct simulate_row *a = pa, *b = pb;
+    int c = bill_line_model_order(a->line, b->line);
+    return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
 void simulate_compare(const struct bill *cur, const struct bill *new, simulate_row_fn fn, void *ctx)
 {
-    struct simulate_row r;
+    struct simulate_row *rows = xcalloc(cur->n + new->n + 1, sizeof *rows);
+    size_t n = 0;
     for (size_t i = 0; i < cur->n; i++) {
         const struct bill_line *l = &cur->lines[i], *m = NULL;
         for (size_t j = 0; j < new->n && !m; j++)
             if (same_line(l, &new->lines[j])) m = &new->lines[j];
-        r = (struct simulate_row){.has_cur = true,
-                                  .cur = l->amount,
-                                  .has_new = m != NULL,
-                                  .new = m ? m->amount : 0,
-                                  .line = l};
-        line_name(l, r.label, sizeof r.label);
-        fn(&r, ctx);
+        rows[n] = (struct simulate_row){.has_cur = true,
+                                        .cur = l->amount,
+                                        .has_new = m != NULL,
+                                        .new = m ? m->amount : 0,
+                                        .line = l,
+                                        .order = n};
+        line_name(l, rows[n].label, sizeof rows[n].label);
+        n++;
     }
     for (size_t j = 0; j < new->n; j++) {
         bool found = false;
         for (size_t i = 0; i < cur->n && !found; i++)
             found = same_line(&cur->lines[i], &new->lines[j]);
         if (found) continue;
-        r = (struct simulate_row){
-            .has_new = true, .new = new->lines[j].amount, .line = &new->lines[j]};
-        line_name(&new->lines[j], r.label, sizeof r.label);
-        fn(&r, ctx);
+        rows[n] = (struct simulate_row){
+            .has_new = true, .new = new->lines[j].amount, .line = &new->lines[j], .order = n};
+        line_name(&new->lines[j], rows[n].label, sizeof rows[n].label);
+        n++;
     }
+    assert(n <= cur->n + new->n);
+    qsort(rows, n, sizeof *rows, by_model);
+    for (size_t i = 0; i < n; i++)
+        fn(&rows[i], ctx);
+    free(rows);
+    struct simulate_row r;
     const struct {
         const char *label;
         int64_t cur, new;
@@ -109,11 +130,18 @@ bool simulate_price(PGconn *conn, const char *period, const char *customer,
 static void print_row(const struct simulate_row *r, void *ctx)
 {
     int digits = *(const int *)ctx;
-    char x[32] = "-", y[32] = "-", d[32];
+    char x[32] = "-", y[32] = "-", d[32], q[64] = "";
     if (r->has_cur) money_format(r->cur, digits, x, sizeof x);
     if (r->has_new) money_format(r->new, digits, y, sizeof y);
     money_format(r->new - r->cur, digits, d, sizeof d);
-    printf("%-44s %16s %16s %16s\n", r->label, x, y, d);
+    /* a usage line's quantity in its price unit, as the API's rows give it */
+    const struct meter_units *u = r->line ? meter_units(r->line->meter) : NULL;
+    if (u && r->line->kind == LINE_USAGE) {
+        char n[48];
+        render_quantity_decimal(r->line->meter, r->line->quantity, n, sizeof n);
+        snprintf(q, sizeof q, "%s %s", n, u->label_en);
+    }
+    printf("%-44s %22s %16s %16s %16s\n", r->label, q, x, y, d);
 }
 
 static void print_side_by_side(const struct bill *cur, const struct bill *new)
@@ -123,33 +151,77 @@ static void print_side_by_side(const struct bill *cur, const struct bill *new)
     printf("simulate %s %s (%s): current plan %s%s%s, proposed plan %s\n", cur->customer,
            cur->period, cur->currency, cur->plan, cur->status[0] ? " as issued on invoice " : "",
            cur->number, new->plan);
-    printf("%-44s %16s %16s %16s\n", "line", "current", "proposed", "difference");
+    printf("%-44s %22s %16s %16s %16s\n", "line", "quantity", "current", "proposed",
+           "difference");
     simulate_compare(cur, new, print_row, &d);
+}
+
+/* The plan document of pending or decided proposal id into *proposed;
+ * NULL after saying why (exit code in *rc). */
+static cJSON *load_proposal(PGconn *conn, const char *id, struct plan *proposed, int *rc)
+{
+    const char *p[] = {id};
+    *rc = 1;
+    PGresult *res = db_query(conn, "read the proposal",
+                             "SELECT kind, document::text FROM proposal WHERE id = $1::bigint",
+                             1, p);
+    if (!res) return NULL;
+    cJSON *doc = NULL;
+    if (!PQntuples(res) || strcmp(PQgetvalue(res, 0, 0), "plan")) {
+        log_error("proposal %s: %s", id, PQntuples(res) ? "a contract proposal, not a plan's"
+                                                          : "no such proposal");
+        log_hint("gpumeter plan proposals");
+        *rc = CLI_EXIT_USAGE;
+    } else {
+        const char *text = PQgetvalue(res, 0, 1);
+        struct doc_check c = {0};
+        doc = doc_parse(text, strlen(text), &c);
+        if (doc && !docstore_parse_text(&plan_kind, text, strlen(text), proposed, &c)) {
+            log_error("proposal %s no longer validates: %s", id, sb_str(&c.errors));
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+        sb_free(&c.errors);
+    }
+    PQclear(res);
+    return doc;
 }
 
 int cmd_plan_simulate(int argc, char **argv)
 {
-    const char *customer = NULL, *period = NULL, *file = NULL;
+    const char *customer = NULL, *period = NULL, *file = NULL, *proposal = NULL;
     const struct cli_opt opts[] = {
         {"customer", CLI_STR, &customer, "CODE", "customer code (required)", 0, 0},
         {"period", CLI_STR, &period, "YYYY-MM", "month of real usage to price (required)", 0, 0},
-        {"plan", CLI_STR, &file, "FILE", "proposed plan document (required)", 0, 0},
+        {"plan", CLI_STR, &file, "FILE", "proposed plan document (or --proposal)", 0, 0},
+        {"proposal", CLI_STR, &proposal, "ID",
+         "a plan proposal's number, priced before it is approved (or --plan)", 0, 0},
         {0},
     };
     const struct cli_spec spec = {
-        "gpumeter plan simulate --customer CODE --period YYYY-MM --plan FILE",
-        "Price a customer's real month under its current plan and under a proposed plan, side "
-        "by side, line by line. Nothing is stored.",
+        "gpumeter plan simulate --customer CODE --period YYYY-MM --plan FILE|--proposal ID",
+        "Price a customer's real month under its current plan and under a proposed plan (a "
+        "file, or a proposal's document), side by side: usage lines grouped by model, then "
+        "band, with their quantities, then the other lines and the totals. Nothing is stored.",
         opts, 0, 0};
     int npos, rc, y, m;
     enum cli_result r = cli_parse(&spec, argc, argv, &npos);
     if (r != CLI_OK) return cli_exit_code(r);
-    if (!customer || !period || !file || !time_parse_month(period, &y, &m))
-        return cli_usage_error(&spec, "--customer, --period YYYY-MM and --plan FILE are required");
+    if (!customer || !period || !time_parse_month(period, &y, &m) || !file == !proposal)
+        return cli_usage_error(&spec, "--customer, --period YYYY-MM and one of --plan FILE and "
+                                      "--proposal ID are required");
+    size_t idn = proposal ? strlen(proposal) : 0;
+    if (proposal && (!idn || idn > 18 || strspn(proposal, "0123456789") != idn))
+        return cli_usage_error(&spec, "--proposal ID is a proposal's number (gpumeter plan "
+                                      "proposals)");
     struct plan *proposed = xcalloc(1, sizeof *proposed);
-    cJSON *doc = docstore_load_file(&plan_kind, file, proposed, &rc);
+    cJSON *doc = file ? docstore_load_file(&plan_kind, file, proposed, &rc) : NULL;
     struct config cfg;
-    PGconn *conn = doc ? db_open(&cfg, &rc) : NULL;
+    PGconn *conn = doc || proposal ? db_open(&cfg, &rc) : NULL;
+    if (conn && proposal && !(doc = load_proposal(conn, proposal, proposed, &rc))) {
+        PQfinish(conn);
+        conn = NULL;
+    }
     cJSON_Delete(doc);
     if (!conn) {
         free(proposed);

@@ -21,6 +21,7 @@ struct simulate_row {
     const struct bill_line *line; /* NULL for a total */
     bool has_cur, has_new, total;
     int64_t cur, new;
+    size_t order; /* the line's place before grouping */
 };
 typedef void (*simulate_row_fn)(const struct simulate_row *row, void *ctx);
 
@@ -34,8 +35,10 @@ bool simulate_price(PGconn *conn, const char *period, const char *customer,
                     const struct plan *proposed, struct bill *cur, struct bill *new, char *why,
                     size_t whylen);
 
-/* The rows of cur against new, lines in cur's order then lines only new
- * has, then the totals. */
+/* The rows of cur against new: the usage lines grouped by model, then
+ * band, then meter; then the other lines, in cur's order then those only
+ * new has; then the totals. The one grouping of `plan simulate`, POST
+ * /v1/simulate and so the console. */
 void simulate_compare(const struct bill *cur, const struct bill *new, simulate_row_fn fn,
                       void *ctx);
 

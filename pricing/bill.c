@@ -145,3 +145,13 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
     *rate = p;
     return true;
 }
+
+int bill_line_model_order(const struct bill_line *a, const struct bill_line *b)
+{
+    bool ua = a->kind == LINE_USAGE, ub = b->kind == LINE_USAGE;
+    if (ua != ub) return ua ? -1 : 1;
+    if (!ua) return 0;
+    int c = strcmp(a->model, b->model);
+    if (!c) c = strcmp(a->band, b->band);
+    return c ? c : strcmp(a->meter, b->meter);
+}

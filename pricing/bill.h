@@ -193,6 +193,12 @@ bool bill_line_per_unit(const struct bill_line *l, int minor_digits, int decimal
                         int64_t *quantity, int64_t *rate);
 
 /* Appended, zeroed; the arrays grow as needed (allocation failure aborts). */
+/* How a simulation groups lines (issue 39: `plan simulate`, POST
+ * /v1/simulate, the console): usage lines before all others; among them by
+ * model, then time-of-use band, then meter. <0, 0 (the same place: keep
+ * their order) or >0, as strcmp. */
+int bill_line_model_order(const struct bill_line *a, const struct bill_line *b);
+
 struct bill_line *bill_add_line(struct bill *b);
 struct voucher_claim *bill_add_claim(struct bill *b);
 struct ledger_row *bill_add_ledger(struct bill *b);

@@ -312,13 +312,17 @@ GRANT EXECUTE ON FUNCTION document_state(text, text),
                           proposal_submit(text, text, date, text, jsonb, text, text),
                           proposal_decide(bigint, text, boolean, text)
     TO gpumeter_billing, gpumeter_api;
--- the console's approval of a plan: only what proposal_decide approved in
--- the same transaction (the API writes no document itself)
--- and, with the seller's approval off, a plan at once (plan_version_store,
--- the one store both use, is nobody's)
-GRANT EXECUTE ON FUNCTION proposal_apply_plan(bigint),
-                          proposal_apply_at_once(text, date, jsonb, text, text)
+-- the console's approval of a plan or contract: only what proposal_decide
+-- approved in the same transaction (the API writes no document itself)
+-- and, with the seller's approval off, a version at once
+-- (document_version_store, the one store both use, is nobody's; schema
+-- 073). A contract's account rows are rewritten from the stored
+-- documents alone (contract_accounts_rewrite), by `contract apply` and
+-- `approve` (billing) and the API's approval of a contract.
+GRANT EXECUTE ON FUNCTION proposal_apply(bigint),
+                          proposal_apply_at_once(text, text, date, text, jsonb, text, text)
     TO gpumeter_api;
+GRANT EXECUTE ON FUNCTION contract_accounts_rewrite(text) TO gpumeter_billing, gpumeter_api;
 -- and a function a later migration adds is the owner's alone from the
 -- start, whichever of the two creates it, until this file grants it. One
 -- the administrator makes keeps what PUBLIC gave the owner: a new month's

@@ -208,67 +208,14 @@ static bool contract_check(PGconn *conn, const void *parsed, struct doc_check *c
     return true;
 }
 
-static void add_rows(struct db_columns *a, const struct contract *k, int64_t end)
-{
-    for (int i = 0; i < k->naccounts; i++) {
-        const struct contract_account *ca = &k->accounts[i];
-        int64_t from = ca->from > k->effective_from ? ca->from : k->effective_from;
-        int64_t until = ca->until;
-        if (end >= 0 && (until < 0 || until > end)) until = end;
-        if (until >= 0 && until < from) continue;
-        char f[16], u[16];
-        time_format_date(from, f);
-        time_format_date(until, u);
-        db_array_add(&a->v[0], ca->account);
-        db_array_add(&a->v[1], ca->job_prefix);
-        db_array_add(&a->v[2], f);
-        db_array_add(&a->v[3], until >= 0 ? u : NULL);
-        db_array_add(&a->v[4], k->code);
-    }
-}
-
-/* Rewrites the customer's account rows from every version of its contracts. */
+/* Rewrites the customer's account rows from every version of its
+ * contracts: contract_accounts_rewrite (schema 073) is the one definition,
+ * which the API's approval of a contract reaches through this hook too. */
 static bool rewrite_accounts(PGconn *conn, const char *customer)
 {
     const char *p[] = {customer};
-    PGresult *res = db_query(conn, "read the customer's contracts",
-                             "SELECT document::text FROM document WHERE kind = 'contract' "
-                             "AND customer = $1 ORDER BY effective_from",
-                             1, p);
-    if (!res) return false;
-    struct db_columns a;
-    db_columns_open(&a, 5);
-    static struct contract k, next;
-    bool ok = true;
-    for (int i = 0; ok && i < PQntuples(res); i++) {
-        ok = docstore_parse(&contract_kind, PQgetvalue(res, i, 0), &k);
-        int64_t end = k.until;
-        if (ok && i + 1 < PQntuples(res)) {
-            ok = docstore_parse(&contract_kind, PQgetvalue(res, i + 1, 0), &next);
-            if (end < 0 || end >= next.effective_from) end = next.effective_from - 1;
-        }
-        if (ok) add_rows(&a, &k, end);
-    }
-    if (!ok) log_error("a stored contract of customer \"%s\" no longer validates", customer);
-    PQclear(res);
-    const char *q[6] = {customer};
-    db_columns_close(&a, q, 1);
-    ok = ok &&
-         db_exec(conn, "clear the customer's contract accounts",
-                 "DELETE FROM account a USING customer c WHERE c.id = a.customer_id "
-                 "AND c.code = $1 AND a.contract IS NOT NULL",
-                 1, q) &&
-         db_exec(conn, "write the customer's contract accounts",
-                 "INSERT INTO account (account, customer_id, job_prefix, valid_from, "
-                 "valid_until, contract) SELECT u.a, c.id, u.j, u.f, "
-                 "least(u.t, t.ends_on), u.k FROM customer c, "
-                 "unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::text[]) "
-                 "u(a, j, f, t, k) LEFT JOIN contract_termination t ON t.contract = u.k "
-                 /* a terminated contract's accounts end on its last day (schema 036) */
-                 "WHERE c.code = $1 AND (t.ends_on IS NULL OR u.f <= t.ends_on)",
-                 6, q);
-    db_columns_free(&a);
-    return ok;
+    return db_exec(conn, "rewrite the customer's contract accounts",
+                   "SELECT contract_accounts_rewrite($1)", 1, p);
 }
 
 /* A device is reserved to one customer at a time: another customer's

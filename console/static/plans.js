@@ -17,7 +17,7 @@ Object.assign(WORDS.en, {
   history: "Versions side by side", compare: "Compare", with: "with", path: "Field", changedOnly: "Only changed fields", noChange: "The two versions are the same.",
   proposals: "Proposals", proposalId: "No.", proposedBy: "Proposed by", proposedAt: "Proposed (UTC)", decidedBy: "Decided by", decidedAt: "Decided (UTC)", approve: "Approve", reject: "Reject", rejectReason: "Reason for rejecting", stale: "stale: versions changed since", pending: "pending", approved: "approved", rejected: "rejected", noProposals: "No proposals.", simulateIt: "Simulate", approvedOk: "Proposal {id} approved: version {v}.", rejectedOk: "Proposal {id} rejected.",
   band_peak: "peak", band_valley: "valley", band_flat: "flat", band_night: "night",
-  p_required: "Required.", p_unknown_field: "Not a field of a plan.", p_negative: "Must not be negative.", p_unknown_model: "Unknown accelerator model.", p_overlap: "Overlaps another band.", p_unknown_currency: "Unknown currency.", p_unknown_customer: "Unknown customer.", p_frozen: "Would price a month already invoiced: choose a later date.", p_invalid_value: "Not a valid value here.", p_invalid: "Not valid.",
+  p_required: "Required.", p_unknown_field: "Not a field of this document.", p_negative: "Must not be negative.", p_unknown_model: "Unknown accelerator model.", p_overlap: "Overlaps another band.", p_unknown_currency: "Unknown currency.", p_unknown_customer: "Unknown customer.", p_frozen: "Would price a month already invoiced: choose a later date.", p_invalid_value: "Not a valid value here.", p_invalid: "Not valid.",
 });
 Object.assign(WORDS.zh, {
   plans: "方案", planEditor: "编辑方案版本", pickPlan: "方案", fromVersion: "基于版本", name: "名称", effectiveFrom: "生效日", currencyF: "币种",
@@ -27,10 +27,10 @@ Object.assign(WORDS.zh, {
   proposals: "提案", proposalId: "编号", proposedBy: "提出人", proposedAt: "提出时间（UTC）", decidedBy: "审批人", decidedAt: "审批时间（UTC）", approve: "批准", reject: "驳回", rejectReason: "驳回原因", stale: "已过期：其后版本已变", pending: "待审批", approved: "已批准", rejected: "已驳回", noProposals: "没有提案。", simulateIt: "模拟", approvedOk: "第 {id} 号提案已批准：版本{v}。", rejectedOk: "第 {id} 号提案已驳回。",
   created: "已创建", replaced: "已替换", unchanged: "未变",
   band_peak: "峰时", band_valley: "谷时", band_flat: "平时", band_night: "夜间",
-  p_required: "必填。", p_unknown_field: "方案中没有此字段。", p_negative: "不能为负数。", p_unknown_model: "未知的加速卡型号。", p_overlap: "与其他时段重叠。", p_unknown_currency: "未知币种。", p_unknown_customer: "未知客户。", p_frozen: "会重新计价已开票的月份：请选更晚的日期。", p_invalid_value: "此处的值无效。", p_invalid: "无效。",
+  p_required: "必填。", p_unknown_field: "文档中没有此字段。", p_negative: "不能为负数。", p_unknown_model: "未知的加速卡型号。", p_overlap: "与其他时段重叠。", p_unknown_currency: "未知币种。", p_unknown_customer: "未知客户。", p_frozen: "会重新计价已开票的月份：请选更晚的日期。", p_invalid_value: "此处的值无效。", p_invalid: "无效。",
 });
-Object.assign(WORDS.en, { created: "created", replaced: "replaced", unchanged: "unchanged", contract: "Contract" });
-Object.assign(WORDS.zh, { contract: "合同" });
+Object.assign(WORDS.en, { created: "created", replaced: "replaced", unchanged: "unchanged", contract: "Contract", proposalOf: "Plan or contract" });
+Object.assign(WORDS.zh, { contract: "合同", proposalOf: "方案或合同" });
 
 /* A document's scalar leaves as [JSON path, value], in document order. */
 function leaves(doc, path, out) {
@@ -99,6 +99,35 @@ async function post(path, body) {
   return { status: res.status, json };
 }
 
+/* Proposes the document body() gives (kind plan or contract) when form is
+ * submitted: the API's problems at their fields, else the proposal's
+ * number in result and the proposals card redrawn. */
+function onPropose(form, kind, body, problems, result) {
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    result.textContent = t("loading");
+    try {
+      const r = await post(`/v1/proposals?kind=${kind}`, JSON.stringify(body()));
+      if (r.status === 422 && r.json && r.json.error.problems) {
+        markProblems(form, r.json.error.problems, problems);
+        result.textContent = t("fixFields");
+        result.className = "error";
+        return;
+      }
+      markProblems(form, [], problems);
+      if (r.status >= 300) throw new Error(r.json && r.json.error ? `${r.status} ${r.json.error.code}: ${r.json.error.message}` : `${r.status}`);
+      result.className = "";
+      result.textContent = r.json.status === "unchanged" ? t("unchangedOk") : fill("proposedOk", { id: r.json.proposal });
+      result.dataset.proposal = r.json.proposal || "";
+      await drawProposals();
+    } catch (e) {
+      if (e instanceof SignedOut) return signinView(t("ended"));
+      result.className = "error";
+      result.textContent = e.message;
+    }
+  });
+}
+
 function editorCard(plans, params) {
   const codes = plans.map((p) => p.code);
   const code = codes.includes(params.get("plan")) ? params.get("plan") : codes[0];
@@ -133,29 +162,7 @@ function editorCard(plans, params) {
     body.querySelectorAll('[data-path$=".up_to_params"]').forEach((i) => { if (!i.value) i.placeholder = t("anySize"); });
   }
   draw();
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    result.textContent = t("loading");
-    try {
-      const r = await post("/v1/proposals?kind=plan", JSON.stringify(doc));
-      if (r.status === 422 && r.json && r.json.error.problems) {
-        markProblems(form, r.json.error.problems, problems);
-        result.textContent = t("fixFields");
-        result.className = "error";
-        return;
-      }
-      markProblems(form, [], problems);
-      if (r.status >= 300) throw new Error(r.json && r.json.error ? `${r.status} ${r.json.error.code}: ${r.json.error.message}` : `${r.status}`);
-      result.className = "";
-      result.textContent = r.json.status === "unchanged" ? t("unchangedOk") : fill("proposedOk", { id: r.json.proposal });
-      result.dataset.proposal = r.json.proposal || "";
-      await drawProposals();
-    } catch (e) {
-      if (e instanceof SignedOut) return signinView(t("ended"));
-      result.className = "error";
-      result.textContent = e.message;
-    }
-  });
+  onPropose(form, "plan", () => doc, problems, result);
   return el("section", { class: "card wide", "data-card": "editor" }, el("h2", {}, t("planEditor")),
     el("div", { class: "toolbar" }, el("label", {}, t("pickPlan"), pick), el("label", {}, t("fromVersion"), base)), form);
 }
@@ -173,10 +180,11 @@ function diffTable(name, left, right, heads) {
   return table([t("path"), ...heads], rows, { name });
 }
 
-function historyCard(plans, params) {
-  const code = plans.some((p) => p.code === params.get("plan")) ? params.get("plan") : plans[0].code;
-  const plan = plans.find((p) => p.code === code);
-  const vs = plan.versions;
+/* The versions of one of items (plans or contracts, each {code,
+ * versions}: wanted, else the first) compared two at a time. */
+function historyCard(items, wanted) {
+  const code = items.some((p) => p.code === wanted) ? wanted : items[0].code;
+  const vs = items.find((p) => p.code === code).versions;
   const left = el("select", { id: "diff-a" }, vs.map((v, i) => el("option", { value: i, selected: i === Math.max(0, vs.length - 2) }, dateName(v.effective_from))));
   const right = el("select", { id: "diff-b" }, vs.map((v, i) => el("option", { value: i, selected: i === vs.length - 1 }, dateName(v.effective_from))));
   const only = el("input", { type: "checkbox", id: "diff-only", checked: true });
@@ -199,14 +207,14 @@ let simTarget = null;
 async function drawProposals() {
   if (!proposalsBox) return;
   const list = (await api("/v1/proposals")).proposals;
-  const plansNow = (await api("/v1/plans")).plans;
+  const now = { plan: (await api("/v1/plans")).plans, contract: (await api("/v1/contracts")).contracts };
   const note = el("p", { id: "decision-result" });
   const out = el("div", { id: "proposal-simulation" });
   const rows = list.map((p) => {
-    const cur = plansNow.find((x) => x.code === p.code);
+    const cur = now[p.kind].find((x) => x.code === p.code);
     const stored = cur && cur.versions.find((v) => v.effective_from === p.effective_from);
     const actions = [];
-    if (p.kind === "plan") actions.push(el("button", { type: "button", "data-simulate": p.id, onclick: () => simulate(p, out) }, t("simulateIt")));
+    if (p.kind === "plan" && simTarget) actions.push(el("button", { type: "button", "data-simulate": p.id, onclick: () => simulate(p, out) }, t("simulateIt")));
     if (me.role === "finance" && p.status === "pending") {
       const reason = el("input", { placeholder: t("rejectReason"), "data-reason": p.id, size: 14 });
       actions.push(el("button", { type: "button", class: "primary", "data-approve": p.id, onclick: () => decide(p.id, "approve", "", note) }, t("approve")),
@@ -218,7 +226,7 @@ async function drawProposals() {
       td(p.proposed_by), td(p.proposed_at), td(p.decided_by || "—"), td(p.decided_at || "—"), td(p.reason || ""), td(actions)),
     el("tr", { class: "diff-row" }, el("td", { colspan: 10 }, el("details", {}, el("summary", {}, t("compare")), diffTable(`proposal-${p.id}`, stored ? stored.document : (cur ? cur.versions.at(-1).document : {}), p.document, [t("current"), t("proposedCol")]))))];
   });
-  proposalsBox.replaceChildren(list.length ? table([t("proposalId"), t("plan"), t("effectiveFrom"), t("status"), t("proposedBy"), t("proposedAt"), t("decidedBy"), t("decidedAt"), t("reason"), ""], rows.flat(), { name: "proposals" }) : el("p", { class: "muted" }, t("noProposals")), note, out);
+  proposalsBox.replaceChildren(list.length ? table([t("proposalId"), t("proposalOf"), t("effectiveFrom"), t("status"), t("proposedBy"), t("proposedAt"), t("decidedBy"), t("decidedAt"), t("reason"), ""], rows.flat(), { name: "proposals" }) : el("p", { class: "muted" }, t("noProposals")), note, out);
 }
 
 async function decide(id, decision, reason, note) {
@@ -238,17 +246,10 @@ async function decide(id, decision, reason, note) {
   }
 }
 
-/* The simulation's rows grouped by model, then band (usage lines first,
- * in that order; other lines and the totals after, as the API gives them). */
-function byModel(rows) {
-  const usage = rows.filter((x) => x.model !== undefined && !x.total);
-  const rest = rows.filter((x) => !usage.includes(x));
-  usage.sort((a, b) => a.model.localeCompare(b.model) || a.band.localeCompare(b.band) || a.meter.localeCompare(b.meter));
-  return [...usage, ...rest];
-}
-
 /* A proposal priced on the chosen customer's month, beside the current
- * plan: the API's simulation (POST /v1/simulate), line by line. */
+ * plan: the API's simulation (POST /v1/simulate), line by line, its usage
+ * lines grouped by model, then band, as the API orders them
+ * (billing/simulate.c, the one grouping of the CLI's too). */
 async function simulate(p, out) {
   const { customer, period } = simTarget;
   out.replaceChildren(el("p", { class: "muted" }, t("loading")));
@@ -257,7 +258,7 @@ async function simulate(p, out) {
     const r = await api(`/v1/simulate?${q}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(p.document) });
     const c = r.currency;
     out.replaceChildren(el("h3", {}, `${t("simulate")} · #${p.id} · ${customer} · ${monthName(period)}`),
-      table([t("line"), t("model"), t("band"), t("quantity"), t("current"), t("proposedCol"), t("difference")], byModel(r.rows).map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
+      table([t("line"), t("model"), t("band"), t("quantity"), t("current"), t("proposedCol"), t("difference")], r.rows.map((x) => el("tr", { class: x.total ? "total" : null, "data-row": x.line },
         td(x.total ? t(x.line) : (lang === "zh" ? x.description_zh : x.description_en) || x.line), td(x.model || ""), td(x.band ? t(`band_${x.band}`) : ""),
         td(x.quantity ? `${x.quantity} ${meters.has(x.meter) ? meterLabel(meters.get(x.meter)) : x.unit}` : "", { class: "num", "data-quantity": x.quantity || null }),
         td(x.current === null ? "-" : money(x.current, c), { class: "num", "data-minor": x.current_minor }),
@@ -276,7 +277,7 @@ async function plansView(params) {
   const cards = [];
   if (plans.length && me.role === "sales") cards.push(editorCard(plans, params));
   cards.push(el("section", { class: "card wide", "data-card": "proposals" }, el("h2", {}, t("proposals")), proposalsBox));
-  if (plans.length) cards.push(historyCard(plans, params));
+  if (plans.length) cards.push(historyCard(plans, params.get("plan")));
   if (plans.length && me.role === "finance") cards.push(editorCard(plans, params));
   show(el("h1", {}, t("plans")), bar, el("div", { class: "grid" }, cards));
   await drawProposals();

@@ -357,10 +357,13 @@ run_gm() { # expected-exit-code name args...
 }
 # plan simulate's table as the console's data-minor cells: one
 # "label=current/proposed/difference" per line (minor units), joined by ';'.
-simulate_minor() { # customer period plan-file
-    sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0-9])#\1\2\3#g' <<<"$("$GM" plan simulate --customer "$1" --period "$2" --plan "$3" |
-        awk 'NR > 2 { d = $NF; p = $(NF-1); c = $(NF-2); $NF = ""; $(NF-1) = ""; $(NF-2) = ""; sub(/ +$/, "");
-                      printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $0, c, p, d }')"
+simulate_minor() { # customer period plan-file | customer period --proposal ID
+    local source=(--plan "$3")
+    [ "$3" = --proposal ] && source=(--proposal "$4")
+    # columns are set apart by two spaces or more: the line, its quantity
+    # (usage lines), current, proposed, difference
+    sed -E 's#([=/])(-?)([0-9]+)\.([0-9]+)#\1\2\3\4#g; s#([=/])(-?)0+([0-9])#\1\2\3#g' <<<"$("$GM" plan simulate --customer "$1" --period "$2" "${source[@]}" |
+        awk -F '  +' 'NR > 2 { sub(/ +$/, ""); printf "%s%s=%s/%s/%s", (NR > 3 ? ";" : ""), $1, $(NF-2), $(NF-1), $NF }')"
 }
 # A GET of the test's server ($U) with key $1: "status body".
 api_get() { # key path

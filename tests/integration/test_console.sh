@@ -401,7 +401,7 @@ check_eq "finance's charts drawn" 2 "$(seen finance.charts)"
 # yield's availability say, in both languages, charts with their units.
 fh=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/fleet/health?period=$PERIOD")
 fy=$(curl -s -H "Authorization: Bearer $KF" "$U/v1/operator/yield?period=$PERIOD")
-check_eq "finance's views include the fleet's health, the investor's page, the price index and plans" "customer,finance,fleet,investor,index,sales,plans" "$(seen fleet.nav)"
+check_eq "finance's views include the fleet's health, the investor's page, the price index, plans and contracts" "customer,finance,fleet,investor,index,sales,plans,contractTerms" "$(seen fleet.nav)"
 check_eq "the fleet page lists the API's devices" "$(jq -r '[.devices[].device] | join(",")' <<<"$fh")" "$(seen fleet.devices)"
 check_eq "the H800's availability: up 1 h of 2, 500,000 ppm" 500000 \
     "$(jq -r '.rows[] | select(.model == "H800") | .availability_ppm' <<<"$fy")"
@@ -433,7 +433,7 @@ check_eq "finance reads beta's month as gpumeter statement" \
 check_eq "sign-out ends the session on the server" 401 "$(seen signout.me)"
 check_eq "its cookie, presented again, is refused" 401 "$(seen signout.cookie)"
 
-check_eq "a sales key sees only the sales and plans views" sales,plans "$(seen sales.nav)"
+check_eq "a sales key sees only the sales, plans and contracts views" sales,plans,contractTerms "$(seen sales.nav)"
 check_eq "every plan version" \
     "$(q "SELECT string_agg(code || ' ' || effective_from, ',' ORDER BY code, effective_from) FROM document WHERE kind = 'plan'")" \
     "$(seen sales.plans)"

@@ -193,7 +193,10 @@ check_match "the ledgers are append-only once invoiced" "append-only" "$err"
 sed 's/"20.00"/"18.00"/' "$TMP/plan.json" >"$TMP/proposed.json"
 sim=$("$GM" plan simulate --customer delta --period 2026-01 --plan "$TMP/proposed.json")
 check_eq "simulate succeeds" 0 "$?"
-check_match "simulate shows the H800 line side by side" 'gpu_ms H800 +5000.00 +4500.00 +-500.00' "$sim"
+check_match "simulate shows the H800 line side by side, with its quantity" 'gpu_ms H800 +250 GPU-hours +5000.00 +4500.00 +-500.00' "$sim"
+check_eq "its usage lines grouped by model (the Ascend 910B's energy beside its GPU hours), then the rest" \
+    "energy_mj Ascend910B site sz1|gpu_ms Ascend910B|gpu_ms H800|shortfall|subsidy green-sz" \
+    "$(awk -F '  +' 'NR > 2 && NR <= 7 { printf "%s%s", (NR > 3 ? "|" : ""), $1 }' <<<"$sim")"
 check_match "and the shortfall" 'shortfall +4000.00 +4500.00 +500.00' "$sim"
 check_match "and the totals" 'total +11236.00 +11236.00 +0.00' "$sim"
 check_eq "simulate stores nothing" 1 \

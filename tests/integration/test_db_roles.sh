@@ -131,9 +131,10 @@ api_key_used(text)|SELECT api_key_used('d00000000001')|gpumeter_api
 document_state(text,text)|SELECT document_state('plan', 'gpu-standard')|gpumeter_api gpumeter_billing
 proposal_submit(text,text,date,text,jsonb,text,text)|SELECT proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam')|gpumeter_api gpumeter_billing
 proposal_decide(bigint,text,boolean,text)|SELECT proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', false, 'no')|gpumeter_api gpumeter_billing
-proposal_apply_plan(bigint)|SELECT proposal_apply_plan((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api
-proposal_apply_at_once(text,date,jsonb,text,text)|SELECT CASE WHEN random() < 2 THEN 'not called' ELSE proposal_apply_at_once('x', '2027-01-01', '{}', 's', 'sam') END|gpumeter_api
-plan_version_store(text,date,jsonb,text,text,text)|SELECT plan_version_store('x', '2027-01-01', '{}', 's', 'sam', NULL)|"
+proposal_apply(bigint)|SELECT proposal_apply((proposal_decide(proposal_submit('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam'), 'fay', true, NULL)).id)|gpumeter_api
+proposal_apply_at_once(text,text,date,text,jsonb,text,text)|SELECT CASE WHEN random() < 2 THEN 'not called' ELSE proposal_apply_at_once('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam') END|gpumeter_api
+contract_accounts_rewrite(text)|SELECT contract_accounts_rewrite('alpha')|gpumeter_api gpumeter_billing
+document_version_store(text,text,date,text,jsonb,text,text,text)|SELECT document_version_store('plan', 'x', '2027-01-01', NULL, '{}', 's', 'sam', NULL)|"
 # the customer key the calls of schema 070's functions are made with
 q "INSERT INTO api_key (id, customer_id, role, sha256, created_by)
    SELECT 'd00000000001', id, 'customer', repeat('0', 64), 'test' FROM customer WHERE code = 'alpha'"

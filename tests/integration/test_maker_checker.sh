@@ -246,7 +246,53 @@ check_eq "audited as such, by the sales key" "sales key $(cut -d_ -f2 <<<"$KS")|
     "$(q "SELECT actor || '|' || via FROM audit_log WHERE key = 'gpu-2027@2030-01-01'")"
 "$GM" plan approval on --actor root >/dev/null
 refused_as "with approval on, the API's role cannot apply at once" gpumeter_api \
-    "SELECT proposal_apply_at_once('gpu-2027', '2031-01-01', '{}', 's', 'x')" 'approval is on'
+    "SELECT proposal_apply_at_once('plan', 'gpu-2027', '2031-01-01', NULL, '{}', 's', 'x')" 'approval is on'
+# ---- a contract through the API: the same store and account rows as the CLI's ----
+accounts() { q "SELECT coalesce(string_agg(a.account || ' ' || a.valid_from || ' ' || coalesce(a.valid_until::text, '-')
+                || ' ' || a.contract, ', ' ORDER BY a.valid_from, a.account), 'none')
+                FROM account a JOIN customer c ON c.id = a.customer_id WHERE c.code = 'omega'"; }
+sed 's/2026-01-01/2026-07-01/; s/"accounts": \[/"accounts": [{"account": "ns-omega-b"}, /' \
+    "$TMP/contract.json" >"$TMP/contract-july.json"
+check_eq "sales proposes a contract version through the API" "201 pending" \
+    "$(post "$KS" "/v1/proposals?kind=contract" "$TMP/contract-july.json") $(jq -r .status "$TMP/body")"
+cpid=$(jq .proposal "$TMP/body")
+check_eq "which writes no account" "ns-omega 2026-01-01 - omega-2026" "$(accounts)"
+check_eq "sales's key cannot decide it" 403 "$(post "$KS" "/v1/proposals/decide?id=$cpid&decision=approve" /dev/null)"
+check_eq "another finance key approves it: in effect" "200 approved created" \
+    "$(post "$KF1" "/v1/proposals/decide?id=$cpid&decision=approve" /dev/null) $(jq -r '.status + " " + .version' "$TMP/body")"
+check_eq "its accounts rewritten as the CLI's approval writes them" \
+    "ns-omega 2026-01-01 2026-06-30 omega-2026, ns-omega 2026-07-01 - omega-2026, ns-omega-b 2026-07-01 - omega-2026" \
+    "$(accounts)"
+sed 's/2026-01-01/2027-01-01/' "$TMP/contract.json" >"$TMP/contract-2027.json"
+post "$KF2" "/v1/proposals?kind=contract" "$TMP/contract-2027.json" >/dev/null
+own=$(jq .proposal "$TMP/body")
+check_eq "a finance key cannot approve its own contract proposal" "409 refused pending" \
+    "$(post "$KF2" "/v1/proposals/decide?id=$own&decision=approve" /dev/null) $(jq -r .error.code "$TMP/body") $(q "SELECT status FROM proposal WHERE id = $own")"
+check_eq "nor is anything of it in effect" "none" \
+    "$(q "SELECT coalesce((SELECT 'stored' FROM document WHERE code = 'omega-2026' AND effective_from = '2027-01-01'), 'none')")"
+"$GM" plan approval off --actor root >/dev/null
+"$GM" customer add theta --name Theta >/dev/null
+sed 's/omega/theta/g; s/ns-theta/ns-omega-b/' "$TMP/contract.json" >"$TMP/theta.json"
+check_eq "approval off: a contract claiming another's account is 422, nothing stored" \
+    '422 $.accounts[0] none' \
+    "$(post "$KS" "/v1/proposals?kind=contract" "$TMP/theta.json") $(jq -r '.error.problems[0].path' "$TMP/body") $(q "SELECT coalesce((SELECT 'stored' FROM document WHERE code = 'theta-2026'), 'none')")"
+check_eq "approval off: a contract proposed through the API applies at once" "200 created off" \
+    "$(post "$KS" "/v1/proposals?kind=contract" "$TMP/contract-2027.json") $(jq -r '.status + " " + .approval' "$TMP/body")"
+check_eq "its accounts rewritten at once" \
+    "ns-omega 2026-01-01 2026-06-30 omega-2026, ns-omega 2026-07-01 2026-12-31 omega-2026, ns-omega-b 2026-07-01 2026-12-31 omega-2026, ns-omega 2027-01-01 - omega-2026" \
+    "$(accounts)"
+"$GM" plan approval on --actor root >/dev/null
+check_eq "the contract's audit rows, exact" \
+"sam|propose|omega-2026@2026-01-01|proposal 3
+fay|approve|omega-2026@2026-01-01|proposal 3
+fay|create|omega-2026@2026-01-01|proposal 3 approved by fay (proposed by sam)
+sales key $(cut -d_ -f2 <<<"$KS")|propose|omega-2026@2026-07-01|proposal $cpid
+finance key $(cut -d_ -f2 <<<"$KF1")|approve|omega-2026@2026-07-01|proposal $cpid
+finance key $(cut -d_ -f2 <<<"$KF1")|create|omega-2026@2026-07-01|proposal $cpid approved by finance key $(cut -d_ -f2 <<<"$KF1") (proposed by sales key $(cut -d_ -f2 <<<"$KS"))
+finance key $(cut -d_ -f2 <<<"$KF2")|propose|omega-2026@2027-01-01|proposal $own
+sales key $(cut -d_ -f2 <<<"$KS")|create|omega-2026@2027-01-01|applied at once by its proposer (approval off)" \
+    "$(q "SELECT actor || '|' || action || '|' || key || '|' || coalesce(via, '') FROM audit_log
+          WHERE object = 'contract' AND id > $AUDIT0 ORDER BY id")"
 # the console's session: a write without its CSRF token changes nothing
 cookie=$(curl -s -D - -o /dev/null -X POST -H "Authorization: Bearer $KS" "$U/v1/session" |
     sed -n 's/.*gm_session=\([0-9a-f]*\);.*/\1/p')

@@ -42,10 +42,17 @@ async function plans(page) {
   await page.goto(`${url}#/plans?customer=${customer}&period=${period}&plan=gpu-standard`);
   await ready(page, "plans");
 }
-async function toLang(page, l) {
+async function toLang(page, l, view = "plans") {
   if ((await page.evaluate(() => document.documentElement.lang)) === (l === "zh" ? "zh-CN" : "en")) return;
   await page.click("#lang");
-  await ready(page, "plans");
+  await ready(page, view);
+}
+async function contractsPage(page, again) {
+  await page.evaluate(() => { delete document.body.dataset.ready; });
+  /* the same address again does not navigate: reload it */
+  if (again) await page.reload();
+  else await page.goto(`${url}#/contractTerms?contract=alpha-2026`);
+  await ready(page, "contractTerms");
 }
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim()).catch(() => "none");
 
@@ -115,6 +122,55 @@ const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim()).catch((
   await page.waitForSelector(`[data-proposal="${id}"][data-status=approved]`, { timeout: 20000 });
   say("finance.decision", await text(page, "#decision-result"));
   say("finance.status", await page.$eval(`[data-proposal="${id}"]`, (r) => r.dataset.status));
+  await context.close();
+}
+
+// ---- contracts (contracts.js): sales proposes a version in the form, finance approves it ----
+const TAX = "#contract-tax-rate", TAX_PROBLEM = '[data-problem="$.tax_rate"]';
+{
+  const { context, page } = await open();
+  await signIn(page, salesKey, "sales");
+  await contractsPage(page);
+  say("contract.form.customer", await page.$eval("#contract-customer", (e) => e.value));
+  for (const l of ["en", "zh"]) {
+    await toLang(page, l, "contractTerms");
+    await page.fill(TAX, "2");
+    await page.click("#propose");
+    await page.waitForSelector(TAX_PROBLEM, { timeout: 20000 });
+    say(`contract.problem.${l}`, await text(page, TAX_PROBLEM));
+    say(`contract.problem.${l}.marked`, await page.$eval(TAX, (e) => e.classList.contains("field-error")));
+    await page.screenshot({ path: `${out}/contracts-form-error-${l}.png`, fullPage: true });
+  }
+  await toLang(page, "en", "contractTerms");
+  await page.fill(TAX, "0.06");
+  await page.fill("#contract-effective-from", "2026-11-01");
+  await page.click("#add-commitment");
+  await page.fill("#contract-commitment-amount", "5000.00");
+  await page.fill("#contract-commitment-makeup_periods", "2");
+  await page.click("[data-add=accounts]");
+  await page.fill('[data-path="$.accounts[1].account"]', "ns-alpha-lab");
+  await page.click("#propose");
+  await page.waitForFunction(() => /proposal [0-9]+/.test(document.getElementById("propose-result").textContent), null, { timeout: 20000 })
+    .catch(async (e) => { say("contract.stuck", `${await text(page, "#propose-result")} ${await text(page, "#problems")}`); throw e; });
+  say("contract.proposal", await page.$eval("#propose-result", (e) => e.dataset.proposal));
+  await page.screenshot({ path: `${out}/contracts-form-en.png`, fullPage: true });
+  await toLang(page, "zh", "contractTerms");
+  await page.screenshot({ path: `${out}/contracts-form-zh.png`, fullPage: true });
+  await context.close();
+}
+{
+  const { context, page } = await open();
+  await signIn(page, financeKey, "finance");
+  await contractsPage(page);
+  const id = await page.$eval("[data-status=pending]", (r) => r.dataset.proposal);
+  await page.click(`[data-approve="${id}"]`);
+  await page.waitForSelector(`[data-proposal="${id}"][data-status=approved]`, { timeout: 20000 });
+  say("contract.decision", await text(page, "#decision-result"));
+  await contractsPage(page, true);
+  say("contract.history.changed", await page.$$eval("[data-card=history] [data-changed=true]", (rows) => rows.map((r) => r.dataset.diff).join(",")));
+  await page.screenshot({ path: `${out}/contracts-history-en.png`, fullPage: true });
+  await toLang(page, "zh", "contractTerms");
+  await page.screenshot({ path: `${out}/contracts-history-zh.png`, fullPage: true });
   await context.close();
 }
 

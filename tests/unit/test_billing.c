@@ -10,6 +10,7 @@
 #include "pricing/settle.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static void usage_line(struct bill *b, const char *meter, const char *model, int64_t amount)
@@ -74,12 +75,50 @@ static void test_untaxable_subtotal_is_an_error(void **state)
     bill_free(&b);
 }
 
+/* A simulation's grouping (bill_line_model_order): lines made in the
+ * order usage came (hour by hour, so band by band) come out by model, then
+ * band; an adjustment after every usage line. */
+static void test_simulation_groups_by_model_then_band(void **state)
+{
+    (void)state;
+    static const struct {
+        enum line_kind kind;
+        const char *meter, *model, *band;
+    } made[] = {
+        {LINE_USAGE, "gpu_ms", "H800", "peak"},   {LINE_USAGE, "gpu_ms", "A800", "peak"},
+        {LINE_SHORTFALL, "", "", ""},             {LINE_USAGE, "gpu_ms", "H800", "valley"},
+        {LINE_USAGE, "energy_mj", "A800", "peak"}, {LINE_USAGE, "gpu_ms", "A800", "valley"},
+    };
+    struct bill_line l[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        l[i].kind = made[i].kind;
+        strcpy(l[i].meter, made[i].meter);
+        strcpy(l[i].model, made[i].model);
+        strcpy(l[i].band, made[i].band);
+    }
+    /* an insertion sort: stable, as the simulation's index keeps ties */
+    int order[6] = {0, 1, 2, 3, 4, 5};
+    for (int i = 1; i < 6; i++)
+        for (int j = i; j > 0 && bill_line_model_order(&l[order[j - 1]], &l[order[j]]) > 0; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    char got[128] = "";
+    for (int i = 0; i < 6; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s %s %s", i ? "," : "",
+                 l[order[i]].model, l[order[i]].band, l[order[i]].meter);
+    assert_string_equal(got, "A800 peak energy_mj,A800 peak gpu_ms,A800 valley gpu_ms,"
+                             "H800 peak gpu_ms,H800 valley gpu_ms,  ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines_then_tax_once),
         cmocka_unit_test(test_a_credit_month_is_negative_not_an_error),
         cmocka_unit_test(test_untaxable_subtotal_is_an_error),
+        cmocka_unit_test(test_simulation_groups_by_model_then_band),
     };
     return cmocka_run_group_tests_name("billing", tests, NULL, NULL);
 }

@@ -155,7 +155,7 @@ psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U gpumeter_api -d "$DB
     <"$TMP/first" >"$TMP/first.out" 2>&1 &
 first=$!
 exec 3>"$TMP/first"
-echo "BEGIN; SELECT proposal_decide($ra, 'fay', true, NULL) IS NOT NULL; SELECT proposal_apply_plan($ra);
+echo "BEGIN; SELECT proposal_decide($ra, 'fay', true, NULL) IS NOT NULL; SELECT proposal_apply($ra);
       SELECT 'held';" >&3
 for _ in $(seq 600); do grep -q held "$TMP/first.out" && break; sleep 0.1; done
 as gpumeter_api "SELECT status FROM proposal_decide($rb, 'fin', true, NULL)" >"$TMP/second.out" &

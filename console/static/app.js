@@ -23,7 +23,7 @@ const WORDS = {
     claims: "Voucher claims by program", claim: "claim (issued invoices)", "claimed from voucher programs": "Paid by vouchers", "due from customer": "Due from customer", yieldT: "What each GPU earned", capacityT: "Idle capacity by day (GPU hours)", contractsT: "Contract calendar", table: "Table (GPU hours)", day: "Day", model: "Model", revenue: "Revenue", margin: "Margin", utilisation: "Utilisation %", installed: "Installed", allocated: "Allocated", idleWhole: "Idle, whole nodes", idleStranded: "Idle, stranded", month: "Month", contracts: "Contracts", committed: "Committed", ending: "Ending",
     /* the fleet's health (issue 36) */
     fleet: "Fleet health", fleetCost: "What poor delivery cost", downCost: "Down time (revenue forgone, an estimate)", unpricedDown: "Down time without a rate", slaCredits: "SLA credits (issued invoices)", availabilityT: "Availability by model (up / metered)", available: "Available %", fleetDevices: "Devices not always up, most time down first", device: "Device", metered: "Metered (GPU-h)", degraded: "Degraded (GPU-h)", down: "Down (GPU-h)", incidents: "Incidents", perAlloc: "Revenue per allocated GPU-h", fleetReasons: "Reasons (a window with two reasons counts under each)", reasonCode: "Reason", state: "State", customerCaused: "Customer-caused", windows: "Windows", hoursH: "GPU-h", meaning: "Meaning", fleetCredits: "SLA credits by customer (a late adjustment counts in the month it corrects)", monthInvoice: "Month's invoice", late: "Late adjustments", credits: "Credits", allCustomersF: "All customers", gpuHoursAxis: "GPU-hours", percentAxis: "%", yes: "yes", no: "no", state_up: "up", state_degraded: "degraded", state_down: "down", devicesN: "Devices", noHealth: "No device was down or degraded in this month.", noAvailability: "No health was collected in this month.",
-    plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document",
+    plans: "Price plans and their versions", plan: "Plan", version: "Version", validFrom: "Valid from", document: "Document", editInPlans: "Edit, propose and approve on the Plans page",
     simulate: "Simulate a plan", proposed: "Proposed plan (JSON)", upload: "or upload a file", run: "Simulate", current: "Current", difference: "Difference", proposedCol: "Proposed",
     noAccess: "This key cannot see this view.", loading: "Loading…", draft: "draft", issued: "issued", void: "void", statement: "statement", invoice: "invoice", credit_note: "credit note",
     usageMonth: "Usage in the month", meter: "Meter", exact: "Exact (for programs)",
@@ -49,7 +49,7 @@ const WORDS = {
     claims: "按项目的算力券申领", claim: "申领额（已开发票）", "claimed from voucher programs": "算力券抵扣", "due from customer": "客户应付", yieldT: "每块 GPU 的收益", capacityT: "按日的闲置算力（GPU 时）", contractsT: "合同日历", table: "明细表（GPU 时）", day: "日期", model: "型号", revenue: "收入", margin: "毛利", utilisation: "利用率 %", installed: "在架", allocated: "已分配", idleWhole: "整机闲置", idleStranded: "碎片闲置", month: "月份", contracts: "合同数", committed: "承诺", ending: "到期",
     /* 集群健康（issue 36） */
     fleet: "集群健康", fleetCost: "交付不达标的代价", downCost: "宕机时间（放弃的收入，估算）", unpricedDown: "无单价的宕机时间", slaCredits: "SLA 赔付（已开发票）", availabilityT: "按型号的可用率（正常 / 计量）", available: "可用率 %", fleetDevices: "未始终正常的设备（按宕机时间排序）", device: "设备", metered: "计量（GPU 时）", degraded: "降级（GPU 时）", down: "宕机（GPU 时）", incidents: "故障次数", perAlloc: "每已分配 GPU 时收入", fleetReasons: "原因（一个窗口有两个原因时各计一次）", reasonCode: "原因", state: "状态", customerCaused: "客户导致", windows: "窗口数", hoursH: "GPU 时", meaning: "含义", fleetCredits: "按客户的 SLA 赔付（迟到的调整计入其更正的月份）", monthInvoice: "当月发票", late: "迟到调整", credits: "赔付", allCustomersF: "全部客户", gpuHoursAxis: "GPU 时", percentAxis: "%", yes: "是", no: "否", state_up: "正常", state_degraded: "降级", state_down: "宕机", devicesN: "设备数", noHealth: "本月没有设备宕机或降级。", noAvailability: "本月未采集健康数据。",
-    plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容",
+    plans: "价格方案及其版本", plan: "方案", version: "版本", validFrom: "生效日", document: "内容", editInPlans: "在“方案”页编辑、提交和审批",
     simulate: "方案模拟", proposed: "拟议方案（JSON）", upload: "或上传文件", run: "模拟", current: "现行", difference: "差额", proposedCol: "拟议",
     noAccess: "此密钥无权查看该页面。", loading: "加载中…", draft: "草稿", issued: "已开具", void: "已作废", statement: "对账单", invoice: "发票", credit_note: "红字通知单",
     usageMonth: "本月用量", meter: "计量项", exact: "精确值（供程序使用）",
@@ -1158,11 +1158,12 @@ async function salesView(params) {
   const plans = await api("/v1/plans");
   const grid = el("div", { class: "grid" });
   for (const p of plans.plans) {
-    /* versions side by side, oldest first, each in its own column */
+    /* versions side by side, oldest first, a column each, every field a
+     * row (plans.js's docsTable), the rows where they differ marked; the
+     * editor and the proposals are on the plans page */
     grid.append(el("section", { class: "card wide" }, el("h2", {}, `${t("plan")} ${p.code}`),
-      el("div", { class: "versions", "data-table": `plan-${p.code}` }, p.versions.map((v) => el("div", { class: "version", "data-plan": `${p.code} ${v.effective_from}` },
-        el("h3", {}, `${t("validFrom")} ${dateName(v.effective_from)}`), el("p", { class: "sub" }, el("span", { translate: "no" }, v.applied_by), ` · ${v.applied_at}`),
-        el("pre", { class: "doc" }, JSON.stringify(v.document, null, 2)))))));
+      docsTable(`plan-${p.code}`, p.versions.map((v) => v.document), p.versions.map((v) => el("span", { "data-plan": `${p.code} ${v.effective_from}`, title: `${v.applied_by} · ${v.applied_at}` }, `${t("validFrom")} ${dateName(v.effective_from)}`))),
+      el("p", {}, el("a", { href: `#/plans?plan=${encodeURIComponent(p.code)}`, "data-edit": p.code }, t("editInPlans")))));
   }
   const text = el("textarea", { id: "proposed", spellcheck: "false" });
   if (plans.plans.length && plans.plans[0].versions.length) text.value = JSON.stringify(plans.plans[0].versions.at(-1).document, null, 2);

@@ -167,17 +167,22 @@ function editorCard(plans, params) {
     el("div", { class: "toolbar" }, el("label", {}, t("pickPlan"), pick), el("label", {}, t("fromVersion"), base)), form);
 }
 
-/* Two versions (or a version and a proposal) side by side: every field of
- * either, the changed ones marked. */
-function diffTable(name, left, right, heads) {
-  const a = new Map(leaves(left)), b = new Map(leaves(right));
-  const paths = [...new Set([...a.keys(), ...b.keys()])];
+/* Documents side by side (a plan's versions, or a version and a
+ * proposal): every field of any of them, a row marked where they differ.
+ * The values are the documents' own words, shown as written. */
+function docsTable(name, docs, heads) {
+  const maps = docs.map((d) => new Map(leaves(d)));
+  const paths = [...new Set(maps.flatMap((m) => [...m.keys()]))];
   const show = (v) => (v === undefined ? "—" : String(v));
   const rows = paths.map((p) => {
-    const changed = show(a.get(p)) !== show(b.get(p));
-    return el("tr", { class: changed ? "changed" : null, "data-diff": p, "data-changed": changed ? "true" : null }, td(p, { class: "path" }), td(show(a.get(p))), td(show(b.get(p))));
+    const vals = maps.map((m) => show(m.get(p)));
+    const changed = vals.some((v) => v !== vals[0]);
+    return el("tr", { class: changed ? "changed" : null, "data-diff": p, "data-changed": changed ? "true" : null }, td(p, { class: "path" }), ...vals.map((v) => td(v, { translate: "no" })));
   });
   return table([t("path"), ...heads], rows, { name });
+}
+function diffTable(name, left, right, heads) {
+  return docsTable(name, [left, right], heads);
 }
 
 /* The versions of one of items (plans or contracts, each {code,

@@ -437,6 +437,8 @@ check_eq "a sales key sees only the sales, plans and contracts views" sales,plan
 check_eq "every plan version" \
     "$(q "SELECT string_agg(code || ' ' || effective_from, ',' ORDER BY code, effective_from) FROM document WHERE kind = 'plan'")" \
     "$(seen sales.plans)"
+check_eq "no plan shown as raw JSON (issue 39): no document text block on the sales page" 0 "$(seen sales.json)"
+check_match "each version a column of the plan's fields, as a table" '^\$\.currency\|CNY' "$(seen sales.field)"
 # plan simulate's table: label, then current, proposed, difference (decimals).
 # compare as minor units: strip the decimal point from each amount
 cli_minor=$(simulate_minor beta "$PERIOD" "$TMP/proposed.json")

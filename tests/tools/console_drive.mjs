@@ -215,6 +215,8 @@ const status = (page, path, init) => page.evaluate(async ([p, i]) => (await fetc
   await view(page, `#/sales?period=${period}&customer=${other}`, "sales");
   say("sales.nav", await page.$$eval("#nav a", (a) => a.map((x) => x.dataset.view).join(",")));
   say("sales.plans", await page.$$eval("[data-plan]", (rows) => rows.map((r) => r.dataset.plan).join(",")));
+  say("sales.json", await page.$$eval("main pre, main .doc", (e) => e.length));
+  say("sales.field", await page.$$eval("[data-table^=plan-] [data-diff='$.currency'] td", (c) => c.map((x) => x.textContent).join("|")));
   await page.fill("#proposed", readFileSync(planFile, "utf8"));
   await page.click("#simulate");
   await page.waitForSelector("[data-table=simulation]", { timeout: 20000 });

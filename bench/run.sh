@@ -189,6 +189,11 @@ all_rated() {
         { echo "bench: the rater did not rate every event ($1)" >&2; exit 1; }
 }
 bare_rates=() rater_rates=() rss=() commit_share=() before_rates=() before_rss=() other_rates=() other_rss=()
+retries=() other_retries=()
+# Transactions a rater ran again after a deadlock or serialization failure
+# (its last log line; docs/rating.md#the-commit-split-over-connections): 0
+# expected with any rater.commit_connections.
+run_again() { sed -n 's/.* s committing, \([0-9]*\) run again).*/\1/p' "$1"; }
 rate_started=$SECONDS
 for r in $(seq 1 "$RUNS"); do
     say "rating run $r of $RUNS"
@@ -199,14 +204,17 @@ for r in $(seq 1 "$RUNS"); do
         --batch-ms 5000 2>"$ROOT/build/bench-rate.log")
     rater_rates+=("$1")
     rss+=("$2")
-    commit=$(sed -n 's/.*(\([0-9.]*\) s committing).*/\1/p' "$ROOT/build/bench-rate.log")
+    commit=$(sed -n 's/.*(\([0-9.]*\) s committing,.*/\1/p' "$ROOT/build/bench-rate.log")
+    retries+=("$(run_again "$ROOT/build/bench-rate.log")")
     commit_share+=("$(awk -v c="$commit" -v n="$RATE_EVENTS" -v r="$1" 'BEGIN { printf "%.2f", c / (n / r) }')")
     all_rated "unsigned"
     # the same binary with the other commit_connections (docs/rating.md#the-commit-split-over-connections)
     rating_db
-    set -- $(GPUMETER_COMMIT_CONNECTIONS=$OTHER_CONNECTIONS GPUMETER_GROUP="bench-other-$r-$$" "$ROOT/build/bench/bench_rate" \
-        run "$RATE_EVENTS" "$ROOT/build/gpumeter" rate --until-idle --batch 100000 --batch-ms 5000)
+    set -- $(GPUMETER_QUIET=0 GPUMETER_COMMIT_CONNECTIONS=$OTHER_CONNECTIONS GPUMETER_GROUP="bench-other-$r-$$" "$ROOT/build/bench/bench_rate" \
+        run "$RATE_EVENTS" "$ROOT/build/gpumeter" rate --until-idle --batch 100000 --batch-ms 5000 \
+        2>"$ROOT/build/bench-rate-other.log")
     other_rates+=("$1") other_rss+=("$2")
+    other_retries+=("$(run_again "$ROOT/build/bench-rate-other.log")")
     all_rated "rater.commit_connections = $OTHER_CONNECTIONS"
     if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
         rating_db
@@ -256,7 +264,7 @@ if [ "$ONLY" = rate ]; then
     bare=$(median "${bare_rates[@]}") rater=$(median "${rater_rates[@]}")
     echo "| rater (\`rate --until-idle --batch 100000\`, rater.commit_connections = $COMMIT_CONNECTIONS) | $rater events/s, peak RSS $(($(median "${rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$rater" "$bare") of the bare loop, $(ratio "$(($(median "${rss[@]}") / 1024))" 200) of 200 MiB |"
     other=$(median "${other_rates[@]}")
-    echo "| the same with rater.commit_connections = $OTHER_CONNECTIONS | $other events/s, peak RSS $(($(median "${other_rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; the default: $rater events/s | $(ratio "$other" "$bare") of the bare loop; $(ratio "$other" "$rater") of the default |"
+    echo "| the same with rater.commit_connections = $OTHER_CONNECTIONS | $other events/s, peak RSS $(($(median "${other_rss[@]}") / 1024)) MiB; transactions run again after a deadlock: ${other_retries[*]} (the default: ${retries[*]}) | bare loop, default prefetch: $bare events/s; the default: $rater events/s | $(ratio "$other" "$bare") of the bare loop; $(ratio "$other" "$rater") of the default |"
     if [ -n "${BENCH_RATER_BEFORE:-}" ]; then
         before=$(median "${before_rates[@]}")
         echo "| the same, $BENCH_RATER_BEFORE | $before events/s, peak RSS $(($(median "${before_rss[@]}") / 1024)) MiB | bare loop, default prefetch: $bare events/s; 200 MiB | $(ratio "$before" "$bare") of the bare loop, $(ratio "$(($(median "${before_rss[@]}") / 1024))" 200) of 200 MiB |"
@@ -269,7 +277,7 @@ if [ "$ONLY" = rate ]; then
         set -- $got
         echo "| the same, $BENCH_RATER_BEFORE with \`--batch 20000\` (its budget) | $1 events/s, peak RSS $(($2 / 1024)) MiB | the bare loop with the same queue: $3 events/s; with the default queue: $bare events/s | $(ratio "$1" "$3"), $(ratio "$1" "$bare") |"
     fi
-    echo "runs: bare ${bare_rates[*]}; rater ${rater_rates[*]} (RSS KiB ${rss[*]}); commit_connections = $OTHER_CONNECTIONS ${other_rates[*]} (RSS KiB ${other_rss[*]}); before ${before_rates[*]} (RSS KiB ${before_rss[*]}); commit share ${commit_share[*]}; $((SECONDS - rate_started)) s"
+    echo "runs: bare ${bare_rates[*]}; rater ${rater_rates[*]} (RSS KiB ${rss[*]}); commit_connections = $OTHER_CONNECTIONS ${other_rates[*]} (RSS KiB ${other_rss[*]}); transactions run again ${retries[*]}, with commit_connections = $OTHER_CONNECTIONS ${other_retries[*]}; before ${before_rates[*]} (RSS KiB ${before_rss[*]}); commit share ${commit_share[*]}; $((SECONDS - rate_started)) s"
     exit 0
 fi
 deep_rates=() deep_rss=() deep_bare=() budget_rates=() budget_rss=() budget_bare=()
@@ -712,7 +720,7 @@ promise with half the waits.
 | figure | value | limit | ratio |
 |---|---|---|---|
 | rater: consume, decode, dedup, split, commit to PostgreSQL (\`rate --until-idle --batch 100000\`, rater.commit_connections = $COMMIT_CONNECTIONS, the default), signing off | $rater events/s | bare librdkafka consume loop over the same topic: $bare events/s | $(ratio "$rater" "$bare") (target 0.50) |
-| the same with rater.commit_connections = $OTHER_CONNECTIONS (docs/rating.md#the-commit-split-over-connections) | $(median "${other_rates[@]}") events/s, peak RSS $(($(median "${other_rss[@]}") / 1024)) MiB | the bare loop: $bare events/s; the default: $rater events/s | $(ratio "$(median "${other_rates[@]}")" "$bare") of the bare loop; $(ratio "$(median "${other_rates[@]}")" "$rater") of the default |
+| the same with rater.commit_connections = $OTHER_CONNECTIONS (docs/rating.md#the-commit-split-over-connections) | $(median "${other_rates[@]}") events/s, peak RSS $(($(median "${other_rss[@]}") / 1024)) MiB; transactions run again after a deadlock: ${other_retries[*]} (the default: ${retries[*]}) | the bare loop: $bare events/s; the default: $rater events/s | $(ratio "$(median "${other_rates[@]}")" "$bare") of the bare loop; $(ratio "$(median "${other_rates[@]}")" "$rater") of the default |
 | rater peak RSS (100,000-event batches, librdkafka's default prefetch) | $((peak / 1024)) MiB | 200 MiB (target) | $(ratio "$((peak / 1024))" 200) of the target |
 | the same with a prefetch queue of 1,000,000 messages or 128 MiB (\`rdkafka.queued.*\`) | $(median "${deep_rates[@]}") events/s, peak RSS $(($(median "${deep_rss[@]}") / 1024)) MiB | the bare loop with the same queue: $(median "${deep_bare[@]}") events/s | $(ratio "$(median "${deep_rates[@]}")" "$(median "${deep_bare[@]}")") |
 | within 200 MiB: \`--batch $BUDGET_BATCH\`, prefetch 4 MiB per partition (\`rdkafka.queued.max.messages.kbytes = 4096\`) | $(median "${budget_rates[@]}") events/s, peak RSS $(($(median "${budget_rss[@]}") / 1024)) MiB | the bare loop with the same queue: $(median "${budget_bare[@]}") events/s | $(ratio "$(median "${budget_rates[@]}")" "$(median "${budget_bare[@]}")") |

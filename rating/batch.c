@@ -160,6 +160,7 @@ void batch_counts_add(struct batch_counts *to, const struct batch_counts *from)
     to->parked += from->parked;
     to->late += from->late;
     to->gaps_closed += from->gaps_closed;
+    to->retries += from->retries;
     for (int k = 0; k < DEAD_REASONS; k++)
         to->dead_by_reason[k] += from->dead_by_reason[k];
 }
@@ -573,6 +574,7 @@ static enum flush_result commit_retrying(struct batch_msg *msgs, size_t n, const
         if (r != FLUSH_FAILED || attempt == COMMIT_ATTEMPTS || !worth_retrying(conn)) return r;
         log_warn("a batch's transaction was aborted (SQLSTATE %s); committing it again",
                  db_last_sqlstate());
+        counts->retries++;
         db_clear_error();
     }
 }

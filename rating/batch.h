@@ -83,6 +83,7 @@ struct batch_msg {
 struct batch_counts {
     long long consumed, rated, duplicates, dead_lettered, parked, late, gaps_closed;
     long long dead_by_reason[DEAD_REASONS];
+    long long retries; /* transactions run again after a deadlock or serialization failure */
 };
 
 struct partition_epoch {

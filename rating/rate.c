@@ -549,8 +549,9 @@ int cmd_rate(int argc, char **argv)
     batch_free(&r.batch);
     const struct batch_counts *c = &r.stats.counts;
     log_info("consumed %lld events: %lld rated, %lld duplicates, %lld dead letters, %lld parked, "
-             "in %lld transactions (%.2f s committing); %lld parked events released",
+             "in %lld transactions (%.2f s committing, %lld run again); %lld parked events "
+             "released",
              c->consumed, c->rated, c->duplicates, c->dead_lettered, c->parked, r.stats.commits,
-             r.stats.commit_ms_sum / 1000.0, r.stats.released);
+             r.stats.commit_ms_sum / 1000.0, c->retries, r.stats.released);
     return rc;
 }

@@ -202,17 +202,28 @@ bool usage_write(PGconn *conn, struct usage_set *u)
     }
     const char *p[11];
     db_columns_close(&arr, p, 0);
-    /* Locks the counters the usage triggers move (schema 009) in customer
-     * order, so that concurrent raters cannot deadlock on them. */
-    bool ok =
-        db_exec(conn, "move the usage versions", "SELECT usage_version_bump($1::text[])", 1, p);
     /* A catalogue lookup per month of the batch; the partition is made only
-     * for a month that has none yet (schema 017). */
-    ok = ok && db_exec(conn, "make the months' usage partitions",
-                       "SELECT usage_hourly_partition(m) FROM (SELECT DISTINCT "
-                       "(date_trunc('month', to_timestamp(h) AT TIME ZONE 'UTC'))::date AS m "
-                       "FROM unnest($1::bigint[]) h ORDER BY 1) s",
-                       1, p + 1);
+     * for a month that has none yet (schema 017), before any row two
+     * transactions share is locked. */
+    bool ok = db_exec(conn, "make the months' usage partitions",
+                      "SELECT usage_hourly_partition(m) FROM (SELECT DISTINCT "
+                      "(date_trunc('month', to_timestamp(h) AT TIME ZONE 'UTC'))::date AS m "
+                      "FROM unnest($1::bigint[]) h ORDER BY 1) s",
+                      1, p + 1);
+    /* Then the rows the usage triggers move, each table in one pass in key
+     * order and in one order of tables (docs/rating.md#the-commit-split-over-
+     * connections, "Lock order"), so that concurrent transactions, a
+     * rater's split batch or two raters, cannot deadlock on them: the
+     * customers' usage versions (schema 009, this connection's slot, 071),
+     * their days and the rollup rows (074); the hourly rows last, in
+     * cell_cmp's order. */
+    ok = ok &&
+         db_exec(conn, "move the usage versions", "SELECT usage_version_bump($1::text[])", 1, p);
+    const char *lock[] = {p[0], p[1], p[2], p[3], p[5], p[7], p[10]};
+    ok = ok && db_exec(conn, "lock the days and rollups of the usage",
+                       "SELECT usage_shared_lock($1::text[], $2::bigint[], $3::text[], $4::text[], "
+                       "$5::text[], $6::text[], $7::bigint[])",
+                       7, lock);
     ok =
         ok &&
         db_exec(

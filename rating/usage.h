@@ -56,7 +56,11 @@ struct usage_set {
  * num the window and quantities; ev must outlive the set until
  * usage_write, num need not. */
 void usage_add(struct usage_set *u, const struct usage_event *ev, const struct event_numbers *num);
-/* Merges and upserts the cells (none: nothing to do); false after logging. */
+/* Merges and upserts the cells (none: nothing to do); false after logging.
+ * Takes the rows other writers share in one order, each table in one pass
+ * in key order (the month's partition, the usage versions, the customers'
+ * days and the rollup, schema 074, then the hourly rows), so that
+ * concurrent writers wait for each other but never deadlock. */
 bool usage_write(PGconn *conn, struct usage_set *u);
 void usage_free(struct usage_set *u);
 

@@ -178,7 +178,9 @@ GRANT EXECUTE ON FUNCTION account_window(bigint, text, date, date)
     TO gpumeter_billing, gpumeter_api;
 GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
                           usage_hourly_partitions(timestamptz, timestamptz),
-                          usage_version_bump(text[])
+                          usage_version_bump(text[]),
+                          usage_shared_lock(text[], bigint[], text[], text[], text[], text[],
+                                            bigint[])
     TO gpumeter_rater;
 GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text),
                           invoice_fapiao_dates(bigint)

@@ -110,4 +110,83 @@ check_eq "a source on two partitions: its window whole, every seq once" "100 {} 
                  (SELECT sum(quantity) FROM usage_hourly WHERE account = 'ns-split')
           FROM source_seq WHERE source = 'split/one'")"
 check_counters "and its copies duplicates" "$((sent + 200)) $((sent + 100)) 100 0"
+
+# Two transactions of one batch that share a customer's days and a month's
+# rollup row, made to meet where they used to deadlock: partition 0's
+# (connection 1) updates an hourly row of 3 October and adds one on
+# 5 October, partition 1's (connection 2) updates another of 5 October.
+# The upsert fires its UPDATE triggers before its INSERT ones, so without
+# the rows taken first in one order (schema 074, usage_shared_lock) the
+# first held 3 October's and the month's rollup rows and then wanted
+# 5 October's day row, which the second held while it waited for the
+# month's: PostgreSQL aborted one (40P01) and the rater ran it again.
+# Advisory locks held by two sessions of the test order them: the second
+# connection's transaction waits at its first counter write until the
+# first has written its usage (it waits at an AFTER INSERT trigger), then
+# the first goes on once the second waits for a row lock.
+map_accounts ns-dl
+dl() { # source cluster seq hour
+    printf '{"v":1,"source":"%s","seq":%s,"account":"ns-dl","cluster":"%s","site":"s1","start":"%s","end":"%s","tokens":1000}\n' \
+        "$1" "$3" "$2" "$4" "$4"
+}
+dl dl/a c1 1 2026-10-03T04:00:00Z | to_partition 0
+dl dl/b c2 1 2026-10-05T05:00:00Z | to_partition 1
+"$GM" rate --until-idle 2>>"$TMP/rate.log"
+pg -c "CREATE FUNCTION fault_hold_first() RETURNS trigger LANGUAGE plpgsql AS \$\$
+       BEGIN
+           IF coalesce(nullif(current_setting('gpumeter.usage_version_slot', true), ''), '0') = '0'
+           THEN PERFORM pg_advisory_xact_lock(741); END IF;
+           RETURN NULL;
+       END \$\$;
+       CREATE FUNCTION fault_hold_second() RETURNS trigger LANGUAGE plpgsql AS \$\$
+       BEGIN
+           IF current_setting('gpumeter.usage_version_slot', true) = '1'
+           THEN PERFORM pg_advisory_xact_lock(742); END IF;
+           RETURN NULL;
+       END \$\$;
+       GRANT EXECUTE ON FUNCTION fault_hold_first(), fault_hold_second() TO gpumeter_rater;
+       CREATE TRIGGER a_fault_hold_first AFTER INSERT ON usage_hourly
+           FOR EACH STATEMENT EXECUTE FUNCTION fault_hold_first();
+       CREATE TRIGGER a_fault_hold_second BEFORE INSERT ON rating_counter
+           FOR EACH STATEMENT EXECUTE FUNCTION fault_hold_second();" >/dev/null
+hold() { # key: a session holding the advisory lock until it is ended
+    PGAPPNAME=fault_hold_$1 pg -c "SELECT pg_advisory_lock($1)" -c "SELECT pg_sleep(300)" \
+        >/dev/null 2>&1 &
+}
+release() { q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE application_name = 'fault_hold_$1'" >/dev/null; }
+waiting() { # "advisory <key>" or "row": a rater's backend waits for that lock
+    local what="l.locktype = 'advisory' AND l.objid = ${2:-0}"
+    [ "$1" = row ] && what="l.locktype <> 'advisory'"
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+            WHERE NOT l.granted AND a.datname = current_database() AND $what")" -gt 0 ]
+}
+holding() { [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE l.locktype = 'advisory' AND l.granted AND l.objid IN (741, 742)
+                      AND d.datname = current_database()")" = 2 ]; }
+hold 741
+hold 742
+wait_for 60 holding || fail "the test's sessions hold their advisory locks"
+dl dl/a c1 2 2026-10-03T04:00:00Z | to_partition 0
+dl dl/a c1 3 2026-10-05T04:00:00Z | to_partition 0
+dl dl/b c2 2 2026-10-05T05:00:00Z | to_partition 1
+GPUMETER_QUIET=0 GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle --batch 1000000 \
+    --batch-ms 600000 2>"$TMP/meet.log" &
+rater=$!
+wait_for 120 waiting advisory 741
+check_eq "the first connection's transaction holds at its usage triggers" 0 "$?"
+release 742
+wait_for 120 waiting row
+check_eq "the second connection's transaction then waits for a row the first holds" 0 "$?"
+release 741
+wait "$rater"
+check_eq "the rater finishes" 0 "$?"
+check_eq "no transaction aborted by a deadlock, none run again (the rater's count)" \
+    "0 0" "$(echo $(grep -c "committing it again" "$TMP/meet.log"; sed -n 's/.* s committing, \([0-9]*\) run again).*/\1/p' "$TMP/meet.log"))"
+check_eq "the two transactions' usage, every event once" "5 3 3000 2000" \
+    "$(q "SELECT sum(events) || ' ' || count(*) || ' ' ||
+                 sum(quantity) FILTER (WHERE cluster = 'c1') || ' ' ||
+                 sum(quantity) FILTER (WHERE cluster = 'c2')
+          FROM usage_hourly WHERE account = 'ns-dl'")"
+check_eq "the rollup equals the hourly rows" 0 "$(q "SELECT count(*) FROM usage_rollup_mismatch")"
 finish

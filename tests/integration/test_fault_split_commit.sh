@@ -7,6 +7,9 @@
 # offset, so after the kill every partition is either wholly committed (its
 # counters equal its stored offset) or wholly not (still at 0), and the
 # restarted rater rates the rest: every event once, money to the fen.
+#
+# tests/run.sh: faults only (the split is off by default, rater.commit_connections 1;
+# make check is at its 10-minute limit; docs/testing.md)
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }

@@ -125,6 +125,18 @@ q "DELETE FROM usage_hourly WHERE account = 'ns-alpha' AND hour >= '2026-10-15 0
    AND hour < '2026-10-16 00:00Z'" >/dev/null
 check_eq "a group whose hours are all deleted leaves the rollup" "0 0" \
     "$(mismatch) $(q "SELECT count(*) FROM usage_rollup WHERE model = 'A800'")"
+# An update that adds to stored hours (what every rater batch does) reads
+# the rollup only through its key: 018's trigger scanned the whole rollup
+# after every update, so a batch's commit grew with the fleet's history
+# (schema 076).
+check_eq "adding to stored hours scans no rollup row and deletes none" "0 0" \
+    "$(pg -tA <<<"BEGIN; UPDATE usage_hourly SET quantity = quantity + 1 WHERE account = 'ns-alpha';
+          SELECT seq_scan || ' ' || n_tup_del FROM pg_stat_xact_user_tables
+          WHERE relname = 'usage_rollup'; COMMIT;")"
+q "UPDATE usage_hourly SET model = 'A800' WHERE account = 'ns-alpha' AND model = 'H800'
+   AND hour >= '2026-10-31 13:00Z' AND hour < '2026-10-31 16:00Z'" >/dev/null
+check_eq "an update that moves Shanghai's 31 Oct from H800 to A800 empties H800's day there" "0 1 0" \
+    "$(mismatch) $(q "SELECT count(*) FROM usage_rollup WHERE model = 'A800' AND span = 'day' AND tz = 'Asia/Shanghai'") $(q "SELECT count(*) FROM usage_rollup WHERE model = 'H800' AND span = 'day' AND day = '2026-10-31' AND tz = 'Asia/Shanghai'")"
 
 # Only the triggers write the rollup and make partitions.
 as_rater() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" -tAc "SET ROLE gpumeter_rater; $1" 2>&1; }
@@ -141,12 +153,14 @@ check_eq "but it may make a month's partition through the schema's function" "us
 # A rollup that disagrees with its hourly rows fails the conservation check.
 check_match "conservation holds with the rollup" \
     "disagree with their hourly rows: 0.*conservation: holds" "$("$GM" conservation | tr '\n' ' ')"
-q "UPDATE usage_rollup SET quantity = quantity + 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+q "UPDATE usage_rollup SET quantity = quantity + 1 WHERE tz = 'UTC' AND day = '2026-10-31'
+   AND model = 'H800'" >/dev/null
 out=$("$GM" conservation 2>&1)
 check_eq "a corrupted rollup: conservation exits 1" 1 "$?"
 check_match "and says so" "disagree with their hourly rows: 1.*conservation: VIOLATED" \
     "$(echo "$out" | tr '\n' ' ')"
-q "UPDATE usage_rollup SET quantity = quantity - 1 WHERE tz = 'UTC' AND day = '2026-10-31'" >/dev/null
+q "UPDATE usage_rollup SET quantity = quantity - 1 WHERE tz = 'UTC' AND day = '2026-10-31'
+   AND model = 'H800'" >/dev/null
 
 # Archiving September: the partition leaves, its rollups and October's
 # invoice stay; late September usage gets a new partition.

@@ -88,6 +88,10 @@ if [ "$(q "SELECT count(*) FROM usage_version WHERE slot = 1")" -gt 0 ]; then
 else
     fail "the second connection moved its own usage versions: expected rows of slot 1, got none"
 fi
+# and the days' change times of their own (schema 077), so the two did not
+# queue on the customer's day rows; late usage reads any slot's
+check_eq "each connection moved its own day rows (slots 0 and 1)" "0 1" \
+    "$(q "SELECT string_agg(DISTINCT slot::text, ' ') FROM usage_day_changed")"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "totals match the generator to the fen" "mismatches 0" \
     "$(totals_mismatches "$TMP/totals.csv" 2026-10)"

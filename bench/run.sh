@@ -733,97 +733,64 @@ promise with half the waits.
 | the same for the day and month rollups (schema 018) | $(per_gpu_month "$store_rollup") bytes | | |
 | share of the rater's wall time in batch commits (dedup, classification, hourly merge, the PostgreSQL transaction), on its second thread | $share | | |
 
-**Before and after the compact batch** (issue 38, deliverable 4; the rows
-above are the last whole \`make bench\`, which ran before it). Two
-\`BENCH_ONLY=rate BENCH_RUNS=1 BENCH_RATER_BEFORE=<the previous build>
-bash bench/run.sh\` on 2026-12-07, both raters over the same topic in the
-same run, the machine shared with five other builds (load average about
-15 in the first, 9 in the second); compare before and after within a
-run, not across runs or with the table:
-
-| figure | before | after | limit | ratio after |
-|---|---|---|---|---|
-| run 1: \`rate --until-idle --batch 100000\`, librdkafka's default prefetch | 56462 events/s, peak RSS 551 MiB | 59046 events/s, peak RSS 286 MiB | bare loop 573723 events/s; 200 MiB | 0.10 of the bare loop (target 0.50); 1.43 of 200 MiB |
-| run 2: the same | 104526 events/s, peak RSS 538 MiB | 210926 events/s, peak RSS 285 MiB | bare loop 1275510 events/s; 200 MiB | 0.17 of the bare loop (target 0.50); 1.43 of 200 MiB |
-| run 1: within 200 MiB, prefetch 4 MiB per partition | \`--batch 20000\`: 39825 events/s, 187 MiB | \`--batch 50000\`: 71649 events/s, 164 MiB | bare loop with the same queue: 120846 and 122594 events/s | 0.58 of that bare loop (0.33 before); 0.12 of the default-queue one |
-| run 2: the same | \`--batch 20000\`: 78889 events/s, 185 MiB | \`--batch 50000\`: 115969 events/s, 168 MiB | bare loop with the same queue: 124363 and 124642 events/s | 0.93 of that bare loop (0.63 before); 0.09 of the default-queue one |
-
-The rater's own memory fell by about 260 MiB and its rate did not fall
-(equal in the first run, twice in the second: less memory to touch, but
-one run each on a shared machine proves only "not slower"); what is left
-over 200 MiB with the default queue is librdkafka's (below). The section
-took 125 s and 62 s with the before runs.
-
 $RATE_EVENTS events per run: 2,000 GPUs on 250 nodes (one source each), 30-second
-windows, 20 accounts, so each batch merges about 50 windows per GPU into hourly
-rows. The rater consumes and decodes on one thread while the batch before
-commits on another (docs/rating.md#two-threads), and merges cells on
-interned integer keys. Half the bare consumer in 200 MiB is
-$(awk -v r="$(median "${budget_rates[@]}")" -v b="$(median "${budget_bare[@]}")" \
-    -v m="$(($(median "${budget_rss[@]}") / 1024))" \
-    'BEGIN { print (r >= 0.5 * b && m < 200) ? "met" : "**not met**" }') against a bare loop held to the
-same prefetch queue (the within-200-MiB row) and $(awk -v r="$(median "${budget_rates[@]}")" -v b="$bare" \
-    'BEGIN { print (r >= 0.5 * b) ? "met" : "**not met**" }') against the
-bare loop with librdkafka's default queue on this 2-core machine. What bounds it, measured while writing
-this (\`perf\` and \`GPUMETER_DEBUG\`, librdkafka's \`debug=fetch\`):
+windows, 20 accounts of one customer, a job per GPU, so each batch merges
+about 50 windows per GPU into hourly rows. The rater consumes and decodes
+on one thread while the batch before commits on another
+(docs/rating.md#two-threads). Its memory is within 200 MiB with
+librdkafka's default prefetch (the peak RSS row); half the bare consumer
+is met against a bare loop held to the same prefetch queue (the
+within-200-MiB row) and **not met** against the bare loop with the
+default queue on this 2-core machine. What bounds it, profiled on
+2026-12-08 (\`perf record -a\` over a rating run, \`auto_explain\` with
+nested statements on the rater's database; docs/rating.md#what-a-batch-costs-postgresql):
 
-- **PostgreSQL's one backend.** Over a run, \`perf -a\` found the machine half
-  idle, the rater's own CPU at about 2.5 s per million events (decoding
-  about half of its main thread) and PostgreSQL's backend at about 3.7 s:
-  each 100,000-event batch upserts about 8,000 hourly rows, and the rollup
-  trigger (schema 018) re-aggregates them into day and month rows in the
-  same statement, about 190 ms of the 270 ms the upsert takes (\`EXPLAIN
-  ANALYZE\` of the same upsert, trigger times). More raters use more
-  backends: the scale-out row.
+- **PostgreSQL's one backend.** The commit thread is busy about three
+  quarters of the run (the share row), and PostgreSQL's backend spends
+  about 3.1 CPU s per million events, against about 2.5 for the rater's
+  own threads: more than half of it adding each batch's hourly rows to
+  twice as many day and month rollup rows (schema 018's trigger, about 20
+  µs a row on the nine-column text key), a quarter taking those rows in
+  key order first (schema 074, so that concurrent transactions cannot
+  deadlock), a tenth the hourly rows themselves.
+- **The remedy the issue names, built**: a batch's commit split over
+  connections by partition, each transaction with its partitions'
+  offsets, proved exactly once under kills between the commits
+  (docs/rating.md#the-commit-split-over-connections;
+  tests/integration/test_fault_split_commit.sh in \`make faults\`). It
+  puts a second backend to work; since schema 077 the two transactions
+  share no row of this stream (the customer's day rows are per
+  connection, as its usage versions are since 071). On this machine the
+  second backend competes with the rater's consuming thread and the
+  broker for the same two cores, so the gain is a few percent (the
+  commit_connections row); the machine's whole CPU, about 6 core-seconds
+  per million events, caps the rate near 330,000 events/s, a quarter to a
+  third of the bare loop.
+- **Not with the rollup's history** any more: before schema 076 each
+  batch that added to stored hours also read the whole rollup (a
+  sequential scan in the trigger), so the same stream committed in 4.74 s
+  over 173,000 older rollup rows against 3.4 s over none; it now commits
+  alike.
 - **librdkafka 2.0's prefetch backoff.** Once its prefetch queue passes
   \`queued.min.messages\` or \`queued.max.messages.kbytes\`, librdkafka 2.0
   (Debian 12) stops fetching that partition for a fixed second
-  (\`fetch.queue.backoff.ms\`, which tunes it, came in 2.1), so a consumer
-  that takes longer than the bare loop to drain its queue waits on an
-  empty one for part of each second: the rate a consumer can reach is tied
-  to how much it prefetches, and so to memory. The bare loop is bound by
-  the same rule (it ran about 320,000 messages/s with a 16 MiB queue while
-  writing this, 490,000 with the default, 1,860,000 with the deep one), so
-  the deep-queue row compares with a bare loop given the same queue. With
-  the deep queue the rater's commit thread is busy the whole run: there
-  PostgreSQL (above) is the bound. Pausing and resuming partitions
-  instead of the backoff would throw the prefetched messages away
-  (librdkafka bumps their version) and was measured at a tenth of the rate.
-- **Memory**: the rater's own part is now the smaller one. A batch kept
-  every message's payload and its decoded event whole (1.3 KB of fixed
-  arrays), so two 100,000-message batches held about 320 MB; it now keeps
-  the payload, a 144-byte record with the event's numbers, and the
-  event's strings once per GPU and job (heads interned per batch,
-  docs/rating.md#memory), about 40 MB a batch, and commits sooner at 64
-  MiB whatever \`--batch\` says. A heap profile (\`heaptrack\`, 1,000,000
-  events, 100,000-event batches, the default queue) put the peak heap at
-  277 MiB: librdkafka 142 MiB (71 MiB of fetch buffers and 65 MiB of one
-  op per message: a rater slower than the broker lets the default queue,
-  100,000 messages per partition in 2.0.2, hold nearly all of this
-  1,000,000-message topic), the two batches' payloads 67 MiB and records
-  38 MiB (array capacities, doubling), the hourly cells of the batch
-  committing 17 MiB, the heads 8 MiB. With librdkafka's default prefetch
-  the queue alone is about 140 MiB here and grows with the backlog, so
-  200 MiB with the default queue is met only by a rater that keeps up
-  with the broker; capping the queue (the within-200-MiB row) now leaves
-  room for 50,000-message batches, where 20,000 fitted before.
-- **The remedies the issue names.** Moving the rollup off the hot
-  transaction would save at most the trigger's share of the usage write
-  (\`GPUMETER_DEBUG\` logs each batch's phases: the usage write with its
-  rollup took 75 to 95% of each commit in one run, classifying and
-  splitting 2 to 18%). As a measurement only (readers would see no
-  rollup), the same 1,000,000 events with the rollup triggers disabled
-  committed in 5.55 s against 7.31 s with them, one run each back to
-  back: about a quarter of the commit time, so at most 1.3 times the
-  rate, short of 0.5 of the bare loop (0.10 to 0.13 now). Splitting
-  a batch over several connections by partition would not run them at
-  once: every transaction that writes a customer's usage first moves that
-  customer's usage version (schema 009, the API cache's invalidation) and
-  holds the row until it commits, so transactions for one customer's
-  accounts (this stream: 20 accounts of one customer) queue on it, as the
-  scale-out row shows for whole raters (0.62 and 0.57 of one rater with 2
-  and 4). Either remedy needs the version bump off the hot path first;
-  neither is done.
+  (\`fetch.queue.backoff.ms\`, which tunes it, came in 2.1), so the rate
+  a consumer can reach is tied to how much it prefetches, and so to
+  memory; the deep-queue and within-200-MiB rows compare with a bare loop
+  given the same queue.
+- **Memory**: a batch keeps a 144-byte record per message, its strings
+  once per GPU and job, and its payload only when its canonical encoding
+  would not give it back (docs/rating.md#memory); the rest of the peak is
+  librdkafka's queue, which grows with the backlog under the default
+  prefetch.
+
+The next step to 0.5 of the bare loop on two cores is less CPU per
+event on both sides: the rollup written by the rater's own statement in
+one pass (its deltas are known before the write) instead of a lock pass
+and a trigger, and a decoder that checks the canonical form while it
+parses instead of encoding each event again. The measurements by hand
+behind the earlier rows of this section (the compact batch before and
+after, the rater split's first pairs) are in bench/measured-by-hand.md.
 
 The bare consume loop's own rate varies more than twofold between runs on
 this machine (from about 500,000 to 1,900,000 messages/s in this session),

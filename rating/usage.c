@@ -210,36 +210,21 @@ bool usage_write(PGconn *conn, struct usage_set *u)
                       "(date_trunc('month', to_timestamp(h) AT TIME ZONE 'UTC'))::date AS m "
                       "FROM unnest($1::bigint[]) h ORDER BY 1) s",
                       1, p + 1);
-    /* Then the rows the usage triggers move, each table in one pass in key
-     * order and in one order of tables (docs/rating.md#the-commit-split-over-
-     * connections, "Lock order"), so that concurrent transactions, a
-     * rater's split batch or two raters, cannot deadlock on them: the
-     * customers' usage versions (schema 009, this connection's slot, 071),
-     * their days and the rollup rows (074); the hourly rows last, in
-     * cell_cmp's order. */
+    /* Then the customers' usage versions (schema 009, this connection's
+     * slot, 071), and usage_hourly_add (schema 078): the customers' days,
+     * the rollup rows with their quantities in key order, the hourly rows
+     * in cell_cmp's order, and the hours of the groups those rows made;
+     * each table in one pass and in one order of tables
+     * (docs/rating.md#the-commit-split-over-connections, "Lock order"), so
+     * that concurrent transactions, a rater's split batch or two raters,
+     * cannot deadlock on them. */
     ok = ok &&
          db_exec(conn, "move the usage versions", "SELECT usage_version_bump($1::text[])", 1, p);
-    const char *lock[] = {p[0], p[1], p[2], p[3], p[5], p[7], p[10]};
-    ok = ok && db_exec(conn, "lock the days and rollups of the usage",
-                       "SELECT usage_shared_lock($1::text[], $2::bigint[], $3::text[], $4::text[], "
-                       "$5::text[], $6::text[], $7::bigint[])",
-                       7, lock);
-    ok =
-        ok &&
-        db_exec(
-            conn, "write hourly usage",
-            "INSERT INTO usage_hourly AS u (account, hour, meter, model, vendor, site, cluster, "
-            "job, "
-            "quantity, events, first_ingest, last_ingest, model_params) "
-            "SELECT a, to_timestamp(h), m, mo, v, s, c, j, q, e, now(), now(), mp FROM unnest("
-            "$1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-            "$8::text[], $9::bigint[], $10::bigint[], $11::bigint[]) "
-            "AS t(a, h, m, mo, v, s, c, j, q, e, mp) "
-            "ON CONFLICT (account, hour, meter, model, vendor, site, cluster, job, model_params) "
-            "DO UPDATE SET "
-            "quantity = u.quantity + excluded.quantity, events = u.events + excluded.events, "
-            "last_ingest = now()",
-            11, p);
+    ok = ok && db_exec(conn, "write hourly usage and its rollup",
+                       "SELECT usage_hourly_add($1::text[], $2::bigint[], $3::text[], "
+                       "$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], "
+                       "$9::bigint[], $10::bigint[], $11::bigint[])",
+                       11, p);
     db_columns_free(&arr);
     return ok;
 }

@@ -180,8 +180,8 @@ GRANT EXECUTE ON FUNCTION account_window(bigint, text, date, date)
 GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
                           usage_hourly_partitions(timestamptz, timestamptz),
                           usage_version_bump(text[]), usage_writer_slot(),
-                          usage_shared_lock(text[], bigint[], text[], text[], text[], text[],
-                                            bigint[])
+                          usage_hourly_add(text[], bigint[], text[], text[], text[], text[],
+                                           text[], text[], bigint[], bigint[], bigint[])
     TO gpumeter_rater;
 GRANT EXECUTE ON FUNCTION usage_version_bump_customers(bigint[]), usage_zone_add(text),
                           invoice_fapiao_dates(bigint)

@@ -72,7 +72,7 @@ usage_rollup_day(text,timestamp with time zone,text)|SELECT usage_rollup_day('da
 usage_hourly_partition(date)|SELECT usage_hourly_partition('2199-01-01')|gpumeter_rater
 usage_hourly_partitions(timestamp with time zone,timestamp with time zone)|SELECT usage_hourly_partitions('2199-01-01Z', '2199-03-01Z')|gpumeter_rater
 usage_version_bump(text[])|SELECT usage_version_bump(ARRAY['ns-alpha'])|gpumeter_rater
-usage_shared_lock(text[],bigint[],text[],text[],text[],text[],bigint[])|SELECT usage_shared_lock('{}', '{}', '{}', '{}', '{}', '{}', '{}')|gpumeter_rater
+usage_hourly_add(text[],bigint[],text[],text[],text[],text[],text[],text[],bigint[],bigint[],bigint[])|SELECT usage_hourly_add('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')|gpumeter_rater
 usage_writer_slot()|SELECT usage_writer_slot()|gpumeter_rater
 invoice_fapiao_dates(bigint)|SELECT * FROM invoice_fapiao_dates(1)|gpumeter_billing
 usage_version_bump_customers(bigint[])|SELECT usage_version_bump_customers(ARRAY[1::bigint])|gpumeter_billing

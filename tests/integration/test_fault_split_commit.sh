@@ -118,19 +118,18 @@ check_eq "a source on two partitions: its window whole, every seq once" "100 {} 
           FROM source_seq WHERE source = 'split/one'")"
 check_counters "and its copies duplicates" "$((sent + 200)) $((sent + 100)) 100 0"
 
-# Two transactions of one batch that share a customer's days and a month's
-# rollup row, made to meet where they used to deadlock: partition 0's
-# (connection 1) updates an hourly row of 3 October and adds one on
-# 5 October, partition 1's (connection 2) updates another of 5 October.
-# The upsert fires its UPDATE triggers before its INSERT ones, so without
-# the rows taken first in one order (schema 074, usage_shared_lock) the
-# first held 3 October's and the month's rollup rows and then wanted
-# 5 October's day row, which the second held while it waited for the
-# month's: PostgreSQL aborted one (40P01) and the rater ran it again.
-# Advisory locks held by two sessions of the test order them: the second
-# connection's transaction waits at its first counter write until the
-# first has written its usage (it waits at an AFTER INSERT trigger), then
-# the first goes on once the second waits for a row lock.
+# Two transactions of one batch that share a month's and a day's rollup
+# rows, made to meet: partition 0's (connection 1) updates an hourly row of
+# 3 October and adds one on 5 October, partition 1's (connection 2) updates
+# another of 5 October. Before schema 074 the upsert's UPDATE and INSERT
+# triggers took the rollup rows in two passes and the two deadlocked
+# (40P01, run again by the rater); since 078 usage_hourly_add takes the
+# days, the hourly rows and then the rollup rows, each in one pass in key
+# order. Advisory locks held by two sessions of the test order them: the
+# second connection's transaction waits at its first counter write until
+# the first has written its usage (it waits at an AFTER INSERT trigger on
+# the rollup, holding every row it wrote), then the first goes on once the
+# second waits for a row lock.
 map_accounts ns-dl
 dl() { # source cluster seq hour
     printf '{"v":1,"source":"%s","seq":%s,"account":"ns-dl","cluster":"%s","site":"s1","start":"%s","end":"%s","tokens":1000}\n' \
@@ -152,7 +151,7 @@ pg -c "CREATE FUNCTION fault_hold_first() RETURNS trigger LANGUAGE plpgsql AS \$
            RETURN NULL;
        END \$\$;
        GRANT EXECUTE ON FUNCTION fault_hold_first(), fault_hold_second() TO gpumeter_rater;
-       CREATE TRIGGER a_fault_hold_first AFTER INSERT ON usage_hourly
+       CREATE TRIGGER a_fault_hold_first AFTER INSERT ON usage_rollup
            FOR EACH STATEMENT EXECUTE FUNCTION fault_hold_first();
        CREATE TRIGGER a_fault_hold_second BEFORE INSERT ON rating_counter
            FOR EACH STATEMENT EXECUTE FUNCTION fault_hold_second();" >/dev/null
@@ -181,7 +180,7 @@ GPUMETER_QUIET=0 GPUMETER_COMMIT_CONNECTIONS=2 "$GM" rate --until-idle --batch 1
     --batch-ms 600000 2>"$TMP/meet.log" &
 rater=$!
 wait_for 120 waiting advisory 741
-check_eq "the first connection's transaction holds at its usage triggers" 0 "$?"
+check_eq "the first connection's transaction holds after its usage writes" 0 "$?"
 release 742
 wait_for 120 waiting row
 check_eq "the second connection's transaction then waits for a row the first holds" 0 "$?"

@@ -71,7 +71,17 @@ check_eq "an unchanged draft's lines are not rewritten by a refresh" "$before_ro
     "$(line_rows alpha 2026-10)"
 gpu ns-alpha A800 2026-10-20T00:00:00Z 1 1 >"$TMP/events"
 send <"$TMP/events"
+rollup_writes() { q "SELECT pg_stat_force_next_flush(); SELECT n_tup_ins || ' ' || n_tup_upd
+                     FROM pg_stat_user_tables WHERE relname = 'usage_rollup'" | tail -1; }
+before_writes=$(rollup_writes)
 "$GM" rate --until-idle 2>>"$TMP/rate.log"
+# The rater writes each rollup row of its batch once (schema 078): a new
+# hour of a new day of A800 in October (Shanghai, the one zone so far)
+# makes the day's row and adds to the month's, 1 insert and 1 update
+# (074's lock pass and 018's trigger made the day's row and then updated
+# both: 1 and 2).
+check_eq "a batch writes each of its rollup rows once: 1 insert, 1 update" "1 1" \
+    "$(set -- $before_writes; b_ins=$1 b_upd=$2; set -- $(rollup_writes); echo $(($1 - b_ins)) $(($2 - b_upd)))"
 "$GM" invoice run --period 2026-10 >/dev/null 2>&1
 check_eq "a changed one's are, with the new hour" "133200000 1" \
     "$(usage_qty alpha 2026-10) $([ "$(line_rows alpha 2026-10)" != "$before_rows" ] && echo 1)"
@@ -142,6 +152,12 @@ check_eq "an update that moves Shanghai's 31 Oct from H800 to A800 empties H800'
 as_rater() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U gpumeter -d "$DB" -tAc "SET ROLE gpumeter_rater; $1" 2>&1; }
 check_match "the rater cannot write the rollup" "permission denied" \
     "$(as_rater "UPDATE usage_rollup SET quantity = 0")"
+# usage_hourly_add writes the month's partition by name, which the
+# parent's statement triggers (rollup, versions) do not see: safe only
+# because nobody but the owner may name a partition.
+check_match "the rater cannot write a partition by name (past the rollup trigger)" \
+    "permission denied" \
+    "$(as_rater "INSERT INTO usage_hourly_2026_10 (account, hour, meter, model, vendor, site, cluster, job, quantity, events, first_ingest, last_ingest) VALUES ('ns-alpha', '2026-10-02Z', 'gpu_ms', 'H800', 'nvidia', 's', 'c', '', 1, 1, now(), now())")"
 check_match "nor create a table" "permission denied" \
     "$(as_rater "CREATE TABLE usage_hourly_x PARTITION OF usage_hourly FOR VALUES FROM ('2030-01-01Z') TO ('2030-02-01Z')")"
 check_match "nor archive a month" "permission denied" \

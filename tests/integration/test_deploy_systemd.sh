@@ -88,6 +88,9 @@ expect "a unit running another binary fails" gpumeter-notify.service \
 expect "a start limit put back fails" gpumeter-rate@.service \
     's/^StartLimitIntervalSec=0$/StartLimitIntervalSec=300/' \
     '^not ok - gpumeter-rate@\.service: lacks StartLimitIntervalSec=0$'
+expect "restarting a unit whose credential file is missing (243) fails" gpumeter-serve.service \
+    's/^RestartPreventExitStatus=2 203 217 243$/RestartPreventExitStatus=2 203 217/' \
+    '^not ok - gpumeter-serve\.service: lacks RestartPreventExitStatus=2 203 217 243$'
 expect "a database service without libpq's password file fails" gpumeter-notify.service \
     '/^Environment=PGPASSFILE=/d' \
     '^not ok - gpumeter-notify\.service: connects to PostgreSQL but lacks Environment=PGPASSFILE=%d/pgpass$'

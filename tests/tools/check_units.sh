@@ -15,7 +15,9 @@
 #    loosened beyond the lines below still fails;
 #  - each service runs as the unprivileged gpumeter user, restarts on
 #    failure without a start limit (a rater or notify started while
-#    PostgreSQL is away exits 1: a limit would leave it failed for good),
+#    PostgreSQL is away exits 1: a limit would leave it failed for good)
+#    but never on what a restart cannot mend (exit 2, a missing binary,
+#    user or credential file),
 #    reads its configuration as a credential and keeps the hardening
 #    docs/operations.md promises (the REQUIRED lines below); each service
 #    but a collector (the one command that never connects to PostgreSQL)
@@ -108,7 +110,7 @@ check_args() { # unit what flags-of-help words...
 REQUIRED="User=gpumeter
 Group=gpumeter
 Restart=on-failure
-RestartPreventExitStatus=2
+RestartPreventExitStatus=2 203 217 243
 StartLimitIntervalSec=0
 LoadCredential=gpumeter.conf:/etc/gpumeter/gpumeter.conf
 Environment=GPUMETER_CONFIG=%d/gpumeter.conf

@@ -8,8 +8,13 @@
 # wrong: a flag the CLI does not have (in a unit and in the environment
 # file), a value flag without its value, a subcommand that does not exist,
 # a misspelt directive and a bad value (verify's warnings), and a hardening
-# line removed, hardening loosened past the exposure bound. Needs no
-# service.
+# line removed, hardening loosened past the exposure bound, a start limit
+# put back, a database service without libpq's password file, a
+# Documentation= naming no file of docs/. And the exit statuses the restart
+# policy relies on: rate and notify started while PostgreSQL is away exit
+# 1, which Restart=on-failure restarts (without a start limit, until the
+# database is back), a bad flag exits 2, which RestartPreventExitStatus=2
+# does not. Needs no service.
 . "$(dirname "$0")/lib.sh"
 
 UNITS=$ROOT/deploy/systemd
@@ -80,4 +85,29 @@ expect "hardening loosened beyond the required lines fails the exposure bound" g
 expect "a unit running another binary fails" gpumeter-notify.service \
     's#^ExecStart=/usr/local/bin/gpumeter#ExecStart=/usr/bin/gpumeter#' \
     '^not ok - gpumeter-notify\.service: ExecStart runs /usr/bin/gpumeter, expected /usr/local/bin/gpumeter$'
+expect "a start limit put back fails" gpumeter-rate@.service \
+    's/^StartLimitIntervalSec=0$/StartLimitIntervalSec=300/' \
+    '^not ok - gpumeter-rate@\.service: lacks StartLimitIntervalSec=0$'
+expect "restarting a unit whose credential file is missing (243) fails" gpumeter-serve.service \
+    's/^RestartPreventExitStatus=2 203 217 243$/RestartPreventExitStatus=2 203 217/' \
+    '^not ok - gpumeter-serve\.service: lacks RestartPreventExitStatus=2 203 217 243$'
+expect "a database service without libpq's password file fails" gpumeter-notify.service \
+    '/^Environment=PGPASSFILE=/d' \
+    '^not ok - gpumeter-notify\.service: connects to PostgreSQL but lacks Environment=PGPASSFILE=%d/pgpass$'
+expect "a Documentation= naming no file of docs/ fails" gpumeter-serve.service \
+    's#^Documentation=.*#Documentation=file:///usr/local/share/doc/gpumeter/apis.md#' \
+    '^not ok - gpumeter-serve\.service: Documentation=file:///usr/local/share/doc/gpumeter/apis\.md names apis\.md, which docs/ does not have$'
+check_match "the collector, which never connects to PostgreSQL, needs no password file" \
+    '^ok - gpumeter-collect-dcgm@\.service: runs gpumeter collect dcgm' "$out"
+grep -q '^not ok - gpumeter-collect-dcgm@\.service: connects to PostgreSQL' <<<"$out" &&
+    fail "the collector is asked for libpq's password file: expected not, got [$out]"
+
+# The exit statuses the units' restart policy depends on.
+away="host=127.0.0.1 port=1 dbname=gpumeter user=gpumeter connect_timeout=2"
+GPUMETER_PG=$away "$GM" rate --metrics 127.0.0.1:0 >"$TMP/rate.log" 2>&1
+check_eq "rate started while PostgreSQL is away exits 1 (restarted by Restart=on-failure)" 1 "$?"
+GPUMETER_PG=$away "$GM" notify >"$TMP/notify.log" 2>&1
+check_eq "notify started while PostgreSQL is away exits 1 (restarted by Restart=on-failure)" 1 "$?"
+"$GM" rate --metric 0.0.0.0:9478 >/dev/null 2>&1
+check_eq "a bad flag exits 2 (not restarted: RestartPreventExitStatus=2)" 2 "$?"
 finish

@@ -6,7 +6,8 @@
 # subcommand and its flags (`gpumeter <cmd> --help`), each pod hardened, each
 # probe on a port its args listen on. Each check is shown to bite on a copy
 # with one planted mistake. The init container's join is run for real and
-# the file it writes is loaded by gpumeter.
+# the file it writes is loaded by gpumeter; its pg.conninfo, which verifies
+# the server, names a CA file (sslrootcert=) the image has.
 . "$(dirname "$0")/lib.sh"
 
 K8S_VERSION=1.37.0
@@ -114,4 +115,13 @@ GPUMETER_CONFIG=$TMP/j/run/gpumeter.conf "$GM" collect dcgm --stdout --cluster g
     --at 2026-11-01T00:00:30Z --state-dir "$TMP/st" >/dev/null 2>"$TMP/collect.err"
 check_eq "gpumeter loads the joined file (exit 0: every key known, every value valid)" "0 " \
     "$? $(grep -i error "$TMP/collect.err")"
+# libpq looks for the CA of sslmode=verify-ca/verify-full in
+# ~/.postgresql/root.crt, and the pod's user 10001 has no home: without
+# sslrootcert= every connection fails ("could not get home directory to
+# locate root certificate file"). The file named must be one the image has:
+# Debian 12's ca-certificates bundle, as here.
+conninfo=$(sed -n 's/^pg\.conninfo *= *//p' "$TMP/j/run/gpumeter.conf" | tail -1)
+rootcert=$(grep -oE '(^| )sslrootcert=[^ ]+' <<<"$conninfo" | sed 's/.*=//')
+check_eq "a verifying pg.conninfo names its CA file (sslrootcert=), one Debian 12 has" "verify-full yes" \
+    "$(grep -oE 'sslmode=[a-z-]+' <<<"$conninfo" | sed 's/.*=//') $([ -n "$rootcert" ] && [ -f "$rootcert" ] && echo yes || echo "no: [$conninfo]")"
 finish

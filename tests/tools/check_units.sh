@@ -14,13 +14,24 @@
 #    most 2.0 (of 10; --threshold takes it times ten), so hardening
 #    loosened beyond the lines below still fails;
 #  - each service runs as the unprivileged gpumeter user, restarts on
-#    failure, reads its configuration as a credential and keeps the
-#    hardening docs/operations.md promises (the REQUIRED lines below).
+#    failure without a start limit (a rater or notify started while
+#    PostgreSQL is away exits 1: a limit would leave it failed for good)
+#    but never on what a restart cannot mend (exit 2, a missing binary,
+#    user or credential file),
+#    reads its configuration as a credential and keeps the hardening
+#    docs/operations.md promises (the REQUIRED lines below); each service
+#    but a collector (the one command that never connects to PostgreSQL)
+#    also reads libpq's password file as a credential (PGPASSFILE), as the
+#    gpumeter user has no home for a ~/.pgpass;
+#  - each Documentation=file:///usr/local/share/doc/gpumeter/NAME names a
+#    file of docs/, which docs/operations.md installs there.
 # Usage: check_units.sh UNIT_DIR GPUMETER_BINARY. Prints "ok - ..." /
 # "not ok - ..." lines; exits 1 on any failure.
 set -uo pipefail
 dir=$1 gm=$2
 INSTALLED=/usr/local/bin/gpumeter
+DOC_URL=file:///usr/local/share/doc/gpumeter/
+DOCS=$(cd "$(dirname "$0")/../../docs" && pwd)
 failures=0
 ok() { echo "ok - $1"; }
 bad() {
@@ -99,7 +110,8 @@ check_args() { # unit what flags-of-help words...
 REQUIRED="User=gpumeter
 Group=gpumeter
 Restart=on-failure
-RestartPreventExitStatus=2
+RestartPreventExitStatus=2 203 217 243
+StartLimitIntervalSec=0
 LoadCredential=gpumeter.conf:/etc/gpumeter/gpumeter.conf
 Environment=GPUMETER_CONFIG=%d/gpumeter.conf
 NoNewPrivileges=yes
@@ -108,6 +120,9 @@ ProtectHome=yes
 PrivateTmp=yes
 CapabilityBoundingSet=
 SystemCallFilter=@system-service"
+# What every service that connects to PostgreSQL adds: a password per role.
+PGPASS="LoadCredential=pgpass:/etc/gpumeter/pgpass
+Environment=PGPASSFILE=%d/pgpass"
 for u in $units; do
     case $u in *.service) ;; *) continue ;; esac
     missing=$(grep -vxFf <(sed 's/[[:space:]]*$//' "$dir/$u") <<<"$REQUIRED")
@@ -116,6 +131,15 @@ for u in $units; do
     else
         bad "$u: lacks $(paste -sd' ' <<<"$missing")"
     fi
+    for d in $(sed -n 's/^Documentation=//p' "$dir/$u"); do
+        if [[ $d != "$DOC_URL"* ]]; then
+            bad "$u: Documentation=$d is not under $DOC_URL, where docs/operations.md installs docs/"
+        elif [ ! -f "$DOCS/${d#"$DOC_URL"}" ]; then
+            bad "$u: Documentation=$d names ${d#"$DOC_URL"}, which docs/ does not have"
+        else
+            ok "$u: Documentation=$d is docs/${d#"$DOC_URL"}"
+        fi
+    done
     lines=$(grep -E '^ExecStart=' "$dir/$u")
     if [ "$(grep -c . <<<"$lines")" -ne 1 ]; then
         bad "$u: expected one ExecStart= line, got $(grep -c . <<<"$lines")"
@@ -135,6 +159,14 @@ for u in $units; do
         continue
     fi
     ok "$u: runs gpumeter ${sub[*]} (its --help succeeds)"
+    if [ "${sub[0]}" != collect ]; then
+        missing=$(grep -vxFf <(sed 's/[[:space:]]*$//' "$dir/$u") <<<"$PGPASS")
+        if [ -z "$missing" ]; then
+            ok "$u: reads libpq's password file as a credential"
+        else
+            bad "$u: connects to PostgreSQL but lacks $(paste -sd' ' <<<"$missing")"
+        fi
+    fi
     flags=$(help_flags "${sub[@]}")
     check_args "$u" ExecStart "$flags" "${words[@]:$((1 + ${#sub[@]}))}"
     # $VAR (split into words by systemd) comes from the unit's

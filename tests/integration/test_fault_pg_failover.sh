@@ -24,9 +24,10 @@
 # per mode; alone on a loaded 2-core machine both modes took 62 s wall and
 # 10 CPU s of its own processes. FAILOVER_MODES="async" runs one mode.
 #
-# tests/run.sh: faults only (a standby and a second PostgreSQL, two failovers and
-# two fail-backs, about 28 CPU s over 90 to 160 s of wall time: make check is at its 10-minute limit;
-# issue 38 asks the failover for make faults; docs/testing.md)
+# tests/run.sh: faults only (a standby and a second PostgreSQL, two failovers
+# and two fail-backs, about 28 CPU s over 90 to 160 s of wall time: make check
+# is at its 10-minute limit; issue 38 asks the failover for make faults;
+# docs/testing.md)
 . "$(dirname "$0")/lib.sh"
 
 SERVICES=$ROOT/scripts/services.sh

@@ -16,8 +16,11 @@
 #                  (async only: in sync mode every commit would wait)
 #   kill           SIGKILL of the primary's postmaster and its backends
 #   promote        pg_ctl promote of the standby
-#   rejoin         the dead primary back as the new primary's standby from
-#                  a fresh base backup (its diverged data discarded)
+#   rejoin         the old primary back as the new primary's standby:
+#                  pg_rewind (the nodes run with wal_log_hints), a fresh
+#                  base backup if the rewind fails; what the old primary
+#                  wrote after the divergence is discarded either way.
+#                  Refused unless the new primary answers as a primary.
 #   status, down   each node's state; stop both and discard the pair
 #
 # Relies on services.sh's as_pg, die, PGBIN, STATE, PG_PORT, START_TIMEOUT.
@@ -39,8 +42,12 @@ node_sql() { # node sql
 node_running() { [ -f "$PAIR/$1/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$PAIR/$1" status >/dev/null 2>&1; }
 node_start() {
     as_pg "$PGBIN/pg_ctl" -D "$PAIR/$1" -l "$PAIR/$1.log" -w -t "$START_TIMEOUT" \
-        -o "-p $(node_port "$1") -k $PAIR/sock -c listen_addresses=127.0.0.1 -c max_connections=100 -c cluster_name=$(node_name "$1")" \
-        start >/dev/null || die "PostgreSQL node $1 did not start on port $(node_port "$1")" "See $PAIR/$1.log."
+        -o "$(node_options "$1")" start >/dev/null ||
+        die "PostgreSQL node $1 did not start on port $(node_port "$1")" "See $PAIR/$1.log."
+}
+node_options() { # node
+    echo "-p $(node_port "$1") -k $PAIR/sock -c listen_addresses=127.0.0.1 -c max_connections=100" \
+        "-c cluster_name=$(node_name "$1")"
 }
 # Polls a condition up to START_TIMEOUT seconds.
 pair_wait() { # what condition...
@@ -70,14 +77,19 @@ set_sync_names() { # primary standby
     node_sql "$1" "ALTER SYSTEM SET synchronous_standby_names = '$names'" >/dev/null &&
         node_sql "$1" "SELECT pg_reload_conf()" >/dev/null
 }
+# A new slot gpumeter_$2 on primary $1, reserving WAL from now on (a
+# rewound standby starts from it, before it first connects).
+make_slot() { # primary standby
+    node_sql "$1" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+                   WHERE slot_name = '$(node_name "$2")'" >/dev/null
+    node_sql "$1" "SELECT pg_create_physical_replication_slot('$(node_name "$2")', true)" >/dev/null ||
+        die "could not create the replication slot on node $1"
+}
 # Node $2 as a fresh standby of primary $1, streaming through slot
 # gpumeter_$2.
 make_standby() { # primary standby
     as_pg rm -rf "$PAIR/$2"
-    node_sql "$1" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-                   WHERE slot_name = '$(node_name "$2")'" >/dev/null
-    node_sql "$1" "SELECT pg_create_physical_replication_slot('$(node_name "$2")')" >/dev/null ||
-        die "could not create the replication slot on node $1"
+    make_slot "$1" "$2"
     as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$(node_port "$1")" -U gpumeter -D "$PAIR/$2" \
         -R -S "$(node_name "$2")" -X stream -c fast >>"$PAIR/basebackup.log" 2>&1 ||
         die "pg_basebackup of node $1 into node $2 failed" "See $PAIR/basebackup.log."
@@ -105,6 +117,12 @@ pair_up() { # sync|async
     echo a >"$PAIR/primary"
     as_pg "$PGBIN/initdb" -D "$PAIR/a" -A trust -U gpumeter -E UTF8 --locale=C \
         >"$PAIR/initdb.log" 2>&1 || die "initdb failed" "See $PAIR/initdb.log."
+    # pg_rewind refuses a data folder without wal_log_hints (or data
+    # checksums), and rejoin rewinds rather than copy the whole database. In
+    # postgresql.conf, not on the command line: pg_rewind's crash recovery
+    # of a killed node reads only the files, and would record it off. Base
+    # backups copy the file to the standby.
+    echo "wal_log_hints = on" | as_pg tee -a "$PAIR/a/postgresql.conf" >/dev/null
     node_start a
     createdb -h 127.0.0.1 -p "$PAIR_PORT_A" -U gpumeter gpumeter
     make_standby a b
@@ -147,15 +165,62 @@ pair_promote() {
     echo "services: promoted $standby to primary on 127.0.0.1:$(node_port "$standby")"
 }
 
+# Node $2, a former primary, rewound onto primary $1's timeline and started
+# as its standby; fails (for a base backup instead) when pg_rewind cannot
+# (no data folder, WAL it needs gone) or the node does not stream within
+# START_TIMEOUT. pg_rewind -R writes primary_conninfo; it copies $1's
+# configuration, so the slot name and synchronous_standby_names are set
+# after it, as make_standby does.
+rewind_standby() { # primary standby
+    local conf=$PAIR/$2/postgresql.auto.conf waited=0
+    [ -f "$PAIR/$2/PG_VERSION" ] || return 1
+    echo "== rewind of node $2 from node $1, $(date -u +%FT%TZ)" >"$PAIR/rewind.log"
+    # pg_rewind 15 reads the source's timeline from its control file, which
+    # a promotion updates only at its next checkpoint: without one, a node
+    # promoted a moment ago looks still on the old timeline and the rewind
+    # computes the wrong divergence (it fails, reading WAL of the old
+    # timeline that the target no longer has).
+    node_sql "$1" CHECKPOINT >/dev/null || return 1
+    as_pg "$PGBIN/pg_rewind" -D "$PAIR/$2" -R \
+        --source-server="host=127.0.0.1 port=$(node_port "$1") user=gpumeter dbname=postgres" \
+        >>"$PAIR/rewind.log" 2>&1 || return 1
+    as_pg sed -i '/^synchronous_standby_names/d' "$conf"
+    echo "primary_slot_name = '$(node_name "$2")'" | as_pg tee -a "$conf" >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$PAIR/$2" -l "$PAIR/$2.log" -w -t "$START_TIMEOUT" \
+        -o "$(node_options "$2")" start >/dev/null || return 1
+    until [ -n "$(streams "$1" "$2")" ]; do
+        if [ "$waited" -ge $((START_TIMEOUT * 10)) ]; then
+            as_pg "$PGBIN/pg_ctl" -D "$PAIR/$2" -m immediate -w stop >/dev/null
+            return 1
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# The old primary back as the standby of the new one. Refused unless the
+# node in "primary" answers as a primary: before the promote the other
+# node may be the only copy of the data, and rejoin rewrites it.
 pair_rejoin() {
-    local primary old
+    local primary old how
     primary=$(pair_primary)
     old=$(other_node "$primary")
-    if node_running "$old"; then as_pg "$PGBIN/pg_ctl" -D "$PAIR/$old" -m immediate -w stop >/dev/null; fi
-    make_standby "$primary" "$old"
+    [ "$(node_sql "$primary" 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ] ||
+        die "node $primary does not answer as a primary: nothing to rejoin node $old to" \
+            "Promote the standby first (pg-pair-promote); node $old is left as it was."
+    # fenced before it is rewritten (a split brain's old primary too)
+    if node_running "$old"; then as_pg "$PGBIN/pg_ctl" -D "$PAIR/$old" -m fast -w stop >/dev/null; fi
+    make_slot "$primary" "$old"
+    if rewind_standby "$primary" "$old"; then
+        how="rewound ($(grep -oE 'servers diverged at .*|no rewind required' "$PAIR/rewind.log"))"
+    else
+        echo "services: pg_rewind of node $old failed (see $PAIR/rewind.log): a fresh base backup instead" >&2
+        make_standby "$primary" "$old"
+        how="from a fresh base backup"
+    fi
     set_sync_names "$primary" "$old"
     pair_wait "node $old streaming ($(pair_mode))" streaming "$primary" "$old"
-    echo "services: node $old is the standby of $primary again ($(pair_mode) replication)"
+    echo "services: node $old is the standby of $primary again, $how ($(pair_mode) replication)"
 }
 
 pair_status() {

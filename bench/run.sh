@@ -745,14 +745,18 @@ default queue on this 2-core machine. What bounds it, profiled on
 2026-12-08 (\`perf record -a\` over a rating run, \`auto_explain\` with
 nested statements on the rater's database; docs/rating.md#what-a-batch-costs-postgresql):
 
-- **PostgreSQL's one backend.** The commit thread is busy about three
-  quarters of the run (the share row), and PostgreSQL's backend spends
-  about 3.1 CPU s per million events, against about 2.5 for the rater's
-  own threads: more than half of it adding each batch's hourly rows to
-  twice as many day and month rollup rows (schema 018's trigger, about 20
-  µs a row on the nine-column text key), a quarter taking those rows in
-  key order first (schema 074, so that concurrent transactions cannot
-  deadlock), a tenth the hourly rows themselves.
+- **PostgreSQL's one backend.** The commit thread is busy most of the
+  run (the share row). Before schema 078 PostgreSQL's backend spent about
+  3.1 CPU s per million events, against about 2.5 for the rater's own
+  threads: more than half of it adding each batch's hourly rows to twice
+  as many day and month rollup rows (schema 018's trigger, twice per
+  batch, about 20 µs a row on the nine-column text key), a quarter taking
+  those rows in key order first (schema 074, so that concurrent
+  transactions cannot deadlock), a tenth the hourly rows themselves.
+  Since 078 the rater writes each rollup row once, after its hourly rows
+  (\`usage_hourly_add\`): side by side with the build before it on the
+  loaded machine its commits took 3.6 to 3.8 s per million events against
+  5.2 to 5.6 s.
 - **The remedy the issue names, built**: a batch's commit split over
   connections by partition, each transaction with its partitions'
   offsets, proved exactly once under kills between the commits
@@ -763,9 +767,9 @@ nested statements on the rater's database; docs/rating.md#what-a-batch-costs-pos
   connection, as its usage versions are since 071). On this machine the
   second backend competes with the rater's consuming thread and the
   broker for the same two cores, so the gain is a few percent (the
-  commit_connections row); the machine's whole CPU, about 6 core-seconds
-  per million events, caps the rate near 330,000 events/s, a quarter to a
-  third of the bare loop.
+  commit_connections row); the machine's whole CPU (the rater's threads,
+  the backend, librdkafka and the broker: about 6 core-seconds per
+  million events before 078) caps the rate well short of the bare loop.
 - **Not with the rollup's history** any more: before schema 076 each
   batch that added to stored hours also read the whole rollup (a
   sequential scan in the trigger), so the same stream committed in 4.74 s
@@ -785,10 +789,9 @@ nested statements on the rater's database; docs/rating.md#what-a-batch-costs-pos
   prefetch.
 
 The next step to 0.5 of the bare loop on two cores is less CPU per
-event on both sides: the rollup written by the rater's own statement in
-one pass (its deltas are known before the write) instead of a lock pass
-and a trigger, and a decoder that checks the canonical form while it
-parses instead of encoding each event again. The measurements by hand
+event in the rater's consuming thread (a decoder that checks the
+canonical form while it parses instead of encoding each event again) and
+in the rollup's upsert (its nine-column text key). The measurements by hand
 behind the earlier rows of this section (the compact batch before and
 after, the rater split's first pairs) are in bench/measured-by-hand.md.
 

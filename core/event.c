@@ -550,7 +550,7 @@ void event_encode(const struct usage_event *ev, struct strbuf *sb)
     if (len[S_JOB]) ENC_NAME(e, "job"), enc_str(e, len, S_JOB, ev->job);
     char start[TIME_TEXT_LEN], end[TIME_TEXT_LEN];
     time_format_rfc3339(ev->start_ms, start);
-    time_format_rfc3339(ev->end_ms, end);
+    time_format_rfc3339_after(ev->end_ms, ev->start_ms, start, end);
     ENC_NAME(e, "start"), enc_json_string(e, start, strlen(start));
     ENC_NAME(e, "end"), enc_json_string(e, end, strlen(end));
     for (int m = 0; m < METER_COUNT; m++)

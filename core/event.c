@@ -72,6 +72,17 @@ static enum event_error fail(struct decoder *d, enum event_error err, const char
     return err;
 }
 
+/* Whether the n bytes at p are name, compared as they go: every message
+ * names a dozen fields, and a strlen of each candidate name per key was
+ * a quarter of event_decode's own time. */
+static bool name_is(const char *p, size_t n, const char *name)
+{
+    size_t i = 0;
+    while (i < n && name[i] && name[i] == p[i])
+        i++;
+    return i == n && name[i] == '\0';
+}
+
 static int field_index(const struct json_token *key)
 {
     char name[32];
@@ -84,8 +95,7 @@ static int field_index(const struct json_token *key)
     }
     if (n == 0 || n >= sizeof name) return -1;
     for (int k = 0; k < NFIELDS; k++)
-        if (p[0] == field_name(k)[0] && strlen(field_name(k)) == n && !memcmp(p, field_name(k), n))
-            return k;
+        if (p[0] == field_name(k)[0] && name_is(p, n, field_name(k))) return k;
     return -1;
 }
 

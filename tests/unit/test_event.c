@@ -673,6 +673,42 @@ static void test_encoder_writes_what_the_string_writer_writes(void **state)
     sb_free(&sb);
 }
 
+/* The decoder's eight-bytes-at-a-time scan of a string: what ends a run
+ * of printable ASCII (a quote, an escape, a control byte, UTF-8, DEL) is
+ * judged the same at every place of a word. */
+static void test_strings_read_the_same_at_every_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spelled, *decoded; /* decoded NULL: refused */
+        enum event_error err;
+    } cases[] = {
+        {"\\\"", "\"", EVENT_OK},       {"\\\\", "\\", EVENT_OK},
+        {"\\u0041", "A", EVENT_OK},     {"\xc3\xa9", "\xc3\xa9", EVENT_OK},
+        {"\xe4\xb8\xad", "\xe4\xb8\xad", EVENT_OK},
+        {"\x01", NULL, EVENT_ERR_JSON}, {"\x1f", NULL, EVENT_ERR_JSON},
+        {"\x80", NULL, EVENT_ERR_JSON}, {"\x7f", NULL, EVENT_ERR_INVALID},
+        {"~ ", "~ ", EVENT_OK},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int at = 0; at <= 17; at++) {
+            char json[512], want[64], reason[256];
+            snprintf(json, sizeof json,
+                     "{\"v\":1,\"source\":\"s\",\"seq\":1,\"account\":\"a\",\"cluster\":\"c\","
+                     "\"site\":\"x\",\"start\":\"2026-10-01T08:00:00Z\","
+                     "\"end\":\"2026-10-01T09:00:00Z\",\"tokens\":5,\"job\":\"%.*s%s%.*s\"}",
+                     at, "abcdefghijklmnopq", cases[c].spelled, 17 - at, "rstuvwxyzABCDEFGH");
+            snprintf(want, sizeof want, "%.*s%s%.*s", at, "abcdefghijklmnopq", cases[c].decoded,
+                     17 - at, "rstuvwxyzABCDEFGH");
+            struct usage_event ev;
+            enum event_error err = decode(json, &ev, reason);
+            if (err != cases[c].err)
+                fail_msg("case %zu at %d: expected %s, got %s (%s)", c, at,
+                         event_error_code(cases[c].err), event_error_code(err), reason);
+            if (!err) assert_string_equal(ev.job, want);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_health_event_refuses_what_is_not_health),
         cmocka_unit_test(test_gpu_memory_is_a_quantity),
         cmocka_unit_test(test_encoder_writes_what_the_string_writer_writes),
+        cmocka_unit_test(test_strings_read_the_same_at_every_offset),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }

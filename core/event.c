@@ -436,8 +436,9 @@ const char *event_error_code(enum event_error err)
 
 /* event_encode writes into room reserved once per event, by pointer: the
  * rater re-encodes every message it consumes (rating/batch.c), and a
- * growth check, a NUL and a call per piece were a fifth of its consuming
- * thread. Each string's length is taken once, for the room and the copy. */
+ * growth check, a NUL and a call per piece were a fifth of batch_add's
+ * time (bench/bench_batch_add.c). Each string's length is taken once, for
+ * the room and the copy. */
 struct enc {
     char *p;
 };

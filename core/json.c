@@ -122,7 +122,7 @@ static enum json_kind read_string(struct json_reader *r, struct json_token *t, e
     bool escaped = false;
     for (;;) {
         /* printable ASCII, the bulk of every string: eight bytes at a time
-         * (read_string was a tenth of the rater's consuming thread) */
+         * (read_string was a tenth of batch_add's time, bench/bench_batch_add.c) */
         for (uint64_t w; end - p >= 8 && (memcpy(&w, p, 8), !word_may_end_run(w));)
             p += 8;
         while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&

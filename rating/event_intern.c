@@ -84,10 +84,10 @@ static const struct {
 
 /* The head's hash over what tells heads apart: its kind, field bits and
  * other numbers, and its strings up to their NUL, in about 20 words where
- * hashing the whole head took 190 (a tenth of the consuming thread's time).
- * It is a function of the head's bytes alone, so equal heads hash equal
- * whatever they hold; event_intern_split's memcmp of the whole head is
- * the equality. */
+ * hashing the whole head took 190 (a tenth of batch_add's time,
+ * bench/bench_batch_add.c). It is a function of the head's bytes alone,
+ * so equal heads hash equal whatever they hold; event_intern_split's
+ * memcmp of the whole head is the equality. */
 static uint64_t head_hash(const struct usage_event *ev)
 {
     const char *p = (const char *)ev;

@@ -3,6 +3,7 @@
 
 #include "utf8.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* What the grammar expects next. */
@@ -102,12 +103,28 @@ static const char *read_escape(const char *p, const char *end, uint32_t *cp, con
 }
 
 /* r->p at the opening quote. */
+/* Whether a word of string bytes may hold one that ends a run of
+ * printable ASCII: below 0x20, 0x80 and above, '"' or '\\'. Never false
+ * when one does (the bit tricks' borrows only err the other way), so a
+ * word it passes is plain and the byte loop judges the rest. */
+static bool word_may_end_run(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t below_space = (w - ones * 0x20) & ~w;
+    uint64_t quote_or_backslash = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash);
+    return ((below_space | quote_or_backslash | w) & high) != 0;
+}
+
 static enum json_kind read_string(struct json_reader *r, struct json_token *t, enum json_kind kind)
 {
     const char *p = r->p + 1, *end = r->end, *why = NULL;
     bool escaped = false;
     for (;;) {
-        /* printable ASCII, the bulk of every string */
+        /* printable ASCII, the bulk of every string: eight bytes at a time
+         * (read_string was a tenth of batch_add's time, bench/bench_batch_add.c) */
+        for (uint64_t w; end - p >= 8 && (memcpy(&w, p, 8), !word_may_end_run(w));)
+            p += 8;
         while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
                *p != '\\')
             p++;

@@ -109,9 +109,42 @@ static char *put_digits(char *p, unsigned v, int width)
     return p + width;
 }
 
+/* The UTC day of ms, rounded down. */
+static int64_t day_of(int64_t ms)
+{
+    return ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+}
+
+/* Writes the time of day, ms from midnight, as "HH:MM:SS[.fff]Z" and its
+ * NUL, as both of time_format_rfc3339's ways do. */
+static void put_time_of_day(char *p, int64_t rem)
+{
+    int h = (int)(rem / MS_PER_HOUR), mi = (int)(rem / 60000 % 60), s = (int)(rem / 1000 % 60);
+    int f = (int)(rem % 1000);
+    p = put_digits(p, (unsigned)h, 2), *p++ = ':';
+    p = put_digits(p, (unsigned)mi, 2), *p++ = ':';
+    p = put_digits(p, (unsigned)s, 2);
+    if (f) *p++ = '.', p = put_digits(p, (unsigned)f, 3);
+    *p++ = 'Z';
+    *p = '\0';
+}
+
+void time_format_rfc3339_after(int64_t ms, int64_t day_ms, const char day_text[TIME_TEXT_LEN],
+                               char buf[TIME_TEXT_LEN])
+{
+    const char *t = strchr(day_text, 'T');
+    if (day_of(ms) != day_of(day_ms) || !t) {
+        time_format_rfc3339(ms, buf);
+        return;
+    }
+    size_t date = (size_t)(t - day_text) + 1; /* "YYYY-MM-DDT", wider outside 0-9999 */
+    memcpy(buf, day_text, date);
+    put_time_of_day(buf + date, ms - day_of(ms) * MS_PER_DAY);
+}
+
 void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN])
 {
-    int64_t days = ms >= 0 ? ms / MS_PER_DAY : -((-ms + MS_PER_DAY - 1) / MS_PER_DAY);
+    int64_t days = day_of(ms);
     int64_t rem = ms - days * MS_PER_DAY;
     int y;
     unsigned m, d;
@@ -132,12 +165,7 @@ void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN])
     p = put_digits(p, (unsigned)y, 4), *p++ = '-';
     p = put_digits(p, m, 2), *p++ = '-';
     p = put_digits(p, d, 2), *p++ = 'T';
-    p = put_digits(p, (unsigned)h, 2), *p++ = ':';
-    p = put_digits(p, (unsigned)mi, 2), *p++ = ':';
-    p = put_digits(p, (unsigned)s, 2);
-    if (f) *p++ = '.', p = put_digits(p, (unsigned)f, 3);
-    *p++ = 'Z';
-    *p = '\0';
+    put_time_of_day(p, rem);
 }
 
 bool time_parse_date(const char *s, int64_t *out)

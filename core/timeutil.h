@@ -35,6 +35,12 @@ bool time_parse_rfc3339(const char *s, int64_t *ms);
 bool time_parse_rfc3339_zoned(const char *s, int64_t *ms);
 /* Prints ms as "YYYY-MM-DDTHH:MM:SS.fffZ" (".fff" only when non-zero). */
 void time_format_rfc3339(int64_t ms, char buf[TIME_TEXT_LEN]);
+/* The same for ms given day_ms and its text (time_format_rfc3339's) of an
+ * instant before it: when both are on one UTC day the date is copied from
+ * day_text, not worked out again (an event's end is nearly always on its
+ * start's day). */
+void time_format_rfc3339_after(int64_t ms, int64_t day_ms, const char day_text[TIME_TEXT_LEN],
+                               char buf[TIME_TEXT_LEN]);
 
 /* "+HH:MM" or "-HH:MM" (hours up to 14) to a signed offset in ms. */
 bool time_parse_utc_offset(const char *s, int64_t *ms);

@@ -286,6 +286,50 @@ static void test_usage_cells_merged_as_added(void **state)
     usage_free(&u);
 }
 
+/* event_intern's hash reads each string only up to its NUL and its
+ * equality is memcmp of the whole head: heads that hash alike but differ
+ * past a NUL (bytes a decoded event never has, forced here) are kept
+ * apart however many share a hash, equal heads are shared, and strings at
+ * their longest (no NUL before the field's end) hash and share too. */
+static void test_heads_apart_when_hashes_collide(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    struct event_intern in = {0};
+    const struct usage_event *head[N];
+    struct event_numbers num;
+    struct usage_event ev;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N; i++) {
+            memset(&ev, 0, sizeof ev);
+            strcpy(ev.source, "dcgm/n1");
+            strcpy(ev.job, "pod");
+            ev.job[100 + i % 100] = (char)(1 + i / 100); /* past the NUL: the hash never reads it */
+            ev.seq = i + 1;
+            const struct usage_event *h = event_intern_split(&in, &ev, &num);
+            assert_int_equal(num.seq, i + 1);
+            if (round == 0)
+                head[i] = h;
+            else if (h != head[i])
+                fail_msg("head %d: expected the head it was given first, got another", i);
+        }
+    if (in.n != N) fail_msg("expected %d heads (all hash alike, all differ), got %u", N, in.n);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            assert_ptr_not_equal(head[i], head[j]);
+    memset(&ev, 0, sizeof ev);
+    memset(ev.job, 'j', EVENT_JOB_MAX);
+    memset(ev.source, 's', sizeof ev.source - 1);
+    memset(ev.account, 0xc3, sizeof ev.account - 1);
+    struct usage_event again = ev;
+    const struct usage_event *longest = event_intern_split(&in, &ev, &num);
+    assert_ptr_equal(event_intern_split(&in, &again, &num), longest);
+    again = ev;
+    again.account[sizeof again.account - 2] = 'x'; /* the last byte before the NUL */
+    assert_ptr_not_equal(event_intern_split(&in, &again, &num), longest);
+    event_intern_free(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_clear_releases_heads),
         cmocka_unit_test(test_full_by_bytes),
         cmocka_unit_test(test_usage_cells_merged_as_added),
+        cmocka_unit_test(test_heads_apart_when_hashes_collide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,10 @@
 #include <cmocka.h>
 
 #include "core/event.h"
+#include "core/timeutil.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -584,6 +586,129 @@ static void test_gpu_memory_is_a_quantity(void **state)
     sb_free(&no_model);
 }
 
+/* The member name followed by what sb_put_json_string writes of s: the
+ * string writer every other JSON of the project uses, which event_encode's
+ * own copy (written by pointer into room reserved once) must match. */
+static void assert_member(const struct strbuf *encoded, const char *name, const char *s)
+{
+    struct strbuf want = STRBUF_INIT;
+    sb_printf(&want, ",\"%s\":", name);
+    sb_put_json_string(&want, s);
+    if (!strstr(sb_str(encoded), sb_str(&want)))
+        fail_msg("expected %s in %s", sb_str(&want), sb_str(encoded));
+    sb_free(&want);
+}
+
+/* event_encode's writer: every byte from 1 to 255 at every place of a
+ * string (run starts and ends, escapes of 2 and 6 bytes, UTF-8 passed as
+ * it is), empty strings left out, integers at their extremes, and every
+ * string of a health event at its longest and all escapes (the room
+ * event_encode reserves; AddressSanitizer stops a write past it). */
+static void test_encoder_writes_what_the_string_writer_writes(void **state)
+{
+    (void)state;
+    struct usage_event ev;
+    struct strbuf sb = STRBUF_INIT;
+    for (int c = 1; c < 256; c++)
+        for (int at = 0; at < 10; at++) {
+            memset(&ev, 0, sizeof ev);
+            strcpy(ev.source, "src");
+            snprintf(ev.job, sizeof ev.job, "%.*s%c%.*s", at, "abcdefghij", c, 9 - at, "klmnopqrs");
+            snprintf(ev.account, sizeof ev.account, "%c", c);
+            ev.has = EVENT_HAS_GPU_MS;
+            sb_reset(&sb);
+            event_encode(&ev, &sb);
+            assert_member(&sb, "job", ev.job);
+            assert_member(&sb, "account", ev.account);
+            assert_null(strstr(sb_str(&sb), "\"model\"")); /* "" is left out */
+        }
+    long long ints[] = {0, 1, 9, 10, -1, 1LL << 53, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        memset(&ev, 0, sizeof ev);
+        ev.seq = ints[i];
+        ev.gpu_ms = ints[i];
+        ev.has = EVENT_HAS_GPU_MS;
+        sb_reset(&sb);
+        event_encode(&ev, &sb);
+        char want[64];
+        snprintf(want, sizeof want, ",\"seq\":%lld,", ints[i]);
+        assert_non_null(strstr(sb_str(&sb), want));
+        snprintf(want, sizeof want, ",\"gpu_ms\":%lld}", ints[i]);
+        assert_non_null(strstr(sb_str(&sb), want));
+    }
+    memset(&ev, 0, sizeof ev);
+    ev.kind = EVENT_KIND_HEALTH;
+    ev.state = HEALTH_DOWN;
+    char *strings[] = {ev.source, ev.account, ev.cluster, ev.site,   ev.model,
+                       ev.vendor, ev.job,     ev.node,    ev.device, ev.sig};
+    size_t sizes[] = {sizeof ev.source, sizeof ev.account, sizeof ev.cluster, sizeof ev.site,
+                      sizeof ev.model,  sizeof ev.vendor,  sizeof ev.job,     sizeof ev.node,
+                      sizeof ev.device, sizeof ev.sig};
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
+        memset(strings[k], 0x01, sizes[k] - 1);
+    ev.nreasons = EVENT_MAX_REASONS;
+    for (int k = 0; k < EVENT_MAX_REASONS; k++)
+        memset(ev.reasons[k], 0x1f, EVENT_REASON_MAX);
+    ev.start_ms = -62167219200001LL; /* the widest times */
+    ev.end_ms = 253402300800000LL;
+    sb_reset(&sb);
+    sb_append(&sb, "x", 1); /* appended after what the buffer holds */
+    event_encode(&ev, &sb);
+    assert_int_equal(sb.buf[0], 'x');
+    assert_int_equal(strlen(sb_str(&sb)), sb.len);
+    assert_member(&sb, "site", ev.site);
+    assert_member(&sb, "sig", ev.sig);
+    char start[TIME_TEXT_LEN], end[TIME_TEXT_LEN];
+    time_format_rfc3339(ev.start_ms, start);
+    time_format_rfc3339(ev.end_ms, end);
+    assert_string_equal(end, "10000-01-01T00:00:00Z");
+    assert_member(&sb, "start", start);
+    assert_member(&sb, "end", end);
+    for (int k = 0; k < EVENT_MAX_REASONS; k++) {
+        struct strbuf one = STRBUF_INIT;
+        sb_put_json_string(&one, ev.reasons[k]);
+        assert_non_null(strstr(sb_str(&sb), sb_str(&one)));
+        sb_free(&one);
+    }
+    sb_free(&sb);
+}
+
+/* The decoder's eight-bytes-at-a-time scan of a string: what ends a run
+ * of printable ASCII (a quote, an escape, a control byte, UTF-8, DEL) is
+ * judged the same at every place of a word. */
+static void test_strings_read_the_same_at_every_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spelled, *decoded; /* decoded NULL: refused */
+        enum event_error err;
+    } cases[] = {
+        {"\\\"", "\"", EVENT_OK},       {"\\\\", "\\", EVENT_OK},
+        {"\\u0041", "A", EVENT_OK},     {"\xc3\xa9", "\xc3\xa9", EVENT_OK},
+        {"\xe4\xb8\xad", "\xe4\xb8\xad", EVENT_OK},
+        {"\x01", NULL, EVENT_ERR_JSON}, {"\x1f", NULL, EVENT_ERR_JSON},
+        {"\x80", NULL, EVENT_ERR_JSON}, {"\x7f", NULL, EVENT_ERR_INVALID},
+        {"~ ", "~ ", EVENT_OK},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int at = 0; at <= 17; at++) {
+            char json[512], want[64], reason[256];
+            snprintf(json, sizeof json,
+                     "{\"v\":1,\"source\":\"s\",\"seq\":1,\"account\":\"a\",\"cluster\":\"c\","
+                     "\"site\":\"x\",\"start\":\"2026-10-01T08:00:00Z\","
+                     "\"end\":\"2026-10-01T09:00:00Z\",\"tokens\":5,\"job\":\"%.*s%s%.*s\"}",
+                     at, "abcdefghijklmnopq", cases[c].spelled, 17 - at, "rstuvwxyzABCDEFGH");
+            snprintf(want, sizeof want, "%.*s%s%.*s", at, "abcdefghijklmnopq", cases[c].decoded,
+                     17 - at, "rstuvwxyzABCDEFGH");
+            struct usage_event ev;
+            enum event_error err = decode(json, &ev, reason);
+            if (err != cases[c].err)
+                fail_msg("case %zu at %d: expected %s, got %s (%s)", c, at,
+                         event_error_code(cases[c].err), event_error_code(err), reason);
+            if (!err) assert_string_equal(ev.job, want);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +731,8 @@ int main(void)
         cmocka_unit_test(test_health_event_decodes_and_round_trips),
         cmocka_unit_test(test_health_event_refuses_what_is_not_health),
         cmocka_unit_test(test_gpu_memory_is_a_quantity),
+        cmocka_unit_test(test_encoder_writes_what_the_string_writer_writes),
+        cmocka_unit_test(test_strings_read_the_same_at_every_offset),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }

@@ -179,6 +179,31 @@ static void test_fast_formatters_agree_with_printf(void **state)
     sb_free(&sb);
 }
 
+/* time_format_rfc3339_after (event_encode's end, its date copied from
+ * the start's text when both are on one UTC day) writes what
+ * time_format_rfc3339 writes: same day or not, before 1970 and outside
+ * years 0000-9999 (whose dates are wider), with milliseconds or not. */
+static void test_format_after_agrees(void **state)
+{
+    (void)state;
+    int64_t day_starts[] = {0, 1790812800000LL, -MS_PER_DAY, -62167219200000LL - MS_PER_DAY,
+                            253402300800000LL, 253402214400000LL /* 9999-12-31 */};
+    int64_t offsets[] = {0, 1, 999, 1000, 30000, 59999, MS_PER_HOUR, MS_PER_DAY - 1, MS_PER_DAY,
+                         MS_PER_DAY + 1, 35 * MS_PER_DAY};
+    char day_text[TIME_TEXT_LEN], got[TIME_TEXT_LEN], want[TIME_TEXT_LEN];
+    for (size_t d = 0; d < sizeof day_starts / sizeof day_starts[0]; d++)
+        for (size_t a = 0; a < sizeof offsets / sizeof offsets[0]; a++)
+            for (size_t b = a; b < sizeof offsets / sizeof offsets[0]; b++) {
+                int64_t from = day_starts[d] + offsets[a], to = day_starts[d] + offsets[b];
+                time_format_rfc3339(from, day_text);
+                time_format_rfc3339_after(to, from, day_text, got);
+                time_format_rfc3339(to, want);
+                if (strcmp(got, want))
+                    fail_msg("%lld after %lld: expected %s, got %s", (long long)to,
+                             (long long)from, want, got);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_split_zero_length_window),
         cmocka_unit_test(test_date_and_month_text),
         cmocka_unit_test(test_fast_formatters_agree_with_printf),
+        cmocka_unit_test(test_format_after_agrees),
     };
     return cmocka_run_group_tests_name("time", tests, NULL, NULL);
 }

@@ -102,12 +102,57 @@ int kafka_check_topic(rd_kafka_t *rk, const struct config *cfg, const char *topi
     return partitions;
 }
 
+bool kafka_user_set(const struct config *cfg, const char *key)
+{
+    for (int i = 0; i < cfg->n_rdkafka; i++)
+        if (!strcmp(cfg->rdkafka[i].key, key)) return true;
+    return false;
+}
+
+/* A partition leader that hangs (SIGSTOP, a long GC pause, a hung disk)
+ * keeps its connections and answers nothing. The controller moves its
+ * partitions within the broker session timeout, but a client learns of it
+ * only through its own timeouts: a request to the hung broker fails after
+ * socket.timeout.ms (60 s by default; a fetch after fetch.wait.max.ms more),
+ * and the client's reconnection to it then holds the metadata refresh that
+ * names the new leader until its ApiVersionRequest times out
+ * (api.version.request.timeout.ms, 10 s). An idempotent producer must also
+ * resolve its requests to the old leader before it sends to the new one
+ * (librdkafka INTRODUCTION.md, "Leader change"). With librdkafka's defaults
+ * a collector's deliveries stopped for 72 s, and a rater fetching the
+ * partition as long; with these, about 10 s (docs/operations.md). A produce
+ * request timed out in flight is retried with the same sequence number, so
+ * the broker drops a copy it had written. request.timeout.ms (producers
+ * only) is the broker's own limit on an acks=all write: below
+ * socket.timeout.ms, a leader waiting on a slow follower answers
+ * (REQUEST_TIMED_OUT, retried) before the client gives up on a healthy
+ * connection. An rdkafka.* key overrides each. */
+static const struct {
+    const char *key, *value;
+    bool producer_only;
+} hang_timeouts[] = {
+    {"socket.timeout.ms", "7000", false},
+    {"api.version.request.timeout.ms", "4000", false},
+    {"request.timeout.ms", "5000", true},
+};
+
+bool kafka_set_hang_timeouts(rd_kafka_conf_t *conf, const struct config *cfg, bool producer)
+{
+    for (size_t i = 0; i < sizeof hang_timeouts / sizeof hang_timeouts[0]; i++)
+        if ((producer || !hang_timeouts[i].producer_only) &&
+            !kafka_user_set(cfg, hang_timeouts[i].key) &&
+            !kafka_conf_set(conf, hang_timeouts[i].key, hang_timeouts[i].value))
+            return false;
+    return true;
+}
+
 rd_kafka_conf_t *kafka_producer_conf(const struct config *cfg)
 {
     rd_kafka_conf_t *conf = kafka_conf_new(cfg);
     if (conf && !(kafka_conf_set(conf, "enable.idempotence", "true") &&
                   kafka_conf_set(conf, "acks", "all") && kafka_conf_set(conf, "linger.ms", "20") &&
-                  kafka_conf_set(conf, "compression.codec", "lz4"))) {
+                  kafka_conf_set(conf, "compression.codec", "lz4") &&
+                  kafka_set_hang_timeouts(conf, cfg, true))) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

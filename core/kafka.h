@@ -18,8 +18,15 @@
 rd_kafka_conf_t *kafka_conf_new(const struct config *cfg);
 /* Sets one property; false after printing why. */
 bool kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value);
+/* Whether the configuration sets rdkafka.<key> (an operator's override). */
+bool kafka_user_set(const struct config *cfg, const char *key);
+/* Short client timeouts toward a hung broker (kafka.c says why), each
+ * unless an rdkafka.* key sets it; request.timeout.ms only for a producer.
+ * False after printing the property librdkafka refused. */
+bool kafka_set_hang_timeouts(rd_kafka_conf_t *conf, const struct config *cfg, bool producer);
 /* The client settings every usage producer uses (idempotence, acks=all,
- * lz4, a short linger), over the rdkafka.* pass-through; NULL after logging. */
+ * lz4, a short linger), over the rdkafka.* pass-through, and the hang
+ * timeouts; NULL after logging. */
 rd_kafka_conf_t *kafka_producer_conf(const struct config *cfg);
 /* Creates a handle (takes ownership of conf); NULL after printing why. */
 rd_kafka_t *kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf);

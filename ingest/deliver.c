@@ -41,20 +41,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-static bool user_set(const struct config *cfg, const char *key)
-{
-    for (int i = 0; i < cfg->n_rdkafka; i++)
-        if (!strcmp(cfg->rdkafka[i].key, key)) return true;
-    return false;
-}
-
 /* Creates d's producer and topic handle; false after logging. */
 static bool open_producer(struct deliverer *d)
 {
     rd_kafka_conf_t *conf = kafka_producer_conf(d->cfg);
     if (!conf) return false;
     /* Wait for the broker as long as it takes: the spool bounds what waits. */
-    if (!user_set(d->cfg, "message.timeout.ms") &&
+    if (!kafka_user_set(d->cfg, "message.timeout.ms") &&
         !kafka_conf_set(conf, "message.timeout.ms", "0")) {
         rd_kafka_conf_destroy(conf);
         return false;

@@ -308,7 +308,9 @@ static rd_kafka_t *open_consumer(struct rater *r, bool wait)
         !kafka_conf_set(conf, "auto.offset.reset", "earliest") ||
         /* on_rebalance assigns whole sets: an eager protocol, whatever rdkafka.* says */
         !kafka_conf_set(conf, "partition.assignment.strategy", "range,roundrobin") ||
-        !kafka_conf_set(conf, "isolation.level", "read_committed")) {
+        !kafka_conf_set(conf, "isolation.level", "read_committed") ||
+        /* a hung leader of an assigned partition must not stop rating for a minute */
+        !kafka_set_hang_timeouts(conf, &r->cfg, false)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

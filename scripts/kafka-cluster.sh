@@ -88,8 +88,10 @@ cluster_start_node() { # node
     local dir id i
     dir=$(node_dir "$1")
     if [ ! -f "$dir/data/meta.properties" ]; then
+        # || true: the node itself (and any other lost disk) has no file,
+        # and under set -e a failed sed here ended services.sh silently
         for i in "${CLUSTER_NODES[@]}"; do
-            id=$(sed -n 's/^cluster.id=//p' "$(node_dir "$i")/data/meta.properties" 2>/dev/null)
+            id=$(sed -n 's/^cluster.id=//p' "$(node_dir "$i")/data/meta.properties" 2>/dev/null || true)
             [ -z "$id" ] || break
         done
         [ -n "$id" ] || die "node $1 has no data and no other node a cluster id" "Run cluster-down, then cluster-up."

@@ -3,7 +3,11 @@
 # 2, no unclean election: scripts/kafka-cluster.sh) loses brokers while
 # three collector daemons produce to all three brokers' bootstrap list and
 # two raters of one group consume:
-#   1. the leader of a collector's partition is killed (SIGKILL) mid-stream;
+#   0. the leader of collector 1's partition hangs (SIGSTOP): the events the
+#      collector makes after the stop are delivered within 20 s and rated
+#      within 30 s while it is still stopped (core/kafka.c's client
+#      timeouts), then it resumes and catches up;
+#   1. the leader of that partition is killed (SIGKILL) mid-stream;
 #      leadership moves and delivery goes on;
 #   2. with it still down, the partition's new leader's only in-sync
 #      follower is paused (SIGSTOP) for longer than the replica lag and
@@ -24,6 +28,8 @@
 # producers at acks=1 without idempotence (tests/tools/weaken_acks.c): the
 # writes the lone leader acknowledged in step 2 die with it in step 3, and
 # the checks must fail (docs/operations.md shows a run).
+# GPUMETER_FAULT_WEAKEN=timeouts gives collectors and raters librdkafka's
+# own timeouts (rdkafka.* keys): step 0's checks must fail.
 #
 # tests/run.sh: faults only (three Kafka JVMs cost about 27 CPU s beside the
 # suite's own 9 to 13, over 80 to 155 s: make check is at its 10-minute limit;
@@ -48,8 +54,15 @@ acks1)
     # ASan wants its runtime first; the shim only wraps one librdkafka call
     COLLECT_ENV+=(LD_PRELOAD="$TMP/weaken_acks.so" ASAN_OPTIONS=verify_asan_link_order=0:abort_on_error=1)
     ;;
+timeouts)
+    # librdkafka's own timeouts for collectors and raters instead of
+    # core/kafka.c's (an rdkafka.* key wins over them): the hung leader of
+    # step 0 holds deliveries, and so rating, for over a minute
+    printf '%s\n' rdkafka.socket.timeout.ms=60000 rdkafka.api.version.request.timeout.ms=10000 \
+        rdkafka.request.timeout.ms=30000 >>"$GPUMETER_CONFIG"
+    ;;
 *)
-    echo "$TEST: GPUMETER_FAULT_WEAKEN is acks1 or unset, not '$GPUMETER_FAULT_WEAKEN'" >&2
+    echo "$TEST: GPUMETER_FAULT_WEAKEN is acks1, timeouts or unset, not '$GPUMETER_FAULT_WEAKEN'" >&2
     exit 2
     ;;
 esac
@@ -143,9 +156,56 @@ check_eq "the raters rate what the collectors deliver through the cluster" 0 "$?
 P=$(kcat -C -b "$GPUMETER_KAFKA_BROKERS" -t "$GPUMETER_TOPIC" -e -q -f '%k %p\n' 2>/dev/null |
     awk '$1 == "dcgm/default/node-1" { print $2; exit }')
 wait_for 60 agreed "$P" 1 2 3
+H=$(leader_agreed "$P" 1 2 3)
+
+# 0. P's leader H hangs (SIGSTOP): it keeps its connections and answers
+# nothing. The controller moves P within the 6 s session timeout, but the
+# collector's producer learns of it only when its request to H times out;
+# with librdkafka's defaults (socket.timeout.ms 60 s, then a 10 s
+# ApiVersionRequest to H reconnected) that held its deliveries 72 s. Its
+# shortened client timeouts (core/kafka.c) must let deliveries, and the
+# rating of its new events, resume while H is still stopped.
+ms() { date +%s%3N; }
+made=$(metric 1 events_total) # collector 1's events so far: seqs 1..made
+stopped=$(ms)
+"${SVC[@]}" cluster-stop "$H"
+delivered_past() { [ "$(metric 1 delivered_total)" -gt "$made" ]; }
+rated_past() {
+    [ "$(q "SELECT coalesce(max(contiguous_seq), 0) FROM source_seq
+            WHERE source = 'dcgm/default/node-1'")" -gt "$made" ]
+}
+# Until the condition holds or SECONDS have passed since the stop, by the
+# clock: wait_for counts tries, each as slow as its command.
+within() { # seconds condition...
+    local end=$((stopped + $1 * 1000))
+    shift
+    until "$@"; do
+        [ "$(ms)" -lt "$end" ] || return 1
+        sleep 0.1
+    done
+}
+hung_check() { # name bound-seconds condition...
+    local name=$1 bound=$2
+    shift 2
+    if within 40 "$@"; then
+        local took=$(($(ms) - stopped))
+        echo "# $name: after $took ms"
+        check_at_most "$name within $bound s of the stop" $((bound * 1000)) "$took" ms
+    else
+        fail "$name within $bound s of the stop: not in 40 s"
+    fi
+}
+hung_check "with broker $H (leader of partition $P) hung, collector 1 delivers again" 20 delivered_past
+hung_check "the raters rate collector 1's events made after the stop" 30 rated_past
+check_eq "broker $H was stopped all along (ps state T)" T \
+    "$(ps -o stat= -p "$(cat "$GPUMETER_KAFKA_CLUSTER_DIR/node-$H/kafka.pid")" | cut -c1)"
+"${SVC[@]}" cluster-cont "$H"
+wait_for 120 all_in_sync
+check_eq "broker $H resumed: every partition has three replicas in sync again" 0 "$?"
+wait_for 60 agreed "$P" 1 2 3
 A=$(leader_agreed "$P" 1 2 3)
 
-# 1. SIGKILL of A mid-stream.
+# 1. SIGKILL of P's leader A mid-stream.
 before=$(consumed)
 "${SVC[@]}" cluster-kill "$A"
 "${SVC[@]}" cluster-stop "$A" 2>/dev/null

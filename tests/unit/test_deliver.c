@@ -70,10 +70,64 @@ static void test_a_fatal_producer_error_replaces_the_producer_and_resends(void *
     assert_int_equal(system(cmd), 0);
 }
 
+/* The value of a property of d's producer, as librdkafka holds it. */
+static const char *conf_value(struct deliverer *d, const char *key)
+{
+    static char buf[64];
+    size_t size = sizeof buf;
+    if (rd_kafka_conf_get(rd_kafka_conf(deliver_producer(d)), key, buf, &size) != RD_KAFKA_CONF_OK)
+        return "(unknown)";
+    return buf;
+}
+
+/* A hung partition leader holds a collector's deliveries until its
+ * requests time out and the client reconnects past it: the producer's
+ * timeouts are short by default (core/kafka.c), and an operator's
+ * rdkafka.* key still wins. */
+static void test_the_producer_times_out_a_hung_broker_soon_unless_overridden(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gpumeter-deliver-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct state st;
+    state_init(&st);
+    struct spool sp;
+    assert_true(spool_open(&sp, dir, 1 << 20, &st));
+    struct config cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.kafka_brokers, sizeof cfg.kafka_brokers, "127.0.0.1:1");
+    snprintf(cfg.topic, sizeof cfg.topic, "gpumeter.test.deliver");
+
+    struct deliverer *d = deliver_open(&cfg, &sp);
+    assert_non_null(d);
+    assert_string_equal(conf_value(d, "socket.timeout.ms"), "7000");
+    assert_string_equal(conf_value(d, "api.version.request.timeout.ms"), "4000");
+    assert_string_equal(conf_value(d, "request.timeout.ms"), "5000");
+    assert_string_equal(conf_value(d, "acks"), "-1"); /* all */
+    assert_string_equal(conf_value(d, "enable.idempotence"), "true");
+    deliver_close(d);
+
+    snprintf(cfg.rdkafka[0].key, sizeof cfg.rdkafka[0].key, "socket.timeout.ms");
+    snprintf(cfg.rdkafka[0].value, sizeof cfg.rdkafka[0].value, "60000");
+    cfg.n_rdkafka = 1;
+    d = deliver_open(&cfg, &sp);
+    assert_non_null(d);
+    assert_string_equal(conf_value(d, "socket.timeout.ms"), "60000");
+    assert_string_equal(conf_value(d, "request.timeout.ms"), "5000");
+    deliver_close(d);
+
+    spool_close(&sp);
+    state_free(&st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_fatal_producer_error_replaces_the_producer_and_resends),
+        cmocka_unit_test(test_the_producer_times_out_a_hung_broker_soon_unless_overridden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
  * nothing else. Two builds' digests compared with cmp prove that a change
  * to that path kept its outputs byte for byte (docs/rating.md#memory). */
 #include "core/config.h"
+#include "bench/bench_stream.h"
 #include "core/event.h"
 #include "core/fileio.h"
 #include "core/strbuf.h"
@@ -28,29 +29,7 @@
 #include <string.h>
 #include <time.h>
 
-#define GPUS  2000
-#define NODES 250
 #define BATCH 100000
-
-/* Event i of bench_rate's stream (bench/bench_rate.c's bench_event). */
-static void bench_event(long i, int64_t *seq, struct usage_event *ev)
-{
-    memset(ev, 0, sizeof *ev);
-    strcpy(ev->cluster, "bench");
-    strcpy(ev->site, "s1");
-    strcpy(ev->model, "H800");
-    strcpy(ev->vendor, "nvidia");
-    ev->has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
-    int gpu = (int)(i % GPUS), node = gpu / (GPUS / NODES);
-    snprintf(ev->source, sizeof ev->source, "dcgm/bench/node%03d", node);
-    snprintf(ev->account, sizeof ev->account, "ns-%02d", gpu % 20);
-    snprintf(ev->job, sizeof ev->job, "pod-%04d", gpu);
-    ev->seq = ++seq[node];
-    ev->start_ms = 1790812800000LL + (i / GPUS) * 30000; /* 2026-10-01T00:00:00Z */
-    ev->end_ms = ev->start_ms + 30000;
-    ev->gpu_ms = 30000;
-    ev->energy_mj = 19500000 + gpu;
-}
 
 /* The payloads back to back, with their ends. */
 struct stream {
@@ -125,7 +104,7 @@ static double cpu_s(void)
 
 static int time_adds(long n)
 {
-    static int64_t seq[NODES];
+    static int64_t seq[BENCH_NODES];
     struct stream s = {0};
     struct strbuf one = STRBUF_INIT, tmp = STRBUF_INIT;
     for (long i = 0; i < n; i++) {
@@ -158,7 +137,7 @@ static int time_adds(long n)
 
 static int digest(int nfiles, char **files)
 {
-    static int64_t seq[NODES];
+    static int64_t seq[BENCH_NODES];
     struct stream s = {0};
     struct strbuf one = STRBUF_INIT, tmp = STRBUF_INIT;
     for (int f = 0; f < nfiles; f++) {

@@ -13,6 +13,7 @@
  * With hmac.bench configured, produce signs every event with it.
  * bench/run.sh alternates the last two, several times, in one run. */
 #include "core/config.h"
+#include "bench/bench_stream.h"
 #include "core/event.h"
 #include "core/kafka.h"
 #include "core/signature.h"
@@ -29,8 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GPUS  2000
-#define NODES 250
 
 /* Seconds on the monotonic clock, for timing loops. */
 static double now_s(void)
@@ -38,32 +37,12 @@ static double now_s(void)
     return time_monotonic_ms() / 1000.0;
 }
 
-/* Event i of the stream; seq counts per node. */
-static void bench_event(long i, int64_t *seq, struct usage_event *ev)
-{
-    memset(ev, 0, sizeof *ev);
-    strcpy(ev->cluster, "bench");
-    strcpy(ev->site, "s1");
-    strcpy(ev->model, "H800");
-    strcpy(ev->vendor, "nvidia");
-    ev->has = EVENT_HAS_GPU_MS | EVENT_HAS_ENERGY;
-    int gpu = (int)(i % GPUS), node = gpu / (GPUS / NODES);
-    snprintf(ev->source, sizeof ev->source, "dcgm/bench/node%03d", node);
-    snprintf(ev->account, sizeof ev->account, "ns-%02d", gpu % 20);
-    snprintf(ev->job, sizeof ev->job, "pod-%04d", gpu);
-    ev->seq = ++seq[node];
-    ev->start_ms = 1790812800000LL + (i / GPUS) * 30000; /* 2026-10-01T00:00:00Z */
-    ev->end_ms = ev->start_ms + 30000;
-    ev->gpu_ms = 30000;
-    ev->energy_mj = 19500000 + gpu;
-}
-
 static int produce(const struct config *cfg, long n)
 {
     struct producer *p = producer_open(cfg);
     if (!p) return 1;
     const char *key = config_hmac_key(cfg, "bench");
-    static int64_t seq[NODES];
+    static int64_t seq[BENCH_NODES];
     struct usage_event ev;
     bool ok = true;
     for (long i = 0; ok && i < n; i++) {
@@ -83,7 +62,7 @@ static int hmac_loop(const struct config *cfg, long n)
         fprintf(stderr, "bench_rate: hmac needs hmac.bench in the configuration\n");
         return 2;
     }
-    static int64_t seq[NODES];
+    static int64_t seq[BENCH_NODES];
     struct usage_event ev;
     struct strbuf all = STRBUF_INIT;
     size_t *end = calloc((size_t)n, sizeof *end);

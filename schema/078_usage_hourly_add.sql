@@ -31,6 +31,28 @@
 -- return system columns, a partition can). usage_rollup_mismatch stays the
 -- check of both paths. The customers' usage versions are the caller's
 -- (usage_version_bump, before this: the rater's connection slot, 071).
+-- When a customer's usage of each UTC day last changed, by this writer's
+-- slot (schemas 014, 077): one definition for usage_hourly_add and for the
+-- trigger that records every other writer's changes. In (customer, day)
+-- order, so that concurrent writers lock these rows in one order.
+CREATE FUNCTION usage_days_changed(accounts text[], hours timestamptz[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO usage_day_changed AS d (customer_id, day, slot, changed_at)
+    SELECT DISTINCT a.customer_id, (t.h AT TIME ZONE 'UTC')::date, usage_writer_slot(), now()
+    FROM unnest(accounts, hours) AS t(a, h) JOIN account a ON a.account = t.a
+    ORDER BY 1, 2
+    ON CONFLICT (customer_id, day, slot) DO UPDATE SET changed_at = excluded.changed_at
+    WHERE d.changed_at < excluded.changed_at
+$$;
+
+CREATE OR REPLACE FUNCTION usage_hourly_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM usage_version_bump(ARRAY(SELECT DISTINCT account FROM changed));
+    PERFORM usage_days_changed(array_agg(account), array_agg(hour)) FROM changed;
+    RETURN NULL;
+END $$;
+
 CREATE FUNCTION usage_hourly_add(accounts text[], hours bigint[], meters text[], models text[],
                                  vendors text[], sites text[], clusters text[], jobs text[],
                                  quantities bigint[], events bigint[], params bigint[])
@@ -43,13 +65,7 @@ BEGIN
     -- added meanwhile (usage_zone_add holds SHARE) would have rollup rows
     -- not taken here, and an archive (017) waits.
     LOCK TABLE usage_hourly IN ROW EXCLUSIVE MODE;
-    INSERT INTO usage_day_changed AS d (customer_id, day, slot, changed_at)
-    SELECT DISTINCT a.customer_id, (to_timestamp(t.h) AT TIME ZONE 'UTC')::date,
-           usage_writer_slot(), now()
-    FROM unnest(accounts, hours) AS t(a, h) JOIN account a ON a.account = t.a
-    ORDER BY 1, 2
-    ON CONFLICT (customer_id, day, slot) DO UPDATE SET changed_at = excluded.changed_at
-    WHERE d.changed_at < excluded.changed_at;
+    PERFORM usage_days_changed(accounts, ARRAY(SELECT to_timestamp(h) FROM unnest(hours) h));
     -- Month by month (the rater's order is by hour first), each month's
     -- partition (made by the caller: usage_hourly_partition): the hourly
     -- rows in the rater's order, then each group's rollup rows in key

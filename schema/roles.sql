@@ -160,8 +160,8 @@ REVOKE USAGE ON SEQUENCE ledger_txn_id_seq, outbox_id_seq FROM gpumeter_billing;
 --   or triggers call it. A trigger fires whoever may execute its
 --   function, so trigger functions are granted to nobody, but what a
 --   trigger function running as the writer calls is granted to the
---   writer (usage_hourly_changed -> usage_version_bump and usage_writer_slot,
---   the rater's;
+--   writer (usage_hourly_changed -> usage_version_bump, usage_days_changed
+--   and usage_writer_slot, the rater's;
 --   account_changed, contract_changed -> usage_version_bump_customers and
 --   contract_zones_added -> usage_zone_add, billing's; invoice_fapiao_date
 --   -> invoice_fapiao_dates, billing's, which `invoice fapiao` reads too);
@@ -180,6 +180,7 @@ GRANT EXECUTE ON FUNCTION account_window(bigint, text, date, date)
 GRANT EXECUTE ON FUNCTION usage_hourly_partition(date),
                           usage_hourly_partitions(timestamptz, timestamptz),
                           usage_version_bump(text[]), usage_writer_slot(),
+                          usage_days_changed(text[], timestamptz[]),
                           usage_hourly_add(text[], bigint[], text[], text[], text[], text[],
                                            text[], text[], bigint[], bigint[], bigint[])
     TO gpumeter_rater;

@@ -74,6 +74,7 @@ usage_hourly_partitions(timestamp with time zone,timestamp with time zone)|SELEC
 usage_version_bump(text[])|SELECT usage_version_bump(ARRAY['ns-alpha'])|gpumeter_rater
 usage_hourly_add(text[],bigint[],text[],text[],text[],text[],text[],text[],bigint[],bigint[],bigint[])|SELECT usage_hourly_add('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')|gpumeter_rater
 usage_writer_slot()|SELECT usage_writer_slot()|gpumeter_rater
+usage_days_changed(text[],timestamp with time zone[])|SELECT usage_days_changed('{}', '{}')|gpumeter_rater
 invoice_fapiao_dates(bigint)|SELECT * FROM invoice_fapiao_dates(1)|gpumeter_billing
 usage_version_bump_customers(bigint[])|SELECT usage_version_bump_customers(ARRAY[1::bigint])|gpumeter_billing
 usage_zone_add(text)|SELECT usage_zone_add('America/Lima')|gpumeter_billing

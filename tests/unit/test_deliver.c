@@ -18,15 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A fresh spool in a new directory dir (a mkdtemp template), with its
+ * state, as a collector opens one. */
+static void open_spool(char *dir, struct state *st, struct spool *sp)
+{
+    assert_non_null(mkdtemp(dir));
+    state_init(st);
+    assert_true(spool_open(sp, dir, 1 << 20, st));
+}
+
 static void test_a_fatal_producer_error_replaces_the_producer_and_resends(void **state)
 {
     (void)state;
     char dir[] = "/tmp/gpumeter-deliver-XXXXXX";
-    assert_non_null(mkdtemp(dir));
     struct state st;
-    state_init(&st);
     struct spool sp;
-    assert_true(spool_open(&sp, dir, 1 << 20, &st));
+    open_spool(dir, &st, &sp);
     struct strbuf lines = STRBUF_INIT, text = STRBUF_INIT;
     sb_puts(&lines, "src\t{\"a\":1}\nsrc\t{\"a\":2}\nsrc\t{\"a\":3}\n");
     st.batch = 1;
@@ -88,11 +95,9 @@ static void test_the_producer_times_out_a_hung_broker_soon_unless_overridden(voi
 {
     (void)state;
     char dir[] = "/tmp/gpumeter-deliver-XXXXXX";
-    assert_non_null(mkdtemp(dir));
     struct state st;
-    state_init(&st);
     struct spool sp;
-    assert_true(spool_open(&sp, dir, 1 << 20, &st));
+    open_spool(dir, &st, &sp);
     struct config cfg;
     config_defaults(&cfg);
     snprintf(cfg.kafka_brokers, sizeof cfg.kafka_brokers, "127.0.0.1:1");

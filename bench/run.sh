@@ -745,8 +745,20 @@ default queue on this 2-core machine. What bounds it, profiled on
 2026-12-08 (\`perf record -a\` over a rating run, \`auto_explain\` with
 nested statements on the rater's database; docs/rating.md#what-a-batch-costs-postgresql):
 
-- **PostgreSQL's one backend.** The commit thread is busy most of the
-  run (the share row). Before schema 078 PostgreSQL's backend spent about
+- **With the default queue, librdkafka 2.0's prefetch.** Since schemas
+  076 to 078 and the cheaper consuming thread (below) the commit thread is
+  busy about half the run (the share row; it was about two thirds), and
+  the same rater with the deep queue, or on the 12-partition topic of the
+  scale-out row (100,000 messages queued per partition), rates nearly
+  twice as fast: with the default queue on 6 partitions it waits for
+  messages. librdkafka 2.0.2 stops fetching a partition whose queue passed
+  \`queued.min.messages\` or \`queued.max.messages.kbytes\` and looks again
+  only when its broker thread next wakes (up to a second); 2.1 made that
+  wait \`fetch.queue.backoff.ms\`. Building a newer librdkafka in the
+  set-up is the next step (the issue allows it; crates.io's rdkafka-sys
+  vendors its source), once \`make check\` has the minutes for it.
+- **PostgreSQL's one backend**, the bound before this: the commit thread
+  was busy about two thirds of the run. Before schema 078 PostgreSQL's backend spent about
   3.1 CPU s per million events, against about 2.5 for the rater's own
   threads: more than half of it adding each batch's hourly rows to twice
   as many day and month rollup rows (schema 018's trigger, twice per
@@ -775,23 +787,18 @@ nested statements on the rater's database; docs/rating.md#what-a-batch-costs-pos
   sequential scan in the trigger), so the same stream committed in 4.74 s
   over 173,000 older rollup rows against 3.4 s over none; it now commits
   alike.
-- **librdkafka 2.0's prefetch backoff.** Once its prefetch queue passes
-  \`queued.min.messages\` or \`queued.max.messages.kbytes\`, librdkafka 2.0
-  (Debian 12) stops fetching that partition for a fixed second
-  (\`fetch.queue.backoff.ms\`, which tunes it, came in 2.1), so the rate
-  a consumer can reach is tied to how much it prefetches, and so to
-  memory; the deep-queue and within-200-MiB rows compare with a bare loop
-  given the same queue.
+- **The consuming thread**: \`batch_add\` (decode, the canonical
+  re-encoding, interning) alone takes 1.21 s per million of these events,
+  1.90 before this stop's fast paths (bench/bench_batch_add.c; the outputs
+  byte for byte the same). The deep-queue and within-200-MiB rows compare
+  with a bare loop given the same queue.
 - **Memory**: a batch keeps a 144-byte record per message, its strings
   once per GPU and job, and its payload only when its canonical encoding
   would not give it back (docs/rating.md#memory); the rest of the peak is
   librdkafka's queue, which grows with the backlog under the default
   prefetch.
 
-The next step to 0.5 of the bare loop on two cores is less CPU per
-event in the rater's consuming thread (a decoder that checks the
-canonical form while it parses instead of encoding each event again) and
-in the rollup's upsert (its nine-column text key). The measurements by hand
+The measurements by hand
 behind the earlier rows of this section (the compact batch before and
 after, the rater split's first pairs) are in bench/measured-by-hand.md.
 

@@ -11,12 +11,18 @@
 -- of the backend's time.
 --
 -- The rater knows the rollup's quantities before it writes (they are its
--- cells' sums), so usage_hourly_add adds them in the pass that takes the
--- rows, in key order as before; then upserts the hourly rows in the
--- rater's order; then adds an hour to each group for each hourly row the
--- upsert inserted, on rows this transaction already holds. Lock order as
--- in 074: the customers' days, the rollup rows, the hourly rows; the hours
--- pass takes no new lock.
+-- cells' sums) and learns which hourly rows are new from its upsert, so
+-- usage_hourly_add writes, per month, the hourly rows in the rater's order
+-- and then each rollup row once, quantities and hours together, in key
+-- order. Lock order: the customers' days (077's slot rows), the hourly
+-- rows, the rollup rows, each one pass in one order. A transaction in its
+-- rollup pass holds all its hourly rows and waits only for rollup rows,
+-- which every transaction takes in key order, so no cycle of waits can
+-- form (docs/rating.md#the-commit-split-over-connections, "Lock order"),
+-- except across a UTC month's end: a batch spanning two months writes
+-- them one after the other, and a local month of a zone east of UTC takes
+-- hours of both, so two such batches can still meet in reverse order;
+-- PostgreSQL then aborts one and the rater runs it again (counted).
 --
 -- It writes each month's partition by name, which only the owner may (the
 -- partitions carry no grant): PostgreSQL fires a partitioned table's
@@ -31,6 +37,7 @@
 -- return system columns, a partition can). usage_rollup_mismatch stays the
 -- check of both paths. The customers' usage versions are the caller's
 -- (usage_version_bump, before this: the rater's connection slot, 071).
+
 -- When a customer's usage of each UTC day last changed, by this writer's
 -- slot (schemas 014, 077): one definition for usage_hourly_add and for the
 -- trigger that records every other writer's changes. In (customer, day)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Half a million events, and the rater killed with SIGKILL at random points
+# A third of a million events, and the rater killed with SIGKILL at random points
 # at least five times, then stopped once with SIGTERM: each restart resumes
 # from the offsets stored in PostgreSQL and the final totals are exact, with
 # no duplicates (nothing committed is ever consumed again). The property
@@ -9,13 +9,16 @@
 . "$(dirname "$0")/lib.sh"
 
 fresh || { fail "set up database and topic"; finish; }
-# The optimised build generates (2,400 jobs per account: 516,674 events of
-# the mixed cluster); the sanitized rater is the one under test.
-"$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 11 --jobs 2400 \
+# The optimised build generates (1,500 jobs per account: 333,274 events of
+# the mixed cluster; 2,400 and half a million until make check passed its
+# 10 minutes on a slow day); the sanitized rater is the one under test. The
+# stream still outlasts the seven rounds below: at most 7 x (a twentieth +
+# a 20,000-event batch) = 257,000 events.
+"$ROOT/build/gpumeter" collect synthetic --month 2026-10 --seed 11 --jobs 1500 \
     --totals "$TMP/totals.csv"
 sent=$(topic_messages)
-if [ "$sent" -ge 500000 ]; then pass "$sent events to rate"; else
-    fail "events to rate: expected at least 500000 on the topic, got $sent"; fi
+if [ "$sent" -ge 300000 ]; then pass "$sent events to rate"; else
+    fail "events to rate: expected at least 300000 on the topic, got $sent"; fi
 
 # Starts a rater and returns once it has committed something new.
 start_rater() {
